@@ -1,1 +1,3 @@
-//! placeholder; see README architecture.
+//! The connection layer: TLS, connect, the connection task, client handles and cursors.
+
+pub mod tls;
