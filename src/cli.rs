@@ -88,8 +88,9 @@ impl From<ConfigError> for Failure {
 3 connection or TLS failure, 4 authentication failure, 130 interrupted."
 )]
 pub struct Cli {
-    /// Profiles file (default: $XDG_CONFIG_HOME/rdbsh/config.toml)
-    #[arg(long, global = true, env = "RDBSH_CONFIG", value_name = "FILE")]
+    /// Profiles file [env: RDBSH_CONFIG] [default: $XDG_CONFIG_HOME/rdbsh/config.toml]
+    // RDBSH_CONFIG is read by `config_path`, not by clap, so that an empty value means unset.
+    #[arg(long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
 
     #[command(flatten)]
@@ -267,6 +268,11 @@ fn parse_timeout(text: &str) -> Result<Duration, String> {
 }
 
 impl ConnArgs {
+    /// The profile named by `-p` or a non-empty `RDBSH_PROFILE`.
+    pub fn profile_name(&self) -> Option<&str> {
+        self.profile.as_deref().filter(|p| !p.is_empty())
+    }
+
     /// These flags, with every flag given in `later` (after the subcommand) taking precedence.
     pub fn merged(self, later: ConnArgs) -> ConnArgs {
         ConnArgs {
@@ -420,6 +426,15 @@ pub enum Mode {
 }
 
 impl Cli {
+    /// The profiles file to load: `--config`, else a non-empty `RDBSH_CONFIG`, else the default.
+    pub fn config_path(&self) -> Option<PathBuf> {
+        self.config.clone().or_else(|| {
+            std::env::var_os("RDBSH_CONFIG")
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from)
+        })
+    }
+
     /// The mode to run; `-e`/`-f` together with a subcommand is a usage error.
     pub fn mode(self) -> Result<Mode, Failure> {
         let has_queries = !self.eval.is_empty() || self.file.is_some();

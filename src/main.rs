@@ -32,7 +32,7 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> Result<Exit, Failure> {
-    let config_path = cli.config.clone();
+    let config_path = cli.config_path();
     let config_path = config_path.as_deref();
     match cli.mode()? {
         Mode::Profiles => {
@@ -98,7 +98,7 @@ fn target(config_path: Option<&Path>, conn: &ConnArgs) -> Result<Target, Failure
     for warning in overrides.warnings() {
         eprintln!("rdbsh: warning: {warning}");
     }
-    let profile = config.resolve(conn.profile.as_deref(), &overrides)?;
+    let profile = config.resolve(conn.profile_name(), &overrides)?;
     Ok(Target::Server(Box::new(profile)))
 }
 

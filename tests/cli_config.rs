@@ -93,8 +93,10 @@ fn profiles_reads_rdbsh_config_and_the_xdg_default() {
         .success()
         .stdout(predicate::str::contains("from_env"));
 
-    // Nothing at the default location: an empty config, not an error.
+    // Nothing at the default location: an empty config, not an error. Empty variables are unset.
     rdbsh(xdg.path())
+        .env("RDBSH_CONFIG", "")
+        .env("RDBSH_PROFILE", "")
         .arg("profiles")
         .assert()
         .success()
@@ -185,6 +187,14 @@ fn unknown_profile_is_exit_2_listing_names() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("unknown profile `delta`"));
+    // An empty RDBSH_PROFILE means no profile, not a profile named "".
+    rdbsh(xdg.path())
+        .arg("--config")
+        .arg(&path)
+        .env("RDBSH_PROFILE", "")
+        .arg("ping")
+        .assert()
+        .stderr(predicate::str::contains("unknown profile").not());
 }
 
 #[test]

@@ -113,7 +113,11 @@ pub(crate) fn parse(path: &Path, src: &str) -> Result<Parsed, ConfigError> {
     let raw: RawFile = toml::from_str(src).map_err(|err| {
         let span = err.span().unwrap_or(0..0);
         let key = key_path_at(src, span.start);
-        ctx.error(span, key, err.message().trim_end_matches('.').to_string())
+        let mut message = err.message().trim_end_matches('.').to_string();
+        if key.as_deref().is_some_and(is_secret_key) {
+            message = mask_value(&message, src.get(span.clone()).unwrap_or(""));
+        }
+        ctx.error(span, key, message)
     })?;
     let mut profiles = BTreeMap::new();
     let mut inline_secrets = false;
@@ -143,6 +147,31 @@ pub(crate) fn parse(path: &Path, src: &str) -> Result<Parsed, ConfigError> {
         ui: raw.ui.unwrap_or_default(),
         inline_secrets,
     })
+}
+
+/// Keys whose values are secrets and must never be echoed in an error.
+fn is_secret_key(path: &str) -> bool {
+    matches!(path.rsplit('.').next(), Some("password" | "auth_key"))
+}
+
+/// Removes a secret value from a parser message: the value's own text and anything the
+/// parser quoted in backticks.
+fn mask_value(message: &str, value: &str) -> String {
+    let value = value.trim();
+    let masked = if value.is_empty() {
+        message.to_string()
+    } else {
+        message.replace(value, "***")
+    };
+    let mut out = String::with_capacity(masked.len());
+    for (i, part) in masked.split('`').enumerate() {
+        if i > 0 {
+            out.push('`');
+        }
+        // Odd parts are inside backticks.
+        out.push_str(if i % 2 == 1 { "***" } else { part });
+    }
+    out
 }
 
 /// "known profiles: a, b" or a hint to define one.
@@ -455,10 +484,26 @@ fn key_path_at(src: &str, offset: usize) -> Option<String> {
         .next()
         .map(str::trim)
         .filter(|_| line.contains('='))?;
+    let mut key = key.to_string();
+    // Inside an inline table (`a = { host = 1 }`), add the key nearest before the offset.
+    let prefix = &src[line_start..offset];
+    if let Some(brace) = prefix.find('{') {
+        let inner = &prefix[brace + 1..];
+        if let Some(eq) = inner.rfind('=') {
+            let inner_key = inner[..eq]
+                .rsplit([',', '{'])
+                .next()
+                .map(str::trim)
+                .unwrap_or("");
+            if !inner_key.is_empty() {
+                key = format!("{key}.{inner_key}");
+            }
+        }
+    }
     let header = src[..line_start].lines().rev().find_map(header_of);
     Some(match header {
         Some(h) if !h.is_empty() => format!("{h}.{key}"),
-        _ => key.to_string(),
+        _ => key,
     })
 }
 
@@ -486,6 +531,25 @@ mod tests {
             key_path_at(src, src.find("profiles").unwrap()).as_deref(),
             Some("profiles.prod")
         );
+    }
+
+    #[test]
+    fn inline_table_key_paths() {
+        let src = "[profiles]\na = { port = 1, host = 2 }\n";
+        let at = src.find('2').unwrap();
+        assert_eq!(key_path_at(src, at).as_deref(), Some("profiles.a.host"));
+    }
+
+    #[test]
+    fn secret_values_are_masked_in_parser_messages() {
+        assert_eq!(
+            mask_value("invalid type: integer `12345`, expected a string", "12345"),
+            "invalid type: integer `***`, expected a string"
+        );
+        assert_eq!(mask_value("bad 999 here", " 999 "), "bad *** here");
+        assert!(is_secret_key("profiles.p.password"));
+        assert!(is_secret_key("profiles.p.auth_key"));
+        assert!(!is_secret_key("profiles.p.password_env"));
     }
 
     #[test]

@@ -449,6 +449,13 @@ fn syntax_and_type_errors_name_line_column_and_key() {
     let err = config_err("colour = \"red\"\n");
     assert_at(&err, 1, "colour");
 
+    let err = config_err("[profiles.p]\npassword = 918273\n");
+    assert_at(&err, 2, "profiles.p.password");
+    assert!(!err.to_string().contains("918273"), "{err}");
+
+    let err = config_err("[profiles]\np = { host = \"h\", port = \"x\" }\n");
+    assert_at(&err, 2, "profiles.p.port");
+
     let err = config_err("[profiles.p]\nhost = \"unterminated\n");
     match err {
         ConfigError::File { line, .. } => assert_eq!(line, 2),
