@@ -569,3 +569,12 @@ protocol = "v0_4"
     assert!(listing.contains("* prod"), "{listing}");
     assert!(listing.contains("read-only"), "{listing}");
 }
+
+#[test]
+fn verify_names_round_trip() {
+    for v in [Verify::Full, Verify::Ca, Verify::Pin, Verify::None] {
+        assert_eq!(v.as_str().parse::<Verify>(), Ok(v));
+    }
+    assert!("strict".parse::<Verify>().is_err());
+    assert_eq!(HandshakeVersion::V0_4.as_str(), "v0_4");
+}
