@@ -18,6 +18,7 @@ pub use explain::{
     explain, explain_io, explain_plain_on_tls_port, explain_timeout, insecure_warning,
 };
 pub use peer::{PeerInfo, sha256_fingerprint};
+pub use verify::{LeafGivenAsCa, PinMismatch, UntrustedSelfSigned};
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -101,13 +102,13 @@ pub fn client_config(settings: &TlsSettings) -> Result<Arc<ClientConfig>, TlsErr
     let provider = provider();
     let verifier: Arc<dyn rustls::client::danger::ServerCertVerifier> = match settings.verify {
         Verify::Full | Verify::Ca => {
-            let (roots, trusted_self_signed) = match &settings.ca_cert {
+            let (roots, listed) = match &settings.ca_cert {
                 Some(path) => trust_from_file(path)?,
                 None => (system_roots()?, Vec::new()),
             };
             Arc::new(verify::OpenSslCompatVerifier::new(
                 Arc::new(roots),
-                trusted_self_signed,
+                listed,
                 settings.verify == Verify::Full,
                 provider.clone(),
             ))
@@ -222,21 +223,19 @@ fn read_key(path: &Path) -> Result<PrivateKeyDer<'static>, TlsError> {
     })
 }
 
-/// Trust anchors from a CA file, plus its self-signed certificates (accepted as the server's own).
+/// Trust anchors from a CA file, and the file's certificates as they are.
 fn trust_from_file(path: &Path) -> Result<(RootCertStore, Vec<CertificateDer<'static>>), TlsError> {
     let certs = read_certs(path)?;
     let mut roots = RootCertStore::empty();
-    let mut self_signed = Vec::new();
-    for cert in certs {
-        if verify::is_self_signed(&cert, &provider()) {
-            self_signed.push(cert.clone());
-        }
-        roots.add(cert).map_err(|e| TlsError::BadCertificate {
-            path: path.to_path_buf(),
-            detail: e.to_string(),
-        })?;
+    for cert in &certs {
+        roots
+            .add(cert.clone())
+            .map_err(|e| TlsError::BadCertificate {
+                path: path.to_path_buf(),
+                detail: e.to_string(),
+            })?;
     }
-    Ok((roots, self_signed))
+    Ok((roots, certs))
 }
 
 fn system_roots() -> Result<RootCertStore, TlsError> {

@@ -6,7 +6,7 @@ use chrono::DateTime;
 use rustls::pki_types::{ServerName, UnixTime};
 use rustls::{AlertDescription, CertificateError, Error};
 
-use super::verify::PinMismatch;
+use super::verify::{LeafGivenAsCa, PinMismatch, UntrustedSelfSigned};
 use crate::config::TlsSettings;
 
 const FIX_CA: &str = "set ca_cert (--ca-cert FILE) to the CA certificate that signed it \
@@ -169,6 +169,29 @@ fn explain_certificate(err: &CertificateError, settings: &TlsSettings) -> String
                     "pin mismatch: {pin}; if the server's certificate changed on purpose, set pin to sha256:{}",
                     pin.presented
                 );
+            }
+            if other.0.downcast_ref::<LeafGivenAsCa>().is_some() {
+                let file = settings
+                    .ca_cert
+                    .as_ref()
+                    .map_or_else(String::new, |p| format!(" ({})", p.display()));
+                return format!(
+                    "unknown issuer: ca_cert{file} holds the server's own certificate, which is signed by a CA; \
+                     set ca_cert (--ca-cert FILE) to that CA's certificate instead, or pin the server's certificate \
+                     with verify = \"pin\" (--tls-verify pin)"
+                );
+            }
+            if other.0.downcast_ref::<UntrustedSelfSigned>().is_some() {
+                return match &settings.ca_cert {
+                    Some(path) => format!(
+                        "unknown issuer: the server's certificate is self-signed and is not the certificate in ca_cert ({}); \
+                         set ca_cert (--ca-cert FILE) to the server's own certificate file, or pin it with verify = \"pin\" (--tls-verify pin)",
+                        path.display()
+                    ),
+                    None => "unknown issuer: the server's certificate is self-signed, so no system CA vouches for it; \
+                             set ca_cert (--ca-cert FILE) to the server's own certificate file, or pin it with verify = \"pin\" (--tls-verify pin)"
+                        .to_owned(),
+                };
             }
             let text = other.to_string();
             if text.contains("CaUsedAsEndEntity") {

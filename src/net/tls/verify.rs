@@ -31,8 +31,8 @@ use super::peer;
 #[derive(Debug)]
 pub(super) struct OpenSslCompatVerifier {
     roots: Arc<RootCertStore>,
-    /// Self-signed certificates from the CA file: accepted as the server's own certificate.
-    self_signed: Vec<CertificateDer<'static>>,
+    /// The certificates of the CA file: a self-signed one is accepted as the server's own.
+    listed: Vec<CertificateDer<'static>>,
     check_name: bool,
     provider: Arc<CryptoProvider>,
 }
@@ -40,13 +40,13 @@ pub(super) struct OpenSslCompatVerifier {
 impl OpenSslCompatVerifier {
     pub(super) fn new(
         roots: Arc<RootCertStore>,
-        self_signed: Vec<CertificateDer<'static>>,
+        listed: Vec<CertificateDer<'static>>,
         check_name: bool,
         provider: Arc<CryptoProvider>,
     ) -> Self {
         OpenSslCompatVerifier {
             roots,
-            self_signed,
+            listed,
             check_name,
             provider,
         }
@@ -62,11 +62,11 @@ impl ServerCertVerifier for OpenSslCompatVerifier {
         _ocsp_response: &[u8],
         now: UnixTime,
     ) -> Result<ServerCertVerified, Error> {
-        if self
-            .self_signed
+        let listed = self
+            .listed
             .iter()
-            .any(|trusted| trusted.as_ref() == end_entity.as_ref())
-        {
+            .any(|trusted| trusted.as_ref() == end_entity.as_ref());
+        if listed && is_self_signed(end_entity, &self.provider) {
             check_trusted_leaf(end_entity, now)?;
         } else {
             let parsed = ParsedCertificate::try_from(end_entity)?;
@@ -76,7 +76,23 @@ impl ServerCertVerifier for OpenSslCompatVerifier {
                 intermediates,
                 now,
                 self.provider.signature_verification_algorithms.all,
-            )?;
+            )
+            .map_err(|err| {
+                let unknown_issuer = matches!(
+                    &err,
+                    Error::InvalidCertificate(CertificateError::UnknownIssuer)
+                );
+                if listed && unknown_issuer {
+                    // The CA file holds the server's own (CA-signed) certificate, not its CA.
+                    other_error(LeafGivenAsCa)
+                } else if !listed && is_self_signed(end_entity, &self.provider) {
+                    // webpki calls an untrusted self-signed CA certificate `CaUsedAsEndEntity`;
+                    // the real problem is that the CA file does not hold it.
+                    other_error(UntrustedSelfSigned)
+                } else {
+                    err
+                }
+            })?;
         }
         if self.check_name {
             check_name(end_entity, server_name)?;
@@ -118,6 +134,34 @@ impl ServerCertVerifier for OpenSslCompatVerifier {
             .supported_schemes()
     }
 }
+
+fn other_error(err: impl std::error::Error + Send + Sync + 'static) -> Error {
+    Error::InvalidCertificate(CertificateError::Other(OtherError(Arc::new(err))))
+}
+
+/// The CA file holds the server's own CA-signed certificate instead of the CA that signed it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LeafGivenAsCa;
+
+impl fmt::Display for LeafGivenAsCa {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("the CA file holds the server's own certificate, not the CA that signed it")
+    }
+}
+
+impl std::error::Error for LeafGivenAsCa {}
+
+/// The server presented a self-signed certificate that is not in the trusted set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UntrustedSelfSigned;
+
+impl fmt::Display for UntrustedSelfSigned {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("the server's certificate is self-signed and not trusted")
+    }
+}
+
+impl std::error::Error for UntrustedSelfSigned {}
 
 /// The server's certificate must have a given SHA-256 digest; handshake signatures still checked.
 #[derive(Debug)]
@@ -166,12 +210,10 @@ impl ServerCertVerifier for PinVerifier {
         if presented == self.digest {
             Ok(ServerCertVerified::assertion())
         } else {
-            Err(Error::InvalidCertificate(CertificateError::Other(
-                OtherError(Arc::new(PinMismatch {
-                    expected: peer::hex_colons(&self.digest),
-                    presented: peer::hex_colons(&presented),
-                })),
-            )))
+            Err(other_error(PinMismatch {
+                expected: peer::hex_colons(&self.digest),
+                presented: peer::hex_colons(&presented),
+            }))
         }
     }
 
