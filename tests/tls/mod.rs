@@ -36,6 +36,14 @@ pub struct Pki {
     pub expired_leaf: Pair,
     /// A CA that signed nothing here.
     pub wrong_ca: PathBuf,
+    /// Leaf signed by the CA, CN=*.example.com, no SAN.
+    pub wildcard_cn_leaf: Pair,
+    /// Leaf signed by the CA, SAN `DNS:*.example.com`.
+    pub wildcard_san_leaf: Pair,
+    /// Leaf signed by the CA, CN=localhost, SAN `IP:127.0.0.1` only (no DNS SAN).
+    pub ip_san_leaf: Pair,
+    /// Leaf signed by the CA, CN=localhost, SAN `DNS:otherhost` (the SAN wins over the CN).
+    pub other_san_leaf: Pair,
     /// Client certificate signed by the CA (clientAuth).
     pub client: Pair,
     /// Client certificate signed by the wrong CA.
@@ -136,8 +144,32 @@ impl Pki {
         let client = signed(d, "client", client_params.clone(), &issuer);
         let stranger_client = signed(d, "stranger", client_params, &wrong_issuer);
 
+        let wildcard_cn_leaf = signed(d, "wildcard-cn", leaf_params("*.example.com", &[]), &issuer);
+        let wildcard_san_leaf = signed(
+            d,
+            "wildcard-san",
+            leaf_params("wildcard", &["*.example.com"]),
+            &issuer,
+        );
+        let ip_san_leaf = signed(
+            d,
+            "ip-san",
+            leaf_params("localhost", &["127.0.0.1"]),
+            &issuer,
+        );
+        let other_san_leaf = signed(
+            d,
+            "other-san",
+            leaf_params("localhost", &["otherhost"]),
+            &issuer,
+        );
+
         Pki {
             _dir: dir,
+            wildcard_cn_leaf,
+            wildcard_san_leaf,
+            ip_san_leaf,
+            other_san_leaf,
             ca,
             san_leaf,
             self_signed,
