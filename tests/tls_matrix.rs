@@ -3,11 +3,9 @@
 
 mod tls;
 
-use std::sync::Arc;
-
 use rdbsh::config::{TlsSettings, Verify};
 use rdbsh::net::tls::{TlsError, client_config, server_config, sha256_fingerprint};
-use tls::{Pki, dial, facts_table, serve, serve_pair, serve_plain, with_ca};
+use tls::{Pki, dial, facts_table, serve_pair, serve_plain, with_ca};
 
 fn assert_refused(outcome: Result<rdbsh::net::tls::PeerInfo, String>, words: &[&str], label: &str) {
     match outcome {
@@ -112,34 +110,33 @@ async fn peer_info_describes_the_session_and_certificate() {
 }
 
 #[tokio::test]
-async fn tls_1_2_works_including_the_self_signed_certificate() {
+async fn tls_1_2_works_including_the_self_signed_and_version_1_certificates() {
     let pki = Pki::new();
-    for (pair, ca) in [
-        (&pki.san_leaf, pki.ca.clone()),
-        (&pki.self_signed, pki.self_signed.cert.clone()),
-    ] {
-        let certs = rdbsh::net::tls::read_certs(&pair.cert).expect("certs");
-        let key = rustls::pki_types::PrivateKeyDer::from_pem_slice(
-            &std::fs::read(&pair.key).expect("key"),
-        )
-        .expect("key pem");
-        let config = rustls::ServerConfig::builder_with_provider(Arc::new(
-            rustls::crypto::ring::default_provider(),
-        ))
-        .with_protocol_versions(&[&rustls::version::TLS12])
-        .expect("versions")
-        .with_no_client_auth()
-        .with_single_cert(certs, key)
-        .expect("server config");
-        let addr = serve(Arc::new(config)).await;
-        let peer = dial(&with_ca(&ca), "localhost", addr)
-            .await
-            .expect("tls 1.2");
-        assert_eq!(peer.tls_version, "TLSv1.2");
+    let mut setups = vec![
+        (pki.san_leaf.clone(), pki.ca.clone()),
+        (pki.self_signed.clone(), pki.self_signed.cert.clone()),
+    ];
+    if let Some((ca, pair)) = tls::openssl_v1_leaf(pki.dir()) {
+        setups.push((pair, ca));
+    }
+    for (pair, ca) in setups {
+        let addr = tls::serve_tls12(&pair).await;
+        let peer = dial(&with_ca(&ca), "localhost", addr).await;
+        assert_eq!(
+            peer.map(|p| p.tls_version),
+            Ok("TLSv1.2".to_owned()),
+            "{}",
+            pair.cert.display()
+        );
+        // Pin and none check handshake signatures the same way.
+        let pinned = TlsSettings {
+            verify: Verify::Pin,
+            pin: Some(sha256_fingerprint(&der_of(&pair.cert))),
+            ..TlsSettings::default()
+        };
+        assert!(dial(&pinned, "localhost", addr).await.is_ok());
     }
 }
-
-use rustls::pki_types::pem::PemObject;
 
 #[tokio::test]
 async fn wrong_host_is_refused_with_the_names_and_the_fix() {
@@ -378,4 +375,44 @@ async fn a_bundle_with_the_leaf_and_its_ca_connects() {
     let addr = serve_pair(&pki.san_leaf, None).await;
     let outcome = dial(&with_ca(&bundle), "localhost", addr).await;
     assert!(outcome.is_ok(), "{outcome:?}");
+}
+
+#[tokio::test]
+async fn openssl_version_1_server_certificate_connects_like_openssl() {
+    let pki = Pki::new();
+    let Some((ca, pair)) = tls::openssl_v1_leaf(pki.dir()) else {
+        eprintln!("openssl CLI not installed: skipping the version 1 certificate");
+        return;
+    };
+    let addr = serve_pair(&pair, None).await;
+    let outcome = dial(&with_ca(&ca), "localhost", addr).await;
+    assert!(outcome.is_ok(), "{outcome:?}");
+    assert_refused(
+        dial(&with_ca(&ca), "127.0.0.1", addr).await,
+        &["name mismatch", "IP address 127.0.0.1"],
+        "v1 leaf by IP",
+    );
+    assert_refused(
+        dial(&with_ca(&pki.ca), "localhost", addr).await,
+        &["unknown issuer", "not signed by the CA in ca_cert"],
+        "v1 leaf, other CA",
+    );
+    assert_refused(
+        dial(&with_ca(&pair.cert), "localhost", addr).await,
+        &["unknown issuer", "holds the server's own certificate"],
+        "v1 leaf as its own CA file",
+    );
+}
+
+#[tokio::test]
+async fn a_ca_flagged_server_certificate_signed_by_the_ca_connects_like_openssl() {
+    let pki = Pki::new();
+    let addr = serve_pair(&pki.ca_flag_leaf, None).await;
+    let outcome = dial(&with_ca(&pki.ca), "localhost", addr).await;
+    assert!(outcome.is_ok(), "{outcome:?}");
+    assert_refused(
+        dial(&with_ca(&pki.wrong_ca), "localhost", addr).await,
+        &["unknown issuer"],
+        "CA:TRUE leaf, other CA",
+    );
 }

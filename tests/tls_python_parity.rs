@@ -158,6 +158,41 @@ fn cases(pki: &Pki) -> Vec<Case> {
         &pki.ca,
         "LOCALHOST",
     );
+    let own = |pair: &Pair| pair.cert.clone();
+    for (label, pair, ca, host) in [
+        (
+            "self-signed CA with SAN, itself, localhost",
+            &pki.self_signed_san,
+            own(&pki.self_signed_san),
+            "localhost",
+        ),
+        (
+            "self-signed CA with SAN, itself, 127.0.0.1",
+            &pki.self_signed_san,
+            own(&pki.self_signed_san),
+            "127.0.0.1",
+        ),
+        (
+            "self-signed leaf, itself, localhost",
+            &pki.self_signed_leaf,
+            own(&pki.self_signed_leaf),
+            "localhost",
+        ),
+        (
+            "self-signed leaf, itself, 127.0.0.1",
+            &pki.self_signed_leaf,
+            own(&pki.self_signed_leaf),
+            "127.0.0.1",
+        ),
+        (
+            "self-signed leaf, another self-signed",
+            &pki.self_signed_leaf,
+            own(&pki.self_signed),
+            "localhost",
+        ),
+    ] {
+        add(label, pair, &ca, host);
+    }
     cases
 }
 
@@ -209,6 +244,29 @@ async fn rdbsh_and_python_agree_on_the_openssl_made_certificate() {
     ] {
         let case = Case {
             label: format!("openssl self-signed, {}, {host}", ca.display()),
+            server: pair.clone(),
+            ca,
+            host,
+        };
+        eprintln!("{}", compare(&case).await);
+    }
+}
+
+#[tokio::test]
+async fn rdbsh_and_python_agree_on_an_openssl_version_1_server_certificate() {
+    let pki = Pki::new();
+    let Some((ca, pair)) = tls::openssl_v1_leaf(pki.dir()) else {
+        eprintln!("openssl CLI not installed: skipping the version 1 certificate");
+        return;
+    };
+    for (ca, host) in [
+        (ca.clone(), "localhost"),
+        (ca.clone(), "127.0.0.1"),
+        (pki.ca.clone(), "localhost"),
+        (pair.cert.clone(), "localhost"),
+    ] {
+        let case = Case {
+            label: format!("openssl v1 leaf, {}, {host}", ca.display()),
             server: pair.clone(),
             ca,
             host,

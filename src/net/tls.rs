@@ -26,7 +26,10 @@ use std::sync::Arc;
 use rustls::crypto::CryptoProvider;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
+use rustls::sign::CertifiedKey;
 use rustls::{ClientConfig, RootCertStore, ServerConfig};
+use x509_parser::certificate::X509Certificate;
+use x509_parser::prelude::FromDer;
 
 use crate::config::{TlsSettings, Verify};
 
@@ -125,15 +128,7 @@ pub fn client_config(settings: &TlsSettings) -> Result<Arc<ClientConfig>, TlsErr
         .with_custom_certificate_verifier(verifier);
     let config = match (&settings.client_cert, &settings.client_key) {
         (Some(cert), Some(key)) => {
-            let chain = read_certs(cert)?;
-            let private = read_key(key)?;
-            builder
-                .with_client_auth_cert(chain, private)
-                .map_err(|e| TlsError::KeyMismatch {
-                    cert: cert.clone(),
-                    key: key.clone(),
-                    detail: e.to_string(),
-                })?
+            builder.with_client_cert_resolver(Arc::new(OneCert(certified_key(cert, key)?)))
         }
         (None, None) => builder.with_no_client_auth(),
         _ => return Err(TlsError::ClientCertIncomplete),
@@ -161,8 +156,6 @@ pub fn server_config(
     client_ca: Option<&Path>,
 ) -> Result<Arc<ServerConfig>, TlsError> {
     let provider = provider();
-    let chain = read_certs(cert)?;
-    let private = read_key(key)?;
     let builder =
         ServerConfig::builder_with_provider(provider.clone()).with_protocol_versions(VERSIONS)?;
     let builder = match client_ca {
@@ -181,14 +174,64 @@ pub fn server_config(
         }
         None => builder.with_no_client_auth(),
     };
-    let config = builder
-        .with_single_cert(chain, private)
-        .map_err(|e| TlsError::KeyMismatch {
-            cert: cert.to_path_buf(),
-            key: key.to_path_buf(),
+    let config = builder.with_cert_resolver(Arc::new(OneCert(certified_key(cert, key)?)));
+    Ok(Arc::new(config))
+}
+
+/// A certificate chain and its key, always the one offered.
+#[derive(Debug)]
+struct OneCert(Arc<CertifiedKey>);
+
+impl rustls::server::ResolvesServerCert for OneCert {
+    fn resolve(&self, _hello: rustls::server::ClientHello<'_>) -> Option<Arc<CertifiedKey>> {
+        Some(self.0.clone())
+    }
+}
+
+impl rustls::client::ResolvesClientCert for OneCert {
+    fn resolve(
+        &self,
+        _root_hint_subjects: &[&[u8]],
+        _sigschemes: &[rustls::SignatureScheme],
+    ) -> Option<Arc<CertifiedKey>> {
+        Some(self.0.clone())
+    }
+
+    fn has_certs(&self) -> bool {
+        true
+    }
+}
+
+/// Loads a certificate chain and its private key and checks that they belong together.
+///
+/// rustls's own loader parses the certificate with webpki, which refuses version 1
+/// certificates (`openssl x509 -req` without extensions); OpenSSL serves and sends them, so
+/// the key check here compares public keys with x509-parser instead.
+fn certified_key(cert: &Path, key: &Path) -> Result<Arc<CertifiedKey>, TlsError> {
+    let chain = read_certs(cert)?;
+    let private = read_key(key)?;
+    let signing_key = provider()
+        .key_provider
+        .load_private_key(private)
+        .map_err(|e| TlsError::BadKey {
+            path: key.to_path_buf(),
             detail: e.to_string(),
         })?;
-    Ok(Arc::new(config))
+    let (_, parsed) =
+        X509Certificate::from_der(chain[0].as_ref()).map_err(|e| TlsError::BadCertificate {
+            path: cert.to_path_buf(),
+            detail: e.to_string(),
+        })?;
+    if let Some(public) = signing_key.public_key()
+        && public.as_ref() != parsed.tbs_certificate.subject_pki.raw
+    {
+        return Err(TlsError::KeyMismatch {
+            cert: cert.to_path_buf(),
+            key: key.to_path_buf(),
+            detail: "the key's public half is not the certificate's".to_owned(),
+        });
+    }
+    Ok(Arc::new(CertifiedKey::new(chain, signing_key)))
 }
 
 fn read_file(path: &Path) -> Result<Vec<u8>, TlsError> {

@@ -44,6 +44,12 @@ pub struct Pki {
     pub ip_san_leaf: Pair,
     /// Leaf signed by the CA, CN=localhost, SAN `DNS:otherhost` (the SAN wins over the CN).
     pub other_san_leaf: Pair,
+    /// Self-signed, CA:TRUE, SAN `DNS:localhost` (`openssl req -x509 -addext subjectAltName=...`).
+    pub self_signed_san: Pair,
+    /// Self-signed, CA:FALSE, SAN `DNS:localhost, IP:127.0.0.1` (mkcert-less quick set-ups).
+    pub self_signed_leaf: Pair,
+    /// Leaf signed by the CA that says CA:TRUE, SAN localhost and 127.0.0.1.
+    pub ca_flag_leaf: Pair,
     /// Client certificate signed by the CA (clientAuth).
     pub client: Pair,
     /// Client certificate signed by the wrong CA.
@@ -92,6 +98,15 @@ fn write(dir: &Path, file: &str, text: &str) -> PathBuf {
 fn signed(dir: &Path, base: &str, params: CertificateParams, issuer: &Issuer<'_, KeyPair>) -> Pair {
     let key = KeyPair::generate().expect("key");
     let cert = params.signed_by(&key, issuer).expect("sign");
+    Pair {
+        cert: write(dir, &format!("{base}.crt"), &cert.pem()),
+        key: write(dir, &format!("{base}.key"), &key.serialize_pem()),
+    }
+}
+
+fn self_signed_pair(dir: &Path, base: &str, params: CertificateParams) -> Pair {
+    let key = KeyPair::generate().expect("key");
+    let cert = params.self_signed(&key).expect("self-signed");
     Pair {
         cert: write(dir, &format!("{base}.crt"), &cert.pem()),
         key: write(dir, &format!("{base}.key"), &key.serialize_pem()),
@@ -164,8 +179,33 @@ impl Pki {
             &issuer,
         );
 
+        let self_signed_san = self_signed_pair(d, "self-san", {
+            let mut params = leaf_params("localhost", &["localhost"]);
+            params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+            params
+        });
+        let self_signed_leaf = self_signed_pair(
+            d,
+            "self-leaf",
+            leaf_params("rdbsh server", &["localhost", "127.0.0.1"]),
+        );
+
+        let ca_flag_leaf = signed(
+            d,
+            "ca-flag",
+            {
+                let mut params = leaf_params("localhost", &["localhost", "127.0.0.1"]);
+                params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+                params
+            },
+            &issuer,
+        );
+
         Pki {
             _dir: dir,
+            ca_flag_leaf,
+            self_signed_san,
+            self_signed_leaf,
             wildcard_cn_leaf,
             wildcard_san_leaf,
             ip_san_leaf,
@@ -204,6 +244,73 @@ pub fn openssl_self_signed(dir: &Path) -> Option<Pair> {
     status.success().then_some(Pair { cert, key })
 }
 
+/// The classic openssl CA recipe: an `openssl req -x509` CA (RSA) and a server certificate from
+/// `openssl x509 -req` without an extension file, which is a version 1 certificate (CN only).
+/// Returns the CA file and the server pair, when the openssl CLI is installed.
+pub fn openssl_v1_leaf(dir: &Path) -> Option<(PathBuf, Pair)> {
+    let run = |args: &[&str]| {
+        std::process::Command::new("openssl")
+            .current_dir(dir)
+            .args(args)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status()
+            .ok()
+            .filter(|s| s.success())
+    };
+    run(&[
+        "req",
+        "-new",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-subj",
+        "/CN=openssl test CA",
+        "-days",
+        "30",
+        "-keyout",
+        "v1-ca.key",
+        "-out",
+        "v1-ca.crt",
+    ])?;
+    run(&[
+        "req",
+        "-new",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-subj",
+        "/CN=localhost",
+        "-keyout",
+        "v1.key",
+        "-out",
+        "v1.csr",
+    ])?;
+    run(&[
+        "x509",
+        "-req",
+        "-in",
+        "v1.csr",
+        "-CA",
+        "v1-ca.crt",
+        "-CAkey",
+        "v1-ca.key",
+        "-CAcreateserial",
+        "-days",
+        "30",
+        "-out",
+        "v1.crt",
+    ])?;
+    Some((
+        dir.join("v1-ca.crt"),
+        Pair {
+            cert: dir.join("v1.crt"),
+            key: dir.join("v1.key"),
+        },
+    ))
+}
+
 /// Starts a TLS listener on 127.0.0.1 that answers `ping` with `pong` on each connection.
 pub async fn serve(config: Arc<rustls::ServerConfig>) -> SocketAddr {
     let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
@@ -233,6 +340,38 @@ pub async fn serve(config: Arc<rustls::ServerConfig>) -> SocketAddr {
 pub async fn serve_pair(pair: &Pair, client_ca: Option<&Path>) -> SocketAddr {
     let config = tls::server_config(&pair.cert, &pair.key, client_ca).expect("server config");
     serve(config).await
+}
+
+#[derive(Debug)]
+struct Fixed(Arc<rustls::sign::CertifiedKey>);
+
+impl rustls::server::ResolvesServerCert for Fixed {
+    fn resolve(
+        &self,
+        _: rustls::server::ClientHello<'_>,
+    ) -> Option<Arc<rustls::sign::CertifiedKey>> {
+        Some(self.0.clone())
+    }
+}
+
+/// Starts a TLS 1.2-only listener for a pair (any certificate version, no consistency checks).
+pub async fn serve_tls12(pair: &Pair) -> SocketAddr {
+    use rustls::pki_types::pem::PemObject;
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let chain = tls::read_certs(&pair.cert).expect("certs");
+    let key = rustls::pki_types::PrivateKeyDer::from_pem_file(&pair.key).expect("key");
+    let key = provider
+        .key_provider
+        .load_private_key(key)
+        .expect("signing key");
+    let config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_protocol_versions(&[&rustls::version::TLS12])
+        .expect("versions")
+        .with_no_client_auth()
+        .with_cert_resolver(Arc::new(Fixed(Arc::new(rustls::sign::CertifiedKey::new(
+            chain, key,
+        )))));
+    serve(Arc::new(config)).await
 }
 
 /// Starts a plain TCP listener that answers like a RethinkDB driver port without TLS.

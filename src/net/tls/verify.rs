@@ -9,6 +9,10 @@
 //!   OpenSSL refuses it ("unable to get local issuer certificate"); so do we.
 //! - host names: subjectAltName DNS entries when there are any, otherwise the subject common
 //!   name; an IP address only ever matches an IP subjectAltName.
+//! - OpenSSL accepts version 1 server certificates (what `openssl x509 -req` writes without an
+//!   extension file) and CA:TRUE server certificates; webpki refuses both. For those, a
+//!   certificate issued directly by a trusted CA is checked here (issuer, signature, validity,
+//!   purpose); longer chains of such certificates stay refused.
 
 use std::fmt;
 use std::net::IpAddr;
@@ -53,6 +57,26 @@ impl OpenSslCompatVerifier {
     }
 }
 
+impl OpenSslCompatVerifier {
+    /// Replaces a generic chain refusal with the precise reason when there is one.
+    fn name_the_refusal(&self, err: Error, listed: bool, end_entity: &CertificateDer<'_>) -> Error {
+        let unknown_issuer = matches!(
+            &err,
+            Error::InvalidCertificate(CertificateError::UnknownIssuer)
+        );
+        if listed && unknown_issuer {
+            // The CA file holds the server's own (CA-signed) certificate, not its CA.
+            other_error(LeafGivenAsCa)
+        } else if !listed && is_self_signed(end_entity, &self.provider) {
+            // webpki calls an untrusted self-signed CA certificate `CaUsedAsEndEntity`;
+            // the real problem is that the CA file does not hold it.
+            other_error(UntrustedSelfSigned)
+        } else {
+            err
+        }
+    }
+}
+
 impl ServerCertVerifier for OpenSslCompatVerifier {
     fn verify_server_cert(
         &self,
@@ -67,32 +91,27 @@ impl ServerCertVerifier for OpenSslCompatVerifier {
             .iter()
             .any(|trusted| trusted.as_ref() == end_entity.as_ref());
         if listed && is_self_signed(end_entity, &self.provider) {
-            check_trusted_leaf(end_entity, now)?;
+            check_validity_and_purpose(end_entity, now)?;
         } else {
-            let parsed = ParsedCertificate::try_from(end_entity)?;
-            verify_server_cert_signed_by_trust_anchor(
-                &parsed,
-                &self.roots,
-                intermediates,
-                now,
-                self.provider.signature_verification_algorithms.all,
-            )
-            .map_err(|err| {
-                let unknown_issuer = matches!(
-                    &err,
-                    Error::InvalidCertificate(CertificateError::UnknownIssuer)
-                );
-                if listed && unknown_issuer {
-                    // The CA file holds the server's own (CA-signed) certificate, not its CA.
-                    other_error(LeafGivenAsCa)
-                } else if !listed && is_self_signed(end_entity, &self.provider) {
-                    // webpki calls an untrusted self-signed CA certificate `CaUsedAsEndEntity`;
-                    // the real problem is that the CA file does not hold it.
-                    other_error(UntrustedSelfSigned)
-                } else {
-                    err
+            let chain = ParsedCertificate::try_from(end_entity).and_then(|parsed| {
+                verify_server_cert_signed_by_trust_anchor(
+                    &parsed,
+                    &self.roots,
+                    intermediates,
+                    now,
+                    self.provider.signature_verification_algorithms.all,
+                )
+            });
+            let refusal = match chain {
+                Ok(()) => None,
+                Err(err) if refused_by_webpki_only(&err) => {
+                    directly_issued(end_entity, &self.roots, now, &self.provider).err()
                 }
-            })?;
+                Err(err) => Some(err),
+            };
+            if let Some(err) = refusal {
+                return Err(self.name_the_refusal(err, listed, end_entity));
+            }
         }
         if self.check_name {
             check_name(end_entity, server_name)?;
@@ -106,12 +125,7 @@ impl ServerCertVerifier for OpenSslCompatVerifier {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, Error> {
-        verify_tls12_signature(
-            message,
-            cert,
-            dss,
-            &self.provider.signature_verification_algorithms,
-        )
+        handshake_signature(&self.provider, message, cert, dss, false)
     }
 
     fn verify_tls13_signature(
@@ -120,12 +134,7 @@ impl ServerCertVerifier for OpenSslCompatVerifier {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, Error> {
-        verify_tls13_signature(
-            message,
-            cert,
-            dss,
-            &self.provider.signature_verification_algorithms,
-        )
+        handshake_signature(&self.provider, message, cert, dss, true)
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
@@ -223,12 +232,7 @@ impl ServerCertVerifier for PinVerifier {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, Error> {
-        verify_tls12_signature(
-            message,
-            cert,
-            dss,
-            &self.provider.signature_verification_algorithms,
-        )
+        handshake_signature(&self.provider, message, cert, dss, false)
     }
 
     fn verify_tls13_signature(
@@ -237,12 +241,7 @@ impl ServerCertVerifier for PinVerifier {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, Error> {
-        verify_tls13_signature(
-            message,
-            cert,
-            dss,
-            &self.provider.signature_verification_algorithms,
-        )
+        handshake_signature(&self.provider, message, cert, dss, true)
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
@@ -282,12 +281,7 @@ impl ServerCertVerifier for NoVerifier {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, Error> {
-        verify_tls12_signature(
-            message,
-            cert,
-            dss,
-            &self.provider.signature_verification_algorithms,
-        )
+        handshake_signature(&self.provider, message, cert, dss, false)
     }
 
     fn verify_tls13_signature(
@@ -296,18 +290,72 @@ impl ServerCertVerifier for NoVerifier {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, Error> {
-        verify_tls13_signature(
-            message,
-            cert,
-            dss,
-            &self.provider.signature_verification_algorithms,
-        )
+        handshake_signature(&self.provider, message, cert, dss, true)
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
         self.provider
             .signature_verification_algorithms
             .supported_schemes()
+    }
+}
+
+/// Checks a handshake signature with the certificate's key, as rustls does, and also for the
+/// version 1 certificates webpki will not parse.
+fn handshake_signature(
+    provider: &CryptoProvider,
+    message: &[u8],
+    cert: &CertificateDer<'_>,
+    dss: &DigitallySignedStruct,
+    tls13: bool,
+) -> Result<HandshakeSignatureValid, Error> {
+    let supported = &provider.signature_verification_algorithms;
+    let checked = if tls13 {
+        verify_tls13_signature(message, cert, dss, supported)
+    } else {
+        verify_tls12_signature(message, cert, dss, supported)
+    };
+    match checked {
+        Err(err) if refused_by_webpki_only(&err) => {
+            // TLS 1.3 forbids PKCS#1 v1.5 and SHA-1 handshake signatures.
+            let legacy = matches!(
+                dss.scheme,
+                SignatureScheme::RSA_PKCS1_SHA1
+                    | SignatureScheme::RSA_PKCS1_SHA256
+                    | SignatureScheme::RSA_PKCS1_SHA384
+                    | SignatureScheme::RSA_PKCS1_SHA512
+                    | SignatureScheme::ECDSA_SHA1_Legacy
+            );
+            if tls13 && legacy {
+                return Err(Error::PeerMisbehaved(
+                    rustls::PeerMisbehaved::SignedHandshakeWithUnadvertisedSigScheme,
+                ));
+            }
+            let parsed = parse(cert)?;
+            let key_info = expect(0x30, parsed.tbs_certificate.subject_pki.raw)
+                .ok_or(Error::InvalidCertificate(CertificateError::BadEncoding))?;
+            let key_alg = expect(0x30, key_info.contents)
+                .ok_or(Error::InvalidCertificate(CertificateError::BadEncoding))?;
+            let key = expect(0x03, key_alg.rest)
+                .and_then(|bits| bit_string(bits.contents))
+                .ok_or(Error::InvalidCertificate(CertificateError::BadEncoding))?;
+            let algs = supported
+                .mapping
+                .iter()
+                .find(|(scheme, _)| *scheme == dss.scheme)
+                .map(|(_, algs)| *algs)
+                .unwrap_or_default();
+            let verified = algs
+                .iter()
+                .filter(|alg| alg.public_key_alg_id().as_ref() == key_alg.contents)
+                .any(|alg| alg.verify_signature(key, message, dss.signature()).is_ok());
+            if verified {
+                Ok(HandshakeSignatureValid::assertion())
+            } else {
+                Err(Error::InvalidCertificate(CertificateError::BadSignature))
+            }
+        }
+        other => other,
     }
 }
 
@@ -321,8 +369,42 @@ fn unix(secs: i64) -> UnixTime {
     UnixTime::since_unix_epoch(Duration::from_secs(u64::try_from(secs).unwrap_or(0)))
 }
 
+/// True for webpki refusals OpenSSL does not make: a version 1 certificate (what
+/// `openssl x509 -req` writes without an extension file) and a CA:TRUE server certificate.
+fn refused_by_webpki_only(err: &Error) -> bool {
+    match err {
+        Error::InvalidCertificate(CertificateError::Other(other)) => {
+            let text = other.to_string();
+            text.contains("UnsupportedCertVersion") || text.contains("CaUsedAsEndEntity")
+        }
+        _ => false,
+    }
+}
+
+/// OpenSSL's check of a server certificate issued directly by a trust anchor: issuer name,
+/// signature by the anchor's key, validity period and purpose. Longer chains are left to webpki.
+fn directly_issued(
+    der: &CertificateDer<'_>,
+    roots: &RootCertStore,
+    now: UnixTime,
+    provider: &CryptoProvider,
+) -> Result<(), Error> {
+    let cert = parse(der)?;
+    let issuer = cert.issuer().as_raw();
+    let issuer = expect(0x30, issuer).map_or(issuer, |name| name.contents);
+    let signed_by_anchor = roots.roots.iter().any(|anchor| {
+        anchor.subject.as_ref() == issuer
+            && signature_verifies(der, anchor.subject_public_key_info.as_ref(), provider)
+                == Some(true)
+    });
+    if !signed_by_anchor {
+        return Err(CertificateError::UnknownIssuer.into());
+    }
+    check_validity_and_purpose(der, now)
+}
+
 /// Checks OpenSSL makes on a trusted certificate presented as-is: validity period and purpose.
-fn check_trusted_leaf(der: &CertificateDer<'_>, now: UnixTime) -> Result<(), Error> {
+fn check_validity_and_purpose(der: &CertificateDer<'_>, now: UnixTime) -> Result<(), Error> {
     let cert = parse(der)?;
     let now_secs = i64::try_from(now.as_secs()).unwrap_or(i64::MAX);
     let not_before = cert.validity().not_before.timestamp();
@@ -499,10 +581,15 @@ pub(super) fn is_self_signed(der: &CertificateDer<'_>, provider: &CryptoProvider
     if cert.subject().as_raw() != cert.issuer().as_raw() {
         return false;
     }
-    self_signature_verifies(der, cert.tbs_certificate.subject_pki.raw, provider).unwrap_or(false)
+    let Some(key_info) = expect(0x30, cert.tbs_certificate.subject_pki.raw) else {
+        return false;
+    };
+    signature_verifies(der, key_info.contents, provider).unwrap_or(false)
 }
 
-fn self_signature_verifies(der: &[u8], spki: &[u8], provider: &CryptoProvider) -> Option<bool> {
+/// Whether the certificate's signature verifies with a key, given as the contents of a
+/// SubjectPublicKeyInfo (without its SEQUENCE header, as trust anchors store it).
+fn signature_verifies(der: &[u8], key_info: &[u8], provider: &CryptoProvider) -> Option<bool> {
     const SEQUENCE: u8 = 0x30;
     const BIT_STRING: u8 = 0x03;
     // Certificate ::= SEQUENCE { tbsCertificate, signatureAlgorithm, signatureValue BIT STRING }
@@ -511,8 +598,7 @@ fn self_signature_verifies(der: &[u8], spki: &[u8], provider: &CryptoProvider) -
     let signature_alg = expect(SEQUENCE, tbs.rest)?;
     let signature = bit_string(expect(BIT_STRING, signature_alg.rest)?.contents)?;
     // SubjectPublicKeyInfo ::= SEQUENCE { algorithm, subjectPublicKey BIT STRING }
-    let key_info = expect(SEQUENCE, spki)?;
-    let key_alg = expect(SEQUENCE, key_info.contents)?;
+    let key_alg = expect(SEQUENCE, key_info)?;
     let key = bit_string(expect(BIT_STRING, key_alg.rest)?.contents)?;
     let verified = provider
         .signature_verification_algorithms
