@@ -53,7 +53,7 @@ pub enum TlsError {
     #[error("{} holds a certificate rdbsh cannot use ({detail})", path.display())]
     BadCertificate { path: PathBuf, detail: String },
     /// A key file holds no usable private key.
-    #[error("{} holds no private key ({detail}): expected a PEM block -----BEGIN PRIVATE KEY----- (PKCS#8, RSA or EC)", path.display())]
+    #[error("{} holds no private key ({detail}): expected an unencrypted PEM key (-----BEGIN PRIVATE KEY-----, RSA or EC); decrypt an encrypted one with `openssl pkey`", path.display())]
     BadKey { path: PathBuf, detail: String },
     /// The key does not belong to the certificate, or the pair is otherwise unusable.
     #[error("the key in {} does not fit the certificate in {} ({detail})", key.display(), cert.display())]

@@ -194,6 +194,12 @@ fn explain_certificate(err: &CertificateError, settings: &TlsSettings) -> String
                 };
             }
             let text = other.to_string();
+            if text.contains("UnsupportedCertVersion") {
+                return "the server's certificate chain holds a version 1 certificate that is not issued directly by \
+                        the CA in ca_cert, which rdbsh cannot check: reissue it as version 3 (openssl x509 -req with \
+                        -extfile and a subjectAltName), or pin it with verify = \"pin\" (--tls-verify pin)"
+                    .to_owned();
+            }
             if text.contains("CaUsedAsEndEntity") {
                 return "the server's certificate is a CA certificate (CA:TRUE) issued by another CA, which TLS \
                         does not allow for a server: reissue it as a server certificate, or pin it with \

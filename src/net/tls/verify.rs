@@ -173,6 +173,8 @@ impl fmt::Display for UntrustedSelfSigned {
 impl std::error::Error for UntrustedSelfSigned {}
 
 /// The server's certificate must have a given SHA-256 digest; handshake signatures still checked.
+///
+/// Names and validity dates are not checked: pinning that exact certificate is the trust decision.
 #[derive(Debug)]
 pub(super) struct PinVerifier {
     digest: [u8; 32],
@@ -647,6 +649,58 @@ mod tests {
         assert_eq!(expect(0x30, &input), None);
         let long = [&[0x04u8, 0x81, 0x80][..], &[0u8; 0x80]].concat();
         assert_eq!(tlv(&long).map(|t| t.contents.len()), Some(0x80));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..512)) {
+            let provider = rustls::crypto::ring::default_provider();
+            let der = CertificateDer::from(bytes.clone());
+            let _ = tlv(&bytes);
+            let _ = is_self_signed(&der, &provider);
+            let _ = signature_verifies(&bytes, &bytes, &provider);
+            let name = ServerName::try_from("localhost").map_err(|_| proptest::test_runner::TestCaseError::fail("name"))?;
+            proptest::prop_assert!(check_name(&der, &name).is_err() || bytes.len() > 16);
+            let _ = check_validity_and_purpose(&der, UnixTime::now());
+            let _ = super::super::PeerInfo::from_certificate(&bytes, String::new(), String::new());
+        }
+    }
+
+    fn sample_certificate() -> &'static [u8] {
+        static CERT: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
+        CERT.get_or_init(|| {
+            let key = rcgen::KeyPair::generate().expect("key");
+            let params =
+                rcgen::CertificateParams::new(vec!["localhost".to_owned()]).expect("params");
+            params.self_signed(&key).expect("cert").der().to_vec()
+        })
+    }
+
+    #[test]
+    fn a_real_certificate_is_self_signed_and_named() {
+        let der = CertificateDer::from(sample_certificate().to_vec());
+        let provider = rustls::crypto::ring::default_provider();
+        assert!(is_self_signed(&der, &provider));
+        let name = ServerName::try_from("localhost").expect("name");
+        assert!(check_name(&der, &name).is_ok());
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn a_corrupted_certificate_never_panics(at in 0usize..4096, value in proptest::prelude::any::<u8>()) {
+            let mut bytes = sample_certificate().to_vec();
+            let at = at % bytes.len();
+            bytes[at] = value;
+            let der = CertificateDer::from(bytes.clone());
+            let provider = rustls::crypto::ring::default_provider();
+            let self_signed = is_self_signed(&der, &provider);
+            // Any change to the signed part or the signature breaks the self-signature.
+            proptest::prop_assert!(!self_signed || bytes == sample_certificate());
+            let name = ServerName::try_from("localhost").map_err(|_| proptest::test_runner::TestCaseError::fail("name"))?;
+            let _ = check_name(&der, &name);
+            let _ = check_validity_and_purpose(&der, UnixTime::now());
+            let _ = super::super::PeerInfo::from_certificate(&bytes, String::new(), String::new());
+        }
     }
 
     #[test]
