@@ -1,0 +1,246 @@
+//! Opening a connection: TCP, optional TLS, then the V1_0 or V0_4 handshake.
+
+use std::io;
+use std::time::Duration;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::sync::mpsc;
+
+use super::client::{Client, ConnectionInfo, TlsInfo};
+use super::connection::{AsyncStream, Connection};
+use super::error::Error;
+use super::tls;
+use crate::config::{HandshakeVersion, Profile, TlsSettings};
+use crate::protocol::{ClientHandshake, HandshakeError, HandshakeInfo, scram};
+
+/// Connects as the profile says; spawn the returned [`Connection`] (`tokio::spawn`).
+///
+/// The whole of it (TCP, TLS and handshake) must finish within `profile.timeout`.
+pub async fn connect(profile: &Profile) -> Result<(Client, Connection), Error> {
+    let target = format!("{}:{}", profile.host, profile.port);
+    match tokio::time::timeout(profile.timeout, connect_inner(profile, &target)).await {
+        Ok(result) => result,
+        Err(_) => Err(Error::timeout(format!(
+            "timed out after {} connecting to {target}: check the host and port, or raise --timeout",
+            seconds(profile.timeout)
+        ))),
+    }
+}
+
+fn seconds(d: Duration) -> String {
+    format!("{}s", d.as_secs_f64())
+}
+
+async fn connect_inner(profile: &Profile, target: &str) -> Result<(Client, Connection), Error> {
+    let tcp = TcpStream::connect((profile.host.as_str(), profile.port))
+        .await
+        .map_err(|e| {
+            let hint = match e.kind() {
+                io::ErrorKind::ConnectionRefused => {
+                    ": connection refused (is RethinkDB running and listening there?)"
+                }
+                _ => "",
+            };
+            Error::io(format!("could not connect to {target}{hint}: {e}"), e)
+        })?;
+    // Small query frames must not wait for Nagle.
+    let _ = tcp.set_nodelay(true);
+    let peer_addr = tcp.peer_addr().ok();
+    let mut info = ConnectionInfo {
+        host: profile.host.clone(),
+        port: profile.port,
+        peer_addr,
+        user: profile.user.clone(),
+        handshake: profile.handshake,
+        server_version: None,
+        tls: None,
+    };
+    match &profile.tls {
+        None => handshake_and_start(Box::new(tcp), profile, info, target).await,
+        Some(settings) => {
+            let stream = start_tls(tcp, settings, &profile.host, target).await?;
+            let (_, conn) = stream.get_ref();
+            info.tls = Some(TlsInfo {
+                protocol_version: conn
+                    .protocol_version()
+                    .map(|v| format!("{v:?}"))
+                    .unwrap_or_default(),
+                cipher_suite: conn
+                    .negotiated_cipher_suite()
+                    .map(|s| format!("{:?}", s.suite()))
+                    .unwrap_or_default(),
+                peer_certificates: conn
+                    .peer_certificates()
+                    .map(|c| c.iter().map(|c| c.clone().into_owned()).collect())
+                    .unwrap_or_default(),
+            });
+            handshake_and_start(Box::new(stream), profile, info, target).await
+        }
+    }
+}
+
+async fn start_tls(
+    tcp: TcpStream,
+    settings: &TlsSettings,
+    host: &str,
+    target: &str,
+) -> Result<tokio_rustls::client::TlsStream<TcpStream>, Error> {
+    let config = tls::client_config(settings)
+        .map_err(|e| Error::tls(format!("TLS set-up failed: {e}"), Some(Box::new(e))))?;
+    let name = tls::server_name(settings, host)
+        .map_err(|e| Error::tls(format!("TLS set-up failed: {e}"), Some(Box::new(e))))?;
+    let connector = tokio_rustls::TlsConnector::from(config);
+    connector
+        .connect(name, tcp)
+        .await
+        .map_err(|e| tls_failure(e, settings, host, target))
+}
+
+fn tls_failure(e: io::Error, settings: &TlsSettings, host: &str, target: &str) -> Error {
+    let rustls_error = e
+        .get_ref()
+        .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+        .cloned();
+    match rustls_error {
+        // The peer's bytes are not TLS records: a plain RethinkDB port answers the ClientHello
+        // with nothing TLS can parse.
+        Some(rustls::Error::InvalidMessage(_)) => Error::tls(
+            format!(
+                "{target} did not answer with TLS: the server may not have TLS enabled on this port; turn TLS off for this profile or use the TLS port"
+            ),
+            Some(Box::new(e)),
+        ),
+        Some(err) => Error::tls(tls::explain(&err, settings, host), Some(Box::new(e))),
+        None if e.kind() == io::ErrorKind::UnexpectedEof => Error::tls(
+            format!(
+                "{target} closed the connection during the TLS handshake: the server may not have TLS enabled on this port, or it requires a client certificate"
+            ),
+            Some(Box::new(e)),
+        ),
+        None => Error::tls(
+            format!("TLS handshake with {target} failed: {e}"),
+            Some(Box::new(e)),
+        ),
+    }
+}
+
+/// Runs the client handshake over any stream, then hands the stream to a [`Connection`].
+///
+/// `connect` uses it after TCP/TLS; an in-process server (e.g. over `tokio::io::duplex`)
+/// can use it directly.
+pub async fn connect_stream<S: AsyncStream + 'static>(
+    stream: S,
+    profile: &Profile,
+) -> Result<(Client, Connection), Error> {
+    let info = ConnectionInfo {
+        host: profile.host.clone(),
+        port: profile.port,
+        peer_addr: None,
+        user: profile.user.clone(),
+        handshake: profile.handshake,
+        server_version: None,
+        tls: None,
+    };
+    let target = format!("{}:{}", profile.host, profile.port);
+    handshake_and_start(Box::new(stream), profile, info, &target).await
+}
+
+async fn handshake_and_start(
+    mut stream: Box<dyn AsyncStream>,
+    profile: &Profile,
+    mut info: ConnectionInfo,
+    target: &str,
+) -> Result<(Client, Connection), Error> {
+    let secret = profile.secret.as_ref().map(|s| s.expose()).unwrap_or("");
+    let mut hs = match profile.handshake {
+        HandshakeVersion::V1_0 => {
+            let nonce = scram::random_nonce()
+                .map_err(|_| Error::handshake("could not make a random nonce for SCRAM"))?;
+            ClientHandshake::v1_0(&profile.user, secret, &nonce)
+        }
+        HandshakeVersion::V0_4 => {
+            info.user = "admin".into();
+            ClientHandshake::v0_4(secret)
+        }
+    };
+    let (hs_info, leftover) = drive_handshake(
+        &mut stream,
+        &mut hs,
+        &info.user,
+        profile.tls.is_some(),
+        target,
+    )
+    .await?;
+    info.server_version = hs_info.server_version;
+    let (tx, rx) = mpsc::unbounded_channel();
+    Ok((Client::new(tx, info), Connection::new(stream, leftover, rx)))
+}
+
+async fn drive_handshake(
+    stream: &mut Box<dyn AsyncStream>,
+    hs: &mut ClientHandshake,
+    user: &str,
+    tls: bool,
+    target: &str,
+) -> Result<(HandshakeInfo, Vec<u8>), Error> {
+    let lost = |e: io::Error| {
+        Error::io(
+            format!("connection to {target} lost during the handshake: {e}"),
+            e,
+        )
+    };
+    stream.write_all(hs.start()).await.map_err(lost)?;
+    stream.flush().await.map_err(lost)?;
+    let closed = || {
+        if tls {
+            Error::handshake(format!(
+                "{target} closed the connection during the handshake: check that this is a RethinkDB driver port"
+            ))
+        } else {
+            Error::tls(
+                format!(
+                    "{target} closed the connection during the handshake: the server may require TLS; turn TLS on for this profile (--tls or --ca-cert)"
+                ),
+                None,
+            )
+        }
+    };
+    let mut buf = vec![0u8; 4096];
+    loop {
+        let n = match stream.read(&mut buf).await {
+            Ok(0) => return Err(closed()),
+            Ok(n) => n,
+            // A server that hangs up on bytes it cannot parse often resets instead of closing.
+            Err(e) if e.kind() == io::ErrorKind::ConnectionReset => return Err(closed()),
+            Err(e) => return Err(lost(e)),
+        };
+        let progress = hs
+            .receive(&buf[..n])
+            .map_err(|e| handshake_error(e, user, target))?;
+        if !progress.send.is_empty() {
+            stream.write_all(&progress.send).await.map_err(lost)?;
+            stream.flush().await.map_err(lost)?;
+        }
+        if let Some(done) = progress.done {
+            return Ok((done, hs.leftover().to_vec()));
+        }
+    }
+}
+
+fn handshake_error(e: HandshakeError, user: &str, target: &str) -> Error {
+    if e.is_auth() {
+        return Error::auth(format!(
+            "authentication failed for user `{user}` on {target}: {e}; check the password or auth key of this profile"
+        ));
+    }
+    match e {
+        HandshakeError::TlsBytes => Error::tls(
+            format!(
+                "{target} answered with TLS: the server requires TLS; turn TLS on for this profile (--tls or --ca-cert)"
+            ),
+            None,
+        ),
+        other => Error::handshake(format!("handshake with {target} failed: {other}")),
+    }
+}
