@@ -231,7 +231,7 @@ impl Ctx {
                 names.sort();
                 d(json!(names))
             }
-            60 | 61 | 62 => {
+            60..=62 => {
                 let (db, rest) = match args.first().and_then(|a| super::eval::parts(a)) {
                     Some((14, ..)) => (self.db_arg(args, 0, env)?, 1),
                     _ => (self.default_db.clone(), 0),

@@ -188,8 +188,11 @@ pub fn maxval() -> Value {
     json!({"$reql_type$": "MAXVAL"})
 }
 
+/// A term's type, positional args and optargs.
+pub type TermParts<'a> = (u64, &'a [Value], Option<&'a Map<String, Value>>);
+
 /// Splits a wire term into (type, args, optargs).
-pub fn parts(term: &Value) -> Option<(u64, &[Value], Option<&Map<String, Value>>)> {
+pub fn parts(term: &Value) -> Option<TermParts<'_>> {
     let a = term.as_array()?;
     let tt = a.first()?.as_u64()?;
     static EMPTY: [Value; 0] = [];
@@ -466,7 +469,7 @@ impl Ctx {
                 }
             }
             65 => {
-                if args.len() < 3 || args.len() % 2 == 0 {
+                if args.len() < 3 || args.len().is_multiple_of(2) {
                     return Err(ReqlError::compile(format!(
                         "Expected an odd number of arguments (at least 3) but found {}.",
                         args.len()

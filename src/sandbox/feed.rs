@@ -249,10 +249,10 @@ impl Feed {
                     .collect();
                 let mut rows = Vec::new();
                 for b in &before {
-                    if let Some(a) = after.iter().find(|a| datum::eq(&id(a), &id(b))) {
-                        if !datum::eq(a, b) {
-                            rows.push(self.row(Some(b.clone()), Some(a.clone()), "change"));
-                        }
+                    if let Some(a) = after.iter().find(|a| datum::eq(&id(a), &id(b)))
+                        && !datum::eq(a, b)
+                    {
+                        rows.push(self.row(Some(b.clone()), Some(a.clone()), "change"));
                     }
                 }
                 let n = removed.len().max(added.len());

@@ -181,10 +181,10 @@ impl Sandbox {
                 include_states: ctx.opt_bool(opts, "include_states", &None, false)?,
                 include_types: ctx.opt_bool(opts, "include_types", &None, false)?,
             };
-            if let Some(sq) = ctx.opt(opts, "squash", &None)? {
-                if sq != Value::Bool(false) {
-                    return Err(ReqlError::unsupported("CHANGES with squash"));
-                }
+            if let Some(sq) = ctx.opt(opts, "squash", &None)?
+                && sq != Value::Bool(false)
+            {
+                return Err(ReqlError::unsupported("CHANGES with squash"));
             }
             return Ok(Outcome::Feed(Feed::open(ctx, target, o)?));
         }

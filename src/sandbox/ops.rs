@@ -97,15 +97,15 @@ impl Ctx {
                 if tt == 25 && datum::pseudo_type(&first) == Some("TIME") {
                     return Ok(Some(Val::Datum(self.time_sub(first, args, env)?)));
                 }
-                if tt == 26 {
-                    if let Value::Array(a) = &first {
-                        let k = self.targ(args, 1, env, as_int)?;
-                        let mut out = Vec::new();
-                        for _ in 0..k.max(0) {
-                            out.extend(a.iter().cloned());
-                        }
-                        return Ok(Some(Val::Datum(Value::Array(out))));
+                if tt == 26
+                    && let Value::Array(a) = &first
+                {
+                    let k = self.targ(args, 1, env, as_int)?;
+                    let mut out = Vec::new();
+                    for _ in 0..k.max(0) {
+                        out.extend(a.iter().cloned());
                     }
+                    return Ok(Some(Val::Datum(Value::Array(out))));
                 }
                 let mut acc = as_num(&first).map_err(|e| e.at(json!(0)))?;
                 for i in 1..n {
@@ -204,7 +204,7 @@ impl Ctx {
                 })
             }
             143 => {
-                if n % 2 != 0 {
+                if !n.is_multiple_of(2) {
                     return Err(ReqlError::logic(
                         "OBJECT expects an even number of arguments (but found 1).",
                     ));
@@ -792,10 +792,10 @@ pub fn without(row: &Value, specs: &[Value]) -> RResult<Value> {
                 for (k, sub) in m {
                     if sub == &Value::Bool(true) {
                         obj.shift_remove(k);
-                    } else if let Some(inner) = obj.get(k).cloned() {
-                        if inner.is_object() || inner.is_array() {
-                            obj.insert(k.clone(), without(&inner, std::slice::from_ref(sub))?);
-                        }
+                    } else if let Some(inner) = obj.get(k).cloned()
+                        && (inner.is_object() || inner.is_array())
+                    {
+                        obj.insert(k.clone(), without(&inner, std::slice::from_ref(sub))?);
                     }
                 }
             }

@@ -16,6 +16,11 @@ const GROUPABLE: &[u64] = &[
     38, 39, 40, 41, 42, 43, 45, 70, 71, 30, 37, 187, 145, 146, 147, 148, 93, 86, 87, 72,
 ];
 
+/// A row predicate.
+type Pred = Arc<dyn Fn(&Ctx, &Value) -> RResult<bool> + Send + Sync>;
+/// A row value extractor.
+type Extractor = Arc<dyn Fn(&Ctx, &Value) -> RResult<Value> + Send + Sync>;
+
 /// A sort key: a field name or function, ascending or descending.
 enum SortKey {
     Field(String, bool),
@@ -142,24 +147,19 @@ impl Ctx {
                 check_args(n, 2)?;
                 let seq = self.to_seq(a0).map_err(|e| e.at(json!(0)))?;
                 let dflt = opts.and_then(|o| o.get("default")).cloned();
-                let pred: Arc<dyn Fn(&Ctx, &Value) -> RResult<bool> + Send + Sync> =
-                    if is_func_term(&args[1]) {
-                        let f = self.farg(args, 1, env)?;
-                        Arc::new(move |c, row| {
-                            c.call(&f, vec![row.clone()]).map(|v| datum::truthy(&v))
-                        })
-                    } else {
-                        let spec = self.darg(args, 1, env)?;
-                        match spec {
-                            Value::Object(_) => {
-                                Arc::new(move |_, row| Ok(matches_object(row, &spec)))
-                            }
-                            other => {
-                                let t = datum::truthy(&other);
-                                Arc::new(move |_, _| Ok(t))
-                            }
+                let pred: Pred = if is_func_term(&args[1]) {
+                    let f = self.farg(args, 1, env)?;
+                    Arc::new(move |c, row| c.call(&f, vec![row.clone()]).map(|v| datum::truthy(&v)))
+                } else {
+                    let spec = self.darg(args, 1, env)?;
+                    match spec {
+                        Value::Object(_) => Arc::new(move |_, row| Ok(matches_object(row, &spec))),
+                        other => {
+                            let t = datum::truthy(&other);
+                            Arc::new(move |_, _| Ok(t))
                         }
-                    };
+                    }
+                };
                 let dflt_val = match dflt {
                     Some(t) => Some(self.eval(&t, env).map_err(|e| e.at(json!("default")))?),
                     None => None,
@@ -246,10 +246,10 @@ impl Ctx {
                 let mut count = 0u64;
                 for r in seq.iter {
                     let row = r?;
-                    if let Some(p) = &pred {
-                        if !p(self, &row)? {
-                            continue;
-                        }
+                    if let Some(p) = &pred
+                        && !p(self, &row)?
+                    {
+                        continue;
                     }
                     count += 1;
                 }
@@ -310,9 +310,9 @@ impl Ctx {
                     );
                 }
                 if tt == 70 && start < 0 {
-                    return Err(ReqlError::logic(format!(
-                        "Cannot use a negative left index on a stream."
-                    ))
+                    return Err(ReqlError::logic(
+                        "Cannot use a negative left index on a stream.".to_string(),
+                    )
                     .at(json!(1)));
                 }
                 if start < 0 || end.is_some_and(|e| e < 0) {
@@ -552,12 +552,7 @@ impl Ctx {
     }
 
     /// A predicate argument: a function, or a value compared for equality.
-    fn pred_arg(
-        &self,
-        args: &[Value],
-        i: usize,
-        env: &Env,
-    ) -> RResult<Arc<dyn Fn(&Ctx, &Value) -> RResult<bool> + Send + Sync>> {
+    fn pred_arg(&self, args: &[Value], i: usize, env: &Env) -> RResult<Pred> {
         if is_func_term(&args[i]) {
             let f = self.farg(args, i, env)?;
             Ok(Arc::new(move |c, row| {
@@ -570,12 +565,7 @@ impl Ctx {
     }
 
     /// A value-extractor argument: a field name or a function.
-    fn extractor(
-        &self,
-        args: &[Value],
-        i: usize,
-        env: &Env,
-    ) -> RResult<Arc<dyn Fn(&Ctx, &Value) -> RResult<Value> + Send + Sync>> {
+    fn extractor(&self, args: &[Value], i: usize, env: &Env) -> RResult<Extractor> {
         if is_func_term(&args[i]) {
             let f = self.farg(args, i, env)?;
             Ok(Arc::new(move |c, row| c.call(&f, vec![row.clone()])))

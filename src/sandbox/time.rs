@@ -121,9 +121,10 @@ fn parse_iso(s: &str, default_tz: Option<&str>) -> RResult<Value> {
         (Some(z), _) => z,
         (None, Some(d)) => d.to_string(),
         (None, None) => {
-            return Err(ReqlError::logic(format!(
+            return Err(ReqlError::logic(
                 "ISO 8601 string has no time zone, and no default time zone was provided."
-            )));
+                    .to_string(),
+            ));
         }
     };
     let (off, tz) = parse_tz(&zone)?;

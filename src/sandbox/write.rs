@@ -106,12 +106,12 @@ impl Ctx {
                 },
                 None => Ok("error".to_string()),
             };
-            if let Ok(c) = &conflict {
-                if !matches!(c.as_str(), "error" | "replace" | "update") {
-                    return Err(ReqlError::logic(format!(
-                        "Conflict option `{c}` unrecognized (options are \"error\", \"replace\" and \"update\")."
-                    )));
-                }
+            if let Ok(c) = &conflict
+                && !matches!(c.as_str(), "error" | "replace" | "update")
+            {
+                return Err(ReqlError::logic(format!(
+                    "Conflict option `{c}` unrecognized (options are \"error\", \"replace\" and \"update\")."
+                )));
             }
             let mut s = Summary::default();
             for d in docs {
@@ -242,12 +242,12 @@ impl Ctx {
             }
         };
         let new_arc = result.map(Arc::new);
-        if let Some(n) = &new_arc {
-            if !datum::eq(n.get(&pk).unwrap_or(&Value::Null), &key) {
-                drop(data);
-                s.error(format!("Primary key `{pk}` cannot be changed."));
-                return Ok(());
-            }
+        if let Some(n) = &new_arc
+            && !datum::eq(n.get(&pk).unwrap_or(&Value::Null), &key)
+        {
+            drop(data);
+            s.error(format!("Primary key `{pk}` cannot be changed."));
+            return Ok(());
         }
         let changed = match (&old, &new_arc) {
             (Some(o), Some(n)) => !datum::eq(o, n),
