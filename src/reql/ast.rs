@@ -127,6 +127,8 @@ pub struct Prop {
 /// A function literal.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FuncDef {
+    /// Name of a named function expression (visible inside its own body).
+    pub name: Option<String>,
     /// Parameter names and spans.
     pub params: Vec<(String, Span)>,
     /// `fn.length`: parameters before the first default or rest parameter.

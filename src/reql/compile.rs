@@ -249,8 +249,8 @@ pub(crate) fn snake(key: &str) -> String {
 
 /// A double as wire JSON: integral values within ±2^53 as integers, like `JSON.stringify`.
 pub(crate) fn num_value(n: f64) -> Value {
-    if n.fract() == 0.0 && n.abs() < 9_007_199_254_740_992.0 {
-        // In range, so the conversion is exact; -0 becomes 0 as in JavaScript.
+    if n.fract() == 0.0 && n.abs() < 9.2e18 {
+        // Integral and in i64 range, so the conversion is exact; -0 becomes 0 as in JavaScript.
         Value::from(n as i64)
     } else {
         serde_json::Number::from_f64(n).map_or(Value::Null, Value::Number)
@@ -662,6 +662,9 @@ impl<'a> Eval<'a> {
         }
         self.calls += 1;
         let scope = Scope::child(&c.scope);
+        if let Some(name) = &c.def.name {
+            scope.declare(name, v(Val::Func(c.clone()), c.def.span));
+        }
         let mut ids = Vec::new();
         for (i, (name, pspan)) in c.def.params.iter().enumerate() {
             if i < c.def.arity {
@@ -1384,12 +1387,8 @@ impl<'a> Eval<'a> {
             let recv = self.eval(obj, scope);
             let f = self.member(recv.clone(), name, *name_span, callee.span);
             let argv: Vec<V> = args.iter().map(|a| self.eval(a, scope)).collect();
-            // A method's span starts at its name: `.filter(...)`, so carets point at it.
-            let mspan = match recv.v {
-                Val::R => span,
-                _ => Span::new(name_span.start.saturating_sub(1), span.end),
-            };
-            return self.call_value(f, argv, mspan);
+            let _ = name_span;
+            return self.call_value(f, argv, span);
         }
         let f = self.eval(callee, scope);
         let argv: Vec<V> = args.iter().map(|a| self.eval(a, scope)).collect();
@@ -1417,6 +1416,9 @@ impl<'a> Eval<'a> {
         }
         self.calls += 1;
         let scope = Scope::child(&c.scope);
+        if let Some(name) = &c.def.name {
+            scope.declare(name, v(Val::Func(c.clone()), c.def.span));
+        }
         let mut args = args.into_iter();
         for (name, pspan) in &c.def.params {
             scope.declare(name, args.next().unwrap_or(v(Val::Undef, *pspan)));

@@ -2260,6 +2260,9 @@ pub fn nearest<'a>(wanted: &str, names: impl Iterator<Item = &'a str>) -> Vec<&'
         .collect();
     scored.sort_by_key(|&(d, n)| (d, n.len()));
     scored.dedup_by_key(|&mut (_, n)| n);
+    // Only the best matches: a far second guess is noise.
+    let best = scored.first().map_or(0, |&(d, _)| d);
+    scored.retain(|&(d, _)| d <= best + 1);
     scored.into_iter().take(3).map(|(_, n)| n).collect()
 }
 

@@ -170,6 +170,10 @@ impl<'t> Parser<'t> {
         if self.eat(";") {
             return;
         }
+        // A statement that ends with a block (`for (...) {...}`) needs no separator.
+        if self.pos > 0 && self.toks.get(self.pos - 1).is_some_and(|t| t.is("}")) {
+            return;
+        }
         match self.peek() {
             None => {}
             Some(t) if t.nl_before || t.is("}") => {}
@@ -217,15 +221,7 @@ impl<'t> Parser<'t> {
             let f = self.function();
             match f.kind {
                 ExprKind::Func(def) => {
-                    let name = match self
-                        .toks
-                        .get(self.pos_of(def.span.start) + 1)
-                        .map(|t| &t.tok)
-                    {
-                        Some(Tok::Ident(n)) => n.clone(),
-                        _ => String::new(),
-                    };
-                    StmtKind::Function(name, def)
+                    StmtKind::Function(def.name.clone().unwrap_or_default(), def)
                 }
                 _ => StmtKind::Expr(f),
             }
@@ -276,10 +272,6 @@ impl<'t> Parser<'t> {
             kind,
             span: Span::new(start.start, self.prev_end().max(start.start)),
         }
-    }
-
-    fn pos_of(&self, byte: usize) -> usize {
-        self.toks.partition_point(|t| t.span.start < byte)
     }
 
     fn sub_statement(&mut self) -> Stmt {
@@ -498,6 +490,7 @@ impl<'t> Parser<'t> {
         let span = start.to(Span::new(self.prev_end(), self.prev_end()));
         Expr {
             kind: ExprKind::Func(Arc::new(FuncDef {
+                name: None,
                 params,
                 arity,
                 body,
@@ -550,10 +543,12 @@ impl<'t> Parser<'t> {
     fn function(&mut self) -> Expr {
         let start = self.here();
         self.pos += 1; // `function`
+        let mut name = None;
         if let Some(Token {
-            tok: Tok::Ident(_), ..
+            tok: Tok::Ident(n), ..
         }) = self.peek()
         {
+            name = Some(n.clone());
             self.pos += 1;
         }
         if !self.expect("(", "`(` to start the parameter list") {
@@ -564,6 +559,7 @@ impl<'t> Parser<'t> {
         let span = start.to(Span::new(self.prev_end(), self.prev_end()));
         Expr {
             kind: ExprKind::Func(Arc::new(FuncDef {
+                name,
                 params,
                 arity,
                 body,
