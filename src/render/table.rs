@@ -18,7 +18,7 @@ use super::style::{Scope, Styles};
 /// Rows buffered to choose column widths before streaming starts.
 pub const DEFAULT_SAMPLE_ROWS: usize = 200;
 /// Narrowest a column is squeezed to when the terminal is too narrow.
-pub const MIN_COLUMN_WIDTH: usize = 3;
+pub const MIN_COLUMN_WIDTH: usize = 6;
 /// Spaces between columns.
 pub const COLUMN_GAP: usize = 2;
 /// Header of the column that holds rows that are not objects.
@@ -161,24 +161,38 @@ pub fn truncate(s: &str, width: usize) -> (&str, bool, usize) {
 }
 
 /// Column widths that fit `total` cells with [`COLUMN_GAP`] between columns: columns that fit
-/// their share keep their natural width, the rest share what is left equally; none goes
-/// below [`MIN_COLUMN_WIDTH`] (then the table is wider than `total`).
+/// their share keep their natural width, the rest share what is left equally, none below
+/// [`MIN_COLUMN_WIDTH`]. When even that is too wide, the rightmost columns get width 0
+/// (hidden) and room is kept for a `…` mark that says so.
 pub fn fit_widths(natural: &[usize], total: Option<usize>) -> Vec<usize> {
     let Some(total) = total else {
         return natural.to_vec();
     };
     let n = natural.len();
-    let gaps = COLUMN_GAP * n.saturating_sub(1);
-    if natural.iter().sum::<usize>() + gaps <= total {
+    let gaps = |k: usize| COLUMN_GAP * k.saturating_sub(1);
+    if natural.iter().sum::<usize>() + gaps(n) <= total {
         return natural.to_vec();
     }
-    let mut order: Vec<usize> = (0..n).collect();
+    let floor = |w: usize| MIN_COLUMN_WIDTH.min(w);
+    // How many columns fit at their floor, leaving room for the hidden-columns mark.
+    let mut shown = n;
+    loop {
+        let marker = if shown < n { COLUMN_GAP + 1 } else { 0 };
+        let need: usize =
+            natural[..shown].iter().map(|&w| floor(w)).sum::<usize>() + gaps(shown) + marker;
+        if need <= total || shown <= 1 {
+            break;
+        }
+        shown -= 1;
+    }
+    let marker = if shown < n { COLUMN_GAP + 1 } else { 0 };
+    let mut order: Vec<usize> = (0..shown).collect();
     order.sort_by_key(|&i| natural[i]);
     let mut widths = vec![0; n];
-    let mut remaining = total.saturating_sub(gaps);
+    let mut remaining = total.saturating_sub(gaps(shown) + marker);
     for (done, &i) in order.iter().enumerate() {
-        let share = remaining / (n - done);
-        let w = natural[i].min(share).max(MIN_COLUMN_WIDTH.min(natural[i]));
+        let share = remaining / (shown - done);
+        let w = natural[i].min(share).max(floor(natural[i]));
         widths[i] = w;
         remaining = remaining.saturating_sub(w);
     }
@@ -298,7 +312,9 @@ impl TableWriter {
                 })
             })
             .collect();
-        self.write_cells(&cells, out);
+        // Hidden columns are announced by a `…` after the last header rather than dropped silently.
+        let hidden = self.widths.contains(&0);
+        self.write_cells(&cells, hidden, out);
         let rules: Vec<Option<Cell>> = self
             .widths
             .iter()
@@ -310,21 +326,27 @@ impl TableWriter {
                 })
             })
             .collect();
-        self.write_cells(&rules, out);
+        self.write_cells(&rules, false, out);
     }
 
     fn write_row(&self, row: &Value, out: &mut String) {
         let cells: Vec<Option<Cell>> = self.columns.iter().map(|c| cell_for(row, c)).collect();
-        self.write_cells(&cells, out);
+        self.write_cells(&cells, false, out);
     }
 
-    fn write_cells(&self, cells: &[Option<Cell>], out: &mut String) {
+    fn write_cells(&self, cells: &[Option<Cell>], hidden_mark: bool, out: &mut String) {
         // Trailing empty cells leave no trailing spaces.
-        let last = cells.iter().rposition(Option::is_some);
+        let last = cells
+            .iter()
+            .zip(&self.widths)
+            .rposition(|(c, &w)| c.is_some() && w > 0);
         let mut pad = 0;
         for (i, (cell, &width)) in cells.iter().zip(&self.widths).enumerate() {
-            if Some(i) > last || last.is_none() {
+            if last.is_none_or(|last| i > last) {
                 break;
+            }
+            if width == 0 {
+                continue;
             }
             let Some(cell) = cell else {
                 pad += width + COLUMN_GAP;
@@ -341,6 +363,10 @@ impl TableWriter {
                 self.styles.get(Scope::Muted).paint("…", out);
             }
             pad = if cell.right_align { 0 } else { fill } + COLUMN_GAP;
+        }
+        if hidden_mark {
+            push_spaces(out, pad);
+            self.styles.get(Scope::Muted).paint("…", out);
         }
         out.push('\n');
     }
@@ -407,7 +433,8 @@ mod tests {
     fn fair_share_keeps_narrow_columns_whole() {
         assert_eq!(fit_widths(&[2, 50, 50], Some(40)), vec![2, 17, 17]);
         assert_eq!(fit_widths(&[10, 10], Some(80)), vec![10, 10]);
-        assert_eq!(fit_widths(&[10, 10, 10], Some(4)), vec![3, 3, 3]);
+        assert_eq!(fit_widths(&[10, 10, 10], Some(12)), vec![9, 0, 0]);
+        assert_eq!(fit_widths(&[10, 10, 10], Some(2)), vec![6, 0, 0]);
     }
 
     #[test]
