@@ -8,6 +8,7 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::config::{ConfigError, ConnOverrides, ConnUrl, Verify};
+pub use crate::render::Format;
 
 /// Process exit codes; the only place they are numbered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -322,8 +323,8 @@ impl ConnArgs {
 #[derive(Args, Debug, Clone, Default, PartialEq, Eq)]
 #[command(next_help_heading = "Output")]
 pub struct OutArgs {
-    /// Result format [default: pretty on a terminal, ndjson otherwise]
-    #[arg(long, value_name = "FORMAT")]
+    /// Result format: pretty, json, ndjson, table or raw [default: pretty on a terminal, ndjson otherwise]
+    #[arg(long, value_name = "FORMAT", value_parser = parse_format)]
     pub format: Option<Format>,
     /// No colours (also when NO_COLOR is set)
     #[arg(long)]
@@ -372,19 +373,9 @@ impl OutArgs {
     }
 }
 
-/// `--format` values.
-#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Format {
-    /// Indented, highlighted JSON
-    Pretty,
-    /// One JSON document per result
-    Json,
-    /// One JSON document per row
-    Ndjson,
-    /// Aligned columns
-    Table,
-    /// The server's response as received
-    Raw,
+/// `--format` values: pretty, json, ndjson, table or raw.
+fn parse_format(s: &str) -> Result<Format, String> {
+    s.parse().map_err(|e: crate::render::UnknownFormat| e.to_string())
 }
 
 /// `--on-error` values.
