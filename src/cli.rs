@@ -375,7 +375,8 @@ impl OutArgs {
 
 /// `--format` values: pretty, json, ndjson, table or raw.
 fn parse_format(s: &str) -> Result<Format, String> {
-    s.parse().map_err(|e: crate::render::UnknownFormat| e.to_string())
+    s.parse()
+        .map_err(|e: crate::render::UnknownFormat| e.to_string())
 }
 
 /// `--on-error` values.

@@ -1,12 +1,16 @@
 //! rdbsh entry point: command line → config → mode → exit code. Only wiring lives here.
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::Parser;
+use rdbsh::batch;
 use rdbsh::cli::{Cli, CompileArgs, ConnArgs, Exit, Failure, Mode, OutArgs, SandboxArgs};
 use rdbsh::config::{Config, Profile};
+use rdbsh::render::{Styles, Theme};
+use rdbsh::shell::Session;
+use rdbsh::shell::report::{self, Source};
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
@@ -108,8 +112,52 @@ fn not_yet(what: &str) -> Failure {
     ))
 }
 
-fn run_compile(_args: CompileArgs) -> Result<Exit, Failure> {
-    Err(not_yet("`rdbsh compile`"))
+/// `rdbsh compile`: each statement's wire term (or START message) as one line of JSON.
+fn run_compile(args: CompileArgs) -> Result<Exit, Failure> {
+    let inputs = if args.eval.is_empty() {
+        vec![read_input(args.file.as_deref().unwrap_or(Path::new("-")))?]
+    } else {
+        eval_inputs(args.eval)
+    };
+    let styled = std::io::stderr().is_terminal();
+    let mut env = rdbsh::reql::Env::new();
+    let mut stdout = std::io::stdout().lock();
+    let mut exit = Exit::Ok;
+    for input in &inputs {
+        for item in rdbsh::shell::items(&input.text) {
+            let rdbsh::shell::Item::Code(span) = item else {
+                continue;
+            };
+            let statements = match rdbsh::reql::compile(span.text(&input.text), &mut env) {
+                Ok(s) => s,
+                Err(diagnostics) => {
+                    let source = Source {
+                        text: &input.text,
+                        file: input.name.as_deref(),
+                    };
+                    eprint!(
+                        "{}",
+                        report::compile_errors(source, span.start, &diagnostics, styled)
+                    );
+                    exit = Exit::QueryFailed;
+                    continue;
+                }
+            };
+            for statement in statements {
+                if let rdbsh::reql::Statement::Query(q) = statement {
+                    let value = if args.query {
+                        q.start_message(&serde_json::Map::new())
+                    } else {
+                        q.term
+                    };
+                    if writeln!(stdout, "{value}").is_err() {
+                        return Ok(exit);
+                    }
+                }
+            }
+        }
+    }
+    Ok(exit)
 }
 
 fn run_sandbox(_args: SandboxArgs) -> Result<Exit, Failure> {
@@ -124,8 +172,82 @@ fn run_repl(_target: Target, _out: OutArgs) -> Result<Exit, Failure> {
     Err(not_yet("`rdbsh repl`"))
 }
 
-fn run_batch(_target: Target, _out: OutArgs, _input: BatchInput) -> Result<Exit, Failure> {
-    Err(not_yet("batch mode (-e, -f, stdin)"))
+/// Batch mode: `-e`, `-f FILE` or stdin, printed for pipes.
+fn run_batch(target: Target, out: OutArgs, input: BatchInput) -> Result<Exit, Failure> {
+    let inputs = match input {
+        BatchInput::Queries(queries) => eval_inputs(queries),
+        BatchInput::File(path) => vec![read_input(&path)?],
+    };
+    let tty = std::io::stdout().is_terminal();
+    let color = out.color_for(tty);
+    let options = batch::Options {
+        format: out.format_for(tty),
+        styles: if color {
+            Theme::dark().styles()
+        } else {
+            Styles::plain()
+        },
+        color: out.color_for(std::io::stderr().is_terminal()),
+        width: if tty { terminal_width() } else { None },
+        timing: out.timing,
+        on_error: out.on_error(),
+        limit: out.limit,
+    };
+    runtime()?.block_on(async {
+        let profile = target_profile(target).await?;
+        let mut session = Session::new(profile);
+        Ok(batch::run(&mut session, &inputs, &options).await)
+    })
+}
+
+/// The profile to connect to: the server's, or an in-process sandbox's.
+async fn target_profile(target: Target) -> Result<Profile, Failure> {
+    match target {
+        Target::Server(profile) => Ok(*profile),
+        Target::Sandbox => Err(not_yet("`--sandbox`")),
+    }
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::new(Exit::Usage, format!("cannot start the async runtime: {e}")))
+}
+
+fn terminal_width() -> Option<usize> {
+    ratatui::crossterm::terminal::size()
+        .ok()
+        .map(|(w, _)| usize::from(w))
+}
+
+/// Each `-e` query is an input of its own.
+fn eval_inputs(queries: Vec<String>) -> Vec<batch::Input> {
+    queries
+        .into_iter()
+        .map(|text| batch::Input { name: None, text })
+        .collect()
+}
+
+/// A query file, or stdin for `-`.
+fn read_input(path: &Path) -> Result<batch::Input, Failure> {
+    if path == Path::new("-") {
+        let mut text = String::new();
+        std::io::stdin()
+            .read_to_string(&mut text)
+            .map_err(|e| Failure::usage(format!("cannot read standard input: {e}")))?;
+        return Ok(batch::Input {
+            name: Some("<stdin>".into()),
+            text,
+        });
+    }
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Failure::usage(format!("cannot read query file {}: {e}", path.display())))?;
+    Ok(batch::Input {
+        name: Some(path.display().to_string()),
+        text,
+    })
 }
 
 fn run_tui(_target: Target, _out: OutArgs) -> Result<Exit, Failure> {
