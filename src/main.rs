@@ -1,14 +1,17 @@
 //! rdbsh entry point: command line → config → mode → exit code. Only wiring lives here.
 
 use std::io::{IsTerminal, Read, Write};
+use std::net::{SocketAddr, ToSocketAddrs};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use clap::Parser;
 use rdbsh::batch;
 use rdbsh::cli::{Cli, CompileArgs, ConnArgs, Exit, Failure, Mode, OutArgs, SandboxArgs};
-use rdbsh::config::{Config, Profile};
+use rdbsh::config::{Config, Profile, Secret};
 use rdbsh::render::{Styles, Theme};
+use rdbsh::sandbox::server::{self, ServerOptions};
 use rdbsh::shell::Session;
 use rdbsh::shell::report::{self, Source};
 
@@ -160,8 +163,93 @@ fn run_compile(args: CompileArgs) -> Result<Exit, Failure> {
     Ok(exit)
 }
 
-fn run_sandbox(_args: SandboxArgs) -> Result<Exit, Failure> {
-    Err(not_yet("`rdbsh sandbox`"))
+fn run_sandbox(args: SandboxArgs) -> Result<Exit, Failure> {
+    let listen = listen_addr(&args.listen)?;
+    let password = match &args.password_env {
+        Some(var) => Some(Secret::new(std::env::var(var).map_err(|_| {
+            Failure::usage(format!(
+                "--password-env {var}: the environment variable {var} is not set (or not UTF-8); export it with the admin password"
+            ))
+        })?)),
+        None => None,
+    };
+    let tls = match (&args.tls_cert, &args.tls_key) {
+        (Some(cert), Some(key)) => {
+            Some(rdbsh::net::tls::server_config(cert, key, None).map_err(Failure::usage)?)
+        }
+        _ => None,
+    };
+    let banner = sandbox_banner(&tls, &args);
+    if !listen.ip().is_loopback() && password.is_none() {
+        eprintln!(
+            "rdbsh: warning: listening on {listen} with an empty admin password: anyone who can reach this port can read and write; set --password-env"
+        );
+    }
+    let options = ServerOptions {
+        listen,
+        tls,
+        password,
+        demo: !args.no_demo,
+    };
+    let runtime = tokio::runtime::Runtime::new()
+        .map_err(|e| Failure::new(Exit::Connection, format!("cannot start the runtime: {e}")))?;
+    runtime.block_on(async move {
+        let (addr, handle) = server::spawn(options)
+            .await
+            .map_err(|e| Failure::new(Exit::Connection, e))?;
+        eprintln!("rdbsh sandbox listening on {addr} ({banner})");
+        shutdown_signal().await;
+        handle.shutdown().await;
+        eprintln!("rdbsh sandbox stopped");
+        Ok(Exit::Ok)
+    })
+}
+
+/// `--listen`: `IP:PORT`, or `HOST:PORT` resolved to its first address.
+fn listen_addr(text: &str) -> Result<SocketAddr, Failure> {
+    if let Ok(addr) = text.parse() {
+        return Ok(addr);
+    }
+    let bad = || {
+        Failure::usage(format!(
+            "--listen {text:?} is not an address to listen on: use IP:PORT, for example 127.0.0.1:28015"
+        ))
+    };
+    text.to_socket_addrs()
+        .map_err(|_| bad())?
+        .next()
+        .ok_or_else(bad)
+}
+
+/// What the start-up line says about transport and authentication.
+fn sandbox_banner(tls: &Option<Arc<rustls::ServerConfig>>, args: &SandboxArgs) -> String {
+    let transport = if tls.is_some() { "TLS" } else { "plain TCP" };
+    let password = match &args.password_env {
+        Some(var) => format!("password from ${var}"),
+        None => "empty password".to_owned(),
+    };
+    let data = if args.no_demo {
+        "no demo data"
+    } else {
+        "demo database"
+    };
+    format!("{transport}, SCRAM user admin, {password}, {data}")
+}
+
+/// Resolves on Ctrl-C or, on Unix, SIGTERM.
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
 }
 
 fn run_ping(_target: Target) -> Result<Exit, Failure> {

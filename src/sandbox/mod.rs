@@ -12,6 +12,7 @@ pub mod eval;
 pub mod feed;
 pub mod ops;
 pub mod seq;
+pub mod server;
 pub mod store;
 pub mod term;
 pub mod time;
