@@ -283,6 +283,8 @@ async fn run_query(
     }
     if options.timing {
         let ms = started.elapsed().as_secs_f64() * 1000.0;
+        // Atom arrays print (and count) as rows, as the drivers turn them into cursors.
+        let rows = renderer.rows_rendered();
         let noun = if rows == 1 { "row" } else { "rows" };
         eprintln!("{rows} {noun} · {ms:.0} ms");
     }

@@ -81,7 +81,12 @@ fn json_is_one_document_per_statement() {
 #[test]
 fn pretty_table_and_raw() {
     let sb = seeded();
-    let pretty = stdout_of(rdbsh(&sb).args(["--format", "pretty", "-e", "r.db('test').table('people').get(1)"]));
+    let pretty = stdout_of(rdbsh(&sb).args([
+        "--format",
+        "pretty",
+        "-e",
+        "r.db('test').table('people').get(1)",
+    ]));
     assert!(pretty.contains("  \"name\": \"Ada\""), "{pretty}");
     assert!(!pretty.contains('\x1b'), "no colour on a pipe: {pretty:?}");
 
@@ -90,7 +95,10 @@ fn pretty_table_and_raw() {
     for col in ["id", "name", "langs", "age"] {
         assert!(header.contains(col), "column {col} in {table}");
     }
-    assert!(table.contains("[\"en\",\"fr\"]"), "nested values compact: {table}");
+    assert!(
+        table.contains("[\"en\",\"fr\"]"),
+        "nested values compact: {table}"
+    );
 
     let raw = stdout_of(rdbsh(&sb).args([
         "--format",
@@ -112,7 +120,8 @@ fn statements_split_on_lines_chains_and_semicolons_with_bindings() {
 #[test]
 fn meta_commands_in_a_file() {
     let sb = seeded();
-    let script = ".use test\nr.table('people').count()\n.format raw\nr.table('people').get(2)('name')\n";
+    let script =
+        ".use test\nr.table('people').count()\n.format raw\nr.table('people').get(2)('name')\n";
     let out = stdout_of(rdbsh(&sb).args(["-f", "-"]).write_stdin(script));
     assert_eq!(out, "3\nBo\n");
 }
@@ -146,7 +155,10 @@ fn runtime_error_has_type_location_and_carets() {
     assert!(err.contains("ReqlOpFailedError"), "{err}");
     assert!(err.contains("Table `test.nope` does not exist."), "{err}");
     assert!(err.contains("report.reql:2:1"), "{err}");
-    assert!(err.contains("2 | r.db('test').table('nope').count()"), "{err}");
+    assert!(
+        err.contains("2 | r.db('test').table('nope').count()"),
+        "{err}"
+    );
     assert!(err.contains("  | ^^^^"), "{err}");
     assert!(!err.contains('\x1b'), "{err:?}");
 }
@@ -169,7 +181,8 @@ fn compile_error_has_carets_and_runs_nothing() {
 #[test]
 fn a_hundred_thousand_rows_stream() {
     let sb = SandboxProcess::start(&["--no-demo"], &[]);
-    let out = stdout_of(rdbsh(&sb).args(["-e", "r.range(100000).map(function (i) { return {i: i}; })"]));
+    let out =
+        stdout_of(rdbsh(&sb).args(["-e", "r.range(100000).map(function (i) { return {i: i}; })"]));
     let mut n = 0u64;
     for (k, line) in out.lines().enumerate() {
         assert_eq!(line, format!("{{\"i\":{k}}}"));
@@ -224,7 +237,10 @@ fn limit_stops_a_changefeed() {
 #[test]
 fn timing_goes_to_stderr() {
     let sb = seeded();
-    let out = rdbsh(&sb).args(["--timing", "-e", ORDERED]).output().expect("run");
+    let out = rdbsh(&sb)
+        .args(["--timing", "-e", ORDERED])
+        .output()
+        .expect("run");
     assert!(out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("3 rows · ") && err.contains(" ms"), "{err}");
@@ -238,7 +254,10 @@ fn read_only_profile_refuses_writes_before_sending() {
     let config = dir.path().join("config.toml");
     std::fs::write(
         &config,
-        format!("[profiles.safe]\nhost = \"127.0.0.1\"\nport = {}\nread_only = true\n", sb.port),
+        format!(
+            "[profiles.safe]\nhost = \"127.0.0.1\"\nport = {}\nread_only = true\n",
+            sb.port
+        ),
     )
     .expect("write config");
     let mut cmd = Command::new(rdbsh_bin());
@@ -250,7 +269,10 @@ fn read_only_profile_refuses_writes_before_sending() {
         .expect("run");
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("`delete`") && err.contains("read-only"), "{err}");
+    assert!(
+        err.contains("`delete`") && err.contains("read-only"),
+        "{err}"
+    );
     let count = stdout_of(rdbsh(&sb).args(["-e", "r.db('test').table('people').count()"]));
     assert_eq!(count, "3\n", "nothing was deleted");
 }
@@ -264,7 +286,10 @@ fn exit_codes_for_usage_connection_and_auth() {
     assert_eq!(missing.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&missing.stderr).contains("/nonexistent/fix.reql"));
 
-    let sb = SandboxProcess::start(&["--no-demo", "--password-env", "SB_PW"], &[("SB_PW", "s3cret-pw")]);
+    let sb = SandboxProcess::start(
+        &["--no-demo", "--password-env", "SB_PW"],
+        &[("SB_PW", "s3cret-pw")],
+    );
     let wrong = rdbsh(&sb)
         .env("WRONG_PW", "not-the-password")
         .args(["--password-env", "WRONG_PW", "-e", "r.expr(1)"])
@@ -273,15 +298,30 @@ fn exit_codes_for_usage_connection_and_auth() {
     assert_eq!(wrong.status.code(), Some(4));
     let err = String::from_utf8_lossy(&wrong.stderr);
     assert!(err.contains("admin"), "names the user: {err}");
-    assert!(!err.contains("not-the-password") && !err.contains("s3cret-pw"), "{err}");
+    assert!(
+        !err.contains("not-the-password") && !err.contains("s3cret-pw"),
+        "{err}"
+    );
 
-    let right = stdout_of(rdbsh(&sb).env("RIGHT_PW", "s3cret-pw").args(["--password-env", "RIGHT_PW", "-e", "r.expr(1)"]));
+    let right = stdout_of(rdbsh(&sb).env("RIGHT_PW", "s3cret-pw").args([
+        "--password-env",
+        "RIGHT_PW",
+        "-e",
+        "r.expr(1)",
+    ]));
     assert_eq!(right, "1\n");
 
     let port = sb.port;
     drop(sb);
     let refused = Command::new(rdbsh_bin())
-        .args(["--host", "127.0.0.1", "--port", &port.to_string(), "-e", "r.expr(1)"])
+        .args([
+            "--host",
+            "127.0.0.1",
+            "--port",
+            &port.to_string(),
+            "-e",
+            "r.expr(1)",
+        ])
         .output()
         .expect("run");
     assert_eq!(refused.status.code(), Some(3));
@@ -292,7 +332,14 @@ fn output_has_no_escapes_with_no_color() {
     let sb = seeded();
     let out = rdbsh(&sb)
         .env("NO_COLOR", "1")
-        .args(["--format", "pretty", "-e", ORDERED, "-e", "r.expr(1).add('a')"])
+        .args([
+            "--format",
+            "pretty",
+            "-e",
+            ORDERED,
+            "-e",
+            "r.expr(1).add('a')",
+        ])
         .output()
         .expect("run");
     assert!(!out.stdout.contains(&0x1b));

@@ -42,7 +42,11 @@ impl SandboxProcess {
                 }
             };
             if let Some(rest) = line.split("listening on ").nth(1) {
-                break rest.split_whitespace().next().unwrap_or_default().to_string();
+                break rest
+                    .split_whitespace()
+                    .next()
+                    .unwrap_or_default()
+                    .to_string();
             }
         };
         // Keep draining stderr so the server never blocks on a full pipe.
