@@ -282,17 +282,25 @@ fn run_batch(target: Target, out: OutArgs, input: BatchInput) -> Result<Exit, Fa
         limit: out.limit,
     };
     runtime()?.block_on(async {
-        let profile = target_profile(target).await?;
+        let (profile, _sandbox) = target_profile(target).await?;
         let mut session = Session::new(profile);
         Ok(batch::run(&mut session, &inputs, &options).await)
     })
 }
 
-/// The profile to connect to: the server's, or an in-process sandbox's.
-async fn target_profile(target: Target) -> Result<Profile, Failure> {
+/// The profile to connect to: the server's, or an in-process sandbox's (whose handle must be
+/// kept as long as the sandbox is used).
+async fn target_profile(
+    target: Target,
+) -> Result<(Profile, Option<server::ServerHandle>), Failure> {
     match target {
-        Target::Server(profile) => Ok(*profile),
-        Target::Sandbox => Err(not_yet("`--sandbox`")),
+        Target::Server(profile) => Ok((*profile, None)),
+        Target::Sandbox => {
+            let (profile, handle) = server::start_in_process().await.map_err(|e| {
+                Failure::new(Exit::Connection, format!("cannot start the sandbox: {e}"))
+            })?;
+            Ok((profile, Some(handle)))
+        }
     }
 }
 
