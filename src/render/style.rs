@@ -1,6 +1,5 @@
 //! Neutral styles, the token scopes the renderers emit, and themes loaded from `.tmTheme` files.
 
-use std::fmt::Write as _;
 use std::io::Cursor;
 use std::path::Path;
 use std::str::FromStr;
@@ -69,8 +68,13 @@ impl Style {
         }
         if let Some(Rgb(r, g, b)) = self.fg {
             sep(out);
-            // Writing into a String cannot fail.
-            let _ = write!(out, "38;2;{r};{g};{b}");
+            // Hand-rolled digits: this runs for every token of coloured output.
+            out.push_str("38;2;");
+            push_u8(out, r);
+            out.push(';');
+            push_u8(out, g);
+            out.push(';');
+            push_u8(out, b);
         }
         out.push('m');
     }
@@ -96,6 +100,16 @@ impl Style {
             underline: s.font_style.contains(FontStyle::UNDERLINE),
         }
     }
+}
+
+fn push_u8(out: &mut String, v: u8) {
+    if v >= 100 {
+        out.push(char::from(b'0' + v / 100));
+    }
+    if v >= 10 {
+        out.push(char::from(b'0' + (v / 10) % 10));
+    }
+    out.push(char::from(b'0' + v % 10));
 }
 
 /// What a rendered token is; each maps to a TextMate scope stack that the theme styles.
@@ -165,6 +179,12 @@ impl Scope {
     pub fn name(self) -> &'static str {
         let stack = self.stack();
         stack[stack.len() - 1]
+    }
+}
+
+impl Default for Theme {
+    fn default() -> Theme {
+        Theme::dark()
     }
 }
 

@@ -207,6 +207,8 @@ pub struct TableWriter {
     styles: Styles,
     columns: Vec<ColumnKey>,
     widths: Vec<usize>,
+    /// Columns whose cells are all numbers get right-aligned headers too.
+    numeric: Vec<bool>,
     known: HashMap<ColumnKey, usize>,
     pending: Vec<Value>,
     fixed: bool,
@@ -221,6 +223,7 @@ impl TableWriter {
             styles,
             columns: Vec::new(),
             widths: Vec::new(),
+            numeric: Vec::new(),
             known: HashMap::new(),
             pending: Vec::new(),
             fixed: false,
@@ -257,6 +260,18 @@ impl TableWriter {
             })
             .collect();
         self.widths = fit_widths(&natural, self.width);
+        self.numeric = self
+            .columns
+            .iter()
+            .map(|c| {
+                let mut cells = self
+                    .pending
+                    .iter()
+                    .filter_map(|r| cell_for(r, c))
+                    .peekable();
+                cells.peek().is_some() && cells.all(|cell| cell.right_align)
+            })
+            .collect();
         self.fixed = true;
         self.write_header(out);
         let pending = std::mem::take(&mut self.pending);
@@ -287,6 +302,8 @@ impl TableWriter {
         if self.learn_columns(row) {
             let used: usize = self.widths.iter().sum::<usize>() + COLUMN_GAP * before;
             for c in &self.columns[before..] {
+                self.numeric
+                    .push(cell_for(row, c).is_some_and(|cell| cell.right_align));
                 let natural = cell_for(row, c)
                     .map(|cell| display_width(&cell.text))
                     .unwrap_or(0)
@@ -304,11 +321,12 @@ impl TableWriter {
         let cells: Vec<Option<Cell>> = self
             .columns
             .iter()
-            .map(|c| {
+            .zip(&self.numeric)
+            .map(|(c, &numeric)| {
                 Some(Cell {
                     text: c.header().to_owned(),
                     scope: Scope::Header,
-                    right_align: false,
+                    right_align: numeric,
                 })
             })
             .collect();
