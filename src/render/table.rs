@@ -5,6 +5,7 @@
 //! seen before adds a column at the right and the header is printed again above that row, so
 //! the output never has to be rewritten and memory stays bounded by the sample.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use serde_json::Value;
@@ -34,11 +35,16 @@ pub enum ColumnKey {
 }
 
 impl ColumnKey {
-    /// The header text.
-    pub fn header(&self) -> &str {
+    /// The header text, on one line (control characters in keys escaped).
+    pub fn header(&self) -> Cow<'_, str> {
         match self {
-            ColumnKey::Key(k) => k,
-            ColumnKey::Value => VALUE_COLUMN,
+            ColumnKey::Key(k) if k.chars().any(char::is_control) => {
+                let mut out = String::new();
+                one_line(k, &mut out);
+                Cow::Owned(out)
+            }
+            ColumnKey::Key(k) => Cow::Borrowed(k),
+            ColumnKey::Value => Cow::Borrowed(VALUE_COLUMN),
         }
     }
 }
@@ -120,7 +126,7 @@ pub fn cell(value: &Value) -> Cell {
 }
 
 /// Appends `s` with control characters shown as escapes so a cell stays on one line.
-fn one_line(s: &str, out: &mut String) {
+pub fn one_line(s: &str, out: &mut String) {
     for c in s.chars() {
         match c {
             '\n' => out.push_str("\\n"),
@@ -256,7 +262,7 @@ impl TableWriter {
                     .iter()
                     .filter_map(|r| cell_for(r, c))
                     .map(|cell| display_width(&cell.text))
-                    .fold(display_width(c.header()), usize::max)
+                    .fold(display_width(&c.header()), usize::max)
             })
             .collect();
         self.widths = fit_widths(&natural, self.width);
@@ -307,7 +313,7 @@ impl TableWriter {
                 let natural = cell_for(row, c)
                     .map(|cell| display_width(&cell.text))
                     .unwrap_or(0)
-                    .max(display_width(c.header()));
+                    .max(display_width(&c.header()));
                 let room = self.width.map_or(natural, |w| w.saturating_sub(used));
                 self.widths
                     .push(natural.min(room).max(MIN_COLUMN_WIDTH.min(natural)));
@@ -324,7 +330,7 @@ impl TableWriter {
             .zip(&self.numeric)
             .map(|(c, &numeric)| {
                 Some(Cell {
-                    text: c.header().to_owned(),
+                    text: c.header().into_owned(),
                     scope: Scope::Header,
                     right_align: numeric,
                 })
@@ -453,6 +459,14 @@ mod tests {
         assert_eq!(fit_widths(&[10, 10], Some(80)), vec![10, 10]);
         assert_eq!(fit_widths(&[10, 10, 10], Some(12)), vec![9, 0, 0]);
         assert_eq!(fit_widths(&[10, 10, 10], Some(2)), vec![6, 0, 0]);
+    }
+
+    #[test]
+    fn control_characters_never_reach_the_terminal() {
+        let rows = [json!({"k\u{1b}[2J": "v\u{1b}]0;x\u{7}"})];
+        let out = table(&rows, None, 10);
+        assert!(!out.contains('\u{1b}') && !out.contains('\u{7}'), "{out:?}");
+        assert!(out.starts_with("k\\u001b[2J"), "{out:?}");
     }
 
     #[test]

@@ -6,6 +6,7 @@ use super::json::write_json_string;
 use super::number::write_json_number;
 use super::pseudo::{self, Pseudo};
 use super::style::Scope;
+use super::table::one_line;
 
 /// Where a node sits in its parent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -17,10 +18,14 @@ pub enum TreeKey {
 }
 
 impl TreeKey {
-    /// The label shown before the summary: `name` or `[3]`.
+    /// The label shown before the summary: `name` or `[3]` (control characters escaped).
     pub fn label(&self) -> String {
         match self {
-            TreeKey::Key(k) => k.clone(),
+            TreeKey::Key(k) => {
+                let mut out = String::new();
+                one_line(k, &mut out);
+                out
+            }
             TreeKey::Index(i) => format!("[{i}]"),
         }
     }
@@ -148,6 +153,7 @@ mod tests {
         assert_eq!(at.summary, "1970-01-01T00:00:00.000+00:00");
         assert!(!at.has_children());
         assert_eq!(TreeKey::Index(3).label(), "[3]");
+        assert_eq!(TreeKey::Key("a\nb".into()).label(), "a\\nb");
     }
 
     #[test]
