@@ -4,7 +4,7 @@ use serde_json::{Map, Value};
 
 use super::number::write_json_number;
 use super::pseudo::{self, Pseudo};
-use super::style::{Scope, Styles};
+use super::style::{Painter, Scope, Styles};
 
 /// A run of text with one token scope.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -129,12 +129,12 @@ fn emit_object(
 
 struct AnsiSink<'a> {
     out: &'a mut String,
-    styles: &'a Styles,
+    painter: &'a Painter,
 }
 
 impl TokenSink for AnsiSink<'_> {
     fn token(&mut self, scope: Scope, text: &str) {
-        self.styles.get(scope).paint(text, self.out);
+        self.painter.paint(scope, text, self.out);
     }
     fn newline(&mut self) {
         self.out.push('\n');
@@ -184,8 +184,13 @@ impl TokenSink for CountSink {
 
 /// Appends the pretty (2-space indented) form of `value`, styled, without a final newline.
 pub fn write_pretty(value: &Value, styles: &Styles, out: &mut String) {
+    write_pretty_painted(value, &Painter::new(styles), out);
+}
+
+/// [`write_pretty`] with escapes prepared once, for many rows.
+pub fn write_pretty_painted(value: &Value, painter: &Painter, out: &mut String) {
     let mut scratch = String::new();
-    emit(value, 0, &mut AnsiSink { out, styles }, &mut scratch);
+    emit(value, 0, &mut AnsiSink { out, painter }, &mut scratch);
 }
 
 /// The pretty form of `value` as styled lines.

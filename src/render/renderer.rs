@@ -5,9 +5,9 @@ use std::io::Write;
 use serde_json::Value;
 use serde_json::value::RawValue;
 
-use super::json::{minify_into, write_pretty};
+use super::json::{minify_into, write_pretty_painted};
 use super::pseudo::{self, Pseudo};
-use super::style::Styles;
+use super::style::{Painter, Styles};
 use super::table::{DEFAULT_SAMPLE_ROWS, TableWriter};
 use super::{Format, RenderError};
 
@@ -66,6 +66,7 @@ pub struct Renderer {
     rows: u64,
     buf: String,
     table: Option<TableWriter>,
+    painter: Painter,
 }
 
 impl Renderer {
@@ -77,6 +78,7 @@ impl Renderer {
             rows: 0,
             buf: String::new(),
             table: None,
+            painter: Painter::new(&options.styles),
         }
     }
 
@@ -178,7 +180,7 @@ impl Renderer {
             }
             Format::Pretty => {
                 let value: Value = serde_json::from_str(text)?;
-                write_pretty(&value, &self.options.styles, &mut self.buf);
+                write_pretty_painted(&value, &self.painter, &mut self.buf);
                 self.buf.push('\n');
                 self.rows += 1;
             }

@@ -209,6 +209,37 @@ impl Styles {
     }
 }
 
+/// [`Styles`] turned into escape sequences once, for writing many tokens quickly.
+#[derive(Debug, Clone, Default)]
+pub struct Painter {
+    prefixes: [String; Scope::ALL.len()],
+}
+
+impl Painter {
+    /// Pre-renders the escape of every scope's style.
+    pub fn new(styles: &Styles) -> Painter {
+        let mut painter = Painter::default();
+        for scope in Scope::ALL {
+            styles
+                .get(scope)
+                .write_ansi(&mut painter.prefixes[scope.index()]);
+        }
+        painter
+    }
+
+    /// Appends `text` styled as `scope` (bare when that style is plain).
+    pub fn paint(&self, scope: Scope, text: &str, out: &mut String) {
+        let prefix = &self.prefixes[scope.index()];
+        if prefix.is_empty() || text.is_empty() {
+            out.push_str(text);
+        } else {
+            out.push_str(prefix);
+            out.push_str(text);
+            out.push_str(ANSI_RESET);
+        }
+    }
+}
+
 /// The colours the TUI draws its chrome with, derived from the theme.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Palette {

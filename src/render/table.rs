@@ -14,7 +14,7 @@ use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 use super::json::write_compact;
 use super::number::write_json_number;
 use super::pseudo::{self, Pseudo};
-use super::style::{Scope, Styles};
+use super::style::{Painter, Scope, Styles};
 
 /// Rows buffered to choose column widths before streaming starts.
 pub const DEFAULT_SAMPLE_ROWS: usize = 200;
@@ -210,7 +210,7 @@ pub fn fit_widths(natural: &[usize], total: Option<usize>) -> Vec<usize> {
 pub struct TableWriter {
     width: Option<usize>,
     sample_rows: usize,
-    styles: Styles,
+    painter: Painter,
     columns: Vec<ColumnKey>,
     widths: Vec<usize>,
     /// Columns whose cells are all numbers get right-aligned headers too.
@@ -226,7 +226,7 @@ impl TableWriter {
         TableWriter {
             width,
             sample_rows: sample_rows.max(1),
-            styles,
+            painter: Painter::new(&styles),
             columns: Vec::new(),
             widths: Vec::new(),
             numeric: Vec::new(),
@@ -382,15 +382,15 @@ impl TableWriter {
                 pad += fill;
             }
             push_spaces(out, pad);
-            self.styles.get(cell.scope).paint(text, out);
+            self.painter.paint(cell.scope, text, out);
             if cut {
-                self.styles.get(Scope::Muted).paint("…", out);
+                self.painter.paint(Scope::Muted, "…", out);
             }
             pad = if cell.right_align { 0 } else { fill } + COLUMN_GAP;
         }
         if hidden_mark {
             push_spaces(out, pad);
-            self.styles.get(Scope::Muted).paint("…", out);
+            self.painter.paint(Scope::Muted, "…", out);
         }
         out.push('\n');
     }
