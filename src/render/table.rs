@@ -205,17 +205,98 @@ pub fn fit_widths(natural: &[usize], total: Option<usize>) -> Vec<usize> {
     widths
 }
 
+/// Columns, their natural widths and alignment, learned row by row.
+///
+/// The table writer samples with it; a table view over retained rows can keep one up to date
+/// as batches arrive instead of rescanning rows.
+#[derive(Debug, Clone, Default)]
+pub struct ColumnSet {
+    columns: Vec<ColumnKey>,
+    natural: Vec<usize>,
+    numeric: Vec<bool>,
+    keys: HashMap<String, usize>,
+    value: Option<usize>,
+}
+
+impl ColumnSet {
+    /// No columns yet.
+    pub fn new() -> ColumnSet {
+        ColumnSet::default()
+    }
+
+    /// Learns a row's columns and cell widths; true when it added a column.
+    pub fn observe(&mut self, row: &Value) -> bool {
+        let before = self.columns.len();
+        match row.as_object() {
+            Some(map) if is_record(row) => {
+                for (k, v) in map {
+                    let i = match self.keys.get(k.as_str()) {
+                        Some(&i) => i,
+                        None => {
+                            let i = self.add(ColumnKey::Key(k.clone()));
+                            self.keys.insert(k.clone(), i);
+                            i
+                        }
+                    };
+                    self.widen(i, &cell(v));
+                }
+            }
+            _ => {
+                let i = match self.value {
+                    Some(i) => i,
+                    None => {
+                        let i = self.add(ColumnKey::Value);
+                        self.value = Some(i);
+                        i
+                    }
+                };
+                self.widen(i, &cell(row));
+            }
+        }
+        self.columns.len() > before
+    }
+
+    fn add(&mut self, key: ColumnKey) -> usize {
+        self.natural.push(display_width(&key.header()));
+        self.numeric.push(true);
+        self.columns.push(key);
+        self.columns.len() - 1
+    }
+
+    fn widen(&mut self, i: usize, cell: &Cell) {
+        self.natural[i] = self.natural[i].max(display_width(&cell.text));
+        self.numeric[i] &= cell.right_align;
+    }
+
+    /// The columns in first-seen order.
+    pub fn columns(&self) -> &[ColumnKey] {
+        &self.columns
+    }
+
+    /// Widest header or cell seen per column.
+    pub fn natural_widths(&self) -> &[usize] {
+        &self.natural
+    }
+
+    /// True when every cell seen in column `i` is a number (right-aligned, header too).
+    pub fn is_numeric(&self, i: usize) -> bool {
+        self.numeric.get(i).copied().unwrap_or(false)
+    }
+
+    /// A row's cells, one per column (`None` where the row has no value).
+    pub fn cells(&self, row: &Value) -> Vec<Option<Cell>> {
+        self.columns.iter().map(|c| cell_for(row, c)).collect()
+    }
+}
+
 /// Writes rows as a table in a bounded amount of memory (see the module notes).
 #[derive(Debug)]
 pub struct TableWriter {
     width: Option<usize>,
     sample_rows: usize,
     painter: Painter,
-    columns: Vec<ColumnKey>,
+    set: ColumnSet,
     widths: Vec<usize>,
-    /// Columns whose cells are all numbers get right-aligned headers too.
-    numeric: Vec<bool>,
-    known: HashMap<ColumnKey, usize>,
     pending: Vec<Value>,
     fixed: bool,
 }
@@ -227,10 +308,8 @@ impl TableWriter {
             width,
             sample_rows: sample_rows.max(1),
             painter: Painter::new(&styles),
-            columns: Vec::new(),
+            set: ColumnSet::new(),
             widths: Vec::new(),
-            numeric: Vec::new(),
-            known: HashMap::new(),
             pending: Vec::new(),
             fixed: false,
         }
@@ -241,7 +320,7 @@ impl TableWriter {
         if self.fixed {
             self.write_streamed(&row, out);
         } else {
-            self.learn_columns(&row);
+            self.set.observe(&row);
             self.pending.push(row);
             if self.pending.len() >= self.sample_rows {
                 self.flush(out);
@@ -254,30 +333,7 @@ impl TableWriter {
         if self.fixed || self.pending.is_empty() {
             return;
         }
-        let natural: Vec<usize> = self
-            .columns
-            .iter()
-            .map(|c| {
-                self.pending
-                    .iter()
-                    .filter_map(|r| cell_for(r, c))
-                    .map(|cell| display_width(&cell.text))
-                    .fold(display_width(&c.header()), usize::max)
-            })
-            .collect();
-        self.widths = fit_widths(&natural, self.width);
-        self.numeric = self
-            .columns
-            .iter()
-            .map(|c| {
-                let mut cells = self
-                    .pending
-                    .iter()
-                    .filter_map(|r| cell_for(r, c))
-                    .peekable();
-                cells.peek().is_some() && cells.all(|cell| cell.right_align)
-            })
-            .collect();
+        self.widths = fit_widths(self.set.natural_widths(), self.width);
         self.fixed = true;
         self.write_header(out);
         let pending = std::mem::take(&mut self.pending);
@@ -291,32 +347,14 @@ impl TableWriter {
         self.flush(out);
     }
 
-    fn learn_columns(&mut self, row: &Value) -> bool {
-        let mut added = false;
-        for key in row_columns(row) {
-            if !self.known.contains_key(&key) {
-                self.known.insert(key.clone(), self.columns.len());
-                self.columns.push(key);
-                added = true;
-            }
-        }
-        added
-    }
-
     fn write_streamed(&mut self, row: &Value, out: &mut String) {
-        let before = self.columns.len();
-        if self.learn_columns(row) {
+        let before = self.widths.len();
+        if self.set.observe(row) {
             let used: usize = self.widths.iter().sum::<usize>() + COLUMN_GAP * before;
-            for c in &self.columns[before..] {
-                self.numeric
-                    .push(cell_for(row, c).is_some_and(|cell| cell.right_align));
-                let natural = cell_for(row, c)
-                    .map(|cell| display_width(&cell.text))
-                    .unwrap_or(0)
-                    .max(display_width(&c.header()));
+            for &natural in &self.set.natural_widths()[before..] {
                 let room = self.width.map_or(natural, |w| w.saturating_sub(used));
-                self.widths
-                    .push(natural.min(room).max(MIN_COLUMN_WIDTH.min(natural)));
+                let hidden = self.widths.contains(&0) || room < MIN_COLUMN_WIDTH.min(natural);
+                self.widths.push(if hidden { 0 } else { natural.min(room) });
             }
             self.write_header(out);
         }
@@ -325,14 +363,15 @@ impl TableWriter {
 
     fn write_header(&self, out: &mut String) {
         let cells: Vec<Option<Cell>> = self
-            .columns
+            .set
+            .columns()
             .iter()
-            .zip(&self.numeric)
-            .map(|(c, &numeric)| {
+            .enumerate()
+            .map(|(i, c)| {
                 Some(Cell {
                     text: c.header().into_owned(),
                     scope: Scope::Header,
-                    right_align: numeric,
+                    right_align: self.set.is_numeric(i),
                 })
             })
             .collect();
@@ -354,8 +393,7 @@ impl TableWriter {
     }
 
     fn write_row(&self, row: &Value, out: &mut String) {
-        let cells: Vec<Option<Cell>> = self.columns.iter().map(|c| cell_for(row, c)).collect();
-        self.write_cells(&cells, false, out);
+        self.write_cells(&self.set.cells(row), false, out);
     }
 
     fn write_cells(&self, cells: &[Option<Cell>], hidden_mark: bool, out: &mut String) {
@@ -459,6 +497,27 @@ mod tests {
         assert_eq!(fit_widths(&[10, 10], Some(80)), vec![10, 10]);
         assert_eq!(fit_widths(&[10, 10, 10], Some(12)), vec![9, 0, 0]);
         assert_eq!(fit_widths(&[10, 10, 10], Some(2)), vec![6, 0, 0]);
+    }
+
+    #[test]
+    fn column_set_learns_widths_and_alignment() {
+        let mut set = ColumnSet::new();
+        assert!(set.observe(&json!({"id": 1, "name": "a"})));
+        assert!(!set.observe(&json!({"id": 100, "name": null})));
+        assert!(set.observe(&json!("loose")));
+        assert_eq!(
+            set.columns(),
+            [
+                ColumnKey::Key("id".into()),
+                ColumnKey::Key("name".into()),
+                ColumnKey::Value
+            ]
+        );
+        assert_eq!(set.natural_widths(), [3, 4, 5]);
+        assert!(set.is_numeric(0) && !set.is_numeric(1));
+        let cells = set.cells(&json!({"name": "b"}));
+        assert_eq!(cells[0], None);
+        assert_eq!(cells[1].as_ref().map(|c| c.text.as_str()), Some("b"));
     }
 
     #[test]
