@@ -499,6 +499,21 @@ mod tests {
     }
 
     #[test]
+    fn palette_comes_from_the_theme_file() {
+        let p = Theme::dark().palette();
+        assert_eq!(p.background, Rgb(0x1b, 0x1f, 0x27));
+        assert_eq!(p.foreground, Rgb(0xd5, 0xd9, 0xe0));
+        assert_eq!(p.selection, Rgb(0x2f, 0x3a, 0x4d));
+        assert_eq!(p.accent, Rgb(0x5f, 0xb3, 0xd9));
+        assert_eq!(p.error, Rgb(0xff, 0x5f, 0x5f));
+        assert_eq!(p.warning, Rgb(0xe6, 0xb4, 0x50));
+        assert_eq!(p.muted, Rgb(0x5c, 0x64, 0x78));
+        let light = Theme::light().palette();
+        assert_eq!(light.background, Rgb(0xfb, 0xfb, 0xf8));
+        assert_eq!(light.error, Rgb(0xc6, 0x28, 0x28));
+    }
+
+    #[test]
     fn ansi_escapes_are_truecolor_and_reset() {
         let s = Style {
             fg: Some(Rgb(1, 2, 3)),
