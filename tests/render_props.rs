@@ -4,8 +4,8 @@ use proptest::prelude::*;
 use rdbsh::render::json::minify_into;
 use rdbsh::render::table::{display_width, truncate};
 use rdbsh::render::{
-    Format, Kind, RenderOptions, Renderer, Styles, js_number, pretty_line_count, pretty_lines,
-    pretty_window, write_pretty,
+    Format, Kind, RenderOptions, Renderer, Styles, js_number, pretty_line_count,
+    pretty_line_count_raw, pretty_lines, pretty_window, write_pretty,
 };
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
@@ -64,6 +64,8 @@ proptest! {
         let joined: Vec<String> = lines.iter().map(|l| l.text()).collect();
         prop_assert_eq!(joined.join("\n"), text.clone());
         prop_assert_eq!(pretty_line_count(&v), lines.len());
+        prop_assert_eq!(pretty_line_count_raw(&v.to_string()), Some(lines.len()));
+        prop_assert_eq!(pretty_line_count_raw(&serde_json::to_string_pretty(&v).unwrap()), Some(lines.len()));
         let end = (start + len).min(lines.len());
         let window = pretty_window(&v, start, len);
         prop_assert_eq!(window.as_slice(), &lines[start.min(end)..end]);

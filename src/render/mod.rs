@@ -21,8 +21,8 @@ use std::str::FromStr;
 
 pub use highlight::{highlight_js, highlight_js_ansi, preload as preload_syntaxes};
 pub use json::{
-    Line, LineIndex, Span, compact, pretty_line_count, pretty_lines, pretty_window, write_compact,
-    write_pretty, write_pretty_painted,
+    Line, LineIndex, Span, compact, pretty_line_count, pretty_line_count_raw, pretty_lines,
+    pretty_window, write_compact, write_pretty, write_pretty_painted,
 };
 pub use number::{js_number, write_js_number};
 pub use renderer::{Kind, RenderOptions, Renderer};
