@@ -143,7 +143,8 @@ pub fn display_width(s: &str) -> usize {
     UnicodeWidthStr::width(s)
 }
 
-/// `s` cut to at most `width` cells, ending with `…` when cut; returns the text and its width.
+/// `s` cut to fit `width` cells with room for a `…` mark: (kept text, whether it was cut,
+/// cells used including the mark).
 pub fn truncate(s: &str, width: usize) -> (&str, bool, usize) {
     let full = display_width(s);
     if full <= width {
