@@ -189,28 +189,17 @@ impl Renderer {
                 let Some(table) = &mut self.table else {
                     return Ok(());
                 };
-                let expanded = match (&value, atom) {
-                    (Value::Array(_), true) => true,
-                    (Value::Object(m), true) => {
-                        matches!(pseudo::classify(m), Some(Pseudo::Grouped(_)))
-                    }
-                    _ => false,
-                };
-                if !expanded {
-                    table.push(value, &mut self.buf);
-                    self.rows += 1;
-                    return Ok(());
-                }
-                let items = match value {
-                    Value::Array(items) => items,
-                    Value::Object(m) => match pseudo::classify(&m) {
-                        Some(Pseudo::Grouped(pairs)) => match pseudo::grouped_as_objects(&pairs) {
-                            Value::Array(items) => items,
-                            other => vec![other],
-                        },
-                        _ => Vec::new(),
+                // An atom array or GROUPED_DATA becomes the table's rows, as drivers return them.
+                let grouped = match &value {
+                    Value::Object(m) if atom => match pseudo::classify(m) {
+                        Some(Pseudo::Grouped(pairs)) => Some(pseudo::grouped_as_objects(&pairs)),
+                        _ => None,
                     },
-                    other => vec![other],
+                    _ => None,
+                };
+                let items = match (grouped.unwrap_or(value), atom) {
+                    (Value::Array(items), true) => items,
+                    (single, _) => vec![single],
                 };
                 for item in items {
                     table.push(item, &mut self.buf);
