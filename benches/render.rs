@@ -5,7 +5,8 @@ use std::io;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use rdbsh::render::{
-    Format, Kind, LineIndex, RenderOptions, Renderer, Theme, pretty_line_count, pretty_window,
+    Format, Kind, LineIndex, RenderOptions, Renderer, Theme, pretty_line_count,
+    pretty_line_count_raw, pretty_window,
 };
 use serde_json::Value;
 use serde_json::value::RawValue;
@@ -65,14 +66,46 @@ fn pretty_coloured(c: &mut Criterion) {
     g.finish();
 }
 
+fn line_counting(c: &mut Criterion) {
+    // Plain rows (no pseudo-types) so the raw counter does not fall back.
+    let data: Vec<Box<RawValue>> = (0..10_000)
+        .map(|i| {
+            RawValue::from_string(format!(
+                r#"{{"id":{i},"name":"user {i}","tags":["a","b"],"address":{{"city":"Zürich","zip":"8001"}}}}"#
+            ))
+            .unwrap()
+        })
+        .collect();
+    let mut g = c.benchmark_group("line count");
+    g.throughput(Throughput::Elements(data.len() as u64));
+    g.bench_function("raw 10k rows", |b| {
+        b.iter(|| {
+            data.iter()
+                .map(|r| pretty_line_count_raw(r.get()).unwrap_or(0))
+                .sum::<usize>()
+        })
+    });
+    g.bench_function("parsed 10k rows", |b| {
+        b.iter(|| {
+            data.iter()
+                .map(|r| pretty_line_count(&serde_json::from_str::<Value>(r.get()).unwrap()))
+                .sum::<usize>()
+        })
+    });
+    g.finish();
+}
+
 fn one_screen_of_a_million(c: &mut Criterion) {
     // The TUI keeps raw rows and a line index built as batches arrive; a frame styles only
     // the rows under the window.
     let data = rows(1_000_000);
     let mut index = LineIndex::new();
     for r in &data {
-        let v: Value = serde_json::from_str(r.get()).unwrap();
-        index.push(pretty_line_count(&v));
+        let lines = pretty_line_count_raw(r.get()).unwrap_or_else(|| {
+            let v: Value = serde_json::from_str(r.get()).unwrap();
+            pretty_line_count(&v)
+        });
+        index.push(lines);
     }
     let styles = Theme::dark().styles();
     let middle = index.total_lines() / 2 + 3;
@@ -105,6 +138,7 @@ criterion_group!(
     benches,
     ndjson_passthrough,
     pretty_coloured,
+    line_counting,
     one_screen_of_a_million
 );
 criterion_main!(benches);

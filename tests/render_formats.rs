@@ -191,7 +191,7 @@ fn pretty_grouped_data_as_group_reduction_pairs() {
     );
 }
 
-const TABLE: &str = r#"id  name                 age  tags       address                         score  ratio  neg  big                   tiny    at                             blob                        loc                  value
+const TABLE: &str = r#"id  name                 age  tags       address                         score  ratio  neg                   big    tiny  at                             blob                        loc                  value
 ──  ───────────────────  ───  ─────────  ──────────────────────────────  ─────  ─────  ───  ────────────────────  ──────  ─────────────────────────────  ──────────────────────────  ───────────────────  ───────────────────
  1  Ann                   31  ["a","b"]  {"city":"Zürich","zip":"8001"}
  2  Bob "the" builder\n                                                  1e+21    0.1    0  12345678901234567000  1.5e-7

@@ -71,6 +71,24 @@ pub fn highlight_js<'a>(src: &'a str, theme: &Theme) -> Vec<Vec<(Style, &'a str)
     lines
 }
 
+/// `src` highlighted with ANSI escapes (for a line editor or echoing a statement); line
+/// breaks kept.
+pub fn highlight_js_ansi(src: &str, theme: &Theme) -> String {
+    let mut out = String::with_capacity(src.len() * 2);
+    for (i, line) in highlight_js(src, theme).iter().enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        for (style, text) in line {
+            style.paint(text, &mut out);
+        }
+    }
+    if src.ends_with('\n') {
+        out.push('\n');
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -98,6 +116,24 @@ mod tests {
             .unwrap()
             .0;
         assert!(comment.italic, "comments are italic in rdbsh-dark");
+    }
+
+    #[test]
+    fn ansi_form_keeps_the_text_and_line_breaks() {
+        let theme = Theme::dark();
+        let src = "r.expr('a')\n.count()\n";
+        let out = highlight_js_ansi(src, &theme);
+        assert!(out.contains("\x1b["));
+        let mut stripped = String::new();
+        let mut chars = out.chars();
+        while let Some(c) = chars.next() {
+            if c == '\x1b' {
+                chars.by_ref().find(|&c| c == 'm');
+            } else {
+                stripped.push(c);
+            }
+        }
+        assert_eq!(stripped, src);
     }
 
     #[test]

@@ -4,7 +4,7 @@ use serde_json::{Map, Value};
 
 use super::number::write_json_number;
 use super::pseudo::{self, Pseudo};
-use super::style::{Scope, Styles};
+use super::style::{Painter, Scope, Styles};
 
 /// A run of text with one token scope.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -129,12 +129,12 @@ fn emit_object(
 
 struct AnsiSink<'a> {
     out: &'a mut String,
-    styles: &'a Styles,
+    painter: &'a Painter,
 }
 
 impl TokenSink for AnsiSink<'_> {
     fn token(&mut self, scope: Scope, text: &str) {
-        self.styles.get(scope).paint(text, self.out);
+        self.painter.paint(scope, text, self.out);
     }
     fn newline(&mut self) {
         self.out.push('\n');
@@ -184,8 +184,13 @@ impl TokenSink for CountSink {
 
 /// Appends the pretty (2-space indented) form of `value`, styled, without a final newline.
 pub fn write_pretty(value: &Value, styles: &Styles, out: &mut String) {
+    write_pretty_painted(value, &Painter::new(styles), out);
+}
+
+/// [`write_pretty`] with escapes prepared once, for many rows.
+pub fn write_pretty_painted(value: &Value, painter: &Painter, out: &mut String) {
     let mut scratch = String::new();
-    emit(value, 0, &mut AnsiSink { out, styles }, &mut scratch);
+    emit(value, 0, &mut AnsiSink { out, painter }, &mut scratch);
 }
 
 /// The pretty form of `value` as styled lines.
@@ -210,6 +215,48 @@ pub fn pretty_line_count(value: &Value) -> usize {
     let mut sink = CountSink(1);
     emit(value, 0, &mut sink, &mut String::new());
     sink.0
+}
+
+/// [`pretty_line_count`] read straight from compact or pretty JSON text, without parsing it
+/// into a value: about ten times faster, for indexing many rows as they arrive.
+///
+/// `None` when the text holds a `$reql_type$` object, whose readable form has its own line
+/// count: parse the row and use [`pretty_line_count`] then.
+pub fn pretty_line_count_raw(raw: &str) -> Option<usize> {
+    if raw.contains("\"$reql_type$\"") {
+        return None;
+    }
+    // Each comma starts a new line; each non-empty container adds its first and closing lines.
+    let mut lines = 1;
+    let mut in_string = false;
+    let mut escaped = false;
+    let mut just_opened = false;
+    for b in raw.bytes() {
+        if in_string {
+            if escaped {
+                escaped = false;
+            } else if b == b'\\' {
+                escaped = true;
+            } else if b == b'"' {
+                in_string = false;
+            }
+            continue;
+        }
+        match b {
+            b' ' | b'\n' | b'\r' | b'\t' => continue,
+            b'}' | b']' if just_opened => {}
+            _ if just_opened => lines += 2,
+            _ => {}
+        }
+        just_opened = false;
+        match b {
+            b'"' => in_string = true,
+            b',' => lines += 1,
+            b'{' | b'[' => just_opened = true,
+            _ => {}
+        }
+    }
+    Some(lines)
 }
 
 /// Maps a line number in a list of independently rendered rows to (row, line within the row).
@@ -410,6 +457,29 @@ mod tests {
         assert!(pretty_window(&v, 100, 5).is_empty());
         let key = &all[1].spans[1];
         assert_eq!((key.scope, key.text.as_str()), (Scope::Key, "\"a\""));
+    }
+
+    #[test]
+    fn raw_line_counts_match_parsed_ones() {
+        for text in [
+            "1",
+            "[]",
+            "{}",
+            r#"{"a":[1,2,{"b":[]}],"c":"x,{[\"y"}"#,
+            "[[],[[]],{\"k\":{}}]",
+            "{ \"a\" : [ ] , \"b\" : [ 1 ] }",
+        ] {
+            let v: Value = serde_json::from_str(text).unwrap();
+            assert_eq!(
+                pretty_line_count_raw(text),
+                Some(pretty_line_count(&v)),
+                "{text}"
+            );
+        }
+        assert_eq!(
+            pretty_line_count_raw(r#"{"t":{"$reql_type$":"TIME","epoch_time":0,"timezone":"Z"}}"#),
+            None
+        );
     }
 
     #[test]

@@ -19,19 +19,19 @@ pub mod tree;
 use std::fmt;
 use std::str::FromStr;
 
-pub use highlight::{highlight_js, preload as preload_syntaxes};
+pub use highlight::{highlight_js, highlight_js_ansi, preload as preload_syntaxes};
 pub use json::{
-    Line, LineIndex, Span, compact, pretty_line_count, pretty_lines, pretty_window, write_compact,
-    write_pretty,
+    Line, LineIndex, Span, compact, pretty_line_count, pretty_line_count_raw, pretty_lines,
+    pretty_window, write_compact, write_pretty, write_pretty_painted,
 };
 pub use number::{js_number, write_js_number};
 pub use renderer::{Kind, RenderOptions, Renderer};
 pub use style::{
-    ANSI_RESET, BUILTIN_THEMES, Palette, Rgb, Scope, Style, Styles, Theme, ThemeError,
+    ANSI_RESET, BUILTIN_THEMES, Painter, Palette, Rgb, Scope, Style, Styles, Theme, ThemeError,
     color_allowed,
 };
-pub use table::TableWriter;
-pub use tree::{TreeKey, TreeNode};
+pub use table::{ColumnSet, TableWriter};
+pub use tree::{TreeKey, TreeNode, VisibleNode};
 
 /// Output formats, named as on the command line (`--format`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]

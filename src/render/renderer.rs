@@ -5,9 +5,9 @@ use std::io::Write;
 use serde_json::Value;
 use serde_json::value::RawValue;
 
-use super::json::{minify_into, write_pretty};
+use super::json::{minify_into, write_pretty_painted};
 use super::pseudo::{self, Pseudo};
-use super::style::Styles;
+use super::style::{Painter, Styles};
 use super::table::{DEFAULT_SAMPLE_ROWS, TableWriter};
 use super::{Format, RenderError};
 
@@ -66,6 +66,7 @@ pub struct Renderer {
     rows: u64,
     buf: String,
     table: Option<TableWriter>,
+    painter: Painter,
 }
 
 impl Renderer {
@@ -77,6 +78,7 @@ impl Renderer {
             rows: 0,
             buf: String::new(),
             table: None,
+            painter: Painter::new(&options.styles),
         }
     }
 
@@ -178,7 +180,7 @@ impl Renderer {
             }
             Format::Pretty => {
                 let value: Value = serde_json::from_str(text)?;
-                write_pretty(&value, &self.options.styles, &mut self.buf);
+                write_pretty_painted(&value, &self.painter, &mut self.buf);
                 self.buf.push('\n');
                 self.rows += 1;
             }
@@ -187,28 +189,17 @@ impl Renderer {
                 let Some(table) = &mut self.table else {
                     return Ok(());
                 };
-                let expanded = match (&value, atom) {
-                    (Value::Array(_), true) => true,
-                    (Value::Object(m), true) => {
-                        matches!(pseudo::classify(m), Some(Pseudo::Grouped(_)))
-                    }
-                    _ => false,
-                };
-                if !expanded {
-                    table.push(value, &mut self.buf);
-                    self.rows += 1;
-                    return Ok(());
-                }
-                let items = match value {
-                    Value::Array(items) => items,
-                    Value::Object(m) => match pseudo::classify(&m) {
-                        Some(Pseudo::Grouped(pairs)) => match pseudo::grouped_as_objects(&pairs) {
-                            Value::Array(items) => items,
-                            other => vec![other],
-                        },
-                        _ => Vec::new(),
+                // An atom array or GROUPED_DATA becomes the table's rows, as drivers return them.
+                let grouped = match &value {
+                    Value::Object(m) if atom => match pseudo::classify(m) {
+                        Some(Pseudo::Grouped(pairs)) => Some(pseudo::grouped_as_objects(&pairs)),
+                        _ => None,
                     },
-                    other => vec![other],
+                    _ => None,
+                };
+                let items = match (grouped.unwrap_or(value), atom) {
+                    (Value::Array(items), true) => items,
+                    (single, _) => vec![single],
                 };
                 for item in items {
                     table.push(item, &mut self.buf);

@@ -1,6 +1,5 @@
 //! Neutral styles, the token scopes the renderers emit, and themes loaded from `.tmTheme` files.
 
-use std::fmt::Write as _;
 use std::io::Cursor;
 use std::path::Path;
 use std::str::FromStr;
@@ -69,8 +68,13 @@ impl Style {
         }
         if let Some(Rgb(r, g, b)) = self.fg {
             sep(out);
-            // Writing into a String cannot fail.
-            let _ = write!(out, "38;2;{r};{g};{b}");
+            // Hand-rolled digits: this runs for every token of coloured output.
+            out.push_str("38;2;");
+            push_u8(out, r);
+            out.push(';');
+            push_u8(out, g);
+            out.push(';');
+            push_u8(out, b);
         }
         out.push('m');
     }
@@ -96,6 +100,16 @@ impl Style {
             underline: s.font_style.contains(FontStyle::UNDERLINE),
         }
     }
+}
+
+fn push_u8(out: &mut String, v: u8) {
+    if v >= 100 {
+        out.push(char::from(b'0' + v / 100));
+    }
+    if v >= 10 {
+        out.push(char::from(b'0' + (v / 10) % 10));
+    }
+    out.push(char::from(b'0' + v % 10));
 }
 
 /// What a rendered token is; each maps to a TextMate scope stack that the theme styles.
@@ -168,6 +182,12 @@ impl Scope {
     }
 }
 
+impl Default for Theme {
+    fn default() -> Theme {
+        Theme::dark()
+    }
+}
+
 /// One style per [`Scope`], resolved once from a theme so rendering never matches selectors.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Styles([Style; Scope::ALL.len()]);
@@ -186,6 +206,37 @@ impl Styles {
     /// True when every scope is plain, so output carries no escapes.
     pub fn is_plain(&self) -> bool {
         self.0.iter().all(Style::is_plain)
+    }
+}
+
+/// [`Styles`] turned into escape sequences once, for writing many tokens quickly.
+#[derive(Debug, Clone, Default)]
+pub struct Painter {
+    prefixes: [String; Scope::ALL.len()],
+}
+
+impl Painter {
+    /// Pre-renders the escape of every scope's style.
+    pub fn new(styles: &Styles) -> Painter {
+        let mut painter = Painter::default();
+        for scope in Scope::ALL {
+            styles
+                .get(scope)
+                .write_ansi(&mut painter.prefixes[scope.index()]);
+        }
+        painter
+    }
+
+    /// Appends `text` styled as `scope` (bare when that style is plain).
+    pub fn paint(&self, scope: Scope, text: &str, out: &mut String) {
+        let prefix = &self.prefixes[scope.index()];
+        if prefix.is_empty() || text.is_empty() {
+            out.push_str(text);
+        } else {
+            out.push_str(prefix);
+            out.push_str(text);
+            out.push_str(ANSI_RESET);
+        }
     }
 }
 
@@ -445,6 +496,21 @@ mod tests {
             assert!(theme.style_for(Scope::Header).bold, "{name}");
             assert_ne!(theme.palette().background, theme.palette().foreground);
         }
+    }
+
+    #[test]
+    fn palette_comes_from_the_theme_file() {
+        let p = Theme::dark().palette();
+        assert_eq!(p.background, Rgb(0x1b, 0x1f, 0x27));
+        assert_eq!(p.foreground, Rgb(0xd5, 0xd9, 0xe0));
+        assert_eq!(p.selection, Rgb(0x2f, 0x3a, 0x4d));
+        assert_eq!(p.accent, Rgb(0x5f, 0xb3, 0xd9));
+        assert_eq!(p.error, Rgb(0xff, 0x5f, 0x5f));
+        assert_eq!(p.warning, Rgb(0xe6, 0xb4, 0x50));
+        assert_eq!(p.muted, Rgb(0x5c, 0x64, 0x78));
+        let light = Theme::light().palette();
+        assert_eq!(light.background, Rgb(0xfb, 0xfb, 0xf8));
+        assert_eq!(light.error, Rgb(0xc6, 0x28, 0x28));
     }
 
     #[test]

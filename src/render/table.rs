@@ -5,6 +5,7 @@
 //! seen before adds a column at the right and the header is printed again above that row, so
 //! the output never has to be rewritten and memory stays bounded by the sample.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use serde_json::Value;
@@ -13,7 +14,7 @@ use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 use super::json::write_compact;
 use super::number::write_json_number;
 use super::pseudo::{self, Pseudo};
-use super::style::{Scope, Styles};
+use super::style::{Painter, Scope, Styles};
 
 /// Rows buffered to choose column widths before streaming starts.
 pub const DEFAULT_SAMPLE_ROWS: usize = 200;
@@ -34,11 +35,16 @@ pub enum ColumnKey {
 }
 
 impl ColumnKey {
-    /// The header text.
-    pub fn header(&self) -> &str {
+    /// The header text, on one line (control characters in keys escaped).
+    pub fn header(&self) -> Cow<'_, str> {
         match self {
-            ColumnKey::Key(k) => k,
-            ColumnKey::Value => VALUE_COLUMN,
+            ColumnKey::Key(k) if k.chars().any(char::is_control) => {
+                let mut out = String::new();
+                one_line(k, &mut out);
+                Cow::Owned(out)
+            }
+            ColumnKey::Key(k) => Cow::Borrowed(k),
+            ColumnKey::Value => Cow::Borrowed(VALUE_COLUMN),
         }
     }
 }
@@ -120,7 +126,7 @@ pub fn cell(value: &Value) -> Cell {
 }
 
 /// Appends `s` with control characters shown as escapes so a cell stays on one line.
-fn one_line(s: &str, out: &mut String) {
+pub fn one_line(s: &str, out: &mut String) {
     for c in s.chars() {
         match c {
             '\n' => out.push_str("\\n"),
@@ -137,7 +143,8 @@ pub fn display_width(s: &str) -> usize {
     UnicodeWidthStr::width(s)
 }
 
-/// `s` cut to at most `width` cells, ending with `…` when cut; returns the text and its width.
+/// `s` cut to fit `width` cells with room for a `…` mark: (kept text, whether it was cut,
+/// cells used including the mark).
 pub fn truncate(s: &str, width: usize) -> (&str, bool, usize) {
     let full = display_width(s);
     if full <= width {
@@ -199,15 +206,98 @@ pub fn fit_widths(natural: &[usize], total: Option<usize>) -> Vec<usize> {
     widths
 }
 
+/// Columns, their natural widths and alignment, learned row by row.
+///
+/// The table writer samples with it; a table view over retained rows can keep one up to date
+/// as batches arrive instead of rescanning rows.
+#[derive(Debug, Clone, Default)]
+pub struct ColumnSet {
+    columns: Vec<ColumnKey>,
+    natural: Vec<usize>,
+    numeric: Vec<bool>,
+    keys: HashMap<String, usize>,
+    value: Option<usize>,
+}
+
+impl ColumnSet {
+    /// No columns yet.
+    pub fn new() -> ColumnSet {
+        ColumnSet::default()
+    }
+
+    /// Learns a row's columns and cell widths; true when it added a column.
+    pub fn observe(&mut self, row: &Value) -> bool {
+        let before = self.columns.len();
+        match row.as_object() {
+            Some(map) if is_record(row) => {
+                for (k, v) in map {
+                    let i = match self.keys.get(k.as_str()) {
+                        Some(&i) => i,
+                        None => {
+                            let i = self.add(ColumnKey::Key(k.clone()));
+                            self.keys.insert(k.clone(), i);
+                            i
+                        }
+                    };
+                    self.widen(i, &cell(v));
+                }
+            }
+            _ => {
+                let i = match self.value {
+                    Some(i) => i,
+                    None => {
+                        let i = self.add(ColumnKey::Value);
+                        self.value = Some(i);
+                        i
+                    }
+                };
+                self.widen(i, &cell(row));
+            }
+        }
+        self.columns.len() > before
+    }
+
+    fn add(&mut self, key: ColumnKey) -> usize {
+        self.natural.push(display_width(&key.header()));
+        self.numeric.push(true);
+        self.columns.push(key);
+        self.columns.len() - 1
+    }
+
+    fn widen(&mut self, i: usize, cell: &Cell) {
+        self.natural[i] = self.natural[i].max(display_width(&cell.text));
+        self.numeric[i] &= cell.right_align;
+    }
+
+    /// The columns in first-seen order.
+    pub fn columns(&self) -> &[ColumnKey] {
+        &self.columns
+    }
+
+    /// Widest header or cell seen per column.
+    pub fn natural_widths(&self) -> &[usize] {
+        &self.natural
+    }
+
+    /// True when every cell seen in column `i` is a number (right-aligned, header too).
+    pub fn is_numeric(&self, i: usize) -> bool {
+        self.numeric.get(i).copied().unwrap_or(false)
+    }
+
+    /// A row's cells, one per column (`None` where the row has no value).
+    pub fn cells(&self, row: &Value) -> Vec<Option<Cell>> {
+        self.columns.iter().map(|c| cell_for(row, c)).collect()
+    }
+}
+
 /// Writes rows as a table in a bounded amount of memory (see the module notes).
 #[derive(Debug)]
 pub struct TableWriter {
     width: Option<usize>,
     sample_rows: usize,
-    styles: Styles,
-    columns: Vec<ColumnKey>,
+    painter: Painter,
+    set: ColumnSet,
     widths: Vec<usize>,
-    known: HashMap<ColumnKey, usize>,
     pending: Vec<Value>,
     fixed: bool,
 }
@@ -218,10 +308,9 @@ impl TableWriter {
         TableWriter {
             width,
             sample_rows: sample_rows.max(1),
-            styles,
-            columns: Vec::new(),
+            painter: Painter::new(&styles),
+            set: ColumnSet::new(),
             widths: Vec::new(),
-            known: HashMap::new(),
             pending: Vec::new(),
             fixed: false,
         }
@@ -232,7 +321,7 @@ impl TableWriter {
         if self.fixed {
             self.write_streamed(&row, out);
         } else {
-            self.learn_columns(&row);
+            self.set.observe(&row);
             self.pending.push(row);
             if self.pending.len() >= self.sample_rows {
                 self.flush(out);
@@ -245,18 +334,7 @@ impl TableWriter {
         if self.fixed || self.pending.is_empty() {
             return;
         }
-        let natural: Vec<usize> = self
-            .columns
-            .iter()
-            .map(|c| {
-                self.pending
-                    .iter()
-                    .filter_map(|r| cell_for(r, c))
-                    .map(|cell| display_width(&cell.text))
-                    .fold(display_width(c.header()), usize::max)
-            })
-            .collect();
-        self.widths = fit_widths(&natural, self.width);
+        self.widths = fit_widths(self.set.natural_widths(), self.width);
         self.fixed = true;
         self.write_header(out);
         let pending = std::mem::take(&mut self.pending);
@@ -270,30 +348,14 @@ impl TableWriter {
         self.flush(out);
     }
 
-    fn learn_columns(&mut self, row: &Value) -> bool {
-        let mut added = false;
-        for key in row_columns(row) {
-            if !self.known.contains_key(&key) {
-                self.known.insert(key.clone(), self.columns.len());
-                self.columns.push(key);
-                added = true;
-            }
-        }
-        added
-    }
-
     fn write_streamed(&mut self, row: &Value, out: &mut String) {
-        let before = self.columns.len();
-        if self.learn_columns(row) {
+        let before = self.widths.len();
+        if self.set.observe(row) {
             let used: usize = self.widths.iter().sum::<usize>() + COLUMN_GAP * before;
-            for c in &self.columns[before..] {
-                let natural = cell_for(row, c)
-                    .map(|cell| display_width(&cell.text))
-                    .unwrap_or(0)
-                    .max(display_width(c.header()));
+            for &natural in &self.set.natural_widths()[before..] {
                 let room = self.width.map_or(natural, |w| w.saturating_sub(used));
-                self.widths
-                    .push(natural.min(room).max(MIN_COLUMN_WIDTH.min(natural)));
+                let hidden = self.widths.contains(&0) || room < MIN_COLUMN_WIDTH.min(natural);
+                self.widths.push(if hidden { 0 } else { natural.min(room) });
             }
             self.write_header(out);
         }
@@ -302,13 +364,15 @@ impl TableWriter {
 
     fn write_header(&self, out: &mut String) {
         let cells: Vec<Option<Cell>> = self
-            .columns
+            .set
+            .columns()
             .iter()
-            .map(|c| {
+            .enumerate()
+            .map(|(i, c)| {
                 Some(Cell {
-                    text: c.header().to_owned(),
+                    text: c.header().into_owned(),
                     scope: Scope::Header,
-                    right_align: false,
+                    right_align: self.set.is_numeric(i),
                 })
             })
             .collect();
@@ -330,8 +394,7 @@ impl TableWriter {
     }
 
     fn write_row(&self, row: &Value, out: &mut String) {
-        let cells: Vec<Option<Cell>> = self.columns.iter().map(|c| cell_for(row, c)).collect();
-        self.write_cells(&cells, false, out);
+        self.write_cells(&self.set.cells(row), false, out);
     }
 
     fn write_cells(&self, cells: &[Option<Cell>], hidden_mark: bool, out: &mut String) {
@@ -358,15 +421,15 @@ impl TableWriter {
                 pad += fill;
             }
             push_spaces(out, pad);
-            self.styles.get(cell.scope).paint(text, out);
+            self.painter.paint(cell.scope, text, out);
             if cut {
-                self.styles.get(Scope::Muted).paint("…", out);
+                self.painter.paint(Scope::Muted, "…", out);
             }
             pad = if cell.right_align { 0 } else { fill } + COLUMN_GAP;
         }
         if hidden_mark {
             push_spaces(out, pad);
-            self.styles.get(Scope::Muted).paint("…", out);
+            self.painter.paint(Scope::Muted, "…", out);
         }
         out.push('\n');
     }
@@ -435,6 +498,35 @@ mod tests {
         assert_eq!(fit_widths(&[10, 10], Some(80)), vec![10, 10]);
         assert_eq!(fit_widths(&[10, 10, 10], Some(12)), vec![9, 0, 0]);
         assert_eq!(fit_widths(&[10, 10, 10], Some(2)), vec![6, 0, 0]);
+    }
+
+    #[test]
+    fn column_set_learns_widths_and_alignment() {
+        let mut set = ColumnSet::new();
+        assert!(set.observe(&json!({"id": 1, "name": "a"})));
+        assert!(!set.observe(&json!({"id": 100, "name": null})));
+        assert!(set.observe(&json!("loose")));
+        assert_eq!(
+            set.columns(),
+            [
+                ColumnKey::Key("id".into()),
+                ColumnKey::Key("name".into()),
+                ColumnKey::Value
+            ]
+        );
+        assert_eq!(set.natural_widths(), [3, 4, 5]);
+        assert!(set.is_numeric(0) && !set.is_numeric(1));
+        let cells = set.cells(&json!({"name": "b"}));
+        assert_eq!(cells[0], None);
+        assert_eq!(cells[1].as_ref().map(|c| c.text.as_str()), Some("b"));
+    }
+
+    #[test]
+    fn control_characters_never_reach_the_terminal() {
+        let rows = [json!({"k\u{1b}[2J": "v\u{1b}]0;x\u{7}"})];
+        let out = table(&rows, None, 10);
+        assert!(!out.contains('\u{1b}') && !out.contains('\u{7}'), "{out:?}");
+        assert!(out.starts_with("k\\u001b[2J"), "{out:?}");
     }
 
     #[test]

@@ -6,6 +6,7 @@ use super::json::write_json_string;
 use super::number::write_json_number;
 use super::pseudo::{self, Pseudo};
 use super::style::Scope;
+use super::table::one_line;
 
 /// Where a node sits in its parent.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -17,10 +18,14 @@ pub enum TreeKey {
 }
 
 impl TreeKey {
-    /// The label shown before the summary: `name` or `[3]`.
+    /// The label shown before the summary: `name` or `[3]` (control characters escaped).
     pub fn label(&self) -> String {
         match self {
-            TreeKey::Key(k) => k.clone(),
+            TreeKey::Key(k) => {
+                let mut out = String::new();
+                one_line(k, &mut out);
+                out
+            }
             TreeKey::Index(i) => format!("[{i}]"),
         }
     }
@@ -50,6 +55,40 @@ impl TreeNode {
         !self.children.is_empty()
     }
 
+    /// The nodes a tree view shows, depth first: a node's children only when
+    /// `expanded(path)` says so (the root's path is empty).
+    pub fn visible(&self, expanded: &dyn Fn(&[TreeKey]) -> bool) -> Vec<VisibleNode<'_>> {
+        let mut out = Vec::new();
+        let mut path = Vec::new();
+        self.collect_visible(0, &mut path, expanded, &mut out);
+        out
+    }
+
+    fn collect_visible<'a>(
+        &'a self,
+        depth: usize,
+        path: &mut Vec<TreeKey>,
+        expanded: &dyn Fn(&[TreeKey]) -> bool,
+        out: &mut Vec<VisibleNode<'a>>,
+    ) {
+        let open = self.has_children() && expanded(path);
+        out.push(VisibleNode {
+            depth,
+            path: path.clone(),
+            node: self,
+            expanded: open,
+        });
+        if open {
+            for child in &self.children {
+                if let Some(key) = &child.key {
+                    path.push(key.clone());
+                    child.collect_visible(depth + 1, path, expanded, out);
+                    path.pop();
+                }
+            }
+        }
+    }
+
     /// The node at `path` (keys from this node down), if any.
     pub fn find(&self, path: &[TreeKey]) -> Option<&TreeNode> {
         match path.split_first() {
@@ -61,6 +100,19 @@ impl TreeNode {
                 .find(rest),
         }
     }
+}
+
+/// A node as a tree view lists it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VisibleNode<'a> {
+    /// 0 for the root.
+    pub depth: usize,
+    /// Keys from the root to this node.
+    pub path: Vec<TreeKey>,
+    /// The node.
+    pub node: &'a TreeNode,
+    /// True when its children follow in the list.
+    pub expanded: bool,
 }
 
 fn plural(n: usize, one: &str, many: &str) -> String {
@@ -148,6 +200,35 @@ mod tests {
         assert_eq!(at.summary, "1970-01-01T00:00:00.000+00:00");
         assert!(!at.has_children());
         assert_eq!(TreeKey::Index(3).label(), "[3]");
+        assert_eq!(TreeKey::Key("a\nb".into()).label(), "a\\nb");
+    }
+
+    #[test]
+    fn visible_nodes_follow_expansion() {
+        let t = TreeNode::from_value(&json!({"a": {"b": 1}, "c": [2]}));
+        let collapsed = t.visible(&|_| false);
+        assert_eq!(collapsed.len(), 1);
+        assert!(!collapsed[0].expanded);
+        let root_only = t.visible(&|p| p.is_empty());
+        let labels: Vec<(usize, String)> = root_only
+            .iter()
+            .map(|v| (v.depth, v.node.summary.clone()))
+            .collect();
+        assert_eq!(
+            labels,
+            [
+                (0, "{2 keys}".into()),
+                (1, "{1 key}".into()),
+                (1, "[1 item]".into())
+            ]
+        );
+        let all = t.visible(&|_| true);
+        assert_eq!(all.len(), 5);
+        assert_eq!(
+            all[2].path,
+            [TreeKey::Key("a".into()), TreeKey::Key("b".into())]
+        );
+        assert!(!all[2].expanded, "leaves never expand");
     }
 
     #[test]
