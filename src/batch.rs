@@ -131,13 +131,13 @@ async fn apply_meta(
             let _ = write!(out, "{}", meta::help_text());
         }
         Meta::Quit => return Ok(false),
-        Meta::Ping => match session.net().server_info().await {
-            Ok(info) => {
-                let _ = writeln!(out, "{info:?}");
+        Meta::Ping => match crate::shell::ping::ping(session.net()).await {
+            Ok(ping) => {
+                let _ = write!(out, "{}", ping.report());
             }
             Err(e) => {
                 eprint!("{}", report::plain(&e.to_string(), options.color));
-                return Err(Outcome::Failed(exit_for(&e)));
+                return Err(Outcome::Failed(Exit::from(&e)));
             }
         },
         Meta::Connect(_) | Meta::Edit | Meta::History => {
@@ -152,14 +152,6 @@ async fn apply_meta(
         }
     }
     Ok(true)
-}
-
-fn exit_for(e: &net::Error) -> Exit {
-    match e.exit_class() {
-        net::ExitClass::Query => Exit::QueryFailed,
-        net::ExitClass::Connection => Exit::Connection,
-        net::ExitClass::Auth => Exit::Auth,
-    }
 }
 
 async fn run_statement(
@@ -314,7 +306,7 @@ fn net_failure(
         ),
         None => eprint!("{}", report::plain(&e.to_string(), options.color)),
     }
-    let exit = exit_for(e);
+    let exit = Exit::from(e);
     if exit == Exit::QueryFailed {
         Outcome::Failed(exit)
     } else {

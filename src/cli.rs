@@ -41,6 +41,16 @@ impl Exit {
     }
 }
 
+impl From<&crate::net::Error> for Exit {
+    fn from(e: &crate::net::Error) -> Exit {
+        match e.exit_class() {
+            crate::net::ExitClass::Query => Exit::QueryFailed,
+            crate::net::ExitClass::Connection => Exit::Connection,
+            crate::net::ExitClass::Auth => Exit::Auth,
+        }
+    }
+}
+
 impl From<Exit> for ExitCode {
     fn from(exit: Exit) -> Self {
         ExitCode::from(exit.code())

@@ -252,8 +252,19 @@ async fn shutdown_signal() {
     let _ = tokio::signal::ctrl_c().await;
 }
 
-fn run_ping(_target: Target) -> Result<Exit, Failure> {
-    Err(not_yet("`rdbsh ping`"))
+/// `rdbsh ping`: connect, then report the server, the connection, TLS and the round trip.
+fn run_ping(target: Target) -> Result<Exit, Failure> {
+    runtime()?.block_on(async {
+        let (profile, _sandbox) = target_profile(target).await?;
+        let session = rdbsh::net::Session::new(profile);
+        match rdbsh::shell::ping::ping(&session).await {
+            Ok(ping) => {
+                print!("{}", ping.report());
+                Ok(Exit::Ok)
+            }
+            Err(e) => Err(Failure::new(Exit::from(&e), e.to_string())),
+        }
+    })
 }
 
 fn run_repl(_target: Target, _out: OutArgs) -> Result<Exit, Failure> {

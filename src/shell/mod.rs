@@ -2,6 +2,7 @@
 //! and starts queries, and error reports with carets.
 
 pub mod meta;
+pub mod ping;
 pub mod report;
 pub mod session;
 pub mod statement;

@@ -1,0 +1,82 @@
+//! `rdbsh ping` end to end: a TLS sandbox process, rdbsh verifying it with the CA file.
+
+mod common;
+#[allow(dead_code)]
+mod tls;
+
+use assert_cmd::Command;
+use common::{SandboxProcess, rdbsh_bin};
+
+#[test]
+fn ping_reports_server_tls_certificate_and_round_trip() {
+    let pki = tls::Pki::new();
+    let cert = pki.san_leaf.cert.to_string_lossy().to_string();
+    let key = pki.san_leaf.key.to_string_lossy().to_string();
+    let sb = SandboxProcess::start(
+        &[
+            "--no-demo",
+            "--tls-cert",
+            &cert,
+            "--tls-key",
+            &key,
+            "--password-env",
+            "SB_PW",
+        ],
+        &[("SB_PW", "ping-secret")],
+    );
+    let out = Command::new(rdbsh_bin())
+        .env("XDG_CONFIG_HOME", "/nonexistent-rdbsh-test")
+        .env("PW", "ping-secret")
+        .args([
+            "ping",
+            "--host",
+            "localhost",
+            "--port",
+            &sb.port.to_string(),
+            "--password-env",
+            "PW",
+        ])
+        .arg("--ca-cert")
+        .arg(&pki.ca)
+        .output()
+        .expect("run rdbsh ping");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for needle in [
+        "rdbsh-sandbox",
+        "V1_0, SCRAM-SHA-256",
+        "TLSv1.3",
+        "subject",
+        "issuer",
+        "localhost",
+        "sha256",
+        "round trip",
+    ] {
+        assert!(stdout.contains(needle), "`{needle}` in:\n{stdout}");
+    }
+    assert!(!stdout.contains("ping-secret"));
+
+    // The same server refused when the CA is not given: the system roots do not know it.
+    let refused = Command::new(rdbsh_bin())
+        .env("XDG_CONFIG_HOME", "/nonexistent-rdbsh-test")
+        .args([
+            "ping",
+            "--tls",
+            "--host",
+            "localhost",
+            "--port",
+            &sb.port.to_string(),
+        ])
+        .output()
+        .expect("run rdbsh ping");
+    assert_eq!(refused.status.code(), Some(3));
+    let err = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        err.contains("ca_cert") || err.contains("--ca-cert"),
+        "says how to fix it: {err}"
+    );
+}
