@@ -1,1 +1,3 @@
 //! placeholder; see README architecture.
+
+pub mod history;
