@@ -1,0 +1,185 @@
+//! The screen layout and the one `draw` function; drawing reads `App` and changes nothing.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Flex, Layout, Rect};
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Clear, Paragraph, Wrap};
+
+use super::app::{App, Overlay, Pane};
+
+/// Where each pane goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Areas {
+    /// Zero-sized when the screen is too narrow for it.
+    pub browser: Rect,
+    pub editor: Rect,
+    pub results: Rect,
+    pub status: Rect,
+}
+
+impl Areas {
+    /// The layout for a terminal of `size` (columns, rows).
+    pub fn compute(size: (u16, u16)) -> Areas {
+        let full = Rect::new(0, 0, size.0, size.1);
+        let [main, status] =
+            Layout::vertical([Constraint::Min(0), Constraint::Length(2)]).areas(full);
+        let browser_width = if size.0 >= 60 {
+            (size.0 / 4).clamp(18, 32)
+        } else {
+            0
+        };
+        let [browser, right] =
+            Layout::horizontal([Constraint::Length(browser_width), Constraint::Min(0)]).areas(main);
+        let editor_height = (main.height / 3 + 1).clamp(5, 15).min(main.height);
+        let [editor, results] =
+            Layout::vertical([Constraint::Length(editor_height), Constraint::Min(0)]).areas(right);
+        Areas {
+            browser,
+            editor,
+            results,
+            status,
+        }
+    }
+}
+
+/// Draws the whole screen from `app`.
+pub fn draw(app: &App, frame: &mut Frame) {
+    let areas = Areas::compute((frame.area().width, frame.area().height));
+    let p = &app.palette;
+    if areas.browser.width > 0 {
+        app.browser
+            .draw(frame, areas.browser, app.focus == Pane::Browser, p);
+    }
+    app.editor
+        .draw(frame, areas.editor, app.focus == Pane::Editor, p);
+    app.results
+        .draw(frame, areas.results, app.focus == Pane::Results, app.now, p);
+    let hints = app.keymap.hints(app.focus);
+    app.status
+        .draw(frame, areas.status, &hints, (false, app.profile), p);
+    match &app.overlay {
+        Some(Overlay::Help { scroll }) => draw_help(app, frame, *scroll),
+        Some(Overlay::ConfirmQuit) => draw_confirm(app, frame),
+        Some(Overlay::HistorySearch { query, selected }) => {
+            draw_history_search(app, frame, query, *selected)
+        }
+        None => {}
+    }
+}
+
+fn popup(frame: &mut Frame, width: u16, height: u16) -> Rect {
+    let area = frame.area();
+    let [row] = Layout::vertical([Constraint::Length(height.min(area.height))])
+        .flex(Flex::Center)
+        .areas(area);
+    let [rect] = Layout::horizontal([Constraint::Length(width.min(area.width))])
+        .flex(Flex::Center)
+        .areas(row);
+    frame.render_widget(Clear, rect);
+    rect
+}
+
+fn popup_block(app: &App, title: String) -> Block<'static> {
+    Block::bordered()
+        .border_type(BorderType::Rounded)
+        .title(title)
+        .border_style(Style::default().fg(app.palette.accent))
+}
+
+/// The help text generated from the keymap.
+pub fn help_lines(app: &App) -> Vec<Line<'static>> {
+    let mut lines = Vec::new();
+    for (scope, rows) in app.keymap.help() {
+        if !lines.is_empty() {
+            lines.push(Line::raw(""));
+        }
+        lines.push(Line::styled(
+            scope.title().to_owned(),
+            Style::default()
+                .fg(app.palette.accent)
+                .add_modifier(Modifier::BOLD),
+        ));
+        for (keys, what) in rows {
+            lines.push(Line::from(vec![
+                Span::styled(
+                    format!("  {keys:<28}"),
+                    Style::default().add_modifier(Modifier::BOLD),
+                ),
+                Span::raw(what),
+            ]));
+        }
+    }
+    lines
+}
+
+fn draw_help(app: &App, frame: &mut Frame, scroll: usize) {
+    let area = frame.area();
+    let rect = popup(
+        frame,
+        area.width.saturating_sub(4).min(90),
+        area.height.saturating_sub(2),
+    );
+    let lines = help_lines(app);
+    let inner_height = usize::from(rect.height.saturating_sub(2));
+    let scroll = scroll.min(lines.len().saturating_sub(inner_height));
+    let block = popup_block(app, " Keys (Esc closes, ↑↓ scroll) ".to_owned());
+    let body: Vec<Line> = lines.into_iter().skip(scroll).collect();
+    frame.render_widget(Paragraph::new(body).block(block), rect);
+}
+
+fn draw_confirm(app: &App, frame: &mut Frame) {
+    let rect = popup(frame, 44, 5);
+    let running = app.results.tabs.iter().filter(|t| t.is_running()).count();
+    let text = vec![
+        Line::raw(format!(
+            "{running} quer{} still running.",
+            if running == 1 { "y is" } else { "ies are" }
+        )),
+        Line::raw("Stop and quit? (y / n)"),
+    ];
+    let block = popup_block(app, " Quit ".to_owned());
+    frame.render_widget(
+        Paragraph::new(text).block(block).wrap(Wrap { trim: true }),
+        rect,
+    );
+}
+
+fn draw_history_search(app: &App, frame: &mut Frame, query: &str, selected: usize) {
+    let area = frame.area();
+    let rect = popup(
+        frame,
+        area.width.saturating_sub(8).min(80),
+        area.height.saturating_sub(6).min(16),
+    );
+    let hits = app.history.search(query);
+    let mut lines = vec![Line::from(vec![
+        Span::styled("search: ", Style::default().fg(app.palette.accent)),
+        Span::raw(format!("{query}▏")),
+    ])];
+    let room = usize::from(rect.height.saturating_sub(3));
+    let first = selected.saturating_sub(room.saturating_sub(1));
+    if hits.is_empty() {
+        lines.push(Line::styled(
+            "no match",
+            Style::default().fg(app.palette.dim),
+        ));
+    }
+    for (k, &i) in hits.iter().enumerate().skip(first).take(room) {
+        let entry = app.history.get(i).unwrap_or("");
+        let mut one_line = entry.lines().map(str::trim).collect::<Vec<_>>().join(" ");
+        if entry.contains('\n') {
+            one_line.push_str(" ⏎");
+        }
+        let style = if k == selected {
+            Style::default()
+                .bg(app.palette.selection)
+                .add_modifier(Modifier::BOLD)
+        } else {
+            Style::default()
+        };
+        lines.push(Line::styled(one_line, style));
+    }
+    let title = format!(" History ({} of {}) ", hits.len(), app.history.len());
+    frame.render_widget(Paragraph::new(lines).block(popup_block(app, title)), rect);
+}
