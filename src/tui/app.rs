@@ -140,6 +140,19 @@ impl App {
         Areas::compute(self.size)
     }
 
+    /// False when the screen is too narrow for the browser.
+    pub fn browser_visible(&self) -> bool {
+        self.areas().browser.width > 0
+    }
+
+    fn cycle_focus(&mut self, forward: bool) {
+        let step = |p: Pane| if forward { p.next() } else { p.prev() };
+        self.focus = step(self.focus);
+        if self.focus == Pane::Browser && !self.browser_visible() {
+            self.focus = step(self.focus);
+        }
+    }
+
     fn results_height(&self) -> usize {
         let area = self.areas().results;
         let tabs = usize::from(self.results.tabs.len() > 1);
@@ -227,6 +240,9 @@ impl App {
             },
             Action::Resize(w, h) => {
                 self.size = (w, h);
+                if !self.browser_visible() && self.focus == Pane::Browser {
+                    self.focus = Pane::Editor;
+                }
                 self.follow_views(&mut fx);
             }
             Action::Tick(now) => {
@@ -284,8 +300,8 @@ impl App {
                     }
                 }
             }
-            Action::FocusNext => self.focus = self.focus.next(),
-            Action::FocusPrev => self.focus = self.focus.prev(),
+            Action::FocusNext => self.cycle_focus(true),
+            Action::FocusPrev => self.cycle_focus(false),
             Action::QueryStarted { id, feed } => {
                 if let Some(tab) = self.results.tab_mut(id) {
                     tab.state = TabState::Open;
@@ -561,8 +577,8 @@ impl App {
                 self.overlay = None;
                 fx.extend(self.update(Action::Quit));
             }
-            Command::FocusNext => self.focus = self.focus.next(),
-            Command::FocusPrev => self.focus = self.focus.prev(),
+            Command::FocusNext => self.cycle_focus(true),
+            Command::FocusPrev => self.cycle_focus(false),
             Command::Help => self.overlay = Some(Overlay::Help { scroll: 0 }),
             Command::Suspend => fx.push(Effect::Suspend),
             Command::ExternalEditor => fx.push(Effect::OpenExternalEditor(self.editor.text())),

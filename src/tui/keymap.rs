@@ -157,7 +157,7 @@ impl Command {
             Run => (
                 "run",
                 Global,
-                "run the statement under the cursor or the selection",
+                "run the selection or the statement at the cursor",
                 "run",
             ),
             RunAll => (

@@ -90,7 +90,14 @@ fn popup_block(app: &App, title: String) -> Block<'static> {
 /// The help text generated from the keymap.
 pub fn help_lines(app: &App) -> Vec<Line<'static>> {
     let mut lines = Vec::new();
-    for (scope, rows) in app.keymap.help() {
+    let help = app.keymap.help();
+    let width = help
+        .iter()
+        .flat_map(|(_, rows)| rows.iter().map(|(keys, _)| keys.chars().count()))
+        .max()
+        .unwrap_or(0)
+        .min(24);
+    for (scope, rows) in help {
         if !lines.is_empty() {
             lines.push(Line::raw(""));
         }

@@ -341,6 +341,9 @@ impl ResultTab {
     /// The header line: "N rows · more available · 12 ms" or a spinner while waiting.
     pub fn header(&self, now: Instant) -> String {
         let mut parts = Vec::new();
+        if let TabState::Failed { .. } = self.state {
+            return format!("failed · {}", self.view.label());
+        }
         let n = self.rows.len();
         let noun = if self.feed.is_some() { "change" } else { "row" };
         parts.push(format!("{n} {noun}{}", if n == 1 { "" } else { "s" }));
@@ -379,7 +382,7 @@ impl ResultTab {
             TabState::Stopped { elapsed } => {
                 parts.push(format!("stopped · {}", format_duration(*elapsed)))
             }
-            TabState::Failed { .. } => parts.push("failed".to_owned()),
+            TabState::Failed { .. } => {}
         }
         parts.push(self.view.label().to_owned());
         parts.join(" · ")
@@ -642,10 +645,14 @@ impl ResultsPane {
         }
         if y < inner.bottom() {
             let title: String = tab.query.lines().next().unwrap_or("").to_owned();
+            // Figures first: at 80 columns the query text is what gets cut.
             let header = Line::from(vec![
-                Span::styled(title, Style::default().fg(palette.accent)),
-                Span::styled("  ", Style::default()),
-                Span::styled(tab.header(now), Style::default().fg(palette.dim)),
+                Span::styled(
+                    tab.header(now),
+                    Style::default().add_modifier(Modifier::BOLD),
+                ),
+                Span::raw("  "),
+                Span::styled(title, Style::default().fg(palette.dim)),
             ]);
             frame.render_widget(
                 Paragraph::new(header),

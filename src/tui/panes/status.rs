@@ -77,6 +77,13 @@ impl StatusBar {
     pub fn segments(&self, live: bool, profile: bool) -> Vec<String> {
         let i = &self.info;
         let mut parts = Vec::new();
+        // The state first: it is what matters most and must survive a narrow screen.
+        parts.push(match &self.connection {
+            ConnectionState::Connecting => "connecting".to_owned(),
+            ConnectionState::Connected { .. } => "connected".to_owned(),
+            ConnectionState::Reconnecting { attempt } => format!("reconnecting ({attempt})"),
+            ConnectionState::Lost { .. } => "lost".to_owned(),
+        });
         if let Some(name) = &i.profile {
             parts.push(name.clone());
         }
@@ -87,18 +94,12 @@ impl StatusBar {
             ConnectionState::Connected { tls: Some(t) } => Some(format!(
                 "{} {}",
                 t.version,
-                if t.verified { "verified" } else { "UNVERIFIED" }
+                if t.verified { "✓" } else { "UNVERIFIED" }
             )),
             _ if i.tls => Some("TLS".to_owned()),
             _ => None,
         };
         parts.push(tls.unwrap_or_else(|| "plain".to_owned()));
-        parts.push(match &self.connection {
-            ConnectionState::Connecting => "connecting".to_owned(),
-            ConnectionState::Connected { .. } => "connected".to_owned(),
-            ConnectionState::Reconnecting { attempt } => format!("reconnecting ({attempt})"),
-            ConnectionState::Lost { .. } => "lost".to_owned(),
-        });
         if let Some(t) = self.last_timing {
             parts.push(format!("last {}", format_duration(t)));
         }
