@@ -96,7 +96,7 @@ pub fn help_lines(app: &App) -> Vec<Line<'static>> {
         .flat_map(|(_, rows)| rows.iter().map(|(keys, _)| keys.chars().count()))
         .max()
         .unwrap_or(0)
-        .min(24);
+        .min(20);
     for (scope, rows) in help {
         if !lines.is_empty() {
             lines.push(Line::raw(""));
@@ -107,14 +107,18 @@ pub fn help_lines(app: &App) -> Vec<Line<'static>> {
                 .fg(app.palette.accent)
                 .add_modifier(Modifier::BOLD),
         ));
+        let bold = Style::default().add_modifier(Modifier::BOLD);
         for (keys, what) in rows {
-            lines.push(Line::from(vec![
-                Span::styled(
-                    format!("  {keys:<28}"),
-                    Style::default().add_modifier(Modifier::BOLD),
-                ),
-                Span::raw(what),
-            ]));
+            if keys.chars().count() > width {
+                // A long key list gets a line of its own so the descriptions stay aligned.
+                lines.push(Line::styled(format!("  {keys}"), bold));
+                lines.push(Line::raw(format!("  {:width$}  {what}", "")));
+            } else {
+                lines.push(Line::from(vec![
+                    Span::styled(format!("  {keys:<width$}  "), bold),
+                    Span::raw(what),
+                ]));
+            }
         }
     }
     lines
