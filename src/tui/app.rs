@@ -394,6 +394,8 @@ impl App {
             },
             Action::Failed(message) => self.status.error(message),
         }
+        // Any action may have moved the cursor or replaced the text.
+        self.scroll_editor();
         fx
     }
 

@@ -56,8 +56,12 @@ pub fn draw(app: &App, frame: &mut Frame) {
     app.results
         .draw(frame, areas.results, app.focus == Pane::Results, app.now, p);
     let hints = app.keymap.hints(app.focus);
+    let live = app
+        .results
+        .current()
+        .is_some_and(|t| t.feed.is_some() && t.is_running());
     app.status
-        .draw(frame, areas.status, &hints, (false, app.profile), p);
+        .draw(frame, areas.status, &hints, (live, app.profile), p);
     match &app.overlay {
         Some(Overlay::Help { scroll }) => draw_help(app, frame, *scroll),
         Some(Overlay::ConfirmQuit) => draw_confirm(app, frame),

@@ -275,7 +275,15 @@ impl ResultTab {
 
     /// Scrolls the table view by columns.
     pub fn scroll_columns(&mut self, delta: isize) {
-        self.column = self.column.saturating_add_signed(delta);
+        // The selected row's keys bound the scroll, so Left answers at once after many Rights.
+        let columns = match self.row(self.selected) {
+            Some(Value::Object(map)) => map.len(),
+            _ => 1,
+        };
+        self.column = self
+            .column
+            .saturating_add_signed(delta)
+            .min(columns.saturating_sub(1));
     }
 
     /// Toggles the selected row open or closed in the tree view.
