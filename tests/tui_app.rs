@@ -582,3 +582,17 @@ fn connection_state_reaches_the_status_bar() {
             .contains("reset by peer")
     );
 }
+
+#[test]
+fn a_selection_is_run_and_copied_instead_of_the_statement() {
+    let (mut app, _) = app();
+    type_text(&mut app, "r.expr(1).add(2)");
+    press(&mut app, KeyCode::Home, KeyModifiers::NONE);
+    for _ in 0..9 {
+        press(&mut app, KeyCode::Right, KeyModifiers::SHIFT);
+    }
+    let fx = press(&mut app, KeyCode::F(5), KeyModifiers::NONE);
+    assert_eq!(started(&fx)[0].1, "r.expr(1)");
+    let fx = press(&mut app, KeyCode::Char('y'), KeyModifiers::CONTROL);
+    assert_eq!(fx, [Effect::CopyToClipboard("r.expr(1)".into())]);
+}

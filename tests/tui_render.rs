@@ -263,3 +263,26 @@ fn browser_filter_and_narrow_screen() {
     app.update(Action::Resize(50, 16));
     insta::assert_snapshot!("narrow_50x16", screen(&app, (50, 16)));
 }
+
+#[test]
+fn a_failing_sub_term_is_underlined_in_the_editor() {
+    use ratatui::style::Modifier;
+    let (mut app, _) = app((80, 24));
+    type_text(&mut app, "r.table('nope').count()");
+    let id = run_typed(&mut app);
+    app.update(Action::QueryFailed {
+        id,
+        message: "Table `shop.nope` does not exist.".into(),
+        span: Some((0, 15)),
+    });
+    let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
+    terminal.draw(|f| screen::draw(&app, f)).unwrap();
+    let buffer = terminal.backend().buffer();
+    // Row 1 of the editor; text starts after the border (x 19), the gutter " 1 " (3 cells).
+    let x0 = 19 + 1 + 3;
+    let underlined: String = (x0..x0 + 24)
+        .filter(|&x| buffer[(x, 1)].modifier.contains(Modifier::UNDERLINED))
+        .map(|x| buffer[(x, 1)].symbol().to_owned())
+        .collect();
+    assert_eq!(underlined, "r.table('nope')");
+}
