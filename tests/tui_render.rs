@@ -286,3 +286,28 @@ fn a_failing_sub_term_is_underlined_in_the_editor() {
         .collect();
     assert_eq!(underlined, "r.table('nope')");
 }
+
+#[test]
+fn tiny_and_odd_sizes_draw_without_panicking() {
+    for size in [(1, 1), (10, 3), (20, 5), (59, 10), (60, 8), (300, 100)] {
+        let (mut app, _) = app(size);
+        connected(&mut app);
+        type_text(&mut app, "r.expr([1, 2])\n");
+        let id = run_typed(&mut app);
+        app.update(Action::BatchArrived {
+            id,
+            rows: users(),
+            more: true,
+        });
+        for k in [
+            KeyCode::Tab,
+            KeyCode::Down,
+            KeyCode::F(2),
+            KeyCode::PageDown,
+            KeyCode::F(1),
+        ] {
+            press(&mut app, k, KeyModifiers::NONE);
+            screen(&app, size);
+        }
+    }
+}

@@ -29,6 +29,11 @@ pub enum NodeId {
         db: String,
         table: String,
     },
+    /// Shards, replicas and readiness of a table.
+    Info {
+        db: String,
+        table: String,
+    },
     Index {
         db: String,
         table: String,
@@ -176,6 +181,28 @@ impl BrowserPane {
                     expandable: false,
                     expanded: false,
                 });
+                let mut facts = Vec::new();
+                if let Some(n) = t.shards {
+                    facts.push(format!("{n} shard{}", if n == 1 { "" } else { "s" }));
+                }
+                if let Some(n) = t.replicas {
+                    facts.push(format!("{n} replica{}", if n == 1 { "" } else { "s" }));
+                }
+                if let Some(ready) = t.ready {
+                    facts.push(if ready { "ready" } else { "NOT READY" }.to_owned());
+                }
+                if !facts.is_empty() {
+                    out.push(Node {
+                        id: NodeId::Info {
+                            db: db.name.clone(),
+                            table: t.name.clone(),
+                        },
+                        depth: 2,
+                        label: facts.join(" · "),
+                        expandable: false,
+                        expanded: false,
+                    });
+                }
                 for index in &t.indexes {
                     out.push(Node {
                         id: NodeId::Index {
@@ -204,6 +231,7 @@ impl BrowserPane {
         match self.selected_node()?.id {
             NodeId::Table { db, table }
             | NodeId::PrimaryKey { db, table }
+            | NodeId::Info { db, table }
             | NodeId::Index { db, table, .. } => Some((db, table)),
             NodeId::Db(_) => None,
         }
@@ -375,6 +403,30 @@ mod tests {
             indexes: indexes.iter().map(|s| s.to_string()).collect(),
             ..TableEntry::default()
         }
+    }
+
+    #[test]
+    fn table_facts_show_when_known() {
+        let mut b = BrowserPane::default();
+        let mut users = table("users", &[]);
+        users.shards = Some(2);
+        users.replicas = Some(1);
+        users.ready = Some(false);
+        b.set_catalog(vec![DbEntry {
+            name: "test".into(),
+            tables: vec![users],
+        }]);
+        b.move_selection(1, 10);
+        b.expand(true, 10);
+        assert_eq!(
+            labels(&b),
+            [
+                "test",
+                "-users",
+                "--pk id",
+                "--2 shards · 1 replica · NOT READY"
+            ]
+        );
     }
 
     fn catalog() -> Vec<DbEntry> {
