@@ -596,3 +596,35 @@ fn a_selection_is_run_and_copied_instead_of_the_statement() {
     let fx = press(&mut app, KeyCode::Char('y'), KeyModifiers::CONTROL);
     assert_eq!(fx, [Effect::CopyToClipboard("r.expr(1)".into())]);
 }
+
+#[test]
+fn a_profile_adds_a_profile_view_to_the_cycle() {
+    let (mut app, _) = app();
+    press(&mut app, KeyCode::F(7), KeyModifiers::NONE);
+    let id = run_one(&mut app, "r.table('t').count()");
+    app.update(Action::BatchArrived {
+        id,
+        rows: vec![json!(3)],
+        more: false,
+    });
+    app.update(Action::QueryFinished {
+        id,
+        elapsed: Duration::from_millis(2),
+        profile: Some(json!([{"description": "Perform read.", "duration(ms)": 0.4}])),
+    });
+    let views: Vec<_> = (0..4)
+        .map(|_| {
+            press(&mut app, KeyCode::F(2), KeyModifiers::NONE);
+            app.results.current().unwrap().view
+        })
+        .collect();
+    assert_eq!(
+        views,
+        [
+            ViewMode::Table,
+            ViewMode::Raw,
+            ViewMode::Profile,
+            ViewMode::Tree
+        ]
+    );
+}

@@ -617,8 +617,7 @@ impl App {
             }
             Command::ToggleView => {
                 if let Some(tab) = self.results.current_mut() {
-                    tab.view = tab.view.next();
-                    tab.scroll_into_view(rh);
+                    tab.cycle_view(rh);
                 }
             }
             Command::ToggleLive => self.toggle_live(fx),

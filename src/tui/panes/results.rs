@@ -24,15 +24,18 @@ pub enum ViewMode {
     Tree,
     Table,
     Raw,
+    /// The query's profile (when run with `profile: true`).
+    Profile,
 }
 
 impl ViewMode {
-    /// The next mode in the cycle tree → table → raw.
-    pub fn next(self) -> ViewMode {
+    /// The next mode in the cycle tree → table → raw (→ profile when there is one).
+    pub fn next(self, has_profile: bool) -> ViewMode {
         match self {
             ViewMode::Tree => ViewMode::Table,
             ViewMode::Table => ViewMode::Raw,
-            ViewMode::Raw => ViewMode::Tree,
+            ViewMode::Raw if has_profile => ViewMode::Profile,
+            ViewMode::Raw | ViewMode::Profile => ViewMode::Tree,
         }
     }
 
@@ -41,6 +44,7 @@ impl ViewMode {
             ViewMode::Tree => "tree",
             ViewMode::Table => "table",
             ViewMode::Raw => "raw",
+            ViewMode::Profile => "profile",
         }
     }
 }
@@ -107,6 +111,8 @@ pub struct ResultTab {
     expanded: HashSet<u64>,
     pub feed: Option<Feed>,
     pub profile: Option<Value>,
+    /// First visible line of the profile view.
+    profile_top: usize,
     cap: usize,
 }
 
@@ -132,6 +138,7 @@ impl ResultTab {
             expanded: HashSet::new(),
             feed: None,
             profile: None,
+            profile_top: 0,
             cap: cap.max(1),
         }
     }
@@ -258,6 +265,14 @@ impl ResultTab {
 
     /// Moves the selection by `delta` rows and keeps it in a viewport of `height` lines.
     pub fn move_selection(&mut self, delta: isize, height: usize) {
+        if self.view == ViewMode::Profile {
+            let lines = self.profile.as_ref().map_or(0, |p| row_lines(p).len());
+            self.profile_top = self
+                .profile_top
+                .saturating_add_signed(delta)
+                .min(lines.saturating_sub(height.max(1)));
+            return;
+        }
         let last = self.rows.len().saturating_sub(1);
         self.selected = self.selected.saturating_add_signed(delta).min(last);
         self.scroll_into_view(height);
@@ -270,6 +285,12 @@ impl ResultTab {
         } else {
             0
         };
+        self.scroll_into_view(height);
+    }
+
+    /// Shows the next view mode.
+    pub fn cycle_view(&mut self, height: usize) {
+        self.view = self.view.next(self.profile.is_some());
         self.scroll_into_view(height);
     }
 
@@ -404,6 +425,17 @@ impl ResultTab {
                 .lines()
                 .map(|l| Line::styled(l.to_owned(), Style::default().fg(palette.error)))
                 .collect(),
+            _ if self.view == ViewMode::Profile => match &self.profile {
+                Some(profile) => row_lines(profile)
+                    .into_iter()
+                    .skip(self.profile_top)
+                    .take(height)
+                    .collect(),
+                None => vec![Line::styled(
+                    "no profile: toggle profiling on and run the query again",
+                    Style::default().fg(palette.dim),
+                )],
+            },
             _ if self.rows.is_empty() => {
                 let text = if self.is_running() {
                     "waiting for rows…"
@@ -416,6 +448,7 @@ impl ResultTab {
                 ViewMode::Tree => self.tree_lines(height, palette),
                 ViewMode::Raw => self.raw_lines(height, palette),
                 ViewMode::Table => self.table_lines(height, usize::from(area.width), palette),
+                ViewMode::Profile => Vec::new(),
             },
         };
         frame.render_widget(Paragraph::new(lines), area);
