@@ -330,14 +330,24 @@ impl ResultTab {
         let height = height.max(1);
         if self.selected < self.top {
             self.top = self.selected;
+            return;
         }
+        // Walk up from the selection to the highest first row that still shows it whole;
+        // at most `height` steps, whatever the number of rows.
+        let mut used = 0;
+        let mut first = self.selected;
         loop {
-            let used: usize = (self.top..=self.selected).map(|i| self.row_height(i)).sum();
-            if used <= height || self.top >= self.selected {
+            used += self.row_height(first);
+            if used > height {
+                first += 1;
                 break;
             }
-            self.top += 1;
+            if first == 0 || first <= self.top {
+                break;
+            }
+            first -= 1;
         }
+        self.top = self.top.max(first.min(self.selected));
     }
 
     /// True when the viewport is within one screen of the end and more rows can be fetched.
@@ -732,6 +742,18 @@ mod tests {
         assert_eq!(t.dropped(), 2);
         assert_eq!(t.row(0), Some(&json!(2)));
         assert!(t.header(t0).contains("2 older dropped"));
+    }
+
+    #[test]
+    fn the_selection_stays_in_view_when_it_jumps_far() {
+        let (mut t, t0) = tab(1_000_000);
+        t.push_rows((0..200_000).map(|i| json!(i)).collect(), false, t0);
+        t.jump(true, 10);
+        assert_eq!(t.top(), 200_000 - 10);
+        t.move_selection(-15, 10);
+        assert_eq!(t.top(), t.selected());
+        t.jump(false, 10);
+        assert_eq!(t.top(), 0);
     }
 
     #[test]
