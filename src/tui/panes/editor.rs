@@ -14,8 +14,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use ratatui_textarea::{CursorMove, TextArea};
 use syntect::easy::HighlightLines;
-use syntect::highlighting::{FontStyle, Theme};
-use syntect::parsing::SyntaxSet;
+use syntect::highlighting::{FontStyle, HighlightState, Theme};
+use syntect::parsing::{ParseState, SyntaxSet};
 
 use crate::tui::action::SyntaxError;
 use crate::tui::theme::Palette;
@@ -31,7 +31,7 @@ pub struct EditorPane {
     textarea: TextArea<'static>,
     /// Bumped on every change; a syntax check answers for one revision.
     revision: u64,
-    highlighted: Vec<StyledLine>,
+    highlighted: Highlight,
     theme: Theme,
     /// First visible line and column (in chars).
     top: usize,
@@ -50,7 +50,7 @@ impl EditorPane {
         let mut pane = EditorPane {
             textarea: TextArea::default(),
             revision: 0,
-            highlighted: Vec::new(),
+            highlighted: Highlight::default(),
             theme,
             top: 0,
             left: 0,
@@ -196,12 +196,13 @@ impl EditorPane {
     }
 
     fn rehighlight(&mut self) {
-        self.highlighted = highlight(self.textarea.lines(), &self.theme);
+        self.highlighted.update(self.textarea.lines(), &self.theme);
     }
 
     /// Changes the syntax theme.
     pub fn set_theme(&mut self, theme: Theme) {
         self.theme = theme;
+        self.highlighted = Highlight::default();
         self.rehighlight();
     }
 
@@ -321,7 +322,7 @@ impl EditorPane {
         let mut out = Vec::with_capacity(usize::from(inner.height));
         for row in self.top..(self.top + usize::from(inner.height)).min(lines.len()) {
             let mut cells: Vec<(char, Style)> = Vec::new();
-            if let Some(runs) = self.highlighted.get(row) {
+            if let Some(runs) = self.highlighted.styled.get(row) {
                 for (style, text) in runs {
                     cells.extend(text.chars().map(|c| (c, *style)));
                 }
@@ -425,25 +426,98 @@ fn syntax_set() -> &'static SyntaxSet {
 
 /// Highlights lines as JavaScript with `theme`; a line syntect cannot parse stays plain.
 pub fn highlight(lines: &[String], theme: &Theme) -> Vec<StyledLine> {
-    let set = syntax_set();
-    let syntax = set
-        .find_syntax_by_extension("js")
-        .unwrap_or_else(|| set.find_syntax_plain_text());
-    let mut h = HighlightLines::new(syntax, theme);
-    let mut out = Vec::with_capacity(lines.len());
-    for line in lines {
-        let with_nl = format!("{line}\n");
-        match h.highlight_line(&with_nl, set) {
-            Ok(runs) => out.push(
-                runs.into_iter()
-                    .map(|(s, t)| (convert_style(s), t.trim_end_matches('\n').to_owned()))
-                    .filter(|(_, t)| !t.is_empty())
-                    .collect(),
-            ),
-            Err(_) => out.push(vec![(Style::default(), line.clone())]),
-        }
+    let mut cache = Highlight::default();
+    cache.update(lines, theme);
+    cache.styled
+}
+
+type LineState = (HighlightState, ParseState);
+
+/// Highlighted lines plus the parser state at the start of each line, so an edit re-highlights
+/// from the changed line until the state and the text agree with before again.
+#[derive(Default)]
+struct Highlight {
+    lines: Vec<String>,
+    /// `states[i]` is the state before line `i`; one more entry than `lines`.
+    states: Vec<LineState>,
+    styled: Vec<StyledLine>,
+}
+
+impl Highlight {
+    fn initial(theme: &Theme) -> LineState {
+        let set = syntax_set();
+        let syntax = set
+            .find_syntax_by_extension("js")
+            .unwrap_or_else(|| set.find_syntax_plain_text());
+        HighlightLines::new(syntax, theme).state()
     }
-    out
+
+    fn update(&mut self, lines: &[String], theme: &Theme) {
+        let old_len = self.lines.len();
+        let first = self
+            .lines
+            .iter()
+            .zip(lines)
+            .take_while(|(a, b)| a == b)
+            .count();
+        let max_suffix = old_len.min(lines.len()) - first;
+        let suffix = self
+            .lines
+            .iter()
+            .rev()
+            .zip(lines.iter().rev())
+            .take(max_suffix)
+            .take_while(|(a, b)| a == b)
+            .count();
+        if first == old_len && first == lines.len() && !self.states.is_empty() {
+            return;
+        }
+        let mut state = match self.states.get(first) {
+            Some(s) => s.clone(),
+            None => Highlight::initial(theme),
+        };
+        let mut states = self.states[..first.min(self.states.len())].to_vec();
+        let mut styled = self.styled[..first.min(self.styled.len())].to_vec();
+        let reuse_from = lines.len() - suffix;
+        let mut i = first;
+        while i < lines.len() {
+            if i >= reuse_from {
+                let old_i = old_len - (lines.len() - i);
+                if self.states.get(old_i) == Some(&state) {
+                    // Same state before an unchanged tail: the rest is as it was.
+                    states.extend_from_slice(&self.states[old_i..old_len]);
+                    styled.extend_from_slice(&self.styled[old_i..old_len]);
+                    state = self.states[old_len].clone();
+                    break;
+                }
+            }
+            states.push(state.clone());
+            let (line_styled, next) = highlight_one(&lines[i], state, theme);
+            styled.push(line_styled);
+            state = next;
+            i += 1;
+        }
+        states.push(state);
+        self.lines = lines.to_vec();
+        self.states = states;
+        self.styled = styled;
+    }
+}
+
+fn highlight_one(line: &str, state: LineState, theme: &Theme) -> (StyledLine, LineState) {
+    let set = syntax_set();
+    let (hs, ps) = state;
+    let mut h = HighlightLines::from_state(theme, hs, ps);
+    let with_nl = format!("{line}\n");
+    let styled = match h.highlight_line(&with_nl, set) {
+        Ok(runs) => runs
+            .into_iter()
+            .map(|(s, t)| (convert_style(s), t.trim_end_matches('\n').to_owned()))
+            .filter(|(_, t)| !t.is_empty())
+            .collect(),
+        Err(_) => vec![(Style::default(), line.to_owned())],
+    };
+    (styled, h.state())
 }
 
 fn convert_style(s: syntect::highlighting::Style) -> Style {
@@ -644,6 +718,28 @@ mod tests {
         // Cursor just after the `]`.
         assert_eq!(matching_bracket(&lines, (1, 8)), Some(((1, 7), (1, 5))));
         assert_eq!(matching_bracket(&lines, (0, 2)), None);
+    }
+
+    #[test]
+    fn incremental_highlighting_matches_highlighting_from_scratch() {
+        let theme = crate::tui::theme::default_syntax_theme();
+        let to_lines = |t: &str| t.split('\n').map(String::from).collect::<Vec<_>>();
+        let steps = [
+            "r.table('a')\n  .filter({x: 1})\n  .count()",
+            "r.table('a)\n  .filter({x: 1})\n  .count()",
+            "r.table('a')\n  .filter({x: 1})\n  .count()",
+            "/* r.table('a')\n  .filter({x: 1})\n  .count()",
+            "/* r.table('a')\n  .filter({x: 1}) */\n  .count()",
+            "r.expr(1)\nr.table('a')\n  .filter({x: 1})\n  .count()\n",
+            "",
+        ];
+        let mut cache = Highlight::default();
+        for text in steps {
+            let lines = to_lines(text);
+            cache.update(&lines, &theme);
+            assert_eq!(cache.styled, highlight(&lines, &theme), "after {text:?}");
+            assert_eq!(cache.states.len(), lines.len() + 1);
+        }
     }
 
     #[test]
