@@ -628,3 +628,19 @@ fn a_profile_adds_a_profile_view_to_the_cycle() {
         ]
     );
 }
+
+#[test]
+fn help_scrolling_stops_at_the_end() {
+    let (mut app, _) = app();
+    press(&mut app, KeyCode::F(1), KeyModifiers::NONE);
+    for _ in 0..50 {
+        press(&mut app, KeyCode::PageDown, KeyModifiers::NONE);
+    }
+    let Some(Overlay::Help { scroll: bottom }) = app.overlay.clone() else {
+        panic!("help closed")
+    };
+    let lines = rdbsh::tui::screen::help_lines(&app).len();
+    assert_eq!(bottom, lines - 20);
+    press(&mut app, KeyCode::Up, KeyModifiers::NONE);
+    assert_eq!(app.overlay, Some(Overlay::Help { scroll: bottom - 1 }));
+}

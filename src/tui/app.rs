@@ -516,6 +516,13 @@ impl App {
     }
 
     fn command(&mut self, c: Command, fx: &mut Vec<Effect>) {
+        // The popup is the screen less a line above and below, less its frame.
+        let help_max = match self.overlay {
+            Some(Overlay::Help { .. }) => super::screen::help_lines(self)
+                .len()
+                .saturating_sub(usize::from(self.size.1).saturating_sub(4)),
+            _ => 0,
+        };
         // Popups first: they own navigation and closing.
         match (&mut self.overlay, c) {
             (Some(_), Command::Close | Command::Help) => {
@@ -532,7 +539,7 @@ impl App {
                     Command::PageUp => -10,
                     _ => 10,
                 };
-                *scroll = scroll.saturating_add_signed(delta);
+                *scroll = scroll.saturating_add_signed(delta).min(help_max);
                 return;
             }
             (Some(Overlay::HistorySearch { query, selected }), Command::Up | Command::Down) => {

@@ -18,7 +18,7 @@ pub enum Event {
     Tick(Instant),
     /// Time to draw, if anything changed.
     Render,
-    /// SIGTERM or SIGHUP.
+    /// SIGTERM, SIGHUP or SIGINT (Ctrl-C itself is a key in raw mode).
     Terminate,
     /// The terminal input failed; the loop ends.
     Error(String),
@@ -84,10 +84,10 @@ async fn pump(tx: mpsc::UnboundedSender<Event>, tick: Duration, frame: Duration)
     }
 }
 
-/// SIGTERM and SIGHUP as one future (never ready where signals are not available).
+/// SIGTERM, SIGHUP and SIGINT as one future (never ready where signals are not available).
 struct Terminate {
     #[cfg(unix)]
-    signals: Option<(tokio::signal::unix::Signal, tokio::signal::unix::Signal)>,
+    signals: Vec<tokio::signal::unix::Signal>,
 }
 
 impl Terminate {
@@ -95,9 +95,14 @@ impl Terminate {
         #[cfg(unix)]
         {
             use tokio::signal::unix::{SignalKind, signal};
-            let signals = signal(SignalKind::terminate())
-                .and_then(|t| Ok((t, signal(SignalKind::hangup())?)))
-                .ok();
+            let signals = [
+                SignalKind::terminate(),
+                SignalKind::hangup(),
+                SignalKind::interrupt(),
+            ]
+            .into_iter()
+            .filter_map(|kind| signal(kind).ok())
+            .collect();
             Terminate { signals }
         }
         #[cfg(not(unix))]
@@ -106,11 +111,18 @@ impl Terminate {
 
     async fn recv(&mut self) {
         #[cfg(unix)]
-        if let Some((term, hup)) = &mut self.signals {
-            tokio::select! {
-                _ = term.recv() => return,
-                _ = hup.recv() => return,
-            }
+        if !self.signals.is_empty() {
+            let signals = &mut self.signals;
+            std::future::poll_fn(|cx| {
+                for s in signals.iter_mut() {
+                    if s.poll_recv(cx).is_ready() {
+                        return std::task::Poll::Ready(());
+                    }
+                }
+                std::task::Poll::Pending
+            })
+            .await;
+            return;
         }
         std::future::pending::<()>().await
     }
