@@ -219,7 +219,7 @@ impl App {
         self.dirty = true;
         let mut fx = Vec::new();
         match action {
-            Action::Input(key) => self.input(key, &mut fx),
+            Action::Input(key) => self.input(key),
             Action::Paste(text) => match (&mut self.overlay, self.focus) {
                 (Some(Overlay::HistorySearch { query, selected }), _) => {
                     query.push_str(&text);
@@ -399,7 +399,8 @@ impl App {
         fx
     }
 
-    fn input(&mut self, key: KeyEvent, fx: &mut Vec<Effect>) {
+    /// A key the keymap left to the focused input.
+    fn input(&mut self, key: KeyEvent) {
         if let Some(Overlay::HistorySearch { query, selected }) = &mut self.overlay {
             match key.code {
                 KeyCode::Enter => {
@@ -455,9 +456,8 @@ impl App {
                     _ => {}
                 }
             }
-            Pane::Browser | Pane::Results => {
-                let _ = fx;
-            }
+            // Lists take no text.
+            Pane::Browser | Pane::Results => {}
         }
     }
 
