@@ -176,7 +176,9 @@ pub enum Effect {
     FetchMore(QueryId),
     /// Compile `text` without running it; answer with `SyntaxChecked { revision, .. }`.
     CheckSyntax { revision: u64, text: String },
-    /// Load databases, tables and indexes; answer with `CatalogLoaded` or `CatalogFailed`.
+    /// Load databases, tables and indexes; answer with `CatalogLoaded` or `CatalogFailed`
+    /// (run [`CATALOG_QUERY`](super::panes::browser::CATALOG_QUERY), convert its result with
+    /// [`catalog_from_value`](super::panes::browser::catalog_from_value)).
     LoadCatalog,
     /// Count a table's documents in the background; answer with `CountLoaded`.
     CountTable { db: String, table: String },
