@@ -146,6 +146,12 @@ pub enum Action {
         table: String,
         count: u64,
     },
+    /// Counting a table failed or timed out.
+    CountFailed {
+        db: String,
+        table: String,
+        message: String,
+    },
     ConnectionStateChanged(ConnectionState),
     /// `$EDITOR` closed; `Ok(text)` is the new editor content.
     ExternalEditorClosed(Result<String, String>),
@@ -180,7 +186,8 @@ pub enum Effect {
     /// (run [`CATALOG_QUERY`](super::panes::browser::CATALOG_QUERY), convert its result with
     /// [`catalog_from_value`](super::panes::browser::catalog_from_value)).
     LoadCatalog,
-    /// Count a table's documents in the background; answer with `CountLoaded`.
+    /// Count a table's documents in the background ([`count_query`](super::app::count_query),
+    /// with a timeout); answer with `CountLoaded` or `CountFailed`.
     CountTable { db: String, table: String },
     /// Put `text` on the clipboard (the terminal runtime writes OSC 52).
     CopyToClipboard(String),

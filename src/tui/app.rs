@@ -378,6 +378,11 @@ impl App {
             Action::CountLoaded { db, table, count } => {
                 self.browser.set_count(&db, &table, Count::Done(count));
             }
+            Action::CountFailed { db, table, message } => {
+                self.browser.clear_count(&db, &table);
+                self.status
+                    .error(format!("cannot count {db}.{table}: {message}"));
+            }
             Action::ConnectionStateChanged(state) => {
                 if let ConnectionState::Lost { reason } = &state {
                     self.status.error(format!("connection lost: {reason}"));
@@ -793,6 +798,11 @@ pub fn table_query(db: &str, table: &str) -> String {
     format!("r.db({}).table({})", js_string(db), js_string(table))
 }
 
+/// `r.db('d').table('t').count()`: what the runtime runs for [`Effect::CountTable`].
+pub fn count_query(db: &str, table: &str) -> String {
+    format!("{}.count()", table_query(db, table))
+}
+
 fn js_string(s: &str) -> String {
     let mut out = String::from("'");
     for c in s.chars() {
@@ -805,4 +815,16 @@ fn js_string(s: &str) -> String {
     }
     out.push('\'');
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_names_are_quoted_for_javascript() {
+        assert_eq!(table_query("test", "users"), "r.db('test').table('users')");
+        assert_eq!(table_query("a'b", "c\\d"), r"r.db('a\'b').table('c\\d')");
+        assert_eq!(count_query("t", "u"), "r.db('t').table('u').count()");
+    }
 }

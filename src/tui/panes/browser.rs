@@ -220,6 +220,11 @@ impl BrowserPane {
         self.counts.insert((db.to_owned(), table.to_owned()), count);
     }
 
+    /// Forgets a count (it failed).
+    pub fn clear_count(&mut self, db: &str, table: &str) {
+        self.counts.remove(&(db.to_owned(), table.to_owned()));
+    }
+
     /// The count of a table, if asked for.
     pub fn count(&self, db: &str, table: &str) -> Option<Count> {
         self.counts.get(&(db.to_owned(), table.to_owned())).copied()
