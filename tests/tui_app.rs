@@ -644,3 +644,15 @@ fn help_scrolling_stops_at_the_end() {
     press(&mut app, KeyCode::Up, KeyModifiers::NONE);
     assert_eq!(app.overlay, Some(Overlay::Help { scroll: bottom - 1 }));
 }
+
+#[test]
+fn the_browser_reloads_after_ddl_from_the_editor() {
+    let (mut app, _) = app();
+    let id = run_one(&mut app, "r.db('test').tableCreate('events')");
+    let fx = app.update(Action::QueryFinished {
+        id,
+        elapsed: Duration::from_millis(80),
+        profile: None,
+    });
+    assert_eq!(fx, [Effect::LoadCatalog]);
+}

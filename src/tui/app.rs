@@ -328,6 +328,10 @@ impl App {
                 if let Some(tab) = self.results.tab_mut(id) {
                     tab.finish(elapsed, profile);
                     self.status.last_timing = Some(elapsed);
+                    if changes_catalog(&tab.query) {
+                        self.browser.state = CatalogState::Loading;
+                        fx.push(Effect::LoadCatalog);
+                    }
                 }
             }
             Action::QueryFailed { id, message, span } => {
@@ -798,6 +802,23 @@ pub fn table_query(db: &str, table: &str) -> String {
     format!("r.db({}).table({})", js_string(db), js_string(table))
 }
 
+/// True when a query creates, drops or renames databases, tables or indexes, so the browser
+/// reloads after it. (Text-level until the compiler's term analysis is wired in.)
+pub fn changes_catalog(query: &str) -> bool {
+    const DDL: [&str; 9] = [
+        ".dbCreate(",
+        ".dbDrop(",
+        ".tableCreate(",
+        ".tableDrop(",
+        ".indexCreate(",
+        ".indexDrop(",
+        ".indexRename(",
+        ".reconfigure(",
+        "table_config",
+    ];
+    DDL.iter().any(|m| query.contains(m))
+}
+
 /// `r.db('d').table('t').count()`: what the runtime runs for [`Effect::CountTable`].
 pub fn count_query(db: &str, table: &str) -> String {
     format!("{}.count()", table_query(db, table))
@@ -826,5 +847,12 @@ mod tests {
         assert_eq!(table_query("test", "users"), "r.db('test').table('users')");
         assert_eq!(table_query("a'b", "c\\d"), r"r.db('a\'b').table('c\\d')");
         assert_eq!(count_query("t", "u"), "r.db('t').table('u').count()");
+    }
+
+    #[test]
+    fn ddl_is_recognised() {
+        assert!(changes_catalog("r.db('test').tableCreate('x')"));
+        assert!(changes_catalog("r.table('x').indexCreate('a')"));
+        assert!(!changes_catalog("r.table('tableCreate').count()"));
     }
 }
