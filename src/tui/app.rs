@@ -106,10 +106,14 @@ impl App {
     /// A fresh app at time `now` on an 80×24 screen until told otherwise.
     pub fn new(config: AppConfig, now: Instant) -> Self {
         let palette = Palette::from_theme(&config.syntax_theme);
+        let mut editor = EditorPane::new(config.syntax_theme);
+        if let Some(run) = config.keymap.keys(Command::Run).first() {
+            editor.set_placeholder(format!("type ReQL, e.g. r.dbList(); {run} runs it"));
+        }
         App {
             focus: Pane::Editor,
             browser: BrowserPane::default(),
-            editor: EditorPane::new(config.syntax_theme),
+            editor,
             results: ResultsPane::new(config.row_cap),
             status: StatusBar {
                 info: config.info,

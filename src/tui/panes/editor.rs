@@ -42,6 +42,8 @@ pub struct EditorPane {
     /// Position while walking the history (index into it) and the text being written before.
     history_pos: Option<usize>,
     draft: String,
+    /// Shown while the editor is empty.
+    placeholder: String,
 }
 
 impl EditorPane {
@@ -58,9 +60,15 @@ impl EditorPane {
             dirty_since: None,
             history_pos: None,
             draft: String::new(),
+            placeholder: String::new(),
         };
         pane.rehighlight();
         pane
+    }
+
+    /// Sets the text shown while the editor is empty.
+    pub fn set_placeholder(&mut self, text: impl Into<String>) {
+        self.placeholder = text.into();
     }
 
     /// The whole text, lines joined with `\n`.
@@ -359,6 +367,15 @@ impl EditorPane {
                 cells.into_iter().skip(self.left).take(text_width),
             ));
             out.push(Line::from(spans));
+        }
+        if lines.len() == 1 && lines[0].is_empty() {
+            // An empty editor says what to do; `hint` comes from the keymap.
+            if let Some(first) = out.first_mut() {
+                first.spans.push(Span::styled(
+                    self.placeholder.clone(),
+                    Style::default().fg(palette.dim),
+                ));
+            }
         }
         frame.render_widget(Paragraph::new(out), inner);
     }
