@@ -15,10 +15,16 @@
 //! | `Stop(id)` (STOP)                    | `QueryFinished { id, .. }`                            |
 //! | `CheckSyntax { revision, text }`     | `SyntaxChecked { revision, error }`                   |
 //! | `LoadCatalog`                        | `CatalogLoaded(dbs)` or `CatalogFailed(message)`      |
-//! | `CountTable { db, table }`           | `CountLoaded { db, table, count }`                    |
+//! | `CountTable { db, table }`           | `CountLoaded { db, table, count }` or `CountFailed`   |
 //!
 //! and, unprompted, `ConnectionStateChanged(state)`. Spans in `QueryFailed` and
 //! `SyntaxChecked` are byte ranges of the text sent.
+//!
+//! The texts to run are built here: [`panes::browser::CATALOG_QUERY`] (its result converted by
+//! [`panes::browser::catalog_from_value`]), [`app::count_query`], [`app::table_query`].
+//!
+//! Start-up, as `main` will do it: `History::load`, `Keymap::with_overrides(&config_keys)`,
+//! `App::new(AppConfig { .. }, Instant::now())`, then `run(app, &mut backend, options).await`.
 //!
 //! Stand-ins that integration replaces, each behind one function: the statement splitter
 //! ([`panes::editor::split_statements`]), the row formatter ([`panes::results::row_lines`])
