@@ -117,7 +117,9 @@ pub async fn run<B: Backend>(
                     drop(events);
                     term = terminal::suspend()?;
                     events = Events::start(options.tick, options.frame);
-                    app.dirty = true;
+                    // The window may have changed while we were stopped.
+                    let size = term.size()?;
+                    pending.extend(app.update(Action::Resize(size.width, size.height)));
                 }
                 Effect::CopyToClipboard(text) => {
                     if let Err(e) = terminal::copy_osc52(&text) {
@@ -130,6 +132,8 @@ pub async fn run<B: Backend>(
                     let edited = terminal::edit_externally(&text).await;
                     term = terminal::enter()?;
                     events = Events::start(options.tick, options.frame);
+                    let size = term.size()?;
+                    pending.extend(app.update(Action::Resize(size.width, size.height)));
                     pending.extend(app.update(Action::ExternalEditorClosed(edited)));
                 }
                 Effect::SaveHistory => {
