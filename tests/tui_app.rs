@@ -656,3 +656,21 @@ fn the_browser_reloads_after_ddl_from_the_editor() {
     });
     assert_eq!(fx, [Effect::LoadCatalog]);
 }
+
+#[test]
+fn a_tick_never_cancels_a_pending_redraw() {
+    let (mut app, t0) = app();
+    app.dirty = false;
+    app.update(Action::Resize(100, 30));
+    app.update(Action::Tick(t0 + Duration::from_millis(100)));
+    assert!(app.dirty);
+    // Nothing moving: a tick alone asks for no frame.
+    app.dirty = false;
+    app.update(Action::Tick(t0 + Duration::from_millis(200)));
+    assert!(!app.dirty);
+    // A spinner moves on every tick.
+    run_one(&mut app, "r.table('t')");
+    app.dirty = false;
+    app.update(Action::Tick(t0 + Duration::from_millis(300)));
+    assert!(app.dirty);
+}

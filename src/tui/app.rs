@@ -220,6 +220,7 @@ impl App {
 
     /// Applies one action; returns the effects for the runtime.
     pub fn update(&mut self, action: Action) -> Vec<Effect> {
+        let was_dirty = self.dirty;
         self.dirty = true;
         let mut fx = Vec::new();
         match action {
@@ -254,12 +255,14 @@ impl App {
                 if let Some((revision, text)) = self.editor.due_for_check(now, self.check_delay) {
                     fx.push(Effect::CheckSyntax { revision, text });
                 }
-                // Only spinners move on a tick: redraw just when one is shown.
-                self.dirty = self
-                    .results
-                    .tabs
-                    .iter()
-                    .any(|t| t.waiting || t.feed.is_some());
+                // Only spinners move on a tick: it adds a redraw just when one is shown, and
+                // never cancels one that is pending.
+                self.dirty = was_dirty
+                    || self
+                        .results
+                        .tabs
+                        .iter()
+                        .any(|t| t.waiting || t.feed.is_some());
             }
             Action::Command(c) => self.command(c, &mut fx),
             Action::Terminate => {

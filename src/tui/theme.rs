@@ -1,5 +1,7 @@
 //! Colours: the syntect theme that highlights queries, and the UI palette derived from it.
 
+use std::sync::OnceLock;
+
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::widgets::{Block, BorderType};
 use syntect::highlighting::{Theme, ThemeSet};
@@ -7,8 +9,13 @@ use syntect::highlighting::{Theme, ThemeSet};
 /// Stand-in syntax theme until the render layer supplies `themes/*.tmTheme`: syntect's bundled
 /// `base16-ocean.dark` (an empty theme if that is ever missing).
 pub fn default_syntax_theme() -> Theme {
-    let mut set = ThemeSet::load_defaults();
-    set.themes.remove("base16-ocean.dark").unwrap_or_default()
+    static THEME: OnceLock<Theme> = OnceLock::new();
+    THEME
+        .get_or_init(|| {
+            let mut set = ThemeSet::load_defaults();
+            set.themes.remove("base16-ocean.dark").unwrap_or_default()
+        })
+        .clone()
 }
 
 /// UI colours, taken from a syntax theme so panes and text agree.
