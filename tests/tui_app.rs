@@ -674,3 +674,75 @@ fn a_tick_never_cancels_a_pending_redraw() {
     app.update(Action::Tick(t0 + Duration::from_millis(300)));
     assert!(app.dirty);
 }
+
+fn candidates() -> Vec<rdbsh::tui::action::Completion> {
+    ["table", "tableCreate", "tableDrop", "now"]
+        .map(|l| rdbsh::tui::action::Completion {
+            label: l.into(),
+            signature: Some(format!("{l}(…)")),
+            help: Some(format!("help for {l}")),
+        })
+        .into()
+}
+
+#[test]
+fn a_dot_asks_for_completions_and_the_popup_filters_and_inserts() {
+    let (mut app, _) = app();
+    let fx = type_text(&mut app, "r.");
+    let revision = app.editor.revision();
+    assert_eq!(
+        fx,
+        [Effect::Complete {
+            revision,
+            text: "r.".into(),
+            cursor: 2
+        }]
+    );
+    app.update(Action::CompletionsArrived {
+        revision,
+        replace: (2, 2),
+        items: candidates(),
+    });
+    type_text(&mut app, "TA");
+    let labels: Vec<_> = app
+        .editor
+        .visible_completions()
+        .iter()
+        .map(|c| c.label.clone())
+        .collect();
+    assert_eq!(labels, ["table", "tableCreate", "tableDrop"]);
+    press(&mut app, KeyCode::Down, KeyModifiers::NONE);
+    // Enter takes the candidate instead of breaking the line.
+    press(&mut app, KeyCode::Enter, KeyModifiers::NONE);
+    assert_eq!(app.editor.text(), "r.tableCreate");
+    assert!(app.editor.completion().is_none());
+}
+
+#[test]
+fn the_popup_closes_when_the_word_ends_or_on_escape_and_stale_answers_are_dropped() {
+    let (mut app, _) = app();
+    type_text(&mut app, "r.");
+    let revision = app.editor.revision();
+    let open = |app: &mut App| {
+        app.update(Action::CompletionsArrived {
+            revision,
+            replace: (2, 2),
+            items: candidates(),
+        })
+    };
+    open(&mut app);
+    press(&mut app, KeyCode::Esc, KeyModifiers::NONE);
+    assert!(app.editor.completion().is_none());
+    // Esc went to the popup, not to the keymap's close.
+    open(&mut app);
+    type_text(&mut app, "now(");
+    assert!(app.editor.completion().is_none());
+    // The cursor has left the word: an answer for it is ignored.
+    open(&mut app);
+    assert!(app.editor.completion().is_none());
+    // Ctrl-Space asks too, from anywhere.
+    app.update(Action::FocusNext);
+    let fx = press(&mut app, KeyCode::Char(' '), KeyModifiers::CONTROL);
+    assert!(matches!(&fx[..], [Effect::Complete { cursor: 6, .. }]));
+    assert_eq!(app.focus, Pane::Editor);
+}

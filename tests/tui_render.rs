@@ -311,3 +311,31 @@ fn tiny_and_odd_sizes_draw_without_panicking() {
         }
     }
 }
+
+#[test]
+fn completion_popup_80x24() {
+    let (mut app, _) = app((80, 24));
+    connected(&mut app);
+    type_text(&mut app, "r.db('shop').");
+    let revision = app.editor.revision();
+    app.update(Action::CompletionsArrived {
+        revision,
+        replace: (13, 13),
+        items: [
+            "table",
+            "tableCreate",
+            "tableDrop",
+            "tableList",
+            "config",
+            "info",
+        ]
+        .map(|l| rdbsh::tui::action::Completion {
+            label: l.into(),
+            signature: Some(format!("{l}(…)")),
+            help: Some(format!("{l}: one line of help")),
+        })
+        .into(),
+    });
+    type_text(&mut app, "ta");
+    insta::assert_snapshot!(screen(&app, (80, 24)));
+}

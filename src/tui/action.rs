@@ -136,6 +136,13 @@ pub enum Action {
         revision: u64,
         error: Option<SyntaxError>,
     },
+    /// Answer to [`Effect::Complete`]: candidates replacing the byte range `replace` of the
+    /// text as it was at `revision`.
+    CompletionsArrived {
+        revision: u64,
+        replace: (usize, usize),
+        items: Vec<Completion>,
+    },
     /// The browser's tree.
     CatalogLoaded(Vec<DbEntry>),
     /// The catalog query failed.
@@ -157,6 +164,17 @@ pub enum Action {
     ExternalEditorClosed(Result<String, String>),
     /// An error of the runtime itself (clipboard, history file...), shown on the message line.
     Failed(String),
+}
+
+/// One completion candidate (from the shell's completer).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Completion {
+    /// Text inserted in place of the word being completed.
+    pub label: String,
+    /// For example `table(name, {readMode, identifierFormat})`.
+    pub signature: Option<String>,
+    /// One line of help.
+    pub help: Option<String>,
 }
 
 /// A compile error: a byte span in the checked text and a message.
@@ -182,6 +200,12 @@ pub enum Effect {
     FetchMore(QueryId),
     /// Compile `text` without running it; answer with `SyntaxChecked { revision, .. }`.
     CheckSyntax { revision: u64, text: String },
+    /// Completion candidates at byte `cursor` of `text`; answer with `CompletionsArrived`.
+    Complete {
+        revision: u64,
+        text: String,
+        cursor: usize,
+    },
     /// Load databases, tables and indexes; answer with `CatalogLoaded` or `CatalogFailed`
     /// (run [`CATALOG_QUERY`](super::panes::browser::CATALOG_QUERY), convert its result with
     /// [`catalog_from_value`](super::panes::browser::catalog_from_value)).

@@ -210,6 +210,16 @@ impl App {
             }
             None => {}
         }
+        if self.focus == Pane::Editor
+            && self.editor.completion().is_some()
+            && key.modifiers.is_empty()
+            && matches!(
+                key.code,
+                KeyCode::Up | KeyCode::Down | KeyCode::Enter | KeyCode::Tab | KeyCode::Esc
+            )
+        {
+            return Some(Action::Input(key));
+        }
         let typing =
             self.focus == Pane::Editor || (self.focus == Pane::Browser && self.browser.filtering);
         match self.keymap.command(&key, self.focus, typing) {
@@ -224,7 +234,7 @@ impl App {
         self.dirty = true;
         let mut fx = Vec::new();
         match action {
-            Action::Input(key) => self.input(key),
+            Action::Input(key) => self.input(key, &mut fx),
             Action::Paste(text) => match (&mut self.overlay, self.focus) {
                 (Some(Overlay::HistorySearch { query, selected }), _) => {
                     query.push_str(&text);
@@ -381,6 +391,11 @@ impl App {
                     self.editor.set_error(error);
                 }
             }
+            Action::CompletionsArrived {
+                revision,
+                replace,
+                items,
+            } => self.editor.show_completions(revision, replace, items),
             Action::CatalogLoaded(dbs) => self.browser.set_catalog(dbs),
             Action::CatalogFailed(message) => {
                 self.browser.state = CatalogState::Failed(message.clone());
@@ -416,7 +431,7 @@ impl App {
     }
 
     /// A key the keymap left to the focused input.
-    fn input(&mut self, key: KeyEvent) {
+    fn input(&mut self, key: KeyEvent, fx: &mut Vec<Effect>) {
         if let Some(Overlay::HistorySearch { query, selected }) = &mut self.overlay {
             match key.code {
                 KeyCode::Enter => {
@@ -452,8 +467,23 @@ impl App {
         }
         match self.focus {
             Pane::Editor => {
+                if self.editor.completion().is_some() && key.modifiers.is_empty() {
+                    match key.code {
+                        KeyCode::Up => return self.editor.completion_move(-1),
+                        KeyCode::Down => return self.editor.completion_move(1),
+                        KeyCode::Enter | KeyCode::Tab => {
+                            return self.editor.accept_completion(self.now);
+                        }
+                        KeyCode::Esc => return self.editor.close_completion(),
+                        _ => {}
+                    }
+                }
                 self.editor.input(key, self.now);
-                self.scroll_editor();
+                // A dot asks for the methods that may follow.
+                if key.code == KeyCode::Char('.') && !key.modifiers.contains(KeyModifiers::CONTROL)
+                {
+                    fx.push(self.complete_effect());
+                }
             }
             Pane::Browser if self.browser.filtering => {
                 let h = self.browser_height();
@@ -474,6 +504,15 @@ impl App {
             }
             // Lists take no text.
             Pane::Browser | Pane::Results => {}
+        }
+    }
+
+    fn complete_effect(&self) -> Effect {
+        let (revision, text, cursor) = self.editor.completion_request();
+        Effect::Complete {
+            revision,
+            text,
+            cursor,
         }
     }
 
@@ -618,6 +657,10 @@ impl App {
                     query: String::new(),
                     selected: 0,
                 });
+            }
+            Command::Complete => {
+                self.focus = Pane::Editor;
+                fx.push(self.complete_effect());
             }
             Command::Copy => {
                 let text = match self.focus {

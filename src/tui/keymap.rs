@@ -26,6 +26,7 @@ pub enum Command {
     HistoryPrev,
     HistoryNext,
     HistorySearch,
+    Complete,
     Copy,
     ToggleView,
     ToggleLive,
@@ -91,7 +92,7 @@ impl Scope {
 
 impl Command {
     /// Every command, in help order.
-    pub const ALL: [Command; 36] = [
+    pub const ALL: [Command; 37] = [
         Command::Run,
         Command::RunAll,
         Command::Cancel,
@@ -104,6 +105,7 @@ impl Command {
         Command::HistoryPrev,
         Command::HistoryNext,
         Command::HistorySearch,
+        Command::Complete,
         Command::Copy,
         Command::ToggleView,
         Command::ToggleLive,
@@ -196,6 +198,12 @@ impl Command {
             ),
             HistoryNext => ("history_next", Global, "next query from history", "newer"),
             HistorySearch => ("history_search", Global, "search the history", "history"),
+            Complete => (
+                "complete",
+                Global,
+                "complete the name at the cursor (also after a dot)",
+                "complete",
+            ),
             Copy => ("copy", Global, "copy the selected row (OSC 52)", "copy"),
             ToggleView => (
                 "toggle_view",

@@ -62,6 +62,9 @@ pub fn draw(app: &App, frame: &mut Frame) {
         .is_some_and(|t| t.feed.is_some() && t.is_running());
     app.status
         .draw(frame, areas.status, &hints, (live, app.profile), p);
+    if app.focus == Pane::Editor && app.overlay.is_none() {
+        draw_completion(app, frame, areas.editor);
+    }
     match &app.overlay {
         Some(Overlay::Help { scroll }) => draw_help(app, frame, *scroll),
         Some(Overlay::ConfirmQuit) => draw_confirm(app, frame),
@@ -197,4 +200,81 @@ fn draw_history_search(app: &App, frame: &mut Frame, query: &str, selected: usiz
     }
     let title = format!(" History ({} of {}) ", hits.len(), app.history.len());
     frame.render_widget(Paragraph::new(lines).block(popup_block(app, title)), rect);
+}
+
+/// The completion popup under the cursor (above it when there is no room below).
+fn draw_completion(app: &App, frame: &mut Frame, editor: Rect) {
+    let items = app.editor.visible_completions();
+    let Some(popup) = app.editor.completion() else {
+        return;
+    };
+    if items.is_empty() {
+        return;
+    }
+    let screen = frame.area();
+    let (row, col) = app.editor.cursor();
+    let (top, left) = app.editor.scroll();
+    let gutter = super::panes::editor::gutter_width(app.editor.lines().len());
+    let typed = app.editor.typed().map_or(0, |w| w.chars().count());
+    let x = usize::from(editor.x + 1) + gutter + col.saturating_sub(left).saturating_sub(typed);
+    let cursor_y = usize::from(editor.y + 1) + row.saturating_sub(top);
+    let shown = items.len().min(8);
+    let help = items
+        .get(popup.selected)
+        .and_then(|c| c.help.clone())
+        .unwrap_or_default();
+    let width = items
+        .iter()
+        .take(shown)
+        .map(|c| {
+            c.label.chars().count() + c.signature.as_ref().map_or(0, |s| s.chars().count() + 2)
+        })
+        .chain(std::iter::once(help.chars().count()))
+        .max()
+        .unwrap_or(0)
+        .clamp(12, 60)
+        + 2;
+    let height = shown + 2 + usize::from(!help.is_empty());
+    let below = cursor_y + 1;
+    let y = if below + height <= usize::from(screen.bottom()) {
+        below
+    } else {
+        cursor_y.saturating_sub(height)
+    };
+    let rect = Rect {
+        x: u16::try_from(x).unwrap_or(0),
+        y: u16::try_from(y).unwrap_or(0),
+        width: u16::try_from(width).unwrap_or(0),
+        height: u16::try_from(height).unwrap_or(0),
+    }
+    .intersection(screen);
+    let first = popup.selected.saturating_sub(shown.saturating_sub(1));
+    let mut lines: Vec<Line> = items
+        .iter()
+        .enumerate()
+        .skip(first)
+        .take(shown)
+        .map(|(i, c)| {
+            let style = if i == popup.selected {
+                Style::default()
+                    .bg(app.palette.selection)
+                    .add_modifier(Modifier::BOLD)
+            } else {
+                Style::default()
+            };
+            let mut spans = vec![Span::styled(c.label.clone(), style)];
+            if let Some(sig) = &c.signature {
+                spans.push(Span::styled(format!("  {sig}"), style.fg(app.palette.dim)));
+            }
+            Line::from(spans)
+        })
+        .collect();
+    if !help.is_empty() {
+        lines.push(Line::styled(help, Style::default().fg(app.palette.dim)));
+    }
+    frame.render_widget(Clear, rect);
+    let block = Block::bordered()
+        .border_type(BorderType::Rounded)
+        .border_style(Style::default().fg(app.palette.dim));
+    frame.render_widget(Paragraph::new(lines).block(block), rect);
 }

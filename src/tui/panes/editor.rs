@@ -17,7 +17,7 @@ use syntect::easy::HighlightLines;
 use syntect::highlighting::{FontStyle, HighlightState, Theme};
 use syntect::parsing::{ParseState, SyntaxSet};
 
-use crate::tui::action::SyntaxError;
+use crate::tui::action::{Completion, SyntaxError};
 use crate::tui::theme::Palette;
 
 /// Spaces per indentation level.
@@ -25,6 +25,20 @@ const INDENT: &str = "  ";
 
 /// One highlighted line: (style, text) runs.
 type StyledLine = Vec<(Style, String)>;
+
+/// The completion popup's state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CompletionPopup {
+    /// Byte offset where the word being completed starts.
+    pub start: usize,
+    pub items: Vec<Completion>,
+    /// Index into the filtered items.
+    pub selected: usize,
+}
+
+fn is_word_char(c: char) -> bool {
+    c.is_alphanumeric() || c == '_' || c == '$'
+}
 
 /// State of the editor pane.
 pub struct EditorPane {
@@ -44,6 +58,7 @@ pub struct EditorPane {
     draft: String,
     /// Shown while the editor is empty.
     placeholder: String,
+    completion: Option<CompletionPopup>,
 }
 
 impl EditorPane {
@@ -61,9 +76,99 @@ impl EditorPane {
             history_pos: None,
             draft: String::new(),
             placeholder: String::new(),
+            completion: None,
         };
         pane.rehighlight();
         pane
+    }
+
+    /// The open completion popup.
+    pub fn completion(&self) -> Option<&CompletionPopup> {
+        self.completion.as_ref()
+    }
+
+    /// What to ask the completer: (revision, text, cursor byte offset).
+    pub fn completion_request(&self) -> (u64, String, usize) {
+        (self.revision, self.text(), self.cursor_offset())
+    }
+
+    /// Opens the popup with candidates for `replace` (a byte range of the text at `revision`);
+    /// ignored when the cursor has since left that word.
+    pub fn show_completions(
+        &mut self,
+        revision: u64,
+        replace: (usize, usize),
+        items: Vec<Completion>,
+    ) {
+        let text = self.text();
+        let cursor = self.cursor_offset();
+        let same_word = revision <= self.revision
+            && replace.0 <= cursor
+            && text
+                .get(replace.0..cursor)
+                .is_some_and(|w| w.chars().all(is_word_char));
+        if !same_word || items.is_empty() {
+            self.completion = None;
+            return;
+        }
+        self.completion = Some(CompletionPopup {
+            start: replace.0,
+            items,
+            selected: 0,
+        });
+    }
+
+    /// The candidates matching what was typed since the popup opened.
+    pub fn visible_completions(&self) -> Vec<&Completion> {
+        let Some(popup) = &self.completion else {
+            return Vec::new();
+        };
+        let typed = self.typed().unwrap_or_default().to_lowercase();
+        popup
+            .items
+            .iter()
+            .filter(|c| c.label.to_lowercase().starts_with(&typed))
+            .collect()
+    }
+
+    /// Moves the popup's selection.
+    pub fn completion_move(&mut self, delta: isize) {
+        let n = self.visible_completions().len();
+        if let Some(popup) = &mut self.completion {
+            popup.selected = popup
+                .selected
+                .saturating_add_signed(delta)
+                .min(n.saturating_sub(1));
+        }
+    }
+
+    /// Replaces the word with the selected candidate and closes the popup.
+    pub fn accept_completion(&mut self, now: Instant) {
+        let label = {
+            let visible = self.visible_completions();
+            let selected = self.completion.as_ref().map_or(0, |p| p.selected);
+            visible.get(selected).map(|c| c.label.clone())
+        };
+        let typed = self.typed().map_or(0, |w| w.chars().count());
+        if self.completion.take().is_none() {
+            return;
+        }
+        let Some(label) = label else { return };
+        for _ in 0..typed {
+            self.textarea.delete_char();
+        }
+        self.textarea.insert_str(&label);
+        self.changed(now);
+    }
+
+    /// Closes the popup.
+    pub fn close_completion(&mut self) {
+        self.completion = None;
+    }
+
+    /// First visible line and column.
+    pub fn scroll(&self) -> (usize, usize) {
+        (self.top, self.left)
     }
 
     /// Sets the text shown while the editor is empty.
@@ -151,7 +256,24 @@ impl EditorPane {
             self.history_pos = None;
             self.changed(now);
         }
+        self.validate_completion();
         changed
+    }
+
+    /// Closes the popup once the cursor is no longer in the word it completes.
+    fn validate_completion(&mut self) {
+        if self.completion.is_some() && self.typed().is_none() {
+            self.completion = None;
+        }
+    }
+
+    /// The part of the word typed since the popup opened (None when the cursor left it).
+    pub fn typed(&self) -> Option<String> {
+        let popup = self.completion.as_ref()?;
+        let text = self.text();
+        text.get(popup.start..self.cursor_offset())
+            .filter(|w| w.chars().all(is_word_char))
+            .map(str::to_owned)
     }
 
     fn newline_with_indent(&mut self) {
@@ -201,6 +323,7 @@ impl EditorPane {
         self.revision += 1;
         self.dirty_since = Some(now);
         self.rehighlight();
+        self.validate_completion();
     }
 
     fn rehighlight(&mut self) {
@@ -385,7 +508,8 @@ fn clamp_u16(n: usize) -> u16 {
     u16::try_from(n).unwrap_or(u16::MAX)
 }
 
-fn gutter_width(lines: usize) -> usize {
+/// Columns taken by the line numbers for a text of `lines` lines.
+pub fn gutter_width(lines: usize) -> usize {
     lines.max(1).to_string().len().max(2) + 1
 }
 
