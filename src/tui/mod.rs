@@ -14,6 +14,7 @@
 //! | `FetchMore(id)` (CONTINUE)           | `BatchArrived` (feeds are continued by the backend on its own) |
 //! | `Stop(id)` (STOP)                    | `QueryFinished { id, .. }`                            |
 //! | `CheckSyntax { revision, text }`     | `SyntaxChecked { revision, error }`                   |
+//! | `Complete { revision, text, cursor }`| `CompletionsArrived { revision, replace, items }`     |
 //! | `LoadCatalog`                        | `CatalogLoaded(dbs)` or `CatalogFailed(message)`      |
 //! | `CountTable { db, table }`           | `CountLoaded { db, table, count }` or `CountFailed`   |
 //!
