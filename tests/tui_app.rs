@@ -746,3 +746,33 @@ fn the_popup_closes_when_the_word_ends_or_on_escape_and_stale_answers_are_droppe
     assert!(matches!(&fx[..], [Effect::Complete { cursor: 6, .. }]));
     assert_eq!(app.focus, Pane::Editor);
 }
+
+#[test]
+fn dropping_a_table_needs_its_name_typed() {
+    let (mut app, _) = app();
+    app.update(Action::CatalogLoaded(catalog()));
+    app.update(Action::FocusPrev);
+    press(&mut app, KeyCode::Down, KeyModifiers::NONE);
+    press(&mut app, KeyCode::Down, KeyModifiers::NONE); // users
+    press(&mut app, KeyCode::Char('D'), KeyModifiers::SHIFT);
+    assert!(matches!(app.overlay, Some(Overlay::ConfirmDrop { .. })));
+    type_text(&mut app, "user");
+    // Not the full name: Enter does nothing.
+    assert!(press(&mut app, KeyCode::Enter, KeyModifiers::NONE).is_empty());
+    type_text(&mut app, "s");
+    let fx = press(&mut app, KeyCode::Enter, KeyModifiers::NONE);
+    let (id, text) = started(&fx)[0].clone();
+    assert_eq!(text, "r.db('test').tableDrop('users')");
+    assert_eq!(app.overlay, None);
+    let fx = app.update(Action::QueryFinished {
+        id,
+        elapsed: Duration::from_millis(30),
+        profile: None,
+    });
+    assert_eq!(fx, [Effect::LoadCatalog]);
+    // Esc cancels without running anything.
+    press(&mut app, KeyCode::BackTab, KeyModifiers::SHIFT);
+    press(&mut app, KeyCode::Char('D'), KeyModifiers::SHIFT);
+    assert!(press(&mut app, KeyCode::Esc, KeyModifiers::NONE).is_empty());
+    assert_eq!(app.overlay, None);
+}

@@ -339,3 +339,14 @@ fn completion_popup_80x24() {
     type_text(&mut app, "ta");
     insta::assert_snapshot!(screen(&app, (80, 24)));
 }
+
+#[test]
+fn drop_table_confirmation_80x24() {
+    let (mut app, _) = app((80, 24));
+    connected(&mut app);
+    press(&mut app, KeyCode::BackTab, KeyModifiers::SHIFT);
+    press(&mut app, KeyCode::Down, KeyModifiers::NONE);
+    press(&mut app, KeyCode::Char('D'), KeyModifiers::SHIFT);
+    type_text(&mut app, "ord");
+    insta::assert_snapshot!(screen(&app, (80, 24)));
+}

@@ -50,6 +50,12 @@ pub enum Overlay {
     ConfirmQuit,
     /// Ctrl-R: `query` typed, `selected` index into the matches.
     HistorySearch { query: String, selected: usize },
+    /// Dropping a table: its name must be typed to confirm.
+    ConfirmDrop {
+        db: String,
+        table: String,
+        typed: String,
+    },
 }
 
 /// What the TUI is started with.
@@ -187,6 +193,12 @@ impl App {
                     }
                     _ => Some(Action::Confirm(false)),
                 };
+            }
+            Some(Overlay::ConfirmDrop { .. }) => {
+                return Some(match key.code {
+                    KeyCode::Esc => Action::Command(Command::Close),
+                    _ => Action::Input(key),
+                });
             }
             Some(Overlay::HistorySearch { .. }) => {
                 return Some(match key.code {
@@ -432,6 +444,28 @@ impl App {
 
     /// A key the keymap left to the focused input.
     fn input(&mut self, key: KeyEvent, fx: &mut Vec<Effect>) {
+        if let Some(Overlay::ConfirmDrop { db, table, typed }) = &mut self.overlay {
+            match key.code {
+                KeyCode::Enter if typed == table => {
+                    let text = format!("r.db({}).tableDrop({})", js_string(db), js_string(table));
+                    self.overlay = None;
+                    self.run_query(text, usize::MAX, fx);
+                    self.focus = Pane::Results;
+                }
+                KeyCode::Backspace => {
+                    typed.pop();
+                }
+                KeyCode::Char(c)
+                    if !key
+                        .modifiers
+                        .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) =>
+                {
+                    typed.push(c);
+                }
+                _ => {}
+            }
+            return;
+        }
         if let Some(Overlay::HistorySearch { query, selected }) = &mut self.overlay {
             match key.code {
                 KeyCode::Enter => {
@@ -721,6 +755,15 @@ impl App {
                     self.editor.insert(&text, self.now);
                     self.focus = Pane::Editor;
                     self.scroll_editor();
+                }
+            }
+            Command::DropTable => {
+                if let Some((db, table)) = self.browser.selected_table() {
+                    self.overlay = Some(Overlay::ConfirmDrop {
+                        db,
+                        table,
+                        typed: String::new(),
+                    });
                 }
             }
             Command::RefreshBrowser => {

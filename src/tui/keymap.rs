@@ -37,6 +37,7 @@ pub enum Command {
     Count,
     InsertSkeleton,
     RefreshBrowser,
+    DropTable,
     Expand,
     NextTab,
     PrevTab,
@@ -92,7 +93,7 @@ impl Scope {
 
 impl Command {
     /// Every command, in help order.
-    pub const ALL: [Command; 37] = [
+    pub const ALL: [Command; 38] = [
         Command::Run,
         Command::RunAll,
         Command::Cancel,
@@ -116,6 +117,7 @@ impl Command {
         Command::Count,
         Command::InsertSkeleton,
         Command::RefreshBrowser,
+        Command::DropTable,
         Command::Expand,
         Command::NextTab,
         Command::PrevTab,
@@ -248,6 +250,12 @@ impl Command {
                 Browser,
                 "reload databases and tables",
                 "refresh",
+            ),
+            DropTable => (
+                "drop_table",
+                Browser,
+                "drop the table (asks for its name to be typed)",
+                "drop",
             ),
             Expand => (
                 "expand",

@@ -68,6 +68,9 @@ pub fn draw(app: &App, frame: &mut Frame) {
     match &app.overlay {
         Some(Overlay::Help { scroll }) => draw_help(app, frame, *scroll),
         Some(Overlay::ConfirmQuit) => draw_confirm(app, frame),
+        Some(Overlay::ConfirmDrop { db, table, typed }) => {
+            draw_confirm_drop(app, frame, db, table, typed)
+        }
         Some(Overlay::HistorySearch { query, selected }) => {
             draw_history_search(app, frame, query, *selected)
         }
@@ -144,6 +147,29 @@ fn draw_help(app: &App, frame: &mut Frame, scroll: usize) {
     let block = popup_block(app, " Keys (Esc closes, ↑↓ scroll) ".to_owned());
     let body: Vec<Line> = lines.into_iter().skip(scroll).collect();
     frame.render_widget(Paragraph::new(body).block(block), rect);
+}
+
+fn draw_confirm_drop(app: &App, frame: &mut Frame, db: &str, table: &str, typed: &str) {
+    let rect = popup(frame, 56, 7);
+    let matches = typed == table;
+    let text = vec![
+        Line::raw(format!("Drop table {db}.{table} and all its documents?")),
+        Line::raw(format!("Type {table} and press Enter (Esc cancels):")),
+        Line::from(vec![Span::styled(
+            format!("{typed}▏"),
+            Style::default().fg(if matches {
+                app.palette.error
+            } else {
+                app.palette.fg
+            }),
+        )]),
+    ];
+    let block = popup_block(app, " Drop table ".to_owned())
+        .border_style(Style::default().fg(app.palette.error));
+    frame.render_widget(
+        Paragraph::new(text).block(block).wrap(Wrap { trim: true }),
+        rect,
+    );
 }
 
 fn draw_confirm(app: &App, frame: &mut Frame) {
