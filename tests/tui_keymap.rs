@@ -132,7 +132,7 @@ fn help_lists_every_command_with_its_keys() {
 fn hints_follow_the_keymap() {
     let km = Keymap::defaults().unwrap();
     let hints = km.hints(Pane::Editor);
-    assert_eq!(hints[0], ("^Enter".to_owned(), "run"));
+    assert_eq!(hints[0], ("F5".to_owned(), "run"));
     // In the editor a hint never shows a key that would type.
     assert!(hints.iter().all(|(k, _)| k != "?"));
     let km = Keymap::with_overrides(&keys("[keys]\nrun = \"f9\"\n")).unwrap();
