@@ -1,1 +1,182 @@
-//! placeholder; see README architecture.
+//! The full-screen TUI: browser, editor, results and status bar on one event loop.
+//!
+//! # Boundary with the spine
+//!
+//! The TUI never touches the network. [`App`] is pure state; [`App::update`] takes an
+//! [`Action`] and returns [`Effect`]s as data. [`run`] owns the terminal and performs the
+//! terminal effects itself (quit, suspend, clipboard, `$EDITOR`, saving history); every other
+//! effect goes to a [`Backend`], which must not block: it spawns the work and sends the
+//! outcome back as actions on the channel it is given.
+//!
+//! | effect                               | backend answers with                                  |
+//! |--------------------------------------|-------------------------------------------------------|
+//! | `StartQuery { id, text, options }`   | `QueryStarted { id, feed }`, then `BatchArrived { id, rows, more }`…, then `QueryFinished` or `QueryFailed` |
+//! | `FetchMore(id)` (CONTINUE)           | `BatchArrived` (feeds are continued by the backend on its own) |
+//! | `Stop(id)` (STOP)                    | `QueryFinished { id, .. }`                            |
+//! | `CheckSyntax { revision, text }`     | `SyntaxChecked { revision, error }`                   |
+//! | `Complete { revision, text, cursor }`| `CompletionsArrived { revision, replace, items }`     |
+//! | `LoadCatalog`                        | `CatalogLoaded(dbs)` or `CatalogFailed(message)`      |
+//! | `CountTable { db, table }`           | `CountLoaded { db, table, count }` or `CountFailed`   |
+//!
+//! and, unprompted, `ConnectionStateChanged(state)`. Spans in `QueryFailed` and
+//! `SyntaxChecked` are byte ranges of the text sent.
+//!
+//! The texts to run are built here: [`panes::browser::CATALOG_QUERY`] (its result converted by
+//! [`panes::browser::catalog_from_value`]), [`app::count_query`], [`app::table_query`].
+//!
+//! Start-up, as `main` will do it: `History::load`, `Keymap::with_overrides(&config_keys)`,
+//! `App::new(AppConfig { .. }, Instant::now())`, then `run(app, &mut backend, options).await`.
+//!
+//! Stand-ins that integration replaces, each behind one function: the statement splitter
+//! ([`panes::editor::split_statements`]), the row formatter ([`panes::results::row_lines`])
+//! and the syntax theme ([`theme::default_syntax_theme`]).
+
+pub mod action;
+pub mod app;
+pub mod event;
+pub mod keymap;
+pub mod panes;
+pub mod screen;
+pub mod terminal;
+pub mod theme;
+
+use std::collections::VecDeque;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
+
+pub use action::{Action, Effect, QueryId};
+pub use app::{App, AppConfig, Pane};
+pub use keymap::Keymap;
+
+use event::{Event, Events};
+
+/// Performs the effects that need the database (or anything slow) without blocking.
+pub trait Backend {
+    /// Starts `effect`; results come back later as actions sent on `tx`.
+    fn handle(&mut self, effect: Effect, tx: &UnboundedSender<Action>);
+}
+
+/// How the loop runs.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// Where history is saved after each run; `None` keeps it in memory.
+    pub history_path: Option<PathBuf>,
+    /// Clock tick (spinners, debounce).
+    pub tick: Duration,
+    /// Render tick: at most one frame per period.
+    pub frame: Duration,
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        RunOptions {
+            history_path: None,
+            tick: Duration::from_millis(100),
+            frame: Duration::from_millis(16),
+        }
+    }
+}
+
+/// A failure of the terminal itself.
+#[derive(Debug, thiserror::Error)]
+pub enum TuiError {
+    #[error("terminal error: {0}; run with a terminal, or use `rdbsh repl` or batch mode")]
+    Terminal(#[from] std::io::Error),
+    #[error("{0}")]
+    Input(String),
+}
+
+/// Runs the TUI until the user quits (or SIGTERM / SIGHUP); the terminal is restored on every
+/// way out, panics included. Returns the final state (history and all).
+pub async fn run<B: Backend>(
+    mut app: App,
+    backend: &mut B,
+    options: RunOptions,
+) -> Result<App, TuiError> {
+    let _guard = terminal::RestoreGuard;
+    let mut term = terminal::enter()?;
+    let (tx, mut rx) = unbounded_channel::<Action>();
+    let size = term.size()?;
+    let mut pending: VecDeque<Effect> = app.update(Action::Resize(size.width, size.height)).into();
+    pending.extend(app.init());
+    let mut events = Events::start(options.tick, options.frame);
+    loop {
+        while let Some(effect) = pending.pop_front() {
+            match effect {
+                Effect::Quit => {
+                    // Let STOPs queued with the quit reach the backend first.
+                    for e in pending.drain(..) {
+                        if !matches!(e, Effect::Quit) {
+                            backend.handle(e, &tx);
+                        }
+                    }
+                    return Ok(app);
+                }
+                Effect::Suspend => {
+                    drop(events);
+                    term = terminal::suspend()?;
+                    events = Events::start(options.tick, options.frame);
+                    // The window may have changed while we were stopped.
+                    let size = term.size()?;
+                    pending.extend(app.update(Action::Resize(size.width, size.height)));
+                }
+                Effect::CopyToClipboard(text) => {
+                    if let Err(e) = terminal::copy_osc52(&text) {
+                        pending.extend(app.update(Action::Failed(format!("cannot copy: {e}"))));
+                    }
+                }
+                Effect::OpenExternalEditor(text) => {
+                    drop(events);
+                    terminal::leave()?;
+                    let edited = terminal::edit_externally(&text).await;
+                    term = terminal::enter()?;
+                    events = Events::start(options.tick, options.frame);
+                    let size = term.size()?;
+                    pending.extend(app.update(Action::Resize(size.width, size.height)));
+                    pending.extend(app.update(Action::ExternalEditorClosed(edited)));
+                }
+                Effect::SaveHistory => {
+                    if let Some(path) = &options.history_path
+                        && let Err(e) = app.history.save(path)
+                    {
+                        pending.extend(app.update(Action::Failed(e.to_string())));
+                    }
+                }
+                other => backend.handle(other, &tx),
+            }
+        }
+        tokio::select! {
+            event = events.next() => {
+                let Some(event) = event else {
+                    return Err(TuiError::Input("the terminal input closed".into()));
+                };
+                match event {
+                    Event::Key(key) => {
+                        if let Some(action) = app.key_action(key) {
+                            pending.extend(app.update(action));
+                        }
+                    }
+                    Event::Paste(text) => pending.extend(app.update(Action::Paste(text))),
+                    Event::Resize(w, h) => {
+                        pending.extend(app.update(Action::Resize(w, h)));
+                        term.autoresize()?;
+                        term.draw(|f| screen::draw(&app, f))?;
+                        app.dirty = false;
+                    }
+                    Event::Tick(now) => pending.extend(app.update(Action::Tick(now))),
+                    Event::Render => {
+                        if app.dirty {
+                            term.draw(|f| screen::draw(&app, f))?;
+                            app.dirty = false;
+                        }
+                    }
+                    Event::Terminate => pending.extend(app.update(Action::Terminate)),
+                    Event::Error(message) => return Err(TuiError::Input(message)),
+                }
+            }
+            Some(action) = rx.recv() => pending.extend(app.update(action)),
+        }
+    }
+}

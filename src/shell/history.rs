@@ -1,0 +1,460 @@
+//! Query history shared by the TUI and the REPL: one entry per run, multi-line entries kept
+//! whole, capped, consecutive duplicates folded, secrets redacted before anything is kept.
+//!
+//! The file is JSON lines: each line is one JSON string, so newlines inside an entry
+//! round-trip and a damaged line costs only that entry.
+
+use std::collections::VecDeque;
+use std::fs;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+/// How many entries are kept when the caller does not say.
+pub const DEFAULT_CAP: usize = 1000;
+
+/// What replaces a secret value in a history entry.
+pub const REDACTED: &str = "<redacted>";
+
+/// Failure to read or write the history file.
+#[derive(Debug, thiserror::Error)]
+pub enum HistoryError {
+    #[error("cannot read history file {path}: {source}; check its permissions or remove it")]
+    Read { path: PathBuf, source: io::Error },
+    #[error("cannot write history file {path}: {source}; check that its directory is writable")]
+    Write { path: PathBuf, source: io::Error },
+}
+
+/// The in-memory history, oldest entry first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct History {
+    entries: VecDeque<String>,
+    cap: usize,
+}
+
+impl Default for History {
+    fn default() -> Self {
+        History::new(DEFAULT_CAP)
+    }
+}
+
+impl History {
+    /// An empty history keeping at most `cap` entries (at least one).
+    pub fn new(cap: usize) -> Self {
+        History {
+            entries: VecDeque::new(),
+            cap: cap.max(1),
+        }
+    }
+
+    /// Reads the history file; a missing file is an empty history, unreadable lines are skipped.
+    pub fn load(path: &Path, cap: usize) -> Result<Self, HistoryError> {
+        let mut history = History::new(cap);
+        let text = match fs::read_to_string(path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(history),
+            Err(source) => {
+                return Err(HistoryError::Read {
+                    path: path.to_owned(),
+                    source,
+                });
+            }
+        };
+        for line in text.lines() {
+            if let Ok(entry) = serde_json::from_str::<String>(line) {
+                // Entries from an older file go through `push` again, so a file written before
+                // a redaction rule existed is cleaned on the next save.
+                history.push(&entry);
+            }
+        }
+        Ok(history)
+    }
+
+    /// Writes the whole history to `path` (creating its directory), replacing the file atomically.
+    pub fn save(&self, path: &Path) -> Result<(), HistoryError> {
+        let write_err = |source| HistoryError::Write {
+            path: path.to_owned(),
+            source,
+        };
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            fs::create_dir_all(dir).map_err(write_err)?;
+        }
+        let mut body = String::new();
+        for entry in &self.entries {
+            // Serialising a `str` cannot fail.
+            if let Ok(line) = serde_json::to_string(entry) {
+                body.push_str(&line);
+                body.push('\n');
+            }
+        }
+        let tmp = path.with_extension(format!("tmp{}", std::process::id()));
+        let result = write_private(&tmp, body.as_bytes()).and_then(|()| fs::rename(&tmp, path));
+        if result.is_err() {
+            let _ = fs::remove_file(&tmp);
+        }
+        result.map_err(write_err)
+    }
+
+    /// Adds one run; returns false when nothing was added (blank, or same as the newest entry).
+    pub fn push(&mut self, entry: &str) -> bool {
+        let entry = redact(entry.trim_end());
+        let entry = entry.trim_start_matches(['\n', '\r']);
+        if entry.trim().is_empty() {
+            return false;
+        }
+        if self.entries.back().is_some_and(|last| last == entry) {
+            return false;
+        }
+        self.entries.push_back(entry.to_owned());
+        while self.entries.len() > self.cap {
+            self.entries.pop_front();
+        }
+        true
+    }
+
+    /// Number of entries.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// True when there are no entries.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// The entry at `index` (0 is the oldest).
+    pub fn get(&self, index: usize) -> Option<&str> {
+        self.entries.get(index).map(String::as_str)
+    }
+
+    /// All entries, oldest first.
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = &str> {
+        self.entries.iter().map(String::as_str)
+    }
+
+    /// Indexes of entries containing `needle` (case-insensitive), newest first, each text once.
+    pub fn search(&self, needle: &str) -> Vec<usize> {
+        let needle = needle.to_lowercase();
+        let mut seen = std::collections::HashSet::new();
+        let mut hits = Vec::new();
+        for (i, entry) in self.entries.iter().enumerate().rev() {
+            if entry.to_lowercase().contains(&needle) && seen.insert(entry.as_str()) {
+                hits.push(i);
+            }
+        }
+        hits
+    }
+}
+
+fn write_private(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let mut options = fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        // History may hold queries over private data: only the owner reads it.
+        options.mode(0o600);
+    }
+    let mut file = options.open(path)?;
+    file.write_all(bytes)?;
+    file.sync_all()
+}
+
+/// Object keys whose string values are secrets.
+const SECRET_KEYS: &[&str] = &[
+    "password", "passwd", "auth_key", "authkey", "auth-key", "secret", "token",
+];
+
+/// Command-line style flags whose next word is a secret (`.connect --auth-key KEY`).
+const SECRET_FLAGS: &[&str] = &["--password", "--auth-key", "--authkey", "--auth_key"];
+
+/// Replaces secrets in a query or command with [`REDACTED`]: string values of secret-named
+/// object keys (`password: '…'`, `"authKey": "…"`), the value after `--password` /
+/// `--auth-key`, and the password of a `scheme://user:password@host` URL.
+pub fn redact(entry: &str) -> String {
+    let entry = redact_object_values(entry);
+    let entry = redact_flags(&entry);
+    redact_url_passwords(&entry)
+}
+
+fn is_secret_key(key: &str) -> bool {
+    let key = key.to_ascii_lowercase();
+    SECRET_KEYS.contains(&key.as_str())
+}
+
+/// Byte index just past the string literal opening at `start` (a quote char), or the end.
+fn string_end(s: &str, start: usize) -> usize {
+    let bytes = s.as_bytes();
+    let quote = bytes[start];
+    let mut i = start + 1;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' => i += 2,
+            b if b == quote => return i + 1,
+            _ => i += 1,
+        }
+    }
+    bytes.len()
+}
+
+fn skip_spaces(s: &str, mut i: usize) -> usize {
+    let bytes = s.as_bytes();
+    while i < bytes.len() && bytes[i].is_ascii_whitespace() {
+        i += 1;
+    }
+    i
+}
+
+fn redact_object_values(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = String::with_capacity(s.len());
+    let mut copied = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        let c = bytes[i];
+        let (key, key_end) = if c == b'\'' || c == b'"' || c == b'`' {
+            let end = string_end(s, i);
+            let inner = s.get(i + 1..end.saturating_sub(1).max(i + 1)).unwrap_or("");
+            (inner, end)
+        } else if c.is_ascii_alphabetic() || c == b'_' || c == b'$' {
+            let mut end = i;
+            while end < bytes.len()
+                && (bytes[end].is_ascii_alphanumeric() || bytes[end] == b'_' || bytes[end] == b'$')
+            {
+                end += 1;
+            }
+            (&s[i..end], end)
+        } else {
+            i += 1;
+            continue;
+        };
+        let colon = skip_spaces(s, key_end);
+        if is_secret_key(key) && bytes.get(colon) == Some(&b':') {
+            let value = skip_spaces(s, colon + 1);
+            if let Some(&q) = bytes.get(value)
+                && (q == b'\'' || q == b'"' || q == b'`')
+            {
+                let value_end = string_end(s, value);
+                out.push_str(&s[copied..value]);
+                let quote = q as char;
+                out.push(quote);
+                out.push_str(REDACTED);
+                out.push(quote);
+                copied = value_end;
+                i = value_end;
+                continue;
+            }
+        }
+        i = key_end;
+    }
+    out.push_str(&s[copied..]);
+    out
+}
+
+fn redact_flags(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    'outer: while !rest.is_empty() {
+        for flag in SECRET_FLAGS {
+            let Some(pos) = rest.find(flag) else { continue };
+            let after = pos + flag.len();
+            let boundary_before = pos == 0 || rest.as_bytes()[pos - 1].is_ascii_whitespace();
+            let next = rest.as_bytes().get(after).copied();
+            if !boundary_before || !matches!(next, Some(b'=' | b' ' | b'\t')) {
+                continue;
+            }
+            let value_start = skip_spaces(rest, after + usize::from(next == Some(b'=')));
+            let value_end = rest[value_start..]
+                .find(char::is_whitespace)
+                .map_or(rest.len(), |n| value_start + n);
+            if value_end == value_start {
+                continue;
+            }
+            out.push_str(&rest[..value_start]);
+            out.push_str(REDACTED);
+            rest = &rest[value_end..];
+            continue 'outer;
+        }
+        out.push_str(rest);
+        break;
+    }
+    out
+}
+
+fn redact_url_passwords(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(pos) = rest.find("://") {
+        let auth_start = pos + 3;
+        let tail = &rest[auth_start..];
+        let authority_len = tail
+            .find(|c: char| c == '/' || c.is_whitespace() || c == '\'' || c == '"' || c == '`')
+            .unwrap_or(tail.len());
+        let authority = &tail[..authority_len];
+        match (authority.rfind('@'), authority.find(':')) {
+            (Some(at), Some(colon)) if colon < at => {
+                out.push_str(&rest[..auth_start + colon + 1]);
+                out.push_str(REDACTED);
+                rest = &rest[auth_start + at..];
+            }
+            _ => {
+                out.push_str(&rest[..auth_start]);
+                rest = tail;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn multi_line_entries_round_trip_through_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("nested/history");
+        let mut h = History::new(10);
+        h.push("r.db('test')\n  .table('users')\n  .count()");
+        h.push("r.expr(\"tab\\there\")");
+        h.save(&path).unwrap();
+        let back = History::load(&path, 10).unwrap();
+        assert_eq!(back, h);
+        assert_eq!(
+            back.get(0),
+            Some("r.db('test')\n  .table('users')\n  .count()")
+        );
+    }
+
+    #[test]
+    fn missing_file_is_empty_and_bad_lines_are_skipped() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(
+            History::load(&dir.path().join("none"), 5)
+                .unwrap()
+                .is_empty()
+        );
+        let path = dir.path().join("h");
+        fs::write(&path, "\"a\"\nnot json\n{\"x\":1}\n\"b\"\n").unwrap();
+        let h = History::load(&path, 5).unwrap();
+        assert_eq!(h.iter().collect::<Vec<_>>(), ["a", "b"]);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn file_is_private_to_its_owner() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("h");
+        let mut h = History::default();
+        h.push("r.now()");
+        h.save(&path).unwrap();
+        let mode = fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o077, 0);
+    }
+
+    #[test]
+    fn cap_drops_the_oldest() {
+        let mut h = History::new(3);
+        for q in ["1", "2", "3", "4", "5"] {
+            h.push(q);
+        }
+        assert_eq!(h.iter().collect::<Vec<_>>(), ["3", "4", "5"]);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("h");
+        h.save(&path).unwrap();
+        assert_eq!(
+            History::load(&path, 2).unwrap().iter().collect::<Vec<_>>(),
+            ["4", "5"]
+        );
+    }
+
+    #[test]
+    fn consecutive_duplicates_and_blanks_are_not_added() {
+        let mut h = History::default();
+        assert!(h.push("r.now()"));
+        assert!(!h.push("r.now()  \n"));
+        assert!(!h.push("   \n "));
+        assert!(h.push("1"));
+        assert!(h.push("r.now()"));
+        assert_eq!(h.len(), 3);
+    }
+
+    #[test]
+    fn search_is_newest_first_case_insensitive_and_unique() {
+        let mut h = History::default();
+        for q in [
+            "r.table('Users')",
+            "r.now()",
+            "r.table('users').count()",
+            "r.table('Users')",
+        ] {
+            h.push(q);
+        }
+        let hits: Vec<_> = h
+            .search("USERS")
+            .iter()
+            .map(|&i| h.get(i).unwrap())
+            .collect();
+        assert_eq!(hits, ["r.table('Users')", "r.table('users').count()"]);
+        assert!(h.search("nothing").is_empty());
+    }
+
+    #[test]
+    fn users_table_passwords_are_redacted() {
+        assert_eq!(
+            redact("r.db('rethinkdb').table('users').insert({id: 'bob', password: 'hunter2'})"),
+            "r.db('rethinkdb').table('users').insert({id: 'bob', password: '<redacted>'})"
+        );
+        assert_eq!(
+            redact(
+                r#"r.db("rethinkdb").table("users").get("bob").update({"password": "s3\"cr'et"})"#
+            ),
+            r#"r.db("rethinkdb").table("users").get("bob").update({"password": "<redacted>"})"#
+        );
+        // A password that is not a string (false removes it) carries no secret.
+        assert_eq!(
+            redact("r.db('rethinkdb').table('users').get('bob').update({password: false})"),
+            "r.db('rethinkdb').table('users').get('bob').update({password: false})"
+        );
+    }
+
+    #[test]
+    fn auth_keys_of_connect_commands_are_redacted() {
+        assert_eq!(
+            redact(".connect db.example.com --auth-key s3cret --db test"),
+            ".connect db.example.com --auth-key <redacted> --db test"
+        );
+        assert_eq!(
+            redact(".connect --password=p4ss"),
+            ".connect --password=<redacted>"
+        );
+        assert_eq!(
+            redact(".connect rethinkdb://admin:p4ss@db:28015/test"),
+            ".connect rethinkdb://admin:<redacted>@db:28015/test"
+        );
+        assert_eq!(
+            redact("r.connect({host: 'h', authKey: 'k3y'})"),
+            "r.connect({host: 'h', authKey: '<redacted>'})"
+        );
+    }
+
+    #[test]
+    fn ordinary_queries_are_untouched() {
+        for q in [
+            "r.table('users').filter({name: 'password'})",
+            "r.expr('password: x')",
+            "r.http('https://example.com/a:b')",
+            "r.table('t').pluck('token')",
+        ] {
+            assert_eq!(redact(q), q);
+        }
+    }
+
+    #[test]
+    fn pushed_entries_never_hold_secrets() {
+        let mut h = History::default();
+        h.push("r.db('rethinkdb').table('users').insert({id: 'x', password: 'topsecret'})");
+        assert!(!h.get(0).unwrap().contains("topsecret"));
+    }
+}

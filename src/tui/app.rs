@@ -1,0 +1,951 @@
+//! The TUI's state and its one `update` function. Nothing else changes `App`.
+
+use std::time::{Duration, Instant};
+
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+use syntect::highlighting::Theme;
+
+use super::action::{Action, ConnectionState, Effect, QueryId, QueryOptions, SyntaxError};
+use super::keymap::{Command, Keymap};
+use super::panes::browser::{BrowserPane, CatalogState, Count, NodeId};
+use super::panes::editor::EditorPane;
+use super::panes::results::{DEFAULT_ROW_CAP, ResultsPane, TabState};
+use super::panes::status::{ConnectionInfo, StatusBar};
+use super::screen::Areas;
+use super::theme::{Palette, default_syntax_theme};
+use crate::shell::history::History;
+
+/// A pane that can have the focus.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Pane {
+    Browser,
+    Editor,
+    Results,
+}
+
+impl Pane {
+    fn next(self) -> Pane {
+        match self {
+            Pane::Browser => Pane::Editor,
+            Pane::Editor => Pane::Results,
+            Pane::Results => Pane::Browser,
+        }
+    }
+
+    fn prev(self) -> Pane {
+        match self {
+            Pane::Browser => Pane::Results,
+            Pane::Editor => Pane::Browser,
+            Pane::Results => Pane::Editor,
+        }
+    }
+}
+
+/// A popup over the panes; it takes the keys while open.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Overlay {
+    /// The keymap, scrolled by `scroll` lines.
+    Help { scroll: usize },
+    /// "Quit with running queries?"
+    ConfirmQuit,
+    /// Ctrl-R: `query` typed, `selected` index into the matches.
+    HistorySearch { query: String, selected: usize },
+    /// Dropping a table: its name must be typed to confirm.
+    ConfirmDrop {
+        db: String,
+        table: String,
+        typed: String,
+    },
+}
+
+/// What the TUI is started with.
+pub struct AppConfig {
+    pub keymap: Keymap,
+    pub syntax_theme: Theme,
+    pub info: ConnectionInfo,
+    pub history: History,
+    /// Rows kept per result tab.
+    pub row_cap: usize,
+    /// Quiet time after an edit before the text is compiled for errors.
+    pub check_delay: Duration,
+}
+
+impl AppConfig {
+    /// Defaults around a keymap and the connection facts.
+    pub fn new(keymap: Keymap, info: ConnectionInfo) -> Self {
+        AppConfig {
+            keymap,
+            syntax_theme: default_syntax_theme(),
+            info,
+            history: History::default(),
+            row_cap: DEFAULT_ROW_CAP,
+            check_delay: Duration::from_millis(300),
+        }
+    }
+}
+
+/// The whole TUI state.
+pub struct App {
+    pub focus: Pane,
+    pub browser: BrowserPane,
+    pub editor: EditorPane,
+    pub results: ResultsPane,
+    pub status: StatusBar,
+    pub keymap: Keymap,
+    pub history: History,
+    pub palette: Palette,
+    pub overlay: Option<Overlay>,
+    /// Terminal size (columns, rows).
+    pub size: (u16, u16),
+    /// The clock as of the last tick.
+    pub now: Instant,
+    /// Run queries with `profile: true`.
+    pub profile: bool,
+    /// Something changed since the last draw.
+    pub dirty: bool,
+    pub quitting: bool,
+    check_delay: Duration,
+    next_id: u64,
+}
+
+impl App {
+    /// A fresh app at time `now` on an 80×24 screen until told otherwise.
+    pub fn new(config: AppConfig, now: Instant) -> Self {
+        let palette = Palette::from_theme(&config.syntax_theme);
+        let mut editor = EditorPane::new(config.syntax_theme);
+        if let Some(run) = config.keymap.keys(Command::Run).first() {
+            editor.set_placeholder(format!("type ReQL, e.g. r.dbList(); {run} runs it"));
+        }
+        App {
+            focus: Pane::Editor,
+            browser: BrowserPane::default(),
+            editor,
+            results: ResultsPane::new(config.row_cap),
+            status: StatusBar {
+                info: config.info,
+                ..StatusBar::default()
+            },
+            keymap: config.keymap,
+            history: config.history,
+            palette,
+            overlay: None,
+            size: (80, 24),
+            now,
+            profile: false,
+            dirty: true,
+            quitting: false,
+            check_delay: config.check_delay,
+            next_id: 1,
+        }
+    }
+
+    /// Effects to run once at start (load the catalog).
+    pub fn init(&mut self) -> Vec<Effect> {
+        self.browser.state = CatalogState::Loading;
+        vec![Effect::LoadCatalog]
+    }
+
+    /// Pane rectangles for the current size.
+    pub fn areas(&self) -> Areas {
+        Areas::compute(self.size)
+    }
+
+    /// False when the screen is too narrow for the browser.
+    pub fn browser_visible(&self) -> bool {
+        self.areas().browser.width > 0
+    }
+
+    fn cycle_focus(&mut self, forward: bool) {
+        let step = |p: Pane| if forward { p.next() } else { p.prev() };
+        self.focus = step(self.focus);
+        if self.focus == Pane::Browser && !self.browser_visible() {
+            self.focus = step(self.focus);
+        }
+    }
+
+    fn results_height(&self) -> usize {
+        let area = self.areas().results;
+        let tabs = usize::from(self.results.tabs.len() > 1);
+        usize::from(area.height).saturating_sub(3 + tabs)
+    }
+
+    fn browser_height(&self) -> usize {
+        let filter = usize::from(self.browser.filtering || !self.browser.filter.is_empty());
+        usize::from(self.areas().browser.height).saturating_sub(2 + filter)
+    }
+
+    /// True while any query can still deliver rows.
+    pub fn running(&self) -> bool {
+        self.results.tabs.iter().any(|t| t.is_running())
+    }
+
+    /// Maps a terminal key to an action (None for key releases).
+    pub fn key_action(&self, key: KeyEvent) -> Option<Action> {
+        if key.kind == KeyEventKind::Release {
+            return None;
+        }
+        match &self.overlay {
+            Some(Overlay::ConfirmQuit) => {
+                return match key.code {
+                    KeyCode::Char('y' | 'Y') | KeyCode::Enter => Some(Action::Confirm(true)),
+                    KeyCode::Char('q') if key.modifiers.contains(KeyModifiers::CONTROL) => {
+                        Some(Action::Confirm(true))
+                    }
+                    _ => Some(Action::Confirm(false)),
+                };
+            }
+            Some(Overlay::ConfirmDrop { .. }) => {
+                return Some(match key.code {
+                    KeyCode::Esc => Action::Command(Command::Close),
+                    _ => Action::Input(key),
+                });
+            }
+            Some(Overlay::HistorySearch { .. }) => {
+                return Some(match key.code {
+                    KeyCode::Esc => Action::Command(Command::Close),
+                    KeyCode::Up => Action::Command(Command::Up),
+                    KeyCode::Down => Action::Command(Command::Down),
+                    KeyCode::Char('r') if key.modifiers.contains(KeyModifiers::CONTROL) => {
+                        Action::Command(Command::Down)
+                    }
+                    _ => Action::Input(key),
+                });
+            }
+            Some(Overlay::Help { .. }) => {
+                return Some(match self.keymap.command(&key, Pane::Results, false) {
+                    Some(
+                        c @ (Command::Up | Command::Down | Command::PageUp | Command::PageDown),
+                    ) => Action::Command(c),
+                    Some(Command::Quit) => Action::Command(Command::Quit),
+                    _ => Action::Command(Command::Close),
+                });
+            }
+            None => {}
+        }
+        if self.focus == Pane::Editor
+            && self.editor.completion().is_some()
+            && key.modifiers.is_empty()
+            && matches!(
+                key.code,
+                KeyCode::Up | KeyCode::Down | KeyCode::Enter | KeyCode::Tab | KeyCode::Esc
+            )
+        {
+            return Some(Action::Input(key));
+        }
+        let typing =
+            self.focus == Pane::Editor || (self.focus == Pane::Browser && self.browser.filtering);
+        match self.keymap.command(&key, self.focus, typing) {
+            Some(c) => Some(Action::Command(c)),
+            None => Some(Action::Input(key)),
+        }
+    }
+
+    /// Applies one action; returns the effects for the runtime.
+    pub fn update(&mut self, action: Action) -> Vec<Effect> {
+        let was_dirty = self.dirty;
+        self.dirty = true;
+        let mut fx = Vec::new();
+        match action {
+            Action::Input(key) => self.input(key, &mut fx),
+            Action::Paste(text) => match (&mut self.overlay, self.focus) {
+                (Some(Overlay::HistorySearch { query, selected }), _) => {
+                    query.push_str(&text);
+                    *selected = 0;
+                }
+                (Some(_), _) => {}
+                (None, Pane::Browser) if self.browser.filtering => {
+                    let h = self.browser_height();
+                    text.chars()
+                        .filter(|c| !c.is_control())
+                        .for_each(|c| self.browser.filter_push(c, h));
+                }
+                (None, _) => {
+                    self.focus = Pane::Editor;
+                    self.editor
+                        .insert(&text.replace("\r\n", "\n").replace('\r', "\n"), self.now);
+                }
+            },
+            Action::Resize(w, h) => {
+                self.size = (w, h);
+                if !self.browser_visible() && self.focus == Pane::Browser {
+                    self.focus = Pane::Editor;
+                }
+                self.follow_views(&mut fx);
+            }
+            Action::Tick(now) => {
+                self.now = now;
+                if let Some((revision, text)) = self.editor.due_for_check(now, self.check_delay) {
+                    fx.push(Effect::CheckSyntax { revision, text });
+                }
+                // Only spinners move on a tick: it adds a redraw just when one is shown, and
+                // never cancels one that is pending.
+                self.dirty = was_dirty
+                    || self
+                        .results
+                        .tabs
+                        .iter()
+                        .any(|t| t.waiting || t.feed.is_some());
+            }
+            Action::Command(c) => self.command(c, &mut fx),
+            Action::Terminate => {
+                self.stop_all(&mut fx);
+                self.quitting = true;
+                fx.push(Effect::Quit);
+            }
+            Action::RunQuery { text, offset } => self.run_query(text, offset, &mut fx),
+            Action::CancelQuery(id) => {
+                if let Some(tab) = self.results.tab_mut(id)
+                    && tab.is_running()
+                    && !tab.stopping
+                {
+                    tab.stopping = true;
+                    fx.push(Effect::Stop(id));
+                }
+            }
+            Action::FetchMore(id) => {
+                if let Some(tab) = self.results.tab_mut(id)
+                    && tab.more
+                    && !tab.waiting
+                {
+                    tab.mark_waiting();
+                    fx.push(Effect::FetchMore(id));
+                }
+            }
+            Action::Quit => {
+                if self.running() {
+                    self.overlay = Some(Overlay::ConfirmQuit);
+                } else {
+                    self.quitting = true;
+                    fx.push(Effect::Quit);
+                }
+            }
+            Action::Confirm(yes) => {
+                if self.overlay == Some(Overlay::ConfirmQuit) {
+                    self.overlay = None;
+                    if yes {
+                        self.stop_all(&mut fx);
+                        self.quitting = true;
+                        fx.push(Effect::Quit);
+                    }
+                }
+            }
+            Action::FocusNext => self.cycle_focus(true),
+            Action::FocusPrev => self.cycle_focus(false),
+            Action::QueryStarted { id, feed } => {
+                if let Some(tab) = self.results.tab_mut(id) {
+                    tab.state = TabState::Open;
+                    if feed && tab.feed.is_none() {
+                        tab.feed = Some(Default::default());
+                    }
+                }
+            }
+            Action::BatchArrived { id, rows, more } => {
+                let now = self.now;
+                if let Some(tab) = self.results.tab_mut(id) {
+                    if tab.state == TabState::Pending {
+                        tab.state = TabState::Open;
+                    }
+                    tab.push_rows(rows, more, now);
+                }
+                self.follow_views(&mut fx);
+            }
+            Action::QueryFinished {
+                id,
+                elapsed,
+                profile,
+            } => {
+                if let Some(tab) = self.results.tab_mut(id) {
+                    tab.finish(elapsed, profile);
+                    self.status.last_timing = Some(elapsed);
+                    if changes_catalog(&tab.query) {
+                        self.browser.state = CatalogState::Loading;
+                        fx.push(Effect::LoadCatalog);
+                    }
+                }
+            }
+            Action::QueryFailed { id, message, span } => {
+                if let Some(tab) = self.results.tab_mut(id) {
+                    tab.state = TabState::Failed {
+                        message: message.clone(),
+                    };
+                    tab.more = false;
+                    tab.waiting = false;
+                    let offset = tab.offset;
+                    let query_len = tab.query.len();
+                    // A span inside the query text as run maps onto the editor when the text
+                    // there is still the same.
+                    if let Some((a, b)) = span
+                        && b <= query_len
+                        && offset
+                            .checked_add(query_len)
+                            .and_then(|end| self.editor.text().get(offset..end).map(str::to_owned))
+                            .as_deref()
+                            == Some(tab.query.as_str())
+                    {
+                        self.editor.set_error(Some(SyntaxError {
+                            span: (offset + a, offset + b),
+                            message: message.clone(),
+                        }));
+                    }
+                }
+                self.status.error(message);
+            }
+            Action::SyntaxChecked { revision, error } => {
+                if revision == self.editor.revision() {
+                    match &error {
+                        Some(e) => self.status.error(e.message.clone()),
+                        None => {
+                            if self.editor.error().is_some() {
+                                self.status.message = None;
+                            }
+                        }
+                    }
+                    self.editor.set_error(error);
+                }
+            }
+            Action::CompletionsArrived {
+                revision,
+                replace,
+                items,
+            } => self.editor.show_completions(revision, replace, items),
+            Action::CatalogLoaded(dbs) => self.browser.set_catalog(dbs),
+            Action::CatalogFailed(message) => {
+                self.browser.state = CatalogState::Failed(message.clone());
+                self.status.error(message);
+            }
+            Action::CountLoaded { db, table, count } => {
+                self.browser.set_count(&db, &table, Count::Done(count));
+            }
+            Action::CountFailed { db, table, message } => {
+                self.browser.clear_count(&db, &table);
+                self.status
+                    .error(format!("cannot count {db}.{table}: {message}"));
+            }
+            Action::ConnectionStateChanged(state) => {
+                if let ConnectionState::Lost { reason } = &state {
+                    self.status.error(format!("connection lost: {reason}"));
+                }
+                self.status.connection = state;
+            }
+            Action::ExternalEditorClosed(result) => match result {
+                Ok(text) => {
+                    let text = text.strip_suffix('\n').unwrap_or(&text).to_owned();
+                    self.editor.set_text(&text, self.now);
+                    self.focus = Pane::Editor;
+                }
+                Err(message) => self.status.error(message),
+            },
+            Action::Failed(message) => self.status.error(message),
+        }
+        // Any action may have moved the cursor or replaced the text.
+        self.scroll_editor();
+        fx
+    }
+
+    /// A key the keymap left to the focused input.
+    fn input(&mut self, key: KeyEvent, fx: &mut Vec<Effect>) {
+        if let Some(Overlay::ConfirmDrop { db, table, typed }) = &mut self.overlay {
+            match key.code {
+                KeyCode::Enter if typed == table => {
+                    let text = format!("r.db({}).tableDrop({})", js_string(db), js_string(table));
+                    self.overlay = None;
+                    self.run_query(text, usize::MAX, fx);
+                    self.focus = Pane::Results;
+                }
+                KeyCode::Backspace => {
+                    typed.pop();
+                }
+                KeyCode::Char(c)
+                    if !key
+                        .modifiers
+                        .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) =>
+                {
+                    typed.push(c);
+                }
+                _ => {}
+            }
+            return;
+        }
+        if let Some(Overlay::HistorySearch { query, selected }) = &mut self.overlay {
+            match key.code {
+                KeyCode::Enter => {
+                    let hits = self.history.search(query);
+                    let pick = hits
+                        .get(*selected)
+                        .and_then(|&i| self.history.get(i))
+                        .map(str::to_owned);
+                    self.overlay = None;
+                    if let Some(text) = pick {
+                        self.editor.set_text(&text, self.now);
+                        self.focus = Pane::Editor;
+                    }
+                }
+                KeyCode::Backspace => {
+                    query.pop();
+                    *selected = 0;
+                }
+                KeyCode::Char(c)
+                    if !key
+                        .modifiers
+                        .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) =>
+                {
+                    query.push(c);
+                    *selected = 0;
+                }
+                _ => {}
+            }
+            return;
+        }
+        if self.overlay.is_some() {
+            return;
+        }
+        match self.focus {
+            Pane::Editor => {
+                if self.editor.completion().is_some() && key.modifiers.is_empty() {
+                    match key.code {
+                        KeyCode::Up => return self.editor.completion_move(-1),
+                        KeyCode::Down => return self.editor.completion_move(1),
+                        KeyCode::Enter | KeyCode::Tab => {
+                            return self.editor.accept_completion(self.now);
+                        }
+                        KeyCode::Esc => return self.editor.close_completion(),
+                        _ => {}
+                    }
+                }
+                self.editor.input(key, self.now);
+                // A dot asks for the methods that may follow.
+                if key.code == KeyCode::Char('.') && !key.modifiers.contains(KeyModifiers::CONTROL)
+                {
+                    fx.push(self.complete_effect());
+                }
+            }
+            Pane::Browser if self.browser.filtering => {
+                let h = self.browser_height();
+                match key.code {
+                    KeyCode::Char(c)
+                        if !key
+                            .modifiers
+                            .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) =>
+                    {
+                        self.browser.filter_push(c, h)
+                    }
+                    KeyCode::Backspace => self.browser.filter_pop(h),
+                    KeyCode::Enter => self.browser.filtering = false,
+                    KeyCode::Up => self.browser.move_selection(-1, h),
+                    KeyCode::Down => self.browser.move_selection(1, h),
+                    _ => {}
+                }
+            }
+            // Lists take no text.
+            Pane::Browser | Pane::Results => {}
+        }
+    }
+
+    fn complete_effect(&self) -> Effect {
+        let (revision, text, cursor) = self.editor.completion_request();
+        Effect::Complete {
+            revision,
+            text,
+            cursor,
+        }
+    }
+
+    fn scroll_editor(&mut self) {
+        let area = self.areas().editor;
+        let gutter = self.editor.lines().len().to_string().len().max(2) + 1;
+        self.editor.scroll_into_view(
+            usize::from(area.height.saturating_sub(2)),
+            usize::from(area.width.saturating_sub(2)).saturating_sub(gutter + 1),
+        );
+    }
+
+    fn run_query(&mut self, text: String, offset: usize, fx: &mut Vec<Effect>) {
+        if text.trim().is_empty() {
+            return;
+        }
+        let id = QueryId(self.next_id);
+        self.next_id += 1;
+        if self.history.push(&text) {
+            fx.push(Effect::SaveHistory);
+        }
+        self.results.open(id, text.clone(), offset, self.now);
+        self.editor.set_error(None);
+        self.status.message = None;
+        fx.push(Effect::StartQuery {
+            id,
+            text,
+            options: QueryOptions {
+                profile: self.profile,
+            },
+        });
+    }
+
+    fn stop_all(&mut self, fx: &mut Vec<Effect>) {
+        for tab in &mut self.results.tabs {
+            if tab.is_running() && !tab.stopping {
+                tab.stopping = true;
+                fx.push(Effect::Stop(tab.id));
+            }
+        }
+    }
+
+    /// After rows arrive or the size changes: keep followed views and fetch when near the end.
+    fn follow_views(&mut self, fx: &mut Vec<Effect>) {
+        let height = self.results_height();
+        for tab in &mut self.results.tabs {
+            if tab.wants_more(height) {
+                tab.mark_waiting();
+                fx.push(Effect::FetchMore(tab.id));
+            }
+        }
+        if let Some(tab) = self.results.current_mut() {
+            tab.scroll_into_view(height);
+        }
+        self.scroll_editor();
+    }
+
+    fn command(&mut self, c: Command, fx: &mut Vec<Effect>) {
+        // The popup is the screen less a line above and below, less its frame.
+        let help_max = match self.overlay {
+            Some(Overlay::Help { .. }) => super::screen::help_lines(self)
+                .len()
+                .saturating_sub(usize::from(self.size.1).saturating_sub(4)),
+            _ => 0,
+        };
+        // Popups first: they own navigation and closing.
+        match (&mut self.overlay, c) {
+            (Some(_), Command::Close | Command::Help) => {
+                self.overlay = None;
+                return;
+            }
+            (
+                Some(Overlay::Help { scroll }),
+                Command::Up | Command::Down | Command::PageUp | Command::PageDown,
+            ) => {
+                let delta: isize = match c {
+                    Command::Up => -1,
+                    Command::Down => 1,
+                    Command::PageUp => -10,
+                    _ => 10,
+                };
+                *scroll = scroll.saturating_add_signed(delta).min(help_max);
+                return;
+            }
+            (Some(Overlay::HistorySearch { query, selected }), Command::Up | Command::Down) => {
+                let hits = self.history.search(query).len();
+                *selected = if c == Command::Up {
+                    selected.saturating_sub(1)
+                } else {
+                    (*selected + 1).min(hits.saturating_sub(1))
+                };
+                return;
+            }
+            (Some(_), Command::Quit) => {}
+            (Some(_), _) => return,
+            (None, _) => {}
+        }
+        let rh = self.results_height();
+        let bh = self.browser_height();
+        match c {
+            Command::Run => {
+                if let Some((text, offset)) = self.editor.statement_to_run() {
+                    self.run_query(text, offset, fx);
+                } else {
+                    self.status.info("nothing to run: type a query first");
+                }
+            }
+            Command::RunAll => {
+                for (text, offset) in self.editor.all_statements() {
+                    self.run_query(text, offset, fx);
+                }
+            }
+            Command::Cancel => {
+                let target = self
+                    .results
+                    .current()
+                    .filter(|t| t.is_running())
+                    .or_else(|| self.results.tabs.iter().rev().find(|t| t.is_running()))
+                    .map(|t| t.id);
+                match target {
+                    Some(id) => fx.extend(self.update(Action::CancelQuery(id))),
+                    None => self.status.info("no query is running"),
+                }
+            }
+            Command::Quit => {
+                self.overlay = None;
+                fx.extend(self.update(Action::Quit));
+            }
+            Command::FocusNext => self.cycle_focus(true),
+            Command::FocusPrev => self.cycle_focus(false),
+            Command::Help => self.overlay = Some(Overlay::Help { scroll: 0 }),
+            Command::Suspend => fx.push(Effect::Suspend),
+            Command::ExternalEditor => fx.push(Effect::OpenExternalEditor(self.editor.text())),
+            Command::HistoryPrev | Command::HistoryNext => {
+                self.editor
+                    .walk_history(self.history.iter(), c == Command::HistoryPrev, self.now);
+                self.focus = Pane::Editor;
+                self.scroll_editor();
+            }
+            Command::HistorySearch => {
+                self.overlay = Some(Overlay::HistorySearch {
+                    query: String::new(),
+                    selected: 0,
+                });
+            }
+            Command::Complete => {
+                self.focus = Pane::Editor;
+                fx.push(self.complete_effect());
+            }
+            Command::Copy => {
+                let text = match self.focus {
+                    Pane::Editor => self
+                        .editor
+                        .selection()
+                        .or_else(|| self.editor.statement_to_run().map(|(t, _)| t)),
+                    _ => self.results.current().and_then(|t| {
+                        t.row(t.selected())
+                            .and_then(|v| serde_json::to_string_pretty(v).ok())
+                    }),
+                };
+                match text {
+                    Some(text) => {
+                        self.status.info(format!("copied {} bytes", text.len()));
+                        fx.push(Effect::CopyToClipboard(text));
+                    }
+                    None => self.status.info("nothing to copy"),
+                }
+            }
+            Command::ToggleView => {
+                if let Some(tab) = self.results.current_mut() {
+                    tab.cycle_view(rh);
+                }
+            }
+            Command::ToggleLive => self.toggle_live(fx),
+            Command::ToggleProfile => {
+                self.profile = !self.profile;
+                self.status.info(if self.profile {
+                    "queries now run with profile: true"
+                } else {
+                    "profiling off"
+                });
+            }
+            Command::Close => {
+                if self.focus == Pane::Browser
+                    && (self.browser.filtering || !self.browser.filter.is_empty())
+                {
+                    self.browser.clear_filter(bh);
+                } else {
+                    self.editor.cancel_selection();
+                    self.status.message = None;
+                }
+            }
+            Command::Open => self.browser_open(fx),
+            Command::Filter => {
+                self.browser.filtering = true;
+            }
+            Command::Count => {
+                if let Some((db, table)) = self.browser.selected_table() {
+                    self.browser.set_count(&db, &table, Count::Loading);
+                    fx.push(Effect::CountTable { db, table });
+                }
+            }
+            Command::InsertSkeleton => {
+                if let Some((db, table)) = self.browser.selected_table() {
+                    let text = table_query(&db, &table);
+                    self.editor.insert(&text, self.now);
+                    self.focus = Pane::Editor;
+                    self.scroll_editor();
+                }
+            }
+            Command::DropTable => {
+                if let Some((db, table)) = self.browser.selected_table() {
+                    self.overlay = Some(Overlay::ConfirmDrop {
+                        db,
+                        table,
+                        typed: String::new(),
+                    });
+                }
+            }
+            Command::RefreshBrowser => {
+                self.browser.state = CatalogState::Loading;
+                fx.push(Effect::LoadCatalog);
+            }
+            Command::Expand => {
+                if let Some(tab) = self.results.current_mut() {
+                    tab.toggle_expanded(rh);
+                }
+            }
+            Command::NextTab | Command::PrevTab => {
+                let n = self.results.tabs.len();
+                if n > 0 {
+                    self.results.active = if c == Command::NextTab {
+                        (self.results.active + 1) % n
+                    } else {
+                        (self.results.active + n - 1) % n
+                    };
+                }
+            }
+            Command::CloseTab => {
+                if self.results.active < self.results.tabs.len() {
+                    let tab = self.results.tabs.remove(self.results.active);
+                    if tab.is_running() && !tab.stopping {
+                        fx.push(Effect::Stop(tab.id));
+                    }
+                    self.results.active = self
+                        .results
+                        .active
+                        .min(self.results.tabs.len().saturating_sub(1));
+                }
+            }
+            Command::PauseFeed => {
+                if let Some(tab) = self.results.current_mut() {
+                    tab.toggle_pause();
+                }
+            }
+            Command::FeedOrder => {
+                if let Some(tab) = self.results.current_mut() {
+                    tab.toggle_order();
+                }
+            }
+            Command::Up | Command::Down | Command::PageUp | Command::PageDown => {
+                let step = match c {
+                    Command::Up => -1,
+                    Command::Down => 1,
+                    Command::PageUp => -(rh.max(1) as isize),
+                    _ => rh.max(1) as isize,
+                };
+                match self.focus {
+                    Pane::Browser => {
+                        let step = step.signum()
+                            * if step.abs() > 1 {
+                                bh.max(1) as isize
+                            } else {
+                                1
+                            };
+                        self.browser.move_selection(step, bh)
+                    }
+                    Pane::Results => {
+                        if let Some(tab) = self.results.current_mut() {
+                            tab.move_selection(step, rh);
+                        }
+                        self.follow_views(fx);
+                    }
+                    Pane::Editor => {}
+                }
+            }
+            Command::Top | Command::Bottom => match self.focus {
+                Pane::Browser => self.browser.jump(c == Command::Bottom, bh),
+                Pane::Results => {
+                    if let Some(tab) = self.results.current_mut() {
+                        tab.jump(c == Command::Bottom, rh);
+                    }
+                    self.follow_views(fx);
+                }
+                Pane::Editor => {}
+            },
+            Command::Left | Command::Right => match self.focus {
+                Pane::Browser => self.browser.expand(c == Command::Right, bh),
+                Pane::Results => {
+                    if let Some(tab) = self.results.current_mut() {
+                        tab.scroll_columns(if c == Command::Right { 1 } else { -1 });
+                    }
+                }
+                Pane::Editor => {}
+            },
+        }
+    }
+
+    fn browser_open(&mut self, fx: &mut Vec<Effect>) {
+        let h = self.browser_height();
+        let Some(node) = self.browser.selected_node() else {
+            return;
+        };
+        match node.id {
+            NodeId::Table { db, table } => {
+                let text = table_query(&db, &table);
+                self.run_query(text, usize::MAX, fx);
+                self.focus = Pane::Results;
+            }
+            _ => self.browser.toggle(h),
+        }
+    }
+
+    /// `.changes()` on or off for the shown tab's query, run as a new query. (Text-level until
+    /// the compiler can rewrite terms.)
+    fn toggle_live(&mut self, fx: &mut Vec<Effect>) {
+        let Some(tab) = self.results.current() else {
+            self.status.info("run a query first, then toggle it live");
+            return;
+        };
+        let query = tab.query.trim_end().trim_end_matches(';').to_owned();
+        let id = tab.id;
+        let live = match query.strip_suffix(".changes()") {
+            Some(base) => base.to_owned(),
+            None => format!("{query}.changes()"),
+        };
+        if tab.is_running() {
+            fx.extend(self.update(Action::CancelQuery(id)));
+        }
+        self.run_query(live, usize::MAX, fx);
+    }
+}
+
+/// `r.db('d').table('t')` with the names quoted for JavaScript.
+pub fn table_query(db: &str, table: &str) -> String {
+    format!("r.db({}).table({})", js_string(db), js_string(table))
+}
+
+/// True when a query creates, drops or renames databases, tables or indexes, so the browser
+/// reloads after it. (Text-level until the compiler's term analysis is wired in.)
+pub fn changes_catalog(query: &str) -> bool {
+    const DDL: [&str; 9] = [
+        ".dbCreate(",
+        ".dbDrop(",
+        ".tableCreate(",
+        ".tableDrop(",
+        ".indexCreate(",
+        ".indexDrop(",
+        ".indexRename(",
+        ".reconfigure(",
+        "table_config",
+    ];
+    DDL.iter().any(|m| query.contains(m))
+}
+
+/// `r.db('d').table('t').count()`: what the runtime runs for [`Effect::CountTable`].
+pub fn count_query(db: &str, table: &str) -> String {
+    format!("{}.count()", table_query(db, table))
+}
+
+fn js_string(s: &str) -> String {
+    let mut out = String::from("'");
+    for c in s.chars() {
+        match c {
+            '\'' => out.push_str("\\'"),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            c => out.push(c),
+        }
+    }
+    out.push('\'');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_names_are_quoted_for_javascript() {
+        assert_eq!(table_query("test", "users"), "r.db('test').table('users')");
+        assert_eq!(table_query("a'b", "c\\d"), r"r.db('a\'b').table('c\\d')");
+        assert_eq!(count_query("t", "u"), "r.db('t').table('u').count()");
+    }
+
+    #[test]
+    fn ddl_is_recognised() {
+        assert!(changes_catalog("r.db('test').tableCreate('x')"));
+        assert!(changes_catalog("r.table('x').indexCreate('a')"));
+        assert!(!changes_catalog("r.table('tableCreate').count()"));
+    }
+}

@@ -1,0 +1,727 @@
+//! Every key binding in one table: defaults embedded from `keymap.toml`, the config file's
+//! `[keys]` table merged command by command; the help overlay and the status-bar hints are
+//! generated from it.
+
+use std::fmt;
+
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use super::app::Pane;
+
+/// The embedded default bindings.
+pub const DEFAULT_KEYMAP: &str = include_str!("keymap.toml");
+
+/// Something a key can do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Command {
+    Run,
+    RunAll,
+    Cancel,
+    Quit,
+    FocusNext,
+    FocusPrev,
+    Help,
+    Suspend,
+    ExternalEditor,
+    HistoryPrev,
+    HistoryNext,
+    HistorySearch,
+    Complete,
+    Copy,
+    ToggleView,
+    ToggleLive,
+    ToggleProfile,
+    Close,
+    Open,
+    Filter,
+    Count,
+    InsertSkeleton,
+    RefreshBrowser,
+    DropTable,
+    Expand,
+    NextTab,
+    PrevTab,
+    CloseTab,
+    PauseFeed,
+    FeedOrder,
+    Up,
+    Down,
+    Left,
+    Right,
+    PageUp,
+    PageDown,
+    Top,
+    Bottom,
+}
+
+/// Where a command applies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Scope {
+    Global,
+    Browser,
+    Results,
+    /// Browser and results.
+    List,
+}
+
+impl Scope {
+    /// Heading in the help overlay.
+    pub fn title(self) -> &'static str {
+        match self {
+            Scope::Global => "Anywhere",
+            Scope::Browser => "Browser",
+            Scope::Results => "Results",
+            Scope::List => "Lists",
+        }
+    }
+
+    fn applies_to(self, pane: Pane) -> bool {
+        match self {
+            Scope::Global => true,
+            Scope::Browser => pane == Pane::Browser,
+            Scope::Results => pane == Pane::Results,
+            Scope::List => matches!(pane, Pane::Browser | Pane::Results),
+        }
+    }
+
+    fn overlaps(self, other: Scope) -> bool {
+        [Pane::Browser, Pane::Editor, Pane::Results]
+            .into_iter()
+            .any(|p| self.applies_to(p) && other.applies_to(p))
+    }
+}
+
+impl Command {
+    /// Every command, in help order.
+    pub const ALL: [Command; 38] = [
+        Command::Run,
+        Command::RunAll,
+        Command::Cancel,
+        Command::Quit,
+        Command::FocusNext,
+        Command::FocusPrev,
+        Command::Help,
+        Command::Suspend,
+        Command::ExternalEditor,
+        Command::HistoryPrev,
+        Command::HistoryNext,
+        Command::HistorySearch,
+        Command::Complete,
+        Command::Copy,
+        Command::ToggleView,
+        Command::ToggleLive,
+        Command::ToggleProfile,
+        Command::Close,
+        Command::Open,
+        Command::Filter,
+        Command::Count,
+        Command::InsertSkeleton,
+        Command::RefreshBrowser,
+        Command::DropTable,
+        Command::Expand,
+        Command::NextTab,
+        Command::PrevTab,
+        Command::CloseTab,
+        Command::PauseFeed,
+        Command::FeedOrder,
+        Command::Up,
+        Command::Down,
+        Command::Left,
+        Command::Right,
+        Command::PageUp,
+        Command::PageDown,
+        Command::Top,
+        Command::Bottom,
+    ];
+
+    /// The name used in `keymap.toml` and the config file.
+    pub fn name(self) -> &'static str {
+        self.info().0
+    }
+
+    /// Where the command applies.
+    pub fn scope(self) -> Scope {
+        self.info().1
+    }
+
+    /// One line for the help overlay.
+    pub fn description(self) -> &'static str {
+        self.info().2
+    }
+
+    /// A word or two for the status-bar hints.
+    pub fn hint(self) -> &'static str {
+        self.info().3
+    }
+
+    fn info(self) -> (&'static str, Scope, &'static str, &'static str) {
+        use Command::*;
+        use Scope::*;
+        match self {
+            Run => (
+                "run",
+                Global,
+                "run the selection or the statement at the cursor",
+                "run",
+            ),
+            RunAll => (
+                "run_all",
+                Global,
+                "run every statement in the editor",
+                "run all",
+            ),
+            Cancel => ("cancel", Global, "stop the running query (STOP)", "stop"),
+            Quit => (
+                "quit",
+                Global,
+                "quit (asks when a query is running)",
+                "quit",
+            ),
+            FocusNext => ("focus_next", Global, "focus the next pane", "pane"),
+            FocusPrev => ("focus_prev", Global, "focus the previous pane", "pane"),
+            Help => ("help", Global, "show or hide this help", "help"),
+            Suspend => (
+                "suspend",
+                Global,
+                "suspend to the shell (fg resumes)",
+                "suspend",
+            ),
+            ExternalEditor => (
+                "external_editor",
+                Global,
+                "edit the query in $EDITOR",
+                "$EDITOR",
+            ),
+            HistoryPrev => (
+                "history_prev",
+                Global,
+                "previous query from history",
+                "older",
+            ),
+            HistoryNext => ("history_next", Global, "next query from history", "newer"),
+            HistorySearch => ("history_search", Global, "search the history", "history"),
+            Complete => (
+                "complete",
+                Global,
+                "complete the name at the cursor (also after a dot)",
+                "complete",
+            ),
+            Copy => ("copy", Global, "copy the selected row (OSC 52)", "copy"),
+            ToggleView => (
+                "toggle_view",
+                Global,
+                "results view: tree, table, raw",
+                "view",
+            ),
+            ToggleLive => (
+                "toggle_live",
+                Global,
+                "run queries as changefeeds (live)",
+                "live",
+            ),
+            ToggleProfile => (
+                "toggle_profile",
+                Global,
+                "run queries with profile: true",
+                "profile",
+            ),
+            Close => (
+                "close",
+                Global,
+                "close the popup or clear the message",
+                "close",
+            ),
+            Open => (
+                "open",
+                Browser,
+                "open the table (or expand the database)",
+                "open",
+            ),
+            Filter => ("filter", Browser, "filter by name as you type", "filter"),
+            Count => ("count", Browser, "count the table's documents", "count"),
+            InsertSkeleton => (
+                "insert_skeleton",
+                Browser,
+                "insert a query on the table into the editor",
+                "insert",
+            ),
+            RefreshBrowser => (
+                "refresh_browser",
+                Browser,
+                "reload databases and tables",
+                "refresh",
+            ),
+            DropTable => (
+                "drop_table",
+                Browser,
+                "drop the table (asks for its name to be typed)",
+                "drop",
+            ),
+            Expand => (
+                "expand",
+                Results,
+                "expand or collapse the selected row",
+                "expand",
+            ),
+            NextTab => ("next_tab", Results, "next result tab", "tab"),
+            PrevTab => ("prev_tab", Results, "previous result tab", "tab"),
+            CloseTab => (
+                "close_tab",
+                Results,
+                "close the result tab (stops its query)",
+                "close tab",
+            ),
+            PauseFeed => (
+                "pause_feed",
+                Results,
+                "pause or resume a changefeed",
+                "pause",
+            ),
+            FeedOrder => (
+                "feed_order",
+                Results,
+                "changefeed: newest first or tail",
+                "order",
+            ),
+            Up => ("up", List, "move up", "up"),
+            Down => ("down", List, "move down", "down"),
+            Left => ("left", List, "collapse / scroll left", "left"),
+            Right => ("right", List, "expand / scroll right", "right"),
+            PageUp => ("page_up", List, "page up", "page up"),
+            PageDown => ("page_down", List, "page down", "page down"),
+            Top => ("top", List, "first row", "top"),
+            Bottom => ("bottom", List, "last row", "bottom"),
+        }
+    }
+
+    /// The command called `name` in the keymap file.
+    pub fn from_name(name: &str) -> Option<Command> {
+        Command::ALL.into_iter().find(|c| c.name() == name)
+    }
+}
+
+/// One key with its modifiers, normalised so that a parsed binding equals the event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Key {
+    pub code: KeyCode,
+    pub modifiers: KeyModifiers,
+}
+
+impl Key {
+    /// Normalises a terminal key event: shift is part of a character (`G`) and of BackTab.
+    pub fn from_event(event: &KeyEvent) -> Key {
+        Key::normalised(event.code, event.modifiers)
+    }
+
+    fn normalised(code: KeyCode, modifiers: KeyModifiers) -> Key {
+        let mut modifiers =
+            modifiers & (KeyModifiers::CONTROL | KeyModifiers::ALT | KeyModifiers::SHIFT);
+        let code = match code {
+            KeyCode::Tab if modifiers.contains(KeyModifiers::SHIFT) => KeyCode::BackTab,
+            other => other,
+        };
+        if matches!(code, KeyCode::Char(_) | KeyCode::BackTab) {
+            modifiers.remove(KeyModifiers::SHIFT);
+        }
+        Key { code, modifiers }
+    }
+
+    /// Parses `ctrl-enter`, `alt-up`, `shift-tab`, `f5`, `?`, `G`.
+    pub fn parse(spec: &str) -> Result<Key, KeymapError> {
+        let bad = || KeymapError::BadKey(spec.to_owned());
+        let mut modifiers = KeyModifiers::NONE;
+        let mut rest = spec.trim();
+        loop {
+            let lower = rest.to_ascii_lowercase();
+            let (prefix, flag) = if lower.starts_with("ctrl-") {
+                ("ctrl-", KeyModifiers::CONTROL)
+            } else if lower.starts_with("alt-") {
+                ("alt-", KeyModifiers::ALT)
+            } else if lower.starts_with("shift-") {
+                ("shift-", KeyModifiers::SHIFT)
+            } else {
+                break;
+            };
+            if rest.len() == prefix.len() {
+                break;
+            }
+            modifiers |= flag;
+            rest = &rest[prefix.len()..];
+        }
+        let lower = rest.to_ascii_lowercase();
+        let code = match lower.as_str() {
+            "enter" | "return" => KeyCode::Enter,
+            "esc" | "escape" => KeyCode::Esc,
+            "tab" => KeyCode::Tab,
+            "backtab" => KeyCode::BackTab,
+            "space" => KeyCode::Char(' '),
+            "backspace" => KeyCode::Backspace,
+            "delete" | "del" => KeyCode::Delete,
+            "insert" | "ins" => KeyCode::Insert,
+            "home" => KeyCode::Home,
+            "end" => KeyCode::End,
+            "pageup" | "pgup" => KeyCode::PageUp,
+            "pagedown" | "pgdn" => KeyCode::PageDown,
+            "up" => KeyCode::Up,
+            "down" => KeyCode::Down,
+            "left" => KeyCode::Left,
+            "right" => KeyCode::Right,
+            f if f.len() > 1 && f.starts_with('f') => {
+                let n: u8 = f[1..].parse().map_err(|_| bad())?;
+                if !(1..=24).contains(&n) {
+                    return Err(bad());
+                }
+                KeyCode::F(n)
+            }
+            _ => {
+                let mut chars = rest.chars();
+                match (chars.next(), chars.next()) {
+                    (Some(c), None) => {
+                        let c = if modifiers.contains(KeyModifiers::SHIFT) {
+                            c.to_ascii_uppercase()
+                        } else if modifiers.intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) {
+                            // Terminals report ctrl-r as a lower-case r.
+                            c.to_ascii_lowercase()
+                        } else {
+                            c
+                        };
+                        KeyCode::Char(c)
+                    }
+                    _ => return Err(bad()),
+                }
+            }
+        };
+        Ok(Key::normalised(code, modifiers))
+    }
+
+    /// True for keys that type or edit text (no ctrl or alt, not a function key, Esc or Tab).
+    pub fn is_typing(self) -> bool {
+        if self
+            .modifiers
+            .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
+        {
+            return false;
+        }
+        !matches!(
+            self.code,
+            KeyCode::F(_) | KeyCode::Esc | KeyCode::Tab | KeyCode::BackTab
+        )
+    }
+
+    /// Short label for hints: `^R`, `F5`, `M-Up`.
+    pub fn short_label(self) -> String {
+        let mut s = String::new();
+        if self.modifiers.contains(KeyModifiers::CONTROL) {
+            s.push('^');
+        }
+        if self.modifiers.contains(KeyModifiers::ALT) {
+            s.push_str("M-");
+        }
+        if self.modifiers.contains(KeyModifiers::SHIFT) {
+            s.push_str("S-");
+        }
+        match self.code {
+            KeyCode::Char(c) if self.modifiers.contains(KeyModifiers::CONTROL) => {
+                s.push(c.to_ascii_uppercase())
+            }
+            code => s.push_str(&code_label(code)),
+        }
+        s
+    }
+}
+
+fn code_label(code: KeyCode) -> String {
+    match code {
+        KeyCode::Enter => "Enter".into(),
+        KeyCode::Esc => "Esc".into(),
+        KeyCode::Tab => "Tab".into(),
+        KeyCode::BackTab => "Shift-Tab".into(),
+        KeyCode::Char(' ') => "Space".into(),
+        KeyCode::Backspace => "Backspace".into(),
+        KeyCode::Delete => "Del".into(),
+        KeyCode::Insert => "Ins".into(),
+        KeyCode::Home => "Home".into(),
+        KeyCode::End => "End".into(),
+        KeyCode::PageUp => "PgUp".into(),
+        KeyCode::PageDown => "PgDn".into(),
+        KeyCode::Up => "Up".into(),
+        KeyCode::Down => "Down".into(),
+        KeyCode::Left => "Left".into(),
+        KeyCode::Right => "Right".into(),
+        KeyCode::F(n) => format!("F{n}"),
+        KeyCode::Char(c) => c.to_string(),
+        other => format!("{other:?}"),
+    }
+}
+
+impl fmt::Display for Key {
+    /// Long label for the help overlay: `Ctrl-Enter`, `Alt-Up`, `?`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.modifiers.contains(KeyModifiers::CONTROL) {
+            f.write_str("Ctrl-")?;
+        }
+        if self.modifiers.contains(KeyModifiers::ALT) {
+            f.write_str("Alt-")?;
+        }
+        if self.modifiers.contains(KeyModifiers::SHIFT) {
+            f.write_str("Shift-")?;
+        }
+        let ctrl_char = self.modifiers.contains(KeyModifiers::CONTROL);
+        match self.code {
+            KeyCode::Char(c) if ctrl_char => write!(f, "{}", c.to_ascii_uppercase()),
+            code => f.write_str(&code_label(code)),
+        }
+    }
+}
+
+/// A bad `[keys]` table.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum KeymapError {
+    #[error(
+        "unknown key {0:?} in [keys]; use names like ctrl-r, alt-enter, f5, pageup or one character"
+    )]
+    BadKey(String),
+    #[error("unknown command {0:?} in [keys]; see the help overlay (F1) for command names")]
+    UnknownCommand(String),
+    #[error(
+        "[keys] {0} must be a key or a list of keys, like \"ctrl-r\" or [\"f5\", \"alt-enter\"]"
+    )]
+    BadValue(String),
+    #[error("the built-in keymap is damaged: {0}")]
+    Defaults(String),
+}
+
+/// The bindings: for each command, its keys in preference order (the first is shown in hints).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Keymap {
+    bindings: Vec<(Command, Vec<Key>)>,
+}
+
+impl Keymap {
+    /// The embedded defaults.
+    pub fn defaults() -> Result<Keymap, KeymapError> {
+        let table: toml::Table =
+            toml::from_str(DEFAULT_KEYMAP).map_err(|e| KeymapError::Defaults(e.to_string()))?;
+        let keys = match table.get("keys") {
+            Some(toml::Value::Table(keys)) => keys.clone(),
+            _ => return Err(KeymapError::Defaults("no [keys] table".into())),
+        };
+        let mut keymap = Keymap {
+            bindings: Command::ALL.iter().map(|&c| (c, Vec::new())).collect(),
+        };
+        for (name, value) in &keys {
+            let command = Command::from_name(name)
+                .ok_or_else(|| KeymapError::Defaults(format!("unknown command {name}")))?;
+            let parsed = parse_keys(name, value)?;
+            keymap.set(command, parsed);
+        }
+        Ok(keymap)
+    }
+
+    /// The defaults with the config file's `[keys]` table merged in, command by command.
+    pub fn with_overrides(user: &toml::Table) -> Result<Keymap, KeymapError> {
+        let mut keymap = Keymap::defaults()?;
+        keymap.merge(user)?;
+        Ok(keymap)
+    }
+
+    /// Merges a `[keys]` table: each command named there gets exactly the keys given, and those
+    /// keys are taken away from other commands where both would apply.
+    pub fn merge(&mut self, user: &toml::Table) -> Result<(), KeymapError> {
+        // Validate everything first so that a bad table changes nothing.
+        let mut parsed = Vec::new();
+        for (name, value) in user {
+            let command = Command::from_name(name)
+                .ok_or_else(|| KeymapError::UnknownCommand(name.clone()))?;
+            parsed.push((command, parse_keys(name, value)?));
+        }
+        for (command, keys) in parsed {
+            for key in &keys {
+                for (other, other_keys) in &mut self.bindings {
+                    if *other != command && other.scope().overlaps(command.scope()) {
+                        other_keys.retain(|k| k != key);
+                    }
+                }
+            }
+            self.set(command, keys);
+        }
+        Ok(())
+    }
+
+    fn set(&mut self, command: Command, keys: Vec<Key>) {
+        if let Some((_, slot)) = self.bindings.iter_mut().find(|(c, _)| *c == command) {
+            *slot = keys;
+        }
+    }
+
+    /// The keys bound to `command`.
+    pub fn keys(&self, command: Command) -> &[Key] {
+        self.bindings
+            .iter()
+            .find(|(c, _)| *c == command)
+            .map_or(&[], |(_, keys)| keys.as_slice())
+    }
+
+    /// The command `event` triggers in `pane`; `typing` when the focus is a text input, where
+    /// keys that type (see [`Key::is_typing`]) are left to the input.
+    pub fn command(&self, event: &KeyEvent, pane: Pane, typing: bool) -> Option<Command> {
+        let key = Key::from_event(event);
+        if typing && key.is_typing() {
+            return None;
+        }
+        // Pane commands before global ones, so a pane can give a key its own meaning.
+        let mut found = None;
+        for (command, keys) in &self.bindings {
+            if command.scope().applies_to(pane) && keys.contains(&key) {
+                if command.scope() != Scope::Global {
+                    return Some(*command);
+                }
+                found.get_or_insert(*command);
+            }
+        }
+        found
+    }
+
+    /// The help overlay's content: per scope, each command with its keys (unbound ones too).
+    pub fn help(&self) -> Vec<(Scope, Vec<(String, &'static str)>)> {
+        let mut sections: Vec<(Scope, Vec<(String, &'static str)>)> = Vec::new();
+        for scope in [Scope::Global, Scope::Browser, Scope::Results, Scope::List] {
+            let rows = self
+                .bindings
+                .iter()
+                .filter(|(c, _)| c.scope() == scope)
+                .map(|(c, keys)| {
+                    let label = if keys.is_empty() {
+                        "(unbound)".to_owned()
+                    } else {
+                        keys.iter()
+                            .map(Key::to_string)
+                            .collect::<Vec<_>>()
+                            .join(" / ")
+                    };
+                    (label, c.description())
+                })
+                .collect();
+            sections.push((scope, rows));
+        }
+        sections
+    }
+
+    /// Status-bar hints for `pane`: the first key of each command worth showing there.
+    pub fn hints(&self, pane: Pane) -> Vec<(String, &'static str)> {
+        let commands: &[Command] = match pane {
+            Pane::Editor => &[
+                Command::Run,
+                Command::HistorySearch,
+                Command::ExternalEditor,
+                Command::FocusNext,
+                Command::Help,
+                Command::Quit,
+            ],
+            Pane::Results => &[
+                Command::ToggleView,
+                Command::Copy,
+                Command::Expand,
+                Command::Cancel,
+                Command::Help,
+                Command::Quit,
+            ],
+            Pane::Browser => &[
+                Command::Open,
+                Command::Filter,
+                Command::Count,
+                Command::InsertSkeleton,
+                Command::Help,
+                Command::Quit,
+            ],
+        };
+        commands
+            .iter()
+            .filter_map(|&c| {
+                // A hint is only useful with a key that works in this pane.
+                let typing = pane == Pane::Editor;
+                let key = self.keys(c).iter().find(|k| !(typing && k.is_typing()))?;
+                Some((key.short_label(), c.hint()))
+            })
+            .collect()
+    }
+}
+
+fn parse_keys(name: &str, value: &toml::Value) -> Result<Vec<Key>, KeymapError> {
+    match value {
+        toml::Value::String(s) => Ok(vec![Key::parse(s)?]),
+        toml::Value::Array(items) => items
+            .iter()
+            .map(|item| match item {
+                toml::Value::String(s) => Key::parse(s),
+                _ => Err(KeymapError::BadValue(name.to_owned())),
+            })
+            .collect(),
+        _ => Err(KeymapError::BadValue(name.to_owned())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(code: KeyCode, modifiers: KeyModifiers) -> KeyEvent {
+        KeyEvent::new(code, modifiers)
+    }
+
+    #[test]
+    fn parses_key_specs() {
+        let k = |s| Key::parse(s).unwrap();
+        assert_eq!(
+            k("ctrl-enter"),
+            Key {
+                code: KeyCode::Enter,
+                modifiers: KeyModifiers::CONTROL
+            }
+        );
+        assert_eq!(
+            k("Ctrl-R"),
+            Key {
+                code: KeyCode::Char('r'),
+                modifiers: KeyModifiers::CONTROL
+            }
+        );
+        assert_eq!(
+            k("shift-tab"),
+            Key {
+                code: KeyCode::BackTab,
+                modifiers: KeyModifiers::NONE
+            }
+        );
+        assert_eq!(k("shift-g"), k("G"));
+        assert_eq!(k("f12").code, KeyCode::F(12));
+        assert_eq!(k("?").code, KeyCode::Char('?'));
+        assert_eq!(k("-").code, KeyCode::Char('-'));
+        assert!(Key::parse("ctrl-banana").is_err());
+        assert!(Key::parse("f99").is_err());
+    }
+
+    #[test]
+    fn every_command_has_a_default_name_and_keymap_parses() {
+        let km = Keymap::defaults().unwrap();
+        for c in Command::ALL {
+            assert_eq!(Command::from_name(c.name()), Some(c));
+            assert!(!km.keys(c).is_empty(), "{} has no default key", c.name());
+        }
+    }
+
+    #[test]
+    fn shift_and_backtab_events_match_their_bindings() {
+        let km = Keymap::defaults().unwrap();
+        let backtab = key(KeyCode::BackTab, KeyModifiers::SHIFT);
+        assert_eq!(
+            km.command(&backtab, Pane::Editor, true),
+            Some(Command::FocusPrev)
+        );
+        let big_g = key(KeyCode::Char('G'), KeyModifiers::SHIFT);
+        assert_eq!(
+            km.command(&big_g, Pane::Results, false),
+            Some(Command::Bottom)
+        );
+    }
+}

@@ -1,0 +1,638 @@
+//! The database browser: databases → tables → primary key and indexes, filter as you type.
+//!
+//! The tree is pure state (expanded set, selection, scroll) flattened on demand, so it is
+//! tested without a terminal and drawn from state alone.
+
+use std::collections::{HashMap, HashSet};
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use crate::tui::action::{DbEntry, TableEntry};
+use crate::tui::theme::Palette;
+
+/// The system database, listed after the user databases.
+pub const SYSTEM_DB: &str = "rethinkdb";
+
+/// One query that loads the whole catalog: databases, table configs and statuses.
+pub const CATALOG_QUERY: &str = "r.expr({\
+dbs: r.db('rethinkdb').table('db_config').pluck('name').coerceTo('array'), \
+tables: r.db('rethinkdb').table('table_config').coerceTo('array'), \
+status: r.db('rethinkdb').table('table_status').pluck('db', 'name', 'status').coerceTo('array')})";
+
+/// The tables of the `rethinkdb` system database (not listed in `table_config`).
+pub const SYSTEM_TABLES: [&str; 12] = [
+    "cluster_config",
+    "current_issues",
+    "db_config",
+    "jobs",
+    "logs",
+    "permissions",
+    "server_config",
+    "server_status",
+    "stats",
+    "table_config",
+    "table_status",
+    "users",
+];
+
+/// The result of [`CATALOG_QUERY`] did not have the expected shape.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unexpected catalog result: {0}; is this a RethinkDB 2.x server?")]
+pub struct CatalogError(String);
+
+/// Builds the browser tree from the result of [`CATALOG_QUERY`]; the system database is added
+/// with its fixed tables.
+pub fn catalog_from_value(value: &serde_json::Value) -> Result<Vec<DbEntry>, CatalogError> {
+    use serde_json::Value;
+    let list = |key: &str| {
+        value
+            .get(key)
+            .and_then(Value::as_array)
+            .ok_or_else(|| CatalogError(format!("no {key} array")))
+    };
+    let text = |v: &Value, key: &str| v.get(key).and_then(Value::as_str).map(str::to_owned);
+    let mut dbs: Vec<DbEntry> = list("dbs")?
+        .iter()
+        .filter_map(|d| text(d, "name"))
+        .map(|name| DbEntry {
+            name,
+            tables: Vec::new(),
+        })
+        .collect();
+    let status = list("status")?;
+    for t in list("tables")? {
+        let (Some(db), Some(name)) = (text(t, "db"), text(t, "name")) else {
+            continue;
+        };
+        let shards = t.get("shards").and_then(Value::as_array);
+        let replicas = shards.and_then(|s| {
+            s.iter()
+                .filter_map(|shard| shard.get("replicas").and_then(Value::as_array))
+                .map(Vec::len)
+                .max()
+        });
+        let ready = status
+            .iter()
+            .find(|st| {
+                text(st, "db").as_deref() == Some(&db) && text(st, "name").as_deref() == Some(&name)
+            })
+            .and_then(|st| st.pointer("/status/all_replicas_ready"))
+            .and_then(Value::as_bool);
+        let entry = TableEntry {
+            primary_key: text(t, "primary_key").unwrap_or_else(|| "id".to_owned()),
+            indexes: t
+                .get("indexes")
+                .and_then(Value::as_array)
+                .map(|ix| {
+                    ix.iter()
+                        .filter_map(|i| i.as_str().map(str::to_owned))
+                        .collect()
+                })
+                .unwrap_or_default(),
+            shards: shards.and_then(|s| u32::try_from(s.len()).ok()),
+            replicas: replicas.and_then(|n| u32::try_from(n).ok()),
+            ready,
+            name,
+        };
+        match dbs.iter_mut().find(|d| d.name == db) {
+            Some(d) => d.tables.push(entry),
+            None => dbs.push(DbEntry {
+                name: db,
+                tables: vec![entry],
+            }),
+        }
+    }
+    if !dbs.iter().any(|d| d.name == SYSTEM_DB) {
+        dbs.push(DbEntry {
+            name: SYSTEM_DB.to_owned(),
+            tables: SYSTEM_TABLES
+                .iter()
+                .map(|t| TableEntry {
+                    name: (*t).to_owned(),
+                    primary_key: "id".to_owned(),
+                    ..TableEntry::default()
+                })
+                .collect(),
+        });
+    }
+    Ok(dbs)
+}
+
+/// A node of the tree.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum NodeId {
+    Db(String),
+    Table {
+        db: String,
+        table: String,
+    },
+    PrimaryKey {
+        db: String,
+        table: String,
+    },
+    /// Shards, replicas and readiness of a table.
+    Info {
+        db: String,
+        table: String,
+    },
+    Index {
+        db: String,
+        table: String,
+        index: String,
+    },
+}
+
+/// One visible line of the tree.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Node {
+    pub id: NodeId,
+    pub depth: usize,
+    pub label: String,
+    pub expandable: bool,
+    pub expanded: bool,
+}
+
+/// Whether the catalog is there.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum CatalogState {
+    #[default]
+    NotLoaded,
+    Loading,
+    Loaded,
+    Failed(String),
+}
+
+/// A table's document count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Count {
+    Loading,
+    Done(u64),
+}
+
+/// State of the browser pane.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct BrowserPane {
+    catalog: Vec<DbEntry>,
+    pub state: CatalogState,
+    /// Text typed to filter tables and databases by name.
+    pub filter: String,
+    /// Keys type into the filter.
+    pub filtering: bool,
+    expanded: HashSet<NodeId>,
+    selected: usize,
+    top: usize,
+    counts: HashMap<(String, String), Count>,
+}
+
+impl BrowserPane {
+    /// Replaces the catalog (user databases sorted, the system database last), keeping the
+    /// selection on the same node when it still exists.
+    pub fn set_catalog(&mut self, mut catalog: Vec<DbEntry>) {
+        let selected = self.selected_node().map(|n| n.id);
+        catalog.sort_by(|a, b| (a.name == SYSTEM_DB, &a.name).cmp(&(b.name == SYSTEM_DB, &b.name)));
+        for db in &mut catalog {
+            db.tables.sort_by(|a, b| a.name.cmp(&b.name));
+        }
+        if self.catalog.is_empty() {
+            // First load: user databases open, so their tables show at once.
+            for db in catalog.iter().filter(|d| d.name != SYSTEM_DB) {
+                self.expanded.insert(NodeId::Db(db.name.clone()));
+            }
+        }
+        self.catalog = catalog;
+        self.state = CatalogState::Loaded;
+        self.selected = selected
+            .and_then(|id| self.visible().iter().position(|n| n.id == id))
+            .unwrap_or(0);
+    }
+
+    /// The catalog as loaded (sorted).
+    pub fn catalog(&self) -> &[DbEntry] {
+        &self.catalog
+    }
+
+    /// Records a count (or that one is loading).
+    pub fn set_count(&mut self, db: &str, table: &str, count: Count) {
+        self.counts.insert((db.to_owned(), table.to_owned()), count);
+    }
+
+    /// Forgets a count (it failed).
+    pub fn clear_count(&mut self, db: &str, table: &str) {
+        self.counts.remove(&(db.to_owned(), table.to_owned()));
+    }
+
+    /// The count of a table, if asked for.
+    pub fn count(&self, db: &str, table: &str) -> Option<Count> {
+        self.counts.get(&(db.to_owned(), table.to_owned())).copied()
+    }
+
+    fn matches(&self, name: &str) -> bool {
+        self.filter.is_empty() || name.to_lowercase().contains(&self.filter.to_lowercase())
+    }
+
+    /// The tree as shown: filtered, flattened, expanded nodes' children included.
+    pub fn visible(&self) -> Vec<Node> {
+        let filtering = !self.filter.is_empty();
+        let mut out = Vec::new();
+        for db in &self.catalog {
+            let db_matches = self.matches(&db.name);
+            let tables: Vec<_> = db
+                .tables
+                .iter()
+                .filter(|t| db_matches || self.matches(&t.name))
+                .collect();
+            if filtering && !db_matches && tables.is_empty() {
+                continue;
+            }
+            let db_id = NodeId::Db(db.name.clone());
+            let open = self.expanded.contains(&db_id) || (filtering && !tables.is_empty());
+            out.push(Node {
+                id: db_id,
+                depth: 0,
+                label: db.name.clone(),
+                expandable: !db.tables.is_empty(),
+                expanded: open,
+            });
+            if !open {
+                continue;
+            }
+            for t in tables {
+                let id = NodeId::Table {
+                    db: db.name.clone(),
+                    table: t.name.clone(),
+                };
+                let open = self.expanded.contains(&id);
+                let label = match self.count(&db.name, &t.name) {
+                    Some(Count::Done(n)) => format!("{} ({n})", t.name),
+                    Some(Count::Loading) => format!("{} (…)", t.name),
+                    None => t.name.clone(),
+                };
+                out.push(Node {
+                    id,
+                    depth: 1,
+                    label,
+                    expandable: true,
+                    expanded: open,
+                });
+                if !open {
+                    continue;
+                }
+                out.push(Node {
+                    id: NodeId::PrimaryKey {
+                        db: db.name.clone(),
+                        table: t.name.clone(),
+                    },
+                    depth: 2,
+                    label: format!("pk {}", t.primary_key),
+                    expandable: false,
+                    expanded: false,
+                });
+                let mut facts = Vec::new();
+                if let Some(n) = t.shards {
+                    facts.push(format!("{n} shard{}", if n == 1 { "" } else { "s" }));
+                }
+                if let Some(n) = t.replicas {
+                    facts.push(format!("{n} replica{}", if n == 1 { "" } else { "s" }));
+                }
+                if let Some(ready) = t.ready {
+                    facts.push(if ready { "ready" } else { "NOT READY" }.to_owned());
+                }
+                if !facts.is_empty() {
+                    out.push(Node {
+                        id: NodeId::Info {
+                            db: db.name.clone(),
+                            table: t.name.clone(),
+                        },
+                        depth: 2,
+                        label: facts.join(" · "),
+                        expandable: false,
+                        expanded: false,
+                    });
+                }
+                for index in &t.indexes {
+                    out.push(Node {
+                        id: NodeId::Index {
+                            db: db.name.clone(),
+                            table: t.name.clone(),
+                            index: index.clone(),
+                        },
+                        depth: 2,
+                        label: format!("idx {index}"),
+                        expandable: false,
+                        expanded: false,
+                    });
+                }
+            }
+        }
+        out
+    }
+
+    /// The node under the selection.
+    pub fn selected_node(&self) -> Option<Node> {
+        self.visible().into_iter().nth(self.selected)
+    }
+
+    /// The (db, table) of the selection, when it is a table or inside one.
+    pub fn selected_table(&self) -> Option<(String, String)> {
+        match self.selected_node()?.id {
+            NodeId::Table { db, table }
+            | NodeId::PrimaryKey { db, table }
+            | NodeId::Info { db, table }
+            | NodeId::Index { db, table, .. } => Some((db, table)),
+            NodeId::Db(_) => None,
+        }
+    }
+
+    /// Selected line index.
+    pub fn selected(&self) -> usize {
+        self.selected
+    }
+
+    /// Moves the selection and keeps it inside `height` lines.
+    pub fn move_selection(&mut self, delta: isize, height: usize) {
+        let last = self.visible().len().saturating_sub(1);
+        self.selected = self.selected.saturating_add_signed(delta).min(last);
+        self.scroll_into_view(height);
+    }
+
+    /// Selects the first or last line.
+    pub fn jump(&mut self, to_end: bool, height: usize) {
+        self.selected = if to_end {
+            self.visible().len().saturating_sub(1)
+        } else {
+            0
+        };
+        self.scroll_into_view(height);
+    }
+
+    fn scroll_into_view(&mut self, height: usize) {
+        let height = height.max(1);
+        if self.selected < self.top {
+            self.top = self.selected;
+        } else if self.selected >= self.top + height {
+            self.top = self.selected + 1 - height;
+        }
+    }
+
+    /// Opens (`true`) or closes the selected node; closing a leaf selects its parent.
+    pub fn expand(&mut self, open: bool, height: usize) {
+        let Some(node) = self.selected_node() else {
+            return;
+        };
+        if open {
+            if node.expandable {
+                self.expanded.insert(node.id);
+            }
+        } else if node.expanded {
+            self.expanded.remove(&node.id);
+        } else if node.depth > 0 {
+            let visible = self.visible();
+            if let Some(parent) = visible[..self.selected]
+                .iter()
+                .rposition(|n| n.depth < node.depth)
+            {
+                self.selected = parent;
+            }
+        }
+        self.clamp(height);
+    }
+
+    /// Toggles the selected node open or closed.
+    pub fn toggle(&mut self, height: usize) {
+        let open = self.selected_node().is_some_and(|n| !n.expanded);
+        self.expand(open, height);
+    }
+
+    /// Types into the filter; the selection goes to the first match.
+    pub fn filter_push(&mut self, c: char, height: usize) {
+        self.filter.push(c);
+        self.select_first_table(height);
+    }
+
+    /// Deletes the filter's last character.
+    pub fn filter_pop(&mut self, height: usize) {
+        self.filter.pop();
+        self.select_first_table(height);
+    }
+
+    /// Clears the filter and leaves filter mode.
+    pub fn clear_filter(&mut self, height: usize) {
+        self.filter.clear();
+        self.filtering = false;
+        self.clamp(height);
+    }
+
+    fn select_first_table(&mut self, height: usize) {
+        let visible = self.visible();
+        self.selected = visible
+            .iter()
+            .position(|n| matches!(n.id, NodeId::Table { .. }))
+            .unwrap_or(0);
+        self.top = 0;
+        self.scroll_into_view(height);
+    }
+
+    fn clamp(&mut self, height: usize) {
+        self.selected = self.selected.min(self.visible().len().saturating_sub(1));
+        self.scroll_into_view(height);
+    }
+
+    /// Draws the tree into `area` (frame included).
+    pub fn draw(&self, frame: &mut Frame, area: Rect, focused: bool, palette: &Palette) {
+        let block = palette.pane_block(" Databases ", focused);
+        let inner = block.inner(area);
+        frame.render_widget(block, area);
+        let mut lines = Vec::new();
+        let mut height = usize::from(inner.height);
+        if self.filtering || !self.filter.is_empty() {
+            let cursor = if self.filtering { "▏" } else { "" };
+            lines.push(Line::from(vec![
+                Span::styled("/", Style::default().fg(palette.accent)),
+                Span::raw(format!("{}{cursor}", self.filter)),
+            ]));
+            height = height.saturating_sub(1);
+        }
+        match &self.state {
+            CatalogState::NotLoaded | CatalogState::Loading if self.catalog.is_empty() => {
+                lines.push(Line::styled("loading…", Style::default().fg(palette.dim)));
+            }
+            CatalogState::Failed(message) if self.catalog.is_empty() => {
+                lines.push(Line::styled(
+                    message.clone(),
+                    Style::default().fg(palette.error),
+                ));
+            }
+            _ => {
+                let visible = self.visible();
+                if visible.is_empty() {
+                    lines.push(Line::styled("no match", Style::default().fg(palette.dim)));
+                }
+                for (i, node) in visible.iter().enumerate().skip(self.top).take(height) {
+                    let marker = match (node.expandable, node.expanded) {
+                        (false, _) => "  ",
+                        (true, true) => "▾ ",
+                        (true, false) => "▸ ",
+                    };
+                    let mut style = match node.id {
+                        NodeId::Db(ref name) if name == SYSTEM_DB => {
+                            Style::default().fg(palette.dim)
+                        }
+                        NodeId::Db(_) => Style::default().add_modifier(Modifier::BOLD),
+                        NodeId::Table { .. } => Style::default(),
+                        _ => Style::default().fg(palette.dim),
+                    };
+                    if i == self.selected && focused {
+                        style = style.bg(palette.selection);
+                    } else if i == self.selected {
+                        style = style.add_modifier(Modifier::UNDERLINED);
+                    }
+                    lines.push(Line::styled(
+                        format!("{}{marker}{}", "  ".repeat(node.depth), node.label),
+                        style,
+                    ));
+                }
+            }
+        }
+        frame.render_widget(Paragraph::new(lines), inner);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn catalog_is_built_from_the_system_tables() {
+        let result = json!({
+            "dbs": [{"name": "test"}, {"name": "empty"}],
+            "tables": [{
+                "id": "5c2b", "db": "test", "name": "users", "primary_key": "email",
+                "indexes": ["age", "city"], "durability": "hard", "write_acks": "majority",
+                "shards": [
+                    {"primary_replica": "s1", "replicas": ["s1", "s2"], "nonvoting_replicas": []},
+                    {"primary_replica": "s2", "replicas": ["s2", "s1"], "nonvoting_replicas": []}
+                ]
+            }],
+            "status": [{"db": "test", "name": "users", "status": {
+                "all_replicas_ready": true, "ready_for_outdated_reads": true,
+                "ready_for_reads": true, "ready_for_writes": true}}]
+        });
+        let dbs = catalog_from_value(&result).unwrap();
+        assert_eq!(dbs.len(), 3);
+        assert_eq!(dbs[0].name, "test");
+        let users = &dbs[0].tables[0];
+        assert_eq!(users.primary_key, "email");
+        assert_eq!(users.indexes, ["age", "city"]);
+        assert_eq!(
+            (users.shards, users.replicas, users.ready),
+            (Some(2), Some(2), Some(true))
+        );
+        assert!(dbs[1].tables.is_empty());
+        assert_eq!(dbs[2].name, SYSTEM_DB);
+        assert!(dbs[2].tables.iter().any(|t| t.name == "jobs"));
+        assert!(catalog_from_value(&json!([1, 2])).is_err());
+    }
+
+    fn table(name: &str, indexes: &[&str]) -> TableEntry {
+        TableEntry {
+            name: name.into(),
+            primary_key: "id".into(),
+            indexes: indexes.iter().map(|s| s.to_string()).collect(),
+            ..TableEntry::default()
+        }
+    }
+
+    #[test]
+    fn table_facts_show_when_known() {
+        let mut b = BrowserPane::default();
+        let mut users = table("users", &[]);
+        users.shards = Some(2);
+        users.replicas = Some(1);
+        users.ready = Some(false);
+        b.set_catalog(vec![DbEntry {
+            name: "test".into(),
+            tables: vec![users],
+        }]);
+        b.move_selection(1, 10);
+        b.expand(true, 10);
+        assert_eq!(
+            labels(&b),
+            [
+                "test",
+                "-users",
+                "--pk id",
+                "--2 shards · 1 replica · NOT READY"
+            ]
+        );
+    }
+
+    fn catalog() -> Vec<DbEntry> {
+        vec![
+            DbEntry {
+                name: SYSTEM_DB.into(),
+                tables: vec![table("jobs", &[])],
+            },
+            DbEntry {
+                name: "test".into(),
+                tables: vec![table("users", &["email"]), table("orders", &[])],
+            },
+        ]
+    }
+
+    fn labels(b: &BrowserPane) -> Vec<String> {
+        b.visible()
+            .into_iter()
+            .map(|n| format!("{}{}", "-".repeat(n.depth), n.label))
+            .collect()
+    }
+
+    #[test]
+    fn user_databases_first_and_open_system_last_and_closed() {
+        let mut b = BrowserPane::default();
+        b.set_catalog(catalog());
+        assert_eq!(labels(&b), ["test", "-orders", "-users", "rethinkdb"]);
+    }
+
+    #[test]
+    fn expanding_a_table_shows_its_keys_and_left_goes_to_parent() {
+        let mut b = BrowserPane::default();
+        b.set_catalog(catalog());
+        b.move_selection(2, 10);
+        b.expand(true, 10);
+        assert_eq!(
+            labels(&b),
+            [
+                "test",
+                "-orders",
+                "-users",
+                "--pk id",
+                "--idx email",
+                "rethinkdb"
+            ]
+        );
+        b.move_selection(2, 10);
+        assert_eq!(b.selected_table(), Some(("test".into(), "users".into())));
+        b.expand(false, 10);
+        assert_eq!(b.selected(), 2);
+        b.expand(false, 10);
+        assert_eq!(labels(&b), ["test", "-orders", "-users", "rethinkdb"]);
+    }
+
+    #[test]
+    fn filter_keeps_matching_tables_with_their_database() {
+        let mut b = BrowserPane::default();
+        b.set_catalog(catalog());
+        for c in "JOB".chars() {
+            b.filter_push(c, 10);
+        }
+        assert_eq!(labels(&b), ["rethinkdb", "-jobs"]);
+        assert_eq!(b.selected_table(), Some((SYSTEM_DB.into(), "jobs".into())));
+        b.clear_filter(10);
+        assert_eq!(labels(&b).len(), 4);
+    }
+}

@@ -1,0 +1,6 @@
+//! The panes: each holds its own state and draws itself from it.
+
+pub mod browser;
+pub mod editor;
+pub mod results;
+pub mod status;

@@ -1,0 +1,765 @@
+//! Result tabs: rows retained up to a cap, tree / table / raw views, lazy fetching near the end,
+//! changefeed mode. Only the visible window is ever formatted.
+
+use std::collections::{HashSet, VecDeque};
+use std::time::{Duration, Instant};
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+use serde_json::Value;
+
+use crate::tui::action::QueryId;
+use crate::tui::theme::Palette;
+
+/// Rows kept per tab when the caller does not say.
+pub const DEFAULT_ROW_CAP: usize = 100_000;
+
+/// How a tab shows its rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ViewMode {
+    #[default]
+    Tree,
+    Table,
+    Raw,
+    /// The query's profile (when run with `profile: true`).
+    Profile,
+}
+
+impl ViewMode {
+    /// The next mode in the cycle tree → table → raw (→ profile when there is one).
+    pub fn next(self, has_profile: bool) -> ViewMode {
+        match self {
+            ViewMode::Tree => ViewMode::Table,
+            ViewMode::Table => ViewMode::Raw,
+            ViewMode::Raw if has_profile => ViewMode::Profile,
+            ViewMode::Raw | ViewMode::Profile => ViewMode::Tree,
+        }
+    }
+
+    fn label(self) -> &'static str {
+        match self {
+            ViewMode::Tree => "tree",
+            ViewMode::Table => "table",
+            ViewMode::Raw => "raw",
+            ViewMode::Profile => "profile",
+        }
+    }
+}
+
+/// Where a tab's query is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TabState {
+    /// Sent, waiting for the runtime to accept it.
+    Pending,
+    /// Accepted; rows may be arriving.
+    Open,
+    /// The server said it is complete.
+    Done {
+        elapsed: Duration,
+    },
+    /// Stopped on request (STOP sent).
+    Stopped {
+        elapsed: Duration,
+    },
+    Failed {
+        message: String,
+    },
+}
+
+/// Changefeed display state.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Feed {
+    /// Newest change at the top (else tail: newest at the bottom).
+    pub newest_first: bool,
+    pub paused: bool,
+    /// Changes received while paused, oldest first.
+    pub held: VecDeque<Value>,
+}
+
+/// One query's results.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResultTab {
+    pub id: QueryId,
+    /// The query text as run.
+    pub query: String,
+    /// Byte offset of the query in the editor (to place error spans).
+    pub offset: usize,
+    pub state: TabState,
+    pub view: ViewMode,
+    rows: VecDeque<Value>,
+    /// Rows dropped from the front because of the cap.
+    dropped: u64,
+    /// The server holds more rows.
+    pub more: bool,
+    /// A batch was asked for and has not arrived.
+    pub waiting: bool,
+    /// STOP sent, waiting for the end.
+    pub stopping: bool,
+    started: Instant,
+    /// Time to the first batch.
+    first_batch: Option<Duration>,
+    /// Selected row, in display order.
+    selected: usize,
+    /// First visible row, in display order.
+    top: usize,
+    /// Table view: first visible column.
+    column: usize,
+    /// Expanded rows in tree view, by absolute row number (survives drops).
+    expanded: HashSet<u64>,
+    pub feed: Option<Feed>,
+    pub profile: Option<Value>,
+    /// First visible line of the profile view.
+    profile_top: usize,
+    cap: usize,
+}
+
+impl ResultTab {
+    /// A tab for a query just sent.
+    pub fn new(id: QueryId, query: String, offset: usize, started: Instant, cap: usize) -> Self {
+        ResultTab {
+            id,
+            query,
+            offset,
+            state: TabState::Pending,
+            view: ViewMode::default(),
+            rows: VecDeque::new(),
+            dropped: 0,
+            more: false,
+            waiting: true,
+            stopping: false,
+            started,
+            first_batch: None,
+            selected: 0,
+            top: 0,
+            column: 0,
+            expanded: HashSet::new(),
+            feed: None,
+            profile: None,
+            profile_top: 0,
+            cap: cap.max(1),
+        }
+    }
+
+    /// Rows retained.
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    /// True when no rows are retained.
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    /// Rows dropped because of the cap.
+    pub fn dropped(&self) -> u64 {
+        self.dropped
+    }
+
+    /// Selected row index in display order.
+    pub fn selected(&self) -> usize {
+        self.selected
+    }
+
+    /// First visible row in display order.
+    pub fn top(&self) -> usize {
+        self.top
+    }
+
+    /// True while the query can still deliver rows or is being waited on.
+    pub fn is_running(&self) -> bool {
+        matches!(self.state, TabState::Pending | TabState::Open)
+    }
+
+    /// The row shown at display position `i`.
+    pub fn row(&self, i: usize) -> Option<&Value> {
+        if self.newest_first() {
+            self.rows
+                .len()
+                .checked_sub(i + 1)
+                .and_then(|j| self.rows.get(j))
+        } else {
+            self.rows.get(i)
+        }
+    }
+
+    fn newest_first(&self) -> bool {
+        self.feed.as_ref().is_some_and(|f| f.newest_first)
+    }
+
+    fn absolute(&self, display: usize) -> u64 {
+        let index = if self.newest_first() {
+            self.rows.len().saturating_sub(display + 1)
+        } else {
+            display
+        };
+        self.dropped + index as u64
+    }
+
+    /// Appends a batch (or holds it while a feed is paused).
+    pub fn push_rows(&mut self, rows: Vec<Value>, more: bool, now: Instant) {
+        self.more = more;
+        self.waiting = false;
+        if self.first_batch.is_none() {
+            self.first_batch = Some(now.saturating_duration_since(self.started));
+        }
+        if let Some(feed) = &mut self.feed
+            && feed.paused
+        {
+            feed.held.extend(rows);
+            while feed.held.len() > self.cap {
+                feed.held.pop_front();
+                self.dropped += 1;
+            }
+            return;
+        }
+        self.append(rows);
+    }
+
+    fn append(&mut self, rows: Vec<Value>) {
+        let n = rows.len();
+        let at_end = self.selected + 1 >= self.rows.len();
+        let first = self.rows.is_empty();
+        self.rows.extend(rows);
+        let excess = self.rows.len().saturating_sub(self.cap);
+        self.rows.drain(..excess);
+        self.dropped += excess as u64;
+        if first && self.rows.len() == 1 {
+            self.expanded.insert(self.dropped);
+        }
+        if self.newest_first() {
+            // Keep the same row selected unless following the head.
+            if self.selected > 0 {
+                self.selected = (self.selected + n).min(self.rows.len().saturating_sub(1));
+                self.top = (self.top + n).min(self.selected);
+            }
+        } else if self.feed.is_some() && at_end && !first {
+            // Tail mode follows new changes.
+            self.selected = self.rows.len().saturating_sub(1);
+        } else {
+            self.selected = self.selected.saturating_sub(excess);
+            self.top = self.top.saturating_sub(excess);
+        }
+    }
+
+    /// Pauses or resumes a feed; resuming delivers the held changes in order.
+    pub fn toggle_pause(&mut self) {
+        let Some(feed) = &mut self.feed else { return };
+        feed.paused = !feed.paused;
+        if !feed.paused {
+            let held: Vec<Value> = feed.held.drain(..).collect();
+            self.append(held);
+        }
+    }
+
+    /// Feed order: newest first or tail.
+    pub fn toggle_order(&mut self) {
+        if let Some(feed) = &mut self.feed {
+            feed.newest_first = !feed.newest_first;
+            self.selected = 0;
+            self.top = 0;
+        }
+    }
+
+    /// Moves the selection by `delta` rows and keeps it in a viewport of `height` lines.
+    pub fn move_selection(&mut self, delta: isize, height: usize) {
+        if self.view == ViewMode::Profile {
+            let lines = self.profile.as_ref().map_or(0, |p| row_lines(p).len());
+            self.profile_top = self
+                .profile_top
+                .saturating_add_signed(delta)
+                .min(lines.saturating_sub(height.max(1)));
+            return;
+        }
+        let last = self.rows.len().saturating_sub(1);
+        self.selected = self.selected.saturating_add_signed(delta).min(last);
+        self.scroll_into_view(height);
+    }
+
+    /// Selects the first (`false`) or last (`true`) row.
+    pub fn jump(&mut self, to_end: bool, height: usize) {
+        self.selected = if to_end {
+            self.rows.len().saturating_sub(1)
+        } else {
+            0
+        };
+        self.scroll_into_view(height);
+    }
+
+    /// Shows the next view mode.
+    pub fn cycle_view(&mut self, height: usize) {
+        self.view = self.view.next(self.profile.is_some());
+        self.scroll_into_view(height);
+    }
+
+    /// Scrolls the table view by columns.
+    pub fn scroll_columns(&mut self, delta: isize) {
+        // The selected row's keys bound the scroll, so Left answers at once after many Rights.
+        let columns = match self.row(self.selected) {
+            Some(Value::Object(map)) => map.len(),
+            _ => 1,
+        };
+        self.column = self
+            .column
+            .saturating_add_signed(delta)
+            .min(columns.saturating_sub(1));
+    }
+
+    /// Toggles the selected row open or closed in the tree view.
+    pub fn toggle_expanded(&mut self, height: usize) {
+        let key = self.absolute(self.selected);
+        if !self.expanded.remove(&key) {
+            self.expanded.insert(key);
+        }
+        self.scroll_into_view(height);
+    }
+
+    fn row_height(&self, display: usize) -> usize {
+        match self.view {
+            ViewMode::Tree if self.expanded.contains(&self.absolute(display)) => {
+                self.row(display).map_or(1, |v| row_lines(v).len().max(1))
+            }
+            _ => 1,
+        }
+    }
+
+    /// Keeps the selected row inside a viewport of `height` lines.
+    pub fn scroll_into_view(&mut self, height: usize) {
+        let height = height.max(1);
+        if self.selected < self.top {
+            self.top = self.selected;
+            return;
+        }
+        // Walk up from the selection to the highest first row that still shows it whole;
+        // at most `height` steps, whatever the number of rows.
+        let mut used = 0;
+        let mut first = self.selected;
+        loop {
+            used += self.row_height(first);
+            if used > height {
+                first += 1;
+                break;
+            }
+            if first == 0 || first <= self.top {
+                break;
+            }
+            first -= 1;
+        }
+        self.top = self.top.max(first.min(self.selected));
+    }
+
+    /// True when the viewport is within one screen of the end and more rows can be fetched.
+    pub fn wants_more(&self, height: usize) -> bool {
+        self.more
+            && !self.waiting
+            && !self.stopping
+            && self.feed.is_none()
+            && self.is_running()
+            && self.top + 2 * height.max(1) >= self.rows.len()
+    }
+
+    /// Notes that a batch was asked for.
+    pub fn mark_waiting(&mut self) {
+        self.waiting = true;
+    }
+
+    /// Marks the end of the query.
+    pub fn finish(&mut self, elapsed: Duration, profile: Option<Value>) {
+        self.more = false;
+        self.waiting = false;
+        self.profile = profile;
+        self.state = if self.stopping {
+            TabState::Stopped { elapsed }
+        } else {
+            TabState::Done { elapsed }
+        };
+    }
+
+    /// The header line: "N rows · more available · 12 ms" or a spinner while waiting.
+    pub fn header(&self, now: Instant) -> String {
+        let mut parts = Vec::new();
+        if let TabState::Failed { .. } = self.state {
+            return format!("failed · {}", self.view.label());
+        }
+        let n = self.rows.len();
+        let noun = if self.feed.is_some() { "change" } else { "row" };
+        parts.push(format!("{n} {noun}{}", if n == 1 { "" } else { "s" }));
+        if self.dropped > 0 {
+            parts.push(format!("{} older dropped", self.dropped));
+        }
+        if let Some(feed) = &self.feed {
+            parts.push(
+                if feed.newest_first {
+                    "newest first"
+                } else {
+                    "tail"
+                }
+                .to_owned(),
+            );
+            if feed.paused {
+                parts.push(format!("paused, {} held", feed.held.len()));
+            }
+        }
+        if self.more {
+            parts.push("more available".to_owned());
+        }
+        let since = now.saturating_duration_since(self.started);
+        match &self.state {
+            TabState::Pending | TabState::Open if self.waiting || self.feed.is_some() => {
+                let frame = SPINNER[(since.as_millis() / 100) as usize % SPINNER.len()];
+                let what = if self.stopping { "stopping" } else { "running" };
+                parts.push(format!("{frame} {what} {}", format_duration(since)));
+            }
+            TabState::Pending | TabState::Open => {
+                if let Some(t) = self.first_batch {
+                    parts.push(format_duration(t));
+                }
+            }
+            TabState::Done { elapsed } => parts.push(format_duration(*elapsed)),
+            TabState::Stopped { elapsed } => {
+                parts.push(format!("stopped · {}", format_duration(*elapsed)))
+            }
+            TabState::Failed { .. } => {}
+        }
+        parts.push(self.view.label().to_owned());
+        parts.join(" · ")
+    }
+
+    /// Draws the rows of this tab into `area` (no frame).
+    pub fn draw_rows(&self, frame: &mut Frame, area: Rect, palette: &Palette) {
+        let height = usize::from(area.height);
+        let lines = match &self.state {
+            TabState::Failed { message } => message
+                .lines()
+                .map(|l| Line::styled(l.to_owned(), Style::default().fg(palette.error)))
+                .collect(),
+            _ if self.view == ViewMode::Profile => match &self.profile {
+                Some(profile) => row_lines(profile)
+                    .into_iter()
+                    .skip(self.profile_top)
+                    .take(height)
+                    .collect(),
+                None => vec![Line::styled(
+                    "no profile: toggle profiling on and run the query again",
+                    Style::default().fg(palette.dim),
+                )],
+            },
+            _ if self.rows.is_empty() => {
+                let text = if self.is_running() {
+                    "waiting for rows…"
+                } else {
+                    "no rows"
+                };
+                vec![Line::styled(text, Style::default().fg(palette.dim))]
+            }
+            _ => match self.view {
+                ViewMode::Tree => self.tree_lines(height, palette),
+                ViewMode::Raw => self.raw_lines(height, palette),
+                ViewMode::Table => self.table_lines(height, usize::from(area.width), palette),
+                ViewMode::Profile => Vec::new(),
+            },
+        };
+        frame.render_widget(Paragraph::new(lines), area);
+    }
+
+    fn selected_style(&self, i: usize, palette: &Palette) -> Style {
+        if i == self.selected {
+            Style::default()
+                .bg(palette.selection)
+                .add_modifier(Modifier::BOLD)
+        } else {
+            Style::default()
+        }
+    }
+
+    fn tree_lines(&self, height: usize, palette: &Palette) -> Vec<Line<'static>> {
+        let mut out = Vec::new();
+        let mut i = self.top;
+        while out.len() < height {
+            let Some(value) = self.row(i) else { break };
+            let style = self.selected_style(i, palette);
+            if self.expanded.contains(&self.absolute(i)) {
+                for (k, line) in row_lines(value).into_iter().enumerate() {
+                    let marker = if k == 0 { "▾ " } else { "  " };
+                    let mut spans = vec![Span::styled(marker, style.fg(palette.dim))];
+                    spans.extend(line.spans.into_iter().map(|s| s.patch_style(style)));
+                    out.push(Line::from(spans));
+                }
+            } else {
+                out.push(Line::from(vec![
+                    Span::styled("▸ ", style.fg(palette.dim)),
+                    Span::styled(compact(value), style),
+                ]));
+            }
+            i += 1;
+        }
+        out.truncate(height);
+        out
+    }
+
+    fn raw_lines(&self, height: usize, palette: &Palette) -> Vec<Line<'static>> {
+        (self.top..self.top + height)
+            .map_while(|i| self.row(i).map(|v| (i, v)))
+            .map(|(i, v)| Line::styled(compact(v), self.selected_style(i, palette)))
+            .collect()
+    }
+
+    fn table_lines(&self, height: usize, width: usize, palette: &Palette) -> Vec<Line<'static>> {
+        let body = height.saturating_sub(1);
+        let visible: Vec<(usize, &Value)> = (self.top..self.top + body)
+            .map_while(|i| self.row(i).map(|v| (i, v)))
+            .collect();
+        let mut columns: Vec<String> = Vec::new();
+        let mut objects = true;
+        for (_, v) in &visible {
+            match v {
+                Value::Object(map) => {
+                    for k in map.keys() {
+                        if !columns.contains(k) {
+                            columns.push(k.clone());
+                        }
+                    }
+                }
+                _ => objects = false,
+            }
+        }
+        if !objects || columns.is_empty() {
+            return self.raw_lines(height, palette);
+        }
+        let start = self.column.min(columns.len().saturating_sub(1));
+        let cell = |v: Option<&Value>| match v {
+            None => String::new(),
+            Some(Value::String(s)) => s.clone(),
+            Some(other) => compact(other),
+        };
+        let widths: Vec<usize> = columns
+            .iter()
+            .map(|c| {
+                let content = visible
+                    .iter()
+                    .map(|(_, v)| cell(v.get(c)).chars().count())
+                    .max()
+                    .unwrap_or(0);
+                content.max(c.chars().count()).clamp(3, 30)
+            })
+            .collect();
+        let render = |cells: Vec<String>, style: Style| {
+            let mut line = String::new();
+            for (text, w) in cells.iter().zip(&widths).skip(start) {
+                if line.chars().count() >= width {
+                    break;
+                }
+                let mut t: String = text.chars().take(*w).collect();
+                if text.chars().count() > *w {
+                    t.pop();
+                    t.push('…');
+                }
+                line.push_str(&format!("{t:<w$} │ ", w = *w));
+            }
+            Line::styled(line, style)
+        };
+        let mut out = vec![render(
+            columns.clone(),
+            Style::default()
+                .fg(palette.accent)
+                .add_modifier(Modifier::BOLD),
+        )];
+        for (i, v) in visible {
+            let cells = columns.iter().map(|c| cell(v.get(c))).collect();
+            out.push(render(cells, self.selected_style(i, palette)));
+        }
+        out
+    }
+}
+
+const SPINNER: [char; 10] = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
+
+/// "12 ms", "1.2 s", "2 m 03 s".
+pub fn format_duration(d: Duration) -> String {
+    let ms = d.as_millis();
+    if ms < 1000 {
+        format!("{ms} ms")
+    } else if ms < 60_000 {
+        format!("{:.1} s", d.as_secs_f64())
+    } else {
+        format!("{} m {:02} s", ms / 60_000, (ms / 1000) % 60)
+    }
+}
+
+/// One row as display lines. Stand-in for the render layer's styled lines: plain pretty JSON.
+pub fn row_lines(value: &Value) -> Vec<Line<'static>> {
+    serde_json::to_string_pretty(value)
+        .unwrap_or_default()
+        .lines()
+        .map(|l| Line::raw(l.to_owned()))
+        .collect()
+}
+
+/// One row on one line (collapsed tree rows, raw view, table cells).
+pub fn compact(value: &Value) -> String {
+    serde_json::to_string(value).unwrap_or_default()
+}
+
+/// The result tabs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResultsPane {
+    pub tabs: Vec<ResultTab>,
+    pub active: usize,
+    /// Rows kept per tab.
+    pub cap: usize,
+}
+
+impl ResultsPane {
+    /// No tabs; each new tab keeps at most `cap` rows.
+    pub fn new(cap: usize) -> Self {
+        ResultsPane {
+            tabs: Vec::new(),
+            active: 0,
+            cap,
+        }
+    }
+
+    /// The tab shown.
+    pub fn current(&self) -> Option<&ResultTab> {
+        self.tabs.get(self.active)
+    }
+
+    /// The tab shown, mutably.
+    pub fn current_mut(&mut self) -> Option<&mut ResultTab> {
+        self.tabs.get_mut(self.active)
+    }
+
+    /// The tab of query `id`.
+    pub fn tab_mut(&mut self, id: QueryId) -> Option<&mut ResultTab> {
+        self.tabs.iter_mut().find(|t| t.id == id)
+    }
+
+    /// Opens a tab for a new query and shows it.
+    pub fn open(&mut self, id: QueryId, query: String, offset: usize, now: Instant) {
+        self.tabs
+            .push(ResultTab::new(id, query, offset, now, self.cap));
+        self.active = self.tabs.len() - 1;
+    }
+
+    /// Draws the tab bar, header and rows into `area` (frame included).
+    pub fn draw(
+        &self,
+        frame: &mut Frame,
+        area: Rect,
+        focused: bool,
+        now: Instant,
+        palette: &Palette,
+    ) {
+        let block = palette.pane_block(" Results ", focused);
+        let inner = block.inner(area);
+        frame.render_widget(block, area);
+        let Some(tab) = self.current() else {
+            let hint = Paragraph::new(Line::styled(
+                "run a query to see its rows here",
+                Style::default().fg(palette.dim),
+            ));
+            frame.render_widget(hint, inner);
+            return;
+        };
+        let mut y = inner.y;
+        if self.tabs.len() > 1 && inner.height > 2 {
+            let spans: Vec<Span> = self
+                .tabs
+                .iter()
+                .enumerate()
+                .flat_map(|(i, t)| {
+                    let style = if i == self.active {
+                        Style::default()
+                            .fg(palette.accent)
+                            .add_modifier(Modifier::BOLD | Modifier::REVERSED)
+                    } else {
+                        Style::default().fg(palette.dim)
+                    };
+                    let mark = if t.is_running() { "●" } else { "" };
+                    [
+                        Span::styled(format!(" {}{mark} ", t.id.0), style),
+                        Span::raw(" "),
+                    ]
+                })
+                .collect();
+            frame.render_widget(
+                Paragraph::new(Line::from(spans)),
+                Rect {
+                    y,
+                    height: 1,
+                    ..inner
+                },
+            );
+            y += 1;
+        }
+        if y < inner.bottom() {
+            let title: String = tab.query.lines().next().unwrap_or("").to_owned();
+            // Figures first: at 80 columns the query text is what gets cut.
+            let header = Line::from(vec![
+                Span::styled(
+                    tab.header(now),
+                    Style::default().add_modifier(Modifier::BOLD),
+                ),
+                Span::raw("  "),
+                Span::styled(title, Style::default().fg(palette.dim)),
+            ]);
+            frame.render_widget(
+                Paragraph::new(header),
+                Rect {
+                    y,
+                    height: 1,
+                    ..inner
+                },
+            );
+            y += 1;
+        }
+        let rows = Rect {
+            y,
+            height: inner.bottom().saturating_sub(y),
+            ..inner
+        };
+        tab.draw_rows(frame, rows, palette);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn tab(cap: usize) -> (ResultTab, Instant) {
+        let t0 = Instant::now();
+        (ResultTab::new(QueryId(1), "q".into(), 0, t0, cap), t0)
+    }
+
+    #[test]
+    fn cap_drops_oldest_rows_and_counts_them() {
+        let (mut t, t0) = tab(3);
+        t.push_rows((0..5).map(|i| json!(i)).collect(), true, t0);
+        assert_eq!(t.len(), 3);
+        assert_eq!(t.dropped(), 2);
+        assert_eq!(t.row(0), Some(&json!(2)));
+        assert!(t.header(t0).contains("2 older dropped"));
+    }
+
+    #[test]
+    fn the_selection_stays_in_view_when_it_jumps_far() {
+        let (mut t, t0) = tab(1_000_000);
+        t.push_rows((0..200_000).map(|i| json!(i)).collect(), false, t0);
+        t.jump(true, 10);
+        assert_eq!(t.top(), 200_000 - 10);
+        t.move_selection(-15, 10);
+        assert_eq!(t.top(), t.selected());
+        t.jump(false, 10);
+        assert_eq!(t.top(), 0);
+    }
+
+    #[test]
+    fn durations_read_well() {
+        assert_eq!(format_duration(Duration::from_millis(12)), "12 ms");
+        assert_eq!(format_duration(Duration::from_millis(1250)), "1.2 s");
+        assert_eq!(format_duration(Duration::from_secs(123)), "2 m 03 s");
+    }
+}

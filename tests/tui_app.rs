@@ -1,0 +1,778 @@
+//! State tests: drive `App` with actions and keys, assert state and the effects returned.
+
+use std::time::{Duration, Instant};
+
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+use rdbsh::shell::history::History;
+use rdbsh::tui::action::{ConnectionState, DbEntry, SyntaxError, TableEntry};
+use rdbsh::tui::app::Overlay;
+use rdbsh::tui::panes::results::{TabState, ViewMode};
+use rdbsh::tui::panes::status::ConnectionInfo;
+use rdbsh::tui::{Action, App, AppConfig, Effect, Keymap, Pane, QueryId};
+use serde_json::json;
+
+fn config() -> AppConfig {
+    let info = ConnectionInfo::from_profile(&rdbsh::config::Profile::default());
+    AppConfig::new(Keymap::defaults().unwrap(), info)
+}
+
+fn app_with(config: AppConfig) -> (App, Instant) {
+    let t0 = Instant::now();
+    let mut app = App::new(config, t0);
+    app.update(Action::Resize(80, 24));
+    (app, t0)
+}
+
+fn app() -> (App, Instant) {
+    app_with(config())
+}
+
+fn key(code: KeyCode, m: KeyModifiers) -> KeyEvent {
+    KeyEvent::new(code, m)
+}
+
+fn press(app: &mut App, code: KeyCode, m: KeyModifiers) -> Vec<Effect> {
+    match app.key_action(key(code, m)) {
+        Some(action) => app.update(action),
+        None => Vec::new(),
+    }
+}
+
+fn type_text(app: &mut App, text: &str) -> Vec<Effect> {
+    let mut fx = Vec::new();
+    for c in text.chars() {
+        let code = if c == '\n' {
+            KeyCode::Enter
+        } else {
+            KeyCode::Char(c)
+        };
+        fx.extend(press(app, code, KeyModifiers::NONE));
+    }
+    fx
+}
+
+fn started(fx: &[Effect]) -> Vec<(QueryId, String)> {
+    fx.iter()
+        .filter_map(|e| match e {
+            Effect::StartQuery { id, text, .. } => Some((*id, text.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+fn run_one(app: &mut App, text: &str) -> QueryId {
+    let fx = app.update(Action::RunQuery {
+        text: text.into(),
+        offset: 0,
+    });
+    started(&fx)[0].0
+}
+
+#[test]
+fn run_key_runs_the_statement_under_the_cursor_and_records_history() {
+    let (mut app, _) = app();
+    type_text(&mut app, "r.expr(1);\nr.table('users')");
+    let fx = press(&mut app, KeyCode::F(5), KeyModifiers::NONE);
+    assert_eq!(
+        started(&fx)
+            .iter()
+            .map(|s| s.1.as_str())
+            .collect::<Vec<_>>(),
+        ["r.table('users')"]
+    );
+    assert!(fx.contains(&Effect::SaveHistory));
+    assert_eq!(app.history.iter().last(), Some("r.table('users')"));
+    // Up to the first line, Alt-Enter runs that one.
+    press(&mut app, KeyCode::Up, KeyModifiers::NONE);
+    let fx = press(&mut app, KeyCode::Enter, KeyModifiers::ALT);
+    assert_eq!(started(&fx)[0].1, "r.expr(1)");
+    assert_eq!(app.results.tabs.len(), 2);
+}
+
+#[test]
+fn run_all_runs_each_statement() {
+    let (mut app, _) = app();
+    type_text(&mut app, "r.expr(1)\n\nr.expr(2); r.expr(3)");
+    let fx = press(&mut app, KeyCode::F(6), KeyModifiers::NONE);
+    let texts: Vec<_> = started(&fx).into_iter().map(|s| s.1).collect();
+    assert_eq!(texts, ["r.expr(1)", "r.expr(2)", "r.expr(3)"]);
+}
+
+#[test]
+fn enter_keeps_indentation_and_indents_after_an_opening_bracket() {
+    let (mut app, _) = app();
+    type_text(&mut app, "r.table('t').filter({\nname: 'a'\n}");
+    assert_eq!(app.editor.text(), "r.table('t').filter({\n  name: 'a'\n}");
+    let (mut app, _) = self::app();
+    type_text(&mut app, "r.expr([])");
+    press(&mut app, KeyCode::Left, KeyModifiers::NONE);
+    press(&mut app, KeyCode::Left, KeyModifiers::NONE);
+    type_text(&mut app, "\n1");
+    assert_eq!(app.editor.text(), "r.expr([\n  1\n])");
+}
+
+#[test]
+fn batches_fill_the_tab_and_fetch_more_only_near_the_end() {
+    let (mut app, t0) = app();
+    let id = run_one(&mut app, "r.table('big')");
+    app.update(Action::QueryStarted { id, feed: false });
+    let rows: Vec<_> = (0..100).map(|i| json!({"id": i})).collect();
+    let fx = app.update(Action::BatchArrived {
+        id,
+        rows,
+        more: true,
+    });
+    // 100 rows is far more than two screens: nothing fetched yet.
+    assert!(!fx.contains(&Effect::FetchMore(id)));
+    let tab = app.results.current().unwrap();
+    assert_eq!(tab.len(), 100);
+    assert!(tab.header(t0).starts_with("100 rows · more available"));
+
+    app.update(Action::FocusNext); // editor → results
+    assert_eq!(app.focus, Pane::Results);
+    let mut fetches = 0;
+    for _ in 0..99 {
+        let fx = press(&mut app, KeyCode::Down, KeyModifiers::NONE);
+        fetches += fx.iter().filter(|e| **e == Effect::FetchMore(id)).count();
+    }
+    // Exactly one CONTINUE while the batch is outstanding.
+    assert_eq!(fetches, 1);
+    let fx = app.update(Action::BatchArrived {
+        id,
+        rows: vec![json!({"id": 100})],
+        more: true,
+    });
+    // Still near the end after the small batch: asks again.
+    assert!(fx.contains(&Effect::FetchMore(id)));
+    app.update(Action::BatchArrived {
+        id,
+        rows: vec![],
+        more: false,
+    });
+    let fx = app.update(Action::QueryFinished {
+        id,
+        elapsed: Duration::from_millis(12),
+        profile: None,
+    });
+    assert!(fx.is_empty());
+    assert_eq!(
+        app.results.current().unwrap().header(t0),
+        "101 rows · 12 ms · tree"
+    );
+    assert_eq!(app.status.last_timing, Some(Duration::from_millis(12)));
+}
+
+#[test]
+fn a_first_batch_shorter_than_the_screen_fetches_the_next_at_once() {
+    let (mut app, _) = app();
+    let id = run_one(&mut app, "r.table('t')");
+    let fx = app.update(Action::BatchArrived {
+        id,
+        rows: vec![json!(1), json!(2)],
+        more: true,
+    });
+    assert_eq!(fx, [Effect::FetchMore(id)]);
+}
+
+#[test]
+fn retained_rows_are_capped_with_a_note() {
+    let mut cfg = config();
+    cfg.row_cap = 5;
+    let (mut app, t0) = app_with(cfg);
+    let id = run_one(&mut app, "r.range(8)");
+    app.update(Action::BatchArrived {
+        id,
+        rows: (0..8).map(|i| json!(i)).collect(),
+        more: false,
+    });
+    let tab = app.results.current().unwrap();
+    assert_eq!(tab.len(), 5);
+    assert_eq!(tab.dropped(), 3);
+    assert_eq!(tab.row(0), Some(&json!(3)));
+    assert!(tab.header(t0).contains("3 older dropped"));
+}
+
+#[test]
+fn ctrl_c_stops_the_running_query_and_the_tab_says_stopped() {
+    let (mut app, _) = app();
+    let id = run_one(&mut app, "r.table('t').changes()");
+    app.update(Action::QueryStarted { id, feed: true });
+    let fx = press(&mut app, KeyCode::Char('c'), KeyModifiers::CONTROL);
+    assert_eq!(fx, [Effect::Stop(id)]);
+    // A second Ctrl-C does not send STOP twice.
+    assert!(press(&mut app, KeyCode::Char('c'), KeyModifiers::CONTROL).is_empty());
+    app.update(Action::QueryFinished {
+        id,
+        elapsed: Duration::from_millis(900),
+        profile: None,
+    });
+    assert!(matches!(
+        app.results.current().unwrap().state,
+        TabState::Stopped { .. }
+    ));
+    assert!(press(&mut app, KeyCode::Char('c'), KeyModifiers::CONTROL).is_empty());
+}
+
+#[test]
+fn several_queries_run_and_each_stops_on_its_own() {
+    let (mut app, _) = app();
+    let a = run_one(&mut app, "r.table('a').changes()");
+    let b = run_one(&mut app, "r.table('b').changes()");
+    assert_ne!(a, b);
+    assert_eq!(app.update(Action::CancelQuery(a)), [Effect::Stop(a)]);
+    assert!(app.results.tabs[1].is_running() && !app.results.tabs[1].stopping);
+}
+
+#[test]
+fn quit_asks_while_a_query_runs() {
+    let (mut app, _) = app();
+    assert_eq!(
+        press(&mut app, KeyCode::Char('q'), KeyModifiers::CONTROL),
+        [Effect::Quit]
+    );
+
+    let (mut app, _) = self::app();
+    let id = run_one(&mut app, "r.table('t').changes()");
+    assert!(press(&mut app, KeyCode::Char('q'), KeyModifiers::CONTROL).is_empty());
+    assert_eq!(app.overlay, Some(Overlay::ConfirmQuit));
+    // Any other key says no.
+    assert!(press(&mut app, KeyCode::Char('n'), KeyModifiers::NONE).is_empty());
+    assert_eq!(app.overlay, None);
+    press(&mut app, KeyCode::Char('q'), KeyModifiers::CONTROL);
+    let fx = press(&mut app, KeyCode::Char('y'), KeyModifiers::NONE);
+    assert_eq!(fx, [Effect::Stop(id), Effect::Quit]);
+}
+
+#[test]
+fn sigterm_stops_queries_and_quits_without_asking() {
+    let (mut app, _) = app();
+    let id = run_one(&mut app, "r.table('t').changes()");
+    assert_eq!(
+        app.update(Action::Terminate),
+        [Effect::Stop(id), Effect::Quit]
+    );
+}
+
+#[test]
+fn feeds_pause_hold_and_resume_in_order() {
+    let (mut app, t0) = app();
+    let id = run_one(&mut app, "r.table('t').changes()");
+    app.update(Action::QueryStarted { id, feed: true });
+    app.update(Action::BatchArrived {
+        id,
+        rows: vec![json!(1)],
+        more: true,
+    });
+    app.update(Action::FocusNext);
+    press(&mut app, KeyCode::Char('p'), KeyModifiers::NONE);
+    for i in 2..=4 {
+        let fx = app.update(Action::BatchArrived {
+            id,
+            rows: vec![json!(i)],
+            more: true,
+        });
+        // The backend continues feeds on its own.
+        assert!(fx.is_empty());
+    }
+    let tab = app.results.current().unwrap();
+    assert_eq!(tab.len(), 1);
+    assert!(tab.header(t0).contains("paused, 3 held"));
+    press(&mut app, KeyCode::Char('p'), KeyModifiers::NONE);
+    let tab = app.results.current().unwrap();
+    let rows: Vec<_> = (0..tab.len())
+        .map(|i| tab.row(i).cloned().unwrap())
+        .collect();
+    assert_eq!(rows, [json!(1), json!(2), json!(3), json!(4)]);
+    // Newest first shows the same rows reversed.
+    press(&mut app, KeyCode::Char('o'), KeyModifiers::NONE);
+    let tab = app.results.current().unwrap();
+    assert_eq!(tab.row(0), Some(&json!(4)));
+}
+
+#[test]
+fn syntax_check_is_debounced_and_stale_answers_are_ignored() {
+    let (mut app, t0) = app();
+    type_text(&mut app, "r.expr(");
+    assert!(
+        app.update(Action::Tick(t0 + Duration::from_millis(100)))
+            .is_empty()
+    );
+    let fx = app.update(Action::Tick(t0 + Duration::from_millis(400)));
+    let revision = app.editor.revision();
+    assert_eq!(
+        fx,
+        [Effect::CheckSyntax {
+            revision,
+            text: "r.expr(".into()
+        }]
+    );
+    // Once per change.
+    assert!(
+        app.update(Action::Tick(t0 + Duration::from_millis(900)))
+            .is_empty()
+    );
+    let error = SyntaxError {
+        span: (6, 7),
+        message: "unclosed ( opened here".into(),
+    };
+    app.update(Action::SyntaxChecked {
+        revision: revision - 1,
+        error: Some(error.clone()),
+    });
+    assert_eq!(app.editor.error(), None);
+    app.update(Action::SyntaxChecked {
+        revision,
+        error: Some(error.clone()),
+    });
+    assert_eq!(app.editor.error(), Some(&error));
+    assert!(app.status.message.as_ref().unwrap().1.contains("unclosed"));
+    type_text(&mut app, "1)");
+    let fx = app.update(Action::Tick(t0 + Duration::from_secs(5)));
+    let revision = app.editor.revision();
+    assert!(matches!(&fx[..], [Effect::CheckSyntax { text, .. }] if text == "r.expr(1)"));
+    app.update(Action::SyntaxChecked {
+        revision,
+        error: None,
+    });
+    assert_eq!(app.editor.error(), None);
+    assert_eq!(app.status.message, None);
+}
+
+#[test]
+fn a_server_error_span_underlines_the_statement_in_the_editor() {
+    let (mut app, _) = app();
+    type_text(&mut app, "r.expr(1);\nr.table('nope').count()");
+    let fx = press(&mut app, KeyCode::F(5), KeyModifiers::NONE);
+    let (id, _) = started(&fx)[0].clone();
+    app.update(Action::QueryFailed {
+        id,
+        message: "Table `test.nope` does not exist.".into(),
+        span: Some((0, 15)),
+    });
+    let err = app.editor.error().unwrap();
+    assert_eq!(
+        &app.editor.text()[err.span.0..err.span.1],
+        "r.table('nope')"
+    );
+    assert!(matches!(
+        app.results.current().unwrap().state,
+        TabState::Failed { .. }
+    ));
+}
+
+fn catalog() -> Vec<DbEntry> {
+    let t = |name: &str| TableEntry {
+        name: name.into(),
+        primary_key: "id".into(),
+        ..TableEntry::default()
+    };
+    vec![DbEntry {
+        name: "test".into(),
+        tables: vec![t("users"), t("orders")],
+    }]
+}
+
+#[test]
+fn browser_opens_counts_and_inserts_tables() {
+    let (mut app, _) = app();
+    assert_eq!(app.init(), [Effect::LoadCatalog]);
+    app.update(Action::CatalogLoaded(catalog()));
+    app.update(Action::FocusPrev); // editor → browser
+    assert_eq!(app.focus, Pane::Browser);
+    press(&mut app, KeyCode::Down, KeyModifiers::NONE); // orders
+    press(&mut app, KeyCode::Down, KeyModifiers::NONE); // users
+    let fx = press(&mut app, KeyCode::Char('c'), KeyModifiers::NONE);
+    assert_eq!(
+        fx,
+        [Effect::CountTable {
+            db: "test".into(),
+            table: "users".into()
+        }]
+    );
+    app.update(Action::CountLoaded {
+        db: "test".into(),
+        table: "users".into(),
+        count: 42,
+    });
+    assert!(
+        app.browser
+            .visible()
+            .iter()
+            .any(|n| n.label == "users (42)")
+    );
+    let fx = press(&mut app, KeyCode::Enter, KeyModifiers::NONE);
+    assert_eq!(started(&fx)[0].1, "r.db('test').table('users')");
+    assert_eq!(app.focus, Pane::Results);
+    app.update(Action::FocusNext); // results → browser
+    press(&mut app, KeyCode::Char('i'), KeyModifiers::NONE);
+    assert_eq!(app.focus, Pane::Editor);
+    assert_eq!(app.editor.text(), "r.db('test').table('users')");
+}
+
+#[test]
+fn browser_filter_types_and_escape_clears() {
+    let (mut app, _) = app();
+    app.update(Action::CatalogLoaded(catalog()));
+    app.update(Action::FocusPrev);
+    press(&mut app, KeyCode::Char('/'), KeyModifiers::NONE);
+    // While filtering, letters that are commands elsewhere type into the filter.
+    type_text(&mut app, "ord");
+    assert_eq!(app.browser.filter, "ord");
+    assert_eq!(
+        app.browser.selected_table(),
+        Some(("test".into(), "orders".into()))
+    );
+    press(&mut app, KeyCode::Esc, KeyModifiers::NONE);
+    assert_eq!(app.browser.filter, "");
+    assert!(!app.browser.filtering);
+}
+
+#[test]
+fn history_walk_and_search() {
+    let mut cfg = config();
+    let mut history = History::new(10);
+    history.push("r.expr(1)");
+    history.push("r.table('users')\n  .count()");
+    cfg.history = history;
+    let (mut app, _) = app_with(cfg);
+    type_text(&mut app, "draft");
+    press(&mut app, KeyCode::Up, KeyModifiers::ALT);
+    assert_eq!(app.editor.text(), "r.table('users')\n  .count()");
+    press(&mut app, KeyCode::Up, KeyModifiers::ALT);
+    assert_eq!(app.editor.text(), "r.expr(1)");
+    press(&mut app, KeyCode::Down, KeyModifiers::ALT);
+    press(&mut app, KeyCode::Down, KeyModifiers::ALT);
+    assert_eq!(app.editor.text(), "draft");
+
+    press(&mut app, KeyCode::Char('r'), KeyModifiers::CONTROL);
+    assert!(matches!(app.overlay, Some(Overlay::HistorySearch { .. })));
+    type_text(&mut app, "EXPR");
+    press(&mut app, KeyCode::Enter, KeyModifiers::NONE);
+    assert_eq!(app.overlay, None);
+    assert_eq!(app.editor.text(), "r.expr(1)");
+}
+
+#[test]
+fn help_opens_from_f1_and_question_mark_outside_the_editor() {
+    let (mut app, _) = app();
+    type_text(&mut app, "?");
+    assert_eq!(app.editor.text(), "?");
+    assert_eq!(app.overlay, None);
+    press(&mut app, KeyCode::F(1), KeyModifiers::NONE);
+    assert!(matches!(app.overlay, Some(Overlay::Help { .. })));
+    press(&mut app, KeyCode::Esc, KeyModifiers::NONE);
+    assert_eq!(app.overlay, None);
+    app.update(Action::FocusNext);
+    press(&mut app, KeyCode::Char('?'), KeyModifiers::NONE);
+    assert!(matches!(app.overlay, Some(Overlay::Help { .. })));
+}
+
+#[test]
+fn copy_puts_the_selected_row_on_the_clipboard() {
+    let (mut app, _) = app();
+    let id = run_one(&mut app, "r.table('t')");
+    app.update(Action::BatchArrived {
+        id,
+        rows: vec![json!({"id": 1}), json!({"id": 2})],
+        more: false,
+    });
+    app.update(Action::FocusNext);
+    press(&mut app, KeyCode::Down, KeyModifiers::NONE);
+    let fx = press(&mut app, KeyCode::Char('y'), KeyModifiers::NONE);
+    assert_eq!(fx, [Effect::CopyToClipboard("{\n  \"id\": 2\n}".into())]);
+}
+
+#[test]
+fn view_toggle_cycles_tree_table_raw() {
+    let (mut app, _) = app();
+    run_one(&mut app, "r.expr(1)");
+    let views: Vec<_> = (0..3)
+        .map(|_| {
+            press(&mut app, KeyCode::F(2), KeyModifiers::NONE);
+            app.results.current().unwrap().view
+        })
+        .collect();
+    assert_eq!(views, [ViewMode::Table, ViewMode::Raw, ViewMode::Tree]);
+}
+
+#[test]
+fn live_toggle_reruns_the_query_as_a_changefeed_and_back() {
+    let (mut app, _) = app();
+    let id = run_one(&mut app, "r.table('t')");
+    app.update(Action::QueryFinished {
+        id,
+        elapsed: Duration::from_millis(3),
+        profile: None,
+    });
+    let fx = press(&mut app, KeyCode::F(8), KeyModifiers::NONE);
+    assert_eq!(started(&fx)[0].1, "r.table('t').changes()");
+    let live = started(&fx)[0].0;
+    // Toggling again stops the feed and runs the plain query.
+    let fx = press(&mut app, KeyCode::F(8), KeyModifiers::NONE);
+    assert_eq!(fx[0], Effect::Stop(live));
+    assert_eq!(started(&fx)[0].1, "r.table('t')");
+}
+
+#[test]
+fn profile_toggle_applies_to_the_next_run() {
+    let (mut app, _) = app();
+    press(&mut app, KeyCode::F(7), KeyModifiers::NONE);
+    let fx = app.update(Action::RunQuery {
+        text: "r.expr(1)".into(),
+        offset: 0,
+    });
+    assert!(
+        matches!(&fx[..], [Effect::SaveHistory, Effect::StartQuery { options, .. }] if options.profile)
+    );
+}
+
+#[test]
+fn key_releases_are_dropped_and_tab_cycles_focus() {
+    let (mut app, _) = app();
+    let mut release = key(KeyCode::Char('x'), KeyModifiers::NONE);
+    release.kind = KeyEventKind::Release;
+    assert_eq!(app.key_action(release), None);
+    let order: Vec<_> = (0..3)
+        .map(|_| {
+            press(&mut app, KeyCode::Tab, KeyModifiers::NONE);
+            app.focus
+        })
+        .collect();
+    assert_eq!(order, [Pane::Results, Pane::Browser, Pane::Editor]);
+    press(&mut app, KeyCode::BackTab, KeyModifiers::SHIFT);
+    assert_eq!(app.focus, Pane::Browser);
+}
+
+#[test]
+fn ctrl_z_and_ctrl_e_are_effects_for_the_runtime() {
+    let (mut app, _) = app();
+    type_text(&mut app, "r.now()");
+    assert_eq!(
+        press(&mut app, KeyCode::Char('z'), KeyModifiers::CONTROL),
+        [Effect::Suspend]
+    );
+    assert_eq!(
+        press(&mut app, KeyCode::Char('e'), KeyModifiers::CONTROL),
+        [Effect::OpenExternalEditor("r.now()".into())]
+    );
+    app.update(Action::ExternalEditorClosed(Ok("r.expr(2)\n".into())));
+    assert_eq!(app.editor.text(), "r.expr(2)");
+    app.update(Action::ExternalEditorClosed(Err("cannot start vi".into())));
+    assert_eq!(app.editor.text(), "r.expr(2)");
+    assert!(app.status.message.as_ref().unwrap().1.contains("vi"));
+}
+
+#[test]
+fn connection_state_reaches_the_status_bar() {
+    let (mut app, _) = app();
+    app.update(Action::ConnectionStateChanged(ConnectionState::Lost {
+        reason: "reset by peer".into(),
+    }));
+    assert!(
+        app.status
+            .segments(false, false)
+            .contains(&"lost".to_owned())
+    );
+    assert!(
+        app.status
+            .message
+            .as_ref()
+            .unwrap()
+            .1
+            .contains("reset by peer")
+    );
+}
+
+#[test]
+fn a_selection_is_run_and_copied_instead_of_the_statement() {
+    let (mut app, _) = app();
+    type_text(&mut app, "r.expr(1).add(2)");
+    press(&mut app, KeyCode::Home, KeyModifiers::NONE);
+    for _ in 0..9 {
+        press(&mut app, KeyCode::Right, KeyModifiers::SHIFT);
+    }
+    let fx = press(&mut app, KeyCode::F(5), KeyModifiers::NONE);
+    assert_eq!(started(&fx)[0].1, "r.expr(1)");
+    let fx = press(&mut app, KeyCode::Char('y'), KeyModifiers::CONTROL);
+    assert_eq!(fx, [Effect::CopyToClipboard("r.expr(1)".into())]);
+}
+
+#[test]
+fn a_profile_adds_a_profile_view_to_the_cycle() {
+    let (mut app, _) = app();
+    press(&mut app, KeyCode::F(7), KeyModifiers::NONE);
+    let id = run_one(&mut app, "r.table('t').count()");
+    app.update(Action::BatchArrived {
+        id,
+        rows: vec![json!(3)],
+        more: false,
+    });
+    app.update(Action::QueryFinished {
+        id,
+        elapsed: Duration::from_millis(2),
+        profile: Some(json!([{"description": "Perform read.", "duration(ms)": 0.4}])),
+    });
+    let views: Vec<_> = (0..4)
+        .map(|_| {
+            press(&mut app, KeyCode::F(2), KeyModifiers::NONE);
+            app.results.current().unwrap().view
+        })
+        .collect();
+    assert_eq!(
+        views,
+        [
+            ViewMode::Table,
+            ViewMode::Raw,
+            ViewMode::Profile,
+            ViewMode::Tree
+        ]
+    );
+}
+
+#[test]
+fn help_scrolling_stops_at_the_end() {
+    let (mut app, _) = app();
+    press(&mut app, KeyCode::F(1), KeyModifiers::NONE);
+    for _ in 0..50 {
+        press(&mut app, KeyCode::PageDown, KeyModifiers::NONE);
+    }
+    let Some(Overlay::Help { scroll: bottom }) = app.overlay.clone() else {
+        panic!("help closed")
+    };
+    let lines = rdbsh::tui::screen::help_lines(&app).len();
+    assert_eq!(bottom, lines - 20);
+    press(&mut app, KeyCode::Up, KeyModifiers::NONE);
+    assert_eq!(app.overlay, Some(Overlay::Help { scroll: bottom - 1 }));
+}
+
+#[test]
+fn the_browser_reloads_after_ddl_from_the_editor() {
+    let (mut app, _) = app();
+    let id = run_one(&mut app, "r.db('test').tableCreate('events')");
+    let fx = app.update(Action::QueryFinished {
+        id,
+        elapsed: Duration::from_millis(80),
+        profile: None,
+    });
+    assert_eq!(fx, [Effect::LoadCatalog]);
+}
+
+#[test]
+fn a_tick_never_cancels_a_pending_redraw() {
+    let (mut app, t0) = app();
+    app.dirty = false;
+    app.update(Action::Resize(100, 30));
+    app.update(Action::Tick(t0 + Duration::from_millis(100)));
+    assert!(app.dirty);
+    // Nothing moving: a tick alone asks for no frame.
+    app.dirty = false;
+    app.update(Action::Tick(t0 + Duration::from_millis(200)));
+    assert!(!app.dirty);
+    // A spinner moves on every tick.
+    run_one(&mut app, "r.table('t')");
+    app.dirty = false;
+    app.update(Action::Tick(t0 + Duration::from_millis(300)));
+    assert!(app.dirty);
+}
+
+fn candidates() -> Vec<rdbsh::tui::action::Completion> {
+    ["table", "tableCreate", "tableDrop", "now"]
+        .map(|l| rdbsh::tui::action::Completion {
+            label: l.into(),
+            signature: Some(format!("{l}(…)")),
+            help: Some(format!("help for {l}")),
+        })
+        .into()
+}
+
+#[test]
+fn a_dot_asks_for_completions_and_the_popup_filters_and_inserts() {
+    let (mut app, _) = app();
+    let fx = type_text(&mut app, "r.");
+    let revision = app.editor.revision();
+    assert_eq!(
+        fx,
+        [Effect::Complete {
+            revision,
+            text: "r.".into(),
+            cursor: 2
+        }]
+    );
+    app.update(Action::CompletionsArrived {
+        revision,
+        replace: (2, 2),
+        items: candidates(),
+    });
+    type_text(&mut app, "TA");
+    let labels: Vec<_> = app
+        .editor
+        .visible_completions()
+        .iter()
+        .map(|c| c.label.clone())
+        .collect();
+    assert_eq!(labels, ["table", "tableCreate", "tableDrop"]);
+    press(&mut app, KeyCode::Down, KeyModifiers::NONE);
+    // Enter takes the candidate instead of breaking the line.
+    press(&mut app, KeyCode::Enter, KeyModifiers::NONE);
+    assert_eq!(app.editor.text(), "r.tableCreate");
+    assert!(app.editor.completion().is_none());
+}
+
+#[test]
+fn the_popup_closes_when_the_word_ends_or_on_escape_and_stale_answers_are_dropped() {
+    let (mut app, _) = app();
+    type_text(&mut app, "r.");
+    let revision = app.editor.revision();
+    let open = |app: &mut App| {
+        app.update(Action::CompletionsArrived {
+            revision,
+            replace: (2, 2),
+            items: candidates(),
+        })
+    };
+    open(&mut app);
+    press(&mut app, KeyCode::Esc, KeyModifiers::NONE);
+    assert!(app.editor.completion().is_none());
+    // Esc went to the popup, not to the keymap's close.
+    open(&mut app);
+    type_text(&mut app, "now(");
+    assert!(app.editor.completion().is_none());
+    // The cursor has left the word: an answer for it is ignored.
+    open(&mut app);
+    assert!(app.editor.completion().is_none());
+    // Ctrl-Space asks too, from anywhere.
+    app.update(Action::FocusNext);
+    let fx = press(&mut app, KeyCode::Char(' '), KeyModifiers::CONTROL);
+    assert!(matches!(&fx[..], [Effect::Complete { cursor: 6, .. }]));
+    assert_eq!(app.focus, Pane::Editor);
+}
+
+#[test]
+fn dropping_a_table_needs_its_name_typed() {
+    let (mut app, _) = app();
+    app.update(Action::CatalogLoaded(catalog()));
+    app.update(Action::FocusPrev);
+    press(&mut app, KeyCode::Down, KeyModifiers::NONE);
+    press(&mut app, KeyCode::Down, KeyModifiers::NONE); // users
+    press(&mut app, KeyCode::Char('D'), KeyModifiers::SHIFT);
+    assert!(matches!(app.overlay, Some(Overlay::ConfirmDrop { .. })));
+    type_text(&mut app, "user");
+    // Not the full name: Enter does nothing.
+    assert!(press(&mut app, KeyCode::Enter, KeyModifiers::NONE).is_empty());
+    type_text(&mut app, "s");
+    let fx = press(&mut app, KeyCode::Enter, KeyModifiers::NONE);
+    let (id, text) = started(&fx)[0].clone();
+    assert_eq!(text, "r.db('test').tableDrop('users')");
+    assert_eq!(app.overlay, None);
+    let fx = app.update(Action::QueryFinished {
+        id,
+        elapsed: Duration::from_millis(30),
+        profile: None,
+    });
+    assert_eq!(fx, [Effect::LoadCatalog]);
+    // Esc cancels without running anything.
+    press(&mut app, KeyCode::BackTab, KeyModifiers::SHIFT);
+    press(&mut app, KeyCode::Char('D'), KeyModifiers::SHIFT);
+    assert!(press(&mut app, KeyCode::Esc, KeyModifiers::NONE).is_empty());
+    assert_eq!(app.overlay, None);
+}

@@ -1,0 +1,352 @@
+//! Render tests: the main screens drawn on a fixed-size `TestBackend`, snapshotted as text.
+
+use std::time::{Duration, Instant};
+
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use rdbsh::config::{Profile, TlsSettings};
+use rdbsh::shell::history::History;
+use rdbsh::tui::action::{ConnectionState, DbEntry, TableEntry, TlsInfo};
+use rdbsh::tui::panes::status::ConnectionInfo;
+use rdbsh::tui::screen;
+use rdbsh::tui::{Action, App, AppConfig, Effect, Keymap, QueryId};
+use serde_json::json;
+
+fn profile() -> Profile {
+    Profile {
+        name: Some("prod".into()),
+        host: "db.example.com".into(),
+        db: "shop".into(),
+        tls: Some(TlsSettings::default()),
+        ..Profile::default()
+    }
+}
+
+fn app(size: (u16, u16)) -> (App, Instant) {
+    let mut cfg = AppConfig::new(
+        Keymap::defaults().unwrap(),
+        ConnectionInfo::from_profile(&profile()),
+    );
+    let mut history = History::new(50);
+    for q in [
+        "r.db('shop').table('orders').count()",
+        "r.db('shop').table('users')\n  .filter({admin: true})",
+        "r.now()",
+    ] {
+        history.push(q);
+    }
+    cfg.history = history;
+    let t0 = Instant::now();
+    let mut app = App::new(cfg, t0);
+    app.update(Action::Resize(size.0, size.1));
+    (app, t0)
+}
+
+fn connected(app: &mut App) {
+    app.update(Action::ConnectionStateChanged(ConnectionState::Connected {
+        tls: Some(TlsInfo {
+            version: "TLSv1.3".into(),
+            verified: true,
+        }),
+    }));
+    app.update(Action::CatalogLoaded(vec![
+        DbEntry {
+            name: "shop".into(),
+            tables: ["users", "orders", "products"]
+                .map(|t| TableEntry {
+                    name: t.into(),
+                    primary_key: "id".into(),
+                    indexes: vec!["created_at".into()],
+                    ..TableEntry::default()
+                })
+                .into(),
+        },
+        DbEntry {
+            name: "rethinkdb".into(),
+            tables: vec![TableEntry {
+                name: "jobs".into(),
+                primary_key: "id".into(),
+                ..TableEntry::default()
+            }],
+        },
+    ]));
+}
+
+fn type_text(app: &mut App, text: &str) {
+    for c in text.chars() {
+        let code = if c == '\n' {
+            KeyCode::Enter
+        } else {
+            KeyCode::Char(c)
+        };
+        press(app, code, KeyModifiers::NONE);
+    }
+}
+
+fn press(app: &mut App, code: KeyCode, m: KeyModifiers) -> Vec<Effect> {
+    match app.key_action(KeyEvent::new(code, m)) {
+        Some(a) => app.update(a),
+        None => vec![],
+    }
+}
+
+fn run_typed(app: &mut App) -> QueryId {
+    let fx = press(app, KeyCode::F(5), KeyModifiers::NONE);
+    fx.iter()
+        .find_map(|e| match e {
+            Effect::StartQuery { id, .. } => Some(*id),
+            _ => None,
+        })
+        .unwrap()
+}
+
+fn users() -> Vec<serde_json::Value> {
+    (1..=30)
+        .map(|i| {
+            json!({
+                "id": i,
+                "name": format!("user{i}"),
+                "email": format!("user{i}@example.com"),
+                "roles": ["reader"],
+                "address": {"city": "Lyon", "zip": "69001"}
+            })
+        })
+        .collect()
+}
+
+fn screen(app: &App, size: (u16, u16)) -> String {
+    let mut terminal = Terminal::new(TestBackend::new(size.0, size.1)).unwrap();
+    terminal.draw(|f| screen::draw(app, f)).unwrap();
+    terminal.backend().to_string()
+}
+
+#[test]
+fn start_screen_80x24() {
+    let (mut app, _) = app((80, 24));
+    app.init();
+    insta::assert_snapshot!(screen(&app, (80, 24)));
+}
+
+#[test]
+fn results_tree_80x24() {
+    let (mut app, _) = app((80, 24));
+    connected(&mut app);
+    type_text(
+        &mut app,
+        "r.db('shop').table('users')\n.filter({admin: true})",
+    );
+    let id = run_typed(&mut app);
+    app.update(Action::QueryStarted { id, feed: false });
+    app.update(Action::BatchArrived {
+        id,
+        rows: users(),
+        more: true,
+    });
+    app.update(Action::FocusNext);
+    press(&mut app, KeyCode::Enter, KeyModifiers::NONE);
+    insta::assert_snapshot!(screen(&app, (80, 24)));
+}
+
+#[test]
+fn results_table_120x40() {
+    let (mut app, _) = app((120, 40));
+    connected(&mut app);
+    type_text(&mut app, "r.db('shop').table('users')");
+    let id = run_typed(&mut app);
+    app.update(Action::BatchArrived {
+        id,
+        rows: users(),
+        more: false,
+    });
+    app.update(Action::QueryFinished {
+        id,
+        elapsed: Duration::from_millis(12),
+        profile: None,
+    });
+    app.update(Action::FocusNext);
+    press(&mut app, KeyCode::F(2), KeyModifiers::NONE);
+    press(&mut app, KeyCode::Down, KeyModifiers::NONE);
+    insta::assert_snapshot!(screen(&app, (120, 40)));
+}
+
+#[test]
+fn running_query_with_spinner_and_raw_feed_120x40() {
+    let (mut app, t0) = app((120, 40));
+    connected(&mut app);
+    type_text(&mut app, "r.db('shop').table('orders').count()");
+    let a = run_typed(&mut app);
+    app.update(Action::QueryFinished {
+        id: a,
+        elapsed: Duration::from_millis(4),
+        profile: None,
+    });
+    app.update(Action::RunQuery {
+        text: "r.db('shop').table('orders').changes()".into(),
+        offset: usize::MAX,
+    });
+    let feed = QueryId(2);
+    app.update(Action::QueryStarted {
+        id: feed,
+        feed: true,
+    });
+    app.update(Action::BatchArrived {
+        id: feed,
+        rows: (1..=3)
+            .map(|i| json!({"new_val": {"id": i, "total": i * 10}, "old_val": null}))
+            .collect(),
+        more: true,
+    });
+    app.update(Action::FocusNext);
+    press(&mut app, KeyCode::Char('v'), KeyModifiers::NONE);
+    press(&mut app, KeyCode::Char('v'), KeyModifiers::NONE);
+    press(&mut app, KeyCode::Char('p'), KeyModifiers::NONE);
+    app.update(Action::BatchArrived {
+        id: feed,
+        rows: vec![json!({"new_val": {"id": 4}, "old_val": null})],
+        more: true,
+    });
+    app.update(Action::Tick(t0 + Duration::from_millis(1250)));
+    insta::assert_snapshot!(screen(&app, (120, 40)));
+}
+
+#[test]
+fn failed_query_80x24() {
+    let (mut app, _) = app((80, 24));
+    connected(&mut app);
+    type_text(&mut app, "r.table('nope').count()");
+    let id = run_typed(&mut app);
+    app.update(Action::QueryFailed {
+        id,
+        message: "Table `shop.nope` does not exist.".into(),
+        span: Some((0, 15)),
+    });
+    insta::assert_snapshot!(screen(&app, (80, 24)));
+}
+
+#[test]
+fn help_overlay_80x24() {
+    let (mut app, _) = app((80, 24));
+    connected(&mut app);
+    press(&mut app, KeyCode::F(1), KeyModifiers::NONE);
+    insta::assert_snapshot!(screen(&app, (80, 24)));
+}
+
+#[test]
+fn quit_confirmation_80x24() {
+    let (mut app, _) = app((80, 24));
+    connected(&mut app);
+    type_text(&mut app, "r.db('shop').table('users').changes()");
+    run_typed(&mut app);
+    press(&mut app, KeyCode::Char('q'), KeyModifiers::CONTROL);
+    insta::assert_snapshot!(screen(&app, (80, 24)));
+}
+
+#[test]
+fn history_search_80x24() {
+    let (mut app, _) = app((80, 24));
+    connected(&mut app);
+    press(&mut app, KeyCode::Char('r'), KeyModifiers::CONTROL);
+    type_text(&mut app, "shop");
+    insta::assert_snapshot!(screen(&app, (80, 24)));
+}
+
+#[test]
+fn browser_filter_and_narrow_screen() {
+    let (mut app, _) = app((80, 24));
+    connected(&mut app);
+    press(&mut app, KeyCode::BackTab, KeyModifiers::SHIFT);
+    press(&mut app, KeyCode::Char('/'), KeyModifiers::NONE);
+    type_text(&mut app, "o");
+    insta::assert_snapshot!("browser_filter_80x24", screen(&app, (80, 24)));
+    // Below 60 columns the browser gives its room to the editor and results.
+    app.update(Action::Resize(50, 16));
+    insta::assert_snapshot!("narrow_50x16", screen(&app, (50, 16)));
+}
+
+#[test]
+fn a_failing_sub_term_is_underlined_in_the_editor() {
+    use ratatui::style::Modifier;
+    let (mut app, _) = app((80, 24));
+    type_text(&mut app, "r.table('nope').count()");
+    let id = run_typed(&mut app);
+    app.update(Action::QueryFailed {
+        id,
+        message: "Table `shop.nope` does not exist.".into(),
+        span: Some((0, 15)),
+    });
+    let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
+    terminal.draw(|f| screen::draw(&app, f)).unwrap();
+    let buffer = terminal.backend().buffer();
+    // Row 1 of the editor; text starts after the border (x 19), the gutter " 1 " (3 cells).
+    let x0 = 19 + 1 + 3;
+    let underlined: String = (x0..x0 + 24)
+        .filter(|&x| buffer[(x, 1)].modifier.contains(Modifier::UNDERLINED))
+        .map(|x| buffer[(x, 1)].symbol().to_owned())
+        .collect();
+    assert_eq!(underlined, "r.table('nope')");
+}
+
+#[test]
+fn tiny_and_odd_sizes_draw_without_panicking() {
+    for size in [(1, 1), (10, 3), (20, 5), (59, 10), (60, 8), (300, 100)] {
+        let (mut app, _) = app(size);
+        connected(&mut app);
+        type_text(&mut app, "r.expr([1, 2])\n");
+        let id = run_typed(&mut app);
+        app.update(Action::BatchArrived {
+            id,
+            rows: users(),
+            more: true,
+        });
+        for k in [
+            KeyCode::Tab,
+            KeyCode::Down,
+            KeyCode::F(2),
+            KeyCode::PageDown,
+            KeyCode::F(1),
+        ] {
+            press(&mut app, k, KeyModifiers::NONE);
+            screen(&app, size);
+        }
+    }
+}
+
+#[test]
+fn completion_popup_80x24() {
+    let (mut app, _) = app((80, 24));
+    connected(&mut app);
+    type_text(&mut app, "r.db('shop').");
+    let revision = app.editor.revision();
+    app.update(Action::CompletionsArrived {
+        revision,
+        replace: (13, 13),
+        items: [
+            "table",
+            "tableCreate",
+            "tableDrop",
+            "tableList",
+            "config",
+            "info",
+        ]
+        .map(|l| rdbsh::tui::action::Completion {
+            label: l.into(),
+            signature: Some(format!("{l}(…)")),
+            help: Some(format!("{l}: one line of help")),
+        })
+        .into(),
+    });
+    type_text(&mut app, "ta");
+    insta::assert_snapshot!(screen(&app, (80, 24)));
+}
+
+#[test]
+fn drop_table_confirmation_80x24() {
+    let (mut app, _) = app((80, 24));
+    connected(&mut app);
+    press(&mut app, KeyCode::BackTab, KeyModifiers::SHIFT);
+    press(&mut app, KeyCode::Down, KeyModifiers::NONE);
+    press(&mut app, KeyCode::Char('D'), KeyModifiers::SHIFT);
+    type_text(&mut app, "ord");
+    insta::assert_snapshot!(screen(&app, (80, 24)));
+}
