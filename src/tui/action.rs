@@ -27,25 +27,7 @@ pub struct QueryOptions {
     pub profile: bool,
 }
 
-/// A database as listed by the catalog query.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct DbEntry {
-    pub name: String,
-    pub tables: Vec<TableEntry>,
-}
-
-/// A table of a [`DbEntry`].
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct TableEntry {
-    pub name: String,
-    pub primary_key: String,
-    /// Secondary index names.
-    pub indexes: Vec<String>,
-    pub shards: Option<u32>,
-    pub replicas: Option<u32>,
-    /// `table_status` says all replicas are ready for writes.
-    pub ready: Option<bool>,
-}
+pub use crate::shell::catalog::{DbEntry, TableEntry};
 
 /// TLS facts of the live connection, shown in the status bar.
 #[derive(Debug, Clone, PartialEq, Eq)]

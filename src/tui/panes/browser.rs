@@ -11,116 +11,12 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use crate::tui::action::{DbEntry, TableEntry};
+use crate::tui::action::DbEntry;
 use crate::tui::theme::Palette;
 
-/// The system database, listed after the user databases.
-pub const SYSTEM_DB: &str = "rethinkdb";
-
-/// One query that loads the whole catalog: databases, table configs and statuses.
-pub const CATALOG_QUERY: &str = "r.expr({\
-dbs: r.db('rethinkdb').table('db_config').pluck('name').coerceTo('array'), \
-tables: r.db('rethinkdb').table('table_config').coerceTo('array'), \
-status: r.db('rethinkdb').table('table_status').pluck('db', 'name', 'status').coerceTo('array')})";
-
-/// The tables of the `rethinkdb` system database (not listed in `table_config`).
-pub const SYSTEM_TABLES: [&str; 12] = [
-    "cluster_config",
-    "current_issues",
-    "db_config",
-    "jobs",
-    "logs",
-    "permissions",
-    "server_config",
-    "server_status",
-    "stats",
-    "table_config",
-    "table_status",
-    "users",
-];
-
-/// The result of [`CATALOG_QUERY`] did not have the expected shape.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unexpected catalog result: {0}; is this a RethinkDB 2.x server?")]
-pub struct CatalogError(String);
-
-/// Builds the browser tree from the result of [`CATALOG_QUERY`]; the system database is added
-/// with its fixed tables.
-pub fn catalog_from_value(value: &serde_json::Value) -> Result<Vec<DbEntry>, CatalogError> {
-    use serde_json::Value;
-    let list = |key: &str| {
-        value
-            .get(key)
-            .and_then(Value::as_array)
-            .ok_or_else(|| CatalogError(format!("no {key} array")))
-    };
-    let text = |v: &Value, key: &str| v.get(key).and_then(Value::as_str).map(str::to_owned);
-    let mut dbs: Vec<DbEntry> = list("dbs")?
-        .iter()
-        .filter_map(|d| text(d, "name"))
-        .map(|name| DbEntry {
-            name,
-            tables: Vec::new(),
-        })
-        .collect();
-    let status = list("status")?;
-    for t in list("tables")? {
-        let (Some(db), Some(name)) = (text(t, "db"), text(t, "name")) else {
-            continue;
-        };
-        let shards = t.get("shards").and_then(Value::as_array);
-        let replicas = shards.and_then(|s| {
-            s.iter()
-                .filter_map(|shard| shard.get("replicas").and_then(Value::as_array))
-                .map(Vec::len)
-                .max()
-        });
-        let ready = status
-            .iter()
-            .find(|st| {
-                text(st, "db").as_deref() == Some(&db) && text(st, "name").as_deref() == Some(&name)
-            })
-            .and_then(|st| st.pointer("/status/all_replicas_ready"))
-            .and_then(Value::as_bool);
-        let entry = TableEntry {
-            primary_key: text(t, "primary_key").unwrap_or_else(|| "id".to_owned()),
-            indexes: t
-                .get("indexes")
-                .and_then(Value::as_array)
-                .map(|ix| {
-                    ix.iter()
-                        .filter_map(|i| i.as_str().map(str::to_owned))
-                        .collect()
-                })
-                .unwrap_or_default(),
-            shards: shards.and_then(|s| u32::try_from(s.len()).ok()),
-            replicas: replicas.and_then(|n| u32::try_from(n).ok()),
-            ready,
-            name,
-        };
-        match dbs.iter_mut().find(|d| d.name == db) {
-            Some(d) => d.tables.push(entry),
-            None => dbs.push(DbEntry {
-                name: db,
-                tables: vec![entry],
-            }),
-        }
-    }
-    if !dbs.iter().any(|d| d.name == SYSTEM_DB) {
-        dbs.push(DbEntry {
-            name: SYSTEM_DB.to_owned(),
-            tables: SYSTEM_TABLES
-                .iter()
-                .map(|t| TableEntry {
-                    name: (*t).to_owned(),
-                    primary_key: "id".to_owned(),
-                    ..TableEntry::default()
-                })
-                .collect(),
-        });
-    }
-    Ok(dbs)
-}
+pub use crate::shell::catalog::{
+    CATALOG_QUERY, CatalogError, SYSTEM_DB, SYSTEM_TABLES, catalog_from_value,
+};
 
 /// A node of the tree.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
