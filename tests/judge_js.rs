@@ -15,7 +15,7 @@ use std::process::{Command, Stdio};
 fn js_driver() -> Option<PathBuf> {
     let dir = ["RDBSH_JS_DRIVER", "RETHINKDB_JS_DRIVER"]
         .iter()
-        .filter_map(|v| std::env::var_os(v))
+        .filter_map(std::env::var_os)
         .map(PathBuf::from)
         .find(|d| d.join("package.json").is_file())?;
     let node = Command::new("node")
