@@ -484,3 +484,81 @@ async fn in_process_sandbox_gives_a_profile_to_connect_with() {
     handle.shutdown().await;
     assert!(net::connect(&p).await.is_err());
 }
+
+/// `rdbsh sandbox` with these arguments (and environment), expected to fail at start-up.
+fn sandbox_cli_failure(args: &[&str], envs: &[(&str, &str)]) -> (i32, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_rdbsh"))
+        .arg("sandbox")
+        .args(args)
+        .envs(envs.iter().copied())
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn cli_port_in_use_is_exit_3() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let (code, err) = sandbox_cli_failure(&["--listen", &addr], &[]);
+    assert_eq!(code, 3, "{err}");
+    assert!(err.contains("already in use"), "{err}");
+    assert!(err.contains("--listen"), "{err}");
+}
+
+#[test]
+fn cli_bad_certificate_or_key_is_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("missing.pem");
+    let missing = missing.to_str().unwrap();
+    let (code, err) = sandbox_cli_failure(
+        &[
+            "--listen",
+            "127.0.0.1:0",
+            "--tls-cert",
+            missing,
+            "--tls-key",
+            missing,
+        ],
+        &[],
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("cannot read"), "{err}");
+    let junk = dir.path().join("junk.pem");
+    std::fs::write(&junk, "not a certificate").unwrap();
+    let junk = junk.to_str().unwrap();
+    let (code, err) = sandbox_cli_failure(
+        &[
+            "--listen",
+            "127.0.0.1:0",
+            "--tls-cert",
+            junk,
+            "--tls-key",
+            junk,
+        ],
+        &[],
+    );
+    assert_eq!(code, 2, "{err}");
+}
+
+#[test]
+fn cli_usage_errors_are_exit_2() {
+    let (code, err) = sandbox_cli_failure(
+        &[
+            "--listen",
+            "127.0.0.1:0",
+            "--password-env",
+            "RDBSH_TEST_SURELY_UNSET_VAR",
+        ],
+        &[],
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("RDBSH_TEST_SURELY_UNSET_VAR"), "{err}");
+    let (code, err) = sandbox_cli_failure(&["--listen", "not an address"], &[]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("IP:PORT"), "{err}");
+}
