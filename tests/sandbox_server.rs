@@ -562,3 +562,44 @@ fn cli_usage_errors_are_exit_2() {
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("IP:PORT"), "{err}");
 }
+
+#[tokio::test]
+async fn feed_initial_rows_are_paged_and_changes_answer_a_waiting_continue() {
+    let handle = start(None).await;
+    let writer = client(&profile(&handle, None)).await;
+    create_table(&writer, "ini").await;
+    let docs: Vec<Value> = (0..5).map(|i| json!({"id": i})).collect();
+    atom(&writer, json!([56, [table("ini"), [2, docs]]])).await;
+
+    let mut raw = Raw::connect(handle.addr()).await;
+    raw.send(
+        3,
+        r#"[1,[152,[[15,[[14,["test"]],"ini"]]],{"include_initial":true}],{"max_batch_rows":2}]"#,
+    )
+    .await;
+    let mut initial = Vec::new();
+    for expected in [2, 2, 1] {
+        let (t, r) = raw.recv().await.unwrap();
+        assert_eq!((t, r.response_type), (3, ResponseType::SuccessPartial));
+        assert_eq!(r.notes, vec![ResponseNote::SequenceFeed]);
+        assert_eq!(r.rows.len(), expected);
+        initial.extend(r.rows.iter().map(parse));
+        raw.send(3, "[2]").await;
+    }
+    let ids: BTreeSet<i64> = initial
+        .iter()
+        .map(|row| row["new_val"]["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(ids, (0..5).collect());
+    // The last CONTINUE waits on the server until a change comes.
+    atom(&writer, json!([56, [table("ini"), {"id": 9}]])).await;
+    let (t, r) = raw.recv().await.unwrap();
+    assert_eq!((t, r.response_type), (3, ResponseType::SuccessPartial));
+    assert_eq!(
+        r.rows.iter().map(parse).collect::<Vec<_>>(),
+        vec![json!({"new_val": {"id": 9}, "old_val": null})]
+    );
+    raw.send(3, "[3]").await;
+    let (t, r) = raw.recv().await.unwrap();
+    assert_eq!((t, r.response_type), (3, ResponseType::SuccessSequence));
+}
