@@ -316,6 +316,23 @@ async fn noreply_wait_waits_for_noreply_writes() {
     }
     c.noreply_wait().await.unwrap();
     assert_eq!(atom(&c, json!([43, [table("nr")]])).await, json!(50));
+    // noreply writes on one connection apply in the order they were sent, even when an
+    // earlier one takes longer to evaluate (n = range(100000).count() - 100000 + i).
+    for i in 0..50 {
+        let value = if i % 2 == 0 {
+            json!([24, [[25, [[43, [[173, [100_000]]]], 100_000]], i]])
+        } else {
+            json!(i)
+        };
+        let update = json!([53, [[16, [table("nr"), 1]], {"n": value}]]);
+        c.run_value(&update, &opts(&[("noreply", json!(true))]))
+            .unwrap();
+    }
+    c.noreply_wait().await.unwrap();
+    assert_eq!(
+        atom(&c, json!([170, [[16, [table("nr"), 1]], "n"]])).await,
+        json!(49)
+    );
 }
 
 #[tokio::test]
