@@ -88,6 +88,21 @@ enum BatchInput {
     File(PathBuf),
 }
 
+/// The profile a front end connects with; for `--sandbox`, an in-process sandbox is started
+/// first and stays up as long as the returned handle lives. Call inside the tokio runtime.
+#[allow(dead_code)] // called by the front ends once they are wired
+async fn open_target(target: Target) -> Result<(Profile, Option<server::ServerHandle>), Failure> {
+    match target {
+        Target::Sandbox => {
+            let (profile, handle) = server::start_in_process()
+                .await
+                .map_err(|e| Failure::new(Exit::Connection, format!("--sandbox: {e}")))?;
+            Ok((profile, Some(handle)))
+        }
+        Target::Server(profile) => Ok((*profile, None)),
+    }
+}
+
 fn load_config(path: Option<&Path>) -> Result<Config, Failure> {
     let config = Config::load(path)?;
     for warning in &config.warnings {

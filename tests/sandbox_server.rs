@@ -316,6 +316,23 @@ async fn noreply_wait_waits_for_noreply_writes() {
     }
     c.noreply_wait().await.unwrap();
     assert_eq!(atom(&c, json!([43, [table("nr")]])).await, json!(50));
+    // noreply writes on one connection apply in the order they were sent, even when an
+    // earlier one takes longer to evaluate (n = range(100000).count() - 100000 + i).
+    for i in 0..50 {
+        let value = if i % 2 == 0 {
+            json!([24, [[25, [[43, [[173, [100_000]]]], 100_000]], i]])
+        } else {
+            json!(i)
+        };
+        let update = json!([53, [[16, [table("nr"), 1]], {"n": value}]]);
+        c.run_value(&update, &opts(&[("noreply", json!(true))]))
+            .unwrap();
+    }
+    c.noreply_wait().await.unwrap();
+    assert_eq!(
+        atom(&c, json!([170, [[16, [table("nr"), 1]], "n"]])).await,
+        json!(49)
+    );
 }
 
 #[tokio::test]
@@ -483,4 +500,123 @@ async fn in_process_sandbox_gives_a_profile_to_connect_with() {
     assert!(!tables.as_array().unwrap().is_empty(), "{tables}");
     handle.shutdown().await;
     assert!(net::connect(&p).await.is_err());
+}
+
+/// `rdbsh sandbox` with these arguments (and environment), expected to fail at start-up.
+fn sandbox_cli_failure(args: &[&str], envs: &[(&str, &str)]) -> (i32, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_rdbsh"))
+        .arg("sandbox")
+        .args(args)
+        .envs(envs.iter().copied())
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn cli_port_in_use_is_exit_3() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let (code, err) = sandbox_cli_failure(&["--listen", &addr], &[]);
+    assert_eq!(code, 3, "{err}");
+    assert!(err.contains("already in use"), "{err}");
+    assert!(err.contains("--listen"), "{err}");
+}
+
+#[test]
+fn cli_bad_certificate_or_key_is_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("missing.pem");
+    let missing = missing.to_str().unwrap();
+    let (code, err) = sandbox_cli_failure(
+        &[
+            "--listen",
+            "127.0.0.1:0",
+            "--tls-cert",
+            missing,
+            "--tls-key",
+            missing,
+        ],
+        &[],
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("cannot read"), "{err}");
+    let junk = dir.path().join("junk.pem");
+    std::fs::write(&junk, "not a certificate").unwrap();
+    let junk = junk.to_str().unwrap();
+    let (code, err) = sandbox_cli_failure(
+        &[
+            "--listen",
+            "127.0.0.1:0",
+            "--tls-cert",
+            junk,
+            "--tls-key",
+            junk,
+        ],
+        &[],
+    );
+    assert_eq!(code, 2, "{err}");
+}
+
+#[test]
+fn cli_usage_errors_are_exit_2() {
+    let (code, err) = sandbox_cli_failure(
+        &[
+            "--listen",
+            "127.0.0.1:0",
+            "--password-env",
+            "RDBSH_TEST_SURELY_UNSET_VAR",
+        ],
+        &[],
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("RDBSH_TEST_SURELY_UNSET_VAR"), "{err}");
+    let (code, err) = sandbox_cli_failure(&["--listen", "not an address"], &[]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("IP:PORT"), "{err}");
+}
+
+#[tokio::test]
+async fn feed_initial_rows_are_paged_and_changes_answer_a_waiting_continue() {
+    let handle = start(None).await;
+    let writer = client(&profile(&handle, None)).await;
+    create_table(&writer, "ini").await;
+    let docs: Vec<Value> = (0..5).map(|i| json!({"id": i})).collect();
+    atom(&writer, json!([56, [table("ini"), [2, docs]]])).await;
+
+    let mut raw = Raw::connect(handle.addr()).await;
+    raw.send(
+        3,
+        r#"[1,[152,[[15,[[14,["test"]],"ini"]]],{"include_initial":true}],{"max_batch_rows":2}]"#,
+    )
+    .await;
+    let mut initial = Vec::new();
+    for expected in [2, 2, 1] {
+        let (t, r) = raw.recv().await.unwrap();
+        assert_eq!((t, r.response_type), (3, ResponseType::SuccessPartial));
+        assert_eq!(r.notes, vec![ResponseNote::SequenceFeed]);
+        assert_eq!(r.rows.len(), expected);
+        initial.extend(r.rows.iter().map(parse));
+        raw.send(3, "[2]").await;
+    }
+    let ids: BTreeSet<i64> = initial
+        .iter()
+        .map(|row| row["new_val"]["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(ids, (0..5).collect());
+    // The last CONTINUE waits on the server until a change comes.
+    atom(&writer, json!([56, [table("ini"), {"id": 9}]])).await;
+    let (t, r) = raw.recv().await.unwrap();
+    assert_eq!((t, r.response_type), (3, ResponseType::SuccessPartial));
+    assert_eq!(
+        r.rows.iter().map(parse).collect::<Vec<_>>(),
+        vec![json!({"new_val": {"id": 9}, "old_val": null})]
+    );
+    raw.send(3, "[3]").await;
+    let (t, r) = raw.recv().await.unwrap();
+    assert_eq!((t, r.response_type), (3, ResponseType::SuccessSequence));
 }

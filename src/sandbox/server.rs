@@ -277,6 +277,7 @@ async fn session<S: AsyncRead + AsyncWrite + Send + 'static>(shared: Arc<Shared>
         out,
         queries: Mutex::new(HashMap::new()),
         running: Mutex::new(HashMap::new()),
+        last_noreply: Mutex::new(None),
         next_id: AtomicU64::new(0),
     });
     let mut tasks = JoinSet::new();
@@ -358,6 +359,8 @@ struct Conn {
     queries: Mutex<HashMap<u64, mpsc::UnboundedSender<Command>>>,
     /// STARTs still being evaluated, for NOREPLY_WAIT.
     running: Mutex<HashMap<u64, watch::Receiver<bool>>>,
+    /// When the last noreply START finished: noreply writes apply in the order they were sent.
+    last_noreply: Mutex<Option<watch::Receiver<bool>>>,
     next_id: AtomicU64,
 }
 
@@ -465,8 +468,19 @@ fn dispatch(conn: &Arc<Conn>, token: u64, body: &[u8], tasks: &mut JoinSet<()>) 
             // Registered before the task starts, so a NOREPLY_WAIT right behind it waits for it.
             let id = conn.next_id.fetch_add(1, Ordering::Relaxed);
             let (done, done_rx) = watch::channel(false);
+            let after = if is_true(&query.global_optargs, "noreply") {
+                lock(&conn.last_noreply).replace(done_rx.clone())
+            } else {
+                None
+            };
             lock(&conn.running).insert(id, done_rx);
-            tasks.spawn(run_query(conn.clone(), token, query, rx, id, done));
+            let start = Start {
+                token,
+                id,
+                done,
+                after,
+            };
+            tasks.spawn(run_query(conn.clone(), start, query, rx));
         }
         QueryType::Continue | QueryType::Stop => {
             let cmd = if query.query_type == QueryType::Stop {
@@ -509,14 +523,33 @@ fn is_true(optargs: &serde_json::Map<String, Value>, key: &str) -> bool {
     optargs.get(key).is_some_and(datum::truthy)
 }
 
+/// Bookkeeping of one START.
+struct Start {
+    token: u64,
+    /// Key in `Conn::running`.
+    id: u64,
+    /// Set once evaluated (NOREPLY_WAIT and the next noreply query wait for it).
+    done: watch::Sender<bool>,
+    /// For a noreply query: the previous noreply query, to be finished first.
+    after: Option<watch::Receiver<bool>>,
+}
+
 async fn run_query(
     conn: Arc<Conn>,
-    token: u64,
+    start: Start,
     query: ServerQuery,
     mut commands: mpsc::UnboundedReceiver<Command>,
-    id: u64,
-    done: watch::Sender<bool>,
 ) {
+    let Start {
+        token,
+        id,
+        done,
+        after,
+    } = start;
+    if let Some(mut previous) = after {
+        // An error means that query's task is gone: nothing left to wait for.
+        let _ = previous.wait_for(|d| *d).await;
+    }
     let noreply = is_true(&query.global_optargs, "noreply");
     let limits = BatchLimits::from_optargs(&query.global_optargs);
     let sandbox = conn.shared.sandbox.clone();
