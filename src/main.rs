@@ -90,7 +90,6 @@ enum BatchInput {
 
 /// The profile a front end connects with; for `--sandbox`, an in-process sandbox is started
 /// first and stays up as long as the returned handle lives. Call inside the tokio runtime.
-#[allow(dead_code)] // called by the front ends once they are wired
 async fn open_target(target: Target) -> Result<(Profile, Option<server::ServerHandle>), Failure> {
     match target {
         Target::Sandbox => {
@@ -270,7 +269,7 @@ async fn shutdown_signal() {
 /// `rdbsh ping`: connect, then report the server, the connection, TLS and the round trip.
 fn run_ping(target: Target) -> Result<Exit, Failure> {
     runtime()?.block_on(async {
-        let (profile, _sandbox) = target_profile(target).await?;
+        let (profile, _sandbox) = open_target(target).await?;
         let session = rdbsh::net::Session::new(profile);
         match rdbsh::shell::ping::ping(&session).await {
             Ok(ping) => {
@@ -308,26 +307,10 @@ fn run_batch(target: Target, out: OutArgs, input: BatchInput) -> Result<Exit, Fa
         limit: out.limit,
     };
     runtime()?.block_on(async {
-        let (profile, _sandbox) = target_profile(target).await?;
+        let (profile, _sandbox) = open_target(target).await?;
         let mut session = Session::new(profile);
         Ok(batch::run(&mut session, &inputs, &options).await)
     })
-}
-
-/// The profile to connect to: the server's, or an in-process sandbox's (whose handle must be
-/// kept as long as the sandbox is used).
-async fn target_profile(
-    target: Target,
-) -> Result<(Profile, Option<server::ServerHandle>), Failure> {
-    match target {
-        Target::Server(profile) => Ok((*profile, None)),
-        Target::Sandbox => {
-            let (profile, handle) = server::start_in_process().await.map_err(|e| {
-                Failure::new(Exit::Connection, format!("cannot start the sandbox: {e}"))
-            })?;
-            Ok((profile, Some(handle)))
-        }
-    }
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
