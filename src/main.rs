@@ -71,8 +71,6 @@ fn run(cli: Cli) -> Result<Exit, Failure> {
 }
 
 /// What a front end connects to.
-// The front ends that read these are wired at integration.
-#[allow(dead_code)]
 enum Target {
     /// `--sandbox`: an in-process sandbox server.
     Sandbox,
@@ -81,7 +79,6 @@ enum Target {
 }
 
 /// Where batch queries come from.
-#[allow(dead_code)]
 enum BatchInput {
     Queries(Vec<String>),
     /// A query file; `-` is stdin.

@@ -1,7 +1,6 @@
 //! `rdbsh ping` end to end: a TLS sandbox process, rdbsh verifying it with the CA file.
 
 mod common;
-#[allow(dead_code)]
 mod tls;
 
 use assert_cmd::Command;

@@ -400,6 +400,7 @@ impl BrowserPane {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::tui::action::TableEntry;
     use serde_json::json;
 
     #[test]
