@@ -2,6 +2,7 @@
 //! and starts queries, history, ping, and error reports with carets.
 
 pub mod catalog;
+pub mod completion;
 pub mod history;
 pub mod meta;
 pub mod ping;
