@@ -477,3 +477,36 @@ async fn timeout_is_reported() {
     assert_eq!(err.kind(), Kind::Timeout, "{err}");
     assert!(err.to_string().contains("timed out"), "{err}");
 }
+
+#[tokio::test]
+async fn session_over_tls_records_what_was_negotiated() {
+    let pki = net_server::pki();
+    let mut server = net_server::start_tls(pki.server_config).await;
+    let dir = tempfile::tempdir().unwrap();
+    let ca = dir.path().join("ca.pem");
+    std::fs::write(&ca, &pki.ca_pem).unwrap();
+    let mut p = profile(&server, "alice", Some(ALICE_PASSWORD));
+    p.host = "localhost".into();
+    p.tls = Some(rdbsh::config::TlsSettings {
+        ca_cert: Some(ca),
+        ..Default::default()
+    });
+    let client = connect(&p).await;
+    assert_eq!(
+        next_event(&mut server, |_| true).await,
+        Event::Authenticated("alice".into())
+    );
+    let tls = client.info().tls.clone().expect("TLS info");
+    assert!(tls.protocol_version.starts_with("TLSv1_"), "{tls:?}");
+    assert!(!tls.cipher_suite.is_empty());
+    assert_eq!(tls.peer_certificates.len(), 2);
+    let mut feed = client.run_value(&json!([173, [5]]), &no_optargs()).unwrap();
+    assert_eq!(feed.collect_rows().await.unwrap().len(), 5);
+
+    // Plain TCP to the TLS port: the server cannot parse the magic as TLS and hangs up.
+    let mut plain = profile(&server, "alice", Some(ALICE_PASSWORD));
+    plain.tls = None;
+    let err = net::connect(&plain).await.unwrap_err();
+    assert_eq!(err.exit_code(), 3);
+    assert!(err.to_string().contains("TLS"), "{err}");
+}
