@@ -149,7 +149,7 @@ impl Client {
 
     async fn single(&self, query: Query<'_>, expect: ResponseType) -> Result<Response, Error> {
         let (_, mut rx) = self.request(query)?;
-        let response = rx.recv().await.ok_or_else(Error::closed)??;
+        let response = rx.recv().await.ok_or_else(Error::task_gone)??;
         if let Some(e) = response.server_error() {
             return Err(Error::server(e));
         }
