@@ -271,7 +271,13 @@ impl Response {
                     .collect()
             }),
             p: self.profile.as_deref(),
-            n: (!self.notes.is_empty()).then(|| self.notes.iter().map(|n| n.as_i64()).collect()),
+            // The server always writes `n` on streams; the JS driver reads it unconditionally.
+            n: (!self.notes.is_empty()
+                || matches!(
+                    self.response_type,
+                    ResponseType::SuccessPartial | ResponseType::SuccessSequence
+                ))
+            .then(|| self.notes.iter().map(|n| n.as_i64()).collect()),
         };
         // Raw rows are valid JSON by construction, so this cannot fail; fall back to a
         // CLIENT_ERROR body rather than panicking.
@@ -379,6 +385,10 @@ mod tests {
         assert_eq!(
             String::from_utf8(Response::atom(to_row(&json!(1))).body()).unwrap(),
             r#"{"t":1,"r":[1]}"#
+        );
+        assert_eq!(
+            String::from_utf8(Response::partial(vec![to_row(&json!(1))]).body()).unwrap(),
+            r#"{"t":3,"r":[1],"n":[]}"#
         );
     }
 }
