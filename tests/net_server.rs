@@ -3,7 +3,7 @@
 //! builders). Included by `tests/net_session.rs` and `benches/connect.rs` with `#[path]`.
 //!
 //! Terms it understands (anything else is a RUNTIME_ERROR saying so):
-//! - a datum (string, number, bool, null): echoed as an atom;
+//! - a datum (string, number, bool, null): echoed as an atom (with profile data under `profile: true`);
 //! - `[173, [N]]` (RANGE): the rows 0..N, three per batch, paged with CONTINUE;
 //! - `[152, []]` (CHANGES): a feed of `{"n": i}` rows, one per CONTINUE, never ending;
 //! - `[12, ["msg"]]` (ERROR): a RUNTIME_ERROR of type USER with backtrace `[0]`;
@@ -20,7 +20,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use rdbsh::protocol::{
     Credential, ErrorType, Frame, FrameDecoder, QueryType, Response, ResponseNote, ResponseType,
-    ServerHandshake, ServerQuery, Token, encode_frame, to_row,
+    ServerHandshake, ServerQuery, Token, to_row,
 };
 use serde_json::{Value, json};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
@@ -254,7 +254,7 @@ enum Stream {
 
 fn send(out: &mpsc::UnboundedSender<Option<Vec<u8>>>, token: Token, response: Response) {
     let mut frame = Vec::new();
-    encode_frame(token, &response.body(), &mut frame).unwrap();
+    response.encode(token, &mut frame).unwrap();
     let _ = out.send(Some(frame));
 }
 
@@ -431,6 +431,13 @@ fn start_query(
                 vec![],
             ),
         ),
-        (datum, _) => send(&out, token, Response::atom(to_row(datum))),
+        (datum, _) => {
+            let mut response = Response::atom(to_row(datum));
+            if optargs.get("profile") == Some(&Value::Bool(true)) {
+                response =
+                    response.with_profile(to_row(&json!([{"description": "Evaluating datum."}])));
+            }
+            send(&out, token, response)
+        }
     }
 }

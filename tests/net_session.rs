@@ -264,6 +264,35 @@ async fn feed_is_stopped_by_close_and_by_drop() {
 }
 
 #[tokio::test]
+async fn profile_data_is_exposed() {
+    let server = net_server::start(Mode::Normal).await;
+    let client = connect(&profile(&server, "admin", Some(ADMIN_PASSWORD))).await;
+    let mut optargs = GlobalOptargs::new();
+    optargs.insert("profile".into(), json!(true));
+    let mut cursor = client.run_value(&json!(5), &optargs).unwrap();
+    assert_eq!(
+        rows(&cursor.next_batch().await.unwrap().unwrap()),
+        vec![json!(5)]
+    );
+    let profile: Value = serde_json::from_str(cursor.profile().unwrap().get()).unwrap();
+    assert_eq!(profile, json!([{"description": "Evaluating datum."}]));
+    let mut plain = client.run_value(&json!(5), &no_optargs()).unwrap();
+    plain.next_batch().await.unwrap();
+    assert!(plain.profile().is_none());
+}
+
+#[tokio::test]
+async fn noreply_queries_return_at_once() {
+    let server = net_server::start(Mode::Normal).await;
+    let client = connect(&profile(&server, "admin", Some(ADMIN_PASSWORD))).await;
+    let mut optargs = GlobalOptargs::new();
+    optargs.insert("noreply".into(), json!(true));
+    let mut cursor = client.run_value(&json!(5), &optargs).unwrap();
+    assert!(cursor.next_batch().await.unwrap().is_none());
+    client.noreply_wait().await.unwrap();
+}
+
+#[tokio::test]
 async fn server_errors_are_data() {
     let server = net_server::start(Mode::Normal).await;
     let client = connect(&profile(&server, "admin", Some(ADMIN_PASSWORD))).await;

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use serde_json::value::RawValue;
 
+use super::frame::{FrameError, Token, encode_frame};
 use super::term_type::{ErrorType, ResponseNote, ResponseType};
 
 /// One row (or the atom) exactly as the server sent it, so output needs no re-serialization.
@@ -252,6 +253,11 @@ impl Response {
     pub fn with_profile(mut self, profile: Row) -> Response {
         self.profile = Some(profile);
         self
+    }
+
+    /// Appends the whole frame (token, length, body) to `buf`, as the server writes it.
+    pub fn encode(&self, token: Token, buf: &mut Vec<u8>) -> Result<(), FrameError> {
+        encode_frame(token, &self.body(), buf)
     }
 
     /// The JSON body, as the server writes it.
