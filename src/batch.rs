@@ -1,1 +1,324 @@
-//! placeholder; see README architecture.
+//! Batch mode: query files, stdin and `-e`, printed for pipes, with exit codes.
+//!
+//! Each statement runs on the one session, in order; each batch is printed as it arrives and
+//! dropped, so memory stays flat for any result size. Ctrl-C sends STOP and exits 130; a
+//! closed stdout (`| head`) ends quietly.
+
+use std::io::{self, Write};
+use std::time::Instant;
+
+use crate::cli::{Exit, OnError};
+use crate::net::{self, BatchKind};
+use crate::render::{Format, Kind, RenderError, RenderOptions, Renderer, Styles};
+use crate::reql::{Query, Statement};
+use crate::shell::report::{self, Source};
+use crate::shell::{Item, Meta, Session, StartError, items, meta};
+
+/// One source text to run.
+#[derive(Debug, Clone)]
+pub struct Input {
+    /// A file name for error locations (`None` for `-e`).
+    pub name: Option<String>,
+    /// The statements.
+    pub text: String,
+}
+
+/// How batch mode prints.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Output format.
+    pub format: Format,
+    /// Styles for results (plain when colour is off).
+    pub styles: Styles,
+    /// Colour in error reports.
+    pub color: bool,
+    /// Terminal width for tables.
+    pub width: Option<usize>,
+    /// Rows and elapsed time per statement on stderr.
+    pub timing: bool,
+    /// Stop or go on after a failed statement.
+    pub on_error: OnError,
+    /// At most this many rows per result (then STOP).
+    pub limit: Option<u64>,
+}
+
+/// What happened to one statement.
+enum Outcome {
+    Done,
+    Failed(Exit),
+    /// Ctrl-C, or stdout closed: stop everything.
+    End(Exit),
+}
+
+/// Runs every input in order; the exit code of the first failure, or of the interruption.
+pub async fn run(session: &mut Session, inputs: &[Input], options: &Options) -> Exit {
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::with_capacity(64 * 1024, stdout.lock());
+    let mut options = options.clone();
+    let mut exit = Exit::Ok;
+    for input in inputs {
+        for item in items(&input.text) {
+            let outcome = match item {
+                Item::Meta(_, Err(message)) => {
+                    eprint!("{}", report::plain(&message, options.color));
+                    Outcome::Failed(Exit::Usage)
+                }
+                Item::Meta(_, Ok(command)) => {
+                    match apply_meta(session, &mut options, command, &mut out).await {
+                        Ok(true) => Outcome::Done,
+                        Ok(false) => return finish(&mut out, exit),
+                        Err(outcome) => outcome,
+                    }
+                }
+                Item::Code(span) => {
+                    let source = Source {
+                        text: &input.text,
+                        file: input.name.as_deref(),
+                    };
+                    run_statement(
+                        session,
+                        source,
+                        span.start,
+                        span.text(&input.text),
+                        &options,
+                        &mut out,
+                    )
+                    .await
+                }
+            };
+            match outcome {
+                Outcome::Done => {}
+                Outcome::End(code) => {
+                    let _ = out.flush();
+                    return code;
+                }
+                Outcome::Failed(code) => {
+                    if exit == Exit::Ok {
+                        exit = code;
+                    }
+                    if options.on_error == OnError::Stop {
+                        return finish(&mut out, exit);
+                    }
+                }
+            }
+        }
+    }
+    finish(&mut out, exit)
+}
+
+fn finish(out: &mut impl Write, exit: Exit) -> Exit {
+    match out.flush() {
+        Err(e) if e.kind() != io::ErrorKind::BrokenPipe => {
+            eprintln!("rdbsh: cannot write output: {e}");
+            Exit::QueryFailed
+        }
+        _ => exit,
+    }
+}
+
+/// Applies a meta-command; `Ok(false)` means quit.
+async fn apply_meta(
+    session: &mut Session,
+    options: &mut Options,
+    command: Meta,
+    out: &mut impl Write,
+) -> Result<bool, Outcome> {
+    match command {
+        Meta::Use(db) => session.db = db,
+        Meta::Format(format) => options.format = format,
+        Meta::Timing(on) => options.timing = on,
+        Meta::Help => {
+            let _ = write!(out, "{}", meta::help_text());
+        }
+        Meta::Quit => return Ok(false),
+        Meta::Ping => match session.net().server_info().await {
+            Ok(info) => {
+                let _ = writeln!(out, "{info:?}");
+            }
+            Err(e) => {
+                eprint!("{}", report::plain(&e.to_string(), options.color));
+                return Err(Outcome::Failed(exit_for(&e)));
+            }
+        },
+        Meta::Connect(_) | Meta::Edit | Meta::History => {
+            eprint!(
+                "{}",
+                report::plain(
+                    "this meta-command works in the REPL and the TUI, not in batch mode",
+                    options.color
+                )
+            );
+            return Err(Outcome::Failed(Exit::Usage));
+        }
+    }
+    Ok(true)
+}
+
+fn exit_for(e: &net::Error) -> Exit {
+    match e.exit_class() {
+        net::ExitClass::Query => Exit::QueryFailed,
+        net::ExitClass::Connection => Exit::Connection,
+        net::ExitClass::Auth => Exit::Auth,
+    }
+}
+
+async fn run_statement(
+    session: &mut Session,
+    source: Source<'_>,
+    at: usize,
+    text: &str,
+    options: &Options,
+    out: &mut impl Write,
+) -> Outcome {
+    let statements = match session.compile(text) {
+        Ok(s) => s,
+        Err(diagnostics) => {
+            eprint!(
+                "{}",
+                report::compile_errors(source, at, &diagnostics, options.color)
+            );
+            return Outcome::Failed(Exit::QueryFailed);
+        }
+    };
+    for statement in statements {
+        if let Statement::Query(query) = statement {
+            match run_query(session, source, at, &query, options, out).await {
+                Outcome::Done => {}
+                other => return other,
+            }
+        }
+    }
+    Outcome::Done
+}
+
+async fn run_query(
+    session: &Session,
+    source: Source<'_>,
+    at: usize,
+    query: &Query,
+    options: &Options,
+    out: &mut impl Write,
+) -> Outcome {
+    let started = Instant::now();
+    let mut running = match session.start(query).await {
+        Ok(r) => r,
+        Err(StartError::Refused(refusal)) => {
+            eprint!("{}", report::plain(&refusal.to_string(), options.color));
+            return Outcome::Failed(Exit::QueryFailed);
+        }
+        Err(StartError::Net(e)) => return net_failure(source, at, query, &e, options),
+    };
+    let mut renderer = Renderer::new(RenderOptions {
+        format: options.format,
+        styles: options.styles,
+        width: options.width,
+        ..RenderOptions::new(options.format)
+    });
+    let mut begun = false;
+    let mut rows: u64 = 0;
+    let interrupt = tokio::signal::ctrl_c();
+    tokio::pin!(interrupt);
+    loop {
+        let batch = tokio::select! {
+            batch = running.cursor.next_batch() => batch,
+            _ = &mut interrupt => {
+                let _ = running.cursor.stop_handle().stop();
+                if begun {
+                    let _ = renderer.end(out);
+                }
+                let _ = out.flush();
+                eprintln!("rdbsh: interrupted; the query was stopped");
+                return Outcome::End(Exit::Interrupted);
+            }
+        };
+        let mut batch = match batch {
+            Ok(Some(batch)) => batch,
+            Ok(None) => break,
+            Err(e) => {
+                if begun {
+                    let _ = renderer.end(out);
+                    let _ = out.flush();
+                }
+                return net_failure(source, at, query, &e, options);
+            }
+        };
+        if !begun {
+            let kind = match batch.kind {
+                BatchKind::Atom => Kind::Atom,
+                _ if running.cursor.is_feed() => Kind::Feed,
+                _ => Kind::Sequence,
+            };
+            if let Err(e) = renderer.begin(out, kind) {
+                return write_failure(&e);
+            }
+            begun = true;
+        }
+        let mut limited = false;
+        if let Some(limit) = options.limit {
+            let room = limit.saturating_sub(rows);
+            if (batch.rows.len() as u64) >= room && batch.kind != BatchKind::Atom {
+                batch.rows.truncate(room as usize);
+                limited = true;
+            }
+        }
+        rows += batch.rows.len() as u64;
+        let written = renderer
+            .rows(out, &batch.rows)
+            .and_then(|()| out.flush().map_err(RenderError::Io));
+        if let Err(e) = written {
+            return write_failure(&e);
+        }
+        if limited {
+            break;
+        }
+    }
+    // Dropping an unfinished cursor (after --limit) sends STOP.
+    drop(running.cursor);
+    if begun
+        && let Err(e) = renderer
+            .end(out)
+            .and_then(|()| out.flush().map_err(RenderError::Io))
+    {
+        return write_failure(&e);
+    }
+    if options.timing {
+        let ms = started.elapsed().as_secs_f64() * 1000.0;
+        // Atom arrays print (and count) as rows, as the drivers turn them into cursors.
+        let rows = renderer.rows_rendered();
+        let noun = if rows == 1 { "row" } else { "rows" };
+        eprintln!("{rows} {noun} · {ms:.0} ms");
+    }
+    Outcome::Done
+}
+
+fn write_failure(e: &RenderError) -> Outcome {
+    if e.is_broken_pipe() {
+        // `| head` closed the pipe: nothing more to say to anyone.
+        return Outcome::End(Exit::Ok);
+    }
+    eprintln!("rdbsh: {e}");
+    Outcome::End(Exit::QueryFailed)
+}
+
+fn net_failure(
+    source: Source<'_>,
+    at: usize,
+    query: &Query,
+    e: &net::Error,
+    options: &Options,
+) -> Outcome {
+    match e.server_error() {
+        Some(server) => eprint!(
+            "{}",
+            report::server_error(source, at, query, server, options.color)
+        ),
+        None => eprint!("{}", report::plain(&e.to_string(), options.color)),
+    }
+    let exit = exit_for(e);
+    if exit == Exit::QueryFailed {
+        Outcome::Failed(exit)
+    } else {
+        // No point going on without a connection or with the wrong credentials.
+        Outcome::End(exit)
+    }
+}

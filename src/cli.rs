@@ -1,1 +1,651 @@
-//! placeholder; see README architecture.
+//! Command-line interface (clap), the run mode it selects and the process exit codes.
+
+use std::fmt;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::config::{ConfigError, ConnOverrides, ConnUrl, Verify};
+pub use crate::render::Format;
+
+/// Process exit codes; the only place they are numbered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    /// Everything succeeded.
+    Ok,
+    /// A query failed (compile error or server error).
+    QueryFailed,
+    /// Usage or config error.
+    Usage,
+    /// Connection or TLS failure.
+    Connection,
+    /// Authentication failure.
+    Auth,
+    /// Interrupted by the user (Ctrl-C).
+    Interrupted,
+}
+
+impl Exit {
+    /// The numeric code of DESIGN.md.
+    pub fn code(self) -> u8 {
+        match self {
+            Exit::Ok => 0,
+            Exit::QueryFailed => 1,
+            Exit::Usage => 2,
+            Exit::Connection => 3,
+            Exit::Auth => 4,
+            Exit::Interrupted => 130,
+        }
+    }
+}
+
+impl From<Exit> for ExitCode {
+    fn from(exit: Exit) -> Self {
+        ExitCode::from(exit.code())
+    }
+}
+
+/// An error that ends the process: what to print and which exit code to return.
+#[derive(Debug)]
+pub struct Failure {
+    pub exit: Exit,
+    pub message: String,
+}
+
+impl Failure {
+    /// A failure with an explicit exit code.
+    pub fn new(exit: Exit, message: impl fmt::Display) -> Self {
+        Failure {
+            exit,
+            message: message.to_string(),
+        }
+    }
+
+    /// A usage or config error (exit 2).
+    pub fn usage(message: impl fmt::Display) -> Self {
+        Failure::new(Exit::Usage, message)
+    }
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl From<ConfigError> for Failure {
+    fn from(err: ConfigError) -> Self {
+        Failure::usage(err)
+    }
+}
+
+/// rdbsh: a terminal shell for RethinkDB (TUI on a terminal, batch otherwise).
+#[derive(Parser)]
+#[command(name = "rdbsh", version, about, long_about = None)]
+#[command(
+    after_help = "Exit codes: 0 ok, 1 query failed, 2 usage or config error, \
+3 connection or TLS failure, 4 authentication failure, 130 interrupted."
+)]
+pub struct Cli {
+    /// Profiles file [env: RDBSH_CONFIG] [default: $XDG_CONFIG_HOME/rdbsh/config.toml]
+    // RDBSH_CONFIG is read by `config_path`, not by clap, so that an empty value means unset.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub conn: ConnArgs,
+
+    #[command(flatten)]
+    pub out: OutArgs,
+
+    /// Run QUERY and print its result (repeatable)
+    #[arg(
+        short = 'e',
+        long = "eval",
+        value_name = "QUERY",
+        conflicts_with = "file"
+    )]
+    pub eval: Vec<String>,
+
+    /// Run the queries of FILE ('-' = stdin)
+    #[arg(short = 'f', long = "file", value_name = "FILE")]
+    pub file: Option<PathBuf>,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Subcommands.
+#[derive(Subcommand)]
+pub enum Command {
+    /// Plain line REPL (for dumb terminals, screen readers and scrollback)
+    Repl {
+        #[command(flatten)]
+        conn: ConnArgs,
+        #[command(flatten)]
+        out: OutArgs,
+    },
+    /// Print each statement's wire term as one line of JSON; no connection
+    Compile(CompileArgs),
+    /// Connect and show server, protocol, TLS and certificate details and the round-trip time
+    Ping {
+        #[command(flatten)]
+        conn: ConnArgs,
+    },
+    /// List the profiles and the config file in use
+    Profiles,
+    /// Run the in-memory sandbox server in the foreground
+    Sandbox(SandboxArgs),
+}
+
+/// `rdbsh compile` arguments.
+#[derive(Args, Debug, Clone, PartialEq, Eq)]
+pub struct CompileArgs {
+    /// Compile QUERY (repeatable)
+    #[arg(
+        short = 'e',
+        long = "eval",
+        value_name = "QUERY",
+        conflicts_with = "file"
+    )]
+    pub eval: Vec<String>,
+    /// Print the whole START query ([1, term, options]) instead of the term alone
+    #[arg(long)]
+    pub query: bool,
+    /// Query file ('-' = stdin; stdin when neither FILE nor -e is given)
+    #[arg(value_name = "FILE")]
+    pub file: Option<PathBuf>,
+}
+
+/// `rdbsh sandbox` arguments.
+#[derive(Args, Debug, Clone, PartialEq, Eq)]
+pub struct SandboxArgs {
+    /// Address to listen on
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:28015")]
+    pub listen: String,
+    /// Server certificate (PEM) to serve TLS
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// Server private key (PEM) to serve TLS
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+    /// Require this admin password, read from environment variable VAR
+    #[arg(long, value_name = "VAR")]
+    pub password_env: Option<String>,
+    /// Start empty, without the demo database
+    #[arg(long)]
+    pub no_demo: bool,
+}
+
+/// CONN flags: where to connect and how; they override the profile.
+#[derive(Args, Clone, Default)]
+#[command(next_help_heading = "Connection")]
+pub struct ConnArgs {
+    /// Profile from the config file [default: default_profile]
+    #[arg(short = 'p', long, value_name = "NAME", env = "RDBSH_PROFILE")]
+    pub profile: Option<String>,
+    /// rethinkdb://user[:pass]@host:port/db (a password here shows in the process list)
+    #[arg(long, value_name = "URL")]
+    pub url: Option<String>,
+    /// Server host name or address
+    #[arg(long, value_name = "HOST")]
+    pub host: Option<String>,
+    /// Server driver port [default: 28015]
+    #[arg(long, value_name = "PORT", value_parser = clap::value_parser!(u16).range(1..))]
+    pub port: Option<u16>,
+    /// Default database [default: test]
+    #[arg(long, value_name = "DB")]
+    pub db: Option<String>,
+    /// User name [default: admin]
+    #[arg(long, value_name = "USER")]
+    pub user: Option<String>,
+    /// Read the password from environment variable VAR
+    #[arg(long, value_name = "VAR", conflicts_with = "auth_key_env")]
+    pub password_env: Option<String>,
+    /// Read the legacy auth key from environment variable VAR
+    #[arg(long, value_name = "VAR")]
+    pub auth_key_env: Option<String>,
+    /// Trust this CA certificate (PEM); turns TLS on
+    #[arg(long, value_name = "FILE")]
+    pub ca_cert: Option<PathBuf>,
+    /// Use TLS (system roots unless --ca-cert)
+    #[arg(long)]
+    pub tls: bool,
+    /// Name to verify and send as SNI instead of the host
+    #[arg(long, value_name = "NAME")]
+    pub tls_server_name: Option<String>,
+    /// How to check the server certificate
+    #[arg(long, value_name = "MODE")]
+    pub tls_verify: Option<VerifyArg>,
+    /// Pinned certificate: SHA-256 fingerprint or PEM file (implies --tls-verify pin)
+    #[arg(long, value_name = "PIN")]
+    pub tls_pin: Option<String>,
+    /// Client certificate (PEM) for mutual TLS
+    #[arg(long, value_name = "FILE", requires = "client_key")]
+    pub client_cert: Option<PathBuf>,
+    /// Client private key (PEM) for mutual TLS
+    #[arg(long, value_name = "FILE", requires = "client_cert")]
+    pub client_key: Option<PathBuf>,
+    /// Connect timeout in seconds [default: 20]
+    #[arg(long, value_name = "SECS", value_parser = parse_timeout)]
+    pub timeout: Option<Duration>,
+    /// Use an in-process sandbox instead of a server
+    #[arg(long)]
+    pub sandbox: bool,
+}
+
+/// `--tls-verify` values.
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VerifyArg {
+    /// Chain and host name (default)
+    Full,
+    /// Chain only, any name
+    Ca,
+    /// Certificate must equal the pinned one
+    Pin,
+    /// No verification (warned about on every connect)
+    None,
+}
+
+impl From<VerifyArg> for Verify {
+    fn from(v: VerifyArg) -> Self {
+        match v {
+            VerifyArg::Full => Verify::Full,
+            VerifyArg::Ca => Verify::Ca,
+            VerifyArg::Pin => Verify::Pin,
+            VerifyArg::None => Verify::None,
+        }
+    }
+}
+
+fn parse_timeout(text: &str) -> Result<Duration, String> {
+    text.parse::<f64>()
+        .ok()
+        .filter(|s| *s > 0.0)
+        .and_then(|s| Duration::try_from_secs_f64(s).ok())
+        .ok_or_else(|| "expected a positive number of seconds".to_string())
+}
+
+impl ConnArgs {
+    /// The profile named by `-p` or a non-empty `RDBSH_PROFILE`.
+    pub fn profile_name(&self) -> Option<&str> {
+        self.profile.as_deref().filter(|p| !p.is_empty())
+    }
+
+    /// These flags, with every flag given in `later` (after the subcommand) taking precedence.
+    pub fn merged(self, later: ConnArgs) -> ConnArgs {
+        ConnArgs {
+            profile: later.profile.or(self.profile),
+            url: later.url.or(self.url),
+            host: later.host.or(self.host),
+            port: later.port.or(self.port),
+            db: later.db.or(self.db),
+            user: later.user.or(self.user),
+            password_env: later.password_env.or(self.password_env),
+            auth_key_env: later.auth_key_env.or(self.auth_key_env),
+            ca_cert: later.ca_cert.or(self.ca_cert),
+            tls: later.tls || self.tls,
+            tls_server_name: later.tls_server_name.or(self.tls_server_name),
+            tls_verify: later.tls_verify.or(self.tls_verify),
+            tls_pin: later.tls_pin.or(self.tls_pin),
+            client_cert: later.client_cert.or(self.client_cert),
+            client_key: later.client_key.or(self.client_key),
+            timeout: later.timeout.or(self.timeout),
+            sandbox: later.sandbox || self.sandbox,
+        }
+    }
+
+    /// The overrides for [`crate::config::Config::resolve`]; parses `--url` (errors never echo it).
+    pub fn overrides(&self) -> Result<ConnOverrides, ConfigError> {
+        Ok(ConnOverrides {
+            url: self.url.as_deref().map(ConnUrl::parse).transpose()?,
+            host: self.host.clone(),
+            port: self.port,
+            db: self.db.clone(),
+            user: self.user.clone(),
+            password_env: self.password_env.clone(),
+            auth_key_env: self.auth_key_env.clone(),
+            ca_cert: self.ca_cert.clone(),
+            tls: self.tls,
+            tls_server_name: self.tls_server_name.clone(),
+            tls_verify: self.tls_verify.map(Verify::from),
+            tls_pin: self.tls_pin.clone(),
+            client_cert: self.client_cert.clone(),
+            client_key: self.client_key.clone(),
+            timeout: self.timeout,
+        })
+    }
+}
+
+/// OUT flags: how results are printed.
+#[derive(Args, Debug, Clone, Default, PartialEq, Eq)]
+#[command(next_help_heading = "Output")]
+pub struct OutArgs {
+    /// Result format: pretty, json, ndjson, table or raw [default: pretty on a terminal, ndjson otherwise]
+    #[arg(long, value_name = "FORMAT", value_parser = parse_format)]
+    pub format: Option<Format>,
+    /// No colours (also when NO_COLOR is set)
+    #[arg(long)]
+    pub no_color: bool,
+    /// Print how long each query took
+    #[arg(long)]
+    pub timing: bool,
+    /// What to do after a failed query in batch mode [default: stop]
+    #[arg(long, value_name = "WHAT")]
+    pub on_error: Option<OnError>,
+    /// Show at most N rows of each result
+    #[arg(long, value_name = "N")]
+    pub limit: Option<u64>,
+}
+
+impl OutArgs {
+    /// These flags, with every flag given in `later` (after the subcommand) taking precedence.
+    pub fn merged(self, later: OutArgs) -> OutArgs {
+        OutArgs {
+            format: later.format.or(self.format),
+            no_color: later.no_color || self.no_color,
+            timing: later.timing || self.timing,
+            on_error: later.on_error.or(self.on_error),
+            limit: later.limit.or(self.limit),
+        }
+    }
+
+    /// `--on-error`, stop when not given.
+    pub fn on_error(&self) -> OnError {
+        self.on_error.unwrap_or_default()
+    }
+
+    /// The format to use: the flag, else pretty on a terminal and ndjson otherwise.
+    pub fn format_for(&self, terminal: bool) -> Format {
+        self.format.unwrap_or(if terminal {
+            Format::Pretty
+        } else {
+            Format::Ndjson
+        })
+    }
+
+    /// Colour only on a terminal, without `--no-color` and without a non-empty `NO_COLOR`.
+    pub fn color_for(&self, terminal: bool) -> bool {
+        let no_color_env = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+        terminal && !self.no_color && !no_color_env
+    }
+}
+
+/// `--format` values: pretty, json, ndjson, table or raw.
+fn parse_format(s: &str) -> Result<Format, String> {
+    s.parse()
+        .map_err(|e: crate::render::UnknownFormat| e.to_string())
+}
+
+/// `--on-error` values.
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum OnError {
+    /// Stop at the first failed query
+    #[default]
+    Stop,
+    /// Report the failure and go on
+    Continue,
+}
+
+/// What the command line asks for, with the CONN and OUT flags merged.
+pub enum Mode {
+    /// No subcommand, `-e` or `-f`: the TUI on a terminal, else batch from stdin.
+    Default { conn: ConnArgs, out: OutArgs },
+    /// `-e QUERY...`.
+    Eval {
+        conn: ConnArgs,
+        out: OutArgs,
+        queries: Vec<String>,
+    },
+    /// `-f FILE` (`-` = stdin).
+    File {
+        conn: ConnArgs,
+        out: OutArgs,
+        path: PathBuf,
+    },
+    /// `rdbsh repl`.
+    Repl { conn: ConnArgs, out: OutArgs },
+    /// `rdbsh compile`.
+    Compile(CompileArgs),
+    /// `rdbsh ping`.
+    Ping { conn: ConnArgs },
+    /// `rdbsh profiles`.
+    Profiles,
+    /// `rdbsh sandbox`.
+    Sandbox(SandboxArgs),
+}
+
+impl Cli {
+    /// The profiles file to load: `--config`, else a non-empty `RDBSH_CONFIG`, else the default.
+    pub fn config_path(&self) -> Option<PathBuf> {
+        self.config.clone().or_else(|| {
+            std::env::var_os("RDBSH_CONFIG")
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from)
+        })
+    }
+
+    /// The mode to run; `-e`/`-f` together with a subcommand is a usage error.
+    pub fn mode(self) -> Result<Mode, Failure> {
+        let has_queries = !self.eval.is_empty() || self.file.is_some();
+        let Cli {
+            conn,
+            out,
+            eval,
+            file,
+            command,
+            ..
+        } = self;
+        match command {
+            Some(_) if has_queries => Err(Failure::usage(
+                "-e and -f run queries on their own; drop the subcommand or use `rdbsh compile -e`",
+            )),
+            Some(Command::Repl {
+                conn: later,
+                out: later_out,
+            }) => Ok(Mode::Repl {
+                conn: conn.merged(later),
+                out: out.merged(later_out),
+            }),
+            Some(Command::Compile(args)) => Ok(Mode::Compile(args)),
+            Some(Command::Ping { conn: later }) => Ok(Mode::Ping {
+                conn: conn.merged(later),
+            }),
+            Some(Command::Profiles) => Ok(Mode::Profiles),
+            Some(Command::Sandbox(args)) => Ok(Mode::Sandbox(args)),
+            None => Ok(match (eval, file) {
+                (queries, _) if !queries.is_empty() => Mode::Eval { conn, out, queries },
+                (_, Some(path)) => Mode::File { conn, out, path },
+                _ => Mode::Default { conn, out },
+            }),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+    use std::path::Path;
+
+    fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
+        Cli::try_parse_from(std::iter::once("rdbsh").chain(args.iter().copied()))
+    }
+
+    #[test]
+    fn definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn exit_codes_match_the_design() {
+        let codes: Vec<u8> = [
+            Exit::Ok,
+            Exit::QueryFailed,
+            Exit::Usage,
+            Exit::Connection,
+            Exit::Auth,
+            Exit::Interrupted,
+        ]
+        .iter()
+        .map(|e| e.code())
+        .collect();
+        assert_eq!(codes, [0, 1, 2, 3, 4, 130]);
+    }
+
+    #[test]
+    fn conn_flags_become_overrides() {
+        let cli = parse(&[
+            "--url",
+            "rethinkdb://bob@h:1/d",
+            "--host",
+            "x",
+            "--port",
+            "29015",
+            "--db",
+            "app",
+            "--user",
+            "u",
+            "--password-env",
+            "PW",
+            "--ca-cert",
+            "ca.pem",
+            "--tls-server-name",
+            "db.internal",
+            "--tls-verify",
+            "ca",
+            "--client-cert",
+            "c.pem",
+            "--client-key",
+            "k.pem",
+            "--timeout",
+            "2.5",
+        ])
+        .unwrap();
+        let o = cli.conn.overrides().unwrap();
+        assert_eq!(o.url.unwrap().user.as_deref(), Some("bob"));
+        assert_eq!(o.host.as_deref(), Some("x"));
+        assert_eq!(o.port, Some(29015));
+        assert_eq!(o.db.as_deref(), Some("app"));
+        assert_eq!(o.user.as_deref(), Some("u"));
+        assert_eq!(o.password_env.as_deref(), Some("PW"));
+        assert_eq!(o.ca_cert, Some(PathBuf::from("ca.pem")));
+        assert_eq!(o.tls_server_name.as_deref(), Some("db.internal"));
+        assert_eq!(o.tls_verify, Some(Verify::Ca));
+        assert_eq!(o.client_key, Some(PathBuf::from("k.pem")));
+        assert_eq!(o.timeout, Some(Duration::from_millis(2500)));
+    }
+
+    #[test]
+    fn bad_flags_are_usage_errors() {
+        for args in [
+            &["--port", "0"][..],
+            &["--port", "70000"],
+            &["--timeout", "-1"],
+            &["--tls-verify", "maybe"],
+            &["--format", "xml"],
+            &["--password-env", "A", "--auth-key-env", "B"],
+            &["--client-cert", "c.pem"],
+            &["-e", "r.now()", "-f", "q.reql"],
+            &["sandbox", "--tls-cert", "c.pem"],
+        ] {
+            let err = parse(args)
+                .err()
+                .unwrap_or_else(|| panic!("{args:?} parsed"));
+            assert_eq!(err.exit_code(), 2, "{args:?}");
+        }
+    }
+
+    #[test]
+    fn bad_url_error_does_not_echo_it() {
+        let cli = parse(&["--url", "rethinkdb://u:hunter2@h:99999"]).unwrap();
+        let err = cli.conn.overrides().unwrap_err().to_string();
+        assert!(!err.contains("hunter2"), "{err}");
+    }
+
+    #[test]
+    fn modes() {
+        assert!(matches!(
+            parse(&[]).unwrap().mode(),
+            Ok(Mode::Default { .. })
+        ));
+        match parse(&["-e", "1", "-e", "2", "--format", "json"])
+            .unwrap()
+            .mode()
+        {
+            Ok(Mode::Eval { queries, out, .. }) => {
+                assert_eq!(queries, ["1", "2"]);
+                assert_eq!(out.format, Some(Format::Json));
+            }
+            _ => panic!("expected eval"),
+        }
+        assert!(matches!(
+            parse(&["-f", "-"]).unwrap().mode(),
+            Ok(Mode::File { path, .. }) if path == Path::new("-")
+        ));
+        match parse(&["compile", "-e", "r.now()", "--query"])
+            .unwrap()
+            .mode()
+        {
+            Ok(Mode::Compile(args)) => {
+                assert_eq!(args.eval, ["r.now()"]);
+                assert!(args.query && args.file.is_none());
+            }
+            _ => panic!("expected compile"),
+        }
+        match parse(&["sandbox", "--no-demo"]).unwrap().mode() {
+            Ok(Mode::Sandbox(args)) => {
+                assert_eq!(args.listen, "127.0.0.1:28015");
+                assert!(args.no_demo);
+            }
+            _ => panic!("expected sandbox"),
+        }
+        let err = parse(&["-e", "1", "ping"]).unwrap().mode().err().unwrap();
+        assert_eq!(err.exit, Exit::Usage);
+    }
+
+    #[test]
+    fn conn_flags_work_before_and_after_the_subcommand() {
+        match parse(&["-p", "a", "--host", "h1", "ping", "--host", "h2", "--tls"])
+            .unwrap()
+            .mode()
+        {
+            Ok(Mode::Ping { conn }) => {
+                assert_eq!(conn.profile.as_deref(), Some("a"));
+                assert_eq!(conn.host.as_deref(), Some("h2"));
+                assert!(conn.tls);
+            }
+            _ => panic!("expected ping"),
+        }
+        match parse(&["--format", "table", "repl", "-p", "b", "--timing"])
+            .unwrap()
+            .mode()
+        {
+            Ok(Mode::Repl { conn, out }) => {
+                assert_eq!(conn.profile.as_deref(), Some("b"));
+                assert_eq!(out.format, Some(Format::Table));
+                assert!(out.timing);
+                assert_eq!(out.on_error(), OnError::Stop);
+            }
+            _ => panic!("expected repl"),
+        }
+        // --config is global.
+        let cli = parse(&["profiles", "--config", "/x.toml"]).unwrap();
+        assert_eq!(cli.config, Some(PathBuf::from("/x.toml")));
+    }
+
+    #[test]
+    fn output_defaults() {
+        let out = OutArgs::default();
+        assert_eq!(out.format_for(true), Format::Pretty);
+        assert_eq!(out.format_for(false), Format::Ndjson);
+        assert!(!out.color_for(false));
+        let out = OutArgs {
+            no_color: true,
+            ..OutArgs::default()
+        };
+        assert!(!out.color_for(true));
+    }
+}

@@ -1,1 +1,351 @@
-fn main() {}
+//! rdbsh entry point: command line → config → mode → exit code. Only wiring lives here.
+
+use std::io::{IsTerminal, Read, Write};
+use std::net::{SocketAddr, ToSocketAddrs};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::Parser;
+use rdbsh::batch;
+use rdbsh::cli::{Cli, CompileArgs, ConnArgs, Exit, Failure, Mode, OutArgs, SandboxArgs};
+use rdbsh::config::{Config, Profile, Secret};
+use rdbsh::render::{Styles, Theme};
+use rdbsh::sandbox::server::{self, ServerOptions};
+use rdbsh::shell::Session;
+use rdbsh::shell::report::{self, Source};
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => {
+            // Help and version go to stdout with exit 0; usage errors to stderr with exit 2.
+            let _ = err.print();
+            return if err.use_stderr() {
+                Exit::Usage
+            } else {
+                Exit::Ok
+            }
+            .into();
+        }
+    };
+    match run(cli) {
+        Ok(exit) => exit.into(),
+        Err(failure) => {
+            eprintln!("rdbsh: {failure}");
+            failure.exit.into()
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<Exit, Failure> {
+    let config_path = cli.config_path();
+    let config_path = config_path.as_deref();
+    match cli.mode()? {
+        Mode::Profiles => {
+            let config = load_config(config_path)?;
+            print!("{}", config.listing());
+            Ok(Exit::Ok)
+        }
+        Mode::Compile(args) => run_compile(args),
+        Mode::Sandbox(args) => run_sandbox(args),
+        Mode::Ping { conn } => run_ping(target(config_path, &conn)?),
+        Mode::Repl { conn, out } => run_repl(target(config_path, &conn)?, out),
+        Mode::Eval { conn, out, queries } => run_batch(
+            target(config_path, &conn)?,
+            out,
+            BatchInput::Queries(queries),
+        ),
+        Mode::File { conn, out, path } => {
+            run_batch(target(config_path, &conn)?, out, BatchInput::File(path))
+        }
+        Mode::Default { conn, out } => {
+            let target = target(config_path, &conn)?;
+            if std::io::stdin().is_terminal() && std::io::stdout().is_terminal() {
+                run_tui(target, out)
+            } else {
+                run_batch(target, out, BatchInput::File(PathBuf::from("-")))
+            }
+        }
+    }
+}
+
+/// What a front end connects to.
+// The front ends that read these are wired at integration.
+#[allow(dead_code)]
+enum Target {
+    /// `--sandbox`: an in-process sandbox server.
+    Sandbox,
+    /// A server, from the resolved profile.
+    Server(Box<Profile>),
+}
+
+/// Where batch queries come from.
+#[allow(dead_code)]
+enum BatchInput {
+    Queries(Vec<String>),
+    /// A query file; `-` is stdin.
+    File(PathBuf),
+}
+
+fn load_config(path: Option<&Path>) -> Result<Config, Failure> {
+    let config = Config::load(path)?;
+    for warning in &config.warnings {
+        eprintln!("rdbsh: warning: {warning}");
+    }
+    Ok(config)
+}
+
+fn target(config_path: Option<&Path>, conn: &ConnArgs) -> Result<Target, Failure> {
+    if conn.sandbox {
+        return Ok(Target::Sandbox);
+    }
+    let overrides = conn.overrides()?;
+    let config = load_config(config_path)?;
+    for warning in overrides.warnings() {
+        eprintln!("rdbsh: warning: {warning}");
+    }
+    let profile = config.resolve(conn.profile_name(), &overrides)?;
+    Ok(Target::Server(Box::new(profile)))
+}
+
+fn not_yet(what: &str) -> Failure {
+    Failure::usage(format!(
+        "{what} is not available yet in this build; `rdbsh profiles` works"
+    ))
+}
+
+/// `rdbsh compile`: each statement's wire term (or START message) as one line of JSON.
+fn run_compile(args: CompileArgs) -> Result<Exit, Failure> {
+    let inputs = if args.eval.is_empty() {
+        vec![read_input(args.file.as_deref().unwrap_or(Path::new("-")))?]
+    } else {
+        eval_inputs(args.eval)
+    };
+    let styled = std::io::stderr().is_terminal();
+    let mut env = rdbsh::reql::Env::new();
+    let mut stdout = std::io::stdout().lock();
+    let mut exit = Exit::Ok;
+    for input in &inputs {
+        for item in rdbsh::shell::items(&input.text) {
+            let rdbsh::shell::Item::Code(span) = item else {
+                continue;
+            };
+            let statements = match rdbsh::reql::compile(span.text(&input.text), &mut env) {
+                Ok(s) => s,
+                Err(diagnostics) => {
+                    let source = Source {
+                        text: &input.text,
+                        file: input.name.as_deref(),
+                    };
+                    eprint!(
+                        "{}",
+                        report::compile_errors(source, span.start, &diagnostics, styled)
+                    );
+                    exit = Exit::QueryFailed;
+                    continue;
+                }
+            };
+            for statement in statements {
+                if let rdbsh::reql::Statement::Query(q) = statement {
+                    let value = if args.query {
+                        q.start_message(&serde_json::Map::new())
+                    } else {
+                        q.term
+                    };
+                    if writeln!(stdout, "{value}").is_err() {
+                        return Ok(exit);
+                    }
+                }
+            }
+        }
+    }
+    Ok(exit)
+}
+
+fn run_sandbox(args: SandboxArgs) -> Result<Exit, Failure> {
+    let listen = listen_addr(&args.listen)?;
+    let password = match &args.password_env {
+        Some(var) => Some(Secret::new(std::env::var(var).map_err(|_| {
+            Failure::usage(format!(
+                "--password-env {var}: the environment variable {var} is not set (or not UTF-8); export it with the admin password"
+            ))
+        })?)),
+        None => None,
+    };
+    let tls = match (&args.tls_cert, &args.tls_key) {
+        (Some(cert), Some(key)) => {
+            Some(rdbsh::net::tls::server_config(cert, key, None).map_err(Failure::usage)?)
+        }
+        _ => None,
+    };
+    let banner = sandbox_banner(&tls, &args);
+    if !listen.ip().is_loopback() && password.is_none() {
+        eprintln!(
+            "rdbsh: warning: listening on {listen} with an empty admin password: anyone who can reach this port can read and write; set --password-env"
+        );
+    }
+    let options = ServerOptions {
+        listen,
+        tls,
+        password,
+        demo: !args.no_demo,
+    };
+    let runtime = tokio::runtime::Runtime::new()
+        .map_err(|e| Failure::new(Exit::Connection, format!("cannot start the runtime: {e}")))?;
+    runtime.block_on(async move {
+        let (addr, handle) = server::spawn(options)
+            .await
+            .map_err(|e| Failure::new(Exit::Connection, e))?;
+        eprintln!("rdbsh sandbox listening on {addr} ({banner})");
+        shutdown_signal().await;
+        handle.shutdown().await;
+        eprintln!("rdbsh sandbox stopped");
+        Ok(Exit::Ok)
+    })
+}
+
+/// `--listen`: `IP:PORT`, or `HOST:PORT` resolved to its first address.
+fn listen_addr(text: &str) -> Result<SocketAddr, Failure> {
+    if let Ok(addr) = text.parse() {
+        return Ok(addr);
+    }
+    let bad = || {
+        Failure::usage(format!(
+            "--listen {text:?} is not an address to listen on: use IP:PORT, for example 127.0.0.1:28015"
+        ))
+    };
+    text.to_socket_addrs()
+        .map_err(|_| bad())?
+        .next()
+        .ok_or_else(bad)
+}
+
+/// What the start-up line says about transport and authentication.
+fn sandbox_banner(tls: &Option<Arc<rustls::ServerConfig>>, args: &SandboxArgs) -> String {
+    let transport = if tls.is_some() { "TLS" } else { "plain TCP" };
+    let password = match &args.password_env {
+        Some(var) => format!("password from ${var}"),
+        None => "empty password".to_owned(),
+    };
+    let data = if args.no_demo {
+        "no demo data"
+    } else {
+        "demo database"
+    };
+    format!("{transport}, SCRAM user admin, {password}, {data}")
+}
+
+/// Resolves on Ctrl-C or, on Unix, SIGTERM.
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
+}
+
+fn run_ping(_target: Target) -> Result<Exit, Failure> {
+    Err(not_yet("`rdbsh ping`"))
+}
+
+fn run_repl(_target: Target, _out: OutArgs) -> Result<Exit, Failure> {
+    Err(not_yet("`rdbsh repl`"))
+}
+
+/// Batch mode: `-e`, `-f FILE` or stdin, printed for pipes.
+fn run_batch(target: Target, out: OutArgs, input: BatchInput) -> Result<Exit, Failure> {
+    let inputs = match input {
+        BatchInput::Queries(queries) => eval_inputs(queries),
+        BatchInput::File(path) => vec![read_input(&path)?],
+    };
+    let tty = std::io::stdout().is_terminal();
+    let color = out.color_for(tty);
+    let options = batch::Options {
+        format: out.format_for(tty),
+        styles: if color {
+            Theme::dark().styles()
+        } else {
+            Styles::plain()
+        },
+        color: out.color_for(std::io::stderr().is_terminal()),
+        width: if tty { terminal_width() } else { None },
+        timing: out.timing,
+        on_error: out.on_error(),
+        limit: out.limit,
+    };
+    runtime()?.block_on(async {
+        let (profile, _sandbox) = target_profile(target).await?;
+        let mut session = Session::new(profile);
+        Ok(batch::run(&mut session, &inputs, &options).await)
+    })
+}
+
+/// The profile to connect to: the server's, or an in-process sandbox's (whose handle must be
+/// kept as long as the sandbox is used).
+async fn target_profile(
+    target: Target,
+) -> Result<(Profile, Option<server::ServerHandle>), Failure> {
+    match target {
+        Target::Server(profile) => Ok((*profile, None)),
+        Target::Sandbox => {
+            let (profile, handle) = server::start_in_process().await.map_err(|e| {
+                Failure::new(Exit::Connection, format!("cannot start the sandbox: {e}"))
+            })?;
+            Ok((profile, Some(handle)))
+        }
+    }
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::new(Exit::Usage, format!("cannot start the async runtime: {e}")))
+}
+
+fn terminal_width() -> Option<usize> {
+    ratatui::crossterm::terminal::size()
+        .ok()
+        .map(|(w, _)| usize::from(w))
+}
+
+/// Each `-e` query is an input of its own.
+fn eval_inputs(queries: Vec<String>) -> Vec<batch::Input> {
+    queries
+        .into_iter()
+        .map(|text| batch::Input { name: None, text })
+        .collect()
+}
+
+/// A query file, or stdin for `-`.
+fn read_input(path: &Path) -> Result<batch::Input, Failure> {
+    if path == Path::new("-") {
+        let mut text = String::new();
+        std::io::stdin()
+            .read_to_string(&mut text)
+            .map_err(|e| Failure::usage(format!("cannot read standard input: {e}")))?;
+        return Ok(batch::Input {
+            name: Some("<stdin>".into()),
+            text,
+        });
+    }
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Failure::usage(format!("cannot read query file {}: {e}", path.display())))?;
+    Ok(batch::Input {
+        name: Some(path.display().to_string()),
+        text,
+    })
+}
+
+fn run_tui(_target: Target, _out: OutArgs) -> Result<Exit, Failure> {
+    Err(not_yet("the TUI"))
+}

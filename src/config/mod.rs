@@ -1,11 +1,24 @@
 //! Profiles: the config file, URLs, CONN flags and secret sources, resolved into a [`Profile`].
 
+mod file;
+mod resolve;
 mod secret;
+mod summary;
+mod url;
 
-pub use secret::Secret;
+#[cfg(test)]
+mod tests;
 
-use std::path::PathBuf;
+pub use resolve::ConnOverrides;
+pub use secret::{Secret, SecretSource};
+pub use summary::ProfileSummary;
+pub use url::ConnUrl;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
+
+use file::ProfileSpec;
 
 /// Default RethinkDB driver port.
 pub const DEFAULT_PORT: u16 = 28015;
@@ -87,4 +100,172 @@ impl Default for Profile {
             read_only: false,
         }
     }
+}
+
+impl std::str::FromStr for Verify {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "full" => Ok(Verify::Full),
+            "ca" => Ok(Verify::Ca),
+            "pin" => Ok(Verify::Pin),
+            "none" => Ok(Verify::None),
+            other => Err(format!(
+                "unknown verify mode `{other}`; use full, ca, pin or none"
+            )),
+        }
+    }
+}
+
+impl Verify {
+    /// The name used in the config file and on the command line.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verify::Full => "full",
+            Verify::Ca => "ca",
+            Verify::Pin => "pin",
+            Verify::None => "none",
+        }
+    }
+}
+
+impl HandshakeVersion {
+    /// The name used in the config file (`protocol = "v1_0"`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HandshakeVersion::V1_0 => "v1_0",
+            HandshakeVersion::V0_4 => "v0_4",
+        }
+    }
+}
+
+/// Everything that can be wrong with the config file, a URL, the CONN flags or a secret source.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file exists (or was named explicitly) but cannot be read.
+    #[error("cannot read config file {}: {source}", path.display())]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// A syntax error, unknown key or invalid value, with its position.
+    #[error("{}:{line}:{column}: {}{message}", path.display(), key.as_ref().map(|k| format!("{k}: ")).unwrap_or_default())]
+    File {
+        path: PathBuf,
+        line: usize,
+        column: usize,
+        /// Dotted key path (`profiles.prod.port`) when known.
+        key: Option<String>,
+        message: String,
+    },
+    /// `-p NAME` names no profile.
+    #[error("unknown profile `{name}`; {known}")]
+    UnknownProfile { name: String, known: String },
+    /// A malformed `--url` (the message never repeats the URL).
+    #[error("invalid --url: {0}")]
+    Url(String),
+    /// Settings that contradict each other after merging profile, URL and flags.
+    #[error("{0}")]
+    Conflict(String),
+    /// A secret source that failed; `what` names it, the message never holds the secret.
+    #[error("cannot get the secret from {what}: {message}")]
+    Secret { what: String, message: String },
+}
+
+/// The profiles file, loaded and validated.
+#[derive(Debug, Clone, Default)]
+pub struct Config {
+    /// The file that was read; `None` when there is none at the default location.
+    pub path: Option<PathBuf>,
+    /// Where the file is looked for when neither `--config` nor `RDBSH_CONFIG` is given.
+    pub default_path: Option<PathBuf>,
+    /// `default_profile`, already checked to name a profile.
+    pub default_profile: Option<String>,
+    /// The `[keys]` table, for the TUI keymap (opaque here).
+    pub keys: toml::Table,
+    /// The `[ui]` table (theme and such), opaque here.
+    pub ui: toml::Table,
+    /// Warnings to show once (e.g. inline secrets in a file others can read).
+    pub warnings: Vec<String>,
+    profiles: BTreeMap<String, ProfileSpec>,
+    has_inline_secrets: bool,
+}
+
+impl Config {
+    /// `$XDG_CONFIG_HOME/rdbsh/config.toml` (or the platform's config directory).
+    pub fn default_file() -> Option<PathBuf> {
+        // XDG_CONFIG_HOME wins on every platform: people who set it expect it to be honoured.
+        if let Some(xdg) = std::env::var_os("XDG_CONFIG_HOME").map(PathBuf::from)
+            && xdg.is_absolute()
+        {
+            return Some(xdg.join("rdbsh").join("config.toml"));
+        }
+        directories::ProjectDirs::from("", "", "rdbsh").map(|d| d.config_dir().join("config.toml"))
+    }
+
+    /// Loads `explicit_path` (an error when missing) or the default file (empty when missing).
+    pub fn load(explicit_path: Option<&Path>) -> Result<Config, ConfigError> {
+        let default_path = Config::default_file();
+        let path = match explicit_path {
+            Some(path) => path.to_path_buf(),
+            None => match &default_path {
+                Some(path) if path.exists() => path.clone(),
+                _ => {
+                    return Ok(Config {
+                        default_path,
+                        ..Config::default()
+                    });
+                }
+            },
+        };
+        // Absolute, so that relative paths inside resolve the same from any directory.
+        let path = std::path::absolute(&path).unwrap_or(path);
+        let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::Read {
+            path: path.clone(),
+            source,
+        })?;
+        let mut config = Config::from_toml(&path, &text)?;
+        config.default_path = default_path;
+        if config.has_inline_secrets && readable_by_others(&path) {
+            config.warnings.push(format!(
+                "{} holds an inline password or auth_key and is readable by group or others; run `chmod 600 {}` or use password_env",
+                path.display(),
+                path.display()
+            ));
+        }
+        config.has_inline_secrets = false;
+        Ok(config)
+    }
+
+    /// Parses config text as if read from `path` (used for relative paths and error positions).
+    pub fn from_toml(path: &Path, text: &str) -> Result<Config, ConfigError> {
+        let parsed = file::parse(path, text)?;
+        Ok(Config {
+            path: Some(path.to_path_buf()),
+            default_path: None,
+            default_profile: parsed.default_profile,
+            keys: parsed.keys,
+            ui: parsed.ui,
+            warnings: Vec::new(),
+            profiles: parsed.profiles,
+            has_inline_secrets: parsed.inline_secrets,
+        })
+    }
+
+    /// Profile names, sorted.
+    pub fn profile_names(&self) -> impl Iterator<Item = &str> {
+        self.profiles.keys().map(String::as_str)
+    }
+}
+
+#[cfg(unix)]
+fn readable_by_others(path: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).is_ok_and(|m| m.permissions().mode() & 0o044 != 0)
+}
+
+#[cfg(not(unix))]
+fn readable_by_others(_path: &Path) -> bool {
+    false
 }

@@ -1,1 +1,209 @@
-//! placeholder; see README architecture.
+//! The sandbox: an in-memory RethinkDB-compatible evaluator over wire terms.
+//!
+//! `Sandbox::start(term, global_optargs)` evaluates a START query's term and returns an
+//! `Outcome` (an atom, a stream of rows to page in batches, or a changefeed) or a
+//! `ReqlError` shaped like the server's error responses.
+
+pub mod admin;
+pub mod datum;
+pub mod demo;
+pub mod error;
+pub mod eval;
+pub mod feed;
+pub mod ops;
+pub mod seq;
+pub mod server;
+pub mod store;
+pub mod term;
+pub mod time;
+pub mod write;
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use serde_json::{Map, Value, json};
+
+pub use error::{ErrorKind, ErrorType, ReqlError};
+pub use feed::Feed;
+pub use store::Store;
+
+use eval::{Ctx, Val, parts};
+
+/// Global optional arguments the server accepts on START.
+const GLOBAL_OPTARGS: &[&str] = &[
+    "array_limit",
+    "binary_format",
+    "changefeed_queue_size",
+    "db",
+    "durability",
+    "first_batch_scaledown_factor",
+    "group_format",
+    "max_batch_bytes",
+    "max_batch_rows",
+    "max_batch_seconds",
+    "min_batch_rows",
+    "noreply",
+    "profile",
+    "read_mode",
+    "time_format",
+    "use_outdated",
+    "right_bound",
+];
+
+/// A stream of result rows, pulled in batches by the server.
+pub struct RowStream {
+    iter: eval::RowIter,
+}
+
+impl RowStream {
+    /// Up to `max` next rows, and whether the stream is finished.
+    pub fn next_batch(&mut self, max: usize) -> Result<(Vec<Value>, bool), ReqlError> {
+        let mut out = Vec::new();
+        while out.len() < max {
+            match self.iter.next() {
+                Some(r) => out.push(datum::canonical(r?)),
+                None => return Ok((out, true)),
+            }
+        }
+        Ok((out, false))
+    }
+}
+
+impl std::fmt::Debug for RowStream {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("RowStream")
+    }
+}
+
+/// What a query produced.
+pub enum Outcome {
+    /// A single datum (SUCCESS_ATOM).
+    Atom(Value),
+    /// A stream (SUCCESS_SEQUENCE / SUCCESS_PARTIAL).
+    Sequence(RowStream),
+    /// A changefeed (SUCCESS_PARTIAL until STOP), with its response notes.
+    Feed(Feed),
+}
+
+/// The result of `start`: the outcome and, with `profile: true`, a profile value.
+pub struct Response {
+    /// Atom, stream or feed.
+    pub outcome: Outcome,
+    /// Profile (sent as `p`) when the query asked for it.
+    pub profile: Option<Value>,
+}
+
+/// The in-memory server state shared by all connections.
+#[derive(Clone, Default)]
+pub struct Sandbox {
+    store: Arc<Store>,
+}
+
+impl Sandbox {
+    /// A sandbox with only the empty `test` database.
+    pub fn new() -> Self {
+        Sandbox {
+            store: Arc::new(Store::new()),
+        }
+    }
+
+    /// A sandbox seeded with the `demo` database.
+    pub fn with_demo() -> Self {
+        let s = Self::new();
+        demo::seed(&s);
+        s
+    }
+
+    /// The store (for seeding and inspection).
+    pub fn store(&self) -> &Arc<Store> {
+        &self.store
+    }
+
+    /// The server name reported by SERVER_INFO.
+    pub fn server_info(&self) -> Value {
+        json!({"id": self.store.server_id, "name": self.store.server_name, "proxy": false})
+    }
+
+    /// Evaluates the term of a START query with its global optargs.
+    pub fn start(
+        &self,
+        term: &Value,
+        global_optargs: &Map<String, Value>,
+    ) -> Result<Response, ReqlError> {
+        for k in global_optargs.keys() {
+            if !GLOBAL_OPTARGS.contains(&k.as_str()) {
+                return Err(ReqlError::compile(format!(
+                    "Unrecognized global optional argument `{k}`."
+                )));
+            }
+        }
+        let now = time::epoch_to_time(chrono::Utc::now().timestamp_millis() as f64 / 1000.0);
+        let mut ctx = Ctx {
+            store: self.store.clone(),
+            now,
+            default_db: "test".to_string(),
+        };
+        if let Some(db) = global_optargs.get("db") {
+            match ctx.eval(db, &None).map_err(|e| e.at(json!("db")))? {
+                Val::Db(name) => ctx.default_db = name,
+                Val::Datum(Value::String(name)) => ctx.default_db = name,
+                _ => {
+                    return Err(ReqlError::logic(
+                        "Expected type DATABASE for the `db` global optarg.",
+                    ));
+                }
+            }
+        }
+        let profile = match global_optargs.get("profile") {
+            Some(p) => datum::truthy(&ctx.datum(p, &None)?),
+            None => false,
+        };
+        let started = Instant::now();
+        let outcome = self.run(&ctx, term)?;
+        let profile = profile.then(|| {
+            let name = parts(term)
+                .and_then(|p| term::term_name(p.0))
+                .unwrap_or("datum")
+                .to_lowercase();
+            json!([{
+                "description": format!("Evaluating {name}."),
+                "duration(ms)": started.elapsed().as_secs_f64() * 1000.0,
+                "sub_tasks": []
+            }])
+        });
+        Ok(Response { outcome, profile })
+    }
+
+    fn run(&self, ctx: &Ctx, term: &Value) -> Result<Outcome, ReqlError> {
+        if let Some((152, args, opts)) = parts(term) {
+            let target = ctx.arg(args, 0, &None)?;
+            let o = feed::FeedOptions {
+                include_initial: ctx.opt_bool(opts, "include_initial", &None, false)?,
+                include_states: ctx.opt_bool(opts, "include_states", &None, false)?,
+                include_types: ctx.opt_bool(opts, "include_types", &None, false)?,
+            };
+            if let Some(sq) = ctx.opt(opts, "squash", &None)?
+                && sq != Value::Bool(false)
+            {
+                return Err(ReqlError::unsupported("CHANGES with squash"));
+            }
+            return Ok(Outcome::Feed(Feed::open(ctx, target, o)?));
+        }
+        let v = ctx.eval(term, &None)?;
+        Ok(match v {
+            Val::Seq(s) if s.stream => Outcome::Sequence(RowStream { iter: s.iter }),
+            Val::Table(t) => Outcome::Sequence(RowStream {
+                iter: eval::table_scan(t).iter,
+            }),
+            Val::Db(name) => Outcome::Atom(
+                json!({"$reql_type$": "DB", "id": self.store.db_id(&name), "name": name}),
+            ),
+            Val::Func(_) => {
+                return Err(ReqlError::logic(
+                    "Query result must be of type DATUM, GROUPED_DATA, or STREAM (got FUNCTION).",
+                ));
+            }
+            other => Outcome::Atom(datum::canonical(ctx.to_datum(other)?)),
+        })
+    }
+}

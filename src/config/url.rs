@@ -1,0 +1,231 @@
+//! `rethinkdb://user[:pass]@host:port/db` connection URLs.
+
+use super::{ConfigError, Secret};
+
+/// The parts of a `--url`; each part that is present overrides the profile.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ConnUrl {
+    pub user: Option<String>,
+    pub password: Option<Secret>,
+    /// Host without IPv6 brackets (`::1`, not `[::1]`).
+    pub host: Option<String>,
+    pub port: Option<u16>,
+    pub db: Option<String>,
+}
+
+const SCHEME: &str = "rethinkdb://";
+
+impl ConnUrl {
+    /// Parses a URL. Errors never repeat the URL, since it may hold a password.
+    pub fn parse(url: &str) -> Result<ConnUrl, ConfigError> {
+        let err = |m: String| ConfigError::Url(m);
+        let rest = match url.get(..SCHEME.len()) {
+            Some(head) if head.eq_ignore_ascii_case(SCHEME) => &url[SCHEME.len()..],
+            _ => {
+                return Err(err(
+                    "the url must start with rethinkdb:// (rethinkdb://user:pass@host:port/db)"
+                        .into(),
+                ));
+            }
+        };
+        if rest.contains(['?', '#']) {
+            return Err(err(
+                "query strings and fragments are not supported in the url".into(),
+            ));
+        }
+        // The last `@` ends the user part, so an unescaped `@` in a password still works.
+        let (userinfo, hostpart) = match rest.rfind('@') {
+            Some(at) => (Some(&rest[..at]), &rest[at + 1..]),
+            None => (None, rest),
+        };
+        let (authority, path) = match hostpart.find('/') {
+            Some(slash) => (&hostpart[..slash], &hostpart[slash + 1..]),
+            None => (hostpart, ""),
+        };
+        let mut parsed = ConnUrl::default();
+        if let Some(info) = userinfo {
+            let (user, pass) = match info.find(':') {
+                Some(colon) => (&info[..colon], Some(&info[colon + 1..])),
+                None => (info, None),
+            };
+            if !user.is_empty() {
+                parsed.user = Some(decode(user, "user")?);
+            }
+            if let Some(pass) = pass {
+                parsed.password = Some(Secret::new(decode(pass, "password")?));
+            }
+        }
+        let (host, port) = split_host_port(authority)?;
+        parsed.host = host;
+        parsed.port = port;
+        if path.contains('/') {
+            return Err(err(
+                "the url path must be a single database name (rethinkdb://host/db)".into(),
+            ));
+        }
+        if !path.is_empty() {
+            parsed.db = Some(decode(path, "database")?);
+        }
+        Ok(parsed)
+    }
+}
+
+fn split_host_port(authority: &str) -> Result<(Option<String>, Option<u16>), ConfigError> {
+    let (host, port) = if let Some(v6) = authority.strip_prefix('[') {
+        let Some(close) = v6.find(']') else {
+            return Err(ConfigError::Url(
+                "the IPv6 address in the url lacks its closing `]`".into(),
+            ));
+        };
+        let after = &v6[close + 1..];
+        let port = match after.strip_prefix(':') {
+            Some(port) => Some(port),
+            None if after.is_empty() => None,
+            None => {
+                return Err(ConfigError::Url(
+                    "expected `:port` after the IPv6 address in the url".into(),
+                ));
+            }
+        };
+        (&v6[..close], port)
+    } else {
+        match authority.rfind(':') {
+            Some(colon) if authority[..colon].contains(':') => {
+                return Err(ConfigError::Url(
+                    "write an IPv6 address in brackets: rethinkdb://[::1]:28015".into(),
+                ));
+            }
+            Some(colon) => (&authority[..colon], Some(&authority[colon + 1..])),
+            None => (authority, None),
+        }
+    };
+    let port = match port {
+        None | Some("") => None,
+        Some(text) => match text.parse::<u16>() {
+            Ok(0) | Err(_) => {
+                return Err(ConfigError::Url(format!(
+                    "port `{text}` in the url is not a number from 1 to 65535"
+                )));
+            }
+            Ok(port) => Some(port),
+        },
+    };
+    let host = if host.is_empty() {
+        None
+    } else {
+        Some(decode(host, "host")?)
+    };
+    Ok((host, port))
+}
+
+/// Percent-decodes one URL part into UTF-8.
+fn decode(part: &str, what: &str) -> Result<String, ConfigError> {
+    let bytes = part.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = bytes
+                .get(i + 1..i + 3)
+                .and_then(|h| std::str::from_utf8(h).ok())
+                .and_then(|h| u8::from_str_radix(h, 16).ok());
+            match hex {
+                Some(byte) => out.push(byte),
+                None => {
+                    return Err(ConfigError::Url(format!(
+                        "bad percent escape in the url {what}; write %XX with two hex digits"
+                    )));
+                }
+            }
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).map_err(|_| {
+        ConfigError::Url(format!(
+            "the url {what} is not valid UTF-8 after percent-decoding"
+        ))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(url: &str) -> ConnUrl {
+        ConnUrl::parse(url).unwrap()
+    }
+
+    #[test]
+    fn full_url() {
+        let u = parse("rethinkdb://bob:pw@db.example.com:28016/app");
+        assert_eq!(u.user.as_deref(), Some("bob"));
+        assert_eq!(u.password.as_ref().map(Secret::expose), Some("pw"));
+        assert_eq!(u.host.as_deref(), Some("db.example.com"));
+        assert_eq!(u.port, Some(28016));
+        assert_eq!(u.db.as_deref(), Some("app"));
+    }
+
+    #[test]
+    fn parts_are_optional() {
+        assert_eq!(
+            parse("rethinkdb://host"),
+            ConnUrl {
+                host: Some("host".into()),
+                ..Default::default()
+            }
+        );
+        let u = parse("rethinkdb://alice@host/");
+        assert_eq!(u.user.as_deref(), Some("alice"));
+        assert!(u.password.is_none() && u.db.is_none() && u.port.is_none());
+        assert_eq!(parse("rethinkdb://:29015").port, Some(29015));
+        assert_eq!(parse("rethinkdb://"), ConnUrl::default());
+        assert_eq!(parse("RETHINKDB://h").host.as_deref(), Some("h"));
+    }
+
+    #[test]
+    fn ipv6_hosts() {
+        let u = parse("rethinkdb://[::1]:28015/test");
+        assert_eq!(u.host.as_deref(), Some("::1"));
+        assert_eq!(u.port, Some(28015));
+        let u = parse("rethinkdb://admin@[fe80::1]");
+        assert_eq!(u.host.as_deref(), Some("fe80::1"));
+        assert_eq!(u.port, None);
+        assert!(ConnUrl::parse("rethinkdb://[::1").is_err());
+        assert!(ConnUrl::parse("rethinkdb://::1:28015").is_err());
+        assert!(ConnUrl::parse("rethinkdb://[::1]x").is_err());
+    }
+
+    #[test]
+    fn percent_escapes() {
+        let u = parse("rethinkdb://us%40er:p%3Aw%2F%25@h/d%62");
+        assert_eq!(u.user.as_deref(), Some("us@er"));
+        assert_eq!(u.password.as_ref().map(Secret::expose), Some("p:w/%"));
+        assert_eq!(u.db.as_deref(), Some("db"));
+        let u = parse("rethinkdb://u:caf%C3%A9@h");
+        assert_eq!(u.password.as_ref().map(Secret::expose), Some("café"));
+        // Unescaped `@` in a password: the last `@` ends the user part.
+        let u = parse("rethinkdb://u:a@b@h");
+        assert_eq!(u.password.as_ref().map(Secret::expose), Some("a@b"));
+        assert_eq!(u.host.as_deref(), Some("h"));
+    }
+
+    #[test]
+    fn errors_never_echo_the_password() {
+        for bad in [
+            "http://u:topsecret@h",
+            "rethinkdb://u:topsecret@h:99999",
+            "rethinkdb://u:topsecret@h:abc",
+            "rethinkdb://u:top%zzsecret@h",
+            "rethinkdb://u:topsecret@h/a/b",
+            "rethinkdb://u:topsecret@h/db?x=1",
+            "rethinkdb://u:topsecret@h:0",
+        ] {
+            let text = ConnUrl::parse(bad).unwrap_err().to_string();
+            assert!(!text.contains("topsecret"), "{bad}: {text}");
+            assert!(text.contains("url"), "{bad}: {text}");
+        }
+    }
+}

@@ -1,0 +1,194 @@
+//! Syntax tree of the JavaScript subset; every node carries its source span.
+
+use std::sync::Arc;
+
+use super::span::Span;
+
+/// An expression.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Expr {
+    /// What it is.
+    pub kind: ExprKind,
+    /// Where it is.
+    pub span: Span,
+}
+
+/// Expression forms.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ExprKind {
+    /// Number literal (after folding a leading `-` this stays a number).
+    Num(f64),
+    /// String literal.
+    Str(String),
+    /// `true` / `false`.
+    Bool(bool),
+    /// `null`.
+    Null,
+    /// A name: variable, `r`, `undefined`, `NaN`...
+    Ident(String),
+    /// `this`.
+    This,
+    /// `[a, b]`.
+    Array(Vec<Expr>),
+    /// `{a: 1, 'b': 2}`.
+    Object(Vec<Prop>),
+    /// `x.name`.
+    Member {
+        /// Receiver.
+        obj: Box<Expr>,
+        /// Property name.
+        name: String,
+        /// Span of the name.
+        name_span: Span,
+    },
+    /// `x[index]`.
+    Index {
+        /// Receiver.
+        obj: Box<Expr>,
+        /// Index expression.
+        index: Box<Expr>,
+    },
+    /// `f(args)`.
+    Call {
+        /// Called expression.
+        callee: Box<Expr>,
+        /// Arguments.
+        args: Vec<Expr>,
+    },
+    /// `new F(args)`.
+    New {
+        /// Constructor.
+        callee: Box<Expr>,
+        /// Arguments.
+        args: Vec<Expr>,
+    },
+    /// `function (a) {...}` or `a => ...`.
+    Func(Arc<FuncDef>),
+    /// `-x`, `!x`, `typeof x`...
+    Unary {
+        /// Operator text.
+        op: &'static str,
+        /// Operand.
+        expr: Box<Expr>,
+    },
+    /// `a + b`, `a && b`...
+    Binary {
+        /// Operator text.
+        op: &'static str,
+        /// Span of the operator.
+        op_span: Span,
+        /// Left operand.
+        lhs: Box<Expr>,
+        /// Right operand.
+        rhs: Box<Expr>,
+    },
+    /// `c ? a : b`.
+    Cond {
+        /// Test.
+        test: Box<Expr>,
+        /// Value when true.
+        then: Box<Expr>,
+        /// Value when false.
+        other: Box<Expr>,
+    },
+    /// `x = v`, `x += v`.
+    Assign {
+        /// `=`, `+=`...
+        op: &'static str,
+        /// Target (name, member or index).
+        target: Box<Expr>,
+        /// Value.
+        value: Box<Expr>,
+    },
+    /// `x++`, `--x`.
+    Update {
+        /// `++` or `--`.
+        op: &'static str,
+        /// Prefix form.
+        prefix: bool,
+        /// Target.
+        target: Box<Expr>,
+    },
+    /// Stands where a syntax error was reported.
+    Error,
+}
+
+/// One property of an object literal.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Prop {
+    /// Key text (identifier, string or number as JavaScript prints it).
+    pub key: String,
+    /// Span of the key.
+    pub key_span: Span,
+    /// Value.
+    pub value: Expr,
+}
+
+/// A function literal.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FuncDef {
+    /// Name of a named function expression (visible inside its own body).
+    pub name: Option<String>,
+    /// Parameter names and spans.
+    pub params: Vec<(String, Span)>,
+    /// `fn.length`: parameters before the first default or rest parameter.
+    pub arity: usize,
+    /// Body.
+    pub body: FuncBody,
+    /// The whole literal.
+    pub span: Span,
+}
+
+/// Function body: arrow expression or block.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FuncBody {
+    /// `x => expr`.
+    Expr(Expr),
+    /// `{ statements }`.
+    Block(Vec<Stmt>),
+}
+
+/// A statement.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Stmt {
+    /// What it is.
+    pub kind: StmtKind,
+    /// Where it is (without the trailing `;`).
+    pub span: Span,
+}
+
+/// Statement forms.
+#[derive(Debug, Clone, PartialEq)]
+pub enum StmtKind {
+    /// An expression.
+    Expr(Expr),
+    /// `var/let/const a = 1, b`.
+    Var(Vec<(String, Span, Option<Expr>)>),
+    /// `function name(...) {...}`.
+    Function(String, Arc<FuncDef>),
+    /// `return e`.
+    Return(Option<Expr>),
+    /// `if (c) a else b`.
+    If(Expr, Box<Stmt>, Option<Box<Stmt>>),
+    /// `for (init; test; update) body`.
+    For {
+        /// Initializer.
+        init: Option<Box<Stmt>>,
+        /// Test.
+        test: Option<Expr>,
+        /// Update.
+        update: Option<Expr>,
+        /// Body.
+        body: Box<Stmt>,
+    },
+    /// `while (c) body`.
+    While(Expr, Box<Stmt>),
+    /// `{ ... }`.
+    Block(Vec<Stmt>),
+    /// `break`.
+    Break,
+    /// `continue`.
+    Continue,
+    /// `;` alone.
+    Empty,
+}

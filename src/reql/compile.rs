@@ -1,0 +1,2064 @@
+//! Evaluates the parsed JavaScript the way the driver's JavaScript would run, with ReQL terms
+//! as one kind of value: literal arithmetic folds, functions become FUNC terms by running their
+//! body once with VAR terms, and every method call follows the driver's rules (arity checks,
+//! optargs detection, `r.row` wrapping, FUNCALL order, nesting depth).
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use base64::Engine as _;
+use serde_json::{Map, Value};
+
+use super::ast::{Expr, ExprKind, FuncBody, FuncDef, Stmt, StmtKind};
+use super::diagnostic::Diagnostic;
+use super::methods::{self, Arity, Method, Optargs, Wrap};
+use super::parser::js_number_string;
+use super::span::{Span, SpanMap};
+
+/// Deepest compiled term accepted; deeper terms could not be serialized safely.
+const MAX_TERM_DEPTH: u32 = 1000;
+/// Evaluation steps allowed per statement (loops in pasted JavaScript must end).
+const MAX_STEPS: u64 = 2_000_000;
+/// Nested JavaScript calls allowed (recursion in pasted JavaScript must end).
+const MAX_CALLS: u32 = 200;
+/// The driver's default `r.expr` nesting depth.
+const EXPR_DEPTH: i64 = 20;
+
+const TT_MAKE_ARRAY: u32 = 2;
+const TT_VAR: u32 = 10;
+const TT_IMPLICIT_VAR: u32 = 13;
+const TT_DB: u32 = 14;
+const TT_ASC: u32 = 73;
+const TT_DESC: u32 = 74;
+const TT_FUNC: u32 = 69;
+const TT_FUNCALL: u32 = 64;
+const TT_BRACKET: u32 = 170;
+const TT_ISO8601: u32 = 99;
+const TT_BINARY: u32 = 155;
+
+/// A node of a compiled term (shared: a variable bound to a term may be used many times).
+pub(crate) type TermRef = Arc<Term>;
+
+/// A compiled term node with its span.
+#[derive(Debug)]
+pub(crate) struct Term {
+    kind: TermKind,
+    span: Span,
+    depth: u32,
+    /// Contains IMPLICIT_VAR (`r.row`) anywhere below, as the driver's `ivarScan` finds it.
+    ivar: bool,
+}
+
+#[derive(Debug)]
+enum TermKind {
+    Datum(Value),
+    Op {
+        tt: u32,
+        args: Vec<TermRef>,
+        opts: Vec<(String, TermRef)>,
+    },
+    Obj(Vec<(String, TermRef)>),
+}
+
+impl Term {
+    fn tt(&self) -> Option<u32> {
+        match &self.kind {
+            TermKind::Op { tt, .. } => Some(*tt),
+            _ => None,
+        }
+    }
+
+    /// The wire JSON and the span tree mirroring it.
+    pub(crate) fn build(&self) -> (Value, SpanMap) {
+        match &self.kind {
+            TermKind::Datum(v) => (v.clone(), SpanMap::leaf(self.span)),
+            TermKind::Op { tt, args, opts } => {
+                let mut map = SpanMap::leaf(self.span);
+                let mut jargs = Vec::with_capacity(args.len());
+                for a in args {
+                    let (v, m) = a.build();
+                    jargs.push(v);
+                    map.args.push(m);
+                }
+                let mut out = vec![Value::from(*tt), Value::Array(jargs)];
+                if !opts.is_empty() {
+                    let mut jopts = Map::new();
+                    for (k, t) in opts {
+                        let (v, m) = t.build();
+                        jopts.insert(k.clone(), v);
+                        map.optargs.push((k.clone(), m));
+                    }
+                    out.push(Value::Object(jopts));
+                }
+                (Value::Array(out), map)
+            }
+            TermKind::Obj(fields) => {
+                let mut map = SpanMap::leaf(self.span);
+                let mut obj = Map::new();
+                for (k, t) in fields {
+                    let (v, m) = t.build();
+                    obj.insert(k.clone(), v);
+                    map.optargs.push((k.clone(), m));
+                }
+                (Value::Object(obj), map)
+            }
+        }
+    }
+}
+
+/// A JavaScript value during evaluation, with the span of the expression that produced it.
+#[derive(Debug, Clone)]
+pub(crate) struct V {
+    v: Val,
+    span: Span,
+}
+
+#[derive(Debug, Clone)]
+enum Val {
+    Undef,
+    Null,
+    Bool(bool),
+    Num(f64),
+    Str(Arc<str>),
+    Arr(Arc<Mutex<Vec<V>>>),
+    Obj(Arc<Mutex<Vec<(String, V)>>>),
+    Term(TermRef),
+    Func(Arc<Closure>),
+    /// The `r` namespace.
+    R,
+    /// A method not yet called: on a term, or of `r` (receiver `None`).
+    Method(Option<TermRef>, &'static Method),
+    Native(Native),
+    Buffer(Arc<Vec<u8>>),
+    /// Milliseconds since the epoch.
+    Date(f64),
+    /// Stands for a value whose evaluation failed (already reported).
+    Poison,
+}
+
+#[derive(Debug, Clone)]
+enum Native {
+    Buffer,
+    BufferFrom,
+    Date,
+    DateNow,
+    Math,
+    MathFn(&'static str),
+    Push(Arc<Mutex<Vec<V>>>),
+}
+
+/// A JavaScript function value: its literal and the scope it closes over.
+#[derive(Debug)]
+pub(crate) struct Closure {
+    def: Arc<FuncDef>,
+    scope: Arc<Scope>,
+}
+
+/// Variables of one function activation (or the session, at the root).
+#[derive(Debug, Default)]
+pub(crate) struct Scope {
+    vars: Mutex<HashMap<String, V>>,
+    parent: Option<Arc<Scope>>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl Scope {
+    fn child(parent: &Arc<Scope>) -> Arc<Scope> {
+        Arc::new(Scope {
+            vars: Mutex::new(HashMap::new()),
+            parent: Some(parent.clone()),
+        })
+    }
+
+    fn get(&self, name: &str) -> Option<V> {
+        if let Some(v) = lock(&self.vars).get(name) {
+            return Some(v.clone());
+        }
+        self.parent.as_ref().and_then(|p| p.get(name))
+    }
+
+    fn declare(&self, name: &str, v: V) {
+        lock(&self.vars).insert(name.to_string(), v);
+    }
+
+    /// Assigns to the nearest scope that has the name; sloppy JavaScript creates a global.
+    fn set(self: &Arc<Self>, name: &str, v: V) {
+        let mut s: &Arc<Scope> = self;
+        loop {
+            {
+                let mut vars = lock(&s.vars);
+                if let Some(slot) = vars.get_mut(name) {
+                    *slot = v;
+                    return;
+                }
+            }
+            match &s.parent {
+                Some(p) => s = p,
+                None => {
+                    s.declare(name, v);
+                    return;
+                }
+            }
+        }
+    }
+
+    pub(crate) fn names(&self) -> Vec<String> {
+        let mut v: Vec<String> = lock(&self.vars).keys().cloned().collect();
+        v.sort();
+        v
+    }
+}
+
+/// Flow out of a statement.
+enum Flow {
+    Normal,
+    Return(V),
+    Break,
+    Continue,
+}
+
+/// One evaluation of a statement: collects diagnostics and counts work.
+pub(crate) struct Eval<'a> {
+    pub(crate) next_var: &'a mut u64,
+    pub(crate) diags: Vec<Diagnostic>,
+    steps: u64,
+    calls: u32,
+    halted: bool,
+}
+
+fn v(v: Val, span: Span) -> V {
+    V { v, span }
+}
+
+/// `returnChanges` → `return_changes`, as the driver's `fromCamelCase`.
+pub(crate) fn snake(key: &str) -> String {
+    let mut s = String::with_capacity(key.len() + 4);
+    for c in key.chars() {
+        if c.is_ascii_uppercase() {
+            s.push('_');
+            s.push(c.to_ascii_lowercase());
+        } else {
+            s.push(c);
+        }
+    }
+    s
+}
+
+/// A double as wire JSON: integral values within ±2^53 as integers, like `JSON.stringify`.
+pub(crate) fn num_value(n: f64) -> Value {
+    if n.fract() == 0.0 && n.abs() < 9.2e18 {
+        // Integral and in i64 range, so the conversion is exact; -0 becomes 0 as in JavaScript.
+        Value::from(n as i64)
+    } else {
+        serde_json::Number::from_f64(n).map_or(Value::Null, Value::Number)
+    }
+}
+
+fn is_array_index(k: &str) -> bool {
+    !k.is_empty()
+        && k.bytes().all(|b| b.is_ascii_digit())
+        && (k == "0" || !k.starts_with('0'))
+        && k.parse::<u64>().is_ok_and(|n| n < u64::from(u32::MAX))
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+fn type_name(v: &Val) -> &'static str {
+    match v {
+        Val::Undef => "undefined",
+        Val::Null => "null",
+        Val::Bool(_) => "a boolean",
+        Val::Num(_) => "a number",
+        Val::Str(_) => "a string",
+        Val::Arr(_) => "an array",
+        Val::Obj(_) => "an object",
+        Val::Term(_) => "a ReQL term",
+        Val::Func(_) | Val::Method(..) | Val::Native(_) | Val::R => "a function",
+        Val::Buffer(_) => "a Buffer",
+        Val::Date(_) => "a Date",
+        Val::Poison => "an invalid value",
+    }
+}
+
+/// The ReQL method to use instead of a JavaScript operator on a term.
+fn method_for_op(op: &str) -> Option<&'static str> {
+    Some(match op {
+        "+" => "add",
+        "-" => "sub",
+        "*" => "mul",
+        "/" => "div",
+        "%" => "mod",
+        "==" | "===" => "eq",
+        "!=" | "!==" => "ne",
+        "<" => "lt",
+        "<=" => "le",
+        ">" => "gt",
+        ">=" => "ge",
+        "&&" => "and",
+        "||" => "or",
+        "&" => "bitAnd",
+        "|" => "bitOr",
+        "^" => "bitXor",
+        "<<" => "bitSal",
+        ">>" => "bitSar",
+        "??" => "default",
+        _ => return None,
+    })
+}
+
+fn to_number(v: &Val) -> Option<f64> {
+    Some(match v {
+        Val::Undef => f64::NAN,
+        Val::Null => 0.0,
+        Val::Bool(b) => f64::from(u8::from(*b)),
+        Val::Num(n) => *n,
+        Val::Str(s) => {
+            let t = s.trim();
+            if t.is_empty() {
+                0.0
+            } else if let Some(h) = t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")) {
+                u64::from_str_radix(h, 16).map_or(f64::NAN, |n| n as f64)
+            } else if t == "Infinity" || t == "+Infinity" {
+                f64::INFINITY
+            } else if t == "-Infinity" {
+                f64::NEG_INFINITY
+            } else if t
+                .chars()
+                .all(|c| c.is_ascii_digit() || matches!(c, '.' | 'e' | 'E' | '+' | '-'))
+            {
+                t.parse::<f64>().unwrap_or(f64::NAN)
+            } else {
+                f64::NAN
+            }
+        }
+        Val::Date(ms) => *ms,
+        _ => return None,
+    })
+}
+
+fn to_js_string(v: &Val) -> Option<String> {
+    Some(match v {
+        Val::Undef => "undefined".into(),
+        Val::Null => "null".into(),
+        Val::Bool(b) => b.to_string(),
+        Val::Num(n) => js_number_string(*n),
+        Val::Str(s) => s.to_string(),
+        _ => return None,
+    })
+}
+
+fn to_int32(n: f64) -> i32 {
+    if !n.is_finite() {
+        return 0;
+    }
+    let m = n.trunc().rem_euclid(4_294_967_296.0);
+    (m as u64 as u32) as i32
+}
+
+fn truthy(v: &Val) -> bool {
+    match v {
+        Val::Undef | Val::Null | Val::Poison => false,
+        Val::Bool(b) => *b,
+        Val::Num(n) => *n != 0.0 && !n.is_nan(),
+        Val::Str(s) => !s.is_empty(),
+        _ => true,
+    }
+}
+
+fn strict_eq(a: &Val, b: &Val) -> bool {
+    match (a, b) {
+        (Val::Undef, Val::Undef) | (Val::Null, Val::Null) => true,
+        (Val::Bool(x), Val::Bool(y)) => x == y,
+        (Val::Num(x), Val::Num(y)) => x == y,
+        (Val::Str(x), Val::Str(y)) => x == y,
+        (Val::Arr(x), Val::Arr(y)) => Arc::ptr_eq(x, y),
+        (Val::Obj(x), Val::Obj(y)) => Arc::ptr_eq(x, y),
+        _ => false,
+    }
+}
+
+fn loose_eq(a: &Val, b: &Val) -> bool {
+    match (a, b) {
+        (Val::Undef | Val::Null, Val::Undef | Val::Null) => true,
+        (Val::Undef | Val::Null, _) | (_, Val::Undef | Val::Null) => false,
+        (Val::Num(_) | Val::Str(_) | Val::Bool(_), Val::Num(_) | Val::Str(_) | Val::Bool(_)) => {
+            if let (Val::Str(x), Val::Str(y)) = (a, b) {
+                return x == y;
+            }
+            to_number(a) == to_number(b)
+        }
+        _ => strict_eq(a, b),
+    }
+}
+
+fn iso_from_ms(ms: f64) -> Option<String> {
+    use chrono::{DateTime, Utc};
+    if !ms.is_finite() || ms.abs() > 8.64e15 {
+        return None;
+    }
+    let t: DateTime<Utc> = DateTime::from_timestamp_millis(ms as i64)?;
+    Some(t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string())
+}
+
+fn parse_date(s: &str) -> Option<f64> {
+    use chrono::{DateTime, Local, NaiveDate, NaiveDateTime, TimeZone};
+    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        return Some(t.timestamp_millis() as f64);
+    }
+    if let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+        // Date-only forms are UTC in JavaScript.
+        return d
+            .and_hms_opt(0, 0, 0)
+            .map(|t| t.and_utc().timestamp_millis() as f64);
+    }
+    for fmt in [
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M",
+        "%Y-%m-%d %H:%M:%S%.f",
+    ] {
+        if let Ok(t) = NaiveDateTime::parse_from_str(s, fmt) {
+            // Date-time forms without an offset are local time in JavaScript.
+            return Local
+                .from_local_datetime(&t)
+                .earliest()
+                .map(|t| t.timestamp_millis() as f64);
+        }
+    }
+    None
+}
+
+impl<'a> Eval<'a> {
+    pub(crate) fn new(next_var: &'a mut u64) -> Self {
+        Eval {
+            next_var,
+            diags: Vec::new(),
+            steps: 0,
+            calls: 0,
+            halted: false,
+        }
+    }
+
+    fn error(&mut self, span: Span, msg: impl Into<String>) -> V {
+        self.diags.push(Diagnostic::new(span, msg));
+        v(Val::Poison, span)
+    }
+
+    fn error_help(&mut self, span: Span, msg: impl Into<String>, help: impl Into<String>) -> V {
+        self.diags.push(Diagnostic::new(span, msg).with_help(help));
+        v(Val::Poison, span)
+    }
+
+    fn step(&mut self, span: Span) -> bool {
+        self.steps += 1;
+        if self.steps > MAX_STEPS && !self.halted {
+            self.halted = true;
+            self.error_help(
+                span,
+                "the JavaScript in this statement runs too long",
+                "ReQL is built once before it is sent; keep loops short",
+            );
+        }
+        !self.halted
+    }
+
+    fn new_var(&mut self) -> u64 {
+        let id = *self.next_var;
+        *self.next_var += 1;
+        id
+    }
+
+    // ---- terms ------------------------------------------------------------------------
+
+    fn mk(&mut self, kind: TermKind, span: Span) -> Option<TermRef> {
+        let children: Vec<&TermRef> = match &kind {
+            TermKind::Datum(_) => Vec::new(),
+            TermKind::Op { args, opts, .. } => {
+                args.iter().chain(opts.iter().map(|(_, t)| t)).collect()
+            }
+            TermKind::Obj(fields) => fields.iter().map(|(_, t)| t).collect(),
+        };
+        let depth = 1 + children.iter().map(|t| t.depth).max().unwrap_or(0);
+        let ivar = matches!(
+            kind,
+            TermKind::Op {
+                tt: TT_IMPLICIT_VAR,
+                ..
+            }
+        ) || children.iter().any(|t| t.ivar);
+        if depth > MAX_TERM_DEPTH {
+            self.error_help(
+                span,
+                format!("query nested too deeply (more than {MAX_TERM_DEPTH} levels)"),
+                "build it in smaller pieces",
+            );
+            return None;
+        }
+        Some(Arc::new(Term {
+            kind,
+            span,
+            depth,
+            ivar,
+        }))
+    }
+
+    fn op(
+        &mut self,
+        tt: u32,
+        args: Vec<TermRef>,
+        opts: Vec<(String, TermRef)>,
+        span: Span,
+    ) -> Option<TermRef> {
+        self.mk(TermKind::Op { tt, args, opts }, span)
+    }
+
+    fn datum(&mut self, value: Value, span: Span) -> Option<TermRef> {
+        self.mk(TermKind::Datum(value), span)
+    }
+
+    /// `r.expr(value, depth)`: converts a JavaScript value to a term.
+    fn expr(&mut self, x: &V, depth: i64) -> Option<TermRef> {
+        if depth <= 0 {
+            self.error_help(
+                x.span,
+                "nesting depth limit exceeded",
+                "literals may nest at most 20 levels; pass a larger limit with r.expr(value, depth)",
+            );
+            return None;
+        }
+        match &x.v {
+            Val::Poison => None,
+            Val::Undef => {
+                self.error_help(
+                    x.span,
+                    "cannot wrap undefined with r.expr()",
+                    "give a value, or null",
+                );
+                None
+            }
+            Val::Null => self.datum(Value::Null, x.span),
+            Val::Bool(b) => self.datum(Value::Bool(*b), x.span),
+            Val::Str(s) => self.datum(Value::String(s.to_string()), x.span),
+            Val::Num(n) => {
+                if n.is_finite() {
+                    self.datum(num_value(*n), x.span)
+                } else {
+                    self.error_help(
+                        x.span,
+                        format!("illegal non-finite number `{}`", js_number_string(*n)),
+                        "ReQL numbers must be finite",
+                    );
+                    None
+                }
+            }
+            Val::Arr(items) => {
+                let items: Vec<V> = lock(items).clone();
+                let mut args = Vec::with_capacity(items.len());
+                let mut ok = true;
+                for it in &items {
+                    match self.expr(it, depth - 1) {
+                        Some(t) => args.push(t),
+                        None => ok = false,
+                    }
+                }
+                if !ok {
+                    return None;
+                }
+                self.op(TT_MAKE_ARRAY, args, Vec::new(), x.span)
+            }
+            Val::Obj(fields) => {
+                let fields: Vec<(String, V)> = lock(fields).clone();
+                let mut out: Vec<(String, TermRef)> = Vec::with_capacity(fields.len());
+                let mut ok = true;
+                for (k, fv) in &fields {
+                    if matches!(fv.v, Val::Undef) {
+                        self.error_help(
+                            fv.span,
+                            format!("object field '{k}' may not be undefined"),
+                            "give a value, or null, or leave the field out",
+                        );
+                        ok = false;
+                        continue;
+                    }
+                    match self.expr(fv, depth - 1) {
+                        Some(t) => out.push((k.clone(), t)),
+                        None => ok = false,
+                    }
+                }
+                if !ok {
+                    return None;
+                }
+                // JavaScript lists integer-like keys first, ascending.
+                let (mut idx, rest): (Vec<_>, Vec<_>) =
+                    out.into_iter().partition(|(k, _)| is_array_index(k));
+                idx.sort_by_key(|(k, _)| k.parse::<u64>().unwrap_or(0));
+                idx.extend(rest);
+                self.mk(TermKind::Obj(idx), x.span)
+            }
+            Val::Term(t) => match &t.kind {
+                // Variables and datums take the span of the place they are used.
+                TermKind::Datum(d) => self.datum(d.clone(), x.span),
+                TermKind::Op {
+                    tt: tt @ (TT_VAR | TT_IMPLICIT_VAR),
+                    args,
+                    opts,
+                } if opts.is_empty() => self.op(*tt, args.clone(), Vec::new(), x.span),
+                _ => Some(t.clone()),
+            },
+            Val::Func(c) => self.func_term(c, x.span),
+            Val::Method(recv, m) => {
+                // A method value is a JavaScript function of length 0 (the driver's are variadic).
+                let body = self.call_method(recv.clone(), m, Vec::new(), x.span);
+                let body = self.expr(&body, EXPR_DEPTH)?;
+                let params = self.op(TT_MAKE_ARRAY, Vec::new(), Vec::new(), x.span)?;
+                self.op(TT_FUNC, vec![params, body], Vec::new(), x.span)
+            }
+            Val::Buffer(b) => {
+                let mut o = Map::new();
+                o.insert("$reql_type$".into(), Value::from("BINARY"));
+                o.insert(
+                    "data".into(),
+                    Value::from(base64::engine::general_purpose::STANDARD.encode(b.as_slice())),
+                );
+                self.datum(Value::Object(o), x.span)
+            }
+            Val::Date(ms) => match iso_from_ms(*ms) {
+                Some(iso) => {
+                    let s = self.datum(Value::from(iso), x.span)?;
+                    self.op(TT_ISO8601, vec![s], Vec::new(), x.span)
+                }
+                None => {
+                    self.error(x.span, "invalid date");
+                    None
+                }
+            },
+            Val::R => {
+                self.error_help(
+                    x.span,
+                    "`r` itself is not a query",
+                    "call one of its functions, e.g. r.expr(...) or r.table(...)",
+                );
+                None
+            }
+            Val::Native(_) => {
+                self.error(
+                    x.span,
+                    "a JavaScript built-in function cannot be part of a query",
+                );
+                None
+            }
+        }
+    }
+
+    /// A JavaScript function → FUNC: parameters become VAR terms, the body runs once.
+    fn func_term(&mut self, c: &Arc<Closure>, span: Span) -> Option<TermRef> {
+        if self.calls >= MAX_CALLS {
+            self.error(span, "functions nested too deeply");
+            return None;
+        }
+        self.calls += 1;
+        let scope = Scope::child(&c.scope);
+        if let Some(name) = &c.def.name {
+            scope.declare(name, v(Val::Func(c.clone()), c.def.span));
+        }
+        let mut ids = Vec::new();
+        for (i, (name, pspan)) in c.def.params.iter().enumerate() {
+            if i < c.def.arity {
+                let id = self.new_var();
+                let idt = self.datum(Value::from(id), *pspan);
+                let var = idt.and_then(|idt| {
+                    self.op(TT_VAR, vec![idt.clone()], Vec::new(), *pspan)
+                        .map(|v| (idt, v))
+                });
+                if let Some((idt, var)) = var {
+                    ids.push(idt);
+                    scope.declare(name, v(Val::Term(var), *pspan));
+                }
+            } else {
+                scope.declare(name, v(Val::Undef, *pspan));
+            }
+        }
+        let result = self.run_body(&c.def, &scope);
+        self.calls -= 1;
+        let body = match result.v {
+            Val::Poison => return None,
+            Val::Undef => {
+                self.error_help(
+                    c.def.span,
+                    "anonymous function returned `undefined`",
+                    "did you forget a `return`? write `function (x) { return ...; }` or `x => ...`",
+                );
+                return None;
+            }
+            _ => self.expr(&result, EXPR_DEPTH)?,
+        };
+        let params_span = c.def.params.first().map_or(c.def.span, |(_, s)| *s);
+        let params = self.op(TT_MAKE_ARRAY, ids, Vec::new(), params_span)?;
+        self.op(TT_FUNC, vec![params, body], Vec::new(), c.def.span)
+    }
+
+    fn run_body(&mut self, def: &FuncDef, scope: &Arc<Scope>) -> V {
+        match &def.body {
+            FuncBody::Expr(e) => self.eval(e, scope),
+            FuncBody::Block(stmts) => match self.exec_block(stmts, scope) {
+                Flow::Return(r) => r,
+                _ => v(Val::Undef, def.span),
+            },
+        }
+    }
+
+    /// The driver's `funcWrap`: a value containing `r.row` becomes a one-parameter function.
+    fn func_wrap(&mut self, x: V) -> V {
+        if matches!(x.v, Val::Undef | Val::Poison) {
+            return x;
+        }
+        let Some(t) = self.expr(&x, EXPR_DEPTH) else {
+            return v(Val::Poison, x.span);
+        };
+        if !t.ivar {
+            return v(Val::Term(t), x.span);
+        }
+        let id = self.new_var();
+        let wrapped = self
+            .datum(Value::from(id), x.span)
+            .and_then(|idt| self.op(TT_MAKE_ARRAY, vec![idt], Vec::new(), x.span))
+            .and_then(|params| self.op(TT_FUNC, vec![params, t], Vec::new(), x.span));
+        match wrapped {
+            Some(f) => v(Val::Term(f), x.span),
+            None => v(Val::Poison, x.span),
+        }
+    }
+
+    // ---- method calls -------------------------------------------------------------------
+
+    fn check_arity(&mut self, m: &Method, args: &[V], span: Span) -> bool {
+        let n = args.len();
+        let msg = match m.arity {
+            Arity::AtLeast(min) if n < usize::from(min) => {
+                format!("expected {min} or more arguments but found {n}")
+            }
+            Arity::Between(lo, hi) if n < usize::from(lo) || n > usize::from(hi) => {
+                format!("expected between {lo} and {hi} arguments but found {n}")
+            }
+            Arity::Exactly(k) if n != usize::from(k) => format!(
+                "expected {k} argument{} but found {n}",
+                plural(usize::from(k))
+            ),
+            Arity::Positional(p) => {
+                let p = usize::from(p);
+                let has_opts = args.get(p).is_some_and(|a| matches!(a.v, Val::Obj(_)));
+                let npos = n - usize::from(has_opts);
+                if npos == p {
+                    return true;
+                }
+                format!(
+                    "expected {p} argument{} (not including options) but found {npos}",
+                    plural(p)
+                )
+            }
+            _ => return true,
+        };
+        let sig = m.signature();
+        self.error_help(
+            span,
+            format!("`{}`: {msg}", m.name),
+            format!("usage: {sig}"),
+        );
+        false
+    }
+
+    fn call_method(
+        &mut self,
+        recv: Option<TermRef>,
+        m: &'static Method,
+        args: Vec<V>,
+        span: Span,
+    ) -> V {
+        if args.iter().any(|a| matches!(a.v, Val::Poison)) {
+            return v(Val::Poison, span);
+        }
+        if !self.check_arity(m, &args, span) {
+            return v(Val::Poison, span);
+        }
+        if recv.is_none() {
+            match m.name {
+                "expr" => return self.r_expr(args, span),
+                "binary" => return self.r_binary(&args[0], span),
+                _ => {}
+            }
+        }
+        let is_plain = |a: Option<&V>| a.is_some_and(|a| matches!(a.v, Val::Obj(_)));
+        let is_nullish = |a: Option<&V>| a.is_none_or(|a| matches!(a.v, Val::Undef | Val::Null));
+        let mut args = args;
+        let mut opts: Option<V> = None;
+        match m.optargs {
+            Optargs::None => {}
+            Optargs::Aropt(p) => {
+                if is_plain(args.get(usize::from(p))) {
+                    opts = args.pop();
+                }
+            }
+            Optargs::Trailing => {
+                if is_plain(args.last()) {
+                    opts = args.pop();
+                }
+            }
+            Optargs::GetAll => {
+                if args.len() > 1 && is_plain(args.last()) {
+                    opts = args.pop();
+                }
+            }
+            Optargs::MinMax => {
+                if args.len() == 1 && is_plain(args.first()) {
+                    opts = args.pop();
+                }
+            }
+            Optargs::Slice => {
+                if !is_nullish(args.get(2)) {
+                    opts = args.pop();
+                } else {
+                    args.truncate(2);
+                    if matches!(args.get(1).map(|a| &a.v), Some(Val::Undef)) {
+                        args.truncate(1);
+                    } else if is_plain(args.get(1)) {
+                        opts = args.pop();
+                    }
+                }
+            }
+            Optargs::IndexCreate => {
+                if !is_nullish(args.get(2)) {
+                    opts = args.pop();
+                } else {
+                    args.truncate(2);
+                    if is_nullish(args.get(1)) {
+                        args.truncate(1);
+                    } else if is_plain(args.get(1)) {
+                        opts = args.pop();
+                    }
+                }
+            }
+            Optargs::Reconfigure => {
+                opts = if args.is_empty() {
+                    None
+                } else {
+                    Some(args.remove(0))
+                };
+                args.clear();
+            }
+        }
+        if m.arity == Arity::Ignored {
+            args.clear();
+            opts = None;
+        }
+        // funcWrap runs before the term's constructor converts the other arguments.
+        let mut fc_first: Option<V> = None;
+        match m.wrap {
+            Wrap::None => {}
+            Wrap::All => args = args.into_iter().map(|a| self.func_wrap(a)).collect(),
+            Wrap::AllExceptOrdering => {
+                args = args
+                    .into_iter()
+                    .map(|a| match &a.v {
+                        Val::Term(t) if matches!(t.tt(), Some(TT_ASC | TT_DESC)) => a,
+                        _ => self.func_wrap(a),
+                    })
+                    .collect();
+            }
+            Wrap::Last => {
+                if let Some(last) = args.pop() {
+                    let w = self.func_wrap(last);
+                    args.push(w);
+                }
+            }
+            Wrap::Arg(i) => {
+                let i = usize::from(i);
+                if i < args.len() {
+                    let a = std::mem::replace(&mut args[i], v(Val::Undef, span));
+                    args[i] = self.func_wrap(a);
+                }
+            }
+            Wrap::Do => {
+                let last = args.pop().unwrap_or(v(Val::Undef, span));
+                fc_first = Some(self.func_wrap(last));
+            }
+        }
+        let mut all: Vec<V> = Vec::with_capacity(args.len() + 2);
+        if let Some(f) = fc_first {
+            all.push(f);
+        }
+        let recv_span = recv.as_ref().map(|t| t.span);
+        if let Some(r) = recv {
+            all.push(v(Val::Term(r), recv_span.unwrap_or(span)));
+        }
+        all.extend(args);
+        let mut terms = Vec::with_capacity(all.len());
+        let mut ok = true;
+        for (i, a) in all.iter().enumerate() {
+            match &a.v {
+                Val::Undef => {
+                    self.error_help(
+                        a.span,
+                        format!("argument {i} to {} may not be `undefined`", m.name),
+                        "give a value, or null",
+                    );
+                    ok = false;
+                }
+                Val::Poison => ok = false,
+                _ => match self.expr(a, EXPR_DEPTH) {
+                    Some(t) => terms.push(t),
+                    None => ok = false,
+                },
+            }
+        }
+        let opt_terms = match opts {
+            Some(o) => match self.optargs(&o) {
+                Some(t) => t,
+                None => return v(Val::Poison, span),
+            },
+            None => Vec::new(),
+        };
+        if !ok {
+            return v(Val::Poison, span);
+        }
+        let tt = if m.name == "do" { TT_FUNCALL } else { m.tt };
+        match self.op(tt, terms, opt_terms, span) {
+            Some(t) => v(Val::Term(t), span),
+            None => v(Val::Poison, span),
+        }
+    }
+
+    /// An options object → optargs: keys camelCase → snake_case, `undefined` values dropped.
+    fn optargs(&mut self, o: &V) -> Option<Vec<(String, TermRef)>> {
+        let Val::Obj(fields) = &o.v else {
+            return Some(Vec::new());
+        };
+        let fields: Vec<(String, V)> = lock(fields).clone();
+        let mut out = Vec::with_capacity(fields.len());
+        let mut ok = true;
+        for (k, fv) in &fields {
+            if matches!(fv.v, Val::Undef) {
+                continue;
+            }
+            match self.expr(fv, EXPR_DEPTH) {
+                Some(t) => out.push((snake(k), t)),
+                None => ok = false,
+            }
+        }
+        ok.then_some(out)
+    }
+
+    fn r_expr(&mut self, args: Vec<V>, span: Span) -> V {
+        let val = &args[0];
+        if matches!(val.v, Val::Undef) {
+            return self.error_help(
+                val.span,
+                "cannot wrap undefined with r.expr()",
+                "give a value, or null",
+            );
+        }
+        let depth = match args.get(1).map(|a| &a.v) {
+            None | Some(Val::Undef) => EXPR_DEPTH,
+            Some(Val::Num(n)) if !n.is_nan() => {
+                if *n <= 0.0 {
+                    return self.error(args[1].span, "nesting depth limit exceeded");
+                }
+                n.ceil().min(1e6) as i64
+            }
+            Some(_) => {
+                return self.error_help(
+                    args[1].span,
+                    "second argument to `r.expr` must be a number or undefined",
+                    "it is the nesting depth limit, 20 by default",
+                );
+            }
+        };
+        match self.expr(val, depth) {
+            Some(t) => v(Val::Term(t), span),
+            None => v(Val::Poison, span),
+        }
+    }
+
+    fn r_binary(&mut self, arg: &V, span: Span) -> V {
+        match &arg.v {
+            Val::Term(t) => match self.op(TT_BINARY, vec![t.clone()], Vec::new(), span) {
+                Some(t) => v(Val::Term(t), span),
+                None => v(Val::Poison, span),
+            },
+            Val::Buffer(_) => match self.expr(arg, EXPR_DEPTH) {
+                Some(t) => v(Val::Term(t), span),
+                None => v(Val::Poison, span),
+            },
+            _ => self.error_help(
+                arg.span,
+                "parameter to `r.binary` must be a Buffer object or ReQL query",
+                "write r.binary(Buffer.from('...', 'base64')) or r.expr('...').coerceTo('binary')",
+            ),
+        }
+    }
+
+    fn bracket(&mut self, t: TermRef, tspan: Span, args: Vec<V>, span: Span) -> V {
+        if args.iter().any(|a| matches!(a.v, Val::Poison)) {
+            return v(Val::Poison, span);
+        }
+        if args.len() != 1 {
+            return self.error_help(
+                span,
+                format!("expected 1 argument but found {}", args.len()),
+                "calling a term selects one field: x('field'); use .pluck(...) for several",
+            );
+        }
+        if matches!(args[0].v, Val::Undef) {
+            return self.error(args[0].span, "argument 1 to (...) may not be `undefined`");
+        }
+        let Some(key) = self.expr(&args[0], EXPR_DEPTH) else {
+            return v(Val::Poison, span);
+        };
+        let recv = v(Val::Term(t), tspan);
+        let Some(recv) = self.expr(&recv, EXPR_DEPTH) else {
+            return v(Val::Poison, span);
+        };
+        match self.op(TT_BRACKET, vec![recv, key], Vec::new(), span) {
+            Some(t) => v(Val::Term(t), span),
+            None => v(Val::Poison, span),
+        }
+    }
+
+    // ---- evaluation -----------------------------------------------------------------------
+
+    pub(crate) fn eval(&mut self, e: &Expr, scope: &Arc<Scope>) -> V {
+        if !self.step(e.span) {
+            return v(Val::Poison, e.span);
+        }
+        let span = e.span;
+        match &e.kind {
+            ExprKind::Num(n) => v(Val::Num(*n), span),
+            ExprKind::Str(s) => v(Val::Str(Arc::from(s.as_str())), span),
+            ExprKind::Bool(b) => v(Val::Bool(*b), span),
+            ExprKind::Null => v(Val::Null, span),
+            ExprKind::This => v(Val::Undef, span),
+            ExprKind::Error => v(Val::Poison, span),
+            ExprKind::Ident(name) => self.ident(name, span, scope),
+            ExprKind::Array(items) => {
+                let vals: Vec<V> = items.iter().map(|i| self.eval(i, scope)).collect();
+                v(Val::Arr(Arc::new(Mutex::new(vals))), span)
+            }
+            ExprKind::Object(props) => {
+                let mut fields: Vec<(String, V)> = Vec::with_capacity(props.len());
+                for p in props {
+                    let val = self.eval(&p.value, scope);
+                    match fields.iter_mut().find(|(k, _)| *k == p.key) {
+                        Some(slot) => slot.1 = val,
+                        None => fields.push((p.key.clone(), val)),
+                    }
+                }
+                v(Val::Obj(Arc::new(Mutex::new(fields))), span)
+            }
+            ExprKind::Member {
+                obj,
+                name,
+                name_span,
+            } => {
+                let o = self.eval(obj, scope);
+                self.member(o, name, *name_span, span)
+            }
+            ExprKind::Index { obj, index } => {
+                let o = self.eval(obj, scope);
+                let i = self.eval(index, scope);
+                self.index(o, i, span)
+            }
+            ExprKind::Call { callee, args } => self.call_expr(callee, args, span, scope),
+            ExprKind::New { callee, args } => {
+                let f = self.eval(callee, scope);
+                let argv: Vec<V> = args.iter().map(|a| self.eval(a, scope)).collect();
+                match f.v {
+                    Val::Native(Native::Buffer) => self.buffer(&argv, span),
+                    Val::Native(Native::Date) => self.date(&argv, span),
+                    Val::Poison => f,
+                    _ => self.error_help(
+                        span,
+                        "`new` is only supported for Date and Buffer",
+                        "write ReQL terms without `new`",
+                    ),
+                }
+            }
+            ExprKind::Func(def) => v(
+                Val::Func(Arc::new(Closure {
+                    def: def.clone(),
+                    scope: scope.clone(),
+                })),
+                span,
+            ),
+            ExprKind::Unary { op, expr } => {
+                let x = self.eval(expr, scope);
+                self.unary(op, x, span)
+            }
+            ExprKind::Binary {
+                op,
+                op_span,
+                lhs,
+                rhs,
+            } => {
+                let l = self.eval(lhs, scope);
+                if matches!(*op, "&&" | "||" | "??") && !matches!(l.v, Val::Term(_) | Val::Poison) {
+                    let take_left = match *op {
+                        "&&" => !truthy(&l.v),
+                        "||" => truthy(&l.v),
+                        _ => !matches!(l.v, Val::Undef | Val::Null),
+                    };
+                    if take_left {
+                        return v(l.v, span);
+                    }
+                    let r = self.eval(rhs, scope);
+                    if let Val::Term(_) = r.v {
+                        return self.op_on_term(op, *op_span);
+                    }
+                    return v(r.v, span);
+                }
+                let r = self.eval(rhs, scope);
+                self.binary(op, *op_span, l, r, span)
+            }
+            ExprKind::Cond { test, then, other } => {
+                let t = self.eval(test, scope);
+                match t.v {
+                    Val::Term(_) => self.error_help(
+                        test.span,
+                        "a ReQL term cannot choose between JavaScript values",
+                        "use r.branch(condition, valueIfTrue, valueIfFalse)",
+                    ),
+                    Val::Poison => t,
+                    _ if truthy(&t.v) => self.eval(then, scope),
+                    _ => self.eval(other, scope),
+                }
+            }
+            ExprKind::Assign { op, target, value } => {
+                let mut val = self.eval(value, scope);
+                if *op != "=" {
+                    let cur = self.eval(target, scope);
+                    let bop = &op[..op.len() - 1];
+                    let bop: &'static str = [
+                        "+", "-", "*", "/", "%", "**", "<<", ">>", ">>>", "&", "|", "^",
+                    ]
+                    .into_iter()
+                    .find(|o| *o == bop)
+                    .unwrap_or("+");
+                    val = self.binary(bop, span, cur, val, span);
+                }
+                self.assign(target, val.clone(), scope);
+                val
+            }
+            ExprKind::Update { op, prefix, target } => {
+                let cur = self.eval(target, scope);
+                let n = match &cur.v {
+                    Val::Term(_) => {
+                        return self.op_on_term(if *op == "++" { "+" } else { "-" }, span);
+                    }
+                    Val::Poison => return cur,
+                    other => to_number(other).unwrap_or(f64::NAN),
+                };
+                let new = if *op == "++" { n + 1.0 } else { n - 1.0 };
+                self.assign(target, v(Val::Num(new), span), scope);
+                v(Val::Num(if *prefix { new } else { n }), span)
+            }
+        }
+    }
+
+    fn ident(&mut self, name: &str, span: Span, scope: &Arc<Scope>) -> V {
+        if let Some(x) = scope.get(name) {
+            return v(x.v, span);
+        }
+        let val = match name {
+            "r" => Val::R,
+            "undefined" => Val::Undef,
+            "NaN" => Val::Num(f64::NAN),
+            "Infinity" => Val::Num(f64::INFINITY),
+            "Buffer" => Val::Native(Native::Buffer),
+            "Date" => Val::Native(Native::Date),
+            "Math" => Val::Native(Native::Math),
+            "True" | "False" | "None" => {
+                let js = match name {
+                    "True" => "true",
+                    "False" => "false",
+                    _ => "null",
+                };
+                return self.error_help(
+                    span,
+                    format!("`{name}` is Python"),
+                    format!("write `{js}`"),
+                );
+            }
+            _ => {
+                let mut names = scope.names();
+                let mut s = scope.parent.clone();
+                while let Some(p) = s {
+                    names.extend(p.names());
+                    s = p.parent.clone();
+                }
+                let near = methods::nearest(name, names.iter().map(String::as_str).chain(["r"]));
+                let help = match near.first() {
+                    Some(n) => {
+                        format!("did you mean `{n}`? names are defined with `var {name} = ...`")
+                    }
+                    None => format!(
+                        "define it first with `var {name} = ...`, or write a string: '{name}'"
+                    ),
+                };
+                return self.error_help(span, format!("unknown name `{name}`"), help);
+            }
+        };
+        v(val, span)
+    }
+
+    fn suggest_method(&mut self, name: &str, span: Span, list: &'static [Method], what: &str) -> V {
+        let near = methods::nearest(name, list.iter().map(|m| m.name));
+        let help = if near.is_empty() {
+            "see the ReQL API reference for the list of commands".to_string()
+        } else {
+            format!(
+                "did you mean {}?",
+                near.iter()
+                    .map(|n| format!("`{n}`"))
+                    .collect::<Vec<_>>()
+                    .join(" or ")
+            )
+        };
+        self.error_help(span, format!("unknown {what} `{name}`"), help)
+    }
+
+    fn member(&mut self, o: V, name: &str, name_span: Span, span: Span) -> V {
+        match &o.v {
+            Val::Poison => {
+                if methods::term_method(name).is_none() && methods::r_function(name).is_none() && name != "run" {
+                    return self.suggest_method(name, name_span, methods::term_methods(), "method");
+                }
+                v(Val::Poison, span)
+            }
+            Val::R => match methods::r_function(name) {
+                Some(m) if m.arity == Arity::Constant => match self.op(m.tt, Vec::new(), Vec::new(), span) {
+                    Some(t) => v(Val::Term(t), span),
+                    None => v(Val::Poison, span),
+                },
+                Some(m) => v(Val::Method(None, m), span),
+                None if methods::term_method(name).is_some() => self.error_help(
+                    name_span,
+                    format!("`r.{name}` is not a function"),
+                    format!("`{name}` is a method of terms: call it on one, e.g. r.table('t').{name}(...)"),
+                ),
+                None => self.suggest_method(name, name_span, methods::r_functions(), "function r."),
+            },
+            Val::Term(t) => {
+                if name == "run" {
+                    return self.error_help(
+                        name_span,
+                        "`.run(...)` can only end a statement",
+                        "rdbsh runs every statement; drop `.run(...)` or put it last",
+                    );
+                }
+                if matches!(name, "then" | "catch" | "toArray" | "each" | "next") {
+                    return self.error_help(
+                        name_span,
+                        format!("`.{name}` is a cursor or promise method, not ReQL"),
+                        "rdbsh runs the query and prints its results; end the statement before it",
+                    );
+                }
+                match methods::term_method(name) {
+                    Some(m) => v(Val::Method(Some(t.clone()), m), span),
+                    None if methods::r_function(name).is_some() => self.error_help(
+                        name_span,
+                        format!("`{name}` is not a method of terms"),
+                        format!("call it on r: r.{name}(...)"),
+                    ),
+                    None => self.suggest_method(name, name_span, methods::term_methods(), "method"),
+                }
+            }
+            Val::Arr(items) => match name {
+                "length" => v(Val::Num(lock(items).len() as f64), span),
+                "push" => v(Val::Native(Native::Push(items.clone())), span),
+                _ => self.not_on_value(&o.v, name, name_span),
+            },
+            Val::Str(s) => match name {
+                "length" => v(Val::Num(s.encode_utf16().count() as f64), span),
+                _ => self.not_on_value(&o.v, name, name_span),
+            },
+            Val::Obj(fields) => match lock(fields).iter().find(|(k, _)| k == name) {
+                Some((_, x)) => v(x.v.clone(), span),
+                None if methods::term_method(name).is_some() => self.not_on_value(&o.v, name, name_span),
+                None => v(Val::Undef, span),
+            },
+            Val::Native(Native::Buffer) if name == "from" => v(Val::Native(Native::BufferFrom), span),
+            Val::Native(Native::Date) if name == "now" => v(Val::Native(Native::DateNow), span),
+            Val::Native(Native::Math) => match name {
+                "PI" => v(Val::Num(std::f64::consts::PI), span),
+                "E" => v(Val::Num(std::f64::consts::E), span),
+                "floor" | "ceil" | "round" | "abs" | "min" | "max" | "pow" | "sqrt" | "trunc" | "sign" | "log" | "exp"
+                | "random" => {
+                    let n: &'static str = ["floor", "ceil", "round", "abs", "min", "max", "pow", "sqrt", "trunc", "sign", "log", "exp", "random"]
+                        .into_iter()
+                        .find(|x| *x == name)
+                        .unwrap_or("floor");
+                    v(Val::Native(Native::MathFn(n)), span)
+                }
+                _ => self.error(name_span, format!("`Math.{name}` is not supported")),
+            },
+            other => self.not_on_value(other, name, name_span),
+        }
+    }
+
+    fn not_on_value(&mut self, o: &Val, name: &str, name_span: Span) -> V {
+        if methods::term_method(name).is_some() {
+            self.error_help(
+                name_span,
+                format!(
+                    "`.{name}` is a ReQL method but the value is {}, not a term",
+                    type_name(o)
+                ),
+                "wrap the value first: r.expr(value).".to_string() + name + "(...)",
+            )
+        } else {
+            self.error(
+                name_span,
+                format!("{} has no property `{name}`", type_name(o)),
+            )
+        }
+    }
+
+    fn index(&mut self, o: V, i: V, span: Span) -> V {
+        match (&o.v, &i.v) {
+            (Val::Poison, _) | (_, Val::Poison) => v(Val::Poison, span),
+            (Val::Term(_) | Val::R, Val::Str(s)) => self.error_help(
+                span,
+                format!("ReQL terms are not indexed with [...]: `['{s}']`"),
+                format!("call the term to get a field: x('{s}'), or use .getField('{s}')"),
+            ),
+            (Val::Term(_), Val::Num(n)) => self.error_help(
+                span,
+                "ReQL terms are not indexed with [...]",
+                format!(
+                    "use .nth({}) for an element, or x({}) ",
+                    js_number_string(*n),
+                    js_number_string(*n)
+                ),
+            ),
+            (Val::Term(_), _) => self.error_help(
+                span,
+                "ReQL terms are not indexed with [...]",
+                "call the term instead: x(key)",
+            ),
+            (Val::Arr(items), Val::Num(n)) => {
+                let items = lock(items);
+                let x = if *n >= 0.0 && n.fract() == 0.0 {
+                    items.get(*n as usize).cloned()
+                } else {
+                    None
+                };
+                v(x.map_or(Val::Undef, |x| x.v), span)
+            }
+            (Val::Obj(_), _) | (Val::Arr(_), _) | (Val::Str(_), _) => {
+                let key = to_js_string(&i.v).unwrap_or_default();
+                match (&o.v, &i.v) {
+                    (Val::Str(s), Val::Num(n)) => {
+                        let c = if *n >= 0.0 && n.fract() == 0.0 {
+                            s.chars().nth(*n as usize)
+                        } else {
+                            None
+                        };
+                        v(
+                            c.map_or(Val::Undef, |c| Val::Str(Arc::from(c.to_string().as_str()))),
+                            span,
+                        )
+                    }
+                    _ => self.member(o, &key, i.span, span),
+                }
+            }
+            _ => self.error(span, format!("cannot index {}", type_name(&o.v))),
+        }
+    }
+
+    fn call_expr(&mut self, callee: &Expr, args: &[Expr], span: Span, scope: &Arc<Scope>) -> V {
+        if let ExprKind::Member {
+            obj,
+            name,
+            name_span,
+        } = &callee.kind
+        {
+            let recv = self.eval(obj, scope);
+            let f = self.member(recv.clone(), name, *name_span, callee.span);
+            let argv: Vec<V> = args.iter().map(|a| self.eval(a, scope)).collect();
+            let _ = name_span;
+            return self.call_value(f, argv, span);
+        }
+        let f = self.eval(callee, scope);
+        let argv: Vec<V> = args.iter().map(|a| self.eval(a, scope)).collect();
+        self.call_value(f, argv, span)
+    }
+
+    fn call_value(&mut self, f: V, args: Vec<V>, span: Span) -> V {
+        match f.v {
+            Val::Method(recv, m) => self.call_method(recv, m, args, span),
+            Val::Term(t) => self.bracket(t, f.span, args, span),
+            Val::R => match methods::r_function("expr") {
+                Some(m) => self.call_method(None, m, args, span),
+                None => v(Val::Poison, span),
+            },
+            Val::Func(c) => self.call_closure(&c, args, span),
+            Val::Native(n) => self.call_native(n, args, span),
+            Val::Poison => f,
+            other => self.error(f.span, format!("{} is not a function", type_name(&other))),
+        }
+    }
+
+    fn call_closure(&mut self, c: &Arc<Closure>, args: Vec<V>, span: Span) -> V {
+        if self.calls >= MAX_CALLS {
+            return self.error(span, "too much recursion");
+        }
+        self.calls += 1;
+        let scope = Scope::child(&c.scope);
+        if let Some(name) = &c.def.name {
+            scope.declare(name, v(Val::Func(c.clone()), c.def.span));
+        }
+        let mut args = args.into_iter();
+        for (name, pspan) in &c.def.params {
+            scope.declare(name, args.next().unwrap_or(v(Val::Undef, *pspan)));
+        }
+        let r = self.run_body(&c.def, &scope);
+        self.calls -= 1;
+        v(r.v, span)
+    }
+
+    fn call_native(&mut self, n: Native, args: Vec<V>, span: Span) -> V {
+        match n {
+            Native::Buffer | Native::BufferFrom => self.buffer(&args, span),
+            Native::Date => self.error_help(
+                span,
+                "`Date(...)` without `new` gives a string",
+                "write new Date(...)",
+            ),
+            Native::DateNow => v(Val::Num(chrono::Utc::now().timestamp_millis() as f64), span),
+            Native::Math => self.error(span, "Math is not a function"),
+            Native::Push(items) => {
+                let mut len = 0;
+                let mut guard = lock(&items);
+                for a in args {
+                    guard.push(a);
+                    len = guard.len();
+                }
+                if len == 0 {
+                    len = guard.len();
+                }
+                v(Val::Num(len as f64), span)
+            }
+            Native::MathFn(name) => {
+                let mut nums = Vec::new();
+                for a in &args {
+                    match &a.v {
+                        Val::Term(_) => {
+                            return self.error_help(
+                                a.span,
+                                format!(
+                                    "Math.{name} works on JavaScript numbers, not on ReQL terms"
+                                ),
+                                "use the ReQL methods: .floor(), .ceil(), .round(), r.random()...",
+                            );
+                        }
+                        Val::Poison => return v(Val::Poison, span),
+                        other => nums.push(to_number(other).unwrap_or(f64::NAN)),
+                    }
+                }
+                let a = nums.first().copied().unwrap_or(f64::NAN);
+                let r = match name {
+                    "floor" => a.floor(),
+                    "ceil" => a.ceil(),
+                    "round" => (a + 0.5).floor(),
+                    "abs" => a.abs(),
+                    "trunc" => a.trunc(),
+                    "sign" => {
+                        if a == 0.0 || a.is_nan() {
+                            a
+                        } else {
+                            a.signum()
+                        }
+                    }
+                    "sqrt" => a.sqrt(),
+                    "log" => a.ln(),
+                    "exp" => a.exp(),
+                    "pow" => a.powf(nums.get(1).copied().unwrap_or(f64::NAN)),
+                    "min" => nums.iter().copied().fold(f64::INFINITY, f64::min),
+                    "max" => nums.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+                    _ => {
+                        let nanos = chrono::Utc::now().timestamp_subsec_nanos();
+                        f64::from(nanos % 1_000_000) / 1_000_000.0
+                    }
+                };
+                v(Val::Num(r), span)
+            }
+        }
+    }
+
+    fn buffer(&mut self, args: &[V], span: Span) -> V {
+        let bytes: Vec<u8> = match args.first().map(|a| &a.v) {
+            Some(Val::Str(s)) => {
+                let enc = match args.get(1).map(|a| &a.v) {
+                    Some(Val::Str(e)) => e.to_ascii_lowercase(),
+                    _ => "utf8".into(),
+                };
+                match enc.as_str() {
+                    "utf8" | "utf-8" => s.as_bytes().to_vec(),
+                    "hex" => {
+                        let digits: Vec<u8> = s.bytes().collect();
+                        digits
+                            .chunks_exact(2)
+                            .map_while(|p| {
+                                std::str::from_utf8(p)
+                                    .ok()
+                                    .and_then(|h| u8::from_str_radix(h, 16).ok())
+                            })
+                            .collect()
+                    }
+                    "base64" => match base64::engine::general_purpose::STANDARD
+                        .decode(s.trim().as_bytes())
+                    {
+                        Ok(b) => b,
+                        Err(_) => return self.error(span, "invalid base64 in Buffer(...)"),
+                    },
+                    "binary" | "latin1" | "ascii" => {
+                        s.chars().map(|c| (u32::from(c) & 0xff) as u8).collect()
+                    }
+                    other => {
+                        return self.error(span, format!("unsupported Buffer encoding `{other}`"));
+                    }
+                }
+            }
+            Some(Val::Arr(items)) => {
+                let items = lock(items).clone();
+                items
+                    .iter()
+                    .map(|i| (to_int32(to_number(&i.v).unwrap_or(0.0)) & 0xff) as u8)
+                    .collect()
+            }
+            Some(Val::Num(n)) if *n >= 0.0 && *n <= 1e8 => vec![0; *n as usize],
+            Some(Val::Buffer(b)) => b.as_ref().clone(),
+            Some(Val::Poison) => return v(Val::Poison, span),
+            _ => {
+                return self.error_help(
+                    span,
+                    "unsupported arguments to Buffer",
+                    "write Buffer.from('text') or Buffer.from('...', 'base64')",
+                );
+            }
+        };
+        v(Val::Buffer(Arc::new(bytes)), span)
+    }
+
+    fn date(&mut self, args: &[V], span: Span) -> V {
+        let ms = match args.iter().map(|a| &a.v).collect::<Vec<_>>().as_slice() {
+            [] => chrono::Utc::now().timestamp_millis() as f64,
+            [Val::Num(n)] => *n,
+            [Val::Str(s)] => match parse_date(s) {
+                Some(ms) => ms,
+                None => {
+                    return self.error_help(
+                        span,
+                        format!("cannot read the date `{s}`"),
+                        "write an ISO 8601 date: '2024-01-31T12:00:00Z'",
+                    );
+                }
+            },
+            [Val::Date(ms)] => *ms,
+            parts if parts.iter().all(|p| matches!(p, Val::Num(_))) => {
+                use chrono::{Local, NaiveDate, TimeZone};
+                let n: Vec<f64> = parts.iter().filter_map(|p| to_number(p)).collect();
+                let get = |i: usize, d: f64| n.get(i).copied().unwrap_or(d);
+                let base = NaiveDate::from_ymd_opt(get(0, 1970.0) as i32, 1, 1)
+                    .and_then(|d| d.and_hms_opt(0, 0, 0));
+                let Some(base) = base else {
+                    return self.error(span, "invalid date");
+                };
+                let months = get(1, 0.0) as i64;
+                let base = if months >= 0 {
+                    base.checked_add_months(chrono::Months::new(months as u32))
+                } else {
+                    base.checked_sub_months(chrono::Months::new((-months) as u32))
+                };
+                let Some(base) = base else {
+                    return self.error(span, "invalid date");
+                };
+                let offset_ms = (get(2, 1.0) - 1.0) * 86_400_000.0
+                    + get(3, 0.0) * 3_600_000.0
+                    + get(4, 0.0) * 60_000.0
+                    + get(5, 0.0) * 1000.0
+                    + get(6, 0.0);
+                match Local.from_local_datetime(&base).earliest() {
+                    Some(t) => t.timestamp_millis() as f64 + offset_ms,
+                    None => return self.error(span, "invalid date"),
+                }
+            }
+            _ => return self.error(span, "unsupported arguments to new Date(...)"),
+        };
+        v(Val::Date(ms), span)
+    }
+
+    fn op_on_term(&mut self, op: &str, op_span: Span) -> V {
+        match method_for_op(op) {
+            Some(m) => self.error_help(
+                op_span,
+                format!("JavaScript `{op}` cannot be applied to a ReQL term"),
+                format!("use the ReQL method: a.{m}(b)"),
+            ),
+            None => self.error_help(
+                op_span,
+                format!("JavaScript `{op}` cannot be applied to a ReQL term"),
+                "use the ReQL methods (.add, .mul, .eq...)",
+            ),
+        }
+    }
+
+    fn unary(&mut self, op: &str, x: V, span: Span) -> V {
+        match &x.v {
+            Val::Poison => return x,
+            Val::Term(_) => {
+                let (m, help) = match op {
+                    "!" => ("not", "use .not(): x.not() or r.not(x)"),
+                    "-" => ("mul", "use .mul(-1), or r.expr(0).sub(x)"),
+                    "~" => ("bitNot", "use .bitNot()"),
+                    _ => ("", "use the ReQL methods (.add, .not...)"),
+                };
+                let _ = m;
+                if op == "typeof" {
+                    return v(Val::Str(Arc::from("function")), span);
+                }
+                return self.error_help(
+                    span,
+                    format!("JavaScript `{op}` cannot be applied to a ReQL term"),
+                    help,
+                );
+            }
+            _ => {}
+        }
+        let val = match op {
+            "!" => Val::Bool(!truthy(&x.v)),
+            "void" => Val::Undef,
+            "typeof" => Val::Str(Arc::from(match &x.v {
+                Val::Undef => "undefined",
+                Val::Bool(_) => "boolean",
+                Val::Num(_) => "number",
+                Val::Str(_) => "string",
+                Val::Func(_) | Val::Method(..) | Val::Native(_) | Val::R | Val::Term(_) => {
+                    "function"
+                }
+                _ => "object",
+            })),
+            "delete" => return self.error(span, "`delete` is not supported"),
+            _ => match to_number(&x.v) {
+                Some(n) => match op {
+                    "-" => Val::Num(-n),
+                    "+" => Val::Num(n),
+                    _ => Val::Num(f64::from(!to_int32(n))),
+                },
+                None => {
+                    return self.error(
+                        span,
+                        format!("`{op}` cannot be applied to {}", type_name(&x.v)),
+                    );
+                }
+            },
+        };
+        v(val, span)
+    }
+
+    fn binary(&mut self, op: &'static str, op_span: Span, l: V, r: V, span: Span) -> V {
+        if matches!(l.v, Val::Poison) || matches!(r.v, Val::Poison) {
+            return v(Val::Poison, span);
+        }
+        if matches!(l.v, Val::Term(_) | Val::R | Val::Method(..))
+            || matches!(r.v, Val::Term(_) | Val::R | Val::Method(..))
+        {
+            return self.op_on_term(op, op_span);
+        }
+        let val = match op {
+            "===" => Val::Bool(strict_eq(&l.v, &r.v)),
+            "!==" => Val::Bool(!strict_eq(&l.v, &r.v)),
+            "==" => Val::Bool(loose_eq(&l.v, &r.v)),
+            "!=" => Val::Bool(!loose_eq(&l.v, &r.v)),
+            "&&" | "||" | "??" => {
+                let take_left = match op {
+                    "&&" => !truthy(&l.v),
+                    "||" => truthy(&l.v),
+                    _ => !matches!(l.v, Val::Undef | Val::Null),
+                };
+                return v(if take_left { l.v } else { r.v }, span);
+            }
+            "in" | "instanceof" => return self.error(op_span, format!("`{op}` is not supported")),
+            "+" if matches!(l.v, Val::Str(_)) || matches!(r.v, Val::Str(_)) => {
+                match (to_js_string(&l.v), to_js_string(&r.v)) {
+                    (Some(a), Some(b)) => Val::Str(Arc::from(format!("{a}{b}").as_str())),
+                    _ => {
+                        return self.error(
+                            op_span,
+                            format!(
+                                "`+` cannot join {} and {}",
+                                type_name(&l.v),
+                                type_name(&r.v)
+                            ),
+                        );
+                    }
+                }
+            }
+            "<" | ">" | "<=" | ">=" if matches!((&l.v, &r.v), (Val::Str(_), Val::Str(_))) => {
+                let (Val::Str(a), Val::Str(b)) = (&l.v, &r.v) else {
+                    return v(Val::Poison, span);
+                };
+                let (a, b): (Vec<u16>, Vec<u16>) =
+                    (a.encode_utf16().collect(), b.encode_utf16().collect());
+                Val::Bool(match op {
+                    "<" => a < b,
+                    ">" => a > b,
+                    "<=" => a <= b,
+                    _ => a >= b,
+                })
+            }
+            _ => {
+                let (Some(a), Some(b)) = (to_number(&l.v), to_number(&r.v)) else {
+                    return self.error(
+                        op_span,
+                        format!(
+                            "`{op}` cannot be applied to {} and {}",
+                            type_name(&l.v),
+                            type_name(&r.v)
+                        ),
+                    );
+                };
+                match op {
+                    "+" => Val::Num(a + b),
+                    "-" => Val::Num(a - b),
+                    "*" => Val::Num(a * b),
+                    "/" => Val::Num(a / b),
+                    "%" => Val::Num(a % b),
+                    "**" => Val::Num(a.powf(b)),
+                    "<" => Val::Bool(a < b),
+                    ">" => Val::Bool(a > b),
+                    "<=" => Val::Bool(a <= b),
+                    ">=" => Val::Bool(a >= b),
+                    "&" => Val::Num(f64::from(to_int32(a) & to_int32(b))),
+                    "|" => Val::Num(f64::from(to_int32(a) | to_int32(b))),
+                    "^" => Val::Num(f64::from(to_int32(a) ^ to_int32(b))),
+                    "<<" => Val::Num(f64::from(to_int32(a).wrapping_shl(to_int32(b) as u32 & 31))),
+                    ">>" => Val::Num(f64::from(to_int32(a).wrapping_shr(to_int32(b) as u32 & 31))),
+                    ">>>" => Val::Num(f64::from(
+                        (to_int32(a) as u32).wrapping_shr(to_int32(b) as u32 & 31),
+                    )),
+                    _ => return self.error(op_span, format!("`{op}` is not supported")),
+                }
+            }
+        };
+        v(val, span)
+    }
+
+    fn assign(&mut self, target: &Expr, val: V, scope: &Arc<Scope>) {
+        match &target.kind {
+            ExprKind::Ident(name) => {
+                if name == "r" {
+                    self.error(target.span, "`r` cannot be reassigned");
+                    return;
+                }
+                scope.set(name, val);
+            }
+            ExprKind::Member { obj, name, .. } => {
+                let o = self.eval(obj, scope);
+                self.set_prop(o, name.clone(), val, target.span);
+            }
+            ExprKind::Index { obj, index } => {
+                let o = self.eval(obj, scope);
+                let i = self.eval(index, scope);
+                match (&o.v, &i.v) {
+                    (Val::Arr(items), Val::Num(n)) if *n >= 0.0 && n.fract() == 0.0 && *n < 1e7 => {
+                        let mut items = lock(items);
+                        let idx = *n as usize;
+                        while items.len() <= idx {
+                            items.push(v(Val::Undef, target.span));
+                        }
+                        items[idx] = val;
+                    }
+                    _ => {
+                        let key = to_js_string(&i.v).unwrap_or_default();
+                        self.set_prop(o, key, val, target.span);
+                    }
+                }
+            }
+            _ => {
+                self.error(target.span, "cannot assign to this expression");
+            }
+        }
+    }
+
+    fn set_prop(&mut self, o: V, key: String, val: V, span: Span) {
+        match &o.v {
+            Val::Obj(fields) => {
+                let mut f = lock(fields);
+                match f.iter_mut().find(|(k, _)| *k == key) {
+                    Some(slot) => slot.1 = val,
+                    None => f.push((key, val)),
+                }
+            }
+            Val::Poison => {}
+            Val::Term(_) => {
+                self.error(
+                    span,
+                    "ReQL terms cannot be modified; use .merge({...}) to add fields",
+                );
+            }
+            other => {
+                self.error(
+                    span,
+                    format!("cannot set a property of {}", type_name(other)),
+                );
+            }
+        }
+    }
+
+    // ---- statements ---------------------------------------------------------------------
+
+    fn exec_block(&mut self, stmts: &[Stmt], scope: &Arc<Scope>) -> Flow {
+        // Function declarations are hoisted, as in JavaScript.
+        for s in stmts {
+            if let StmtKind::Function(name, def) = &s.kind {
+                scope.declare(
+                    name,
+                    v(
+                        Val::Func(Arc::new(Closure {
+                            def: def.clone(),
+                            scope: scope.clone(),
+                        })),
+                        s.span,
+                    ),
+                );
+            }
+        }
+        for s in stmts {
+            match self.exec(s, scope) {
+                Flow::Normal => {}
+                other => return other,
+            }
+            if self.halted {
+                break;
+            }
+        }
+        Flow::Normal
+    }
+
+    fn exec(&mut self, s: &Stmt, scope: &Arc<Scope>) -> Flow {
+        if !self.step(s.span) {
+            return Flow::Break;
+        }
+        match &s.kind {
+            StmtKind::Expr(e) => {
+                self.eval(e, scope);
+                Flow::Normal
+            }
+            StmtKind::Var(decls) => {
+                for (name, span, init) in decls {
+                    let val = match init {
+                        Some(e) => self.eval(e, scope),
+                        None => v(Val::Undef, *span),
+                    };
+                    scope.declare(name, val);
+                }
+                Flow::Normal
+            }
+            StmtKind::Function(..) | StmtKind::Empty => Flow::Normal,
+            StmtKind::Return(e) => Flow::Return(match e {
+                Some(e) => self.eval(e, scope),
+                None => v(Val::Undef, s.span),
+            }),
+            StmtKind::If(test, then, other) => {
+                let t = self.eval(test, scope);
+                if let Val::Term(_) = t.v {
+                    self.error_help(
+                        test.span,
+                        "a ReQL term cannot choose between JavaScript statements",
+                        "use r.branch(condition, a, b)",
+                    );
+                    return Flow::Normal;
+                }
+                if truthy(&t.v) {
+                    self.exec(then, scope)
+                } else if let Some(o) = other {
+                    self.exec(o, scope)
+                } else {
+                    Flow::Normal
+                }
+            }
+            StmtKind::For {
+                init,
+                test,
+                update,
+                body,
+            } => {
+                if let Some(i) = init {
+                    self.exec(i, scope);
+                }
+                loop {
+                    if self.halted {
+                        break;
+                    }
+                    if let Some(t) = test {
+                        let c = self.eval(t, scope);
+                        if let Val::Term(_) = c.v {
+                            self.error_help(
+                                t.span,
+                                "a loop condition cannot be a ReQL term",
+                                "loop over the data in ReQL: .forEach(...), .map(...)",
+                            );
+                            break;
+                        }
+                        if !truthy(&c.v) {
+                            break;
+                        }
+                    }
+                    match self.exec(body, scope) {
+                        Flow::Return(r) => return Flow::Return(r),
+                        Flow::Break => break,
+                        Flow::Normal | Flow::Continue => {}
+                    }
+                    if let Some(u) = update {
+                        self.eval(u, scope);
+                    }
+                }
+                Flow::Normal
+            }
+            StmtKind::While(test, body) => {
+                loop {
+                    if self.halted {
+                        break;
+                    }
+                    let c = self.eval(test, scope);
+                    if let Val::Term(_) = c.v {
+                        self.error_help(
+                            test.span,
+                            "a loop condition cannot be a ReQL term",
+                            "loop over the data in ReQL: .forEach(...), .map(...)",
+                        );
+                        break;
+                    }
+                    if !truthy(&c.v) {
+                        break;
+                    }
+                    match self.exec(body, scope) {
+                        Flow::Return(r) => return Flow::Return(r),
+                        Flow::Break => break,
+                        Flow::Normal | Flow::Continue => {}
+                    }
+                }
+                Flow::Normal
+            }
+            StmtKind::Block(stmts) => self.exec_block(stmts, scope),
+            StmtKind::Break => Flow::Break,
+            StmtKind::Continue => Flow::Continue,
+        }
+    }
+
+    // ---- top level ------------------------------------------------------------------------
+
+    /// Runs a top-level statement. Returns the query term (if the statement is a query) and
+    /// the global optargs of a pasted `.run(conn, {...})`.
+    pub(crate) fn top(
+        &mut self,
+        s: &Stmt,
+        root: &Arc<Scope>,
+    ) -> Option<(TermRef, Map<String, Value>)> {
+        let StmtKind::Expr(e) = &s.kind else {
+            match &s.kind {
+                StmtKind::Return(_) => {
+                    self.error(s.span, "`return` outside a function");
+                }
+                StmtKind::Function(name, def) => {
+                    root.declare(
+                        name,
+                        v(
+                            Val::Func(Arc::new(Closure {
+                                def: def.clone(),
+                                scope: root.clone(),
+                            })),
+                            s.span,
+                        ),
+                    );
+                }
+                _ => {
+                    self.exec(s, root);
+                }
+            }
+            return None;
+        };
+        if matches!(e.kind, ExprKind::Assign { .. } | ExprKind::Update { .. }) {
+            self.eval(e, root);
+            return None;
+        }
+        let (base, run_args): (&Expr, Option<&[Expr]>) = match &e.kind {
+            ExprKind::Call { callee, args } => match &callee.kind {
+                ExprKind::Member { obj, name, .. } if name == "run" => (obj, Some(args)),
+                _ => (e, None),
+            },
+            _ => (e, None),
+        };
+        let val = self.eval(base, root);
+        let mut global = Map::new();
+        if let Some(opts) = run_args.and_then(|a| a.get(1)) {
+            let o = self.eval(opts, root);
+            if let Val::Obj(fields) = &o.v {
+                let fields: Vec<(String, V)> = lock(fields).clone();
+                for (k, fv) in fields {
+                    if matches!(fv.v, Val::Undef) {
+                        continue;
+                    }
+                    let key = snake(&k);
+                    let t = match (key.as_str(), &fv.v) {
+                        ("db", Val::Str(name)) => {
+                            let n = self.datum(Value::from(name.to_string()), fv.span);
+                            n.and_then(|n| self.op(TT_DB, vec![n], Vec::new(), fv.span))
+                        }
+                        ("noreply" | "profile", other) => {
+                            self.datum(Value::Bool(truthy(other)), fv.span)
+                        }
+                        _ => self.expr(&fv, EXPR_DEPTH),
+                    };
+                    if let Some(t) = t {
+                        global.insert(key, t.build().0);
+                    }
+                }
+            }
+        }
+        let term = match &val.v {
+            Val::Poison => return None,
+            Val::Term(t) => Some(t.clone()),
+            Val::Undef => {
+                self.error_help(
+                    base.span,
+                    "this statement has no value to run",
+                    "write a query such as r.table('t')",
+                );
+                None
+            }
+            Val::Func(_) | Val::Method(..) | Val::Native(_) => {
+                self.error_help(
+                    base.span,
+                    "this statement is a function, not a query",
+                    "call it: add `(...)`",
+                );
+                None
+            }
+            _ => self.expr(&val, EXPR_DEPTH),
+        }?;
+        if let TermKind::Datum(Value::Null) = term.kind {
+            // The driver's tooling reports a bare `null` query as an error: nothing to run.
+            self.error_help(
+                base.span,
+                "the query is just `null`: there is nothing to run",
+                "write a query that reads or computes something",
+            );
+            return None;
+        }
+        Some((term, global))
+    }
+}

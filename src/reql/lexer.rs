@@ -1,0 +1,605 @@
+//! Tokens of the JavaScript subset ReQL is written in. Brackets are matched here, so an
+//! unclosed bracket is reported at its opening and a stray one where it stands.
+
+use super::diagnostic::Diagnostic;
+use super::span::Span;
+
+/// What a token is.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Tok {
+    /// Identifier or keyword.
+    Ident(String),
+    /// Numeric literal, already converted to a double as JavaScript does.
+    Num(f64),
+    /// String literal (quotes or backticks), escapes resolved.
+    Str(String),
+    /// Punctuation or operator.
+    Punct(&'static str),
+}
+
+/// A token with its span; `nl_before` tells whether a line break precedes it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Token {
+    /// The token.
+    pub tok: Tok,
+    /// Where it is.
+    pub span: Span,
+    /// A newline (or a comment containing one) separates it from the previous token.
+    pub nl_before: bool,
+}
+
+impl Token {
+    /// True for this punctuation.
+    pub fn is(&self, p: &str) -> bool {
+        matches!(&self.tok, Tok::Punct(q) if *q == p)
+    }
+
+    /// True for this identifier or keyword.
+    pub fn is_ident(&self, name: &str) -> bool {
+        matches!(&self.tok, Tok::Ident(n) if n == name)
+    }
+}
+
+/// The result of lexing: tokens, errors, and what is left open at the end of the text.
+#[derive(Debug, Default)]
+pub struct Lexed {
+    /// All tokens, in order.
+    pub tokens: Vec<Token>,
+    /// Lexical errors (bad escapes, unterminated strings, unmatched brackets...).
+    pub errors: Vec<Diagnostic>,
+    /// Brackets still open at the end of the text.
+    pub unclosed: Vec<Span>,
+    /// A string, template or comment runs to the end of the text.
+    pub unterminated: bool,
+}
+
+// Longest first, so that `===` wins over `==` and `=`.
+const PUNCTS: &[&str] = &[
+    ">>>=", "...", "===", "!==", "**=", "<<=", ">>=", ">>>", "=>", "==", "!=", "<=", ">=", "&&",
+    "||", "??", "?.", "++", "--", "+=", "-=", "*=", "/=", "%=", "&=", "|=", "^=", "**", "<<", ">>",
+    "(", ")", "[", "]", "{", "}", ".", ",", ";", ":", "?", "=", "<", ">", "+", "-", "*", "/", "%",
+    "!", "~", "&", "|", "^", "@", "#",
+];
+
+fn is_id_start(c: char) -> bool {
+    c.is_ascii_alphabetic() || c == '_' || c == '$' || (!c.is_ascii() && c.is_alphabetic())
+}
+
+fn is_id_char(c: char) -> bool {
+    is_id_start(c) || c.is_ascii_digit() || (!c.is_ascii() && c.is_alphanumeric())
+}
+
+fn is_space(c: char) -> bool {
+    matches!(c, ' ' | '\t' | '\u{b}' | '\u{c}' | '\u{a0}' | '\u{feff}')
+        || (!c.is_ascii() && c.is_whitespace() && !is_newline(c))
+}
+
+fn is_newline(c: char) -> bool {
+    matches!(c, '\n' | '\r' | '\u{2028}' | '\u{2029}')
+}
+
+struct Lexer<'a> {
+    src: &'a str,
+    pos: usize,
+    out: Lexed,
+}
+
+/// Splits `src` into tokens; never fails, errors are collected.
+pub fn lex(src: &str) -> Lexed {
+    let mut lx = Lexer {
+        src,
+        pos: 0,
+        out: Lexed::default(),
+    };
+    lx.run();
+    lx.match_brackets();
+    lx.out
+}
+
+impl<'a> Lexer<'a> {
+    fn peek(&self) -> Option<char> {
+        self.src[self.pos..].chars().next()
+    }
+
+    fn peek2(&self) -> Option<char> {
+        let mut it = self.src[self.pos..].chars();
+        it.next();
+        it.next()
+    }
+
+    fn bump(&mut self) -> Option<char> {
+        let c = self.peek()?;
+        self.pos += c.len_utf8();
+        Some(c)
+    }
+
+    fn err(&mut self, start: usize, end: usize, msg: impl Into<String>) -> &mut Diagnostic {
+        self.out
+            .errors
+            .push(Diagnostic::new(Span::new(start, end), msg));
+        let n = self.out.errors.len() - 1;
+        &mut self.out.errors[n]
+    }
+
+    fn run(&mut self) {
+        let mut nl = false;
+        while let Some(c) = self.peek() {
+            let start = self.pos;
+            if is_newline(c) {
+                nl = true;
+                self.bump();
+            } else if is_space(c) {
+                self.bump();
+            } else if c == '/' && self.peek2() == Some('/') {
+                while let Some(c) = self.peek() {
+                    if is_newline(c) {
+                        break;
+                    }
+                    self.bump();
+                }
+            } else if c == '/' && self.peek2() == Some('*') {
+                match self.src[self.pos + 2..].find("*/") {
+                    Some(i) => {
+                        let end = self.pos + 2 + i + 2;
+                        if self.src[self.pos..end].chars().any(is_newline) {
+                            nl = true;
+                        }
+                        self.pos = end;
+                    }
+                    None => {
+                        self.err(start, start + 2, "unterminated comment").help =
+                            Some("close it with `*/`".into());
+                        self.out.unterminated = true;
+                        self.pos = self.src.len();
+                    }
+                }
+            } else {
+                let tok = if c.is_ascii_digit()
+                    || (c == '.' && self.peek2().is_some_and(|d| d.is_ascii_digit()))
+                {
+                    self.number()
+                } else if c == '"' || c == '\'' || c == '`' {
+                    self.string(c)
+                } else if is_id_start(c) || c == '\\' {
+                    self.ident()
+                } else if let Some(p) = PUNCTS
+                    .iter()
+                    .find(|p| self.src[self.pos..].starts_with(**p))
+                {
+                    self.pos += p.len();
+                    Tok::Punct(p)
+                } else {
+                    self.bump();
+                    self.err(start, self.pos, format!("unexpected character `{c}`"));
+                    continue;
+                };
+                self.out.tokens.push(Token {
+                    tok,
+                    span: Span::new(start, self.pos),
+                    nl_before: nl,
+                });
+                nl = false;
+            }
+        }
+    }
+
+    fn ident(&mut self) -> Tok {
+        let start = self.pos;
+        while let Some(c) = self.peek() {
+            if is_id_char(c) {
+                self.bump();
+            } else if c == '\\' {
+                self.bump();
+                self.err(start, self.pos, "escapes in identifiers are not supported");
+            } else {
+                break;
+            }
+        }
+        Tok::Ident(self.src[start..self.pos].to_string())
+    }
+
+    fn digits(&mut self, radix: u32) -> String {
+        let mut s = String::new();
+        while let Some(c) = self.peek() {
+            if c.is_digit(radix) {
+                s.push(c);
+            } else if c != '_' {
+                break;
+            }
+            self.bump();
+        }
+        s
+    }
+
+    fn number(&mut self) -> Tok {
+        let start = self.pos;
+        let rest = &self.src[self.pos..];
+        let radix = match rest.get(..2).map(str::to_ascii_lowercase).as_deref() {
+            Some("0x") => 16,
+            Some("0o") => 8,
+            Some("0b") => 2,
+            _ => 10,
+        };
+        let value = if radix != 10 {
+            self.pos += 2;
+            let ds = self.digits(radix);
+            if ds.is_empty() {
+                self.err(start, self.pos, "missing digits after the radix prefix");
+            }
+            ds.chars().fold(0.0f64, |acc, d| {
+                acc * f64::from(radix) + f64::from(d.to_digit(radix).unwrap_or(0))
+            })
+        } else {
+            let int = self.digits(10);
+            // Sloppy-mode JavaScript reads `017` as octal, `019` as decimal.
+            let legacy_octal =
+                int.len() > 1 && int.starts_with('0') && int.chars().all(|c| c.is_digit(8));
+            if legacy_octal && self.peek() != Some('.') {
+                int.chars().fold(0.0f64, |acc, d| {
+                    acc * 8.0 + f64::from(d.to_digit(8).unwrap_or(0))
+                })
+            } else {
+                let mut text = int;
+                if self.peek() == Some('.') {
+                    self.bump();
+                    text.push('.');
+                    text.push_str(&self.digits(10));
+                }
+                if matches!(self.peek(), Some('e' | 'E')) {
+                    let save = self.pos;
+                    self.bump();
+                    let mut exp = String::from("e");
+                    if let Some(sign @ ('+' | '-')) = self.peek() {
+                        exp.push(sign);
+                        self.bump();
+                    }
+                    let ds = self.digits(10);
+                    if ds.is_empty() {
+                        self.pos = save;
+                        self.bump();
+                        self.err(start, self.pos, "missing exponent digits");
+                    } else {
+                        exp.push_str(&ds);
+                        text.push_str(&exp);
+                    }
+                }
+                if text.starts_with('.') {
+                    text.insert(0, '0');
+                }
+                if text.ends_with('.') {
+                    text.push('0');
+                }
+                text.parse::<f64>().unwrap_or(f64::NAN)
+            }
+        };
+        if self.peek() == Some('n') {
+            self.bump();
+            self.err(start, self.pos, "BigInt literals are not supported")
+                .help = Some("ReQL numbers are doubles: drop the `n`".into());
+        } else if self.peek().is_some_and(is_id_start) {
+            let s = self.pos;
+            self.ident();
+            self.err(
+                s,
+                self.pos,
+                "an identifier cannot start immediately after a number",
+            );
+        }
+        Tok::Num(value)
+    }
+
+    fn hex_escape(&mut self, n: usize, esc_start: usize) -> Option<u32> {
+        let s = self.src.get(self.pos..self.pos + n)?;
+        if s.chars().all(|c| c.is_ascii_hexdigit()) {
+            self.pos += n;
+            u32::from_str_radix(s, 16).ok()
+        } else {
+            self.err(esc_start, self.pos, "invalid escape sequence")
+                .help = Some(format!("write exactly {n} hexadecimal digits"));
+            None
+        }
+    }
+
+    fn string(&mut self, quote: char) -> Tok {
+        let start = self.pos;
+        self.bump();
+        let mut s = String::new();
+        let mut pending_high: Option<(u32, usize)> = None;
+        loop {
+            let Some(c) = self.peek() else {
+                self.err(start, start + 1, "unterminated string").help =
+                    Some(format!("close it with {quote}"));
+                self.out.unterminated = true;
+                break;
+            };
+            if c != '\\'
+                && let Some((_, at)) = pending_high.take()
+            {
+                self.err(
+                    at,
+                    at + 6,
+                    "lone surrogate in a string escape is not supported",
+                );
+            }
+            if c == quote {
+                self.bump();
+                break;
+            }
+            if is_newline(c) && quote != '`' && c != '\u{2028}' && c != '\u{2029}' {
+                self.err(start, self.pos, "unterminated string").help = Some(format!(
+                    "close it with {quote} before the end of the line, or write \\n"
+                ));
+                break;
+            }
+            if quote == '`' && c == '$' && self.peek2() == Some('{') {
+                let p = self.pos;
+                self.err(
+                    p,
+                    p + 2,
+                    "template substitutions `${...}` are not supported",
+                )
+                .help = Some("build the string with .add(...) or write it out".into());
+            }
+            self.bump();
+            if c != '\\' {
+                s.push(c);
+                continue;
+            }
+            let esc_start = self.pos - 1;
+            let Some(e) = self.bump() else { continue };
+            let code: Option<u32> = match e {
+                'n' => Some(10),
+                't' => Some(9),
+                'r' => Some(13),
+                'b' => Some(8),
+                'f' => Some(12),
+                'v' => Some(11),
+                '0' if !self.peek().is_some_and(|d| d.is_ascii_digit()) => Some(0),
+                '0'..='7' => {
+                    // Legacy octal escape (sloppy mode): up to three digits, value < 256.
+                    let mut v = e.to_digit(8).unwrap_or(0);
+                    for _ in 0..2 {
+                        match self.peek().and_then(|d| d.to_digit(8)) {
+                            Some(d) if v * 8 + d < 256 => {
+                                v = v * 8 + d;
+                                self.bump();
+                            }
+                            _ => break,
+                        }
+                    }
+                    Some(v)
+                }
+                'x' => self.hex_escape(2, esc_start),
+                'u' => {
+                    if self.peek() == Some('{') {
+                        let close = self.src[self.pos..].find('}');
+                        match close.map(|i| &self.src[self.pos + 1..self.pos + i]) {
+                            Some(h)
+                                if !h.is_empty()
+                                    && h.len() <= 6
+                                    && h.chars().all(|c| c.is_ascii_hexdigit()) =>
+                            {
+                                let v = u32::from_str_radix(h, 16).ok();
+                                self.pos += h.len() + 2;
+                                v
+                            }
+                            _ => {
+                                self.err(esc_start, self.pos, "invalid unicode escape").help =
+                                    Some("write \\u{1F600} or \\uXXXX".into());
+                                None
+                            }
+                        }
+                    } else {
+                        self.hex_escape(4, esc_start)
+                    }
+                }
+                '\r' => {
+                    if self.peek() == Some('\n') {
+                        self.bump();
+                    }
+                    None
+                }
+                '\n' | '\u{2028}' | '\u{2029}' => None,
+                other => {
+                    s.push(other);
+                    None
+                }
+            };
+            let Some(code) = code else { continue };
+            if (0xD800..0xDC00).contains(&code) {
+                if let Some((_, at)) = pending_high.replace((code, esc_start)) {
+                    self.err(
+                        at,
+                        at + 6,
+                        "lone surrogate in a string escape is not supported",
+                    );
+                }
+                continue;
+            }
+            if (0xDC00..0xE000).contains(&code) {
+                match pending_high.take() {
+                    Some((hi, _)) => {
+                        let c = 0x10000 + ((hi - 0xD800) << 10) + (code - 0xDC00);
+                        s.extend(char::from_u32(c));
+                    }
+                    None => {
+                        self.err(
+                            esc_start,
+                            self.pos,
+                            "lone surrogate in a string escape is not supported",
+                        );
+                    }
+                }
+                continue;
+            }
+            if let Some((_, at)) = pending_high.take() {
+                self.err(
+                    at,
+                    at + 6,
+                    "lone surrogate in a string escape is not supported",
+                );
+            }
+            match char::from_u32(code) {
+                Some(ch) => s.push(ch),
+                None => {
+                    self.err(esc_start, self.pos, "escape is not a valid character");
+                }
+            }
+        }
+        Tok::Str(s)
+    }
+
+    fn match_brackets(&mut self) {
+        let mut stack: Vec<(char, Span)> = Vec::new();
+        for t in &self.out.tokens {
+            let Tok::Punct(p) = &t.tok else { continue };
+            match *p {
+                "(" | "[" | "{" => stack.push((p.chars().next().unwrap_or('('), t.span)),
+                ")" | "]" | "}" => {
+                    let want = match *p {
+                        ")" => '(',
+                        "]" => '[',
+                        _ => '{',
+                    };
+                    match stack.last() {
+                        Some((open, _)) if *open == want => {
+                            stack.pop();
+                        }
+                        Some((open, span)) => {
+                            let close = closer(*open);
+                            self.out.errors.push(
+                                Diagnostic::new(
+                                    t.span,
+                                    format!("`{p}` does not match the `{open}` opened here"),
+                                )
+                                .with_help(format!(
+                                    "close the `{open}` at byte {} with `{close}` first",
+                                    span.start
+                                )),
+                            );
+                            stack.pop();
+                        }
+                        None => self.out.errors.push(
+                            Diagnostic::new(
+                                t.span,
+                                format!("unexpected `{p}`: no bracket is open here"),
+                            )
+                            .with_help("remove it or add the opening bracket"),
+                        ),
+                    }
+                }
+                _ => {}
+            }
+        }
+        for (open, span) in stack {
+            self.out.unclosed.push(span);
+            self.out.errors.push(
+                Diagnostic::new(span, format!("unclosed `{open}`"))
+                    .with_help(format!("add the matching `{}`", closer(open))),
+            );
+        }
+    }
+}
+
+fn closer(open: char) -> char {
+    match open {
+        '(' => ')',
+        '[' => ']',
+        _ => '}',
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn toks(s: &str) -> Vec<Tok> {
+        let l = lex(s);
+        assert!(l.errors.is_empty(), "{:?}", l.errors);
+        l.tokens.into_iter().map(|t| t.tok).collect()
+    }
+
+    fn num(s: &str) -> f64 {
+        match toks(s).as_slice() {
+            [Tok::Num(n)] => *n,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    fn string(s: &str) -> String {
+        match toks(s).as_slice() {
+            [Tok::Str(v)] => v.clone(),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    fn lex_err(s: &str) -> String {
+        lex(s)
+            .errors
+            .first()
+            .map(|d| d.message.clone())
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn numbers() {
+        assert_eq!(num("1"), 1.0);
+        assert_eq!(num("1.5e3"), 1500.0);
+        assert_eq!(num(".5"), 0.5);
+        assert_eq!(num("5."), 5.0);
+        assert_eq!(num("1E-7"), 1e-7);
+        assert_eq!(num("0xff"), 255.0);
+        assert_eq!(num("0b101"), 5.0);
+        assert_eq!(num("0o17"), 15.0);
+        assert_eq!(num("017"), 15.0);
+        assert_eq!(num("019"), 19.0);
+        assert_eq!(num("1_000"), 1000.0);
+        assert_eq!(num("9007199254740993"), 9007199254740992.0);
+    }
+
+    #[test]
+    fn strings_and_escapes() {
+        assert_eq!(string(r#""a\nb""#), "a\nb");
+        assert_eq!(string(r"'\x41\u0042\u{43}'"), "ABC");
+        assert_eq!(string(r"'\uD83D\uDE00'"), "😀");
+        assert_eq!(string(r"'\0\b\f\v\t\r'"), "\0\u{8}\u{c}\u{b}\t\r");
+        assert_eq!(string(r"'\q\'\\'"), "q'\\");
+        assert_eq!(string(r"'\101'"), "A");
+        assert_eq!(string("`multi\nline`"), "multi\nline");
+        assert_eq!(string("'a\\\nb'"), "ab");
+    }
+
+    #[test]
+    fn lexical_errors() {
+        assert_eq!(lex_err("'abc"), "unterminated string");
+        assert_eq!(lex_err("'ab\ncd'"), "unterminated string");
+        assert_eq!(lex_err("/* x"), "unterminated comment");
+        assert_eq!(
+            lex_err("`a${b}`"),
+            "template substitutions `${...}` are not supported"
+        );
+        assert_eq!(
+            lex_err(r"'\uD800'"),
+            "lone surrogate in a string escape is not supported"
+        );
+        assert_eq!(lex_err("r.expr(1"), "unclosed `(`");
+        assert_eq!(lex_err("f(])"), "`]` does not match the `(` opened here");
+        assert_eq!(lex_err("1)"), "unexpected `)`: no bracket is open here");
+        assert_eq!(lex_err("12n"), "BigInt literals are not supported");
+    }
+
+    #[test]
+    fn unclosed_bracket_is_reported_at_its_opening() {
+        let l = lex("r.table('a').filter(function (x) { return x");
+        assert_eq!(l.unclosed.len(), 2);
+        assert_eq!(l.errors[0].span, Span::new(19, 20));
+        assert_eq!(l.errors[1].span, Span::new(33, 34));
+    }
+
+    #[test]
+    fn comments_and_newlines() {
+        let l = lex("a // c\n/* x\n */ b");
+        assert_eq!(l.tokens.len(), 2);
+        assert!(l.tokens[1].nl_before);
+    }
+}

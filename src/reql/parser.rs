@@ -1,0 +1,1052 @@
+//! Parser for the JavaScript subset: collects every error with a sentence saying what was
+//! expected, and stops descending past a fixed depth instead of overflowing the stack.
+
+use std::sync::Arc;
+
+use super::ast::{Expr, ExprKind, FuncBody, FuncDef, Prop, Stmt, StmtKind};
+use super::diagnostic::Diagnostic;
+use super::lexer::{Tok, Token};
+use super::prec;
+use super::span::Span;
+
+/// Deepest nesting of expressions (brackets, calls, chained methods, operators) accepted.
+pub const MAX_DEPTH: usize = 256;
+
+const ASSIGN_OPS: &[&str] = &[
+    "=", "+=", "-=", "*=", "/=", "%=", "**=", "<<=", ">>=", ">>>=", "&=", "|=", "^=",
+];
+
+/// Parses a whole program; returns the statements and all syntax errors.
+pub fn parse_program(tokens: &[Token], src_len: usize) -> (Vec<Stmt>, Vec<Diagnostic>) {
+    let mut p = Parser {
+        toks: tokens,
+        pos: 0,
+        errors: Vec::new(),
+        depth: 0,
+        nl_sensitive: true,
+        fatal: false,
+        src_len,
+    };
+    let mut stmts = Vec::new();
+    while p.pos < p.toks.len() && !p.fatal {
+        let before = p.pos;
+        let errs = p.errors.len();
+        let s = p.statement();
+        if p.errors.len() > errs {
+            p.recover();
+        } else {
+            p.end_statement();
+        }
+        stmts.push(s);
+        if p.pos == before {
+            p.pos += 1;
+        }
+    }
+    (stmts, p.errors)
+}
+
+struct Parser<'t> {
+    toks: &'t [Token],
+    pos: usize,
+    errors: Vec<Diagnostic>,
+    depth: usize,
+    nl_sensitive: bool,
+    fatal: bool,
+    src_len: usize,
+}
+
+fn err_expr(span: Span) -> Expr {
+    Expr {
+        kind: ExprKind::Error,
+        span,
+    }
+}
+
+fn describe(t: Option<&Token>) -> String {
+    match t.map(|t| &t.tok) {
+        None => "the end of the input".into(),
+        Some(Tok::Ident(n)) => format!("`{n}`"),
+        Some(Tok::Num(_)) => "a number".into(),
+        Some(Tok::Str(_)) => "a string".into(),
+        Some(Tok::Punct(p)) => format!("`{p}`"),
+    }
+}
+
+impl<'t> Parser<'t> {
+    fn peek(&self) -> Option<&'t Token> {
+        self.toks.get(self.pos)
+    }
+
+    fn peek_at(&self, n: usize) -> Option<&'t Token> {
+        self.toks.get(self.pos + n)
+    }
+
+    fn at(&self, p: &str) -> bool {
+        self.peek().is_some_and(|t| t.is(p))
+    }
+
+    fn at_ident(&self, name: &str) -> bool {
+        self.peek().is_some_and(|t| t.is_ident(name))
+    }
+
+    fn eat(&mut self, p: &str) -> bool {
+        if self.at(p) {
+            self.pos += 1;
+            true
+        } else {
+            false
+        }
+    }
+
+    fn here(&self) -> Span {
+        match self.peek() {
+            Some(t) => t.span,
+            None => Span::new(self.src_len, self.src_len),
+        }
+    }
+
+    fn prev_end(&self) -> usize {
+        self.pos
+            .checked_sub(1)
+            .and_then(|i| self.toks.get(i))
+            .map_or(0, |t| t.span.end)
+    }
+
+    fn error(&mut self, span: Span, msg: impl Into<String>) -> &mut Diagnostic {
+        self.errors.push(Diagnostic::new(span, msg));
+        let n = self.errors.len() - 1;
+        &mut self.errors[n]
+    }
+
+    fn expected(&mut self, what: &str) {
+        let found = describe(self.peek());
+        let span = self.here();
+        self.error(span, format!("expected {what}, found {found}"));
+    }
+
+    fn expect(&mut self, p: &str, what: &str) -> bool {
+        if self.eat(p) {
+            true
+        } else {
+            self.expected(what);
+            false
+        }
+    }
+
+    /// True while the next token continues the current expression: at statement level a
+    /// line break ends it unless the next line starts with `.` (chains written one per line).
+    fn continues(&self) -> bool {
+        match self.peek() {
+            None => false,
+            Some(t) => !self.nl_sensitive || !t.nl_before || t.is(".") || t.is("?."),
+        }
+    }
+
+    fn deeper(&mut self) -> bool {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            if !self.fatal {
+                let span = self.here();
+                self.error(
+                    span,
+                    format!("expression nested too deeply (more than {MAX_DEPTH} levels)"),
+                )
+                .help = Some("split the query into variables, or flatten long chains".into());
+            }
+            self.fatal = true;
+        }
+        !self.fatal
+    }
+
+    fn with_nl<T>(&mut self, sensitive: bool, f: impl FnOnce(&mut Self) -> T) -> T {
+        let saved = std::mem::replace(&mut self.nl_sensitive, sensitive);
+        let r = f(self);
+        self.nl_sensitive = saved;
+        r
+    }
+
+    /// After a statement: `;`, a line break, `}` or the end must follow.
+    fn end_statement(&mut self) {
+        if self.eat(";") {
+            return;
+        }
+        // A statement that ends with a block (`for (...) {...}`) needs no separator.
+        if self.pos > 0 && self.toks.get(self.pos - 1).is_some_and(|t| t.is("}")) {
+            return;
+        }
+        match self.peek() {
+            None => {}
+            Some(t) if t.nl_before || t.is("}") => {}
+            Some(_) => {
+                self.expected("`;` or a new line after the statement");
+                self.recover();
+            }
+        }
+    }
+
+    /// Skips to the end of the broken statement: a `;` or a line break outside brackets.
+    fn recover(&mut self) {
+        let mut depth = 0usize;
+        let start = self.pos;
+        while let Some(t) = self.peek() {
+            if depth == 0 && self.pos > start && t.nl_before {
+                return;
+            }
+            match &t.tok {
+                Tok::Punct("(" | "[" | "{") => depth += 1,
+                Tok::Punct(")" | "]" | "}") => {
+                    if depth == 0 {
+                        return;
+                    }
+                    depth -= 1;
+                }
+                Tok::Punct(";") if depth == 0 => {
+                    self.pos += 1;
+                    return;
+                }
+                _ => {}
+            }
+            self.pos += 1;
+        }
+    }
+
+    fn statement(&mut self) -> Stmt {
+        let start = self.here();
+        let kind = if self.at_ident("var") || self.at_ident("let") || self.at_ident("const") {
+            self.pos += 1;
+            self.var_decls()
+        } else if self.at_ident("function")
+            && matches!(self.peek_at(1).map(|t| &t.tok), Some(Tok::Ident(_)))
+        {
+            let f = self.function();
+            match f.kind {
+                ExprKind::Func(def) => {
+                    StmtKind::Function(def.name.clone().unwrap_or_default(), def)
+                }
+                _ => StmtKind::Expr(f),
+            }
+        } else if self.at_ident("return") {
+            self.pos += 1;
+            let value = match self.peek() {
+                None => None,
+                Some(t) if t.nl_before || t.is(";") || t.is("}") => None,
+                Some(_) => Some(self.expression()),
+            };
+            StmtKind::Return(value)
+        } else if self.at_ident("if") {
+            self.pos += 1;
+            self.expect("(", "`(` after `if`");
+            let test = self.with_nl(false, |p| p.expression());
+            self.expect(")", "`)` to close the condition");
+            let then = Box::new(self.sub_statement());
+            let other = if self.at_ident("else") {
+                self.pos += 1;
+                Some(Box::new(self.sub_statement()))
+            } else {
+                None
+            };
+            StmtKind::If(test, then, other)
+        } else if self.at_ident("for") {
+            self.pos += 1;
+            self.for_statement()
+        } else if self.at_ident("while") {
+            self.pos += 1;
+            self.expect("(", "`(` after `while`");
+            let test = self.with_nl(false, |p| p.expression());
+            self.expect(")", "`)` to close the condition");
+            StmtKind::While(test, Box::new(self.sub_statement()))
+        } else if self.at_ident("break") {
+            self.pos += 1;
+            StmtKind::Break
+        } else if self.at_ident("continue") {
+            self.pos += 1;
+            StmtKind::Continue
+        } else if self.at("{") && self.depth > 0 {
+            StmtKind::Block(self.block())
+        } else if self.at(";") {
+            StmtKind::Empty
+        } else {
+            StmtKind::Expr(self.expression())
+        };
+        Stmt {
+            kind,
+            span: Span::new(start.start, self.prev_end().max(start.start)),
+        }
+    }
+
+    fn sub_statement(&mut self) -> Stmt {
+        if !self.deeper() {
+            return Stmt {
+                kind: StmtKind::Empty,
+                span: self.here(),
+            };
+        }
+        let s = self.with_nl(true, |p| {
+            let s = p.statement();
+            p.eat(";");
+            s
+        });
+        self.depth -= 1;
+        s
+    }
+
+    fn var_decls(&mut self) -> StmtKind {
+        let mut decls = Vec::new();
+        loop {
+            let Some(Token {
+                tok: Tok::Ident(name),
+                span,
+                ..
+            }) = self.peek()
+            else {
+                self.expected("a variable name");
+                break;
+            };
+            self.pos += 1;
+            let init = if self.eat("=") {
+                Some(self.assign())
+            } else {
+                None
+            };
+            decls.push((name.clone(), *span, init));
+            if !self.eat(",") {
+                break;
+            }
+        }
+        StmtKind::Var(decls)
+    }
+
+    fn for_statement(&mut self) -> StmtKind {
+        self.expect("(", "`(` after `for`");
+        let (init, test, update) = self.with_nl(false, |p| {
+            let init = if p.at(";") {
+                None
+            } else if p.at_ident("var") || p.at_ident("let") || p.at_ident("const") {
+                let start = p.here();
+                p.pos += 1;
+                let k = p.var_decls();
+                Some(Box::new(Stmt {
+                    kind: k,
+                    span: start.to(Span::new(p.prev_end(), p.prev_end())),
+                }))
+            } else {
+                let e = p.expression();
+                let span = e.span;
+                Some(Box::new(Stmt {
+                    kind: StmtKind::Expr(e),
+                    span,
+                }))
+            };
+            if p.at_ident("of") || p.at_ident("in") {
+                let span = p.here();
+                p.error(span, "`for...of` and `for...in` loops are not supported")
+                    .help = Some("use a counting loop: for (var i = 0; i < n; i++)".into());
+            }
+            p.expect(";", "`;` after the loop initializer");
+            let test = if p.at(";") {
+                None
+            } else {
+                Some(p.expression())
+            };
+            p.expect(";", "`;` after the loop condition");
+            let update = if p.at(")") {
+                None
+            } else {
+                Some(p.expression())
+            };
+            (init, test, update)
+        });
+        self.expect(")", "`)` to close the loop header");
+        let body = Box::new(self.sub_statement());
+        StmtKind::For {
+            init,
+            test,
+            update,
+            body,
+        }
+    }
+
+    fn block(&mut self) -> Vec<Stmt> {
+        let mut stmts = Vec::new();
+        if !self.expect("{", "`{`") {
+            return stmts;
+        }
+        if !self.deeper() {
+            return stmts;
+        }
+        self.with_nl(true, |p| {
+            while !p.at("}") && p.peek().is_some() && !p.fatal {
+                let before = p.pos;
+                let errs = p.errors.len();
+                let s = p.statement();
+                if p.errors.len() > errs {
+                    p.recover();
+                } else {
+                    p.end_statement();
+                }
+                stmts.push(s);
+                if p.pos == before {
+                    p.pos += 1;
+                }
+            }
+        });
+        self.depth -= 1;
+        self.expect("}", "`}` to close the block");
+        stmts
+    }
+
+    /// Expression, comma operator not supported (JavaScript rarely needs it in ReQL).
+    fn expression(&mut self) -> Expr {
+        self.assign()
+    }
+
+    fn assign(&mut self) -> Expr {
+        if self.fatal {
+            return err_expr(self.here());
+        }
+        if !self.deeper() {
+            return err_expr(self.here());
+        }
+        let e = self.assign_inner();
+        self.depth -= 1;
+        e
+    }
+
+    fn assign_inner(&mut self) -> Expr {
+        // Arrow functions: `x => ...` and `(a, b) => ...`.
+        if let Some(Token {
+            tok: Tok::Ident(name),
+            span,
+            ..
+        }) = self.peek()
+            && self.peek_at(1).is_some_and(|t| t.is("=>"))
+        {
+            let start = *span;
+            self.pos += 2;
+            return self.arrow_body(vec![(name.clone(), start)], 1, start);
+        }
+        if self.at("(")
+            && let Some(close) = self.matching(self.pos)
+            && self.toks.get(close + 1).is_some_and(|t| t.is("=>"))
+        {
+            let start = self.here();
+            self.pos += 1;
+            let (params, arity) = self.params();
+            self.expect("=>", "`=>`");
+            return self.arrow_body(params, arity, start);
+        }
+        let lhs = self.conditional();
+        if let Some(Token {
+            tok: Tok::Punct(op),
+            ..
+        }) = self.peek()
+            && ASSIGN_OPS.contains(op)
+            && self.continues()
+        {
+            self.pos += 1;
+            if !matches!(
+                lhs.kind,
+                ExprKind::Ident(_) | ExprKind::Member { .. } | ExprKind::Index { .. }
+            ) {
+                self.error(lhs.span, "cannot assign to this expression");
+            }
+            let value = self.assign();
+            let span = lhs.span.to(value.span);
+            return Expr {
+                kind: ExprKind::Assign {
+                    op,
+                    target: Box::new(lhs),
+                    value: Box::new(value),
+                },
+                span,
+            };
+        }
+        lhs
+    }
+
+    fn matching(&self, open: usize) -> Option<usize> {
+        let mut depth = 0usize;
+        for (i, t) in self.toks.iter().enumerate().skip(open) {
+            match &t.tok {
+                Tok::Punct("(" | "[" | "{") => depth += 1,
+                Tok::Punct(")" | "]" | "}") => {
+                    depth = depth.checked_sub(1)?;
+                    if depth == 0 {
+                        return Some(i);
+                    }
+                }
+                _ => {}
+            }
+        }
+        None
+    }
+
+    fn arrow_body(&mut self, params: Vec<(String, Span)>, arity: usize, start: Span) -> Expr {
+        let body = if self.at("{") {
+            FuncBody::Block(self.block())
+        } else {
+            FuncBody::Expr(self.assign())
+        };
+        let span = start.to(Span::new(self.prev_end(), self.prev_end()));
+        Expr {
+            kind: ExprKind::Func(Arc::new(FuncDef {
+                name: None,
+                params,
+                arity,
+                body,
+                span,
+            })),
+            span,
+        }
+    }
+
+    /// Parameters after `(` up to and including `)`.
+    fn params(&mut self) -> (Vec<(String, Span)>, usize) {
+        let mut params = Vec::new();
+        let mut arity = None;
+        self.with_nl(false, |p| {
+            while !p.at(")") {
+                let rest = p.eat("...");
+                match p.peek() {
+                    Some(Token {
+                        tok: Tok::Ident(n),
+                        span,
+                        ..
+                    }) => {
+                        p.pos += 1;
+                        params.push((n.clone(), *span));
+                    }
+                    _ => {
+                        p.expected("a parameter name");
+                        return;
+                    }
+                }
+                if rest {
+                    arity.get_or_insert(params.len() - 1);
+                }
+                if p.eat("=") {
+                    arity.get_or_insert(params.len() - 1);
+                    let _default = p.assign();
+                    let span = _default.span;
+                    p.error(span, "default parameter values are not supported");
+                }
+                if !p.eat(",") {
+                    break;
+                }
+            }
+        });
+        self.expect(")", "`)` to close the parameter list");
+        let n = params.len();
+        (params, arity.unwrap_or(n))
+    }
+
+    fn function(&mut self) -> Expr {
+        let start = self.here();
+        self.pos += 1; // `function`
+        let mut name = None;
+        if let Some(Token {
+            tok: Tok::Ident(n), ..
+        }) = self.peek()
+        {
+            name = Some(n.clone());
+            self.pos += 1;
+        }
+        if !self.expect("(", "`(` to start the parameter list") {
+            return err_expr(start);
+        }
+        let (params, arity) = self.params();
+        let body = FuncBody::Block(self.block());
+        let span = start.to(Span::new(self.prev_end(), self.prev_end()));
+        Expr {
+            kind: ExprKind::Func(Arc::new(FuncDef {
+                name,
+                params,
+                arity,
+                body,
+                span,
+            })),
+            span,
+        }
+    }
+
+    fn conditional(&mut self) -> Expr {
+        let test = self.binary();
+        if self.at("?") && self.continues() {
+            self.pos += 1;
+            let then = self.with_nl(false, |p| p.assign());
+            self.expect(":", "`:` in the conditional expression");
+            let other = self.assign();
+            let span = test.span.to(other.span);
+            return Expr {
+                kind: ExprKind::Cond {
+                    test: Box::new(test),
+                    then: Box::new(then),
+                    other: Box::new(other),
+                },
+                span,
+            };
+        }
+        test
+    }
+
+    fn binary(&mut self) -> Expr {
+        let first = self.unary();
+        let mut rest = Vec::new();
+        let saved = self.depth;
+        while self.continues() && !self.fatal {
+            let Some(t) = self.peek() else { break };
+            let op: &'static str = match &t.tok {
+                Tok::Punct(p) if prec::binary_prec(p).is_some() => p,
+                Tok::Ident(n) if n == "instanceof" => "instanceof",
+                Tok::Ident(n) if n == "in" => "in",
+                _ => break,
+            };
+            let op_span = t.span;
+            self.pos += 1;
+            if !self.deeper() {
+                break;
+            }
+            let rhs = self.unary();
+            rest.push((op, op_span, rhs));
+        }
+        self.depth = saved;
+        if rest.is_empty() {
+            first
+        } else {
+            prec::climb(first, rest)
+        }
+    }
+
+    fn unary(&mut self) -> Expr {
+        let Some(t) = self.peek() else {
+            self.expected("an expression");
+            return err_expr(self.here());
+        };
+        let op: Option<&'static str> = match &t.tok {
+            Tok::Punct(p @ ("-" | "+" | "!" | "~" | "++" | "--")) => Some(p),
+            Tok::Ident(n) if n == "typeof" => Some("typeof"),
+            Tok::Ident(n) if n == "void" => Some("void"),
+            Tok::Ident(n) if n == "delete" => Some("delete"),
+            _ => None,
+        };
+        let Some(op) = op else { return self.postfix() };
+        let start = t.span;
+        self.pos += 1;
+        if !self.deeper() {
+            return err_expr(start);
+        }
+        let expr = self.unary();
+        self.depth -= 1;
+        let span = start.to(expr.span);
+        if op == "++" || op == "--" {
+            return Expr {
+                kind: ExprKind::Update {
+                    op,
+                    prefix: true,
+                    target: Box::new(expr),
+                },
+                span,
+            };
+        }
+        if op == "-"
+            && let ExprKind::Num(n) = expr.kind
+        {
+            return Expr {
+                kind: ExprKind::Num(-n),
+                span,
+            };
+        }
+        Expr {
+            kind: ExprKind::Unary {
+                op,
+                expr: Box::new(expr),
+            },
+            span,
+        }
+    }
+
+    fn args(&mut self, what: &str) -> Vec<Expr> {
+        let mut args = Vec::new();
+        self.with_nl(false, |p| {
+            while !p.at(")") && p.peek().is_some() && !p.fatal {
+                if p.at("...") {
+                    let span = p.here();
+                    p.error(span, "spread arguments are not supported").help =
+                        Some("use r.args([...]) to splice an array into the arguments".into());
+                    p.pos += 1;
+                }
+                args.push(p.assign());
+                if !p.eat(",") {
+                    break;
+                }
+            }
+        });
+        self.expect(")", what);
+        args
+    }
+
+    fn postfix(&mut self) -> Expr {
+        let mut e = if self.at_ident("new") {
+            let start = self.here();
+            self.pos += 1;
+            let callee = self.primary();
+            let callee = self.members_only(callee);
+            let args = if self.at("(") {
+                self.pos += 1;
+                self.args("`)` to close the argument list")
+            } else {
+                Vec::new()
+            };
+            let span = start.to(Span::new(self.prev_end(), self.prev_end()));
+            Expr {
+                kind: ExprKind::New {
+                    callee: Box::new(callee),
+                    args,
+                },
+                span,
+            }
+        } else {
+            self.primary()
+        };
+        let saved = self.depth;
+        while self.continues() && !self.fatal {
+            let Some(t) = self.peek() else { break };
+            let step = match &t.tok {
+                Tok::Punct("." | "?.") => {
+                    self.pos += 1;
+                    match self.peek() {
+                        Some(Token {
+                            tok: Tok::Ident(name),
+                            span,
+                            ..
+                        }) => {
+                            self.pos += 1;
+                            let span_all = e.span.to(*span);
+                            Some(Expr {
+                                kind: ExprKind::Member {
+                                    obj: Box::new(e.clone()),
+                                    name: name.clone(),
+                                    name_span: *span,
+                                },
+                                span: span_all,
+                            })
+                        }
+                        _ if t.is("?.") && self.at("(") => continue,
+                        _ => {
+                            self.expected("a method name after `.`");
+                            None
+                        }
+                    }
+                }
+                Tok::Punct("[") => {
+                    self.pos += 1;
+                    let index = self.with_nl(false, |p| p.expression());
+                    self.expect("]", "`]` to close the index");
+                    let span = e.span.to(Span::new(self.prev_end(), self.prev_end()));
+                    Some(Expr {
+                        kind: ExprKind::Index {
+                            obj: Box::new(e.clone()),
+                            index: Box::new(index),
+                        },
+                        span,
+                    })
+                }
+                Tok::Punct("(") => {
+                    self.pos += 1;
+                    let args = self.args("`)` to close the argument list");
+                    let span = e.span.to(Span::new(self.prev_end(), self.prev_end()));
+                    Some(Expr {
+                        kind: ExprKind::Call {
+                            callee: Box::new(e.clone()),
+                            args,
+                        },
+                        span,
+                    })
+                }
+                Tok::Punct(op @ ("++" | "--")) if !t.nl_before => {
+                    self.pos += 1;
+                    let span = e.span.to(t.span);
+                    Some(Expr {
+                        kind: ExprKind::Update {
+                            op,
+                            prefix: false,
+                            target: Box::new(e.clone()),
+                        },
+                        span,
+                    })
+                }
+                _ => break,
+            };
+            match step {
+                Some(next) => e = next,
+                None => break,
+            }
+            if !self.deeper() {
+                break;
+            }
+        }
+        self.depth = saved;
+        e
+    }
+
+    /// `new Foo.Bar(...)`: member accesses bind before the call.
+    fn members_only(&mut self, mut e: Expr) -> Expr {
+        while self.at(".") {
+            self.pos += 1;
+            match self.peek() {
+                Some(Token {
+                    tok: Tok::Ident(name),
+                    span,
+                    ..
+                }) => {
+                    self.pos += 1;
+                    let span_all = e.span.to(*span);
+                    e = Expr {
+                        kind: ExprKind::Member {
+                            obj: Box::new(e),
+                            name: name.clone(),
+                            name_span: *span,
+                        },
+                        span: span_all,
+                    };
+                }
+                _ => {
+                    self.expected("a name after `.`");
+                    break;
+                }
+            }
+        }
+        e
+    }
+
+    fn primary(&mut self) -> Expr {
+        let Some(t) = self.peek() else {
+            self.expected("an expression");
+            return err_expr(self.here());
+        };
+        let span = t.span;
+        match &t.tok {
+            Tok::Num(n) => {
+                self.pos += 1;
+                Expr {
+                    kind: ExprKind::Num(*n),
+                    span,
+                }
+            }
+            Tok::Str(s) => {
+                self.pos += 1;
+                Expr {
+                    kind: ExprKind::Str(s.clone()),
+                    span,
+                }
+            }
+            Tok::Ident(name) => {
+                match name.as_str() {
+                    "true" | "false" => {
+                        self.pos += 1;
+                        Expr {
+                            kind: ExprKind::Bool(name == "true"),
+                            span,
+                        }
+                    }
+                    "null" => {
+                        self.pos += 1;
+                        Expr {
+                            kind: ExprKind::Null,
+                            span,
+                        }
+                    }
+                    "this" => {
+                        self.pos += 1;
+                        Expr {
+                            kind: ExprKind::This,
+                            span,
+                        }
+                    }
+                    "function" => self.function(),
+                    "lambda" => {
+                        self.error(span, "`lambda` is Python syntax").help =
+                        Some("write a JavaScript function: `function (x) { return ... }` or `x => ...`".into());
+                        self.pos += 1;
+                        // Skip the Python lambda's parameters and body up to the end of the argument.
+                        let mut depth = 0usize;
+                        while let Some(t) = self.peek() {
+                            match &t.tok {
+                                Tok::Punct("(" | "[" | "{") => depth += 1,
+                                Tok::Punct(")" | "]" | "}") if depth == 0 => break,
+                                Tok::Punct(")" | "]" | "}") => depth -= 1,
+                                Tok::Punct(",") if depth == 0 => break,
+                                _ => {}
+                            }
+                            self.pos += 1;
+                        }
+                        err_expr(span)
+                    }
+                    "var" | "let" | "const" | "return" | "if" | "else" | "for" | "while"
+                    | "break" | "continue" | "class" | "import" | "export" | "await" | "async"
+                    | "yield" | "switch" | "case" | "try" | "catch" | "throw" => {
+                        self.error(
+                            span,
+                            format!("expected an expression, found the keyword `{name}`"),
+                        );
+                        err_expr(span)
+                    }
+                    _ => {
+                        self.pos += 1;
+                        Expr {
+                            kind: ExprKind::Ident(name.clone()),
+                            span,
+                        }
+                    }
+                }
+            }
+            Tok::Punct("(") => {
+                self.pos += 1;
+                let e = self.with_nl(false, |p| p.expression());
+                if self.at(",") {
+                    let span = self.here();
+                    self.error(span, "the comma operator is not supported").help =
+                        Some("write one expression inside the parentheses".into());
+                }
+                self.expect(")", "`)` to close the parenthesis");
+                let whole = span.to(Span::new(self.prev_end(), self.prev_end()));
+                Expr {
+                    kind: e.kind,
+                    span: whole,
+                }
+            }
+            Tok::Punct("[") => {
+                self.pos += 1;
+                let mut items = Vec::new();
+                self.with_nl(false, |p| {
+                    while !p.at("]") && p.peek().is_some() && !p.fatal {
+                        if p.at(",") {
+                            let span = p.here();
+                            p.error(span, "array holes are not supported").help =
+                                Some("write null where a value is missing".into());
+                            p.pos += 1;
+                            continue;
+                        }
+                        items.push(p.assign());
+                        if !p.eat(",") {
+                            break;
+                        }
+                    }
+                });
+                self.expect("]", "`,` or `]` in the array");
+                let whole = span.to(Span::new(self.prev_end(), self.prev_end()));
+                Expr {
+                    kind: ExprKind::Array(items),
+                    span: whole,
+                }
+            }
+            Tok::Punct("{") => {
+                self.pos += 1;
+                let props = self.with_nl(false, |p| p.object_props());
+                self.expect("}", "`,` or `}` in the object");
+                let whole = span.to(Span::new(self.prev_end(), self.prev_end()));
+                Expr {
+                    kind: ExprKind::Object(props),
+                    span: whole,
+                }
+            }
+            _ => {
+                self.expected("an expression");
+                err_expr(span)
+            }
+        }
+    }
+
+    fn object_props(&mut self) -> Vec<Prop> {
+        let mut props = Vec::new();
+        while !self.at("}") && self.peek().is_some() && !self.fatal {
+            let Some(t) = self.peek() else { break };
+            let key_span = t.span;
+            let key = match &t.tok {
+                Tok::Ident(n) => n.clone(),
+                Tok::Str(s) => s.clone(),
+                Tok::Num(n) => js_number_string(*n),
+                Tok::Punct("[") => {
+                    self.error(key_span, "computed object keys are not supported")
+                        .help = Some(
+                        "use r.object(key, value) to build an object with computed keys".into(),
+                    );
+                    self.recover_to_comma();
+                    continue;
+                }
+                _ => {
+                    self.expected("a property name");
+                    self.recover_to_comma();
+                    if !self.eat(",") {
+                        break;
+                    }
+                    continue;
+                }
+            };
+            self.pos += 1;
+            let value = if self.eat(":") {
+                self.assign()
+            } else if self.at(",") || self.at("}") {
+                // Shorthand `{a}` means `{a: a}`.
+                Expr {
+                    kind: ExprKind::Ident(key.clone()),
+                    span: key_span,
+                }
+            } else if self.at("(") {
+                self.error(
+                    key_span,
+                    "method definitions in object literals are not supported",
+                )
+                .help = Some("write `key: function (...) { ... }`".into());
+                self.recover_to_comma();
+                err_expr(key_span)
+            } else {
+                self.expected("`:` after the property name");
+                self.recover_to_comma();
+                err_expr(key_span)
+            };
+            props.push(Prop {
+                key,
+                key_span,
+                value,
+            });
+            if !self.eat(",") {
+                break;
+            }
+        }
+        props
+    }
+
+    fn recover_to_comma(&mut self) {
+        let mut depth = 0usize;
+        while let Some(t) = self.peek() {
+            match &t.tok {
+                Tok::Punct("(" | "[" | "{") => depth += 1,
+                Tok::Punct(")" | "]" | "}") if depth == 0 => return,
+                Tok::Punct(")" | "]" | "}") => depth -= 1,
+                Tok::Punct(",") if depth == 0 => return,
+                _ => {}
+            }
+            self.pos += 1;
+        }
+    }
+}
+
+/// A number as JavaScript's `String(n)` prints it (used for numeric object keys).
+pub fn js_number_string(n: f64) -> String {
+    if n.is_nan() {
+        return "NaN".into();
+    }
+    if n.is_infinite() {
+        return if n > 0.0 {
+            "Infinity".into()
+        } else {
+            "-Infinity".into()
+        };
+    }
+    if n == 0.0 {
+        return "0".into();
+    }
+    let mut buf = ryu_js::Buffer::new();
+    buf.format(n).to_string()
+}

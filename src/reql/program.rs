@@ -1,0 +1,131 @@
+//! Statement boundaries for batch files and the REPL's continuation prompt.
+
+use super::lexer::{Tok, Token, lex};
+use super::span::Span;
+
+fn ends_expression(t: &Token) -> bool {
+    match &t.tok {
+        Tok::Num(_) | Tok::Str(_) => true,
+        Tok::Ident(n) => !matches!(
+            n.as_str(),
+            "var"
+                | "let"
+                | "const"
+                | "return"
+                | "new"
+                | "typeof"
+                | "void"
+                | "delete"
+                | "in"
+                | "instanceof"
+                | "function"
+                | "else"
+        ),
+        Tok::Punct(p) => matches!(*p, ")" | "]" | "}" | "++" | "--"),
+    }
+}
+
+/// Splits a source text into statements: at top-level `;`, and at line breaks that end a
+/// complete expression unless the next line starts with `.` (a chain continued on the next
+/// line). Comments and blank lines are skipped; brackets and strings may span lines.
+pub fn split_statements(src: &str) -> Vec<Span> {
+    let lx = lex(src);
+    let mut out = Vec::new();
+    let mut depth = 0usize;
+    let mut start: Option<usize> = None;
+    let mut prev: Option<&Token> = None;
+    for t in &lx.tokens {
+        if depth == 0
+            && let (Some(s), Some(p)) = (start, prev)
+            && t.nl_before
+            && !t.is(".")
+            && !t.is("?.")
+            && ends_expression(p)
+        {
+            out.push(Span::new(s, p.span.end));
+            start = None;
+        }
+        if depth == 0 && t.is(";") {
+            if let (Some(s), Some(p)) = (start, prev) {
+                out.push(Span::new(s, p.span.end));
+            }
+            start = None;
+            prev = Some(t);
+            continue;
+        }
+        if start.is_none() {
+            start = Some(t.span.start);
+        }
+        match &t.tok {
+            Tok::Punct("(" | "[" | "{") => depth += 1,
+            Tok::Punct(")" | "]" | "}") => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        prev = Some(t);
+    }
+    if let (Some(s), Some(p)) = (start, prev) {
+        out.push(Span::new(s, p.span.end));
+    }
+    out
+}
+
+/// False while the text needs more lines: a bracket, string or comment is open, or the text
+/// ends with `.`, `,` or an operator.
+pub fn is_complete(src: &str) -> bool {
+    let lx = lex(src);
+    if lx.unterminated || !lx.unclosed.is_empty() {
+        return false;
+    }
+    match lx.tokens.last() {
+        None => true,
+        Some(t) => match &t.tok {
+            Tok::Punct(p) => matches!(*p, ")" | "]" | "}" | ";" | "++" | "--"),
+            _ => ends_expression(t),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parts(src: &str) -> Vec<&str> {
+        split_statements(src)
+            .into_iter()
+            .map(|s| s.text(src))
+            .collect()
+    }
+
+    #[test]
+    fn splits_on_semicolons_and_complete_lines() {
+        assert_eq!(parts("r.expr(1); r.expr(2)"), ["r.expr(1)", "r.expr(2)"]);
+        assert_eq!(parts("r.expr(1)\nr.expr(2)\n"), ["r.expr(1)", "r.expr(2)"]);
+        assert_eq!(
+            parts("r.table('a')\n  .filter({b: 1})\n  // note\n  .count()"),
+            ["r.table('a')\n  .filter({b: 1})\n  // note\n  .count()"]
+        );
+        assert_eq!(
+            parts("r.expr([1,\n2])\n\n// c\nr.now()"),
+            ["r.expr([1,\n2])", "r.now()"]
+        );
+        assert_eq!(
+            parts("var x = 60 *\n 60\nr.expr(x)"),
+            ["var x = 60 *\n 60", "r.expr(x)"]
+        );
+        assert_eq!(parts("r.expr('a;b');;"), ["r.expr('a;b')"]);
+        assert!(parts("  // only a comment\n").is_empty());
+    }
+
+    #[test]
+    fn completeness_for_the_repl() {
+        assert!(is_complete("r.table('a')"));
+        assert!(is_complete(""));
+        assert!(!is_complete("r.table('a')."));
+        assert!(!is_complete("r.table('a').filter("));
+        assert!(!is_complete("r.expr('abc"));
+        assert!(!is_complete("r.expr(1) /* comment"));
+        assert!(!is_complete("r.expr(1).add(2) +"));
+        assert!(!is_complete("r.expr([1,"));
+        assert!(is_complete("r.expr(1);"));
+    }
+}

@@ -1,0 +1,631 @@
+//! The evaluator core: values, environments, functions, and the term dispatch.
+
+use std::sync::Arc;
+
+use serde_json::{Map, Value, json};
+
+use super::datum::{self, as_arr, as_str};
+use super::error::{ErrorType, RResult, ReqlError};
+use super::store::{Store, Table};
+use super::term::term_name;
+
+/// Variable id used for the implicit variable (`r.row`).
+const IMPLICIT: u64 = u64::MAX;
+
+/// A lexical environment: a persistent linked list of bound variables.
+pub type Env = Option<Arc<EnvNode>>;
+
+/// One binding of an environment.
+#[derive(Debug)]
+pub struct EnvNode {
+    id: u64,
+    val: Value,
+    next: Env,
+}
+
+fn bind(env: &Env, id: u64, val: Value) -> Env {
+    Some(Arc::new(EnvNode {
+        id,
+        val,
+        next: env.clone(),
+    }))
+}
+
+fn lookup(env: &Env, id: u64) -> Option<&Value> {
+    let mut cur = env.as_ref();
+    while let Some(n) = cur {
+        if n.id == id {
+            return Some(&n.val);
+        }
+        cur = n.next.as_ref();
+    }
+    None
+}
+
+/// A ReQL function: parameter ids, body term and captured environment.
+#[derive(Debug, Clone)]
+pub struct Func {
+    /// Parameter variable ids.
+    pub params: Vec<u64>,
+    /// The body, a wire term.
+    pub body: Arc<Value>,
+    /// Captured environment.
+    pub env: Env,
+}
+
+/// A row iterator.
+pub type RowIter = Box<dyn Iterator<Item = RResult<Value>> + Send>;
+
+/// How a `changes()` call can follow a sequence.
+#[derive(Debug, Clone)]
+pub enum FeedSpec {
+    /// Every change of the table.
+    Table(Arc<Table>),
+    /// The first `limit` rows of the table in index order.
+    OrderByLimit {
+        /// Table.
+        table: Arc<Table>,
+        /// Index name.
+        index: String,
+        /// Descending order.
+        desc: bool,
+        /// Limit.
+        limit: usize,
+    },
+    /// An ordered table slice without a limit yet.
+    Ordered {
+        /// Table.
+        table: Arc<Table>,
+        /// Index name.
+        index: String,
+        /// Descending order.
+        desc: bool,
+    },
+}
+
+/// A sequence: lazily produced rows.
+pub struct Seq {
+    /// The rows.
+    pub iter: RowIter,
+    /// True for streams (sent as SUCCESS_SEQUENCE/PARTIAL); false for arrays.
+    pub stream: bool,
+    /// When every row is a whole document of this table (a selection).
+    pub table: Option<Arc<Table>>,
+    /// What `changes()` would follow.
+    pub feed: Option<FeedSpec>,
+    /// Type name for `typeOf`.
+    pub type_name: &'static str,
+}
+
+impl Seq {
+    /// A sequence over an array.
+    pub fn array(items: Vec<Value>) -> Seq {
+        Seq {
+            iter: Box::new(items.into_iter().map(Ok)),
+            stream: false,
+            table: None,
+            feed: None,
+            type_name: "ARRAY",
+        }
+    }
+    /// A stream of rows.
+    pub fn stream(iter: RowIter) -> Seq {
+        Seq {
+            iter,
+            stream: true,
+            table: None,
+            feed: None,
+            type_name: "STREAM",
+        }
+    }
+    /// Collects every row.
+    pub fn collect(self) -> RResult<Vec<Value>> {
+        self.iter.collect()
+    }
+    /// Keeps the kind of this sequence but replaces its rows (selection lost).
+    pub fn with_iter(self, iter: RowIter, keeps_selection: bool) -> Seq {
+        Seq::rebuild(self.stream, self.table, iter, keeps_selection)
+    }
+    /// A sequence of the given kind, keeping the selection's table when asked.
+    pub fn rebuild(
+        stream: bool,
+        table: Option<Arc<Table>>,
+        iter: RowIter,
+        keeps_selection: bool,
+    ) -> Seq {
+        let table = if keeps_selection { table } else { None };
+        let type_name = match (stream, table.is_some()) {
+            (true, true) => "SELECTION<STREAM>",
+            (true, false) => "STREAM",
+            (false, true) => "SELECTION<ARRAY>",
+            (false, false) => "ARRAY",
+        };
+        Seq {
+            iter,
+            stream,
+            table,
+            feed: None,
+            type_name,
+        }
+    }
+}
+
+/// A value during evaluation.
+pub enum Val {
+    /// A datum.
+    Datum(Value),
+    /// A sequence.
+    Seq(Seq),
+    /// A table.
+    Table(Arc<Table>),
+    /// A single selection: table, key and the document if it exists.
+    Single(Arc<Table>, Value, Option<Arc<Value>>),
+    /// A database.
+    Db(String),
+    /// A function.
+    Func(Func),
+    /// Grouped data: group → array of rows or reduction.
+    Grouped(Vec<(Value, Value)>),
+}
+
+/// Per-query evaluation context (cheap to clone, shared by lazy streams).
+#[derive(Clone)]
+pub struct Ctx {
+    /// The store.
+    pub store: Arc<Store>,
+    /// `r.now()` for this query.
+    pub now: Value,
+    /// Default database name.
+    pub default_db: String,
+}
+
+/// Named pseudo-marker for `r.minval`.
+pub fn minval() -> Value {
+    json!({"$reql_type$": "MINVAL"})
+}
+/// Named pseudo-marker for `r.maxval`.
+pub fn maxval() -> Value {
+    json!({"$reql_type$": "MAXVAL"})
+}
+
+/// A term's type, positional args and optargs.
+pub type TermParts<'a> = (u64, &'a [Value], Option<&'a Map<String, Value>>);
+
+/// Splits a wire term into (type, args, optargs).
+pub fn parts(term: &Value) -> Option<TermParts<'_>> {
+    let a = term.as_array()?;
+    let tt = a.first()?.as_u64()?;
+    static EMPTY: [Value; 0] = [];
+    let (args, opts): (&[Value], Option<&Map<String, Value>>) = match (a.get(1), a.get(2)) {
+        (None, _) => (&EMPTY, None),
+        (Some(Value::Array(x)), o) => (x.as_slice(), o.and_then(Value::as_object)),
+        (Some(Value::Object(o)), None) => (&EMPTY, Some(o)),
+        _ => return None,
+    };
+    Some((tt, args, opts))
+}
+
+/// Type name of a value for messages.
+pub fn val_type(v: &Val) -> String {
+    match v {
+        Val::Datum(d) => datum::type_name(d),
+        Val::Seq(s) => s.type_name.to_string(),
+        Val::Table(_) => "TABLE".into(),
+        Val::Single(..) => "SELECTION<OBJECT>".into(),
+        Val::Db(_) => "DATABASE".into(),
+        Val::Func(_) => "FUNCTION".into(),
+        Val::Grouped(_) => "GROUPED_DATA".into(),
+    }
+}
+
+impl Ctx {
+    /// Evaluates a wire term.
+    pub fn eval(&self, term: &Value, env: &Env) -> RResult<Val> {
+        match term {
+            Value::Array(_) => {
+                let (tt, args, opts) = parts(term).ok_or_else(|| {
+                    ReqlError::compile(format!("Expected a term but found `{}`.", term))
+                })?;
+                self.eval_term(tt, args, opts, env)
+            }
+            Value::Object(m) => {
+                let mut out = Map::new();
+                for (k, v) in m {
+                    let d = self
+                        .datum(v, env)
+                        .map_err(|e| e.at(Value::String(k.clone())))?;
+                    out.insert(k.clone(), d);
+                }
+                Ok(Val::Datum(Value::Object(out)))
+            }
+            other => Ok(Val::Datum(other.clone())),
+        }
+    }
+
+    /// Evaluates a term to a datum (sequences are collected into arrays).
+    pub fn datum(&self, term: &Value, env: &Env) -> RResult<Value> {
+        let v = self.eval(term, env)?;
+        self.to_datum(v)
+    }
+
+    /// Turns a value into a datum.
+    pub fn to_datum(&self, v: Val) -> RResult<Value> {
+        match v {
+            Val::Datum(d) => Ok(d),
+            Val::Seq(s) => Ok(Value::Array(s.collect()?)),
+            Val::Table(t) => Ok(Value::Array(
+                t.snapshot().iter().map(|d| (**d).clone()).collect(),
+            )),
+            Val::Single(_, _, d) => Ok(d.map(|d| (*d).clone()).unwrap_or(Value::Null)),
+            Val::Grouped(g) => Ok(grouped_datum(g)),
+            other => Err(ReqlError::logic(format!(
+                "Expected type DATUM but found {}:",
+                val_type(&other)
+            ))),
+        }
+    }
+
+    /// Evaluates a positional argument, marking errors with its index.
+    pub fn arg(&self, args: &[Value], i: usize, env: &Env) -> RResult<Val> {
+        match args.get(i) {
+            Some(t) => self.eval(t, env).map_err(|e| e.at(json!(i))),
+            None => Err(ReqlError::compile("missing argument")),
+        }
+    }
+
+    /// Evaluates a positional argument to a datum.
+    pub fn darg(&self, args: &[Value], i: usize, env: &Env) -> RResult<Value> {
+        let v = self.arg(args, i, env)?;
+        self.to_datum(v).map_err(|e| e.at(json!(i)))
+    }
+
+    /// Evaluates a positional argument and checks its type with `f`.
+    pub fn targ<T>(
+        &self,
+        args: &[Value],
+        i: usize,
+        env: &Env,
+        f: impl Fn(&Value) -> RResult<T>,
+    ) -> RResult<T> {
+        let d = self.darg(args, i, env)?;
+        f(&d).map_err(|e| e.at(json!(i)))
+    }
+
+    /// Evaluates an optarg to a datum, if present.
+    pub fn opt(
+        &self,
+        opts: Option<&Map<String, Value>>,
+        key: &str,
+        env: &Env,
+    ) -> RResult<Option<Value>> {
+        match opts.and_then(|o| o.get(key)) {
+            Some(t) => self
+                .datum(t, env)
+                .map(Some)
+                .map_err(|e| e.at(Value::String(key.to_string()))),
+            None => Ok(None),
+        }
+    }
+
+    /// An optarg as a bool with a default.
+    pub fn opt_bool(
+        &self,
+        opts: Option<&Map<String, Value>>,
+        key: &str,
+        env: &Env,
+        dflt: bool,
+    ) -> RResult<bool> {
+        match self.opt(opts, key, env)? {
+            Some(v) => datum::as_bool(&v).map_err(|e| e.at(Value::String(key.to_string()))),
+            None => Ok(dflt),
+        }
+    }
+
+    /// Evaluates a positional argument as a function (a datum becomes a constant function).
+    pub fn farg(&self, args: &[Value], i: usize, env: &Env) -> RResult<Func> {
+        match self.arg(args, i, env)? {
+            Val::Func(f) => Ok(f),
+            other => {
+                let d = self.to_datum(other).map_err(|e| e.at(json!(i)))?;
+                Ok(Func {
+                    params: Vec::new(),
+                    body: Arc::new(json!([1, [d]])),
+                    env: None,
+                })
+            }
+        }
+    }
+
+    /// Calls a function with datum arguments.
+    pub fn call(&self, f: &Func, args: Vec<Value>) -> RResult<Value> {
+        let v = self.call_val(f, args)?;
+        self.to_datum(v)
+    }
+
+    /// Calls a function, returning any value.
+    pub fn call_val(&self, f: &Func, args: Vec<Value>) -> RResult<Val> {
+        if !f.params.is_empty() && f.params.len() != args.len() {
+            return Err(ReqlError::logic(format!(
+                "Expected function with {} argument{} but found function with {} argument{}.",
+                args.len(),
+                if args.len() == 1 { "" } else { "s" },
+                f.params.len(),
+                if f.params.len() == 1 { "" } else { "s" }
+            )));
+        }
+        let mut env = f.env.clone();
+        if args.len() == 1 {
+            env = bind(&env, IMPLICIT, args[0].clone());
+        }
+        for (p, a) in f.params.iter().zip(args) {
+            env = bind(&env, *p, a);
+        }
+        self.eval(&f.body, &env)
+    }
+
+    /// Evaluates a term that must be a sequence (arrays and tables included).
+    pub fn to_seq(&self, v: Val) -> RResult<Seq> {
+        match v {
+            Val::Seq(s) => Ok(s),
+            Val::Table(t) => Ok(table_scan(t)),
+            Val::Datum(Value::Array(a)) => Ok(Seq::array(a)),
+            Val::Datum(d) => Err(ReqlError::logic(format!(
+                "Cannot convert {} to SEQUENCE",
+                datum::type_name(&d)
+            ))),
+            other => Err(ReqlError::logic(format!(
+                "Cannot convert {} to SEQUENCE",
+                val_type(&other)
+            ))),
+        }
+    }
+
+    /// Evaluates a positional argument as a sequence.
+    pub fn sarg(&self, args: &[Value], i: usize, env: &Env) -> RResult<Seq> {
+        let v = self.arg(args, i, env)?;
+        self.to_seq(v).map_err(|e| e.at(json!(i)))
+    }
+
+    /// Expands `r.args` among positional arguments.
+    fn splice_args(&self, args: &[Value], env: &Env) -> RResult<Option<Vec<Value>>> {
+        if !args.iter().any(|a| parts(a).map(|p| p.0) == Some(154)) {
+            return Ok(None);
+        }
+        let mut out = Vec::new();
+        for (i, a) in args.iter().enumerate() {
+            match parts(a) {
+                Some((154, inner, _)) => {
+                    let arr = self
+                        .targ(inner, 0, env, |d| as_arr(d).cloned())
+                        .map_err(|e| e.at(json!(i)))?;
+                    out.extend(arr.into_iter().map(|d| json!([1, [d]])));
+                }
+                _ => out.push(a.clone()),
+            }
+        }
+        Ok(Some(out))
+    }
+
+    /// Evaluates one term by type.
+    pub fn eval_term(
+        &self,
+        tt: u64,
+        args: &[Value],
+        opts: Option<&Map<String, Value>>,
+        env: &Env,
+    ) -> RResult<Val> {
+        if let Some(spliced) = self.splice_args(args, env)? {
+            return self.eval_term(tt, &spliced, opts, env);
+        }
+        let d = |v: Value| Ok(Val::Datum(v));
+        match tt {
+            1 => d(args.first().cloned().unwrap_or(Value::Null)),
+            2 => {
+                let mut out = Vec::with_capacity(args.len());
+                for i in 0..args.len() {
+                    out.push(self.darg(args, i, env)?);
+                }
+                d(Value::Array(out))
+            }
+            3 => self.eval(&Value::Object(opts.cloned().unwrap_or_default()), env),
+            10 => {
+                let id = args
+                    .first()
+                    .and_then(Value::as_u64)
+                    .ok_or_else(|| ReqlError::compile("Variable name not found."))?;
+                lookup(env, id)
+                    .cloned()
+                    .map(Val::Datum)
+                    .ok_or_else(|| ReqlError::compile("Variable name not found."))
+            }
+            13 => lookup(env, IMPLICIT)
+                .cloned()
+                .map(Val::Datum)
+                .ok_or_else(|| ReqlError::compile("r.row is not defined in this context.")),
+            69 => {
+                let params = args
+                    .first()
+                    .and_then(|p| parts(p))
+                    .and_then(|(_, ids, _)| {
+                        ids.iter().map(Value::as_u64).collect::<Option<Vec<u64>>>()
+                    })
+                    .ok_or_else(|| ReqlError::compile("Expected a list of parameters in FUNC."))?;
+                let body = args.get(1).cloned().unwrap_or(Value::Null);
+                Ok(Val::Func(Func {
+                    params,
+                    body: Arc::new(body),
+                    env: env.clone(),
+                }))
+            }
+            64 => {
+                let f = self.arg(args, 0, env)?;
+                let mut vals = Vec::new();
+                for i in 1..args.len() {
+                    vals.push(self.darg(args, i, env)?);
+                }
+                match f {
+                    Val::Func(f) => self.call_val(&f, vals).map_err(|e| e.at(json!(0))),
+                    other => Ok(other),
+                }
+            }
+            65 => {
+                if args.len() < 3 || args.len().is_multiple_of(2) {
+                    return Err(ReqlError::compile(format!(
+                        "Expected an odd number of arguments (at least 3) but found {}.",
+                        args.len()
+                    )));
+                }
+                let mut i = 0;
+                while i + 1 < args.len() {
+                    if datum::truthy(&self.darg(args, i, env)?) {
+                        return self.arg(args, i + 1, env);
+                    }
+                    i += 2;
+                }
+                self.arg(args, args.len() - 1, env)
+            }
+            66 | 67 => {
+                let is_or = tt == 66;
+                let mut last = Value::Bool(!is_or);
+                for i in 0..args.len() {
+                    last = self.darg(args, i, env)?;
+                    if datum::truthy(&last) == is_or {
+                        return d(last);
+                    }
+                }
+                d(last)
+            }
+            12 => {
+                let msg = match args.len() {
+                    0 => {
+                        return Err(ReqlError::runtime(
+                            ErrorType::User,
+                            "Empty ERROR term outside a default block.",
+                        ));
+                    }
+                    _ => self.targ(args, 0, env, |v| as_str(v).map(str::to_string))?,
+                };
+                Err(ReqlError::runtime(ErrorType::User, msg))
+            }
+            92 => self.eval_default(args, env),
+            180 => d(minval()),
+            181 => d(maxval()),
+            107..=125 => d(json!(if tt <= 113 { tt - 106 } else { tt - 113 })),
+            73 | 74 => Err(ReqlError::logic(
+                "ASC may only be used as an argument to ORDER_BY or UNION.",
+            )),
+            _ => self.eval_more(tt, args, opts, env),
+        }
+    }
+
+    fn eval_more(
+        &self,
+        tt: u64,
+        args: &[Value],
+        opts: Option<&Map<String, Value>>,
+        env: &Env,
+    ) -> RResult<Val> {
+        if let Some(v) = self.eval_datum_op(tt, args, opts, env)? {
+            return Ok(v);
+        }
+        if let Some(v) = self.eval_seq_op(tt, args, opts, env)? {
+            return Ok(v);
+        }
+        if let Some(v) = self.eval_write(tt, args, opts, env)? {
+            return Ok(v);
+        }
+        if let Some(v) = self.eval_admin(tt, args, opts, env)? {
+            return Ok(v);
+        }
+        if let Some(v) = self.eval_time(tt, args, opts, env)? {
+            return Ok(v);
+        }
+        Err(unsupported(tt))
+    }
+
+    fn eval_default(&self, args: &[Value], env: &Env) -> RResult<Val> {
+        let first = self.arg(args, 0, env).and_then(|v| match v {
+            Val::Datum(x) => Ok(Val::Datum(x)),
+            Val::Single(t, k, doc) => Ok(Val::Single(t, k, doc)),
+            other => self.to_datum(other).map(Val::Datum),
+        });
+        let err_msg = match first {
+            Ok(Val::Datum(Value::Null)) => Value::Null,
+            Ok(Val::Single(_, _, None)) => Value::Null,
+            Ok(v) => return Ok(v),
+            Err(e) if e.is_non_existence() => Value::String(e.message),
+            Err(e) => return Err(e),
+        };
+        match self.arg(args, 1, env)? {
+            Val::Func(f) => self.call_val(&f, vec![err_msg]).map_err(|e| e.at(json!(1))),
+            other => Ok(other),
+        }
+    }
+}
+
+/// The error for a term type the sandbox does not implement.
+pub fn unsupported(tt: u64) -> ReqlError {
+    ReqlError::unsupported(term_name(tt).unwrap_or("UNKNOWN_TERM"))
+}
+
+/// Converts grouped data into its GROUPED_DATA pseudo-type.
+pub fn grouped_datum(g: Vec<(Value, Value)>) -> Value {
+    let data: Vec<Value> = g.into_iter().map(|(k, v)| json!([k, v])).collect();
+    json!({"$reql_type$": "GROUPED_DATA", "data": data})
+}
+
+/// Page size of table scans: the scan holds at most this many document handles.
+const SCAN_PAGE: usize = 256;
+
+/// A lazy, memory-friendly scan of a table in primary key order.
+pub fn table_scan(t: Arc<Table>) -> Seq {
+    let table = t.clone();
+    let mut last: Option<super::datum::Key> = None;
+    let mut buf: std::collections::VecDeque<Arc<Value>> = Default::default();
+    let mut done = false;
+    let iter = std::iter::from_fn(move || {
+        if buf.is_empty() && !done {
+            let page = table.page(last.as_ref(), SCAN_PAGE);
+            if page.len() < SCAN_PAGE {
+                done = true;
+            }
+            if let Some((k, _)) = page.last() {
+                last = Some(k.clone());
+            }
+            buf.extend(page.into_iter().map(|(_, v)| v));
+        }
+        buf.pop_front().map(|d| Ok((*d).clone()))
+    });
+    Seq {
+        iter: Box::new(iter),
+        stream: true,
+        table: Some(t.clone()),
+        feed: Some(FeedSpec::Table(t)),
+        type_name: "TABLE",
+    }
+}
+
+/// Looks up an object field the way `get_field` does.
+pub fn get_field(v: &Value, key: &str) -> RResult<Value> {
+    match v {
+        Value::Object(m) if datum::pseudo_type(v).is_none() || m.contains_key(key) => {
+            m.get(key).cloned().ok_or_else(|| {
+                ReqlError::non_existence(format!(
+                    "No attribute `{key}` in object:\n{}",
+                    datum::print(v)
+                ))
+            })
+        }
+        _ => Err(ReqlError::logic(format!(
+            "Cannot perform get_field on a non-object non-sequence `{}`.",
+            datum::trunc_print(v)
+        ))),
+    }
+}
+
+/// Collects values into a map keyed by datum order (helper for distinct/group).
+pub fn sorted_unique(mut v: Vec<Value>) -> Vec<Value> {
+    v.sort_by(datum::cmp);
+    v.dedup_by(|a, b| datum::eq(a, b));
+    v
+}

@@ -1,0 +1,270 @@
+//! Changefeeds: table, single-document and `orderBy({index}).limit(n)` feeds.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+
+use serde_json::{Value, json};
+use tokio::sync::broadcast;
+
+use super::datum;
+use super::error::{RResult, ReqlError};
+use super::eval::{Ctx, FeedSpec, Val};
+use super::store::{Change, Table};
+
+/// Response note: `table.changes()`.
+pub const SEQUENCE_FEED: u64 = 1;
+/// Response note: `get(k).changes()`.
+pub const ATOM_FEED: u64 = 2;
+/// Response note: `orderBy({index}).limit(n).changes()`.
+pub const ORDER_BY_LIMIT_FEED: u64 = 3;
+/// Response note: the stream contains `{state: ...}` rows.
+pub const INCLUDES_STATES: u64 = 5;
+
+enum Kind {
+    Table,
+    Point(Value),
+    Top {
+        index: String,
+        desc: bool,
+        limit: usize,
+        current: Vec<Value>,
+    },
+}
+
+/// Options of `changes()`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct FeedOptions {
+    /// `include_initial`.
+    pub include_initial: bool,
+    /// `include_states`.
+    pub include_states: bool,
+    /// `include_types`.
+    pub include_types: bool,
+}
+
+/// An open changefeed: initial rows, then changes as they happen.
+pub struct Feed {
+    /// Response notes for this feed (send them with every batch).
+    pub notes: Vec<u64>,
+    rx: broadcast::Receiver<Change>,
+    table: Arc<Table>,
+    kind: Kind,
+    ctx: Ctx,
+    opts: FeedOptions,
+    pending: VecDeque<Value>,
+}
+
+impl Feed {
+    /// Opens a feed on what a value follows; the initial rows are queued first.
+    pub fn open(ctx: &Ctx, target: Val, opts: FeedOptions) -> RResult<Feed> {
+        let (table, kind, note) = match target {
+            Val::Single(t, key, _) => (t, Kind::Point(key), ATOM_FEED),
+            other => match ctx.feed_spec(&other) {
+                Some(FeedSpec::Table(t)) => (t, Kind::Table, SEQUENCE_FEED),
+                Some(FeedSpec::OrderByLimit {
+                    table,
+                    index,
+                    desc,
+                    limit,
+                }) => (
+                    table,
+                    Kind::Top {
+                        index,
+                        desc,
+                        limit,
+                        current: Vec::new(),
+                    },
+                    ORDER_BY_LIMIT_FEED,
+                ),
+                _ => return Err(ReqlError::unsupported("CHANGES on this kind of sequence")),
+            },
+        };
+        if table.db == super::admin::SYSTEM_DB {
+            return Err(ReqlError::unsupported("CHANGES on system tables"));
+        }
+        // Subscribe before reading the initial state so no write falls in between.
+        let rx = table.changes.subscribe();
+        let mut notes = vec![note];
+        if opts.include_states {
+            notes.push(INCLUDES_STATES);
+        }
+        let mut feed = Feed {
+            notes,
+            rx,
+            table,
+            kind,
+            ctx: ctx.clone(),
+            opts,
+            pending: VecDeque::new(),
+        };
+        if opts.include_states {
+            feed.pending.push_back(json!({"state": "initializing"}));
+        }
+        let initial: Vec<Value> = match &mut feed.kind {
+            Kind::Table => {
+                if opts.include_initial {
+                    feed.table
+                        .snapshot()
+                        .iter()
+                        .map(|d| (**d).clone())
+                        .collect()
+                } else {
+                    Vec::new()
+                }
+            }
+            Kind::Point(key) => {
+                if opts.include_initial {
+                    vec![
+                        feed.table
+                            .get(key)
+                            .map(|d| (*d).clone())
+                            .unwrap_or(Value::Null),
+                    ]
+                } else {
+                    Vec::new()
+                }
+            }
+            Kind::Top { .. } => {
+                let top = feed.top()?;
+                if let Kind::Top { current, .. } = &mut feed.kind {
+                    *current = top.clone();
+                }
+                if opts.include_initial {
+                    top
+                } else {
+                    Vec::new()
+                }
+            }
+        };
+        for d in initial {
+            let row = feed.row(None, Some(d), "initial");
+            feed.pending.push_back(row);
+        }
+        if opts.include_states {
+            feed.pending.push_back(json!({"state": "ready"}));
+        }
+        Ok(feed)
+    }
+
+    fn top(&self) -> RResult<Vec<Value>> {
+        let Kind::Top {
+            index, desc, limit, ..
+        } = &self.kind
+        else {
+            return Ok(Vec::new());
+        };
+        let mut entries = self.ctx.index_entries(&self.table, index)?;
+        let pk = self.table.primary_key.clone();
+        entries.sort_by(|a, b| {
+            let c = datum::cmp(&a.0, &b.0).then_with(|| {
+                datum::cmp(
+                    a.1.get(&pk).unwrap_or(&Value::Null),
+                    b.1.get(&pk).unwrap_or(&Value::Null),
+                )
+            });
+            if *desc { c.reverse() } else { c }
+        });
+        Ok(entries.into_iter().take(*limit).map(|(_, d)| d).collect())
+    }
+
+    fn row(&self, old: Option<Value>, new: Option<Value>, ty: &str) -> Value {
+        let mut m = serde_json::Map::new();
+        if ty != "initial" {
+            m.insert("old_val".into(), old.unwrap_or(Value::Null));
+        }
+        m.insert("new_val".into(), new.unwrap_or(Value::Null));
+        if self.opts.include_types {
+            m.insert("type".into(), json!(ty));
+        }
+        Value::Object(m)
+    }
+
+    /// Rows ready now without waiting (initial rows and states).
+    pub fn ready_rows(&mut self) -> Vec<Value> {
+        self.pending.drain(..).map(datum::canonical).collect()
+    }
+
+    /// Waits for the next row of the feed.
+    pub async fn next(&mut self) -> RResult<Value> {
+        loop {
+            if let Some(v) = self.pending.pop_front() {
+                return Ok(datum::canonical(v));
+            }
+            let change = match self.rx.recv().await {
+                Ok(c) => c,
+                Err(broadcast::error::RecvError::Lagged(n)) => {
+                    return Ok(
+                        json!({"error": format!("Changefeed cache over array size limit, skipped {n} elements.")}),
+                    );
+                }
+                Err(broadcast::error::RecvError::Closed) => {
+                    return Err(ReqlError::op_failed(format!(
+                        "Changefeed aborted (table `{}` unavailable).",
+                        self.table.display()
+                    )));
+                }
+            };
+            self.apply(change)?;
+        }
+    }
+
+    fn apply(&mut self, c: Change) -> RResult<()> {
+        let old = c.old.as_deref().cloned();
+        let new = c.new.as_deref().cloned();
+        let ty = match (&old, &new) {
+            (None, Some(_)) => "add",
+            (Some(_), None) => "remove",
+            _ => "change",
+        };
+        match &self.kind {
+            Kind::Table => {
+                let r = self.row(old, new, ty);
+                self.pending.push_back(r);
+            }
+            Kind::Point(key) => {
+                let pk = &self.table.primary_key;
+                let doc = old.as_ref().or(new.as_ref());
+                if doc
+                    .and_then(|d| d.get(pk))
+                    .is_some_and(|k| datum::eq(k, key))
+                {
+                    let r = self.row(old, new, "change");
+                    self.pending.push_back(r);
+                }
+            }
+            Kind::Top { current, .. } => {
+                let before = current.clone();
+                let after = self.top()?;
+                let pk = self.table.primary_key.clone();
+                let id = |d: &Value| d.get(&pk).cloned().unwrap_or(Value::Null);
+                let removed: Vec<Value> = before
+                    .iter()
+                    .filter(|b| !after.iter().any(|a| datum::eq(&id(a), &id(b))))
+                    .cloned()
+                    .collect();
+                let added: Vec<Value> = after
+                    .iter()
+                    .filter(|a| !before.iter().any(|b| datum::eq(&id(a), &id(b))))
+                    .cloned()
+                    .collect();
+                let mut rows = Vec::new();
+                for b in &before {
+                    if let Some(a) = after.iter().find(|a| datum::eq(&id(a), &id(b)))
+                        && !datum::eq(a, b)
+                    {
+                        rows.push(self.row(Some(b.clone()), Some(a.clone()), "change"));
+                    }
+                }
+                let n = removed.len().max(added.len());
+                for i in 0..n {
+                    rows.push(self.row(removed.get(i).cloned(), added.get(i).cloned(), "change"));
+                }
+                if let Kind::Top { current, .. } = &mut self.kind {
+                    *current = after;
+                }
+                self.pending.extend(rows);
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,854 @@
+//! Datum operations: comparison, math, logic, arrays, objects, strings, types.
+
+use std::sync::Arc;
+
+use serde_json::{Map, Value, json};
+
+use super::datum::{self, as_arr, as_int, as_num, as_obj, as_str, from_f64, type_name};
+use super::error::{RResult, ReqlError};
+use super::eval::{Ctx, Env, Seq, Val, get_field, parts, val_type};
+
+/// A per-row transformation: Some(row) keeps it, None drops it.
+pub type RowFn = Arc<dyn Fn(&Ctx, Value) -> RResult<Option<Value>> + Send + Sync>;
+
+impl Ctx {
+    /// Applies a row function to a sequence, an array, grouped data or a single datum.
+    pub fn rowwise(
+        &self,
+        a0: Val,
+        f: RowFn,
+        keeps_selection: bool,
+        on_single: bool,
+    ) -> RResult<Val> {
+        match a0 {
+            Val::Datum(Value::Array(a)) => {
+                let mut out = Vec::new();
+                for x in a {
+                    if let Some(y) = f(self, x)? {
+                        out.push(y);
+                    }
+                }
+                Ok(Val::Datum(Value::Array(out)))
+            }
+            Val::Grouped(g) => {
+                let mut out = Vec::new();
+                for (k, v) in g {
+                    let r = self.rowwise(Val::Datum(v), f.clone(), keeps_selection, on_single)?;
+                    out.push((k, self.to_datum(r)?));
+                }
+                Ok(Val::Grouped(out))
+            }
+            Val::Datum(d) if on_single => Ok(Val::Datum(f(self, d)?.unwrap_or(Value::Null))),
+            Val::Single(_, _, doc) if on_single => {
+                let d = doc.map(|d| (*d).clone()).unwrap_or(Value::Null);
+                Ok(Val::Datum(f(self, d)?.unwrap_or(Value::Null)))
+            }
+            Val::Datum(d) => Err(ReqlError::logic(format!(
+                "Cannot convert {} to SEQUENCE",
+                type_name(&d)
+            ))),
+            other => {
+                let seq = self.to_seq(other)?;
+                let ctx = self.clone();
+                let it = seq.iter.filter_map(move |r| match r {
+                    Ok(v) => f(&ctx, v).transpose(),
+                    Err(e) => Some(Err(e)),
+                });
+                let s = Seq::rebuild(seq.stream, seq.table, Box::new(it), keeps_selection);
+                Ok(Val::Seq(s))
+            }
+        }
+    }
+
+    /// Datum-level terms; None when `tt` is not one of them.
+    pub fn eval_datum_op(
+        &self,
+        tt: u64,
+        args: &[Value],
+        opts: Option<&Map<String, Value>>,
+        env: &Env,
+    ) -> RResult<Option<Val>> {
+        let n = args.len();
+        let v = match tt {
+            17..=22 => {
+                check_min(n, 2)?;
+                let mut vals = Vec::with_capacity(n);
+                for i in 0..n {
+                    vals.push(self.darg(args, i, env)?);
+                }
+                let ok = match tt {
+                    17 => vals.windows(2).all(|w| datum::eq(&w[0], &w[1])),
+                    18 => !vals.windows(2).all(|w| datum::eq(&w[0], &w[1])),
+                    19 => vals.windows(2).all(|w| datum::cmp(&w[0], &w[1]).is_lt()),
+                    20 => vals.windows(2).all(|w| datum::cmp(&w[0], &w[1]).is_le()),
+                    21 => vals.windows(2).all(|w| datum::cmp(&w[0], &w[1]).is_gt()),
+                    _ => vals.windows(2).all(|w| datum::cmp(&w[0], &w[1]).is_ge()),
+                };
+                Value::Bool(ok)
+            }
+            23 => {
+                check_args(n, 1)?;
+                Value::Bool(!datum::truthy(&self.darg(args, 0, env)?))
+            }
+            24 => self.add(args, env)?,
+            25..=27 => {
+                check_min(n, 1)?;
+                let first = self.darg(args, 0, env)?;
+                if tt == 25 && datum::pseudo_type(&first) == Some("TIME") {
+                    return Ok(Some(Val::Datum(self.time_sub(first, args, env)?)));
+                }
+                if tt == 26
+                    && let Value::Array(a) = &first
+                {
+                    let k = self.targ(args, 1, env, as_int)?;
+                    let mut out = Vec::new();
+                    for _ in 0..k.max(0) {
+                        out.extend(a.iter().cloned());
+                    }
+                    return Ok(Some(Val::Datum(Value::Array(out))));
+                }
+                let mut acc = as_num(&first).map_err(|e| e.at(json!(0)))?;
+                for i in 1..n {
+                    let x = self.targ(args, i, env, as_num)?;
+                    acc = match tt {
+                        25 => acc - x,
+                        26 => acc * x,
+                        _ => {
+                            if x == 0.0 {
+                                return Err(ReqlError::logic("Cannot divide by zero.").at(json!(i)));
+                            }
+                            acc / x
+                        }
+                    };
+                }
+                num_result(acc)?
+            }
+            28 => {
+                check_args(n, 2)?;
+                let a = self.targ(args, 0, env, as_int)?;
+                let b = self.targ(args, 1, env, as_int)?;
+                if b == 0 {
+                    return Err(ReqlError::logic("Cannot take a number modulo 0.").at(json!(1)));
+                }
+                json!(a % b)
+            }
+            183..=185 => {
+                check_args(n, 1)?;
+                let x = self.targ(args, 0, env, as_num)?;
+                from_f64(match tt {
+                    183 => x.floor(),
+                    184 => x.ceil(),
+                    _ => x.round(),
+                })
+            }
+            29 | 80 => {
+                check_args(n, 2)?;
+                let mut a = self.targ(args, 0, env, |v| as_arr(v).cloned())?;
+                let x = self.darg(args, 1, env)?;
+                if tt == 29 {
+                    a.push(x)
+                } else {
+                    a.insert(0, x)
+                }
+                Value::Array(a)
+            }
+            95 | 88..=91 => {
+                check_args(n, 2)?;
+                let a = self.targ(args, 0, env, |v| as_arr(v).cloned())?;
+                let b = if tt == 88 {
+                    vec![self.darg(args, 1, env)?]
+                } else {
+                    self.targ(args, 1, env, |v| as_arr(v).cloned())?
+                };
+                let has = |set: &[Value], x: &Value| set.iter().any(|y| datum::eq(x, y));
+                let mut out: Vec<Value> = Vec::new();
+                match tt {
+                    95 => out = a.into_iter().filter(|x| !has(&b, x)).collect(),
+                    88 | 90 => {
+                        for x in a.into_iter().chain(b) {
+                            if !has(&out, &x) {
+                                out.push(x);
+                            }
+                        }
+                    }
+                    89 => {
+                        for x in a {
+                            if has(&b, &x) && !has(&out, &x) {
+                                out.push(x);
+                            }
+                        }
+                    }
+                    _ => {
+                        for x in a {
+                            if !has(&b, &x) && !has(&out, &x) {
+                                out.push(x);
+                            }
+                        }
+                    }
+                }
+                Value::Array(out)
+            }
+            82..=85 => self.array_at(tt, args, env)?,
+            94 | 186 => {
+                check_args(n, 1)?;
+                let o = self.targ(args, 0, env, |v| match v {
+                    Value::Object(m) => Ok(m.clone()),
+                    _ => Err(datum::expected("OBJECT", v)),
+                })?;
+                let mut keys: Vec<(String, Value)> = o.into_iter().collect();
+                keys.sort_by(|a, b| a.0.cmp(&b.0));
+                Value::Array(if tt == 94 {
+                    keys.into_iter().map(|(k, _)| Value::String(k)).collect()
+                } else {
+                    keys.into_iter().map(|(_, v)| v).collect()
+                })
+            }
+            143 => {
+                if !n.is_multiple_of(2) {
+                    return Err(ReqlError::logic(
+                        "OBJECT expects an even number of arguments (but found 1).",
+                    ));
+                }
+                let mut m = Map::new();
+                for i in (0..n).step_by(2) {
+                    let k = self.targ(args, i, env, |v| as_str(v).map(str::to_string))?;
+                    if m.contains_key(&k) {
+                        return Err(ReqlError::logic(format!(
+                            "Duplicate key `{k}` in object.  (got `{}` and `{}` as values)",
+                            "", ""
+                        )));
+                    }
+                    let v = self.darg(args, i + 1, env)?;
+                    m.insert(k, v);
+                }
+                Value::Object(m)
+            }
+            137 => {
+                let mut m = Map::new();
+                m.insert("$reql_type$".into(), json!("LITERAL"));
+                if n > 0 {
+                    m.insert("value".into(), self.darg(args, 0, env)?);
+                }
+                Value::Object(m)
+            }
+            31 | 170 => return self.bracket(tt, args, env).map(Some),
+            32 | 96 | 33 | 34 => return self.paths_op(tt, args, env).map(Some),
+            35 => return self.merge(args, env).map(Some),
+            52 => {
+                check_args(n, 1)?;
+                let v = self.arg(args, 0, env)?;
+                Value::String(match &v {
+                    Val::Seq(s) => s.type_name.to_string(),
+                    other => val_type(other),
+                })
+            }
+            51 => return self.coerce(args, env).map(Some),
+            97 => {
+                check_args(n, 2)?;
+                let s = self.targ(args, 0, env, |v| as_str(v).map(str::to_string))?;
+                let p = self.targ(args, 1, env, |v| as_str(v).map(str::to_string))?;
+                regex_match(&s, &p).map_err(|e| e.at(json!(1)))?
+            }
+            141 | 142 => {
+                check_args(n, 1)?;
+                let s = self.targ(args, 0, env, |v| as_str(v).map(str::to_string))?;
+                Value::String(if tt == 141 {
+                    s.to_uppercase()
+                } else {
+                    s.to_lowercase()
+                })
+            }
+            149 => {
+                let s = self.targ(args, 0, env, |v| as_str(v).map(str::to_string))?;
+                let sep = if n > 1 {
+                    self.darg(args, 1, env)?
+                } else {
+                    Value::Null
+                };
+                let max = if n > 2 {
+                    Some(self.targ(args, 2, env, as_int)?)
+                } else {
+                    None
+                };
+                let sep = match sep {
+                    Value::Null => None,
+                    Value::String(s) => Some(s),
+                    other => return Err(datum::expected("STRING", &other).at(json!(1))),
+                };
+                split(&s, sep.as_deref(), max)
+            }
+            98 => {
+                let s = self.targ(args, 0, env, |v| as_str(v).map(str::to_string))?;
+                serde_json::from_str::<Value>(&s).map_err(|e| {
+                    ReqlError::logic(format!("Failed to parse \"{s}\" as JSON: {e}"))
+                })?
+            }
+            172 => {
+                let v = self.darg(args, 0, env)?;
+                Value::String(datum::canonical(v).to_string())
+            }
+            169 => match n {
+                0 => Value::String(uuid::Uuid::new_v4().to_string()),
+                _ => {
+                    let s = self.targ(args, 0, env, |v| as_str(v).map(str::to_string))?;
+                    let ns = uuid::Uuid::parse_str("91461c99-f89d-49d2-af96-d8e2e14e9b58")
+                        .unwrap_or_default();
+                    Value::String(uuid::Uuid::new_v5(&ns, s.as_bytes()).to_string())
+                }
+            },
+            155 => {
+                let v = self.darg(args, 0, env)?;
+                match &v {
+                    Value::String(s) => {
+                        use base64::Engine;
+                        json!({"$reql_type$": "BINARY", "data": base64::engine::general_purpose::STANDARD.encode(s.as_bytes())})
+                    }
+                    _ if datum::pseudo_type(&v) == Some("BINARY") => v,
+                    _ => return Err(datum::expected("STRING", &v).at(json!(0))),
+                }
+            }
+            _ => {
+                let _ = opts;
+                return Ok(None);
+            }
+        };
+        Ok(Some(Val::Datum(v)))
+    }
+
+    fn add(&self, args: &[Value], env: &Env) -> RResult<Value> {
+        check_min(args.len(), 1)?;
+        let first = self.darg(args, 0, env)?;
+        match first {
+            Value::String(mut s) => {
+                for i in 1..args.len() {
+                    s.push_str(&self.targ(args, i, env, |v| as_str(v).map(str::to_string))?);
+                }
+                Ok(Value::String(s))
+            }
+            Value::Array(mut a) => {
+                for i in 1..args.len() {
+                    a.extend(self.targ(args, i, env, |v| as_arr(v).cloned())?);
+                }
+                Ok(Value::Array(a))
+            }
+            ref t if datum::pseudo_type(t) == Some("TIME") => {
+                let mut secs = 0.0;
+                for i in 1..args.len() {
+                    secs += self.targ(args, i, env, as_num)?;
+                }
+                Ok(super::time::shift(t, secs))
+            }
+            Value::Number(_) => {
+                let mut acc = first.as_f64().unwrap_or(0.0);
+                for i in 1..args.len() {
+                    acc += self.targ(args, i, env, as_num)?;
+                }
+                num_result(acc)
+            }
+            other => Err(datum::expected("NUMBER", &other).at(json!(0))),
+        }
+    }
+
+    fn array_at(&self, tt: u64, args: &[Value], env: &Env) -> RResult<Value> {
+        let mut a = self.targ(args, 0, env, |v| as_arr(v).cloned())?;
+        let len = a.len() as i64;
+        let idx = self.targ(args, 1, env, as_int)?;
+        let pos = if idx < 0 { len + idx } else { idx };
+        let insert_like = tt == 82 || tt == 85;
+        let max = if insert_like { len } else { len - 1 };
+        if pos < 0 || pos > max {
+            return Err(ReqlError::non_existence(format!(
+                "Index `{idx}` out of bounds for array of size: `{len}`."
+            ))
+            .at(json!(1)));
+        }
+        let p = pos as usize;
+        match tt {
+            82 => a.insert(p, self.darg(args, 2, env)?),
+            84 => a[p] = self.darg(args, 2, env)?,
+            85 => {
+                let ins = self.targ(args, 2, env, |v| as_arr(v).cloned())?;
+                a.splice(p..p, ins);
+            }
+            _ => {
+                if args.len() > 2 {
+                    let e = self.targ(args, 2, env, as_int)?;
+                    let e = if e < 0 { len + e } else { e }.clamp(p as i64, len) as usize;
+                    a.drain(p..e);
+                } else {
+                    a.remove(p);
+                }
+            }
+        }
+        Ok(Value::Array(a))
+    }
+
+    fn bracket(&self, tt: u64, args: &[Value], env: &Env) -> RResult<Val> {
+        check_args(args.len(), 2)?;
+        let a0 = self.arg(args, 0, env)?;
+        let key = self.darg(args, 1, env)?;
+        match (&key, tt) {
+            (Value::Number(_), 170) => {
+                let i = as_int(&key).map_err(|e| e.at(json!(1)))?;
+                let seq = self.to_seq(a0).map_err(|e| e.at(json!(0)))?;
+                Ok(Val::Datum(nth(seq, i)?))
+            }
+            (Value::String(k), _) => {
+                let k = k.clone();
+                let on_single = !matches!(a0, Val::Datum(Value::Array(_)));
+                let f: RowFn = Arc::new(move |_, row| match get_field(&row, &k) {
+                    Ok(v) => Ok(Some(v)),
+                    Err(e) if e.is_non_existence() => Ok(None),
+                    Err(e) => Err(e),
+                });
+                match a0 {
+                    Val::Datum(Value::Object(_)) | Val::Single(..) => {
+                        let d = self.to_datum(a0)?;
+                        get_field(&d, key.as_str().unwrap_or_default()).map(Val::Datum)
+                    }
+                    Val::Datum(ref d) if !d.is_array() => {
+                        get_field(d, key.as_str().unwrap_or_default()).map(Val::Datum)
+                    }
+                    other => self.rowwise(other, f, false, on_single),
+                }
+            }
+            _ => Err(ReqlError::logic(format!(
+                "Expected NUMBER or STRING as second argument to `bracket` but found {}.",
+                type_name(&key)
+            ))
+            .at(json!(1))),
+        }
+    }
+
+    fn paths_op(&self, tt: u64, args: &[Value], env: &Env) -> RResult<Val> {
+        check_min(args.len(), 1)?;
+        let a0 = self.arg(args, 0, env)?;
+        let mut specs = Vec::new();
+        for i in 1..args.len() {
+            specs.push(self.darg(args, i, env)?);
+        }
+        let specs = Arc::new(specs);
+        let is_obj = matches!(&a0, Val::Datum(Value::Object(_)) | Val::Single(..));
+        match tt {
+            32 => {
+                if is_obj {
+                    let d = self.to_datum(a0)?;
+                    return Ok(Val::Datum(Value::Bool(has_fields(&d, &specs)?)));
+                }
+                let f: RowFn = Arc::new(move |_, row| Ok(has_fields(&row, &specs)?.then_some(row)));
+                self.rowwise(a0, f, true, false)
+            }
+            96 => {
+                let f: RowFn = Arc::new(move |_, row| {
+                    Ok(if has_fields(&row, &specs)? {
+                        Some(pluck(&row, &specs)?)
+                    } else {
+                        None
+                    })
+                });
+                self.rowwise(a0, f, false, false)
+            }
+            33 => {
+                let f: RowFn = Arc::new(move |_, row| pluck(&row, &specs).map(Some));
+                self.rowwise(a0, f, false, true)
+            }
+            _ => {
+                let f: RowFn = Arc::new(move |_, row| without(&row, &specs).map(Some));
+                self.rowwise(a0, f, false, true)
+            }
+        }
+    }
+
+    fn merge(&self, args: &[Value], env: &Env) -> RResult<Val> {
+        check_min(args.len(), 1)?;
+        let a0 = self.arg(args, 0, env)?;
+        let mut others = Vec::new();
+        for i in 1..args.len() {
+            others.push(match self.arg(args, i, env)? {
+                Val::Func(f) => Err(f),
+                v => Ok(self.to_datum(v)?),
+            });
+        }
+        let others = Arc::new(others);
+        let f: RowFn = Arc::new(move |ctx, row| {
+            let mut acc = row.clone();
+            for o in others.iter() {
+                let patch = match o {
+                    Ok(d) => d.clone(),
+                    Err(f) => ctx.call(f, vec![row.clone()])?,
+                };
+                acc = merge_values(acc, patch);
+            }
+            Ok(Some(acc))
+        });
+        self.rowwise(a0, f, false, true)
+    }
+
+    fn coerce(&self, args: &[Value], env: &Env) -> RResult<Val> {
+        check_args(args.len(), 2)?;
+        let a0 = self.arg(args, 0, env)?;
+        let to = self.targ(args, 1, env, |v| as_str(v).map(str::to_uppercase))?;
+        let from_name = match &a0 {
+            Val::Seq(s) => s.type_name.to_string(),
+            other => val_type(other),
+        };
+        let v = self.to_datum(a0)?;
+        let fail = || ReqlError::logic(format!("Cannot coerce {from_name} to {to}."));
+        let out = match (to.as_str(), &v) {
+            ("ARRAY", Value::Array(_)) => v,
+            ("ARRAY", Value::Object(m)) if datum::pseudo_type(&v).is_none() => {
+                Value::Array(m.iter().map(|(k, x)| json!([k, x])).collect())
+            }
+            ("OBJECT", Value::Object(_)) if datum::pseudo_type(&v).is_none() => v,
+            ("OBJECT", Value::Array(a)) => {
+                let mut m = Map::new();
+                for pair in a {
+                    match pair.as_array().map(Vec::as_slice) {
+                        Some([Value::String(k), x]) => {
+                            m.insert(k.clone(), x.clone());
+                        }
+                        _ => {
+                            return Err(ReqlError::logic(format!(
+                                "Expected array of size 2, but got size {}.",
+                                pair.as_array().map(Vec::len).unwrap_or(0)
+                            )));
+                        }
+                    }
+                }
+                Value::Object(m)
+            }
+            ("STRING", Value::String(_)) => v,
+            ("STRING", Value::Number(n)) => {
+                Value::String(datum::format_num(n.as_f64().unwrap_or(0.0)))
+            }
+            ("STRING", _) if datum::pseudo_type(&v) == Some("BINARY") => {
+                let b = v.get("data").and_then(Value::as_str).unwrap_or_default();
+                use base64::Engine;
+                let bytes = base64::engine::general_purpose::STANDARD
+                    .decode(b)
+                    .unwrap_or_default();
+                Value::String(String::from_utf8_lossy(&bytes).into_owned())
+            }
+            ("STRING", _) => Value::String(datum::canonical(v).to_string()),
+            ("NUMBER", Value::Number(_)) => v,
+            ("NUMBER", Value::String(s)) => {
+                let f: f64 = s
+                    .trim()
+                    .parse()
+                    .map_err(|_| ReqlError::logic(format!("Could not coerce `{s}` to NUMBER.")))?;
+                num_result(f)?
+            }
+            ("BOOL", _) => Value::Bool(datum::truthy(&v)),
+            ("NULL", Value::Null) => v,
+            ("BINARY", Value::String(s)) => {
+                use base64::Engine;
+                json!({"$reql_type$": "BINARY", "data": base64::engine::general_purpose::STANDARD.encode(s.as_bytes())})
+            }
+            ("BINARY", _) if datum::pseudo_type(&v) == Some("BINARY") => v,
+            (t, _) if t == type_name(&v) => v,
+            _ => return Err(fail()),
+        };
+        Ok(Val::Datum(out))
+    }
+}
+
+/// The n-th row of a sequence (negative counts from the end).
+pub fn nth(seq: Seq, i: i64) -> RResult<Value> {
+    if i >= 0 {
+        let mut it = seq.iter;
+        for _ in 0..i {
+            match it.next() {
+                Some(r) => {
+                    r?;
+                }
+                None => {
+                    return Err(ReqlError::non_existence(format!(
+                        "Index out of bounds: {i}"
+                    )));
+                }
+            }
+        }
+        it.next()
+            .transpose()?
+            .ok_or_else(|| ReqlError::non_existence(format!("Index out of bounds: {i}")))
+    } else {
+        let all = seq.collect()?;
+        let p = all.len() as i64 + i;
+        if p < 0 {
+            return Err(ReqlError::non_existence(format!(
+                "Index out of bounds: {i}"
+            )));
+        }
+        Ok(all[p as usize].clone())
+    }
+}
+
+/// Arity check for an exact count.
+pub fn check_args(n: usize, want: usize) -> RResult<()> {
+    if n != want {
+        return Err(ReqlError::compile(format!(
+            "Expected {want} argument{} but found {n}.",
+            if want == 1 { "" } else { "s" }
+        )));
+    }
+    Ok(())
+}
+
+/// Arity check for a minimum count.
+pub fn check_min(n: usize, want: usize) -> RResult<()> {
+    if n < want {
+        return Err(ReqlError::compile(format!(
+            "Expected {want} or more argument{} but found {n}.",
+            if want == 1 { "" } else { "s" }
+        )));
+    }
+    Ok(())
+}
+
+/// A numeric result, rejecting infinities and NaN as the server does.
+pub fn num_result(f: f64) -> RResult<Value> {
+    if !f.is_finite() {
+        return Err(ReqlError::logic(format!("Non-finite number: {f}")));
+    }
+    Ok(from_f64(f))
+}
+
+fn regex_match(s: &str, p: &str) -> RResult<Value> {
+    let re = regex::Regex::new(p)
+        .map_err(|e| ReqlError::logic(format!("Error in regexp `{p}` (portion ``): {e}")))?;
+    let Some(caps) = re.captures(s) else {
+        return Ok(Value::Null);
+    };
+    let Some(m) = caps.get(0) else {
+        return Ok(Value::Null);
+    };
+    let groups: Vec<Value> = (1..caps.len())
+        .map(|i| match caps.get(i) {
+            Some(g) => json!({"str": g.as_str(), "start": s[..g.start()].chars().count(), "end": s[..g.end()].chars().count()}),
+            None => Value::Null,
+        })
+        .collect();
+    Ok(
+        json!({"str": m.as_str(), "start": s[..m.start()].chars().count(), "end": s[..m.end()].chars().count(), "groups": groups}),
+    )
+}
+
+fn split(s: &str, sep: Option<&str>, max: Option<i64>) -> Value {
+    let max = max.filter(|m| *m >= 0).map(|m| m as usize);
+    let parts: Vec<String> = match sep {
+        None => {
+            let mut out = Vec::new();
+            let mut rest = s.trim_start();
+            while !rest.is_empty() {
+                if max.is_some_and(|m| out.len() == m) {
+                    out.push(rest.to_string());
+                    break;
+                }
+                match rest.find(char::is_whitespace) {
+                    Some(i) => {
+                        out.push(rest[..i].to_string());
+                        rest = rest[i..].trim_start();
+                    }
+                    None => {
+                        out.push(rest.to_string());
+                        rest = "";
+                    }
+                }
+            }
+            out
+        }
+        Some("") => {
+            let chars: Vec<String> = s.chars().map(|c| c.to_string()).collect();
+            match max {
+                Some(m) if m < chars.len() => {
+                    let mut out: Vec<String> = chars[..m].to_vec();
+                    out.push(chars[m..].concat());
+                    out
+                }
+                _ => chars,
+            }
+        }
+        Some(sep) => match max {
+            Some(m) => s.splitn(m + 1, sep).map(str::to_string).collect(),
+            None => s.split(sep).map(str::to_string).collect(),
+        },
+    };
+    Value::Array(parts.into_iter().map(Value::String).collect())
+}
+
+/// Whether an object has every path of the specs (non-null).
+pub fn has_fields(row: &Value, specs: &[Value]) -> RResult<bool> {
+    let obj = as_obj(row)?;
+    for s in specs {
+        match s {
+            Value::String(k) => {
+                if obj.get(k).is_none_or(Value::is_null) {
+                    return Ok(false);
+                }
+            }
+            Value::Array(a) => {
+                if !has_fields(row, a)? {
+                    return Ok(false);
+                }
+            }
+            Value::Object(m) => {
+                for (k, sub) in m {
+                    let Some(inner) = obj.get(k).filter(|v| !v.is_null()) else {
+                        return Ok(false);
+                    };
+                    if sub == &Value::Bool(true) {
+                        continue;
+                    }
+                    if !inner.is_object() || !has_fields(inner, std::slice::from_ref(sub))? {
+                        return Ok(false);
+                    }
+                }
+            }
+            other => {
+                return Err(ReqlError::logic(format!(
+                    "Invalid path argument `{}`.",
+                    datum::print(other)
+                )));
+            }
+        }
+    }
+    Ok(true)
+}
+
+/// Keeps only the paths of the specs.
+pub fn pluck(row: &Value, specs: &[Value]) -> RResult<Value> {
+    if let Value::Array(a) = row {
+        return a
+            .iter()
+            .map(|x| pluck(x, specs))
+            .collect::<RResult<Vec<_>>>()
+            .map(Value::Array);
+    }
+    let obj = as_obj(row)?;
+    let mut out = Map::new();
+    for s in specs {
+        match s {
+            Value::String(k) => {
+                if let Some(v) = obj.get(k) {
+                    out.insert(k.clone(), v.clone());
+                }
+            }
+            Value::Array(a) => {
+                if let Value::Object(m) = pluck(row, a)? {
+                    for (k, v) in m {
+                        out.insert(k, v);
+                    }
+                }
+            }
+            Value::Object(m) => {
+                for (k, sub) in m {
+                    let Some(inner) = obj.get(k) else { continue };
+                    let v = if sub == &Value::Bool(true) {
+                        inner.clone()
+                    } else if inner.is_object() || inner.is_array() {
+                        pluck(inner, std::slice::from_ref(sub))?
+                    } else {
+                        continue;
+                    };
+                    let merged = match (out.remove(k), v) {
+                        (Some(old), new) => merge_values(old, new),
+                        (None, new) => new,
+                    };
+                    out.insert(k.clone(), merged);
+                }
+            }
+            other => {
+                return Err(ReqlError::logic(format!(
+                    "Invalid path argument `{}`.",
+                    datum::print(other)
+                )));
+            }
+        }
+    }
+    Ok(Value::Object(out))
+}
+
+/// Removes the paths of the specs.
+pub fn without(row: &Value, specs: &[Value]) -> RResult<Value> {
+    if let Value::Array(a) = row {
+        return a
+            .iter()
+            .map(|x| without(x, specs))
+            .collect::<RResult<Vec<_>>>()
+            .map(Value::Array);
+    }
+    let mut obj = as_obj(row)?.clone();
+    for s in specs {
+        match s {
+            Value::String(k) => {
+                obj.shift_remove(k);
+            }
+            Value::Array(a) => {
+                if let Value::Object(m) = without(&Value::Object(obj.clone()), a)? {
+                    obj = m;
+                }
+            }
+            Value::Object(m) => {
+                for (k, sub) in m {
+                    if sub == &Value::Bool(true) {
+                        obj.shift_remove(k);
+                    } else if let Some(inner) = obj.get(k).cloned()
+                        && (inner.is_object() || inner.is_array())
+                    {
+                        obj.insert(k.clone(), without(&inner, std::slice::from_ref(sub))?);
+                    }
+                }
+            }
+            other => {
+                return Err(ReqlError::logic(format!(
+                    "Invalid path argument `{}`.",
+                    datum::print(other)
+                )));
+            }
+        }
+    }
+    Ok(Value::Object(obj))
+}
+
+/// Deep merge with `r.literal` support.
+pub fn merge_values(base: Value, patch: Value) -> Value {
+    if datum::pseudo_type(&patch) == Some("LITERAL") {
+        return patch.get("value").cloned().unwrap_or(Value::Null);
+    }
+    match (base, patch) {
+        (Value::Object(mut b), Value::Object(p))
+            if datum::pseudo_type(&Value::Object(p.clone())).is_none() =>
+        {
+            for (k, v) in p {
+                if datum::pseudo_type(&v) == Some("LITERAL") && v.get("value").is_none() {
+                    b.shift_remove(&k);
+                    continue;
+                }
+                let merged = match b.remove(&k) {
+                    Some(old) => merge_values(old, v),
+                    None => strip_literals(v),
+                };
+                b.insert(k, merged);
+            }
+            Value::Object(b)
+        }
+        (_, p) => strip_literals(p),
+    }
+}
+
+fn strip_literals(v: Value) -> Value {
+    if datum::pseudo_type(&v) == Some("LITERAL") {
+        return v.get("value").cloned().unwrap_or(Value::Null);
+    }
+    match v {
+        Value::Object(m) => {
+            Value::Object(m.into_iter().map(|(k, v)| (k, strip_literals(v))).collect())
+        }
+        other => other,
+    }
+}
+
+/// Whether a term is a FUNC term.
+pub fn is_func_term(t: &Value) -> bool {
+    parts(t).map(|p| p.0) == Some(69)
+}

@@ -1,0 +1,1046 @@
+//! Sequence terms: transformations, ordering, aggregation, grouping and joins.
+
+use std::cmp::Ordering;
+use std::sync::Arc;
+
+use serde_json::{Map, Value, json};
+
+use super::datum::{self, as_int, as_num, as_str};
+use super::error::{RResult, ReqlError};
+use super::eval::{Ctx, Env, FeedSpec, Func, Seq, Val, get_field, parts, table_scan};
+use super::ops::{check_args, check_min, is_func_term, nth, num_result};
+use super::store::Table;
+
+/// Terms that apply per group on grouped data.
+const GROUPABLE: &[u64] = &[
+    38, 39, 40, 41, 42, 43, 45, 70, 71, 30, 37, 187, 145, 146, 147, 148, 93, 86, 87, 72,
+];
+
+/// A row predicate.
+type Pred = Arc<dyn Fn(&Ctx, &Value) -> RResult<bool> + Send + Sync>;
+/// A row value extractor.
+type Extractor = Arc<dyn Fn(&Ctx, &Value) -> RResult<Value> + Send + Sync>;
+
+/// A sort key: a field name or function, ascending or descending.
+enum SortKey {
+    Field(String, bool),
+    Func(Func, bool),
+}
+
+impl Ctx {
+    /// Sequence terms; None when `tt` is not one of them.
+    pub fn eval_seq_op(
+        &self,
+        tt: u64,
+        args: &[Value],
+        opts: Option<&Map<String, Value>>,
+        env: &Env,
+    ) -> RResult<Option<Val>> {
+        let known = matches!(
+            tt,
+            38 | 39
+                | 40
+                | 41
+                | 42
+                | 43
+                | 44
+                | 45
+                | 70
+                | 71
+                | 30
+                | 37
+                | 187
+                | 145
+                | 146
+                | 147
+                | 148
+                | 93
+                | 86
+                | 87
+                | 72
+                | 144
+                | 150
+                | 48
+                | 49
+                | 50
+                | 173
+        );
+        if !known {
+            return Ok(None);
+        }
+        if tt == 173 {
+            return self.range(args, env).map(Some);
+        }
+        if tt == 44 {
+            return self.union(args, opts, env).map(Some);
+        }
+        check_min(args.len(), 1)?;
+        let a0 = self.arg(args, 0, env)?;
+        if let Val::Grouped(g) = a0 {
+            if tt == 150 {
+                let rows: Vec<Value> = g
+                    .into_iter()
+                    .map(|(k, v)| json!({"group": k, "reduction": v}))
+                    .collect();
+                return Ok(Some(Val::Datum(Value::Array(rows))));
+            }
+            if !GROUPABLE.contains(&tt) {
+                return Err(ReqlError::logic(
+                    "Cannot call this term on grouped data.  Call `ungroup` first.",
+                ));
+            }
+            let mut out = Vec::new();
+            for (k, v) in g {
+                let r = self.seq_op(tt, Val::Datum(v), args, opts, env)?;
+                out.push((k, self.to_datum(r)?));
+            }
+            return Ok(Some(Val::Grouped(out)));
+        }
+        if tt == 150 {
+            return Err(ReqlError::logic(format!(
+                "Expected type GROUPED_DATA but found {}.",
+                super::eval::val_type(&a0)
+            ))
+            .at(json!(0)));
+        }
+        self.seq_op(tt, a0, args, opts, env).map(Some)
+    }
+
+    fn seq_op(
+        &self,
+        tt: u64,
+        a0: Val,
+        args: &[Value],
+        opts: Option<&Map<String, Value>>,
+        env: &Env,
+    ) -> RResult<Val> {
+        let n = args.len();
+        match tt {
+            38 | 40 => {
+                check_args(n, 2)?;
+                let f = self.farg(args, 1, env)?;
+                let seq = self.to_seq(a0).map_err(|e| e.at(json!(0)))?;
+                let ctx = self.clone();
+                if tt == 38 {
+                    let it = seq_map(seq.iter, move |r| {
+                        ctx.call(&f, vec![r]).map_err(|e| e.at(json!(1)))
+                    });
+                    return Ok(Val::Seq(seq_like(seq.stream, Box::new(it))));
+                }
+                let stream = seq.stream;
+                let it = seq.iter.flat_map(
+                    move |r| -> Box<dyn Iterator<Item = RResult<Value>> + Send> {
+                        match r.and_then(|row| ctx.call(&f, vec![row]).map_err(|e| e.at(json!(1))))
+                        {
+                            Ok(Value::Array(a)) => Box::new(a.into_iter().map(Ok)),
+                            Ok(other) => Box::new(std::iter::once(Err(ReqlError::logic(format!(
+                                "Cannot convert {} to SEQUENCE",
+                                datum::type_name(&other)
+                            ))))),
+                            Err(e) => Box::new(std::iter::once(Err(e))),
+                        }
+                    },
+                );
+                Ok(Val::Seq(seq_like(stream, Box::new(it))))
+            }
+            39 => {
+                check_args(n, 2)?;
+                let seq = self.to_seq(a0).map_err(|e| e.at(json!(0)))?;
+                let dflt = opts.and_then(|o| o.get("default")).cloned();
+                let pred: Pred = if is_func_term(&args[1]) {
+                    let f = self.farg(args, 1, env)?;
+                    Arc::new(move |c, row| c.call(&f, vec![row.clone()]).map(|v| datum::truthy(&v)))
+                } else {
+                    let spec = self.darg(args, 1, env)?;
+                    match spec {
+                        Value::Object(_) => Arc::new(move |_, row| Ok(matches_object(row, &spec))),
+                        other => {
+                            let t = datum::truthy(&other);
+                            Arc::new(move |_, _| Ok(t))
+                        }
+                    }
+                };
+                let dflt_val = match dflt {
+                    Some(t) => Some(self.eval(&t, env).map_err(|e| e.at(json!("default")))?),
+                    None => None,
+                };
+                let dflt_val = match dflt_val {
+                    Some(Val::Func(f)) => Some(Err(f)),
+                    Some(v) => Some(Ok(self.to_datum(v)?)),
+                    None => None,
+                };
+                let ctx = self.clone();
+                let Seq {
+                    iter: src,
+                    stream,
+                    table,
+                    ..
+                } = seq;
+                let it = src.filter_map(move |r| {
+                    let row = match r {
+                        Ok(x) => x,
+                        Err(e) => return Some(Err(e)),
+                    };
+                    let keep = match pred(&ctx, &row) {
+                        Ok(k) => k,
+                        Err(e) if e.is_non_existence() => match &dflt_val {
+                            Some(Ok(d)) => datum::truthy(d),
+                            Some(Err(f)) => {
+                                match ctx.call(f, vec![Value::String(e.message.clone())]) {
+                                    Ok(d) => datum::truthy(&d),
+                                    Err(e) => return Some(Err(e)),
+                                }
+                            }
+                            None => false,
+                        },
+                        Err(e) => return Some(Err(e.at(json!(1)))),
+                    };
+                    keep.then_some(Ok(row))
+                });
+                Ok(Val::Seq(Seq::rebuild(stream, table, Box::new(it), true)))
+            }
+            41 => self.order_by(a0, args, opts, env),
+            42 => {
+                if let (Val::Table(t), Some(ix)) = (&a0, self.opt(opts, "index", env)?) {
+                    let ix = as_str(&ix)?.to_string();
+                    let keys = self.index_entries(t, &ix)?;
+                    let uniq =
+                        super::eval::sorted_unique(keys.into_iter().map(|(k, _)| k).collect());
+                    return Ok(Val::Seq(Seq::stream(Box::new(uniq.into_iter().map(Ok)))));
+                }
+                let seq = self.to_seq(a0)?;
+                let stream = seq.stream;
+                let all = super::eval::sorted_unique(seq.collect()?);
+                Ok(Val::Seq(seq_like(
+                    stream,
+                    Box::new(all.into_iter().map(Ok)),
+                )))
+            }
+            43 => {
+                let seq = match a0 {
+                    Val::Datum(Value::String(s)) if n == 1 => {
+                        return Ok(Val::Datum(json!(s.chars().count())));
+                    }
+                    Val::Datum(Value::Object(m))
+                        if n == 1 && datum::pseudo_type(&Value::Object(m.clone())).is_none() =>
+                    {
+                        return Ok(Val::Datum(json!(m.len())));
+                    }
+                    Val::Datum(b) if n == 1 && datum::pseudo_type(&b) == Some("BINARY") => {
+                        use base64::Engine;
+                        let s = b.get("data").and_then(Value::as_str).unwrap_or_default();
+                        let len = base64::engine::general_purpose::STANDARD
+                            .decode(s)
+                            .map(|v| v.len())
+                            .unwrap_or(0);
+                        return Ok(Val::Datum(json!(len)));
+                    }
+                    Val::Table(t) if n == 1 => return Ok(Val::Datum(json!(t.len()))),
+                    other => self.to_seq(other).map_err(|e| e.at(json!(0)))?,
+                };
+                let pred = if n > 1 {
+                    Some(self.pred_arg(args, 1, env)?)
+                } else {
+                    None
+                };
+                let mut count = 0u64;
+                for r in seq.iter {
+                    let row = r?;
+                    if let Some(p) = &pred
+                        && !p(self, &row)?
+                    {
+                        continue;
+                    }
+                    count += 1;
+                }
+                Ok(Val::Datum(json!(count)))
+            }
+            45 => {
+                check_args(n, 2)?;
+                let i = self.targ(args, 1, env, as_int)?;
+                let table = match &a0 {
+                    Val::Seq(s) => s.table.clone(),
+                    Val::Table(t) => Some(t.clone()),
+                    _ => None,
+                };
+                let seq = self.to_seq(a0).map_err(|e| e.at(json!(0)))?;
+                let v = nth(seq, i)?;
+                if let Some(t) = table {
+                    let key = v.get(&t.primary_key).cloned().unwrap_or(Value::Null);
+                    let doc = t.get(&key);
+                    return Ok(Val::Single(t, key, doc));
+                }
+                Ok(Val::Datum(v))
+            }
+            70 | 71 | 30 => {
+                let seq = match a0 {
+                    Val::Datum(Value::String(s)) if tt == 30 => {
+                        return self.slice_str(&s, args, opts, env);
+                    }
+                    other => self.to_seq(other).map_err(|e| e.at(json!(0)))?,
+                };
+                let (start, end, stream) = match tt {
+                    70 => (self.targ(args, 1, env, as_int)?, None, seq.stream),
+                    71 => (0, Some(self.targ(args, 1, env, as_int)?), seq.stream),
+                    _ => {
+                        let s = self.targ(args, 1, env, as_int)?;
+                        let e = if n > 2 {
+                            Some(self.targ(args, 2, env, as_int)?)
+                        } else {
+                            None
+                        };
+                        let lb = self.opt(opts, "left_bound", env)?;
+                        let rb = self.opt(opts, "right_bound", env)?;
+                        let s = if lb.as_ref().and_then(Value::as_str) == Some("open") {
+                            s + 1
+                        } else {
+                            s
+                        };
+                        let e = match (e, rb.as_ref().and_then(Value::as_str)) {
+                            (Some(e), Some("closed")) => Some(e + 1),
+                            (e, _) => e,
+                        };
+                        (s, e, seq.stream)
+                    }
+                };
+                if tt == 71 && end.is_some_and(|e| e < 0) {
+                    return Err(
+                        ReqlError::logic("LIMIT takes a non-negative argument (got -1)")
+                            .at(json!(1)),
+                    );
+                }
+                if tt == 70 && start < 0 {
+                    return Err(ReqlError::logic(
+                        "Cannot use a negative left index on a stream.".to_string(),
+                    )
+                    .at(json!(1)));
+                }
+                if start < 0 || end.is_some_and(|e| e < 0) {
+                    let all = seq.collect()?;
+                    let len = all.len() as i64;
+                    let s = if start < 0 {
+                        (len + start).max(0)
+                    } else {
+                        start.min(len)
+                    } as usize;
+                    let e = match end {
+                        Some(e) if e < 0 => (len + e).max(0),
+                        Some(e) => e.min(len),
+                        None => len,
+                    } as usize;
+                    let out = if s < e {
+                        all[s..e].to_vec()
+                    } else {
+                        Vec::new()
+                    };
+                    return Ok(Val::Seq(seq_like(
+                        stream,
+                        Box::new(out.into_iter().map(Ok)),
+                    )));
+                }
+                let start = start as usize;
+                let feed = match (&seq.feed, tt) {
+                    (Some(FeedSpec::Ordered { table, index, desc }), 71) => {
+                        Some(FeedSpec::OrderByLimit {
+                            table: table.clone(),
+                            index: index.clone(),
+                            desc: *desc,
+                            limit: end.unwrap_or(0) as usize,
+                        })
+                    }
+                    _ => None,
+                };
+                let take = end
+                    .map(|e| (e as usize).saturating_sub(start))
+                    .unwrap_or(usize::MAX);
+                let Seq {
+                    iter: src,
+                    stream: st,
+                    table,
+                    ..
+                } = seq;
+                let it = src.skip(start).take(take);
+                let mut s = Seq::rebuild(st, table, Box::new(it), true);
+                s.feed = feed;
+                Ok(Val::Seq(s))
+            }
+            37 => {
+                check_args(n, 2)?;
+                let f = self.farg(args, 1, env)?;
+                let seq = self.to_seq(a0).map_err(|e| e.at(json!(0)))?;
+                let mut acc: Option<Value> = None;
+                for r in seq.iter {
+                    let row = r?;
+                    acc = Some(match acc {
+                        None => row,
+                        Some(a) => self.call(&f, vec![a, row]).map_err(|e| e.at(json!(1)))?,
+                    });
+                }
+                acc.map(Val::Datum)
+                    .ok_or_else(|| ReqlError::non_existence("Cannot reduce over an empty stream."))
+            }
+            187 => {
+                check_args(n, 3)?;
+                if opts.is_some_and(|o| o.contains_key("emit")) {
+                    return Err(ReqlError::unsupported("FOLD with emit"));
+                }
+                let mut acc = self.darg(args, 1, env)?;
+                let f = self.farg(args, 2, env)?;
+                let seq = self.to_seq(a0).map_err(|e| e.at(json!(0)))?;
+                for r in seq.iter {
+                    acc = self.call(&f, vec![acc, r?]).map_err(|e| e.at(json!(2)))?;
+                }
+                Ok(Val::Datum(acc))
+            }
+            145..=148 => self.aggregate(tt, a0, args, opts, env),
+            93 => {
+                let seq = self.to_seq(a0).map_err(|e| e.at(json!(0)))?;
+                let rows = seq.collect()?;
+                for i in 1..n {
+                    let p = self.pred_arg(args, i, env)?;
+                    let mut found = false;
+                    for r in &rows {
+                        if p(self, r)? {
+                            found = true;
+                            break;
+                        }
+                    }
+                    if !found {
+                        return Ok(Val::Datum(Value::Bool(false)));
+                    }
+                }
+                Ok(Val::Datum(Value::Bool(true)))
+            }
+            86 => {
+                let mut seq = self.to_seq(a0).map_err(|e| e.at(json!(0)))?;
+                Ok(Val::Datum(Value::Bool(
+                    seq.iter.next().transpose()?.is_none(),
+                )))
+            }
+            87 => {
+                check_args(n, 2)?;
+                let p = self.pred_arg(args, 1, env)?;
+                let seq = self.to_seq(a0).map_err(|e| e.at(json!(0)))?;
+                let mut out = Vec::new();
+                for (i, r) in seq.iter.enumerate() {
+                    if p(self, &r?)? {
+                        out.push(json!(i));
+                    }
+                }
+                Ok(Val::Datum(Value::Array(out)))
+            }
+            72 => {
+                let seq = self.to_seq(a0).map_err(|e| e.at(json!(0)))?;
+                let stream = seq.stream;
+                let it = seq_map(seq.iter, |row| {
+                    let l = get_field(&row, "left").map_err(|_| {
+                        ReqlError::logic("ZIP can only be called on the result of a join.")
+                    })?;
+                    match row.get("right") {
+                        Some(r) => Ok(super::ops::merge_values(l, r.clone())),
+                        None => Ok(l),
+                    }
+                });
+                Ok(Val::Seq(seq_like(stream, Box::new(it))))
+            }
+            144 => self.group(a0, args, opts, env),
+            48 | 49 => {
+                check_args(n, 3)?;
+                let left = self.to_seq(a0).map_err(|e| e.at(json!(0)))?;
+                let stream = left.stream;
+                let right = self.sarg(args, 1, env)?.collect()?;
+                let f = self.farg(args, 2, env)?;
+                let mut out = Vec::new();
+                for l in left.iter {
+                    let l = l?;
+                    let mut matched = false;
+                    for r in &right {
+                        if datum::truthy(
+                            &self
+                                .call(&f, vec![l.clone(), r.clone()])
+                                .map_err(|e| e.at(json!(2)))?,
+                        ) {
+                            matched = true;
+                            out.push(json!({"left": l.clone(), "right": r.clone()}));
+                        }
+                    }
+                    if !matched && tt == 49 {
+                        out.push(json!({"left": l}));
+                    }
+                }
+                Ok(Val::Seq(seq_like(
+                    stream,
+                    Box::new(out.into_iter().map(Ok)),
+                )))
+            }
+            50 => {
+                check_args(n, 3)?;
+                let left = self.to_seq(a0).map_err(|e| e.at(json!(0)))?;
+                let stream = left.stream;
+                let key_f: Result<Func, String> = if is_func_term(&args[1]) {
+                    Ok(self.farg(args, 1, env)?)
+                } else {
+                    Err(self.targ(args, 1, env, |v| as_str(v).map(str::to_string))?)
+                };
+                let table = match self.arg(args, 2, env)? {
+                    Val::Table(t) => t,
+                    other => {
+                        return Err(ReqlError::logic(format!(
+                            "Expected type TABLE but found {}.",
+                            super::eval::val_type(&other)
+                        ))
+                        .at(json!(2)));
+                    }
+                };
+                let index = match self.opt(opts, "index", env)? {
+                    Some(v) => as_str(&v)?.to_string(),
+                    None => table.primary_key.clone(),
+                };
+                let ctx = self.clone();
+                let it = iter_flat(left.iter, move |l| {
+                    let key = match &key_f {
+                        Ok(f) => ctx.call(f, vec![l.clone()]),
+                        Err(field) => match get_field(&l, field) {
+                            Ok(v) => Ok(v),
+                            Err(e) if e.is_non_existence() => return Ok(Vec::new()),
+                            Err(e) => Err(e),
+                        },
+                    }?;
+                    let rights = ctx.lookup_index(&table, &index, &[key])?;
+                    Ok(rights
+                        .into_iter()
+                        .map(|r| json!({"left": l.clone(), "right": r}))
+                        .collect())
+                });
+                Ok(Val::Seq(seq_like(stream, it)))
+            }
+            _ => Err(super::eval::unsupported(tt)),
+        }
+    }
+
+    fn slice_str(
+        &self,
+        s: &str,
+        args: &[Value],
+        opts: Option<&Map<String, Value>>,
+        env: &Env,
+    ) -> RResult<Val> {
+        let chars: Vec<char> = s.chars().collect();
+        let len = chars.len() as i64;
+        let st = self.targ(args, 1, env, as_int)?;
+        let en = if args.len() > 2 {
+            self.targ(args, 2, env, as_int)?
+        } else {
+            len
+        };
+        let _ = opts;
+        let st = if st < 0 {
+            (len + st).max(0)
+        } else {
+            st.min(len)
+        } as usize;
+        let en = if en < 0 {
+            (len + en).max(0)
+        } else {
+            en.min(len)
+        } as usize;
+        Ok(Val::Datum(Value::String(if st < en {
+            chars[st..en].iter().collect()
+        } else {
+            String::new()
+        })))
+    }
+
+    /// A predicate argument: a function, or a value compared for equality.
+    fn pred_arg(&self, args: &[Value], i: usize, env: &Env) -> RResult<Pred> {
+        if is_func_term(&args[i]) {
+            let f = self.farg(args, i, env)?;
+            Ok(Arc::new(move |c, row| {
+                c.call(&f, vec![row.clone()]).map(|v| datum::truthy(&v))
+            }))
+        } else {
+            let v = self.darg(args, i, env)?;
+            Ok(Arc::new(move |_, row| Ok(datum::eq(row, &v))))
+        }
+    }
+
+    /// A value-extractor argument: a field name or a function.
+    fn extractor(&self, args: &[Value], i: usize, env: &Env) -> RResult<Extractor> {
+        if is_func_term(&args[i]) {
+            let f = self.farg(args, i, env)?;
+            Ok(Arc::new(move |c, row| c.call(&f, vec![row.clone()])))
+        } else {
+            let k = self.targ(args, i, env, |v| as_str(v).map(str::to_string))?;
+            Ok(Arc::new(move |_, row| get_field(row, &k)))
+        }
+    }
+
+    fn aggregate(
+        &self,
+        tt: u64,
+        a0: Val,
+        args: &[Value],
+        opts: Option<&Map<String, Value>>,
+        env: &Env,
+    ) -> RResult<Val> {
+        let name = match tt {
+            145 => "sum",
+            146 => "avg",
+            147 => "min",
+            _ => "max",
+        };
+        if let (Val::Table(t), Some(ix)) = (&a0, self.opt(opts, "index", env)?) {
+            let ix = as_str(&ix)?.to_string();
+            let mut entries = self.index_entries(t, &ix)?;
+            entries.sort_by(|a, b| datum::cmp(&a.0, &b.0));
+            let pick = if tt == 147 {
+                entries.into_iter().next()
+            } else {
+                entries.into_iter().last()
+            };
+            return pick
+                .map(|(_, d)| Val::Datum(d))
+                .ok_or_else(|| empty_agg(name));
+        }
+        let seq = self.to_seq(a0).map_err(|e| e.at(json!(0)))?;
+        let ex = if args.len() > 1 {
+            Some(self.extractor(args, 1, env)?)
+        } else {
+            None
+        };
+        let mut sum = 0.0;
+        let mut count = 0usize;
+        let mut best: Option<(Value, Value)> = None;
+        for r in seq.iter {
+            let row = r?;
+            let v = match &ex {
+                Some(f) => match f(self, &row) {
+                    Ok(v) => v,
+                    Err(e) if e.is_non_existence() => continue,
+                    Err(e) => return Err(e.at(json!(1))),
+                },
+                None => row.clone(),
+            };
+            match tt {
+                145 | 146 => {
+                    sum += as_num(&v)?;
+                    count += 1;
+                }
+                _ => {
+                    let better = match &best {
+                        None => true,
+                        Some((b, _)) => {
+                            let c = datum::cmp(&v, b);
+                            if tt == 147 {
+                                c == Ordering::Less
+                            } else {
+                                c == Ordering::Greater
+                            }
+                        }
+                    };
+                    if better {
+                        best = Some((v, row));
+                    }
+                }
+            }
+        }
+        match tt {
+            145 => Ok(Val::Datum(num_result(sum)?)),
+            146 => {
+                if count == 0 {
+                    return Err(empty_agg(name));
+                }
+                Ok(Val::Datum(num_result(sum / count as f64)?))
+            }
+            _ => best
+                .map(|(_, row)| Val::Datum(row))
+                .ok_or_else(|| empty_agg(name)),
+        }
+    }
+
+    fn group(
+        &self,
+        a0: Val,
+        args: &[Value],
+        opts: Option<&Map<String, Value>>,
+        env: &Env,
+    ) -> RResult<Val> {
+        let multi = self.opt_bool(opts, "multi", env, false)?;
+        let index = self.opt(opts, "index", env)?;
+        let mut exs = Vec::new();
+        for i in 1..args.len() {
+            exs.push(self.extractor(args, i, env)?);
+        }
+        let mut groups: Vec<(Value, Vec<Value>)> = Vec::new();
+        let mut push =
+            |k: Value, row: Value| match groups.binary_search_by(|(g, _)| datum::cmp(g, &k)) {
+                Ok(i) => groups[i].1.push(row),
+                Err(i) => groups.insert(i, (k, vec![row])),
+            };
+        let rows: Vec<(Option<Value>, Value)> = match (&a0, index) {
+            (Val::Table(t), Some(ix)) => {
+                let ix = as_str(&ix)?.to_string();
+                self.index_entries(t, &ix)?
+                    .into_iter()
+                    .map(|(k, d)| (Some(k), d))
+                    .collect()
+            }
+            _ => {
+                let seq = self.to_seq(a0).map_err(|e| e.at(json!(0)))?;
+                seq.collect()?.into_iter().map(|r| (None, r)).collect()
+            }
+        };
+        for (ixkey, row) in rows {
+            let mut keys = Vec::new();
+            if let Some(k) = ixkey {
+                keys.push(k);
+            }
+            for f in &exs {
+                keys.push(match f(self, &row) {
+                    Ok(v) => v,
+                    Err(e) if e.is_non_existence() => Value::Null,
+                    Err(e) => return Err(e),
+                });
+            }
+            let key = if keys.len() == 1 {
+                keys.pop().unwrap_or(Value::Null)
+            } else {
+                Value::Array(keys)
+            };
+            match key {
+                Value::Array(a) if multi => {
+                    for k in a {
+                        push(k, row.clone());
+                    }
+                }
+                k => push(k, row),
+            }
+        }
+        Ok(Val::Grouped(
+            groups
+                .into_iter()
+                .map(|(k, v)| (k, Value::Array(v)))
+                .collect(),
+        ))
+    }
+
+    fn order_by(
+        &self,
+        a0: Val,
+        args: &[Value],
+        opts: Option<&Map<String, Value>>,
+        env: &Env,
+    ) -> RResult<Val> {
+        let mut keys = Vec::new();
+        for (i, t) in args.iter().enumerate().skip(1) {
+            let (inner, desc) = match parts(t) {
+                Some((73, a, _)) => (a.first().cloned().unwrap_or(Value::Null), false),
+                Some((74, a, _)) => (a.first().cloned().unwrap_or(Value::Null), true),
+                _ => (t.clone(), false),
+            };
+            if is_func_term(&inner) {
+                let f = self
+                    .farg(std::slice::from_ref(&inner), 0, env)
+                    .map_err(|e| e.at(json!(i)))?;
+                keys.push(SortKey::Func(f, desc));
+            } else {
+                let d = self.datum(&inner, env).map_err(|e| e.at(json!(i)))?;
+                match d {
+                    Value::String(s) => keys.push(SortKey::Field(s, desc)),
+                    other => {
+                        return Err(ReqlError::logic(format!(
+                            "Expected type STRING but found {}.",
+                            datum::type_name(&other)
+                        ))
+                        .at(json!(i)));
+                    }
+                }
+            }
+        }
+        let index = match opts.and_then(|o| o.get("index")) {
+            Some(t) => {
+                let (inner, desc) = match parts(t) {
+                    Some((73, a, _)) => (a.first().cloned().unwrap_or(Value::Null), false),
+                    Some((74, a, _)) => (a.first().cloned().unwrap_or(Value::Null), true),
+                    _ => (t.clone(), false),
+                };
+                let name = self.datum(&inner, env).map_err(|e| e.at(json!("index")))?;
+                Some((
+                    as_str(&name).map_err(|e| e.at(json!("index")))?.to_string(),
+                    desc,
+                ))
+            }
+            None => None,
+        };
+        if let Some((ix, desc)) = index {
+            let table = match &a0 {
+                Val::Table(t) => t.clone(),
+                Val::Seq(s) if s.type_name == "TABLE_SLICE" => match &s.table {
+                    Some(t) => t.clone(),
+                    None => {
+                        return Err(ReqlError::logic(
+                            "Expected type TABLE_SLICE but found SEQUENCE:",
+                        ));
+                    }
+                },
+                other => {
+                    return Err(ReqlError::logic(format!(
+                        "Expected type TABLE_SLICE but found {}:",
+                        super::eval::val_type(other)
+                    ))
+                    .at(json!(0)));
+                }
+            };
+            let rows: Vec<Value> = if let Val::Seq(s) = a0 {
+                let mut entries = Vec::new();
+                for r in s.iter {
+                    let d = r?;
+                    for k in self.index_keys(&table, &ix, &d)? {
+                        entries.push((k, d.clone()));
+                    }
+                }
+                sort_entries(&mut entries, desc, &table);
+                entries.into_iter().map(|(_, d)| d).collect()
+            } else if ix == table.primary_key && keys.is_empty() {
+                let mut s = table_scan(table.clone());
+                if desc {
+                    let snap = table.snapshot();
+                    s.iter = Box::new(snap.into_iter().rev().map(|d| Ok((*d).clone())));
+                }
+                s.type_name = "TABLE_SLICE";
+                s.feed = Some(FeedSpec::Ordered {
+                    table,
+                    index: ix,
+                    desc,
+                });
+                return Ok(Val::Seq(s));
+            } else {
+                let mut entries = self.index_entries(&table, &ix)?;
+                sort_entries(&mut entries, desc, &table);
+                entries.into_iter().map(|(_, d)| d).collect()
+            };
+            let rows = self.sort_rows(rows, &keys)?;
+            let mut s = Seq::stream(Box::new(rows.into_iter().map(Ok)));
+            s.type_name = "TABLE_SLICE";
+            s.table = Some(table.clone());
+            s.feed = Some(FeedSpec::Ordered {
+                table,
+                index: ix,
+                desc,
+            });
+            return Ok(Val::Seq(s));
+        }
+        if keys.is_empty() {
+            return Err(ReqlError::compile(
+                "Expected 2 or more arguments but found 1.",
+            ));
+        }
+        let seq = self.to_seq(a0).map_err(|e| e.at(json!(0)))?;
+        let table = seq.table.clone();
+        let rows = self.sort_rows(seq.collect()?, &keys)?;
+        let mut s = Seq::array(rows);
+        s.table = table;
+        s.type_name = if s.table.is_some() {
+            "SELECTION<ARRAY>"
+        } else {
+            "ARRAY"
+        };
+        Ok(Val::Seq(s))
+    }
+
+    fn sort_rows(&self, rows: Vec<Value>, keys: &[SortKey]) -> RResult<Vec<Value>> {
+        if keys.is_empty() {
+            return Ok(rows);
+        }
+        let mut keyed = Vec::with_capacity(rows.len());
+        for r in rows {
+            let mut ks = Vec::with_capacity(keys.len());
+            for k in keys {
+                ks.push(match k {
+                    SortKey::Field(f, _) => get_field(&r, f)?,
+                    SortKey::Func(f, _) => self.call(f, vec![r.clone()])?,
+                });
+            }
+            keyed.push((ks, r));
+        }
+        keyed.sort_by(|a, b| {
+            for (i, k) in keys.iter().enumerate() {
+                let desc = matches!(k, SortKey::Field(_, true) | SortKey::Func(_, true));
+                let c = datum::cmp(&a.0[i], &b.0[i]);
+                let c = if desc { c.reverse() } else { c };
+                if c != Ordering::Equal {
+                    return c;
+                }
+            }
+            Ordering::Equal
+        });
+        Ok(keyed.into_iter().map(|(_, r)| r).collect())
+    }
+
+    fn union(&self, args: &[Value], opts: Option<&Map<String, Value>>, env: &Env) -> RResult<Val> {
+        if opts.is_some_and(|o| o.contains_key("interleave")) {
+            return Err(ReqlError::unsupported("UNION with interleave"));
+        }
+        let mut seqs = Vec::new();
+        let mut stream = false;
+        for i in 0..args.len() {
+            let s = self.sarg(args, i, env)?;
+            stream |= s.stream;
+            seqs.push(s.iter);
+        }
+        let it = seqs.into_iter().flatten();
+        Ok(Val::Seq(seq_like(stream, Box::new(it))))
+    }
+
+    fn range(&self, args: &[Value], env: &Env) -> RResult<Val> {
+        let (start, end) = match args.len() {
+            0 => (0, None),
+            1 => (0, Some(self.targ(args, 0, env, as_int)?)),
+            2 => (
+                self.targ(args, 0, env, as_int)?,
+                Some(self.targ(args, 1, env, as_int)?),
+            ),
+            n => {
+                return Err(ReqlError::compile(format!(
+                    "Expected between 0 and 2 arguments but found {n}."
+                )));
+            }
+        };
+        let it: super::eval::RowIter = match end {
+            Some(e) => Box::new((start..e.max(start)).map(|i| Ok(json!(i)))),
+            None => Box::new((start..).map(|i| Ok(json!(i)))),
+        };
+        Ok(Val::Seq(Seq::stream(it)))
+    }
+
+    /// Index keys of a document for an index (empty when the document is not indexed).
+    pub fn index_keys(&self, t: &Table, index: &str, doc: &Value) -> RResult<Vec<Value>> {
+        if index == t.primary_key {
+            return Ok(doc.get(index).cloned().into_iter().collect());
+        }
+        let def = super::store::read(&t.data)
+            .indexes
+            .get(index)
+            .cloned()
+            .ok_or_else(|| {
+                ReqlError::op_failed(format!(
+                    "Index `{index}` was not found on table `{}`.",
+                    t.display()
+                ))
+            })?;
+        let f = match self.eval(&def.function, &None)? {
+            Val::Func(f) => f,
+            _ => return Ok(Vec::new()),
+        };
+        let v = match self.call(&f, vec![doc.clone()]) {
+            Ok(v) => v,
+            Err(_) => return Ok(Vec::new()),
+        };
+        Ok(match v {
+            Value::Null => Vec::new(),
+            Value::Array(a) if def.multi => a,
+            v => vec![v],
+        })
+    }
+
+    /// Every (index key, document) pair of a table for an index.
+    pub fn index_entries(&self, t: &Table, index: &str) -> RResult<Vec<(Value, Value)>> {
+        let mut out = Vec::new();
+        if index != t.primary_key && !super::store::read(&t.data).indexes.contains_key(index) {
+            return Err(ReqlError::op_failed(format!(
+                "Index `{index}` was not found on table `{}`.",
+                t.display()
+            )));
+        }
+        for d in t.snapshot() {
+            for k in self.index_keys(t, index, &d)? {
+                out.push((k, (*d).clone()));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Documents whose index value equals one of the keys, in key order.
+    pub fn lookup_index(&self, t: &Table, index: &str, keys: &[Value]) -> RResult<Vec<Value>> {
+        if index == t.primary_key {
+            return Ok(keys
+                .iter()
+                .filter_map(|k| t.get(k))
+                .map(|d| (*d).clone())
+                .collect());
+        }
+        let entries = self.index_entries(t, index)?;
+        let mut out = Vec::new();
+        for k in keys {
+            for (ik, d) in &entries {
+                if datum::eq(ik, k) {
+                    out.push(d.clone());
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+fn sort_entries(entries: &mut [(Value, Value)], desc: bool, t: &Table) {
+    let pk = t.primary_key.clone();
+    entries.sort_by(|a, b| {
+        let c = datum::cmp(&a.0, &b.0).then_with(|| {
+            datum::cmp(
+                a.1.get(&pk).unwrap_or(&Value::Null),
+                b.1.get(&pk).unwrap_or(&Value::Null),
+            )
+        });
+        if desc { c.reverse() } else { c }
+    });
+}
+
+fn empty_agg(name: &str) -> ReqlError {
+    let what = if name == "avg" { "average" } else { name };
+    ReqlError::non_existence(format!(
+        "Cannot take the {what} of an empty stream.  (If you passed `{name}` a field name, it may be that no elements of the stream had that field.)"
+    ))
+}
+
+/// Whether a row matches an object predicate (nested objects match recursively).
+pub fn matches_object(row: &Value, spec: &Value) -> bool {
+    match (row, spec) {
+        (Value::Object(r), Value::Object(s)) if datum::pseudo_type(spec).is_none() => s
+            .iter()
+            .all(|(k, v)| r.get(k).is_some_and(|rv| matches_object(rv, v))),
+        _ => datum::eq(row, spec),
+    }
+}
+
+fn seq_map(
+    it: super::eval::RowIter,
+    f: impl Fn(Value) -> RResult<Value> + Send + 'static,
+) -> impl Iterator<Item = RResult<Value>> + Send {
+    it.map(move |r| r.and_then(&f))
+}
+
+/// A sequence of the given kind (stream or array) without selection.
+pub fn seq_like(stream: bool, iter: super::eval::RowIter) -> Seq {
+    if stream {
+        Seq::stream(iter)
+    } else {
+        Seq {
+            iter,
+            ..Seq::array(Vec::new())
+        }
+    }
+}
+
+fn iter_flat(
+    it: super::eval::RowIter,
+    f: impl Fn(Value) -> RResult<Vec<Value>> + Send + 'static,
+) -> super::eval::RowIter {
+    Box::new(it.flat_map(
+        move |r| -> Box<dyn Iterator<Item = RResult<Value>> + Send> {
+            match r.and_then(&f) {
+                Ok(v) => Box::new(v.into_iter().map(Ok)),
+                Err(e) => Box::new(std::iter::once(Err(e))),
+            }
+        },
+    ))
+}

@@ -1,0 +1,285 @@
+//! Time terms on the TIME pseudo-type (`epoch_time` + `timezone` "+HH:MM").
+
+use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, NaiveDateTime, TimeZone, Timelike, Utc};
+use serde_json::{Map, Value, json};
+
+use super::datum::{self, as_int, as_num, as_str, from_f64};
+use super::error::{RResult, ReqlError};
+use super::eval::{Ctx, Env, Val};
+
+/// A TIME pseudo-type for epoch seconds in UTC.
+pub fn epoch_to_time(secs: f64) -> Value {
+    json!({"$reql_type$": "TIME", "epoch_time": from_f64(round_ms(secs)), "timezone": "+00:00"})
+}
+
+fn round_ms(secs: f64) -> f64 {
+    (secs * 1000.0).round() / 1000.0
+}
+
+fn make_time(secs: f64, tz: &str) -> Value {
+    json!({"$reql_type$": "TIME", "epoch_time": from_f64(round_ms(secs)), "timezone": tz})
+}
+
+/// Shifts a time by seconds, keeping its timezone.
+pub fn shift(t: &Value, secs: f64) -> Value {
+    let (e, tz) = parts(t).unwrap_or((0.0, "+00:00".into()));
+    make_time(e + secs, &tz)
+}
+
+fn parts(t: &Value) -> Option<(f64, String)> {
+    if datum::pseudo_type(t) != Some("TIME") {
+        return None;
+    }
+    let e = t.get("epoch_time")?.as_f64()?;
+    let tz = t
+        .get("timezone")
+        .and_then(Value::as_str)
+        .unwrap_or("+00:00")
+        .to_string();
+    Some((e, tz))
+}
+
+fn as_time(v: &Value) -> RResult<(f64, String)> {
+    parts(v).ok_or_else(|| datum::expected("PTYPE<TIME>", v))
+}
+
+/// Parses a timezone ("Z", "+HH", "+HHMM", "+HH:MM") into seconds east and canonical text.
+fn parse_tz(s: &str) -> RResult<(i32, String)> {
+    let bad = || ReqlError::logic(format!("Timezone `{s}` does not start with `-` or `+`."));
+    if s == "Z" {
+        return Ok((0, "+00:00".into()));
+    }
+    let sign = match s.chars().next() {
+        Some('+') => 1,
+        Some('-') => -1,
+        _ => return Err(bad()),
+    };
+    let digits: String = s[1..].chars().filter(|c| *c != ':').collect();
+    let invalid = || ReqlError::logic(format!("`{s}` is not a valid time offset."));
+    if !digits.chars().all(|c| c.is_ascii_digit()) || !(digits.len() == 2 || digits.len() == 4) {
+        return Err(invalid());
+    }
+    let h: i32 = digits[..2].parse().map_err(|_| invalid())?;
+    let m: i32 = if digits.len() == 4 {
+        digits[2..].parse().map_err(|_| invalid())?
+    } else {
+        0
+    };
+    if h > 23 || m > 59 {
+        return Err(invalid());
+    }
+    let off = sign * (h * 3600 + m * 60);
+    let text = if off == 0 {
+        "+00:00".to_string()
+    } else {
+        format!("{}{:02}:{:02}", if sign > 0 { '+' } else { '-' }, h, m)
+    };
+    Ok((off, text))
+}
+
+fn local(e: f64, tz: &str) -> RResult<DateTime<FixedOffset>> {
+    let (off, _) = parse_tz(tz)?;
+    let fo = FixedOffset::east_opt(off).ok_or_else(|| ReqlError::logic("invalid offset"))?;
+    let secs = e.floor();
+    let nanos = ((e - secs) * 1e9).round().clamp(0.0, 999_999_999.0) as u32;
+    let utc = DateTime::<Utc>::from_timestamp(secs as i64, nanos)
+        .ok_or_else(|| ReqlError::logic("Time out of range."))?;
+    Ok(utc.with_timezone(&fo))
+}
+
+/// ISO 8601 text of a time, as `toISO8601` prints it (milliseconds, offset).
+pub fn to_iso(e: f64, tz: &str) -> RResult<String> {
+    let dt = local(e, tz)?;
+    Ok(format!(
+        "{}{}",
+        dt.format("%Y-%m-%dT%H:%M:%S%.3f"),
+        parse_tz(tz)?.1
+    ))
+}
+
+fn parse_iso(s: &str, default_tz: Option<&str>) -> RResult<Value> {
+    let fail = || ReqlError::logic(format!("Invalid date string `{s}`."));
+    if let Ok(dt) = DateTime::parse_from_rfc3339(s) {
+        let tz = parse_tz(&dt.format("%:z").to_string())?.1;
+        return Ok(make_time(
+            dt.timestamp() as f64 + dt.timestamp_subsec_nanos() as f64 / 1e9,
+            &tz,
+        ));
+    }
+    // Split a trailing zone off.
+    let (body, zone) = if let Some(b) = s.strip_suffix('Z') {
+        (b, Some("Z".to_string()))
+    } else if let Some(i) = s
+        .rfind(['+', '-'])
+        .filter(|i| *i > 10 || (*i > 7 && !s[..*i].contains('-')))
+    {
+        (&s[..i], Some(s[i..].to_string()))
+    } else {
+        (s, None)
+    };
+    let zone = match (zone, default_tz) {
+        (Some(z), _) => z,
+        (None, Some(d)) => d.to_string(),
+        (None, None) => {
+            return Err(ReqlError::logic(
+                "ISO 8601 string has no time zone, and no default time zone was provided."
+                    .to_string(),
+            ));
+        }
+    };
+    let (off, tz) = parse_tz(&zone)?;
+    let naive = NaiveDateTime::parse_from_str(body, "%Y-%m-%dT%H:%M:%S%.f")
+        .or_else(|_| NaiveDateTime::parse_from_str(body, "%Y-%m-%dT%H:%M"))
+        .or_else(|_| NaiveDateTime::parse_from_str(body, "%Y%m%dT%H%M%S%.f"))
+        .or_else(|_| {
+            NaiveDate::parse_from_str(body, "%Y-%m-%d")
+                .map(|d| d.and_hms_opt(0, 0, 0).unwrap_or_default())
+        })
+        .or_else(|_| {
+            NaiveDate::parse_from_str(body, "%Y%m%d")
+                .map(|d| d.and_hms_opt(0, 0, 0).unwrap_or_default())
+        })
+        .map_err(|_| fail())?;
+    let utc = naive.and_utc().timestamp() as f64
+        + naive.and_utc().timestamp_subsec_nanos() as f64 / 1e9
+        - off as f64;
+    Ok(make_time(utc, &tz))
+}
+
+impl Ctx {
+    /// Subtraction with a time on the left: time - number or time - time.
+    pub fn time_sub(&self, first: Value, args: &[Value], env: &Env) -> RResult<Value> {
+        let (e, tz) = as_time(&first)?;
+        let b = self.darg(args, 1, env)?;
+        if let Some((e2, _)) = parts(&b) {
+            return Ok(from_f64(round_ms(e - e2)));
+        }
+        let secs = as_num(&b).map_err(|e| e.at(json!(1)))?;
+        Ok(make_time(e - secs, &tz))
+    }
+
+    /// Time terms; None when `tt` is not one of them.
+    pub fn eval_time(
+        &self,
+        tt: u64,
+        args: &[Value],
+        opts: Option<&Map<String, Value>>,
+        env: &Env,
+    ) -> RResult<Option<Val>> {
+        let v = match tt {
+            103 => self.now.clone(),
+            101 => epoch_to_time(self.targ(args, 0, env, as_num)?),
+            99 => {
+                let s = self.targ(args, 0, env, |v| as_str(v).map(str::to_string))?;
+                let dtz = self.opt(opts, "default_timezone", env)?;
+                parse_iso(&s, dtz.as_ref().and_then(Value::as_str))?
+            }
+            136 => {
+                let n = args.len();
+                if n != 4 && n != 7 {
+                    return Err(ReqlError::compile(format!(
+                        "Expected between 4 and 7 arguments but found {n}."
+                    )));
+                }
+                let y = self.targ(args, 0, env, as_int)?;
+                let mo = self.targ(args, 1, env, as_int)?;
+                let dd = self.targ(args, 2, env, as_int)?;
+                let (h, mi, s) = if n == 7 {
+                    (
+                        self.targ(args, 3, env, as_int)?,
+                        self.targ(args, 4, env, as_int)?,
+                        self.targ(args, 5, env, as_num)?,
+                    )
+                } else {
+                    (0, 0, 0.0)
+                };
+                let tzs = self.targ(args, n - 1, env, |v| as_str(v).map(str::to_string))?;
+                let (off, tz) = parse_tz(&tzs)?;
+                let date =
+                    NaiveDate::from_ymd_opt(y as i32, mo as u32, dd as u32).ok_or_else(|| {
+                        ReqlError::logic("Error in time logic: Day is out of range for month.")
+                    })?;
+                let base = date
+                    .and_hms_opt(h as u32, mi as u32, 0)
+                    .ok_or_else(|| ReqlError::logic("Error in time logic: invalid time of day."))?;
+                let e = base.and_utc().timestamp() as f64 + s - off as f64;
+                make_time(e, &tz)
+            }
+            100 | 102 | 104..=106 | 126..=135 => {
+                let t = self.darg(args, 0, env)?;
+                let (e, tz) = as_time(&t).map_err(|x| x.at(json!(0)))?;
+                match tt {
+                    100 => Value::String(to_iso(e, &tz)?),
+                    102 => from_f64(e),
+                    104 => {
+                        let z = self.targ(args, 1, env, |v| as_str(v).map(str::to_string))?;
+                        make_time(e, &parse_tz(&z)?.1)
+                    }
+                    105 => {
+                        let (s, _) =
+                            as_time(&self.darg(args, 1, env)?).map_err(|x| x.at(json!(1)))?;
+                        let (en, _) =
+                            as_time(&self.darg(args, 2, env)?).map_err(|x| x.at(json!(2)))?;
+                        let lo = self
+                            .opt(opts, "left_bound", env)?
+                            .as_ref()
+                            .and_then(Value::as_str)
+                            == Some("open");
+                        let rc = self
+                            .opt(opts, "right_bound", env)?
+                            .as_ref()
+                            .and_then(Value::as_str)
+                            == Some("closed");
+                        let ok_l = if lo { e > s } else { e >= s };
+                        let ok_r = if rc { e <= en } else { e < en };
+                        Value::Bool(ok_l && ok_r)
+                    }
+                    127 => Value::String(parse_tz(&tz)?.1),
+                    _ => {
+                        let dt = local(e, &tz)?;
+                        match tt {
+                            106 => {
+                                let midnight =
+                                    dt.date_naive().and_hms_opt(0, 0, 0).unwrap_or_default();
+                                let off = dt.offset().local_minus_utc() as f64;
+                                make_time(midnight.and_utc().timestamp() as f64 - off, &tz)
+                            }
+                            126 => from_f64(round_ms(
+                                dt.num_seconds_from_midnight() as f64
+                                    + dt.nanosecond() as f64 / 1e9,
+                            )),
+                            128 => json!(dt.year()),
+                            129 => json!(dt.month()),
+                            130 => json!(dt.day()),
+                            131 => json!(dt.weekday().number_from_monday()),
+                            132 => json!(dt.ordinal()),
+                            133 => json!(dt.hour()),
+                            134 => json!(dt.minute()),
+                            _ => from_f64(round_ms(
+                                dt.second() as f64 + dt.nanosecond() as f64 / 1e9,
+                            )),
+                        }
+                    }
+                }
+            }
+            _ => return Ok(None),
+        };
+        let _ = FixedOffset::east_opt(0).map(|o| o.timestamp_opt(0, 0));
+        Ok(Some(Val::Datum(v)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn iso_round_trip() {
+        let t = parse_iso("1986-11-03T08:30:00-07:00", None).unwrap();
+        assert_eq!(t["epoch_time"], json!(531415800));
+        assert_eq!(
+            to_iso(531415800.0, "-07:00").unwrap(),
+            "1986-11-03T08:30:00.000-07:00"
+        );
+    }
+}

@@ -1,0 +1,416 @@
+//! Write terms: insert, update, replace, delete, with RethinkDB's write result objects.
+
+use std::sync::Arc;
+
+use serde_json::{Map, Value, json};
+
+use super::datum::{self, Key};
+use super::error::{RResult, ReqlError};
+use super::eval::{Ctx, Env, Func, Val, val_type};
+use super::ops::{check_args, merge_values};
+use super::store::{Table, write};
+
+/// Counters of a write result.
+#[derive(Default)]
+struct Summary {
+    inserted: u64,
+    replaced: u64,
+    unchanged: u64,
+    skipped: u64,
+    deleted: u64,
+    errors: u64,
+    first_error: Option<String>,
+    generated_keys: Vec<Value>,
+    changes: Vec<Value>,
+}
+
+impl Summary {
+    fn error(&mut self, msg: String) {
+        self.errors += 1;
+        if self.first_error.is_none() {
+            self.first_error = Some(msg);
+        }
+    }
+    fn into_value(self, return_changes: bool) -> Value {
+        let mut m = Map::new();
+        if return_changes {
+            m.insert("changes".into(), Value::Array(self.changes));
+        }
+        m.insert("deleted".into(), json!(self.deleted));
+        m.insert("errors".into(), json!(self.errors));
+        if let Some(e) = self.first_error {
+            m.insert("first_error".into(), json!(e));
+        }
+        if !self.generated_keys.is_empty() {
+            m.insert("generated_keys".into(), Value::Array(self.generated_keys));
+        }
+        m.insert("inserted".into(), json!(self.inserted));
+        m.insert("replaced".into(), json!(self.replaced));
+        m.insert("skipped".into(), json!(self.skipped));
+        m.insert("unchanged".into(), json!(self.unchanged));
+        Value::Object(m)
+    }
+}
+
+/// What to write for one document.
+enum Patch {
+    Update(Value),
+    UpdateFn(Func),
+    Replace(Value),
+    ReplaceFn(Func),
+    Delete,
+}
+
+impl Ctx {
+    /// Write terms; None when `tt` is not one of them.
+    pub fn eval_write(
+        &self,
+        tt: u64,
+        args: &[Value],
+        opts: Option<&Map<String, Value>>,
+        env: &Env,
+    ) -> RResult<Option<Val>> {
+        if !matches!(tt, 53..=56) {
+            return Ok(None);
+        }
+        let rc = match self.opt(opts, "return_changes", env)? {
+            None | Some(Value::Bool(false)) => 0,
+            Some(Value::Bool(true)) => 1,
+            Some(Value::String(s)) if s == "always" => 2,
+            Some(other) => {
+                return Err(ReqlError::logic(format!(
+                    "Invalid return_changes value `{}` (options are `true`, `false`, and `'always'`.)",
+                    datum::print(&other)
+                )));
+            }
+        };
+        let a0 = self.arg(args, 0, env)?;
+        if tt == 56 {
+            check_args(args.len(), 2)?;
+            let Val::Table(t) = a0 else {
+                return Err(ReqlError::logic(format!(
+                    "Expected type TABLE but found {}.",
+                    val_type(&a0)
+                ))
+                .at(json!(0)));
+            };
+            system_guard(&t)?;
+            let docs = match self.darg(args, 1, env)? {
+                Value::Array(a) => a,
+                d => vec![d],
+            };
+            let conflict = match opts.and_then(|o| o.get("conflict")) {
+                Some(t) => match self.eval(t, env).map_err(|e| e.at(json!("conflict")))? {
+                    Val::Func(f) => Err(f),
+                    v => Ok(self.to_datum(v)?.as_str().unwrap_or("error").to_string()),
+                },
+                None => Ok("error".to_string()),
+            };
+            if let Ok(c) = &conflict
+                && !matches!(c.as_str(), "error" | "replace" | "update")
+            {
+                return Err(ReqlError::logic(format!(
+                    "Conflict option `{c}` unrecognized (options are \"error\", \"replace\" and \"update\")."
+                )));
+            }
+            let mut s = Summary::default();
+            for d in docs {
+                self.insert_one(&t, d, &conflict, rc, &mut s)?;
+            }
+            return Ok(Some(Val::Datum(s.into_value(rc > 0))));
+        }
+        let patch = match tt {
+            54 => Patch::Delete,
+            _ => {
+                check_args(args.len(), 2)?;
+                match self.arg(args, 1, env)? {
+                    Val::Func(f) if tt == 53 => Patch::UpdateFn(f),
+                    Val::Func(f) => Patch::ReplaceFn(f),
+                    v => {
+                        let d = self.to_datum(v)?;
+                        if tt == 53 {
+                            Patch::Update(d)
+                        } else {
+                            Patch::Replace(d)
+                        }
+                    }
+                }
+            }
+        };
+        let mut s = Summary::default();
+        match a0 {
+            Val::Single(t, key, _) => {
+                system_guard(&t)?;
+                self.write_one(&t, &key, &patch, rc, &mut s)?;
+            }
+            Val::Table(t) => {
+                system_guard(&t)?;
+                for d in t.snapshot() {
+                    let key = d.get(&t.primary_key).cloned().unwrap_or(Value::Null);
+                    self.write_one(&t, &key, &patch, rc, &mut s)?;
+                }
+            }
+            Val::Seq(seq) if seq.table.is_some() => {
+                let Some(t) = seq.table.clone() else {
+                    return Ok(None);
+                };
+                system_guard(&t)?;
+                let rows = seq.collect()?;
+                for d in rows {
+                    let key = d.get(&t.primary_key).cloned().unwrap_or(Value::Null);
+                    self.write_one(&t, &key, &patch, rc, &mut s)?;
+                }
+            }
+            other => {
+                let name = if tt == 54 {
+                    "delete"
+                } else if tt == 53 {
+                    "update"
+                } else {
+                    "replace"
+                };
+                let _ = name;
+                return Err(ReqlError::logic(format!(
+                    "Expected type SELECTION but found {}:",
+                    match &other {
+                        Val::Seq(s) => s.type_name.to_string(),
+                        o => val_type(o),
+                    }
+                ))
+                .at(json!(0)));
+            }
+        }
+        Ok(Some(Val::Datum(s.into_value(rc > 0))))
+    }
+
+    fn insert_one(
+        &self,
+        t: &Arc<Table>,
+        doc: Value,
+        conflict: &Result<String, Func>,
+        rc: u8,
+        s: &mut Summary,
+    ) -> RResult<()> {
+        let Value::Object(mut obj) = doc else {
+            s.error(format!(
+                "Expected type OBJECT but found {}.",
+                datum::type_name(&doc)
+            ));
+            return Ok(());
+        };
+        let pk = t.primary_key.clone();
+        let key = match obj.get(&pk) {
+            Some(k) => k.clone(),
+            None => {
+                let k = Value::String(uuid::Uuid::new_v4().to_string());
+                obj.insert(pk.clone(), k.clone());
+                s.generated_keys.push(k.clone());
+                k
+            }
+        };
+        if let Err(e) = check_key(&key) {
+            s.error(e.message);
+            return Ok(());
+        }
+        let new = Value::Object(obj);
+        let mut data = write(&t.data);
+        let old = data.docs.get(&Key(key.clone())).cloned();
+        let result = match (&old, conflict) {
+            (None, _) => Some(new.clone()),
+            (Some(o), Ok(c)) if c == "error" => {
+                drop(data);
+                s.error(format!(
+                    "Duplicate primary key `{pk}`:\n{}\n{}",
+                    datum::print(o),
+                    datum::print(&new)
+                ));
+                return Ok(());
+            }
+            (Some(_), Ok(c)) if c == "replace" => Some(new.clone()),
+            (Some(o), Ok(_)) => Some(merge_values((**o).clone(), new.clone())),
+            (Some(o), Err(f)) => {
+                let r = self.call(f, vec![key.clone(), (**o).clone(), new.clone()]);
+                match r {
+                    Ok(Value::Null) => None,
+                    Ok(v) => Some(v),
+                    Err(e) => {
+                        drop(data);
+                        s.error(e.message);
+                        return Ok(());
+                    }
+                }
+            }
+        };
+        let new_arc = result.map(Arc::new);
+        if let Some(n) = &new_arc
+            && !datum::eq(n.get(&pk).unwrap_or(&Value::Null), &key)
+        {
+            drop(data);
+            s.error(format!("Primary key `{pk}` cannot be changed."));
+            return Ok(());
+        }
+        let changed = match (&old, &new_arc) {
+            (Some(o), Some(n)) => !datum::eq(o, n),
+            _ => true,
+        };
+        match (&old, &new_arc) {
+            (None, Some(_)) => s.inserted += 1,
+            (Some(_), Some(_)) if changed => s.replaced += 1,
+            (Some(_), Some(_)) => s.unchanged += 1,
+            (Some(_), None) => s.deleted += 1,
+            (None, None) => s.skipped += 1,
+        }
+        match &new_arc {
+            Some(n) => {
+                data.docs.insert(Key(key), n.clone());
+            }
+            None => {
+                data.docs.remove(&Key(key));
+            }
+        }
+        drop(data);
+        if changed {
+            t.notify(old.clone(), new_arc.clone());
+        }
+        if rc == 2 || (rc == 1 && changed) {
+            s.changes.push(
+                json!({"new_val": new_arc.as_deref().cloned(), "old_val": old.as_deref().cloned()}),
+            );
+        }
+        Ok(())
+    }
+
+    fn write_one(
+        &self,
+        t: &Arc<Table>,
+        key: &Value,
+        patch: &Patch,
+        rc: u8,
+        s: &mut Summary,
+    ) -> RResult<()> {
+        let pk = t.primary_key.clone();
+        let mut data = write(&t.data);
+        let old = data.docs.get(&Key(key.clone())).cloned();
+        let old_v = old.as_deref().cloned().unwrap_or(Value::Null);
+        let raw: RResult<Value> = match patch {
+            Patch::Delete => Ok(Value::Null),
+            Patch::Update(p) | Patch::Replace(p) => Ok(p.clone()),
+            Patch::UpdateFn(f) | Patch::ReplaceFn(f) => {
+                drop(data);
+                let r = self.call(f, vec![old_v.clone()]);
+                data = write(&t.data);
+                r
+            }
+        };
+        let is_update = matches!(patch, Patch::Update(_) | Patch::UpdateFn(_));
+        let computed: RResult<Option<Value>> = match raw {
+            Err(e) => Err(e),
+            Ok(_) if matches!(patch, Patch::Delete) => Ok(None),
+            Ok(p) if is_update => {
+                if old.is_none() {
+                    Ok(None)
+                } else if p.is_null() {
+                    Ok(Some(old_v.clone()))
+                } else if !p.is_object() {
+                    Err(ReqlError::logic(format!(
+                        "Expected type OBJECT but found {}.",
+                        datum::type_name(&p)
+                    )))
+                } else {
+                    Ok(Some(merge_values(old_v.clone(), p)))
+                }
+            }
+            Ok(p) => {
+                if p.is_null() {
+                    Ok(None)
+                } else if !p.is_object() {
+                    Err(ReqlError::logic(format!(
+                        "Expected type OBJECT but found {}.",
+                        datum::type_name(&p)
+                    )))
+                } else if p.get(&pk).is_none() {
+                    Err(ReqlError::logic(format!(
+                        "Inserted object must have primary key `{pk}`:\n{}",
+                        datum::print(&p)
+                    )))
+                } else {
+                    Ok(Some(merge_values(Value::Null, p)))
+                }
+            }
+        };
+        let new = match computed {
+            Ok(n) => n,
+            Err(e) => {
+                drop(data);
+                s.error(e.message);
+                return Ok(());
+            }
+        };
+        if let (Some(n), true) = (&new, old.is_some()) {
+            let nk = n.get(&pk).cloned().unwrap_or(Value::Null);
+            if !datum::eq(&nk, key) {
+                drop(data);
+                s.error(format!(
+                    "Primary key `{pk}` cannot be changed (`{}` -> `{}`).",
+                    datum::print(&old_v),
+                    datum::print(n)
+                ));
+                return Ok(());
+            }
+        }
+        let new_arc = new.map(Arc::new);
+        let changed = match (&old, &new_arc) {
+            (Some(o), Some(n)) => !datum::eq(o, n),
+            (None, None) => false,
+            _ => true,
+        };
+        match (&old, &new_arc) {
+            (None, Some(_)) => s.inserted += 1,
+            (Some(_), Some(_)) if changed => s.replaced += 1,
+            (Some(_), Some(_)) => s.unchanged += 1,
+            (Some(_), None) => s.deleted += 1,
+            (None, None) => s.skipped += 1,
+        }
+        if changed {
+            match &new_arc {
+                Some(n) => {
+                    data.docs.insert(Key(key.clone()), n.clone());
+                }
+                None => {
+                    data.docs.remove(&Key(key.clone()));
+                }
+            }
+        }
+        drop(data);
+        if changed {
+            t.notify(old.clone(), new_arc.clone());
+        }
+        if rc == 2 || (rc == 1 && changed) {
+            s.changes.push(
+                json!({"new_val": new_arc.as_deref().cloned(), "old_val": old.as_deref().cloned()}),
+            );
+        }
+        Ok(())
+    }
+}
+
+fn system_guard(t: &Table) -> RResult<()> {
+    if t.db == "rethinkdb" {
+        return Err(ReqlError::unsupported("writes to system tables"));
+    }
+    Ok(())
+}
+
+/// Checks a primary key value.
+pub fn check_key(k: &Value) -> RResult<()> {
+    match k {
+        Value::Null => Err(ReqlError::logic(
+            "Primary keys must be either a number, string, bool, pseudotype or array (got type NULL):\nnull",
+        )),
+        Value::Object(_) if datum::pseudo_type(k).is_none() => Err(ReqlError::logic(format!(
+            "Primary keys must be either a number, string, bool, pseudotype or array (got type OBJECT):\n{}",
+            datum::print(k)
+        ))),
+        _ => Ok(()),
+    }
+}

@@ -1,0 +1,160 @@
+//! Meta-commands shared by the front ends: `.use`, `.format`, `.timing`, `.help`, ...
+//!
+//! A meta-command is a line that starts with `.` followed by one of these names and then
+//! whitespace or the end of the line, so it never collides with a ReQL chain continued on a
+//! new line (`.filter(...)`): no ReQL method has these names without a `(`.
+
+use crate::render::Format;
+
+/// One meta-command.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Meta {
+    /// `.help`: list the meta-commands.
+    Help,
+    /// `.use DB`: the default database of later queries.
+    Use(String),
+    /// `.format F`: the output format.
+    Format(Format),
+    /// `.timing on|off`.
+    Timing(bool),
+    /// `.connect PROFILE`: switch to another profile.
+    Connect(String),
+    /// `.ping`: server and connection details.
+    Ping,
+    /// `.edit`: the current buffer in `$EDITOR`.
+    Edit,
+    /// `.history`: the history of this shell.
+    History,
+    /// `.quit` (or `.exit`).
+    Quit,
+}
+
+/// Names and one-line help, in the order `.help` lists them.
+pub const COMMANDS: &[(&str, &str)] = &[
+    (".help", "this list"),
+    (".use DB", "run later queries against database DB"),
+    (
+        ".format F",
+        "output format: pretty, json, ndjson, table or raw",
+    ),
+    (
+        ".timing on|off",
+        "print rows and elapsed time after each query",
+    ),
+    (".connect PROFILE", "connect with another profile"),
+    (".ping", "server, protocol, TLS and round-trip time"),
+    (".edit", "edit the current query in $EDITOR"),
+    (".history", "show the history"),
+    (".quit", "leave (also .exit and Ctrl-D)"),
+];
+
+const NAMES: &[&str] = &[
+    "help", "use", "format", "timing", "connect", "ping", "edit", "history", "quit", "exit",
+];
+
+/// The help text of `.help`.
+pub fn help_text() -> String {
+    let width = COMMANDS.iter().map(|(c, _)| c.len()).max().unwrap_or(0);
+    let mut out = String::new();
+    for (cmd, help) in COMMANDS {
+        out.push_str(&format!("  {cmd:<width$}  {help}\n"));
+    }
+    out
+}
+
+/// `Some` when `line` is a meta-command line (then `Err` says what is wrong with it).
+pub fn parse(line: &str) -> Option<Result<Meta, String>> {
+    let text = line.trim();
+    let rest = text.strip_prefix('.')?;
+    let name_len = rest
+        .find(|c: char| !c.is_ascii_alphabetic())
+        .unwrap_or(rest.len());
+    let (name, args) = rest.split_at(name_len);
+    if !NAMES.contains(&name) || !(args.is_empty() || args.starts_with(char::is_whitespace)) {
+        return None;
+    }
+    let args: Vec<&str> = args.split_whitespace().collect();
+    Some(command(name, &args))
+}
+
+fn command(name: &str, args: &[&str]) -> Result<Meta, String> {
+    let one = |what: &str| match args {
+        [arg] => Ok(arg.to_string()),
+        [] => Err(format!(".{name} needs {what}")),
+        _ => Err(format!(".{name} takes one argument, {what}")),
+    };
+    let none = |meta: Meta| {
+        if args.is_empty() {
+            Ok(meta)
+        } else {
+            Err(format!(".{name} takes no arguments"))
+        }
+    };
+    match name {
+        "help" => none(Meta::Help),
+        "use" => one("a database name: .use DB").map(Meta::Use),
+        "format" => one("a format: pretty, json, ndjson, table or raw").and_then(|f| {
+            f.parse::<Format>()
+                .map(Meta::Format)
+                .map_err(|e| e.to_string())
+        }),
+        "timing" => match args {
+            ["on"] => Ok(Meta::Timing(true)),
+            ["off"] => Ok(Meta::Timing(false)),
+            _ => Err(".timing takes on or off".into()),
+        },
+        "connect" => one("a profile name: .connect PROFILE").map(Meta::Connect),
+        "ping" => none(Meta::Ping),
+        "edit" => none(Meta::Edit),
+        "history" => none(Meta::History),
+        _ => none(Meta::Quit),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_commands() {
+        assert_eq!(parse(".use app"), Some(Ok(Meta::Use("app".into()))));
+        assert_eq!(
+            parse("  .format table "),
+            Some(Ok(Meta::Format(Format::Table)))
+        );
+        assert_eq!(parse(".timing on"), Some(Ok(Meta::Timing(true))));
+        assert_eq!(parse(".exit"), Some(Ok(Meta::Quit)));
+        assert_eq!(parse(".quit"), Some(Ok(Meta::Quit)));
+    }
+
+    #[test]
+    fn chains_are_not_commands() {
+        assert_eq!(parse(".filter({a: 1})"), None);
+        assert_eq!(parse(".use(1)"), None);
+        assert_eq!(parse(".count()"), None);
+        assert_eq!(parse("r.table('t')"), None);
+        assert_eq!(parse(".usefoo"), None);
+    }
+
+    #[test]
+    fn bad_arguments_say_what_to_write() {
+        assert_eq!(
+            parse(".use"),
+            Some(Err(".use needs a database name: .use DB".into()))
+        );
+        let err = parse(".format xml")
+            .and_then(Result::err)
+            .unwrap_or_default();
+        assert!(err.contains("pretty, json, ndjson, table or raw"), "{err}");
+        assert!(parse(".timing maybe").is_some_and(|r| r.is_err()));
+        assert!(parse(".ping now").is_some_and(|r| r.is_err()));
+    }
+
+    #[test]
+    fn help_lists_every_command() {
+        let help = help_text();
+        for (cmd, _) in COMMANDS {
+            assert!(help.contains(cmd));
+        }
+    }
+}

@@ -1,0 +1,184 @@
+//! What every front end shares: the connection, the compiler's session, the current database,
+//! the read-only guard, and starting a compiled query.
+
+use std::time::Instant;
+
+use serde_json::{Map, Value};
+
+use crate::config::Profile;
+use crate::net::{self, Cursor};
+use crate::reql::{self, Diagnostic, Env, Query, Statement};
+
+/// A query refused before it was sent.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Refusal {
+    /// The profile is read-only and the query writes.
+    #[error(
+        "refused: `{name}` writes{target}, and profile {profile} is read-only; use a profile without `read_only = true` to make changes"
+    )]
+    ReadOnly {
+        name: &'static str,
+        target: String,
+        profile: String,
+    },
+}
+
+/// A started query: its cursor and when it was sent.
+#[derive(Debug)]
+pub struct Running {
+    /// The batches of the query.
+    pub cursor: Cursor,
+    /// When the query was sent, for timing.
+    pub started: Instant,
+}
+
+/// One shell session on one profile.
+#[derive(Debug)]
+pub struct Session {
+    conn: net::Session,
+    env: Env,
+    /// Default database of the queries (`.use DB`), sent as the `db` global optarg.
+    pub db: String,
+    /// Refuse writes before sending them.
+    pub read_only: bool,
+    /// Run options added to every query (`profile: true`, ...), snake_case keys.
+    pub run_options: Map<String, Value>,
+}
+
+impl Session {
+    /// A session that connects on first use (and reconnects after a drop).
+    pub fn new(profile: Profile) -> Session {
+        let db = profile.db.clone();
+        let read_only = profile.read_only;
+        Session {
+            conn: net::Session::new(profile),
+            env: Env::new(),
+            db,
+            read_only,
+            run_options: Map::new(),
+        }
+    }
+
+    /// The connection.
+    pub fn net(&self) -> &net::Session {
+        &self.conn
+    }
+
+    /// The profile in use.
+    pub fn profile(&self) -> &Profile {
+        self.conn.profile()
+    }
+
+    /// Names bound by earlier statements (for completion).
+    pub fn bindings(&self) -> Vec<String> {
+        self.env.names()
+    }
+
+    /// Compiles a statement (or several) with the bindings of earlier ones.
+    pub fn compile(&mut self, text: &str) -> Result<Vec<Statement>, Vec<Diagnostic>> {
+        reql::compile(text, &mut self.env)
+    }
+
+    /// Refuses a write on a read-only profile.
+    pub fn check(&self, query: &Query) -> Result<(), Refusal> {
+        if !self.read_only {
+            return Ok(());
+        }
+        match reql::writes(&query.term) {
+            None => Ok(()),
+            Some(w) => Err(Refusal::ReadOnly {
+                name: w.name,
+                target: w
+                    .system_table
+                    .map(|t| format!(" to the system table `rethinkdb.{t}`"))
+                    .unwrap_or_default(),
+                profile: self
+                    .profile()
+                    .name
+                    .as_deref()
+                    .map_or_else(|| "(command line)".to_string(), |n| format!("`{n}`")),
+            }),
+        }
+    }
+
+    /// The START message of a query in this session: the current database and run options
+    /// added, options pasted with `.run(conn, {...})` winning.
+    pub fn start_message(&self, query: &Query) -> Value {
+        let mut extra = self.run_options.clone();
+        extra.insert("db".into(), Value::String(self.db.clone()));
+        query.start_message(&extra)
+    }
+
+    /// Checks and sends a query; its batches come from the cursor.
+    pub async fn start(&self, query: &Query) -> Result<Running, StartError> {
+        self.check(query)?;
+        let message = self.start_message(query);
+        let (term, optargs) = match message {
+            Value::Array(mut parts) if parts.len() >= 2 => {
+                let optargs = match parts.get_mut(2).map(Value::take) {
+                    Some(Value::Object(o)) => o,
+                    _ => Map::new(),
+                };
+                (parts.swap_remove(1), optargs)
+            }
+            _ => (query.term.clone(), Map::new()),
+        };
+        let started = Instant::now();
+        let cursor = self.conn.run_value(&term, &optargs).await?;
+        Ok(Running { cursor, started })
+    }
+}
+
+/// Why a query did not start.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum StartError {
+    /// Refused before sending.
+    #[error(transparent)]
+    Refused(#[from] Refusal),
+    /// The connection failed.
+    #[error(transparent)]
+    Net(#[from] net::Error),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn session(read_only: bool) -> Session {
+        Session::new(Profile {
+            name: Some("prod".into()),
+            read_only,
+            ..Profile::default()
+        })
+    }
+
+    fn query(src: &str) -> Query {
+        match reql::compile_query(src) {
+            Ok(q) => q,
+            Err(e) => panic!("{e:?}"),
+        }
+    }
+
+    #[test]
+    fn read_only_refuses_writes_and_names_them() {
+        let s = session(true);
+        let err = s
+            .check(&query("r.table('t').insert({a: 1})"))
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(err.contains("`insert`") && err.contains("`prod`"), "{err}");
+        assert!(s.check(&query("r.table('t').count()")).is_ok());
+        assert!(session(false).check(&query("r.tableDrop('t')")).is_ok());
+    }
+
+    #[test]
+    fn start_message_carries_the_current_db_and_pasted_options_win() {
+        let mut s = session(false);
+        s.db = "app".into();
+        let m = s.start_message(&query("r.table('t')"));
+        assert_eq!(m[2]["db"], serde_json::json!([14, ["app"]]));
+        let m = s.start_message(&query("r.table('t').run(conn, {db: 'other'})"));
+        assert_eq!(m[2]["db"], serde_json::json!([14, ["other"]]));
+    }
+}

@@ -1,0 +1,347 @@
+//! Batch mode end to end: the real binary against a real sandbox server process.
+
+mod common;
+
+use std::io::Read;
+use std::process::{Command as StdCommand, Stdio};
+
+use assert_cmd::Command;
+use common::{SandboxProcess, rdbsh_bin};
+use serde_json::Value;
+
+fn rdbsh(sb: &SandboxProcess) -> Command {
+    let mut cmd = Command::new(rdbsh_bin());
+    cmd.env_remove("RDBSH_CONFIG")
+        .env_remove("RDBSH_PROFILE")
+        .env("XDG_CONFIG_HOME", "/nonexistent-rdbsh-test")
+        .args(sb.conn_args());
+    cmd
+}
+
+fn stdout_of(cmd: &mut Command) -> String {
+    let out = cmd.output().expect("run rdbsh");
+    assert!(
+        out.status.success(),
+        "rdbsh failed: {}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("utf-8 output")
+}
+
+fn seeded() -> SandboxProcess {
+    let sb = SandboxProcess::start(&["--no-demo"], &[]);
+    stdout_of(rdbsh(&sb).args([
+        "-e",
+        "r.db('test').tableCreate('people')",
+        "-e",
+        "r.db('test').table('people').insert([{id: 1, name: 'Ada', langs: ['en', 'fr']}, {id: 2, name: 'Bo', age: 30}, {id: 3, name: 'Cy'}])",
+    ]));
+    sb
+}
+
+const ORDERED: &str = "r.db('test').table('people').orderBy('id')";
+
+#[test]
+fn ndjson_is_the_default_for_pipes_one_row_per_line() {
+    let sb = seeded();
+    let out = stdout_of(rdbsh(&sb).args(["-e", ORDERED]));
+    let rows: Vec<Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("each line is json"))
+        .collect();
+    assert_eq!(rows.len(), 3);
+    assert_eq!(rows[0]["name"], "Ada");
+    assert_eq!(rows[2]["id"], 3);
+    // Numbers as JavaScript prints them.
+    assert!(out.contains("\"age\":30"), "{out}");
+    assert!(!out.contains("30.0"), "{out}");
+}
+
+#[test]
+fn json_is_one_document_per_statement() {
+    let sb = seeded();
+    let out = stdout_of(rdbsh(&sb).args([
+        "--format",
+        "json",
+        "-e",
+        ORDERED,
+        "-e",
+        "r.db('test').table('people').count()",
+    ]));
+    let docs: Vec<Value> = serde_json::Deserializer::from_str(&out)
+        .into_iter::<Value>()
+        .map(|v| v.expect("json document"))
+        .collect();
+    assert_eq!(docs.len(), 2, "{out}");
+    assert_eq!(docs[0].as_array().map(Vec::len), Some(3));
+    assert_eq!(docs[1], 3);
+}
+
+#[test]
+fn pretty_table_and_raw() {
+    let sb = seeded();
+    let pretty = stdout_of(rdbsh(&sb).args([
+        "--format",
+        "pretty",
+        "-e",
+        "r.db('test').table('people').get(1)",
+    ]));
+    assert!(pretty.contains("  \"name\": \"Ada\""), "{pretty}");
+    assert!(!pretty.contains('\x1b'), "no colour on a pipe: {pretty:?}");
+
+    let table = stdout_of(rdbsh(&sb).args(["--format", "table", "-e", ORDERED]));
+    let header = table.lines().next().unwrap_or_default();
+    for col in ["id", "name", "langs", "age"] {
+        assert!(header.contains(col), "column {col} in {table}");
+    }
+    assert!(
+        table.contains("[\"en\",\"fr\"]"),
+        "nested values compact: {table}"
+    );
+
+    let raw = stdout_of(rdbsh(&sb).args([
+        "--format",
+        "raw",
+        "-e",
+        "r.db('test').table('people').orderBy('id')('name')",
+    ]));
+    assert_eq!(raw, "Ada\nBo\nCy\n");
+}
+
+#[test]
+fn statements_split_on_lines_chains_and_semicolons_with_bindings() {
+    let sb = seeded();
+    let script = "// a report\nvar people = r.db('test').table('people')\n\npeople\n  .filter(r.row('id').gt(1))\n  .count()\npeople.get(1)('name'); people.get(3)('name')\n";
+    let out = stdout_of(rdbsh(&sb).write_stdin(script));
+    assert_eq!(out, "2\n\"Ada\"\n\"Cy\"\n");
+}
+
+#[test]
+fn meta_commands_in_a_file() {
+    let sb = seeded();
+    let script =
+        ".use test\nr.table('people').count()\n.format raw\nr.table('people').get(2)('name')\n";
+    let out = stdout_of(rdbsh(&sb).args(["-f", "-"]).write_stdin(script));
+    assert_eq!(out, "3\nBo\n");
+}
+
+#[test]
+fn on_error_stop_and_continue() {
+    let sb = seeded();
+    let script = "r.expr(1)\nr.db('test').table('nope').count()\nr.expr(2)\n";
+    let stop = rdbsh(&sb).write_stdin(script).output().expect("run");
+    assert_eq!(stop.status.code(), Some(1));
+    assert_eq!(String::from_utf8_lossy(&stop.stdout), "1\n");
+
+    let go_on = rdbsh(&sb)
+        .args(["--on-error", "continue"])
+        .write_stdin(script)
+        .output()
+        .expect("run");
+    assert_eq!(go_on.status.code(), Some(1));
+    assert_eq!(String::from_utf8_lossy(&go_on.stdout), "1\n2\n");
+}
+
+#[test]
+fn runtime_error_has_type_location_and_carets() {
+    let sb = seeded();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("report.reql");
+    std::fs::write(&file, "r.expr(1)\nr.db('test').table('nope').count()\n").expect("write");
+    let out = rdbsh(&sb).arg("-f").arg(&file).output().expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("ReqlOpFailedError"), "{err}");
+    assert!(err.contains("Table `test.nope` does not exist."), "{err}");
+    assert!(err.contains("report.reql:2:1"), "{err}");
+    assert!(
+        err.contains("2 | r.db('test').table('nope').count()"),
+        "{err}"
+    );
+    assert!(err.contains("  | ^^^^"), "{err}");
+    assert!(!err.contains('\x1b'), "{err:?}");
+}
+
+#[test]
+fn compile_error_has_carets_and_runs_nothing() {
+    let sb = seeded();
+    let out = rdbsh(&sb)
+        .write_stdin("r.db('test').table('people').fitler({id: 1})\n")
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("unknown method `fitler`"), "{err}");
+    assert!(err.contains("did you mean `filter`"), "{err}");
+    assert!(err.contains("<stdin>:1:30"), "{err}");
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn a_hundred_thousand_rows_stream() {
+    let sb = SandboxProcess::start(&["--no-demo"], &[]);
+    let out =
+        stdout_of(rdbsh(&sb).args(["-e", "r.range(100000).map(function (i) { return {i: i}; })"]));
+    let mut n = 0u64;
+    for (k, line) in out.lines().enumerate() {
+        assert_eq!(line, format!("{{\"i\":{k}}}"));
+        n += 1;
+    }
+    assert_eq!(n, 100_000);
+}
+
+#[test]
+fn a_closed_pipe_ends_quietly() {
+    let sb = SandboxProcess::start(&["--no-demo"], &[]);
+    let mut child = StdCommand::new(rdbsh_bin())
+        .env("XDG_CONFIG_HOME", "/nonexistent-rdbsh-test")
+        .args(sb.conn_args())
+        .args(["-e", "r.range(1000000)"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let mut stdout = child.stdout.take().expect("stdout");
+    let mut first = [0u8; 64];
+    stdout.read_exact(&mut first).expect("some output");
+    drop(stdout); // like `| head -c 64`
+    let status = child.wait().expect("wait");
+    let mut err = String::new();
+    child
+        .stderr
+        .take()
+        .expect("stderr")
+        .read_to_string(&mut err)
+        .expect("stderr");
+    assert_eq!(status.code(), Some(0), "{err}");
+    assert!(err.is_empty(), "quiet on a closed pipe: {err}");
+}
+
+#[test]
+fn limit_stops_a_changefeed() {
+    let sb = seeded();
+    let out = stdout_of(rdbsh(&sb).args([
+        "--limit",
+        "2",
+        "-e",
+        "r.db('test').table('people').changes({includeInitial: true})",
+    ]));
+    assert_eq!(out.lines().count(), 2, "{out}");
+    for line in out.lines() {
+        let change: Value = serde_json::from_str(line).expect("json");
+        assert!(change.get("new_val").is_some(), "{line}");
+    }
+}
+
+#[test]
+fn timing_goes_to_stderr() {
+    let sb = seeded();
+    let out = rdbsh(&sb)
+        .args(["--timing", "-e", ORDERED])
+        .output()
+        .expect("run");
+    assert!(out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("3 rows · ") && err.contains(" ms"), "{err}");
+    assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 3);
+}
+
+#[test]
+fn read_only_profile_refuses_writes_before_sending() {
+    let sb = seeded();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = dir.path().join("config.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[profiles.safe]\nhost = \"127.0.0.1\"\nport = {}\nread_only = true\n",
+            sb.port
+        ),
+    )
+    .expect("write config");
+    let mut cmd = Command::new(rdbsh_bin());
+    let out = cmd
+        .args(["--config"])
+        .arg(&config)
+        .args(["-p", "safe", "-e", "r.db('test').table('people').delete()"])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("`delete`") && err.contains("read-only"),
+        "{err}"
+    );
+    let count = stdout_of(rdbsh(&sb).args(["-e", "r.db('test').table('people').count()"]));
+    assert_eq!(count, "3\n", "nothing was deleted");
+}
+
+#[test]
+fn exit_codes_for_usage_connection_and_auth() {
+    let missing = Command::new(rdbsh_bin())
+        .args(["-f", "/nonexistent/fix.reql"])
+        .output()
+        .expect("run");
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("/nonexistent/fix.reql"));
+
+    let sb = SandboxProcess::start(
+        &["--no-demo", "--password-env", "SB_PW"],
+        &[("SB_PW", "s3cret-pw")],
+    );
+    let wrong = rdbsh(&sb)
+        .env("WRONG_PW", "not-the-password")
+        .args(["--password-env", "WRONG_PW", "-e", "r.expr(1)"])
+        .output()
+        .expect("run");
+    assert_eq!(wrong.status.code(), Some(4));
+    let err = String::from_utf8_lossy(&wrong.stderr);
+    assert!(err.contains("admin"), "names the user: {err}");
+    assert!(
+        !err.contains("not-the-password") && !err.contains("s3cret-pw"),
+        "{err}"
+    );
+
+    let right = stdout_of(rdbsh(&sb).env("RIGHT_PW", "s3cret-pw").args([
+        "--password-env",
+        "RIGHT_PW",
+        "-e",
+        "r.expr(1)",
+    ]));
+    assert_eq!(right, "1\n");
+
+    let port = sb.port;
+    drop(sb);
+    let refused = Command::new(rdbsh_bin())
+        .args([
+            "--host",
+            "127.0.0.1",
+            "--port",
+            &port.to_string(),
+            "-e",
+            "r.expr(1)",
+        ])
+        .output()
+        .expect("run");
+    assert_eq!(refused.status.code(), Some(3));
+}
+
+#[test]
+fn output_has_no_escapes_with_no_color() {
+    let sb = seeded();
+    let out = rdbsh(&sb)
+        .env("NO_COLOR", "1")
+        .args([
+            "--format",
+            "pretty",
+            "-e",
+            ORDERED,
+            "-e",
+            "r.expr(1).add('a')",
+        ])
+        .output()
+        .expect("run");
+    assert!(!out.stdout.contains(&0x1b));
+    assert!(!out.stderr.contains(&0x1b));
+}

@@ -1,0 +1,78 @@
+//! Test support: a real `rdbsh sandbox` server in its own process, on a free loopback port.
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+
+/// The path of the rdbsh binary under test.
+pub fn rdbsh_bin() -> &'static str {
+    env!("CARGO_BIN_EXE_rdbsh")
+}
+
+/// A sandbox server process; killed on drop.
+pub struct SandboxProcess {
+    child: Child,
+    /// `127.0.0.1:PORT`.
+    pub addr: String,
+    /// Its port.
+    pub port: u16,
+}
+
+impl SandboxProcess {
+    /// Starts `rdbsh sandbox --listen 127.0.0.1:0 ARGS...` and waits for its address.
+    pub fn start(args: &[&str], envs: &[(&str, &str)]) -> SandboxProcess {
+        let mut cmd = Command::new(rdbsh_bin());
+        cmd.args(["sandbox", "--listen", "127.0.0.1:0"])
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
+        for (k, v) in envs {
+            cmd.env(k, v);
+        }
+        let mut child = cmd.spawn().expect("start rdbsh sandbox");
+        let stderr = child.stderr.take().expect("sandbox stderr");
+        let mut lines = BufReader::new(stderr).lines();
+        let addr = loop {
+            let line = match lines.next() {
+                Some(Ok(line)) => line,
+                other => {
+                    let _ = child.kill();
+                    panic!("sandbox exited before listening: {other:?}");
+                }
+            };
+            if let Some(rest) = line.split("listening on ").nth(1) {
+                break rest
+                    .split_whitespace()
+                    .next()
+                    .unwrap_or_default()
+                    .to_string();
+            }
+        };
+        // Keep draining stderr so the server never blocks on a full pipe.
+        std::thread::spawn(move || for _ in lines {});
+        let port = addr
+            .rsplit(':')
+            .next()
+            .and_then(|p| p.parse().ok())
+            .expect("port in the sandbox address");
+        SandboxProcess { child, addr, port }
+    }
+
+    /// Connection flags for the rdbsh client.
+    pub fn conn_args(&self) -> Vec<String> {
+        vec![
+            "--host".into(),
+            "127.0.0.1".into(),
+            "--port".into(),
+            self.port.to_string(),
+        ]
+    }
+}
+
+impl Drop for SandboxProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

@@ -1,0 +1,278 @@
+//! Differential test against the official JavaScript driver: compiles extra expressions the
+//! corpus lacks with rdbsh and with `js_oracle.js`, and compares the normalized terms. Runs
+//! when RDBSH_JS_DRIVER names the driver (a `node_modules/rethinkdb` directory or the npm
+//! prefix holding it) and `node` is on PATH.
+
+use std::collections::HashMap;
+use std::io::Write as _;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+
+use rdbsh::reql::compile_query;
+use serde_json::{Value, json};
+
+const EXPRESSIONS: &[&str] = &[
+    "r.table('users').filter({active: true}).orderBy(r.desc('createdAt')).limit(10)",
+    "r.table('t').orderBy({index: r.desc('id')})",
+    "r.table('t').orderBy('a', r.desc('b'), {index: 'c'})",
+    "r.table('t').orderBy(r.row('a').add(1), r.asc(r.row('b')))",
+    "r.table('t').getAll('a', 'b', {index: 'tag'})",
+    "r.table('t').getAll({a: 1})",
+    "r.table('t').getAll(r.args(['a','b']), {index:'tag'})",
+    "r.table('t').getAll(1, 2, 3)",
+    "r.table('t').max({index: 'x'})",
+    "r.table('t').max('b', {index:'x'})",
+    "r.table('t').min(r.row('a'))",
+    "r.expr([1,2,3]).slice(1, {rightBound: 'closed'})",
+    "r.expr([1,2,3]).slice(1, 2, {leftBound:'open'})",
+    "r.expr([1,2,3]).slice(1)",
+    "r.table('t').indexCreate('a', {multi: true})",
+    "r.table('t').indexCreate('a', r.row('b'), {geo:true})",
+    "r.table('t').indexCreate('a', function(x){return x('b')})",
+    "r.table('t').reconfigure({shards: 2, replicas: 3, dryRun: true})",
+    "r.table('t').insert({a: 1}, {returnChanges: true, conflict: 'replace'})",
+    "r.table('t').insert([{id: 1}, {id: 2}])",
+    "r.table('t').update({count: r.row('count').add(1)})",
+    "r.table('t').update({a: r.row('a').default(0).add(1)}, {returnChanges: 'always'})",
+    "r.table('t').filter(r.row('a').gt(1), {default: r.row})",
+    "r.do(1, 2, function(a, b){ return a.add(b) })",
+    "r.expr(1).do(5)",
+    "r.expr(1).do(function(){ return 1 })",
+    "r.table('t').map(r.table('u'), function(a, b){return [a,b]})",
+    "r.table('t').eqJoin('a', r.table('u'), {index: 'b'}).zip()",
+    "r.table('t').group('a', {index: 'b'})",
+    "r.table('t').group(r.row('a'), r.row('b')).count()",
+    "r.union(r.expr([1]), r.expr([2]), {interleave: false})",
+    "r.expr([1]).union([2], {interleave: false})",
+    "r.table('t').changes({includeInitial: true, squash: 0.5})",
+    "r.table('t').between(1, 10, {index: 'id', leftBound: 'open'})",
+    "r.range(10).fold(0, function(acc, x){return acc.add(x)}, {emit: function(a,b,c){return [c]}})",
+    "r.table('t').config()",
+    "r.table('t').config(1)",
+    "r.table('t').rebalance()",
+    "r.js('1+1', {timeout: 1.5})",
+    "r.http('http://example.com', {resultFormat: 'json', timeout: 3})",
+    "r.now().during(r.time(2020,1,1,'Z'), r.time(2021,1,1,'Z'), {leftBound:'closed'})",
+    "r.expr([r.minval, r.maxval, r.monday, r.december])",
+    "r.expr({'2':'two', b:1, '1':'one'})",
+    "r.expr(60*60*24)",
+    "r.expr('a'+'b')",
+    "r.expr(-0)",
+    "r.expr(1e21)",
+    "r.expr(0.1+0.2)",
+    "r.expr(0xff)",
+    "r.expr(-1.5e-7)",
+    "r.expr(2**10 % 7)",
+    "r.expr('n=' + 5)",
+    "r.expr([1,2]).map(x => x.mul(2))",
+    "r.table('t').filter(doc => doc('age').gt(18))",
+    "r.expr([1,2]).reduce((a, b) => { return a.add(b) })",
+    "r.table('t').filter(function(d){ return d('a').eq(1).and(d('b').ne(2)) })",
+    "r.table('t').pluck('a', {b: ['c']})",
+    "r.row('a')('b')",
+    "r.table('t').get(1).update({x: r.literal({y: 1})})",
+    "r.expr([1,2,3]).contains(r.row.gt(2))",
+    "r.expr('a,b').split(',')",
+    "r.table('t').forEach(function(x){ return r.table('u').insert(x) })",
+    "r.db('d').tableCreate('t', {primaryKey: 'k'})",
+    "r.table('t', {readMode: 'outdated'})",
+    "r.db('test').table('t').getIntersecting(r.circle([0,0], 10, {unit: 'km'}), {index: 'g'})",
+    "r.point(1,2).distance(r.point(3,4), {unit: 'km'})",
+    "r.table('t').getNearest(r.point(1,2), {index:'g', maxResults: 5})",
+    "r.expr(new Date('2020-01-01T00:00:00Z'))",
+    "r.expr(new Date(0))",
+    "r.binary(Buffer.from('aGVsbG8=', 'base64'))",
+    "r.expr([1,2,3]).map(function(x){ return {v: x} })",
+    "r.table('t').filter(r.table('u').filter(r.row('a')).count())",
+    "r.table('t').filter(r.row('tags').contains('x'))",
+    "r.table('t').concatMap(r.row('items'))",
+    "r.table('t').wait({waitFor: 'ready_for_writes', timeout: 5})",
+    "r.table('t').distinct({index: 'a'})",
+    "r.table('t').delete({durability: 'soft'})",
+    "r.table('t').replace(function(d){return d.without('x')}, {nonAtomic: true})",
+    "r.branch(r.row('a'), 1, 2)",
+    "r.table('t').filter(r.branch(r.row('a').gt(1), true, false))",
+    "r.object('a', 1)",
+    "r.random(1, 10, {float: true})",
+    "r.expr(1).add(2).mul(3).div(4).mod(5)",
+    "r.table('t').sum(function(x){return x('a')})",
+    "r.expr([3,1,2]).orderBy(r.row)",
+    "r.table('t').grant('bob', {read: true})",
+    "r.grant('bob', {read: true})",
+    "r.table('t').setWriteHook(function(ctx, old, nw){ return nw })",
+    "r.expr({a: r.error})",
+    "r.expr([1]).default(r.error)",
+    "r.table('t').count",
+    "r.table('t').filter(r.row('a').eq(1)).update(function(d){ return {b: d('a')} })",
+    "r.expr([1,2,3]).map(r.row.mul(2)).filter(function(x){ return x.gt(2) })",
+    "var t = r.table('t'); t.count()",
+    "var o = {index: 'x'}; r.table('t').getAll(1, o)",
+    "r.table('t').filter(function(x){ var y = x('a'); return y.gt(1) })",
+    "r.expr(function(){ var a = []; for (var i = 0; i < 3; i++) { a.push(i * 2) } return a }())",
+    "r.expr([1, [2, [3]]])",
+    "r.table('t').orderBy(function(d){ return d('a') })",
+    "r.expr(1).do(r.row.add(1))",
+    "r.table('t').indexCreate('a', {})",
+    "r.table('t').innerJoin(r.table('u'), function(a, b){ return a('x').eq(b('y')) })",
+    "r.table('t').filter({a: {b: r.row('c')}})",
+    "r.expr(1).eq(1, 1)",
+    "r.table('t').getAll('x', {index: 'y'}).update({z: 1}, {durability: 'hard'})",
+    "r.expr('\\u00e9\\t\\x41')",
+    "r.expr(`template`)",
+    "r.expr(.5 + 5.)",
+    // Refused by the driver:
+    "r.table('t').filter()",
+    "r.table('t').insert({a: 1}, {b: 2}, 3)",
+    "r.expr([1])(1, 2)",
+    "r.table('t').indexCreate()",
+    "r.expr(undefined)",
+    "r.expr(1).add(undefined)",
+    "r.expr({a: undefined})",
+    "r.expr(NaN)",
+    "r.expr([[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]])",
+    "r.expr([[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]])",
+    "r.expr([1]).map(function(x){ x.add(1) })",
+    "r.binary('abc')",
+    "r.table('t').between(1)",
+    "r.expr(1).do()",
+];
+
+fn shared_dir() -> PathBuf {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    std::env::var_os("RDBSH_SHARED")
+        .map(PathBuf::from)
+        .or_else(|| {
+            [root.join("../shared"), root.join("../../shared")]
+                .into_iter()
+                .find(|p| p.is_dir())
+        })
+        .unwrap_or(root.join("../shared"))
+}
+
+fn normalize(t: &Value) -> Value {
+    fn walk(t: &Value, scopes: &mut Vec<HashMap<i64, i64>>, next: &mut i64) -> Value {
+        match t {
+            Value::Array(items) => {
+                let tt = items.first().and_then(Value::as_i64);
+                let args = items.get(1).and_then(Value::as_array);
+                if tt == Some(69)
+                    && let Some(args) = args
+                    && args.len() == 2
+                    && let Some(ids) = args[0]
+                        .as_array()
+                        .and_then(|p| p.get(1))
+                        .and_then(Value::as_array)
+                {
+                    let mut map = HashMap::new();
+                    let mut new_ids = Vec::new();
+                    for id in ids {
+                        map.insert(id.as_f64().unwrap_or(-1.0) as i64, *next);
+                        new_ids.push(Value::from(*next));
+                        *next += 1;
+                    }
+                    scopes.push(map);
+                    let body = walk(&args[1], scopes, next);
+                    scopes.pop();
+                    return json!([69, [[2, new_ids], body]]);
+                }
+                if tt == Some(10)
+                    && let Some(id) = args.and_then(|a| a.first()).and_then(Value::as_f64)
+                {
+                    for s in scopes.iter().rev() {
+                        if let Some(n) = s.get(&(id as i64)) {
+                            return json!([10, [n]]);
+                        }
+                    }
+                }
+                Value::Array(items.iter().map(|i| walk(i, scopes, next)).collect())
+            }
+            Value::Object(o) => Value::Object(
+                o.iter()
+                    .map(|(k, v)| (k.clone(), walk(v, scopes, next)))
+                    .collect(),
+            ),
+            Value::Number(n) => json!(n.as_f64()),
+            other => other.clone(),
+        }
+    }
+    walk(t, &mut Vec::new(), &mut 0)
+}
+
+#[test]
+fn extra_expressions_match_the_driver() {
+    let Some(driver) = std::env::var_os("RDBSH_JS_DRIVER").map(PathBuf::from) else {
+        println!(
+            "skipped: set RDBSH_JS_DRIVER to the rethinkdb@2.4.2 npm package to run the differential test"
+        );
+        return;
+    };
+    let driver = if driver.join("node_modules/rethinkdb").is_dir() {
+        driver.join("node_modules/rethinkdb")
+    } else {
+        driver
+    };
+    let oracle = shared_dir().join("oracle/js_oracle.js");
+    let mut child = Command::new("node")
+        .arg(&oracle)
+        .arg("--jsonl")
+        .env("RETHINKDB_JS_DRIVER", &driver)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("node runs the oracle");
+    let mut input = String::new();
+    for (i, js) in EXPRESSIONS.iter().enumerate() {
+        input.push_str(&json!({"id": i, "js": js}).to_string());
+        input.push('\n');
+    }
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(input.as_bytes())
+        .expect("write to the oracle");
+    let out = child.wait_with_output().expect("oracle output");
+    let lines: Vec<Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("oracle JSON"))
+        .collect();
+    assert_eq!(
+        lines.len(),
+        EXPRESSIONS.len(),
+        "one oracle answer per expression"
+    );
+    let mut misses = Vec::new();
+    for (js, want) in EXPRESSIONS.iter().zip(&lines) {
+        let got = compile_query(js);
+        match (want["ok"].as_bool(), got) {
+            (Some(true), Ok(q)) if normalize(&q.term) == normalize(&want["term"]) => {}
+            (Some(true), Ok(q)) => misses.push(format!(
+                "{js}\n   want {}\n   got  {}",
+                normalize(&want["term"]),
+                normalize(&q.term)
+            )),
+            (Some(true), Err(d)) => misses.push(format!(
+                "{js}\n   want {}\n   refused: {}",
+                want["term"], d[0]
+            )),
+            (_, Ok(q)) if want["nonterm"].as_bool() == Some(true) => misses.push(format!(
+                "{js}\n   the driver gives a non-term ({}), rdbsh gives {}",
+                want["value"], q.term
+            )),
+            (_, Ok(q)) => misses.push(format!(
+                "{js}\n   the driver refuses it ({}), rdbsh gives {}",
+                want["error"], q.term
+            )),
+            (_, Err(_)) => {}
+        }
+    }
+    for m in &misses {
+        println!("{m}");
+    }
+    assert!(
+        misses.is_empty(),
+        "{} of {} expressions differ from the driver",
+        misses.len(),
+        EXPRESSIONS.len()
+    );
+}
