@@ -529,6 +529,9 @@ async fn session_over_tls_records_what_was_negotiated() {
     assert!(tls.protocol_version.starts_with("TLSv1_"), "{tls:?}");
     assert!(!tls.cipher_suite.is_empty());
     assert_eq!(tls.peer_certificates.len(), 2);
+    let peer = tls.peer.expect("certificate details");
+    assert!(peer.subject.contains("localhost"), "{peer:?}");
+    assert!(peer.names.contains(&"127.0.0.1".to_string()), "{peer:?}");
     let mut feed = client.run_value(&json!([173, [5]]), &no_optargs()).unwrap();
     assert_eq!(feed.collect_rows().await.unwrap().len(), 5);
 
