@@ -1,6 +1,6 @@
 //! Connect + V1_0 SCRAM-SHA-256 (4096 iterations) + one SERVER_INFO round trip on loopback,
-//! against the in-process test server built on `protocol`'s server side. Plain TCP only: the
-//! TLS variant waits for the TLS branch (`net::tls`).
+//! against the in-process test server built on `protocol`'s server side: plain TCP, TLS (rcgen
+//! CA, verify = full) and, for comparison, the V0_4 auth key and a round trip alone.
 
 #[path = "../tests/net_server.rs"]
 mod net_server;
@@ -8,7 +8,7 @@ mod net_server;
 use std::time::Duration;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use rdbsh::config::{HandshakeVersion, Profile, Secret};
+use rdbsh::config::{HandshakeVersion, Profile, Secret, TlsSettings};
 
 fn bench_connect(c: &mut Criterion) {
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -32,9 +32,25 @@ fn bench_connect(c: &mut Criterion) {
         ..v1.clone()
     };
 
+    let pki = net_server::pki();
+    let tls_server = rt.block_on(net_server::start_tls(pki.server_config.clone()));
+    let dir = tempfile::tempdir().unwrap();
+    let ca = dir.path().join("ca.pem");
+    std::fs::write(&ca, &pki.ca_pem).unwrap();
+    let tls = Profile {
+        host: "localhost".into(),
+        port: tls_server.addr.port(),
+        tls: Some(TlsSettings {
+            ca_cert: Some(ca),
+            ..TlsSettings::default()
+        }),
+        ..v1.clone()
+    };
+
     let mut group = c.benchmark_group("connect");
     for (name, profile) in [
         ("tcp_scram_server_info", &v1),
+        ("tls_scram_server_info", &tls),
         ("tcp_v0_4_server_info", &v04),
     ] {
         group.bench_function(name, |b| {
