@@ -143,6 +143,15 @@ pub async fn start_tls(config: Arc<rustls::ServerConfig>) -> TestServer {
     start_with(Mode::Normal, Some(tokio_rustls::TlsAcceptor::from(config))).await
 }
 
+/// Serves one already-open stream (e.g. one end of `tokio::io::duplex`) in a task.
+pub fn serve_stream<S: AsyncRead + AsyncWrite + Send + Unpin + 'static>(
+    stream: S,
+) -> mpsc::UnboundedReceiver<Event> {
+    let (tx, events) = mpsc::unbounded_channel();
+    tokio::spawn(serve(stream, Mode::Normal, tx, Arc::default()));
+    events
+}
+
 async fn start_with(mode: Mode, tls: Option<tokio_rustls::TlsAcceptor>) -> TestServer {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();

@@ -542,3 +542,23 @@ async fn session_over_tls_records_what_was_negotiated() {
     assert_eq!(err.exit_code(), 3);
     assert!(err.to_string().contains("TLS"), "{err}");
 }
+
+#[tokio::test]
+async fn connect_stream_runs_over_an_in_memory_pipe() {
+    let (near, far) = tokio::io::duplex(64 * 1024);
+    let mut events = net_server::serve_stream(far);
+    let p = Profile {
+        user: "alice".into(),
+        secret: Some(Secret::new(ALICE_PASSWORD)),
+        ..Profile::default()
+    };
+    let (client, connection) = net::connect_stream(near, &p).await.unwrap();
+    tokio::spawn(connection);
+    assert_eq!(
+        events.recv().await,
+        Some(Event::Authenticated("alice".into()))
+    );
+    let mut c = client.run_value(&json!([173, [4]]), &no_optargs()).unwrap();
+    assert_eq!(c.collect_rows().await.unwrap().len(), 4);
+    assert!(client.info().peer_addr.is_none());
+}
