@@ -3,7 +3,7 @@
 //! builders). Included by `tests/net_session.rs` and `benches/connect.rs` with `#[path]`.
 //!
 //! Terms it understands (anything else is a RUNTIME_ERROR saying so):
-//! - a datum (string, number, bool, null): echoed as an atom;
+//! - a datum (string, number, bool, null): echoed as an atom (with profile data under `profile: true`);
 //! - `[173, [N]]` (RANGE): the rows 0..N, three per batch, paged with CONTINUE;
 //! - `[152, []]` (CHANGES): a feed of `{"n": i}` rows, one per CONTINUE, never ending;
 //! - `[12, ["msg"]]` (ERROR): a RUNTIME_ERROR of type USER with backtrace `[0]`;
@@ -16,21 +16,23 @@
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use rdbsh::protocol::{
     Credential, ErrorType, Frame, FrameDecoder, QueryType, Response, ResponseNote, ResponseType,
-    ServerHandshake, ServerQuery, Token, encode_frame, to_row,
+    ServerHandshake, ServerQuery, Token, to_row,
 };
 use serde_json::{Value, json};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::net::TcpListener;
 use tokio::sync::{Notify, mpsc};
 
 /// The admin password (also the V0_4 auth key).
 pub const ADMIN_PASSWORD: &str = "adminpw-3f9";
 /// A second user.
 pub const ALICE_PASSWORD: &str = "wonder-land-7";
+/// The benchmark's user (4096 PBKDF2 iterations, as RethinkDB stores passwords).
+pub const BENCH_PASSWORD: &str = "bench-pw";
 
 /// What the server noticed, for assertions.
 #[derive(Debug, Clone, PartialEq)]
@@ -68,16 +70,89 @@ struct Gates {
     notify: Notify,
 }
 
+/// Stored credentials, derived once as a real server stores them. Tests use few PBKDF2
+/// iterations to stay fast; `bench` has RethinkDB's 4096 so the benchmark costs what it should.
 fn users(user: &str) -> Option<Credential> {
-    match user {
-        "admin" => Some(Credential::from_password(ADMIN_PASSWORD, b"admin-salt", 64)),
-        "alice" => Some(Credential::from_password(ALICE_PASSWORD, b"alice-salt", 64)),
-        _ => None,
-    }
+    static USERS: OnceLock<Vec<(&'static str, Credential)>> = OnceLock::new();
+    let users = USERS.get_or_init(|| {
+        vec![
+            (
+                "admin",
+                Credential::from_password(ADMIN_PASSWORD, b"admin-salt", 64),
+            ),
+            (
+                "alice",
+                Credential::from_password(ALICE_PASSWORD, b"alice-salt", 64),
+            ),
+            (
+                "bench",
+                Credential::from_password(BENCH_PASSWORD, b"bench-salt", 4096),
+            ),
+        ]
+    });
+    users
+        .iter()
+        .find(|(u, _)| *u == user)
+        .map(|(_, c)| c.clone())
 }
 
 /// Starts a server on an ephemeral loopback port.
 pub async fn start(mode: Mode) -> TestServer {
+    start_with(mode, None).await
+}
+
+/// A CA and a server certificate for `localhost` / `127.0.0.1` signed by it.
+pub struct TestPki {
+    /// The CA certificate, PEM.
+    pub ca_pem: String,
+    /// The server's rustls config.
+    pub server_config: Arc<rustls::ServerConfig>,
+}
+
+/// Makes a fresh CA and server certificate with rcgen.
+pub fn pki() -> TestPki {
+    use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
+    let ca_key = KeyPair::generate().unwrap();
+    let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    ca_params
+        .distinguished_name
+        .push(DnType::CommonName, "rdbsh test CA");
+    let ca_cert = ca_params.self_signed(&ca_key).unwrap();
+    let issuer = Issuer::new(ca_params, ca_key);
+    let leaf_key = KeyPair::generate().unwrap();
+    let mut leaf_params =
+        CertificateParams::new(vec!["localhost".to_string(), "127.0.0.1".to_string()]).unwrap();
+    leaf_params
+        .distinguished_name
+        .push(DnType::CommonName, "localhost");
+    let leaf = leaf_params.signed_by(&leaf_key, &issuer).unwrap();
+    let key = rustls::pki_types::PrivateKeyDer::try_from(leaf_key.serialize_der()).unwrap();
+    let server_config = rustls::ServerConfig::builder()
+        .with_no_client_auth()
+        .with_single_cert(vec![leaf.der().clone(), ca_cert.der().clone()], key)
+        .unwrap();
+    TestPki {
+        ca_pem: ca_cert.pem(),
+        server_config: Arc::new(server_config),
+    }
+}
+
+/// Starts a server that speaks TLS with `config` before the RethinkDB handshake.
+pub async fn start_tls(config: Arc<rustls::ServerConfig>) -> TestServer {
+    start_with(Mode::Normal, Some(tokio_rustls::TlsAcceptor::from(config))).await
+}
+
+/// Serves one already-open stream (e.g. one end of `tokio::io::duplex`) in a task.
+pub fn serve_stream<S: AsyncRead + AsyncWrite + Send + Unpin + 'static>(
+    stream: S,
+) -> mpsc::UnboundedReceiver<Event> {
+    let (tx, events) = mpsc::unbounded_channel();
+    tokio::spawn(serve(stream, Mode::Normal, tx, Arc::default()));
+    events
+}
+
+async fn start_with(mode: Mode, tls: Option<tokio_rustls::TlsAcceptor>) -> TestServer {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let (tx, events) = mpsc::unbounded_channel();
@@ -86,21 +161,31 @@ pub async fn start(mode: Mode) -> TestServer {
         while let Ok((stream, _)) = listener.accept().await {
             let tx = tx.clone();
             let gates = gates.clone();
+            let tls = tls.clone();
             tokio::spawn(async move {
-                let _ = serve(stream, mode, tx, gates).await;
+                let _ = stream.set_nodelay(true);
+                match tls {
+                    None => {
+                        let _ = serve(stream, mode, tx, gates).await;
+                    }
+                    Some(acceptor) => {
+                        if let Ok(stream) = acceptor.accept(stream).await {
+                            let _ = serve(stream, mode, tx, gates).await;
+                        }
+                    }
+                }
             });
         }
     });
     TestServer { addr, events }
 }
 
-async fn serve(
-    mut stream: TcpStream,
+async fn serve<S: AsyncRead + AsyncWrite + Send + Unpin + 'static>(
+    mut stream: S,
     mode: Mode,
     events: mpsc::UnboundedSender<Event>,
     gates: Arc<Gates>,
 ) -> std::io::Result<()> {
-    stream.set_nodelay(true)?;
     let mut buf = vec![0u8; 16 * 1024];
     match mode {
         Mode::Close => return Ok(()),
@@ -130,6 +215,7 @@ async fn serve(
         match hs.receive(&buf[..n], &users) {
             Ok(p) => {
                 stream.write_all(&p.send).await?;
+                stream.flush().await?;
                 if let Some(who) = p.done {
                     let _ = events.send(Event::Authenticated(who.user));
                     break hs.leftover().to_vec();
@@ -137,20 +223,23 @@ async fn serve(
             }
             Err(e) => {
                 stream.write_all(&hs.failure_message(&e)).await?;
+                stream.flush().await?;
                 return Ok(());
             }
         }
     };
 
-    let (mut reader, mut writer) = stream.into_split();
+    let (mut reader, mut writer) = tokio::io::split(stream);
     let (out_tx, mut out_rx) = mpsc::unbounded_channel::<Option<Vec<u8>>>();
     // One writer; `None` means drop the connection now.
     let writer_task = tokio::spawn(async move {
         while let Some(Some(bytes)) = out_rx.recv().await {
-            if writer.write_all(&bytes).await.is_err() {
+            if writer.write_all(&bytes).await.is_err() || writer.flush().await.is_err() {
                 break;
             }
         }
+        // A kill (or a dead peer): FIN now, even though the read half lives on.
+        let _ = writer.shutdown().await;
     });
     let streams: Arc<Mutex<HashMap<u64, Stream>>> = Arc::default();
     let mut decoder = FrameDecoder::new();
@@ -174,7 +263,7 @@ enum Stream {
 
 fn send(out: &mpsc::UnboundedSender<Option<Vec<u8>>>, token: Token, response: Response) {
     let mut frame = Vec::new();
-    encode_frame(token, &response.body(), &mut frame).unwrap();
+    response.encode(token, &mut frame).unwrap();
     let _ = out.send(Some(frame));
 }
 
@@ -351,6 +440,13 @@ fn start_query(
                 vec![],
             ),
         ),
-        (datum, _) => send(&out, token, Response::atom(to_row(datum))),
+        (datum, _) => {
+            let mut response = Response::atom(to_row(datum));
+            if optargs.get("profile") == Some(&Value::Bool(true)) {
+                response =
+                    response.with_profile(to_row(&json!([{"description": "Evaluating datum."}])));
+            }
+            send(&out, token, response)
+        }
     }
 }

@@ -264,6 +264,35 @@ async fn feed_is_stopped_by_close_and_by_drop() {
 }
 
 #[tokio::test]
+async fn profile_data_is_exposed() {
+    let server = net_server::start(Mode::Normal).await;
+    let client = connect(&profile(&server, "admin", Some(ADMIN_PASSWORD))).await;
+    let mut optargs = GlobalOptargs::new();
+    optargs.insert("profile".into(), json!(true));
+    let mut cursor = client.run_value(&json!(5), &optargs).unwrap();
+    assert_eq!(
+        rows(&cursor.next_batch().await.unwrap().unwrap()),
+        vec![json!(5)]
+    );
+    let profile: Value = serde_json::from_str(cursor.profile().unwrap().get()).unwrap();
+    assert_eq!(profile, json!([{"description": "Evaluating datum."}]));
+    let mut plain = client.run_value(&json!(5), &no_optargs()).unwrap();
+    plain.next_batch().await.unwrap();
+    assert!(plain.profile().is_none());
+}
+
+#[tokio::test]
+async fn noreply_queries_return_at_once() {
+    let server = net_server::start(Mode::Normal).await;
+    let client = connect(&profile(&server, "admin", Some(ADMIN_PASSWORD))).await;
+    let mut optargs = GlobalOptargs::new();
+    optargs.insert("noreply".into(), json!(true));
+    let mut cursor = client.run_value(&json!(5), &optargs).unwrap();
+    assert!(cursor.next_batch().await.unwrap().is_none());
+    client.noreply_wait().await.unwrap();
+}
+
+#[tokio::test]
 async fn server_errors_are_data() {
     let server = net_server::start(Mode::Normal).await;
     let client = connect(&profile(&server, "admin", Some(ADMIN_PASSWORD))).await;
@@ -476,4 +505,60 @@ async fn timeout_is_reported() {
     let err = net::connect(&p).await.unwrap_err();
     assert_eq!(err.kind(), Kind::Timeout, "{err}");
     assert!(err.to_string().contains("timed out"), "{err}");
+}
+
+#[tokio::test]
+async fn session_over_tls_records_what_was_negotiated() {
+    let pki = net_server::pki();
+    let mut server = net_server::start_tls(pki.server_config).await;
+    let dir = tempfile::tempdir().unwrap();
+    let ca = dir.path().join("ca.pem");
+    std::fs::write(&ca, &pki.ca_pem).unwrap();
+    let mut p = profile(&server, "alice", Some(ALICE_PASSWORD));
+    p.host = "localhost".into();
+    p.tls = Some(rdbsh::config::TlsSettings {
+        ca_cert: Some(ca),
+        ..Default::default()
+    });
+    let client = connect(&p).await;
+    assert_eq!(
+        next_event(&mut server, |_| true).await,
+        Event::Authenticated("alice".into())
+    );
+    let tls = client.info().tls.clone().expect("TLS info");
+    assert!(tls.protocol_version.starts_with("TLSv1_"), "{tls:?}");
+    assert!(!tls.cipher_suite.is_empty());
+    assert_eq!(tls.peer_certificates.len(), 2);
+    let peer = tls.peer.expect("certificate details");
+    assert!(peer.subject.contains("localhost"), "{peer:?}");
+    assert!(peer.names.contains(&"127.0.0.1".to_string()), "{peer:?}");
+    let mut feed = client.run_value(&json!([173, [5]]), &no_optargs()).unwrap();
+    assert_eq!(feed.collect_rows().await.unwrap().len(), 5);
+
+    // Plain TCP to the TLS port: the server cannot parse the magic as TLS and hangs up.
+    let mut plain = profile(&server, "alice", Some(ALICE_PASSWORD));
+    plain.tls = None;
+    let err = net::connect(&plain).await.unwrap_err();
+    assert_eq!(err.exit_code(), 3);
+    assert!(err.to_string().contains("TLS"), "{err}");
+}
+
+#[tokio::test]
+async fn connect_stream_runs_over_an_in_memory_pipe() {
+    let (near, far) = tokio::io::duplex(64 * 1024);
+    let mut events = net_server::serve_stream(far);
+    let p = Profile {
+        user: "alice".into(),
+        secret: Some(Secret::new(ALICE_PASSWORD)),
+        ..Profile::default()
+    };
+    let (client, connection) = net::connect_stream(near, &p).await.unwrap();
+    tokio::spawn(connection);
+    assert_eq!(
+        events.recv().await,
+        Some(Event::Authenticated("alice".into()))
+    );
+    let mut c = client.run_value(&json!([173, [4]]), &no_optargs()).unwrap();
+    assert_eq!(c.collect_rows().await.unwrap().len(), 4);
+    assert!(client.info().peer_addr.is_none());
 }

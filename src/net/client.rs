@@ -12,6 +12,7 @@ use tokio::sync::mpsc;
 use super::connection::{Action, ReplyReceiver, Request};
 use super::cursor::Cursor;
 use super::error::Error;
+use super::tls::PeerInfo;
 use crate::config::HandshakeVersion;
 use crate::protocol::{GlobalOptargs, Query, Response, ResponseType, ServerError, Token};
 
@@ -24,6 +25,8 @@ pub struct TlsInfo {
     pub cipher_suite: String,
     /// The server's certificate chain, leaf first (DER).
     pub peer_certificates: Vec<CertificateDer<'static>>,
+    /// The leaf certificate described for `rdbsh ping` (subject, issuer, names, expiry, SHA-256).
+    pub peer: Option<PeerInfo>,
 }
 
 /// What is known about a connection once it is up.
@@ -149,7 +152,7 @@ impl Client {
 
     async fn single(&self, query: Query<'_>, expect: ResponseType) -> Result<Response, Error> {
         let (_, mut rx) = self.request(query)?;
-        let response = rx.recv().await.ok_or_else(Error::closed)??;
+        let response = rx.recv().await.ok_or_else(Error::task_gone)??;
         if let Some(e) = response.server_error() {
             return Err(Error::server(e));
         }

@@ -74,6 +74,7 @@ async fn connect_inner(profile: &Profile, target: &str) -> Result<(Client, Conne
                     .peer_certificates()
                     .map(|c| c.iter().map(|c| c.clone().into_owned()).collect())
                     .unwrap_or_default(),
+                peer: tls::PeerInfo::from_connection(conn),
             });
             handshake_and_start(Box::new(stream), profile, info, target).await
         }

@@ -135,6 +135,12 @@ async fn run(
     // Close the request channel first, so that by the time a cursor hears about the failure,
     // `Client::is_closed` already says so and the next use reconnects.
     requests.close();
+    // Requests still queued were never written: they are `Closed`, safe to run again.
+    while let Ok(request) = requests.try_recv() {
+        if let Action::Register(reply) = request.action {
+            let _ = reply.send(Err(Error::closed()));
+        }
+    }
     drop(requests);
     match stop {
         Some(Stop::Failed(cause)) => {

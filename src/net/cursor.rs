@@ -144,8 +144,9 @@ impl Cursor {
                 return Err(e);
             }
             None => {
+                // The task vanished without a word (its runtime shut down): the query was sent.
                 self.finished = true;
-                return Err(Error::closed());
+                return Err(Error::task_gone());
             }
         };
         if let Some(e) = server_error(&response) {

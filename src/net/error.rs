@@ -147,6 +147,14 @@ impl Error {
         )
     }
 
+    pub(crate) fn task_gone() -> Error {
+        Error::new(
+            Kind::Interrupted,
+            "the connection task stopped while the query was running; it was not retried because it may have been a write",
+            None,
+        )
+    }
+
     pub(crate) fn protocol(message: impl Into<String>) -> Error {
         Error::new(Kind::Protocol, message, None)
     }

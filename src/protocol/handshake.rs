@@ -189,13 +189,22 @@ enum ClientState {
 }
 
 /// The client side of either handshake.
-#[derive(Debug)]
 pub struct ClientHandshake {
     scram: Option<ScramClient>,
     start: Vec<u8>,
     reader: NulReader,
     state: ClientState,
     server_version: Option<String>,
+}
+
+// By hand: `start` holds the V0_4 auth key, which must never reach a log.
+impl std::fmt::Debug for ClientHandshake {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClientHandshake")
+            .field("state", &self.state)
+            .field("server_version", &self.server_version)
+            .finish_non_exhaustive()
+    }
 }
 
 impl ClientHandshake {
@@ -396,7 +405,6 @@ pub struct Authenticated {
     pub version: HandshakeVersion,
 }
 
-#[derive(Debug)]
 enum ServerState {
     Magic,
     V04KeyLen,
@@ -412,7 +420,6 @@ enum ServerState {
 ///
 /// On an error, the bytes already returned in `send` by earlier calls stay valid; the error's
 /// answer to the client is in [`ServerHandshake::failure_message`]: write it, then close.
-#[derive(Debug)]
 pub struct ServerHandshake {
     server_version: String,
     scram: ScramServer,
@@ -420,6 +427,16 @@ pub struct ServerHandshake {
     state: ServerState,
     /// The client chose V0_4, so failures are answered in its `ERROR: ...` form.
     legacy: bool,
+}
+
+// By hand: the state may hold a received auth key.
+impl std::fmt::Debug for ServerHandshake {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServerHandshake")
+            .field("server_version", &self.server_version)
+            .field("legacy", &self.legacy)
+            .finish_non_exhaustive()
+    }
 }
 
 impl ServerHandshake {
@@ -802,6 +819,20 @@ mod tests {
         assert!(e.is_auth());
         assert_eq!(e.to_string(), "Incorrect authorization key");
         assert!(s.is_err());
+    }
+
+    #[test]
+    fn debug_output_never_shows_secrets() {
+        let c = ClientHandshake::v0_4("topsecretkey");
+        let d = ClientHandshake::v1_0("u", "topsecretpw", "n");
+        assert!(!format!("{c:?} {d:?}").contains("topsecret"));
+        let mut s = ServerHandshake::new("v", "n");
+        let mut bytes = Version::V0_4.magic().to_le_bytes().to_vec();
+        bytes.extend([12, 0, 0, 0]);
+        bytes.extend(b"topsecretkey");
+        s.receive(&bytes, &users).unwrap();
+        assert!(!format!("{s:?}").contains("topsecret"));
+        assert!(!format!("{:?}", s.receive(&[1, 2, 3, 4], &users)).contains("topsecret"));
     }
 
     #[test]

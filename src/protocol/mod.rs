@@ -1,3 +1,4 @@
+#![warn(missing_docs)]
 //! The RethinkDB wire protocol, sans-IO: both the client and the server side.
 //!
 //! Nothing here touches a socket: callers feed bytes in and write the bytes that come out.

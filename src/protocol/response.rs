@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use serde_json::value::RawValue;
 
+use super::frame::{FrameError, Token, encode_frame};
 use super::term_type::{ErrorType, ResponseNote, ResponseType};
 
 /// One row (or the atom) exactly as the server sent it, so output needs no re-serialization.
@@ -254,6 +255,11 @@ impl Response {
         self
     }
 
+    /// Appends the whole frame (token, length, body) to `buf`, as the server writes it.
+    pub fn encode(&self, token: Token, buf: &mut Vec<u8>) -> Result<(), FrameError> {
+        encode_frame(token, &self.body(), buf)
+    }
+
     /// The JSON body, as the server writes it.
     pub fn body(&self) -> Vec<u8> {
         let is_error = self.response_type.is_error();
@@ -271,7 +277,13 @@ impl Response {
                     .collect()
             }),
             p: self.profile.as_deref(),
-            n: (!self.notes.is_empty()).then(|| self.notes.iter().map(|n| n.as_i64()).collect()),
+            // The server always writes `n` on streams; the JS driver reads it unconditionally.
+            n: (!self.notes.is_empty()
+                || matches!(
+                    self.response_type,
+                    ResponseType::SuccessPartial | ResponseType::SuccessSequence
+                ))
+            .then(|| self.notes.iter().map(|n| n.as_i64()).collect()),
         };
         // Raw rows are valid JSON by construction, so this cannot fail; fall back to a
         // CLIENT_ERROR body rather than panicking.
@@ -379,6 +391,10 @@ mod tests {
         assert_eq!(
             String::from_utf8(Response::atom(to_row(&json!(1))).body()).unwrap(),
             r#"{"t":1,"r":[1]}"#
+        );
+        assert_eq!(
+            String::from_utf8(Response::partial(vec![to_row(&json!(1))]).body()).unwrap(),
+            r#"{"t":3,"r":[1],"n":[]}"#
         );
     }
 }

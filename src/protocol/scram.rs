@@ -42,7 +42,7 @@ pub enum ScramError {
     /// The server asked for an absurd iteration count.
     #[error("server asked for {0} PBKDF2 iterations")]
     Iterations(u64),
-    /// The client proof did not match (server side).
+    /// The client proof did not match (server side). The text is RethinkDB's, sent on the wire.
     #[error("Wrong password")]
     WrongPassword,
     /// No such user (server side, reported at the final step).
