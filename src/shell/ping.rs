@@ -34,15 +34,7 @@ pub async fn ping(session: &net::Session) -> Result<Ping, net::Error> {
     let server = client.server_info().await?;
     let round_trip = sent.elapsed();
     let connection = client.info().clone();
-    let peer = connection.tls.as_ref().and_then(|tls| {
-        let leaf = tls.peer_certificates.first()?;
-        // `TLSv1_3` (rustls' name) reads better as `TLSv1.3`.
-        PeerInfo::from_certificate(
-            leaf.as_ref(),
-            tls.protocol_version.replace('_', "."),
-            tls.cipher_suite.clone(),
-        )
-    });
+    let peer = connection.tls.as_ref().and_then(|tls| tls.peer.clone());
     Ok(Ping {
         connection,
         server,
