@@ -185,6 +185,8 @@ pub enum StmtKind {
     While(Expr, Box<Stmt>),
     /// `{ ... }`.
     Block(Vec<Stmt>),
+    /// `throw e`.
+    Throw(Expr),
     /// `break`.
     Break,
     /// `continue`.

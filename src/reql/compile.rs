@@ -220,6 +220,25 @@ enum Flow {
     Continue,
 }
 
+/// True if `e` is `... .run(...)` possibly followed by `.then(...)`-style calls.
+fn ends_with_run(e: &Expr) -> bool {
+    match &e.kind {
+        ExprKind::Call { callee, .. } => match &callee.kind {
+            ExprKind::Member { name, .. } if name == "run" => true,
+            ExprKind::Member { obj, name, .. }
+                if matches!(
+                    name.as_str(),
+                    "then" | "catch" | "finally" | "toArray" | "each" | "next"
+                ) =>
+            {
+                ends_with_run(obj)
+            }
+            _ => false,
+        },
+        _ => false,
+    }
+}
+
 /// One evaluation of a statement: collects diagnostics and counts work.
 pub(crate) struct Eval<'a> {
     pub(crate) next_var: &'a mut u64,
@@ -475,21 +494,29 @@ impl<'a> Eval<'a> {
     // ---- terms ------------------------------------------------------------------------
 
     fn mk(&mut self, kind: TermKind, span: Span) -> Option<TermRef> {
-        let children: Vec<&TermRef> = match &kind {
-            TermKind::Datum(_) => Vec::new(),
-            TermKind::Op { args, opts, .. } => {
-                args.iter().chain(opts.iter().map(|(_, t)| t)).collect()
-            }
-            TermKind::Obj(fields) => fields.iter().map(|(_, t)| t).collect(),
+        let (mut depth, mut ivar) = (
+            0u32,
+            matches!(
+                kind,
+                TermKind::Op {
+                    tt: TT_IMPLICIT_VAR,
+                    ..
+                }
+            ),
+        );
+        let mut visit = |t: &TermRef| {
+            depth = depth.max(t.depth);
+            ivar |= t.ivar;
         };
-        let depth = 1 + children.iter().map(|t| t.depth).max().unwrap_or(0);
-        let ivar = matches!(
-            kind,
-            TermKind::Op {
-                tt: TT_IMPLICIT_VAR,
-                ..
+        match &kind {
+            TermKind::Datum(_) => {}
+            TermKind::Op { args, opts, .. } => {
+                args.iter().for_each(&mut visit);
+                opts.iter().for_each(|(_, t)| visit(t));
             }
-        ) || children.iter().any(|t| t.ivar);
+            TermKind::Obj(fields) => fields.iter().for_each(|(_, t)| visit(t)),
+        }
+        let depth = depth + 1;
         if depth > MAX_TERM_DEPTH {
             self.error_help(
                 span,
@@ -1616,6 +1643,9 @@ impl<'a> Eval<'a> {
     }
 
     fn unary(&mut self, op: &str, x: V, span: Span) -> V {
+        if op == "await" {
+            return x;
+        }
         match &x.v {
             Val::Poison => return x,
             Val::Term(_) => {
@@ -1954,6 +1984,14 @@ impl<'a> Eval<'a> {
                 Flow::Normal
             }
             StmtKind::Block(stmts) => self.exec_block(stmts, scope),
+            StmtKind::Throw(e) => {
+                self.eval(e, scope);
+                self.error(
+                    s.span,
+                    "the JavaScript in this statement throws an exception",
+                );
+                Flow::Break
+            }
             StmtKind::Break => Flow::Break,
             StmtKind::Continue => Flow::Continue,
         }
@@ -1994,6 +2032,25 @@ impl<'a> Eval<'a> {
         if matches!(e.kind, ExprKind::Assign { .. } | ExprKind::Update { .. }) {
             self.eval(e, root);
             return None;
+        }
+        // Peel what follows a pasted `.run(...)`: `.then(...)`, `.catch(...)`, `await`.
+        let mut e = e;
+        loop {
+            match &e.kind {
+                ExprKind::Unary { op: "await", expr } => e = expr,
+                ExprKind::Call { callee, .. } => match &callee.kind {
+                    ExprKind::Member { obj, name, .. }
+                        if matches!(
+                            name.as_str(),
+                            "then" | "catch" | "finally" | "toArray" | "each" | "next"
+                        ) && ends_with_run(obj) =>
+                    {
+                        e = obj
+                    }
+                    _ => break,
+                },
+                _ => break,
+            }
         }
         let (base, run_args): (&Expr, Option<&[Expr]>) = match &e.kind {
             ExprKind::Call { callee, args } => match &callee.kind {

@@ -159,15 +159,14 @@ pub fn compile(src: &str, env: &mut Env) -> Result<Vec<Statement>, Vec<Diagnosti
     if !lexed.errors.is_empty() {
         return Err(lexed.errors);
     }
-    let (stmts, errors) = parser::parse_program(&lexed.tokens, src.len());
-    if !errors.is_empty() {
-        return Err(errors);
-    }
-    let mut out = Vec::with_capacity(stmts.len());
+    // Statements are parsed and evaluated one at a time; after a syntax error the rest is
+    // only parsed, to report every syntax error.
+    let mut parsed = parser::Statements::new(&lexed.tokens, src.len());
+    let mut out = Vec::new();
     let mut diags = Vec::new();
     let root = env.root.clone();
-    for s in &stmts {
-        if matches!(s.kind, ast::StmtKind::Empty) {
+    while let Some(s) = parsed.next() {
+        if !parsed.errors().is_empty() || matches!(s.kind, ast::StmtKind::Empty) {
             continue;
         }
         let mut ev = Eval::new(&mut env.next_var);
@@ -176,10 +175,10 @@ pub fn compile(src: &str, env: &mut Env) -> Result<Vec<Statement>, Vec<Diagnosti
             ast::StmtKind::Function(n, _) => vec![n.clone()],
             _ => Vec::new(),
         };
-        let result = ev.top(s, &root);
+        let result = ev.top(&s, &root);
         let failed = !ev.diags.is_empty();
         diags.append(&mut ev.diags);
-        if failed {
+        if failed || !diags.is_empty() {
             continue;
         }
         match result {
@@ -197,6 +196,10 @@ pub fn compile(src: &str, env: &mut Env) -> Result<Vec<Statement>, Vec<Diagnosti
                 span: s.span,
             })),
         }
+    }
+    let syntax = parsed.into_errors();
+    if !syntax.is_empty() {
+        diags.extend(syntax);
     }
     if diags.is_empty() {
         Ok(out)

@@ -18,17 +18,51 @@ const ASSIGN_OPS: &[&str] = &[
 
 /// Parses a whole program; returns the statements and all syntax errors.
 pub fn parse_program(tokens: &[Token], src_len: usize) -> (Vec<Stmt>, Vec<Diagnostic>) {
-    let mut p = Parser {
-        toks: tokens,
-        pos: 0,
-        errors: Vec::new(),
-        depth: 0,
-        nl_sensitive: true,
-        fatal: false,
-        src_len,
-    };
-    let mut stmts = Vec::new();
-    while p.pos < p.toks.len() && !p.fatal {
+    let mut p = Statements::new(tokens, src_len);
+    let stmts: Vec<Stmt> = p.by_ref().collect();
+    (stmts, p.into_errors())
+}
+
+/// Parses top-level statements one at a time, so a long file need not be held as one tree.
+pub struct Statements<'t> {
+    p: Parser<'t>,
+}
+
+impl<'t> Statements<'t> {
+    /// A statement parser over `tokens` of a text `src_len` bytes long.
+    pub fn new(tokens: &'t [Token], src_len: usize) -> Self {
+        Statements {
+            p: Parser {
+                toks: tokens,
+                pos: 0,
+                errors: Vec::new(),
+                depth: 0,
+                nl_sensitive: true,
+                fatal: false,
+                src_len,
+            },
+        }
+    }
+
+    /// Syntax errors found so far.
+    pub fn errors(&self) -> &[Diagnostic] {
+        &self.p.errors
+    }
+
+    /// All syntax errors.
+    pub fn into_errors(self) -> Vec<Diagnostic> {
+        self.p.errors
+    }
+}
+
+impl Iterator for Statements<'_> {
+    type Item = Stmt;
+
+    fn next(&mut self) -> Option<Stmt> {
+        let p = &mut self.p;
+        if p.pos >= p.toks.len() || p.fatal {
+            return None;
+        }
         let before = p.pos;
         let errs = p.errors.len();
         let s = p.statement();
@@ -37,12 +71,11 @@ pub fn parse_program(tokens: &[Token], src_len: usize) -> (Vec<Stmt>, Vec<Diagno
         } else {
             p.end_statement();
         }
-        stmts.push(s);
         if p.pos == before {
             p.pos += 1;
         }
+        Some(s)
     }
-    (stmts, p.errors)
 }
 
 struct Parser<'t> {
@@ -53,6 +86,12 @@ struct Parser<'t> {
     nl_sensitive: bool,
     fatal: bool,
     src_len: usize,
+}
+
+/// Moves an expression out, leaving a placeholder (avoids cloning long method chains).
+fn take(e: &mut Expr) -> Expr {
+    let span = e.span;
+    std::mem::replace(e, err_expr(span))
 }
 
 fn err_expr(span: Span) -> Expr {
@@ -255,6 +294,9 @@ impl<'t> Parser<'t> {
             let test = self.with_nl(false, |p| p.expression());
             self.expect(")", "`)` to close the condition");
             StmtKind::While(test, Box::new(self.sub_statement()))
+        } else if self.at_ident("throw") {
+            self.pos += 1;
+            StmtKind::Throw(self.expression())
         } else if self.at_ident("break") {
             self.pos += 1;
             StmtKind::Break
@@ -625,6 +667,8 @@ impl<'t> Parser<'t> {
         let op: Option<&'static str> = match &t.tok {
             Tok::Punct(p @ ("-" | "+" | "!" | "~" | "++" | "--")) => Some(p),
             Tok::Ident(n) if n == "typeof" => Some("typeof"),
+            // `await r.table('t').run(conn)` pasted from async code: the value is the query.
+            Tok::Ident(n) if n == "await" => Some("await"),
             Tok::Ident(n) if n == "void" => Some("void"),
             Tok::Ident(n) if n == "delete" => Some("delete"),
             _ => None,
@@ -724,7 +768,7 @@ impl<'t> Parser<'t> {
                             let span_all = e.span.to(*span);
                             Some(Expr {
                                 kind: ExprKind::Member {
-                                    obj: Box::new(e.clone()),
+                                    obj: Box::new(take(&mut e)),
                                     name: name.clone(),
                                     name_span: *span,
                                 },
@@ -745,7 +789,7 @@ impl<'t> Parser<'t> {
                     let span = e.span.to(Span::new(self.prev_end(), self.prev_end()));
                     Some(Expr {
                         kind: ExprKind::Index {
-                            obj: Box::new(e.clone()),
+                            obj: Box::new(take(&mut e)),
                             index: Box::new(index),
                         },
                         span,
@@ -757,7 +801,7 @@ impl<'t> Parser<'t> {
                     let span = e.span.to(Span::new(self.prev_end(), self.prev_end()));
                     Some(Expr {
                         kind: ExprKind::Call {
-                            callee: Box::new(e.clone()),
+                            callee: Box::new(take(&mut e)),
                             args,
                         },
                         span,
@@ -770,7 +814,7 @@ impl<'t> Parser<'t> {
                         kind: ExprKind::Update {
                             op,
                             prefix: false,
-                            target: Box::new(e.clone()),
+                            target: Box::new(take(&mut e)),
                         },
                         span,
                     })
