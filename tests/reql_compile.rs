@@ -342,9 +342,29 @@ fn functions_and_do() {
         r#"[2,[{"id":0},{"id":1},{"id":2}]]"#,
     );
     give("r.row('a')('b')", r#"[170,[[170,[[13,[]],"a"]],"b"]]"#);
+    give(
+        "r.expr([1]).map(function (x, y = 2) { return x.add(y) })",
+        "[38,[[2,[1]],[69,[[2,[0]],[24,[[10,[0]],2]]]]]]",
+    );
+    give(
+        "r.expr([1]).map((...xs) => xs)",
+        "[38,[[2,[1]],[69,[[2,[]],[2,[]]]]]]",
+    );
+    give(
+        "r.expr(function (a, b = 3, ...c) { return [a, b, c] }(1))",
+        "[2,[1,3,[2,[]]]]",
+    );
 }
 
 // ---- statements, bindings and .run ----
+
+#[test]
+fn sessions_and_queries_can_cross_threads() {
+    fn check<T: Send + Sync>() {}
+    check::<Env>();
+    check::<Statement>();
+    check::<rdbsh::reql::Diagnostic>();
+}
 
 #[test]
 fn bindings_carry_across_statements_and_calls() {

@@ -10,7 +10,8 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
     if let Ok(stmts) = compile(src, &mut env) {
         for s in stmts {
             if let rdbsh::reql::Statement::Query(q) = s {
-                let _ = q.span_of(&[serde_json::json!(0), serde_json::json!(1)]);
+                let _ = q.span_of(&[]);
+                let _ = q.start_message(&Default::default());
                 let _ = rdbsh::reql::writes(&q.term);
             }
         }

@@ -706,7 +706,9 @@ impl<'a> Eval<'a> {
                     scope.declare(name, v(Val::Term(var), *pspan));
                 }
             } else {
-                scope.declare(name, v(Val::Undef, *pspan));
+                // The driver passes only `fn.length` arguments: defaults apply, rest is empty.
+                let val = self.missing_param(c, i, *pspan, &scope, Vec::new());
+                scope.declare(name, val);
             }
         }
         let result = self.run_body(&c.def, &scope);
@@ -1447,12 +1449,39 @@ impl<'a> Eval<'a> {
             scope.declare(name, v(Val::Func(c.clone()), c.def.span));
         }
         let mut args = args.into_iter();
-        for (name, pspan) in &c.def.params {
-            scope.declare(name, args.next().unwrap_or(v(Val::Undef, *pspan)));
+        for (i, (name, pspan)) in c.def.params.iter().enumerate() {
+            let val = if c.def.rest == Some(i) {
+                self.missing_param(c, i, *pspan, &scope, args.by_ref().collect())
+            } else {
+                match args.next() {
+                    Some(a) if !matches!(a.v, Val::Undef) => a,
+                    _ => self.missing_param(c, i, *pspan, &scope, Vec::new()),
+                }
+            };
+            scope.declare(name, val);
         }
         let r = self.run_body(&c.def, &scope);
         self.calls -= 1;
         v(r.v, span)
+    }
+
+    /// The value of parameter `i` when no argument fills it: its default, the rest array, or
+    /// undefined.
+    fn missing_param(
+        &mut self,
+        c: &Arc<Closure>,
+        i: usize,
+        span: Span,
+        scope: &Arc<Scope>,
+        rest: Vec<V>,
+    ) -> V {
+        if c.def.rest == Some(i) {
+            return v(Val::Arr(Arc::new(Mutex::new(rest))), span);
+        }
+        match c.def.defaults.iter().find(|(j, _)| *j == i) {
+            Some((_, e)) => self.eval(e, scope),
+            None => v(Val::Undef, span),
+        }
     }
 
     fn call_native(&mut self, n: Native, args: Vec<V>, span: Span) -> V {

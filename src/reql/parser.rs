@@ -10,7 +10,7 @@ use super::prec;
 use super::span::Span;
 
 /// Deepest nesting of expressions (brackets, calls, chained methods, operators) accepted.
-pub const MAX_DEPTH: usize = 256;
+pub const MAX_DEPTH: usize = 128;
 
 const ASSIGN_OPS: &[&str] = &[
     "=", "+=", "-=", "*=", "/=", "%=", "**=", "<<=", ">>=", ">>>=", "&=", "|=", "^=",
@@ -86,6 +86,15 @@ struct Parser<'t> {
     nl_sensitive: bool,
     fatal: bool,
     src_len: usize,
+}
+
+/// Parameters of a function literal.
+#[derive(Default)]
+struct ParamList {
+    params: Vec<(String, Span)>,
+    arity: usize,
+    defaults: Vec<(usize, Expr)>,
+    rest: Option<usize>,
 }
 
 /// Moves an expression out, leaving a placeholder (avoids cloning long method chains).
@@ -465,7 +474,12 @@ impl<'t> Parser<'t> {
         {
             let start = *span;
             self.pos += 2;
-            return self.arrow_body(vec![(name.clone(), start)], 1, start);
+            let list = ParamList {
+                params: vec![(name.clone(), start)],
+                arity: 1,
+                ..ParamList::default()
+            };
+            return self.arrow_body(list, start);
         }
         if self.at("(")
             && let Some(close) = self.matching(self.pos)
@@ -473,9 +487,9 @@ impl<'t> Parser<'t> {
         {
             let start = self.here();
             self.pos += 1;
-            let (params, arity) = self.params();
+            let list = self.params();
             self.expect("=>", "`=>`");
-            return self.arrow_body(params, arity, start);
+            return self.arrow_body(list, start);
         }
         let lhs = self.conditional();
         if let Some(Token {
@@ -523,7 +537,7 @@ impl<'t> Parser<'t> {
         None
     }
 
-    fn arrow_body(&mut self, params: Vec<(String, Span)>, arity: usize, start: Span) -> Expr {
+    fn arrow_body(&mut self, list: ParamList, start: Span) -> Expr {
         let body = if self.at("{") {
             FuncBody::Block(self.block())
         } else {
@@ -533,8 +547,10 @@ impl<'t> Parser<'t> {
         Expr {
             kind: ExprKind::Func(Arc::new(FuncDef {
                 name: None,
-                params,
-                arity,
+                params: list.params,
+                arity: list.arity,
+                defaults: list.defaults,
+                rest: list.rest,
                 body,
                 span,
             })),
@@ -543,8 +559,8 @@ impl<'t> Parser<'t> {
     }
 
     /// Parameters after `(` up to and including `)`.
-    fn params(&mut self) -> (Vec<(String, Span)>, usize) {
-        let mut params = Vec::new();
+    fn params(&mut self) -> ParamList {
+        let mut list = ParamList::default();
         let mut arity = None;
         self.with_nl(false, |p| {
             while !p.at(")") {
@@ -556,30 +572,31 @@ impl<'t> Parser<'t> {
                         ..
                     }) => {
                         p.pos += 1;
-                        params.push((n.clone(), *span));
+                        list.params.push((n.clone(), *span));
                     }
                     _ => {
                         p.expected("a parameter name");
                         return;
                     }
                 }
+                let i = list.params.len() - 1;
                 if rest {
-                    arity.get_or_insert(params.len() - 1);
+                    arity.get_or_insert(i);
+                    list.rest = Some(i);
                 }
                 if p.eat("=") {
-                    arity.get_or_insert(params.len() - 1);
-                    let _default = p.assign();
-                    let span = _default.span;
-                    p.error(span, "default parameter values are not supported");
+                    arity.get_or_insert(i);
+                    let default = p.assign();
+                    list.defaults.push((i, default));
                 }
-                if !p.eat(",") {
+                if rest || !p.eat(",") {
                     break;
                 }
             }
         });
         self.expect(")", "`)` to close the parameter list");
-        let n = params.len();
-        (params, arity.unwrap_or(n))
+        list.arity = arity.unwrap_or(list.params.len());
+        list
     }
 
     fn function(&mut self) -> Expr {
@@ -596,14 +613,16 @@ impl<'t> Parser<'t> {
         if !self.expect("(", "`(` to start the parameter list") {
             return err_expr(start);
         }
-        let (params, arity) = self.params();
+        let list = self.params();
         let body = FuncBody::Block(self.block());
         let span = start.to(Span::new(self.prev_end(), self.prev_end()));
         Expr {
             kind: ExprKind::Func(Arc::new(FuncDef {
                 name,
-                params,
-                arity,
+                params: list.params,
+                arity: list.arity,
+                defaults: list.defaults,
+                rest: list.rest,
                 body,
                 span,
             })),
