@@ -569,6 +569,25 @@ fn targeted_messages() {
 }
 
 #[test]
+fn errors_point_at_the_offending_text() {
+    let at = |src: &str| {
+        let errs = compile_query(src).err().unwrap_or_default();
+        errs.first()
+            .map(|d| d.span.text(src).to_string())
+            .unwrap_or_default()
+    };
+    assert_eq!(
+        at("r.table('t').insert({a: 1}, {b: 2}, 3)"),
+        ".insert({a: 1}, {b: 2}, 3)"
+    );
+    assert_eq!(at("r.table('t')\n  .fitler(1)"), "fitler");
+    assert_eq!(at("r.expr(1).do(x => x > 1)"), ">");
+    assert_eq!(at("r.expr([1, 2"), "(");
+    assert_eq!(at("r.expr({a: undefined})"), "undefined");
+    assert_eq!(at("r.expr(1).do(function (x) { x })"), "function (x) { x }");
+}
+
+#[test]
 fn syntax_errors_are_all_reported() {
     fail("r.table('t'", "unclosed `(`");
     fail("r.expr([1, 2)", "does not match");

@@ -246,6 +246,8 @@ pub(crate) struct Eval<'a> {
     steps: u64,
     calls: u32,
     halted: bool,
+    /// Span of `.name(...)` for the method call about to run (for argument errors).
+    site: Option<Span>,
 }
 
 fn v(v: Val, span: Span) -> V {
@@ -459,6 +461,7 @@ impl<'a> Eval<'a> {
             steps: 0,
             calls: 0,
             halted: false,
+            site: None,
         }
     }
 
@@ -639,7 +642,7 @@ impl<'a> Eval<'a> {
             Val::Func(c) => self.func_term(c, x.span),
             Val::Method(recv, m) => {
                 // A method value is a JavaScript function of length 0 (the driver's are variadic).
-                let body = self.call_method(recv.clone(), m, Vec::new(), x.span);
+                let body = self.call_method(recv.clone(), m, Vec::new(), x.span, x.span);
                 let body = self.expr(&body, EXPR_DEPTH)?;
                 let params = self.op(TT_MAKE_ARRAY, Vec::new(), Vec::new(), x.span)?;
                 self.op(TT_FUNC, vec![params, body], Vec::new(), x.span)
@@ -806,11 +809,12 @@ impl<'a> Eval<'a> {
         m: &'static Method,
         args: Vec<V>,
         span: Span,
+        site: Span,
     ) -> V {
         if args.iter().any(|a| matches!(a.v, Val::Poison)) {
             return v(Val::Poison, span);
         }
-        if !self.check_arity(m, &args, span) {
+        if !self.check_arity(m, &args, site) {
             return v(Val::Poison, span);
         }
         if recv.is_none() {
@@ -1416,7 +1420,8 @@ impl<'a> Eval<'a> {
             let recv = self.eval(obj, scope);
             let f = self.member(recv.clone(), name, *name_span, callee.span);
             let argv: Vec<V> = args.iter().map(|a| self.eval(a, scope)).collect();
-            let _ = name_span;
+            // Argument errors point at `.name(...)`, not at the whole chain.
+            self.site = Some(Span::new(name_span.start.saturating_sub(1), span.end));
             return self.call_value(f, argv, span);
         }
         let f = self.eval(callee, scope);
@@ -1425,11 +1430,12 @@ impl<'a> Eval<'a> {
     }
 
     fn call_value(&mut self, f: V, args: Vec<V>, span: Span) -> V {
+        let site = self.site.take().unwrap_or(span);
         match f.v {
-            Val::Method(recv, m) => self.call_method(recv, m, args, span),
+            Val::Method(recv, m) => self.call_method(recv, m, args, span, site),
             Val::Term(t) => self.bracket(t, f.span, args, span),
             Val::R => match methods::r_function("expr") {
-                Some(m) => self.call_method(None, m, args, span),
+                Some(m) => self.call_method(None, m, args, span, span),
                 None => v(Val::Poison, span),
             },
             Val::Func(c) => self.call_closure(&c, args, span),
