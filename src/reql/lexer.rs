@@ -198,6 +198,10 @@ impl<'a> Lexer<'a> {
 
     fn run(&mut self) {
         let mut nl = false;
+        // A query file may start with `#!/usr/bin/env ...`.
+        if self.src.starts_with("#!") {
+            self.pos = self.src.find('\n').unwrap_or(self.src.len());
+        }
         while let Some(c) = self.peek() {
             let start = self.pos;
             if is_newline(c) {
@@ -666,6 +670,11 @@ mod tests {
         assert_eq!(l.unclosed.len(), 2);
         assert_eq!(l.errors[0].span, Span::new(19, 20));
         assert_eq!(l.errors[1].span, Span::new(33, 34));
+    }
+
+    #[test]
+    fn shebang_line_is_skipped() {
+        assert_eq!(toks("#!/usr/bin/env rdbsh\n1"), [Tok::Num(1.0)]);
     }
 
     #[test]
