@@ -591,6 +591,11 @@ fn errors_point_at_the_offending_text() {
 fn syntax_errors_are_all_reported() {
     fail("r.table('t'", "unclosed `(`");
     fail("r.expr([1, 2)", "does not match");
+    assert_eq!(
+        compile_query("r.expr(1 2)").err().map(|e| e.len()),
+        Some(1),
+        "no cascade after a bad argument list"
+    );
     fail("r.expr(1))", "no bracket is open here");
     fail("r.expr('abc", "unterminated string");
     fail("r.expr(1 +)", "expected an expression, found `)`");

@@ -546,12 +546,12 @@ impl<'a> Lexer<'a> {
                             self.out.errors.push(
                                 Diagnostic::new(
                                     t.span,
-                                    format!("`{p}` does not match the `{open}` opened here"),
+                                    format!("`{p}` does not match the unclosed `{open}`"),
                                 )
-                                .with_help(format!(
-                                    "close the `{open}` at byte {} with `{close}` first",
-                                    span.start
-                                )),
+                                .with_help({
+                                    let (line, col) = Diagnostic::new(*span, "").line_col(self.src);
+                                    format!("close the `{open}` of line {line}, column {col} with `{close}` first")
+                                }),
                             );
                             stack.pop();
                         }
@@ -659,7 +659,7 @@ mod tests {
             "lone surrogate in a string escape is not supported"
         );
         assert_eq!(lex_err("r.expr(1"), "unclosed `(`");
-        assert_eq!(lex_err("f(])"), "`]` does not match the `(` opened here");
+        assert_eq!(lex_err("f(])"), "`]` does not match the unclosed `(`");
         assert_eq!(lex_err("1)"), "unexpected `)`: no bracket is open here");
         assert_eq!(lex_err("12n"), "BigInt literals are not supported");
     }

@@ -40,6 +40,7 @@ impl<'t> Statements<'t> {
                 nl_sensitive: true,
                 fatal: false,
                 src_len,
+                blocks: 0,
             },
         }
     }
@@ -86,6 +87,8 @@ struct Parser<'t> {
     nl_sensitive: bool,
     fatal: bool,
     src_len: usize,
+    /// Function bodies and blocks being parsed.
+    blocks: usize,
 }
 
 /// Parameters of a function literal.
@@ -242,12 +245,10 @@ impl<'t> Parser<'t> {
             }
             match &t.tok {
                 Tok::Punct("(" | "[" | "{") => depth += 1,
-                Tok::Punct(")" | "]" | "}") => {
-                    if depth == 0 {
-                        return;
-                    }
-                    depth -= 1;
-                }
+                // A closer at depth 0 belongs to a bracket opened before the error: skip it,
+                // except the `}` that ends the enclosing block.
+                Tok::Punct("}") if depth == 0 && self.blocks > 0 => return,
+                Tok::Punct(")" | "]" | "}") => depth = depth.saturating_sub(1),
                 Tok::Punct(";") if depth == 0 => {
                     self.pos += 1;
                     return;
@@ -425,6 +426,7 @@ impl<'t> Parser<'t> {
         if !self.deeper() {
             return stmts;
         }
+        self.blocks += 1;
         self.with_nl(true, |p| {
             while !p.at("}") && p.peek().is_some() && !p.fatal {
                 let before = p.pos;
@@ -442,6 +444,7 @@ impl<'t> Parser<'t> {
             }
         });
         self.depth -= 1;
+        self.blocks -= 1;
         self.expect("}", "`}` to close the block");
         stmts
     }
