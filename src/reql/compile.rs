@@ -74,6 +74,7 @@ impl Term {
             TermKind::Datum(v) => (v.clone(), SpanMap::leaf(self.span)),
             TermKind::Op { tt, args, opts } => {
                 let mut map = SpanMap::leaf(self.span);
+                map.args.reserve_exact(args.len());
                 let mut jargs = Vec::with_capacity(args.len());
                 for a in args {
                     let (v, m) = a.build();
@@ -94,7 +95,8 @@ impl Term {
             }
             TermKind::Obj(fields) => {
                 let mut map = SpanMap::leaf(self.span);
-                let mut obj = Map::new();
+                map.optargs.reserve_exact(fields.len());
+                let mut obj = Map::with_capacity(fields.len());
                 for (k, t) in fields {
                     let (v, m) = t.build();
                     obj.insert(k.clone(), v);

@@ -173,7 +173,12 @@ pub fn lex(src: &str) -> Lexed {
 
 impl<'a> Lexer<'a> {
     fn peek(&self) -> Option<char> {
-        self.src[self.pos..].chars().next()
+        // ASCII fast path: most ReQL text is ASCII.
+        match self.src.as_bytes().get(self.pos) {
+            Some(&b) if b < 0x80 => Some(char::from(b)),
+            Some(_) => self.src.get(self.pos..).and_then(|r| r.chars().next()),
+            None => None,
+        }
     }
 
     fn peek2(&self) -> Option<char> {
@@ -261,6 +266,12 @@ impl<'a> Lexer<'a> {
 
     fn ident(&mut self) -> Tok {
         let start = self.pos;
+        let bytes = self.src.as_bytes();
+        while self.pos < bytes.len()
+            && (bytes[self.pos].is_ascii_alphanumeric() || matches!(bytes[self.pos], b'_' | b'$'))
+        {
+            self.pos += 1;
+        }
         while let Some(c) = self.peek() {
             if is_id_char(c) {
                 self.bump();
@@ -382,6 +393,19 @@ impl<'a> Lexer<'a> {
         let mut s = String::new();
         let mut pending_high: Option<(u32, usize)> = None;
         loop {
+            // Copy a run of plain ASCII characters at once.
+            if pending_high.is_none() {
+                let bytes = self.src.as_bytes();
+                let run_start = self.pos;
+                while self.pos < bytes.len() {
+                    let b = bytes[self.pos];
+                    if b >= 0x80 || b == quote as u8 || matches!(b, b'\\' | b'\n' | b'\r' | b'$') {
+                        break;
+                    }
+                    self.pos += 1;
+                }
+                s.push_str(&self.src[run_start..self.pos]);
+            }
             let Some(c) = self.peek() else {
                 self.err(start, start + 1, "unterminated string").help =
                     Some(format!("close it with {quote}"));
