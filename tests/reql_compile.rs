@@ -618,3 +618,59 @@ fn syntax_errors_are_all_reported() {
         .unwrap_or_default();
     assert_eq!(errs.len(), 2, "both unknown methods are reported: {errs:?}");
 }
+
+#[test]
+fn newer_server_terms_and_misc() {
+    give(
+        "r.format('{name} is {age}', {name: 'Ann', age: 3})",
+        r#"[197,["{name} is {age}",{"name":"Ann","age":3}]]"#,
+    );
+    give("r.args([1, 2])", "[154,[[2,[1,2]]]]");
+    give("r.literal({a: 1})", r#"[137,[{"a":1}]]"#);
+    give(
+        "r.js('1 + 1', {timeout: 2})",
+        r#"[11,["1 + 1"],{"timeout":2}]"#,
+    );
+    give(
+        "r.http('http://x', {resultFormat: 'json'})",
+        r#"[153,["http://x"],{"result_format":"json"}]"#,
+    );
+}
+
+#[test]
+fn write_analysis_on_compiled_queries() {
+    let w = |src: &str| {
+        rdbsh::reql::writes(&compile_query(src).expect("compiles").term).map(|w| w.name)
+    };
+    assert_eq!(w("r.table('t').filter({a: 1}).count()"), None);
+    assert_eq!(w("r.table('t').get(1).update({a: 1})"), Some("update"));
+    assert_eq!(w("r.dbCreate('x')"), Some("dbCreate"));
+    assert_eq!(w("r.table('t').indexCreate('a')"), Some("indexCreate"));
+    assert_eq!(
+        w("r.expr([1]).forEach(x => r.table('t').insert({id: x}))"),
+        Some("forEach")
+    );
+    let sys = compile_query("r.db('rethinkdb').table('users').get('bob').update({password: 'x'})")
+        .expect("compiles");
+    assert_eq!(
+        rdbsh::reql::writes(&sys.term)
+            .and_then(|w| w.system_table)
+            .as_deref(),
+        Some("users")
+    );
+}
+
+#[test]
+fn one_variable_counter_per_session() {
+    let mut env = Env::new();
+    let ids = |out: Vec<Statement>| match &out[0] {
+        Statement::Query(q) => q.term[1][1][1][0][1].clone(),
+        Statement::Binding(_) => Value::Null,
+    };
+    let first = ids(compile("r.expr([1]).map(x => x)", &mut env).expect("compiles"));
+    let second = ids(compile("r.expr([1]).map(x => x)", &mut env).expect("compiles"));
+    assert_ne!(
+        first, second,
+        "ids keep counting across statements of a session"
+    );
+}
