@@ -14,6 +14,7 @@ pub mod parser;
 pub mod prec;
 pub mod program;
 pub mod span;
+pub mod wire;
 pub mod write;
 
 use std::sync::Arc;
@@ -23,6 +24,7 @@ use serde_json::{Map, Value};
 pub use diagnostic::Diagnostic;
 pub use program::{is_complete, split_statements};
 pub use span::{Span, SpanMap};
+pub use wire::to_wire_json;
 pub use write::{WriteInfo, writes};
 
 use compile::{Eval, Scope, snake};
