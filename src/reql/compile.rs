@@ -68,43 +68,86 @@ impl Term {
         }
     }
 
-    /// The wire JSON and the span tree mirroring it.
-    pub(crate) fn build(&self) -> (Value, SpanMap) {
+    /// The wire JSON.
+    pub(crate) fn to_json(&self) -> Value {
         match &self.kind {
-            TermKind::Datum(v) => (v.clone(), SpanMap::leaf(self.span)),
+            TermKind::Datum(v) => v.clone(),
             TermKind::Op { tt, args, opts } => {
-                let mut map = SpanMap::leaf(self.span);
-                map.args.reserve_exact(args.len());
-                let mut jargs = Vec::with_capacity(args.len());
-                for a in args {
-                    let (v, m) = a.build();
-                    jargs.push(v);
-                    map.args.push(m);
-                }
-                let mut out = vec![Value::from(*tt), Value::Array(jargs)];
+                let jargs: Vec<Value> = args.iter().map(|a| a.to_json()).collect();
+                let mut out = Vec::with_capacity(3);
+                out.push(Value::from(*tt));
+                out.push(Value::Array(jargs));
                 if !opts.is_empty() {
-                    let mut jopts = Map::new();
-                    for (k, t) in opts {
-                        let (v, m) = t.build();
-                        jopts.insert(k.clone(), v);
-                        map.optargs.push((k.clone(), m));
-                    }
+                    let jopts: Map<String, Value> =
+                        opts.iter().map(|(k, t)| (k.clone(), t.to_json())).collect();
                     out.push(Value::Object(jopts));
                 }
-                (Value::Array(out), map)
+                Value::Array(out)
+            }
+            TermKind::Obj(fields) => Value::Object(
+                fields
+                    .iter()
+                    .map(|(k, t)| (k.clone(), t.to_json()))
+                    .collect(),
+            ),
+        }
+    }
+
+    /// The span tree mirroring the wire JSON.
+    pub(crate) fn span_map(&self) -> SpanMap {
+        let mut map = SpanMap::leaf(self.span);
+        match &self.kind {
+            TermKind::Datum(_) => {}
+            TermKind::Op { args, opts, .. } => {
+                map.args = args.iter().map(|a| a.span_map()).collect();
+                map.optargs = opts
+                    .iter()
+                    .map(|(k, t)| (k.clone(), t.span_map()))
+                    .collect();
             }
             TermKind::Obj(fields) => {
-                let mut map = SpanMap::leaf(self.span);
-                map.optargs.reserve_exact(fields.len());
-                let mut obj = Map::with_capacity(fields.len());
-                for (k, t) in fields {
-                    let (v, m) = t.build();
-                    obj.insert(k.clone(), v);
-                    map.optargs.push((k.clone(), m));
-                }
-                (Value::Object(obj), map)
+                map.optargs = fields
+                    .iter()
+                    .map(|(k, t)| (k.clone(), t.span_map()))
+                    .collect()
             }
         }
+        map
+    }
+
+    /// The span of the node a backtrace reaches (see [`SpanMap::resolve`]), without building
+    /// the span tree.
+    pub(crate) fn resolve(&self, frames: &[Value]) -> Span {
+        let mut node = self;
+        for frame in frames {
+            let pos = match frame {
+                Value::Number(n) => n.as_u64().map(Ok),
+                Value::String(k) => Some(Err(k.as_str())),
+                Value::Object(o) => match (o.get("pos"), o.get("opt")) {
+                    (Some(Value::Number(n)), _) => n.as_u64().map(Ok),
+                    (_, Some(Value::String(k))) => Some(Err(k.as_str())),
+                    _ => None,
+                },
+                _ => None,
+            };
+            let next = match (&node.kind, pos) {
+                (TermKind::Op { args, .. }, Some(Ok(i))) => {
+                    usize::try_from(i).ok().and_then(|i| args.get(i))
+                }
+                (TermKind::Op { opts, .. }, Some(Err(k))) => {
+                    opts.iter().find(|(key, _)| key == k).map(|(_, t)| t)
+                }
+                (TermKind::Obj(fields), Some(Err(k))) => {
+                    fields.iter().find(|(key, _)| key == k).map(|(_, t)| t)
+                }
+                _ => None,
+            };
+            match next {
+                Some(t) => node = t,
+                None => break,
+            }
+        }
+        node.span
     }
 }
 
@@ -2118,7 +2161,7 @@ impl<'a> Eval<'a> {
                         _ => self.expr(&fv, EXPR_DEPTH),
                     };
                     if let Some(t) = t {
-                        global.insert(key, t.build().0);
+                        global.insert(key, t.to_json());
                     }
                 }
             }

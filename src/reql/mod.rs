@@ -1,7 +1,7 @@
 //! ReQL in JavaScript syntax → the wire term the official JavaScript driver (2.4.2) builds.
 //!
 //! Text goes through [`lexer`] (tokens, matched brackets), [`parser`] (statements and
-//! expressions with spans, [`prec`] for operators), then [`compile`], which evaluates the
+//! expressions with spans, [`prec`] for operators), then `compile`, which evaluates the
 //! JavaScript with ReQL terms as values following the driver's rules ([`methods`]).
 //! Errors are [`Diagnostic`]s; [`write::writes`] tells reads from writes.
 
@@ -27,7 +27,7 @@ pub use span::{Span, SpanMap};
 pub use wire::to_wire_json;
 pub use write::{WriteInfo, writes};
 
-use compile::{Eval, Scope, snake};
+use compile::{Eval, Scope, TermRef, snake};
 
 /// Session state carried across statements and calls to [`compile`]: variables bound with
 /// `var/let/const` and the counter that numbers function parameters.
@@ -77,7 +77,7 @@ pub struct Binding {
 }
 
 /// A compiled query.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct Query {
     /// The wire term.
     pub term: Value,
@@ -85,7 +85,16 @@ pub struct Query {
     pub global_optargs: Map<String, Value>,
     /// The statement in the source.
     pub span: Span,
-    spans: SpanMap,
+    /// The compiled tree, kept for mapping backtraces to spans.
+    root: TermRef,
+}
+
+impl PartialEq for Query {
+    fn eq(&self, other: &Self) -> bool {
+        self.term == other.term
+            && self.global_optargs == other.global_optargs
+            && self.span == other.span
+    }
 }
 
 impl Query {
@@ -93,12 +102,12 @@ impl Query {
     /// the positional arguments of the wire term (FUNCALL's function is 0), a string names an
     /// optarg or an object-literal key. Unknown frames stop at the deepest node reached.
     pub fn span_of(&self, backtrace: &[Value]) -> Span {
-        self.spans.resolve(backtrace)
+        self.root.resolve(backtrace)
     }
 
-    /// The span tree of the term.
-    pub fn spans(&self) -> &SpanMap {
-        &self.spans
+    /// The span tree of the term, mirroring the wire JSON (built on demand).
+    pub fn spans(&self) -> SpanMap {
+        self.root.span_map()
     }
 
     /// The START message `[1, term, global_optargs]`. `extra` holds session run options
@@ -185,12 +194,12 @@ pub fn compile(src: &str, env: &mut Env) -> Result<Vec<Statement>, Vec<Diagnosti
         }
         match result {
             Some((term, global_optargs)) => {
-                let (json, spans) = term.build();
+                let json = term.to_json();
                 out.push(Statement::Query(Query {
                     term: json,
                     global_optargs,
                     span: s.span,
-                    spans,
+                    root: term,
                 }));
             }
             None => out.push(Statement::Binding(Binding {
