@@ -11,6 +11,9 @@ use super::eval::{Ctx, Env, FeedSpec, Func, Seq, Val, get_field, parts, table_sc
 use super::ops::{check_args, check_min, is_func_term, nth, num_result};
 use super::store::Table;
 
+/// How many rows an infinite `r.range()` yields before it is treated as runaway.
+const INFINITE_CAP: i64 = 10_000_000;
+
 /// Terms that apply per group on grouped data.
 const GROUPABLE: &[u64] = &[
     38, 39, 40, 41, 42, 43, 45, 70, 71, 30, 37, 187, 145, 146, 147, 148, 93, 86, 87, 72,
@@ -444,6 +447,26 @@ impl Ctx {
                 Ok(Val::Seq(seq_like(stream, Box::new(it))))
             }
             144 => self.group(a0, args, opts, env),
+            68 => {
+                check_args(n, 2)?;
+                let f = self.farg(args, 1, env)?;
+                let seq = self.to_seq(a0).map_err(|e| e.at(json!(0)))?;
+                let mut acc = Map::new();
+                for r in seq.iter {
+                    let res = self.call(&f, vec![r?]).map_err(|e| e.at(json!(1)))?;
+                    let parts = match res {
+                        Value::Array(a) => a,
+                        other => vec![other],
+                    };
+                    for p in parts {
+                        let Value::Object(m) = p else {
+                            return Err(ReqlError::logic("FOR_EACH expects one or more basic write queries.").at(json!(1)));
+                        };
+                        merge_write_results(&mut acc, m);
+                    }
+                }
+                Ok(Val::Datum(Value::Object(acc)))
+            }
             48 | 49 => {
                 check_args(n, 3)?;
                 let left = self.to_seq(a0).map_err(|e| e.at(json!(0)))?;
@@ -908,7 +931,17 @@ impl Ctx {
         };
         let it: super::eval::RowIter = match end {
             Some(e) => Box::new((start..e.max(start)).map(|i| Ok(json!(i)))),
-            None => Box::new((start..).map(|i| Ok(json!(i)))),
+            // An infinite range cannot be tracked through aggregations here, so an endless
+            // consumer is stopped with the server's message after a very long run.
+            None => Box::new((start..).map(move |i| {
+                if i - start >= INFINITE_CAP {
+                    Err(ReqlError::logic(
+                        "Cannot use an infinite stream with an aggregation function (`reduce`, `count`, etc.) or coerce it to an array.",
+                    ))
+                } else {
+                    Ok(json!(i))
+                }
+            })),
         };
         Ok(Val::Seq(Seq::stream(it)))
     }
@@ -979,6 +1012,25 @@ impl Ctx {
             }
         }
         Ok(out)
+    }
+}
+
+/// Sums two write results as `forEach` does: numbers add, arrays concatenate, the first
+/// error wins.
+pub fn merge_write_results(acc: &mut Map<String, Value>, m: Map<String, Value>) {
+    for (k, v) in m {
+        let merged = match (acc.remove(&k), v) {
+            (Some(Value::Number(a)), Value::Number(b)) => {
+                datum::from_f64(a.as_f64().unwrap_or(0.0) + b.as_f64().unwrap_or(0.0))
+            }
+            (Some(Value::Array(mut a)), Value::Array(b)) => {
+                a.extend(b);
+                Value::Array(a)
+            }
+            (Some(old), _) => old,
+            (None, v) => v,
+        };
+        acc.insert(k, merged);
     }
 }
 
