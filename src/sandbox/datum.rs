@@ -189,6 +189,28 @@ pub fn eq(a: &Value, b: &Value) -> bool {
     cmp(a, b) == Ordering::Equal
 }
 
+/// Deepest nesting of arrays and objects the sandbox keeps: deeper values would exhaust
+/// the stack of the recursive comparisons and printers.
+pub const MAX_DEPTH: usize = 100;
+
+/// Fails when a value nests deeper than `MAX_DEPTH`.
+pub fn check_depth(v: &Value) -> RResult<()> {
+    fn deeper(v: &Value, left: usize) -> bool {
+        match v {
+            Value::Array(a) => left == 0 || a.iter().any(|x| deeper(x, left - 1)),
+            Value::Object(m) => left == 0 || m.values().any(|x| deeper(x, left - 1)),
+            _ => false,
+        }
+    }
+    if deeper(v, MAX_DEPTH) {
+        return Err(ReqlError::runtime(
+            super::error::ErrorType::ResourceLimit,
+            format!("Nesting depth limit exceeded: the sandbox keeps values at most {MAX_DEPTH} levels deep"),
+        ));
+    }
+    Ok(())
+}
+
 /// Canonical output form: object keys sorted (as the server stores them) and
 /// integral numbers without a fraction.
 pub fn canonical(v: Value) -> Value {

@@ -236,7 +236,9 @@ impl Ctx {
                         .map_err(|e| e.at(Value::String(k.clone())))?;
                     out.insert(k.clone(), d);
                 }
-                Ok(Val::Datum(Value::Object(out)))
+                let v = Value::Object(out);
+                datum::check_depth(&v)?;
+                Ok(Val::Datum(v))
             }
             other => Ok(Val::Datum(other.clone())),
         }
@@ -425,7 +427,9 @@ impl Ctx {
                 for i in 0..args.len() {
                     out.push(self.darg(args, i, env)?);
                 }
-                d(Value::Array(out))
+                let v = Value::Array(out);
+                datum::check_depth(&v)?;
+                d(v)
             }
             3 => self.eval(&Value::Object(opts.cloned().unwrap_or_default()), env),
             10 => {

@@ -312,6 +312,9 @@ impl Ctx {
                 return Ok(None);
             }
         };
+        if matches!(tt, 29 | 80 | 82..=85 | 143) {
+            datum::check_depth(&v)?;
+        }
         Ok(Some(Val::Datum(v)))
     }
 

@@ -41,7 +41,7 @@ impl Ctx {
     ) -> RResult<Option<Val>> {
         let known = matches!(
             tt,
-            38 | 39
+            38 | 39 | 68
                 | 40
                 | 41
                 | 42

@@ -213,6 +213,10 @@ impl Ctx {
             return Ok(());
         }
         let new = Value::Object(obj);
+        if let Err(e) = datum::check_depth(&new) {
+            s.error(e.message);
+            return Ok(());
+        }
         let mut data = write(&t.data);
         let old = data.docs.get(&Key(key.clone())).cloned();
         let result = match (&old, conflict) {
@@ -338,6 +342,10 @@ impl Ctx {
                 }
             }
         };
+        let computed = computed.and_then(|n| match &n {
+            Some(v) => datum::check_depth(v).map(|_| n),
+            None => Ok(n),
+        });
         let new = match computed {
             Ok(n) => n,
             Err(e) => {
