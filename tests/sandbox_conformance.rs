@@ -32,7 +32,10 @@ fn eval(sb: &Sandbox, term: &Value) -> Value {
 #[test]
 #[ignore]
 fn replay_corpus() {
-    let (Ok(inp), Ok(outp)) = (std::env::var("SANDBOX_CORPUS_IN"), std::env::var("SANDBOX_CORPUS_OUT")) else {
+    let (Ok(inp), Ok(outp)) = (
+        std::env::var("SANDBOX_CORPUS_IN"),
+        std::env::var("SANDBOX_CORPUS_OUT"),
+    ) else {
         return;
     };
     let text = std::fs::read_to_string(inp).unwrap();

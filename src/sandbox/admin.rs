@@ -152,8 +152,42 @@ impl Ctx {
                 Ok(Some(Val::Seq(s)))
             }
             182 | 36 => {
-                check_args(n, 3)?;
-                let t = self.table_arg(args, 0, env)?;
+                let a0 = self.arg(args, 0, env)?;
+                let (t, ordered) = match a0 {
+                    Val::Table(t) => (t, None),
+                    Val::Seq(sq)
+                        if sq.type_name == "TABLE_SLICE"
+                            && matches!(sq.feed, Some(FeedSpec::Ordered { .. })) =>
+                    {
+                        match sq.table.clone() {
+                            Some(t) => (t, Some(sq)),
+                            None => {
+                                return Err(ReqlError::logic(
+                                    "Expected type TABLE_SLICE but found SEQUENCE:",
+                                )
+                                .at(json!(0)));
+                            }
+                        }
+                    }
+                    Val::Seq(sq) if sq.type_name == "TABLE_SLICE" => {
+                        return Err(ReqlError::logic(
+                            "Cannot perform multiple BETWEENs on the same table.",
+                        )
+                        .at(json!(0)));
+                    }
+                    other => {
+                        let ty = match &other {
+                            Val::Seq(sq) if sq.table.is_some() => "SELECTION".to_string(),
+                            Val::Seq(_) => "SEQUENCE".to_string(),
+                            Val::Datum(_) => "DATUM".to_string(),
+                            o => val_type(o),
+                        };
+                        return Err(ReqlError::logic(format!(
+                            "Expected type TABLE_SLICE but found {ty}:"
+                        ))
+                        .at(json!(0)));
+                    }
+                };
                 let lo = self.darg(args, 1, env)?;
                 let hi = self.darg(args, 2, env)?;
                 if lo.is_null() || hi.is_null() {
@@ -175,12 +209,27 @@ impl Ctx {
                     .as_ref()
                     .and_then(Value::as_str)
                     == Some("closed");
-                let inside = |k: &Value| {
+                let inside = move |k: &Value| {
                     let a = datum::cmp(k, &lo);
                     let b = datum::cmp(k, &hi);
                     (if left_open { a.is_gt() } else { a.is_ge() })
                         && (if right_closed { b.is_le() } else { b.is_lt() })
                 };
+                if let Some(sq) = ordered {
+                    // Keep the index order of the ordered slice; filter on the between index.
+                    let mut rows = Vec::new();
+                    for r in sq.iter {
+                        let d = r?;
+                        if self.index_keys(&t, &index, &d)?.iter().any(&inside) {
+                            rows.push(d);
+                        }
+                    }
+                    let mut out = Seq::stream(Box::new(rows.into_iter().map(Ok)));
+                    out.table = Some(t);
+                    out.type_name = "TABLE_SLICE";
+                    out.feed = sq.feed;
+                    return Ok(Some(Val::Seq(out)));
+                }
                 let mut entries: Vec<(Value, Value)> = self
                     .index_entries(&t, &index)?
                     .into_iter()

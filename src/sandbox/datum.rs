@@ -205,7 +205,9 @@ pub fn check_depth(v: &Value) -> RResult<()> {
     if deeper(v, MAX_DEPTH) {
         return Err(ReqlError::runtime(
             super::error::ErrorType::ResourceLimit,
-            format!("Nesting depth limit exceeded: the sandbox keeps values at most {MAX_DEPTH} levels deep"),
+            format!(
+                "Nesting depth limit exceeded: the sandbox keeps values at most {MAX_DEPTH} levels deep"
+            ),
         ));
     }
     Ok(())
@@ -305,7 +307,13 @@ pub fn format_num(f: f64) -> String {
 
 /// The error for a value of the wrong type.
 pub fn expected(ty: &str, v: &Value) -> ReqlError {
-    ReqlError::logic(format!("Expected type {ty} but found {}.", type_name(v)))
+    let msg = format!("Expected type {ty} but found {}.", type_name(v));
+    // The server reports a missing value (NULL) as non-existence, which `default` catches.
+    if v.is_null() {
+        ReqlError::non_existence(msg)
+    } else {
+        ReqlError::logic(msg)
+    }
 }
 
 /// A value as a number, or the server's type error.

@@ -419,6 +419,12 @@ impl Ctx {
         if let Some(spliced) = self.splice_args(args, env)? {
             return self.eval_term(tt, &spliced, opts, env);
         }
+        if let Some((min, max)) = super::term::arity(tt) {
+            let n = args.len();
+            if n < min || max.is_some_and(|m| n > m) {
+                return Err(ReqlError::compile(super::term::arity_message(min, max, n)));
+            }
+        }
         let d = |v: Value| Ok(Val::Datum(v));
         match tt {
             1 => d(args.first().cloned().unwrap_or(Value::Null)),
@@ -473,11 +479,16 @@ impl Ctx {
                 }
             }
             65 => {
-                if args.len() < 3 || args.len().is_multiple_of(2) {
+                if args.len() < 3 {
                     return Err(ReqlError::compile(format!(
-                        "Expected an odd number of arguments (at least 3) but found {}.",
+                        "Expected 3 or more arguments but found {}.",
                         args.len()
                     )));
+                }
+                if args.len().is_multiple_of(2) {
+                    return Err(ReqlError::logic(
+                        "Cannot call `branch` term with an even number of arguments.",
+                    ));
                 }
                 let mut i = 0;
                 while i + 1 < args.len() {
@@ -501,13 +512,13 @@ impl Ctx {
             }
             12 => {
                 let msg = match args.len() {
-                    0 => {
-                        return Err(ReqlError::runtime(
-                            ErrorType::User,
-                            "Empty ERROR term outside a default block.",
-                        ));
+                    0 => return Err(ReqlError::logic(EMPTY_ERROR)),
+                    1 => self.targ(args, 0, env, |v| as_str(v).map(str::to_string))?,
+                    n => {
+                        return Err(ReqlError::compile(format!(
+                            "Expected between 0 and 1 arguments but found {n}."
+                        )));
                     }
-                    _ => self.targ(args, 0, env, |v| as_str(v).map(str::to_string))?,
                 };
                 Err(ReqlError::runtime(ErrorType::User, msg))
             }
@@ -553,19 +564,30 @@ impl Ctx {
             Val::Single(t, k, doc) => Ok(Val::Single(t, k, doc)),
             other => self.to_datum(other).map(Val::Datum),
         });
-        let err_msg = match first {
-            Ok(Val::Datum(Value::Null)) => Value::Null,
-            Ok(Val::Single(_, _, None)) => Value::Null,
+        let (err_msg, original) = match first {
+            Ok(Val::Datum(Value::Null)) => (Value::Null, None),
+            Ok(Val::Single(_, _, None)) => (Value::Null, None),
             Ok(v) => return Ok(v),
-            Err(e) if e.is_non_existence() => Value::String(e.message),
+            Err(e) if e.is_non_existence() => (Value::String(e.message.clone()), Some(e)),
             Err(e) => return Err(e),
         };
-        match self.arg(args, 1, env)? {
-            Val::Func(f) => self.call_val(&f, vec![err_msg]).map_err(|e| e.at(json!(1))),
-            other => Ok(other),
+        let result = match self.arg(args, 1, env) {
+            Ok(Val::Func(f)) => self.call_val(&f, vec![err_msg]).map_err(|e| e.at(json!(1))),
+            other => other,
+        };
+        match result {
+            // `r.error()` inside a default re-raises what the default caught.
+            Err(e) if e.message == EMPTY_ERROR => match original {
+                Some(o) => Err(o),
+                None => Ok(Val::Datum(Value::Null)),
+            },
+            other => other,
         }
     }
 }
+
+/// Message of `r.error()` without a message outside `default`.
+const EMPTY_ERROR: &str = "Empty ERROR term outside a default block.";
 
 /// The error for a term type the sandbox does not implement.
 pub fn unsupported(tt: u64) -> ReqlError {

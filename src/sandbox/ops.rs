@@ -71,7 +71,6 @@ impl Ctx {
         let n = args.len();
         let v = match tt {
             17..=22 => {
-                check_min(n, 2)?;
                 let mut vals = Vec::with_capacity(n);
                 for i in 0..n {
                     vals.push(self.darg(args, i, env)?);
@@ -491,6 +490,14 @@ impl Ctx {
         check_args(args.len(), 2)?;
         let a0 = self.arg(args, 0, env)?;
         let to = self.targ(args, 1, env, |v| as_str(v).map(str::to_uppercase))?;
+        if let Val::Grouped(g) = a0 {
+            if to == "ARRAY" {
+                return Ok(Val::Grouped(g));
+            }
+            return Err(ReqlError::logic(format!(
+                "Cannot coerce GROUPED_DATA to {to}."
+            )));
+        }
         let from_name = match &a0 {
             Val::Seq(s) => s.type_name.to_string(),
             other => val_type(other),

@@ -11,6 +11,14 @@ use super::eval::{Ctx, Env, FeedSpec, Func, Seq, Val, get_field, parts, table_sc
 use super::ops::{check_args, check_min, is_func_term, nth, num_result};
 use super::store::Table;
 
+thread_local! {
+    /// Set while a field reduction runs for one group of grouped data.
+    static GROUP_SKIP_EMPTY: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Internal marker of a group that a field reduction drops.
+const SKIP_GROUP: &str = "\u{0}skip group";
+
 /// How many rows an infinite `r.range()` yields before it is treated as runaway.
 const INFINITE_CAP: i64 = 10_000_000;
 
@@ -18,6 +26,22 @@ const INFINITE_CAP: i64 = 10_000_000;
 const GROUPABLE: &[u64] = &[
     38, 39, 40, 41, 42, 43, 45, 70, 71, 30, 37, 187, 145, 146, 147, 148, 93, 86, 87, 72,
 ];
+
+/// Whether a term contains a write or meta operation.
+fn has_write(t: &Value) -> bool {
+    match t {
+        Value::Array(_) => match parts(t) {
+            Some((tt, args, opts)) => {
+                matches!(tt, 53..=61 | 75 | 76 | 156 | 174..=177 | 189)
+                    || args.iter().any(has_write)
+                    || opts.is_some_and(|o| o.values().any(has_write))
+            }
+            None => false,
+        },
+        Value::Object(m) => m.values().any(has_write),
+        _ => false,
+    }
+}
 
 /// A row predicate.
 type Pred = Arc<dyn Fn(&Ctx, &Value) -> RResult<bool> + Send + Sync>;
@@ -41,7 +65,8 @@ impl Ctx {
     ) -> RResult<Option<Val>> {
         let known = matches!(
             tt,
-            38 | 39 | 68
+            38 | 39
+                | 68
                 | 40
                 | 41
                 | 42
@@ -93,9 +118,17 @@ impl Ctx {
                 ));
             }
             let mut out = Vec::new();
+            // Field reductions drop the groups where no row had the field, as the server does.
+            let skip_empty = matches!(tt, 145..=148) && args.len() > 1;
             for (k, v) in g {
-                let r = self.seq_op(tt, Val::Datum(v), args, opts, env)?;
-                out.push((k, self.to_datum(r)?));
+                GROUP_SKIP_EMPTY.with(|c| c.set(skip_empty));
+                let r = self.seq_op(tt, Val::Datum(v), args, opts, env);
+                GROUP_SKIP_EMPTY.with(|c| c.set(false));
+                match r {
+                    Ok(r) => out.push((k, self.to_datum(r)?)),
+                    Err(e) if skip_empty && e.message == SKIP_GROUP => {}
+                    Err(e) => return Err(e),
+                }
             }
             return Ok(Some(Val::Grouped(out)));
         }
@@ -118,10 +151,53 @@ impl Ctx {
         env: &Env,
     ) -> RResult<Val> {
         let n = args.len();
+        if tt != 68 && args.iter().skip(1).any(has_write) {
+            return Err(ReqlError::compile(
+                "Cannot nest writes or meta ops in stream operations.  Use FOR_EACH instead.",
+            ));
+        }
         match tt {
+            38 if n > 2 => {
+                let f = self.farg(args, n - 1, env)?;
+                if !f.params.is_empty() && f.params.len() != n - 1 {
+                    let k = f.params.len();
+                    return Err(ReqlError::logic(format!(
+                        "The function passed to `map` expects {k} argument{}, but {} sequence{} found.",
+                        if k == 1 { "" } else { "s" },
+                        n - 1,
+                        if n - 1 == 1 { " was" } else { "s were" }
+                    )));
+                }
+                let mut iters = vec![self.to_seq(a0).map_err(|e| e.at(json!(0)))?];
+                for i in 1..n - 1 {
+                    iters.push(self.sarg(args, i, env)?);
+                }
+                let stream = iters.iter().any(|s| s.stream);
+                let mut its: Vec<super::eval::RowIter> =
+                    iters.into_iter().map(|s| s.iter).collect();
+                let ctx = self.clone();
+                let last = n - 1;
+                let it = std::iter::from_fn(move || {
+                    let mut row = Vec::with_capacity(its.len());
+                    for it in its.iter_mut() {
+                        match it.next()? {
+                            Ok(v) => row.push(v),
+                            Err(e) => return Some(Err(e)),
+                        }
+                    }
+                    Some(ctx.call(&f, row).map_err(|e| e.at(json!(last))))
+                });
+                Ok(Val::Seq(seq_like(stream, Box::new(it))))
+            }
             38 | 40 => {
                 check_args(n, 2)?;
                 let f = self.farg(args, 1, env)?;
+                if !f.params.is_empty() && f.params.len() != 1 && tt == 38 {
+                    let k = f.params.len();
+                    return Err(ReqlError::logic(format!(
+                        "The function passed to `map` expects {k} arguments, but 1 sequence was found."
+                    )));
+                }
                 let seq = self.to_seq(a0).map_err(|e| e.at(json!(0)))?;
                 let ctx = self.clone();
                 if tt == 38 {
@@ -152,7 +228,10 @@ impl Ctx {
                 let dflt = opts.and_then(|o| o.get("default")).cloned();
                 let pred: Pred = if is_func_term(&args[1]) {
                     let f = self.farg(args, 1, env)?;
-                    Arc::new(move |c, row| c.call(&f, vec![row.clone()]).map(|v| datum::truthy(&v)))
+                    Arc::new(move |c, row| {
+                        c.call(&f, vec![row.clone()])
+                            .map(|v| predicate_result(row, &v))
+                    })
                 } else {
                     let spec = self.darg(args, 1, env)?;
                     match spec {
@@ -239,6 +318,11 @@ impl Ctx {
                         return Ok(Val::Datum(json!(len)));
                     }
                     Val::Table(t) if n == 1 => return Ok(Val::Datum(json!(t.len()))),
+                    Val::Single(_, _, Some(d)) if n == 1 => {
+                        return Ok(Val::Datum(json!(
+                            d.as_object().map(|m| m.len()).unwrap_or(0)
+                        )));
+                    }
                     other => self.to_seq(other).map_err(|e| e.at(json!(0)))?,
                 };
                 let pred = if n > 1 {
@@ -282,6 +366,7 @@ impl Ctx {
                     }
                     other => self.to_seq(other).map_err(|e| e.at(json!(0)))?,
                 };
+                let mut closed_minus_one = false;
                 let (start, end, stream) = match tt {
                     70 => (self.targ(args, 1, env, as_int)?, None, seq.stream),
                     71 => (0, Some(self.targ(args, 1, env, as_int)?), seq.stream),
@@ -299,9 +384,12 @@ impl Ctx {
                         } else {
                             s
                         };
-                        let e = match (e, rb.as_ref().and_then(Value::as_str)) {
-                            (Some(e), Some("closed")) => Some(e + 1),
-                            (e, _) => e,
+                        let closed = rb.as_ref().and_then(Value::as_str) == Some("closed");
+                        closed_minus_one = closed && e == Some(-1);
+                        let e = match e {
+                            Some(-1) if closed => None,
+                            Some(e) if closed => Some(e + 1),
+                            e => e,
                         };
                         (s, e, seq.stream)
                     }
@@ -318,6 +406,31 @@ impl Ctx {
                     )
                     .at(json!(1)));
                 }
+                if stream && tt == 30 {
+                    if start < 0 {
+                        return Err(ReqlError::logic(
+                            "Cannot use a negative left index on a stream.",
+                        ));
+                    }
+                    match end {
+                        Some(e) if e < -1 => {
+                            return Err(ReqlError::logic(
+                                "Cannot use a right index < -1 on a stream.",
+                            ));
+                        }
+                        Some(-1) => {
+                            return Err(ReqlError::logic(
+                                "Cannot slice to an open right index of -1 on a stream.",
+                            ));
+                        }
+                        _ => {}
+                    }
+                }
+                let end = if end == Some(0) && tt == 30 && closed_minus_one {
+                    None
+                } else {
+                    end
+                };
                 if start < 0 || end.is_some_and(|e| e < 0) {
                     let all = seq.collect()?;
                     let len = all.len() as i64;
@@ -452,15 +565,26 @@ impl Ctx {
                 let f = self.farg(args, 1, env)?;
                 let seq = self.to_seq(a0).map_err(|e| e.at(json!(0)))?;
                 let mut acc = Map::new();
+                const NOT_WRITE: &str = "FOR_EACH expects one or more basic write queries.";
                 for r in seq.iter {
-                    let res = self.call(&f, vec![r?]).map_err(|e| e.at(json!(1)))?;
+                    let res = match self.call_val(&f, vec![r?]).map_err(|e| e.at(json!(1)))? {
+                        Val::Datum(d) => d,
+                        _ => return Err(ReqlError::logic(NOT_WRITE).at(json!(1))),
+                    };
                     let parts = match res {
                         Value::Array(a) => a,
-                        other => vec![other],
+                        Value::Object(m) => vec![Value::Object(m)],
+                        other => {
+                            return Err(ReqlError::logic(format!(
+                                "{NOT_WRITE}  Expected type ARRAY but found {}.",
+                                datum::type_name(&other)
+                            ))
+                            .at(json!(1)));
+                        }
                     };
                     for p in parts {
                         let Value::Object(m) = p else {
-                            return Err(ReqlError::logic("FOR_EACH expects one or more basic write queries.").at(json!(1)));
+                            return Err(ReqlError::logic(NOT_WRITE).at(json!(1)));
                         };
                         merge_write_results(&mut acc, m);
                     }
@@ -667,6 +791,9 @@ impl Ctx {
                 }
             }
         }
+        if GROUP_SKIP_EMPTY.with(|c| c.get()) && ex.is_some() && count == 0 && best.is_none() {
+            return Err(ReqlError::non_existence(SKIP_GROUP));
+        }
         match tt {
             145 => Ok(Val::Datum(num_result(sum)?)),
             146 => {
@@ -692,7 +819,18 @@ impl Ctx {
         let index = self.opt(opts, "index", env)?;
         let mut exs = Vec::new();
         for i in 1..args.len() {
+            if !is_func_term(&args[i]) {
+                let d = self.darg(args, i, env)?;
+                if !d.is_string() {
+                    // A non-field datum groups every row under that constant.
+                    exs.push(Arc::new(move |_: &Ctx, _: &Value| Ok(d.clone())) as Extractor);
+                    continue;
+                }
+            }
             exs.push(self.extractor(args, i, env)?);
+        }
+        if exs.is_empty() && index.is_none() {
+            return Err(ReqlError::logic("Cannot group by nothing."));
         }
         let mut groups: Vec<(Value, Vec<Value>)> = Vec::new();
         let mut push =
@@ -796,35 +934,24 @@ impl Ctx {
             None => None,
         };
         if let Some((ix, desc)) = index {
+            const NOT_SLICE: &str = "Indexed order_by can only be performed on a TABLE or TABLE_SLICE. Make sure order_by comes before any transformations (such as map) or filters.";
             let table = match &a0 {
                 Val::Table(t) => t.clone(),
-                Val::Seq(s) if s.type_name == "TABLE_SLICE" => match &s.table {
-                    Some(t) => t.clone(),
-                    None => {
+                Val::Seq(s) if s.type_name == "TABLE_SLICE" => {
+                    if matches!(s.feed, Some(FeedSpec::Ordered { .. })) {
                         return Err(ReqlError::logic(
-                            "Expected type TABLE_SLICE but found SEQUENCE:",
-                        ));
+                            "Cannot perform multiple indexed ORDER_BYs on the same table.",
+                        )
+                        .at(json!(0)));
                     }
-                },
-                other => {
-                    return Err(ReqlError::logic(format!(
-                        "Expected type TABLE_SLICE but found {}:",
-                        super::eval::val_type(other)
-                    ))
-                    .at(json!(0)));
+                    match &s.table {
+                        Some(t) => t.clone(),
+                        None => return Err(ReqlError::logic(NOT_SLICE).at(json!(0))),
+                    }
                 }
+                _ => return Err(ReqlError::logic(NOT_SLICE).at(json!(0))),
             };
-            let rows: Vec<Value> = if let Val::Seq(s) = a0 {
-                let mut entries = Vec::new();
-                for r in s.iter {
-                    let d = r?;
-                    for k in self.index_keys(&table, &ix, &d)? {
-                        entries.push((k, d.clone()));
-                    }
-                }
-                sort_entries(&mut entries, desc, &table);
-                entries.into_iter().map(|(_, d)| d).collect()
-            } else if ix == table.primary_key && keys.is_empty() {
+            if let (Val::Table(_), true, true) = (&a0, ix == table.primary_key, keys.is_empty()) {
                 let mut s = table_scan(table.clone());
                 if desc {
                     let snap = table.snapshot();
@@ -837,12 +964,34 @@ impl Ctx {
                     desc,
                 });
                 return Ok(Val::Seq(s));
+            }
+            let entries: Vec<(Value, Value)> = if let Val::Seq(s) = a0 {
+                let mut entries = Vec::new();
+                for r in s.iter {
+                    let d = r?;
+                    for k in self.index_keys(&table, &ix, &d)? {
+                        entries.push((k, d.clone()));
+                    }
+                }
+                entries
             } else {
-                let mut entries = self.index_entries(&table, &ix)?;
-                sort_entries(&mut entries, desc, &table);
-                entries.into_iter().map(|(_, d)| d).collect()
+                self.index_entries(&table, &ix)?
             };
-            let rows = self.sort_rows(rows, &keys)?;
+            let pk = table.primary_key.clone();
+            let mut keyed = Vec::with_capacity(entries.len());
+            for (k, d) in entries {
+                let mut ks = vec![k];
+                ks.extend(self.sort_values(&d, &keys)?);
+                ks.push(d.get(&pk).cloned().unwrap_or(Value::Null));
+                keyed.push((ks, d));
+            }
+            let mut dirs = vec![desc];
+            dirs.extend(
+                keys.iter()
+                    .map(|k| matches!(k, SortKey::Field(_, true) | SortKey::Func(_, true))),
+            );
+            dirs.push(desc);
+            let rows = sort_keyed(keyed, &dirs);
             let mut s = Seq::stream(Box::new(rows.into_iter().map(Ok)));
             s.type_name = "TABLE_SLICE";
             s.table = Some(table.clone());
@@ -871,33 +1020,36 @@ impl Ctx {
         Ok(Val::Seq(s))
     }
 
+    /// The sort values of a row; a missing field sorts first (as `r.minval`).
+    fn sort_values(&self, r: &Value, keys: &[SortKey]) -> RResult<Vec<Value>> {
+        let mut ks = Vec::with_capacity(keys.len());
+        for k in keys {
+            let v = match k {
+                SortKey::Field(f, _) => get_field(r, f),
+                SortKey::Func(f, _) => self.call(f, vec![r.clone()]),
+            };
+            ks.push(match v {
+                Ok(v) => v,
+                Err(e) if e.is_non_existence() => super::eval::minval(),
+                Err(e) => return Err(e),
+            });
+        }
+        Ok(ks)
+    }
+
     fn sort_rows(&self, rows: Vec<Value>, keys: &[SortKey]) -> RResult<Vec<Value>> {
         if keys.is_empty() {
             return Ok(rows);
         }
         let mut keyed = Vec::with_capacity(rows.len());
         for r in rows {
-            let mut ks = Vec::with_capacity(keys.len());
-            for k in keys {
-                ks.push(match k {
-                    SortKey::Field(f, _) => get_field(&r, f)?,
-                    SortKey::Func(f, _) => self.call(f, vec![r.clone()])?,
-                });
-            }
-            keyed.push((ks, r));
+            keyed.push((self.sort_values(&r, keys)?, r));
         }
-        keyed.sort_by(|a, b| {
-            for (i, k) in keys.iter().enumerate() {
-                let desc = matches!(k, SortKey::Field(_, true) | SortKey::Func(_, true));
-                let c = datum::cmp(&a.0[i], &b.0[i]);
-                let c = if desc { c.reverse() } else { c };
-                if c != Ordering::Equal {
-                    return c;
-                }
-            }
-            Ordering::Equal
-        });
-        Ok(keyed.into_iter().map(|(_, r)| r).collect())
+        let dirs: Vec<bool> = keys
+            .iter()
+            .map(|k| matches!(k, SortKey::Field(_, true) | SortKey::Func(_, true)))
+            .collect();
+        Ok(sort_keyed(keyed, &dirs))
     }
 
     fn union(&self, args: &[Value], opts: Option<&Map<String, Value>>, env: &Env) -> RResult<Val> {
@@ -1034,17 +1186,19 @@ pub fn merge_write_results(acc: &mut Map<String, Value>, m: Map<String, Value>) 
     }
 }
 
-fn sort_entries(entries: &mut [(Value, Value)], desc: bool, t: &Table) {
-    let pk = t.primary_key.clone();
-    entries.sort_by(|a, b| {
-        let c = datum::cmp(&a.0, &b.0).then_with(|| {
-            datum::cmp(
-                a.1.get(&pk).unwrap_or(&Value::Null),
-                b.1.get(&pk).unwrap_or(&Value::Null),
-            )
-        });
-        if desc { c.reverse() } else { c }
+/// Stable sort of rows by their key vectors, each key with its direction.
+fn sort_keyed(mut keyed: Vec<(Vec<Value>, Value)>, desc: &[bool]) -> Vec<Value> {
+    keyed.sort_by(|a, b| {
+        for (i, d) in desc.iter().enumerate() {
+            let c = datum::cmp(&a.0[i], &b.0[i]);
+            let c = if *d { c.reverse() } else { c };
+            if c != Ordering::Equal {
+                return c;
+            }
+        }
+        Ordering::Equal
     });
+    keyed.into_iter().map(|(_, r)| r).collect()
 }
 
 fn empty_agg(name: &str) -> ReqlError {
@@ -1052,6 +1206,16 @@ fn empty_agg(name: &str) -> ReqlError {
     ReqlError::non_existence(format!(
         "Cannot take the {what} of an empty stream.  (If you passed `{name}` a field name, it may be that no elements of the stream had that field.)"
     ))
+}
+
+/// A predicate function's result: an object is matched against the row, anything else
+/// counts by truthiness.
+fn predicate_result(row: &Value, v: &Value) -> bool {
+    if v.is_object() && datum::pseudo_type(v).is_none() {
+        matches_object(row, v)
+    } else {
+        datum::truthy(v)
+    }
 }
 
 /// Whether a row matches an object predicate (nested objects match recursively).
