@@ -12,6 +12,8 @@ use super::store::{IndexDef, Table, read, write};
 
 /// Name of the system database.
 pub const SYSTEM_DB: &str = "rethinkdb";
+/// Fixed id of the system database.
+pub const SYSTEM_DB_ID: &str = "00000000-0000-0000-0000-000000000001";
 /// Tables of the system database the sandbox serves.
 pub const SYSTEM_TABLES: &[&str] = &[
     "current_issues",
@@ -396,7 +398,11 @@ impl Ctx {
                             o => val_type(o),
                         };
                         let v = self.to_datum(other)?;
-                        d(json!({"type": ty, "value": datum::canonical(v).to_string()}))
+                        match datum::pseudo_type(&v) {
+                            Some(m @ ("MINVAL" | "MAXVAL")) => d(json!({"type": m})),
+                            _ if v.is_null() => d(json!({"type": "NULL"})),
+                            _ => d(json!({"type": ty, "value": datum::print(&v)})),
+                        }
                     }
                 }
             }

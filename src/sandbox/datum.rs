@@ -184,6 +184,15 @@ fn decode_b64(s: &str) -> Vec<u8> {
         .unwrap_or_default()
 }
 
+/// Whether `r.minval` or `r.maxval` occurs anywhere in a value.
+pub fn contains_bound(v: &Value) -> bool {
+    match v {
+        Value::Array(a) => a.iter().any(contains_bound),
+        Value::Object(m) => bound_marker(v).is_some() || m.values().any(contains_bound),
+        _ => false,
+    }
+}
+
 /// Datum equality (numbers by value, objects as maps).
 pub fn eq(a: &Value, b: &Value) -> bool {
     cmp(a, b) == Ordering::Equal
@@ -280,7 +289,7 @@ fn write_pretty(v: &Value, depth: usize, out: &mut String) {
             for (i, (k, x)) in m.iter().enumerate() {
                 indent(depth + 1, out);
                 out.push_str(&Value::String(k.clone()).to_string());
-                out.push_str(": ");
+                out.push_str(":\t");
                 write_pretty(x, depth + 1, out);
                 if i + 1 < m.len() {
                     out.push(',');
@@ -415,7 +424,7 @@ mod tests {
         assert_eq!(from_f64(1.5).to_string(), "1.5");
         assert_eq!(
             print(&json!({"b":1.0,"a":[1]})),
-            "{\n\t\"a\": [\n\t\t1\n\t],\n\t\"b\": 1\n}"
+            "{\n\t\"a\":\t[\n\t\t1\n\t],\n\t\"b\":\t1\n}"
         );
     }
 }

@@ -633,6 +633,17 @@ pub fn table_scan(t: Arc<Table>) -> Seq {
 
 /// Looks up an object field the way `get_field` does.
 pub fn get_field(v: &Value, key: &str) -> RResult<Value> {
+    get_field_as(v, key, "get_field")
+}
+
+/// Looks up an object field; `op` names the term in the error for pseudo-types.
+pub fn get_field_as(v: &Value, key: &str, op: &str) -> RResult<Value> {
+    if v.is_object() && datum::pseudo_type(v).is_some_and(|p| p != "GROUPED_DATA") {
+        return Err(ReqlError::logic(format!(
+            "Cannot call `{op}` on objects of type `{}`.",
+            datum::type_name(v)
+        )));
+    }
     match v {
         Value::Object(m) if datum::pseudo_type(v).is_none() || m.contains_key(key) => {
             m.get(key).cloned().ok_or_else(|| {

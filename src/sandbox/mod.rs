@@ -202,7 +202,20 @@ impl Sandbox {
                     "Query result must be of type DATUM, GROUPED_DATA, or STREAM (got FUNCTION).",
                 ));
             }
-            other => Outcome::Atom(datum::canonical(ctx.to_datum(other)?)),
+            other => {
+                let v = ctx.to_datum(other)?;
+                if datum::contains_bound(&v) {
+                    let which = if datum::print(&v).contains("MINVAL") {
+                        "minval"
+                    } else {
+                        "maxval"
+                    };
+                    return Err(ReqlError::logic(format!(
+                        "Cannot convert `r.{which}` to JSON."
+                    )));
+                }
+                Outcome::Atom(datum::canonical(v))
+            }
         })
     }
 }

@@ -6,7 +6,7 @@ use serde_json::{Map, Value, json};
 
 use super::datum::{self, as_arr, as_int, as_num, as_obj, as_str, from_f64, type_name};
 use super::error::{RResult, ReqlError};
-use super::eval::{Ctx, Env, Seq, Val, get_field, parts, val_type};
+use super::eval::{Ctx, Env, Seq, Val, get_field, get_field_as, parts, val_type};
 
 /// A per-row transformation: Some(row) keeps it, None drops it.
 pub type RowFn = Arc<dyn Fn(&Ctx, Value) -> RResult<Option<Value>> + Send + Sync>;
@@ -190,10 +190,8 @@ impl Ctx {
             82..=85 => self.array_at(tt, args, env)?,
             94 | 186 => {
                 check_args(n, 1)?;
-                let o = self.targ(args, 0, env, |v| match v {
-                    Value::Object(m) => Ok(m.clone()),
-                    _ => Err(datum::expected("OBJECT", v)),
-                })?;
+                let name = if tt == 94 { "keys" } else { "values" };
+                let o = self.targ(args, 0, env, |v| plain_obj(v, name).cloned())?;
                 let mut keys: Vec<(String, Value)> = o.into_iter().collect();
                 keys.sort_by(|a, b| a.0.cmp(&b.0));
                 Value::Array(if tt == 94 {
@@ -355,30 +353,58 @@ impl Ctx {
         let mut a = self.targ(args, 0, env, |v| as_arr(v).cloned())?;
         let len = a.len() as i64;
         let idx = self.targ(args, 1, env, as_int)?;
-        let pos = if idx < 0 { len + idx } else { idx };
-        let insert_like = tt == 82 || tt == 85;
-        let max = if insert_like { len } else { len - 1 };
-        if pos < 0 || pos > max {
-            return Err(ReqlError::non_existence(format!(
-                "Index `{idx}` out of bounds for array of size: `{len}`."
+        // insert_at/splice_at index the spaces between elements, the others the elements.
+        let spaces = tt == 82 || tt == 85;
+        let size = if spaces { len + 1 } else { len };
+        let canon = |i: i64| -> RResult<i64> {
+            if i >= 0 {
+                Ok(i)
+            } else if -i > size {
+                Err(ReqlError::non_existence(format!(
+                    "Index out of bounds: {i}"
+                )))
+            } else {
+                Ok(size + i)
+            }
+        };
+        let p = canon(idx)?;
+        let oob = |p: i64| {
+            ReqlError::non_existence(format!(
+                "Index `{p}` out of bounds for array of size: `{len}`."
             ))
-            .at(json!(1)));
-        }
-        let p = pos as usize;
+        };
         match tt {
-            82 => a.insert(p, self.darg(args, 2, env)?),
-            84 => a[p] = self.darg(args, 2, env)?,
-            85 => {
-                let ins = self.targ(args, 2, env, |v| as_arr(v).cloned())?;
-                a.splice(p..p, ins);
+            82 | 85 => {
+                if p > len {
+                    return Err(oob(p));
+                }
+                let p = p as usize;
+                if tt == 82 {
+                    a.insert(p, self.darg(args, 2, env)?);
+                } else {
+                    let ins = self.targ(args, 2, env, |v| as_arr(v).cloned())?;
+                    a.splice(p..p, ins);
+                }
+            }
+            84 => {
+                if p >= len {
+                    return Err(oob(p));
+                }
+                a[p as usize] = self.darg(args, 2, env)?;
             }
             _ => {
                 if args.len() > 2 {
                     let e = self.targ(args, 2, env, as_int)?;
-                    let e = if e < 0 { len + e } else { e }.clamp(p as i64, len) as usize;
-                    a.drain(p..e);
+                    let e = if e < 0 { canon(e)? } else { e };
+                    if p > len || e > len || e < p {
+                        return Err(oob(if p > len { p } else { e }));
+                    }
+                    a.drain(p as usize..e as usize);
                 } else {
-                    a.remove(p);
+                    if p >= len {
+                        return Err(oob(p));
+                    }
+                    a.remove(p as usize);
                 }
             }
         }
@@ -389,6 +415,7 @@ impl Ctx {
         check_args(args.len(), 2)?;
         let a0 = self.arg(args, 0, env)?;
         let key = self.darg(args, 1, env)?;
+        let op = if tt == 170 { "bracket" } else { "get_field" };
         match (&key, tt) {
             (Value::Number(_), 170) => {
                 let i = as_int(&key).map_err(|e| e.at(json!(1)))?;
@@ -406,10 +433,10 @@ impl Ctx {
                 match a0 {
                     Val::Datum(Value::Object(_)) | Val::Single(..) => {
                         let d = self.to_datum(a0)?;
-                        get_field(&d, key.as_str().unwrap_or_default()).map(Val::Datum)
+                        get_field_as(&d, key.as_str().unwrap_or_default(), op).map(Val::Datum)
                     }
                     Val::Datum(ref d) if !d.is_array() => {
-                        get_field(d, key.as_str().unwrap_or_default()).map(Val::Datum)
+                        get_field_as(d, key.as_str().unwrap_or_default(), op).map(Val::Datum)
                     }
                     other => self.rowwise(other, f, false, on_single),
                 }
@@ -473,12 +500,19 @@ impl Ctx {
         }
         let others = Arc::new(others);
         let f: RowFn = Arc::new(move |ctx, row| {
+            plain_obj(&row, "merge")?;
             let mut acc = row.clone();
             for o in others.iter() {
                 let patch = match o {
                     Ok(d) => d.clone(),
                     Err(f) => ctx.call(f, vec![row.clone()])?,
                 };
+                if patch.is_object() && datum::pseudo_type(&patch).is_some_and(|p| p != "LITERAL") {
+                    return Err(ReqlError::logic(format!(
+                        "Cannot merge objects of type `{}`.",
+                        type_name(&patch)
+                    )));
+                }
                 acc = merge_values(acc, patch);
             }
             Ok(Some(acc))
@@ -686,9 +720,20 @@ fn split(s: &str, sep: Option<&str>, max: Option<i64>) -> Value {
     Value::Array(parts.into_iter().map(Value::String).collect())
 }
 
+/// A plain object, or the server's error naming the operation for other types.
+pub fn plain_obj<'a>(v: &'a Value, op: &str) -> RResult<&'a Map<String, Value>> {
+    match v {
+        Value::Object(m) if datum::pseudo_type(v).is_none() => Ok(m),
+        _ => Err(ReqlError::logic(format!(
+            "Cannot call `{op}` on objects of type `{}`.",
+            type_name(v)
+        ))),
+    }
+}
+
 /// Whether an object has every path of the specs (non-null).
 pub fn has_fields(row: &Value, specs: &[Value]) -> RResult<bool> {
-    let obj = as_obj(row)?;
+    let obj = plain_obj(row, "has_fields")?;
     for s in specs {
         match s {
             Value::String(k) => {
@@ -787,7 +832,7 @@ pub fn without(row: &Value, specs: &[Value]) -> RResult<Value> {
             .collect::<RResult<Vec<_>>>()
             .map(Value::Array);
     }
-    let mut obj = as_obj(row)?.clone();
+    let mut obj = plain_obj(row, "without")?.clone();
     for s in specs {
         match s {
             Value::String(k) => {
