@@ -359,7 +359,19 @@ pub fn as_bool(v: &Value) -> RResult<bool> {
 /// A value as an integer (the server requires integral numbers in many places).
 pub fn as_int(v: &Value) -> RResult<i64> {
     let f = as_num(v)?;
-    if f.fract() != 0.0 || f.abs() > 9_007_199_254_740_992.0 {
+    if f > 9_007_199_254_740_992.0 {
+        return Err(ReqlError::logic(format!(
+            "Number not an integer (>2^53): {}",
+            format_num(f)
+        )));
+    }
+    if f < -9_007_199_254_740_992.0 {
+        return Err(ReqlError::logic(format!(
+            "Number not an integer (<-2^53): {}",
+            format_num(f)
+        )));
+    }
+    if f.fract() != 0.0 {
         return Err(ReqlError::logic(format!(
             "Number not an integer: {}",
             format_num(f)

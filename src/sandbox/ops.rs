@@ -96,15 +96,33 @@ impl Ctx {
                 if tt == 25 && datum::pseudo_type(&first) == Some("TIME") {
                     return Ok(Some(Val::Datum(self.time_sub(first, args, env)?)));
                 }
-                if tt == 26
-                    && let Value::Array(a) = &first
-                {
-                    let k = self.targ(args, 1, env, as_int)?;
-                    let mut out = Vec::new();
-                    for _ in 0..k.max(0) {
-                        out.extend(a.iter().cloned());
+                if tt == 26 {
+                    // Multiplying an array by integers repeats it.
+                    let mut vals = vec![first.clone()];
+                    for i in 1..n {
+                        vals.push(self.darg(args, i, env)?);
                     }
-                    return Ok(Some(Val::Datum(Value::Array(out))));
+                    if let Some(pos) = vals.iter().position(Value::is_array) {
+                        let arr = vals[pos].as_array().cloned().unwrap_or_default();
+                        let mut out = arr;
+                        for (i, v) in vals.iter().enumerate() {
+                            if i == pos {
+                                continue;
+                            }
+                            let k = as_int(v).map_err(|e| e.at(json!(i)))?;
+                            let base = out.clone();
+                            out = Vec::new();
+                            for _ in 0..k.max(0) {
+                                out.extend(base.iter().cloned());
+                            }
+                        }
+                        return Ok(Some(Val::Datum(Value::Array(out))));
+                    }
+                    let mut acc = 1.0;
+                    for (i, v) in vals.iter().enumerate() {
+                        acc *= as_num(v).map_err(|e| e.at(json!(i)))?;
+                    }
+                    return Ok(Some(Val::Datum(num_result(acc)?)));
                 }
                 let mut acc = as_num(&first).map_err(|e| e.at(json!(0)))?;
                 for i in 1..n {
@@ -201,21 +219,23 @@ impl Ctx {
                 })
             }
             143 => {
-                if !n.is_multiple_of(2) {
-                    return Err(ReqlError::logic(
-                        "OBJECT expects an even number of arguments (but found 1).",
-                    ));
+                if n % 2 != 0 {
+                    return Err(ReqlError::logic(format!(
+                        "OBJECT expects an even number of arguments (but found {n})."
+                    )));
                 }
                 let mut m = Map::new();
                 for i in (0..n).step_by(2) {
                     let k = self.targ(args, i, env, |v| as_str(v).map(str::to_string))?;
-                    if m.contains_key(&k) {
+                    let v = self.darg(args, i + 1, env)?;
+                    if let Some(old) = m.get(&k) {
                         return Err(ReqlError::logic(format!(
-                            "Duplicate key `{k}` in object.  (got `{}` and `{}` as values)",
-                            "", ""
+                            "Duplicate key {} in object.  (got {} and {} as values)",
+                            Value::String(k.clone()),
+                            datum::print(old),
+                            datum::print(&v)
                         )));
                     }
-                    let v = self.darg(args, i + 1, env)?;
                     m.insert(k, v);
                 }
                 Value::Object(m)
@@ -282,6 +302,7 @@ impl Ctx {
             }
             172 => {
                 let v = self.darg(args, 0, env)?;
+                no_bounds(&v)?;
                 Value::String(datum::canonical(v).to_string())
             }
             169 => match n {
@@ -573,13 +594,20 @@ impl Ctx {
                     .unwrap_or_default();
                 Value::String(String::from_utf8_lossy(&bytes).into_owned())
             }
-            ("STRING", _) => Value::String(datum::canonical(v).to_string()),
+            ("STRING", _) => {
+                no_bounds(&v)?;
+                Value::String(datum::canonical(v).to_string())
+            }
             ("NUMBER", Value::Number(_)) => v,
             ("NUMBER", Value::String(s)) => {
-                let f: f64 = s
-                    .trim()
-                    .parse()
-                    .map_err(|_| ReqlError::logic(format!("Could not coerce `{s}` to NUMBER.")))?;
+                let t = s.trim();
+                let parsed = match t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")) {
+                    Some(h) => i64::from_str_radix(h, 16).ok().map(|i| i as f64),
+                    None => t.parse::<f64>().ok(),
+                };
+                let f = parsed.ok_or_else(|| {
+                    ReqlError::logic(format!("Could not coerce `{s}` to NUMBER."))
+                })?;
                 num_result(f)?
             }
             ("BOOL", _) => Value::Bool(datum::truthy(&v)),
@@ -593,6 +621,15 @@ impl Ctx {
             _ => return Err(fail()),
         };
         Ok(Val::Datum(out))
+    }
+}
+
+/// Fails on `r.minval` / `r.maxval`, which have no JSON form.
+fn no_bounds(v: &Value) -> RResult<()> {
+    match datum::pseudo_type(v) {
+        Some("MINVAL") => Err(ReqlError::logic("Cannot convert `r.minval` to JSON.")),
+        Some("MAXVAL") => Err(ReqlError::logic("Cannot convert `r.maxval` to JSON.")),
+        _ => Ok(()),
     }
 }
 

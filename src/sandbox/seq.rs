@@ -228,9 +228,10 @@ impl Ctx {
                 let dflt = opts.and_then(|o| o.get("default")).cloned();
                 let pred: Pred = if is_func_term(&args[1]) {
                     let f = self.farg(args, 1, env)?;
+                    let pattern = body_is_object(&f);
                     Arc::new(move |c, row| {
                         c.call(&f, vec![row.clone()])
-                            .map(|v| predicate_result(row, &v))
+                            .map(|v| predicate_result(row, &v, pattern))
                     })
                 } else {
                     let spec = self.darg(args, 1, env)?;
@@ -703,7 +704,9 @@ impl Ctx {
         if is_func_term(&args[i]) {
             let f = self.farg(args, i, env)?;
             Ok(Arc::new(move |c, row| {
-                c.call(&f, vec![row.clone()]).map(|v| datum::truthy(&v))
+                let pattern = body_is_object(&f);
+                c.call(&f, vec![row.clone()])
+                    .map(|v| predicate_result(row, &v, pattern))
             }))
         } else {
             let v = self.darg(args, i, env)?;
@@ -853,9 +856,6 @@ impl Ctx {
         };
         for (ixkey, row) in rows {
             let mut keys = Vec::new();
-            if let Some(k) = ixkey {
-                keys.push(k);
-            }
             for f in &exs {
                 keys.push(match f(self, &row) {
                     Ok(v) => v,
@@ -863,18 +863,49 @@ impl Ctx {
                     Err(e) => return Err(e),
                 });
             }
-            let key = if keys.len() == 1 {
-                keys.pop().unwrap_or(Value::Null)
-            } else {
-                Value::Array(keys)
-            };
-            match key {
-                Value::Array(a) if multi => {
-                    for k in a {
-                        push(k, row.clone());
+            // The index value comes after the fields in a compound group key.
+            if let Some(k) = ixkey {
+                keys.push(k);
+            }
+            if !multi {
+                let key = if keys.len() == 1 {
+                    keys.pop().unwrap_or(Value::Null)
+                } else {
+                    Value::Array(keys)
+                };
+                push(key, row);
+                continue;
+            }
+            // Multi grouping: an array value stands for each of its elements (an empty
+            // array for null), combined across the group fields.
+            let mut combos: Vec<Vec<Value>> = vec![Vec::new()];
+            for k in &keys {
+                let choices = match k {
+                    Value::Array(a) if a.is_empty() => vec![Value::Null],
+                    Value::Array(a) => a.clone(),
+                    other => vec![other.clone()],
+                };
+                let mut next = Vec::with_capacity(combos.len() * choices.len());
+                for c in &combos {
+                    for ch in &choices {
+                        let mut c2 = c.clone();
+                        c2.push(ch.clone());
+                        next.push(c2);
                     }
                 }
-                k => push(k, row),
+                combos = next;
+            }
+            let mut seen: Vec<Value> = Vec::new();
+            for mut c in combos {
+                let key = if c.len() == 1 {
+                    c.pop().unwrap_or(Value::Null)
+                } else {
+                    Value::Array(c)
+                };
+                if !seen.iter().any(|x| datum::eq(x, &key)) {
+                    seen.push(key.clone());
+                    push(key, row.clone());
+                }
             }
         }
         Ok(Val::Grouped(
@@ -1208,10 +1239,16 @@ fn empty_agg(name: &str) -> ReqlError {
     ))
 }
 
+/// Whether a function's body is an object literal or a datum: then an object result is
+/// a pattern to match, as the server decides from the body's term type.
+fn body_is_object(f: &Func) -> bool {
+    !f.body.is_array() || parts(&f.body).map(|p| p.0) == Some(1)
+}
+
 /// A predicate function's result: an object is matched against the row, anything else
 /// counts by truthiness.
-fn predicate_result(row: &Value, v: &Value) -> bool {
-    if v.is_object() && datum::pseudo_type(v).is_none() {
+fn predicate_result(row: &Value, v: &Value, pattern: bool) -> bool {
+    if pattern && v.is_object() && datum::pseudo_type(v).is_none() {
         matches_object(row, v)
     } else {
         datum::truthy(v)

@@ -281,3 +281,51 @@ pub fn arity_message(min: usize, max: Option<usize>, found: usize) -> String {
         ),
     }
 }
+
+/// Optional arguments a term accepts, for the terms that take any (others are not checked).
+pub fn optargs(tt: u64) -> Option<&'static [&'static str]> {
+    Some(match tt {
+        15 => &["read_mode", "identifier_format", "use_outdated"],
+        39 => &["default"],
+        41 | 42 | 78 | 147 | 148 => &["index"],
+        53 | 55 => &[
+            "durability",
+            "return_changes",
+            "non_atomic",
+            "ignore_write_hook",
+        ],
+        54 => &["durability", "return_changes", "ignore_write_hook"],
+        56 => &[
+            "conflict",
+            "durability",
+            "return_changes",
+            "ignore_write_hook",
+        ],
+        60 => &[
+            "primary_key",
+            "shards",
+            "replicas",
+            "primary_replica_tag",
+            "nonvoting_replica_tags",
+            "durability",
+        ],
+        75 => &["multi", "geo"],
+        182 => &["index", "left_bound", "right_bound"],
+        30 | 105 => &["left_bound", "right_bound"],
+        99 => &["default_timezone"],
+        144 => &["index", "multi"],
+        50 => &["index", "ordered"],
+        44 => &["interleave"],
+        152 => &[
+            "squash",
+            "include_initial",
+            "include_states",
+            "include_offsets",
+            "include_types",
+            "changefeed_queue_size",
+        ],
+        156 => &["overwrite"],
+        187 => &["emit", "final_emit"],
+        _ => return None,
+    })
+}

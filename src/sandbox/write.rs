@@ -195,6 +195,7 @@ impl Ctx {
                     "Expected type SELECTION but found {}:",
                     match &other {
                         Val::Seq(s) => s.type_name.to_string(),
+                        Val::Datum(_) => "DATUM".to_string(),
                         o => val_type(o),
                     }
                 ))
