@@ -419,15 +419,14 @@ impl Ctx {
         if let Some(spliced) = self.splice_args(args, env)? {
             return self.eval_term(tt, &spliced, opts, env);
         }
-        if let (Some(allowed), Some(o)) = (super::term::optargs(tt), opts) {
-            if let Some(k) = o
+        if let (Some(allowed), Some(o)) = (super::term::optargs(tt), opts)
+            && let Some(k) = o
                 .keys()
                 .find(|k| !allowed.contains(&k.as_str()) && k.as_str() != "return_vals")
-            {
-                return Err(ReqlError::compile(format!(
-                    "Unrecognized optional argument `{k}`."
-                )));
-            }
+        {
+            return Err(ReqlError::compile(format!(
+                "Unrecognized optional argument `{k}`."
+            )));
         }
         if let Some((min, max)) = super::term::arity(tt) {
             let n = args.len();

@@ -219,7 +219,7 @@ impl Ctx {
                 })
             }
             143 => {
-                if n % 2 != 0 {
+                if !n.is_multiple_of(2) {
                     return Err(ReqlError::logic(format!(
                         "OBJECT expects an even number of arguments (but found {n})."
                     )));
