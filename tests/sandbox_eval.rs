@@ -96,7 +96,7 @@ fn objects_arrays_and_strings() {
     let e = fail(&sb, json!([170, [{"a": 1}, "b"]]));
     assert_eq!(e.kind, ErrorKind::Runtime(ErrorType::NonExistence));
     assert_eq!(e.message, "No attribute `b` in object:\n{\n\t\"a\":\t1\n}");
-    let e = fail(&sb, json!([170, [1, "b"]]));
+    let e = fail(&sb, json!([31, [1, "b"]]));
     assert_eq!(
         e.message,
         "Cannot perform get_field on a non-object non-sequence `1`."

@@ -103,6 +103,11 @@ impl Ctx {
                 Ok(Some(Val::Db(name)))
             }
             15 => {
+                if opts.is_some_and(|o| o.contains_key("use_outdated")) {
+                    return Err(ReqlError::logic(
+                        "The `use_outdated` optarg is no longer supported.  Use the `read_mode` optarg instead.",
+                    ));
+                }
                 let (db, name) = match n {
                     1 => (
                         self.default_db.clone(),
@@ -410,14 +415,29 @@ impl Ctx {
                 let t = self.table_arg(args, 0, env)?;
                 let name = self.targ(args, 1, env, |v| as_str(v).map(str::to_string))?;
                 if name == t.primary_key {
-                    return Err(ReqlError::op_failed(format!(
+                    return Err(ReqlError::logic(format!(
                         "Index name conflict: `{name}` is the name of the primary key."
                     )));
                 }
                 let function = if n > 2 {
                     match &args[2] {
-                        f if super::ops::is_func_term(f) => f.clone(),
-                        other => json!([69, [[2, [0]], other]]),
+                        f if super::ops::is_func_term(f) => {
+                            if !deterministic(f) {
+                                return Err(ReqlError::logic(
+                                    "Could not prove function deterministic.  Index functions must be deterministic.",
+                                ));
+                            }
+                            f.clone()
+                        }
+                        other if other.is_array() && !super::ops::is_datum_term(other) => {
+                            json!([69, [[2, [0]], other]])
+                        }
+                        _ => {
+                            return Err(ReqlError::logic(
+                                "Expected type FUNCTION but found DATUM:",
+                            )
+                            .at(json!(2)));
+                        }
                     }
                 } else {
                     json!([69, [[2, [0]], [170, [[10, [0]], name]]]])
@@ -490,21 +510,24 @@ impl Ctx {
                 let old = self.targ(args, 1, env, |v| as_str(v).map(str::to_string))?;
                 let new = self.targ(args, 2, env, |v| as_str(v).map(str::to_string))?;
                 let overwrite = self.opt_bool(opts, "overwrite", env, false)?;
+                for nm in [&old, &new] {
+                    if *nm == t.primary_key {
+                        return Err(ReqlError::logic(format!(
+                            "Index name conflict: `{nm}` is the name of the primary key."
+                        )));
+                    }
+                }
                 let mut data = write(&t.data);
-                if !data.indexes.contains_key(&old) {
+                if !data.indexes.contains_key(&old)
+                    || (old != new && data.indexes.contains_key(&new) && !overwrite)
+                {
                     return Err(ReqlError::op_failed(format!(
-                        "Index `{old}` does not exist on table `{}`.",
+                        "Index `{old}` does not exist or index `{new}` already exists on table `{}`.",
                         t.display()
                     )));
                 }
                 if old == new {
                     return d(json!({"renamed": 0}));
-                }
-                if data.indexes.contains_key(&new) && !overwrite {
-                    return Err(ReqlError::op_failed(format!(
-                        "Index `{new}` already exists on table `{}`.",
-                        t.display()
-                    )));
                 }
                 if let Some(def) = data.indexes.remove(&old) {
                     data.indexes.insert(new, def);
@@ -588,6 +611,25 @@ impl Ctx {
             Val::Seq(s) => s.feed.clone(),
             _ => None,
         }
+    }
+}
+
+/// Whether a term has no source of nondeterminism (random, uuid, js, http, reads).
+pub fn deterministic(t: &Value) -> bool {
+    match t {
+        Value::Array(_) => match super::eval::parts(t) {
+            Some((tt, args, opts)) => {
+                !matches!(
+                    tt,
+                    11 | 14 | 15 | 16 | 59 | 62 | 77
+                        ..=79 | 139 | 140 | 151 | 152 | 153 | 169 | 174 | 175 | 182
+                ) && args.iter().all(deterministic)
+                    && opts.is_none_or(|o| o.values().all(deterministic))
+            }
+            None => true,
+        },
+        Value::Object(m) => m.values().all(deterministic),
+        _ => true,
     }
 }
 

@@ -327,14 +327,7 @@ impl Ctx {
     pub fn farg(&self, args: &[Value], i: usize, env: &Env) -> RResult<Func> {
         match self.arg(args, i, env)? {
             Val::Func(f) => Ok(f),
-            other => {
-                let d = self.to_datum(other).map_err(|e| e.at(json!(i)))?;
-                Ok(Func {
-                    params: Vec::new(),
-                    body: Arc::new(json!([1, [d]])),
-                    env: None,
-                })
-            }
+            _ => Err(ReqlError::logic("Expected type FUNCTION but found DATUM:").at(json!(i))),
         }
     }
 
@@ -663,7 +656,7 @@ pub fn get_field_as(v: &Value, key: &str, op: &str) -> RResult<Value> {
             })
         }
         _ => Err(ReqlError::logic(format!(
-            "Cannot perform get_field on a non-object non-sequence `{}`.",
+            "Cannot perform {op} on a non-object non-sequence `{}`.",
             datum::trunc_print(v)
         ))),
     }

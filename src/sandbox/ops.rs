@@ -437,6 +437,18 @@ impl Ctx {
         let a0 = self.arg(args, 0, env)?;
         let key = self.darg(args, 1, env)?;
         let op = if tt == 170 { "bracket" } else { "get_field" };
+        if let Val::Grouped(g) = a0 {
+            let mut out = Vec::new();
+            for (k, v) in g {
+                let r = self.bracket_on(tt, Val::Datum(v), &key, op)?;
+                out.push((k, self.to_datum(r)?));
+            }
+            return Ok(Val::Grouped(out));
+        }
+        self.bracket_on(tt, a0, &key, op)
+    }
+
+    fn bracket_on(&self, tt: u64, a0: Val, key: &Value, op: &'static str) -> RResult<Val> {
         match (&key, tt) {
             (Value::Number(_), 170) => {
                 let i = as_int(&key).map_err(|e| e.at(json!(1)))?;
@@ -938,6 +950,11 @@ fn strip_literals(v: Value) -> Value {
         }
         other => other,
     }
+}
+
+/// Whether a term is a plain datum (not an operation).
+pub fn is_datum_term(t: &Value) -> bool {
+    !t.is_array() || parts(t).map(|p| p.0) == Some(1)
 }
 
 /// Whether a term is a FUNC term.

@@ -507,6 +507,19 @@ impl Ctx {
                 for r in seq.iter {
                     acc = self.call(&f, vec![acc, r?]).map_err(|e| e.at(json!(2)))?;
                 }
+                if let Some(t) = opts.and_then(|o| o.get("final_emit")) {
+                    let fe = match self.eval(t, env).map_err(|e| e.at(json!("final_emit")))? {
+                        Val::Func(f) => f,
+                        _ => {
+                            return Err(ReqlError::logic(
+                                "Expected type FUNCTION but found DATUM:",
+                            ));
+                        }
+                    };
+                    acc = self
+                        .call(&fe, vec![acc])
+                        .map_err(|e| e.at(json!("final_emit")))?;
+                }
                 Ok(Val::Datum(acc))
             }
             145..=148 => self.aggregate(tt, a0, args, opts, env),
@@ -647,7 +660,10 @@ impl Ctx {
                 let ctx = self.clone();
                 let it = iter_flat(left.iter, move |l| {
                     let key = match &key_f {
-                        Ok(f) => ctx.call(f, vec![l.clone()]),
+                        Ok(f) => match ctx.call(f, vec![l.clone()]) {
+                            Err(e) if e.is_non_existence() => return Ok(Vec::new()),
+                            other => other,
+                        },
                         Err(field) => match get_field(&l, field) {
                             Ok(v) => Ok(v),
                             Err(e) if e.is_non_existence() => return Ok(Vec::new()),
@@ -1178,6 +1194,12 @@ impl Ctx {
 
     /// Documents whose index value equals one of the keys, in key order.
     pub fn lookup_index(&self, t: &Table, index: &str, keys: &[Value]) -> RResult<Vec<Value>> {
+        // r.minval / r.maxval are bounds, never stored keys.
+        let keys: Vec<Value> = keys
+            .iter()
+            .filter(|k| !datum::contains_bound(k))
+            .cloned()
+            .collect();
         if index == t.primary_key {
             return Ok(keys
                 .iter()
@@ -1187,7 +1209,7 @@ impl Ctx {
         }
         let entries = self.index_entries(t, index)?;
         let mut out = Vec::new();
-        for k in keys {
+        for k in &keys {
             for (ik, d) in &entries {
                 if datum::eq(ik, k) {
                     out.push(d.clone());

@@ -262,7 +262,7 @@ pub fn arity(tt: u64) -> Option<(usize, Option<usize>)> {
         43 | 145..=148 | 15 | 60 | 61 => Some((1, Some(2))),
         149 => Some((1, Some(3))),
         75 => Some((2, Some(3))),
-        17..=22 => Some((1, None)),
+        17..=22 => Some((2, None)),
         38 => Some((2, None)),
         64 | 24..=27 | 32..=35 | 96 | 41 | 144 | 78 | 93 | 139 | 140 | 152 | 177 => Some((1, None)),
         _ => None,
@@ -275,10 +275,7 @@ pub fn arity_message(min: usize, max: Option<usize>, found: usize) -> String {
     match max {
         Some(m) if m == min => format!("Expected {min} argument{} but found {found}.", s(min)),
         Some(m) => format!("Expected between {min} and {m} arguments but found {found}."),
-        None => format!(
-            "Expected {min} or more argument{} but found {found}.",
-            s(min)
-        ),
+        None => format!("Expected {min} or more arguments but found {found}.",),
     }
 }
 

@@ -191,8 +191,8 @@ impl Ctx {
             136 => {
                 let n = args.len();
                 if n != 4 && n != 7 {
-                    return Err(ReqlError::compile(format!(
-                        "Expected between 4 and 7 arguments but found {n}."
+                    return Err(ReqlError::logic(format!(
+                        "Got {n} arguments to TIME (expected 4 or 7)."
                     )));
                 }
                 let y = self.targ(args, 0, env, as_int)?;

@@ -142,6 +142,13 @@ impl Ctx {
                 check_args(args.len(), 2)?;
                 // A non-function argument is evaluated for each document, so that its
                 // errors count per document as the server counts them.
+                let non_atomic = self.opt_bool(opts, "non_atomic", env, false)?;
+                if !non_atomic && !super::admin::deterministic(&args[1]) {
+                    return Err(ReqlError::logic(
+                        "Could not prove argument deterministic.  Maybe you want to use the non_atomic flag?",
+                    )
+                    .at(json!(1)));
+                }
                 let f = if super::ops::is_func_term(&args[1]) {
                     self.farg(args, 1, env)?
                 } else {
