@@ -487,3 +487,136 @@ fn demo_database_is_browsable() {
     );
     assert!(!r.as_array().unwrap().is_empty());
 }
+
+#[test]
+fn outcomes_can_move_to_other_tasks() {
+    fn assert_send<T: Send>() {}
+    assert_send::<rdbsh::sandbox::Response>();
+    assert_send::<Sandbox>();
+}
+
+#[test]
+fn arity_and_optargs_are_compile_errors() {
+    let sb = Sandbox::new();
+    let e = fail(&sb, json!([17, [1]]));
+    assert_eq!(e.kind, ErrorKind::Compile);
+    assert_eq!(e.message, "Expected 2 or more arguments but found 1.");
+    let e = fail(&sb, json!([39, [[2, [1]], true], {"defualt": 1}]));
+    assert_eq!(e.message, "Unrecognized optional argument `defualt`.");
+    let e = fail(&sb, json!([65, [true, 1, false, 2]]));
+    assert_eq!(
+        e.message,
+        "Cannot call `branch` term with an even number of arguments."
+    );
+}
+
+#[test]
+fn default_catches_missing_values() {
+    let sb = Sandbox::new();
+    // (r.expr(null).add(5)).default(2)
+    assert_eq!(run(&sb, json!([92, [[24, [null, 5]], 2]])), json!(2));
+    // r.expr({})('b').default(function(e){ return e })
+    let r = run(
+        &sb,
+        json!([92, [[170, [{}, "b"]], [69, [[2, [0]], [10, [0]]]]]]),
+    );
+    assert!(
+        r.as_str()
+            .unwrap()
+            .starts_with("No attribute `b` in object:")
+    );
+    // r.expr(null).default(r.error()) is null
+    assert_eq!(run(&sb, json!([92, [null, [12, []]]])), Value::Null);
+}
+
+#[test]
+fn per_document_write_errors_and_determinism() {
+    let sb = with_table("t", json!([2, [{"id": 1, "x": 1}]]));
+    // get(1).update({x: r.error("a")}, {returnChanges: 'always'})
+    let r = run(
+        &sb,
+        json!([53, [[16, [tbl("t"), 1]], {"x": [12, ["a"]]}], {"return_changes": "always"}]),
+    );
+    assert_eq!(r["errors"], json!(1));
+    assert_eq!(r["first_error"], json!("a"));
+    assert_eq!(r["changes"][0]["error"], json!("a"));
+    let e = fail(&sb, json!([53, [[16, [tbl("t"), 1]], {"y": [169, []]}]]));
+    assert_eq!(
+        e.message,
+        "Could not prove argument deterministic.  Maybe you want to use the non_atomic flag?"
+    );
+    let r = run(
+        &sb,
+        json!([53, [[16, [tbl("t"), 1]], {"y": [169, []]}], {"non_atomic": true}]),
+    );
+    assert_eq!(r["replaced"], json!(1));
+    let r = run(&sb, json!([56, [tbl("t"), {"id": 2, "v": [180, []]}]]));
+    assert_eq!(
+        r["first_error"],
+        json!("`r.minval` and `r.maxval` cannot be written to disk.")
+    );
+}
+
+#[test]
+fn ordering_and_grouping_details() {
+    let sb = with_table(
+        "t",
+        json!([2, [{"id": 1, "a": 2}, {"id": 2, "a": 1}, {"id": 3, "a": 2}, {"id": 4}]]),
+    );
+    run(&sb, json!([75, [tbl("t"), "a"]]));
+    // orderBy(r.desc('id'), {index: 'a'}): index first, then the field
+    let r = run(
+        &sb,
+        json!([38, [[41, [tbl("t"), [74, ["id"]]], {"index": "a"}], [69, [[2, [0]], [170, [[10, [0]], "id"]]]]]]),
+    );
+    assert_eq!(r, json!([2, 3, 1]));
+    // a missing field sorts first
+    let r = run(
+        &sb,
+        json!([
+            38,
+            [
+                [41, [tbl("t"), "a", "id"]],
+                [69, [[2, [0]], [170, [[10, [0]], "id"]]]]
+            ]
+        ]),
+    );
+    assert_eq!(r, json!([4, 2, 1, 3]));
+    // group('a', function(){ return [1, 'x'] }, {multi: true}).count()
+    let g = run(
+        &sb,
+        json!([43, [[144, [[2, [{"a": 1}]], "a", [69, [[2, [0]], [2, [1, "x"]]]]], {"multi": true}]]]),
+    );
+    assert_eq!(g["data"], json!([[[1, 1], 1], [[1, "x"], 1]]));
+    // a field sum drops groups without the field
+    let g = run(
+        &sb,
+        json!([145, [[144, [[2, [{"g": 1, "v": 2}, {"g": 2}]], "g"]], "v"]]),
+    );
+    assert_eq!(g["data"], json!([[1, 2]]));
+}
+
+#[test]
+fn deep_values_are_refused_not_crashing() {
+    let sb = Sandbox::new();
+    // r.range(500).fold([], function(acc, x){ return [acc] })
+    let t = json!([
+        187,
+        [[173, [500]], [2, []], [69, [[2, [0, 1]], [2, [[10, [0]]]]]]]
+    ]);
+    let e = fail(&sb, t);
+    assert_eq!(e.kind, ErrorKind::Runtime(ErrorType::ResourceLimit));
+}
+
+#[test]
+fn bit_and_random_terms() {
+    let sb = Sandbox::new();
+    assert_eq!(run(&sb, json!([191, [12, 10]])), json!(8));
+    assert_eq!(run(&sb, json!([195, [5, 4]])), json!(80));
+    for _ in 0..20 {
+        let v = run(&sb, json!([151, [3, 6]])).as_i64().unwrap();
+        assert!((3..6).contains(&v));
+    }
+    let s = run(&sb, json!([81, [[173, [100]], 5]]));
+    assert_eq!(s.as_array().unwrap().len(), 5);
+}

@@ -149,6 +149,73 @@ impl Ctx {
                 }
                 json!(a % b)
             }
+            151 => {
+                let float = self.opt_bool(opts, "float", env, false)?;
+                let (lo, hi) = match n {
+                    0 => return Ok(Some(Val::Datum(from_f64(random_unit())))),
+                    1 => (0.0, self.targ(args, 0, env, as_num)?),
+                    _ => (
+                        self.targ(args, 0, env, as_num)?,
+                        self.targ(args, 1, env, as_num)?,
+                    ),
+                };
+                if float {
+                    if lo > hi {
+                        return Err(ReqlError::logic(format!(
+                            "Lower bound ({}) is not less than upper bound ({}).",
+                            datum::format_num(lo),
+                            datum::format_num(hi)
+                        )));
+                    }
+                    from_f64(lo + random_unit() * (hi - lo))
+                } else {
+                    let lo_i = as_int(&from_f64(lo)).map_err(|e| e.at(json!(0)))?;
+                    let hi_i = as_int(&from_f64(hi)).map_err(|e| e.at(json!(n - 1)))?;
+                    if lo_i >= hi_i {
+                        return Err(ReqlError::logic(format!(
+                            "Lower bound ({lo_i}) is not less than upper bound ({hi_i})."
+                        )));
+                    }
+                    let span = (hi_i - lo_i) as u64;
+                    json!(lo_i + (random_u64() % span) as i64)
+                }
+            }
+            191..=194 => {
+                let mut acc = bit_int(&self.darg(args, 0, env)?).map_err(|e| e.at(json!(0)))?;
+                if tt == 194 {
+                    return Ok(Some(Val::Datum(json!(!acc))));
+                }
+                for i in 1..n {
+                    let rhs = bit_int(&self.darg(args, i, env)?).map_err(|e| e.at(json!(i)))?;
+                    acc = match tt {
+                        191 => acc & rhs,
+                        192 => acc | rhs,
+                        _ => acc ^ rhs,
+                    };
+                }
+                json!(acc)
+            }
+            195 | 196 => {
+                let lhs = bit_int(&self.darg(args, 0, env)?).map_err(|e| e.at(json!(0)))?;
+                let rhs = self.targ(args, 1, env, as_int)?;
+                if rhs < 0 {
+                    return Err(ReqlError::logic("Cannot bit-shift by a negative value"));
+                }
+                if tt == 195 {
+                    let r = if rhs < 4096 {
+                        (lhs as f64) * 2f64.powi(rhs as i32)
+                    } else if lhs == 0 {
+                        0.0
+                    } else {
+                        f64::INFINITY
+                    };
+                    num_result(r)?
+                } else if rhs > 63 {
+                    json!(if lhs < 0 { -1 } else { 0 })
+                } else {
+                    json!(lhs >> rhs)
+                }
+            }
             183..=185 => {
                 check_args(n, 1)?;
                 let x = self.targ(args, 0, env, as_num)?;
@@ -451,7 +518,7 @@ impl Ctx {
     fn bracket_on(&self, tt: u64, a0: Val, key: &Value, op: &'static str) -> RResult<Val> {
         match (&key, tt) {
             (Value::Number(_), 170) => {
-                let i = as_int(&key).map_err(|e| e.at(json!(1)))?;
+                let i = as_int(key).map_err(|e| e.at(json!(1)))?;
                 let seq = self.to_seq(a0).map_err(|e| e.at(json!(0)))?;
                 Ok(Val::Datum(nth(seq, i)?))
             }
@@ -476,7 +543,7 @@ impl Ctx {
             }
             _ => Err(ReqlError::logic(format!(
                 "Expected NUMBER or STRING as second argument to `bracket` but found {}.",
-                type_name(&key)
+                type_name(key)
             ))
             .at(json!(1))),
         }
@@ -634,6 +701,26 @@ impl Ctx {
         };
         Ok(Val::Datum(out))
     }
+}
+
+/// A random 64-bit number (from the OS-seeded generator behind UUID v4).
+pub fn random_u64() -> u64 {
+    let b = uuid::Uuid::new_v4().into_bytes();
+    u64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[7], b[9]])
+}
+
+/// A random number in [0, 1).
+fn random_unit() -> f64 {
+    (random_u64() >> 11) as f64 / (1u64 << 53) as f64
+}
+
+/// An integer in the range the bitwise terms accept.
+fn bit_int(v: &Value) -> RResult<i64> {
+    let i = as_int(v)?;
+    if !(-(1i64 << 53)..(1i64 << 53)).contains(&i) {
+        return Err(ReqlError::logic(format!("Integer too large: {i}")));
+    }
+    Ok(i)
 }
 
 /// Fails on `r.minval` / `r.maxval`, which have no JSON form.

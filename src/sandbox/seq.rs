@@ -92,6 +92,7 @@ impl Ctx {
                 | 49
                 | 50
                 | 173
+                | 81
         );
         if !known {
             return Ok(None);
@@ -574,6 +575,30 @@ impl Ctx {
                 Ok(Val::Seq(seq_like(stream, Box::new(it))))
             }
             144 => self.group(a0, args, opts, env),
+            81 => {
+                let k = self.targ(args, 1, env, as_int)?;
+                if k < 0 {
+                    return Err(ReqlError::logic(
+                        "SAMPLE requires a non-negative argument (got -1).",
+                    ));
+                }
+                let seq = self.to_seq(a0).map_err(|e| e.at(json!(0)))?;
+                // Reservoir sampling keeps memory at k rows.
+                let k = k as usize;
+                let mut res: Vec<Value> = Vec::with_capacity(k.min(1024));
+                for (i, r) in seq.iter.enumerate() {
+                    let row = r?;
+                    if res.len() < k {
+                        res.push(row);
+                    } else {
+                        let j = (super::ops::random_u64() % (i as u64 + 1)) as usize;
+                        if j < k {
+                            res[j] = row;
+                        }
+                    }
+                }
+                Ok(Val::Datum(Value::Array(res)))
+            }
             68 => {
                 check_args(n, 2)?;
                 let f = self.farg(args, 1, env)?;

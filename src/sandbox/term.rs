@@ -255,6 +255,10 @@ pub fn arity(tt: u64) -> Option<(usize, Option<usize>)> {
         | 68
         | 92
         | 56 => exact(2),
+        194 => Some((1, Some(1))),
+        195 | 196 | 81 => Some((2, Some(2))),
+        151 => Some((0, Some(2))),
+        191..=193 => Some((1, None)),
         82 | 84 | 85 | 105 | 48 | 49 | 50 | 187 | 156 | 182 => exact(3),
         169 | 12 | 137 | 62 => Some((0, Some(1))),
         173 => Some((0, Some(2))),
@@ -284,6 +288,7 @@ pub fn optargs(tt: u64) -> Option<&'static [&'static str]> {
     Some(match tt {
         15 => &["read_mode", "identifier_format", "use_outdated"],
         39 => &["default"],
+        151 => &["float"],
         41 | 42 | 78 | 147 | 148 => &["index"],
         53 | 55 => &[
             "durability",
