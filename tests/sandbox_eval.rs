@@ -620,3 +620,35 @@ fn bit_and_random_terms() {
     let s = run(&sb, json!([81, [[173, [100]], 5]]));
     assert_eq!(s.as_array().unwrap().len(), 5);
 }
+
+#[tokio::test]
+async fn feed_states_follow_the_server() {
+    let sb = with_table("t", json!([2, [{"id": 1}]]));
+    // without include_initial there is only the `ready` state
+    let resp = sb
+        .start(
+            &json!([152, [tbl("t")], {"include_states": true}]),
+            &Map::new(),
+        )
+        .unwrap();
+    let Outcome::Feed(mut feed) = resp.outcome else {
+        panic!("expected a feed")
+    };
+    assert_eq!(feed.ready_rows(), vec![json!({"state": "ready"})]);
+    run(&sb, json!([54, [[16, [tbl("t"), 1]]]]));
+    assert_eq!(
+        feed.next().await.unwrap(),
+        json!({"new_val": null, "old_val": {"id": 1}})
+    );
+    // feeds the sandbox cannot follow exactly are refused
+    let e = sb
+        .start(&json!([152, [[39, [tbl("t"), {"id": 1}]]]]), &Map::new())
+        .err()
+        .unwrap();
+    assert!(e.message.contains("does not support"));
+    let e = sb
+        .start(&json!([152, [tbl("t")], {"squash": true}]), &Map::new())
+        .err()
+        .unwrap();
+    assert!(e.message.contains("does not support"));
+}

@@ -97,7 +97,8 @@ impl Feed {
             opts,
             pending: VecDeque::new(),
         };
-        if opts.include_states {
+        // The server announces `initializing` only when there are initial rows to send.
+        if opts.include_states && opts.include_initial {
             feed.pending.push_back(json!({"state": "initializing"}));
         }
         let initial: Vec<Value> = match &mut feed.kind {

@@ -181,6 +181,9 @@ impl Sandbox {
                 include_states: ctx.opt_bool(opts, "include_states", &None, false)?,
                 include_types: ctx.opt_bool(opts, "include_types", &None, false)?,
             };
+            if ctx.opt_bool(opts, "include_offsets", &None, false)? {
+                return Err(ReqlError::unsupported("CHANGES with include_offsets"));
+            }
             if let Some(sq) = ctx.opt(opts, "squash", &None)?
                 && sq != Value::Bool(false)
             {
