@@ -16,7 +16,7 @@ fn eval(sb: &Sandbox, term: &Value) -> Value {
                 ErrorKind::Client => "client".to_string(),
                 ErrorKind::Runtime(t) => format!("{t:?}"),
             };
-            json!({"err": {"kind": kind, "msg": e.message}})
+            json!({"err": {"kind": kind, "msg": e.message, "bt": e.backtrace}})
         }
         Ok(r) => match r.outcome {
             Outcome::Atom(v) => json!({"ok": v}),

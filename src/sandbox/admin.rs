@@ -237,13 +237,14 @@ impl Ctx {
                     out.feed = sq.feed;
                     return Ok(Some(Val::Seq(out)));
                 }
-                let mut entries: Vec<(Value, Value)> = self
+                let mut entries: Vec<(Value, Arc<Value>)> = self
                     .index_entries(&t, &index)?
                     .into_iter()
                     .filter(|(k, _)| inside(k))
                     .collect();
                 entries.sort_by(|a, b| datum::cmp(&a.0, &b.0));
-                let mut s = Seq::stream(Box::new(entries.into_iter().map(|(_, d)| Ok(d))));
+                let mut s =
+                    Seq::stream(Box::new(entries.into_iter().map(|(_, d)| Ok((*d).clone()))));
                 s.table = Some(t);
                 s.type_name = "TABLE_SLICE";
                 Ok(Some(Val::Seq(s)))

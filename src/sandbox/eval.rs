@@ -355,7 +355,8 @@ impl Ctx {
         for (p, a) in f.params.iter().zip(args) {
             env = bind(&env, *p, a);
         }
-        self.eval(&f.body, &env)
+        // The body is argument 1 of the FUNC term, as the server's backtraces show.
+        self.eval(&f.body, &env).map_err(|e| e.at(json!(1)))
     }
 
     /// Evaluates a term that must be a sequence (arrays and tables included).

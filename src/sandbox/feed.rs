@@ -165,7 +165,11 @@ impl Feed {
             });
             if *desc { c.reverse() } else { c }
         });
-        Ok(entries.into_iter().take(*limit).map(|(_, d)| d).collect())
+        Ok(entries
+            .into_iter()
+            .take(*limit)
+            .map(|(_, d)| (*d).clone())
+            .collect())
     }
 
     fn row(&self, old: Option<Value>, new: Option<Value>, ty: &str) -> Value {

@@ -608,7 +608,7 @@ impl Ctx {
                 for r in seq.iter {
                     let res = match self.call_val(&f, vec![r?]).map_err(|e| e.at(json!(1)))? {
                         Val::Datum(d) => d,
-                        _ => return Err(ReqlError::logic(NOT_WRITE).at(json!(1))),
+                        _ => return Err(ReqlError::logic(NOT_WRITE).at(json!(1)).at(json!(1))),
                     };
                     let parts = match res {
                         Value::Array(a) => a,
@@ -618,12 +618,13 @@ impl Ctx {
                                 "{NOT_WRITE}  Expected type ARRAY but found {}.",
                                 datum::type_name(&other)
                             ))
+                            .at(json!(1))
                             .at(json!(1)));
                         }
                     };
                     for p in parts {
                         let Value::Object(m) = p else {
-                            return Err(ReqlError::logic(NOT_WRITE).at(json!(1)));
+                            return Err(ReqlError::logic(NOT_WRITE).at(json!(1)).at(json!(1)));
                         };
                         merge_write_results(&mut acc, m);
                     }
@@ -790,7 +791,7 @@ impl Ctx {
                 entries.into_iter().last()
             };
             return pick
-                .map(|(_, d)| Val::Datum(d))
+                .map(|(_, d)| Val::Datum((*d).clone()))
                 .ok_or_else(|| empty_agg(name));
         }
         let seq = self.to_seq(a0).map_err(|e| e.at(json!(0)))?;
@@ -887,7 +888,7 @@ impl Ctx {
                 let ix = as_str(&ix)?.to_string();
                 self.index_entries(t, &ix)?
                     .into_iter()
-                    .map(|(k, d)| (Some(k), d))
+                    .map(|(k, d)| (Some(k), (*d).clone()))
                     .collect()
             }
             _ => {
@@ -1037,10 +1038,11 @@ impl Ctx {
                 });
                 return Ok(Val::Seq(s));
             }
-            let entries: Vec<(Value, Value)> = if let Val::Seq(s) = a0 {
+            // Rows stay shared with the table until they are sent.
+            let entries: Vec<(Value, Arc<Value>)> = if let Val::Seq(s) = a0 {
                 let mut entries = Vec::new();
                 for r in s.iter {
-                    let d = r?;
+                    let d = Arc::new(r?);
                     for k in self.index_keys(&table, &ix, &d)? {
                         entries.push((k, d.clone()));
                     }
@@ -1064,7 +1066,7 @@ impl Ctx {
             );
             dirs.push(desc);
             let rows = sort_keyed(keyed, &dirs);
-            let mut s = Seq::stream(Box::new(rows.into_iter().map(Ok)));
+            let mut s = Seq::stream(Box::new(rows.into_iter().map(|d| Ok((*d).clone()))));
             s.type_name = "TABLE_SLICE";
             s.table = Some(table.clone());
             s.feed = Some(FeedSpec::Ordered {
@@ -1201,7 +1203,7 @@ impl Ctx {
     }
 
     /// Every (index key, document) pair of a table for an index.
-    pub fn index_entries(&self, t: &Table, index: &str) -> RResult<Vec<(Value, Value)>> {
+    pub fn index_entries(&self, t: &Table, index: &str) -> RResult<Vec<(Value, Arc<Value>)>> {
         let mut out = Vec::new();
         if index != t.primary_key && !super::store::read(&t.data).indexes.contains_key(index) {
             return Err(ReqlError::op_failed(format!(
@@ -1211,7 +1213,7 @@ impl Ctx {
         }
         for d in t.snapshot() {
             for k in self.index_keys(t, index, &d)? {
-                out.push((k, (*d).clone()));
+                out.push((k, d.clone()));
             }
         }
         Ok(out)
@@ -1237,7 +1239,7 @@ impl Ctx {
         for k in &keys {
             for (ik, d) in &entries {
                 if datum::eq(ik, k) {
-                    out.push(d.clone());
+                    out.push((**d).clone());
                 }
             }
         }
@@ -1265,7 +1267,7 @@ pub fn merge_write_results(acc: &mut Map<String, Value>, m: Map<String, Value>) 
 }
 
 /// Stable sort of rows by their key vectors, each key with its direction.
-fn sort_keyed(mut keyed: Vec<(Vec<Value>, Value)>, desc: &[bool]) -> Vec<Value> {
+fn sort_keyed<T>(mut keyed: Vec<(Vec<Value>, T)>, desc: &[bool]) -> Vec<T> {
     keyed.sort_by(|a, b| {
         for (i, d) in desc.iter().enumerate() {
             let c = datum::cmp(&a.0[i], &b.0[i]);
