@@ -4,9 +4,9 @@ use std::sync::Arc;
 
 use serde_json::{Map, Value, json};
 
-use super::datum::{self, as_arr, as_int, as_num, as_obj, as_str, from_f64, type_name};
+use super::datum::{self, as_arr, as_int, as_num, as_str, from_f64, type_name};
 use super::error::{RResult, ReqlError};
-use super::eval::{Ctx, Env, Seq, Val, get_field, get_field_as, parts, val_type};
+use super::eval::{Ctx, Env, Seq, Val, get_field_as, parts, val_type};
 
 /// A per-row transformation: Some(row) keeps it, None drops it.
 pub type RowFn = Arc<dyn Fn(&Ctx, Value) -> RResult<Option<Value>> + Send + Sync>;
@@ -152,6 +152,11 @@ impl Ctx {
             151 => {
                 let float = self.opt_bool(opts, "float", env, false)?;
                 let (lo, hi) = match n {
+                    0 if opts.is_some_and(|o| o.contains_key("float")) && !float => {
+                        return Err(ReqlError::logic(
+                            "Generating a random integer requires one or two bounds.",
+                        ));
+                    }
                     0 => return Ok(Some(Val::Datum(from_f64(random_unit())))),
                     1 => (0.0, self.targ(args, 0, env, as_num)?),
                     _ => (
@@ -169,8 +174,18 @@ impl Ctx {
                     }
                     from_f64(lo + random_unit() * (hi - lo))
                 } else {
-                    let lo_i = as_int(&from_f64(lo)).map_err(|e| e.at(json!(0)))?;
-                    let hi_i = as_int(&from_f64(hi)).map_err(|e| e.at(json!(n - 1)))?;
+                    let whole = |x: f64, which: &str| {
+                        if x.fract() == 0.0 && x.abs() <= 9_007_199_254_740_992.0 {
+                            Ok(x as i64)
+                        } else {
+                            Err(ReqlError::logic(format!(
+                                "{which} bound ({}) could not be safely converted to an integer.",
+                                datum::format_num(x)
+                            )))
+                        }
+                    };
+                    let lo_i = whole(lo, "Lower")?;
+                    let hi_i = whole(hi, "Upper")?;
                     if lo_i >= hi_i {
                         return Err(ReqlError::logic(format!(
                             "Lower bound ({lo_i}) is not less than upper bound ({hi_i})."
@@ -202,10 +217,10 @@ impl Ctx {
                     return Err(ReqlError::logic("Cannot bit-shift by a negative value"));
                 }
                 if tt == 195 {
-                    let r = if rhs < 4096 {
-                        (lhs as f64) * 2f64.powi(rhs as i32)
-                    } else if lhs == 0 {
+                    let r = if lhs == 0 {
                         0.0
+                    } else if rhs < 4096 {
+                        (lhs as f64) * 2f64.powi(rhs as i32)
                     } else {
                         f64::INFINITY
                     };
@@ -525,7 +540,7 @@ impl Ctx {
             (Value::String(k), _) => {
                 let k = k.clone();
                 let on_single = !matches!(a0, Val::Datum(Value::Array(_)));
-                let f: RowFn = Arc::new(move |_, row| match get_field(&row, &k) {
+                let f: RowFn = Arc::new(move |_, row| match get_field_as(&row, &k, op) {
                     Ok(v) => Ok(Some(v)),
                     Err(e) if e.is_non_existence() => Ok(None),
                     Err(e) => Err(e),
@@ -915,7 +930,7 @@ pub fn pluck(row: &Value, specs: &[Value]) -> RResult<Value> {
             .collect::<RResult<Vec<_>>>()
             .map(Value::Array);
     }
-    let obj = as_obj(row)?;
+    let obj = plain_obj(row, "pluck")?;
     let mut out = Map::new();
     for s in specs {
         match s {

@@ -578,9 +578,9 @@ impl Ctx {
             81 => {
                 let k = self.targ(args, 1, env, as_int)?;
                 if k < 0 {
-                    return Err(ReqlError::logic(
-                        "SAMPLE requires a non-negative argument (got -1).",
-                    ));
+                    return Err(ReqlError::logic(format!(
+                        "Number of items to sample must be non-negative, got `{k}`."
+                    )));
                 }
                 let seq = self.to_seq(a0).map_err(|e| e.at(json!(0)))?;
                 // Reservoir sampling keeps memory at k rows.
