@@ -12,6 +12,22 @@ use super::store::{IndexDef, Table, read, write};
 
 /// Name of the system database.
 pub const SYSTEM_DB: &str = "rethinkdb";
+/// Every table of the real system database (only `SYSTEM_TABLES` are served).
+pub const ALL_SYSTEM_TABLES: &[&str] = &[
+    "cluster_config",
+    "current_issues",
+    "db_config",
+    "jobs",
+    "logs",
+    "permissions",
+    "server_config",
+    "server_status",
+    "stats",
+    "table_config",
+    "table_status",
+    "users",
+];
+
 /// Fixed id of the system database.
 pub const SYSTEM_DB_ID: &str = "00000000-0000-0000-0000-000000000001";
 /// Tables of the system database the sandbox serves.
@@ -68,6 +84,11 @@ impl Ctx {
     pub fn open_table(&self, db: &str, name: &str) -> RResult<Arc<Table>> {
         self.check_db(db)?;
         if db == SYSTEM_DB {
+            if ALL_SYSTEM_TABLES.contains(&name) && !SYSTEM_TABLES.contains(&name) {
+                return Err(ReqlError::unsupported(&format!(
+                    "the system table `rethinkdb.{name}`"
+                )));
+            }
             if !SYSTEM_TABLES.contains(&name) {
                 return Err(ReqlError::op_failed(format!(
                     "Table `{db}.{name}` does not exist."
@@ -296,7 +317,7 @@ impl Ctx {
                 self.check_db(&db)?;
                 if tt == 62 {
                     if db == SYSTEM_DB {
-                        return d(json!(SYSTEM_TABLES));
+                        return d(json!(ALL_SYSTEM_TABLES));
                     }
                     let names: Vec<String> = self
                         .store

@@ -136,6 +136,11 @@ impl Sandbox {
                 )));
             }
         }
+        if global_optargs.contains_key("use_outdated") {
+            return Err(ReqlError::logic(
+                "The `use_outdated` optarg is no longer supported.  Use the `read_mode` optarg instead.",
+            ));
+        }
         let now = time::epoch_to_time(chrono::Utc::now().timestamp_millis() as f64 / 1000.0);
         let mut ctx = Ctx {
             store: self.store.clone(),

@@ -117,7 +117,18 @@ impl Ctx {
                 d => vec![d],
             };
             let conflict = match opts.and_then(|o| o.get("conflict")) {
+                Some(t) if super::ops::is_func_term(t) && !super::admin::deterministic(t) => {
+                    // Also keeps the function from reading the table it is writing.
+                    return Err(ReqlError::logic(
+                        "The conflict function passed to `insert` must be deterministic.",
+                    ));
+                }
                 Some(t) => match self.eval(t, env).map_err(|e| e.at(json!("conflict")))? {
+                    Val::Func(f) if !f.params.is_empty() && f.params.len() != 3 => {
+                        return Err(ReqlError::logic(
+                            "The conflict function passed to `insert` should expect 3 arguments.",
+                        ));
+                    }
                     Val::Func(f) => Err(f),
                     v => Ok(self.to_datum(v)?.as_str().unwrap_or("error").to_string()),
                 },
@@ -331,18 +342,28 @@ impl Ctx {
         s: &mut Summary,
     ) -> RResult<()> {
         let pk = t.primary_key.clone();
-        let mut data = write(&t.data);
-        let old = data.docs.get(&Key(key.clone())).cloned();
-        let old_v = old.as_deref().cloned().unwrap_or(Value::Null);
-        let raw: RResult<Value> = match patch {
-            Patch::Delete => Ok(Value::Null),
-            Patch::UpdateFn(f) | Patch::ReplaceFn(f) => {
-                drop(data);
-                let r = self.call(f, vec![old_v.clone()]);
-                data = write(&t.data);
-                r
+        // Optimistic per-document atomicity: the new value is computed without the lock
+        // (the function may read tables), then committed only if the document is still the
+        // one it was computed from; otherwise it is computed again.
+        let (data, old, old_v, raw) = loop {
+            let old = t.get(key);
+            let old_v = old.as_deref().cloned().unwrap_or(Value::Null);
+            let raw: RResult<Value> = match patch {
+                Patch::Delete => Ok(Value::Null),
+                Patch::UpdateFn(f) | Patch::ReplaceFn(f) => self.call(f, vec![old_v.clone()]),
+            };
+            let data = write(&t.data);
+            let current = data.docs.get(&Key(key.clone()));
+            let same = match (current, &old) {
+                (Some(c), Some(o)) => Arc::ptr_eq(c, o),
+                (None, None) => true,
+                _ => false,
+            };
+            if same {
+                break (data, old, old_v, raw);
             }
         };
+        let mut data = data;
         let is_update = matches!(patch, Patch::UpdateFn(_));
         let computed: RResult<Option<Value>> = match raw {
             Err(e) => Err(e),
