@@ -350,6 +350,11 @@ impl Ctx {
         }
         let mut env = f.env.clone();
         if args.len() == 1 {
+            if lookup(&env, IMPLICIT).is_some() && uses_implicit(&f.body) {
+                return Err(ReqlError::compile(
+                    "Cannot use r.row in nested queries.  Use functions instead.",
+                ));
+            }
             env = bind(&env, IMPLICIT, args[0].clone());
         }
         for (p, a) in f.params.iter().zip(args) {
@@ -586,6 +591,23 @@ impl Ctx {
             },
             other => other,
         }
+    }
+}
+
+/// Whether a term refers to the implicit variable (`r.row`).
+fn uses_implicit(t: &Value) -> bool {
+    match t {
+        Value::Array(_) => match parts(t) {
+            Some((13, ..)) => true,
+            Some((1, ..)) => false,
+            Some((_, args, opts)) => {
+                args.iter().any(uses_implicit)
+                    || opts.is_some_and(|o| o.values().any(uses_implicit))
+            }
+            None => false,
+        },
+        Value::Object(m) => m.values().any(uses_implicit),
+        _ => false,
     }
 }
 
