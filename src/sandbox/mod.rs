@@ -1,8 +1,23 @@
 //! The sandbox: an in-memory RethinkDB-compatible evaluator over wire terms.
 //!
-//! `Sandbox::start(term, global_optargs)` evaluates a START query's term and returns an
-//! `Outcome` (an atom, a stream of rows to page in batches, or a changefeed) or a
-//! `ReqlError` shaped like the server's error responses.
+//! `Sandbox::start(term, global_optargs)` evaluates a START query's term and returns a
+//! `Response` (an `Outcome` plus an optional profile) or a `ReqlError` shaped like the
+//! server's error responses. How a server maps them onto the wire:
+//!
+//! - `Outcome::Atom(v)` → SUCCESS_ATOM with `r: [v]`.
+//! - `Outcome::Sequence(s)` → `s.next_batch(n)` per START/CONTINUE: SUCCESS_PARTIAL while
+//!   not finished, SUCCESS_SEQUENCE with the last rows; an `Err` mid-stream is sent as the
+//!   error response for that token.
+//! - `Outcome::Feed(f)` → SUCCESS_PARTIAL batches with `n: f.notes`: first `f.ready_rows()`,
+//!   then rows from `f.next().await` (cancel-safe, so it can race a STOP in `select!`).
+//! - `Err(e)` → `t: e.kind.response_type()`, `r: [e.message]`, `b: e.backtrace`, and for
+//!   runtime errors `e: ErrorType::code()`.
+//! - `Response::profile` → `p` when the query set `profile: true`.
+//!
+//! Evaluation is synchronous and takes short std locks, so a server runs `start` and
+//! `next_batch` on a blocking thread (`spawn_blocking`); `Sandbox` is a cheap `Clone`
+//! shared by every connection. Anything the sandbox does not implement is a RUNTIME_ERROR
+//! (QUERY_LOGIC) that says so, never an approximate answer.
 
 pub mod admin;
 pub mod datum;
