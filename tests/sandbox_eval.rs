@@ -652,3 +652,27 @@ async fn feed_states_follow_the_server() {
         .unwrap();
     assert!(e.message.contains("does not support"));
 }
+
+#[test]
+fn array_limit_is_enforced() {
+    let sb = Sandbox::new();
+    let e = run_opts(&sb, json!([2, [1, 2, 3, 4, 5]]), json!({"array_limit": 4})).unwrap_err();
+    assert_eq!(e.kind, ErrorKind::Runtime(ErrorType::ResourceLimit));
+    assert!(e.message.starts_with("Array over size limit `4`."));
+    // a stream is not an array: it pages past the limit
+    let r = run_opts(&sb, json!([173, [10]]), json!({"array_limit": 4})).unwrap();
+    assert_eq!(r.as_array().unwrap().len(), 10);
+    // ordering a table without an index builds an array
+    run(&sb, json!([60, [[14, ["test"]], "t"]]));
+    run(
+        &sb,
+        json!([56, [tbl("t"), [2, [{"id": 1}, {"id": 2}, {"id": 3}]]]]),
+    );
+    let e = run_opts(
+        &sb,
+        json!([41, [tbl("t"), "id"]]),
+        json!({"array_limit": 2}),
+    )
+    .unwrap_err();
+    assert_eq!(e.kind, ErrorKind::Runtime(ErrorType::ResourceLimit));
+}

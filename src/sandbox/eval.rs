@@ -177,7 +177,12 @@ pub struct Ctx {
     pub now: Value,
     /// Default database name.
     pub default_db: String,
+    /// Largest array a query may build (`array_limit`).
+    pub array_limit: usize,
 }
+
+/// The server's default `array_limit`.
+pub const DEFAULT_ARRAY_LIMIT: usize = 100_000;
 
 /// Named pseudo-marker for `r.minval`.
 pub fn minval() -> Value {
@@ -254,7 +259,14 @@ impl Ctx {
     pub fn to_datum(&self, v: Val) -> RResult<Value> {
         match v {
             Val::Datum(d) => Ok(d),
-            Val::Seq(s) => Ok(Value::Array(s.collect()?)),
+            Val::Seq(s) => {
+                let mut out = Vec::new();
+                for r in s.iter {
+                    out.push(r?);
+                    self.check_array(out.len())?;
+                }
+                Ok(Value::Array(out))
+            }
             Val::Table(t) => Ok(Value::Array(
                 t.snapshot().iter().map(|d| (**d).clone()).collect(),
             )),
@@ -265,6 +277,20 @@ impl Ctx {
                 val_type(&other)
             ))),
         }
+    }
+
+    /// Fails when an array grows past the query's `array_limit`.
+    pub fn check_array(&self, len: usize) -> RResult<()> {
+        if len > self.array_limit {
+            return Err(ReqlError::runtime(
+                ErrorType::ResourceLimit,
+                format!(
+                    "Array over size limit `{}`.  To raise the number of allowed elements, modify the `array_limit` option to `.run` (not available in the Data Explorer), or use an index.",
+                    self.array_limit
+                ),
+            ));
+        }
+        Ok(())
     }
 
     /// Evaluates a positional argument, marking errors with its index.
@@ -441,6 +467,7 @@ impl Ctx {
                 for i in 0..args.len() {
                     out.push(self.darg(args, i, env)?);
                 }
+                self.check_array(out.len())?;
                 let v = Value::Array(out);
                 datum::check_depth(&v)?;
                 d(v)

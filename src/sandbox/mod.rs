@@ -161,7 +161,18 @@ impl Sandbox {
             store: self.store.clone(),
             now,
             default_db: "test".to_string(),
+            array_limit: eval::DEFAULT_ARRAY_LIMIT,
         };
+        if let Some(l) = global_optargs.get("array_limit") {
+            let l = datum::as_num(&ctx.datum(l, &None)?)?;
+            if l < 1.0 {
+                return Err(ReqlError::logic(format!(
+                    "Illegal array size limit `{}`.  (Must be >= 1.)",
+                    datum::format_num(l)
+                )));
+            }
+            ctx.array_limit = l as usize;
+        }
         if let Some(db) = global_optargs.get("db") {
             match ctx.eval(db, &None).map_err(|e| e.at(json!("db")))? {
                 Val::Db(name) => ctx.default_db = name,

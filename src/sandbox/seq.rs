@@ -1083,7 +1083,11 @@ impl Ctx {
         }
         let seq = self.to_seq(a0).map_err(|e| e.at(json!(0)))?;
         let table = seq.table.clone();
-        let rows = self.sort_rows(seq.collect()?, &keys)?;
+        let rows = match self.to_datum(Val::Seq(seq))? {
+            Value::Array(a) => a,
+            _ => Vec::new(),
+        };
+        let rows = self.sort_rows(rows, &keys)?;
         let mut s = Seq::array(rows);
         s.table = table;
         s.type_name = if s.table.is_some() {
@@ -1112,6 +1116,7 @@ impl Ctx {
     }
 
     fn sort_rows(&self, rows: Vec<Value>, keys: &[SortKey]) -> RResult<Vec<Value>> {
+        self.check_array(rows.len())?;
         if keys.is_empty() {
             return Ok(rows);
         }
