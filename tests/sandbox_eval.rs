@@ -676,3 +676,96 @@ fn array_limit_is_enforced() {
     .unwrap_err();
     assert_eq!(e.kind, ErrorKind::Runtime(ErrorType::ResourceLimit));
 }
+
+/// The official drivers' smoke script, with the terms the JS driver 2.4.2 builds.
+#[tokio::test]
+async fn driver_smoke_script() {
+    let sb = Sandbox::new();
+    let people = json!([15, [[14, ["smoke"]], "people"]]);
+    assert_eq!(run(&sb, json!([57, ["smoke"]]))["dbs_created"], json!(1));
+    assert_eq!(
+        run(&sb, json!([60, [[14, ["smoke"]], "people"]]))["tables_created"],
+        json!(1)
+    );
+    let docs = json!([2, [{"id": 1, "name": "ada", "age": 36}, {"id": 2, "name": "bob", "age": 25}, {"id": 3, "name": "cy", "age": 41}]]);
+    assert_eq!(
+        run(&sb, json!([56, [people.clone(), docs]]))["inserted"],
+        json!(3)
+    );
+    assert_eq!(
+        run(&sb, json!([16, [people.clone(), 2]])),
+        json!({"age": 25, "id": 2, "name": "bob"})
+    );
+    let over30 = json!([
+        43,
+        [[
+            39,
+            [
+                people.clone(),
+                [69, [[2, [0]], [21, [[170, [[13, []], "age"]], 30]]]]
+            ]
+        ]]
+    ]);
+    assert_eq!(run(&sb, over30), json!(2));
+    assert_eq!(
+        run(&sb, json!([75, [people.clone(), "age"]])),
+        json!({"created": 1})
+    );
+    let top2 = json!([170, [[71, [[41, [people.clone()], {"index": [74, ["age"]]}], 2]], "name"]]);
+    assert_eq!(run(&sb, top2), json!(["cy", "ada"]));
+    let grouped = json!([
+        43,
+        [[
+            144,
+            [
+                people.clone(),
+                [69, [[2, [0]], [21, [[170, [[10, [0]], "age"]], 30]]]]
+            ]
+        ]]
+    ]);
+    assert_eq!(
+        run(&sb, grouped),
+        json!({"$reql_type$": "GROUPED_DATA", "data": [[false, 1], [true, 2]]})
+    );
+    // a changefeed opened before the update sees it
+    let resp = sb
+        .start(&json!([152, [people.clone()]]), &Map::new())
+        .unwrap();
+    let Outcome::Feed(mut feed) = resp.outcome else {
+        panic!("expected a feed")
+    };
+    let upd = json!([53, [[16, [people.clone(), 1]], [69, [[2, [0]], {"age": [24, [[170, [[13, []], "age"]], 1]]}]]]]);
+    assert_eq!(run(&sb, upd)["replaced"], json!(1));
+    let change = feed.next().await.unwrap();
+    assert_eq!(change["new_val"]["age"], json!(37));
+    assert_eq!(change["old_val"]["age"], json!(36));
+    drop(feed);
+    assert_eq!(
+        run(&sb, json!([54, [[39, [people.clone(), {"name": "bob"}]]]]))["deleted"],
+        json!(1)
+    );
+    // 10,000 rows page through a stream
+    let resp = sb
+        .start(
+            &json!([38, [[173, [10000]], [69, [[2, [0]], {"id": [10, [0]]}]]]]),
+            &Map::new(),
+        )
+        .unwrap();
+    let Outcome::Sequence(mut s) = resp.outcome else {
+        panic!("expected a stream")
+    };
+    let (mut n, mut batches) = (0, 0);
+    loop {
+        let (rows, done) = s.next_batch(1000).unwrap();
+        n += rows.len();
+        batches += 1;
+        if done {
+            break;
+        }
+    }
+    assert_eq!(n, 10000);
+    assert!(batches > 1);
+    let e = fail(&sb, json!([170, [[16, [people, 1]], "nope"]]));
+    assert_eq!(e.kind, ErrorKind::Runtime(ErrorType::NonExistence));
+    assert!(e.message.starts_with("No attribute `nope` in object:"));
+}
