@@ -769,3 +769,41 @@ async fn driver_smoke_script() {
     assert_eq!(e.kind, ErrorKind::Runtime(ErrorType::NonExistence));
     assert!(e.message.starts_with("No attribute `nope` in object:"));
 }
+
+#[test]
+fn between_on_the_primary_key() {
+    let docs: Vec<Value> = (0..10).map(|i| json!({"id": i})).collect();
+    let sb = with_table("t", json!([2, docs]));
+    let ids = |v: Value| {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["id"].as_i64().unwrap())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(ids(run(&sb, json!([182, [tbl("t"), 3, 6]]))), vec![3, 4, 5]);
+    assert_eq!(
+        ids(run(
+            &sb,
+            json!([182, [tbl("t"), 3, 6], {"left_bound": "open", "right_bound": "closed"}])
+        )),
+        vec![4, 5, 6]
+    );
+    assert_eq!(
+        ids(run(&sb, json!([182, [tbl("t"), [180, []], 2]]))),
+        vec![0, 1]
+    );
+    assert_eq!(
+        ids(run(&sb, json!([182, [tbl("t"), 8, [181, []]]]))),
+        vec![8, 9]
+    );
+    assert!(ids(run(&sb, json!([182, [tbl("t"), 6, 3]]))).is_empty());
+    assert!(ids(run(&sb, json!([182, [tbl("t"), 3, 3]]))).is_empty());
+    assert_eq!(
+        ids(run(
+            &sb,
+            json!([182, [tbl("t"), 3, 3], {"right_bound": "closed"}])
+        )),
+        vec![3]
+    );
+}

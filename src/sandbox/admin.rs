@@ -237,6 +237,7 @@ impl Ctx {
                     .as_ref()
                     .and_then(Value::as_str)
                     == Some("closed");
+                let (lo_key, hi_key) = (lo.clone(), hi.clone());
                 let inside = move |k: &Value| {
                     let a = datum::cmp(k, &lo);
                     let b = datum::cmp(k, &hi);
@@ -257,6 +258,36 @@ impl Ctx {
                     out.type_name = "TABLE_SLICE";
                     out.feed = sq.feed;
                     return Ok(Some(Val::Seq(out)));
+                }
+                if index == t.primary_key {
+                    // The primary index is the table's own order: a range, no scan.
+                    use std::ops::Bound;
+                    let order = datum::cmp(&lo_key, &hi_key);
+                    // BTreeMap::range panics on an inverted or empty-exclusive range.
+                    let empty = order.is_gt() || (order.is_eq() && (left_open || !right_closed));
+                    let lo_b = if left_open {
+                        Bound::Excluded(datum::Key(lo_key))
+                    } else {
+                        Bound::Included(datum::Key(lo_key))
+                    };
+                    let hi_b = if right_closed {
+                        Bound::Included(datum::Key(hi_key))
+                    } else {
+                        Bound::Excluded(datum::Key(hi_key))
+                    };
+                    let docs: Vec<Arc<Value>> = if empty {
+                        Vec::new()
+                    } else {
+                        read(&t.data)
+                            .docs
+                            .range((lo_b, hi_b))
+                            .map(|(_, d)| d.clone())
+                            .collect()
+                    };
+                    let mut s = Seq::stream(Box::new(docs.into_iter().map(|d| Ok((*d).clone()))));
+                    s.table = Some(t);
+                    s.type_name = "TABLE_SLICE";
+                    return Ok(Some(Val::Seq(s)));
                 }
                 let mut entries: Vec<(Value, Arc<Value>)> = self
                     .index_entries(&t, &index)?
