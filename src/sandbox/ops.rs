@@ -110,6 +110,7 @@ impl Ctx {
                                 continue;
                             }
                             let k = as_int(v).map_err(|e| e.at(json!(i)))?;
+                            self.check_array(out.len().saturating_mul(k.max(0) as usize))?;
                             let base = out.clone();
                             out = Vec::new();
                             for _ in 0..k.max(0) {
@@ -415,6 +416,9 @@ impl Ctx {
         if matches!(tt, 29 | 80 | 82..=85 | 143) {
             datum::check_depth(&v)?;
         }
+        if let Value::Array(a) = &v {
+            self.check_array(a.len())?;
+        }
         Ok(Some(Val::Datum(v)))
     }
 
@@ -431,6 +435,7 @@ impl Ctx {
             Value::Array(mut a) => {
                 for i in 1..args.len() {
                     a.extend(self.targ(args, i, env, |v| as_arr(v).cloned())?);
+                    self.check_array(a.len())?;
                 }
                 Ok(Value::Array(a))
             }
