@@ -640,9 +640,29 @@ async fn feed_states_follow_the_server() {
         feed.next().await.unwrap(),
         json!({"new_val": null, "old_val": {"id": 1}})
     );
+    // a filtered feed only reports the documents that match
+    let q = json!([
+        152,
+        [[
+            39,
+            [
+                tbl("t"),
+                [69, [[2, [0]], [17, [[170, [[10, [0]], "id"]], 2]]]]
+            ]
+        ]]
+    ]);
+    let resp = sb.start(&q, &Map::new()).unwrap();
+    let Outcome::Feed(mut filtered) = resp.outcome else {
+        panic!("expected a feed")
+    };
+    run(&sb, json!([56, [tbl("t"), [2, [{"id": 3}, {"id": 2}]]]]));
+    assert_eq!(
+        filtered.next().await.unwrap(),
+        json!({"new_val": {"id": 2}, "old_val": null})
+    );
     // feeds the sandbox cannot follow exactly are refused
     let e = sb
-        .start(&json!([152, [[39, [tbl("t"), {"id": 1}]]]]), &Map::new())
+        .start(&json!([152, [[71, [tbl("t"), 2]]]]), &Map::new())
         .err()
         .unwrap();
     assert!(e.message.contains("does not support"));

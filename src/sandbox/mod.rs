@@ -206,7 +206,6 @@ impl Sandbox {
 
     fn run(&self, ctx: &Ctx, term: &Value) -> Result<Outcome, ReqlError> {
         if let Some((152, args, opts)) = parts(term) {
-            let target = ctx.arg(args, 0, &None)?;
             let o = feed::FeedOptions {
                 include_initial: ctx.opt_bool(opts, "include_initial", &None, false)?,
                 include_states: ctx.opt_bool(opts, "include_states", &None, false)?,
@@ -220,6 +219,13 @@ impl Sandbox {
             {
                 return Err(ReqlError::unsupported("CHANGES with squash"));
             }
+            if let Some((table, chain)) = args.first().and_then(feed::split_chain)
+                && !chain.is_empty()
+            {
+                let t = ctx.eval(&table, &None).map_err(|e| e.at(json!(0)))?;
+                return Ok(Outcome::Feed(Feed::open_chain(ctx, t, chain, o)?));
+            }
+            let target = ctx.arg(args, 0, &None)?;
             return Ok(Outcome::Feed(Feed::open(ctx, target, o)?));
         }
         let v = ctx.eval(term, &None)?;
