@@ -316,10 +316,10 @@ impl Feed {
                     (Some(_), None) => "remove",
                     _ => ty,
                 };
-                if let (Some(o), Some(n)) = (&old, &new) {
-                    if datum::eq(o, n) {
-                        return Ok(());
-                    }
+                if let (Some(o), Some(n)) = (&old, &new)
+                    && datum::eq(o, n)
+                {
+                    return Ok(());
                 }
                 let r = self.row(old, new, ty);
                 self.pending.push_back(r);

@@ -96,7 +96,7 @@ pub enum Outcome {
     /// A stream (SUCCESS_SEQUENCE / SUCCESS_PARTIAL).
     Sequence(RowStream),
     /// A changefeed (SUCCESS_PARTIAL until STOP), with its response notes.
-    Feed(Feed),
+    Feed(Box<Feed>),
 }
 
 /// The result of `start`: the outcome and, with `profile: true`, a profile value.
@@ -223,10 +223,10 @@ impl Sandbox {
                 && !chain.is_empty()
             {
                 let t = ctx.eval(&table, &None).map_err(|e| e.at(json!(0)))?;
-                return Ok(Outcome::Feed(Feed::open_chain(ctx, t, chain, o)?));
+                return Ok(Outcome::Feed(Box::new(Feed::open_chain(ctx, t, chain, o)?)));
             }
             let target = ctx.arg(args, 0, &None)?;
-            return Ok(Outcome::Feed(Feed::open(ctx, target, o)?));
+            return Ok(Outcome::Feed(Box::new(Feed::open(ctx, target, o)?)));
         }
         let v = ctx.eval(term, &None)?;
         Ok(match v {
