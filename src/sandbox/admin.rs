@@ -124,6 +124,13 @@ impl Ctx {
                 Ok(Some(Val::Db(name)))
             }
             15 => {
+                if let Some(f) = self.opt(opts, "identifier_format", env)?
+                    && f != json!("name")
+                {
+                    return Err(ReqlError::unsupported(
+                        "TABLE with identifier_format other than \"name\"",
+                    ));
+                }
                 if opts.is_some_and(|o| o.contains_key("use_outdated")) {
                     return Err(ReqlError::logic(
                         "The `use_outdated` optarg is no longer supported.  Use the `read_mode` optarg instead.",
@@ -643,6 +650,14 @@ impl Ctx {
                     "time_started": super::time::epoch_to_time(st.started), "version": "rethinkdb 2.4.4 (rdbsh sandbox)"}
             })],
             "users" => vec![json!({"id": "admin", "password": true})],
+            // The only job is the query reading this table.
+            "jobs" => vec![json!({
+                "duration_sec": 0,
+                "id": ["query", uuid::Uuid::new_v4().to_string()],
+                "info": {"user": "admin"},
+                "servers": [st.server_name],
+                "type": "query"
+            })],
             _ => Vec::new(),
         };
         let pk = "id";
