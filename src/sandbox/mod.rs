@@ -234,9 +234,11 @@ impl Sandbox {
             Val::Table(t) => Outcome::Sequence(RowStream {
                 iter: eval::table_scan(t).iter,
             }),
-            Val::Db(name) => Outcome::Atom(
-                json!({"$reql_type$": "DB", "id": self.store.db_id(&name), "name": name}),
-            ),
+            Val::Db(_) => {
+                return Err(ReqlError::logic(
+                    "Query result must be of type DATUM, GROUPED_DATA, or STREAM (got DATABASE).",
+                ));
+            }
             Val::Func(_) => {
                 return Err(ReqlError::logic(
                     "Query result must be of type DATUM, GROUPED_DATA, or STREAM (got FUNCTION).",
