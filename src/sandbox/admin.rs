@@ -686,6 +686,8 @@ impl Ctx {
 pub fn deterministic(t: &Value) -> bool {
     match t {
         Value::Array(_) => match super::eval::parts(t) {
+            // r.uuid(string) is a name-based (v5) uuid: deterministic.
+            Some((169, args, _)) if !args.is_empty() => args.iter().all(deterministic),
             Some((tt, args, opts)) => {
                 !matches!(
                     tt,

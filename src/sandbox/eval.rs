@@ -504,6 +504,20 @@ impl Ctx {
             }
             64 => {
                 let f = self.arg(args, 0, env)?;
+                // A function applied to grouped data runs once per group.
+                if let (Val::Func(func), 2) = (&f, args.len()) {
+                    let a = self.arg(args, 1, env)?;
+                    if let Val::Grouped(g) = a {
+                        let mut out = Vec::new();
+                        for (k, v) in g {
+                            let r = self.call(func, vec![v]).map_err(|e| e.at(json!(0)))?;
+                            out.push((k, r));
+                        }
+                        return Ok(Val::Grouped(out));
+                    }
+                    let d = self.to_datum(a).map_err(|e| e.at(json!(1)))?;
+                    return self.call_val(func, vec![d]).map_err(|e| e.at(json!(0)));
+                }
                 let mut vals = Vec::new();
                 for i in 1..args.len() {
                     vals.push(self.darg(args, i, env)?);

@@ -361,6 +361,37 @@ impl Ctx {
                 }
                 Ok(Val::Datum(v))
             }
+            30 if matches!(&a0, Val::Datum(b) if datum::pseudo_type(b) == Some("BINARY")) => {
+                use base64::Engine;
+                let Val::Datum(b) = a0 else {
+                    return Err(ReqlError::logic("Expected type BINARY"));
+                };
+                let engine = base64::engine::general_purpose::STANDARD;
+                let bytes = engine
+                    .decode(b.get("data").and_then(Value::as_str).unwrap_or_default())
+                    .unwrap_or_default();
+                let len = bytes.len() as i64;
+                let st = self.targ(args, 1, env, as_int)?;
+                let en = if n > 2 {
+                    self.targ(args, 2, env, as_int)?
+                } else {
+                    len
+                };
+                let st = if st < 0 {
+                    (len + st).max(0)
+                } else {
+                    st.min(len)
+                } as usize;
+                let en = if en < 0 {
+                    (len + en).max(0)
+                } else {
+                    en.min(len)
+                } as usize;
+                let part = if st < en { &bytes[st..en] } else { &[][..] };
+                Ok(Val::Datum(
+                    json!({"$reql_type$": "BINARY", "data": engine.encode(part)}),
+                ))
+            }
             70 | 71 | 30 => {
                 let seq = match a0 {
                     Val::Datum(Value::String(s)) if tt == 30 => {
@@ -601,7 +632,16 @@ impl Ctx {
             }
             68 => {
                 check_args(n, 2)?;
-                let f = self.farg(args, 1, env)?;
+                // A write term that is not a function is run once per row.
+                let f = if is_func_term(&args[1]) {
+                    self.farg(args, 1, env)?
+                } else {
+                    Func {
+                        params: Vec::new(),
+                        body: Arc::new(args[1].clone()),
+                        env: env.clone(),
+                    }
+                };
                 let seq = self.to_seq(a0).map_err(|e| e.at(json!(0)))?;
                 let mut acc = Map::new();
                 const NOT_WRITE: &str = "FOR_EACH expects one or more basic write queries.";
@@ -1312,6 +1352,9 @@ fn predicate_result(row: &Value, v: &Value, pattern: bool) -> bool {
 /// Whether a row matches an object predicate (nested objects match recursively).
 pub fn matches_object(row: &Value, spec: &Value) -> bool {
     match (row, spec) {
+        _ if datum::pseudo_type(spec) == Some("LITERAL") => {
+            datum::eq(row, spec.get("value").unwrap_or(&Value::Null))
+        }
         (Value::Object(r), Value::Object(s)) if datum::pseudo_type(spec).is_none() => s
             .iter()
             .all(|(k, v)| r.get(k).is_some_and(|rv| matches_object(rv, v))),
