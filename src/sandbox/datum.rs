@@ -440,3 +440,32 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod depth_tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    /// Values at twice the accepted depth still compare, print and merge on a 2 MiB stack
+    /// (a tokio worker's), so the limit keeps a margin.
+    fn deep_values_fit_a_small_stack() {
+        let handle = std::thread::Builder::new()
+            .stack_size(2 * 1024 * 1024)
+            .spawn(|| {
+                let mut v = json!(1);
+                for _ in 0..MAX_DEPTH {
+                    v = json!({"a": [v]});
+                }
+                let w = v.clone();
+                assert_eq!(cmp(&v, &w), Ordering::Equal);
+                let c = canonical(v.clone());
+                assert!(!print(&c).is_empty());
+                let m = super::super::ops::merge_values(v.clone(), w);
+                assert!(serde_json::to_string(&m).is_ok());
+                assert!(check_depth(&v).is_err());
+            })
+            .unwrap();
+        assert!(handle.join().is_ok());
+    }
+}
