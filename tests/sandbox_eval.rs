@@ -827,3 +827,21 @@ fn between_on_the_primary_key() {
         vec![3]
     );
 }
+
+#[tokio::test]
+async fn feed_batches_drain_what_is_ready() {
+    let sb = with_table("t", json!([2, []]));
+    let resp = sb.start(&json!([152, [tbl("t")]]), &Map::new()).unwrap();
+    let Outcome::Feed(mut feed) = resp.outcome else {
+        panic!("expected a feed")
+    };
+    run(
+        &sb,
+        json!([56, [tbl("t"), [2, [{"id": 1}, {"id": 2}, {"id": 3}]]]]),
+    );
+    let first = feed.next().await.unwrap();
+    assert_eq!(first["new_val"], json!({"id": 1}));
+    let rest = feed.drain_ready().unwrap();
+    assert_eq!(rest.len(), 2);
+    assert!(feed.drain_ready().unwrap().is_empty());
+}

@@ -275,6 +275,23 @@ impl Feed {
         self.pending.drain(..).map(datum::canonical).collect()
     }
 
+    /// Every row available without waiting: queued rows and changes already received
+    /// (lets a server fill a batch after `next` returned one row).
+    pub fn drain_ready(&mut self) -> RResult<Vec<Value>> {
+        loop {
+            match self.rx.try_recv() {
+                Ok(c) => self.apply(c)?,
+                Err(broadcast::error::TryRecvError::Lagged(n)) => {
+                    self.pending.push_back(json!({
+                        "error": format!("Changefeed cache over array size limit, skipped {n} elements.")
+                    }));
+                }
+                Err(_) => break,
+            }
+        }
+        Ok(self.ready_rows())
+    }
+
     /// Waits for the next row of the feed.
     pub async fn next(&mut self) -> RResult<Value> {
         loop {
