@@ -9,7 +9,8 @@
 //!   not finished, SUCCESS_SEQUENCE with the last rows; an `Err` mid-stream is sent as the
 //!   error response for that token.
 //! - `Outcome::Feed(f)` → SUCCESS_PARTIAL batches with `n: f.notes`: first `f.ready_rows()`,
-//!   then rows from `f.next().await` (cancel-safe, so it can race a STOP in `select!`).
+//!   then rows from `f.next().await` (cancel-safe, so it can race a STOP in `select!`)
+//!   topped up with `f.drain_ready()`; dropping the feed ends it.
 //! - `Err(e)` → `t: e.kind.response_type()`, `r: [e.message]`, `b: e.backtrace`, and for
 //!   runtime errors `e: ErrorType::code()`.
 //! - `Response::profile` → `p` when the query set `profile: true`.
