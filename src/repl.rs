@@ -218,7 +218,7 @@ impl Repl<'_> {
                 }
             }
             pending.push_str(&line);
-            if !is_complete(&pending) {
+            if !is_complete(&pending) && !is_broken(&pending) {
                 pending.push('\n');
                 continue;
             }
@@ -608,6 +608,13 @@ pub async fn load_catalog(net: &net::Session) -> Option<Vec<DbEntry>> {
     catalog_from_value(&value).ok()
 }
 
+/// True when more lines cannot complete the text (a string left open at a line end, a stray
+/// bracket): it is run at once so that the compiler reports the mistake.
+fn is_broken(text: &str) -> bool {
+    let lexed = reql::lexer::lex(&format!("{text}\n"));
+    !lexed.unterminated && lexed.errors.len() > lexed.unclosed.len()
+}
+
 /// Term types that change the catalog: db and table create/drop, index create/drop/rename.
 const DDL_TERMS: [u64; 7] = [57, 58, 60, 61, 75, 76, 156];
 
@@ -672,6 +679,14 @@ fn run_editor(path: &Path) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn open_brackets_wait_but_a_string_open_at_a_line_end_is_broken() {
+        assert!(!is_broken("r.expr([1,"));
+        assert!(!is_broken("r.expr(`a"));
+        assert!(is_broken("r.dbCreate('x"));
+        assert!(is_broken("r.expr(1))"));
+    }
 
     #[test]
     fn ddl_terms_are_found_anywhere_in_the_query() {

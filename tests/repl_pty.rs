@@ -15,12 +15,19 @@ const UP: &str = "\x1b[A";
 
 /// `rdbsh repl` on the sandbox in a PTY of 120x40, with its data and config under `home`.
 fn repl(sandbox: &SandboxProcess, home: &Path, no_color: bool) -> PtySession {
+    let args = format!("--host 127.0.0.1 --port {}", sandbox.port);
+    let mut p = spawn_repl(home, no_color, &args, &[]);
+    p.exp_string("127.0.0.1:test> ").expect("first prompt");
+    p
+}
+
+/// `rdbsh repl ARGS` in a PTY of 120x40 with `home` as HOME and XDG directories.
+fn spawn_repl(home: &Path, no_color: bool, args: &str, envs: &[(&str, &str)]) -> PtySession {
     let mut cmd = Command::new("sh");
     cmd.arg("-c")
         .arg(format!(
-            "stty cols 120 rows 40; exec '{}' repl --host 127.0.0.1 --port {}",
+            "stty cols 120 rows 40; exec '{}' repl {args}",
             common::rdbsh_bin(),
-            sandbox.port
         ))
         .env("TERM", "xterm")
         .env("XDG_DATA_HOME", home.join("data"))
@@ -34,9 +41,10 @@ fn repl(sandbox: &SandboxProcess, home: &Path, no_color: bool) -> PtySession {
     } else {
         cmd.env_remove("NO_COLOR");
     }
-    let mut p = spawn_command(cmd, Some(TIMEOUT_MS)).expect("spawn rdbsh repl");
-    p.exp_string("127.0.0.1:test> ").expect("first prompt");
-    p
+    for (k, v) in envs {
+        cmd.env(k, v);
+    }
+    spawn_command(cmd, Some(TIMEOUT_MS)).expect("spawn rdbsh repl")
 }
 
 /// Sends keys without a line end (rexpect buffers them until flushed).
@@ -172,4 +180,95 @@ fn no_color_output_has_no_colour_escapes() {
         !plain.contains("\x1b[3") && !plain.contains("\x1b[38;"),
         "NO_COLOR leaves no colour escapes: {plain:?}"
     );
+}
+
+#[test]
+fn errors_show_carets_under_the_failing_part() {
+    let sb = demo();
+    let home = tempfile::tempdir().unwrap();
+    let mut p = repl(&sb, home.path(), true);
+    p.send_line("r.expr(1).fitler(1)").unwrap();
+    p.exp_string("unknown method `fitler`")
+        .expect("compile error");
+    p.exp_string("|           ^^^^^^")
+        .expect("caret under the method");
+    p.exp_string("did you mean `filter`").expect("suggestion");
+    p.send_line("r.db('demo').table('nope').count()").unwrap();
+    p.exp_string("Table `demo.nope` does not exist")
+        .expect("server error");
+    p.exp_string("| ^^^^^^^^^^^^^^^^^^^^^^^^^^\r\n")
+        .expect("the failing sub-term underlined");
+    p.send_line("r.dbCreate('x").unwrap();
+    p.exp_string("unterminated string")
+        .expect("a string open at the line end is reported, not continued");
+    p.exp_string("127.0.0.1:test> ").unwrap();
+    quit(p);
+}
+
+#[test]
+fn ctrl_c_at_the_prompt_clears_the_line() {
+    let sb = demo();
+    let home = tempfile::tempdir().unwrap();
+    let mut p = repl(&sb, home.path(), true);
+    p.send_line("r.expr([").unwrap();
+    p.exp_string("... ").unwrap();
+    p.send_control('c').unwrap();
+    p.exp_string("127.0.0.1:test> ")
+        .expect("the open statement is dropped");
+    p.send_line("r.expr(5).add(100)").unwrap();
+    p.exp_string("105\r\n").expect("a fresh statement runs");
+    quit(p);
+}
+
+#[test]
+fn read_only_profile_refuses_writes_and_connect_switches_profile() {
+    let sb = demo();
+    let home = tempfile::tempdir().unwrap();
+    let dir = home.path().join("config/rdbsh");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("config.toml"),
+        format!(
+            "[profiles.ro]\nhost = \"127.0.0.1\"\nport = {port}\nread_only = true\n\n\
+             [profiles.rw]\nhost = \"127.0.0.1\"\nport = {port}\ndb = \"demo\"\n",
+            port = sb.port
+        ),
+    )
+    .unwrap();
+    let mut p = spawn_repl(home.path(), true, "-p ro", &[]);
+    p.exp_string("ro:test> ").expect("prompt names the profile");
+    p.send_line("r.db('demo').table('users').insert({id: 99})")
+        .unwrap();
+    p.exp_string("refused: `insert` writes")
+        .expect("refusal shown");
+    p.exp_string("ro:test> ").unwrap();
+    p.send_line(".connect rw").unwrap();
+    p.exp_string("rw:demo> ")
+        .expect("connected with the other profile");
+    p.send_line("r.table('users').insert({id: 99})").unwrap();
+    p.exp_string("\"inserted\": 1").expect("writes work there");
+    quit(p);
+}
+
+#[test]
+fn edit_runs_what_the_editor_saved() {
+    let sb = demo();
+    let home = tempfile::tempdir().unwrap();
+    let editor = home.path().join("editor.sh");
+    std::fs::write(&editor, "#!/bin/sh\necho 'r.expr(6).mul(7)' > \"$1\"\n").unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&editor, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let args = format!("--host 127.0.0.1 --port {}", sb.port);
+    let editor = editor.display().to_string();
+    let mut p = spawn_repl(home.path(), true, &args, &[("EDITOR", &editor)]);
+    p.exp_string("127.0.0.1:test> ").unwrap();
+    p.send_line(".edit").unwrap();
+    p.exp_string("42\r\n").expect("the edited query ran");
+    p.send_line(".history").unwrap();
+    p.exp_string("r.expr(6).mul(7)")
+        .expect("and went into the history");
+    quit(p);
 }
