@@ -224,6 +224,12 @@ impl Repl<'_> {
             }
             let text = std::mem::take(&mut pending);
             self.remember(editor, &text);
+            if self.options.width.is_some()
+                && let Some((cols, _)) = editor.dimensions()
+            {
+                // Tables follow the terminal when it is resized between queries.
+                self.options.width = Some(usize::from(cols));
+            }
             if !self.run_text(&text, editor) {
                 break;
             }

@@ -95,13 +95,18 @@ fn long_sequences_page_with_it() {
     let mut p = repl(&sb, home.path(), true);
     p.send_line(".format ndjson").unwrap();
     p.exp_string("127.0.0.1:test> ").unwrap();
-    p.send_line("r.range(25)").unwrap();
+    p.send_line("r.range(45)").unwrap();
     p.exp_string("\r\n19\r\n").expect("first page");
     p.exp_string("more available").expect("first page count");
     p.exp_string("Type \"it\" for more").expect("paging prompt");
     p.send_line("it").unwrap();
-    p.exp_string("\r\n24\r\n").expect("second page");
-    p.exp_string("5 rows ").expect("second page count");
+    p.exp_string("\r\n39\r\n").expect("second page");
+    p.exp_string("Type \"it\" for more")
+        .expect("paging prompt again");
+    p.send_line("").unwrap();
+    p.exp_string("\r\n44\r\n")
+        .expect("Enter right after the prompt pages too");
+    p.exp_string("5 rows ").expect("last page count");
     p.send_line("it").unwrap();
     p.exp_string("no cursor to iterate").expect("nothing left");
     quit(p);
@@ -270,5 +275,23 @@ fn edit_runs_what_the_editor_saved() {
     p.send_line(".history").unwrap();
     p.exp_string("r.expr(6).mul(7)")
         .expect("and went into the history");
+    quit(p);
+}
+
+#[test]
+fn a_dumb_terminal_gets_the_repl_instead_of_the_tui() {
+    let sb = demo();
+    let home = tempfile::tempdir().unwrap();
+    let mut cmd = Command::new(common::rdbsh_bin());
+    cmd.args(["--host", "127.0.0.1", "--port", &sb.port.to_string()])
+        .env("TERM", "dumb")
+        .env("NO_COLOR", "1")
+        .env("XDG_DATA_HOME", home.path().join("data"))
+        .env("XDG_CONFIG_HOME", home.path().join("config"))
+        .env_remove("RDBSH_CONFIG");
+    let mut p = spawn_command(cmd, Some(TIMEOUT_MS)).expect("spawn rdbsh");
+    p.exp_string("127.0.0.1:test> ").expect("the line prompt");
+    p.send_line("r.expr(20).add(3)").unwrap();
+    p.exp_string("23\r\n").expect("a query runs");
     quit(p);
 }
