@@ -217,6 +217,12 @@ impl Repl<'_> {
                     continue;
                 }
             }
+            if !pending.is_empty() && meta::parse(&line) == Some(Ok(Meta::Edit)) {
+                // `.edit` at the `... ` prompt opens the statement written so far.
+                let buffer = std::mem::take(&mut pending);
+                self.edit(editor, &buffer);
+                continue;
+            }
             pending.push_str(&line);
             if !is_complete(&pending) && !is_broken(&pending) {
                 pending.push('\n');

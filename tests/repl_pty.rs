@@ -260,7 +260,13 @@ fn edit_runs_what_the_editor_saved() {
     let sb = demo();
     let home = tempfile::tempdir().unwrap();
     let editor = home.path().join("editor.sh");
-    std::fs::write(&editor, "#!/bin/sh\necho 'r.expr(6).mul(7)' > \"$1\"\n").unwrap();
+    // Writes a query into an empty file, else finishes the statement it was given.
+    std::fs::write(
+        &editor,
+        "#!/bin/sh\nif [ -s \"$1\" ]; then printf '1, 2, 3]).count()' >> \"$1\"; \
+         else echo 'r.expr(6).mul(7)' > \"$1\"; fi\n",
+    )
+    .unwrap();
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -275,6 +281,12 @@ fn edit_runs_what_the_editor_saved() {
     p.send_line(".history").unwrap();
     p.exp_string("r.expr(6).mul(7)")
         .expect("and went into the history");
+    p.send_line("r.expr([").unwrap();
+    p.exp_string("... ").unwrap();
+    p.send_line(".edit").unwrap();
+    p.exp_string("\r\n3\r\n")
+        .expect(".edit at the continuation prompt edits the open statement");
+    p.exp_string("127.0.0.1:test> ").unwrap();
     quit(p);
 }
 
