@@ -400,11 +400,11 @@ impl Repl<'_> {
         let started = Instant::now();
         let source = Source { text, file: None };
         let first = self.runtime.block_on(async {
+            let mut interrupt = Interrupt::new();
             let mut running = self.session.start(&query).await?;
-            let interrupt = tokio::signal::ctrl_c();
             tokio::select! {
                 batch = running.cursor.next_batch() => Ok(Some((running, batch))),
-                _ = interrupt => {
+                () = interrupt.recv() => {
                     let _ = running.cursor.stop_handle().stop();
                     Ok(None)
                 }
@@ -555,6 +555,7 @@ async fn print_page(
     out: &mut dyn Write,
     page_rows: usize,
 ) -> PageEnd {
+    let mut interrupt = Interrupt::new();
     if let Err(e) = renderer.begin(out, paged.kind) {
         return PageEnd::Output(e);
     }
@@ -589,7 +590,7 @@ async fn print_page(
         }
         let batch = tokio::select! {
             batch = paged.running.cursor.next_batch() => batch,
-            _ = tokio::signal::ctrl_c() => {
+            () = interrupt.recv() => {
                 let _ = paged.running.cursor.stop_handle().stop();
                 break PageEnd::Interrupted;
             }
@@ -609,6 +610,38 @@ async fn print_page(
         return PageEnd::Output(e);
     }
     end
+}
+
+/// Ctrl-C while a query runs. One listener per query, so a Ctrl-C pressed while rows are
+/// being printed is seen at the next wait instead of lost.
+struct Interrupt {
+    #[cfg(unix)]
+    signal: Option<tokio::signal::unix::Signal>,
+}
+
+impl Interrupt {
+    /// Starts listening; call inside the runtime.
+    fn new() -> Interrupt {
+        Interrupt {
+            #[cfg(unix)]
+            signal: tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt()).ok(),
+        }
+    }
+
+    /// Resolves at the next Ctrl-C.
+    async fn recv(&mut self) {
+        #[cfg(unix)]
+        match &mut self.signal {
+            Some(signal) => {
+                signal.recv().await;
+            }
+            None => std::future::pending().await,
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+    }
 }
 
 /// Runs [`CATALOG_QUERY`]; `None` when the server cannot answer it.

@@ -51,7 +51,7 @@ impl ReplHelper {
         self.loader = Some((handle, session));
     }
 
-    /// The catalog, loaded now (waiting at most two seconds) if it never was.
+    /// The catalog, loaded now (waiting at most three seconds) if it never was.
     fn catalog(&self) -> Vec<DbEntry> {
         if let Ok(slot) = self.catalog.lock()
             && let Some(catalog) = slot.as_ref()
@@ -61,7 +61,7 @@ impl ReplHelper {
         let Some((handle, session)) = &self.loader else {
             return Vec::new();
         };
-        let wait = std::time::Duration::from_secs(2);
+        let wait = std::time::Duration::from_secs(3);
         let loaded = handle
             .block_on(async { tokio::time::timeout(wait, super::load_catalog(session)).await })
             .ok()
