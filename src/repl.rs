@@ -61,6 +61,9 @@ pub enum ReplError {
     /// rustyline could not set up the terminal.
     #[error("cannot start the line editor: {0}; try `rdbsh -f -` for plain input")]
     Editor(#[from] ReadlineError),
+    /// Reading a line failed (the terminal went away).
+    #[error("cannot read input: {0}")]
+    Read(ReadlineError),
 }
 
 /// The history file shared with the TUI: `$XDG_DATA_HOME/rdbsh/history`.
@@ -186,7 +189,7 @@ impl Repl<'_> {
                     continue;
                 }
                 Err(ReadlineError::Eof) => break,
-                Err(e) => return Err(e.into()),
+                Err(e) => return Err(ReplError::Read(e)),
             };
             if pending.is_empty() {
                 let trimmed = line.trim();
