@@ -51,14 +51,14 @@ impl ReplHelper {
         self.loader = Some((handle, session));
     }
 
-    /// The catalog, loaded now (waiting at most three seconds) if it never was.
-    fn catalog(&self) -> Vec<DbEntry> {
+    /// The catalog; with `wait`, loaded now (waiting at most three seconds) if it never was.
+    fn catalog(&self, wait: bool) -> Vec<DbEntry> {
         if let Ok(slot) = self.catalog.lock()
             && let Some(catalog) = slot.as_ref()
         {
             return catalog.clone();
         }
-        let Some((handle, session)) = &self.loader else {
+        let Some((handle, session)) = self.loader.as_ref().filter(|_| wait) else {
             return Vec::new();
         };
         let wait = std::time::Duration::from_secs(3);
@@ -79,9 +79,9 @@ impl ReplHelper {
 
     /// Completions for `line` at `pos`, with the open statement's earlier lines as context;
     /// the range is relative to `line`.
-    pub(super) fn complete_line(&self, line: &str, pos: usize) -> Completions {
+    pub(super) fn complete_line(&self, line: &str, pos: usize, wait: bool) -> Completions {
         let full = format!("{}{line}", self.pending);
-        let catalog = self.catalog();
+        let catalog = self.catalog(wait);
         let mut got = completion::complete_in(
             &full,
             self.pending.len() + pos,
@@ -123,7 +123,7 @@ impl Completer for ReplHelper {
         pos: usize,
         _ctx: &Context<'_>,
     ) -> rustyline::Result<(usize, Vec<Pair>)> {
-        let got = self.complete_line(line, pos);
+        let got = self.complete_line(line, pos, true);
         let items = got
             .items
             .into_iter()
@@ -140,30 +140,51 @@ impl Completer for ReplHelper {
     }
 }
 
-/// The signature of the call under the cursor, shown dimmed after the input.
-pub(super) struct SignatureHint(String);
+/// Shown dimmed after the input: the rest of the only name that fits (Right arrow takes it),
+/// or the signature of the call just opened (only a reminder).
+pub(super) enum InputHint {
+    Rest(String),
+    Signature(String),
+}
 
-impl Hint for SignatureHint {
+impl Hint for InputHint {
     fn display(&self) -> &str {
-        &self.0
+        match self {
+            InputHint::Rest(s) | InputHint::Signature(s) => s,
+        }
     }
 
     fn completion(&self) -> Option<&str> {
-        // Only a reminder: Right arrow must not insert it.
-        None
+        match self {
+            InputHint::Rest(s) => Some(s),
+            InputHint::Signature(_) => None,
+        }
     }
 }
 
 impl Hinter for ReplHelper {
-    type Hint = SignatureHint;
+    type Hint = InputHint;
 
-    fn hint(&self, line: &str, pos: usize, _ctx: &Context<'_>) -> Option<SignatureHint> {
-        if self.theme.is_none() || pos < line.len() || !line.ends_with('(') {
+    fn hint(&self, line: &str, pos: usize, _ctx: &Context<'_>) -> Option<InputHint> {
+        if self.theme.is_none() || pos < line.len() {
             return None;
         }
         let full = format!("{}{line}", self.pending);
-        completion::signature_at(&full, full.len())
-            .map(|c| SignatureHint(format!("  {} — {}", c.signature, c.help)))
+        if line.ends_with('(') {
+            return completion::signature_at(&full, full.len())
+                .map(|c| InputHint::Signature(format!("  {} — {}", c.signature, c.help)));
+        }
+        // Never waits for the catalog: a hint must not slow typing down.
+        let got = self.complete_line(line, pos, false);
+        let word = line.get(got.replace.0..pos).filter(|w| !w.is_empty())?;
+        match got.items.as_slice() {
+            [only] => only
+                .label
+                .strip_prefix(word)
+                .filter(|rest| !rest.is_empty())
+                .map(|rest| InputHint::Rest(rest.to_owned())),
+            _ => None,
+        }
     }
 }
 
@@ -197,6 +218,25 @@ mod tests {
     use crate::shell::catalog::TableEntry;
 
     #[test]
+    fn hints_offer_the_rest_of_the_only_fitting_name() {
+        let h = ReplHelper::new(Arc::new(Mutex::new(Some(Vec::new()))), Some(Theme::dark()));
+        let history = rustyline::history::DefaultHistory::new();
+        let ctx = Context::new(&history);
+        let hint = |line: &str| {
+            h.hint(line, line.len(), &ctx)
+                .map(|x| x.display().to_owned())
+        };
+        assert_eq!(hint("r.table('t').orderB").as_deref(), Some("y"));
+        assert_eq!(
+            hint("r.table('t').get"),
+            None,
+            "get, getAll, ...: no single fit"
+        );
+        let sig = hint("r.table('t').filter(").unwrap_or_default();
+        assert!(sig.contains("filter(predicate"), "{sig}");
+    }
+
+    #[test]
     fn completion_sees_the_earlier_lines_of_the_statement() {
         let catalog = vec![DbEntry {
             name: "demo".into(),
@@ -208,7 +248,7 @@ mod tests {
         let mut h = ReplHelper::new(Arc::new(Mutex::new(Some(catalog))), None);
         h.db = "demo".into();
         h.pending = "r.db('demo')\n".into();
-        let got = h.complete_line("  .table('us", 12);
+        let got = h.complete_line("  .table('us", 12, true);
         assert_eq!(got.replace, (10, 12));
         assert_eq!(got.items.first().map(|c| c.label.as_str()), Some("users"));
     }
