@@ -50,7 +50,7 @@ fn run(cli: Cli) -> Result<Exit, Failure> {
         Mode::Compile(args) => run_compile(args),
         Mode::Sandbox(args) => run_sandbox(args),
         Mode::Ping { conn } => run_ping(target(config_path, &conn)?),
-        Mode::Repl { conn, out } => run_repl(target(config_path, &conn)?, out),
+        Mode::Repl { conn, out } => run_repl(config_path, &conn, out),
         Mode::Eval { conn, out, queries } => run_batch(
             target(config_path, &conn)?,
             out,
@@ -60,8 +60,13 @@ fn run(cli: Cli) -> Result<Exit, Failure> {
             run_batch(target(config_path, &conn)?, out, BatchInput::File(path))
         }
         Mode::Default { conn, out } => {
+            let terminal = std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
+            // A terminal that cannot host the TUI gets the line REPL.
+            if terminal && std::env::var_os("TERM").is_some_and(|t| t == "dumb") {
+                return run_repl(config_path, &conn, out);
+            }
             let target = target(config_path, &conn)?;
-            if std::io::stdin().is_terminal() && std::io::stdout().is_terminal() {
+            if terminal {
                 run_tui(target, out)
             } else {
                 run_batch(target, out, BatchInput::File(PathBuf::from("-")))
@@ -278,8 +283,35 @@ fn run_ping(target: Target) -> Result<Exit, Failure> {
     })
 }
 
-fn run_repl(_target: Target, _out: OutArgs) -> Result<Exit, Failure> {
-    Err(not_yet("`rdbsh repl`"))
+/// `rdbsh repl`: the line REPL; `.connect NAME` re-reads the profiles file.
+fn run_repl(config_path: Option<&Path>, conn: &ConnArgs, out: OutArgs) -> Result<Exit, Failure> {
+    let target = target(config_path, conn)?;
+    let tty = std::io::stdout().is_terminal();
+    let options = rdbsh::repl::Options {
+        format: out.format_for(tty),
+        color: out.color_for(tty),
+        width: if tty { terminal_width() } else { None },
+        // pgcli and mongosh users expect to see how long a query took.
+        timing: true,
+        page_rows: rdbsh::repl::DEFAULT_PAGE_ROWS,
+        history_path: rdbsh::repl::history_path(),
+    };
+    let config_path = config_path.map(Path::to_path_buf);
+    // A profile named in `.connect` is used as written, only the timeout flag carries over.
+    let overrides = rdbsh::config::ConnOverrides {
+        timeout: conn.timeout,
+        ..Default::default()
+    };
+    let connect: rdbsh::repl::Connector = Box::new(move |name| {
+        let config = Config::load(config_path.as_deref()).map_err(|e| e.to_string())?;
+        config
+            .resolve(Some(name), &overrides)
+            .map_err(|e| e.to_string())
+    });
+    let runtime = runtime()?;
+    let (profile, _sandbox) = runtime.block_on(open_target(target))?;
+    rdbsh::repl::run(&runtime, Session::new(profile), options, connect)
+        .map_err(|e| Failure::new(Exit::Usage, e))
 }
 
 /// Batch mode: `-e`, `-f FILE` or stdin, printed for pipes.
