@@ -294,7 +294,7 @@ fn run_repl(config_path: Option<&Path>, conn: &ConnArgs, out: OutArgs) -> Result
         // pgcli and mongosh users expect to see how long a query took.
         timing: true,
         page_rows: rdbsh::repl::DEFAULT_PAGE_ROWS,
-        history_path: rdbsh::repl::history_path(),
+        history_path: rdbsh::shell::history::default_path(),
     };
     let config_path = config_path.map(Path::to_path_buf);
     // A profile named in `.connect` is used as written, only the timeout flag carries over.

@@ -17,7 +17,6 @@ use std::time::Instant;
 use rustyline::error::ReadlineError;
 use rustyline::history::DefaultHistory;
 use rustyline::{Config, Editor};
-use serde_json::{Map, Value};
 
 use crate::cli::Exit;
 use crate::config::Profile;
@@ -25,7 +24,7 @@ use crate::net::{self, BatchKind};
 use crate::protocol::Row;
 use crate::render::{Format, Kind, RenderError, RenderOptions, Renderer, Styles, Theme};
 use crate::reql::{self, Query, Statement, is_complete};
-use crate::shell::catalog::{CATALOG_QUERY, DbEntry, catalog_from_value};
+use crate::shell::catalog::{self, DbEntry};
 use crate::shell::history::{self, History};
 use crate::shell::report::{self, Source};
 use crate::shell::{Item, Meta, Running, Session, StartError, items, meta};
@@ -64,11 +63,6 @@ pub enum ReplError {
     /// Reading a line failed (the terminal went away).
     #[error("cannot read input: {0}")]
     Read(ReadlineError),
-}
-
-/// The history file shared with the TUI: `$XDG_DATA_HOME/rdbsh/history`.
-pub fn history_path() -> Option<PathBuf> {
-    directories::ProjectDirs::from("", "", "rdbsh").map(|d| d.data_dir().join("history"))
 }
 
 /// A sequence shown page by page, waiting for `it`.
@@ -385,7 +379,7 @@ impl Repl<'_> {
             let Statement::Query(query) = statement else {
                 continue;
             };
-            let ddl = is_ddl(&query.term);
+            let ddl = catalog::changes_catalog(&query.term);
             let go_on = self.run_query(text, at, query);
             if ddl {
                 self.refresh_catalog();
@@ -542,7 +536,7 @@ impl Repl<'_> {
         let net = self.session.net().clone();
         let catalog = self.catalog.clone();
         self.runtime.spawn(async move {
-            if let Some(entries) = load_catalog(&net).await
+            if let Some(entries) = catalog::load(&net).await
                 && let Ok(mut slot) = catalog.lock()
             {
                 *slot = Some(entries);
@@ -647,38 +641,11 @@ impl Interrupt {
     }
 }
 
-/// Runs [`CATALOG_QUERY`]; `None` when the server cannot answer it.
-pub async fn load_catalog(net: &net::Session) -> Option<Vec<DbEntry>> {
-    let query = reql::compile_query(CATALOG_QUERY).ok()?;
-    let mut cursor = net.run_value(&query.term, &Map::new()).await.ok()?;
-    let rows = cursor.collect_rows().await.ok()?;
-    let value: Value = serde_json::from_str(rows.first()?.get()).ok()?;
-    catalog_from_value(&value).ok()
-}
-
 /// True when more lines cannot complete the text (a string left open at a line end, a stray
 /// bracket): it is run at once so that the compiler reports the mistake.
 fn is_broken(text: &str) -> bool {
     let lexed = reql::lexer::lex(&format!("{text}\n"));
     !lexed.unterminated && lexed.errors.len() > lexed.unclosed.len()
-}
-
-/// Term types that change the catalog: db and table create/drop, index create/drop/rename.
-const DDL_TERMS: [u64; 7] = [57, 58, 60, 61, 75, 76, 156];
-
-/// True when the term creates, drops or renames a database, table or index.
-fn is_ddl(term: &Value) -> bool {
-    match term {
-        Value::Array(parts) => {
-            parts
-                .first()
-                .and_then(Value::as_u64)
-                .is_some_and(|tt| DDL_TERMS.contains(&tt))
-                || parts.iter().skip(1).any(is_ddl)
-        }
-        Value::Object(map) => map.values().any(is_ddl),
-        _ => false,
-    }
 }
 
 /// Opens `$VISUAL` / `$EDITOR` (else `vi`) on `initial`; the saved text.
@@ -739,11 +706,15 @@ mod tests {
     #[test]
     fn ddl_terms_are_found_anywhere_in_the_query() {
         let q = |s: &str| reql::compile_query(s).unwrap_or_else(|e| panic!("{e:?}"));
-        assert!(is_ddl(&q("r.db('demo').tableCreate('x')").term));
-        assert!(is_ddl(
+        assert!(catalog::changes_catalog(
+            &q("r.db('demo').tableCreate('x')").term
+        ));
+        assert!(catalog::changes_catalog(
             &q("r.expr(['a']).forEach(function(n) { return r.dbCreate(n) })").term
         ));
-        assert!(is_ddl(&q("r.table('t').indexCreate('i')").term));
-        assert!(!is_ddl(&q("r.table('t').count()").term));
+        assert!(catalog::changes_catalog(
+            &q("r.table('t').indexCreate('i')").term
+        ));
+        assert!(!catalog::changes_catalog(&q("r.table('t').count()").term));
     }
 }

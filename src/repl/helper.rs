@@ -63,7 +63,9 @@ impl ReplHelper {
         };
         let wait = std::time::Duration::from_secs(3);
         let loaded = handle
-            .block_on(async { tokio::time::timeout(wait, super::load_catalog(session)).await })
+            .block_on(async {
+                tokio::time::timeout(wait, crate::shell::catalog::load(session)).await
+            })
             .ok()
             .flatten();
         match loaded {
