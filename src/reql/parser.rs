@@ -17,7 +17,7 @@ const ASSIGN_OPS: &[&str] = &[
 ];
 
 /// Parses a whole program; returns the statements and all syntax errors.
-pub fn parse_program(tokens: &[Token], src_len: usize) -> (Vec<Stmt>, Vec<Diagnostic>) {
+pub fn parse_program(tokens: &[Token<'_>], src_len: usize) -> (Vec<Stmt>, Vec<Diagnostic>) {
     let mut p = Statements::new(tokens, src_len);
     let stmts: Vec<Stmt> = p.by_ref().collect();
     (stmts, p.into_errors())
@@ -30,7 +30,7 @@ pub struct Statements<'t> {
 
 impl<'t> Statements<'t> {
     /// A statement parser over `tokens` of a text `src_len` bytes long.
-    pub fn new(tokens: &'t [Token], src_len: usize) -> Self {
+    pub fn new(tokens: &'t [Token<'t>], src_len: usize) -> Self {
         Statements {
             p: Parser {
                 toks: tokens,
@@ -80,7 +80,7 @@ impl Iterator for Statements<'_> {
 }
 
 struct Parser<'t> {
-    toks: &'t [Token],
+    toks: &'t [Token<'t>],
     pos: usize,
     errors: Vec<Diagnostic>,
     depth: usize,
@@ -113,7 +113,7 @@ fn err_expr(span: Span) -> Expr {
     }
 }
 
-fn describe(t: Option<&Token>) -> String {
+fn describe(t: Option<&Token<'_>>) -> String {
     match t.map(|t| &t.tok) {
         None => "the end of the input".into(),
         Some(Tok::Ident(n)) => format!("`{n}`"),
@@ -124,11 +124,11 @@ fn describe(t: Option<&Token>) -> String {
 }
 
 impl<'t> Parser<'t> {
-    fn peek(&self) -> Option<&'t Token> {
+    fn peek(&self) -> Option<&'t Token<'t>> {
         self.toks.get(self.pos)
     }
 
-    fn peek_at(&self, n: usize) -> Option<&'t Token> {
+    fn peek_at(&self, n: usize) -> Option<&'t Token<'t>> {
         self.toks.get(self.pos + n)
     }
 
@@ -360,7 +360,7 @@ impl<'t> Parser<'t> {
             } else {
                 None
             };
-            decls.push((name.clone(), *span, init));
+            decls.push((name.to_string(), *span, init));
             if !self.eat(",") {
                 break;
             }
@@ -478,7 +478,7 @@ impl<'t> Parser<'t> {
             let start = *span;
             self.pos += 2;
             let list = ParamList {
-                params: vec![(name.clone(), start)],
+                params: vec![(name.to_string(), start)],
                 arity: 1,
                 ..ParamList::default()
             };
@@ -575,7 +575,7 @@ impl<'t> Parser<'t> {
                         ..
                     }) => {
                         p.pos += 1;
-                        list.params.push((n.clone(), *span));
+                        list.params.push((n.to_string(), *span));
                     }
                     _ => {
                         p.expected("a parameter name");
@@ -610,7 +610,7 @@ impl<'t> Parser<'t> {
             tok: Tok::Ident(n), ..
         }) = self.peek()
         {
-            name = Some(n.clone());
+            name = Some(n.to_string());
             self.pos += 1;
         }
         if !self.expect("(", "`(` to start the parameter list") {
@@ -661,8 +661,8 @@ impl<'t> Parser<'t> {
             let Some(t) = self.peek() else { break };
             let op: &'static str = match &t.tok {
                 Tok::Punct(p) if prec::binary_prec(p).is_some() => p,
-                Tok::Ident(n) if n == "instanceof" => "instanceof",
-                Tok::Ident(n) if n == "in" => "in",
+                Tok::Ident("instanceof") => "instanceof",
+                Tok::Ident("in") => "in",
                 _ => break,
             };
             let op_span = t.span;
@@ -688,11 +688,11 @@ impl<'t> Parser<'t> {
         };
         let op: Option<&'static str> = match &t.tok {
             Tok::Punct(p @ ("-" | "+" | "!" | "~" | "++" | "--")) => Some(p),
-            Tok::Ident(n) if n == "typeof" => Some("typeof"),
+            Tok::Ident("typeof") => Some("typeof"),
             // `await r.table('t').run(conn)` pasted from async code: the value is the query.
-            Tok::Ident(n) if n == "await" => Some("await"),
-            Tok::Ident(n) if n == "void" => Some("void"),
-            Tok::Ident(n) if n == "delete" => Some("delete"),
+            Tok::Ident("await") => Some("await"),
+            Tok::Ident("void") => Some("void"),
+            Tok::Ident("delete") => Some("delete"),
             _ => None,
         };
         let Some(op) = op else { return self.postfix() };
@@ -791,7 +791,7 @@ impl<'t> Parser<'t> {
                             Some(Expr {
                                 kind: ExprKind::Member {
                                     obj: Box::new(take(&mut e)),
-                                    name: name.clone(),
+                                    name: name.to_string(),
                                     name_span: *span,
                                 },
                                 span: span_all,
@@ -870,7 +870,7 @@ impl<'t> Parser<'t> {
                     e = Expr {
                         kind: ExprKind::Member {
                             obj: Box::new(e),
-                            name: name.clone(),
+                            name: name.to_string(),
                             name_span: *span,
                         },
                         span: span_all,
@@ -902,16 +902,16 @@ impl<'t> Parser<'t> {
             Tok::Str(s) => {
                 self.pos += 1;
                 Expr {
-                    kind: ExprKind::Str(s.clone()),
+                    kind: ExprKind::Str(s.to_string()),
                     span,
                 }
             }
             Tok::Ident(name) => {
-                match name.as_str() {
+                match *name {
                     "true" | "false" => {
                         self.pos += 1;
                         Expr {
-                            kind: ExprKind::Bool(name == "true"),
+                            kind: ExprKind::Bool(*name == "true"),
                             span,
                         }
                     }
@@ -960,7 +960,7 @@ impl<'t> Parser<'t> {
                     _ => {
                         self.pos += 1;
                         Expr {
-                            kind: ExprKind::Ident(name.clone()),
+                            kind: ExprKind::Ident(name.to_string()),
                             span,
                         }
                     }
@@ -1029,8 +1029,8 @@ impl<'t> Parser<'t> {
             let Some(t) = self.peek() else { break };
             let key_span = t.span;
             let key = match &t.tok {
-                Tok::Ident(n) => n.clone(),
-                Tok::Str(s) => s.clone(),
+                Tok::Ident(n) => n.to_string(),
+                Tok::Str(s) => s.to_string(),
                 Tok::Num(n) => js_number_string(*n),
                 Tok::Punct("[") => {
                     self.error(key_span, "computed object keys are not supported")
