@@ -239,3 +239,45 @@ pub fn compile_query(src: &str) -> Result<Query, Vec<Diagnostic>> {
         ]),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_method_chains_do_not_count_as_nesting() {
+        // Runs on a test thread's small stack in a debug build: the chain must still fit.
+        let chain = format!("r.expr(1){}", ".add(1)".repeat(250));
+        let q = compile_query(&chain).map_err(|e| e[0].message.clone());
+        assert!(q.is_ok(), "{q:?}");
+        let nested = format!(
+            "r.expr([{}1{}], 1000){}",
+            "[".repeat(100),
+            "]".repeat(100),
+            ".nth(0)".repeat(200)
+        );
+        let q = compile_query(&format!("{nested}.count()"));
+        assert!(q.is_ok(), "{:?}", q.err().map(|e| e[0].message.clone()));
+        // Near the worst case: deep nesting (whose calls are links too) with a chain inside.
+        let worst = format!(
+            "{}r.expr(1){}{}",
+            "r.expr(".repeat(120),
+            ".add(1)".repeat(130),
+            ")".repeat(120)
+        );
+        let q = compile_query(&worst);
+        assert!(q.is_ok(), "{:?}", q.err().map(|e| e[0].message.clone()));
+    }
+
+    #[test]
+    fn overlong_chains_and_deep_nesting_are_clean_errors() {
+        let chain = format!("r.expr(1){}", ".add(1)".repeat(MAX_CHAIN_FOR_TEST + 5));
+        let errs = compile_query(&chain).err().unwrap_or_default();
+        assert!(errs.iter().any(|d| d.message.contains("nested too deeply")));
+        let deep = format!("r.expr({}1{})", "(".repeat(200), ")".repeat(200));
+        let errs = compile_query(&deep).err().unwrap_or_default();
+        assert!(errs.iter().any(|d| d.message.contains("nested too deeply")));
+    }
+
+    const MAX_CHAIN_FOR_TEST: usize = parser::MAX_CHAIN;
+}

@@ -9,8 +9,13 @@ use super::lexer::{Tok, Token};
 use super::prec;
 use super::span::Span;
 
-/// Deepest nesting of expressions (brackets, calls, chained methods, operators) accepted.
+/// Deepest nesting of expressions (brackets, call arguments, operators) accepted.
 pub const MAX_DEPTH: usize = 128;
+
+/// Most chained links (`.name`, `(...)`, `[...]`) along one path of an expression. Chains are
+/// parsed in a loop, but evaluating them recurses once per link, so they get a budget of
+/// their own instead of counting as nesting; compiled terms cannot be deeper anyway.
+pub const MAX_CHAIN: usize = 512;
 
 const ASSIGN_OPS: &[&str] = &[
     "=", "+=", "-=", "*=", "/=", "%=", "**=", "<<=", ">>=", ">>>=", "&=", "|=", "^=",
@@ -37,6 +42,7 @@ impl<'t> Statements<'t> {
                 pos: 0,
                 errors: Vec::new(),
                 depth: 0,
+                links: 0,
                 nl_sensitive: true,
                 fatal: false,
                 src_len,
@@ -84,6 +90,8 @@ struct Parser<'t> {
     pos: usize,
     errors: Vec<Diagnostic>,
     depth: usize,
+    /// Chain links on the current path (see [`MAX_CHAIN`]).
+    links: usize,
     nl_sensitive: bool,
     fatal: bool,
     src_len: usize,
@@ -203,6 +211,22 @@ impl<'t> Parser<'t> {
                     format!("expression nested too deeply (more than {MAX_DEPTH} levels)"),
                 )
                 .help = Some("split the query into variables, or flatten long chains".into());
+            }
+            self.fatal = true;
+        }
+        !self.fatal
+    }
+
+    fn longer_chain(&mut self) -> bool {
+        self.links += 1;
+        if self.links > MAX_CHAIN {
+            if !self.fatal {
+                let span = self.here();
+                self.error(
+                    span,
+                    format!("method chain nested too deeply (more than {MAX_CHAIN} links)"),
+                )
+                .help = Some("split the chain with variables: var a = ...; a.next(...)".into());
             }
             self.fatal = true;
         }
@@ -774,7 +798,7 @@ impl<'t> Parser<'t> {
         } else {
             self.primary()
         };
-        let saved = self.depth;
+        let saved = self.links;
         while self.continues() && !self.fatal {
             let Some(t) = self.peek() else { break };
             let step = match &t.tok {
@@ -847,11 +871,11 @@ impl<'t> Parser<'t> {
                 Some(next) => e = next,
                 None => break,
             }
-            if !self.deeper() {
+            if !self.longer_chain() {
                 break;
             }
         }
-        self.depth = saved;
+        self.links = saved;
         e
     }
 
