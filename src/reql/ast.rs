@@ -18,8 +18,8 @@ pub struct Expr {
 pub enum ExprKind {
     /// Number literal (after folding a leading `-` this stays a number).
     Num(f64),
-    /// String literal.
-    Str(String),
+    /// String literal (shared, so evaluating it allocates nothing).
+    Str(Arc<str>),
     /// `true` / `false`.
     Bool(bool),
     /// `null`.
@@ -117,7 +117,7 @@ pub enum ExprKind {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Prop {
     /// Key text (identifier, string or number as JavaScript prints it).
-    pub key: String,
+    pub key: Arc<str>,
     /// Span of the key.
     pub key_span: Span,
     /// Value.

@@ -52,6 +52,8 @@ pub(crate) struct Term {
 #[derive(Debug)]
 enum TermKind {
     Datum(Value),
+    /// A string datum, shared with the value it came from until it is written out.
+    Str(Arc<str>),
     Op {
         tt: u32,
         args: Vec<TermRef>,
@@ -72,6 +74,7 @@ impl Term {
     pub(crate) fn to_json(&self) -> Value {
         match &self.kind {
             TermKind::Datum(v) => v.clone(),
+            TermKind::Str(s) => Value::String(s.to_string()),
             TermKind::Op { tt, args, opts } => {
                 let jargs: Vec<Value> = args.iter().map(|a| a.to_json()).collect();
                 let mut out = Vec::with_capacity(3);
@@ -97,7 +100,7 @@ impl Term {
     pub(crate) fn span_map(&self) -> SpanMap {
         let mut map = SpanMap::leaf(self.span);
         match &self.kind {
-            TermKind::Datum(_) => {}
+            TermKind::Datum(_) | TermKind::Str(_) => {}
             TermKind::Op { args, opts, .. } => {
                 map.args = args.iter().map(|a| a.span_map()).collect();
                 map.optargs = opts
@@ -166,7 +169,7 @@ enum Val {
     Num(f64),
     Str(Arc<str>),
     Arr(Arc<Mutex<Vec<V>>>),
-    Obj(Arc<Mutex<Vec<(String, V)>>>),
+    Obj(Arc<Mutex<Vec<(Arc<str>, V)>>>),
     Term(TermRef),
     Func(Arc<Closure>),
     /// The `r` namespace.
@@ -557,7 +560,7 @@ impl<'a> Eval<'a> {
             ivar |= t.ivar;
         };
         match &kind {
-            TermKind::Datum(_) => {}
+            TermKind::Datum(_) | TermKind::Str(_) => {}
             TermKind::Op { args, opts, .. } => {
                 args.iter().for_each(&mut visit);
                 opts.iter().for_each(|(_, t)| visit(t));
@@ -617,7 +620,7 @@ impl<'a> Eval<'a> {
             }
             Val::Null => self.datum(Value::Null, x.span),
             Val::Bool(b) => self.datum(Value::Bool(*b), x.span),
-            Val::Str(s) => self.datum(Value::String(s.to_string()), x.span),
+            Val::Str(s) => self.mk(TermKind::Str(s.clone()), x.span),
             Val::Num(n) => {
                 if n.is_finite() {
                     self.datum(num_value(*n), x.span)
@@ -646,10 +649,16 @@ impl<'a> Eval<'a> {
                 self.op(TT_MAKE_ARRAY, args, Vec::new(), x.span)
             }
             Val::Obj(fields) => {
-                let fields: Vec<(String, V)> = lock(fields).clone();
-                let mut out: Vec<(String, TermRef)> = Vec::with_capacity(fields.len());
+                // Keys and values are shared pointers: the copy is cheap, and no lock is held
+                // while converting (a value may be the object itself).
+                let n = lock(fields).len();
+                let mut out: Vec<(String, TermRef)> = Vec::with_capacity(n);
                 let mut ok = true;
-                for (k, fv) in &fields {
+                for i in 0..n {
+                    let Some((k, fv)) = lock(fields).get(i).cloned() else {
+                        break;
+                    };
+                    let (k, fv) = (&k, &fv);
                     if matches!(fv.v, Val::Undef) {
                         self.error_help(
                             fv.span,
@@ -660,7 +669,7 @@ impl<'a> Eval<'a> {
                         continue;
                     }
                     match self.expr(fv, depth - 1) {
-                        Some(t) => out.push((k.clone(), t)),
+                        Some(t) => out.push((k.to_string(), t)),
                         None => ok = false,
                     }
                 }
@@ -668,15 +677,19 @@ impl<'a> Eval<'a> {
                     return None;
                 }
                 // JavaScript lists integer-like keys first, ascending.
-                let (mut idx, rest): (Vec<_>, Vec<_>) =
-                    out.into_iter().partition(|(k, _)| is_array_index(k));
-                idx.sort_by_key(|(k, _)| k.parse::<u64>().unwrap_or(0));
-                idx.extend(rest);
-                self.mk(TermKind::Obj(idx), x.span)
+                if out.iter().any(|(k, _)| is_array_index(k)) {
+                    let (mut idx, rest): (Vec<_>, Vec<_>) =
+                        out.into_iter().partition(|(k, _)| is_array_index(k));
+                    idx.sort_by_key(|(k, _)| k.parse::<u64>().unwrap_or(0));
+                    idx.extend(rest);
+                    out = idx;
+                }
+                self.mk(TermKind::Obj(out), x.span)
             }
             Val::Term(t) => match &t.kind {
                 // Variables and datums take the span of the place they are used.
                 TermKind::Datum(d) => self.datum(d.clone(), x.span),
+                TermKind::Str(s) => self.mk(TermKind::Str(s.clone()), x.span),
                 TermKind::Op {
                     tt: tt @ (TT_VAR | TT_IMPLICIT_VAR),
                     args,
@@ -964,18 +977,14 @@ impl<'a> Eval<'a> {
                 fc_first = Some(self.func_wrap(last));
             }
         }
-        let mut all: Vec<V> = Vec::with_capacity(args.len() + 2);
-        if let Some(f) = fc_first {
-            all.push(f);
-        }
-        let recv_span = recv.as_ref().map(|t| t.span);
-        if let Some(r) = recv {
-            all.push(v(Val::Term(r), recv_span.unwrap_or(span)));
-        }
-        all.extend(args);
-        let mut terms = Vec::with_capacity(all.len());
+        let recv = recv.map(|r| {
+            let s = r.span;
+            v(Val::Term(r), s)
+        });
+        let all = fc_first.iter().chain(recv.iter()).chain(args.iter());
+        let mut terms = Vec::with_capacity(args.len() + 2);
         let mut ok = true;
-        for (i, a) in all.iter().enumerate() {
+        for (i, a) in all.enumerate() {
             match &a.v {
                 Val::Undef => {
                     self.error_help(
@@ -1014,10 +1023,14 @@ impl<'a> Eval<'a> {
         let Val::Obj(fields) = &o.v else {
             return Some(Vec::new());
         };
-        let fields: Vec<(String, V)> = lock(fields).clone();
-        let mut out = Vec::with_capacity(fields.len());
+        let n = lock(fields).len();
+        let mut out = Vec::with_capacity(n);
         let mut ok = true;
-        for (k, fv) in &fields {
+        for i in 0..n {
+            let Some((k, fv)) = lock(fields).get(i).cloned() else {
+                break;
+            };
+            let (k, fv) = (&k, &fv);
             if matches!(fv.v, Val::Undef) {
                 continue;
             }
@@ -1114,7 +1127,7 @@ impl<'a> Eval<'a> {
         let span = e.span;
         match &e.kind {
             ExprKind::Num(n) => v(Val::Num(*n), span),
-            ExprKind::Str(s) => v(Val::Str(Arc::from(s.as_str())), span),
+            ExprKind::Str(s) => v(Val::Str(s.clone()), span),
             ExprKind::Bool(b) => v(Val::Bool(*b), span),
             ExprKind::Null => v(Val::Null, span),
             ExprKind::This => v(Val::Undef, span),
@@ -1125,12 +1138,25 @@ impl<'a> Eval<'a> {
                 v(Val::Arr(Arc::new(Mutex::new(vals))), span)
             }
             ExprKind::Object(props) => {
-                let mut fields: Vec<(String, V)> = Vec::with_capacity(props.len());
+                let mut fields: Vec<(Arc<str>, V)> = Vec::with_capacity(props.len());
+                // A repeated key keeps its first place and takes the last value; large
+                // literals find repeats through an index instead of scanning.
+                let mut index: HashMap<Arc<str>, usize> = HashMap::new();
                 for p in props {
                     let val = self.eval(&p.value, scope);
-                    match fields.iter_mut().find(|(k, _)| *k == p.key) {
-                        Some(slot) => slot.1 = val,
-                        None => fields.push((p.key.clone(), val)),
+                    let slot = if props.len() > 16 {
+                        index.get(&p.key).copied()
+                    } else {
+                        fields.iter().position(|(k, _)| *k == p.key)
+                    };
+                    match slot {
+                        Some(i) => fields[i].1 = val,
+                        None => {
+                            if props.len() > 16 {
+                                index.insert(p.key.clone(), fields.len());
+                            }
+                            fields.push((p.key.clone(), val));
+                        }
                     }
                 }
                 v(Val::Obj(Arc::new(Mutex::new(fields))), span)
@@ -1361,7 +1387,7 @@ impl<'a> Eval<'a> {
                 "length" => v(Val::Num(s.encode_utf16().count() as f64), span),
                 _ => self.not_on_value(&o.v, name, name_span),
             },
-            Val::Obj(fields) => match lock(fields).iter().find(|(k, _)| k == name) {
+            Val::Obj(fields) => match lock(fields).iter().find(|(k, _)| **k == *name) {
                 Some((_, x)) => v(x.v.clone(), span),
                 None if methods::term_method(name).is_some() => self.not_on_value(&o.v, name, name_span),
                 None => v(Val::Undef, span),
@@ -1907,9 +1933,9 @@ impl<'a> Eval<'a> {
         match &o.v {
             Val::Obj(fields) => {
                 let mut f = lock(fields);
-                match f.iter_mut().find(|(k, _)| *k == key) {
+                match f.iter_mut().find(|(k, _)| **k == *key) {
                     Some(slot) => slot.1 = val,
-                    None => f.push((key, val)),
+                    None => f.push((Arc::from(key), val)),
                 }
             }
             Val::Poison => {}
@@ -2144,7 +2170,7 @@ impl<'a> Eval<'a> {
         if let Some(opts) = run_args.and_then(|a| a.get(1)) {
             let o = self.eval(opts, root);
             if let Val::Obj(fields) = &o.v {
-                let fields: Vec<(String, V)> = lock(fields).clone();
+                let fields: Vec<(Arc<str>, V)> = lock(fields).clone();
                 for (k, fv) in fields {
                     if matches!(fv.v, Val::Undef) {
                         continue;

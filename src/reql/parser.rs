@@ -926,7 +926,7 @@ impl<'t> Parser<'t> {
             Tok::Str(s) => {
                 self.pos += 1;
                 Expr {
-                    kind: ExprKind::Str(s.to_string()),
+                    kind: ExprKind::Str(Arc::from(&**s)),
                     span,
                 }
             }
@@ -1052,10 +1052,10 @@ impl<'t> Parser<'t> {
         while !self.at("}") && self.peek().is_some() && !self.fatal {
             let Some(t) = self.peek() else { break };
             let key_span = t.span;
-            let key = match &t.tok {
-                Tok::Ident(n) => n.to_string(),
-                Tok::Str(s) => s.to_string(),
-                Tok::Num(n) => js_number_string(*n),
+            let key: Arc<str> = match &t.tok {
+                Tok::Ident(n) => Arc::from(*n),
+                Tok::Str(s) => Arc::from(&**s),
+                Tok::Num(n) => Arc::from(js_number_string(*n)),
                 Tok::Punct("[") => {
                     self.error(key_span, "computed object keys are not supported")
                         .help = Some(
@@ -1079,7 +1079,7 @@ impl<'t> Parser<'t> {
             } else if self.at(",") || self.at("}") {
                 // Shorthand `{a}` means `{a: a}`.
                 Expr {
-                    kind: ExprKind::Ident(key.clone()),
+                    kind: ExprKind::Ident(key.to_string()),
                     span: key_span,
                 }
             } else if self.at("(") {
