@@ -24,8 +24,8 @@ pub enum ExprKind {
     Bool(bool),
     /// `null`.
     Null,
-    /// A name: variable, `r`, `undefined`, `NaN`...
-    Ident(String),
+    /// A name: variable, `r`, `undefined`, `NaN`... (interned per source text)
+    Ident(Arc<str>),
     /// `this`.
     This,
     /// `[a, b]`.
@@ -36,8 +36,8 @@ pub enum ExprKind {
     Member {
         /// Receiver.
         obj: Box<Expr>,
-        /// Property name.
-        name: String,
+        /// Property name (interned per source text).
+        name: Arc<str>,
         /// Span of the name.
         name_span: Span,
     },

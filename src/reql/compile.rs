@@ -4,6 +4,7 @@
 //! optargs detection, `r.row` wrapping, FUNCALL order, nesting depth).
 
 use std::collections::HashMap;
+use std::hash::BuildHasherDefault;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use base64::Engine as _;
@@ -12,7 +13,7 @@ use serde_json::{Map, Value};
 use super::ast::{Expr, ExprKind, FuncBody, FuncDef, Stmt, StmtKind};
 use super::diagnostic::Diagnostic;
 use super::methods::{self, Arity, Method, Optargs, Wrap};
-use super::parser::js_number_string;
+use super::parser::{Fnv, js_number_string};
 use super::span::{Span, SpanMap};
 
 /// Deepest compiled term accepted; deeper terms could not be serialized safely.
@@ -205,7 +206,8 @@ pub(crate) struct Closure {
 /// Variables of one function activation (or the session, at the root).
 #[derive(Debug, Default)]
 pub(crate) struct Scope {
-    vars: Mutex<HashMap<String, V>>,
+    /// Names are short and looked up on every use: a light hash beats the default one.
+    vars: Mutex<HashMap<String, V, BuildHasherDefault<Fnv>>>,
     parent: Option<Arc<Scope>>,
 }
 
@@ -216,7 +218,7 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 impl Scope {
     fn child(parent: &Arc<Scope>) -> Arc<Scope> {
         Arc::new(Scope {
-            vars: Mutex::new(HashMap::new()),
+            vars: Mutex::new(HashMap::default()),
             parent: Some(parent.clone()),
         })
     }
@@ -272,10 +274,10 @@ enum Flow {
 fn ends_with_run(e: &Expr) -> bool {
     match &e.kind {
         ExprKind::Call { callee, .. } => match &callee.kind {
-            ExprKind::Member { name, .. } if name == "run" => true,
+            ExprKind::Member { name, .. } if &**name == "run" => true,
             ExprKind::Member { obj, name, .. }
                 if matches!(
-                    name.as_str(),
+                    &**name,
                     "then" | "catch" | "finally" | "toArray" | "each" | "next"
                 ) =>
             {
@@ -1895,7 +1897,7 @@ impl<'a> Eval<'a> {
     fn assign(&mut self, target: &Expr, val: V, scope: &Arc<Scope>) {
         match &target.kind {
             ExprKind::Ident(name) => {
-                if name == "r" {
+                if &**name == "r" {
                     self.error(target.span, "`r` cannot be reassigned");
                     return;
                 }
@@ -1903,7 +1905,7 @@ impl<'a> Eval<'a> {
             }
             ExprKind::Member { obj, name, .. } => {
                 let o = self.eval(obj, scope);
-                self.set_prop(o, name.clone(), val, target.span);
+                self.set_prop(o, name.to_string(), val, target.span);
             }
             ExprKind::Index { obj, index } => {
                 let o = self.eval(obj, scope);
@@ -2147,7 +2149,7 @@ impl<'a> Eval<'a> {
                 ExprKind::Call { callee, .. } => match &callee.kind {
                     ExprKind::Member { obj, name, .. }
                         if matches!(
-                            name.as_str(),
+                            &**name,
                             "then" | "catch" | "finally" | "toArray" | "each" | "next"
                         ) && ends_with_run(obj) =>
                     {
@@ -2160,7 +2162,7 @@ impl<'a> Eval<'a> {
         }
         let (base, run_args): (&Expr, Option<&[Expr]>) = match &e.kind {
             ExprKind::Call { callee, args } => match &callee.kind {
-                ExprKind::Member { obj, name, .. } if name == "run" => (obj, Some(args)),
+                ExprKind::Member { obj, name, .. } if &**name == "run" => (obj, Some(args)),
                 _ => (e, None),
             },
             _ => (e, None),

@@ -1,6 +1,8 @@
 //! Parser for the JavaScript subset: collects every error with a sentence saying what was
 //! expected, and stops descending past a fixed depth instead of overflowing the stack.
 
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
 
 use super::ast::{Expr, ExprKind, FuncBody, FuncDef, Prop, Stmt, StmtKind};
@@ -47,6 +49,7 @@ impl<'t> Statements<'t> {
                 fatal: false,
                 src_len,
                 blocks: 0,
+                names: HashMap::default(),
             },
         }
     }
@@ -97,6 +100,31 @@ struct Parser<'t> {
     src_len: usize,
     /// Function bodies and blocks being parsed.
     blocks: usize,
+    /// Identifiers seen so far: the same name is one shared allocation.
+    names: HashMap<&'t str, Arc<str>, BuildHasherDefault<Fnv>>,
+}
+
+/// FNV-1a: identifiers are short, and the default hasher costs more than the allocation the
+/// interning saves.
+#[derive(Default)]
+pub(crate) struct Fnv(u64);
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for &b in bytes {
+            h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
 }
 
 /// Parameters of a function literal.
@@ -132,6 +160,13 @@ fn describe(t: Option<&Token<'_>>) -> String {
 }
 
 impl<'t> Parser<'t> {
+    fn intern(&mut self, name: &'t str) -> Arc<str> {
+        self.names
+            .entry(name)
+            .or_insert_with(|| Arc::from(name))
+            .clone()
+    }
+
     fn peek(&self) -> Option<&'t Token<'t>> {
         self.toks.get(self.pos)
     }
@@ -812,10 +847,11 @@ impl<'t> Parser<'t> {
                         }) => {
                             self.pos += 1;
                             let span_all = e.span.to(*span);
+                            let name = self.intern(name);
                             Some(Expr {
                                 kind: ExprKind::Member {
                                     obj: Box::new(take(&mut e)),
-                                    name: name.to_string(),
+                                    name,
                                     name_span: *span,
                                 },
                                 span: span_all,
@@ -891,10 +927,11 @@ impl<'t> Parser<'t> {
                 }) => {
                     self.pos += 1;
                     let span_all = e.span.to(*span);
+                    let name = self.intern(name);
                     e = Expr {
                         kind: ExprKind::Member {
                             obj: Box::new(e),
-                            name: name.to_string(),
+                            name,
                             name_span: *span,
                         },
                         span: span_all,
@@ -984,7 +1021,7 @@ impl<'t> Parser<'t> {
                     _ => {
                         self.pos += 1;
                         Expr {
-                            kind: ExprKind::Ident(name.to_string()),
+                            kind: ExprKind::Ident(self.intern(name)),
                             span,
                         }
                     }
@@ -1079,7 +1116,7 @@ impl<'t> Parser<'t> {
             } else if self.at(",") || self.at("}") {
                 // Shorthand `{a}` means `{a: a}`.
                 Expr {
-                    kind: ExprKind::Ident(key.to_string()),
+                    kind: ExprKind::Ident(key.clone()),
                     span: key_span,
                 }
             } else if self.at("(") {
