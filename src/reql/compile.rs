@@ -162,6 +162,9 @@ pub(crate) struct V {
     span: Span,
 }
 
+/// Fields of a JavaScript object, in insertion order.
+type Fields = Vec<(Arc<str>, V)>;
+
 #[derive(Debug, Clone)]
 enum Val {
     Undef,
@@ -170,7 +173,7 @@ enum Val {
     Num(f64),
     Str(Arc<str>),
     Arr(Arc<Mutex<Vec<V>>>),
-    Obj(Arc<Mutex<Vec<(Arc<str>, V)>>>),
+    Obj(Arc<Mutex<Fields>>),
     Term(TermRef),
     Func(Arc<Closure>),
     /// The `r` namespace.
