@@ -97,23 +97,114 @@ impl Term {
         }
     }
 
+    /// The wire JSON and, in the same walk, the spans of every node (so the tree itself
+    /// can be dropped as soon as the statement is compiled).
+    pub(crate) fn to_json_with_spans(&self) -> (Value, SpanTable) {
+        let mut table = SpanTable::default();
+        let json = self.emit(&mut table, "");
+        (json, table)
+    }
+
+    fn emit(&self, table: &mut SpanTable, key: &str) -> Value {
+        let at = table.nodes.len();
+        let key_start = table.keys.len();
+        table.keys.push_str(key);
+        table.nodes.push(SpanNode {
+            span: self.span,
+            next: at + 1,
+            nargs: 0,
+            is_op: false,
+            key: (key_start, key.len()),
+        });
+        let json = match &self.kind {
+            TermKind::Datum(v) => v.clone(),
+            TermKind::Str(s) => Value::String(s.to_string()),
+            TermKind::Op { tt, args, opts } => {
+                table.nodes[at].is_op = true;
+                table.nodes[at].nargs = args.len();
+                let jargs: Vec<Value> = args.iter().map(|a| a.emit(table, "")).collect();
+                let mut out = Vec::with_capacity(3);
+                out.push(Value::from(*tt));
+                out.push(Value::Array(jargs));
+                if !opts.is_empty() {
+                    let jopts: Map<String, Value> = opts
+                        .iter()
+                        .map(|(k, t)| (k.clone(), t.emit(table, k)))
+                        .collect();
+                    out.push(Value::Object(jopts));
+                }
+                Value::Array(out)
+            }
+            TermKind::Obj(fields) => Value::Object(
+                fields
+                    .iter()
+                    .map(|(k, t)| (k.clone(), t.emit(table, k)))
+                    .collect(),
+            ),
+        };
+        table.nodes[at].next = table.nodes.len();
+        json
+    }
+}
+
+/// The spans of a compiled term in preorder, mirroring the wire term: each node's children
+/// are its positional arguments, then its optargs or object fields (with their keys).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct SpanTable {
+    nodes: Vec<SpanNode>,
+    /// All keys, end to end; nodes refer to ranges of it.
+    keys: String,
+}
+
+#[derive(Debug, Clone)]
+struct SpanNode {
+    span: Span,
+    /// Index just past this node's subtree.
+    next: usize,
+    /// Positional children (the first ones); the rest are keyed.
+    nargs: usize,
+    /// A term with arguments (not a datum or an object).
+    is_op: bool,
+    /// The key this node has in its parent (empty for positional arguments).
+    key: (usize, usize),
+}
+
+impl SpanTable {
+    fn key(&self, i: usize) -> &str {
+        let (start, len) = self.nodes[i].key;
+        self.keys.get(start..start + len).unwrap_or("")
+    }
+
+    /// Indexes of the children of node `i`.
+    fn children(&self, i: usize) -> impl Iterator<Item = usize> + '_ {
+        let end = self.nodes.get(i).map_or(0, |n| n.next);
+        let mut c = i + 1;
+        std::iter::from_fn(move || {
+            if c >= end {
+                return None;
+            }
+            let this = c;
+            c = self.nodes.get(c).map_or(end, |n| n.next);
+            Some(this)
+        })
+    }
+
     /// The span tree mirroring the wire JSON.
     pub(crate) fn span_map(&self) -> SpanMap {
-        let mut map = SpanMap::leaf(self.span);
-        match &self.kind {
-            TermKind::Datum(_) | TermKind::Str(_) => {}
-            TermKind::Op { args, opts, .. } => {
-                map.args = args.iter().map(|a| a.span_map()).collect();
-                map.optargs = opts
-                    .iter()
-                    .map(|(k, t)| (k.clone(), t.span_map()))
-                    .collect();
-            }
-            TermKind::Obj(fields) => {
-                map.optargs = fields
-                    .iter()
-                    .map(|(k, t)| (k.clone(), t.span_map()))
-                    .collect()
+        if self.nodes.is_empty() {
+            return SpanMap::default();
+        }
+        self.map_at(0)
+    }
+
+    fn map_at(&self, i: usize) -> SpanMap {
+        let node = &self.nodes[i];
+        let mut map = SpanMap::leaf(node.span);
+        for (n, c) in self.children(i).enumerate() {
+            if n < node.nargs {
+                map.args.push(self.map_at(c));
+            } else {
+                map.optargs.push((self.key(c).to_string(), self.map_at(c)));
             }
         }
         map
@@ -122,7 +213,9 @@ impl Term {
     /// The span of the node a backtrace reaches (see [`SpanMap::resolve`]), without building
     /// the span tree.
     pub(crate) fn resolve(&self, frames: &[Value]) -> Span {
-        let mut node = self;
+        let Some(mut node) = self.nodes.first().map(|_| 0usize) else {
+            return Span::default();
+        };
         for frame in frames {
             let pos = match frame {
                 Value::Number(n) => n.as_u64().map(Ok),
@@ -134,24 +227,24 @@ impl Term {
                 },
                 _ => None,
             };
-            let next = match (&node.kind, pos) {
-                (TermKind::Op { args, .. }, Some(Ok(i))) => {
-                    usize::try_from(i).ok().and_then(|i| args.get(i))
-                }
-                (TermKind::Op { opts, .. }, Some(Err(k))) => {
-                    opts.iter().find(|(key, _)| key == k).map(|(_, t)| t)
-                }
-                (TermKind::Obj(fields), Some(Err(k))) => {
-                    fields.iter().find(|(key, _)| key == k).map(|(_, t)| t)
+            let this = &self.nodes[node];
+            let next = match pos {
+                Some(Ok(i)) if this.is_op => usize::try_from(i)
+                    .ok()
+                    .filter(|i| *i < this.nargs)
+                    .and_then(|i| self.children(node).nth(i)),
+                Some(Err(k)) => {
+                    let skip = this.nargs;
+                    self.children(node).skip(skip).find(|c| self.key(*c) == k)
                 }
                 _ => None,
             };
             match next {
-                Some(t) => node = t,
+                Some(c) => node = c,
                 None => break,
             }
         }
-        node.span
+        self.nodes[node].span
     }
 }
 

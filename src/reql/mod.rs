@@ -27,7 +27,7 @@ pub use span::{Span, SpanMap};
 pub use wire::to_wire_json;
 pub use write::{WriteInfo, writes};
 
-use compile::{Eval, Scope, TermRef, snake};
+use compile::{Eval, Scope, SpanTable, snake};
 
 /// Session state carried across statements and calls to [`compile`]: variables bound with
 /// `var/let/const` and the counter that numbers function parameters.
@@ -85,8 +85,9 @@ pub struct Query {
     pub global_optargs: Map<String, Value>,
     /// The statement in the source.
     pub span: Span,
-    /// The compiled tree, kept for mapping backtraces to spans.
-    root: TermRef,
+    /// Spans of the term's nodes, kept for mapping backtraces to spans (the compiled tree
+    /// itself is dropped right after the statement).
+    spans: SpanTable,
 }
 
 impl PartialEq for Query {
@@ -102,12 +103,12 @@ impl Query {
     /// the positional arguments of the wire term (FUNCALL's function is 0), a string names an
     /// optarg or an object-literal key. Unknown frames stop at the deepest node reached.
     pub fn span_of(&self, backtrace: &[Value]) -> Span {
-        self.root.resolve(backtrace)
+        self.spans.resolve(backtrace)
     }
 
     /// The span tree of the term, mirroring the wire JSON (built on demand).
     pub fn spans(&self) -> SpanMap {
-        self.root.span_map()
+        self.spans.span_map()
     }
 
     /// The START message `[1, term, global_optargs]`. `extra` holds session run options
@@ -194,12 +195,14 @@ pub fn compile(src: &str, env: &mut Env) -> Result<Vec<Statement>, Vec<Diagnosti
         }
         match result {
             Some((term, global_optargs)) => {
-                let json = term.to_json();
+                let (json, spans) = term.to_json_with_spans();
+                // Freed now, while its memory is warm and reusable by the next statement.
+                drop(term);
                 out.push(Statement::Query(Query {
                     term: json,
                     global_optargs,
                     span: s.span,
-                    root: term,
+                    spans,
                 }));
             }
             None => out.push(Statement::Binding(Binding {
@@ -280,4 +283,38 @@ mod tests {
     }
 
     const MAX_CHAIN_FOR_TEST: usize = parser::MAX_CHAIN;
+
+    #[test]
+    fn span_tree_agrees_with_span_of() {
+        use serde_json::json;
+        let src = "r.table('t').insert({x: 1, y: [2, r.now()]}, {durability: 'soft', returnChanges: true}).do(v => v('a'))";
+        let q = compile_query(src).expect("compiles");
+        let map = q.spans();
+        assert_eq!(map.span, Span::new(0, src.len()));
+        assert_eq!(map.args.len(), 2);
+        let insert = &map.args[1];
+        assert_eq!(insert.args.len(), 2);
+        let keys: Vec<&str> = insert.optargs.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(keys, ["durability", "return_changes"]);
+        let doc = &insert.args[1];
+        let fields: Vec<&str> = doc.optargs.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(fields, ["x", "y"]);
+        for frames in [
+            json!([]),
+            json!([1]),
+            json!([1, 0]),
+            json!([1, 1, "y", 1, 1]),
+            json!([1, "return_changes"]),
+            json!([1, "nope", 0]),
+            json!([0, 1, 1, 7]),
+            json!([1, 1, 0]),
+        ] {
+            let frames = frames.as_array().cloned().unwrap_or_default();
+            assert_eq!(map.resolve(&frames), q.span_of(&frames), "{frames:?}");
+        }
+        assert_eq!(
+            q.span_of(&[json!(1), json!(1), json!("y")]).text(src),
+            "[2, r.now()]"
+        );
+    }
 }
