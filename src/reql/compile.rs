@@ -732,11 +732,15 @@ impl<'a> Eval<'a> {
                 }
             }
             Val::Arr(items) => {
-                let items: Vec<V> = lock(items).clone();
-                let mut args = Vec::with_capacity(items.len());
+                // No lock is held while converting: an element may be the array itself.
+                let n = lock(items).len();
+                let mut args = Vec::with_capacity(n);
                 let mut ok = true;
-                for it in &items {
-                    match self.expr(it, depth - 1) {
+                for i in 0..n {
+                    let Some(it) = lock(items).get(i).cloned() else {
+                        break;
+                    };
+                    match self.expr(&it, depth - 1) {
                         Some(t) => args.push(t),
                         None => ok = false,
                     }
