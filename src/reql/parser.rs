@@ -245,7 +245,7 @@ impl<'t> Parser<'t> {
                     span,
                     format!("expression nested too deeply (more than {MAX_DEPTH} levels)"),
                 )
-                .help = Some("split the query into variables, or flatten long chains".into());
+                .help = Some("split the query into variables: var a = ...; then use a".into());
             }
             self.fatal = true;
         }
