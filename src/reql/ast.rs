@@ -55,6 +55,18 @@ pub enum ExprKind {
         /// Arguments.
         args: Vec<Expr>,
     },
+    /// `obj.name(args)`: a method call, the most common form in ReQL, as one node (the same
+    /// as a `Call` of a `Member` whose span is `obj.span.to(name_span)`).
+    MethodCall {
+        /// Receiver.
+        obj: Box<Expr>,
+        /// Method name (interned per source text).
+        name: Arc<str>,
+        /// Span of the name.
+        name_span: Span,
+        /// Arguments.
+        args: Vec<Expr>,
+    },
     /// `new F(args)`.
     New {
         /// Constructor.

@@ -369,6 +369,15 @@ enum Flow {
 /// True if `e` is `... .run(...)` possibly followed by `.then(...)`-style calls.
 fn ends_with_run(e: &Expr) -> bool {
     match &e.kind {
+        ExprKind::MethodCall { name, .. } if &**name == "run" => true,
+        ExprKind::MethodCall { obj, name, .. }
+            if matches!(
+                &**name,
+                "then" | "catch" | "finally" | "toArray" | "each" | "next"
+            ) =>
+        {
+            ends_with_run(obj)
+        }
         ExprKind::Call { callee, .. } => match &callee.kind {
             ExprKind::Member { name, .. } if &**name == "run" => true,
             ExprKind::Member { obj, name, .. }
@@ -1277,6 +1286,15 @@ impl<'a> Eval<'a> {
                 self.index(o, i, span)
             }
             ExprKind::Call { callee, args } => self.call_expr(callee, args, span, scope),
+            ExprKind::MethodCall {
+                obj,
+                name,
+                name_span,
+                args,
+            } => {
+                let callee_span = obj.span.to(*name_span);
+                self.method_call(obj, name, *name_span, callee_span, args, span, scope)
+            }
             ExprKind::New { callee, args } => {
                 let f = self.eval(callee, scope);
                 let argv: Vec<V> = args.iter().map(|a| self.eval(a, scope)).collect();
@@ -1583,6 +1601,25 @@ impl<'a> Eval<'a> {
         }
     }
 
+    #[allow(clippy::too_many_arguments)]
+    fn method_call(
+        &mut self,
+        obj: &Expr,
+        name: &str,
+        name_span: Span,
+        callee_span: Span,
+        args: &[Expr],
+        span: Span,
+        scope: &Arc<Scope>,
+    ) -> V {
+        let recv = self.eval(obj, scope);
+        let f = self.member(recv, name, name_span, callee_span);
+        let argv: Vec<V> = args.iter().map(|a| self.eval(a, scope)).collect();
+        // Argument errors point at `.name(...)`, not at the whole chain.
+        self.site = Some(Span::new(name_span.start.saturating_sub(1), span.end));
+        self.call_value(f, argv, span)
+    }
+
     fn call_expr(&mut self, callee: &Expr, args: &[Expr], span: Span, scope: &Arc<Scope>) -> V {
         if let ExprKind::Member {
             obj,
@@ -1590,12 +1627,7 @@ impl<'a> Eval<'a> {
             name_span,
         } = &callee.kind
         {
-            let recv = self.eval(obj, scope);
-            let f = self.member(recv.clone(), name, *name_span, callee.span);
-            let argv: Vec<V> = args.iter().map(|a| self.eval(a, scope)).collect();
-            // Argument errors point at `.name(...)`, not at the whole chain.
-            self.site = Some(Span::new(name_span.start.saturating_sub(1), span.end));
-            return self.call_value(f, argv, span);
+            return self.method_call(obj, name, *name_span, callee.span, args, span, scope);
         }
         let f = self.eval(callee, scope);
         let argv: Vec<V> = args.iter().map(|a| self.eval(a, scope)).collect();
@@ -2246,6 +2278,14 @@ impl<'a> Eval<'a> {
         loop {
             match &e.kind {
                 ExprKind::Unary { op: "await", expr } => e = expr,
+                ExprKind::MethodCall { obj, name, .. }
+                    if matches!(
+                        &**name,
+                        "then" | "catch" | "finally" | "toArray" | "each" | "next"
+                    ) && ends_with_run(obj) =>
+                {
+                    e = obj
+                }
                 ExprKind::Call { callee, .. } => match &callee.kind {
                     ExprKind::Member { obj, name, .. }
                         if matches!(
@@ -2261,6 +2301,9 @@ impl<'a> Eval<'a> {
             }
         }
         let (base, run_args): (&Expr, Option<&[Expr]>) = match &e.kind {
+            ExprKind::MethodCall {
+                obj, name, args, ..
+            } if &**name == "run" => (obj, Some(args)),
             ExprKind::Call { callee, args } => match &callee.kind {
                 ExprKind::Member { obj, name, .. } if &**name == "run" => (obj, Some(args)),
                 _ => (e, None),

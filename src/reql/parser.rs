@@ -881,13 +881,27 @@ impl<'t> Parser<'t> {
                     self.pos += 1;
                     let args = self.args("`)` to close the argument list");
                     let span = e.span.to(Span::new(self.prev_end(), self.prev_end()));
-                    Some(Expr {
-                        kind: ExprKind::Call {
-                            callee: Box::new(take(&mut e)),
+                    let callee = take(&mut e);
+                    let kind = match callee.kind {
+                        ExprKind::Member {
+                            obj,
+                            name,
+                            name_span,
+                        } => ExprKind::MethodCall {
+                            obj,
+                            name,
+                            name_span,
                             args,
                         },
-                        span,
-                    })
+                        kind => ExprKind::Call {
+                            callee: Box::new(Expr {
+                                kind,
+                                span: callee.span,
+                            }),
+                            args,
+                        },
+                    };
+                    Some(Expr { kind, span })
                 }
                 Tok::Punct(op @ ("++" | "--")) if !t.nl_before => {
                     self.pos += 1;
