@@ -1,6 +1,6 @@
 //! Compile speed: 1 MB of realistic ReQL source (target ≤ 20 ms), and deep nesting stays linear.
 
-use criterion::{Criterion, criterion_group, criterion_main};
+use criterion::{Criterion, criterion_group};
 use rdbsh::reql::{Env, compile};
 use std::hint::black_box;
 
@@ -41,4 +41,21 @@ fn bench(c: &mut Criterion) {
 }
 
 criterion_group!(benches, bench);
-criterion_main!(benches);
+
+/// `RDBSH_COMPILE_ONCE=N` compiles the 1 MB source N times and exits, without criterion's
+/// timing loop: for instruction counts under `valgrind --tool=callgrind`, stable under load.
+fn main() {
+    if let Some(n) = std::env::var("RDBSH_COMPILE_ONCE")
+        .ok()
+        .and_then(|n| n.parse::<u32>().ok())
+    {
+        let src = source(1 << 20);
+        for _ in 0..n {
+            let mut env = Env::new();
+            black_box(compile(black_box(&src), &mut env).is_ok());
+        }
+        return;
+    }
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}

@@ -18,14 +18,14 @@ pub struct Expr {
 pub enum ExprKind {
     /// Number literal (after folding a leading `-` this stays a number).
     Num(f64),
-    /// String literal.
-    Str(String),
+    /// String literal (shared, so evaluating it allocates nothing).
+    Str(Arc<str>),
     /// `true` / `false`.
     Bool(bool),
     /// `null`.
     Null,
-    /// A name: variable, `r`, `undefined`, `NaN`...
-    Ident(String),
+    /// A name: variable, `r`, `undefined`, `NaN`... (interned per source text)
+    Ident(Arc<str>),
     /// `this`.
     This,
     /// `[a, b]`.
@@ -36,8 +36,8 @@ pub enum ExprKind {
     Member {
         /// Receiver.
         obj: Box<Expr>,
-        /// Property name.
-        name: String,
+        /// Property name (interned per source text).
+        name: Arc<str>,
         /// Span of the name.
         name_span: Span,
     },
@@ -52,6 +52,18 @@ pub enum ExprKind {
     Call {
         /// Called expression.
         callee: Box<Expr>,
+        /// Arguments.
+        args: Vec<Expr>,
+    },
+    /// `obj.name(args)`: a method call, the most common form in ReQL, as one node (the same
+    /// as a `Call` of a `Member` whose span is `obj.span.to(name_span)`).
+    MethodCall {
+        /// Receiver.
+        obj: Box<Expr>,
+        /// Method name (interned per source text).
+        name: Arc<str>,
+        /// Span of the name.
+        name_span: Span,
         /// Arguments.
         args: Vec<Expr>,
     },
@@ -117,7 +129,7 @@ pub enum ExprKind {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Prop {
     /// Key text (identifier, string or number as JavaScript prints it).
-    pub key: String,
+    pub key: Arc<str>,
     /// Span of the key.
     pub key_span: Span,
     /// Value.

@@ -4,6 +4,7 @@
 //! optargs detection, `r.row` wrapping, FUNCALL order, nesting depth).
 
 use std::collections::HashMap;
+use std::hash::BuildHasherDefault;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use base64::Engine as _;
@@ -12,7 +13,7 @@ use serde_json::{Map, Value};
 use super::ast::{Expr, ExprKind, FuncBody, FuncDef, Stmt, StmtKind};
 use super::diagnostic::Diagnostic;
 use super::methods::{self, Arity, Method, Optargs, Wrap};
-use super::parser::js_number_string;
+use super::parser::{Fnv, js_number_string};
 use super::span::{Span, SpanMap};
 
 /// Deepest compiled term accepted; deeper terms could not be serialized safely.
@@ -52,6 +53,8 @@ pub(crate) struct Term {
 #[derive(Debug)]
 enum TermKind {
     Datum(Value),
+    /// A string datum, shared with the value it came from until it is written out.
+    Str(Arc<str>),
     Op {
         tt: u32,
         args: Vec<TermRef>,
@@ -72,6 +75,7 @@ impl Term {
     pub(crate) fn to_json(&self) -> Value {
         match &self.kind {
             TermKind::Datum(v) => v.clone(),
+            TermKind::Str(s) => Value::String(s.to_string()),
             TermKind::Op { tt, args, opts } => {
                 let jargs: Vec<Value> = args.iter().map(|a| a.to_json()).collect();
                 let mut out = Vec::with_capacity(3);
@@ -93,23 +97,114 @@ impl Term {
         }
     }
 
+    /// The wire JSON and, in the same walk, the spans of every node (so the tree itself
+    /// can be dropped as soon as the statement is compiled).
+    pub(crate) fn to_json_with_spans(&self) -> (Value, SpanTable) {
+        let mut table = SpanTable::default();
+        let json = self.emit(&mut table, "");
+        (json, table)
+    }
+
+    fn emit(&self, table: &mut SpanTable, key: &str) -> Value {
+        let at = table.nodes.len();
+        let key_start = table.keys.len();
+        table.keys.push_str(key);
+        table.nodes.push(SpanNode {
+            span: self.span,
+            next: at + 1,
+            nargs: 0,
+            is_op: false,
+            key: (key_start, key.len()),
+        });
+        let json = match &self.kind {
+            TermKind::Datum(v) => v.clone(),
+            TermKind::Str(s) => Value::String(s.to_string()),
+            TermKind::Op { tt, args, opts } => {
+                table.nodes[at].is_op = true;
+                table.nodes[at].nargs = args.len();
+                let jargs: Vec<Value> = args.iter().map(|a| a.emit(table, "")).collect();
+                let mut out = Vec::with_capacity(3);
+                out.push(Value::from(*tt));
+                out.push(Value::Array(jargs));
+                if !opts.is_empty() {
+                    let jopts: Map<String, Value> = opts
+                        .iter()
+                        .map(|(k, t)| (k.clone(), t.emit(table, k)))
+                        .collect();
+                    out.push(Value::Object(jopts));
+                }
+                Value::Array(out)
+            }
+            TermKind::Obj(fields) => Value::Object(
+                fields
+                    .iter()
+                    .map(|(k, t)| (k.clone(), t.emit(table, k)))
+                    .collect(),
+            ),
+        };
+        table.nodes[at].next = table.nodes.len();
+        json
+    }
+}
+
+/// The spans of a compiled term in preorder, mirroring the wire term: each node's children
+/// are its positional arguments, then its optargs or object fields (with their keys).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct SpanTable {
+    nodes: Vec<SpanNode>,
+    /// All keys, end to end; nodes refer to ranges of it.
+    keys: String,
+}
+
+#[derive(Debug, Clone)]
+struct SpanNode {
+    span: Span,
+    /// Index just past this node's subtree.
+    next: usize,
+    /// Positional children (the first ones); the rest are keyed.
+    nargs: usize,
+    /// A term with arguments (not a datum or an object).
+    is_op: bool,
+    /// The key this node has in its parent (empty for positional arguments).
+    key: (usize, usize),
+}
+
+impl SpanTable {
+    fn key(&self, i: usize) -> &str {
+        let (start, len) = self.nodes[i].key;
+        self.keys.get(start..start + len).unwrap_or("")
+    }
+
+    /// Indexes of the children of node `i`.
+    fn children(&self, i: usize) -> impl Iterator<Item = usize> + '_ {
+        let end = self.nodes.get(i).map_or(0, |n| n.next);
+        let mut c = i + 1;
+        std::iter::from_fn(move || {
+            if c >= end {
+                return None;
+            }
+            let this = c;
+            c = self.nodes.get(c).map_or(end, |n| n.next);
+            Some(this)
+        })
+    }
+
     /// The span tree mirroring the wire JSON.
     pub(crate) fn span_map(&self) -> SpanMap {
-        let mut map = SpanMap::leaf(self.span);
-        match &self.kind {
-            TermKind::Datum(_) => {}
-            TermKind::Op { args, opts, .. } => {
-                map.args = args.iter().map(|a| a.span_map()).collect();
-                map.optargs = opts
-                    .iter()
-                    .map(|(k, t)| (k.clone(), t.span_map()))
-                    .collect();
-            }
-            TermKind::Obj(fields) => {
-                map.optargs = fields
-                    .iter()
-                    .map(|(k, t)| (k.clone(), t.span_map()))
-                    .collect()
+        if self.nodes.is_empty() {
+            return SpanMap::default();
+        }
+        self.map_at(0)
+    }
+
+    fn map_at(&self, i: usize) -> SpanMap {
+        let node = &self.nodes[i];
+        let mut map = SpanMap::leaf(node.span);
+        for (n, c) in self.children(i).enumerate() {
+            if n < node.nargs {
+                map.args.push(self.map_at(c));
+            } else {
+                map.optargs.push((self.key(c).to_string(), self.map_at(c)));
             }
         }
         map
@@ -118,7 +213,9 @@ impl Term {
     /// The span of the node a backtrace reaches (see [`SpanMap::resolve`]), without building
     /// the span tree.
     pub(crate) fn resolve(&self, frames: &[Value]) -> Span {
-        let mut node = self;
+        let Some(mut node) = self.nodes.first().map(|_| 0usize) else {
+            return Span::default();
+        };
         for frame in frames {
             let pos = match frame {
                 Value::Number(n) => n.as_u64().map(Ok),
@@ -130,24 +227,24 @@ impl Term {
                 },
                 _ => None,
             };
-            let next = match (&node.kind, pos) {
-                (TermKind::Op { args, .. }, Some(Ok(i))) => {
-                    usize::try_from(i).ok().and_then(|i| args.get(i))
-                }
-                (TermKind::Op { opts, .. }, Some(Err(k))) => {
-                    opts.iter().find(|(key, _)| key == k).map(|(_, t)| t)
-                }
-                (TermKind::Obj(fields), Some(Err(k))) => {
-                    fields.iter().find(|(key, _)| key == k).map(|(_, t)| t)
+            let this = &self.nodes[node];
+            let next = match pos {
+                Some(Ok(i)) if this.is_op => usize::try_from(i)
+                    .ok()
+                    .filter(|i| *i < this.nargs)
+                    .and_then(|i| self.children(node).nth(i)),
+                Some(Err(k)) => {
+                    let skip = this.nargs;
+                    self.children(node).skip(skip).find(|c| self.key(*c) == k)
                 }
                 _ => None,
             };
             match next {
-                Some(t) => node = t,
+                Some(c) => node = c,
                 None => break,
             }
         }
-        node.span
+        self.nodes[node].span
     }
 }
 
@@ -158,6 +255,9 @@ pub(crate) struct V {
     span: Span,
 }
 
+/// Fields of a JavaScript object, in insertion order.
+type Fields = Vec<(Arc<str>, V)>;
+
 #[derive(Debug, Clone)]
 enum Val {
     Undef,
@@ -166,7 +266,7 @@ enum Val {
     Num(f64),
     Str(Arc<str>),
     Arr(Arc<Mutex<Vec<V>>>),
-    Obj(Arc<Mutex<Vec<(String, V)>>>),
+    Obj(Arc<Mutex<Fields>>),
     Term(TermRef),
     Func(Arc<Closure>),
     /// The `r` namespace.
@@ -202,7 +302,8 @@ pub(crate) struct Closure {
 /// Variables of one function activation (or the session, at the root).
 #[derive(Debug, Default)]
 pub(crate) struct Scope {
-    vars: Mutex<HashMap<String, V>>,
+    /// Names are short and looked up on every use: a light hash beats the default one.
+    vars: Mutex<HashMap<String, V, BuildHasherDefault<Fnv>>>,
     parent: Option<Arc<Scope>>,
 }
 
@@ -213,7 +314,7 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 impl Scope {
     fn child(parent: &Arc<Scope>) -> Arc<Scope> {
         Arc::new(Scope {
-            vars: Mutex::new(HashMap::new()),
+            vars: Mutex::new(HashMap::default()),
             parent: Some(parent.clone()),
         })
     }
@@ -268,11 +369,20 @@ enum Flow {
 /// True if `e` is `... .run(...)` possibly followed by `.then(...)`-style calls.
 fn ends_with_run(e: &Expr) -> bool {
     match &e.kind {
+        ExprKind::MethodCall { name, .. } if &**name == "run" => true,
+        ExprKind::MethodCall { obj, name, .. }
+            if matches!(
+                &**name,
+                "then" | "catch" | "finally" | "toArray" | "each" | "next"
+            ) =>
+        {
+            ends_with_run(obj)
+        }
         ExprKind::Call { callee, .. } => match &callee.kind {
-            ExprKind::Member { name, .. } if name == "run" => true,
+            ExprKind::Member { name, .. } if &**name == "run" => true,
             ExprKind::Member { obj, name, .. }
                 if matches!(
-                    name.as_str(),
+                    &**name,
                     "then" | "catch" | "finally" | "toArray" | "each" | "next"
                 ) =>
             {
@@ -557,7 +667,7 @@ impl<'a> Eval<'a> {
             ivar |= t.ivar;
         };
         match &kind {
-            TermKind::Datum(_) => {}
+            TermKind::Datum(_) | TermKind::Str(_) => {}
             TermKind::Op { args, opts, .. } => {
                 args.iter().for_each(&mut visit);
                 opts.iter().for_each(|(_, t)| visit(t));
@@ -617,7 +727,7 @@ impl<'a> Eval<'a> {
             }
             Val::Null => self.datum(Value::Null, x.span),
             Val::Bool(b) => self.datum(Value::Bool(*b), x.span),
-            Val::Str(s) => self.datum(Value::String(s.to_string()), x.span),
+            Val::Str(s) => self.mk(TermKind::Str(s.clone()), x.span),
             Val::Num(n) => {
                 if n.is_finite() {
                     self.datum(num_value(*n), x.span)
@@ -631,11 +741,15 @@ impl<'a> Eval<'a> {
                 }
             }
             Val::Arr(items) => {
-                let items: Vec<V> = lock(items).clone();
-                let mut args = Vec::with_capacity(items.len());
+                // No lock is held while converting: an element may be the array itself.
+                let n = lock(items).len();
+                let mut args = Vec::with_capacity(n);
                 let mut ok = true;
-                for it in &items {
-                    match self.expr(it, depth - 1) {
+                for i in 0..n {
+                    let Some(it) = lock(items).get(i).cloned() else {
+                        break;
+                    };
+                    match self.expr(&it, depth - 1) {
                         Some(t) => args.push(t),
                         None => ok = false,
                     }
@@ -646,10 +760,16 @@ impl<'a> Eval<'a> {
                 self.op(TT_MAKE_ARRAY, args, Vec::new(), x.span)
             }
             Val::Obj(fields) => {
-                let fields: Vec<(String, V)> = lock(fields).clone();
-                let mut out: Vec<(String, TermRef)> = Vec::with_capacity(fields.len());
+                // Keys and values are shared pointers: the copy is cheap, and no lock is held
+                // while converting (a value may be the object itself).
+                let n = lock(fields).len();
+                let mut out: Vec<(String, TermRef)> = Vec::with_capacity(n);
                 let mut ok = true;
-                for (k, fv) in &fields {
+                for i in 0..n {
+                    let Some((k, fv)) = lock(fields).get(i).cloned() else {
+                        break;
+                    };
+                    let (k, fv) = (&k, &fv);
                     if matches!(fv.v, Val::Undef) {
                         self.error_help(
                             fv.span,
@@ -660,7 +780,7 @@ impl<'a> Eval<'a> {
                         continue;
                     }
                     match self.expr(fv, depth - 1) {
-                        Some(t) => out.push((k.clone(), t)),
+                        Some(t) => out.push((k.to_string(), t)),
                         None => ok = false,
                     }
                 }
@@ -668,15 +788,19 @@ impl<'a> Eval<'a> {
                     return None;
                 }
                 // JavaScript lists integer-like keys first, ascending.
-                let (mut idx, rest): (Vec<_>, Vec<_>) =
-                    out.into_iter().partition(|(k, _)| is_array_index(k));
-                idx.sort_by_key(|(k, _)| k.parse::<u64>().unwrap_or(0));
-                idx.extend(rest);
-                self.mk(TermKind::Obj(idx), x.span)
+                if out.iter().any(|(k, _)| is_array_index(k)) {
+                    let (mut idx, rest): (Vec<_>, Vec<_>) =
+                        out.into_iter().partition(|(k, _)| is_array_index(k));
+                    idx.sort_by_key(|(k, _)| k.parse::<u64>().unwrap_or(0));
+                    idx.extend(rest);
+                    out = idx;
+                }
+                self.mk(TermKind::Obj(out), x.span)
             }
             Val::Term(t) => match &t.kind {
                 // Variables and datums take the span of the place they are used.
                 TermKind::Datum(d) => self.datum(d.clone(), x.span),
+                TermKind::Str(s) => self.mk(TermKind::Str(s.clone()), x.span),
                 TermKind::Op {
                     tt: tt @ (TT_VAR | TT_IMPLICIT_VAR),
                     args,
@@ -964,18 +1088,14 @@ impl<'a> Eval<'a> {
                 fc_first = Some(self.func_wrap(last));
             }
         }
-        let mut all: Vec<V> = Vec::with_capacity(args.len() + 2);
-        if let Some(f) = fc_first {
-            all.push(f);
-        }
-        let recv_span = recv.as_ref().map(|t| t.span);
-        if let Some(r) = recv {
-            all.push(v(Val::Term(r), recv_span.unwrap_or(span)));
-        }
-        all.extend(args);
-        let mut terms = Vec::with_capacity(all.len());
+        let recv = recv.map(|r| {
+            let s = r.span;
+            v(Val::Term(r), s)
+        });
+        let all = fc_first.iter().chain(recv.iter()).chain(args.iter());
+        let mut terms = Vec::with_capacity(args.len() + 2);
         let mut ok = true;
-        for (i, a) in all.iter().enumerate() {
+        for (i, a) in all.enumerate() {
             match &a.v {
                 Val::Undef => {
                     self.error_help(
@@ -1014,10 +1134,14 @@ impl<'a> Eval<'a> {
         let Val::Obj(fields) = &o.v else {
             return Some(Vec::new());
         };
-        let fields: Vec<(String, V)> = lock(fields).clone();
-        let mut out = Vec::with_capacity(fields.len());
+        let n = lock(fields).len();
+        let mut out = Vec::with_capacity(n);
         let mut ok = true;
-        for (k, fv) in &fields {
+        for i in 0..n {
+            let Some((k, fv)) = lock(fields).get(i).cloned() else {
+                break;
+            };
+            let (k, fv) = (&k, &fv);
             if matches!(fv.v, Val::Undef) {
                 continue;
             }
@@ -1114,7 +1238,7 @@ impl<'a> Eval<'a> {
         let span = e.span;
         match &e.kind {
             ExprKind::Num(n) => v(Val::Num(*n), span),
-            ExprKind::Str(s) => v(Val::Str(Arc::from(s.as_str())), span),
+            ExprKind::Str(s) => v(Val::Str(s.clone()), span),
             ExprKind::Bool(b) => v(Val::Bool(*b), span),
             ExprKind::Null => v(Val::Null, span),
             ExprKind::This => v(Val::Undef, span),
@@ -1125,12 +1249,25 @@ impl<'a> Eval<'a> {
                 v(Val::Arr(Arc::new(Mutex::new(vals))), span)
             }
             ExprKind::Object(props) => {
-                let mut fields: Vec<(String, V)> = Vec::with_capacity(props.len());
+                let mut fields: Vec<(Arc<str>, V)> = Vec::with_capacity(props.len());
+                // A repeated key keeps its first place and takes the last value; large
+                // literals find repeats through an index instead of scanning.
+                let mut index: HashMap<Arc<str>, usize> = HashMap::new();
                 for p in props {
                     let val = self.eval(&p.value, scope);
-                    match fields.iter_mut().find(|(k, _)| *k == p.key) {
-                        Some(slot) => slot.1 = val,
-                        None => fields.push((p.key.clone(), val)),
+                    let slot = if props.len() > 16 {
+                        index.get(&p.key).copied()
+                    } else {
+                        fields.iter().position(|(k, _)| *k == p.key)
+                    };
+                    match slot {
+                        Some(i) => fields[i].1 = val,
+                        None => {
+                            if props.len() > 16 {
+                                index.insert(p.key.clone(), fields.len());
+                            }
+                            fields.push((p.key.clone(), val));
+                        }
                     }
                 }
                 v(Val::Obj(Arc::new(Mutex::new(fields))), span)
@@ -1149,6 +1286,15 @@ impl<'a> Eval<'a> {
                 self.index(o, i, span)
             }
             ExprKind::Call { callee, args } => self.call_expr(callee, args, span, scope),
+            ExprKind::MethodCall {
+                obj,
+                name,
+                name_span,
+                args,
+            } => {
+                let callee_span = obj.span.to(*name_span);
+                self.method_call(obj, name, *name_span, callee_span, args, span, scope)
+            }
             ExprKind::New { callee, args } => {
                 let f = self.eval(callee, scope);
                 let argv: Vec<V> = args.iter().map(|a| self.eval(a, scope)).collect();
@@ -1361,7 +1507,7 @@ impl<'a> Eval<'a> {
                 "length" => v(Val::Num(s.encode_utf16().count() as f64), span),
                 _ => self.not_on_value(&o.v, name, name_span),
             },
-            Val::Obj(fields) => match lock(fields).iter().find(|(k, _)| k == name) {
+            Val::Obj(fields) => match lock(fields).iter().find(|(k, _)| **k == *name) {
                 Some((_, x)) => v(x.v.clone(), span),
                 None if methods::term_method(name).is_some() => self.not_on_value(&o.v, name, name_span),
                 None => v(Val::Undef, span),
@@ -1455,6 +1601,25 @@ impl<'a> Eval<'a> {
         }
     }
 
+    #[allow(clippy::too_many_arguments)]
+    fn method_call(
+        &mut self,
+        obj: &Expr,
+        name: &str,
+        name_span: Span,
+        callee_span: Span,
+        args: &[Expr],
+        span: Span,
+        scope: &Arc<Scope>,
+    ) -> V {
+        let recv = self.eval(obj, scope);
+        let f = self.member(recv, name, name_span, callee_span);
+        let argv: Vec<V> = args.iter().map(|a| self.eval(a, scope)).collect();
+        // Argument errors point at `.name(...)`, not at the whole chain.
+        self.site = Some(Span::new(name_span.start.saturating_sub(1), span.end));
+        self.call_value(f, argv, span)
+    }
+
     fn call_expr(&mut self, callee: &Expr, args: &[Expr], span: Span, scope: &Arc<Scope>) -> V {
         if let ExprKind::Member {
             obj,
@@ -1462,12 +1627,7 @@ impl<'a> Eval<'a> {
             name_span,
         } = &callee.kind
         {
-            let recv = self.eval(obj, scope);
-            let f = self.member(recv.clone(), name, *name_span, callee.span);
-            let argv: Vec<V> = args.iter().map(|a| self.eval(a, scope)).collect();
-            // Argument errors point at `.name(...)`, not at the whole chain.
-            self.site = Some(Span::new(name_span.start.saturating_sub(1), span.end));
-            return self.call_value(f, argv, span);
+            return self.method_call(obj, name, *name_span, callee.span, args, span, scope);
         }
         let f = self.eval(callee, scope);
         let argv: Vec<V> = args.iter().map(|a| self.eval(a, scope)).collect();
@@ -1869,7 +2029,7 @@ impl<'a> Eval<'a> {
     fn assign(&mut self, target: &Expr, val: V, scope: &Arc<Scope>) {
         match &target.kind {
             ExprKind::Ident(name) => {
-                if name == "r" {
+                if &**name == "r" {
                     self.error(target.span, "`r` cannot be reassigned");
                     return;
                 }
@@ -1877,7 +2037,7 @@ impl<'a> Eval<'a> {
             }
             ExprKind::Member { obj, name, .. } => {
                 let o = self.eval(obj, scope);
-                self.set_prop(o, name.clone(), val, target.span);
+                self.set_prop(o, name.to_string(), val, target.span);
             }
             ExprKind::Index { obj, index } => {
                 let o = self.eval(obj, scope);
@@ -1907,9 +2067,9 @@ impl<'a> Eval<'a> {
         match &o.v {
             Val::Obj(fields) => {
                 let mut f = lock(fields);
-                match f.iter_mut().find(|(k, _)| *k == key) {
+                match f.iter_mut().find(|(k, _)| **k == *key) {
                     Some(slot) => slot.1 = val,
-                    None => f.push((key, val)),
+                    None => f.push((Arc::from(key), val)),
                 }
             }
             Val::Poison => {}
@@ -2118,10 +2278,18 @@ impl<'a> Eval<'a> {
         loop {
             match &e.kind {
                 ExprKind::Unary { op: "await", expr } => e = expr,
+                ExprKind::MethodCall { obj, name, .. }
+                    if matches!(
+                        &**name,
+                        "then" | "catch" | "finally" | "toArray" | "each" | "next"
+                    ) && ends_with_run(obj) =>
+                {
+                    e = obj
+                }
                 ExprKind::Call { callee, .. } => match &callee.kind {
                     ExprKind::Member { obj, name, .. }
                         if matches!(
-                            name.as_str(),
+                            &**name,
                             "then" | "catch" | "finally" | "toArray" | "each" | "next"
                         ) && ends_with_run(obj) =>
                     {
@@ -2133,8 +2301,11 @@ impl<'a> Eval<'a> {
             }
         }
         let (base, run_args): (&Expr, Option<&[Expr]>) = match &e.kind {
+            ExprKind::MethodCall {
+                obj, name, args, ..
+            } if &**name == "run" => (obj, Some(args)),
             ExprKind::Call { callee, args } => match &callee.kind {
-                ExprKind::Member { obj, name, .. } if name == "run" => (obj, Some(args)),
+                ExprKind::Member { obj, name, .. } if &**name == "run" => (obj, Some(args)),
                 _ => (e, None),
             },
             _ => (e, None),
@@ -2144,7 +2315,7 @@ impl<'a> Eval<'a> {
         if let Some(opts) = run_args.and_then(|a| a.get(1)) {
             let o = self.eval(opts, root);
             if let Val::Obj(fields) = &o.v {
-                let fields: Vec<(String, V)> = lock(fields).clone();
+                let fields: Vec<(Arc<str>, V)> = lock(fields).clone();
                 for (k, fv) in fields {
                     if matches!(fv.v, Val::Undef) {
                         continue;

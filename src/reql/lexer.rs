@@ -1,34 +1,36 @@
 //! Tokens of the JavaScript subset ReQL is written in. Brackets are matched here, so an
 //! unclosed bracket is reported at its opening and a stray one where it stands.
 
+use std::borrow::Cow;
+
 use super::diagnostic::Diagnostic;
 use super::span::Span;
 
 /// What a token is.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Tok {
-    /// Identifier or keyword.
-    Ident(String),
+pub enum Tok<'a> {
+    /// Identifier or keyword (borrowed from the source).
+    Ident(&'a str),
     /// Numeric literal, already converted to a double as JavaScript does.
     Num(f64),
-    /// String literal (quotes or backticks), escapes resolved.
-    Str(String),
+    /// String literal (quotes or backticks), escapes resolved; borrowed when it has none.
+    Str(Cow<'a, str>),
     /// Punctuation or operator.
     Punct(&'static str),
 }
 
 /// A token with its span; `nl_before` tells whether a line break precedes it.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Token {
+pub struct Token<'a> {
     /// The token.
-    pub tok: Tok,
+    pub tok: Tok<'a>,
     /// Where it is.
     pub span: Span,
     /// A newline (or a comment containing one) separates it from the previous token.
     pub nl_before: bool,
 }
 
-impl Token {
+impl Token<'_> {
     /// True for this punctuation.
     pub fn is(&self, p: &str) -> bool {
         matches!(&self.tok, Tok::Punct(q) if *q == p)
@@ -36,15 +38,15 @@ impl Token {
 
     /// True for this identifier or keyword.
     pub fn is_ident(&self, name: &str) -> bool {
-        matches!(&self.tok, Tok::Ident(n) if n == name)
+        matches!(&self.tok, Tok::Ident(n) if *n == name)
     }
 }
 
 /// The result of lexing: tokens, errors, and what is left open at the end of the text.
 #[derive(Debug, Default)]
-pub struct Lexed {
+pub struct Lexed<'a> {
     /// All tokens, in order.
-    pub tokens: Vec<Token>,
+    pub tokens: Vec<Token<'a>>,
     /// Lexical errors (bad escapes, unterminated strings, unmatched brackets...).
     pub errors: Vec<Diagnostic>,
     /// Brackets still open at the end of the text.
@@ -157,14 +159,15 @@ fn is_newline(c: char) -> bool {
 struct Lexer<'a> {
     src: &'a str,
     pos: usize,
-    out: Lexed,
+    out: Lexed<'a>,
 }
 
 /// Splits `src` into tokens; never fails, errors are collected.
-pub fn lex(src: &str) -> Lexed {
+pub fn lex(src: &str) -> Lexed<'_> {
     let mut out = Lexed::default();
-    // Roughly one token per three bytes of ReQL; reserving avoids repeated regrowth.
-    out.tokens.reserve(src.len() / 3);
+    // Dense ReQL has about one token per three bytes; reserving more than that avoids
+    // regrowing (and copying) a large vector, and pages never touched cost nothing.
+    out.tokens.reserve(src.len() / 2 + 8);
     let mut lx = Lexer { src, pos: 0, out };
     lx.run();
     lx.match_brackets();
@@ -264,7 +267,7 @@ impl<'a> Lexer<'a> {
         }
     }
 
-    fn ident(&mut self) -> Tok {
+    fn ident(&mut self) -> Tok<'a> {
         let start = self.pos;
         let bytes = self.src.as_bytes();
         while self.pos < bytes.len()
@@ -282,7 +285,7 @@ impl<'a> Lexer<'a> {
                 break;
             }
         }
-        Tok::Ident(self.src[start..self.pos].to_string())
+        Tok::Ident(&self.src[start..self.pos])
     }
 
     fn digits(&mut self, radix: u32) -> String {
@@ -298,8 +301,11 @@ impl<'a> Lexer<'a> {
         s
     }
 
-    fn number(&mut self) -> Tok {
+    fn number(&mut self) -> Tok<'a> {
         let start = self.pos;
+        if let Some(n) = self.plain_integer() {
+            return Tok::Num(n);
+        }
         let rest = &self.src[self.pos..];
         let radix = match rest.get(..2).map(str::to_ascii_lowercase).as_deref() {
             Some("0x") => 16,
@@ -387,9 +393,58 @@ impl<'a> Lexer<'a> {
         }
     }
 
-    fn string(&mut self, quote: char) -> Tok {
+    /// A decimal integer of up to 15 digits with nothing special after it (exact in a
+    /// double), read without building its text; `None` leaves the position unchanged.
+    fn plain_integer(&mut self) -> Option<f64> {
+        let bytes = self.src.as_bytes();
+        let start = self.pos;
+        let mut end = start;
+        let mut n: u64 = 0;
+        while let Some(&b) = bytes.get(end) {
+            if !b.is_ascii_digit() {
+                break;
+            }
+            n = n * 10 + u64::from(b - b'0');
+            end += 1;
+            if end - start > 15 {
+                return None;
+            }
+        }
+        let len = end - start;
+        if len == 0 || (len > 1 && bytes[start] == b'0') {
+            return None;
+        }
+        match bytes.get(end) {
+            Some(b) if b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'$' | b'\\') => {
+                return None;
+            }
+            Some(&b) if b >= 0x80 => return None,
+            _ => {}
+        }
+        self.pos = end;
+        Some(n as f64)
+    }
+
+    fn string(&mut self, quote: char) -> Tok<'a> {
         let start = self.pos;
         self.bump();
+        // Fast path: a string of plain ASCII without escapes is borrowed from the source.
+        {
+            let bytes = self.src.as_bytes();
+            let mut i = self.pos;
+            while i < bytes.len() {
+                let b = bytes[i];
+                if b >= 0x80 || b == quote as u8 || matches!(b, b'\\' | b'\n' | b'\r' | b'$') {
+                    break;
+                }
+                i += 1;
+            }
+            if bytes.get(i) == Some(&(quote as u8)) {
+                let body = &self.src[self.pos..i];
+                self.pos = i + 1;
+                return Tok::Str(Cow::Borrowed(body));
+            }
+        }
         let mut s = String::new();
         let mut pending_high: Option<(u32, usize)> = None;
         loop {
@@ -546,7 +601,7 @@ impl<'a> Lexer<'a> {
                 }
             }
         }
-        Tok::Str(s)
+        Tok::Str(Cow::Owned(s))
     }
 
     fn match_brackets(&mut self) {
@@ -613,7 +668,7 @@ fn closer(open: char) -> char {
 mod tests {
     use super::*;
 
-    fn toks(s: &str) -> Vec<Tok> {
+    fn toks(s: &str) -> Vec<Tok<'_>> {
         let l = lex(s);
         assert!(l.errors.is_empty(), "{:?}", l.errors);
         l.tokens.into_iter().map(|t| t.tok).collect()
@@ -628,7 +683,7 @@ mod tests {
 
     fn string(s: &str) -> String {
         match toks(s).as_slice() {
-            [Tok::Str(v)] => v.clone(),
+            [Tok::Str(v)] => v.to_string(),
             other => panic!("{other:?}"),
         }
     }

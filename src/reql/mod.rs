@@ -27,7 +27,7 @@ pub use span::{Span, SpanMap};
 pub use wire::to_wire_json;
 pub use write::{WriteInfo, writes};
 
-use compile::{Eval, Scope, TermRef, snake};
+use compile::{Eval, Scope, SpanTable, snake};
 
 /// Session state carried across statements and calls to [`compile`]: variables bound with
 /// `var/let/const` and the counter that numbers function parameters.
@@ -85,8 +85,9 @@ pub struct Query {
     pub global_optargs: Map<String, Value>,
     /// The statement in the source.
     pub span: Span,
-    /// The compiled tree, kept for mapping backtraces to spans.
-    root: TermRef,
+    /// Spans of the term's nodes, kept for mapping backtraces to spans (the compiled tree
+    /// itself is dropped right after the statement).
+    spans: SpanTable,
 }
 
 impl PartialEq for Query {
@@ -102,12 +103,12 @@ impl Query {
     /// the positional arguments of the wire term (FUNCALL's function is 0), a string names an
     /// optarg or an object-literal key. Unknown frames stop at the deepest node reached.
     pub fn span_of(&self, backtrace: &[Value]) -> Span {
-        self.root.resolve(backtrace)
+        self.spans.resolve(backtrace)
     }
 
     /// The span tree of the term, mirroring the wire JSON (built on demand).
     pub fn spans(&self) -> SpanMap {
-        self.root.span_map()
+        self.spans.span_map()
     }
 
     /// The START message `[1, term, global_optargs]`. `extra` holds session run options
@@ -194,12 +195,14 @@ pub fn compile(src: &str, env: &mut Env) -> Result<Vec<Statement>, Vec<Diagnosti
         }
         match result {
             Some((term, global_optargs)) => {
-                let json = term.to_json();
+                let (json, spans) = term.to_json_with_spans();
+                // Freed now, while its memory is warm and reusable by the next statement.
+                drop(term);
                 out.push(Statement::Query(Query {
                     term: json,
                     global_optargs,
                     span: s.span,
-                    root: term,
+                    spans,
                 }));
             }
             None => out.push(Statement::Binding(Binding {
@@ -237,5 +240,81 @@ pub fn compile_query(src: &str) -> Result<Query, Vec<Diagnostic>> {
             Diagnostic::new(q.span, "expected one query, found several")
                 .with_help("compile them one at a time"),
         ]),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_method_chains_do_not_count_as_nesting() {
+        // Runs on a test thread's small stack in a debug build: the chain must still fit.
+        let chain = format!("r.expr(1){}", ".add(1)".repeat(250));
+        let q = compile_query(&chain).map_err(|e| e[0].message.clone());
+        assert!(q.is_ok(), "{q:?}");
+        let nested = format!(
+            "r.expr([{}1{}], 1000){}",
+            "[".repeat(100),
+            "]".repeat(100),
+            ".nth(0)".repeat(200)
+        );
+        let q = compile_query(&format!("{nested}.count()"));
+        assert!(q.is_ok(), "{:?}", q.err().map(|e| e[0].message.clone()));
+        // Near the worst case: deep nesting (whose calls are links too) with a chain inside.
+        let worst = format!(
+            "{}r.expr(1){}{}",
+            "r.expr(".repeat(120),
+            ".add(1)".repeat(130),
+            ")".repeat(120)
+        );
+        let q = compile_query(&worst);
+        assert!(q.is_ok(), "{:?}", q.err().map(|e| e[0].message.clone()));
+    }
+
+    #[test]
+    fn overlong_chains_and_deep_nesting_are_clean_errors() {
+        let chain = format!("r.expr(1){}", ".add(1)".repeat(MAX_CHAIN_FOR_TEST + 5));
+        let errs = compile_query(&chain).err().unwrap_or_default();
+        assert!(errs.iter().any(|d| d.message.contains("nested too deeply")));
+        let deep = format!("r.expr({}1{})", "(".repeat(200), ")".repeat(200));
+        let errs = compile_query(&deep).err().unwrap_or_default();
+        assert!(errs.iter().any(|d| d.message.contains("nested too deeply")));
+    }
+
+    const MAX_CHAIN_FOR_TEST: usize = parser::MAX_CHAIN;
+
+    #[test]
+    fn span_tree_agrees_with_span_of() {
+        use serde_json::json;
+        let src = "r.table('t').insert({x: 1, y: [2, r.now()]}, {durability: 'soft', returnChanges: true}).do(v => v('a'))";
+        let q = compile_query(src).expect("compiles");
+        let map = q.spans();
+        assert_eq!(map.span, Span::new(0, src.len()));
+        assert_eq!(map.args.len(), 2);
+        let insert = &map.args[1];
+        assert_eq!(insert.args.len(), 2);
+        let keys: Vec<&str> = insert.optargs.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(keys, ["durability", "return_changes"]);
+        let doc = &insert.args[1];
+        let fields: Vec<&str> = doc.optargs.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(fields, ["x", "y"]);
+        for frames in [
+            json!([]),
+            json!([1]),
+            json!([1, 0]),
+            json!([1, 1, "y", 1, 1]),
+            json!([1, "return_changes"]),
+            json!([1, "nope", 0]),
+            json!([0, 1, 1, 7]),
+            json!([1, 1, 0]),
+        ] {
+            let frames = frames.as_array().cloned().unwrap_or_default();
+            assert_eq!(map.resolve(&frames), q.span_of(&frames), "{frames:?}");
+        }
+        assert_eq!(
+            q.span_of(&[json!(1), json!(1), json!("y")]).text(src),
+            "[2, r.now()]"
+        );
     }
 }

@@ -1,6 +1,8 @@
 //! Parser for the JavaScript subset: collects every error with a sentence saying what was
 //! expected, and stops descending past a fixed depth instead of overflowing the stack.
 
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
 
 use super::ast::{Expr, ExprKind, FuncBody, FuncDef, Prop, Stmt, StmtKind};
@@ -9,15 +11,20 @@ use super::lexer::{Tok, Token};
 use super::prec;
 use super::span::Span;
 
-/// Deepest nesting of expressions (brackets, calls, chained methods, operators) accepted.
+/// Deepest nesting of expressions (brackets, call arguments, operators) accepted.
 pub const MAX_DEPTH: usize = 128;
+
+/// Most chained links (`.name`, `(...)`, `[...]`) along one path of an expression. Chains are
+/// parsed in a loop, but evaluating them recurses once per link, so they get a budget of
+/// their own instead of counting as nesting; compiled terms cannot be deeper anyway.
+pub const MAX_CHAIN: usize = 512;
 
 const ASSIGN_OPS: &[&str] = &[
     "=", "+=", "-=", "*=", "/=", "%=", "**=", "<<=", ">>=", ">>>=", "&=", "|=", "^=",
 ];
 
 /// Parses a whole program; returns the statements and all syntax errors.
-pub fn parse_program(tokens: &[Token], src_len: usize) -> (Vec<Stmt>, Vec<Diagnostic>) {
+pub fn parse_program(tokens: &[Token<'_>], src_len: usize) -> (Vec<Stmt>, Vec<Diagnostic>) {
     let mut p = Statements::new(tokens, src_len);
     let stmts: Vec<Stmt> = p.by_ref().collect();
     (stmts, p.into_errors())
@@ -30,17 +37,19 @@ pub struct Statements<'t> {
 
 impl<'t> Statements<'t> {
     /// A statement parser over `tokens` of a text `src_len` bytes long.
-    pub fn new(tokens: &'t [Token], src_len: usize) -> Self {
+    pub fn new(tokens: &'t [Token<'t>], src_len: usize) -> Self {
         Statements {
             p: Parser {
                 toks: tokens,
                 pos: 0,
                 errors: Vec::new(),
                 depth: 0,
+                links: 0,
                 nl_sensitive: true,
                 fatal: false,
                 src_len,
                 blocks: 0,
+                names: HashMap::default(),
             },
         }
     }
@@ -80,15 +89,42 @@ impl Iterator for Statements<'_> {
 }
 
 struct Parser<'t> {
-    toks: &'t [Token],
+    toks: &'t [Token<'t>],
     pos: usize,
     errors: Vec<Diagnostic>,
     depth: usize,
+    /// Chain links on the current path (see [`MAX_CHAIN`]).
+    links: usize,
     nl_sensitive: bool,
     fatal: bool,
     src_len: usize,
     /// Function bodies and blocks being parsed.
     blocks: usize,
+    /// Identifiers seen so far: the same name is one shared allocation.
+    names: HashMap<&'t str, Arc<str>, BuildHasherDefault<Fnv>>,
+}
+
+/// FNV-1a: identifiers are short, and the default hasher costs more than the allocation the
+/// interning saves.
+#[derive(Default)]
+pub(crate) struct Fnv(u64);
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for &b in bytes {
+            h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
 }
 
 /// Parameters of a function literal.
@@ -113,7 +149,7 @@ fn err_expr(span: Span) -> Expr {
     }
 }
 
-fn describe(t: Option<&Token>) -> String {
+fn describe(t: Option<&Token<'_>>) -> String {
     match t.map(|t| &t.tok) {
         None => "the end of the input".into(),
         Some(Tok::Ident(n)) => format!("`{n}`"),
@@ -124,11 +160,18 @@ fn describe(t: Option<&Token>) -> String {
 }
 
 impl<'t> Parser<'t> {
-    fn peek(&self) -> Option<&'t Token> {
+    fn intern(&mut self, name: &'t str) -> Arc<str> {
+        self.names
+            .entry(name)
+            .or_insert_with(|| Arc::from(name))
+            .clone()
+    }
+
+    fn peek(&self) -> Option<&'t Token<'t>> {
         self.toks.get(self.pos)
     }
 
-    fn peek_at(&self, n: usize) -> Option<&'t Token> {
+    fn peek_at(&self, n: usize) -> Option<&'t Token<'t>> {
         self.toks.get(self.pos + n)
     }
 
@@ -202,7 +245,23 @@ impl<'t> Parser<'t> {
                     span,
                     format!("expression nested too deeply (more than {MAX_DEPTH} levels)"),
                 )
-                .help = Some("split the query into variables, or flatten long chains".into());
+                .help = Some("split the query into variables: var a = ...; then use a".into());
+            }
+            self.fatal = true;
+        }
+        !self.fatal
+    }
+
+    fn longer_chain(&mut self) -> bool {
+        self.links += 1;
+        if self.links > MAX_CHAIN {
+            if !self.fatal {
+                let span = self.here();
+                self.error(
+                    span,
+                    format!("method chain nested too deeply (more than {MAX_CHAIN} links)"),
+                )
+                .help = Some("split the chain with variables: var a = ...; a.next(...)".into());
             }
             self.fatal = true;
         }
@@ -360,7 +419,7 @@ impl<'t> Parser<'t> {
             } else {
                 None
             };
-            decls.push((name.clone(), *span, init));
+            decls.push((name.to_string(), *span, init));
             if !self.eat(",") {
                 break;
             }
@@ -478,7 +537,7 @@ impl<'t> Parser<'t> {
             let start = *span;
             self.pos += 2;
             let list = ParamList {
-                params: vec![(name.clone(), start)],
+                params: vec![(name.to_string(), start)],
                 arity: 1,
                 ..ParamList::default()
             };
@@ -575,7 +634,7 @@ impl<'t> Parser<'t> {
                         ..
                     }) => {
                         p.pos += 1;
-                        list.params.push((n.clone(), *span));
+                        list.params.push((n.to_string(), *span));
                     }
                     _ => {
                         p.expected("a parameter name");
@@ -610,7 +669,7 @@ impl<'t> Parser<'t> {
             tok: Tok::Ident(n), ..
         }) = self.peek()
         {
-            name = Some(n.clone());
+            name = Some(n.to_string());
             self.pos += 1;
         }
         if !self.expect("(", "`(` to start the parameter list") {
@@ -661,8 +720,8 @@ impl<'t> Parser<'t> {
             let Some(t) = self.peek() else { break };
             let op: &'static str = match &t.tok {
                 Tok::Punct(p) if prec::binary_prec(p).is_some() => p,
-                Tok::Ident(n) if n == "instanceof" => "instanceof",
-                Tok::Ident(n) if n == "in" => "in",
+                Tok::Ident("instanceof") => "instanceof",
+                Tok::Ident("in") => "in",
                 _ => break,
             };
             let op_span = t.span;
@@ -688,11 +747,11 @@ impl<'t> Parser<'t> {
         };
         let op: Option<&'static str> = match &t.tok {
             Tok::Punct(p @ ("-" | "+" | "!" | "~" | "++" | "--")) => Some(p),
-            Tok::Ident(n) if n == "typeof" => Some("typeof"),
+            Tok::Ident("typeof") => Some("typeof"),
             // `await r.table('t').run(conn)` pasted from async code: the value is the query.
-            Tok::Ident(n) if n == "await" => Some("await"),
-            Tok::Ident(n) if n == "void" => Some("void"),
-            Tok::Ident(n) if n == "delete" => Some("delete"),
+            Tok::Ident("await") => Some("await"),
+            Tok::Ident("void") => Some("void"),
+            Tok::Ident("delete") => Some("delete"),
             _ => None,
         };
         let Some(op) = op else { return self.postfix() };
@@ -774,7 +833,7 @@ impl<'t> Parser<'t> {
         } else {
             self.primary()
         };
-        let saved = self.depth;
+        let saved = self.links;
         while self.continues() && !self.fatal {
             let Some(t) = self.peek() else { break };
             let step = match &t.tok {
@@ -788,10 +847,11 @@ impl<'t> Parser<'t> {
                         }) => {
                             self.pos += 1;
                             let span_all = e.span.to(*span);
+                            let name = self.intern(name);
                             Some(Expr {
                                 kind: ExprKind::Member {
                                     obj: Box::new(take(&mut e)),
-                                    name: name.clone(),
+                                    name,
                                     name_span: *span,
                                 },
                                 span: span_all,
@@ -821,13 +881,27 @@ impl<'t> Parser<'t> {
                     self.pos += 1;
                     let args = self.args("`)` to close the argument list");
                     let span = e.span.to(Span::new(self.prev_end(), self.prev_end()));
-                    Some(Expr {
-                        kind: ExprKind::Call {
-                            callee: Box::new(take(&mut e)),
+                    let callee = take(&mut e);
+                    let kind = match callee.kind {
+                        ExprKind::Member {
+                            obj,
+                            name,
+                            name_span,
+                        } => ExprKind::MethodCall {
+                            obj,
+                            name,
+                            name_span,
                             args,
                         },
-                        span,
-                    })
+                        kind => ExprKind::Call {
+                            callee: Box::new(Expr {
+                                kind,
+                                span: callee.span,
+                            }),
+                            args,
+                        },
+                    };
+                    Some(Expr { kind, span })
                 }
                 Tok::Punct(op @ ("++" | "--")) if !t.nl_before => {
                     self.pos += 1;
@@ -847,11 +921,11 @@ impl<'t> Parser<'t> {
                 Some(next) => e = next,
                 None => break,
             }
-            if !self.deeper() {
+            if !self.longer_chain() {
                 break;
             }
         }
-        self.depth = saved;
+        self.links = saved;
         e
     }
 
@@ -867,10 +941,11 @@ impl<'t> Parser<'t> {
                 }) => {
                     self.pos += 1;
                     let span_all = e.span.to(*span);
+                    let name = self.intern(name);
                     e = Expr {
                         kind: ExprKind::Member {
                             obj: Box::new(e),
-                            name: name.clone(),
+                            name,
                             name_span: *span,
                         },
                         span: span_all,
@@ -902,16 +977,16 @@ impl<'t> Parser<'t> {
             Tok::Str(s) => {
                 self.pos += 1;
                 Expr {
-                    kind: ExprKind::Str(s.clone()),
+                    kind: ExprKind::Str(Arc::from(&**s)),
                     span,
                 }
             }
             Tok::Ident(name) => {
-                match name.as_str() {
+                match *name {
                     "true" | "false" => {
                         self.pos += 1;
                         Expr {
-                            kind: ExprKind::Bool(name == "true"),
+                            kind: ExprKind::Bool(*name == "true"),
                             span,
                         }
                     }
@@ -960,7 +1035,7 @@ impl<'t> Parser<'t> {
                     _ => {
                         self.pos += 1;
                         Expr {
-                            kind: ExprKind::Ident(name.clone()),
+                            kind: ExprKind::Ident(self.intern(name)),
                             span,
                         }
                     }
@@ -1028,10 +1103,10 @@ impl<'t> Parser<'t> {
         while !self.at("}") && self.peek().is_some() && !self.fatal {
             let Some(t) = self.peek() else { break };
             let key_span = t.span;
-            let key = match &t.tok {
-                Tok::Ident(n) => n.clone(),
-                Tok::Str(s) => s.clone(),
-                Tok::Num(n) => js_number_string(*n),
+            let key: Arc<str> = match &t.tok {
+                Tok::Ident(n) => Arc::from(*n),
+                Tok::Str(s) => Arc::from(&**s),
+                Tok::Num(n) => Arc::from(js_number_string(*n)),
                 Tok::Punct("[") => {
                     self.error(key_span, "computed object keys are not supported")
                         .help = Some(

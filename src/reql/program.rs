@@ -3,11 +3,11 @@
 use super::lexer::{Tok, Token, lex};
 use super::span::Span;
 
-fn ends_expression(t: &Token) -> bool {
+fn ends_expression(t: &Token<'_>) -> bool {
     match &t.tok {
         Tok::Num(_) | Tok::Str(_) => true,
         Tok::Ident(n) => !matches!(
-            n.as_str(),
+            *n,
             "var"
                 | "let"
                 | "const"
@@ -33,7 +33,7 @@ pub fn split_statements(src: &str) -> Vec<Span> {
     let mut out = Vec::new();
     let mut depth = 0usize;
     let mut start: Option<usize> = None;
-    let mut prev: Option<&Token> = None;
+    let mut prev: Option<&Token<'_>> = None;
     for t in &lx.tokens {
         if depth == 0
             && let (Some(s), Some(p)) = (start, prev)
