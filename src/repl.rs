@@ -644,7 +644,8 @@ impl Interrupt {
 /// True when more lines cannot complete the text (a string left open at a line end, a stray
 /// bracket): it is run at once so that the compiler reports the mistake.
 fn is_broken(text: &str) -> bool {
-    let lexed = reql::lexer::lex(&format!("{text}\n"));
+    let source = format!("{text}\n");
+    let lexed = reql::lexer::lex(&source);
     !lexed.unterminated && lexed.errors.len() > lexed.unclosed.len()
 }
 
