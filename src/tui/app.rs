@@ -3,7 +3,6 @@
 use std::time::{Duration, Instant};
 
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
-use syntect::highlighting::Theme;
 
 use super::action::{Action, ConnectionState, Effect, QueryId, QueryOptions, SyntaxError};
 use super::keymap::{Command, Keymap};
@@ -12,7 +11,8 @@ use super::panes::editor::EditorPane;
 use super::panes::results::{DEFAULT_ROW_CAP, ResultsPane, TabState};
 use super::panes::status::{ConnectionInfo, StatusBar};
 use super::screen::Areas;
-use super::theme::{Palette, default_syntax_theme};
+use super::theme::Palette;
+use crate::render::Theme;
 use crate::shell::history::History;
 
 /// A pane that can have the focus.
@@ -61,7 +61,8 @@ pub enum Overlay {
 /// What the TUI is started with.
 pub struct AppConfig {
     pub keymap: Keymap,
-    pub syntax_theme: Theme,
+    /// Highlighting, result token styles and the UI palette (`[ui] theme`).
+    pub theme: Theme,
     pub info: ConnectionInfo,
     pub history: History,
     /// Rows kept per result tab.
@@ -75,7 +76,7 @@ impl AppConfig {
     pub fn new(keymap: Keymap, info: ConnectionInfo) -> Self {
         AppConfig {
             keymap,
-            syntax_theme: default_syntax_theme(),
+            theme: Theme::dark(),
             info,
             history: History::default(),
             row_cap: DEFAULT_ROW_CAP,
@@ -111,8 +112,8 @@ pub struct App {
 impl App {
     /// A fresh app at time `now` on an 80×24 screen until told otherwise.
     pub fn new(config: AppConfig, now: Instant) -> Self {
-        let palette = Palette::from_theme(&config.syntax_theme);
-        let mut editor = EditorPane::new(config.syntax_theme);
+        let palette = Palette::from_render(&config.theme);
+        let mut editor = EditorPane::new(config.theme.syntect().clone());
         if let Some(run) = config.keymap.keys(Command::Run).first() {
             editor.set_placeholder(format!("type ReQL, e.g. r.dbList(); {run} runs it"));
         }
@@ -870,18 +871,21 @@ impl App {
         }
     }
 
-    /// `.changes()` on or off for the shown tab's query, run as a new query. (Text-level until
-    /// the compiler can rewrite terms.)
+    /// `.changes()` on or off for the shown tab's query, run as a new query. The query is
+    /// compiled first: a top-level `changes` term is removed by cutting the text back to its
+    /// receiver's span, anything else gets `.changes()` appended.
     fn toggle_live(&mut self, fx: &mut Vec<Effect>) {
         let Some(tab) = self.results.current() else {
             self.status.info("run a query first, then toggle it live");
             return;
         };
-        let query = tab.query.trim_end().trim_end_matches(';').to_owned();
         let id = tab.id;
-        let live = match query.strip_suffix(".changes()") {
-            Some(base) => base.to_owned(),
-            None => format!("{query}.changes()"),
+        let live = match live_toggled(&tab.query) {
+            Ok(text) => text,
+            Err(message) => {
+                self.status.error(message);
+                return;
+            }
         };
         if tab.is_running() {
             fx.extend(self.update(Action::CancelQuery(id)));
@@ -895,21 +899,51 @@ pub fn table_query(db: &str, table: &str) -> String {
     format!("r.db({}).table({})", js_string(db), js_string(table))
 }
 
-/// True when a query creates, drops or renames databases, tables or indexes, so the browser
-/// reloads after it. (Text-level until the compiler's term analysis is wired in.)
+/// True when a query creates, drops or renames databases, tables or indexes (or writes to the
+/// system tables that hold them), so the browser reloads after it; from the compiled term.
 pub fn changes_catalog(query: &str) -> bool {
-    const DDL: [&str; 9] = [
-        ".dbCreate(",
-        ".dbDrop(",
-        ".tableCreate(",
-        ".tableDrop(",
-        ".indexCreate(",
-        ".indexDrop(",
-        ".indexRename(",
-        ".reconfigure(",
-        "table_config",
+    const DDL: [&str; 8] = [
+        "dbCreate",
+        "dbDrop",
+        "tableCreate",
+        "tableDrop",
+        "indexCreate",
+        "indexDrop",
+        "indexRename",
+        "reconfigure",
     ];
-    DDL.iter().any(|m| query.contains(m))
+    let Ok(compiled) = crate::reql::compile_query(query) else {
+        return false;
+    };
+    crate::reql::writes(&compiled.term).is_some_and(|w| {
+        DDL.contains(&w.name)
+            || matches!(
+                w.system_table.as_deref(),
+                Some("table_config" | "db_config")
+            )
+    })
+}
+
+/// ReQL term type of `changes` (ql2.proto).
+const TT_CHANGES: u64 = 152;
+
+/// The query with `.changes()` added, or removed when it is the outermost term.
+pub fn live_toggled(query: &str) -> Result<String, String> {
+    let text = query.trim_end().trim_end_matches(';').trim_end();
+    let compiled = crate::reql::compile_query(text).map_err(|ds| {
+        let why = ds
+            .first()
+            .map_or("it does not compile", |d| d.message.as_str());
+        format!("cannot toggle live mode: {why}; fix the query and run it first")
+    })?;
+    let outer = compiled.term.get(0).and_then(serde_json::Value::as_u64);
+    if outer == Some(TT_CHANGES)
+        && let Some(receiver) = compiled.spans().args.first()
+        && let Some(base) = text.get(receiver.span.start..receiver.span.end)
+    {
+        return Ok(base.to_owned());
+    }
+    Ok(format!("{text}.changes()"))
 }
 
 /// `r.db('d').table('t').count()`: what the runtime runs for [`Effect::CountTable`].
@@ -947,5 +981,27 @@ mod tests {
         assert!(changes_catalog("r.db('test').tableCreate('x')"));
         assert!(changes_catalog("r.table('x').indexCreate('a')"));
         assert!(!changes_catalog("r.table('tableCreate').count()"));
+        assert!(changes_catalog(
+            "r.db('rethinkdb').table('table_config').delete()"
+        ));
+        assert!(!changes_catalog("r.table('x').insert({a: 1})"));
+    }
+
+    #[test]
+    fn live_mode_toggles_on_the_compiled_term() {
+        assert_eq!(
+            live_toggled("r.table('t').filter({a: 1});"),
+            Ok("r.table('t').filter({a: 1}).changes()".to_owned())
+        );
+        assert_eq!(
+            live_toggled("r.table('t').changes({squash: true})"),
+            Ok("r.table('t')".to_owned())
+        );
+        // A `changes` inside a string or an inner term is not the outermost term.
+        assert_eq!(
+            live_toggled("r.expr('.changes()')"),
+            Ok("r.expr('.changes()').changes()".to_owned())
+        );
+        assert!(live_toggled("r.table(").is_err());
     }
 }

@@ -33,6 +33,7 @@
 
 pub mod action;
 pub mod app;
+pub mod backend;
 pub mod event;
 pub mod keymap;
 pub mod panes;
@@ -48,6 +49,7 @@ use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
 
 pub use action::{Action, Effect, QueryId};
 pub use app::{App, AppConfig, Pane};
+pub use backend::SessionBackend;
 pub use keymap::Keymap;
 
 use event::{Event, Events};

@@ -11,6 +11,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use serde_json::Value;
 
+use crate::render;
 use crate::tui::action::QueryId;
 use crate::tui::theme::Palette;
 
@@ -266,7 +267,7 @@ impl ResultTab {
     /// Moves the selection by `delta` rows and keeps it in a viewport of `height` lines.
     pub fn move_selection(&mut self, delta: isize, height: usize) {
         if self.view == ViewMode::Profile {
-            let lines = self.profile.as_ref().map_or(0, |p| row_lines(p).len());
+            let lines = self.profile.as_ref().map_or(0, row_line_count);
             self.profile_top = self
                 .profile_top
                 .saturating_add_signed(delta)
@@ -319,7 +320,7 @@ impl ResultTab {
     fn row_height(&self, display: usize) -> usize {
         match self.view {
             ViewMode::Tree if self.expanded.contains(&self.absolute(display)) => {
-                self.row(display).map_or(1, |v| row_lines(v).len().max(1))
+                self.row(display).map_or(1, |v| row_line_count(v).max(1))
             }
             _ => 1,
         }
@@ -436,11 +437,7 @@ impl ResultTab {
                 .map(|l| Line::styled(l.to_owned(), Style::default().fg(palette.error)))
                 .collect(),
             _ if self.view == ViewMode::Profile => match &self.profile {
-                Some(profile) => row_lines(profile)
-                    .into_iter()
-                    .skip(self.profile_top)
-                    .take(height)
-                    .collect(),
+                Some(profile) => row_lines(profile, self.profile_top, height, palette),
                 None => vec![Line::styled(
                     "no profile: toggle profiling on and run the query again",
                     Style::default().fg(palette.dim),
@@ -481,7 +478,8 @@ impl ResultTab {
             let Some(value) = self.row(i) else { break };
             let style = self.selected_style(i, palette);
             if self.expanded.contains(&self.absolute(i)) {
-                for (k, line) in row_lines(value).into_iter().enumerate() {
+                let room = height - out.len();
+                for (k, line) in row_lines(value, 0, room, palette).into_iter().enumerate() {
                     let marker = if k == 0 { "▾ " } else { "  " };
                     let mut spans = vec![Span::styled(marker, style.fg(palette.dim))];
                     spans.extend(line.spans.into_iter().map(|s| s.patch_style(style)));
@@ -507,68 +505,69 @@ impl ResultTab {
     }
 
     fn table_lines(&self, height: usize, width: usize, palette: &Palette) -> Vec<Line<'static>> {
+        use render::table::{self, ColumnSet};
         let body = height.saturating_sub(1);
         let visible: Vec<(usize, &Value)> = (self.top..self.top + body)
             .map_while(|i| self.row(i).map(|v| (i, v)))
             .collect();
-        let mut columns: Vec<String> = Vec::new();
-        let mut objects = true;
+        // Columns and widths from the rows on screen only, so a frame costs the same whatever
+        // is retained.
+        let mut columns = ColumnSet::new();
         for (_, v) in &visible {
-            match v {
-                Value::Object(map) => {
-                    for k in map.keys() {
-                        if !columns.contains(k) {
-                            columns.push(k.clone());
-                        }
-                    }
-                }
-                _ => objects = false,
-            }
+            columns.observe(v);
         }
-        if !objects || columns.is_empty() {
-            return self.raw_lines(height, palette);
-        }
-        let start = self.column.min(columns.len().saturating_sub(1));
-        let cell = |v: Option<&Value>| match v {
-            None => String::new(),
-            Some(Value::String(s)) => s.clone(),
-            Some(other) => compact(other),
-        };
-        let widths: Vec<usize> = columns
+        let start = self.column.min(columns.columns().len().saturating_sub(1));
+        let natural: Vec<usize> = columns
+            .natural_widths()
             .iter()
-            .map(|c| {
-                let content = visible
-                    .iter()
-                    .map(|(_, v)| cell(v.get(c)).chars().count())
-                    .max()
-                    .unwrap_or(0);
-                content.max(c.chars().count()).clamp(3, 30)
-            })
+            .skip(start)
+            .map(|w| (*w).min(40))
             .collect();
-        let render = |cells: Vec<String>, style: Style| {
-            let mut line = String::new();
-            for (text, w) in cells.iter().zip(&widths).skip(start) {
-                if line.chars().count() >= width {
+        let widths = table::fit_widths(&natural, Some(width));
+        let gap = " │ ";
+        let header_style = palette.token(render::Scope::Header);
+        let muted = Style::default().fg(palette.dim);
+        let cell_spans = |cells: Vec<Option<(String, Style, bool)>>, row_style: Style| {
+            let mut spans = Vec::new();
+            for (k, (cell, w)) in cells.into_iter().zip(&widths).enumerate() {
+                if *w == 0 {
                     break;
                 }
-                let mut t: String = text.chars().take(*w).collect();
-                if text.chars().count() > *w {
-                    t.pop();
-                    t.push('…');
+                if k > 0 {
+                    spans.push(Span::styled(gap, muted.patch(row_style)));
                 }
-                line.push_str(&format!("{t:<w$} │ ", w = *w));
+                let (text, style, right) = cell.unwrap_or_default();
+                let (kept, cut, used) = table::truncate(&text, *w);
+                let mut shown = kept.to_owned();
+                if cut {
+                    shown.push('…');
+                }
+                let pad = " ".repeat(w.saturating_sub(used));
+                let shown = if right {
+                    format!("{pad}{shown}")
+                } else {
+                    format!("{shown}{pad}")
+                };
+                spans.push(Span::styled(shown, style.patch(row_style)));
             }
-            Line::styled(line, style)
+            Line::from(spans)
         };
-        let mut out = vec![render(
-            columns.clone(),
-            Style::default()
-                .fg(palette.accent)
-                .add_modifier(Modifier::BOLD),
-        )];
+        let headers = columns
+            .columns()
+            .iter()
+            .enumerate()
+            .skip(start)
+            .map(|(i, c)| Some((c.header().into_owned(), header_style, columns.is_numeric(i))))
+            .collect();
+        let mut out = vec![cell_spans(headers, Style::default())];
         for (i, v) in visible {
-            let cells = columns.iter().map(|c| cell(v.get(c))).collect();
-            out.push(render(cells, self.selected_style(i, palette)));
+            let cells = columns
+                .cells(v)
+                .into_iter()
+                .skip(start)
+                .map(|c| c.map(|c| (c.text, palette.token(c.scope), c.right_align)))
+                .collect();
+            out.push(cell_spans(cells, self.selected_style(i, palette)));
         }
         out
     }
@@ -588,18 +587,30 @@ pub fn format_duration(d: Duration) -> String {
     }
 }
 
-/// One row as display lines. Stand-in for the render layer's styled lines: plain pretty JSON.
-pub fn row_lines(value: &Value) -> Vec<Line<'static>> {
-    serde_json::to_string_pretty(value)
-        .unwrap_or_default()
-        .lines()
-        .map(|l| Line::raw(l.to_owned()))
+/// Lines `start..start + len` of a row's pretty form, styled with the theme's token styles;
+/// only those lines are built.
+pub fn row_lines(value: &Value, start: usize, len: usize, palette: &Palette) -> Vec<Line<'static>> {
+    render::pretty_window(value, start, len)
+        .into_iter()
+        .map(|line| {
+            Line::from(
+                line.spans
+                    .into_iter()
+                    .map(|s| Span::styled(s.text, palette.token(s.scope)))
+                    .collect::<Vec<_>>(),
+            )
+        })
         .collect()
 }
 
-/// One row on one line (collapsed tree rows, raw view, table cells).
+/// How many lines a row's pretty form has (nothing is built).
+pub fn row_line_count(value: &Value) -> usize {
+    render::pretty_line_count(value)
+}
+
+/// One row on one line (collapsed tree rows, raw view, table cells), pseudo-types readable.
 pub fn compact(value: &Value) -> String {
-    serde_json::to_string(value).unwrap_or_default()
+    render::compact(value, true)
 }
 
 /// The result tabs.
