@@ -26,7 +26,7 @@ fn row(i: usize) -> Value {
         "id": format!("{i:08x}-7c1e-4b8a"),
         "name": format!("user {i}"),
         "age": i % 90,
-        "active": i % 2 == 0,
+        "active": i.is_multiple_of(2),
         "address": {"city": "Zürich", "zip": format!("{:04}", i % 10000)},
     })
 }
