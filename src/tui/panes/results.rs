@@ -486,10 +486,16 @@ impl ResultTab {
                     out.push(Line::from(spans));
                 }
             } else {
-                out.push(Line::from(vec![
-                    Span::styled("▸ ", style.fg(palette.dim)),
-                    Span::styled(compact(value), style),
-                ]));
+                let mut spans = vec![Span::styled("▸ ", style.fg(palette.dim))];
+                match self
+                    .feed
+                    .as_ref()
+                    .and_then(|_| change_spans(value, palette))
+                {
+                    Some(diff) => spans.extend(diff.into_iter().map(|s| s.patch_style(style))),
+                    None => spans.push(Span::styled(compact(value), style)),
+                }
+                out.push(Line::from(spans));
             }
             i += 1;
         }
@@ -601,6 +607,83 @@ pub fn row_lines(value: &Value, start: usize, len: usize, palette: &Palette) -> 
             )
         })
         .collect()
+}
+
+/// A changefeed message as a one-line diff: `+ {..}` inserted, `- {..}` deleted, and for a
+/// change the fields added (`+key: v`), removed (`-key`) and changed (`key: old → new`);
+/// initial values and feed states marked. `None` for rows that are not feed messages.
+pub fn change_spans(value: &Value, palette: &Palette) -> Option<Vec<Span<'static>>> {
+    let map = value.as_object()?;
+    let added = Style::default().fg(palette.ok);
+    let removed = Style::default().fg(palette.error);
+    let changed = Style::default().fg(palette.warn);
+    let dim = Style::default().fg(palette.dim);
+    if let Some(state) = map.get("state").and_then(Value::as_str)
+        && map.len() == 1
+    {
+        return Some(vec![Span::styled(format!("state: {state}"), dim)]);
+    }
+    let new = map.get("new_val")?;
+    let old = map.get("old_val");
+    let mut spans = Vec::new();
+    match (old, new) {
+        // Initial values of `includeInitial` come without `old_val`.
+        (None, new) => {
+            spans.push(Span::styled("initial ", dim));
+            spans.push(Span::raw(compact(new)));
+        }
+        (Some(Value::Null), new) => {
+            spans.push(Span::styled("+ ", added.add_modifier(Modifier::BOLD)));
+            spans.push(Span::styled(compact(new), added));
+        }
+        (Some(old), Value::Null) => {
+            spans.push(Span::styled("- ", removed.add_modifier(Modifier::BOLD)));
+            spans.push(Span::styled(compact(old), removed));
+        }
+        (Some(Value::Object(o)), Value::Object(n)) => {
+            spans.push(Span::styled("~ ", changed.add_modifier(Modifier::BOLD)));
+            if let Some(id) = n.get("id").or_else(|| o.get("id")) {
+                spans.push(Span::styled(format!("id {} ", compact(id)), dim));
+            }
+            let mut first = true;
+            let mut sep = |spans: &mut Vec<Span<'static>>| {
+                if !first {
+                    spans.push(Span::styled(", ", dim));
+                }
+                first = false;
+            };
+            for (k, nv) in n {
+                match o.get(k) {
+                    None => {
+                        sep(&mut spans);
+                        spans.push(Span::styled(format!("+{k}: {}", compact(nv)), added));
+                    }
+                    Some(ov) if ov != nv => {
+                        sep(&mut spans);
+                        spans.push(Span::raw(format!("{k}: ")));
+                        spans.push(Span::styled(compact(ov), removed));
+                        spans.push(Span::styled(" → ", dim));
+                        spans.push(Span::styled(compact(nv), added));
+                    }
+                    Some(_) => {}
+                }
+            }
+            for k in o.keys().filter(|k| !n.contains_key(*k)) {
+                sep(&mut spans);
+                spans.push(Span::styled(format!("-{k}"), removed));
+            }
+            if first {
+                spans.push(Span::styled("no field changed", dim));
+            }
+        }
+        (Some(old), new) => {
+            spans.push(Span::styled("~ ", changed.add_modifier(Modifier::BOLD)));
+            spans.push(Span::styled(compact(old), removed));
+            spans.push(Span::styled(" → ", dim));
+            spans.push(Span::styled(compact(new), added));
+        }
+    }
+    Some(spans)
 }
 
 /// How many lines a row's pretty form has (nothing is built).
