@@ -302,3 +302,34 @@ async fn a_feed_delivers_changes_made_by_another_client_until_stopped() {
         .collect();
     assert!(text.contains("evt-new"), "{text}");
 }
+
+#[tokio::test]
+async fn profiling_brings_the_servers_profile() {
+    let mut h = Harness::start(false, (80, 24)).await;
+    h.apply(Action::Command(rdbsh::tui::keymap::Command::ToggleProfile));
+    assert!(h.app.profile);
+    let id = h.run("r.db('demo').table('users').filter({active: true}).count()");
+    h.until("the query", |a| {
+        a.results.current().is_some_and(|t| finished(&t.state))
+    })
+    .await;
+    let profile = h.tab(id).profile.clone().expect("a profile");
+    assert!(profile.is_array(), "{profile}");
+    // The rows still come as without profiling (18 of the 24 demo users are active).
+    assert_eq!(h.tab(id).row(0), Some(&serde_json::json!(18)));
+
+    // The profile view shows the tasks as a tree with their durations.
+    let tab = h.app.results.current_mut().expect("the tab");
+    while tab.view != rdbsh::tui::panes::results::ViewMode::Profile {
+        tab.cycle_view(20);
+    }
+    let backend = ratatui::backend::TestBackend::new(80, 24);
+    let mut term = ratatui::Terminal::new(backend).expect("terminal");
+    term.draw(|f| screen::draw(&h.app, f)).expect("draw");
+    let text = term.backend().to_string();
+    let line = text
+        .lines()
+        .find(|l| l.contains("Evaluating count"))
+        .unwrap_or_else(|| panic!("no profile task on screen:\n{text}"));
+    assert!(line.contains(" ms"), "{line}");
+}

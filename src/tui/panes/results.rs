@@ -267,7 +267,7 @@ impl ResultTab {
     /// Moves the selection by `delta` rows and keeps it in a viewport of `height` lines.
     pub fn move_selection(&mut self, delta: isize, height: usize) {
         if self.view == ViewMode::Profile {
-            let lines = self.profile.as_ref().map_or(0, row_line_count);
+            let lines = self.profile.as_ref().map_or(0, profile_line_count);
             self.profile_top = self
                 .profile_top
                 .saturating_add_signed(delta)
@@ -437,7 +437,11 @@ impl ResultTab {
                 .map(|l| Line::styled(l.to_owned(), Style::default().fg(palette.error)))
                 .collect(),
             _ if self.view == ViewMode::Profile => match &self.profile {
-                Some(profile) => row_lines(profile, self.profile_top, height, palette),
+                Some(profile) => profile_lines(profile, palette)
+                    .into_iter()
+                    .skip(self.profile_top)
+                    .take(height)
+                    .collect(),
                 None => vec![Line::styled(
                     "no profile: toggle profiling on and run the query again",
                     Style::default().fg(palette.dim),
@@ -684,6 +688,82 @@ pub fn change_spans(value: &Value, palette: &Palette) -> Option<Vec<Span<'static
         }
     }
     Some(spans)
+}
+
+/// A query profile as a tree: one line per task with its duration, sub-tasks indented under
+/// it, parallel branches marked (shard reads show up as their own tasks). A profile of another
+/// shape is shown as pretty JSON.
+pub fn profile_lines(profile: &Value, palette: &Palette) -> Vec<Line<'static>> {
+    let mut out = Vec::new();
+    match profile {
+        Value::Array(tasks) if tasks.iter().all(is_profile_task) => {
+            profile_tasks(tasks, "", palette, &mut out);
+        }
+        other => return row_lines(other, 0, usize::MAX, palette),
+    }
+    out
+}
+
+fn profile_line_count(profile: &Value) -> usize {
+    match profile {
+        Value::Array(tasks) if tasks.iter().all(is_profile_task) => {
+            fn count(tasks: &[Value]) -> usize {
+                tasks
+                    .iter()
+                    .map(|t| {
+                        let sub = t.get("sub_tasks").and_then(Value::as_array);
+                        let par = t.get("parallel_tasks").and_then(Value::as_array);
+                        1 + sub.map_or(0, |s| count(s))
+                            + par.map_or(0, |p| {
+                                p.iter()
+                                    .map(|b| 1 + b.as_array().map_or(0, |b| count(b)))
+                                    .sum()
+                            })
+                    })
+                    .sum()
+            }
+            count(tasks)
+        }
+        other => row_line_count(other),
+    }
+}
+
+fn is_profile_task(v: &Value) -> bool {
+    v.get("description").is_some_and(Value::is_string)
+}
+
+fn profile_tasks(tasks: &[Value], indent: &str, palette: &Palette, out: &mut Vec<Line<'static>>) {
+    let dim = Style::default().fg(palette.dim);
+    let accent = Style::default().fg(palette.accent);
+    for task in tasks {
+        let description = task
+            .get("description")
+            .and_then(Value::as_str)
+            .unwrap_or("?")
+            .trim_end_matches('.')
+            .to_owned();
+        let duration = task
+            .get("duration(ms)")
+            .or_else(|| task.get("mean_duration(ms)"))
+            .and_then(Value::as_f64);
+        let mut spans = vec![Span::styled(indent.to_owned(), dim), Span::raw(description)];
+        if let Some(ms) = duration {
+            spans.push(Span::styled(format!("  {ms:.3} ms"), accent));
+        }
+        out.push(Line::from(spans));
+        let deeper = format!("{indent}  ");
+        if let Some(sub) = task.get("sub_tasks").and_then(Value::as_array) {
+            profile_tasks(sub, &deeper, palette, out);
+        }
+        if let Some(branches) = task.get("parallel_tasks").and_then(Value::as_array) {
+            for (i, branch) in branches.iter().enumerate() {
+                out.push(Line::styled(format!("{deeper}╟ parallel {}", i + 1), dim));
+                if let Some(b) = branch.as_array() {
+                    profile_tasks(b, &format!("{deeper}║ "), palette, out);
+                }
+            }
+        }
+    }
 }
 
 /// How many lines a row's pretty form has (nothing is built).
