@@ -14,6 +14,10 @@ const WAIT: Duration = Duration::from_secs(20);
 const F5: &str = "\x1b[15~";
 const CTRL_C: &str = "\x03";
 const CTRL_Q: &str = "\x11";
+const F2: &str = "\x1bOQ";
+const F8: &str = "\x1b[19~";
+const SHIFT_TAB: &str = "\x1b[Z";
+const DOWN: &str = "\x1b[B";
 
 /// A running `rdbsh --sandbox` and the emulated screen it draws on.
 struct Tui {
@@ -172,9 +176,37 @@ fn sandbox_session_runs_a_query_stops_a_feed_and_restores_the_terminal() {
     });
     assert!(screen.contains("ord-0003"), "{screen}");
 
+    // F2 shows the same rows as a table, columns from their keys.
+    tui.send(F2);
+    let screen = tui.wait_for("the table view", |s| {
+        s.contains("placed_at") && s.contains("table")
+    });
     if let Some(path) = std::env::var_os("RDBSH_TUI_CAPTURE") {
         std::fs::write(path, &screen).expect("write the capture");
     }
+    tui.send(F2);
+    tui.send(F2);
+    tui.send(F2);
+
+    // The browser opens a table without any ReQL typed, and counts it in the background.
+    tui.send(SHIFT_TAB);
+    tui.send(DOWN);
+    tui.send(DOWN);
+    tui.send("c");
+    tui.wait_for("the count of orders", |s| s.contains("60"));
+    tui.send("\r");
+    tui.wait_for("the opened table", |s| {
+        s.contains("r.db('demo').table('orders')") && s.contains("rows")
+    });
+    // F8 turns the shown query live: the same query with `.changes()` runs as a feed.
+    tui.send(F8);
+    tui.wait_for("the live query", |s| {
+        s.contains("0 changes · tail") && s.contains("LIVE")
+    });
+    tui.send(CTRL_C);
+    tui.wait_for("the live query to stop", |s| s.contains("stopped"));
+    // Back to the editor (the open moved the focus to the results).
+    tui.send(SHIFT_TAB);
 
     // A changefeed runs until Ctrl-C stops it; the session stays usable.
     tui.send("\r\r");

@@ -533,7 +533,9 @@ impl ResultTab {
             .skip(start)
             .map(|w| (*w).min(40))
             .collect();
-        let widths = table::fit_widths(&natural, Some(width));
+        // fit_widths counts two cells between columns; the gap drawn here is three.
+        let extra = natural.len().saturating_sub(1);
+        let widths = table::fit_widths(&natural, Some(width.saturating_sub(extra)));
         let gap = " │ ";
         let header_style = palette.token(render::Scope::Header);
         let muted = Style::default().fg(palette.dim);
@@ -541,6 +543,8 @@ impl ResultTab {
             let mut spans = Vec::new();
             for (k, (cell, w)) in cells.into_iter().zip(&widths).enumerate() {
                 if *w == 0 {
+                    // Columns that do not fit: say so (scroll right with the keymap's right).
+                    spans.push(Span::styled(" …", muted.patch(row_style)));
                     break;
                 }
                 if k > 0 {
