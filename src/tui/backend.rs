@@ -268,17 +268,13 @@ impl Backend for SessionBackend {
                     let _ = control.send(Control::More);
                 }
             }
-            Effect::Stop(id) => match self.queries.remove(&id) {
-                Some(control) if control.send(Control::Stop).is_ok() => {}
-                // The task already ended; the UI still waits for an answer.
-                _ => {
-                    let _ = tx.send(Action::QueryFinished {
-                        id,
-                        elapsed: Duration::ZERO,
-                        profile: None,
-                    });
+            Effect::Stop(id) => {
+                // A task that already ended sent its last action before it let go of the
+                // control channel, so the UI gets its answer either way.
+                if let Some(control) = self.queries.remove(&id) {
+                    let _ = control.send(Control::Stop);
                 }
-            },
+            }
             Effect::CheckSyntax { revision, text } => {
                 let _ = tx.send(Self::check_syntax(
                     revision,
