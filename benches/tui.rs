@@ -142,6 +142,27 @@ fn busy_feed(c: &mut Criterion) {
                 .unwrap_or_else(|e| panic!("{e}"));
         })
     });
+    // A pasted one-liner of 2,000 characters being edited at its end: past
+    // MAX_HIGHLIGHTED_LINE it is drawn plain, so a key stays cheap.
+    let long: String = (0..1000)
+        .map(|i| if i % 2 == 0 { "a" } else { " " })
+        .collect();
+    app.editor
+        .set_text(&format!("{long}{long}"), Instant::now());
+    group.bench_function("key typed at the end of a 2,000-character line", |b| {
+        b.iter(|| {
+            app.update(Action::Input(KeyEvent::new(
+                KeyCode::Char('a'),
+                KeyModifiers::NONE,
+            )));
+            app.update(Action::Input(KeyEvent::new(
+                KeyCode::Backspace,
+                KeyModifiers::NONE,
+            )));
+            term.draw(|f| screen::draw(black_box(&app), f))
+                .unwrap_or_else(|e| panic!("{e}"));
+        })
+    });
     group.finish();
 }
 

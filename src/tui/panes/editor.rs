@@ -645,7 +645,15 @@ impl Highlight {
     }
 }
 
+/// Lines longer than this (bytes) are shown plain: syntect costs about 10 µs per byte of
+/// dense code, and every key typed on a line highlights the whole line again, so a pasted
+/// 2 KB one-liner would cost a frame budget per key.
+pub const MAX_HIGHLIGHTED_LINE: usize = 1024;
+
 fn highlight_one(line: &str, state: LineState, theme: &Theme) -> (StyledLine, LineState) {
+    if line.len() > MAX_HIGHLIGHTED_LINE {
+        return (vec![(Style::default(), line.to_owned())], state);
+    }
     let set = syntax_set();
     let (hs, ps) = state;
     let mut h = HighlightLines::from_state(theme, hs, ps);
