@@ -333,3 +333,50 @@ async fn profiling_brings_the_servers_profile() {
         .unwrap_or_else(|| panic!("no profile task on screen:\n{text}"));
     assert!(line.contains(" ms"), "{line}");
 }
+
+#[tokio::test]
+async fn two_feeds_on_the_one_connection_stop_independently() {
+    let mut h = Harness::start(false, (80, 24)).await;
+    let users = h.run("r.db('demo').table('users').changes()");
+    let orders = h.run("r.db('demo').table('orders').changes()");
+    h.until("both feeds to start", |a| {
+        a.results.tabs.iter().filter(|t| t.feed.is_some()).count() == 2
+    })
+    .await;
+    h.apply(Action::CancelQuery(users));
+    h.until("the users feed to stop", |a| {
+        a.results
+            .tabs
+            .iter()
+            .any(|t| t.id == users && matches!(t.state, TabState::Stopped { .. }))
+    })
+    .await;
+    assert!(h.tab(orders).is_running());
+
+    // The orders feed still delivers, on the same session.
+    let write = h.run("r.db('demo').table('orders').get('ord-0001').update({status: 'lost'})");
+    h.until("the write and its change", |a| {
+        let done = a
+            .results
+            .tabs
+            .iter()
+            .any(|t| t.id == write && finished(&t.state));
+        let changed = a
+            .results
+            .tabs
+            .iter()
+            .any(|t| t.id == orders && t.len() == 1);
+        done && changed
+    })
+    .await;
+    let change = h.tab(orders).row(0).expect("a change").clone();
+    assert_eq!(change["old_val"]["status"], "pending");
+    assert_eq!(change["new_val"]["status"], "lost");
+    assert_eq!(h.tab(users).len(), 0);
+
+    h.apply(Action::CancelQuery(orders));
+    h.until("the orders feed to stop", |a| {
+        a.results.tabs.iter().all(|t| finished(&t.state))
+    })
+    .await;
+}
