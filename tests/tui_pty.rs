@@ -24,7 +24,7 @@ struct Tui {
     parser: Arc<Mutex<vt100::Parser>>,
     writer: Box<dyn Write + Send>,
     child: Box<dyn portable_pty::Child + Send + Sync>,
-    _data: tempfile::TempDir,
+    data: tempfile::TempDir,
 }
 
 impl Tui {
@@ -87,7 +87,7 @@ impl Tui {
             parser,
             writer: Box::new(SharedWriter(writer)),
             child,
-            _data: data,
+            data,
         }
     }
 
@@ -225,9 +225,23 @@ fn sandbox_session_runs_a_query_stops_a_feed_and_restores_the_terminal() {
     tui.send(CTRL_Q);
     let status = wait_exit(&mut tui);
     assert!(status.success(), "exit status {status:?}");
-    let parser = tui.parser.lock().expect("parser");
-    assert!(!parser.screen().alternate_screen(), "alternate screen left");
-    assert!(!parser.screen().hide_cursor(), "cursor shown again");
+    {
+        let parser = tui.parser.lock().expect("parser");
+        assert!(!parser.screen().alternate_screen(), "alternate screen left");
+        assert!(!parser.screen().hide_cursor(), "cursor shown again");
+    }
+
+    // Each run went to the history file the REPL shares, one entry per run.
+    let history = std::fs::read_to_string(tui.data.path().join("rdbsh").join("history"))
+        .expect("the history file under $XDG_DATA_HOME/rdbsh");
+    assert!(
+        history.contains("r.db('demo').table('orders').orderBy('id').limit(3)"),
+        "{history}"
+    );
+    assert!(
+        history.contains("r.db('demo').table('users').count()"),
+        "{history}"
+    );
 }
 
 fn wait_exit(tui: &mut Tui) -> portable_pty::ExitStatus {
