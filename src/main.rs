@@ -50,7 +50,7 @@ fn run(cli: Cli) -> Result<Exit, Failure> {
         Mode::Compile(args) => run_compile(args),
         Mode::Sandbox(args) => run_sandbox(args),
         Mode::Ping { conn } => run_ping(target(config_path, &conn)?),
-        Mode::Repl { conn, out } => run_repl(target(config_path, &conn)?, out),
+        Mode::Repl { conn, out } => run_repl(config_path, &conn, out),
         Mode::Eval { conn, out, queries } => run_batch(
             target(config_path, &conn)?,
             out,
@@ -60,8 +60,13 @@ fn run(cli: Cli) -> Result<Exit, Failure> {
             run_batch(target(config_path, &conn)?, out, BatchInput::File(path))
         }
         Mode::Default { conn, out } => {
+            let terminal = std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
+            // A terminal that cannot host the TUI gets the line REPL.
+            if terminal && std::env::var_os("TERM").is_some_and(|t| t == "dumb") {
+                return run_repl(config_path, &conn, out);
+            }
             let target = target(config_path, &conn)?;
-            if std::io::stdin().is_terminal() && std::io::stdout().is_terminal() {
+            if terminal {
                 run_tui(target, config_path)
             } else {
                 run_batch(target, out, BatchInput::File(PathBuf::from("-")))
@@ -118,12 +123,6 @@ fn target(config_path: Option<&Path>, conn: &ConnArgs) -> Result<Target, Failure
     }
     let profile = config.resolve(conn.profile_name(), &overrides)?;
     Ok(Target::Server(Box::new(profile)))
-}
-
-fn not_yet(what: &str) -> Failure {
-    Failure::usage(format!(
-        "{what} is not available yet in this build; `rdbsh profiles` works"
-    ))
 }
 
 /// `rdbsh compile`: each statement's wire term (or START message) as one line of JSON.
@@ -278,8 +277,35 @@ fn run_ping(target: Target) -> Result<Exit, Failure> {
     })
 }
 
-fn run_repl(_target: Target, _out: OutArgs) -> Result<Exit, Failure> {
-    Err(not_yet("`rdbsh repl`"))
+/// `rdbsh repl`: the line REPL; `.connect NAME` re-reads the profiles file.
+fn run_repl(config_path: Option<&Path>, conn: &ConnArgs, out: OutArgs) -> Result<Exit, Failure> {
+    let target = target(config_path, conn)?;
+    let tty = std::io::stdout().is_terminal();
+    let options = rdbsh::repl::Options {
+        format: out.format_for(tty),
+        color: out.color_for(tty),
+        width: if tty { terminal_width() } else { None },
+        // pgcli and mongosh users expect to see how long a query took.
+        timing: true,
+        page_rows: rdbsh::repl::DEFAULT_PAGE_ROWS,
+        history_path: rdbsh::shell::history::default_path(),
+    };
+    let config_path = config_path.map(Path::to_path_buf);
+    // A profile named in `.connect` is used as written, only the timeout flag carries over.
+    let overrides = rdbsh::config::ConnOverrides {
+        timeout: conn.timeout,
+        ..Default::default()
+    };
+    let connect: rdbsh::repl::Connector = Box::new(move |name| {
+        let config = Config::load(config_path.as_deref()).map_err(|e| e.to_string())?;
+        config
+            .resolve(Some(name), &overrides)
+            .map_err(|e| e.to_string())
+    });
+    let runtime = runtime()?;
+    let (profile, _sandbox) = runtime.block_on(open_target(target))?;
+    rdbsh::repl::run(&runtime, Session::new(profile), options, connect)
+        .map_err(|e| Failure::new(Exit::Usage, e))
 }
 
 /// Batch mode: `-e`, `-f FILE` or stdin, printed for pipes.
@@ -374,7 +400,7 @@ fn run_tui(target: Target, config_path: Option<&Path>) -> Result<Exit, Failure> 
         .and_then(toml::Value::as_integer)
         .and_then(|n| usize::try_from(n).ok())
         .filter(|n| *n > 0);
-    let history_path = history_path();
+    let history_path = rdbsh::shell::history::default_path();
     let history = match &history_path {
         Some(path) => {
             rdbsh::shell::history::History::load(path, rdbsh::shell::history::DEFAULT_CAP)
@@ -409,10 +435,4 @@ fn run_tui(target: Target, config_path: Option<&Path>) -> Result<Exit, Failure> 
             Err(e) => Err(Failure::new(Exit::Usage, e.to_string())),
         }
     })
-}
-
-/// `$XDG_DATA_HOME/rdbsh/history` (or the platform's data directory): one file for the TUI
-/// and the REPL.
-fn history_path() -> Option<PathBuf> {
-    directories::ProjectDirs::from("", "", "rdbsh").map(|d| d.data_dir().join("history"))
 }

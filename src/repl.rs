@@ -1,1 +1,720 @@
-//! placeholder; see README architecture.
+//! The plain line REPL on rustyline: a prompt per statement, `... ` while it is open, results
+//! printed with the renderer and paged like mongosh (`it` for more).
+//!
+//! Thin on `shell`: statements and meta-commands from [`crate::shell::items`], the session,
+//! history, completion and error reports are the ones the TUI and batch mode use. rustyline
+//! owns the terminal only while a line is read; queries run in between on the tokio runtime,
+//! with Ctrl-C (a SIGINT then, the terminal being in cooked mode) sending STOP.
+
+mod helper;
+
+use std::collections::VecDeque;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use rustyline::error::ReadlineError;
+use rustyline::history::DefaultHistory;
+use rustyline::{Config, Editor};
+
+use crate::cli::Exit;
+use crate::config::Profile;
+use crate::net::{self, BatchKind};
+use crate::protocol::Row;
+use crate::render::{Format, Kind, RenderError, RenderOptions, Renderer, Styles, Theme};
+use crate::reql::{self, Query, Statement, is_complete};
+use crate::shell::catalog::{self, DbEntry};
+use crate::shell::history::{self, History};
+use crate::shell::report::{self, Source};
+use crate::shell::{Item, Meta, Running, Session, StartError, items, meta};
+
+use helper::ReplHelper;
+
+/// Rows shown before `Type "it" for more`, as mongosh does.
+pub const DEFAULT_PAGE_ROWS: usize = 20;
+
+/// Resolves the profile of `.connect NAME`.
+pub type Connector = Box<dyn Fn(&str) -> Result<Profile, String>>;
+
+/// How the REPL prints.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Result format (`.format` changes it).
+    pub format: Format,
+    /// Colours: results, errors, input highlighting, hints.
+    pub color: bool,
+    /// Terminal width for tables.
+    pub width: Option<usize>,
+    /// `N rows · 12 ms` after each result (`.timing` changes it).
+    pub timing: bool,
+    /// Rows per page of a sequence.
+    pub page_rows: usize,
+    /// The history file; `None` keeps history in memory only.
+    pub history_path: Option<PathBuf>,
+}
+
+/// Why the REPL could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum ReplError {
+    /// rustyline could not set up the terminal.
+    #[error("cannot start the line editor: {0}; try `rdbsh -f -` for plain input")]
+    Editor(#[from] ReadlineError),
+    /// Reading a line failed (the terminal went away).
+    #[error("cannot read input: {0}")]
+    Read(ReadlineError),
+}
+
+/// A sequence shown page by page, waiting for `it`.
+struct Paged {
+    running: Running,
+    /// Rows of the last server batch not printed yet.
+    rows: VecDeque<Row>,
+    /// The server sent the last batch.
+    exhausted: bool,
+    kind: Kind,
+    /// The statement, for error reports of later batches.
+    text: String,
+    at: usize,
+    query: Query,
+}
+
+/// How a page ended.
+enum PageEnd {
+    /// More rows wait for `it`.
+    More,
+    Done,
+    Interrupted,
+    Failed(net::Error),
+    Output(RenderError),
+}
+
+/// The REPL state.
+struct Repl<'r> {
+    runtime: &'r tokio::runtime::Runtime,
+    session: Session,
+    options: Options,
+    connect: Connector,
+    history: History,
+    catalog: Arc<Mutex<Option<Vec<DbEntry>>>>,
+    paged: Option<Paged>,
+    /// The last statement run, for `.edit` on an empty buffer.
+    last: String,
+}
+
+/// Runs the REPL until Ctrl-D or `.quit`.
+pub fn run(
+    runtime: &tokio::runtime::Runtime,
+    session: Session,
+    options: Options,
+    connect: Connector,
+) -> Result<Exit, ReplError> {
+    #[cfg(unix)]
+    runtime.block_on(async {
+        // Installs the SIGINT handler for good, so Ctrl-C between reads never kills the shell.
+        let _ = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt());
+    });
+    let theme = options.color.then(Theme::dark);
+    if theme.is_some() {
+        std::thread::spawn(crate::render::preload_syntaxes);
+    }
+    let history = match &options.history_path {
+        Some(path) => History::load(path, history::DEFAULT_CAP).unwrap_or_else(|e| {
+            eprint!("{}", report::plain(&e.to_string(), options.color));
+            History::default()
+        }),
+        None => History::default(),
+    };
+    let config = Config::builder()
+        .auto_add_history(false)
+        .completion_type(rustyline::CompletionType::List)
+        .max_history_size(history::DEFAULT_CAP)?
+        .build();
+    let catalog = Arc::new(Mutex::new(None));
+    let mut helper = ReplHelper::new(catalog.clone(), theme);
+    helper.set_loader(runtime.handle().clone(), session.net().clone());
+    let mut editor: Editor<ReplHelper, DefaultHistory> = Editor::with_config(config)?;
+    editor.set_helper(Some(helper));
+    for entry in history.iter() {
+        let _ = editor.add_history_entry(entry);
+    }
+    let mut repl = Repl {
+        runtime,
+        session,
+        options,
+        connect,
+        history,
+        catalog,
+        paged: None,
+        last: String::new(),
+    };
+    repl.refresh_catalog();
+    repl.run_loop(&mut editor)
+}
+
+impl Repl<'_> {
+    fn prompt(&self) -> String {
+        let profile = self.session.profile();
+        let label = profile.name.clone().unwrap_or_else(|| profile.host.clone());
+        format!("{label}:{}> ", self.session.db)
+    }
+
+    fn run_loop(
+        &mut self,
+        editor: &mut Editor<ReplHelper, DefaultHistory>,
+    ) -> Result<Exit, ReplError> {
+        let mut pending = String::new();
+        loop {
+            let prompt = if pending.is_empty() {
+                self.prompt()
+            } else {
+                "... ".to_owned()
+            };
+            if let Some(h) = editor.helper_mut() {
+                h.pending.clone_from(&pending);
+                h.db.clone_from(&self.session.db);
+                h.bindings = self.session.bindings();
+            }
+            let line = match editor.readline(&prompt) {
+                Ok(line) => line,
+                Err(ReadlineError::Interrupted) => {
+                    // Ctrl-C at the prompt clears the line and any statement left open.
+                    pending.clear();
+                    continue;
+                }
+                Err(ReadlineError::Eof) => break,
+                Err(e) => return Err(ReplError::Read(e)),
+            };
+            if pending.is_empty() {
+                let trimmed = line.trim();
+                if let Some(paged) = self.paged.take() {
+                    if trimmed == "it" || trimmed.is_empty() {
+                        self.next_page(paged);
+                        continue;
+                    }
+                    // Anything else abandons the cursor: dropping it sends STOP.
+                    drop(paged);
+                } else if trimmed == "it" {
+                    self.error("no cursor to iterate; run a query that returns a sequence first");
+                    continue;
+                }
+                if trimmed.is_empty() {
+                    continue;
+                }
+                if let Some(parsed) = meta::parse(&line) {
+                    self.remember(editor, trimmed);
+                    match parsed {
+                        Ok(command) => {
+                            if !self.apply_meta(command, editor, &pending) {
+                                break;
+                            }
+                        }
+                        Err(message) => self.error(&message),
+                    }
+                    continue;
+                }
+            }
+            if !pending.is_empty() && meta::parse(&line) == Some(Ok(Meta::Edit)) {
+                // `.edit` at the `... ` prompt opens the statement written so far.
+                let buffer = std::mem::take(&mut pending);
+                self.edit(editor, &buffer);
+                continue;
+            }
+            pending.push_str(&line);
+            if !is_complete(&pending) && !is_broken(&pending) {
+                pending.push('\n');
+                continue;
+            }
+            let text = std::mem::take(&mut pending);
+            self.remember(editor, &text);
+            if self.options.width.is_some()
+                && let Some((cols, _)) = editor.dimensions()
+            {
+                // Tables follow the terminal when it is resized between queries.
+                self.options.width = Some(usize::from(cols));
+            }
+            if !self.run_text(&text, editor) {
+                break;
+            }
+        }
+        // Leaving with a paged cursor: dropping it sends STOP.
+        self.paged = None;
+        Ok(Exit::Ok)
+    }
+
+    /// Adds a run to the history (redacted) and saves the file.
+    fn remember(&mut self, editor: &mut Editor<ReplHelper, DefaultHistory>, text: &str) {
+        if !self.history.push(text) {
+            return;
+        }
+        if let Some(entry) = self.history.get(self.history.len() - 1) {
+            let _ = editor.add_history_entry(entry);
+        }
+        if let Some(path) = &self.options.history_path
+            && let Err(e) = self.history.save(path)
+        {
+            self.error(&e.to_string());
+        }
+    }
+
+    fn error(&self, message: &str) {
+        eprint!("{}", report::plain(message, self.options.color));
+    }
+
+    /// Runs statements and meta-command lines; false means quit.
+    fn run_text(&mut self, text: &str, editor: &mut Editor<ReplHelper, DefaultHistory>) -> bool {
+        self.last = text.trim_end().to_owned();
+        for item in items(text) {
+            match item {
+                Item::Meta(_, Err(message)) => self.error(&message),
+                Item::Meta(_, Ok(command)) => {
+                    if !self.apply_meta(command, editor, "") {
+                        return false;
+                    }
+                }
+                Item::Code(span) => {
+                    if !self.run_statement(text, span.start, span.text(text)) {
+                        break;
+                    }
+                }
+            }
+        }
+        true
+    }
+
+    /// Applies a meta-command; false means quit.
+    fn apply_meta(
+        &mut self,
+        command: Meta,
+        editor: &mut Editor<ReplHelper, DefaultHistory>,
+        buffer: &str,
+    ) -> bool {
+        match command {
+            Meta::Help => {
+                print!("{}", meta::help_text());
+                println!("  {:<16}  more rows of the last result (also Enter)", "it");
+                println!(
+                    "  {:<16}  stop a running query, or clear the line",
+                    "Ctrl-C"
+                );
+            }
+            Meta::Use(db) => {
+                self.session.db = db;
+            }
+            Meta::Format(format) => self.options.format = format,
+            Meta::Timing(on) => self.options.timing = on,
+            Meta::Quit => return false,
+            Meta::Ping => {
+                let net = self.session.net().clone();
+                match self.runtime.block_on(crate::shell::ping::ping(&net)) {
+                    Ok(ping) => print!("{}", ping.report()),
+                    Err(e) => self.error(&e.to_string()),
+                }
+            }
+            Meta::Connect(name) => match (self.connect)(&name) {
+                Ok(profile) => {
+                    self.paged = None;
+                    self.session = Session::new(profile);
+                    if let Ok(mut slot) = self.catalog.lock() {
+                        *slot = None;
+                    }
+                    if let Some(h) = editor.helper_mut() {
+                        h.set_loader(self.runtime.handle().clone(), self.session.net().clone());
+                    }
+                    let net = self.session.net().clone();
+                    match self.runtime.block_on(net.client()) {
+                        Ok(_) => println!("connected to {}", self.prompt().trim_end_matches("> ")),
+                        Err(e) => self.error(&e.to_string()),
+                    }
+                    self.refresh_catalog();
+                }
+                Err(message) => self.error(&message),
+            },
+            Meta::History => {
+                let width = self.history.len().to_string().len();
+                for (i, entry) in self.history.iter().enumerate() {
+                    let entry = entry.replace('\n', &format!("\n{:width$}  ", ""));
+                    println!("{:>width$}  {entry}", i + 1);
+                }
+            }
+            Meta::Edit => self.edit(editor, buffer),
+        }
+        let _ = io::stdout().flush();
+        true
+    }
+
+    /// `.edit`: the buffer (or the last statement) in `$EDITOR`; what is saved runs.
+    fn edit(&mut self, editor: &mut Editor<ReplHelper, DefaultHistory>, buffer: &str) {
+        let initial = if buffer.trim().is_empty() {
+            self.last.clone()
+        } else {
+            buffer.to_owned()
+        };
+        match edit_text(&initial) {
+            Ok(text) if !text.trim().is_empty() => {
+                let text = text.trim_end().to_owned();
+                println!("{text}");
+                self.remember(editor, &text);
+                self.run_text(&text, editor);
+            }
+            Ok(_) => {}
+            Err(message) => self.error(&message),
+        }
+    }
+
+    /// Compiles and runs one statement; false stops the rest of the text (Ctrl-C).
+    fn run_statement(&mut self, text: &str, at: usize, statement: &str) -> bool {
+        let source = Source { text, file: None };
+        let statements = match self.session.compile(statement) {
+            Ok(s) => s,
+            Err(diagnostics) => {
+                eprint!(
+                    "{}",
+                    report::compile_errors(source, at, &diagnostics, self.options.color)
+                );
+                return true;
+            }
+        };
+        for statement in statements {
+            let Statement::Query(query) = statement else {
+                continue;
+            };
+            let ddl = catalog::changes_catalog(&query.term);
+            let go_on = self.run_query(text, at, query);
+            if ddl {
+                self.refresh_catalog();
+            }
+            if !go_on {
+                return false;
+            }
+        }
+        true
+    }
+
+    /// Starts a query and prints its first page; false when interrupted.
+    fn run_query(&mut self, text: &str, at: usize, query: Query) -> bool {
+        self.paged = None;
+        let started = Instant::now();
+        let source = Source { text, file: None };
+        let first = self.runtime.block_on(async {
+            let mut interrupt = Interrupt::new();
+            let mut running = self.session.start(&query).await?;
+            tokio::select! {
+                batch = running.cursor.next_batch() => Ok(Some((running, batch))),
+                () = interrupt.recv() => {
+                    let _ = running.cursor.stop_handle().stop();
+                    Ok(None)
+                }
+            }
+        });
+        let (running, batch) = match first {
+            Ok(Some(pair)) => pair,
+            Ok(None) => {
+                eprintln!("interrupted; the query was stopped");
+                return false;
+            }
+            Err(StartError::Refused(refusal)) => {
+                self.error(&refusal.to_string());
+                return true;
+            }
+            Err(StartError::Net(e)) => {
+                self.net_error(source, at, &query, &e);
+                return true;
+            }
+        };
+        let batch = match batch {
+            Ok(Some(batch)) => batch,
+            Ok(None) => {
+                self.timing(0, false, started);
+                return true;
+            }
+            Err(e) => {
+                self.net_error(source, at, &query, &e);
+                return true;
+            }
+        };
+        let kind = match batch.kind {
+            BatchKind::Atom => Kind::Atom,
+            _ if running.cursor.is_feed() => Kind::Feed,
+            _ => Kind::Sequence,
+        };
+        let paged = Paged {
+            running,
+            exhausted: batch.kind != BatchKind::Partial,
+            rows: batch.rows.into(),
+            kind,
+            text: text.to_owned(),
+            at,
+            query,
+        };
+        self.show_page(paged, started)
+    }
+
+    /// `it`: the next page of the paged cursor.
+    fn next_page(&mut self, paged: Paged) {
+        self.show_page(paged, Instant::now());
+    }
+
+    /// Prints one page (a whole atom, a feed until Ctrl-C); false when interrupted.
+    fn show_page(&mut self, mut paged: Paged, started: Instant) -> bool {
+        let mut renderer = Renderer::new(RenderOptions {
+            format: self.options.format,
+            styles: if self.options.color {
+                Theme::dark().styles()
+            } else {
+                Styles::plain()
+            },
+            width: self.options.width,
+            ..RenderOptions::new(self.options.format)
+        });
+        let page_rows = self.options.page_rows.max(1);
+        let stdout = io::stdout();
+        let mut out = stdout.lock();
+        let end = self
+            .runtime
+            .block_on(print_page(&mut paged, &mut renderer, &mut out, page_rows));
+        let _ = out.flush();
+        drop(out);
+        let rows = renderer.rows_rendered();
+        match end {
+            PageEnd::More => {
+                self.timing(rows, true, started);
+                println!("Type \"it\" for more");
+                self.paged = Some(paged);
+                true
+            }
+            PageEnd::Done => {
+                self.timing(rows, false, started);
+                true
+            }
+            PageEnd::Interrupted => {
+                eprintln!("interrupted; the query was stopped");
+                false
+            }
+            PageEnd::Failed(e) => {
+                let source = Source {
+                    text: &paged.text,
+                    file: None,
+                };
+                self.net_error(source, paged.at, &paged.query, &e);
+                true
+            }
+            PageEnd::Output(e) => {
+                self.error(&e.to_string());
+                true
+            }
+        }
+    }
+
+    fn timing(&self, rows: u64, more: bool, started: Instant) {
+        if !self.options.timing {
+            return;
+        }
+        let ms = started.elapsed().as_secs_f64() * 1000.0;
+        let noun = if rows == 1 { "row" } else { "rows" };
+        let more = if more { " · more available" } else { "" };
+        let line = format!("{rows} {noun}{more} · {ms:.0} ms");
+        if self.options.color {
+            println!("\x1b[2m{line}\x1b[0m");
+        } else {
+            println!("{line}");
+        }
+    }
+
+    fn net_error(&self, source: Source<'_>, at: usize, query: &Query, e: &net::Error) {
+        match e.server_error() {
+            Some(server) => eprint!(
+                "{}",
+                report::server_error(source, at, query, server, self.options.color)
+            ),
+            None => self.error(&e.to_string()),
+        }
+    }
+
+    /// Loads the catalog for completion in the background.
+    fn refresh_catalog(&self) {
+        let net = self.session.net().clone();
+        let catalog = self.catalog.clone();
+        self.runtime.spawn(async move {
+            if let Some(entries) = catalog::load(&net).await
+                && let Ok(mut slot) = catalog.lock()
+            {
+                *slot = Some(entries);
+            }
+        });
+    }
+}
+
+/// Prints rows until the page is full, the sequence ends, or Ctrl-C (a feed: until Ctrl-C).
+async fn print_page(
+    paged: &mut Paged,
+    renderer: &mut Renderer,
+    out: &mut dyn Write,
+    page_rows: usize,
+) -> PageEnd {
+    let mut interrupt = Interrupt::new();
+    if let Err(e) = renderer.begin(out, paged.kind) {
+        return PageEnd::Output(e);
+    }
+    let mut printed = 0usize;
+    let end = loop {
+        let room = if paged.kind == Kind::Feed {
+            usize::MAX
+        } else {
+            page_rows - printed
+        };
+        if room == 0 {
+            break if paged.rows.is_empty() && paged.exhausted {
+                PageEnd::Done
+            } else {
+                PageEnd::More
+            };
+        }
+        if !paged.rows.is_empty() {
+            let take = room.min(paged.rows.len());
+            let rows: Vec<Row> = paged.rows.drain(..take).collect();
+            printed += rows.len();
+            let written = renderer
+                .rows(out, &rows)
+                .and_then(|()| out.flush().map_err(RenderError::Io));
+            if let Err(e) = written {
+                break PageEnd::Output(e);
+            }
+            continue;
+        }
+        if paged.exhausted {
+            break PageEnd::Done;
+        }
+        let batch = tokio::select! {
+            batch = paged.running.cursor.next_batch() => batch,
+            () = interrupt.recv() => {
+                let _ = paged.running.cursor.stop_handle().stop();
+                break PageEnd::Interrupted;
+            }
+        };
+        match batch {
+            Ok(Some(batch)) => {
+                paged.exhausted = batch.kind != BatchKind::Partial;
+                paged.rows.extend(batch.rows);
+            }
+            Ok(None) => paged.exhausted = true,
+            Err(e) => break PageEnd::Failed(e),
+        }
+    };
+    if let Err(e) = renderer.end(out)
+        && matches!(end, PageEnd::More | PageEnd::Done)
+    {
+        return PageEnd::Output(e);
+    }
+    end
+}
+
+/// Ctrl-C while a query runs. One listener per query, so a Ctrl-C pressed while rows are
+/// being printed is seen at the next wait instead of lost.
+struct Interrupt {
+    #[cfg(unix)]
+    signal: Option<tokio::signal::unix::Signal>,
+}
+
+impl Interrupt {
+    /// Starts listening; call inside the runtime.
+    fn new() -> Interrupt {
+        Interrupt {
+            #[cfg(unix)]
+            signal: tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt()).ok(),
+        }
+    }
+
+    /// Resolves at the next Ctrl-C.
+    async fn recv(&mut self) {
+        #[cfg(unix)]
+        match &mut self.signal {
+            Some(signal) => {
+                signal.recv().await;
+            }
+            None => std::future::pending().await,
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+    }
+}
+
+/// True when more lines cannot complete the text (a string left open at a line end, a stray
+/// bracket): it is run at once so that the compiler reports the mistake.
+fn is_broken(text: &str) -> bool {
+    let lexed = reql::lexer::lex(&format!("{text}\n"));
+    !lexed.unterminated && lexed.errors.len() > lexed.unclosed.len()
+}
+
+/// Opens `$VISUAL` / `$EDITOR` (else `vi`) on `initial`; the saved text.
+fn edit_text(initial: &str) -> Result<String, String> {
+    let path = std::env::temp_dir().join(format!("rdbsh-edit-{}.reql", std::process::id()));
+    std::fs::write(&path, initial).map_err(|e| {
+        format!(
+            "cannot write {}: {e}; check the temp directory",
+            path.display()
+        )
+    })?;
+    let result = run_editor(&path);
+    let text = result.and_then(|()| {
+        std::fs::read_to_string(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))
+    });
+    let _ = std::fs::remove_file(&path);
+    text
+}
+
+fn run_editor(path: &Path) -> Result<(), String> {
+    let command = std::env::var("VISUAL")
+        .ok()
+        .filter(|v| !v.trim().is_empty())
+        .or_else(|| {
+            std::env::var("EDITOR")
+                .ok()
+                .filter(|v| !v.trim().is_empty())
+        })
+        .unwrap_or_else(|| "vi".to_owned());
+    let mut words = command.split_whitespace();
+    let program = words.next().unwrap_or("vi");
+    let status = std::process::Command::new(program)
+        .args(words)
+        .arg(path)
+        .status()
+        .map_err(|e| format!("cannot start the editor `{program}`: {e}; set $EDITOR"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!(
+            "the editor `{program}` failed ({status}); nothing was run"
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn open_brackets_wait_but_a_string_open_at_a_line_end_is_broken() {
+        assert!(!is_broken("r.expr([1,"));
+        assert!(!is_broken("r.expr(`a"));
+        assert!(is_broken("r.dbCreate('x"));
+        assert!(is_broken("r.expr(1))"));
+    }
+
+    #[test]
+    fn ddl_terms_are_found_anywhere_in_the_query() {
+        let q = |s: &str| reql::compile_query(s).unwrap_or_else(|e| panic!("{e:?}"));
+        assert!(catalog::changes_catalog(
+            &q("r.db('demo').tableCreate('x')").term
+        ));
+        assert!(catalog::changes_catalog(
+            &q("r.expr(['a']).forEach(function(n) { return r.dbCreate(n) })").term
+        ));
+        assert!(catalog::changes_catalog(
+            &q("r.table('t').indexCreate('i')").term
+        ));
+        assert!(!catalog::changes_catalog(&q("r.table('t').count()").term));
+    }
+}

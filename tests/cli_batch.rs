@@ -345,3 +345,89 @@ fn output_has_no_escapes_with_no_color() {
     assert!(!out.stdout.contains(&0x1b));
     assert!(!out.stderr.contains(&0x1b));
 }
+
+#[test]
+fn read_only_refuses_every_write_family() {
+    let sb = seeded();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = dir.path().join("config.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[profiles.ro]\nhost = \"127.0.0.1\"\nport = {}\nread_only = true\n",
+            sb.port
+        ),
+    )
+    .expect("write config");
+    let t = "r.db('test').table('people')";
+    let writes = [
+        ("insert", format!("{t}.insert({{id: 9}})")),
+        ("update", format!("{t}.get(1).update({{a: 1}})")),
+        ("replace", format!("{t}.get(1).replace({{id: 1}})")),
+        ("delete", format!("{t}.filter({{id: 2}}).delete()")),
+        ("dbCreate", "r.dbCreate('x')".into()),
+        ("dbDrop", "r.dbDrop('test')".into()),
+        ("tableCreate", "r.db('test').tableCreate('x')".into()),
+        ("tableDrop", "r.db('test').tableDrop('people')".into()),
+        ("indexCreate", format!("{t}.indexCreate('name')")),
+        ("indexDrop", format!("{t}.indexDrop('name')")),
+        ("indexRename", format!("{t}.indexRename('a', 'b')")),
+        (
+            "reconfigure",
+            format!("{t}.reconfigure({{shards: 2, replicas: 1}})"),
+        ),
+        ("rebalance", format!("{t}.rebalance()")),
+        ("grant", "r.grant('bob', {read: true})".into()),
+        ("sync", format!("{t}.sync()")),
+        ("setWriteHook", format!("{t}.setWriteHook(null)")),
+        (
+            "forEach",
+            format!("r.range(3).forEach(function (i) {{ return {t}.get(i).delete(); }})"),
+        ),
+        (
+            "rethinkdb.users",
+            "r.db('rethinkdb').table('users').insert({id: 'bob', password: 'pw'})".into(),
+        ),
+        // A write nested inside a read is still a write.
+        (
+            "delete",
+            format!("r.expr([1]).map(function (x) {{ return {t}.get(x).delete(); }})"),
+        ),
+    ];
+    for (name, query) in &writes {
+        let out = Command::new(rdbsh_bin())
+            .arg("--config")
+            .arg(&config)
+            .args(["-p", "ro", "-e", query])
+            .output()
+            .expect("run");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{query}: {err}");
+        assert!(
+            err.contains(&format!("`{name}`")) || err.contains(name),
+            "{query} refused naming {name}: {err}"
+        );
+        assert!(err.contains("read-only"), "{err}");
+    }
+    let state = stdout_of(rdbsh(&sb).args([
+        "--format",
+        "json",
+        "-e",
+        "r.dbList()",
+        "-e",
+        "r.db('test').table('people').count()",
+        "-e",
+        "r.db('test').table('people').get(1)",
+    ]));
+    let docs: Vec<Value> = serde_json::Deserializer::from_str(&state)
+        .into_iter::<Value>()
+        .map(|v| v.expect("json"))
+        .collect();
+    assert_eq!(
+        docs[0],
+        serde_json::json!(["rethinkdb", "test"]),
+        "no database created or dropped"
+    );
+    assert_eq!(docs[1], 3, "nothing inserted or deleted");
+    assert_eq!(docs[2]["name"], "Ada", "nothing replaced");
+}

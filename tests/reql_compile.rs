@@ -342,9 +342,29 @@ fn functions_and_do() {
         r#"[2,[{"id":0},{"id":1},{"id":2}]]"#,
     );
     give("r.row('a')('b')", r#"[170,[[170,[[13,[]],"a"]],"b"]]"#);
+    give(
+        "r.expr([1]).map(function (x, y = 2) { return x.add(y) })",
+        "[38,[[2,[1]],[69,[[2,[0]],[24,[[10,[0]],2]]]]]]",
+    );
+    give(
+        "r.expr([1]).map((...xs) => xs)",
+        "[38,[[2,[1]],[69,[[2,[]],[2,[]]]]]]",
+    );
+    give(
+        "r.expr(function (a, b = 3, ...c) { return [a, b, c] }(1))",
+        "[2,[1,3,[2,[]]]]",
+    );
 }
 
 // ---- statements, bindings and .run ----
+
+#[test]
+fn sessions_and_queries_can_cross_threads() {
+    fn check<T: Send + Sync>() {}
+    check::<Env>();
+    check::<Statement>();
+    check::<rdbsh::reql::Diagnostic>();
+}
 
 #[test]
 fn bindings_carry_across_statements_and_calls() {
@@ -549,9 +569,33 @@ fn targeted_messages() {
 }
 
 #[test]
+fn errors_point_at_the_offending_text() {
+    let at = |src: &str| {
+        let errs = compile_query(src).err().unwrap_or_default();
+        errs.first()
+            .map(|d| d.span.text(src).to_string())
+            .unwrap_or_default()
+    };
+    assert_eq!(
+        at("r.table('t').insert({a: 1}, {b: 2}, 3)"),
+        ".insert({a: 1}, {b: 2}, 3)"
+    );
+    assert_eq!(at("r.table('t')\n  .fitler(1)"), "fitler");
+    assert_eq!(at("r.expr(1).do(x => x > 1)"), ">");
+    assert_eq!(at("r.expr([1, 2"), "(");
+    assert_eq!(at("r.expr({a: undefined})"), "undefined");
+    assert_eq!(at("r.expr(1).do(function (x) { x })"), "function (x) { x }");
+}
+
+#[test]
 fn syntax_errors_are_all_reported() {
     fail("r.table('t'", "unclosed `(`");
     fail("r.expr([1, 2)", "does not match");
+    assert_eq!(
+        compile_query("r.expr(1 2)").err().map(|e| e.len()),
+        Some(1),
+        "no cascade after a bad argument list"
+    );
     fail("r.expr(1))", "no bracket is open here");
     fail("r.expr('abc", "unterminated string");
     fail("r.expr(1 +)", "expected an expression, found `)`");
@@ -573,4 +617,60 @@ fn syntax_errors_are_all_reported() {
         .err()
         .unwrap_or_default();
     assert_eq!(errs.len(), 2, "both unknown methods are reported: {errs:?}");
+}
+
+#[test]
+fn newer_server_terms_and_misc() {
+    give(
+        "r.format('{name} is {age}', {name: 'Ann', age: 3})",
+        r#"[197,["{name} is {age}",{"name":"Ann","age":3}]]"#,
+    );
+    give("r.args([1, 2])", "[154,[[2,[1,2]]]]");
+    give("r.literal({a: 1})", r#"[137,[{"a":1}]]"#);
+    give(
+        "r.js('1 + 1', {timeout: 2})",
+        r#"[11,["1 + 1"],{"timeout":2}]"#,
+    );
+    give(
+        "r.http('http://x', {resultFormat: 'json'})",
+        r#"[153,["http://x"],{"result_format":"json"}]"#,
+    );
+}
+
+#[test]
+fn write_analysis_on_compiled_queries() {
+    let w = |src: &str| {
+        rdbsh::reql::writes(&compile_query(src).expect("compiles").term).map(|w| w.name)
+    };
+    assert_eq!(w("r.table('t').filter({a: 1}).count()"), None);
+    assert_eq!(w("r.table('t').get(1).update({a: 1})"), Some("update"));
+    assert_eq!(w("r.dbCreate('x')"), Some("dbCreate"));
+    assert_eq!(w("r.table('t').indexCreate('a')"), Some("indexCreate"));
+    assert_eq!(
+        w("r.expr([1]).forEach(x => r.table('t').insert({id: x}))"),
+        Some("forEach")
+    );
+    let sys = compile_query("r.db('rethinkdb').table('users').get('bob').update({password: 'x'})")
+        .expect("compiles");
+    assert_eq!(
+        rdbsh::reql::writes(&sys.term)
+            .and_then(|w| w.system_table)
+            .as_deref(),
+        Some("users")
+    );
+}
+
+#[test]
+fn one_variable_counter_per_session() {
+    let mut env = Env::new();
+    let ids = |out: Vec<Statement>| match &out[0] {
+        Statement::Query(q) => q.term[1][1][1][0][1].clone(),
+        Statement::Binding(_) => Value::Null,
+    };
+    let first = ids(compile("r.expr([1]).map(x => x)", &mut env).expect("compiles"));
+    let second = ids(compile("r.expr([1]).map(x => x)", &mut env).expect("compiles"));
+    assert_ne!(
+        first, second,
+        "ids keep counting across statements of a session"
+    );
 }

@@ -95,8 +95,8 @@ fn objects_arrays_and_strings() {
     );
     let e = fail(&sb, json!([170, [{"a": 1}, "b"]]));
     assert_eq!(e.kind, ErrorKind::Runtime(ErrorType::NonExistence));
-    assert_eq!(e.message, "No attribute `b` in object:\n{\n\t\"a\": 1\n}");
-    let e = fail(&sb, json!([170, [1, "b"]]));
+    assert_eq!(e.message, "No attribute `b` in object:\n{\n\t\"a\":\t1\n}");
+    let e = fail(&sb, json!([31, [1, "b"]]));
     assert_eq!(
         e.message,
         "Cannot perform get_field on a non-object non-sequence `1`."
@@ -377,7 +377,7 @@ fn times() {
     let t = json!([136, [1986, 11, 3, 8, 30, 0, "-07:00"]]);
     assert_eq!(
         run(&sb, json!([100, [t.clone()]])),
-        json!("1986-11-03T08:30:00.000-07:00")
+        json!("1986-11-03T08:30:00-07:00")
     );
     assert_eq!(run(&sb, json!([102, [t.clone()]])), json!(531415800));
     assert_eq!(run(&sb, json!([128, [t.clone()]])), json!(1986));
@@ -486,4 +486,362 @@ fn demo_database_is_browsable() {
         json!([78, [[15, [[14, ["demo"]], "users"]], "dev"], {"index": "tags"}]),
     );
     assert!(!r.as_array().unwrap().is_empty());
+}
+
+#[test]
+fn outcomes_can_move_to_other_tasks() {
+    fn assert_send<T: Send>() {}
+    assert_send::<rdbsh::sandbox::Response>();
+    assert_send::<Sandbox>();
+}
+
+#[test]
+fn arity_and_optargs_are_compile_errors() {
+    let sb = Sandbox::new();
+    let e = fail(&sb, json!([17, [1]]));
+    assert_eq!(e.kind, ErrorKind::Compile);
+    assert_eq!(e.message, "Expected 2 or more arguments but found 1.");
+    let e = fail(&sb, json!([39, [[2, [1]], true], {"defualt": 1}]));
+    assert_eq!(e.message, "Unrecognized optional argument `defualt`.");
+    let e = fail(&sb, json!([65, [true, 1, false, 2]]));
+    assert_eq!(
+        e.message,
+        "Cannot call `branch` term with an even number of arguments."
+    );
+}
+
+#[test]
+fn default_catches_missing_values() {
+    let sb = Sandbox::new();
+    // (r.expr(null).add(5)).default(2)
+    assert_eq!(run(&sb, json!([92, [[24, [null, 5]], 2]])), json!(2));
+    // r.expr({})('b').default(function(e){ return e })
+    let r = run(
+        &sb,
+        json!([92, [[170, [{}, "b"]], [69, [[2, [0]], [10, [0]]]]]]),
+    );
+    assert!(
+        r.as_str()
+            .unwrap()
+            .starts_with("No attribute `b` in object:")
+    );
+    // r.expr(null).default(r.error()) is null
+    assert_eq!(run(&sb, json!([92, [null, [12, []]]])), Value::Null);
+}
+
+#[test]
+fn per_document_write_errors_and_determinism() {
+    let sb = with_table("t", json!([2, [{"id": 1, "x": 1}]]));
+    // get(1).update({x: r.error("a")}, {returnChanges: 'always'})
+    let r = run(
+        &sb,
+        json!([53, [[16, [tbl("t"), 1]], {"x": [12, ["a"]]}], {"return_changes": "always"}]),
+    );
+    assert_eq!(r["errors"], json!(1));
+    assert_eq!(r["first_error"], json!("a"));
+    assert_eq!(r["changes"][0]["error"], json!("a"));
+    let e = fail(&sb, json!([53, [[16, [tbl("t"), 1]], {"y": [169, []]}]]));
+    assert_eq!(
+        e.message,
+        "Could not prove argument deterministic.  Maybe you want to use the non_atomic flag?"
+    );
+    let r = run(
+        &sb,
+        json!([53, [[16, [tbl("t"), 1]], {"y": [169, []]}], {"non_atomic": true}]),
+    );
+    assert_eq!(r["replaced"], json!(1));
+    let r = run(&sb, json!([56, [tbl("t"), {"id": 2, "v": [180, []]}]]));
+    assert_eq!(
+        r["first_error"],
+        json!("`r.minval` and `r.maxval` cannot be written to disk.")
+    );
+}
+
+#[test]
+fn ordering_and_grouping_details() {
+    let sb = with_table(
+        "t",
+        json!([2, [{"id": 1, "a": 2}, {"id": 2, "a": 1}, {"id": 3, "a": 2}, {"id": 4}]]),
+    );
+    run(&sb, json!([75, [tbl("t"), "a"]]));
+    // orderBy(r.desc('id'), {index: 'a'}): index first, then the field
+    let r = run(
+        &sb,
+        json!([38, [[41, [tbl("t"), [74, ["id"]]], {"index": "a"}], [69, [[2, [0]], [170, [[10, [0]], "id"]]]]]]),
+    );
+    assert_eq!(r, json!([2, 3, 1]));
+    // a missing field sorts first
+    let r = run(
+        &sb,
+        json!([
+            38,
+            [
+                [41, [tbl("t"), "a", "id"]],
+                [69, [[2, [0]], [170, [[10, [0]], "id"]]]]
+            ]
+        ]),
+    );
+    assert_eq!(r, json!([4, 2, 1, 3]));
+    // group('a', function(){ return [1, 'x'] }, {multi: true}).count()
+    let g = run(
+        &sb,
+        json!([43, [[144, [[2, [{"a": 1}]], "a", [69, [[2, [0]], [2, [1, "x"]]]]], {"multi": true}]]]),
+    );
+    assert_eq!(g["data"], json!([[[1, 1], 1], [[1, "x"], 1]]));
+    // a field sum drops groups without the field
+    let g = run(
+        &sb,
+        json!([145, [[144, [[2, [{"g": 1, "v": 2}, {"g": 2}]], "g"]], "v"]]),
+    );
+    assert_eq!(g["data"], json!([[1, 2]]));
+}
+
+#[test]
+fn deep_values_are_refused_not_crashing() {
+    let sb = Sandbox::new();
+    // r.range(500).fold([], function(acc, x){ return [acc] })
+    let t = json!([
+        187,
+        [[173, [500]], [2, []], [69, [[2, [0, 1]], [2, [[10, [0]]]]]]]
+    ]);
+    let e = fail(&sb, t);
+    assert_eq!(e.kind, ErrorKind::Runtime(ErrorType::ResourceLimit));
+}
+
+#[test]
+fn bit_and_random_terms() {
+    let sb = Sandbox::new();
+    assert_eq!(run(&sb, json!([191, [12, 10]])), json!(8));
+    assert_eq!(run(&sb, json!([195, [5, 4]])), json!(80));
+    for _ in 0..20 {
+        let v = run(&sb, json!([151, [3, 6]])).as_i64().unwrap();
+        assert!((3..6).contains(&v));
+    }
+    let s = run(&sb, json!([81, [[173, [100]], 5]]));
+    assert_eq!(s.as_array().unwrap().len(), 5);
+}
+
+#[tokio::test]
+async fn feed_states_follow_the_server() {
+    let sb = with_table("t", json!([2, [{"id": 1}]]));
+    // without include_initial there is only the `ready` state
+    let resp = sb
+        .start(
+            &json!([152, [tbl("t")], {"include_states": true}]),
+            &Map::new(),
+        )
+        .unwrap();
+    let Outcome::Feed(mut feed) = resp.outcome else {
+        panic!("expected a feed")
+    };
+    assert_eq!(feed.ready_rows(), vec![json!({"state": "ready"})]);
+    run(&sb, json!([54, [[16, [tbl("t"), 1]]]]));
+    assert_eq!(
+        feed.next().await.unwrap(),
+        json!({"new_val": null, "old_val": {"id": 1}})
+    );
+    // a filtered feed only reports the documents that match
+    let q = json!([
+        152,
+        [[
+            39,
+            [
+                tbl("t"),
+                [69, [[2, [0]], [17, [[170, [[10, [0]], "id"]], 2]]]]
+            ]
+        ]]
+    ]);
+    let resp = sb.start(&q, &Map::new()).unwrap();
+    let Outcome::Feed(mut filtered) = resp.outcome else {
+        panic!("expected a feed")
+    };
+    run(&sb, json!([56, [tbl("t"), [2, [{"id": 3}, {"id": 2}]]]]));
+    assert_eq!(
+        filtered.next().await.unwrap(),
+        json!({"new_val": {"id": 2}, "old_val": null})
+    );
+    // feeds the sandbox cannot follow exactly are refused
+    let e = sb
+        .start(&json!([152, [[71, [tbl("t"), 2]]]]), &Map::new())
+        .err()
+        .unwrap();
+    assert!(e.message.contains("does not support"));
+    let e = sb
+        .start(&json!([152, [tbl("t")], {"squash": true}]), &Map::new())
+        .err()
+        .unwrap();
+    assert!(e.message.contains("does not support"));
+}
+
+#[test]
+fn array_limit_is_enforced() {
+    let sb = Sandbox::new();
+    let e = run_opts(&sb, json!([2, [1, 2, 3, 4, 5]]), json!({"array_limit": 4})).unwrap_err();
+    assert_eq!(e.kind, ErrorKind::Runtime(ErrorType::ResourceLimit));
+    assert!(e.message.starts_with("Array over size limit `4`."));
+    // a stream is not an array: it pages past the limit
+    let r = run_opts(&sb, json!([173, [10]]), json!({"array_limit": 4})).unwrap();
+    assert_eq!(r.as_array().unwrap().len(), 10);
+    // ordering a table without an index builds an array
+    run(&sb, json!([60, [[14, ["test"]], "t"]]));
+    run(
+        &sb,
+        json!([56, [tbl("t"), [2, [{"id": 1}, {"id": 2}, {"id": 3}]]]]),
+    );
+    let e = run_opts(
+        &sb,
+        json!([41, [tbl("t"), "id"]]),
+        json!({"array_limit": 2}),
+    )
+    .unwrap_err();
+    assert_eq!(e.kind, ErrorKind::Runtime(ErrorType::ResourceLimit));
+}
+
+/// The official drivers' smoke script, with the terms the JS driver 2.4.2 builds.
+#[tokio::test]
+async fn driver_smoke_script() {
+    let sb = Sandbox::new();
+    let people = json!([15, [[14, ["smoke"]], "people"]]);
+    assert_eq!(run(&sb, json!([57, ["smoke"]]))["dbs_created"], json!(1));
+    assert_eq!(
+        run(&sb, json!([60, [[14, ["smoke"]], "people"]]))["tables_created"],
+        json!(1)
+    );
+    let docs = json!([2, [{"id": 1, "name": "ada", "age": 36}, {"id": 2, "name": "bob", "age": 25}, {"id": 3, "name": "cy", "age": 41}]]);
+    assert_eq!(
+        run(&sb, json!([56, [people.clone(), docs]]))["inserted"],
+        json!(3)
+    );
+    assert_eq!(
+        run(&sb, json!([16, [people.clone(), 2]])),
+        json!({"age": 25, "id": 2, "name": "bob"})
+    );
+    let over30 = json!([
+        43,
+        [[
+            39,
+            [
+                people.clone(),
+                [69, [[2, [0]], [21, [[170, [[13, []], "age"]], 30]]]]
+            ]
+        ]]
+    ]);
+    assert_eq!(run(&sb, over30), json!(2));
+    assert_eq!(
+        run(&sb, json!([75, [people.clone(), "age"]])),
+        json!({"created": 1})
+    );
+    let top2 = json!([170, [[71, [[41, [people.clone()], {"index": [74, ["age"]]}], 2]], "name"]]);
+    assert_eq!(run(&sb, top2), json!(["cy", "ada"]));
+    let grouped = json!([
+        43,
+        [[
+            144,
+            [
+                people.clone(),
+                [69, [[2, [0]], [21, [[170, [[10, [0]], "age"]], 30]]]]
+            ]
+        ]]
+    ]);
+    assert_eq!(
+        run(&sb, grouped),
+        json!({"$reql_type$": "GROUPED_DATA", "data": [[false, 1], [true, 2]]})
+    );
+    // a changefeed opened before the update sees it
+    let resp = sb
+        .start(&json!([152, [people.clone()]]), &Map::new())
+        .unwrap();
+    let Outcome::Feed(mut feed) = resp.outcome else {
+        panic!("expected a feed")
+    };
+    let upd = json!([53, [[16, [people.clone(), 1]], [69, [[2, [0]], {"age": [24, [[170, [[13, []], "age"]], 1]]}]]]]);
+    assert_eq!(run(&sb, upd)["replaced"], json!(1));
+    let change = feed.next().await.unwrap();
+    assert_eq!(change["new_val"]["age"], json!(37));
+    assert_eq!(change["old_val"]["age"], json!(36));
+    drop(feed);
+    assert_eq!(
+        run(&sb, json!([54, [[39, [people.clone(), {"name": "bob"}]]]]))["deleted"],
+        json!(1)
+    );
+    // 10,000 rows page through a stream
+    let resp = sb
+        .start(
+            &json!([38, [[173, [10000]], [69, [[2, [0]], {"id": [10, [0]]}]]]]),
+            &Map::new(),
+        )
+        .unwrap();
+    let Outcome::Sequence(mut s) = resp.outcome else {
+        panic!("expected a stream")
+    };
+    let (mut n, mut batches) = (0, 0);
+    loop {
+        let (rows, done) = s.next_batch(1000).unwrap();
+        n += rows.len();
+        batches += 1;
+        if done {
+            break;
+        }
+    }
+    assert_eq!(n, 10000);
+    assert!(batches > 1);
+    let e = fail(&sb, json!([170, [[16, [people, 1]], "nope"]]));
+    assert_eq!(e.kind, ErrorKind::Runtime(ErrorType::NonExistence));
+    assert!(e.message.starts_with("No attribute `nope` in object:"));
+}
+
+#[test]
+fn between_on_the_primary_key() {
+    let docs: Vec<Value> = (0..10).map(|i| json!({"id": i})).collect();
+    let sb = with_table("t", json!([2, docs]));
+    let ids = |v: Value| {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["id"].as_i64().unwrap())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(ids(run(&sb, json!([182, [tbl("t"), 3, 6]]))), vec![3, 4, 5]);
+    assert_eq!(
+        ids(run(
+            &sb,
+            json!([182, [tbl("t"), 3, 6], {"left_bound": "open", "right_bound": "closed"}])
+        )),
+        vec![4, 5, 6]
+    );
+    assert_eq!(
+        ids(run(&sb, json!([182, [tbl("t"), [180, []], 2]]))),
+        vec![0, 1]
+    );
+    assert_eq!(
+        ids(run(&sb, json!([182, [tbl("t"), 8, [181, []]]]))),
+        vec![8, 9]
+    );
+    assert!(ids(run(&sb, json!([182, [tbl("t"), 6, 3]]))).is_empty());
+    assert!(ids(run(&sb, json!([182, [tbl("t"), 3, 3]]))).is_empty());
+    assert_eq!(
+        ids(run(
+            &sb,
+            json!([182, [tbl("t"), 3, 3], {"right_bound": "closed"}])
+        )),
+        vec![3]
+    );
+}
+
+#[tokio::test]
+async fn feed_batches_drain_what_is_ready() {
+    let sb = with_table("t", json!([2, []]));
+    let resp = sb.start(&json!([152, [tbl("t")]]), &Map::new()).unwrap();
+    let Outcome::Feed(mut feed) = resp.outcome else {
+        panic!("expected a feed")
+    };
+    run(
+        &sb,
+        json!([56, [tbl("t"), [2, [{"id": 1}, {"id": 2}, {"id": 3}]]]]),
+    );
+    let first = feed.next().await.unwrap();
+    assert_eq!(first["new_val"], json!({"id": 1}));
+    let rest = feed.drain_ready().unwrap();
+    assert_eq!(rest.len(), 2);
+    assert!(feed.drain_ready().unwrap().is_empty());
 }

@@ -133,6 +133,10 @@ pub struct FuncDef {
     pub params: Vec<(String, Span)>,
     /// `fn.length`: parameters before the first default or rest parameter.
     pub arity: usize,
+    /// Default values by parameter index (`function (a, b = 1)`).
+    pub defaults: Vec<(usize, Expr)>,
+    /// Index of a rest parameter (`...args`), always the last.
+    pub rest: Option<usize>,
     /// Body.
     pub body: FuncBody,
     /// The whole literal.
@@ -185,6 +189,8 @@ pub enum StmtKind {
     While(Expr, Box<Stmt>),
     /// `{ ... }`.
     Block(Vec<Stmt>),
+    /// `throw e`.
+    Throw(Expr),
     /// `break`.
     Break,
     /// `continue`.

@@ -68,41 +68,86 @@ impl Term {
         }
     }
 
-    /// The wire JSON and the span tree mirroring it.
-    pub(crate) fn build(&self) -> (Value, SpanMap) {
+    /// The wire JSON.
+    pub(crate) fn to_json(&self) -> Value {
         match &self.kind {
-            TermKind::Datum(v) => (v.clone(), SpanMap::leaf(self.span)),
+            TermKind::Datum(v) => v.clone(),
             TermKind::Op { tt, args, opts } => {
-                let mut map = SpanMap::leaf(self.span);
-                let mut jargs = Vec::with_capacity(args.len());
-                for a in args {
-                    let (v, m) = a.build();
-                    jargs.push(v);
-                    map.args.push(m);
-                }
-                let mut out = vec![Value::from(*tt), Value::Array(jargs)];
+                let jargs: Vec<Value> = args.iter().map(|a| a.to_json()).collect();
+                let mut out = Vec::with_capacity(3);
+                out.push(Value::from(*tt));
+                out.push(Value::Array(jargs));
                 if !opts.is_empty() {
-                    let mut jopts = Map::new();
-                    for (k, t) in opts {
-                        let (v, m) = t.build();
-                        jopts.insert(k.clone(), v);
-                        map.optargs.push((k.clone(), m));
-                    }
+                    let jopts: Map<String, Value> =
+                        opts.iter().map(|(k, t)| (k.clone(), t.to_json())).collect();
                     out.push(Value::Object(jopts));
                 }
-                (Value::Array(out), map)
+                Value::Array(out)
+            }
+            TermKind::Obj(fields) => Value::Object(
+                fields
+                    .iter()
+                    .map(|(k, t)| (k.clone(), t.to_json()))
+                    .collect(),
+            ),
+        }
+    }
+
+    /// The span tree mirroring the wire JSON.
+    pub(crate) fn span_map(&self) -> SpanMap {
+        let mut map = SpanMap::leaf(self.span);
+        match &self.kind {
+            TermKind::Datum(_) => {}
+            TermKind::Op { args, opts, .. } => {
+                map.args = args.iter().map(|a| a.span_map()).collect();
+                map.optargs = opts
+                    .iter()
+                    .map(|(k, t)| (k.clone(), t.span_map()))
+                    .collect();
             }
             TermKind::Obj(fields) => {
-                let mut map = SpanMap::leaf(self.span);
-                let mut obj = Map::new();
-                for (k, t) in fields {
-                    let (v, m) = t.build();
-                    obj.insert(k.clone(), v);
-                    map.optargs.push((k.clone(), m));
-                }
-                (Value::Object(obj), map)
+                map.optargs = fields
+                    .iter()
+                    .map(|(k, t)| (k.clone(), t.span_map()))
+                    .collect()
             }
         }
+        map
+    }
+
+    /// The span of the node a backtrace reaches (see [`SpanMap::resolve`]), without building
+    /// the span tree.
+    pub(crate) fn resolve(&self, frames: &[Value]) -> Span {
+        let mut node = self;
+        for frame in frames {
+            let pos = match frame {
+                Value::Number(n) => n.as_u64().map(Ok),
+                Value::String(k) => Some(Err(k.as_str())),
+                Value::Object(o) => match (o.get("pos"), o.get("opt")) {
+                    (Some(Value::Number(n)), _) => n.as_u64().map(Ok),
+                    (_, Some(Value::String(k))) => Some(Err(k.as_str())),
+                    _ => None,
+                },
+                _ => None,
+            };
+            let next = match (&node.kind, pos) {
+                (TermKind::Op { args, .. }, Some(Ok(i))) => {
+                    usize::try_from(i).ok().and_then(|i| args.get(i))
+                }
+                (TermKind::Op { opts, .. }, Some(Err(k))) => {
+                    opts.iter().find(|(key, _)| key == k).map(|(_, t)| t)
+                }
+                (TermKind::Obj(fields), Some(Err(k))) => {
+                    fields.iter().find(|(key, _)| key == k).map(|(_, t)| t)
+                }
+                _ => None,
+            };
+            match next {
+                Some(t) => node = t,
+                None => break,
+            }
+        }
+        node.span
     }
 }
 
@@ -220,6 +265,25 @@ enum Flow {
     Continue,
 }
 
+/// True if `e` is `... .run(...)` possibly followed by `.then(...)`-style calls.
+fn ends_with_run(e: &Expr) -> bool {
+    match &e.kind {
+        ExprKind::Call { callee, .. } => match &callee.kind {
+            ExprKind::Member { name, .. } if name == "run" => true,
+            ExprKind::Member { obj, name, .. }
+                if matches!(
+                    name.as_str(),
+                    "then" | "catch" | "finally" | "toArray" | "each" | "next"
+                ) =>
+            {
+                ends_with_run(obj)
+            }
+            _ => false,
+        },
+        _ => false,
+    }
+}
+
 /// One evaluation of a statement: collects diagnostics and counts work.
 pub(crate) struct Eval<'a> {
     pub(crate) next_var: &'a mut u64,
@@ -227,6 +291,8 @@ pub(crate) struct Eval<'a> {
     steps: u64,
     calls: u32,
     halted: bool,
+    /// Span of `.name(...)` for the method call about to run (for argument errors).
+    site: Option<Span>,
 }
 
 fn v(v: Val, span: Span) -> V {
@@ -440,6 +506,7 @@ impl<'a> Eval<'a> {
             steps: 0,
             calls: 0,
             halted: false,
+            site: None,
         }
     }
 
@@ -475,21 +542,29 @@ impl<'a> Eval<'a> {
     // ---- terms ------------------------------------------------------------------------
 
     fn mk(&mut self, kind: TermKind, span: Span) -> Option<TermRef> {
-        let children: Vec<&TermRef> = match &kind {
-            TermKind::Datum(_) => Vec::new(),
-            TermKind::Op { args, opts, .. } => {
-                args.iter().chain(opts.iter().map(|(_, t)| t)).collect()
-            }
-            TermKind::Obj(fields) => fields.iter().map(|(_, t)| t).collect(),
+        let (mut depth, mut ivar) = (
+            0u32,
+            matches!(
+                kind,
+                TermKind::Op {
+                    tt: TT_IMPLICIT_VAR,
+                    ..
+                }
+            ),
+        );
+        let mut visit = |t: &TermRef| {
+            depth = depth.max(t.depth);
+            ivar |= t.ivar;
         };
-        let depth = 1 + children.iter().map(|t| t.depth).max().unwrap_or(0);
-        let ivar = matches!(
-            kind,
-            TermKind::Op {
-                tt: TT_IMPLICIT_VAR,
-                ..
+        match &kind {
+            TermKind::Datum(_) => {}
+            TermKind::Op { args, opts, .. } => {
+                args.iter().for_each(&mut visit);
+                opts.iter().for_each(|(_, t)| visit(t));
             }
-        ) || children.iter().any(|t| t.ivar);
+            TermKind::Obj(fields) => fields.iter().for_each(|(_, t)| visit(t)),
+        }
+        let depth = depth + 1;
         if depth > MAX_TERM_DEPTH {
             self.error_help(
                 span,
@@ -612,7 +687,7 @@ impl<'a> Eval<'a> {
             Val::Func(c) => self.func_term(c, x.span),
             Val::Method(recv, m) => {
                 // A method value is a JavaScript function of length 0 (the driver's are variadic).
-                let body = self.call_method(recv.clone(), m, Vec::new(), x.span);
+                let body = self.call_method(recv.clone(), m, Vec::new(), x.span, x.span);
                 let body = self.expr(&body, EXPR_DEPTH)?;
                 let params = self.op(TT_MAKE_ARRAY, Vec::new(), Vec::new(), x.span)?;
                 self.op(TT_FUNC, vec![params, body], Vec::new(), x.span)
@@ -679,7 +754,9 @@ impl<'a> Eval<'a> {
                     scope.declare(name, v(Val::Term(var), *pspan));
                 }
             } else {
-                scope.declare(name, v(Val::Undef, *pspan));
+                // The driver passes only `fn.length` arguments: defaults apply, rest is empty.
+                let val = self.missing_param(c, i, *pspan, &scope, Vec::new());
+                scope.declare(name, val);
             }
         }
         let result = self.run_body(&c.def, &scope);
@@ -777,11 +854,12 @@ impl<'a> Eval<'a> {
         m: &'static Method,
         args: Vec<V>,
         span: Span,
+        site: Span,
     ) -> V {
         if args.iter().any(|a| matches!(a.v, Val::Poison)) {
             return v(Val::Poison, span);
         }
-        if !self.check_arity(m, &args, span) {
+        if !self.check_arity(m, &args, site) {
             return v(Val::Poison, span);
         }
         if recv.is_none() {
@@ -1387,7 +1465,8 @@ impl<'a> Eval<'a> {
             let recv = self.eval(obj, scope);
             let f = self.member(recv.clone(), name, *name_span, callee.span);
             let argv: Vec<V> = args.iter().map(|a| self.eval(a, scope)).collect();
-            let _ = name_span;
+            // Argument errors point at `.name(...)`, not at the whole chain.
+            self.site = Some(Span::new(name_span.start.saturating_sub(1), span.end));
             return self.call_value(f, argv, span);
         }
         let f = self.eval(callee, scope);
@@ -1396,11 +1475,12 @@ impl<'a> Eval<'a> {
     }
 
     fn call_value(&mut self, f: V, args: Vec<V>, span: Span) -> V {
+        let site = self.site.take().unwrap_or(span);
         match f.v {
-            Val::Method(recv, m) => self.call_method(recv, m, args, span),
+            Val::Method(recv, m) => self.call_method(recv, m, args, span, site),
             Val::Term(t) => self.bracket(t, f.span, args, span),
             Val::R => match methods::r_function("expr") {
-                Some(m) => self.call_method(None, m, args, span),
+                Some(m) => self.call_method(None, m, args, span, span),
                 None => v(Val::Poison, span),
             },
             Val::Func(c) => self.call_closure(&c, args, span),
@@ -1420,12 +1500,39 @@ impl<'a> Eval<'a> {
             scope.declare(name, v(Val::Func(c.clone()), c.def.span));
         }
         let mut args = args.into_iter();
-        for (name, pspan) in &c.def.params {
-            scope.declare(name, args.next().unwrap_or(v(Val::Undef, *pspan)));
+        for (i, (name, pspan)) in c.def.params.iter().enumerate() {
+            let val = if c.def.rest == Some(i) {
+                self.missing_param(c, i, *pspan, &scope, args.by_ref().collect())
+            } else {
+                match args.next() {
+                    Some(a) if !matches!(a.v, Val::Undef) => a,
+                    _ => self.missing_param(c, i, *pspan, &scope, Vec::new()),
+                }
+            };
+            scope.declare(name, val);
         }
         let r = self.run_body(&c.def, &scope);
         self.calls -= 1;
         v(r.v, span)
+    }
+
+    /// The value of parameter `i` when no argument fills it: its default, the rest array, or
+    /// undefined.
+    fn missing_param(
+        &mut self,
+        c: &Arc<Closure>,
+        i: usize,
+        span: Span,
+        scope: &Arc<Scope>,
+        rest: Vec<V>,
+    ) -> V {
+        if c.def.rest == Some(i) {
+            return v(Val::Arr(Arc::new(Mutex::new(rest))), span);
+        }
+        match c.def.defaults.iter().find(|(j, _)| *j == i) {
+            Some((_, e)) => self.eval(e, scope),
+            None => v(Val::Undef, span),
+        }
     }
 
     fn call_native(&mut self, n: Native, args: Vec<V>, span: Span) -> V {
@@ -1616,6 +1723,9 @@ impl<'a> Eval<'a> {
     }
 
     fn unary(&mut self, op: &str, x: V, span: Span) -> V {
+        if op == "await" {
+            return x;
+        }
         match &x.v {
             Val::Poison => return x,
             Val::Term(_) => {
@@ -1954,6 +2064,14 @@ impl<'a> Eval<'a> {
                 Flow::Normal
             }
             StmtKind::Block(stmts) => self.exec_block(stmts, scope),
+            StmtKind::Throw(e) => {
+                self.eval(e, scope);
+                self.error(
+                    s.span,
+                    "the JavaScript in this statement throws an exception",
+                );
+                Flow::Break
+            }
             StmtKind::Break => Flow::Break,
             StmtKind::Continue => Flow::Continue,
         }
@@ -1995,6 +2113,25 @@ impl<'a> Eval<'a> {
             self.eval(e, root);
             return None;
         }
+        // Peel what follows a pasted `.run(...)`: `.then(...)`, `.catch(...)`, `await`.
+        let mut e = e;
+        loop {
+            match &e.kind {
+                ExprKind::Unary { op: "await", expr } => e = expr,
+                ExprKind::Call { callee, .. } => match &callee.kind {
+                    ExprKind::Member { obj, name, .. }
+                        if matches!(
+                            name.as_str(),
+                            "then" | "catch" | "finally" | "toArray" | "each" | "next"
+                        ) && ends_with_run(obj) =>
+                    {
+                        e = obj
+                    }
+                    _ => break,
+                },
+                _ => break,
+            }
+        }
         let (base, run_args): (&Expr, Option<&[Expr]>) = match &e.kind {
             ExprKind::Call { callee, args } => match &callee.kind {
                 ExprKind::Member { obj, name, .. } if name == "run" => (obj, Some(args)),
@@ -2024,7 +2161,7 @@ impl<'a> Eval<'a> {
                         _ => self.expr(&fv, EXPR_DEPTH),
                     };
                     if let Some(t) = t {
-                        global.insert(key, t.build().0);
+                        global.insert(key, t.to_json());
                     }
                 }
             }

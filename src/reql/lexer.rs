@@ -53,13 +53,89 @@ pub struct Lexed {
     pub unterminated: bool,
 }
 
-// Longest first, so that `===` wins over `==` and `=`.
-const PUNCTS: &[&str] = &[
-    ">>>=", "...", "===", "!==", "**=", "<<=", ">>=", ">>>", "=>", "==", "!=", "<=", ">=", "&&",
-    "||", "??", "?.", "++", "--", "+=", "-=", "*=", "/=", "%=", "&=", "|=", "^=", "**", "<<", ">>",
-    "(", ")", "[", "]", "{", "}", ".", ",", ";", ":", "?", "=", "<", ">", "+", "-", "*", "/", "%",
-    "!", "~", "&", "|", "^", "@", "#",
-];
+/// The longest punctuation at the start of `rest`, decided by its first bytes.
+fn punct_at(rest: &[u8]) -> Option<&'static str> {
+    let b = |i: usize| rest.get(i).copied().unwrap_or(0);
+    let (c1, c2, c3) = (b(1), b(2), b(3));
+    Some(match b(0) {
+        b'(' => "(",
+        b')' => ")",
+        b'[' => "[",
+        b']' => "]",
+        b'{' => "{",
+        b'}' => "}",
+        b',' => ",",
+        b';' => ";",
+        b':' => ":",
+        b'~' => "~",
+        b'@' => "@",
+        b'#' => "#",
+        b'.' if c1 == b'.' && c2 == b'.' => "...",
+        b'.' => ".",
+        // `a?.5:1` is a conditional, not optional chaining.
+        b'?' if c1 == b'.' && !c2.is_ascii_digit() => "?.",
+        b'?' if c1 == b'?' => "??",
+        b'?' => "?",
+        b'=' => match (c1, c2) {
+            (b'=', b'=') => "===",
+            (b'=', _) => "==",
+            (b'>', _) => "=>",
+            _ => "=",
+        },
+        b'!' => match (c1, c2) {
+            (b'=', b'=') => "!==",
+            (b'=', _) => "!=",
+            _ => "!",
+        },
+        b'<' => match (c1, c2) {
+            (b'<', b'=') => "<<=",
+            (b'<', _) => "<<",
+            (b'=', _) => "<=",
+            _ => "<",
+        },
+        b'>' => match (c1, c2, c3) {
+            (b'>', b'>', b'=') => ">>>=",
+            (b'>', b'>', _) => ">>>",
+            (b'>', b'=', _) => ">>=",
+            (b'>', _, _) => ">>",
+            (b'=', _, _) => ">=",
+            _ => ">",
+        },
+        b'&' => match c1 {
+            b'&' => "&&",
+            b'=' => "&=",
+            _ => "&",
+        },
+        b'|' => match c1 {
+            b'|' => "||",
+            b'=' => "|=",
+            _ => "|",
+        },
+        b'^' if c1 == b'=' => "^=",
+        b'^' => "^",
+        b'+' => match c1 {
+            b'+' => "++",
+            b'=' => "+=",
+            _ => "+",
+        },
+        b'-' => match c1 {
+            b'-' => "--",
+            b'=' => "-=",
+            _ => "-",
+        },
+        b'*' => match (c1, c2) {
+            (b'*', b'=') => "**=",
+            (b'*', _) => "**",
+            (b'=', _) => "*=",
+            _ => "*",
+        },
+        b'/' if c1 == b'=' => "/=",
+        b'/' => "/",
+        b'%' if c1 == b'=' => "%=",
+        b'%' => "%",
+        _ => return None,
+    })
+}
 
 fn is_id_start(c: char) -> bool {
     c.is_ascii_alphabetic() || c == '_' || c == '$' || (!c.is_ascii() && c.is_alphabetic())
@@ -86,11 +162,10 @@ struct Lexer<'a> {
 
 /// Splits `src` into tokens; never fails, errors are collected.
 pub fn lex(src: &str) -> Lexed {
-    let mut lx = Lexer {
-        src,
-        pos: 0,
-        out: Lexed::default(),
-    };
+    let mut out = Lexed::default();
+    // Roughly one token per three bytes of ReQL; reserving avoids repeated regrowth.
+    out.tokens.reserve(src.len() / 3);
+    let mut lx = Lexer { src, pos: 0, out };
     lx.run();
     lx.match_brackets();
     lx.out
@@ -98,7 +173,12 @@ pub fn lex(src: &str) -> Lexed {
 
 impl<'a> Lexer<'a> {
     fn peek(&self) -> Option<char> {
-        self.src[self.pos..].chars().next()
+        // ASCII fast path: most ReQL text is ASCII.
+        match self.src.as_bytes().get(self.pos) {
+            Some(&b) if b < 0x80 => Some(char::from(b)),
+            Some(_) => self.src.get(self.pos..).and_then(|r| r.chars().next()),
+            None => None,
+        }
     }
 
     fn peek2(&self) -> Option<char> {
@@ -123,6 +203,10 @@ impl<'a> Lexer<'a> {
 
     fn run(&mut self) {
         let mut nl = false;
+        // A query file may start with `#!/usr/bin/env ...`.
+        if self.src.starts_with("#!") {
+            self.pos = self.src.find('\n').unwrap_or(self.src.len());
+        }
         while let Some(c) = self.peek() {
             let start = self.pos;
             if is_newline(c) {
@@ -162,10 +246,7 @@ impl<'a> Lexer<'a> {
                     self.string(c)
                 } else if is_id_start(c) || c == '\\' {
                     self.ident()
-                } else if let Some(p) = PUNCTS
-                    .iter()
-                    .find(|p| self.src[self.pos..].starts_with(**p))
-                {
+                } else if let Some(p) = punct_at(&self.src.as_bytes()[self.pos..]) {
                     self.pos += p.len();
                     Tok::Punct(p)
                 } else {
@@ -185,6 +266,12 @@ impl<'a> Lexer<'a> {
 
     fn ident(&mut self) -> Tok {
         let start = self.pos;
+        let bytes = self.src.as_bytes();
+        while self.pos < bytes.len()
+            && (bytes[self.pos].is_ascii_alphanumeric() || matches!(bytes[self.pos], b'_' | b'$'))
+        {
+            self.pos += 1;
+        }
         while let Some(c) = self.peek() {
             if is_id_char(c) {
                 self.bump();
@@ -306,6 +393,19 @@ impl<'a> Lexer<'a> {
         let mut s = String::new();
         let mut pending_high: Option<(u32, usize)> = None;
         loop {
+            // Copy a run of plain ASCII characters at once.
+            if pending_high.is_none() {
+                let bytes = self.src.as_bytes();
+                let run_start = self.pos;
+                while self.pos < bytes.len() {
+                    let b = bytes[self.pos];
+                    if b >= 0x80 || b == quote as u8 || matches!(b, b'\\' | b'\n' | b'\r' | b'$') {
+                        break;
+                    }
+                    self.pos += 1;
+                }
+                s.push_str(&self.src[run_start..self.pos]);
+            }
             let Some(c) = self.peek() else {
                 self.err(start, start + 1, "unterminated string").help =
                     Some(format!("close it with {quote}"));
@@ -470,12 +570,12 @@ impl<'a> Lexer<'a> {
                             self.out.errors.push(
                                 Diagnostic::new(
                                     t.span,
-                                    format!("`{p}` does not match the `{open}` opened here"),
+                                    format!("`{p}` does not match the unclosed `{open}`"),
                                 )
-                                .with_help(format!(
-                                    "close the `{open}` at byte {} with `{close}` first",
-                                    span.start
-                                )),
+                                .with_help({
+                                    let (line, col) = Diagnostic::new(*span, "").line_col(self.src);
+                                    format!("close the `{open}` of line {line}, column {col} with `{close}` first")
+                                }),
                             );
                             stack.pop();
                         }
@@ -583,7 +683,7 @@ mod tests {
             "lone surrogate in a string escape is not supported"
         );
         assert_eq!(lex_err("r.expr(1"), "unclosed `(`");
-        assert_eq!(lex_err("f(])"), "`]` does not match the `(` opened here");
+        assert_eq!(lex_err("f(])"), "`]` does not match the unclosed `(`");
         assert_eq!(lex_err("1)"), "unexpected `)`: no bracket is open here");
         assert_eq!(lex_err("12n"), "BigInt literals are not supported");
     }
@@ -594,6 +694,11 @@ mod tests {
         assert_eq!(l.unclosed.len(), 2);
         assert_eq!(l.errors[0].span, Span::new(19, 20));
         assert_eq!(l.errors[1].span, Span::new(33, 34));
+    }
+
+    #[test]
+    fn shebang_line_is_skipped() {
+        assert_eq!(toks("#!/usr/bin/env rdbsh\n1"), [Tok::Num(1.0)]);
     }
 
     #[test]

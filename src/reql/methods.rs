@@ -1,6 +1,9 @@
 //! The method table of the JavaScript driver 2.4.2: term number, arity check, optargs rule and
 //! `r.row` wrapping per method. Written from `js-methods.json`; never read at run time.
 
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
 /// The arity check the driver performs before building a term.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Arity {
@@ -2238,14 +2241,20 @@ pub fn r_functions() -> &'static [Method] {
     R_FUNCTIONS
 }
 
+fn index(list: &'static [Method]) -> HashMap<&'static str, &'static Method> {
+    list.iter().map(|m| (m.name, m)).collect()
+}
+
 /// The term method with this JavaScript name.
 pub fn term_method(name: &str) -> Option<&'static Method> {
-    TERM_METHODS.iter().find(|m| m.name == name)
+    static INDEX: OnceLock<HashMap<&'static str, &'static Method>> = OnceLock::new();
+    INDEX.get_or_init(|| index(TERM_METHODS)).get(name).copied()
 }
 
 /// The `r` function or constant with this JavaScript name.
 pub fn r_function(name: &str) -> Option<&'static Method> {
-    R_FUNCTIONS.iter().find(|m| m.name == name)
+    static INDEX: OnceLock<HashMap<&'static str, &'static Method>> = OnceLock::new();
+    INDEX.get_or_init(|| index(R_FUNCTIONS)).get(name).copied()
 }
 
 /// Up to three names from `names` closest to `wanted` (edit distance, case-insensitive).

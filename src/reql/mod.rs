@@ -1,7 +1,7 @@
 //! ReQL in JavaScript syntax → the wire term the official JavaScript driver (2.4.2) builds.
 //!
 //! Text goes through [`lexer`] (tokens, matched brackets), [`parser`] (statements and
-//! expressions with spans, [`prec`] for operators), then [`compile`], which evaluates the
+//! expressions with spans, [`prec`] for operators), then `compile`, which evaluates the
 //! JavaScript with ReQL terms as values following the driver's rules ([`methods`]).
 //! Errors are [`Diagnostic`]s; [`write::writes`] tells reads from writes.
 
@@ -14,6 +14,7 @@ pub mod parser;
 pub mod prec;
 pub mod program;
 pub mod span;
+pub mod wire;
 pub mod write;
 
 use std::sync::Arc;
@@ -23,9 +24,10 @@ use serde_json::{Map, Value};
 pub use diagnostic::Diagnostic;
 pub use program::{is_complete, split_statements};
 pub use span::{Span, SpanMap};
+pub use wire::to_wire_json;
 pub use write::{WriteInfo, writes};
 
-use compile::{Eval, Scope, snake};
+use compile::{Eval, Scope, TermRef, snake};
 
 /// Session state carried across statements and calls to [`compile`]: variables bound with
 /// `var/let/const` and the counter that numbers function parameters.
@@ -75,7 +77,7 @@ pub struct Binding {
 }
 
 /// A compiled query.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct Query {
     /// The wire term.
     pub term: Value,
@@ -83,7 +85,16 @@ pub struct Query {
     pub global_optargs: Map<String, Value>,
     /// The statement in the source.
     pub span: Span,
-    spans: SpanMap,
+    /// The compiled tree, kept for mapping backtraces to spans.
+    root: TermRef,
+}
+
+impl PartialEq for Query {
+    fn eq(&self, other: &Self) -> bool {
+        self.term == other.term
+            && self.global_optargs == other.global_optargs
+            && self.span == other.span
+    }
 }
 
 impl Query {
@@ -91,12 +102,12 @@ impl Query {
     /// the positional arguments of the wire term (FUNCALL's function is 0), a string names an
     /// optarg or an object-literal key. Unknown frames stop at the deepest node reached.
     pub fn span_of(&self, backtrace: &[Value]) -> Span {
-        self.spans.resolve(backtrace)
+        self.root.resolve(backtrace)
     }
 
-    /// The span tree of the term.
-    pub fn spans(&self) -> &SpanMap {
-        &self.spans
+    /// The span tree of the term, mirroring the wire JSON (built on demand).
+    pub fn spans(&self) -> SpanMap {
+        self.root.span_map()
     }
 
     /// The START message `[1, term, global_optargs]`. `extra` holds session run options
@@ -159,15 +170,14 @@ pub fn compile(src: &str, env: &mut Env) -> Result<Vec<Statement>, Vec<Diagnosti
     if !lexed.errors.is_empty() {
         return Err(lexed.errors);
     }
-    let (stmts, errors) = parser::parse_program(&lexed.tokens, src.len());
-    if !errors.is_empty() {
-        return Err(errors);
-    }
-    let mut out = Vec::with_capacity(stmts.len());
+    // Statements are parsed and evaluated one at a time; after a syntax error the rest is
+    // only parsed, to report every syntax error.
+    let mut parsed = parser::Statements::new(&lexed.tokens, src.len());
+    let mut out = Vec::new();
     let mut diags = Vec::new();
     let root = env.root.clone();
-    for s in &stmts {
-        if matches!(s.kind, ast::StmtKind::Empty) {
+    while let Some(s) = parsed.next() {
+        if !parsed.errors().is_empty() || matches!(s.kind, ast::StmtKind::Empty) {
             continue;
         }
         let mut ev = Eval::new(&mut env.next_var);
@@ -176,20 +186,20 @@ pub fn compile(src: &str, env: &mut Env) -> Result<Vec<Statement>, Vec<Diagnosti
             ast::StmtKind::Function(n, _) => vec![n.clone()],
             _ => Vec::new(),
         };
-        let result = ev.top(s, &root);
+        let result = ev.top(&s, &root);
         let failed = !ev.diags.is_empty();
         diags.append(&mut ev.diags);
-        if failed {
+        if failed || !diags.is_empty() {
             continue;
         }
         match result {
             Some((term, global_optargs)) => {
-                let (json, spans) = term.build();
+                let json = term.to_json();
                 out.push(Statement::Query(Query {
                     term: json,
                     global_optargs,
                     span: s.span,
-                    spans,
+                    root: term,
                 }));
             }
             None => out.push(Statement::Binding(Binding {
@@ -197,6 +207,10 @@ pub fn compile(src: &str, env: &mut Env) -> Result<Vec<Statement>, Vec<Diagnosti
                 span: s.span,
             })),
         }
+    }
+    let syntax = parsed.into_errors();
+    if !syntax.is_empty() {
+        diags.extend(syntax);
     }
     if diags.is_empty() {
         Ok(out)

@@ -10,7 +10,7 @@ use super::prec;
 use super::span::Span;
 
 /// Deepest nesting of expressions (brackets, calls, chained methods, operators) accepted.
-pub const MAX_DEPTH: usize = 256;
+pub const MAX_DEPTH: usize = 128;
 
 const ASSIGN_OPS: &[&str] = &[
     "=", "+=", "-=", "*=", "/=", "%=", "**=", "<<=", ">>=", ">>>=", "&=", "|=", "^=",
@@ -18,17 +18,52 @@ const ASSIGN_OPS: &[&str] = &[
 
 /// Parses a whole program; returns the statements and all syntax errors.
 pub fn parse_program(tokens: &[Token], src_len: usize) -> (Vec<Stmt>, Vec<Diagnostic>) {
-    let mut p = Parser {
-        toks: tokens,
-        pos: 0,
-        errors: Vec::new(),
-        depth: 0,
-        nl_sensitive: true,
-        fatal: false,
-        src_len,
-    };
-    let mut stmts = Vec::new();
-    while p.pos < p.toks.len() && !p.fatal {
+    let mut p = Statements::new(tokens, src_len);
+    let stmts: Vec<Stmt> = p.by_ref().collect();
+    (stmts, p.into_errors())
+}
+
+/// Parses top-level statements one at a time, so a long file need not be held as one tree.
+pub struct Statements<'t> {
+    p: Parser<'t>,
+}
+
+impl<'t> Statements<'t> {
+    /// A statement parser over `tokens` of a text `src_len` bytes long.
+    pub fn new(tokens: &'t [Token], src_len: usize) -> Self {
+        Statements {
+            p: Parser {
+                toks: tokens,
+                pos: 0,
+                errors: Vec::new(),
+                depth: 0,
+                nl_sensitive: true,
+                fatal: false,
+                src_len,
+                blocks: 0,
+            },
+        }
+    }
+
+    /// Syntax errors found so far.
+    pub fn errors(&self) -> &[Diagnostic] {
+        &self.p.errors
+    }
+
+    /// All syntax errors.
+    pub fn into_errors(self) -> Vec<Diagnostic> {
+        self.p.errors
+    }
+}
+
+impl Iterator for Statements<'_> {
+    type Item = Stmt;
+
+    fn next(&mut self) -> Option<Stmt> {
+        let p = &mut self.p;
+        if p.pos >= p.toks.len() || p.fatal {
+            return None;
+        }
         let before = p.pos;
         let errs = p.errors.len();
         let s = p.statement();
@@ -37,12 +72,11 @@ pub fn parse_program(tokens: &[Token], src_len: usize) -> (Vec<Stmt>, Vec<Diagno
         } else {
             p.end_statement();
         }
-        stmts.push(s);
         if p.pos == before {
             p.pos += 1;
         }
+        Some(s)
     }
-    (stmts, p.errors)
 }
 
 struct Parser<'t> {
@@ -53,6 +87,23 @@ struct Parser<'t> {
     nl_sensitive: bool,
     fatal: bool,
     src_len: usize,
+    /// Function bodies and blocks being parsed.
+    blocks: usize,
+}
+
+/// Parameters of a function literal.
+#[derive(Default)]
+struct ParamList {
+    params: Vec<(String, Span)>,
+    arity: usize,
+    defaults: Vec<(usize, Expr)>,
+    rest: Option<usize>,
+}
+
+/// Moves an expression out, leaving a placeholder (avoids cloning long method chains).
+fn take(e: &mut Expr) -> Expr {
+    let span = e.span;
+    std::mem::replace(e, err_expr(span))
 }
 
 fn err_expr(span: Span) -> Expr {
@@ -194,12 +245,10 @@ impl<'t> Parser<'t> {
             }
             match &t.tok {
                 Tok::Punct("(" | "[" | "{") => depth += 1,
-                Tok::Punct(")" | "]" | "}") => {
-                    if depth == 0 {
-                        return;
-                    }
-                    depth -= 1;
-                }
+                // A closer at depth 0 belongs to a bracket opened before the error: skip it,
+                // except the `}` that ends the enclosing block.
+                Tok::Punct("}") if depth == 0 && self.blocks > 0 => return,
+                Tok::Punct(")" | "]" | "}") => depth = depth.saturating_sub(1),
                 Tok::Punct(";") if depth == 0 => {
                     self.pos += 1;
                     return;
@@ -255,6 +304,9 @@ impl<'t> Parser<'t> {
             let test = self.with_nl(false, |p| p.expression());
             self.expect(")", "`)` to close the condition");
             StmtKind::While(test, Box::new(self.sub_statement()))
+        } else if self.at_ident("throw") {
+            self.pos += 1;
+            StmtKind::Throw(self.expression())
         } else if self.at_ident("break") {
             self.pos += 1;
             StmtKind::Break
@@ -374,6 +426,7 @@ impl<'t> Parser<'t> {
         if !self.deeper() {
             return stmts;
         }
+        self.blocks += 1;
         self.with_nl(true, |p| {
             while !p.at("}") && p.peek().is_some() && !p.fatal {
                 let before = p.pos;
@@ -391,6 +444,7 @@ impl<'t> Parser<'t> {
             }
         });
         self.depth -= 1;
+        self.blocks -= 1;
         self.expect("}", "`}` to close the block");
         stmts
     }
@@ -423,7 +477,12 @@ impl<'t> Parser<'t> {
         {
             let start = *span;
             self.pos += 2;
-            return self.arrow_body(vec![(name.clone(), start)], 1, start);
+            let list = ParamList {
+                params: vec![(name.clone(), start)],
+                arity: 1,
+                ..ParamList::default()
+            };
+            return self.arrow_body(list, start);
         }
         if self.at("(")
             && let Some(close) = self.matching(self.pos)
@@ -431,9 +490,9 @@ impl<'t> Parser<'t> {
         {
             let start = self.here();
             self.pos += 1;
-            let (params, arity) = self.params();
+            let list = self.params();
             self.expect("=>", "`=>`");
-            return self.arrow_body(params, arity, start);
+            return self.arrow_body(list, start);
         }
         let lhs = self.conditional();
         if let Some(Token {
@@ -481,7 +540,7 @@ impl<'t> Parser<'t> {
         None
     }
 
-    fn arrow_body(&mut self, params: Vec<(String, Span)>, arity: usize, start: Span) -> Expr {
+    fn arrow_body(&mut self, list: ParamList, start: Span) -> Expr {
         let body = if self.at("{") {
             FuncBody::Block(self.block())
         } else {
@@ -491,8 +550,10 @@ impl<'t> Parser<'t> {
         Expr {
             kind: ExprKind::Func(Arc::new(FuncDef {
                 name: None,
-                params,
-                arity,
+                params: list.params,
+                arity: list.arity,
+                defaults: list.defaults,
+                rest: list.rest,
                 body,
                 span,
             })),
@@ -501,8 +562,8 @@ impl<'t> Parser<'t> {
     }
 
     /// Parameters after `(` up to and including `)`.
-    fn params(&mut self) -> (Vec<(String, Span)>, usize) {
-        let mut params = Vec::new();
+    fn params(&mut self) -> ParamList {
+        let mut list = ParamList::default();
         let mut arity = None;
         self.with_nl(false, |p| {
             while !p.at(")") {
@@ -514,30 +575,31 @@ impl<'t> Parser<'t> {
                         ..
                     }) => {
                         p.pos += 1;
-                        params.push((n.clone(), *span));
+                        list.params.push((n.clone(), *span));
                     }
                     _ => {
                         p.expected("a parameter name");
                         return;
                     }
                 }
+                let i = list.params.len() - 1;
                 if rest {
-                    arity.get_or_insert(params.len() - 1);
+                    arity.get_or_insert(i);
+                    list.rest = Some(i);
                 }
                 if p.eat("=") {
-                    arity.get_or_insert(params.len() - 1);
-                    let _default = p.assign();
-                    let span = _default.span;
-                    p.error(span, "default parameter values are not supported");
+                    arity.get_or_insert(i);
+                    let default = p.assign();
+                    list.defaults.push((i, default));
                 }
-                if !p.eat(",") {
+                if rest || !p.eat(",") {
                     break;
                 }
             }
         });
         self.expect(")", "`)` to close the parameter list");
-        let n = params.len();
-        (params, arity.unwrap_or(n))
+        list.arity = arity.unwrap_or(list.params.len());
+        list
     }
 
     fn function(&mut self) -> Expr {
@@ -554,14 +616,16 @@ impl<'t> Parser<'t> {
         if !self.expect("(", "`(` to start the parameter list") {
             return err_expr(start);
         }
-        let (params, arity) = self.params();
+        let list = self.params();
         let body = FuncBody::Block(self.block());
         let span = start.to(Span::new(self.prev_end(), self.prev_end()));
         Expr {
             kind: ExprKind::Func(Arc::new(FuncDef {
                 name,
-                params,
-                arity,
+                params: list.params,
+                arity: list.arity,
+                defaults: list.defaults,
+                rest: list.rest,
                 body,
                 span,
             })),
@@ -625,6 +689,8 @@ impl<'t> Parser<'t> {
         let op: Option<&'static str> = match &t.tok {
             Tok::Punct(p @ ("-" | "+" | "!" | "~" | "++" | "--")) => Some(p),
             Tok::Ident(n) if n == "typeof" => Some("typeof"),
+            // `await r.table('t').run(conn)` pasted from async code: the value is the query.
+            Tok::Ident(n) if n == "await" => Some("await"),
             Tok::Ident(n) if n == "void" => Some("void"),
             Tok::Ident(n) if n == "delete" => Some("delete"),
             _ => None,
@@ -724,7 +790,7 @@ impl<'t> Parser<'t> {
                             let span_all = e.span.to(*span);
                             Some(Expr {
                                 kind: ExprKind::Member {
-                                    obj: Box::new(e.clone()),
+                                    obj: Box::new(take(&mut e)),
                                     name: name.clone(),
                                     name_span: *span,
                                 },
@@ -745,7 +811,7 @@ impl<'t> Parser<'t> {
                     let span = e.span.to(Span::new(self.prev_end(), self.prev_end()));
                     Some(Expr {
                         kind: ExprKind::Index {
-                            obj: Box::new(e.clone()),
+                            obj: Box::new(take(&mut e)),
                             index: Box::new(index),
                         },
                         span,
@@ -757,7 +823,7 @@ impl<'t> Parser<'t> {
                     let span = e.span.to(Span::new(self.prev_end(), self.prev_end()));
                     Some(Expr {
                         kind: ExprKind::Call {
-                            callee: Box::new(e.clone()),
+                            callee: Box::new(take(&mut e)),
                             args,
                         },
                         span,
@@ -770,7 +836,7 @@ impl<'t> Parser<'t> {
                         kind: ExprKind::Update {
                             op,
                             prefix: false,
-                            target: Box::new(e.clone()),
+                            target: Box::new(take(&mut e)),
                         },
                         span,
                     })

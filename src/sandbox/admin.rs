@@ -12,6 +12,24 @@ use super::store::{IndexDef, Table, read, write};
 
 /// Name of the system database.
 pub const SYSTEM_DB: &str = "rethinkdb";
+/// Every table of the real system database (only `SYSTEM_TABLES` are served).
+pub const ALL_SYSTEM_TABLES: &[&str] = &[
+    "cluster_config",
+    "current_issues",
+    "db_config",
+    "jobs",
+    "logs",
+    "permissions",
+    "server_config",
+    "server_status",
+    "stats",
+    "table_config",
+    "table_status",
+    "users",
+];
+
+/// Fixed id of the system database.
+pub const SYSTEM_DB_ID: &str = "00000000-0000-0000-0000-000000000001";
 /// Tables of the system database the sandbox serves.
 pub const SYSTEM_TABLES: &[&str] = &[
     "current_issues",
@@ -66,6 +84,11 @@ impl Ctx {
     pub fn open_table(&self, db: &str, name: &str) -> RResult<Arc<Table>> {
         self.check_db(db)?;
         if db == SYSTEM_DB {
+            if ALL_SYSTEM_TABLES.contains(&name) && !SYSTEM_TABLES.contains(&name) {
+                return Err(ReqlError::unsupported(&format!(
+                    "the system table `rethinkdb.{name}`"
+                )));
+            }
             if !SYSTEM_TABLES.contains(&name) {
                 return Err(ReqlError::op_failed(format!(
                     "Table `{db}.{name}` does not exist."
@@ -101,6 +124,18 @@ impl Ctx {
                 Ok(Some(Val::Db(name)))
             }
             15 => {
+                if let Some(f) = self.opt(opts, "identifier_format", env)?
+                    && f != json!("name")
+                {
+                    return Err(ReqlError::unsupported(
+                        "TABLE with identifier_format other than \"name\"",
+                    ));
+                }
+                if opts.is_some_and(|o| o.contains_key("use_outdated")) {
+                    return Err(ReqlError::logic(
+                        "The `use_outdated` optarg is no longer supported.  Use the `read_mode` optarg instead.",
+                    ));
+                }
                 let (db, name) = match n {
                     1 => (
                         self.default_db.clone(),
@@ -152,8 +187,42 @@ impl Ctx {
                 Ok(Some(Val::Seq(s)))
             }
             182 | 36 => {
-                check_args(n, 3)?;
-                let t = self.table_arg(args, 0, env)?;
+                let a0 = self.arg(args, 0, env)?;
+                let (t, ordered) = match a0 {
+                    Val::Table(t) => (t, None),
+                    Val::Seq(sq)
+                        if sq.type_name == "TABLE_SLICE"
+                            && matches!(sq.feed, Some(FeedSpec::Ordered { .. })) =>
+                    {
+                        match sq.table.clone() {
+                            Some(t) => (t, Some(sq)),
+                            None => {
+                                return Err(ReqlError::logic(
+                                    "Expected type TABLE_SLICE but found SEQUENCE:",
+                                )
+                                .at(json!(0)));
+                            }
+                        }
+                    }
+                    Val::Seq(sq) if sq.type_name == "TABLE_SLICE" => {
+                        return Err(ReqlError::logic(
+                            "Cannot perform multiple BETWEENs on the same table.",
+                        )
+                        .at(json!(0)));
+                    }
+                    other => {
+                        let ty = match &other {
+                            Val::Seq(sq) if sq.table.is_some() => "SELECTION".to_string(),
+                            Val::Seq(_) => "SEQUENCE".to_string(),
+                            Val::Datum(_) => "DATUM".to_string(),
+                            o => val_type(o),
+                        };
+                        return Err(ReqlError::logic(format!(
+                            "Expected type TABLE_SLICE but found {ty}:"
+                        ))
+                        .at(json!(0)));
+                    }
+                };
                 let lo = self.darg(args, 1, env)?;
                 let hi = self.darg(args, 2, env)?;
                 if lo.is_null() || hi.is_null() {
@@ -175,19 +244,66 @@ impl Ctx {
                     .as_ref()
                     .and_then(Value::as_str)
                     == Some("closed");
-                let inside = |k: &Value| {
+                let (lo_key, hi_key) = (lo.clone(), hi.clone());
+                let inside = move |k: &Value| {
                     let a = datum::cmp(k, &lo);
                     let b = datum::cmp(k, &hi);
                     (if left_open { a.is_gt() } else { a.is_ge() })
                         && (if right_closed { b.is_le() } else { b.is_lt() })
                 };
-                let mut entries: Vec<(Value, Value)> = self
+                if let Some(sq) = ordered {
+                    // Keep the index order of the ordered slice; filter on the between index.
+                    let mut rows = Vec::new();
+                    for r in sq.iter {
+                        let d = r?;
+                        if self.index_keys(&t, &index, &d)?.iter().any(&inside) {
+                            rows.push(d);
+                        }
+                    }
+                    let mut out = Seq::stream(Box::new(rows.into_iter().map(Ok)));
+                    out.table = Some(t);
+                    out.type_name = "TABLE_SLICE";
+                    out.feed = sq.feed;
+                    return Ok(Some(Val::Seq(out)));
+                }
+                if index == t.primary_key {
+                    // The primary index is the table's own order: a range, no scan.
+                    use std::ops::Bound;
+                    let order = datum::cmp(&lo_key, &hi_key);
+                    // BTreeMap::range panics on an inverted or empty-exclusive range.
+                    let empty = order.is_gt() || (order.is_eq() && (left_open || !right_closed));
+                    let lo_b = if left_open {
+                        Bound::Excluded(datum::Key(lo_key))
+                    } else {
+                        Bound::Included(datum::Key(lo_key))
+                    };
+                    let hi_b = if right_closed {
+                        Bound::Included(datum::Key(hi_key))
+                    } else {
+                        Bound::Excluded(datum::Key(hi_key))
+                    };
+                    let docs: Vec<Arc<Value>> = if empty {
+                        Vec::new()
+                    } else {
+                        read(&t.data)
+                            .docs
+                            .range((lo_b, hi_b))
+                            .map(|(_, d)| d.clone())
+                            .collect()
+                    };
+                    let mut s = Seq::stream(Box::new(docs.into_iter().map(|d| Ok((*d).clone()))));
+                    s.table = Some(t);
+                    s.type_name = "TABLE_SLICE";
+                    return Ok(Some(Val::Seq(s)));
+                }
+                let mut entries: Vec<(Value, Arc<Value>)> = self
                     .index_entries(&t, &index)?
                     .into_iter()
                     .filter(|(k, _)| inside(k))
                     .collect();
                 entries.sort_by(|a, b| datum::cmp(&a.0, &b.0));
-                let mut s = Seq::stream(Box::new(entries.into_iter().map(|(_, d)| Ok(d))));
+                let mut s =
+                    Seq::stream(Box::new(entries.into_iter().map(|(_, d)| Ok((*d).clone()))));
                 s.table = Some(t);
                 s.type_name = "TABLE_SLICE";
                 Ok(Some(Val::Seq(s)))
@@ -239,7 +355,7 @@ impl Ctx {
                 self.check_db(&db)?;
                 if tt == 62 {
                     if db == SYSTEM_DB {
-                        return d(json!(SYSTEM_TABLES));
+                        return d(json!(ALL_SYSTEM_TABLES));
                     }
                     let names: Vec<String> = self
                         .store
@@ -347,7 +463,11 @@ impl Ctx {
                             o => val_type(o),
                         };
                         let v = self.to_datum(other)?;
-                        d(json!({"type": ty, "value": datum::canonical(v).to_string()}))
+                        match datum::pseudo_type(&v) {
+                            Some(m @ ("MINVAL" | "MAXVAL")) => d(json!({"type": m})),
+                            _ if v.is_null() => d(json!({"type": "NULL"})),
+                            _ => d(json!({"type": ty, "value": datum::print(&v)})),
+                        }
                     }
                 }
             }
@@ -355,14 +475,29 @@ impl Ctx {
                 let t = self.table_arg(args, 0, env)?;
                 let name = self.targ(args, 1, env, |v| as_str(v).map(str::to_string))?;
                 if name == t.primary_key {
-                    return Err(ReqlError::op_failed(format!(
+                    return Err(ReqlError::logic(format!(
                         "Index name conflict: `{name}` is the name of the primary key."
                     )));
                 }
                 let function = if n > 2 {
                     match &args[2] {
-                        f if super::ops::is_func_term(f) => f.clone(),
-                        other => json!([69, [[2, [0]], other]]),
+                        f if super::ops::is_func_term(f) => {
+                            if !deterministic(f) {
+                                return Err(ReqlError::logic(
+                                    "Could not prove function deterministic.  Index functions must be deterministic.",
+                                ));
+                            }
+                            f.clone()
+                        }
+                        other if other.is_array() && !super::ops::is_datum_term(other) => {
+                            json!([69, [[2, [0]], other]])
+                        }
+                        _ => {
+                            return Err(ReqlError::logic(
+                                "Expected type FUNCTION but found DATUM:",
+                            )
+                            .at(json!(2)));
+                        }
                     }
                 } else {
                     json!([69, [[2, [0]], [170, [[10, [0]], name]]]])
@@ -435,21 +570,24 @@ impl Ctx {
                 let old = self.targ(args, 1, env, |v| as_str(v).map(str::to_string))?;
                 let new = self.targ(args, 2, env, |v| as_str(v).map(str::to_string))?;
                 let overwrite = self.opt_bool(opts, "overwrite", env, false)?;
+                for nm in [&old, &new] {
+                    if *nm == t.primary_key {
+                        return Err(ReqlError::logic(format!(
+                            "Index name conflict: `{nm}` is the name of the primary key."
+                        )));
+                    }
+                }
                 let mut data = write(&t.data);
-                if !data.indexes.contains_key(&old) {
+                if !data.indexes.contains_key(&old)
+                    || (old != new && data.indexes.contains_key(&new) && !overwrite)
+                {
                     return Err(ReqlError::op_failed(format!(
-                        "Index `{old}` does not exist on table `{}`.",
+                        "Index `{old}` does not exist or index `{new}` already exists on table `{}`.",
                         t.display()
                     )));
                 }
                 if old == new {
                     return d(json!({"renamed": 0}));
-                }
-                if data.indexes.contains_key(&new) && !overwrite {
-                    return Err(ReqlError::op_failed(format!(
-                        "Index `{new}` already exists on table `{}`.",
-                        t.display()
-                    )));
                 }
                 if let Some(def) = data.indexes.remove(&old) {
                     data.indexes.insert(new, def);
@@ -512,6 +650,14 @@ impl Ctx {
                     "time_started": super::time::epoch_to_time(st.started), "version": "rethinkdb 2.4.4 (rdbsh sandbox)"}
             })],
             "users" => vec![json!({"id": "admin", "password": true})],
+            // The only job is the query reading this table.
+            "jobs" => vec![json!({
+                "duration_sec": 0,
+                "id": ["query", uuid::Uuid::new_v4().to_string()],
+                "info": {"user": "admin"},
+                "servers": [st.server_name],
+                "type": "query"
+            })],
             _ => Vec::new(),
         };
         let pk = "id";
@@ -533,6 +679,27 @@ impl Ctx {
             Val::Seq(s) => s.feed.clone(),
             _ => None,
         }
+    }
+}
+
+/// Whether a term has no source of nondeterminism (random, uuid, js, http, reads).
+pub fn deterministic(t: &Value) -> bool {
+    match t {
+        Value::Array(_) => match super::eval::parts(t) {
+            // r.uuid(string) is a name-based (v5) uuid: deterministic.
+            Some((169, args, _)) if !args.is_empty() => args.iter().all(deterministic),
+            Some((tt, args, opts)) => {
+                !matches!(
+                    tt,
+                    11 | 14 | 15 | 16 | 59 | 62 | 77
+                        ..=79 | 139 | 140 | 151 | 152 | 153 | 169 | 174 | 175 | 182
+                ) && args.iter().all(deterministic)
+                    && opts.is_none_or(|o| o.values().all(deterministic))
+            }
+            None => true,
+        },
+        Value::Object(m) => m.values().all(deterministic),
+        _ => true,
     }
 }
 

@@ -184,9 +184,42 @@ fn decode_b64(s: &str) -> Vec<u8> {
         .unwrap_or_default()
 }
 
+/// Whether `r.minval` or `r.maxval` occurs anywhere in a value.
+pub fn contains_bound(v: &Value) -> bool {
+    match v {
+        Value::Array(a) => a.iter().any(contains_bound),
+        Value::Object(m) => bound_marker(v).is_some() || m.values().any(contains_bound),
+        _ => false,
+    }
+}
+
 /// Datum equality (numbers by value, objects as maps).
 pub fn eq(a: &Value, b: &Value) -> bool {
     cmp(a, b) == Ordering::Equal
+}
+
+/// Deepest nesting of arrays and objects the sandbox keeps: deeper values would exhaust
+/// the stack of the recursive comparisons and printers.
+pub const MAX_DEPTH: usize = 100;
+
+/// Fails when a value nests deeper than `MAX_DEPTH`.
+pub fn check_depth(v: &Value) -> RResult<()> {
+    fn deeper(v: &Value, left: usize) -> bool {
+        match v {
+            Value::Array(a) => left == 0 || a.iter().any(|x| deeper(x, left - 1)),
+            Value::Object(m) => left == 0 || m.values().any(|x| deeper(x, left - 1)),
+            _ => false,
+        }
+    }
+    if deeper(v, MAX_DEPTH) {
+        return Err(ReqlError::runtime(
+            super::error::ErrorType::ResourceLimit,
+            format!(
+                "Nesting depth limit exceeded: the sandbox keeps values at most {MAX_DEPTH} levels deep"
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// Canonical output form: object keys sorted (as the server stores them) and
@@ -256,7 +289,7 @@ fn write_pretty(v: &Value, depth: usize, out: &mut String) {
             for (i, (k, x)) in m.iter().enumerate() {
                 indent(depth + 1, out);
                 out.push_str(&Value::String(k.clone()).to_string());
-                out.push_str(": ");
+                out.push_str(":\t");
                 write_pretty(x, depth + 1, out);
                 if i + 1 < m.len() {
                     out.push(',');
@@ -283,7 +316,13 @@ pub fn format_num(f: f64) -> String {
 
 /// The error for a value of the wrong type.
 pub fn expected(ty: &str, v: &Value) -> ReqlError {
-    ReqlError::logic(format!("Expected type {ty} but found {}.", type_name(v)))
+    let msg = format!("Expected type {ty} but found {}.", type_name(v));
+    // The server reports a missing value (NULL) as non-existence, which `default` catches.
+    if v.is_null() {
+        ReqlError::non_existence(msg)
+    } else {
+        ReqlError::logic(msg)
+    }
 }
 
 /// A value as a number, or the server's type error.
@@ -320,7 +359,19 @@ pub fn as_bool(v: &Value) -> RResult<bool> {
 /// A value as an integer (the server requires integral numbers in many places).
 pub fn as_int(v: &Value) -> RResult<i64> {
     let f = as_num(v)?;
-    if f.fract() != 0.0 || f.abs() > 9_007_199_254_740_992.0 {
+    if f > 9_007_199_254_740_992.0 {
+        return Err(ReqlError::logic(format!(
+            "Number not an integer (>2^53): {}",
+            format_num(f)
+        )));
+    }
+    if f < -9_007_199_254_740_992.0 {
+        return Err(ReqlError::logic(format!(
+            "Number not an integer (<-2^53): {}",
+            format_num(f)
+        )));
+    }
+    if f.fract() != 0.0 {
         return Err(ReqlError::logic(format!(
             "Number not an integer: {}",
             format_num(f)
@@ -385,7 +436,36 @@ mod tests {
         assert_eq!(from_f64(1.5).to_string(), "1.5");
         assert_eq!(
             print(&json!({"b":1.0,"a":[1]})),
-            "{\n\t\"a\": [\n\t\t1\n\t],\n\t\"b\": 1\n}"
+            "{\n\t\"a\":\t[\n\t\t1\n\t],\n\t\"b\":\t1\n}"
         );
+    }
+}
+
+#[cfg(test)]
+mod depth_tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    /// Values at twice the accepted depth still compare, print and merge on a 2 MiB stack
+    /// (a tokio worker's), so the limit keeps a margin.
+    fn deep_values_fit_a_small_stack() {
+        let handle = std::thread::Builder::new()
+            .stack_size(2 * 1024 * 1024)
+            .spawn(|| {
+                let mut v = json!(1);
+                for _ in 0..MAX_DEPTH {
+                    v = json!({"a": [v]});
+                }
+                let w = v.clone();
+                assert_eq!(cmp(&v, &w), Ordering::Equal);
+                let c = canonical(v.clone());
+                assert!(!print(&c).is_empty());
+                let m = super::super::ops::merge_values(v.clone(), w);
+                assert!(serde_json::to_string(&m).is_ok());
+                assert!(check_depth(&v).is_err());
+            })
+            .unwrap();
+        assert!(handle.join().is_ok());
     }
 }

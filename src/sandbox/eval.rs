@@ -177,7 +177,12 @@ pub struct Ctx {
     pub now: Value,
     /// Default database name.
     pub default_db: String,
+    /// Largest array a query may build (`array_limit`).
+    pub array_limit: usize,
 }
+
+/// The server's default `array_limit`.
+pub const DEFAULT_ARRAY_LIMIT: usize = 100_000;
 
 /// Named pseudo-marker for `r.minval`.
 pub fn minval() -> Value {
@@ -236,7 +241,9 @@ impl Ctx {
                         .map_err(|e| e.at(Value::String(k.clone())))?;
                     out.insert(k.clone(), d);
                 }
-                Ok(Val::Datum(Value::Object(out)))
+                let v = Value::Object(out);
+                datum::check_depth(&v)?;
+                Ok(Val::Datum(v))
             }
             other => Ok(Val::Datum(other.clone())),
         }
@@ -252,7 +259,14 @@ impl Ctx {
     pub fn to_datum(&self, v: Val) -> RResult<Value> {
         match v {
             Val::Datum(d) => Ok(d),
-            Val::Seq(s) => Ok(Value::Array(s.collect()?)),
+            Val::Seq(s) => {
+                let mut out = Vec::new();
+                for r in s.iter {
+                    out.push(r?);
+                    self.check_array(out.len())?;
+                }
+                Ok(Value::Array(out))
+            }
             Val::Table(t) => Ok(Value::Array(
                 t.snapshot().iter().map(|d| (**d).clone()).collect(),
             )),
@@ -263,6 +277,20 @@ impl Ctx {
                 val_type(&other)
             ))),
         }
+    }
+
+    /// Fails when an array grows past the query's `array_limit`.
+    pub fn check_array(&self, len: usize) -> RResult<()> {
+        if len > self.array_limit {
+            return Err(ReqlError::runtime(
+                ErrorType::ResourceLimit,
+                format!(
+                    "Array over size limit `{}`.  To raise the number of allowed elements, modify the `array_limit` option to `.run` (not available in the Data Explorer), or use an index.",
+                    self.array_limit
+                ),
+            ));
+        }
+        Ok(())
     }
 
     /// Evaluates a positional argument, marking errors with its index.
@@ -325,14 +353,7 @@ impl Ctx {
     pub fn farg(&self, args: &[Value], i: usize, env: &Env) -> RResult<Func> {
         match self.arg(args, i, env)? {
             Val::Func(f) => Ok(f),
-            other => {
-                let d = self.to_datum(other).map_err(|e| e.at(json!(i)))?;
-                Ok(Func {
-                    params: Vec::new(),
-                    body: Arc::new(json!([1, [d]])),
-                    env: None,
-                })
-            }
+            _ => Err(ReqlError::logic("Expected type FUNCTION but found DATUM:").at(json!(i))),
         }
     }
 
@@ -355,12 +376,18 @@ impl Ctx {
         }
         let mut env = f.env.clone();
         if args.len() == 1 {
+            if lookup(&env, IMPLICIT).is_some() && uses_implicit(&f.body) {
+                return Err(ReqlError::compile(
+                    "Cannot use r.row in nested queries.  Use functions instead.",
+                ));
+            }
             env = bind(&env, IMPLICIT, args[0].clone());
         }
         for (p, a) in f.params.iter().zip(args) {
             env = bind(&env, *p, a);
         }
-        self.eval(&f.body, &env)
+        // The body is argument 1 of the FUNC term, as the server's backtraces show.
+        self.eval(&f.body, &env).map_err(|e| e.at(json!(1)))
     }
 
     /// Evaluates a term that must be a sequence (arrays and tables included).
@@ -417,6 +444,21 @@ impl Ctx {
         if let Some(spliced) = self.splice_args(args, env)? {
             return self.eval_term(tt, &spliced, opts, env);
         }
+        if let (Some(allowed), Some(o)) = (super::term::optargs(tt), opts)
+            && let Some(k) = o
+                .keys()
+                .find(|k| !allowed.contains(&k.as_str()) && k.as_str() != "return_vals")
+        {
+            return Err(ReqlError::compile(format!(
+                "Unrecognized optional argument `{k}`."
+            )));
+        }
+        if let Some((min, max)) = super::term::arity(tt) {
+            let n = args.len();
+            if n < min || max.is_some_and(|m| n > m) {
+                return Err(ReqlError::compile(super::term::arity_message(min, max, n)));
+            }
+        }
         let d = |v: Value| Ok(Val::Datum(v));
         match tt {
             1 => d(args.first().cloned().unwrap_or(Value::Null)),
@@ -425,7 +467,10 @@ impl Ctx {
                 for i in 0..args.len() {
                     out.push(self.darg(args, i, env)?);
                 }
-                d(Value::Array(out))
+                self.check_array(out.len())?;
+                let v = Value::Array(out);
+                datum::check_depth(&v)?;
+                d(v)
             }
             3 => self.eval(&Value::Object(opts.cloned().unwrap_or_default()), env),
             10 => {
@@ -459,6 +504,20 @@ impl Ctx {
             }
             64 => {
                 let f = self.arg(args, 0, env)?;
+                // A function applied to grouped data runs once per group.
+                if let (Val::Func(func), 2) = (&f, args.len()) {
+                    let a = self.arg(args, 1, env)?;
+                    if let Val::Grouped(g) = a {
+                        let mut out = Vec::new();
+                        for (k, v) in g {
+                            let r = self.call(func, vec![v]).map_err(|e| e.at(json!(0)))?;
+                            out.push((k, r));
+                        }
+                        return Ok(Val::Grouped(out));
+                    }
+                    let d = self.to_datum(a).map_err(|e| e.at(json!(1)))?;
+                    return self.call_val(func, vec![d]).map_err(|e| e.at(json!(0)));
+                }
                 let mut vals = Vec::new();
                 for i in 1..args.len() {
                     vals.push(self.darg(args, i, env)?);
@@ -469,11 +528,16 @@ impl Ctx {
                 }
             }
             65 => {
-                if args.len() < 3 || args.len().is_multiple_of(2) {
+                if args.len() < 3 {
                     return Err(ReqlError::compile(format!(
-                        "Expected an odd number of arguments (at least 3) but found {}.",
+                        "Expected 3 or more arguments but found {}.",
                         args.len()
                     )));
+                }
+                if args.len().is_multiple_of(2) {
+                    return Err(ReqlError::logic(
+                        "Cannot call `branch` term with an even number of arguments.",
+                    ));
                 }
                 let mut i = 0;
                 while i + 1 < args.len() {
@@ -497,13 +561,13 @@ impl Ctx {
             }
             12 => {
                 let msg = match args.len() {
-                    0 => {
-                        return Err(ReqlError::runtime(
-                            ErrorType::User,
-                            "Empty ERROR term outside a default block.",
-                        ));
+                    0 => return Err(ReqlError::logic(EMPTY_ERROR)),
+                    1 => self.targ(args, 0, env, |v| as_str(v).map(str::to_string))?,
+                    n => {
+                        return Err(ReqlError::compile(format!(
+                            "Expected between 0 and 1 arguments but found {n}."
+                        )));
                     }
-                    _ => self.targ(args, 0, env, |v| as_str(v).map(str::to_string))?,
                 };
                 Err(ReqlError::runtime(ErrorType::User, msg))
             }
@@ -549,19 +613,47 @@ impl Ctx {
             Val::Single(t, k, doc) => Ok(Val::Single(t, k, doc)),
             other => self.to_datum(other).map(Val::Datum),
         });
-        let err_msg = match first {
-            Ok(Val::Datum(Value::Null)) => Value::Null,
-            Ok(Val::Single(_, _, None)) => Value::Null,
+        let (err_msg, original) = match first {
+            Ok(Val::Datum(Value::Null)) => (Value::Null, None),
+            Ok(Val::Single(_, _, None)) => (Value::Null, None),
             Ok(v) => return Ok(v),
-            Err(e) if e.is_non_existence() => Value::String(e.message),
+            Err(e) if e.is_non_existence() => (Value::String(e.message.clone()), Some(e)),
             Err(e) => return Err(e),
         };
-        match self.arg(args, 1, env)? {
-            Val::Func(f) => self.call_val(&f, vec![err_msg]).map_err(|e| e.at(json!(1))),
-            other => Ok(other),
+        let result = match self.arg(args, 1, env) {
+            Ok(Val::Func(f)) => self.call_val(&f, vec![err_msg]).map_err(|e| e.at(json!(1))),
+            other => other,
+        };
+        match result {
+            // `r.error()` inside a default re-raises what the default caught.
+            Err(e) if e.message == EMPTY_ERROR => match original {
+                Some(o) => Err(o),
+                None => Ok(Val::Datum(Value::Null)),
+            },
+            other => other,
         }
     }
 }
+
+/// Whether a term refers to the implicit variable (`r.row`).
+fn uses_implicit(t: &Value) -> bool {
+    match t {
+        Value::Array(_) => match parts(t) {
+            Some((13, ..)) => true,
+            Some((1, ..)) => false,
+            Some((_, args, opts)) => {
+                args.iter().any(uses_implicit)
+                    || opts.is_some_and(|o| o.values().any(uses_implicit))
+            }
+            None => false,
+        },
+        Value::Object(m) => m.values().any(uses_implicit),
+        _ => false,
+    }
+}
+
+/// Message of `r.error()` without a message outside `default`.
+const EMPTY_ERROR: &str = "Empty ERROR term outside a default block.";
 
 /// The error for a term type the sandbox does not implement.
 pub fn unsupported(tt: u64) -> ReqlError {
@@ -607,6 +699,17 @@ pub fn table_scan(t: Arc<Table>) -> Seq {
 
 /// Looks up an object field the way `get_field` does.
 pub fn get_field(v: &Value, key: &str) -> RResult<Value> {
+    get_field_as(v, key, "get_field")
+}
+
+/// Looks up an object field; `op` names the term in the error for pseudo-types.
+pub fn get_field_as(v: &Value, key: &str, op: &str) -> RResult<Value> {
+    if v.is_object() && datum::pseudo_type(v).is_some_and(|p| p != "GROUPED_DATA") {
+        return Err(ReqlError::logic(format!(
+            "Cannot call `{op}` on objects of type `{}`.",
+            datum::type_name(v)
+        )));
+    }
     match v {
         Value::Object(m) if datum::pseudo_type(v).is_none() || m.contains_key(key) => {
             m.get(key).cloned().ok_or_else(|| {
@@ -617,7 +720,7 @@ pub fn get_field(v: &Value, key: &str) -> RResult<Value> {
             })
         }
         _ => Err(ReqlError::logic(format!(
-            "Cannot perform get_field on a non-object non-sequence `{}`.",
+            "Cannot perform {op} on a non-object non-sequence `{}`.",
             datum::trunc_print(v)
         ))),
     }

@@ -31,6 +31,38 @@ enum Kind {
     },
 }
 
+/// One row-wise step between a table and `changes()` (filter, map, pluck...).
+#[derive(Debug, Clone)]
+pub struct ChainOp {
+    tt: u64,
+    rest: Vec<Value>,
+    opts: Option<serde_json::Map<String, Value>>,
+}
+
+/// Splits `table.filter(..).map(..)...` into the table term and its row-wise steps
+/// (innermost first); None when the term is not such a chain.
+pub fn split_chain(term: &Value) -> Option<(Value, Vec<ChainOp>)> {
+    let mut ops = Vec::new();
+    let mut cur = term;
+    loop {
+        let (tt, args, opts) = super::eval::parts(cur)?;
+        match tt {
+            15 => break,
+            38 if args.len() == 2 => {}
+            39 | 33 | 34 | 35 | 96 | 32 if !args.is_empty() => {}
+            _ => return None,
+        }
+        ops.push(ChainOp {
+            tt,
+            rest: args[1..].to_vec(),
+            opts: opts.cloned(),
+        });
+        cur = &args[0];
+    }
+    ops.reverse();
+    Some((cur.clone(), ops))
+}
+
 /// Options of `changes()`.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct FeedOptions {
@@ -52,11 +84,64 @@ pub struct Feed {
     ctx: Ctx,
     opts: FeedOptions,
     pending: VecDeque<Value>,
+    chain: Vec<ChainOp>,
 }
 
 impl Feed {
+    /// Opens a feed on a table seen through row-wise steps (`table.filter(f).changes()`).
+    pub fn open_chain(
+        ctx: &Ctx,
+        table: Val,
+        chain: Vec<ChainOp>,
+        opts: FeedOptions,
+    ) -> RResult<Feed> {
+        if !matches!(table, Val::Table(_)) {
+            return Err(ReqlError::unsupported("CHANGES on this kind of sequence"));
+        }
+        let mut feed = Feed::open_inner(ctx, table, opts, chain)?;
+        // Initial rows go through the steps too.
+        let queued: Vec<Value> = feed.pending.drain(..).collect();
+        for row in queued {
+            match row.get("new_val") {
+                Some(doc) if row.get("state").is_none() => {
+                    if let Some(v) = feed.through(Some(doc.clone()))? {
+                        let r = feed.row(None, Some(v), "initial");
+                        feed.pending.push_back(r);
+                    }
+                }
+                _ => feed.pending.push_back(row),
+            }
+        }
+        Ok(feed)
+    }
+
+    /// A document after the row-wise steps (None when a filter drops it).
+    fn through(&self, doc: Option<Value>) -> RResult<Option<Value>> {
+        let Some(doc) = doc else { return Ok(None) };
+        if self.chain.is_empty() {
+            return Ok(Some(doc));
+        }
+        let mut term = json!([1, [[doc]]]);
+        for op in &self.chain {
+            let mut args = vec![term];
+            args.extend(op.rest.iter().cloned());
+            term = match &op.opts {
+                Some(o) => json!([op.tt, args, o]),
+                None => json!([op.tt, args]),
+            };
+        }
+        match self.ctx.datum(&term, &None)? {
+            Value::Array(mut a) if !a.is_empty() => Ok(Some(a.swap_remove(0))),
+            _ => Ok(None),
+        }
+    }
+
     /// Opens a feed on what a value follows; the initial rows are queued first.
     pub fn open(ctx: &Ctx, target: Val, opts: FeedOptions) -> RResult<Feed> {
+        Feed::open_inner(ctx, target, opts, Vec::new())
+    }
+
+    fn open_inner(ctx: &Ctx, target: Val, opts: FeedOptions, chain: Vec<ChainOp>) -> RResult<Feed> {
         let (table, kind, note) = match target {
             Val::Single(t, key, _) => (t, Kind::Point(key), ATOM_FEED),
             other => match ctx.feed_spec(&other) {
@@ -96,8 +181,10 @@ impl Feed {
             ctx: ctx.clone(),
             opts,
             pending: VecDeque::new(),
+            chain,
         };
-        if opts.include_states {
+        // The server announces `initializing` only when there are initial rows to send.
+        if opts.include_states && opts.include_initial {
             feed.pending.push_back(json!({"state": "initializing"}));
         }
         let initial: Vec<Value> = match &mut feed.kind {
@@ -164,7 +251,11 @@ impl Feed {
             });
             if *desc { c.reverse() } else { c }
         });
-        Ok(entries.into_iter().take(*limit).map(|(_, d)| d).collect())
+        Ok(entries
+            .into_iter()
+            .take(*limit)
+            .map(|(_, d)| (*d).clone())
+            .collect())
     }
 
     fn row(&self, old: Option<Value>, new: Option<Value>, ty: &str) -> Value {
@@ -182,6 +273,23 @@ impl Feed {
     /// Rows ready now without waiting (initial rows and states).
     pub fn ready_rows(&mut self) -> Vec<Value> {
         self.pending.drain(..).map(datum::canonical).collect()
+    }
+
+    /// Every row available without waiting: queued rows and changes already received
+    /// (lets a server fill a batch after `next` returned one row).
+    pub fn drain_ready(&mut self) -> RResult<Vec<Value>> {
+        loop {
+            match self.rx.try_recv() {
+                Ok(c) => self.apply(c)?,
+                Err(broadcast::error::TryRecvError::Lagged(n)) => {
+                    self.pending.push_back(json!({
+                        "error": format!("Changefeed cache over array size limit, skipped {n} elements.")
+                    }));
+                }
+                Err(_) => break,
+            }
+        }
+        Ok(self.ready_rows())
     }
 
     /// Waits for the next row of the feed.
@@ -218,6 +326,18 @@ impl Feed {
         };
         match &self.kind {
             Kind::Table => {
+                let (old, new) = (self.through(old)?, self.through(new)?);
+                let ty = match (&old, &new) {
+                    (None, None) => return Ok(()),
+                    (None, Some(_)) => "add",
+                    (Some(_), None) => "remove",
+                    _ => ty,
+                };
+                if let (Some(o), Some(n)) = (&old, &new)
+                    && datum::eq(o, n)
+                {
+                    return Ok(());
+                }
                 let r = self.row(old, new, ty);
                 self.pending.push_back(r);
             }

@@ -1,8 +1,24 @@
 //! The sandbox: an in-memory RethinkDB-compatible evaluator over wire terms.
 //!
-//! `Sandbox::start(term, global_optargs)` evaluates a START query's term and returns an
-//! `Outcome` (an atom, a stream of rows to page in batches, or a changefeed) or a
-//! `ReqlError` shaped like the server's error responses.
+//! `Sandbox::start(term, global_optargs)` evaluates a START query's term and returns a
+//! `Response` (an `Outcome` plus an optional profile) or a `ReqlError` shaped like the
+//! server's error responses. How a server maps them onto the wire:
+//!
+//! - `Outcome::Atom(v)` → SUCCESS_ATOM with `r: [v]`.
+//! - `Outcome::Sequence(s)` → `s.next_batch(n)` per START/CONTINUE: SUCCESS_PARTIAL while
+//!   not finished, SUCCESS_SEQUENCE with the last rows; an `Err` mid-stream is sent as the
+//!   error response for that token.
+//! - `Outcome::Feed(f)` → SUCCESS_PARTIAL batches with `n: f.notes`: first `f.ready_rows()`,
+//!   then rows from `f.next().await` (cancel-safe, so it can race a STOP in `select!`)
+//!   topped up with `f.drain_ready()`; dropping the feed ends it.
+//! - `Err(e)` → `t: e.kind.response_type()`, `r: [e.message]`, `b: e.backtrace`, and for
+//!   runtime errors `e: ErrorType::code()`.
+//! - `Response::profile` → `p` when the query set `profile: true`.
+//!
+//! Evaluation is synchronous and takes short std locks, so a server runs `start` and
+//! `next_batch` on a blocking thread (`spawn_blocking`); `Sandbox` is a cheap `Clone`
+//! shared by every connection. Anything the sandbox does not implement is a RUNTIME_ERROR
+//! (QUERY_LOGIC) that says so, never an approximate answer.
 
 pub mod admin;
 pub mod datum;
@@ -82,7 +98,7 @@ pub enum Outcome {
     /// A stream (SUCCESS_SEQUENCE / SUCCESS_PARTIAL).
     Sequence(RowStream),
     /// A changefeed (SUCCESS_PARTIAL until STOP), with its response notes.
-    Feed(Feed),
+    Feed(Box<Feed>),
 }
 
 /// The result of `start`: the outcome and, with `profile: true`, a profile value.
@@ -137,12 +153,28 @@ impl Sandbox {
                 )));
             }
         }
+        if global_optargs.contains_key("use_outdated") {
+            return Err(ReqlError::logic(
+                "The `use_outdated` optarg is no longer supported.  Use the `read_mode` optarg instead.",
+            ));
+        }
         let now = time::epoch_to_time(chrono::Utc::now().timestamp_millis() as f64 / 1000.0);
         let mut ctx = Ctx {
             store: self.store.clone(),
             now,
             default_db: "test".to_string(),
+            array_limit: eval::DEFAULT_ARRAY_LIMIT,
         };
+        if let Some(l) = global_optargs.get("array_limit") {
+            let l = datum::as_num(&ctx.datum(l, &None)?)?;
+            if l < 1.0 {
+                return Err(ReqlError::logic(format!(
+                    "Illegal array size limit `{}`.  (Must be >= 1.)",
+                    datum::format_num(l)
+                )));
+            }
+            ctx.array_limit = l as usize;
+        }
         if let Some(db) = global_optargs.get("db") {
             match ctx.eval(db, &None).map_err(|e| e.at(json!("db")))? {
                 Val::Db(name) => ctx.default_db = name,
@@ -176,18 +208,27 @@ impl Sandbox {
 
     fn run(&self, ctx: &Ctx, term: &Value) -> Result<Outcome, ReqlError> {
         if let Some((152, args, opts)) = parts(term) {
-            let target = ctx.arg(args, 0, &None)?;
             let o = feed::FeedOptions {
                 include_initial: ctx.opt_bool(opts, "include_initial", &None, false)?,
                 include_states: ctx.opt_bool(opts, "include_states", &None, false)?,
                 include_types: ctx.opt_bool(opts, "include_types", &None, false)?,
             };
+            if ctx.opt_bool(opts, "include_offsets", &None, false)? {
+                return Err(ReqlError::unsupported("CHANGES with include_offsets"));
+            }
             if let Some(sq) = ctx.opt(opts, "squash", &None)?
                 && sq != Value::Bool(false)
             {
                 return Err(ReqlError::unsupported("CHANGES with squash"));
             }
-            return Ok(Outcome::Feed(Feed::open(ctx, target, o)?));
+            if let Some((table, chain)) = args.first().and_then(feed::split_chain)
+                && !chain.is_empty()
+            {
+                let t = ctx.eval(&table, &None).map_err(|e| e.at(json!(0)))?;
+                return Ok(Outcome::Feed(Box::new(Feed::open_chain(ctx, t, chain, o)?)));
+            }
+            let target = ctx.arg(args, 0, &None)?;
+            return Ok(Outcome::Feed(Box::new(Feed::open(ctx, target, o)?)));
         }
         let v = ctx.eval(term, &None)?;
         Ok(match v {
@@ -195,15 +236,30 @@ impl Sandbox {
             Val::Table(t) => Outcome::Sequence(RowStream {
                 iter: eval::table_scan(t).iter,
             }),
-            Val::Db(name) => Outcome::Atom(
-                json!({"$reql_type$": "DB", "id": self.store.db_id(&name), "name": name}),
-            ),
+            Val::Db(_) => {
+                return Err(ReqlError::logic(
+                    "Query result must be of type DATUM, GROUPED_DATA, or STREAM (got DATABASE).",
+                ));
+            }
             Val::Func(_) => {
                 return Err(ReqlError::logic(
                     "Query result must be of type DATUM, GROUPED_DATA, or STREAM (got FUNCTION).",
                 ));
             }
-            other => Outcome::Atom(datum::canonical(ctx.to_datum(other)?)),
+            other => {
+                let v = ctx.to_datum(other)?;
+                if datum::contains_bound(&v) {
+                    let which = if datum::print(&v).contains("MINVAL") {
+                        "minval"
+                    } else {
+                        "maxval"
+                    };
+                    return Err(ReqlError::logic(format!(
+                        "Cannot convert `r.{which}` to JSON."
+                    )));
+                }
+                Outcome::Atom(datum::canonical(v))
+            }
         })
     }
 }

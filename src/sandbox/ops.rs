@@ -4,9 +4,9 @@ use std::sync::Arc;
 
 use serde_json::{Map, Value, json};
 
-use super::datum::{self, as_arr, as_int, as_num, as_obj, as_str, from_f64, type_name};
+use super::datum::{self, as_arr, as_int, as_num, as_str, from_f64, type_name};
 use super::error::{RResult, ReqlError};
-use super::eval::{Ctx, Env, Seq, Val, get_field, parts, val_type};
+use super::eval::{Ctx, Env, Seq, Val, get_field_as, parts, val_type};
 
 /// A per-row transformation: Some(row) keeps it, None drops it.
 pub type RowFn = Arc<dyn Fn(&Ctx, Value) -> RResult<Option<Value>> + Send + Sync>;
@@ -71,7 +71,6 @@ impl Ctx {
         let n = args.len();
         let v = match tt {
             17..=22 => {
-                check_min(n, 2)?;
                 let mut vals = Vec::with_capacity(n);
                 for i in 0..n {
                     vals.push(self.darg(args, i, env)?);
@@ -97,15 +96,34 @@ impl Ctx {
                 if tt == 25 && datum::pseudo_type(&first) == Some("TIME") {
                     return Ok(Some(Val::Datum(self.time_sub(first, args, env)?)));
                 }
-                if tt == 26
-                    && let Value::Array(a) = &first
-                {
-                    let k = self.targ(args, 1, env, as_int)?;
-                    let mut out = Vec::new();
-                    for _ in 0..k.max(0) {
-                        out.extend(a.iter().cloned());
+                if tt == 26 {
+                    // Multiplying an array by integers repeats it.
+                    let mut vals = vec![first.clone()];
+                    for i in 1..n {
+                        vals.push(self.darg(args, i, env)?);
                     }
-                    return Ok(Some(Val::Datum(Value::Array(out))));
+                    if let Some(pos) = vals.iter().position(Value::is_array) {
+                        let arr = vals[pos].as_array().cloned().unwrap_or_default();
+                        let mut out = arr;
+                        for (i, v) in vals.iter().enumerate() {
+                            if i == pos {
+                                continue;
+                            }
+                            let k = as_int(v).map_err(|e| e.at(json!(i)))?;
+                            self.check_array(out.len().saturating_mul(k.max(0) as usize))?;
+                            let base = out.clone();
+                            out = Vec::new();
+                            for _ in 0..k.max(0) {
+                                out.extend(base.iter().cloned());
+                            }
+                        }
+                        return Ok(Some(Val::Datum(Value::Array(out))));
+                    }
+                    let mut acc = 1.0;
+                    for (i, v) in vals.iter().enumerate() {
+                        acc *= as_num(v).map_err(|e| e.at(json!(i)))?;
+                    }
+                    return Ok(Some(Val::Datum(num_result(acc)?)));
                 }
                 let mut acc = as_num(&first).map_err(|e| e.at(json!(0)))?;
                 for i in 1..n {
@@ -131,6 +149,88 @@ impl Ctx {
                     return Err(ReqlError::logic("Cannot take a number modulo 0.").at(json!(1)));
                 }
                 json!(a % b)
+            }
+            151 => {
+                let float = self.opt_bool(opts, "float", env, false)?;
+                let (lo, hi) = match n {
+                    0 if opts.is_some_and(|o| o.contains_key("float")) && !float => {
+                        return Err(ReqlError::logic(
+                            "Generating a random integer requires one or two bounds.",
+                        ));
+                    }
+                    0 => return Ok(Some(Val::Datum(from_f64(random_unit())))),
+                    1 => (0.0, self.targ(args, 0, env, as_num)?),
+                    _ => (
+                        self.targ(args, 0, env, as_num)?,
+                        self.targ(args, 1, env, as_num)?,
+                    ),
+                };
+                if float {
+                    if lo > hi {
+                        return Err(ReqlError::logic(format!(
+                            "Lower bound ({}) is not less than upper bound ({}).",
+                            datum::format_num(lo),
+                            datum::format_num(hi)
+                        )));
+                    }
+                    from_f64(lo + random_unit() * (hi - lo))
+                } else {
+                    let whole = |x: f64, which: &str| {
+                        if x.fract() == 0.0 && x.abs() <= 9_007_199_254_740_992.0 {
+                            Ok(x as i64)
+                        } else {
+                            Err(ReqlError::logic(format!(
+                                "{which} bound ({}) could not be safely converted to an integer.",
+                                datum::format_num(x)
+                            )))
+                        }
+                    };
+                    let lo_i = whole(lo, "Lower")?;
+                    let hi_i = whole(hi, "Upper")?;
+                    if lo_i >= hi_i {
+                        return Err(ReqlError::logic(format!(
+                            "Lower bound ({lo_i}) is not less than upper bound ({hi_i})."
+                        )));
+                    }
+                    let span = (hi_i - lo_i) as u64;
+                    json!(lo_i + (random_u64() % span) as i64)
+                }
+            }
+            191..=194 => {
+                let mut acc = bit_int(&self.darg(args, 0, env)?).map_err(|e| e.at(json!(0)))?;
+                if tt == 194 {
+                    return Ok(Some(Val::Datum(json!(!acc))));
+                }
+                for i in 1..n {
+                    let rhs = bit_int(&self.darg(args, i, env)?).map_err(|e| e.at(json!(i)))?;
+                    acc = match tt {
+                        191 => acc & rhs,
+                        192 => acc | rhs,
+                        _ => acc ^ rhs,
+                    };
+                }
+                json!(acc)
+            }
+            195 | 196 => {
+                let lhs = bit_int(&self.darg(args, 0, env)?).map_err(|e| e.at(json!(0)))?;
+                let rhs = self.targ(args, 1, env, as_int)?;
+                if rhs < 0 {
+                    return Err(ReqlError::logic("Cannot bit-shift by a negative value"));
+                }
+                if tt == 195 {
+                    let r = if lhs == 0 {
+                        0.0
+                    } else if rhs < 4096 {
+                        (lhs as f64) * 2f64.powi(rhs as i32)
+                    } else {
+                        f64::INFINITY
+                    };
+                    num_result(r)?
+                } else if rhs > 63 {
+                    json!(if lhs < 0 { -1 } else { 0 })
+                } else {
+                    json!(lhs >> rhs)
+                }
             }
             183..=185 => {
                 check_args(n, 1)?;
@@ -191,10 +291,8 @@ impl Ctx {
             82..=85 => self.array_at(tt, args, env)?,
             94 | 186 => {
                 check_args(n, 1)?;
-                let o = self.targ(args, 0, env, |v| match v {
-                    Value::Object(m) => Ok(m.clone()),
-                    _ => Err(datum::expected("OBJECT", v)),
-                })?;
+                let name = if tt == 94 { "keys" } else { "values" };
+                let o = self.targ(args, 0, env, |v| plain_obj(v, name).cloned())?;
                 let mut keys: Vec<(String, Value)> = o.into_iter().collect();
                 keys.sort_by(|a, b| a.0.cmp(&b.0));
                 Value::Array(if tt == 94 {
@@ -205,20 +303,22 @@ impl Ctx {
             }
             143 => {
                 if !n.is_multiple_of(2) {
-                    return Err(ReqlError::logic(
-                        "OBJECT expects an even number of arguments (but found 1).",
-                    ));
+                    return Err(ReqlError::logic(format!(
+                        "OBJECT expects an even number of arguments (but found {n})."
+                    )));
                 }
                 let mut m = Map::new();
                 for i in (0..n).step_by(2) {
                     let k = self.targ(args, i, env, |v| as_str(v).map(str::to_string))?;
-                    if m.contains_key(&k) {
+                    let v = self.darg(args, i + 1, env)?;
+                    if let Some(old) = m.get(&k) {
                         return Err(ReqlError::logic(format!(
-                            "Duplicate key `{k}` in object.  (got `{}` and `{}` as values)",
-                            "", ""
+                            "Duplicate key {} in object.  (got {} and {} as values)",
+                            Value::String(k.clone()),
+                            datum::print(old),
+                            datum::print(&v)
                         )));
                     }
-                    let v = self.darg(args, i + 1, env)?;
                     m.insert(k, v);
                 }
                 Value::Object(m)
@@ -285,6 +385,7 @@ impl Ctx {
             }
             172 => {
                 let v = self.darg(args, 0, env)?;
+                no_bounds(&v)?;
                 Value::String(datum::canonical(v).to_string())
             }
             169 => match n {
@@ -312,6 +413,12 @@ impl Ctx {
                 return Ok(None);
             }
         };
+        if matches!(tt, 29 | 80 | 82..=85 | 143) {
+            datum::check_depth(&v)?;
+        }
+        if let Value::Array(a) = &v {
+            self.check_array(a.len())?;
+        }
         Ok(Some(Val::Datum(v)))
     }
 
@@ -328,6 +435,7 @@ impl Ctx {
             Value::Array(mut a) => {
                 for i in 1..args.len() {
                     a.extend(self.targ(args, i, env, |v| as_arr(v).cloned())?);
+                    self.check_array(a.len())?;
                 }
                 Ok(Value::Array(a))
             }
@@ -353,30 +461,58 @@ impl Ctx {
         let mut a = self.targ(args, 0, env, |v| as_arr(v).cloned())?;
         let len = a.len() as i64;
         let idx = self.targ(args, 1, env, as_int)?;
-        let pos = if idx < 0 { len + idx } else { idx };
-        let insert_like = tt == 82 || tt == 85;
-        let max = if insert_like { len } else { len - 1 };
-        if pos < 0 || pos > max {
-            return Err(ReqlError::non_existence(format!(
-                "Index `{idx}` out of bounds for array of size: `{len}`."
+        // insert_at/splice_at index the spaces between elements, the others the elements.
+        let spaces = tt == 82 || tt == 85;
+        let size = if spaces { len + 1 } else { len };
+        let canon = |i: i64| -> RResult<i64> {
+            if i >= 0 {
+                Ok(i)
+            } else if -i > size {
+                Err(ReqlError::non_existence(format!(
+                    "Index out of bounds: {i}"
+                )))
+            } else {
+                Ok(size + i)
+            }
+        };
+        let p = canon(idx)?;
+        let oob = |p: i64| {
+            ReqlError::non_existence(format!(
+                "Index `{p}` out of bounds for array of size: `{len}`."
             ))
-            .at(json!(1)));
-        }
-        let p = pos as usize;
+        };
         match tt {
-            82 => a.insert(p, self.darg(args, 2, env)?),
-            84 => a[p] = self.darg(args, 2, env)?,
-            85 => {
-                let ins = self.targ(args, 2, env, |v| as_arr(v).cloned())?;
-                a.splice(p..p, ins);
+            82 | 85 => {
+                if p > len {
+                    return Err(oob(p));
+                }
+                let p = p as usize;
+                if tt == 82 {
+                    a.insert(p, self.darg(args, 2, env)?);
+                } else {
+                    let ins = self.targ(args, 2, env, |v| as_arr(v).cloned())?;
+                    a.splice(p..p, ins);
+                }
+            }
+            84 => {
+                if p >= len {
+                    return Err(oob(p));
+                }
+                a[p as usize] = self.darg(args, 2, env)?;
             }
             _ => {
                 if args.len() > 2 {
                     let e = self.targ(args, 2, env, as_int)?;
-                    let e = if e < 0 { len + e } else { e }.clamp(p as i64, len) as usize;
-                    a.drain(p..e);
+                    let e = if e < 0 { canon(e)? } else { e };
+                    if p > len || e > len || e < p {
+                        return Err(oob(if p > len { p } else { e }));
+                    }
+                    a.drain(p as usize..e as usize);
                 } else {
-                    a.remove(p);
+                    if p >= len {
+                        return Err(oob(p));
+                    }
+                    a.remove(p as usize);
                 }
             }
         }
@@ -387,16 +523,29 @@ impl Ctx {
         check_args(args.len(), 2)?;
         let a0 = self.arg(args, 0, env)?;
         let key = self.darg(args, 1, env)?;
+        let op = if tt == 170 { "bracket" } else { "get_field" };
+        if let Val::Grouped(g) = a0 {
+            let mut out = Vec::new();
+            for (k, v) in g {
+                let r = self.bracket_on(tt, Val::Datum(v), &key, op)?;
+                out.push((k, self.to_datum(r)?));
+            }
+            return Ok(Val::Grouped(out));
+        }
+        self.bracket_on(tt, a0, &key, op)
+    }
+
+    fn bracket_on(&self, tt: u64, a0: Val, key: &Value, op: &'static str) -> RResult<Val> {
         match (&key, tt) {
             (Value::Number(_), 170) => {
-                let i = as_int(&key).map_err(|e| e.at(json!(1)))?;
+                let i = as_int(key).map_err(|e| e.at(json!(1)))?;
                 let seq = self.to_seq(a0).map_err(|e| e.at(json!(0)))?;
                 Ok(Val::Datum(nth(seq, i)?))
             }
             (Value::String(k), _) => {
                 let k = k.clone();
                 let on_single = !matches!(a0, Val::Datum(Value::Array(_)));
-                let f: RowFn = Arc::new(move |_, row| match get_field(&row, &k) {
+                let f: RowFn = Arc::new(move |_, row| match get_field_as(&row, &k, op) {
                     Ok(v) => Ok(Some(v)),
                     Err(e) if e.is_non_existence() => Ok(None),
                     Err(e) => Err(e),
@@ -404,17 +553,17 @@ impl Ctx {
                 match a0 {
                     Val::Datum(Value::Object(_)) | Val::Single(..) => {
                         let d = self.to_datum(a0)?;
-                        get_field(&d, key.as_str().unwrap_or_default()).map(Val::Datum)
+                        get_field_as(&d, key.as_str().unwrap_or_default(), op).map(Val::Datum)
                     }
                     Val::Datum(ref d) if !d.is_array() => {
-                        get_field(d, key.as_str().unwrap_or_default()).map(Val::Datum)
+                        get_field_as(d, key.as_str().unwrap_or_default(), op).map(Val::Datum)
                     }
                     other => self.rowwise(other, f, false, on_single),
                 }
             }
             _ => Err(ReqlError::logic(format!(
                 "Expected NUMBER or STRING as second argument to `bracket` but found {}.",
-                type_name(&key)
+                type_name(key)
             ))
             .at(json!(1))),
         }
@@ -471,12 +620,19 @@ impl Ctx {
         }
         let others = Arc::new(others);
         let f: RowFn = Arc::new(move |ctx, row| {
+            plain_obj(&row, "merge")?;
             let mut acc = row.clone();
             for o in others.iter() {
                 let patch = match o {
                     Ok(d) => d.clone(),
                     Err(f) => ctx.call(f, vec![row.clone()])?,
                 };
+                if patch.is_object() && datum::pseudo_type(&patch).is_some_and(|p| p != "LITERAL") {
+                    return Err(ReqlError::logic(format!(
+                        "Cannot merge objects of type `{}`.",
+                        type_name(&patch)
+                    )));
+                }
                 acc = merge_values(acc, patch);
             }
             Ok(Some(acc))
@@ -488,6 +644,14 @@ impl Ctx {
         check_args(args.len(), 2)?;
         let a0 = self.arg(args, 0, env)?;
         let to = self.targ(args, 1, env, |v| as_str(v).map(str::to_uppercase))?;
+        if let Val::Grouped(g) = a0 {
+            if to == "ARRAY" {
+                return Ok(Val::Grouped(g));
+            }
+            return Err(ReqlError::logic(format!(
+                "Cannot coerce GROUPED_DATA to {to}."
+            )));
+        }
         let from_name = match &a0 {
             Val::Seq(s) => s.type_name.to_string(),
             other => val_type(other),
@@ -529,13 +693,20 @@ impl Ctx {
                     .unwrap_or_default();
                 Value::String(String::from_utf8_lossy(&bytes).into_owned())
             }
-            ("STRING", _) => Value::String(datum::canonical(v).to_string()),
+            ("STRING", _) => {
+                no_bounds(&v)?;
+                Value::String(datum::canonical(v).to_string())
+            }
             ("NUMBER", Value::Number(_)) => v,
             ("NUMBER", Value::String(s)) => {
-                let f: f64 = s
-                    .trim()
-                    .parse()
-                    .map_err(|_| ReqlError::logic(format!("Could not coerce `{s}` to NUMBER.")))?;
+                let t = s.trim();
+                let parsed = match t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")) {
+                    Some(h) => i64::from_str_radix(h, 16).ok().map(|i| i as f64),
+                    None => t.parse::<f64>().ok(),
+                };
+                let f = parsed.ok_or_else(|| {
+                    ReqlError::logic(format!("Could not coerce `{s}` to NUMBER."))
+                })?;
                 num_result(f)?
             }
             ("BOOL", _) => Value::Bool(datum::truthy(&v)),
@@ -549,6 +720,35 @@ impl Ctx {
             _ => return Err(fail()),
         };
         Ok(Val::Datum(out))
+    }
+}
+
+/// A random 64-bit number (from the OS-seeded generator behind UUID v4).
+pub fn random_u64() -> u64 {
+    let b = uuid::Uuid::new_v4().into_bytes();
+    u64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[7], b[9]])
+}
+
+/// A random number in [0, 1).
+fn random_unit() -> f64 {
+    (random_u64() >> 11) as f64 / (1u64 << 53) as f64
+}
+
+/// An integer in the range the bitwise terms accept.
+fn bit_int(v: &Value) -> RResult<i64> {
+    let i = as_int(v)?;
+    if !(-(1i64 << 53)..(1i64 << 53)).contains(&i) {
+        return Err(ReqlError::logic(format!("Integer too large: {i}")));
+    }
+    Ok(i)
+}
+
+/// Fails on `r.minval` / `r.maxval`, which have no JSON form.
+fn no_bounds(v: &Value) -> RResult<()> {
+    match datum::pseudo_type(v) {
+        Some("MINVAL") => Err(ReqlError::logic("Cannot convert `r.minval` to JSON.")),
+        Some("MAXVAL") => Err(ReqlError::logic("Cannot convert `r.maxval` to JSON.")),
+        _ => Ok(()),
     }
 }
 
@@ -676,9 +876,20 @@ fn split(s: &str, sep: Option<&str>, max: Option<i64>) -> Value {
     Value::Array(parts.into_iter().map(Value::String).collect())
 }
 
+/// A plain object, or the server's error naming the operation for other types.
+pub fn plain_obj<'a>(v: &'a Value, op: &str) -> RResult<&'a Map<String, Value>> {
+    match v {
+        Value::Object(m) if datum::pseudo_type(v).is_none() => Ok(m),
+        _ => Err(ReqlError::logic(format!(
+            "Cannot call `{op}` on objects of type `{}`.",
+            type_name(v)
+        ))),
+    }
+}
+
 /// Whether an object has every path of the specs (non-null).
 pub fn has_fields(row: &Value, specs: &[Value]) -> RResult<bool> {
-    let obj = as_obj(row)?;
+    let obj = plain_obj(row, "has_fields")?;
     for s in specs {
         match s {
             Value::String(k) => {
@@ -724,7 +935,7 @@ pub fn pluck(row: &Value, specs: &[Value]) -> RResult<Value> {
             .collect::<RResult<Vec<_>>>()
             .map(Value::Array);
     }
-    let obj = as_obj(row)?;
+    let obj = plain_obj(row, "pluck")?;
     let mut out = Map::new();
     for s in specs {
         match s {
@@ -777,7 +988,7 @@ pub fn without(row: &Value, specs: &[Value]) -> RResult<Value> {
             .collect::<RResult<Vec<_>>>()
             .map(Value::Array);
     }
-    let mut obj = as_obj(row)?.clone();
+    let mut obj = plain_obj(row, "without")?.clone();
     for s in specs {
         match s {
             Value::String(k) => {
@@ -846,6 +1057,11 @@ fn strip_literals(v: Value) -> Value {
         }
         other => other,
     }
+}
+
+/// Whether a term is a plain datum (not an operation).
+pub fn is_datum_term(t: &Value) -> bool {
+    !t.is_array() || parts(t).map(|p| p.0) == Some(1)
 }
 
 /// Whether a term is a FUNC term.

@@ -11,10 +11,37 @@ use super::eval::{Ctx, Env, FeedSpec, Func, Seq, Val, get_field, parts, table_sc
 use super::ops::{check_args, check_min, is_func_term, nth, num_result};
 use super::store::Table;
 
+thread_local! {
+    /// Set while a field reduction runs for one group of grouped data.
+    static GROUP_SKIP_EMPTY: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Internal marker of a group that a field reduction drops.
+const SKIP_GROUP: &str = "\u{0}skip group";
+
+/// How many rows an infinite `r.range()` yields before it is treated as runaway.
+const INFINITE_CAP: i64 = 10_000_000;
+
 /// Terms that apply per group on grouped data.
 const GROUPABLE: &[u64] = &[
     38, 39, 40, 41, 42, 43, 45, 70, 71, 30, 37, 187, 145, 146, 147, 148, 93, 86, 87, 72,
 ];
+
+/// Whether a term contains a write or meta operation.
+fn has_write(t: &Value) -> bool {
+    match t {
+        Value::Array(_) => match parts(t) {
+            Some((tt, args, opts)) => {
+                matches!(tt, 53..=61 | 75 | 76 | 156 | 174..=177 | 189)
+                    || args.iter().any(has_write)
+                    || opts.is_some_and(|o| o.values().any(has_write))
+            }
+            None => false,
+        },
+        Value::Object(m) => m.values().any(has_write),
+        _ => false,
+    }
+}
 
 /// A row predicate.
 type Pred = Arc<dyn Fn(&Ctx, &Value) -> RResult<bool> + Send + Sync>;
@@ -39,6 +66,7 @@ impl Ctx {
         let known = matches!(
             tt,
             38 | 39
+                | 68
                 | 40
                 | 41
                 | 42
@@ -64,6 +92,7 @@ impl Ctx {
                 | 49
                 | 50
                 | 173
+                | 81
         );
         if !known {
             return Ok(None);
@@ -90,9 +119,17 @@ impl Ctx {
                 ));
             }
             let mut out = Vec::new();
+            // Field reductions drop the groups where no row had the field, as the server does.
+            let skip_empty = matches!(tt, 145..=148) && args.len() > 1;
             for (k, v) in g {
-                let r = self.seq_op(tt, Val::Datum(v), args, opts, env)?;
-                out.push((k, self.to_datum(r)?));
+                GROUP_SKIP_EMPTY.with(|c| c.set(skip_empty));
+                let r = self.seq_op(tt, Val::Datum(v), args, opts, env);
+                GROUP_SKIP_EMPTY.with(|c| c.set(false));
+                match r {
+                    Ok(r) => out.push((k, self.to_datum(r)?)),
+                    Err(e) if skip_empty && e.message == SKIP_GROUP => {}
+                    Err(e) => return Err(e),
+                }
             }
             return Ok(Some(Val::Grouped(out)));
         }
@@ -115,10 +152,53 @@ impl Ctx {
         env: &Env,
     ) -> RResult<Val> {
         let n = args.len();
+        if tt != 68 && args.iter().skip(1).any(has_write) {
+            return Err(ReqlError::compile(
+                "Cannot nest writes or meta ops in stream operations.  Use FOR_EACH instead.",
+            ));
+        }
         match tt {
+            38 if n > 2 => {
+                let f = self.farg(args, n - 1, env)?;
+                if !f.params.is_empty() && f.params.len() != n - 1 {
+                    let k = f.params.len();
+                    return Err(ReqlError::logic(format!(
+                        "The function passed to `map` expects {k} argument{}, but {} sequence{} found.",
+                        if k == 1 { "" } else { "s" },
+                        n - 1,
+                        if n - 1 == 1 { " was" } else { "s were" }
+                    )));
+                }
+                let mut iters = vec![self.to_seq(a0).map_err(|e| e.at(json!(0)))?];
+                for i in 1..n - 1 {
+                    iters.push(self.sarg(args, i, env)?);
+                }
+                let stream = iters.iter().any(|s| s.stream);
+                let mut its: Vec<super::eval::RowIter> =
+                    iters.into_iter().map(|s| s.iter).collect();
+                let ctx = self.clone();
+                let last = n - 1;
+                let it = std::iter::from_fn(move || {
+                    let mut row = Vec::with_capacity(its.len());
+                    for it in its.iter_mut() {
+                        match it.next()? {
+                            Ok(v) => row.push(v),
+                            Err(e) => return Some(Err(e)),
+                        }
+                    }
+                    Some(ctx.call(&f, row).map_err(|e| e.at(json!(last))))
+                });
+                Ok(Val::Seq(seq_like(stream, Box::new(it))))
+            }
             38 | 40 => {
                 check_args(n, 2)?;
                 let f = self.farg(args, 1, env)?;
+                if !f.params.is_empty() && f.params.len() != 1 && tt == 38 {
+                    let k = f.params.len();
+                    return Err(ReqlError::logic(format!(
+                        "The function passed to `map` expects {k} arguments, but 1 sequence was found."
+                    )));
+                }
                 let seq = self.to_seq(a0).map_err(|e| e.at(json!(0)))?;
                 let ctx = self.clone();
                 if tt == 38 {
@@ -149,7 +229,11 @@ impl Ctx {
                 let dflt = opts.and_then(|o| o.get("default")).cloned();
                 let pred: Pred = if is_func_term(&args[1]) {
                     let f = self.farg(args, 1, env)?;
-                    Arc::new(move |c, row| c.call(&f, vec![row.clone()]).map(|v| datum::truthy(&v)))
+                    let pattern = body_is_object(&f);
+                    Arc::new(move |c, row| {
+                        c.call(&f, vec![row.clone()])
+                            .map(|v| predicate_result(row, &v, pattern))
+                    })
                 } else {
                     let spec = self.darg(args, 1, env)?;
                     match spec {
@@ -236,6 +320,11 @@ impl Ctx {
                         return Ok(Val::Datum(json!(len)));
                     }
                     Val::Table(t) if n == 1 => return Ok(Val::Datum(json!(t.len()))),
+                    Val::Single(_, _, Some(d)) if n == 1 => {
+                        return Ok(Val::Datum(json!(
+                            d.as_object().map(|m| m.len()).unwrap_or(0)
+                        )));
+                    }
                     other => self.to_seq(other).map_err(|e| e.at(json!(0)))?,
                 };
                 let pred = if n > 1 {
@@ -272,6 +361,37 @@ impl Ctx {
                 }
                 Ok(Val::Datum(v))
             }
+            30 if matches!(&a0, Val::Datum(b) if datum::pseudo_type(b) == Some("BINARY")) => {
+                use base64::Engine;
+                let Val::Datum(b) = a0 else {
+                    return Err(ReqlError::logic("Expected type BINARY"));
+                };
+                let engine = base64::engine::general_purpose::STANDARD;
+                let bytes = engine
+                    .decode(b.get("data").and_then(Value::as_str).unwrap_or_default())
+                    .unwrap_or_default();
+                let len = bytes.len() as i64;
+                let st = self.targ(args, 1, env, as_int)?;
+                let en = if n > 2 {
+                    self.targ(args, 2, env, as_int)?
+                } else {
+                    len
+                };
+                let st = if st < 0 {
+                    (len + st).max(0)
+                } else {
+                    st.min(len)
+                } as usize;
+                let en = if en < 0 {
+                    (len + en).max(0)
+                } else {
+                    en.min(len)
+                } as usize;
+                let part = if st < en { &bytes[st..en] } else { &[][..] };
+                Ok(Val::Datum(
+                    json!({"$reql_type$": "BINARY", "data": engine.encode(part)}),
+                ))
+            }
             70 | 71 | 30 => {
                 let seq = match a0 {
                     Val::Datum(Value::String(s)) if tt == 30 => {
@@ -279,6 +399,7 @@ impl Ctx {
                     }
                     other => self.to_seq(other).map_err(|e| e.at(json!(0)))?,
                 };
+                let mut closed_minus_one = false;
                 let (start, end, stream) = match tt {
                     70 => (self.targ(args, 1, env, as_int)?, None, seq.stream),
                     71 => (0, Some(self.targ(args, 1, env, as_int)?), seq.stream),
@@ -296,9 +417,12 @@ impl Ctx {
                         } else {
                             s
                         };
-                        let e = match (e, rb.as_ref().and_then(Value::as_str)) {
-                            (Some(e), Some("closed")) => Some(e + 1),
-                            (e, _) => e,
+                        let closed = rb.as_ref().and_then(Value::as_str) == Some("closed");
+                        closed_minus_one = closed && e == Some(-1);
+                        let e = match e {
+                            Some(-1) if closed => None,
+                            Some(e) if closed => Some(e + 1),
+                            e => e,
                         };
                         (s, e, seq.stream)
                     }
@@ -315,6 +439,31 @@ impl Ctx {
                     )
                     .at(json!(1)));
                 }
+                if stream && tt == 30 {
+                    if start < 0 {
+                        return Err(ReqlError::logic(
+                            "Cannot use a negative left index on a stream.",
+                        ));
+                    }
+                    match end {
+                        Some(e) if e < -1 => {
+                            return Err(ReqlError::logic(
+                                "Cannot use a right index < -1 on a stream.",
+                            ));
+                        }
+                        Some(-1) => {
+                            return Err(ReqlError::logic(
+                                "Cannot slice to an open right index of -1 on a stream.",
+                            ));
+                        }
+                        _ => {}
+                    }
+                }
+                let end = if end == Some(0) && tt == 30 && closed_minus_one {
+                    None
+                } else {
+                    end
+                };
                 if start < 0 || end.is_some_and(|e| e < 0) {
                     let all = seq.collect()?;
                     let len = all.len() as i64;
@@ -390,6 +539,19 @@ impl Ctx {
                 for r in seq.iter {
                     acc = self.call(&f, vec![acc, r?]).map_err(|e| e.at(json!(2)))?;
                 }
+                if let Some(t) = opts.and_then(|o| o.get("final_emit")) {
+                    let fe = match self.eval(t, env).map_err(|e| e.at(json!("final_emit")))? {
+                        Val::Func(f) => f,
+                        _ => {
+                            return Err(ReqlError::logic(
+                                "Expected type FUNCTION but found DATUM:",
+                            ));
+                        }
+                    };
+                    acc = self
+                        .call(&fe, vec![acc])
+                        .map_err(|e| e.at(json!("final_emit")))?;
+                }
                 Ok(Val::Datum(acc))
             }
             145..=148 => self.aggregate(tt, a0, args, opts, env),
@@ -444,6 +606,71 @@ impl Ctx {
                 Ok(Val::Seq(seq_like(stream, Box::new(it))))
             }
             144 => self.group(a0, args, opts, env),
+            81 => {
+                let k = self.targ(args, 1, env, as_int)?;
+                if k < 0 {
+                    return Err(ReqlError::logic(format!(
+                        "Number of items to sample must be non-negative, got `{k}`."
+                    )));
+                }
+                let seq = self.to_seq(a0).map_err(|e| e.at(json!(0)))?;
+                // Reservoir sampling keeps memory at k rows.
+                let k = k as usize;
+                let mut res: Vec<Value> = Vec::with_capacity(k.min(1024));
+                for (i, r) in seq.iter.enumerate() {
+                    let row = r?;
+                    if res.len() < k {
+                        res.push(row);
+                    } else {
+                        let j = (super::ops::random_u64() % (i as u64 + 1)) as usize;
+                        if j < k {
+                            res[j] = row;
+                        }
+                    }
+                }
+                Ok(Val::Datum(Value::Array(res)))
+            }
+            68 => {
+                check_args(n, 2)?;
+                // A write term that is not a function is run once per row.
+                let f = if is_func_term(&args[1]) {
+                    self.farg(args, 1, env)?
+                } else {
+                    Func {
+                        params: Vec::new(),
+                        body: Arc::new(args[1].clone()),
+                        env: env.clone(),
+                    }
+                };
+                let seq = self.to_seq(a0).map_err(|e| e.at(json!(0)))?;
+                let mut acc = Map::new();
+                const NOT_WRITE: &str = "FOR_EACH expects one or more basic write queries.";
+                for r in seq.iter {
+                    let res = match self.call_val(&f, vec![r?]).map_err(|e| e.at(json!(1)))? {
+                        Val::Datum(d) => d,
+                        _ => return Err(ReqlError::logic(NOT_WRITE).at(json!(1)).at(json!(1))),
+                    };
+                    let parts = match res {
+                        Value::Array(a) => a,
+                        Value::Object(m) => vec![Value::Object(m)],
+                        other => {
+                            return Err(ReqlError::logic(format!(
+                                "{NOT_WRITE}  Expected type ARRAY but found {}.",
+                                datum::type_name(&other)
+                            ))
+                            .at(json!(1))
+                            .at(json!(1)));
+                        }
+                    };
+                    for p in parts {
+                        let Value::Object(m) = p else {
+                            return Err(ReqlError::logic(NOT_WRITE).at(json!(1)).at(json!(1)));
+                        };
+                        merge_write_results(&mut acc, m);
+                    }
+                }
+                Ok(Val::Datum(Value::Object(acc)))
+            }
             48 | 49 => {
                 check_args(n, 3)?;
                 let left = self.to_seq(a0).map_err(|e| e.at(json!(0)))?;
@@ -499,7 +726,10 @@ impl Ctx {
                 let ctx = self.clone();
                 let it = iter_flat(left.iter, move |l| {
                     let key = match &key_f {
-                        Ok(f) => ctx.call(f, vec![l.clone()]),
+                        Ok(f) => match ctx.call(f, vec![l.clone()]) {
+                            Err(e) if e.is_non_existence() => return Ok(Vec::new()),
+                            other => other,
+                        },
                         Err(field) => match get_field(&l, field) {
                             Ok(v) => Ok(v),
                             Err(e) if e.is_non_existence() => return Ok(Vec::new()),
@@ -556,7 +786,9 @@ impl Ctx {
         if is_func_term(&args[i]) {
             let f = self.farg(args, i, env)?;
             Ok(Arc::new(move |c, row| {
-                c.call(&f, vec![row.clone()]).map(|v| datum::truthy(&v))
+                let pattern = body_is_object(&f);
+                c.call(&f, vec![row.clone()])
+                    .map(|v| predicate_result(row, &v, pattern))
             }))
         } else {
             let v = self.darg(args, i, env)?;
@@ -599,7 +831,7 @@ impl Ctx {
                 entries.into_iter().last()
             };
             return pick
-                .map(|(_, d)| Val::Datum(d))
+                .map(|(_, d)| Val::Datum((*d).clone()))
                 .ok_or_else(|| empty_agg(name));
         }
         let seq = self.to_seq(a0).map_err(|e| e.at(json!(0)))?;
@@ -644,6 +876,9 @@ impl Ctx {
                 }
             }
         }
+        if GROUP_SKIP_EMPTY.with(|c| c.get()) && ex.is_some() && count == 0 && best.is_none() {
+            return Err(ReqlError::non_existence(SKIP_GROUP));
+        }
         match tt {
             145 => Ok(Val::Datum(num_result(sum)?)),
             146 => {
@@ -669,7 +904,18 @@ impl Ctx {
         let index = self.opt(opts, "index", env)?;
         let mut exs = Vec::new();
         for i in 1..args.len() {
+            if !is_func_term(&args[i]) {
+                let d = self.darg(args, i, env)?;
+                if !d.is_string() {
+                    // A non-field datum groups every row under that constant.
+                    exs.push(Arc::new(move |_: &Ctx, _: &Value| Ok(d.clone())) as Extractor);
+                    continue;
+                }
+            }
             exs.push(self.extractor(args, i, env)?);
+        }
+        if exs.is_empty() && index.is_none() {
+            return Err(ReqlError::logic("Cannot group by nothing."));
         }
         let mut groups: Vec<(Value, Vec<Value>)> = Vec::new();
         let mut push =
@@ -682,7 +928,7 @@ impl Ctx {
                 let ix = as_str(&ix)?.to_string();
                 self.index_entries(t, &ix)?
                     .into_iter()
-                    .map(|(k, d)| (Some(k), d))
+                    .map(|(k, d)| (Some(k), (*d).clone()))
                     .collect()
             }
             _ => {
@@ -692,9 +938,6 @@ impl Ctx {
         };
         for (ixkey, row) in rows {
             let mut keys = Vec::new();
-            if let Some(k) = ixkey {
-                keys.push(k);
-            }
             for f in &exs {
                 keys.push(match f(self, &row) {
                     Ok(v) => v,
@@ -702,18 +945,49 @@ impl Ctx {
                     Err(e) => return Err(e),
                 });
             }
-            let key = if keys.len() == 1 {
-                keys.pop().unwrap_or(Value::Null)
-            } else {
-                Value::Array(keys)
-            };
-            match key {
-                Value::Array(a) if multi => {
-                    for k in a {
-                        push(k, row.clone());
+            // The index value comes after the fields in a compound group key.
+            if let Some(k) = ixkey {
+                keys.push(k);
+            }
+            if !multi {
+                let key = if keys.len() == 1 {
+                    keys.pop().unwrap_or(Value::Null)
+                } else {
+                    Value::Array(keys)
+                };
+                push(key, row);
+                continue;
+            }
+            // Multi grouping: an array value stands for each of its elements (an empty
+            // array for null), combined across the group fields.
+            let mut combos: Vec<Vec<Value>> = vec![Vec::new()];
+            for k in &keys {
+                let choices = match k {
+                    Value::Array(a) if a.is_empty() => vec![Value::Null],
+                    Value::Array(a) => a.clone(),
+                    other => vec![other.clone()],
+                };
+                let mut next = Vec::with_capacity(combos.len() * choices.len());
+                for c in &combos {
+                    for ch in &choices {
+                        let mut c2 = c.clone();
+                        c2.push(ch.clone());
+                        next.push(c2);
                     }
                 }
-                k => push(k, row),
+                combos = next;
+            }
+            let mut seen: Vec<Value> = Vec::new();
+            for mut c in combos {
+                let key = if c.len() == 1 {
+                    c.pop().unwrap_or(Value::Null)
+                } else {
+                    Value::Array(c)
+                };
+                if !seen.iter().any(|x| datum::eq(x, &key)) {
+                    seen.push(key.clone());
+                    push(key, row.clone());
+                }
             }
         }
         Ok(Val::Grouped(
@@ -773,35 +1047,24 @@ impl Ctx {
             None => None,
         };
         if let Some((ix, desc)) = index {
+            const NOT_SLICE: &str = "Indexed order_by can only be performed on a TABLE or TABLE_SLICE. Make sure order_by comes before any transformations (such as map) or filters.";
             let table = match &a0 {
                 Val::Table(t) => t.clone(),
-                Val::Seq(s) if s.type_name == "TABLE_SLICE" => match &s.table {
-                    Some(t) => t.clone(),
-                    None => {
+                Val::Seq(s) if s.type_name == "TABLE_SLICE" => {
+                    if matches!(s.feed, Some(FeedSpec::Ordered { .. })) {
                         return Err(ReqlError::logic(
-                            "Expected type TABLE_SLICE but found SEQUENCE:",
-                        ));
+                            "Cannot perform multiple indexed ORDER_BYs on the same table.",
+                        )
+                        .at(json!(0)));
                     }
-                },
-                other => {
-                    return Err(ReqlError::logic(format!(
-                        "Expected type TABLE_SLICE but found {}:",
-                        super::eval::val_type(other)
-                    ))
-                    .at(json!(0)));
+                    match &s.table {
+                        Some(t) => t.clone(),
+                        None => return Err(ReqlError::logic(NOT_SLICE).at(json!(0))),
+                    }
                 }
+                _ => return Err(ReqlError::logic(NOT_SLICE).at(json!(0))),
             };
-            let rows: Vec<Value> = if let Val::Seq(s) = a0 {
-                let mut entries = Vec::new();
-                for r in s.iter {
-                    let d = r?;
-                    for k in self.index_keys(&table, &ix, &d)? {
-                        entries.push((k, d.clone()));
-                    }
-                }
-                sort_entries(&mut entries, desc, &table);
-                entries.into_iter().map(|(_, d)| d).collect()
-            } else if ix == table.primary_key && keys.is_empty() {
+            if let (Val::Table(_), true, true) = (&a0, ix == table.primary_key, keys.is_empty()) {
                 let mut s = table_scan(table.clone());
                 if desc {
                     let snap = table.snapshot();
@@ -814,13 +1077,36 @@ impl Ctx {
                     desc,
                 });
                 return Ok(Val::Seq(s));
+            }
+            // Rows stay shared with the table until they are sent.
+            let entries: Vec<(Value, Arc<Value>)> = if let Val::Seq(s) = a0 {
+                let mut entries = Vec::new();
+                for r in s.iter {
+                    let d = Arc::new(r?);
+                    for k in self.index_keys(&table, &ix, &d)? {
+                        entries.push((k, d.clone()));
+                    }
+                }
+                entries
             } else {
-                let mut entries = self.index_entries(&table, &ix)?;
-                sort_entries(&mut entries, desc, &table);
-                entries.into_iter().map(|(_, d)| d).collect()
+                self.index_entries(&table, &ix)?
             };
-            let rows = self.sort_rows(rows, &keys)?;
-            let mut s = Seq::stream(Box::new(rows.into_iter().map(Ok)));
+            let pk = table.primary_key.clone();
+            let mut keyed = Vec::with_capacity(entries.len());
+            for (k, d) in entries {
+                let mut ks = vec![k];
+                ks.extend(self.sort_values(&d, &keys)?);
+                ks.push(d.get(&pk).cloned().unwrap_or(Value::Null));
+                keyed.push((ks, d));
+            }
+            let mut dirs = vec![desc];
+            dirs.extend(
+                keys.iter()
+                    .map(|k| matches!(k, SortKey::Field(_, true) | SortKey::Func(_, true))),
+            );
+            dirs.push(desc);
+            let rows = sort_keyed(keyed, &dirs);
+            let mut s = Seq::stream(Box::new(rows.into_iter().map(|d| Ok((*d).clone()))));
             s.type_name = "TABLE_SLICE";
             s.table = Some(table.clone());
             s.feed = Some(FeedSpec::Ordered {
@@ -837,7 +1123,11 @@ impl Ctx {
         }
         let seq = self.to_seq(a0).map_err(|e| e.at(json!(0)))?;
         let table = seq.table.clone();
-        let rows = self.sort_rows(seq.collect()?, &keys)?;
+        let rows = match self.to_datum(Val::Seq(seq))? {
+            Value::Array(a) => a,
+            _ => Vec::new(),
+        };
+        let rows = self.sort_rows(rows, &keys)?;
         let mut s = Seq::array(rows);
         s.table = table;
         s.type_name = if s.table.is_some() {
@@ -848,33 +1138,37 @@ impl Ctx {
         Ok(Val::Seq(s))
     }
 
+    /// The sort values of a row; a missing field sorts first (as `r.minval`).
+    fn sort_values(&self, r: &Value, keys: &[SortKey]) -> RResult<Vec<Value>> {
+        let mut ks = Vec::with_capacity(keys.len());
+        for k in keys {
+            let v = match k {
+                SortKey::Field(f, _) => get_field(r, f),
+                SortKey::Func(f, _) => self.call(f, vec![r.clone()]),
+            };
+            ks.push(match v {
+                Ok(v) => v,
+                Err(e) if e.is_non_existence() => super::eval::minval(),
+                Err(e) => return Err(e),
+            });
+        }
+        Ok(ks)
+    }
+
     fn sort_rows(&self, rows: Vec<Value>, keys: &[SortKey]) -> RResult<Vec<Value>> {
+        self.check_array(rows.len())?;
         if keys.is_empty() {
             return Ok(rows);
         }
         let mut keyed = Vec::with_capacity(rows.len());
         for r in rows {
-            let mut ks = Vec::with_capacity(keys.len());
-            for k in keys {
-                ks.push(match k {
-                    SortKey::Field(f, _) => get_field(&r, f)?,
-                    SortKey::Func(f, _) => self.call(f, vec![r.clone()])?,
-                });
-            }
-            keyed.push((ks, r));
+            keyed.push((self.sort_values(&r, keys)?, r));
         }
-        keyed.sort_by(|a, b| {
-            for (i, k) in keys.iter().enumerate() {
-                let desc = matches!(k, SortKey::Field(_, true) | SortKey::Func(_, true));
-                let c = datum::cmp(&a.0[i], &b.0[i]);
-                let c = if desc { c.reverse() } else { c };
-                if c != Ordering::Equal {
-                    return c;
-                }
-            }
-            Ordering::Equal
-        });
-        Ok(keyed.into_iter().map(|(_, r)| r).collect())
+        let dirs: Vec<bool> = keys
+            .iter()
+            .map(|k| matches!(k, SortKey::Field(_, true) | SortKey::Func(_, true)))
+            .collect();
+        Ok(sort_keyed(keyed, &dirs))
     }
 
     fn union(&self, args: &[Value], opts: Option<&Map<String, Value>>, env: &Env) -> RResult<Val> {
@@ -908,7 +1202,17 @@ impl Ctx {
         };
         let it: super::eval::RowIter = match end {
             Some(e) => Box::new((start..e.max(start)).map(|i| Ok(json!(i)))),
-            None => Box::new((start..).map(|i| Ok(json!(i)))),
+            // An infinite range cannot be tracked through aggregations here, so an endless
+            // consumer is stopped with the server's message after a very long run.
+            None => Box::new((start..).map(move |i| {
+                if i - start >= INFINITE_CAP {
+                    Err(ReqlError::logic(
+                        "Cannot use an infinite stream with an aggregation function (`reduce`, `count`, etc.) or coerce it to an array.",
+                    ))
+                } else {
+                    Ok(json!(i))
+                }
+            })),
         };
         Ok(Val::Seq(Seq::stream(it)))
     }
@@ -944,7 +1248,7 @@ impl Ctx {
     }
 
     /// Every (index key, document) pair of a table for an index.
-    pub fn index_entries(&self, t: &Table, index: &str) -> RResult<Vec<(Value, Value)>> {
+    pub fn index_entries(&self, t: &Table, index: &str) -> RResult<Vec<(Value, Arc<Value>)>> {
         let mut out = Vec::new();
         if index != t.primary_key && !super::store::read(&t.data).indexes.contains_key(index) {
             return Err(ReqlError::op_failed(format!(
@@ -954,7 +1258,7 @@ impl Ctx {
         }
         for d in t.snapshot() {
             for k in self.index_keys(t, index, &d)? {
-                out.push((k, (*d).clone()));
+                out.push((k, d.clone()));
             }
         }
         Ok(out)
@@ -962,6 +1266,12 @@ impl Ctx {
 
     /// Documents whose index value equals one of the keys, in key order.
     pub fn lookup_index(&self, t: &Table, index: &str, keys: &[Value]) -> RResult<Vec<Value>> {
+        // r.minval / r.maxval are bounds, never stored keys.
+        let keys: Vec<Value> = keys
+            .iter()
+            .filter(|k| !datum::contains_bound(k))
+            .cloned()
+            .collect();
         if index == t.primary_key {
             return Ok(keys
                 .iter()
@@ -971,10 +1281,10 @@ impl Ctx {
         }
         let entries = self.index_entries(t, index)?;
         let mut out = Vec::new();
-        for k in keys {
+        for k in &keys {
             for (ik, d) in &entries {
                 if datum::eq(ik, k) {
-                    out.push(d.clone());
+                    out.push((**d).clone());
                 }
             }
         }
@@ -982,17 +1292,38 @@ impl Ctx {
     }
 }
 
-fn sort_entries(entries: &mut [(Value, Value)], desc: bool, t: &Table) {
-    let pk = t.primary_key.clone();
-    entries.sort_by(|a, b| {
-        let c = datum::cmp(&a.0, &b.0).then_with(|| {
-            datum::cmp(
-                a.1.get(&pk).unwrap_or(&Value::Null),
-                b.1.get(&pk).unwrap_or(&Value::Null),
-            )
-        });
-        if desc { c.reverse() } else { c }
+/// Sums two write results as `forEach` does: numbers add, arrays concatenate, the first
+/// error wins.
+pub fn merge_write_results(acc: &mut Map<String, Value>, m: Map<String, Value>) {
+    for (k, v) in m {
+        let merged = match (acc.remove(&k), v) {
+            (Some(Value::Number(a)), Value::Number(b)) => {
+                datum::from_f64(a.as_f64().unwrap_or(0.0) + b.as_f64().unwrap_or(0.0))
+            }
+            (Some(Value::Array(mut a)), Value::Array(b)) => {
+                a.extend(b);
+                Value::Array(a)
+            }
+            (Some(old), _) => old,
+            (None, v) => v,
+        };
+        acc.insert(k, merged);
+    }
+}
+
+/// Stable sort of rows by their key vectors, each key with its direction.
+fn sort_keyed<T>(mut keyed: Vec<(Vec<Value>, T)>, desc: &[bool]) -> Vec<T> {
+    keyed.sort_by(|a, b| {
+        for (i, d) in desc.iter().enumerate() {
+            let c = datum::cmp(&a.0[i], &b.0[i]);
+            let c = if *d { c.reverse() } else { c };
+            if c != Ordering::Equal {
+                return c;
+            }
+        }
+        Ordering::Equal
     });
+    keyed.into_iter().map(|(_, r)| r).collect()
 }
 
 fn empty_agg(name: &str) -> ReqlError {
@@ -1002,9 +1333,28 @@ fn empty_agg(name: &str) -> ReqlError {
     ))
 }
 
+/// Whether a function's body is an object literal or a datum: then an object result is
+/// a pattern to match, as the server decides from the body's term type.
+fn body_is_object(f: &Func) -> bool {
+    !f.body.is_array() || parts(&f.body).map(|p| p.0) == Some(1)
+}
+
+/// A predicate function's result: an object is matched against the row, anything else
+/// counts by truthiness.
+fn predicate_result(row: &Value, v: &Value, pattern: bool) -> bool {
+    if pattern && v.is_object() && datum::pseudo_type(v).is_none() {
+        matches_object(row, v)
+    } else {
+        datum::truthy(v)
+    }
+}
+
 /// Whether a row matches an object predicate (nested objects match recursively).
 pub fn matches_object(row: &Value, spec: &Value) -> bool {
     match (row, spec) {
+        _ if datum::pseudo_type(spec) == Some("LITERAL") => {
+            datum::eq(row, spec.get("value").unwrap_or(&Value::Null))
+        }
         (Value::Object(r), Value::Object(s)) if datum::pseudo_type(spec).is_none() => s
             .iter()
             .all(|(k, v)| r.get(k).is_some_and(|rv| matches_object(rv, v))),

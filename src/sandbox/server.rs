@@ -597,7 +597,7 @@ async fn run_query(
         Outcome::Sequence(stream) => {
             serve_stream(&conn, token, Pager::new(stream), limits, profile, commands).await;
         }
-        Outcome::Feed(feed) => serve_feed(&conn, token, feed, limits, profile, commands).await,
+        Outcome::Feed(feed) => serve_feed(&conn, token, *feed, limits, profile, commands).await,
     }
 }
 

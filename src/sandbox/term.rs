@@ -193,3 +193,141 @@ pub fn term_name(tt: u64) -> Option<&'static str> {
         _ => return None,
     })
 }
+
+/// Allowed positional argument counts of a term type: (min, max), None max = unbounded.
+pub fn arity(tt: u64) -> Option<(usize, Option<usize>)> {
+    let exact = |n| Some((n, Some(n)));
+    match tt {
+        59 | 103 | 180 | 181 | 107..=125 => exact(0),
+        14
+        | 23
+        | 52
+        | 94
+        | 186
+        | 141
+        | 142
+        | 98
+        | 172
+        | 100
+        | 102
+        | 106
+        | 126..=135
+        | 86
+        | 72
+        | 150
+        | 183..=185
+        | 57
+        | 58
+        | 77
+        | 79
+        | 174
+        | 175
+        | 101
+        | 99
+        | 54
+        | 42
+        | 155
+        | 138
+        | 73
+        | 74
+        | 154 => exact(1),
+        16
+        | 29
+        | 80
+        | 95
+        | 88..=91
+        | 70
+        | 71
+        | 45
+        | 170
+        | 31
+        | 87
+        | 28
+        | 51
+        | 97
+        | 104
+        | 40
+        | 39
+        | 37
+        | 53
+        | 55
+        | 76
+        | 68
+        | 92
+        | 56 => exact(2),
+        194 => Some((1, Some(1))),
+        195 | 196 | 81 => Some((2, Some(2))),
+        151 => Some((0, Some(2))),
+        191..=193 => Some((1, None)),
+        82 | 84 | 85 | 105 | 48 | 49 | 50 | 187 | 156 | 182 => exact(3),
+        169 | 12 | 137 | 62 => Some((0, Some(1))),
+        173 => Some((0, Some(2))),
+        83 | 30 => Some((2, Some(3))),
+        43 | 145..=148 | 15 | 60 | 61 => Some((1, Some(2))),
+        149 => Some((1, Some(3))),
+        75 => Some((2, Some(3))),
+        17..=22 => Some((2, None)),
+        38 => Some((2, None)),
+        64 | 24..=27 | 32..=35 | 96 | 41 | 144 | 78 | 93 | 139 | 140 | 152 | 177 => Some((1, None)),
+        _ => None,
+    }
+}
+
+/// The server's compile error text for a wrong argument count.
+pub fn arity_message(min: usize, max: Option<usize>, found: usize) -> String {
+    let s = |n: usize| if n == 1 { "" } else { "s" };
+    match max {
+        Some(m) if m == min => format!("Expected {min} argument{} but found {found}.", s(min)),
+        Some(m) => format!("Expected between {min} and {m} arguments but found {found}."),
+        None => format!("Expected {min} or more arguments but found {found}.",),
+    }
+}
+
+/// Optional arguments a term accepts, for the terms that take any (others are not checked).
+pub fn optargs(tt: u64) -> Option<&'static [&'static str]> {
+    Some(match tt {
+        15 => &["read_mode", "identifier_format", "use_outdated"],
+        39 => &["default"],
+        151 => &["float"],
+        41 | 42 | 78 | 147 | 148 => &["index"],
+        53 | 55 => &[
+            "durability",
+            "return_changes",
+            "non_atomic",
+            "ignore_write_hook",
+        ],
+        54 => &["durability", "return_changes", "ignore_write_hook"],
+        56 => &[
+            "conflict",
+            "durability",
+            "return_changes",
+            "ignore_write_hook",
+        ],
+        60 => &[
+            "primary_key",
+            "shards",
+            "replicas",
+            "primary_replica_tag",
+            "nonvoting_replica_tags",
+            "durability",
+        ],
+        75 => &["multi", "geo"],
+        182 => &["index", "left_bound", "right_bound"],
+        30 | 105 => &["left_bound", "right_bound"],
+        99 => &["default_timezone"],
+        144 => &["index", "multi"],
+        50 => &["index", "ordered"],
+        44 => &["interleave"],
+        152 => &[
+            "squash",
+            "include_initial",
+            "include_states",
+            "include_offsets",
+            "include_types",
+            "changefeed_queue_size",
+        ],
+        156 => &["overwrite"],
+        187 => &["emit", "final_emit"],
+        _ => return None,
+    })
+}

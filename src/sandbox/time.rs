@@ -65,7 +65,14 @@ fn parse_tz(s: &str) -> RResult<(i32, String)> {
     } else {
         0
     };
-    if h > 23 || m > 59 {
+    if h > 23 {
+        return Err(ReqlError::logic(format!("Hours out of range in `{s}`.")));
+    }
+    if m > 59 {
+        return Err(ReqlError::logic(format!("Minutes out of range in `{s}`.")));
+    }
+    if sign < 0 && h == 0 && m == 0 {
+        // ISO 8601 has no negative zero offset.
         return Err(invalid());
     }
     let off = sign * (h * 3600 + m * 60);
@@ -90,9 +97,16 @@ fn local(e: f64, tz: &str) -> RResult<DateTime<FixedOffset>> {
 /// ISO 8601 text of a time, as `toISO8601` prints it (milliseconds, offset).
 pub fn to_iso(e: f64, tz: &str) -> RResult<String> {
     let dt = local(e, tz)?;
+    // Fractional seconds appear only when non-zero, cut to milliseconds.
+    let micros = (dt.nanosecond() + 500) / 1000;
+    let frac = if micros == 0 {
+        String::new()
+    } else {
+        format!(".{:03}", micros / 1000)
+    };
     Ok(format!(
-        "{}{}",
-        dt.format("%Y-%m-%dT%H:%M:%S%.3f"),
+        "{}{frac}{}",
+        dt.format("%Y-%m-%dT%H:%M:%S"),
         parse_tz(tz)?.1
     ))
 }
@@ -177,8 +191,8 @@ impl Ctx {
             136 => {
                 let n = args.len();
                 if n != 4 && n != 7 {
-                    return Err(ReqlError::compile(format!(
-                        "Expected between 4 and 7 arguments but found {n}."
+                    return Err(ReqlError::logic(format!(
+                        "Got {n} arguments to TIME (expected 4 or 7)."
                     )));
                 }
                 let y = self.targ(args, 0, env, as_int)?;
@@ -279,7 +293,11 @@ mod tests {
         assert_eq!(t["epoch_time"], json!(531415800));
         assert_eq!(
             to_iso(531415800.0, "-07:00").unwrap(),
-            "1986-11-03T08:30:00.000-07:00"
+            "1986-11-03T08:30:00-07:00"
+        );
+        assert_eq!(
+            to_iso(531415800.25, "Z").unwrap(),
+            "1986-11-03T15:30:00.250+00:00"
         );
     }
 }

@@ -25,8 +25,13 @@ struct Summary {
 }
 
 impl Summary {
-    fn error(&mut self, msg: String) {
+    fn error(&mut self, msg: String, rc: u8, old: Option<&Value>) {
         self.errors += 1;
+        if rc == 2 {
+            let old = old.cloned().unwrap_or(Value::Null);
+            self.changes
+                .push(json!({"error": msg.clone(), "new_val": old.clone(), "old_val": old}));
+        }
         if self.first_error.is_none() {
             self.first_error = Some(msg);
         }
@@ -54,9 +59,7 @@ impl Summary {
 
 /// What to write for one document.
 enum Patch {
-    Update(Value),
     UpdateFn(Func),
-    Replace(Value),
     ReplaceFn(Func),
     Delete,
 }
@@ -84,6 +87,20 @@ impl Ctx {
                 )));
             }
         };
+        if opts.is_some_and(|o| o.contains_key("return_vals")) {
+            return Err(ReqlError::logic(
+                "Error: encountered obsolete optarg `return_vals`.  Use `return_changes` instead.",
+            ));
+        }
+        if let Some(d) = self.opt(opts, "durability", env)? {
+            let ds = d.as_str().unwrap_or_default();
+            if ds != "hard" && ds != "soft" {
+                return Err(ReqlError::logic(format!(
+                    "Durability option `{}` unrecognized (options are \"hard\" and \"soft\").",
+                    datum::as_str(&d).unwrap_or_default()
+                )));
+            }
+        }
         let a0 = self.arg(args, 0, env)?;
         if tt == 56 {
             check_args(args.len(), 2)?;
@@ -100,7 +117,18 @@ impl Ctx {
                 d => vec![d],
             };
             let conflict = match opts.and_then(|o| o.get("conflict")) {
+                Some(t) if super::ops::is_func_term(t) && !super::admin::deterministic(t) => {
+                    // Also keeps the function from reading the table it is writing.
+                    return Err(ReqlError::logic(
+                        "The conflict function passed to `insert` must be deterministic.",
+                    ));
+                }
                 Some(t) => match self.eval(t, env).map_err(|e| e.at(json!("conflict")))? {
+                    Val::Func(f) if !f.params.is_empty() && f.params.len() != 3 => {
+                        return Err(ReqlError::logic(
+                            "The conflict function passed to `insert` should expect 3 arguments.",
+                        ));
+                    }
                     Val::Func(f) => Err(f),
                     v => Ok(self.to_datum(v)?.as_str().unwrap_or("error").to_string()),
                 },
@@ -123,17 +151,28 @@ impl Ctx {
             54 => Patch::Delete,
             _ => {
                 check_args(args.len(), 2)?;
-                match self.arg(args, 1, env)? {
-                    Val::Func(f) if tt == 53 => Patch::UpdateFn(f),
-                    Val::Func(f) => Patch::ReplaceFn(f),
-                    v => {
-                        let d = self.to_datum(v)?;
-                        if tt == 53 {
-                            Patch::Update(d)
-                        } else {
-                            Patch::Replace(d)
-                        }
+                // A non-function argument is evaluated for each document, so that its
+                // errors count per document as the server counts them.
+                let non_atomic = self.opt_bool(opts, "non_atomic", env, false)?;
+                if !non_atomic && !super::admin::deterministic(&args[1]) {
+                    return Err(ReqlError::logic(
+                        "Could not prove argument deterministic.  Maybe you want to use the non_atomic flag?",
+                    )
+                    .at(json!(1)));
+                }
+                let f = if super::ops::is_func_term(&args[1]) {
+                    self.farg(args, 1, env)?
+                } else {
+                    Func {
+                        params: Vec::new(),
+                        body: Arc::new(args[1].clone()),
+                        env: env.clone(),
                     }
+                };
+                if tt == 53 {
+                    Patch::UpdateFn(f)
+                } else {
+                    Patch::ReplaceFn(f)
                 }
             }
         };
@@ -174,6 +213,7 @@ impl Ctx {
                     "Expected type SELECTION but found {}:",
                     match &other {
                         Val::Seq(s) => s.type_name.to_string(),
+                        Val::Datum(_) => "DATUM".to_string(),
                         o => val_type(o),
                     }
                 ))
@@ -192,10 +232,11 @@ impl Ctx {
         s: &mut Summary,
     ) -> RResult<()> {
         let Value::Object(mut obj) = doc else {
-            s.error(format!(
-                "Expected type OBJECT but found {}.",
-                datum::type_name(&doc)
-            ));
+            s.error(
+                format!("Expected type OBJECT but found {}.", datum::type_name(&doc)),
+                rc,
+                None,
+            );
             return Ok(());
         };
         let pk = t.primary_key.clone();
@@ -209,21 +250,29 @@ impl Ctx {
             }
         };
         if let Err(e) = check_key(&key) {
-            s.error(e.message);
+            s.error(e.message, rc, None);
             return Ok(());
         }
         let new = Value::Object(obj);
+        if let Err(e) = datum::check_depth(&new).and_then(|_| check_storable(&new)) {
+            s.error(e.message, rc, None);
+            return Ok(());
+        }
         let mut data = write(&t.data);
         let old = data.docs.get(&Key(key.clone())).cloned();
         let result = match (&old, conflict) {
             (None, _) => Some(new.clone()),
             (Some(o), Ok(c)) if c == "error" => {
                 drop(data);
-                s.error(format!(
-                    "Duplicate primary key `{pk}`:\n{}\n{}",
-                    datum::print(o),
-                    datum::print(&new)
-                ));
+                s.error(
+                    format!(
+                        "Duplicate primary key `{pk}`:\n{}\n{}",
+                        datum::print(o),
+                        datum::print(&new)
+                    ),
+                    rc,
+                    Some(o),
+                );
                 return Ok(());
             }
             (Some(_), Ok(c)) if c == "replace" => Some(new.clone()),
@@ -235,7 +284,7 @@ impl Ctx {
                     Ok(v) => Some(v),
                     Err(e) => {
                         drop(data);
-                        s.error(e.message);
+                        s.error(e.message, rc, Some(o));
                         return Ok(());
                     }
                 }
@@ -246,7 +295,11 @@ impl Ctx {
             && !datum::eq(n.get(&pk).unwrap_or(&Value::Null), &key)
         {
             drop(data);
-            s.error(format!("Primary key `{pk}` cannot be changed."));
+            s.error(
+                format!("Primary key `{pk}` cannot be changed."),
+                rc,
+                old.as_deref(),
+            );
             return Ok(());
         }
         let changed = match (&old, &new_arc) {
@@ -289,20 +342,29 @@ impl Ctx {
         s: &mut Summary,
     ) -> RResult<()> {
         let pk = t.primary_key.clone();
-        let mut data = write(&t.data);
-        let old = data.docs.get(&Key(key.clone())).cloned();
-        let old_v = old.as_deref().cloned().unwrap_or(Value::Null);
-        let raw: RResult<Value> = match patch {
-            Patch::Delete => Ok(Value::Null),
-            Patch::Update(p) | Patch::Replace(p) => Ok(p.clone()),
-            Patch::UpdateFn(f) | Patch::ReplaceFn(f) => {
-                drop(data);
-                let r = self.call(f, vec![old_v.clone()]);
-                data = write(&t.data);
-                r
+        // Optimistic per-document atomicity: the new value is computed without the lock
+        // (the function may read tables), then committed only if the document is still the
+        // one it was computed from; otherwise it is computed again.
+        let (data, old, old_v, raw) = loop {
+            let old = t.get(key);
+            let old_v = old.as_deref().cloned().unwrap_or(Value::Null);
+            let raw: RResult<Value> = match patch {
+                Patch::Delete => Ok(Value::Null),
+                Patch::UpdateFn(f) | Patch::ReplaceFn(f) => self.call(f, vec![old_v.clone()]),
+            };
+            let data = write(&t.data);
+            let current = data.docs.get(&Key(key.clone()));
+            let same = match (current, &old) {
+                (Some(c), Some(o)) => Arc::ptr_eq(c, o),
+                (None, None) => true,
+                _ => false,
+            };
+            if same {
+                break (data, old, old_v, raw);
             }
         };
-        let is_update = matches!(patch, Patch::Update(_) | Patch::UpdateFn(_));
+        let mut data = data;
+        let is_update = matches!(patch, Patch::UpdateFn(_));
         let computed: RResult<Option<Value>> = match raw {
             Err(e) => Err(e),
             Ok(_) if matches!(patch, Patch::Delete) => Ok(None),
@@ -338,23 +400,33 @@ impl Ctx {
                 }
             }
         };
+        let computed = computed.and_then(|n| match &n {
+            Some(v) => datum::check_depth(v)
+                .and_then(|_| check_storable(v))
+                .map(|_| n),
+            None => Ok(n),
+        });
         let new = match computed {
             Ok(n) => n,
             Err(e) => {
                 drop(data);
-                s.error(e.message);
+                s.error(e.message, rc, old.as_deref());
                 return Ok(());
             }
         };
-        if let (Some(n), true) = (&new, old.is_some()) {
+        if let Some(n) = &new {
             let nk = n.get(&pk).cloned().unwrap_or(Value::Null);
             if !datum::eq(&nk, key) {
                 drop(data);
-                s.error(format!(
-                    "Primary key `{pk}` cannot be changed (`{}` -> `{}`).",
-                    datum::print(&old_v),
-                    datum::print(n)
-                ));
+                s.error(
+                    format!(
+                        "Primary key `{pk}` cannot be changed (`{}` -> `{}`).",
+                        datum::print(&old_v),
+                        datum::print(n)
+                    ),
+                    rc,
+                    old.as_deref(),
+                );
                 return Ok(());
             }
         }
@@ -392,6 +464,16 @@ impl Ctx {
         }
         Ok(())
     }
+}
+
+/// Rejects values that cannot be stored (`r.minval` / `r.maxval` anywhere inside).
+fn check_storable(v: &Value) -> RResult<()> {
+    if super::datum::contains_bound(v) {
+        return Err(ReqlError::logic(
+            "`r.minval` and `r.maxval` cannot be written to disk.",
+        ));
+    }
+    Ok(())
 }
 
 fn system_guard(t: &Table) -> RResult<()> {

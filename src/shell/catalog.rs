@@ -1,6 +1,10 @@
 //! The catalog: databases, tables and indexes, loaded with one query on the system tables.
 //! The TUI's browser and the completion of names in the REPL and the editor read it.
 
+use serde_json::{Map, Value};
+
+use crate::{net, reql};
+
 /// A database as listed by the catalog query.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct DbEntry {
@@ -127,4 +131,31 @@ pub fn catalog_from_value(value: &serde_json::Value) -> Result<Vec<DbEntry>, Cat
         });
     }
     Ok(dbs)
+}
+
+/// Runs [`CATALOG_QUERY`]; `None` when the server cannot answer it.
+pub async fn load(net: &net::Session) -> Option<Vec<DbEntry>> {
+    let query = reql::compile_query(CATALOG_QUERY).ok()?;
+    let mut cursor = net.run_value(&query.term, &Map::new()).await.ok()?;
+    let rows = cursor.collect_rows().await.ok()?;
+    let value: Value = serde_json::from_str(rows.first()?.get()).ok()?;
+    catalog_from_value(&value).ok()
+}
+
+/// Term types that change the catalog: db and table create/drop, index create/drop/rename.
+const DDL_TERMS: [u64; 7] = [57, 58, 60, 61, 75, 76, 156];
+
+/// True when the term creates, drops or renames a database, table or index.
+pub fn changes_catalog(term: &Value) -> bool {
+    match term {
+        Value::Array(parts) => {
+            parts
+                .first()
+                .and_then(Value::as_u64)
+                .is_some_and(|tt| DDL_TERMS.contains(&tt))
+                || parts.iter().skip(1).any(changes_catalog)
+        }
+        Value::Object(map) => map.values().any(changes_catalog),
+        _ => false,
+    }
 }

@@ -306,6 +306,11 @@ fn redact_url_passwords(s: &str) -> String {
     out
 }
 
+/// The history file shared with the TUI: `$XDG_DATA_HOME/rdbsh/history`.
+pub fn default_path() -> Option<PathBuf> {
+    directories::ProjectDirs::from("", "", "rdbsh").map(|d| d.data_dir().join("history"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -937,26 +937,18 @@ pub fn table_query(db: &str, table: &str) -> String {
 /// True when a query creates, drops or renames databases, tables or indexes (or writes to the
 /// system tables that hold them), so the browser reloads after it; from the compiled term.
 pub fn changes_catalog(query: &str) -> bool {
-    const DDL: [&str; 8] = [
-        "dbCreate",
-        "dbDrop",
-        "tableCreate",
-        "tableDrop",
-        "indexCreate",
-        "indexDrop",
-        "indexRename",
-        "reconfigure",
-    ];
     let Ok(compiled) = crate::reql::compile_query(query) else {
         return false;
     };
-    crate::reql::writes(&compiled.term).is_some_and(|w| {
-        DDL.contains(&w.name)
-            || matches!(
-                w.system_table.as_deref(),
-                Some("table_config" | "db_config")
-            )
-    })
+    // The shell's DDL test, plus what changes the browser's shard, replica and readiness facts.
+    crate::shell::catalog::changes_catalog(&compiled.term)
+        || crate::reql::writes(&compiled.term).is_some_and(|w| {
+            matches!(w.name, "reconfigure" | "rebalance")
+                || matches!(
+                    w.system_table.as_deref(),
+                    Some("table_config" | "db_config")
+                )
+        })
 }
 
 /// Why a query needs confirmation before it runs: it deletes every document of a table,

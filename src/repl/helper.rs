@@ -1,0 +1,257 @@
+//! The rustyline helper: completion from `shell::completion`, JavaScript highlighting, and a
+//! hint with the signature of the call being written.
+
+use std::borrow::Cow;
+use std::sync::{Arc, Mutex};
+
+use rustyline::completion::{Candidate, Completer};
+use rustyline::highlight::{CmdKind, Highlighter};
+use rustyline::hint::{Hint, Hinter};
+use rustyline::validate::Validator;
+use rustyline::{Context, Helper};
+
+use crate::net;
+use crate::render::{Theme, highlight_js_ansi};
+use crate::shell::catalog::DbEntry;
+use crate::shell::completion::{self, Completions};
+
+/// State the editor reads while a line is typed.
+pub(super) struct ReplHelper {
+    /// `None` until the first load answers.
+    catalog: Arc<Mutex<Option<Vec<DbEntry>>>>,
+    /// To load the catalog at the first completion when the background load is not done.
+    loader: Option<(tokio::runtime::Handle, net::Session)>,
+    /// Highlighting and hints are on when there is a theme (colour allowed).
+    theme: Option<Theme>,
+    /// The earlier lines of a statement still open (`... ` prompt), for context.
+    pub pending: String,
+    /// The current database, for table names.
+    pub db: String,
+    /// Names bound earlier in the session.
+    pub bindings: Vec<String>,
+}
+
+impl ReplHelper {
+    pub(super) fn new(
+        catalog: Arc<Mutex<Option<Vec<DbEntry>>>>,
+        theme: Option<Theme>,
+    ) -> ReplHelper {
+        ReplHelper {
+            catalog,
+            loader: None,
+            theme,
+            pending: String::new(),
+            db: String::new(),
+            bindings: Vec::new(),
+        }
+    }
+
+    /// Where to load the catalog from when a completion needs it first.
+    pub(super) fn set_loader(&mut self, handle: tokio::runtime::Handle, session: net::Session) {
+        self.loader = Some((handle, session));
+    }
+
+    /// The catalog; with `wait`, loaded now (waiting at most three seconds) if it never was.
+    fn catalog(&self, wait: bool) -> Vec<DbEntry> {
+        if let Ok(slot) = self.catalog.lock()
+            && let Some(catalog) = slot.as_ref()
+        {
+            return catalog.clone();
+        }
+        let Some((handle, session)) = self.loader.as_ref().filter(|_| wait) else {
+            return Vec::new();
+        };
+        let wait = std::time::Duration::from_secs(3);
+        let loaded = handle
+            .block_on(async {
+                tokio::time::timeout(wait, crate::shell::catalog::load(session)).await
+            })
+            .ok()
+            .flatten();
+        match loaded {
+            Some(entries) => {
+                if let Ok(mut slot) = self.catalog.lock() {
+                    *slot = Some(entries.clone());
+                }
+                entries
+            }
+            None => Vec::new(),
+        }
+    }
+
+    /// Completions for `line` at `pos`, with the open statement's earlier lines as context;
+    /// the range is relative to `line`.
+    pub(super) fn complete_line(&self, line: &str, pos: usize, wait: bool) -> Completions {
+        let full = format!("{}{line}", self.pending);
+        let catalog = self.catalog(wait);
+        let mut got = completion::complete_in(
+            &full,
+            self.pending.len() + pos,
+            &catalog,
+            &self.bindings,
+            Some(&self.db),
+        );
+        let base = self.pending.len();
+        if got.replace.0 < base {
+            return Completions::default();
+        }
+        got.replace = (got.replace.0 - base, got.replace.1 - base);
+        got
+    }
+}
+
+/// A candidate as rustyline lists it: the signature for methods, the name otherwise.
+pub(super) struct Pair {
+    display: String,
+    replacement: String,
+}
+
+impl Candidate for Pair {
+    fn display(&self) -> &str {
+        &self.display
+    }
+
+    fn replacement(&self) -> &str {
+        &self.replacement
+    }
+}
+
+impl Completer for ReplHelper {
+    type Candidate = Pair;
+
+    fn complete(
+        &self,
+        line: &str,
+        pos: usize,
+        _ctx: &Context<'_>,
+    ) -> rustyline::Result<(usize, Vec<Pair>)> {
+        let got = self.complete_line(line, pos, true);
+        let items = got
+            .items
+            .into_iter()
+            .map(|c| Pair {
+                display: if c.signature.starts_with(&c.label) {
+                    c.signature
+                } else {
+                    c.label.clone()
+                },
+                replacement: c.label,
+            })
+            .collect();
+        Ok((got.replace.0, items))
+    }
+}
+
+/// Shown dimmed after the input: the rest of the only name that fits (Right arrow takes it),
+/// or the signature of the call just opened (only a reminder).
+pub(super) enum InputHint {
+    Rest(String),
+    Signature(String),
+}
+
+impl Hint for InputHint {
+    fn display(&self) -> &str {
+        match self {
+            InputHint::Rest(s) | InputHint::Signature(s) => s,
+        }
+    }
+
+    fn completion(&self) -> Option<&str> {
+        match self {
+            InputHint::Rest(s) => Some(s),
+            InputHint::Signature(_) => None,
+        }
+    }
+}
+
+impl Hinter for ReplHelper {
+    type Hint = InputHint;
+
+    fn hint(&self, line: &str, pos: usize, _ctx: &Context<'_>) -> Option<InputHint> {
+        if self.theme.is_none() || pos < line.len() {
+            return None;
+        }
+        let full = format!("{}{line}", self.pending);
+        if line.ends_with('(') {
+            return completion::signature_at(&full, full.len())
+                .map(|c| InputHint::Signature(format!("  {} — {}", c.signature, c.help)));
+        }
+        // Never waits for the catalog: a hint must not slow typing down.
+        let got = self.complete_line(line, pos, false);
+        let word = line.get(got.replace.0..pos).filter(|w| !w.is_empty())?;
+        match got.items.as_slice() {
+            [only] => only
+                .label
+                .strip_prefix(word)
+                .filter(|rest| !rest.is_empty())
+                .map(|rest| InputHint::Rest(rest.to_owned())),
+            _ => None,
+        }
+    }
+}
+
+impl Highlighter for ReplHelper {
+    fn highlight<'l>(&self, line: &'l str, _pos: usize) -> Cow<'l, str> {
+        match &self.theme {
+            Some(theme) => Cow::Owned(highlight_js_ansi(line, theme)),
+            None => Cow::Borrowed(line),
+        }
+    }
+
+    fn highlight_hint<'h>(&self, hint: &'h str) -> Cow<'h, str> {
+        match self.theme {
+            Some(_) => Cow::Owned(format!("\x1b[2m{hint}\x1b[0m")),
+            None => Cow::Borrowed(hint),
+        }
+    }
+
+    fn highlight_char(&self, _line: &str, _pos: usize, kind: CmdKind) -> bool {
+        self.theme.is_some() && kind != CmdKind::MoveCursor
+    }
+}
+
+impl Validator for ReplHelper {}
+
+impl Helper for ReplHelper {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::shell::catalog::TableEntry;
+
+    #[test]
+    fn hints_offer_the_rest_of_the_only_fitting_name() {
+        let h = ReplHelper::new(Arc::new(Mutex::new(Some(Vec::new()))), Some(Theme::dark()));
+        let history = rustyline::history::DefaultHistory::new();
+        let ctx = Context::new(&history);
+        let hint = |line: &str| {
+            h.hint(line, line.len(), &ctx)
+                .map(|x| x.display().to_owned())
+        };
+        assert_eq!(hint("r.table('t').orderB").as_deref(), Some("y"));
+        assert_eq!(
+            hint("r.table('t').get"),
+            None,
+            "get, getAll, ...: no single fit"
+        );
+        let sig = hint("r.table('t').filter(").unwrap_or_default();
+        assert!(sig.contains("filter(predicate"), "{sig}");
+    }
+
+    #[test]
+    fn completion_sees_the_earlier_lines_of_the_statement() {
+        let catalog = vec![DbEntry {
+            name: "demo".into(),
+            tables: vec![TableEntry {
+                name: "users".into(),
+                ..TableEntry::default()
+            }],
+        }];
+        let mut h = ReplHelper::new(Arc::new(Mutex::new(Some(catalog))), None);
+        h.db = "demo".into();
+        h.pending = "r.db('demo')\n".into();
+        let got = h.complete_line("  .table('us", 12, true);
+        assert_eq!(got.replace, (10, 12));
+        assert_eq!(got.items.first().map(|c| c.label.as_str()), Some("users"));
+    }
+}

@@ -1,0 +1,309 @@
+//! `rdbsh repl` in a pseudo-terminal against a sandbox server process.
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+
+use common::SandboxProcess;
+use rexpect::session::{PtySession, spawn_command};
+
+/// Every expectation gives up after this long (a hang fails the test, it does not stall it).
+const TIMEOUT_MS: u64 = 8000;
+
+const UP: &str = "\x1b[A";
+
+/// `rdbsh repl` on the sandbox in a PTY of 120x40, with its data and config under `home`.
+fn repl(sandbox: &SandboxProcess, home: &Path, no_color: bool) -> PtySession {
+    let args = format!("--host 127.0.0.1 --port {}", sandbox.port);
+    let mut p = spawn_repl(home, no_color, &args, &[]);
+    p.exp_string("127.0.0.1:test> ").expect("first prompt");
+    p
+}
+
+/// `rdbsh repl ARGS` in a PTY of 120x40 with `home` as HOME and XDG directories.
+fn spawn_repl(home: &Path, no_color: bool, args: &str, envs: &[(&str, &str)]) -> PtySession {
+    let mut cmd = Command::new("sh");
+    cmd.arg("-c")
+        .arg(format!(
+            "stty cols 120 rows 40; exec '{}' repl {args}",
+            common::rdbsh_bin(),
+        ))
+        .env("TERM", "xterm")
+        .env("XDG_DATA_HOME", home.join("data"))
+        .env("XDG_CONFIG_HOME", home.join("config"))
+        .env("HOME", home)
+        .env_remove("RDBSH_CONFIG")
+        .env_remove("VISUAL")
+        .env_remove("EDITOR");
+    if no_color {
+        cmd.env("NO_COLOR", "1");
+    } else {
+        cmd.env_remove("NO_COLOR");
+    }
+    for (k, v) in envs {
+        cmd.env(k, v);
+    }
+    spawn_command(cmd, Some(TIMEOUT_MS)).expect("spawn rdbsh repl")
+}
+
+/// Sends keys without a line end (rexpect buffers them until flushed).
+fn type_keys(p: &mut PtySession, keys: &str) {
+    p.send(keys).expect("send keys");
+    p.flush().expect("flush keys");
+}
+
+fn demo() -> SandboxProcess {
+    SandboxProcess::start(&[], &[])
+}
+
+fn quit(mut p: PtySession) {
+    p.send_control('d').expect("ctrl-d");
+    p.exp_eof().expect("the repl exits on ctrl-d");
+}
+
+#[test]
+fn multi_line_input_waits_with_a_continuation_prompt() {
+    let sb = demo();
+    let home = tempfile::tempdir().unwrap();
+    let mut p = repl(&sb, home.path(), true);
+    p.send_line("r.expr([1, 2,").unwrap();
+    p.exp_string("... ").expect("continuation prompt");
+    p.send_line("  3]).sum()").unwrap();
+    p.exp_string("6\r\n").expect("the whole statement ran");
+    p.exp_string("1 row ").expect("timing line");
+    quit(p);
+}
+
+#[test]
+fn tab_completes_a_table_name() {
+    let sb = demo();
+    let home = tempfile::tempdir().unwrap();
+    let mut p = repl(&sb, home.path(), true);
+    type_keys(&mut p, "r.db('demo').table('us");
+    type_keys(&mut p, "\t");
+    p.exp_string("users").expect("completed table name");
+    type_keys(&mut p, "').count()\r");
+    p.exp_string("24\r\n").expect("the completed query ran");
+    quit(p);
+}
+
+#[test]
+fn long_sequences_page_with_it() {
+    let sb = demo();
+    let home = tempfile::tempdir().unwrap();
+    let mut p = repl(&sb, home.path(), true);
+    p.send_line(".format ndjson").unwrap();
+    p.exp_string("127.0.0.1:test> ").unwrap();
+    p.send_line("r.range(45)").unwrap();
+    p.exp_string("\r\n19\r\n").expect("first page");
+    p.exp_string("more available").expect("first page count");
+    p.exp_string("Type \"it\" for more").expect("paging prompt");
+    p.send_line("it").unwrap();
+    p.exp_string("\r\n39\r\n").expect("second page");
+    p.exp_string("Type \"it\" for more")
+        .expect("paging prompt again");
+    p.send_line("").unwrap();
+    p.exp_string("\r\n44\r\n")
+        .expect("Enter right after the prompt pages too");
+    p.exp_string("5 rows ").expect("last page count");
+    p.send_line("it").unwrap();
+    p.exp_string("no cursor to iterate").expect("nothing left");
+    quit(p);
+}
+
+#[test]
+fn ctrl_c_stops_a_changefeed_and_the_repl_goes_on() {
+    let sb = demo();
+    let home = tempfile::tempdir().unwrap();
+    let mut p = repl(&sb, home.path(), true);
+    p.send_line("r.db('demo').table('users').changes({includeInitial: true})")
+        .unwrap();
+    p.exp_string("new_val")
+        .expect("the feed printed its initial rows");
+    p.send_control('c').unwrap();
+    p.exp_string("the query was stopped").expect("stopped");
+    p.exp_string("127.0.0.1:test> ")
+        .expect("back at the prompt");
+    p.send_line("r.expr(41).add(1)").unwrap();
+    p.exp_string("42\r\n").expect("a query still works");
+    quit(p);
+}
+
+#[test]
+fn use_changes_the_default_database_and_the_prompt() {
+    let sb = demo();
+    let home = tempfile::tempdir().unwrap();
+    let mut p = repl(&sb, home.path(), true);
+    p.send_line(".use demo").unwrap();
+    p.exp_string("127.0.0.1:demo> ")
+        .expect("prompt names the db");
+    p.send_line("r.table('users').count()").unwrap();
+    p.exp_string("24\r\n").expect("table of the new default db");
+    quit(p);
+}
+
+#[test]
+fn history_is_recalled_in_a_new_session() {
+    let sb = demo();
+    let home = tempfile::tempdir().unwrap();
+    let mut p = repl(&sb, home.path(), true);
+    p.send_line("r.expr('remember ' + 'me')").unwrap();
+    p.exp_string("\"remember me\"").expect("ran");
+    quit(p);
+
+    let mut p = repl(&sb, home.path(), true);
+    type_keys(&mut p, UP);
+    p.exp_string("r.expr('remember ' + 'me')")
+        .expect("up arrow shows the previous session's query");
+    type_keys(&mut p, "\r");
+    p.exp_string("\"remember me\"")
+        .expect("recalled query runs");
+    quit(p);
+}
+
+#[test]
+fn no_color_output_has_no_colour_escapes() {
+    let sb = demo();
+    let query = "r.db('demo').table('users').limit(2)";
+    let transcript = |no_color: bool| {
+        let home = tempfile::tempdir().unwrap();
+        let mut p = repl(&sb, home.path(), no_color);
+        p.send_line(query).unwrap();
+        let out = p.exp_string("2 rows ").expect("rows printed");
+        quit(p);
+        out
+    };
+    let coloured = transcript(false);
+    assert!(
+        coloured.contains("\x1b[38;"),
+        "a terminal gets colours by default: {coloured:?}"
+    );
+    let plain = transcript(true);
+    assert!(plain.contains("\"name\""), "{plain:?}");
+    assert!(
+        !plain.contains("\x1b[3") && !plain.contains("\x1b[38;"),
+        "NO_COLOR leaves no colour escapes: {plain:?}"
+    );
+}
+
+#[test]
+fn errors_show_carets_under_the_failing_part() {
+    let sb = demo();
+    let home = tempfile::tempdir().unwrap();
+    let mut p = repl(&sb, home.path(), true);
+    p.send_line("r.expr(1).fitler(1)").unwrap();
+    p.exp_string("unknown method `fitler`")
+        .expect("compile error");
+    p.exp_string("|           ^^^^^^")
+        .expect("caret under the method");
+    p.exp_string("did you mean `filter`").expect("suggestion");
+    p.send_line("r.db('demo').table('nope').count()").unwrap();
+    p.exp_string("Table `demo.nope` does not exist")
+        .expect("server error");
+    p.exp_string("| ^^^^^^^^^^^^^^^^^^^^^^^^^^\r\n")
+        .expect("the failing sub-term underlined");
+    p.send_line("r.dbCreate('x").unwrap();
+    p.exp_string("unterminated string")
+        .expect("a string open at the line end is reported, not continued");
+    p.exp_string("127.0.0.1:test> ").unwrap();
+    quit(p);
+}
+
+#[test]
+fn ctrl_c_at_the_prompt_clears_the_line() {
+    let sb = demo();
+    let home = tempfile::tempdir().unwrap();
+    let mut p = repl(&sb, home.path(), true);
+    p.send_line("r.expr([").unwrap();
+    p.exp_string("... ").unwrap();
+    p.send_control('c').unwrap();
+    p.exp_string("127.0.0.1:test> ")
+        .expect("the open statement is dropped");
+    p.send_line("r.expr(5).add(100)").unwrap();
+    p.exp_string("105\r\n").expect("a fresh statement runs");
+    quit(p);
+}
+
+#[test]
+fn read_only_profile_refuses_writes_and_connect_switches_profile() {
+    let sb = demo();
+    let home = tempfile::tempdir().unwrap();
+    let dir = home.path().join("config/rdbsh");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("config.toml"),
+        format!(
+            "[profiles.ro]\nhost = \"127.0.0.1\"\nport = {port}\nread_only = true\n\n\
+             [profiles.rw]\nhost = \"127.0.0.1\"\nport = {port}\ndb = \"demo\"\n",
+            port = sb.port
+        ),
+    )
+    .unwrap();
+    let mut p = spawn_repl(home.path(), true, "-p ro", &[]);
+    p.exp_string("ro:test> ").expect("prompt names the profile");
+    p.send_line("r.db('demo').table('users').insert({id: 99})")
+        .unwrap();
+    p.exp_string("refused: `insert` writes")
+        .expect("refusal shown");
+    p.exp_string("ro:test> ").unwrap();
+    p.send_line(".connect rw").unwrap();
+    p.exp_string("rw:demo> ")
+        .expect("connected with the other profile");
+    p.send_line("r.table('users').insert({id: 99})").unwrap();
+    p.exp_string("\"inserted\": 1").expect("writes work there");
+    quit(p);
+}
+
+#[test]
+fn edit_runs_what_the_editor_saved() {
+    let sb = demo();
+    let home = tempfile::tempdir().unwrap();
+    let editor = home.path().join("editor.sh");
+    // Writes a query into an empty file, else finishes the statement it was given.
+    std::fs::write(
+        &editor,
+        "#!/bin/sh\nif [ -s \"$1\" ]; then printf '1, 2, 3]).count()' >> \"$1\"; \
+         else echo 'r.expr(6).mul(7)' > \"$1\"; fi\n",
+    )
+    .unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&editor, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let args = format!("--host 127.0.0.1 --port {}", sb.port);
+    let editor = editor.display().to_string();
+    let mut p = spawn_repl(home.path(), true, &args, &[("EDITOR", &editor)]);
+    p.exp_string("127.0.0.1:test> ").unwrap();
+    p.send_line(".edit").unwrap();
+    p.exp_string("42\r\n").expect("the edited query ran");
+    p.send_line(".history").unwrap();
+    p.exp_string("r.expr(6).mul(7)")
+        .expect("and went into the history");
+    p.send_line("r.expr([").unwrap();
+    p.exp_string("... ").unwrap();
+    p.send_line(".edit").unwrap();
+    p.exp_string("\r\n3\r\n")
+        .expect(".edit at the continuation prompt edits the open statement");
+    p.exp_string("127.0.0.1:test> ").unwrap();
+    quit(p);
+}
+
+#[test]
+fn a_dumb_terminal_gets_the_repl_instead_of_the_tui() {
+    let sb = demo();
+    let home = tempfile::tempdir().unwrap();
+    let mut cmd = Command::new(common::rdbsh_bin());
+    cmd.args(["--host", "127.0.0.1", "--port", &sb.port.to_string()])
+        .env("TERM", "dumb")
+        .env("NO_COLOR", "1")
+        .env("XDG_DATA_HOME", home.path().join("data"))
+        .env("XDG_CONFIG_HOME", home.path().join("config"))
+        .env_remove("RDBSH_CONFIG");
+    let mut p = spawn_command(cmd, Some(TIMEOUT_MS)).expect("spawn rdbsh");
+    p.exp_string("127.0.0.1:test> ").expect("the line prompt");
+    p.send_line("r.expr(20).add(3)").unwrap();
+    p.exp_string("23\r\n").expect("a query runs");
+    quit(p);
+}
