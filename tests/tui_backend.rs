@@ -126,6 +126,39 @@ async fn catalog_and_connection_state_come_from_the_server() {
     })
     .await;
 
+    // Completion of table names uses the catalog the backend loaded.
+    let text = "r.db('demo').table('us";
+    h.backend.handle(
+        Effect::Complete {
+            revision: 7,
+            text: text.into(),
+            cursor: text.len(),
+        },
+        &h.tx.clone(),
+    );
+    let answer = tokio::time::timeout(WAIT, async {
+        loop {
+            match h.rx.recv().await {
+                Some(a @ Action::CompletionsArrived { .. }) => break Some(a),
+                Some(other) => {
+                    h.app.update(other);
+                }
+                None => break None,
+            }
+        }
+    })
+    .await
+    .expect("completions");
+    match answer {
+        Some(Action::CompletionsArrived {
+            revision, items, ..
+        }) => {
+            assert_eq!(revision, 7);
+            assert!(items.iter().any(|c| c.label.contains("users")), "{items:?}");
+        }
+        other => panic!("expected completions, got {other:?}"),
+    }
+
     h.backend.handle(
         Effect::CountTable {
             db: "demo".into(),
