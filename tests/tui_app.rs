@@ -809,3 +809,22 @@ fn a_destructive_query_waits_for_a_yes() {
     });
     assert!(fx.iter().any(|e| matches!(e, Effect::StartQuery { .. })));
 }
+
+#[test]
+fn quitting_goes_ahead_when_the_last_running_query_ends_under_the_question() {
+    let (mut app, _) = app();
+    app.update(Action::RunQuery {
+        text: "r.table('users').count()".into(),
+        offset: 0,
+    });
+    let id = app.results.current().unwrap().id;
+    app.update(Action::Quit);
+    assert_eq!(app.overlay, Some(Overlay::ConfirmQuit));
+    let fx = app.update(Action::QueryFinished {
+        id,
+        elapsed: Duration::from_millis(3),
+        profile: None,
+    });
+    assert!(fx.contains(&Effect::Quit), "{fx:?}");
+    assert!(app.overlay.is_none() && app.quitting);
+}

@@ -258,6 +258,10 @@ impl App {
         let was_dirty = self.dirty;
         self.dirty = true;
         let mut fx = Vec::new();
+        let ends_query = matches!(
+            action,
+            Action::QueryFinished { .. } | Action::QueryFailed { .. }
+        );
         match action {
             Action::Input(key) => self.input(key, &mut fx),
             Action::Paste(text) => match (&mut self.overlay, self.focus) {
@@ -458,6 +462,13 @@ impl App {
                 Err(message) => self.status.error(message),
             },
             Action::Failed(message) => self.status.error(message),
+        }
+        // The user asked to quit and the last running query just ended: nothing is left to
+        // ask about.
+        if ends_query && self.overlay == Some(Overlay::ConfirmQuit) && !self.running() {
+            self.overlay = None;
+            self.quitting = true;
+            fx.push(Effect::Quit);
         }
         // Any action may have moved the cursor or replaced the text.
         self.scroll_editor();
