@@ -67,7 +67,7 @@ fn run(cli: Cli) -> Result<Exit, Failure> {
             }
             let target = target(config_path, &conn)?;
             if terminal {
-                run_tui(target, out)
+                run_tui(target, config_path)
             } else {
                 run_batch(target, out, BatchInput::File(PathBuf::from("-")))
             }
@@ -123,12 +123,6 @@ fn target(config_path: Option<&Path>, conn: &ConnArgs) -> Result<Target, Failure
     }
     let profile = config.resolve(conn.profile_name(), &overrides)?;
     Ok(Target::Server(Box::new(profile)))
-}
-
-fn not_yet(what: &str) -> Failure {
-    Failure::usage(format!(
-        "{what} is not available yet in this build; `rdbsh profiles` works"
-    ))
 }
 
 /// `rdbsh compile`: each statement's wire term (or START message) as one line of JSON.
@@ -384,6 +378,61 @@ fn read_input(path: &Path) -> Result<batch::Input, Failure> {
     })
 }
 
-fn run_tui(_target: Target, _out: OutArgs) -> Result<Exit, Failure> {
-    Err(not_yet("the TUI"))
+/// The full-screen TUI on the target: `[keys]` and `[ui]` from the config file, history
+/// shared with the REPL, the terminal restored on every way out.
+fn run_tui(target: Target, config_path: Option<&Path>) -> Result<Exit, Failure> {
+    use rdbsh::tui::{self, App, AppConfig, Keymap, RunOptions, SessionBackend};
+
+    // Warnings were printed when the profile was resolved; read the tables quietly.
+    let config = Config::load(config_path)?;
+    let keymap = Keymap::with_overrides(&config.keys)
+        .map_err(|e| Failure::usage(format!("[keys] in the config file: {e}")))?;
+    let theme_name = config
+        .ui
+        .get("theme")
+        .and_then(toml::Value::as_str)
+        .unwrap_or("rdbsh-dark");
+    let theme = Theme::load(theme_name)
+        .map_err(|e| Failure::usage(format!("[ui] theme in the config file: {e}")))?;
+    let row_cap = config
+        .ui
+        .get("max_rows")
+        .and_then(toml::Value::as_integer)
+        .and_then(|n| usize::try_from(n).ok())
+        .filter(|n| *n > 0);
+    let history_path = rdbsh::shell::history::default_path();
+    let history = match &history_path {
+        Some(path) => {
+            rdbsh::shell::history::History::load(path, rdbsh::shell::history::DEFAULT_CAP)
+                .unwrap_or_else(|e| {
+                    eprintln!("rdbsh: warning: {e}");
+                    rdbsh::shell::history::History::default()
+                })
+        }
+        None => rdbsh::shell::history::History::default(),
+    };
+    if let Some(dir) = history_path.as_deref().and_then(Path::parent) {
+        // A missing directory only costs the history; the save reports it.
+        let _ = std::fs::create_dir_all(dir);
+    }
+    runtime()?.block_on(async move {
+        let (profile, _sandbox) = open_target(target).await?;
+        let info = tui::panes::status::ConnectionInfo::from_profile(&profile);
+        let mut app_config = AppConfig::new(keymap, info);
+        app_config.theme = theme;
+        app_config.history = history;
+        if let Some(cap) = row_cap {
+            app_config.row_cap = cap;
+        }
+        let app = App::new(app_config, std::time::Instant::now());
+        let mut backend = SessionBackend::new(Session::new(profile));
+        let options = RunOptions {
+            history_path,
+            ..RunOptions::default()
+        };
+        match tui::run(app, &mut backend, options).await {
+            Ok(_) => Ok(Exit::Ok),
+            Err(e) => Err(Failure::new(Exit::Usage, e.to_string())),
+        }
+    })
 }

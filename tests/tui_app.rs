@@ -776,3 +776,55 @@ fn dropping_a_table_needs_its_name_typed() {
     assert!(press(&mut app, KeyCode::Esc, KeyModifiers::NONE).is_empty());
     assert_eq!(app.overlay, None);
 }
+
+#[test]
+fn a_destructive_query_waits_for_a_yes() {
+    let (mut app, _) = app();
+    let fx = app.update(Action::RunQuery {
+        text: "r.db('demo').table('users').delete()".into(),
+        offset: 0,
+    });
+    assert!(fx.iter().all(|e| !matches!(e, Effect::StartQuery { .. })));
+    assert!(matches!(app.overlay, Some(Overlay::ConfirmWrite { .. })));
+    // Any key but y declines.
+    let no = app.key_action(key(KeyCode::Char('n'), KeyModifiers::NONE));
+    assert_eq!(no, Some(Action::Confirm(false)));
+    let fx = app.update(Action::Confirm(false));
+    assert!(fx.is_empty() && app.overlay.is_none());
+
+    app.update(Action::RunQuery {
+        text: "r.db('demo').table('users').delete()".into(),
+        offset: 0,
+    });
+    let yes = app.key_action(key(KeyCode::Char('y'), KeyModifiers::NONE));
+    let fx = app.update(yes.unwrap());
+    assert!(matches!(
+        fx.as_slice(),
+        [.., Effect::StartQuery { text, .. }] if text == "r.db('demo').table('users').delete()"
+    ));
+    // A filtered delete runs at once.
+    let fx = app.update(Action::RunQuery {
+        text: "r.table('users').filter({a: 1}).delete()".into(),
+        offset: 0,
+    });
+    assert!(fx.iter().any(|e| matches!(e, Effect::StartQuery { .. })));
+}
+
+#[test]
+fn quitting_goes_ahead_when_the_last_running_query_ends_under_the_question() {
+    let (mut app, _) = app();
+    app.update(Action::RunQuery {
+        text: "r.table('users').count()".into(),
+        offset: 0,
+    });
+    let id = app.results.current().unwrap().id;
+    app.update(Action::Quit);
+    assert_eq!(app.overlay, Some(Overlay::ConfirmQuit));
+    let fx = app.update(Action::QueryFinished {
+        id,
+        elapsed: Duration::from_millis(3),
+        profile: None,
+    });
+    assert!(fx.contains(&Effect::Quit), "{fx:?}");
+    assert!(app.overlay.is_none() && app.quitting);
+}

@@ -350,3 +350,60 @@ fn drop_table_confirmation_80x24() {
     type_text(&mut app, "ord");
     insta::assert_snapshot!(screen(&app, (80, 24)));
 }
+
+#[test]
+fn destructive_query_confirmation_80x24() {
+    let (mut app, _) = app((80, 24));
+    connected(&mut app);
+    type_text(&mut app, "r.db('shop').table('users').delete()");
+    let fx = press(&mut app, KeyCode::F(5), KeyModifiers::NONE);
+    assert!(fx.iter().all(|e| !matches!(e, Effect::StartQuery { .. })));
+    insta::assert_snapshot!(screen(&app, (80, 24)));
+}
+
+#[test]
+fn feed_changes_as_coloured_diffs_100x30() {
+    let (mut app, _) = app((100, 30));
+    connected(&mut app);
+    app.update(Action::RunQuery {
+        text: "r.db('shop').table('orders').changes({includeInitial: true, includeStates: true})"
+            .into(),
+        offset: usize::MAX,
+    });
+    let feed = QueryId(1);
+    app.update(Action::QueryStarted {
+        id: feed,
+        feed: true,
+    });
+    app.update(Action::BatchArrived {
+        id: feed,
+        rows: vec![
+            json!({"state": "initializing"}),
+            json!({"new_val": {"id": 1, "total": 10}}),
+            json!({"state": "ready"}),
+            json!({"new_val": {"id": 2, "total": 20}, "old_val": null}),
+            json!({"new_val": {"id": 1, "total": 15, "note": "gift"}, "old_val": {"id": 1, "total": 10}}),
+            json!({"new_val": {"id": 3}, "old_val": {"id": 3, "note": "x"}}),
+            json!({"new_val": null, "old_val": {"id": 2, "total": 20}}),
+        ],
+        more: true,
+    });
+    let text = screen(&app, (100, 30));
+    insta::assert_snapshot!(text);
+
+    // Colours: the old value in the palette's error colour, the new one in its ok colour.
+    let mut terminal = Terminal::new(TestBackend::new(100, 30)).unwrap();
+    terminal.draw(|f| screen::draw(&app, f)).unwrap();
+    let buffer = terminal.backend().buffer().clone();
+    let row = (0..30)
+        .find(|&y| {
+            let line: String = (0..100).map(|x| buffer[(x, y)].symbol()).collect();
+            line.contains("total: 10 → 15")
+        })
+        .expect("the changed field on screen");
+    let line: String = (0..100).map(|x| buffer[(x, row)].symbol()).collect();
+    let at = |needle: &str| line[..line.find(needle).unwrap()].chars().count() as u16;
+    assert_eq!(buffer[(at("10 →"), row)].fg, app.palette.error);
+    assert_eq!(buffer[(at("15,"), row)].fg, app.palette.ok);
+    assert_eq!(buffer[(at("+note"), row)].fg, app.palette.ok);
+}

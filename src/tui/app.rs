@@ -3,7 +3,6 @@
 use std::time::{Duration, Instant};
 
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
-use syntect::highlighting::Theme;
 
 use super::action::{Action, ConnectionState, Effect, QueryId, QueryOptions, SyntaxError};
 use super::keymap::{Command, Keymap};
@@ -12,7 +11,8 @@ use super::panes::editor::EditorPane;
 use super::panes::results::{DEFAULT_ROW_CAP, ResultsPane, TabState};
 use super::panes::status::{ConnectionInfo, StatusBar};
 use super::screen::Areas;
-use super::theme::{Palette, default_syntax_theme};
+use super::theme::Palette;
+use crate::render::Theme;
 use crate::shell::history::History;
 
 /// A pane that can have the focus.
@@ -50,6 +50,12 @@ pub enum Overlay {
     ConfirmQuit,
     /// Ctrl-R: `query` typed, `selected` index into the matches.
     HistorySearch { query: String, selected: usize },
+    /// A destructive query (`what` says why) waits for y / n before it is run.
+    ConfirmWrite {
+        text: String,
+        offset: usize,
+        what: String,
+    },
     /// Dropping a table: its name must be typed to confirm.
     ConfirmDrop {
         db: String,
@@ -61,7 +67,8 @@ pub enum Overlay {
 /// What the TUI is started with.
 pub struct AppConfig {
     pub keymap: Keymap,
-    pub syntax_theme: Theme,
+    /// Highlighting, result token styles and the UI palette (`[ui] theme`).
+    pub theme: Theme,
     pub info: ConnectionInfo,
     pub history: History,
     /// Rows kept per result tab.
@@ -75,7 +82,7 @@ impl AppConfig {
     pub fn new(keymap: Keymap, info: ConnectionInfo) -> Self {
         AppConfig {
             keymap,
-            syntax_theme: default_syntax_theme(),
+            theme: Theme::dark(),
             info,
             history: History::default(),
             row_cap: DEFAULT_ROW_CAP,
@@ -111,8 +118,8 @@ pub struct App {
 impl App {
     /// A fresh app at time `now` on an 80×24 screen until told otherwise.
     pub fn new(config: AppConfig, now: Instant) -> Self {
-        let palette = Palette::from_theme(&config.syntax_theme);
-        let mut editor = EditorPane::new(config.syntax_theme);
+        let palette = Palette::from_render(&config.theme);
+        let mut editor = EditorPane::new(config.theme.syntect().clone());
         if let Some(run) = config.keymap.keys(Command::Run).first() {
             editor.set_placeholder(format!("type ReQL, e.g. r.dbList(); {run} runs it"));
         }
@@ -194,6 +201,12 @@ impl App {
                     _ => Some(Action::Confirm(false)),
                 };
             }
+            Some(Overlay::ConfirmWrite { .. }) => {
+                return Some(Action::Confirm(matches!(
+                    key.code,
+                    KeyCode::Char('y' | 'Y')
+                )));
+            }
             Some(Overlay::ConfirmDrop { .. }) => {
                 return Some(match key.code {
                     KeyCode::Esc => Action::Command(Command::Close),
@@ -245,6 +258,10 @@ impl App {
         let was_dirty = self.dirty;
         self.dirty = true;
         let mut fx = Vec::new();
+        let ends_query = matches!(
+            action,
+            Action::QueryFinished { .. } | Action::QueryFailed { .. }
+        );
         match action {
             Action::Input(key) => self.input(key, &mut fx),
             Action::Paste(text) => match (&mut self.overlay, self.focus) {
@@ -317,6 +334,15 @@ impl App {
                 } else {
                     self.quitting = true;
                     fx.push(Effect::Quit);
+                }
+            }
+            Action::Confirm(yes) if matches!(self.overlay, Some(Overlay::ConfirmWrite { .. })) => {
+                if let Some(Overlay::ConfirmWrite { text, offset, .. }) = self.overlay.take() {
+                    if yes {
+                        self.start_query(text, offset, &mut fx);
+                    } else {
+                        self.status.info("not run");
+                    }
                 }
             }
             Action::Confirm(yes) => {
@@ -437,6 +463,13 @@ impl App {
             },
             Action::Failed(message) => self.status.error(message),
         }
+        // The user asked to quit and the last running query just ended: nothing is left to
+        // ask about.
+        if ends_query && self.overlay == Some(Overlay::ConfirmQuit) && !self.running() {
+            self.overlay = None;
+            self.quitting = true;
+            fx.push(Effect::Quit);
+        }
         // Any action may have moved the cursor or replaced the text.
         self.scroll_editor();
         fx
@@ -449,7 +482,8 @@ impl App {
                 KeyCode::Enter if typed == table => {
                     let text = format!("r.db({}).tableDrop({})", js_string(db), js_string(table));
                     self.overlay = None;
-                    self.run_query(text, usize::MAX, fx);
+                    // Typing the name was the confirmation.
+                    self.start_query(text, usize::MAX, fx);
                     self.focus = Pane::Results;
                 }
                 KeyCode::Backspace => {
@@ -563,6 +597,19 @@ impl App {
         if text.trim().is_empty() {
             return;
         }
+        if matches!(self.overlay, Some(Overlay::ConfirmWrite { .. })) {
+            // Run-all stops at the first query that needs an answer.
+            return;
+        }
+        if let Some(what) = destructive(&text) {
+            self.overlay = Some(Overlay::ConfirmWrite { text, offset, what });
+            return;
+        }
+        self.start_query(text, offset, fx);
+    }
+
+    /// Runs a query (after any confirmation).
+    fn start_query(&mut self, text: String, offset: usize, fx: &mut Vec<Effect>) {
         let id = QueryId(self.next_id);
         self.next_id += 1;
         if self.history.push(&text) {
@@ -870,18 +917,21 @@ impl App {
         }
     }
 
-    /// `.changes()` on or off for the shown tab's query, run as a new query. (Text-level until
-    /// the compiler can rewrite terms.)
+    /// `.changes()` on or off for the shown tab's query, run as a new query. The query is
+    /// compiled first: a top-level `changes` term is removed by cutting the text back to its
+    /// receiver's span, anything else gets `.changes()` appended.
     fn toggle_live(&mut self, fx: &mut Vec<Effect>) {
         let Some(tab) = self.results.current() else {
             self.status.info("run a query first, then toggle it live");
             return;
         };
-        let query = tab.query.trim_end().trim_end_matches(';').to_owned();
         let id = tab.id;
-        let live = match query.strip_suffix(".changes()") {
-            Some(base) => base.to_owned(),
-            None => format!("{query}.changes()"),
+        let live = match live_toggled(&tab.query) {
+            Ok(text) => text,
+            Err(message) => {
+                self.status.error(message);
+                return;
+            }
         };
         if tab.is_running() {
             fx.extend(self.update(Action::CancelQuery(id)));
@@ -895,21 +945,112 @@ pub fn table_query(db: &str, table: &str) -> String {
     format!("r.db({}).table({})", js_string(db), js_string(table))
 }
 
-/// True when a query creates, drops or renames databases, tables or indexes, so the browser
-/// reloads after it. (Text-level until the compiler's term analysis is wired in.)
+/// True when a query creates, drops or renames databases, tables or indexes (or writes to the
+/// system tables that hold them), so the browser reloads after it; from the compiled term.
 pub fn changes_catalog(query: &str) -> bool {
-    const DDL: [&str; 9] = [
-        ".dbCreate(",
-        ".dbDrop(",
-        ".tableCreate(",
-        ".tableDrop(",
-        ".indexCreate(",
-        ".indexDrop(",
-        ".indexRename(",
-        ".reconfigure(",
-        "table_config",
-    ];
-    DDL.iter().any(|m| query.contains(m))
+    let Ok(compiled) = crate::reql::compile_query(query) else {
+        return false;
+    };
+    // The shell's DDL test, plus what changes the browser's shard, replica and readiness facts.
+    crate::shell::catalog::changes_catalog(&compiled.term)
+        || crate::reql::writes(&compiled.term).is_some_and(|w| {
+            matches!(w.name, "reconfigure" | "rebalance")
+                || matches!(
+                    w.system_table.as_deref(),
+                    Some("table_config" | "db_config")
+                )
+        })
+}
+
+/// Why a query needs confirmation before it runs: it deletes every document of a table,
+/// drops a database, table or index, or reconfigures or rebalances; `None` for anything else
+/// (reads, filtered deletes, inserts, updates). From the compiled term.
+pub fn destructive(query: &str) -> Option<String> {
+    use serde_json::Value;
+    let compiled = crate::reql::compile_query(query).ok()?;
+    // Only terms that write at all are looked at further.
+    crate::reql::writes(&compiled.term)?;
+    let name = |t: &Value| -> String {
+        t.get(1)
+            .and_then(|args| args.get(0))
+            .and_then(Value::as_str)
+            .map_or_else(|| "(computed)".to_owned(), |n| format!("`{n}`"))
+    };
+    let mut stack = vec![&compiled.term];
+    while let Some(t) = stack.pop() {
+        let Value::Array(items) = t else {
+            if let Value::Object(map) = t {
+                stack.extend(map.values());
+            }
+            continue;
+        };
+        let args = items.get(1).and_then(Value::as_array);
+        let first = args.and_then(|a| a.first());
+        let table_of = |t: Option<&Value>| {
+            t.filter(|t| t.get(0).and_then(Value::as_u64) == Some(TT_TABLE))
+                .and_then(|t| t.get(1))
+                .and_then(|a| a.as_array())
+                .and_then(|a| a.last())
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+        };
+        match items.first().and_then(Value::as_u64) {
+            Some(TT_DELETE) => {
+                if let Some(table) = table_of(first) {
+                    return Some(format!("deletes every document of table `{table}`"));
+                }
+            }
+            Some(TT_DB_DROP) => return Some(format!("drops database {}", name(t))),
+            Some(TT_TABLE_DROP) => {
+                let table = args.and_then(|a| a.last()).and_then(Value::as_str);
+                return Some(match table {
+                    Some(n) => format!("drops table `{n}`"),
+                    None => "drops a table".to_owned(),
+                });
+            }
+            Some(TT_INDEX_DROP) => return Some("drops an index".to_owned()),
+            Some(TT_RECONFIGURE) => return Some("reconfigures shards and replicas".to_owned()),
+            Some(TT_REBALANCE) => return Some("rebalances shards".to_owned()),
+            _ => {}
+        }
+        if let Some(args) = args {
+            stack.extend(args);
+        }
+        if let Some(Value::Object(opts)) = items.get(2) {
+            stack.extend(opts.values());
+        }
+    }
+    None
+}
+
+const TT_TABLE: u64 = 15;
+const TT_DELETE: u64 = 54;
+const TT_DB_DROP: u64 = 58;
+const TT_TABLE_DROP: u64 = 61;
+const TT_INDEX_DROP: u64 = 76;
+const TT_RECONFIGURE: u64 = 176;
+const TT_REBALANCE: u64 = 179;
+
+/// ReQL term type of `changes` (ql2.proto).
+const TT_CHANGES: u64 = 152;
+
+/// The query with `.changes()` added, or removed when it is the outermost term.
+pub fn live_toggled(query: &str) -> Result<String, String> {
+    let text = query.trim_end().trim_end_matches(';').trim_end();
+    let compiled = crate::reql::compile_query(text).map_err(|ds| {
+        let why = ds
+            .first()
+            .map_or("it does not compile", |d| d.message.as_str());
+        format!("cannot toggle live mode: {why}; fix the query and run it first")
+    })?;
+    let outer = compiled.term.get(0).and_then(serde_json::Value::as_u64);
+    if outer == Some(TT_CHANGES)
+        && let Some(receiver) = compiled.spans().args.first()
+        && let Some(base) = text.get(receiver.span.start..receiver.span.end)
+    {
+        return Ok(base.to_owned());
+    }
+    Ok(format!("{text}.changes()"))
 }
 
 /// `r.db('d').table('t').count()`: what the runtime runs for [`Effect::CountTable`].
@@ -947,5 +1088,48 @@ mod tests {
         assert!(changes_catalog("r.db('test').tableCreate('x')"));
         assert!(changes_catalog("r.table('x').indexCreate('a')"));
         assert!(!changes_catalog("r.table('tableCreate').count()"));
+        assert!(changes_catalog(
+            "r.db('rethinkdb').table('table_config').delete()"
+        ));
+        assert!(!changes_catalog("r.table('x').insert({a: 1})"));
+    }
+
+    #[test]
+    fn destructive_queries_are_recognised_on_the_term() {
+        let d = |q: &str| destructive(q);
+        assert_eq!(
+            d("r.db('demo').table('users').delete()").as_deref(),
+            Some("deletes every document of table `users`")
+        );
+        assert!(d("r.table('users').filter({a: 1}).delete()").is_none());
+        assert!(d("r.table('users').get(1).delete()").is_none());
+        assert_eq!(
+            d("r.db('d').tableDrop('t')").as_deref(),
+            Some("drops table `t`")
+        );
+        assert_eq!(d("r.dbDrop('d')").as_deref(), Some("drops database `d`"));
+        assert!(d("r.table('t').reconfigure({shards: 2, replicas: 1})").is_some());
+        assert!(d("r.table('t').insert({a: 1})").is_none());
+        assert!(d("r.table('t').count()").is_none());
+        // A string that merely names a write is not one.
+        assert!(d("r.expr('delete()')").is_none());
+    }
+
+    #[test]
+    fn live_mode_toggles_on_the_compiled_term() {
+        assert_eq!(
+            live_toggled("r.table('t').filter({a: 1});"),
+            Ok("r.table('t').filter({a: 1}).changes()".to_owned())
+        );
+        assert_eq!(
+            live_toggled("r.table('t').changes({squash: true})"),
+            Ok("r.table('t')".to_owned())
+        );
+        // A `changes` inside a string or an inner term is not the outermost term.
+        assert_eq!(
+            live_toggled("r.expr('.changes()')"),
+            Ok("r.expr('.changes()').changes()".to_owned())
+        );
+        assert!(live_toggled("r.table(").is_err());
     }
 }

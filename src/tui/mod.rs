@@ -21,18 +21,27 @@
 //! and, unprompted, `ConnectionStateChanged(state)`. Spans in `QueryFailed` and
 //! `SyntaxChecked` are byte ranges of the text sent.
 //!
-//! The texts to run are built here: [`panes::browser::CATALOG_QUERY`] (its result converted by
-//! [`panes::browser::catalog_from_value`]), [`app::count_query`], [`app::table_query`].
+//! The texts to run are built here: [`shell::catalog::CATALOG_QUERY`](crate::shell::catalog::CATALOG_QUERY)
+//! (its result converted by `catalog_from_value`), [`app::count_query`], [`app::table_query`].
 //!
-//! Start-up, as `main` will do it: `History::load`, `Keymap::with_overrides(&config_keys)`,
-//! `App::new(AppConfig { .. }, Instant::now())`, then `run(app, &mut backend, options).await`.
+//! [`SessionBackend`] is the real backend: it owns a [`shell::Session`](crate::shell::Session),
+//! compiles in `handle` (diagnostics and read-only refusals come back as `QueryFailed` with a
+//! span), and runs each query in a task that reads one batch per `FetchMore` (feeds read on by
+//! themselves) and sends STOP on the one connection for `Stop`.
 //!
-//! Stand-ins that integration replaces, each behind one function: the statement splitter
-//! ([`panes::editor::split_statements`]), the row formatter ([`panes::results::row_lines`])
-//! and the syntax theme ([`theme::default_syntax_theme`]).
+//! Start-up, as `main`'s `run_tui` does it: `History::load`, `Keymap::with_overrides(&config.keys)`,
+//! `Theme::load([ui] theme)`, `App::new(AppConfig { .. }, Instant::now())`, then
+//! `run(app, &mut SessionBackend::new(session), options).await`.
+//!
+//! The spine supplies what the foundation once stood in for: statements are split by
+//! [`reql::split_statements`](crate::reql::split_statements), rows are styled by
+//! [`render::pretty_window`](crate::render::pretty_window) and `render::table` (only the rows
+//! on screen), colours come from [`render::Theme`](crate::render::Theme), and DDL, live
+//! toggling and destructive-query confirmation read the compiled term.
 
 pub mod action;
 pub mod app;
+pub mod backend;
 pub mod event;
 pub mod keymap;
 pub mod panes;
@@ -48,6 +57,7 @@ use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
 
 pub use action::{Action, Effect, QueryId};
 pub use app::{App, AppConfig, Pane};
+pub use backend::SessionBackend;
 pub use keymap::Keymap;
 
 use event::{Event, Events};

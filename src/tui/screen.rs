@@ -68,6 +68,9 @@ pub fn draw(app: &App, frame: &mut Frame) {
     match &app.overlay {
         Some(Overlay::Help { scroll }) => draw_help(app, frame, *scroll),
         Some(Overlay::ConfirmQuit) => draw_confirm(app, frame),
+        Some(Overlay::ConfirmWrite { text, what, .. }) => {
+            draw_confirm_write(app, frame, text, what)
+        }
         Some(Overlay::ConfirmDrop { db, table, typed }) => {
             draw_confirm_drop(app, frame, db, table, typed)
         }
@@ -168,6 +171,28 @@ fn draw_confirm_drop(app: &App, frame: &mut Frame, db: &str, table: &str, typed:
         .border_style(Style::default().fg(app.palette.error));
     frame.render_widget(
         Paragraph::new(text).block(block).wrap(Wrap { trim: true }),
+        rect,
+    );
+}
+
+fn draw_confirm_write(app: &App, frame: &mut Frame, text: &str, what: &str) {
+    let rect = popup(frame, 60, 8);
+    let one_line = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let lines = vec![
+        Line::styled(
+            format!("This query {what}."),
+            Style::default()
+                .fg(app.palette.error)
+                .add_modifier(Modifier::BOLD),
+        ),
+        Line::styled(one_line, Style::default().fg(app.palette.dim)),
+        Line::raw(""),
+        Line::raw("Run it? (y / n)"),
+    ];
+    let block = popup_block(app, " Confirm ".to_owned())
+        .border_style(Style::default().fg(app.palette.error));
+    frame.render_widget(
+        Paragraph::new(lines).block(block).wrap(Wrap { trim: true }),
         rect,
     );
 }

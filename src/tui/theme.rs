@@ -6,8 +6,10 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::widgets::{Block, BorderType};
 use syntect::highlighting::{Theme, ThemeSet};
 
-/// Stand-in syntax theme until the render layer supplies `themes/*.tmTheme`: syntect's bundled
-/// `base16-ocean.dark` (an empty theme if that is ever missing).
+use crate::render::{Rgb, Scope, Styles};
+
+/// syntect's bundled `base16-ocean.dark` (an empty theme if that is ever missing); the app
+/// itself uses [`crate::render::Theme`] (`rdbsh-dark` unless `[ui] theme` says otherwise).
 pub fn default_syntax_theme() -> Theme {
     static THEME: OnceLock<Theme> = OnceLock::new();
     THEME
@@ -30,6 +32,8 @@ pub struct Palette {
     pub error: Color,
     pub ok: Color,
     pub warn: Color,
+    /// Token styles for result rows (keys, strings, numbers...).
+    pub tokens: Styles,
 }
 
 impl Default for Palette {
@@ -44,6 +48,7 @@ impl Default for Palette {
             error: Color::Red,
             ok: Color::Green,
             warn: Color::Yellow,
+            tokens: Styles::plain(),
         }
     }
 }
@@ -66,6 +71,43 @@ impl Palette {
                 .map_or(base.bracket, rgb),
             ..base
         }
+    }
+
+    /// The palette of one of render's themes: its UI colours and its token styles.
+    pub fn from_render(theme: &crate::render::Theme) -> Palette {
+        let rgb = |c: Rgb| Color::Rgb(c.0, c.1, c.2);
+        let p = theme.palette();
+        let base = Palette::from_theme(theme.syntect());
+        Palette {
+            fg: rgb(p.foreground),
+            dim: rgb(p.muted),
+            accent: rgb(p.accent),
+            border: rgb(p.muted),
+            selection: rgb(p.selection),
+            error: rgb(p.error),
+            warn: rgb(p.warning),
+            tokens: theme.styles(),
+            ..base
+        }
+    }
+
+    /// The ratatui style of one of render's token styles.
+    pub fn token(&self, scope: Scope) -> Style {
+        let s = self.tokens.get(scope);
+        let mut style = Style::default();
+        if let Some(c) = s.fg {
+            style = style.fg(Color::Rgb(c.0, c.1, c.2));
+        }
+        if s.bold {
+            style = style.add_modifier(Modifier::BOLD);
+        }
+        if s.italic {
+            style = style.add_modifier(Modifier::ITALIC);
+        }
+        if s.underline {
+            style = style.add_modifier(Modifier::UNDERLINED);
+        }
+        style
     }
 
     /// A pane's frame: accented and thick when focused.

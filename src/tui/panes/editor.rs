@@ -645,7 +645,15 @@ impl Highlight {
     }
 }
 
+/// Lines longer than this (bytes) are shown plain: syntect costs about 10 µs per byte of
+/// dense code, and every key typed on a line highlights the whole line again, so a pasted
+/// 2 KB one-liner would cost a frame budget per key.
+pub const MAX_HIGHLIGHTED_LINE: usize = 1024;
+
 fn highlight_one(line: &str, state: LineState, theme: &Theme) -> (StyledLine, LineState) {
+    if line.len() > MAX_HIGHLIGHTED_LINE {
+        return (vec![(Style::default(), line.to_owned())], state);
+    }
     let set = syntax_set();
     let (hs, ps) = state;
     let mut h = HighlightLines::from_state(theme, hs, ps);
@@ -710,50 +718,14 @@ fn code_mask(text: &str) -> Vec<bool> {
     mask
 }
 
-/// Splits text into statements at top-level `;` and at blank lines outside brackets; ranges
-/// are trimmed and never empty. (Stand-in until the compiler's splitter is wired in.)
+/// Splits text into statements with the compiler's splitter (top-level `;`, and line breaks
+/// that end a complete expression unless the next line continues the chain).
 pub fn split_statements(text: &str) -> Vec<Range<usize>> {
-    let mask = code_mask(text);
-    let bytes = text.as_bytes();
-    let mut out = Vec::new();
-    let mut depth: i32 = 0;
-    let mut start = 0;
-    let push = |out: &mut Vec<Range<usize>>, a: usize, b: usize| {
-        let piece = &text[a..b];
-        let lead = piece.len() - piece.trim_start().len();
-        let trimmed = piece.trim();
-        if !trimmed.is_empty() {
-            out.push(a + lead..a + lead + trimmed.len());
-        }
-    };
-    let mut i = 0;
-    while i < bytes.len() {
-        if mask[i] {
-            match bytes[i] {
-                b'(' | b'[' | b'{' => depth += 1,
-                b')' | b']' | b'}' => depth = (depth - 1).max(0),
-                b';' if depth == 0 => {
-                    push(&mut out, start, i);
-                    start = i + 1;
-                }
-                b'\n' if depth == 0 => {
-                    // A blank line (only spaces up to the next newline) ends a statement.
-                    let rest = &text[i + 1..];
-                    let line_end = rest.find('\n');
-                    if let Some(n) = line_end
-                        && rest[..n].trim().is_empty()
-                    {
-                        push(&mut out, start, i);
-                        start = i + 1;
-                    }
-                }
-                _ => {}
-            }
-        }
-        i += 1;
-    }
-    push(&mut out, start, bytes.len());
-    out
+    crate::reql::split_statements(text)
+        .into_iter()
+        .map(|s| s.start..s.end)
+        .filter(|r| !r.is_empty())
+        .collect()
 }
 
 /// The statement containing byte `offset`, or the closest one before it (cursor after `;`).
@@ -831,7 +803,7 @@ mod tests {
     }
 
     #[test]
-    fn splits_on_top_level_semicolons_and_blank_lines() {
+    fn splits_like_the_compiler() {
         assert_eq!(pieces("r.now(); r.expr(1)"), ["r.now()", "r.expr(1)"]);
         assert_eq!(
             pieces("r.table('a')\n  .count()\n\nr.expr(';')\n"),
@@ -839,7 +811,10 @@ mod tests {
         );
         // Inside brackets neither splits.
         assert_eq!(pieces("r.expr([1;\n\n2])"), ["r.expr([1;\n\n2])"]);
-        assert_eq!(pieces("r.expr(1) // a; b\n"), ["r.expr(1) // a; b"]);
+        // Comments are not part of a statement; a complete line ends one unless the next
+        // line continues the chain.
+        assert_eq!(pieces("r.expr(1) // a; b\n"), ["r.expr(1)"]);
+        assert_eq!(pieces("r.now()\nr.expr(2)"), ["r.now()", "r.expr(2)"]);
         assert!(pieces("  ;; \n").is_empty());
     }
 

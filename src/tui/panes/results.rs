@@ -11,6 +11,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use serde_json::Value;
 
+use crate::render;
 use crate::tui::action::QueryId;
 use crate::tui::theme::Palette;
 
@@ -266,7 +267,7 @@ impl ResultTab {
     /// Moves the selection by `delta` rows and keeps it in a viewport of `height` lines.
     pub fn move_selection(&mut self, delta: isize, height: usize) {
         if self.view == ViewMode::Profile {
-            let lines = self.profile.as_ref().map_or(0, |p| row_lines(p).len());
+            let lines = self.profile.as_ref().map_or(0, profile_line_count);
             self.profile_top = self
                 .profile_top
                 .saturating_add_signed(delta)
@@ -319,7 +320,7 @@ impl ResultTab {
     fn row_height(&self, display: usize) -> usize {
         match self.view {
             ViewMode::Tree if self.expanded.contains(&self.absolute(display)) => {
-                self.row(display).map_or(1, |v| row_lines(v).len().max(1))
+                self.row(display).map_or(1, |v| row_line_count(v).max(1))
             }
             _ => 1,
         }
@@ -436,7 +437,7 @@ impl ResultTab {
                 .map(|l| Line::styled(l.to_owned(), Style::default().fg(palette.error)))
                 .collect(),
             _ if self.view == ViewMode::Profile => match &self.profile {
-                Some(profile) => row_lines(profile)
+                Some(profile) => profile_lines(profile, palette)
                     .into_iter()
                     .skip(self.profile_top)
                     .take(height)
@@ -481,17 +482,24 @@ impl ResultTab {
             let Some(value) = self.row(i) else { break };
             let style = self.selected_style(i, palette);
             if self.expanded.contains(&self.absolute(i)) {
-                for (k, line) in row_lines(value).into_iter().enumerate() {
+                let room = height - out.len();
+                for (k, line) in row_lines(value, 0, room, palette).into_iter().enumerate() {
                     let marker = if k == 0 { "▾ " } else { "  " };
                     let mut spans = vec![Span::styled(marker, style.fg(palette.dim))];
                     spans.extend(line.spans.into_iter().map(|s| s.patch_style(style)));
                     out.push(Line::from(spans));
                 }
             } else {
-                out.push(Line::from(vec![
-                    Span::styled("▸ ", style.fg(palette.dim)),
-                    Span::styled(compact(value), style),
-                ]));
+                let mut spans = vec![Span::styled("▸ ", style.fg(palette.dim))];
+                match self
+                    .feed
+                    .as_ref()
+                    .and_then(|_| change_spans(value, palette))
+                {
+                    Some(diff) => spans.extend(diff.into_iter().map(|s| s.patch_style(style))),
+                    None => spans.push(Span::styled(compact(value), style)),
+                }
+                out.push(Line::from(spans));
             }
             i += 1;
         }
@@ -507,68 +515,73 @@ impl ResultTab {
     }
 
     fn table_lines(&self, height: usize, width: usize, palette: &Palette) -> Vec<Line<'static>> {
+        use render::table::{self, ColumnSet};
         let body = height.saturating_sub(1);
         let visible: Vec<(usize, &Value)> = (self.top..self.top + body)
             .map_while(|i| self.row(i).map(|v| (i, v)))
             .collect();
-        let mut columns: Vec<String> = Vec::new();
-        let mut objects = true;
+        // Columns and widths from the rows on screen only, so a frame costs the same whatever
+        // is retained.
+        let mut columns = ColumnSet::new();
         for (_, v) in &visible {
-            match v {
-                Value::Object(map) => {
-                    for k in map.keys() {
-                        if !columns.contains(k) {
-                            columns.push(k.clone());
-                        }
-                    }
-                }
-                _ => objects = false,
-            }
+            columns.observe(v);
         }
-        if !objects || columns.is_empty() {
-            return self.raw_lines(height, palette);
-        }
-        let start = self.column.min(columns.len().saturating_sub(1));
-        let cell = |v: Option<&Value>| match v {
-            None => String::new(),
-            Some(Value::String(s)) => s.clone(),
-            Some(other) => compact(other),
-        };
-        let widths: Vec<usize> = columns
+        let start = self.column.min(columns.columns().len().saturating_sub(1));
+        let natural: Vec<usize> = columns
+            .natural_widths()
             .iter()
-            .map(|c| {
-                let content = visible
-                    .iter()
-                    .map(|(_, v)| cell(v.get(c)).chars().count())
-                    .max()
-                    .unwrap_or(0);
-                content.max(c.chars().count()).clamp(3, 30)
-            })
+            .skip(start)
+            .map(|w| (*w).min(40))
             .collect();
-        let render = |cells: Vec<String>, style: Style| {
-            let mut line = String::new();
-            for (text, w) in cells.iter().zip(&widths).skip(start) {
-                if line.chars().count() >= width {
+        // fit_widths counts two cells between columns; the gap drawn here is three.
+        let extra = natural.len().saturating_sub(1);
+        let widths = table::fit_widths(&natural, Some(width.saturating_sub(extra)));
+        let gap = " │ ";
+        let header_style = palette.token(render::Scope::Header);
+        let muted = Style::default().fg(palette.dim);
+        let cell_spans = |cells: Vec<Option<(String, Style, bool)>>, row_style: Style| {
+            let mut spans = Vec::new();
+            for (k, (cell, w)) in cells.into_iter().zip(&widths).enumerate() {
+                if *w == 0 {
+                    // Columns that do not fit: say so (scroll right with the keymap's right).
+                    spans.push(Span::styled(" …", muted.patch(row_style)));
                     break;
                 }
-                let mut t: String = text.chars().take(*w).collect();
-                if text.chars().count() > *w {
-                    t.pop();
-                    t.push('…');
+                if k > 0 {
+                    spans.push(Span::styled(gap, muted.patch(row_style)));
                 }
-                line.push_str(&format!("{t:<w$} │ ", w = *w));
+                let (text, style, right) = cell.unwrap_or_default();
+                let (kept, cut, used) = table::truncate(&text, *w);
+                let mut shown = kept.to_owned();
+                if cut {
+                    shown.push('…');
+                }
+                let pad = " ".repeat(w.saturating_sub(used));
+                let shown = if right {
+                    format!("{pad}{shown}")
+                } else {
+                    format!("{shown}{pad}")
+                };
+                spans.push(Span::styled(shown, style.patch(row_style)));
             }
-            Line::styled(line, style)
+            Line::from(spans)
         };
-        let mut out = vec![render(
-            columns.clone(),
-            Style::default()
-                .fg(palette.accent)
-                .add_modifier(Modifier::BOLD),
-        )];
+        let headers = columns
+            .columns()
+            .iter()
+            .enumerate()
+            .skip(start)
+            .map(|(i, c)| Some((c.header().into_owned(), header_style, columns.is_numeric(i))))
+            .collect();
+        let mut out = vec![cell_spans(headers, Style::default())];
         for (i, v) in visible {
-            let cells = columns.iter().map(|c| cell(v.get(c))).collect();
-            out.push(render(cells, self.selected_style(i, palette)));
+            let cells = columns
+                .cells(v)
+                .into_iter()
+                .skip(start)
+                .map(|c| c.map(|c| (c.text, palette.token(c.scope), c.right_align)))
+                .collect();
+            out.push(cell_spans(cells, self.selected_style(i, palette)));
         }
         out
     }
@@ -588,18 +601,183 @@ pub fn format_duration(d: Duration) -> String {
     }
 }
 
-/// One row as display lines. Stand-in for the render layer's styled lines: plain pretty JSON.
-pub fn row_lines(value: &Value) -> Vec<Line<'static>> {
-    serde_json::to_string_pretty(value)
-        .unwrap_or_default()
-        .lines()
-        .map(|l| Line::raw(l.to_owned()))
+/// Lines `start..start + len` of a row's pretty form, styled with the theme's token styles;
+/// only those lines are built.
+pub fn row_lines(value: &Value, start: usize, len: usize, palette: &Palette) -> Vec<Line<'static>> {
+    render::pretty_window(value, start, len)
+        .into_iter()
+        .map(|line| {
+            Line::from(
+                line.spans
+                    .into_iter()
+                    .map(|s| Span::styled(s.text, palette.token(s.scope)))
+                    .collect::<Vec<_>>(),
+            )
+        })
         .collect()
 }
 
-/// One row on one line (collapsed tree rows, raw view, table cells).
+/// A changefeed message as a one-line diff: `+ {..}` inserted, `- {..}` deleted, and for a
+/// change the fields added (`+key: v`), removed (`-key`) and changed (`key: old → new`);
+/// initial values and feed states marked. `None` for rows that are not feed messages.
+pub fn change_spans(value: &Value, palette: &Palette) -> Option<Vec<Span<'static>>> {
+    let map = value.as_object()?;
+    let added = Style::default().fg(palette.ok);
+    let removed = Style::default().fg(palette.error);
+    let changed = Style::default().fg(palette.warn);
+    let dim = Style::default().fg(palette.dim);
+    if let Some(state) = map.get("state").and_then(Value::as_str)
+        && map.len() == 1
+    {
+        return Some(vec![Span::styled(format!("state: {state}"), dim)]);
+    }
+    let new = map.get("new_val")?;
+    let old = map.get("old_val");
+    let mut spans = Vec::new();
+    match (old, new) {
+        // Initial values of `includeInitial` come without `old_val`.
+        (None, new) => {
+            spans.push(Span::styled("initial ", dim));
+            spans.push(Span::raw(compact(new)));
+        }
+        (Some(Value::Null), new) => {
+            spans.push(Span::styled("+ ", added.add_modifier(Modifier::BOLD)));
+            spans.push(Span::styled(compact(new), added));
+        }
+        (Some(old), Value::Null) => {
+            spans.push(Span::styled("- ", removed.add_modifier(Modifier::BOLD)));
+            spans.push(Span::styled(compact(old), removed));
+        }
+        (Some(Value::Object(o)), Value::Object(n)) => {
+            spans.push(Span::styled("~ ", changed.add_modifier(Modifier::BOLD)));
+            if let Some(id) = n.get("id").or_else(|| o.get("id")) {
+                spans.push(Span::styled(format!("id {} ", compact(id)), dim));
+            }
+            let mut first = true;
+            let mut sep = |spans: &mut Vec<Span<'static>>| {
+                if !first {
+                    spans.push(Span::styled(", ", dim));
+                }
+                first = false;
+            };
+            for (k, nv) in n {
+                match o.get(k) {
+                    None => {
+                        sep(&mut spans);
+                        spans.push(Span::styled(format!("+{k}: {}", compact(nv)), added));
+                    }
+                    Some(ov) if ov != nv => {
+                        sep(&mut spans);
+                        spans.push(Span::raw(format!("{k}: ")));
+                        spans.push(Span::styled(compact(ov), removed));
+                        spans.push(Span::styled(" → ", dim));
+                        spans.push(Span::styled(compact(nv), added));
+                    }
+                    Some(_) => {}
+                }
+            }
+            for k in o.keys().filter(|k| !n.contains_key(*k)) {
+                sep(&mut spans);
+                spans.push(Span::styled(format!("-{k}"), removed));
+            }
+            if first {
+                spans.push(Span::styled("no field changed", dim));
+            }
+        }
+        (Some(old), new) => {
+            spans.push(Span::styled("~ ", changed.add_modifier(Modifier::BOLD)));
+            spans.push(Span::styled(compact(old), removed));
+            spans.push(Span::styled(" → ", dim));
+            spans.push(Span::styled(compact(new), added));
+        }
+    }
+    Some(spans)
+}
+
+/// A query profile as a tree: one line per task with its duration, sub-tasks indented under
+/// it, parallel branches marked (shard reads show up as their own tasks). A profile of another
+/// shape is shown as pretty JSON.
+pub fn profile_lines(profile: &Value, palette: &Palette) -> Vec<Line<'static>> {
+    let mut out = Vec::new();
+    match profile {
+        Value::Array(tasks) if tasks.iter().all(is_profile_task) => {
+            profile_tasks(tasks, "", palette, &mut out);
+        }
+        other => return row_lines(other, 0, usize::MAX, palette),
+    }
+    out
+}
+
+fn profile_line_count(profile: &Value) -> usize {
+    match profile {
+        Value::Array(tasks) if tasks.iter().all(is_profile_task) => {
+            fn count(tasks: &[Value]) -> usize {
+                tasks
+                    .iter()
+                    .map(|t| {
+                        let sub = t.get("sub_tasks").and_then(Value::as_array);
+                        let par = t.get("parallel_tasks").and_then(Value::as_array);
+                        1 + sub.map_or(0, |s| count(s))
+                            + par.map_or(0, |p| {
+                                p.iter()
+                                    .map(|b| 1 + b.as_array().map_or(0, |b| count(b)))
+                                    .sum()
+                            })
+                    })
+                    .sum()
+            }
+            count(tasks)
+        }
+        other => row_line_count(other),
+    }
+}
+
+fn is_profile_task(v: &Value) -> bool {
+    v.get("description").is_some_and(Value::is_string)
+}
+
+fn profile_tasks(tasks: &[Value], indent: &str, palette: &Palette, out: &mut Vec<Line<'static>>) {
+    let dim = Style::default().fg(palette.dim);
+    let accent = Style::default().fg(palette.accent);
+    for task in tasks {
+        let description = task
+            .get("description")
+            .and_then(Value::as_str)
+            .unwrap_or("?")
+            .trim_end_matches('.')
+            .to_owned();
+        let duration = task
+            .get("duration(ms)")
+            .or_else(|| task.get("mean_duration(ms)"))
+            .and_then(Value::as_f64);
+        let mut spans = vec![Span::styled(indent.to_owned(), dim), Span::raw(description)];
+        if let Some(ms) = duration {
+            spans.push(Span::styled(format!("  {ms:.3} ms"), accent));
+        }
+        out.push(Line::from(spans));
+        let deeper = format!("{indent}  ");
+        if let Some(sub) = task.get("sub_tasks").and_then(Value::as_array) {
+            profile_tasks(sub, &deeper, palette, out);
+        }
+        if let Some(branches) = task.get("parallel_tasks").and_then(Value::as_array) {
+            for (i, branch) in branches.iter().enumerate() {
+                out.push(Line::styled(format!("{deeper}╟ parallel {}", i + 1), dim));
+                if let Some(b) = branch.as_array() {
+                    profile_tasks(b, &format!("{deeper}║ "), palette, out);
+                }
+            }
+        }
+    }
+}
+
+/// How many lines a row's pretty form has (nothing is built).
+pub fn row_line_count(value: &Value) -> usize {
+    render::pretty_line_count(value)
+}
+
+/// One row on one line (collapsed tree rows, raw view, table cells), pseudo-types readable.
 pub fn compact(value: &Value) -> String {
-    serde_json::to_string(value).unwrap_or_default()
+    render::compact(value, true)
 }
 
 /// The result tabs.

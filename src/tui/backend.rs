@@ -1,0 +1,515 @@
+//! The real [`Backend`]: effects performed on a [`shell::Session`](crate::shell::Session).
+//!
+//! Compiling, the read-only check and completion are quick and pure, so they run right in
+//! [`Backend::handle`]; everything that touches the network runs in a spawned task that
+//! reports back as actions. Each query's task reads one batch per `FetchMore` (a feed reads
+//! on by itself), so nothing is read ahead of what the results pane asked for beyond the
+//! cursor's one prefetched batch.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde_json::{Map, Value};
+use tokio::sync::mpsc::{self, UnboundedReceiver, UnboundedSender};
+
+use super::Backend;
+use super::action::{
+    Action, Completion, ConnectionState, Effect, QueryId, QueryOptions, SyntaxError, TlsInfo,
+};
+use super::app::count_query;
+use crate::config::Verify;
+use crate::net::{self, Cursor, Kind};
+use crate::protocol::{Frame, Row};
+use crate::reql::{self, Env, Query, Statement};
+use crate::shell::Session;
+use crate::shell::catalog::{self, CATALOG_QUERY, DbEntry};
+use crate::shell::completion;
+
+/// How long a background count may take before the browser shows it as failed.
+pub const COUNT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How long a stopped query's end of stream is waited for.
+const STOP_WAIT: Duration = Duration::from_secs(2);
+
+/// Instructions from the UI to one query's task.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Control {
+    /// Read the next batch.
+    More,
+    /// Send STOP and end.
+    Stop,
+}
+
+/// Performs the TUI's effects on one session.
+pub struct SessionBackend {
+    session: Session,
+    /// Controls of the queries whose tasks still run.
+    queries: HashMap<QueryId, UnboundedSender<Control>>,
+    /// The last catalog loaded, for completion of names.
+    catalog: Arc<Mutex<Vec<DbEntry>>>,
+    /// How long a count may take.
+    pub count_timeout: Duration,
+}
+
+impl std::fmt::Debug for SessionBackend {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SessionBackend")
+            .field("session", &self.session)
+            .field("queries", &self.queries.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl SessionBackend {
+    /// A backend around `session` (which may not be connected yet).
+    pub fn new(session: Session) -> Self {
+        SessionBackend {
+            session,
+            queries: HashMap::new(),
+            catalog: Arc::new(Mutex::new(Vec::new())),
+            count_timeout: COUNT_TIMEOUT,
+        }
+    }
+
+    /// The session queries run on.
+    pub fn session(&self) -> &Session {
+        &self.session
+    }
+
+    /// Connects now and reports the state (call once at start, inside the runtime).
+    pub fn connect(&self, tx: &UnboundedSender<Action>) {
+        let net = self.session.net().clone();
+        let tx = tx.clone();
+        tokio::spawn(async move {
+            let state = match net.client().await {
+                Ok(client) => connected(&net, &client),
+                Err(e) => ConnectionState::Lost {
+                    reason: e.to_string(),
+                },
+            };
+            let _ = tx.send(Action::ConnectionStateChanged(state));
+        });
+    }
+
+    fn start_query(
+        &mut self,
+        id: QueryId,
+        text: &str,
+        options: QueryOptions,
+        tx: &UnboundedSender<Action>,
+    ) {
+        let fail = |message: String, span: Option<(usize, usize)>| {
+            let _ = tx.send(Action::QueryFailed { id, message, span });
+        };
+        let statements = match self.session.compile(text) {
+            Ok(s) => s,
+            Err(diagnostics) => {
+                let first = diagnostics.first();
+                let message = first.map_or_else(
+                    || "the query does not compile".to_owned(),
+                    |d| match &d.help {
+                        Some(help) => format!("{}; {help}", d.message),
+                        None => d.message.clone(),
+                    },
+                );
+                return fail(message, first.map(|d| (d.span.start, d.span.end)));
+            }
+        };
+        let queries: Vec<Query> = statements
+            .into_iter()
+            .filter_map(|s| match s {
+                Statement::Query(q) => Some(q),
+                Statement::Binding(_) => None,
+            })
+            .collect();
+        if queries.is_empty() {
+            // `var x = ...` binds a name for later queries and has nothing to show.
+            let _ = tx.send(Action::QueryFinished {
+                id,
+                elapsed: Duration::ZERO,
+                profile: None,
+            });
+            return;
+        }
+        let mut messages = Vec::with_capacity(queries.len());
+        for query in queries {
+            if let Err(refusal) = self.session.check(&query) {
+                let span = Some((query.span.start, query.span.end));
+                return fail(refusal.to_string(), span);
+            }
+            let (term, optargs) = split_start(self.session.start_message(&query), &query);
+            let mut optargs = optargs;
+            if options.profile {
+                optargs.insert("profile".into(), Value::Bool(true));
+            }
+            messages.push((query, term, optargs));
+        }
+        let (control, rx) = mpsc::unbounded_channel();
+        self.queries.retain(|_, c| !c.is_closed());
+        self.queries.insert(id, control);
+        let net = self.session.net().clone();
+        let tx = tx.clone();
+        tokio::spawn(run_queries(id, net, messages, rx, tx));
+    }
+
+    fn check_syntax(revision: u64, text: &str, bindings: &[String]) -> Action {
+        let mut env = Env::new();
+        // Names bound by earlier runs are known to the session; declare them so a query using
+        // them is not flagged.
+        let prelude: String = bindings.iter().map(|n| format!("var {n} = 0;\n")).collect();
+        let source = format!("{prelude}{text}");
+        let error = reql::compile(&source, &mut env).err().and_then(|ds| {
+            ds.into_iter().next().map(|d| SyntaxError {
+                span: (
+                    d.span.start.saturating_sub(prelude.len()),
+                    d.span.end.saturating_sub(prelude.len()),
+                ),
+                message: match d.help {
+                    Some(help) => format!("{}; {help}", d.message),
+                    None => d.message,
+                },
+            })
+        });
+        Action::SyntaxChecked { revision, error }
+    }
+
+    fn load_catalog(&self, tx: &UnboundedSender<Action>) {
+        let net = self.session.net().clone();
+        let tx = tx.clone();
+        let shared = Arc::clone(&self.catalog);
+        let term = match reql::compile_query(CATALOG_QUERY) {
+            Ok(q) => q.term,
+            Err(_) => {
+                let _ = tx.send(Action::CatalogFailed(
+                    "the catalog query does not compile; this is a bug in rdbsh".into(),
+                ));
+                return;
+            }
+        };
+        tokio::spawn(async move {
+            let result = match run_to_value(&net, &term).await {
+                Ok(value) => catalog::catalog_from_value(&value).map_err(|e| e.to_string()),
+                Err(e) => {
+                    if e.server_error().is_none() {
+                        let _ = tx.send(Action::ConnectionStateChanged(ConnectionState::Lost {
+                            reason: e.to_string(),
+                        }));
+                    }
+                    Err(e.to_string())
+                }
+            };
+            // The catalog is the first query of a session: say how it is connected.
+            if let Some(client) = net.current().await {
+                let _ = tx.send(Action::ConnectionStateChanged(connected(&net, &client)));
+            }
+            let action = match result {
+                Ok(dbs) => {
+                    if let Ok(mut slot) = shared.lock() {
+                        slot.clone_from(&dbs);
+                    }
+                    Action::CatalogLoaded(dbs)
+                }
+                Err(message) => Action::CatalogFailed(message),
+            };
+            let _ = tx.send(action);
+        });
+    }
+
+    fn count(&self, db: String, table: String, tx: &UnboundedSender<Action>) {
+        let term = match reql::compile_query(&count_query(&db, &table)) {
+            Ok(q) => q.term,
+            Err(_) => {
+                let _ = tx.send(Action::CountFailed {
+                    db,
+                    table,
+                    message: "the table name cannot be quoted".into(),
+                });
+                return;
+            }
+        };
+        let net = self.session.net().clone();
+        let tx = tx.clone();
+        let limit = self.count_timeout;
+        tokio::spawn(async move {
+            let outcome = tokio::time::timeout(limit, run_to_value(&net, &term)).await;
+            let action = match outcome {
+                Ok(Ok(value)) => match value.as_u64() {
+                    Some(count) => Action::CountLoaded { db, table, count },
+                    None => Action::CountFailed {
+                        db,
+                        table,
+                        message: format!("count returned {value}"),
+                    },
+                },
+                Ok(Err(e)) => Action::CountFailed {
+                    db,
+                    table,
+                    message: e.to_string(),
+                },
+                // Dropping the cursor on timeout sent STOP.
+                Err(_) => Action::CountFailed {
+                    db,
+                    table,
+                    message: format!("no answer in {} s", limit.as_secs()),
+                },
+            };
+            let _ = tx.send(action);
+        });
+    }
+}
+
+impl Backend for SessionBackend {
+    fn handle(&mut self, effect: Effect, tx: &UnboundedSender<Action>) {
+        match effect {
+            Effect::StartQuery { id, text, options } => self.start_query(id, &text, options, tx),
+            Effect::FetchMore(id) => {
+                if let Some(control) = self.queries.get(&id) {
+                    let _ = control.send(Control::More);
+                }
+            }
+            Effect::Stop(id) => {
+                // A task that already ended sent its last action before it let go of the
+                // control channel, so the UI gets its answer either way.
+                if let Some(control) = self.queries.remove(&id) {
+                    let _ = control.send(Control::Stop);
+                }
+            }
+            Effect::CheckSyntax { revision, text } => {
+                let _ = tx.send(Self::check_syntax(
+                    revision,
+                    &text,
+                    &self.session.bindings(),
+                ));
+            }
+            Effect::Complete {
+                revision,
+                text,
+                cursor,
+            } => {
+                let catalog = self.catalog.lock().map(|c| c.clone()).unwrap_or_default();
+                let found = completion::complete(&text, cursor, &catalog, &self.session.bindings());
+                let items = found
+                    .items
+                    .into_iter()
+                    .map(|c| Completion {
+                        label: c.label,
+                        signature: Some(c.signature).filter(|s| !s.is_empty()),
+                        help: Some(c.help).filter(|s| !s.is_empty()),
+                    })
+                    .collect();
+                let _ = tx.send(Action::CompletionsArrived {
+                    revision,
+                    replace: found.replace,
+                    items,
+                });
+            }
+            Effect::LoadCatalog => self.load_catalog(tx),
+            Effect::CountTable { db, table } => self.count(db, table, tx),
+            // Terminal effects are the event loop's; nothing to do here.
+            Effect::CopyToClipboard(_)
+            | Effect::OpenExternalEditor(_)
+            | Effect::SaveHistory
+            | Effect::Suspend
+            | Effect::Quit => {}
+        }
+    }
+}
+
+/// The term and global optargs of a START message `[1, term, optargs]`.
+fn split_start(message: Value, query: &Query) -> (Value, Map<String, Value>) {
+    match message {
+        Value::Array(mut parts) if parts.len() >= 2 => {
+            let optargs = match parts.get_mut(2).map(Value::take) {
+                Some(Value::Object(o)) => o,
+                _ => Map::new(),
+            };
+            (parts.swap_remove(1), optargs)
+        }
+        _ => (query.term.clone(), Map::new()),
+    }
+}
+
+/// The connection state of a live client.
+fn connected(net: &net::Session, client: &net::Client) -> ConnectionState {
+    let verified = net
+        .profile()
+        .tls
+        .as_ref()
+        .is_some_and(|t| t.verify != Verify::None);
+    ConnectionState::Connected {
+        tls: client.info().tls.as_ref().map(|t| TlsInfo {
+            version: t.protocol_version.replace('_', "."),
+            verified,
+        }),
+    }
+}
+
+/// Runs a term and collects its whole result as one value (atoms as is, sequences as arrays).
+async fn run_to_value(net: &net::Session, term: &Value) -> Result<Value, net::Error> {
+    let mut cursor = net.run_value(term, &Map::new()).await?;
+    let mut rows = Vec::new();
+    let mut atom = None;
+    while let Some(batch) = cursor.next_batch().await? {
+        if batch.kind == net::BatchKind::Atom {
+            atom = batch.rows.into_iter().next();
+        } else {
+            rows.extend(batch.rows);
+        }
+    }
+    match atom {
+        Some(row) => Ok(parse_row(&row)),
+        None => Ok(Value::Array(rows.iter().map(parse_row).collect())),
+    }
+}
+
+/// A raw row as a value (the sandbox and RethinkDB always send valid JSON).
+fn parse_row(row: &Row) -> Value {
+    serde_json::from_str(row.get()).unwrap_or(Value::Null)
+}
+
+/// How one query's task ended.
+enum End {
+    Done,
+    Stopped,
+    Failed,
+}
+
+/// The task of one run: each query in turn, batches streamed to the UI.
+async fn run_queries(
+    id: QueryId,
+    net: net::Session,
+    queries: Vec<(Query, Value, Map<String, Value>)>,
+    mut control: UnboundedReceiver<Control>,
+    tx: UnboundedSender<Action>,
+) {
+    let started = Instant::now();
+    let mut profile = None;
+    let mut announced = false;
+    for (query, term, optargs) in queries {
+        let cursor = match net.run_value(&term, &optargs).await {
+            Ok(c) => c,
+            Err(e) => {
+                report_failure(id, &query, &e, &tx);
+                return;
+            }
+        };
+        if let Some(client) = net.current().await {
+            let _ = tx.send(Action::ConnectionStateChanged(connected(&net, &client)));
+        }
+        let (end, p) = stream(id, &query, cursor, &mut control, &tx, &mut announced).await;
+        profile = p.or(profile);
+        match end {
+            End::Done => {}
+            End::Stopped => break,
+            End::Failed => return,
+        }
+    }
+    let _ = tx.send(Action::QueryFinished {
+        id,
+        elapsed: started.elapsed(),
+        profile,
+    });
+}
+
+/// Streams one cursor: the first batch at once, then one per `More` (feeds read on).
+async fn stream(
+    id: QueryId,
+    query: &Query,
+    mut cursor: Cursor,
+    control: &mut UnboundedReceiver<Control>,
+    tx: &UnboundedSender<Action>,
+    announced: &mut bool,
+) -> (End, Option<Value>) {
+    // Batches the UI asked for beyond the first.
+    let mut credit: u32 = 1;
+    loop {
+        if credit == 0 && !cursor.is_feed() {
+            match control.recv().await {
+                Some(Control::More) => credit += 1,
+                Some(Control::Stop) | None => return (stop(cursor).await, None),
+            }
+            continue;
+        }
+        let batch = tokio::select! {
+            batch = cursor.next_batch() => batch,
+            c = control.recv() => match c {
+                Some(Control::More) => { credit += 1; continue; }
+                Some(Control::Stop) | None => return (stop(cursor).await, None),
+            },
+        };
+        match batch {
+            Ok(Some(batch)) => {
+                if !*announced {
+                    *announced = true;
+                    let _ = tx.send(Action::QueryStarted {
+                        id,
+                        feed: cursor.is_feed(),
+                    });
+                }
+                let more = batch.kind == net::BatchKind::Partial;
+                let rows = match batch.kind {
+                    // An atom array shows as rows, as the drivers turn it into a cursor.
+                    net::BatchKind::Atom => match batch.rows.first().map(parse_row) {
+                        Some(Value::Array(items)) => items,
+                        Some(v) => vec![v],
+                        None => Vec::new(),
+                    },
+                    _ => batch.rows.iter().map(parse_row).collect(),
+                };
+                credit = credit.saturating_sub(1);
+                if tx.send(Action::BatchArrived { id, rows, more }).is_err() {
+                    return (stop(cursor).await, None);
+                }
+                if !more {
+                    let profile = cursor.profile().map(parse_row);
+                    return (End::Done, profile);
+                }
+            }
+            Ok(None) => return (End::Done, cursor.profile().map(parse_row)),
+            Err(e) => {
+                report_failure(id, query, &e, tx);
+                return (End::Failed, None);
+            }
+        }
+    }
+}
+
+/// Sends STOP on the one connection (the session stays) and reads the stream to its end, so
+/// the cursor is finished when dropped (no second STOP).
+async fn stop(mut cursor: Cursor) -> End {
+    let _ = cursor.stop_handle().stop();
+    let drain = async { while let Ok(Some(_)) = cursor.next_batch().await {} };
+    let _ = tokio::time::timeout(STOP_WAIT, drain).await;
+    End::Stopped
+}
+
+fn report_failure(id: QueryId, query: &Query, e: &net::Error, tx: &UnboundedSender<Action>) {
+    let (message, span) = match e.server_error() {
+        Some(server) => {
+            let frames: Vec<Value> = server
+                .backtrace
+                .iter()
+                .map(|f| match f {
+                    Frame::Pos(i) => Value::from(*i),
+                    Frame::Opt(k) => Value::from(k.clone()),
+                })
+                .collect();
+            let span = query.span_of(&frames);
+            (
+                format!("{}: {}", server.class_name(), server.message),
+                Some((span.start, span.end)),
+            )
+        }
+        None => (e.to_string(), None),
+    };
+    if matches!(
+        e.kind(),
+        Kind::Closed | Kind::Interrupted | Kind::Io | Kind::Timeout
+    ) {
+        let _ = tx.send(Action::ConnectionStateChanged(ConnectionState::Lost {
+            reason: format!("{message}; the next query reconnects"),
+        }));
+    }
+    let _ = tx.send(Action::QueryFailed { id, message, span });
+}

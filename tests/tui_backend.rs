@@ -1,0 +1,415 @@
+//! State tests with the real backend: `App` driven by the actions `SessionBackend` sends back
+//! from an in-process sandbox server (a real socket). Every wait is bounded.
+
+use std::time::{Duration, Instant};
+
+use rdbsh::config::Profile;
+use rdbsh::render::Theme;
+use rdbsh::sandbox::server::{self, ServerHandle};
+use rdbsh::shell::Session;
+use rdbsh::tui::action::ConnectionState;
+use rdbsh::tui::panes::browser::{CatalogState, Count};
+use rdbsh::tui::panes::results::TabState;
+use rdbsh::tui::panes::status::ConnectionInfo;
+use rdbsh::tui::{
+    Action, App, AppConfig, Backend, Effect, Keymap, QueryId, SessionBackend, screen,
+};
+use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
+
+const WAIT: Duration = Duration::from_secs(10);
+
+struct Harness {
+    app: App,
+    backend: SessionBackend,
+    tx: UnboundedSender<Action>,
+    rx: UnboundedReceiver<Action>,
+    profile: Profile,
+    _server: ServerHandle,
+}
+
+impl Harness {
+    async fn start(read_only: bool, size: (u16, u16)) -> Harness {
+        let (mut profile, server) = server::start_in_process().await.expect("sandbox");
+        profile.read_only = read_only;
+        let info = ConnectionInfo::from_profile(&profile);
+        let mut config = AppConfig::new(Keymap::defaults().expect("keymap"), info);
+        config.theme = Theme::dark();
+        let mut app = App::new(config, Instant::now());
+        app.update(Action::Resize(size.0, size.1));
+        let backend = SessionBackend::new(Session::new(profile.clone()));
+        let (tx, rx) = unbounded_channel();
+        let mut h = Harness {
+            app,
+            backend,
+            tx,
+            rx,
+            profile,
+            _server: server,
+        };
+        let init = h.app.init();
+        h.perform(init);
+        h
+    }
+
+    fn perform(&mut self, effects: Vec<Effect>) {
+        for e in effects {
+            self.backend.handle(e, &self.tx);
+        }
+    }
+
+    fn apply(&mut self, action: Action) {
+        let fx = self.app.update(action);
+        self.perform(fx);
+    }
+
+    /// Applies the backend's actions until `done` holds.
+    async fn until(&mut self, what: &str, done: impl Fn(&App) -> bool) {
+        let deadline = tokio::time::Instant::now() + WAIT;
+        while !done(&self.app) {
+            match tokio::time::timeout_at(deadline, self.rx.recv()).await {
+                Ok(Some(action)) => self.apply(action),
+                Ok(None) => panic!("the backend channel closed while waiting for {what}"),
+                Err(_) => panic!(
+                    "timed out waiting for {what}; status: {:?}; tabs: {:?}",
+                    self.app.status.message,
+                    self.app
+                        .results
+                        .current()
+                        .map(|t| (&t.query, &t.state, t.len()))
+                ),
+            }
+        }
+    }
+
+    fn run(&mut self, text: &str) -> QueryId {
+        self.apply(Action::RunQuery {
+            text: text.to_owned(),
+            offset: 0,
+        });
+        self.app.results.current().expect("a result tab").id
+    }
+
+    fn tab(&self, id: QueryId) -> &rdbsh::tui::panes::results::ResultTab {
+        self.app
+            .results
+            .tabs
+            .iter()
+            .find(|t| t.id == id)
+            .expect("the query's tab")
+    }
+}
+
+fn finished(state: &TabState) -> bool {
+    !matches!(state, TabState::Pending | TabState::Open)
+}
+
+#[tokio::test]
+async fn catalog_and_connection_state_come_from_the_server() {
+    let mut h = Harness::start(false, (80, 24)).await;
+    h.until("the catalog", |a| a.browser.state == CatalogState::Loaded)
+        .await;
+    let demo = h
+        .app
+        .browser
+        .catalog()
+        .iter()
+        .find(|d| d.name == "demo")
+        .expect("the demo database");
+    let mut tables: Vec<&str> = demo.tables.iter().map(|t| t.name.as_str()).collect();
+    tables.sort_unstable();
+    assert_eq!(tables, ["events", "orders", "users"]);
+    h.until("the connected state", |a| {
+        matches!(
+            a.status.connection,
+            ConnectionState::Connected { tls: None }
+        )
+    })
+    .await;
+
+    // Completion of table names uses the catalog the backend loaded.
+    let text = "r.db('demo').table('us";
+    h.backend.handle(
+        Effect::Complete {
+            revision: 7,
+            text: text.into(),
+            cursor: text.len(),
+        },
+        &h.tx.clone(),
+    );
+    let answer = tokio::time::timeout(WAIT, async {
+        loop {
+            match h.rx.recv().await {
+                Some(a @ Action::CompletionsArrived { .. }) => break Some(a),
+                Some(other) => {
+                    h.app.update(other);
+                }
+                None => break None,
+            }
+        }
+    })
+    .await
+    .expect("completions");
+    match answer {
+        Some(Action::CompletionsArrived {
+            revision, items, ..
+        }) => {
+            assert_eq!(revision, 7);
+            assert!(items.iter().any(|c| c.label.contains("users")), "{items:?}");
+        }
+        other => panic!("expected completions, got {other:?}"),
+    }
+
+    h.backend.handle(
+        Effect::CountTable {
+            db: "demo".into(),
+            table: "users".into(),
+        },
+        &h.tx.clone(),
+    );
+    h.until("the count", |a| {
+        a.browser.count("demo", "users") == Some(Count::Done(24))
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn rows_come_one_batch_per_request_and_stop_ends_the_query() {
+    let mut h = Harness::start(false, (80, 24)).await;
+    // 120 events in batches of 5: the pane asks for what it shows, not for everything.
+    let id =
+        h.run("r.db('demo').table('events').orderBy({index: 'id'}).run(conn, {maxBatchRows: 5})");
+    h.until("the first batches", |a| {
+        a.results
+            .current()
+            .is_some_and(|t| t.len() >= 5 && t.more && !t.waiting)
+    })
+    .await;
+    let shown = h.tab(id).len();
+    assert!(shown < 120, "all rows were read: {shown}");
+    assert_eq!(shown % 5, 0);
+    assert_eq!(
+        h.tab(id).row(0).and_then(|r| r["id"].as_str()),
+        Some("evt-00001")
+    );
+
+    h.apply(Action::FetchMore(id));
+    h.until("one more batch", |a| {
+        a.results.current().is_some_and(|t| !t.waiting)
+    })
+    .await;
+    assert_eq!(h.tab(id).len(), shown + 5);
+
+    h.apply(Action::CancelQuery(id));
+    h.until("the stop", |a| {
+        a.results.current().is_some_and(|t| finished(&t.state))
+    })
+    .await;
+    assert!(matches!(h.tab(id).state, TabState::Stopped { .. }));
+
+    // The session stays: the next query runs on it.
+    let next = h.run("r.db('demo').table('users').count()");
+    h.until("the next query", |a| {
+        a.results.current().is_some_and(|t| finished(&t.state))
+    })
+    .await;
+    assert_eq!(h.tab(next).row(0), Some(&serde_json::json!(24)));
+}
+
+#[tokio::test]
+async fn errors_carry_spans_and_read_only_refuses_writes() {
+    let mut h = Harness::start(true, (80, 24)).await;
+    // A compile error, located in the text.
+    h.app
+        .editor
+        .set_text("r.table('users').fliter({a: 1})", Instant::now());
+    let id = h.run("r.table('users').fliter({a: 1})");
+    h.until("the compile error", |a| {
+        a.results.current().is_some_and(|t| finished(&t.state))
+    })
+    .await;
+    assert!(matches!(h.tab(id).state, TabState::Failed { .. }));
+    let err = h.app.editor.error().expect("an underlined span").clone();
+    assert_eq!(err.span, (17, 23), "{}", err.message);
+
+    // A runtime error from the server, its backtrace mapped back to the failing sub-term.
+    h.app.editor.set_text("r.expr(1).add('a')", Instant::now());
+    let id = h.run("r.expr(1).add('a')");
+    h.until("the runtime error", |a| {
+        a.results.current().is_some_and(|t| finished(&t.state))
+    })
+    .await;
+    match &h.tab(id).state {
+        TabState::Failed { message } => {
+            assert!(message.contains("ReqlQueryLogicError"), "{message}")
+        }
+        other => panic!("expected a failure, got {other:?}"),
+    }
+    // The span is inside the text and not the whole of it.
+    let span = h.app.editor.error().expect("an underlined span").span;
+    assert!(span.1 <= 18 && span != (0, 18), "{span:?}");
+
+    // Read-only: refused before sending, naming the write.
+    let id = h.run("r.db('demo').table('users').insert({name: 'x'})");
+    h.until("the refusal", |a| {
+        a.results.current().is_some_and(|t| finished(&t.state))
+    })
+    .await;
+    match &h.tab(id).state {
+        TabState::Failed { message } => {
+            assert!(
+                message.contains("`insert`") && message.contains("read-only"),
+                "{message}"
+            )
+        }
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+    // Nothing was written.
+    let id = h.run("r.db('demo').table('users').count()");
+    h.until("the count", |a| {
+        a.results.current().is_some_and(|t| finished(&t.state))
+    })
+    .await;
+    assert_eq!(h.tab(id).row(0), Some(&serde_json::json!(24)));
+}
+
+#[tokio::test]
+async fn a_feed_delivers_changes_made_by_another_client_until_stopped() {
+    let mut h = Harness::start(false, (80, 24)).await;
+    let id = h.run("r.db('demo').table('events').changes()");
+    h.until("the feed to start", |a| {
+        a.results.current().is_some_and(|t| t.feed.is_some())
+    })
+    .await;
+    // A second client writes.
+    let other = Session::new(h.profile.clone());
+    let mut writer = SessionBackend::new(other);
+    let (wtx, mut wrx) = unbounded_channel();
+    writer.handle(
+        Effect::StartQuery {
+            id: QueryId(999),
+            text: "r.db('demo').table('events').insert({id: 'evt-new', kind: 'test'})".into(),
+            options: Default::default(),
+        },
+        &wtx,
+    );
+    let written = tokio::time::timeout(WAIT, async {
+        while let Some(a) = wrx.recv().await {
+            if matches!(a, Action::QueryFinished { .. } | Action::QueryFailed { .. }) {
+                return a;
+            }
+        }
+        panic!("the writer's channel closed")
+    })
+    .await
+    .expect("the insert");
+    assert!(
+        matches!(written, Action::QueryFinished { .. }),
+        "{written:?}"
+    );
+
+    h.until("the change", |a| {
+        a.results.current().is_some_and(|t| t.len() == 1)
+    })
+    .await;
+    let change = h.tab(id).row(0).expect("a change").clone();
+    assert_eq!(change["new_val"]["id"], "evt-new");
+    assert!(change["old_val"].is_null());
+
+    h.apply(Action::CancelQuery(id));
+    h.until("the feed to stop", |a| {
+        a.results.current().is_some_and(|t| finished(&t.state))
+    })
+    .await;
+    assert!(matches!(h.tab(id).state, TabState::Stopped { .. }));
+
+    // The screen draws the change (styled rows through render).
+    let backend = ratatui::backend::TestBackend::new(80, 24);
+    let mut term = ratatui::Terminal::new(backend).expect("terminal");
+    term.draw(|f| screen::draw(&h.app, f)).expect("draw");
+    let text: String = term
+        .backend()
+        .buffer()
+        .content()
+        .iter()
+        .map(|c| c.symbol())
+        .collect();
+    assert!(text.contains("evt-new"), "{text}");
+}
+
+#[tokio::test]
+async fn profiling_brings_the_servers_profile() {
+    let mut h = Harness::start(false, (80, 24)).await;
+    h.apply(Action::Command(rdbsh::tui::keymap::Command::ToggleProfile));
+    assert!(h.app.profile);
+    let id = h.run("r.db('demo').table('users').filter({active: true}).count()");
+    h.until("the query", |a| {
+        a.results.current().is_some_and(|t| finished(&t.state))
+    })
+    .await;
+    let profile = h.tab(id).profile.clone().expect("a profile");
+    assert!(profile.is_array(), "{profile}");
+    // The rows still come as without profiling (18 of the 24 demo users are active).
+    assert_eq!(h.tab(id).row(0), Some(&serde_json::json!(18)));
+
+    // The profile view shows the tasks as a tree with their durations.
+    let tab = h.app.results.current_mut().expect("the tab");
+    while tab.view != rdbsh::tui::panes::results::ViewMode::Profile {
+        tab.cycle_view(20);
+    }
+    let backend = ratatui::backend::TestBackend::new(80, 24);
+    let mut term = ratatui::Terminal::new(backend).expect("terminal");
+    term.draw(|f| screen::draw(&h.app, f)).expect("draw");
+    let text = term.backend().to_string();
+    let line = text
+        .lines()
+        .find(|l| l.contains("Evaluating count"))
+        .unwrap_or_else(|| panic!("no profile task on screen:\n{text}"));
+    assert!(line.contains(" ms"), "{line}");
+}
+
+#[tokio::test]
+async fn two_feeds_on_the_one_connection_stop_independently() {
+    let mut h = Harness::start(false, (80, 24)).await;
+    let users = h.run("r.db('demo').table('users').changes()");
+    let orders = h.run("r.db('demo').table('orders').changes()");
+    h.until("both feeds to start", |a| {
+        a.results.tabs.iter().filter(|t| t.feed.is_some()).count() == 2
+    })
+    .await;
+    h.apply(Action::CancelQuery(users));
+    h.until("the users feed to stop", |a| {
+        a.results
+            .tabs
+            .iter()
+            .any(|t| t.id == users && matches!(t.state, TabState::Stopped { .. }))
+    })
+    .await;
+    assert!(h.tab(orders).is_running());
+
+    // The orders feed still delivers, on the same session.
+    let write = h.run("r.db('demo').table('orders').get('ord-0001').update({status: 'lost'})");
+    h.until("the write and its change", |a| {
+        let done = a
+            .results
+            .tabs
+            .iter()
+            .any(|t| t.id == write && finished(&t.state));
+        let changed = a
+            .results
+            .tabs
+            .iter()
+            .any(|t| t.id == orders && t.len() == 1);
+        done && changed
+    })
+    .await;
+    let change = h.tab(orders).row(0).expect("a change").clone();
+    assert_eq!(change["old_val"]["status"], "pending");
+    assert_eq!(change["new_val"]["status"], "lost");
+    assert_eq!(h.tab(users).len(), 0);
+
+    h.apply(Action::CancelQuery(orders));
+    h.until("the orders feed to stop", |a| {
+        a.results.tabs.iter().all(|t| finished(&t.state))
+    })
+    .await;
+}
