@@ -96,16 +96,28 @@ impl FrameDecoder {
         self.buf.extend_from_slice(bytes);
     }
 
+    /// The buffer, with room for at least `n` more bytes, for reading straight into it; only
+    /// append to it (as `AsyncReadExt::read_buf` does).
+    pub fn read_space(&mut self, n: usize) -> &mut Vec<u8> {
+        if self.pos > 0 && self.pos * 2 >= self.buf.len() {
+            self.buf.drain(..self.pos);
+            self.pos = 0;
+        }
+        self.buf.reserve(n);
+        &mut self.buf
+    }
+
     /// Bytes received but not yet returned as frames.
     pub fn buffered(&self) -> usize {
-        self.buf.len() - self.pos
+        self.buf.len().saturating_sub(self.pos)
     }
 
     /// The next whole frame, `Ok(None)` when more bytes are needed.
     ///
     /// An oversized length is reported as soon as the header arrives, without waiting for the body.
     pub fn next_frame(&mut self) -> Result<Option<(Token, Vec<u8>)>, FrameError> {
-        let rest = &self.buf[self.pos..];
+        // `get`: a caller of `read_space` may have shortened the buffer.
+        let rest = self.buf.get(self.pos..).unwrap_or_default();
         let Some((header, body)) = rest.split_first_chunk::<HEADER_LEN>() else {
             return Ok(None);
         };
@@ -136,7 +148,7 @@ impl FrameDecoder {
         if have == 0 {
             return Ok(());
         }
-        let rest = &self.buf[self.pos..];
+        let rest = self.buf.get(self.pos..).unwrap_or_default();
         let need = match rest.get(8..12) {
             Some(l) => {
                 let mut b = [0u8; 4];

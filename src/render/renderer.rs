@@ -113,13 +113,25 @@ impl Renderer {
 
     /// Renders one row (or the atom, for [`Kind::Atom`]).
     pub fn row(&mut self, out: &mut dyn Write, row: &RawValue) -> Result<(), RenderError> {
-        self.push(row)?;
+        self.push(row.get())?;
         self.batch_done();
         self.flush_to(out)
     }
 
     /// Renders one batch of rows and writes it out.
     pub fn rows(&mut self, out: &mut dyn Write, rows: &[Box<RawValue>]) -> Result<(), RenderError> {
+        self.raw_rows(out, rows.iter().map(|r| r.get()))
+    }
+
+    /// Renders one batch of rows given as JSON text (slices of a response body, say).
+    ///
+    /// The server's JSON is trusted here: ndjson and json copy it through unchecked; the other
+    /// formats parse it and report malformed rows as errors.
+    pub fn raw_rows<'a>(
+        &mut self,
+        out: &mut dyn Write,
+        rows: impl IntoIterator<Item = &'a str>,
+    ) -> Result<(), RenderError> {
         for row in rows {
             self.push(row)?;
         }
@@ -157,8 +169,7 @@ impl Renderer {
         Ok(())
     }
 
-    fn push(&mut self, row: &RawValue) -> Result<(), RenderError> {
-        let text = row.get();
+    fn push(&mut self, text: &str) -> Result<(), RenderError> {
         let atom = self.kind == Kind::Atom;
         match self.options.format {
             Format::Ndjson | Format::Raw if atom && text.starts_with('[') => {
