@@ -255,7 +255,7 @@ async fn run_query(
         }
         rows += batch.len() as u64;
         let written = renderer
-            .raw_rows(out, batch.rows())
+            .raw_rows(out, batch.rows(), !batch.has_line_breaks())
             .and_then(|()| out.flush().map_err(RenderError::Io));
         if let Err(e) = written {
             return write_failure(&e);

@@ -180,7 +180,7 @@ async fn dispatch<W: AsyncWrite + Unpin>(
     writer: &mut W,
 ) -> Result<(), Stop> {
     loop {
-        let (token, body) = match decoder.next_frame() {
+        let (token, body) = match decoder.next_json_frame() {
             Ok(Some(frame)) => frame,
             Ok(None) => return Ok(()),
             Err(e) => return Err(Stop::Failed(Error::protocol(e.to_string()))),

@@ -267,6 +267,7 @@ pub struct RawResponse {
     body: String,
     rows: Vec<Range<usize>>,
     profile: Option<Range<usize>>,
+    line_breaks: bool,
 }
 
 impl RawResponse {
@@ -275,7 +276,11 @@ impl RawResponse {
         let body = String::from_utf8(body)
             .map_err(|_| ResponseError::Json("invalid UTF-8 in the response".into()))?;
         let b = body.as_bytes();
-        let mut s = Scanner { b, i: 0 };
+        let mut s = Scanner {
+            b,
+            i: 0,
+            line_breaks: false,
+        };
         s.ws();
         s.expect(b'{', "expected a JSON object")?;
         let mut t = None;
@@ -337,6 +342,7 @@ impl RawResponse {
                 .into_iter()
                 .filter_map(ResponseNote::from_i64)
                 .collect(),
+            line_breaks: s.line_breaks,
             body,
             rows,
             profile,
@@ -373,9 +379,9 @@ impl RawResponse {
     }
 
     /// True when some row spans lines (raw line breaks between tokens), so a one-line output
-    /// format must minify it; the server never sends such rows, so the check is once per body.
+    /// format must minify it; the server never sends such rows, so the scan notes it once per body.
     pub fn has_line_breaks(&self) -> bool {
-        self.body.bytes().any(|c| c == b'\n' || c == b'\r')
+        self.line_breaks
     }
 
     /// The `p` field as raw JSON, when the query ran with `profile: true`.
@@ -447,27 +453,29 @@ fn parse_backtrace(frames: Option<Vec<Value>>) -> Result<Vec<Frame>, ResponseErr
         .collect()
 }
 
-/// Byte classes for the structural scan.
-const PLAIN: u8 = 0;
-const QUOTE: u8 = 1;
-const OPEN: u8 = 2;
-const CLOSE: u8 = 3;
-const BACKSLASH: u8 = 4;
-const CONTROL: u8 = 5;
-
-const CLASS: [u8; 256] = {
-    let mut t = [PLAIN; 256];
+/// Bytes that end a run of plain string content: quote, backslash, control characters.
+const STRING_STOP: [bool; 256] = {
+    let mut t = [false; 256];
     let mut c = 0;
     while c < 0x20 {
-        t[c] = CONTROL;
+        t[c] = true;
         c += 1;
     }
-    t[b'"' as usize] = QUOTE;
-    t[b'{' as usize] = OPEN;
-    t[b'[' as usize] = OPEN;
-    t[b'}' as usize] = CLOSE;
-    t[b']' as usize] = CLOSE;
-    t[b'\\' as usize] = BACKSLASH;
+    t[b'"' as usize] = true;
+    t[b'\\' as usize] = true;
+    t
+};
+
+/// Bytes that matter between strings inside a container: quotes, brackets, line breaks.
+const CONTAINER_STOP: [bool; 256] = {
+    let mut t = [false; 256];
+    t[b'"' as usize] = true;
+    t[b'{' as usize] = true;
+    t[b'[' as usize] = true;
+    t[b'}' as usize] = true;
+    t[b']' as usize] = true;
+    t[b'\n' as usize] = true;
+    t[b'\r' as usize] = true;
     t
 };
 
@@ -478,6 +486,8 @@ const MAX_DEPTH: usize = 128;
 struct Scanner<'a> {
     b: &'a [u8],
     i: usize,
+    /// A raw line break was seen inside a container.
+    line_breaks: bool,
 }
 
 impl Scanner<'_> {
@@ -523,21 +533,21 @@ impl Scanner<'_> {
         let b = self.b;
         let mut i = self.i;
         loop {
-            let Some(&c) = b.get(i) else {
-                self.i = i;
+            let rest = b.get(i..).unwrap_or_default();
+            let Some(k) = rest.iter().position(|&c| STRING_STOP[c as usize]) else {
+                self.i = b.len();
                 return Err(self.error("unterminated string"));
             };
-            i += 1;
-            match CLASS[c as usize] {
-                QUOTE => break,
+            i += k + 1;
+            match rest.get(k) {
+                Some(b'"') => break,
                 // An escape takes the next byte whatever it is (`\"`, `\\`); the rest of a
                 // `\uXXXX` is plain.
-                BACKSLASH => i += 1,
-                CONTROL => {
+                Some(b'\\') => i += 1,
+                _ => {
                     self.i = i - 1;
                     return Err(self.error("control character in a string"));
                 }
-                _ => {}
             }
         }
         self.i = i;
@@ -578,15 +588,20 @@ impl Scanner<'_> {
         let mut objects: u128 = 0;
         let mut depth = 0usize;
         let mut i = self.i;
-        while let Some(&c) = b.get(i) {
-            i += 1;
-            match CLASS[c as usize] {
-                QUOTE => {
+        loop {
+            let rest = b.get(i..).unwrap_or_default();
+            let Some(k) = rest.iter().position(|&c| CONTAINER_STOP[c as usize]) else {
+                self.i = b.len();
+                return Err(self.error("unterminated object or array"));
+            };
+            i += k + 1;
+            match rest.get(k).copied().unwrap_or_default() {
+                b'"' => {
                     self.i = i;
                     self.string_rest()?;
                     i = self.i;
                 }
-                OPEN => {
+                c @ (b'{' | b'[') => {
                     if depth == MAX_DEPTH {
                         self.i = i;
                         return Err(self.error("nesting too deep"));
@@ -599,7 +614,7 @@ impl Scanner<'_> {
                     };
                     depth += 1;
                 }
-                CLOSE => {
+                c @ (b'}' | b']') => {
                     if depth == 0 {
                         self.i = i - 1;
                         return Err(self.error("unbalanced bracket"));
@@ -614,11 +629,9 @@ impl Scanner<'_> {
                         return Ok(());
                     }
                 }
-                _ => {}
+                _ => self.line_breaks = true,
             }
         }
-        self.i = i;
-        Err(self.error("unterminated object or array"))
     }
 
     /// The elements of an array starting here, as ranges.
@@ -767,6 +780,9 @@ mod tests {
         );
         assert!(!r.has_line_breaks());
         assert_eq!(r.row(6), None);
+        let spread =
+            RawResponse::parse(b"{\"t\":1,\"r\":[{\"a\":\r\n [1,\n2]}]}".to_vec()).unwrap();
+        assert!(spread.has_line_breaks());
         let full = r.into_response().unwrap();
         assert_eq!(full.rows.len(), 6);
     }

@@ -67,6 +67,8 @@ pub struct Renderer {
     buf: String,
     table: Option<TableWriter>,
     painter: Painter,
+    /// Rows being pushed are known to hold no raw line break.
+    single_line: bool,
 }
 
 impl Renderer {
@@ -79,6 +81,7 @@ impl Renderer {
             buf: String::new(),
             table: None,
             painter: Painter::new(&options.styles),
+            single_line: false,
         }
     }
 
@@ -120,21 +123,24 @@ impl Renderer {
 
     /// Renders one batch of rows and writes it out.
     pub fn rows(&mut self, out: &mut dyn Write, rows: &[Box<RawValue>]) -> Result<(), RenderError> {
-        self.raw_rows(out, rows.iter().map(|r| r.get()))
+        self.raw_rows(out, rows.iter().map(|r| r.get()), false)
     }
 
     /// Renders one batch of rows given as JSON text (slices of a response body, say).
     ///
     /// The server's JSON is trusted here: ndjson and json copy it through unchecked; the other
-    /// formats parse it and report malformed rows as errors.
+    /// formats parse it and report malformed rows as errors. `single_line` promises that no row
+    /// holds a raw line break (the response scan knows), which spares a search per row.
     pub fn raw_rows<'a>(
         &mut self,
         out: &mut dyn Write,
         rows: impl IntoIterator<Item = &'a str>,
+        single_line: bool,
     ) -> Result<(), RenderError> {
-        for row in rows {
-            self.push(row)?;
-        }
+        self.single_line = single_line;
+        let pushed = rows.into_iter().try_for_each(|row| self.push(row));
+        self.single_line = false;
+        pushed?;
         self.batch_done();
         self.flush_to(out)
     }
@@ -183,7 +189,7 @@ impl Renderer {
                 if !atom {
                     self.buf.push_str(if self.rows == 0 { "\n" } else { ",\n" });
                 }
-                push_compact_raw(text, &mut self.buf);
+                push_compact_raw(text, self.single_line, &mut self.buf);
                 if atom {
                     self.buf.push('\n');
                 }
@@ -227,7 +233,7 @@ impl Renderer {
             let s: String = serde_json::from_str(text)?;
             self.buf.push_str(&s);
         } else {
-            push_compact_raw(text, &mut self.buf);
+            push_compact_raw(text, self.single_line, &mut self.buf);
         }
         self.buf.push('\n');
         self.rows += 1;
@@ -236,8 +242,8 @@ impl Renderer {
 }
 
 /// Appends raw JSON as is when it is one line (always, for what the server sends), else minified.
-fn push_compact_raw(text: &str, out: &mut String) {
-    if text.contains('\n') || text.contains('\r') {
+fn push_compact_raw(text: &str, single_line: bool, out: &mut String) {
+    if !single_line && (text.contains('\n') || text.contains('\r')) {
         minify_into(text, out);
     } else {
         out.push_str(text);
