@@ -253,10 +253,20 @@ async fn run_query(
                 limited = true;
             }
         }
-        rows += batch.len() as u64;
-        let written = renderer
-            .raw_rows(out, batch.rows(), !batch.has_line_breaks())
-            .and_then(|()| out.flush().map_err(RenderError::Io));
+        let count = batch.len() as u64;
+        rows += count;
+        let written = if options.format == Format::Ndjson && batch.kind != BatchKind::Atom {
+            // Rows become lines in the response body itself: no copy on the way to stdout.
+            match batch.into_lines() {
+                Ok((bytes, range)) => {
+                    renderer.ndjson_lines(out, bytes.get(range).unwrap_or_default(), count)
+                }
+                Err(batch) => renderer.raw_rows(out, batch.rows(), !batch.has_line_breaks()),
+            }
+        } else {
+            renderer.raw_rows(out, batch.rows(), !batch.has_line_breaks())
+        }
+        .and_then(|()| out.flush().map_err(RenderError::Io));
         if let Err(e) = written {
             return write_failure(&e);
         }

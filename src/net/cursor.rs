@@ -74,6 +74,15 @@ impl RawBatch {
         self.response.truncate(n);
     }
 
+    /// The rows as newline-terminated lines in `bytes[range]`, made in place from the body
+    /// when its layout allows (see [`RawResponse::into_lines`]); otherwise the batch back.
+    pub fn into_lines(self) -> Result<(Vec<u8>, std::ops::Range<usize>), RawBatch> {
+        let kind = self.kind;
+        self.response
+            .into_lines()
+            .map_err(|response| RawBatch { response, kind })
+    }
+
     /// Validates every row and turns this into a [`Batch`].
     pub fn into_batch(self) -> Result<Batch, Error> {
         let rows = self

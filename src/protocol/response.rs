@@ -384,6 +384,31 @@ impl RawResponse {
         self.line_breaks
     }
 
+    /// The rows as lines, reusing the body: when the rows are one byte apart (a compact array,
+    /// as servers write it) and hold no line break, each separator becomes a newline and the
+    /// bytes to write are `bytes[range]`, with no copy. Otherwise the response comes back.
+    pub fn into_lines(self) -> Result<(Vec<u8>, Range<usize>), RawResponse> {
+        let (Some(first), Some(last)) = (self.rows.first(), self.rows.last()) else {
+            return Ok((Vec::new(), 0..0));
+        };
+        let tight = self.rows.windows(2).all(|w| match w {
+            [a, b] => b.start == a.end + 1,
+            _ => false,
+        });
+        // The byte after the last row is `]` or whitespace: it becomes the final newline.
+        if !tight || self.line_breaks || last.end >= self.body.len() {
+            return Err(self);
+        }
+        let range = first.start..last.end + 1;
+        let mut bytes = self.body.into_bytes();
+        for r in &self.rows {
+            if let Some(b) = bytes.get_mut(r.end) {
+                *b = b'\n';
+            }
+        }
+        Ok((bytes, range))
+    }
+
     /// The `p` field as raw JSON, when the query ran with `profile: true`.
     pub fn profile(&self) -> Option<&str> {
         self.profile.as_ref().and_then(|r| self.body.get(r.clone()))
@@ -466,18 +491,19 @@ const STRING_STOP: [bool; 256] = {
     t
 };
 
-/// Bytes that matter between strings inside a container: quotes, brackets, line breaks.
-const CONTAINER_STOP: [bool; 256] = {
-    let mut t = [false; 256];
-    t[b'"' as usize] = true;
-    t[b'{' as usize] = true;
-    t[b'[' as usize] = true;
-    t[b'}' as usize] = true;
-    t[b']' as usize] = true;
-    t[b'\n' as usize] = true;
-    t[b'\r' as usize] = true;
-    t
-};
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGHS: u64 = 0x8080_8080_8080_8080;
+const LOWS: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+
+/// High bits marking exactly the zero bytes of `x`.
+fn zero_bytes(x: u64) -> u64 {
+    !(((x & LOWS) + LOWS) | x | LOWS)
+}
+
+/// Nonzero when some byte of `w` is below `n` (`n` ≤ 0x80); a cheap test before exact ones.
+fn lt_mask(w: u64, n: u8) -> u64 {
+    w.wrapping_sub(ONES * u64::from(n)) & !w & HIGHS
+}
 
 /// Deepest nesting a value may have (serde_json's own limit, which the strict parse had).
 const MAX_DEPTH: usize = 128;
@@ -582,56 +608,97 @@ impl Scanner<'_> {
     }
 
     /// An object or array starting here, with every nested bracket matched.
+    ///
+    /// Eight bytes at a time: a word's quotes, backslashes and brackets are found at once as
+    /// bit masks and only those bytes are looked at, in order.
     fn container(&mut self) -> Result<(), ResponseError> {
         let b = self.b;
         // Bit k set: the container at depth k is an object.
         let mut objects: u128 = 0;
         let mut depth = 0usize;
-        let mut i = self.i;
-        loop {
-            let rest = b.get(i..).unwrap_or_default();
-            let Some(k) = rest.iter().position(|&c| CONTAINER_STOP[c as usize]) else {
-                self.i = b.len();
-                return Err(self.error("unterminated object or array"));
+        let mut in_string = false;
+        // A backslash ended the previous word: this word's first byte is escaped.
+        let mut escaped_first = false;
+        let mut base = self.i;
+        while let Some(chunk) = b.get(base..).filter(|c| !c.is_empty()) {
+            let w = match chunk.first_chunk::<8>() {
+                Some(c) => u64::from_le_bytes(*c),
+                None => {
+                    // The tail, padded with spaces (never structural).
+                    let mut word = [b' '; 8];
+                    for (d, s) in word.iter_mut().zip(chunk) {
+                        *d = *s;
+                    }
+                    u64::from_le_bytes(word)
+                }
             };
-            i += k + 1;
-            match rest.get(k).copied().unwrap_or_default() {
-                b'"' => {
-                    self.i = i;
-                    self.string_rest()?;
-                    i = self.i;
-                }
-                c @ (b'{' | b'[') => {
-                    if depth == MAX_DEPTH {
-                        self.i = i;
-                        return Err(self.error("nesting too deep"));
-                    }
-                    let bit = 1u128 << depth;
-                    objects = if c == b'{' {
-                        objects | bit
-                    } else {
-                        objects & !bit
-                    };
-                    depth += 1;
-                }
-                c @ (b'}' | b']') => {
-                    if depth == 0 {
-                        self.i = i - 1;
-                        return Err(self.error("unbalanced bracket"));
-                    }
-                    depth -= 1;
-                    if (objects >> depth & 1 == 1) != (c == b'}') {
-                        self.i = i - 1;
-                        return Err(self.error("mismatched bracket"));
-                    }
-                    if depth == 0 {
-                        self.i = i;
-                        return Ok(());
-                    }
-                }
-                _ => self.line_breaks = true,
+            if lt_mask(w, 0x20) != 0
+                && (zero_bytes(w ^ (ONES * 0x0a)) | zero_bytes(w ^ (ONES * 0x0d))) != 0
+            {
+                self.line_breaks = true;
             }
+            // `| 0x20` maps `[` and `]` onto `{` and `}`, and no other byte onto either.
+            let folded = w | (ONES * 0x20);
+            let mut m = zero_bytes(w ^ (ONES * u64::from(b'"')))
+                | zero_bytes(w ^ (ONES * u64::from(b'\\')))
+                | zero_bytes(folded ^ (ONES * u64::from(b'{')))
+                | zero_bytes(folded ^ (ONES * u64::from(b'}')));
+            if escaped_first {
+                m &= !0x80;
+                escaped_first = false;
+            }
+            while m != 0 {
+                let k = (m.trailing_zeros() / 8) as usize;
+                m &= m - 1;
+                let c = (w >> (k * 8)) as u8;
+                if in_string {
+                    match c {
+                        b'"' => in_string = false,
+                        b'\\' if k == 7 => escaped_first = true,
+                        b'\\' => m &= !(0x80u64 << ((k + 1) * 8)),
+                        _ => {}
+                    }
+                    continue;
+                }
+                match c {
+                    b'"' => in_string = true,
+                    b'{' | b'[' => {
+                        if depth == MAX_DEPTH {
+                            self.i = base + k;
+                            return Err(self.error("nesting too deep"));
+                        }
+                        let bit = 1u128 << depth;
+                        objects = if c == b'{' {
+                            objects | bit
+                        } else {
+                            objects & !bit
+                        };
+                        depth += 1;
+                    }
+                    b'}' | b']' => {
+                        self.i = base + k;
+                        if depth == 0 {
+                            return Err(self.error("unbalanced bracket"));
+                        }
+                        depth -= 1;
+                        if (objects >> depth & 1 == 1) != (c == b'}') {
+                            return Err(self.error("mismatched bracket"));
+                        }
+                        if depth == 0 {
+                            self.i += 1;
+                            return Ok(());
+                        }
+                    }
+                    _ => {
+                        self.i = base + k;
+                        return Err(self.error("backslash outside a string"));
+                    }
+                }
+            }
+            base += 8;
         }
+        self.i = b.len();
+        Err(self.error("unterminated object or array"))
     }
 
     /// The elements of an array starting here, as ranges.

@@ -145,6 +145,20 @@ impl Renderer {
         self.flush_to(out)
     }
 
+    /// Writes `count` ndjson rows already laid out as lines (a sequence's batch, see
+    /// `RawBatch::into_lines`), straight through to `out`.
+    pub fn ndjson_lines(
+        &mut self,
+        out: &mut dyn Write,
+        lines: &[u8],
+        count: u64,
+    ) -> Result<(), RenderError> {
+        self.flush_to(out)?;
+        out.write_all(lines).map_err(RenderError::Io)?;
+        self.rows += count;
+        Ok(())
+    }
+
     /// Ends the result: closes the JSON array, writes a table's remaining rows.
     pub fn end(&mut self, out: &mut dyn Write) -> Result<(), RenderError> {
         if let Some(table) = &mut self.table {
