@@ -257,11 +257,11 @@ async fn run_query(
         rows += count;
         let written = if options.format == Format::Ndjson && batch.kind != BatchKind::Atom {
             // Rows become lines in the response body itself: no copy on the way to stdout.
-            match batch.into_lines() {
-                Ok((bytes, range)) => {
+            match batch.take_lines() {
+                Some((bytes, range)) => {
                     renderer.ndjson_lines(out, bytes.get(range).unwrap_or_default(), count)
                 }
-                Err(batch) => renderer.raw_rows(out, batch.rows(), !batch.has_line_breaks()),
+                None => renderer.raw_rows(out, batch.rows(), !batch.has_line_breaks()),
             }
         } else {
             renderer.raw_rows(out, batch.rows(), !batch.has_line_breaks())

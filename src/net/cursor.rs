@@ -75,12 +75,9 @@ impl RawBatch {
     }
 
     /// The rows as newline-terminated lines in `bytes[range]`, made in place from the body
-    /// when its layout allows (see [`RawResponse::into_lines`]); otherwise the batch back.
-    pub fn into_lines(self) -> Result<(Vec<u8>, std::ops::Range<usize>), RawBatch> {
-        let kind = self.kind;
-        self.response
-            .into_lines()
-            .map_err(|response| RawBatch { response, kind })
+    /// when its layout allows (see [`RawResponse::take_lines`]; the batch is then empty).
+    pub fn take_lines(&mut self) -> Option<(Vec<u8>, std::ops::Range<usize>)> {
+        self.response.take_lines()
     }
 
     /// Validates every row and turns this into a [`Batch`].

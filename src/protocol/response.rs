@@ -384,12 +384,13 @@ impl RawResponse {
         self.line_breaks
     }
 
-    /// The rows as lines, reusing the body: when the rows are one byte apart (a compact array,
-    /// as servers write it) and hold no line break, each separator becomes a newline and the
-    /// bytes to write are `bytes[range]`, with no copy. Otherwise the response comes back.
-    pub fn into_lines(self) -> Result<(Vec<u8>, Range<usize>), RawResponse> {
+    /// The rows as lines, taken out of the body: when the rows are one byte apart (a compact
+    /// array, as servers write it) and hold no line break, each separator becomes a newline and
+    /// the bytes to write are `bytes[range]`, with no copy; the response is left empty. `None`
+    /// (and the response untouched) otherwise.
+    pub fn take_lines(&mut self) -> Option<(Vec<u8>, Range<usize>)> {
         let (Some(first), Some(last)) = (self.rows.first(), self.rows.last()) else {
-            return Ok((Vec::new(), 0..0));
+            return Some((Vec::new(), 0..0));
         };
         let tight = self.rows.windows(2).all(|w| match w {
             [a, b] => b.start == a.end + 1,
@@ -397,16 +398,17 @@ impl RawResponse {
         });
         // The byte after the last row is `]` or whitespace: it becomes the final newline.
         if !tight || self.line_breaks || last.end >= self.body.len() {
-            return Err(self);
+            return None;
         }
         let range = first.start..last.end + 1;
-        let mut bytes = self.body.into_bytes();
-        for r in &self.rows {
+        let mut bytes = std::mem::take(&mut self.body).into_bytes();
+        for r in self.rows.drain(..) {
             if let Some(b) = bytes.get_mut(r.end) {
                 *b = b'\n';
             }
         }
-        Ok((bytes, range))
+        self.profile = None;
+        Some((bytes, range))
     }
 
     /// The `p` field as raw JSON, when the query ran with `profile: true`.
