@@ -641,10 +641,58 @@ impl Scanner<'_> {
             }
             // `| 0x20` maps `[` and `]` onto `{` and `}`, and no other byte onto either.
             let folded = w | (ONES * 0x20);
-            let mut m = zero_bytes(w ^ (ONES * u64::from(b'"')))
-                | zero_bytes(w ^ (ONES * u64::from(b'\\')))
-                | zero_bytes(folded ^ (ONES * u64::from(b'{')))
+            let quotes = zero_bytes(w ^ (ONES * u64::from(b'"')));
+            let backslashes = zero_bytes(w ^ (ONES * u64::from(b'\\')));
+            let brackets = zero_bytes(folded ^ (ONES * u64::from(b'{')))
                 | zero_bytes(folded ^ (ONES * u64::from(b'}')));
+            if backslashes == 0 && !escaped_first {
+                // No escapes: quotes alternate, so a prefix XOR of the quote marks says which
+                // bytes are inside strings (the opening quote counts as inside, the closing
+                // one not), and only the brackets outside them need a look.
+                let mut inside = quotes;
+                inside ^= inside << 8;
+                inside ^= inside << 16;
+                inside ^= inside << 32;
+                if in_string {
+                    inside ^= HIGHS;
+                }
+                in_string = inside >> 63 == 1;
+                let mut m = brackets & !inside;
+                while m != 0 {
+                    let k = (m.trailing_zeros() / 8) as usize;
+                    m &= m - 1;
+                    let c = (w >> (k * 8)) as u8;
+                    if c == b'{' || c == b'[' {
+                        if depth == MAX_DEPTH {
+                            self.i = base + k;
+                            return Err(self.error("nesting too deep"));
+                        }
+                        let bit = 1u128 << depth;
+                        objects = if c == b'{' {
+                            objects | bit
+                        } else {
+                            objects & !bit
+                        };
+                        depth += 1;
+                    } else {
+                        self.i = base + k;
+                        if depth == 0 {
+                            return Err(self.error("unbalanced bracket"));
+                        }
+                        depth -= 1;
+                        if (objects >> depth & 1 == 1) != (c == b'}') {
+                            return Err(self.error("mismatched bracket"));
+                        }
+                        if depth == 0 {
+                            self.i += 1;
+                            return Ok(());
+                        }
+                    }
+                }
+                base += 8;
+                continue;
+            }
+            let mut m = quotes | backslashes | brackets;
             if escaped_first {
                 m &= !0x80;
                 escaped_first = false;
