@@ -299,7 +299,7 @@ impl RawResponse {
                 s.ws();
                 s.expect(b':', "expected `:` after a key")?;
                 s.ws();
-                match &b[key.start + 1..key.end - 1] {
+                match b.get(key.start + 1..key.end - 1).unwrap_or_default() {
                     b"r" => {
                         rows.clear();
                         s.array_items(&mut rows)?;
@@ -307,7 +307,7 @@ impl RawResponse {
                     key => {
                         let start = s.i;
                         s.value()?;
-                        let text = &body[start..s.i];
+                        let text = body.get(start..s.i).unwrap_or_default();
                         match key {
                             b"t" => t = Some(json::<i64>(text)?),
                             b"e" => error_type = json::<Option<i64>>(text)?,
@@ -634,18 +634,14 @@ impl Scanner<'_> {
                     u64::from_le_bytes(word)
                 }
             };
-            if lt_mask(w, 0x20) != 0
-                && (zero_bytes(w ^ (ONES * 0x0a)) | zero_bytes(w ^ (ONES * 0x0d))) != 0
-            {
-                self.line_breaks = true;
-            }
             // `| 0x20` maps `[` and `]` onto `{` and `}`, and no other byte onto either.
             let folded = w | (ONES * 0x20);
             let quotes = zero_bytes(w ^ (ONES * u64::from(b'"')));
-            let backslashes = zero_bytes(w ^ (ONES * u64::from(b'\\')));
             let brackets = zero_bytes(folded ^ (ONES * u64::from(b'{')))
                 | zero_bytes(folded ^ (ONES * u64::from(b'}')));
-            if backslashes == 0 && !escaped_first {
+            // One cheap test for the rare words with a backslash or a control byte.
+            let unusual = lt_mask(w, 0x20) | lt_mask(w ^ (ONES * u64::from(b'\\')), 1);
+            if unusual == 0 && !escaped_first {
                 // No escapes: quotes alternate, so a prefix XOR of the quote marks says which
                 // bytes are inside strings (the opening quote counts as inside, the closing
                 // one not), and only the brackets outside them need a look.
@@ -692,6 +688,10 @@ impl Scanner<'_> {
                 base += 8;
                 continue;
             }
+            if zero_bytes(w ^ (ONES * 0x0a)) | zero_bytes(w ^ (ONES * 0x0d)) != 0 {
+                self.line_breaks = true;
+            }
+            let backslashes = zero_bytes(w ^ (ONES * u64::from(b'\\')));
             let mut m = quotes | backslashes | brackets;
             if escaped_first {
                 m &= !0x80;
@@ -900,6 +900,14 @@ mod tests {
         let spread =
             RawResponse::parse(b"{\"t\":1,\"r\":[{\"a\":\r\n [1,\n2]}]}".to_vec()).unwrap();
         assert!(spread.has_line_breaks());
+        let tabs =
+            RawResponse::parse(b"{\"t\":1,\"r\":[{\"a\":\t[\"]\"],\"bb\":\"\\\\\"},2]}".to_vec())
+                .unwrap();
+        assert_eq!(
+            tabs.rows().collect::<Vec<_>>(),
+            vec!["{\"a\":\t[\"]\"],\"bb\":\"\\\\\"}", "2"]
+        );
+        assert!(!tabs.has_line_breaks());
         let full = r.into_response().unwrap();
         assert_eq!(full.rows.len(), 6);
     }
