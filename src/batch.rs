@@ -212,7 +212,7 @@ async fn run_query(
     tokio::pin!(interrupt);
     loop {
         let batch = tokio::select! {
-            batch = running.cursor.next_batch() => batch,
+            batch = running.cursor.next_raw_batch() => batch,
             _ = &mut interrupt => {
                 let _ = running.cursor.stop_handle().stop();
                 if begun {
@@ -248,15 +248,25 @@ async fn run_query(
         let mut limited = false;
         if let Some(limit) = options.limit {
             let room = limit.saturating_sub(rows);
-            if (batch.rows.len() as u64) >= room && batch.kind != BatchKind::Atom {
-                batch.rows.truncate(room as usize);
+            if (batch.len() as u64) >= room && batch.kind != BatchKind::Atom {
+                batch.truncate(room as usize);
                 limited = true;
             }
         }
-        rows += batch.rows.len() as u64;
-        let written = renderer
-            .rows(out, &batch.rows)
-            .and_then(|()| out.flush().map_err(RenderError::Io));
+        let count = batch.len() as u64;
+        rows += count;
+        let written = if options.format == Format::Ndjson && batch.kind != BatchKind::Atom {
+            // Rows become lines in the response body itself: no copy on the way to stdout.
+            match batch.take_lines() {
+                Some((bytes, range)) => {
+                    renderer.ndjson_lines(out, bytes.get(range).unwrap_or_default(), count)
+                }
+                None => renderer.raw_rows(out, batch.rows(), !batch.has_line_breaks()),
+            }
+        } else {
+            renderer.raw_rows(out, batch.rows(), !batch.has_line_breaks())
+        }
+        .and_then(|()| out.flush().map_err(RenderError::Io));
         if let Err(e) = written {
             return write_failure(&e);
         }

@@ -14,7 +14,8 @@ use super::cursor::Cursor;
 use super::error::Error;
 use super::tls::PeerInfo;
 use crate::config::HandshakeVersion;
-use crate::protocol::{GlobalOptargs, Query, Response, ResponseType, ServerError, Token};
+use crate::protocol::response::RawResponse;
+use crate::protocol::{GlobalOptargs, Query, ResponseType, ServerError, Token};
 
 /// What was negotiated by TLS, for the status bar and `rdbsh ping`.
 #[derive(Debug, Clone)]
@@ -150,7 +151,7 @@ impl Client {
         self.run(&raw, global_optargs)
     }
 
-    async fn single(&self, query: Query<'_>, expect: ResponseType) -> Result<Response, Error> {
+    async fn single(&self, query: Query<'_>, expect: ResponseType) -> Result<RawResponse, Error> {
         let (_, mut rx) = self.request(query)?;
         let response = rx.recv().await.ok_or_else(Error::task_gone)??;
         if let Some(e) = response.server_error() {
@@ -172,9 +173,8 @@ impl Client {
             .single(Query::ServerInfo, ResponseType::ServerInfo)
             .await?;
         let info: Value = response
-            .rows
-            .first()
-            .and_then(|r| serde_json::from_str(r.get()).ok())
+            .row(0)
+            .and_then(|r| serde_json::from_str(r).ok())
             .unwrap_or(Value::Null);
         let id = info.get("id").and_then(Value::as_str);
         let Some(id) = id else {
@@ -210,7 +210,7 @@ impl Client {
 }
 
 /// Turns a server error response into an [`Error`] (shared by the cursor).
-pub(crate) fn server_error(response: &Response) -> Option<Error> {
+pub(crate) fn server_error(response: &RawResponse) -> Option<Error> {
     response
         .server_error()
         .map(|e: ServerError| Error::server(e))

@@ -3,6 +3,9 @@
 use super::client::{Client, server_error};
 use super::connection::ReplyReceiver;
 use super::error::Error;
+use serde_json::value::RawValue;
+
+use crate::protocol::response::RawResponse;
 use crate::protocol::{ResponseNote, ResponseType, Row, Token};
 
 /// What a query turned out to return.
@@ -34,6 +37,65 @@ pub struct Batch {
     pub rows: Vec<Row>,
     /// Atom, partial or last.
     pub kind: BatchKind,
+}
+
+/// One batch kept as the server's response body, rows as slices of it: no allocation or
+/// validation per row, for output that passes rows through (ndjson, json).
+#[derive(Debug)]
+pub struct RawBatch {
+    response: RawResponse,
+    /// Atom, partial or last.
+    pub kind: BatchKind,
+}
+
+impl RawBatch {
+    /// How many rows (for an atom, 1).
+    pub fn len(&self) -> usize {
+        self.response.len()
+    }
+
+    /// True when the batch holds no rows.
+    pub fn is_empty(&self) -> bool {
+        self.response.is_empty()
+    }
+
+    /// The rows as raw JSON text, in order.
+    pub fn rows(&self) -> impl ExactSizeIterator<Item = &str> + '_ {
+        self.response.rows()
+    }
+
+    /// True when some row spans lines (never for what a RethinkDB server sends).
+    pub fn has_line_breaks(&self) -> bool {
+        self.response.has_line_breaks()
+    }
+
+    /// Keeps only the first `n` rows.
+    pub fn truncate(&mut self, n: usize) {
+        self.response.truncate(n);
+    }
+
+    /// The rows as newline-terminated lines in `bytes[range]`, made in place from the body
+    /// when its layout allows (see [`RawResponse::take_lines`]; the batch is then empty).
+    pub fn take_lines(&mut self) -> Option<(Vec<u8>, std::ops::Range<usize>)> {
+        self.response.take_lines()
+    }
+
+    /// Validates every row and turns this into a [`Batch`].
+    pub fn into_batch(self) -> Result<Batch, Error> {
+        let rows = self
+            .response
+            .rows()
+            .map(|r| {
+                RawValue::from_string(r.to_owned()).map_err(|e| {
+                    Error::protocol(format!("malformed response from the server: {e}"))
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Batch {
+            rows,
+            kind: self.kind,
+        })
+    }
 }
 
 /// Sends STOP for a cursor from elsewhere (e.g. the TUI's cancel key while a task reads it).
@@ -131,6 +193,23 @@ impl Cursor {
 
     /// The next batch; `Ok(None)` after the last one. A server error ends the cursor.
     pub async fn next_batch(&mut self) -> Result<Option<Batch>, Error> {
+        match self.next_raw_batch().await? {
+            None => Ok(None),
+            Some(raw) => {
+                let partial = raw.kind == BatchKind::Partial;
+                raw.into_batch().map(Some).inspect_err(|_| {
+                    // The rest of the stream is of no use: stop it.
+                    self.finished = true;
+                    if partial {
+                        self.client.abandon(self.token);
+                    }
+                })
+            }
+        }
+    }
+
+    /// [`Cursor::next_batch`] without per-row validation: rows stay slices of the body.
+    pub async fn next_raw_batch(&mut self) -> Result<Option<RawBatch>, Error> {
         if self.finished {
             return Ok(None);
         }
@@ -161,8 +240,19 @@ impl Cursor {
                 _ => CursorKind::Sequence,
             });
         }
-        if response.profile.is_some() {
-            self.profile = response.profile;
+        if let Some(profile) = response.profile() {
+            match RawValue::from_string(profile.to_owned()) {
+                Ok(p) => self.profile = Some(p),
+                Err(e) => {
+                    self.finished = true;
+                    if response.response_type == ResponseType::SuccessPartial {
+                        self.client.abandon(self.token);
+                    }
+                    return Err(Error::protocol(format!(
+                        "malformed profile from the server: {e}"
+                    )));
+                }
+            }
         }
         let kind = match response.response_type {
             ResponseType::SuccessAtom => BatchKind::Atom,
@@ -178,10 +268,7 @@ impl Cursor {
         } else {
             self.finished = true;
         }
-        Ok(Some(Batch {
-            rows: response.rows,
-            kind,
-        }))
+        Ok(Some(RawBatch { response, kind }))
     }
 
     /// Every remaining row (never returns for a feed: use `next_batch` there).

@@ -15,6 +15,6 @@ pub mod tls;
 pub use client::{Client, ConnectionInfo, ServerInfo, TlsInfo};
 pub use connect::{connect, connect_stream};
 pub use connection::{AsyncStream, Connection};
-pub use cursor::{Batch, BatchKind, Cursor, CursorKind, StopHandle};
+pub use cursor::{Batch, BatchKind, Cursor, CursorKind, RawBatch, StopHandle};
 pub use error::{Error, ExitClass, Kind};
 pub use session::Session;

@@ -96,16 +96,64 @@ impl FrameDecoder {
         self.buf.extend_from_slice(bytes);
     }
 
+    /// The buffer, with room for at least `n` more bytes, for reading straight into it; only
+    /// append to it (as `AsyncReadExt::read_buf` does).
+    pub fn read_space(&mut self, n: usize) -> &mut Vec<u8> {
+        if self.pos > 0 && self.pos * 2 >= self.buf.len() {
+            self.buf.drain(..self.pos);
+            self.pos = 0;
+        }
+        self.buf.reserve(n);
+        &mut self.buf
+    }
+
     /// Bytes received but not yet returned as frames.
     pub fn buffered(&self) -> usize {
-        self.buf.len() - self.pos
+        self.buf.len().saturating_sub(self.pos)
     }
 
     /// The next whole frame, `Ok(None)` when more bytes are needed.
     ///
     /// An oversized length is reported as soon as the header arrives, without waiting for the body.
     pub fn next_frame(&mut self) -> Result<Option<(Token, Vec<u8>)>, FrameError> {
-        let rest = &self.buf[self.pos..];
+        let Some((token, len)) = self.header()? else {
+            return Ok(None);
+        };
+        let start = self.pos + HEADER_LEN;
+        let frame = self
+            .buf
+            .get(start..start + len)
+            .map(<[u8]>::to_vec)
+            .unwrap_or_default();
+        self.pos = start + len;
+        if self.pos == self.buf.len() {
+            self.buf.clear();
+            self.pos = 0;
+        }
+        Ok(Some((token, frame)))
+    }
+
+    /// [`FrameDecoder::next_frame`] for JSON bodies: when the frame is all the buffer holds
+    /// (the usual case for a big batch), the buffer itself is handed over, its header bytes
+    /// turned into spaces (whitespace before JSON is harmless), instead of copying the body.
+    pub fn next_json_frame(&mut self) -> Result<Option<(Token, Vec<u8>)>, FrameError> {
+        let Some((token, len)) = self.header()? else {
+            return Ok(None);
+        };
+        if self.pos != 0 || HEADER_LEN + len != self.buf.len() {
+            return self.next_frame();
+        }
+        let mut frame = std::mem::take(&mut self.buf);
+        if let Some(header) = frame.get_mut(..HEADER_LEN) {
+            header.fill(b' ');
+        }
+        Ok(Some((token, frame)))
+    }
+
+    /// Token and body length of the next frame, if all of it has arrived.
+    fn header(&self) -> Result<Option<(Token, usize)>, FrameError> {
+        // `get`: a caller of `read_space` may have shortened the buffer.
+        let rest = self.buf.get(self.pos..).unwrap_or_default();
         let Some((header, body)) = rest.split_first_chunk::<HEADER_LEN>() else {
             return Ok(None);
         };
@@ -121,13 +169,7 @@ impl FrameDecoder {
         if body.len() < len {
             return Ok(None);
         }
-        let frame = body[..len].to_vec();
-        self.pos += HEADER_LEN + len;
-        if self.pos == self.buf.len() {
-            self.buf.clear();
-            self.pos = 0;
-        }
-        Ok(Some((Token(u64::from_le_bytes(t)), frame)))
+        Ok(Some((Token(u64::from_le_bytes(t)), len)))
     }
 
     /// Call at end of stream: an error if a partial frame is left over.
@@ -136,7 +178,7 @@ impl FrameDecoder {
         if have == 0 {
             return Ok(());
         }
-        let rest = &self.buf[self.pos..];
+        let rest = self.buf.get(self.pos..).unwrap_or_default();
         let need = match rest.get(8..12) {
             Some(l) => {
                 let mut b = [0u8; 4];
@@ -186,6 +228,32 @@ mod tests {
             );
             d.finish().unwrap();
         }
+    }
+
+    #[test]
+    fn json_frames_hand_over_the_buffer_or_copy() {
+        let mut d = FrameDecoder::new();
+        let mut wire = Vec::new();
+        encode_frame(Token(9), b"{\"t\":1}", &mut wire).unwrap();
+        encode_frame(Token(10), b"[1]", &mut wire).unwrap();
+        d.extend(&wire);
+        // Not alone in the buffer, or not at its start: copied as is.
+        assert_eq!(
+            d.next_json_frame().unwrap(),
+            Some((Token(9), b"{\"t\":1}".to_vec()))
+        );
+        assert_eq!(
+            d.next_json_frame().unwrap(),
+            Some((Token(10), b"[1]".to_vec()))
+        );
+        // Alone in the buffer: handed over with the header blanked.
+        d.extend(&wire[..HEADER_LEN + 7]);
+        assert_eq!(
+            d.next_json_frame().unwrap(),
+            Some((Token(9), b"            {\"t\":1}".to_vec()))
+        );
+        assert_eq!(d.next_json_frame().unwrap(), None);
+        d.finish().unwrap();
     }
 
     #[test]

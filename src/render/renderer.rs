@@ -67,6 +67,8 @@ pub struct Renderer {
     buf: String,
     table: Option<TableWriter>,
     painter: Painter,
+    /// Rows being pushed are known to hold no raw line break.
+    single_line: bool,
 }
 
 impl Renderer {
@@ -79,6 +81,7 @@ impl Renderer {
             buf: String::new(),
             table: None,
             painter: Painter::new(&options.styles),
+            single_line: false,
         }
     }
 
@@ -113,18 +116,47 @@ impl Renderer {
 
     /// Renders one row (or the atom, for [`Kind::Atom`]).
     pub fn row(&mut self, out: &mut dyn Write, row: &RawValue) -> Result<(), RenderError> {
-        self.push(row)?;
+        self.push(row.get())?;
         self.batch_done();
         self.flush_to(out)
     }
 
     /// Renders one batch of rows and writes it out.
     pub fn rows(&mut self, out: &mut dyn Write, rows: &[Box<RawValue>]) -> Result<(), RenderError> {
-        for row in rows {
-            self.push(row)?;
-        }
+        self.raw_rows(out, rows.iter().map(|r| r.get()), false)
+    }
+
+    /// Renders one batch of rows given as JSON text (slices of a response body, say).
+    ///
+    /// The server's JSON is trusted here: ndjson and json copy it through unchecked; the other
+    /// formats parse it and report malformed rows as errors. `single_line` promises that no row
+    /// holds a raw line break (the response scan knows), which spares a search per row.
+    pub fn raw_rows<'a>(
+        &mut self,
+        out: &mut dyn Write,
+        rows: impl IntoIterator<Item = &'a str>,
+        single_line: bool,
+    ) -> Result<(), RenderError> {
+        self.single_line = single_line;
+        let pushed = rows.into_iter().try_for_each(|row| self.push(row));
+        self.single_line = false;
+        pushed?;
         self.batch_done();
         self.flush_to(out)
+    }
+
+    /// Writes `count` ndjson rows already laid out as lines (a sequence's batch, see
+    /// `RawBatch::into_lines`), straight through to `out`.
+    pub fn ndjson_lines(
+        &mut self,
+        out: &mut dyn Write,
+        lines: &[u8],
+        count: u64,
+    ) -> Result<(), RenderError> {
+        self.flush_to(out)?;
+        out.write_all(lines).map_err(RenderError::Io)?;
+        self.rows += count;
+        Ok(())
     }
 
     /// Ends the result: closes the JSON array, writes a table's remaining rows.
@@ -157,8 +189,7 @@ impl Renderer {
         Ok(())
     }
 
-    fn push(&mut self, row: &RawValue) -> Result<(), RenderError> {
-        let text = row.get();
+    fn push(&mut self, text: &str) -> Result<(), RenderError> {
         let atom = self.kind == Kind::Atom;
         match self.options.format {
             Format::Ndjson | Format::Raw if atom && text.starts_with('[') => {
@@ -172,7 +203,7 @@ impl Renderer {
                 if !atom {
                     self.buf.push_str(if self.rows == 0 { "\n" } else { ",\n" });
                 }
-                push_compact_raw(text, &mut self.buf);
+                push_compact_raw(text, self.single_line, &mut self.buf);
                 if atom {
                     self.buf.push('\n');
                 }
@@ -216,7 +247,7 @@ impl Renderer {
             let s: String = serde_json::from_str(text)?;
             self.buf.push_str(&s);
         } else {
-            push_compact_raw(text, &mut self.buf);
+            push_compact_raw(text, self.single_line, &mut self.buf);
         }
         self.buf.push('\n');
         self.rows += 1;
@@ -225,8 +256,8 @@ impl Renderer {
 }
 
 /// Appends raw JSON as is when it is one line (always, for what the server sends), else minified.
-fn push_compact_raw(text: &str, out: &mut String) {
-    if text.contains('\n') || text.contains('\r') {
+fn push_compact_raw(text: &str, single_line: bool, out: &mut String) {
+    if !single_line && (text.contains('\n') || text.contains('\r')) {
         minify_into(text, out);
     } else {
         out.push_str(text);
