@@ -36,13 +36,13 @@ async fn connect_inner(profile: &Profile, target: &str) -> Result<(Client, Conne
     let tcp = TcpStream::connect((profile.host.as_str(), profile.port))
         .await
         .map_err(|e| {
-            let hint = match e.kind() {
-                io::ErrorKind::ConnectionRefused => {
-                    ": connection refused (is RethinkDB running and listening there?)"
-                }
-                _ => "",
+            let message = match e.kind() {
+                io::ErrorKind::ConnectionRefused => format!(
+                    "could not connect to {target}: connection refused (is RethinkDB running and listening there?)"
+                ),
+                _ => format!("could not connect to {target}: {e}"),
             };
-            Error::io(format!("could not connect to {target}{hint}: {e}"), e)
+            Error::io(message, e)
         })?;
     // Small query frames must not wait for Nagle.
     let _ = tcp.set_nodelay(true);
