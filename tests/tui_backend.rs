@@ -118,6 +118,20 @@ async fn catalog_and_connection_state_come_from_the_server() {
     let mut tables: Vec<&str> = demo.tables.iter().map(|t| t.name.as_str()).collect();
     tables.sort_unstable();
     assert_eq!(tables, ["events", "orders", "users"]);
+    // Per table: primary key, indexes, shards, replicas and readiness from the system tables.
+    let users = demo
+        .tables
+        .iter()
+        .find(|t| t.name == "users")
+        .expect("the users table");
+    assert_eq!(users.primary_key, "id");
+    let mut indexes: Vec<&str> = users.indexes.iter().map(String::as_str).collect();
+    indexes.sort_unstable();
+    assert_eq!(indexes, ["age", "city", "tags"]);
+    assert_eq!(
+        (users.shards, users.replicas, users.ready),
+        (Some(1), Some(1), Some(true))
+    );
     h.until("the connected state", |a| {
         matches!(
             a.status.connection,
