@@ -378,8 +378,8 @@ impl OutArgs {
 
     /// Colour only on a terminal, without `--no-color` and without a non-empty `NO_COLOR`.
     pub fn color_for(&self, terminal: bool) -> bool {
-        let no_color_env = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-        terminal && !self.no_color && !no_color_env
+        terminal
+            && crate::render::color_allowed(self.no_color, std::env::var_os("NO_COLOR").as_deref())
     }
 }
 
