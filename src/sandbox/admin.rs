@@ -650,14 +650,8 @@ impl Ctx {
                     "time_started": super::time::epoch_to_time(st.started), "version": "rethinkdb 2.4.4 (rdbsh sandbox)"}
             })],
             "users" => vec![json!({"id": "admin", "password": true})],
-            // The only job is the query reading this table.
-            "jobs" => vec![json!({
-                "duration_sec": 0,
-                "id": ["query", uuid::Uuid::new_v4().to_string()],
-                "info": {"user": "admin"},
-                "servers": [st.server_name],
-                "type": "query"
-            })],
+            // Every running query, this one included (as on the server).
+            "jobs" => self.jobs.rows(&st.server_name),
             _ => Vec::new(),
         };
         let pk = "id";

@@ -179,6 +179,8 @@ pub struct Ctx {
     pub default_db: String,
     /// Largest array a query may build (`array_limit`).
     pub array_limit: usize,
+    /// The running queries (`rethinkdb.jobs`).
+    pub jobs: Arc<super::job::Jobs>,
 }
 
 /// The server's default `array_limit`.

@@ -26,7 +26,9 @@ pub mod demo;
 pub mod error;
 pub mod eval;
 pub mod feed;
+pub mod job;
 pub mod ops;
+pub mod printer;
 pub mod seq;
 pub mod server;
 pub mod store;
@@ -113,6 +115,7 @@ pub struct Response {
 #[derive(Clone, Default)]
 pub struct Sandbox {
     store: Arc<Store>,
+    jobs: Arc<job::Jobs>,
 }
 
 impl Sandbox {
@@ -120,6 +123,7 @@ impl Sandbox {
     pub fn new() -> Self {
         Sandbox {
             store: Arc::new(Store::new()),
+            jobs: Arc::default(),
         }
     }
 
@@ -133,6 +137,11 @@ impl Sandbox {
     /// The store (for seeding and inspection).
     pub fn store(&self) -> &Arc<Store> {
         &self.store
+    }
+
+    /// The running queries, listed by `rethinkdb.jobs` (the server registers them).
+    pub fn jobs(&self) -> &Arc<job::Jobs> {
+        &self.jobs
     }
 
     /// The server name reported by SERVER_INFO.
@@ -164,6 +173,7 @@ impl Sandbox {
             now,
             default_db: "test".to_string(),
             array_limit: eval::DEFAULT_ARRAY_LIMIT,
+            jobs: self.jobs.clone(),
         };
         if let Some(l) = global_optargs.get("array_limit") {
             let l = datum::as_num(&ctx.datum(l, &None)?)?;

@@ -28,6 +28,7 @@ use crate::protocol::{
     Credential, FrameDecoder, FrameError, MAX_FRAME_LEN, QueryError, QueryType, ServerHandshake,
     ServerQuery,
 };
+use crate::sandbox::job::JobHandle;
 use crate::sandbox::{Feed, Outcome, ReqlError, Sandbox, datum};
 use reply::{BatchLimits, Pager};
 
@@ -239,8 +240,8 @@ async fn accept_loop(shared: Arc<Shared>, listener: TcpListener) {
     loop {
         tokio::select! {
             accepted = listener.accept() => match accepted {
-                Ok((stream, _peer)) => {
-                    connections.spawn(handle_connection(shared.clone(), stream));
+                Ok((stream, peer)) => {
+                    connections.spawn(handle_connection(shared.clone(), stream, peer));
                 }
                 // Out of file descriptors and the like: wait a little rather than spin.
                 Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
@@ -250,21 +251,25 @@ async fn accept_loop(shared: Arc<Shared>, listener: TcpListener) {
     }
 }
 
-async fn handle_connection(shared: Arc<Shared>, stream: TcpStream) {
+async fn handle_connection(shared: Arc<Shared>, stream: TcpStream, peer: SocketAddr) {
     let _ = stream.set_nodelay(true);
     match &shared.tls {
         Some(acceptor) => {
             // A failed TLS handshake (plain client, wrong CA on the other side) just closes.
             if let Ok(tls) = acceptor.clone().accept(stream).await {
-                session(shared, tls).await;
+                session(shared, tls, peer).await;
             }
         }
-        None => session(shared, stream).await,
+        None => session(shared, stream, peer).await,
     }
 }
 
 /// The handshake, then the query loop, on one stream.
-async fn session<S: AsyncRead + AsyncWrite + Send + 'static>(shared: Arc<Shared>, stream: S) {
+async fn session<S: AsyncRead + AsyncWrite + Send + 'static>(
+    shared: Arc<Shared>,
+    stream: S,
+    peer: SocketAddr,
+) {
     let (mut reader, mut writer) = tokio::io::split(stream);
     let Some(leftover) = handshake(&shared, &mut reader, &mut writer).await else {
         let _ = writer.shutdown().await;
@@ -274,6 +279,7 @@ async fn session<S: AsyncRead + AsyncWrite + Send + 'static>(shared: Arc<Shared>
     let writing = tokio::spawn(write_loop(writer, frames));
     let conn = Arc::new(Conn {
         shared,
+        peer,
         out,
         queries: Mutex::new(HashMap::new()),
         running: Mutex::new(HashMap::new()),
@@ -353,6 +359,8 @@ enum Command {
 /// One authenticated connection.
 struct Conn {
     shared: Arc<Shared>,
+    /// The client's address, shown in `rethinkdb.jobs`.
+    peer: SocketAddr,
     /// Finished frames, written in order by the writer task.
     out: mpsc::UnboundedSender<Vec<u8>>,
     /// Open queries by token: where their CONTINUE and STOP go.
@@ -381,8 +389,16 @@ impl Conn {
         self.send(buf);
     }
 
-    /// Ends a query: forgets its token first, so the client may reuse it once it has the answer.
-    fn finish(&self, token: u64, frame: Vec<u8>, commands: &mut mpsc::UnboundedReceiver<Command>) {
+    /// Ends a query: forgets its token and its job first, so the client may reuse the token
+    /// and no longer sees the job once it has the answer.
+    fn finish(
+        &self,
+        token: u64,
+        job: &JobHandle,
+        frame: Vec<u8>,
+        commands: &mut mpsc::UnboundedReceiver<Command>,
+    ) {
+        job.finish();
         lock(&self.queries).remove(&token);
         self.send(frame);
         // Commands that arrived while it finished: a STOP is answered like the server does.
@@ -474,11 +490,18 @@ fn dispatch(conn: &Arc<Conn>, token: u64, body: &[u8], tasks: &mut JoinSet<()>) 
                 None
             };
             lock(&conn.running).insert(id, done_rx);
+            // Listed in `rethinkdb.jobs` from now until its last answer.
+            let job = conn.shared.sandbox.jobs().register(
+                conn.peer,
+                query.term.as_ref().unwrap_or(&Value::Null),
+                "admin",
+            );
             let start = Start {
                 token,
                 id,
                 done,
                 after,
+                job,
             };
             tasks.spawn(run_query(conn.clone(), start, query, rx));
         }
@@ -532,6 +555,8 @@ struct Start {
     done: watch::Sender<bool>,
     /// For a noreply query: the previous noreply query, to be finished first.
     after: Option<watch::Receiver<bool>>,
+    /// Its row in `rethinkdb.jobs`; deleting the row interrupts the query.
+    job: JobHandle,
 }
 
 async fn run_query(
@@ -545,6 +570,7 @@ async fn run_query(
         id,
         done,
         after,
+        mut job,
     } = start;
     if let Some(mut previous) = after {
         // An error means that query's task is gone: nothing left to wait for.
@@ -559,21 +585,33 @@ async fn run_query(
         ..
     } = query;
     let term = term.unwrap_or(Value::Null);
-    let evaluated =
-        tokio::task::spawn_blocking(move || sandbox.start(&term, &global_optargs)).await;
+    let evaluation = tokio::task::spawn_blocking(move || sandbox.start(&term, &global_optargs));
+    // A job deleted while it is evaluated is answered at once; the evaluation's result (it
+    // cannot be stopped halfway) is dropped.
+    let evaluated = tokio::select! {
+        biased;
+        () = job.interrupted() => None,
+        e = evaluation => Some(e),
+    };
     lock(&conn.running).remove(&id);
     done.send_replace(true);
     if noreply {
         // The server never answers a noreply query, not even with its error.
+        job.finish();
         lock(&conn.queries).remove(&token);
         return;
     }
+    // A query that killed itself (a delete on `rethinkdb.jobs` matching its own row) gets
+    // the same answer.
+    let Some(evaluated) = evaluated.filter(|_| !job.is_interrupted()) else {
+        return interrupted(&conn, token, &job, &mut commands);
+    };
     let response = match evaluated {
         Ok(Ok(r)) => r,
         Ok(Err(e)) => {
             let mut b = Vec::new();
             reply::reql_error(&mut b, token, &e);
-            conn.finish(token, b, &mut commands);
+            conn.finish(token, &job, b, &mut commands);
             return;
         }
         Err(_) => {
@@ -583,7 +621,7 @@ async fn run_query(
                 "the sandbox failed while evaluating this query; please report it with the query",
             );
             reply::reql_error(&mut b, token, &e);
-            conn.finish(token, b, &mut commands);
+            conn.finish(token, &job, b, &mut commands);
             return;
         }
     };
@@ -592,23 +630,85 @@ async fn run_query(
         Outcome::Atom(v) => {
             let mut b = Vec::new();
             reply::atom(&mut b, token, &v, profile.as_ref());
-            conn.finish(token, b, &mut commands);
+            conn.finish(token, &job, b, &mut commands);
         }
         Outcome::Sequence(stream) => {
-            serve_stream(&conn, token, Pager::new(stream), limits, profile, commands).await;
+            let query = Served {
+                token,
+                job,
+                limits,
+                commands,
+            };
+            serve_stream(&conn, query, Pager::new(stream), profile).await;
         }
-        Outcome::Feed(feed) => serve_feed(&conn, token, *feed, limits, profile, commands).await,
+        Outcome::Feed(feed) => {
+            let query = Served {
+                token,
+                job,
+                limits,
+                commands,
+            };
+            serve_feed(&conn, query, *feed, profile).await
+        }
     }
+}
+
+/// Answers a query whose job was deleted with the server's error, and ends it.
+fn interrupted(
+    conn: &Conn,
+    token: u64,
+    job: &JobHandle,
+    commands: &mut mpsc::UnboundedReceiver<Command>,
+) {
+    let mut b = Vec::new();
+    reply::reql_error(&mut b, token, &crate::sandbox::job::terminated());
+    conn.finish(token, job, b, commands);
+}
+
+/// Answers a deleted job's stream or feed: the error goes in answer to a CONTINUE (the
+/// server only ever answers a request), so with none waiting (`owed` is 0) it waits for the
+/// next; a STOP then ends the query quietly, as on the server.
+async fn interrupted_when_asked(
+    conn: &Conn,
+    token: u64,
+    job: &JobHandle,
+    commands: &mut mpsc::UnboundedReceiver<Command>,
+    owed: usize,
+) {
+    if owed == 0 {
+        match commands.recv().await {
+            Some(Command::Continue) => {}
+            Some(Command::Stop) => {
+                let mut b = Vec::new();
+                reply::empty(&mut b, token, reply::SUCCESS_SEQUENCE);
+                return conn.finish(token, job, b, commands);
+            }
+            None => return,
+        }
+    }
+    interrupted(conn, token, job, commands);
+}
+
+/// A query that answers batch by batch.
+struct Served {
+    token: u64,
+    job: JobHandle,
+    limits: BatchLimits,
+    commands: mpsc::UnboundedReceiver<Command>,
 }
 
 async fn serve_stream(
     conn: &Arc<Conn>,
-    token: u64,
+    query: Served,
     mut pager: Pager,
-    limits: BatchLimits,
     mut profile: Option<Value>,
-    mut commands: mpsc::UnboundedReceiver<Command>,
 ) {
+    let Served {
+        token,
+        mut job,
+        limits,
+        mut commands,
+    } = query;
     loop {
         // Pulling rows runs the evaluator: keep it off the async threads.
         let p = profile.take();
@@ -627,30 +727,39 @@ async fn serve_stream(
                     "the sandbox failed while reading this stream; please report it with the query",
                 );
                 reply::reql_error(&mut b, token, &e);
-                conn.finish(token, b, &mut commands);
+                conn.finish(token, &job, b, &mut commands);
                 return;
             }
         };
         pager = back;
+        if job.is_interrupted() {
+            return interrupted(conn, token, &job, &mut commands);
+        }
         match result {
             Err(e) => {
                 let mut b = Vec::new();
                 reply::reql_error(&mut b, token, &e);
-                conn.finish(token, b, &mut commands);
+                conn.finish(token, &job, b, &mut commands);
                 return;
             }
             Ok(true) => {
-                conn.finish(token, buf, &mut commands);
+                conn.finish(token, &job, buf, &mut commands);
                 return;
             }
             Ok(false) => conn.send(buf),
         }
-        match commands.recv().await {
+        let cmd = tokio::select! {
+            cmd = commands.recv() => cmd,
+            () = job.interrupted() => {
+                return interrupted_when_asked(conn, token, &job, &mut commands, 0).await;
+            }
+        };
+        match cmd {
             Some(Command::Continue) => {}
             Some(Command::Stop) => {
                 let mut b = Vec::new();
                 reply::empty(&mut b, token, reply::SUCCESS_SEQUENCE);
-                conn.finish(token, b, &mut commands);
+                conn.finish(token, &job, b, &mut commands);
                 return;
             }
             None => return,
@@ -670,14 +779,13 @@ async fn now_or_never<F: Future>(fut: F) -> Option<F::Output> {
     .await
 }
 
-async fn serve_feed(
-    conn: &Arc<Conn>,
-    token: u64,
-    mut feed: Feed,
-    limits: BatchLimits,
-    profile: Option<Value>,
-    mut commands: mpsc::UnboundedReceiver<Command>,
-) {
+async fn serve_feed(conn: &Arc<Conn>, query: Served, mut feed: Feed, profile: Option<Value>) {
+    let Served {
+        token,
+        mut job,
+        limits,
+        mut commands,
+    } = query;
     let notes: Vec<u64> = feed.notes.clone();
     let mut rows: VecDeque<Value> = feed.ready_rows().into();
     // The first batch goes out at once, with whatever is ready (possibly nothing).
@@ -700,10 +808,13 @@ async fn serve_feed(
         {
             let mut b = Vec::new();
             reply::reql_error(&mut b, token, &e);
-            conn.finish(token, b, &mut commands);
+            conn.finish(token, &job, b, &mut commands);
             return;
         }
         tokio::select! {
+            () = job.interrupted() => {
+                return interrupted_when_asked(conn, token, &job, &mut commands, owed).await;
+            }
             cmd = commands.recv() => match cmd {
                 Some(Command::Continue) => owed += 1,
                 Some(Command::Stop) => {
@@ -713,7 +824,7 @@ async fn serve_feed(
                     }
                     let mut b = Vec::new();
                     reply::empty(&mut b, token, reply::SUCCESS_SEQUENCE);
-                    conn.finish(token, b, &mut commands);
+                    conn.finish(token, &job, b, &mut commands);
                     return;
                 }
                 None => return,

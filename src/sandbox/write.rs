@@ -176,6 +176,9 @@ impl Ctx {
                 }
             }
         };
+        if tt == 54 && is_jobs_target(&a0) {
+            return self.delete_jobs(a0, rc).map(Some);
+        }
         let mut s = Summary::default();
         match a0 {
             Val::Single(t, key, _) => {
@@ -221,6 +224,32 @@ impl Ctx {
             }
         }
         Ok(Some(Val::Datum(s.into_value(rc > 0))))
+    }
+
+    /// Deleting rows of `rethinkdb.jobs` interrupts those queries; a missing row is skipped
+    /// and an unknown job is left alone, as on the server.
+    fn delete_jobs(&self, target: Val, rc: u8) -> RResult<Val> {
+        let mut s = Summary::default();
+        let rows: Vec<Value> = match target {
+            Val::Single(_, _, Some(doc)) => vec![(*doc).clone()],
+            Val::Single(_, _, None) => {
+                s.skipped += 1;
+                Vec::new()
+            }
+            Val::Table(t) => t.snapshot().iter().map(|d| (**d).clone()).collect(),
+            Val::Seq(seq) => seq.collect()?,
+            _ => Vec::new(),
+        };
+        for row in rows {
+            let key = row.get("id").cloned().unwrap_or(Value::Null);
+            // A query that ended after the table was read is deleted all the same.
+            self.jobs.interrupt(&key);
+            s.deleted += 1;
+            if rc > 0 {
+                s.changes.push(json!({"new_val": null, "old_val": row}));
+            }
+        }
+        Ok(Val::Datum(s.into_value(rc > 0)))
     }
 
     fn insert_one(
@@ -474,6 +503,19 @@ fn check_storable(v: &Value) -> RResult<()> {
         ));
     }
     Ok(())
+}
+
+/// True when a selection is (part of) `rethinkdb.jobs`.
+fn is_jobs_target(v: &Val) -> bool {
+    let t = match v {
+        Val::Single(t, ..) | Val::Table(t) => t,
+        Val::Seq(seq) => match &seq.table {
+            Some(t) => t,
+            None => return false,
+        },
+        _ => return false,
+    };
+    t.db == super::admin::SYSTEM_DB && t.name == "jobs"
 }
 
 fn system_guard(t: &Table) -> RResult<()> {

@@ -11,6 +11,7 @@ from rethinkdb import r
 from rethinkdb.errors import (
     ReqlAuthError,
     ReqlNonExistenceError,
+    ReqlOpIndeterminateError,
     ReqlOpFailedError,
     ReqlQueryLogicError,
     ReqlUserError,
@@ -222,6 +223,26 @@ for i in range(20):
     r.db("judge").table("big").get(i).update({"touched": True}).run(conn, noreply=True)
 conn.noreply_wait()
 check("noreply writes applied", big.filter({"touched": True}).count().run(conn), 20)
+
+step("rethinkdb.jobs")
+conn2 = connect()
+feed = people.changes().run(conn)
+jobs = r.db("rethinkdb").table("jobs")
+listed = [j for j in jobs.run(conn2) if j["info"]["query"] == 'r.db("judge").table("people").changes()']
+check("feed listed in jobs", len(listed), 1)
+check("job type", listed[0]["type"], "query")
+check("job id kind", listed[0]["id"][0], "query")
+check("job user", listed[0]["info"]["user"], "admin")
+check("kill", jobs.get(listed[0]["id"]).delete().run(conn2)["deleted"], 1)
+try:
+    got = feed.next(wait=30)
+    fail("the killed feed delivered %r" % (got,))
+except ReqlOpIndeterminateError as e:
+    check("killed feed message", e.message, "Query terminated by the `rethinkdb.jobs` table.")
+unknown = ["query", "00000000-0000-4000-8000-000000000000"]
+check("kill unknown job", jobs.get(unknown).delete().run(conn2)["deleted"], 0)
+check("connection usable after the kill", r.expr(2).run(conn), 2)
+conn2.close()
 
 step("clean up")
 check("db_drop", r.db_drop("judge").run(conn)["dbs_dropped"], 1)

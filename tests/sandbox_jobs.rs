@@ -1,0 +1,225 @@
+//! `rethinkdb.jobs` on the sandbox over real sockets: the queries running on every connection
+//! are listed, and deleting a job's row interrupts that query with the server's error.
+
+use std::net::SocketAddr;
+
+use rdbsh::config::{Profile, Secret};
+use rdbsh::net::{self, BatchKind, Client};
+use rdbsh::protocol::{ErrorType, GlobalOptargs, ResponseType};
+use rdbsh::sandbox::server::{self, ServerHandle, ServerOptions};
+use serde_json::{Value, json};
+
+const PASSWORD: &str = "jobs-sandbox-pw";
+
+async fn start() -> ServerHandle {
+    let (_, handle) = server::spawn(ServerOptions {
+        listen: "127.0.0.1:0".parse::<SocketAddr>().unwrap(),
+        tls: None,
+        password: Some(Secret::new(PASSWORD)),
+        demo: false,
+    })
+    .await
+    .unwrap();
+    handle
+}
+
+async fn client(handle: &ServerHandle) -> Client {
+    let p = Profile {
+        host: "127.0.0.1".into(),
+        port: handle.addr().port(),
+        secret: Some(Secret::new(PASSWORD)),
+        ..Profile::default()
+    };
+    let (client, connection) = net::connect(&p).await.unwrap();
+    tokio::spawn(connection);
+    client
+}
+
+fn parse(row: &rdbsh::protocol::Row) -> Value {
+    serde_json::from_str(row.get()).unwrap()
+}
+
+async fn rows(c: &Client, term: Value) -> Result<Vec<Value>, net::Error> {
+    let mut cursor = c.run_value(&term, &GlobalOptargs::new())?;
+    Ok(cursor.collect_rows().await?.iter().map(parse).collect())
+}
+
+async fn atom(c: &Client, term: Value) -> Value {
+    let mut r = rows(c, term.clone()).await.unwrap();
+    assert_eq!(r.len(), 1, "{term} gave {r:?}");
+    r.remove(0)
+}
+
+fn jobs() -> Value {
+    json!([15, [[14, ["rethinkdb"]], "jobs"]])
+}
+
+fn table(name: &str) -> Value {
+    json!([15, [[14, ["test"]], name]])
+}
+
+/// A job's primary key as a term (`MAKE_ARRAY`).
+fn wire(key: &Value) -> Value {
+    json!([2, key.clone()])
+}
+
+/// The jobs whose query text is `query`.
+fn find<'a>(all: &'a [Value], query: &str) -> Vec<&'a Value> {
+    all.iter().filter(|j| j["info"]["query"] == query).collect()
+}
+
+#[tokio::test]
+async fn a_feed_on_one_connection_is_listed_and_killed_from_another() {
+    let handle = start().await;
+    let a = client(&handle).await;
+    let b = client(&handle).await;
+    let r = atom(&b, json!([60, [[14, ["test"]], "t"]])).await;
+    assert_eq!(r["tables_created"], json!(1));
+
+    let mut feed = a
+        .run_value(&json!([152, [table("t")]]), &GlobalOptargs::new())
+        .unwrap();
+    let first = feed.next_batch().await.unwrap().unwrap();
+    assert_eq!(first.kind, BatchKind::Partial);
+
+    let listed = rows(&b, jobs()).await.unwrap();
+    let feeds = find(&listed, r#"r.db("test").table("t").changes()"#);
+    assert_eq!(feeds.len(), 1, "{listed:#?}");
+    let job = feeds[0].clone();
+    assert_eq!(job["type"], "query");
+    assert_eq!(job["id"][0], "query");
+    assert!(
+        job["id"][1].as_str().is_some_and(|u| u.len() == 36),
+        "{job}"
+    );
+    assert!(job["duration_sec"].as_f64().is_some_and(|d| d >= 0.0));
+    assert_eq!(job["info"]["client_address"], "127.0.0.1");
+    assert_eq!(job["info"]["user"], "admin");
+    assert!(job["info"]["client_port"].as_u64().is_some_and(|p| p > 0));
+    assert_eq!(job["servers"].as_array().map(Vec::len), Some(1));
+    // The query reading the table is running too, as on the server.
+    assert_eq!(
+        find(&listed, r#"r.db("rethinkdb").table("jobs")"#).len(),
+        1,
+        "{listed:#?}"
+    );
+
+    // Reading the one job by its key.
+    let got = atom(&b, json!([16, [jobs(), wire(&job["id"])]])).await;
+    assert_eq!(got["id"], job["id"]);
+
+    // Kill it from B: one row deleted, A's feed ends with the server's error.
+    let killed = atom(&b, json!([54, [[16, [jobs(), wire(&job["id"])]]]])).await;
+    assert_eq!(killed["deleted"], json!(1), "{killed}");
+    let err = loop {
+        match feed.next_batch().await {
+            Ok(Some(_)) => continue,
+            Ok(None) => panic!("the feed ended without the interruption error"),
+            Err(e) => break e,
+        }
+    };
+    let e = err.server_error().expect("a server error");
+    assert_eq!(e.response_type, ResponseType::RuntimeError);
+    assert_eq!(e.error_type, Some(ErrorType::OpIndeterminate));
+    assert_eq!(e.message, "Query terminated by the `rethinkdb.jobs` table.");
+    assert!(e.backtrace.is_empty());
+
+    // It is gone from the table, and deleting it again (or any unknown job) is a no-op.
+    let listed = rows(&b, jobs()).await.unwrap();
+    assert!(find(&listed, r#"r.db("test").table("t").changes()"#).is_empty());
+    let again = atom(&b, json!([54, [[16, [jobs(), wire(&job["id"])]]]])).await;
+    assert_eq!(
+        (&again["deleted"], &again["skipped"]),
+        (&json!(0), &json!(1))
+    );
+    let unknown = json!([2, ["query", "00000000-0000-4000-8000-000000000000"]]);
+    let none = atom(&b, json!([54, [[16, [jobs(), unknown]]]])).await;
+    assert_eq!(none["deleted"], json!(0));
+    // Both connections go on.
+    assert_eq!(atom(&a, json!(1)).await, json!(1));
+    assert_eq!(atom(&b, json!([43, [table("t")]])).await, json!(0));
+}
+
+#[tokio::test]
+async fn filter_delete_kills_the_matching_jobs_only() {
+    let handle = start().await;
+    let a = client(&handle).await;
+    let b = client(&handle).await;
+    atom(&b, json!([60, [[14, ["test"]], "x"]])).await;
+    atom(&b, json!([60, [[14, ["test"]], "y"]])).await;
+    let mut fx = a
+        .run_value(&json!([152, [table("x")]]), &GlobalOptargs::new())
+        .unwrap();
+    let mut fy = a
+        .run_value(&json!([152, [table("y")]]), &GlobalOptargs::new())
+        .unwrap();
+    fx.next_batch().await.unwrap();
+    fy.next_batch().await.unwrap();
+
+    // r.db('rethinkdb').table('jobs').filter({info: {query: '...x...'}}).delete()
+    let q = r#"r.db("test").table("x").changes()"#;
+    let killed = atom(&b, json!([54, [[39, [jobs(), {"info": {"query": q}}]]]])).await;
+    assert_eq!(killed["deleted"], json!(1), "{killed}");
+    let err = loop {
+        match fx.next_batch().await {
+            Ok(Some(_)) => continue,
+            Ok(None) => panic!("the feed on x ended without an error"),
+            Err(e) => break e,
+        }
+    };
+    assert_eq!(
+        err.server_error().map(|e| e.message.as_str()),
+        Some("Query terminated by the `rethinkdb.jobs` table.")
+    );
+    // The feed on y is still there and still delivers.
+    let listed = rows(&b, jobs()).await.unwrap();
+    assert_eq!(
+        find(&listed, r#"r.db("test").table("y").changes()"#).len(),
+        1
+    );
+    atom(&b, json!([56, [table("y"), {"id": 1}]])).await;
+    let change = loop {
+        let batch = fy.next_batch().await.unwrap().unwrap();
+        if let Some(r) = batch.rows.first() {
+            break parse(r);
+        }
+    };
+    assert_eq!(change, json!({"new_val": {"id": 1}, "old_val": null}));
+    fy.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn an_open_stream_is_a_job_until_it_is_read_to_the_end() {
+    let handle = start().await;
+    let a = client(&handle).await;
+    let b = client(&handle).await;
+    // r.range(10000): more than one batch, so it waits for CONTINUE.
+    let small: GlobalOptargs = [("max_batch_rows".to_owned(), json!(10))]
+        .into_iter()
+        .collect();
+    let mut stream = a.run_value(&json!([173, [10000]]), &small).unwrap();
+    let first = stream.next_batch().await.unwrap().unwrap();
+    assert_eq!(first.kind, BatchKind::Partial);
+    let listed = rows(&b, jobs()).await.unwrap();
+    let job = find(&listed, "r.range(10000)");
+    assert_eq!(job.len(), 1, "{listed:#?}");
+    let key = wire(&job[0]["id"]);
+    let killed = atom(&b, json!([54, [[16, [jobs(), key]]]])).await;
+    assert_eq!(killed["deleted"], json!(1));
+    let err = loop {
+        match stream.next_batch().await {
+            Ok(Some(_)) => continue,
+            Ok(None) => panic!("the stream ended without the interruption error"),
+            Err(e) => break e,
+        }
+    };
+    assert_eq!(
+        err.server_error().map(|e| e.message.as_str()),
+        Some("Query terminated by the `rethinkdb.jobs` table.")
+    );
+    // current_issues is an empty table.
+    let issues = rows(&b, json!([15, [[14, ["rethinkdb"]], "current_issues"]]))
+        .await
+        .unwrap();
+    assert!(issues.is_empty());
+}
