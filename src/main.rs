@@ -400,6 +400,14 @@ fn run_tui(target: Target, config_path: Option<&Path>) -> Result<Exit, Failure> 
         .and_then(toml::Value::as_integer)
         .and_then(|n| usize::try_from(n).ok())
         .filter(|n| *n > 0);
+    // Below 100 ms the views would only load the server; a bad value keeps the default.
+    let system_refresh = config
+        .ui
+        .get("system_refresh_ms")
+        .and_then(toml::Value::as_integer)
+        .and_then(|n| u64::try_from(n).ok())
+        .filter(|n| *n > 0)
+        .map(|n| std::time::Duration::from_millis(n.max(100)));
     let history_path = rdbsh::shell::history::default_path();
     let history = match &history_path {
         Some(path) => {
@@ -423,6 +431,9 @@ fn run_tui(target: Target, config_path: Option<&Path>) -> Result<Exit, Failure> 
         app_config.history = history;
         if let Some(cap) = row_cap {
             app_config.row_cap = cap;
+        }
+        if let Some(every) = system_refresh {
+            app_config.system_refresh = every;
         }
         let app = App::new(app_config, std::time::Instant::now());
         let mut backend = SessionBackend::new(Session::new(profile));

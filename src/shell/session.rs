@@ -23,6 +23,20 @@ pub enum Refusal {
     },
 }
 
+/// Why a read-only profile (named `profile`) refuses `term`: `None` when the term does not
+/// write (the compiler's write analysis decides).
+pub fn read_only_refusal(term: &Value, profile: Option<&str>) -> Option<Refusal> {
+    let w = reql::writes(term)?;
+    Some(Refusal::ReadOnly {
+        name: w.name,
+        target: w
+            .system_table
+            .map(|t| format!(" to the system table `rethinkdb.{t}`"))
+            .unwrap_or_default(),
+        profile: profile.map_or_else(|| "(command line)".to_string(), |n| format!("`{n}`")),
+    })
+}
+
 /// A started query: its cursor and when it was sent.
 #[derive(Debug)]
 pub struct Running {
@@ -84,20 +98,9 @@ impl Session {
         if !self.read_only {
             return Ok(());
         }
-        match reql::writes(&query.term) {
+        match read_only_refusal(&query.term, self.profile().name.as_deref()) {
             None => Ok(()),
-            Some(w) => Err(Refusal::ReadOnly {
-                name: w.name,
-                target: w
-                    .system_table
-                    .map(|t| format!(" to the system table `rethinkdb.{t}`"))
-                    .unwrap_or_default(),
-                profile: self
-                    .profile()
-                    .name
-                    .as_deref()
-                    .map_or_else(|| "(command line)".to_string(), |n| format!("`{n}`")),
-            }),
+            Some(refusal) => Err(refusal),
         }
     }
 

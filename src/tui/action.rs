@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use ratatui::crossterm::event::KeyEvent;
 
 use super::keymap::Command;
+pub use super::panes::system::SystemView;
 
 /// Identifies one query run from the TUI; each has its own result tab.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -142,6 +143,11 @@ pub enum Action {
         message: String,
     },
     ConnectionStateChanged(ConnectionState),
+    /// Answer to [`Effect::LoadSystem`]: the system table's rows, or why they could not be read.
+    SystemLoaded {
+        view: SystemView,
+        result: Result<Vec<serde_json::Value>, String>,
+    },
     /// `$EDITOR` closed; `Ok(text)` is the new editor content.
     ExternalEditorClosed(Result<String, String>),
     /// An error of the runtime itself (clipboard, history file...), shown on the message line.
@@ -195,6 +201,9 @@ pub enum Effect {
     /// Count a table's documents in the background ([`count_query`](super::app::count_query),
     /// with a timeout); answer with `CountLoaded` or `CountFailed`.
     CountTable { db: String, table: String },
+    /// Read the system table of `view` ([`SystemView::query`], with a timeout); answer with
+    /// `SystemLoaded`.
+    LoadSystem(SystemView),
     /// Put `text` on the clipboard (the terminal runtime writes OSC 52).
     CopyToClipboard(String),
     /// Edit `text` in `$EDITOR`; answer with `ExternalEditorClosed`.

@@ -10,6 +10,7 @@ use super::panes::browser::{BrowserPane, CatalogState, Count, NodeId};
 use super::panes::editor::EditorPane;
 use super::panes::results::{DEFAULT_ROW_CAP, ResultsPane, TabState};
 use super::panes::status::{ConnectionInfo, StatusBar};
+use super::panes::system::{DEFAULT_REFRESH, SystemPane, SystemView};
 use super::screen::Areas;
 use super::theme::Palette;
 use crate::render::Theme;
@@ -75,6 +76,8 @@ pub struct AppConfig {
     pub row_cap: usize,
     /// Quiet time after an edit before the text is compiled for errors.
     pub check_delay: Duration,
+    /// How often a shown system view is re-read (`[ui] system_refresh_ms`).
+    pub system_refresh: Duration,
 }
 
 impl AppConfig {
@@ -87,6 +90,7 @@ impl AppConfig {
             history: History::default(),
             row_cap: DEFAULT_ROW_CAP,
             check_delay: Duration::from_millis(300),
+            system_refresh: DEFAULT_REFRESH,
         }
     }
 }
@@ -98,6 +102,8 @@ pub struct App {
     pub editor: EditorPane,
     pub results: ResultsPane,
     pub status: StatusBar,
+    /// The system views (jobs, current issues, server status), over the editor and results.
+    pub system: SystemPane,
     pub keymap: Keymap,
     pub history: History,
     pub palette: Palette,
@@ -132,6 +138,7 @@ impl App {
                 info: config.info,
                 ..StatusBar::default()
             },
+            system: SystemPane::new(config.system_refresh),
             keymap: config.keymap,
             history: config.history,
             palette,
@@ -235,6 +242,13 @@ impl App {
             }
             None => {}
         }
+        if self.system.shown().is_some() {
+            // The view takes the keys while shown; keys it has no use for do nothing.
+            return Some(match self.keymap.system_command(&key) {
+                Some(c) => Action::Command(c),
+                None => Action::Input(key),
+            });
+        }
         if self.focus == Pane::Editor
             && self.editor.completion().is_some()
             && key.modifiers.is_empty()
@@ -294,6 +308,7 @@ impl App {
                 if let Some((revision, text)) = self.editor.due_for_check(now, self.check_delay) {
                     fx.push(Effect::CheckSyntax { revision, text });
                 }
+                fx.extend(self.system.tick(now));
                 // Only spinners move on a tick: it adds a redraw just when one is shown, and
                 // never cancels one that is pending.
                 self.dirty = was_dirty
@@ -461,7 +476,12 @@ impl App {
                 }
                 Err(message) => self.status.error(message),
             },
+            Action::SystemLoaded { view, result } => self.system.loaded(view, result),
             Action::Failed(message) => self.status.error(message),
+        }
+        // A query of ours ended (a kill among them): the jobs changed, show it now.
+        if ends_query {
+            fx.extend(self.system.reload(self.now));
         }
         // The user asked to quit and the last running query just ended: nothing is left to
         // ask about.
@@ -530,7 +550,7 @@ impl App {
             }
             return;
         }
-        if self.overlay.is_some() {
+        if self.overlay.is_some() || self.system.shown().is_some() {
             return;
         }
         match self.focus {
@@ -691,9 +711,15 @@ impl App {
             (Some(_), _) => return,
             (None, _) => {}
         }
+        if self.system.shown().is_some() && self.system_command(c, fx) {
+            return;
+        }
         let rh = self.results_height();
         let bh = self.browser_height();
         match c {
+            Command::SystemViews => fx.extend(self.system.cycle(true, self.now)),
+            // Only meaningful in the jobs view.
+            Command::KillJob => {}
             Command::Run => {
                 if let Some((text, offset)) = self.editor.statement_to_run() {
                     self.run_query(text, offset, fx);
@@ -908,6 +934,14 @@ impl App {
             return;
         };
         match node.id {
+            NodeId::Table { db, table }
+                if db == crate::shell::catalog::SYSTEM_DB
+                    && SystemView::of_table(&table).is_some() =>
+            {
+                if let Some(view) = SystemView::of_table(&table) {
+                    fx.extend(self.system.show(view, self.now));
+                }
+            }
             NodeId::Table { db, table } => {
                 let text = table_query(&db, &table);
                 self.run_query(text, usize::MAX, fx);
@@ -915,6 +949,64 @@ impl App {
             }
             _ => self.browser.toggle(h),
         }
+    }
+
+    /// A command while a system view is shown; false when it is left to the usual handling
+    /// (quit, help, stop, suspend).
+    fn system_command(&mut self, c: Command, fx: &mut Vec<Effect>) -> bool {
+        let now = self.now;
+        match c {
+            Command::Quit | Command::Help | Command::Cancel | Command::Suspend => return false,
+            Command::Close => self.system.hide(),
+            Command::SystemViews | Command::NextTab => fx.extend(self.system.cycle(true, now)),
+            Command::PrevTab => fx.extend(self.system.cycle(false, now)),
+            Command::Up => self.system.move_selection(-1),
+            Command::Down => self.system.move_selection(1),
+            Command::PageUp => self.system.move_selection(-10),
+            Command::PageDown => self.system.move_selection(10),
+            Command::Top | Command::Bottom => self.system.jump(c == Command::Bottom),
+            Command::KillJob => self.kill_selected_job(),
+            // Everything else belongs to the panes underneath.
+            _ => {}
+        }
+        true
+    }
+
+    /// Asks to kill the selected job (the destructive-query confirmation), or says why not:
+    /// a read-only profile refuses the delete on `rethinkdb.jobs` by the same rule as any
+    /// other write.
+    fn kill_selected_job(&mut self) {
+        let Some(job) = self.system.selected_job().cloned() else {
+            self.status
+                .info("no job selected: open the jobs view and pick one");
+            return;
+        };
+        if !job.killable() {
+            self.status
+                .error(format!("jobs of type `{}` cannot be interrupted", job.kind));
+            return;
+        }
+        let text = job.kill_query();
+        if self.status.info.read_only
+            && let Ok(compiled) = crate::reql::compile_query(&text)
+            && let Some(refusal) = crate::shell::session::read_only_refusal(
+                &compiled.term,
+                self.status.info.profile.as_deref(),
+            )
+        {
+            self.status.error(refusal.to_string());
+            return;
+        }
+        let client = if job.client.is_empty() {
+            String::new()
+        } else {
+            format!(" from {}", job.client)
+        };
+        self.overlay = Some(Overlay::ConfirmWrite {
+            text,
+            offset: usize::MAX,
+            what: format!("kills the running query{client}: {}", job.what),
+        });
     }
 
     /// `.changes()` on or off for the shown tab's query, run as a new query. The query is

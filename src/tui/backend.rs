@@ -15,7 +15,8 @@ use tokio::sync::mpsc::{self, UnboundedReceiver, UnboundedSender};
 
 use super::Backend;
 use super::action::{
-    Action, Completion, ConnectionState, Effect, QueryId, QueryOptions, SyntaxError, TlsInfo,
+    Action, Completion, ConnectionState, Effect, QueryId, QueryOptions, SyntaxError, SystemView,
+    TlsInfo,
 };
 use super::app::count_query;
 use crate::config::Verify;
@@ -259,6 +260,41 @@ impl SessionBackend {
     }
 }
 
+impl SessionBackend {
+    /// Reads a system view's table on the session's connection, within the count timeout.
+    fn load_system(&self, view: SystemView, tx: &UnboundedSender<Action>) {
+        let term = match reql::compile_query(&view.query()) {
+            Ok(q) => q.term,
+            Err(_) => {
+                let _ = tx.send(Action::SystemLoaded {
+                    view,
+                    result: Err(
+                        "the system view's query does not compile; this is a bug in rdbsh".into(),
+                    ),
+                });
+                return;
+            }
+        };
+        let net = self.session.net().clone();
+        let tx = tx.clone();
+        let limit = self.count_timeout;
+        tokio::spawn(async move {
+            let result = match tokio::time::timeout(limit, run_to_value(&net, &term)).await {
+                Ok(Ok(Value::Array(rows))) => Ok(rows),
+                Ok(Ok(other)) => Ok(vec![other]),
+                Ok(Err(e)) => Err(format!("cannot read rethinkdb.{}: {e}", view.table())),
+                // Dropping the cursor on timeout sent STOP.
+                Err(_) => Err(format!(
+                    "rethinkdb.{} gave no answer in {} s",
+                    view.table(),
+                    limit.as_secs()
+                )),
+            };
+            let _ = tx.send(Action::SystemLoaded { view, result });
+        });
+    }
+}
+
 impl Backend for SessionBackend {
     fn handle(&mut self, effect: Effect, tx: &UnboundedSender<Action>) {
         match effect {
@@ -306,6 +342,7 @@ impl Backend for SessionBackend {
             }
             Effect::LoadCatalog => self.load_catalog(tx),
             Effect::CountTable { db, table } => self.count(db, table, tx),
+            Effect::LoadSystem(view) => self.load_system(view, tx),
             // Terminal effects are the event loop's; nothing to do here.
             Effect::CopyToClipboard(_)
             | Effect::OpenExternalEditor(_)

@@ -44,6 +44,8 @@ pub enum Command {
     CloseTab,
     PauseFeed,
     FeedOrder,
+    SystemViews,
+    KillJob,
     Up,
     Down,
     Left,
@@ -62,6 +64,8 @@ pub enum Scope {
     Results,
     /// Browser and results.
     List,
+    /// The system views (jobs, current issues, server status), while one is shown.
+    System,
 }
 
 impl Scope {
@@ -72,6 +76,7 @@ impl Scope {
             Scope::Browser => "Browser",
             Scope::Results => "Results",
             Scope::List => "Lists",
+            Scope::System => "System views",
         }
     }
 
@@ -81,6 +86,8 @@ impl Scope {
             Scope::Browser => pane == Pane::Browser,
             Scope::Results => pane == Pane::Results,
             Scope::List => matches!(pane, Pane::Browser | Pane::Results),
+            // Only while a system view is shown; see `Keymap::system_command`.
+            Scope::System => false,
         }
     }
 
@@ -93,7 +100,7 @@ impl Scope {
 
 impl Command {
     /// Every command, in help order.
-    pub const ALL: [Command; 38] = [
+    pub const ALL: [Command; 40] = [
         Command::Run,
         Command::RunAll,
         Command::Cancel,
@@ -124,6 +131,8 @@ impl Command {
         Command::CloseTab,
         Command::PauseFeed,
         Command::FeedOrder,
+        Command::SystemViews,
+        Command::KillJob,
         Command::Up,
         Command::Down,
         Command::Left,
@@ -282,6 +291,18 @@ impl Command {
                 Results,
                 "changefeed: newest first or tail",
                 "order",
+            ),
+            SystemViews => (
+                "system_views",
+                Global,
+                "system views: jobs, current issues, server status (again: next view)",
+                "system",
+            ),
+            KillJob => (
+                "kill_job",
+                System,
+                "kill the selected job (asks first)",
+                "kill",
             ),
             Up => ("up", List, "move up", "up"),
             Down => ("down", List, "move down", "down"),
@@ -582,10 +603,27 @@ impl Keymap {
         found
     }
 
+    /// The command `event` triggers while a system view is shown: the view's own commands
+    /// first, then those of a list (moving) and the global ones.
+    pub fn system_command(&self, event: &KeyEvent) -> Option<Command> {
+        let key = Key::from_event(event);
+        self.bindings
+            .iter()
+            .find(|(c, keys)| c.scope() == Scope::System && keys.contains(&key))
+            .map(|(c, _)| *c)
+            .or_else(|| self.command(event, Pane::Results, false))
+    }
+
     /// The help overlay's content: per scope, each command with its keys (unbound ones too).
     pub fn help(&self) -> Vec<(Scope, Vec<(String, &'static str)>)> {
         let mut sections: Vec<(Scope, Vec<(String, &'static str)>)> = Vec::new();
-        for scope in [Scope::Global, Scope::Browser, Scope::Results, Scope::List] {
+        for scope in [
+            Scope::Global,
+            Scope::Browser,
+            Scope::Results,
+            Scope::List,
+            Scope::System,
+        ] {
             let rows = self
                 .bindings
                 .iter()

@@ -17,6 +17,7 @@
 //! | `Complete { revision, text, cursor }`| `CompletionsArrived { revision, replace, items }`     |
 //! | `LoadCatalog`                        | `CatalogLoaded(dbs)` or `CatalogFailed(message)`      |
 //! | `CountTable { db, table }`           | `CountLoaded { db, table, count }` or `CountFailed`   |
+//! | `LoadSystem(view)`                   | `SystemLoaded { view, result }`                       |
 //!
 //! and, unprompted, `ConnectionStateChanged(state)`. Spans in `QueryFailed` and
 //! `SyntaxChecked` are byte ranges of the text sent.

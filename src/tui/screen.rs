@@ -62,7 +62,11 @@ pub fn draw(app: &App, frame: &mut Frame) {
         .is_some_and(|t| t.feed.is_some() && t.is_running());
     app.status
         .draw(frame, areas.status, &hints, (live, app.profile), p);
-    if app.focus == Pane::Editor && app.overlay.is_none() {
+    if app.system.shown().is_some() {
+        // Over the editor and the results; the browser stays in sight.
+        let area = areas.editor.union(areas.results);
+        app.system.draw(frame, area, &system_hints(app), p);
+    } else if app.focus == Pane::Editor && app.overlay.is_none() {
         draw_completion(app, frame, areas.editor);
     }
     match &app.overlay {
@@ -79,6 +83,25 @@ pub fn draw(app: &App, frame: &mut Frame) {
         }
         None => {}
     }
+}
+
+/// The key line of the system views, from the keymap.
+fn system_hints(app: &App) -> String {
+    use super::keymap::Command;
+    let key = |c: Command| app.keymap.keys(c).first().map(|k| k.short_label());
+    let mut parts = Vec::new();
+    if app.system.shown() == Some(super::panes::system::SystemView::Jobs)
+        && let Some(k) = key(Command::KillJob)
+    {
+        parts.push(format!("{k} kill"));
+    }
+    if let Some(k) = key(Command::SystemViews) {
+        parts.push(format!("{k} next view"));
+    }
+    if let Some(k) = key(Command::Close) {
+        parts.push(format!("{k} close"));
+    }
+    parts.join("  ")
 }
 
 fn popup(frame: &mut Frame, width: u16, height: u16) -> Rect {

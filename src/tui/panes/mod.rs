@@ -4,3 +4,4 @@ pub mod browser;
 pub mod editor;
 pub mod results;
 pub mod status;
+pub mod system;

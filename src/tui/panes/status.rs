@@ -26,6 +26,8 @@ pub struct ConnectionInfo {
     pub protocol: String,
     /// TLS is configured (its version is known once connected).
     pub tls: bool,
+    /// The profile refuses writes (`read_only = true`).
+    pub read_only: bool,
 }
 
 impl ConnectionInfo {
@@ -42,6 +44,7 @@ impl ConnectionInfo {
                 HandshakeVersion::V0_4 => "V0_4".into(),
             },
             tls: p.tls.is_some(),
+            read_only: p.read_only,
         }
     }
 }
