@@ -223,3 +223,32 @@ async fn an_open_stream_is_a_job_until_it_is_read_to_the_end() {
         .unwrap();
     assert!(issues.is_empty());
 }
+
+#[tokio::test]
+async fn deleting_every_job_ends_the_feeds_and_reports_itself_among_them() {
+    let handle = start().await;
+    let a = client(&handle).await;
+    let b = client(&handle).await;
+    atom(&b, json!([60, [[14, ["test"]], "z"]])).await;
+    let mut feed = a
+        .run_value(&json!([152, [table("z")]]), &GlobalOptargs::new())
+        .unwrap();
+    feed.next_batch().await.unwrap();
+    // r.db('rethinkdb').table('jobs').delete(): the feed and the delete itself.
+    let killed = atom(&b, json!([54, [jobs()]])).await;
+    assert_eq!(killed["deleted"], json!(2), "{killed}");
+    let err = loop {
+        match feed.next_batch().await {
+            Ok(Some(_)) => continue,
+            Ok(None) => panic!("the feed ended without an error"),
+            Err(e) => break e,
+        }
+    };
+    assert_eq!(
+        err.server_error().map(|e| e.error_type),
+        Some(Some(ErrorType::OpIndeterminate))
+    );
+    // Only the query reading the table is left.
+    let listed = rows(&b, jobs()).await.unwrap();
+    assert_eq!(listed.len(), 1, "{listed:#?}");
+}

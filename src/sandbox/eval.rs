@@ -181,6 +181,8 @@ pub struct Ctx {
     pub array_limit: usize,
     /// The running queries (`rethinkdb.jobs`).
     pub jobs: Arc<super::job::Jobs>,
+    /// This query's key in `rethinkdb.jobs`, when it is listed there.
+    pub job: Option<Value>,
 }
 
 /// The server's default `array_limit`.

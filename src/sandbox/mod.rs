@@ -155,6 +155,17 @@ impl Sandbox {
         term: &Value,
         global_optargs: &Map<String, Value>,
     ) -> Result<Response, ReqlError> {
+        self.start_job(None, term, global_optargs)
+    }
+
+    /// [`Sandbox::start`] for the query listed in `rethinkdb.jobs` under `job` (its key): a
+    /// delete on the jobs table that matches its own row counts it but does not interrupt it.
+    pub fn start_job(
+        &self,
+        job: Option<Value>,
+        term: &Value,
+        global_optargs: &Map<String, Value>,
+    ) -> Result<Response, ReqlError> {
         for k in global_optargs.keys() {
             if !GLOBAL_OPTARGS.contains(&k.as_str()) {
                 return Err(ReqlError::compile(format!(
@@ -174,6 +185,7 @@ impl Sandbox {
             default_db: "test".to_string(),
             array_limit: eval::DEFAULT_ARRAY_LIMIT,
             jobs: self.jobs.clone(),
+            job,
         };
         if let Some(l) = global_optargs.get("array_limit") {
             let l = datum::as_num(&ctx.datum(l, &None)?)?;

@@ -585,13 +585,15 @@ async fn run_query(
         ..
     } = query;
     let term = term.unwrap_or(Value::Null);
-    let evaluation = tokio::task::spawn_blocking(move || sandbox.start(&term, &global_optargs));
+    let key = Some(job.key());
+    let evaluation =
+        tokio::task::spawn_blocking(move || sandbox.start_job(key, &term, &global_optargs));
     // A job deleted while it is evaluated is answered at once; the evaluation's result (it
     // cannot be stopped halfway) is dropped.
     let evaluated = tokio::select! {
         biased;
-        () = job.interrupted() => None,
         e = evaluation => Some(e),
+        () = job.interrupted() => None,
     };
     lock(&conn.running).remove(&id);
     done.send_replace(true);
@@ -601,9 +603,7 @@ async fn run_query(
         lock(&conn.queries).remove(&token);
         return;
     }
-    // A query that killed itself (a delete on `rethinkdb.jobs` matching its own row) gets
-    // the same answer.
-    let Some(evaluated) = evaluated.filter(|_| !job.is_interrupted()) else {
+    let Some(evaluated) = evaluated else {
         return interrupted(&conn, token, &job, &mut commands);
     };
     let response = match evaluated {

@@ -242,8 +242,11 @@ impl Ctx {
         };
         for row in rows {
             let key = row.get("id").cloned().unwrap_or(Value::Null);
-            // A query that ended after the table was read is deleted all the same.
-            self.jobs.interrupt(&key);
+            // A query that ended after the table was read is deleted all the same; the
+            // deleting query itself answers with what it did.
+            if self.job.as_ref() != Some(&key) {
+                self.jobs.interrupt(&key);
+            }
             s.deleted += 1;
             if rc > 0 {
                 s.changes.push(json!({"new_val": null, "old_val": row}));
