@@ -133,13 +133,36 @@ pub fn catalog_from_value(value: &serde_json::Value) -> Result<Vec<DbEntry>, Cat
     Ok(dbs)
 }
 
-/// Runs [`CATALOG_QUERY`]; `None` when the server cannot answer it.
-pub async fn load(net: &net::Session) -> Option<Vec<DbEntry>> {
-    let query = reql::compile_query(CATALOG_QUERY).ok()?;
-    let mut cursor = net.run_value(&query.term, &Map::new()).await.ok()?;
-    let rows = cursor.collect_rows().await.ok()?;
-    let value: Value = serde_json::from_str(rows.first()?.get()).ok()?;
-    catalog_from_value(&value).ok()
+/// Why [`load`] found no catalog.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    /// The query failed: on the server, or because the connection is gone.
+    #[error(transparent)]
+    Net(#[from] net::Error),
+    /// The server answered with something that is not a RethinkDB 2.x catalog.
+    #[error(transparent)]
+    Shape(#[from] CatalogError),
+}
+
+impl LoadError {
+    /// True when the connection failed (as opposed to the server refusing the query).
+    pub fn connection_failed(&self) -> bool {
+        matches!(self, LoadError::Net(e) if e.server_error().is_none())
+    }
+}
+
+/// Runs [`CATALOG_QUERY`] on the session and builds the tree from its answer.
+pub async fn load(net: &net::Session) -> Result<Vec<DbEntry>, LoadError> {
+    let query = reql::compile_query(CATALOG_QUERY)
+        .map_err(|_| CatalogError("the catalog query does not compile (a bug in rdbsh)".into()))?;
+    let mut cursor = net.run_value(&query.term, &Map::new()).await?;
+    let rows = cursor.collect_rows().await?;
+    let first = rows
+        .first()
+        .ok_or_else(|| CatalogError("no answer".into()))?;
+    let value: Value = serde_json::from_str(first.get())
+        .map_err(|e| CatalogError(format!("answer is not JSON ({e})")))?;
+    Ok(catalog_from_value(&value)?)
 }
 
 /// Term types that change the catalog: db and table create/drop, index create/drop/rename.

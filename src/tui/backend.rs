@@ -23,7 +23,7 @@ use crate::net::{self, Cursor, Kind};
 use crate::protocol::{Frame, Row};
 use crate::reql::{self, Env, Query, Statement};
 use crate::shell::Session;
-use crate::shell::catalog::{self, CATALOG_QUERY, DbEntry};
+use crate::shell::catalog::{self, DbEntry};
 use crate::shell::completion;
 
 /// How long a background count may take before the browser shows it as failed.
@@ -178,27 +178,15 @@ impl SessionBackend {
         let net = self.session.net().clone();
         let tx = tx.clone();
         let shared = Arc::clone(&self.catalog);
-        let term = match reql::compile_query(CATALOG_QUERY) {
-            Ok(q) => q.term,
-            Err(_) => {
-                let _ = tx.send(Action::CatalogFailed(
-                    "the catalog query does not compile; this is a bug in rdbsh".into(),
-                ));
-                return;
-            }
-        };
         tokio::spawn(async move {
-            let result = match run_to_value(&net, &term).await {
-                Ok(value) => catalog::catalog_from_value(&value).map_err(|e| e.to_string()),
-                Err(e) => {
-                    if e.server_error().is_none() {
-                        let _ = tx.send(Action::ConnectionStateChanged(ConnectionState::Lost {
-                            reason: e.to_string(),
-                        }));
-                    }
-                    Err(e.to_string())
+            let result = catalog::load(&net).await.map_err(|e| {
+                if e.connection_failed() {
+                    let _ = tx.send(Action::ConnectionStateChanged(ConnectionState::Lost {
+                        reason: e.to_string(),
+                    }));
                 }
-            };
+                e.to_string()
+            });
             // The catalog is the first query of a session: say how it is connected.
             if let Some(client) = net.current().await {
                 let _ = tx.send(Action::ConnectionStateChanged(connected(&net, &client)));
