@@ -20,7 +20,7 @@ use super::action::{
 use super::app::count_query;
 use crate::config::Verify;
 use crate::net::{self, Cursor, Kind};
-use crate::protocol::{Frame, Row};
+use crate::protocol::Row;
 use crate::reql::{self, Env, Query, Statement};
 use crate::shell::Session;
 use crate::shell::catalog::{self, DbEntry};
@@ -475,15 +475,7 @@ async fn stop(mut cursor: Cursor) -> End {
 fn report_failure(id: QueryId, query: &Query, e: &net::Error, tx: &UnboundedSender<Action>) {
     let (message, span) = match e.server_error() {
         Some(server) => {
-            let frames: Vec<Value> = server
-                .backtrace
-                .iter()
-                .map(|f| match f {
-                    Frame::Pos(i) => Value::from(*i),
-                    Frame::Opt(k) => Value::from(k.clone()),
-                })
-                .collect();
-            let span = query.span_of(&frames);
+            let span = query.span_of(&server.backtrace_json());
             (
                 format!("{}: {}", server.class_name(), server.message),
                 Some((span.start, span.end)),
