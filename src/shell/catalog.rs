@@ -25,30 +25,14 @@ pub struct TableEntry {
     pub ready: Option<bool>,
 }
 
-/// The system database, listed after the user databases.
-pub const SYSTEM_DB: &str = "rethinkdb";
+/// The system database (listed after the user databases) and its tables.
+pub use crate::protocol::{SYSTEM_DB, SYSTEM_TABLES};
 
 /// One query that loads the whole catalog: databases, table configs and statuses.
 pub const CATALOG_QUERY: &str = "r.expr({\
 dbs: r.db('rethinkdb').table('db_config').pluck('name').coerceTo('array'), \
 tables: r.db('rethinkdb').table('table_config').coerceTo('array'), \
 status: r.db('rethinkdb').table('table_status').pluck('db', 'name', 'status').coerceTo('array')})";
-
-/// The tables of the `rethinkdb` system database (not listed in `table_config`).
-pub const SYSTEM_TABLES: [&str; 12] = [
-    "cluster_config",
-    "current_issues",
-    "db_config",
-    "jobs",
-    "logs",
-    "permissions",
-    "server_config",
-    "server_status",
-    "stats",
-    "table_config",
-    "table_status",
-    "users",
-];
 
 /// The result of [`CATALOG_QUERY`] did not have the expected shape.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
