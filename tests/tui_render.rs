@@ -225,6 +225,21 @@ fn failed_query_80x24() {
 }
 
 #[test]
+fn server_messages_indented_with_tabs_keep_their_indentation() {
+    let (mut app, _) = app((80, 24));
+    connected(&mut app);
+    type_text(&mut app, "r.table('users').get(1)('nope')");
+    let id = run_typed(&mut app);
+    app.update(Action::QueryFailed {
+        id,
+        message: "ReqlNonExistenceError: No attribute `nope` in object:\n{\n\t\"id\":\t1\n}".into(),
+        span: None,
+    });
+    let shown = screen(&app, (80, 24));
+    assert!(shown.contains(r#"    "id":    1"#), "{shown}");
+}
+
+#[test]
 fn help_overlay_80x24() {
     let (mut app, _) = app((80, 24));
     connected(&mut app);

@@ -434,7 +434,8 @@ impl ResultTab {
         let lines = match &self.state {
             TabState::Failed { message } => message
                 .lines()
-                .map(|l| Line::styled(l.to_owned(), Style::default().fg(palette.error)))
+                // Server messages indent objects with tabs, which a terminal cell cannot show.
+                .map(|l| Line::styled(l.replace('\t', "    "), Style::default().fg(palette.error)))
                 .collect(),
             _ if self.view == ViewMode::Profile => match &self.profile {
                 Some(profile) => profile_lines(profile, palette)
