@@ -581,6 +581,22 @@ fn connection_state_reaches_the_status_bar() {
             .1
             .contains("reset by peer")
     );
+    // Then reconnecting, attempt by attempt, and connected again: said once on the message
+    // line.
+    app.update(Action::ConnectionStateChanged(
+        ConnectionState::Reconnecting { attempt: 2 },
+    ));
+    assert_eq!(app.status.segments(false, false)[0], "reconnecting (2)");
+    app.update(Action::ConnectionStateChanged(ConnectionState::Connected {
+        tls: None,
+    }));
+    assert_eq!(app.status.segments(false, false)[0], "connected");
+    assert_eq!(app.status.message.as_ref().unwrap().1, "reconnected");
+    app.status.message = None;
+    app.update(Action::ConnectionStateChanged(ConnectionState::Connected {
+        tls: None,
+    }));
+    assert_eq!(app.status.message, None);
 }
 
 #[test]

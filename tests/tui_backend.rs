@@ -1,6 +1,8 @@
 //! State tests with the real backend: `App` driven by the actions `SessionBackend` sends back
 //! from an in-process sandbox server (a real socket). Every wait is bounded.
 
+mod common;
+
 use std::time::{Duration, Instant};
 
 use rdbsh::config::Profile;
@@ -19,7 +21,8 @@ use rdbsh::tui::{
 use serde_json::{Value, json};
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 
-const WAIT: Duration = Duration::from_secs(10);
+/// Generous: CI is a loaded 2-core machine; a passing run never waits this long.
+const WAIT: Duration = Duration::from_secs(30);
 
 struct Harness {
     app: App,
@@ -27,7 +30,9 @@ struct Harness {
     tx: UnboundedSender<Action>,
     rx: UnboundedReceiver<Action>,
     profile: Profile,
-    _server: ServerHandle,
+    /// Every connection state reported, in order.
+    states: Vec<ConnectionState>,
+    _server: Option<ServerHandle>,
 }
 
 impl Harness {
@@ -42,6 +47,16 @@ impl Harness {
     ) -> Harness {
         let (mut profile, server) = server::start_in_process().await.expect("sandbox");
         profile.read_only = read_only;
+        Harness::on(profile, Some(server), size, configure)
+    }
+
+    /// A harness on the server `profile` points at.
+    fn on(
+        profile: Profile,
+        server: Option<ServerHandle>,
+        size: (u16, u16),
+        configure: impl FnOnce(&mut AppConfig),
+    ) -> Harness {
         let info = ConnectionInfo::from_profile(&profile);
         let mut config = AppConfig::new(Keymap::defaults().expect("keymap"), info);
         config.theme = Theme::dark();
@@ -56,6 +71,7 @@ impl Harness {
             tx,
             rx,
             profile,
+            states: Vec::new(),
             _server: server,
         };
         let init = h.app.init();
@@ -70,6 +86,9 @@ impl Harness {
     }
 
     fn apply(&mut self, action: Action) {
+        if let Action::ConnectionStateChanged(state) = &action {
+            self.states.push(state.clone());
+        }
         let fx = self.app.update(action);
         self.perform(fx);
     }
@@ -665,4 +684,70 @@ async fn profile_beside_the_rows_120x40() {
 async fn profile_under_the_rows_80x24() {
     let text = profiled_screen((80, 24)).await;
     insta::assert_snapshot!(text);
+}
+
+#[tokio::test]
+async fn the_status_bar_follows_a_lost_connection_until_the_server_is_back() {
+    let server = common::SandboxProcess::start(&[], &[]);
+    let port = server.port;
+    let profile = Profile {
+        host: "127.0.0.1".into(),
+        port,
+        ..Profile::default()
+    };
+    let mut h = Harness::on(profile, None, (100, 30), |_| {});
+    // Nothing in flight when the server goes: the catalog has loaded.
+    h.until("the connection and the catalog", |a| {
+        matches!(a.status.connection, ConnectionState::Connected { .. })
+            && a.browser.state == CatalogState::Loaded
+    })
+    .await;
+    let seen = h.states.len();
+
+    // The server goes away: lost, then reconnecting with attempts counted.
+    drop(server);
+    h.until("reconnecting", |a| {
+        matches!(a.status.connection, ConnectionState::Reconnecting { .. })
+    })
+    .await;
+    let draw = |app: &App| {
+        let backend = ratatui::backend::TestBackend::new(100, 30);
+        let mut term = ratatui::Terminal::new(backend).expect("terminal");
+        term.draw(|f| screen::draw(app, f)).expect("draw");
+        term.backend().to_string()
+    };
+    let text = draw(&h.app);
+    assert!(text.contains("reconnecting (1)"), "{text}");
+    assert!(text.contains("connection lost"), "{text}");
+
+    // Back on the same port: connected again, and queries run on the new connection.
+    let _server = common::SandboxProcess::start_on(&format!("127.0.0.1:{port}"), &[], &[]);
+    h.until("the connection to come back", |a| {
+        matches!(a.status.connection, ConnectionState::Connected { .. })
+    })
+    .await;
+    let kinds: Vec<&str> = h.states[seen..]
+        .iter()
+        .map(|s| match s {
+            ConnectionState::Connecting => "connecting",
+            ConnectionState::Connected { .. } => "connected",
+            ConnectionState::Reconnecting { .. } => "reconnecting",
+            ConnectionState::Lost { .. } => "lost",
+        })
+        .collect();
+    let mut order = kinds.clone();
+    order.dedup();
+    assert_eq!(order, ["lost", "reconnecting", "connected"], "{kinds:?}");
+    let text = draw(&h.app);
+    assert!(text.contains("reconnected"), "{text}");
+
+    let id = h.run("r.db('demo').table('users').count()");
+    h.until("a query after the reconnection", |a| {
+        a.results
+            .tabs
+            .iter()
+            .any(|t| t.id == id && finished(&t.state))
+    })
+    .await;
+    assert_eq!(h.tab(id).row(0), Some(&json!(24)));
 }

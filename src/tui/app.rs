@@ -484,8 +484,15 @@ impl App {
                     .error(format!("cannot count {db}.{table}: {message}"));
             }
             Action::ConnectionStateChanged(state) => {
-                if let ConnectionState::Lost { reason } = &state {
-                    self.status.error(format!("connection lost: {reason}"));
+                match (&self.status.connection, &state) {
+                    (_, ConnectionState::Lost { reason }) => {
+                        self.status.error(format!("connection lost: {reason}"));
+                    }
+                    (
+                        ConnectionState::Lost { .. } | ConnectionState::Reconnecting { .. },
+                        ConnectionState::Connected { .. },
+                    ) => self.status.info("reconnected"),
+                    _ => {}
                 }
                 self.status.connection = state;
             }
