@@ -15,6 +15,9 @@ use serde_json::Value;
 use super::results::{compact, row_line_count, row_lines};
 use crate::tui::theme::Palette;
 
+/// Width of the duration column ("123.456 ms").
+const DURATION_WIDTH: usize = 10;
+
 /// What one line of the tree stands for.
 #[derive(Debug, Clone, PartialEq)]
 pub enum NodeKind {
@@ -219,25 +222,28 @@ impl ProfileTree {
                     (true, false) => "▾ ",
                     (true, true) => "▸ ",
                 };
-                let mut spans = vec![Span::styled(
-                    format!("{}{marker}", "  ".repeat(node.depth)),
-                    dim,
-                )];
+                // Durations first, in a column of their own, so a deep task never pushes its
+                // duration off a narrow panel.
+                let duration = match &node.kind {
+                    NodeKind::Task {
+                        duration_ms: Some(ms),
+                        ..
+                    } => format!("{ms:.3} ms"),
+                    _ => String::new(),
+                };
+                let mut spans = vec![
+                    Span::styled(format!("{duration:>DURATION_WIDTH$} "), accent),
+                    Span::styled(format!("{}{marker}", "  ".repeat(node.depth)), dim),
+                ];
                 match &node.kind {
                     NodeKind::Task {
                         description,
-                        duration_ms,
                         samples,
+                        ..
                     } => {
                         spans.push(Span::raw(description.clone()));
-                        match (duration_ms, samples) {
-                            (Some(ms), Some(n)) => {
-                                spans.push(Span::styled(format!("  mean {ms:.3} ms × {n}"), accent))
-                            }
-                            (Some(ms), None) => {
-                                spans.push(Span::styled(format!("  {ms:.3} ms"), accent))
-                            }
-                            (None, _) => {}
+                        if let Some(n) = samples {
+                            spans.push(Span::styled(format!(" (mean of {n})"), dim));
                         }
                     }
                     NodeKind::Parallel { branches } => spans.push(Span::styled(

@@ -493,7 +493,7 @@ impl ResultTab {
             return alone;
         }
         if area.width >= SIDE_BY_SIDE_WIDTH {
-            let width = (area.width * 2 / 5).max(30);
+            let width = area.width / 2;
             let [rows, profile] =
                 Layout::horizontal([Constraint::Min(0), Constraint::Length(width)]).areas(area);
             Body {
