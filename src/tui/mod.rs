@@ -18,8 +18,13 @@
 //! | `LoadCatalog`                        | `CatalogLoaded(dbs)` or `CatalogFailed(message)`      |
 //! | `CountTable { db, table }`           | `CountLoaded { db, table, count }` or `CountFailed`   |
 //!
-//! and, unprompted, `ConnectionStateChanged(state)`. Spans in `QueryFailed` and
-//! `SyntaxChecked` are byte ranges of the text sent.
+//! and, unprompted, `ConnectionStateChanged(state)` ([`SessionBackend`] watches its connection:
+//! connected, lost, reconnecting attempt by attempt, connected again). Spans in `QueryFailed`
+//! and `SyntaxChecked` are byte ranges of the text sent.
+//!
+//! [`run`] reads terminal input before the backend's actions and applies those at most
+//! [`ACTIONS_PER_TURN`] per turn ([`apply_backend_actions`]), so a key is handled while a feed
+//! pours in, never after the whole backlog.
 //!
 //! The texts to run are built here: [`shell::catalog::CATALOG_QUERY`](crate::shell::catalog::CATALOG_QUERY)
 //! (its result converted by `catalog_from_value`), [`app::count_query`], [`app::table_query`].
