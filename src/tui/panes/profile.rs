@@ -338,3 +338,38 @@ fn parallel(branches: &[Value], depth: usize, nodes: &mut Vec<Node>) {
     }
     nodes[at].end = nodes.len();
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_profile_that_is_not_a_task_tree_scrolls_as_json() {
+        let mut tree = ProfileTree::new(&json!({"odd": [1, 2, 3]}));
+        assert!(tree.nodes().is_empty());
+        assert_eq!(tree.line_count(), 7);
+        tree.move_selection(100, 3);
+        assert_eq!(tree.top, 4);
+        assert_eq!(tree.total_ms(), None);
+    }
+
+    #[test]
+    fn collapsing_a_leaf_does_nothing_and_subtrees_end_where_they_should() {
+        let mut tree = ProfileTree::new(&json!([
+            {"description": "a.", "duration(ms)": 1.0, "sub_tasks": [
+                {"description": "b.", "duration(ms)": 0.5, "sub_tasks": []}
+            ]},
+            {"description": "c.", "duration(ms)": 2.0}
+        ]));
+        let ends: Vec<usize> = tree.nodes().iter().map(|n| n.end).collect();
+        assert_eq!(ends, [2, 2, 3]);
+        assert_eq!(tree.total_ms(), Some(3.0));
+        tree.move_selection(1, 10);
+        tree.toggle(10);
+        assert_eq!(tree.visible(), [0, 1, 2]);
+        tree.jump(false, 10);
+        tree.toggle(10);
+        assert_eq!(tree.visible(), [0, 2]);
+    }
+}

@@ -1017,6 +1017,31 @@ mod tests {
     }
 
     #[test]
+    fn approximate_sizes_match_compact_json_without_numbers() {
+        let v = json!({"id": "a-1", "tags": ["x", "y"], "ok": true, "gone": null});
+        let text = serde_json::to_string(&v).unwrap();
+        // Each array item and object member counts a separator, the last ones included (2),
+        // and `true` counts as long as `false` (1).
+        assert_eq!(approx_size(&v), text.len() + 3);
+    }
+
+    #[test]
+    fn paused_changes_are_held_counted_and_resumed_in_order() {
+        let (mut t, t0) = tab(3);
+        t.feed = Some(Feed::default());
+        t.push_rows(vec![json!(1)], true, t0);
+        t.toggle_pause();
+        t.push_rows((2..=5).map(|i| json!(i)).collect(), true, t0);
+        assert_eq!((t.len(), t.held(), t.dropped()), (1, 3, 1));
+        assert!(t.header(t0).contains("paused, 3 held"));
+        t.toggle_pause();
+        let shown: Vec<_> = (0..t.len()).filter_map(|i| t.row(i).cloned()).collect();
+        assert_eq!(shown, [json!(3), json!(4), json!(5)]);
+        assert_eq!(t.dropped(), 2);
+        assert_eq!(t.retained_bytes(), 3 * 8);
+    }
+
+    #[test]
     fn durations_read_well() {
         assert_eq!(format_duration(Duration::from_millis(12)), "12 ms");
         assert_eq!(format_duration(Duration::from_millis(1250)), "1.2 s");
