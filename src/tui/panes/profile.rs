@@ -215,8 +215,8 @@ impl ProfileTree {
             .enumerate()
             .skip(self.top)
             .take(height)
-            .map(|(line, i)| {
-                let node = &self.nodes[i];
+            .filter_map(|(line, i)| self.nodes.get(i).map(|node| (line, i, node)))
+            .map(|(line, i, node)| {
                 let marker = match (node.has_children(i), self.collapsed.contains(&i)) {
                     (false, _) => "  ",
                     (true, false) => "▾ ",
@@ -308,10 +308,7 @@ fn flatten(tasks: &[Value], depth: usize, nodes: &mut Vec<Node>) {
                 }),
             },
         }
-        let end = nodes.len().max(at + 1);
-        if let Some(node) = nodes.get_mut(at) {
-            node.end = end;
-        }
+        set_end(nodes, at);
     }
 }
 
@@ -334,9 +331,17 @@ fn parallel(branches: &[Value], depth: usize, nodes: &mut Vec<Node>) {
         if let Some(tasks) = branch.as_array() {
             flatten(tasks, depth + 2, nodes);
         }
-        nodes[b].end = nodes.len();
+        set_end(nodes, b);
     }
-    nodes[at].end = nodes.len();
+    set_end(nodes, at);
+}
+
+/// Closes node `at`'s subtree at the current end of `nodes`.
+fn set_end(nodes: &mut [Node], at: usize) {
+    let end = nodes.len();
+    if let Some(node) = nodes.get_mut(at) {
+        node.end = end;
+    }
 }
 
 #[cfg(test)]
