@@ -338,6 +338,25 @@ fn a_table_opened_from_the_browser_goes_live_and_shows_a_write_from_another_clie
     assert!(status.success(), "exit status {status:?}");
 }
 
+#[test]
+fn the_status_bar_says_reconnecting_while_the_server_restarts() {
+    let sandbox = common::SandboxProcess::start(&[], &[]);
+    let port = sandbox.port;
+    let mut tui = Tui::start(&sandbox.conn_args());
+    tui.wait_for("the connection and the catalog", |s| {
+        s.contains(" connected │") && s.contains("events")
+    });
+    drop(sandbox);
+    tui.wait_for("the reconnecting state", |s| s.contains("reconnecting ("));
+    let _sandbox = common::SandboxProcess::start_on(&format!("127.0.0.1:{port}"), &[], &[]);
+    tui.wait_for("the connection to come back", |s| {
+        s.contains(" connected │") && s.contains("reconnected")
+    });
+    tui.send(CTRL_Q);
+    let status = wait_exit(&mut tui);
+    assert!(status.success(), "exit status {status:?}");
+}
+
 fn wait_exit(tui: &mut Tui) -> portable_pty::ExitStatus {
     let deadline = Instant::now() + WAIT;
     loop {
