@@ -32,6 +32,12 @@ pub const COUNT_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long a stopped query's end of stream is waited for.
 const STOP_WAIT: Duration = Duration::from_secs(2);
 
+/// Wait before the first reconnection attempt; it doubles with each failed attempt.
+const RECONNECT_FIRST: Duration = Duration::from_millis(250);
+
+/// Longest wait between reconnection attempts.
+const RECONNECT_MAX: Duration = Duration::from_secs(5);
+
 /// Instructions from the UI to one query's task.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Control {
@@ -50,6 +56,8 @@ pub struct SessionBackend {
     catalog: Arc<Mutex<Vec<DbEntry>>>,
     /// How long a count may take.
     pub count_timeout: Duration,
+    /// The connection watcher runs (started with the first effect).
+    watching: bool,
 }
 
 impl std::fmt::Debug for SessionBackend {
@@ -69,6 +77,7 @@ impl SessionBackend {
             queries: HashMap::new(),
             catalog: Arc::new(Mutex::new(Vec::new())),
             count_timeout: COUNT_TIMEOUT,
+            watching: false,
         }
     }
 
@@ -77,19 +86,16 @@ impl SessionBackend {
         &self.session
     }
 
-    /// Connects now and reports the state (call once at start, inside the runtime).
-    pub fn connect(&self, tx: &UnboundedSender<Action>) {
-        let net = self.session.net().clone();
-        let tx = tx.clone();
-        tokio::spawn(async move {
-            let state = match net.client().await {
-                Ok(client) => connected(&net, &client),
-                Err(e) => ConnectionState::Lost {
-                    reason: e.to_string(),
-                },
-            };
-            let _ = tx.send(Action::ConnectionStateChanged(state));
-        });
+    /// Connects now and keeps the status bar told, inside the runtime: connected; lost when the
+    /// connection drops; then reconnecting (attempt 1, 2, ... backing off up to 5 s) until
+    /// connected again. Runs until `tx`'s receiver is dropped; the first effect handled starts
+    /// it too, and calling it again does nothing.
+    pub fn connect(&mut self, tx: &UnboundedSender<Action>) {
+        if self.watching {
+            return;
+        }
+        self.watching = true;
+        tokio::spawn(watch_connection(self.session.net().clone(), tx.clone()));
     }
 
     fn start_query(
@@ -249,6 +255,7 @@ impl SessionBackend {
 
 impl Backend for SessionBackend {
     fn handle(&mut self, effect: Effect, tx: &UnboundedSender<Action>) {
+        self.connect(tx);
         match effect {
             Effect::StartQuery { id, text, options } => self.start_query(id, &text, options, tx),
             Effect::FetchMore(id) => {
@@ -315,6 +322,59 @@ fn split_start(message: Value, query: &Query) -> (Value, Map<String, Value>) {
             (parts.swap_remove(1), optargs)
         }
         _ => (query.term.clone(), Map::new()),
+    }
+}
+
+/// The connection watcher: reports each state change of the session's connection and, once it
+/// drops, reconnects with a growing pause between attempts. A refused login is not retried
+/// (the password will not change by itself); the next query tries again.
+async fn watch_connection(net: net::Session, tx: UnboundedSender<Action>) {
+    let report = |state: ConnectionState| tx.send(Action::ConnectionStateChanged(state)).is_ok();
+    let mut attempt: u32 = 0;
+    loop {
+        match net.client().await {
+            Ok(client) => {
+                attempt = 0;
+                if !report(connected(&net, &client)) {
+                    return;
+                }
+                tokio::select! {
+                    () = client.closed() => {}
+                    () = tx.closed() => return,
+                }
+                if !report(ConnectionState::Lost {
+                    reason: "the server closed the connection; reconnecting".into(),
+                }) {
+                    return;
+                }
+            }
+            Err(e) if e.kind() == Kind::Auth => {
+                let _ = report(ConnectionState::Lost {
+                    reason: e.to_string(),
+                });
+                return;
+            }
+            // The first connection failing is news; later failures keep the reconnecting state.
+            Err(e) if attempt == 0 => {
+                if !report(ConnectionState::Lost {
+                    reason: format!("{e}; reconnecting"),
+                }) {
+                    return;
+                }
+            }
+            Err(_) => {}
+        }
+        let pause = RECONNECT_FIRST
+            .saturating_mul(2u32.saturating_pow(attempt))
+            .min(RECONNECT_MAX);
+        tokio::select! {
+            () = tokio::time::sleep(pause) => {}
+            () = tx.closed() => return,
+        }
+        attempt = attempt.saturating_add(1);
+        if !report(ConnectionState::Reconnecting { attempt }) {
+            return;
+        }
     }
 }
 
@@ -488,7 +548,7 @@ fn report_failure(id: QueryId, query: &Query, e: &net::Error, tx: &UnboundedSend
         Kind::Closed | Kind::Interrupted | Kind::Io | Kind::Timeout
     ) {
         let _ = tx.send(Action::ConnectionStateChanged(ConnectionState::Lost {
-            reason: format!("{message}; the next query reconnects"),
+            reason: format!("{message}; reconnecting"),
         }));
     }
     let _ = tx.send(Action::QueryFailed { id, message, span });

@@ -2,5 +2,6 @@
 
 pub mod browser;
 pub mod editor;
+pub mod profile;
 pub mod results;
 pub mod status;
