@@ -255,7 +255,19 @@ async fn run_query(
         }
         let count = batch.len() as u64;
         rows += count;
-        let written = if options.format == Format::Ndjson && batch.kind != BatchKind::Atom {
+        // An atom array prints as rows, so --limit cuts it like a sequence.
+        let cut_atom = options
+            .limit
+            .filter(|_| batch.kind == BatchKind::Atom)
+            .and_then(|limit| {
+                batch
+                    .rows()
+                    .next()
+                    .and_then(|row| first_elements(row, limit))
+            });
+        let written = if let Some(text) = cut_atom {
+            renderer.raw_rows(out, std::iter::once(text.as_str()), false)
+        } else if options.format == Format::Ndjson && batch.kind != BatchKind::Atom {
             // Rows become lines in the response body itself: no copy on the way to stdout.
             match batch.take_lines() {
                 Some((bytes, range)) => {
@@ -291,6 +303,28 @@ async fn run_query(
         eprintln!("{rows} {noun} · {ms:.0} ms");
     }
     Outcome::Done
+}
+
+/// The JSON array `text` cut to its first `limit` elements; `None` when it is not an array
+/// or not longer than that.
+fn first_elements(text: &str, limit: u64) -> Option<String> {
+    if !text.trim_start().starts_with('[') {
+        return None;
+    }
+    let items: Vec<&serde_json::value::RawValue> = serde_json::from_str(text).ok()?;
+    let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+    if items.len() <= limit {
+        return None;
+    }
+    let mut out = String::from("[");
+    for (i, item) in items.iter().take(limit).enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str(item.get());
+    }
+    out.push(']');
+    Some(out)
 }
 
 fn write_failure(e: &RenderError) -> Outcome {

@@ -536,7 +536,7 @@ impl Repl<'_> {
         let net = self.session.net().clone();
         let catalog = self.catalog.clone();
         self.runtime.spawn(async move {
-            if let Some(entries) = catalog::load(&net).await
+            if let Ok(entries) = catalog::load(&net).await
                 && let Ok(mut slot) = catalog.lock()
             {
                 *slot = Some(entries);

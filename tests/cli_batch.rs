@@ -235,6 +235,26 @@ fn limit_stops_a_changefeed() {
 }
 
 #[test]
+fn limit_cuts_an_array_result_like_a_sequence() {
+    let sb = seeded();
+    // orderBy without an index answers with one array (an atom), not a stream.
+    let out = stdout_of(rdbsh(&sb).args(["--limit", "2", "-e", ORDERED]));
+    let ids: Vec<Value> = out
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).expect("json")["id"].clone())
+        .collect();
+    assert_eq!(ids, [1, 2], "{out}");
+    let out = stdout_of(rdbsh(&sb).args(["--format", "json", "--limit", "2", "-e", ORDERED]));
+    let rows: Value = serde_json::from_str(&out).expect("one json document");
+    assert_eq!(rows.as_array().map(Vec::len), Some(2), "{out}");
+    // A limit above the length changes nothing, and non-array atoms are untouched.
+    let out = stdout_of(rdbsh(&sb).args(["--limit", "9", "-e", ORDERED]));
+    assert_eq!(out.lines().count(), 3, "{out}");
+    let out = stdout_of(rdbsh(&sb).args(["--limit", "1", "-e", "r.expr({a: [1, 2, 3]})"]));
+    assert_eq!(out.trim(), r#"{"a":[1,2,3]}"#);
+}
+
+#[test]
 fn timing_goes_to_stderr() {
     let sb = seeded();
     let out = rdbsh(&sb)

@@ -1,54 +1,10 @@
 //! One-line tests of the compiler's tricky rules and of every diagnostic.
 
+mod common;
+
+use common::term::normalize as norm;
 use rdbsh::reql::{Env, Span, Statement, compile, compile_query};
 use serde_json::{Value, json};
-
-/// Renumbers FUNC parameters in pre-order so the tests need not know the counter.
-fn norm(t: &Value) -> Value {
-    fn walk(t: &Value, scopes: &mut Vec<Vec<(i64, i64)>>, next: &mut i64) -> Value {
-        match t {
-            Value::Array(items) => {
-                if items.first().and_then(Value::as_i64) == Some(69)
-                    && let Some(ids) = items
-                        .get(1)
-                        .and_then(|a| a.get(0))
-                        .and_then(|p| p.get(1))
-                        .and_then(Value::as_array)
-                {
-                    let map: Vec<(i64, i64)> = ids
-                        .iter()
-                        .map(|id| {
-                            *next += 1;
-                            (id.as_i64().unwrap_or(-1), *next - 1)
-                        })
-                        .collect();
-                    let new_ids: Vec<i64> = map.iter().map(|(_, n)| *n).collect();
-                    scopes.push(map);
-                    let body = walk(&items[1][1], scopes, next);
-                    scopes.pop();
-                    return json!([69, [[2, new_ids], body]]);
-                }
-                if items.first().and_then(Value::as_i64) == Some(10)
-                    && let Some(id) = items.get(1).and_then(|a| a.get(0)).and_then(Value::as_i64)
-                    && let Some(n) = scopes
-                        .iter()
-                        .rev()
-                        .find_map(|s| s.iter().find(|(o, _)| *o == id).map(|(_, n)| *n))
-                {
-                    return json!([10, [n]]);
-                }
-                Value::Array(items.iter().map(|i| walk(i, scopes, next)).collect())
-            }
-            Value::Object(o) => Value::Object(
-                o.iter()
-                    .map(|(k, v)| (k.clone(), walk(v, scopes, next)))
-                    .collect(),
-            ),
-            other => other.clone(),
-        }
-    }
-    walk(t, &mut Vec::new(), &mut 0)
-}
 
 #[track_caller]
 fn give(src: &str, want: &str) {

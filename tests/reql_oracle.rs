@@ -3,13 +3,16 @@
 //! when RDBSH_JS_DRIVER names the driver (a `node_modules/rethinkdb` directory or the npm
 //! prefix holding it) and `node` is on PATH.
 
-use std::collections::HashMap;
+mod common;
+
 use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
 use rdbsh::reql::compile_query;
 use serde_json::{Value, json};
+
+use common::term::{normalize, same, shared_dir};
 
 const EXPRESSIONS: &[&str] = &[
     "r.table('users').filter({active: true}).orderBy(r.desc('createdAt')).limit(10)",
@@ -137,67 +140,6 @@ const EXPRESSIONS: &[&str] = &[
     "r.expr(1).do()",
 ];
 
-fn shared_dir() -> PathBuf {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    std::env::var_os("RDBSH_SHARED")
-        .map(PathBuf::from)
-        .or_else(|| {
-            [root.join("../shared"), root.join("../../shared")]
-                .into_iter()
-                .find(|p| p.is_dir())
-        })
-        .unwrap_or(root.join("../shared"))
-}
-
-fn normalize(t: &Value) -> Value {
-    fn walk(t: &Value, scopes: &mut Vec<HashMap<i64, i64>>, next: &mut i64) -> Value {
-        match t {
-            Value::Array(items) => {
-                let tt = items.first().and_then(Value::as_i64);
-                let args = items.get(1).and_then(Value::as_array);
-                if tt == Some(69)
-                    && let Some(args) = args
-                    && args.len() == 2
-                    && let Some(ids) = args[0]
-                        .as_array()
-                        .and_then(|p| p.get(1))
-                        .and_then(Value::as_array)
-                {
-                    let mut map = HashMap::new();
-                    let mut new_ids = Vec::new();
-                    for id in ids {
-                        map.insert(id.as_f64().unwrap_or(-1.0) as i64, *next);
-                        new_ids.push(Value::from(*next));
-                        *next += 1;
-                    }
-                    scopes.push(map);
-                    let body = walk(&args[1], scopes, next);
-                    scopes.pop();
-                    return json!([69, [[2, new_ids], body]]);
-                }
-                if tt == Some(10)
-                    && let Some(id) = args.and_then(|a| a.first()).and_then(Value::as_f64)
-                {
-                    for s in scopes.iter().rev() {
-                        if let Some(n) = s.get(&(id as i64)) {
-                            return json!([10, [n]]);
-                        }
-                    }
-                }
-                Value::Array(items.iter().map(|i| walk(i, scopes, next)).collect())
-            }
-            Value::Object(o) => Value::Object(
-                o.iter()
-                    .map(|(k, v)| (k.clone(), walk(v, scopes, next)))
-                    .collect(),
-            ),
-            Value::Number(n) => json!(n.as_f64()),
-            other => other.clone(),
-        }
-    }
-    walk(t, &mut Vec::new(), &mut 0)
-}
-
 #[test]
 fn extra_expressions_match_the_driver() {
     let Some(driver) = std::env::var_os("RDBSH_JS_DRIVER").map(PathBuf::from) else {
@@ -245,7 +187,7 @@ fn extra_expressions_match_the_driver() {
     for (js, want) in EXPRESSIONS.iter().zip(&lines) {
         let got = compile_query(js);
         match (want["ok"].as_bool(), got) {
-            (Some(true), Ok(q)) if normalize(&q.term) == normalize(&want["term"]) => {}
+            (Some(true), Ok(q)) if same(&normalize(&q.term), &normalize(&want["term"])) => {}
             (Some(true), Ok(q)) => misses.push(format!(
                 "{js}\n   want {}\n   got  {}",
                 normalize(&want["term"]),

@@ -189,7 +189,7 @@ fn retained_rows_are_capped_with_a_note() {
     assert_eq!(tab.len(), 5);
     assert_eq!(tab.dropped(), 3);
     assert_eq!(tab.row(0), Some(&json!(3)));
-    assert!(tab.header(t0).contains("3 older dropped"));
+    assert!(tab.header(t0).contains("3 older discarded"));
 }
 
 #[test]
@@ -581,6 +581,22 @@ fn connection_state_reaches_the_status_bar() {
             .1
             .contains("reset by peer")
     );
+    // Then reconnecting, attempt by attempt, and connected again: said once on the message
+    // line.
+    app.update(Action::ConnectionStateChanged(
+        ConnectionState::Reconnecting { attempt: 2 },
+    ));
+    assert_eq!(app.status.segments(false, false)[0], "reconnecting (2)");
+    app.update(Action::ConnectionStateChanged(ConnectionState::Connected {
+        tls: None,
+    }));
+    assert_eq!(app.status.segments(false, false)[0], "connected");
+    assert_eq!(app.status.message.as_ref().unwrap().1, "reconnected");
+    app.status.message = None;
+    app.update(Action::ConnectionStateChanged(ConnectionState::Connected {
+        tls: None,
+    }));
+    assert_eq!(app.status.message, None);
 }
 
 #[test]
@@ -597,8 +613,24 @@ fn a_selection_is_run_and_copied_instead_of_the_statement() {
     assert_eq!(fx, [Effect::CopyToClipboard("r.expr(1)".into())]);
 }
 
+/// A profile of the shape RethinkDB sends: nested sub-tasks, a parallel group with one branch
+/// per shard, a sampled task.
+fn nested_profile() -> serde_json::Value {
+    json!([{"description": "Evaluating count.", "duration(ms)": 0.9, "sub_tasks": [
+        {"description": "Evaluating table.", "duration(ms)": 0.1, "sub_tasks": [
+            {"description": "Evaluating datum.", "duration(ms)": 0.001, "sub_tasks": []}
+        ]},
+        {"description": "Perform count.", "duration(ms)": 0.7, "sub_tasks": [
+            {"parallel_tasks": [
+                [{"description": "Perform read on shard.", "mean_duration(ms)": 0.3, "n_samples": 2}],
+                [{"description": "Perform read on shard.", "duration(ms)": 0.3, "sub_tasks": []}]
+            ]}
+        ]}
+    ]}])
+}
+
 #[test]
-fn a_profile_adds_a_profile_view_to_the_cycle() {
+fn the_profile_sits_beside_the_rows_and_tab_reaches_its_collapsible_tree() {
     let (mut app, _) = app();
     press(&mut app, KeyCode::F(7), KeyModifiers::NONE);
     let id = run_one(&mut app, "r.table('t').count()");
@@ -610,23 +642,56 @@ fn a_profile_adds_a_profile_view_to_the_cycle() {
     app.update(Action::QueryFinished {
         id,
         elapsed: Duration::from_millis(2),
-        profile: Some(json!([{"description": "Perform read.", "duration(ms)": 0.4}])),
+        profile: Some(nested_profile()),
     });
-    let views: Vec<_> = (0..4)
+    assert!(app.profile_shown());
+    let tree = |app: &App| app.results.current().unwrap().profile_tree.clone().unwrap();
+    assert_eq!(tree(&app).nodes().len(), 9);
+    assert_eq!(tree(&app).shard_reads(), 2);
+    assert_eq!(tree(&app).total_ms(), Some(0.9));
+
+    // The view key cycles the rows' views only; the profile stays on screen beside them.
+    let views: Vec<_> = (0..3)
         .map(|_| {
             press(&mut app, KeyCode::F(2), KeyModifiers::NONE);
             app.results.current().unwrap().view
         })
         .collect();
-    assert_eq!(
-        views,
-        [
-            ViewMode::Table,
-            ViewMode::Raw,
-            ViewMode::Profile,
-            ViewMode::Tree
-        ]
-    );
+    assert_eq!(views, [ViewMode::Table, ViewMode::Raw, ViewMode::Tree]);
+
+    // Tab: editor → rows → profile → browser; Shift-Tab comes back to the profile.
+    let focus = |app: &App| (app.focus, app.results.current().unwrap().profile_focus);
+    press(&mut app, KeyCode::Tab, KeyModifiers::NONE);
+    assert_eq!(focus(&app), (Pane::Results, false));
+    press(&mut app, KeyCode::Tab, KeyModifiers::NONE);
+    assert_eq!(focus(&app), (Pane::Results, true));
+    press(&mut app, KeyCode::Tab, KeyModifiers::NONE);
+    assert_eq!(focus(&app), (Pane::Browser, false));
+    press(&mut app, KeyCode::BackTab, KeyModifiers::SHIFT);
+    assert_eq!(focus(&app), (Pane::Results, true));
+
+    // In the profile, Enter collapses the selected task and opens it again; Left and Right
+    // close and open; the rows keep their selection.
+    press(&mut app, KeyCode::Down, KeyModifiers::NONE);
+    assert_eq!(tree(&app).selected(), 1);
+    press(&mut app, KeyCode::Enter, KeyModifiers::NONE);
+    assert!(tree(&app).is_collapsed(1));
+    assert_eq!(tree(&app).visible().len(), 8);
+    press(&mut app, KeyCode::Enter, KeyModifiers::NONE);
+    assert_eq!(tree(&app).visible().len(), 9);
+    press(&mut app, KeyCode::Home, KeyModifiers::NONE);
+    press(&mut app, KeyCode::Left, KeyModifiers::NONE);
+    assert_eq!(tree(&app).visible(), [0]);
+    press(&mut app, KeyCode::Right, KeyModifiers::NONE);
+    assert_eq!(tree(&app).visible().len(), 9);
+    press(&mut app, KeyCode::End, KeyModifiers::NONE);
+    assert_eq!(tree(&app).selected(), 8);
+    assert_eq!(app.results.current().unwrap().selected(), 0);
+
+    // Too small a screen for both: the profile is not shown and the keys go to the rows.
+    app.update(Action::Resize(40, 10));
+    assert!(!app.profile_shown());
+    assert!(!app.results.current().unwrap().profile_focus);
 }
 
 #[test]

@@ -1,6 +1,8 @@
 //! State tests with the real backend: `App` driven by the actions `SessionBackend` sends back
 //! from an in-process sandbox server (a real socket). Every wait is bounded.
 
+mod common;
+
 use std::time::{Duration, Instant};
 
 use rdbsh::config::Profile;
@@ -8,15 +10,19 @@ use rdbsh::render::Theme;
 use rdbsh::sandbox::server::{self, ServerHandle};
 use rdbsh::shell::Session;
 use rdbsh::tui::action::ConnectionState;
+use rdbsh::tui::keymap::Command;
 use rdbsh::tui::panes::browser::{CatalogState, Count};
-use rdbsh::tui::panes::results::TabState;
+use rdbsh::tui::panes::results::{ResultTab, TabState, approx_size};
 use rdbsh::tui::panes::status::ConnectionInfo;
 use rdbsh::tui::{
-    Action, App, AppConfig, Backend, Effect, Keymap, QueryId, SessionBackend, screen,
+    ACTIONS_PER_TURN, Action, App, AppConfig, Backend, Effect, Keymap, Pane, QueryId,
+    SessionBackend, apply_backend_actions, screen,
 };
+use serde_json::{Value, json};
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 
-const WAIT: Duration = Duration::from_secs(10);
+/// Generous: CI is a loaded 2-core machine; a passing run never waits this long.
+const WAIT: Duration = Duration::from_secs(30);
 
 struct Harness {
     app: App,
@@ -24,16 +30,37 @@ struct Harness {
     tx: UnboundedSender<Action>,
     rx: UnboundedReceiver<Action>,
     profile: Profile,
-    _server: ServerHandle,
+    /// Every connection state reported, in order.
+    states: Vec<ConnectionState>,
+    _server: Option<ServerHandle>,
 }
 
 impl Harness {
     async fn start(read_only: bool, size: (u16, u16)) -> Harness {
+        Harness::start_with(read_only, size, |_| {}).await
+    }
+
+    async fn start_with(
+        read_only: bool,
+        size: (u16, u16),
+        configure: impl FnOnce(&mut AppConfig),
+    ) -> Harness {
         let (mut profile, server) = server::start_in_process().await.expect("sandbox");
         profile.read_only = read_only;
+        Harness::on(profile, Some(server), size, configure)
+    }
+
+    /// A harness on the server `profile` points at.
+    fn on(
+        profile: Profile,
+        server: Option<ServerHandle>,
+        size: (u16, u16),
+        configure: impl FnOnce(&mut AppConfig),
+    ) -> Harness {
         let info = ConnectionInfo::from_profile(&profile);
         let mut config = AppConfig::new(Keymap::defaults().expect("keymap"), info);
         config.theme = Theme::dark();
+        configure(&mut config);
         let mut app = App::new(config, Instant::now());
         app.update(Action::Resize(size.0, size.1));
         let backend = SessionBackend::new(Session::new(profile.clone()));
@@ -44,6 +71,7 @@ impl Harness {
             tx,
             rx,
             profile,
+            states: Vec::new(),
             _server: server,
         };
         let init = h.app.init();
@@ -58,6 +86,9 @@ impl Harness {
     }
 
     fn apply(&mut self, action: Action) {
+        if let Action::ConnectionStateChanged(state) = &action {
+            self.states.push(state.clone());
+        }
         let fx = self.app.update(action);
         self.perform(fx);
     }
@@ -365,11 +396,8 @@ async fn profiling_brings_the_servers_profile() {
     // The rows still come as without profiling (18 of the 24 demo users are active).
     assert_eq!(h.tab(id).row(0), Some(&serde_json::json!(18)));
 
-    // The profile view shows the tasks as a tree with their durations.
-    let tab = h.app.results.current_mut().expect("the tab");
-    while tab.view != rdbsh::tui::panes::results::ViewMode::Profile {
-        tab.cycle_view(20);
-    }
+    // The profile shows beside (here: under) the rows as a tree with its durations.
+    assert!(h.app.profile_shown());
     let backend = ratatui::backend::TestBackend::new(80, 24);
     let mut term = ratatui::Terminal::new(backend).expect("terminal");
     term.draw(|f| screen::draw(&h.app, f)).expect("draw");
@@ -426,4 +454,300 @@ async fn two_feeds_on_the_one_connection_stop_independently() {
         a.results.tabs.iter().all(|t| finished(&t.state))
     })
     .await;
+}
+
+/// Changes received by a feed tab: retained, discarded because of the cap, and held.
+fn received(tab: &ResultTab) -> u64 {
+    tab.len() as u64 + tab.dropped() + tab.held() as u64
+}
+
+/// The `n` of each retained change, in order.
+fn ns(tab: &ResultTab) -> Vec<u64> {
+    (0..tab.len())
+        .map(|i| {
+            tab.row(i)
+                .and_then(|c| c["new_val"]["n"].as_u64())
+                .expect("a change with new_val.n")
+        })
+        .collect()
+}
+
+/// Runs `text` on its own connection (a second client) and returns its result.
+async fn write(net: &rdbsh::net::Session, text: &str) -> Value {
+    let term = rdbsh::reql::compile_query(text).expect("compiles").term;
+    let mut cursor = net
+        .run_value(&term, &serde_json::Map::new())
+        .await
+        .expect("the write runs");
+    let batch = cursor.next_batch().await.expect("its result");
+    let row = batch
+        .and_then(|b| b.rows.into_iter().next())
+        .expect("a row");
+    serde_json::from_str(row.get()).expect("json")
+}
+
+#[tokio::test]
+async fn ten_thousand_changes_keep_the_cap_and_keys_get_their_turn() {
+    const CAP: usize = 1000;
+    const CHUNK: u64 = 1000;
+    let mut h = Harness::start_with(false, (100, 30), |c| c.row_cap = CAP).await;
+    // Small batches, as a busy server sends them: many backend actions per burst of writes.
+    let id = h.run("r.db('demo').table('events').changes().run(conn, {maxBatchRows: 10})");
+    h.until("the feed to start", |a| {
+        a.results.current().is_some_and(|t| t.feed.is_some())
+    })
+    .await;
+    h.apply(Action::FocusNext);
+    assert_eq!(h.app.focus, Pane::Results);
+    let writer = rdbsh::net::Session::new(h.profile.clone());
+    let insert = |k: u64| {
+        format!(
+            "r.db('demo').table('events').insert(r.range({}, {}).map(function(x) {{ return {{n: x}}; }}))",
+            k * CHUNK,
+            (k + 1) * CHUNK
+        )
+    };
+    let press = |h: &mut Harness, c: char| {
+        let key =
+            ratatui::crossterm::event::KeyEvent::from(ratatui::crossterm::event::KeyCode::Char(c));
+        let action = h.app.key_action(key).expect("an action");
+        assert_eq!(action, Action::Command(Command::PauseFeed));
+        h.apply(action);
+    };
+
+    for k in 0..4 {
+        assert_eq!(write(&writer, &insert(k)).await["inserted"], json!(CHUNK));
+        h.until("the chunk's changes", |a| {
+            a.results
+                .current()
+                .is_some_and(|t| received(t) == (k + 1) * CHUNK)
+        })
+        .await;
+    }
+    let tab = h.tab(id);
+    assert_eq!((tab.len(), tab.dropped()), (CAP, 4 * CHUNK - CAP as u64));
+
+    // The next thousand changes pile up unapplied, more than one turn of the loop's worth.
+    assert_eq!(write(&writer, &insert(4)).await["inserted"], json!(CHUNK));
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while h.rx.len() <= ACTIONS_PER_TURN {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the backend did not queue the changes"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    // One turn applies at most ACTIONS_PER_TURN of them and leaves the rest queued, so a key
+    // pressed now is handled before the flood is drained: the pause key pauses mid-stream.
+    let before = received(h.tab(id));
+    let fx = apply_backend_actions(&mut h.app, &mut h.rx, ACTIONS_PER_TURN);
+    h.perform(fx);
+    let after = received(h.tab(id));
+    assert!(after > before, "the turn applied nothing");
+    assert!(
+        after - before <= (ACTIONS_PER_TURN * 10) as u64,
+        "one turn applied {} changes",
+        after - before
+    );
+    assert!(!h.rx.is_empty(), "the flood was drained in one turn");
+    assert!(after < 5 * CHUNK);
+    press(&mut h, 'p');
+    let shown_at_pause = ns(h.tab(id));
+
+    // Paused: the rest is held (and counted), the retained changes do not move.
+    h.until("the rest of the chunk, held", |a| {
+        a.results
+            .current()
+            .is_some_and(|t| received(t) == 5 * CHUNK)
+    })
+    .await;
+    let tab = h.tab(id);
+    let held = tab.held();
+    assert_eq!(held as u64, 5 * CHUNK - after);
+    assert_eq!(ns(tab), shown_at_pause);
+    assert!(
+        tab.header(Instant::now())
+            .contains(&format!("paused, {held} held")),
+        "{}",
+        tab.header(Instant::now())
+    );
+
+    // Resumed: the held changes follow in order.
+    press(&mut h, 'p');
+    let tab = h.tab(id);
+    assert_eq!(tab.held(), 0);
+    let expected: Vec<u64> = (5 * CHUNK - CAP as u64..5 * CHUNK).collect();
+    assert_eq!(ns(tab), expected);
+
+    for k in 5..10 {
+        assert_eq!(write(&writer, &insert(k)).await["inserted"], json!(CHUNK));
+        h.until("the chunk's changes", |a| {
+            a.results
+                .current()
+                .is_some_and(|t| received(t) == (k + 1) * CHUNK)
+        })
+        .await;
+    }
+    // 10,000 changes: the newest CAP retained in order, the rest discarded and counted, and
+    // the memory they take bounded by the cap.
+    let tab = h.tab(id);
+    assert_eq!(tab.len(), CAP);
+    assert_eq!(tab.dropped(), 10 * CHUNK - CAP as u64);
+    let expected: Vec<u64> = (10 * CHUNK - CAP as u64..10 * CHUNK).collect();
+    assert_eq!(ns(tab), expected);
+    let retained: usize = (0..tab.len())
+        .filter_map(|i| tab.row(i))
+        .map(approx_size)
+        .sum();
+    assert_eq!(tab.retained_bytes(), retained);
+    assert!(
+        tab.retained_bytes() <= CAP * 200,
+        "{}",
+        tab.retained_bytes()
+    );
+    let header = tab.header(Instant::now());
+    assert!(header.contains("1000 changes"), "{header}");
+    assert!(header.contains("9000 older discarded"), "{header}");
+
+    h.apply(Action::CancelQuery(id));
+    h.until("the feed to stop", |a| {
+        a.results.current().is_some_and(|t| finished(&t.state))
+    })
+    .await;
+}
+
+/// Every duration in a profile set to `ms`, so a snapshot does not depend on the clock.
+fn fix_durations(v: &mut Value, ms: f64) {
+    match v {
+        Value::Object(map) => {
+            for (k, item) in map.iter_mut() {
+                if k.ends_with("duration(ms)") {
+                    *item = json!(ms);
+                } else {
+                    fix_durations(item, ms);
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(|i| fix_durations(i, ms)),
+        _ => {}
+    }
+}
+
+/// A profiled query run on the sandbox and drawn; the clock-dependent figures (durations, the
+/// elapsed time, the server's port) fixed.
+async fn profiled_screen(size: (u16, u16)) -> String {
+    let mut h = Harness::start(false, size).await;
+    h.until("the catalog", |a| a.browser.state == CatalogState::Loaded)
+        .await;
+    h.app.status.info.port = 28015;
+    h.apply(Action::Command(Command::ToggleProfile));
+    let id = h.run("r.db('demo').table('users').orderBy('id').limit(4).pluck('id', 'name')");
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        let action = tokio::time::timeout_at(deadline, h.rx.recv())
+            .await
+            .expect("the query to finish")
+            .expect("the backend channel");
+        match action {
+            Action::QueryFinished {
+                id: done,
+                mut profile,
+                ..
+            } if done == id => {
+                let p = profile.as_mut().expect("the server's profile");
+                assert!(p.to_string().contains("duration(ms)"), "{p}");
+                fix_durations(p, 0.25);
+                h.apply(Action::QueryFinished {
+                    id,
+                    elapsed: Duration::from_millis(3),
+                    profile,
+                });
+                break;
+            }
+            other => h.apply(other),
+        }
+    }
+    h.apply(Action::Command(Command::Close));
+    let backend = ratatui::backend::TestBackend::new(size.0, size.1);
+    let mut term = ratatui::Terminal::new(backend).expect("terminal");
+    term.draw(|f| screen::draw(&h.app, f)).expect("draw");
+    term.backend().to_string()
+}
+
+#[tokio::test]
+async fn profile_beside_the_rows_120x40() {
+    let text = profiled_screen((120, 40)).await;
+    insta::assert_snapshot!(text);
+}
+
+#[tokio::test]
+async fn profile_under_the_rows_80x24() {
+    let text = profiled_screen((80, 24)).await;
+    insta::assert_snapshot!(text);
+}
+
+#[tokio::test]
+async fn the_status_bar_follows_a_lost_connection_until_the_server_is_back() {
+    let server = common::SandboxProcess::start(&[], &[]);
+    let port = server.port;
+    let profile = Profile {
+        host: "127.0.0.1".into(),
+        port,
+        ..Profile::default()
+    };
+    let mut h = Harness::on(profile, None, (100, 30), |_| {});
+    // Nothing in flight when the server goes: the catalog has loaded.
+    h.until("the connection and the catalog", |a| {
+        matches!(a.status.connection, ConnectionState::Connected { .. })
+            && a.browser.state == CatalogState::Loaded
+    })
+    .await;
+    let seen = h.states.len();
+
+    // The server goes away: lost, then reconnecting with attempts counted.
+    drop(server);
+    h.until("reconnecting", |a| {
+        matches!(a.status.connection, ConnectionState::Reconnecting { .. })
+    })
+    .await;
+    let draw = |app: &App| {
+        let backend = ratatui::backend::TestBackend::new(100, 30);
+        let mut term = ratatui::Terminal::new(backend).expect("terminal");
+        term.draw(|f| screen::draw(app, f)).expect("draw");
+        term.backend().to_string()
+    };
+    let text = draw(&h.app);
+    assert!(text.contains("reconnecting (1)"), "{text}");
+    assert!(text.contains("connection lost"), "{text}");
+
+    // Back on the same port: connected again, and queries run on the new connection.
+    let _server = common::SandboxProcess::start_on(&format!("127.0.0.1:{port}"), &[], &[]);
+    h.until("the connection to come back", |a| {
+        matches!(a.status.connection, ConnectionState::Connected { .. })
+    })
+    .await;
+    let kinds: Vec<&str> = h.states[seen..]
+        .iter()
+        .map(|s| match s {
+            ConnectionState::Connecting => "connecting",
+            ConnectionState::Connected { .. } => "connected",
+            ConnectionState::Reconnecting { .. } => "reconnecting",
+            ConnectionState::Lost { .. } => "lost",
+        })
+        .collect();
+    let mut order = kinds.clone();
+    order.dedup();
+    assert_eq!(order, ["lost", "reconnecting", "connected"], "{kinds:?}");
+    let text = draw(&h.app);
+    assert!(text.contains("reconnected"), "{text}");
+
+    let id = h.run("r.db('demo').table('users').count()");
+    h.until("a query after the reconnection", |a| {
+        a.results
+            .tabs
+            .iter()
+            .any(|t| t.id == id && finished(&t.state))
+    })
+    .await;
+    assert_eq!(h.tab(id).row(0), Some(&json!(24)));
 }

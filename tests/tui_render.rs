@@ -225,6 +225,21 @@ fn failed_query_80x24() {
 }
 
 #[test]
+fn server_messages_indented_with_tabs_keep_their_indentation() {
+    let (mut app, _) = app((80, 24));
+    connected(&mut app);
+    type_text(&mut app, "r.table('users').get(1)('nope')");
+    let id = run_typed(&mut app);
+    app.update(Action::QueryFailed {
+        id,
+        message: "ReqlNonExistenceError: No attribute `nope` in object:\n{\n\t\"id\":\t1\n}".into(),
+        span: None,
+    });
+    let shown = screen(&app, (80, 24));
+    assert!(shown.contains(r#"    "id":    1"#), "{shown}");
+}
+
+#[test]
 fn help_overlay_80x24() {
     let (mut app, _) = app((80, 24));
     connected(&mut app);
@@ -406,4 +421,50 @@ fn feed_changes_as_coloured_diffs_100x30() {
     assert_eq!(buffer[(at("10 →"), row)].fg, app.palette.error);
     assert_eq!(buffer[(at("15,"), row)].fg, app.palette.ok);
     assert_eq!(buffer[(at("+note"), row)].fg, app.palette.ok);
+}
+
+#[test]
+fn profile_tree_focused_with_a_task_collapsed_120x40() {
+    let (mut app, _) = app((120, 40));
+    connected(&mut app);
+    press(&mut app, KeyCode::F(7), KeyModifiers::NONE);
+    type_text(
+        &mut app,
+        "r.db('shop').table('users').filter({admin: true})",
+    );
+    let id = run_typed(&mut app);
+    app.update(Action::BatchArrived {
+        id,
+        rows: users().into_iter().take(5).collect(),
+        more: false,
+    });
+    // RethinkDB's shape: nested sub-tasks, one parallel branch per shard, a sampled task.
+    let profile = json!([{"description": "Evaluating filter.", "duration(ms)": 1.25, "sub_tasks": [
+        {"description": "Evaluating table.", "duration(ms)": 0.1, "sub_tasks": [
+            {"description": "Evaluating db.", "duration(ms)": 0.02, "sub_tasks": [
+                {"description": "Evaluating datum.", "duration(ms)": 0.001, "sub_tasks": []}
+            ]},
+            {"description": "Evaluating datum.", "duration(ms)": 0.001, "sub_tasks": []}
+        ]},
+        {"description": "Evaluating func.", "duration(ms)": 0.004, "sub_tasks": []},
+        {"description": "Perform read.", "duration(ms)": 1.1, "sub_tasks": [
+            {"parallel_tasks": [
+                [{"description": "Perform read on shard.", "duration(ms)": 0.6, "sub_tasks": [
+                    {"description": "Do range scan on primary index.", "duration(ms)": 0.5, "sub_tasks": []}
+                ]}],
+                [{"description": "Perform read on shard.", "mean_duration(ms)": 0.45, "n_samples": 3}]
+            ]}
+        ]}
+    ]}]);
+    app.update(Action::QueryFinished {
+        id,
+        elapsed: Duration::from_millis(2),
+        profile: Some(profile),
+    });
+    // Tab twice: the rows, then the profile; the second task (the table) collapsed.
+    app.update(Action::FocusNext);
+    app.update(Action::FocusNext);
+    press(&mut app, KeyCode::Down, KeyModifiers::NONE);
+    press(&mut app, KeyCode::Enter, KeyModifiers::NONE);
+    insta::assert_snapshot!(screen(&app, (120, 40)));
 }

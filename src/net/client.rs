@@ -102,6 +102,11 @@ impl Client {
         self.inner.requests.is_closed()
     }
 
+    /// Resolves once the connection task has ended (the server went away or the link broke).
+    pub async fn closed(&self) {
+        self.inner.requests.closed().await;
+    }
+
     fn token(&self) -> Token {
         Token(self.inner.next_token.fetch_add(1, Ordering::Relaxed))
     }

@@ -21,3 +21,22 @@ pub use query::{GlobalOptargs, Query, QueryError, ServerQuery, db_optarg};
 pub use response::{Frame, Response, ResponseError, Row, ServerError, to_row};
 pub use scram::{Credential, ScramClient, ScramError, ScramServer};
 pub use term_type::{ErrorType, QueryType, ResponseNote, ResponseType, TermType, Version};
+
+/// The system database of every RethinkDB 2.x server.
+pub const SYSTEM_DB: &str = "rethinkdb";
+
+/// The tables of the system database (not listed in `table_config`).
+pub const SYSTEM_TABLES: [&str; 12] = [
+    "cluster_config",
+    "current_issues",
+    "db_config",
+    "jobs",
+    "logs",
+    "permissions",
+    "server_config",
+    "server_status",
+    "stats",
+    "table_config",
+    "table_status",
+    "users",
+];

@@ -69,6 +69,18 @@ impl ServerError {
             _ => "ReqlRuntimeError",
         }
     }
+
+    /// The backtrace as wire JSON frames (argument indexes and optarg keys), the form
+    /// `reql::Query::span_of` maps back to source text.
+    pub fn backtrace_json(&self) -> Vec<serde_json::Value> {
+        self.backtrace
+            .iter()
+            .map(|f| match f {
+                Frame::Pos(i) => serde_json::Value::from(*i),
+                Frame::Opt(k) => serde_json::Value::from(k.as_str()),
+            })
+            .collect()
+    }
 }
 
 impl fmt::Display for ServerError {

@@ -67,7 +67,7 @@ impl ReplHelper {
                 tokio::time::timeout(wait, crate::shell::catalog::load(session)).await
             })
             .ok()
-            .flatten();
+            .and_then(Result::ok);
         match loaded {
             Some(entries) => {
                 if let Ok(mut slot) = self.catalog.lock() {

@@ -10,23 +10,9 @@ use super::eval::{Ctx, Env, FeedSpec, Seq, Val, val_type};
 use super::ops::check_args;
 use super::store::{IndexDef, Table, read, write};
 
-/// Name of the system database.
-pub const SYSTEM_DB: &str = "rethinkdb";
+pub use crate::protocol::SYSTEM_DB;
 /// Every table of the real system database (only `SYSTEM_TABLES` are served).
-pub const ALL_SYSTEM_TABLES: &[&str] = &[
-    "cluster_config",
-    "current_issues",
-    "db_config",
-    "jobs",
-    "logs",
-    "permissions",
-    "server_config",
-    "server_status",
-    "stats",
-    "table_config",
-    "table_status",
-    "users",
-];
+pub use crate::protocol::SYSTEM_TABLES as ALL_SYSTEM_TABLES;
 
 /// Fixed id of the system database.
 pub const SYSTEM_DB_ID: &str = "00000000-0000-0000-0000-000000000001";

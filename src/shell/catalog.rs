@@ -25,30 +25,14 @@ pub struct TableEntry {
     pub ready: Option<bool>,
 }
 
-/// The system database, listed after the user databases.
-pub const SYSTEM_DB: &str = "rethinkdb";
+/// The system database (listed after the user databases) and its tables.
+pub use crate::protocol::{SYSTEM_DB, SYSTEM_TABLES};
 
 /// One query that loads the whole catalog: databases, table configs and statuses.
 pub const CATALOG_QUERY: &str = "r.expr({\
 dbs: r.db('rethinkdb').table('db_config').pluck('name').coerceTo('array'), \
 tables: r.db('rethinkdb').table('table_config').coerceTo('array'), \
 status: r.db('rethinkdb').table('table_status').pluck('db', 'name', 'status').coerceTo('array')})";
-
-/// The tables of the `rethinkdb` system database (not listed in `table_config`).
-pub const SYSTEM_TABLES: [&str; 12] = [
-    "cluster_config",
-    "current_issues",
-    "db_config",
-    "jobs",
-    "logs",
-    "permissions",
-    "server_config",
-    "server_status",
-    "stats",
-    "table_config",
-    "table_status",
-    "users",
-];
 
 /// The result of [`CATALOG_QUERY`] did not have the expected shape.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -133,13 +117,36 @@ pub fn catalog_from_value(value: &serde_json::Value) -> Result<Vec<DbEntry>, Cat
     Ok(dbs)
 }
 
-/// Runs [`CATALOG_QUERY`]; `None` when the server cannot answer it.
-pub async fn load(net: &net::Session) -> Option<Vec<DbEntry>> {
-    let query = reql::compile_query(CATALOG_QUERY).ok()?;
-    let mut cursor = net.run_value(&query.term, &Map::new()).await.ok()?;
-    let rows = cursor.collect_rows().await.ok()?;
-    let value: Value = serde_json::from_str(rows.first()?.get()).ok()?;
-    catalog_from_value(&value).ok()
+/// Why [`load`] found no catalog.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    /// The query failed: on the server, or because the connection is gone.
+    #[error(transparent)]
+    Net(#[from] net::Error),
+    /// The server answered with something that is not a RethinkDB 2.x catalog.
+    #[error(transparent)]
+    Shape(#[from] CatalogError),
+}
+
+impl LoadError {
+    /// True when the connection failed (as opposed to the server refusing the query).
+    pub fn connection_failed(&self) -> bool {
+        matches!(self, LoadError::Net(e) if e.server_error().is_none())
+    }
+}
+
+/// Runs [`CATALOG_QUERY`] on the session and builds the tree from its answer.
+pub async fn load(net: &net::Session) -> Result<Vec<DbEntry>, LoadError> {
+    let query = reql::compile_query(CATALOG_QUERY)
+        .map_err(|_| CatalogError("the catalog query does not compile (a bug in rdbsh)".into()))?;
+    let mut cursor = net.run_value(&query.term, &Map::new()).await?;
+    let rows = cursor.collect_rows().await?;
+    let first = rows
+        .first()
+        .ok_or_else(|| CatalogError("no answer".into()))?;
+    let value: Value = serde_json::from_str(first.get())
+        .map_err(|e| CatalogError(format!("answer is not JSON ({e})")))?;
+    Ok(catalog_from_value(&value)?)
 }
 
 /// Term types that change the catalog: db and table create/drop, index create/drop/rename.

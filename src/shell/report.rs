@@ -1,9 +1,7 @@
 //! Error reports: compile and server errors shown with the statement and carets under the
 //! failing part, `file:line:col` when the source is a file.
 
-use serde_json::Value;
-
-use crate::protocol::{Frame, ServerError};
+use crate::protocol::ServerError;
 use crate::reql::{Diagnostic, Query, Span};
 
 /// Where a source text came from, for `--> file:line:col`.
@@ -51,15 +49,7 @@ pub fn server_error(
     error: &ServerError,
     styled: bool,
 ) -> String {
-    let frames: Vec<Value> = error
-        .backtrace
-        .iter()
-        .map(|f| match f {
-            Frame::Pos(i) => Value::from(*i),
-            Frame::Opt(k) => Value::from(k.clone()),
-        })
-        .collect();
-    let span = query.span_of(&frames);
+    let span = query.span_of(&error.backtrace_json());
     let d = Diagnostic::new(
         shifted(span, at),
         format!("{}: {}", error.class_name(), error.message),
@@ -79,7 +69,7 @@ pub fn plain(message: &str, styled: bool) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::protocol::{ErrorType, ResponseType};
+    use crate::protocol::{ErrorType, Frame, ResponseType};
     use crate::reql::compile_query;
 
     #[test]

@@ -195,8 +195,7 @@ pub enum Effect {
         cursor: usize,
     },
     /// Load databases, tables and indexes; answer with `CatalogLoaded` or `CatalogFailed`
-    /// (run [`CATALOG_QUERY`](super::panes::browser::CATALOG_QUERY), convert its result with
-    /// [`catalog_from_value`](super::panes::browser::catalog_from_value)).
+    /// ([`shell::catalog::load`](crate::shell::catalog::load)).
     LoadCatalog,
     /// Count a table's documents in the background ([`count_query`](super::app::count_query),
     /// with a timeout); answer with `CountLoaded` or `CountFailed`.

@@ -169,18 +169,54 @@ impl App {
         self.areas().browser.width > 0
     }
 
+    /// Tab order: browser, editor, the results' rows, then the profile panel when the shown
+    /// tab has one on screen.
     fn cycle_focus(&mut self, forward: bool) {
+        let shown = self.profile_shown();
+        if self.focus == Pane::Results
+            && shown
+            && let Some(tab) = self.results.current_mut()
+            && tab.profile_focus != forward
+        {
+            tab.profile_focus = forward;
+            return;
+        }
         let step = |p: Pane| if forward { p.next() } else { p.prev() };
         self.focus = step(self.focus);
         if self.focus == Pane::Browser && !self.browser_visible() {
             self.focus = step(self.focus);
         }
+        if let Some(tab) = self.results.current_mut() {
+            // Coming back from the editor lands on the profile, from the browser on the rows.
+            tab.profile_focus = self.focus == Pane::Results && !forward && shown;
+        }
     }
 
+    /// True when the shown tab's profile panel is on screen.
+    pub fn profile_shown(&self) -> bool {
+        let body = self.results.body_area(self.areas().results);
+        self.results
+            .current()
+            .is_some_and(|t| t.body(body).profile.is_some())
+    }
+
+    /// Lines of the results' rows area.
+    fn rows_height(&self) -> usize {
+        let body = self.results.body_area(self.areas().results);
+        match self.results.current() {
+            Some(tab) => usize::from(tab.body(body).rows.height),
+            None => usize::from(body.height),
+        }
+    }
+
+    /// Lines of the part of the results that has the keys: the rows or the profile panel.
     fn results_height(&self) -> usize {
-        let area = self.areas().results;
-        let tabs = usize::from(self.results.tabs.len() > 1);
-        usize::from(area.height).saturating_sub(3 + tabs)
+        match self.results.current() {
+            Some(tab) if tab.profile_focus => {
+                tab.profile_height(self.results.body_area(self.areas().results))
+            }
+            _ => self.rows_height(),
+        }
     }
 
     fn browser_height(&self) -> usize {
@@ -463,8 +499,15 @@ impl App {
                     .error(format!("cannot count {db}.{table}: {message}"));
             }
             Action::ConnectionStateChanged(state) => {
-                if let ConnectionState::Lost { reason } = &state {
-                    self.status.error(format!("connection lost: {reason}"));
+                match (&self.status.connection, &state) {
+                    (_, ConnectionState::Lost { reason }) => {
+                        self.status.error(format!("connection lost: {reason}"));
+                    }
+                    (
+                        ConnectionState::Lost { .. } | ConnectionState::Reconnecting { .. },
+                        ConnectionState::Connected { .. },
+                    ) => self.status.info("reconnected"),
+                    _ => {}
                 }
                 self.status.connection = state;
             }
@@ -658,7 +701,13 @@ impl App {
 
     /// After rows arrive or the size changes: keep followed views and fetch when near the end.
     fn follow_views(&mut self, fx: &mut Vec<Effect>) {
-        let height = self.results_height();
+        if !self.profile_shown()
+            && let Some(tab) = self.results.current_mut()
+        {
+            // No room for the profile panel any more: the keys go back to the rows.
+            tab.profile_focus = false;
+        }
+        let height = self.rows_height();
         for tab in &mut self.results.tabs {
             if tab.wants_more(height) {
                 tab.mark_waiting();

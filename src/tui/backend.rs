@@ -21,10 +21,10 @@ use super::action::{
 use super::app::count_query;
 use crate::config::Verify;
 use crate::net::{self, Cursor, Kind};
-use crate::protocol::{Frame, Row};
+use crate::protocol::Row;
 use crate::reql::{self, Env, Query, Statement};
 use crate::shell::Session;
-use crate::shell::catalog::{self, CATALOG_QUERY, DbEntry};
+use crate::shell::catalog::{self, DbEntry};
 use crate::shell::completion;
 
 /// How long a background count may take before the browser shows it as failed.
@@ -32,6 +32,12 @@ pub const COUNT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// How long a stopped query's end of stream is waited for.
 const STOP_WAIT: Duration = Duration::from_secs(2);
+
+/// Wait before the first reconnection attempt; it doubles with each failed attempt.
+const RECONNECT_FIRST: Duration = Duration::from_millis(250);
+
+/// Longest wait between reconnection attempts.
+const RECONNECT_MAX: Duration = Duration::from_secs(5);
 
 /// Instructions from the UI to one query's task.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,6 +57,8 @@ pub struct SessionBackend {
     catalog: Arc<Mutex<Vec<DbEntry>>>,
     /// How long a count may take.
     pub count_timeout: Duration,
+    /// The connection watcher runs (started with the first effect).
+    watching: bool,
 }
 
 impl std::fmt::Debug for SessionBackend {
@@ -70,6 +78,7 @@ impl SessionBackend {
             queries: HashMap::new(),
             catalog: Arc::new(Mutex::new(Vec::new())),
             count_timeout: COUNT_TIMEOUT,
+            watching: false,
         }
     }
 
@@ -78,19 +87,16 @@ impl SessionBackend {
         &self.session
     }
 
-    /// Connects now and reports the state (call once at start, inside the runtime).
-    pub fn connect(&self, tx: &UnboundedSender<Action>) {
-        let net = self.session.net().clone();
-        let tx = tx.clone();
-        tokio::spawn(async move {
-            let state = match net.client().await {
-                Ok(client) => connected(&net, &client),
-                Err(e) => ConnectionState::Lost {
-                    reason: e.to_string(),
-                },
-            };
-            let _ = tx.send(Action::ConnectionStateChanged(state));
-        });
+    /// Connects now and keeps the status bar told, inside the runtime: connected; lost when the
+    /// connection drops; then reconnecting (attempt 1, 2, ... backing off up to 5 s) until
+    /// connected again. Runs until `tx`'s receiver is dropped; the first effect handled starts
+    /// it too, and calling it again does nothing.
+    pub fn connect(&mut self, tx: &UnboundedSender<Action>) {
+        if self.watching {
+            return;
+        }
+        self.watching = true;
+        tokio::spawn(watch_connection(self.session.net().clone(), tx.clone()));
     }
 
     fn start_query(
@@ -179,27 +185,15 @@ impl SessionBackend {
         let net = self.session.net().clone();
         let tx = tx.clone();
         let shared = Arc::clone(&self.catalog);
-        let term = match reql::compile_query(CATALOG_QUERY) {
-            Ok(q) => q.term,
-            Err(_) => {
-                let _ = tx.send(Action::CatalogFailed(
-                    "the catalog query does not compile; this is a bug in rdbsh".into(),
-                ));
-                return;
-            }
-        };
         tokio::spawn(async move {
-            let result = match run_to_value(&net, &term).await {
-                Ok(value) => catalog::catalog_from_value(&value).map_err(|e| e.to_string()),
-                Err(e) => {
-                    if e.server_error().is_none() {
-                        let _ = tx.send(Action::ConnectionStateChanged(ConnectionState::Lost {
-                            reason: e.to_string(),
-                        }));
-                    }
-                    Err(e.to_string())
+            let result = catalog::load(&net).await.map_err(|e| {
+                if e.connection_failed() {
+                    let _ = tx.send(Action::ConnectionStateChanged(ConnectionState::Lost {
+                        reason: e.to_string(),
+                    }));
                 }
-            };
+                e.to_string()
+            });
             // The catalog is the first query of a session: say how it is connected.
             if let Some(client) = net.current().await {
                 let _ = tx.send(Action::ConnectionStateChanged(connected(&net, &client)));
@@ -297,6 +291,7 @@ impl SessionBackend {
 
 impl Backend for SessionBackend {
     fn handle(&mut self, effect: Effect, tx: &UnboundedSender<Action>) {
+        self.connect(tx);
         match effect {
             Effect::StartQuery { id, text, options } => self.start_query(id, &text, options, tx),
             Effect::FetchMore(id) => {
@@ -364,6 +359,59 @@ fn split_start(message: Value, query: &Query) -> (Value, Map<String, Value>) {
             (parts.swap_remove(1), optargs)
         }
         _ => (query.term.clone(), Map::new()),
+    }
+}
+
+/// The connection watcher: reports each state change of the session's connection and, once it
+/// drops, reconnects with a growing pause between attempts. A refused login is not retried
+/// (the password will not change by itself); the next query tries again.
+async fn watch_connection(net: net::Session, tx: UnboundedSender<Action>) {
+    let report = |state: ConnectionState| tx.send(Action::ConnectionStateChanged(state)).is_ok();
+    let mut attempt: u32 = 0;
+    loop {
+        match net.client().await {
+            Ok(client) => {
+                attempt = 0;
+                if !report(connected(&net, &client)) {
+                    return;
+                }
+                tokio::select! {
+                    () = client.closed() => {}
+                    () = tx.closed() => return,
+                }
+                if !report(ConnectionState::Lost {
+                    reason: "the server closed the connection; reconnecting".into(),
+                }) {
+                    return;
+                }
+            }
+            Err(e) if e.kind() == Kind::Auth => {
+                let _ = report(ConnectionState::Lost {
+                    reason: e.to_string(),
+                });
+                return;
+            }
+            // The first connection failing is news; later failures keep the reconnecting state.
+            Err(e) if attempt == 0 => {
+                if !report(ConnectionState::Lost {
+                    reason: format!("{e}; reconnecting"),
+                }) {
+                    return;
+                }
+            }
+            Err(_) => {}
+        }
+        let pause = RECONNECT_FIRST
+            .saturating_mul(2u32.saturating_pow(attempt))
+            .min(RECONNECT_MAX);
+        tokio::select! {
+            () = tokio::time::sleep(pause) => {}
+            () = tx.closed() => return,
+        }
+        attempt = attempt.saturating_add(1);
+        if !report(ConnectionState::Reconnecting { attempt }) {
+            return;
+        }
     }
 }
 
@@ -524,15 +572,7 @@ async fn stop(mut cursor: Cursor) -> End {
 fn report_failure(id: QueryId, query: &Query, e: &net::Error, tx: &UnboundedSender<Action>) {
     let (message, span) = match e.server_error() {
         Some(server) => {
-            let frames: Vec<Value> = server
-                .backtrace
-                .iter()
-                .map(|f| match f {
-                    Frame::Pos(i) => Value::from(*i),
-                    Frame::Opt(k) => Value::from(k.clone()),
-                })
-                .collect();
-            let span = query.span_of(&frames);
+            let span = query.span_of(&server.backtrace_json());
             (
                 format!("{}: {}", server.class_name(), server.message),
                 Some((span.start, span.end)),
@@ -545,7 +585,7 @@ fn report_failure(id: QueryId, query: &Query, e: &net::Error, tx: &UnboundedSend
         Kind::Closed | Kind::Interrupted | Kind::Io | Kind::Timeout
     ) {
         let _ = tx.send(Action::ConnectionStateChanged(ConnectionState::Lost {
-            reason: format!("{message}; the next query reconnects"),
+            reason: format!("{message}; reconnecting"),
         }));
     }
     let _ = tx.send(Action::QueryFailed { id, message, span });

@@ -442,7 +442,7 @@ impl Key {
             s.push_str("S-");
         }
         match self.code {
-            KeyCode::Char(c) if self.modifiers.contains(KeyModifiers::CONTROL) => {
+            KeyCode::Char(c) if self.modifiers.contains(KeyModifiers::CONTROL) && c != ' ' => {
                 s.push(c.to_ascii_uppercase())
             }
             code => s.push_str(&code_label(code)),
@@ -489,7 +489,7 @@ impl fmt::Display for Key {
         }
         let ctrl_char = self.modifiers.contains(KeyModifiers::CONTROL);
         match self.code {
-            KeyCode::Char(c) if ctrl_char => write!(f, "{}", c.to_ascii_uppercase()),
+            KeyCode::Char(c) if ctrl_char && c != ' ' => write!(f, "{}", c.to_ascii_uppercase()),
             code => f.write_str(&code_label(code)),
         }
     }
@@ -737,6 +737,17 @@ mod tests {
         assert_eq!(k("-").code, KeyCode::Char('-'));
         assert!(Key::parse("ctrl-banana").is_err());
         assert!(Key::parse("f99").is_err());
+    }
+
+    #[test]
+    fn labels_name_every_key() {
+        let k = |s| Key::parse(s).unwrap();
+        assert_eq!(k("ctrl-space").to_string(), "Ctrl-Space");
+        assert_eq!(k("ctrl-space").short_label(), "^Space");
+        assert_eq!(k("ctrl-r").to_string(), "Ctrl-R");
+        assert_eq!(k("ctrl-r").short_label(), "^R");
+        assert_eq!(k("alt-up").to_string(), "Alt-Up");
+        assert_eq!(k("?").to_string(), "?");
     }
 
     #[test]

@@ -19,8 +19,13 @@
 //! | `CountTable { db, table }`           | `CountLoaded { db, table, count }` or `CountFailed`   |
 //! | `LoadSystem(view)`                   | `SystemLoaded { view, result }`                       |
 //!
-//! and, unprompted, `ConnectionStateChanged(state)`. Spans in `QueryFailed` and
-//! `SyntaxChecked` are byte ranges of the text sent.
+//! and, unprompted, `ConnectionStateChanged(state)` ([`SessionBackend`] watches its connection:
+//! connected, lost, reconnecting attempt by attempt, connected again). Spans in `QueryFailed`
+//! and `SyntaxChecked` are byte ranges of the text sent.
+//!
+//! [`run`] reads terminal input before the backend's actions and applies those at most
+//! [`ACTIONS_PER_TURN`] per turn ([`apply_backend_actions`]), so a key is handled while a feed
+//! pours in, never after the whole backlog.
 //!
 //! The texts to run are built here: [`shell::catalog::CATALOG_QUERY`](crate::shell::catalog::CATALOG_QUERY)
 //! (its result converted by `catalog_from_value`), [`app::count_query`], [`app::table_query`].
@@ -54,7 +59,7 @@ use std::collections::VecDeque;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
+use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 
 pub use action::{Action, Effect, QueryId};
 pub use app::{App, AppConfig, Pane};
@@ -67,6 +72,29 @@ use event::{Event, Events};
 pub trait Backend {
     /// Starts `effect`; results come back later as actions sent on `tx`.
     fn handle(&mut self, effect: Effect, tx: &UnboundedSender<Action>);
+}
+
+/// Backend actions applied per turn of the event loop. Terminal input is looked at before each
+/// turn, so a key pressed while a feed pours in waits for at most this many actions, never
+/// for the whole backlog.
+pub const ACTIONS_PER_TURN: usize = 64;
+
+/// Applies up to `limit` actions already waiting on `rx`, without waiting for more; returns
+/// their effects in order. The event loop calls it once per turn, between looks at the
+/// terminal.
+pub fn apply_backend_actions(
+    app: &mut App,
+    rx: &mut UnboundedReceiver<Action>,
+    limit: usize,
+) -> Vec<Effect> {
+    let mut effects = Vec::new();
+    for _ in 0..limit {
+        match rx.try_recv() {
+            Ok(action) => effects.extend(app.update(action)),
+            Err(_) => break,
+        }
+    }
+    effects
 }
 
 /// How the loop runs.
@@ -159,6 +187,9 @@ pub async fn run<B: Backend>(
             }
         }
         tokio::select! {
+            // Terminal input first: under a flood of backend actions a key still gets its turn
+            // after at most `ACTIONS_PER_TURN` of them.
+            biased;
             event = events.next() => {
                 let Some(event) = event else {
                     return Err(TuiError::Input("the terminal input closed".into()));
@@ -187,7 +218,10 @@ pub async fn run<B: Backend>(
                     Event::Error(message) => return Err(TuiError::Input(message)),
                 }
             }
-            Some(action) = rx.recv() => pending.extend(app.update(action)),
+            Some(action) = rx.recv() => {
+                pending.extend(app.update(action));
+                pending.extend(apply_backend_actions(&mut app, &mut rx, ACTIONS_PER_TURN - 1));
+            }
         }
     }
 }

@@ -1,6 +1,8 @@
 //! Test support: a real `rdbsh sandbox` server in its own process, on a free loopback port.
 #![allow(dead_code)]
 
+pub mod term;
+
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 
@@ -21,8 +23,14 @@ pub struct SandboxProcess {
 impl SandboxProcess {
     /// Starts `rdbsh sandbox --listen 127.0.0.1:0 ARGS...` and waits for its address.
     pub fn start(args: &[&str], envs: &[(&str, &str)]) -> SandboxProcess {
+        SandboxProcess::start_on("127.0.0.1:0", args, envs)
+    }
+
+    /// Starts `rdbsh sandbox --listen LISTEN ARGS...` (a given port: a server restarted where
+    /// clients expect it) and waits for its address.
+    pub fn start_on(listen: &str, args: &[&str], envs: &[(&str, &str)]) -> SandboxProcess {
         let mut cmd = Command::new(rdbsh_bin());
-        cmd.args(["sandbox", "--listen", "127.0.0.1:0"])
+        cmd.args(["sandbox", "--listen", listen])
             .args(args)
             .stdin(Stdio::null())
             .stdout(Stdio::null())

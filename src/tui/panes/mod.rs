@@ -2,6 +2,7 @@
 
 pub mod browser;
 pub mod editor;
+pub mod profile;
 pub mod results;
 pub mod status;
 pub mod system;

@@ -5,18 +5,31 @@ use std::collections::{HashSet, VecDeque};
 use std::time::{Duration, Instant};
 
 use ratatui::Frame;
-use ratatui::layout::Rect;
+use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
+use ratatui::widgets::{Block, Borders, Paragraph};
 use serde_json::Value;
 
+use super::profile::ProfileTree;
 use crate::render;
 use crate::tui::action::QueryId;
 use crate::tui::theme::Palette;
 
 /// Rows kept per tab when the caller does not say.
 pub const DEFAULT_ROW_CAP: usize = 100_000;
+
+/// Width of a tab's body (inside the pane) from which the profile goes beside the rows rather
+/// than under them.
+pub const SIDE_BY_SIDE_WIDTH: u16 = 80;
+
+/// Where a tab's body goes: the rows, and the profile panel (title line included) beside them
+/// on a wide pane or under them on a narrow one; `None` when there is no profile or no room.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Body {
+    pub rows: Rect,
+    pub profile: Option<Rect>,
+}
 
 /// How a tab shows its rows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -25,18 +38,15 @@ pub enum ViewMode {
     Tree,
     Table,
     Raw,
-    /// The query's profile (when run with `profile: true`).
-    Profile,
 }
 
 impl ViewMode {
-    /// The next mode in the cycle tree → table → raw (→ profile when there is one).
-    pub fn next(self, has_profile: bool) -> ViewMode {
+    /// The next mode in the cycle tree → table → raw.
+    pub fn next(self) -> ViewMode {
         match self {
             ViewMode::Tree => ViewMode::Table,
             ViewMode::Table => ViewMode::Raw,
-            ViewMode::Raw if has_profile => ViewMode::Profile,
-            ViewMode::Raw | ViewMode::Profile => ViewMode::Tree,
+            ViewMode::Raw => ViewMode::Tree,
         }
     }
 
@@ -45,7 +55,6 @@ impl ViewMode {
             ViewMode::Tree => "tree",
             ViewMode::Table => "table",
             ViewMode::Raw => "raw",
-            ViewMode::Profile => "profile",
         }
     }
 }
@@ -91,8 +100,10 @@ pub struct ResultTab {
     pub state: TabState,
     pub view: ViewMode,
     rows: VecDeque<Value>,
-    /// Rows dropped from the front because of the cap.
+    /// Rows (and held changes) discarded from the front because of the cap.
     dropped: u64,
+    /// Approximate JSON size of the rows and held changes retained.
+    bytes: usize,
     /// The server holds more rows.
     pub more: bool,
     /// A batch was asked for and has not arrived.
@@ -112,8 +123,10 @@ pub struct ResultTab {
     expanded: HashSet<u64>,
     pub feed: Option<Feed>,
     pub profile: Option<Value>,
-    /// First visible line of the profile view.
-    profile_top: usize,
+    /// The profile as a collapsible tree, beside the rows.
+    pub profile_tree: Option<ProfileTree>,
+    /// The keys go to the profile panel rather than the rows.
+    pub profile_focus: bool,
     cap: usize,
 }
 
@@ -128,6 +141,7 @@ impl ResultTab {
             view: ViewMode::default(),
             rows: VecDeque::new(),
             dropped: 0,
+            bytes: 0,
             more: false,
             waiting: true,
             stopping: false,
@@ -139,7 +153,8 @@ impl ResultTab {
             expanded: HashSet::new(),
             feed: None,
             profile: None,
-            profile_top: 0,
+            profile_tree: None,
+            profile_focus: false,
             cap: cap.max(1),
         }
     }
@@ -154,9 +169,25 @@ impl ResultTab {
         self.rows.is_empty()
     }
 
-    /// Rows dropped because of the cap.
+    /// Rows (and held changes) discarded because of the cap.
     pub fn dropped(&self) -> u64 {
         self.dropped
+    }
+
+    /// Most rows (or changes) this tab retains; older ones are discarded and counted.
+    pub fn cap(&self) -> usize {
+        self.cap
+    }
+
+    /// Approximate JSON size in bytes of the rows and held changes retained: what the tab's
+    /// memory grows with, bounded by the cap.
+    pub fn retained_bytes(&self) -> usize {
+        self.bytes
+    }
+
+    /// Changes held while the feed is paused.
+    pub fn held(&self) -> usize {
+        self.feed.as_ref().map_or(0, |f| f.held.len())
     }
 
     /// Selected row index in display order.
@@ -209,9 +240,12 @@ impl ResultTab {
         if let Some(feed) = &mut self.feed
             && feed.paused
         {
+            self.bytes += rows.iter().map(approx_size).sum::<usize>();
             feed.held.extend(rows);
             while feed.held.len() > self.cap {
-                feed.held.pop_front();
+                if let Some(v) = feed.held.pop_front() {
+                    self.bytes = self.bytes.saturating_sub(approx_size(&v));
+                }
                 self.dropped += 1;
             }
             return;
@@ -223,9 +257,11 @@ impl ResultTab {
         let n = rows.len();
         let at_end = self.selected + 1 >= self.rows.len();
         let first = self.rows.is_empty();
+        self.bytes += rows.iter().map(approx_size).sum::<usize>();
         self.rows.extend(rows);
         let excess = self.rows.len().saturating_sub(self.cap);
-        self.rows.drain(..excess);
+        let freed: usize = self.rows.drain(..excess).map(|v| approx_size(&v)).sum();
+        self.bytes = self.bytes.saturating_sub(freed);
         self.dropped += excess as u64;
         if first && self.rows.len() == 1 {
             self.expanded.insert(self.dropped);
@@ -251,6 +287,9 @@ impl ResultTab {
         feed.paused = !feed.paused;
         if !feed.paused {
             let held: Vec<Value> = feed.held.drain(..).collect();
+            // `append` counts them again as rows.
+            let size: usize = held.iter().map(approx_size).sum();
+            self.bytes = self.bytes.saturating_sub(size);
             self.append(held);
         }
     }
@@ -266,13 +305,8 @@ impl ResultTab {
 
     /// Moves the selection by `delta` rows and keeps it in a viewport of `height` lines.
     pub fn move_selection(&mut self, delta: isize, height: usize) {
-        if self.view == ViewMode::Profile {
-            let lines = self.profile.as_ref().map_or(0, profile_line_count);
-            self.profile_top = self
-                .profile_top
-                .saturating_add_signed(delta)
-                .min(lines.saturating_sub(height.max(1)));
-            return;
+        if let Some(tree) = self.focused_profile() {
+            return tree.move_selection(delta, height);
         }
         let last = self.rows.len().saturating_sub(1);
         self.selected = self.selected.saturating_add_signed(delta).min(last);
@@ -281,6 +315,9 @@ impl ResultTab {
 
     /// Selects the first (`false`) or last (`true`) row.
     pub fn jump(&mut self, to_end: bool, height: usize) {
+        if let Some(tree) = self.focused_profile() {
+            return tree.jump(to_end, height);
+        }
         self.selected = if to_end {
             self.rows.len().saturating_sub(1)
         } else {
@@ -291,12 +328,16 @@ impl ResultTab {
 
     /// Shows the next view mode.
     pub fn cycle_view(&mut self, height: usize) {
-        self.view = self.view.next(self.profile.is_some());
+        self.view = self.view.next();
         self.scroll_into_view(height);
     }
 
     /// Scrolls the table view by columns.
     pub fn scroll_columns(&mut self, delta: isize) {
+        if let Some(tree) = self.focused_profile() {
+            // Left and right close and open the selected task.
+            return tree.set_selected_open(delta > 0, usize::MAX);
+        }
         // The selected row's keys bound the scroll, so Left answers at once after many Rights.
         let columns = match self.row(self.selected) {
             Some(Value::Object(map)) => map.len(),
@@ -310,11 +351,19 @@ impl ResultTab {
 
     /// Toggles the selected row open or closed in the tree view.
     pub fn toggle_expanded(&mut self, height: usize) {
+        if let Some(tree) = self.focused_profile() {
+            return tree.toggle(height);
+        }
         let key = self.absolute(self.selected);
         if !self.expanded.remove(&key) {
             self.expanded.insert(key);
         }
         self.scroll_into_view(height);
+    }
+
+    /// The profile tree when it has the keys.
+    fn focused_profile(&mut self) -> Option<&mut ProfileTree> {
+        self.profile_tree.as_mut().filter(|_| self.profile_focus)
     }
 
     fn row_height(&self, display: usize) -> usize {
@@ -370,6 +419,7 @@ impl ResultTab {
     pub fn finish(&mut self, elapsed: Duration, profile: Option<Value>) {
         self.more = false;
         self.waiting = false;
+        self.profile_tree = profile.as_ref().map(ProfileTree::new);
         self.profile = profile;
         self.state = if self.stopping {
             TabState::Stopped { elapsed }
@@ -388,7 +438,7 @@ impl ResultTab {
         let noun = if self.feed.is_some() { "change" } else { "row" };
         parts.push(format!("{n} {noun}{}", if n == 1 { "" } else { "s" }));
         if self.dropped > 0 {
-            parts.push(format!("{} older dropped", self.dropped));
+            parts.push(format!("{} older discarded", self.dropped));
         }
         if let Some(feed) = &self.feed {
             parts.push(
@@ -428,25 +478,99 @@ impl ResultTab {
         parts.join(" · ")
     }
 
+    /// Splits the tab's body `area` between the rows and the profile panel: side by side from
+    /// [`SIDE_BY_SIDE_WIDTH`] columns, else the profile under the rows when there are lines
+    /// enough for both.
+    pub fn body(&self, area: Rect) -> Body {
+        let alone = Body {
+            rows: area,
+            profile: None,
+        };
+        let Some(tree) = &self.profile_tree else {
+            return alone;
+        };
+        if matches!(self.state, TabState::Failed { .. }) {
+            return alone;
+        }
+        if area.width >= SIDE_BY_SIDE_WIDTH {
+            let width = area.width / 2;
+            let [rows, profile] =
+                Layout::horizontal([Constraint::Min(0), Constraint::Length(width)]).areas(area);
+            Body {
+                rows,
+                profile: Some(profile),
+            }
+        } else if area.height >= 6 {
+            // The title line plus the tree, at most half the body.
+            let wanted = u16::try_from(tree.line_count().saturating_add(1)).unwrap_or(u16::MAX);
+            let height = wanted.clamp(2, area.height / 2);
+            let [rows, profile] =
+                Layout::vertical([Constraint::Min(0), Constraint::Length(height)]).areas(area);
+            Body {
+                rows,
+                profile: Some(profile),
+            }
+        } else {
+            alone
+        }
+    }
+
+    /// Lines of the profile panel's tree (its height less the title), 0 when it is not shown.
+    pub fn profile_height(&self, body: Rect) -> usize {
+        self.body(body)
+            .profile
+            .map_or(0, |p| usize::from(p.height.saturating_sub(1)))
+    }
+
+    /// Draws the tab's body into `area` (no frame): the rows, and the profile beside or under
+    /// them. `focused` is the results pane's focus.
+    pub fn draw_body(&self, frame: &mut Frame, area: Rect, focused: bool, palette: &Palette) {
+        let body = self.body(area);
+        self.draw_rows(frame, body.rows, palette);
+        if let (Some(rect), Some(tree)) = (body.profile, &self.profile_tree) {
+            let active = focused && self.profile_focus;
+            let mut title = String::from(" Profile");
+            if let Some(ms) = tree.total_ms() {
+                title.push_str(&format!(" · {ms:.3} ms"));
+            }
+            match tree.shard_reads() {
+                0 => {}
+                1 => title.push_str(" · 1 shard read"),
+                n => title.push_str(&format!(" · {n} shard reads")),
+            }
+            title.push(' ');
+            let style = if active {
+                Style::default()
+                    .fg(palette.accent)
+                    .add_modifier(Modifier::BOLD)
+            } else {
+                Style::default().fg(palette.dim)
+            };
+            let borders = if rect.width < area.width {
+                Borders::LEFT | Borders::TOP
+            } else {
+                Borders::TOP
+            };
+            let block = Block::new()
+                .borders(borders)
+                .border_style(style)
+                .title(Span::styled(title, style));
+            let inner = block.inner(rect);
+            frame.render_widget(block, rect);
+            let lines = tree.lines(usize::from(inner.height), active, palette);
+            frame.render_widget(Paragraph::new(lines), inner);
+        }
+    }
+
     /// Draws the rows of this tab into `area` (no frame).
     pub fn draw_rows(&self, frame: &mut Frame, area: Rect, palette: &Palette) {
         let height = usize::from(area.height);
         let lines = match &self.state {
             TabState::Failed { message } => message
                 .lines()
-                .map(|l| Line::styled(l.to_owned(), Style::default().fg(palette.error)))
+                // Server messages indent objects with tabs, which a terminal cell cannot show.
+                .map(|l| Line::styled(l.replace('\t', "    "), Style::default().fg(palette.error)))
                 .collect(),
-            _ if self.view == ViewMode::Profile => match &self.profile {
-                Some(profile) => profile_lines(profile, palette)
-                    .into_iter()
-                    .skip(self.profile_top)
-                    .take(height)
-                    .collect(),
-                None => vec![Line::styled(
-                    "no profile: toggle profiling on and run the query again",
-                    Style::default().fg(palette.dim),
-                )],
-            },
             _ if self.rows.is_empty() => {
                 let text = if self.is_running() {
                     "waiting for rows…"
@@ -459,7 +583,6 @@ impl ResultTab {
                 ViewMode::Tree => self.tree_lines(height, palette),
                 ViewMode::Raw => self.raw_lines(height, palette),
                 ViewMode::Table => self.table_lines(height, usize::from(area.width), palette),
-                ViewMode::Profile => Vec::new(),
             },
         };
         frame.render_widget(Paragraph::new(lines), area);
@@ -694,85 +817,27 @@ pub fn change_spans(value: &Value, palette: &Palette) -> Option<Vec<Span<'static
     Some(spans)
 }
 
-/// A query profile as a tree: one line per task with its duration, sub-tasks indented under
-/// it, parallel branches marked (shard reads show up as their own tasks). A profile of another
-/// shape is shown as pretty JSON.
-pub fn profile_lines(profile: &Value, palette: &Palette) -> Vec<Line<'static>> {
-    let mut out = Vec::new();
-    match profile {
-        Value::Array(tasks) if tasks.iter().all(is_profile_task) => {
-            profile_tasks(tasks, "", palette, &mut out);
-        }
-        other => return row_lines(other, 0, usize::MAX, palette),
-    }
-    out
-}
-
-fn profile_line_count(profile: &Value) -> usize {
-    match profile {
-        Value::Array(tasks) if tasks.iter().all(is_profile_task) => {
-            fn count(tasks: &[Value]) -> usize {
-                tasks
-                    .iter()
-                    .map(|t| {
-                        let sub = t.get("sub_tasks").and_then(Value::as_array);
-                        let par = t.get("parallel_tasks").and_then(Value::as_array);
-                        1 + sub.map_or(0, |s| count(s))
-                            + par.map_or(0, |p| {
-                                p.iter()
-                                    .map(|b| 1 + b.as_array().map_or(0, |b| count(b)))
-                                    .sum()
-                            })
-                    })
-                    .sum()
-            }
-            count(tasks)
-        }
-        other => row_line_count(other),
-    }
-}
-
-fn is_profile_task(v: &Value) -> bool {
-    v.get("description").is_some_and(Value::is_string)
-}
-
-fn profile_tasks(tasks: &[Value], indent: &str, palette: &Palette, out: &mut Vec<Line<'static>>) {
-    let dim = Style::default().fg(palette.dim);
-    let accent = Style::default().fg(palette.accent);
-    for task in tasks {
-        let description = task
-            .get("description")
-            .and_then(Value::as_str)
-            .unwrap_or("?")
-            .trim_end_matches('.')
-            .to_owned();
-        let duration = task
-            .get("duration(ms)")
-            .or_else(|| task.get("mean_duration(ms)"))
-            .and_then(Value::as_f64);
-        let mut spans = vec![Span::styled(indent.to_owned(), dim), Span::raw(description)];
-        if let Some(ms) = duration {
-            spans.push(Span::styled(format!("  {ms:.3} ms"), accent));
-        }
-        out.push(Line::from(spans));
-        let deeper = format!("{indent}  ");
-        if let Some(sub) = task.get("sub_tasks").and_then(Value::as_array) {
-            profile_tasks(sub, &deeper, palette, out);
-        }
-        if let Some(branches) = task.get("parallel_tasks").and_then(Value::as_array) {
-            for (i, branch) in branches.iter().enumerate() {
-                out.push(Line::styled(format!("{deeper}╟ parallel {}", i + 1), dim));
-                if let Some(b) = branch.as_array() {
-                    profile_tasks(b, &format!("{deeper}║ "), palette, out);
-                }
-            }
-        }
-    }
-}
-
 /// How many lines a row's pretty form has (nothing is built).
 pub fn row_line_count(value: &Value) -> usize {
     render::pretty_line_count(value)
+}
+
+/// About how many bytes `value` takes as JSON text (numbers counted as 8), computed without
+/// building the text.
+pub fn approx_size(value: &Value) -> usize {
+    match value {
+        Value::Null => 4,
+        Value::Bool(_) => 5,
+        Value::Number(_) => 8,
+        Value::String(s) => s.len() + 2,
+        Value::Array(items) => 2 + items.iter().map(|v| approx_size(v) + 1).sum::<usize>(),
+        Value::Object(map) => {
+            2 + map
+                .iter()
+                .map(|(k, v)| k.len() + 4 + approx_size(v))
+                .sum::<usize>()
+        }
+    }
 }
 
 /// One row on one line (collapsed tree rows, raw view, table cells), pseudo-types readable.
@@ -819,6 +884,24 @@ impl ResultsPane {
         self.tabs
             .push(ResultTab::new(id, query, offset, now, self.cap));
         self.active = self.tabs.len() - 1;
+    }
+
+    /// The area of the shown tab's body (rows and profile) inside the pane's `area`: the pane
+    /// less its frame, the tab bar (when there are several tabs) and the header line.
+    pub fn body_area(&self, area: Rect) -> Rect {
+        let inner = Block::bordered().inner(area);
+        let mut y = inner.y;
+        if self.tabs.len() > 1 && inner.height > 2 {
+            y += 1;
+        }
+        if y < inner.bottom() {
+            y += 1;
+        }
+        Rect {
+            y,
+            height: inner.bottom().saturating_sub(y),
+            ..inner
+        }
     }
 
     /// Draws the tab bar, header and rows into `area` (frame included).
@@ -893,12 +976,12 @@ impl ResultsPane {
             );
             y += 1;
         }
-        let rows = Rect {
+        let body = Rect {
             y,
             height: inner.bottom().saturating_sub(y),
             ..inner
         };
-        tab.draw_rows(frame, rows, palette);
+        tab.draw_body(frame, body, focused, palette);
     }
 }
 
@@ -919,7 +1002,7 @@ mod tests {
         assert_eq!(t.len(), 3);
         assert_eq!(t.dropped(), 2);
         assert_eq!(t.row(0), Some(&json!(2)));
-        assert!(t.header(t0).contains("2 older dropped"));
+        assert!(t.header(t0).contains("2 older discarded"));
     }
 
     #[test]
@@ -932,6 +1015,31 @@ mod tests {
         assert_eq!(t.top(), t.selected());
         t.jump(false, 10);
         assert_eq!(t.top(), 0);
+    }
+
+    #[test]
+    fn approximate_sizes_match_compact_json_without_numbers() {
+        let v = json!({"id": "a-1", "tags": ["x", "y"], "ok": true, "gone": null});
+        let text = serde_json::to_string(&v).unwrap();
+        // Each array item and object member counts a separator, the last ones included (2),
+        // and `true` counts as long as `false` (1).
+        assert_eq!(approx_size(&v), text.len() + 3);
+    }
+
+    #[test]
+    fn paused_changes_are_held_counted_and_resumed_in_order() {
+        let (mut t, t0) = tab(3);
+        t.feed = Some(Feed::default());
+        t.push_rows(vec![json!(1)], true, t0);
+        t.toggle_pause();
+        t.push_rows((2..=5).map(|i| json!(i)).collect(), true, t0);
+        assert_eq!((t.len(), t.held(), t.dropped()), (1, 3, 1));
+        assert!(t.header(t0).contains("paused, 3 held"));
+        t.toggle_pause();
+        let shown: Vec<_> = (0..t.len()).filter_map(|i| t.row(i).cloned()).collect();
+        assert_eq!(shown, [json!(3), json!(4), json!(5)]);
+        assert_eq!(t.dropped(), 2);
+        assert_eq!(t.retained_bytes(), 3 * 8);
     }
 
     #[test]
