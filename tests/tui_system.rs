@@ -481,3 +481,49 @@ async fn the_jobs_view_lists_another_connections_feed_and_kill_ends_it() {
     })
     .await;
 }
+
+#[test]
+fn the_help_lists_the_system_view_keys() {
+    let (app, _) = app_with(config(false), (100, 30));
+    let text: Vec<String> = rdbsh::tui::screen::help_lines(&app)
+        .iter()
+        .map(|l| l.to_string())
+        .collect();
+    let text = text.join("\n");
+    assert!(text.contains("System views"), "{text}");
+    assert!(text.contains("F3"), "{text}");
+    assert!(
+        text.contains("kill the selected job (asks first)"),
+        "{text}"
+    );
+    assert!(text.contains("K / Del"), "{text}");
+}
+
+#[tokio::test]
+async fn a_read_only_session_refuses_the_kill_query_itself() {
+    let (mut profile, _server) = server::start_in_process().await.expect("sandbox");
+    profile.read_only = true;
+    let info = ConnectionInfo::from_profile(&profile);
+    let (mut app, _) = app_with(AppConfig::new(Keymap::defaults().unwrap(), info), (100, 30));
+    let mut backend = SessionBackend::new(Session::new(profile));
+    let (tx, mut rx) = unbounded_channel();
+    // Typed by hand rather than through the view: the backend's guard refuses it as well.
+    let text = r#"r.db('rethinkdb').table('jobs').get(["query","11111111-1111-4111-8111-111111111111"]).delete()"#;
+    for e in app.update(Action::RunQuery {
+        text: text.into(),
+        offset: 0,
+    }) {
+        backend.handle(e, &tx);
+    }
+    let failed = loop {
+        match tokio::time::timeout(WAIT, rx.recv()).await {
+            Ok(Some(Action::QueryFailed { message, .. })) => break message,
+            Ok(Some(_)) => continue,
+            other => panic!("no refusal: {other:?}"),
+        }
+    };
+    assert!(
+        failed.starts_with("refused: `delete` writes to the system table `rethinkdb.jobs`"),
+        "{failed}"
+    );
+}
