@@ -204,6 +204,8 @@ fn keys_go_to_the_view_while_it_is_shown() {
     press(&mut app, KeyCode::Char('x'));
     assert_eq!(app.editor.text(), "");
     assert_eq!(started(&press(&mut app, KeyCode::F(5))), []);
+    app.update(Action::Paste("pasted".into()));
+    assert_eq!(app.editor.text(), "");
     press(&mut app, KeyCode::Esc);
     press(&mut app, KeyCode::Char('x'));
     assert_eq!(app.editor.text(), "x");

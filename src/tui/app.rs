@@ -314,6 +314,8 @@ impl App {
         );
         match action {
             Action::Input(key) => self.input(key, &mut fx),
+            // The system views take no text; the editor underneath is out of sight.
+            Action::Paste(_) if self.overlay.is_none() && self.system.shown().is_some() => {}
             Action::Paste(text) => match (&mut self.overlay, self.focus) {
                 (Some(Overlay::HistorySearch { query, selected }), _) => {
                     query.push_str(&text);
