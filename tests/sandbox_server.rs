@@ -104,6 +104,22 @@ async fn v1_0_handshake_over_tcp_and_tls_reports_the_sandbox_version() {
 }
 
 #[tokio::test]
+async fn server_status_names_the_address_the_sandbox_listens_on() {
+    let handle = start(None).await;
+    let c = client(&profile(&handle, None)).await;
+    let rows = rows(&c, json!([15, [[14, ["rethinkdb"]], "server_status"]]))
+        .await
+        .expect("server_status");
+    assert_eq!(rows.len(), 1);
+    let network = &rows[0]["network"];
+    assert_eq!(network["reql_port"], json!(handle.addr().port()));
+    assert_eq!(
+        network["canonical_addresses"][0]["host"],
+        json!("127.0.0.1")
+    );
+}
+
+#[tokio::test]
 async fn v0_4_auth_key_is_the_admin_password() {
     let handle = start(None).await;
     let mut p = profile(&handle, None);

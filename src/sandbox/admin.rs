@@ -611,6 +611,9 @@ impl Ctx {
     /// Builds a read-only snapshot of a system table.
     pub fn system_table(&self, name: &str) -> Arc<Table> {
         let st = &self.store;
+        let (reql_host, reql_port) = st.reql_addr().map_or(("127.0.0.1".to_owned(), 28015), |a| {
+            (a.ip().to_string(), a.port())
+        });
         let docs: Vec<Value> = match name {
             "table_config" => st
                 .all_tables()
@@ -629,8 +632,9 @@ impl Ctx {
                 .collect(),
             "server_status" => vec![json!({
                 "id": st.server_id, "name": st.server_name,
-                "network": {"canonical_addresses": [{"host": "127.0.0.1", "port": 29015}], "cluster_port": 29015,
-                    "connected_to": {}, "hostname": "localhost", "http_admin_port": "<no http admin>", "reql_port": 28015,
+                // A sandbox has no cluster port: 29015 is the nominal one of a real server.
+                "network": {"canonical_addresses": [{"host": reql_host, "port": 29015}], "cluster_port": 29015,
+                    "connected_to": {}, "hostname": "localhost", "http_admin_port": "<no http admin>", "reql_port": reql_port,
                     "time_connected": super::time::epoch_to_time(st.started)},
                 "process": {"argv": ["rdbsh", "sandbox"], "cache_size_mb": 0, "pid": std::process::id(),
                     "time_started": super::time::epoch_to_time(st.started), "version": "rethinkdb 2.4.4 (rdbsh sandbox)"}

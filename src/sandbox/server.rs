@@ -235,6 +235,9 @@ impl Shared {
 }
 
 async fn accept_loop(shared: Arc<Shared>, listener: TcpListener) {
+    if let Ok(addr) = listener.local_addr() {
+        shared.sandbox.store().set_reql_addr(addr);
+    }
     // Connections live in this set: when the loop is dropped, they are all aborted.
     let mut connections = JoinSet::new();
     loop {

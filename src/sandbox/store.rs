@@ -155,6 +155,8 @@ pub struct Store {
     pub server_id: String,
     /// When the store was created (epoch seconds).
     pub started: f64,
+    /// The driver address the server listens on (set once it is bound), for `server_status`.
+    reql_addr: std::sync::OnceLock<std::net::SocketAddr>,
 }
 
 impl Default for Store {
@@ -171,9 +173,20 @@ impl Store {
             server_name: "rdbsh_sandbox".to_string(),
             server_id: uuid::Uuid::new_v4().to_string(),
             started: chrono::Utc::now().timestamp_millis() as f64 / 1000.0,
+            reql_addr: std::sync::OnceLock::new(),
         };
         store.db_create("test");
         store
+    }
+
+    /// Records the driver address the server listens on (the first one set stays).
+    pub fn set_reql_addr(&self, addr: std::net::SocketAddr) {
+        let _ = self.reql_addr.set(addr);
+    }
+
+    /// The driver address the server listens on, once bound.
+    pub fn reql_addr(&self) -> Option<std::net::SocketAddr> {
+        self.reql_addr.get().copied()
     }
 
     /// Names of the databases, sorted.
