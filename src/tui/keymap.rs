@@ -66,6 +66,8 @@ pub enum Scope {
     List,
     /// The system views (jobs, current issues, server status), while one is shown.
     System,
+    /// The profile panel beside the rows (help heading only: the results' keys act there).
+    ProfilePanel,
 }
 
 impl Scope {
@@ -77,6 +79,7 @@ impl Scope {
             Scope::Results => "Results",
             Scope::List => "Lists",
             Scope::System => "System views",
+            Scope::ProfilePanel => "Profile panel (Tab from the rows)",
         }
     }
 
@@ -87,7 +90,7 @@ impl Scope {
             Scope::Results => pane == Pane::Results,
             Scope::List => matches!(pane, Pane::Browser | Pane::Results),
             // Only while a system view is shown; see `Keymap::system_command`.
-            Scope::System => false,
+            Scope::System | Scope::ProfilePanel => false,
         }
     }
 
@@ -642,6 +645,22 @@ impl Keymap {
                 .collect();
             sections.push((scope, rows));
         }
+        // The profile panel has no commands of its own: the results' keys act on it.
+        let panel = [
+            (vec![Command::Up, Command::Down], "move"),
+            (vec![Command::Expand], "collapse or expand the task"),
+            (vec![Command::Left, Command::Right], "close / open the task"),
+        ]
+        .into_iter()
+        .map(|(commands, what)| {
+            let keys: Vec<String> = commands
+                .iter()
+                .flat_map(|c| self.keys(*c).iter().map(Key::to_string))
+                .collect();
+            (keys.join(" / "), what)
+        })
+        .collect();
+        sections.push((Scope::ProfilePanel, panel));
         sections
     }
 
@@ -737,6 +756,20 @@ mod tests {
         assert_eq!(k("-").code, KeyCode::Char('-'));
         assert!(Key::parse("ctrl-banana").is_err());
         assert!(Key::parse("f99").is_err());
+    }
+
+    #[test]
+    fn help_tells_the_profile_panel_keys_from_the_results_bindings() {
+        let km = Keymap::defaults().unwrap();
+        let help = km.help();
+        let (scope, rows) = help.last().unwrap();
+        assert_eq!(*scope, Scope::ProfilePanel);
+        assert_eq!(rows[0], ("Up / k / Down / j".to_owned(), "move"));
+        assert_eq!(rows[1].0, "Enter / Space");
+        // A rebinding shows there too.
+        let user: toml::Table = toml::from_str("expand = \"e\"").unwrap();
+        let km = Keymap::with_overrides(&user).unwrap();
+        assert_eq!(km.help().last().unwrap().1[1].0, "e");
     }
 
     #[test]
