@@ -58,9 +58,10 @@ enum TermKind {
     Op {
         tt: u32,
         args: Vec<TermRef>,
-        opts: Vec<(String, TermRef)>,
+        opts: Vec<(Arc<str>, TermRef)>,
     },
-    Obj(Vec<(String, TermRef)>),
+    /// Keys are shared with the JavaScript object they came from.
+    Obj(Vec<(Arc<str>, TermRef)>),
 }
 
 impl Term {
@@ -82,54 +83,9 @@ impl Term {
                 out.push(Value::from(*tt));
                 out.push(Value::Array(jargs));
                 if !opts.is_empty() {
-                    let jopts: Map<String, Value> =
-                        opts.iter().map(|(k, t)| (k.clone(), t.to_json())).collect();
-                    out.push(Value::Object(jopts));
-                }
-                Value::Array(out)
-            }
-            TermKind::Obj(fields) => Value::Object(
-                fields
-                    .iter()
-                    .map(|(k, t)| (k.clone(), t.to_json()))
-                    .collect(),
-            ),
-        }
-    }
-
-    /// The wire JSON and, in the same walk, the spans of every node (so the tree itself
-    /// can be dropped as soon as the statement is compiled).
-    pub(crate) fn to_json_with_spans(&self) -> (Value, SpanTable) {
-        let mut table = SpanTable::default();
-        let json = self.emit(&mut table, "");
-        (json, table)
-    }
-
-    fn emit(&self, table: &mut SpanTable, key: &str) -> Value {
-        let at = table.nodes.len();
-        let key_start = table.keys.len();
-        table.keys.push_str(key);
-        table.nodes.push(SpanNode {
-            span: self.span,
-            next: at + 1,
-            nargs: 0,
-            is_op: false,
-            key: (key_start, key.len()),
-        });
-        let json = match &self.kind {
-            TermKind::Datum(v) => v.clone(),
-            TermKind::Str(s) => Value::String(s.to_string()),
-            TermKind::Op { tt, args, opts } => {
-                table.nodes[at].is_op = true;
-                table.nodes[at].nargs = args.len();
-                let jargs: Vec<Value> = args.iter().map(|a| a.emit(table, "")).collect();
-                let mut out = Vec::with_capacity(3);
-                out.push(Value::from(*tt));
-                out.push(Value::Array(jargs));
-                if !opts.is_empty() {
                     let jopts: Map<String, Value> = opts
                         .iter()
-                        .map(|(k, t)| (k.clone(), t.emit(table, k)))
+                        .map(|(k, t)| (k.to_string(), t.to_json()))
                         .collect();
                     out.push(Value::Object(jopts));
                 }
@@ -138,41 +94,116 @@ impl Term {
             TermKind::Obj(fields) => Value::Object(
                 fields
                     .iter()
-                    .map(|(k, t)| (k.clone(), t.emit(table, k)))
+                    .map(|(k, t)| (k.to_string(), t.to_json()))
                     .collect(),
             ),
+        }
+    }
+
+    /// This term as a [`FlatTerm`]. `nodes` and `text` are scratch space kept across
+    /// statements (left empty), so the flat copy is allocated once, at its final size.
+    pub(crate) fn flatten(&self, nodes: &mut Vec<FlatNode>, text: &mut String) -> FlatTerm {
+        self.flatten_into(nodes, text, "");
+        let flat = FlatTerm {
+            nodes: nodes.drain(..).collect(),
+            text: Box::from(text.as_str()),
         };
-        table.nodes[at].next = table.nodes.len();
-        json
+        text.clear();
+        flat
+    }
+
+    fn flatten_into(&self, nodes: &mut Vec<FlatNode>, text: &mut String, key: &str) {
+        let at = nodes.len();
+        let key = push_text(text, key);
+        let what = match &self.kind {
+            TermKind::Op { tt, .. } => What::Op(*tt),
+            TermKind::Obj(_) => What::Obj,
+            TermKind::Str(s) => What::Str(push_text(text, s)),
+            TermKind::Datum(Value::Null) => What::Null,
+            TermKind::Datum(Value::Bool(b)) => What::Bool(*b),
+            TermKind::Datum(Value::Number(n)) => What::Num(n.clone()),
+            TermKind::Datum(Value::String(s)) => What::Str(push_text(text, s)),
+            TermKind::Datum(other) => What::Other(Box::new(other.clone())),
+        };
+        nodes.push(FlatNode {
+            span: self.span,
+            next: at + 1,
+            nargs: 0,
+            key,
+            what,
+        });
+        match &self.kind {
+            TermKind::Op { args, opts, .. } => {
+                nodes[at].nargs = args.len();
+                for a in args {
+                    a.flatten_into(nodes, text, "");
+                }
+                for (k, t) in opts {
+                    t.flatten_into(nodes, text, k);
+                }
+            }
+            TermKind::Obj(fields) => {
+                for (k, t) in fields {
+                    t.flatten_into(nodes, text, k);
+                }
+            }
+            TermKind::Datum(_) | TermKind::Str(_) => {}
+        }
+        nodes[at].next = nodes.len();
     }
 }
 
-/// The spans of a compiled term in preorder, mirroring the wire term: each node's children
-/// are its positional arguments, then its optargs or object fields (with their keys).
-#[derive(Debug, Clone, Default)]
-pub(crate) struct SpanTable {
-    nodes: Vec<SpanNode>,
-    /// All keys, end to end; nodes refer to ranges of it.
-    keys: String,
+/// Appends `s` to `text`; its range there.
+fn push_text(text: &mut String, s: &str) -> (usize, usize) {
+    let start = text.len();
+    text.push_str(s);
+    (start, s.len())
 }
 
+/// A compiled term in preorder, in two allocations: each node's children are its positional
+/// arguments, then its optargs or object fields (with their keys). The wire JSON and the span
+/// tree are built from it on demand; the term tree it came from is freed right after the
+/// statement, while its memory is warm and reusable by the next one.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct FlatTerm {
+    nodes: Box<[FlatNode]>,
+    /// Keys and strings, end to end; nodes refer to ranges of it.
+    text: Box<str>,
+}
+
+/// One node of a [`FlatTerm`].
 #[derive(Debug, Clone)]
-struct SpanNode {
+pub(crate) struct FlatNode {
     span: Span,
     /// Index just past this node's subtree.
     next: usize,
     /// Positional children (the first ones); the rest are keyed.
     nargs: usize,
-    /// A term with arguments (not a datum or an object).
-    is_op: bool,
     /// The key this node has in its parent (empty for positional arguments).
     key: (usize, usize),
+    what: What,
 }
 
-impl SpanTable {
+/// What a [`FlatNode`] is; strings are ranges of the term's text.
+#[derive(Debug, Clone)]
+enum What {
+    Op(u32),
+    Obj,
+    Str((usize, usize)),
+    Null,
+    Bool(bool),
+    Num(serde_json::Number),
+    /// A datum of another shape (the object of a Buffer); rare.
+    Other(Box<Value>),
+}
+
+impl FlatTerm {
+    fn text_at(&self, (start, len): (usize, usize)) -> &str {
+        self.text.get(start..start + len).unwrap_or("")
+    }
+
     fn key(&self, i: usize) -> &str {
-        let (start, len) = self.nodes[i].key;
-        self.keys.get(start..start + len).unwrap_or("")
+        self.nodes.get(i).map_or("", |n| self.text_at(n.key))
     }
 
     /// Indexes of the children of node `i`.
@@ -187,6 +218,48 @@ impl SpanTable {
             c = self.nodes.get(c).map_or(end, |n| n.next);
             Some(this)
         })
+    }
+
+    /// The wire JSON.
+    pub(crate) fn to_json(&self) -> Value {
+        if self.nodes.is_empty() {
+            return Value::Null;
+        }
+        self.json_at(0)
+    }
+
+    fn json_at(&self, i: usize) -> Value {
+        let node = &self.nodes[i];
+        match &node.what {
+            What::Op(tt) => {
+                let mut args = Vec::with_capacity(node.nargs);
+                let mut opts = Map::new();
+                for (n, c) in self.children(i).enumerate() {
+                    if n < node.nargs {
+                        args.push(self.json_at(c));
+                    } else {
+                        opts.insert(self.key(c).to_string(), self.json_at(c));
+                    }
+                }
+                let mut out = Vec::with_capacity(3);
+                out.push(Value::from(*tt));
+                out.push(Value::Array(args));
+                if !opts.is_empty() {
+                    out.push(Value::Object(opts));
+                }
+                Value::Array(out)
+            }
+            What::Obj => Value::Object(
+                self.children(i)
+                    .map(|c| (self.key(c).to_string(), self.json_at(c)))
+                    .collect(),
+            ),
+            What::Str(range) => Value::String(self.text_at(*range).to_string()),
+            What::Null => Value::Null,
+            What::Bool(b) => Value::Bool(*b),
+            What::Num(n) => Value::Number(n.clone()),
+            What::Other(v) => (**v).clone(),
+        }
     }
 
     /// The span tree mirroring the wire JSON.
@@ -229,7 +302,7 @@ impl SpanTable {
             };
             let this = &self.nodes[node];
             let next = match pos {
-                Some(Ok(i)) if this.is_op => usize::try_from(i)
+                Some(Ok(i)) => usize::try_from(i)
                     .ok()
                     .filter(|i| *i < this.nargs)
                     .and_then(|i| self.children(node).nth(i)),
@@ -237,7 +310,7 @@ impl SpanTable {
                     let skip = this.nargs;
                     self.children(node).skip(skip).find(|c| self.key(*c) == k)
                 }
-                _ => None,
+                None => None,
             };
             match next {
                 Some(c) => node = c,
@@ -303,7 +376,7 @@ pub(crate) struct Closure {
 #[derive(Debug, Default)]
 pub(crate) struct Scope {
     /// Names are short and looked up on every use: a light hash beats the default one.
-    vars: Mutex<HashMap<String, V, BuildHasherDefault<Fnv>>>,
+    vars: Mutex<HashMap<Arc<str>, V, BuildHasherDefault<Fnv>>>,
     parent: Option<Arc<Scope>>,
 }
 
@@ -326,17 +399,17 @@ impl Scope {
         self.parent.as_ref().and_then(|p| p.get(name))
     }
 
-    fn declare(&self, name: &str, v: V) {
-        lock(&self.vars).insert(name.to_string(), v);
+    fn declare(&self, name: &Arc<str>, v: V) {
+        lock(&self.vars).insert(name.clone(), v);
     }
 
     /// Assigns to the nearest scope that has the name; sloppy JavaScript creates a global.
-    fn set(self: &Arc<Self>, name: &str, v: V) {
+    fn set(self: &Arc<Self>, name: &Arc<str>, v: V) {
         let mut s: &Arc<Scope> = self;
         loop {
             {
                 let mut vars = lock(&s.vars);
-                if let Some(slot) = vars.get_mut(name) {
+                if let Some(slot) = vars.get_mut(&**name) {
                     *slot = v;
                     return;
                 }
@@ -352,7 +425,7 @@ impl Scope {
     }
 
     pub(crate) fn names(&self) -> Vec<String> {
-        let mut v: Vec<String> = lock(&self.vars).keys().cloned().collect();
+        let mut v: Vec<String> = lock(&self.vars).keys().map(|k| k.to_string()).collect();
         v.sort();
         v
     }
@@ -421,6 +494,15 @@ pub(crate) fn snake(key: &str) -> String {
         }
     }
     s
+}
+
+/// [`snake`] that shares the key when it has no capital to convert (the usual case).
+fn snake_shared(key: &Arc<str>) -> Arc<str> {
+    if key.bytes().any(|b| b.is_ascii_uppercase()) {
+        Arc::from(snake(key))
+    } else {
+        key.clone()
+    }
 }
 
 /// A double as wire JSON: integral values within ±2^53 as integers, like `JSON.stringify`.
@@ -695,7 +777,7 @@ impl<'a> Eval<'a> {
         &mut self,
         tt: u32,
         args: Vec<TermRef>,
-        opts: Vec<(String, TermRef)>,
+        opts: Vec<(Arc<str>, TermRef)>,
         span: Span,
     ) -> Option<TermRef> {
         self.mk(TermKind::Op { tt, args, opts }, span)
@@ -763,7 +845,7 @@ impl<'a> Eval<'a> {
                 // Keys and values are shared pointers: the copy is cheap, and no lock is held
                 // while converting (a value may be the object itself).
                 let n = lock(fields).len();
-                let mut out: Vec<(String, TermRef)> = Vec::with_capacity(n);
+                let mut out: Vec<(Arc<str>, TermRef)> = Vec::with_capacity(n);
                 let mut ok = true;
                 for i in 0..n {
                     let Some((k, fv)) = lock(fields).get(i).cloned() else {
@@ -780,7 +862,7 @@ impl<'a> Eval<'a> {
                         continue;
                     }
                     match self.expr(fv, depth - 1) {
-                        Some(t) => out.push((k.to_string(), t)),
+                        Some(t) => out.push((k.clone(), t)),
                         None => ok = false,
                     }
                 }
@@ -1130,7 +1212,7 @@ impl<'a> Eval<'a> {
     }
 
     /// An options object → optargs: keys camelCase → snake_case, `undefined` values dropped.
-    fn optargs(&mut self, o: &V) -> Option<Vec<(String, TermRef)>> {
+    fn optargs(&mut self, o: &V) -> Option<Vec<(Arc<str>, TermRef)>> {
         let Val::Obj(fields) = &o.v else {
             return Some(Vec::new());
         };
@@ -1146,7 +1228,7 @@ impl<'a> Eval<'a> {
                 continue;
             }
             match self.expr(fv, EXPR_DEPTH) {
-                Some(t) => out.push((snake(k), t)),
+                Some(t) => out.push((snake_shared(k), t)),
                 None => ok = false,
             }
         }

@@ -1,6 +1,7 @@
 //! Parser for the JavaScript subset: collects every error with a sentence saying what was
 //! expected, and stops descending past a fixed depth instead of overflowing the stack.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
@@ -100,7 +101,7 @@ struct Parser<'t> {
     src_len: usize,
     /// Function bodies and blocks being parsed.
     blocks: usize,
-    /// Identifiers seen so far: the same name is one shared allocation.
+    /// Identifiers and string literals seen so far: the same text is one shared allocation.
     names: HashMap<&'t str, Arc<str>, BuildHasherDefault<Fnv>>,
 }
 
@@ -130,7 +131,7 @@ impl Hasher for Fnv {
 /// Parameters of a function literal.
 #[derive(Default)]
 struct ParamList {
-    params: Vec<(String, Span)>,
+    params: Vec<(Arc<str>, Span)>,
     arity: usize,
     defaults: Vec<(usize, Expr)>,
     rest: Option<usize>,
@@ -329,7 +330,7 @@ impl<'t> Parser<'t> {
             let f = self.function();
             match f.kind {
                 ExprKind::Func(def) => {
-                    StmtKind::Function(def.name.clone().unwrap_or_default(), def)
+                    StmtKind::Function(def.name.clone().unwrap_or_else(|| Arc::from("")), def)
                 }
                 _ => StmtKind::Expr(f),
             }
@@ -419,7 +420,7 @@ impl<'t> Parser<'t> {
             } else {
                 None
             };
-            decls.push((name.to_string(), *span, init));
+            decls.push((self.intern(name), *span, init));
             if !self.eat(",") {
                 break;
             }
@@ -537,7 +538,7 @@ impl<'t> Parser<'t> {
             let start = *span;
             self.pos += 2;
             let list = ParamList {
-                params: vec![(name.to_string(), start)],
+                params: vec![(self.intern(name), start)],
                 arity: 1,
                 ..ParamList::default()
             };
@@ -634,7 +635,7 @@ impl<'t> Parser<'t> {
                         ..
                     }) => {
                         p.pos += 1;
-                        list.params.push((n.to_string(), *span));
+                        list.params.push((p.intern(n), *span));
                     }
                     _ => {
                         p.expected("a parameter name");
@@ -669,7 +670,7 @@ impl<'t> Parser<'t> {
             tok: Tok::Ident(n), ..
         }) = self.peek()
         {
-            name = Some(n.to_string());
+            name = Some(self.intern(n));
             self.pos += 1;
         }
         if !self.expect("(", "`(` to start the parameter list") {
@@ -976,8 +977,14 @@ impl<'t> Parser<'t> {
             }
             Tok::Str(s) => {
                 self.pos += 1;
+                // A slice of the source is shared like names: the same table and field names
+                // recur throughout a file.
+                let s = match s {
+                    Cow::Borrowed(b) => self.intern(b),
+                    Cow::Owned(o) => Arc::from(o.as_str()),
+                };
                 Expr {
-                    kind: ExprKind::Str(Arc::from(&**s)),
+                    kind: ExprKind::Str(s),
                     span,
                 }
             }
@@ -1104,8 +1111,9 @@ impl<'t> Parser<'t> {
             let Some(t) = self.peek() else { break };
             let key_span = t.span;
             let key: Arc<str> = match &t.tok {
-                Tok::Ident(n) => Arc::from(*n),
-                Tok::Str(s) => Arc::from(&**s),
+                Tok::Ident(n) => self.intern(n),
+                Tok::Str(Cow::Borrowed(s)) => self.intern(s),
+                Tok::Str(Cow::Owned(s)) => Arc::from(s.as_str()),
                 Tok::Num(n) => Arc::from(js_number_string(*n)),
                 Tok::Punct("[") => {
                     self.error(key_span, "computed object keys are not supported")

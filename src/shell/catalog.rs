@@ -136,7 +136,7 @@ pub fn catalog_from_value(value: &serde_json::Value) -> Result<Vec<DbEntry>, Cat
 /// Runs [`CATALOG_QUERY`]; `None` when the server cannot answer it.
 pub async fn load(net: &net::Session) -> Option<Vec<DbEntry>> {
     let query = reql::compile_query(CATALOG_QUERY).ok()?;
-    let mut cursor = net.run_value(&query.term, &Map::new()).await.ok()?;
+    let mut cursor = net.run_value(&query.term(), &Map::new()).await.ok()?;
     let rows = cursor.collect_rows().await.ok()?;
     let value: Value = serde_json::from_str(rows.first()?.get()).ok()?;
     catalog_from_value(&value).ok()

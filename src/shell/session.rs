@@ -84,7 +84,7 @@ impl Session {
         if !self.read_only {
             return Ok(());
         }
-        match reql::writes(&query.term) {
+        match reql::writes(&query.term()) {
             None => Ok(()),
             Some(w) => Err(Refusal::ReadOnly {
                 name: w.name,
@@ -121,7 +121,7 @@ impl Session {
                 };
                 (parts.swap_remove(1), optargs)
             }
-            _ => (query.term.clone(), Map::new()),
+            _ => (query.term(), Map::new()),
         };
         let started = Instant::now();
         let cursor = self.conn.run_value(&term, &optargs).await?;

@@ -179,7 +179,7 @@ impl SessionBackend {
         let tx = tx.clone();
         let shared = Arc::clone(&self.catalog);
         let term = match reql::compile_query(CATALOG_QUERY) {
-            Ok(q) => q.term,
+            Ok(q) => q.term(),
             Err(_) => {
                 let _ = tx.send(Action::CatalogFailed(
                     "the catalog query does not compile; this is a bug in rdbsh".into(),
@@ -218,7 +218,7 @@ impl SessionBackend {
 
     fn count(&self, db: String, table: String, tx: &UnboundedSender<Action>) {
         let term = match reql::compile_query(&count_query(&db, &table)) {
-            Ok(q) => q.term,
+            Ok(q) => q.term(),
             Err(_) => {
                 let _ = tx.send(Action::CountFailed {
                     db,
@@ -326,7 +326,7 @@ fn split_start(message: Value, query: &Query) -> (Value, Map<String, Value>) {
             };
             (parts.swap_remove(1), optargs)
         }
-        _ => (query.term.clone(), Map::new()),
+        _ => (query.term(), Map::new()),
     }
 }
 
