@@ -13,7 +13,7 @@ use serde_json::{Map, Value};
 use super::ast::{Expr, ExprKind, FuncBody, FuncDef, Stmt, StmtKind};
 use super::diagnostic::Diagnostic;
 use super::methods::{self, Arity, Method, Optargs, Wrap};
-use super::parser::{Fnv, js_number_string};
+use super::parser::{NameHasher, js_number_string};
 use super::span::{Span, SpanMap};
 
 /// Deepest compiled term accepted; deeper terms could not be serialized safely.
@@ -37,8 +37,24 @@ const TT_BRACKET: u32 = 170;
 const TT_ISO8601: u32 = 99;
 const TT_BINARY: u32 = 155;
 
-/// A node of a compiled term (shared: a variable bound to a term may be used many times).
-pub(crate) type TermRef = Arc<Term>;
+/// A compiled term: a literal inline (most leaves of a query are literals, and each would
+/// otherwise be an allocation), anything else a shared node (a variable bound to a term may
+/// be used many times).
+#[derive(Debug, Clone)]
+pub(crate) enum TermRef {
+    Lit(Lit, Span),
+    Node(Arc<Term>),
+}
+
+/// A literal datum.
+#[derive(Debug, Clone)]
+pub(crate) enum Lit {
+    Null,
+    Bool(bool),
+    Num(serde_json::Number),
+    /// Shared with the value it came from until it is written out.
+    Str(Arc<str>),
+}
 
 /// A compiled term node with its span.
 #[derive(Debug)]
@@ -52,9 +68,8 @@ pub(crate) struct Term {
 
 #[derive(Debug)]
 enum TermKind {
+    /// A datum that is not a [`Lit`] (the object of a Buffer).
     Datum(Value),
-    /// A string datum, shared with the value it came from until it is written out.
-    Str(Arc<str>),
     Op {
         tt: u32,
         args: Vec<TermRef>,
@@ -73,10 +88,9 @@ impl Term {
     }
 
     /// The wire JSON.
-    pub(crate) fn to_json(&self) -> Value {
+    fn to_json(&self) -> Value {
         match &self.kind {
             TermKind::Datum(v) => v.clone(),
-            TermKind::Str(s) => Value::String(s.to_string()),
             TermKind::Op { tt, args, opts } => {
                 let jargs: Vec<Value> = args.iter().map(|a| a.to_json()).collect();
                 let mut out = Vec::with_capacity(3);
@@ -100,25 +114,12 @@ impl Term {
         }
     }
 
-    /// This term as a [`FlatTerm`]. `nodes` and `text` are scratch space kept across
-    /// statements (left empty), so the flat copy is allocated once, at its final size.
-    pub(crate) fn flatten(&self, nodes: &mut Vec<FlatNode>, text: &mut String) -> FlatTerm {
-        self.flatten_into(nodes, text, "");
-        let flat = FlatTerm {
-            nodes: nodes.drain(..).collect(),
-            text: Box::from(text.as_str()),
-        };
-        text.clear();
-        flat
-    }
-
     fn flatten_into(&self, nodes: &mut Vec<FlatNode>, text: &mut String, key: &str) {
         let at = nodes.len();
         let key = push_text(text, key);
         let what = match &self.kind {
             TermKind::Op { tt, .. } => What::Op(*tt),
             TermKind::Obj(_) => What::Obj,
-            TermKind::Str(s) => What::Str(push_text(text, s)),
             TermKind::Datum(Value::Null) => What::Null,
             TermKind::Datum(Value::Bool(b)) => What::Bool(*b),
             TermKind::Datum(Value::Number(n)) => What::Num(n.clone()),
@@ -147,9 +148,92 @@ impl Term {
                     t.flatten_into(nodes, text, k);
                 }
             }
-            TermKind::Datum(_) | TermKind::Str(_) => {}
+            TermKind::Datum(_) => {}
         }
         nodes[at].next = nodes.len();
+    }
+}
+
+impl TermRef {
+    fn span(&self) -> Span {
+        match self {
+            TermRef::Lit(_, span) => *span,
+            TermRef::Node(n) => n.span,
+        }
+    }
+
+    fn depth(&self) -> u32 {
+        match self {
+            TermRef::Lit(..) => 1,
+            TermRef::Node(n) => n.depth,
+        }
+    }
+
+    fn ivar(&self) -> bool {
+        match self {
+            TermRef::Lit(..) => false,
+            TermRef::Node(n) => n.ivar,
+        }
+    }
+
+    fn tt(&self) -> Option<u32> {
+        match self {
+            TermRef::Lit(..) => None,
+            TermRef::Node(n) => n.tt(),
+        }
+    }
+
+    fn is_null(&self) -> bool {
+        matches!(self, TermRef::Lit(Lit::Null, _))
+    }
+
+    /// The wire JSON.
+    pub(crate) fn to_json(&self) -> Value {
+        match self {
+            TermRef::Lit(lit, _) => match lit {
+                Lit::Null => Value::Null,
+                Lit::Bool(b) => Value::Bool(*b),
+                Lit::Num(n) => Value::Number(n.clone()),
+                Lit::Str(s) => Value::String(s.to_string()),
+            },
+            TermRef::Node(n) => n.to_json(),
+        }
+    }
+
+    /// This term as a [`FlatTerm`]. `nodes` and `text` are scratch space kept across
+    /// statements (left empty), so the flat copy is allocated once, at its final size.
+    pub(crate) fn flatten(&self, nodes: &mut Vec<FlatNode>, text: &mut String) -> FlatTerm {
+        self.flatten_into(nodes, text, "");
+        let flat = FlatTerm {
+            nodes: nodes.drain(..).collect(),
+            text: Box::from(text.as_str()),
+        };
+        text.clear();
+        flat
+    }
+
+    fn flatten_into(&self, nodes: &mut Vec<FlatNode>, text: &mut String, key: &str) {
+        let TermRef::Lit(lit, span) = self else {
+            if let TermRef::Node(n) = self {
+                n.flatten_into(nodes, text, key);
+            }
+            return;
+        };
+        let at = nodes.len();
+        let key = push_text(text, key);
+        let what = match lit {
+            Lit::Null => What::Null,
+            Lit::Bool(b) => What::Bool(*b),
+            Lit::Num(n) => What::Num(n.clone()),
+            Lit::Str(s) => What::Str(push_text(text, s)),
+        };
+        nodes.push(FlatNode {
+            span: *span,
+            next: at + 1,
+            nargs: 0,
+            key,
+            what,
+        });
     }
 }
 
@@ -376,7 +460,7 @@ pub(crate) struct Closure {
 #[derive(Debug, Default)]
 pub(crate) struct Scope {
     /// Names are short and looked up on every use: a light hash beats the default one.
-    vars: Mutex<HashMap<Arc<str>, V, BuildHasherDefault<Fnv>>>,
+    vars: Mutex<HashMap<Arc<str>, V, BuildHasherDefault<NameHasher>>>,
     parent: Option<Arc<Scope>>,
 }
 
@@ -476,6 +560,9 @@ pub(crate) struct Eval<'a> {
     halted: bool,
     /// Span of `.name(...)` for the method call about to run (for argument errors).
     site: Option<Span>,
+    /// Argument vectors to reuse (see [`Eval::eval_args`]); handed from statement to
+    /// statement.
+    pub(crate) spare_args: Vec<Vec<V>>,
 }
 
 fn v(v: Val, span: Span) -> V {
@@ -699,6 +786,7 @@ impl<'a> Eval<'a> {
             calls: 0,
             halted: false,
             site: None,
+            spare_args: Vec::new(),
         }
     }
 
@@ -745,11 +833,11 @@ impl<'a> Eval<'a> {
             ),
         );
         let mut visit = |t: &TermRef| {
-            depth = depth.max(t.depth);
-            ivar |= t.ivar;
+            depth = depth.max(t.depth());
+            ivar |= t.ivar();
         };
         match &kind {
-            TermKind::Datum(_) | TermKind::Str(_) => {}
+            TermKind::Datum(_) => {}
             TermKind::Op { args, opts, .. } => {
                 args.iter().for_each(&mut visit);
                 opts.iter().for_each(|(_, t)| visit(t));
@@ -765,12 +853,12 @@ impl<'a> Eval<'a> {
             );
             return None;
         }
-        Some(Arc::new(Term {
+        Some(TermRef::Node(Arc::new(Term {
             kind,
             span,
             depth,
             ivar,
-        }))
+        })))
     }
 
     fn op(
@@ -784,7 +872,14 @@ impl<'a> Eval<'a> {
     }
 
     fn datum(&mut self, value: Value, span: Span) -> Option<TermRef> {
-        self.mk(TermKind::Datum(value), span)
+        let lit = match value {
+            Value::Null => Lit::Null,
+            Value::Bool(b) => Lit::Bool(b),
+            Value::Number(n) => Lit::Num(n),
+            Value::String(s) => Lit::Str(Arc::from(s)),
+            other => return self.mk(TermKind::Datum(other), span),
+        };
+        Some(TermRef::Lit(lit, span))
     }
 
     /// `r.expr(value, depth)`: converts a JavaScript value to a term.
@@ -809,7 +904,7 @@ impl<'a> Eval<'a> {
             }
             Val::Null => self.datum(Value::Null, x.span),
             Val::Bool(b) => self.datum(Value::Bool(*b), x.span),
-            Val::Str(s) => self.mk(TermKind::Str(s.clone()), x.span),
+            Val::Str(s) => Some(TermRef::Lit(Lit::Str(s.clone()), x.span)),
             Val::Num(n) => {
                 if n.is_finite() {
                     self.datum(num_value(*n), x.span)
@@ -879,10 +974,10 @@ impl<'a> Eval<'a> {
                 }
                 self.mk(TermKind::Obj(out), x.span)
             }
-            Val::Term(t) => match &t.kind {
-                // Variables and datums take the span of the place they are used.
+            // Variables and datums take the span of the place they are used.
+            Val::Term(TermRef::Lit(lit, _)) => Some(TermRef::Lit(lit.clone(), x.span)),
+            Val::Term(t @ TermRef::Node(n)) => match &n.kind {
                 TermKind::Datum(d) => self.datum(d.clone(), x.span),
-                TermKind::Str(s) => self.mk(TermKind::Str(s.clone()), x.span),
                 TermKind::Op {
                     tt: tt @ (TT_VAR | TT_IMPLICIT_VAR),
                     args,
@@ -1002,7 +1097,7 @@ impl<'a> Eval<'a> {
         let Some(t) = self.expr(&x, EXPR_DEPTH) else {
             return v(Val::Poison, x.span);
         };
-        if !t.ivar {
+        if !t.ivar() {
             return v(Val::Term(t), x.span);
         }
         let id = self.new_var();
@@ -1058,14 +1153,27 @@ impl<'a> Eval<'a> {
         &mut self,
         recv: Option<TermRef>,
         m: &'static Method,
-        args: Vec<V>,
+        mut args: Vec<V>,
+        span: Span,
+        site: Span,
+    ) -> V {
+        let out = self.call_method_on(recv, m, &mut args, span, site);
+        self.recycle(args);
+        out
+    }
+
+    fn call_method_on(
+        &mut self,
+        recv: Option<TermRef>,
+        m: &'static Method,
+        args: &mut Vec<V>,
         span: Span,
         site: Span,
     ) -> V {
         if args.iter().any(|a| matches!(a.v, Val::Poison)) {
             return v(Val::Poison, span);
         }
-        if !self.check_arity(m, &args, site) {
+        if !self.check_arity(m, args, site) {
             return v(Val::Poison, span);
         }
         if recv.is_none() {
@@ -1077,7 +1185,6 @@ impl<'a> Eval<'a> {
         }
         let is_plain = |a: Option<&V>| a.is_some_and(|a| matches!(a.v, Val::Obj(_)));
         let is_nullish = |a: Option<&V>| a.is_none_or(|a| matches!(a.v, Val::Undef | Val::Null));
-        let mut args = args;
         let mut opts: Option<V> = None;
         match m.optargs {
             Optargs::None => {}
@@ -1142,15 +1249,19 @@ impl<'a> Eval<'a> {
         let mut fc_first: Option<V> = None;
         match m.wrap {
             Wrap::None => {}
-            Wrap::All => args = args.into_iter().map(|a| self.func_wrap(a)).collect(),
+            Wrap::All => {
+                for a in args.iter_mut() {
+                    let x = std::mem::replace(a, v(Val::Undef, span));
+                    *a = self.func_wrap(x);
+                }
+            }
             Wrap::AllExceptOrdering => {
-                args = args
-                    .into_iter()
-                    .map(|a| match &a.v {
-                        Val::Term(t) if matches!(t.tt(), Some(TT_ASC | TT_DESC)) => a,
-                        _ => self.func_wrap(a),
-                    })
-                    .collect();
+                for a in args.iter_mut() {
+                    if !matches!(&a.v, Val::Term(t) if matches!(t.tt(), Some(TT_ASC | TT_DESC))) {
+                        let x = std::mem::replace(a, v(Val::Undef, span));
+                        *a = self.func_wrap(x);
+                    }
+                }
             }
             Wrap::Last => {
                 if let Some(last) = args.pop() {
@@ -1171,7 +1282,7 @@ impl<'a> Eval<'a> {
             }
         }
         let recv = recv.map(|r| {
-            let s = r.span;
+            let s = r.span();
             v(Val::Term(r), s)
         });
         let all = fc_first.iter().chain(recv.iter()).chain(args.iter());
@@ -1235,7 +1346,7 @@ impl<'a> Eval<'a> {
         ok.then_some(out)
     }
 
-    fn r_expr(&mut self, args: Vec<V>, span: Span) -> V {
+    fn r_expr(&mut self, args: &[V], span: Span) -> V {
         let val = &args[0];
         if matches!(val.v, Val::Undef) {
             return self.error_help(
@@ -1696,7 +1807,7 @@ impl<'a> Eval<'a> {
     ) -> V {
         let recv = self.eval(obj, scope);
         let f = self.member(recv, name, name_span, callee_span);
-        let argv: Vec<V> = args.iter().map(|a| self.eval(a, scope)).collect();
+        let argv = self.eval_args(args, scope);
         // Argument errors point at `.name(...)`, not at the whole chain.
         self.site = Some(Span::new(name_span.start.saturating_sub(1), span.end));
         self.call_value(f, argv, span)
@@ -1712,8 +1823,27 @@ impl<'a> Eval<'a> {
             return self.method_call(obj, name, *name_span, callee.span, args, span, scope);
         }
         let f = self.eval(callee, scope);
-        let argv: Vec<V> = args.iter().map(|a| self.eval(a, scope)).collect();
+        let argv = self.eval_args(args, scope);
         self.call_value(f, argv, span)
+    }
+
+    /// Evaluates call arguments into a vector taken from the spares (method calls give it
+    /// back with [`Eval::recycle`]: one per call would otherwise be allocated and freed).
+    fn eval_args(&mut self, args: &[Expr], scope: &Arc<Scope>) -> Vec<V> {
+        let mut argv = self.spare_args.pop().unwrap_or_default();
+        for a in args {
+            let x = self.eval(a, scope);
+            argv.push(x);
+        }
+        argv
+    }
+
+    fn recycle(&mut self, mut argv: Vec<V>) {
+        // Enough for any nesting of calls that happens in practice; the rest is freed.
+        if self.spare_args.len() < 64 {
+            argv.clear();
+            self.spare_args.push(argv);
+        }
     }
 
     fn call_value(&mut self, f: V, args: Vec<V>, span: Span) -> V {
@@ -2440,7 +2570,7 @@ impl<'a> Eval<'a> {
             }
             _ => self.expr(&val, EXPR_DEPTH),
         }?;
-        if let TermKind::Datum(Value::Null) = term.kind {
+        if term.is_null() {
             // The driver's tooling reports a bare `null` query as an error: nothing to run.
             self.error_help(
                 base.span,

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::hash::BuildHasherDefault;
 use std::sync::OnceLock;
 
-use super::parser::Fnv;
+use super::parser::NameHasher;
 
 /// The arity check the driver performs before building a term.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -2246,7 +2246,7 @@ pub fn r_functions() -> &'static [Method] {
 
 /// Names to methods; looked up for every call in a query, so with the light hash that suits
 /// short names.
-type Index = HashMap<&'static str, &'static Method, BuildHasherDefault<Fnv>>;
+type Index = HashMap<&'static str, &'static Method, BuildHasherDefault<NameHasher>>;
 
 fn index(list: &'static [Method]) -> Index {
     list.iter().map(|m| (m.name, m)).collect()

@@ -190,17 +190,20 @@ pub fn compile(src: &str, env: &mut Env) -> Result<Vec<Statement>, Vec<Diagnosti
     let mut diags = Vec::new();
     let root = env.root.clone();
     let mut scratch = (Vec::new(), String::new());
+    let mut spare_args = Vec::new();
     while let Some(s) = parsed.next() {
         if !parsed.errors().is_empty() || matches!(s.kind, ast::StmtKind::Empty) {
             continue;
         }
         let mut ev = Eval::new(&mut env.next_var);
+        ev.spare_args = std::mem::take(&mut spare_args);
         let names: Vec<String> = match &s.kind {
             ast::StmtKind::Var(decls) => decls.iter().map(|(n, _, _)| n.to_string()).collect(),
             ast::StmtKind::Function(n, _) => vec![n.to_string()],
             _ => Vec::new(),
         };
         let result = ev.top(&s, &root);
+        spare_args = std::mem::take(&mut ev.spare_args);
         let failed = !ev.diags.is_empty();
         diags.append(&mut ev.diags);
         if failed || !diags.is_empty() {

@@ -102,29 +102,48 @@ struct Parser<'t> {
     /// Function bodies and blocks being parsed.
     blocks: usize,
     /// Identifiers and string literals seen so far: the same text is one shared allocation.
-    names: HashMap<&'t str, Arc<str>, BuildHasherDefault<Fnv>>,
+    names: HashMap<&'t str, Arc<str>, BuildHasherDefault<NameHasher>>,
 }
 
-/// FNV-1a: identifiers are short, and the default hasher costs more than the allocation the
-/// interning saves.
+/// A light hash for names (identifiers, strings, method names), eight bytes per step in the
+/// manner of FxHash: names are short, and the default SipHash costs more than the lookups and
+/// the allocations the interning saves. Not resistant to crafted collisions; the tables it
+/// serves hold one compile's names.
 #[derive(Default)]
-pub(crate) struct Fnv(u64);
+pub(crate) struct NameHasher(u64);
 
-impl Hasher for Fnv {
+impl NameHasher {
+    const K: u64 = 0x517c_c1b7_2722_0a95;
+
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(Self::K);
+    }
+}
+
+impl Hasher for NameHasher {
     fn finish(&self) -> u64 {
-        self.0
+        // The multiply mixes upwards: bring the well-mixed high bits to where the table
+        // takes its bucket index.
+        self.0.rotate_left(26)
     }
 
     fn write(&mut self, bytes: &[u8]) {
-        let mut h = if self.0 == 0 {
-            0xcbf2_9ce4_8422_2325
-        } else {
-            self.0
-        };
-        for &b in bytes {
-            h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        let mut words = bytes.chunks_exact(8);
+        for w in &mut words {
+            let mut buf = [0u8; 8];
+            buf.copy_from_slice(w);
+            self.add(u64::from_le_bytes(buf));
         }
-        self.0 = h;
+        let rest = words.remainder();
+        if !rest.is_empty() {
+            let mut buf = [0u8; 8];
+            buf[..rest.len()].copy_from_slice(rest);
+            self.add(u64::from_le_bytes(buf));
+        }
+    }
+
+    fn write_u8(&mut self, b: u8) {
+        self.add(u64::from(b));
     }
 }
 
