@@ -213,11 +213,9 @@ impl TermRef {
     }
 
     fn flatten_into(&self, nodes: &mut Vec<FlatNode>, text: &mut String, key: &str) {
-        let TermRef::Lit(lit, span) = self else {
-            if let TermRef::Node(n) = self {
-                n.flatten_into(nodes, text, key);
-            }
-            return;
+        let (lit, span) = match self {
+            TermRef::Node(n) => return n.flatten_into(nodes, text, key),
+            TermRef::Lit(lit, span) => (lit, *span),
         };
         let at = nodes.len();
         let key = push_text(text, key);
@@ -228,7 +226,7 @@ impl TermRef {
             Lit::Str(s) => What::Str(push_text(text, s)),
         };
         nodes.push(FlatNode {
-            span: *span,
+            span,
             next: at + 1,
             nargs: 0,
             key,

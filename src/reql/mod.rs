@@ -106,7 +106,7 @@ impl std::fmt::Debug for Query {
 }
 
 impl Query {
-    /// The wire term as JSON.
+    /// The wire term as JSON (built on each call).
     pub fn term(&self) -> Value {
         self.term.to_json()
     }
@@ -189,7 +189,8 @@ pub fn compile(src: &str, env: &mut Env) -> Result<Vec<Statement>, Vec<Diagnosti
     let mut out = Vec::new();
     let mut diags = Vec::new();
     let root = env.root.clone();
-    let mut scratch = (Vec::new(), String::new());
+    // Scratch space reused from statement to statement.
+    let (mut flat_nodes, mut flat_text) = (Vec::new(), String::new());
     let mut spare_args = Vec::new();
     while let Some(s) = parsed.next() {
         if !parsed.errors().is_empty() || matches!(s.kind, ast::StmtKind::Empty) {
@@ -210,10 +211,10 @@ pub fn compile(src: &str, env: &mut Env) -> Result<Vec<Statement>, Vec<Diagnosti
             continue;
         }
         match result {
-            Some((root, global_optargs)) => {
-                let term = root.flatten(&mut scratch.0, &mut scratch.1);
+            Some((compiled, global_optargs)) => {
+                let term = compiled.flatten(&mut flat_nodes, &mut flat_text);
                 // Freed now, while its memory is warm and reusable by the next statement.
-                drop(root);
+                drop(compiled);
                 out.push(Statement::Query(Query {
                     term,
                     global_optargs,
