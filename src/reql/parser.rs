@@ -107,8 +107,8 @@ struct Parser<'t> {
 
 /// A light hash for names (identifiers, strings, method names), eight bytes per step in the
 /// manner of FxHash: names are short, and the default SipHash costs more than the lookups and
-/// the allocations the interning saves. Not resistant to crafted collisions; the tables it
-/// serves hold one compile's names.
+/// the allocations the interning saves. Not resistant to crafted collisions: the tables it
+/// serves hold only names from the user's own source and the fixed method tables.
 #[derive(Default)]
 pub(crate) struct NameHasher(u64);
 
