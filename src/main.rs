@@ -161,7 +161,7 @@ fn run_compile(args: CompileArgs) -> Result<Exit, Failure> {
                     let value = if args.query {
                         q.start_message(&serde_json::Map::new())
                     } else {
-                        q.term
+                        q.term()
                     };
                     if writeln!(stdout, "{value}").is_err() {
                         return Ok(exit);

@@ -379,7 +379,7 @@ impl Repl<'_> {
             let Statement::Query(query) = statement else {
                 continue;
             };
-            let ddl = catalog::changes_catalog(&query.term);
+            let ddl = catalog::changes_catalog(&query.term());
             let go_on = self.run_query(text, at, query);
             if ddl {
                 self.refresh_catalog();
@@ -708,14 +708,14 @@ mod tests {
     fn ddl_terms_are_found_anywhere_in_the_query() {
         let q = |s: &str| reql::compile_query(s).unwrap_or_else(|e| panic!("{e:?}"));
         assert!(catalog::changes_catalog(
-            &q("r.db('demo').tableCreate('x')").term
+            &q("r.db('demo').tableCreate('x')").term()
         ));
         assert!(catalog::changes_catalog(
-            &q("r.expr(['a']).forEach(function(n) { return r.dbCreate(n) })").term
+            &q("r.expr(['a']).forEach(function(n) { return r.dbCreate(n) })").term()
         ));
         assert!(catalog::changes_catalog(
-            &q("r.table('t').indexCreate('i')").term
+            &q("r.table('t').indexCreate('i')").term()
         ));
-        assert!(!catalog::changes_catalog(&q("r.table('t').count()").term));
+        assert!(!catalog::changes_catalog(&q("r.table('t').count()").term()));
     }
 }

@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 fn give(src: &str, want: &str) {
     let want: Value = serde_json::from_str(want).expect("expected term is JSON");
     match compile_query(src) {
-        Ok(q) => assert_eq!(norm(&q.term), norm(&want), "{src}"),
+        Ok(q) => assert_eq!(norm(&q.term()), norm(&want), "{src}"),
         Err(d) => panic!(
             "{src}: refused: {}",
             d.iter()
@@ -24,7 +24,7 @@ fn give(src: &str, want: &str) {
 #[track_caller]
 fn give_text(src: &str, want: &str) {
     match compile_query(src) {
-        Ok(q) => assert_eq!(q.term.to_string(), want, "{src}"),
+        Ok(q) => assert_eq!(q.term().to_string(), want, "{src}"),
         Err(d) => panic!("{src}: refused: {}", d[0]),
     }
 }
@@ -32,7 +32,7 @@ fn give_text(src: &str, want: &str) {
 #[track_caller]
 fn fail(src: &str, needle: &str) {
     match compile_query(src) {
-        Ok(q) => panic!("{src}: accepted as {}", q.term),
+        Ok(q) => panic!("{src}: accepted as {}", q.term()),
         Err(d) => assert!(
             d.iter().any(|d| d.message.contains(needle)
                 || d.help.as_deref().is_some_and(|h| h.contains(needle))),
@@ -335,7 +335,7 @@ fn bindings_carry_across_statements_and_calls() {
     let Statement::Query(q) = &out[0] else {
         panic!("not a query")
     };
-    assert_eq!(q.term, json!([71, [[15, ["t"]], 3600]]));
+    assert_eq!(q.term(), json!([71, [[15, ["t"]], 3600]]));
     assert_eq!(env.names(), ["n", "t"]);
 }
 
@@ -347,7 +347,7 @@ fn statements_split_on_semicolons_and_lines() {
     let terms: Vec<Value> = out
         .into_iter()
         .filter_map(|s| match s {
-            Statement::Query(q) => Some(q.term),
+            Statement::Query(q) => Some(q.term()),
             Statement::Binding(_) => None,
         })
         .collect();
@@ -358,7 +358,7 @@ fn statements_split_on_semicolons_and_lines() {
 fn pasted_run_gives_global_optargs() {
     let q = compile_query("r.table('t').run(conn, {db: 'prod', readMode: 'outdated', profile: 1})")
         .expect("compiles");
-    assert_eq!(q.term, json!([15, ["t"]]));
+    assert_eq!(q.term(), json!([15, ["t"]]));
     assert_eq!(
         json!(q.global_optargs),
         json!({"db": [14, ["prod"]], "read_mode": "outdated", "profile": true})
@@ -596,7 +596,7 @@ fn newer_server_terms_and_misc() {
 #[test]
 fn write_analysis_on_compiled_queries() {
     let w = |src: &str| {
-        rdbsh::reql::writes(&compile_query(src).expect("compiles").term).map(|w| w.name)
+        rdbsh::reql::writes(&compile_query(src).expect("compiles").term()).map(|w| w.name)
     };
     assert_eq!(w("r.table('t').filter({a: 1}).count()"), None);
     assert_eq!(w("r.table('t').get(1).update({a: 1})"), Some("update"));
@@ -609,7 +609,7 @@ fn write_analysis_on_compiled_queries() {
     let sys = compile_query("r.db('rethinkdb').table('users').get('bob').update({password: 'x'})")
         .expect("compiles");
     assert_eq!(
-        rdbsh::reql::writes(&sys.term)
+        rdbsh::reql::writes(&sys.term())
             .and_then(|w| w.system_table)
             .as_deref(),
         Some("users")
@@ -620,7 +620,7 @@ fn write_analysis_on_compiled_queries() {
 fn one_variable_counter_per_session() {
     let mut env = Env::new();
     let ids = |out: Vec<Statement>| match &out[0] {
-        Statement::Query(q) => q.term[1][1][1][0][1].clone(),
+        Statement::Query(q) => q.term()[1][1][1][0][1].clone(),
         Statement::Binding(_) => Value::Null,
     };
     let first = ids(compile("r.expr([1]).map(x => x)", &mut env).expect("compiles"));

@@ -187,11 +187,11 @@ fn extra_expressions_match_the_driver() {
     for (js, want) in EXPRESSIONS.iter().zip(&lines) {
         let got = compile_query(js);
         match (want["ok"].as_bool(), got) {
-            (Some(true), Ok(q)) if same(&normalize(&q.term), &normalize(&want["term"])) => {}
+            (Some(true), Ok(q)) if same(&normalize(&q.term()), &normalize(&want["term"])) => {}
             (Some(true), Ok(q)) => misses.push(format!(
                 "{js}\n   want {}\n   got  {}",
                 normalize(&want["term"]),
-                normalize(&q.term)
+                normalize(&q.term())
             )),
             (Some(true), Err(d)) => misses.push(format!(
                 "{js}\n   want {}\n   refused: {}",
@@ -199,11 +199,13 @@ fn extra_expressions_match_the_driver() {
             )),
             (_, Ok(q)) if want["nonterm"].as_bool() == Some(true) => misses.push(format!(
                 "{js}\n   the driver gives a non-term ({}), rdbsh gives {}",
-                want["value"], q.term
+                want["value"],
+                q.term()
             )),
             (_, Ok(q)) => misses.push(format!(
                 "{js}\n   the driver refuses it ({}), rdbsh gives {}",
-                want["error"], q.term
+                want["error"],
+                q.term()
             )),
             (_, Err(_)) => {}
         }

@@ -25,7 +25,7 @@ fn exercise(src: &str) {
                         serde_json::json!("x"),
                         serde_json::json!(1),
                     ]);
-                    let _ = rdbsh::reql::writes(&q.term);
+                    let _ = rdbsh::reql::writes(&q.term());
                     let _ = q.start_message(&Default::default());
                 }
             }

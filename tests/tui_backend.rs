@@ -474,7 +474,7 @@ fn ns(tab: &ResultTab) -> Vec<u64> {
 
 /// Runs `text` on its own connection (a second client) and returns its result.
 async fn write(net: &rdbsh::net::Session, text: &str) -> Value {
-    let term = rdbsh::reql::compile_query(text).expect("compiles").term;
+    let term = rdbsh::reql::compile_query(text).expect("compiles").term();
     let mut cursor = net
         .run_value(&term, &serde_json::Map::new())
         .await

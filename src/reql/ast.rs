@@ -140,9 +140,9 @@ pub struct Prop {
 #[derive(Debug, Clone, PartialEq)]
 pub struct FuncDef {
     /// Name of a named function expression (visible inside its own body).
-    pub name: Option<String>,
+    pub name: Option<Arc<str>>,
     /// Parameter names and spans.
-    pub params: Vec<(String, Span)>,
+    pub params: Vec<(Arc<str>, Span)>,
     /// `fn.length`: parameters before the first default or rest parameter.
     pub arity: usize,
     /// Default values by parameter index (`function (a, b = 1)`).
@@ -179,9 +179,9 @@ pub enum StmtKind {
     /// An expression.
     Expr(Expr),
     /// `var/let/const a = 1, b`.
-    Var(Vec<(String, Span, Option<Expr>)>),
+    Var(Vec<(Arc<str>, Span, Option<Expr>)>),
     /// `function name(...) {...}`.
-    Function(String, Arc<FuncDef>),
+    Function(Arc<str>, Arc<FuncDef>),
     /// `return e`.
     Return(Option<Expr>),
     /// `if (c) a else b`.

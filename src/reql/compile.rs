@@ -13,7 +13,7 @@ use serde_json::{Map, Value};
 use super::ast::{Expr, ExprKind, FuncBody, FuncDef, Stmt, StmtKind};
 use super::diagnostic::Diagnostic;
 use super::methods::{self, Arity, Method, Optargs, Wrap};
-use super::parser::{Fnv, js_number_string};
+use super::parser::{NameHasher, js_number_string};
 use super::span::{Span, SpanMap};
 
 /// Deepest compiled term accepted; deeper terms could not be serialized safely.
@@ -37,8 +37,24 @@ const TT_BRACKET: u32 = 170;
 const TT_ISO8601: u32 = 99;
 const TT_BINARY: u32 = 155;
 
-/// A node of a compiled term (shared: a variable bound to a term may be used many times).
-pub(crate) type TermRef = Arc<Term>;
+/// A compiled term: a literal inline (most leaves of a query are literals, and each would
+/// otherwise be an allocation), anything else a shared node (a variable bound to a term may
+/// be used many times).
+#[derive(Debug, Clone)]
+pub(crate) enum TermRef {
+    Lit(Lit, Span),
+    Node(Arc<Term>),
+}
+
+/// A literal datum.
+#[derive(Debug, Clone)]
+pub(crate) enum Lit {
+    Null,
+    Bool(bool),
+    Num(serde_json::Number),
+    /// Shared with the value it came from until it is written out.
+    Str(Arc<str>),
+}
 
 /// A compiled term node with its span.
 #[derive(Debug)]
@@ -52,15 +68,15 @@ pub(crate) struct Term {
 
 #[derive(Debug)]
 enum TermKind {
+    /// A datum that is not a [`Lit`] (the object of a Buffer).
     Datum(Value),
-    /// A string datum, shared with the value it came from until it is written out.
-    Str(Arc<str>),
     Op {
         tt: u32,
         args: Vec<TermRef>,
-        opts: Vec<(String, TermRef)>,
+        opts: Vec<(Arc<str>, TermRef)>,
     },
-    Obj(Vec<(String, TermRef)>),
+    /// Keys are shared with the JavaScript object they came from.
+    Obj(Vec<(Arc<str>, TermRef)>),
 }
 
 impl Term {
@@ -72,64 +88,18 @@ impl Term {
     }
 
     /// The wire JSON.
-    pub(crate) fn to_json(&self) -> Value {
+    fn to_json(&self) -> Value {
         match &self.kind {
             TermKind::Datum(v) => v.clone(),
-            TermKind::Str(s) => Value::String(s.to_string()),
             TermKind::Op { tt, args, opts } => {
                 let jargs: Vec<Value> = args.iter().map(|a| a.to_json()).collect();
                 let mut out = Vec::with_capacity(3);
                 out.push(Value::from(*tt));
                 out.push(Value::Array(jargs));
                 if !opts.is_empty() {
-                    let jopts: Map<String, Value> =
-                        opts.iter().map(|(k, t)| (k.clone(), t.to_json())).collect();
-                    out.push(Value::Object(jopts));
-                }
-                Value::Array(out)
-            }
-            TermKind::Obj(fields) => Value::Object(
-                fields
-                    .iter()
-                    .map(|(k, t)| (k.clone(), t.to_json()))
-                    .collect(),
-            ),
-        }
-    }
-
-    /// The wire JSON and, in the same walk, the spans of every node (so the tree itself
-    /// can be dropped as soon as the statement is compiled).
-    pub(crate) fn to_json_with_spans(&self) -> (Value, SpanTable) {
-        let mut table = SpanTable::default();
-        let json = self.emit(&mut table, "");
-        (json, table)
-    }
-
-    fn emit(&self, table: &mut SpanTable, key: &str) -> Value {
-        let at = table.nodes.len();
-        let key_start = table.keys.len();
-        table.keys.push_str(key);
-        table.nodes.push(SpanNode {
-            span: self.span,
-            next: at + 1,
-            nargs: 0,
-            is_op: false,
-            key: (key_start, key.len()),
-        });
-        let json = match &self.kind {
-            TermKind::Datum(v) => v.clone(),
-            TermKind::Str(s) => Value::String(s.to_string()),
-            TermKind::Op { tt, args, opts } => {
-                table.nodes[at].is_op = true;
-                table.nodes[at].nargs = args.len();
-                let jargs: Vec<Value> = args.iter().map(|a| a.emit(table, "")).collect();
-                let mut out = Vec::with_capacity(3);
-                out.push(Value::from(*tt));
-                out.push(Value::Array(jargs));
-                if !opts.is_empty() {
                     let jopts: Map<String, Value> = opts
                         .iter()
-                        .map(|(k, t)| (k.clone(), t.emit(table, k)))
+                        .map(|(k, t)| (k.to_string(), t.to_json()))
                         .collect();
                     out.push(Value::Object(jopts));
                 }
@@ -138,41 +108,184 @@ impl Term {
             TermKind::Obj(fields) => Value::Object(
                 fields
                     .iter()
-                    .map(|(k, t)| (k.clone(), t.emit(table, k)))
+                    .map(|(k, t)| (k.to_string(), t.to_json()))
                     .collect(),
             ),
+        }
+    }
+
+    fn flatten_into(&self, nodes: &mut Vec<FlatNode>, text: &mut String, key: &str) {
+        let at = nodes.len();
+        let key = push_text(text, key);
+        let what = match &self.kind {
+            TermKind::Op { tt, .. } => What::Op(*tt),
+            TermKind::Obj(_) => What::Obj,
+            TermKind::Datum(Value::Null) => What::Null,
+            TermKind::Datum(Value::Bool(b)) => What::Bool(*b),
+            TermKind::Datum(Value::Number(n)) => What::Num(n.clone()),
+            TermKind::Datum(Value::String(s)) => What::Str(push_text(text, s)),
+            TermKind::Datum(other) => What::Other(Box::new(other.clone())),
         };
-        table.nodes[at].next = table.nodes.len();
-        json
+        nodes.push(FlatNode {
+            span: self.span,
+            next: at + 1,
+            nargs: 0,
+            key,
+            what,
+        });
+        match &self.kind {
+            TermKind::Op { args, opts, .. } => {
+                nodes[at].nargs = args.len();
+                for a in args {
+                    a.flatten_into(nodes, text, "");
+                }
+                for (k, t) in opts {
+                    t.flatten_into(nodes, text, k);
+                }
+            }
+            TermKind::Obj(fields) => {
+                for (k, t) in fields {
+                    t.flatten_into(nodes, text, k);
+                }
+            }
+            TermKind::Datum(_) => {}
+        }
+        nodes[at].next = nodes.len();
     }
 }
 
-/// The spans of a compiled term in preorder, mirroring the wire term: each node's children
-/// are its positional arguments, then its optargs or object fields (with their keys).
-#[derive(Debug, Clone, Default)]
-pub(crate) struct SpanTable {
-    nodes: Vec<SpanNode>,
-    /// All keys, end to end; nodes refer to ranges of it.
-    keys: String,
+impl TermRef {
+    fn span(&self) -> Span {
+        match self {
+            TermRef::Lit(_, span) => *span,
+            TermRef::Node(n) => n.span,
+        }
+    }
+
+    fn depth(&self) -> u32 {
+        match self {
+            TermRef::Lit(..) => 1,
+            TermRef::Node(n) => n.depth,
+        }
+    }
+
+    fn ivar(&self) -> bool {
+        match self {
+            TermRef::Lit(..) => false,
+            TermRef::Node(n) => n.ivar,
+        }
+    }
+
+    fn tt(&self) -> Option<u32> {
+        match self {
+            TermRef::Lit(..) => None,
+            TermRef::Node(n) => n.tt(),
+        }
+    }
+
+    fn is_null(&self) -> bool {
+        matches!(self, TermRef::Lit(Lit::Null, _))
+    }
+
+    /// The wire JSON.
+    pub(crate) fn to_json(&self) -> Value {
+        match self {
+            TermRef::Lit(lit, _) => match lit {
+                Lit::Null => Value::Null,
+                Lit::Bool(b) => Value::Bool(*b),
+                Lit::Num(n) => Value::Number(n.clone()),
+                Lit::Str(s) => Value::String(s.to_string()),
+            },
+            TermRef::Node(n) => n.to_json(),
+        }
+    }
+
+    /// This term as a [`FlatTerm`]. `nodes` and `text` are scratch space kept across
+    /// statements (left empty), so the flat copy is allocated once, at its final size.
+    pub(crate) fn flatten(&self, nodes: &mut Vec<FlatNode>, text: &mut String) -> FlatTerm {
+        self.flatten_into(nodes, text, "");
+        let flat = FlatTerm {
+            nodes: nodes.drain(..).collect(),
+            text: Box::from(text.as_str()),
+        };
+        text.clear();
+        flat
+    }
+
+    fn flatten_into(&self, nodes: &mut Vec<FlatNode>, text: &mut String, key: &str) {
+        let (lit, span) = match self {
+            TermRef::Node(n) => return n.flatten_into(nodes, text, key),
+            TermRef::Lit(lit, span) => (lit, *span),
+        };
+        let at = nodes.len();
+        let key = push_text(text, key);
+        let what = match lit {
+            Lit::Null => What::Null,
+            Lit::Bool(b) => What::Bool(*b),
+            Lit::Num(n) => What::Num(n.clone()),
+            Lit::Str(s) => What::Str(push_text(text, s)),
+        };
+        nodes.push(FlatNode {
+            span,
+            next: at + 1,
+            nargs: 0,
+            key,
+            what,
+        });
+    }
 }
 
+/// Appends `s` to `text`; its range there.
+fn push_text(text: &mut String, s: &str) -> (usize, usize) {
+    let start = text.len();
+    text.push_str(s);
+    (start, s.len())
+}
+
+/// A compiled term in preorder, in two allocations: each node's children are its positional
+/// arguments, then its optargs or object fields (with their keys). The wire JSON and the span
+/// tree are built from it on demand; the term tree it came from is freed right after the
+/// statement, while its memory is warm and reusable by the next one.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct FlatTerm {
+    nodes: Box<[FlatNode]>,
+    /// Keys and strings, end to end; nodes refer to ranges of it.
+    text: Box<str>,
+}
+
+/// One node of a [`FlatTerm`].
 #[derive(Debug, Clone)]
-struct SpanNode {
+pub(crate) struct FlatNode {
     span: Span,
     /// Index just past this node's subtree.
     next: usize,
     /// Positional children (the first ones); the rest are keyed.
     nargs: usize,
-    /// A term with arguments (not a datum or an object).
-    is_op: bool,
     /// The key this node has in its parent (empty for positional arguments).
     key: (usize, usize),
+    what: What,
 }
 
-impl SpanTable {
+/// What a [`FlatNode`] is; strings are ranges of the term's text.
+#[derive(Debug, Clone)]
+enum What {
+    Op(u32),
+    Obj,
+    Str((usize, usize)),
+    Null,
+    Bool(bool),
+    Num(serde_json::Number),
+    /// A datum of another shape (the object of a Buffer); rare.
+    Other(Box<Value>),
+}
+
+impl FlatTerm {
+    fn text_at(&self, (start, len): (usize, usize)) -> &str {
+        self.text.get(start..start + len).unwrap_or("")
+    }
+
     fn key(&self, i: usize) -> &str {
-        let (start, len) = self.nodes[i].key;
-        self.keys.get(start..start + len).unwrap_or("")
+        self.nodes.get(i).map_or("", |n| self.text_at(n.key))
     }
 
     /// Indexes of the children of node `i`.
@@ -187,6 +300,48 @@ impl SpanTable {
             c = self.nodes.get(c).map_or(end, |n| n.next);
             Some(this)
         })
+    }
+
+    /// The wire JSON.
+    pub(crate) fn to_json(&self) -> Value {
+        if self.nodes.is_empty() {
+            return Value::Null;
+        }
+        self.json_at(0)
+    }
+
+    fn json_at(&self, i: usize) -> Value {
+        let node = &self.nodes[i];
+        match &node.what {
+            What::Op(tt) => {
+                let mut args = Vec::with_capacity(node.nargs);
+                let mut opts = Map::new();
+                for (n, c) in self.children(i).enumerate() {
+                    if n < node.nargs {
+                        args.push(self.json_at(c));
+                    } else {
+                        opts.insert(self.key(c).to_string(), self.json_at(c));
+                    }
+                }
+                let mut out = Vec::with_capacity(3);
+                out.push(Value::from(*tt));
+                out.push(Value::Array(args));
+                if !opts.is_empty() {
+                    out.push(Value::Object(opts));
+                }
+                Value::Array(out)
+            }
+            What::Obj => Value::Object(
+                self.children(i)
+                    .map(|c| (self.key(c).to_string(), self.json_at(c)))
+                    .collect(),
+            ),
+            What::Str(range) => Value::String(self.text_at(*range).to_string()),
+            What::Null => Value::Null,
+            What::Bool(b) => Value::Bool(*b),
+            What::Num(n) => Value::Number(n.clone()),
+            What::Other(v) => (**v).clone(),
+        }
     }
 
     /// The span tree mirroring the wire JSON.
@@ -229,7 +384,7 @@ impl SpanTable {
             };
             let this = &self.nodes[node];
             let next = match pos {
-                Some(Ok(i)) if this.is_op => usize::try_from(i)
+                Some(Ok(i)) => usize::try_from(i)
                     .ok()
                     .filter(|i| *i < this.nargs)
                     .and_then(|i| self.children(node).nth(i)),
@@ -237,7 +392,7 @@ impl SpanTable {
                     let skip = this.nargs;
                     self.children(node).skip(skip).find(|c| self.key(*c) == k)
                 }
-                _ => None,
+                None => None,
             };
             match next {
                 Some(c) => node = c,
@@ -303,7 +458,7 @@ pub(crate) struct Closure {
 #[derive(Debug, Default)]
 pub(crate) struct Scope {
     /// Names are short and looked up on every use: a light hash beats the default one.
-    vars: Mutex<HashMap<String, V, BuildHasherDefault<Fnv>>>,
+    vars: Mutex<HashMap<Arc<str>, V, BuildHasherDefault<NameHasher>>>,
     parent: Option<Arc<Scope>>,
 }
 
@@ -326,17 +481,17 @@ impl Scope {
         self.parent.as_ref().and_then(|p| p.get(name))
     }
 
-    fn declare(&self, name: &str, v: V) {
-        lock(&self.vars).insert(name.to_string(), v);
+    fn declare(&self, name: &Arc<str>, v: V) {
+        lock(&self.vars).insert(name.clone(), v);
     }
 
     /// Assigns to the nearest scope that has the name; sloppy JavaScript creates a global.
-    fn set(self: &Arc<Self>, name: &str, v: V) {
+    fn set(self: &Arc<Self>, name: &Arc<str>, v: V) {
         let mut s: &Arc<Scope> = self;
         loop {
             {
                 let mut vars = lock(&s.vars);
-                if let Some(slot) = vars.get_mut(name) {
+                if let Some(slot) = vars.get_mut(&**name) {
                     *slot = v;
                     return;
                 }
@@ -352,7 +507,7 @@ impl Scope {
     }
 
     pub(crate) fn names(&self) -> Vec<String> {
-        let mut v: Vec<String> = lock(&self.vars).keys().cloned().collect();
+        let mut v: Vec<String> = lock(&self.vars).keys().map(|k| k.to_string()).collect();
         v.sort();
         v
     }
@@ -403,6 +558,9 @@ pub(crate) struct Eval<'a> {
     halted: bool,
     /// Span of `.name(...)` for the method call about to run (for argument errors).
     site: Option<Span>,
+    /// Argument vectors to reuse (see [`Eval::eval_args`]); handed from statement to
+    /// statement.
+    pub(crate) spare_args: Vec<Vec<V>>,
 }
 
 fn v(v: Val, span: Span) -> V {
@@ -421,6 +579,15 @@ pub(crate) fn snake(key: &str) -> String {
         }
     }
     s
+}
+
+/// [`snake`] that shares the key when it has no capital to convert (the usual case).
+fn snake_shared(key: &Arc<str>) -> Arc<str> {
+    if key.bytes().any(|b| b.is_ascii_uppercase()) {
+        Arc::from(snake(key))
+    } else {
+        key.clone()
+    }
 }
 
 /// A double as wire JSON: integral values within ±2^53 as integers, like `JSON.stringify`.
@@ -617,6 +784,7 @@ impl<'a> Eval<'a> {
             calls: 0,
             halted: false,
             site: None,
+            spare_args: Vec::new(),
         }
     }
 
@@ -663,11 +831,11 @@ impl<'a> Eval<'a> {
             ),
         );
         let mut visit = |t: &TermRef| {
-            depth = depth.max(t.depth);
-            ivar |= t.ivar;
+            depth = depth.max(t.depth());
+            ivar |= t.ivar();
         };
         match &kind {
-            TermKind::Datum(_) | TermKind::Str(_) => {}
+            TermKind::Datum(_) => {}
             TermKind::Op { args, opts, .. } => {
                 args.iter().for_each(&mut visit);
                 opts.iter().for_each(|(_, t)| visit(t));
@@ -683,26 +851,33 @@ impl<'a> Eval<'a> {
             );
             return None;
         }
-        Some(Arc::new(Term {
+        Some(TermRef::Node(Arc::new(Term {
             kind,
             span,
             depth,
             ivar,
-        }))
+        })))
     }
 
     fn op(
         &mut self,
         tt: u32,
         args: Vec<TermRef>,
-        opts: Vec<(String, TermRef)>,
+        opts: Vec<(Arc<str>, TermRef)>,
         span: Span,
     ) -> Option<TermRef> {
         self.mk(TermKind::Op { tt, args, opts }, span)
     }
 
     fn datum(&mut self, value: Value, span: Span) -> Option<TermRef> {
-        self.mk(TermKind::Datum(value), span)
+        let lit = match value {
+            Value::Null => Lit::Null,
+            Value::Bool(b) => Lit::Bool(b),
+            Value::Number(n) => Lit::Num(n),
+            Value::String(s) => Lit::Str(Arc::from(s)),
+            other => return self.mk(TermKind::Datum(other), span),
+        };
+        Some(TermRef::Lit(lit, span))
     }
 
     /// `r.expr(value, depth)`: converts a JavaScript value to a term.
@@ -727,7 +902,7 @@ impl<'a> Eval<'a> {
             }
             Val::Null => self.datum(Value::Null, x.span),
             Val::Bool(b) => self.datum(Value::Bool(*b), x.span),
-            Val::Str(s) => self.mk(TermKind::Str(s.clone()), x.span),
+            Val::Str(s) => Some(TermRef::Lit(Lit::Str(s.clone()), x.span)),
             Val::Num(n) => {
                 if n.is_finite() {
                     self.datum(num_value(*n), x.span)
@@ -763,7 +938,7 @@ impl<'a> Eval<'a> {
                 // Keys and values are shared pointers: the copy is cheap, and no lock is held
                 // while converting (a value may be the object itself).
                 let n = lock(fields).len();
-                let mut out: Vec<(String, TermRef)> = Vec::with_capacity(n);
+                let mut out: Vec<(Arc<str>, TermRef)> = Vec::with_capacity(n);
                 let mut ok = true;
                 for i in 0..n {
                     let Some((k, fv)) = lock(fields).get(i).cloned() else {
@@ -780,7 +955,7 @@ impl<'a> Eval<'a> {
                         continue;
                     }
                     match self.expr(fv, depth - 1) {
-                        Some(t) => out.push((k.to_string(), t)),
+                        Some(t) => out.push((k.clone(), t)),
                         None => ok = false,
                     }
                 }
@@ -797,10 +972,10 @@ impl<'a> Eval<'a> {
                 }
                 self.mk(TermKind::Obj(out), x.span)
             }
-            Val::Term(t) => match &t.kind {
-                // Variables and datums take the span of the place they are used.
+            // Variables and datums take the span of the place they are used.
+            Val::Term(TermRef::Lit(lit, _)) => Some(TermRef::Lit(lit.clone(), x.span)),
+            Val::Term(t @ TermRef::Node(n)) => match &n.kind {
                 TermKind::Datum(d) => self.datum(d.clone(), x.span),
-                TermKind::Str(s) => self.mk(TermKind::Str(s.clone()), x.span),
                 TermKind::Op {
                     tt: tt @ (TT_VAR | TT_IMPLICIT_VAR),
                     args,
@@ -920,7 +1095,7 @@ impl<'a> Eval<'a> {
         let Some(t) = self.expr(&x, EXPR_DEPTH) else {
             return v(Val::Poison, x.span);
         };
-        if !t.ivar {
+        if !t.ivar() {
             return v(Val::Term(t), x.span);
         }
         let id = self.new_var();
@@ -976,14 +1151,27 @@ impl<'a> Eval<'a> {
         &mut self,
         recv: Option<TermRef>,
         m: &'static Method,
-        args: Vec<V>,
+        mut args: Vec<V>,
+        span: Span,
+        site: Span,
+    ) -> V {
+        let out = self.call_method_on(recv, m, &mut args, span, site);
+        self.recycle(args);
+        out
+    }
+
+    fn call_method_on(
+        &mut self,
+        recv: Option<TermRef>,
+        m: &'static Method,
+        args: &mut Vec<V>,
         span: Span,
         site: Span,
     ) -> V {
         if args.iter().any(|a| matches!(a.v, Val::Poison)) {
             return v(Val::Poison, span);
         }
-        if !self.check_arity(m, &args, site) {
+        if !self.check_arity(m, args, site) {
             return v(Val::Poison, span);
         }
         if recv.is_none() {
@@ -995,7 +1183,6 @@ impl<'a> Eval<'a> {
         }
         let is_plain = |a: Option<&V>| a.is_some_and(|a| matches!(a.v, Val::Obj(_)));
         let is_nullish = |a: Option<&V>| a.is_none_or(|a| matches!(a.v, Val::Undef | Val::Null));
-        let mut args = args;
         let mut opts: Option<V> = None;
         match m.optargs {
             Optargs::None => {}
@@ -1060,15 +1247,19 @@ impl<'a> Eval<'a> {
         let mut fc_first: Option<V> = None;
         match m.wrap {
             Wrap::None => {}
-            Wrap::All => args = args.into_iter().map(|a| self.func_wrap(a)).collect(),
+            Wrap::All => {
+                for a in args.iter_mut() {
+                    let x = std::mem::replace(a, v(Val::Undef, span));
+                    *a = self.func_wrap(x);
+                }
+            }
             Wrap::AllExceptOrdering => {
-                args = args
-                    .into_iter()
-                    .map(|a| match &a.v {
-                        Val::Term(t) if matches!(t.tt(), Some(TT_ASC | TT_DESC)) => a,
-                        _ => self.func_wrap(a),
-                    })
-                    .collect();
+                for a in args.iter_mut() {
+                    if !matches!(&a.v, Val::Term(t) if matches!(t.tt(), Some(TT_ASC | TT_DESC))) {
+                        let x = std::mem::replace(a, v(Val::Undef, span));
+                        *a = self.func_wrap(x);
+                    }
+                }
             }
             Wrap::Last => {
                 if let Some(last) = args.pop() {
@@ -1089,7 +1280,7 @@ impl<'a> Eval<'a> {
             }
         }
         let recv = recv.map(|r| {
-            let s = r.span;
+            let s = r.span();
             v(Val::Term(r), s)
         });
         let all = fc_first.iter().chain(recv.iter()).chain(args.iter());
@@ -1130,7 +1321,7 @@ impl<'a> Eval<'a> {
     }
 
     /// An options object → optargs: keys camelCase → snake_case, `undefined` values dropped.
-    fn optargs(&mut self, o: &V) -> Option<Vec<(String, TermRef)>> {
+    fn optargs(&mut self, o: &V) -> Option<Vec<(Arc<str>, TermRef)>> {
         let Val::Obj(fields) = &o.v else {
             return Some(Vec::new());
         };
@@ -1146,14 +1337,14 @@ impl<'a> Eval<'a> {
                 continue;
             }
             match self.expr(fv, EXPR_DEPTH) {
-                Some(t) => out.push((snake(k), t)),
+                Some(t) => out.push((snake_shared(k), t)),
                 None => ok = false,
             }
         }
         ok.then_some(out)
     }
 
-    fn r_expr(&mut self, args: Vec<V>, span: Span) -> V {
+    fn r_expr(&mut self, args: &[V], span: Span) -> V {
         let val = &args[0];
         if matches!(val.v, Val::Undef) {
             return self.error_help(
@@ -1614,7 +1805,7 @@ impl<'a> Eval<'a> {
     ) -> V {
         let recv = self.eval(obj, scope);
         let f = self.member(recv, name, name_span, callee_span);
-        let argv: Vec<V> = args.iter().map(|a| self.eval(a, scope)).collect();
+        let argv = self.eval_args(args, scope);
         // Argument errors point at `.name(...)`, not at the whole chain.
         self.site = Some(Span::new(name_span.start.saturating_sub(1), span.end));
         self.call_value(f, argv, span)
@@ -1630,8 +1821,27 @@ impl<'a> Eval<'a> {
             return self.method_call(obj, name, *name_span, callee.span, args, span, scope);
         }
         let f = self.eval(callee, scope);
-        let argv: Vec<V> = args.iter().map(|a| self.eval(a, scope)).collect();
+        let argv = self.eval_args(args, scope);
         self.call_value(f, argv, span)
+    }
+
+    /// Evaluates call arguments into a vector taken from the spares (method calls give it
+    /// back with [`Eval::recycle`]: one per call would otherwise be allocated and freed).
+    fn eval_args(&mut self, args: &[Expr], scope: &Arc<Scope>) -> Vec<V> {
+        let mut argv = self.spare_args.pop().unwrap_or_default();
+        for a in args {
+            let x = self.eval(a, scope);
+            argv.push(x);
+        }
+        argv
+    }
+
+    fn recycle(&mut self, mut argv: Vec<V>) {
+        // Enough for any nesting of calls that happens in practice; the rest is freed.
+        if self.spare_args.len() < 64 {
+            argv.clear();
+            self.spare_args.push(argv);
+        }
     }
 
     fn call_value(&mut self, f: V, args: Vec<V>, span: Span) -> V {
@@ -2358,7 +2568,7 @@ impl<'a> Eval<'a> {
             }
             _ => self.expr(&val, EXPR_DEPTH),
         }?;
-        if let TermKind::Datum(Value::Null) = term.kind {
+        if term.is_null() {
             // The driver's tooling reports a bare `null` query as an error: nothing to run.
             self.error_help(
                 base.span,

@@ -55,6 +55,22 @@ pub struct Lexed<'a> {
     pub unterminated: bool,
 }
 
+/// A punctuation of one byte that starts no longer one (brackets and separators).
+fn single_punct(b: u8) -> Option<&'static str> {
+    Some(match b {
+        b'(' => "(",
+        b')' => ")",
+        b'[' => "[",
+        b']' => "]",
+        b'{' => "{",
+        b'}' => "}",
+        b',' => ",",
+        b';' => ";",
+        b':' => ":",
+        _ => return None,
+    })
+}
+
 /// The longest punctuation at the start of `rest`, decided by its first bytes.
 fn punct_at(rest: &[u8]) -> Option<&'static str> {
     let b = |i: usize| rest.get(i).copied().unwrap_or(0);
@@ -160,6 +176,10 @@ struct Lexer<'a> {
     src: &'a str,
     pos: usize,
     out: Lexed<'a>,
+    /// Brackets open so far, matched as tokens come (one pass over the text).
+    open: Vec<(char, Span)>,
+    /// Bracket mismatches, reported after the other lexical errors.
+    bracket_errors: Vec<Diagnostic>,
 }
 
 /// Splits `src` into tokens; never fails, errors are collected.
@@ -168,9 +188,15 @@ pub fn lex(src: &str) -> Lexed<'_> {
     // Dense ReQL has about one token per three bytes; reserving more than that avoids
     // regrowing (and copying) a large vector, and pages never touched cost nothing.
     out.tokens.reserve(src.len() / 2 + 8);
-    let mut lx = Lexer { src, pos: 0, out };
+    let mut lx = Lexer {
+        src,
+        pos: 0,
+        out,
+        open: Vec::new(),
+        bracket_errors: Vec::new(),
+    };
     lx.run();
-    lx.match_brackets();
+    lx.finish_brackets();
     lx.out
 }
 
@@ -210,8 +236,38 @@ impl<'a> Lexer<'a> {
         if self.src.starts_with("#!") {
             self.pos = self.src.find('\n').unwrap_or(self.src.len());
         }
-        while let Some(c) = self.peek() {
+        while let Some(&b) = self.src.as_bytes().get(self.pos) {
             let start = self.pos;
+            // ASCII fast paths for what most of a query is made of.
+            match b {
+                b' ' | b'\t' => {
+                    self.pos += 1;
+                    continue;
+                }
+                b'\n' | b'\r' => {
+                    nl = true;
+                    self.pos += 1;
+                    continue;
+                }
+                b'(' | b')' | b'[' | b']' | b'{' | b'}' | b',' | b';' | b':' => {
+                    if let Some(p) = single_punct(b) {
+                        self.pos += 1;
+                        let span = Span::new(start, self.pos);
+                        self.bracket(b, span);
+                        self.push(Tok::Punct(p), span, nl);
+                        nl = false;
+                        continue;
+                    }
+                }
+                b'a'..=b'z' | b'A'..=b'Z' | b'_' | b'$' => {
+                    let tok = self.ident();
+                    self.push(tok, Span::new(start, self.pos), nl);
+                    nl = false;
+                    continue;
+                }
+                _ => {}
+            }
+            let Some(c) = self.peek() else { break };
             if is_newline(c) {
                 nl = true;
                 self.bump();
@@ -257,14 +313,19 @@ impl<'a> Lexer<'a> {
                     self.err(start, self.pos, format!("unexpected character `{c}`"));
                     continue;
                 };
-                self.out.tokens.push(Token {
-                    tok,
-                    span: Span::new(start, self.pos),
-                    nl_before: nl,
-                });
+                self.push(tok, Span::new(start, self.pos), nl);
                 nl = false;
             }
         }
+    }
+
+    #[inline]
+    fn push(&mut self, tok: Tok<'a>, span: Span, nl_before: bool) {
+        self.out.tokens.push(Token {
+            tok,
+            span,
+            nl_before,
+        });
     }
 
     fn ident(&mut self) -> Tok<'a> {
@@ -604,49 +665,49 @@ impl<'a> Lexer<'a> {
         Tok::Str(Cow::Owned(s))
     }
 
-    fn match_brackets(&mut self) {
-        let mut stack: Vec<(char, Span)> = Vec::new();
-        for t in &self.out.tokens {
-            let Tok::Punct(p) = &t.tok else { continue };
-            match *p {
-                "(" | "[" | "{" => stack.push((p.chars().next().unwrap_or('('), t.span)),
-                ")" | "]" | "}" => {
-                    let want = match *p {
-                        ")" => '(',
-                        "]" => '[',
-                        _ => '{',
-                    };
-                    match stack.last() {
-                        Some((open, _)) if *open == want => {
-                            stack.pop();
-                        }
-                        Some((open, span)) => {
-                            let close = closer(*open);
-                            self.out.errors.push(
-                                Diagnostic::new(
-                                    t.span,
-                                    format!("`{p}` does not match the unclosed `{open}`"),
-                                )
-                                .with_help({
-                                    let (line, col) = Diagnostic::new(*span, "").line_col(self.src);
-                                    format!("close the `{open}` of line {line}, column {col} with `{close}` first")
-                                }),
-                            );
-                            stack.pop();
-                        }
-                        None => self.out.errors.push(
-                            Diagnostic::new(
-                                t.span,
-                                format!("unexpected `{p}`: no bracket is open here"),
-                            )
-                            .with_help("remove it or add the opening bracket"),
-                        ),
+    /// Matches the bracket `b` (any other byte is ignored).
+    fn bracket(&mut self, b: u8, span: Span) {
+        let p = char::from(b);
+        match b {
+            b'(' | b'[' | b'{' => self.open.push((p, span)),
+            b')' | b']' | b'}' => {
+                let want = match b {
+                    b')' => '(',
+                    b']' => '[',
+                    _ => '{',
+                };
+                match self.open.last() {
+                    Some((open, _)) if *open == want => {
+                        self.open.pop();
                     }
+                    Some((open, open_span)) => {
+                        let (open, open_span) = (*open, *open_span);
+                        let close = closer(open);
+                        let (line, col) = Diagnostic::new(open_span, "").line_col(self.src);
+                        self.bracket_errors.push(
+                            Diagnostic::new(
+                                span,
+                                format!("`{p}` does not match the unclosed `{open}`"),
+                            )
+                            .with_help(format!(
+                                "close the `{open}` of line {line}, column {col} with `{close}` first"
+                            )),
+                        );
+                        self.open.pop();
+                    }
+                    None => self.bracket_errors.push(
+                        Diagnostic::new(span, format!("unexpected `{p}`: no bracket is open here"))
+                            .with_help("remove it or add the opening bracket"),
+                    ),
                 }
-                _ => {}
             }
+            _ => {}
         }
-        for (open, span) in stack {
+    }
+
+    fn finish_brackets(&mut self) {
+        self.out.errors.append(&mut self.bracket_errors);
+        for (open, span) in std::mem::take(&mut self.open) {
             self.out.unclosed.push(span);
             self.out.errors.push(
                 Diagnostic::new(span, format!("unclosed `{open}`"))

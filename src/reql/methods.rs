@@ -2,7 +2,10 @@
 //! `r.row` wrapping per method. Written from `js-methods.json`; never read at run time.
 
 use std::collections::HashMap;
+use std::hash::BuildHasherDefault;
 use std::sync::OnceLock;
+
+use super::parser::NameHasher;
 
 /// The arity check the driver performs before building a term.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -2241,19 +2244,23 @@ pub fn r_functions() -> &'static [Method] {
     R_FUNCTIONS
 }
 
-fn index(list: &'static [Method]) -> HashMap<&'static str, &'static Method> {
+/// Names to methods; looked up for every call in a query, so with the light hash that suits
+/// short names.
+type Index = HashMap<&'static str, &'static Method, BuildHasherDefault<NameHasher>>;
+
+fn index(list: &'static [Method]) -> Index {
     list.iter().map(|m| (m.name, m)).collect()
 }
 
 /// The term method with this JavaScript name.
 pub fn term_method(name: &str) -> Option<&'static Method> {
-    static INDEX: OnceLock<HashMap<&'static str, &'static Method>> = OnceLock::new();
+    static INDEX: OnceLock<Index> = OnceLock::new();
     INDEX.get_or_init(|| index(TERM_METHODS)).get(name).copied()
 }
 
 /// The `r` function or constant with this JavaScript name.
 pub fn r_function(name: &str) -> Option<&'static Method> {
-    static INDEX: OnceLock<HashMap<&'static str, &'static Method>> = OnceLock::new();
+    static INDEX: OnceLock<Index> = OnceLock::new();
     INDEX.get_or_init(|| index(R_FUNCTIONS)).get(name).copied()
 }
 

@@ -27,7 +27,7 @@ pub use span::{Span, SpanMap};
 pub use wire::to_wire_json;
 pub use write::{WriteInfo, writes};
 
-use compile::{Eval, Scope, SpanTable, snake};
+use compile::{Eval, FlatTerm, Scope, snake};
 
 /// Session state carried across statements and calls to [`compile`]: variables bound with
 /// `var/let/const` and the counter that numbers function parameters.
@@ -77,38 +77,50 @@ pub struct Binding {
 }
 
 /// A compiled query.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Query {
-    /// The wire term.
-    pub term: Value,
+    /// The compiled term, flat; the wire JSON and the span tree are built from it on demand.
+    term: FlatTerm,
     /// Global optargs from a pasted `.run(conn, {opts})` (snake_case keys, values as terms).
     pub global_optargs: Map<String, Value>,
     /// The statement in the source.
     pub span: Span,
-    /// Spans of the term's nodes, kept for mapping backtraces to spans (the compiled tree
-    /// itself is dropped right after the statement).
-    spans: SpanTable,
 }
 
 impl PartialEq for Query {
     fn eq(&self, other: &Self) -> bool {
-        self.term == other.term
+        self.term() == other.term()
             && self.global_optargs == other.global_optargs
             && self.span == other.span
     }
 }
 
+impl std::fmt::Debug for Query {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Query")
+            .field("term", &self.term())
+            .field("global_optargs", &self.global_optargs)
+            .field("span", &self.span)
+            .finish()
+    }
+}
+
 impl Query {
+    /// The wire term as JSON (built on each call).
+    pub fn term(&self) -> Value {
+        self.term.to_json()
+    }
+
     /// The source span of the sub-term a server backtrace points at. Frames: a number indexes
     /// the positional arguments of the wire term (FUNCALL's function is 0), a string names an
     /// optarg or an object-literal key. Unknown frames stop at the deepest node reached.
     pub fn span_of(&self, backtrace: &[Value]) -> Span {
-        self.spans.resolve(backtrace)
+        self.term.resolve(backtrace)
     }
 
     /// The span tree of the term, mirroring the wire JSON (built on demand).
     pub fn spans(&self) -> SpanMap {
-        self.spans.span_map()
+        self.term.span_map()
     }
 
     /// The START message `[1, term, global_optargs]`. `extra` holds session run options
@@ -131,7 +143,7 @@ impl Query {
         for (k, v) in &self.global_optargs {
             opts.insert(k.clone(), v.clone());
         }
-        let mut msg = vec![Value::from(1), self.term.clone()];
+        let mut msg = vec![Value::from(1), self.term()];
         if !opts.is_empty() {
             msg.push(Value::Object(opts));
         }
@@ -177,32 +189,36 @@ pub fn compile(src: &str, env: &mut Env) -> Result<Vec<Statement>, Vec<Diagnosti
     let mut out = Vec::new();
     let mut diags = Vec::new();
     let root = env.root.clone();
+    // Scratch space reused from statement to statement.
+    let (mut flat_nodes, mut flat_text) = (Vec::new(), String::new());
+    let mut spare_args = Vec::new();
     while let Some(s) = parsed.next() {
         if !parsed.errors().is_empty() || matches!(s.kind, ast::StmtKind::Empty) {
             continue;
         }
         let mut ev = Eval::new(&mut env.next_var);
+        ev.spare_args = std::mem::take(&mut spare_args);
         let names: Vec<String> = match &s.kind {
-            ast::StmtKind::Var(decls) => decls.iter().map(|(n, _, _)| n.clone()).collect(),
-            ast::StmtKind::Function(n, _) => vec![n.clone()],
+            ast::StmtKind::Var(decls) => decls.iter().map(|(n, _, _)| n.to_string()).collect(),
+            ast::StmtKind::Function(n, _) => vec![n.to_string()],
             _ => Vec::new(),
         };
         let result = ev.top(&s, &root);
+        spare_args = std::mem::take(&mut ev.spare_args);
         let failed = !ev.diags.is_empty();
         diags.append(&mut ev.diags);
         if failed || !diags.is_empty() {
             continue;
         }
         match result {
-            Some((term, global_optargs)) => {
-                let (json, spans) = term.to_json_with_spans();
+            Some((compiled, global_optargs)) => {
+                let term = compiled.flatten(&mut flat_nodes, &mut flat_text);
                 // Freed now, while its memory is warm and reusable by the next statement.
-                drop(term);
+                drop(compiled);
                 out.push(Statement::Query(Query {
-                    term: json,
+                    term,
                     global_optargs,
                     span: s.span,
-                    spans,
                 }));
             }
             None => out.push(Statement::Binding(Binding {

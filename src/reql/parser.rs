@@ -1,6 +1,7 @@
 //! Parser for the JavaScript subset: collects every error with a sentence saying what was
 //! expected, and stops descending past a fixed depth instead of overflowing the stack.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
@@ -100,37 +101,56 @@ struct Parser<'t> {
     src_len: usize,
     /// Function bodies and blocks being parsed.
     blocks: usize,
-    /// Identifiers seen so far: the same name is one shared allocation.
-    names: HashMap<&'t str, Arc<str>, BuildHasherDefault<Fnv>>,
+    /// Identifiers and string literals seen so far: the same text is one shared allocation.
+    names: HashMap<&'t str, Arc<str>, BuildHasherDefault<NameHasher>>,
 }
 
-/// FNV-1a: identifiers are short, and the default hasher costs more than the allocation the
-/// interning saves.
+/// A light hash for names (identifiers, strings, method names), eight bytes per step in the
+/// manner of FxHash: names are short, and the default SipHash costs more than the lookups and
+/// the allocations the interning saves. Not resistant to crafted collisions: the tables it
+/// serves hold only names from the user's own source and the fixed method tables.
 #[derive(Default)]
-pub(crate) struct Fnv(u64);
+pub(crate) struct NameHasher(u64);
 
-impl Hasher for Fnv {
+impl NameHasher {
+    const K: u64 = 0x517c_c1b7_2722_0a95;
+
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(Self::K);
+    }
+}
+
+impl Hasher for NameHasher {
     fn finish(&self) -> u64 {
-        self.0
+        // The multiply mixes upwards: bring the well-mixed high bits to where the table
+        // takes its bucket index.
+        self.0.rotate_left(26)
     }
 
     fn write(&mut self, bytes: &[u8]) {
-        let mut h = if self.0 == 0 {
-            0xcbf2_9ce4_8422_2325
-        } else {
-            self.0
-        };
-        for &b in bytes {
-            h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        let mut words = bytes.chunks_exact(8);
+        for w in &mut words {
+            let mut buf = [0u8; 8];
+            buf.copy_from_slice(w);
+            self.add(u64::from_le_bytes(buf));
         }
-        self.0 = h;
+        let rest = words.remainder();
+        if !rest.is_empty() {
+            let mut buf = [0u8; 8];
+            buf[..rest.len()].copy_from_slice(rest);
+            self.add(u64::from_le_bytes(buf));
+        }
+    }
+
+    fn write_u8(&mut self, b: u8) {
+        self.add(u64::from(b));
     }
 }
 
 /// Parameters of a function literal.
 #[derive(Default)]
 struct ParamList {
-    params: Vec<(String, Span)>,
+    params: Vec<(Arc<str>, Span)>,
     arity: usize,
     defaults: Vec<(usize, Expr)>,
     rest: Option<usize>,
@@ -329,7 +349,7 @@ impl<'t> Parser<'t> {
             let f = self.function();
             match f.kind {
                 ExprKind::Func(def) => {
-                    StmtKind::Function(def.name.clone().unwrap_or_default(), def)
+                    StmtKind::Function(def.name.clone().unwrap_or_else(|| Arc::from("")), def)
                 }
                 _ => StmtKind::Expr(f),
             }
@@ -419,7 +439,7 @@ impl<'t> Parser<'t> {
             } else {
                 None
             };
-            decls.push((name.to_string(), *span, init));
+            decls.push((self.intern(name), *span, init));
             if !self.eat(",") {
                 break;
             }
@@ -537,7 +557,7 @@ impl<'t> Parser<'t> {
             let start = *span;
             self.pos += 2;
             let list = ParamList {
-                params: vec![(name.to_string(), start)],
+                params: vec![(self.intern(name), start)],
                 arity: 1,
                 ..ParamList::default()
             };
@@ -634,7 +654,7 @@ impl<'t> Parser<'t> {
                         ..
                     }) => {
                         p.pos += 1;
-                        list.params.push((n.to_string(), *span));
+                        list.params.push((p.intern(n), *span));
                     }
                     _ => {
                         p.expected("a parameter name");
@@ -669,7 +689,7 @@ impl<'t> Parser<'t> {
             tok: Tok::Ident(n), ..
         }) = self.peek()
         {
-            name = Some(n.to_string());
+            name = Some(self.intern(n));
             self.pos += 1;
         }
         if !self.expect("(", "`(` to start the parameter list") {
@@ -976,8 +996,14 @@ impl<'t> Parser<'t> {
             }
             Tok::Str(s) => {
                 self.pos += 1;
+                // A slice of the source is shared like names: the same table and field names
+                // recur throughout a file.
+                let s = match s {
+                    Cow::Borrowed(b) => self.intern(b),
+                    Cow::Owned(o) => Arc::from(o.as_str()),
+                };
                 Expr {
-                    kind: ExprKind::Str(Arc::from(&**s)),
+                    kind: ExprKind::Str(s),
                     span,
                 }
             }
@@ -1104,8 +1130,9 @@ impl<'t> Parser<'t> {
             let Some(t) = self.peek() else { break };
             let key_span = t.span;
             let key: Arc<str> = match &t.tok {
-                Tok::Ident(n) => Arc::from(*n),
-                Tok::Str(s) => Arc::from(&**s),
+                Tok::Ident(n) => self.intern(n),
+                Tok::Str(Cow::Borrowed(s)) => self.intern(s),
+                Tok::Str(Cow::Owned(s)) => Arc::from(s.as_str()),
                 Tok::Num(n) => Arc::from(js_number_string(*n)),
                 Tok::Punct("[") => {
                     self.error(key_span, "computed object keys are not supported")

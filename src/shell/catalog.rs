@@ -139,7 +139,7 @@ impl LoadError {
 pub async fn load(net: &net::Session) -> Result<Vec<DbEntry>, LoadError> {
     let query = reql::compile_query(CATALOG_QUERY)
         .map_err(|_| CatalogError("the catalog query does not compile (a bug in rdbsh)".into()))?;
-    let mut cursor = net.run_value(&query.term, &Map::new()).await?;
+    let mut cursor = net.run_value(&query.term(), &Map::new()).await?;
     let rows = cursor.collect_rows().await?;
     let first = rows
         .first()

@@ -98,7 +98,7 @@ impl Session {
         if !self.read_only {
             return Ok(());
         }
-        match read_only_refusal(&query.term, self.profile().name.as_deref()) {
+        match read_only_refusal(&query.term(), self.profile().name.as_deref()) {
             None => Ok(()),
             Some(refusal) => Err(refusal),
         }
@@ -124,7 +124,7 @@ impl Session {
                 };
                 (parts.swap_remove(1), optargs)
             }
-            _ => (query.term.clone(), Map::new()),
+            _ => (query.term(), Map::new()),
         };
         let started = Instant::now();
         let cursor = self.conn.run_value(&term, &optargs).await?;

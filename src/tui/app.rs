@@ -1041,7 +1041,7 @@ impl App {
         if self.status.info.read_only
             && let Ok(compiled) = crate::reql::compile_query(&text)
             && let Some(refusal) = crate::shell::session::read_only_refusal(
-                &compiled.term,
+                &compiled.term(),
                 self.status.info.profile.as_deref(),
             )
         {
@@ -1094,9 +1094,10 @@ pub fn changes_catalog(query: &str) -> bool {
     let Ok(compiled) = crate::reql::compile_query(query) else {
         return false;
     };
+    let term = compiled.term();
     // The shell's DDL test, plus what changes the browser's shard, replica and readiness facts.
-    crate::shell::catalog::changes_catalog(&compiled.term)
-        || crate::reql::writes(&compiled.term).is_some_and(|w| {
+    crate::shell::catalog::changes_catalog(&term)
+        || crate::reql::writes(&term).is_some_and(|w| {
             matches!(w.name, "reconfigure" | "rebalance")
                 || matches!(
                     w.system_table.as_deref(),
@@ -1110,16 +1111,16 @@ pub fn changes_catalog(query: &str) -> bool {
 /// (reads, filtered deletes, inserts, updates). From the compiled term.
 pub fn destructive(query: &str) -> Option<String> {
     use serde_json::Value;
-    let compiled = crate::reql::compile_query(query).ok()?;
+    let term = crate::reql::compile_query(query).ok()?.term();
     // Only terms that write at all are looked at further.
-    crate::reql::writes(&compiled.term)?;
+    crate::reql::writes(&term)?;
     let name = |t: &Value| -> String {
         t.get(1)
             .and_then(|args| args.get(0))
             .and_then(Value::as_str)
             .map_or_else(|| "(computed)".to_owned(), |n| format!("`{n}`"))
     };
-    let mut stack = vec![&compiled.term];
+    let mut stack = vec![&term];
     while let Some(t) = stack.pop() {
         let Value::Array(items) = t else {
             if let Value::Object(map) = t {
@@ -1186,7 +1187,7 @@ pub fn live_toggled(query: &str) -> Result<String, String> {
             .map_or("it does not compile", |d| d.message.as_str());
         format!("cannot toggle live mode: {why}; fix the query and run it first")
     })?;
-    let outer = compiled.term.get(0).and_then(serde_json::Value::as_u64);
+    let outer = compiled.term().get(0).and_then(serde_json::Value::as_u64);
     if outer == Some(TT_CHANGES)
         && let Some(receiver) = compiled.spans().args.first()
         && let Some(base) = text.get(receiver.span.start..receiver.span.end)

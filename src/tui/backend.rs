@@ -213,7 +213,7 @@ impl SessionBackend {
 
     fn count(&self, db: String, table: String, tx: &UnboundedSender<Action>) {
         let term = match reql::compile_query(&count_query(&db, &table)) {
-            Ok(q) => q.term,
+            Ok(q) => q.term(),
             Err(_) => {
                 let _ = tx.send(Action::CountFailed {
                     db,
@@ -258,7 +258,7 @@ impl SessionBackend {
     /// Reads a system view's table on the session's connection, within the count timeout.
     fn load_system(&self, view: SystemView, tx: &UnboundedSender<Action>) {
         let term = match reql::compile_query(&view.query()) {
-            Ok(q) => q.term,
+            Ok(q) => q.term(),
             Err(_) => {
                 let _ = tx.send(Action::SystemLoaded {
                     view,
@@ -358,7 +358,7 @@ fn split_start(message: Value, query: &Query) -> (Value, Map<String, Value>) {
             };
             (parts.swap_remove(1), optargs)
         }
-        _ => (query.term.clone(), Map::new()),
+        _ => (query.term(), Map::new()),
     }
 }
 
