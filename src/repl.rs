@@ -306,9 +306,13 @@ impl Repl<'_> {
             Meta::Quit => return false,
             Meta::Ping => {
                 let net = self.session.net().clone();
-                match self.runtime.block_on(crate::shell::ping::ping(&net)) {
-                    Ok(ping) => print!("{}", ping.report()),
-                    Err(e) => self.error(&e.to_string()),
+                match self
+                    .runtime
+                    .block_on(interruptible(crate::shell::ping::ping(&net)))
+                {
+                    Some(Ok(ping)) => print!("{}", ping.report()),
+                    Some(Err(e)) => self.error(&e.to_string()),
+                    None => eprintln!("interrupted"),
                 }
             }
             Meta::Connect(name) => match (self.connect)(&name) {
@@ -322,9 +326,12 @@ impl Repl<'_> {
                         h.set_loader(self.runtime.handle().clone(), self.session.net().clone());
                     }
                     let net = self.session.net().clone();
-                    match self.runtime.block_on(net.client()) {
-                        Ok(_) => println!("connected to {}", self.prompt().trim_end_matches("> ")),
-                        Err(e) => self.error(&e.to_string()),
+                    match self.runtime.block_on(interruptible(net.client())) {
+                        Some(Ok(_)) => {
+                            println!("connected to {}", self.prompt().trim_end_matches("> "))
+                        }
+                        Some(Err(e)) => self.error(&e.to_string()),
+                        None => eprintln!("interrupted; not connected yet"),
                     }
                     self.refresh_catalog();
                 }
@@ -398,7 +405,11 @@ impl Repl<'_> {
         let source = Source { text, file: None };
         let first = self.runtime.block_on(async {
             let mut interrupt = Interrupt::new();
-            let mut running = self.session.start(&query).await?;
+            // Connecting may wait for the whole timeout on a silent server: Ctrl-C ends it too.
+            let mut running = tokio::select! {
+                running = self.session.start(&query) => running?,
+                () = interrupt.recv() => return Ok(None),
+            };
             tokio::select! {
                 batch = running.cursor.next_batch() => Ok(Some((running, batch))),
                 () = interrupt.recv() => {
@@ -607,6 +618,16 @@ async fn print_page(
         return PageEnd::Output(e);
     }
     end
+}
+
+/// `future`'s output, or `None` when Ctrl-C came first (a connect to a silent server would
+/// otherwise hold the prompt for the whole timeout).
+async fn interruptible<T>(future: impl std::future::Future<Output = T>) -> Option<T> {
+    let mut interrupt = Interrupt::new();
+    tokio::select! {
+        out = future => Some(out),
+        () = interrupt.recv() => None,
+    }
 }
 
 /// Ctrl-C while a query runs. One listener per query, so a Ctrl-C pressed while rows are

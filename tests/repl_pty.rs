@@ -307,3 +307,25 @@ fn a_dumb_terminal_gets_the_repl_instead_of_the_tui() {
     p.exp_string("23\r\n").expect("a query runs");
     quit(p);
 }
+
+#[test]
+fn ctrl_c_while_connecting_to_a_silent_server_gives_the_prompt_back() {
+    // A real socket that accepts (in the kernel's backlog) and never answers the handshake.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = silent.local_addr().unwrap().port();
+    let home = tempfile::tempdir().unwrap();
+    let args = format!("--host 127.0.0.1 --port {port} --timeout 600");
+    let mut p = spawn_repl(home.path(), true, &args, &[]);
+    p.exp_string("127.0.0.1:test> ").expect("first prompt");
+    for line in ["r.expr(1)", ".ping"] {
+        p.send_line(line).unwrap();
+        // The line is read and the connect under way before Ctrl-C is pressed.
+        std::thread::sleep(std::time::Duration::from_millis(500));
+        p.send_control('c').unwrap();
+        p.exp_string("interrupted")
+            .expect("Ctrl-C ends the connect instead of waiting for the timeout");
+        p.exp_string("127.0.0.1:test> ")
+            .expect("back at the prompt");
+    }
+    quit(p);
+}
