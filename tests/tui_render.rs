@@ -256,6 +256,18 @@ fn a_long_server_message_wraps_so_its_end_is_readable() {
 }
 
 #[test]
+fn a_failed_catalog_load_is_readable_in_the_narrow_browser() {
+    let (mut app, _) = app((100, 24));
+    app.update(Action::CatalogFailed(
+        "authentication failed for user `admin` on localhost:29015: Wrong password; \
+         check the password or auth key of this profile"
+            .into(),
+    ));
+    let shown = screen(&app, (100, 24));
+    assert!(shown.contains("auth key of"), "{shown}");
+}
+
+#[test]
 fn help_overlay_80x24() {
     let (mut app, _) = app((80, 24));
     connected(&mut app);
