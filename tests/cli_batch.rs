@@ -451,3 +451,16 @@ fn read_only_refuses_every_write_family() {
     assert_eq!(docs[1], 3, "nothing inserted or deleted");
     assert_eq!(docs[2]["name"], "Ada", "nothing replaced");
 }
+
+#[test]
+fn an_unknown_user_is_told_to_check_the_user_name_and_exits_4() {
+    let sb = SandboxProcess::start(&["--no-demo"], &[]);
+    let out = rdbsh(&sb)
+        .args(["--user", "nobody", "-e", "r.expr(1)"])
+        .output()
+        .expect("run rdbsh");
+    assert_eq!(out.status.code(), Some(4));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("Unknown user"), "{err}");
+    assert!(err.contains("check the user name"), "{err}");
+}
