@@ -49,8 +49,10 @@ impl History {
     /// Reads the history file; a missing file is an empty history, unreadable lines are skipped.
     pub fn load(path: &Path, cap: usize) -> Result<Self, HistoryError> {
         let mut history = History::new(cap);
-        let text = match fs::read_to_string(path) {
-            Ok(text) => text,
+        // Bytes, not a string: one line that is not UTF-8 (a crash mid-write, another tool)
+        // costs that entry, not the whole history (which the next save would overwrite).
+        let bytes = match fs::read(path) {
+            Ok(bytes) => bytes,
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(history),
             Err(source) => {
                 return Err(HistoryError::Read {
@@ -59,8 +61,8 @@ impl History {
                 });
             }
         };
-        for line in text.lines() {
-            if let Ok(entry) = serde_json::from_str::<String>(line) {
+        for line in bytes.split(|&b| b == b'\n') {
+            if let Ok(entry) = serde_json::from_slice::<String>(line) {
                 // Entries from an older file go through `push` again, so a file written before
                 // a redaction rule existed is cleaned on the next save.
                 history.push(&entry);
@@ -439,6 +441,19 @@ mod tests {
             redact("r.db('rethinkdb').table('users').get('bob').update({password: false})"),
             "r.db('rethinkdb').table('users').get('bob').update({password: false})"
         );
+    }
+
+    #[test]
+    fn a_line_that_is_not_utf8_costs_only_that_entry() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("history");
+        fs::write(
+            &path,
+            b"\"r.expr(1)\"\n\"bad \xff\xfe\"\n\xff\n\"r.expr(2)\"\r\n",
+        )
+        .unwrap();
+        let h = History::load(&path, 10).unwrap();
+        assert_eq!(h.iter().collect::<Vec<_>>(), ["r.expr(1)", "r.expr(2)"]);
     }
 
     #[test]
