@@ -9,7 +9,7 @@
 mod helper;
 
 use std::collections::VecDeque;
-use std::io::{self, Write};
+use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
@@ -273,7 +273,7 @@ impl Repl<'_> {
                     }
                 }
                 Item::Code(span) => {
-                    if !self.run_statement(text, span.start, span.text(text)) {
+                    if !self.run_statement(text, span.start, span.text(text), editor) {
                         break;
                     }
                 }
@@ -370,8 +370,18 @@ impl Repl<'_> {
     }
 
     /// Compiles and runs one statement; false stops the rest of the text (Ctrl-C).
-    fn run_statement(&mut self, text: &str, at: usize, statement: &str) -> bool {
+    fn run_statement(
+        &mut self,
+        text: &str,
+        at: usize,
+        statement: &str,
+        editor: &mut Editor<ReplHelper, DefaultHistory>,
+    ) -> bool {
         let source = Source { text, file: None };
+        if !self.confirmed(statement, editor) {
+            eprintln!("not run");
+            return true;
+        }
         let statements = match self.session.compile(statement) {
             Ok(s) => s,
             Err(diagnostics) => {
@@ -396,6 +406,22 @@ impl Repl<'_> {
             }
         }
         true
+    }
+
+    /// True when `statement` may run: it is not destructive (a delete of a whole table, a drop,
+    /// reconfigure, rebalance; the TUI's rule), or the user said yes. Asked only on a terminal:
+    /// piped input is a script, and its next line is no answer.
+    fn confirmed(&self, statement: &str, editor: &mut Editor<ReplHelper, DefaultHistory>) -> bool {
+        if !io::stdin().is_terminal() {
+            return true;
+        }
+        let Some(what) = crate::tui::app::destructive(statement) else {
+            return true;
+        };
+        match editor.readline(&format!("this query {what}; run it? [y/N] ")) {
+            Ok(answer) => matches!(answer.trim(), "y" | "Y" | "yes"),
+            Err(_) => false,
+        }
     }
 
     /// Starts a query and prints its first page; false when interrupted.

@@ -329,3 +329,30 @@ fn ctrl_c_while_connecting_to_a_silent_server_gives_the_prompt_back() {
     }
     quit(p);
 }
+
+#[test]
+fn a_destructive_query_asks_first_as_in_the_tui() {
+    let sb = demo();
+    let home = tempfile::tempdir().unwrap();
+    let mut p = repl(&sb, home.path(), true);
+    p.send_line("r.db('demo').table('events').delete()")
+        .unwrap();
+    p.exp_string("deletes every document of table `events`; run it? [y/N] ")
+        .expect("asks before deleting a whole table");
+    p.send_line("n").unwrap();
+    p.exp_string("not run").expect("no is no");
+    p.exp_string("127.0.0.1:test> ").unwrap();
+    p.send_line("r.db('demo').table('events').count().gt(0)")
+        .unwrap();
+    p.exp_string("true\r\n").expect("the rows are still there");
+    p.send_line("r.db('demo').table('events').delete()")
+        .unwrap();
+    p.exp_string("[y/N] ").unwrap();
+    p.send_line("y").unwrap();
+    p.exp_string("\"deleted\"").expect("yes runs it");
+    p.send_line("r.db('demo').table('events').filter({kind: 'x'}).delete()")
+        .unwrap();
+    p.exp_string("\"deleted\"")
+        .expect("a filtered delete runs without asking");
+    quit(p);
+}
