@@ -213,6 +213,14 @@ impl Repl<'_> {
                     }
                     continue;
                 }
+                if let Some(word) = unknown_command(trimmed) {
+                    // Nothing is open for a `.word` line to continue: a mistyped command.
+                    self.remember(editor, trimmed);
+                    self.error(&format!(
+                        "unknown command `.{word}`; .help lists the commands"
+                    ));
+                    continue;
+                }
             }
             if !pending.is_empty() && meta::parse(&line) == Some(Ok(Meta::Edit)) {
                 // `.edit` at the `... ` prompt opens the statement written so far.
@@ -644,6 +652,18 @@ async fn print_page(
         return PageEnd::Output(e);
     }
     end
+}
+
+/// The word of a `.word [args]` line that is no meta-command and no method call (`.count()`
+/// continues a chain; `.conect prod` is a typo).
+fn unknown_command(line: &str) -> Option<&str> {
+    let rest = line.strip_prefix('.')?;
+    let end = rest
+        .find(|c: char| !c.is_ascii_alphabetic())
+        .unwrap_or(rest.len());
+    let (word, tail) = rest.split_at(end);
+    let plain = tail.is_empty() || tail.starts_with(char::is_whitespace);
+    (!word.is_empty() && plain && !tail.contains('(')).then_some(word)
 }
 
 /// `future`'s output, or `None` when Ctrl-C came first (a connect to a silent server would

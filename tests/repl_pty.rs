@@ -356,3 +356,17 @@ fn a_destructive_query_asks_first_as_in_the_tui() {
         .expect("a filtered delete runs without asking");
     quit(p);
 }
+
+#[test]
+fn a_mistyped_meta_command_is_named_as_such() {
+    let sb = demo();
+    let home = tempfile::tempdir().unwrap();
+    let mut p = repl(&sb, home.path(), true);
+    p.send_line(".conect prod").unwrap();
+    p.exp_string("unknown command `.conect`; .help lists the commands")
+        .expect("says which command is unknown");
+    p.exp_string("127.0.0.1:test> ").unwrap();
+    p.send_line("r.expr(7)").unwrap();
+    p.exp_string("7\r\n").expect("the REPL goes on");
+    quit(p);
+}
