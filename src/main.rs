@@ -158,7 +158,8 @@ fn run_compile(args: CompileArgs) -> Result<Exit, Failure> {
     } else {
         eval_inputs(args.eval)
     };
-    let styled = std::io::stderr().is_terminal();
+    let styled = std::io::stderr().is_terminal()
+        && rdbsh::render::color_allowed(false, std::env::var_os("NO_COLOR").as_deref());
     let mut env = rdbsh::reql::Env::new();
     let mut stdout = std::io::stdout().lock();
     let mut exit = Exit::Ok;

@@ -464,3 +464,22 @@ fn an_unknown_user_is_told_to_check_the_user_name_and_exits_4() {
     assert!(err.contains("Unknown user"), "{err}");
     assert!(err.contains("check the user name"), "{err}");
 }
+
+#[test]
+fn compile_errors_on_a_terminal_honour_no_color() {
+    for (no_color, coloured) in [("1", false), ("", true)] {
+        let mut cmd = StdCommand::new("sh");
+        cmd.arg("-c")
+            .arg(format!("exec '{}' compile -e 'r.expr('", rdbsh_bin()))
+            .env("TERM", "xterm")
+            .env("NO_COLOR", no_color);
+        let mut p = rexpect::session::spawn_command(cmd, Some(8000)).expect("spawn in a pty");
+        let out = p.exp_eof().expect("rdbsh compile ends");
+        assert!(out.contains("unclosed"), "{out:?}");
+        assert_eq!(
+            out.contains('\x1b'),
+            coloured,
+            "NO_COLOR={no_color:?}: {out:?}"
+        );
+    }
+}
