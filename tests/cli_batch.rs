@@ -483,3 +483,32 @@ fn compile_errors_on_a_terminal_honour_no_color() {
         );
     }
 }
+
+#[test]
+fn a_password_command_does_not_eat_the_queries_piped_on_stdin() {
+    let sb = SandboxProcess::start(
+        &["--no-demo", "--password-env", "SB_PW"],
+        &[("SB_PW", "pw")],
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[profiles.x]\nhost = \"127.0.0.1\"\nport = {}\n\
+             password_command = \"cat > /dev/null; printf pw\"\n",
+            sb.port
+        ),
+    )
+    .unwrap();
+    let out = Command::new(rdbsh_bin())
+        .env_remove("RDBSH_PROFILE")
+        .arg("--config")
+        .arg(&config)
+        .args(["-p", "x"])
+        .write_stdin("r.expr(41).add(1)\n")
+        .output()
+        .expect("run rdbsh");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(stdout, "42\n", "{}", String::from_utf8_lossy(&out.stderr));
+}
