@@ -49,15 +49,21 @@ fn run(cli: Cli) -> Result<Exit, Failure> {
         }
         Mode::Compile(args) => run_compile(args),
         Mode::Sandbox(args) => run_sandbox(args),
-        Mode::Ping { conn } => run_ping(target(config_path, &conn)?),
+        Mode::Ping { conn } => {
+            let target = target(config_path, &conn)?;
+            warn_if_unverified(&target);
+            run_ping(target)
+        }
         Mode::Repl { conn, out } => run_repl(config_path, &conn, out),
-        Mode::Eval { conn, out, queries } => run_batch(
-            target(config_path, &conn)?,
-            out,
-            BatchInput::Queries(queries),
-        ),
+        Mode::Eval { conn, out, queries } => {
+            let target = target(config_path, &conn)?;
+            warn_if_unverified(&target);
+            run_batch(target, out, BatchInput::Queries(queries))
+        }
         Mode::File { conn, out, path } => {
-            run_batch(target(config_path, &conn)?, out, BatchInput::File(path))
+            let target = target(config_path, &conn)?;
+            warn_if_unverified(&target);
+            run_batch(target, out, BatchInput::File(path))
         }
         Mode::Default { conn, out } => {
             let terminal = std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
@@ -69,6 +75,7 @@ fn run(cli: Cli) -> Result<Exit, Failure> {
             if terminal {
                 run_tui(target, config_path)
             } else {
+                warn_if_unverified(&target);
                 run_batch(target, out, BatchInput::File(PathBuf::from("-")))
             }
         }
@@ -104,6 +111,25 @@ async fn open_target(target: Target) -> Result<(Profile, Option<server::ServerHa
     }
 }
 
+/// Says on stderr that the server will not be authenticated (`verify = "none"`), as the
+/// README promises for every connect of the line front ends; the TUI shows it in its status bar.
+fn warn_if_unverified(target: &Target) {
+    if let Target::Server(profile) = target {
+        warn_if_profile_unverified(profile);
+    }
+}
+
+fn warn_if_profile_unverified(profile: &Profile) {
+    if profile
+        .tls
+        .as_ref()
+        .is_some_and(|t| t.verify == rdbsh::config::Verify::None)
+    {
+        let address = format!("{}:{}", profile.host, profile.port);
+        eprintln!("rdbsh: {}", rdbsh::net::tls::insecure_warning(&address));
+    }
+}
+
 fn load_config(path: Option<&Path>) -> Result<Config, Failure> {
     let config = Config::load(path)?;
     for warning in &config.warnings {
@@ -132,7 +158,8 @@ fn run_compile(args: CompileArgs) -> Result<Exit, Failure> {
     } else {
         eval_inputs(args.eval)
     };
-    let styled = std::io::stderr().is_terminal();
+    let styled = std::io::stderr().is_terminal()
+        && rdbsh::render::color_allowed(false, std::env::var_os("NO_COLOR").as_deref());
     let mut env = rdbsh::reql::Env::new();
     let mut stdout = std::io::stdout().lock();
     let mut exit = Exit::Ok;
@@ -280,6 +307,7 @@ fn run_ping(target: Target) -> Result<Exit, Failure> {
 /// `rdbsh repl`: the line REPL; `.connect NAME` re-reads the profiles file.
 fn run_repl(config_path: Option<&Path>, conn: &ConnArgs, out: OutArgs) -> Result<Exit, Failure> {
     let target = target(config_path, conn)?;
+    warn_if_unverified(&target);
     let tty = std::io::stdout().is_terminal();
     let options = rdbsh::repl::Options {
         format: out.format_for(tty),
@@ -298,9 +326,11 @@ fn run_repl(config_path: Option<&Path>, conn: &ConnArgs, out: OutArgs) -> Result
     };
     let connect: rdbsh::repl::Connector = Box::new(move |name| {
         let config = Config::load(config_path.as_deref()).map_err(|e| e.to_string())?;
-        config
+        let profile = config
             .resolve(Some(name), &overrides)
-            .map_err(|e| e.to_string())
+            .map_err(|e| e.to_string())?;
+        warn_if_profile_unverified(&profile);
+        Ok(profile)
     });
     let runtime = runtime()?;
     let (profile, _sandbox) = runtime.block_on(open_target(target))?;

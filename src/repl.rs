@@ -9,7 +9,7 @@
 mod helper;
 
 use std::collections::VecDeque;
-use std::io::{self, Write};
+use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
@@ -213,6 +213,14 @@ impl Repl<'_> {
                     }
                     continue;
                 }
+                if let Some(word) = unknown_command(trimmed) {
+                    // Nothing is open for a `.word` line to continue: a mistyped command.
+                    self.remember(editor, trimmed);
+                    self.error(&format!(
+                        "unknown command `.{word}`; .help lists the commands"
+                    ));
+                    continue;
+                }
             }
             if !pending.is_empty() && meta::parse(&line) == Some(Ok(Meta::Edit)) {
                 // `.edit` at the `... ` prompt opens the statement written so far.
@@ -273,7 +281,7 @@ impl Repl<'_> {
                     }
                 }
                 Item::Code(span) => {
-                    if !self.run_statement(text, span.start, span.text(text)) {
+                    if !self.run_statement(text, span.start, span.text(text), editor) {
                         break;
                     }
                 }
@@ -306,9 +314,13 @@ impl Repl<'_> {
             Meta::Quit => return false,
             Meta::Ping => {
                 let net = self.session.net().clone();
-                match self.runtime.block_on(crate::shell::ping::ping(&net)) {
-                    Ok(ping) => print!("{}", ping.report()),
-                    Err(e) => self.error(&e.to_string()),
+                match self
+                    .runtime
+                    .block_on(interruptible(crate::shell::ping::ping(&net)))
+                {
+                    Some(Ok(ping)) => print!("{}", ping.report()),
+                    Some(Err(e)) => self.error(&e.to_string()),
+                    None => eprintln!("interrupted"),
                 }
             }
             Meta::Connect(name) => match (self.connect)(&name) {
@@ -322,9 +334,12 @@ impl Repl<'_> {
                         h.set_loader(self.runtime.handle().clone(), self.session.net().clone());
                     }
                     let net = self.session.net().clone();
-                    match self.runtime.block_on(net.client()) {
-                        Ok(_) => println!("connected to {}", self.prompt().trim_end_matches("> ")),
-                        Err(e) => self.error(&e.to_string()),
+                    match self.runtime.block_on(interruptible(net.client())) {
+                        Some(Ok(_)) => {
+                            println!("connected to {}", self.prompt().trim_end_matches("> "))
+                        }
+                        Some(Err(e)) => self.error(&e.to_string()),
+                        None => eprintln!("interrupted; not connected yet"),
                     }
                     self.refresh_catalog();
                 }
@@ -363,8 +378,18 @@ impl Repl<'_> {
     }
 
     /// Compiles and runs one statement; false stops the rest of the text (Ctrl-C).
-    fn run_statement(&mut self, text: &str, at: usize, statement: &str) -> bool {
+    fn run_statement(
+        &mut self,
+        text: &str,
+        at: usize,
+        statement: &str,
+        editor: &mut Editor<ReplHelper, DefaultHistory>,
+    ) -> bool {
         let source = Source { text, file: None };
+        if !self.confirmed(statement, editor) {
+            eprintln!("not run");
+            return true;
+        }
         let statements = match self.session.compile(statement) {
             Ok(s) => s,
             Err(diagnostics) => {
@@ -391,6 +416,22 @@ impl Repl<'_> {
         true
     }
 
+    /// True when `statement` may run: it is not destructive (a delete of a whole table, a drop,
+    /// reconfigure, rebalance; the TUI's rule), or the user said yes. Asked only on a terminal:
+    /// piped input is a script, and its next line is no answer.
+    fn confirmed(&self, statement: &str, editor: &mut Editor<ReplHelper, DefaultHistory>) -> bool {
+        if !io::stdin().is_terminal() {
+            return true;
+        }
+        let Some(what) = crate::tui::app::destructive(statement) else {
+            return true;
+        };
+        match editor.readline(&format!("this query {what}; run it? [y/N] ")) {
+            Ok(answer) => matches!(answer.trim(), "y" | "Y" | "yes"),
+            Err(_) => false,
+        }
+    }
+
     /// Starts a query and prints its first page; false when interrupted.
     fn run_query(&mut self, text: &str, at: usize, query: Query) -> bool {
         self.paged = None;
@@ -398,7 +439,11 @@ impl Repl<'_> {
         let source = Source { text, file: None };
         let first = self.runtime.block_on(async {
             let mut interrupt = Interrupt::new();
-            let mut running = self.session.start(&query).await?;
+            // Connecting may wait for the whole timeout on a silent server: Ctrl-C ends it too.
+            let mut running = tokio::select! {
+                running = self.session.start(&query) => running?,
+                () = interrupt.recv() => return Ok(None),
+            };
             tokio::select! {
                 batch = running.cursor.next_batch() => Ok(Some((running, batch))),
                 () = interrupt.recv() => {
@@ -607,6 +652,28 @@ async fn print_page(
         return PageEnd::Output(e);
     }
     end
+}
+
+/// The word of a `.word [args]` line that is no meta-command and no method call (`.count()`
+/// continues a chain; `.conect prod` is a typo).
+fn unknown_command(line: &str) -> Option<&str> {
+    let rest = line.strip_prefix('.')?;
+    let end = rest
+        .find(|c: char| !c.is_ascii_alphabetic())
+        .unwrap_or(rest.len());
+    let (word, tail) = rest.split_at(end);
+    let plain = tail.is_empty() || tail.starts_with(char::is_whitespace);
+    (!word.is_empty() && plain && !tail.contains('(')).then_some(word)
+}
+
+/// `future`'s output, or `None` when Ctrl-C came first (a connect to a silent server would
+/// otherwise hold the prompt for the whole timeout).
+async fn interruptible<T>(future: impl std::future::Future<Output = T>) -> Option<T> {
+    let mut interrupt = Interrupt::new();
+    tokio::select! {
+        out = future => Some(out),
+        () = interrupt.recv() => None,
+    }
 }
 
 /// Ctrl-C while a query runs. One listener per query, so a Ctrl-C pressed while rows are

@@ -451,3 +451,64 @@ fn read_only_refuses_every_write_family() {
     assert_eq!(docs[1], 3, "nothing inserted or deleted");
     assert_eq!(docs[2]["name"], "Ada", "nothing replaced");
 }
+
+#[test]
+fn an_unknown_user_is_told_to_check_the_user_name_and_exits_4() {
+    let sb = SandboxProcess::start(&["--no-demo"], &[]);
+    let out = rdbsh(&sb)
+        .args(["--user", "nobody", "-e", "r.expr(1)"])
+        .output()
+        .expect("run rdbsh");
+    assert_eq!(out.status.code(), Some(4));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("Unknown user"), "{err}");
+    assert!(err.contains("check the user name"), "{err}");
+}
+
+#[test]
+fn compile_errors_on_a_terminal_honour_no_color() {
+    for (no_color, coloured) in [("1", false), ("", true)] {
+        let mut cmd = StdCommand::new("sh");
+        cmd.arg("-c")
+            .arg(format!("exec '{}' compile -e 'r.expr('", rdbsh_bin()))
+            .env("TERM", "xterm")
+            .env("NO_COLOR", no_color);
+        let mut p = rexpect::session::spawn_command(cmd, Some(8000)).expect("spawn in a pty");
+        let out = p.exp_eof().expect("rdbsh compile ends");
+        assert!(out.contains("unclosed"), "{out:?}");
+        assert_eq!(
+            out.contains('\x1b'),
+            coloured,
+            "NO_COLOR={no_color:?}: {out:?}"
+        );
+    }
+}
+
+#[test]
+fn a_password_command_does_not_eat_the_queries_piped_on_stdin() {
+    let sb = SandboxProcess::start(
+        &["--no-demo", "--password-env", "SB_PW"],
+        &[("SB_PW", "pw")],
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[profiles.x]\nhost = \"127.0.0.1\"\nport = {}\n\
+             password_command = \"cat > /dev/null; printf pw\"\n",
+            sb.port
+        ),
+    )
+    .unwrap();
+    let out = Command::new(rdbsh_bin())
+        .env_remove("RDBSH_PROFILE")
+        .arg("--config")
+        .arg(&config)
+        .args(["-p", "x"])
+        .write_stdin("r.expr(41).add(1)\n")
+        .output()
+        .expect("run rdbsh");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(stdout, "42\n", "{}", String::from_utf8_lossy(&out.stderr));
+}

@@ -79,3 +79,35 @@ fn ping_reports_server_tls_certificate_and_round_trip() {
         "says how to fix it: {err}"
     );
 }
+
+#[test]
+fn verify_none_is_said_on_every_connect_of_ping_and_batch() {
+    let pki = tls::Pki::new();
+    let cert = pki.san_leaf.cert.to_string_lossy().to_string();
+    let key = pki.san_leaf.key.to_string_lossy().to_string();
+    let sb = SandboxProcess::start(&["--no-demo", "--tls-cert", &cert, "--tls-key", &key], &[]);
+    let port = sb.port.to_string();
+    let conn = [
+        "--host",
+        "localhost",
+        "--port",
+        port.as_str(),
+        "--tls-verify",
+        "none",
+    ];
+    let ping: Vec<&str> = std::iter::once("ping").chain(conn).collect();
+    let batch: Vec<&str> = conn.into_iter().chain(["-e", "r.expr(1)"]).collect();
+    for args in [ping, batch] {
+        let out = Command::new(rdbsh_bin())
+            .env("XDG_CONFIG_HOME", "/nonexistent-rdbsh-test")
+            .args(&args)
+            .output()
+            .expect("run rdbsh");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{args:?}: {err}");
+        assert!(
+            err.contains("verification is off (verify = \"none\")"),
+            "{args:?} warns: {err}"
+        );
+    }
+}

@@ -307,3 +307,66 @@ fn a_dumb_terminal_gets_the_repl_instead_of_the_tui() {
     p.exp_string("23\r\n").expect("a query runs");
     quit(p);
 }
+
+#[test]
+fn ctrl_c_while_connecting_to_a_silent_server_gives_the_prompt_back() {
+    // A real socket that accepts (in the kernel's backlog) and never answers the handshake.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = silent.local_addr().unwrap().port();
+    let home = tempfile::tempdir().unwrap();
+    let args = format!("--host 127.0.0.1 --port {port} --timeout 600");
+    let mut p = spawn_repl(home.path(), true, &args, &[]);
+    p.exp_string("127.0.0.1:test> ").expect("first prompt");
+    for line in ["r.expr(1)", ".ping"] {
+        p.send_line(line).unwrap();
+        // The line is read and the connect under way before Ctrl-C is pressed.
+        std::thread::sleep(std::time::Duration::from_millis(500));
+        p.send_control('c').unwrap();
+        p.exp_string("interrupted")
+            .expect("Ctrl-C ends the connect instead of waiting for the timeout");
+        p.exp_string("127.0.0.1:test> ")
+            .expect("back at the prompt");
+    }
+    quit(p);
+}
+
+#[test]
+fn a_destructive_query_asks_first_as_in_the_tui() {
+    let sb = demo();
+    let home = tempfile::tempdir().unwrap();
+    let mut p = repl(&sb, home.path(), true);
+    p.send_line("r.db('demo').table('events').delete()")
+        .unwrap();
+    p.exp_string("deletes every document of table `events`; run it? [y/N] ")
+        .expect("asks before deleting a whole table");
+    p.send_line("n").unwrap();
+    p.exp_string("not run").expect("no is no");
+    p.exp_string("127.0.0.1:test> ").unwrap();
+    p.send_line("r.db('demo').table('events').count().gt(0)")
+        .unwrap();
+    p.exp_string("true\r\n").expect("the rows are still there");
+    p.send_line("r.db('demo').table('events').delete()")
+        .unwrap();
+    p.exp_string("[y/N] ").unwrap();
+    p.send_line("y").unwrap();
+    p.exp_string("\"deleted\"").expect("yes runs it");
+    p.send_line("r.db('demo').table('events').filter({kind: 'x'}).delete()")
+        .unwrap();
+    p.exp_string("\"deleted\"")
+        .expect("a filtered delete runs without asking");
+    quit(p);
+}
+
+#[test]
+fn a_mistyped_meta_command_is_named_as_such() {
+    let sb = demo();
+    let home = tempfile::tempdir().unwrap();
+    let mut p = repl(&sb, home.path(), true);
+    p.send_line(".conect prod").unwrap();
+    p.exp_string("unknown command `.conect`; .help lists the commands")
+        .expect("says which command is unknown");
+    p.exp_string("127.0.0.1:test> ").unwrap();
+    p.send_line("r.expr(7)").unwrap();
+    p.exp_string("7\r\n").expect("the REPL goes on");
+    quit(p);
+}

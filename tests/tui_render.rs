@@ -240,6 +240,34 @@ fn server_messages_indented_with_tabs_keep_their_indentation() {
 }
 
 #[test]
+fn a_long_server_message_wraps_so_its_end_is_readable() {
+    let (mut app, _) = app((80, 24));
+    connected(&mut app);
+    type_text(&mut app, "r.table('nope').count()");
+    let id = run_typed(&mut app);
+    let name = "x".repeat(120);
+    app.update(Action::QueryFailed {
+        id,
+        message: format!("ReqlOpFailedError: Table `demo.nope_{name}` does not exist."),
+        span: None,
+    });
+    let shown = screen(&app, (80, 24));
+    assert!(shown.contains("does not exist."), "{shown}");
+}
+
+#[test]
+fn a_failed_catalog_load_is_readable_in_the_narrow_browser() {
+    let (mut app, _) = app((100, 24));
+    app.update(Action::CatalogFailed(
+        "authentication failed for user `admin` on localhost:29015: Wrong password; \
+         check the password or auth key of this profile"
+            .into(),
+    ));
+    let shown = screen(&app, (100, 24));
+    assert!(shown.contains("auth key of"), "{shown}");
+}
+
+#[test]
 fn help_overlay_80x24() {
     let (mut app, _) = app((80, 24));
     connected(&mut app);

@@ -17,7 +17,38 @@ struct RawFile {
     #[serde(default)]
     profiles: BTreeMap<String, RawProfile>,
     keys: Option<toml::Table>,
-    ui: Option<toml::Table>,
+    ui: Option<RawUi>,
+}
+
+/// `[ui]`: typed so that a misspelt key or a wrong value is an error with its line, like the
+/// profiles' keys, instead of being ignored.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawUi {
+    theme: Option<String>,
+    max_rows: Option<std::num::NonZeroU32>,
+    /// Reserved for palette overrides.
+    colors: Option<toml::Table>,
+}
+
+impl RawUi {
+    /// Back to the table the front ends read.
+    fn into_table(self) -> toml::Table {
+        let mut table = toml::Table::new();
+        if let Some(theme) = self.theme {
+            table.insert("theme".into(), toml::Value::String(theme));
+        }
+        if let Some(max_rows) = self.max_rows {
+            table.insert(
+                "max_rows".into(),
+                toml::Value::Integer(i64::from(max_rows.get())),
+            );
+        }
+        if let Some(colors) = self.colors {
+            table.insert("colors".into(), toml::Value::Table(colors));
+        }
+        table
+    }
 }
 
 #[derive(Deserialize)]
@@ -144,7 +175,7 @@ pub(crate) fn parse(path: &Path, src: &str) -> Result<Parsed, ConfigError> {
         default_profile,
         profiles,
         keys: raw.keys.unwrap_or_default(),
-        ui: raw.ui.unwrap_or_default(),
+        ui: raw.ui.map(RawUi::into_table).unwrap_or_default(),
         inline_secrets,
     })
 }

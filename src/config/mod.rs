@@ -184,7 +184,7 @@ pub struct Config {
     pub default_profile: Option<String>,
     /// The `[keys]` table, for the TUI keymap (opaque here).
     pub keys: toml::Table,
-    /// The `[ui]` table (theme and such), opaque here.
+    /// The `[ui]` table: `theme`, `max_rows` (checked when the file is read) and `colors`.
     pub ui: toml::Table,
     /// Warnings to show once (e.g. inline secrets in a file others can read).
     pub warnings: Vec<String>,

@@ -127,13 +127,20 @@ impl SecretSource {
     }
 }
 
-/// Runs `sh -c CMD`; stdin and the terminal stay with the user so that prompting tools
-/// (gpg pinentry, `pass`) work. The output is never echoed in errors.
+/// Runs `sh -c CMD`; a terminal stdin stays with the user so that prompting tools (gpg
+/// pinentry, `pass`) work, but piped stdin is the query file of batch mode (`rdbsh -p prod <
+/// fix.reql`) and is not the command's to read. The output is never echoed in errors.
 fn run_command(cmd: &str) -> Result<Secret, String> {
+    use std::io::IsTerminal;
+    let stdin = if std::io::stdin().is_terminal() {
+        Stdio::inherit()
+    } else {
+        Stdio::null()
+    };
     let output = Command::new("sh")
         .arg("-c")
         .arg(cmd)
-        .stdin(Stdio::inherit())
+        .stdin(stdin)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .output()

@@ -488,6 +488,38 @@ accent = "cyan"
 }
 
 #[test]
+fn ui_typos_and_bad_values_are_errors_with_their_line() {
+    let dir = tempfile::tempdir().unwrap();
+    for (text, key, line) in [
+        ("[ui]\nthem = \"rdbsh-light\"\n", "ui.them", 2),
+        (
+            "[ui]\ntheme = \"rdbsh-light\"\nmax_rows = -5\n",
+            "ui.max_rows",
+            3,
+        ),
+        ("[ui]\nmax_rows = 0\n", "ui.max_rows", 2),
+        ("[ui]\ntheme = 5\n", "ui.theme", 2),
+    ] {
+        let path = dir.path().join("config.toml");
+        std::fs::write(&path, text).unwrap();
+        match Config::load(Some(&path)) {
+            Err(ConfigError::File {
+                key: Some(k),
+                line: l,
+                ..
+            }) => assert_eq!((k.as_str(), l), (key, line), "{text}"),
+            Err(other) => panic!("{text}: {other}"),
+            Ok(_) => panic!("{text}: accepted"),
+        }
+    }
+    let c = config("[ui]\nmax_rows = 500\n");
+    assert_eq!(
+        c.ui.get("max_rows").and_then(toml::Value::as_integer),
+        Some(500)
+    );
+}
+
+#[test]
 fn explicit_missing_file_is_an_error() {
     let dir = tempfile::tempdir().unwrap();
     let err = Config::load(Some(&dir.path().join("absent.toml"))).unwrap_err();

@@ -231,8 +231,14 @@ async fn drive_handshake(
 
 fn handshake_error(e: HandshakeError, user: &str, target: &str) -> Error {
     if e.is_auth() {
+        // RethinkDB says `Unknown user` when the name is wrong: then the password is not the fix.
+        let fix = if e.to_string().to_ascii_lowercase().contains("unknown user") {
+            "check the user name of this profile (`user`, --user)"
+        } else {
+            "check the password or auth key of this profile"
+        };
         return Error::auth(format!(
-            "authentication failed for user `{user}` on {target}: {e}; check the password or auth key of this profile"
+            "authentication failed for user `{user}` on {target}: {e}; {fix}"
         ));
     }
     match e {

@@ -49,8 +49,10 @@ impl History {
     /// Reads the history file; a missing file is an empty history, unreadable lines are skipped.
     pub fn load(path: &Path, cap: usize) -> Result<Self, HistoryError> {
         let mut history = History::new(cap);
-        let text = match fs::read_to_string(path) {
-            Ok(text) => text,
+        // Bytes, not a string: one line that is not UTF-8 (a crash mid-write, another tool)
+        // costs that entry, not the whole history (which the next save would overwrite).
+        let bytes = match fs::read(path) {
+            Ok(bytes) => bytes,
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(history),
             Err(source) => {
                 return Err(HistoryError::Read {
@@ -59,8 +61,8 @@ impl History {
                 });
             }
         };
-        for line in text.lines() {
-            if let Ok(entry) = serde_json::from_str::<String>(line) {
+        for line in bytes.split(|&b| b == b'\n') {
+            if let Ok(entry) = serde_json::from_slice::<String>(line) {
                 // Entries from an older file go through `push` again, so a file written before
                 // a redaction rule existed is cleaned on the next save.
                 history.push(&entry);
@@ -160,8 +162,9 @@ fn write_private(path: &Path, bytes: &[u8]) -> io::Result<()> {
 }
 
 /// Object keys whose string values are secrets.
+// `pass` is the password of `r.http`'s `auth: {type, user, pass}`.
 const SECRET_KEYS: &[&str] = &[
-    "password", "passwd", "auth_key", "authkey", "auth-key", "secret", "token",
+    "password", "passwd", "pass", "auth_key", "authkey", "auth-key", "secret", "token",
 ];
 
 /// Command-line style flags whose next word is a secret (`.connect --auth-key KEY`).
@@ -209,9 +212,15 @@ fn redact_object_values(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut copied = 0;
     let mut i = 0;
+    // One entry per open `(`: true when it opens `r.object(...)`, whose arguments are
+    // key, value pairs (`r.object('password', 'hunter2')`).
+    let mut calls: Vec<bool> = Vec::new();
+    // The identifier that ended last and where, to recognise `object(`.
+    let mut last_ident: (&str, usize) = ("", 0);
     while i < bytes.len() {
         let c = bytes[i];
-        let (key, key_end) = if c == b'\'' || c == b'"' || c == b'`' {
+        let quoted = c == b'\'' || c == b'"' || c == b'`';
+        let (key, key_end) = if quoted {
             let end = string_end(s, i);
             let inner = s.get(i + 1..end.saturating_sub(1).max(i + 1)).unwrap_or("");
             (inner, end)
@@ -222,13 +231,23 @@ fn redact_object_values(s: &str) -> String {
             {
                 end += 1;
             }
+            last_ident = (&s[i..end], end);
             (&s[i..end], end)
         } else {
+            match c {
+                b'(' => calls.push(last_ident.0 == "object" && skip_spaces(s, last_ident.1) == i),
+                b')' => {
+                    calls.pop();
+                }
+                _ => {}
+            }
             i += 1;
             continue;
         };
         let colon = skip_spaces(s, key_end);
-        if is_secret_key(key) && bytes.get(colon) == Some(&b':') {
+        let in_object_call = quoted && calls.last() == Some(&true);
+        let separator = if in_object_call { b',' } else { b':' };
+        if is_secret_key(key) && bytes.get(colon) == Some(&separator) {
             let value = skip_spaces(s, colon + 1);
             if let Some(&q) = bytes.get(value)
                 && (q == b'\'' || q == b'"' || q == b'`')
@@ -421,6 +440,40 @@ mod tests {
         assert_eq!(
             redact("r.db('rethinkdb').table('users').get('bob').update({password: false})"),
             "r.db('rethinkdb').table('users').get('bob').update({password: false})"
+        );
+    }
+
+    #[test]
+    fn a_line_that_is_not_utf8_costs_only_that_entry() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("history");
+        fs::write(
+            &path,
+            b"\"r.expr(1)\"\n\"bad \xff\xfe\"\n\xff\n\"r.expr(2)\"\r\n",
+        )
+        .unwrap();
+        let h = History::load(&path, 10).unwrap();
+        assert_eq!(h.iter().collect::<Vec<_>>(), ["r.expr(1)", "r.expr(2)"]);
+    }
+
+    #[test]
+    fn http_auth_and_r_object_passwords_are_redacted() {
+        assert_eq!(
+            redact(
+                "r.http('https://api.example.com', {auth: {type: 'basic', user: 'u', pass: 'hunter3'}})"
+            ),
+            "r.http('https://api.example.com', {auth: {type: 'basic', user: 'u', pass: '<redacted>'}})"
+        );
+        assert_eq!(
+            redact(
+                "r.db('rethinkdb').table('users').insert(r.object('id', 'carol', 'password', 'hunter4'))"
+            ),
+            "r.db('rethinkdb').table('users').insert(r.object('id', 'carol', 'password', '<redacted>'))"
+        );
+        // Outside r.object a secret-named string followed by a comma is just a field name.
+        assert_eq!(
+            redact("r.table('users').pluck('password', 'name')"),
+            "r.table('users').pluck('password', 'name')"
         );
     }
 

@@ -9,7 +9,7 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
+use ratatui::widgets::{Paragraph, Wrap};
 
 use crate::tui::action::DbEntry;
 use crate::tui::theme::Palette;
@@ -361,6 +361,10 @@ impl BrowserPane {
                     message.clone(),
                     Style::default().fg(palette.error),
                 ));
+                // The pane is narrow and the message says what to do: wrap it, whole.
+                let wrapped = Paragraph::new(lines).wrap(Wrap { trim: true });
+                frame.render_widget(wrapped, inner);
+                return;
             }
             _ => {
                 let visible = self.visible();

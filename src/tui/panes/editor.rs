@@ -428,8 +428,20 @@ impl EditorPane {
         }
         if col < self.left {
             self.left = col;
-        } else if col >= self.left + width {
-            self.left = col + 1 - width;
+        } else {
+            // Columns are chars but wide ones (CJK, emoji) take two cells: move `left` on
+            // until the chars from it through the cursor's cell fit the width.
+            let widths: Vec<usize> = self
+                .lines()
+                .get(row)
+                .map(|l| l.chars().map(cell_width).collect())
+                .unwrap_or_default();
+            let cell = |i: usize| widths.get(i).copied().unwrap_or(1);
+            let mut used: usize = (self.left..=col).map(cell).sum();
+            while used > width && self.left < col {
+                used -= cell(self.left);
+                self.left += 1;
+            }
         }
     }
 
@@ -486,9 +498,16 @@ impl EditorPane {
             }
             let number = format!("{:>w$} ", row + 1, w = gutter.saturating_sub(1));
             let mut spans = vec![Span::styled(number, Style::default().fg(palette.dim))];
-            spans.extend(merge_cells(
-                cells.into_iter().skip(self.left).take(text_width),
-            ));
+            let mut room = text_width;
+            spans.extend(merge_cells(cells.into_iter().skip(self.left).take_while(
+                |(c, _)| match room.checked_sub(cell_width(*c)) {
+                    Some(left) => {
+                        room = left;
+                        true
+                    }
+                    None => false,
+                },
+            )));
             out.push(Line::from(spans));
         }
         if lines.len() == 1 && lines[0].is_empty() {
@@ -502,6 +521,11 @@ impl EditorPane {
         }
         frame.render_widget(Paragraph::new(out), inner);
     }
+}
+
+/// Terminal cells a char of the editor takes (two for wide CJK and emoji).
+fn cell_width(c: char) -> usize {
+    unicode_width::UnicodeWidthChar::width(c).unwrap_or(1)
 }
 
 fn clamp_u16(n: usize) -> u16 {
@@ -856,6 +880,33 @@ mod tests {
             assert_eq!(cache.styled, highlight(&lines, &theme), "after {text:?}");
             assert_eq!(cache.states.len(), lines.len() + 1);
         }
+    }
+
+    #[test]
+    fn the_cursor_stays_visible_at_the_end_of_a_line_of_wide_characters() {
+        use ratatui::Terminal;
+        use ratatui::backend::TestBackend;
+
+        let mut editor = EditorPane::new(crate::tui::theme::default_syntax_theme());
+        let text = format!("r.expr('{}')", "日本語".repeat(10));
+        editor.set_text(&text, Instant::now());
+        // 30 cells of border, gutter (" 1 ") and 25 cells of text.
+        let (width, text_width) = (30u16, 25);
+        editor.scroll_into_view(1, text_width);
+        let mut terminal = Terminal::new(TestBackend::new(width, 3)).unwrap();
+        terminal
+            .draw(|f| editor.draw(f, f.area(), true, &Palette::default()))
+            .unwrap();
+        let buffer = terminal.backend().buffer();
+        let row: String = (0..width).map(|x| buffer[(x, 1)].symbol()).collect();
+        assert!(
+            row.contains("語 ')"),
+            "the line's end is on screen: {row:?}"
+        );
+        let cursor_cells = (0..width)
+            .filter(|&x| buffer[(x, 1)].modifier.contains(Modifier::REVERSED))
+            .count();
+        assert_eq!(cursor_cells, 1, "the cursor is drawn: {row:?}");
     }
 
     #[test]

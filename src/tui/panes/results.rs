@@ -8,7 +8,7 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph};
+use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 use serde_json::Value;
 
 use super::profile::ProfileTree;
@@ -566,11 +566,19 @@ impl ResultTab {
     pub fn draw_rows(&self, frame: &mut Frame, area: Rect, palette: &Palette) {
         let height = usize::from(area.height);
         let lines = match &self.state {
-            TabState::Failed { message } => message
-                .lines()
-                // Server messages indent objects with tabs, which a terminal cell cannot show.
-                .map(|l| Line::styled(l.replace('\t', "    "), Style::default().fg(palette.error)))
-                .collect(),
+            TabState::Failed { message } => {
+                let lines: Vec<Line> = message
+                    .lines()
+                    // Server messages indent objects with tabs, which a terminal cell cannot show.
+                    .map(|l| {
+                        Line::styled(l.replace('\t', "    "), Style::default().fg(palette.error))
+                    })
+                    .collect();
+                // A message is read whole: long ones (a long table name, a big object) wrap.
+                let wrapped = Paragraph::new(lines).wrap(Wrap { trim: false });
+                frame.render_widget(wrapped, area);
+                return;
+            }
             _ if self.rows.is_empty() => {
                 let text = if self.is_running() {
                     "waiting for rows…"
