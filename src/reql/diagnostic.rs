@@ -64,13 +64,13 @@ impl Diagnostic {
         let line_end = source[start..]
             .find('\n')
             .map_or(source.len(), |i| start + i);
-        let text = &source[line_start..line_end];
         let end = floor_char(source, self.span.end.clamp(start, line_end));
-        let pad = source[line_start..start]
-            .chars()
-            .map(|c| if c == '\t' { '\t' } else { ' ' })
-            .collect::<String>();
-        let width = source[start..end].chars().count().max(1);
+        let excerpt = Excerpt::new(
+            &source[line_start..start],
+            &source[start..end],
+            &source[start..line_end],
+        );
+        let (text, pad, width) = (excerpt.text, " ".repeat(excerpt.pad), excerpt.carets);
         let num = shown_line.to_string();
         let gutter = " ".repeat(num.len());
         out.push_str(&format!("{blue}{gutter} |{reset}\n"));
@@ -93,6 +93,73 @@ impl std::fmt::Display for Diagnostic {
             write!(f, " (help: {help})")?;
         }
         Ok(())
+    }
+}
+
+/// Characters of a line shown at most; a longer line is cut around the span.
+const MAX_SHOWN: usize = 160;
+/// Characters shown before the span when a line is cut.
+const CONTEXT: usize = 40;
+
+/// The source line as shown under an error: tabs as four spaces, cut to a window around the
+/// span when long (`…` marks a cut), with the caret offset and count in terminal cells (wide
+/// characters take two).
+struct Excerpt {
+    text: String,
+    pad: usize,
+    carets: usize,
+}
+
+impl Excerpt {
+    /// `before`: the line up to the span; `span`: the span (within the line); `rest`: the
+    /// line from the span's start to its end.
+    fn new(before: &str, span: &str, rest: &str) -> Excerpt {
+        let before: Vec<char> = before.chars().collect();
+        let rest: Vec<char> = rest.chars().collect();
+        let span_chars = span.chars().count();
+        let total = before.len() + rest.len();
+        let from = if total <= MAX_SHOWN {
+            0
+        } else {
+            before.len().saturating_sub(CONTEXT)
+        };
+        let to = total.min(from + MAX_SHOWN);
+        let mut text = String::new();
+        let mut pad = 0;
+        if from > 0 {
+            text.push('…');
+            pad += 1;
+        }
+        let shown_before = &before[from..];
+        let after_len = to.saturating_sub(before.len()).min(rest.len());
+        let shown_rest = &rest[..after_len];
+        for &c in shown_before.iter().chain(shown_rest) {
+            if c == '\t' {
+                text.push_str("    ");
+            } else {
+                text.push(c);
+            }
+        }
+        pad += shown_before.iter().map(|&c| cells(c)).sum::<usize>();
+        let carets = shown_rest
+            .iter()
+            .take(span_chars)
+            .map(|&c| cells(c))
+            .sum::<usize>()
+            .max(1);
+        if to < total {
+            text.push('…');
+        }
+        Excerpt { text, pad, carets }
+    }
+}
+
+/// Terminal cells a character takes in the excerpt (a tab is expanded to four).
+fn cells(c: char) -> usize {
+    if c == '\t' {
+        4
+    } else {
+        unicode_width::UnicodeWidthChar::width(c).unwrap_or(0)
     }
 }
 
@@ -120,6 +187,53 @@ mod tests {
             "error: unknown method `fitler`\n  --> q.reql:2:14\n  |\n2 | r.table('a').fitler(1)\n  |              ^^^^^^\n  = help: did you mean `filter`?\n"
         );
         assert!(d.render(src, None, true).contains("\x1b[1;31m"));
+    }
+
+    #[test]
+    fn carets_count_terminal_cells_for_wide_characters_and_tabs() {
+        let src = "r.expr({a: '日本語'}).fitler(1)";
+        let at = src.find("fitler").unwrap();
+        let d = Diagnostic::new(Span::new(at, at + 6), "unknown method `fitler`");
+        let text = d.render(src, None, false);
+        let lines: Vec<&str> = text.lines().collect();
+        // `日本語` takes six cells, so the carets sit three cells further than its characters.
+        let caret_col = lines[3].find('^').unwrap();
+        let word_col = lines[2].find("fitler").unwrap();
+        let prefix_cells = lines[2][..word_col].chars().count() + 3;
+        assert_eq!(caret_col, prefix_cells, "{text}");
+        assert_eq!(lines[3].matches('^').count(), 6);
+
+        let src = "\tr.tabel('t')";
+        let d = Diagnostic::new(Span::new(3, 8), "unknown method `tabel`");
+        let text = d.render(src, None, false);
+        assert!(
+            text.contains("1 |     r.tabel('t')\n  |       ^^^^^\n"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn a_long_line_is_cut_around_the_span() {
+        let src = format!("r.expr([{}]).fitler(1)", "1, ".repeat(100_000));
+        let at = src.find("fitler").unwrap();
+        let d = Diagnostic::new(Span::new(at, at + 6), "unknown method `fitler`");
+        let text = d.render(&src, None, false);
+        assert!(text.len() < 1_000, "{} bytes", text.len());
+        let lines: Vec<&str> = text.lines().collect();
+        assert!(
+            lines[2].starts_with("1 | …") && lines[2].ends_with("fitler(1)"),
+            "{text}"
+        );
+        let caret = lines[3].find('^').unwrap();
+        assert_eq!(
+            lines[2][..lines[2].find("fitler").unwrap()].chars().count(),
+            lines[3][..caret].chars().count(),
+            "{text}"
+        );
+        // A span longer than the window gets carets up to the cut, not beyond.
+        let d = Diagnostic::new(Span::new(0, src.len()), "too deep");
+        let text = d.render(&src, None, false);
+        assert!(text.len() < 1_000, "{} bytes", text.len());
     }
 
     #[test]
