@@ -296,6 +296,11 @@ mod tests {
         let deep = format!("r.expr({}1{})", "(".repeat(200), ")".repeat(200));
         let errs = compile_query(&deep).err().unwrap_or_default();
         assert!(errs.iter().any(|d| d.message.contains("nested too deeply")));
+        // One error, not one more per bracket left open around the limit.
+        let deep = format!("r.expr({}1{})", "[".repeat(10_000), "]".repeat(10_000));
+        let errs = compile_query(&deep).err().unwrap_or_default();
+        assert_eq!(errs.len(), 1, "{errs:?}");
+        assert!(errs[0].message.contains("nested too deeply"));
     }
 
     const MAX_CHAIN_FOR_TEST: usize = parser::MAX_CHAIN;

@@ -233,6 +233,10 @@ impl<'t> Parser<'t> {
     }
 
     fn expected(&mut self, what: &str) {
+        if self.fatal {
+            // Parsing stopped at the depth limit: the unclosed brackets around it are no news.
+            return;
+        }
         let found = describe(self.peek());
         let span = self.here();
         self.error(span, format!("expected {what}, found {found}"));
