@@ -384,6 +384,45 @@ fn completion_popup_80x24() {
 }
 
 #[test]
+fn the_completion_popup_sits_under_the_word_after_wide_characters() {
+    let (mut app, _) = app((80, 24));
+    connected(&mut app);
+    let prefix = "r.db('日本語').";
+    type_text(&mut app, prefix);
+    let revision = app.editor.revision();
+    app.update(Action::CompletionsArrived {
+        revision,
+        replace: (prefix.len(), prefix.len()),
+        items: vec![rdbsh::tui::action::Completion {
+            label: "tableList".into(),
+            signature: None,
+            help: None,
+        }],
+    });
+    let shown = screen(&app, (80, 24));
+    let lines: Vec<&str> = shown.lines().collect();
+    let query_row = lines
+        .iter()
+        .position(|l| l.contains(prefix))
+        .expect("query line");
+    // Cells, not chars: each of 日本語 takes two.
+    let cells = |l: &str, byte: usize| {
+        l[..byte]
+            .chars()
+            .map(|c| unicode_width::UnicodeWidthChar::width(c).unwrap_or(0))
+            .sum::<usize>()
+    };
+    let line = lines[query_row];
+    let word_cell = cells(line, line.find(prefix).expect("prefix")) + 15;
+    let item = lines[query_row + 1..]
+        .iter()
+        .find_map(|l| l.find("tableList").map(|i| cells(l, i)))
+        .expect("the popup lists tableList");
+    // The popup's border sits in the cell before its items, under the end of the prefix.
+    assert_eq!(item - 1, word_cell, "{shown}");
+}
+
+#[test]
 fn drop_table_confirmation_80x24() {
     let (mut app, _) = app((80, 24));
     connected(&mut app);

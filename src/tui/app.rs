@@ -336,6 +336,7 @@ impl App {
             },
             Action::Resize(w, h) => {
                 self.size = (w, h);
+                self.scroll_editor();
                 if !self.browser_visible() && self.focus == Pane::Browser {
                     self.focus = Pane::Editor;
                 }

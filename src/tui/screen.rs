@@ -290,7 +290,9 @@ fn draw_completion(app: &App, frame: &mut Frame, editor: Rect) {
     let (top, left) = app.editor.scroll();
     let gutter = super::panes::editor::gutter_width(app.editor.lines().len());
     let typed = app.editor.typed().map_or(0, |w| w.chars().count());
-    let x = usize::from(editor.x + 1) + gutter + col.saturating_sub(left).saturating_sub(typed);
+    // The popup starts under the word being completed, counted in cells (wide chars take two).
+    let word_start = col.saturating_sub(typed).max(left);
+    let x = usize::from(editor.x + 1) + gutter + app.editor.cells_between(row, left, word_start);
     let cursor_y = usize::from(editor.y + 1) + row.saturating_sub(top);
     let shown = items.len().min(8);
     let help = items

@@ -437,12 +437,27 @@ impl EditorPane {
                 .map(|l| l.chars().map(cell_width).collect())
                 .unwrap_or_default();
             let cell = |i: usize| widths.get(i).copied().unwrap_or(1);
+            if (0..=col).map(cell).sum::<usize>() <= width {
+                // The line up to the cursor fits (after typing back or a wider window).
+                self.left = 0;
+            }
             let mut used: usize = (self.left..=col).map(cell).sum();
             while used > width && self.left < col {
                 used -= cell(self.left);
                 self.left += 1;
             }
         }
+    }
+
+    /// Terminal cells taken by the chars `from..to` of line `row` (wide ones count two).
+    pub fn cells_between(&self, row: usize, from: usize, to: usize) -> usize {
+        self.lines().get(row).map_or(0, |line| {
+            line.chars()
+                .skip(from)
+                .take(to.saturating_sub(from))
+                .map(cell_width)
+                .sum()
+        })
     }
 
     /// Draws the editor into `area` (borders included).
@@ -880,6 +895,20 @@ mod tests {
             assert_eq!(cache.styled, highlight(&lines, &theme), "after {text:?}");
             assert_eq!(cache.states.len(), lines.len() + 1);
         }
+    }
+
+    #[test]
+    fn a_wider_window_scrolls_back_to_the_line_start() {
+        let mut editor = EditorPane::new(crate::tui::theme::default_syntax_theme());
+        editor.set_text(&format!("r.expr('{}')", "x".repeat(60)), Instant::now());
+        editor.scroll_into_view(1, 20);
+        assert!(editor.scroll().1 > 0);
+        editor.scroll_into_view(1, 100);
+        assert_eq!(editor.scroll().1, 0);
+        assert_eq!(editor.cells_between(0, 0, 3), 3);
+        editor.set_text("'日本'.x", Instant::now());
+        assert_eq!(editor.cells_between(0, 0, 4), 6);
+        assert_eq!(editor.cells_between(0, 2, 99), 5);
     }
 
     #[test]
