@@ -64,7 +64,7 @@ pub async fn run(session: &mut Session, inputs: &[Input], options: &Options) -> 
                     Outcome::Failed(Exit::Usage)
                 }
                 Item::Meta(_, Ok(command)) => {
-                    match apply_meta(session, &mut options, command, &mut out).await {
+                    match apply_meta(session, &mut options, command).await {
                         Ok(true) => Outcome::Done,
                         Ok(false) => return finish(&mut out, exit),
                         Err(outcome) => outcome,
@@ -121,20 +121,16 @@ async fn apply_meta(
     session: &mut Session,
     options: &mut Options,
     command: Meta,
-    out: &mut impl Write,
 ) -> Result<bool, Outcome> {
     match command {
         Meta::Use(db) => session.db = db,
         Meta::Format(format) => options.format = format,
         Meta::Timing(on) => options.timing = on,
-        Meta::Help => {
-            let _ = write!(out, "{}", meta::help_text());
-        }
+        // Reports go to stderr: stdout holds only results, so a pipe gets clean data.
+        Meta::Help => eprint!("{}", meta::help_text()),
         Meta::Quit => return Ok(false),
         Meta::Ping => match crate::shell::ping::ping(session.net()).await {
-            Ok(ping) => {
-                let _ = write!(out, "{}", ping.report());
-            }
+            Ok(ping) => eprint!("{}", ping.report()),
             Err(e) => {
                 eprint!("{}", report::plain(&e.to_string(), options.color));
                 return Err(Outcome::Failed(Exit::from(&e)));

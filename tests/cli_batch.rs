@@ -255,6 +255,25 @@ fn limit_cuts_an_array_result_like_a_sequence() {
 }
 
 #[test]
+fn meta_command_reports_go_to_stderr_and_leave_stdout_to_results() {
+    let sb = seeded();
+    let out = rdbsh(&sb)
+        .args(["-f", "-"])
+        .write_stdin(format!(".ping\n.help\n{ORDERED}\n"))
+        .output()
+        .expect("run");
+    assert!(out.status.success());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    for line in stdout.lines() {
+        serde_json::from_str::<Value>(line).expect("stdout holds only ndjson rows");
+    }
+    assert_eq!(stdout.lines().count(), 3, "{stdout}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains(".use"), "help on stderr: {stderr}");
+    assert!(stderr.contains("rdbsh_sandbox"), "ping on stderr: {stderr}");
+}
+
+#[test]
 fn timing_goes_to_stderr() {
     let sb = seeded();
     let out = rdbsh(&sb)
