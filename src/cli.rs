@@ -246,6 +246,38 @@ pub struct ConnArgs {
     pub sandbox: bool,
 }
 
+impl ConnArgs {
+    /// The connection flags given that `--sandbox` has no use for (it starts its own server;
+    /// `--db` still applies). A profile named by `RDBSH_PROFILE` alone is not counted.
+    pub fn ignored_by_sandbox(&self) -> Vec<&'static str> {
+        let from_env = std::env::var("RDBSH_PROFILE").ok();
+        let given = [
+            (
+                "--profile",
+                self.profile.is_some() && self.profile != from_env,
+            ),
+            ("--url", self.url.is_some()),
+            ("--host", self.host.is_some()),
+            ("--port", self.port.is_some()),
+            ("--user", self.user.is_some()),
+            ("--password-env", self.password_env.is_some()),
+            ("--auth-key-env", self.auth_key_env.is_some()),
+            ("--ca-cert", self.ca_cert.is_some()),
+            ("--tls", self.tls),
+            ("--tls-server-name", self.tls_server_name.is_some()),
+            ("--tls-verify", self.tls_verify.is_some()),
+            ("--tls-pin", self.tls_pin.is_some()),
+            ("--client-cert", self.client_cert.is_some()),
+            ("--client-key", self.client_key.is_some()),
+            ("--timeout", self.timeout.is_some()),
+        ];
+        given
+            .into_iter()
+            .filter_map(|(flag, on)| on.then_some(flag))
+            .collect()
+    }
+}
+
 /// `--tls-verify` values.
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
 pub enum VerifyArg {

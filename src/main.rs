@@ -84,8 +84,8 @@ fn run(cli: Cli) -> Result<Exit, Failure> {
 
 /// What a front end connects to.
 enum Target {
-    /// `--sandbox`: an in-process sandbox server.
-    Sandbox,
+    /// `--sandbox`: an in-process sandbox server, with the `--db` to use if given.
+    Sandbox(Option<String>),
     /// A server, from the resolved profile.
     Server(Box<Profile>),
 }
@@ -101,10 +101,13 @@ enum BatchInput {
 /// first and stays up as long as the returned handle lives. Call inside the tokio runtime.
 async fn open_target(target: Target) -> Result<(Profile, Option<server::ServerHandle>), Failure> {
     match target {
-        Target::Sandbox => {
-            let (profile, handle) = server::start_in_process()
+        Target::Sandbox(db) => {
+            let (mut profile, handle) = server::start_in_process()
                 .await
                 .map_err(|e| Failure::new(Exit::Connection, format!("--sandbox: {e}")))?;
+            if let Some(db) = db {
+                profile.db = db;
+            }
             Ok((profile, Some(handle)))
         }
         Target::Server(profile) => Ok((*profile, None)),
@@ -140,7 +143,14 @@ fn load_config(path: Option<&Path>) -> Result<Config, Failure> {
 
 fn target(config_path: Option<&Path>, conn: &ConnArgs) -> Result<Target, Failure> {
     if conn.sandbox {
-        return Ok(Target::Sandbox);
+        let ignored = conn.ignored_by_sandbox();
+        if !ignored.is_empty() {
+            eprintln!(
+                "rdbsh: warning: --sandbox starts its own server and ignores {}",
+                ignored.join(", ")
+            );
+        }
+        return Ok(Target::Sandbox(conn.db.clone()));
     }
     let overrides = conn.overrides()?;
     let config = load_config(config_path)?;

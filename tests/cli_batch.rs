@@ -531,3 +531,27 @@ fn a_password_command_does_not_eat_the_queries_piped_on_stdin() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(stdout, "42\n", "{}", String::from_utf8_lossy(&out.stderr));
 }
+
+#[test]
+fn sandbox_flag_takes_db_and_warns_about_connection_flags_it_ignores() {
+    let out = Command::new(rdbsh_bin())
+        .env_remove("RDBSH_CONFIG")
+        .env_remove("RDBSH_PROFILE")
+        .args(["--sandbox", "--host", "db.example.com", "--db", "test"])
+        .args([
+            "-e",
+            "r.tableList()",
+            "-e",
+            "r.db('demo').table('users').count()",
+        ])
+        .output()
+        .expect("run");
+    assert!(out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("ignores --host"), "{stderr}");
+    // `--db test` applies: its table list is empty; the demo data is still there.
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 1, "{stdout}");
+    assert!(lines[0].parse::<u64>().is_ok_and(|n| n > 0), "{stdout}");
+}
