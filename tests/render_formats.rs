@@ -208,6 +208,15 @@ fn table_unions_keys_and_puts_other_rows_in_value() {
 }
 
 #[test]
+fn table_shows_empty_objects_as_values_not_blank_lines() {
+    let out = render(plain(Format::Table), Kind::Atom, &[&["{}"]]);
+    assert_eq!(out, "value\n─────\n{}\n", "\n{out}");
+    let out = render(plain(Format::Table), Kind::Sequence, &[&["{\"a\":1}", "{}"]]);
+    assert!(out.lines().all(|l| !l.trim().is_empty()), "\n{out}");
+    assert!(out.contains("{}"), "\n{out}");
+}
+
+#[test]
 fn table_fits_the_terminal_width() {
     let options = RenderOptions {
         width: Some(60),

@@ -62,8 +62,9 @@ pub struct Cell {
 
 /// True when a row goes into the [`ColumnKey::Value`] column rather than key columns.
 fn is_record(row: &Value) -> bool {
+    // `{}` has no keys to make columns of: it shows as a value, not as an empty line.
     row.as_object()
-        .is_some_and(|m| pseudo::classify(m).is_none())
+        .is_some_and(|m| !m.is_empty() && pseudo::classify(m).is_none())
 }
 
 /// The columns a row contributes, in its key order.
