@@ -211,9 +211,25 @@ fn table_unions_keys_and_puts_other_rows_in_value() {
 fn table_shows_empty_objects_as_values_not_blank_lines() {
     let out = render(plain(Format::Table), Kind::Atom, &[&["{}"]]);
     assert_eq!(out, "value\n─────\n{}\n", "\n{out}");
-    let out = render(plain(Format::Table), Kind::Sequence, &[&["{\"a\":1}", "{}"]]);
+    let out = render(
+        plain(Format::Table),
+        Kind::Sequence,
+        &[&["{\"a\":1}", "{}"]],
+    );
     assert!(out.lines().all(|l| !l.trim().is_empty()), "\n{out}");
     assert!(out.contains("{}"), "\n{out}");
+}
+
+#[test]
+fn raw_shows_grouped_data_as_a_line_per_group_and_ndjson_keeps_it_lossless() {
+    let grouped = r#"{"$reql_type$":"GROUPED_DATA","data":[["a",1],[["x",2],{"n":3}]]}"#;
+    let out = render(plain(Format::Raw), Kind::Atom, &[&[grouped]]);
+    assert_eq!(
+        out,
+        "{\"group\":\"a\",\"reduction\":1}\n{\"group\":[\"x\",2],\"reduction\":{\"n\":3}}\n"
+    );
+    let out = render(plain(Format::Ndjson), Kind::Atom, &[&[grouped]]);
+    assert_eq!(out, format!("{grouped}\n"));
 }
 
 #[test]

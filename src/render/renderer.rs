@@ -198,6 +198,24 @@ impl Renderer {
                     self.push_line(item.get())?;
                 }
             }
+            // Raw is for reading: grouped data becomes a `{group, reduction}` line per group,
+            // as in pretty and table (ndjson keeps the server's lossless form).
+            Format::Raw if atom && text.contains("GROUPED_DATA") => {
+                let value: Value = serde_json::from_str(text)?;
+                match &value {
+                    Value::Object(m) => match pseudo::classify(m) {
+                        Some(Pseudo::Grouped(pairs)) => {
+                            if let Value::Array(groups) = pseudo::grouped_as_objects(&pairs) {
+                                for group in groups {
+                                    self.push_line(&group.to_string())?;
+                                }
+                            }
+                        }
+                        _ => self.push_line(text)?,
+                    },
+                    _ => self.push_line(text)?,
+                }
+            }
             Format::Ndjson | Format::Raw => self.push_line(text)?,
             Format::Json => {
                 if !atom {
