@@ -58,7 +58,8 @@ impl RenderOptions {
 ///   is written as is.
 /// - `pretty`: each row (or the atom) indented with styles; arrays inside stay whole.
 /// - `table`: see [`TableWriter`]; an atom array or GROUPED_DATA becomes the table's rows.
-/// - `raw`: strings unquoted, other values as compact JSON, one per line; atom arrays expand.
+/// - `raw`: strings unquoted, other values as compact JSON, one per line; atom arrays and
+///   GROUPED_DATA (as `{group, reduction}` objects) expand.
 #[derive(Debug)]
 pub struct Renderer {
     options: RenderOptions,
