@@ -448,17 +448,11 @@ fn run_tui(target: Target, config_path: Option<&Path>) -> Result<Exit, Failure> 
         .and_then(|n| u64::try_from(n).ok())
         .filter(|n| *n > 0)
         .map(|n| std::time::Duration::from_millis(n.max(100)));
-    let history_path = rdbsh::shell::history::default_path();
-    let history = match &history_path {
-        Some(path) => {
-            rdbsh::shell::history::History::load(path, rdbsh::shell::history::DEFAULT_CAP)
-                .unwrap_or_else(|e| {
-                    eprintln!("rdbsh: warning: {e}");
-                    rdbsh::shell::history::History::default()
-                })
-        }
-        None => rdbsh::shell::history::History::default(),
-    };
+    let (history, history_path, unreadable) =
+        rdbsh::shell::history::open_for_session(rdbsh::shell::history::default_path());
+    if let Some(e) = unreadable {
+        eprintln!("rdbsh: warning: {e}");
+    }
     if let Some(dir) = history_path.as_deref().and_then(Path::parent) {
         // A missing directory only costs the history; the save reports it.
         let _ = std::fs::create_dir_all(dir);

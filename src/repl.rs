@@ -106,7 +106,7 @@ struct Repl<'r> {
 pub fn run(
     runtime: &tokio::runtime::Runtime,
     session: Session,
-    options: Options,
+    mut options: Options,
     connect: Connector,
 ) -> Result<Exit, ReplError> {
     #[cfg(unix)]
@@ -118,13 +118,12 @@ pub fn run(
     if theme.is_some() {
         std::thread::spawn(crate::render::preload_syntaxes);
     }
-    let history = match &options.history_path {
-        Some(path) => History::load(path, history::DEFAULT_CAP).unwrap_or_else(|e| {
-            eprint!("{}", report::plain(&e.to_string(), options.color));
-            History::default()
-        }),
-        None => History::default(),
-    };
+    let (history, history_path, unreadable) =
+        history::open_for_session(options.history_path.take());
+    options.history_path = history_path;
+    if let Some(e) = unreadable {
+        eprint!("{}", report::plain(&e.to_string(), options.color));
+    }
     let config = Config::builder()
         .auto_add_history(false)
         .completion_type(rustyline::CompletionType::List)

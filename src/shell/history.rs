@@ -18,10 +18,25 @@ pub const REDACTED: &str = "<redacted>";
 /// Failure to read or write the history file.
 #[derive(Debug, thiserror::Error)]
 pub enum HistoryError {
-    #[error("cannot read history file {path}: {source}; check its permissions or remove it")]
+    #[error(
+        "cannot read history file {path}: {source}; this session's history will not be saved \
+         (check the file's permissions or remove it)"
+    )]
     Read { path: PathBuf, source: io::Error },
     #[error("cannot write history file {path}: {source}; check that its directory is writable")]
     Write { path: PathBuf, source: io::Error },
+}
+
+/// The history a front end starts with, and where it saves: when the file exists but cannot
+/// be read, the session starts empty and saves nowhere, so the file is never overwritten.
+pub fn open_for_session(path: Option<PathBuf>) -> (History, Option<PathBuf>, Option<HistoryError>) {
+    match path {
+        Some(path) => match History::load(&path, DEFAULT_CAP) {
+            Ok(history) => (history, Some(path), None),
+            Err(e) => (History::default(), None, Some(e)),
+        },
+        None => (History::default(), None, None),
+    }
 }
 
 /// The in-memory history, oldest entry first.
@@ -348,6 +363,25 @@ mod tests {
             back.get(0),
             Some("r.db('test')\n  .table('users')\n  .count()")
         );
+    }
+
+    #[test]
+    fn an_unreadable_file_is_never_the_place_a_session_saves_to() {
+        let dir = tempfile::tempdir().unwrap();
+        // A directory where the file should be cannot be read, even by root.
+        let blocked = dir.path().join("history");
+        fs::create_dir(&blocked).unwrap();
+        let (history, save_to, error) = open_for_session(Some(blocked));
+        assert!(history.is_empty());
+        assert_eq!(save_to, None);
+        assert!(error.is_some_and(|e| e.to_string().contains("will not be saved")));
+
+        let readable = dir.path().join("h");
+        fs::write(&readable, "\"r.now()\"\n").unwrap();
+        let (history, save_to, error) = open_for_session(Some(readable.clone()));
+        assert_eq!(history.len(), 1);
+        assert_eq!(save_to, Some(readable));
+        assert!(error.is_none());
     }
 
     #[test]
