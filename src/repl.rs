@@ -100,6 +100,8 @@ struct Repl<'r> {
     paged: Option<Paged>,
     /// The last statement run, for `.edit` on an empty buffer.
     last: String,
+    /// The first failure's exit code: a REPL fed from a pipe exits with it, as a script would.
+    failure: std::cell::Cell<Option<Exit>>,
 }
 
 /// Runs the REPL until Ctrl-D or `.quit`.
@@ -146,6 +148,7 @@ pub fn run(
         catalog,
         paged: None,
         last: String::new(),
+        failure: std::cell::Cell::new(None),
     };
     repl.refresh_catalog();
     repl.run_loop(&mut editor)
@@ -246,7 +249,17 @@ impl Repl<'_> {
         }
         // Leaving with a paged cursor: dropping it sends STOP.
         self.paged = None;
-        Ok(Exit::Ok)
+        if io::stdin().is_terminal() {
+            // Mistakes typed at a prompt are not the session's outcome.
+            return Ok(Exit::Ok);
+        }
+        Ok(self.failure.get().unwrap_or(Exit::Ok))
+    }
+
+    fn failed(&self, exit: Exit) {
+        if self.failure.get().is_none() {
+            self.failure.set(Some(exit));
+        }
     }
 
     /// Adds a run to the history (redacted) and saves the file.
@@ -260,11 +273,13 @@ impl Repl<'_> {
         if let Some(path) = &self.options.history_path
             && let Err(e) = self.history.save(path)
         {
-            self.error(&e.to_string());
+            // A warning, not a failed statement.
+            eprint!("{}", report::plain(&e.to_string(), self.options.color));
         }
     }
 
     fn error(&self, message: &str) {
+        self.failed(Exit::QueryFailed);
         eprint!("{}", report::plain(message, self.options.color));
     }
 
@@ -392,6 +407,7 @@ impl Repl<'_> {
         let statements = match self.session.compile(statement) {
             Ok(s) => s,
             Err(diagnostics) => {
+                self.failed(Exit::QueryFailed);
                 eprint!(
                     "{}",
                     report::compile_errors(source, at, &diagnostics, self.options.color)
@@ -566,6 +582,7 @@ impl Repl<'_> {
     }
 
     fn net_error(&self, source: Source<'_>, at: usize, query: &Query, e: &net::Error) {
+        self.failed(Exit::from(e));
         match e.server_error() {
             Some(server) => eprint!(
                 "{}",

@@ -555,3 +555,36 @@ fn sandbox_flag_takes_db_and_warns_about_connection_flags_it_ignores() {
     assert_eq!(lines.len(), 1, "{stdout}");
     assert!(lines[0].parse::<u64>().is_ok_and(|n| n > 0), "{stdout}");
 }
+
+#[test]
+fn a_repl_fed_from_a_pipe_exits_with_its_first_failure() {
+    let sb = seeded();
+    let out = rdbsh(&sb)
+        .arg("repl")
+        .env("HOME", "/nonexistent-rdbsh-test")
+        .env("XDG_DATA_HOME", "/nonexistent-rdbsh-test")
+        .write_stdin("r.expr(1)\nr.db('test').table('nope').count()\nr.expr(2)\n")
+        .output()
+        .expect("run");
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains('2'), "later statements still run: {stdout}");
+    let out = rdbsh(&sb)
+        .arg("repl")
+        .env("HOME", "/nonexistent-rdbsh-test")
+        .env("XDG_DATA_HOME", "/nonexistent-rdbsh-test")
+        .write_stdin("r.expr(1)\n")
+        .output()
+        .expect("run");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
