@@ -380,6 +380,10 @@ impl Repl<'_> {
             buffer.to_owned()
         };
         match edit_text(&initial) {
+            Ok(text) if text.trim() == initial.trim() && !initial.trim().is_empty() => {
+                // Quitting the editor without saving must not run the old text again.
+                eprintln!("unchanged; nothing run (Alt-Up or Up brings it back to run it)");
+            }
             Ok(text) if !text.trim().is_empty() => {
                 let text = text.trim_end().to_owned();
                 println!("{text}");

@@ -260,10 +260,12 @@ fn edit_runs_what_the_editor_saved() {
     let sb = demo();
     let home = tempfile::tempdir().unwrap();
     let editor = home.path().join("editor.sh");
-    // Writes a query into an empty file, else finishes the statement it was given.
+    // Writes a query into an empty file, else finishes the statement it was given, and
+    // leaves a finished one alone (as quitting without saving does).
     std::fs::write(
         &editor,
-        "#!/bin/sh\nif [ -s \"$1\" ]; then printf '1, 2, 3]).count()' >> \"$1\"; \
+        "#!/bin/sh\nif grep -q 'count()' \"$1\"; then exit 0; \
+         elif [ -s \"$1\" ]; then printf '1, 2, 3]).count()' >> \"$1\"; \
          else echo 'r.expr(6).mul(7)' > \"$1\"; fi\n",
     )
     .unwrap();
@@ -286,6 +288,10 @@ fn edit_runs_what_the_editor_saved() {
     p.send_line(".edit").unwrap();
     p.exp_string("\r\n3\r\n")
         .expect(".edit at the continuation prompt edits the open statement");
+    p.exp_string("127.0.0.1:test> ").unwrap();
+    p.send_line(".edit").unwrap();
+    p.exp_string("unchanged; nothing run")
+        .expect("an unchanged text does not run again");
     p.exp_string("127.0.0.1:test> ").unwrap();
     quit(p);
 }
