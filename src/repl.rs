@@ -382,7 +382,7 @@ impl Repl<'_> {
         match edit_text(&initial) {
             Ok(text) if text.trim() == initial.trim() && !initial.trim().is_empty() => {
                 // Quitting the editor without saving must not run the old text again.
-                eprintln!("unchanged; nothing run (Alt-Up or Up brings it back to run it)");
+                eprintln!("unchanged; nothing run (Up brings it back from the history)");
             }
             Ok(text) if !text.trim().is_empty() => {
                 let text = text.trim_end().to_owned();
