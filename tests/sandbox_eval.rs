@@ -148,7 +148,43 @@ fn global_optargs_are_checked() {
     let resp = sb
         .start(&json!(1), json!({"profile": true}).as_object().unwrap())
         .unwrap();
-    assert!(resp.profile.unwrap().is_array());
+    let profile = resp.profile.unwrap();
+    assert_eq!(profile[0]["description"], "Evaluating datum.");
+}
+
+#[test]
+fn a_profile_nests_each_term_under_the_term_that_evaluated_it() {
+    let sb = Sandbox::new();
+    // r.expr([1, 2, 3]).map(x => x.add(1)).count()
+    let term = json!([
+        43,
+        [[38, [[2, [1, 2, 3]], [69, [[2, [1]], [24, [[10, [1]], 1]]]]]]]
+    ]);
+    let resp = sb
+        .start(&term, json!({"profile": true}).as_object().unwrap())
+        .unwrap();
+    let profile = resp.profile.unwrap();
+    let tasks = profile.as_array().unwrap();
+    assert_eq!(tasks.len(), 1, "{profile}");
+    assert_eq!(tasks[0]["description"], "Evaluating count.");
+    let count_ms = tasks[0]["duration(ms)"].as_f64().unwrap();
+    let map = &tasks[0]["sub_tasks"][0];
+    assert_eq!(map["description"], "Evaluating map.", "{profile}");
+    assert!(map["duration(ms)"].as_f64().unwrap() <= count_ms);
+    let under_map: Vec<&str> = map["sub_tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|t| t["description"].as_str())
+        .collect();
+    assert!(under_map.contains(&"Evaluating make_array."), "{profile}");
+    // Without `profile: true` there is none.
+    assert!(
+        sb.start(&term, &serde_json::Map::new())
+            .unwrap()
+            .profile
+            .is_none()
+    );
 }
 
 #[test]

@@ -183,6 +183,68 @@ pub struct Ctx {
     pub jobs: Arc<super::job::Jobs>,
     /// This query's key in `rethinkdb.jobs`, when it is listed there.
     pub job: Option<Value>,
+    /// Times each term's evaluation when the query asked for `profile: true`.
+    pub profiler: Option<Arc<Profiler>>,
+}
+
+/// The profile of one query: each term's evaluation is a task (`Evaluating filter.`) with
+/// its duration and the tasks of the terms it evaluated, shaped like RethinkDB's profiles.
+/// Work done later by a lazy stream (while paging) is not counted, as the profile is sent
+/// with the first batch.
+#[derive(Debug, Default)]
+pub struct Profiler {
+    state: std::sync::Mutex<ProfileState>,
+}
+
+#[derive(Debug, Default)]
+struct ProfileState {
+    /// Open tasks, outermost first: description, start, finished sub-tasks.
+    open: Vec<(String, std::time::Instant, Vec<Value>)>,
+    /// Finished top-level tasks.
+    done: Vec<Value>,
+    /// Set once the profile is taken: later (lazy) evaluation is not recorded.
+    closed: bool,
+}
+
+impl Profiler {
+    /// Opens a task; [`leave`](Self::leave) closes it.
+    pub fn enter(&self, description: String) {
+        if let Ok(mut st) = self.state.lock()
+            && !st.closed
+        {
+            st.open
+                .push((description, std::time::Instant::now(), Vec::new()));
+        }
+    }
+
+    /// Closes the innermost open task.
+    pub fn leave(&self) {
+        if let Ok(mut st) = self.state.lock()
+            && !st.closed
+            && let Some((description, started, sub_tasks)) = st.open.pop()
+        {
+            let task = json!({
+                "description": description,
+                "duration(ms)": started.elapsed().as_secs_f64() * 1000.0,
+                "sub_tasks": sub_tasks,
+            });
+            match st.open.last_mut() {
+                Some(parent) => parent.2.push(task),
+                None => st.done.push(task),
+            }
+        }
+    }
+
+    /// The profile so far (the `p` field of the response); later evaluation is ignored.
+    pub fn take(&self) -> Value {
+        match self.state.lock() {
+            Ok(mut st) => {
+                st.closed = true;
+                Value::Array(std::mem::take(&mut st.done))
+            }
+            Err(_) => Value::Array(Vec::new()),
+        }
+    }
 }
 
 /// The server's default `array_limit`.
@@ -235,7 +297,16 @@ impl Ctx {
                 let (tt, args, opts) = parts(term).ok_or_else(|| {
                     ReqlError::compile(format!("Expected a term but found `{}`.", term))
                 })?;
-                self.eval_term(tt, args, opts, env)
+                match &self.profiler {
+                    Some(profiler) => {
+                        let name = super::term::term_name(tt).unwrap_or("term");
+                        profiler.enter(format!("Evaluating {}.", name.to_lowercase()));
+                        let result = self.eval_term(tt, args, opts, env);
+                        profiler.leave();
+                        result
+                    }
+                    None => self.eval_term(tt, args, opts, env),
+                }
             }
             Value::Object(m) => {
                 let mut out = Map::new();

@@ -37,7 +37,6 @@ pub mod time;
 pub mod write;
 
 use std::sync::Arc;
-use std::time::Instant;
 
 use serde_json::{Map, Value, json};
 
@@ -186,6 +185,7 @@ impl Sandbox {
             array_limit: eval::DEFAULT_ARRAY_LIMIT,
             jobs: self.jobs.clone(),
             job,
+            profiler: None,
         };
         if let Some(l) = global_optargs.get("array_limit") {
             let l = datum::as_num(&ctx.datum(l, &None)?)?;
@@ -212,19 +212,21 @@ impl Sandbox {
             Some(p) => datum::truthy(&ctx.datum(p, &None)?),
             None => false,
         };
-        let started = Instant::now();
-        let outcome = self.run(&ctx, term)?;
-        let profile = profile.then(|| {
-            let name = parts(term)
-                .and_then(|p| term::term_name(p.0))
-                .unwrap_or("datum")
-                .to_lowercase();
-            json!([{
-                "description": format!("Evaluating {name}."),
-                "duration(ms)": started.elapsed().as_secs_f64() * 1000.0,
-                "sub_tasks": []
-            }])
-        });
+        let datum = profile && !term.is_array();
+        if profile {
+            let profiler = Arc::new(eval::Profiler::default());
+            if datum {
+                // A bare value is one task, as the server reports it.
+                profiler.enter("Evaluating datum.".into());
+            }
+            ctx.profiler = Some(profiler);
+        }
+        let outcome = self.run(&ctx, term);
+        if datum && let Some(p) = &ctx.profiler {
+            p.leave();
+        }
+        let outcome = outcome?;
+        let profile = ctx.profiler.as_ref().map(|p| p.take());
         Ok(Response { outcome, profile })
     }
 
