@@ -204,8 +204,11 @@ impl TermRef {
     /// statements (left empty), so the flat copy is allocated once, at its final size.
     pub(crate) fn flatten(&self, nodes: &mut Vec<FlatNode>, text: &mut String) -> FlatTerm {
         self.flatten_into(nodes, text, "");
+        // Sized exactly up front: collecting the drain would grow its vector step by step.
+        let mut exact = Vec::with_capacity(nodes.len());
+        exact.append(nodes);
         let flat = FlatTerm {
-            nodes: nodes.drain(..).collect(),
+            nodes: exact.into_boxed_slice(),
             text: Box::from(text.as_str()),
         };
         text.clear();

@@ -330,11 +330,16 @@ impl<'a> Lexer<'a> {
 
     fn ident(&mut self) -> Tok<'a> {
         let start = self.pos;
-        let bytes = self.src.as_bytes();
-        while self.pos < bytes.len()
-            && (bytes[self.pos].is_ascii_alphanumeric() || matches!(bytes[self.pos], b'_' | b'$'))
-        {
-            self.pos += 1;
+        let rest = self.src.as_bytes().get(self.pos..).unwrap_or_default();
+        let ascii = rest
+            .iter()
+            .position(|&b| !(b.is_ascii_alphanumeric() || b == b'_' || b == b'$'))
+            .unwrap_or(rest.len());
+        self.pos += ascii;
+        // Only a non-ASCII letter or a backslash can continue an identifier from here; the
+        // slower loop below takes the rest of such an identifier, ASCII included.
+        if self.peek().is_none_or(|c| c.is_ascii() && c != '\\') {
+            return Tok::Ident(&self.src[start..self.pos]);
         }
         while let Some(c) = self.peek() {
             if is_id_char(c) {

@@ -582,6 +582,8 @@ impl<'t> Parser<'t> {
             tok: Tok::Punct(op),
             ..
         }) = self.peek()
+            // Every assignment operator ends in `=`: most tokens are rejected by one byte.
+            && op.ends_with('=')
             && ASSIGN_OPS.contains(op)
             && self.continues()
         {
