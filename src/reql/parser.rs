@@ -1,14 +1,13 @@
 //! Parser for the JavaScript subset: collects every error with a sentence saying what was
 //! expected, and stops descending past a fixed depth instead of overflowing the stack.
 
-use std::borrow::Cow;
-use std::collections::HashMap;
+use std::collections::HashSet;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
 
 use super::ast::{Expr, ExprKind, FuncBody, FuncDef, Prop, Stmt, StmtKind};
 use super::diagnostic::Diagnostic;
-use super::lexer::{Tok, Token};
+use super::lexer::{Lexed, StrLit, Tok, Token};
 use super::prec;
 use super::span::Span;
 
@@ -25,8 +24,8 @@ const ASSIGN_OPS: &[&str] = &[
 ];
 
 /// Parses a whole program; returns the statements and all syntax errors.
-pub fn parse_program(tokens: &[Token<'_>], src_len: usize) -> (Vec<Stmt>, Vec<Diagnostic>) {
-    let mut p = Statements::new(tokens, src_len);
+pub fn parse_program(lexed: &Lexed<'_>, src_len: usize) -> (Vec<Stmt>, Vec<Diagnostic>) {
+    let mut p = Statements::new(lexed, src_len);
     let stmts: Vec<Stmt> = p.by_ref().collect();
     (stmts, p.into_errors())
 }
@@ -37,11 +36,12 @@ pub struct Statements<'t> {
 }
 
 impl<'t> Statements<'t> {
-    /// A statement parser over `tokens` of a text `src_len` bytes long.
-    pub fn new(tokens: &'t [Token<'t>], src_len: usize) -> Self {
+    /// A statement parser over the tokens of a text `src_len` bytes long.
+    pub fn new(lexed: &'t Lexed<'t>, src_len: usize) -> Self {
         Statements {
             p: Parser {
-                toks: tokens,
+                toks: &lexed.tokens,
+                escaped: &lexed.escaped,
                 pos: 0,
                 errors: Vec::new(),
                 depth: 0,
@@ -50,7 +50,7 @@ impl<'t> Statements<'t> {
                 fatal: false,
                 src_len,
                 blocks: 0,
-                names: HashMap::default(),
+                names: HashSet::default(),
             },
         }
     }
@@ -91,6 +91,8 @@ impl Iterator for Statements<'_> {
 
 struct Parser<'t> {
     toks: &'t [Token<'t>],
+    /// Values of the string literals with escapes ([`StrLit::Escaped`]).
+    escaped: &'t [String],
     pos: usize,
     errors: Vec<Diagnostic>,
     depth: usize,
@@ -102,7 +104,9 @@ struct Parser<'t> {
     /// Function bodies and blocks being parsed.
     blocks: usize,
     /// Identifiers and string literals seen so far: the same text is one shared allocation.
-    names: HashMap<&'t str, Arc<str>, BuildHasherDefault<NameHasher>>,
+    /// Keyed by those shared copies rather than by slices of the source: a lookup then reads
+    /// a small, hot table, not the place far back in the text where the name first appeared.
+    names: HashSet<Arc<str>, BuildHasherDefault<NameHasher>>,
 }
 
 /// A light hash for names (identifiers, strings, method names), eight bytes per step in the
@@ -136,9 +140,13 @@ impl Hasher for NameHasher {
         }
         let rest = words.remainder();
         if !rest.is_empty() {
-            let mut buf = [0u8; 8];
-            buf[..rest.len()].copy_from_slice(rest);
-            self.add(u64::from_le_bytes(buf));
+            // The same little-endian word as copying the bytes into a zeroed buffer, but built
+            // in a register: the copy and reload stalled on store forwarding.
+            let word = rest
+                .iter()
+                .enumerate()
+                .fold(0u64, |w, (i, &b)| w | u64::from(b) << (8 * i));
+            self.add(word);
         }
     }
 
@@ -180,11 +188,21 @@ fn describe(t: Option<&Token<'_>>) -> String {
 }
 
 impl<'t> Parser<'t> {
-    fn intern(&mut self, name: &'t str) -> Arc<str> {
-        self.names
-            .entry(name)
-            .or_insert_with(|| Arc::from(name))
-            .clone()
+    fn intern(&mut self, name: &str) -> Arc<str> {
+        if let Some(shared) = self.names.get(name) {
+            return shared.clone();
+        }
+        let shared: Arc<str> = Arc::from(name);
+        self.names.insert(shared.clone());
+        shared
+    }
+
+    /// The value of a string literal, shared like names when it is a slice of the source.
+    fn string_value(&mut self, lit: StrLit<'t>) -> Arc<str> {
+        match lit {
+            StrLit::Raw(text) => self.intern(text),
+            StrLit::Escaped(i) => Arc::from(self.escaped.get(i).map_or("", String::as_str)),
+        }
     }
 
     fn peek(&self) -> Option<&'t Token<'t>> {
@@ -1004,10 +1022,7 @@ impl<'t> Parser<'t> {
                 self.pos += 1;
                 // A slice of the source is shared like names: the same table and field names
                 // recur throughout a file.
-                let s = match s {
-                    Cow::Borrowed(b) => self.intern(b),
-                    Cow::Owned(o) => Arc::from(o.as_str()),
-                };
+                let s = self.string_value(*s);
                 Expr {
                     kind: ExprKind::Str(s),
                     span,
@@ -1137,8 +1152,7 @@ impl<'t> Parser<'t> {
             let key_span = t.span;
             let key: Arc<str> = match &t.tok {
                 Tok::Ident(n) => self.intern(n),
-                Tok::Str(Cow::Borrowed(s)) => self.intern(s),
-                Tok::Str(Cow::Owned(s)) => Arc::from(s.as_str()),
+                Tok::Str(s) => self.string_value(*s),
                 Tok::Num(n) => Arc::from(js_number_string(*n)),
                 Tok::Punct("[") => {
                     self.error(key_span, "computed object keys are not supported")
