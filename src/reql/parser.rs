@@ -836,6 +836,12 @@ impl<'t> Parser<'t> {
 
     fn args(&mut self, what: &str) -> Vec<Expr> {
         let mut args = Vec::new();
+        self.args_into(&mut args, what);
+        args
+    }
+
+    /// Parses call arguments up to the closing `)` onto the end of `args`.
+    fn args_into(&mut self, args: &mut Vec<Expr>, what: &str) {
         self.with_nl(false, |p| {
             while !p.at(")") && p.peek().is_some() && !p.fatal {
                 if p.at("...") {
@@ -851,7 +857,6 @@ impl<'t> Parser<'t> {
             }
         });
         self.expect(")", what);
-        args
     }
 
     fn postfix(&mut self) -> Expr {
@@ -892,14 +897,32 @@ impl<'t> Parser<'t> {
                             self.pos += 1;
                             let span_all = e.span.to(*span);
                             let name = self.intern(name);
-                            Some(Expr {
-                                kind: ExprKind::Member {
-                                    obj: Box::new(take(&mut e)),
-                                    name,
-                                    name_span: *span,
-                                },
-                                span: span_all,
-                            })
+                            // `obj.name(args)` is built at once, the receiver moved straight
+                            // into the operand list; the name is a chain link of its own.
+                            if self.at("(") && self.continues() && self.longer_chain() {
+                                self.pos += 1;
+                                let mut operands = Vec::with_capacity(4);
+                                operands.push(take(&mut e));
+                                self.args_into(&mut operands, "`)` to close the argument list");
+                                let end = self.prev_end();
+                                Some(Expr {
+                                    kind: ExprKind::MethodCall {
+                                        operands,
+                                        name,
+                                        name_span: *span,
+                                    },
+                                    span: span_all.to(Span::new(end, end)),
+                                })
+                            } else {
+                                Some(Expr {
+                                    kind: ExprKind::Member {
+                                        obj: Box::new(take(&mut e)),
+                                        name,
+                                        name_span: *span,
+                                    },
+                                    span: span_all,
+                                })
+                            }
                         }
                         _ if t.is("?.") && self.at("(") => continue,
                         _ => {
@@ -931,12 +954,16 @@ impl<'t> Parser<'t> {
                             obj,
                             name,
                             name_span,
-                        } => ExprKind::MethodCall {
-                            obj,
-                            name,
-                            name_span,
-                            args,
-                        },
+                        } => {
+                            let mut operands = Vec::with_capacity(1 + args.len());
+                            operands.push(*obj);
+                            operands.extend(args);
+                            ExprKind::MethodCall {
+                                operands,
+                                name,
+                                name_span,
+                            }
+                        }
                         kind => ExprKind::Call {
                             callee: Box::new(Expr {
                                 kind,
