@@ -769,14 +769,12 @@ mod tests {
     fn string(s: &str) -> String {
         let l = lex(s);
         assert!(l.errors.is_empty(), "{:?}", l.errors);
-        match l
-            .tokens
-            .iter()
-            .map(|t| t.tok)
-            .collect::<Vec<_>>()
-            .as_slice()
-        {
-            [Tok::Str(v)] => string_value(&l, *v),
+        match l.tokens.as_slice() {
+            [
+                Token {
+                    tok: Tok::Str(v), ..
+                },
+            ] => string_value(&l, *v),
             other => panic!("{other:?}"),
         }
     }
