@@ -13,6 +13,14 @@ pub struct Expr {
     pub span: Span,
 }
 
+impl Expr {
+    /// The receiver and the arguments of a method call's operands (the parser always puts the
+    /// receiver first; an empty list, which it never builds, reads as `None`).
+    pub fn receiver_args(operands: &[Expr]) -> Option<(&Expr, &[Expr])> {
+        operands.split_first()
+    }
+}
+
 /// Expression forms.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ExprKind {
@@ -58,14 +66,12 @@ pub enum ExprKind {
     /// `obj.name(args)`: a method call, the most common form in ReQL, as one node (the same
     /// as a `Call` of a `Member` whose span is `obj.span.to(name_span)`).
     MethodCall {
-        /// Receiver.
-        obj: Box<Expr>,
+        /// The receiver, then the arguments: one allocation per call (see [`Expr::receiver_args`]).
+        operands: Vec<Expr>,
         /// Method name (interned per source text).
         name: Arc<str>,
         /// Span of the name.
         name_span: Span,
-        /// Arguments.
-        args: Vec<Expr>,
     },
     /// `new F(args)`.
     New {

@@ -204,8 +204,11 @@ impl TermRef {
     /// statements (left empty), so the flat copy is allocated once, at its final size.
     pub(crate) fn flatten(&self, nodes: &mut Vec<FlatNode>, text: &mut String) -> FlatTerm {
         self.flatten_into(nodes, text, "");
+        // Sized exactly up front: collecting the drain would grow its vector step by step.
+        let mut exact = Vec::with_capacity(nodes.len());
+        exact.append(nodes);
         let flat = FlatTerm {
-            nodes: nodes.drain(..).collect(),
+            nodes: exact.into_boxed_slice(),
             text: Box::from(text.as_str()),
         };
         text.clear();
@@ -525,13 +528,13 @@ enum Flow {
 fn ends_with_run(e: &Expr) -> bool {
     match &e.kind {
         ExprKind::MethodCall { name, .. } if &**name == "run" => true,
-        ExprKind::MethodCall { obj, name, .. }
+        ExprKind::MethodCall { operands, name, .. }
             if matches!(
                 &**name,
                 "then" | "catch" | "finally" | "toArray" | "each" | "next"
             ) =>
         {
-            ends_with_run(obj)
+            Expr::receiver_args(operands).is_some_and(|(obj, _)| ends_with_run(obj))
         }
         ExprKind::Call { callee, .. } => match &callee.kind {
             ExprKind::Member { name, .. } if &**name == "run" => true,
@@ -1478,14 +1481,16 @@ impl<'a> Eval<'a> {
             }
             ExprKind::Call { callee, args } => self.call_expr(callee, args, span, scope),
             ExprKind::MethodCall {
-                obj,
+                operands,
                 name,
                 name_span,
-                args,
-            } => {
-                let callee_span = obj.span.to(*name_span);
-                self.method_call(obj, name, *name_span, callee_span, args, span, scope)
-            }
+            } => match Expr::receiver_args(operands) {
+                Some((obj, args)) => {
+                    let callee_span = obj.span.to(*name_span);
+                    self.method_call(obj, name, *name_span, callee_span, args, span, scope)
+                }
+                None => v(Val::Poison, span),
+            },
             ExprKind::New { callee, args } => {
                 let f = self.eval(callee, scope);
                 let argv: Vec<V> = args.iter().map(|a| self.eval(a, scope)).collect();
@@ -2488,13 +2493,16 @@ impl<'a> Eval<'a> {
         loop {
             match &e.kind {
                 ExprKind::Unary { op: "await", expr } => e = expr,
-                ExprKind::MethodCall { obj, name, .. }
+                ExprKind::MethodCall { operands, name, .. }
                     if matches!(
                         &**name,
                         "then" | "catch" | "finally" | "toArray" | "each" | "next"
-                    ) && ends_with_run(obj) =>
+                    ) =>
                 {
-                    e = obj
+                    match Expr::receiver_args(operands) {
+                        Some((obj, _)) if ends_with_run(obj) => e = obj,
+                        _ => break,
+                    }
                 }
                 ExprKind::Call { callee, .. } => match &callee.kind {
                     ExprKind::Member { obj, name, .. }
@@ -2511,9 +2519,12 @@ impl<'a> Eval<'a> {
             }
         }
         let (base, run_args): (&Expr, Option<&[Expr]>) = match &e.kind {
-            ExprKind::MethodCall {
-                obj, name, args, ..
-            } if &**name == "run" => (obj, Some(args)),
+            ExprKind::MethodCall { operands, name, .. } if &**name == "run" => {
+                match Expr::receiver_args(operands) {
+                    Some((obj, args)) => (obj, Some(args)),
+                    None => (e, None),
+                }
+            }
             ExprKind::Call { callee, args } => match &callee.kind {
                 ExprKind::Member { obj, name, .. } if &**name == "run" => (obj, Some(args)),
                 _ => (e, None),

@@ -1,26 +1,35 @@
 //! Tokens of the JavaScript subset ReQL is written in. Brackets are matched here, so an
 //! unclosed bracket is reported at its opening and a stray one where it stands.
 
-use std::borrow::Cow;
-
 use super::diagnostic::Diagnostic;
 use super::span::Span;
 
-/// What a token is.
-#[derive(Debug, Clone, PartialEq)]
+/// What a token is. Tokens own nothing (escaped strings are kept in [`Lexed::escaped`]), so
+/// freeing a long token vector needs no look at each token.
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Tok<'a> {
     /// Identifier or keyword (borrowed from the source).
     Ident(&'a str),
     /// Numeric literal, already converted to a double as JavaScript does.
     Num(f64),
-    /// String literal (quotes or backticks), escapes resolved; borrowed when it has none.
-    Str(Cow<'a, str>),
+    /// String literal (quotes or backticks).
+    Str(StrLit<'a>),
     /// Punctuation or operator.
     Punct(&'static str),
 }
 
+/// Where the value of a string literal is.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum StrLit<'a> {
+    /// A literal without escapes: the text between its quotes.
+    Raw(&'a str),
+    /// A literal with escapes (or non-ASCII text): its value, escapes resolved, is
+    /// `Lexed::escaped[i]`.
+    Escaped(usize),
+}
+
 /// A token with its span; `nl_before` tells whether a line break precedes it.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Token<'a> {
     /// The token.
     pub tok: Tok<'a>,
@@ -47,6 +56,8 @@ impl Token<'_> {
 pub struct Lexed<'a> {
     /// All tokens, in order.
     pub tokens: Vec<Token<'a>>,
+    /// Values of the string literals that are not plain slices of the source ([`StrLit::Escaped`]).
+    pub escaped: Vec<String>,
     /// Lexical errors (bad escapes, unterminated strings, unmatched brackets...).
     pub errors: Vec<Diagnostic>,
     /// Brackets still open at the end of the text.
@@ -330,11 +341,16 @@ impl<'a> Lexer<'a> {
 
     fn ident(&mut self) -> Tok<'a> {
         let start = self.pos;
-        let bytes = self.src.as_bytes();
-        while self.pos < bytes.len()
-            && (bytes[self.pos].is_ascii_alphanumeric() || matches!(bytes[self.pos], b'_' | b'$'))
-        {
-            self.pos += 1;
+        let rest = self.src.as_bytes().get(self.pos..).unwrap_or_default();
+        let ascii = rest
+            .iter()
+            .position(|&b| !(b.is_ascii_alphanumeric() || b == b'_' || b == b'$'))
+            .unwrap_or(rest.len());
+        self.pos += ascii;
+        // Only a non-ASCII letter or a backslash can continue an identifier from here; the
+        // slower loop below takes the rest of such an identifier, ASCII included.
+        if self.peek().is_none_or(|c| c.is_ascii() && c != '\\') {
+            return Tok::Ident(&self.src[start..self.pos]);
         }
         while let Some(c) = self.peek() {
             if is_id_char(c) {
@@ -503,7 +519,7 @@ impl<'a> Lexer<'a> {
             if bytes.get(i) == Some(&(quote as u8)) {
                 let body = &self.src[self.pos..i];
                 self.pos = i + 1;
-                return Tok::Str(Cow::Borrowed(body));
+                return Tok::Str(StrLit::Raw(body));
             }
         }
         let mut s = String::new();
@@ -662,7 +678,8 @@ impl<'a> Lexer<'a> {
                 }
             }
         }
-        Tok::Str(Cow::Owned(s))
+        self.out.escaped.push(s);
+        Tok::Str(StrLit::Escaped(self.out.escaped.len() - 1))
     }
 
     /// Matches the bracket `b` (any other byte is ignored).
@@ -735,6 +752,13 @@ mod tests {
         l.tokens.into_iter().map(|t| t.tok).collect()
     }
 
+    fn string_value(l: &Lexed<'_>, lit: StrLit<'_>) -> String {
+        match lit {
+            StrLit::Raw(v) => v.to_string(),
+            StrLit::Escaped(i) => l.escaped[i].clone(),
+        }
+    }
+
     fn num(s: &str) -> f64 {
         match toks(s).as_slice() {
             [Tok::Num(n)] => *n,
@@ -743,8 +767,14 @@ mod tests {
     }
 
     fn string(s: &str) -> String {
-        match toks(s).as_slice() {
-            [Tok::Str(v)] => v.to_string(),
+        let l = lex(s);
+        assert!(l.errors.is_empty(), "{:?}", l.errors);
+        match l.tokens.as_slice() {
+            [
+                Token {
+                    tok: Tok::Str(v), ..
+                },
+            ] => string_value(&l, *v),
             other => panic!("{other:?}"),
         }
     }

@@ -185,7 +185,7 @@ pub fn compile(src: &str, env: &mut Env) -> Result<Vec<Statement>, Vec<Diagnosti
     }
     // Statements are parsed and evaluated one at a time; after a syntax error the rest is
     // only parsed, to report every syntax error.
-    let mut parsed = parser::Statements::new(&lexed.tokens, src.len());
+    let mut parsed = parser::Statements::new(&lexed, src.len());
     let mut out = Vec::new();
     let mut diags = Vec::new();
     let root = env.root.clone();

@@ -1,14 +1,13 @@
 //! Parser for the JavaScript subset: collects every error with a sentence saying what was
 //! expected, and stops descending past a fixed depth instead of overflowing the stack.
 
-use std::borrow::Cow;
-use std::collections::HashMap;
+use std::collections::HashSet;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
 
 use super::ast::{Expr, ExprKind, FuncBody, FuncDef, Prop, Stmt, StmtKind};
 use super::diagnostic::Diagnostic;
-use super::lexer::{Tok, Token};
+use super::lexer::{Lexed, StrLit, Tok, Token};
 use super::prec;
 use super::span::Span;
 
@@ -25,8 +24,8 @@ const ASSIGN_OPS: &[&str] = &[
 ];
 
 /// Parses a whole program; returns the statements and all syntax errors.
-pub fn parse_program(tokens: &[Token<'_>], src_len: usize) -> (Vec<Stmt>, Vec<Diagnostic>) {
-    let mut p = Statements::new(tokens, src_len);
+pub fn parse_program(lexed: &Lexed<'_>, src_len: usize) -> (Vec<Stmt>, Vec<Diagnostic>) {
+    let mut p = Statements::new(lexed, src_len);
     let stmts: Vec<Stmt> = p.by_ref().collect();
     (stmts, p.into_errors())
 }
@@ -37,11 +36,12 @@ pub struct Statements<'t> {
 }
 
 impl<'t> Statements<'t> {
-    /// A statement parser over `tokens` of a text `src_len` bytes long.
-    pub fn new(tokens: &'t [Token<'t>], src_len: usize) -> Self {
+    /// A statement parser over the tokens of a text `src_len` bytes long.
+    pub fn new(lexed: &'t Lexed<'t>, src_len: usize) -> Self {
         Statements {
             p: Parser {
-                toks: tokens,
+                toks: &lexed.tokens,
+                escaped: &lexed.escaped,
                 pos: 0,
                 errors: Vec::new(),
                 depth: 0,
@@ -50,7 +50,7 @@ impl<'t> Statements<'t> {
                 fatal: false,
                 src_len,
                 blocks: 0,
-                names: HashMap::default(),
+                names: HashSet::default(),
             },
         }
     }
@@ -91,6 +91,8 @@ impl Iterator for Statements<'_> {
 
 struct Parser<'t> {
     toks: &'t [Token<'t>],
+    /// Values of the string literals with escapes ([`StrLit::Escaped`]).
+    escaped: &'t [String],
     pos: usize,
     errors: Vec<Diagnostic>,
     depth: usize,
@@ -102,7 +104,9 @@ struct Parser<'t> {
     /// Function bodies and blocks being parsed.
     blocks: usize,
     /// Identifiers and string literals seen so far: the same text is one shared allocation.
-    names: HashMap<&'t str, Arc<str>, BuildHasherDefault<NameHasher>>,
+    /// Keyed by those shared copies rather than by slices of the source: a lookup then reads
+    /// a small, hot table, not the place far back in the text where the name first appeared.
+    names: HashSet<Arc<str>, BuildHasherDefault<NameHasher>>,
 }
 
 /// A light hash for names (identifiers, strings, method names), eight bytes per step in the
@@ -136,9 +140,13 @@ impl Hasher for NameHasher {
         }
         let rest = words.remainder();
         if !rest.is_empty() {
-            let mut buf = [0u8; 8];
-            buf[..rest.len()].copy_from_slice(rest);
-            self.add(u64::from_le_bytes(buf));
+            // The same little-endian word as copying the bytes into a zeroed buffer, but built
+            // in a register: the copy and reload stalled on store forwarding.
+            let word = rest
+                .iter()
+                .enumerate()
+                .fold(0u64, |w, (i, &b)| w | u64::from(b) << (8 * i));
+            self.add(word);
         }
     }
 
@@ -180,11 +188,21 @@ fn describe(t: Option<&Token<'_>>) -> String {
 }
 
 impl<'t> Parser<'t> {
-    fn intern(&mut self, name: &'t str) -> Arc<str> {
-        self.names
-            .entry(name)
-            .or_insert_with(|| Arc::from(name))
-            .clone()
+    fn intern(&mut self, name: &str) -> Arc<str> {
+        if let Some(shared) = self.names.get(name) {
+            return shared.clone();
+        }
+        let shared: Arc<str> = Arc::from(name);
+        self.names.insert(shared.clone());
+        shared
+    }
+
+    /// The value of a string literal, shared like names when it is a slice of the source.
+    fn string_value(&mut self, lit: StrLit<'t>) -> Arc<str> {
+        match lit {
+            StrLit::Raw(text) => self.intern(text),
+            StrLit::Escaped(i) => Arc::from(self.escaped.get(i).map_or("", String::as_str)),
+        }
     }
 
     fn peek(&self) -> Option<&'t Token<'t>> {
@@ -582,6 +600,8 @@ impl<'t> Parser<'t> {
             tok: Tok::Punct(op),
             ..
         }) = self.peek()
+            // Every assignment operator ends in `=`: most tokens are rejected by one byte.
+            && op.ends_with('=')
             && ASSIGN_OPS.contains(op)
             && self.continues()
         {
@@ -816,6 +836,12 @@ impl<'t> Parser<'t> {
 
     fn args(&mut self, what: &str) -> Vec<Expr> {
         let mut args = Vec::new();
+        self.args_into(&mut args, what);
+        args
+    }
+
+    /// Parses call arguments up to the closing `)` onto the end of `args`.
+    fn args_into(&mut self, args: &mut Vec<Expr>, what: &str) {
         self.with_nl(false, |p| {
             while !p.at(")") && p.peek().is_some() && !p.fatal {
                 if p.at("...") {
@@ -831,7 +857,6 @@ impl<'t> Parser<'t> {
             }
         });
         self.expect(")", what);
-        args
     }
 
     fn postfix(&mut self) -> Expr {
@@ -872,14 +897,32 @@ impl<'t> Parser<'t> {
                             self.pos += 1;
                             let span_all = e.span.to(*span);
                             let name = self.intern(name);
-                            Some(Expr {
-                                kind: ExprKind::Member {
-                                    obj: Box::new(take(&mut e)),
-                                    name,
-                                    name_span: *span,
-                                },
-                                span: span_all,
-                            })
+                            // `obj.name(args)` is built at once, the receiver moved straight
+                            // into the operand list; the name is a chain link of its own.
+                            if self.at("(") && self.continues() && self.longer_chain() {
+                                self.pos += 1;
+                                let mut operands = Vec::with_capacity(4);
+                                operands.push(take(&mut e));
+                                self.args_into(&mut operands, "`)` to close the argument list");
+                                let end = self.prev_end();
+                                Some(Expr {
+                                    kind: ExprKind::MethodCall {
+                                        operands,
+                                        name,
+                                        name_span: *span,
+                                    },
+                                    span: span_all.to(Span::new(end, end)),
+                                })
+                            } else {
+                                Some(Expr {
+                                    kind: ExprKind::Member {
+                                        obj: Box::new(take(&mut e)),
+                                        name,
+                                        name_span: *span,
+                                    },
+                                    span: span_all,
+                                })
+                            }
                         }
                         _ if t.is("?.") && self.at("(") => continue,
                         _ => {
@@ -911,12 +954,16 @@ impl<'t> Parser<'t> {
                             obj,
                             name,
                             name_span,
-                        } => ExprKind::MethodCall {
-                            obj,
-                            name,
-                            name_span,
-                            args,
-                        },
+                        } => {
+                            let mut operands = Vec::with_capacity(1 + args.len());
+                            operands.push(*obj);
+                            operands.extend(args);
+                            ExprKind::MethodCall {
+                                operands,
+                                name,
+                                name_span,
+                            }
+                        }
                         kind => ExprKind::Call {
                             callee: Box::new(Expr {
                                 kind,
@@ -1002,10 +1049,7 @@ impl<'t> Parser<'t> {
                 self.pos += 1;
                 // A slice of the source is shared like names: the same table and field names
                 // recur throughout a file.
-                let s = match s {
-                    Cow::Borrowed(b) => self.intern(b),
-                    Cow::Owned(o) => Arc::from(o.as_str()),
-                };
+                let s = self.string_value(*s);
                 Expr {
                     kind: ExprKind::Str(s),
                     span,
@@ -1135,8 +1179,7 @@ impl<'t> Parser<'t> {
             let key_span = t.span;
             let key: Arc<str> = match &t.tok {
                 Tok::Ident(n) => self.intern(n),
-                Tok::Str(Cow::Borrowed(s)) => self.intern(s),
-                Tok::Str(Cow::Owned(s)) => Arc::from(s.as_str()),
+                Tok::Str(s) => self.string_value(*s),
                 Tok::Num(n) => Arc::from(js_number_string(*n)),
                 Tok::Punct("[") => {
                     self.error(key_span, "computed object keys are not supported")
