@@ -1,6 +1,9 @@
 //! `rethinkdb.jobs` on the sandbox over real sockets: the queries running on every connection
 //! are listed, and deleting a job's row interrupts that query with the server's error.
 
+mod common;
+
+use common::rows::{atom, parse, rows};
 use std::net::SocketAddr;
 
 use rdbsh::config::{Profile, Secret};
@@ -33,21 +36,6 @@ async fn client(handle: &ServerHandle) -> Client {
     let (client, connection) = net::connect(&p).await.unwrap();
     tokio::spawn(connection);
     client
-}
-
-fn parse(row: &rdbsh::protocol::Row) -> Value {
-    serde_json::from_str(row.get()).unwrap()
-}
-
-async fn rows(c: &Client, term: Value) -> Result<Vec<Value>, net::Error> {
-    let mut cursor = c.run_value(&term, &GlobalOptargs::new())?;
-    Ok(cursor.collect_rows().await?.iter().map(parse).collect())
-}
-
-async fn atom(c: &Client, term: Value) -> Value {
-    let mut r = rows(c, term.clone()).await.unwrap();
-    assert_eq!(r.len(), 1, "{term} gave {r:?}");
-    r.remove(0)
 }
 
 fn jobs() -> Value {

@@ -1,8 +1,11 @@
 //! The sandbox server over real sockets (TCP and TLS), driven by rdbsh's own client and, for
 //! the protocol corners a well-behaved client never produces, by hand-written frames.
 
+mod common;
 #[path = "tls/mod.rs"]
 mod tls;
+
+use common::rows::{atom, parse, rows};
 
 use std::collections::BTreeSet;
 use std::net::SocketAddr;
@@ -63,22 +66,6 @@ fn opts(pairs: &[(&str, Value)]) -> GlobalOptargs {
         .iter()
         .map(|(k, v)| ((*k).to_owned(), v.clone()))
         .collect()
-}
-
-fn parse(row: &rdbsh::protocol::Row) -> Value {
-    serde_json::from_str(row.get()).unwrap()
-}
-
-/// Runs a term and returns every row (the atom as one row).
-async fn rows(c: &Client, term: Value) -> Result<Vec<Value>, net::Error> {
-    let mut cursor = c.run_value(&term, &GlobalOptargs::new())?;
-    Ok(cursor.collect_rows().await?.iter().map(parse).collect())
-}
-
-async fn atom(c: &Client, term: Value) -> Value {
-    let mut r = rows(c, term.clone()).await.unwrap();
-    assert_eq!(r.len(), 1, "{term} gave {r:?}");
-    r.remove(0)
 }
 
 fn table(name: &str) -> Value {
