@@ -442,7 +442,7 @@ impl Repl<'_> {
         if !io::stdin().is_terminal() {
             return true;
         }
-        let Some(what) = crate::tui::app::destructive(statement) else {
+        let Some(what) = crate::shell::session::needs_confirmation(statement) else {
             return true;
         };
         match editor.readline(&format!("this query {what}; run it? [y/N] ")) {

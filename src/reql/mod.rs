@@ -25,7 +25,7 @@ pub use diagnostic::Diagnostic;
 pub use program::{is_complete, split_statements};
 pub use span::{Span, SpanMap};
 pub use wire::to_wire_json;
-pub use write::{WriteInfo, writes};
+pub use write::{WriteInfo, destructive, writes};
 
 use compile::{Eval, FlatTerm, Scope, snake};
 

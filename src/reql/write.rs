@@ -103,6 +103,72 @@ fn system_table(t: &Value) -> Option<String> {
     None
 }
 
+/// Why a query needs confirmation before it runs: it deletes every document of a table,
+/// drops a database, table or index, or reconfigures or rebalances; `None` for anything else
+/// (reads, filtered deletes, inserts, updates). The TUI and the REPL ask before running it.
+pub fn destructive(term: &Value) -> Option<String> {
+    // Only terms that write at all are looked at further.
+    writes(term)?;
+    let name = |t: &Value| -> String {
+        t.get(1)
+            .and_then(|args| args.get(0))
+            .and_then(Value::as_str)
+            .map_or_else(|| "(computed)".to_owned(), |n| format!("`{n}`"))
+    };
+    let mut stack = vec![term];
+    while let Some(t) = stack.pop() {
+        let Value::Array(items) = t else {
+            if let Value::Object(map) = t {
+                stack.extend(map.values());
+            }
+            continue;
+        };
+        let args = items.get(1).and_then(Value::as_array);
+        let first = args.and_then(|a| a.first());
+        let table_of = |t: Option<&Value>| {
+            t.filter(|t| t.get(0).and_then(Value::as_u64) == Some(TT_TABLE))
+                .and_then(|t| t.get(1))
+                .and_then(|a| a.as_array())
+                .and_then(|a| a.last())
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+        };
+        match items.first().and_then(Value::as_u64) {
+            Some(TT_DELETE) => {
+                if let Some(table) = table_of(first) {
+                    return Some(format!("deletes every document of table `{table}`"));
+                }
+            }
+            Some(TT_DB_DROP) => return Some(format!("drops database {}", name(t))),
+            Some(TT_TABLE_DROP) => {
+                let table = args.and_then(|a| a.last()).and_then(Value::as_str);
+                return Some(match table {
+                    Some(n) => format!("drops table `{n}`"),
+                    None => "drops a table".to_owned(),
+                });
+            }
+            Some(TT_INDEX_DROP) => return Some("drops an index".to_owned()),
+            Some(TT_RECONFIGURE) => return Some("reconfigures shards and replicas".to_owned()),
+            Some(TT_REBALANCE) => return Some("rebalances shards".to_owned()),
+            _ => {}
+        }
+        if let Some(args) = args {
+            stack.extend(args);
+        }
+        if let Some(Value::Object(opts)) = items.get(2) {
+            stack.extend(opts.values());
+        }
+    }
+    None
+}
+
+const TT_DELETE: u64 = 54;
+const TT_DB_DROP: u64 = 58;
+const TT_TABLE_DROP: u64 = 61;
+const TT_INDEX_DROP: u64 = 76;
+const TT_RECONFIGURE: u64 = 176;
+const TT_REBALANCE: u64 = 179;
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -37,6 +37,12 @@ pub fn read_only_refusal(term: &Value, profile: Option<&str>) -> Option<Refusal>
     })
 }
 
+/// Why the query text needs a y/n before it runs (see [`reql::destructive`]); `None` when it
+/// does not, or does not compile (the run reports that).
+pub fn needs_confirmation(text: &str) -> Option<String> {
+    reql::destructive(&reql::compile_query(text).ok()?.term())
+}
+
 /// A started query: its cursor and when it was sent.
 #[derive(Debug)]
 pub struct Running {
@@ -145,6 +151,27 @@ pub enum StartError {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn destructive_queries_are_recognised_on_the_term() {
+        let d = needs_confirmation;
+        assert_eq!(
+            d("r.db('demo').table('users').delete()").as_deref(),
+            Some("deletes every document of table `users`")
+        );
+        assert!(d("r.table('users').filter({a: 1}).delete()").is_none());
+        assert!(d("r.table('users').get(1).delete()").is_none());
+        assert_eq!(
+            d("r.db('d').tableDrop('t')").as_deref(),
+            Some("drops table `t`")
+        );
+        assert_eq!(d("r.dbDrop('d')").as_deref(), Some("drops database `d`"));
+        assert!(d("r.table('t').reconfigure({shards: 2, replicas: 1})").is_some());
+        assert!(d("r.table('t').insert({a: 1})").is_none());
+        assert!(d("r.table('t').count()").is_none());
+        // A string that merely names a write is not one.
+        assert!(d("r.expr('delete()')").is_none());
+    }
+
     use super::*;
 
     fn session(read_only: bool) -> Session {

@@ -667,7 +667,7 @@ impl App {
             // Run-all stops at the first query that needs an answer.
             return;
         }
-        if let Some(what) = destructive(&text) {
+        if let Some(what) = crate::shell::session::needs_confirmation(&text) {
             self.overlay = Some(Overlay::ConfirmWrite { text, offset, what });
             return;
         }
@@ -1107,75 +1107,6 @@ pub fn changes_catalog(query: &str) -> bool {
         })
 }
 
-/// Why a query needs confirmation before it runs: it deletes every document of a table,
-/// drops a database, table or index, or reconfigures or rebalances; `None` for anything else
-/// (reads, filtered deletes, inserts, updates). From the compiled term.
-pub fn destructive(query: &str) -> Option<String> {
-    use serde_json::Value;
-    let term = crate::reql::compile_query(query).ok()?.term();
-    // Only terms that write at all are looked at further.
-    crate::reql::writes(&term)?;
-    let name = |t: &Value| -> String {
-        t.get(1)
-            .and_then(|args| args.get(0))
-            .and_then(Value::as_str)
-            .map_or_else(|| "(computed)".to_owned(), |n| format!("`{n}`"))
-    };
-    let mut stack = vec![&term];
-    while let Some(t) = stack.pop() {
-        let Value::Array(items) = t else {
-            if let Value::Object(map) = t {
-                stack.extend(map.values());
-            }
-            continue;
-        };
-        let args = items.get(1).and_then(Value::as_array);
-        let first = args.and_then(|a| a.first());
-        let table_of = |t: Option<&Value>| {
-            t.filter(|t| t.get(0).and_then(Value::as_u64) == Some(TT_TABLE))
-                .and_then(|t| t.get(1))
-                .and_then(|a| a.as_array())
-                .and_then(|a| a.last())
-                .and_then(Value::as_str)
-                .map(str::to_owned)
-        };
-        match items.first().and_then(Value::as_u64) {
-            Some(TT_DELETE) => {
-                if let Some(table) = table_of(first) {
-                    return Some(format!("deletes every document of table `{table}`"));
-                }
-            }
-            Some(TT_DB_DROP) => return Some(format!("drops database {}", name(t))),
-            Some(TT_TABLE_DROP) => {
-                let table = args.and_then(|a| a.last()).and_then(Value::as_str);
-                return Some(match table {
-                    Some(n) => format!("drops table `{n}`"),
-                    None => "drops a table".to_owned(),
-                });
-            }
-            Some(TT_INDEX_DROP) => return Some("drops an index".to_owned()),
-            Some(TT_RECONFIGURE) => return Some("reconfigures shards and replicas".to_owned()),
-            Some(TT_REBALANCE) => return Some("rebalances shards".to_owned()),
-            _ => {}
-        }
-        if let Some(args) = args {
-            stack.extend(args);
-        }
-        if let Some(Value::Object(opts)) = items.get(2) {
-            stack.extend(opts.values());
-        }
-    }
-    None
-}
-
-const TT_TABLE: u64 = 15;
-const TT_DELETE: u64 = 54;
-const TT_DB_DROP: u64 = 58;
-const TT_TABLE_DROP: u64 = 61;
-const TT_INDEX_DROP: u64 = 76;
-const TT_RECONFIGURE: u64 = 176;
-const TT_REBALANCE: u64 = 179;
-
 /// ReQL term type of `changes` (ql2.proto).
 const TT_CHANGES: u64 = 152;
 
@@ -1237,27 +1168,6 @@ mod tests {
             "r.db('rethinkdb').table('table_config').delete()"
         ));
         assert!(!changes_catalog("r.table('x').insert({a: 1})"));
-    }
-
-    #[test]
-    fn destructive_queries_are_recognised_on_the_term() {
-        let d = |q: &str| destructive(q);
-        assert_eq!(
-            d("r.db('demo').table('users').delete()").as_deref(),
-            Some("deletes every document of table `users`")
-        );
-        assert!(d("r.table('users').filter({a: 1}).delete()").is_none());
-        assert!(d("r.table('users').get(1).delete()").is_none());
-        assert_eq!(
-            d("r.db('d').tableDrop('t')").as_deref(),
-            Some("drops table `t`")
-        );
-        assert_eq!(d("r.dbDrop('d')").as_deref(), Some("drops database `d`"));
-        assert!(d("r.table('t').reconfigure({shards: 2, replicas: 1})").is_some());
-        assert!(d("r.table('t').insert({a: 1})").is_none());
-        assert!(d("r.table('t').count()").is_none());
-        // A string that merely names a write is not one.
-        assert!(d("r.expr('delete()')").is_none());
     }
 
     #[test]
