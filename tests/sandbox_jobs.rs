@@ -240,3 +240,23 @@ async fn deleting_every_job_ends_the_feeds_and_reports_itself_among_them() {
     let listed = rows(&b, jobs()).await.unwrap();
     assert_eq!(listed.len(), 1, "{listed:#?}");
 }
+
+#[tokio::test]
+async fn inserts_and_updates_fail_row_by_row_with_the_servers_message() {
+    let handle = start().await;
+    let c = client(&handle).await;
+    let message =
+        "The `rethinkdb.jobs` system table only allows deletions, not inserts or updates.";
+    let inserted = atom(&c, json!([56, [jobs(), {"id": "x"}]])).await;
+    assert_eq!(inserted["errors"], json!(1), "{inserted}");
+    assert_eq!(inserted["inserted"], json!(0), "{inserted}");
+    assert_eq!(inserted["first_error"], json!(message));
+    // Every listed job (at least this query's own row) refuses the update.
+    let updated = atom(&c, json!([53, [jobs(), {"type": "other"}]])).await;
+    assert!(
+        updated["errors"].as_u64().is_some_and(|n| n >= 1),
+        "{updated}"
+    );
+    assert_eq!(updated["replaced"], json!(0), "{updated}");
+    assert_eq!(updated["first_error"], json!(message));
+}

@@ -111,11 +111,18 @@ impl Ctx {
                 ))
                 .at(json!(0)));
             };
-            system_guard(&t)?;
             let docs = match self.darg(args, 1, env)? {
                 Value::Array(a) => a,
                 d => vec![d],
             };
+            if is_jobs_target(&Val::Table(t.clone())) {
+                let mut s = Summary::default();
+                for _ in &docs {
+                    s.error(JOBS_DELETIONS_ONLY.to_owned(), rc, None);
+                }
+                return Ok(Some(Val::Datum(s.into_value(rc > 0))));
+            }
+            system_guard(&t)?;
             let conflict = match opts.and_then(|o| o.get("conflict")) {
                 Some(t) if super::ops::is_func_term(t) && !super::admin::deterministic(t) => {
                     // Also keeps the function from reading the table it is writing.
@@ -178,6 +185,9 @@ impl Ctx {
         };
         if tt == 54 && is_jobs_target(&a0) {
             return self.delete_jobs(a0, rc).map(Some);
+        }
+        if is_jobs_target(&a0) {
+            return self.refuse_job_changes(a0, rc).map(Some);
         }
         let mut s = Summary::default();
         match a0 {
@@ -251,6 +261,26 @@ impl Ctx {
             if rc > 0 {
                 s.changes.push(json!({"new_val": null, "old_val": row}));
             }
+        }
+        Ok(Val::Datum(s.into_value(rc > 0)))
+    }
+
+    /// Updates and replaces on `rethinkdb.jobs` fail row by row with the server's message
+    /// (in the write result, not as a query error); a missing row is skipped.
+    fn refuse_job_changes(&self, target: Val, rc: u8) -> RResult<Val> {
+        let mut s = Summary::default();
+        let rows: Vec<Value> = match target {
+            Val::Single(_, _, Some(doc)) => vec![(*doc).clone()],
+            Val::Single(_, _, None) => {
+                s.skipped += 1;
+                Vec::new()
+            }
+            Val::Table(t) => t.snapshot().iter().map(|d| (**d).clone()).collect(),
+            Val::Seq(seq) => seq.collect()?,
+            _ => Vec::new(),
+        };
+        for row in &rows {
+            s.error(JOBS_DELETIONS_ONLY.to_owned(), rc, Some(row));
         }
         Ok(Val::Datum(s.into_value(rc > 0)))
     }
@@ -507,6 +537,10 @@ fn check_storable(v: &Value) -> RResult<()> {
     }
     Ok(())
 }
+
+/// The server's answer to an insert, update or replace on `rethinkdb.jobs`.
+const JOBS_DELETIONS_ONLY: &str =
+    "The `rethinkdb.jobs` system table only allows deletions, not inserts or updates.";
 
 /// True when a selection is (part of) `rethinkdb.jobs`.
 fn is_jobs_target(v: &Val) -> bool {
