@@ -85,17 +85,11 @@ fn single_punct(b: u8) -> Option<&'static str> {
 /// The longest punctuation at the start of `rest`, decided by its first bytes.
 fn punct_at(rest: &[u8]) -> Option<&'static str> {
     let b = |i: usize| rest.get(i).copied().unwrap_or(0);
+    if let Some(p) = single_punct(b(0)) {
+        return Some(p);
+    }
     let (c1, c2, c3) = (b(1), b(2), b(3));
     Some(match b(0) {
-        b'(' => "(",
-        b')' => ")",
-        b'[' => "[",
-        b']' => "]",
-        b'{' => "{",
-        b'}' => "}",
-        b',' => ",",
-        b';' => ";",
-        b':' => ":",
         b'~' => "~",
         b'@' => "@",
         b'#' => "#",

@@ -280,30 +280,30 @@ impl<'t> Parser<'t> {
 
     fn deeper(&mut self) -> bool {
         self.depth += 1;
-        if self.depth > MAX_DEPTH {
-            if !self.fatal {
-                let span = self.here();
-                self.error(
-                    span,
-                    format!("expression nested too deeply (more than {MAX_DEPTH} levels)"),
-                )
-                .help = Some("split the query into variables: var a = ...; then use a".into());
-            }
-            self.fatal = true;
-        }
-        !self.fatal
+        let over = self.depth > MAX_DEPTH;
+        self.within_limit(
+            over,
+            || format!("expression nested too deeply (more than {MAX_DEPTH} levels)"),
+            "split the query into variables: var a = ...; then use a",
+        )
     }
 
     fn longer_chain(&mut self) -> bool {
         self.links += 1;
-        if self.links > MAX_CHAIN {
+        let over = self.links > MAX_CHAIN;
+        self.within_limit(
+            over,
+            || format!("method chain nested too deeply (more than {MAX_CHAIN} links)"),
+            "split the chain with variables: var a = ...; a.next(...)",
+        )
+    }
+
+    /// Stops parsing (once, with one error) when a nesting limit is `over`; false once stopped.
+    fn within_limit(&mut self, over: bool, message: impl FnOnce() -> String, help: &str) -> bool {
+        if over {
             if !self.fatal {
                 let span = self.here();
-                self.error(
-                    span,
-                    format!("method chain nested too deeply (more than {MAX_CHAIN} links)"),
-                )
-                .help = Some("split the chain with variables: var a = ...; a.next(...)".into());
+                self.error(span, message()).help = Some(help.into());
             }
             self.fatal = true;
         }
