@@ -522,6 +522,15 @@ fn targeted_messages() {
         "too much recursion",
     );
     fail("r.expr(function () { while (true) {} }())", "runs too long");
+    // A term is decided on the server: it cannot steer a loop while the query is built.
+    fail(
+        "r.expr(function () { while (r.expr(true)) {} }())",
+        "a loop condition cannot be a ReQL term",
+    );
+    fail(
+        "r.expr(function () { for (var i = 0; r.expr(i).lt(3); i++) {} }())",
+        "a loop condition cannot be a ReQL term",
+    );
 }
 
 #[test]

@@ -2333,6 +2333,21 @@ impl<'a> Eval<'a> {
         Flow::Normal
     }
 
+    /// Evaluates a `for`/`while` condition: false ends the loop, as does a ReQL term there
+    /// (reported: a term is decided on the server, not while building the query).
+    fn loop_goes_on(&mut self, test: &Expr, scope: &Arc<Scope>) -> bool {
+        let c = self.eval(test, scope);
+        if let Val::Term(_) = c.v {
+            self.error_help(
+                test.span,
+                "a loop condition cannot be a ReQL term",
+                "loop over the data in ReQL: .forEach(...), .map(...)",
+            );
+            return false;
+        }
+        truthy(&c.v)
+    }
+
     fn exec(&mut self, s: &Stmt, scope: &Arc<Scope>) -> Flow {
         if !self.step(s.span) {
             return Flow::Break;
@@ -2388,19 +2403,10 @@ impl<'a> Eval<'a> {
                     if self.halted {
                         break;
                     }
-                    if let Some(t) = test {
-                        let c = self.eval(t, scope);
-                        if let Val::Term(_) = c.v {
-                            self.error_help(
-                                t.span,
-                                "a loop condition cannot be a ReQL term",
-                                "loop over the data in ReQL: .forEach(...), .map(...)",
-                            );
-                            break;
-                        }
-                        if !truthy(&c.v) {
-                            break;
-                        }
+                    if let Some(t) = test
+                        && !self.loop_goes_on(t, scope)
+                    {
+                        break;
                     }
                     match self.exec(body, scope) {
                         Flow::Return(r) => return Flow::Return(r),
@@ -2418,16 +2424,7 @@ impl<'a> Eval<'a> {
                     if self.halted {
                         break;
                     }
-                    let c = self.eval(test, scope);
-                    if let Val::Term(_) = c.v {
-                        self.error_help(
-                            test.span,
-                            "a loop condition cannot be a ReQL term",
-                            "loop over the data in ReQL: .forEach(...), .map(...)",
-                        );
-                        break;
-                    }
-                    if !truthy(&c.v) {
+                    if !self.loop_goes_on(test, scope) {
                         break;
                     }
                     match self.exec(body, scope) {
