@@ -49,22 +49,18 @@ fn run(cli: Cli) -> Result<Exit, Failure> {
         }
         Mode::Compile(args) => run_compile(args),
         Mode::Sandbox(args) => run_sandbox(args),
-        Mode::Ping { conn } => {
-            let target = target(config_path, &conn)?;
-            warn_if_unverified(&target);
-            run_ping(target)
-        }
+        Mode::Ping { conn } => run_ping(line_target(config_path, &conn)?),
         Mode::Repl { conn, out } => run_repl(config_path, &conn, out),
-        Mode::Eval { conn, out, queries } => {
-            let target = target(config_path, &conn)?;
-            warn_if_unverified(&target);
-            run_batch(target, out, BatchInput::Queries(queries))
-        }
-        Mode::File { conn, out, path } => {
-            let target = target(config_path, &conn)?;
-            warn_if_unverified(&target);
-            run_batch(target, out, BatchInput::File(path))
-        }
+        Mode::Eval { conn, out, queries } => run_batch(
+            line_target(config_path, &conn)?,
+            out,
+            BatchInput::Queries(queries),
+        ),
+        Mode::File { conn, out, path } => run_batch(
+            line_target(config_path, &conn)?,
+            out,
+            BatchInput::File(path),
+        ),
         Mode::Default { conn, out } => {
             let terminal = std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
             // A terminal that cannot host the TUI gets the line REPL.
@@ -139,6 +135,14 @@ fn load_config(path: Option<&Path>) -> Result<Config, Failure> {
         eprintln!("rdbsh: warning: {warning}");
     }
     Ok(config)
+}
+
+/// [`target`] for the line front ends (ping, batch, REPL), which say on stderr when the
+/// server will not be authenticated; the TUI says it in its status bar instead.
+fn line_target(config_path: Option<&Path>, conn: &ConnArgs) -> Result<Target, Failure> {
+    let target = target(config_path, conn)?;
+    warn_if_unverified(&target);
+    Ok(target)
 }
 
 fn target(config_path: Option<&Path>, conn: &ConnArgs) -> Result<Target, Failure> {
@@ -316,8 +320,7 @@ fn run_ping(target: Target) -> Result<Exit, Failure> {
 
 /// `rdbsh repl`: the line REPL; `.connect NAME` re-reads the profiles file.
 fn run_repl(config_path: Option<&Path>, conn: &ConnArgs, out: OutArgs) -> Result<Exit, Failure> {
-    let target = target(config_path, conn)?;
-    warn_if_unverified(&target);
+    let target = line_target(config_path, conn)?;
     let tty = std::io::stdout().is_terminal();
     let options = rdbsh::repl::Options {
         format: out.format_for(tty),
