@@ -201,7 +201,7 @@ impl Renderer {
             }
             // Raw is for reading: grouped data becomes a `{group, reduction}` line per group,
             // as in pretty and table (ndjson keeps the server's lossless form).
-            Format::Raw if atom && text.contains("GROUPED_DATA") => {
+            Format::Raw if atom && text.starts_with('{') && text.contains("GROUPED_DATA") => {
                 let value: Value = serde_json::from_str(text)?;
                 match &value {
                     Value::Object(m) => match pseudo::classify(m) {
