@@ -66,9 +66,27 @@ pub struct Lexed<'a> {
     pub unterminated: bool,
 }
 
-/// A punctuation of one byte that starts no longer one (brackets and separators).
-fn single_punct(b: u8) -> Option<&'static str> {
-    Some(match b {
+/// The punctuation of one byte that starts no longer one (brackets and separators), by
+/// byte; empty for any other byte.
+static SINGLE_PUNCT: [&str; 128] = {
+    let mut t = [""; 128];
+    t[b'(' as usize] = "(";
+    t[b')' as usize] = ")";
+    t[b'[' as usize] = "[";
+    t[b']' as usize] = "]";
+    t[b'{' as usize] = "{";
+    t[b'}' as usize] = "}";
+    t[b',' as usize] = ",";
+    t[b';' as usize] = ";";
+    t[b':' as usize] = ":";
+    t
+};
+
+/// The longest punctuation at the start of `rest`, decided by its first bytes.
+fn punct_at(rest: &[u8]) -> Option<&'static str> {
+    let b = |i: usize| rest.get(i).copied().unwrap_or(0);
+    let (c1, c2, c3) = (b(1), b(2), b(3));
+    Some(match b(0) {
         b'(' => "(",
         b')' => ")",
         b'[' => "[",
@@ -78,18 +96,6 @@ fn single_punct(b: u8) -> Option<&'static str> {
         b',' => ",",
         b';' => ";",
         b':' => ":",
-        _ => return None,
-    })
-}
-
-/// The longest punctuation at the start of `rest`, decided by its first bytes.
-fn punct_at(rest: &[u8]) -> Option<&'static str> {
-    let b = |i: usize| rest.get(i).copied().unwrap_or(0);
-    if let Some(p) = single_punct(b(0)) {
-        return Some(p);
-    }
-    let (c1, c2, c3) = (b(1), b(2), b(3));
-    Some(match b(0) {
         b'~' => "~",
         b'@' => "@",
         b'#' => "#",
@@ -177,12 +183,107 @@ fn is_newline(c: char) -> bool {
     matches!(c, '\n' | '\r' | '\u{2028}' | '\u{2029}')
 }
 
+/// What a byte starts, for the dispatch of the main loop; anything unusual (non-ASCII text,
+/// `/`, control characters, a backslash) takes the general path.
+#[derive(Clone, Copy, PartialEq)]
+enum Class {
+    Other,
+    Space,
+    Newline,
+    Open,
+    Close,
+    Separator,
+    Ident,
+    Digit,
+    Quote,
+    Dot,
+    Punct,
+}
+
+const fn class_table() -> [Class; 256] {
+    let mut t = [Class::Other; 256];
+    let mut b = 0;
+    while b < 128 {
+        let c = b as u8;
+        t[b] = match c {
+            b' ' | b'\t' => Class::Space,
+            b'\n' | b'\r' => Class::Newline,
+            b'(' | b'[' | b'{' => Class::Open,
+            b')' | b']' | b'}' => Class::Close,
+            b',' | b';' | b':' => Class::Separator,
+            b'a'..=b'z' | b'A'..=b'Z' | b'_' | b'$' => Class::Ident,
+            b'0'..=b'9' => Class::Digit,
+            b'"' | b'\'' | b'`' => Class::Quote,
+            b'.' => Class::Dot,
+            b'~' | b'@' | b'#' | b'?' | b'=' | b'!' | b'<' | b'>' | b'&' | b'|' | b'^' | b'+'
+            | b'-' | b'*' | b'%' => Class::Punct,
+            _ => Class::Other,
+        };
+        b += 1;
+    }
+    t
+}
+
+static CLASS: [Class; 256] = class_table();
+
+/// Bytes that continue an ASCII identifier.
+static IDENT_CONTINUE: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 128 {
+        let c = b as u8;
+        t[b] = c.is_ascii_alphanumeric() || c == b'_' || c == b'$';
+        b += 1;
+    }
+    t
+};
+
+/// Bytes that end the plain run of a string literal, one bit per quote: the quote itself,
+/// and for all three a backslash, a line break, `$` or non-ASCII text.
+static STRING_STOP: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        t[b] = match b as u8 {
+            b'\\' | b'\n' | b'\r' | b'$' | 0x80..=0xff => 0b111,
+            b'\'' => 0b001,
+            b'"' => 0b010,
+            b'`' => 0b100,
+            _ => 0,
+        };
+        b += 1;
+    }
+    t
+};
+
+/// The bit of [`STRING_STOP`] for strings delimited by `quote`.
+fn stop_mask(quote: u8) -> u8 {
+    match quote {
+        b'\'' => 0b001,
+        b'"' => 0b010,
+        _ => 0b100,
+    }
+}
+
+/// The end of the plain run of a string literal delimited by `quote` that starts at `i`.
+#[inline]
+fn plain_run_end(bytes: &[u8], mut i: usize, quote: u8) -> usize {
+    let mask = stop_mask(quote);
+    while let Some(&b) = bytes.get(i) {
+        if STRING_STOP[usize::from(b)] & mask != 0 {
+            break;
+        }
+        i += 1;
+    }
+    i
+}
+
 struct Lexer<'a> {
     src: &'a str,
     pos: usize,
     out: Lexed<'a>,
     /// Brackets open so far, matched as tokens come (one pass over the text).
-    open: Vec<(char, Span)>,
+    open: Vec<(u8, Span)>,
     /// Bracket mismatches, reported after the other lexical errors.
     bracket_errors: Vec<Diagnostic>,
 }
@@ -236,101 +337,192 @@ impl<'a> Lexer<'a> {
     }
 
     fn run(&mut self) {
+        let src = self.src;
+        let bytes = src.as_bytes();
+        // The tokens and the position live in locals so the hot loop keeps them in registers;
+        // the slower paths below read and write `self.pos`.
+        let mut tokens = std::mem::take(&mut self.out.tokens);
+        let mut pos = 0;
         let mut nl = false;
         // A query file may start with `#!/usr/bin/env ...`.
-        if self.src.starts_with("#!") {
-            self.pos = self.src.find('\n').unwrap_or(self.src.len());
+        if src.starts_with("#!") {
+            pos = src.find('\n').unwrap_or(src.len());
         }
-        while let Some(&b) = self.src.as_bytes().get(self.pos) {
-            let start = self.pos;
-            // ASCII fast paths for what most of a query is made of.
-            match b {
-                b' ' | b'\t' => {
-                    self.pos += 1;
+        while let Some(&b) = bytes.get(pos) {
+            let start = pos;
+            let tok = match CLASS[usize::from(b)] {
+                Class::Space => {
+                    pos += 1;
                     continue;
                 }
-                b'\n' | b'\r' => {
+                Class::Newline => {
                     nl = true;
-                    self.pos += 1;
+                    pos += 1;
                     continue;
                 }
-                b'(' | b')' | b'[' | b']' | b'{' | b'}' | b',' | b';' | b':' => {
-                    if let Some(p) = single_punct(b) {
-                        self.pos += 1;
-                        let span = Span::new(start, self.pos);
-                        self.bracket(b, span);
-                        self.push(Tok::Punct(p), span, nl);
-                        nl = false;
-                        continue;
-                    }
+                Class::Open => {
+                    pos += 1;
+                    self.open.push((b, Span::new(start, pos)));
+                    Tok::Punct(SINGLE_PUNCT[usize::from(b & 0x7f)])
                 }
-                b'a'..=b'z' | b'A'..=b'Z' | b'_' | b'$' => {
-                    let tok = self.ident();
-                    self.push(tok, Span::new(start, self.pos), nl);
-                    nl = false;
-                    continue;
+                Class::Close => {
+                    pos += 1;
+                    self.close(b, Span::new(start, pos));
+                    Tok::Punct(SINGLE_PUNCT[usize::from(b & 0x7f)])
                 }
-                _ => {}
-            }
-            let Some(c) = self.peek() else { break };
-            if is_newline(c) {
-                nl = true;
-                self.bump();
-            } else if is_space(c) {
-                self.bump();
-            } else if c == '/' && self.peek2() == Some('/') {
-                while let Some(c) = self.peek() {
-                    if is_newline(c) {
-                        break;
-                    }
-                    self.bump();
+                Class::Separator => {
+                    pos += 1;
+                    Tok::Punct(SINGLE_PUNCT[usize::from(b & 0x7f)])
                 }
-            } else if c == '/' && self.peek2() == Some('*') {
-                match self.src[self.pos + 2..].find("*/") {
-                    Some(i) => {
-                        let end = self.pos + 2 + i + 2;
-                        if self.src[self.pos..end].chars().any(is_newline) {
-                            nl = true;
+                Class::Ident => {
+                    pos += 1;
+                    while let Some(&c) = bytes.get(pos) {
+                        if !IDENT_CONTINUE[usize::from(c)] {
+                            break;
                         }
-                        self.pos = end;
+                        pos += 1;
+                    }
+                    // Only a non-ASCII letter or a backslash can continue an identifier
+                    // from here; `ident` takes the rest of such an identifier.
+                    match bytes.get(pos) {
+                        Some(&c) if c >= 0x80 || c == b'\\' => {
+                            self.pos = start;
+                            let tok = self.ident();
+                            pos = self.pos;
+                            tok
+                        }
+                        _ => Tok::Ident(src.get(start..pos).unwrap_or_default()),
+                    }
+                }
+                Class::Digit => {
+                    self.pos = start;
+                    let tok = match self.plain_integer() {
+                        Some(n) => Tok::Num(n),
+                        None => self.number(),
+                    };
+                    pos = self.pos;
+                    tok
+                }
+                Class::Quote => {
+                    let body = pos + 1;
+                    let end = plain_run_end(bytes, body, b);
+                    if bytes.get(end) == Some(&b) {
+                        // A string of plain ASCII without escapes is borrowed from the source.
+                        pos = end + 1;
+                        Tok::Str(StrLit::Raw(src.get(body..end).unwrap_or_default()))
+                    } else {
+                        self.pos = start;
+                        let tok = self.string(char::from(b));
+                        pos = self.pos;
+                        tok
+                    }
+                }
+                Class::Dot => match (bytes.get(pos + 1), bytes.get(pos + 2)) {
+                    (Some(d), _) if d.is_ascii_digit() => {
+                        self.pos = start;
+                        let tok = self.number();
+                        pos = self.pos;
+                        tok
+                    }
+                    (Some(b'.'), Some(b'.')) => {
+                        pos += 3;
+                        Tok::Punct("...")
+                    }
+                    _ => {
+                        pos += 1;
+                        Tok::Punct(".")
+                    }
+                },
+                Class::Punct => match punct_at(&bytes[pos..]) {
+                    Some(p) => {
+                        pos += p.len();
+                        Tok::Punct(p)
                     }
                     None => {
-                        self.err(start, start + 2, "unterminated comment").help =
-                            Some("close it with `*/`".into());
-                        self.out.unterminated = true;
-                        self.pos = self.src.len();
+                        self.pos = start;
+                        let tok = self.general(&mut nl);
+                        pos = self.pos;
+                        match tok {
+                            Some(tok) => tok,
+                            None => continue,
+                        }
+                    }
+                },
+                Class::Other => {
+                    self.pos = start;
+                    let tok = self.general(&mut nl);
+                    pos = self.pos;
+                    match tok {
+                        Some(tok) => tok,
+                        None => continue,
                     }
                 }
-            } else {
-                let tok = if c.is_ascii_digit()
-                    || (c == '.' && self.peek2().is_some_and(|d| d.is_ascii_digit()))
-                {
-                    self.number()
-                } else if c == '"' || c == '\'' || c == '`' {
-                    self.string(c)
-                } else if is_id_start(c) || c == '\\' {
-                    self.ident()
-                } else if let Some(p) = punct_at(&self.src.as_bytes()[self.pos..]) {
-                    self.pos += p.len();
-                    Tok::Punct(p)
-                } else {
-                    self.bump();
-                    self.err(start, self.pos, format!("unexpected character `{c}`"));
-                    continue;
-                };
-                self.push(tok, Span::new(start, self.pos), nl);
-                nl = false;
-            }
+            };
+            tokens.push(Token {
+                tok,
+                span: Span::new(start, pos),
+                nl_before: nl,
+            });
+            nl = false;
         }
+        self.pos = pos;
+        self.out.tokens = tokens;
     }
 
-    #[inline]
-    fn push(&mut self, tok: Tok<'a>, span: Span, nl_before: bool) {
-        self.out.tokens.push(Token {
-            tok,
-            span,
-            nl_before,
-        });
+    /// One step of the general path at `self.pos`: white space, a comment, or a token of
+    /// any kind (`None` when no token was made, for spaces, comments and errors).
+    #[cold]
+    #[inline(never)]
+    fn general(&mut self, nl: &mut bool) -> Option<Tok<'a>> {
+        let start = self.pos;
+        let c = self.peek()?;
+        if is_newline(c) {
+            *nl = true;
+            self.bump();
+        } else if is_space(c) {
+            self.bump();
+        } else if c == '/' && self.peek2() == Some('/') {
+            while let Some(c) = self.peek() {
+                if is_newline(c) {
+                    break;
+                }
+                self.bump();
+            }
+        } else if c == '/' && self.peek2() == Some('*') {
+            match self.src[self.pos + 2..].find("*/") {
+                Some(i) => {
+                    let end = self.pos + 2 + i + 2;
+                    if self.src[self.pos..end].chars().any(is_newline) {
+                        *nl = true;
+                    }
+                    self.pos = end;
+                }
+                None => {
+                    self.err(start, start + 2, "unterminated comment").help =
+                        Some("close it with `*/`".into());
+                    self.out.unterminated = true;
+                    self.pos = self.src.len();
+                }
+            }
+        } else {
+            return if c.is_ascii_digit()
+                || (c == '.' && self.peek2().is_some_and(|d| d.is_ascii_digit()))
+            {
+                Some(self.number())
+            } else if c == '"' || c == '\'' || c == '`' {
+                Some(self.string(c))
+            } else if is_id_start(c) || c == '\\' {
+                Some(self.ident())
+            } else if let Some(p) = punct_at(&self.src.as_bytes()[self.pos..]) {
+                self.pos += p.len();
+                Some(Tok::Punct(p))
+            } else {
+                self.bump();
+                self.err(start, self.pos, format!("unexpected character `{c}`"));
+                None
+            };
+        }
+        None
     }
 
     fn ident(&mut self) -> Tok<'a> {
@@ -501,16 +693,8 @@ impl<'a> Lexer<'a> {
         self.bump();
         // Fast path: a string of plain ASCII without escapes is borrowed from the source.
         {
-            let bytes = self.src.as_bytes();
-            let mut i = self.pos;
-            while i < bytes.len() {
-                let b = bytes[i];
-                if b >= 0x80 || b == quote as u8 || matches!(b, b'\\' | b'\n' | b'\r' | b'$') {
-                    break;
-                }
-                i += 1;
-            }
-            if bytes.get(i) == Some(&(quote as u8)) {
+            let i = plain_run_end(self.src.as_bytes(), self.pos, quote as u8);
+            if self.src.as_bytes().get(i) == Some(&(quote as u8)) {
                 let body = &self.src[self.pos..i];
                 self.pos = i + 1;
                 return Tok::Str(StrLit::Raw(body));
@@ -521,15 +705,8 @@ impl<'a> Lexer<'a> {
         loop {
             // Copy a run of plain ASCII characters at once.
             if pending_high.is_none() {
-                let bytes = self.src.as_bytes();
                 let run_start = self.pos;
-                while self.pos < bytes.len() {
-                    let b = bytes[self.pos];
-                    if b >= 0x80 || b == quote as u8 || matches!(b, b'\\' | b'\n' | b'\r' | b'$') {
-                        break;
-                    }
-                    self.pos += 1;
-                }
+                self.pos = plain_run_end(self.src.as_bytes(), self.pos, quote as u8);
                 s.push_str(&self.src[run_start..self.pos]);
             }
             let Some(c) = self.peek() else {
@@ -676,49 +853,49 @@ impl<'a> Lexer<'a> {
         Tok::Str(StrLit::Escaped(self.out.escaped.len() - 1))
     }
 
-    /// Matches the bracket `b` (any other byte is ignored).
-    fn bracket(&mut self, b: u8, span: Span) {
-        let p = char::from(b);
-        match b {
-            b'(' | b'[' | b'{' => self.open.push((p, span)),
-            b')' | b']' | b'}' => {
-                let want = match b {
-                    b')' => '(',
-                    b']' => '[',
-                    _ => '{',
-                };
-                match self.open.last() {
-                    Some((open, _)) if *open == want => {
-                        self.open.pop();
-                    }
-                    Some((open, open_span)) => {
-                        let (open, open_span) = (*open, *open_span);
-                        let close = closer(open);
-                        let (line, col) = Diagnostic::new(open_span, "").line_col(self.src);
-                        self.bracket_errors.push(
-                            Diagnostic::new(
-                                span,
-                                format!("`{p}` does not match the unclosed `{open}`"),
-                            )
-                            .with_help(format!(
-                                "close the `{open}` of line {line}, column {col} with `{close}` first"
-                            )),
-                        );
-                        self.open.pop();
-                    }
-                    None => self.bracket_errors.push(
-                        Diagnostic::new(span, format!("unexpected `{p}`: no bracket is open here"))
-                            .with_help("remove it or add the opening bracket"),
-                    ),
-                }
+    /// Matches the closing bracket `b` with the innermost open one.
+    #[inline]
+    fn close(&mut self, b: u8, span: Span) {
+        let want = match b {
+            b')' => b'(',
+            b']' => b'[',
+            _ => b'{',
+        };
+        match self.open.last() {
+            Some(&(open, _)) if open == want => {
+                self.open.pop();
             }
-            _ => {}
+            _ => self.mismatch(b, span),
+        }
+    }
+
+    /// Reports the closing bracket `b` that does not match the innermost open one.
+    #[cold]
+    fn mismatch(&mut self, b: u8, span: Span) {
+        let p = char::from(b);
+        match self.open.pop() {
+            Some((open, open_span)) => {
+                let open = char::from(open);
+                let close = closer(open);
+                let (line, col) = Diagnostic::new(open_span, "").line_col(self.src);
+                self.bracket_errors.push(
+                    Diagnostic::new(span, format!("`{p}` does not match the unclosed `{open}`"))
+                        .with_help(format!(
+                            "close the `{open}` of line {line}, column {col} with `{close}` first"
+                        )),
+                );
+            }
+            None => self.bracket_errors.push(
+                Diagnostic::new(span, format!("unexpected `{p}`: no bracket is open here"))
+                    .with_help("remove it or add the opening bracket"),
+            ),
         }
     }
 
     fn finish_brackets(&mut self) {
         self.out.errors.append(&mut self.bracket_errors);
         for (open, span) in std::mem::take(&mut self.open) {
+            let open = char::from(open);
             self.out.unclosed.push(span);
             self.out.errors.push(
                 Diagnostic::new(span, format!("unclosed `{open}`"))
