@@ -66,22 +66,6 @@ pub struct Lexed<'a> {
     pub unterminated: bool,
 }
 
-/// The punctuation of one byte that starts no longer one (brackets and separators), by
-/// byte; empty for any other byte.
-static SINGLE_PUNCT: [&str; 128] = {
-    let mut t = [""; 128];
-    t[b'(' as usize] = "(";
-    t[b')' as usize] = ")";
-    t[b'[' as usize] = "[";
-    t[b']' as usize] = "]";
-    t[b'{' as usize] = "{";
-    t[b'}' as usize] = "}";
-    t[b',' as usize] = ",";
-    t[b';' as usize] = ";";
-    t[b':' as usize] = ":";
-    t
-};
-
 /// The longest punctuation at the start of `rest`, decided by its first bytes.
 fn punct_at(rest: &[u8]) -> Option<&'static str> {
     let b = |i: usize| rest.get(i).copied().unwrap_or(0);
@@ -183,60 +167,55 @@ fn is_newline(c: char) -> bool {
     matches!(c, '\n' | '\r' | '\u{2028}' | '\u{2029}')
 }
 
-/// What a byte starts, for the dispatch of the main loop; anything unusual (non-ASCII text,
-/// `/`, control characters, a backslash) takes the general path.
-#[derive(Clone, Copy, PartialEq)]
-enum Class {
-    Other,
-    Space,
-    Newline,
-    Open,
-    Close,
-    Separator,
-    Ident,
-    Digit,
-    Quote,
-    Dot,
-    Punct,
-}
+/// [`IDENT`] bit: the byte continues an ASCII identifier.
+const CONTINUE: u8 = 1;
+/// [`IDENT`] bit: the byte starts an identifier.
+const START: u8 = 2;
+/// [`IDENT`] bit: the byte may continue an identifier, but only the general reader knows
+/// (non-ASCII text, a backslash).
+const SLOW: u8 = 4;
 
-const fn class_table() -> [Class; 256] {
-    let mut t = [Class::Other; 256];
+/// What each byte is to an identifier.
+static IDENT: [u8; 256] = {
+    let mut t = [0u8; 256];
     let mut b = 0;
-    while b < 128 {
+    while b < 256 {
         let c = b as u8;
-        t[b] = match c {
-            b' ' | b'\t' => Class::Space,
-            b'\n' | b'\r' => Class::Newline,
-            b'(' | b'[' | b'{' => Class::Open,
-            b')' | b']' | b'}' => Class::Close,
-            b',' | b';' | b':' => Class::Separator,
-            b'a'..=b'z' | b'A'..=b'Z' | b'_' | b'$' => Class::Ident,
-            b'0'..=b'9' => Class::Digit,
-            b'"' | b'\'' | b'`' => Class::Quote,
-            b'.' => Class::Dot,
-            b'~' | b'@' | b'#' | b'?' | b'=' | b'!' | b'<' | b'>' | b'&' | b'|' | b'^' | b'+'
-            | b'-' | b'*' | b'%' => Class::Punct,
-            _ => Class::Other,
+        t[b] = if c.is_ascii_alphabetic() || c == b'_' || c == b'$' {
+            CONTINUE | START
+        } else if c.is_ascii_digit() {
+            CONTINUE
+        } else if c >= 0x80 || c == b'\\' {
+            SLOW
+        } else {
+            0
         };
         b += 1;
     }
     t
-}
-
-static CLASS: [Class; 256] = class_table();
-
-/// Bytes that continue an ASCII identifier.
-static IDENT_CONTINUE: [bool; 256] = {
-    let mut t = [false; 256];
-    let mut b = 0;
-    while b < 128 {
-        let c = b as u8;
-        t[b] = c.is_ascii_alphanumeric() || c == b'_' || c == b'$';
-        b += 1;
-    }
-    t
 };
+
+/// The end of the ASCII identifier characters from `i` on.
+#[inline(always)]
+fn ident_end(bytes: &[u8], mut i: usize) -> usize {
+    // A fixed window lets the scan go without a bounds check per byte.
+    if let Some(w) = bytes.get(i..i + 16) {
+        match w
+            .iter()
+            .position(|&c| IDENT[usize::from(c)] & CONTINUE == 0)
+        {
+            Some(n) => return i + n,
+            None => i += 16,
+        }
+    }
+    while let Some(&c) = bytes.get(i) {
+        if IDENT[usize::from(c)] & CONTINUE == 0 {
+            break;
+        }
+        i += 1;
+    }
+    i
+}
 
 /// Bytes that end the plain run of a string literal, one bit per quote: the quote itself,
 /// and for all three a backslash, a line break, `$` or non-ASCII text.
@@ -269,6 +248,16 @@ fn stop_mask(quote: u8) -> u8 {
 #[inline]
 fn plain_run_end(bytes: &[u8], mut i: usize, quote: u8) -> usize {
     let mask = stop_mask(quote);
+    // A fixed window lets the scan go without a bounds check per byte.
+    while let Some(w) = bytes.get(i..i + 16) {
+        match w
+            .iter()
+            .position(|&b| STRING_STOP[usize::from(b)] & mask != 0)
+        {
+            Some(n) => return i + n,
+            None => i += 16,
+        }
+    }
     while let Some(&b) = bytes.get(i) {
         if STRING_STOP[usize::from(b)] & mask != 0 {
             break;
@@ -277,6 +266,95 @@ fn plain_run_end(bytes: &[u8], mut i: usize, quote: u8) -> usize {
     }
     i
 }
+
+/// What one step of the general path found.
+enum Step<'a> {
+    Token(Tok<'a>),
+    /// A line break, or a comment containing one.
+    Newline,
+    /// White space, a comment, or an error.
+    Nothing,
+}
+
+/// The value and end of the decimal literal at `start` when it is simple: no separators,
+/// radix prefix or leading zero, a complete exponent, and nothing identifier-like or a
+/// second dot after it. `None` leaves the literal to [`Lexer::number`], which reads every
+/// form and reports errors; for simple literals both give the same value.
+fn simple_decimal(bytes: &[u8], start: usize) -> Option<(f64, usize)> {
+    // Short integers first, the most common numbers: value built while scanning.
+    let mut i = start;
+    let mut n: u64 = 0;
+    while let Some(&d) = bytes.get(i) {
+        let v = d.wrapping_sub(b'0');
+        if v > 9 {
+            break;
+        }
+        n = n.wrapping_mul(10).wrapping_add(u64::from(v));
+        i += 1;
+    }
+    let int_len = i - start;
+    if (1..=15).contains(&int_len)
+        && (int_len == 1 || bytes[start] != b'0')
+        && bytes
+            .get(i)
+            .is_none_or(|&b| NUMBER_TAIL[usize::from(b)] == 0)
+    {
+        // Up to 15 digits are exact in a double.
+        return Some((n as f64, i));
+    }
+    if int_len > 1 && bytes[start] == b'0' {
+        return None;
+    }
+    let digits = |mut i: usize| {
+        while bytes.get(i).is_some_and(u8::is_ascii_digit) {
+            i += 1;
+        }
+        i
+    };
+    let mut end = i;
+    if bytes.get(end) == Some(&b'.') {
+        end = digits(end + 1);
+        if end == start + 1 {
+            // A lone dot: not a number.
+            return None;
+        }
+    } else if int_len == 0 {
+        return None;
+    }
+    if let Some(b'e' | b'E') = bytes.get(end) {
+        let mut exp = end + 1;
+        if let Some(b'+' | b'-') = bytes.get(exp) {
+            exp += 1;
+        }
+        let exp_end = digits(exp);
+        if exp_end == exp {
+            return None;
+        }
+        end = exp_end;
+    }
+    if let Some(&b) = bytes.get(end)
+        && NUMBER_TAIL[usize::from(b)] != 0
+    {
+        return None;
+    }
+    let text = std::str::from_utf8(&bytes[start..end]).ok()?;
+    Some((text.parse::<f64>().ok()?, end))
+}
+
+/// Bytes that must not follow a literal [`simple_decimal`] reads: they continue it or make
+/// it an error (identifier characters, a second dot, a backslash, non-ASCII text).
+static NUMBER_TAIL: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        if c.is_ascii_alphanumeric() || c >= 0x80 || matches!(c, b'.' | b'_' | b'$' | b'\\') {
+            t[b] = 1;
+        }
+        b += 1;
+    }
+    t
+};
 
 struct Lexer<'a> {
     src: &'a str,
@@ -343,142 +421,197 @@ impl<'a> Lexer<'a> {
         // the slower paths below read and write `self.pos`.
         let mut tokens = std::mem::take(&mut self.out.tokens);
         let mut pos = 0;
-        let mut nl = false;
+        // Where a line break precedes a token: the index that token will have. Kept aside
+        // so the hot loop carries no flag; set on the tokens at the end.
+        let mut breaks: Vec<usize> = Vec::new();
         // A query file may start with `#!/usr/bin/env ...`.
         if src.starts_with("#!") {
             pos = src.find('\n').unwrap_or(src.len());
         }
+        // Each arm pushes its own token: a shared push after the match would build every
+        // token in memory first.
+        macro_rules! emit {
+            ($start:expr, $tok:expr) => {{
+                tokens.push(Token {
+                    tok: $tok,
+                    span: Span::new($start, pos),
+                    nl_before: false,
+                });
+                continue;
+            }};
+        }
+        macro_rules! line_break {
+            () => {
+                if breaks.last() != Some(&tokens.len()) {
+                    breaks.push(tokens.len());
+                }
+            };
+        }
+        // An identifier starting at `$start` (an ASCII letter, `_` or `$`).
+        macro_rules! ident {
+            ($start:expr) => {{
+                pos = ident_end(bytes, $start + 1);
+                // Only a non-ASCII letter or a backslash can continue an identifier from
+                // here; `ident` takes the rest of such an identifier.
+                if let Some(&c) = bytes.get(pos)
+                    && IDENT[usize::from(c)] & SLOW != 0
+                {
+                    self.pos = $start;
+                    let tok = self.ident();
+                    pos = self.pos;
+                    emit!($start, tok)
+                }
+                emit!($start, Tok::Ident(&src[$start..pos]))
+            }};
+        }
+        // Everything unusual (non-ASCII text, slashes, control characters) takes the
+        // general path, the one that reads `self.pos`.
+        macro_rules! general {
+            ($start:expr) => {{
+                self.pos = $start;
+                let step = self.general();
+                pos = self.pos;
+                match step {
+                    Step::Token(tok) => emit!($start, tok),
+                    Step::Newline => line_break!(),
+                    Step::Nothing => {}
+                }
+            }};
+        }
+        // A match on the byte itself compiles to one jump table.
         while let Some(&b) = bytes.get(pos) {
             let start = pos;
-            let tok = match CLASS[usize::from(b)] {
-                Class::Space => {
+            match b {
+                b' ' | b'\t' => pos += 1,
+                b'\n' | b'\r' => {
+                    line_break!();
                     pos += 1;
-                    continue;
                 }
-                Class::Newline => {
-                    nl = true;
-                    pos += 1;
-                    continue;
-                }
-                Class::Open => {
+                b'(' | b'[' | b'{' => {
                     pos += 1;
                     self.open.push((b, Span::new(start, pos)));
-                    Tok::Punct(SINGLE_PUNCT[usize::from(b & 0x7f)])
+                    let p = match b {
+                        b'(' => "(",
+                        b'[' => "[",
+                        _ => "{",
+                    };
+                    emit!(start, Tok::Punct(p))
                 }
-                Class::Close => {
+                b')' | b']' | b'}' => {
                     pos += 1;
-                    self.close(b, Span::new(start, pos));
-                    Tok::Punct(SINGLE_PUNCT[usize::from(b & 0x7f)])
-                }
-                Class::Separator => {
-                    pos += 1;
-                    Tok::Punct(SINGLE_PUNCT[usize::from(b & 0x7f)])
-                }
-                Class::Ident => {
-                    pos += 1;
-                    while let Some(&c) = bytes.get(pos) {
-                        if !IDENT_CONTINUE[usize::from(c)] {
-                            break;
+                    let (want, p) = match b {
+                        b')' => (b'(', ")"),
+                        b']' => (b'[', "]"),
+                        _ => (b'{', "}"),
+                    };
+                    match self.open.last() {
+                        Some(&(open, _)) if open == want => {
+                            self.open.pop();
                         }
+                        _ => self.mismatch(b, Span::new(start, pos)),
+                    }
+                    emit!(start, Tok::Punct(p))
+                }
+                b',' | b';' | b':' => {
+                    pos += 1;
+                    tokens.push(Token {
+                        tok: Tok::Punct(match b {
+                            b',' => ",",
+                            b';' => ";",
+                            _ => ":",
+                        }),
+                        span: Span::new(start, pos),
+                        nl_before: false,
+                    });
+                    // A space usually follows; skipping it here saves a turn of the loop.
+                    if bytes.get(pos) == Some(&b' ') {
                         pos += 1;
                     }
-                    // Only a non-ASCII letter or a backslash can continue an identifier
-                    // from here; `ident` takes the rest of such an identifier.
-                    match bytes.get(pos) {
-                        Some(&c) if c >= 0x80 || c == b'\\' => {
-                            self.pos = start;
-                            let tok = self.ident();
-                            pos = self.pos;
-                            tok
-                        }
-                        _ => Tok::Ident(src.get(start..pos).unwrap_or_default()),
+                }
+                b'a'..=b'z' | b'A'..=b'Z' | b'_' | b'$' => ident!(start),
+                b'0'..=b'9' => {
+                    if let Some((n, end)) = simple_decimal(bytes, start) {
+                        pos = end;
+                        emit!(start, Tok::Num(n))
                     }
-                }
-                Class::Digit => {
                     self.pos = start;
-                    let tok = match self.plain_integer() {
-                        Some(n) => Tok::Num(n),
-                        None => self.number(),
-                    };
+                    let tok = self.number();
                     pos = self.pos;
-                    tok
+                    emit!(start, tok)
                 }
-                Class::Quote => {
+                b'"' | b'\'' | b'`' => {
                     let body = pos + 1;
                     let end = plain_run_end(bytes, body, b);
                     if bytes.get(end) == Some(&b) {
                         // A string of plain ASCII without escapes is borrowed from the source.
                         pos = end + 1;
-                        Tok::Str(StrLit::Raw(src.get(body..end).unwrap_or_default()))
-                    } else {
-                        self.pos = start;
-                        let tok = self.string(char::from(b));
-                        pos = self.pos;
-                        tok
+                        emit!(start, Tok::Str(StrLit::Raw(&src[body..end])))
                     }
+                    self.pos = start;
+                    let tok = self.string(char::from(b));
+                    pos = self.pos;
+                    emit!(start, tok)
                 }
-                Class::Dot => match (bytes.get(pos + 1), bytes.get(pos + 2)) {
+                b'.' => match (bytes.get(pos + 1), bytes.get(pos + 2)) {
                     (Some(d), _) if d.is_ascii_digit() => {
                         self.pos = start;
                         let tok = self.number();
                         pos = self.pos;
-                        tok
+                        emit!(start, tok)
                     }
                     (Some(b'.'), Some(b'.')) => {
                         pos += 3;
-                        Tok::Punct("...")
+                        emit!(start, Tok::Punct("..."))
                     }
                     _ => {
                         pos += 1;
-                        Tok::Punct(".")
-                    }
-                },
-                Class::Punct => match punct_at(&bytes[pos..]) {
-                    Some(p) => {
-                        pos += p.len();
-                        Tok::Punct(p)
-                    }
-                    None => {
-                        self.pos = start;
-                        let tok = self.general(&mut nl);
-                        pos = self.pos;
-                        match tok {
-                            Some(tok) => tok,
-                            None => continue,
+                        tokens.push(Token {
+                            tok: Tok::Punct("."),
+                            span: Span::new(start, pos),
+                            nl_before: false,
+                        });
+                        // A method name usually follows: read it without a turn of the loop.
+                        if let Some(&c) = bytes.get(pos)
+                            && IDENT[usize::from(c)] & START != 0
+                        {
+                            let start = pos;
+                            ident!(start)
                         }
                     }
                 },
-                Class::Other => {
-                    self.pos = start;
-                    let tok = self.general(&mut nl);
-                    pos = self.pos;
-                    match tok {
-                        Some(tok) => tok,
-                        None => continue,
+                // Not `/`: it may start a comment.
+                b'~' | b'@' | b'#' | b'?' | b'=' | b'!' | b'<' | b'>' | b'&' | b'|' | b'^'
+                | b'+' | b'-' | b'*' | b'%' => {
+                    if let Some(p) = punct_at(&bytes[pos..]) {
+                        pos += p.len();
+                        emit!(start, Tok::Punct(p))
                     }
+                    general!(start)
                 }
-            };
-            tokens.push(Token {
-                tok,
-                span: Span::new(start, pos),
-                nl_before: nl,
-            });
-            nl = false;
+                _ => general!(start),
+            }
+        }
+        for i in breaks {
+            if let Some(t) = tokens.get_mut(i) {
+                t.nl_before = true;
+            }
         }
         self.pos = pos;
         self.out.tokens = tokens;
     }
 
     /// One step of the general path at `self.pos`: white space, a comment, or a token of
-    /// any kind (`None` when no token was made, for spaces, comments and errors).
+    /// any kind.
     #[cold]
     #[inline(never)]
-    fn general(&mut self, nl: &mut bool) -> Option<Tok<'a>> {
+    fn general(&mut self) -> Step<'a> {
         let start = self.pos;
-        let c = self.peek()?;
+        let Some(c) = self.peek() else {
+            return Step::Nothing;
+        };
         if is_newline(c) {
-            *nl = true;
             self.bump();
+            return Step::Newline;
         } else if is_space(c) {
             self.bump();
         } else if c == '/' && self.peek2() == Some('/') {
@@ -492,10 +625,11 @@ impl<'a> Lexer<'a> {
             match self.src[self.pos + 2..].find("*/") {
                 Some(i) => {
                     let end = self.pos + 2 + i + 2;
-                    if self.src[self.pos..end].chars().any(is_newline) {
-                        *nl = true;
-                    }
+                    let nl = self.src[self.pos..end].chars().any(is_newline);
                     self.pos = end;
+                    if nl {
+                        return Step::Newline;
+                    }
                 }
                 None => {
                     self.err(start, start + 2, "unterminated comment").help =
@@ -508,21 +642,21 @@ impl<'a> Lexer<'a> {
             return if c.is_ascii_digit()
                 || (c == '.' && self.peek2().is_some_and(|d| d.is_ascii_digit()))
             {
-                Some(self.number())
+                Step::Token(self.number())
             } else if c == '"' || c == '\'' || c == '`' {
-                Some(self.string(c))
+                Step::Token(self.string(c))
             } else if is_id_start(c) || c == '\\' {
-                Some(self.ident())
+                Step::Token(self.ident())
             } else if let Some(p) = punct_at(&self.src.as_bytes()[self.pos..]) {
                 self.pos += p.len();
-                Some(Tok::Punct(p))
+                Step::Token(Tok::Punct(p))
             } else {
                 self.bump();
                 self.err(start, self.pos, format!("unexpected character `{c}`"));
-                None
+                Step::Nothing
             };
         }
-        None
+        Step::Nothing
     }
 
     fn ident(&mut self) -> Tok<'a> {
@@ -566,7 +700,8 @@ impl<'a> Lexer<'a> {
 
     fn number(&mut self) -> Tok<'a> {
         let start = self.pos;
-        if let Some(n) = self.plain_integer() {
+        if let Some((n, end)) = simple_decimal(self.src.as_bytes(), start) {
+            self.pos = end;
             return Tok::Num(n);
         }
         let rest = &self.src[self.pos..];
@@ -654,38 +789,6 @@ impl<'a> Lexer<'a> {
                 .help = Some(format!("write exactly {n} hexadecimal digits"));
             None
         }
-    }
-
-    /// A decimal integer of up to 15 digits with nothing special after it (exact in a
-    /// double), read without building its text; `None` leaves the position unchanged.
-    fn plain_integer(&mut self) -> Option<f64> {
-        let bytes = self.src.as_bytes();
-        let start = self.pos;
-        let mut end = start;
-        let mut n: u64 = 0;
-        while let Some(&b) = bytes.get(end) {
-            if !b.is_ascii_digit() {
-                break;
-            }
-            n = n * 10 + u64::from(b - b'0');
-            end += 1;
-            if end - start > 15 {
-                return None;
-            }
-        }
-        let len = end - start;
-        if len == 0 || (len > 1 && bytes[start] == b'0') {
-            return None;
-        }
-        match bytes.get(end) {
-            Some(b) if b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'$' | b'\\') => {
-                return None;
-            }
-            Some(&b) if b >= 0x80 => return None,
-            _ => {}
-        }
-        self.pos = end;
-        Some(n as f64)
     }
 
     fn string(&mut self, quote: char) -> Tok<'a> {
@@ -851,22 +954,6 @@ impl<'a> Lexer<'a> {
         }
         self.out.escaped.push(s);
         Tok::Str(StrLit::Escaped(self.out.escaped.len() - 1))
-    }
-
-    /// Matches the closing bracket `b` with the innermost open one.
-    #[inline]
-    fn close(&mut self, b: u8, span: Span) {
-        let want = match b {
-            b')' => b'(',
-            b']' => b'[',
-            _ => b'{',
-        };
-        match self.open.last() {
-            Some(&(open, _)) if open == want => {
-                self.open.pop();
-            }
-            _ => self.mismatch(b, span),
-        }
     }
 
     /// Reports the closing bracket `b` that does not match the innermost open one.
