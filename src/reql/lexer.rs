@@ -167,6 +167,60 @@ fn is_newline(c: char) -> bool {
     matches!(c, '\n' | '\r' | '\u{2028}' | '\u{2029}')
 }
 
+/// What a byte starts, for the dispatch of the main loop; anything unusual (non-ASCII text,
+/// `/`, control characters, a backslash) takes the general path.
+#[derive(Clone, Copy)]
+enum Class {
+    Space,
+    Newline,
+    OpenParen,
+    OpenBracket,
+    OpenBrace,
+    CloseParen,
+    CloseBracket,
+    CloseBrace,
+    Comma,
+    Semicolon,
+    Colon,
+    Ident,
+    Digit,
+    Quote,
+    Dot,
+    Punct,
+    Other,
+}
+
+/// The class of every byte.
+static CLASS: [Class; 256] = {
+    let mut t = [Class::Other; 256];
+    let mut b = 0;
+    while b < 128 {
+        t[b] = match b as u8 {
+            b' ' | b'\t' => Class::Space,
+            b'\n' | b'\r' => Class::Newline,
+            b'(' => Class::OpenParen,
+            b'[' => Class::OpenBracket,
+            b'{' => Class::OpenBrace,
+            b')' => Class::CloseParen,
+            b']' => Class::CloseBracket,
+            b'}' => Class::CloseBrace,
+            b',' => Class::Comma,
+            b';' => Class::Semicolon,
+            b':' => Class::Colon,
+            b'a'..=b'z' | b'A'..=b'Z' | b'_' | b'$' => Class::Ident,
+            b'0'..=b'9' => Class::Digit,
+            b'"' | b'\'' | b'`' => Class::Quote,
+            b'.' => Class::Dot,
+            // Not `/`: it may start a comment.
+            b'~' | b'@' | b'#' | b'?' | b'=' | b'!' | b'<' | b'>' | b'&' | b'|' | b'^' | b'+'
+            | b'-' | b'*' | b'%' => Class::Punct,
+            _ => Class::Other,
+        };
+        b += 1;
+    }
+    t
+};
+
 /// [`IDENT`] bit: the byte continues an ASCII identifier.
 const CONTINUE: u8 = 1;
 /// [`IDENT`] bit: the byte starts an identifier.
@@ -447,6 +501,43 @@ impl<'a> Lexer<'a> {
                 }
             };
         }
+        // An opening bracket at `$start`.
+        macro_rules! open {
+            ($start:expr, $b:expr, $p:expr) => {{
+                pos = $start + 1;
+                self.open.push(($b, Span::new($start, pos)));
+                emit!($start, Tok::Punct($p))
+            }};
+        }
+        // A closing bracket at `$start`, matched with the innermost open one.
+        macro_rules! close {
+            ($start:expr, $b:expr, $want:expr, $p:expr) => {{
+                pos = $start + 1;
+                match self.open.last() {
+                    Some(&(open, _)) if open == $want => {
+                        self.open.pop();
+                    }
+                    _ => self.mismatch($b, Span::new($start, pos)),
+                }
+                emit!($start, Tok::Punct($p))
+            }};
+        }
+        // A separator at `$start`; a space usually follows, and skipping it here saves a
+        // turn of the loop.
+        macro_rules! separator {
+            ($start:expr, $p:expr) => {{
+                pos = $start + 1;
+                tokens.push(Token {
+                    tok: Tok::Punct($p),
+                    span: Span::new($start, pos),
+                    nl_before: false,
+                });
+                if bytes.get(pos) == Some(&b' ') {
+                    pos += 1;
+                }
+                continue;
+            }};
+        }
         // An identifier starting at `$start` (an ASCII letter, `_` or `$`).
         macro_rules! ident {
             ($start:expr) => {{
@@ -461,7 +552,17 @@ impl<'a> Lexer<'a> {
                     pos = self.pos;
                     emit!($start, tok)
                 }
-                emit!($start, Tok::Ident(&src[$start..pos]))
+                tokens.push(Token {
+                    tok: Tok::Ident(&src[$start..pos]),
+                    span: Span::new($start, pos),
+                    nl_before: false,
+                });
+                // A call usually follows: take its bracket without a turn of the loop.
+                if bytes.get(pos) == Some(&b'(') {
+                    let start = pos;
+                    open!(start, b'(', "(")
+                }
+                continue;
             }};
         }
         // Everything unusual (non-ASCII text, slashes, control characters) takes the
@@ -478,58 +579,47 @@ impl<'a> Lexer<'a> {
                 }
             }};
         }
-        // A match on the byte itself compiles to one jump table.
+        // The class table covers every byte, so the match is one jump without range checks.
         while let Some(&b) = bytes.get(pos) {
             let start = pos;
-            match b {
-                b' ' | b'\t' => pos += 1,
-                b'\n' | b'\r' => {
+            match CLASS[usize::from(b)] {
+                Class::Space => pos += 1,
+                Class::Newline => {
                     line_break!();
                     pos += 1;
                 }
-                b'(' | b'[' | b'{' => {
-                    pos += 1;
-                    self.open.push((b, Span::new(start, pos)));
-                    let p = match b {
-                        b'(' => "(",
-                        b'[' => "[",
-                        _ => "{",
-                    };
-                    emit!(start, Tok::Punct(p))
-                }
-                b')' | b']' | b'}' => {
-                    pos += 1;
-                    let (want, p) = match b {
-                        b')' => (b'(', ")"),
-                        b']' => (b'[', "]"),
-                        _ => (b'{', "}"),
-                    };
-                    match self.open.last() {
-                        Some(&(open, _)) if open == want => {
-                            self.open.pop();
+                Class::OpenParen => open!(start, b'(', "("),
+                Class::OpenBracket => open!(start, b'[', "["),
+                Class::OpenBrace => open!(start, b'{', "{"),
+                Class::CloseParen => close!(start, b')', b'(', ")"),
+                Class::CloseBracket => close!(start, b']', b'[', "]"),
+                Class::CloseBrace => close!(start, b'}', b'{', "}"),
+                Class::Comma => separator!(start, ","),
+                Class::Semicolon => separator!(start, ";"),
+                Class::Colon => separator!(start, ":"),
+                Class::Ident => ident!(start),
+                Class::Digit => {
+                    // Short integers, the most common numbers, with the value built while
+                    // scanning; up to 15 digits are exact in a double.
+                    let mut n: u64 = 0;
+                    pos = start;
+                    while let Some(&d) = bytes.get(pos) {
+                        let v = d.wrapping_sub(b'0');
+                        if v > 9 {
+                            break;
                         }
-                        _ => self.mismatch(b, Span::new(start, pos)),
-                    }
-                    emit!(start, Tok::Punct(p))
-                }
-                b',' | b';' | b':' => {
-                    pos += 1;
-                    tokens.push(Token {
-                        tok: Tok::Punct(match b {
-                            b',' => ",",
-                            b';' => ";",
-                            _ => ":",
-                        }),
-                        span: Span::new(start, pos),
-                        nl_before: false,
-                    });
-                    // A space usually follows; skipping it here saves a turn of the loop.
-                    if bytes.get(pos) == Some(&b' ') {
+                        n = n.wrapping_mul(10).wrapping_add(u64::from(v));
                         pos += 1;
                     }
-                }
-                b'a'..=b'z' | b'A'..=b'Z' | b'_' | b'$' => ident!(start),
-                b'0'..=b'9' => {
+                    let len = pos - start;
+                    if len <= 15
+                        && (len == 1 || b != b'0')
+                        && bytes
+                            .get(pos)
+                            .is_none_or(|&c| NUMBER_TAIL[usize::from(c)] == 0)
+                    {
+                        emit!(start, Tok::Num(n as f64))
+                    }
                     if let Some((n, end)) = simple_decimal(bytes, start) {
                         pos = end;
                         emit!(start, Tok::Num(n))
@@ -539,7 +629,7 @@ impl<'a> Lexer<'a> {
                     pos = self.pos;
                     emit!(start, tok)
                 }
-                b'"' | b'\'' | b'`' => {
+                Class::Quote => {
                     let body = pos + 1;
                     let end = plain_run_end(bytes, body, b);
                     if bytes.get(end) == Some(&b) {
@@ -552,7 +642,7 @@ impl<'a> Lexer<'a> {
                     pos = self.pos;
                     emit!(start, tok)
                 }
-                b'.' => match (bytes.get(pos + 1), bytes.get(pos + 2)) {
+                Class::Dot => match (bytes.get(pos + 1), bytes.get(pos + 2)) {
                     (Some(d), _) if d.is_ascii_digit() => {
                         self.pos = start;
                         let tok = self.number();
@@ -579,16 +669,14 @@ impl<'a> Lexer<'a> {
                         }
                     }
                 },
-                // Not `/`: it may start a comment.
-                b'~' | b'@' | b'#' | b'?' | b'=' | b'!' | b'<' | b'>' | b'&' | b'|' | b'^'
-                | b'+' | b'-' | b'*' | b'%' => {
+                Class::Punct => {
                     if let Some(p) = punct_at(&bytes[pos..]) {
                         pos += p.len();
                         emit!(start, Tok::Punct(p))
                     }
                     general!(start)
                 }
-                _ => general!(start),
+                Class::Other => general!(start),
             }
         }
         for i in breaks {
