@@ -299,7 +299,7 @@ fn stop_mask(quote: u8) -> u8 {
 }
 
 /// The end of the plain run of a string literal delimited by `quote` that starts at `i`.
-#[inline]
+#[inline(always)]
 fn plain_run_end(bytes: &[u8], mut i: usize, quote: u8) -> usize {
     let mask = stop_mask(quote);
     // A fixed window lets the scan go without a bounds check per byte.
@@ -501,25 +501,33 @@ impl<'a> Lexer<'a> {
                 }
             };
         }
+        // A string literal at `$start`, delimited by `$q`.
+        macro_rules! quote {
+            ($start:expr, $q:expr) => {{
+                let body = $start + 1;
+                let end = plain_run_end(bytes, body, $q);
+                if bytes.get(end) == Some(&$q) {
+                    // A string of plain ASCII without escapes is borrowed from the source.
+                    pos = end + 1;
+                    emit!($start, Tok::Str(StrLit::Raw(&src[body..end])))
+                }
+                self.pos = $start;
+                let tok = self.string(char::from($q));
+                pos = self.pos;
+                emit!($start, tok)
+            }};
+        }
         // An opening bracket at `$start`.
         macro_rules! open {
             ($start:expr, $b:expr, $p:expr) => {{
                 pos = $start + 1;
                 self.open.push(($b, Span::new($start, pos)));
-                emit!($start, Tok::Punct($p))
-            }};
-        }
-        // A closing bracket at `$start`, matched with the innermost open one.
-        macro_rules! close {
-            ($start:expr, $b:expr, $want:expr, $p:expr) => {{
-                pos = $start + 1;
-                match self.open.last() {
-                    Some(&(open, _)) if open == $want => {
-                        self.open.pop();
-                    }
-                    _ => self.mismatch($b, Span::new($start, pos)),
-                }
-                emit!($start, Tok::Punct($p))
+                tokens.push(Token {
+                    tok: Tok::Punct($p),
+                    span: Span::new($start, pos),
+                    nl_before: false,
+                });
+                continue;
             }};
         }
         // A separator at `$start`; a space usually follows, and skipping it here saves a
@@ -562,6 +570,57 @@ impl<'a> Lexer<'a> {
                     let start = pos;
                     open!(start, b'(', "(")
                 }
+                continue;
+            }};
+        }
+        // A dot at `$start`: a number, a spread, or (most often) a member access.
+        macro_rules! dot {
+            ($start:expr) => {{
+                match (bytes.get($start + 1), bytes.get($start + 2)) {
+                    (Some(d), _) if d.is_ascii_digit() => {
+                        self.pos = $start;
+                        let tok = self.number();
+                        pos = self.pos;
+                        emit!($start, tok)
+                    }
+                    (Some(b'.'), Some(b'.')) => {
+                        pos = $start + 3;
+                        emit!($start, Tok::Punct("..."))
+                    }
+                    _ => {
+                        pos = $start + 1;
+                        tokens.push(Token {
+                            tok: Tok::Punct("."),
+                            span: Span::new($start, pos),
+                            nl_before: false,
+                        });
+                        // A method name usually follows: read it without a turn of the loop.
+                        if let Some(&c) = bytes.get(pos)
+                            && IDENT[usize::from(c)] & START != 0
+                        {
+                            let start = pos;
+                            ident!(start)
+                        }
+                        continue;
+                    }
+                }
+            }};
+        }
+        // A closing bracket at `$start`, matched with the innermost open one.
+        macro_rules! close {
+            ($start:expr, $b:expr, $want:expr, $p:expr) => {{
+                pos = $start + 1;
+                match self.open.last() {
+                    Some(&(open, _)) if open == $want => {
+                        self.open.pop();
+                    }
+                    _ => self.mismatch($b, Span::new($start, pos)),
+                }
+                tokens.push(Token {
+                    tok: Tok::Punct($p),
+                    span: Span::new($start, pos),
+                    nl_before: false,
+                });
                 continue;
             }};
         }
@@ -629,46 +688,8 @@ impl<'a> Lexer<'a> {
                     pos = self.pos;
                     emit!(start, tok)
                 }
-                Class::Quote => {
-                    let body = pos + 1;
-                    let end = plain_run_end(bytes, body, b);
-                    if bytes.get(end) == Some(&b) {
-                        // A string of plain ASCII without escapes is borrowed from the source.
-                        pos = end + 1;
-                        emit!(start, Tok::Str(StrLit::Raw(&src[body..end])))
-                    }
-                    self.pos = start;
-                    let tok = self.string(char::from(b));
-                    pos = self.pos;
-                    emit!(start, tok)
-                }
-                Class::Dot => match (bytes.get(pos + 1), bytes.get(pos + 2)) {
-                    (Some(d), _) if d.is_ascii_digit() => {
-                        self.pos = start;
-                        let tok = self.number();
-                        pos = self.pos;
-                        emit!(start, tok)
-                    }
-                    (Some(b'.'), Some(b'.')) => {
-                        pos += 3;
-                        emit!(start, Tok::Punct("..."))
-                    }
-                    _ => {
-                        pos += 1;
-                        tokens.push(Token {
-                            tok: Tok::Punct("."),
-                            span: Span::new(start, pos),
-                            nl_before: false,
-                        });
-                        // A method name usually follows: read it without a turn of the loop.
-                        if let Some(&c) = bytes.get(pos)
-                            && IDENT[usize::from(c)] & START != 0
-                        {
-                            let start = pos;
-                            ident!(start)
-                        }
-                    }
-                },
+                Class::Quote => quote!(start, b),
+                Class::Dot => dot!(start),
                 Class::Punct => {
                     if let Some(p) = punct_at(&bytes[pos..]) {
                         pos += p.len();
