@@ -253,7 +253,7 @@ static IDENT: [u8; 256] = {
 #[inline(always)]
 fn ident_end(bytes: &[u8], mut i: usize) -> usize {
     // A fixed window lets the scan go without a bounds check per byte.
-    if let Some(w) = bytes.get(i..i + 16) {
+    if let Some(w) = bytes.get(i..).and_then(<[u8]>::first_chunk::<16>) {
         match w
             .iter()
             .position(|&c| IDENT[usize::from(c)] & CONTINUE == 0)
@@ -303,7 +303,7 @@ fn stop_mask(quote: u8) -> u8 {
 fn plain_run_end(bytes: &[u8], mut i: usize, quote: u8) -> usize {
     let mask = stop_mask(quote);
     // A fixed window lets the scan go without a bounds check per byte.
-    while let Some(w) = bytes.get(i..i + 16) {
+    while let Some(w) = bytes.get(i..).and_then(<[u8]>::first_chunk::<16>) {
         match w
             .iter()
             .position(|&b| STRING_STOP[usize::from(b)] & mask != 0)
