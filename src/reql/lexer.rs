@@ -1220,4 +1220,67 @@ mod tests {
         assert_eq!(l.tokens.len(), 2);
         assert!(l.tokens[1].nl_before);
     }
+    #[test]
+    fn line_breaks_mark_only_the_next_token() {
+        let l = lex("a\n\n\r\nb c\u{2028}d /* \n */ e // x\n");
+        let nl: Vec<bool> = l.tokens.iter().map(|t| t.nl_before).collect();
+        assert_eq!(nl, [false, true, false, true, true]);
+        // An error between the break and the token keeps the mark on the token.
+        let l = lex("a\n\u{1} b");
+        assert_eq!(l.tokens.len(), 2);
+        assert!(l.tokens[1].nl_before);
+    }
+
+    #[test]
+    fn identifiers_past_the_scan_window_and_with_unicode() {
+        let long = "abcdefghijklmnopqrstuvwxyz_$0123456789";
+        assert_eq!(toks(&format!("r.{long}(1)"))[2], Tok::Ident(long));
+        assert_eq!(toks("x.caf\u{e9}s")[2], Tok::Ident("caf\u{e9}s"));
+        assert_eq!(toks("\u{e9}t\u{e9}.a")[0], Tok::Ident("\u{e9}t\u{e9}"));
+        assert_eq!(
+            lex_err("ab\\u0041"),
+            "escapes in identifiers are not supported"
+        );
+    }
+
+    #[test]
+    fn strings_past_the_scan_window() {
+        let body = "0123456789abcdefghijklmnopqrstuvwxyz";
+        assert_eq!(string(&format!("'{body}'")), body);
+        assert_eq!(
+            string(&format!("\"{body}\\n{body}\"")),
+            format!("{body}\n{body}")
+        );
+        assert_eq!(
+            string(&format!("'{body}\u{e9}{body}'")),
+            format!("{body}\u{e9}{body}")
+        );
+        assert_eq!(lex_err(&format!("'{body}")), "unterminated string");
+    }
+
+    #[test]
+    fn number_forms_after_the_fast_path() {
+        assert_eq!(
+            toks("1.5.toFixed"),
+            [Tok::Num(1.5), Tok::Punct("."), Tok::Ident("toFixed")]
+        );
+        assert_eq!(
+            toks("a[0]"),
+            [
+                Tok::Ident("a"),
+                Tok::Punct("["),
+                Tok::Num(0.0),
+                Tok::Punct("]")
+            ]
+        );
+        assert_eq!(num("123456789012345"), 123456789012345.0);
+        assert_eq!(num("1.E2"), 100.0);
+        assert_eq!(num("0.5e-1"), 0.05);
+        assert_eq!(num("08.5"), 8.5);
+        assert_eq!(lex_err("1e"), "missing exponent digits");
+        assert_eq!(
+            lex_err("3in"),
+            "an identifier cannot start immediately after a number"
+        );
+    }
 }
