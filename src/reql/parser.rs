@@ -51,6 +51,13 @@ impl<'t> Statements<'t> {
                 src_len,
                 blocks: 0,
                 names: HashSet::default(),
+                recent: vec![None; RECENT_NAMES],
+                exprs: vec![err_expr(Span::default())],
+                props: vec![Prop {
+                    key: Arc::from(""),
+                    key_span: Span::default(),
+                    value: err_expr(Span::default()),
+                }],
             },
         }
     }
@@ -107,6 +114,43 @@ struct Parser<'t> {
     /// Keyed by those shared copies rather than by slices of the source: a lookup then reads
     /// a small, hot table, not the place far back in the text where the name first appeared.
     names: HashSet<Arc<str>, BuildHasherDefault<NameHasher>>,
+    /// The names interned last, by a cheap hash of their text: most lookups end here
+    /// without hashing the whole name or probing `names`.
+    recent: Vec<Option<Arc<str>>>,
+    /// Arguments and array items being parsed, innermost list last: a finished list is moved
+    /// into a vector of exactly its length instead of growing one push at a time. Index 0
+    /// holds a placeholder, so a list never starts at 0, where `split_off` would hand over
+    /// the whole buffer.
+    exprs: Vec<Expr>,
+    /// Object properties being parsed, likewise (with a placeholder at 0 too).
+    props: Vec<Prop>,
+}
+
+/// Slots of [`Parser::recent`] (a power of two), in pairs: a name may sit in either slot of
+/// its pair, so two names with the same hash do not evict each other.
+const RECENT_NAMES: usize = 1024;
+
+/// First slot of the pair of a name in [`Parser::recent`]: a hash of its length and three of
+/// its bytes, enough to tell apart the few hundred names a query uses (a collision only
+/// costs a lookup in `names`).
+fn recent_slot(name: &str) -> usize {
+    let b = name.as_bytes();
+    let (Some(&first), Some(&last)) = (b.first(), b.last()) else {
+        return 0;
+    };
+    let mid = b.get(b.len() / 2).copied().unwrap_or(0);
+    let key =
+        (b.len() as u64) | u64::from(first) << 8 | u64::from(mid) << 16 | u64::from(last) << 24;
+    (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 54) as usize & (RECENT_NAMES - 2)
+}
+
+/// True for a token that ends an operand: nothing after it can continue the expression
+/// (no operator, call, member access or assignment starts with it).
+fn ends_operand(t: Option<&Token<'_>>) -> bool {
+    match t {
+        None => true,
+        Some(t) => matches!(t.tok, Tok::Punct("," | ")" | "]" | "}" | ";" | ":")),
+    }
 }
 
 /// A light hash for names (identifiers, strings, method names), eight bytes per step in the
@@ -188,13 +232,44 @@ fn describe(t: Option<&Token<'_>>) -> String {
 }
 
 impl<'t> Parser<'t> {
+    #[inline]
     fn intern(&mut self, name: &str) -> Arc<str> {
-        if let Some(shared) = self.names.get(name) {
-            return shared.clone();
+        let slot = recent_slot(name);
+        if let Some([first, second]) = self.recent.get(slot..slot + 2) {
+            for shared in [first, second].into_iter().flatten() {
+                if **shared == *name {
+                    return shared.clone();
+                }
+            }
         }
-        let shared: Arc<str> = Arc::from(name);
-        self.names.insert(shared.clone());
+        self.intern_slow(name, slot)
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn intern_slow(&mut self, name: &str, slot: usize) -> Arc<str> {
+        let shared = match self.names.get(name) {
+            Some(shared) => shared.clone(),
+            None => {
+                let shared: Arc<str> = Arc::from(name);
+                self.names.insert(shared.clone());
+                shared
+            }
+        };
+        // The newest name takes the first slot of the pair, the one it displaces the second.
+        if let Some([first, second]) = self.recent.get_mut(slot..slot + 2) {
+            *second = first.replace(shared.clone());
+        }
         shared
+    }
+
+    /// Moves the expressions pushed on [`Parser::exprs`] since `base` into a vector of their own.
+    fn take_exprs(&mut self, base: usize) -> Vec<Expr> {
+        if base == 0 || base > self.exprs.len() {
+            // Not reached: every list starts after the placeholder and ends on top.
+            return Vec::new();
+        }
+        self.exprs.split_off(base)
     }
 
     /// The value of a string literal, shared like names when it is a slice of the source.
@@ -278,36 +353,39 @@ impl<'t> Parser<'t> {
         }
     }
 
+    #[inline]
     fn deeper(&mut self) -> bool {
         self.depth += 1;
-        let over = self.depth > MAX_DEPTH;
-        self.within_limit(
-            over,
-            || format!("expression nested too deeply (more than {MAX_DEPTH} levels)"),
-            "split the query into variables: var a = ...; then use a",
-        )
-    }
-
-    fn longer_chain(&mut self) -> bool {
-        self.links += 1;
-        let over = self.links > MAX_CHAIN;
-        self.within_limit(
-            over,
-            || format!("method chain nested too deeply (more than {MAX_CHAIN} links)"),
-            "split the chain with variables: var a = ...; a.next(...)",
-        )
-    }
-
-    /// Stops parsing (once, with one error) when a nesting limit is `over`; false once stopped.
-    fn within_limit(&mut self, over: bool, message: impl FnOnce() -> String, help: &str) -> bool {
-        if over {
-            if !self.fatal {
-                let span = self.here();
-                self.error(span, message()).help = Some(help.into());
-            }
-            self.fatal = true;
+        if self.depth > MAX_DEPTH {
+            self.stop(
+                || format!("expression nested too deeply (more than {MAX_DEPTH} levels)"),
+                "split the query into variables: var a = ...; then use a",
+            );
         }
         !self.fatal
+    }
+
+    #[inline]
+    fn longer_chain(&mut self) -> bool {
+        self.links += 1;
+        if self.links > MAX_CHAIN {
+            self.stop(
+                || format!("method chain nested too deeply (more than {MAX_CHAIN} links)"),
+                "split the chain with variables: var a = ...; a.next(...)",
+            );
+        }
+        !self.fatal
+    }
+
+    /// Stops parsing (once, with one error) when a nesting limit is over.
+    #[cold]
+    #[inline(never)]
+    fn stop(&mut self, message: impl FnOnce() -> String, help: &str) {
+        if !self.fatal {
+            let span = self.here();
+            self.error(span, message()).help = Some(help.into());
+        }
+        self.fatal = true;
     }
 
     fn with_nl<T>(&mut self, sensitive: bool, f: impl FnOnce(&mut Self) -> T) -> T {
@@ -568,6 +646,41 @@ impl<'t> Parser<'t> {
     }
 
     fn assign_inner(&mut self) -> Expr {
+        // Most arguments are one literal or name: no operator, call or member access can
+        // follow it, so the climb through every precedence level is skipped.
+        if let Some(t) = self.peek()
+            && ends_operand(self.peek_at(1))
+        {
+            let span = t.span;
+            match t.tok {
+                Tok::Num(n) => {
+                    self.pos += 1;
+                    return Expr {
+                        kind: ExprKind::Num(n),
+                        span,
+                    };
+                }
+                Tok::Str(s) => {
+                    self.pos += 1;
+                    let s = self.string_value(s);
+                    return Expr {
+                        kind: ExprKind::Str(s),
+                        span,
+                    };
+                }
+                // Names that start no unary operator, `new` or function literal are parsed
+                // by `primary` alone, one token.
+                Tok::Ident(name)
+                    if !matches!(
+                        name,
+                        "typeof" | "await" | "void" | "delete" | "new" | "function" | "lambda"
+                    ) =>
+                {
+                    return self.primary();
+                }
+                _ => {}
+            }
+        }
         // Arrow functions: `x => ...` and `(a, b) => ...`.
         if let Some(Token {
             tok: Tok::Ident(name),
@@ -835,13 +948,13 @@ impl<'t> Parser<'t> {
     }
 
     fn args(&mut self, what: &str) -> Vec<Expr> {
-        let mut args = Vec::new();
-        self.args_into(&mut args, what);
-        args
+        let base = self.exprs.len();
+        self.args_onto_stack(what);
+        self.take_exprs(base)
     }
 
-    /// Parses call arguments up to the closing `)` onto the end of `args`.
-    fn args_into(&mut self, args: &mut Vec<Expr>, what: &str) {
+    /// Parses call arguments up to the closing `)` onto [`Parser::exprs`].
+    fn args_onto_stack(&mut self, what: &str) {
         self.with_nl(false, |p| {
             while !p.at(")") && p.peek().is_some() && !p.fatal {
                 if p.at("...") {
@@ -850,7 +963,8 @@ impl<'t> Parser<'t> {
                         Some("use r.args([...]) to splice an array into the arguments".into());
                     p.pos += 1;
                 }
-                args.push(p.assign());
+                let arg = p.assign();
+                p.exprs.push(arg);
                 if !p.eat(",") {
                     break;
                 }
@@ -901,9 +1015,10 @@ impl<'t> Parser<'t> {
                             // into the operand list; the name is a chain link of its own.
                             if self.at("(") && self.continues() && self.longer_chain() {
                                 self.pos += 1;
-                                let mut operands = Vec::with_capacity(4);
-                                operands.push(take(&mut e));
-                                self.args_into(&mut operands, "`)` to close the argument list");
+                                let base = self.exprs.len();
+                                self.exprs.push(take(&mut e));
+                                self.args_onto_stack("`)` to close the argument list");
+                                let operands = self.take_exprs(base);
                                 let end = self.prev_end();
                                 Some(Expr {
                                     kind: ExprKind::MethodCall {
@@ -1132,7 +1247,7 @@ impl<'t> Parser<'t> {
             }
             Tok::Punct("[") => {
                 self.pos += 1;
-                let mut items = Vec::new();
+                let base = self.exprs.len();
                 self.with_nl(false, |p| {
                     while !p.at("]") && p.peek().is_some() && !p.fatal {
                         if p.at(",") {
@@ -1142,12 +1257,14 @@ impl<'t> Parser<'t> {
                             p.pos += 1;
                             continue;
                         }
-                        items.push(p.assign());
+                        let item = p.assign();
+                        p.exprs.push(item);
                         if !p.eat(",") {
                             break;
                         }
                     }
                 });
+                let items = self.take_exprs(base);
                 self.expect("]", "`,` or `]` in the array");
                 let whole = span.to(Span::new(self.prev_end(), self.prev_end()));
                 Expr {
@@ -1173,7 +1290,7 @@ impl<'t> Parser<'t> {
     }
 
     fn object_props(&mut self) -> Vec<Prop> {
-        let mut props = Vec::new();
+        let base = self.props.len();
         while !self.at("}") && self.peek().is_some() && !self.fatal {
             let Some(t) = self.peek() else { break };
             let key_span = t.span;
@@ -1220,7 +1337,7 @@ impl<'t> Parser<'t> {
                 self.recover_to_comma();
                 err_expr(key_span)
             };
-            props.push(Prop {
+            self.props.push(Prop {
                 key,
                 key_span,
                 value,
@@ -1229,7 +1346,11 @@ impl<'t> Parser<'t> {
                 break;
             }
         }
-        props
+        if base == 0 || base > self.props.len() {
+            // Not reached: every list starts after the placeholder and ends on top.
+            return Vec::new();
+        }
+        self.props.split_off(base)
     }
 
     fn recover_to_comma(&mut self) {
