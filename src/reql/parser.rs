@@ -51,7 +51,7 @@ impl<'t> Statements<'t> {
                 src_len,
                 blocks: 0,
                 names: HashSet::default(),
-                recent: vec![None; RECENT_NAMES],
+                recent: Box::new([const { (0, None) }; RECENT_NAMES]),
                 exprs: vec![err_expr(Span::default())],
                 props: vec![Prop {
                     key: Arc::from(""),
@@ -114,9 +114,9 @@ struct Parser<'t> {
     /// Keyed by those shared copies rather than by slices of the source: a lookup then reads
     /// a small, hot table, not the place far back in the text where the name first appeared.
     names: HashSet<Arc<str>, BuildHasherDefault<NameHasher>>,
-    /// The names interned last, by a cheap hash of their text: most lookups end here
-    /// without hashing the whole name or probing `names`.
-    recent: Vec<Option<Arc<str>>>,
+    /// The names interned last with their [`head_word`], by a cheap hash of their text: most
+    /// lookups end here without hashing the whole name or probing `names`.
+    recent: Box<[(u64, Option<Arc<str>>); RECENT_NAMES]>,
     /// Arguments and array items being parsed, innermost list last: a finished list is moved
     /// into a vector of exactly its length instead of growing one push at a time. Index 0
     /// holds a placeholder, so a list never starts at 0, where `split_off` would hand over
@@ -130,18 +130,27 @@ struct Parser<'t> {
 /// its pair, so two names with the same hash do not evict each other.
 const RECENT_NAMES: usize = 1024;
 
-/// First slot of the pair of a name in [`Parser::recent`]: a hash of its length and three of
-/// its bytes, enough to tell apart the few hundred names a query uses (a collision only
-/// costs a lookup in `names`).
-fn recent_slot(name: &str) -> usize {
-    let b = name.as_bytes();
-    let (Some(&first), Some(&last)) = (b.first(), b.last()) else {
-        return 0;
-    };
-    let mid = b.get(b.len() / 2).copied().unwrap_or(0);
-    let key =
-        (b.len() as u64) | u64::from(first) << 8 | u64::from(mid) << 16 | u64::from(last) << 24;
+/// The first eight bytes of a name (zero after its end) as one word: with the length, all of
+/// a short name, so comparing two short names needs no byte loop.
+fn head_word(b: &[u8]) -> u64 {
+    match b.first_chunk::<8>() {
+        Some(word) => u64::from_le_bytes(*word),
+        None => b.iter().rev().fold(0, |w, &x| w << 8 | u64::from(x)),
+    }
+}
+
+/// First slot of the pair of a name in [`Parser::recent`]: a hash of its head word and its
+/// length, enough to tell apart the few hundred names a query uses (a collision only costs a
+/// lookup in `names`).
+fn recent_slot(head: u64, len: usize) -> usize {
+    let key = head ^ (len as u64).rotate_right(8);
     (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 54) as usize & (RECENT_NAMES - 2)
+}
+
+/// False for a name that is surely no keyword: every keyword `primary` looks for is two to
+/// eight lower-case letters.
+fn may_be_keyword(name: &str) -> bool {
+    (2..=8).contains(&name.len()) && name.as_bytes().first().is_some_and(u8::is_ascii_lowercase)
 }
 
 /// True for a token that ends an operand: nothing after it can continue the expression
@@ -208,12 +217,6 @@ struct ParamList {
     rest: Option<usize>,
 }
 
-/// Moves an expression out, leaving a placeholder (avoids cloning long method chains).
-fn take(e: &mut Expr) -> Expr {
-    let span = e.span;
-    std::mem::replace(e, err_expr(span))
-}
-
 fn err_expr(span: Span) -> Expr {
     Expr {
         kind: ExprKind::Error,
@@ -232,22 +235,27 @@ fn describe(t: Option<&Token<'_>>) -> String {
 }
 
 impl<'t> Parser<'t> {
-    #[inline]
+    #[inline(always)]
     fn intern(&mut self, name: &str) -> Arc<str> {
-        let slot = recent_slot(name);
-        if let Some([first, second]) = self.recent.get(slot..slot + 2) {
-            for shared in [first, second].into_iter().flatten() {
-                if **shared == *name {
-                    return shared.clone();
-                }
+        let bytes = name.as_bytes();
+        let head = head_word(bytes);
+        let slot = recent_slot(head, bytes.len());
+        // The slot is masked to the table: the lookups need no bounds check.
+        for i in [slot, slot | 1] {
+            if let Some((h, Some(shared))) = self.recent.get(i & (RECENT_NAMES - 1))
+                && *h == head
+                && shared.len() == bytes.len()
+                && shared.as_bytes().get(8..) == bytes.get(8..)
+            {
+                return shared.clone();
             }
         }
-        self.intern_slow(name, slot)
+        self.intern_slow(name, head, slot)
     }
 
     #[cold]
     #[inline(never)]
-    fn intern_slow(&mut self, name: &str, slot: usize) -> Arc<str> {
+    fn intern_slow(&mut self, name: &str, head: u64, slot: usize) -> Arc<str> {
         let shared = match self.names.get(name) {
             Some(shared) => shared.clone(),
             None => {
@@ -258,7 +266,7 @@ impl<'t> Parser<'t> {
         };
         // The newest name takes the first slot of the pair, the one it displaces the second.
         if let Some([first, second]) = self.recent.get_mut(slot..slot + 2) {
-            *second = first.replace(shared.clone());
+            *second = std::mem::replace(first, (head, Some(shared.clone())));
         }
         shared
     }
@@ -273,6 +281,7 @@ impl<'t> Parser<'t> {
     }
 
     /// The value of a string literal, shared like names when it is a slice of the source.
+    #[inline(always)]
     fn string_value(&mut self, lit: StrLit<'t>) -> Arc<str> {
         match lit {
             StrLit::Raw(text) => self.intern(text),
@@ -633,6 +642,7 @@ impl<'t> Parser<'t> {
         self.assign()
     }
 
+    #[inline(always)]
     fn assign(&mut self) -> Expr {
         if self.fatal {
             return err_expr(self.here());
@@ -640,47 +650,54 @@ impl<'t> Parser<'t> {
         if !self.deeper() {
             return err_expr(self.here());
         }
-        let e = self.assign_inner();
+        let e = match self.lone_operand() {
+            Some(e) => e,
+            None => self.assign_inner(),
+        };
         self.depth -= 1;
         e
     }
 
-    fn assign_inner(&mut self) -> Expr {
-        // Most arguments are one literal or name: no operator, call or member access can
-        // follow it, so the climb through every precedence level is skipped.
-        if let Some(t) = self.peek()
-            && ends_operand(self.peek_at(1))
-        {
-            let span = t.span;
-            match t.tok {
-                Tok::Num(n) => {
-                    self.pos += 1;
-                    return Expr {
-                        kind: ExprKind::Num(n),
-                        span,
-                    };
-                }
-                Tok::Str(s) => {
-                    self.pos += 1;
-                    let s = self.string_value(s);
-                    return Expr {
-                        kind: ExprKind::Str(s),
-                        span,
-                    };
-                }
-                // Names that start no unary operator, `new` or function literal are parsed
-                // by `primary` alone, one token.
-                Tok::Ident(name)
-                    if !matches!(
-                        name,
-                        "typeof" | "await" | "void" | "delete" | "new" | "function" | "lambda"
-                    ) =>
-                {
-                    return self.primary();
-                }
-                _ => {}
-            }
+    /// Most arguments are one literal or name: no operator, call or member access can follow
+    /// it, so the climb through every precedence level is skipped (`None` when it cannot be).
+    #[inline(always)]
+    fn lone_operand(&mut self) -> Option<Expr> {
+        let t = self.peek()?;
+        if !ends_operand(self.peek_at(1)) {
+            return None;
         }
+        let span = t.span;
+        match t.tok {
+            Tok::Num(n) => {
+                self.pos += 1;
+                Some(Expr {
+                    kind: ExprKind::Num(n),
+                    span,
+                })
+            }
+            Tok::Str(s) => {
+                self.pos += 1;
+                let s = self.string_value(s);
+                Some(Expr {
+                    kind: ExprKind::Str(s),
+                    span,
+                })
+            }
+            // Names that start no unary operator, `new` or function literal are parsed by
+            // `primary` alone, one token.
+            Tok::Ident(name)
+                if !matches!(
+                    name,
+                    "typeof" | "await" | "void" | "delete" | "new" | "function" | "lambda"
+                ) =>
+            {
+                Some(self.primary())
+            }
+            _ => None,
+        }
+    }
+
+    fn assign_inner(&mut self) -> Expr {
         // Arrow functions: `x => ...` and `(a, b) => ...`.
         if let Some(Token {
             tok: Tok::Ident(name),
@@ -708,7 +725,13 @@ impl<'t> Parser<'t> {
             self.expect("=>", "`=>`");
             return self.arrow_body(list, start);
         }
-        let lhs = self.conditional();
+        let first = self.unary();
+        // A lone operand (a name, a literal, a method chain) is most of what is written:
+        // nothing after it can continue it, so the operator checks are skipped.
+        if ends_operand(self.peek()) {
+            return first;
+        }
+        let lhs = self.conditional(first);
         if let Some(Token {
             tok: Tok::Punct(op),
             ..
@@ -849,8 +872,9 @@ impl<'t> Parser<'t> {
         }
     }
 
-    fn conditional(&mut self) -> Expr {
-        let test = self.binary();
+    /// The conditional expression whose first operand, `first`, is parsed.
+    fn conditional(&mut self, first: Expr) -> Expr {
+        let test = self.binary(first);
         if self.at("?") && self.continues() {
             self.pos += 1;
             let then = self.with_nl(false, |p| p.assign());
@@ -869,8 +893,8 @@ impl<'t> Parser<'t> {
         test
     }
 
-    fn binary(&mut self) -> Expr {
-        let first = self.unary();
+    /// The binary operations whose first operand, `first`, is parsed.
+    fn binary(&mut self, first: Expr) -> Expr {
         let mut rest = Vec::new();
         let saved = self.depth;
         while self.continues() && !self.fatal {
@@ -897,7 +921,21 @@ impl<'t> Parser<'t> {
         }
     }
 
+    /// A unary operation or, most often, a postfix expression: the check for an operator is
+    /// inlined in the callers so the common case goes straight to `postfix`.
+    #[inline(always)]
     fn unary(&mut self) -> Expr {
+        match self.peek().map(|t| &t.tok) {
+            None
+            | Some(
+                Tok::Punct("-" | "+" | "!" | "~" | "++" | "--")
+                | Tok::Ident("typeof" | "await" | "void" | "delete"),
+            ) => self.unary_op(),
+            _ => self.postfix(),
+        }
+    }
+
+    fn unary_op(&mut self) -> Expr {
         let Some(t) = self.peek() else {
             self.expected("an expression");
             return err_expr(self.here());
@@ -997,53 +1035,56 @@ impl<'t> Parser<'t> {
             self.primary()
         };
         let saved = self.links;
-        while self.continues() && !self.fatal {
+        // Each link moves `e` into the node that replaces it.
+        while !self.fatal {
             let Some(t) = self.peek() else { break };
-            let step = match &t.tok {
-                Tok::Punct("." | "?.") => {
+            if !self.continues() {
+                break;
+            }
+            match &t.tok {
+                Tok::Punct(dot @ ("." | "?.")) => {
                     self.pos += 1;
-                    match self.peek() {
-                        Some(Token {
-                            tok: Tok::Ident(name),
-                            span,
-                            ..
-                        }) => {
-                            self.pos += 1;
-                            let span_all = e.span.to(*span);
-                            let name = self.intern(name);
-                            // `obj.name(args)` is built at once, the receiver moved straight
-                            // into the operand list; the name is a chain link of its own.
-                            if self.at("(") && self.continues() && self.longer_chain() {
-                                self.pos += 1;
-                                let base = self.exprs.len();
-                                self.exprs.push(take(&mut e));
-                                self.args_onto_stack("`)` to close the argument list");
-                                let operands = self.take_exprs(base);
-                                let end = self.prev_end();
-                                Some(Expr {
-                                    kind: ExprKind::MethodCall {
-                                        operands,
-                                        name,
-                                        name_span: *span,
-                                    },
-                                    span: span_all.to(Span::new(end, end)),
-                                })
-                            } else {
-                                Some(Expr {
-                                    kind: ExprKind::Member {
-                                        obj: Box::new(take(&mut e)),
-                                        name,
-                                        name_span: *span,
-                                    },
-                                    span: span_all,
-                                })
-                            }
+                    let Some(Token {
+                        tok: Tok::Ident(name),
+                        span,
+                        ..
+                    }) = self.peek()
+                    else {
+                        if *dot == "?." && self.at("(") {
+                            continue;
                         }
-                        _ if t.is("?.") && self.at("(") => continue,
-                        _ => {
-                            self.expected("a method name after `.`");
-                            None
-                        }
+                        self.expected("a method name after `.`");
+                        break;
+                    };
+                    self.pos += 1;
+                    let span_all = e.span.to(*span);
+                    let name = self.intern(name);
+                    // `obj.name(args)` is built at once, the receiver moved straight into the
+                    // operand list; the name is a chain link of its own.
+                    if self.at("(") && self.continues() && self.longer_chain() {
+                        self.pos += 1;
+                        let base = self.exprs.len();
+                        self.exprs.push(e);
+                        self.args_onto_stack("`)` to close the argument list");
+                        let operands = self.take_exprs(base);
+                        let end = self.prev_end();
+                        e = Expr {
+                            kind: ExprKind::MethodCall {
+                                operands,
+                                name,
+                                name_span: *span,
+                            },
+                            span: span_all.to(Span::new(end, end)),
+                        };
+                    } else {
+                        e = Expr {
+                            kind: ExprKind::Member {
+                                obj: Box::new(e),
+                                name,
+                                name_span: *span,
+                            },
+                            span: span_all,
+                        };
                     }
                 }
                 Tok::Punct("[") => {
@@ -1051,20 +1092,19 @@ impl<'t> Parser<'t> {
                     let index = self.with_nl(false, |p| p.expression());
                     self.expect("]", "`]` to close the index");
                     let span = e.span.to(Span::new(self.prev_end(), self.prev_end()));
-                    Some(Expr {
+                    e = Expr {
                         kind: ExprKind::Index {
-                            obj: Box::new(take(&mut e)),
+                            obj: Box::new(e),
                             index: Box::new(index),
                         },
                         span,
-                    })
+                    };
                 }
                 Tok::Punct("(") => {
                     self.pos += 1;
                     let args = self.args("`)` to close the argument list");
                     let span = e.span.to(Span::new(self.prev_end(), self.prev_end()));
-                    let callee = take(&mut e);
-                    let kind = match callee.kind {
+                    let kind = match e.kind {
                         ExprKind::Member {
                             obj,
                             name,
@@ -1080,32 +1120,25 @@ impl<'t> Parser<'t> {
                             }
                         }
                         kind => ExprKind::Call {
-                            callee: Box::new(Expr {
-                                kind,
-                                span: callee.span,
-                            }),
+                            callee: Box::new(Expr { kind, span: e.span }),
                             args,
                         },
                     };
-                    Some(Expr { kind, span })
+                    e = Expr { kind, span };
                 }
                 Tok::Punct(op @ ("++" | "--")) if !t.nl_before => {
                     self.pos += 1;
                     let span = e.span.to(t.span);
-                    Some(Expr {
+                    e = Expr {
                         kind: ExprKind::Update {
                             op,
                             prefix: false,
-                            target: Box::new(take(&mut e)),
+                            target: Box::new(e),
                         },
                         span,
-                    })
+                    };
                 }
                 _ => break,
-            };
-            match step {
-                Some(next) => e = next,
-                None => break,
             }
             if !self.longer_chain() {
                 break;
@@ -1146,7 +1179,41 @@ impl<'t> Parser<'t> {
         e
     }
 
+    /// A literal, a name, or (out of line) any other primary expression.
+    #[inline(always)]
     fn primary(&mut self) -> Expr {
+        if let Some(t) = self.peek() {
+            let span = t.span;
+            match t.tok {
+                Tok::Num(n) => {
+                    self.pos += 1;
+                    return Expr {
+                        kind: ExprKind::Num(n),
+                        span,
+                    };
+                }
+                Tok::Str(s) => {
+                    self.pos += 1;
+                    let s = self.string_value(s);
+                    return Expr {
+                        kind: ExprKind::Str(s),
+                        span,
+                    };
+                }
+                Tok::Ident(name) if !may_be_keyword(name) => {
+                    self.pos += 1;
+                    return Expr {
+                        kind: ExprKind::Ident(self.intern(name)),
+                        span,
+                    };
+                }
+                _ => {}
+            }
+        }
+        self.primary_other()
+    }
+
+    fn primary_other(&mut self) -> Expr {
         let Some(t) = self.peek() else {
             self.expected("an expression");
             return err_expr(self.here());
