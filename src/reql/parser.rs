@@ -133,9 +133,21 @@ const RECENT_NAMES: usize = 1024;
 /// The first eight bytes of a name (zero after its end) as one word: with the length, all of
 /// a short name, so comparing two short names needs no byte loop.
 fn head_word(b: &[u8]) -> u64 {
-    match b.first_chunk::<8>() {
-        Some(word) => u64::from_le_bytes(*word),
-        None => b.iter().rev().fold(0, |w, &x| w << 8 | u64::from(x)),
+    let n = b.len();
+    if let Some(word) = b.first_chunk::<8>() {
+        return u64::from_le_bytes(*word);
+    }
+    // Shorter names are read in two overlapping parts (their common bytes are or-ed in at
+    // the same place twice): a few loads instead of a loop over the bytes.
+    if let (Some(lo), Some(hi)) = (b.first_chunk::<4>(), b.last_chunk::<4>()) {
+        return u64::from(u32::from_le_bytes(*lo))
+            | u64::from(u32::from_le_bytes(*hi)) << (8 * (n - 4));
+    }
+    match (b.first(), b.get(n / 2), b.last()) {
+        (Some(&first), Some(&mid), Some(&last)) => {
+            u64::from(first) | u64::from(mid) << (8 * (n / 2)) | u64::from(last) << (8 * (n - 1))
+        }
+        _ => 0,
     }
 }
 
@@ -328,12 +340,15 @@ impl<'t> Parser<'t> {
             .map_or(0, |t| t.span.end)
     }
 
+    #[cold]
     fn error(&mut self, span: Span, msg: impl Into<String>) -> &mut Diagnostic {
         self.errors.push(Diagnostic::new(span, msg));
         let n = self.errors.len() - 1;
         &mut self.errors[n]
     }
 
+    #[cold]
+    #[inline(never)]
     fn expected(&mut self, what: &str) {
         if self.fatal {
             // Parsing stopped at the depth limit: the unclosed brackets around it are no news.
@@ -344,6 +359,7 @@ impl<'t> Parser<'t> {
         self.error(span, format!("expected {what}, found {found}"));
     }
 
+    #[inline]
     fn expect(&mut self, p: &str, what: &str) -> bool {
         if self.eat(p) {
             true
@@ -449,7 +465,16 @@ impl<'t> Parser<'t> {
 
     fn statement(&mut self) -> Stmt {
         let start = self.here();
-        let kind = if self.at_ident("var") || self.at_ident("let") || self.at_ident("const") {
+        // Most statements are expressions starting with a name no keyword can be: the checks
+        // for each statement keyword are skipped.
+        let plain = match self.peek().map(|t| &t.tok) {
+            Some(Tok::Ident(name)) => !may_be_keyword(name),
+            Some(Tok::Punct(p)) => !matches!(*p, "{" | ";"),
+            _ => true,
+        };
+        let kind = if plain {
+            StmtKind::Expr(self.expression())
+        } else if self.at_ident("var") || self.at_ident("let") || self.at_ident("const") {
             self.pos += 1;
             self.var_decls()
         } else if self.at_ident("function")
@@ -652,10 +677,30 @@ impl<'t> Parser<'t> {
         }
         let e = match self.lone_operand() {
             Some(e) => e,
+            None if self.starts_chain() => {
+                // A chain such as `r.table(...)...` or `f(...)`: straight to `postfix`,
+                // without the checks for arrow functions and unary operators.
+                let first = self.postfix();
+                if ends_operand(self.peek()) {
+                    first
+                } else {
+                    self.operators_after(first)
+                }
+            }
             None => self.assign_inner(),
         };
         self.depth -= 1;
         e
+    }
+
+    /// True at a name that is surely no keyword followed by `.` or `(`: no arrow function or
+    /// unary operator starts there, so `assign_inner` would go straight to `postfix`.
+    #[inline(always)]
+    fn starts_chain(&self) -> bool {
+        matches!(self.peek().map(|t| &t.tok), Some(Tok::Ident(name)) if !may_be_keyword(name))
+            && self
+                .peek_at(1)
+                .is_some_and(|t| matches!(t.tok, Tok::Punct("." | "(")))
     }
 
     /// Most arguments are one literal or name: no operator, call or member access can follow
@@ -731,6 +776,12 @@ impl<'t> Parser<'t> {
         if ends_operand(self.peek()) {
             return first;
         }
+        self.operators_after(first)
+    }
+
+    /// The rest of an assignment expression after its first operand, `first`: binary and
+    /// conditional operators, then an assignment.
+    fn operators_after(&mut self, first: Expr) -> Expr {
         let lhs = self.conditional(first);
         if let Some(Token {
             tok: Tok::Punct(op),
@@ -911,6 +962,10 @@ impl<'t> Parser<'t> {
                 break;
             }
             let rhs = self.unary();
+            if rest.capacity() == 0 {
+                // Room for a few operators at once rather than growing from nothing.
+                rest = Vec::with_capacity(4);
+            }
             rest.push((op, op_span, rhs));
         }
         self.depth = saved;
@@ -994,8 +1049,14 @@ impl<'t> Parser<'t> {
     /// Parses call arguments up to the closing `)` onto [`Parser::exprs`].
     fn args_onto_stack(&mut self, what: &str) {
         self.with_nl(false, |p| {
-            while !p.at(")") && p.peek().is_some() && !p.fatal {
-                if p.at("...") {
+            while !p.fatal {
+                // One look at the next token for the end of the list and a spread.
+                let spread = match p.peek() {
+                    None => break,
+                    Some(t) if t.is(")") => break,
+                    Some(t) => t.is("..."),
+                };
+                if spread {
                     let span = p.here();
                     p.error(span, "spread arguments are not supported").help =
                         Some("use r.args([...]) to splice an array into the arguments".into());
@@ -1038,7 +1099,8 @@ impl<'t> Parser<'t> {
         // Each link moves `e` into the node that replaces it.
         while !self.fatal {
             let Some(t) = self.peek() else { break };
-            if !self.continues() {
+            // As `continues`, on the token at hand.
+            if self.nl_sensitive && t.nl_before && !t.is(".") && !t.is("?.") {
                 break;
             }
             match &t.tok {
