@@ -1047,28 +1047,30 @@ impl<'t> Parser<'t> {
     }
 
     /// Parses call arguments up to the closing `)` onto [`Parser::exprs`].
+    #[inline(always)]
     fn args_onto_stack(&mut self, what: &str) {
-        self.with_nl(false, |p| {
-            while !p.fatal {
-                // One look at the next token for the end of the list and a spread.
-                let spread = match p.peek() {
-                    None => break,
-                    Some(t) if t.is(")") => break,
-                    Some(t) => t.is("..."),
-                };
-                if spread {
-                    let span = p.here();
-                    p.error(span, "spread arguments are not supported").help =
-                        Some("use r.args([...]) to splice an array into the arguments".into());
-                    p.pos += 1;
-                }
-                let arg = p.assign();
-                p.exprs.push(arg);
-                if !p.eat(",") {
-                    break;
-                }
+        // As `with_nl(false, ...)`, written out so the loop is inlined in `postfix`.
+        let saved = std::mem::replace(&mut self.nl_sensitive, false);
+        while !self.fatal {
+            // One look at the next token for the end of the list and a spread.
+            let spread = match self.peek() {
+                None => break,
+                Some(t) if t.is(")") => break,
+                Some(t) => t.is("..."),
+            };
+            if spread {
+                let span = self.here();
+                self.error(span, "spread arguments are not supported").help =
+                    Some("use r.args([...]) to splice an array into the arguments".into());
+                self.pos += 1;
             }
-        });
+            let arg = self.assign();
+            self.exprs.push(arg);
+            if !self.eat(",") {
+                break;
+            }
+        }
+        self.nl_sensitive = saved;
         self.expect(")", what);
     }
 
