@@ -51,6 +51,13 @@ impl<'t> Statements<'t> {
                 src_len,
                 blocks: 0,
                 names: HashSet::default(),
+                recent: Box::new([const { (0, None) }; RECENT_NAMES]),
+                exprs: vec![err_expr(Span::default())],
+                props: vec![Prop {
+                    key: Arc::from(""),
+                    key_span: Span::default(),
+                    value: err_expr(Span::default()),
+                }],
             },
         }
     }
@@ -107,6 +114,64 @@ struct Parser<'t> {
     /// Keyed by those shared copies rather than by slices of the source: a lookup then reads
     /// a small, hot table, not the place far back in the text where the name first appeared.
     names: HashSet<Arc<str>, BuildHasherDefault<NameHasher>>,
+    /// The names interned last with their [`head_word`], by a cheap hash of their text: most
+    /// lookups end here without hashing the whole name or probing `names`.
+    recent: Box<[(u64, Option<Arc<str>>); RECENT_NAMES]>,
+    /// Arguments and array items being parsed, innermost list last: a finished list is moved
+    /// into a vector of exactly its length instead of growing one push at a time. Index 0
+    /// holds a placeholder, so a list never starts at 0, where `split_off` would hand over
+    /// the whole buffer.
+    exprs: Vec<Expr>,
+    /// Object properties being parsed, likewise (with a placeholder at 0 too).
+    props: Vec<Prop>,
+}
+
+/// Slots of [`Parser::recent`] (a power of two), in pairs: a name may sit in either slot of
+/// its pair, so two names with the same hash do not evict each other.
+const RECENT_NAMES: usize = 1024;
+
+/// The first eight bytes of a name (zero after its end) as one word: with the length, all of
+/// a short name, so comparing two short names needs no byte loop.
+fn head_word(b: &[u8]) -> u64 {
+    let n = b.len();
+    if let Some(word) = b.first_chunk::<8>() {
+        return u64::from_le_bytes(*word);
+    }
+    // Shorter names are read in two overlapping parts (their common bytes are or-ed in at
+    // the same place twice): a few loads instead of a loop over the bytes.
+    if let (Some(lo), Some(hi)) = (b.first_chunk::<4>(), b.last_chunk::<4>()) {
+        return u64::from(u32::from_le_bytes(*lo))
+            | u64::from(u32::from_le_bytes(*hi)) << (8 * (n - 4));
+    }
+    match (b.first(), b.get(n / 2), b.last()) {
+        (Some(&first), Some(&mid), Some(&last)) => {
+            u64::from(first) | u64::from(mid) << (8 * (n / 2)) | u64::from(last) << (8 * (n - 1))
+        }
+        _ => 0,
+    }
+}
+
+/// First slot of the pair of a name in [`Parser::recent`]: a hash of its head word and its
+/// length, enough to tell apart the few hundred names a query uses (a collision only costs a
+/// lookup in `names`).
+fn recent_slot(head: u64, len: usize) -> usize {
+    let key = head ^ (len as u64).rotate_right(8);
+    (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 54) as usize & (RECENT_NAMES - 2)
+}
+
+/// False for a name that is surely no keyword: every keyword `primary` looks for is two to
+/// eight lower-case letters.
+fn may_be_keyword(name: &str) -> bool {
+    (2..=8).contains(&name.len()) && name.as_bytes().first().is_some_and(u8::is_ascii_lowercase)
+}
+
+/// True for a token that ends an operand: nothing after it can continue the expression
+/// (no operator, call, member access or assignment starts with it).
+fn ends_operand(t: Option<&Token<'_>>) -> bool {
+    match t {
+        None => true,
+        Some(t) => matches!(t.tok, Tok::Punct("," | ")" | "]" | "}" | ";" | ":")),
+    }
 }
 
 /// A light hash for names (identifiers, strings, method names), eight bytes per step in the
@@ -164,12 +229,6 @@ struct ParamList {
     rest: Option<usize>,
 }
 
-/// Moves an expression out, leaving a placeholder (avoids cloning long method chains).
-fn take(e: &mut Expr) -> Expr {
-    let span = e.span;
-    std::mem::replace(e, err_expr(span))
-}
-
 fn err_expr(span: Span) -> Expr {
     Expr {
         kind: ExprKind::Error,
@@ -188,16 +247,53 @@ fn describe(t: Option<&Token<'_>>) -> String {
 }
 
 impl<'t> Parser<'t> {
+    #[inline(always)]
     fn intern(&mut self, name: &str) -> Arc<str> {
-        if let Some(shared) = self.names.get(name) {
-            return shared.clone();
+        let bytes = name.as_bytes();
+        let head = head_word(bytes);
+        let slot = recent_slot(head, bytes.len());
+        // The slot is masked to the table: the lookups need no bounds check.
+        for i in [slot, slot | 1] {
+            if let Some((h, Some(shared))) = self.recent.get(i & (RECENT_NAMES - 1))
+                && *h == head
+                && shared.len() == bytes.len()
+                && shared.as_bytes().get(8..) == bytes.get(8..)
+            {
+                return shared.clone();
+            }
         }
-        let shared: Arc<str> = Arc::from(name);
-        self.names.insert(shared.clone());
+        self.intern_slow(name, head, slot)
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn intern_slow(&mut self, name: &str, head: u64, slot: usize) -> Arc<str> {
+        let shared = match self.names.get(name) {
+            Some(shared) => shared.clone(),
+            None => {
+                let shared: Arc<str> = Arc::from(name);
+                self.names.insert(shared.clone());
+                shared
+            }
+        };
+        // The newest name takes the first slot of the pair, the one it displaces the second.
+        if let Some([first, second]) = self.recent.get_mut(slot..slot + 2) {
+            *second = std::mem::replace(first, (head, Some(shared.clone())));
+        }
         shared
     }
 
+    /// Moves the expressions pushed on [`Parser::exprs`] since `base` into a vector of their own.
+    fn take_exprs(&mut self, base: usize) -> Vec<Expr> {
+        if base == 0 || base > self.exprs.len() {
+            // Not reached: every list starts after the placeholder and ends on top.
+            return Vec::new();
+        }
+        self.exprs.split_off(base)
+    }
+
     /// The value of a string literal, shared like names when it is a slice of the source.
+    #[inline(always)]
     fn string_value(&mut self, lit: StrLit<'t>) -> Arc<str> {
         match lit {
             StrLit::Raw(text) => self.intern(text),
@@ -244,12 +340,15 @@ impl<'t> Parser<'t> {
             .map_or(0, |t| t.span.end)
     }
 
+    #[cold]
     fn error(&mut self, span: Span, msg: impl Into<String>) -> &mut Diagnostic {
         self.errors.push(Diagnostic::new(span, msg));
         let n = self.errors.len() - 1;
         &mut self.errors[n]
     }
 
+    #[cold]
+    #[inline(never)]
     fn expected(&mut self, what: &str) {
         if self.fatal {
             // Parsing stopped at the depth limit: the unclosed brackets around it are no news.
@@ -260,6 +359,7 @@ impl<'t> Parser<'t> {
         self.error(span, format!("expected {what}, found {found}"));
     }
 
+    #[inline]
     fn expect(&mut self, p: &str, what: &str) -> bool {
         if self.eat(p) {
             true
@@ -278,36 +378,39 @@ impl<'t> Parser<'t> {
         }
     }
 
+    #[inline]
     fn deeper(&mut self) -> bool {
         self.depth += 1;
-        let over = self.depth > MAX_DEPTH;
-        self.within_limit(
-            over,
-            || format!("expression nested too deeply (more than {MAX_DEPTH} levels)"),
-            "split the query into variables: var a = ...; then use a",
-        )
-    }
-
-    fn longer_chain(&mut self) -> bool {
-        self.links += 1;
-        let over = self.links > MAX_CHAIN;
-        self.within_limit(
-            over,
-            || format!("method chain nested too deeply (more than {MAX_CHAIN} links)"),
-            "split the chain with variables: var a = ...; a.next(...)",
-        )
-    }
-
-    /// Stops parsing (once, with one error) when a nesting limit is `over`; false once stopped.
-    fn within_limit(&mut self, over: bool, message: impl FnOnce() -> String, help: &str) -> bool {
-        if over {
-            if !self.fatal {
-                let span = self.here();
-                self.error(span, message()).help = Some(help.into());
-            }
-            self.fatal = true;
+        if self.depth > MAX_DEPTH {
+            self.stop(
+                || format!("expression nested too deeply (more than {MAX_DEPTH} levels)"),
+                "split the query into variables: var a = ...; then use a",
+            );
         }
         !self.fatal
+    }
+
+    #[inline]
+    fn longer_chain(&mut self) -> bool {
+        self.links += 1;
+        if self.links > MAX_CHAIN {
+            self.stop(
+                || format!("method chain nested too deeply (more than {MAX_CHAIN} links)"),
+                "split the chain with variables: var a = ...; a.next(...)",
+            );
+        }
+        !self.fatal
+    }
+
+    /// Stops parsing (once, with one error) when a nesting limit is over.
+    #[cold]
+    #[inline(never)]
+    fn stop(&mut self, message: impl FnOnce() -> String, help: &str) {
+        if !self.fatal {
+            let span = self.here();
+            self.error(span, message()).help = Some(help.into());
+        }
+        self.fatal = true;
     }
 
     fn with_nl<T>(&mut self, sensitive: bool, f: impl FnOnce(&mut Self) -> T) -> T {
@@ -362,7 +465,16 @@ impl<'t> Parser<'t> {
 
     fn statement(&mut self) -> Stmt {
         let start = self.here();
-        let kind = if self.at_ident("var") || self.at_ident("let") || self.at_ident("const") {
+        // Most statements are expressions starting with a name no keyword can be: the checks
+        // for each statement keyword are skipped.
+        let plain = match self.peek().map(|t| &t.tok) {
+            Some(Tok::Ident(name)) => !may_be_keyword(name),
+            Some(Tok::Punct(p)) => !matches!(*p, "{" | ";"),
+            _ => true,
+        };
+        let kind = if plain {
+            StmtKind::Expr(self.expression())
+        } else if self.at_ident("var") || self.at_ident("let") || self.at_ident("const") {
             self.pos += 1;
             self.var_decls()
         } else if self.at_ident("function")
@@ -555,6 +667,7 @@ impl<'t> Parser<'t> {
         self.assign()
     }
 
+    #[inline(always)]
     fn assign(&mut self) -> Expr {
         if self.fatal {
             return err_expr(self.here());
@@ -562,9 +675,71 @@ impl<'t> Parser<'t> {
         if !self.deeper() {
             return err_expr(self.here());
         }
-        let e = self.assign_inner();
+        let e = match self.lone_operand() {
+            Some(e) => e,
+            None if self.starts_chain() => {
+                // A chain such as `r.table(...)...` or `f(...)`: straight to `postfix`,
+                // without the checks for arrow functions and unary operators.
+                let first = self.postfix();
+                if ends_operand(self.peek()) {
+                    first
+                } else {
+                    self.operators_after(first)
+                }
+            }
+            None => self.assign_inner(),
+        };
         self.depth -= 1;
         e
+    }
+
+    /// True at a name that is surely no keyword followed by `.` or `(`: no arrow function or
+    /// unary operator starts there, so `assign_inner` would go straight to `postfix`.
+    #[inline(always)]
+    fn starts_chain(&self) -> bool {
+        matches!(self.peek().map(|t| &t.tok), Some(Tok::Ident(name)) if !may_be_keyword(name))
+            && self
+                .peek_at(1)
+                .is_some_and(|t| matches!(t.tok, Tok::Punct("." | "(")))
+    }
+
+    /// Most arguments are one literal or name: no operator, call or member access can follow
+    /// it, so the climb through every precedence level is skipped (`None` when it cannot be).
+    #[inline(always)]
+    fn lone_operand(&mut self) -> Option<Expr> {
+        let t = self.peek()?;
+        if !ends_operand(self.peek_at(1)) {
+            return None;
+        }
+        let span = t.span;
+        match t.tok {
+            Tok::Num(n) => {
+                self.pos += 1;
+                Some(Expr {
+                    kind: ExprKind::Num(n),
+                    span,
+                })
+            }
+            Tok::Str(s) => {
+                self.pos += 1;
+                let s = self.string_value(s);
+                Some(Expr {
+                    kind: ExprKind::Str(s),
+                    span,
+                })
+            }
+            // Names that start no unary operator, `new` or function literal are parsed by
+            // `primary` alone, one token.
+            Tok::Ident(name)
+                if !matches!(
+                    name,
+                    "typeof" | "await" | "void" | "delete" | "new" | "function" | "lambda"
+                ) =>
+            {
+                Some(self.primary())
+            }
+            _ => None,
+        }
     }
 
     fn assign_inner(&mut self) -> Expr {
@@ -595,7 +770,19 @@ impl<'t> Parser<'t> {
             self.expect("=>", "`=>`");
             return self.arrow_body(list, start);
         }
-        let lhs = self.conditional();
+        let first = self.unary();
+        // A lone operand (a name, a literal, a method chain) is most of what is written:
+        // nothing after it can continue it, so the operator checks are skipped.
+        if ends_operand(self.peek()) {
+            return first;
+        }
+        self.operators_after(first)
+    }
+
+    /// The rest of an assignment expression after its first operand, `first`: binary and
+    /// conditional operators, then an assignment.
+    fn operators_after(&mut self, first: Expr) -> Expr {
+        let lhs = self.conditional(first);
         if let Some(Token {
             tok: Tok::Punct(op),
             ..
@@ -736,8 +923,9 @@ impl<'t> Parser<'t> {
         }
     }
 
-    fn conditional(&mut self) -> Expr {
-        let test = self.binary();
+    /// The conditional expression whose first operand, `first`, is parsed.
+    fn conditional(&mut self, first: Expr) -> Expr {
+        let test = self.binary(first);
         if self.at("?") && self.continues() {
             self.pos += 1;
             let then = self.with_nl(false, |p| p.assign());
@@ -756,8 +944,8 @@ impl<'t> Parser<'t> {
         test
     }
 
-    fn binary(&mut self) -> Expr {
-        let first = self.unary();
+    /// The binary operations whose first operand, `first`, is parsed.
+    fn binary(&mut self, first: Expr) -> Expr {
         let mut rest = Vec::new();
         let saved = self.depth;
         while self.continues() && !self.fatal {
@@ -774,6 +962,10 @@ impl<'t> Parser<'t> {
                 break;
             }
             let rhs = self.unary();
+            if rest.capacity() == 0 {
+                // Room for a few operators at once rather than growing from nothing.
+                rest = Vec::with_capacity(4);
+            }
             rest.push((op, op_span, rhs));
         }
         self.depth = saved;
@@ -784,7 +976,21 @@ impl<'t> Parser<'t> {
         }
     }
 
+    /// A unary operation or, most often, a postfix expression: the check for an operator is
+    /// inlined in the callers so the common case goes straight to `postfix`.
+    #[inline(always)]
     fn unary(&mut self) -> Expr {
+        match self.peek().map(|t| &t.tok) {
+            None
+            | Some(
+                Tok::Punct("-" | "+" | "!" | "~" | "++" | "--")
+                | Tok::Ident("typeof" | "await" | "void" | "delete"),
+            ) => self.unary_op(),
+            _ => self.postfix(),
+        }
+    }
+
+    fn unary_op(&mut self) -> Expr {
         let Some(t) = self.peek() else {
             self.expected("an expression");
             return err_expr(self.here());
@@ -835,27 +1041,36 @@ impl<'t> Parser<'t> {
     }
 
     fn args(&mut self, what: &str) -> Vec<Expr> {
-        let mut args = Vec::new();
-        self.args_into(&mut args, what);
-        args
+        let base = self.exprs.len();
+        self.args_onto_stack(what);
+        self.take_exprs(base)
     }
 
-    /// Parses call arguments up to the closing `)` onto the end of `args`.
-    fn args_into(&mut self, args: &mut Vec<Expr>, what: &str) {
-        self.with_nl(false, |p| {
-            while !p.at(")") && p.peek().is_some() && !p.fatal {
-                if p.at("...") {
-                    let span = p.here();
-                    p.error(span, "spread arguments are not supported").help =
-                        Some("use r.args([...]) to splice an array into the arguments".into());
-                    p.pos += 1;
-                }
-                args.push(p.assign());
-                if !p.eat(",") {
-                    break;
-                }
+    /// Parses call arguments up to the closing `)` onto [`Parser::exprs`].
+    #[inline(always)]
+    fn args_onto_stack(&mut self, what: &str) {
+        // As `with_nl(false, ...)`, written out so the loop is inlined in `postfix`.
+        let saved = std::mem::replace(&mut self.nl_sensitive, false);
+        while !self.fatal {
+            // One look at the next token for the end of the list and a spread.
+            let spread = match self.peek() {
+                None => break,
+                Some(t) if t.is(")") => break,
+                Some(t) => t.is("..."),
+            };
+            if spread {
+                let span = self.here();
+                self.error(span, "spread arguments are not supported").help =
+                    Some("use r.args([...]) to splice an array into the arguments".into());
+                self.pos += 1;
             }
-        });
+            let arg = self.assign();
+            self.exprs.push(arg);
+            if !self.eat(",") {
+                break;
+            }
+        }
+        self.nl_sensitive = saved;
         self.expect(")", what);
     }
 
@@ -883,52 +1098,57 @@ impl<'t> Parser<'t> {
             self.primary()
         };
         let saved = self.links;
-        while self.continues() && !self.fatal {
+        // Each link moves `e` into the node that replaces it.
+        while !self.fatal {
             let Some(t) = self.peek() else { break };
-            let step = match &t.tok {
-                Tok::Punct("." | "?.") => {
+            // As `continues`, on the token at hand.
+            if self.nl_sensitive && t.nl_before && !t.is(".") && !t.is("?.") {
+                break;
+            }
+            match &t.tok {
+                Tok::Punct(dot @ ("." | "?.")) => {
                     self.pos += 1;
-                    match self.peek() {
-                        Some(Token {
-                            tok: Tok::Ident(name),
-                            span,
-                            ..
-                        }) => {
-                            self.pos += 1;
-                            let span_all = e.span.to(*span);
-                            let name = self.intern(name);
-                            // `obj.name(args)` is built at once, the receiver moved straight
-                            // into the operand list; the name is a chain link of its own.
-                            if self.at("(") && self.continues() && self.longer_chain() {
-                                self.pos += 1;
-                                let mut operands = Vec::with_capacity(4);
-                                operands.push(take(&mut e));
-                                self.args_into(&mut operands, "`)` to close the argument list");
-                                let end = self.prev_end();
-                                Some(Expr {
-                                    kind: ExprKind::MethodCall {
-                                        operands,
-                                        name,
-                                        name_span: *span,
-                                    },
-                                    span: span_all.to(Span::new(end, end)),
-                                })
-                            } else {
-                                Some(Expr {
-                                    kind: ExprKind::Member {
-                                        obj: Box::new(take(&mut e)),
-                                        name,
-                                        name_span: *span,
-                                    },
-                                    span: span_all,
-                                })
-                            }
+                    let Some(Token {
+                        tok: Tok::Ident(name),
+                        span,
+                        ..
+                    }) = self.peek()
+                    else {
+                        if *dot == "?." && self.at("(") {
+                            continue;
                         }
-                        _ if t.is("?.") && self.at("(") => continue,
-                        _ => {
-                            self.expected("a method name after `.`");
-                            None
-                        }
+                        self.expected("a method name after `.`");
+                        break;
+                    };
+                    self.pos += 1;
+                    let span_all = e.span.to(*span);
+                    let name = self.intern(name);
+                    // `obj.name(args)` is built at once, the receiver moved straight into the
+                    // operand list; the name is a chain link of its own.
+                    if self.at("(") && self.continues() && self.longer_chain() {
+                        self.pos += 1;
+                        let base = self.exprs.len();
+                        self.exprs.push(e);
+                        self.args_onto_stack("`)` to close the argument list");
+                        let operands = self.take_exprs(base);
+                        let end = self.prev_end();
+                        e = Expr {
+                            kind: ExprKind::MethodCall {
+                                operands,
+                                name,
+                                name_span: *span,
+                            },
+                            span: span_all.to(Span::new(end, end)),
+                        };
+                    } else {
+                        e = Expr {
+                            kind: ExprKind::Member {
+                                obj: Box::new(e),
+                                name,
+                                name_span: *span,
+                            },
+                            span: span_all,
+                        };
                     }
                 }
                 Tok::Punct("[") => {
@@ -936,20 +1156,19 @@ impl<'t> Parser<'t> {
                     let index = self.with_nl(false, |p| p.expression());
                     self.expect("]", "`]` to close the index");
                     let span = e.span.to(Span::new(self.prev_end(), self.prev_end()));
-                    Some(Expr {
+                    e = Expr {
                         kind: ExprKind::Index {
-                            obj: Box::new(take(&mut e)),
+                            obj: Box::new(e),
                             index: Box::new(index),
                         },
                         span,
-                    })
+                    };
                 }
                 Tok::Punct("(") => {
                     self.pos += 1;
                     let args = self.args("`)` to close the argument list");
                     let span = e.span.to(Span::new(self.prev_end(), self.prev_end()));
-                    let callee = take(&mut e);
-                    let kind = match callee.kind {
+                    let kind = match e.kind {
                         ExprKind::Member {
                             obj,
                             name,
@@ -965,32 +1184,25 @@ impl<'t> Parser<'t> {
                             }
                         }
                         kind => ExprKind::Call {
-                            callee: Box::new(Expr {
-                                kind,
-                                span: callee.span,
-                            }),
+                            callee: Box::new(Expr { kind, span: e.span }),
                             args,
                         },
                     };
-                    Some(Expr { kind, span })
+                    e = Expr { kind, span };
                 }
                 Tok::Punct(op @ ("++" | "--")) if !t.nl_before => {
                     self.pos += 1;
                     let span = e.span.to(t.span);
-                    Some(Expr {
+                    e = Expr {
                         kind: ExprKind::Update {
                             op,
                             prefix: false,
-                            target: Box::new(take(&mut e)),
+                            target: Box::new(e),
                         },
                         span,
-                    })
+                    };
                 }
                 _ => break,
-            };
-            match step {
-                Some(next) => e = next,
-                None => break,
             }
             if !self.longer_chain() {
                 break;
@@ -1031,7 +1243,41 @@ impl<'t> Parser<'t> {
         e
     }
 
+    /// A literal, a name, or (out of line) any other primary expression.
+    #[inline(always)]
     fn primary(&mut self) -> Expr {
+        if let Some(t) = self.peek() {
+            let span = t.span;
+            match t.tok {
+                Tok::Num(n) => {
+                    self.pos += 1;
+                    return Expr {
+                        kind: ExprKind::Num(n),
+                        span,
+                    };
+                }
+                Tok::Str(s) => {
+                    self.pos += 1;
+                    let s = self.string_value(s);
+                    return Expr {
+                        kind: ExprKind::Str(s),
+                        span,
+                    };
+                }
+                Tok::Ident(name) if !may_be_keyword(name) => {
+                    self.pos += 1;
+                    return Expr {
+                        kind: ExprKind::Ident(self.intern(name)),
+                        span,
+                    };
+                }
+                _ => {}
+            }
+        }
+        self.primary_other()
+    }
+
+    fn primary_other(&mut self) -> Expr {
         let Some(t) = self.peek() else {
             self.expected("an expression");
             return err_expr(self.here());
@@ -1132,7 +1378,7 @@ impl<'t> Parser<'t> {
             }
             Tok::Punct("[") => {
                 self.pos += 1;
-                let mut items = Vec::new();
+                let base = self.exprs.len();
                 self.with_nl(false, |p| {
                     while !p.at("]") && p.peek().is_some() && !p.fatal {
                         if p.at(",") {
@@ -1142,12 +1388,14 @@ impl<'t> Parser<'t> {
                             p.pos += 1;
                             continue;
                         }
-                        items.push(p.assign());
+                        let item = p.assign();
+                        p.exprs.push(item);
                         if !p.eat(",") {
                             break;
                         }
                     }
                 });
+                let items = self.take_exprs(base);
                 self.expect("]", "`,` or `]` in the array");
                 let whole = span.to(Span::new(self.prev_end(), self.prev_end()));
                 Expr {
@@ -1173,7 +1421,7 @@ impl<'t> Parser<'t> {
     }
 
     fn object_props(&mut self) -> Vec<Prop> {
-        let mut props = Vec::new();
+        let base = self.props.len();
         while !self.at("}") && self.peek().is_some() && !self.fatal {
             let Some(t) = self.peek() else { break };
             let key_span = t.span;
@@ -1220,7 +1468,7 @@ impl<'t> Parser<'t> {
                 self.recover_to_comma();
                 err_expr(key_span)
             };
-            props.push(Prop {
+            self.props.push(Prop {
                 key,
                 key_span,
                 value,
@@ -1229,7 +1477,11 @@ impl<'t> Parser<'t> {
                 break;
             }
         }
-        props
+        if base == 0 || base > self.props.len() {
+            // Not reached: every list starts after the placeholder and ends on top.
+            return Vec::new();
+        }
+        self.props.split_off(base)
     }
 
     fn recover_to_comma(&mut self) {

@@ -29,8 +29,9 @@ fn right_assoc(op: &str) -> bool {
 /// Builds the tree for `first op1 e1 op2 e2 ...` by precedence climbing, without recursion
 /// deeper than the number of precedence levels (an explicit operator stack).
 pub fn climb(first: Expr, rest: Vec<(&'static str, Span, Expr)>) -> Expr {
-    let mut operands: Vec<Expr> = vec![first];
-    let mut ops: Vec<(&'static str, Span)> = Vec::new();
+    let mut operands: Vec<Expr> = Vec::with_capacity(rest.len() + 1);
+    operands.push(first);
+    let mut ops: Vec<(&'static str, Span)> = Vec::with_capacity(rest.len());
     fn reduce(operands: &mut Vec<Expr>, ops: &mut Vec<(&'static str, Span)>) {
         if let (Some((op, op_span)), Some(rhs), Some(lhs)) =
             (ops.pop(), operands.pop(), operands.pop())
