@@ -667,7 +667,9 @@ impl<'t> Parser<'t> {
         self.assign()
     }
 
-    #[inline(always)]
+    // Forced only where optimized: unoptimized frames of the inlined code would add up
+    // along the recursion and overflow a test thread's stack at the nesting limit.
+    #[cfg_attr(not(debug_assertions), inline(always))]
     fn assign(&mut self) -> Expr {
         if self.fatal {
             return err_expr(self.here());
@@ -978,7 +980,8 @@ impl<'t> Parser<'t> {
 
     /// A unary operation or, most often, a postfix expression: the check for an operator is
     /// inlined in the callers so the common case goes straight to `postfix`.
-    #[inline(always)]
+    // Inlining forced only where optimized (see `assign`).
+    #[cfg_attr(not(debug_assertions), inline(always))]
     fn unary(&mut self) -> Expr {
         match self.peek().map(|t| &t.tok) {
             None
@@ -1047,7 +1050,8 @@ impl<'t> Parser<'t> {
     }
 
     /// Parses call arguments up to the closing `)` onto [`Parser::exprs`].
-    #[inline(always)]
+    // Inlining forced only where optimized (see `assign`).
+    #[cfg_attr(not(debug_assertions), inline(always))]
     fn args_onto_stack(&mut self, what: &str) {
         // As `with_nl(false, ...)`, written out so the loop is inlined in `postfix`.
         let saved = std::mem::replace(&mut self.nl_sensitive, false);
@@ -1244,7 +1248,8 @@ impl<'t> Parser<'t> {
     }
 
     /// A literal, a name, or (out of line) any other primary expression.
-    #[inline(always)]
+    // Inlining forced only where optimized (see `assign`).
+    #[cfg_attr(not(debug_assertions), inline(always))]
     fn primary(&mut self) -> Expr {
         if let Some(t) = self.peek() {
             let span = t.span;
