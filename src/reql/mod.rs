@@ -14,6 +14,7 @@ pub mod parser;
 pub mod prec;
 pub mod program;
 pub mod span;
+mod term;
 pub mod wire;
 pub mod write;
 
@@ -27,14 +28,18 @@ pub use span::{Span, SpanMap};
 pub use wire::to_wire_json;
 pub use write::{WriteInfo, destructive, writes};
 
-use compile::{Eval, FlatTerm, Scope, snake};
+use compile::{Eval, Scope, snake};
+use term::{FlatTerm, TermStore};
 
 /// Session state carried across statements and calls to [`compile`]: variables bound with
-/// `var/let/const` and the counter that numbers function parameters.
+/// `var/let/const`, the terms they hold, and the counter that numbers function parameters.
 #[derive(Default)]
 pub struct Env {
     root: Arc<Scope>,
     next_var: u64,
+    /// Terms built by statements that may have left them reachable from `root`; each other
+    /// statement gives back what it built.
+    store: TermStore,
 }
 
 impl Env {
@@ -54,6 +59,7 @@ impl std::fmt::Debug for Env {
         f.debug_struct("Env")
             .field("names", &self.names())
             .field("next_var", &self.next_var)
+            .field("terms", &self.store.len())
             .finish()
     }
 }
@@ -191,40 +197,42 @@ pub fn compile(src: &str, env: &mut Env) -> Result<Vec<Statement>, Vec<Diagnosti
     let root = env.root.clone();
     // Scratch space reused from statement to statement.
     let (mut flat_nodes, mut flat_text) = (Vec::new(), String::new());
-    let mut spare_args = Vec::new();
+    let mut ev = Eval::new(&mut env.next_var, &mut env.store);
     while let Some(s) = parsed.next() {
         if !parsed.errors().is_empty() || matches!(s.kind, ast::StmtKind::Empty) {
             continue;
         }
-        let mut ev = Eval::new(&mut env.next_var);
-        ev.spare_args = std::mem::take(&mut spare_args);
-        let names: Vec<String> = match &s.kind {
-            ast::StmtKind::Var(decls) => decls.iter().map(|(n, _, _)| n.to_string()).collect(),
-            ast::StmtKind::Function(n, _) => vec![n.to_string()],
-            _ => Vec::new(),
-        };
+        let mark = ev.store.mark();
+        ev.start();
         let result = ev.top(&s, &root);
-        spare_args = std::mem::take(&mut ev.spare_args);
         let failed = !ev.diags.is_empty();
         diags.append(&mut ev.diags);
-        if failed || !diags.is_empty() {
-            continue;
-        }
-        match result {
-            Some((compiled, global_optargs)) => {
-                let term = compiled.flatten(&mut flat_nodes, &mut flat_text);
-                // Freed now, while its memory is warm and reusable by the next statement.
-                drop(compiled);
-                out.push(Statement::Query(Query {
-                    term,
+        if !failed && diags.is_empty() {
+            match result {
+                Some((id, global_optargs)) => out.push(Statement::Query(Query {
+                    term: ev.store.flatten(id, &mut flat_nodes, &mut flat_text),
                     global_optargs,
                     span: s.span,
-                }));
+                })),
+                None => {
+                    let names = match &s.kind {
+                        ast::StmtKind::Var(decls) => {
+                            decls.iter().map(|(n, _, _)| n.to_string()).collect()
+                        }
+                        ast::StmtKind::Function(n, _) => vec![n.to_string()],
+                        _ => Vec::new(),
+                    };
+                    out.push(Statement::Binding(Binding {
+                        names,
+                        span: s.span,
+                    }));
+                }
             }
-            None => out.push(Statement::Binding(Binding {
-                names,
-                span: s.span,
-            })),
+        }
+        // What the statement built is given back unless something that outlives it may
+        // hold a term of it; the query it made was copied out above.
+        if !ev.escaped() {
+            ev.store.truncate(mark);
         }
     }
     let syntax = parsed.into_errors();
