@@ -313,6 +313,100 @@ mod tests {
 
     const MAX_CHAIN_FOR_TEST: usize = parser::MAX_CHAIN;
 
+    /// The wire terms of the queries `src` compiles to in `env`.
+    fn queries(src: &str, env: &mut Env) -> Vec<serde_json::Value> {
+        let stmts = compile(src, env).map_err(|e| e[0].message.clone());
+        let stmts = stmts.unwrap_or_else(|e| panic!("{src}: {e}"));
+        stmts
+            .into_iter()
+            .filter_map(|s| match s {
+                Statement::Query(q) => Some(q.term()),
+                Statement::Binding(_) => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn terms_bound_in_the_session_survive_later_statements() {
+        use serde_json::json;
+        let mut env = Env::new();
+        queries("var t = r.table('a')", &mut env);
+        // Plain queries in between give back what they built.
+        queries(
+            "r.expr([1, 2, {x: 'long string here'}]).map(x => x.add(1))",
+            &mut env,
+        );
+        queries("r.table('b').filter({y: r.row('z')}); r.now()", &mut env);
+        assert_eq!(queries("t.count()", &mut env), [json!([43, [[15, ["a"]]]])]);
+        // A closure that captured a term, kept across calls.
+        queries(
+            "var f = (function (x) { return function () { return x.add(1) } })(r.table('c'))",
+            &mut env,
+        );
+        queries("r.expr('something else')", &mut env);
+        assert_eq!(
+            queries("f(); f()", &mut env),
+            [json!([24, [[15, ["c"]], 1]]), json!([24, [[15, ["c"]], 1]])]
+        );
+        // A counter whose captured variable is assigned a new term on each call.
+        queries(
+            "var next = (function () { var c = r.expr(0); return function () { c = c.add(1); return c } })()",
+            &mut env,
+        );
+        queries("next()", &mut env);
+        queries("r.expr([5, 6, 7])", &mut env);
+        assert_eq!(
+            queries("next()", &mut env),
+            [json!([24, [[24, [0, 1]], 1]])]
+        );
+        // Objects and arrays changed after they were bound.
+        queries("var o = {}; var a = []", &mut env);
+        queries("o.t = r.table('d')", &mut env);
+        queries("r.expr(0)", &mut env);
+        queries("a.push(r.table('e'))", &mut env);
+        queries("r.expr({p: 1, q: [2, 3]})", &mut env);
+        queries("a[1] = r.row('k')", &mut env);
+        queries("r.expr('x').add('y')", &mut env);
+        assert_eq!(
+            queries("o.t.count(); r.expr(a)", &mut env),
+            [
+                json!([43, [[15, ["d"]]]]),
+                json!([2, [[15, ["e"]], [170, [[13, []], "k"]]]])
+            ]
+        );
+        // A variable of a function parameter, kept by a closure.
+        queries(
+            "var g; r.expr(1).do(x => { g = () => x; return x })",
+            &mut env,
+        );
+        queries("r.table('f').get(2)", &mut env);
+        assert_eq!(queries("r.expr([g()])", &mut env)[0][0], json!(2));
+        assert_eq!(queries("r.expr([g()])", &mut env)[0][1][0][0], json!(10));
+    }
+
+    #[test]
+    fn plain_queries_do_not_grow_the_session() {
+        let mut env = Env::new();
+        queries(
+            "var t = r.table('a'); function f(x) { return x('n').gt(1) }",
+            &mut env,
+        );
+        let before = env.store.len();
+        let stmt = "t.filter(f).filter({tags: ['a', 'b'], n: r.row('n').add(1)}).orderBy(r.desc('n')).limit(10)";
+        let many = vec![stmt; 200].join(";\n");
+        queries(&many, &mut env);
+        for _ in 0..50 {
+            queries(stmt, &mut env);
+        }
+        assert_eq!(env.store.len(), before);
+        // A statement that rebinds keeps what it built, and only that.
+        queries("t = t.limit(1)", &mut env);
+        assert!(env.store.len() > before);
+        let after = env.store.len();
+        queries(&many, &mut env);
+        assert_eq!(env.store.len(), after);
+    }
+
     #[test]
     fn span_tree_agrees_with_span_of() {
         use serde_json::json;
