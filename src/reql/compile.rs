@@ -15,7 +15,7 @@ use super::diagnostic::Diagnostic;
 use super::methods::{self, Arity, Method, Optargs, Wrap};
 use super::parser::{NameHasher, js_number_string};
 use super::span::Span;
-use super::term::{BuildError, Kind, MAX_TERM_DEPTH, TT_IMPLICIT_VAR, TermId, TermStore};
+use super::term::{BuildError, Kind, MAX_TERM_DEPTH, TT_VAR, TermId, TermStore};
 /// Evaluation steps allowed per statement (loops in pasted JavaScript must end).
 const MAX_STEPS: u64 = 2_000_000;
 /// Nested JavaScript calls allowed (recursion in pasted JavaScript must end).
@@ -24,7 +24,6 @@ const MAX_CALLS: u32 = 200;
 const EXPR_DEPTH: i64 = 20;
 
 const TT_MAKE_ARRAY: u32 = 2;
-const TT_VAR: u32 = 10;
 const TT_DB: u32 = 14;
 const TT_ASC: u32 = 73;
 const TT_DESC: u32 = 74;
@@ -584,24 +583,34 @@ impl<'a> Eval<'a> {
     // ---- terms ------------------------------------------------------------------------
 
     /// A built term, or the error that stopped it reported at `span`.
+    #[inline]
     fn built(&mut self, r: Result<TermId, BuildError>, span: Span) -> Option<TermId> {
         match r {
             Ok(id) => Some(id),
-            Err(BuildError::TooDeep) => {
+            Err(e) => {
+                self.build_failed(e, span);
+                None
+            }
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn build_failed(&mut self, e: BuildError, span: Span) {
+        match e {
+            BuildError::TooDeep => {
                 self.error_help(
                     span,
                     format!("query nested too deeply (more than {MAX_TERM_DEPTH} levels)"),
                     "build it in smaller pieces",
                 );
-                None
             }
-            Err(BuildError::Full) => {
+            BuildError::Full => {
                 self.error_help(
                     span,
                     "query too large to build",
                     "build it in smaller pieces",
                 );
-                None
             }
         }
     }
@@ -753,17 +762,8 @@ impl<'a> Eval<'a> {
             }
             // Variables and datums take the span of the place they are used.
             Val::Term(t) => {
-                let respan = match self.store.kind(*t) {
-                    Kind::Op(TT_VAR | TT_IMPLICIT_VAR) => self.store.positional_only(*t),
-                    Kind::Op(_) | Kind::Obj => false,
-                    _ => true,
-                };
-                if respan {
-                    let r = self.store.respan(*t, x.span);
-                    self.built(r, x.span)
-                } else {
-                    Some(*t)
-                }
+                let r = self.store.used_at(*t, x.span);
+                self.built(r, x.span)
             }
             Val::Func(c) => self.func_term(c, x.span),
             Val::Method(recv, m) => {
@@ -1249,18 +1249,18 @@ impl<'a> Eval<'a> {
                 let mut fields: Vec<(Arc<str>, V)> = Vec::with_capacity(props.len());
                 // A repeated key keeps its first place and takes the last value; large
                 // literals find repeats through an index instead of scanning.
-                let mut index: HashMap<Arc<str>, usize> = HashMap::new();
+                let mut index: Option<HashMap<Arc<str>, usize>> =
+                    (props.len() > 16).then(HashMap::new);
                 for p in props {
                     let val = self.eval(&p.value, scope);
-                    let slot = if props.len() > 16 {
-                        index.get(&p.key).copied()
-                    } else {
-                        fields.iter().position(|(k, _)| *k == p.key)
+                    let slot = match &index {
+                        Some(index) => index.get(&p.key).copied(),
+                        None => fields.iter().position(|(k, _)| *k == p.key),
                     };
                     match slot {
                         Some(i) => fields[i].1 = val,
                         None => {
-                            if props.len() > 16 {
+                            if let Some(index) = &mut index {
                                 index.insert(p.key.clone(), fields.len());
                             }
                             fields.push((p.key.clone(), val));

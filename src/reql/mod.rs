@@ -210,7 +210,7 @@ pub fn compile(src: &str, env: &mut Env) -> Result<Vec<Statement>, Vec<Diagnosti
         if !failed && diags.is_empty() {
             match result {
                 Some((id, global_optargs)) => out.push(Statement::Query(Query {
-                    term: ev.store.flatten(id, &mut flat_nodes, &mut flat_text),
+                    term: ev.store.flatten(id, mark, &mut flat_nodes, &mut flat_text),
                     global_optargs,
                     span: s.span,
                 })),

@@ -9,6 +9,8 @@ use super::span::{Span, SpanMap};
 
 /// Deepest compiled term accepted; deeper terms could not be serialized safely.
 pub(crate) const MAX_TERM_DEPTH: u32 = 1000;
+/// `VAR`: a function parameter.
+pub(crate) const TT_VAR: u32 = 10;
 /// `IMPLICIT_VAR` (`r.row`): a term containing it is wrapped in a function by `funcWrap`.
 pub(crate) const TT_IMPLICIT_VAR: u32 = 13;
 
@@ -151,11 +153,6 @@ impl TermStore {
         self.node(id).map_or(Span::default(), |n| n.span)
     }
 
-    /// Whether all its children are positional (no optargs, not an object with fields).
-    pub(crate) fn positional_only(&self, id: TermId) -> bool {
-        self.node(id).is_some_and(|n| n.nargs == n.len)
-    }
-
     fn text_of(&self, t: Text) -> &str {
         let start = t.start as usize;
         self.text.get(start..start + t.len as usize).unwrap_or("")
@@ -227,17 +224,24 @@ impl TermStore {
         self.leaf(kind, span)
     }
 
-    /// A copy of the term with another span (children shared).
-    pub(crate) fn respan(&mut self, id: TermId, span: Span) -> Result<TermId, BuildError> {
-        match self.node(id) {
-            Some(n) if n.span == span => Ok(id),
-            Some(n) => {
-                let mut n = *n;
-                n.span = span;
-                self.push(n)
-            }
-            None => Ok(id),
+    /// The term as used at `span`: variables (VAR, IMPLICIT_VAR) and datums take the span of
+    /// the place they are used, so they are copied with it (children shared); other terms are
+    /// shared as they are.
+    pub(crate) fn used_at(&mut self, id: TermId, span: Span) -> Result<TermId, BuildError> {
+        let Some(n) = self.node(id) else {
+            return Ok(id);
+        };
+        let copy = match n.kind {
+            Kind::Op(TT_VAR | TT_IMPLICIT_VAR) => n.nargs == n.len,
+            Kind::Op(_) | Kind::Obj => false,
+            _ => true,
+        };
+        if !copy || n.span == span {
+            return Ok(id);
         }
+        let mut n = *n;
+        n.span = span;
+        self.push(n)
     }
 
     /// Starts collecting the children of a term: returns where they begin. Terms built for
@@ -300,44 +304,51 @@ impl TermStore {
         nargs: usize,
         span: Span,
     ) -> Result<TermId, BuildError> {
-        let built = self.close_inner(open, kind, nargs, span);
-        self.pending.truncate(open);
-        built
-    }
-
-    fn close_inner(
-        &mut self,
-        open: usize,
-        kind: Kind,
-        nargs: usize,
-        span: Span,
-    ) -> Result<TermId, BuildError> {
-        let kids = self.pending.get(open..).unwrap_or(&[]);
+        let Self {
+            nodes,
+            kids,
+            pending,
+            ..
+        } = self;
+        let open = open.min(pending.len());
+        let collected = &pending[open..];
         let (mut depth, mut ivar) = (0u32, kind == Kind::Op(TT_IMPLICIT_VAR));
-        for k in kids {
-            if let Some(n) = self.nodes.get(k.id.0 as usize) {
+        for k in collected {
+            if let Some(n) = nodes.get(k.id.0 as usize) {
                 depth = depth.max(n.depth);
                 ivar |= n.ivar;
             }
         }
         let depth = depth + 1;
-        if depth > MAX_TERM_DEPTH {
-            return Err(BuildError::TooDeep);
-        }
-        let first = index(self.kids.len())?;
-        let len = index(kids.len())?;
-        index(self.kids.len() + kids.len())?;
-        let nargs = index(nargs.min(kids.len()))?;
-        self.kids.extend_from_slice(kids);
-        self.push(Node {
-            span,
-            kind,
-            first,
-            len,
-            nargs,
-            depth,
-            ivar,
-        })
+        let (first, len, id) = (kids.len(), collected.len(), nodes.len());
+        let fits = first + len <= u32::MAX as usize && id < u32::MAX as usize;
+        let built = if depth > MAX_TERM_DEPTH {
+            Err(BuildError::TooDeep)
+        } else if !fits {
+            Err(BuildError::Full)
+        } else {
+            if collected.len() <= 4 {
+                // Most terms have a few children: pushing them beats a call to memcpy.
+                for k in collected {
+                    kids.push(*k);
+                }
+            } else {
+                kids.extend_from_slice(collected);
+            }
+            nodes.push(Node {
+                span,
+                kind,
+                // In range: checked above.
+                first: first as u32,
+                len: len as u32,
+                nargs: nargs.min(len) as u32,
+                depth,
+                ivar,
+            });
+            Ok(TermId(id as u32))
+        };
+        pending.truncate(open);
+        built
     }
 
     /// The operation `tt` over positional `args`.
@@ -361,13 +372,9 @@ impl TermStore {
 
     fn leaf_json(&self, kind: Kind) -> Value {
         match kind {
-            Kind::Op(_) | Kind::Obj | Kind::Null => Value::Null,
-            Kind::Bool(b) => Value::Bool(b),
-            Kind::Int(i) => Value::from(i),
-            Kind::UInt(u) => Value::from(u),
-            Kind::Float(f) => Number::from_f64(f).map_or(Value::Null, Value::Number),
             Kind::Str(t) => Value::String(self.text_of(t).to_string()),
             Kind::Other(i) => self.others.get(i as usize).cloned().unwrap_or(Value::Null),
+            leaf => leaf_value(leaf),
         }
     }
 
@@ -411,63 +418,128 @@ impl TermStore {
     }
 
     /// A term as a [`FlatTerm`]. `nodes` and `text` are scratch space kept across statements
-    /// (left empty), so the flat copy is allocated once, at its final size.
+    /// (left empty), so the flat copy is allocated once, at its final size. `since` is the
+    /// store as it was before the statement that built the term: the text added since then
+    /// is taken in one piece (unless it is large), and only older strings one by one.
     pub(crate) fn flatten(
         &self,
         id: TermId,
+        since: Mark,
         nodes: &mut Vec<FlatNode>,
         text: &mut String,
     ) -> FlatTerm {
-        self.flatten_into(id, "", nodes, text);
+        let base = match self.text.get(since.text..) {
+            Some(recent) if recent.len() <= BULK_TEXT => {
+                text.push_str(recent);
+                since.text
+            }
+            _ => usize::MAX,
+        };
+        let mut flat = Flattener {
+            store: self,
+            base,
+            nodes,
+            text,
+            others: Vec::new(),
+        };
+        flat.node(id, None);
+        let others = flat.others.into_boxed_slice();
         // Sized exactly up front: collecting the drain would grow its vector step by step.
         let mut exact = Vec::with_capacity(nodes.len());
         exact.append(nodes);
-        let flat = FlatTerm {
+        let term = FlatTerm {
             nodes: exact.into_boxed_slice(),
             text: Box::from(text.as_str()),
+            others,
         };
         text.clear();
-        flat
+        term
+    }
+}
+
+/// Most text a statement may have added that [`TermStore::flatten`] copies in one piece.
+const BULK_TEXT: usize = 1 << 16;
+
+/// A preorder walk writing a [`FlatTerm`].
+struct Flattener<'a> {
+    store: &'a TermStore,
+    /// Store text from here on is at the start of `text`; `usize::MAX` when none is.
+    base: usize,
+    nodes: &'a mut Vec<FlatNode>,
+    text: &'a mut String,
+    others: Vec<Value>,
+}
+
+impl Flattener<'_> {
+    /// The range in the flat text of a range of the store's text.
+    fn text(&mut self, t: Text) -> Text {
+        let start = t.start as usize;
+        if start >= self.base {
+            return Text {
+                // Within the store's text, itself within u32 range.
+                start: (start - self.base) as u32,
+                len: t.len,
+            };
+        }
+        let (start, len) = push_text(self.text, self.store.text_of(t));
+        // Out of range (past 4 GiB of text) reads as empty rather than failing.
+        Text {
+            start: u32::try_from(start).unwrap_or(u32::MAX),
+            len: u32::try_from(len).unwrap_or(0),
+        }
     }
 
-    fn flatten_into(&self, id: TermId, key: &str, nodes: &mut Vec<FlatNode>, text: &mut String) {
-        let Some(n) = self.node(id) else {
+    fn node(&mut self, id: TermId, key: Option<Text>) {
+        let store = self.store;
+        let Some(n) = store.node(id) else {
             return;
         };
-        let at = nodes.len();
-        let key = push_text(text, key);
-        let what = match n.kind {
-            Kind::Op(tt) => What::Op(tt),
-            Kind::Obj => What::Obj,
-            Kind::Null => What::Null,
-            Kind::Bool(b) => What::Bool(b),
-            Kind::Int(i) => What::Num(Number::from(i)),
-            Kind::UInt(u) => What::Num(Number::from(u)),
-            Kind::Float(f) => Number::from_f64(f).map_or(What::Null, What::Num),
-            Kind::Str(t) => What::Str(push_text(text, self.text_of(t))),
-            Kind::Other(i) => What::Other(Box::new(
-                self.others.get(i as usize).cloned().unwrap_or(Value::Null),
-            )),
+        let at = self.nodes.len();
+        let key = match key {
+            Some(k) => self.text(k),
+            None => Text { start: 0, len: 0 },
         };
-        nodes.push(FlatNode {
+        let kind = match n.kind {
+            Kind::Str(t) => Kind::Str(self.text(t)),
+            Kind::Other(i) => {
+                let v = store.others.get(i as usize).cloned().unwrap_or(Value::Null);
+                self.others.push(v);
+                Kind::Other(u32::try_from(self.others.len() - 1).unwrap_or(u32::MAX))
+            }
+            k => k,
+        };
+        self.nodes.push(FlatNode {
             span: n.span,
             next: at + 1,
-            nargs: if matches!(n.kind, Kind::Op(_)) {
+            nargs: if matches!(kind, Kind::Op(_)) {
                 n.nargs as usize
             } else {
                 0
             },
             key,
-            what,
+            kind,
         });
-        for k in self.kids_of(n) {
-            let key = k.key.map_or("", |t| self.text_of(t));
-            self.flatten_into(k.id, key, nodes, text);
+        if n.len == 0 {
+            return;
         }
-        let end = nodes.len();
-        if let Some(node) = nodes.get_mut(at) {
+        for k in store.kids_of(n) {
+            self.node(k.id, k.key);
+        }
+        let end = self.nodes.len();
+        if let Some(node) = self.nodes.get_mut(at) {
             node.next = end;
         }
+    }
+}
+
+/// The JSON of a leaf that is neither a string nor another datum.
+fn leaf_value(kind: Kind) -> Value {
+    match kind {
+        Kind::Bool(b) => Value::Bool(b),
+        Kind::Int(i) => Value::from(i),
+        Kind::UInt(u) => Value::from(u),
+        Kind::Float(f) => Number::from_f64(f).map_or(Value::Null, Value::Number),
+        _ => Value::Null,
     }
 }
 
@@ -478,7 +550,7 @@ fn push_text(text: &mut String, s: &str) -> (usize, usize) {
     (start, s.len())
 }
 
-/// A compiled term in preorder, in two allocations: each node's children are its positional
+/// A compiled term in preorder, in a few allocations: each node's children are its positional
 /// arguments, then its optargs or object fields (with their keys). The wire JSON and the span
 /// tree are built from it on demand.
 #[derive(Debug, Clone, Default)]
@@ -486,6 +558,8 @@ pub(crate) struct FlatTerm {
     nodes: Box<[FlatNode]>,
     /// Keys and strings, end to end; nodes refer to ranges of it.
     text: Box<str>,
+    /// Datums of other shapes (the object of a Buffer); usually none.
+    others: Box<[Value]>,
 }
 
 /// One node of a [`FlatTerm`].
@@ -497,26 +571,16 @@ pub(crate) struct FlatNode {
     /// Positional children (the first ones); the rest are keyed.
     nargs: usize,
     /// The key this node has in its parent (empty for positional arguments).
-    key: (usize, usize),
-    what: What,
-}
-
-/// What a [`FlatNode`] is; strings are ranges of the term's text.
-#[derive(Debug, Clone)]
-enum What {
-    Op(u32),
-    Obj,
-    Str((usize, usize)),
-    Null,
-    Bool(bool),
-    Num(Number),
-    /// A datum of another shape (the object of a Buffer); rare.
-    Other(Box<Value>),
+    key: Text,
+    /// What it is, as in the store; strings are ranges of the flat term's text, other
+    /// datums index its `others`.
+    kind: Kind,
 }
 
 impl FlatTerm {
-    fn text_at(&self, (start, len): (usize, usize)) -> &str {
-        self.text.get(start..start + len).unwrap_or("")
+    fn text_at(&self, t: Text) -> &str {
+        let start = t.start as usize;
+        self.text.get(start..start + t.len as usize).unwrap_or("")
     }
 
     fn key(&self, i: usize) -> &str {
@@ -547,8 +611,8 @@ impl FlatTerm {
 
     fn json_at(&self, i: usize) -> Value {
         let node = &self.nodes[i];
-        match &node.what {
-            What::Op(tt) => {
+        match node.kind {
+            Kind::Op(tt) => {
                 let mut args = Vec::with_capacity(node.nargs);
                 let mut opts = Map::new();
                 for (n, c) in self.children(i).enumerate() {
@@ -559,23 +623,21 @@ impl FlatTerm {
                     }
                 }
                 let mut out = Vec::with_capacity(3);
-                out.push(Value::from(*tt));
+                out.push(Value::from(tt));
                 out.push(Value::Array(args));
                 if !opts.is_empty() {
                     out.push(Value::Object(opts));
                 }
                 Value::Array(out)
             }
-            What::Obj => Value::Object(
+            Kind::Obj => Value::Object(
                 self.children(i)
                     .map(|c| (self.key(c).to_string(), self.json_at(c)))
                     .collect(),
             ),
-            What::Str(range) => Value::String(self.text_at(*range).to_string()),
-            What::Null => Value::Null,
-            What::Bool(b) => Value::Bool(*b),
-            What::Num(n) => Value::Number(n.clone()),
-            What::Other(v) => (**v).clone(),
+            Kind::Str(t) => Value::String(self.text_at(t).to_string()),
+            Kind::Other(o) => self.others.get(o as usize).cloned().unwrap_or(Value::Null),
+            leaf => leaf_value(leaf),
         }
     }
 
