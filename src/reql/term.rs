@@ -158,6 +158,7 @@ impl TermStore {
         self.text.get(start..start + t.len as usize).unwrap_or("")
     }
 
+    #[inline]
     fn push_text(&mut self, s: &str) -> Result<Text, BuildError> {
         let start = index(self.text.len())?;
         let len = index(s.len())?;
@@ -166,6 +167,7 @@ impl TermStore {
         Ok(Text { start, len })
     }
 
+    #[inline]
     fn push(&mut self, node: Node) -> Result<TermId, BuildError> {
         let id = TermId(index(self.nodes.len())?);
         self.nodes.push(node);
@@ -173,6 +175,7 @@ impl TermStore {
     }
 
     /// A leaf (a datum: not an operation or an object) with its span.
+    #[inline]
     pub(crate) fn leaf(&mut self, kind: Kind, span: Span) -> Result<TermId, BuildError> {
         self.push(Node {
             span,
@@ -186,12 +189,14 @@ impl TermStore {
     }
 
     /// A string leaf.
+    #[inline]
     pub(crate) fn string(&mut self, s: &str, span: Span) -> Result<TermId, BuildError> {
         let t = self.push_text(s)?;
         self.leaf(Kind::Str(t), span)
     }
 
     /// A number leaf, written as `JSON.stringify` would: integral values as integers.
+    #[inline]
     pub(crate) fn number(&mut self, n: f64, span: Span) -> Result<TermId, BuildError> {
         let kind = if n.fract() == 0.0 && n.abs() < 9.2e18 {
             // Integral and in i64 range, so the conversion is exact; -0 becomes 0 as in
@@ -227,6 +232,7 @@ impl TermStore {
     /// The term as used at `span`: variables (VAR, IMPLICIT_VAR) and datums take the span of
     /// the place they are used, so they are copied with it (children shared); other terms are
     /// shared as they are.
+    #[inline]
     pub(crate) fn used_at(&mut self, id: TermId, span: Span) -> Result<TermId, BuildError> {
         let Some(n) = self.node(id) else {
             return Ok(id);
@@ -312,29 +318,26 @@ impl TermStore {
         } = self;
         let open = open.min(pending.len());
         let collected = &pending[open..];
+        let (first, id) = (kids.len(), nodes.len());
+        let len = collected.len();
+        if first + len > u32::MAX as usize || id >= u32::MAX as usize {
+            pending.truncate(open);
+            return Err(BuildError::Full);
+        }
         let (mut depth, mut ivar) = (0u32, kind == Kind::Op(TT_IMPLICIT_VAR));
-        for k in collected {
+        // The children are copied while their depth and `r.row` are looked up: one pass.
+        kids.extend(collected.iter().map(|k| {
             if let Some(n) = nodes.get(k.id.0 as usize) {
                 depth = depth.max(n.depth);
                 ivar |= n.ivar;
             }
-        }
+            *k
+        }));
         let depth = depth + 1;
-        let (first, len, id) = (kids.len(), collected.len(), nodes.len());
-        let fits = first + len <= u32::MAX as usize && id < u32::MAX as usize;
         let built = if depth > MAX_TERM_DEPTH {
+            kids.truncate(first);
             Err(BuildError::TooDeep)
-        } else if !fits {
-            Err(BuildError::Full)
         } else {
-            if collected.len() <= 4 {
-                // Most terms have a few children: pushing them beats a call to memcpy.
-                for k in collected {
-                    kids.push(*k);
-                }
-            } else {
-                kids.extend_from_slice(collected);
-            }
             nodes.push(Node {
                 span,
                 kind,
