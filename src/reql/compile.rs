@@ -505,10 +505,10 @@ impl<'a> Eval<'a> {
         self.store.discard(0);
     }
 
-    /// Whether a term built by the last statement may still be reachable after it: it wrote
-    /// to the session's scope, assigned a variable (a closure kept from an earlier statement
-    /// may hold the scope), or changed an object or an array. If not, the terms it built can
-    /// be given back.
+    /// Whether a term built by the last statement may still be reachable after it: it stored
+    /// a value that may hold one (not a number or a string) in the session's scope, in any
+    /// variable by assignment (a closure kept from an earlier statement may hold the scope),
+    /// or in an object or an array. If not, the terms it built can be given back.
     pub(crate) fn escaped(&self) -> bool {
         self.escaped
     }
@@ -573,9 +573,26 @@ impl<'a> Eval<'a> {
         }
     }
 
+    /// Notes that `val` is being stored where it may outlive the statement.
+    fn stored(&mut self, val: &Val) {
+        // A number or a string holds no term: a loop counter leaves the terms built in the
+        // loop free to be given back.
+        if matches!(
+            val,
+            Val::Term(_)
+                | Val::Method(..)
+                | Val::Arr(_)
+                | Val::Obj(_)
+                | Val::Func(_)
+                | Val::Native(_)
+        ) {
+            self.escaped = true;
+        }
+    }
+
     fn declare(&mut self, scope: &Scope, name: &Arc<str>, val: V) {
         if scope.is_root() {
-            self.escaped = true;
+            self.stored(&val.v);
         }
         scope.declare(name, val);
     }
@@ -1725,7 +1742,9 @@ impl<'a> Eval<'a> {
             Native::DateNow => v(Val::Num(chrono::Utc::now().timestamp_millis() as f64), span),
             Native::Math => self.error(span, "Math is not a function"),
             Native::Push(items) => {
-                self.escaped = true;
+                for a in &args {
+                    self.stored(&a.v);
+                }
                 let mut len = 0;
                 let mut guard = lock(&items);
                 for a in args {
@@ -2054,7 +2073,7 @@ impl<'a> Eval<'a> {
                     return;
                 }
                 // The scope may outlive the statement (the session's, or one a closure kept).
-                self.escaped = true;
+                self.stored(&val.v);
                 scope.set(name, val);
             }
             ExprKind::Member { obj, name, .. } => {
@@ -2071,8 +2090,8 @@ impl<'a> Eval<'a> {
                         while items.len() <= idx {
                             items.push(v(Val::Undef, target.span));
                         }
+                        self.stored(&val.v);
                         items[idx] = val;
-                        self.escaped = true;
                     }
                     _ => {
                         let key = to_js_string(&i.v).unwrap_or_default();
@@ -2090,7 +2109,7 @@ impl<'a> Eval<'a> {
         match &o.v {
             Val::Obj(fields) => {
                 // The object may outlive the statement.
-                self.escaped = true;
+                self.stored(&val.v);
                 let mut f = lock(fields);
                 match f.iter_mut().find(|(k, _)| **k == *key) {
                     Some(slot) => slot.1 = val,

@@ -399,6 +399,12 @@ mod tests {
             queries(stmt, &mut env);
         }
         assert_eq!(env.store.len(), before);
+        // Loops whose counters live in the session still give back what they built.
+        queries(
+            "for (var i = 0; i < 100; i++) { t.filter({n: i}).count() } var n = 1; n = n + 1; i++",
+            &mut env,
+        );
+        assert_eq!(env.store.len(), before);
         // A statement that rebinds keeps what it built, and only that.
         queries("t = t.limit(1)", &mut env);
         assert!(env.store.len() > before);
