@@ -14,10 +14,8 @@ use super::ast::{Expr, ExprKind, FuncBody, FuncDef, Stmt, StmtKind};
 use super::diagnostic::Diagnostic;
 use super::methods::{self, Arity, Method, Optargs, Wrap};
 use super::parser::{NameHasher, js_number_string};
-use super::span::{Span, SpanMap};
-
-/// Deepest compiled term accepted; deeper terms could not be serialized safely.
-const MAX_TERM_DEPTH: u32 = 1000;
+use super::span::Span;
+use super::term::{BuildError, Kind, MAX_TERM_DEPTH, TT_VAR, TermId, TermStore};
 /// Evaluation steps allowed per statement (loops in pasted JavaScript must end).
 const MAX_STEPS: u64 = 2_000_000;
 /// Nested JavaScript calls allowed (recursion in pasted JavaScript must end).
@@ -26,8 +24,6 @@ const MAX_CALLS: u32 = 200;
 const EXPR_DEPTH: i64 = 20;
 
 const TT_MAKE_ARRAY: u32 = 2;
-const TT_VAR: u32 = 10;
-const TT_IMPLICIT_VAR: u32 = 13;
 const TT_DB: u32 = 14;
 const TT_ASC: u32 = 73;
 const TT_DESC: u32 = 74;
@@ -36,375 +32,6 @@ const TT_FUNCALL: u32 = 64;
 const TT_BRACKET: u32 = 170;
 const TT_ISO8601: u32 = 99;
 const TT_BINARY: u32 = 155;
-
-/// A compiled term: a literal inline (most leaves of a query are literals, and each would
-/// otherwise be an allocation), anything else a shared node (a variable bound to a term may
-/// be used many times).
-#[derive(Debug, Clone)]
-pub(crate) enum TermRef {
-    Lit(Lit, Span),
-    Node(Arc<Term>),
-}
-
-/// A literal datum.
-#[derive(Debug, Clone)]
-pub(crate) enum Lit {
-    Null,
-    Bool(bool),
-    Num(serde_json::Number),
-    /// Shared with the value it came from until it is written out.
-    Str(Arc<str>),
-}
-
-/// A compiled term node with its span.
-#[derive(Debug)]
-pub(crate) struct Term {
-    kind: TermKind,
-    span: Span,
-    depth: u32,
-    /// Contains IMPLICIT_VAR (`r.row`) anywhere below, as the driver's `ivarScan` finds it.
-    ivar: bool,
-}
-
-#[derive(Debug)]
-enum TermKind {
-    /// A datum that is not a [`Lit`] (the object of a Buffer).
-    Datum(Value),
-    Op {
-        tt: u32,
-        args: Vec<TermRef>,
-        opts: Vec<(Arc<str>, TermRef)>,
-    },
-    /// Keys are shared with the JavaScript object they came from.
-    Obj(Vec<(Arc<str>, TermRef)>),
-}
-
-impl Term {
-    fn tt(&self) -> Option<u32> {
-        match &self.kind {
-            TermKind::Op { tt, .. } => Some(*tt),
-            _ => None,
-        }
-    }
-
-    /// The wire JSON.
-    fn to_json(&self) -> Value {
-        match &self.kind {
-            TermKind::Datum(v) => v.clone(),
-            TermKind::Op { tt, args, opts } => {
-                let jargs: Vec<Value> = args.iter().map(|a| a.to_json()).collect();
-                let mut out = Vec::with_capacity(3);
-                out.push(Value::from(*tt));
-                out.push(Value::Array(jargs));
-                if !opts.is_empty() {
-                    let jopts: Map<String, Value> = opts
-                        .iter()
-                        .map(|(k, t)| (k.to_string(), t.to_json()))
-                        .collect();
-                    out.push(Value::Object(jopts));
-                }
-                Value::Array(out)
-            }
-            TermKind::Obj(fields) => Value::Object(
-                fields
-                    .iter()
-                    .map(|(k, t)| (k.to_string(), t.to_json()))
-                    .collect(),
-            ),
-        }
-    }
-
-    fn flatten_into(&self, nodes: &mut Vec<FlatNode>, text: &mut String, key: &str) {
-        let at = nodes.len();
-        let key = push_text(text, key);
-        let what = match &self.kind {
-            TermKind::Op { tt, .. } => What::Op(*tt),
-            TermKind::Obj(_) => What::Obj,
-            TermKind::Datum(Value::Null) => What::Null,
-            TermKind::Datum(Value::Bool(b)) => What::Bool(*b),
-            TermKind::Datum(Value::Number(n)) => What::Num(n.clone()),
-            TermKind::Datum(Value::String(s)) => What::Str(push_text(text, s)),
-            TermKind::Datum(other) => What::Other(Box::new(other.clone())),
-        };
-        nodes.push(FlatNode {
-            span: self.span,
-            next: at + 1,
-            nargs: 0,
-            key,
-            what,
-        });
-        match &self.kind {
-            TermKind::Op { args, opts, .. } => {
-                nodes[at].nargs = args.len();
-                for a in args {
-                    a.flatten_into(nodes, text, "");
-                }
-                for (k, t) in opts {
-                    t.flatten_into(nodes, text, k);
-                }
-            }
-            TermKind::Obj(fields) => {
-                for (k, t) in fields {
-                    t.flatten_into(nodes, text, k);
-                }
-            }
-            TermKind::Datum(_) => {}
-        }
-        nodes[at].next = nodes.len();
-    }
-}
-
-impl TermRef {
-    fn span(&self) -> Span {
-        match self {
-            TermRef::Lit(_, span) => *span,
-            TermRef::Node(n) => n.span,
-        }
-    }
-
-    fn depth(&self) -> u32 {
-        match self {
-            TermRef::Lit(..) => 1,
-            TermRef::Node(n) => n.depth,
-        }
-    }
-
-    fn ivar(&self) -> bool {
-        match self {
-            TermRef::Lit(..) => false,
-            TermRef::Node(n) => n.ivar,
-        }
-    }
-
-    fn tt(&self) -> Option<u32> {
-        match self {
-            TermRef::Lit(..) => None,
-            TermRef::Node(n) => n.tt(),
-        }
-    }
-
-    fn is_null(&self) -> bool {
-        matches!(self, TermRef::Lit(Lit::Null, _))
-    }
-
-    /// The wire JSON.
-    pub(crate) fn to_json(&self) -> Value {
-        match self {
-            TermRef::Lit(lit, _) => match lit {
-                Lit::Null => Value::Null,
-                Lit::Bool(b) => Value::Bool(*b),
-                Lit::Num(n) => Value::Number(n.clone()),
-                Lit::Str(s) => Value::String(s.to_string()),
-            },
-            TermRef::Node(n) => n.to_json(),
-        }
-    }
-
-    /// This term as a [`FlatTerm`]. `nodes` and `text` are scratch space kept across
-    /// statements (left empty), so the flat copy is allocated once, at its final size.
-    pub(crate) fn flatten(&self, nodes: &mut Vec<FlatNode>, text: &mut String) -> FlatTerm {
-        self.flatten_into(nodes, text, "");
-        // Sized exactly up front: collecting the drain would grow its vector step by step.
-        let mut exact = Vec::with_capacity(nodes.len());
-        exact.append(nodes);
-        let flat = FlatTerm {
-            nodes: exact.into_boxed_slice(),
-            text: Box::from(text.as_str()),
-        };
-        text.clear();
-        flat
-    }
-
-    fn flatten_into(&self, nodes: &mut Vec<FlatNode>, text: &mut String, key: &str) {
-        let (lit, span) = match self {
-            TermRef::Node(n) => return n.flatten_into(nodes, text, key),
-            TermRef::Lit(lit, span) => (lit, *span),
-        };
-        let at = nodes.len();
-        let key = push_text(text, key);
-        let what = match lit {
-            Lit::Null => What::Null,
-            Lit::Bool(b) => What::Bool(*b),
-            Lit::Num(n) => What::Num(n.clone()),
-            Lit::Str(s) => What::Str(push_text(text, s)),
-        };
-        nodes.push(FlatNode {
-            span,
-            next: at + 1,
-            nargs: 0,
-            key,
-            what,
-        });
-    }
-}
-
-/// Appends `s` to `text`; its range there.
-fn push_text(text: &mut String, s: &str) -> (usize, usize) {
-    let start = text.len();
-    text.push_str(s);
-    (start, s.len())
-}
-
-/// A compiled term in preorder, in two allocations: each node's children are its positional
-/// arguments, then its optargs or object fields (with their keys). The wire JSON and the span
-/// tree are built from it on demand; the term tree it came from is freed right after the
-/// statement, while its memory is warm and reusable by the next one.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct FlatTerm {
-    nodes: Box<[FlatNode]>,
-    /// Keys and strings, end to end; nodes refer to ranges of it.
-    text: Box<str>,
-}
-
-/// One node of a [`FlatTerm`].
-#[derive(Debug, Clone)]
-pub(crate) struct FlatNode {
-    span: Span,
-    /// Index just past this node's subtree.
-    next: usize,
-    /// Positional children (the first ones); the rest are keyed.
-    nargs: usize,
-    /// The key this node has in its parent (empty for positional arguments).
-    key: (usize, usize),
-    what: What,
-}
-
-/// What a [`FlatNode`] is; strings are ranges of the term's text.
-#[derive(Debug, Clone)]
-enum What {
-    Op(u32),
-    Obj,
-    Str((usize, usize)),
-    Null,
-    Bool(bool),
-    Num(serde_json::Number),
-    /// A datum of another shape (the object of a Buffer); rare.
-    Other(Box<Value>),
-}
-
-impl FlatTerm {
-    fn text_at(&self, (start, len): (usize, usize)) -> &str {
-        self.text.get(start..start + len).unwrap_or("")
-    }
-
-    fn key(&self, i: usize) -> &str {
-        self.nodes.get(i).map_or("", |n| self.text_at(n.key))
-    }
-
-    /// Indexes of the children of node `i`.
-    fn children(&self, i: usize) -> impl Iterator<Item = usize> + '_ {
-        let end = self.nodes.get(i).map_or(0, |n| n.next);
-        let mut c = i + 1;
-        std::iter::from_fn(move || {
-            if c >= end {
-                return None;
-            }
-            let this = c;
-            c = self.nodes.get(c).map_or(end, |n| n.next);
-            Some(this)
-        })
-    }
-
-    /// The wire JSON.
-    pub(crate) fn to_json(&self) -> Value {
-        if self.nodes.is_empty() {
-            return Value::Null;
-        }
-        self.json_at(0)
-    }
-
-    fn json_at(&self, i: usize) -> Value {
-        let node = &self.nodes[i];
-        match &node.what {
-            What::Op(tt) => {
-                let mut args = Vec::with_capacity(node.nargs);
-                let mut opts = Map::new();
-                for (n, c) in self.children(i).enumerate() {
-                    if n < node.nargs {
-                        args.push(self.json_at(c));
-                    } else {
-                        opts.insert(self.key(c).to_string(), self.json_at(c));
-                    }
-                }
-                let mut out = Vec::with_capacity(3);
-                out.push(Value::from(*tt));
-                out.push(Value::Array(args));
-                if !opts.is_empty() {
-                    out.push(Value::Object(opts));
-                }
-                Value::Array(out)
-            }
-            What::Obj => Value::Object(
-                self.children(i)
-                    .map(|c| (self.key(c).to_string(), self.json_at(c)))
-                    .collect(),
-            ),
-            What::Str(range) => Value::String(self.text_at(*range).to_string()),
-            What::Null => Value::Null,
-            What::Bool(b) => Value::Bool(*b),
-            What::Num(n) => Value::Number(n.clone()),
-            What::Other(v) => (**v).clone(),
-        }
-    }
-
-    /// The span tree mirroring the wire JSON.
-    pub(crate) fn span_map(&self) -> SpanMap {
-        if self.nodes.is_empty() {
-            return SpanMap::default();
-        }
-        self.map_at(0)
-    }
-
-    fn map_at(&self, i: usize) -> SpanMap {
-        let node = &self.nodes[i];
-        let mut map = SpanMap::leaf(node.span);
-        for (n, c) in self.children(i).enumerate() {
-            if n < node.nargs {
-                map.args.push(self.map_at(c));
-            } else {
-                map.optargs.push((self.key(c).to_string(), self.map_at(c)));
-            }
-        }
-        map
-    }
-
-    /// The span of the node a backtrace reaches (see [`SpanMap::resolve`]), without building
-    /// the span tree.
-    pub(crate) fn resolve(&self, frames: &[Value]) -> Span {
-        let Some(mut node) = self.nodes.first().map(|_| 0usize) else {
-            return Span::default();
-        };
-        for frame in frames {
-            let pos = match frame {
-                Value::Number(n) => n.as_u64().map(Ok),
-                Value::String(k) => Some(Err(k.as_str())),
-                Value::Object(o) => match (o.get("pos"), o.get("opt")) {
-                    (Some(Value::Number(n)), _) => n.as_u64().map(Ok),
-                    (_, Some(Value::String(k))) => Some(Err(k.as_str())),
-                    _ => None,
-                },
-                _ => None,
-            };
-            let this = &self.nodes[node];
-            let next = match pos {
-                Some(Ok(i)) => usize::try_from(i)
-                    .ok()
-                    .filter(|i| *i < this.nargs)
-                    .and_then(|i| self.children(node).nth(i)),
-                Some(Err(k)) => {
-                    let skip = this.nargs;
-                    self.children(node).skip(skip).find(|c| self.key(*c) == k)
-                }
-                None => None,
-            };
-            match next {
-                Some(c) => node = c,
-                None => break,
-            }
-        }
-        self.nodes[node].span
-    }
-}
 
 /// A JavaScript value during evaluation, with the span of the expression that produced it.
 #[derive(Debug, Clone)]
@@ -425,12 +52,12 @@ enum Val {
     Str(Arc<str>),
     Arr(Arc<Mutex<Vec<V>>>),
     Obj(Arc<Mutex<Fields>>),
-    Term(TermRef),
+    Term(TermId),
     Func(Arc<Closure>),
     /// The `r` namespace.
     R,
     /// A method not yet called: on a term, or of `r` (receiver `None`).
-    Method(Option<TermRef>, &'static Method),
+    Method(Option<TermId>, &'static Method),
     Native(Native),
     Buffer(Arc<Vec<u8>>),
     /// Milliseconds since the epoch.
@@ -460,9 +87,80 @@ pub(crate) struct Closure {
 /// Variables of one function activation (or the session, at the root).
 #[derive(Debug, Default)]
 pub(crate) struct Scope {
-    /// Names are short and looked up on every use: a light hash beats the default one.
-    vars: Mutex<HashMap<Arc<str>, V, BuildHasherDefault<NameHasher>>>,
+    vars: Mutex<Vars>,
     parent: Option<Arc<Scope>>,
+}
+
+/// Names bound in one scope. A function activation binds one or two, found fastest by a
+/// scan; the session may bind many, found through a light hash (names are short).
+#[derive(Debug)]
+enum Vars {
+    Few(Vec<(Arc<str>, V)>),
+    Many(HashMap<Arc<str>, V, BuildHasherDefault<NameHasher>>),
+}
+
+/// Bindings a scope holds before it switches to a hash table.
+const FEW_VARS: usize = 8;
+
+impl Default for Vars {
+    fn default() -> Self {
+        Vars::Few(Vec::new())
+    }
+}
+
+/// Whether `k` is `name` (names are interned per source text, so the pointers usually agree).
+fn same_name(k: &str, name: &str) -> bool {
+    k.len() == name.len() && (std::ptr::eq(k.as_ptr(), name.as_ptr()) || k == name)
+}
+
+impl Vars {
+    fn get(&self, name: &str) -> Option<&V> {
+        match self {
+            Vars::Few(list) => list
+                .iter()
+                .find(|(k, _)| same_name(k, name))
+                .map(|(_, v)| v),
+            Vars::Many(map) => map.get(name),
+        }
+    }
+
+    fn get_mut(&mut self, name: &str) -> Option<&mut V> {
+        match self {
+            Vars::Few(list) => list
+                .iter_mut()
+                .find(|(k, _)| same_name(k, name))
+                .map(|(_, v)| v),
+            Vars::Many(map) => map.get_mut(name),
+        }
+    }
+
+    fn insert(&mut self, name: &Arc<str>, v: V) {
+        if let Some(slot) = self.get_mut(name) {
+            *slot = v;
+            return;
+        }
+        match self {
+            Vars::Few(list) if list.len() < FEW_VARS => list.push((name.clone(), v)),
+            Vars::Few(list) => {
+                let mut map: HashMap<Arc<str>, V, BuildHasherDefault<NameHasher>> =
+                    std::mem::take(list).into_iter().collect();
+                map.insert(name.clone(), v);
+                *self = Vars::Many(map);
+            }
+            Vars::Many(map) => {
+                map.insert(name.clone(), v);
+            }
+        }
+    }
+
+    fn names(&self) -> Vec<String> {
+        let mut v: Vec<String> = match self {
+            Vars::Few(list) => list.iter().map(|(k, _)| k.to_string()).collect(),
+            Vars::Many(map) => map.keys().map(|k| k.to_string()).collect(),
+        };
+        v.sort();
+        v
+    }
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -470,31 +168,32 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl Scope {
-    fn child(parent: &Arc<Scope>) -> Arc<Scope> {
-        Arc::new(Scope {
-            vars: Mutex::new(HashMap::default()),
-            parent: Some(parent.clone()),
-        })
+    /// Whether this is the session's scope, which outlives the statement.
+    fn is_root(&self) -> bool {
+        self.parent.is_none()
     }
 
     fn get(&self, name: &str) -> Option<V> {
-        if let Some(v) = lock(&self.vars).get(name) {
-            return Some(v.clone());
+        let mut s = self;
+        loop {
+            if let Some(v) = lock(&s.vars).get(name) {
+                return Some(v.clone());
+            }
+            s = s.parent.as_deref()?;
         }
-        self.parent.as_ref().and_then(|p| p.get(name))
     }
 
     fn declare(&self, name: &Arc<str>, v: V) {
-        lock(&self.vars).insert(name.clone(), v);
+        lock(&self.vars).insert(name, v);
     }
 
     /// Assigns to the nearest scope that has the name; sloppy JavaScript creates a global.
-    fn set(self: &Arc<Self>, name: &Arc<str>, v: V) {
-        let mut s: &Arc<Scope> = self;
+    fn set(&self, name: &Arc<str>, v: V) {
+        let mut s = self;
         loop {
             {
                 let mut vars = lock(&s.vars);
-                if let Some(slot) = vars.get_mut(&**name) {
+                if let Some(slot) = vars.get_mut(name) {
                     *slot = v;
                     return;
                 }
@@ -510,9 +209,7 @@ impl Scope {
     }
 
     pub(crate) fn names(&self) -> Vec<String> {
-        let mut v: Vec<String> = lock(&self.vars).keys().map(|k| k.to_string()).collect();
-        v.sort();
-        v
+        lock(&self.vars).names()
     }
 }
 
@@ -552,18 +249,24 @@ fn ends_with_run(e: &Expr) -> bool {
     }
 }
 
-/// One evaluation of a statement: collects diagnostics and counts work.
+/// Evaluation of the statements of one source text: builds terms into the session's store,
+/// collects diagnostics and counts work.
 pub(crate) struct Eval<'a> {
-    pub(crate) next_var: &'a mut u64,
+    next_var: &'a mut u64,
+    pub(crate) store: &'a mut TermStore,
     pub(crate) diags: Vec<Diagnostic>,
     steps: u64,
     calls: u32,
     halted: bool,
     /// Span of `.name(...)` for the method call about to run (for argument errors).
     site: Option<Span>,
-    /// Argument vectors to reuse (see [`Eval::eval_args`]); handed from statement to
-    /// statement.
-    pub(crate) spare_args: Vec<Vec<V>>,
+    /// Set when a term built by this statement may be reachable after it (see
+    /// [`Eval::escaped`]).
+    escaped: bool,
+    /// Argument vectors to reuse (see [`Eval::eval_args`]).
+    spare_args: Vec<Vec<V>>,
+    /// Function activations to reuse (see [`Eval::scope_for`]).
+    spare_scopes: Vec<Arc<Scope>>,
 }
 
 fn v(v: Val, span: Span) -> V {
@@ -584,23 +287,21 @@ pub(crate) fn snake(key: &str) -> String {
     s
 }
 
-/// [`snake`] that shares the key when it has no capital to convert (the usual case).
-fn snake_shared(key: &Arc<str>) -> Arc<str> {
-    if key.bytes().any(|b| b.is_ascii_uppercase()) {
-        Arc::from(snake(key))
-    } else {
-        key.clone()
-    }
-}
-
-/// A double as wire JSON: integral values within ±2^53 as integers, like `JSON.stringify`.
-pub(crate) fn num_value(n: f64) -> Value {
-    if n.fract() == 0.0 && n.abs() < 9.2e18 {
-        // Integral and in i64 range, so the conversion is exact; -0 becomes 0 as in JavaScript.
-        Value::from(n as i64)
-    } else {
-        serde_json::Number::from_f64(n).map_or(Value::Null, Value::Number)
-    }
+/// A value whose conversion to a term runs no JavaScript (so it may be converted while the
+/// array or object holding it stays locked).
+fn is_plain_leaf(v: &Val) -> bool {
+    matches!(
+        v,
+        Val::Undef
+            | Val::Null
+            | Val::Bool(_)
+            | Val::Num(_)
+            | Val::Str(_)
+            | Val::Term(_)
+            | Val::Buffer(_)
+            | Val::Date(_)
+            | Val::Poison
+    )
 }
 
 fn is_array_index(k: &str) -> bool {
@@ -779,16 +480,37 @@ fn parse_date(s: &str) -> Option<f64> {
 }
 
 impl<'a> Eval<'a> {
-    pub(crate) fn new(next_var: &'a mut u64) -> Self {
+    pub(crate) fn new(next_var: &'a mut u64, store: &'a mut TermStore) -> Self {
         Eval {
             next_var,
+            store,
             diags: Vec::new(),
             steps: 0,
             calls: 0,
             halted: false,
             site: None,
+            escaped: false,
             spare_args: Vec::new(),
+            spare_scopes: Vec::new(),
         }
+    }
+
+    /// Prepares for the next top-level statement: its own step and call budgets.
+    pub(crate) fn start(&mut self) {
+        self.steps = 0;
+        self.calls = 0;
+        self.halted = false;
+        self.site = None;
+        self.escaped = false;
+        self.store.discard(0);
+    }
+
+    /// Whether a term built by the last statement may still be reachable after it: it stored
+    /// a value that may hold one (not a number or a string) in the session's scope, in any
+    /// variable by assignment (a closure kept from an earlier statement may hold the scope),
+    /// or in an object or an array. If not, the terms it built can be given back.
+    pub(crate) fn escaped(&self) -> bool {
+        self.escaped
     }
 
     fn error(&mut self, span: Span, msg: impl Into<String>) -> V {
@@ -820,71 +542,130 @@ impl<'a> Eval<'a> {
         id
     }
 
+    // ---- scopes -------------------------------------------------------------------------
+
+    /// A fresh activation under `parent`, reusing one that ended uncaptured if there is one.
+    fn scope_for(&mut self, parent: &Arc<Scope>) -> Arc<Scope> {
+        if let Some(mut s) = self.spare_scopes.pop()
+            && let Some(inner) = Arc::get_mut(&mut s)
+        {
+            inner.parent = Some(parent.clone());
+            return s;
+        }
+        Arc::new(Scope {
+            vars: Mutex::default(),
+            parent: Some(parent.clone()),
+        })
+    }
+
+    /// Keeps an ended activation for reuse unless a closure captured it.
+    fn end_scope(&mut self, mut scope: Arc<Scope>) {
+        if self.spare_scopes.len() >= 64 {
+            return;
+        }
+        if let Some(inner) = Arc::get_mut(&mut scope) {
+            inner.parent = None;
+            match inner.vars.get_mut().unwrap_or_else(|e| e.into_inner()) {
+                Vars::Few(list) => list.clear(),
+                many => *many = Vars::default(),
+            }
+            self.spare_scopes.push(scope);
+        }
+    }
+
+    /// Notes that `val` is being stored where it may outlive the statement.
+    fn stored(&mut self, val: &Val) {
+        // A number or a string holds no term: a loop counter leaves the terms built in the
+        // loop free to be given back.
+        if matches!(
+            val,
+            Val::Term(_)
+                | Val::Method(..)
+                | Val::Arr(_)
+                | Val::Obj(_)
+                | Val::Func(_)
+                | Val::Native(_)
+        ) {
+            self.escaped = true;
+        }
+    }
+
+    fn declare(&mut self, scope: &Scope, name: &Arc<str>, val: V) {
+        if scope.is_root() {
+            self.stored(&val.v);
+        }
+        scope.declare(name, val);
+    }
+
     // ---- terms ------------------------------------------------------------------------
 
-    fn mk(&mut self, kind: TermKind, span: Span) -> Option<TermRef> {
-        let (mut depth, mut ivar) = (
-            0u32,
-            matches!(
-                kind,
-                TermKind::Op {
-                    tt: TT_IMPLICIT_VAR,
-                    ..
-                }
-            ),
-        );
-        let mut visit = |t: &TermRef| {
-            depth = depth.max(t.depth());
-            ivar |= t.ivar();
-        };
-        match &kind {
-            TermKind::Datum(_) => {}
-            TermKind::Op { args, opts, .. } => {
-                args.iter().for_each(&mut visit);
-                opts.iter().for_each(|(_, t)| visit(t));
+    /// A built term, or the error that stopped it reported at `span`.
+    #[inline]
+    fn built(&mut self, r: Result<TermId, BuildError>, span: Span) -> Option<TermId> {
+        match r {
+            Ok(id) => Some(id),
+            Err(e) => {
+                self.build_failed(e, span);
+                None
             }
-            TermKind::Obj(fields) => fields.iter().for_each(|(_, t)| visit(t)),
         }
-        let depth = depth + 1;
-        if depth > MAX_TERM_DEPTH {
-            self.error_help(
-                span,
-                format!("query nested too deeply (more than {MAX_TERM_DEPTH} levels)"),
-                "build it in smaller pieces",
-            );
-            return None;
-        }
-        Some(TermRef::Node(Arc::new(Term {
-            kind,
-            span,
-            depth,
-            ivar,
-        })))
     }
 
-    fn op(
-        &mut self,
-        tt: u32,
-        args: Vec<TermRef>,
-        opts: Vec<(Arc<str>, TermRef)>,
-        span: Span,
-    ) -> Option<TermRef> {
-        self.mk(TermKind::Op { tt, args, opts }, span)
+    #[cold]
+    #[inline(never)]
+    fn build_failed(&mut self, e: BuildError, span: Span) {
+        match e {
+            BuildError::TooDeep => {
+                self.error_help(
+                    span,
+                    format!("query nested too deeply (more than {MAX_TERM_DEPTH} levels)"),
+                    "build it in smaller pieces",
+                );
+            }
+            BuildError::Full => {
+                self.error_help(
+                    span,
+                    "query too large to build",
+                    "build it in smaller pieces",
+                );
+            }
+        }
     }
 
-    fn datum(&mut self, value: Value, span: Span) -> Option<TermRef> {
-        let lit = match value {
-            Value::Null => Lit::Null,
-            Value::Bool(b) => Lit::Bool(b),
-            Value::Number(n) => Lit::Num(n),
-            Value::String(s) => Lit::Str(Arc::from(s)),
-            other => return self.mk(TermKind::Datum(other), span),
-        };
-        Some(TermRef::Lit(lit, span))
+    fn op(&mut self, tt: u32, args: &[TermId], span: Span) -> Option<TermId> {
+        let r = self.store.op(tt, args, span);
+        self.built(r, span)
+    }
+
+    /// Ends the term whose children were collected since `open` (see [`TermStore::open`]).
+    fn close(&mut self, open: usize, kind: Kind, nargs: usize, span: Span) -> Option<TermId> {
+        let r = self.store.close(open, kind, nargs, span);
+        self.built(r, span)
+    }
+
+    fn leaf(&mut self, kind: Kind, span: Span) -> Option<TermId> {
+        let r = self.store.leaf(kind, span);
+        self.built(r, span)
+    }
+
+    fn string(&mut self, s: &str, span: Span) -> Option<TermId> {
+        let r = self.store.string(s, span);
+        self.built(r, span)
+    }
+
+    fn datum(&mut self, value: Value, span: Span) -> Option<TermId> {
+        let r = self.store.datum(value, span);
+        self.built(r, span)
+    }
+
+    /// Adds a keyed child to the term being collected.
+    fn keyed(&mut self, key: &str, id: TermId, span: Span) -> bool {
+        let r = self.store.keyed(key, id).map(|()| id);
+        self.built(r, span).is_some()
     }
 
     /// `r.expr(value, depth)`: converts a JavaScript value to a term.
-    fn expr(&mut self, x: &V, depth: i64) -> Option<TermRef> {
+    fn expr(&mut self, x: &V, depth: i64) -> Option<TermId> {
         if depth <= 0 {
             self.error_help(
                 x.span,
@@ -903,12 +684,13 @@ impl<'a> Eval<'a> {
                 );
                 None
             }
-            Val::Null => self.datum(Value::Null, x.span),
-            Val::Bool(b) => self.datum(Value::Bool(*b), x.span),
-            Val::Str(s) => Some(TermRef::Lit(Lit::Str(s.clone()), x.span)),
+            Val::Null => self.leaf(Kind::Null, x.span),
+            Val::Bool(b) => self.leaf(Kind::Bool(*b), x.span),
+            Val::Str(s) => self.string(s, x.span),
             Val::Num(n) => {
                 if n.is_finite() {
-                    self.datum(num_value(*n), x.span)
+                    let r = self.store.number(*n, x.span);
+                    self.built(r, x.span)
                 } else {
                     self.error_help(
                         x.span,
@@ -919,80 +701,94 @@ impl<'a> Eval<'a> {
                 }
             }
             Val::Arr(items) => {
-                // No lock is held while converting: an element may be the array itself.
+                // Elements added while converting (by a function in it) are not converted.
                 let n = lock(items).len();
-                let mut args = Vec::with_capacity(n);
+                let open = self.store.open();
                 let mut ok = true;
                 for i in 0..n {
-                    let Some(it) = lock(items).get(i).cloned() else {
-                        break;
+                    let t = {
+                        let guard = lock(items);
+                        let Some(it) = guard.get(i) else {
+                            break;
+                        };
+                        if is_plain_leaf(&it.v) {
+                            self.expr(it, depth - 1)
+                        } else {
+                            // No lock is held while converting the rest: an element may be
+                            // the array itself.
+                            let it = it.clone();
+                            drop(guard);
+                            self.expr(&it, depth - 1)
+                        }
                     };
-                    match self.expr(&it, depth - 1) {
-                        Some(t) => args.push(t),
+                    match t {
+                        Some(t) => self.store.arg(t),
                         None => ok = false,
                     }
                 }
                 if !ok {
+                    self.store.discard(open);
                     return None;
                 }
-                self.op(TT_MAKE_ARRAY, args, Vec::new(), x.span)
+                let n = self.store.collected(open);
+                self.close(open, Kind::Op(TT_MAKE_ARRAY), n, x.span)
             }
             Val::Obj(fields) => {
-                // Keys and values are shared pointers: the copy is cheap, and no lock is held
-                // while converting (a value may be the object itself).
                 let n = lock(fields).len();
-                let mut out: Vec<(Arc<str>, TermRef)> = Vec::with_capacity(n);
+                let open = self.store.open();
                 let mut ok = true;
                 for i in 0..n {
-                    let Some((k, fv)) = lock(fields).get(i).cloned() else {
-                        break;
+                    let done = {
+                        let guard = lock(fields);
+                        let Some((k, fv)) = guard.get(i) else {
+                            break;
+                        };
+                        if matches!(fv.v, Val::Undef) {
+                            let (k, span) = (k.clone(), fv.span);
+                            drop(guard);
+                            self.error_help(
+                                span,
+                                format!("object field '{k}' may not be undefined"),
+                                "give a value, or null, or leave the field out",
+                            );
+                            None
+                        } else if is_plain_leaf(&fv.v) {
+                            let t = self.expr(fv, depth - 1);
+                            t.map(|t| self.keyed(k, t, fv.span))
+                        } else {
+                            // Keys and values are shared pointers: the copy is cheap, and no
+                            // lock is held while converting (a value may be the object itself).
+                            let (k, fv) = (k.clone(), fv.clone());
+                            drop(guard);
+                            let t = self.expr(&fv, depth - 1);
+                            t.map(|t| self.keyed(&k, t, fv.span))
+                        }
                     };
-                    let (k, fv) = (&k, &fv);
-                    if matches!(fv.v, Val::Undef) {
-                        self.error_help(
-                            fv.span,
-                            format!("object field '{k}' may not be undefined"),
-                            "give a value, or null, or leave the field out",
-                        );
+                    if done != Some(true) {
                         ok = false;
-                        continue;
-                    }
-                    match self.expr(fv, depth - 1) {
-                        Some(t) => out.push((k.clone(), t)),
-                        None => ok = false,
                     }
                 }
                 if !ok {
+                    self.store.discard(open);
                     return None;
                 }
                 // JavaScript lists integer-like keys first, ascending.
-                if out.iter().any(|(k, _)| is_array_index(k)) {
-                    let (mut idx, rest): (Vec<_>, Vec<_>) =
-                        out.into_iter().partition(|(k, _)| is_array_index(k));
-                    idx.sort_by_key(|(k, _)| k.parse::<u64>().unwrap_or(0));
-                    idx.extend(rest);
-                    out = idx;
-                }
-                self.mk(TermKind::Obj(out), x.span)
+                self.store
+                    .hoist_keys(open, is_array_index, |k| k.parse::<u64>().unwrap_or(0));
+                self.close(open, Kind::Obj, 0, x.span)
             }
             // Variables and datums take the span of the place they are used.
-            Val::Term(TermRef::Lit(lit, _)) => Some(TermRef::Lit(lit.clone(), x.span)),
-            Val::Term(t @ TermRef::Node(n)) => match &n.kind {
-                TermKind::Datum(d) => self.datum(d.clone(), x.span),
-                TermKind::Op {
-                    tt: tt @ (TT_VAR | TT_IMPLICIT_VAR),
-                    args,
-                    opts,
-                } if opts.is_empty() => self.op(*tt, args.clone(), Vec::new(), x.span),
-                _ => Some(t.clone()),
-            },
+            Val::Term(t) => {
+                let r = self.store.used_at(*t, x.span);
+                self.built(r, x.span)
+            }
             Val::Func(c) => self.func_term(c, x.span),
             Val::Method(recv, m) => {
                 // A method value is a JavaScript function of length 0 (the driver's are variadic).
-                let body = self.call_method(recv.clone(), m, Vec::new(), x.span, x.span);
+                let body = self.call_method(*recv, m, Vec::new(), x.span, x.span);
                 let body = self.expr(&body, EXPR_DEPTH)?;
-                let params = self.op(TT_MAKE_ARRAY, Vec::new(), Vec::new(), x.span)?;
-                self.op(TT_FUNC, vec![params, body], Vec::new(), x.span)
+                let params = self.op(TT_MAKE_ARRAY, &[], x.span)?;
+                self.op(TT_FUNC, &[params, body], x.span)
             }
             Val::Buffer(b) => {
                 let mut o = Map::new();
@@ -1005,8 +801,8 @@ impl<'a> Eval<'a> {
             }
             Val::Date(ms) => match iso_from_ms(*ms) {
                 Some(iso) => {
-                    let s = self.datum(Value::from(iso), x.span)?;
-                    self.op(TT_ISO8601, vec![s], Vec::new(), x.span)
+                    let s = self.string(&iso, x.span)?;
+                    self.op(TT_ISO8601, &[s], x.span)
                 }
                 None => {
                     self.error(x.span, "invalid date");
@@ -1032,27 +828,26 @@ impl<'a> Eval<'a> {
     }
 
     /// A JavaScript function → FUNC: parameters become VAR terms, the body runs once.
-    fn func_term(&mut self, c: &Arc<Closure>, span: Span) -> Option<TermRef> {
+    fn func_term(&mut self, c: &Arc<Closure>, span: Span) -> Option<TermId> {
         if self.calls >= MAX_CALLS {
             self.error(span, "functions nested too deeply");
             return None;
         }
         self.calls += 1;
-        let scope = Scope::child(&c.scope);
+        let scope = self.scope_for(&c.scope);
         if let Some(name) = &c.def.name {
             scope.declare(name, v(Val::Func(c.clone()), c.def.span));
         }
-        let mut ids = Vec::new();
+        // The parameter ids wait on the store's stack while the body runs.
+        let open = self.store.open();
         for (i, (name, pspan)) in c.def.params.iter().enumerate() {
             if i < c.def.arity {
                 let id = self.new_var();
-                let idt = self.datum(Value::from(id), *pspan);
-                let var = idt.and_then(|idt| {
-                    self.op(TT_VAR, vec![idt.clone()], Vec::new(), *pspan)
-                        .map(|v| (idt, v))
-                });
+                let var = self
+                    .leaf(Kind::UInt(id), *pspan)
+                    .and_then(|idt| self.op(TT_VAR, &[idt], *pspan).map(|var| (idt, var)));
                 if let Some((idt, var)) = var {
-                    ids.push(idt);
+                    self.store.arg(idt);
                     scope.declare(name, v(Val::Term(var), *pspan));
                 }
             } else {
@@ -1062,22 +857,28 @@ impl<'a> Eval<'a> {
             }
         }
         let result = self.run_body(&c.def, &scope);
+        self.end_scope(scope);
         self.calls -= 1;
         let body = match result.v {
-            Val::Poison => return None,
+            Val::Poison => None,
             Val::Undef => {
                 self.error_help(
                     c.def.span,
                     "anonymous function returned `undefined`",
                     "did you forget a `return`? write `function (x) { return ...; }` or `x => ...`",
                 );
-                return None;
+                None
             }
-            _ => self.expr(&result, EXPR_DEPTH)?,
+            _ => self.expr(&result, EXPR_DEPTH),
+        };
+        let Some(body) = body else {
+            self.store.discard(open);
+            return None;
         };
         let params_span = c.def.params.first().map_or(c.def.span, |(_, s)| *s);
-        let params = self.op(TT_MAKE_ARRAY, ids, Vec::new(), params_span)?;
-        self.op(TT_FUNC, vec![params, body], Vec::new(), c.def.span)
+        let n = self.store.collected(open);
+        let params = self.close(open, Kind::Op(TT_MAKE_ARRAY), n, params_span)?;
+        self.op(TT_FUNC, &[params, body], c.def.span)
     }
 
     fn run_body(&mut self, def: &FuncDef, scope: &Arc<Scope>) -> V {
@@ -1098,14 +899,14 @@ impl<'a> Eval<'a> {
         let Some(t) = self.expr(&x, EXPR_DEPTH) else {
             return v(Val::Poison, x.span);
         };
-        if !t.ivar() {
+        if !self.store.ivar(t) {
             return v(Val::Term(t), x.span);
         }
         let id = self.new_var();
         let wrapped = self
-            .datum(Value::from(id), x.span)
-            .and_then(|idt| self.op(TT_MAKE_ARRAY, vec![idt], Vec::new(), x.span))
-            .and_then(|params| self.op(TT_FUNC, vec![params, t], Vec::new(), x.span));
+            .leaf(Kind::UInt(id), x.span)
+            .and_then(|idt| self.op(TT_MAKE_ARRAY, &[idt], x.span))
+            .and_then(|params| self.op(TT_FUNC, &[params, t], x.span));
         match wrapped {
             Some(f) => v(Val::Term(f), x.span),
             None => v(Val::Poison, x.span),
@@ -1152,7 +953,7 @@ impl<'a> Eval<'a> {
 
     fn call_method(
         &mut self,
-        recv: Option<TermRef>,
+        recv: Option<TermId>,
         m: &'static Method,
         mut args: Vec<V>,
         span: Span,
@@ -1165,7 +966,7 @@ impl<'a> Eval<'a> {
 
     fn call_method_on(
         &mut self,
-        recv: Option<TermRef>,
+        recv: Option<TermId>,
         m: &'static Method,
         args: &mut Vec<V>,
         span: Span,
@@ -1258,7 +1059,9 @@ impl<'a> Eval<'a> {
             }
             Wrap::AllExceptOrdering => {
                 for a in args.iter_mut() {
-                    if !matches!(&a.v, Val::Term(t) if matches!(t.tt(), Some(TT_ASC | TT_DESC))) {
+                    let ordering = matches!(&a.v, Val::Term(t)
+                        if matches!(self.store.tt(*t), Some(TT_ASC | TT_DESC)));
+                    if !ordering {
                         let x = std::mem::replace(a, v(Val::Undef, span));
                         *a = self.func_wrap(x);
                     }
@@ -1282,12 +1085,9 @@ impl<'a> Eval<'a> {
                 fc_first = Some(self.func_wrap(last));
             }
         }
-        let recv = recv.map(|r| {
-            let s = r.span();
-            v(Val::Term(r), s)
-        });
+        let recv = recv.map(|r| v(Val::Term(r), self.store.span(r)));
         let all = fc_first.iter().chain(recv.iter()).chain(args.iter());
-        let mut terms = Vec::with_capacity(args.len() + 2);
+        let open = self.store.open();
         let mut ok = true;
         for (i, a) in all.enumerate() {
             match &a.v {
@@ -1301,50 +1101,70 @@ impl<'a> Eval<'a> {
                 }
                 Val::Poison => ok = false,
                 _ => match self.expr(a, EXPR_DEPTH) {
-                    Some(t) => terms.push(t),
+                    Some(t) => self.store.arg(t),
                     None => ok = false,
                 },
             }
         }
-        let opt_terms = match opts {
-            Some(o) => match self.optargs(&o) {
-                Some(t) => t,
-                None => return v(Val::Poison, span),
-            },
-            None => Vec::new(),
-        };
+        let nargs = self.store.collected(open);
+        if let Some(o) = opts
+            && !self.optargs(&o)
+        {
+            self.store.discard(open);
+            return v(Val::Poison, span);
+        }
         if !ok {
+            self.store.discard(open);
             return v(Val::Poison, span);
         }
         let tt = if m.name == "do" { TT_FUNCALL } else { m.tt };
-        match self.op(tt, terms, opt_terms, span) {
+        match self.close(open, Kind::Op(tt), nargs, span) {
             Some(t) => v(Val::Term(t), span),
             None => v(Val::Poison, span),
         }
     }
 
-    /// An options object → optargs: keys camelCase → snake_case, `undefined` values dropped.
-    fn optargs(&mut self, o: &V) -> Option<Vec<(Arc<str>, TermRef)>> {
+    /// An options object → optargs, added as keyed children to the term being collected:
+    /// keys camelCase → snake_case, `undefined` values dropped. False if one failed.
+    fn optargs(&mut self, o: &V) -> bool {
         let Val::Obj(fields) = &o.v else {
-            return Some(Vec::new());
+            return true;
         };
         let n = lock(fields).len();
-        let mut out = Vec::with_capacity(n);
         let mut ok = true;
         for i in 0..n {
-            let Some((k, fv)) = lock(fields).get(i).cloned() else {
-                break;
+            let added = {
+                let guard = lock(fields);
+                let Some((k, fv)) = guard.get(i) else {
+                    break;
+                };
+                if matches!(fv.v, Val::Undef) {
+                    continue;
+                }
+                if is_plain_leaf(&fv.v) {
+                    let t = self.expr(fv, EXPR_DEPTH);
+                    t.map(|t| self.optarg(k, t, fv.span))
+                } else {
+                    // No lock is held while converting: a value may be the object itself.
+                    let (k, fv) = (k.clone(), fv.clone());
+                    drop(guard);
+                    let t = self.expr(&fv, EXPR_DEPTH);
+                    t.map(|t| self.optarg(&k, t, fv.span))
+                }
             };
-            let (k, fv) = (&k, &fv);
-            if matches!(fv.v, Val::Undef) {
-                continue;
-            }
-            match self.expr(fv, EXPR_DEPTH) {
-                Some(t) => out.push((snake_shared(k), t)),
-                None => ok = false,
+            if added != Some(true) {
+                ok = false;
             }
         }
-        ok.then_some(out)
+        ok
+    }
+
+    fn optarg(&mut self, key: &str, t: TermId, span: Span) -> bool {
+        if key.bytes().any(|b| b.is_ascii_uppercase()) {
+            self.keyed(&snake(key), t, span)
+        } else {
+            self.keyed(key, t, span)
+        }
     }
 
     fn r_expr(&mut self, args: &[V], span: Span) -> V {
@@ -1380,7 +1200,7 @@ impl<'a> Eval<'a> {
 
     fn r_binary(&mut self, arg: &V, span: Span) -> V {
         match &arg.v {
-            Val::Term(t) => match self.op(TT_BINARY, vec![t.clone()], Vec::new(), span) {
+            Val::Term(t) => match self.op(TT_BINARY, &[*t], span) {
                 Some(t) => v(Val::Term(t), span),
                 None => v(Val::Poison, span),
             },
@@ -1396,7 +1216,7 @@ impl<'a> Eval<'a> {
         }
     }
 
-    fn bracket(&mut self, t: TermRef, tspan: Span, args: Vec<V>, span: Span) -> V {
+    fn bracket(&mut self, t: TermId, tspan: Span, args: Vec<V>, span: Span) -> V {
         if args.iter().any(|a| matches!(a.v, Val::Poison)) {
             return v(Val::Poison, span);
         }
@@ -1417,7 +1237,7 @@ impl<'a> Eval<'a> {
         let Some(recv) = self.expr(&recv, EXPR_DEPTH) else {
             return v(Val::Poison, span);
         };
-        match self.op(TT_BRACKET, vec![recv, key], Vec::new(), span) {
+        match self.op(TT_BRACKET, &[recv, key], span) {
             Some(t) => v(Val::Term(t), span),
             None => v(Val::Poison, span),
         }
@@ -1446,18 +1266,18 @@ impl<'a> Eval<'a> {
                 let mut fields: Vec<(Arc<str>, V)> = Vec::with_capacity(props.len());
                 // A repeated key keeps its first place and takes the last value; large
                 // literals find repeats through an index instead of scanning.
-                let mut index: HashMap<Arc<str>, usize> = HashMap::new();
+                let mut index: Option<HashMap<Arc<str>, usize>> =
+                    (props.len() > 16).then(HashMap::new);
                 for p in props {
                     let val = self.eval(&p.value, scope);
-                    let slot = if props.len() > 16 {
-                        index.get(&p.key).copied()
-                    } else {
-                        fields.iter().position(|(k, _)| *k == p.key)
+                    let slot = match &index {
+                        Some(index) => index.get(&p.key).copied(),
+                        None => fields.iter().position(|(k, _)| *k == p.key),
                     };
                     match slot {
                         Some(i) => fields[i].1 = val,
                         None => {
-                            if props.len() > 16 {
+                            if let Some(index) = &mut index {
                                 index.insert(p.key.clone(), fields.len());
                             }
                             fields.push((p.key.clone(), val));
@@ -1657,7 +1477,7 @@ impl<'a> Eval<'a> {
                 v(Val::Poison, span)
             }
             Val::R => match methods::r_function(name) {
-                Some(m) if m.arity == Arity::Constant => match self.op(m.tt, Vec::new(), Vec::new(), span) {
+                Some(m) if m.arity == Arity::Constant => match self.op(m.tt, &[], span) {
                     Some(t) => v(Val::Term(t), span),
                     None => v(Val::Poison, span),
                 },
@@ -1685,7 +1505,7 @@ impl<'a> Eval<'a> {
                     );
                 }
                 match methods::term_method(name) {
-                    Some(m) => v(Val::Method(Some(t.clone()), m), span),
+                    Some(m) => v(Val::Method(Some(*t), m), span),
                     None if methods::r_function(name).is_some() => self.error_help(
                         name_span,
                         format!("`{name}` is not a method of terms"),
@@ -1870,7 +1690,7 @@ impl<'a> Eval<'a> {
             return self.error(span, "too much recursion");
         }
         self.calls += 1;
-        let scope = Scope::child(&c.scope);
+        let scope = self.scope_for(&c.scope);
         if let Some(name) = &c.def.name {
             scope.declare(name, v(Val::Func(c.clone()), c.def.span));
         }
@@ -1887,6 +1707,7 @@ impl<'a> Eval<'a> {
             scope.declare(name, val);
         }
         let r = self.run_body(&c.def, &scope);
+        self.end_scope(scope);
         self.calls -= 1;
         v(r.v, span)
     }
@@ -1921,6 +1742,9 @@ impl<'a> Eval<'a> {
             Native::DateNow => v(Val::Num(chrono::Utc::now().timestamp_millis() as f64), span),
             Native::Math => self.error(span, "Math is not a function"),
             Native::Push(items) => {
+                for a in &args {
+                    self.stored(&a.v);
+                }
                 let mut len = 0;
                 let mut guard = lock(&items);
                 for a in args {
@@ -2248,6 +2072,8 @@ impl<'a> Eval<'a> {
                     self.error(target.span, "`r` cannot be reassigned");
                     return;
                 }
+                // The scope may outlive the statement (the session's, or one a closure kept).
+                self.stored(&val.v);
                 scope.set(name, val);
             }
             ExprKind::Member { obj, name, .. } => {
@@ -2264,6 +2090,7 @@ impl<'a> Eval<'a> {
                         while items.len() <= idx {
                             items.push(v(Val::Undef, target.span));
                         }
+                        self.stored(&val.v);
                         items[idx] = val;
                     }
                     _ => {
@@ -2281,6 +2108,8 @@ impl<'a> Eval<'a> {
     fn set_prop(&mut self, o: V, key: String, val: V, span: Span) {
         match &o.v {
             Val::Obj(fields) => {
+                // The object may outlive the statement.
+                self.stored(&val.v);
                 let mut f = lock(fields);
                 match f.iter_mut().find(|(k, _)| **k == *key) {
                     Some(slot) => slot.1 = val,
@@ -2309,16 +2138,14 @@ impl<'a> Eval<'a> {
         // Function declarations are hoisted, as in JavaScript.
         for s in stmts {
             if let StmtKind::Function(name, def) = &s.kind {
-                scope.declare(
-                    name,
-                    v(
-                        Val::Func(Arc::new(Closure {
-                            def: def.clone(),
-                            scope: scope.clone(),
-                        })),
-                        s.span,
-                    ),
+                let f = v(
+                    Val::Func(Arc::new(Closure {
+                        def: def.clone(),
+                        scope: scope.clone(),
+                    })),
+                    s.span,
                 );
+                self.declare(scope, name, f);
             }
         }
         for s in stmts {
@@ -2363,7 +2190,7 @@ impl<'a> Eval<'a> {
                         Some(e) => self.eval(e, scope),
                         None => v(Val::Undef, *span),
                     };
-                    scope.declare(name, val);
+                    self.declare(scope, name, val);
                 }
                 Flow::Normal
             }
@@ -2457,23 +2284,21 @@ impl<'a> Eval<'a> {
         &mut self,
         s: &Stmt,
         root: &Arc<Scope>,
-    ) -> Option<(TermRef, Map<String, Value>)> {
+    ) -> Option<(TermId, Map<String, Value>)> {
         let StmtKind::Expr(e) = &s.kind else {
             match &s.kind {
                 StmtKind::Return(_) => {
                     self.error(s.span, "`return` outside a function");
                 }
                 StmtKind::Function(name, def) => {
-                    root.declare(
-                        name,
-                        v(
-                            Val::Func(Arc::new(Closure {
-                                def: def.clone(),
-                                scope: root.clone(),
-                            })),
-                            s.span,
-                        ),
+                    let f = v(
+                        Val::Func(Arc::new(Closure {
+                            def: def.clone(),
+                            scope: root.clone(),
+                        })),
+                        s.span,
                     );
+                    self.declare(root, name, f);
                 }
                 _ => {
                     self.exec(s, root);
@@ -2541,23 +2366,23 @@ impl<'a> Eval<'a> {
                     let key = snake(&k);
                     let t = match (key.as_str(), &fv.v) {
                         ("db", Val::Str(name)) => {
-                            let n = self.datum(Value::from(name.to_string()), fv.span);
-                            n.and_then(|n| self.op(TT_DB, vec![n], Vec::new(), fv.span))
+                            let n = self.string(name, fv.span);
+                            n.and_then(|n| self.op(TT_DB, &[n], fv.span))
                         }
                         ("noreply" | "profile", other) => {
-                            self.datum(Value::Bool(truthy(other)), fv.span)
+                            self.leaf(Kind::Bool(truthy(other)), fv.span)
                         }
                         _ => self.expr(&fv, EXPR_DEPTH),
                     };
                     if let Some(t) = t {
-                        global.insert(key, t.to_json());
+                        global.insert(key, self.store.to_json(t));
                     }
                 }
             }
         }
         let term = match &val.v {
             Val::Poison => return None,
-            Val::Term(t) => Some(t.clone()),
+            Val::Term(t) => Some(*t),
             Val::Undef => {
                 self.error_help(
                     base.span,
@@ -2576,7 +2401,7 @@ impl<'a> Eval<'a> {
             }
             _ => self.expr(&val, EXPR_DEPTH),
         }?;
-        if term.is_null() {
+        if self.store.kind(term) == Kind::Null {
             // The driver's tooling reports a bare `null` query as an error: nothing to run.
             self.error_help(
                 base.span,

@@ -14,6 +14,7 @@ pub mod parser;
 pub mod prec;
 pub mod program;
 pub mod span;
+mod term;
 pub mod wire;
 pub mod write;
 
@@ -27,14 +28,18 @@ pub use span::{Span, SpanMap};
 pub use wire::to_wire_json;
 pub use write::{WriteInfo, destructive, writes};
 
-use compile::{Eval, FlatTerm, Scope, snake};
+use compile::{Eval, Scope, snake};
+use term::{FlatTerm, TermStore};
 
 /// Session state carried across statements and calls to [`compile`]: variables bound with
-/// `var/let/const` and the counter that numbers function parameters.
+/// `var/let/const`, the terms they hold, and the counter that numbers function parameters.
 #[derive(Default)]
 pub struct Env {
     root: Arc<Scope>,
     next_var: u64,
+    /// Terms built by statements that may have left them reachable from `root`; each other
+    /// statement gives back what it built.
+    store: TermStore,
 }
 
 impl Env {
@@ -54,6 +59,7 @@ impl std::fmt::Debug for Env {
         f.debug_struct("Env")
             .field("names", &self.names())
             .field("next_var", &self.next_var)
+            .field("terms", &self.store.len())
             .finish()
     }
 }
@@ -191,40 +197,42 @@ pub fn compile(src: &str, env: &mut Env) -> Result<Vec<Statement>, Vec<Diagnosti
     let root = env.root.clone();
     // Scratch space reused from statement to statement.
     let (mut flat_nodes, mut flat_text) = (Vec::new(), String::new());
-    let mut spare_args = Vec::new();
+    let mut ev = Eval::new(&mut env.next_var, &mut env.store);
     while let Some(s) = parsed.next() {
         if !parsed.errors().is_empty() || matches!(s.kind, ast::StmtKind::Empty) {
             continue;
         }
-        let mut ev = Eval::new(&mut env.next_var);
-        ev.spare_args = std::mem::take(&mut spare_args);
-        let names: Vec<String> = match &s.kind {
-            ast::StmtKind::Var(decls) => decls.iter().map(|(n, _, _)| n.to_string()).collect(),
-            ast::StmtKind::Function(n, _) => vec![n.to_string()],
-            _ => Vec::new(),
-        };
+        let mark = ev.store.mark();
+        ev.start();
         let result = ev.top(&s, &root);
-        spare_args = std::mem::take(&mut ev.spare_args);
         let failed = !ev.diags.is_empty();
         diags.append(&mut ev.diags);
-        if failed || !diags.is_empty() {
-            continue;
-        }
-        match result {
-            Some((compiled, global_optargs)) => {
-                let term = compiled.flatten(&mut flat_nodes, &mut flat_text);
-                // Freed now, while its memory is warm and reusable by the next statement.
-                drop(compiled);
-                out.push(Statement::Query(Query {
-                    term,
+        if !failed && diags.is_empty() {
+            match result {
+                Some((id, global_optargs)) => out.push(Statement::Query(Query {
+                    term: ev.store.flatten(id, mark, &mut flat_nodes, &mut flat_text),
                     global_optargs,
                     span: s.span,
-                }));
+                })),
+                None => {
+                    let names = match &s.kind {
+                        ast::StmtKind::Var(decls) => {
+                            decls.iter().map(|(n, _, _)| n.to_string()).collect()
+                        }
+                        ast::StmtKind::Function(n, _) => vec![n.to_string()],
+                        _ => Vec::new(),
+                    };
+                    out.push(Statement::Binding(Binding {
+                        names,
+                        span: s.span,
+                    }));
+                }
             }
-            None => out.push(Statement::Binding(Binding {
-                names,
-                span: s.span,
-            })),
+        }
+        // What the statement built is given back unless something that outlives it may
+        // hold a term of it; the query it made was copied out above.
+        if !ev.escaped() {
+            ev.store.truncate(mark);
         }
     }
     let syntax = parsed.into_errors();
@@ -304,6 +312,106 @@ mod tests {
     }
 
     const MAX_CHAIN_FOR_TEST: usize = parser::MAX_CHAIN;
+
+    /// The wire terms of the queries `src` compiles to in `env`.
+    fn queries(src: &str, env: &mut Env) -> Vec<serde_json::Value> {
+        let stmts = compile(src, env).map_err(|e| e[0].message.clone());
+        let stmts = stmts.unwrap_or_else(|e| panic!("{src}: {e}"));
+        stmts
+            .into_iter()
+            .filter_map(|s| match s {
+                Statement::Query(q) => Some(q.term()),
+                Statement::Binding(_) => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn terms_bound_in_the_session_survive_later_statements() {
+        use serde_json::json;
+        let mut env = Env::new();
+        queries("var t = r.table('a')", &mut env);
+        // Plain queries in between give back what they built.
+        queries(
+            "r.expr([1, 2, {x: 'long string here'}]).map(x => x.add(1))",
+            &mut env,
+        );
+        queries("r.table('b').filter({y: r.row('z')}); r.now()", &mut env);
+        assert_eq!(queries("t.count()", &mut env), [json!([43, [[15, ["a"]]]])]);
+        // A closure that captured a term, kept across calls.
+        queries(
+            "var f = (function (x) { return function () { return x.add(1) } })(r.table('c'))",
+            &mut env,
+        );
+        queries("r.expr('something else')", &mut env);
+        assert_eq!(
+            queries("f(); f()", &mut env),
+            [json!([24, [[15, ["c"]], 1]]), json!([24, [[15, ["c"]], 1]])]
+        );
+        // A counter whose captured variable is assigned a new term on each call.
+        queries(
+            "var next = (function () { var c = r.expr(0); return function () { c = c.add(1); return c } })()",
+            &mut env,
+        );
+        queries("next()", &mut env);
+        queries("r.expr([5, 6, 7])", &mut env);
+        assert_eq!(
+            queries("next()", &mut env),
+            [json!([24, [[24, [0, 1]], 1]])]
+        );
+        // Objects and arrays changed after they were bound.
+        queries("var o = {}; var a = []", &mut env);
+        queries("o.t = r.table('d')", &mut env);
+        queries("r.expr(0)", &mut env);
+        queries("a.push(r.table('e'))", &mut env);
+        queries("r.expr({p: 1, q: [2, 3]})", &mut env);
+        queries("a[1] = r.row('k')", &mut env);
+        queries("r.expr('x').add('y')", &mut env);
+        assert_eq!(
+            queries("o.t.count(); r.expr(a)", &mut env),
+            [
+                json!([43, [[15, ["d"]]]]),
+                json!([2, [[15, ["e"]], [170, [[13, []], "k"]]]])
+            ]
+        );
+        // A variable of a function parameter, kept by a closure.
+        queries(
+            "var g; r.expr(1).do(x => { g = () => x; return x })",
+            &mut env,
+        );
+        queries("r.table('f').get(2)", &mut env);
+        assert_eq!(queries("r.expr([g()])", &mut env)[0][0], json!(2));
+        assert_eq!(queries("r.expr([g()])", &mut env)[0][1][0][0], json!(10));
+    }
+
+    #[test]
+    fn plain_queries_do_not_grow_the_session() {
+        let mut env = Env::new();
+        queries(
+            "var t = r.table('a'); function f(x) { return x('n').gt(1) }",
+            &mut env,
+        );
+        let before = env.store.len();
+        let stmt = "t.filter(f).filter({tags: ['a', 'b'], n: r.row('n').add(1)}).orderBy(r.desc('n')).limit(10)";
+        let many = vec![stmt; 200].join(";\n");
+        queries(&many, &mut env);
+        for _ in 0..50 {
+            queries(stmt, &mut env);
+        }
+        assert_eq!(env.store.len(), before);
+        // Loops whose counters live in the session still give back what they built.
+        queries(
+            "for (var i = 0; i < 100; i++) { t.filter({n: i}).count() } var n = 1; n = n + 1; i++",
+            &mut env,
+        );
+        assert_eq!(env.store.len(), before);
+        // A statement that rebinds keeps what it built, and only that.
+        queries("t = t.limit(1)", &mut env);
+        assert!(env.store.len() > before);
+        let after = env.store.len();
+        queries(&many, &mut env);
+        assert_eq!(env.store.len(), after);
+    }
 
     #[test]
     fn span_tree_agrees_with_span_of() {
