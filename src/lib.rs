@@ -16,8 +16,3 @@ pub mod reql;
 pub mod sandbox;
 pub mod shell;
 pub mod tui;
-
-/// mimalloc for every allocation: the compiler and the renderers make many small, short-lived
-/// ones, and it serves them about twice as fast as the system allocator.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
