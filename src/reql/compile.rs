@@ -311,6 +311,15 @@ fn is_array_index(k: &str) -> bool {
         && k.parse::<u64>().is_ok_and(|n| n < u64::from(u32::MAX))
 }
 
+/// The term method `name` when [`Eval::member`] would give it as is (not `run` or a cursor
+/// method, which it turns into errors).
+fn direct_term_method(name: &str) -> Option<&'static Method> {
+    if matches!(name, "run" | "then" | "catch" | "toArray" | "each" | "next") {
+        return None;
+    }
+    methods::term_method(name)
+}
+
 fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
 }
@@ -667,23 +676,11 @@ impl<'a> Eval<'a> {
     /// `r.expr(value, depth)`: converts a JavaScript value to a term.
     fn expr(&mut self, x: &V, depth: i64) -> Option<TermId> {
         if depth <= 0 {
-            self.error_help(
-                x.span,
-                "nesting depth limit exceeded",
-                "literals may nest at most 20 levels; pass a larger limit with r.expr(value, depth)",
-            );
+            self.too_deep(x.span);
             return None;
         }
         match &x.v {
             Val::Poison => None,
-            Val::Undef => {
-                self.error_help(
-                    x.span,
-                    "cannot wrap undefined with r.expr()",
-                    "give a value, or null",
-                );
-                None
-            }
             Val::Null => self.leaf(Kind::Null, x.span),
             Val::Bool(b) => self.leaf(Kind::Bool(*b), x.span),
             Val::Str(s) => self.string(s, x.span),
@@ -692,11 +689,7 @@ impl<'a> Eval<'a> {
                     let r = self.store.number(*n, x.span);
                     self.built(r, x.span)
                 } else {
-                    self.error_help(
-                        x.span,
-                        format!("illegal non-finite number `{}`", js_number_string(*n)),
-                        "ReQL numbers must be finite",
-                    );
+                    self.non_finite(*n, x.span);
                     None
                 }
             }
@@ -783,6 +776,43 @@ impl<'a> Eval<'a> {
                 self.built(r, x.span)
             }
             Val::Func(c) => self.func_term(c, x.span),
+            _ => self.expr_rare(x),
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn too_deep(&mut self, span: Span) {
+        self.error_help(
+            span,
+            "nesting depth limit exceeded",
+            "literals may nest at most 20 levels; pass a larger limit with r.expr(value, depth)",
+        );
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn non_finite(&mut self, n: f64, span: Span) {
+        self.error_help(
+            span,
+            format!("illegal non-finite number `{}`", js_number_string(n)),
+            "ReQL numbers must be finite",
+        );
+    }
+
+    /// [`Eval::expr`] of the values rarely converted (out of line: the hot one keeps a
+    /// small frame).
+    #[inline(never)]
+    fn expr_rare(&mut self, x: &V) -> Option<TermId> {
+        match &x.v {
+            Val::Undef => {
+                self.error_help(
+                    x.span,
+                    "cannot wrap undefined with r.expr()",
+                    "give a value, or null",
+                );
+                None
+            }
             Val::Method(recv, m) => {
                 // A method value is a JavaScript function of length 0 (the driver's are variadic).
                 let body = self.call_method(*recv, m, Vec::new(), x.span, x.span);
@@ -824,6 +854,15 @@ impl<'a> Eval<'a> {
                 );
                 None
             }
+            Val::Poison
+            | Val::Null
+            | Val::Bool(_)
+            | Val::Str(_)
+            | Val::Num(_)
+            | Val::Arr(_)
+            | Val::Obj(_)
+            | Val::Term(_)
+            | Val::Func(_) => None,
         }
     }
 
@@ -1085,26 +1124,26 @@ impl<'a> Eval<'a> {
                 fc_first = Some(self.func_wrap(last));
             }
         }
-        let recv = recv.map(|r| v(Val::Term(r), self.store.span(r)));
-        let all = fc_first.iter().chain(recv.iter()).chain(args.iter());
         let open = self.store.open();
         let mut ok = true;
-        for (i, a) in all.enumerate() {
-            match &a.v {
-                Val::Undef => {
-                    self.error_help(
-                        a.span,
-                        format!("argument {i} to {} may not be `undefined`", m.name),
-                        "give a value, or null",
-                    );
-                    ok = false;
-                }
-                Val::Poison => ok = false,
-                _ => match self.expr(a, EXPR_DEPTH) {
-                    Some(t) => self.store.arg(t),
-                    None => ok = false,
-                },
+        let mut i = 0;
+        if let Some(a) = &fc_first {
+            ok &= self.method_arg(m, i, a);
+            i += 1;
+        }
+        if let Some(r) = recv {
+            // The receiver keeps its own span.
+            let span = self.store.span(r);
+            let r = self.store.used_at(r, span);
+            match self.built(r, span) {
+                Some(t) => self.store.arg(t),
+                None => ok = false,
             }
+            i += 1;
+        }
+        for a in args.iter() {
+            ok &= self.method_arg(m, i, a);
+            i += 1;
         }
         let nargs = self.store.collected(open);
         if let Some(o) = opts
@@ -1122,6 +1161,34 @@ impl<'a> Eval<'a> {
             Some(t) => v(Val::Term(t), span),
             None => v(Val::Poison, span),
         }
+    }
+
+    /// Converts argument `i` of method `m` and collects it; false if it failed.
+    fn method_arg(&mut self, m: &Method, i: usize, a: &V) -> bool {
+        match &a.v {
+            Val::Undef => {
+                self.undefined_arg(m, i, a.span);
+                false
+            }
+            Val::Poison => false,
+            _ => match self.expr(a, EXPR_DEPTH) {
+                Some(t) => {
+                    self.store.arg(t);
+                    true
+                }
+                None => false,
+            },
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn undefined_arg(&mut self, m: &Method, i: usize, span: Span) {
+        self.error_help(
+            span,
+            format!("argument {i} to {} may not be `undefined`", m.name),
+            "give a value, or null",
+        );
     }
 
     /// An options object → optargs, added as keyed children to the term being collected:
@@ -1629,10 +1696,24 @@ impl<'a> Eval<'a> {
         scope: &Arc<Scope>,
     ) -> V {
         let recv = self.eval(obj, scope);
+        // Argument errors point at `.name(...)`, not at the whole chain.
+        let site = Span::new(name_span.start.saturating_sub(1), span.end);
+        // The common case, a ReQL method of a term or of `r`, calls it straight away: the
+        // method value `member` would make has no effects of its own.
+        let direct = match recv.v {
+            Val::Term(t) => direct_term_method(name).map(|m| (Some(t), m)),
+            Val::R => methods::r_function(name)
+                .filter(|m| m.arity != Arity::Constant)
+                .map(|m| (None, m)),
+            _ => None,
+        };
+        if let Some((recv, m)) = direct {
+            let argv = self.eval_args(args, scope);
+            return self.call_method(recv, m, argv, span, site);
+        }
         let f = self.member(recv, name, name_span, callee_span);
         let argv = self.eval_args(args, scope);
-        // Argument errors point at `.name(...)`, not at the whole chain.
-        self.site = Some(Span::new(name_span.start.saturating_sub(1), span.end));
+        self.site = Some(site);
         self.call_value(f, argv, span)
     }
 
