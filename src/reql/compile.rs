@@ -532,9 +532,20 @@ impl<'a> Eval<'a> {
         v(Val::Poison, span)
     }
 
+    #[inline]
     fn step(&mut self, span: Span) -> bool {
         self.steps += 1;
-        if self.steps > MAX_STEPS && !self.halted {
+        // Only running past the limit halts.
+        if self.steps > MAX_STEPS {
+            return self.halt(span);
+        }
+        true
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn halt(&mut self, span: Span) -> bool {
+        if !self.halted {
             self.halted = true;
             self.error_help(
                 span,
@@ -542,7 +553,7 @@ impl<'a> Eval<'a> {
                 "ReQL is built once before it is sent; keep loops short",
             );
         }
-        !self.halted
+        false
     }
 
     fn new_var(&mut self) -> u64 {
@@ -1378,20 +1389,6 @@ impl<'a> Eval<'a> {
                 }
                 None => v(Val::Poison, span),
             },
-            ExprKind::New { callee, args } => {
-                let f = self.eval(callee, scope);
-                let argv: Vec<V> = args.iter().map(|a| self.eval(a, scope)).collect();
-                match f.v {
-                    Val::Native(Native::Buffer) => self.buffer(&argv, span),
-                    Val::Native(Native::Date) => self.date(&argv, span),
-                    Val::Poison => f,
-                    _ => self.error_help(
-                        span,
-                        "`new` is only supported for Date and Buffer",
-                        "write ReQL terms without `new`",
-                    ),
-                }
-            }
             ExprKind::Func(def) => v(
                 Val::Func(Arc::new(Closure {
                     def: def.clone(),
@@ -1427,6 +1424,33 @@ impl<'a> Eval<'a> {
                 }
                 let r = self.eval(rhs, scope);
                 self.binary(op, *op_span, l, r, span)
+            }
+            ExprKind::New { .. }
+            | ExprKind::Cond { .. }
+            | ExprKind::Assign { .. }
+            | ExprKind::Update { .. } => self.eval_rare(e, scope),
+        }
+    }
+
+    /// [`Eval::eval`] of the expressions that ReQL rarely has (out of line: the hot one keeps a
+    /// small frame).
+    #[inline(never)]
+    fn eval_rare(&mut self, e: &Expr, scope: &Arc<Scope>) -> V {
+        let span = e.span;
+        match &e.kind {
+            ExprKind::New { callee, args } => {
+                let f = self.eval(callee, scope);
+                let argv: Vec<V> = args.iter().map(|a| self.eval(a, scope)).collect();
+                match f.v {
+                    Val::Native(Native::Buffer) => self.buffer(&argv, span),
+                    Val::Native(Native::Date) => self.date(&argv, span),
+                    Val::Poison => f,
+                    _ => self.error_help(
+                        span,
+                        "`new` is only supported for Date and Buffer",
+                        "write ReQL terms without `new`",
+                    ),
+                }
             }
             ExprKind::Cond { test, then, other } => {
                 let t = self.eval(test, scope);
@@ -1470,6 +1494,8 @@ impl<'a> Eval<'a> {
                 self.assign(target, v(Val::Num(new), span), scope);
                 v(Val::Num(if *prefix { new } else { n }), span)
             }
+            // Only the kinds above come here.
+            _ => v(Val::Poison, span),
         }
     }
 
