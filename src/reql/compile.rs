@@ -267,6 +267,46 @@ pub(crate) struct Eval<'a> {
     spare_args: Vec<Vec<V>>,
     /// Function activations to reuse (see [`Eval::scope_for`]).
     spare_scopes: Vec<Arc<Scope>>,
+    /// Term methods recently called (see [`MethodCache`]).
+    term_methods: MethodCache,
+    /// `r` functions recently called.
+    r_functions: MethodCache,
+}
+
+/// Slots of a [`MethodCache`] (a power of two).
+const METHOD_SLOTS: usize = 64;
+
+/// Methods found recently, by where the name they were found by is stored: the parser shares
+/// one string per distinct name, so a call site mostly finds its method by a pointer hash
+/// and a short compare instead of hashing the name.
+#[derive(Debug)]
+struct MethodCache([Option<&'static Method>; METHOD_SLOTS]);
+
+impl MethodCache {
+    fn new() -> Self {
+        MethodCache([None; METHOD_SLOTS])
+    }
+
+    /// `find(name)`, remembered when found. A slot holds a method only if `find` gave it for
+    /// its own name, so a slot whose method has this name is `find`'s answer.
+    #[inline]
+    fn get(
+        &mut self,
+        name: &str,
+        find: fn(&str) -> Option<&'static Method>,
+    ) -> Option<&'static Method> {
+        let slot = ((name.as_ptr() as usize >> 3) ^ name.len()) & (METHOD_SLOTS - 1);
+        if let Some(m) = self.0[slot]
+            && m.name == name
+        {
+            return Some(m);
+        }
+        let m = find(name)?;
+        if m.name == name {
+            self.0[slot] = Some(m);
+        }
+        Some(m)
+    }
 }
 
 fn v(v: Val, span: Span) -> V {
@@ -311,13 +351,9 @@ fn is_array_index(k: &str) -> bool {
         && k.parse::<u64>().is_ok_and(|n| n < u64::from(u32::MAX))
 }
 
-/// The term method `name` when [`Eval::member`] would give it as is (not `run` or a cursor
-/// method, which it turns into errors).
-fn direct_term_method(name: &str) -> Option<&'static Method> {
-    if matches!(name, "run" | "then" | "catch" | "toArray" | "each" | "next") {
-        return None;
-    }
-    methods::term_method(name)
+/// Names [`Eval::member`] turns into errors on a term: `run` and the cursor methods.
+fn is_not_term_method(name: &str) -> bool {
+    matches!(name, "run" | "then" | "catch" | "toArray" | "each" | "next")
 }
 
 fn plural(n: usize) -> &'static str {
@@ -501,6 +537,8 @@ impl<'a> Eval<'a> {
             escaped: false,
             spare_args: Vec::new(),
             spare_scopes: Vec::new(),
+            term_methods: MethodCache::new(),
+            r_functions: MethodCache::new(),
         }
     }
 
@@ -1569,7 +1607,7 @@ impl<'a> Eval<'a> {
                 }
                 v(Val::Poison, span)
             }
-            Val::R => match methods::r_function(name) {
+            Val::R => match self.r_functions.get(name, methods::r_function) {
                 Some(m) if m.arity == Arity::Constant => match self.op(m.tt, &[], span) {
                     Some(t) => v(Val::Term(t), span),
                     None => v(Val::Poison, span),
@@ -1597,7 +1635,7 @@ impl<'a> Eval<'a> {
                         "rdbsh runs the query and prints its results; end the statement before it",
                     );
                 }
-                match methods::term_method(name) {
+                match self.term_methods.get(name, methods::term_method) {
                     Some(m) => v(Val::Method(Some(*t), m), span),
                     None if methods::r_function(name).is_some() => self.error_help(
                         name_span,
@@ -1727,8 +1765,13 @@ impl<'a> Eval<'a> {
         // The common case, a ReQL method of a term or of `r`, calls it straight away: the
         // method value `member` would make has no effects of its own.
         let direct = match recv.v {
-            Val::Term(t) => direct_term_method(name).map(|m| (Some(t), m)),
-            Val::R => methods::r_function(name)
+            Val::Term(t) if !is_not_term_method(name) => self
+                .term_methods
+                .get(name, methods::term_method)
+                .map(|m| (Some(t), m)),
+            Val::R => self
+                .r_functions
+                .get(name, methods::r_function)
                 .filter(|m| m.arity != Arity::Constant)
                 .map(|m| (None, m)),
             _ => None,
