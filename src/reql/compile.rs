@@ -267,6 +267,46 @@ pub(crate) struct Eval<'a> {
     spare_args: Vec<Vec<V>>,
     /// Function activations to reuse (see [`Eval::scope_for`]).
     spare_scopes: Vec<Arc<Scope>>,
+    /// Term methods recently called (see [`MethodCache`]).
+    term_methods: MethodCache,
+    /// `r` functions recently called.
+    r_functions: MethodCache,
+}
+
+/// Slots of a [`MethodCache`] (a power of two).
+const METHOD_SLOTS: usize = 64;
+
+/// Methods found recently, by where the name they were found by is stored: the parser shares
+/// one string per distinct name, so a call site mostly finds its method by a pointer hash
+/// and a short compare instead of hashing the name.
+#[derive(Debug)]
+struct MethodCache([Option<&'static Method>; METHOD_SLOTS]);
+
+impl MethodCache {
+    fn new() -> Self {
+        MethodCache([None; METHOD_SLOTS])
+    }
+
+    /// `find(name)`, remembered when found. A slot holds a method only if `find` gave it for
+    /// its own name, so a slot whose method has this name is `find`'s answer.
+    #[inline]
+    fn get(
+        &mut self,
+        name: &str,
+        find: fn(&str) -> Option<&'static Method>,
+    ) -> Option<&'static Method> {
+        let slot = ((name.as_ptr() as usize >> 3) ^ name.len()) & (METHOD_SLOTS - 1);
+        if let Some(m) = self.0[slot]
+            && m.name == name
+        {
+            return Some(m);
+        }
+        let m = find(name)?;
+        if m.name == name {
+            self.0[slot] = Some(m);
+        }
+        Some(m)
+    }
 }
 
 fn v(v: Val, span: Span) -> V {
@@ -309,6 +349,11 @@ fn is_array_index(k: &str) -> bool {
         && k.bytes().all(|b| b.is_ascii_digit())
         && (k == "0" || !k.starts_with('0'))
         && k.parse::<u64>().is_ok_and(|n| n < u64::from(u32::MAX))
+}
+
+/// Names [`Eval::member`] turns into errors on a term: `run` and the cursor methods.
+fn is_not_term_method(name: &str) -> bool {
+    matches!(name, "run" | "then" | "catch" | "toArray" | "each" | "next")
 }
 
 fn plural(n: usize) -> &'static str {
@@ -492,6 +537,8 @@ impl<'a> Eval<'a> {
             escaped: false,
             spare_args: Vec::new(),
             spare_scopes: Vec::new(),
+            term_methods: MethodCache::new(),
+            r_functions: MethodCache::new(),
         }
     }
 
@@ -523,9 +570,20 @@ impl<'a> Eval<'a> {
         v(Val::Poison, span)
     }
 
+    #[inline]
     fn step(&mut self, span: Span) -> bool {
         self.steps += 1;
-        if self.steps > MAX_STEPS && !self.halted {
+        // Only running past the limit halts.
+        if self.steps > MAX_STEPS {
+            return self.halt(span);
+        }
+        true
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn halt(&mut self, span: Span) -> bool {
+        if !self.halted {
             self.halted = true;
             self.error_help(
                 span,
@@ -533,7 +591,7 @@ impl<'a> Eval<'a> {
                 "ReQL is built once before it is sent; keep loops short",
             );
         }
-        !self.halted
+        false
     }
 
     fn new_var(&mut self) -> u64 {
@@ -667,23 +725,11 @@ impl<'a> Eval<'a> {
     /// `r.expr(value, depth)`: converts a JavaScript value to a term.
     fn expr(&mut self, x: &V, depth: i64) -> Option<TermId> {
         if depth <= 0 {
-            self.error_help(
-                x.span,
-                "nesting depth limit exceeded",
-                "literals may nest at most 20 levels; pass a larger limit with r.expr(value, depth)",
-            );
+            self.too_deep(x.span);
             return None;
         }
         match &x.v {
             Val::Poison => None,
-            Val::Undef => {
-                self.error_help(
-                    x.span,
-                    "cannot wrap undefined with r.expr()",
-                    "give a value, or null",
-                );
-                None
-            }
             Val::Null => self.leaf(Kind::Null, x.span),
             Val::Bool(b) => self.leaf(Kind::Bool(*b), x.span),
             Val::Str(s) => self.string(s, x.span),
@@ -692,11 +738,7 @@ impl<'a> Eval<'a> {
                     let r = self.store.number(*n, x.span);
                     self.built(r, x.span)
                 } else {
-                    self.error_help(
-                        x.span,
-                        format!("illegal non-finite number `{}`", js_number_string(*n)),
-                        "ReQL numbers must be finite",
-                    );
+                    self.non_finite(*n, x.span);
                     None
                 }
             }
@@ -783,6 +825,43 @@ impl<'a> Eval<'a> {
                 self.built(r, x.span)
             }
             Val::Func(c) => self.func_term(c, x.span),
+            _ => self.expr_rare(x),
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn too_deep(&mut self, span: Span) {
+        self.error_help(
+            span,
+            "nesting depth limit exceeded",
+            "literals may nest at most 20 levels; pass a larger limit with r.expr(value, depth)",
+        );
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn non_finite(&mut self, n: f64, span: Span) {
+        self.error_help(
+            span,
+            format!("illegal non-finite number `{}`", js_number_string(n)),
+            "ReQL numbers must be finite",
+        );
+    }
+
+    /// [`Eval::expr`] of the values rarely converted (out of line: the hot one keeps a
+    /// small frame).
+    #[inline(never)]
+    fn expr_rare(&mut self, x: &V) -> Option<TermId> {
+        match &x.v {
+            Val::Undef => {
+                self.error_help(
+                    x.span,
+                    "cannot wrap undefined with r.expr()",
+                    "give a value, or null",
+                );
+                None
+            }
             Val::Method(recv, m) => {
                 // A method value is a JavaScript function of length 0 (the driver's are variadic).
                 let body = self.call_method(*recv, m, Vec::new(), x.span, x.span);
@@ -824,6 +903,15 @@ impl<'a> Eval<'a> {
                 );
                 None
             }
+            Val::Poison
+            | Val::Null
+            | Val::Bool(_)
+            | Val::Str(_)
+            | Val::Num(_)
+            | Val::Arr(_)
+            | Val::Obj(_)
+            | Val::Term(_)
+            | Val::Func(_) => None,
         }
     }
 
@@ -1085,26 +1173,26 @@ impl<'a> Eval<'a> {
                 fc_first = Some(self.func_wrap(last));
             }
         }
-        let recv = recv.map(|r| v(Val::Term(r), self.store.span(r)));
-        let all = fc_first.iter().chain(recv.iter()).chain(args.iter());
         let open = self.store.open();
         let mut ok = true;
-        for (i, a) in all.enumerate() {
-            match &a.v {
-                Val::Undef => {
-                    self.error_help(
-                        a.span,
-                        format!("argument {i} to {} may not be `undefined`", m.name),
-                        "give a value, or null",
-                    );
-                    ok = false;
-                }
-                Val::Poison => ok = false,
-                _ => match self.expr(a, EXPR_DEPTH) {
-                    Some(t) => self.store.arg(t),
-                    None => ok = false,
-                },
+        let mut i = 0;
+        if let Some(a) = &fc_first {
+            ok &= self.method_arg(m, i, a);
+            i += 1;
+        }
+        if let Some(r) = recv {
+            // The receiver keeps its own span.
+            let span = self.store.span(r);
+            let r = self.store.used_at(r, span);
+            match self.built(r, span) {
+                Some(t) => self.store.arg(t),
+                None => ok = false,
             }
+            i += 1;
+        }
+        for a in args.iter() {
+            ok &= self.method_arg(m, i, a);
+            i += 1;
         }
         let nargs = self.store.collected(open);
         if let Some(o) = opts
@@ -1122,6 +1210,34 @@ impl<'a> Eval<'a> {
             Some(t) => v(Val::Term(t), span),
             None => v(Val::Poison, span),
         }
+    }
+
+    /// Converts argument `i` of method `m` and collects it; false if it failed.
+    fn method_arg(&mut self, m: &Method, i: usize, a: &V) -> bool {
+        match &a.v {
+            Val::Undef => {
+                self.undefined_arg(m, i, a.span);
+                false
+            }
+            Val::Poison => false,
+            _ => match self.expr(a, EXPR_DEPTH) {
+                Some(t) => {
+                    self.store.arg(t);
+                    true
+                }
+                None => false,
+            },
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn undefined_arg(&mut self, m: &Method, i: usize, span: Span) {
+        self.error_help(
+            span,
+            format!("argument {i} to {} may not be `undefined`", m.name),
+            "give a value, or null",
+        );
     }
 
     /// An options object → optargs, added as keyed children to the term being collected:
@@ -1311,20 +1427,6 @@ impl<'a> Eval<'a> {
                 }
                 None => v(Val::Poison, span),
             },
-            ExprKind::New { callee, args } => {
-                let f = self.eval(callee, scope);
-                let argv: Vec<V> = args.iter().map(|a| self.eval(a, scope)).collect();
-                match f.v {
-                    Val::Native(Native::Buffer) => self.buffer(&argv, span),
-                    Val::Native(Native::Date) => self.date(&argv, span),
-                    Val::Poison => f,
-                    _ => self.error_help(
-                        span,
-                        "`new` is only supported for Date and Buffer",
-                        "write ReQL terms without `new`",
-                    ),
-                }
-            }
             ExprKind::Func(def) => v(
                 Val::Func(Arc::new(Closure {
                     def: def.clone(),
@@ -1360,6 +1462,33 @@ impl<'a> Eval<'a> {
                 }
                 let r = self.eval(rhs, scope);
                 self.binary(op, *op_span, l, r, span)
+            }
+            ExprKind::New { .. }
+            | ExprKind::Cond { .. }
+            | ExprKind::Assign { .. }
+            | ExprKind::Update { .. } => self.eval_rare(e, scope),
+        }
+    }
+
+    /// [`Eval::eval`] of the expressions that ReQL rarely has (out of line: the hot one keeps a
+    /// small frame).
+    #[inline(never)]
+    fn eval_rare(&mut self, e: &Expr, scope: &Arc<Scope>) -> V {
+        let span = e.span;
+        match &e.kind {
+            ExprKind::New { callee, args } => {
+                let f = self.eval(callee, scope);
+                let argv: Vec<V> = args.iter().map(|a| self.eval(a, scope)).collect();
+                match f.v {
+                    Val::Native(Native::Buffer) => self.buffer(&argv, span),
+                    Val::Native(Native::Date) => self.date(&argv, span),
+                    Val::Poison => f,
+                    _ => self.error_help(
+                        span,
+                        "`new` is only supported for Date and Buffer",
+                        "write ReQL terms without `new`",
+                    ),
+                }
             }
             ExprKind::Cond { test, then, other } => {
                 let t = self.eval(test, scope);
@@ -1403,6 +1532,8 @@ impl<'a> Eval<'a> {
                 self.assign(target, v(Val::Num(new), span), scope);
                 v(Val::Num(if *prefix { new } else { n }), span)
             }
+            // Only the kinds above come here.
+            _ => v(Val::Poison, span),
         }
     }
 
@@ -1476,7 +1607,7 @@ impl<'a> Eval<'a> {
                 }
                 v(Val::Poison, span)
             }
-            Val::R => match methods::r_function(name) {
+            Val::R => match self.r_functions.get(name, methods::r_function) {
                 Some(m) if m.arity == Arity::Constant => match self.op(m.tt, &[], span) {
                     Some(t) => v(Val::Term(t), span),
                     None => v(Val::Poison, span),
@@ -1504,7 +1635,7 @@ impl<'a> Eval<'a> {
                         "rdbsh runs the query and prints its results; end the statement before it",
                     );
                 }
-                match methods::term_method(name) {
+                match self.term_methods.get(name, methods::term_method) {
                     Some(m) => v(Val::Method(Some(*t), m), span),
                     None if methods::r_function(name).is_some() => self.error_help(
                         name_span,
@@ -1629,10 +1760,29 @@ impl<'a> Eval<'a> {
         scope: &Arc<Scope>,
     ) -> V {
         let recv = self.eval(obj, scope);
+        // Argument errors point at `.name(...)`, not at the whole chain.
+        let site = Span::new(name_span.start.saturating_sub(1), span.end);
+        // The common case, a ReQL method of a term or of `r`, calls it straight away: the
+        // method value `member` would make has no effects of its own.
+        let direct = match recv.v {
+            Val::Term(t) if !is_not_term_method(name) => self
+                .term_methods
+                .get(name, methods::term_method)
+                .map(|m| (Some(t), m)),
+            Val::R => self
+                .r_functions
+                .get(name, methods::r_function)
+                .filter(|m| m.arity != Arity::Constant)
+                .map(|m| (None, m)),
+            _ => None,
+        };
+        if let Some((recv, m)) = direct {
+            let argv = self.eval_args(args, scope);
+            return self.call_method(recv, m, argv, span, site);
+        }
         let f = self.member(recv, name, name_span, callee_span);
         let argv = self.eval_args(args, scope);
-        // Argument errors point at `.name(...)`, not at the whole chain.
-        self.site = Some(Span::new(name_span.start.saturating_sub(1), span.end));
+        self.site = Some(site);
         self.call_value(f, argv, span)
     }
 
