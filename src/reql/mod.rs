@@ -195,8 +195,6 @@ pub fn compile(src: &str, env: &mut Env) -> Result<Vec<Statement>, Vec<Diagnosti
     let mut out = Vec::new();
     let mut diags = Vec::new();
     let root = env.root.clone();
-    // Scratch space reused from statement to statement.
-    let (mut flat_nodes, mut flat_text) = (Vec::new(), String::new());
     let mut ev = Eval::new(&mut env.next_var, &mut env.store);
     while let Some(s) = parsed.next() {
         if !parsed.errors().is_empty() || matches!(s.kind, ast::StmtKind::Empty) {
@@ -210,7 +208,7 @@ pub fn compile(src: &str, env: &mut Env) -> Result<Vec<Statement>, Vec<Diagnosti
         if !failed && diags.is_empty() {
             match result {
                 Some((id, global_optargs)) => out.push(Statement::Query(Query {
-                    term: ev.store.flatten(id, mark, &mut flat_nodes, &mut flat_text),
+                    term: ev.store.flatten(id, mark),
                     global_optargs,
                     span: s.span,
                 })),

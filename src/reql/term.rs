@@ -3,6 +3,8 @@
 //! grown), and a query keeps a preorder copy of its term, a [`FlatTerm`], from which the wire
 //! JSON and the span tree are built on demand.
 
+use std::collections::HashMap;
+
 use serde_json::{Map, Number, Value};
 
 use super::span::{Span, SpanMap};
@@ -420,118 +422,239 @@ impl TermStore {
         }
     }
 
-    /// A term as a [`FlatTerm`]. `nodes` and `text` are scratch space kept across statements
-    /// (left empty), so the flat copy is allocated once, at its final size. `since` is the
-    /// store as it was before the statement that built the term: the text added since then
-    /// is taken in one piece (unless it is large), and only older strings one by one.
-    pub(crate) fn flatten(
-        &self,
-        id: TermId,
-        since: Mark,
-        nodes: &mut Vec<FlatNode>,
-        text: &mut String,
-    ) -> FlatTerm {
-        let base = match self.text.get(since.text..) {
-            Some(recent) if recent.len() <= BULK_TEXT => {
-                text.push_str(recent);
-                since.text
-            }
-            _ => usize::MAX,
+    /// A term as a [`FlatTerm`]. `since` is the store as it was before the statement that
+    /// built the term. What was built since then is copied as it is, in bulk, and read with
+    /// its ids and text ranges offset by the mark; only when that part refers to older
+    /// nodes or text (terms bound by earlier statements) is it rebuilt with those appended.
+    /// Either way the copy holds no reference into the store.
+    pub(crate) fn flatten(&self, id: TermId, since: Mark) -> FlatTerm {
+        if self.node(id).is_none() {
+            return FlatTerm::default();
+        }
+        let base = Bases {
+            nodes: since.nodes.min(self.nodes.len()),
+            kids: since.kids.min(self.kids.len()),
+            text: since.text.min(self.text.len()),
+            others: since.others.min(self.others.len()),
         };
-        let mut flat = Flattener {
+        let recent_nodes = self.nodes.get(base.nodes..).unwrap_or(&[]);
+        let recent_kids = self.kids.get(base.kids..).unwrap_or(&[]);
+        let recent_text = self.text.get(base.text..);
+        let (Some(recent_text), Some(recent_others)) =
+            (recent_text, self.others.get(base.others..))
+        else {
+            return self.rebuild(id, base);
+        };
+        let text_ok = |t: Text| t.start as usize >= base.text;
+        // Plain `&` rather than `&&`: a flat loop without early exits.
+        let self_contained = id.0 as usize >= base.nodes
+            && recent_kids.iter().fold(true, |ok, k| {
+                ok & (k.id.0 as usize >= base.nodes) & k.key.is_none_or(text_ok)
+            })
+            && recent_nodes.iter().fold(true, |ok, n| {
+                let kind_ok = match n.kind {
+                    Kind::Str(t) => text_ok(t),
+                    Kind::Other(i) => i as usize >= base.others,
+                    _ => true,
+                };
+                ok & kind_ok & ((n.len == 0) | (n.first as usize >= base.kids))
+            });
+        if !self_contained {
+            return self.rebuild(id, base);
+        }
+        FlatTerm {
+            nodes: Box::from(recent_nodes),
+            kids: Box::from(recent_kids),
+            text: Box::from(recent_text),
+            others: recent_others.iter().cloned().collect(),
+            root: id.0,
+            base: Bases32::of(base),
+        }
+    }
+
+    /// A [`FlatTerm`] of `id` rebuilt from the store: the nodes built since the mark keep
+    /// their order, at ids from 0, and older nodes are appended as they are reached.
+    #[cold]
+    fn rebuild(&self, id: TermId, base: Bases) -> FlatTerm {
+        let recent_nodes = self.nodes.get(base.nodes..).unwrap_or(&[]);
+        let recent_kids = self.kids.get(base.kids..).unwrap_or(&[]);
+        let recent_text = self.text.get(base.text..).unwrap_or("");
+        let mut copy = Copier {
             store: self,
-            base,
-            nodes,
-            text,
+            nb: base.nodes,
+            tb: self.text.len() - recent_text.len(),
+            recent: recent_nodes.len(),
+            old: Vec::new(),
+            old_ids: HashMap::new(),
+            text: String::from(recent_text),
             others: Vec::new(),
         };
-        flat.node(id, None);
-        let others = flat.others.into_boxed_slice();
-        // Sized exactly up front: collecting the drain would grow its vector step by step.
-        let mut exact = Vec::with_capacity(nodes.len());
-        exact.append(nodes);
-        let term = FlatTerm {
-            nodes: exact.into_boxed_slice(),
-            text: Box::from(text.as_str()),
-            others,
-        };
-        text.clear();
-        term
+        // The children first: nodes built since the mark find theirs at the same offsets.
+        let mut kids = Vec::with_capacity(recent_kids.len());
+        for k in recent_kids {
+            let kid = copy.kid(*k);
+            kids.push(kid);
+        }
+        let mut nodes = Vec::with_capacity(recent_nodes.len());
+        for n in recent_nodes {
+            let mut f = copy.node(n);
+            match (n.first as usize).checked_sub(base.kids) {
+                // Within the store's children, themselves within u32 range.
+                Some(first) => f.first = first as u32,
+                // A copy of an older node made since the mark (a variable used with another
+                // span) still refers to children in the older part of the store.
+                None => f.first = copy.kids(n, &mut kids),
+            }
+            nodes.push(f);
+        }
+        let root = copy.id(id);
+        // Older nodes, in the order they were reached; their children may reach more.
+        let mut i = 0;
+        while let Some(&old) = copy.old.get(i) {
+            i += 1;
+            let Some(n) = self.nodes.get(old as usize) else {
+                nodes.push(Node {
+                    span: Span::default(),
+                    kind: Kind::Null,
+                    first: 0,
+                    len: 0,
+                    nargs: 0,
+                    depth: 1,
+                    ivar: false,
+                });
+                continue;
+            };
+            let mut f = copy.node(n);
+            f.first = copy.kids(n, &mut kids);
+            nodes.push(f);
+        }
+        FlatTerm {
+            nodes: nodes.into_boxed_slice(),
+            kids: kids.into_boxed_slice(),
+            text: copy.text.into_boxed_str(),
+            others: copy.others.into_boxed_slice(),
+            root,
+            base: Bases32::default(),
+        }
     }
 }
 
-/// Most text a statement may have added that [`TermStore::flatten`] copies in one piece.
-const BULK_TEXT: usize = 1 << 16;
+/// Where a statement's part of each of a store's vectors begins.
+#[derive(Debug, Clone, Copy)]
+struct Bases {
+    nodes: usize,
+    kids: usize,
+    text: usize,
+    others: usize,
+}
 
-/// A preorder walk writing a [`FlatTerm`].
-struct Flattener<'a> {
+/// [`Bases`] as a [`FlatTerm`] keeps them: it reads index `i` of a vector at `i - base`.
+#[derive(Debug, Clone, Copy, Default)]
+struct Bases32 {
+    nodes: u32,
+    kids: u32,
+    text: u32,
+    others: u32,
+}
+
+impl Bases32 {
+    fn of(b: Bases) -> Self {
+        // Lengths of the store's vectors, whose indexes are u32.
+        let at = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+        Bases32 {
+            nodes: at(b.nodes),
+            kids: at(b.kids),
+            text: at(b.text),
+            others: at(b.others),
+        }
+    }
+}
+
+/// Rebuilds a statement's part of a [`TermStore`] for a [`FlatTerm`] when it refers to older
+/// nodes or text: those are appended, and every index is rebased to 0.
+struct Copier<'a> {
     store: &'a TermStore,
-    /// Store text from here on is at the start of `text`; `usize::MAX` when none is.
-    base: usize,
-    nodes: &'a mut Vec<FlatNode>,
-    text: &'a mut String,
+    /// Nodes from here on were built since the mark.
+    nb: usize,
+    /// Text from here on was added since the mark; it starts the flat text.
+    tb: usize,
+    /// How many nodes were built since the mark.
+    recent: usize,
+    /// Older nodes reached, in the order of their flat ids (after the recent ones).
+    old: Vec<u32>,
+    /// Flat ids of the older nodes reached.
+    old_ids: HashMap<u32, u32>,
+    text: String,
     others: Vec<Value>,
 }
 
-impl Flattener<'_> {
+impl Copier<'_> {
+    /// The flat id of a stored node.
+    fn id(&mut self, id: TermId) -> u32 {
+        if let Some(rebased) = (id.0 as usize).checked_sub(self.nb) {
+            // Below the store's length, itself within u32 range.
+            return rebased as u32;
+        }
+        let next = u32::try_from(self.recent + self.old.len()).unwrap_or(u32::MAX);
+        let old = &mut self.old;
+        *self.old_ids.entry(id.0).or_insert_with(|| {
+            old.push(id.0);
+            next
+        })
+    }
+
     /// The range in the flat text of a range of the store's text.
     fn text(&mut self, t: Text) -> Text {
-        let start = t.start as usize;
-        if start >= self.base {
+        if let Some(start) = (t.start as usize).checked_sub(self.tb) {
             return Text {
                 // Within the store's text, itself within u32 range.
-                start: (start - self.base) as u32,
+                start: start as u32,
                 len: t.len,
             };
         }
-        let (start, len) = push_text(self.text, self.store.text_of(t));
+        let start = self.text.len();
+        self.text.push_str(self.store.text_of(t));
         // Out of range (past 4 GiB of text) reads as empty rather than failing.
         Text {
             start: u32::try_from(start).unwrap_or(u32::MAX),
-            len: u32::try_from(len).unwrap_or(0),
+            len: t.len,
         }
     }
 
-    fn node(&mut self, id: TermId, key: Option<Text>) {
-        let store = self.store;
-        let Some(n) = store.node(id) else {
-            return;
-        };
-        let at = self.nodes.len();
-        let key = match key {
-            Some(k) => self.text(k),
-            None => Text { start: 0, len: 0 },
-        };
+    fn kid(&mut self, k: Kid) -> Kid {
+        Kid {
+            id: TermId(self.id(k.id)),
+            key: k.key.map(|t| self.text(t)),
+        }
+    }
+
+    /// The flat node of a stored one, without its children's place.
+    fn node(&mut self, n: &Node) -> Node {
         let kind = match n.kind {
             Kind::Str(t) => Kind::Str(self.text(t)),
             Kind::Other(i) => {
-                let v = store.others.get(i as usize).cloned().unwrap_or(Value::Null);
+                let v = self
+                    .store
+                    .others
+                    .get(i as usize)
+                    .cloned()
+                    .unwrap_or(Value::Null);
                 self.others.push(v);
                 Kind::Other(u32::try_from(self.others.len() - 1).unwrap_or(u32::MAX))
             }
             k => k,
         };
-        self.nodes.push(FlatNode {
-            span: n.span,
-            next: at + 1,
-            nargs: if matches!(kind, Kind::Op(_)) {
-                n.nargs as usize
-            } else {
-                0
-            },
-            key,
-            kind,
-        });
-        if n.len == 0 {
-            return;
+        Node { kind, ..*n }
+    }
+
+    /// Appends copies of the children of `n` to `kids`; where they start.
+    fn kids(&mut self, n: &Node, kids: &mut Vec<Kid>) -> u32 {
+        let first = u32::try_from(kids.len()).unwrap_or(u32::MAX);
+        for k in self.store.kids_of(n) {
+            let kid = self.kid(*k);
+            kids.push(kid);
         }
-        for k in store.kids_of(n) {
-            self.node(k.id, k.key);
-        }
-        let end = self.nodes.len();
-        if let Some(node) = self.nodes.get_mut(at) {
-            node.next = end;
-        }
+        first
     }
 }
 
@@ -546,83 +669,78 @@ fn leaf_value(kind: Kind) -> Value {
     }
 }
 
-/// Appends `s` to `text`; its range there.
-fn push_text(text: &mut String, s: &str) -> (usize, usize) {
-    let start = text.len();
-    text.push_str(s);
-    (start, s.len())
-}
-
-/// A compiled term in preorder, in a few allocations: each node's children are its positional
-/// arguments, then its optargs or object fields (with their keys). The wire JSON and the span
-/// tree are built from it on demand.
+/// A compiled term copied out of the store, in a few allocations: the statement's part of
+/// the store's vectors, its indexes read offset by `base`. Nodes refer to their children by
+/// id, so a term used twice is stored once. Each node's children are its positional
+/// arguments, then its optargs or object fields (with their keys). The wire JSON and the
+/// span tree are built from it on demand.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct FlatTerm {
-    nodes: Box<[FlatNode]>,
+    nodes: Box<[Node]>,
+    kids: Box<[Kid]>,
     /// Keys and strings, end to end; nodes refer to ranges of it.
     text: Box<str>,
     /// Datums of other shapes (the object of a Buffer); usually none.
     others: Box<[Value]>,
-}
-
-/// One node of a [`FlatTerm`].
-#[derive(Debug, Clone)]
-pub(crate) struct FlatNode {
-    span: Span,
-    /// Index just past this node's subtree.
-    next: usize,
-    /// Positional children (the first ones); the rest are keyed.
-    nargs: usize,
-    /// The key this node has in its parent (empty for positional arguments).
-    key: Text,
-    /// What it is, as in the store; strings are ranges of the flat term's text, other
-    /// datums index its `others`.
-    kind: Kind,
+    /// The term's node.
+    root: u32,
+    base: Bases32,
 }
 
 impl FlatTerm {
     fn text_at(&self, t: Text) -> &str {
-        let start = t.start as usize;
+        let Some(start) = t.start.checked_sub(self.base.text) else {
+            return "";
+        };
+        let start = start as usize;
         self.text.get(start..start + t.len as usize).unwrap_or("")
     }
 
-    fn key(&self, i: usize) -> &str {
-        self.nodes.get(i).map_or("", |n| self.text_at(n.key))
+    fn key(&self, k: &Kid) -> &str {
+        k.key.map_or("", |t| self.text_at(t))
     }
 
-    /// Indexes of the children of node `i`.
-    fn children(&self, i: usize) -> impl Iterator<Item = usize> + '_ {
-        let end = self.nodes.get(i).map_or(0, |n| n.next);
-        let mut c = i + 1;
-        std::iter::from_fn(move || {
-            if c >= end {
-                return None;
-            }
-            let this = c;
-            c = self.nodes.get(c).map_or(end, |n| n.next);
-            Some(this)
-        })
+    fn node(&self, id: u32) -> Option<&Node> {
+        let i = id.checked_sub(self.base.nodes)?;
+        self.nodes.get(i as usize)
+    }
+
+    /// The children of a node.
+    fn kids_of(&self, n: &Node) -> &[Kid] {
+        let Some(first) = n.first.checked_sub(self.base.kids) else {
+            return &[];
+        };
+        let first = first as usize;
+        self.kids.get(first..first + n.len as usize).unwrap_or(&[])
+    }
+
+    /// Positional children of a node (the first ones); the rest are keyed.
+    fn nargs(n: &Node) -> usize {
+        match n.kind {
+            Kind::Op(_) => n.nargs as usize,
+            _ => 0,
+        }
     }
 
     /// The wire JSON.
     pub(crate) fn to_json(&self) -> Value {
-        if self.nodes.is_empty() {
-            return Value::Null;
-        }
-        self.json_at(0)
+        self.json_at(self.root)
     }
 
-    fn json_at(&self, i: usize) -> Value {
-        let node = &self.nodes[i];
+    fn json_at(&self, i: u32) -> Value {
+        let Some(node) = self.node(i) else {
+            return Value::Null;
+        };
         match node.kind {
             Kind::Op(tt) => {
-                let mut args = Vec::with_capacity(node.nargs);
+                let nargs = Self::nargs(node);
+                let mut args = Vec::with_capacity(nargs);
                 let mut opts = Map::new();
-                for (n, c) in self.children(i).enumerate() {
-                    if n < node.nargs {
-                        args.push(self.json_at(c));
+                for (n, k) in self.kids_of(node).iter().enumerate() {
+                    if n < nargs {
+                        args.push(self.json_at(k.id.0));
                     } else {
-                        opts.insert(self.key(c).to_string(), self.json_at(c));
+                        opts.insert(self.key(k).to_string(), self.json_at(k.id.0));
                     }
                 }
                 let mut out = Vec::with_capacity(3);
@@ -634,32 +752,38 @@ impl FlatTerm {
                 Value::Array(out)
             }
             Kind::Obj => Value::Object(
-                self.children(i)
-                    .map(|c| (self.key(c).to_string(), self.json_at(c)))
+                self.kids_of(node)
+                    .iter()
+                    .map(|k| (self.key(k).to_string(), self.json_at(k.id.0)))
                     .collect(),
             ),
             Kind::Str(t) => Value::String(self.text_at(t).to_string()),
-            Kind::Other(o) => self.others.get(o as usize).cloned().unwrap_or(Value::Null),
+            Kind::Other(o) => o
+                .checked_sub(self.base.others)
+                .and_then(|o| self.others.get(o as usize))
+                .cloned()
+                .unwrap_or(Value::Null),
             leaf => leaf_value(leaf),
         }
     }
 
     /// The span tree mirroring the wire JSON.
     pub(crate) fn span_map(&self) -> SpanMap {
-        if self.nodes.is_empty() {
-            return SpanMap::default();
-        }
-        self.map_at(0)
+        self.map_at(self.root)
     }
 
-    fn map_at(&self, i: usize) -> SpanMap {
-        let node = &self.nodes[i];
+    fn map_at(&self, i: u32) -> SpanMap {
+        let Some(node) = self.node(i) else {
+            return SpanMap::default();
+        };
+        let nargs = Self::nargs(node);
         let mut map = SpanMap::leaf(node.span);
-        for (n, c) in self.children(i).enumerate() {
-            if n < node.nargs {
-                map.args.push(self.map_at(c));
+        for (n, k) in self.kids_of(node).iter().enumerate() {
+            if n < nargs {
+                map.args.push(self.map_at(k.id.0));
             } else {
-                map.optargs.push((self.key(c).to_string(), self.map_at(c)));
+                map.optargs
+                    .push((self.key(k).to_string(), self.map_at(k.id.0)));
             }
         }
         map
@@ -668,7 +792,7 @@ impl FlatTerm {
     /// The span of the node a backtrace reaches (see [`SpanMap::resolve`]), without building
     /// the span tree.
     pub(crate) fn resolve(&self, frames: &[Value]) -> Span {
-        let Some(mut node) = self.nodes.first().map(|_| 0usize) else {
+        let Some(mut node) = self.node(self.root) else {
             return Span::default();
         };
         for frame in frames {
@@ -682,23 +806,23 @@ impl FlatTerm {
                 },
                 _ => None,
             };
-            let this = &self.nodes[node];
+            let kids = self.kids_of(node);
+            let nargs = Self::nargs(node);
             let next = match pos {
                 Some(Ok(i)) => usize::try_from(i)
                     .ok()
-                    .filter(|i| *i < this.nargs)
-                    .and_then(|i| self.children(node).nth(i)),
-                Some(Err(k)) => {
-                    let skip = this.nargs;
-                    self.children(node).skip(skip).find(|c| self.key(*c) == k)
-                }
+                    .filter(|i| *i < nargs)
+                    .and_then(|i| kids.get(i)),
+                Some(Err(k)) => kids
+                    .get(nargs..)
+                    .and_then(|keyed| keyed.iter().find(|c| self.key(c) == k)),
                 None => None,
             };
-            match next {
+            match next.and_then(|c| self.node(c.id.0)) {
                 Some(c) => node = c,
                 None => break,
             }
         }
-        self.nodes[node].span
+        node.span
     }
 }
