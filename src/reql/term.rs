@@ -4,6 +4,7 @@
 //! JSON and the span tree are built on demand.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use serde_json::{Map, Number, Value};
 
@@ -422,14 +423,18 @@ impl TermStore {
         }
     }
 
-    /// A term as a [`FlatTerm`]. `since` is the store as it was before the statement that
-    /// built the term. What was built since then is copied as it is, in bulk, and read with
-    /// its ids and text ranges offset by the mark; only when that part refers to older
-    /// nodes or text (terms bound by earlier statements) is it rebuilt with those appended.
-    /// Either way the copy holds no reference into the store.
-    pub(crate) fn flatten(&self, id: TermId, since: Mark) -> FlatTerm {
+    /// Copies a term into `chunk`, which gathers the flat copies of the queries of one
+    /// compilation; where it is there. `since` is the store as it was before the statement
+    /// that built the term. What was built since then is copied as it is, in bulk, and read
+    /// with its ids and text ranges offset; only when that part refers to older nodes or
+    /// text (terms bound by earlier statements) is it rebuilt with those appended. Either
+    /// way the copy holds no reference into the store.
+    pub(crate) fn flatten(&self, id: TermId, since: Mark, chunk: &mut FlatChunk) -> FlatRef {
         if self.node(id).is_none() {
-            return FlatTerm::default();
+            return FlatRef {
+                root: u32::MAX,
+                delta: Bases32::default(),
+            };
         }
         let base = Bases {
             nodes: since.nodes.min(self.nodes.len()),
@@ -443,7 +448,7 @@ impl TermStore {
         let (Some(recent_text), Some(recent_others)) =
             (recent_text, self.others.get(base.others..))
         else {
-            return self.rebuild(id, base);
+            return self.rebuild(id, base, chunk);
         };
         let text_ok = |t: Text| t.start as usize >= base.text;
         // Plain `&` rather than `&&`: a flat loop without early exits.
@@ -460,22 +465,30 @@ impl TermStore {
                 ok & kind_ok & ((n.len == 0) | (n.first as usize >= base.kids))
             });
         if !self_contained {
-            return self.rebuild(id, base);
+            return self.rebuild(id, base, chunk);
         }
-        FlatTerm {
-            nodes: Box::from(recent_nodes),
-            kids: Box::from(recent_kids),
-            text: Box::from(recent_text),
-            others: recent_others.iter().cloned().collect(),
+        // Store index `i` is at `i - delta` in the chunk (modulo 2^32).
+        let delta = |store: usize, flat: usize| (store as u32).wrapping_sub(flat as u32);
+        let r = FlatRef {
             root: id.0,
-            base: Bases32::of(base),
-        }
+            delta: Bases32 {
+                nodes: delta(base.nodes, chunk.nodes.len()),
+                kids: delta(base.kids, chunk.kids.len()),
+                text: delta(base.text, chunk.text.len()),
+                others: delta(base.others, chunk.others.len()),
+            },
+        };
+        chunk.nodes.extend_from_slice(recent_nodes);
+        chunk.kids.extend_from_slice(recent_kids);
+        chunk.text.push_str(recent_text);
+        chunk.others.extend_from_slice(recent_others);
+        r
     }
 
-    /// A [`FlatTerm`] of `id` rebuilt from the store: the nodes built since the mark keep
-    /// their order, at ids from 0, and older nodes are appended as they are reached.
+    /// Copies `id` into `chunk` rebuilt: the nodes built since the mark keep their order
+    /// and older nodes are appended as they are reached, every index rebased to the chunk.
     #[cold]
-    fn rebuild(&self, id: TermId, base: Bases) -> FlatTerm {
+    fn rebuild(&self, id: TermId, base: Bases, chunk: &mut FlatChunk) -> FlatRef {
         let recent_nodes = self.nodes.get(base.nodes..).unwrap_or(&[]);
         let recent_kids = self.kids.get(base.kids..).unwrap_or(&[]);
         let recent_text = self.text.get(base.text..).unwrap_or("");
@@ -483,29 +496,30 @@ impl TermStore {
             store: self,
             nb: base.nodes,
             tb: self.text.len() - recent_text.len(),
+            n0: chunk.nodes.len(),
+            t0: chunk.text.len(),
             recent: recent_nodes.len(),
             old: Vec::new(),
             old_ids: HashMap::new(),
-            text: String::from(recent_text),
-            others: Vec::new(),
+            chunk,
         };
+        copy.chunk.text.push_str(recent_text);
         // The children first: nodes built since the mark find theirs at the same offsets.
-        let mut kids = Vec::with_capacity(recent_kids.len());
+        let k0 = copy.chunk.kids.len();
         for k in recent_kids {
             let kid = copy.kid(*k);
-            kids.push(kid);
+            copy.chunk.kids.push(kid);
         }
-        let mut nodes = Vec::with_capacity(recent_nodes.len());
         for n in recent_nodes {
             let mut f = copy.node(n);
             match (n.first as usize).checked_sub(base.kids) {
-                // Within the store's children, themselves within u32 range.
-                Some(first) => f.first = first as u32,
+                // Within the chunk's children, themselves within u32 range.
+                Some(first) => f.first = (k0 + first) as u32,
                 // A copy of an older node made since the mark (a variable used with another
                 // span) still refers to children in the older part of the store.
-                None => f.first = copy.kids(n, &mut kids),
+                None => f.first = copy.kids(n),
             }
-            nodes.push(f);
+            copy.chunk.nodes.push(f);
         }
         let root = copy.id(id);
         // Older nodes, in the order they were reached; their children may reach more.
@@ -513,7 +527,7 @@ impl TermStore {
         while let Some(&old) = copy.old.get(i) {
             i += 1;
             let Some(n) = self.nodes.get(old as usize) else {
-                nodes.push(Node {
+                copy.chunk.nodes.push(Node {
                     span: Span::default(),
                     kind: Kind::Null,
                     first: 0,
@@ -525,16 +539,12 @@ impl TermStore {
                 continue;
             };
             let mut f = copy.node(n);
-            f.first = copy.kids(n, &mut kids);
-            nodes.push(f);
+            f.first = copy.kids(n);
+            copy.chunk.nodes.push(f);
         }
-        FlatTerm {
-            nodes: nodes.into_boxed_slice(),
-            kids: kids.into_boxed_slice(),
-            text: copy.text.into_boxed_str(),
-            others: copy.others.into_boxed_slice(),
+        FlatRef {
             root,
-            base: Bases32::default(),
+            delta: Bases32::default(),
         }
     }
 }
@@ -548,7 +558,8 @@ struct Bases {
     others: usize,
 }
 
-/// [`Bases`] as a [`FlatTerm`] keeps them: it reads index `i` of a vector at `i - base`.
+/// How a query's indexes map into its [`FlatChunk`]: index `i` of a vector is at
+/// `i - delta` (modulo 2^32).
 #[derive(Debug, Clone, Copy, Default)]
 struct Bases32 {
     nodes: u32,
@@ -557,45 +568,33 @@ struct Bases32 {
     others: u32,
 }
 
-impl Bases32 {
-    fn of(b: Bases) -> Self {
-        // Lengths of the store's vectors, whose indexes are u32.
-        let at = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
-        Bases32 {
-            nodes: at(b.nodes),
-            kids: at(b.kids),
-            text: at(b.text),
-            others: at(b.others),
-        }
-    }
-}
-
-/// Rebuilds a statement's part of a [`TermStore`] for a [`FlatTerm`] when it refers to older
-/// nodes or text: those are appended, and every index is rebased to 0.
+/// Rebuilds a statement's part of a [`TermStore`] into a [`FlatChunk`] when it refers to
+/// older nodes or text: those are appended, and every index is rebased to the chunk.
 struct Copier<'a> {
     store: &'a TermStore,
     /// Nodes from here on were built since the mark.
     nb: usize,
-    /// Text from here on was added since the mark; it starts the flat text.
+    /// Text from here on was added since the mark; it is copied to the chunk at `t0`.
     tb: usize,
+    /// Where the nodes built since the mark start in the chunk.
+    n0: usize,
+    t0: usize,
     /// How many nodes were built since the mark.
     recent: usize,
-    /// Older nodes reached, in the order of their flat ids (after the recent ones).
+    /// Older nodes reached, in the order of their chunk ids (after the recent ones).
     old: Vec<u32>,
-    /// Flat ids of the older nodes reached.
+    /// Chunk ids of the older nodes reached.
     old_ids: HashMap<u32, u32>,
-    text: String,
-    others: Vec<Value>,
+    chunk: &'a mut FlatChunk,
 }
 
 impl Copier<'_> {
-    /// The flat id of a stored node.
+    /// The chunk id of a stored node.
     fn id(&mut self, id: TermId) -> u32 {
         if let Some(rebased) = (id.0 as usize).checked_sub(self.nb) {
-            // Below the store's length, itself within u32 range.
-            return rebased as u32;
+            return u32::try_from(self.n0 + rebased).unwrap_or(u32::MAX);
         }
-        let next = u32::try_from(self.recent + self.old.len()).unwrap_or(u32::MAX);
+        let next = u32::try_from(self.n0 + self.recent + self.old.len()).unwrap_or(u32::MAX);
         let old = &mut self.old;
         *self.old_ids.entry(id.0).or_insert_with(|| {
             old.push(id.0);
@@ -603,17 +602,16 @@ impl Copier<'_> {
         })
     }
 
-    /// The range in the flat text of a range of the store's text.
+    /// The range in the chunk's text of a range of the store's text.
     fn text(&mut self, t: Text) -> Text {
-        if let Some(start) = (t.start as usize).checked_sub(self.tb) {
-            return Text {
-                // Within the store's text, itself within u32 range.
-                start: start as u32,
-                len: t.len,
-            };
-        }
-        let start = self.text.len();
-        self.text.push_str(self.store.text_of(t));
+        let start = match (t.start as usize).checked_sub(self.tb) {
+            Some(rebased) => self.t0 + rebased,
+            None => {
+                let start = self.chunk.text.len();
+                self.chunk.text.push_str(self.store.text_of(t));
+                start
+            }
+        };
         // Out of range (past 4 GiB of text) reads as empty rather than failing.
         Text {
             start: u32::try_from(start).unwrap_or(u32::MAX),
@@ -628,7 +626,7 @@ impl Copier<'_> {
         }
     }
 
-    /// The flat node of a stored one, without its children's place.
+    /// The chunk node of a stored one, without its children's place.
     fn node(&mut self, n: &Node) -> Node {
         let kind = match n.kind {
             Kind::Str(t) => Kind::Str(self.text(t)),
@@ -639,20 +637,20 @@ impl Copier<'_> {
                     .get(i as usize)
                     .cloned()
                     .unwrap_or(Value::Null);
-                self.others.push(v);
-                Kind::Other(u32::try_from(self.others.len() - 1).unwrap_or(u32::MAX))
+                self.chunk.others.push(v);
+                Kind::Other(u32::try_from(self.chunk.others.len() - 1).unwrap_or(u32::MAX))
             }
             k => k,
         };
         Node { kind, ..*n }
     }
 
-    /// Appends copies of the children of `n` to `kids`; where they start.
-    fn kids(&mut self, n: &Node, kids: &mut Vec<Kid>) -> u32 {
-        let first = u32::try_from(kids.len()).unwrap_or(u32::MAX);
+    /// Appends copies of the children of `n` to the chunk; where they start.
+    fn kids(&mut self, n: &Node) -> u32 {
+        let first = u32::try_from(self.chunk.kids.len()).unwrap_or(u32::MAX);
         for k in self.store.kids_of(n) {
             let kid = self.kid(*k);
-            kids.push(kid);
+            self.chunk.kids.push(kid);
         }
         first
     }
@@ -669,31 +667,65 @@ fn leaf_value(kind: Kind) -> Value {
     }
 }
 
-/// A compiled term copied out of the store, in a few allocations: the statement's part of
-/// the store's vectors, its indexes read offset by `base`. Nodes refer to their children by
-/// id, so a term used twice is stored once. Each node's children are its positional
-/// arguments, then its optargs or object fields (with their keys). The wire JSON and the
-/// span tree are built from it on demand.
+/// The flat copies of the terms of the queries of one compilation, end to end, shared by
+/// them (see [`TermStore::flatten`]). Nodes refer to their children by id, so a term used
+/// twice is stored once; each node's children are its positional arguments, then its
+/// optargs or object fields (with their keys).
+#[derive(Debug, Default)]
+pub(crate) struct FlatChunk {
+    nodes: Vec<Node>,
+    kids: Vec<Kid>,
+    /// Keys and strings, end to end; nodes refer to ranges of it.
+    text: String,
+    /// Datums of other shapes (the object of a Buffer); usually none.
+    others: Vec<Value>,
+}
+
+impl FlatChunk {
+    /// An empty chunk with room for the terms of a source of `len` bytes as they usually
+    /// come (a node every 7 bytes or so), so that filling it rarely moves it.
+    pub(crate) fn for_source(len: usize) -> Self {
+        FlatChunk {
+            nodes: Vec::with_capacity(len / 6),
+            kids: Vec::with_capacity(len / 6),
+            text: String::with_capacity(len / 4),
+            others: Vec::new(),
+        }
+    }
+}
+
+/// Where one term is in a [`FlatChunk`].
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct FlatRef {
+    root: u32,
+    delta: Bases32,
+}
+
+/// A compiled term: its place in a shared [`FlatChunk`]. The wire JSON and the span tree
+/// are built from it on demand.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct FlatTerm {
-    nodes: Box<[Node]>,
-    kids: Box<[Kid]>,
-    /// Keys and strings, end to end; nodes refer to ranges of it.
-    text: Box<str>,
-    /// Datums of other shapes (the object of a Buffer); usually none.
-    others: Box<[Value]>,
-    /// The term's node.
+    chunk: Option<Arc<FlatChunk>>,
     root: u32,
-    base: Bases32,
+    delta: Bases32,
 }
 
 impl FlatTerm {
+    /// The term at `at` in `chunk`.
+    pub(crate) fn new(chunk: &Arc<FlatChunk>, at: FlatRef) -> Self {
+        FlatTerm {
+            chunk: Some(Arc::clone(chunk)),
+            root: at.root,
+            delta: at.delta,
+        }
+    }
+
     fn text_at(&self, t: Text) -> &str {
-        let Some(start) = t.start.checked_sub(self.base.text) else {
+        let Some(chunk) = &self.chunk else {
             return "";
         };
-        let start = start as usize;
-        self.text.get(start..start + t.len as usize).unwrap_or("")
+        let start = t.start.wrapping_sub(self.delta.text) as usize;
+        chunk.text.get(start..start + t.len as usize).unwrap_or("")
     }
 
     fn key(&self, k: &Kid) -> &str {
@@ -701,17 +733,28 @@ impl FlatTerm {
     }
 
     fn node(&self, id: u32) -> Option<&Node> {
-        let i = id.checked_sub(self.base.nodes)?;
-        self.nodes.get(i as usize)
+        let chunk = self.chunk.as_deref()?;
+        chunk.nodes.get(id.wrapping_sub(self.delta.nodes) as usize)
     }
 
     /// The children of a node.
     fn kids_of(&self, n: &Node) -> &[Kid] {
-        let Some(first) = n.first.checked_sub(self.base.kids) else {
+        let Some(chunk) = &self.chunk else {
             return &[];
         };
-        let first = first as usize;
-        self.kids.get(first..first + n.len as usize).unwrap_or(&[])
+        if n.len == 0 {
+            return &[];
+        }
+        let first = n.first.wrapping_sub(self.delta.kids) as usize;
+        chunk.kids.get(first..first + n.len as usize).unwrap_or(&[])
+    }
+
+    fn other(&self, o: u32) -> Value {
+        self.chunk
+            .as_deref()
+            .and_then(|c| c.others.get(o.wrapping_sub(self.delta.others) as usize))
+            .cloned()
+            .unwrap_or(Value::Null)
     }
 
     /// Positional children of a node (the first ones); the rest are keyed.
@@ -758,11 +801,7 @@ impl FlatTerm {
                     .collect(),
             ),
             Kind::Str(t) => Value::String(self.text_at(t).to_string()),
-            Kind::Other(o) => o
-                .checked_sub(self.base.others)
-                .and_then(|o| self.others.get(o as usize))
-                .cloned()
-                .unwrap_or(Value::Null),
+            Kind::Other(o) => self.other(o),
             leaf => leaf_value(leaf),
         }
     }
