@@ -4,6 +4,7 @@
 //! JSON and the span tree are built on demand.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
 
 use serde_json::{Map, Number, Value};
@@ -98,6 +99,11 @@ pub(crate) struct TermStore {
     others: Vec<Value>,
     /// Children of the terms under construction, innermost last (see [`TermStore::open`]).
     pending: Vec<Kid>,
+    /// The last node pushed that refers to text, children or another datum it did not add
+    /// itself (a copy by [`TermStore::used_at`], a leaf of a given string): nodes built
+    /// after it need no check for references older than a mark when copied out (see
+    /// [`TermStore::flatten`]).
+    borrower: Option<usize>,
 }
 
 fn index(n: usize) -> Result<u32, BuildError> {
@@ -127,6 +133,10 @@ impl TermStore {
         self.text.truncate(mark.text);
         self.others.truncate(mark.others);
         self.pending.clear();
+        if self.borrower.is_some_and(|b| b >= mark.nodes) {
+            // The older nodes are before any later mark: none needs looking at again.
+            self.borrower = None;
+        }
     }
 
     fn node(&self, id: TermId) -> Option<&Node> {
@@ -180,6 +190,15 @@ impl TermStore {
     /// A leaf (a datum: not an operation or an object) with its span.
     #[inline]
     pub(crate) fn leaf(&mut self, kind: Kind, span: Span) -> Result<TermId, BuildError> {
+        if matches!(kind, Kind::Str(_) | Kind::Other(_)) {
+            self.borrower = Some(self.nodes.len());
+        }
+        self.own_leaf(kind, span)
+    }
+
+    /// A leaf whose string or other datum, if any, was added for it.
+    #[inline]
+    fn own_leaf(&mut self, kind: Kind, span: Span) -> Result<TermId, BuildError> {
         self.push(Node {
             span,
             kind,
@@ -195,7 +214,7 @@ impl TermStore {
     #[inline]
     pub(crate) fn string(&mut self, s: &str, span: Span) -> Result<TermId, BuildError> {
         let t = self.push_text(s)?;
-        self.leaf(Kind::Str(t), span)
+        self.own_leaf(Kind::Str(t), span)
     }
 
     /// A number leaf, written as `JSON.stringify` would: integral values as integers.
@@ -208,7 +227,7 @@ impl TermStore {
         } else {
             Kind::Float(n)
         };
-        self.leaf(kind, span)
+        self.own_leaf(kind, span)
     }
 
     /// Any JSON datum as a leaf.
@@ -229,7 +248,7 @@ impl TermStore {
                 Kind::Other(at)
             }
         };
-        self.leaf(kind, span)
+        self.own_leaf(kind, span)
     }
 
     /// The term as used at `span`: variables (VAR, IMPLICIT_VAR) and datums take the span of
@@ -250,6 +269,9 @@ impl TermStore {
         }
         let mut n = *n;
         n.span = span;
+        if n.len > 0 || matches!(n.kind, Kind::Str(_) | Kind::Other(_)) {
+            self.borrower = Some(self.nodes.len());
+        }
         self.push(n)
     }
 
@@ -451,12 +473,19 @@ impl TermStore {
             return self.rebuild(id, base, chunk);
         };
         let text_ok = |t: Text| t.start as usize >= base.text;
-        // Plain `&` rather than `&&`: a flat loop without early exits.
+        // Keys are added with their child (by `keyed`), and a node built by `close` has
+        // children added for it, so only children's ids, and the nodes up to the last one
+        // that borrows, need a look. Plain `&` rather than `&&`: flat loops without early
+        // exits.
+        let borrowers = match self.borrower {
+            Some(b) if b >= base.nodes => self.nodes.get(base.nodes..=b).unwrap_or(recent_nodes),
+            _ => &[],
+        };
         let self_contained = id.0 as usize >= base.nodes
-            && recent_kids.iter().fold(true, |ok, k| {
-                ok & (k.id.0 as usize >= base.nodes) & k.key.is_none_or(text_ok)
-            })
-            && recent_nodes.iter().fold(true, |ok, n| {
+            && recent_kids
+                .iter()
+                .fold(true, |ok, k| ok & (k.id.0 as usize >= base.nodes))
+            && borrowers.iter().fold(true, |ok, n| {
                 let kind_ok = match n.kind {
                     Kind::Str(t) => text_ok(t),
                     Kind::Other(i) => i as usize >= base.others,
@@ -500,7 +529,7 @@ impl TermStore {
             t0: chunk.text.len(),
             recent: recent_nodes.len(),
             old: Vec::new(),
-            old_ids: HashMap::new(),
+            old_ids: HashMap::default(),
             chunk,
         };
         copy.chunk.text.push_str(recent_text);
@@ -584,8 +613,33 @@ struct Copier<'a> {
     /// Older nodes reached, in the order of their chunk ids (after the recent ones).
     old: Vec<u32>,
     /// Chunk ids of the older nodes reached.
-    old_ids: HashMap<u32, u32>,
+    old_ids: HashMap<u32, u32, BuildHasherDefault<IdHasher>>,
     chunk: &'a mut FlatChunk,
+}
+
+/// Hashes node ids for [`Copier`]: they are trusted small integers, so one multiplication
+/// spreads them well enough, where the default hasher would cost many times more.
+#[derive(Default)]
+struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.write_u64(u64::from(*b));
+        }
+    }
+
+    fn write_u32(&mut self, n: u32) {
+        self.write_u64(u64::from(n));
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
 }
 
 impl Copier<'_> {
