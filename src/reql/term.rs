@@ -919,3 +919,71 @@ impl FlatTerm {
         node.span
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use crate::reql::{Env, Query, Statement, compile, compile_query};
+
+    /// The queries `src` compiles to in `env`.
+    fn queries(src: &str, env: &mut Env) -> Vec<Query> {
+        let stmts = compile(src, env).unwrap_or_default();
+        stmts
+            .into_iter()
+            .filter_map(|s| match s {
+                Statement::Query(q) => Some(q),
+                Statement::Binding(_) => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn bound_terms_used_twice_and_across_statements_are_copied_whole() {
+        let src = "var t = r.table('x').filter({a: 'q'}, {default: 'd'}); t.union(t)";
+        let qs = queries(src, &mut Env::new());
+        let inline = "r.table('x').filter({a: 'q'}, {default: 'd'})\
+                      .union(r.table('x').filter({a: 'q'}, {default: 'd'}))";
+        let want = compile_query(inline).map(|q| q.term()).ok();
+        assert_eq!(qs.len(), 1);
+        assert_eq!(Some(qs[0].term()), want);
+        // Both uses point back at the binding's text.
+        let filter = src.find("r.table").unwrap_or(0);
+        assert_eq!(qs[0].span_of(&[json!(0)]).start, filter);
+        assert_eq!(qs[0].span_of(&[json!(1)]).start, filter);
+        assert_eq!(
+            &src[qs[0].span_of(&[json!(1), json!("default")]).start..][..3],
+            "'d'"
+        );
+
+        // Bound in an earlier compilation of the same session, then the store grows on.
+        let mut env = Env::new();
+        queries("var s = r.expr({k: 'v'}); var u = s.merge(s)", &mut env);
+        let later = queries("r.expr([u, u]).add(r.expr('w')); u", &mut env);
+        let u = json!([35, [{"k": "v"}, {"k": "v"}]]);
+        assert_eq!(later.len(), 2);
+        assert_eq!(later[0].term(), json!([24, [[2, [u, u]], "w"]]));
+        assert_eq!(later[1].term(), u);
+        // Each query's copy stands alone: the session's later work does not change it.
+        queries("var s = r.expr('other'); r.expr(s)", &mut env);
+        assert_eq!(later[1].term(), u);
+    }
+
+    #[test]
+    fn a_term_shared_at_every_level_is_copied_once() {
+        // 2^40 leaves as a tree; the copy keeps the sharing, so compiling stays quick.
+        let mut src = String::from("var a0 = r.expr('x');");
+        for i in 1..=40 {
+            src.push_str(&format!(" var a{i} = r.expr([a{}, a{}]);", i - 1, i - 1));
+        }
+        src.push_str(" a40.count()");
+        let qs = queries(&src, &mut Env::new());
+        assert_eq!(qs.len(), 1);
+        let deep: Vec<_> = std::iter::once(json!(0))
+            .chain(std::iter::repeat_n(json!(1), 40))
+            .collect();
+        let leaf = qs[0].span_of(&deep);
+        // A datum takes the span of the place it is used.
+        assert_eq!(&src[leaf.start..leaf.end], "a0");
+    }
+}
