@@ -1,7 +1,8 @@
 //! Compiled terms. Evaluation builds them into one flat [`TermStore`] owned by the session
 //! (nodes are plain values in vectors, so building one allocates nothing once the vectors have
-//! grown), and a query keeps a preorder copy of its term, a [`FlatTerm`], from which the wire
-//! JSON and the span tree are built on demand.
+//! grown). Each query keeps a copy of its statement's part of the store, a [`FlatTerm`] in a
+//! [`FlatChunk`] shared by the queries of one compilation, from which the wire JSON and the
+//! span tree are built on demand.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -617,6 +618,9 @@ struct Copier<'a> {
     chunk: &'a mut FlatChunk,
 }
 
+/// Older nodes a [`Copier`] finds in a list before it indexes them.
+const FEW_OLD: usize = 32;
+
 /// Hashes node ids for [`Copier`]: they are trusted small integers, so one multiplication
 /// spreads them well enough, where the default hasher would cost many times more.
 #[derive(Default)]
@@ -648,7 +652,23 @@ impl Copier<'_> {
         if let Some(rebased) = (id.0 as usize).checked_sub(self.nb) {
             return u32::try_from(self.n0 + rebased).unwrap_or(u32::MAX);
         }
-        let next = u32::try_from(self.n0 + self.recent + self.old.len()).unwrap_or(u32::MAX);
+        let first_old = self.n0 + self.recent;
+        let next = u32::try_from(first_old + self.old.len()).unwrap_or(u32::MAX);
+        // Few older nodes are usually reached: a look along the list beats hashing until
+        // it grows.
+        if self.old.len() < FEW_OLD {
+            if let Some(i) = self.old.iter().position(|o| *o == id.0) {
+                return u32::try_from(first_old + i).unwrap_or(u32::MAX);
+            }
+            self.old.push(id.0);
+            return next;
+        }
+        if self.old_ids.is_empty() {
+            for (i, o) in self.old.iter().enumerate() {
+                let at = u32::try_from(first_old + i).unwrap_or(u32::MAX);
+                self.old_ids.insert(*o, at);
+            }
+        }
         let old = &mut self.old;
         *self.old_ids.entry(id.0).or_insert_with(|| {
             old.push(id.0);
