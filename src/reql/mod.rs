@@ -29,7 +29,7 @@ pub use wire::to_wire_json;
 pub use write::{WriteInfo, destructive, writes};
 
 use compile::{Eval, Scope, snake};
-use term::{FlatTerm, TermStore};
+use term::{FlatChunk, FlatTerm, TermStore};
 
 /// Session state carried across statements and calls to [`compile`]: variables bound with
 /// `var/let/const`, the terms they hold, and the counter that numbers function parameters.
@@ -195,8 +195,8 @@ pub fn compile(src: &str, env: &mut Env) -> Result<Vec<Statement>, Vec<Diagnosti
     let mut out = Vec::new();
     let mut diags = Vec::new();
     let root = env.root.clone();
-    // Scratch space reused from statement to statement.
-    let (mut flat_nodes, mut flat_text) = (Vec::new(), String::new());
+    // The queries' terms, copied out of the store one after the other, shared by them.
+    let (mut chunk, mut refs) = (FlatChunk::for_source(src.len()), Vec::new());
     let mut ev = Eval::new(&mut env.next_var, &mut env.store);
     while let Some(s) = parsed.next() {
         if !parsed.errors().is_empty() || matches!(s.kind, ast::StmtKind::Empty) {
@@ -209,11 +209,15 @@ pub fn compile(src: &str, env: &mut Env) -> Result<Vec<Statement>, Vec<Diagnosti
         diags.append(&mut ev.diags);
         if !failed && diags.is_empty() {
             match result {
-                Some((id, global_optargs)) => out.push(Statement::Query(Query {
-                    term: ev.store.flatten(id, mark, &mut flat_nodes, &mut flat_text),
-                    global_optargs,
-                    span: s.span,
-                })),
+                Some((id, global_optargs)) => {
+                    refs.push(ev.store.flatten(id, mark, &mut chunk));
+                    out.push(Statement::Query(Query {
+                        // Set below, once the chunk is complete.
+                        term: FlatTerm::default(),
+                        global_optargs,
+                        span: s.span,
+                    }));
+                }
                 None => {
                     let names = match &s.kind {
                         ast::StmtKind::Var(decls) => {
@@ -239,11 +243,19 @@ pub fn compile(src: &str, env: &mut Env) -> Result<Vec<Statement>, Vec<Diagnosti
     if !syntax.is_empty() {
         diags.extend(syntax);
     }
-    if diags.is_empty() {
-        Ok(out)
-    } else {
-        Err(diags)
+    if !diags.is_empty() {
+        return Err(diags);
     }
+    let chunk = Arc::new(chunk);
+    let mut refs = refs.into_iter();
+    for s in &mut out {
+        if let Statement::Query(q) = s
+            && let Some(at) = refs.next()
+        {
+            q.term = FlatTerm::new(&chunk, at);
+        }
+    }
+    Ok(out)
 }
 
 /// Compiles a text that must hold exactly one query, in a fresh session.

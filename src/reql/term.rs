@@ -1,7 +1,12 @@
 //! Compiled terms. Evaluation builds them into one flat [`TermStore`] owned by the session
 //! (nodes are plain values in vectors, so building one allocates nothing once the vectors have
-//! grown), and a query keeps a preorder copy of its term, a [`FlatTerm`], from which the wire
-//! JSON and the span tree are built on demand.
+//! grown). Each query keeps a copy of its statement's part of the store, a [`FlatTerm`] in a
+//! [`FlatChunk`] shared by the queries of one compilation, from which the wire JSON and the
+//! span tree are built on demand.
+
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::Arc;
 
 use serde_json::{Map, Number, Value};
 
@@ -95,6 +100,11 @@ pub(crate) struct TermStore {
     others: Vec<Value>,
     /// Children of the terms under construction, innermost last (see [`TermStore::open`]).
     pending: Vec<Kid>,
+    /// The last node pushed that refers to text, children or another datum it did not add
+    /// itself (a copy by [`TermStore::used_at`], a leaf of a given string): nodes built
+    /// after it need no check for references older than a mark when copied out (see
+    /// [`TermStore::flatten`]).
+    borrower: Option<usize>,
 }
 
 fn index(n: usize) -> Result<u32, BuildError> {
@@ -124,6 +134,10 @@ impl TermStore {
         self.text.truncate(mark.text);
         self.others.truncate(mark.others);
         self.pending.clear();
+        if self.borrower.is_some_and(|b| b >= mark.nodes) {
+            // The older nodes are before any later mark: none needs looking at again.
+            self.borrower = None;
+        }
     }
 
     fn node(&self, id: TermId) -> Option<&Node> {
@@ -177,6 +191,15 @@ impl TermStore {
     /// A leaf (a datum: not an operation or an object) with its span.
     #[inline]
     pub(crate) fn leaf(&mut self, kind: Kind, span: Span) -> Result<TermId, BuildError> {
+        if matches!(kind, Kind::Str(_) | Kind::Other(_)) {
+            self.borrower = Some(self.nodes.len());
+        }
+        self.own_leaf(kind, span)
+    }
+
+    /// A leaf whose string or other datum, if any, was added for it.
+    #[inline]
+    fn own_leaf(&mut self, kind: Kind, span: Span) -> Result<TermId, BuildError> {
         self.push(Node {
             span,
             kind,
@@ -192,7 +215,7 @@ impl TermStore {
     #[inline]
     pub(crate) fn string(&mut self, s: &str, span: Span) -> Result<TermId, BuildError> {
         let t = self.push_text(s)?;
-        self.leaf(Kind::Str(t), span)
+        self.own_leaf(Kind::Str(t), span)
     }
 
     /// A number leaf, written as `JSON.stringify` would: integral values as integers.
@@ -205,7 +228,7 @@ impl TermStore {
         } else {
             Kind::Float(n)
         };
-        self.leaf(kind, span)
+        self.own_leaf(kind, span)
     }
 
     /// Any JSON datum as a leaf.
@@ -226,7 +249,7 @@ impl TermStore {
                 Kind::Other(at)
             }
         };
-        self.leaf(kind, span)
+        self.own_leaf(kind, span)
     }
 
     /// The term as used at `span`: variables (VAR, IMPLICIT_VAR) and datums take the span of
@@ -247,6 +270,9 @@ impl TermStore {
         }
         let mut n = *n;
         n.span = span;
+        if n.len > 0 || matches!(n.kind, Kind::Str(_) | Kind::Other(_)) {
+            self.borrower = Some(self.nodes.len());
+        }
         self.push(n)
     }
 
@@ -420,118 +446,287 @@ impl TermStore {
         }
     }
 
-    /// A term as a [`FlatTerm`]. `nodes` and `text` are scratch space kept across statements
-    /// (left empty), so the flat copy is allocated once, at its final size. `since` is the
-    /// store as it was before the statement that built the term: the text added since then
-    /// is taken in one piece (unless it is large), and only older strings one by one.
-    pub(crate) fn flatten(
-        &self,
-        id: TermId,
-        since: Mark,
-        nodes: &mut Vec<FlatNode>,
-        text: &mut String,
-    ) -> FlatTerm {
-        let base = match self.text.get(since.text..) {
-            Some(recent) if recent.len() <= BULK_TEXT => {
-                text.push_str(recent);
-                since.text
-            }
-            _ => usize::MAX,
+    /// Copies a term into `chunk`, which gathers the flat copies of the queries of one
+    /// compilation; where it is there. `since` is the store as it was before the statement
+    /// that built the term. What was built since then is copied as it is, in bulk, and read
+    /// with its ids and text ranges offset; only when that part refers to older nodes or
+    /// text (terms bound by earlier statements) is it rebuilt with those appended. Either
+    /// way the copy holds no reference into the store.
+    pub(crate) fn flatten(&self, id: TermId, since: Mark, chunk: &mut FlatChunk) -> FlatRef {
+        if self.node(id).is_none() {
+            return FlatRef {
+                root: u32::MAX,
+                delta: Bases32::default(),
+            };
+        }
+        let base = Bases {
+            nodes: since.nodes.min(self.nodes.len()),
+            kids: since.kids.min(self.kids.len()),
+            text: since.text.min(self.text.len()),
+            others: since.others.min(self.others.len()),
         };
-        let mut flat = Flattener {
+        let recent_nodes = self.nodes.get(base.nodes..).unwrap_or(&[]);
+        let recent_kids = self.kids.get(base.kids..).unwrap_or(&[]);
+        let recent_text = self.text.get(base.text..);
+        let (Some(recent_text), Some(recent_others)) =
+            (recent_text, self.others.get(base.others..))
+        else {
+            return self.rebuild(id, base, chunk);
+        };
+        let text_ok = |t: Text| t.start as usize >= base.text;
+        // Keys are added with their child (by `keyed`), and a node built by `close` has
+        // children added for it, so only children's ids, and the nodes up to the last one
+        // that borrows, need a look. Plain `&` rather than `&&`: flat loops without early
+        // exits.
+        let borrowers = match self.borrower {
+            Some(b) if b >= base.nodes => self.nodes.get(base.nodes..=b).unwrap_or(recent_nodes),
+            _ => &[],
+        };
+        let self_contained = id.0 as usize >= base.nodes
+            && recent_kids
+                .iter()
+                .fold(true, |ok, k| ok & (k.id.0 as usize >= base.nodes))
+            && borrowers.iter().fold(true, |ok, n| {
+                let kind_ok = match n.kind {
+                    Kind::Str(t) => text_ok(t),
+                    Kind::Other(i) => i as usize >= base.others,
+                    _ => true,
+                };
+                ok & kind_ok & ((n.len == 0) | (n.first as usize >= base.kids))
+            });
+        if !self_contained {
+            return self.rebuild(id, base, chunk);
+        }
+        // Store index `i` is at `i - delta` in the chunk (modulo 2^32).
+        let delta = |store: usize, flat: usize| (store as u32).wrapping_sub(flat as u32);
+        let r = FlatRef {
+            root: id.0,
+            delta: Bases32 {
+                nodes: delta(base.nodes, chunk.nodes.len()),
+                kids: delta(base.kids, chunk.kids.len()),
+                text: delta(base.text, chunk.text.len()),
+                others: delta(base.others, chunk.others.len()),
+            },
+        };
+        chunk.nodes.extend_from_slice(recent_nodes);
+        chunk.kids.extend_from_slice(recent_kids);
+        chunk.text.push_str(recent_text);
+        chunk.others.extend_from_slice(recent_others);
+        r
+    }
+
+    /// Copies `id` into `chunk` rebuilt: the nodes built since the mark keep their order
+    /// and older nodes are appended as they are reached, every index rebased to the chunk.
+    #[cold]
+    fn rebuild(&self, id: TermId, base: Bases, chunk: &mut FlatChunk) -> FlatRef {
+        let recent_nodes = self.nodes.get(base.nodes..).unwrap_or(&[]);
+        let recent_kids = self.kids.get(base.kids..).unwrap_or(&[]);
+        let recent_text = self.text.get(base.text..).unwrap_or("");
+        let mut copy = Copier {
             store: self,
-            base,
-            nodes,
-            text,
-            others: Vec::new(),
+            nb: base.nodes,
+            tb: self.text.len() - recent_text.len(),
+            n0: chunk.nodes.len(),
+            t0: chunk.text.len(),
+            recent: recent_nodes.len(),
+            old: Vec::new(),
+            old_ids: HashMap::default(),
+            chunk,
         };
-        flat.node(id, None);
-        let others = flat.others.into_boxed_slice();
-        // Sized exactly up front: collecting the drain would grow its vector step by step.
-        let mut exact = Vec::with_capacity(nodes.len());
-        exact.append(nodes);
-        let term = FlatTerm {
-            nodes: exact.into_boxed_slice(),
-            text: Box::from(text.as_str()),
-            others,
-        };
-        text.clear();
-        term
+        copy.chunk.text.push_str(recent_text);
+        // The children first: nodes built since the mark find theirs at the same offsets.
+        let k0 = copy.chunk.kids.len();
+        for k in recent_kids {
+            let kid = copy.kid(*k);
+            copy.chunk.kids.push(kid);
+        }
+        for n in recent_nodes {
+            let mut f = copy.node(n);
+            match (n.first as usize).checked_sub(base.kids) {
+                // Within the chunk's children, themselves within u32 range.
+                Some(first) => f.first = (k0 + first) as u32,
+                // A copy of an older node made since the mark (a variable used with another
+                // span) still refers to children in the older part of the store.
+                None => f.first = copy.kids(n),
+            }
+            copy.chunk.nodes.push(f);
+        }
+        let root = copy.id(id);
+        // Older nodes, in the order they were reached; their children may reach more.
+        let mut i = 0;
+        while let Some(&old) = copy.old.get(i) {
+            i += 1;
+            let Some(n) = self.nodes.get(old as usize) else {
+                copy.chunk.nodes.push(Node {
+                    span: Span::default(),
+                    kind: Kind::Null,
+                    first: 0,
+                    len: 0,
+                    nargs: 0,
+                    depth: 1,
+                    ivar: false,
+                });
+                continue;
+            };
+            let mut f = copy.node(n);
+            f.first = copy.kids(n);
+            copy.chunk.nodes.push(f);
+        }
+        FlatRef {
+            root,
+            delta: Bases32::default(),
+        }
     }
 }
 
-/// Most text a statement may have added that [`TermStore::flatten`] copies in one piece.
-const BULK_TEXT: usize = 1 << 16;
-
-/// A preorder walk writing a [`FlatTerm`].
-struct Flattener<'a> {
-    store: &'a TermStore,
-    /// Store text from here on is at the start of `text`; `usize::MAX` when none is.
-    base: usize,
-    nodes: &'a mut Vec<FlatNode>,
-    text: &'a mut String,
-    others: Vec<Value>,
+/// Where a statement's part of each of a store's vectors begins.
+#[derive(Debug, Clone, Copy)]
+struct Bases {
+    nodes: usize,
+    kids: usize,
+    text: usize,
+    others: usize,
 }
 
-impl Flattener<'_> {
-    /// The range in the flat text of a range of the store's text.
-    fn text(&mut self, t: Text) -> Text {
-        let start = t.start as usize;
-        if start >= self.base {
-            return Text {
-                // Within the store's text, itself within u32 range.
-                start: (start - self.base) as u32,
-                len: t.len,
-            };
+/// How a query's indexes map into its [`FlatChunk`]: index `i` of a vector is at
+/// `i - delta` (modulo 2^32).
+#[derive(Debug, Clone, Copy, Default)]
+struct Bases32 {
+    nodes: u32,
+    kids: u32,
+    text: u32,
+    others: u32,
+}
+
+/// Rebuilds a statement's part of a [`TermStore`] into a [`FlatChunk`] when it refers to
+/// older nodes or text: those are appended, and every index is rebased to the chunk.
+struct Copier<'a> {
+    store: &'a TermStore,
+    /// Nodes from here on were built since the mark.
+    nb: usize,
+    /// Text from here on was added since the mark; it is copied to the chunk at `t0`.
+    tb: usize,
+    /// Where the nodes built since the mark start in the chunk.
+    n0: usize,
+    t0: usize,
+    /// How many nodes were built since the mark.
+    recent: usize,
+    /// Older nodes reached, in the order of their chunk ids (after the recent ones).
+    old: Vec<u32>,
+    /// Chunk ids of the older nodes reached.
+    old_ids: HashMap<u32, u32, BuildHasherDefault<IdHasher>>,
+    chunk: &'a mut FlatChunk,
+}
+
+/// Older nodes a [`Copier`] finds in a list before it indexes them.
+const FEW_OLD: usize = 32;
+
+/// Hashes node ids for [`Copier`]: they are trusted small integers, so one multiplication
+/// spreads them well enough, where the default hasher would cost many times more.
+#[derive(Default)]
+struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.write_u64(u64::from(*b));
         }
-        let (start, len) = push_text(self.text, self.store.text_of(t));
+    }
+
+    fn write_u32(&mut self, n: u32) {
+        self.write_u64(u64::from(n));
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+}
+
+impl Copier<'_> {
+    /// The chunk id of a stored node.
+    fn id(&mut self, id: TermId) -> u32 {
+        if let Some(rebased) = (id.0 as usize).checked_sub(self.nb) {
+            return u32::try_from(self.n0 + rebased).unwrap_or(u32::MAX);
+        }
+        let first_old = self.n0 + self.recent;
+        let next = u32::try_from(first_old + self.old.len()).unwrap_or(u32::MAX);
+        // Few older nodes are usually reached: a look along the list beats hashing until
+        // it grows.
+        if self.old.len() < FEW_OLD {
+            if let Some(i) = self.old.iter().position(|o| *o == id.0) {
+                return u32::try_from(first_old + i).unwrap_or(u32::MAX);
+            }
+            self.old.push(id.0);
+            return next;
+        }
+        if self.old_ids.is_empty() {
+            for (i, o) in self.old.iter().enumerate() {
+                let at = u32::try_from(first_old + i).unwrap_or(u32::MAX);
+                self.old_ids.insert(*o, at);
+            }
+        }
+        let old = &mut self.old;
+        *self.old_ids.entry(id.0).or_insert_with(|| {
+            old.push(id.0);
+            next
+        })
+    }
+
+    /// The range in the chunk's text of a range of the store's text.
+    fn text(&mut self, t: Text) -> Text {
+        let start = match (t.start as usize).checked_sub(self.tb) {
+            Some(rebased) => self.t0 + rebased,
+            None => {
+                let start = self.chunk.text.len();
+                self.chunk.text.push_str(self.store.text_of(t));
+                start
+            }
+        };
         // Out of range (past 4 GiB of text) reads as empty rather than failing.
         Text {
             start: u32::try_from(start).unwrap_or(u32::MAX),
-            len: u32::try_from(len).unwrap_or(0),
+            len: t.len,
         }
     }
 
-    fn node(&mut self, id: TermId, key: Option<Text>) {
-        let store = self.store;
-        let Some(n) = store.node(id) else {
-            return;
-        };
-        let at = self.nodes.len();
-        let key = match key {
-            Some(k) => self.text(k),
-            None => Text { start: 0, len: 0 },
-        };
+    fn kid(&mut self, k: Kid) -> Kid {
+        Kid {
+            id: TermId(self.id(k.id)),
+            key: k.key.map(|t| self.text(t)),
+        }
+    }
+
+    /// The chunk node of a stored one, without its children's place.
+    fn node(&mut self, n: &Node) -> Node {
         let kind = match n.kind {
             Kind::Str(t) => Kind::Str(self.text(t)),
             Kind::Other(i) => {
-                let v = store.others.get(i as usize).cloned().unwrap_or(Value::Null);
-                self.others.push(v);
-                Kind::Other(u32::try_from(self.others.len() - 1).unwrap_or(u32::MAX))
+                let v = self
+                    .store
+                    .others
+                    .get(i as usize)
+                    .cloned()
+                    .unwrap_or(Value::Null);
+                self.chunk.others.push(v);
+                Kind::Other(u32::try_from(self.chunk.others.len() - 1).unwrap_or(u32::MAX))
             }
             k => k,
         };
-        self.nodes.push(FlatNode {
-            span: n.span,
-            next: at + 1,
-            nargs: if matches!(kind, Kind::Op(_)) {
-                n.nargs as usize
-            } else {
-                0
-            },
-            key,
-            kind,
-        });
-        if n.len == 0 {
-            return;
+        Node { kind, ..*n }
+    }
+
+    /// Appends copies of the children of `n` to the chunk; where they start.
+    fn kids(&mut self, n: &Node) -> u32 {
+        let first = u32::try_from(self.chunk.kids.len()).unwrap_or(u32::MAX);
+        for k in self.store.kids_of(n) {
+            let kid = self.kid(*k);
+            self.chunk.kids.push(kid);
         }
-        for k in store.kids_of(n) {
-            self.node(k.id, k.key);
-        }
-        let end = self.nodes.len();
-        if let Some(node) = self.nodes.get_mut(at) {
-            node.next = end;
-        }
+        first
     }
 }
 
@@ -546,83 +741,123 @@ fn leaf_value(kind: Kind) -> Value {
     }
 }
 
-/// Appends `s` to `text`; its range there.
-fn push_text(text: &mut String, s: &str) -> (usize, usize) {
-    let start = text.len();
-    text.push_str(s);
-    (start, s.len())
+/// The flat copies of the terms of the queries of one compilation, end to end, shared by
+/// them (see [`TermStore::flatten`]). Nodes refer to their children by id, so a term used
+/// twice is stored once; each node's children are its positional arguments, then its
+/// optargs or object fields (with their keys).
+#[derive(Debug, Default)]
+pub(crate) struct FlatChunk {
+    nodes: Vec<Node>,
+    kids: Vec<Kid>,
+    /// Keys and strings, end to end; nodes refer to ranges of it.
+    text: String,
+    /// Datums of other shapes (the object of a Buffer); usually none.
+    others: Vec<Value>,
 }
 
-/// A compiled term in preorder, in a few allocations: each node's children are its positional
-/// arguments, then its optargs or object fields (with their keys). The wire JSON and the span
-/// tree are built from it on demand.
+impl FlatChunk {
+    /// An empty chunk with room for the terms of a source of `len` bytes as they usually
+    /// come (a node every 7 bytes or so), so that filling it rarely moves it.
+    pub(crate) fn for_source(len: usize) -> Self {
+        FlatChunk {
+            nodes: Vec::with_capacity(len / 6),
+            kids: Vec::with_capacity(len / 6),
+            text: String::with_capacity(len / 4),
+            others: Vec::new(),
+        }
+    }
+}
+
+/// Where one term is in a [`FlatChunk`].
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct FlatRef {
+    root: u32,
+    delta: Bases32,
+}
+
+/// A compiled term: its place in a shared [`FlatChunk`]. The wire JSON and the span tree
+/// are built from it on demand.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct FlatTerm {
-    nodes: Box<[FlatNode]>,
-    /// Keys and strings, end to end; nodes refer to ranges of it.
-    text: Box<str>,
-    /// Datums of other shapes (the object of a Buffer); usually none.
-    others: Box<[Value]>,
-}
-
-/// One node of a [`FlatTerm`].
-#[derive(Debug, Clone)]
-pub(crate) struct FlatNode {
-    span: Span,
-    /// Index just past this node's subtree.
-    next: usize,
-    /// Positional children (the first ones); the rest are keyed.
-    nargs: usize,
-    /// The key this node has in its parent (empty for positional arguments).
-    key: Text,
-    /// What it is, as in the store; strings are ranges of the flat term's text, other
-    /// datums index its `others`.
-    kind: Kind,
+    chunk: Option<Arc<FlatChunk>>,
+    root: u32,
+    delta: Bases32,
 }
 
 impl FlatTerm {
+    /// The term at `at` in `chunk`.
+    pub(crate) fn new(chunk: &Arc<FlatChunk>, at: FlatRef) -> Self {
+        FlatTerm {
+            chunk: Some(Arc::clone(chunk)),
+            root: at.root,
+            delta: at.delta,
+        }
+    }
+
     fn text_at(&self, t: Text) -> &str {
-        let start = t.start as usize;
-        self.text.get(start..start + t.len as usize).unwrap_or("")
+        let Some(chunk) = &self.chunk else {
+            return "";
+        };
+        let start = t.start.wrapping_sub(self.delta.text) as usize;
+        chunk.text.get(start..start + t.len as usize).unwrap_or("")
     }
 
-    fn key(&self, i: usize) -> &str {
-        self.nodes.get(i).map_or("", |n| self.text_at(n.key))
+    fn key(&self, k: &Kid) -> &str {
+        k.key.map_or("", |t| self.text_at(t))
     }
 
-    /// Indexes of the children of node `i`.
-    fn children(&self, i: usize) -> impl Iterator<Item = usize> + '_ {
-        let end = self.nodes.get(i).map_or(0, |n| n.next);
-        let mut c = i + 1;
-        std::iter::from_fn(move || {
-            if c >= end {
-                return None;
-            }
-            let this = c;
-            c = self.nodes.get(c).map_or(end, |n| n.next);
-            Some(this)
-        })
+    fn node(&self, id: u32) -> Option<&Node> {
+        let chunk = self.chunk.as_deref()?;
+        chunk.nodes.get(id.wrapping_sub(self.delta.nodes) as usize)
+    }
+
+    /// The children of a node.
+    fn kids_of(&self, n: &Node) -> &[Kid] {
+        let Some(chunk) = &self.chunk else {
+            return &[];
+        };
+        if n.len == 0 {
+            return &[];
+        }
+        let first = n.first.wrapping_sub(self.delta.kids) as usize;
+        chunk.kids.get(first..first + n.len as usize).unwrap_or(&[])
+    }
+
+    fn other(&self, o: u32) -> Value {
+        self.chunk
+            .as_deref()
+            .and_then(|c| c.others.get(o.wrapping_sub(self.delta.others) as usize))
+            .cloned()
+            .unwrap_or(Value::Null)
+    }
+
+    /// Positional children of a node (the first ones); the rest are keyed.
+    fn nargs(n: &Node) -> usize {
+        match n.kind {
+            Kind::Op(_) => n.nargs as usize,
+            _ => 0,
+        }
     }
 
     /// The wire JSON.
     pub(crate) fn to_json(&self) -> Value {
-        if self.nodes.is_empty() {
-            return Value::Null;
-        }
-        self.json_at(0)
+        self.json_at(self.root)
     }
 
-    fn json_at(&self, i: usize) -> Value {
-        let node = &self.nodes[i];
+    fn json_at(&self, i: u32) -> Value {
+        let Some(node) = self.node(i) else {
+            return Value::Null;
+        };
         match node.kind {
             Kind::Op(tt) => {
-                let mut args = Vec::with_capacity(node.nargs);
+                let nargs = Self::nargs(node);
+                let mut args = Vec::with_capacity(nargs);
                 let mut opts = Map::new();
-                for (n, c) in self.children(i).enumerate() {
-                    if n < node.nargs {
-                        args.push(self.json_at(c));
+                for (n, k) in self.kids_of(node).iter().enumerate() {
+                    if n < nargs {
+                        args.push(self.json_at(k.id.0));
                     } else {
-                        opts.insert(self.key(c).to_string(), self.json_at(c));
+                        opts.insert(self.key(k).to_string(), self.json_at(k.id.0));
                     }
                 }
                 let mut out = Vec::with_capacity(3);
@@ -634,32 +869,34 @@ impl FlatTerm {
                 Value::Array(out)
             }
             Kind::Obj => Value::Object(
-                self.children(i)
-                    .map(|c| (self.key(c).to_string(), self.json_at(c)))
+                self.kids_of(node)
+                    .iter()
+                    .map(|k| (self.key(k).to_string(), self.json_at(k.id.0)))
                     .collect(),
             ),
             Kind::Str(t) => Value::String(self.text_at(t).to_string()),
-            Kind::Other(o) => self.others.get(o as usize).cloned().unwrap_or(Value::Null),
+            Kind::Other(o) => self.other(o),
             leaf => leaf_value(leaf),
         }
     }
 
     /// The span tree mirroring the wire JSON.
     pub(crate) fn span_map(&self) -> SpanMap {
-        if self.nodes.is_empty() {
-            return SpanMap::default();
-        }
-        self.map_at(0)
+        self.map_at(self.root)
     }
 
-    fn map_at(&self, i: usize) -> SpanMap {
-        let node = &self.nodes[i];
+    fn map_at(&self, i: u32) -> SpanMap {
+        let Some(node) = self.node(i) else {
+            return SpanMap::default();
+        };
+        let nargs = Self::nargs(node);
         let mut map = SpanMap::leaf(node.span);
-        for (n, c) in self.children(i).enumerate() {
-            if n < node.nargs {
-                map.args.push(self.map_at(c));
+        for (n, k) in self.kids_of(node).iter().enumerate() {
+            if n < nargs {
+                map.args.push(self.map_at(k.id.0));
             } else {
-                map.optargs.push((self.key(c).to_string(), self.map_at(c)));
+                map.optargs
+                    .push((self.key(k).to_string(), self.map_at(k.id.0)));
             }
         }
         map
@@ -668,7 +905,7 @@ impl FlatTerm {
     /// The span of the node a backtrace reaches (see [`SpanMap::resolve`]), without building
     /// the span tree.
     pub(crate) fn resolve(&self, frames: &[Value]) -> Span {
-        let Some(mut node) = self.nodes.first().map(|_| 0usize) else {
+        let Some(mut node) = self.node(self.root) else {
             return Span::default();
         };
         for frame in frames {
@@ -682,23 +919,91 @@ impl FlatTerm {
                 },
                 _ => None,
             };
-            let this = &self.nodes[node];
+            let kids = self.kids_of(node);
+            let nargs = Self::nargs(node);
             let next = match pos {
                 Some(Ok(i)) => usize::try_from(i)
                     .ok()
-                    .filter(|i| *i < this.nargs)
-                    .and_then(|i| self.children(node).nth(i)),
-                Some(Err(k)) => {
-                    let skip = this.nargs;
-                    self.children(node).skip(skip).find(|c| self.key(*c) == k)
-                }
+                    .filter(|i| *i < nargs)
+                    .and_then(|i| kids.get(i)),
+                Some(Err(k)) => kids
+                    .get(nargs..)
+                    .and_then(|keyed| keyed.iter().find(|c| self.key(c) == k)),
                 None => None,
             };
-            match next {
+            match next.and_then(|c| self.node(c.id.0)) {
                 Some(c) => node = c,
                 None => break,
             }
         }
-        self.nodes[node].span
+        node.span
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use crate::reql::{Env, Query, Statement, compile, compile_query};
+
+    /// The queries `src` compiles to in `env`.
+    fn queries(src: &str, env: &mut Env) -> Vec<Query> {
+        let stmts = compile(src, env).unwrap_or_default();
+        stmts
+            .into_iter()
+            .filter_map(|s| match s {
+                Statement::Query(q) => Some(q),
+                Statement::Binding(_) => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn bound_terms_used_twice_and_across_statements_are_copied_whole() {
+        let src = "var t = r.table('x').filter({a: 'q'}, {default: 'd'}); t.union(t)";
+        let qs = queries(src, &mut Env::new());
+        let inline = "r.table('x').filter({a: 'q'}, {default: 'd'})\
+                      .union(r.table('x').filter({a: 'q'}, {default: 'd'}))";
+        let want = compile_query(inline).map(|q| q.term()).ok();
+        assert_eq!(qs.len(), 1);
+        assert_eq!(Some(qs[0].term()), want);
+        // Both uses point back at the binding's text.
+        let filter = src.find("r.table").unwrap_or(0);
+        assert_eq!(qs[0].span_of(&[json!(0)]).start, filter);
+        assert_eq!(qs[0].span_of(&[json!(1)]).start, filter);
+        assert_eq!(
+            &src[qs[0].span_of(&[json!(1), json!("default")]).start..][..3],
+            "'d'"
+        );
+
+        // Bound in an earlier compilation of the same session, then the store grows on.
+        let mut env = Env::new();
+        queries("var s = r.expr({k: 'v'}); var u = s.merge(s)", &mut env);
+        let later = queries("r.expr([u, u]).add(r.expr('w')); u", &mut env);
+        let u = json!([35, [{"k": "v"}, {"k": "v"}]]);
+        assert_eq!(later.len(), 2);
+        assert_eq!(later[0].term(), json!([24, [[2, [u, u]], "w"]]));
+        assert_eq!(later[1].term(), u);
+        // Each query's copy stands alone: the session's later work does not change it.
+        queries("var s = r.expr('other'); r.expr(s)", &mut env);
+        assert_eq!(later[1].term(), u);
+    }
+
+    #[test]
+    fn a_term_shared_at_every_level_is_copied_once() {
+        // 2^40 leaves as a tree; the copy keeps the sharing, so compiling stays quick.
+        let mut src = String::from("var a0 = r.expr('x');");
+        for i in 1..=40 {
+            src.push_str(&format!(" var a{i} = r.expr([a{}, a{}]);", i - 1, i - 1));
+        }
+        src.push_str(" a40.count()");
+        let qs = queries(&src, &mut Env::new());
+        assert_eq!(qs.len(), 1);
+        let deep: Vec<_> = std::iter::once(json!(0))
+            .chain(std::iter::repeat_n(json!(1), 40))
+            .collect();
+        let leaf = qs[0].span_of(&deep);
+        // A datum takes the span of the place it is used.
+        assert_eq!(&src[leaf.start..leaf.end], "a0");
     }
 }
