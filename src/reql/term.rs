@@ -425,13 +425,7 @@ impl TermStore {
                         }
                     }
                 }
-                let mut out = Vec::with_capacity(3);
-                out.push(Value::from(tt));
-                out.push(Value::Array(args));
-                if !opts.is_empty() {
-                    out.push(Value::Object(opts));
-                }
-                Value::Array(out)
+                op_value(tt, args, opts)
             }
             Kind::Obj => Value::Object(
                 self.kids_of(n)
@@ -860,13 +854,7 @@ impl FlatTerm {
                         opts.insert(self.key(k).to_string(), self.json_at(k.id.0));
                     }
                 }
-                let mut out = Vec::with_capacity(3);
-                out.push(Value::from(tt));
-                out.push(Value::Array(args));
-                if !opts.is_empty() {
-                    out.push(Value::Object(opts));
-                }
-                Value::Array(out)
+                op_value(tt, args, opts)
             }
             Kind::Obj => Value::Object(
                 self.kids_of(node)
@@ -938,6 +926,17 @@ impl FlatTerm {
         }
         node.span
     }
+}
+
+/// The wire array `[tt, args]` or `[tt, args, opts]` (optargs left out when empty).
+fn op_value(tt: u32, args: Vec<Value>, opts: Map<String, Value>) -> Value {
+    let mut out = Vec::with_capacity(3);
+    out.push(Value::from(tt));
+    out.push(Value::Array(args));
+    if !opts.is_empty() {
+        out.push(Value::Object(opts));
+    }
+    Value::Array(out)
 }
 
 #[cfg(test)]
