@@ -55,30 +55,14 @@ impl SpanMap {
     pub fn resolve(&self, frames: &[Value]) -> Span {
         let mut node = self;
         for frame in frames {
-            let next = match frame {
-                Value::Number(n) => n
-                    .as_u64()
-                    .and_then(|i| usize::try_from(i).ok())
-                    .and_then(|i| node.args.get(i)),
-                Value::String(k) => node
+            let next = match Frame::of(frame) {
+                Some(Frame::Pos(i)) => node.args.get(i),
+                Some(Frame::Opt(k)) => node
                     .optargs
                     .iter()
                     .find(|(key, _)| key == k)
                     .map(|(_, m)| m),
-                // Drivers also accept frames written as {"type": 1|2, "pos": n, "opt": k}.
-                Value::Object(o) => match (o.get("pos"), o.get("opt")) {
-                    (Some(Value::Number(n)), _) => n
-                        .as_u64()
-                        .and_then(|i| usize::try_from(i).ok())
-                        .and_then(|i| node.args.get(i)),
-                    (_, Some(Value::String(k))) => node
-                        .optargs
-                        .iter()
-                        .find(|(key, _)| key == k)
-                        .map(|(_, m)| m),
-                    _ => None,
-                },
-                _ => None,
+                None => None,
             };
             match next {
                 Some(n) => node = n,
@@ -86,5 +70,36 @@ impl SpanMap {
             }
         }
         node.span
+    }
+}
+
+/// One frame of a server backtrace, decoded.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum Frame<'a> {
+    /// A positional argument, by index.
+    Pos(usize),
+    /// An optarg or object-literal key, by name.
+    Opt(&'a str),
+}
+
+impl<'a> Frame<'a> {
+    /// A number is a position, a string a key; drivers also accept frames written as
+    /// `{"type": 1|2, "pos": n, "opt": k}`. Anything else leads nowhere.
+    pub(crate) fn of(v: &'a Value) -> Option<Self> {
+        let pos = |n: &serde_json::Number| {
+            n.as_u64()
+                .and_then(|i| usize::try_from(i).ok())
+                .map(Frame::Pos)
+        };
+        match v {
+            Value::Number(n) => pos(n),
+            Value::String(k) => Some(Frame::Opt(k)),
+            Value::Object(o) => match (o.get("pos"), o.get("opt")) {
+                (Some(Value::Number(n)), _) => pos(n),
+                (_, Some(Value::String(k))) => Some(Frame::Opt(k)),
+                _ => None,
+            },
+            _ => None,
+        }
     }
 }

@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use serde_json::{Map, Number, Value};
 
-use super::span::{Span, SpanMap};
+use super::span::{Frame, Span, SpanMap};
 
 /// Deepest compiled term accepted; deeper terms could not be serialized safely.
 pub(crate) const MAX_TERM_DEPTH: u32 = 1000;
@@ -897,27 +897,14 @@ impl FlatTerm {
             return Span::default();
         };
         for frame in frames {
-            let pos = match frame {
-                Value::Number(n) => n.as_u64().map(Ok),
-                Value::String(k) => Some(Err(k.as_str())),
-                Value::Object(o) => match (o.get("pos"), o.get("opt")) {
-                    (Some(Value::Number(n)), _) => n.as_u64().map(Ok),
-                    (_, Some(Value::String(k))) => Some(Err(k.as_str())),
-                    _ => None,
-                },
-                _ => None,
-            };
             let kids = self.kids_of(node);
             let nargs = Self::nargs(node);
-            let next = match pos {
-                Some(Ok(i)) => usize::try_from(i)
-                    .ok()
-                    .filter(|i| *i < nargs)
-                    .and_then(|i| kids.get(i)),
-                Some(Err(k)) => kids
+            let next = match Frame::of(frame) {
+                Some(Frame::Pos(i)) if i < nargs => kids.get(i),
+                Some(Frame::Opt(k)) => kids
                     .get(nargs..)
                     .and_then(|keyed| keyed.iter().find(|c| self.key(c) == k)),
-                None => None,
+                _ => None,
             };
             match next.and_then(|c| self.node(c.id.0)) {
                 Some(c) => node = c,
