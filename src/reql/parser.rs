@@ -229,6 +229,18 @@ struct ParamList {
     rest: Option<usize>,
 }
 
+/// `obj.name` spanning `span`.
+fn member(obj: Expr, name: Arc<str>, name_span: Span, span: Span) -> Expr {
+    Expr {
+        kind: ExprKind::Member {
+            obj: Box::new(obj),
+            name,
+            name_span,
+        },
+        span,
+    }
+}
+
 fn err_expr(span: Span) -> Expr {
     Expr {
         kind: ExprKind::Error,
@@ -1145,14 +1157,7 @@ impl<'t> Parser<'t> {
                             span: span_all.to(Span::new(end, end)),
                         };
                     } else {
-                        e = Expr {
-                            kind: ExprKind::Member {
-                                obj: Box::new(e),
-                                name,
-                                name_span: *span,
-                            },
-                            span: span_all,
-                        };
+                        e = member(e, name, *span, span_all);
                     }
                 }
                 Tok::Punct("[") => {
@@ -1229,14 +1234,7 @@ impl<'t> Parser<'t> {
                     self.pos += 1;
                     let span_all = e.span.to(*span);
                     let name = self.intern(name);
-                    e = Expr {
-                        kind: ExprKind::Member {
-                            obj: Box::new(e),
-                            name,
-                            name_span: *span,
-                        },
-                        span: span_all,
-                    };
+                    e = member(e, name, *span, span_all);
                 }
                 _ => {
                     self.expected("a name after `.`");
