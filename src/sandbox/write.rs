@@ -240,16 +240,7 @@ impl Ctx {
     /// and an unknown job is left alone, as on the server.
     fn delete_jobs(&self, target: Val, rc: u8) -> RResult<Val> {
         let mut s = Summary::default();
-        let rows: Vec<Value> = match target {
-            Val::Single(_, _, Some(doc)) => vec![(*doc).clone()],
-            Val::Single(_, _, None) => {
-                s.skipped += 1;
-                Vec::new()
-            }
-            Val::Table(t) => t.snapshot().iter().map(|d| (**d).clone()).collect(),
-            Val::Seq(seq) => seq.collect()?,
-            _ => Vec::new(),
-        };
+        let rows = job_rows(target, &mut s)?;
         for row in rows {
             let key = row.get("id").cloned().unwrap_or(Value::Null);
             // A query that ended after the table was read is deleted all the same; the
@@ -269,16 +260,7 @@ impl Ctx {
     /// (in the write result, not as a query error); a missing row is skipped.
     fn refuse_job_changes(&self, target: Val, rc: u8) -> RResult<Val> {
         let mut s = Summary::default();
-        let rows: Vec<Value> = match target {
-            Val::Single(_, _, Some(doc)) => vec![(*doc).clone()],
-            Val::Single(_, _, None) => {
-                s.skipped += 1;
-                Vec::new()
-            }
-            Val::Table(t) => t.snapshot().iter().map(|d| (**d).clone()).collect(),
-            Val::Seq(seq) => seq.collect()?,
-            _ => Vec::new(),
-        };
+        let rows = job_rows(target, &mut s)?;
         for row in &rows {
             s.error(JOBS_DELETIONS_ONLY.to_owned(), rc, Some(row));
         }
@@ -574,4 +556,18 @@ pub fn check_key(k: &Value) -> RResult<()> {
         ))),
         _ => Ok(()),
     }
+}
+
+/// The rows of `rethinkdb.jobs` a write selects; a missing single row counts as skipped.
+fn job_rows(target: Val, s: &mut Summary) -> RResult<Vec<Value>> {
+    Ok(match target {
+        Val::Single(_, _, Some(doc)) => vec![(*doc).clone()],
+        Val::Single(_, _, None) => {
+            s.skipped += 1;
+            Vec::new()
+        }
+        Val::Table(t) => t.snapshot().iter().map(|d| (**d).clone()).collect(),
+        Val::Seq(seq) => seq.collect()?,
+        _ => Vec::new(),
+    })
 }
