@@ -1,8 +1,120 @@
 //! Syntax tree of the JavaScript subset; every node carries its source span.
 
+use std::hash::Hasher;
 use std::sync::Arc;
 
+use super::parser::NameHasher;
 use super::span::Span;
+
+/// An identifier, property or method name, object key or string literal: an index into the
+/// session's [`Names`], copied freely (no reference count to maintain).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct Name(u32);
+
+impl Name {
+    /// The first name of a table (also a placeholder where no name is read).
+    pub const ZERO: Name = Name(0);
+
+    /// The index of the name in its table.
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+/// The texts of the names of a session, each stored once: the same text always gets the same
+/// [`Name`], so equal names compare as numbers. It grows with the distinct names and string
+/// literals the session compiles, never with repeated ones.
+#[derive(Default)]
+pub struct Names {
+    texts: Vec<Box<str>>,
+    /// Open addressing by hash: `(hash, index + 1)`, `(_, 0)` empty; at most half full.
+    table: Vec<(u32, u32)>,
+}
+
+impl Names {
+    /// An empty table.
+    pub fn new() -> Self {
+        Names::default()
+    }
+
+    /// The text of `name` (empty for a name of another table that is out of range).
+    #[inline]
+    pub fn get(&self, name: Name) -> &str {
+        self.texts.get(name.index()).map_or("", |t| t)
+    }
+
+    /// Distinct names stored.
+    pub fn len(&self) -> usize {
+        self.texts.len()
+    }
+
+    /// True when no name is stored.
+    pub fn is_empty(&self) -> bool {
+        self.texts.is_empty()
+    }
+
+    fn hash(text: &str) -> u32 {
+        let mut h = NameHasher::default();
+        h.write(text.as_bytes());
+        (h.finish() >> 32) as u32
+    }
+
+    /// The name of `text`, stored if it is new.
+    pub fn intern(&mut self, text: &str) -> Name {
+        let hash = Self::hash(text);
+        if self.table.is_empty() {
+            self.table = vec![(0, 0); 256];
+        }
+        let mask = self.table.len() - 1;
+        let mut i = hash as usize & mask;
+        loop {
+            match self.table.get(i) {
+                Some(&(h, id1)) if id1 != 0 => {
+                    if h == hash
+                        && self
+                            .texts
+                            .get(id1 as usize - 1)
+                            .is_some_and(|t| **t == *text)
+                    {
+                        return Name(id1 - 1);
+                    }
+                }
+                _ => break,
+            }
+            i = (i + 1) & mask;
+        }
+        let Ok(id1) = u32::try_from(self.texts.len() + 1) else {
+            // Not reached: four billion distinct names do not fit in memory anyway.
+            return Name(u32::MAX);
+        };
+        self.texts.push(text.into());
+        if let Some(slot) = self.table.get_mut(i) {
+            *slot = (hash, id1);
+        }
+        if self.texts.len() * 2 > self.table.len() {
+            self.grow();
+        }
+        Name(id1 - 1)
+    }
+
+    fn grow(&mut self) {
+        let old = std::mem::take(&mut self.table);
+        self.table = vec![(0, 0); old.len() * 2];
+        let mask = self.table.len() - 1;
+        for (h, id1) in old {
+            if id1 == 0 {
+                continue;
+            }
+            let mut i = h as usize & mask;
+            while self.table.get(i).is_some_and(|s| s.1 != 0) {
+                i = (i + 1) & mask;
+            }
+            if let Some(slot) = self.table.get_mut(i) {
+                *slot = (h, id1);
+            }
+        }
+    }
+}
 
 /// An expression.
 #[derive(Debug, Clone, PartialEq)]
@@ -26,14 +138,14 @@ impl Expr {
 pub enum ExprKind {
     /// Number literal (after folding a leading `-` this stays a number).
     Num(f64),
-    /// String literal (shared, so evaluating it allocates nothing).
-    Str(Arc<str>),
+    /// String literal (interned, so evaluating it allocates nothing).
+    Str(Name),
     /// `true` / `false`.
     Bool(bool),
     /// `null`.
     Null,
-    /// A name: variable, `r`, `undefined`, `NaN`... (interned per source text)
-    Ident(Arc<str>),
+    /// A name: variable, `r`, `undefined`, `NaN`... (interned in the session's [`Names`])
+    Ident(Name),
     /// `this`.
     This,
     /// `[a, b]`.
@@ -44,8 +156,8 @@ pub enum ExprKind {
     Member {
         /// Receiver.
         obj: Box<Expr>,
-        /// Property name (interned per source text).
-        name: Arc<str>,
+        /// Property name (interned in the session's [`Names`]).
+        name: Name,
         /// Span of the name.
         name_span: Span,
     },
@@ -68,8 +180,8 @@ pub enum ExprKind {
     MethodCall {
         /// The receiver, then the arguments: one allocation per call (see [`Expr::receiver_args`]).
         operands: Vec<Expr>,
-        /// Method name (interned per source text).
-        name: Arc<str>,
+        /// Method name (interned in the session's [`Names`]).
+        name: Name,
         /// Span of the name.
         name_span: Span,
     },
@@ -135,7 +247,7 @@ pub enum ExprKind {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Prop {
     /// Key text (identifier, string or number as JavaScript prints it).
-    pub key: Arc<str>,
+    pub key: Name,
     /// Span of the key.
     pub key_span: Span,
     /// Value.
@@ -146,9 +258,9 @@ pub struct Prop {
 #[derive(Debug, Clone, PartialEq)]
 pub struct FuncDef {
     /// Name of a named function expression (visible inside its own body).
-    pub name: Option<Arc<str>>,
+    pub name: Option<Name>,
     /// Parameter names and spans.
-    pub params: Vec<(Arc<str>, Span)>,
+    pub params: Vec<(Name, Span)>,
     /// `fn.length`: parameters before the first default or rest parameter.
     pub arity: usize,
     /// Default values by parameter index (`function (a, b = 1)`).
@@ -185,9 +297,9 @@ pub enum StmtKind {
     /// An expression.
     Expr(Expr),
     /// `var/let/const a = 1, b`.
-    Var(Vec<(Arc<str>, Span, Option<Expr>)>),
+    Var(Vec<(Name, Span, Option<Expr>)>),
     /// `function name(...) {...}`.
-    Function(Arc<str>, Arc<FuncDef>),
+    Function(Name, Arc<FuncDef>),
     /// `return e`.
     Return(Option<Expr>),
     /// `if (c) a else b`.

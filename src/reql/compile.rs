@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use base64::Engine as _;
 use serde_json::{Map, Value};
 
-use super::ast::{Expr, ExprKind, FuncBody, FuncDef, Stmt, StmtKind};
+use super::ast::{Expr, ExprKind, FuncBody, FuncDef, Name, Names, Stmt, StmtKind};
 use super::diagnostic::Diagnostic;
 use super::methods::{self, Arity, Method, Optargs, Wrap};
 use super::parser::{NameHasher, js_number_string};
@@ -41,7 +41,36 @@ pub(crate) struct V {
 }
 
 /// Fields of a JavaScript object, in insertion order.
-type Fields = Vec<(Arc<str>, V)>;
+type Fields = Vec<(Str, V)>;
+
+/// A JavaScript string: a literal of the source, interned (copied without a reference
+/// count), or one computed while evaluating.
+#[derive(Debug, Clone)]
+enum Str {
+    Lit(Name),
+    Own(Arc<str>),
+}
+
+impl Str {
+    fn own(text: &str) -> Self {
+        Str::Own(Arc::from(text))
+    }
+
+    fn text<'s>(&'s self, names: &'s Names) -> &'s str {
+        match self {
+            Str::Lit(name) => names.get(*name),
+            Str::Own(text) => text,
+        }
+    }
+
+    /// Whether the texts are equal (two literals are equal when their names are).
+    fn same(&self, other: &Str, names: &Names) -> bool {
+        match (self, other) {
+            (Str::Lit(a), Str::Lit(b)) => a == b,
+            _ => self.text(names) == other.text(names),
+        }
+    }
+}
 
 #[derive(Debug, Clone)]
 enum Val {
@@ -49,7 +78,7 @@ enum Val {
     Null,
     Bool(bool),
     Num(f64),
-    Str(Arc<str>),
+    Str(Str),
     Arr(Arc<Mutex<Vec<V>>>),
     Obj(Arc<Mutex<Fields>>),
     Term(TermId),
@@ -92,11 +121,11 @@ pub(crate) struct Scope {
 }
 
 /// Names bound in one scope. A function activation binds one or two, found fastest by a
-/// scan; the session may bind many, found through a light hash (names are short).
+/// scan; the session may bind many, found through a light hash.
 #[derive(Debug)]
 enum Vars {
-    Few(Vec<(Arc<str>, V)>),
-    Many(HashMap<Arc<str>, V, BuildHasherDefault<NameHasher>>),
+    Few(Vec<(Name, V)>),
+    Many(HashMap<Name, V, BuildHasherDefault<NameHasher>>),
 }
 
 /// Bindings a scope holds before it switches to a hash table.
@@ -108,55 +137,47 @@ impl Default for Vars {
     }
 }
 
-/// Whether `k` is `name` (names are interned per source text, so the pointers usually agree).
-fn same_name(k: &str, name: &str) -> bool {
-    k.len() == name.len() && (std::ptr::eq(k.as_ptr(), name.as_ptr()) || k == name)
-}
-
 impl Vars {
-    fn get(&self, name: &str) -> Option<&V> {
+    fn get(&self, name: Name) -> Option<&V> {
         match self {
-            Vars::Few(list) => list
-                .iter()
-                .find(|(k, _)| same_name(k, name))
-                .map(|(_, v)| v),
-            Vars::Many(map) => map.get(name),
+            Vars::Few(list) => list.iter().find(|(k, _)| *k == name).map(|(_, v)| v),
+            Vars::Many(map) => map.get(&name),
         }
     }
 
-    fn get_mut(&mut self, name: &str) -> Option<&mut V> {
+    fn get_mut(&mut self, name: Name) -> Option<&mut V> {
         match self {
-            Vars::Few(list) => list
-                .iter_mut()
-                .find(|(k, _)| same_name(k, name))
-                .map(|(_, v)| v),
-            Vars::Many(map) => map.get_mut(name),
+            Vars::Few(list) => list.iter_mut().find(|(k, _)| *k == name).map(|(_, v)| v),
+            Vars::Many(map) => map.get_mut(&name),
         }
     }
 
-    fn insert(&mut self, name: &Arc<str>, v: V) {
+    fn insert(&mut self, name: Name, v: V) {
         if let Some(slot) = self.get_mut(name) {
             *slot = v;
             return;
         }
         match self {
-            Vars::Few(list) if list.len() < FEW_VARS => list.push((name.clone(), v)),
+            Vars::Few(list) if list.len() < FEW_VARS => list.push((name, v)),
             Vars::Few(list) => {
-                let mut map: HashMap<Arc<str>, V, BuildHasherDefault<NameHasher>> =
+                let mut map: HashMap<Name, V, BuildHasherDefault<NameHasher>> =
                     std::mem::take(list).into_iter().collect();
-                map.insert(name.clone(), v);
+                map.insert(name, v);
                 *self = Vars::Many(map);
             }
             Vars::Many(map) => {
-                map.insert(name.clone(), v);
+                map.insert(name, v);
             }
         }
     }
 
-    fn names(&self) -> Vec<String> {
+    fn names(&self, names: &Names) -> Vec<String> {
         let mut v: Vec<String> = match self {
-            Vars::Few(list) => list.iter().map(|(k, _)| k.to_string()).collect(),
-            Vars::Many(map) => map.keys().map(|k| k.to_string()).collect(),
+            Vars::Few(list) => list
+                .iter()
+                .map(|(k, _)| names.get(*k).to_string())
+                .collect(),
+            Vars::Many(map) => map.keys().map(|k| names.get(*k).to_string()).collect(),
         };
         v.sort();
         v
@@ -173,7 +194,7 @@ impl Scope {
         self.parent.is_none()
     }
 
-    fn get(&self, name: &str) -> Option<V> {
+    fn get(&self, name: Name) -> Option<V> {
         let mut s = self;
         loop {
             if let Some(v) = lock(&s.vars).get(name) {
@@ -183,12 +204,12 @@ impl Scope {
         }
     }
 
-    fn declare(&self, name: &Arc<str>, v: V) {
+    fn declare(&self, name: Name, v: V) {
         lock(&self.vars).insert(name, v);
     }
 
     /// Assigns to the nearest scope that has the name; sloppy JavaScript creates a global.
-    fn set(&self, name: &Arc<str>, v: V) {
+    fn set(&self, name: Name, v: V) {
         let mut s = self;
         loop {
             {
@@ -208,8 +229,9 @@ impl Scope {
         }
     }
 
-    pub(crate) fn names(&self) -> Vec<String> {
-        lock(&self.vars).names()
+    /// The names bound in this scope, as text.
+    pub(crate) fn names(&self, names: &Names) -> Vec<String> {
+        lock(&self.vars).names(names)
     }
 }
 
@@ -222,26 +244,26 @@ enum Flow {
 }
 
 /// True if `e` is `... .run(...)` possibly followed by `.then(...)`-style calls.
-fn ends_with_run(e: &Expr) -> bool {
+fn ends_with_run(e: &Expr, names: &Names) -> bool {
     match &e.kind {
-        ExprKind::MethodCall { name, .. } if &**name == "run" => true,
+        ExprKind::MethodCall { name, .. } if names.get(*name) == "run" => true,
         ExprKind::MethodCall { operands, name, .. }
             if matches!(
-                &**name,
+                names.get(*name),
                 "then" | "catch" | "finally" | "toArray" | "each" | "next"
             ) =>
         {
-            Expr::receiver_args(operands).is_some_and(|(obj, _)| ends_with_run(obj))
+            Expr::receiver_args(operands).is_some_and(|(obj, _)| ends_with_run(obj, names))
         }
         ExprKind::Call { callee, .. } => match &callee.kind {
-            ExprKind::Member { name, .. } if &**name == "run" => true,
+            ExprKind::Member { name, .. } if names.get(*name) == "run" => true,
             ExprKind::Member { obj, name, .. }
                 if matches!(
-                    &**name,
+                    names.get(*name),
                     "then" | "catch" | "finally" | "toArray" | "each" | "next"
                 ) =>
             {
-                ends_with_run(obj)
+                ends_with_run(obj, names)
             }
             _ => false,
         },
@@ -249,11 +271,15 @@ fn ends_with_run(e: &Expr) -> bool {
     }
 }
 
-/// Evaluation of the statements of one source text: builds terms into the session's store,
-/// collects diagnostics and counts work.
+/// Evaluation of one top-level statement: builds terms into the session's store, collects
+/// diagnostics and counts work.
 pub(crate) struct Eval<'a> {
     next_var: &'a mut u64,
     pub(crate) store: &'a mut TermStore,
+    /// The texts of the names in the statements (the session's).
+    names: &'a Names,
+    /// What statements reuse.
+    reuse: &'a mut Reuse,
     pub(crate) diags: Vec<Diagnostic>,
     steps: u64,
     calls: u32,
@@ -263,49 +289,77 @@ pub(crate) struct Eval<'a> {
     /// Set when a term built by this statement may be reachable after it (see
     /// [`Eval::escaped`]).
     escaped: bool,
+}
+
+/// What evaluating reuses from one statement to the next, kept in the session: spare
+/// vectors and activations, and the methods found by name (as long-lived as the names).
+#[derive(Debug, Default)]
+pub(crate) struct Reuse {
     /// Argument vectors to reuse (see [`Eval::eval_args`]).
     spare_args: Vec<Vec<V>>,
     /// Function activations to reuse (see [`Eval::scope_for`]).
     spare_scopes: Vec<Arc<Scope>>,
-    /// Term methods recently called (see [`MethodCache`]).
+    /// Term methods by the names they are called by (see [`MethodCache`]).
     term_methods: MethodCache,
-    /// `r` functions recently called.
+    /// `r` functions likewise.
     r_functions: MethodCache,
 }
 
-/// Slots of a [`MethodCache`] (a power of two).
-const METHOD_SLOTS: usize = 64;
+/// What looking a name up in a method table gave.
+#[derive(Debug, Clone, Copy)]
+enum Lookup {
+    NotYet,
+    Missing,
+    Found(&'static Method),
+}
 
-/// Methods found recently, by where the name they were found by is stored: the parser shares
-/// one string per distinct name, so a call site mostly finds its method by a pointer hash
-/// and a short compare instead of hashing the name.
-#[derive(Debug)]
-struct MethodCache([Option<&'static Method>; METHOD_SLOTS]);
+/// Methods by [`Name`]: each name is looked up in the table once, then found by its index.
+#[derive(Debug, Default)]
+struct MethodCache(Vec<Lookup>);
 
 impl MethodCache {
-    fn new() -> Self {
-        MethodCache([None; METHOD_SLOTS])
-    }
-
-    /// `find(name)`, remembered when found. A slot holds a method only if `find` gave it for
-    /// its own name, so a slot whose method has this name is `find`'s answer.
+    /// `find(names.get(name))`, remembered.
     #[inline]
     fn get(
         &mut self,
-        name: &str,
+        name: Name,
+        names: &Names,
         find: fn(&str) -> Option<&'static Method>,
     ) -> Option<&'static Method> {
-        let slot = ((name.as_ptr() as usize >> 3) ^ name.len()) & (METHOD_SLOTS - 1);
-        if let Some(m) = self.0[slot]
-            && m.name == name
-        {
-            return Some(m);
+        match self.0.get(name.index()) {
+            Some(Lookup::Found(m)) => Some(m),
+            Some(Lookup::Missing) => None,
+            _ => self.look_up(name, names, find),
         }
-        let m = find(name)?;
-        if m.name == name {
-            self.0[slot] = Some(m);
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn look_up(
+        &mut self,
+        name: Name,
+        names: &Names,
+        find: fn(&str) -> Option<&'static Method>,
+    ) -> Option<&'static Method> {
+        let m = find(names.get(name));
+        let i = name.index();
+        if self.0.len() <= i {
+            self.0.resize(i + 1, Lookup::NotYet);
         }
-        Some(m)
+        if let Some(slot) = self.0.get_mut(i) {
+            *slot = m.map_or(Lookup::Missing, Lookup::Found);
+        }
+        m
+    }
+}
+
+/// The term method called by `.name(...)` on a term, if any: `run` and the cursor methods
+/// are none (see [`is_not_term_method`]).
+fn called_term_method(name: &str) -> Option<&'static Method> {
+    if is_not_term_method(name) {
+        None
+    } else {
+        methods::term_method(name)
     }
 }
 
@@ -403,14 +457,14 @@ fn method_for_op(op: &str) -> Option<&'static str> {
     })
 }
 
-fn to_number(v: &Val) -> Option<f64> {
+fn to_number(names: &Names, v: &Val) -> Option<f64> {
     Some(match v {
         Val::Undef => f64::NAN,
         Val::Null => 0.0,
         Val::Bool(b) => f64::from(u8::from(*b)),
         Val::Num(n) => *n,
         Val::Str(s) => {
-            let t = s.trim();
+            let t = s.text(names).trim();
             if t.is_empty() {
                 0.0
             } else if let Some(h) = t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")) {
@@ -433,13 +487,13 @@ fn to_number(v: &Val) -> Option<f64> {
     })
 }
 
-fn to_js_string(v: &Val) -> Option<String> {
+fn to_js_string(names: &Names, v: &Val) -> Option<String> {
     Some(match v {
         Val::Undef => "undefined".into(),
         Val::Null => "null".into(),
         Val::Bool(b) => b.to_string(),
         Val::Num(n) => js_number_string(*n),
-        Val::Str(s) => s.to_string(),
+        Val::Str(s) => s.text(names).to_string(),
         _ => return None,
     })
 }
@@ -452,39 +506,39 @@ fn to_int32(n: f64) -> i32 {
     (m as u64 as u32) as i32
 }
 
-fn truthy(v: &Val) -> bool {
+fn truthy(names: &Names, v: &Val) -> bool {
     match v {
         Val::Undef | Val::Null | Val::Poison => false,
         Val::Bool(b) => *b,
         Val::Num(n) => *n != 0.0 && !n.is_nan(),
-        Val::Str(s) => !s.is_empty(),
+        Val::Str(s) => !s.text(names).is_empty(),
         _ => true,
     }
 }
 
-fn strict_eq(a: &Val, b: &Val) -> bool {
+fn strict_eq(names: &Names, a: &Val, b: &Val) -> bool {
     match (a, b) {
         (Val::Undef, Val::Undef) | (Val::Null, Val::Null) => true,
         (Val::Bool(x), Val::Bool(y)) => x == y,
         (Val::Num(x), Val::Num(y)) => x == y,
-        (Val::Str(x), Val::Str(y)) => x == y,
+        (Val::Str(x), Val::Str(y)) => x.same(y, names),
         (Val::Arr(x), Val::Arr(y)) => Arc::ptr_eq(x, y),
         (Val::Obj(x), Val::Obj(y)) => Arc::ptr_eq(x, y),
         _ => false,
     }
 }
 
-fn loose_eq(a: &Val, b: &Val) -> bool {
+fn loose_eq(names: &Names, a: &Val, b: &Val) -> bool {
     match (a, b) {
         (Val::Undef | Val::Null, Val::Undef | Val::Null) => true,
         (Val::Undef | Val::Null, _) | (_, Val::Undef | Val::Null) => false,
         (Val::Num(_) | Val::Str(_) | Val::Bool(_), Val::Num(_) | Val::Str(_) | Val::Bool(_)) => {
             if let (Val::Str(x), Val::Str(y)) = (a, b) {
-                return x == y;
+                return x.same(y, names);
             }
-            to_number(a) == to_number(b)
+            to_number(names, a) == to_number(names, b)
         }
-        _ => strict_eq(a, b),
+        _ => strict_eq(names, a, b),
     }
 }
 
@@ -525,20 +579,23 @@ fn parse_date(s: &str) -> Option<f64> {
 }
 
 impl<'a> Eval<'a> {
-    pub(crate) fn new(next_var: &'a mut u64, store: &'a mut TermStore) -> Self {
+    pub(crate) fn new(
+        next_var: &'a mut u64,
+        store: &'a mut TermStore,
+        names: &'a Names,
+        reuse: &'a mut Reuse,
+    ) -> Self {
         Eval {
             next_var,
             store,
+            names,
+            reuse,
             diags: Vec::new(),
             steps: 0,
             calls: 0,
             halted: false,
             site: None,
             escaped: false,
-            spare_args: Vec::new(),
-            spare_scopes: Vec::new(),
-            term_methods: MethodCache::new(),
-            r_functions: MethodCache::new(),
         }
     }
 
@@ -604,7 +661,7 @@ impl<'a> Eval<'a> {
 
     /// A fresh activation under `parent`, reusing one that ended uncaptured if there is one.
     fn scope_for(&mut self, parent: &Arc<Scope>) -> Arc<Scope> {
-        if let Some(mut s) = self.spare_scopes.pop()
+        if let Some(mut s) = self.reuse.spare_scopes.pop()
             && let Some(inner) = Arc::get_mut(&mut s)
         {
             inner.parent = Some(parent.clone());
@@ -618,7 +675,7 @@ impl<'a> Eval<'a> {
 
     /// Keeps an ended activation for reuse unless a closure captured it.
     fn end_scope(&mut self, mut scope: Arc<Scope>) {
-        if self.spare_scopes.len() >= 64 {
+        if self.reuse.spare_scopes.len() >= 64 {
             return;
         }
         if let Some(inner) = Arc::get_mut(&mut scope) {
@@ -627,7 +684,7 @@ impl<'a> Eval<'a> {
                 Vars::Few(list) => list.clear(),
                 many => *many = Vars::default(),
             }
-            self.spare_scopes.push(scope);
+            self.reuse.spare_scopes.push(scope);
         }
     }
 
@@ -648,7 +705,7 @@ impl<'a> Eval<'a> {
         }
     }
 
-    fn declare(&mut self, scope: &Scope, name: &Arc<str>, val: V) {
+    fn declare(&mut self, scope: &Scope, name: Name, val: V) {
         if scope.is_root() {
             self.stored(&val.v);
         }
@@ -732,7 +789,10 @@ impl<'a> Eval<'a> {
             Val::Poison => None,
             Val::Null => self.leaf(Kind::Null, x.span),
             Val::Bool(b) => self.leaf(Kind::Bool(*b), x.span),
-            Val::Str(s) => self.string(s, x.span),
+            Val::Str(s) => {
+                let names = self.names;
+                self.string(s.text(names), x.span)
+            }
             Val::Num(n) => {
                 if n.is_finite() {
                     let r = self.store.number(*n, x.span);
@@ -776,6 +836,7 @@ impl<'a> Eval<'a> {
                 self.close(open, Kind::Op(TT_MAKE_ARRAY), n, x.span)
             }
             Val::Obj(fields) => {
+                let names = self.names;
                 let n = lock(fields).len();
                 let open = self.store.open();
                 let mut ok = true;
@@ -786,7 +847,7 @@ impl<'a> Eval<'a> {
                             break;
                         };
                         if matches!(fv.v, Val::Undef) {
-                            let (k, span) = (k.clone(), fv.span);
+                            let (k, span) = (k.text(names).to_string(), fv.span);
                             drop(guard);
                             self.error_help(
                                 span,
@@ -796,14 +857,15 @@ impl<'a> Eval<'a> {
                             None
                         } else if is_plain_leaf(&fv.v) {
                             let t = self.expr(fv, depth - 1);
-                            t.map(|t| self.keyed(k, t, fv.span))
+                            t.map(|t| self.keyed(k.text(names), t, fv.span))
                         } else {
-                            // Keys and values are shared pointers: the copy is cheap, and no
-                            // lock is held while converting (a value may be the object itself).
+                            // Keys and values are names or shared pointers: the copy is cheap,
+                            // and no lock is held while converting (a value may be the object
+                            // itself).
                             let (k, fv) = (k.clone(), fv.clone());
                             drop(guard);
                             let t = self.expr(&fv, depth - 1);
-                            t.map(|t| self.keyed(&k, t, fv.span))
+                            t.map(|t| self.keyed(k.text(names), t, fv.span))
                         }
                     };
                     if done != Some(true) {
@@ -923,7 +985,7 @@ impl<'a> Eval<'a> {
         }
         self.calls += 1;
         let scope = self.scope_for(&c.scope);
-        if let Some(name) = &c.def.name {
+        if let Some(name) = c.def.name {
             scope.declare(name, v(Val::Func(c.clone()), c.def.span));
         }
         // The parameter ids wait on the store's stack while the body runs.
@@ -936,12 +998,12 @@ impl<'a> Eval<'a> {
                     .and_then(|idt| self.op(TT_VAR, &[idt], *pspan).map(|var| (idt, var)));
                 if let Some((idt, var)) = var {
                     self.store.arg(idt);
-                    scope.declare(name, v(Val::Term(var), *pspan));
+                    scope.declare(*name, v(Val::Term(var), *pspan));
                 }
             } else {
                 // The driver passes only `fn.length` arguments: defaults apply, rest is empty.
                 let val = self.missing_param(c, i, *pspan, &scope, Vec::new());
-                scope.declare(name, val);
+                scope.declare(*name, val);
             }
         }
         let result = self.run_body(&c.def, &scope);
@@ -1246,6 +1308,7 @@ impl<'a> Eval<'a> {
         let Val::Obj(fields) = &o.v else {
             return true;
         };
+        let names = self.names;
         let n = lock(fields).len();
         let mut ok = true;
         for i in 0..n {
@@ -1259,13 +1322,13 @@ impl<'a> Eval<'a> {
                 }
                 if is_plain_leaf(&fv.v) {
                     let t = self.expr(fv, EXPR_DEPTH);
-                    t.map(|t| self.optarg(k, t, fv.span))
+                    t.map(|t| self.optarg(k.text(names), t, fv.span))
                 } else {
                     // No lock is held while converting: a value may be the object itself.
                     let (k, fv) = (k.clone(), fv.clone());
                     drop(guard);
                     let t = self.expr(&fv, EXPR_DEPTH);
-                    t.map(|t| self.optarg(&k, t, fv.span))
+                    t.map(|t| self.optarg(k.text(names), t, fv.span))
                 }
             };
             if added != Some(true) {
@@ -1368,35 +1431,38 @@ impl<'a> Eval<'a> {
         let span = e.span;
         match &e.kind {
             ExprKind::Num(n) => v(Val::Num(*n), span),
-            ExprKind::Str(s) => v(Val::Str(s.clone()), span),
+            ExprKind::Str(s) => v(Val::Str(Str::Lit(*s)), span),
             ExprKind::Bool(b) => v(Val::Bool(*b), span),
             ExprKind::Null => v(Val::Null, span),
             ExprKind::This => v(Val::Undef, span),
             ExprKind::Error => v(Val::Poison, span),
-            ExprKind::Ident(name) => self.ident(name, span, scope),
+            ExprKind::Ident(name) => self.ident(*name, span, scope),
             ExprKind::Array(items) => {
                 let vals: Vec<V> = items.iter().map(|i| self.eval(i, scope)).collect();
                 v(Val::Arr(Arc::new(Mutex::new(vals))), span)
             }
             ExprKind::Object(props) => {
-                let mut fields: Vec<(Arc<str>, V)> = Vec::with_capacity(props.len());
+                let mut fields: Fields = Vec::with_capacity(props.len());
                 // A repeated key keeps its first place and takes the last value; large
-                // literals find repeats through an index instead of scanning.
-                let mut index: Option<HashMap<Arc<str>, usize>> =
-                    (props.len() > 16).then(HashMap::new);
+                // literals find repeats through an index instead of scanning. All keys are
+                // names here: the same key is the same name.
+                let mut index: Option<HashMap<Name, usize, BuildHasherDefault<NameHasher>>> =
+                    (props.len() > 16).then(HashMap::default);
                 for p in props {
                     let val = self.eval(&p.value, scope);
                     let slot = match &index {
                         Some(index) => index.get(&p.key).copied(),
-                        None => fields.iter().position(|(k, _)| *k == p.key),
+                        None => fields
+                            .iter()
+                            .position(|(k, _)| matches!(k, Str::Lit(k) if *k == p.key)),
                     };
                     match slot {
                         Some(i) => fields[i].1 = val,
                         None => {
                             if let Some(index) = &mut index {
-                                index.insert(p.key.clone(), fields.len());
+                                index.insert(p.key, fields.len());
                             }
-                            fields.push((p.key.clone(), val));
+                            fields.push((Str::Lit(p.key), val));
                         }
                     }
                 }
@@ -1408,7 +1474,8 @@ impl<'a> Eval<'a> {
                 name_span,
             } => {
                 let o = self.eval(obj, scope);
-                self.member(o, name, *name_span, span)
+                let names = self.names;
+                self.member(o, Some(*name), names.get(*name), *name_span, span)
             }
             ExprKind::Index { obj, index } => {
                 let o = self.eval(obj, scope);
@@ -1423,7 +1490,7 @@ impl<'a> Eval<'a> {
             } => match Expr::receiver_args(operands) {
                 Some((obj, args)) => {
                     let callee_span = obj.span.to(*name_span);
-                    self.method_call(obj, name, *name_span, callee_span, args, span, scope)
+                    self.method_call(obj, *name, *name_span, callee_span, args, span, scope)
                 }
                 None => v(Val::Poison, span),
             },
@@ -1447,8 +1514,8 @@ impl<'a> Eval<'a> {
                 let l = self.eval(lhs, scope);
                 if matches!(*op, "&&" | "||" | "??") && !matches!(l.v, Val::Term(_) | Val::Poison) {
                     let take_left = match *op {
-                        "&&" => !truthy(&l.v),
-                        "||" => truthy(&l.v),
+                        "&&" => !truthy(self.names, &l.v),
+                        "||" => truthy(self.names, &l.v),
                         _ => !matches!(l.v, Val::Undef | Val::Null),
                     };
                     if take_left {
@@ -1499,7 +1566,7 @@ impl<'a> Eval<'a> {
                         "use r.branch(condition, valueIfTrue, valueIfFalse)",
                     ),
                     Val::Poison => t,
-                    _ if truthy(&t.v) => self.eval(then, scope),
+                    _ if truthy(self.names, &t.v) => self.eval(then, scope),
                     _ => self.eval(other, scope),
                 }
             }
@@ -1526,7 +1593,7 @@ impl<'a> Eval<'a> {
                         return self.op_on_term(if *op == "++" { "+" } else { "-" }, span);
                     }
                     Val::Poison => return cur,
-                    other => to_number(other).unwrap_or(f64::NAN),
+                    other => to_number(self.names, other).unwrap_or(f64::NAN),
                 };
                 let new = if *op == "++" { n + 1.0 } else { n - 1.0 };
                 self.assign(target, v(Val::Num(new), span), scope);
@@ -1537,10 +1604,12 @@ impl<'a> Eval<'a> {
         }
     }
 
-    fn ident(&mut self, name: &str, span: Span, scope: &Arc<Scope>) -> V {
-        if let Some(x) = scope.get(name) {
+    fn ident(&mut self, id: Name, span: Span, scope: &Arc<Scope>) -> V {
+        if let Some(x) = scope.get(id) {
             return v(x.v, span);
         }
+        let names = self.names;
+        let name = names.get(id);
         let val = match name {
             "r" => Val::R,
             "undefined" => Val::Undef,
@@ -1562,13 +1631,13 @@ impl<'a> Eval<'a> {
                 );
             }
             _ => {
-                let mut names = scope.names();
+                let mut bound = scope.names(names);
                 let mut s = scope.parent.clone();
                 while let Some(p) = s {
-                    names.extend(p.names());
+                    bound.extend(p.names(names));
                     s = p.parent.clone();
                 }
-                let near = methods::nearest(name, names.iter().map(String::as_str).chain(["r"]));
+                let near = methods::nearest(name, bound.iter().map(String::as_str).chain(["r"]));
                 let help = match near.first() {
                     Some(n) => {
                         format!("did you mean `{n}`? names are defined with `var {name} = ...`")
@@ -1599,7 +1668,31 @@ impl<'a> Eval<'a> {
         self.error_help(span, format!("unknown {what} `{name}`"), help)
     }
 
-    fn member(&mut self, o: V, name: &str, name_span: Span, span: Span) -> V {
+    /// A method of `r` by its name (`id`, or only the text for a computed key).
+    fn r_function(&mut self, id: Option<Name>, name: &str) -> Option<&'static Method> {
+        match id {
+            Some(id) => self
+                .reuse
+                .r_functions
+                .get(id, self.names, methods::r_function),
+            None => methods::r_function(name),
+        }
+    }
+
+    /// A method of terms called by `name` (`id`, or only the text for a computed key).
+    fn term_method(&mut self, id: Option<Name>, name: &str) -> Option<&'static Method> {
+        match id {
+            Some(id) => self
+                .reuse
+                .term_methods
+                .get(id, self.names, called_term_method),
+            None => called_term_method(name),
+        }
+    }
+
+    /// `o.name`; `id` is the name of `name` unless it was computed (`o[key]`).
+    fn member(&mut self, o: V, id: Option<Name>, name: &str, name_span: Span, span: Span) -> V {
+        let names = self.names;
         match &o.v {
             Val::Poison => {
                 if methods::term_method(name).is_none() && methods::r_function(name).is_none() && name != "run" {
@@ -1607,7 +1700,7 @@ impl<'a> Eval<'a> {
                 }
                 v(Val::Poison, span)
             }
-            Val::R => match self.r_functions.get(name, methods::r_function) {
+            Val::R => match self.r_function(id, name) {
                 Some(m) if m.arity == Arity::Constant => match self.op(m.tt, &[], span) {
                     Some(t) => v(Val::Term(t), span),
                     None => v(Val::Poison, span),
@@ -1635,7 +1728,7 @@ impl<'a> Eval<'a> {
                         "rdbsh runs the query and prints its results; end the statement before it",
                     );
                 }
-                match self.term_methods.get(name, methods::term_method) {
+                match self.term_method(id, name) {
                     Some(m) => v(Val::Method(Some(*t), m), span),
                     None if methods::r_function(name).is_some() => self.error_help(
                         name_span,
@@ -1651,10 +1744,10 @@ impl<'a> Eval<'a> {
                 _ => self.not_on_value(&o.v, name, name_span),
             },
             Val::Str(s) => match name {
-                "length" => v(Val::Num(s.encode_utf16().count() as f64), span),
+                "length" => v(Val::Num(s.text(names).encode_utf16().count() as f64), span),
                 _ => self.not_on_value(&o.v, name, name_span),
             },
-            Val::Obj(fields) => match lock(fields).iter().find(|(k, _)| **k == *name) {
+            Val::Obj(fields) => match lock(fields).iter().find(|(k, _)| k.text(names) == name) {
                 Some((_, x)) => v(x.v.clone(), span),
                 None if methods::term_method(name).is_some() => self.not_on_value(&o.v, name, name_span),
                 None => v(Val::Undef, span),
@@ -1697,13 +1790,17 @@ impl<'a> Eval<'a> {
     }
 
     fn index(&mut self, o: V, i: V, span: Span) -> V {
+        let names = self.names;
         match (&o.v, &i.v) {
             (Val::Poison, _) | (_, Val::Poison) => v(Val::Poison, span),
-            (Val::Term(_) | Val::R, Val::Str(s)) => self.error_help(
-                span,
-                format!("ReQL terms are not indexed with [...]: `['{s}']`"),
-                format!("call the term to get a field: x('{s}'), or use .getField('{s}')"),
-            ),
+            (Val::Term(_) | Val::R, Val::Str(s)) => {
+                let s = s.text(names);
+                self.error_help(
+                    span,
+                    format!("ReQL terms are not indexed with [...]: `['{s}']`"),
+                    format!("call the term to get a field: x('{s}'), or use .getField('{s}')"),
+                )
+            }
             (Val::Term(_), Val::Num(n)) => self.error_help(
                 span,
                 "ReQL terms are not indexed with [...]",
@@ -1728,20 +1825,22 @@ impl<'a> Eval<'a> {
                 v(x.map_or(Val::Undef, |x| x.v), span)
             }
             (Val::Obj(_), _) | (Val::Arr(_), _) | (Val::Str(_), _) => {
-                let key = to_js_string(&i.v).unwrap_or_default();
+                let key = to_js_string(self.names, &i.v).unwrap_or_default();
                 match (&o.v, &i.v) {
                     (Val::Str(s), Val::Num(n)) => {
                         let c = if *n >= 0.0 && n.fract() == 0.0 {
-                            s.chars().nth(*n as usize)
+                            s.text(names).chars().nth(*n as usize)
                         } else {
                             None
                         };
                         v(
-                            c.map_or(Val::Undef, |c| Val::Str(Arc::from(c.to_string().as_str()))),
+                            c.map_or(Val::Undef, |c| {
+                                Val::Str(Str::own(c.encode_utf8(&mut [0; 4])))
+                            }),
                             span,
                         )
                     }
-                    _ => self.member(o, &key, i.span, span),
+                    _ => self.member(o, None, &key, i.span, span),
                 }
             }
             _ => self.error(span, format!("cannot index {}", type_name(&o.v))),
@@ -1752,7 +1851,7 @@ impl<'a> Eval<'a> {
     fn method_call(
         &mut self,
         obj: &Expr,
-        name: &str,
+        name: Name,
         name_span: Span,
         callee_span: Span,
         args: &[Expr],
@@ -1764,14 +1863,17 @@ impl<'a> Eval<'a> {
         let site = Span::new(name_span.start.saturating_sub(1), span.end);
         // The common case, a ReQL method of a term or of `r`, calls it straight away: the
         // method value `member` would make has no effects of its own.
+        let names = self.names;
         let direct = match recv.v {
-            Val::Term(t) if !is_not_term_method(name) => self
+            Val::Term(t) => self
+                .reuse
                 .term_methods
-                .get(name, methods::term_method)
+                .get(name, names, called_term_method)
                 .map(|m| (Some(t), m)),
             Val::R => self
+                .reuse
                 .r_functions
-                .get(name, methods::r_function)
+                .get(name, names, methods::r_function)
                 .filter(|m| m.arity != Arity::Constant)
                 .map(|m| (None, m)),
             _ => None,
@@ -1780,7 +1882,7 @@ impl<'a> Eval<'a> {
             let argv = self.eval_args(args, scope);
             return self.call_method(recv, m, argv, span, site);
         }
-        let f = self.member(recv, name, name_span, callee_span);
+        let f = self.member(recv, Some(name), names.get(name), name_span, callee_span);
         let argv = self.eval_args(args, scope);
         self.site = Some(site);
         self.call_value(f, argv, span)
@@ -1793,7 +1895,7 @@ impl<'a> Eval<'a> {
             name_span,
         } = &callee.kind
         {
-            return self.method_call(obj, name, *name_span, callee.span, args, span, scope);
+            return self.method_call(obj, *name, *name_span, callee.span, args, span, scope);
         }
         let f = self.eval(callee, scope);
         let argv = self.eval_args(args, scope);
@@ -1803,7 +1905,7 @@ impl<'a> Eval<'a> {
     /// Evaluates call arguments into a vector taken from the spares (method calls give it
     /// back with [`Eval::recycle`]: one per call would otherwise be allocated and freed).
     fn eval_args(&mut self, args: &[Expr], scope: &Arc<Scope>) -> Vec<V> {
-        let mut argv = self.spare_args.pop().unwrap_or_default();
+        let mut argv = self.reuse.spare_args.pop().unwrap_or_default();
         for a in args {
             let x = self.eval(a, scope);
             argv.push(x);
@@ -1813,9 +1915,9 @@ impl<'a> Eval<'a> {
 
     fn recycle(&mut self, mut argv: Vec<V>) {
         // Enough for any nesting of calls that happens in practice; the rest is freed.
-        if self.spare_args.len() < 64 {
+        if self.reuse.spare_args.len() < 64 {
             argv.clear();
-            self.spare_args.push(argv);
+            self.reuse.spare_args.push(argv);
         }
     }
 
@@ -1841,7 +1943,7 @@ impl<'a> Eval<'a> {
         }
         self.calls += 1;
         let scope = self.scope_for(&c.scope);
-        if let Some(name) = &c.def.name {
+        if let Some(name) = c.def.name {
             scope.declare(name, v(Val::Func(c.clone()), c.def.span));
         }
         let mut args = args.into_iter();
@@ -1854,7 +1956,7 @@ impl<'a> Eval<'a> {
                     _ => self.missing_param(c, i, *pspan, &scope, Vec::new()),
                 }
             };
-            scope.declare(name, val);
+            scope.declare(*name, val);
         }
         let r = self.run_body(&c.def, &scope);
         self.end_scope(scope);
@@ -1920,7 +2022,7 @@ impl<'a> Eval<'a> {
                             );
                         }
                         Val::Poison => return v(Val::Poison, span),
-                        other => nums.push(to_number(other).unwrap_or(f64::NAN)),
+                        other => nums.push(to_number(self.names, other).unwrap_or(f64::NAN)),
                     }
                 }
                 let a = nums.first().copied().unwrap_or(f64::NAN);
@@ -1954,10 +2056,12 @@ impl<'a> Eval<'a> {
     }
 
     fn buffer(&mut self, args: &[V], span: Span) -> V {
+        let names = self.names;
         let bytes: Vec<u8> = match args.first().map(|a| &a.v) {
             Some(Val::Str(s)) => {
+                let s = s.text(names);
                 let enc = match args.get(1).map(|a| &a.v) {
-                    Some(Val::Str(e)) => e.to_ascii_lowercase(),
+                    Some(Val::Str(e)) => e.text(names).to_ascii_lowercase(),
                     _ => "utf8".into(),
                 };
                 match enc.as_str() {
@@ -1991,7 +2095,7 @@ impl<'a> Eval<'a> {
                 let items = lock(items).clone();
                 items
                     .iter()
-                    .map(|i| (to_int32(to_number(&i.v).unwrap_or(0.0)) & 0xff) as u8)
+                    .map(|i| (to_int32(to_number(self.names, &i.v).unwrap_or(0.0)) & 0xff) as u8)
                     .collect()
             }
             Some(Val::Num(n)) if *n >= 0.0 && *n <= 1e8 => vec![0; *n as usize],
@@ -2012,12 +2116,12 @@ impl<'a> Eval<'a> {
         let ms = match args.iter().map(|a| &a.v).collect::<Vec<_>>().as_slice() {
             [] => chrono::Utc::now().timestamp_millis() as f64,
             [Val::Num(n)] => *n,
-            [Val::Str(s)] => match parse_date(s) {
+            [Val::Str(s)] => match parse_date(s.text(self.names)) {
                 Some(ms) => ms,
                 None => {
                     return self.error_help(
                         span,
-                        format!("cannot read the date `{s}`"),
+                        format!("cannot read the date `{}`", s.text(self.names)),
                         "write an ISO 8601 date: '2024-01-31T12:00:00Z'",
                     );
                 }
@@ -2025,7 +2129,10 @@ impl<'a> Eval<'a> {
             [Val::Date(ms)] => *ms,
             parts if parts.iter().all(|p| matches!(p, Val::Num(_))) => {
                 use chrono::{Local, NaiveDate, TimeZone};
-                let n: Vec<f64> = parts.iter().filter_map(|p| to_number(p)).collect();
+                let n: Vec<f64> = parts
+                    .iter()
+                    .filter_map(|p| to_number(self.names, p))
+                    .collect();
                 let get = |i: usize, d: f64| n.get(i).copied().unwrap_or(d);
                 let base = NaiveDate::from_ymd_opt(get(0, 1970.0) as i32, 1, 1)
                     .and_then(|d| d.and_hms_opt(0, 0, 0));
@@ -2086,7 +2193,7 @@ impl<'a> Eval<'a> {
                 };
                 let _ = m;
                 if op == "typeof" {
-                    return v(Val::Str(Arc::from("function")), span);
+                    return v(Val::Str(Str::own("function")), span);
                 }
                 return self.error_help(
                     span,
@@ -2097,9 +2204,9 @@ impl<'a> Eval<'a> {
             _ => {}
         }
         let val = match op {
-            "!" => Val::Bool(!truthy(&x.v)),
+            "!" => Val::Bool(!truthy(self.names, &x.v)),
             "void" => Val::Undef,
-            "typeof" => Val::Str(Arc::from(match &x.v {
+            "typeof" => Val::Str(Str::own(match &x.v {
                 Val::Undef => "undefined",
                 Val::Bool(_) => "boolean",
                 Val::Num(_) => "number",
@@ -2110,7 +2217,7 @@ impl<'a> Eval<'a> {
                 _ => "object",
             })),
             "delete" => return self.error(span, "`delete` is not supported"),
-            _ => match to_number(&x.v) {
+            _ => match to_number(self.names, &x.v) {
                 Some(n) => match op {
                     "-" => Val::Num(-n),
                     "+" => Val::Num(n),
@@ -2137,22 +2244,25 @@ impl<'a> Eval<'a> {
             return self.op_on_term(op, op_span);
         }
         let val = match op {
-            "===" => Val::Bool(strict_eq(&l.v, &r.v)),
-            "!==" => Val::Bool(!strict_eq(&l.v, &r.v)),
-            "==" => Val::Bool(loose_eq(&l.v, &r.v)),
-            "!=" => Val::Bool(!loose_eq(&l.v, &r.v)),
+            "===" => Val::Bool(strict_eq(self.names, &l.v, &r.v)),
+            "!==" => Val::Bool(!strict_eq(self.names, &l.v, &r.v)),
+            "==" => Val::Bool(loose_eq(self.names, &l.v, &r.v)),
+            "!=" => Val::Bool(!loose_eq(self.names, &l.v, &r.v)),
             "&&" | "||" | "??" => {
                 let take_left = match op {
-                    "&&" => !truthy(&l.v),
-                    "||" => truthy(&l.v),
+                    "&&" => !truthy(self.names, &l.v),
+                    "||" => truthy(self.names, &l.v),
                     _ => !matches!(l.v, Val::Undef | Val::Null),
                 };
                 return v(if take_left { l.v } else { r.v }, span);
             }
             "in" | "instanceof" => return self.error(op_span, format!("`{op}` is not supported")),
             "+" if matches!(l.v, Val::Str(_)) || matches!(r.v, Val::Str(_)) => {
-                match (to_js_string(&l.v), to_js_string(&r.v)) {
-                    (Some(a), Some(b)) => Val::Str(Arc::from(format!("{a}{b}").as_str())),
+                match (
+                    to_js_string(self.names, &l.v),
+                    to_js_string(self.names, &r.v),
+                ) {
+                    (Some(a), Some(b)) => Val::Str(Str::own(&format!("{a}{b}"))),
                     _ => {
                         return self.error(
                             op_span,
@@ -2169,6 +2279,7 @@ impl<'a> Eval<'a> {
                 let (Val::Str(a), Val::Str(b)) = (&l.v, &r.v) else {
                     return v(Val::Poison, span);
                 };
+                let (a, b) = (a.text(self.names), b.text(self.names));
                 let (a, b): (Vec<u16>, Vec<u16>) =
                     (a.encode_utf16().collect(), b.encode_utf16().collect());
                 Val::Bool(match op {
@@ -2179,7 +2290,8 @@ impl<'a> Eval<'a> {
                 })
             }
             _ => {
-                let (Some(a), Some(b)) = (to_number(&l.v), to_number(&r.v)) else {
+                let (Some(a), Some(b)) = (to_number(self.names, &l.v), to_number(self.names, &r.v))
+                else {
                     return self.error(
                         op_span,
                         format!(
@@ -2218,17 +2330,18 @@ impl<'a> Eval<'a> {
     fn assign(&mut self, target: &Expr, val: V, scope: &Arc<Scope>) {
         match &target.kind {
             ExprKind::Ident(name) => {
-                if &**name == "r" {
+                if self.names.get(*name) == "r" {
                     self.error(target.span, "`r` cannot be reassigned");
                     return;
                 }
                 // The scope may outlive the statement (the session's, or one a closure kept).
                 self.stored(&val.v);
-                scope.set(name, val);
+                scope.set(*name, val);
             }
             ExprKind::Member { obj, name, .. } => {
                 let o = self.eval(obj, scope);
-                self.set_prop(o, name.to_string(), val, target.span);
+                let key = self.names.get(*name).to_string();
+                self.set_prop(o, key, val, target.span);
             }
             ExprKind::Index { obj, index } => {
                 let o = self.eval(obj, scope);
@@ -2244,7 +2357,7 @@ impl<'a> Eval<'a> {
                         items[idx] = val;
                     }
                     _ => {
-                        let key = to_js_string(&i.v).unwrap_or_default();
+                        let key = to_js_string(self.names, &i.v).unwrap_or_default();
                         self.set_prop(o, key, val, target.span);
                     }
                 }
@@ -2260,10 +2373,11 @@ impl<'a> Eval<'a> {
             Val::Obj(fields) => {
                 // The object may outlive the statement.
                 self.stored(&val.v);
+                let names = self.names;
                 let mut f = lock(fields);
-                match f.iter_mut().find(|(k, _)| **k == *key) {
+                match f.iter_mut().find(|(k, _)| k.text(names) == key) {
                     Some(slot) => slot.1 = val,
-                    None => f.push((Arc::from(key), val)),
+                    None => f.push((Str::Own(Arc::from(key)), val)),
                 }
             }
             Val::Poison => {}
@@ -2295,7 +2409,7 @@ impl<'a> Eval<'a> {
                     })),
                     s.span,
                 );
-                self.declare(scope, name, f);
+                self.declare(scope, *name, f);
             }
         }
         for s in stmts {
@@ -2322,7 +2436,7 @@ impl<'a> Eval<'a> {
             );
             return false;
         }
-        truthy(&c.v)
+        truthy(self.names, &c.v)
     }
 
     fn exec(&mut self, s: &Stmt, scope: &Arc<Scope>) -> Flow {
@@ -2340,7 +2454,7 @@ impl<'a> Eval<'a> {
                         Some(e) => self.eval(e, scope),
                         None => v(Val::Undef, *span),
                     };
-                    self.declare(scope, name, val);
+                    self.declare(scope, *name, val);
                 }
                 Flow::Normal
             }
@@ -2359,7 +2473,7 @@ impl<'a> Eval<'a> {
                     );
                     return Flow::Normal;
                 }
-                if truthy(&t.v) {
+                if truthy(self.names, &t.v) {
                     self.exec(then, scope)
                 } else if let Some(o) = other {
                     self.exec(o, scope)
@@ -2448,7 +2562,7 @@ impl<'a> Eval<'a> {
                         })),
                         s.span,
                     );
-                    self.declare(root, name, f);
+                    self.declare(root, *name, f);
                 }
                 _ => {
                     self.exec(s, root);
@@ -2461,27 +2575,28 @@ impl<'a> Eval<'a> {
             return None;
         }
         // Peel what follows a pasted `.run(...)`: `.then(...)`, `.catch(...)`, `await`.
+        let names = self.names;
         let mut e = e;
         loop {
             match &e.kind {
                 ExprKind::Unary { op: "await", expr } => e = expr,
                 ExprKind::MethodCall { operands, name, .. }
                     if matches!(
-                        &**name,
+                        names.get(*name),
                         "then" | "catch" | "finally" | "toArray" | "each" | "next"
                     ) =>
                 {
                     match Expr::receiver_args(operands) {
-                        Some((obj, _)) if ends_with_run(obj) => e = obj,
+                        Some((obj, _)) if ends_with_run(obj, names) => e = obj,
                         _ => break,
                     }
                 }
                 ExprKind::Call { callee, .. } => match &callee.kind {
                     ExprKind::Member { obj, name, .. }
                         if matches!(
-                            &**name,
+                            names.get(*name),
                             "then" | "catch" | "finally" | "toArray" | "each" | "next"
-                        ) && ends_with_run(obj) =>
+                        ) && ends_with_run(obj, names) =>
                     {
                         e = obj
                     }
@@ -2491,14 +2606,16 @@ impl<'a> Eval<'a> {
             }
         }
         let (base, run_args): (&Expr, Option<&[Expr]>) = match &e.kind {
-            ExprKind::MethodCall { operands, name, .. } if &**name == "run" => {
+            ExprKind::MethodCall { operands, name, .. } if names.get(*name) == "run" => {
                 match Expr::receiver_args(operands) {
                     Some((obj, args)) => (obj, Some(args)),
                     None => (e, None),
                 }
             }
             ExprKind::Call { callee, args } => match &callee.kind {
-                ExprKind::Member { obj, name, .. } if &**name == "run" => (obj, Some(args)),
+                ExprKind::Member { obj, name, .. } if names.get(*name) == "run" => {
+                    (obj, Some(args))
+                }
                 _ => (e, None),
             },
             _ => (e, None),
@@ -2508,19 +2625,19 @@ impl<'a> Eval<'a> {
         if let Some(opts) = run_args.and_then(|a| a.get(1)) {
             let o = self.eval(opts, root);
             if let Val::Obj(fields) = &o.v {
-                let fields: Vec<(Arc<str>, V)> = lock(fields).clone();
+                let fields: Fields = lock(fields).clone();
                 for (k, fv) in fields {
                     if matches!(fv.v, Val::Undef) {
                         continue;
                     }
-                    let key = snake(&k);
+                    let key = snake(k.text(names));
                     let t = match (key.as_str(), &fv.v) {
                         ("db", Val::Str(name)) => {
-                            let n = self.string(name, fv.span);
+                            let n = self.string(name.text(names), fv.span);
                             n.and_then(|n| self.op(TT_DB, &[n], fv.span))
                         }
                         ("noreply" | "profile", other) => {
-                            self.leaf(Kind::Bool(truthy(other)), fv.span)
+                            self.leaf(Kind::Bool(truthy(self.names, other)), fv.span)
                         }
                         _ => self.expr(&fv, EXPR_DEPTH),
                     };

@@ -28,14 +28,20 @@ pub use span::{Span, SpanMap};
 pub use wire::to_wire_json;
 pub use write::{WriteInfo, destructive, writes};
 
-use compile::{Eval, Scope, snake};
+use compile::{Eval, Reuse, Scope, snake};
 use term::{FlatChunk, FlatTerm, TermStore};
 
 /// Session state carried across statements and calls to [`compile`]: variables bound with
-/// `var/let/const`, the terms they hold, and the counter that numbers function parameters.
+/// `var/let/const`, the terms they hold, the counter that numbers function parameters, and
+/// the names of the session's source texts.
 #[derive(Default)]
 pub struct Env {
     root: Arc<Scope>,
+    /// Every distinct identifier, key and string literal compiled in the session: the syntax
+    /// trees of the functions bound in `root` refer to them.
+    names: ast::Names,
+    /// Methods found by name, and what evaluating reuses from one statement to the next.
+    reuse: Reuse,
     next_var: u64,
     /// Terms built by statements that may have left them reachable from `root`; each other
     /// statement gives back what it built.
@@ -50,7 +56,7 @@ impl Env {
 
     /// Names bound so far (for completion).
     pub fn names(&self) -> Vec<String> {
-        self.root.names()
+        self.root.names(&self.names)
     }
 }
 
@@ -59,6 +65,7 @@ impl std::fmt::Debug for Env {
         f.debug_struct("Env")
             .field("names", &self.names())
             .field("next_var", &self.next_var)
+            .field("distinct_names", &self.names.len())
             .field("terms", &self.store.len())
             .finish()
     }
@@ -191,17 +198,20 @@ pub fn compile(src: &str, env: &mut Env) -> Result<Vec<Statement>, Vec<Diagnosti
     }
     // Statements are parsed and evaluated one at a time; after a syntax error the rest is
     // only parsed, to report every syntax error.
-    let mut parsed = parser::Statements::new(&lexed, src.len());
+    // The parser holds the session's names while it runs, and gives them back at the end.
+    let names = std::mem::take(&mut env.names);
+    let mut parsed = parser::Statements::with_names(&lexed, src.len(), names);
     let mut out = Vec::new();
     let mut diags = Vec::new();
     let root = env.root.clone();
     // The queries' terms, copied out of the store one after the other, shared by them.
     let (mut chunk, mut refs) = (FlatChunk::for_source(src.len()), Vec::new());
-    let mut ev = Eval::new(&mut env.next_var, &mut env.store);
     while let Some(s) = parsed.next() {
         if !parsed.errors().is_empty() || matches!(s.kind, ast::StmtKind::Empty) {
             continue;
         }
+        let names = parsed.names();
+        let mut ev = Eval::new(&mut env.next_var, &mut env.store, names, &mut env.reuse);
         let mark = ev.store.mark();
         ev.start();
         let result = ev.top(&s, &root);
@@ -220,10 +230,11 @@ pub fn compile(src: &str, env: &mut Env) -> Result<Vec<Statement>, Vec<Diagnosti
                 }
                 None => {
                     let names = match &s.kind {
-                        ast::StmtKind::Var(decls) => {
-                            decls.iter().map(|(n, _, _)| n.to_string()).collect()
-                        }
-                        ast::StmtKind::Function(n, _) => vec![n.to_string()],
+                        ast::StmtKind::Var(decls) => decls
+                            .iter()
+                            .map(|(n, _, _)| names.get(*n).to_string())
+                            .collect(),
+                        ast::StmtKind::Function(n, _) => vec![names.get(*n).to_string()],
                         _ => Vec::new(),
                     };
                     out.push(Statement::Binding(Binding {
@@ -239,7 +250,8 @@ pub fn compile(src: &str, env: &mut Env) -> Result<Vec<Statement>, Vec<Diagnosti
             ev.store.truncate(mark);
         }
     }
-    let syntax = parsed.into_errors();
+    let (syntax, names) = parsed.into_parts();
+    env.names = names;
     if !syntax.is_empty() {
         diags.extend(syntax);
     }
@@ -321,6 +333,20 @@ mod tests {
         let errs = compile_query(&deep).err().unwrap_or_default();
         assert_eq!(errs.len(), 1, "{errs:?}");
         assert!(errs[0].message.contains("nested too deeply"));
+    }
+
+    #[test]
+    fn env_moves_between_threads() {
+        fn send<T: Send>(_: &T) {}
+        let mut env = Env::new();
+        queries("var f = function (x) { return x.add('s') }", &mut env);
+        send(&env);
+        let env = std::thread::spawn(move || {
+            queries("f(r.expr('a'))", &mut env);
+            env
+        })
+        .join();
+        assert!(env.is_ok_and(|env| env.names() == ["f"]));
     }
 
     const MAX_CHAIN_FOR_TEST: usize = parser::MAX_CHAIN;
@@ -411,6 +437,14 @@ mod tests {
             queries(stmt, &mut env);
         }
         assert_eq!(env.store.len(), before);
+        // Nor do their names: each distinct one is stored once.
+        let names = env.names.len();
+        queries(&many, &mut env);
+        queries(
+            "t.filter({tags: ['a', 'b']}).filter(r.row('n').add(1))",
+            &mut env,
+        );
+        assert_eq!(env.names.len(), names);
         // Loops whose counters live in the session still give back what they built.
         queries(
             "for (var i = 0; i < 100; i++) { t.filter({n: i}).count() } var n = 1; n = n + 1; i++",

@@ -1,11 +1,10 @@
 //! Parser for the JavaScript subset: collects every error with a sentence saying what was
 //! expected, and stops descending past a fixed depth instead of overflowing the stack.
 
-use std::collections::HashSet;
-use std::hash::{BuildHasherDefault, Hasher};
+use std::hash::Hasher;
 use std::sync::Arc;
 
-use super::ast::{Expr, ExprKind, FuncBody, FuncDef, Prop, Stmt, StmtKind};
+use super::ast::{Expr, ExprKind, FuncBody, FuncDef, Name, Names, Prop, Stmt, StmtKind};
 use super::diagnostic::Diagnostic;
 use super::lexer::{Lexed, StrLit, Tok, Token};
 use super::prec;
@@ -23,11 +22,18 @@ const ASSIGN_OPS: &[&str] = &[
     "=", "+=", "-=", "*=", "/=", "%=", "**=", "<<=", ">>=", ">>>=", "&=", "|=", "^=",
 ];
 
-/// Parses a whole program; returns the statements and all syntax errors.
-pub fn parse_program(lexed: &Lexed<'_>, src_len: usize) -> (Vec<Stmt>, Vec<Diagnostic>) {
-    let mut p = Statements::new(lexed, src_len);
+/// Parses a whole program with its names in `names`; returns the statements and all syntax
+/// errors.
+pub fn parse_program(
+    lexed: &Lexed<'_>,
+    src_len: usize,
+    names: &mut Names,
+) -> (Vec<Stmt>, Vec<Diagnostic>) {
+    let mut p = Statements::with_names(lexed, src_len, std::mem::take(names));
     let stmts: Vec<Stmt> = p.by_ref().collect();
-    (stmts, p.into_errors())
+    let (errors, kept) = p.into_parts();
+    *names = kept;
+    (stmts, errors)
 }
 
 /// Parses top-level statements one at a time, so a long file need not be held as one tree.
@@ -36,7 +42,8 @@ pub struct Statements<'t> {
 }
 
 impl<'t> Statements<'t> {
-    /// A statement parser over the tokens of a text `src_len` bytes long.
+    /// A statement parser over the tokens of a text `src_len` bytes long, its names in a
+    /// table of its own.
     pub fn new(lexed: &'t Lexed<'t>, src_len: usize) -> Self {
         Statements {
             p: Parser {
@@ -50,16 +57,34 @@ impl<'t> Statements<'t> {
                 fatal: false,
                 src_len,
                 blocks: 0,
-                names: HashSet::default(),
-                recent: Box::new([const { (0, None) }; RECENT_NAMES]),
+                names: Names::default(),
+                recent: Box::new([EMPTY_SLOT; RECENT_NAMES]),
                 exprs: vec![err_expr(Span::default())],
                 props: vec![Prop {
-                    key: Arc::from(""),
+                    key: Name::default(),
                     key_span: Span::default(),
                     value: err_expr(Span::default()),
                 }],
             },
         }
+    }
+
+    /// A statement parser whose names go to `names` (a session's: the names it holds keep
+    /// their meaning); take it back with [`Statements::into_parts`].
+    pub fn with_names(lexed: &'t Lexed<'t>, src_len: usize, names: Names) -> Self {
+        let mut s = Statements::new(lexed, src_len);
+        s.p.names = names;
+        s
+    }
+
+    /// The names of the statements parsed so far.
+    pub fn names(&self) -> &Names {
+        &self.p.names
+    }
+
+    /// All syntax errors, and the names.
+    pub fn into_parts(self) -> (Vec<Diagnostic>, Names) {
+        (self.p.errors, self.p.names)
     }
 
     /// Syntax errors found so far.
@@ -110,13 +135,13 @@ struct Parser<'t> {
     src_len: usize,
     /// Function bodies and blocks being parsed.
     blocks: usize,
-    /// Identifiers and string literals seen so far: the same text is one shared allocation.
-    /// Keyed by those shared copies rather than by slices of the source: a lookup then reads
-    /// a small, hot table, not the place far back in the text where the name first appeared.
-    names: HashSet<Arc<str>, BuildHasherDefault<NameHasher>>,
+    /// Identifiers and string literals: the same text is one [`Name`]. A lookup compares
+    /// with the stored copies rather than with slices of the source: it reads a small, hot
+    /// table, not the place far back in the text where the name first appeared.
+    names: Names,
     /// The names interned last with their [`head_word`], by a cheap hash of their text: most
     /// lookups end here without hashing the whole name or probing `names`.
-    recent: Box<[(u64, Option<Arc<str>>); RECENT_NAMES]>,
+    recent: Box<[RecentName; RECENT_NAMES]>,
     /// Arguments and array items being parsed, innermost list last: a finished list is moved
     /// into a vector of exactly its length instead of growing one push at a time. Index 0
     /// holds a placeholder, so a list never starts at 0, where `split_off` would hand over
@@ -129,6 +154,22 @@ struct Parser<'t> {
 /// Slots of [`Parser::recent`] (a power of two), in pairs: a name may sit in either slot of
 /// its pair, so two names with the same hash do not evict each other.
 const RECENT_NAMES: usize = 1024;
+
+/// A slot of [`Parser::recent`]: the [`head_word`] and length of a name (all of it up to
+/// eight bytes), and the name.
+#[derive(Clone, Copy)]
+struct RecentName {
+    head: u64,
+    len: u32,
+    name: Name,
+}
+
+/// An unused slot: no name is `u32::MAX` bytes long.
+const EMPTY_SLOT: RecentName = RecentName {
+    head: 0,
+    len: u32::MAX,
+    name: Name::ZERO,
+};
 
 /// The first eight bytes of a name (zero after its end) as one word: with the length, all of
 /// a short name, so comparing two short names needs no byte loop.
@@ -218,19 +259,23 @@ impl Hasher for NameHasher {
     fn write_u8(&mut self, b: u8) {
         self.add(u64::from(b));
     }
+
+    fn write_u32(&mut self, n: u32) {
+        self.add(u64::from(n));
+    }
 }
 
 /// Parameters of a function literal.
 #[derive(Default)]
 struct ParamList {
-    params: Vec<(Arc<str>, Span)>,
+    params: Vec<(Name, Span)>,
     arity: usize,
     defaults: Vec<(usize, Expr)>,
     rest: Option<usize>,
 }
 
 /// `obj.name` spanning `span`.
-fn member(obj: Expr, name: Arc<str>, name_span: Span, span: Span) -> Expr {
+fn member(obj: Expr, name: Name, name_span: Span, span: Span) -> Expr {
     Expr {
         kind: ExprKind::Member {
             obj: Box::new(obj),
@@ -260,18 +305,20 @@ fn describe(t: Option<&Token<'_>>) -> String {
 
 impl<'t> Parser<'t> {
     #[inline(always)]
-    fn intern(&mut self, name: &str) -> Arc<str> {
+    fn intern(&mut self, name: &str) -> Name {
         let bytes = name.as_bytes();
         let head = head_word(bytes);
         let slot = recent_slot(head, bytes.len());
         // The slot is masked to the table: the lookups need no bounds check.
         for i in [slot, slot | 1] {
-            if let Some((h, Some(shared))) = self.recent.get(i & (RECENT_NAMES - 1))
-                && *h == head
-                && shared.len() == bytes.len()
-                && shared.as_bytes().get(8..) == bytes.get(8..)
+            if let Some(r) = self.recent.get(i & (RECENT_NAMES - 1))
+                && r.head == head
+                && r.len as usize == bytes.len()
+                // Up to eight bytes, the head word and the length are the whole name.
+                && (bytes.len() <= 8
+                    || self.names.get(r.name).as_bytes().get(8..) == bytes.get(8..))
             {
-                return shared.clone();
+                return r.name;
             }
         }
         self.intern_slow(name, head, slot)
@@ -279,20 +326,16 @@ impl<'t> Parser<'t> {
 
     #[cold]
     #[inline(never)]
-    fn intern_slow(&mut self, name: &str, head: u64, slot: usize) -> Arc<str> {
-        let shared = match self.names.get(name) {
-            Some(shared) => shared.clone(),
-            None => {
-                let shared: Arc<str> = Arc::from(name);
-                self.names.insert(shared.clone());
-                shared
-            }
-        };
+    fn intern_slow(&mut self, text: &str, head: u64, slot: usize) -> Name {
+        let name = self.names.intern(text);
         // The newest name takes the first slot of the pair, the one it displaces the second.
-        if let Some([first, second]) = self.recent.get_mut(slot..slot + 2) {
-            *second = std::mem::replace(first, (head, Some(shared.clone())));
+        if let Ok(len) = u32::try_from(text.len())
+            && len != u32::MAX
+            && let Some([first, second]) = self.recent.get_mut(slot..slot + 2)
+        {
+            *second = std::mem::replace(first, RecentName { head, len, name });
         }
-        shared
+        name
     }
 
     /// Moves the expressions pushed on [`Parser::exprs`] since `base` into a vector of their own.
@@ -304,12 +347,15 @@ impl<'t> Parser<'t> {
         self.exprs.split_off(base)
     }
 
-    /// The value of a string literal, shared like names when it is a slice of the source.
+    /// The value of a string literal, interned like names.
     #[inline(always)]
-    fn string_value(&mut self, lit: StrLit<'t>) -> Arc<str> {
+    fn string_value(&mut self, lit: StrLit<'t>) -> Name {
         match lit {
             StrLit::Raw(text) => self.intern(text),
-            StrLit::Escaped(i) => Arc::from(self.escaped.get(i).map_or("", String::as_str)),
+            StrLit::Escaped(i) => {
+                let escaped = self.escaped;
+                self.names.intern(escaped.get(i).map_or("", String::as_str))
+            }
         }
     }
 
@@ -495,7 +541,11 @@ impl<'t> Parser<'t> {
             let f = self.function();
             match f.kind {
                 ExprKind::Func(def) => {
-                    StmtKind::Function(def.name.clone().unwrap_or_else(|| Arc::from("")), def)
+                    let name = match def.name {
+                        Some(name) => name,
+                        None => self.names.intern(""),
+                    };
+                    StmtKind::Function(name, def)
                 }
                 _ => StmtKind::Expr(f),
             }
@@ -1428,10 +1478,10 @@ impl<'t> Parser<'t> {
         while !self.at("}") && self.peek().is_some() && !self.fatal {
             let Some(t) = self.peek() else { break };
             let key_span = t.span;
-            let key: Arc<str> = match &t.tok {
+            let key: Name = match &t.tok {
                 Tok::Ident(n) => self.intern(n),
                 Tok::Str(s) => self.string_value(*s),
-                Tok::Num(n) => Arc::from(js_number_string(*n)),
+                Tok::Num(n) => self.names.intern(&js_number_string(*n)),
                 Tok::Punct("[") => {
                     self.error(key_span, "computed object keys are not supported")
                         .help = Some(
@@ -1455,7 +1505,7 @@ impl<'t> Parser<'t> {
             } else if self.at(",") || self.at("}") {
                 // Shorthand `{a}` means `{a: a}`.
                 Expr {
-                    kind: ExprKind::Ident(key.clone()),
+                    kind: ExprKind::Ident(key),
                     span: key_span,
                 }
             } else if self.at("(") {
