@@ -1346,8 +1346,7 @@ impl<'t> Parser<'t> {
             }
             Tok::Str(s) => {
                 self.pos += 1;
-                // A slice of the source is shared like names: the same table and field names
-                // recur throughout a file.
+                // Interned like names: the same table and field names recur throughout a file.
                 let s = self.string_value(*s);
                 Expr {
                     kind: ExprKind::Str(s),
