@@ -50,19 +50,49 @@ pub(crate) enum Kind {
     Other(u32),
 }
 
+/// A node's source span in 32-bit offsets (a source longer than that is refused by the
+/// lexer), so that a node is 40 bytes instead of 56: the flat copy of every query is written
+/// node by node, so its size is memory traffic.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+struct NodeSpan {
+    start: u32,
+    end: u32,
+}
+
+impl NodeSpan {
+    #[inline]
+    fn of(span: Span) -> Self {
+        let at = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+        NodeSpan {
+            start: at(span.start),
+            end: at(span.end),
+        }
+    }
+
+    #[inline]
+    fn span(self) -> Span {
+        Span::new(self.start as usize, self.end as usize)
+    }
+}
+
 /// One stored term node (`Copy`: a copy with another span costs one push).
 #[derive(Debug, Clone, Copy)]
 struct Node {
-    span: Span,
+    span: NodeSpan,
     kind: Kind,
     /// Children: `kids[first..first + len]`; the first `nargs` are positional.
     first: u32,
     len: u32,
     nargs: u32,
-    depth: u32,
+    /// At most [`MAX_TERM_DEPTH`] + 1.
+    depth: u16,
     /// Contains IMPLICIT_VAR (`r.row`) anywhere below, as the driver's `ivarScan` finds it.
     ivar: bool,
 }
+
+// A node is 40 bytes on 64-bit targets (see NodeSpan).
+#[cfg(target_pointer_width = "64")]
+const _: () = assert!(std::mem::size_of::<Node>() == 40);
 
 /// A child reference: positional children have no key.
 #[derive(Debug, Clone, Copy)]
@@ -164,7 +194,7 @@ impl TermStore {
 
     /// Its source span.
     pub(crate) fn span(&self, id: TermId) -> Span {
-        self.node(id).map_or(Span::default(), |n| n.span)
+        self.node(id).map_or(Span::default(), |n| n.span.span())
     }
 
     fn text_of(&self, t: Text) -> &str {
@@ -201,7 +231,7 @@ impl TermStore {
     #[inline]
     fn own_leaf(&mut self, kind: Kind, span: Span) -> Result<TermId, BuildError> {
         self.push(Node {
-            span,
+            span: NodeSpan::of(span),
             kind,
             first: 0,
             len: 0,
@@ -265,6 +295,7 @@ impl TermStore {
             Kind::Op(_) | Kind::Obj => false,
             _ => true,
         };
+        let span = NodeSpan::of(span);
         if !copy || n.span == span {
             return Ok(id);
         }
@@ -350,7 +381,7 @@ impl TermStore {
             pending.truncate(open);
             return Err(BuildError::Full);
         }
-        let (mut depth, mut ivar) = (0u32, kind == Kind::Op(TT_IMPLICIT_VAR));
+        let (mut depth, mut ivar) = (0u16, kind == Kind::Op(TT_IMPLICIT_VAR));
         // The children are copied while their depth and `r.row` are looked up: one pass.
         kids.extend(collected.iter().map(|k| {
             if let Some(n) = nodes.get(k.id.0 as usize) {
@@ -360,12 +391,12 @@ impl TermStore {
             *k
         }));
         let depth = depth + 1;
-        let built = if depth > MAX_TERM_DEPTH {
+        let built = if u32::from(depth) > MAX_TERM_DEPTH {
             kids.truncate(first);
             Err(BuildError::TooDeep)
         } else {
             nodes.push(Node {
-                span,
+                span: NodeSpan::of(span),
                 kind,
                 // In range: checked above.
                 first: first as u32,
@@ -552,7 +583,7 @@ impl TermStore {
             i += 1;
             let Some(n) = self.nodes.get(old as usize) else {
                 copy.chunk.nodes.push(Node {
-                    span: Span::default(),
+                    span: NodeSpan::default(),
                     kind: Kind::Null,
                     first: 0,
                     len: 0,
@@ -878,7 +909,7 @@ impl FlatTerm {
             return SpanMap::default();
         };
         let nargs = Self::nargs(node);
-        let mut map = SpanMap::leaf(node.span);
+        let mut map = SpanMap::leaf(node.span.span());
         for (n, k) in self.kids_of(node).iter().enumerate() {
             if n < nargs {
                 map.args.push(self.map_at(k.id.0));
@@ -911,7 +942,7 @@ impl FlatTerm {
                 None => break,
             }
         }
-        node.span
+        node.span.span()
     }
 }
 
