@@ -5,6 +5,7 @@
 
 use std::collections::HashMap;
 use std::hash::BuildHasherDefault;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use base64::Engine as _;
@@ -117,7 +118,16 @@ pub(crate) struct Closure {
 #[derive(Debug, Default)]
 pub(crate) struct Scope {
     vars: Mutex<Vars>,
+    /// A summary of the names bound here: bit `id % 64` of each. A lookup passes a scope
+    /// whose summary lacks its bit without locking it, so `r` (rarely bound) and names of
+    /// outer scopes are found with no lock on the way. Written only with `vars` locked.
+    bound: AtomicU64,
     parent: Option<Arc<Scope>>,
+}
+
+/// The bit of `name` in [`Scope::bound`].
+fn name_bit(name: Name) -> u64 {
+    1 << (name.index() % 64)
 }
 
 /// Names bound in one scope. A function activation binds one or two, found fastest by a
@@ -194,10 +204,17 @@ impl Scope {
         self.parent.is_none()
     }
 
+    /// Whether `name` may be bound here (false: surely not).
+    fn may_bind(&self, name: Name) -> bool {
+        self.bound.load(Ordering::Relaxed) & name_bit(name) != 0
+    }
+
     fn get(&self, name: Name) -> Option<V> {
         let mut s = self;
         loop {
-            if let Some(v) = lock(&s.vars).get(name) {
+            if s.may_bind(name)
+                && let Some(v) = lock(&s.vars).get(name)
+            {
                 return Some(v.clone());
             }
             s = s.parent.as_deref()?;
@@ -205,14 +222,18 @@ impl Scope {
     }
 
     fn declare(&self, name: Name, v: V) {
-        lock(&self.vars).insert(name, v);
+        let mut vars = lock(&self.vars);
+        vars.insert(name, v);
+        // Under the lock, so a plain load and store suffice.
+        let bound = self.bound.load(Ordering::Relaxed) | name_bit(name);
+        self.bound.store(bound, Ordering::Relaxed);
     }
 
     /// Assigns to the nearest scope that has the name; sloppy JavaScript creates a global.
     fn set(&self, name: Name, v: V) {
         let mut s = self;
         loop {
-            {
+            if s.may_bind(name) {
                 let mut vars = lock(&s.vars);
                 if let Some(slot) = vars.get_mut(name) {
                     *slot = v;
@@ -669,6 +690,7 @@ impl<'a> Eval<'a> {
         }
         Arc::new(Scope {
             vars: Mutex::default(),
+            bound: AtomicU64::new(0),
             parent: Some(parent.clone()),
         })
     }
@@ -680,6 +702,7 @@ impl<'a> Eval<'a> {
         }
         if let Some(inner) = Arc::get_mut(&mut scope) {
             inner.parent = None;
+            *inner.bound.get_mut() = 0;
             match inner.vars.get_mut().unwrap_or_else(|e| e.into_inner()) {
                 Vars::Few(list) => list.clear(),
                 many => *many = Vars::default(),

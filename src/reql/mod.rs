@@ -336,6 +336,47 @@ mod tests {
     }
 
     #[test]
+    fn names_shadow_and_resolve_through_every_scope() {
+        use serde_json::json;
+        let mut env = Env::new();
+        // A parameter named `r` hides the namespace inside its function only.
+        assert_eq!(
+            queries(
+                "function f(r) { return r.add(1) } f(r.expr(2)); r.expr(3)",
+                &mut env
+            ),
+            [json!([24, [2, 1]]), json!(3)]
+        );
+        // Many names, so that several share a bit of a scope's summary with `r` and with
+        // each other: each still finds its own value, from the nearest scope that binds it.
+        let decls: String = (0..150).map(|i| format!("var v{i} = {i};\n")).collect();
+        queries(&decls, &mut env);
+        let sum: Vec<String> = (0..150).map(|i| format!("v{i}")).collect();
+        let body = format!("return r.expr([{}])", sum.join(", "));
+        let got = queries(
+            &format!("(function (v7, v70) {{ {body} }})(-7, -70)"),
+            &mut env,
+        );
+        let want: Vec<i64> = (0..150)
+            .map(|i| match i {
+                7 => -7,
+                70 => -70,
+                i => i,
+            })
+            .collect();
+        assert_eq!(got, [json!([2, want])]);
+        // Assigning from inside a function reaches the session's binding.
+        queries(
+            "var done = (function () { v140 = 'x'; return 1 })()",
+            &mut env,
+        );
+        assert_eq!(queries("r.expr(v140)", &mut env), [json!("x")]);
+        // Rebinding `r` in the session hides it from then on.
+        queries("var ns = r; var r = {t: 5}", &mut env);
+        assert_eq!(queries("ns.expr(r.t)", &mut env), [json!(5)]);
+    }
+
+    #[test]
     fn env_moves_between_threads() {
         fn send<T: Send>(_: &T) {}
         let mut env = Env::new();
