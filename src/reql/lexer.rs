@@ -1,11 +1,14 @@
 //! Tokens of the JavaScript subset ReQL is written in. Brackets are matched here, so an
 //! unclosed bracket is reported at its opening and a stray one where it stands.
+//!
+//! A [`Token`] is 16 bytes: its offsets, its [`Kind`] and one word. Names and plain strings
+//! are read back from the source, numbers and strings with escapes from side vectors of
+//! [`Lexed`]; [`Lexed::tok`] decodes a token into a [`Tok`] where the value is needed.
 
 use super::diagnostic::Diagnostic;
 use super::span::Span;
 
-/// What a token is. Tokens own nothing (escaped strings are kept in [`Lexed::escaped`]), so
-/// freeing a long token vector needs no look at each token.
+/// A decoded token: what [`Lexed::tok`] makes of a [`Token`].
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Tok<'a> {
     /// Identifier or keyword (borrowed from the source).
@@ -28,36 +31,181 @@ pub enum StrLit<'a> {
     Escaped(usize),
 }
 
-/// A token with its span; `nl_before` tells whether a line break precedes it.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Token<'a> {
-    /// The token.
-    pub tok: Tok<'a>,
-    /// Where it is.
-    pub span: Span,
+/// Declares [`Kind`], the text of each punctuation, and [`p!`], which names a punctuation
+/// kind by its text.
+macro_rules! kinds {
+    ($($(#[$doc:meta])* $name:ident $(= $text:tt)?,)*) => {
+        /// What a token is: a literal, a name, or one punctuation or operator. One byte, so
+        /// the parser tells tokens apart without decoding them.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        #[repr(u8)]
+        pub enum Kind {
+            $($(#[$doc])* $name,)*
+        }
+
+        /// The text of each kind, by its number (empty for literals and names).
+        static KIND_TEXT: [&str; [$(Kind::$name,)*].len()] = [$(kinds!(@text $($text)?),)*];
+
+        /// The [`Kind`] of a punctuation or operator, by its text: `p!(",")` is
+        /// `Kind::Comma`. Usable in patterns.
+        macro_rules! p {
+            $($(($text) => { $crate::reql::lexer::Kind::$name };)?)*
+        }
+    };
+    (@text $text:tt) => { $text };
+    (@text) => { "" };
+}
+
+kinds! {
+    /// Identifier or keyword: the text of its span.
+    Ident,
+    /// Number; [`Token::aux`] indexes [`Lexed::nums`].
+    Num,
+    /// Whole number below 2^32, the most common: [`Token::aux`] is its value.
+    Int,
+    /// String literal without escapes: its value is the text between its quotes.
+    Str,
+    /// String literal with escapes or non-ASCII text: [`Token::aux`] indexes
+    /// [`Lexed::escaped`].
+    EscapedStr,
+    // What ends an operand (see `Kind::ends_operand`), together.
+    Comma = ",",
+    CloseParen = ")",
+    CloseBracket = "]",
+    CloseBrace = "}",
+    Semicolon = ";",
+    Colon = ":",
+    OpenParen = "(",
+    OpenBracket = "[",
+    OpenBrace = "{",
+    Dot = ".",
+    QuestionDot = "?.",
+    Ellipsis = "...",
+    Arrow = "=>",
+    Question = "?",
+    Tilde = "~",
+    At = "@",
+    Hash = "#",
+    Bang = "!",
+    PlusPlus = "++",
+    MinusMinus = "--",
+    // Binary operators (see `Kind::is_binary`), together.
+    QuestionQuestion = "??",
+    OrOr = "||",
+    AndAnd = "&&",
+    Or = "|",
+    Caret = "^",
+    And = "&",
+    EqEq = "==",
+    NotEq = "!=",
+    EqEqEq = "===",
+    NotEqEq = "!==",
+    Less = "<",
+    Greater = ">",
+    LessEq = "<=",
+    GreaterEq = ">=",
+    Shl = "<<",
+    Shr = ">>",
+    UShr = ">>>",
+    Plus = "+",
+    Minus = "-",
+    Star = "*",
+    Slash = "/",
+    Percent = "%",
+    StarStar = "**",
+    // Assignment operators (see `Kind::is_assign`), together.
+    Assign = "=",
+    PlusAssign = "+=",
+    MinusAssign = "-=",
+    StarAssign = "*=",
+    SlashAssign = "/=",
+    PercentAssign = "%=",
+    StarStarAssign = "**=",
+    ShlAssign = "<<=",
+    ShrAssign = ">>=",
+    UShrAssign = ">>>=",
+    AndAssign = "&=",
+    OrAssign = "|=",
+    CaretAssign = "^=",
+}
+
+pub(crate) use p;
+
+impl Kind {
+    /// The text of a punctuation or operator (empty for literals and names).
+    pub fn text(self) -> &'static str {
+        KIND_TEXT.get(self as usize).copied().unwrap_or("")
+    }
+
+    /// True for punctuation and operators.
+    pub fn is_punct(self) -> bool {
+        self as u8 >= Kind::Comma as u8
+    }
+
+    /// True for what ends an operand: nothing after it can continue the expression (no
+    /// operator, call, member access or assignment starts with it).
+    pub fn ends_operand(self) -> bool {
+        (Kind::Comma as u8..=Kind::Colon as u8).contains(&(self as u8))
+    }
+
+    /// True for the binary operators written with punctuation (not `in`, `instanceof`).
+    pub fn is_binary(self) -> bool {
+        (Kind::QuestionQuestion as u8..=Kind::StarStar as u8).contains(&(self as u8))
+    }
+
+    /// True for `=` and the compound assignments.
+    pub fn is_assign(self) -> bool {
+        self as u8 >= Kind::Assign as u8
+    }
+}
+
+/// A token: where it is, what it is, and a word whose meaning depends on the kind (see
+/// [`Kind`]). Offsets are `u32`: [`lex`] refuses longer texts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Token {
+    /// First byte.
+    pub start: u32,
+    /// One past the last byte.
+    pub end: u32,
+    /// What it is.
+    pub kind: Kind,
     /// A newline (or a comment containing one) separates it from the previous token.
     pub nl_before: bool,
+    /// The value of an [`Kind::Int`], the index of the value of a [`Kind::Num`] or a
+    /// [`Kind::EscapedStr`]; 0 otherwise.
+    pub aux: u32,
 }
 
-impl Token<'_> {
-    /// True for this punctuation.
-    pub fn is(&self, p: &str) -> bool {
-        matches!(&self.tok, Tok::Punct(q) if *q == p)
+const _: () = assert!(std::mem::size_of::<Token>() == 16);
+
+impl Token {
+    /// True for this kind (a punctuation is named with [`p!`]).
+    #[inline(always)]
+    pub fn is(&self, kind: Kind) -> bool {
+        self.kind == kind
     }
 
-    /// True for this identifier or keyword.
-    pub fn is_ident(&self, name: &str) -> bool {
-        matches!(&self.tok, Tok::Ident(n) if *n == name)
+    /// Where it is.
+    #[inline(always)]
+    pub fn span(&self) -> Span {
+        Span::new(self.start as usize, self.end as usize)
     }
 }
+
+/// The most bytes [`lex`] takes: token offsets are `u32`.
+pub const MAX_SOURCE_LEN: usize = u32::MAX as usize;
 
 /// The result of lexing: tokens, errors, and what is left open at the end of the text.
 #[derive(Debug, Default)]
 pub struct Lexed<'a> {
+    /// The text lexed; names and plain strings are read from it.
+    pub src: &'a str,
     /// All tokens, in order.
-    pub tokens: Vec<Token<'a>>,
-    /// Values of the string literals that are not plain slices of the source ([`StrLit::Escaped`]).
+    pub tokens: Vec<Token>,
+    /// Values of the string literals with escapes ([`Kind::EscapedStr`]).
     pub escaped: Vec<String>,
+    /// Values of the numbers that are not small whole numbers ([`Kind::Num`]).
+    pub nums: Vec<f64>,
     /// Lexical errors (bad escapes, unterminated strings, unmatched brackets...).
     pub errors: Vec<Diagnostic>,
     /// Brackets still open at the end of the text.
@@ -66,86 +214,131 @@ pub struct Lexed<'a> {
     pub unterminated: bool,
 }
 
+impl<'a> Lexed<'a> {
+    /// The token decoded: its name, value or punctuation.
+    #[inline]
+    pub fn tok(&self, t: &Token) -> Tok<'a> {
+        match t.kind {
+            Kind::Ident => Tok::Ident(self.text(t)),
+            Kind::Num | Kind::Int => Tok::Num(self.num(t)),
+            Kind::Str | Kind::EscapedStr => Tok::Str(self.str_lit(t)),
+            kind => Tok::Punct(kind.text()),
+        }
+    }
+
+    /// The source text of the token (for an identifier, its name).
+    #[inline(always)]
+    pub fn text(&self, t: &Token) -> &'a str {
+        self.src
+            .get(t.start as usize..t.end as usize)
+            .unwrap_or_default()
+    }
+
+    /// The value of a number token (NaN for other tokens).
+    #[inline]
+    pub fn num(&self, t: &Token) -> f64 {
+        match t.kind {
+            Kind::Int => f64::from(t.aux),
+            Kind::Num => self.nums.get(t.aux as usize).copied().unwrap_or(f64::NAN),
+            _ => f64::NAN,
+        }
+    }
+
+    /// Where the value of a string token is (empty for other tokens).
+    #[inline]
+    pub fn str_lit(&self, t: &Token) -> StrLit<'a> {
+        match t.kind {
+            Kind::EscapedStr => StrLit::Escaped(t.aux as usize),
+            Kind::Str => StrLit::Raw(
+                self.src
+                    .get(t.start as usize + 1..(t.end as usize).saturating_sub(1))
+                    .unwrap_or_default(),
+            ),
+            _ => StrLit::Raw(""),
+        }
+    }
+}
+
 /// The longest punctuation at the start of `rest`, decided by its first bytes.
-fn punct_at(rest: &[u8]) -> Option<&'static str> {
+fn punct_at(rest: &[u8]) -> Option<Kind> {
     let b = |i: usize| rest.get(i).copied().unwrap_or(0);
     let (c1, c2, c3) = (b(1), b(2), b(3));
     Some(match b(0) {
-        b'(' => "(",
-        b')' => ")",
-        b'[' => "[",
-        b']' => "]",
-        b'{' => "{",
-        b'}' => "}",
-        b',' => ",",
-        b';' => ";",
-        b':' => ":",
-        b'~' => "~",
-        b'@' => "@",
-        b'#' => "#",
-        b'.' if c1 == b'.' && c2 == b'.' => "...",
-        b'.' => ".",
+        b'(' => p!("("),
+        b')' => p!(")"),
+        b'[' => p!("["),
+        b']' => p!("]"),
+        b'{' => p!("{"),
+        b'}' => p!("}"),
+        b',' => p!(","),
+        b';' => p!(";"),
+        b':' => p!(":"),
+        b'~' => p!("~"),
+        b'@' => p!("@"),
+        b'#' => p!("#"),
+        b'.' if c1 == b'.' && c2 == b'.' => p!("..."),
+        b'.' => p!("."),
         // `a?.5:1` is a conditional, not optional chaining.
-        b'?' if c1 == b'.' && !c2.is_ascii_digit() => "?.",
-        b'?' if c1 == b'?' => "??",
-        b'?' => "?",
+        b'?' if c1 == b'.' && !c2.is_ascii_digit() => p!("?."),
+        b'?' if c1 == b'?' => p!("??"),
+        b'?' => p!("?"),
         b'=' => match (c1, c2) {
-            (b'=', b'=') => "===",
-            (b'=', _) => "==",
-            (b'>', _) => "=>",
-            _ => "=",
+            (b'=', b'=') => p!("==="),
+            (b'=', _) => p!("=="),
+            (b'>', _) => p!("=>"),
+            _ => p!("="),
         },
         b'!' => match (c1, c2) {
-            (b'=', b'=') => "!==",
-            (b'=', _) => "!=",
-            _ => "!",
+            (b'=', b'=') => p!("!=="),
+            (b'=', _) => p!("!="),
+            _ => p!("!"),
         },
         b'<' => match (c1, c2) {
-            (b'<', b'=') => "<<=",
-            (b'<', _) => "<<",
-            (b'=', _) => "<=",
-            _ => "<",
+            (b'<', b'=') => p!("<<="),
+            (b'<', _) => p!("<<"),
+            (b'=', _) => p!("<="),
+            _ => p!("<"),
         },
         b'>' => match (c1, c2, c3) {
-            (b'>', b'>', b'=') => ">>>=",
-            (b'>', b'>', _) => ">>>",
-            (b'>', b'=', _) => ">>=",
-            (b'>', _, _) => ">>",
-            (b'=', _, _) => ">=",
-            _ => ">",
+            (b'>', b'>', b'=') => p!(">>>="),
+            (b'>', b'>', _) => p!(">>>"),
+            (b'>', b'=', _) => p!(">>="),
+            (b'>', _, _) => p!(">>"),
+            (b'=', _, _) => p!(">="),
+            _ => p!(">"),
         },
         b'&' => match c1 {
-            b'&' => "&&",
-            b'=' => "&=",
-            _ => "&",
+            b'&' => p!("&&"),
+            b'=' => p!("&="),
+            _ => p!("&"),
         },
         b'|' => match c1 {
-            b'|' => "||",
-            b'=' => "|=",
-            _ => "|",
+            b'|' => p!("||"),
+            b'=' => p!("|="),
+            _ => p!("|"),
         },
-        b'^' if c1 == b'=' => "^=",
-        b'^' => "^",
+        b'^' if c1 == b'=' => p!("^="),
+        b'^' => p!("^"),
         b'+' => match c1 {
-            b'+' => "++",
-            b'=' => "+=",
-            _ => "+",
+            b'+' => p!("++"),
+            b'=' => p!("+="),
+            _ => p!("+"),
         },
         b'-' => match c1 {
-            b'-' => "--",
-            b'=' => "-=",
-            _ => "-",
+            b'-' => p!("--"),
+            b'=' => p!("-="),
+            _ => p!("-"),
         },
         b'*' => match (c1, c2) {
-            (b'*', b'=') => "**=",
-            (b'*', _) => "**",
-            (b'=', _) => "*=",
-            _ => "*",
+            (b'*', b'=') => p!("**="),
+            (b'*', _) => p!("**"),
+            (b'=', _) => p!("*="),
+            _ => p!("*"),
         },
-        b'/' if c1 == b'=' => "/=",
-        b'/' => "/",
-        b'%' if c1 == b'=' => "%=",
-        b'%' => "%",
+        b'/' if c1 == b'=' => p!("/="),
+        b'/' => p!("/"),
+        b'%' if c1 == b'=' => p!("%="),
+        b'%' => p!("%"),
         _ => return None,
     })
 }
@@ -322,8 +515,9 @@ fn plain_run_end(bytes: &[u8], mut i: usize, quote: u8) -> usize {
 }
 
 /// What one step of the general path found.
-enum Step<'a> {
-    Token(Tok<'a>),
+enum Step {
+    /// A token of this kind and [`Token::aux`].
+    Token(Kind, u32),
     /// A line break, or a comment containing one.
     Newline,
     /// White space, a comment, or an error.
@@ -420,9 +614,31 @@ struct Lexer<'a> {
     bracket_errors: Vec<Diagnostic>,
 }
 
-/// Splits `src` into tokens; never fails, errors are collected.
+/// Splits `src` into tokens; never fails, errors are collected. A text longer than
+/// [`MAX_SOURCE_LEN`] gets one error and no tokens.
 pub fn lex(src: &str) -> Lexed<'_> {
-    let mut out = Lexed::default();
+    lex_at_most(src, MAX_SOURCE_LEN)
+}
+
+/// [`lex`] for texts of at most `max_len` bytes (at most [`MAX_SOURCE_LEN`]).
+fn lex_at_most(src: &str, max_len: usize) -> Lexed<'_> {
+    let mut out = Lexed {
+        src,
+        ..Lexed::default()
+    };
+    if src.len() > max_len.min(MAX_SOURCE_LEN) {
+        out.errors.push(
+            Diagnostic::new(
+                Span::new(0, 0),
+                format!(
+                    "the text is too long: {} bytes, at most {max_len} can be compiled at once",
+                    src.len()
+                ),
+            )
+            .with_help("split it into smaller files"),
+        );
+        return out;
+    }
     // Dense ReQL has about one token per three bytes; reserving more than that avoids
     // regrowing (and copying) a large vector, and pages never touched cost nothing.
     out.tokens.reserve(src.len() / 2 + 8);
@@ -482,15 +698,24 @@ impl<'a> Lexer<'a> {
         if src.starts_with("#!") {
             pos = src.find('\n').unwrap_or(src.len());
         }
+        // A token from `$start` to `pos`. `lex` refuses texts whose offsets do not fit in
+        // `u32`, so the casts keep every offset.
+        macro_rules! push {
+            ($start:expr, $kind:expr, $aux:expr) => {
+                tokens.push(Token {
+                    start: $start as u32,
+                    end: pos as u32,
+                    kind: $kind,
+                    nl_before: false,
+                    aux: $aux,
+                })
+            };
+        }
         // Each arm pushes its own token: a shared push after the match would build every
         // token in memory first.
         macro_rules! emit {
-            ($start:expr, $tok:expr) => {{
-                tokens.push(Token {
-                    tok: $tok,
-                    span: Span::new($start, pos),
-                    nl_before: false,
-                });
+            ($start:expr, $kind:expr, $aux:expr) => {{
+                push!($start, $kind, $aux);
                 continue;
             }};
         }
@@ -507,39 +732,30 @@ impl<'a> Lexer<'a> {
                 let body = $start + 1;
                 let end = plain_run_end(bytes, body, $q);
                 if bytes.get(end) == Some(&$q) {
-                    // A string of plain ASCII without escapes is borrowed from the source.
+                    // A string of plain ASCII without escapes is read from the source.
                     pos = end + 1;
-                    emit!($start, Tok::Str(StrLit::Raw(&src[body..end])))
+                    emit!($start, Kind::Str, 0)
                 }
                 self.pos = $start;
-                let tok = self.string(char::from($q));
+                let (kind, aux) = self.string(char::from($q));
                 pos = self.pos;
-                emit!($start, tok)
+                emit!($start, kind, aux)
             }};
         }
         // An opening bracket at `$start`.
         macro_rules! open {
-            ($start:expr, $b:expr, $p:expr) => {{
+            ($start:expr, $b:expr, $kind:expr) => {{
                 pos = $start + 1;
                 self.open.push(($b, Span::new($start, pos)));
-                tokens.push(Token {
-                    tok: Tok::Punct($p),
-                    span: Span::new($start, pos),
-                    nl_before: false,
-                });
-                continue;
+                emit!($start, $kind, 0)
             }};
         }
         // A separator at `$start`; a space usually follows, and skipping it here saves a
         // turn of the loop.
         macro_rules! separator {
-            ($start:expr, $p:expr) => {{
+            ($start:expr, $kind:expr) => {{
                 pos = $start + 1;
-                tokens.push(Token {
-                    tok: Tok::Punct($p),
-                    span: Span::new($start, pos),
-                    nl_before: false,
-                });
+                push!($start, $kind, 0);
                 if bytes.get(pos) == Some(&b' ') {
                     pos += 1;
                 }
@@ -556,19 +772,15 @@ impl<'a> Lexer<'a> {
                     && IDENT[usize::from(c)] & SLOW != 0
                 {
                     self.pos = $start;
-                    let tok = self.ident();
+                    self.ident();
                     pos = self.pos;
-                    emit!($start, tok)
+                    emit!($start, Kind::Ident, 0)
                 }
-                tokens.push(Token {
-                    tok: Tok::Ident(&src[$start..pos]),
-                    span: Span::new($start, pos),
-                    nl_before: false,
-                });
+                push!($start, Kind::Ident, 0);
                 // A call usually follows: take its bracket without a turn of the loop.
                 if bytes.get(pos) == Some(&b'(') {
                     let start = pos;
-                    open!(start, b'(', "(")
+                    open!(start, b'(', p!("("))
                 }
                 continue;
             }};
@@ -579,21 +791,17 @@ impl<'a> Lexer<'a> {
                 match (bytes.get($start + 1), bytes.get($start + 2)) {
                     (Some(d), _) if d.is_ascii_digit() => {
                         self.pos = $start;
-                        let tok = self.number();
+                        let (kind, aux) = self.number();
                         pos = self.pos;
-                        emit!($start, tok)
+                        emit!($start, kind, aux)
                     }
                     (Some(b'.'), Some(b'.')) => {
                         pos = $start + 3;
-                        emit!($start, Tok::Punct("..."))
+                        emit!($start, p!("..."), 0)
                     }
                     _ => {
                         pos = $start + 1;
-                        tokens.push(Token {
-                            tok: Tok::Punct("."),
-                            span: Span::new($start, pos),
-                            nl_before: false,
-                        });
+                        push!($start, p!("."), 0);
                         // A method name usually follows: read it without a turn of the loop.
                         if let Some(&c) = bytes.get(pos)
                             && IDENT[usize::from(c)] & START != 0
@@ -608,7 +816,7 @@ impl<'a> Lexer<'a> {
         }
         // A closing bracket at `$start`, matched with the innermost open one.
         macro_rules! close {
-            ($start:expr, $b:expr, $want:expr, $p:expr) => {{
+            ($start:expr, $b:expr, $want:expr, $kind:expr) => {{
                 pos = $start + 1;
                 match self.open.last() {
                     Some(&(open, _)) if open == $want => {
@@ -616,12 +824,7 @@ impl<'a> Lexer<'a> {
                     }
                     _ => self.mismatch($b, Span::new($start, pos)),
                 }
-                tokens.push(Token {
-                    tok: Tok::Punct($p),
-                    span: Span::new($start, pos),
-                    nl_before: false,
-                });
-                continue;
+                emit!($start, $kind, 0)
             }};
         }
         // Everything unusual (non-ASCII text, slashes, control characters) takes the
@@ -632,7 +835,7 @@ impl<'a> Lexer<'a> {
                 let step = self.general();
                 pos = self.pos;
                 match step {
-                    Step::Token(tok) => emit!($start, tok),
+                    Step::Token(kind, aux) => emit!($start, kind, aux),
                     Step::Newline => line_break!(),
                     Step::Nothing => {}
                 }
@@ -647,15 +850,15 @@ impl<'a> Lexer<'a> {
                     line_break!();
                     pos += 1;
                 }
-                Class::OpenParen => open!(start, b'(', "("),
-                Class::OpenBracket => open!(start, b'[', "["),
-                Class::OpenBrace => open!(start, b'{', "{"),
-                Class::CloseParen => close!(start, b')', b'(', ")"),
-                Class::CloseBracket => close!(start, b']', b'[', "]"),
-                Class::CloseBrace => close!(start, b'}', b'{', "}"),
-                Class::Comma => separator!(start, ","),
-                Class::Semicolon => separator!(start, ";"),
-                Class::Colon => separator!(start, ":"),
+                Class::OpenParen => open!(start, b'(', p!("(")),
+                Class::OpenBracket => open!(start, b'[', p!("[")),
+                Class::OpenBrace => open!(start, b'{', p!("{")),
+                Class::CloseParen => close!(start, b')', b'(', p!(")")),
+                Class::CloseBracket => close!(start, b']', b'[', p!("]")),
+                Class::CloseBrace => close!(start, b'}', b'{', p!("}")),
+                Class::Comma => separator!(start, p!(",")),
+                Class::Semicolon => separator!(start, p!(";")),
+                Class::Colon => separator!(start, p!(":")),
                 Class::Ident => ident!(start),
                 Class::Digit => {
                     // Short integers, the most common numbers, with the value built while
@@ -677,23 +880,30 @@ impl<'a> Lexer<'a> {
                             .get(pos)
                             .is_none_or(|&c| NUMBER_TAIL[usize::from(c)] == 0)
                     {
-                        emit!(start, Tok::Num(n as f64))
+                        match u32::try_from(n) {
+                            Ok(small) => emit!(start, Kind::Int, small),
+                            Err(_) => {
+                                let (kind, aux) = self.num_token(n as f64);
+                                emit!(start, kind, aux)
+                            }
+                        }
                     }
                     if let Some((n, end)) = simple_decimal(bytes, start) {
                         pos = end;
-                        emit!(start, Tok::Num(n))
+                        let (kind, aux) = self.num_token(n);
+                        emit!(start, kind, aux)
                     }
                     self.pos = start;
-                    let tok = self.number();
+                    let (kind, aux) = self.number();
                     pos = self.pos;
-                    emit!(start, tok)
+                    emit!(start, kind, aux)
                 }
                 Class::Quote => quote!(start, b),
                 Class::Dot => dot!(start),
                 Class::Punct => {
-                    if let Some(p) = punct_at(&bytes[pos..]) {
-                        pos += p.len();
-                        emit!(start, Tok::Punct(p))
+                    if let Some(kind) = punct_at(&bytes[pos..]) {
+                        pos += kind.text().len();
+                        emit!(start, kind, 0)
                     }
                     general!(start)
                 }
@@ -709,11 +919,22 @@ impl<'a> Lexer<'a> {
         self.out.tokens = tokens;
     }
 
+    /// The kind and [`Token::aux`] of a number token of value `v`: a whole number below 2^32
+    /// is kept in the token, any other value in [`Lexed::nums`].
+    fn num_token(&mut self, v: f64) -> (Kind, u32) {
+        let small = v as u32;
+        if f64::from(small).to_bits() == v.to_bits() {
+            return (Kind::Int, small);
+        }
+        self.out.nums.push(v);
+        (Kind::Num, index(self.out.nums.len() - 1))
+    }
+
     /// One step of the general path at `self.pos`: white space, a comment, or a token of
     /// any kind.
     #[cold]
     #[inline(never)]
-    fn general(&mut self) -> Step<'a> {
+    fn general(&mut self) -> Step {
         let start = self.pos;
         let Some(c) = self.peek() else {
             return Step::Nothing;
@@ -751,14 +972,17 @@ impl<'a> Lexer<'a> {
             return if c.is_ascii_digit()
                 || (c == '.' && self.peek2().is_some_and(|d| d.is_ascii_digit()))
             {
-                Step::Token(self.number())
+                let (kind, aux) = self.number();
+                Step::Token(kind, aux)
             } else if c == '"' || c == '\'' || c == '`' {
-                Step::Token(self.string(c))
+                let (kind, aux) = self.string(c);
+                Step::Token(kind, aux)
             } else if is_id_start(c) || c == '\\' {
-                Step::Token(self.ident())
-            } else if let Some(p) = punct_at(&self.src.as_bytes()[self.pos..]) {
-                self.pos += p.len();
-                Step::Token(Tok::Punct(p))
+                self.ident();
+                Step::Token(Kind::Ident, 0)
+            } else if let Some(kind) = punct_at(&self.src.as_bytes()[self.pos..]) {
+                self.pos += kind.text().len();
+                Step::Token(kind, 0)
             } else {
                 self.bump();
                 self.err(start, self.pos, format!("unexpected character `{c}`"));
@@ -768,7 +992,8 @@ impl<'a> Lexer<'a> {
         Step::Nothing
     }
 
-    fn ident(&mut self) -> Tok<'a> {
+    /// Reads an identifier from `self.pos`; its token is its span.
+    fn ident(&mut self) {
         let start = self.pos;
         let rest = self.src.as_bytes().get(self.pos..).unwrap_or_default();
         let ascii = rest
@@ -779,7 +1004,7 @@ impl<'a> Lexer<'a> {
         // Only a non-ASCII letter or a backslash can continue an identifier from here; the
         // slower loop below takes the rest of such an identifier, ASCII included.
         if self.peek().is_none_or(|c| c.is_ascii() && c != '\\') {
-            return Tok::Ident(&self.src[start..self.pos]);
+            return;
         }
         while let Some(c) = self.peek() {
             if is_id_char(c) {
@@ -791,7 +1016,6 @@ impl<'a> Lexer<'a> {
                 break;
             }
         }
-        Tok::Ident(&self.src[start..self.pos])
     }
 
     fn digits(&mut self, radix: u32) -> String {
@@ -807,11 +1031,12 @@ impl<'a> Lexer<'a> {
         s
     }
 
-    fn number(&mut self) -> Tok<'a> {
+    /// Reads a number from `self.pos`: the kind and [`Token::aux`] of its token.
+    fn number(&mut self) -> (Kind, u32) {
         let start = self.pos;
         if let Some((n, end)) = simple_decimal(self.src.as_bytes(), start) {
             self.pos = end;
-            return Tok::Num(n);
+            return self.num_token(n);
         }
         let rest = &self.src[self.pos..];
         let radix = match rest.get(..2).map(str::to_ascii_lowercase).as_deref() {
@@ -885,7 +1110,7 @@ impl<'a> Lexer<'a> {
                 "an identifier cannot start immediately after a number",
             );
         }
-        Tok::Num(value)
+        self.num_token(value)
     }
 
     fn hex_escape(&mut self, n: usize, esc_start: usize) -> Option<u32> {
@@ -900,16 +1125,16 @@ impl<'a> Lexer<'a> {
         }
     }
 
-    fn string(&mut self, quote: char) -> Tok<'a> {
+    /// Reads a string literal from `self.pos`: the kind and [`Token::aux`] of its token.
+    fn string(&mut self, quote: char) -> (Kind, u32) {
         let start = self.pos;
         self.bump();
         // Fast path: a string of plain ASCII without escapes is borrowed from the source.
         {
             let i = plain_run_end(self.src.as_bytes(), self.pos, quote as u8);
             if self.src.as_bytes().get(i) == Some(&(quote as u8)) {
-                let body = &self.src[self.pos..i];
                 self.pos = i + 1;
-                return Tok::Str(StrLit::Raw(body));
+                return (Kind::Str, 0);
             }
         }
         let mut s = String::new();
@@ -1062,7 +1287,7 @@ impl<'a> Lexer<'a> {
             }
         }
         self.out.escaped.push(s);
-        Tok::Str(StrLit::Escaped(self.out.escaped.len() - 1))
+        (Kind::EscapedStr, index(self.out.escaped.len() - 1))
     }
 
     /// Reports the closing bracket `b` that does not match the innermost open one.
@@ -1101,6 +1326,13 @@ impl<'a> Lexer<'a> {
     }
 }
 
+/// An index into a side vector of [`Lexed`] as a [`Token::aux`]. Each entry comes from a
+/// token of the text, and `lex` refuses texts with more than `u32::MAX` bytes, so every index
+/// fits.
+fn index(i: usize) -> u32 {
+    u32::try_from(i).unwrap_or(u32::MAX)
+}
+
 fn closer(open: char) -> char {
     match open {
         '(' => ')',
@@ -1116,7 +1348,7 @@ mod tests {
     fn toks(s: &str) -> Vec<Tok<'_>> {
         let l = lex(s);
         assert!(l.errors.is_empty(), "{:?}", l.errors);
-        l.tokens.into_iter().map(|t| t.tok).collect()
+        l.tokens.iter().map(|t| l.tok(t)).collect()
     }
 
     fn string_value(l: &Lexed<'_>, lit: StrLit<'_>) -> String {
@@ -1137,11 +1369,7 @@ mod tests {
         let l = lex(s);
         assert!(l.errors.is_empty(), "{:?}", l.errors);
         match l.tokens.as_slice() {
-            [
-                Token {
-                    tok: Tok::Str(v), ..
-                },
-            ] => string_value(&l, *v),
+            [t] if matches!(t.kind, Kind::Str | Kind::EscapedStr) => string_value(&l, l.str_lit(t)),
             other => panic!("{other:?}"),
         }
     }
@@ -1207,6 +1435,60 @@ mod tests {
         assert_eq!(l.unclosed.len(), 2);
         assert_eq!(l.errors[0].span, Span::new(19, 20));
         assert_eq!(l.errors[1].span, Span::new(33, 34));
+    }
+
+    #[test]
+    fn every_punctuation_is_read_as_its_kind() {
+        for (i, text) in KIND_TEXT.iter().enumerate() {
+            if text.is_empty() {
+                continue;
+            }
+            let kind = punct_at(text.as_bytes()).expect(text);
+            assert_eq!(kind.text(), *text);
+            assert_eq!(kind as usize, i);
+            assert!(kind.is_punct());
+            // The ranges the parser tests stand for these sets.
+            assert_eq!(
+                kind.is_binary(),
+                crate::reql::prec::binary_prec(text).is_some(),
+                "{text}"
+            );
+            let assign = [
+                "=", "+=", "-=", "*=", "/=", "%=", "**=", "<<=", ">>=", ">>>=", "&=", "|=", "^=",
+            ];
+            assert_eq!(kind.is_assign(), assign.contains(text), "{text}");
+            assert_eq!(
+                kind.ends_operand(),
+                [",", ")", "]", "}", ";", ":"].contains(text),
+                "{text}"
+            );
+        }
+        assert_eq!(p!("?."), Kind::QuestionDot);
+        assert!(p!(":").ends_operand() && !p!("(").ends_operand());
+        assert!(p!("**").is_binary() && !p!("**=").is_binary() && !p!("=>").is_binary());
+        assert!(p!(">>>=").is_assign() && !p!("==").is_assign());
+    }
+
+    #[test]
+    fn numbers_small_and_large() {
+        let l = lex("0 7 4294967295 4294967296 1.5 1e21");
+        let kinds: Vec<Kind> = l.tokens.iter().map(|t| t.kind).collect();
+        use Kind::{Int, Num};
+        assert_eq!(kinds, [Int, Int, Int, Num, Num, Num]);
+        let values: Vec<f64> = l.tokens.iter().map(|t| l.num(t)).collect();
+        assert_eq!(values, [0.0, 7.0, 4294967295.0, 4294967296.0, 1.5, 1e21]);
+    }
+
+    #[test]
+    fn texts_too_long_for_the_offsets_are_refused() {
+        let l = lex_at_most("r.expr(1)", 8);
+        assert!(l.tokens.is_empty());
+        assert_eq!(l.errors.len(), 1);
+        assert_eq!(
+            l.errors[0].message,
+            "the text is too long: 9 bytes, at most 8 can be compiled at once"
+        );
+        assert_eq!(lex_at_most("r.expr(1)", 9).tokens.len(), 6);
     }
 
     #[test]

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use super::ast::{Expr, ExprKind, FuncBody, FuncDef, Name, Names, Prop, Stmt, StmtKind};
 use super::diagnostic::Diagnostic;
-use super::lexer::{Lexed, StrLit, Tok, Token};
+use super::lexer::{Kind, Lexed, StrLit, Tok, Token, p};
 use super::prec;
 use super::span::Span;
 
@@ -17,10 +17,6 @@ pub const MAX_DEPTH: usize = 128;
 /// parsed in a loop, but evaluating them recurses once per link, so they get a budget of
 /// their own instead of counting as nesting; compiled terms cannot be deeper anyway.
 pub const MAX_CHAIN: usize = 512;
-
-const ASSIGN_OPS: &[&str] = &[
-    "=", "+=", "-=", "*=", "/=", "%=", "**=", "<<=", ">>=", ">>>=", "&=", "|=", "^=",
-];
 
 /// Parses a whole program with its names in `names`; returns the statements and all syntax
 /// errors.
@@ -47,6 +43,7 @@ impl<'t> Statements<'t> {
     pub fn new(lexed: &'t Lexed<'t>, src_len: usize) -> Self {
         Statements {
             p: Parser {
+                lexed,
                 toks: &lexed.tokens,
                 escaped: &lexed.escaped,
                 pos: 0,
@@ -122,7 +119,9 @@ impl Iterator for Statements<'_> {
 }
 
 struct Parser<'t> {
-    toks: &'t [Token<'t>],
+    /// The tokens with the text and values they are decoded with.
+    lexed: &'t Lexed<'t>,
+    toks: &'t [Token],
     /// Values of the string literals with escapes ([`StrLit::Escaped`]).
     escaped: &'t [String],
     pos: usize,
@@ -208,11 +207,8 @@ fn may_be_keyword(name: &str) -> bool {
 
 /// True for a token that ends an operand: nothing after it can continue the expression
 /// (no operator, call, member access or assignment starts with it).
-fn ends_operand(t: Option<&Token<'_>>) -> bool {
-    match t {
-        None => true,
-        Some(t) => matches!(t.tok, Tok::Punct("," | ")" | "]" | "}" | ";" | ":")),
-    }
+fn ends_operand(t: Option<&Token>) -> bool {
+    t.is_none_or(|t| t.kind.ends_operand())
 }
 
 /// A light hash for names (identifiers, strings, method names), eight bytes per step in the
@@ -293,8 +289,8 @@ fn err_expr(span: Span) -> Expr {
     }
 }
 
-fn describe(t: Option<&Token<'_>>) -> String {
-    match t.map(|t| &t.tok) {
+fn describe(t: Option<Tok<'_>>) -> String {
+    match t {
         None => "the end of the input".into(),
         Some(Tok::Ident(n)) => format!("`{n}`"),
         Some(Tok::Num(_)) => "a number".into(),
@@ -359,23 +355,39 @@ impl<'t> Parser<'t> {
         }
     }
 
-    fn peek(&self) -> Option<&'t Token<'t>> {
+    fn peek(&self) -> Option<&'t Token> {
         self.toks.get(self.pos)
     }
 
-    fn peek_at(&self, n: usize) -> Option<&'t Token<'t>> {
+    fn peek_at(&self, n: usize) -> Option<&'t Token> {
         self.toks.get(self.pos + n)
     }
 
-    fn at(&self, p: &str) -> bool {
+    /// The token decoded (where its text or value is needed).
+    fn tok(&self, t: &Token) -> Tok<'t> {
+        self.lexed.tok(t)
+    }
+
+    /// The source text of a token: for an identifier, its name.
+    #[inline(always)]
+    fn name(&self, t: &Token) -> &'t str {
+        self.lexed.text(t)
+    }
+
+    /// True for an identifier token named `name`.
+    fn is_name(&self, t: &Token, name: &str) -> bool {
+        t.is(Kind::Ident) && self.name(t) == name
+    }
+
+    fn at(&self, p: Kind) -> bool {
         self.peek().is_some_and(|t| t.is(p))
     }
 
     fn at_ident(&self, name: &str) -> bool {
-        self.peek().is_some_and(|t| t.is_ident(name))
+        self.peek().is_some_and(|t| self.is_name(t, name))
     }
 
-    fn eat(&mut self, p: &str) -> bool {
+    fn eat(&mut self, p: Kind) -> bool {
         if self.at(p) {
             self.pos += 1;
             true
@@ -386,7 +398,7 @@ impl<'t> Parser<'t> {
 
     fn here(&self) -> Span {
         match self.peek() {
-            Some(t) => t.span,
+            Some(t) => t.span(),
             None => Span::new(self.src_len, self.src_len),
         }
     }
@@ -395,7 +407,7 @@ impl<'t> Parser<'t> {
         self.pos
             .checked_sub(1)
             .and_then(|i| self.toks.get(i))
-            .map_or(0, |t| t.span.end)
+            .map_or(0, |t| t.end as usize)
     }
 
     #[cold]
@@ -412,13 +424,13 @@ impl<'t> Parser<'t> {
             // Parsing stopped at the depth limit: the unclosed brackets around it are no news.
             return;
         }
-        let found = describe(self.peek());
+        let found = describe(self.peek().map(|t| self.tok(t)));
         let span = self.here();
         self.error(span, format!("expected {what}, found {found}"));
     }
 
     #[inline]
-    fn expect(&mut self, p: &str, what: &str) -> bool {
+    fn expect(&mut self, p: Kind, what: &str) -> bool {
         if self.eat(p) {
             true
         } else {
@@ -432,7 +444,7 @@ impl<'t> Parser<'t> {
     fn continues(&self) -> bool {
         match self.peek() {
             None => false,
-            Some(t) => !self.nl_sensitive || !t.nl_before || t.is(".") || t.is("?."),
+            Some(t) => !self.nl_sensitive || !t.nl_before || t.is(p!(".")) || t.is(p!("?.")),
         }
     }
 
@@ -480,16 +492,16 @@ impl<'t> Parser<'t> {
 
     /// After a statement: `;`, a line break, `}` or the end must follow.
     fn end_statement(&mut self) {
-        if self.eat(";") {
+        if self.eat(p!(";")) {
             return;
         }
         // A statement that ends with a block (`for (...) {...}`) needs no separator.
-        if self.pos > 0 && self.toks.get(self.pos - 1).is_some_and(|t| t.is("}")) {
+        if self.pos > 0 && self.toks.get(self.pos - 1).is_some_and(|t| t.is(p!("}"))) {
             return;
         }
         match self.peek() {
             None => {}
-            Some(t) if t.nl_before || t.is("}") => {}
+            Some(t) if t.nl_before || t.is(p!("}")) => {}
             Some(_) => {
                 self.expected("`;` or a new line after the statement");
                 self.recover();
@@ -505,13 +517,13 @@ impl<'t> Parser<'t> {
             if depth == 0 && self.pos > start && t.nl_before {
                 return;
             }
-            match &t.tok {
-                Tok::Punct("(" | "[" | "{") => depth += 1,
+            match t.kind {
+                p!("(") | p!("[") | p!("{") => depth += 1,
                 // A closer at depth 0 belongs to a bracket opened before the error: skip it,
                 // except the `}` that ends the enclosing block.
-                Tok::Punct("}") if depth == 0 && self.blocks > 0 => return,
-                Tok::Punct(")" | "]" | "}") => depth = depth.saturating_sub(1),
-                Tok::Punct(";") if depth == 0 => {
+                p!("}") if depth == 0 && self.blocks > 0 => return,
+                p!(")") | p!("]") | p!("}") => depth = depth.saturating_sub(1),
+                p!(";") if depth == 0 => {
                     self.pos += 1;
                     return;
                 }
@@ -525,19 +537,17 @@ impl<'t> Parser<'t> {
         let start = self.here();
         // Most statements are expressions starting with a name no keyword can be: the checks
         // for each statement keyword are skipped.
-        let plain = match self.peek().map(|t| &t.tok) {
-            Some(Tok::Ident(name)) => !may_be_keyword(name),
-            Some(Tok::Punct(p)) => !matches!(*p, "{" | ";"),
-            _ => true,
+        let plain = match self.peek() {
+            Some(t) if t.is(Kind::Ident) => !may_be_keyword(self.name(t)),
+            Some(t) => !matches!(t.kind, p!("{") | p!(";")),
+            None => true,
         };
         let kind = if plain {
             StmtKind::Expr(self.expression())
         } else if self.at_ident("var") || self.at_ident("let") || self.at_ident("const") {
             self.pos += 1;
             self.var_decls()
-        } else if self.at_ident("function")
-            && matches!(self.peek_at(1).map(|t| &t.tok), Some(Tok::Ident(_)))
-        {
+        } else if self.at_ident("function") && self.peek_at(1).is_some_and(|t| t.is(Kind::Ident)) {
             let f = self.function();
             match f.kind {
                 ExprKind::Func(def) => {
@@ -553,15 +563,15 @@ impl<'t> Parser<'t> {
             self.pos += 1;
             let value = match self.peek() {
                 None => None,
-                Some(t) if t.nl_before || t.is(";") || t.is("}") => None,
+                Some(t) if t.nl_before || t.is(p!(";")) || t.is(p!("}")) => None,
                 Some(_) => Some(self.expression()),
             };
             StmtKind::Return(value)
         } else if self.at_ident("if") {
             self.pos += 1;
-            self.expect("(", "`(` after `if`");
+            self.expect(p!("("), "`(` after `if`");
             let test = self.with_nl(false, |p| p.expression());
-            self.expect(")", "`)` to close the condition");
+            self.expect(p!(")"), "`)` to close the condition");
             let then = Box::new(self.sub_statement());
             let other = if self.at_ident("else") {
                 self.pos += 1;
@@ -575,9 +585,9 @@ impl<'t> Parser<'t> {
             self.for_statement()
         } else if self.at_ident("while") {
             self.pos += 1;
-            self.expect("(", "`(` after `while`");
+            self.expect(p!("("), "`(` after `while`");
             let test = self.with_nl(false, |p| p.expression());
-            self.expect(")", "`)` to close the condition");
+            self.expect(p!(")"), "`)` to close the condition");
             StmtKind::While(test, Box::new(self.sub_statement()))
         } else if self.at_ident("throw") {
             self.pos += 1;
@@ -588,9 +598,9 @@ impl<'t> Parser<'t> {
         } else if self.at_ident("continue") {
             self.pos += 1;
             StmtKind::Continue
-        } else if self.at("{") && self.depth > 0 {
+        } else if self.at(p!("{")) && self.depth > 0 {
             StmtKind::Block(self.block())
-        } else if self.at(";") {
+        } else if self.at(p!(";")) {
             StmtKind::Empty
         } else {
             StmtKind::Expr(self.expression())
@@ -610,7 +620,7 @@ impl<'t> Parser<'t> {
         }
         let s = self.with_nl(true, |p| {
             let s = p.statement();
-            p.eat(";");
+            p.eat(p!(";"));
             s
         });
         self.depth -= 1;
@@ -620,23 +630,19 @@ impl<'t> Parser<'t> {
     fn var_decls(&mut self) -> StmtKind {
         let mut decls = Vec::new();
         loop {
-            let Some(Token {
-                tok: Tok::Ident(name),
-                span,
-                ..
-            }) = self.peek()
-            else {
+            let Some(t) = self.peek().filter(|t| t.is(Kind::Ident)) else {
                 self.expected("a variable name");
                 break;
             };
+            let (name, span) = (self.name(t), t.span());
             self.pos += 1;
-            let init = if self.eat("=") {
+            let init = if self.eat(p!("=")) {
                 Some(self.assign())
             } else {
                 None
             };
-            decls.push((self.intern(name), *span, init));
-            if !self.eat(",") {
+            decls.push((self.intern(name), span, init));
+            if !self.eat(p!(",")) {
                 break;
             }
         }
@@ -644,9 +650,9 @@ impl<'t> Parser<'t> {
     }
 
     fn for_statement(&mut self) -> StmtKind {
-        self.expect("(", "`(` after `for`");
+        self.expect(p!("("), "`(` after `for`");
         let (init, test, update) = self.with_nl(false, |p| {
-            let init = if p.at(";") {
+            let init = if p.at(p!(";")) {
                 None
             } else if p.at_ident("var") || p.at_ident("let") || p.at_ident("const") {
                 let start = p.here();
@@ -669,21 +675,21 @@ impl<'t> Parser<'t> {
                 p.error(span, "`for...of` and `for...in` loops are not supported")
                     .help = Some("use a counting loop: for (var i = 0; i < n; i++)".into());
             }
-            p.expect(";", "`;` after the loop initializer");
-            let test = if p.at(";") {
+            p.expect(p!(";"), "`;` after the loop initializer");
+            let test = if p.at(p!(";")) {
                 None
             } else {
                 Some(p.expression())
             };
-            p.expect(";", "`;` after the loop condition");
-            let update = if p.at(")") {
+            p.expect(p!(";"), "`;` after the loop condition");
+            let update = if p.at(p!(")")) {
                 None
             } else {
                 Some(p.expression())
             };
             (init, test, update)
         });
-        self.expect(")", "`)` to close the loop header");
+        self.expect(p!(")"), "`)` to close the loop header");
         let body = Box::new(self.sub_statement());
         StmtKind::For {
             init,
@@ -695,7 +701,7 @@ impl<'t> Parser<'t> {
 
     fn block(&mut self) -> Vec<Stmt> {
         let mut stmts = Vec::new();
-        if !self.expect("{", "`{`") {
+        if !self.expect(p!("{"), "`{`") {
             return stmts;
         }
         if !self.deeper() {
@@ -703,7 +709,7 @@ impl<'t> Parser<'t> {
         }
         self.blocks += 1;
         self.with_nl(true, |p| {
-            while !p.at("}") && p.peek().is_some() && !p.fatal {
+            while !p.at(p!("}")) && p.peek().is_some() && !p.fatal {
                 let before = p.pos;
                 let errs = p.errors.len();
                 let s = p.statement();
@@ -720,7 +726,7 @@ impl<'t> Parser<'t> {
         });
         self.depth -= 1;
         self.blocks -= 1;
-        self.expect("}", "`}` to close the block");
+        self.expect(p!("}"), "`}` to close the block");
         stmts
     }
 
@@ -761,10 +767,11 @@ impl<'t> Parser<'t> {
     /// unary operator starts there, so `assign_inner` would go straight to `postfix`.
     #[inline(always)]
     fn starts_chain(&self) -> bool {
-        matches!(self.peek().map(|t| &t.tok), Some(Tok::Ident(name)) if !may_be_keyword(name))
+        self.peek()
+            .is_some_and(|t| t.is(Kind::Ident) && !may_be_keyword(self.name(t)))
             && self
                 .peek_at(1)
-                .is_some_and(|t| matches!(t.tok, Tok::Punct("." | "(")))
+                .is_some_and(|t| matches!(t.kind, p!(".") | p!("(")))
     }
 
     /// Most arguments are one literal or name: no operator, call or member access can follow
@@ -775,18 +782,18 @@ impl<'t> Parser<'t> {
         if !ends_operand(self.peek_at(1)) {
             return None;
         }
-        let span = t.span;
-        match t.tok {
-            Tok::Num(n) => {
+        let span = t.span();
+        match t.kind {
+            Kind::Num | Kind::Int => {
                 self.pos += 1;
                 Some(Expr {
-                    kind: ExprKind::Num(n),
+                    kind: ExprKind::Num(self.lexed.num(t)),
                     span,
                 })
             }
-            Tok::Str(s) => {
+            Kind::Str | Kind::EscapedStr => {
                 self.pos += 1;
-                let s = self.string_value(s);
+                let s = self.string_value(self.lexed.str_lit(t));
                 Some(Expr {
                     kind: ExprKind::Str(s),
                     span,
@@ -794,9 +801,9 @@ impl<'t> Parser<'t> {
             }
             // Names that start no unary operator, `new` or function literal are parsed by
             // `primary` alone, one token.
-            Tok::Ident(name)
+            Kind::Ident
                 if !matches!(
-                    name,
+                    self.name(t),
                     "typeof" | "await" | "void" | "delete" | "new" | "function" | "lambda"
                 ) =>
             {
@@ -808,14 +815,11 @@ impl<'t> Parser<'t> {
 
     fn assign_inner(&mut self) -> Expr {
         // Arrow functions: `x => ...` and `(a, b) => ...`.
-        if let Some(Token {
-            tok: Tok::Ident(name),
-            span,
-            ..
-        }) = self.peek()
-            && self.peek_at(1).is_some_and(|t| t.is("=>"))
+        if let Some(t) = self.peek()
+            && t.is(Kind::Ident)
+            && self.peek_at(1).is_some_and(|t| t.is(p!("=>")))
         {
-            let start = *span;
+            let (name, start) = (self.name(t), t.span());
             self.pos += 2;
             let list = ParamList {
                 params: vec![(self.intern(name), start)],
@@ -824,14 +828,14 @@ impl<'t> Parser<'t> {
             };
             return self.arrow_body(list, start);
         }
-        if self.at("(")
+        if self.at(p!("("))
             && let Some(close) = self.matching(self.pos)
-            && self.toks.get(close + 1).is_some_and(|t| t.is("=>"))
+            && self.toks.get(close + 1).is_some_and(|t| t.is(p!("=>")))
         {
             let start = self.here();
             self.pos += 1;
             let list = self.params();
-            self.expect("=>", "`=>`");
+            self.expect(p!("=>"), "`=>`");
             return self.arrow_body(list, start);
         }
         let first = self.unary();
@@ -847,15 +851,11 @@ impl<'t> Parser<'t> {
     /// conditional operators, then an assignment.
     fn operators_after(&mut self, first: Expr) -> Expr {
         let lhs = self.conditional(first);
-        if let Some(Token {
-            tok: Tok::Punct(op),
-            ..
-        }) = self.peek()
-            // Every assignment operator ends in `=`: most tokens are rejected by one byte.
-            && op.ends_with('=')
-            && ASSIGN_OPS.contains(op)
+        if let Some(t) = self.peek()
+            && t.kind.is_assign()
             && self.continues()
         {
+            let op = t.kind.text();
             self.pos += 1;
             if !matches!(
                 lhs.kind,
@@ -880,9 +880,9 @@ impl<'t> Parser<'t> {
     fn matching(&self, open: usize) -> Option<usize> {
         let mut depth = 0usize;
         for (i, t) in self.toks.iter().enumerate().skip(open) {
-            match &t.tok {
-                Tok::Punct("(" | "[" | "{") => depth += 1,
-                Tok::Punct(")" | "]" | "}") => {
+            match t.kind {
+                p!("(") | p!("[") | p!("{") => depth += 1,
+                p!(")") | p!("]") | p!("}") => {
                     depth = depth.checked_sub(1)?;
                     if depth == 0 {
                         return Some(i);
@@ -895,7 +895,7 @@ impl<'t> Parser<'t> {
     }
 
     fn arrow_body(&mut self, list: ParamList, start: Span) -> Expr {
-        let body = if self.at("{") {
+        let body = if self.at(p!("{")) {
             FuncBody::Block(self.block())
         } else {
             FuncBody::Expr(self.assign())
@@ -920,16 +920,13 @@ impl<'t> Parser<'t> {
         let mut list = ParamList::default();
         let mut arity = None;
         self.with_nl(false, |p| {
-            while !p.at(")") {
-                let rest = p.eat("...");
+            while !p.at(p!(")")) {
+                let rest = p.eat(p!("..."));
                 match p.peek() {
-                    Some(Token {
-                        tok: Tok::Ident(n),
-                        span,
-                        ..
-                    }) => {
+                    Some(t) if t.is(Kind::Ident) => {
+                        let (n, span) = (p.name(t), t.span());
                         p.pos += 1;
-                        list.params.push((p.intern(n), *span));
+                        list.params.push((p.intern(n), span));
                     }
                     _ => {
                         p.expected("a parameter name");
@@ -941,17 +938,17 @@ impl<'t> Parser<'t> {
                     arity.get_or_insert(i);
                     list.rest = Some(i);
                 }
-                if p.eat("=") {
+                if p.eat(p!("=")) {
                     arity.get_or_insert(i);
                     let default = p.assign();
                     list.defaults.push((i, default));
                 }
-                if rest || !p.eat(",") {
+                if rest || !p.eat(p!(",")) {
                     break;
                 }
             }
         });
-        self.expect(")", "`)` to close the parameter list");
+        self.expect(p!(")"), "`)` to close the parameter list");
         list.arity = arity.unwrap_or(list.params.len());
         list
     }
@@ -960,14 +957,13 @@ impl<'t> Parser<'t> {
         let start = self.here();
         self.pos += 1; // `function`
         let mut name = None;
-        if let Some(Token {
-            tok: Tok::Ident(n), ..
-        }) = self.peek()
+        if let Some(t) = self.peek()
+            && t.is(Kind::Ident)
         {
-            name = Some(self.intern(n));
+            name = Some(self.intern(self.name(t)));
             self.pos += 1;
         }
-        if !self.expect("(", "`(` to start the parameter list") {
+        if !self.expect(p!("("), "`(` to start the parameter list") {
             return err_expr(start);
         }
         let list = self.params();
@@ -990,10 +986,10 @@ impl<'t> Parser<'t> {
     /// The conditional expression whose first operand, `first`, is parsed.
     fn conditional(&mut self, first: Expr) -> Expr {
         let test = self.binary(first);
-        if self.at("?") && self.continues() {
+        if self.at(p!("?")) && self.continues() {
             self.pos += 1;
             let then = self.with_nl(false, |p| p.assign());
-            self.expect(":", "`:` in the conditional expression");
+            self.expect(p!(":"), "`:` in the conditional expression");
             let other = self.assign();
             let span = test.span.to(other.span);
             return Expr {
@@ -1014,13 +1010,16 @@ impl<'t> Parser<'t> {
         let saved = self.depth;
         while self.continues() && !self.fatal {
             let Some(t) = self.peek() else { break };
-            let op: &'static str = match &t.tok {
-                Tok::Punct(p) if prec::binary_prec(p).is_some() => p,
-                Tok::Ident("instanceof") => "instanceof",
-                Tok::Ident("in") => "in",
+            let op: &'static str = match t.kind {
+                kind if kind.is_binary() => kind.text(),
+                Kind::Ident => match self.name(t) {
+                    "instanceof" => "instanceof",
+                    "in" => "in",
+                    _ => break,
+                },
                 _ => break,
             };
-            let op_span = t.span;
+            let op_span = t.span();
             self.pos += 1;
             if !self.deeper() {
                 break;
@@ -1045,13 +1044,15 @@ impl<'t> Parser<'t> {
     // Inlining forced only where optimized (see `assign`).
     #[cfg_attr(not(debug_assertions), inline(always))]
     fn unary(&mut self) -> Expr {
-        match self.peek().map(|t| &t.tok) {
-            None
-            | Some(
-                Tok::Punct("-" | "+" | "!" | "~" | "++" | "--")
-                | Tok::Ident("typeof" | "await" | "void" | "delete"),
-            ) => self.unary_op(),
-            _ => self.postfix(),
+        match self.peek() {
+            None => self.unary_op(),
+            Some(t) => match t.kind {
+                p!("-") | p!("+") | p!("!") | p!("~") | p!("++") | p!("--") => self.unary_op(),
+                Kind::Ident if matches!(self.name(t), "typeof" | "await" | "void" | "delete") => {
+                    self.unary_op()
+                }
+                _ => self.postfix(),
+            },
         }
     }
 
@@ -1060,7 +1061,7 @@ impl<'t> Parser<'t> {
             self.expected("an expression");
             return err_expr(self.here());
         };
-        let op: Option<&'static str> = match &t.tok {
+        let op: Option<&'static str> = match self.tok(t) {
             Tok::Punct(p @ ("-" | "+" | "!" | "~" | "++" | "--")) => Some(p),
             Tok::Ident("typeof") => Some("typeof"),
             // `await r.table('t').run(conn)` pasted from async code: the value is the query.
@@ -1070,7 +1071,7 @@ impl<'t> Parser<'t> {
             _ => None,
         };
         let Some(op) = op else { return self.postfix() };
-        let start = t.span;
+        let start = t.span();
         self.pos += 1;
         if !self.deeper() {
             return err_expr(start);
@@ -1121,8 +1122,8 @@ impl<'t> Parser<'t> {
             // One look at the next token for the end of the list and a spread.
             let spread = match self.peek() {
                 None => break,
-                Some(t) if t.is(")") => break,
-                Some(t) => t.is("..."),
+                Some(t) if t.is(p!(")")) => break,
+                Some(t) => t.is(p!("...")),
             };
             if spread {
                 let span = self.here();
@@ -1132,12 +1133,12 @@ impl<'t> Parser<'t> {
             }
             let arg = self.assign();
             self.exprs.push(arg);
-            if !self.eat(",") {
+            if !self.eat(p!(",")) {
                 break;
             }
         }
         self.nl_sensitive = saved;
-        self.expect(")", what);
+        self.expect(p!(")"), what);
     }
 
     fn postfix(&mut self) -> Expr {
@@ -1146,7 +1147,7 @@ impl<'t> Parser<'t> {
             self.pos += 1;
             let callee = self.primary();
             let callee = self.members_only(callee);
-            let args = if self.at("(") {
+            let args = if self.at(p!("(")) {
                 self.pos += 1;
                 self.args("`)` to close the argument list")
             } else {
@@ -1168,30 +1169,26 @@ impl<'t> Parser<'t> {
         while !self.fatal {
             let Some(t) = self.peek() else { break };
             // As `continues`, on the token at hand.
-            if self.nl_sensitive && t.nl_before && !t.is(".") && !t.is("?.") {
+            if self.nl_sensitive && t.nl_before && !t.is(p!(".")) && !t.is(p!("?.")) {
                 break;
             }
-            match &t.tok {
-                Tok::Punct(dot @ ("." | "?.")) => {
+            match t.kind {
+                dot @ (p!(".") | p!("?.")) => {
                     self.pos += 1;
-                    let Some(Token {
-                        tok: Tok::Ident(name),
-                        span,
-                        ..
-                    }) = self.peek()
-                    else {
-                        if *dot == "?." && self.at("(") {
+                    let Some(t) = self.peek().filter(|t| t.is(Kind::Ident)) else {
+                        if dot == p!("?.") && self.at(p!("(")) {
                             continue;
                         }
                         self.expected("a method name after `.`");
                         break;
                     };
+                    let (name, span) = (self.name(t), t.span());
                     self.pos += 1;
-                    let span_all = e.span.to(*span);
+                    let span_all = e.span.to(span);
                     let name = self.intern(name);
                     // `obj.name(args)` is built at once, the receiver moved straight into the
                     // operand list; the name is a chain link of its own.
-                    if self.at("(") && self.continues() && self.longer_chain() {
+                    if self.at(p!("(")) && self.continues() && self.longer_chain() {
                         self.pos += 1;
                         let base = self.exprs.len();
                         self.exprs.push(e);
@@ -1202,18 +1199,18 @@ impl<'t> Parser<'t> {
                             kind: ExprKind::MethodCall {
                                 operands,
                                 name,
-                                name_span: *span,
+                                name_span: span,
                             },
                             span: span_all.to(Span::new(end, end)),
                         };
                     } else {
-                        e = member(e, name, *span, span_all);
+                        e = member(e, name, span, span_all);
                     }
                 }
-                Tok::Punct("[") => {
+                p!("[") => {
                     self.pos += 1;
                     let index = self.with_nl(false, |p| p.expression());
-                    self.expect("]", "`]` to close the index");
+                    self.expect(p!("]"), "`]` to close the index");
                     let span = e.span.to(Span::new(self.prev_end(), self.prev_end()));
                     e = Expr {
                         kind: ExprKind::Index {
@@ -1223,7 +1220,7 @@ impl<'t> Parser<'t> {
                         span,
                     };
                 }
-                Tok::Punct("(") => {
+                p!("(") => {
                     self.pos += 1;
                     let args = self.args("`)` to close the argument list");
                     let span = e.span.to(Span::new(self.prev_end(), self.prev_end()));
@@ -1249,9 +1246,10 @@ impl<'t> Parser<'t> {
                     };
                     e = Expr { kind, span };
                 }
-                Tok::Punct(op @ ("++" | "--")) if !t.nl_before => {
+                p!("++") | p!("--") if !t.nl_before => {
+                    let op = t.kind.text();
                     self.pos += 1;
-                    let span = e.span.to(t.span);
+                    let span = e.span.to(t.span());
                     e = Expr {
                         kind: ExprKind::Update {
                             op,
@@ -1273,18 +1271,15 @@ impl<'t> Parser<'t> {
 
     /// `new Foo.Bar(...)`: member accesses bind before the call.
     fn members_only(&mut self, mut e: Expr) -> Expr {
-        while self.at(".") {
+        while self.at(p!(".")) {
             self.pos += 1;
             match self.peek() {
-                Some(Token {
-                    tok: Tok::Ident(name),
-                    span,
-                    ..
-                }) => {
+                Some(t) if t.is(Kind::Ident) => {
+                    let (name, span) = (self.name(t), t.span());
                     self.pos += 1;
-                    let span_all = e.span.to(*span);
+                    let span_all = e.span.to(span);
                     let name = self.intern(name);
-                    e = member(e, name, *span, span_all);
+                    e = member(e, name, span, span_all);
                 }
                 _ => {
                     self.expected("a name after `.`");
@@ -1300,27 +1295,27 @@ impl<'t> Parser<'t> {
     #[cfg_attr(not(debug_assertions), inline(always))]
     fn primary(&mut self) -> Expr {
         if let Some(t) = self.peek() {
-            let span = t.span;
-            match t.tok {
-                Tok::Num(n) => {
+            let span = t.span();
+            match t.kind {
+                Kind::Num | Kind::Int => {
                     self.pos += 1;
                     return Expr {
-                        kind: ExprKind::Num(n),
+                        kind: ExprKind::Num(self.lexed.num(t)),
                         span,
                     };
                 }
-                Tok::Str(s) => {
+                Kind::Str | Kind::EscapedStr => {
                     self.pos += 1;
-                    let s = self.string_value(s);
+                    let s = self.string_value(self.lexed.str_lit(t));
                     return Expr {
                         kind: ExprKind::Str(s),
                         span,
                     };
                 }
-                Tok::Ident(name) if !may_be_keyword(name) => {
+                Kind::Ident if !may_be_keyword(self.name(t)) => {
                     self.pos += 1;
                     return Expr {
-                        kind: ExprKind::Ident(self.intern(name)),
+                        kind: ExprKind::Ident(self.intern(self.name(t))),
                         span,
                     };
                 }
@@ -1335,30 +1330,31 @@ impl<'t> Parser<'t> {
             self.expected("an expression");
             return err_expr(self.here());
         };
-        let span = t.span;
-        match &t.tok {
-            Tok::Num(n) => {
+        let span = t.span();
+        match t.kind {
+            Kind::Num | Kind::Int => {
                 self.pos += 1;
                 Expr {
-                    kind: ExprKind::Num(*n),
+                    kind: ExprKind::Num(self.lexed.num(t)),
                     span,
                 }
             }
-            Tok::Str(s) => {
+            Kind::Str | Kind::EscapedStr => {
                 self.pos += 1;
                 // Interned like names: the same table and field names recur throughout a file.
-                let s = self.string_value(*s);
+                let s = self.string_value(self.lexed.str_lit(t));
                 Expr {
                     kind: ExprKind::Str(s),
                     span,
                 }
             }
-            Tok::Ident(name) => {
-                match *name {
+            Kind::Ident => {
+                let name = self.name(t);
+                match name {
                     "true" | "false" => {
                         self.pos += 1;
                         Expr {
-                            kind: ExprKind::Bool(*name == "true"),
+                            kind: ExprKind::Bool(name == "true"),
                             span,
                         }
                     }
@@ -1384,11 +1380,11 @@ impl<'t> Parser<'t> {
                         // Skip the Python lambda's parameters and body up to the end of the argument.
                         let mut depth = 0usize;
                         while let Some(t) = self.peek() {
-                            match &t.tok {
-                                Tok::Punct("(" | "[" | "{") => depth += 1,
-                                Tok::Punct(")" | "]" | "}") if depth == 0 => break,
-                                Tok::Punct(")" | "]" | "}") => depth -= 1,
-                                Tok::Punct(",") if depth == 0 => break,
+                            match t.kind {
+                                p!("(") | p!("[") | p!("{") => depth += 1,
+                                p!(")") | p!("]") | p!("}") if depth == 0 => break,
+                                p!(")") | p!("]") | p!("}") => depth -= 1,
+                                p!(",") if depth == 0 => break,
                                 _ => {}
                             }
                             self.pos += 1;
@@ -1413,27 +1409,27 @@ impl<'t> Parser<'t> {
                     }
                 }
             }
-            Tok::Punct("(") => {
+            p!("(") => {
                 self.pos += 1;
                 let e = self.with_nl(false, |p| p.expression());
-                if self.at(",") {
+                if self.at(p!(",")) {
                     let span = self.here();
                     self.error(span, "the comma operator is not supported").help =
                         Some("write one expression inside the parentheses".into());
                 }
-                self.expect(")", "`)` to close the parenthesis");
+                self.expect(p!(")"), "`)` to close the parenthesis");
                 let whole = span.to(Span::new(self.prev_end(), self.prev_end()));
                 Expr {
                     kind: e.kind,
                     span: whole,
                 }
             }
-            Tok::Punct("[") => {
+            p!("[") => {
                 self.pos += 1;
                 let base = self.exprs.len();
                 self.with_nl(false, |p| {
-                    while !p.at("]") && p.peek().is_some() && !p.fatal {
-                        if p.at(",") {
+                    while !p.at(p!("]")) && p.peek().is_some() && !p.fatal {
+                        if p.at(p!(",")) {
                             let span = p.here();
                             p.error(span, "array holes are not supported").help =
                                 Some("write null where a value is missing".into());
@@ -1442,23 +1438,23 @@ impl<'t> Parser<'t> {
                         }
                         let item = p.assign();
                         p.exprs.push(item);
-                        if !p.eat(",") {
+                        if !p.eat(p!(",")) {
                             break;
                         }
                     }
                 });
                 let items = self.take_exprs(base);
-                self.expect("]", "`,` or `]` in the array");
+                self.expect(p!("]"), "`,` or `]` in the array");
                 let whole = span.to(Span::new(self.prev_end(), self.prev_end()));
                 Expr {
                     kind: ExprKind::Array(items),
                     span: whole,
                 }
             }
-            Tok::Punct("{") => {
+            p!("{") => {
                 self.pos += 1;
                 let props = self.with_nl(false, |p| p.object_props());
-                self.expect("}", "`,` or `}` in the object");
+                self.expect(p!("}"), "`,` or `}` in the object");
                 let whole = span.to(Span::new(self.prev_end(), self.prev_end()));
                 Expr {
                     kind: ExprKind::Object(props),
@@ -1474,14 +1470,14 @@ impl<'t> Parser<'t> {
 
     fn object_props(&mut self) -> Vec<Prop> {
         let base = self.props.len();
-        while !self.at("}") && self.peek().is_some() && !self.fatal {
+        while !self.at(p!("}")) && self.peek().is_some() && !self.fatal {
             let Some(t) = self.peek() else { break };
-            let key_span = t.span;
-            let key: Name = match &t.tok {
-                Tok::Ident(n) => self.intern(n),
-                Tok::Str(s) => self.string_value(*s),
-                Tok::Num(n) => self.names.intern(&js_number_string(*n)),
-                Tok::Punct("[") => {
+            let key_span = t.span();
+            let key: Name = match t.kind {
+                Kind::Ident => self.intern(self.name(t)),
+                Kind::Str | Kind::EscapedStr => self.string_value(self.lexed.str_lit(t)),
+                Kind::Num | Kind::Int => self.names.intern(&js_number_string(self.lexed.num(t))),
+                p!("[") => {
                     self.error(key_span, "computed object keys are not supported")
                         .help = Some(
                         "use r.object(key, value) to build an object with computed keys".into(),
@@ -1492,22 +1488,22 @@ impl<'t> Parser<'t> {
                 _ => {
                     self.expected("a property name");
                     self.recover_to_comma();
-                    if !self.eat(",") {
+                    if !self.eat(p!(",")) {
                         break;
                     }
                     continue;
                 }
             };
             self.pos += 1;
-            let value = if self.eat(":") {
+            let value = if self.eat(p!(":")) {
                 self.assign()
-            } else if self.at(",") || self.at("}") {
+            } else if self.at(p!(",")) || self.at(p!("}")) {
                 // Shorthand `{a}` means `{a: a}`.
                 Expr {
                     kind: ExprKind::Ident(key),
                     span: key_span,
                 }
-            } else if self.at("(") {
+            } else if self.at(p!("(")) {
                 self.error(
                     key_span,
                     "method definitions in object literals are not supported",
@@ -1525,7 +1521,7 @@ impl<'t> Parser<'t> {
                 key_span,
                 value,
             });
-            if !self.eat(",") {
+            if !self.eat(p!(",")) {
                 break;
             }
         }
@@ -1539,11 +1535,11 @@ impl<'t> Parser<'t> {
     fn recover_to_comma(&mut self) {
         let mut depth = 0usize;
         while let Some(t) = self.peek() {
-            match &t.tok {
-                Tok::Punct("(" | "[" | "{") => depth += 1,
-                Tok::Punct(")" | "]" | "}") if depth == 0 => return,
-                Tok::Punct(")" | "]" | "}") => depth -= 1,
-                Tok::Punct(",") if depth == 0 => return,
+            match t.kind {
+                p!("(") | p!("[") | p!("{") => depth += 1,
+                p!(")") | p!("]") | p!("}") if depth == 0 => return,
+                p!(")") | p!("]") | p!("}") => depth -= 1,
+                p!(",") if depth == 0 => return,
                 _ => {}
             }
             self.pos += 1;

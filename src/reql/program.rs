@@ -1,13 +1,13 @@
 //! Statement boundaries for batch files and the REPL's continuation prompt.
 
-use super::lexer::{Tok, Token, lex};
+use super::lexer::{Tok, Token, lex, p};
 use super::span::Span;
 
-fn ends_expression(t: &Token<'_>) -> bool {
-    match &t.tok {
+fn ends_expression(t: Tok<'_>) -> bool {
+    match t {
         Tok::Num(_) | Tok::Str(_) => true,
         Tok::Ident(n) => !matches!(
-            *n,
+            n,
             "var"
                 | "let"
                 | "const"
@@ -21,7 +21,7 @@ fn ends_expression(t: &Token<'_>) -> bool {
                 | "function"
                 | "else"
         ),
-        Tok::Punct(p) => matches!(*p, ")" | "]" | "}" | "++" | "--"),
+        Tok::Punct(p) => matches!(p, ")" | "]" | "}" | "++" | "--"),
     }
 }
 
@@ -33,38 +33,38 @@ pub fn split_statements(src: &str) -> Vec<Span> {
     let mut out = Vec::new();
     let mut depth = 0usize;
     let mut start: Option<usize> = None;
-    let mut prev: Option<&Token<'_>> = None;
+    let mut prev: Option<&Token> = None;
     for t in &lx.tokens {
         if depth == 0
             && let (Some(s), Some(p)) = (start, prev)
             && t.nl_before
-            && !t.is(".")
-            && !t.is("?.")
-            && ends_expression(p)
+            && !t.is(p!("."))
+            && !t.is(p!("?."))
+            && ends_expression(lx.tok(p))
         {
-            out.push(Span::new(s, p.span.end));
+            out.push(Span::new(s, p.span().end));
             start = None;
         }
-        if depth == 0 && t.is(";") {
+        if depth == 0 && t.is(p!(";")) {
             if let (Some(s), Some(p)) = (start, prev) {
-                out.push(Span::new(s, p.span.end));
+                out.push(Span::new(s, p.span().end));
             }
             start = None;
             prev = Some(t);
             continue;
         }
         if start.is_none() {
-            start = Some(t.span.start);
+            start = Some(t.span().start);
         }
-        match &t.tok {
-            Tok::Punct("(" | "[" | "{") => depth += 1,
-            Tok::Punct(")" | "]" | "}") => depth = depth.saturating_sub(1),
+        match t.kind {
+            p!("(") | p!("[") | p!("{") => depth += 1,
+            p!(")") | p!("]") | p!("}") => depth = depth.saturating_sub(1),
             _ => {}
         }
         prev = Some(t);
     }
     if let (Some(s), Some(p)) = (start, prev) {
-        out.push(Span::new(s, p.span.end));
+        out.push(Span::new(s, p.span().end));
     }
     out
 }
@@ -78,9 +78,9 @@ pub fn is_complete(src: &str) -> bool {
     }
     match lx.tokens.last() {
         None => true,
-        Some(t) => match &t.tok {
-            Tok::Punct(p) => matches!(*p, ")" | "]" | "}" | ";" | "++" | "--"),
-            _ => ends_expression(t),
+        Some(t) => match lx.tok(t) {
+            Tok::Punct(p) => matches!(p, ")" | "]" | "}" | ";" | "++" | "--"),
+            tok => ends_expression(tok),
         },
     }
 }
