@@ -198,9 +198,8 @@ pub fn compile(src: &str, env: &mut Env) -> Result<Vec<Statement>, Vec<Diagnosti
     }
     // Statements are parsed and evaluated one at a time; after a syntax error the rest is
     // only parsed, to report every syntax error.
-    // The parser holds the session's names while it runs, and gives them back at the end.
-    let names = std::mem::take(&mut env.names);
-    let mut parsed = parser::Statements::with_names(&lexed, src.len(), names);
+    // The parser adds to the session's names; each statement is evaluated with them.
+    let mut parsed = parser::Statements::new(&lexed, src.len(), &mut env.names);
     let mut out = Vec::new();
     let mut diags = Vec::new();
     let root = env.root.clone();
@@ -250,8 +249,7 @@ pub fn compile(src: &str, env: &mut Env) -> Result<Vec<Statement>, Vec<Diagnosti
             ev.store.truncate(mark);
         }
     }
-    let (syntax, names) = parsed.into_parts();
-    env.names = names;
+    let syntax = parsed.into_errors();
     if !syntax.is_empty() {
         diags.extend(syntax);
     }

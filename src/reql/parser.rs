@@ -25,22 +25,20 @@ pub fn parse_program(
     src_len: usize,
     names: &mut Names,
 ) -> (Vec<Stmt>, Vec<Diagnostic>) {
-    let mut p = Statements::with_names(lexed, src_len, std::mem::take(names));
+    let mut p = Statements::new(lexed, src_len, names);
     let stmts: Vec<Stmt> = p.by_ref().collect();
-    let (errors, kept) = p.into_parts();
-    *names = kept;
-    (stmts, errors)
+    (stmts, p.into_errors())
 }
 
 /// Parses top-level statements one at a time, so a long file need not be held as one tree.
-pub struct Statements<'t> {
-    p: Parser<'t>,
+pub struct Statements<'t, 'n> {
+    p: Parser<'t, 'n>,
 }
 
-impl<'t> Statements<'t> {
-    /// A statement parser over the tokens of a text `src_len` bytes long, its names in a
-    /// table of its own.
-    pub fn new(lexed: &'t Lexed<'t>, src_len: usize) -> Self {
+impl<'t, 'n> Statements<'t, 'n> {
+    /// A statement parser over the tokens of a text `src_len` bytes long, whose names go to
+    /// `names` (a session's: the names it already holds keep their meaning).
+    pub fn new(lexed: &'t Lexed<'t>, src_len: usize, names: &'n mut Names) -> Self {
         Statements {
             p: Parser {
                 lexed,
@@ -54,7 +52,7 @@ impl<'t> Statements<'t> {
                 fatal: false,
                 src_len,
                 blocks: 0,
-                names: Names::default(),
+                names,
                 recent: Box::new([EMPTY_SLOT; RECENT_NAMES]),
                 exprs: vec![err_expr(Span::default())],
                 props: vec![Prop {
@@ -66,22 +64,9 @@ impl<'t> Statements<'t> {
         }
     }
 
-    /// A statement parser whose names go to `names` (a session's: the names it holds keep
-    /// their meaning); take it back with [`Statements::into_parts`].
-    pub fn with_names(lexed: &'t Lexed<'t>, src_len: usize, names: Names) -> Self {
-        let mut s = Statements::new(lexed, src_len);
-        s.p.names = names;
-        s
-    }
-
     /// The names of the statements parsed so far.
     pub fn names(&self) -> &Names {
-        &self.p.names
-    }
-
-    /// All syntax errors, and the names.
-    pub fn into_parts(self) -> (Vec<Diagnostic>, Names) {
-        (self.p.errors, self.p.names)
+        self.p.names
     }
 
     /// Syntax errors found so far.
@@ -95,7 +80,7 @@ impl<'t> Statements<'t> {
     }
 }
 
-impl Iterator for Statements<'_> {
+impl Iterator for Statements<'_, '_> {
     type Item = Stmt;
 
     fn next(&mut self) -> Option<Stmt> {
@@ -118,7 +103,7 @@ impl Iterator for Statements<'_> {
     }
 }
 
-struct Parser<'t> {
+struct Parser<'t, 'n> {
     /// The tokens with the text and values they are decoded with.
     lexed: &'t Lexed<'t>,
     toks: &'t [Token],
@@ -137,7 +122,7 @@ struct Parser<'t> {
     /// Identifiers and string literals: the same text is one [`Name`]. A lookup compares
     /// with the stored copies rather than with slices of the source: it reads a small, hot
     /// table, not the place far back in the text where the name first appeared.
-    names: Names,
+    names: &'n mut Names,
     /// The names interned last with their [`head_word`], by a cheap hash of their text: most
     /// lookups end here without hashing the whole name or probing `names`.
     recent: Box<[RecentName; RECENT_NAMES]>,
@@ -299,7 +284,7 @@ fn describe(t: Option<Tok<'_>>) -> String {
     }
 }
 
-impl<'t> Parser<'t> {
+impl<'t> Parser<'t, '_> {
     #[inline(always)]
     fn intern(&mut self, name: &str) -> Name {
         let bytes = name.as_bytes();
