@@ -256,6 +256,8 @@ pub fn compile(src: &str, env: &mut Env) -> Result<Vec<Statement>, Vec<Diagnosti
     if !diags.is_empty() {
         return Err(diags);
     }
+    // The queries may be kept long after: give back the room reserved for a denser text.
+    chunk.shrink_to_fit();
     let chunk = Arc::new(chunk);
     let mut refs = refs.into_iter();
     for s in &mut out {

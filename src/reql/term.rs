@@ -791,6 +791,13 @@ impl FlatChunk {
             others: Vec::new(),
         }
     }
+
+    /// Frees the room reserved beyond what the queries took (see [`FlatChunk::for_source`]).
+    pub(crate) fn shrink_to_fit(&mut self) {
+        self.nodes.shrink_to_fit();
+        self.kids.shrink_to_fit();
+        self.text.shrink_to_fit();
+    }
 }
 
 /// Where one term is in a [`FlatChunk`].
