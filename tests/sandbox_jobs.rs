@@ -1,5 +1,7 @@
 //! `rethinkdb.jobs` on the sandbox over real sockets: the queries running on every connection
-//! are listed, and deleting a job's row interrupts that query with the server's error.
+//! are listed, and deleting a job's row interrupts that query with the server's error. A query
+//! nobody waits for any more (killed, stopped before its answer, its connection closed) stops
+//! evaluating.
 
 mod common;
 
@@ -259,4 +261,123 @@ async fn inserts_and_updates_fail_row_by_row_with_the_servers_message() {
     );
     assert_eq!(updated["replaced"], json!(0), "{updated}");
     assert_eq!(updated["first_error"], json!(message));
+}
+
+/// `r.range(1e9).forEach(i => r.table('t').get(0).update({n: i}))`: a query that would run
+/// for minutes, writing as it goes, in constant memory.
+fn endless_updates() -> Value {
+    let update = json!([53, [[16, [table("t"), 0]], {"n": [10, [1]]}]]);
+    json!([68, [[173, [1_000_000_000]], [69, [[2, [1]], update]]]])
+}
+
+/// The row's counter as another connection reads it.
+async fn counter(c: &Client) -> Value {
+    atom(c, json!([170, [[16, [table("t"), 0]], "n"]])).await
+}
+
+/// Waits until the counter moves (the loop is running), then returns.
+async fn until_running(c: &Client) {
+    for _ in 0..600 {
+        if counter(c).await != json!(-1) {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("the update loop never started");
+}
+
+/// Waits until two reads 200 ms apart agree: the loop has stopped. Fails if it never does
+/// (without the interrupt it would go on for minutes).
+async fn until_settled(c: &Client) -> Value {
+    let mut last = counter(c).await;
+    for _ in 0..100 {
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        let now = counter(c).await;
+        if now == last {
+            return now;
+        }
+        last = now;
+    }
+    panic!("the abandoned query is still writing: n = {last}");
+}
+
+async fn with_counter(handle: &ServerHandle) -> Client {
+    let b = client(handle).await;
+    atom(&b, json!([60, [[14, ["test"]], "t"]])).await;
+    atom(&b, json!([56, [table("t"), {"id": 0, "n": -1}]])).await;
+    b
+}
+
+#[tokio::test]
+async fn a_stop_before_the_first_answer_stops_the_evaluation_and_is_answered() {
+    let handle = start().await;
+    let b = with_counter(&handle).await;
+    let a = client(&handle).await;
+    let cursor = a
+        .run_value(&endless_updates(), &GlobalOptargs::new())
+        .unwrap();
+    until_running(&b).await;
+    // STOP: the server confirms it (the cursor closes cleanly) and the writes stop.
+    cursor.close().await.unwrap();
+    let settled = until_settled(&b).await;
+    assert!(settled.as_i64().is_some_and(|n| n >= 0), "{settled}");
+    // Nothing is left running, and the connection goes on.
+    let listed = rows(&b, jobs()).await.unwrap();
+    assert_eq!(listed.len(), 1, "only the jobs query itself: {listed:#?}");
+    assert_eq!(atom(&a, json!([24, [1, 2]])).await, json!(3));
+}
+
+#[tokio::test]
+async fn a_query_whose_connection_closed_stops_evaluating() {
+    let handle = start().await;
+    let b = with_counter(&handle).await;
+    let p = Profile {
+        host: "127.0.0.1".into(),
+        port: handle.addr().port(),
+        secret: Some(Secret::new(PASSWORD)),
+        ..Profile::default()
+    };
+    let (a, connection) = net::connect(&p).await.unwrap();
+    let link = tokio::spawn(connection);
+    let cursor = a
+        .run_value(&endless_updates(), &GlobalOptargs::new())
+        .unwrap();
+    until_running(&b).await;
+    // The client goes away without a STOP: its socket closes.
+    std::mem::forget(cursor);
+    link.abort();
+    until_settled(&b).await;
+}
+
+#[tokio::test]
+async fn a_query_killed_through_the_jobs_table_stops_evaluating() {
+    let handle = start().await;
+    let b = with_counter(&handle).await;
+    let a = client(&handle).await;
+    let mut cursor = a
+        .run_value(&endless_updates(), &GlobalOptargs::new())
+        .unwrap();
+    until_running(&b).await;
+    let listed = rows(&b, jobs()).await.unwrap();
+    let loops: Vec<&Value> = listed
+        .iter()
+        .filter(|j| {
+            j["info"]["query"]
+                .as_str()
+                .is_some_and(|q| q.contains("forEach"))
+        })
+        .collect();
+    assert_eq!(loops.len(), 1, "{listed:#?}");
+    let killed = atom(&b, json!([54, [[16, [jobs(), wire(&loops[0]["id"])]]]])).await;
+    assert_eq!(killed["deleted"], json!(1), "{killed}");
+    let err = cursor
+        .next_batch()
+        .await
+        .err()
+        .and_then(|e| e.server_error().cloned());
+    assert_eq!(
+        err.map(|e| e.message),
+        Some("Query terminated by the `rethinkdb.jobs` table.".to_string())
+    );
+    until_settled(&b).await;
 }

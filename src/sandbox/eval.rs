@@ -185,6 +185,8 @@ pub struct Ctx {
     pub job: Option<Value>,
     /// Times each term's evaluation when the query asked for `profile: true`.
     pub profiler: Option<Arc<Profiler>>,
+    /// Set when the query's answer is no longer wanted: evaluation stops.
+    pub interrupt: super::job::Interrupt,
 }
 
 /// The profile of one query: each term's evaluation is a task (`Evaluating filter.`) with
@@ -292,6 +294,7 @@ pub fn val_type(v: &Val) -> String {
 impl Ctx {
     /// Evaluates a wire term.
     pub fn eval(&self, term: &Value, env: &Env) -> RResult<Val> {
+        self.interrupt.check()?;
         match term {
             Value::Array(_) => {
                 let (tt, args, opts) = parts(term).ok_or_else(|| {

@@ -9,6 +9,7 @@
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
 
@@ -24,6 +25,50 @@ pub const TERMINATED_MESSAGE: &str = "Query terminated by the `rethinkdb.jobs` t
 /// The error a killed query's client receives (RUNTIME_ERROR, OP_INDETERMINATE, no backtrace).
 pub fn terminated() -> ReqlError {
     ReqlError::runtime(ErrorType::OpIndeterminate, TERMINATED_MESSAGE)
+}
+
+/// Tells a query's evaluation to stop: set when nobody can use its answer any more (its
+/// connection closed, its job was deleted, or a STOP came before its first answer). The
+/// evaluator looks at it before every term and at every row of a range, and unwinds with
+/// [`terminated`]; without it, an abandoned `r.range(1e9).forEach(...)` went on writing.
+#[derive(Debug, Clone, Default)]
+pub struct Interrupt(Arc<AtomicBool>);
+
+impl Interrupt {
+    /// Asks the evaluation to stop.
+    pub fn set(&self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
+
+    /// True once asked to stop.
+    pub fn is_set(&self) -> bool {
+        self.0.load(Ordering::Relaxed)
+    }
+
+    /// The error to unwind with once asked to stop.
+    pub fn check(&self) -> Result<(), ReqlError> {
+        if self.is_set() {
+            Err(terminated())
+        } else {
+            Ok(())
+        }
+    }
+
+    /// A guard that sets it when dropped: held by the task that answers the query, so an
+    /// evaluation outliving its task (its connection closed) stops too.
+    pub fn on_drop(&self) -> SetOnDrop {
+        SetOnDrop(self.clone())
+    }
+}
+
+/// Sets its [`Interrupt`] when dropped (see [`Interrupt::on_drop`]).
+#[derive(Debug)]
+pub struct SetOnDrop(Interrupt);
+
+impl Drop for SetOnDrop {
+    fn drop(&mut self) {
+        self.0.set();
+    }
 }
 
 /// One running query.

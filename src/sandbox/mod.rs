@@ -154,14 +154,16 @@ impl Sandbox {
         term: &Value,
         global_optargs: &Map<String, Value>,
     ) -> Result<Response, ReqlError> {
-        self.start_job(None, term, global_optargs)
+        self.start_job(None, job::Interrupt::default(), term, global_optargs)
     }
 
     /// [`Sandbox::start`] for the query listed in `rethinkdb.jobs` under `job` (its key): a
     /// delete on the jobs table that matches its own row counts it but does not interrupt it.
+    /// Setting `interrupt` stops the evaluation (and the paging of its stream).
     pub fn start_job(
         &self,
         job: Option<Value>,
+        interrupt: job::Interrupt,
         term: &Value,
         global_optargs: &Map<String, Value>,
     ) -> Result<Response, ReqlError> {
@@ -186,6 +188,7 @@ impl Sandbox {
             jobs: self.jobs.clone(),
             job,
             profiler: None,
+            interrupt,
         };
         if let Some(l) = global_optargs.get("array_limit") {
             let l = datum::as_num(&ctx.datum(l, &None)?)?;

@@ -1200,11 +1200,18 @@ impl Ctx {
                 )));
             }
         };
+        // A long range may be consumed without evaluating a term per row (`count`): it looks
+        // at the interrupt itself.
+        let stop = self.interrupt.clone();
         let it: super::eval::RowIter = match end {
-            Some(e) => Box::new((start..e.max(start)).map(|i| Ok(json!(i)))),
+            Some(e) => Box::new((start..e.max(start)).map(move |i| {
+                stop.check()?;
+                Ok(json!(i))
+            })),
             // An infinite range cannot be tracked through aggregations here, so an endless
             // consumer is stopped with the server's message after a very long run.
             None => Box::new((start..).map(move |i| {
+                stop.check()?;
                 if i - start >= INFINITE_CAP {
                     Err(ReqlError::logic(
                         "Cannot use an infinite stream with an aggregation function (`reduce`, `count`, etc.) or coerce it to an array.",

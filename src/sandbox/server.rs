@@ -19,7 +19,7 @@ use std::time::Duration;
 use serde_json::Value;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{mpsc, oneshot, watch};
+use tokio::sync::{Notify, mpsc, oneshot, watch};
 use tokio::task::{JoinHandle, JoinSet};
 
 use crate::config::{HandshakeVersion, Profile, Secret};
@@ -28,7 +28,7 @@ use crate::protocol::{
     Credential, FrameDecoder, FrameError, MAX_FRAME_LEN, QueryError, QueryType, ServerHandshake,
     ServerQuery,
 };
-use crate::sandbox::job::JobHandle;
+use crate::sandbox::job::{Interrupt, JobHandle};
 use crate::sandbox::{Feed, Outcome, ReqlError, Sandbox, datum};
 use reply::{BatchLimits, Pager};
 
@@ -359,6 +359,13 @@ enum Command {
     Stop,
 }
 
+/// An open query of a connection: where its CONTINUE and STOP go.
+struct Open {
+    commands: mpsc::UnboundedSender<Command>,
+    /// Told of a STOP too, so that one arriving before the first answer stops the evaluation.
+    stop: Arc<Notify>,
+}
+
 /// One authenticated connection.
 struct Conn {
     shared: Arc<Shared>,
@@ -367,7 +374,7 @@ struct Conn {
     /// Finished frames, written in order by the writer task.
     out: mpsc::UnboundedSender<Vec<u8>>,
     /// Open queries by token: where their CONTINUE and STOP go.
-    queries: Mutex<HashMap<u64, mpsc::UnboundedSender<Command>>>,
+    queries: Mutex<HashMap<u64, Open>>,
     /// STARTs still being evaluated, for NOREPLY_WAIT.
     running: Mutex<HashMap<u64, watch::Receiver<bool>>>,
     /// When the last noreply START finished: noreply writes apply in the order they were sent.
@@ -394,16 +401,19 @@ impl Conn {
 
     /// Ends a query: forgets its token and its job first, so the client may reuse the token
     /// and no longer sees the job once it has the answer.
+    /// `frame` is its last answer; `None` when only a STOP waiting in `commands` is answered.
     fn finish(
         &self,
         token: u64,
         job: &JobHandle,
-        frame: Vec<u8>,
+        frame: Option<Vec<u8>>,
         commands: &mut mpsc::UnboundedReceiver<Command>,
     ) {
         job.finish();
         lock(&self.queries).remove(&token);
-        self.send(frame);
+        if let Some(frame) = frame {
+            self.send(frame);
+        }
         // Commands that arrived while it finished: a STOP is answered like the server does.
         while let Ok(cmd) = commands.try_recv() {
             match cmd {
@@ -482,7 +492,14 @@ fn dispatch(conn: &Arc<Conn>, token: u64, body: &[u8], tasks: &mut JoinSet<()>) 
                 return;
             }
             let (tx, rx) = mpsc::unbounded_channel();
-            queries.insert(token, tx);
+            let stop = Arc::new(Notify::new());
+            queries.insert(
+                token,
+                Open {
+                    commands: tx,
+                    stop: stop.clone(),
+                },
+            );
             drop(queries);
             // Registered before the task starts, so a NOREPLY_WAIT right behind it waits for it.
             let id = conn.next_id.fetch_add(1, Ordering::Relaxed);
@@ -505,6 +522,7 @@ fn dispatch(conn: &Arc<Conn>, token: u64, body: &[u8], tasks: &mut JoinSet<()>) 
                 done,
                 after,
                 job,
+                stop,
             };
             tasks.spawn(run_query(conn.clone(), start, query, rx));
         }
@@ -514,9 +532,12 @@ fn dispatch(conn: &Arc<Conn>, token: u64, body: &[u8], tasks: &mut JoinSet<()>) 
             } else {
                 Command::Continue
             };
-            let sent = lock(&conn.queries)
-                .get(&token)
-                .is_some_and(|q| q.send(cmd).is_ok());
+            let sent = lock(&conn.queries).get(&token).is_some_and(|q| {
+                if cmd == Command::Stop {
+                    q.stop.notify_one();
+                }
+                q.commands.send(cmd).is_ok()
+            });
             if !sent {
                 conn.send_with(|b| {
                     reply::client_error(b, token, &format!("Token {token} not in stream cache."))
@@ -560,6 +581,8 @@ struct Start {
     after: Option<watch::Receiver<bool>>,
     /// Its row in `rethinkdb.jobs`; deleting the row interrupts the query.
     job: JobHandle,
+    /// Notified of a STOP for its token.
+    stop: Arc<Notify>,
 }
 
 async fn run_query(
@@ -574,6 +597,7 @@ async fn run_query(
         done,
         after,
         mut job,
+        stop,
     } = start;
     if let Some(mut previous) = after {
         // An error means that query's task is gone: nothing left to wait for.
@@ -589,14 +613,27 @@ async fn run_query(
     } = query;
     let term = term.unwrap_or(Value::Null);
     let key = Some(job.key());
-    let evaluation =
-        tokio::task::spawn_blocking(move || sandbox.start_job(key, &term, &global_optargs));
-    // A job deleted while it is evaluated is answered at once; the evaluation's result (it
-    // cannot be stopped halfway) is dropped.
-    let evaluated = tokio::select! {
-        biased;
-        e = evaluation => Some(e),
-        () = job.interrupted() => None,
+    // The evaluation runs on a blocking thread; it stops when this task ends or is dropped
+    // (its connection closed), when the job is deleted, or on a STOP before the answer.
+    let interrupt = Interrupt::default();
+    let _stop_when_gone = interrupt.on_drop();
+    let for_eval = interrupt.clone();
+    let mut evaluation = tokio::task::spawn_blocking(move || {
+        sandbox.start_job(key, for_eval, &term, &global_optargs)
+    });
+    // A job deleted while it is evaluated is answered at once; leaving this task sets the
+    // interrupt, which stops the evaluation.
+    let mut stopped = false;
+    let evaluated = loop {
+        tokio::select! {
+            biased;
+            e = &mut evaluation => break Some(e),
+            () = job.interrupted() => break None,
+            () = stop.notified(), if !stopped => {
+                stopped = true;
+                interrupt.set();
+            }
+        }
     };
     lock(&conn.running).remove(&id);
     done.send_replace(true);
@@ -609,12 +646,17 @@ async fn run_query(
     let Some(evaluated) = evaluated else {
         return interrupted(&conn, token, &job, &mut commands);
     };
+    if stopped {
+        // Stopped before its first answer: whatever the evaluation made of it, the query
+        // ends quietly, as a stream does on STOP (the STOP waiting in `commands` is answered).
+        return conn.finish(token, &job, None, &mut commands);
+    }
     let response = match evaluated {
         Ok(Ok(r)) => r,
         Ok(Err(e)) => {
             let mut b = Vec::new();
             reply::reql_error(&mut b, token, &e);
-            conn.finish(token, &job, b, &mut commands);
+            conn.finish(token, &job, Some(b), &mut commands);
             return;
         }
         Err(_) => {
@@ -624,7 +666,7 @@ async fn run_query(
                 "the sandbox failed while evaluating this query; please report it with the query",
             );
             reply::reql_error(&mut b, token, &e);
-            conn.finish(token, &job, b, &mut commands);
+            conn.finish(token, &job, Some(b), &mut commands);
             return;
         }
     };
@@ -633,7 +675,7 @@ async fn run_query(
         Outcome::Atom(v) => {
             let mut b = Vec::new();
             reply::atom(&mut b, token, &v, profile.as_ref());
-            conn.finish(token, &job, b, &mut commands);
+            conn.finish(token, &job, Some(b), &mut commands);
         }
         Outcome::Sequence(stream) => {
             let query = Served {
@@ -665,7 +707,7 @@ fn interrupted(
 ) {
     let mut b = Vec::new();
     reply::reql_error(&mut b, token, &crate::sandbox::job::terminated());
-    conn.finish(token, job, b, commands);
+    conn.finish(token, job, Some(b), commands);
 }
 
 /// Answers a deleted job's stream or feed: the error goes in answer to a CONTINUE (the
@@ -684,7 +726,7 @@ async fn interrupted_when_asked(
             Some(Command::Stop) => {
                 let mut b = Vec::new();
                 reply::empty(&mut b, token, reply::SUCCESS_SEQUENCE);
-                return conn.finish(token, job, b, commands);
+                return conn.finish(token, job, Some(b), commands);
             }
             None => return,
         }
@@ -730,7 +772,7 @@ async fn serve_stream(
                     "the sandbox failed while reading this stream; please report it with the query",
                 );
                 reply::reql_error(&mut b, token, &e);
-                conn.finish(token, &job, b, &mut commands);
+                conn.finish(token, &job, Some(b), &mut commands);
                 return;
             }
         };
@@ -742,11 +784,11 @@ async fn serve_stream(
             Err(e) => {
                 let mut b = Vec::new();
                 reply::reql_error(&mut b, token, &e);
-                conn.finish(token, &job, b, &mut commands);
+                conn.finish(token, &job, Some(b), &mut commands);
                 return;
             }
             Ok(true) => {
-                conn.finish(token, &job, buf, &mut commands);
+                conn.finish(token, &job, Some(buf), &mut commands);
                 return;
             }
             Ok(false) => conn.send(buf),
@@ -762,7 +804,7 @@ async fn serve_stream(
             Some(Command::Stop) => {
                 let mut b = Vec::new();
                 reply::empty(&mut b, token, reply::SUCCESS_SEQUENCE);
-                conn.finish(token, &job, b, &mut commands);
+                conn.finish(token, &job, Some(b), &mut commands);
                 return;
             }
             None => return,
@@ -811,7 +853,7 @@ async fn serve_feed(conn: &Arc<Conn>, query: Served, mut feed: Feed, profile: Op
         {
             let mut b = Vec::new();
             reply::reql_error(&mut b, token, &e);
-            conn.finish(token, &job, b, &mut commands);
+            conn.finish(token, &job, Some(b), &mut commands);
             return;
         }
         tokio::select! {
@@ -827,7 +869,7 @@ async fn serve_feed(conn: &Arc<Conn>, query: Served, mut feed: Feed, profile: Op
                     }
                     let mut b = Vec::new();
                     reply::empty(&mut b, token, reply::SUCCESS_SEQUENCE);
-                    conn.finish(token, &job, b, &mut commands);
+                    conn.finish(token, &job, Some(b), &mut commands);
                     return;
                 }
                 None => return,
