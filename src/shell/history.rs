@@ -262,26 +262,71 @@ fn redact_object_values(s: &str) -> String {
         let colon = skip_spaces(s, key_end);
         let in_object_call = quoted && calls.last() == Some(&true);
         let separator = if in_object_call { b',' } else { b':' };
-        if is_secret_key(key) && bytes.get(colon) == Some(&separator) {
+        // `password = '...'` binds or assigns a secret too (not `==`, not `=>`).
+        let assigned = !quoted
+            && bytes.get(colon) == Some(&b'=')
+            && !matches!(bytes.get(colon + 1), Some(b'=' | b'>'));
+        if is_secret_key(key) && (bytes.get(colon) == Some(&separator) || assigned) {
             let value = skip_spaces(s, colon + 1);
-            if let Some(&q) = bytes.get(value)
-                && (q == b'\'' || q == b'"' || q == b'`')
-            {
-                let value_end = string_end(s, value);
-                out.push_str(&s[copied..value]);
-                let quote = q as char;
-                out.push(quote);
-                out.push_str(REDACTED);
-                out.push(quote);
-                copied = value_end;
-                i = value_end;
-                continue;
-            }
+            // Every string in the value, so that a computed one (`r.expr('…')`, `'a' + 'b'`)
+            // is caught as well as a literal.
+            let value_end = expression_end(s, value);
+            out.push_str(&s[copied..value]);
+            redact_strings(&s[value..value_end], &mut out);
+            copied = value_end;
+            i = value_end;
+            continue;
         }
         i = key_end;
     }
     out.push_str(&s[copied..]);
     out
+}
+
+/// Byte index where the expression starting at `start` ends: the first `,` `;` or closing
+/// bracket outside its own brackets and strings, or the end.
+fn expression_end(s: &str, start: usize) -> usize {
+    let bytes = s.as_bytes();
+    let mut depth = 0usize;
+    let mut i = start;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\'' | b'"' | b'`' => {
+                i = string_end(s, i);
+                continue;
+            }
+            b'(' | b'[' | b'{' => depth += 1,
+            b')' | b']' | b'}' | b',' | b';' if depth == 0 => return i,
+            b')' | b']' | b'}' => depth -= 1,
+            _ => {}
+        }
+        i += 1;
+    }
+    bytes.len()
+}
+
+/// Copies `value` to `out` with the text of every string literal in it replaced by
+/// [`REDACTED`].
+fn redact_strings(value: &str, out: &mut String) {
+    let bytes = value.as_bytes();
+    let mut copied = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        let q = bytes[i];
+        if q == b'\'' || q == b'"' || q == b'`' {
+            let end = string_end(value, i);
+            out.push_str(&value[copied..i]);
+            let quote = q as char;
+            out.push(quote);
+            out.push_str(REDACTED);
+            out.push(quote);
+            copied = end;
+            i = end;
+        } else {
+            i += 1;
+        }
+    }
+    out.push_str(&value[copied..]);
 }
 
 fn redact_flags(s: &str) -> String {
@@ -475,6 +520,37 @@ mod tests {
             redact("r.db('rethinkdb').table('users').get('bob').update({password: false})"),
             "r.db('rethinkdb').table('users').get('bob').update({password: false})"
         );
+    }
+
+    #[test]
+    fn computed_and_bound_passwords_are_redacted() {
+        assert_eq!(
+            redact(
+                "r.db('rethinkdb').table('users').insert({id: 'dan', password: r.expr('hunter5')})"
+            ),
+            "r.db('rethinkdb').table('users').insert({id: 'dan', password: r.expr('<redacted>')})"
+        );
+        assert_eq!(
+            redact(r#"r.table('users').get('dan').update({password: 'hun' + "ter6", n: 'kept'})"#),
+            r#"r.table('users').get('dan').update({password: '<redacted>' + "<redacted>", n: 'kept'})"#
+        );
+        assert_eq!(
+            redact(
+                "var password = `hunter7`; r.db('rethinkdb').table('users').get('x').update({password: password})"
+            ),
+            "var password = `<redacted>`; r.db('rethinkdb').table('users').get('x').update({password: password})"
+        );
+        assert_eq!(
+            redact("authKey = r.expr(['k', 'ey']).join('')"),
+            "authKey = r.expr(['<redacted>', '<redacted>']).join('<redacted>')"
+        );
+        // Comparisons and parameters named like secrets are not values.
+        for q in [
+            "r.expr(password == 'x')",
+            "r.expr([1]).map(token => token.add(1))",
+        ] {
+            assert_eq!(redact(q), q);
+        }
     }
 
     #[test]
