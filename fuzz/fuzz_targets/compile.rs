@@ -12,7 +12,7 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
             if let rdbsh::reql::Statement::Query(q) = s {
                 let _ = q.span_of(&[]);
                 let _ = q.start_message(&Default::default());
-                let _ = rdbsh::reql::writes(&q.term);
+                let _ = rdbsh::reql::writes(&q.term());
             }
         }
     } else if let Err(diags) = compile(src, &mut Env::new()) {
