@@ -533,4 +533,46 @@ mod tests {
             "[2, r.now()]"
         );
     }
+
+    /// The term of one query as compact JSON, or the first error's message.
+    fn term_of(src: &str) -> String {
+        match compile_query(src) {
+            Ok(q) => q.term().to_string(),
+            Err(e) => format!("error: {}", e[0].message),
+        }
+    }
+
+    #[test]
+    fn rules_found_by_the_driver_differential() {
+        // r.expr's depth argument: null means the default, as undefined does.
+        assert_eq!(term_of("r.expr([[1]], null)"), "[2,[[2,[1]]]]");
+        // Explicit options that are no object: the driver's for-in keys them by index.
+        assert_eq!(
+            term_of("r.table('t').indexCreate('a', r.row('x'), 'bc')"),
+            r#"[75,[[15,["t"]],"a",[69,[[2,[0]],[170,[[13,[]],"x"]]]]],{"0":"b","1":"c"}]"#
+        );
+        assert_eq!(
+            term_of("r.table('t').slice(1, 2, [5])"),
+            r#"[30,[[15,["t"]],1,2],{"0":5}]"#
+        );
+        assert_eq!(
+            term_of("r.table('t').reconfigure(3)"),
+            r#"[176,[[15,["t"]]]]"#
+        );
+        assert!(
+            term_of("r.table('t').reconfigure(r.expr({shards: 1}))")
+                .starts_with("error: options must be")
+        );
+        // Date.UTC, with JavaScript's two-digit years.
+        assert_eq!(
+            term_of("r.expr(Date.UTC(2020, 0, 15, 10, 30))"),
+            "1579084200000"
+        );
+        assert_eq!(
+            term_of("r.expr(new Date(Date.UTC(99, 1, 1)))"),
+            r#"[99,["1999-02-01T00:00:00.000Z"]]"#
+        );
+        // `__proto__: value` sets the prototype: no own property.
+        assert_eq!(term_of("r.expr({__proto__: {a: 1}, b: 2})"), r#"{"b":2}"#);
+    }
 }

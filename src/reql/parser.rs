@@ -1480,6 +1480,11 @@ impl<'t> Parser<'t, '_> {
                 }
             };
             self.pos += 1;
+            // `__proto__: value` (not shorthand, not a number) sets the literal's prototype:
+            // no own property, so the driver sends nothing for it.
+            let proto = !matches!(t.kind, Kind::Num | Kind::Int)
+                && self.at(p!(":"))
+                && self.names.get(key) == "__proto__";
             let value = if self.eat(p!(":")) {
                 self.assign()
             } else if self.at(p!(",")) || self.at(p!("}")) {
@@ -1501,11 +1506,13 @@ impl<'t> Parser<'t, '_> {
                 self.recover_to_comma();
                 err_expr(key_span)
             };
-            self.props.push(Prop {
-                key,
-                key_span,
-                value,
-            });
+            if !proto {
+                self.props.push(Prop {
+                    key,
+                    key_span,
+                    value,
+                });
+            }
             if !self.eat(p!(",")) {
                 break;
             }
