@@ -148,6 +148,8 @@ pub enum ExprKind {
     Ident(Name),
     /// `this`.
     This,
+    /// `...x` in call arguments or an array literal: the elements of `x` in its place.
+    Spread(Box<Expr>),
     /// `[a, b]`.
     Array(Vec<Expr>),
     /// `{a: 1, 'b': 2}`.

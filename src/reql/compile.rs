@@ -1544,7 +1544,15 @@ impl<'a> Eval<'a> {
             ExprKind::Error => v(Val::Poison, span),
             ExprKind::Ident(name) => self.ident(*name, span, scope),
             ExprKind::Array(items) => {
-                let vals: Vec<V> = items.iter().map(|i| self.eval(i, scope)).collect();
+                let mut vals: Vec<V> = Vec::with_capacity(items.len());
+                for i in items {
+                    if let ExprKind::Spread(inner) = &i.kind {
+                        self.spread_into(inner, scope, &mut vals);
+                    } else {
+                        let x = self.eval(i, scope);
+                        vals.push(x);
+                    }
+                }
                 v(Val::Arr(Arc::new(Mutex::new(vals))), span)
             }
             ExprKind::Object(props) => {
@@ -1554,10 +1562,24 @@ impl<'a> Eval<'a> {
                 // names here: the same key is the same name.
                 let mut index: Option<HashMap<Name, usize, BuildHasherDefault<NameHasher>>> =
                     (props.len() > 16).then(HashMap::default);
+                // After a spread, keys may be texts of other objects: compared as texts.
+                let mut spread = false;
                 for p in props {
+                    if let ExprKind::Spread(inner) = &p.value.kind {
+                        if !self.spread_props(inner, scope, &mut fields) {
+                            return v(Val::Poison, span);
+                        }
+                        spread = true;
+                        index = None;
+                        continue;
+                    }
                     let val = self.eval(&p.value, scope);
                     let slot = match &index {
                         Some(index) => index.get(&p.key).copied(),
+                        None if spread => {
+                            let key = Str::Lit(p.key);
+                            fields.iter().position(|(k, _)| k.same(&key, self.names))
+                        }
                         None => fields
                             .iter()
                             .position(|(k, _)| matches!(k, Str::Lit(k) if *k == p.key)),
@@ -1639,7 +1661,8 @@ impl<'a> Eval<'a> {
             ExprKind::New { .. }
             | ExprKind::Cond { .. }
             | ExprKind::Assign { .. }
-            | ExprKind::Update { .. } => self.eval_rare(e, scope),
+            | ExprKind::Update { .. }
+            | ExprKind::Spread(_) => self.eval_rare(e, scope),
         }
     }
 
@@ -1651,7 +1674,7 @@ impl<'a> Eval<'a> {
         match &e.kind {
             ExprKind::New { callee, args } => {
                 let f = self.eval(callee, scope);
-                let argv: Vec<V> = args.iter().map(|a| self.eval(a, scope)).collect();
+                let argv = self.eval_args(args, scope);
                 match f.v {
                     Val::Native(Native::Buffer) => self.buffer(&argv, span),
                     Val::Native(Native::Date) => self.date(&argv, span),
@@ -1704,6 +1727,10 @@ impl<'a> Eval<'a> {
                 let new = if *op == "++" { n + 1.0 } else { n - 1.0 };
                 self.assign(target, v(Val::Num(new), span), scope);
                 v(Val::Num(if *prefix { new } else { n }), span)
+            }
+            // The parser makes spreads only where arguments and array items are read.
+            ExprKind::Spread(_) => {
+                self.error(span, "`...` can only spread call arguments or array items")
             }
             // Only the kinds above come here.
             _ => v(Val::Poison, span),
@@ -2011,13 +2038,101 @@ impl<'a> Eval<'a> {
 
     /// Evaluates call arguments into a vector taken from the spares (method calls give it
     /// back with [`Eval::recycle`]: one per call would otherwise be allocated and freed).
+    // Kept inline in the method call paths, as it was before spreads (1% of the compile).
+    #[inline(always)]
     fn eval_args(&mut self, args: &[Expr], scope: &Arc<Scope>) -> Vec<V> {
         let mut argv = self.reuse.spare_args.pop().unwrap_or_default();
         for a in args {
+            if let ExprKind::Spread(inner) = &a.kind {
+                self.spread_into(inner, scope, &mut argv);
+                continue;
+            }
             let x = self.eval(a, scope);
             argv.push(x);
         }
         argv
+    }
+
+    /// `{...x}`: copies the own enumerable properties of `x` into `fields` (an object's
+    /// fields, an array's or a string's items keyed by index); null, numbers, dates and
+    /// functions have none. False if it failed (a term would copy the driver's fields).
+    #[cold]
+    #[inline(never)]
+    fn spread_props(&mut self, inner: &Expr, scope: &Arc<Scope>, fields: &mut Fields) -> bool {
+        let x = self.eval(inner, scope);
+        let span = x.span;
+        let copied: Fields = match &x.v {
+            Val::Obj(o) => lock(o).clone(),
+            Val::Arr(items) => lock(items)
+                .iter()
+                .enumerate()
+                .map(|(i, item)| (Str::own(&i.to_string()), item.clone()))
+                .collect(),
+            Val::Str(s) => s
+                .text(self.names)
+                .encode_utf16()
+                .enumerate()
+                .map(|(i, u)| {
+                    let c = String::from_utf16_lossy(&[u]);
+                    (Str::own(&i.to_string()), v(Val::Str(Str::own(&c)), span))
+                })
+                .collect(),
+            Val::Buffer(b) => b
+                .iter()
+                .enumerate()
+                .map(|(i, &n)| (Str::own(&i.to_string()), v(Val::Num(f64::from(n)), span)))
+                .collect(),
+            Val::Poison => return false,
+            Val::Term(_) | Val::R | Val::Method(..) => {
+                self.error_help(
+                    span,
+                    "a ReQL term cannot be spread into an object",
+                    "use .merge(...) to combine a term with an object",
+                );
+                return false;
+            }
+            _ => Vec::new(),
+        };
+        for (k, val) in copied {
+            match fields.iter().position(|(f, _)| f.same(&k, self.names)) {
+                Some(i) => fields[i].1 = val,
+                None => fields.push((k, val)),
+            }
+        }
+        true
+    }
+
+    /// `...x`: pushes the elements of `x` as JavaScript iterates them (an array's items, a
+    /// string's characters, a Buffer's bytes); anything else is not iterable.
+    #[cold]
+    #[inline(never)]
+    fn spread_into(&mut self, inner: &Expr, scope: &Arc<Scope>, out: &mut Vec<V>) {
+        let x = self.eval(inner, scope);
+        let span = x.span;
+        match &x.v {
+            Val::Arr(items) => {
+                let items = lock(items).clone();
+                out.extend(items);
+            }
+            Val::Str(s) => {
+                let chars: Vec<V> = s
+                    .text(self.names)
+                    .chars()
+                    .map(|c| v(Val::Str(Str::own(c.encode_utf8(&mut [0; 4]))), span))
+                    .collect();
+                out.extend(chars);
+            }
+            Val::Buffer(b) => out.extend(b.iter().map(|&n| v(Val::Num(f64::from(n)), span))),
+            Val::Poison => out.push(x),
+            _ => {
+                let e = self.error_help(
+                    span,
+                    "only an array, a string or a Buffer can be spread",
+                    "spread a JavaScript array: ...[a, b]; for a ReQL array use r.args(...)",
+                );
+                out.push(e);
+            }
+        }
     }
 
     fn recycle(&mut self, mut argv: Vec<V>) {

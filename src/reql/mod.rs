@@ -574,5 +574,19 @@ mod tests {
         );
         // `__proto__: value` sets the prototype: no own property.
         assert_eq!(term_of("r.expr({__proto__: {a: 1}, b: 2})"), r#"{"b":2}"#);
+        // Spread in arguments, arrays and object literals.
+        assert_eq!(
+            term_of("var ids = [1, 2]; r.table('t').getAll(...ids, {index: 'n'})"),
+            r#"[78,[[15,["t"]],1,2],{"index":"n"}]"#
+        );
+        assert_eq!(
+            term_of("r.expr([0, ...'ab', ...[1]])"),
+            r#"[2,[0,"a","b",1]]"#
+        );
+        assert_eq!(
+            term_of("var d = {a: 1, b: 2}; r.expr({...d, b: 3})"),
+            r#"{"a":1,"b":3}"#
+        );
+        assert!(term_of("r.expr([...r.expr([1])])").starts_with("error: only an array"));
     }
 }
