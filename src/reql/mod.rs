@@ -588,5 +588,10 @@ mod tests {
             r#"{"a":1,"b":3}"#
         );
         assert!(term_of("r.expr([...r.expr([1])])").starts_with("error: only an array"));
+        // Template substitutions: the pieces and values joined as JavaScript's `+` does.
+        assert_eq!(
+            term_of("var id = 42; r.table('u').get(`user:${id}-${'x'}`)"),
+            r#"[16,[[15,["u"]],"user:42-x"]]"#
+        );
     }
 }
