@@ -516,6 +516,7 @@ fn targeted_messages() {
     fail("r.expr(null)", "nothing to run");
     fail("r.expr(`a${r.now()}`)", "use the ReQL method: a.add(b)");
     fail("r.expr(`a${1`)", "unclosed `${`");
+    fail("r.expr({[r.now()]: 1})", "use r.object(key, value)");
     fail(
         "r.getAll(...r.expr([1]))",
         "only an array, a string or a Buffer can be spread",

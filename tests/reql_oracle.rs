@@ -205,6 +205,10 @@ const EXPRESSIONS: &[&str] = &[
     "r.expr(`${null}-${true}-${undefined}-${1.5}`)",
     "r.http(`https://api.example.com/users/${7}/posts`, {resultFormat: 'json'})",
     "r.expr(`\\${not} a sub`)",
+    "var field = 'views';\nr.table('t').get(1).update({[field]: r.row(field).add(1)})",
+    "r.expr({a: 1, ['a']: 2, [1+1]: 3, [null]: 4, b: 5, ['b']: 6})",
+    "var lang = 'en'; r.table('docs').pluck({[`title_${lang}`]: true})",
+    "r.expr({[1.50]: 'x', [undefined]: 1, [true]: 2})",
     // Refused by the driver:
     "r.table('t').getAll(...r.expr([1]))",
     "r.table('t').getAll(...null)",

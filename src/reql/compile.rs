@@ -1565,8 +1565,11 @@ impl<'a> Eval<'a> {
                 // After a spread, keys may be texts of other objects: compared as texts.
                 let mut spread = false;
                 for p in props {
-                    if let ExprKind::Spread(inner) = &p.value.kind {
-                        if !self.spread_props(inner, scope, &mut fields) {
+                    if matches!(
+                        p.value.kind,
+                        ExprKind::Spread(_) | ExprKind::Computed { .. }
+                    ) {
+                        if !self.special_prop(&p.value, scope, &mut fields) {
                             return v(Val::Poison, span);
                         }
                         spread = true;
@@ -1662,7 +1665,8 @@ impl<'a> Eval<'a> {
             | ExprKind::Cond { .. }
             | ExprKind::Assign { .. }
             | ExprKind::Update { .. }
-            | ExprKind::Spread(_) => self.eval_rare(e, scope),
+            | ExprKind::Spread(_)
+            | ExprKind::Computed { .. } => self.eval_rare(e, scope),
         }
     }
 
@@ -1731,6 +1735,9 @@ impl<'a> Eval<'a> {
             // The parser makes spreads only where arguments and array items are read.
             ExprKind::Spread(_) => {
                 self.error(span, "`...` can only spread call arguments or array items")
+            }
+            ExprKind::Computed { .. } => {
+                self.error(span, "a computed key belongs in an object literal")
             }
             // Only the kinds above come here.
             _ => v(Val::Poison, span),
@@ -2051,6 +2058,48 @@ impl<'a> Eval<'a> {
             argv.push(x);
         }
         argv
+    }
+
+    /// `...x` or `[key]: value` in an object literal; false if it failed.
+    #[cold]
+    #[inline(never)]
+    fn special_prop(&mut self, e: &Expr, scope: &Arc<Scope>, fields: &mut Fields) -> bool {
+        match &e.kind {
+            ExprKind::Spread(inner) => self.spread_props(inner, scope, fields),
+            ExprKind::Computed { key, value } => {
+                let k = self.eval(key, scope);
+                let text = match &k.v {
+                    Val::Poison => return false,
+                    Val::Term(_) => {
+                        self.error_help(
+                            k.span,
+                            "a ReQL term cannot be an object key",
+                            "use r.object(key, value) to build an object with a computed key",
+                        );
+                        return false;
+                    }
+                    other => match to_js_string(self.names, other) {
+                        Some(t) => t,
+                        None => {
+                            self.error_help(
+                                k.span,
+                                "a computed key must be a string, a number, a boolean or null",
+                                "use r.object(key, value) for other keys",
+                            );
+                            return false;
+                        }
+                    },
+                };
+                let val = self.eval(value, scope);
+                let k = Str::own(&text);
+                match fields.iter().position(|(f, _)| f.same(&k, self.names)) {
+                    Some(i) => fields[i].1 = val,
+                    None => fields.push((k, val)),
+                }
+                true
+            }
+            _ => true,
+        }
     }
 
     /// `{...x}`: copies the own enumerable properties of `x` into `fields` (an object's

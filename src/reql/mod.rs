@@ -588,6 +588,15 @@ mod tests {
             r#"{"a":1,"b":3}"#
         );
         assert!(term_of("r.expr([...r.expr([1])])").starts_with("error: only an array"));
+        // Computed keys in object literals.
+        assert_eq!(
+            term_of("var f = 'n'; r.expr({a: 1, [f + 1]: 2, ['a']: 3})"),
+            r#"{"a":3,"n1":2}"#
+        );
+        assert!(
+            term_of("r.expr({[r.now()]: 1})")
+                .starts_with("error: a ReQL term cannot be an object key")
+        );
         // Template substitutions: the pieces and values joined as JavaScript's `+` does.
         assert_eq!(
             term_of("var id = 42; r.table('u').get(`user:${id}-${'x'}`)"),

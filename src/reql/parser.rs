@@ -1489,11 +1489,33 @@ impl<'t> Parser<'t, '_> {
                     continue;
                 }
                 p!("[") => {
-                    self.error(key_span, "computed object keys are not supported")
-                        .help = Some(
-                        "use r.object(key, value) to build an object with computed keys".into(),
-                    );
-                    self.recover_to_comma();
+                    // `[key]: value`: the key is computed when the literal is evaluated.
+                    self.pos += 1;
+                    let key = self.with_nl(false, |p| p.assign());
+                    self.expect(p!("]"), "`]` to close the computed key");
+                    let value = if self.eat(p!(":")) {
+                        self.assign()
+                    } else {
+                        self.expected("`:` after the computed key");
+                        self.recover_to_comma();
+                        err_expr(key_span)
+                    };
+                    let span = key_span.to(value.span);
+                    let name = self.names.intern("[]");
+                    self.props.push(Prop {
+                        key: name,
+                        key_span,
+                        value: Expr {
+                            kind: ExprKind::Computed {
+                                key: Box::new(key),
+                                value: Box::new(value),
+                            },
+                            span,
+                        },
+                    });
+                    if !self.eat(p!(",")) {
+                        break;
+                    }
                     continue;
                 }
                 _ => {
