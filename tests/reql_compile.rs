@@ -514,7 +514,13 @@ fn targeted_messages() {
         "this statement is a function, not a query",
     );
     fail("r.expr(null)", "nothing to run");
-    fail("r.expr(`a${1}`)", "template substitutions");
+    fail("r.expr(`a${r.now()}`)", "use the ReQL method: a.add(b)");
+    fail("r.expr(`a${1`)", "unclosed `${`");
+    fail("r.expr({[r.now()]: 1})", "use r.object(key, value)");
+    fail(
+        "r.getAll(...r.expr([1]))",
+        "only an array, a string or a Buffer can be spread",
+    );
     fail("return 1", "`return` outside a function");
     fail("r.table('t').then(x => x)", "cursor or promise method");
     fail(

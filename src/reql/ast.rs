@@ -148,6 +148,15 @@ pub enum ExprKind {
     Ident(Name),
     /// `this`.
     This,
+    /// `...x` in call arguments or an array literal: the elements of `x` in its place.
+    Spread(Box<Expr>),
+    /// `[key]: value` in an object literal (the value of its [`Prop`]).
+    Computed {
+        /// The key expression.
+        key: Box<Expr>,
+        /// The value.
+        value: Box<Expr>,
+    },
     /// `[a, b]`.
     Array(Vec<Expr>),
     /// `{a: 1, 'b': 2}`.

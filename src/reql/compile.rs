@@ -102,6 +102,7 @@ enum Native {
     BufferFrom,
     Date,
     DateNow,
+    DateUtc,
     Math,
     MathFn(&'static str),
     Push(Arc<Mutex<Vec<V>>>),
@@ -404,6 +405,44 @@ pub(crate) fn snake(key: &str) -> String {
 
 /// A value whose conversion to a term runs no JavaScript (so it may be converted while the
 /// array or object holding it stays locked).
+/// `new Date(y, m, d, h, min, s, ms)` (local time) or `Date.UTC(...)`: fields past the
+/// given ones take their defaults, years 0..=99 mean 1900..=1999, months and the rest may
+/// overflow into the next unit, as in JavaScript.
+fn date_from_parts(n: &[f64], utc: bool) -> Option<f64> {
+    use chrono::{Local, NaiveDate, TimeZone};
+    if n.iter().any(|x| !x.is_finite()) {
+        return None;
+    }
+    let get = |i: usize, d: f64| n.get(i).map_or(d, |x| x.trunc());
+    let year = get(0, 1970.0);
+    let year = if (0.0..=99.0).contains(&year) {
+        year + 1900.0
+    } else {
+        year
+    };
+    let base = NaiveDate::from_ymd_opt(year as i32, 1, 1)?.and_hms_opt(0, 0, 0)?;
+    let months = get(1, 0.0) as i64;
+    let base = if months >= 0 {
+        base.checked_add_months(chrono::Months::new(u32::try_from(months).ok()?))?
+    } else {
+        base.checked_sub_months(chrono::Months::new(u32::try_from(-months).ok()?))?
+    };
+    let offset_ms = (get(2, 1.0) - 1.0) * 86_400_000.0
+        + get(3, 0.0) * 3_600_000.0
+        + get(4, 0.0) * 60_000.0
+        + get(5, 0.0) * 1000.0
+        + get(6, 0.0);
+    let start = if utc {
+        base.and_utc().timestamp_millis()
+    } else {
+        Local
+            .from_local_datetime(&base)
+            .earliest()?
+            .timestamp_millis()
+    };
+    Some(start as f64 + offset_ms)
+}
+
 fn is_plain_leaf(v: &Val) -> bool {
     matches!(
         v,
@@ -800,6 +839,49 @@ impl<'a> Eval<'a> {
     fn keyed(&mut self, key: &str, id: TermId, span: Span) -> bool {
         let r = self.store.keyed(key, id).map(|()| id);
         self.built(r, span).is_some()
+    }
+
+    /// Options given explicitly but not as an object (`indexCreate`'s, `slice`'s third
+    /// argument, `reconfigure`'s): the driver's `for (key in opts)` makes a string, an array
+    /// or a Buffer optargs keyed by index ("0", "1", ...); other values have no keys. A term
+    /// would send the driver's own fields, so it is refused.
+    #[cold]
+    #[inline(never)]
+    fn indexed_optargs(&mut self, o: &V) -> bool {
+        let items: Vec<V> = match &o.v {
+            Val::Str(s) => s
+                .text(self.names)
+                .encode_utf16()
+                .map(|u| {
+                    let c = String::from_utf16_lossy(&[u]);
+                    v(Val::Str(Str::own(&c)), o.span)
+                })
+                .collect(),
+            Val::Arr(items) => lock(items).clone(),
+            Val::Buffer(b) => b
+                .iter()
+                .map(|&x| v(Val::Num(f64::from(x)), o.span))
+                .collect(),
+            Val::Term(_) => {
+                self.error_help(
+                    o.span,
+                    "options must be an object literal, not a term",
+                    "write the options as {key: value}",
+                );
+                return false;
+            }
+            _ => return true,
+        };
+        let mut ok = true;
+        for (i, x) in items.iter().enumerate() {
+            if matches!(x.v, Val::Undef) {
+                continue;
+            }
+            ok &= self
+                .expr(x, EXPR_DEPTH)
+                .is_some_and(|t| self.keyed(&i.to_string(), t, x.span));
+        }
+        ok
     }
 
     /// `r.expr(value, depth)`: converts a JavaScript value to a term.
@@ -1329,7 +1411,7 @@ impl<'a> Eval<'a> {
     /// keys camelCase → snake_case, `undefined` values dropped. False if one failed.
     fn optargs(&mut self, o: &V) -> bool {
         let Val::Obj(fields) = &o.v else {
-            return true;
+            return self.indexed_optargs(o);
         };
         let names = self.names;
         let n = lock(fields).len();
@@ -1379,7 +1461,8 @@ impl<'a> Eval<'a> {
             );
         }
         let depth = match args.get(1).map(|a| &a.v) {
-            None | Some(Val::Undef) => EXPR_DEPTH,
+            // The driver tests `nestingDepth == null`: null means the default too.
+            None | Some(Val::Undef | Val::Null) => EXPR_DEPTH,
             Some(Val::Num(n)) if !n.is_nan() => {
                 if *n <= 0.0 {
                     return self.error(args[1].span, "nesting depth limit exceeded");
@@ -1461,7 +1544,15 @@ impl<'a> Eval<'a> {
             ExprKind::Error => v(Val::Poison, span),
             ExprKind::Ident(name) => self.ident(*name, span, scope),
             ExprKind::Array(items) => {
-                let vals: Vec<V> = items.iter().map(|i| self.eval(i, scope)).collect();
+                let mut vals: Vec<V> = Vec::with_capacity(items.len());
+                for i in items {
+                    if let ExprKind::Spread(inner) = &i.kind {
+                        self.spread_into(inner, scope, &mut vals);
+                    } else {
+                        let x = self.eval(i, scope);
+                        vals.push(x);
+                    }
+                }
                 v(Val::Arr(Arc::new(Mutex::new(vals))), span)
             }
             ExprKind::Object(props) => {
@@ -1471,10 +1562,27 @@ impl<'a> Eval<'a> {
                 // names here: the same key is the same name.
                 let mut index: Option<HashMap<Name, usize, BuildHasherDefault<NameHasher>>> =
                     (props.len() > 16).then(HashMap::default);
+                // After a spread, keys may be texts of other objects: compared as texts.
+                let mut spread = false;
                 for p in props {
+                    if matches!(
+                        p.value.kind,
+                        ExprKind::Spread(_) | ExprKind::Computed { .. }
+                    ) {
+                        if !self.special_prop(&p.value, scope, &mut fields) {
+                            return v(Val::Poison, span);
+                        }
+                        spread = true;
+                        index = None;
+                        continue;
+                    }
                     let val = self.eval(&p.value, scope);
                     let slot = match &index {
                         Some(index) => index.get(&p.key).copied(),
+                        None if spread => {
+                            let key = Str::Lit(p.key);
+                            fields.iter().position(|(k, _)| k.same(&key, self.names))
+                        }
                         None => fields
                             .iter()
                             .position(|(k, _)| matches!(k, Str::Lit(k) if *k == p.key)),
@@ -1556,7 +1664,9 @@ impl<'a> Eval<'a> {
             ExprKind::New { .. }
             | ExprKind::Cond { .. }
             | ExprKind::Assign { .. }
-            | ExprKind::Update { .. } => self.eval_rare(e, scope),
+            | ExprKind::Update { .. }
+            | ExprKind::Spread(_)
+            | ExprKind::Computed { .. } => self.eval_rare(e, scope),
         }
     }
 
@@ -1568,7 +1678,7 @@ impl<'a> Eval<'a> {
         match &e.kind {
             ExprKind::New { callee, args } => {
                 let f = self.eval(callee, scope);
-                let argv: Vec<V> = args.iter().map(|a| self.eval(a, scope)).collect();
+                let argv = self.eval_args(args, scope);
                 match f.v {
                     Val::Native(Native::Buffer) => self.buffer(&argv, span),
                     Val::Native(Native::Date) => self.date(&argv, span),
@@ -1621,6 +1731,13 @@ impl<'a> Eval<'a> {
                 let new = if *op == "++" { n + 1.0 } else { n - 1.0 };
                 self.assign(target, v(Val::Num(new), span), scope);
                 v(Val::Num(if *prefix { new } else { n }), span)
+            }
+            // The parser makes spreads only where arguments and array items are read.
+            ExprKind::Spread(_) => {
+                self.error(span, "`...` can only spread call arguments or array items")
+            }
+            ExprKind::Computed { .. } => {
+                self.error(span, "a computed key belongs in an object literal")
             }
             // Only the kinds above come here.
             _ => v(Val::Poison, span),
@@ -1777,6 +1894,7 @@ impl<'a> Eval<'a> {
             },
             Val::Native(Native::Buffer) if name == "from" => v(Val::Native(Native::BufferFrom), span),
             Val::Native(Native::Date) if name == "now" => v(Val::Native(Native::DateNow), span),
+            Val::Native(Native::Date) if name == "UTC" => v(Val::Native(Native::DateUtc), span),
             Val::Native(Native::Math) => match name {
                 "PI" => v(Val::Num(std::f64::consts::PI), span),
                 "E" => v(Val::Num(std::f64::consts::E), span),
@@ -1927,13 +2045,143 @@ impl<'a> Eval<'a> {
 
     /// Evaluates call arguments into a vector taken from the spares (method calls give it
     /// back with [`Eval::recycle`]: one per call would otherwise be allocated and freed).
+    // Kept inline in the method call paths, as it was before spreads (1% of the compile).
+    #[inline(always)]
     fn eval_args(&mut self, args: &[Expr], scope: &Arc<Scope>) -> Vec<V> {
         let mut argv = self.reuse.spare_args.pop().unwrap_or_default();
         for a in args {
+            if let ExprKind::Spread(inner) = &a.kind {
+                self.spread_into(inner, scope, &mut argv);
+                continue;
+            }
             let x = self.eval(a, scope);
             argv.push(x);
         }
         argv
+    }
+
+    /// `...x` or `[key]: value` in an object literal; false if it failed.
+    #[cold]
+    #[inline(never)]
+    fn special_prop(&mut self, e: &Expr, scope: &Arc<Scope>, fields: &mut Fields) -> bool {
+        match &e.kind {
+            ExprKind::Spread(inner) => self.spread_props(inner, scope, fields),
+            ExprKind::Computed { key, value } => {
+                let k = self.eval(key, scope);
+                let text = match &k.v {
+                    Val::Poison => return false,
+                    Val::Term(_) => {
+                        self.error_help(
+                            k.span,
+                            "a ReQL term cannot be an object key",
+                            "use r.object(key, value) to build an object with a computed key",
+                        );
+                        return false;
+                    }
+                    other => match to_js_string(self.names, other) {
+                        Some(t) => t,
+                        None => {
+                            self.error_help(
+                                k.span,
+                                "a computed key must be a string, a number, a boolean or null",
+                                "use r.object(key, value) for other keys",
+                            );
+                            return false;
+                        }
+                    },
+                };
+                let val = self.eval(value, scope);
+                let k = Str::own(&text);
+                match fields.iter().position(|(f, _)| f.same(&k, self.names)) {
+                    Some(i) => fields[i].1 = val,
+                    None => fields.push((k, val)),
+                }
+                true
+            }
+            _ => true,
+        }
+    }
+
+    /// `{...x}`: copies the own enumerable properties of `x` into `fields` (an object's
+    /// fields, an array's or a string's items keyed by index); null, numbers, dates and
+    /// functions have none. False if it failed (a term would copy the driver's fields).
+    #[cold]
+    #[inline(never)]
+    fn spread_props(&mut self, inner: &Expr, scope: &Arc<Scope>, fields: &mut Fields) -> bool {
+        let x = self.eval(inner, scope);
+        let span = x.span;
+        let copied: Fields = match &x.v {
+            Val::Obj(o) => lock(o).clone(),
+            Val::Arr(items) => lock(items)
+                .iter()
+                .enumerate()
+                .map(|(i, item)| (Str::own(&i.to_string()), item.clone()))
+                .collect(),
+            Val::Str(s) => s
+                .text(self.names)
+                .encode_utf16()
+                .enumerate()
+                .map(|(i, u)| {
+                    let c = String::from_utf16_lossy(&[u]);
+                    (Str::own(&i.to_string()), v(Val::Str(Str::own(&c)), span))
+                })
+                .collect(),
+            Val::Buffer(b) => b
+                .iter()
+                .enumerate()
+                .map(|(i, &n)| (Str::own(&i.to_string()), v(Val::Num(f64::from(n)), span)))
+                .collect(),
+            Val::Poison => return false,
+            Val::Term(_) | Val::R | Val::Method(..) => {
+                self.error_help(
+                    span,
+                    "a ReQL term cannot be spread into an object",
+                    "use .merge(...) to combine a term with an object",
+                );
+                return false;
+            }
+            _ => Vec::new(),
+        };
+        for (k, val) in copied {
+            match fields.iter().position(|(f, _)| f.same(&k, self.names)) {
+                Some(i) => fields[i].1 = val,
+                None => fields.push((k, val)),
+            }
+        }
+        true
+    }
+
+    /// `...x`: pushes the elements of `x` as JavaScript iterates them (an array's items, a
+    /// string's characters, a Buffer's bytes); anything else is not iterable.
+    #[cold]
+    #[inline(never)]
+    fn spread_into(&mut self, inner: &Expr, scope: &Arc<Scope>, out: &mut Vec<V>) {
+        let x = self.eval(inner, scope);
+        let span = x.span;
+        match &x.v {
+            Val::Arr(items) => {
+                let items = lock(items).clone();
+                out.extend(items);
+            }
+            Val::Str(s) => {
+                let chars: Vec<V> = s
+                    .text(self.names)
+                    .chars()
+                    .map(|c| v(Val::Str(Str::own(c.encode_utf8(&mut [0; 4]))), span))
+                    .collect();
+                out.extend(chars);
+            }
+            Val::Buffer(b) => out.extend(b.iter().map(|&n| v(Val::Num(f64::from(n)), span))),
+            Val::Poison => out.push(x),
+            _ => {
+                let e = self.error_help(
+                    span,
+                    "only an array, a string or a Buffer can be spread",
+                    "spread a JavaScript array: ...[a, b]; for a ReQL array use r.args(...)",
+                );
+                out.push(e);
+            }
+        }
     }
 
     fn recycle(&mut self, mut argv: Vec<V>) {
@@ -2015,6 +2263,7 @@ impl<'a> Eval<'a> {
                 "write new Date(...)",
             ),
             Native::DateNow => v(Val::Num(chrono::Utc::now().timestamp_millis() as f64), span),
+            Native::DateUtc => self.date_utc(&args, span),
             Native::Math => self.error(span, "Math is not a function"),
             Native::Push(items) => {
                 for a in &args {
@@ -2151,39 +2400,35 @@ impl<'a> Eval<'a> {
             },
             [Val::Date(ms)] => *ms,
             parts if parts.iter().all(|p| matches!(p, Val::Num(_))) => {
-                use chrono::{Local, NaiveDate, TimeZone};
                 let n: Vec<f64> = parts
                     .iter()
                     .filter_map(|p| to_number(self.names, p))
                     .collect();
-                let get = |i: usize, d: f64| n.get(i).copied().unwrap_or(d);
-                let base = NaiveDate::from_ymd_opt(get(0, 1970.0) as i32, 1, 1)
-                    .and_then(|d| d.and_hms_opt(0, 0, 0));
-                let Some(base) = base else {
-                    return self.error(span, "invalid date");
-                };
-                let months = get(1, 0.0) as i64;
-                let base = if months >= 0 {
-                    base.checked_add_months(chrono::Months::new(months as u32))
-                } else {
-                    base.checked_sub_months(chrono::Months::new((-months) as u32))
-                };
-                let Some(base) = base else {
-                    return self.error(span, "invalid date");
-                };
-                let offset_ms = (get(2, 1.0) - 1.0) * 86_400_000.0
-                    + get(3, 0.0) * 3_600_000.0
-                    + get(4, 0.0) * 60_000.0
-                    + get(5, 0.0) * 1000.0
-                    + get(6, 0.0);
-                match Local.from_local_datetime(&base).earliest() {
-                    Some(t) => t.timestamp_millis() as f64 + offset_ms,
+                match date_from_parts(&n, false) {
+                    Some(ms) => ms,
                     None => return self.error(span, "invalid date"),
                 }
             }
             _ => return self.error(span, "unsupported arguments to new Date(...)"),
         };
         v(Val::Date(ms), span)
+    }
+
+    /// `Date.UTC(year, month, ...)`: milliseconds since the epoch, NaN when it is no date.
+    fn date_utc(&mut self, args: &[V], span: Span) -> V {
+        let mut n = Vec::with_capacity(args.len());
+        for a in args {
+            match to_number(self.names, &a.v) {
+                Some(x) => n.push(x),
+                None => return self.error(a.span, "Date.UTC takes numbers"),
+            }
+        }
+        let ms = if n.is_empty() {
+            f64::NAN
+        } else {
+            date_from_parts(&n, true).unwrap_or(f64::NAN)
+        };
+        v(Val::Num(ms), span)
     }
 
     fn op_on_term(&mut self, op: &str, op_span: Span) -> V {

@@ -612,6 +612,8 @@ struct Lexer<'a> {
     open: Vec<(u8, Span)>,
     /// Bracket mismatches, reported after the other lexical errors.
     bracket_errors: Vec<Diagnostic>,
+    /// [`Lexer::string`] stopped at the `${` of a template substitution.
+    template_sub: bool,
 }
 
 /// Splits `src` into tokens; never fails, errors are collected. A text longer than
@@ -648,6 +650,7 @@ fn lex_at_most(src: &str, max_len: usize) -> Lexed<'_> {
         out,
         open: Vec::new(),
         bracket_errors: Vec::new(),
+        template_sub: false,
     };
     lx.run();
     lx.finish_brackets();
@@ -739,7 +742,38 @@ impl<'a> Lexer<'a> {
                 self.pos = $start;
                 let (kind, aux) = self.string(char::from($q));
                 pos = self.pos;
+                if self.template_sub {
+                    // `a${x}b` is lexed as ("a" + (x) + "b"): an opening parenthesis
+                    // before the first piece, then `+ (` for the substitution.
+                    self.template_sub = false;
+                    tokens.push(Token {
+                        start: $start as u32,
+                        end: $start as u32,
+                        kind: p!("("),
+                        nl_before: false,
+                        aux: 0,
+                    });
+                    push!($start, kind, aux);
+                    substitution!();
+                    continue;
+                }
                 emit!($start, kind, aux)
+            }};
+        }
+        // At the `${` of a template at `pos`: `+ (`, and the `}` that ends it is awaited.
+        macro_rules! substitution {
+            () => {{
+                for kind in [p!("+"), p!("(")] {
+                    tokens.push(Token {
+                        start: pos as u32,
+                        end: pos as u32 + 2,
+                        kind,
+                        nl_before: false,
+                        aux: 0,
+                    });
+                }
+                self.open.push((b'$', Span::new(pos, pos + 2)));
+                pos += 2;
             }};
         }
         // An opening bracket at `$start`.
@@ -855,7 +889,28 @@ impl<'a> Lexer<'a> {
                 Class::OpenBrace => open!(start, b'{', p!("{")),
                 Class::CloseParen => close!(start, b')', b'(', p!(")")),
                 Class::CloseBracket => close!(start, b']', b'[', p!("]")),
-                Class::CloseBrace => close!(start, b'}', b'{', p!("}")),
+                Class::CloseBrace => {
+                    if let Some(&(b'$', _)) = self.open.last() {
+                        // The end of a template substitution: `) +`, the next piece, then
+                        // either the next `+ (` or the `)` that closes the template.
+                        self.open.pop();
+                        pos = start + 1;
+                        push!(start, p!(")"), 0);
+                        push!(start, p!("+"), 0);
+                        self.pos = start;
+                        let (kind, aux) = self.string('`');
+                        pos = self.pos;
+                        push!(start, kind, aux);
+                        if self.template_sub {
+                            self.template_sub = false;
+                            substitution!();
+                        } else {
+                            push!(pos, p!(")"), 0);
+                        }
+                        continue;
+                    }
+                    close!(start, b'}', b'{', p!("}"))
+                }
                 Class::Comma => separator!(start, p!(",")),
                 Class::Semicolon => separator!(start, p!(";")),
                 Class::Colon => separator!(start, p!(":")),
@@ -1172,13 +1227,8 @@ impl<'a> Lexer<'a> {
                 break;
             }
             if quote == '`' && c == '$' && self.peek2() == Some('{') {
-                let p = self.pos;
-                self.err(
-                    p,
-                    p + 2,
-                    "template substitutions `${...}` are not supported",
-                )
-                .help = Some("build the string with .add(...) or write it out".into());
+                self.template_sub = true;
+                break;
             }
             self.bump();
             if c != '\\' {
@@ -1296,8 +1346,8 @@ impl<'a> Lexer<'a> {
         let p = char::from(b);
         match self.open.pop() {
             Some((open, open_span)) => {
-                let open = char::from(open);
-                let close = closer(open);
+                let close = closer(char::from(open));
+                let open = opener(open);
                 let (line, col) = Diagnostic::new(open_span, "").line_col(self.src);
                 self.bracket_errors.push(
                     Diagnostic::new(span, format!("`{p}` does not match the unclosed `{open}`"))
@@ -1316,11 +1366,10 @@ impl<'a> Lexer<'a> {
     fn finish_brackets(&mut self) {
         self.out.errors.append(&mut self.bracket_errors);
         for (open, span) in std::mem::take(&mut self.open) {
-            let open = char::from(open);
             self.out.unclosed.push(span);
             self.out.errors.push(
-                Diagnostic::new(span, format!("unclosed `{open}`"))
-                    .with_help(format!("add the matching `{}`", closer(open))),
+                Diagnostic::new(span, format!("unclosed `{}`", opener(open)))
+                    .with_help(format!("add the matching `{}`", closer(char::from(open)))),
             );
         }
     }
@@ -1331,6 +1380,16 @@ impl<'a> Lexer<'a> {
 /// fits.
 fn index(i: usize) -> u32 {
     u32::try_from(i).unwrap_or(u32::MAX)
+}
+
+/// How an opening bracket is written (`$` stands for a template's `${`).
+fn opener(open: u8) -> &'static str {
+    match open {
+        b'(' => "(",
+        b'[' => "[",
+        b'$' => "${",
+        _ => "{",
+    }
 }
 
 fn closer(open: char) -> char {
@@ -1411,14 +1470,31 @@ mod tests {
     }
 
     #[test]
+    fn template_substitutions_are_lexed_as_concatenation() {
+        let l = lex("`a${x}b${ {c: 1} }`");
+        assert!(l.errors.is_empty(), "{:?}", l.errors);
+        let texts: Vec<String> = l
+            .tokens
+            .iter()
+            .map(|t| match l.tok(t) {
+                Tok::Str(lit) => format!("'{}'", string_value(&l, lit)),
+                Tok::Ident(n) => n.to_string(),
+                Tok::Punct(p) => p.to_string(),
+                Tok::Num(n) => n.to_string(),
+            })
+            .collect();
+        assert_eq!(
+            texts.join(" "),
+            "( 'a' + ( x ) + 'b' + ( { c : 1 } ) + '' )"
+        );
+    }
+
+    #[test]
     fn lexical_errors() {
         assert_eq!(lex_err("'abc"), "unterminated string");
         assert_eq!(lex_err("'ab\ncd'"), "unterminated string");
         assert_eq!(lex_err("/* x"), "unterminated comment");
-        assert_eq!(
-            lex_err("`a${b}`"),
-            "template substitutions `${...}` are not supported"
-        );
+        assert_eq!(lex_err("`a${b"), "unclosed `${`");
         assert_eq!(
             lex_err(r"'\uD800'"),
             "lone surrogate in a string escape is not supported"

@@ -533,4 +533,74 @@ mod tests {
             "[2, r.now()]"
         );
     }
+
+    /// The term of one query as compact JSON, or the first error's message.
+    fn term_of(src: &str) -> String {
+        match compile_query(src) {
+            Ok(q) => q.term().to_string(),
+            Err(e) => format!("error: {}", e[0].message),
+        }
+    }
+
+    #[test]
+    fn rules_found_by_the_driver_differential() {
+        // r.expr's depth argument: null means the default, as undefined does.
+        assert_eq!(term_of("r.expr([[1]], null)"), "[2,[[2,[1]]]]");
+        // Explicit options that are no object: the driver's for-in keys them by index.
+        assert_eq!(
+            term_of("r.table('t').indexCreate('a', r.row('x'), 'bc')"),
+            r#"[75,[[15,["t"]],"a",[69,[[2,[0]],[170,[[13,[]],"x"]]]]],{"0":"b","1":"c"}]"#
+        );
+        assert_eq!(
+            term_of("r.table('t').slice(1, 2, [5])"),
+            r#"[30,[[15,["t"]],1,2],{"0":5}]"#
+        );
+        assert_eq!(
+            term_of("r.table('t').reconfigure(3)"),
+            r#"[176,[[15,["t"]]]]"#
+        );
+        assert!(
+            term_of("r.table('t').reconfigure(r.expr({shards: 1}))")
+                .starts_with("error: options must be")
+        );
+        // Date.UTC, with JavaScript's two-digit years.
+        assert_eq!(
+            term_of("r.expr(Date.UTC(2020, 0, 15, 10, 30))"),
+            "1579084200000"
+        );
+        assert_eq!(
+            term_of("r.expr(new Date(Date.UTC(99, 1, 1)))"),
+            r#"[99,["1999-02-01T00:00:00.000Z"]]"#
+        );
+        // `__proto__: value` sets the prototype: no own property.
+        assert_eq!(term_of("r.expr({__proto__: {a: 1}, b: 2})"), r#"{"b":2}"#);
+        // Spread in arguments, arrays and object literals.
+        assert_eq!(
+            term_of("var ids = [1, 2]; r.table('t').getAll(...ids, {index: 'n'})"),
+            r#"[78,[[15,["t"]],1,2],{"index":"n"}]"#
+        );
+        assert_eq!(
+            term_of("r.expr([0, ...'ab', ...[1]])"),
+            r#"[2,[0,"a","b",1]]"#
+        );
+        assert_eq!(
+            term_of("var d = {a: 1, b: 2}; r.expr({...d, b: 3})"),
+            r#"{"a":1,"b":3}"#
+        );
+        assert!(term_of("r.expr([...r.expr([1])])").starts_with("error: only an array"));
+        // Computed keys in object literals.
+        assert_eq!(
+            term_of("var f = 'n'; r.expr({a: 1, [f + 1]: 2, ['a']: 3})"),
+            r#"{"a":3,"n1":2}"#
+        );
+        assert!(
+            term_of("r.expr({[r.now()]: 1})")
+                .starts_with("error: a ReQL term cannot be an object key")
+        );
+        // Template substitutions: the pieces and values joined as JavaScript's `+` does.
+        assert_eq!(
+            term_of("var id = 42; r.table('u').get(`user:${id}-${'x'}`)"),
+            r#"[16,[[15,["u"]],"user:42-x"]]"#
+        );
+    }
 }

@@ -1110,13 +1110,7 @@ impl<'t> Parser<'t, '_> {
                 Some(t) if t.is(p!(")")) => break,
                 Some(t) => t.is(p!("...")),
             };
-            if spread {
-                let span = self.here();
-                self.error(span, "spread arguments are not supported").help =
-                    Some("use r.args([...]) to splice an array into the arguments".into());
-                self.pos += 1;
-            }
-            let arg = self.assign();
+            let arg = if spread { self.spread() } else { self.assign() };
             self.exprs.push(arg);
             if !self.eat(p!(",")) {
                 break;
@@ -1124,6 +1118,20 @@ impl<'t> Parser<'t, '_> {
         }
         self.nl_sensitive = saved;
         self.expect(p!(")"), what);
+    }
+
+    /// `...x` (at the `...`).
+    #[cold]
+    #[inline(never)]
+    fn spread(&mut self) -> Expr {
+        let start = self.here();
+        self.pos += 1;
+        let inner = self.assign();
+        let span = start.to(inner.span);
+        Expr {
+            kind: ExprKind::Spread(Box::new(inner)),
+            span,
+        }
     }
 
     fn postfix(&mut self) -> Expr {
@@ -1421,7 +1429,11 @@ impl<'t> Parser<'t, '_> {
                             p.pos += 1;
                             continue;
                         }
-                        let item = p.assign();
+                        let item = if p.at(p!("...")) {
+                            p.spread()
+                        } else {
+                            p.assign()
+                        };
                         p.exprs.push(item);
                         if !p.eat(p!(",")) {
                             break;
@@ -1462,12 +1474,48 @@ impl<'t> Parser<'t, '_> {
                 Kind::Ident => self.intern(self.name(t)),
                 Kind::Str | Kind::EscapedStr => self.string_value(self.lexed.str_lit(t)),
                 Kind::Num | Kind::Int => self.names.intern(&js_number_string(self.lexed.num(t))),
+                p!("...") => {
+                    // `...x` copies x's own properties; its key is never read.
+                    let value = self.spread();
+                    let key = self.names.intern("...");
+                    self.props.push(Prop {
+                        key,
+                        key_span,
+                        value,
+                    });
+                    if !self.eat(p!(",")) {
+                        break;
+                    }
+                    continue;
+                }
                 p!("[") => {
-                    self.error(key_span, "computed object keys are not supported")
-                        .help = Some(
-                        "use r.object(key, value) to build an object with computed keys".into(),
-                    );
-                    self.recover_to_comma();
+                    // `[key]: value`: the key is computed when the literal is evaluated.
+                    self.pos += 1;
+                    let key = self.with_nl(false, |p| p.assign());
+                    self.expect(p!("]"), "`]` to close the computed key");
+                    let value = if self.eat(p!(":")) {
+                        self.assign()
+                    } else {
+                        self.expected("`:` after the computed key");
+                        self.recover_to_comma();
+                        err_expr(key_span)
+                    };
+                    let span = key_span.to(value.span);
+                    let name = self.names.intern("[]");
+                    self.props.push(Prop {
+                        key: name,
+                        key_span,
+                        value: Expr {
+                            kind: ExprKind::Computed {
+                                key: Box::new(key),
+                                value: Box::new(value),
+                            },
+                            span,
+                        },
+                    });
+                    if !self.eat(p!(",")) {
+                        break;
+                    }
                     continue;
                 }
                 _ => {
@@ -1480,6 +1528,16 @@ impl<'t> Parser<'t, '_> {
                 }
             };
             self.pos += 1;
+            // `__proto__: value` (not shorthand, not a number) sets the literal's prototype:
+            // no own property, so the driver sends nothing for it.
+            // The token's length rules out almost every key before its text is looked at.
+            let proto = match t.kind {
+                Kind::Ident => t.end - t.start == 9,
+                Kind::Str => t.end - t.start == 11,
+                Kind::EscapedStr => true,
+                _ => false,
+            } && self.names.get(key) == "__proto__"
+                && self.at(p!(":"));
             let value = if self.eat(p!(":")) {
                 self.assign()
             } else if self.at(p!(",")) || self.at(p!("}")) {
@@ -1501,11 +1559,13 @@ impl<'t> Parser<'t, '_> {
                 self.recover_to_comma();
                 err_expr(key_span)
             };
-            self.props.push(Prop {
-                key,
-                key_span,
-                value,
-            });
+            if !proto {
+                self.props.push(Prop {
+                    key,
+                    key_span,
+                    value,
+                });
+            }
             if !self.eat(p!(",")) {
                 break;
             }
