@@ -514,7 +514,12 @@ fn targeted_messages() {
         "this statement is a function, not a query",
     );
     fail("r.expr(null)", "nothing to run");
-    fail("r.expr(`a${r.now()}`)", "use the ReQL method: a.add(b)");
+    fail(
+        "r.expr(`a${r.now()}`)",
+        "cannot be put into a template string",
+    );
+    fail("r.expr(`${r.row}-x`)", "r.expr('text').add(term)");
+    fail("r.expr('a' + r.now())", "use the ReQL method: a.add(b)");
     fail("r.expr(`a${1`)", "unclosed `${`");
     fail("r.expr({[r.now()]: 1})", "use r.object(key, value)");
     fail(

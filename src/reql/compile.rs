@@ -403,8 +403,6 @@ pub(crate) fn snake(key: &str) -> String {
     s
 }
 
-/// A value whose conversion to a term runs no JavaScript (so it may be converted while the
-/// array or object holding it stays locked).
 /// `new Date(y, m, d, h, min, s, ms)` (local time) or `Date.UTC(...)`: fields past the
 /// given ones take their defaults, years 0..=99 mean 1900..=1999, months and the rest may
 /// overflow into the next unit, as in JavaScript.
@@ -443,6 +441,8 @@ fn date_from_parts(n: &[f64], utc: bool) -> Option<f64> {
     Some(start as f64 + offset_ms)
 }
 
+/// A value whose conversion to a term runs no JavaScript (so it may be converted while the
+/// array or object holding it stays locked).
 fn is_plain_leaf(v: &Val) -> bool {
     matches!(
         v,
@@ -2432,6 +2432,15 @@ impl<'a> Eval<'a> {
     }
 
     fn op_on_term(&mut self, op: &str, op_span: Span) -> V {
+        // The lexer reads a template's `${` as `+ (` spanning those two characters; a `+`
+        // the user wrote is one character.
+        if op == "+" && op_span.end - op_span.start == 2 {
+            return self.error_help(
+                op_span,
+                "a ReQL term cannot be put into a template string",
+                "build the string with ReQL: r.expr('text').add(term)",
+            );
+        }
         match method_for_op(op) {
             Some(m) => self.error_help(
                 op_span,
