@@ -437,6 +437,16 @@ async fn protocol_corners_answer_like_the_server() {
         assert_eq!((t, r.response_type), (5, ResponseType::SuccessSequence));
         assert!(r.rows.is_empty());
     }
+    // A STOP while the START is still evaluating (r.range(1e9).count(), minutes of work)
+    // interrupts it: the START and the STOP are both answered with empty sequences, as the
+    // server's query cache does for a STOP'ed query.
+    raw.send(11, "[1,[43,[[173,[1000000000]]]]]").await;
+    raw.send(11, "[3]").await;
+    for _ in 0..2 {
+        let (t, r) = raw.recv().await.unwrap();
+        assert_eq!((t, r.response_type), (11, ResponseType::SuccessSequence));
+        assert!(r.rows.is_empty());
+    }
     // The token is free again; an unknown token's CONTINUE is a client error.
     raw.send(6, "[2]").await;
     let (t, r) = raw.recv().await.unwrap();

@@ -401,19 +401,16 @@ impl Conn {
 
     /// Ends a query: forgets its token and its job first, so the client may reuse the token
     /// and no longer sees the job once it has the answer.
-    /// `frame` is its last answer; `None` when only a STOP waiting in `commands` is answered.
     fn finish(
         &self,
         token: u64,
         job: &JobHandle,
-        frame: Option<Vec<u8>>,
+        frame: Vec<u8>,
         commands: &mut mpsc::UnboundedReceiver<Command>,
     ) {
         job.finish();
         lock(&self.queries).remove(&token);
-        if let Some(frame) = frame {
-            self.send(frame);
-        }
+        self.send(frame);
         // Commands that arrived while it finished: a STOP is answered like the server does.
         while let Ok(cmd) = commands.try_recv() {
             match cmd {
@@ -647,16 +644,19 @@ async fn run_query(
         return interrupted(&conn, token, &job, &mut commands);
     };
     if stopped {
-        // Stopped before its first answer: whatever the evaluation made of it, the query
-        // ends quietly, as a stream does on STOP (the STOP waiting in `commands` is answered).
-        return conn.finish(token, &job, None, &mut commands);
+        // Stopped before its first answer: whatever the evaluation made of it, the server
+        // answers the START with an empty SUCCESS_SEQUENCE (as a stopped stream), then the
+        // STOP waiting in `commands` with another.
+        let mut b = Vec::new();
+        reply::empty(&mut b, token, reply::SUCCESS_SEQUENCE);
+        return conn.finish(token, &job, b, &mut commands);
     }
     let response = match evaluated {
         Ok(Ok(r)) => r,
         Ok(Err(e)) => {
             let mut b = Vec::new();
             reply::reql_error(&mut b, token, &e);
-            conn.finish(token, &job, Some(b), &mut commands);
+            conn.finish(token, &job, b, &mut commands);
             return;
         }
         Err(_) => {
@@ -666,7 +666,7 @@ async fn run_query(
                 "the sandbox failed while evaluating this query; please report it with the query",
             );
             reply::reql_error(&mut b, token, &e);
-            conn.finish(token, &job, Some(b), &mut commands);
+            conn.finish(token, &job, b, &mut commands);
             return;
         }
     };
@@ -675,7 +675,7 @@ async fn run_query(
         Outcome::Atom(v) => {
             let mut b = Vec::new();
             reply::atom(&mut b, token, &v, profile.as_ref());
-            conn.finish(token, &job, Some(b), &mut commands);
+            conn.finish(token, &job, b, &mut commands);
         }
         Outcome::Sequence(stream) => {
             let query = Served {
@@ -707,7 +707,7 @@ fn interrupted(
 ) {
     let mut b = Vec::new();
     reply::reql_error(&mut b, token, &crate::sandbox::job::terminated());
-    conn.finish(token, job, Some(b), commands);
+    conn.finish(token, job, b, commands);
 }
 
 /// Answers a deleted job's stream or feed: the error goes in answer to a CONTINUE (the
@@ -726,7 +726,7 @@ async fn interrupted_when_asked(
             Some(Command::Stop) => {
                 let mut b = Vec::new();
                 reply::empty(&mut b, token, reply::SUCCESS_SEQUENCE);
-                return conn.finish(token, job, Some(b), commands);
+                return conn.finish(token, job, b, commands);
             }
             None => return,
         }
@@ -772,7 +772,7 @@ async fn serve_stream(
                     "the sandbox failed while reading this stream; please report it with the query",
                 );
                 reply::reql_error(&mut b, token, &e);
-                conn.finish(token, &job, Some(b), &mut commands);
+                conn.finish(token, &job, b, &mut commands);
                 return;
             }
         };
@@ -784,11 +784,11 @@ async fn serve_stream(
             Err(e) => {
                 let mut b = Vec::new();
                 reply::reql_error(&mut b, token, &e);
-                conn.finish(token, &job, Some(b), &mut commands);
+                conn.finish(token, &job, b, &mut commands);
                 return;
             }
             Ok(true) => {
-                conn.finish(token, &job, Some(buf), &mut commands);
+                conn.finish(token, &job, buf, &mut commands);
                 return;
             }
             Ok(false) => conn.send(buf),
@@ -804,7 +804,7 @@ async fn serve_stream(
             Some(Command::Stop) => {
                 let mut b = Vec::new();
                 reply::empty(&mut b, token, reply::SUCCESS_SEQUENCE);
-                conn.finish(token, &job, Some(b), &mut commands);
+                conn.finish(token, &job, b, &mut commands);
                 return;
             }
             None => return,
@@ -853,7 +853,7 @@ async fn serve_feed(conn: &Arc<Conn>, query: Served, mut feed: Feed, profile: Op
         {
             let mut b = Vec::new();
             reply::reql_error(&mut b, token, &e);
-            conn.finish(token, &job, Some(b), &mut commands);
+            conn.finish(token, &job, b, &mut commands);
             return;
         }
         tokio::select! {
@@ -869,7 +869,7 @@ async fn serve_feed(conn: &Arc<Conn>, query: Served, mut feed: Feed, profile: Op
                     }
                     let mut b = Vec::new();
                     reply::empty(&mut b, token, reply::SUCCESS_SEQUENCE);
-                    conn.finish(token, &job, Some(b), &mut commands);
+                    conn.finish(token, &job, b, &mut commands);
                     return;
                 }
                 None => return,
