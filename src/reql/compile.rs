@@ -441,6 +441,14 @@ fn date_from_parts(n: &[f64], utc: bool) -> Option<f64> {
     Some(start as f64 + offset_ms)
 }
 
+/// Sets the field `k` of an object's fields: in its place if it is there, else last.
+fn set_field(fields: &mut Fields, k: Str, val: V, names: &Names) {
+    match fields.iter().position(|(f, _)| f.same(&k, names)) {
+        Some(i) => fields[i].1 = val,
+        None => fields.push((k, val)),
+    }
+}
+
 /// A value whose conversion to a term runs no JavaScript (so it may be converted while the
 /// array or object holding it stays locked).
 fn is_plain_leaf(v: &Val) -> bool {
@@ -849,19 +857,7 @@ impl<'a> Eval<'a> {
     #[inline(never)]
     fn indexed_optargs(&mut self, o: &V) -> bool {
         let items: Vec<V> = match &o.v {
-            Val::Str(s) => s
-                .text(self.names)
-                .encode_utf16()
-                .map(|u| {
-                    let c = String::from_utf16_lossy(&[u]);
-                    v(Val::Str(Str::own(&c)), o.span)
-                })
-                .collect(),
-            Val::Arr(items) => lock(items).clone(),
-            Val::Buffer(b) => b
-                .iter()
-                .map(|&x| v(Val::Num(f64::from(x)), o.span))
-                .collect(),
+            Val::Str(_) | Val::Arr(_) | Val::Buffer(_) => self.indexed_values(o),
             Val::Term(_) => {
                 self.error_help(
                     o.span,
@@ -882,6 +878,24 @@ impl<'a> Eval<'a> {
                 .is_some_and(|t| self.keyed(&i.to_string(), t, x.span));
         }
         ok
+    }
+
+    /// The values a `for (key in x)` loop or `{...x}` finds under the keys "0", "1", ... of
+    /// an array, a string (one per UTF-16 unit) or a Buffer; none for other values.
+    fn indexed_values(&self, x: &V) -> Vec<V> {
+        match &x.v {
+            Val::Arr(items) => lock(items).clone(),
+            Val::Str(s) => s
+                .text(self.names)
+                .encode_utf16()
+                .map(|u| v(Val::Str(Str::own(&String::from_utf16_lossy(&[u]))), x.span))
+                .collect(),
+            Val::Buffer(b) => b
+                .iter()
+                .map(|&n| v(Val::Num(f64::from(n)), x.span))
+                .collect(),
+            _ => Vec::new(),
+        }
     }
 
     /// `r.expr(value, depth)`: converts a JavaScript value to a term.
@@ -2091,11 +2105,7 @@ impl<'a> Eval<'a> {
                     },
                 };
                 let val = self.eval(value, scope);
-                let k = Str::own(&text);
-                match fields.iter().position(|(f, _)| f.same(&k, self.names)) {
-                    Some(i) => fields[i].1 = val,
-                    None => fields.push((k, val)),
-                }
+                set_field(fields, Str::own(&text), val, self.names);
                 true
             }
             _ => true,
@@ -2112,24 +2122,11 @@ impl<'a> Eval<'a> {
         let span = x.span;
         let copied: Fields = match &x.v {
             Val::Obj(o) => lock(o).clone(),
-            Val::Arr(items) => lock(items)
-                .iter()
+            Val::Arr(_) | Val::Str(_) | Val::Buffer(_) => self
+                .indexed_values(&x)
+                .into_iter()
                 .enumerate()
-                .map(|(i, item)| (Str::own(&i.to_string()), item.clone()))
-                .collect(),
-            Val::Str(s) => s
-                .text(self.names)
-                .encode_utf16()
-                .enumerate()
-                .map(|(i, u)| {
-                    let c = String::from_utf16_lossy(&[u]);
-                    (Str::own(&i.to_string()), v(Val::Str(Str::own(&c)), span))
-                })
-                .collect(),
-            Val::Buffer(b) => b
-                .iter()
-                .enumerate()
-                .map(|(i, &n)| (Str::own(&i.to_string()), v(Val::Num(f64::from(n)), span)))
+                .map(|(i, item)| (Str::own(&i.to_string()), item))
                 .collect(),
             Val::Poison => return false,
             Val::Term(_) | Val::R | Val::Method(..) => {
@@ -2143,10 +2140,7 @@ impl<'a> Eval<'a> {
             _ => Vec::new(),
         };
         for (k, val) in copied {
-            match fields.iter().position(|(f, _)| f.same(&k, self.names)) {
-                Some(i) => fields[i].1 = val,
-                None => fields.push((k, val)),
-            }
+            set_field(fields, k, val, self.names);
         }
         true
     }

@@ -1528,16 +1528,9 @@ impl<'t> Parser<'t, '_> {
                 }
             };
             self.pos += 1;
-            // `__proto__: value` (not shorthand, not a number) sets the literal's prototype:
-            // no own property, so the driver sends nothing for it.
-            // The token's length rules out almost every key before its text is looked at.
-            let proto = match t.kind {
-                Kind::Ident => t.end - t.start == 9,
-                Kind::Str => t.end - t.start == 11,
-                Kind::EscapedStr => true,
-                _ => false,
-            } && self.names.get(key) == "__proto__"
-                && self.at(p!(":"));
+            // `__proto__: value` (not shorthand) sets the literal's prototype: no own
+            // property, so the driver sends nothing for it.
+            let proto = self.names.get(key) == "__proto__" && self.at(p!(":"));
             let value = if self.eat(p!(":")) {
                 self.assign()
             } else if self.at(p!(",")) || self.at(p!("}")) {
