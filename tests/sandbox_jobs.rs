@@ -28,7 +28,11 @@ async fn start() -> ServerHandle {
     handle
 }
 
-async fn client(handle: &ServerHandle) -> Client {
+/// A client on its own connection, and the task that drives the connection (aborting it
+/// closes the socket).
+async fn connect(
+    handle: &ServerHandle,
+) -> (Client, tokio::task::JoinHandle<Result<(), net::Error>>) {
     let p = Profile {
         host: "127.0.0.1".into(),
         port: handle.addr().port(),
@@ -36,8 +40,11 @@ async fn client(handle: &ServerHandle) -> Client {
         ..Profile::default()
     };
     let (client, connection) = net::connect(&p).await.unwrap();
-    tokio::spawn(connection);
-    client
+    (client, tokio::spawn(connection))
+}
+
+async fn client(handle: &ServerHandle) -> Client {
+    connect(handle).await.0
 }
 
 fn jobs() -> Value {
@@ -331,14 +338,7 @@ async fn a_stop_before_the_first_answer_stops_the_evaluation_and_is_answered() {
 async fn a_query_whose_connection_closed_stops_evaluating() {
     let handle = start().await;
     let b = with_counter(&handle).await;
-    let p = Profile {
-        host: "127.0.0.1".into(),
-        port: handle.addr().port(),
-        secret: Some(Secret::new(PASSWORD)),
-        ..Profile::default()
-    };
-    let (a, connection) = net::connect(&p).await.unwrap();
-    let link = tokio::spawn(connection);
+    let (a, link) = connect(&handle).await;
     let cursor = a
         .run_value(&endless_updates(), &GlobalOptargs::new())
         .unwrap();

@@ -389,6 +389,15 @@ impl Raw {
     }
 
     /// The next response, or `None` when the server closed the connection.
+    /// Reads `n` answers, each an empty SUCCESS_SEQUENCE for `token`.
+    async fn empty_sequences(&mut self, token: u64, n: usize) {
+        for _ in 0..n {
+            let (t, r) = self.recv().await.unwrap();
+            assert_eq!((t, r.response_type), (token, ResponseType::SuccessSequence));
+            assert!(r.rows.is_empty());
+        }
+    }
+
     async fn recv(&mut self) -> Option<(u64, Response)> {
         let mut buf = vec![0u8; 64 * 1024];
         loop {
@@ -432,21 +441,13 @@ async fn protocol_corners_answer_like_the_server() {
     // CONTINUE stays pending on the feed; STOP answers it and itself with empty sequences.
     raw.send(5, "[2]").await;
     raw.send(5, "[3]").await;
-    for _ in 0..2 {
-        let (t, r) = raw.recv().await.unwrap();
-        assert_eq!((t, r.response_type), (5, ResponseType::SuccessSequence));
-        assert!(r.rows.is_empty());
-    }
+    raw.empty_sequences(5, 2).await;
     // A STOP while the START is still evaluating (r.range(1e9).count(), minutes of work)
     // interrupts it: the START and the STOP are both answered with empty sequences, as the
     // server's query cache does for a STOP'ed query.
     raw.send(11, "[1,[43,[[173,[1000000000]]]]]").await;
     raw.send(11, "[3]").await;
-    for _ in 0..2 {
-        let (t, r) = raw.recv().await.unwrap();
-        assert_eq!((t, r.response_type), (11, ResponseType::SuccessSequence));
-        assert!(r.rows.is_empty());
-    }
+    raw.empty_sequences(11, 2).await;
     // The token is free again; an unknown token's CONTINUE is a client error.
     raw.send(6, "[2]").await;
     let (t, r) = raw.recv().await.unwrap();
