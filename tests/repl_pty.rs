@@ -57,7 +57,11 @@ fn demo() -> SandboxProcess {
     SandboxProcess::start(&[], &[])
 }
 
-fn quit(mut p: PtySession) {
+/// Waits for `prompt`, then presses Ctrl-D. Between prompts the terminal is in cooked mode,
+/// where the line discipline turns a typed ^D into a NUL that rustyline ignores; so the
+/// key goes only to a prompt that is on screen.
+fn quit(mut p: PtySession, prompt: &str) {
+    p.exp_string(prompt).expect("the prompt before ctrl-d");
     p.send_control('d').expect("ctrl-d");
     p.exp_eof().expect("the repl exits on ctrl-d");
 }
@@ -72,7 +76,7 @@ fn multi_line_input_waits_with_a_continuation_prompt() {
     p.send_line("  3]).sum()").unwrap();
     p.exp_string("6\r\n").expect("the whole statement ran");
     p.exp_string("1 row ").expect("timing line");
-    quit(p);
+    quit(p, "127.0.0.1:test> ");
 }
 
 #[test]
@@ -85,7 +89,7 @@ fn tab_completes_a_table_name() {
     p.exp_string("users").expect("completed table name");
     type_keys(&mut p, "').count()\r");
     p.exp_string("24\r\n").expect("the completed query ran");
-    quit(p);
+    quit(p, "127.0.0.1:test> ");
 }
 
 #[test]
@@ -109,7 +113,7 @@ fn long_sequences_page_with_it() {
     p.exp_string("5 rows ").expect("last page count");
     p.send_line("it").unwrap();
     p.exp_string("no cursor to iterate").expect("nothing left");
-    quit(p);
+    quit(p, "127.0.0.1:test> ");
 }
 
 #[test]
@@ -127,7 +131,7 @@ fn ctrl_c_stops_a_changefeed_and_the_repl_goes_on() {
         .expect("back at the prompt");
     p.send_line("r.expr(41).add(1)").unwrap();
     p.exp_string("42\r\n").expect("a query still works");
-    quit(p);
+    quit(p, "127.0.0.1:test> ");
 }
 
 #[test]
@@ -140,7 +144,7 @@ fn use_changes_the_default_database_and_the_prompt() {
         .expect("prompt names the db");
     p.send_line("r.table('users').count()").unwrap();
     p.exp_string("24\r\n").expect("table of the new default db");
-    quit(p);
+    quit(p, "127.0.0.1:demo> ");
 }
 
 #[test]
@@ -150,7 +154,7 @@ fn history_is_recalled_in_a_new_session() {
     let mut p = repl(&sb, home.path(), true);
     p.send_line("r.expr('remember ' + 'me')").unwrap();
     p.exp_string("\"remember me\"").expect("ran");
-    quit(p);
+    quit(p, "127.0.0.1:test> ");
 
     let mut p = repl(&sb, home.path(), true);
     type_keys(&mut p, UP);
@@ -159,7 +163,7 @@ fn history_is_recalled_in_a_new_session() {
     type_keys(&mut p, "\r");
     p.exp_string("\"remember me\"")
         .expect("recalled query runs");
-    quit(p);
+    quit(p, "127.0.0.1:test> ");
 }
 
 #[test]
@@ -171,7 +175,7 @@ fn no_color_output_has_no_colour_escapes() {
         let mut p = repl(&sb, home.path(), no_color);
         p.send_line(query).unwrap();
         let out = p.exp_string("2 rows ").expect("rows printed");
-        quit(p);
+        quit(p, "127.0.0.1:test> ");
         out
     };
     let coloured = transcript(false);
@@ -206,8 +210,7 @@ fn errors_show_carets_under_the_failing_part() {
     p.send_line("r.dbCreate('x").unwrap();
     p.exp_string("unterminated string")
         .expect("a string open at the line end is reported, not continued");
-    p.exp_string("127.0.0.1:test> ").unwrap();
-    quit(p);
+    quit(p, "127.0.0.1:test> ");
 }
 
 #[test]
@@ -222,7 +225,7 @@ fn ctrl_c_at_the_prompt_clears_the_line() {
         .expect("the open statement is dropped");
     p.send_line("r.expr(5).add(100)").unwrap();
     p.exp_string("105\r\n").expect("a fresh statement runs");
-    quit(p);
+    quit(p, "127.0.0.1:test> ");
 }
 
 #[test]
@@ -252,7 +255,7 @@ fn read_only_profile_refuses_writes_and_connect_switches_profile() {
         .expect("connected with the other profile");
     p.send_line("r.table('users').insert({id: 99})").unwrap();
     p.exp_string("\"inserted\": 1").expect("writes work there");
-    quit(p);
+    quit(p, "rw:demo> ");
 }
 
 #[test]
@@ -292,8 +295,7 @@ fn edit_runs_what_the_editor_saved() {
     p.send_line(".edit").unwrap();
     p.exp_string("unchanged; nothing run")
         .expect("an unchanged text does not run again");
-    p.exp_string("127.0.0.1:test> ").unwrap();
-    quit(p);
+    quit(p, "127.0.0.1:test> ");
 }
 
 #[test]
@@ -311,7 +313,7 @@ fn a_dumb_terminal_gets_the_repl_instead_of_the_tui() {
     p.exp_string("127.0.0.1:test> ").expect("the line prompt");
     p.send_line("r.expr(20).add(3)").unwrap();
     p.exp_string("23\r\n").expect("a query runs");
-    quit(p);
+    quit(p, "127.0.0.1:test> ");
 }
 
 #[test]
@@ -322,18 +324,16 @@ fn ctrl_c_while_connecting_to_a_silent_server_gives_the_prompt_back() {
     let home = tempfile::tempdir().unwrap();
     let args = format!("--host 127.0.0.1 --port {port} --timeout 600");
     let mut p = spawn_repl(home.path(), true, &args, &[]);
-    p.exp_string("127.0.0.1:test> ").expect("first prompt");
     for line in ["r.expr(1)", ".ping"] {
+        p.exp_string("127.0.0.1:test> ").expect("the prompt");
         p.send_line(line).unwrap();
         // The line is read and the connect under way before Ctrl-C is pressed.
         std::thread::sleep(std::time::Duration::from_millis(500));
         p.send_control('c').unwrap();
         p.exp_string("interrupted")
             .expect("Ctrl-C ends the connect instead of waiting for the timeout");
-        p.exp_string("127.0.0.1:test> ")
-            .expect("back at the prompt");
     }
-    quit(p);
+    quit(p, "127.0.0.1:test> ");
 }
 
 #[test]
@@ -360,7 +360,7 @@ fn a_destructive_query_asks_first_as_in_the_tui() {
         .unwrap();
     p.exp_string("\"deleted\"")
         .expect("a filtered delete runs without asking");
-    quit(p);
+    quit(p, "127.0.0.1:test> ");
 }
 
 #[test]
@@ -374,5 +374,5 @@ fn a_mistyped_meta_command_is_named_as_such() {
     p.exp_string("127.0.0.1:test> ").unwrap();
     p.send_line("r.expr(7)").unwrap();
     p.exp_string("7\r\n").expect("the REPL goes on");
-    quit(p);
+    quit(p, "127.0.0.1:test> ");
 }
