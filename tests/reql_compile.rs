@@ -380,6 +380,31 @@ fn pasted_run_gives_global_optargs() {
         "r.table('t').run(conn).count()",
         "`.run(...)` can only end a statement",
     );
+    // The docs' forms with a callback: the callback is skipped, options still apply.
+    give(
+        "r.table('users').get(100).changes().run(conn, callback)",
+        r#"[152, [[16, [[15, ["users"]], 100]]]]"#,
+    );
+    let q = compile_query(
+        "r.table('t').run(conn, {readMode: 'outdated'}, function (err, cursor) {\n\
+         if (err) throw err;\n    cursor.each(console.log);\n})",
+    )
+    .expect("compiles");
+    assert_eq!(json!(q.global_optargs), json!({"read_mode": "outdated"}));
+    let q =
+        compile_query("r.table('t').run(conn, (err, res) => console.log(res))").expect("compiles");
+    assert_eq!(q.term(), json!([15, ["t"]]));
+    // A name bound to options is options, not a callback.
+    let mut env = Env::new();
+    let out = compile(
+        "var opts = {db: 'x'}; r.table('t').run(conn, opts)",
+        &mut env,
+    )
+    .expect("compiles");
+    let [Statement::Binding(_), Statement::Query(q)] = out.as_slice() else {
+        panic!("a binding and a query: {out:?}")
+    };
+    assert_eq!(json!(q.global_optargs), json!({"db": [14, ["x"]]}));
 }
 
 // ---- spans ----
@@ -503,6 +528,11 @@ fn targeted_messages() {
     fail("r.table('t').fitler({a: 1})", "did you mean `filter`?");
     fail("r.table('t').orderby('a')", "did you mean `orderBy`?");
     fail("r.tabel('t')", "did you mean `table`?");
+    fail("r.tabel('t')", "unknown function `r.tabel`");
+    fail(
+        "r.connect({host: 'h'})",
+        "rdbsh holds the connection itself",
+    );
     fail("r.wait()", "`r.wait` is not a function");
     fail("r.expr([1]).count(True)", "write `true`");
     fail("[1, 2].count()", "wrap the value first");

@@ -1806,6 +1806,8 @@ impl<'a> Eval<'a> {
         v(val, span)
     }
 
+    /// "unknown method `name`" (`what` = "method") or "unknown function `r.name`"
+    /// (`what` = "function r."), with the nearest names of `list`.
     fn suggest_method(&mut self, name: &str, span: Span, list: &'static [Method], what: &str) -> V {
         let near = methods::nearest(name, list.iter().map(|m| m.name));
         let help = if near.is_empty() {
@@ -1819,7 +1821,11 @@ impl<'a> Eval<'a> {
                     .join(" or ")
             )
         };
-        self.error_help(span, format!("unknown {what} `{name}`"), help)
+        let message = match what.strip_suffix(" r.") {
+            Some(kind) => format!("unknown {kind} `r.{name}`"),
+            None => format!("unknown {what} `{name}`"),
+        };
+        self.error_help(span, message, help)
     }
 
     /// A method of `r` by its name (`id`, or only the text for a computed key).
@@ -1864,6 +1870,11 @@ impl<'a> Eval<'a> {
                     name_span,
                     format!("`r.{name}` is not a function"),
                     format!("`{name}` is a method of terms: call it on one, e.g. r.table('t').{name}(...)"),
+                ),
+                None if name == "connect" => self.error_help(
+                    name_span,
+                    "`r.connect` opens a connection in a program; rdbsh holds the connection itself",
+                    "pick the server with a profile (`rdbsh -p NAME`, `.connect NAME` in the REPL) and write only the query",
                 ),
                 None => self.suggest_method(name, name_span, methods::r_functions(), "function r."),
             },
@@ -2893,7 +2904,14 @@ impl<'a> Eval<'a> {
         };
         let val = self.eval(base, root);
         let mut global = Map::new();
-        if let Some(opts) = run_args.and_then(|a| a.get(1)) {
+        // `.run(conn, callback)` and `.run(conn, opts, function (err, res) {...})` as pasted
+        // from the docs: a function or a name defined nowhere is the callback, not options.
+        let is_callback = |a: &Expr| match &a.kind {
+            ExprKind::Func(_) => true,
+            ExprKind::Ident(name) => root.get(*name).is_none() && names.get(*name) != "r",
+            _ => false,
+        };
+        if let Some(opts) = run_args.and_then(|a| a.get(1)).filter(|a| !is_callback(a)) {
             let o = self.eval(opts, root);
             if let Val::Obj(fields) = &o.v {
                 let fields: Fields = lock(fields).clone();
