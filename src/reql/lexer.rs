@@ -351,6 +351,23 @@ fn is_id_char(c: char) -> bool {
     is_id_start(c) || c.is_ascii_digit() || (!c.is_ascii() && c.is_alphanumeric())
 }
 
+/// What to do about a character that text copied from a web page or a word processor
+/// brings in: typographic quotes, invisible spaces.
+fn pasted_char_help(c: char) -> Option<&'static str> {
+    match c {
+        '\u{2018}' | '\u{2019}' | '\u{201a}' | '\u{2032}' => {
+            Some("this is a typographic quote; write strings with ' or \"")
+        }
+        '\u{201c}' | '\u{201d}' | '\u{201e}' | '\u{2033}' => {
+            Some("this is a typographic quote; write strings with \" or '")
+        }
+        '\u{200b}'..='\u{200d}' | '\u{2060}' | '\u{00ad}' => {
+            Some("an invisible character, often copied along from a web page: delete it")
+        }
+        _ => None,
+    }
+}
+
 fn is_space(c: char) -> bool {
     matches!(c, ' ' | '\t' | '\u{b}' | '\u{c}' | '\u{a0}' | '\u{feff}')
         || (!c.is_ascii() && c.is_whitespace() && !is_newline(c))
@@ -1040,7 +1057,9 @@ impl<'a> Lexer<'a> {
                 Step::Token(kind, 0)
             } else {
                 self.bump();
-                self.err(start, self.pos, format!("unexpected character `{c}`"));
+                let help = pasted_char_help(c);
+                let d = self.err(start, self.pos, format!("unexpected character `{c}`"));
+                d.help = help.map(Into::into);
                 Step::Nothing
             };
         }
