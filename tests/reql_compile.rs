@@ -533,6 +533,24 @@ fn targeted_messages() {
         "r.connect({host: 'h'})",
         "rdbsh holds the connection itself",
     );
+    fail("r.table(\u{2018}users\u{2019})", "typographic quote");
+    fail("r.table(\u{201c}users\u{201d})", "typographic quote");
+    fail("r.expr(\u{200b}1)", "invisible character");
+    // JavaScript's library works on values; on a term the ReQL method is named.
+    fail(
+        "r.table('t').filter(r.row('name').toUpperCase().eq('A'))",
+        "on a term, use .upcase()",
+    );
+    fail(
+        "r.table('t').filter(r.row('tags').length.gt(2))",
+        "use .count()",
+    );
+    fail("r.expr(String(r.now()))", "term.coerceTo('string')");
+    fail("r.expr(JSON.stringify(r.now()))", "term.toJsonString()");
+    fail("r.expr(Object.keys(r.expr({a: 1})))", "term.keys()");
+    fail("r.expr('x'.repeat(1e9))", "too long");
+    fail("r.expr(JSON.parse('{bad'))", "JSON.parse");
+    fail("r.expr([].reduce((a, b) => a))", "reduce of an empty array");
     fail("r.wait()", "`r.wait` is not a function");
     fail("r.expr([1]).count(True)", "write `true`");
     fail("[1, 2].count()", "wrap the value first");

@@ -24,6 +24,8 @@ const MAX_CALLS: u32 = 200;
 /// The driver's default `r.expr` nesting depth.
 const EXPR_DEPTH: i64 = 20;
 
+mod jslib;
+
 const TT_MAKE_ARRAY: u32 = 2;
 const TT_DB: u32 = 14;
 const TT_ASC: u32 = 73;
@@ -106,6 +108,10 @@ enum Native {
     Math,
     MathFn(&'static str),
     Push(Arc<Mutex<Vec<V>>>),
+    /// A function or namespace of the standard library (`parseInt`, `JSON`, `JSON.parse`).
+    Lib(&'static str),
+    /// A standard-library method bound to a plain value (`'a'.toUpperCase`).
+    Bound(Box<Val>, &'static str),
 }
 
 /// A JavaScript function value: its literal and the scope it closes over.
@@ -624,23 +630,58 @@ fn parse_date(s: &str) -> Option<f64> {
     if let Ok(t) = DateTime::parse_from_rfc3339(s) {
         return Some(t.timestamp_millis() as f64);
     }
-    if let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
-        // Date-only forms are UTC in JavaScript.
+    let iso_date = s.len() == 10 && s.as_bytes()[4] == b'-' && s.as_bytes()[7] == b'-';
+    if iso_date && let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+        // ISO date-only forms are UTC in JavaScript.
         return d
             .and_hms_opt(0, 0, 0)
             .map(|t| t.and_utc().timestamp_millis() as f64);
     }
+    let local = |t: NaiveDateTime| {
+        Local
+            .from_local_datetime(&t)
+            .earliest()
+            .map(|t| t.timestamp_millis() as f64)
+    };
     for fmt in [
         "%Y-%m-%dT%H:%M:%S%.f",
         "%Y-%m-%dT%H:%M",
         "%Y-%m-%d %H:%M:%S%.f",
+        "%Y-%m-%d %H:%M",
     ] {
         if let Ok(t) = NaiveDateTime::parse_from_str(s, fmt) {
             // Date-time forms without an offset are local time in JavaScript.
-            return Local
-                .from_local_datetime(&t)
-                .earliest()
-                .map(|t| t.timestamp_millis() as f64);
+            return local(t);
+        }
+    }
+    // The forms JavaScript engines read beyond ISO 8601: RFC 2822, what Date's toString
+    // prints, and month names or slashes (local time, dates alone included).
+    if let Ok(t) = DateTime::parse_from_rfc2822(s) {
+        return Some(t.timestamp_millis() as f64);
+    }
+    let no_zone_name = match s.find(" (") {
+        Some(i) if s.ends_with(')') => &s[..i],
+        _ => s,
+    };
+    if let Ok(t) = DateTime::parse_from_str(no_zone_name, "%a %b %d %Y %H:%M:%S GMT%z") {
+        return Some(t.timestamp_millis() as f64);
+    }
+    for fmt in [
+        "%B %d, %Y %H:%M:%S",
+        "%B %d, %Y %H:%M",
+        "%d %B %Y %H:%M:%S",
+        "%Y/%m/%d %H:%M:%S",
+        "%Y/%m/%d %H:%M",
+        "%m/%d/%Y %H:%M:%S",
+        "%m/%d/%Y %H:%M",
+    ] {
+        if let Ok(t) = NaiveDateTime::parse_from_str(s, fmt) {
+            return local(t);
+        }
+    }
+    for fmt in ["%B %d, %Y", "%d %B %Y", "%Y/%m/%d", "%m/%d/%Y", "%Y-%m-%d"] {
+        if let Ok(d) = NaiveDate::parse_from_str(s, fmt) {
+            return d.and_hms_opt(0, 0, 0).and_then(local);
         }
     }
     None
@@ -1784,6 +1825,7 @@ impl<'a> Eval<'a> {
                     format!("write `{js}`"),
                 );
             }
+            _ if let Some(lib) = jslib::global(name) => lib,
             _ => {
                 let mut bound = scope.names(names);
                 let mut s = scope.parent.clone();
@@ -1855,7 +1897,11 @@ impl<'a> Eval<'a> {
         let names = self.names;
         match &o.v {
             Val::Poison => {
-                if methods::term_method(name).is_none() && methods::r_function(name).is_none() && name != "run" {
+                if methods::term_method(name).is_none()
+                    && methods::r_function(name).is_none()
+                    && name != "run"
+                    && !jslib::is_value_member(name)
+                {
                     return self.suggest_method(name, name_span, methods::term_methods(), "method");
                 }
                 v(Val::Poison, span)
@@ -1900,18 +1946,24 @@ impl<'a> Eval<'a> {
                         format!("`{name}` is not a method of terms"),
                         format!("call it on r: r.{name}(...)"),
                     ),
+                    None if let Some(reql) = jslib::reql_equivalent(name) => self.error_help(
+                        name_span,
+                        format!("`.{name}` is JavaScript, not a ReQL method"),
+                        format!("on a term, use .{reql}"),
+                    ),
                     None => self.suggest_method(name, name_span, methods::term_methods(), "method"),
                 }
             }
             Val::Arr(items) => match name {
                 "length" => v(Val::Num(lock(items).len() as f64), span),
                 "push" => v(Val::Native(Native::Push(items.clone())), span),
-                _ => self.not_on_value(&o.v, name, name_span),
+                _ => self.value_method(&o.v, name, name_span, span),
             },
             Val::Str(s) => match name {
                 "length" => v(Val::Num(s.text(names).encode_utf16().count() as f64), span),
-                _ => self.not_on_value(&o.v, name, name_span),
+                _ => self.value_method(&o.v, name, name_span, span),
             },
+            Val::Num(_) | Val::Bool(_) | Val::Date(_) => self.value_method(&o.v, name, name_span, span),
             Val::Obj(fields) => match lock(fields).iter().find(|(k, _)| k.text(names) == name) {
                 Some((_, x)) => v(x.v.clone(), span),
                 None if methods::term_method(name).is_some() => self.not_on_value(&o.v, name, name_span),
@@ -1920,6 +1972,11 @@ impl<'a> Eval<'a> {
             Val::Native(Native::Buffer) if name == "from" => v(Val::Native(Native::BufferFrom), span),
             Val::Native(Native::Date) if name == "now" => v(Val::Native(Native::DateNow), span),
             Val::Native(Native::Date) if name == "UTC" => v(Val::Native(Native::DateUtc), span),
+            Val::Native(Native::Date) if name == "parse" => v(Val::Native(Native::Lib("Date.parse")), span),
+            Val::Native(Native::Lib(ns)) => match jslib::namespace_member(ns, name) {
+                Some(x) => v(x, span),
+                None => self.error(name_span, format!("`{ns}.{name}` is not supported")),
+            },
             Val::Native(Native::Math) => match name {
                 "PI" => v(Val::Num(std::f64::consts::PI), span),
                 "E" => v(Val::Num(std::f64::consts::E), span),
@@ -1934,6 +1991,14 @@ impl<'a> Eval<'a> {
                 _ => self.error(name_span, format!("`Math.{name}` is not supported")),
             },
             other => self.not_on_value(other, name, name_span),
+        }
+    }
+
+    /// `value.name` of a plain value: its standard-library method, or an error.
+    fn value_method(&mut self, o: &Val, name: &str, name_span: Span, span: Span) -> V {
+        match jslib::value_method(o, name) {
+            Some(m) => v(m, span),
+            None => self.not_on_value(o, name, name_span),
         }
     }
 
@@ -2270,6 +2335,8 @@ impl<'a> Eval<'a> {
             Native::DateNow => v(Val::Num(chrono::Utc::now().timestamp_millis() as f64), span),
             Native::DateUtc => self.date_utc(&args, span),
             Native::Math => self.error(span, "Math is not a function"),
+            Native::Lib(name) => self.call_lib(name, args, span),
+            Native::Bound(recv, name) => self.call_bound(*recv, name, args, span),
             Native::Push(items) => {
                 for a in &args {
                     self.stored(&a.v);
