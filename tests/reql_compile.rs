@@ -352,6 +352,24 @@ fn statements_split_on_semicolons_and_lines() {
         })
         .collect();
     assert_eq!(terms, [json!(1), json!(2), json!([43, [[15, ["a"]]]])]);
+    // A line that starts with an operator continues the statement, as JavaScript reads it.
+    give(
+        "var n = 5\n  - 1;\nr.table('t').limit(n)",
+        r#"[71, [[15, ["t"]], 4]]"#,
+    );
+    give(
+        "var size = null\n  || 10\nvar label = size > 5\n  ? 'big'\n  : 'small'\nr.expr(label)",
+        r#""big""#,
+    );
+    // A body without braces that takes its `;` still lets the next statement follow.
+    give(
+        "r.expr((function (x) { if (x) return 1; return 2 })(0))",
+        "2",
+    );
+    give(
+        "r.expr((function (n) { while (n > 3) n--; return n })(9))",
+        "3",
+    );
 }
 
 #[test]

@@ -425,11 +425,22 @@ impl<'t> Parser<'t, '_> {
     }
 
     /// True while the next token continues the current expression: at statement level a
-    /// line break ends it unless the next line starts with `.` (chains written one per line).
+    /// line break ends it unless the next line starts with `.` (chains written one per line)
+    /// or, as JavaScript reads it, with a binary, conditional or assignment operator
+    /// (`- 1`, `|| 10`, `? a`). A line starting with `(`, `[` or a template starts a new
+    /// statement.
     fn continues(&self) -> bool {
         match self.peek() {
             None => false,
-            Some(t) => !self.nl_sensitive || !t.nl_before || t.is(p!(".")) || t.is(p!("?.")),
+            Some(t) => {
+                !self.nl_sensitive
+                    || !t.nl_before
+                    || t.is(p!("."))
+                    || t.is(p!("?."))
+                    || t.is(p!("?"))
+                    || t.kind.is_binary()
+                    || t.kind.is_assign()
+            }
         }
     }
 
@@ -480,8 +491,14 @@ impl<'t> Parser<'t, '_> {
         if self.eat(p!(";")) {
             return;
         }
-        // A statement that ends with a block (`for (...) {...}`) needs no separator.
-        if self.pos > 0 && self.toks.get(self.pos - 1).is_some_and(|t| t.is(p!("}"))) {
+        // A statement that ends with a block (`for (...) {...}`) needs no separator, nor one
+        // whose body took its `;` (`if (err) throw err; next()`).
+        if self.pos > 0
+            && self
+                .toks
+                .get(self.pos - 1)
+                .is_some_and(|t| t.is(p!("}")) || t.is(p!(";")))
+        {
             return;
         }
         match self.peek() {

@@ -25,9 +25,21 @@ fn ends_expression(t: Tok<'_>) -> bool {
     }
 }
 
+/// True for a token that continues the expression of the line before, as JavaScript reads
+/// it: `.` (a chain written one call per line), or a binary, conditional or assignment
+/// operator (`- 1`, `|| 10`, `? a`, `: b`), which no statement starts with.
+fn continues_line(t: &Token) -> bool {
+    t.is(p!("."))
+        || t.is(p!("?."))
+        || t.is(p!("?"))
+        || t.is(p!(":"))
+        || t.kind.is_binary()
+        || t.kind.is_assign()
+}
+
 /// Splits a source text into statements: at top-level `;`, and at line breaks that end a
-/// complete expression unless the next line starts with `.` (a chain continued on the next
-/// line). Comments and blank lines are skipped; brackets and strings may span lines.
+/// complete expression unless the next line continues it (see [`continues_line`]). Comments
+/// and blank lines are skipped; brackets and strings may span lines.
 pub fn split_statements(src: &str) -> Vec<Span> {
     let lx = lex(src);
     let mut out = Vec::new();
@@ -38,8 +50,7 @@ pub fn split_statements(src: &str) -> Vec<Span> {
         if depth == 0
             && let (Some(s), Some(p)) = (start, prev)
             && t.nl_before
-            && !t.is(p!("."))
-            && !t.is(p!("?."))
+            && !continues_line(t)
             && ends_expression(lx.tok(p))
         {
             out.push(Span::new(s, p.span().end));
@@ -113,6 +124,20 @@ mod tests {
             ["var x = 60 *\n 60", "r.expr(x)"]
         );
         assert_eq!(parts("r.expr('a;b');;"), ["r.expr('a;b')"]);
+        // A line starting with an operator continues the one before, as in JavaScript.
+        assert_eq!(
+            parts("var n = 5\n  - 1\nr.expr(n)"),
+            ["var n = 5\n  - 1", "r.expr(n)"]
+        );
+        assert_eq!(
+            parts("var c = a\n  ? 1\n  : 2\nvar d = x\n  || 3"),
+            ["var c = a\n  ? 1\n  : 2", "var d = x\n  || 3"]
+        );
+        // A line starting with a bracket starts a statement (rdbsh reads lines as statements).
+        assert_eq!(
+            parts("r.expr(1)\n(r.expr(2))"),
+            ["r.expr(1)", "(r.expr(2))"]
+        );
         assert!(parts("  // only a comment\n").is_empty());
     }
 
