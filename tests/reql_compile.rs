@@ -412,6 +412,46 @@ fn pasted_run_gives_global_optargs() {
     let q =
         compile_query("r.table('t').run(conn, (err, res) => console.log(res))").expect("compiles");
     assert_eq!(q.term(), json!([15, ["t"]]));
+    // Code after `.run(...)` is program code: Bluebird's `.error`, stream methods, and
+    // callbacks rdbsh cannot read (TypeScript, async, regex literals) are skipped.
+    give(
+        "r.table('todos').orderBy({index: 'createdAt'}).run(req._rdbConn)\
+         .then(function (cursor) { return cursor.toArray(); })\
+         .error(handleError(res)).finally(next)",
+        r#"[41, [[15, ["todos"]]], {"index": "createdAt"}]"#,
+    );
+    give(
+        "r.table('t').run(conn, (err: any, rows: any[]) => { console.log(rows) })",
+        T,
+    );
+    give(
+        "r.table('t').run(conn).then(async (rows) => { await send(rows) })",
+        T,
+    );
+    give("r.table('t').run(connection, fn(populateTable))", T);
+    give(
+        "r.table('t').run(conn, function (err, c) { if (/x/.test(c)) throw err })",
+        T,
+    );
+    let q = compile_query("r.table('t').run(conn, {db: 'x'}, (e: Error) => {})").expect("compiles");
+    assert_eq!(json!(q.global_optargs), json!({"db": [14, ["x"]]}));
+    // Without `.run(...)` before them they are no ReQL, and their arguments are not read.
+    let errs = compile_query("r.table('t').changes().toStream().on('data', () => x())")
+        .expect_err("refused");
+    assert_eq!(errs.len(), 1, "{errs:?}");
+    assert!(
+        errs[0]
+            .message
+            .contains("`.toStream` is a cursor or promise method")
+    );
+    // A syntax error inside `r.error(...)` is still one.
+    fail("r.error(1 +)", "expected an expression");
+    fail(
+        "const users = await r.table('users').run(conn)",
+        "not inside `const x = await ...`",
+    );
+    fail("return r.table('users')", "paste only the query");
+    fail("yield r.table('users')", "paste only the query");
     // A name bound to options is options, not a callback.
     let mut env = Env::new();
     let out = compile(

@@ -250,6 +250,9 @@ pub enum ExprKind {
     },
     /// Stands where a syntax error was reported.
     Error,
+    /// An argument of `.run(...)` or a promise method after it that rdbsh does not read
+    /// (program code such as a TypeScript callback); never evaluated.
+    Skipped,
 }
 
 /// One property of an object literal.

@@ -14,7 +14,7 @@ use serde_json::{Map, Value};
 use super::ast::{Expr, ExprKind, FuncBody, FuncDef, Name, Names, Stmt, StmtKind};
 use super::diagnostic::Diagnostic;
 use super::methods::{self, Arity, Method, Optargs, Wrap};
-use super::parser::{NameHasher, js_number_string};
+use super::parser::{NameHasher, is_after_run, is_program_tail, js_number_string};
 use super::span::Span;
 use super::term::{BuildError, Kind, MAX_TERM_DEPTH, TT_VAR, TermId, TermStore};
 /// Evaluation steps allowed per statement (loops in pasted JavaScript must end).
@@ -275,22 +275,12 @@ enum Flow {
 fn ends_with_run(e: &Expr, names: &Names) -> bool {
     match &e.kind {
         ExprKind::MethodCall { name, .. } if names.get(*name) == "run" => true,
-        ExprKind::MethodCall { operands, name, .. }
-            if matches!(
-                names.get(*name),
-                "then" | "catch" | "finally" | "toArray" | "each" | "next"
-            ) =>
-        {
+        ExprKind::MethodCall { operands, name, .. } if is_after_run(names.get(*name)) => {
             Expr::receiver_args(operands).is_some_and(|(obj, _)| ends_with_run(obj, names))
         }
         ExprKind::Call { callee, .. } => match &callee.kind {
             ExprKind::Member { name, .. } if names.get(*name) == "run" => true,
-            ExprKind::Member { obj, name, .. }
-                if matches!(
-                    names.get(*name),
-                    "then" | "catch" | "finally" | "toArray" | "each" | "next"
-                ) =>
-            {
+            ExprKind::Member { obj, name, .. } if is_after_run(names.get(*name)) => {
                 ends_with_run(obj, names)
             }
             _ => false,
@@ -481,7 +471,7 @@ fn is_array_index(k: &str) -> bool {
 
 /// Names [`Eval::member`] turns into errors on a term: `run` and the cursor methods.
 fn is_not_term_method(name: &str) -> bool {
-    matches!(name, "run" | "then" | "catch" | "toArray" | "each" | "next")
+    is_program_tail(name)
 }
 
 fn plural(n: usize) -> &'static str {
@@ -1597,6 +1587,11 @@ impl<'a> Eval<'a> {
             ExprKind::Null => v(Val::Null, span),
             ExprKind::This => v(Val::Undef, span),
             ExprKind::Error => v(Val::Poison, span),
+            ExprKind::Skipped => self.error_help(
+                span,
+                "rdbsh does not read this code",
+                "it is skipped only as a callback of `.run(...)` or of a promise method after it",
+            ),
             ExprKind::Ident(name) => self.ident(*name, span, scope),
             ExprKind::Array(items) => {
                 let mut vals: Vec<V> = Vec::with_capacity(items.len());
@@ -1899,7 +1894,7 @@ impl<'a> Eval<'a> {
             Val::Poison => {
                 if methods::term_method(name).is_none()
                     && methods::r_function(name).is_none()
-                    && name != "run"
+                    && !is_program_tail(name)
                     && !jslib::is_value_member(name)
                 {
                     return self.suggest_method(name, name_span, methods::term_methods(), "method");
@@ -1929,10 +1924,11 @@ impl<'a> Eval<'a> {
                     return self.error_help(
                         name_span,
                         "`.run(...)` can only end a statement",
-                        "rdbsh runs every statement; drop `.run(...)` or put it last",
+                        "write the query alone and rdbsh runs it: drop `.run(...)`, or keep it \
+                         last, not inside `const x = await ...`",
                     );
                 }
-                if matches!(name, "then" | "catch" | "toArray" | "each" | "next") {
+                if is_after_run(name) {
                     return self.error_help(
                         name_span,
                         format!("`.{name}` is a cursor or promise method, not ReQL"),
@@ -2114,6 +2110,10 @@ impl<'a> Eval<'a> {
             return self.call_method(recv, m, argv, span, site);
         }
         let f = self.member(recv, Some(name), names.get(name), name_span, callee_span);
+        if matches!(f.v, Val::Poison) && is_program_tail(names.get(name)) {
+            // The arguments of a refused `.then(...)` are program code: no errors of theirs.
+            return f;
+        }
         let argv = self.eval_args(args, scope);
         self.site = Some(site);
         self.call_value(f, argv, span)
@@ -2901,7 +2901,11 @@ impl<'a> Eval<'a> {
         let StmtKind::Expr(e) = &s.kind else {
             match &s.kind {
                 StmtKind::Return(_) => {
-                    self.error(s.span, "`return` outside a function");
+                    self.error_help(
+                        s.span,
+                        "`return` outside a function",
+                        "paste only the query after `return`: rdbsh runs it",
+                    );
                 }
                 StmtKind::Function(name, def) => {
                     let f = v(
@@ -2929,12 +2933,7 @@ impl<'a> Eval<'a> {
         loop {
             match &e.kind {
                 ExprKind::Unary { op: "await", expr } => e = expr,
-                ExprKind::MethodCall { operands, name, .. }
-                    if matches!(
-                        names.get(*name),
-                        "then" | "catch" | "finally" | "toArray" | "each" | "next"
-                    ) =>
-                {
+                ExprKind::MethodCall { operands, name, .. } if is_after_run(names.get(*name)) => {
                     match Expr::receiver_args(operands) {
                         Some((obj, _)) if ends_with_run(obj, names) => e = obj,
                         _ => break,
@@ -2942,10 +2941,7 @@ impl<'a> Eval<'a> {
                 }
                 ExprKind::Call { callee, .. } => match &callee.kind {
                     ExprKind::Member { obj, name, .. }
-                        if matches!(
-                            names.get(*name),
-                            "then" | "catch" | "finally" | "toArray" | "each" | "next"
-                        ) && ends_with_run(obj, names) =>
+                        if is_after_run(names.get(*name)) && ends_with_run(obj, names) =>
                     {
                         e = obj
                     }
@@ -2973,10 +2969,12 @@ impl<'a> Eval<'a> {
         let mut global = Map::new();
         // `.run(conn, callback)` and `.run(conn, opts, function (err, res) {...})` as pasted
         // from the docs: a function or a name defined nowhere is the callback, not options.
+        // Options are an object literal or a name bound to them; anything else there (a
+        // function, `fn(x)`, `this.cb`, code rdbsh skipped) is the callback.
         let is_callback = |a: &Expr| match &a.kind {
-            ExprKind::Func(_) => true,
+            ExprKind::Object(_) => false,
             ExprKind::Ident(name) => root.get(*name).is_none() && names.get(*name) != "r",
-            _ => false,
+            _ => true,
         };
         if let Some(opts) = run_args.and_then(|a| a.get(1)).filter(|a| !is_callback(a)) {
             let o = self.eval(opts, root);

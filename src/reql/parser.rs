@@ -190,6 +190,35 @@ fn may_be_keyword(name: &str) -> bool {
     (2..=8).contains(&name.len()) && name.as_bytes().first().is_some_and(u8::is_ascii_lowercase)
 }
 
+/// Methods that end a pasted program's query: `.run(...)` and the promise, cursor and
+/// stream methods written after it (including Bluebird's, which the driver returns).
+pub(crate) fn is_program_tail(name: &str) -> bool {
+    name == "run" || is_after_run(name)
+}
+
+/// The promise, cursor and stream methods pasted after `.run(...)`.
+pub(crate) fn is_after_run(name: &str) -> bool {
+    matches!(
+        name,
+        "then"
+            | "catch"
+            | "finally"
+            | "error"
+            | "tap"
+            | "spread"
+            | "asCallback"
+            | "nodeify"
+            | "done"
+            | "toArray"
+            | "each"
+            | "eachAsync"
+            | "next"
+            | "toStream"
+            | "on"
+            | "pipe"
+    )
+}
+
 /// True for a token that ends an operand: nothing after it can continue the expression
 /// (no operator, call, member access or assignment starts with it).
 fn ends_operand(t: Option<&Token>) -> bool {
@@ -1137,6 +1166,72 @@ impl<'t> Parser<'t, '_> {
         self.expect(p!(")"), what);
     }
 
+    /// Whether the chain `e` has a `.run(...)` call in it: what follows is program code.
+    fn after_run(&self, mut e: &Expr) -> bool {
+        loop {
+            e = match &e.kind {
+                ExprKind::MethodCall { operands, name, .. } => {
+                    if self.names.get(*name) == "run" {
+                        return true;
+                    }
+                    match operands.first() {
+                        Some(obj) => obj,
+                        None => return false,
+                    }
+                }
+                ExprKind::Call { callee, .. } => callee,
+                ExprKind::Member { obj, .. } | ExprKind::Index { obj, .. } => obj,
+                _ => return false,
+            };
+        }
+    }
+
+    /// The arguments of `.run(...)` and of the promise and stream methods pasted after it:
+    /// program code whose callbacks rdbsh never runs. An argument that does not parse as
+    /// rdbsh's JavaScript (TypeScript annotations, `async`, a regex literal...) is skipped up
+    /// to the next `,` or `)` at its level and stands as [`ExprKind::Skipped`].
+    #[cold]
+    #[inline(never)]
+    fn lenient_args_onto_stack(&mut self) {
+        let saved = std::mem::replace(&mut self.nl_sensitive, false);
+        while !self.fatal && !self.at(p!(")")) && self.peek().is_some() {
+            let (pos, errors, exprs) = (self.pos, self.errors.len(), self.exprs.len());
+            let (depth, links, blocks) = (self.depth, self.links, self.blocks);
+            let arg = self.assign();
+            if self.errors.len() == errors && (self.at(p!(",")) || self.at(p!(")"))) {
+                self.exprs.push(arg);
+            } else {
+                // Back to the argument's start, then over it to its end.
+                self.errors.truncate(errors);
+                self.exprs.truncate(exprs);
+                (self.depth, self.links, self.blocks) = (depth, links, blocks);
+                self.fatal = false;
+                self.pos = pos;
+                let start = self.here();
+                let mut level = 0usize;
+                while let Some(t) = self.peek() {
+                    match t.kind {
+                        p!(",") | p!(")") if level == 0 => break,
+                        p!("(") | p!("[") | p!("{") => level += 1,
+                        p!(")") | p!("]") | p!("}") => level = level.saturating_sub(1),
+                        _ => {}
+                    }
+                    self.pos += 1;
+                }
+                let end = self.prev_end().max(start.start);
+                self.exprs.push(Expr {
+                    kind: ExprKind::Skipped,
+                    span: Span::new(start.start, end),
+                });
+            }
+            if !self.eat(p!(",")) {
+                break;
+            }
+        }
+        self.nl_sensitive = saved;
+        self.expect(p!(")"), "`)` to close the argument list");
+    }
+
     /// `...x` (at the `...`).
     #[cold]
     #[inline(never)]
@@ -1195,6 +1290,7 @@ impl<'t> Parser<'t, '_> {
                     let (name, span) = (self.name(t), t.span());
                     self.pos += 1;
                     let span_all = e.span.to(span);
+                    let tail = name == "run" || (is_after_run(name) && self.after_run(&e));
                     let name = self.intern(name);
                     // `obj.name(args)` is built at once, the receiver moved straight into the
                     // operand list; the name is a chain link of its own.
@@ -1202,7 +1298,11 @@ impl<'t> Parser<'t, '_> {
                         self.pos += 1;
                         let base = self.exprs.len();
                         self.exprs.push(e);
-                        self.args_onto_stack("`)` to close the argument list");
+                        if tail {
+                            self.lenient_args_onto_stack();
+                        } else {
+                            self.args_onto_stack("`)` to close the argument list");
+                        }
                         let operands = self.take_exprs(base);
                         let end = self.prev_end();
                         e = Expr {
@@ -1232,7 +1332,20 @@ impl<'t> Parser<'t, '_> {
                 }
                 p!("(") => {
                     self.pos += 1;
-                    let args = self.args("`)` to close the argument list");
+                    let tail = match &e.kind {
+                        ExprKind::Member { obj, name, .. } => {
+                            let name = self.names.get(*name);
+                            name == "run" || (is_after_run(name) && self.after_run(obj))
+                        }
+                        _ => false,
+                    };
+                    let args = if tail {
+                        let base = self.exprs.len();
+                        self.lenient_args_onto_stack();
+                        self.take_exprs(base)
+                    } else {
+                        self.args("`)` to close the argument list")
+                    };
                     let span = e.span.to(Span::new(self.prev_end(), self.prev_end()));
                     let kind = match e.kind {
                         ExprKind::Member {
@@ -1404,10 +1517,16 @@ impl<'t> Parser<'t, '_> {
                     "var" | "let" | "const" | "return" | "if" | "else" | "for" | "while"
                     | "break" | "continue" | "class" | "import" | "export" | "await" | "async"
                     | "yield" | "switch" | "case" | "try" | "catch" | "throw" => {
-                        self.error(
+                        let d = self.error(
                             span,
                             format!("expected an expression, found the keyword `{name}`"),
                         );
+                        if matches!(name, "yield" | "async") {
+                            d.help = Some(format!(
+                                "`{name}` belongs to the program around the query: paste only \
+                                 the query, rdbsh runs it"
+                            ));
+                        }
                         err_expr(span)
                     }
                     _ => {
