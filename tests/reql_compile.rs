@@ -607,6 +607,7 @@ fn targeted_messages() {
     fail("r.expr(JSON.stringify(r.now()))", "term.toJsonString()");
     fail("r.expr(Object.keys(r.expr({a: 1})))", "term.keys()");
     fail("r.expr('x'.repeat(1e9))", "too long");
+    fail("r.expr(new Date().toString())", "use date.toISOString()");
     fail("r.expr(JSON.parse('{bad'))", "JSON.parse");
     fail("r.expr([].reduce((a, b) => a))", "reduce of an empty array");
     fail("r.wait()", "`r.wait` is not a function");

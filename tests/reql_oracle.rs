@@ -263,6 +263,7 @@ const EXPRESSIONS: &[&str] = &[
     "r.expr(Object.keys('ab'))",
     "r.expr(Object.assign({a: 1}, {b: 2}, null, {a: 3}))",
     "r.expr(Object.fromEntries([['a', 1], ['b', 2]]))",
+    "r.expr(Object.assign({}, 'ab', [1], {c: 2}))",
     "r.expr(Array.isArray([]))",
     "r.expr(Array.isArray('a'))",
     "r.expr(Array.of(1, 2))",

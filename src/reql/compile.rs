@@ -1994,6 +1994,11 @@ impl<'a> Eval<'a> {
     fn value_method(&mut self, o: &Val, name: &str, name_span: Span, span: Span) -> V {
         match jslib::value_method(o, name) {
             Some(m) => v(m, span),
+            None if matches!(o, Val::Date(_)) && name.starts_with("to") => self.error_help(
+                name_span,
+                format!("rdbsh does not print a Date with `.{name}()`: its text depends on the local time zone's name and the locale"),
+                "use date.toISOString(), or a ReQL time: r.now().inTimezone('+01:00')",
+            ),
             None => self.not_on_value(o, name, name_span),
         }
     }

@@ -970,7 +970,26 @@ impl Eval<'_> {
                         set_field(&mut lock(target), k, fv, names);
                     }
                 }
-                Val::Undef | Val::Null => {}
+                Val::Undef | Val::Null | Val::Num(_) | Val::Bool(_) => {}
+                // Strings and arrays copy their elements under their indexes.
+                Val::Str(_) | Val::Arr(_) => {
+                    let Some(Val::Arr(entries)) =
+                        self.object_parts("Object.entries", std::slice::from_ref(src), span)
+                    else {
+                        return None;
+                    };
+                    let entries: Vec<V> = lock(&entries).clone();
+                    for pair in entries {
+                        let Val::Arr(pair) = &pair.v else { continue };
+                        let pair: Vec<V> = lock(pair).clone();
+                        if let [k, fv] = pair.as_slice()
+                            && let Val::Str(k) = &k.v
+                        {
+                            self.stored(&fv.v);
+                            set_field(&mut lock(target), k.clone(), fv.clone(), names);
+                        }
+                    }
+                }
                 other => {
                     self.error(
                         src.span,
