@@ -337,6 +337,14 @@ fn bindings_carry_across_statements_and_calls() {
     };
     assert_eq!(q.term(), json!([71, [[15, ["t"]], 3600]]));
     assert_eq!(env.names(), ["n", "t"]);
+    // Destructuring binds its targets only (its hidden variable is no name of the user's).
+    let out = compile("const {id, tags: [first]} = {id: 7, tags: ['x']}", &mut env)
+        .expect("destructuring compiles");
+    let [Statement::Binding(b)] = out.as_slice() else {
+        panic!("one binding: {out:?}")
+    };
+    assert_eq!(b.names, ["id", "first"]);
+    assert_eq!(env.names(), ["first", "id", "n", "t"]);
 }
 
 #[test]
@@ -608,6 +616,11 @@ fn targeted_messages() {
     fail("r.expr(Object.keys(r.expr({a: 1})))", "term.keys()");
     fail("r.expr('x'.repeat(1e9))", "too long");
     fail("r.expr(new Date().toString())", "use date.toISOString()");
+    fail(
+        "for (var x of r.table('t')) {} r.expr(1)",
+        "a JavaScript loop cannot go through a ReQL term",
+    );
+    fail("for (var x of 5) {} r.expr(1)", "is not iterable");
     fail("r.expr(JSON.parse('{bad'))", "JSON.parse");
     fail("r.expr([].reduce((a, b) => a))", "reduce of an empty array");
     fail("r.wait()", "`r.wait` is not a function");

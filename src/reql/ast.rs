@@ -248,6 +248,9 @@ pub enum ExprKind {
         /// Target.
         target: Box<Expr>,
     },
+    /// The receiver of `?.`: when it is null or undefined, the member access, index or call
+    /// it is the receiver of gives undefined.
+    Optional(Box<Expr>),
     /// Stands where a syntax error was reported.
     Error,
     /// An argument of `.run(...)` or a promise method after it that rdbsh does not read
@@ -324,6 +327,19 @@ pub enum StmtKind {
         test: Option<Expr>,
         /// Update.
         update: Option<Expr>,
+        /// Body.
+        body: Box<Stmt>,
+    },
+    /// `for (const x of xs) body` (values) or `for (k in o) body` (keys).
+    ForEach {
+        /// The loop variable.
+        name: Name,
+        /// Its span.
+        name_span: Span,
+        /// `in`: the keys of an object (or indexes); else the values of an array or string.
+        keys: bool,
+        /// What is iterated.
+        iter: Expr,
         /// Body.
         body: Box<Stmt>,
     },

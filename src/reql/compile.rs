@@ -14,7 +14,7 @@ use serde_json::{Map, Value};
 use super::ast::{Expr, ExprKind, FuncBody, FuncDef, Name, Names, Stmt, StmtKind};
 use super::diagnostic::Diagnostic;
 use super::methods::{self, Arity, Method, Optargs, Wrap};
-use super::parser::{NameHasher, is_after_run, is_program_tail, js_number_string};
+use super::parser::{NameHasher, is_after_run, is_hidden, is_program_tail, js_number_string};
 use super::span::Span;
 use super::term::{BuildError, Kind, MAX_TERM_DEPTH, TT_VAR, TermId, TermStore};
 /// Evaluation steps allowed per statement (loops in pasted JavaScript must end).
@@ -110,8 +110,9 @@ enum Native {
     Push(Arc<Mutex<Vec<V>>>),
     /// A function or namespace of the standard library (`parseInt`, `JSON`, `JSON.parse`).
     Lib(&'static str),
-    /// A standard-library method bound to a plain value (`'a'.toUpperCase`).
-    Bound(Box<Val>, &'static str),
+    /// A standard-library method bound to a plain value (`'a'.toUpperCase`), boxed so a
+    /// value stays small.
+    Bound(Box<(Val, &'static str)>),
 }
 
 /// A JavaScript function value: its literal and the scope it closes over.
@@ -196,6 +197,8 @@ impl Vars {
                 .collect(),
             Vars::Many(map) => map.keys().map(|k| names.get(*k).to_string()).collect(),
         };
+        // Destructuring's hidden variables are no names of the user's.
+        v.retain(|n| !is_hidden(n));
         v.sort();
         v
     }
@@ -261,6 +264,13 @@ impl Scope {
     pub(crate) fn names(&self, names: &Names) -> Vec<String> {
         lock(&self.vars).names(names)
     }
+}
+
+/// Whether `obj` is the receiver of `?.` and its value `o` is null or undefined: then the
+/// access or call gives undefined.
+#[inline(always)]
+fn skips_nullish(obj: &Expr, o: &V) -> bool {
+    matches!(obj.kind, ExprKind::Optional(_)) && matches!(o.v, Val::Undef | Val::Null)
 }
 
 /// Flow out of a statement.
@@ -1655,14 +1665,21 @@ impl<'a> Eval<'a> {
                 name_span,
             } => {
                 let o = self.eval(obj, scope);
+                if skips_nullish(obj, &o) {
+                    return v(Val::Undef, span);
+                }
                 let names = self.names;
                 self.member(o, Some(*name), names.get(*name), *name_span, span)
             }
             ExprKind::Index { obj, index } => {
                 let o = self.eval(obj, scope);
+                if skips_nullish(obj, &o) {
+                    return v(Val::Undef, span);
+                }
                 let i = self.eval(index, scope);
                 self.index(o, i, span)
             }
+            ExprKind::Optional(inner) => self.eval(inner, scope),
             ExprKind::Call { callee, args } => self.call_expr(callee, args, span, scope),
             ExprKind::MethodCall {
                 operands,
@@ -2091,6 +2108,9 @@ impl<'a> Eval<'a> {
         scope: &Arc<Scope>,
     ) -> V {
         let recv = self.eval(obj, scope);
+        if skips_nullish(obj, &recv) {
+            return v(Val::Undef, span);
+        }
         // Argument errors point at `.name(...)`, not at the whole chain.
         let site = Span::new(name_span.start.saturating_sub(1), span.end);
         // The common case, a ReQL method of a term or of `r`, calls it straight away: the
@@ -2134,6 +2154,9 @@ impl<'a> Eval<'a> {
             return self.method_call(obj, *name, *name_span, callee.span, args, span, scope);
         }
         let f = self.eval(callee, scope);
+        if skips_nullish(callee, &f) {
+            return v(Val::Undef, span);
+        }
         let argv = self.eval_args(args, scope);
         self.call_value(f, argv, span)
     }
@@ -2341,7 +2364,10 @@ impl<'a> Eval<'a> {
             Native::DateUtc => self.date_utc(&args, span),
             Native::Math => self.error(span, "Math is not a function"),
             Native::Lib(name) => self.call_lib(name, args, span),
-            Native::Bound(recv, name) => self.call_bound(*recv, name, args, span),
+            Native::Bound(bound) => {
+                let (recv, name) = *bound;
+                self.call_bound(recv, name, args, span)
+            }
             Native::Push(items) => {
                 for a in &args {
                     self.stored(&a.v);
@@ -2860,6 +2886,30 @@ impl<'a> Eval<'a> {
                     }
                     if let Some(u) = update {
                         self.eval(u, scope);
+                    }
+                }
+                Flow::Normal
+            }
+            StmtKind::ForEach {
+                name,
+                name_span,
+                keys,
+                iter,
+                body,
+            } => {
+                let it = self.eval(iter, scope);
+                let Some(items) = self.iteration(it, *keys, *name_span) else {
+                    return Flow::Normal;
+                };
+                for x in items {
+                    if self.halted {
+                        break;
+                    }
+                    self.declare(scope, *name, x);
+                    match self.exec(body, scope) {
+                        Flow::Return(r) => return Flow::Return(r),
+                        Flow::Break => break,
+                        Flow::Normal | Flow::Continue => {}
                     }
                 }
                 Flow::Normal

@@ -232,6 +232,7 @@ pub fn compile(src: &str, env: &mut Env) -> Result<Vec<Statement>, Vec<Diagnosti
                         ast::StmtKind::Var(decls) => decls
                             .iter()
                             .map(|(n, _, _)| names.get(*n).to_string())
+                            .filter(|n| !parser::is_hidden(n))
                             .collect(),
                         ast::StmtKind::Function(n, _) => vec![names.get(*n).to_string()],
                         _ => Vec::new(),

@@ -10,6 +10,9 @@ use super::lexer::{Kind, Lexed, StrLit, Tok, Token, p};
 use super::prec;
 use super::span::Span;
 
+mod destructure;
+pub use destructure::is_hidden;
+
 /// Deepest nesting of expressions (brackets, call arguments, operators) accepted.
 pub const MAX_DEPTH: usize = 128;
 
@@ -52,6 +55,7 @@ impl<'t, 'n> Statements<'t, 'n> {
                 fatal: false,
                 src_len,
                 blocks: 0,
+                hidden_vars: 0,
                 names,
                 recent: Box::new([EMPTY_SLOT; RECENT_NAMES]),
                 exprs: vec![err_expr(Span::default())],
@@ -119,6 +123,8 @@ struct Parser<'t, 'n> {
     src_len: usize,
     /// Function bodies and blocks being parsed.
     blocks: usize,
+    /// Hidden variables made for destructuring so far (see [`destructure::is_hidden`]).
+    hidden_vars: u32,
     /// Identifiers and string literals: the same text is one [`Name`]. A lookup compares
     /// with the stored copies rather than with slices of the source: it reads a small, hot
     /// table, not the place far back in the text where the name first appeared.
@@ -282,6 +288,8 @@ struct ParamList {
     arity: usize,
     defaults: Vec<(usize, Expr)>,
     rest: Option<usize>,
+    /// Destructured parameters: the hidden name each stands under, and its pattern.
+    patterns: Vec<(Name, destructure::Pattern)>,
 }
 
 /// `obj.name` spanning `span`.
@@ -661,6 +669,19 @@ impl<'t> Parser<'t, '_> {
     fn var_decls(&mut self) -> StmtKind {
         let mut decls = Vec::new();
         loop {
+            if self.at_pattern() {
+                let pattern = self.pattern();
+                let source = if self.expect(p!("="), "`=` and a value to destructure") {
+                    self.assign()
+                } else {
+                    err_expr(self.here())
+                };
+                self.bindings(pattern, source, &mut decls);
+                if !self.eat(p!(",")) {
+                    break;
+                }
+                continue;
+            }
             let Some(t) = self.peek().filter(|t| t.is(Kind::Ident)) else {
                 self.expected("a variable name");
                 break;
@@ -680,8 +701,66 @@ impl<'t> Parser<'t, '_> {
         StmtKind::Var(decls)
     }
 
+    /// After `for (`: `[var] target of|in`, with the target read and `of`/`in` passed
+    /// (`Some(keys)`), or nothing consumed.
+    fn for_each_head(&mut self) -> Option<(destructure::Pattern, bool)> {
+        let save = self.pos;
+        if self.at_ident("var") || self.at_ident("let") || self.at_ident("const") {
+            self.pos += 1;
+        }
+        let after = match self.peek() {
+            Some(t) if t.is(Kind::Ident) => Some(self.pos + 1),
+            Some(t) if t.is(p!("{")) || t.is(p!("[")) => self.matching(self.pos).map(|c| c + 1),
+            _ => None,
+        };
+        let keys = after
+            .and_then(|i| self.toks.get(i))
+            .filter(|t| t.is(Kind::Ident))
+            .and_then(|t| match self.name(t) {
+                "of" => Some(false),
+                "in" => Some(true),
+                _ => None,
+            });
+        let Some(keys) = keys else {
+            self.pos = save;
+            return None;
+        };
+        let pattern = self.pattern();
+        self.pos += 1; // `of` / `in`
+        Some((pattern, keys))
+    }
+
     fn for_statement(&mut self) -> StmtKind {
         self.expect(p!("("), "`(` after `for`");
+        if let Some((pattern, keys)) = self.for_each_head() {
+            let iter = self.with_nl(false, |p| p.expression());
+            self.expect(p!(")"), "`)` to close the loop header");
+            let body = self.sub_statement();
+            let (name, name_span, body) = match pattern {
+                destructure::Pattern::Name(name, span) => (name, span, body),
+                pattern => {
+                    let hidden = self.hidden();
+                    let span = body.span;
+                    let source = Expr {
+                        kind: ExprKind::Ident(hidden),
+                        span,
+                    };
+                    let unpack = self.binding_stmt(pattern, source);
+                    let body = Stmt {
+                        kind: StmtKind::Block(vec![unpack, body]),
+                        span,
+                    };
+                    (hidden, span, body)
+                }
+            };
+            return StmtKind::ForEach {
+                name,
+                name_span,
+                keys,
+                iter,
+                body: Box::new(body),
+            };
+        }
         let (init, test, update) = self.with_nl(false, |p| {
             let init = if p.at(p!(";")) {
                 None
@@ -701,11 +780,6 @@ impl<'t> Parser<'t, '_> {
                     span,
                 }))
             };
-            if p.at_ident("of") || p.at_ident("in") {
-                let span = p.here();
-                p.error(span, "`for...of` and `for...in` loops are not supported")
-                    .help = Some("use a counting loop: for (var i = 0; i < n; i++)".into());
-            }
             p.expect(p!(";"), "`;` after the loop initializer");
             let test = if p.at(p!(";")) {
                 None
@@ -925,12 +999,13 @@ impl<'t> Parser<'t, '_> {
         None
     }
 
-    fn arrow_body(&mut self, list: ParamList, start: Span) -> Expr {
+    fn arrow_body(&mut self, mut list: ParamList, start: Span) -> Expr {
         let body = if self.at(p!("{")) {
             FuncBody::Block(self.block())
         } else {
             FuncBody::Expr(self.assign())
         };
+        let body = self.unpack_params(&mut list, body);
         let span = start.to(Span::new(self.prev_end(), self.prev_end()));
         Expr {
             kind: ExprKind::Func(Arc::new(FuncDef {
@@ -946,6 +1021,37 @@ impl<'t> Parser<'t, '_> {
         }
     }
 
+    /// `body` preceded by the bindings of the destructured parameters of `list`.
+    fn unpack_params(&mut self, list: &mut ParamList, body: FuncBody) -> FuncBody {
+        if list.patterns.is_empty() {
+            return body;
+        }
+        let mut stmts = Vec::new();
+        for (hidden, pattern) in std::mem::take(&mut list.patterns) {
+            let span = list
+                .params
+                .iter()
+                .find(|(n, _)| *n == hidden)
+                .map_or_else(Span::default, |(_, s)| *s);
+            let source = Expr {
+                kind: ExprKind::Ident(hidden),
+                span,
+            };
+            stmts.push(self.binding_stmt(pattern, source));
+        }
+        match body {
+            FuncBody::Block(b) => stmts.extend(b),
+            FuncBody::Expr(e) => {
+                let span = e.span;
+                stmts.push(Stmt {
+                    kind: StmtKind::Return(Some(e)),
+                    span,
+                });
+            }
+        }
+        FuncBody::Block(stmts)
+    }
+
     /// Parameters after `(` up to and including `)`.
     fn params(&mut self) -> ParamList {
         let mut list = ParamList::default();
@@ -958,6 +1064,13 @@ impl<'t> Parser<'t, '_> {
                         let (n, span) = (p.name(t), t.span());
                         p.pos += 1;
                         list.params.push((p.intern(n), span));
+                    }
+                    Some(t) if !rest && (t.is(p!("{")) || t.is(p!("["))) => {
+                        let span = t.span();
+                        let pattern = p.pattern();
+                        let hidden = p.hidden();
+                        list.params.push((hidden, span));
+                        list.patterns.push((hidden, pattern));
                     }
                     _ => {
                         p.expected("a parameter name");
@@ -997,8 +1110,9 @@ impl<'t> Parser<'t, '_> {
         if !self.expect(p!("("), "`(` to start the parameter list") {
             return err_expr(start);
         }
-        let list = self.params();
+        let mut list = self.params();
         let body = FuncBody::Block(self.block());
+        let body = self.unpack_params(&mut list, body);
         let span = start.to(Span::new(self.prev_end(), self.prev_end()));
         Expr {
             kind: ExprKind::Func(Arc::new(FuncDef {
@@ -1166,26 +1280,6 @@ impl<'t> Parser<'t, '_> {
         self.expect(p!(")"), what);
     }
 
-    /// Whether the chain `e` has a `.run(...)` call in it: what follows is program code.
-    fn after_run(&self, mut e: &Expr) -> bool {
-        loop {
-            e = match &e.kind {
-                ExprKind::MethodCall { operands, name, .. } => {
-                    if self.names.get(*name) == "run" {
-                        return true;
-                    }
-                    match operands.first() {
-                        Some(obj) => obj,
-                        None => return false,
-                    }
-                }
-                ExprKind::Call { callee, .. } => callee,
-                ExprKind::Member { obj, .. } | ExprKind::Index { obj, .. } => obj,
-                _ => return false,
-            };
-        }
-    }
-
     /// The arguments of `.run(...)` and of the promise and stream methods pasted after it:
     /// program code whose callbacks rdbsh never runs. An argument that does not parse as
     /// rdbsh's JavaScript (TypeScript annotations, `async`, a regex literal...) is skipped up
@@ -1270,6 +1364,8 @@ impl<'t> Parser<'t, '_> {
             self.primary()
         };
         let saved = self.links;
+        // Whether this chain has called `.run(...)`: what follows it is program code.
+        let mut ran = false;
         // Each link moves `e` into the node that replaces it.
         while !self.fatal {
             let Some(t) = self.peek() else { break };
@@ -1280,8 +1376,15 @@ impl<'t> Parser<'t, '_> {
             match t.kind {
                 dot @ (p!(".") | p!("?.")) => {
                     self.pos += 1;
+                    if dot == p!("?.") {
+                        let span = e.span;
+                        e = Expr {
+                            kind: ExprKind::Optional(Box::new(e)),
+                            span,
+                        };
+                    }
                     let Some(t) = self.peek().filter(|t| t.is(Kind::Ident)) else {
-                        if dot == p!("?.") && self.at(p!("(")) {
+                        if dot == p!("?.") && (self.at(p!("(")) || self.at(p!("["))) {
                             continue;
                         }
                         self.expected("a method name after `.`");
@@ -1290,7 +1393,12 @@ impl<'t> Parser<'t, '_> {
                     let (name, span) = (self.name(t), t.span());
                     self.pos += 1;
                     let span_all = e.span.to(span);
-                    let tail = name == "run" || (is_after_run(name) && self.after_run(&e));
+                    let tail = if name == "run" {
+                        ran = true;
+                        true
+                    } else {
+                        ran && is_after_run(name)
+                    };
                     let name = self.intern(name);
                     // `obj.name(args)` is built at once, the receiver moved straight into the
                     // operand list; the name is a chain link of its own.
@@ -1333,9 +1441,12 @@ impl<'t> Parser<'t, '_> {
                 p!("(") => {
                     self.pos += 1;
                     let tail = match &e.kind {
-                        ExprKind::Member { obj, name, .. } => {
+                        ExprKind::Member { name, .. } => {
                             let name = self.names.get(*name);
-                            name == "run" || (is_after_run(name) && self.after_run(obj))
+                            if name == "run" {
+                                ran = true;
+                            }
+                            ran && is_program_tail(name)
                         }
                         _ => false,
                     };

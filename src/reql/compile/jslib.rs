@@ -184,7 +184,7 @@ pub(super) fn value_method(recv: &Val, name: &str) -> Option<Val> {
         Val::Date(_) => DATE_METHODS,
         _ => return None,
     };
-    find(list, name).map(|m| Val::Native(Native::Bound(Box::new(recv.clone()), m)))
+    find(list, name).map(|m| Val::Native(Native::Bound(Box::new((recv.clone(), m)))))
 }
 
 /// Whether `name` is a method of some plain value in the library (or `length`, `push`).
@@ -636,6 +636,45 @@ impl Eval<'_> {
             return false;
         }
         true
+    }
+
+    /// What `for (x of it)` (`keys` false) or `for (k in it)` goes through; `None` after an
+    /// error.
+    pub(super) fn iteration(&mut self, it: V, keys: bool, span: Span) -> Option<Vec<V>> {
+        let names = self.names;
+        match (&it.v, keys) {
+            (Val::Poison, _) => None,
+            (Val::Term(_), _) => {
+                self.error_help(
+                    it.span,
+                    "a JavaScript loop cannot go through a ReQL term",
+                    "loop in ReQL instead: .forEach(...), .map(...)",
+                );
+                None
+            }
+            (Val::Arr(items), false) => Some(lock(items).clone()),
+            (Val::Str(s), false) => Some(
+                s.text(names)
+                    .chars()
+                    .map(|c| v(str_val(c.to_string()), it.span))
+                    .collect(),
+            ),
+            (Val::Undef | Val::Null, true) => Some(Vec::new()),
+            (Val::Obj(_) | Val::Arr(_) | Val::Str(_), true) => {
+                match self.object_parts("Object.keys", std::slice::from_ref(&it), span)? {
+                    Val::Arr(keys) => Some(lock(&keys).clone()),
+                    _ => None,
+                }
+            }
+            (_, true) => Some(Vec::new()),
+            (other, false) => {
+                self.error(
+                    it.span,
+                    format!("TypeError: {} is not iterable", type_name(other)),
+                );
+                None
+            }
+        }
     }
 
     /// A call of a library function or namespace (`Native::Lib`).
