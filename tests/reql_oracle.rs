@@ -402,6 +402,52 @@ const EXPRESSIONS: &[&str] = &[
     "var s = 'x'; r.expr(s?.toUpperCase())",
     "r.table('t')?.count()",
     "var u = {name: 'A'}; r.table('t').filter({name: u?.name})",
+    // JavaScript's edge rules the library follows (found by differential fuzzing):
+    "r.expr('a,b,c'.split(',', -1))",
+    "r.expr('a,b,c'.split(',', NaN))",
+    "r.expr('a,b,c'.split(',', 4294967297))",
+    "r.expr(String(Math.max(1, NaN)))",
+    "r.expr(String(1 / Math.min(0, -0)))",
+    "r.expr(String(Math.pow(1, NaN)))",
+    "r.expr(String(1 ** NaN))",
+    "r.expr(String(Math.round(0.49999999999999994)))",
+    "r.expr(String(Math.round(9007199254740991)))",
+    "r.expr(String(1 / Math.round(-0.4)))",
+    "r.expr(String(Math.floor([7])))",
+    "r.expr(Math.hypot(3, 4))",
+    "r.expr([1, 2, 1].indexOf(1, 1))",
+    "r.expr([1, 2, 1].includes(1, 3))",
+    "r.expr([1, 2, 1].lastIndexOf(1, 1))",
+    "r.expr([1, 2, 1].lastIndexOf(1, -2))",
+    "r.expr([7, 8].at(NaN))",
+    "r.expr([1, [2, [3, [4]]]].flat(2))",
+    "r.expr([1, [2, [3, [4]]]].flat(Infinity))",
+    "r.expr([[1, [2]]].flat(0))",
+    "r.expr(Number('0o17'))",
+    "r.expr(Number('0b11'))",
+    "r.expr(parseInt('36', 4294967312))",
+    "r.expr('x'.repeat(-0.5))",
+    "r.expr(JSON.parse('7641359882510492.0'))",
+    "r.expr(JSON.parse('3825291908.0576997'))",
+    "r.expr(JSON.parse('{\"__proto__\":1, \"a\": 2}'))",
+    "r.expr(new Date(1.5).getTime())",
+    "r.expr(new Date(-62198755200000).toISOString())",
+    "r.expr(new Date(253402300800000).toISOString())",
+    "r.expr(new Date(-62198755200000))",
+    "r.expr(new Date('2015'))",
+    "r.expr(new Date('2015-03-07T10:00+01:00'))",
+    "r.expr(new Date('2015-03-07T24:00:00Z'))",
+    "r.expr(new Date('Thu, 07 Mar 2015 10:00:00 +0100'))",
+    "r.expr(new Date('Mar 7 2015'))",
+    "r.expr(new Date('March 7, 2015 10:00 PM'))",
+    "r.expr(new Date('03/07/15'))",
+    "r.expr(new Date(null))",
+    "r.expr(new Date(true))",
+    "r.expr(Array.from({length: 3}, (_, i) => i * 2))",
+    "r.expr(Array(3).fill(0))",
+    "r.expr(new Array(2, 3))",
+    "r.expr('k=' + [1, 2])",
+    "r.expr('😀'.codePointAt(0))",
     // Refused by the driver:
     "r.table('t').getAll(...r.expr([1]))",
     "r.table('t').getAll(...null)",
@@ -424,18 +470,23 @@ const EXPRESSIONS: &[&str] = &[
     "r.table('t').map(({id}) => id)",
 ];
 
+/// The driver's package directory from RDBSH_JS_DRIVER (the package or the npm prefix).
+fn driver_dir() -> Option<PathBuf> {
+    let driver = PathBuf::from(std::env::var_os("RDBSH_JS_DRIVER")?);
+    Some(if driver.join("node_modules/rethinkdb").is_dir() {
+        driver.join("node_modules/rethinkdb")
+    } else {
+        driver
+    })
+}
+
 #[test]
 fn extra_expressions_match_the_driver() {
-    let Some(driver) = std::env::var_os("RDBSH_JS_DRIVER").map(PathBuf::from) else {
+    let Some(driver) = driver_dir() else {
         println!(
             "skipped: set RDBSH_JS_DRIVER to the rethinkdb@2.4.2 npm package to run the differential test"
         );
         return;
-    };
-    let driver = if driver.join("node_modules/rethinkdb").is_dir() {
-        driver.join("node_modules/rethinkdb")
-    } else {
-        driver
     };
     let oracle = shared_dir().join("oracle/js_oracle.js");
     let mut child = Command::new("node")
@@ -503,4 +554,78 @@ fn extra_expressions_match_the_driver() {
         misses.len(),
         EXPRESSIONS.len()
     );
+}
+
+/// Local-time rules (`new Date(y, m, ...)`, times without an offset, getters) in time zones
+/// with daylight saving time and half-hour offsets, against the driver in the same zone: both
+/// processes get `TZ`. Skipped where the system has no time zone data.
+#[test]
+fn local_times_match_the_driver_in_other_time_zones() {
+    const LOCAL: &[&str] = &[
+        "r.expr(new Date(2024, 2, 15, 12))",
+        "r.expr(new Date(2024, 2, 10, 2, 30))",
+        "r.expr(new Date(2016, 10, 6, 1, 30))",
+        "r.expr(new Date(2024, 2, 31).getHours())",
+        "r.expr(new Date('2016-11-06T01:30:00'))",
+        "r.expr(new Date('2016-03-13T02:30:00'))",
+        "r.expr(new Date('March 7, 2015 10:30:00'))",
+        "r.expr(new Date('2015/03/07'))",
+        "r.expr(new Date(2015, 0, 1).getTimezoneOffset())",
+        "r.expr(new Date(2024, 6, 1).getTimezoneOffset())",
+        "r.expr(new Date(-5e12).getTimezoneOffset())",
+        "r.expr(new Date(Date.UTC(2024, 2, 10, 7)).getHours())",
+        "r.expr([new Date(0).getDate(), new Date(0).getDay(), new Date(0).getMonth()])",
+    ];
+    let Some(driver) = driver_dir() else {
+        println!("skipped: set RDBSH_JS_DRIVER to run the differential test");
+        return;
+    };
+    let oracle = shared_dir().join("oracle/js_oracle.js");
+    for tz in ["America/New_York", "Asia/Kolkata", "Australia/Lord_Howe"] {
+        if !std::path::Path::new("/usr/share/zoneinfo")
+            .join(tz)
+            .exists()
+        {
+            println!("skipped {tz}: no time zone data");
+            continue;
+        }
+        let mut child = Command::new("node")
+            .arg(&oracle)
+            .env("RETHINKDB_JS_DRIVER", &driver)
+            .env("TZ", tz)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("node runs the oracle");
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all((LOCAL.join("\n") + "\n").as_bytes())
+            .expect("write to the oracle");
+        let out = child.wait_with_output().expect("oracle output");
+        let want: Vec<Value> = String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .map(|l| serde_json::from_str(l).expect("oracle JSON"))
+            .collect();
+        assert_eq!(want.len(), LOCAL.len(), "one oracle answer per expression");
+        for (js, want) in LOCAL.iter().zip(&want) {
+            let got = Command::new(common::rdbsh_bin())
+                .args(["compile", "-e", js])
+                .env("TZ", tz)
+                .output()
+                .expect("rdbsh compile runs");
+            let text = String::from_utf8_lossy(&got.stdout);
+            let got: Value = serde_json::from_str(text.trim()).unwrap_or_else(|_| {
+                panic!(
+                    "{tz}: {js}: rdbsh refused: {}",
+                    String::from_utf8_lossy(&got.stderr)
+                )
+            });
+            assert!(
+                same(&normalize(&got), &normalize(want)),
+                "{tz}: {js}\n   want {want}\n   got  {got}"
+            );
+        }
+    }
 }

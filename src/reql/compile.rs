@@ -24,7 +24,10 @@ const MAX_CALLS: u32 = 200;
 /// The driver's default `r.expr` nesting depth.
 const EXPR_DEPTH: i64 = 20;
 
+mod dates;
 mod jslib;
+
+use dates::{date_from_parts, iso_from_ms, parse_date};
 
 const TT_MAKE_ARRAY: u32 = 2;
 const TT_DB: u32 = 14;
@@ -266,6 +269,46 @@ impl Scope {
     }
 }
 
+/// The functions of `Math` rdbsh evaluates.
+const MATH_FUNCTIONS: &[&str] = &[
+    "floor", "ceil", "round", "abs", "min", "max", "pow", "sqrt", "cbrt", "trunc", "sign", "log",
+    "log10", "log2", "log1p", "exp", "expm1", "sin", "cos", "tan", "asin", "acos", "atan", "atan2",
+    "hypot", "random",
+];
+
+/// `Math.round`: halves go up, and a negative number that rounds to zero stays -0.
+fn js_round(x: f64) -> f64 {
+    if !x.is_finite() {
+        return x;
+    }
+    let f = x.floor();
+    let r = if x - f >= 0.5 { f + 1.0 } else { f };
+    if r == 0.0 && x < 0.0 { -0.0 } else { r }
+}
+
+/// `**` and `Math.pow`: unlike `powf`, 1 to a NaN or an infinite power is NaN.
+fn js_pow(a: f64, b: f64) -> f64 {
+    if b.is_nan() || (a.abs() == 1.0 && b.is_infinite()) {
+        f64::NAN
+    } else {
+        a.powf(b)
+    }
+}
+
+/// One step of `Math.min` (`min`) or `Math.max`: NaN wins, and -0 is below 0.
+fn js_min_max(m: f64, x: f64, min: bool) -> f64 {
+    if m.is_nan() || x.is_nan() {
+        return f64::NAN;
+    }
+    if m == 0.0 && x == 0.0 {
+        let either_negative = m.is_sign_negative() || x.is_sign_negative();
+        let both_negative = m.is_sign_negative() && x.is_sign_negative();
+        let negative = if min { either_negative } else { both_negative };
+        return if negative { -0.0 } else { 0.0 };
+    }
+    if min { m.min(x) } else { m.max(x) }
+}
+
 /// Whether `obj` is the receiver of `?.` and its value `o` is null or undefined: then the
 /// access or call gives undefined.
 #[inline(always)]
@@ -409,44 +452,6 @@ pub(crate) fn snake(key: &str) -> String {
     s
 }
 
-/// `new Date(y, m, d, h, min, s, ms)` (local time) or `Date.UTC(...)`: fields past the
-/// given ones take their defaults, years 0..=99 mean 1900..=1999, months and the rest may
-/// overflow into the next unit, as in JavaScript.
-fn date_from_parts(n: &[f64], utc: bool) -> Option<f64> {
-    use chrono::{Local, NaiveDate, TimeZone};
-    if n.iter().any(|x| !x.is_finite()) {
-        return None;
-    }
-    let get = |i: usize, d: f64| n.get(i).map_or(d, |x| x.trunc());
-    let year = get(0, 1970.0);
-    let year = if (0.0..=99.0).contains(&year) {
-        year + 1900.0
-    } else {
-        year
-    };
-    let base = NaiveDate::from_ymd_opt(year as i32, 1, 1)?.and_hms_opt(0, 0, 0)?;
-    let months = get(1, 0.0) as i64;
-    let base = if months >= 0 {
-        base.checked_add_months(chrono::Months::new(u32::try_from(months).ok()?))?
-    } else {
-        base.checked_sub_months(chrono::Months::new(u32::try_from(-months).ok()?))?
-    };
-    let offset_ms = (get(2, 1.0) - 1.0) * 86_400_000.0
-        + get(3, 0.0) * 3_600_000.0
-        + get(4, 0.0) * 60_000.0
-        + get(5, 0.0) * 1000.0
-        + get(6, 0.0);
-    let start = if utc {
-        base.and_utc().timestamp_millis()
-    } else {
-        Local
-            .from_local_datetime(&base)
-            .earliest()?
-            .timestamp_millis()
-    };
-    Some(start as f64 + offset_ms)
-}
-
 /// Sets the field `k` of an object's fields: in its place if it is there, else last.
 fn set_field(fields: &mut Fields, k: Str, val: V, names: &Names) {
     match fields.iter().position(|(f, _)| f.same(&k, names)) {
@@ -541,8 +546,29 @@ fn to_number(names: &Names, v: &Val) -> Option<f64> {
             let t = s.text(names).trim();
             if t.is_empty() {
                 0.0
-            } else if let Some(h) = t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")) {
-                u64::from_str_radix(h, 16).map_or(f64::NAN, |n| n as f64)
+            } else if let Some((radix, digits)) = t
+                .strip_prefix("0x")
+                .or_else(|| t.strip_prefix("0X"))
+                .map(|d| (16, d))
+                .or_else(|| {
+                    t.strip_prefix("0o")
+                        .or_else(|| t.strip_prefix("0O"))
+                        .map(|d| (8, d))
+                })
+                .or_else(|| {
+                    t.strip_prefix("0b")
+                        .or_else(|| t.strip_prefix("0B"))
+                        .map(|d| (2, d))
+                })
+            {
+                if digits.is_empty() || !digits.chars().all(|c| c.is_digit(radix)) {
+                    f64::NAN
+                } else {
+                    digits
+                        .chars()
+                        .filter_map(|c| c.to_digit(radix))
+                        .fold(0.0, |acc, d| acc * f64::from(radix) + f64::from(d))
+                }
             } else if t == "Infinity" || t == "+Infinity" {
                 f64::INFINITY
             } else if t == "-Infinity" {
@@ -614,77 +640,6 @@ fn loose_eq(names: &Names, a: &Val, b: &Val) -> bool {
         }
         _ => strict_eq(names, a, b),
     }
-}
-
-fn iso_from_ms(ms: f64) -> Option<String> {
-    use chrono::{DateTime, Utc};
-    if !ms.is_finite() || ms.abs() > 8.64e15 {
-        return None;
-    }
-    let t: DateTime<Utc> = DateTime::from_timestamp_millis(ms as i64)?;
-    Some(t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string())
-}
-
-fn parse_date(s: &str) -> Option<f64> {
-    use chrono::{DateTime, Local, NaiveDate, NaiveDateTime, TimeZone};
-    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
-        return Some(t.timestamp_millis() as f64);
-    }
-    let iso_date = s.len() == 10 && s.as_bytes()[4] == b'-' && s.as_bytes()[7] == b'-';
-    if iso_date && let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
-        // ISO date-only forms are UTC in JavaScript.
-        return d
-            .and_hms_opt(0, 0, 0)
-            .map(|t| t.and_utc().timestamp_millis() as f64);
-    }
-    let local = |t: NaiveDateTime| {
-        Local
-            .from_local_datetime(&t)
-            .earliest()
-            .map(|t| t.timestamp_millis() as f64)
-    };
-    for fmt in [
-        "%Y-%m-%dT%H:%M:%S%.f",
-        "%Y-%m-%dT%H:%M",
-        "%Y-%m-%d %H:%M:%S%.f",
-        "%Y-%m-%d %H:%M",
-    ] {
-        if let Ok(t) = NaiveDateTime::parse_from_str(s, fmt) {
-            // Date-time forms without an offset are local time in JavaScript.
-            return local(t);
-        }
-    }
-    // The forms JavaScript engines read beyond ISO 8601: RFC 2822, what Date's toString
-    // prints, and month names or slashes (local time, dates alone included).
-    if let Ok(t) = DateTime::parse_from_rfc2822(s) {
-        return Some(t.timestamp_millis() as f64);
-    }
-    let no_zone_name = match s.find(" (") {
-        Some(i) if s.ends_with(')') => &s[..i],
-        _ => s,
-    };
-    if let Ok(t) = DateTime::parse_from_str(no_zone_name, "%a %b %d %Y %H:%M:%S GMT%z") {
-        return Some(t.timestamp_millis() as f64);
-    }
-    for fmt in [
-        "%B %d, %Y %H:%M:%S",
-        "%B %d, %Y %H:%M",
-        "%d %B %Y %H:%M:%S",
-        "%Y/%m/%d %H:%M:%S",
-        "%Y/%m/%d %H:%M",
-        "%m/%d/%Y %H:%M:%S",
-        "%m/%d/%Y %H:%M",
-    ] {
-        if let Ok(t) = NaiveDateTime::parse_from_str(s, fmt) {
-            return local(t);
-        }
-    }
-    for fmt in ["%B %d, %Y", "%d %B %Y", "%Y/%m/%d", "%m/%d/%Y", "%Y-%m-%d"] {
-        if let Ok(d) = NaiveDate::parse_from_str(s, fmt) {
-            return d.and_hms_opt(0, 0, 0).and_then(local);
-        }
-    }
-    None
 }
 
 impl<'a> Eval<'a> {
@@ -1749,6 +1704,7 @@ impl<'a> Eval<'a> {
                 match f.v {
                     Val::Native(Native::Buffer) => self.buffer(&argv, span),
                     Val::Native(Native::Date) => self.date(&argv, span),
+                    Val::Native(Native::Lib("Array")) => self.call_lib("Array", argv, span),
                     Val::Poison => f,
                     _ => self.error_help(
                         span,
@@ -1993,12 +1949,7 @@ impl<'a> Eval<'a> {
             Val::Native(Native::Math) => match name {
                 "PI" => v(Val::Num(std::f64::consts::PI), span),
                 "E" => v(Val::Num(std::f64::consts::E), span),
-                "floor" | "ceil" | "round" | "abs" | "min" | "max" | "pow" | "sqrt" | "trunc" | "sign" | "log" | "exp"
-                | "random" => {
-                    let n: &'static str = ["floor", "ceil", "round", "abs", "min", "max", "pow", "sqrt", "trunc", "sign", "log", "exp", "random"]
-                        .into_iter()
-                        .find(|x| *x == name)
-                        .unwrap_or("floor");
+                _ if let Some(n) = MATH_FUNCTIONS.iter().copied().find(|f| *f == name) => {
                     v(Val::Native(Native::MathFn(n)), span)
                 }
                 _ => self.error(name_span, format!("`Math.{name}` is not supported")),
@@ -2397,14 +2348,17 @@ impl<'a> Eval<'a> {
                             );
                         }
                         Val::Poison => return v(Val::Poison, span),
-                        other => nums.push(to_number(self.names, other).unwrap_or(f64::NAN)),
+                        _ => match self.js_number(a, "Math") {
+                            Some(n) => nums.push(n),
+                            None => return v(Val::Poison, span),
+                        },
                     }
                 }
                 let a = nums.first().copied().unwrap_or(f64::NAN);
                 let r = match name {
                     "floor" => a.floor(),
                     "ceil" => a.ceil(),
-                    "round" => (a + 0.5).floor(),
+                    "round" => js_round(a),
                     "abs" => a.abs(),
                     "trunc" => a.trunc(),
                     "sign" => {
@@ -2415,11 +2369,36 @@ impl<'a> Eval<'a> {
                         }
                     }
                     "sqrt" => a.sqrt(),
+                    "cbrt" => a.cbrt(),
                     "log" => a.ln(),
+                    "log10" => a.log10(),
+                    "log2" => a.log2(),
+                    "log1p" => a.ln_1p(),
                     "exp" => a.exp(),
-                    "pow" => a.powf(nums.get(1).copied().unwrap_or(f64::NAN)),
-                    "min" => nums.iter().copied().fold(f64::INFINITY, f64::min),
-                    "max" => nums.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+                    "expm1" => a.exp_m1(),
+                    "sin" => a.sin(),
+                    "cos" => a.cos(),
+                    "tan" => a.tan(),
+                    "asin" => a.asin(),
+                    "acos" => a.acos(),
+                    "atan" => a.atan(),
+                    "atan2" => a.atan2(nums.get(1).copied().unwrap_or(f64::NAN)),
+                    "hypot" => {
+                        if nums.iter().any(|x| x.is_infinite()) {
+                            f64::INFINITY
+                        } else {
+                            nums.iter().map(|x| x * x).sum::<f64>().sqrt()
+                        }
+                    }
+                    "pow" => js_pow(a, nums.get(1).copied().unwrap_or(f64::NAN)),
+                    "min" => nums
+                        .iter()
+                        .copied()
+                        .fold(f64::INFINITY, |m, x| js_min_max(m, x, true)),
+                    "max" => nums
+                        .iter()
+                        .copied()
+                        .fold(f64::NEG_INFINITY, |m, x| js_min_max(m, x, false)),
                     _ => {
                         let nanos = chrono::Utc::now().timestamp_subsec_nanos();
                         f64::from(nanos % 1_000_000) / 1_000_000.0
@@ -2490,7 +2469,10 @@ impl<'a> Eval<'a> {
     fn date(&mut self, args: &[V], span: Span) -> V {
         let ms = match args.iter().map(|a| &a.v).collect::<Vec<_>>().as_slice() {
             [] => chrono::Utc::now().timestamp_millis() as f64,
-            [Val::Num(n)] => *n,
+            [Val::Num(n)] => dates::time_clip(*n).unwrap_or(f64::NAN),
+            [Val::Null | Val::Bool(_)] => to_number(self.names, &args[0].v)
+                .and_then(dates::time_clip)
+                .unwrap_or(f64::NAN),
             [Val::Str(s)] => match parse_date(s.text(self.names)) {
                 Some(ms) => ms,
                 None => {
@@ -2643,6 +2625,18 @@ impl<'a> Eval<'a> {
                     to_js_string(self.names, &r.v),
                 ) {
                     (Some(a), Some(b)) => Val::Str(Str::own(&format!("{a}{b}"))),
+                    // An array or object joins as its text ("k=" + [1, 2] is "k=1,2").
+                    _ if matches!(l.v, Val::Arr(_) | Val::Obj(_) | Val::Str(_))
+                        && matches!(r.v, Val::Arr(_) | Val::Obj(_) | Val::Str(_)) =>
+                    {
+                        let Some(a) = self.js_string(&l, "+") else {
+                            return v(Val::Poison, span);
+                        };
+                        let Some(b) = self.js_string(&r, "+") else {
+                            return v(Val::Poison, span);
+                        };
+                        Val::Str(Str::own(&format!("{a}{b}")))
+                    }
                     _ => {
                         return self.error(
                             op_span,
@@ -2687,7 +2681,7 @@ impl<'a> Eval<'a> {
                     "*" => Val::Num(a * b),
                     "/" => Val::Num(a / b),
                     "%" => Val::Num(a % b),
-                    "**" => Val::Num(a.powf(b)),
+                    "**" => Val::Num(js_pow(a, b)),
                     "<" => Val::Bool(a < b),
                     ">" => Val::Bool(a > b),
                     "<=" => Val::Bool(a <= b),

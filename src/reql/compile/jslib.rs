@@ -70,6 +70,7 @@ const STRING_METHODS: &[&str] = &[
     "substr",
     "charAt",
     "charCodeAt",
+    "codePointAt",
     "at",
     "indexOf",
     "lastIndexOf",
@@ -109,6 +110,7 @@ const ARRAY_METHODS: &[&str] = &[
     "unshift",
     "at",
     "flat",
+    "fill",
     "toString",
 ];
 
@@ -247,6 +249,16 @@ fn reql_for_function(name: &str) -> &'static str {
     }
 }
 
+/// ToUint32: a number modulo 2^32 (NaN and infinities are 0).
+fn to_uint32(n: f64) -> u32 {
+    super::to_int32(n) as u32
+}
+
+/// ToIntegerOrInfinity: NaN is 0, fractions are cut toward zero.
+fn to_integer(n: f64) -> f64 {
+    if n.is_nan() { 0.0 } else { n.trunc() + 0.0 }
+}
+
 /// JavaScript's white space and line terminators (what `trim` removes).
 fn is_js_space(c: char) -> bool {
     (c.is_whitespace() && c != '\u{85}') || c == '\u{feff}'
@@ -297,11 +309,7 @@ fn parse_int(text: &str, radix: f64) -> f64 {
         Some(b'+') => (false, &s[1..]),
         _ => (false, s),
     };
-    let mut radix = if radix.is_finite() {
-        radix.trunc() as i64
-    } else {
-        0
-    };
+    let mut radix = i64::from(super::to_int32(radix));
     let mut s = s;
     if (radix == 0 || radix == 16)
         && let Some(rest) = s.strip_prefix("0x").or_else(|| s.strip_prefix("0X"))
@@ -517,7 +525,7 @@ fn str_val(s: String) -> Val {
 impl Eval<'_> {
     /// A value as JavaScript's `String(x)` gives it; an error for what rdbsh cannot print as
     /// JavaScript would (a term, a function, a Date's local-time text).
-    fn js_string(&mut self, x: &V, what: &str) -> Option<String> {
+    pub(super) fn js_string(&mut self, x: &V, what: &str) -> Option<String> {
         self.js_string_in(x, what, 0)
     }
 
@@ -585,7 +593,7 @@ impl Eval<'_> {
     }
 
     /// A number argument (`ToNumber`); a term is an error.
-    fn js_number(&mut self, x: &V, what: &str) -> Option<f64> {
+    pub(super) fn js_number(&mut self, x: &V, what: &str) -> Option<f64> {
         match &x.v {
             Val::Poison => None,
             Val::Term(_) => {
@@ -767,6 +775,23 @@ impl Eval<'_> {
                 Some(Val::Arr(_))
             ))),
             "Array.of" => Some(arr(args.clone())),
+            // `Array(n)` is n empty slots (read as undefined); `Array(a, b)` is [a, b].
+            "Array" => match args.as_slice() {
+                [n] if matches!(n.v, Val::Num(_)) => {
+                    let Val::Num(n) = n.v else {
+                        return v(Val::Poison, span);
+                    };
+                    if n < 0.0 || n.fract() != 0.0 || n > 1e7 {
+                        self.error(span, "RangeError: invalid array length");
+                        None
+                    } else if !self.charge(n as usize, span) {
+                        None
+                    } else {
+                        Some(arr(vec![v(Val::Undef, span); n as usize]))
+                    }
+                }
+                _ => Some(arr(args.clone())),
+            },
             "Array.from" => self.array_from(&args, span),
             _ => {
                 self.error(span, format!("`{name}` is not a function"));
@@ -802,8 +827,10 @@ impl Eval<'_> {
                 .map(|x| v(self.json_value(x, span), span))
                 .collect()),
             J::Object(map) => {
+                // The driver copies objects key by key: `__proto__` sets a prototype instead.
                 let fields: Fields = map
                     .iter()
+                    .filter(|(k, _)| k.as_str() != "__proto__")
                     .map(|(k, x)| (Str::own(k), v(self.json_value(x, span), span)))
                     .collect();
                 Val::Obj(Arc::new(Mutex::new(fields)))
@@ -1072,6 +1099,22 @@ impl Eval<'_> {
         let names = self.names;
         let items: Vec<V> = match args.first().map(|a| &a.v) {
             Some(Val::Arr(items)) => lock(items).clone(),
+            // `Array.from({length: n}, (_, i) => ...)`: n times undefined.
+            Some(Val::Obj(fields)) => {
+                let length = lock(fields)
+                    .iter()
+                    .find(|(k, _)| k.text(names) == "length")
+                    .map(|(_, x)| x.clone());
+                let n = match length {
+                    Some(x) => to_integer(self.js_number(&x, "Array.from")?).max(0.0),
+                    None => 0.0,
+                };
+                if n > 1e7 || !self.charge(n as usize, span) {
+                    self.error(span, "RangeError: invalid array length");
+                    return None;
+                }
+                vec![v(Val::Undef, span); n as usize]
+            }
             Some(Val::Str(s)) => s
                 .text(names)
                 .chars()
@@ -1170,6 +1213,19 @@ impl Eval<'_> {
                 let b = (a as f64 + n).min(len as f64) as usize;
                 str_val(units(&u, a, b))
             }
+            "codePointAt" => {
+                let i = to_integer(self.num_arg(args, 0, 0.0, &what)?);
+                if i < 0.0 || i >= len as f64 {
+                    Val::Undef
+                } else {
+                    let i = i as usize;
+                    let c = match char::decode_utf16(u[i..].iter().copied()).next() {
+                        Some(Ok(c)) => u32::from(c),
+                        _ => u32::from(u[i]),
+                    };
+                    Val::Num(f64::from(c))
+                }
+            }
             "charAt" | "charCodeAt" | "at" => {
                 let i = self.num_arg(args, 0, 0.0, &what)?;
                 let i = if i.is_nan() { 0.0 } else { i.trunc() };
@@ -1220,11 +1276,9 @@ impl Eval<'_> {
                 }
             }
             "split" => {
-                let limit = self.num_arg(args, 1, f64::from(u32::MAX), &what)?;
-                let limit = if limit.is_finite() {
-                    limit.max(0.0) as usize
-                } else {
-                    u32::MAX as usize
+                let limit = match args.get(1).map(|a| &a.v) {
+                    None | Some(Val::Undef) => u32::MAX as usize,
+                    _ => to_uint32(self.num_arg(args, 1, 0.0, &what)?) as usize,
                 };
                 let parts: Vec<String> = match args.first().map(|a| &a.v) {
                     None | Some(Val::Undef) => vec![s.to_string()],
@@ -1255,7 +1309,7 @@ impl Eval<'_> {
             }
             "replace" | "replaceAll" => return self.string_replace(s, &u, name, args, span),
             "repeat" => {
-                let n = self.num_arg(args, 0, 0.0, &what)?;
+                let n = to_integer(self.num_arg(args, 0, 0.0, &what)?);
                 if n < 0.0 || n.is_infinite() {
                     self.error(span, "RangeError: invalid count for repeat");
                     return None;
@@ -1425,6 +1479,35 @@ impl Eval<'_> {
         })
     }
 
+    /// `flat(depth)`: the items of `items`, arrays among them spread `depth` levels deep
+    /// (`level`: how deep this call is; past 512 levels an array can only be cyclic).
+    fn flatten_into(
+        &mut self,
+        items: Vec<V>,
+        depth: f64,
+        out: &mut Vec<V>,
+        span: Span,
+        level: u32,
+    ) -> Option<()> {
+        if level > 512 {
+            self.error(span, "`flat`: the array is cyclic or too deep");
+            return None;
+        }
+        if !self.charge(items.len(), span) {
+            return None;
+        }
+        for item in items {
+            match &item.v {
+                Val::Arr(inner) if depth >= 1.0 => {
+                    let inner: Vec<V> = lock(inner).clone();
+                    self.flatten_into(inner, depth - 1.0, out, span, level + 1)?;
+                }
+                _ => out.push(item),
+            }
+        }
+        Some(())
+    }
+
     fn date_method(&mut self, ms: f64, name: &str, span: Span) -> Option<Val> {
         use chrono::{DateTime, Datelike, Local, Timelike, Utc};
         match name {
@@ -1449,7 +1532,8 @@ impl Eval<'_> {
         };
         let local = utc.with_timezone(&Local);
         let n = match name {
-            "getTimezoneOffset" => -f64::from(local.offset().local_minus_utc()) / 60.0,
+            // Whole minutes, as V8 gives them (local mean times of old dates have seconds).
+            "getTimezoneOffset" => (-f64::from(local.offset().local_minus_utc()) / 60.0).trunc(),
             "getFullYear" => f64::from(local.year()),
             "getMonth" => f64::from(local.month0()),
             "getDate" => f64::from(local.day()),
@@ -1520,18 +1604,31 @@ impl Eval<'_> {
                     }
                     _ => strict_eq(names, &x, y),
                 };
+                let len = all.len() as f64;
+                // fromIndex: from the end when negative; lastIndexOf searches backwards from it.
+                let from = match args.get(1).map(|a| &a.v) {
+                    None | Some(Val::Undef) if name == "lastIndexOf" => len - 1.0,
+                    None | Some(Val::Undef) => 0.0,
+                    _ => to_integer(self.num_arg(args, 1, 0.0, &what)?),
+                };
+                let from = if from < 0.0 { len + from } else { from };
+                let found = if name == "lastIndexOf" {
+                    if from < 0.0 {
+                        None
+                    } else {
+                        let end = (from.min(len - 1.0) + 1.0) as usize;
+                        all[..end].iter().rposition(|y| same(&y.v))
+                    }
+                } else {
+                    let start = from.clamp(0.0, len) as usize;
+                    all[start..]
+                        .iter()
+                        .position(|y| same(&y.v))
+                        .map(|i| i + start)
+                };
                 match name {
-                    "indexOf" => Val::Num(
-                        all.iter()
-                            .position(|y| same(&y.v))
-                            .map_or(-1.0, |i| i as f64),
-                    ),
-                    "lastIndexOf" => Val::Num(
-                        all.iter()
-                            .rposition(|y| same(&y.v))
-                            .map_or(-1.0, |i| i as f64),
-                    ),
-                    _ => Val::Bool(all.iter().any(|y| same(&y.v))),
+                    "includes" => Val::Bool(found.is_some()),
+                    _ => Val::Num(found.map_or(-1.0, |i| i as f64)),
                 }
             }
             "slice" => {
@@ -1542,7 +1639,7 @@ impl Eval<'_> {
             }
             "at" => {
                 let all = snapshot();
-                let i = self.num_arg(args, 0, 0.0, &what)?.trunc();
+                let i = to_integer(self.num_arg(args, 0, 0.0, &what)?);
                 let i = if i < 0.0 { i + all.len() as f64 } else { i };
                 if i >= 0.0 && (i as usize) < all.len() {
                     all[i as usize].v.clone()
@@ -1551,14 +1648,23 @@ impl Eval<'_> {
                 }
             }
             "flat" => {
+                let depth = to_integer(self.num_arg(args, 0, 1.0, &what)?);
                 let mut out = Vec::new();
-                for item in snapshot() {
-                    match &item.v {
-                        Val::Arr(inner) => out.extend(lock(inner).iter().cloned()),
-                        _ => out.push(item),
-                    }
-                }
+                self.flatten_into(snapshot(), depth, &mut out, span, 0)?;
                 arr(out)
+            }
+            "fill" => {
+                let x = args.first().cloned().unwrap_or(v(Val::Undef, span));
+                self.stored(&x.v);
+                let len = lock(items).len();
+                let a = relative(self.num_arg(args, 1, 0.0, &what)?, len);
+                let b = relative(self.num_arg(args, 2, len as f64, &what)?, len);
+                let mut guard = lock(items);
+                for slot in guard.iter_mut().take(b).skip(a) {
+                    *slot = x.clone();
+                }
+                drop(guard);
+                Val::Arr(items.clone())
             }
             "map" | "filter" | "forEach" | "some" | "every" | "find" | "findIndex" => {
                 let Some(f) = args.first().cloned() else {
