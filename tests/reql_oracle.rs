@@ -448,6 +448,11 @@ const EXPRESSIONS: &[&str] = &[
     "r.expr(new Array(2, 3))",
     "r.expr('k=' + [1, 2])",
     "r.expr('😀'.codePointAt(0))",
+    "r.expr(Object.keys(JSON.parse('{\"__proto__\":1}')))",
+    "r.expr({['__proto__']: 1, b: 2})",
+    "r.expr(String(new Date(NaN)))",
+    "r.expr(new Date('Thu, 24 May 0001 23:19:17 +0000'))",
+    "r.expr(new Date('2015-03-07t10:00:00z'))",
     // Refused by the driver:
     "r.table('t').getAll(...r.expr([1]))",
     "r.table('t').getAll(...null)",

@@ -961,7 +961,12 @@ impl<'a> Eval<'a> {
                         let Some((k, fv)) = guard.get(i) else {
                             break;
                         };
-                        if matches!(fv.v, Val::Undef) {
+                        if k.text(names) == "__proto__" {
+                            // The driver copies objects key by key, and assigning `__proto__`
+                            // sets a prototype: an own `__proto__` (from JSON.parse or a
+                            // computed key) is not sent.
+                            Some(true)
+                        } else if matches!(fv.v, Val::Undef) {
                             let (k, span) = (k.text(names).to_string(), fv.span);
                             drop(guard);
                             self.error_help(

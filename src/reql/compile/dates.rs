@@ -139,7 +139,7 @@ fn parse_iso(s: &str) -> Option<Option<f64>> {
     }
     let mut time = None;
     let mut offset_min: Option<i64> = None;
-    if b.get(i) == Some(&b'T') {
+    if matches!(b.get(i), Some(b'T' | b't')) {
         i += 1;
         let h = digits(b, &mut i, 2)?;
         if b.get(i) != Some(&b':') {
@@ -168,7 +168,7 @@ fn parse_iso(s: &str) -> Option<Option<f64>> {
         }
         time = Some((h, m, sec, milli));
         match b.get(i) {
-            Some(b'Z') => {
+            Some(b'Z' | b'z') => {
                 i += 1;
                 offset_min = Some(0);
             }
@@ -251,7 +251,9 @@ fn legacy(s: &str) -> Option<f64> {
     let zoned = DateTime::parse_from_rfc2822(text)
         .or_else(|_| DateTime::parse_from_str(text, "%b %d %Y %H:%M:%S GMT%z"));
     if let Ok(t) = zoned {
-        return Some(t.timestamp_millis() as f64);
+        let wall = two_digit(t.date_naive())?.and_time(t.time());
+        let offset_ms = f64::from(t.offset().local_minus_utc()) * 1000.0;
+        return Some(wall.and_utc().timestamp_millis() as f64 - offset_ms);
     }
     // Month first where a number leads (03/07/15 is March 7); a year leads only when the
     // month-first reading fails (2015/03/07).

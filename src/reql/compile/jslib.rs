@@ -571,6 +571,7 @@ impl Eval<'_> {
                 );
                 return None;
             }
+            Val::Date(ms) if ms.is_nan() => "Invalid Date".into(),
             Val::Date(_) => {
                 self.error_help(
                     x.span,
@@ -827,10 +828,8 @@ impl Eval<'_> {
                 .map(|x| v(self.json_value(x, span), span))
                 .collect()),
             J::Object(map) => {
-                // The driver copies objects key by key: `__proto__` sets a prototype instead.
                 let fields: Fields = map
                     .iter()
-                    .filter(|(k, _)| k.as_str() != "__proto__")
                     .map(|(k, x)| (Str::own(k), v(self.json_value(x, span), span)))
                     .collect();
                 Val::Obj(Arc::new(Mutex::new(fields)))
