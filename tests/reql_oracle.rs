@@ -475,6 +475,32 @@ const EXPRESSIONS: &[&str] = &[
     "r.table('t').map(({id}) => id)",
 ];
 
+/// The official driver's answers, one JSON value per line of `input`, from `js_oracle.js`
+/// run with `args` (and `TZ` when given).
+fn oracle(driver: &PathBuf, args: &[&str], input: &str, tz: Option<&str>) -> Vec<Value> {
+    let mut cmd = Command::new("node");
+    cmd.arg(shared_dir().join("oracle/js_oracle.js"))
+        .args(args)
+        .env("RETHINKDB_JS_DRIVER", driver)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped());
+    if let Some(tz) = tz {
+        cmd.env("TZ", tz);
+    }
+    let mut child = cmd.spawn().expect("node runs the oracle");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(input.as_bytes())
+        .expect("write to the oracle");
+    let out = child.wait_with_output().expect("oracle output");
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("oracle JSON"))
+        .collect()
+}
+
 /// The driver's package directory from RDBSH_JS_DRIVER (the package or the npm prefix).
 fn driver_dir() -> Option<PathBuf> {
     let driver = PathBuf::from(std::env::var_os("RDBSH_JS_DRIVER")?);
@@ -493,31 +519,12 @@ fn extra_expressions_match_the_driver() {
         );
         return;
     };
-    let oracle = shared_dir().join("oracle/js_oracle.js");
-    let mut child = Command::new("node")
-        .arg(&oracle)
-        .arg("--jsonl")
-        .env("RETHINKDB_JS_DRIVER", &driver)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("node runs the oracle");
     let mut input = String::new();
     for (i, js) in EXPRESSIONS.iter().enumerate() {
         input.push_str(&json!({"id": i, "js": js}).to_string());
         input.push('\n');
     }
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(input.as_bytes())
-        .expect("write to the oracle");
-    let out = child.wait_with_output().expect("oracle output");
-    let lines: Vec<Value> = String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("oracle JSON"))
-        .collect();
+    let lines = oracle(&driver, &["--jsonl"], &input, None);
     assert_eq!(
         lines.len(),
         EXPRESSIONS.len(),
@@ -585,7 +592,6 @@ fn local_times_match_the_driver_in_other_time_zones() {
         println!("skipped: set RDBSH_JS_DRIVER to run the differential test");
         return;
     };
-    let oracle = shared_dir().join("oracle/js_oracle.js");
     for tz in ["America/New_York", "Asia/Kolkata", "Australia/Lord_Howe"] {
         if !std::path::Path::new("/usr/share/zoneinfo")
             .join(tz)
@@ -594,25 +600,7 @@ fn local_times_match_the_driver_in_other_time_zones() {
             println!("skipped {tz}: no time zone data");
             continue;
         }
-        let mut child = Command::new("node")
-            .arg(&oracle)
-            .env("RETHINKDB_JS_DRIVER", &driver)
-            .env("TZ", tz)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("node runs the oracle");
-        child
-            .stdin
-            .take()
-            .expect("stdin")
-            .write_all((LOCAL.join("\n") + "\n").as_bytes())
-            .expect("write to the oracle");
-        let out = child.wait_with_output().expect("oracle output");
-        let want: Vec<Value> = String::from_utf8_lossy(&out.stdout)
-            .lines()
-            .map(|l| serde_json::from_str(l).expect("oracle JSON"))
-            .collect();
+        let want = oracle(&driver, &[], &(LOCAL.join("\n") + "\n"), Some(tz));
         assert_eq!(want.len(), LOCAL.len(), "one oracle answer per expression");
         for (js, want) in LOCAL.iter().zip(&want) {
             let got = Command::new(common::rdbsh_bin())

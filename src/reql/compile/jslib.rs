@@ -6,6 +6,8 @@
 
 use std::sync::{Arc, Mutex};
 
+use crate::reql::wire::write_string;
+
 use super::{
     Eval, Fields, Native, Span, Str, V, Val, is_array_index, iso_from_ms, js_number_string, lock,
     parse_date, set_field, strict_eq, to_number, truthy, type_name, v,
@@ -484,25 +486,6 @@ fn decode_uri(s: &str, reserved: &str) -> Option<String> {
     String::from_utf8(out).ok()
 }
 
-/// A string as `JSON.stringify` quotes it.
-fn json_quote(s: &str, out: &mut String) {
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-}
-
 /// The keys of an object's fields in JavaScript's order: array indexes ascending, then the
 /// others as inserted.
 fn ordered_keys(fields: &Fields, names: &super::Names) -> Vec<usize> {
@@ -897,9 +880,9 @@ impl Eval<'_> {
             Val::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
             Val::Num(n) if n.is_finite() => out.push_str(&js_number_string(*n)),
             Val::Num(_) => out.push_str("null"),
-            Val::Str(s) => json_quote(s.text(names), out),
+            Val::Str(s) => write_string(s.text(names), out),
             Val::Date(ms) => match iso_from_ms(*ms) {
-                Some(iso) => json_quote(&iso, out),
+                Some(iso) => write_string(&iso, out),
                 None => out.push_str("null"),
             },
             Val::Buffer(b) => {
@@ -935,7 +918,7 @@ impl Eval<'_> {
                     let (k, fv) = &fields[i];
                     let mark = out.len();
                     out.push_str(if any { &item_sep } else { &open_sep });
-                    json_quote(k.text(names), out);
+                    write_string(k.text(names), out);
                     out.push(':');
                     if !indent.is_empty() {
                         out.push(' ');
