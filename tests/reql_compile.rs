@@ -621,6 +621,8 @@ fn targeted_messages() {
         "a JavaScript loop cannot go through a ReQL term",
     );
     fail("for (var x of 5) {} r.expr(1)", "is not iterable");
+    fail("r.expr(-1 ** 2)", "add parentheses");
+    give("r.expr((-1) ** 2)", "1");
     fail("r.expr(JSON.parse('{bad'))", "JSON.parse");
     fail("r.expr([].reduce((a, b) => a))", "reduce of an empty array");
     fail("r.wait()", "`r.wait` is not a function");

@@ -471,6 +471,8 @@ const EXPRESSIONS: &[&str] = &[
     "r.table('t').between(1)",
     "r.expr(1).do()",
     "var o = {}; for (var x of 5) {} r.expr(1)",
+    "r.expr(-1 ** 2)",
+    "r.expr(2 * -1 ** 2)",
     "var {a2} = null; r.expr(1)",
     "r.table('t').map(({id}) => id)",
 ];

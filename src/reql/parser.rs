@@ -1165,6 +1165,15 @@ impl<'t> Parser<'t, '_> {
                 _ => break,
             };
             let op_span = t.span();
+            if op == "**" {
+                // JavaScript refuses `-1 ** 2`: a unary operator right before `**` needs
+                // parentheses to say which comes first.
+                let lhs = rest.last().map_or(&first, |(_, _, rhs): &(_, _, Expr)| rhs);
+                if self.starts_with_unary(lhs.span) {
+                    self.error(op_span, "a unary operator right before `**` is ambiguous")
+                        .help = Some("add parentheses: (-a) ** b or -(a ** b)".into());
+                }
+            }
             self.pos += 1;
             if !self.deeper() {
                 break;
@@ -1278,6 +1287,20 @@ impl<'t> Parser<'t, '_> {
         }
         self.nl_sensitive = saved;
         self.expect(p!(")"), what);
+    }
+
+    /// Whether the expression spanning `span` starts with a unary operator outside
+    /// parentheses (`-1`, `typeof x`; a folded `-1` literal included).
+    fn starts_with_unary(&self, span: Span) -> bool {
+        let Ok(i) = self
+            .toks
+            .binary_search_by_key(&(span.start as u32), |t| t.start)
+        else {
+            return false;
+        };
+        let t = &self.toks[i];
+        matches!(t.kind, p!("-") | p!("+") | p!("!") | p!("~"))
+            || (t.is(Kind::Ident) && matches!(self.name(t), "typeof" | "void" | "delete" | "await"))
     }
 
     /// The arguments of `.run(...)` and of the promise and stream methods pasted after it:
