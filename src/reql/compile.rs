@@ -3030,7 +3030,13 @@ impl<'a> Eval<'a> {
             ExprKind::Ident(name) => root.get(*name).is_none() && names.get(*name) != "r",
             _ => true,
         };
-        if let Some(opts) = run_args.and_then(|a| a.get(1)).filter(|a| !is_callback(a)) {
+        // rethinkdbdash's `.run({opts})` has no connection: an object literal first is options.
+        let opts = match run_args {
+            Some([first, ..]) if matches!(first.kind, ExprKind::Object(_)) => Some(first),
+            Some(args) => args.get(1).filter(|a| !is_callback(a)),
+            None => None,
+        };
+        if let Some(opts) = opts {
             let o = self.eval(opts, root);
             if let Val::Obj(fields) = &o.v {
                 let fields: Fields = lock(fields).clone();
