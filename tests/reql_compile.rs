@@ -461,8 +461,13 @@ fn pasted_run_gives_global_optargs() {
     fail("return r.table('users')", "paste only the query");
     fail("yield r.table('users')", "paste only the query");
     // rethinkdbdash passes no connection: an object literal first is the options.
-    let q = compile_query("r.table('t').run({readMode: 'outdated'})").expect("compiles");
-    assert_eq!(json!(q.global_optargs), json!({"read_mode": "outdated"}));
+    let q =
+        compile_query("r.table('t').run({readMode: 'outdated', cursor: true})").expect("compiles");
+    assert_eq!(
+        json!(q.global_optargs),
+        json!({"read_mode": "outdated"}),
+        "only the options the server reads"
+    );
     // A name bound to options is options, not a callback.
     let mut env = Env::new();
     let out = compile(

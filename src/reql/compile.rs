@@ -269,6 +269,25 @@ impl Scope {
     }
 }
 
+/// The run options the server reads as global optargs (RethinkDB 2.4).
+const SERVER_RUN_OPTIONS: &[&str] = &[
+    "array_limit",
+    "binary_format",
+    "changefeed_queue_size",
+    "db",
+    "durability",
+    "first_batch_scaledown_factor",
+    "group_format",
+    "max_batch_bytes",
+    "max_batch_rows",
+    "max_batch_seconds",
+    "min_batch_rows",
+    "noreply",
+    "profile",
+    "read_mode",
+    "time_format",
+];
+
 /// The functions of `Math` rdbsh evaluates.
 const MATH_FUNCTIONS: &[&str] = &[
     "floor", "ceil", "round", "abs", "min", "max", "pow", "sqrt", "cbrt", "trunc", "sign", "log",
@@ -3030,11 +3049,13 @@ impl<'a> Eval<'a> {
             ExprKind::Ident(name) => root.get(*name).is_none() && names.get(*name) != "r",
             _ => true,
         };
-        // rethinkdbdash's `.run({opts})` has no connection: an object literal first is options.
-        let opts = match run_args {
-            Some([first, ..]) if matches!(first.kind, ExprKind::Object(_)) => Some(first),
-            Some(args) => args.get(1).filter(|a| !is_callback(a)),
-            None => None,
+        // rethinkdbdash's `.run({opts})` has no connection: an object literal first is options,
+        // of which only those the server reads are sent (`cursor`, `stream`... are the
+        // client's, and the server refuses a global optarg it does not know).
+        let (opts, server_keys_only) = match run_args {
+            Some([first, ..]) if matches!(first.kind, ExprKind::Object(_)) => (Some(first), true),
+            Some(args) => (args.get(1).filter(|a| !is_callback(a)), false),
+            None => (None, false),
         };
         if let Some(opts) = opts {
             let o = self.eval(opts, root);
@@ -3045,6 +3066,9 @@ impl<'a> Eval<'a> {
                         continue;
                     }
                     let key = snake(k.text(names));
+                    if server_keys_only && !SERVER_RUN_OPTIONS.contains(&key.as_str()) {
+                        continue;
+                    }
                     let t = match (key.as_str(), &fv.v) {
                         ("db", Val::Str(name)) => {
                             let n = self.string(name.text(names), fv.span);
