@@ -155,21 +155,19 @@ pub(super) fn global(name: &str) -> Option<Val> {
 
 /// `ns.name` of a library namespace (`JSON`, `Object`, `Number`...): a function or a constant.
 pub(super) fn namespace_member(ns: &str, name: &str) -> Option<Val> {
-    if ns == "Number" {
-        let n = match name {
-            "MAX_SAFE_INTEGER" => 9_007_199_254_740_991.0,
-            "MIN_SAFE_INTEGER" => -9_007_199_254_740_991.0,
-            "MAX_VALUE" => f64::MAX,
-            "MIN_VALUE" => 5e-324,
-            "EPSILON" => f64::EPSILON,
-            "POSITIVE_INFINITY" => f64::INFINITY,
-            "NEGATIVE_INFINITY" => f64::NEG_INFINITY,
-            "NaN" => f64::NAN,
-            _ => f64::MIN_POSITIVE,
-        };
-        if n != f64::MIN_POSITIVE {
-            return Some(Val::Num(n));
-        }
+    let constant = match (ns, name) {
+        ("Number", "MAX_SAFE_INTEGER") => Some(9_007_199_254_740_991.0),
+        ("Number", "MIN_SAFE_INTEGER") => Some(-9_007_199_254_740_991.0),
+        ("Number", "MAX_VALUE") => Some(f64::MAX),
+        ("Number", "MIN_VALUE") => Some(5e-324),
+        ("Number", "EPSILON") => Some(f64::EPSILON),
+        ("Number", "POSITIVE_INFINITY") => Some(f64::INFINITY),
+        ("Number", "NEGATIVE_INFINITY") => Some(f64::NEG_INFINITY),
+        ("Number", "NaN") => Some(f64::NAN),
+        _ => None,
+    };
+    if let Some(n) = constant {
+        return Some(Val::Num(n));
     }
     NAMESPACED
         .iter()
