@@ -17,7 +17,7 @@ pub use handshake::{
     Authenticated, ClientHandshake, CredentialStore, HandshakeError, HandshakeInfo, Progress,
     ServerHandshake,
 };
-pub use query::{GlobalOptargs, Query, QueryError, ServerQuery, db_optarg};
+pub use query::{GlobalOptargs, Query, QueryError, RUN_OPTARGS, ServerQuery, db_optarg};
 pub use response::{Frame, Response, ResponseError, Row, ServerError, to_row};
 pub use scram::{Credential, ScramClient, ScramError, ScramServer};
 pub use term_type::{ErrorType, QueryType, ResponseNote, ResponseType, TermType, Version};

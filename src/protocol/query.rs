@@ -10,6 +10,26 @@ use super::term_type::{QueryType, TermType};
 /// Global optargs of a START query (`db`, `profile`, `noreply`, ...), values are wire terms.
 pub type GlobalOptargs = Map<String, Value>;
 
+/// The run options a RethinkDB 2.4 server reads as global optargs of a START (snake_case). The
+/// server refuses a global optarg it does not know.
+pub const RUN_OPTARGS: &[&str] = &[
+    "array_limit",
+    "binary_format",
+    "changefeed_queue_size",
+    "db",
+    "durability",
+    "first_batch_scaledown_factor",
+    "group_format",
+    "max_batch_bytes",
+    "max_batch_rows",
+    "max_batch_seconds",
+    "min_batch_rows",
+    "noreply",
+    "profile",
+    "read_mode",
+    "time_format",
+];
+
 /// A query as the client sends it.
 #[derive(Debug, Clone, Copy)]
 pub enum Query<'a> {

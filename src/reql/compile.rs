@@ -16,6 +16,8 @@ use super::diagnostic::Diagnostic;
 use super::methods::{self, Arity, Method, Optargs, Wrap};
 use super::parser::{NameHasher, is_after_run, is_hidden, is_program_tail, js_number_string};
 use super::span::Span;
+use crate::protocol::RUN_OPTARGS;
+
 use super::term::{BuildError, Kind, MAX_TERM_DEPTH, TT_VAR, TermId, TermStore};
 /// Evaluation steps allowed per statement (loops in pasted JavaScript must end).
 const MAX_STEPS: u64 = 2_000_000;
@@ -269,25 +271,6 @@ impl Scope {
     }
 }
 
-/// The run options the server reads as global optargs (RethinkDB 2.4).
-const SERVER_RUN_OPTIONS: &[&str] = &[
-    "array_limit",
-    "binary_format",
-    "changefeed_queue_size",
-    "db",
-    "durability",
-    "first_batch_scaledown_factor",
-    "group_format",
-    "max_batch_bytes",
-    "max_batch_rows",
-    "max_batch_seconds",
-    "min_batch_rows",
-    "noreply",
-    "profile",
-    "read_mode",
-    "time_format",
-];
-
 /// The functions of `Math` rdbsh evaluates.
 const MATH_FUNCTIONS: &[&str] = &[
     "floor", "ceil", "round", "abs", "min", "max", "pow", "sqrt", "cbrt", "trunc", "sign", "log",
@@ -443,10 +426,10 @@ impl MethodCache {
     }
 }
 
-/// The term method called by `.name(...)` on a term, if any: `run` and the cursor methods
-/// are none (see [`is_not_term_method`]).
+/// The term method called by `.name(...)` on a term, if any: `run` and the promise and
+/// cursor methods after it are none ([`is_program_tail`]; [`Eval::member`] refuses them).
 fn called_term_method(name: &str) -> Option<&'static Method> {
-    if is_not_term_method(name) {
+    if is_program_tail(name) {
         None
     } else {
         methods::term_method(name)
@@ -501,11 +484,6 @@ fn is_array_index(k: &str) -> bool {
         && k.bytes().all(|b| b.is_ascii_digit())
         && (k == "0" || !k.starts_with('0'))
         && k.parse::<u64>().is_ok_and(|n| n < u64::from(u32::MAX))
-}
-
-/// Names [`Eval::member`] turns into errors on a term: `run` and the cursor methods.
-fn is_not_term_method(name: &str) -> bool {
-    is_program_tail(name)
 }
 
 fn plural(n: usize) -> &'static str {
@@ -3066,7 +3044,7 @@ impl<'a> Eval<'a> {
                         continue;
                     }
                     let key = snake(k.text(names));
-                    if server_keys_only && !SERVER_RUN_OPTIONS.contains(&key.as_str()) {
+                    if server_keys_only && !RUN_OPTARGS.contains(&key.as_str()) {
                         continue;
                     }
                     let t = match (key.as_str(), &fv.v) {

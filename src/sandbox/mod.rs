@@ -40,32 +40,13 @@ use std::sync::Arc;
 
 use serde_json::{Map, Value, json};
 
+use crate::protocol::RUN_OPTARGS;
+
 pub use error::{ErrorKind, ErrorType, ReqlError};
 pub use feed::Feed;
 pub use store::Store;
 
 use eval::{Ctx, Val, parts};
-
-/// Global optional arguments the server accepts on START.
-const GLOBAL_OPTARGS: &[&str] = &[
-    "array_limit",
-    "binary_format",
-    "changefeed_queue_size",
-    "db",
-    "durability",
-    "first_batch_scaledown_factor",
-    "group_format",
-    "max_batch_bytes",
-    "max_batch_rows",
-    "max_batch_seconds",
-    "min_batch_rows",
-    "noreply",
-    "profile",
-    "read_mode",
-    "time_format",
-    "use_outdated",
-    "right_bound",
-];
 
 /// A stream of result rows, pulled in batches by the server.
 pub struct RowStream {
@@ -168,7 +149,11 @@ impl Sandbox {
         global_optargs: &Map<String, Value>,
     ) -> Result<Response, ReqlError> {
         for k in global_optargs.keys() {
-            if !GLOBAL_OPTARGS.contains(&k.as_str()) {
+            // The run options, and two more the server's list holds (`use_outdated` gets its
+            // own message below).
+            if !RUN_OPTARGS.contains(&k.as_str())
+                && !matches!(k.as_str(), "use_outdated" | "right_bound")
+            {
                 return Err(ReqlError::compile(format!(
                     "Unrecognized global optional argument `{k}`."
                 )));
