@@ -28,6 +28,8 @@ pub enum PeerKind {
 /// How to start a peer.
 #[derive(Debug, Clone, Default)]
 pub struct PeerOptions {
+    /// Load the sandbox's `demo` database (users, orders, events, their indexes).
+    pub demo: bool,
     /// Serve TLS on the driver port with this certificate and key.
     pub tls: Option<(PathBuf, PathBuf)>,
     /// Start without an admin password (the default is [`PASSWORD`]).
@@ -99,6 +101,18 @@ impl Peer {
         Peer::start_with(kind, PeerOptions::default())
     }
 
+    /// Starts a peer holding the `demo` database: the sandbox's own, loaded into the real
+    /// server with rdbsh's client.
+    pub fn start_demo(kind: PeerKind) -> Peer {
+        Peer::start_with(
+            kind,
+            PeerOptions {
+                demo: true,
+                ..PeerOptions::default()
+            },
+        )
+    }
+
     /// Starts a peer and waits until it accepts drivers.
     pub fn start_with(kind: PeerKind, options: PeerOptions) -> Peer {
         let dir = match kind {
@@ -113,7 +127,60 @@ impl Peer {
             dir,
         };
         peer.launch();
+        if peer.options.demo && kind == PeerKind::Real {
+            peer.load_demo();
+        }
         peer
+    }
+
+    /// A profile for rdbsh's own client (plain TCP; set-up and checks, not the code under test).
+    pub fn profile(&self) -> rdbsh::config::Profile {
+        rdbsh::config::Profile {
+            host: "127.0.0.1".into(),
+            port: self.port,
+            secret: self.password().map(rdbsh::config::Secret::new),
+            timeout: Duration::from_secs(20),
+            ..rdbsh::config::Profile::default()
+        }
+    }
+
+    /// Runs wire terms in order on one connection; each answer's rows.
+    pub fn run_terms(&self, terms: &[serde_json::Value]) -> Vec<Vec<serde_json::Value>> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("a runtime");
+        runtime.block_on(async {
+            let (client, connection) = rdbsh::net::connect(&self.profile())
+                .await
+                .unwrap_or_else(|e| panic!("connect to the {}: {e}", self.name()));
+            tokio::spawn(connection);
+            let mut answers = Vec::new();
+            for term in terms {
+                let rows = crate::common::rows::rows(&client, term.clone())
+                    .await
+                    .unwrap_or_else(|e| panic!("{term} on the {}: {e}", self.name()));
+                answers.push(rows);
+            }
+            answers
+        })
+    }
+
+    fn load_demo(&self) {
+        use serde_json::json;
+        let db = json!([14, ["demo"]]);
+        let mut terms = vec![json!([57, ["demo"]])];
+        for t in rdbsh::sandbox::demo::tables() {
+            let table = json!([15, [db, t.name]]);
+            terms.push(json!([60, [db, t.name]]));
+            let docs = serde_json::to_string(&t.docs).expect("documents as JSON");
+            terms.push(json!([56, [table, [98, [docs]]]]));
+            for (name, function, multi) in t.indexes {
+                terms.push(json!([75, [table, name, function], {"multi": multi}]));
+            }
+            terms.push(json!([140, [table]]));
+        }
+        self.run_terms(&terms);
     }
 
     /// A short label for messages.
@@ -197,12 +264,10 @@ impl Drop for Peer {
 
 fn spawn_sandbox(options: &PeerOptions, port: u16) -> (Child, u16) {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_rdbsh"));
-    cmd.args([
-        "sandbox",
-        "--no-demo",
-        "--listen",
-        &format!("127.0.0.1:{port}"),
-    ]);
+    cmd.args(["sandbox", "--listen", &format!("127.0.0.1:{port}")]);
+    if !options.demo {
+        cmd.arg("--no-demo");
+    }
     if let Some((cert, key)) = &options.tls {
         cmd.arg("--tls-cert").arg(cert).arg("--tls-key").arg(key);
     }
