@@ -587,3 +587,46 @@ fn a_repl_fed_from_a_pipe_exits_with_its_first_failure(kind: PeerKind) {
     );
 }
 peer_tests!(a_repl_fed_from_a_pipe_exits_with_its_first_failure);
+
+/// The legacy V0_4 handshake: the auth key is the admin password on a 2.3+ server; a wrong
+/// key is an authentication failure (exit 4) that names neither key.
+fn v0_4_auth_key_handshake(kind: PeerKind) {
+    let sb = Peer::start(kind);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = dir.path().join("config.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[profiles.legacy]\nhost = \"127.0.0.1\"\nport = {}\nprotocol = \"v0_4\"\n\
+             auth_key_env = \"RDBSH_TEST_KEY\"\n",
+            sb.port
+        ),
+    )
+    .expect("write config");
+    let run = |key: &str| {
+        Command::new(rdbsh_bin())
+            .env_remove("RDBSH_PROFILE")
+            .env("RDBSH_TEST_KEY", key)
+            .arg("--config")
+            .arg(&config)
+            .args(["-p", "legacy", "-e", "r.expr(20).add(22)"])
+            .output()
+            .expect("run rdbsh")
+    };
+    let right = run(common::peer::PASSWORD);
+    assert_eq!(
+        String::from_utf8_lossy(&right.stdout),
+        "42\n",
+        "{}",
+        String::from_utf8_lossy(&right.stderr)
+    );
+    let wrong = run("not-the-key");
+    let err = String::from_utf8_lossy(&wrong.stderr);
+    assert_eq!(wrong.status.code(), Some(4), "{err}");
+    assert!(err.to_lowercase().contains("auth"), "{err}");
+    assert!(
+        !err.contains("not-the-key") && !err.contains(common::peer::PASSWORD),
+        "{err}"
+    );
+}
+peer_tests!(v0_4_auth_key_handshake);

@@ -1,6 +1,7 @@
 //! The TLS matrix on real sockets: rcgen certificates, a tokio-rustls listener per case, and
 //! rdbsh's client configuration, with the outcomes the official Python driver has.
 
+mod common;
 mod tls;
 
 use rdbsh::config::{TlsSettings, Verify};
@@ -416,3 +417,42 @@ async fn a_ca_flagged_server_certificate_signed_by_the_ca_connects_like_openssl(
         "CA:TRUE leaf, other CA",
     );
 }
+
+/// The facts table end to end: the rdbsh binary against each peer serving each certificate.
+/// The real server is the judge of what a TLS set-up does; the sandbox must agree with it.
+fn facts_table_against_a_server(kind: common::peer::PeerKind) {
+    use common::peer::{Peer, PeerOptions};
+    let pki = Pki::new();
+    for row in facts_table(&pki) {
+        let peer = Peer::start_with(kind, PeerOptions::tls(&row.server.cert, &row.server.key));
+        let out = std::process::Command::new(common::rdbsh_bin())
+            .env_remove("RDBSH_CONFIG")
+            .env("XDG_CONFIG_HOME", "/nonexistent-rdbsh-test")
+            .envs(peer.envs())
+            .args(["--host", row.host, "--port", &peer.port.to_string()])
+            .args(["--password-env", common::peer::PASSWORD_VAR])
+            .arg("--ca-cert")
+            .arg(row.ca)
+            .args(["-e", "r.expr(1)"])
+            .output()
+            .expect("run rdbsh");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        match row.refusal {
+            None => {
+                assert_eq!(out.status.code(), Some(0), "{}: {stderr}", row.label);
+                assert_eq!(String::from_utf8_lossy(&out.stdout), "1\n", "{}", row.label);
+            }
+            Some(words) => {
+                assert_eq!(out.status.code(), Some(3), "{}: {stderr}", row.label);
+                for word in words {
+                    assert!(
+                        stderr.contains(word),
+                        "{}: {stderr:?} lacks {word:?}",
+                        row.label
+                    );
+                }
+            }
+        }
+    }
+}
+peer_tests!(facts_table_against_a_server);

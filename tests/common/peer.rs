@@ -388,9 +388,33 @@ fn wait_for<R: Read + Send + 'static, T>(
 }
 
 /// Runs each named `fn NAME(kind: PeerKind)` against both peers, as the tests
-/// `NAME::sandbox` and `NAME::real_server`.
+/// `NAME::sandbox` and `NAME::real_server`; `peer_tests!(async NAME)` for an `async fn`.
 #[macro_export]
 macro_rules! peer_tests {
+    (async $($name:ident),* $(,)?) => {$(
+        mod $name {
+            fn run(kind: $crate::common::peer::PeerKind) {
+                tokio::runtime::Builder::new_multi_thread()
+                    .worker_threads(2)
+                    .enable_all()
+                    .build()
+                    .expect("a runtime")
+                    .block_on(super::$name(kind))
+            }
+
+            #[test]
+            fn sandbox() {
+                run($crate::common::peer::PeerKind::Sandbox)
+            }
+
+            #[test]
+            fn real_server() {
+                if $crate::common::peer::real_server_available() {
+                    run($crate::common::peer::PeerKind::Real)
+                }
+            }
+        }
+    )*};
     ($($name:ident),* $(,)?) => {$(
         mod $name {
             #[test]
