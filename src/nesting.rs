@@ -289,9 +289,36 @@ pub fn to_string(value: &Value) -> String {
     String::from_utf8(out).unwrap_or_default()
 }
 
+/// Equality of values of any depth (serde_json's `PartialEq` recurses without bound).
+pub fn eq(a: &Value, b: &Value) -> bool {
+    grow(|| match (a, b) {
+        (Value::Array(x), Value::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(p, q)| eq(p, q))
+        }
+        (Value::Object(x), Value::Object(y)) => {
+            x.len() == y.len() && x.iter().all(|(k, p)| y.get(k).is_some_and(|q| eq(p, q)))
+        }
+        (Value::Array(_) | Value::Object(_), _) | (_, Value::Array(_) | Value::Object(_)) => false,
+        (p, q) => p == q,
+    })
+}
+
 /// A value that drops without recursion (see [`dispose`]), for values that may be deep.
-#[derive(Debug, Default, PartialEq)]
+#[derive(Debug, Default)]
 pub struct Doc(pub Value);
+
+impl std::fmt::Display for Doc {
+    /// Compact JSON, as `Value`'s own `Display` writes it.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&to_string(&self.0))
+    }
+}
+
+impl PartialEq for Doc {
+    fn eq(&self, other: &Doc) -> bool {
+        eq(&self.0, &other.0)
+    }
+}
 
 impl Doc {
     /// Parses text of any depth (see [`parse`]).
