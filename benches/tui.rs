@@ -12,6 +12,7 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use rdbsh::nesting::Doc;
 use rdbsh::tui::keymap::Command;
 use rdbsh::tui::panes::status::ConnectionInfo;
 use rdbsh::tui::{Action, App, AppConfig, Keymap, Pane, QueryId, screen};
@@ -58,7 +59,7 @@ fn huge_result(c: &mut Criterion) {
     let mut app = app(RETAINED);
     let id = started(&mut app, "r.table('users')", false);
     for start in (0..RETAINED).step_by(10_000) {
-        let rows = (start..start + 10_000).map(row).collect();
+        let rows = (start..start + 10_000).map(|i| Doc(row(i))).collect();
         app.update(Action::BatchArrived {
             id,
             rows,
@@ -102,7 +103,7 @@ fn busy_feed(c: &mut Criterion) {
     let id = started(&mut app, "r.table('events').changes()", true);
     // Start at the cap, so every frame also drops the oldest changes.
     for start in (0..100_000).step_by(10_000) {
-        let rows = (start..start + 10_000).map(change).collect();
+        let rows = (start..start + 10_000).map(|i| Doc(change(i))).collect();
         app.update(Action::BatchArrived {
             id,
             rows,
@@ -120,7 +121,7 @@ fn busy_feed(c: &mut Criterion) {
             // The changes one 16 ms frame receives, in batches as the server sends them.
             for chunk in 0..4 {
                 let rows = (0..CHANGES_PER_FRAME / 4 + 1)
-                    .map(|k| change(n + chunk * 100 + k))
+                    .map(|k| Doc(change(n + chunk * 100 + k)))
                     .collect();
                 app.update(Action::BatchArrived {
                     id,

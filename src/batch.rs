@@ -276,6 +276,11 @@ async fn run_query(
         }
         .and_then(|()| out.flush().map_err(RenderError::Io));
         if let Err(e) = written {
+            if matches!(e, RenderError::Json(_)) {
+                // The rows before the bad one are kept: a table writes its sample.
+                let _ = renderer.end(out);
+                let _ = out.flush();
+            }
             return write_failure(&e);
         }
         if limited {
@@ -329,7 +334,11 @@ fn write_failure(e: &RenderError) -> Outcome {
         return Outcome::End(Exit::Ok);
     }
     eprintln!("rdbsh: {e}");
-    Outcome::End(Exit::QueryFailed)
+    match e {
+        // A row that cannot be rendered fails its query; `--on-error continue` goes on.
+        RenderError::Json(_) => Outcome::Failed(Exit::QueryFailed),
+        RenderError::Io(_) => Outcome::End(Exit::QueryFailed),
+    }
 }
 
 fn net_failure(

@@ -1,5 +1,6 @@
 //! State tests: drive `App` with actions and keys, assert state and the effects returned.
 
+use rdbsh::nesting::Doc;
 use std::time::{Duration, Instant};
 
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
@@ -116,7 +117,7 @@ fn batches_fill_the_tab_and_fetch_more_only_near_the_end() {
     let (mut app, t0) = app();
     let id = run_one(&mut app, "r.table('big')");
     app.update(Action::QueryStarted { id, feed: false });
-    let rows: Vec<_> = (0..100).map(|i| json!({"id": i})).collect();
+    let rows: Vec<_> = (0..100).map(|i| Doc(json!({"id": i}))).collect();
     let fx = app.update(Action::BatchArrived {
         id,
         rows,
@@ -139,7 +140,7 @@ fn batches_fill_the_tab_and_fetch_more_only_near_the_end() {
     assert_eq!(fetches, 1);
     let fx = app.update(Action::BatchArrived {
         id,
-        rows: vec![json!({"id": 100})],
+        rows: vec![Doc(json!({"id": 100}))],
         more: true,
     });
     // Still near the end after the small batch: asks again.
@@ -168,7 +169,7 @@ fn a_first_batch_shorter_than_the_screen_fetches_the_next_at_once() {
     let id = run_one(&mut app, "r.table('t')");
     let fx = app.update(Action::BatchArrived {
         id,
-        rows: vec![json!(1), json!(2)],
+        rows: vec![Doc(json!(1)), Doc(json!(2))],
         more: true,
     });
     assert_eq!(fx, [Effect::FetchMore(id)]);
@@ -182,7 +183,7 @@ fn retained_rows_are_capped_with_a_note() {
     let id = run_one(&mut app, "r.range(8)");
     app.update(Action::BatchArrived {
         id,
-        rows: (0..8).map(|i| json!(i)).collect(),
+        rows: (0..8).map(|i| Doc(json!(i))).collect(),
         more: false,
     });
     let tab = app.results.current().unwrap();
@@ -260,7 +261,7 @@ fn feeds_pause_hold_and_resume_in_order() {
     app.update(Action::QueryStarted { id, feed: true });
     app.update(Action::BatchArrived {
         id,
-        rows: vec![json!(1)],
+        rows: vec![Doc(json!(1))],
         more: true,
     });
     app.update(Action::FocusNext);
@@ -268,7 +269,7 @@ fn feeds_pause_hold_and_resume_in_order() {
     for i in 2..=4 {
         let fx = app.update(Action::BatchArrived {
             id,
-            rows: vec![json!(i)],
+            rows: vec![Doc(json!(i))],
             more: true,
         });
         // The backend continues feeds on its own.
@@ -473,7 +474,7 @@ fn copy_puts_the_selected_row_on_the_clipboard() {
     let id = run_one(&mut app, "r.table('t')");
     app.update(Action::BatchArrived {
         id,
-        rows: vec![json!({"id": 1}), json!({"id": 2})],
+        rows: vec![Doc(json!({"id": 1})), Doc(json!({"id": 2}))],
         more: false,
     });
     app.update(Action::FocusNext);
@@ -636,13 +637,13 @@ fn the_profile_sits_beside_the_rows_and_tab_reaches_its_collapsible_tree() {
     let id = run_one(&mut app, "r.table('t').count()");
     app.update(Action::BatchArrived {
         id,
-        rows: vec![json!(3)],
+        rows: vec![Doc(json!(3))],
         more: false,
     });
     app.update(Action::QueryFinished {
         id,
         elapsed: Duration::from_millis(2),
-        profile: Some(nested_profile()),
+        profile: Some(Doc(nested_profile())),
     });
     assert!(app.profile_shown());
     let tree = |app: &App| app.results.current().unwrap().profile_tree.clone().unwrap();

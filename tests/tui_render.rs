@@ -1,5 +1,6 @@
 //! Render tests: the main screens drawn on a fixed-size `TestBackend`, snapshotted as text.
 
+use rdbsh::nesting::Doc;
 use std::time::{Duration, Instant};
 
 use ratatui::Terminal;
@@ -101,16 +102,16 @@ fn run_typed(app: &mut App) -> QueryId {
         .unwrap()
 }
 
-fn users() -> Vec<serde_json::Value> {
+fn users() -> Vec<Doc> {
     (1..=30)
         .map(|i| {
-            json!({
+            Doc(json!({
                 "id": i,
                 "name": format!("user{i}"),
                 "email": format!("user{i}@example.com"),
                 "roles": ["reader"],
                 "address": {"city": "Lyon", "zip": "69001"}
-            })
+            }))
         })
         .collect()
 }
@@ -193,7 +194,7 @@ fn running_query_with_spinner_and_raw_feed_120x40() {
     app.update(Action::BatchArrived {
         id: feed,
         rows: (1..=3)
-            .map(|i| json!({"new_val": {"id": i, "total": i * 10}, "old_val": null}))
+            .map(|i| Doc(json!({"new_val": {"id": i, "total": i * 10}, "old_val": null})))
             .collect(),
         more: true,
     });
@@ -203,7 +204,7 @@ fn running_query_with_spinner_and_raw_feed_120x40() {
     press(&mut app, KeyCode::Char('p'), KeyModifiers::NONE);
     app.update(Action::BatchArrived {
         id: feed,
-        rows: vec![json!({"new_val": {"id": 4}, "old_val": null})],
+        rows: vec![Doc(json!({"new_val": {"id": 4}, "old_val": null}))],
         more: true,
     });
     app.update(Action::Tick(t0 + Duration::from_millis(1250)));
@@ -460,13 +461,13 @@ fn feed_changes_as_coloured_diffs_100x30() {
     app.update(Action::BatchArrived {
         id: feed,
         rows: vec![
-            json!({"state": "initializing"}),
-            json!({"new_val": {"id": 1, "total": 10}}),
-            json!({"state": "ready"}),
-            json!({"new_val": {"id": 2, "total": 20}, "old_val": null}),
-            json!({"new_val": {"id": 1, "total": 15, "note": "gift"}, "old_val": {"id": 1, "total": 10}}),
-            json!({"new_val": {"id": 3}, "old_val": {"id": 3, "note": "x"}}),
-            json!({"new_val": null, "old_val": {"id": 2, "total": 20}}),
+            Doc(json!({"state": "initializing"})),
+            Doc(json!({"new_val": {"id": 1, "total": 10}})),
+            Doc(json!({"state": "ready"})),
+            Doc(json!({"new_val": {"id": 2, "total": 20}, "old_val": null})),
+            Doc(json!({"new_val": {"id": 1, "total": 15, "note": "gift"}, "old_val": {"id": 1, "total": 10}})),
+            Doc(json!({"new_val": {"id": 3}, "old_val": {"id": 3, "note": "x"}})),
+            Doc(json!({"new_val": null, "old_val": {"id": 2, "total": 20}})),
         ],
         more: true,
     });
@@ -526,7 +527,7 @@ fn profile_tree_focused_with_a_task_collapsed_120x40() {
     app.update(Action::QueryFinished {
         id,
         elapsed: Duration::from_millis(2),
-        profile: Some(profile),
+        profile: Some(Doc(profile)),
     });
     // Tab twice: the rows, then the profile; the second task (the table) collapsed.
     app.update(Action::FocusNext);

@@ -194,7 +194,7 @@ async fn dispatch<W: AsyncWrite + Unpin>(
             Ok(r) => r,
             Err(e) => {
                 // The frame was well delimited, so only this query is lost.
-                let _ = reply.send(Err(Error::protocol(e.to_string())));
+                let _ = reply.send(Err(Error::response(e.to_string())));
                 pending.remove(&token);
                 continue;
             }

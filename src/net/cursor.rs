@@ -80,21 +80,27 @@ impl RawBatch {
         self.response.take_lines()
     }
 
-    /// Validates every row and turns this into a [`Batch`].
-    pub fn into_batch(self) -> Result<Batch, Error> {
-        let rows = self
-            .response
-            .rows()
-            .map(|r| {
-                RawValue::from_string(r.to_owned()).map_err(|e| {
-                    Error::protocol(format!("malformed response from the server: {e}"))
-                })
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(Batch {
+    /// Validates every row and turns this into a [`Batch`]: the rows before the first
+    /// malformed one, and that one's error.
+    pub fn into_batch(self) -> (Batch, Option<Error>) {
+        let mut rows = Vec::with_capacity(self.response.len());
+        let mut error = None;
+        for r in self.response.rows() {
+            match RawValue::from_string(r.to_owned()) {
+                Ok(row) => rows.push(row),
+                Err(e) => {
+                    error = Some(Error::response(format!(
+                        "malformed row from the server: {e}"
+                    )));
+                    break;
+                }
+            }
+        }
+        let batch = Batch {
             rows,
             kind: self.kind,
-        })
+        };
+        (batch, error)
     }
 }
 
@@ -125,6 +131,8 @@ pub struct Cursor {
     kind: Option<CursorKind>,
     notes: Vec<ResponseNote>,
     profile: Option<Row>,
+    /// An error to report after the rows that came before it.
+    pending_error: Option<Error>,
 }
 
 impl Cursor {
@@ -137,6 +145,7 @@ impl Cursor {
             kind: None,
             notes: Vec::new(),
             profile: None,
+            pending_error: None,
         }
     }
 
@@ -150,6 +159,7 @@ impl Cursor {
             kind: Some(CursorKind::Sequence),
             notes: Vec::new(),
             profile: None,
+            pending_error: None,
         }
     }
 
@@ -193,17 +203,28 @@ impl Cursor {
 
     /// The next batch; `Ok(None)` after the last one. A server error ends the cursor.
     pub async fn next_batch(&mut self) -> Result<Option<Batch>, Error> {
+        if let Some(e) = self.pending_error.take() {
+            return Err(e);
+        }
         match self.next_raw_batch().await? {
             None => Ok(None),
             Some(raw) => {
                 let partial = raw.kind == BatchKind::Partial;
-                raw.into_batch().map(Some).inspect_err(|_| {
-                    // The rest of the stream is of no use: stop it.
-                    self.finished = true;
-                    if partial {
-                        self.client.abandon(self.token);
-                    }
-                })
+                let (batch, error) = raw.into_batch();
+                let Some(error) = error else {
+                    return Ok(Some(batch));
+                };
+                // The rest of the stream is of no use: stop it.
+                self.finished = true;
+                if partial {
+                    self.client.abandon(self.token);
+                }
+                if batch.rows.is_empty() {
+                    return Err(error);
+                }
+                // The rows before the bad one first, its error on the next call.
+                self.pending_error = Some(error);
+                Ok(Some(batch))
             }
         }
     }
@@ -248,7 +269,7 @@ impl Cursor {
                     if response.response_type == ResponseType::SuccessPartial {
                         self.client.abandon(self.token);
                     }
-                    return Err(Error::protocol(format!(
+                    return Err(Error::response(format!(
                         "malformed profile from the server: {e}"
                     )));
                 }

@@ -26,6 +26,8 @@ pub enum Kind {
     Interrupted,
     /// The server sent bytes that are not valid protocol frames.
     Protocol,
+    /// One response could not be read (a malformed row, say); the connection is fine.
+    Response,
 }
 
 /// Which exit code a failure maps to (see DESIGN.md).
@@ -86,7 +88,8 @@ impl Error {
     /// The exit-code class: query (1), connection/TLS (3) or authentication (4).
     pub fn exit_class(&self) -> ExitClass {
         match self.0.kind {
-            Kind::Server => ExitClass::Query,
+            // The query failed, not the connection: batch mode may go on.
+            Kind::Server | Kind::Response => ExitClass::Query,
             Kind::Auth => ExitClass::Auth,
             _ => ExitClass::Connection,
         }
@@ -159,6 +162,11 @@ impl Error {
         Error::new(Kind::Protocol, message, None)
     }
 
+    /// A well-delimited response that cannot be read: only its query is lost.
+    pub(crate) fn response(message: impl Into<String>) -> Error {
+        Error::new(Kind::Response, message, None)
+    }
+
     /// Rewraps a connection-killing protocol error for a query that was in flight.
     pub(crate) fn protocol_in_flight(cause: &Error) -> Error {
         Error::new(
@@ -210,6 +218,7 @@ mod tests {
         assert_eq!(Error::closed().exit_code(), 3);
         assert_eq!(Error::timeout("t").exit_code(), 3);
         assert_eq!(Error::interrupted(&Error::protocol("p")).exit_code(), 3);
+        assert_eq!(Error::response("r").exit_code(), 1);
         let s = Error::server(ServerError {
             response_type: ResponseType::RuntimeError,
             error_type: Some(ErrorType::User),

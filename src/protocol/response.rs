@@ -519,8 +519,63 @@ fn lt_mask(w: u64, n: u8) -> u64 {
     w.wrapping_sub(ONES * u64::from(n)) & !w & HIGHS
 }
 
-/// Deepest nesting a value may have (serde_json's own limit, which the strict parse had).
-const MAX_DEPTH: usize = 128;
+/// The containers open at a point of the scan: whether each is an object, one bit per depth.
+///
+/// Any depth is accepted (servers store and return documents nested 100,000 deep): the first
+/// 128 levels live in a register, deeper ones spill to the heap.
+#[derive(Default)]
+struct OpenBrackets {
+    low: u128,
+    high: Vec<u64>,
+    depth: usize,
+}
+
+impl OpenBrackets {
+    #[inline]
+    fn push(&mut self, object: bool) {
+        if self.depth < 128 {
+            let bit = 1u128 << self.depth;
+            self.low = if object {
+                self.low | bit
+            } else {
+                self.low & !bit
+            };
+        } else {
+            self.push_high(object);
+        }
+        self.depth += 1;
+    }
+
+    #[cold]
+    fn push_high(&mut self, object: bool) {
+        let d = self.depth - 128;
+        let (word, bit) = (d / 64, 1u64 << (d % 64));
+        if self.high.len() <= word {
+            self.high.push(0);
+        }
+        if let Some(w) = self.high.get_mut(word) {
+            *w = if object { *w | bit } else { *w & !bit };
+        }
+    }
+
+    /// Closes the innermost container; false when none is open or it is of the other kind.
+    #[inline]
+    fn pop(&mut self, object: bool) -> bool {
+        let Some(d) = self.depth.checked_sub(1) else {
+            return false;
+        };
+        self.depth = d;
+        let was_object = if d < 128 {
+            self.low >> d & 1 == 1
+        } else {
+            let d = d - 128;
+            self.high
+                .get(d / 64)
+                .is_some_and(|w| w >> (d % 64) & 1 == 1)
+        };
+        was_object == object
+    }
+}
 
 /// A cursor over a body that finds where values start and end without building them.
 struct Scanner<'a> {
@@ -627,9 +682,7 @@ impl Scanner<'_> {
     /// bit masks and only those bytes are looked at, in order.
     fn container(&mut self) -> Result<(), ResponseError> {
         let b = self.b;
-        // Bit k set: the container at depth k is an object.
-        let mut objects: u128 = 0;
-        let mut depth = 0usize;
+        let mut open = OpenBrackets::default();
         let mut in_string = false;
         // A backslash ended the previous word: this word's first byte is escaped.
         let mut escaped_first = false;
@@ -672,27 +725,13 @@ impl Scanner<'_> {
                     m &= m - 1;
                     let c = (w >> (k * 8)) as u8;
                     if c == b'{' || c == b'[' {
-                        if depth == MAX_DEPTH {
-                            self.i = base + k;
-                            return Err(self.error("nesting too deep"));
-                        }
-                        let bit = 1u128 << depth;
-                        objects = if c == b'{' {
-                            objects | bit
-                        } else {
-                            objects & !bit
-                        };
-                        depth += 1;
+                        open.push(c == b'{');
                     } else if c == b'}' || c == b']' {
                         self.i = base + k;
-                        if depth == 0 {
-                            return Err(self.error("unbalanced bracket"));
+                        if !open.pop(c == b'}') {
+                            return Err(self.error("unbalanced or mismatched bracket"));
                         }
-                        depth -= 1;
-                        if (objects >> depth & 1 == 1) != (c == b'}') {
-                            return Err(self.error("mismatched bracket"));
-                        }
-                        if depth == 0 {
+                        if open.depth == 0 {
                             self.i += 1;
                             return Ok(());
                         }
@@ -725,29 +764,13 @@ impl Scanner<'_> {
                 }
                 match c {
                     b'"' => in_string = true,
-                    b'{' | b'[' => {
-                        if depth == MAX_DEPTH {
-                            self.i = base + k;
-                            return Err(self.error("nesting too deep"));
-                        }
-                        let bit = 1u128 << depth;
-                        objects = if c == b'{' {
-                            objects | bit
-                        } else {
-                            objects & !bit
-                        };
-                        depth += 1;
-                    }
+                    b'{' | b'[' => open.push(c == b'{'),
                     b'}' | b']' => {
                         self.i = base + k;
-                        if depth == 0 {
-                            return Err(self.error("unbalanced bracket"));
+                        if !open.pop(c == b'}') {
+                            return Err(self.error("unbalanced or mismatched bracket"));
                         }
-                        depth -= 1;
-                        if (objects >> depth & 1 == 1) != (c == b'}') {
-                            return Err(self.error("mismatched bracket"));
-                        }
-                        if depth == 0 {
+                        if open.depth == 0 {
                             self.i += 1;
                             return Ok(());
                         }
@@ -934,7 +957,6 @@ mod tests {
 
     #[test]
     fn raw_parse_rejects_malformed_bodies_cleanly() {
-        let deep = format!(r#"{{"t":1,"r":[{}{}]}}"#, "[".repeat(200), "]".repeat(200));
         let bad: &[&[u8]] = &[
             b"",
             b"{",
@@ -949,7 +971,6 @@ mod tests {
             br#"{"t":3,"r":["a\"#,
             b"{\"t\":3,\"r\":[\"\xff\"]}",
             b"{\"t\":3,\"r\":[\"a\nb\"]}",
-            deep.as_bytes(),
         ];
         for body in bad {
             assert!(
@@ -960,6 +981,33 @@ mod tests {
         }
         // Structurally sound but not JSON: the strict parse still refuses it.
         assert!(Response::parse(br#"{"t":1,"r":[tru]}"#).is_err());
+    }
+
+    #[test]
+    fn rows_of_any_depth_are_found_and_bad_deep_brackets_refused() {
+        use crate::nesting::{deep_array_text, deep_object_text};
+        for depth in [129, 1_000, 10_000, 100_000] {
+            for row in [deep_array_text(depth), deep_object_text(depth)] {
+                let body = format!(r#"{{"t":2,"r":[1,{row},{{"b":[2]}}],"n":[]}}"#);
+                let raw = RawResponse::parse(body.into_bytes()).unwrap();
+                assert_eq!(raw.rows().collect::<Vec<_>>(), ["1", &row, r#"{"b":[2]}"#]);
+                let full = raw.into_response().unwrap();
+                assert_eq!(full.rows[1].get(), row);
+            }
+        }
+        // Mixed kinds past the register's 128 levels still have to match.
+        let mixed: String = (0..300)
+            .map(|i| if i % 3 == 0 { "{\"k\":" } else { "[" })
+            .collect();
+        let closing: String = (0..300)
+            .rev()
+            .map(|i| if i % 3 == 0 { "}" } else { "]" })
+            .collect();
+        let good = format!(r#"{{"t":1,"r":[{mixed}0{closing}]}}"#);
+        assert!(RawResponse::parse(good.into_bytes()).is_ok());
+        let swapped = closing.replacen("]}", "}]", 1);
+        let bad = format!(r#"{{"t":1,"r":[{mixed}0{swapped}]}}"#);
+        assert!(RawResponse::parse(bad.into_bytes()).is_err());
     }
 
     proptest::proptest! {

@@ -5,6 +5,7 @@ use serde_json::{Map, Value};
 use super::number::write_json_number;
 use super::pseudo::{self, Pseudo};
 use super::style::{Painter, Scope, Styles};
+use crate::nesting;
 
 /// A run of text with one token scope.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,8 +38,12 @@ trait TokenSink {
 
 const INDENT: &str = "                                                                ";
 
+/// Deepest level that indents further: below it lines keep this indentation, so a document
+/// nested 100,000 levels prints in megabytes, not in the gigabytes full indentation would take.
+pub const MAX_INDENT_DEPTH: usize = 64;
+
 fn indent(sink: &mut impl TokenSink, depth: usize) {
-    let mut n = depth * 2;
+    let mut n = depth.min(MAX_INDENT_DEPTH) * 2;
     while n > 0 {
         let take = n.min(INDENT.len());
         sink.token(Scope::Plain, &INDENT[..take]);
@@ -47,6 +52,11 @@ fn indent(sink: &mut impl TokenSink, depth: usize) {
 }
 
 fn emit(v: &Value, depth: usize, sink: &mut impl TokenSink, scratch: &mut String) {
+    // Rows nest as deep as the server allows (100,000 levels and more).
+    nesting::grow(|| emit_level(v, depth, sink, scratch));
+}
+
+fn emit_level(v: &Value, depth: usize, sink: &mut impl TokenSink, scratch: &mut String) {
     match v {
         Value::Null => sink.token(Scope::Constant, "null"),
         Value::Bool(b) => sink.token(Scope::Constant, if *b { "true" } else { "false" }),
@@ -65,7 +75,7 @@ fn emit(v: &Value, depth: usize, sink: &mut impl TokenSink, scratch: &mut String
             Some(Pseudo::Text(t)) => sink.token(Scope::Pseudo, &t),
             Some(Pseudo::Grouped(pairs)) => {
                 let objects = pseudo::grouped_as_objects(&pairs);
-                emit(&objects, depth, sink, scratch);
+                emit_level(&objects, depth, sink, scratch);
             }
             None => emit_object(map, depth, sink, scratch),
         },
@@ -350,6 +360,10 @@ pub fn write_json_string(s: &str, out: &mut String) {
 
 /// Appends compact JSON with JavaScript numbers; pseudo-types in readable form when `readable`.
 pub fn write_compact(value: &Value, readable: bool, out: &mut String) {
+    nesting::grow(|| write_compact_level(value, readable, out));
+}
+
+fn write_compact_level(value: &Value, readable: bool, out: &mut String) {
     match value {
         Value::Null => out.push_str("null"),
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),

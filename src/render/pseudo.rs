@@ -5,6 +5,7 @@ use chrono::{DateTime, Datelike, FixedOffset, Timelike};
 use serde_json::{Map, Value};
 
 use super::number::write_js_number;
+use crate::nesting::{self, Doc};
 
 /// Bytes of a BINARY value shown as hex before eliding the rest.
 const BINARY_PREVIEW: usize = 8;
@@ -202,19 +203,20 @@ fn grouped(map: &Map<String, Value>) -> Option<Vec<(&Value, &Value)>> {
         .collect()
 }
 
-/// GROUPED_DATA as the array of `{group, reduction}` objects that the drivers return.
-pub fn grouped_as_objects(pairs: &[(&Value, &Value)]) -> Value {
-    Value::Array(
+/// GROUPED_DATA as the array of `{group, reduction}` objects that the drivers return
+/// (reductions may be documents of any depth, hence a [`Doc`]).
+pub fn grouped_as_objects(pairs: &[(&Value, &Value)]) -> Doc {
+    Doc(Value::Array(
         pairs
             .iter()
             .map(|(g, r)| {
                 let mut m = Map::new();
-                m.insert("group".to_owned(), (*g).clone());
-                m.insert("reduction".to_owned(), (*r).clone());
+                m.insert("group".to_owned(), nesting::clone(g));
+                m.insert("reduction".to_owned(), nesting::clone(r));
                 Value::Object(m)
             })
             .collect(),
-    )
+    ))
 }
 
 #[cfg(test)]
@@ -283,7 +285,7 @@ mod tests {
             panic!("not grouped");
         };
         assert_eq!(
-            grouped_as_objects(&pairs),
+            *grouped_as_objects(&pairs),
             json!([{"group":"a","reduction":1},{"group":"b","reduction":2}])
         );
         assert_eq!(

@@ -10,6 +10,7 @@ use super::pseudo::{self, Pseudo};
 use super::style::{Painter, Styles};
 use super::table::{DEFAULT_SAMPLE_ROWS, TableWriter};
 use super::{Format, RenderError};
+use crate::nesting::{self, Doc};
 
 /// What kind of result is being rendered (from the response type).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -117,9 +118,7 @@ impl Renderer {
 
     /// Renders one row (or the atom, for [`Kind::Atom`]).
     pub fn row(&mut self, out: &mut dyn Write, row: &RawValue) -> Result<(), RenderError> {
-        self.push(row.get())?;
-        self.batch_done();
-        self.flush_to(out)
+        self.raw_rows(out, std::iter::once(row.get()), false)
     }
 
     /// Renders one batch of rows and writes it out.
@@ -141,9 +140,12 @@ impl Renderer {
         self.single_line = single_line;
         let pushed = rows.into_iter().try_for_each(|row| self.push(row));
         self.single_line = false;
-        pushed?;
-        self.batch_done();
-        self.flush_to(out)
+        if pushed.is_ok() {
+            self.batch_done();
+        }
+        // The rows before a bad one are written before its error is reported.
+        self.flush_to(out)?;
+        pushed
     }
 
     /// Writes `count` ndjson rows already laid out as lines (a sequence's batch, see
@@ -202,13 +204,13 @@ impl Renderer {
             // Raw is for reading: grouped data becomes a `{group, reduction}` line per group,
             // as in pretty and table (ndjson keeps the server's lossless form).
             Format::Raw if atom && text.starts_with('{') && text.contains("GROUPED_DATA") => {
-                let value: Value = serde_json::from_str(text)?;
-                match &value {
+                let value = Doc::parse(text)?;
+                match &*value {
                     Value::Object(m) => match pseudo::classify(m) {
                         Some(Pseudo::Grouped(pairs)) => {
-                            if let Value::Array(groups) = pseudo::grouped_as_objects(&pairs) {
+                            if let Value::Array(groups) = &*pseudo::grouped_as_objects(&pairs) {
                                 for group in groups {
-                                    self.push_line(&group.to_string())?;
+                                    self.push_line(&nesting::to_string(group))?;
                                 }
                             }
                         }
@@ -229,25 +231,25 @@ impl Renderer {
                 self.rows += 1;
             }
             Format::Pretty => {
-                let value: Value = serde_json::from_str(text)?;
+                let value = Doc::parse(text)?;
                 write_pretty_painted(&value, &self.painter, &mut self.buf);
                 self.buf.push('\n');
                 self.rows += 1;
             }
             Format::Table => {
-                let value: Value = serde_json::from_str(text)?;
+                let value = Doc::parse(text)?;
                 let Some(table) = &mut self.table else {
                     return Ok(());
                 };
                 // An atom array or GROUPED_DATA becomes the table's rows, as drivers return them.
-                let grouped = match &value {
+                let grouped = match &*value {
                     Value::Object(m) if atom => match pseudo::classify(m) {
                         Some(Pseudo::Grouped(pairs)) => Some(pseudo::grouped_as_objects(&pairs)),
                         _ => None,
                     },
                     _ => None,
                 };
-                let items = match (grouped.unwrap_or(value), atom) {
+                let items = match (grouped.unwrap_or(value).into_inner(), atom) {
                     (Value::Array(items), true) => items,
                     (single, _) => vec![single],
                 };

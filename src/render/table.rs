@@ -15,6 +15,7 @@ use super::json::write_compact;
 use super::number::write_json_number;
 use super::pseudo::{self, Pseudo};
 use super::style::{Painter, Scope, Styles};
+use crate::nesting::Doc;
 
 /// Rows buffered to choose column widths before streaming starts.
 pub const DEFAULT_SAMPLE_ROWS: usize = 200;
@@ -299,7 +300,7 @@ pub struct TableWriter {
     painter: Painter,
     set: ColumnSet,
     widths: Vec<usize>,
-    pending: Vec<Value>,
+    pending: Vec<Doc>,
     fixed: bool,
 }
 
@@ -319,6 +320,7 @@ impl TableWriter {
 
     /// Adds a row: buffered while sampling, written to `out` afterwards.
     pub fn push(&mut self, row: Value, out: &mut String) {
+        let row = Doc(row);
         if self.fixed {
             self.write_streamed(&row, out);
         } else {

@@ -2,7 +2,7 @@
 
 use serde_json::Value;
 
-use super::json::write_json_string;
+use super::json::{write_compact, write_json_string};
 use super::number::write_json_number;
 use super::pseudo::{self, Pseudo};
 use super::style::Scope;
@@ -47,7 +47,7 @@ pub struct TreeNode {
 impl TreeNode {
     /// The tree of `value` (a root node without a key).
     pub fn from_value(value: &Value) -> TreeNode {
-        build(None, value)
+        build(None, value, 0)
     }
 
     /// True when the node can be expanded.
@@ -119,7 +119,44 @@ fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
-fn build(key: Option<TreeKey>, value: &Value) -> TreeNode {
+/// Deepest level the tree expands to; a container below it is one leaf showing the start of
+/// its compact JSON (the pretty and raw views show it whole). Nodes stay few and recursions
+/// over them (build, drop, find) shallow, however deep the row.
+pub const MAX_TREE_DEPTH: usize = 64;
+
+/// Characters of compact JSON a collapsed container shows.
+const COLLAPSED_PREVIEW: usize = 200;
+
+/// A container below [`MAX_TREE_DEPTH`] as one leaf.
+fn collapsed(key: Option<TreeKey>, value: &Value) -> TreeNode {
+    let text = write_compact_string(value);
+    let mut summary: String = text.chars().take(COLLAPSED_PREVIEW).collect();
+    if summary.len() < text.len() {
+        summary.push('…');
+    }
+    TreeNode {
+        key,
+        summary,
+        scope: Scope::Plain,
+        children: Vec::new(),
+    }
+}
+
+fn write_compact_string(value: &Value) -> String {
+    let mut out = String::new();
+    write_compact(value, true, &mut out);
+    out
+}
+
+fn build(key: Option<TreeKey>, value: &Value, depth: usize) -> TreeNode {
+    let container = match value {
+        Value::Array(items) => !items.is_empty(),
+        Value::Object(map) => !map.is_empty() && pseudo::classify(map).is_none(),
+        _ => false,
+    };
+    if container && depth >= MAX_TREE_DEPTH {
+        return collapsed(key, value);
+    }
     let mut summary = String::new();
     let (scope, children) = match value {
         Value::Null => {
@@ -143,7 +180,7 @@ fn build(key: Option<TreeKey>, value: &Value) -> TreeNode {
             let children = items
                 .iter()
                 .enumerate()
-                .map(|(i, v)| build(Some(TreeKey::Index(i)), v))
+                .map(|(i, v)| build(Some(TreeKey::Index(i)), v, depth + 1))
                 .collect();
             (Scope::Punctuation, children)
         }
@@ -154,7 +191,7 @@ fn build(key: Option<TreeKey>, value: &Value) -> TreeNode {
             }
             Some(Pseudo::Grouped(pairs)) => {
                 let grouped = pseudo::grouped_as_objects(&pairs);
-                let mut node = build(key, &grouped);
+                let mut node = build(key, &grouped, depth);
                 node.summary = format!("[{}]", plural(pairs.len(), "group", "groups"));
                 return node;
             }
@@ -162,7 +199,7 @@ fn build(key: Option<TreeKey>, value: &Value) -> TreeNode {
                 summary = format!("{{{}}}", plural(map.len(), "key", "keys"));
                 let children = map
                     .iter()
-                    .map(|(k, v)| build(Some(TreeKey::Key(k.clone())), v))
+                    .map(|(k, v)| build(Some(TreeKey::Key(k.clone())), v, depth + 1))
                     .collect();
                 (Scope::Punctuation, children)
             }

@@ -79,6 +79,10 @@ fn bound_marker(v: &Value) -> Option<i8> {
 
 /// RethinkDB's total order on datums (`datum_t::cmp`).
 pub fn cmp(a: &Value, b: &Value) -> Ordering {
+    crate::nesting::grow(|| cmp_level(a, b))
+}
+
+fn cmp_level(a: &Value, b: &Value) -> Ordering {
     match (bound_marker(a), bound_marker(b)) {
         (Some(x), Some(y)) => return x.cmp(&y),
         (Some(x), None) => {
@@ -186,6 +190,10 @@ fn decode_b64(s: &str) -> Vec<u8> {
 
 /// Whether `r.minval` or `r.maxval` occurs anywhere in a value.
 pub fn contains_bound(v: &Value) -> bool {
+    crate::nesting::grow(|| contains_bound_level(v))
+}
+
+fn contains_bound_level(v: &Value) -> bool {
     match v {
         Value::Array(a) => a.iter().any(contains_bound),
         Value::Object(m) => bound_marker(v).is_some() || m.values().any(contains_bound),
@@ -225,6 +233,10 @@ pub fn check_depth(v: &Value) -> RResult<()> {
 /// Canonical output form: object keys sorted (as the server stores them) and
 /// integral numbers without a fraction.
 pub fn canonical(v: Value) -> Value {
+    crate::nesting::grow(|| canonical_level(v))
+}
+
+fn canonical_level(v: Value) -> Value {
     match v {
         Value::Number(n) => match n.as_f64() {
             Some(f) if !n.is_i64() && !n.is_u64() => from_f64(f),
@@ -265,6 +277,10 @@ pub fn trunc_print(v: &Value) -> String {
 }
 
 fn write_pretty(v: &Value, depth: usize, out: &mut String) {
+    crate::nesting::grow(|| write_pretty_level(v, depth, out))
+}
+
+fn write_pretty_level(v: &Value, depth: usize, out: &mut String) {
     let indent = |d: usize, out: &mut String| {
         for _ in 0..d {
             out.push('\t');

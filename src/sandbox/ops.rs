@@ -379,7 +379,7 @@ impl Ctx {
             }
             98 => {
                 let s = self.targ(args, 0, env, |v| as_str(v).map(str::to_string))?;
-                serde_json::from_str::<Value>(&s).map_err(|e| {
+                crate::nesting::parse(&s).map_err(|e| {
                     ReqlError::logic(format!("Failed to parse \"{s}\" as JSON: {e}"))
                 })?
             }
@@ -1023,6 +1023,10 @@ pub fn without(row: &Value, specs: &[Value]) -> RResult<Value> {
 
 /// Deep merge with `r.literal` support.
 pub fn merge_values(base: Value, patch: Value) -> Value {
+    crate::nesting::grow(|| merge_values_level(base, patch))
+}
+
+fn merge_values_level(base: Value, patch: Value) -> Value {
     if datum::pseudo_type(&patch) == Some("LITERAL") {
         return patch.get("value").cloned().unwrap_or(Value::Null);
     }
@@ -1048,6 +1052,10 @@ pub fn merge_values(base: Value, patch: Value) -> Value {
 }
 
 fn strip_literals(v: Value) -> Value {
+    crate::nesting::grow(|| strip_literals_level(v))
+}
+
+fn strip_literals_level(v: Value) -> Value {
     if datum::pseudo_type(&v) == Some("LITERAL") {
         return v.get("value").cloned().unwrap_or(Value::Null);
     }

@@ -675,6 +675,8 @@ async fn run_query(
         Outcome::Atom(v) => {
             let mut b = Vec::new();
             reply::atom(&mut b, token, &v, profile.as_ref());
+            // Documents nest deeper than `Value`'s recursive drop can go on a worker's stack.
+            crate::nesting::dispose(v);
             conn.finish(token, &job, b, &mut commands);
         }
         Outcome::Sequence(stream) => {

@@ -300,6 +300,8 @@ impl Ctx {
         let new = Value::Object(obj);
         if let Err(e) = datum::check_depth(&new).and_then(|_| check_storable(&new)) {
             s.error(e.message, rc, None);
+            // A refused document may be nested 100,000 deep: no recursive drop.
+            crate::nesting::dispose(new);
             return Ok(());
         }
         let mut data = write(&t.data);
@@ -444,10 +446,15 @@ impl Ctx {
                 }
             }
         };
-        let computed = computed.and_then(|n| match &n {
-            Some(v) => datum::check_depth(v)
-                .and_then(|_| check_storable(v))
-                .map(|_| n),
+        let computed = computed.and_then(|n| match n {
+            Some(v) => match datum::check_depth(&v).and_then(|_| check_storable(&v)) {
+                Ok(()) => Ok(Some(v)),
+                Err(e) => {
+                    // A refused document may be nested 100,000 deep: no recursive drop.
+                    crate::nesting::dispose(v);
+                    Err(e)
+                }
+            },
             None => Ok(n),
         });
         let new = match computed {

@@ -98,7 +98,7 @@ pub enum Action {
     /// A batch of rows; `more` when the server holds more (a partial response).
     BatchArrived {
         id: QueryId,
-        rows: Vec<serde_json::Value>,
+        rows: Vec<crate::nesting::Doc>,
         more: bool,
     },
     /// The query completed (or was stopped); `elapsed` is the server round-trip time.
@@ -106,7 +106,7 @@ pub enum Action {
         id: QueryId,
         elapsed: Duration,
         /// The profile, when run with `profile: true`.
-        profile: Option<serde_json::Value>,
+        profile: Option<crate::nesting::Doc>,
     },
     /// The query failed; `span` is a byte range in the query text (from the backtrace).
     QueryFailed {

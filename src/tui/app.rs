@@ -829,7 +829,7 @@ impl App {
                         .or_else(|| self.editor.statement_to_run().map(|(t, _)| t)),
                     _ => self.results.current().and_then(|t| {
                         t.row(t.selected())
-                            .and_then(|v| serde_json::to_string_pretty(v).ok())
+                            .and_then(crate::tui::panes::results::copy_text)
                     }),
                 };
                 match text {

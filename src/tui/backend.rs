@@ -20,6 +20,7 @@ use super::action::{
 };
 use super::app::count_query;
 use crate::config::Verify;
+use crate::nesting::Doc;
 use crate::net::{self, Cursor, Kind};
 use crate::protocol::Row;
 use crate::reql::{self, Env, Query, Statement};
@@ -453,6 +454,11 @@ fn parse_row(row: &Row) -> Value {
     serde_json::from_str(row.get()).unwrap_or(Value::Null)
 }
 
+/// A row of any depth as a value (rows come validated from the cursor).
+fn parse_doc(row: &Row) -> Doc {
+    Doc::parse(row.get()).unwrap_or_default()
+}
+
 /// How one query's task ended.
 enum End {
     Done,
@@ -505,7 +511,7 @@ async fn stream(
     control: &mut UnboundedReceiver<Control>,
     tx: &UnboundedSender<Action>,
     announced: &mut bool,
-) -> (End, Option<Value>) {
+) -> (End, Option<Doc>) {
     // Batches the UI asked for beyond the first.
     let mut credit: u32 = 1;
     loop {
@@ -535,23 +541,25 @@ async fn stream(
                 let more = batch.kind == net::BatchKind::Partial;
                 let rows = match batch.kind {
                     // An atom array shows as rows, as the drivers turn it into a cursor.
-                    net::BatchKind::Atom => match batch.rows.first().map(parse_row) {
-                        Some(Value::Array(items)) => items,
-                        Some(v) => vec![v],
+                    net::BatchKind::Atom => match batch.rows.first().map(parse_doc) {
+                        Some(doc) => match doc.into_inner() {
+                            Value::Array(items) => items.into_iter().map(Doc).collect(),
+                            v => vec![Doc(v)],
+                        },
                         None => Vec::new(),
                     },
-                    _ => batch.rows.iter().map(parse_row).collect(),
+                    _ => batch.rows.iter().map(parse_doc).collect(),
                 };
                 credit = credit.saturating_sub(1);
                 if tx.send(Action::BatchArrived { id, rows, more }).is_err() {
                     return (stop(cursor).await, None);
                 }
                 if !more {
-                    let profile = cursor.profile().map(parse_row);
+                    let profile = cursor.profile().map(parse_doc);
                     return (End::Done, profile);
                 }
             }
-            Ok(None) => return (End::Done, cursor.profile().map(parse_row)),
+            Ok(None) => return (End::Done, cursor.profile().map(parse_doc)),
             Err(e) => {
                 report_failure(id, query, &e, tx);
                 return (End::Failed, None);

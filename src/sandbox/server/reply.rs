@@ -137,10 +137,8 @@ fn token_at(buf: &[u8], start: usize) -> u64 {
 }
 
 fn write_value(buf: &mut Vec<u8>, v: &Value) {
-    // Writing a Value into a Vec cannot fail; keep the JSON valid if it ever did.
-    if serde_json::to_writer(&mut *buf, v).is_err() {
-        buf.extend_from_slice(b"null");
-    }
+    // Documents nest deeper than serde_json's recursive writer can go on a worker's stack.
+    crate::nesting::write_json(v, buf);
 }
 
 /// SUCCESS_ATOM with one value.
@@ -230,6 +228,7 @@ pub fn feed_batch(
             buf.push(b',');
         }
         write_value(buf, &row);
+        crate::nesting::dispose(row);
         n += 1;
     }
     close(buf, start, profile, Some(notes));
@@ -302,6 +301,8 @@ impl Pager {
                 buf.push(b',');
             }
             write_value(buf, &row);
+            // Rows may nest 100,000 deep: no recursive drop on a worker's stack.
+            crate::nesting::dispose(row);
             n += 1;
         }
         // Look one row ahead so that the last batch is SUCCESS_SEQUENCE, not an empty one after.

@@ -12,6 +12,7 @@ use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 use serde_json::Value;
 
 use super::profile::ProfileTree;
+use crate::nesting::{self, Doc};
 use crate::render;
 use crate::tui::action::QueryId;
 use crate::tui::theme::Palette;
@@ -86,7 +87,7 @@ pub struct Feed {
     pub newest_first: bool,
     pub paused: bool,
     /// Changes received while paused, oldest first.
-    pub held: VecDeque<Value>,
+    pub held: VecDeque<Doc>,
 }
 
 /// One query's results.
@@ -99,7 +100,7 @@ pub struct ResultTab {
     pub offset: usize,
     pub state: TabState,
     pub view: ViewMode,
-    rows: VecDeque<Value>,
+    rows: VecDeque<Doc>,
     /// Rows (and held changes) discarded from the front because of the cap.
     dropped: u64,
     /// Approximate JSON size of the rows and held changes retained.
@@ -122,7 +123,7 @@ pub struct ResultTab {
     /// Expanded rows in tree view, by absolute row number (survives drops).
     expanded: HashSet<u64>,
     pub feed: Option<Feed>,
-    pub profile: Option<Value>,
+    pub profile: Option<Doc>,
     /// The profile as a collapsible tree, beside the rows.
     pub profile_tree: Option<ProfileTree>,
     /// The keys go to the profile panel rather than the rows.
@@ -212,8 +213,9 @@ impl ResultTab {
                 .len()
                 .checked_sub(i + 1)
                 .and_then(|j| self.rows.get(j))
+                .map(|d| &**d)
         } else {
-            self.rows.get(i)
+            self.rows.get(i).map(|d| &**d)
         }
     }
 
@@ -231,7 +233,7 @@ impl ResultTab {
     }
 
     /// Appends a batch (or holds it while a feed is paused).
-    pub fn push_rows(&mut self, rows: Vec<Value>, more: bool, now: Instant) {
+    pub fn push_rows(&mut self, rows: Vec<Doc>, more: bool, now: Instant) {
         self.more = more;
         self.waiting = false;
         if self.first_batch.is_none() {
@@ -240,7 +242,7 @@ impl ResultTab {
         if let Some(feed) = &mut self.feed
             && feed.paused
         {
-            self.bytes += rows.iter().map(approx_size).sum::<usize>();
+            self.bytes += rows.iter().map(|d| approx_size(d)).sum::<usize>();
             feed.held.extend(rows);
             while feed.held.len() > self.cap {
                 if let Some(v) = feed.held.pop_front() {
@@ -253,11 +255,11 @@ impl ResultTab {
         self.append(rows);
     }
 
-    fn append(&mut self, rows: Vec<Value>) {
+    fn append(&mut self, rows: Vec<Doc>) {
         let n = rows.len();
         let at_end = self.selected + 1 >= self.rows.len();
         let first = self.rows.is_empty();
-        self.bytes += rows.iter().map(approx_size).sum::<usize>();
+        self.bytes += rows.iter().map(|d| approx_size(d)).sum::<usize>();
         self.rows.extend(rows);
         let excess = self.rows.len().saturating_sub(self.cap);
         let freed: usize = self.rows.drain(..excess).map(|v| approx_size(&v)).sum();
@@ -286,9 +288,9 @@ impl ResultTab {
         let Some(feed) = &mut self.feed else { return };
         feed.paused = !feed.paused;
         if !feed.paused {
-            let held: Vec<Value> = feed.held.drain(..).collect();
+            let held: Vec<Doc> = feed.held.drain(..).collect();
             // `append` counts them again as rows.
-            let size: usize = held.iter().map(approx_size).sum();
+            let size: usize = held.iter().map(|d| approx_size(d)).sum();
             self.bytes = self.bytes.saturating_sub(size);
             self.append(held);
         }
@@ -416,10 +418,10 @@ impl ResultTab {
     }
 
     /// Marks the end of the query.
-    pub fn finish(&mut self, elapsed: Duration, profile: Option<Value>) {
+    pub fn finish(&mut self, elapsed: Duration, profile: Option<Doc>) {
         self.more = false;
         self.waiting = false;
-        self.profile_tree = profile.as_ref().map(ProfileTree::new);
+        self.profile_tree = profile.as_deref().map(ProfileTree::new);
         self.profile = profile;
         self.state = if self.stopping {
             TabState::Stopped { elapsed }
@@ -833,6 +835,10 @@ pub fn row_line_count(value: &Value) -> usize {
 /// About how many bytes `value` takes as JSON text (numbers counted as 8), computed without
 /// building the text.
 pub fn approx_size(value: &Value) -> usize {
+    nesting::grow(|| approx_size_level(value))
+}
+
+fn approx_size_level(value: &Value) -> usize {
     match value {
         Value::Null => 4,
         Value::Bool(_) => 5,
@@ -847,6 +853,19 @@ pub fn approx_size(value: &Value) -> usize {
         }
     }
 }
+
+/// A row as the copy command puts it on the clipboard: serde_json's pretty form, or compact
+/// JSON for a row too deep for it (indenting 100,000 levels would take gigabytes).
+pub fn copy_text(value: &Value) -> Option<String> {
+    if nesting::depth(value) <= COPY_PRETTY_DEPTH {
+        serde_json::to_string_pretty(value).ok()
+    } else {
+        Some(nesting::to_string(value))
+    }
+}
+
+/// Deepest row copied in pretty form (within serde_json's recursion on any thread's stack).
+const COPY_PRETTY_DEPTH: usize = 100;
 
 /// One row on one line (collapsed tree rows, raw view, table cells), pseudo-types readable.
 pub fn compact(value: &Value) -> String {
@@ -1006,7 +1025,7 @@ mod tests {
     #[test]
     fn cap_drops_oldest_rows_and_counts_them() {
         let (mut t, t0) = tab(3);
-        t.push_rows((0..5).map(|i| json!(i)).collect(), true, t0);
+        t.push_rows((0..5).map(|i| Doc(json!(i))).collect(), true, t0);
         assert_eq!(t.len(), 3);
         assert_eq!(t.dropped(), 2);
         assert_eq!(t.row(0), Some(&json!(2)));
@@ -1016,7 +1035,7 @@ mod tests {
     #[test]
     fn the_selection_stays_in_view_when_it_jumps_far() {
         let (mut t, t0) = tab(1_000_000);
-        t.push_rows((0..200_000).map(|i| json!(i)).collect(), false, t0);
+        t.push_rows((0..200_000).map(|i| Doc(json!(i))).collect(), false, t0);
         t.jump(true, 10);
         assert_eq!(t.top(), 200_000 - 10);
         t.move_selection(-15, 10);
@@ -1038,9 +1057,9 @@ mod tests {
     fn paused_changes_are_held_counted_and_resumed_in_order() {
         let (mut t, t0) = tab(3);
         t.feed = Some(Feed::default());
-        t.push_rows(vec![json!(1)], true, t0);
+        t.push_rows(vec![Doc(json!(1))], true, t0);
         t.toggle_pause();
-        t.push_rows((2..=5).map(|i| json!(i)).collect(), true, t0);
+        t.push_rows((2..=5).map(|i| Doc(json!(i))).collect(), true, t0);
         assert_eq!((t.len(), t.held(), t.dropped()), (1, 3, 1));
         assert!(t.header(t0).contains("paused, 3 held"));
         t.toggle_pause();
