@@ -9,6 +9,7 @@ use std::time::Instant;
 
 use crate::cli::{Exit, OnError};
 use crate::net::{self, BatchKind};
+use crate::render::table::DEFAULT_SAMPLE_ROWS;
 use crate::render::{Format, Kind, RenderError, RenderOptions, Renderer, Styles};
 use crate::reql::{Query, Statement};
 use crate::shell::report::{self, Source};
@@ -32,8 +33,11 @@ pub struct Options {
     pub styles: Styles,
     /// Colour in error reports.
     pub color: bool,
-    /// Terminal width for tables.
-    pub width: Option<usize>,
+    /// Table lines are cut to this many cells (`--max-width`); `None`: values are never cut.
+    pub max_width: Option<usize>,
+    /// Stdout is a terminal: a table shows its rows as they come, after a sample, instead of
+    /// holding the whole result for one header and exact widths.
+    pub terminal: bool,
     /// Rows and elapsed time per statement on stderr.
     pub timing: bool,
     /// Stop or go on after a failed statement.
@@ -199,8 +203,8 @@ async fn run_query(
     let mut renderer = Renderer::new(RenderOptions {
         format: options.format,
         styles: options.styles,
-        width: options.width,
-        ..RenderOptions::new(options.format)
+        max_width: options.max_width,
+        table_sample_rows: options.terminal.then_some(DEFAULT_SAMPLE_ROWS),
     });
     let mut begun = false;
     let mut rows: u64 = 0;

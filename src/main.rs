@@ -325,7 +325,7 @@ fn run_repl(config_path: Option<&Path>, conn: &ConnArgs, out: OutArgs) -> Result
     let options = rdbsh::repl::Options {
         format: out.format_for(tty),
         color: out.color_for(tty),
-        width: if tty { terminal_width() } else { None },
+        max_width: out.max_width,
         // pgcli and mongosh users expect to see how long a query took.
         timing: true,
         page_rows: rdbsh::repl::DEFAULT_PAGE_ROWS,
@@ -367,7 +367,8 @@ fn run_batch(target: Target, out: OutArgs, input: BatchInput) -> Result<Exit, Fa
             Styles::plain()
         },
         color: out.color_for(std::io::stderr().is_terminal()),
-        width: if tty { terminal_width() } else { None },
+        max_width: out.max_width,
+        terminal: tty,
         timing: out.timing,
         on_error: out.on_error(),
         limit: out.limit,
@@ -385,12 +386,6 @@ fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
         .enable_all()
         .build()
         .map_err(|e| Failure::new(Exit::Usage, format!("cannot start the async runtime: {e}")))
-}
-
-fn terminal_width() -> Option<usize> {
-    ratatui::crossterm::terminal::size()
-        .ok()
-        .map(|(w, _)| usize::from(w))
 }
 
 /// Each `-e` query is an input of its own.

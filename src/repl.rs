@@ -44,8 +44,8 @@ pub struct Options {
     pub format: Format,
     /// Colours: results, errors, input highlighting, hints.
     pub color: bool,
-    /// Terminal width for tables.
-    pub width: Option<usize>,
+    /// Table lines are cut to this many cells (`--max-width`); `None`: values are never cut.
+    pub max_width: Option<usize>,
     /// `N rows · 12 ms` after each result (`.timing` changes it).
     pub timing: bool,
     /// Rows per page of a sequence.
@@ -237,12 +237,6 @@ impl Repl<'_> {
             }
             let text = std::mem::take(&mut pending);
             self.remember(editor, &text);
-            if self.options.width.is_some()
-                && let Some((cols, _)) = editor.dimensions()
-            {
-                // Tables follow the terminal when it is resized between queries.
-                self.options.width = Some(usize::from(cols));
-            }
             if !self.run_text(&text, editor) {
                 break;
             }
@@ -528,8 +522,9 @@ impl Repl<'_> {
             } else {
                 Styles::plain()
             },
-            width: self.options.width,
-            ..RenderOptions::new(self.options.format)
+            max_width: self.options.max_width,
+            // A page is short: held whole, it prints under one header with exact widths.
+            table_sample_rows: None,
         });
         let page_rows = self.options.page_rows.max(1);
         let stdout = io::stdout();

@@ -588,3 +588,60 @@ fn a_repl_fed_from_a_pipe_exits_with_its_first_failure() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+fn a_table_into_a_pipe_cuts_no_value_and_prints_one_header() {
+    let sb = SandboxProcess::start(&["--no-demo"], &[]);
+    let out = stdout_of(rdbsh(&sb).args([
+        "--format",
+        "table",
+        "-e",
+        "r.range(2000).map(function(i){return {id:i}})",
+    ]));
+    assert!(!out.contains('…'), "no value is cut:\n{out}");
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 2002, "one header, one rule, 2000 rows");
+    assert_eq!(lines[0], "  id");
+    assert_eq!(lines[1002], "1000");
+    assert_eq!(lines[2001], "1999");
+    // A key first seen late is a column from the start, not a header mid-stream.
+    let out = stdout_of(rdbsh(&sb).args([
+        "--format",
+        "table",
+        "-e",
+        "r.range(300).map(function(i){return r.branch(i.eq(299), {id:i, late:true}, {id:i})})",
+    ]));
+    assert_eq!(out.lines().filter(|l| l.contains("id")).count(), 1, "{out}");
+    assert!(out.ends_with("299  true\n"), "{out}");
+}
+
+#[test]
+fn max_width_is_the_only_thing_that_cuts_table_values() {
+    let sb = SandboxProcess::start(&["--no-demo"], &[]);
+    let out = stdout_of(rdbsh(&sb).args([
+        "--format",
+        "table",
+        "--max-width",
+        "12",
+        "-e",
+        "r.expr([{id: 1, text: 'a sentence longer than twelve'}])",
+    ]));
+    for line in out.lines() {
+        assert!(line.chars().count() <= 12, "{line:?} in\n{out}");
+    }
+    assert!(out.contains('…'), "{out}");
+}
+
+#[test]
+fn a_limit_or_max_width_of_zero_is_a_usage_error() {
+    let sb = SandboxProcess::start(&["--no-demo"], &[]);
+    for flag in ["--limit", "--max-width"] {
+        let out = rdbsh(&sb)
+            .args([flag, "0", "-e", "r.range(3)"])
+            .output()
+            .expect("run rdbsh");
+        assert_eq!(out.status.code(), Some(2), "{flag} 0");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("at least 1"), "{flag}: {err}");
+    }
+}
