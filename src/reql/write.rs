@@ -103,6 +103,28 @@ fn system_table(t: &Value) -> Option<String> {
     None
 }
 
+/// The table a query reads from through its chain of receivers (`changes`, `limit`,
+/// `orderBy`, `filter`... down to `table`): its database when named as a literal, and its name.
+pub fn table_of(term: &Value) -> Option<(Option<String>, String)> {
+    let mut cur = term;
+    for _ in 0..64 {
+        let items = cur.as_array()?;
+        let args = items.get(1)?.as_array()?;
+        if items.first()?.as_u64()? == TT_TABLE {
+            let name = args.last()?.as_str()?.to_owned();
+            let db = (args.len() == 2)
+                .then(|| args.first())
+                .flatten()
+                .filter(|db| db.get(0).and_then(Value::as_u64) == Some(TT_DB))
+                .and_then(|db| db.get(1)?.get(0)?.as_str())
+                .map(str::to_owned);
+            return Some((db, name));
+        }
+        cur = args.first()?;
+    }
+    None
+}
+
 /// Why a query needs confirmation before it runs: it deletes every document of a table,
 /// drops a database, table or index, or reconfigures or rebalances; `None` for anything else
 /// (reads, filtered deletes, inserts, updates). The TUI and the REPL ask before running it.
@@ -197,6 +219,14 @@ mod tests {
             writes(&json!([60, [[14, ["d"]], "t"]])).unwrap().name,
             "tableCreate"
         );
+    }
+
+    #[test]
+    fn the_table_is_found_under_the_receivers() {
+        let feed = json!([152, [[71, [[41, [[15, [[14, ["demo"]], "t"]]], {"index": "id"}], 3]]]]);
+        assert_eq!(table_of(&feed), Some((Some("demo".into()), "t".into())));
+        assert_eq!(table_of(&json!([15, ["t"]])), Some((None, "t".into())));
+        assert_eq!(table_of(&json!([2, [1, 2]])), None);
     }
 
     #[test]
