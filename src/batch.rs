@@ -208,6 +208,9 @@ async fn run_query(
     });
     let mut begun = false;
     let mut rows: u64 = 0;
+    // Only a write's own result counts: a read may well return a document with `errors`.
+    let is_write = crate::reql::writes(&query.term()).is_some();
+    let mut write_errors = WriteErrors::default();
     let interrupt = tokio::signal::ctrl_c();
     tokio::pin!(interrupt);
     loop {
@@ -244,6 +247,9 @@ async fn run_query(
                 return write_failure(&e);
             }
             begun = true;
+        }
+        if is_write && batch.kind == BatchKind::Atom {
+            batch.rows().for_each(|row| write_errors.add(row));
         }
         let mut limited = false;
         if let Some(limit) = options.limit {
@@ -302,7 +308,57 @@ async fn run_query(
         let noun = if rows == 1 { "row" } else { "rows" };
         eprintln!("{rows} {noun} · {ms:.0} ms");
     }
-    Outcome::Done
+    match write_errors.report() {
+        Some(message) => {
+            eprint!("{}", report::plain(&message, options.color));
+            Outcome::Failed(Exit::QueryFailed)
+        }
+        None => Outcome::Done,
+    }
+}
+
+/// The per-document errors a write result reports (`errors`, `first_error`): the write ran
+/// but not all of it was done, which a script must see in the exit code.
+#[derive(Debug, Default)]
+struct WriteErrors {
+    count: u64,
+    first: Option<String>,
+}
+
+impl WriteErrors {
+    fn add(&mut self, row: &str) {
+        if !row.contains("\"errors\"") {
+            return;
+        }
+        let Ok(serde_json::Value::Object(result)) = serde_json::from_str(row) else {
+            return;
+        };
+        let count = result.get("errors").and_then(serde_json::Value::as_u64);
+        if let Some(count) = count.filter(|&n| n > 0) {
+            self.count += count;
+            if self.first.is_none() {
+                self.first = result
+                    .get("first_error")
+                    .and_then(serde_json::Value::as_str)
+                    .map(str::to_owned);
+            }
+        }
+    }
+
+    fn report(&self) -> Option<String> {
+        if self.count == 0 {
+            return None;
+        }
+        let noun = if self.count == 1 { "error" } else { "errors" };
+        let first = self
+            .first
+            .as_deref()
+            .unwrap_or("the server gave no message");
+        Some(format!(
+            "the write reported {} {noun}; the first: {first}",
+            self.count
+        ))
+    }
 }
 
 /// The JSON array `text` cut to its first `limit` elements; `None` when it is not an array

@@ -645,3 +645,39 @@ fn a_limit_or_max_width_of_zero_is_a_usage_error() {
         assert!(err.contains("at least 1"), "{flag}: {err}");
     }
 }
+
+#[test]
+fn a_write_that_reports_errors_fails_the_run_even_when_going_on() {
+    let sb = seeded();
+    let dup = "r.db('test').table('people').insert({id: 1, name: 'again'})";
+    let out = rdbsh(&sb)
+        .args(["-e", dup, "-e", "r.expr('after')"])
+        .output()
+        .expect("run rdbsh");
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stdout.contains("\"errors\":1"),
+        "the result is printed: {stdout}"
+    );
+    assert!(
+        !stdout.contains("after"),
+        "stops at the failed write: {stdout}"
+    );
+    assert!(
+        stderr.contains("1 error") && stderr.contains("Duplicate primary key"),
+        "{stderr}"
+    );
+
+    let out = rdbsh(&sb)
+        .args(["--on-error", "continue", "-e", dup, "-e", "r.expr('after')"])
+        .output()
+        .expect("run rdbsh");
+    assert_eq!(out.status.code(), Some(1), "still counted");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("after"));
+
+    // A read that returns such a document is not a write error.
+    let read = stdout_of(rdbsh(&sb).args(["-e", "r.expr({errors: 1, first_error: 'x'})"]));
+    assert!(read.contains("first_error"), "{read}");
+}
