@@ -681,3 +681,12 @@ fn a_write_that_reports_errors_fails_the_run_even_when_going_on() {
     let read = stdout_of(rdbsh(&sb).args(["-e", "r.expr({errors: 1, first_error: 'x'})"]));
     assert!(read.contains("first_error"), "{read}");
 }
+
+#[test]
+fn r_expr_null_runs_and_prints_null_while_a_bare_null_is_refused() {
+    let sb = SandboxProcess::start(&["--no-demo"], &[]);
+    assert_eq!(stdout_of(rdbsh(&sb).args(["-e", "r.expr(null)"])), "null\n");
+    let out = rdbsh(&sb).args(["-e", "null"]).output().expect("run rdbsh");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("r.expr(null)"));
+}
