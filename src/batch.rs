@@ -13,6 +13,7 @@ use crate::render::table::DEFAULT_SAMPLE_ROWS;
 use crate::render::{Format, Kind, RenderError, RenderOptions, Renderer, Styles};
 use crate::reql::{Query, Statement};
 use crate::shell::report::{self, Source};
+use crate::shell::session::Confirmation;
 use crate::shell::{Item, Meta, Session, StartError, items, meta};
 
 /// One source text to run.
@@ -44,6 +45,8 @@ pub struct Options {
     pub on_error: OnError,
     /// At most this many rows per result (then STOP).
     pub limit: Option<u64>,
+    /// Stdin is a terminal: a destructive query asks y/N there before it runs.
+    pub confirm: bool,
 }
 
 /// What happened to one statement.
@@ -191,6 +194,13 @@ async fn run_query(
     options: &Options,
     out: &mut impl Write,
 ) -> Outcome {
+    if options.confirm && !confirmed(session, query).await {
+        eprint!(
+            "{}",
+            report::plain("not run: the answer was not yes", options.color)
+        );
+        return Outcome::Failed(Exit::QueryFailed);
+    }
     let started = Instant::now();
     let mut running = match session.start(query).await {
         Ok(r) => r,
@@ -315,6 +325,22 @@ async fn run_query(
         }
         None => Outcome::Done,
     }
+}
+
+/// Asks y/N on the terminal before a destructive query (see [`Confirmation::of`]); true when
+/// it needs no answer or the answer is yes.
+async fn confirmed(session: &Session, query: &Query) -> bool {
+    let Some(confirmation) = Confirmation::of(&query.term()) else {
+        return true;
+    };
+    let what = confirmation.reason(session.count_for(&confirmation).await);
+    eprint!("this query {what}; run it? [y/N] ");
+    let answer = tokio::task::spawn_blocking(|| {
+        let mut line = String::new();
+        io::stdin().read_line(&mut line).map(|_| line)
+    })
+    .await;
+    matches!(answer, Ok(Ok(line)) if matches!(line.trim(), "y" | "Y" | "yes"))
 }
 
 /// The per-document errors a write result reports (`errors`, `first_error`): the write ran

@@ -372,6 +372,8 @@ fn run_batch(target: Target, out: OutArgs, input: BatchInput) -> Result<Exit, Fa
         timing: out.timing,
         on_error: out.on_error(),
         limit: out.limit,
+        // Only a terminal can answer y/N; a script on stdin is never asked.
+        confirm: std::io::stdin().is_terminal(),
     };
     runtime()?.block_on(async {
         let (profile, _sandbox) = open_target(target).await?;

@@ -27,6 +27,7 @@ use crate::reql::{self, Query, Statement, is_complete};
 use crate::shell::catalog::{self, DbEntry};
 use crate::shell::history::{self, History};
 use crate::shell::report::{self, Source};
+use crate::shell::session::Confirmation;
 use crate::shell::{Item, Meta, Running, Session, StartError, items, meta};
 
 use helper::ReplHelper;
@@ -398,10 +399,6 @@ impl Repl<'_> {
         editor: &mut Editor<ReplHelper, DefaultHistory>,
     ) -> bool {
         let source = Source { text, file: None };
-        if !self.confirmed(statement, editor) {
-            eprintln!("not run");
-            return true;
-        }
         let statements = match self.session.compile(statement) {
             Ok(s) => s,
             Err(diagnostics) => {
@@ -417,6 +414,10 @@ impl Repl<'_> {
             let Statement::Query(query) = statement else {
                 continue;
             };
+            if !self.confirmed(&query, editor) {
+                eprintln!("not run");
+                continue;
+            }
             let ddl = catalog::changes_catalog(&query.term());
             let go_on = self.run_query(text, at, query);
             if ddl {
@@ -429,16 +430,19 @@ impl Repl<'_> {
         true
     }
 
-    /// True when `statement` may run: it is not destructive (a delete of a whole table, a drop,
-    /// reconfigure, rebalance; the TUI's rule), or the user said yes. Asked only on a terminal:
-    /// piped input is a script, and its next line is no answer.
-    fn confirmed(&self, statement: &str, editor: &mut Editor<ReplHelper, DefaultHistory>) -> bool {
+    /// True when `query` may run: it is not destructive (a write no get, getAll or filter
+    /// bounds, a drop, reconfigure, rebalance; the TUI's rule), or the user said yes. Asked
+    /// only on a terminal: piped input is a script, and its next line is no answer.
+    fn confirmed(&self, query: &Query, editor: &mut Editor<ReplHelper, DefaultHistory>) -> bool {
         if !io::stdin().is_terminal() {
             return true;
         }
-        let Some(what) = crate::shell::session::needs_confirmation(statement) else {
+        // Decided on the compiled term, so a name bound earlier (`var t = ...`) is seen through.
+        let Some(confirmation) = Confirmation::of(&query.term()) else {
             return true;
         };
+        let documents = self.runtime.block_on(self.session.count_for(&confirmation));
+        let what = confirmation.reason(documents);
         match editor.readline(&format!("this query {what}; run it? [y/N] ")) {
             Ok(answer) => matches!(answer.trim(), "y" | "Y" | "yes"),
             Err(_) => false,

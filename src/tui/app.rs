@@ -410,6 +410,15 @@ impl App {
                     }
                 }
             }
+            Action::DocumentsCounted { text, documents } => {
+                if let Some(Overlay::ConfirmWrite {
+                    text: asked, what, ..
+                }) = &mut self.overlay
+                    && *asked == text
+                {
+                    *what = crate::shell::session::with_documents(what, documents);
+                }
+            }
             Action::FocusNext => self.cycle_focus(true),
             Action::FocusPrev => self.cycle_focus(false),
             Action::QueryStarted { id, feed } => {
@@ -673,7 +682,12 @@ impl App {
             // Run-all stops at the first query that needs an answer.
             return;
         }
-        if let Some(what) = crate::shell::session::needs_confirmation(&text) {
+        if let Some(confirmation) = crate::shell::session::needs_confirmation(&text) {
+            if confirmation.count.is_some() {
+                // The question is shown at once; the number joins it when counted.
+                fx.push(Effect::CountDocuments { text: text.clone() });
+            }
+            let what = confirmation.what;
             self.overlay = Some(Overlay::ConfirmWrite { text, offset, what });
             return;
         }
