@@ -106,7 +106,14 @@ async fn open_target(target: Target) -> Result<(Profile, Option<server::ServerHa
             }
             Ok((profile, Some(handle)))
         }
-        Target::Server(profile) => Ok((*profile, None)),
+        Target::Server(profile) => {
+            // A CA or key file that cannot be read is configuration (exit 2), found before any
+            // connection is tried.
+            if let Some(settings) = &profile.tls {
+                rdbsh::net::tls::client_config(settings).map_err(Failure::usage)?;
+            }
+            Ok((*profile, None))
+        }
     }
 }
 

@@ -689,3 +689,42 @@ fn r_expr_null_runs_and_prints_null_while_a_bare_null_is_refused(kind: PeerKind)
     assert!(String::from_utf8_lossy(&out.stderr).contains("r.expr(null)"));
 }
 peer_tests!(r_expr_null_runs_and_prints_null_while_a_bare_null_is_refused);
+
+#[test]
+fn a_listener_that_never_answers_the_handshake_is_named_as_such() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port().to_string();
+    let out = Command::new(rdbsh_bin())
+        .env("XDG_CONFIG_HOME", "/nonexistent-rdbsh-test")
+        .env_remove("RDBSH_CONFIG")
+        .args(["--host", "127.0.0.1", "--port", &port, "--timeout", "1"])
+        .args(["-e", "r.expr(1)"])
+        .output()
+        .expect("run rdbsh");
+    drop(listener);
+    assert_eq!(out.status.code(), Some(3));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("did not answer with the RethinkDB handshake"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_missing_ca_cert_file_is_a_configuration_error() {
+    let out = Command::new(rdbsh_bin())
+        .env("XDG_CONFIG_HOME", "/nonexistent-rdbsh-test")
+        .env_remove("RDBSH_CONFIG")
+        .args(["--host", "127.0.0.1", "--port", "1"])
+        .args([
+            "--ca-cert",
+            "/nonexistent-rdbsh-test/ca.pem",
+            "-e",
+            "r.expr(1)",
+        ])
+        .output()
+        .expect("run rdbsh");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("/nonexistent-rdbsh-test/ca.pem"), "{err}");
+}
