@@ -210,7 +210,8 @@ pub fn is_bounded(selection: &Value) -> bool {
         };
         let args = items.get(1).and_then(Value::as_array);
         match items.first().and_then(Value::as_u64) {
-            Some(TT_GET | TT_GET_ALL) => return true,
+            // `nth` picks one document (and counting it would count its fields).
+            Some(TT_GET | TT_GET_ALL | TT_NTH) => return true,
             Some(TT_FILTER) if args.and_then(|a| a.get(1)).is_some_and(picks_documents) => {
                 return true;
             }
@@ -284,6 +285,7 @@ const TT_GET: u64 = 16;
 const TT_FILTER: u64 = 39;
 const TT_COUNT: u64 = 43;
 const TT_FUNC: u64 = 69;
+const TT_NTH: u64 = 45;
 const TT_GET_ALL: u64 = 78;
 const TT_HTTP: u64 = 153;
 const TT_UPDATE: u64 = 53;
@@ -343,6 +345,8 @@ mod tests {
             [[39, [[15, ["t"]], [69, [[2, [1]], [17, [[10, [1]], 1]]]]]]]
         ]);
         assert!(destructive(&t).is_none());
+        // r.table('t').nth(0).delete(): one document.
+        assert!(destructive(&json!([54, [[45, [[15, ["t"]], 0]]]])).is_none());
     }
 
     #[test]
