@@ -9,9 +9,11 @@ use std::time::Instant;
 
 use crate::cli::{Exit, OnError};
 use crate::net::{self, BatchKind};
+use crate::render::table::DEFAULT_SAMPLE_ROWS;
 use crate::render::{Format, Kind, RenderError, RenderOptions, Renderer, Styles};
 use crate::reql::{Query, Statement};
 use crate::shell::report::{self, Source};
+use crate::shell::session::Confirmation;
 use crate::shell::{Item, Meta, Session, StartError, items, meta};
 
 /// One source text to run.
@@ -32,14 +34,19 @@ pub struct Options {
     pub styles: Styles,
     /// Colour in error reports.
     pub color: bool,
-    /// Terminal width for tables.
-    pub width: Option<usize>,
+    /// Table lines are cut to this many cells (`--max-width`); `None`: values are never cut.
+    pub max_width: Option<usize>,
+    /// Stdout is a terminal: a table shows its rows as they come, after a sample, instead of
+    /// holding the whole result for one header and exact widths.
+    pub terminal: bool,
     /// Rows and elapsed time per statement on stderr.
     pub timing: bool,
     /// Stop or go on after a failed statement.
     pub on_error: OnError,
     /// At most this many rows per result (then STOP).
     pub limit: Option<u64>,
+    /// Stdin is a terminal: a destructive query asks y/N there before it runs.
+    pub confirm: bool,
 }
 
 /// What happened to one statement.
@@ -187,6 +194,13 @@ async fn run_query(
     options: &Options,
     out: &mut impl Write,
 ) -> Outcome {
+    if options.confirm && !confirmed(session, query).await {
+        eprint!(
+            "{}",
+            report::plain("not run: the answer was not yes", options.color)
+        );
+        return Outcome::Failed(Exit::QueryFailed);
+    }
     let started = Instant::now();
     let mut running = match session.start(query).await {
         Ok(r) => r,
@@ -199,11 +213,14 @@ async fn run_query(
     let mut renderer = Renderer::new(RenderOptions {
         format: options.format,
         styles: options.styles,
-        width: options.width,
-        ..RenderOptions::new(options.format)
+        max_width: options.max_width,
+        table_sample_rows: options.terminal.then_some(DEFAULT_SAMPLE_ROWS),
     });
     let mut begun = false;
     let mut rows: u64 = 0;
+    // Only a write's own result counts: a read may well return a document with `errors`.
+    let is_write = crate::reql::writes(&query.term()).is_some();
+    let mut write_errors = WriteErrors::default();
     let interrupt = tokio::signal::ctrl_c();
     tokio::pin!(interrupt);
     loop {
@@ -240,6 +257,9 @@ async fn run_query(
                 return write_failure(&e);
             }
             begun = true;
+        }
+        if is_write && batch.kind == BatchKind::Atom {
+            batch.rows().for_each(|row| write_errors.add(row));
         }
         let mut limited = false;
         if let Some(limit) = options.limit {
@@ -303,7 +323,73 @@ async fn run_query(
         let noun = if rows == 1 { "row" } else { "rows" };
         eprintln!("{rows} {noun} · {ms:.0} ms");
     }
-    Outcome::Done
+    match write_errors.report() {
+        Some(message) => {
+            eprint!("{}", report::plain(&message, options.color));
+            Outcome::Failed(Exit::QueryFailed)
+        }
+        None => Outcome::Done,
+    }
+}
+
+/// Asks y/N on the terminal before a destructive query (see [`Confirmation::of`]); true when
+/// it needs no answer or the answer is yes.
+async fn confirmed(session: &Session, query: &Query) -> bool {
+    let Some(confirmation) = Confirmation::of(&query.term()) else {
+        return true;
+    };
+    let what = confirmation.reason(session.count_for(&confirmation).await);
+    eprint!("this query {what}; run it? [y/N] ");
+    let answer = tokio::task::spawn_blocking(|| {
+        let mut line = String::new();
+        io::stdin().read_line(&mut line).map(|_| line)
+    })
+    .await;
+    matches!(answer, Ok(Ok(line)) if matches!(line.trim(), "y" | "Y" | "yes"))
+}
+
+/// The per-document errors a write result reports (`errors`, `first_error`): the write ran
+/// but not all of it was done, which a script must see in the exit code.
+#[derive(Debug, Default)]
+struct WriteErrors {
+    count: u64,
+    first: Option<String>,
+}
+
+impl WriteErrors {
+    fn add(&mut self, row: &str) {
+        if !row.contains("\"errors\"") {
+            return;
+        }
+        let Ok(serde_json::Value::Object(result)) = serde_json::from_str(row) else {
+            return;
+        };
+        let count = result.get("errors").and_then(serde_json::Value::as_u64);
+        if let Some(count) = count.filter(|&n| n > 0) {
+            self.count += count;
+            if self.first.is_none() {
+                self.first = result
+                    .get("first_error")
+                    .and_then(serde_json::Value::as_str)
+                    .map(str::to_owned);
+            }
+        }
+    }
+
+    fn report(&self) -> Option<String> {
+        if self.count == 0 {
+            return None;
+        }
+        let noun = if self.count == 1 { "error" } else { "errors" };
+        let first = self
+            .first
+            .as_deref()
+            .unwrap_or("the server gave no message");
+        Some(format!(
+            "the write reported {} {noun}; the first: {first}",
+            self.count
+        ))
+    }
 }
 
 /// The JSON array `text` cut to its first `limit` elements; `None` when it is not an array

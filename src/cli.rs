@@ -378,8 +378,11 @@ pub struct OutArgs {
     #[arg(long, value_name = "WHAT")]
     pub on_error: Option<OnError>,
     /// Show at most N rows of each result
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = parse_positive::<u64>)]
     pub limit: Option<u64>,
+    /// Cut table lines to N columns (values end in …); without it no value is ever cut
+    #[arg(long, value_name = "N", value_parser = parse_positive::<usize>)]
+    pub max_width: Option<usize>,
 }
 
 impl OutArgs {
@@ -391,6 +394,7 @@ impl OutArgs {
             timing: later.timing || self.timing,
             on_error: later.on_error.or(self.on_error),
             limit: later.limit.or(self.limit),
+            max_width: later.max_width.or(self.max_width),
         }
     }
 
@@ -419,6 +423,15 @@ impl OutArgs {
 fn parse_format(s: &str) -> Result<Format, String> {
     s.parse()
         .map_err(|e: crate::render::UnknownFormat| e.to_string())
+}
+
+/// A count of at least 1 (`--limit`, `--max-width`): 0 would silently print nothing.
+fn parse_positive<T: std::str::FromStr + PartialEq + From<u8>>(s: &str) -> Result<T, String> {
+    match s.parse::<T>() {
+        Ok(n) if n != T::from(0) => Ok(n),
+        Ok(_) => Err("must be at least 1".into()),
+        Err(_) => Err(format!("`{s}` is not a whole number")),
+    }
 }
 
 /// `--on-error` values.

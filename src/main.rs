@@ -106,7 +106,14 @@ async fn open_target(target: Target) -> Result<(Profile, Option<server::ServerHa
             }
             Ok((profile, Some(handle)))
         }
-        Target::Server(profile) => Ok((*profile, None)),
+        Target::Server(profile) => {
+            // A CA or key file that cannot be read is configuration (exit 2), found before any
+            // connection is tried.
+            if let Some(settings) = &profile.tls {
+                rdbsh::net::tls::client_config(settings).map_err(Failure::usage)?;
+            }
+            Ok((*profile, None))
+        }
     }
 }
 
@@ -325,7 +332,7 @@ fn run_repl(config_path: Option<&Path>, conn: &ConnArgs, out: OutArgs) -> Result
     let options = rdbsh::repl::Options {
         format: out.format_for(tty),
         color: out.color_for(tty),
-        width: if tty { terminal_width() } else { None },
+        max_width: out.max_width,
         // pgcli and mongosh users expect to see how long a query took.
         timing: true,
         page_rows: rdbsh::repl::DEFAULT_PAGE_ROWS,
@@ -367,10 +374,13 @@ fn run_batch(target: Target, out: OutArgs, input: BatchInput) -> Result<Exit, Fa
             Styles::plain()
         },
         color: out.color_for(std::io::stderr().is_terminal()),
-        width: if tty { terminal_width() } else { None },
+        max_width: out.max_width,
+        terminal: tty,
         timing: out.timing,
         on_error: out.on_error(),
         limit: out.limit,
+        // Only a terminal can answer y/N; a script on stdin is never asked.
+        confirm: std::io::stdin().is_terminal(),
     };
     runtime()?.block_on(async {
         let (profile, _sandbox) = open_target(target).await?;
@@ -385,12 +395,6 @@ fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
         .enable_all()
         .build()
         .map_err(|e| Failure::new(Exit::Usage, format!("cannot start the async runtime: {e}")))
-}
-
-fn terminal_width() -> Option<usize> {
-    ratatui::crossterm::terminal::size()
-        .ok()
-        .map(|(w, _)| usize::from(w))
 }
 
 /// Each `-e` query is an input of its own.

@@ -27,6 +27,7 @@ use crate::reql::{self, Query, Statement, is_complete};
 use crate::shell::catalog::{self, DbEntry};
 use crate::shell::history::{self, History};
 use crate::shell::report::{self, Source};
+use crate::shell::session::Confirmation;
 use crate::shell::{Item, Meta, Running, Session, StartError, items, meta};
 
 use helper::ReplHelper;
@@ -44,8 +45,8 @@ pub struct Options {
     pub format: Format,
     /// Colours: results, errors, input highlighting, hints.
     pub color: bool,
-    /// Terminal width for tables.
-    pub width: Option<usize>,
+    /// Table lines are cut to this many cells (`--max-width`); `None`: values are never cut.
+    pub max_width: Option<usize>,
     /// `N rows · 12 ms` after each result (`.timing` changes it).
     pub timing: bool,
     /// Rows per page of a sequence.
@@ -237,12 +238,6 @@ impl Repl<'_> {
             }
             let text = std::mem::take(&mut pending);
             self.remember(editor, &text);
-            if self.options.width.is_some()
-                && let Some((cols, _)) = editor.dimensions()
-            {
-                // Tables follow the terminal when it is resized between queries.
-                self.options.width = Some(usize::from(cols));
-            }
             if !self.run_text(&text, editor) {
                 break;
             }
@@ -404,10 +399,6 @@ impl Repl<'_> {
         editor: &mut Editor<ReplHelper, DefaultHistory>,
     ) -> bool {
         let source = Source { text, file: None };
-        if !self.confirmed(statement, editor) {
-            eprintln!("not run");
-            return true;
-        }
         let statements = match self.session.compile(statement) {
             Ok(s) => s,
             Err(diagnostics) => {
@@ -423,6 +414,10 @@ impl Repl<'_> {
             let Statement::Query(query) = statement else {
                 continue;
             };
+            if !self.confirmed(&query, editor) {
+                eprintln!("not run");
+                continue;
+            }
             let ddl = catalog::changes_catalog(&query.term());
             let go_on = self.run_query(text, at, query);
             if ddl {
@@ -435,16 +430,19 @@ impl Repl<'_> {
         true
     }
 
-    /// True when `statement` may run: it is not destructive (a delete of a whole table, a drop,
-    /// reconfigure, rebalance; the TUI's rule), or the user said yes. Asked only on a terminal:
-    /// piped input is a script, and its next line is no answer.
-    fn confirmed(&self, statement: &str, editor: &mut Editor<ReplHelper, DefaultHistory>) -> bool {
+    /// True when `query` may run: it is not destructive (a write no get, getAll or filter
+    /// bounds, a drop, reconfigure, rebalance; the TUI's rule), or the user said yes. Asked
+    /// only on a terminal: piped input is a script, and its next line is no answer.
+    fn confirmed(&self, query: &Query, editor: &mut Editor<ReplHelper, DefaultHistory>) -> bool {
         if !io::stdin().is_terminal() {
             return true;
         }
-        let Some(what) = crate::shell::session::needs_confirmation(statement) else {
+        // Decided on the compiled term, so a name bound earlier (`var t = ...`) is seen through.
+        let Some(confirmation) = Confirmation::of(&query.term()) else {
             return true;
         };
+        let documents = self.runtime.block_on(self.session.count_for(&confirmation));
+        let what = confirmation.reason(documents);
         match editor.readline(&format!("this query {what}; run it? [y/N] ")) {
             Ok(answer) => matches!(answer.trim(), "y" | "Y" | "yes"),
             Err(_) => false,
@@ -528,8 +526,9 @@ impl Repl<'_> {
             } else {
                 Styles::plain()
             },
-            width: self.options.width,
-            ..RenderOptions::new(self.options.format)
+            max_width: self.options.max_width,
+            // A page is short: held whole, it prints under one header with exact widths.
+            table_sample_rows: None,
         });
         let page_rows = self.options.page_rows.max(1);
         let stdout = io::stdout();

@@ -630,3 +630,144 @@ fn v0_4_auth_key_handshake(kind: PeerKind) {
     );
 }
 peer_tests!(v0_4_auth_key_handshake);
+
+fn a_table_into_a_pipe_cuts_no_value_and_prints_one_header(kind: PeerKind) {
+    let sb = Peer::start(kind);
+    let out = stdout_of(rdbsh(&sb).args([
+        "--format",
+        "table",
+        "-e",
+        "r.range(2000).map(function(i){return {id:i}})",
+    ]));
+    assert!(!out.contains('…'), "no value is cut:\n{out}");
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 2002, "one header, one rule, 2000 rows");
+    assert_eq!(lines[0], "  id");
+    assert_eq!(lines[1002], "1000");
+    assert_eq!(lines[2001], "1999");
+    // A key first seen late is a column from the start, not a header mid-stream.
+    let out = stdout_of(rdbsh(&sb).args([
+        "--format",
+        "table",
+        "-e",
+        "r.range(300).map(function(i){return r.branch(i.eq(299), {id:i, late:true}, {id:i})})",
+    ]));
+    assert_eq!(out.lines().filter(|l| l.contains("id")).count(), 1, "{out}");
+    assert!(out.ends_with("299  true\n"), "{out}");
+}
+peer_tests!(a_table_into_a_pipe_cuts_no_value_and_prints_one_header);
+
+fn max_width_is_the_only_thing_that_cuts_table_values(kind: PeerKind) {
+    let sb = Peer::start(kind);
+    let out = stdout_of(rdbsh(&sb).args([
+        "--format",
+        "table",
+        "--max-width",
+        "12",
+        "-e",
+        "r.expr([{id: 1, text: 'a sentence longer than twelve'}])",
+    ]));
+    for line in out.lines() {
+        assert!(line.chars().count() <= 12, "{line:?} in\n{out}");
+    }
+    assert!(out.contains('…'), "{out}");
+}
+peer_tests!(max_width_is_the_only_thing_that_cuts_table_values);
+
+fn a_limit_or_max_width_of_zero_is_a_usage_error(kind: PeerKind) {
+    let sb = Peer::start(kind);
+    for flag in ["--limit", "--max-width"] {
+        let out = rdbsh(&sb)
+            .args([flag, "0", "-e", "r.range(3)"])
+            .output()
+            .expect("run rdbsh");
+        assert_eq!(out.status.code(), Some(2), "{flag} 0");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("at least 1"), "{flag}: {err}");
+    }
+}
+peer_tests!(a_limit_or_max_width_of_zero_is_a_usage_error);
+
+fn a_write_that_reports_errors_fails_the_run_even_when_going_on(kind: PeerKind) {
+    let sb = seeded(kind);
+    let dup = "r.db('test').table('people').insert({id: 1, name: 'again'})";
+    let out = rdbsh(&sb)
+        .args(["-e", dup, "-e", "r.expr('after')"])
+        .output()
+        .expect("run rdbsh");
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stdout.contains("\"errors\":1"),
+        "the result is printed: {stdout}"
+    );
+    assert!(
+        !stdout.contains("after"),
+        "stops at the failed write: {stdout}"
+    );
+    assert!(
+        stderr.contains("1 error") && stderr.contains("Duplicate primary key"),
+        "{stderr}"
+    );
+
+    let out = rdbsh(&sb)
+        .args(["--on-error", "continue", "-e", dup, "-e", "r.expr('after')"])
+        .output()
+        .expect("run rdbsh");
+    assert_eq!(out.status.code(), Some(1), "still counted");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("after"));
+
+    // A read that returns such a document is not a write error.
+    let read = stdout_of(rdbsh(&sb).args(["-e", "r.expr({errors: 1, first_error: 'x'})"]));
+    assert!(read.contains("first_error"), "{read}");
+}
+peer_tests!(a_write_that_reports_errors_fails_the_run_even_when_going_on);
+
+fn r_expr_null_runs_and_prints_null_while_a_bare_null_is_refused(kind: PeerKind) {
+    let sb = Peer::start(kind);
+    assert_eq!(stdout_of(rdbsh(&sb).args(["-e", "r.expr(null)"])), "null\n");
+    let out = rdbsh(&sb).args(["-e", "null"]).output().expect("run rdbsh");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("r.expr(null)"));
+}
+peer_tests!(r_expr_null_runs_and_prints_null_while_a_bare_null_is_refused);
+
+#[test]
+fn a_listener_that_never_answers_the_handshake_is_named_as_such() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port().to_string();
+    let out = Command::new(rdbsh_bin())
+        .env("XDG_CONFIG_HOME", "/nonexistent-rdbsh-test")
+        .env_remove("RDBSH_CONFIG")
+        .args(["--host", "127.0.0.1", "--port", &port, "--timeout", "1"])
+        .args(["-e", "r.expr(1)"])
+        .output()
+        .expect("run rdbsh");
+    drop(listener);
+    assert_eq!(out.status.code(), Some(3));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("did not answer with the RethinkDB handshake"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_missing_ca_cert_file_is_a_configuration_error() {
+    let out = Command::new(rdbsh_bin())
+        .env("XDG_CONFIG_HOME", "/nonexistent-rdbsh-test")
+        .env_remove("RDBSH_CONFIG")
+        .args(["--host", "127.0.0.1", "--port", "1"])
+        .args([
+            "--ca-cert",
+            "/nonexistent-rdbsh-test/ca.pem",
+            "-e",
+            "r.expr(1)",
+        ])
+        .output()
+        .expect("run rdbsh");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("/nonexistent-rdbsh-test/ca.pem"), "{err}");
+}

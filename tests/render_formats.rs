@@ -233,9 +233,9 @@ fn raw_shows_grouped_data_as_a_line_per_group_and_ndjson_keeps_it_lossless() {
 }
 
 #[test]
-fn table_fits_the_terminal_width() {
+fn table_fits_the_maximum_width() {
     let options = RenderOptions {
-        width: Some(60),
+        max_width: Some(60),
         ..plain(Format::Table)
     };
     let out = render(options, Kind::Sequence, &[ROWS]);
@@ -288,7 +288,7 @@ fn table_feed_prints_each_batch_without_waiting_for_a_sample() {
 #[test]
 fn table_sequence_streams_after_the_sample() {
     let options = RenderOptions {
-        table_sample_rows: 2,
+        table_sample_rows: Some(2),
         ..plain(Format::Table)
     };
     let mut r = Renderer::new(options);

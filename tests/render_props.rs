@@ -88,7 +88,7 @@ proptest! {
 
     #[test]
     fn tables_fit_the_width(rows in prop::collection::vec(json_value(), 1..8), width in 12usize..120) {
-        let out = render(RenderOptions { width: Some(width), ..RenderOptions::new(Format::Table) }, &rows);
+        let out = render(RenderOptions { max_width: Some(width), ..RenderOptions::new(Format::Table) }, &rows);
         for line in out.lines() {
             prop_assert!(display_width(line) <= width, "{} > {}: {:?}", display_width(line), width, line);
         }

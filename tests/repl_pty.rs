@@ -346,8 +346,8 @@ fn a_destructive_query_asks_first_as_in_the_tui(kind: PeerKind) {
     let mut p = repl(&sb, home.path(), true);
     p.send_line("r.db('demo').table('events').delete()")
         .unwrap();
-    p.exp_string("deletes every document of table `events`; run it? [y/N] ")
-        .expect("asks before deleting a whole table");
+    p.exp_string("deletes every document of table `events` (120 documents); run it? [y/N] ")
+        .expect("asks before deleting a whole table, with the count");
     p.send_line("n").unwrap();
     p.exp_string("not run").expect("no is no");
     p.exp_string("127.0.0.1:test> ").unwrap();
@@ -366,6 +366,61 @@ fn a_destructive_query_asks_first_as_in_the_tui(kind: PeerKind) {
     quit(p, "127.0.0.1:test> ");
 }
 peer_tests!(a_destructive_query_asks_first_as_in_the_tui);
+
+fn a_write_no_get_getall_or_filter_bounds_asks_with_a_count(kind: PeerKind) {
+    let sb = demo(kind);
+    let home = tempfile::tempdir().unwrap();
+    let mut p = repl(&sb, home.path(), true);
+    for selection in [
+        ".filter(true)",
+        ".between(r.minval, r.maxval)",
+        ".orderBy({index: 'id'})",
+        ".limit(100000)",
+    ] {
+        p.send_line(&format!("r.db('demo').table('events'){selection}.delete()"))
+            .unwrap();
+        p.exp_string("documents); run it? [y/N] ")
+            .unwrap_or_else(|e| panic!("{selection} asks: {e}"));
+        p.send_line("n").unwrap();
+        p.exp_string("not run").expect("no is no");
+    }
+    p.send_line("var events = r.db('demo').table('events')")
+        .unwrap();
+    p.exp_string("events')").unwrap();
+    p.exp_string("127.0.0.1:test> ").unwrap();
+    p.send_line("events.limit(3).update({seen: true})").unwrap();
+    p.exp_string("updates documents in table `events` with no get, getAll or filter to bound them (3 documents); run it? [y/N] ")
+        .expect("a bound name is seen through, and the selection counted");
+    p.send_line("n").unwrap();
+    p.exp_string("not run").expect("no is no");
+    p.send_line("events.filter({seen: true}).count()").unwrap();
+    p.exp_string("0\r\n").expect("nothing was written");
+    quit(p, "127.0.0.1:test> ");
+}
+peer_tests!(a_write_no_get_getall_or_filter_bounds_asks_with_a_count);
+
+/// `rdbsh -e QUERY` with stdin and stdout on a terminal: batch mode that can be asked.
+fn batch_on_a_terminal_asks_too(kind: PeerKind) {
+    let sb = demo(kind);
+    let mut cmd = Command::new(common::rdbsh_bin());
+    cmd.args(sb.conn_args())
+        .args(["-e", "r.db('demo').table('events').filter(true).delete()"])
+        .env("TERM", "xterm")
+        .env("NO_COLOR", "1")
+        .env("XDG_CONFIG_HOME", "/nonexistent-rdbsh-test")
+        .env_remove("RDBSH_CONFIG");
+    for (k, v) in sb.envs() {
+        cmd.env(k, v);
+    }
+    let mut p = spawn_command(cmd, Some(TIMEOUT_MS)).expect("spawn rdbsh -e");
+    p.exp_string("deletes documents from table `events`")
+        .expect("batch on a terminal asks");
+    p.exp_string("documents); run it? [y/N] ").unwrap();
+    p.send_line("n").unwrap();
+    p.exp_string("not run").expect("no is no");
+    p.exp_eof().expect("exits");
+}
+peer_tests!(batch_on_a_terminal_asks_too);
 
 fn a_mistyped_meta_command_is_named_as_such(kind: PeerKind) {
     let sb = demo(kind);

@@ -643,7 +643,8 @@ fn targeted_messages() {
         "r.table('t').count",
         "this statement is a function, not a query",
     );
-    fail("r.expr(null)", "nothing to run");
+    fail("null", "nothing to run");
+    give("r.expr(null)", "null");
     fail(
         "r.expr(`a${r.now()}`)",
         "cannot be put into a template string",

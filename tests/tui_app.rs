@@ -894,3 +894,40 @@ fn quitting_goes_ahead_when_the_last_running_query_ends_under_the_question() {
     assert!(fx.contains(&Effect::Quit), "{fx:?}");
     assert!(app.overlay.is_none() && app.quitting);
 }
+
+#[test]
+fn a_write_nothing_bounds_asks_and_the_count_joins_the_question() {
+    let (mut app, _) = app();
+    let text = "r.db('demo').table('users').orderBy({index: 'id'}).limit(5).delete()";
+    let fx = app.update(Action::RunQuery {
+        text: text.into(),
+        offset: 0,
+    });
+    assert_eq!(fx, [Effect::CountDocuments { text: text.into() }]);
+    app.update(Action::DocumentsCounted {
+        text: text.into(),
+        documents: Some(5),
+    });
+    let Some(Overlay::ConfirmWrite { what, .. }) = &app.overlay else {
+        panic!("asks: {:?}", app.overlay);
+    };
+    assert_eq!(
+        what,
+        "deletes documents from table `users` with no get, getAll or filter to bound them (5 documents)"
+    );
+    app.update(Action::Confirm(false));
+    for text in [
+        "r.table('users').filter(true).delete()",
+        "r.table('users').between(r.minval, r.maxval).update({a: 1})",
+    ] {
+        app.update(Action::RunQuery {
+            text: text.into(),
+            offset: 0,
+        });
+        assert!(
+            matches!(app.overlay, Some(Overlay::ConfirmWrite { .. })),
+            "{text}"
+        );
+        app.update(Action::Confirm(false));
+    }
+}

@@ -536,3 +536,29 @@ fn profile_tree_focused_with_a_task_collapsed_120x40() {
     press(&mut app, KeyCode::Enter, KeyModifiers::NONE);
     insta::assert_snapshot!(screen(&app, (120, 40)));
 }
+
+#[test]
+fn a_window_feed_shows_a_move_as_a_removal_and_an_addition_and_no_change_as_raw_json() {
+    let (mut app, _) = app((100, 24));
+    connected(&mut app);
+    type_text(
+        &mut app,
+        "r.db('shop').table('users').orderBy({index: 'id'}).limit(3).changes()",
+    );
+    let id = run_typed(&mut app);
+    app.update(Action::QueryStarted { id, feed: true });
+    app.update(Action::BatchArrived {
+        id,
+        rows: vec![
+            Doc(json!({"old_val": {"id": 15, "n": 1}, "new_val": {"id": 2, "n": 1}})),
+            Doc(json!({"old_val": {"id": 2, "n": 1}, "new_val": {"id": 2, "n": 4}})),
+        ],
+        more: true,
+    });
+    let text = screen(&app, (100, 24));
+    assert!(!text.contains("old_val"), "no raw change:\n{text}");
+    assert!(text.contains(r#"- {"id":15,"n":1}"#), "{text}");
+    assert!(text.contains(r#"+ {"id":2,"n":1}"#), "{text}");
+    assert!(text.contains("~ id 2 n: 1 → 4"), "{text}");
+    assert!(!text.contains("id: 15 → 2"), "{text}");
+}

@@ -1,6 +1,7 @@
 //! Opening a connection: TCP, optional TLS, then the V1_0 or V0_4 handshake.
 
 use std::io;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -19,8 +20,16 @@ use crate::protocol::{ClientHandshake, HandshakeError, HandshakeInfo, scram};
 /// The whole of it (TCP, TLS and handshake) must finish within `profile.timeout`.
 pub async fn connect(profile: &Profile) -> Result<(Client, Connection), Error> {
     let target = format!("{}:{}", profile.host, profile.port);
-    match tokio::time::timeout(profile.timeout, connect_inner(profile, &target)).await {
+    // How far it got when time ran out decides what to say: a listener that accepts and then
+    // stays silent is not a RethinkDB driver port, whatever the timeout.
+    let handshaking = AtomicBool::new(false);
+    let attempt = connect_inner(profile, &target, &handshaking);
+    match tokio::time::timeout(profile.timeout, attempt).await {
         Ok(result) => result,
+        Err(_) if handshaking.load(Ordering::Relaxed) => Err(Error::timeout(format!(
+            "{target} accepted the connection but did not answer with the RethinkDB handshake within {} (is this the driver port, 28015 by default?)",
+            seconds(profile.timeout)
+        ))),
         Err(_) => Err(Error::timeout(format!(
             "timed out after {} connecting to {target}: check the host and port, or raise --timeout",
             seconds(profile.timeout)
@@ -32,7 +41,11 @@ fn seconds(d: Duration) -> String {
     format!("{}s", d.as_secs_f64())
 }
 
-async fn connect_inner(profile: &Profile, target: &str) -> Result<(Client, Connection), Error> {
+async fn connect_inner(
+    profile: &Profile,
+    target: &str,
+    handshaking: &AtomicBool,
+) -> Result<(Client, Connection), Error> {
     let tcp = TcpStream::connect((profile.host.as_str(), profile.port))
         .await
         .map_err(|e| {
@@ -57,7 +70,10 @@ async fn connect_inner(profile: &Profile, target: &str) -> Result<(Client, Conne
         tls: None,
     };
     match &profile.tls {
-        None => handshake_and_start(Box::new(tcp), profile, info, target).await,
+        None => {
+            handshaking.store(true, Ordering::Relaxed);
+            handshake_and_start(Box::new(tcp), profile, info, target).await
+        }
         Some(settings) => {
             let stream = start_tls(tcp, settings, &profile.host, target).await?;
             let (_, conn) = stream.get_ref();
@@ -76,6 +92,7 @@ async fn connect_inner(profile: &Profile, target: &str) -> Result<(Client, Conne
                     .unwrap_or_default(),
                 peer: tls::PeerInfo::from_connection(conn),
             });
+            handshaking.store(true, Ordering::Relaxed);
             handshake_and_start(Box::new(stream), profile, info, target).await
         }
     }

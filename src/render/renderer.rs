@@ -30,10 +30,10 @@ pub struct RenderOptions {
     pub format: Format,
     /// Token styles; [`Styles::plain`] for no escapes at all.
     pub styles: Styles,
-    /// Terminal width for tables; `None` for no limit (a pipe).
-    pub width: Option<usize>,
-    /// Rows a table samples before fixing its column widths.
-    pub table_sample_rows: usize,
+    /// Lines of a table are cut to this many cells (`--max-width`); `None`: values are never cut.
+    pub max_width: Option<usize>,
+    /// Rows a table samples before its first line; `None`: the whole result (one header).
+    pub table_sample_rows: Option<usize>,
 }
 
 impl RenderOptions {
@@ -42,8 +42,8 @@ impl RenderOptions {
         RenderOptions {
             format,
             styles: Styles::plain(),
-            width: None,
-            table_sample_rows: DEFAULT_SAMPLE_ROWS,
+            max_width: None,
+            table_sample_rows: Some(DEFAULT_SAMPLE_ROWS),
         }
     }
 }
@@ -105,7 +105,7 @@ impl Renderer {
         self.table = (self.options.format == Format::Table).then(|| {
             // A feed never ends, so its table cannot wait for a sample: each batch is flushed.
             TableWriter::new(
-                self.options.width,
+                self.options.max_width,
                 self.options.table_sample_rows,
                 self.options.styles,
             )

@@ -1,9 +1,10 @@
 //! Tables: columns from the rows' keys, cells as readable text, widths that fit a terminal.
 //!
-//! Streaming: [`TableWriter`] buffers the first rows (the sample) to choose columns and widths,
-//! then writes every later row at once with those widths. A later row that brings a key not
-//! seen before adds a column at the right and the header is printed again above that row, so
-//! the output never has to be rewritten and memory stays bounded by the sample.
+//! Streaming: [`TableWriter`] buffers the first rows (the sample, or the whole result) to choose
+//! columns and widths, then writes every later row at once. Values are cut only to fit an
+//! explicit maximum width; without one, a later row that is wider than its column or brings a
+//! key not seen before widens or adds the column and the header is printed again above that
+//! row, so the output never has to be rewritten and memory stays bounded by the sample.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -295,8 +296,8 @@ impl ColumnSet {
 /// Writes rows as a table in a bounded amount of memory (see the module notes).
 #[derive(Debug)]
 pub struct TableWriter {
-    width: Option<usize>,
-    sample_rows: usize,
+    max_width: Option<usize>,
+    sample_rows: Option<usize>,
     painter: Painter,
     set: ColumnSet,
     widths: Vec<usize>,
@@ -305,11 +306,16 @@ pub struct TableWriter {
 }
 
 impl TableWriter {
-    /// A writer fitting `width` cells (`None`: no limit), sampling `sample_rows` rows first.
-    pub fn new(width: Option<usize>, sample_rows: usize, styles: Styles) -> TableWriter {
+    /// A writer cutting values to fit lines of `max_width` cells (`None`: never cut), sampling
+    /// `sample_rows` rows first (`None`: every row, for one header and exact widths).
+    pub fn new(
+        max_width: Option<usize>,
+        sample_rows: Option<usize>,
+        styles: Styles,
+    ) -> TableWriter {
         TableWriter {
-            width,
-            sample_rows: sample_rows.max(1),
+            max_width,
+            sample_rows: sample_rows.map(|n| n.max(1)),
             painter: Painter::new(&styles),
             set: ColumnSet::new(),
             widths: Vec::new(),
@@ -326,7 +332,7 @@ impl TableWriter {
         } else {
             self.set.observe(&row);
             self.pending.push(row);
-            if self.pending.len() >= self.sample_rows {
+            if self.sample_rows.is_some_and(|n| self.pending.len() >= n) {
                 self.flush(out);
             }
         }
@@ -337,7 +343,7 @@ impl TableWriter {
         if self.fixed || self.pending.is_empty() {
             return;
         }
-        self.widths = fit_widths(self.set.natural_widths(), self.width);
+        self.widths = fit_widths(self.set.natural_widths(), self.max_width);
         self.fixed = true;
         self.write_header(out);
         let pending = std::mem::take(&mut self.pending);
@@ -352,14 +358,12 @@ impl TableWriter {
     }
 
     fn write_streamed(&mut self, row: &Value, out: &mut String) {
-        let before = self.widths.len();
-        if self.set.observe(row) {
-            let used: usize = self.widths.iter().sum::<usize>() + COLUMN_GAP * before;
-            for &natural in &self.set.natural_widths()[before..] {
-                let room = self.width.map_or(natural, |w| w.saturating_sub(used));
-                let hidden = self.widths.contains(&0) || room < MIN_COLUMN_WIDTH.min(natural);
-                self.widths.push(if hidden { 0 } else { natural.min(room) });
-            }
+        let added = self.set.observe(row);
+        // A column grows (up to its share of the maximum width) rather than cutting a value it
+        // has room for, under a header printed again so that the rows below it line up.
+        let widths = fit_widths(self.set.natural_widths(), self.max_width);
+        if added || widths != self.widths {
+            self.widths = widths;
             self.write_header(out);
         }
         self.write_row(row, out);
@@ -448,6 +452,10 @@ mod tests {
     use serde_json::json;
 
     fn table(rows: &[Value], width: Option<usize>, sample: usize) -> String {
+        table_sampled(rows, width, Some(sample))
+    }
+
+    fn table_sampled(rows: &[Value], width: Option<usize>, sample: Option<usize>) -> String {
         let mut w = TableWriter::new(width, sample, Styles::plain());
         let mut out = String::new();
         for r in rows {
@@ -536,5 +544,31 @@ mod tests {
     fn new_keys_after_the_sample_reprint_the_header() {
         let rows = [json!({"a": 1}), json!({"a": 2}), json!({"a": 3, "b": "x"})];
         assert_eq!(table(&rows, None, 1), "a\n─\n1\n2\na  b\n─  ─\n3  x\n");
+    }
+
+    #[test]
+    fn wider_values_after_the_sample_widen_the_column_instead_of_being_cut() {
+        let rows = [json!({"id": 1}), json!({"id": 1000}), json!({"id": 2})];
+        assert_eq!(
+            table(&rows, None, 1),
+            "id\n──\n 1\n  id\n────\n1000\n   2\n"
+        );
+    }
+
+    #[test]
+    fn the_whole_result_as_sample_prints_one_header_with_exact_widths() {
+        let rows = [json!({"id": 1}), json!({"id": 1000, "b": true})];
+        assert_eq!(
+            table_sampled(&rows, None, None),
+            "  id  b\n────  ────\n   1\n1000  true\n"
+        );
+    }
+
+    #[test]
+    fn only_a_maximum_width_cuts_values_after_the_sample() {
+        let rows = [json!({"id": 1}), json!({"id": 1000})];
+        assert_eq!(table(&rows, Some(80), 1), "id\n──\n 1\n  id\n────\n1000\n");
+        let rows = [json!({"s": "a"}), json!({"s": "0123456789"})];
+        assert_eq!(table(&rows, Some(8), 1), "s\n─\na\ns\n────────\n0123456…\n");
     }
 }

@@ -3082,17 +3082,18 @@ impl<'a> Eval<'a> {
                 );
                 None
             }
+            // A bare JavaScript `null` is no query (`.run` cannot be called on it), while
+            // `r.expr(null)` is one: the driver sends it and the server answers `null`.
+            Val::Null => {
+                self.error_help(
+                    base.span,
+                    "the statement is just `null`: there is nothing to run",
+                    "to ask the server for null, write r.expr(null)",
+                );
+                None
+            }
             _ => self.expr(&val, EXPR_DEPTH),
         }?;
-        if self.store.kind(term) == Kind::Null {
-            // The driver's tooling reports a bare `null` query as an error: nothing to run.
-            self.error_help(
-                base.span,
-                "the query is just `null`: there is nothing to run",
-                "write a query that reads or computes something",
-            );
-            return None;
-        }
         Some((term, global))
     }
 }

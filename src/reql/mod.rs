@@ -26,7 +26,7 @@ pub use diagnostic::Diagnostic;
 pub use program::{is_complete, split_statements};
 pub use span::{Span, SpanMap};
 pub use wire::to_wire_json;
-pub use write::{WriteInfo, destructive, writes};
+pub use write::{WriteInfo, destructive, is_bounded, selection_count, table_of, writes};
 
 use compile::{Eval, Reuse, Scope, snake};
 use term::{FlatChunk, FlatTerm, TermStore};

@@ -103,9 +103,32 @@ fn system_table(t: &Value) -> Option<String> {
     None
 }
 
-/// Why a query needs confirmation before it runs: it deletes every document of a table,
-/// drops a database, table or index, or reconfigures or rebalances; `None` for anything else
-/// (reads, filtered deletes, inserts, updates). The TUI and the REPL ask before running it.
+/// The table a query reads from through its chain of receivers (`changes`, `limit`,
+/// `orderBy`, `filter`... down to `table`): its database when named as a literal, and its name.
+pub fn table_of(term: &Value) -> Option<(Option<String>, String)> {
+    let mut cur = term;
+    for _ in 0..64 {
+        let items = cur.as_array()?;
+        let args = items.get(1)?.as_array()?;
+        if items.first()?.as_u64()? == TT_TABLE {
+            let name = args.last()?.as_str()?.to_owned();
+            let db = (args.len() == 2)
+                .then(|| args.first())
+                .flatten()
+                .filter(|db| db.get(0).and_then(Value::as_u64) == Some(TT_DB))
+                .and_then(|db| db.get(1)?.get(0)?.as_str())
+                .map(str::to_owned);
+            return Some((db, name));
+        }
+        cur = args.first()?;
+    }
+    None
+}
+
+/// Why a query needs confirmation before it runs: an update, replace or delete whose
+/// selection no `get`, `getAll` or document-dependent `filter` bounds (see [`is_bounded`]), or
+/// a drop of a database, table or index, a reconfigure or a rebalance; `None` for anything
+/// else (reads, bounded writes, inserts). Every front end asks before running it.
 pub fn destructive(term: &Value) -> Option<String> {
     // Only terms that write at all are looked at further.
     writes(term)?;
@@ -124,19 +147,10 @@ pub fn destructive(term: &Value) -> Option<String> {
             continue;
         };
         let args = items.get(1).and_then(Value::as_array);
-        let first = args.and_then(|a| a.first());
-        let table_of = |t: Option<&Value>| {
-            t.filter(|t| t.get(0).and_then(Value::as_u64) == Some(TT_TABLE))
-                .and_then(|t| t.get(1))
-                .and_then(|a| a.as_array())
-                .and_then(|a| a.last())
-                .and_then(Value::as_str)
-                .map(str::to_owned)
-        };
         match items.first().and_then(Value::as_u64) {
-            Some(TT_DELETE) => {
-                if let Some(table) = table_of(first) {
-                    return Some(format!("deletes every document of table `{table}`"));
+            Some(tt @ (TT_UPDATE | TT_DELETE | TT_REPLACE)) => {
+                if let Some(what) = args.and_then(|a| a.first()).and_then(|s| unbounded(tt, s)) {
+                    return Some(what);
                 }
             }
             Some(TT_DB_DROP) => return Some(format!("drops database {}", name(t))),
@@ -162,6 +176,120 @@ pub fn destructive(term: &Value) -> Option<String> {
     None
 }
 
+/// What a write of type `tt` to `selection` does when nothing bounds the selection.
+fn unbounded(tt: u64, selection: &Value) -> Option<String> {
+    if is_bounded(selection) {
+        return None;
+    }
+    let verb = match tt {
+        TT_UPDATE => "updates",
+        TT_REPLACE => "replaces",
+        _ => "deletes",
+    };
+    let (_, table) = table_of(selection)?;
+    let whole = selection.get(0).and_then(Value::as_u64) == Some(TT_TABLE);
+    Some(if whole {
+        format!("{verb} every document of table `{table}`")
+    } else {
+        let prep = if tt == TT_DELETE { "from" } else { "in" };
+        format!(
+            "{verb} documents {prep} table `{table}` with no get, getAll or filter to bound them"
+        )
+    })
+}
+
+/// True when a write's selection is bounded: somewhere between it and its table there is a
+/// `get`, a `getAll`, or a `filter` whose predicate depends on the document (a function of it
+/// or a field pattern, not `true` or `{}`). A selection that does not come from a table at
+/// all (a variable, a literal) is not the whole of anything.
+pub fn is_bounded(selection: &Value) -> bool {
+    let mut cur = selection;
+    for _ in 0..64 {
+        let Some(items) = cur.as_array() else {
+            return true;
+        };
+        let args = items.get(1).and_then(Value::as_array);
+        match items.first().and_then(Value::as_u64) {
+            // `nth` picks one document (and counting it would count its fields).
+            Some(TT_GET | TT_GET_ALL | TT_NTH) => return true,
+            Some(TT_FILTER) if args.and_then(|a| a.get(1)).is_some_and(picks_documents) => {
+                return true;
+            }
+            Some(TT_TABLE) => return false,
+            Some(_) => {}
+            None => return true,
+        }
+        match args.and_then(|a| a.first()) {
+            Some(receiver) => cur = receiver,
+            None => return true,
+        }
+    }
+    true
+}
+
+/// A filter predicate that can tell documents apart: a non-empty field pattern, or a term that
+/// reads the document (a variable, `r.row`) or runs JavaScript.
+fn picks_documents(predicate: &Value) -> bool {
+    match predicate {
+        Value::Object(fields) => !fields.is_empty(),
+        Value::Array(_) => any_term(predicate, &[TT_VAR, TT_IMPLICIT_VAR, TT_JAVASCRIPT]),
+        _ => false,
+    }
+}
+
+/// True when `term` holds a term of one of these types anywhere (optargs included).
+fn any_term(term: &Value, types: &[u64]) -> bool {
+    match term {
+        Value::Array(items) => match items.first().and_then(Value::as_u64) {
+            // A term `[type, [args...], {optargs}]`: the argument list is walked as one, so
+            // a number leading it is never taken for a term type.
+            Some(tt) => {
+                types.contains(&tt)
+                    || items
+                        .get(1)
+                        .and_then(Value::as_array)
+                        .is_some_and(|args| args.iter().any(|a| any_term(a, types)))
+                    || items.get(2).is_some_and(|o| any_term(o, types))
+            }
+            None => items.iter().any(|a| any_term(a, types)),
+        },
+        Value::Object(fields) => fields.values().any(|v| any_term(v, types)),
+        _ => false,
+    }
+}
+
+/// The `count()` of the selection of the first unbounded update, replace or delete in `term`,
+/// when counting it is cheap (no function or JavaScript to run per document); `None` otherwise.
+pub fn selection_count(term: &Value) -> Option<Value> {
+    let mut stack = vec![term];
+    while let Some(t) = stack.pop() {
+        let items = t.as_array()?;
+        let args = items.get(1).and_then(Value::as_array);
+        let selection = args.and_then(|a| a.first());
+        if let (Some(TT_UPDATE | TT_DELETE | TT_REPLACE), Some(selection)) =
+            (items.first().and_then(Value::as_u64), selection)
+            && !is_bounded(selection)
+        {
+            return (!any_term(selection, &[TT_FUNC, TT_JAVASCRIPT, TT_HTTP]))
+                .then(|| serde_json::json!([TT_COUNT, [selection]]));
+        }
+        stack.extend(args.into_iter().flatten().filter(|a| a.is_array()));
+    }
+    None
+}
+
+const TT_VAR: u64 = 10;
+const TT_JAVASCRIPT: u64 = 11;
+const TT_IMPLICIT_VAR: u64 = 13;
+const TT_GET: u64 = 16;
+const TT_FILTER: u64 = 39;
+const TT_COUNT: u64 = 43;
+const TT_FUNC: u64 = 69;
+const TT_NTH: u64 = 45;
+const TT_GET_ALL: u64 = 78;
+const TT_HTTP: u64 = 153;
+const TT_UPDATE: u64 = 53;
+const TT_REPLACE: u64 = 55;
 const TT_DELETE: u64 = 54;
 const TT_DB_DROP: u64 = 58;
 const TT_TABLE_DROP: u64 = 61;
@@ -197,6 +325,28 @@ mod tests {
             writes(&json!([60, [[14, ["d"]], "t"]])).unwrap().name,
             "tableCreate"
         );
+    }
+
+    #[test]
+    fn the_table_is_found_under_the_receivers() {
+        let feed = json!([152, [[71, [[41, [[15, [[14, ["demo"]], "t"]]], {"index": "id"}], 3]]]]);
+        assert_eq!(table_of(&feed), Some((Some("demo".into()), "t".into())));
+        assert_eq!(table_of(&json!([15, ["t"]])), Some((None, "t".into())));
+        assert_eq!(table_of(&json!([2, [1, 2]])), None);
+    }
+
+    #[test]
+    fn a_constant_filter_does_not_bound_a_write_even_with_numbers_first() {
+        // filter(r.expr(10).eq(10)): the argument list [10, 10] is no VAR term.
+        let t = json!([54, [[39, [[15, ["t"]], [17, [10, 10]]]]]]);
+        assert!(destructive(&t).is_some());
+        let t = json!([
+            54,
+            [[39, [[15, ["t"]], [69, [[2, [1]], [17, [[10, [1]], 1]]]]]]]
+        ]);
+        assert!(destructive(&t).is_none());
+        // r.table('t').nth(0).delete(): one document.
+        assert!(destructive(&json!([54, [[45, [[15, ["t"]], 0]]]])).is_none());
     }
 
     #[test]

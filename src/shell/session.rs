@@ -1,7 +1,7 @@
 //! What every front end shares: the connection, the compiler's session, the current database,
 //! the read-only guard, and starting a compiled query.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use serde_json::{Map, Value};
 
@@ -37,10 +37,64 @@ pub fn read_only_refusal(term: &Value, profile: Option<&str>) -> Option<Refusal>
     })
 }
 
-/// Why the query text needs a y/n before it runs (see [`reql::destructive`]); `None` when it
+/// A query that asks y/n before it runs: why, and how to count what it may touch.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Confirmation {
+    /// What it does, e.g. "deletes every document of table `users`".
+    pub what: String,
+    /// The `count()` of the documents it may touch, when that is cheap to ask.
+    pub count: Option<Value>,
+}
+
+impl Confirmation {
+    /// Why `term` needs a y/n (see [`reql::destructive`]); `None` when it does not.
+    pub fn of(term: &Value) -> Option<Confirmation> {
+        Some(Confirmation {
+            what: reql::destructive(term)?,
+            count: reql::selection_count(term),
+        })
+    }
+
+    /// The reason, with the number of documents when they were counted.
+    pub fn reason(&self, documents: Option<u64>) -> String {
+        with_documents(&self.what, documents)
+    }
+}
+
+/// A confirmation's reason `what` with the number of documents, when they were counted.
+pub fn with_documents(what: &str, documents: Option<u64>) -> String {
+    match documents {
+        Some(1) => format!("{what} (1 document)"),
+        Some(n) => format!("{what} ({n} documents)"),
+        None => what.to_owned(),
+    }
+}
+
+/// How long a question waits for the count of the documents a write may touch.
+pub const CONFIRM_COUNT_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// Runs a confirmation's `count` term in database `db`; `None` when it fails or does not
+/// answer within [`CONFIRM_COUNT_TIMEOUT`] (the question is then asked without a number).
+pub async fn count_documents(net: &net::Session, db: &str, count: &Value) -> Option<u64> {
+    let mut optargs = Map::new();
+    optargs.insert("db".into(), serde_json::json!([14, [db]]));
+    let counted = async {
+        let mut cursor = net.run_value(count, &optargs).await.ok()?;
+        let batch = cursor.next_batch().await.ok()??;
+        let row = batch.rows.first()?;
+        serde_json::from_str::<Value>(row.get()).ok()?.as_u64()
+    };
+    // Dropping the cursor on timeout sends STOP.
+    tokio::time::timeout(CONFIRM_COUNT_TIMEOUT, counted)
+        .await
+        .ok()
+        .flatten()
+}
+
+/// Why the query text needs a y/n before it runs (see [`Confirmation::of`]); `None` when it
 /// does not, or does not compile (the run reports that).
-pub fn needs_confirmation(text: &str) -> Option<String> {
-    reql::destructive(&reql::compile_query(text).ok()?.term())
+pub fn needs_confirmation(text: &str) -> Option<Confirmation> {
+    Confirmation::of(&reql::compile_query(text).ok()?.term())
 }
 
 /// A started query: its cursor and when it was sent.
@@ -118,6 +172,11 @@ impl Session {
         query.start_message(&extra)
     }
 
+    /// The documents a write that asks may touch, counted in the current database.
+    pub async fn count_for(&self, confirmation: &Confirmation) -> Option<u64> {
+        count_documents(&self.conn, &self.db, confirmation.count.as_ref()?).await
+    }
+
     /// Checks and sends a query; its batches come from the cursor.
     pub async fn start(&self, query: &Query) -> Result<Running, StartError> {
         self.check(query)?;
@@ -153,13 +212,17 @@ pub enum StartError {
 mod tests {
     #[test]
     fn destructive_queries_are_recognised_on_the_term() {
-        let d = needs_confirmation;
+        let d = |text: &str| needs_confirmation(text).map(|c| c.what);
         assert_eq!(
             d("r.db('demo').table('users').delete()").as_deref(),
             Some("deletes every document of table `users`")
         );
         assert!(d("r.table('users').filter({a: 1}).delete()").is_none());
+        assert!(d("r.table('users').filter(r.row('a').gt(1)).delete()").is_none());
+        assert!(d("r.table('users').filter(u => u('a').eq(1)).update({b: 2})").is_none());
         assert!(d("r.table('users').get(1).delete()").is_none());
+        assert!(d("r.table('users').getAll(1, 2).replace({id: 1})").is_none());
+        assert!(d("r.table('users').getAll(1, {index: 'x'}).limit(9).delete()").is_none());
         assert_eq!(
             d("r.db('d').tableDrop('t')").as_deref(),
             Some("drops table `t`")
@@ -170,6 +233,42 @@ mod tests {
         assert!(d("r.table('t').count()").is_none());
         // A string that merely names a write is not one.
         assert!(d("r.expr('delete()')").is_none());
+    }
+
+    #[test]
+    fn writes_to_a_selection_nothing_bounds_ask_whatever_their_spelling() {
+        for text in [
+            "r.table('t').filter(true).delete()",
+            "r.table('t').filter({}).delete()",
+            "r.table('t').filter(function(d) { return true }).delete()",
+            "r.table('t').between(r.minval, r.maxval).delete()",
+            "r.table('t').orderBy({index: 'id'}).delete()",
+            "r.table('t').limit(100000).delete()",
+            "r.table('t').update({seen: true})",
+            "r.table('t').replace(r.row.without('x'))",
+            "r.expr([1]).forEach(x => r.table('t').delete())",
+        ] {
+            let c = needs_confirmation(text);
+            assert!(
+                c.as_ref().is_some_and(|c| c.what.contains("table `t`")),
+                "{text}: {c:?}"
+            );
+        }
+        let c = needs_confirmation("r.table('t').limit(10).delete()").unwrap_or_else(|| {
+            panic!("asks");
+        });
+        assert_eq!(
+            c.count,
+            Some(serde_json::json!([43, [[71, [[15, ["t"]], 10]]]]))
+        );
+        assert_eq!(
+            c.reason(Some(10)),
+            "deletes documents from table `t` with no get, getAll or filter to bound them \
+             (10 documents)"
+        );
+        // Counting would run the function for every document: asked without a number.
+        let c = needs_confirmation("r.table('t').filter(() => true).delete()");
+        assert_eq!(c.and_then(|c| c.count), None);
     }
 
     use super::*;

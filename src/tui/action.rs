@@ -142,6 +142,12 @@ pub enum Action {
         table: String,
         message: String,
     },
+    /// Answer to [`Effect::CountDocuments`]: how many documents the write waiting for a
+    /// y / n may touch (`None`: not counted in time).
+    DocumentsCounted {
+        text: String,
+        documents: Option<u64>,
+    },
     ConnectionStateChanged(ConnectionState),
     /// Answer to [`Effect::LoadSystem`]: the system table's rows, or why they could not be read.
     SystemLoaded {
@@ -200,6 +206,9 @@ pub enum Effect {
     /// Count a table's documents in the background ([`count_query`](super::app::count_query),
     /// with a timeout); answer with `CountLoaded` or `CountFailed`.
     CountTable { db: String, table: String },
+    /// Count the documents the write `text` may touch (it waits for a y / n); answer with
+    /// `DocumentsCounted`.
+    CountDocuments { text: String },
     /// Read the system table of `view` ([`SystemView::query`], with a timeout); answer with
     /// `SystemLoaded`.
     LoadSystem(SystemView),

@@ -8,12 +8,13 @@ use super::action::{Action, ConnectionState, Effect, QueryId, QueryOptions, Synt
 use super::keymap::{Command, Keymap};
 use super::panes::browser::{BrowserPane, CatalogState, Count, NodeId};
 use super::panes::editor::EditorPane;
-use super::panes::results::{DEFAULT_ROW_CAP, ResultsPane, TabState};
+use super::panes::results::{DEFAULT_ROW_CAP, Feed, ResultsPane, TabState};
 use super::panes::status::{ConnectionInfo, StatusBar};
 use super::panes::system::{DEFAULT_REFRESH, SystemPane, SystemView};
 use super::screen::Areas;
 use super::theme::Palette;
 use crate::render::Theme;
+use crate::shell::catalog::DbEntry;
 use crate::shell::history::History;
 
 /// A pane that can have the focus.
@@ -409,13 +410,27 @@ impl App {
                     }
                 }
             }
+            Action::DocumentsCounted { text, documents } => {
+                if let Some(Overlay::ConfirmWrite {
+                    text: asked, what, ..
+                }) = &mut self.overlay
+                    && *asked == text
+                {
+                    *what = crate::shell::session::with_documents(what, documents);
+                }
+            }
             Action::FocusNext => self.cycle_focus(true),
             Action::FocusPrev => self.cycle_focus(false),
             Action::QueryStarted { id, feed } => {
                 if let Some(tab) = self.results.tab_mut(id) {
                     tab.state = TabState::Open;
                     if feed && tab.feed.is_none() {
-                        tab.feed = Some(Default::default());
+                        let key =
+                            feed_key(&tab.query, &self.status.info.db, self.browser.catalog());
+                        tab.feed = Some(Feed {
+                            key,
+                            ..Default::default()
+                        });
                     }
                 }
             }
@@ -667,7 +682,12 @@ impl App {
             // Run-all stops at the first query that needs an answer.
             return;
         }
-        if let Some(what) = crate::shell::session::needs_confirmation(&text) {
+        if let Some(confirmation) = crate::shell::session::needs_confirmation(&text) {
+            if confirmation.count.is_some() {
+                // The question is shown at once; the number joins it when counted.
+                fx.push(Effect::CountDocuments { text: text.clone() });
+            }
+            let what = confirmation.what;
             self.overlay = Some(Overlay::ConfirmWrite { text, offset, what });
             return;
         }
@@ -1107,6 +1127,25 @@ pub fn changes_catalog(query: &str) -> bool {
         })
 }
 
+/// The primary key of the table a feed query watches, from the catalog; `id` when unknown.
+pub fn feed_key(query: &str, default_db: &str, catalog: &[DbEntry]) -> String {
+    let table = crate::reql::compile_query(query)
+        .ok()
+        .and_then(|c| crate::reql::table_of(&c.term()));
+    table
+        .and_then(|(db, name)| {
+            let db = db.as_deref().unwrap_or(default_db);
+            catalog
+                .iter()
+                .find(|d| d.name == db)?
+                .tables
+                .iter()
+                .find(|t| t.name == name)
+                .map(|t| t.primary_key.clone())
+        })
+        .unwrap_or_else(|| "id".to_owned())
+}
+
 /// ReQL term type of `changes` (ql2.proto).
 const TT_CHANGES: u64 = 152;
 
@@ -1157,6 +1196,26 @@ mod tests {
         assert_eq!(table_query("test", "users"), "r.db('test').table('users')");
         assert_eq!(table_query("a'b", "c\\d"), r"r.db('a\'b').table('c\\d')");
         assert_eq!(count_query("t", "u"), "r.db('t').table('u').count()");
+    }
+
+    #[test]
+    fn a_feed_compares_documents_by_the_primary_key_of_its_table() {
+        let table = |name: &str, pk: &str| crate::shell::catalog::TableEntry {
+            name: name.into(),
+            primary_key: pk.into(),
+            ..Default::default()
+        };
+        let catalog = [DbEntry {
+            name: "d".into(),
+            tables: vec![table("people", "email")],
+        }];
+        let feed = "r.table('people').orderBy({index: 'email'}).limit(2).changes()";
+        assert_eq!(feed_key(feed, "d", &catalog), "email");
+        assert_eq!(feed_key(feed, "other", &catalog), "id");
+        assert_eq!(
+            feed_key("r.db('d').table('people').changes()", "x", &catalog),
+            "email"
+        );
     }
 
     #[test]

@@ -27,6 +27,7 @@ use crate::reql::{self, Env, Query, Statement};
 use crate::shell::Session;
 use crate::shell::catalog::{self, DbEntry};
 use crate::shell::completion;
+use crate::shell::session::{count_documents, needs_confirmation};
 
 /// How long a background count may take before the browser shows it as failed.
 pub const COUNT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -256,6 +257,21 @@ impl SessionBackend {
 }
 
 impl SessionBackend {
+    /// Counts what a write waiting for confirmation may touch, in the session's database.
+    fn count_documents(&self, text: String, tx: &UnboundedSender<Action>) {
+        let count = needs_confirmation(&text).and_then(|c| c.count);
+        let net = self.session.net().clone();
+        let db = self.session.db.clone();
+        let tx = tx.clone();
+        tokio::spawn(async move {
+            let documents = match count {
+                Some(count) => count_documents(&net, &db, &count).await,
+                None => None,
+            };
+            let _ = tx.send(Action::DocumentsCounted { text, documents });
+        });
+    }
+
     /// Reads a system view's table on the session's connection, within the count timeout.
     fn load_system(&self, view: SystemView, tx: &UnboundedSender<Action>) {
         let term = match reql::compile_query(&view.query()) {
@@ -339,6 +355,7 @@ impl Backend for SessionBackend {
             Effect::LoadCatalog => self.load_catalog(tx),
             Effect::CountTable { db, table } => self.count(db, table, tx),
             Effect::LoadSystem(view) => self.load_system(view, tx),
+            Effect::CountDocuments { text } => self.count_documents(text, tx),
             // Terminal effects are the event loop's; nothing to do here.
             Effect::CopyToClipboard(_)
             | Effect::OpenExternalEditor(_)

@@ -18,6 +18,7 @@
 //! | `LoadCatalog`                        | `CatalogLoaded(dbs)` or `CatalogFailed(message)`      |
 //! | `CountTable { db, table }`           | `CountLoaded { db, table, count }` or `CountFailed`   |
 //! | `LoadSystem(view)`                   | `SystemLoaded { view, result }`                       |
+//! | `CountDocuments { text }`            | `DocumentsCounted { text, documents }`                |
 //!
 //! and, unprompted, `ConnectionStateChanged(state)` ([`SessionBackend`] watches its connection:
 //! connected, lost, reconnecting attempt by attempt, connected again). Spans in `QueryFailed`

@@ -81,13 +81,54 @@ pub enum TabState {
 }
 
 /// Changefeed display state.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Feed {
     /// Newest change at the top (else tail: newest at the bottom).
     pub newest_first: bool,
     pub paused: bool,
     /// Changes received while paused, oldest first.
     pub held: VecDeque<Doc>,
+    /// The primary key of the table the feed watches: a change between two documents is a
+    /// removal plus an addition.
+    pub key: String,
+}
+
+impl Default for Feed {
+    fn default() -> Self {
+        Feed {
+            newest_first: false,
+            paused: false,
+            held: VecDeque::new(),
+            key: "id".to_owned(),
+        }
+    }
+}
+
+/// A feed message whose `old_val` and `new_val` are different documents (by primary `key`), as
+/// `orderBy({index}).limit(n)` feeds send when one document leaves the window and another
+/// enters it, as the removal and the addition it is; any other row as it is.
+pub fn split_change(row: Doc, key: &str) -> Vec<Doc> {
+    let moved = match (row.get("old_val"), row.get("new_val")) {
+        (Some(Value::Object(old)), Some(Value::Object(new))) => {
+            matches!((old.get(key), new.get(key)), (Some(a), Some(b)) if a != b)
+        }
+        _ => false,
+    };
+    if !moved {
+        return vec![row];
+    }
+    let Value::Object(mut map) = row.into_inner() else {
+        return Vec::new();
+    };
+    let old = map.remove("old_val").unwrap_or(Value::Null);
+    let new = map.remove("new_val").unwrap_or(Value::Null);
+    let change = |old_val: Value, new_val: Value| {
+        let mut m = map.clone();
+        m.insert("old_val".to_owned(), old_val);
+        m.insert("new_val".to_owned(), new_val);
+        Doc(Value::Object(m))
+    };
+    vec![change(old, Value::Null), change(Value::Null, new)]
 }
 
 /// One query's results.
@@ -239,6 +280,13 @@ impl ResultTab {
         if self.first_batch.is_none() {
             self.first_batch = Some(now.saturating_duration_since(self.started));
         }
+        let rows = match &self.feed {
+            Some(feed) => rows
+                .into_iter()
+                .flat_map(|row| split_change(row, &feed.key))
+                .collect(),
+            None => rows,
+        };
         if let Some(feed) = &mut self.feed
             && feed.paused
         {
@@ -265,7 +313,8 @@ impl ResultTab {
         let freed: usize = self.rows.drain(..excess).map(|v| approx_size(&v)).sum();
         self.bytes = self.bytes.saturating_sub(freed);
         self.dropped += excess as u64;
-        if first && self.rows.len() == 1 {
+        // A single value opens expanded; a feed's first change is a diff line like the others.
+        if first && self.rows.len() == 1 && self.feed.is_none() {
             self.expanded.insert(self.dropped);
         }
         if self.newest_first() {
@@ -1067,6 +1116,40 @@ mod tests {
         assert_eq!(shown, [json!(3), json!(4), json!(5)]);
         assert_eq!(t.dropped(), 2);
         assert_eq!(t.retained_bytes(), 3 * 8);
+    }
+
+    #[test]
+    fn a_change_between_two_documents_is_a_removal_plus_an_addition() {
+        let (mut t, t0) = tab(10);
+        t.feed = Some(Feed::default());
+        t.push_rows(
+            vec![
+                Doc(json!({"old_val": {"id": 15, "n": 1}, "new_val": {"id": 2, "n": 1}})),
+                Doc(json!({"old_val": {"id": 2, "n": 1}, "new_val": {"id": 2, "n": 5}})),
+            ],
+            true,
+            t0,
+        );
+        let shown: Vec<_> = (0..t.len()).filter_map(|i| t.row(i).cloned()).collect();
+        assert_eq!(
+            shown,
+            [
+                json!({"old_val": {"id": 15, "n": 1}, "new_val": null}),
+                json!({"old_val": null, "new_val": {"id": 2, "n": 1}}),
+                json!({"old_val": {"id": 2, "n": 1}, "new_val": {"id": 2, "n": 5}}),
+            ]
+        );
+        assert!(t.expanded.is_empty(), "the first change is a diff line");
+    }
+
+    #[test]
+    fn the_feed_key_decides_what_is_the_same_document() {
+        let row = json!({"old_val": {"id": 1, "email": "a"}, "new_val": {"id": 2, "email": "a"}});
+        assert_eq!(
+            split_change(Doc(row.clone()), "email"),
+            vec![Doc(row.clone())]
+        );
+        assert_eq!(split_change(Doc(row), "id").len(), 2);
     }
 
     #[test]
