@@ -6,16 +6,32 @@ use std::io::Read;
 use std::process::{Command as StdCommand, Stdio};
 
 use assert_cmd::Command;
-use common::{SandboxProcess, rdbsh_bin};
+use common::peer::{PASSWORD_VAR, Peer, PeerKind};
+use common::rdbsh_bin;
 use serde_json::Value;
 
-fn rdbsh(sb: &SandboxProcess) -> Command {
+fn rdbsh(peer: &Peer) -> Command {
     let mut cmd = Command::new(rdbsh_bin());
     cmd.env_remove("RDBSH_CONFIG")
         .env_remove("RDBSH_PROFILE")
         .env("XDG_CONFIG_HOME", "/nonexistent-rdbsh-test")
-        .args(sb.conn_args());
+        .envs(peer.envs())
+        .args(peer.conn_args());
     cmd
+}
+
+/// A config file with one profile `name` for this peer, plus `extra` lines.
+fn profile_file(dir: &std::path::Path, peer: &Peer, name: &str, extra: &str) -> std::path::PathBuf {
+    let config = dir.join("config.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[profiles.{name}]\nhost = \"127.0.0.1\"\nport = {}\npassword_env = \"{PASSWORD_VAR}\"\n{extra}\n",
+            peer.port
+        ),
+    )
+    .expect("write config");
+    config
 }
 
 fn stdout_of(cmd: &mut Command) -> String {
@@ -29,8 +45,8 @@ fn stdout_of(cmd: &mut Command) -> String {
     String::from_utf8(out.stdout).expect("utf-8 output")
 }
 
-fn seeded() -> SandboxProcess {
-    let sb = SandboxProcess::start(&["--no-demo"], &[]);
+fn seeded(kind: PeerKind) -> Peer {
+    let sb = Peer::start(kind);
     stdout_of(rdbsh(&sb).args([
         "-e",
         "r.db('test').tableCreate('people')",
@@ -42,9 +58,8 @@ fn seeded() -> SandboxProcess {
 
 const ORDERED: &str = "r.db('test').table('people').orderBy('id')";
 
-#[test]
-fn ndjson_is_the_default_for_pipes_one_row_per_line() {
-    let sb = seeded();
+fn ndjson_is_the_default_for_pipes_one_row_per_line(kind: PeerKind) {
+    let sb = seeded(kind);
     let out = stdout_of(rdbsh(&sb).args(["-e", ORDERED]));
     let rows: Vec<Value> = out
         .lines()
@@ -57,10 +72,10 @@ fn ndjson_is_the_default_for_pipes_one_row_per_line() {
     assert!(out.contains("\"age\":30"), "{out}");
     assert!(!out.contains("30.0"), "{out}");
 }
+peer_tests!(ndjson_is_the_default_for_pipes_one_row_per_line);
 
-#[test]
-fn json_is_one_document_per_statement() {
-    let sb = seeded();
+fn json_is_one_document_per_statement(kind: PeerKind) {
+    let sb = seeded(kind);
     let out = stdout_of(rdbsh(&sb).args([
         "--format",
         "json",
@@ -77,10 +92,10 @@ fn json_is_one_document_per_statement() {
     assert_eq!(docs[0].as_array().map(Vec::len), Some(3));
     assert_eq!(docs[1], 3);
 }
+peer_tests!(json_is_one_document_per_statement);
 
-#[test]
-fn pretty_table_and_raw() {
-    let sb = seeded();
+fn pretty_table_and_raw(kind: PeerKind) {
+    let sb = seeded(kind);
     let pretty = stdout_of(rdbsh(&sb).args([
         "--format",
         "pretty",
@@ -108,27 +123,27 @@ fn pretty_table_and_raw() {
     ]));
     assert_eq!(raw, "Ada\nBo\nCy\n");
 }
+peer_tests!(pretty_table_and_raw);
 
-#[test]
-fn statements_split_on_lines_chains_and_semicolons_with_bindings() {
-    let sb = seeded();
+fn statements_split_on_lines_chains_and_semicolons_with_bindings(kind: PeerKind) {
+    let sb = seeded(kind);
     let script = "// a report\nvar people = r.db('test').table('people')\n\npeople\n  .filter(r.row('id').gt(1))\n  .count()\npeople.get(1)('name'); people.get(3)('name')\n";
     let out = stdout_of(rdbsh(&sb).write_stdin(script));
     assert_eq!(out, "2\n\"Ada\"\n\"Cy\"\n");
 }
+peer_tests!(statements_split_on_lines_chains_and_semicolons_with_bindings);
 
-#[test]
-fn meta_commands_in_a_file() {
-    let sb = seeded();
+fn meta_commands_in_a_file(kind: PeerKind) {
+    let sb = seeded(kind);
     let script =
         ".use test\nr.table('people').count()\n.format raw\nr.table('people').get(2)('name')\n";
     let out = stdout_of(rdbsh(&sb).args(["-f", "-"]).write_stdin(script));
     assert_eq!(out, "3\nBo\n");
 }
+peer_tests!(meta_commands_in_a_file);
 
-#[test]
-fn on_error_stop_and_continue() {
-    let sb = seeded();
+fn on_error_stop_and_continue(kind: PeerKind) {
+    let sb = seeded(kind);
     let script = "r.expr(1)\nr.db('test').table('nope').count()\nr.expr(2)\n";
     let stop = rdbsh(&sb).write_stdin(script).output().expect("run");
     assert_eq!(stop.status.code(), Some(1));
@@ -142,10 +157,10 @@ fn on_error_stop_and_continue() {
     assert_eq!(go_on.status.code(), Some(1));
     assert_eq!(String::from_utf8_lossy(&go_on.stdout), "1\n2\n");
 }
+peer_tests!(on_error_stop_and_continue);
 
-#[test]
-fn runtime_error_has_type_location_and_carets() {
-    let sb = seeded();
+fn runtime_error_has_type_location_and_carets(kind: PeerKind) {
+    let sb = seeded(kind);
     let dir = tempfile::tempdir().expect("tempdir");
     let file = dir.path().join("report.reql");
     std::fs::write(&file, "r.expr(1)\nr.db('test').table('nope').count()\n").expect("write");
@@ -162,10 +177,10 @@ fn runtime_error_has_type_location_and_carets() {
     assert!(err.contains("  | ^^^^"), "{err}");
     assert!(!err.contains('\x1b'), "{err:?}");
 }
+peer_tests!(runtime_error_has_type_location_and_carets);
 
-#[test]
-fn compile_error_has_carets_and_runs_nothing() {
-    let sb = seeded();
+fn compile_error_has_carets_and_runs_nothing(kind: PeerKind) {
+    let sb = seeded(kind);
     let out = rdbsh(&sb)
         .write_stdin("r.db('test').table('people').fitler({id: 1})\n")
         .output()
@@ -177,10 +192,10 @@ fn compile_error_has_carets_and_runs_nothing() {
     assert!(err.contains("<stdin>:1:30"), "{err}");
     assert!(out.stdout.is_empty());
 }
+peer_tests!(compile_error_has_carets_and_runs_nothing);
 
-#[test]
-fn a_hundred_thousand_rows_stream() {
-    let sb = SandboxProcess::start(&["--no-demo"], &[]);
+fn a_hundred_thousand_rows_stream(kind: PeerKind) {
+    let sb = Peer::start(kind);
     let out =
         stdout_of(rdbsh(&sb).args(["-e", "r.range(100000).map(function (i) { return {i: i}; })"]));
     let mut n = 0u64;
@@ -190,12 +205,13 @@ fn a_hundred_thousand_rows_stream() {
     }
     assert_eq!(n, 100_000);
 }
+peer_tests!(a_hundred_thousand_rows_stream);
 
-#[test]
-fn a_closed_pipe_ends_quietly() {
-    let sb = SandboxProcess::start(&["--no-demo"], &[]);
+fn a_closed_pipe_ends_quietly(kind: PeerKind) {
+    let sb = Peer::start(kind);
     let mut child = StdCommand::new(rdbsh_bin())
         .env("XDG_CONFIG_HOME", "/nonexistent-rdbsh-test")
+        .envs(sb.envs())
         .args(sb.conn_args())
         .args(["-e", "r.range(1000000)"])
         .stdout(Stdio::piped())
@@ -217,10 +233,10 @@ fn a_closed_pipe_ends_quietly() {
     assert_eq!(status.code(), Some(0), "{err}");
     assert!(err.is_empty(), "quiet on a closed pipe: {err}");
 }
+peer_tests!(a_closed_pipe_ends_quietly);
 
-#[test]
-fn limit_stops_a_changefeed() {
-    let sb = seeded();
+fn limit_stops_a_changefeed(kind: PeerKind) {
+    let sb = seeded(kind);
     let out = stdout_of(rdbsh(&sb).args([
         "--limit",
         "2",
@@ -233,10 +249,10 @@ fn limit_stops_a_changefeed() {
         assert!(change.get("new_val").is_some(), "{line}");
     }
 }
+peer_tests!(limit_stops_a_changefeed);
 
-#[test]
-fn limit_cuts_an_array_result_like_a_sequence() {
-    let sb = seeded();
+fn limit_cuts_an_array_result_like_a_sequence(kind: PeerKind) {
+    let sb = seeded(kind);
     // orderBy without an index answers with one array (an atom), not a stream.
     let out = stdout_of(rdbsh(&sb).args(["--limit", "2", "-e", ORDERED]));
     let ids: Vec<Value> = out
@@ -253,10 +269,10 @@ fn limit_cuts_an_array_result_like_a_sequence() {
     let out = stdout_of(rdbsh(&sb).args(["--limit", "1", "-e", "r.expr({a: [1, 2, 3]})"]));
     assert_eq!(out.trim(), r#"{"a":[1,2,3]}"#);
 }
+peer_tests!(limit_cuts_an_array_result_like_a_sequence);
 
-#[test]
-fn meta_command_reports_go_to_stderr_and_leave_stdout_to_results() {
-    let sb = seeded();
+fn meta_command_reports_go_to_stderr_and_leave_stdout_to_results(kind: PeerKind) {
+    let sb = seeded(kind);
     let out = rdbsh(&sb)
         .args(["-f", "-"])
         .write_stdin(format!(".ping\n.help\n{ORDERED}\n"))
@@ -270,12 +286,15 @@ fn meta_command_reports_go_to_stderr_and_leave_stdout_to_results() {
     assert_eq!(stdout.lines().count(), 3, "{stdout}");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains(".use"), "help on stderr: {stderr}");
-    assert!(stderr.contains("rdbsh_sandbox"), "ping on stderr: {stderr}");
+    assert!(
+        stderr.contains("version") && stderr.contains("SCRAM-SHA-256"),
+        "ping on stderr: {stderr}"
+    );
 }
+peer_tests!(meta_command_reports_go_to_stderr_and_leave_stdout_to_results);
 
-#[test]
-fn timing_goes_to_stderr() {
-    let sb = seeded();
+fn timing_goes_to_stderr(kind: PeerKind) {
+    let sb = seeded(kind);
     let out = rdbsh(&sb)
         .args(["--timing", "-e", ORDERED])
         .output()
@@ -285,22 +304,15 @@ fn timing_goes_to_stderr() {
     assert!(err.contains("3 rows · ") && err.contains(" ms"), "{err}");
     assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 3);
 }
+peer_tests!(timing_goes_to_stderr);
 
-#[test]
-fn read_only_profile_refuses_writes_before_sending() {
-    let sb = seeded();
+fn read_only_profile_refuses_writes_before_sending(kind: PeerKind) {
+    let sb = seeded(kind);
     let dir = tempfile::tempdir().expect("tempdir");
-    let config = dir.path().join("config.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "[profiles.safe]\nhost = \"127.0.0.1\"\nport = {}\nread_only = true\n",
-            sb.port
-        ),
-    )
-    .expect("write config");
+    let config = profile_file(dir.path(), &sb, "safe", "read_only = true");
     let mut cmd = Command::new(rdbsh_bin());
     let out = cmd
+        .envs(sb.envs())
         .args(["--config"])
         .arg(&config)
         .args(["-p", "safe", "-e", "r.db('test').table('people').delete()"])
@@ -315,39 +327,34 @@ fn read_only_profile_refuses_writes_before_sending() {
     let count = stdout_of(rdbsh(&sb).args(["-e", "r.db('test').table('people').count()"]));
     assert_eq!(count, "3\n", "nothing was deleted");
 }
+peer_tests!(read_only_profile_refuses_writes_before_sending);
 
 #[test]
-fn exit_codes_for_usage_connection_and_auth() {
+fn a_missing_query_file_is_a_usage_error() {
     let missing = Command::new(rdbsh_bin())
         .args(["-f", "/nonexistent/fix.reql"])
         .output()
         .expect("run");
     assert_eq!(missing.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&missing.stderr).contains("/nonexistent/fix.reql"));
+}
 
-    let sb = SandboxProcess::start(
-        &["--no-demo", "--password-env", "SB_PW"],
-        &[("SB_PW", "s3cret-pw")],
-    );
+fn exit_codes_for_connection_and_auth(kind: PeerKind) {
+    let sb = Peer::start(kind);
     let wrong = rdbsh(&sb)
-        .env("WRONG_PW", "not-the-password")
-        .args(["--password-env", "WRONG_PW", "-e", "r.expr(1)"])
+        .env(PASSWORD_VAR, "not-the-password")
+        .args(["-e", "r.expr(1)"])
         .output()
         .expect("run");
     assert_eq!(wrong.status.code(), Some(4));
     let err = String::from_utf8_lossy(&wrong.stderr);
     assert!(err.contains("admin"), "names the user: {err}");
     assert!(
-        !err.contains("not-the-password") && !err.contains("s3cret-pw"),
+        !err.contains("not-the-password") && !err.contains(common::peer::PASSWORD),
         "{err}"
     );
 
-    let right = stdout_of(rdbsh(&sb).env("RIGHT_PW", "s3cret-pw").args([
-        "--password-env",
-        "RIGHT_PW",
-        "-e",
-        "r.expr(1)",
-    ]));
+    let right = stdout_of(rdbsh(&sb).args(["-e", "r.expr(1)"]));
     assert_eq!(right, "1\n");
 
     let port = sb.port;
@@ -365,10 +372,10 @@ fn exit_codes_for_usage_connection_and_auth() {
         .expect("run");
     assert_eq!(refused.status.code(), Some(3));
 }
+peer_tests!(exit_codes_for_connection_and_auth);
 
-#[test]
-fn output_has_no_escapes_with_no_color() {
-    let sb = seeded();
+fn output_has_no_escapes_with_no_color(kind: PeerKind) {
+    let sb = seeded(kind);
     let out = rdbsh(&sb)
         .env("NO_COLOR", "1")
         .args([
@@ -384,20 +391,12 @@ fn output_has_no_escapes_with_no_color() {
     assert!(!out.stdout.contains(&0x1b));
     assert!(!out.stderr.contains(&0x1b));
 }
+peer_tests!(output_has_no_escapes_with_no_color);
 
-#[test]
-fn read_only_refuses_every_write_family() {
-    let sb = seeded();
+fn read_only_refuses_every_write_family(kind: PeerKind) {
+    let sb = seeded(kind);
     let dir = tempfile::tempdir().expect("tempdir");
-    let config = dir.path().join("config.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "[profiles.ro]\nhost = \"127.0.0.1\"\nport = {}\nread_only = true\n",
-            sb.port
-        ),
-    )
-    .expect("write config");
+    let config = profile_file(dir.path(), &sb, "ro", "read_only = true");
     let t = "r.db('test').table('people')";
     let writes = [
         ("insert", format!("{t}.insert({{id: 9}})")),
@@ -435,6 +434,7 @@ fn read_only_refuses_every_write_family() {
     ];
     for (name, query) in &writes {
         let out = Command::new(rdbsh_bin())
+            .envs(sb.envs())
             .arg("--config")
             .arg(&config)
             .args(["-p", "ro", "-e", query])
@@ -470,10 +470,10 @@ fn read_only_refuses_every_write_family() {
     assert_eq!(docs[1], 3, "nothing inserted or deleted");
     assert_eq!(docs[2]["name"], "Ada", "nothing replaced");
 }
+peer_tests!(read_only_refuses_every_write_family);
 
-#[test]
-fn an_unknown_user_is_told_to_check_the_user_name_and_exits_4() {
-    let sb = SandboxProcess::start(&["--no-demo"], &[]);
+fn an_unknown_user_is_told_to_check_the_user_name_and_exits_4(kind: PeerKind) {
+    let sb = Peer::start(kind);
     let out = rdbsh(&sb)
         .args(["--user", "nobody", "-e", "r.expr(1)"])
         .output()
@@ -483,6 +483,7 @@ fn an_unknown_user_is_told_to_check_the_user_name_and_exits_4() {
     assert!(err.contains("Unknown user"), "{err}");
     assert!(err.contains("check the user name"), "{err}");
 }
+peer_tests!(an_unknown_user_is_told_to_check_the_user_name_and_exits_4);
 
 #[test]
 fn compile_errors_on_a_terminal_honour_no_color() {
@@ -503,25 +504,22 @@ fn compile_errors_on_a_terminal_honour_no_color() {
     }
 }
 
-#[test]
-fn a_password_command_does_not_eat_the_queries_piped_on_stdin() {
-    let sb = SandboxProcess::start(
-        &["--no-demo", "--password-env", "SB_PW"],
-        &[("SB_PW", "pw")],
-    );
+fn a_password_command_does_not_eat_the_queries_piped_on_stdin(kind: PeerKind) {
+    let sb = Peer::start(kind);
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("config.toml");
     std::fs::write(
         &config,
         format!(
             "[profiles.x]\nhost = \"127.0.0.1\"\nport = {}\n\
-             password_command = \"cat > /dev/null; printf pw\"\n",
+             password_command = \"cat > /dev/null; printf %s \\\"${PASSWORD_VAR}\\\"\"\n",
             sb.port
         ),
     )
     .unwrap();
     let out = Command::new(rdbsh_bin())
         .env_remove("RDBSH_PROFILE")
+        .envs(sb.envs())
         .arg("--config")
         .arg(&config)
         .args(["-p", "x"])
@@ -531,6 +529,7 @@ fn a_password_command_does_not_eat_the_queries_piped_on_stdin() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(stdout, "42\n", "{}", String::from_utf8_lossy(&out.stderr));
 }
+peer_tests!(a_password_command_does_not_eat_the_queries_piped_on_stdin);
 
 #[test]
 fn sandbox_flag_takes_db_and_warns_about_connection_flags_it_ignores() {
@@ -556,9 +555,8 @@ fn sandbox_flag_takes_db_and_warns_about_connection_flags_it_ignores() {
     assert!(lines[0].parse::<u64>().is_ok_and(|n| n > 0), "{stdout}");
 }
 
-#[test]
-fn a_repl_fed_from_a_pipe_exits_with_its_first_failure() {
-    let sb = seeded();
+fn a_repl_fed_from_a_pipe_exits_with_its_first_failure(kind: PeerKind) {
+    let sb = seeded(kind);
     let out = rdbsh(&sb)
         .arg("repl")
         .env("HOME", "/nonexistent-rdbsh-test")
@@ -588,3 +586,4 @@ fn a_repl_fed_from_a_pipe_exits_with_its_first_failure() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+peer_tests!(a_repl_fed_from_a_pipe_exits_with_its_first_failure);

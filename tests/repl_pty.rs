@@ -5,7 +5,7 @@ mod common;
 use std::path::Path;
 use std::process::Command;
 
-use common::SandboxProcess;
+use common::peer::{PASSWORD_VAR, Peer, PeerKind};
 use rexpect::session::{PtySession, spawn_command};
 
 /// Every expectation gives up after this long (a hang fails the test, it does not stall it).
@@ -13,10 +13,9 @@ const TIMEOUT_MS: u64 = 8000;
 
 const UP: &str = "\x1b[A";
 
-/// `rdbsh repl` on the sandbox in a PTY of 120x40, with its data and config under `home`.
-fn repl(sandbox: &SandboxProcess, home: &Path, no_color: bool) -> PtySession {
-    let args = format!("--host 127.0.0.1 --port {}", sandbox.port);
-    let mut p = spawn_repl(home, no_color, &args, &[]);
+/// `rdbsh repl` on a peer in a PTY of 120x40, with its data and config under `home`.
+fn repl(peer: &Peer, home: &Path, no_color: bool) -> PtySession {
+    let mut p = spawn_repl(home, no_color, &peer.conn_args().join(" "), &peer.envs());
     p.exp_string("127.0.0.1:test> ").expect("first prompt");
     p
 }
@@ -53,8 +52,8 @@ fn type_keys(p: &mut PtySession, keys: &str) {
     p.flush().expect("flush keys");
 }
 
-fn demo() -> SandboxProcess {
-    SandboxProcess::start(&[], &[])
+fn demo(kind: PeerKind) -> Peer {
+    Peer::start_demo(kind)
 }
 
 /// Waits for `prompt`, then presses Ctrl-D. Between prompts the terminal is in cooked mode,
@@ -66,9 +65,8 @@ fn quit(mut p: PtySession, prompt: &str) {
     p.exp_eof().expect("the repl exits on ctrl-d");
 }
 
-#[test]
-fn multi_line_input_waits_with_a_continuation_prompt() {
-    let sb = demo();
+fn multi_line_input_waits_with_a_continuation_prompt(kind: PeerKind) {
+    let sb = demo(kind);
     let home = tempfile::tempdir().unwrap();
     let mut p = repl(&sb, home.path(), true);
     p.send_line("r.expr([1, 2,").unwrap();
@@ -78,10 +76,10 @@ fn multi_line_input_waits_with_a_continuation_prompt() {
     p.exp_string("1 row ").expect("timing line");
     quit(p, "127.0.0.1:test> ");
 }
+peer_tests!(multi_line_input_waits_with_a_continuation_prompt);
 
-#[test]
-fn tab_completes_a_table_name() {
-    let sb = demo();
+fn tab_completes_a_table_name(kind: PeerKind) {
+    let sb = demo(kind);
     let home = tempfile::tempdir().unwrap();
     let mut p = repl(&sb, home.path(), true);
     type_keys(&mut p, "r.db('demo').table('us");
@@ -91,10 +89,10 @@ fn tab_completes_a_table_name() {
     p.exp_string("24\r\n").expect("the completed query ran");
     quit(p, "127.0.0.1:test> ");
 }
+peer_tests!(tab_completes_a_table_name);
 
-#[test]
-fn long_sequences_page_with_it() {
-    let sb = demo();
+fn long_sequences_page_with_it(kind: PeerKind) {
+    let sb = demo(kind);
     let home = tempfile::tempdir().unwrap();
     let mut p = repl(&sb, home.path(), true);
     p.send_line(".format ndjson").unwrap();
@@ -115,10 +113,10 @@ fn long_sequences_page_with_it() {
     p.exp_string("no cursor to iterate").expect("nothing left");
     quit(p, "127.0.0.1:test> ");
 }
+peer_tests!(long_sequences_page_with_it);
 
-#[test]
-fn ctrl_c_stops_a_changefeed_and_the_repl_goes_on() {
-    let sb = demo();
+fn ctrl_c_stops_a_changefeed_and_the_repl_goes_on(kind: PeerKind) {
+    let sb = demo(kind);
     let home = tempfile::tempdir().unwrap();
     let mut p = repl(&sb, home.path(), true);
     p.send_line("r.db('demo').table('users').changes({includeInitial: true})")
@@ -133,10 +131,10 @@ fn ctrl_c_stops_a_changefeed_and_the_repl_goes_on() {
     p.exp_string("42\r\n").expect("a query still works");
     quit(p, "127.0.0.1:test> ");
 }
+peer_tests!(ctrl_c_stops_a_changefeed_and_the_repl_goes_on);
 
-#[test]
-fn use_changes_the_default_database_and_the_prompt() {
-    let sb = demo();
+fn use_changes_the_default_database_and_the_prompt(kind: PeerKind) {
+    let sb = demo(kind);
     let home = tempfile::tempdir().unwrap();
     let mut p = repl(&sb, home.path(), true);
     p.send_line(".use demo").unwrap();
@@ -146,10 +144,10 @@ fn use_changes_the_default_database_and_the_prompt() {
     p.exp_string("24\r\n").expect("table of the new default db");
     quit(p, "127.0.0.1:demo> ");
 }
+peer_tests!(use_changes_the_default_database_and_the_prompt);
 
-#[test]
-fn history_is_recalled_in_a_new_session() {
-    let sb = demo();
+fn history_is_recalled_in_a_new_session(kind: PeerKind) {
+    let sb = demo(kind);
     let home = tempfile::tempdir().unwrap();
     let mut p = repl(&sb, home.path(), true);
     p.send_line("r.expr('remember ' + 'me')").unwrap();
@@ -165,10 +163,10 @@ fn history_is_recalled_in_a_new_session() {
         .expect("recalled query runs");
     quit(p, "127.0.0.1:test> ");
 }
+peer_tests!(history_is_recalled_in_a_new_session);
 
-#[test]
-fn no_color_output_has_no_colour_escapes() {
-    let sb = demo();
+fn no_color_output_has_no_colour_escapes(kind: PeerKind) {
+    let sb = demo(kind);
     let query = "r.db('demo').table('users').limit(2)";
     let transcript = |no_color: bool| {
         let home = tempfile::tempdir().unwrap();
@@ -190,10 +188,10 @@ fn no_color_output_has_no_colour_escapes() {
         "NO_COLOR leaves no colour escapes: {plain:?}"
     );
 }
+peer_tests!(no_color_output_has_no_colour_escapes);
 
-#[test]
-fn errors_show_carets_under_the_failing_part() {
-    let sb = demo();
+fn errors_show_carets_under_the_failing_part(kind: PeerKind) {
+    let sb = demo(kind);
     let home = tempfile::tempdir().unwrap();
     let mut p = repl(&sb, home.path(), true);
     p.send_line("r.expr(1).fitler(1)").unwrap();
@@ -212,10 +210,10 @@ fn errors_show_carets_under_the_failing_part() {
         .expect("a string open at the line end is reported, not continued");
     quit(p, "127.0.0.1:test> ");
 }
+peer_tests!(errors_show_carets_under_the_failing_part);
 
-#[test]
-fn ctrl_c_at_the_prompt_clears_the_line() {
-    let sb = demo();
+fn ctrl_c_at_the_prompt_clears_the_line(kind: PeerKind) {
+    let sb = demo(kind);
     let home = tempfile::tempdir().unwrap();
     let mut p = repl(&sb, home.path(), true);
     p.send_line("r.expr([").unwrap();
@@ -227,23 +225,25 @@ fn ctrl_c_at_the_prompt_clears_the_line() {
     p.exp_string("105\r\n").expect("a fresh statement runs");
     quit(p, "127.0.0.1:test> ");
 }
+peer_tests!(ctrl_c_at_the_prompt_clears_the_line);
 
-#[test]
-fn read_only_profile_refuses_writes_and_connect_switches_profile() {
-    let sb = demo();
+fn read_only_profile_refuses_writes_and_connect_switches_profile(kind: PeerKind) {
+    let sb = demo(kind);
     let home = tempfile::tempdir().unwrap();
     let dir = home.path().join("config/rdbsh");
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(
         dir.join("config.toml"),
         format!(
-            "[profiles.ro]\nhost = \"127.0.0.1\"\nport = {port}\nread_only = true\n\n\
-             [profiles.rw]\nhost = \"127.0.0.1\"\nport = {port}\ndb = \"demo\"\n",
+            "[profiles.ro]\nhost = \"127.0.0.1\"\nport = {port}\nread_only = true\n\
+             password_env = \"{PASSWORD_VAR}\"\n\n\
+             [profiles.rw]\nhost = \"127.0.0.1\"\nport = {port}\ndb = \"demo\"\n\
+             password_env = \"{PASSWORD_VAR}\"\n",
             port = sb.port
         ),
     )
     .unwrap();
-    let mut p = spawn_repl(home.path(), true, "-p ro", &[]);
+    let mut p = spawn_repl(home.path(), true, "-p ro", &sb.envs());
     p.exp_string("ro:test> ").expect("prompt names the profile");
     p.send_line("r.db('demo').table('users').insert({id: 99})")
         .unwrap();
@@ -257,10 +257,10 @@ fn read_only_profile_refuses_writes_and_connect_switches_profile() {
     p.exp_string("\"inserted\": 1").expect("writes work there");
     quit(p, "rw:demo> ");
 }
+peer_tests!(read_only_profile_refuses_writes_and_connect_switches_profile);
 
-#[test]
-fn edit_runs_what_the_editor_saved() {
-    let sb = demo();
+fn edit_runs_what_the_editor_saved(kind: PeerKind) {
+    let sb = demo(kind);
     let home = tempfile::tempdir().unwrap();
     let editor = home.path().join("editor.sh");
     // Writes a query into an empty file, else finishes the statement it was given, and
@@ -277,9 +277,11 @@ fn edit_runs_what_the_editor_saved() {
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(&editor, std::fs::Permissions::from_mode(0o755)).unwrap();
     }
-    let args = format!("--host 127.0.0.1 --port {}", sb.port);
+    let args = sb.conn_args().join(" ");
     let editor = editor.display().to_string();
-    let mut p = spawn_repl(home.path(), true, &args, &[("EDITOR", &editor)]);
+    let mut envs = sb.envs();
+    envs.push(("EDITOR", &editor));
+    let mut p = spawn_repl(home.path(), true, &args, &envs);
     p.exp_string("127.0.0.1:test> ").unwrap();
     p.send_line(".edit").unwrap();
     p.exp_string("42\r\n").expect("the edited query ran");
@@ -297,13 +299,14 @@ fn edit_runs_what_the_editor_saved() {
         .expect("an unchanged text does not run again");
     quit(p, "127.0.0.1:test> ");
 }
+peer_tests!(edit_runs_what_the_editor_saved);
 
-#[test]
-fn a_dumb_terminal_gets_the_repl_instead_of_the_tui() {
-    let sb = demo();
+fn a_dumb_terminal_gets_the_repl_instead_of_the_tui(kind: PeerKind) {
+    let sb = demo(kind);
     let home = tempfile::tempdir().unwrap();
     let mut cmd = Command::new(common::rdbsh_bin());
-    cmd.args(["--host", "127.0.0.1", "--port", &sb.port.to_string()])
+    cmd.args(sb.conn_args())
+        .envs(sb.envs())
         .env("TERM", "dumb")
         .env("NO_COLOR", "1")
         .env("XDG_DATA_HOME", home.path().join("data"))
@@ -315,6 +318,7 @@ fn a_dumb_terminal_gets_the_repl_instead_of_the_tui() {
     p.exp_string("23\r\n").expect("a query runs");
     quit(p, "127.0.0.1:test> ");
 }
+peer_tests!(a_dumb_terminal_gets_the_repl_instead_of_the_tui);
 
 #[test]
 fn ctrl_c_while_connecting_to_a_silent_server_gives_the_prompt_back() {
@@ -336,9 +340,8 @@ fn ctrl_c_while_connecting_to_a_silent_server_gives_the_prompt_back() {
     quit(p, "127.0.0.1:test> ");
 }
 
-#[test]
-fn a_destructive_query_asks_first_as_in_the_tui() {
-    let sb = demo();
+fn a_destructive_query_asks_first_as_in_the_tui(kind: PeerKind) {
+    let sb = demo(kind);
     let home = tempfile::tempdir().unwrap();
     let mut p = repl(&sb, home.path(), true);
     p.send_line("r.db('demo').table('events').delete()")
@@ -362,10 +365,10 @@ fn a_destructive_query_asks_first_as_in_the_tui() {
         .expect("a filtered delete runs without asking");
     quit(p, "127.0.0.1:test> ");
 }
+peer_tests!(a_destructive_query_asks_first_as_in_the_tui);
 
-#[test]
-fn a_mistyped_meta_command_is_named_as_such() {
-    let sb = demo();
+fn a_mistyped_meta_command_is_named_as_such(kind: PeerKind) {
+    let sb = demo(kind);
     let home = tempfile::tempdir().unwrap();
     let mut p = repl(&sb, home.path(), true);
     p.send_line(".conect prod").unwrap();
@@ -376,3 +379,4 @@ fn a_mistyped_meta_command_is_named_as_such() {
     p.exp_string("7\r\n").expect("the REPL goes on");
     quit(p, "127.0.0.1:test> ");
 }
+peer_tests!(a_mistyped_meta_command_is_named_as_such);

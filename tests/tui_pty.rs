@@ -8,6 +8,7 @@ use std::io::{Read, Write};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use common::peer::{Peer, PeerKind};
 use portable_pty::{CommandBuilder, PtySize, native_pty_system};
 
 const ROWS: u16 = 30;
@@ -22,6 +23,7 @@ const F2: &str = "\x1bOQ";
 const F8: &str = "\x1b[19~";
 const SHIFT_TAB: &str = "\x1b[Z";
 const DOWN: &str = "\x1b[B";
+const F7: &str = "\x1b[18~";
 
 /// A running `rdbsh --sandbox` and the emulated screen it draws on.
 struct Tui {
@@ -32,8 +34,13 @@ struct Tui {
 }
 
 impl Tui {
+    /// `rdbsh` on a peer in a fresh pseudo-terminal.
+    fn on(peer: &Peer) -> Tui {
+        Tui::start(&peer.conn_args(), &peer.envs())
+    }
+
     /// `rdbsh ARGS...` in a fresh pseudo-terminal, with its own config and data directories.
-    fn start(args: &[String]) -> Tui {
+    fn start(args: &[String], envs: &[(&str, &str)]) -> Tui {
         let pty = native_pty_system()
             .openpty(PtySize {
                 rows: ROWS,
@@ -49,6 +56,9 @@ impl Tui {
         cmd.env("XDG_DATA_HOME", data.path());
         cmd.env("XDG_CONFIG_HOME", data.path());
         cmd.env_remove("RDBSH_CONFIG");
+        for (k, v) in envs {
+            cmd.env(k, v);
+        }
         let child = pty.slave.spawn_command(cmd).expect("spawn rdbsh");
         drop(pty.slave);
         let parser = Arc::new(Mutex::new(vt100::Parser::new(ROWS, COLS, 0)));
@@ -157,8 +167,21 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
 }
 
 #[test]
-fn sandbox_session_runs_a_query_stops_a_feed_and_restores_the_terminal() {
-    let mut tui = Tui::start(&["--sandbox".to_owned()]);
+fn in_process_sandbox_session_runs_a_query_stops_a_feed_and_restores_the_terminal() {
+    session_runs_a_query_stops_a_feed_and_restores_the_terminal(&["--sandbox".to_owned()], &[]);
+}
+
+fn session_on_a_peer(kind: PeerKind) {
+    let peer = Peer::start_demo(kind);
+    session_runs_a_query_stops_a_feed_and_restores_the_terminal(&peer.conn_args(), &peer.envs());
+}
+peer_tests!(session_on_a_peer);
+
+fn session_runs_a_query_stops_a_feed_and_restores_the_terminal(
+    args: &[String],
+    envs: &[(&str, &str)],
+) {
+    let mut tui = Tui::start(args, envs);
 
     // The panes, with the demo tables in the browser.
     let screen = tui.wait_for("the browser to list the demo tables", |s| {
@@ -227,6 +250,15 @@ fn sandbox_session_runs_a_query_stops_a_feed_and_restores_the_terminal() {
     tui.send(F5);
     tui.wait_for("a query after the stop", |s| s.contains("24"));
 
+    // F7: queries run with `profile: true`, and the server's profile shows beside the rows.
+    tui.send(F7);
+    tui.send("\r\r");
+    tui.type_text("r.db('demo').table('users').orderBy('id').limit(2).pluck('id', 'name')");
+    tui.send(F5);
+    tui.wait_for("the server's profile beside the rows", |s| {
+        s.contains("Profile ·") && s.contains("Evaluating") && s.contains("Ada Lovelace")
+    });
+
     tui.send(CTRL_Q);
     let status = wait_exit(&mut tui);
     assert!(status.success(), "exit status {status:?}");
@@ -254,7 +286,7 @@ const PYTHON_WRITE: &str = r#"
 import sys
 from rethinkdb import RethinkDB
 r = RethinkDB()
-conn = r.connect(host='127.0.0.1', port=int(sys.argv[1]))
+conn = r.connect(host='127.0.0.1', port=int(sys.argv[1]), password=sys.argv[2])
 res = r.db('demo').table('events').insert({'id': 'evt-pty', 'kind': 'second client'}).run(conn)
 assert res['inserted'] == 1, res
 "#;
@@ -269,10 +301,11 @@ fn python_driver_installed() -> bool {
 }
 
 /// Inserts one event from a client independent of the TUI (its own process and connection).
-fn write_from_second_client(sandbox: &common::SandboxProcess) {
+fn write_from_second_client(sandbox: &Peer) {
     let output = if python_driver_installed() {
+        let password = sandbox.password().unwrap_or_default();
         std::process::Command::new("python3")
-            .args(["-c", PYTHON_WRITE, &sandbox.port.to_string()])
+            .args(["-c", PYTHON_WRITE, &sandbox.port.to_string(), password])
             .output()
     } else {
         assert!(
@@ -283,6 +316,7 @@ fn write_from_second_client(sandbox: &common::SandboxProcess) {
         eprintln!("notice: the Python driver is not installed; `rdbsh -e` writes instead");
         std::process::Command::new(common::rdbsh_bin())
             .args(sandbox.conn_args())
+            .envs(sandbox.envs())
             .args([
                 "-e",
                 "r.db('demo').table('events').insert({id: 'evt-pty', kind: 'second client'})",
@@ -298,10 +332,9 @@ fn write_from_second_client(sandbox: &common::SandboxProcess) {
     );
 }
 
-#[test]
-fn a_table_opened_from_the_browser_goes_live_and_shows_a_write_from_another_client() {
-    let sandbox = common::SandboxProcess::start(&[], &[]);
-    let mut tui = Tui::start(&sandbox.conn_args());
+fn a_table_opened_from_the_browser_goes_live_and_shows_a_write_from_another_client(kind: PeerKind) {
+    let sandbox = Peer::start_demo(kind);
+    let mut tui = Tui::on(&sandbox);
     tui.wait_for("the browser to list the demo tables", |s| {
         s.contains("events") && s.contains("orders") && s.contains("users")
     });
@@ -337,18 +370,17 @@ fn a_table_opened_from_the_browser_goes_live_and_shows_a_write_from_another_clie
     let status = wait_exit(&mut tui);
     assert!(status.success(), "exit status {status:?}");
 }
+peer_tests!(a_table_opened_from_the_browser_goes_live_and_shows_a_write_from_another_client);
 
-#[test]
-fn the_status_bar_says_reconnecting_while_the_server_restarts() {
-    let sandbox = common::SandboxProcess::start(&[], &[]);
-    let port = sandbox.port;
-    let mut tui = Tui::start(&sandbox.conn_args());
+fn the_status_bar_says_reconnecting_while_the_server_restarts(kind: PeerKind) {
+    let mut sandbox = Peer::start_demo(kind);
+    let mut tui = Tui::on(&sandbox);
     tui.wait_for("the connection and the catalog", |s| {
         s.contains(" connected │") && s.contains("events")
     });
-    drop(sandbox);
+    sandbox.stop();
     tui.wait_for("the reconnecting state", |s| s.contains("reconnecting ("));
-    let _sandbox = common::SandboxProcess::start_on(&format!("127.0.0.1:{port}"), &[], &[]);
+    sandbox.restart();
     tui.wait_for("the connection to come back", |s| {
         s.contains(" connected │") && s.contains("reconnected")
     });
@@ -356,6 +388,7 @@ fn the_status_bar_says_reconnecting_while_the_server_restarts() {
     let status = wait_exit(&mut tui);
     assert!(status.success(), "exit status {status:?}");
 }
+peer_tests!(the_status_bar_says_reconnecting_while_the_server_restarts);
 
 fn wait_exit(tui: &mut Tui) -> portable_pty::ExitStatus {
     let deadline = Instant::now() + WAIT;

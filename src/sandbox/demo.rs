@@ -30,31 +30,71 @@ const TAGS: &[&[&str]] = &[&["admin", "dev"], &["dev"], &["ops"], &["sales", "de
 const STATUSES: &[&str] = &["pending", "shipped", "delivered", "cancelled"];
 const KINDS: &[&str] = &["login", "logout", "purchase", "page_view", "error"];
 
-fn field_index(name: &str) -> IndexDef {
-    IndexDef {
-        function: json!([69, [[2, [0]], [170, [[10, [0]], name]]]]),
-        multi: false,
-        geo: false,
-    }
+/// One table of the demo database: its documents and its secondary indexes.
+pub struct DemoTable {
+    /// The table's name (the primary key is `id`).
+    pub name: &'static str,
+    /// Its documents, times as TIME pseudo-types.
+    pub docs: Vec<Value>,
+    /// Its secondary indexes: name, function as a wire term, multi.
+    pub indexes: Vec<(&'static str, Value, bool)>,
 }
 
-fn fill(t: &Arc<Table>, docs: Vec<Value>, indexes: Vec<(&str, IndexDef)>) {
-    let mut data = write(&t.data);
-    for d in docs {
-        let k = d.get(&t.primary_key).cloned().unwrap_or(Value::Null);
-        data.docs.insert(Key(k), Arc::new(d));
+/// An index function `row => row(path[0])(path[1])...` as a wire term.
+fn field_path(path: &[&str]) -> Value {
+    let mut body = json!([10, [0]]);
+    for field in path {
+        body = json!([170, [body, field]]);
     }
-    for (n, def) in indexes {
-        data.indexes.insert(n.to_string(), def);
-    }
+    json!([69, [[2, [0]], body]])
 }
 
-/// Creates the `demo` database (users, orders, events) in a sandbox.
-pub fn seed(sb: &Sandbox) {
-    let st = sb.store();
-    st.db_create("demo");
-    let base = 1_704_067_200.0; // 2024-01-01T00:00:00Z
-    let users: Vec<Value> = (0..24)
+/// The demo database's tables (users, orders, events), the same on every run.
+pub fn tables() -> Vec<DemoTable> {
+    let compound = json!([
+        69,
+        [
+            [2, [0]],
+            [
+                2,
+                [[170, [[10, [0]], "user_id"]], [170, [[10, [0]], "status"]]]
+            ]
+        ]
+    ]);
+    vec![
+        DemoTable {
+            name: "users",
+            docs: users(),
+            indexes: vec![
+                ("age", field_path(&["age"]), false),
+                ("tags", field_path(&["tags"]), true),
+                ("city", field_path(&["address", "city"]), false),
+            ],
+        },
+        DemoTable {
+            name: "orders",
+            docs: orders(),
+            indexes: vec![
+                ("user_id", field_path(&["user_id"]), false),
+                ("placed_at", field_path(&["placed_at"]), false),
+                ("user_status", compound, false),
+            ],
+        },
+        DemoTable {
+            name: "events",
+            docs: events(),
+            indexes: vec![
+                ("kind", field_path(&["kind"]), false),
+                ("at", field_path(&["at"]), false),
+            ],
+        },
+    ]
+}
+
+const BASE: f64 = 1_704_067_200.0; // 2024-01-01T00:00:00Z
+
+fn users() -> Vec<Value> {
+    (0..24)
         .map(|i| {
             json!({
                 "id": i + 1,
@@ -64,11 +104,14 @@ pub fn seed(sb: &Sandbox) {
                 "active": i % 4 != 0,
                 "tags": TAGS[i % 4],
                 "address": {"city": CITIES[i % CITIES.len()], "zip": format!("{:05}", 10000 + i * 37)},
-                "created_at": epoch_to_time(base + (i as f64) * 86_400.0 * 3.5),
+                "created_at": epoch_to_time(BASE + (i as f64) * 86_400.0 * 3.5),
             })
         })
-        .collect();
-    let orders: Vec<Value> = (0..60)
+        .collect()
+}
+
+fn orders() -> Vec<Value> {
+    (0..60)
         .map(|i| {
             let (p, price) = PRODUCTS[i % PRODUCTS.len()];
             let qty = 1 + (i * 3) % 4;
@@ -78,72 +121,49 @@ pub fn seed(sb: &Sandbox) {
                 "status": STATUSES[i % 4],
                 "items": [{"product": p, "qty": qty, "price": price}],
                 "total": (price * qty as f64 * 100.0).round() / 100.0,
-                "placed_at": epoch_to_time(base + 3_600.0 * (i as f64) * 11.0),
+                "placed_at": epoch_to_time(BASE + 3_600.0 * (i as f64) * 11.0),
             })
         })
-        .collect();
-    let events: Vec<Value> = (0..120)
+        .collect()
+}
+
+fn events() -> Vec<Value> {
+    (0..120)
         .map(|i| {
             json!({
                 "id": format!("evt-{:05}", i + 1),
                 "kind": KINDS[i % KINDS.len()],
                 "user_id": 1 + (i * 5) % 24,
-                "at": epoch_to_time(base + 600.0 * i as f64),
+                "at": epoch_to_time(BASE + 600.0 * i as f64),
                 "meta": {"ip": format!("10.0.{}.{}", i % 7, (i * 13) % 250), "ok": i % 9 != 0},
             })
         })
-        .collect();
-    let mk = |name: &str| st.table_create("demo", name, "id").ok();
-    if let Some(t) = mk("users") {
-        let tags = IndexDef {
-            function: json!([69, [[2, [0]], [170, [[10, [0]], "tags"]]]]),
-            multi: true,
-            geo: false,
-        };
-        let city = IndexDef {
-            function: json!([
-                69,
-                [[2, [0]], [170, [[170, [[10, [0]], "address"]], "city"]]]
-            ]),
-            multi: false,
-            geo: false,
-        };
-        fill(
-            &t,
-            users,
-            vec![("age", field_index("age")), ("tags", tags), ("city", city)],
-        );
+        .collect()
+}
+
+fn fill(t: &Arc<Table>, demo: DemoTable) {
+    let mut data = write(&t.data);
+    for d in demo.docs {
+        let k = d.get(&t.primary_key).cloned().unwrap_or(Value::Null);
+        data.docs.insert(Key(k), Arc::new(d));
     }
-    if let Some(t) = mk("orders") {
-        let compound = IndexDef {
-            function: json!([
-                69,
-                [
-                    [2, [0]],
-                    [
-                        2,
-                        [[170, [[10, [0]], "user_id"]], [170, [[10, [0]], "status"]]]
-                    ]
-                ]
-            ]),
-            multi: false,
+    for (name, function, multi) in demo.indexes {
+        let def = IndexDef {
+            function,
+            multi,
             geo: false,
         };
-        fill(
-            &t,
-            orders,
-            vec![
-                ("user_id", field_index("user_id")),
-                ("placed_at", field_index("placed_at")),
-                ("user_status", compound),
-            ],
-        );
+        data.indexes.insert(name.to_string(), def);
     }
-    if let Some(t) = mk("events") {
-        fill(
-            &t,
-            events,
-            vec![("kind", field_index("kind")), ("at", field_index("at"))],
-        );
+}
+
+/// Creates the `demo` database (users, orders, events) in a sandbox.
+pub fn seed(sb: &Sandbox) {
+    let st = sb.store();
+    st.db_create("demo");
+    for demo in tables() {
+        if let Ok(t) = st.table_create("demo", demo.name, "id") {
+            fill(&t, demo);
+        }
     }
 }

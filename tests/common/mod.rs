@@ -1,6 +1,7 @@
 //! Test support: a real `rdbsh sandbox` server in its own process, on a free loopback port.
 #![allow(dead_code)]
 
+pub mod peer;
 pub mod rows;
 pub mod term;
 
