@@ -216,3 +216,29 @@ fn query_timeout_stops_a_changefeed_on_the_sandbox() {
     assert_eq!(code, 1, "{err}");
     assert!(err.contains("query timeout (1s)"), "{err}");
 }
+
+/// A statement the peer runs long: a script spinning on the real server (`r.js`'s own
+/// timeout raised past the test's), a changefeed on the sandbox (which has no `r.js`).
+fn query_timeout_stops_a_long_query(kind: common::peer::PeerKind) {
+    use common::peer::{Peer, PeerKind};
+    let peer = match kind {
+        PeerKind::Real => Peer::start(kind),
+        PeerKind::Sandbox => Peer::start_demo(kind),
+    };
+    let long = match kind {
+        PeerKind::Real => "r.js('while(true){}', {timeout: 600})",
+        PeerKind::Sandbox => "r.db('demo').table('users').changes()",
+    };
+    let mut cmd = Command::new(rdbsh_bin());
+    cmd.env_remove("RDBSH_CONFIG")
+        .env_remove("RDBSH_PROFILE")
+        .env("XDG_CONFIG_HOME", "/nonexistent-rdbsh-test")
+        .envs(peer.envs())
+        .args(peer.conn_args())
+        .args(["--query-timeout", "1", "-e", long, "-e", "r.expr(1)"])
+        .timeout(Duration::from_secs(120));
+    let (code, out, err) = run(&mut cmd);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(err.contains("query timeout (1s)"), "{err}");
+}
+peer_tests!(query_timeout_stops_a_long_query);
