@@ -186,6 +186,24 @@ async fn run_statement(
     Outcome::Done
 }
 
+/// Waits until `deadline`, or forever without one.
+async fn sleep_until(deadline: Option<tokio::time::Instant>) {
+    match deadline {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// The statement ran past `--query-timeout`: it was stopped and fails (exit 1).
+fn query_timed_out(limit: Option<std::time::Duration>, options: &Options) -> Outcome {
+    let secs = limit.map_or(0.0, |d| d.as_secs_f64());
+    let message = format!(
+        "the query ran longer than the query timeout ({secs}s) and was stopped; raise --query-timeout or `query_timeout` in the profile"
+    );
+    eprint!("{}", report::plain(&message, options.color));
+    Outcome::Failed(Exit::QueryFailed)
+}
+
 async fn run_query(
     session: &Session,
     source: Source<'_>,
@@ -202,7 +220,18 @@ async fn run_query(
         return Outcome::Failed(Exit::QueryFailed);
     }
     let started = Instant::now();
-    let mut running = match session.start(query).await {
+    let limit = session.profile().query_timeout;
+    let deadline = limit.map(|d| tokio::time::Instant::now() + d);
+    let start = match limit {
+        Some(d) => tokio::time::timeout(d, session.start(query)).await,
+        None => Ok(session.start(query).await),
+    };
+    let Ok(start) = start else {
+        // The query may have reached the server; the connection's own STOP for it goes
+        // out when its cursor is dropped, which never came to be here.
+        return query_timed_out(limit, options);
+    };
+    let mut running = match start {
         Ok(r) => r,
         Err(StartError::Refused(refusal)) => {
             eprint!("{}", report::plain(&refusal.to_string(), options.color));
@@ -226,6 +255,14 @@ async fn run_query(
     loop {
         let batch = tokio::select! {
             batch = running.cursor.next_raw_batch() => batch,
+            _ = sleep_until(deadline) => {
+                let _ = running.cursor.stop_handle().stop();
+                if begun {
+                    let _ = renderer.end(out);
+                }
+                let _ = out.flush();
+                return query_timed_out(limit, options);
+            }
             _ = &mut interrupt => {
                 let _ = running.cursor.stop_handle().stop();
                 if begun {

@@ -241,6 +241,9 @@ pub struct ConnArgs {
     /// Connect timeout in seconds [default: 20]
     #[arg(long, value_name = "SECS", value_parser = parse_timeout)]
     pub timeout: Option<Duration>,
+    /// Stop a statement that runs longer than SECS (STOP is sent; exit 1) [default: none]
+    #[arg(long, value_name = "SECS", value_parser = parse_timeout)]
+    pub query_timeout: Option<Duration>,
     /// Use an in-process sandbox instead of a server
     #[arg(long)]
     pub sandbox: bool,
@@ -335,6 +338,7 @@ impl ConnArgs {
             client_cert: later.client_cert.or(self.client_cert),
             client_key: later.client_key.or(self.client_key),
             timeout: later.timeout.or(self.timeout),
+            query_timeout: later.query_timeout.or(self.query_timeout),
             sandbox: later.sandbox || self.sandbox,
         }
     }
@@ -357,6 +361,7 @@ impl ConnArgs {
             client_cert: self.client_cert.clone(),
             client_key: self.client_key.clone(),
             timeout: self.timeout,
+            query_timeout: self.query_timeout,
         })
     }
 }

@@ -80,8 +80,9 @@ fn run(cli: Cli) -> Result<Exit, Failure> {
 
 /// What a front end connects to.
 enum Target {
-    /// `--sandbox`: an in-process sandbox server, with the `--db` to use if given.
-    Sandbox(Option<String>),
+    /// `--sandbox`: an in-process sandbox server, with the `--db` and `--query-timeout` to
+    /// use if given.
+    Sandbox(Option<String>, Option<std::time::Duration>),
     /// A server, from the resolved profile.
     Server(Box<Profile>),
 }
@@ -97,13 +98,14 @@ enum BatchInput {
 /// first and stays up as long as the returned handle lives. Call inside the tokio runtime.
 async fn open_target(target: Target) -> Result<(Profile, Option<server::ServerHandle>), Failure> {
     match target {
-        Target::Sandbox(db) => {
+        Target::Sandbox(db, query_timeout) => {
             let (mut profile, handle) = server::start_in_process()
                 .await
                 .map_err(|e| Failure::new(Exit::Connection, format!("--sandbox: {e}")))?;
             if let Some(db) = db {
                 profile.db = db;
             }
+            profile.query_timeout = query_timeout;
             Ok((profile, Some(handle)))
         }
         Target::Server(profile) => {
@@ -161,7 +163,7 @@ fn target(config_path: Option<&Path>, conn: &ConnArgs) -> Result<Target, Failure
                 ignored.join(", ")
             );
         }
-        return Ok(Target::Sandbox(conn.db.clone()));
+        return Ok(Target::Sandbox(conn.db.clone(), conn.query_timeout));
     }
     let overrides = conn.overrides()?;
     let config = load_config(config_path)?;
@@ -342,6 +344,7 @@ fn run_repl(config_path: Option<&Path>, conn: &ConnArgs, out: OutArgs) -> Result
     // A profile named in `.connect` is used as written, only the timeout flag carries over.
     let overrides = rdbsh::config::ConnOverrides {
         timeout: conn.timeout,
+        query_timeout: conn.query_timeout,
         ..Default::default()
     };
     let connect: rdbsh::repl::Connector = Box::new(move |name| {

@@ -732,7 +732,10 @@ impl Interrupt {
 fn is_broken(text: &str) -> bool {
     let source = format!("{text}\n");
     let lexed = reql::lexer::lex(&source);
-    !lexed.unterminated && lexed.errors.len() > lexed.unclosed.len()
+    // Unclosed brackets are reported at the outermost and the innermost; more lines may
+    // still close them.
+    let unclosed = lexed.unclosed.len().min(2);
+    !lexed.unterminated && lexed.errors.len() > unclosed
 }
 
 /// Opens `$VISUAL` / `$EDITOR` (else `vi`) on `initial`; the saved text.

@@ -622,7 +622,7 @@ fn targeted_messages() {
     fail("r.expr(String(r.now()))", "term.coerceTo('string')");
     fail("r.expr(JSON.stringify(r.now()))", "term.toJsonString()");
     fail("r.expr(Object.keys(r.expr({a: 1})))", "term.keys()");
-    fail("r.expr('x'.repeat(1e9))", "too long");
+    fail("r.expr('x'.repeat(1e9))", "longer than 16 MiB");
     fail("r.expr(new Date().toString())", "use date.toISOString()");
     fail(
         "for (var x of r.table('t')) {} r.expr(1)",

@@ -59,6 +59,7 @@ struct RawProfile {
     db: Option<Spanned<String>>,
     user: Option<Spanned<String>>,
     timeout: Option<Spanned<f64>>,
+    query_timeout: Option<Spanned<f64>>,
     protocol: Option<Spanned<RawProtocol>>,
     read_only: Option<bool>,
     tls: Option<Spanned<bool>>,
@@ -101,6 +102,7 @@ pub(crate) struct ProfileSpec {
     pub db: Option<String>,
     pub user: Option<String>,
     pub timeout: Option<Duration>,
+    pub query_timeout: Option<Duration>,
     pub protocol: Option<HandshakeVersion>,
     pub read_only: bool,
     pub tls: Option<TlsSettings>,
@@ -234,6 +236,18 @@ fn validate(ctx: &Ctx<'_>, name: &str, raw: RawProfile) -> Result<ProfileSpec, C
             return Err(ctx.error(port.span(), key("port"), "port 0 is not valid".into()));
         }
         spec.port = Some(port.into_inner());
+    }
+    if let Some(limit) = raw.query_timeout {
+        match positive_secs(*limit.get_ref()) {
+            Some(duration) => spec.query_timeout = Some(duration),
+            None => {
+                return Err(ctx.error(
+                    limit.span(),
+                    key("query_timeout"),
+                    "query_timeout must be a positive number of seconds".into(),
+                ));
+            }
+        }
     }
     if let Some(timeout) = raw.timeout {
         match positive_secs(*timeout.get_ref()) {

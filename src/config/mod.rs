@@ -81,6 +81,8 @@ pub struct Profile {
     /// TLS on when `Some`.
     pub tls: Option<TlsSettings>,
     pub timeout: Duration,
+    /// How long one statement may run before it is stopped (`None`: no bound).
+    pub query_timeout: Option<Duration>,
     /// Refuse writes before sending them.
     pub read_only: bool,
 }
@@ -97,6 +99,7 @@ impl Default for Profile {
             handshake: HandshakeVersion::V1_0,
             tls: None,
             timeout: DEFAULT_TIMEOUT,
+            query_timeout: None,
             read_only: false,
         }
     }

@@ -29,6 +29,8 @@ pub struct ConnOverrides {
     pub client_cert: Option<PathBuf>,
     pub client_key: Option<PathBuf>,
     pub timeout: Option<Duration>,
+    /// `--query-timeout`.
+    pub query_timeout: Option<Duration>,
 }
 
 impl ConnOverrides {
@@ -134,6 +136,9 @@ impl Config {
                 user_origin = Some(origin.clone());
             }
             set(&mut out.timeout, spec.timeout);
+            if spec.query_timeout.is_some() {
+                out.query_timeout = spec.query_timeout;
+            }
             set(&mut out.handshake, spec.protocol);
             out.read_only = spec.read_only;
             out.tls = spec.tls.clone();
@@ -161,6 +166,9 @@ impl Config {
             user_origin = Some(Origin::Flag);
         }
         set(&mut out.timeout, overrides.timeout);
+        if overrides.query_timeout.is_some() {
+            out.query_timeout = overrides.query_timeout;
+        }
         match (&overrides.password_env, &overrides.auth_key_env) {
             (Some(_), Some(_)) => {
                 return Err(ConfigError::Conflict(
@@ -198,7 +206,7 @@ impl Config {
         }
 
         if let Some((source, origin)) = &secret {
-            out.secret = Some(source.read(&origin.secret(source))?);
+            out.secret = Some(source.read_within(&origin.secret(source), out.timeout)?);
         }
         Ok(out)
     }

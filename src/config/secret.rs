@@ -1,8 +1,10 @@
 //! A secret string that never prints itself, and the places a secret can come from.
 
 use std::fmt;
+use std::io::Read;
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
 
 use super::ConfigError;
 
@@ -97,8 +99,15 @@ impl SecretSource {
         }
     }
 
-    /// Reads the secret. `what` names the source in errors (e.g. "`password_env` of profile `prod`").
+    /// Reads the secret, a command given the default connect timeout. `what` names the
+    /// source in errors (e.g. "`password_env` of profile `prod`").
     pub fn read(&self, what: &str) -> Result<Secret, ConfigError> {
+        self.read_within(what, super::DEFAULT_TIMEOUT)
+    }
+
+    /// Reads the secret; a `password_command` that runs longer than `timeout` (the connect
+    /// timeout) is killed.
+    pub fn read_within(&self, what: &str, timeout: Duration) -> Result<Secret, ConfigError> {
         let fail = |message: String| ConfigError::Secret {
             what: what.to_string(),
             message,
@@ -119,7 +128,7 @@ impl SecretSource {
                 Ok(text) => Ok(Secret::new(strip_final_newline(text))),
                 Err(err) => Err(fail(format!("cannot read {}: {err}", path.display()))),
             },
-            SecretSource::PasswordCommand(cmd) => run_command(cmd).map_err(fail),
+            SecretSource::PasswordCommand(cmd) => run_command(cmd, timeout).map_err(fail),
             SecretSource::Password(secret)
             | SecretSource::AuthKey(secret)
             | SecretSource::UrlPassword(secret) => Ok(secret.clone()),
@@ -130,36 +139,82 @@ impl SecretSource {
 /// Runs `sh -c CMD`; a terminal stdin stays with the user so that prompting tools (gpg
 /// pinentry, `pass`) work, but piped stdin is the query file of batch mode (`rdbsh -p prod <
 /// fix.reql`) and is not the command's to read. The output is never echoed in errors.
-fn run_command(cmd: &str) -> Result<Secret, String> {
+fn run_command(cmd: &str, timeout: Duration) -> Result<Secret, String> {
     use std::io::IsTerminal;
     let stdin = if std::io::stdin().is_terminal() {
         Stdio::inherit()
     } else {
         Stdio::null()
     };
-    let output = Command::new("sh")
+    let mut child = Command::new("sh")
         .arg("-c")
         .arg(cmd)
         .stdin(stdin)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
-        .output()
+        .spawn()
         .map_err(|err| format!("cannot run sh: {err}"))?;
-    if !output.status.success() {
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        let first = stderr.lines().map(str::trim).find(|l| !l.is_empty());
-        let status = match output.status.code() {
+    // Read both pipes while waiting, so that a chatty command cannot block on a full pipe.
+    let stdout = drain(child.stdout.take());
+    let stderr = drain(child.stderr.take());
+    let status = wait_within(&mut child, timeout)?;
+    let stdout = stdout.join().unwrap_or_default();
+    let stderr = stderr.join().unwrap_or_default();
+    if !status.success() {
+        let status = match status.code() {
             Some(code) => format!("exit status {code}"),
             None => "a signal".to_string(),
         };
-        return Err(match first {
+        let stderr = String::from_utf8_lossy(&stderr);
+        return Err(match safe_first_line(&stderr, &stdout) {
             Some(line) => format!("command failed with {status}: {line}"),
-            None => format!("command failed with {status} and printed nothing on stderr"),
+            None => format!("command failed with {status}; run it in a shell to see why"),
         });
     }
-    let text = String::from_utf8(output.stdout)
+    let text = String::from_utf8(stdout)
         .map_err(|_| "command printed bytes that are not UTF-8".to_string())?;
     Ok(Secret::new(strip_final_newline(text)))
+}
+
+fn drain(pipe: Option<impl Read + Send + 'static>) -> std::thread::JoinHandle<Vec<u8>> {
+    std::thread::spawn(move || {
+        let mut out = Vec::new();
+        if let Some(mut pipe) = pipe {
+            let _ = pipe.read_to_end(&mut out);
+        }
+        out
+    })
+}
+
+/// Waits for the command, killing it past `timeout` (a hung vault client must not hold the
+/// connect forever).
+fn wait_within(child: &mut Child, timeout: Duration) -> Result<std::process::ExitStatus, String> {
+    let deadline = Instant::now() + timeout;
+    loop {
+        match child.try_wait() {
+            Ok(Some(status)) => return Ok(status),
+            Ok(None) if Instant::now() >= deadline => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(format!(
+                    "command did not finish within the connect timeout ({}s) and was stopped; \
+                     check the command, or raise --timeout",
+                    timeout.as_secs_f64()
+                ));
+            }
+            Ok(None) => std::thread::sleep(Duration::from_millis(20)),
+            Err(err) => return Err(format!("cannot wait for the command: {err}")),
+        }
+    }
+}
+
+/// The first line of a failed command's stderr, when it cannot hold the secret: nothing was
+/// printed on stdout (where a secret goes), and the line is a sentence (several words), not
+/// a lone token that could be a password echoed back.
+fn safe_first_line<'a>(stderr: &'a str, stdout: &[u8]) -> Option<&'a str> {
+    let line = stderr.lines().map(str::trim).find(|l| !l.is_empty())?;
+    let sentence = line.split_whitespace().count() >= 3 && line.len() <= 200;
+    (stdout.iter().all(u8::is_ascii_whitespace) && sentence).then_some(line)
 }
 
 /// Drops one trailing `\n` or `\r\n`: what `echo` and editors add, never part of a password.
@@ -251,15 +306,44 @@ mod tests {
         let ok = SecretSource::PasswordCommand("printf 'cmd-pw\\n'".into());
         assert_eq!(ok.read("x").unwrap().expose(), "cmd-pw");
         let bad = SecretSource::PasswordCommand(
-            "echo leaked-secret; echo 'vault: access denied' >&2; echo more >&2; exit 3".into(),
+            "echo 'vault: access was denied' >&2; echo more >&2; exit 3".into(),
         );
         let text = bad
             .read("`password_command` of profile `p`")
             .unwrap_err()
             .to_string();
         assert!(text.contains("exit status 3"), "{text}");
-        assert!(text.contains("vault: access denied"), "{text}");
+        assert!(text.contains("vault: access was denied"), "{text}");
         assert!(!text.contains("more"), "{text}");
-        assert!(!text.contains("leaked-secret"), "{text}");
+    }
+
+    #[test]
+    fn a_failing_command_never_echoes_what_may_be_the_secret() {
+        for cmd in [
+            // Printed the secret, then failed: its stderr may quote it.
+            "echo leaked-secret; echo 'could not verify leaked-secret today' >&2; exit 3",
+            // A lone token on stderr may be the secret itself.
+            "echo leaked-secret >&2; exit 3",
+        ] {
+            let text = SecretSource::PasswordCommand(cmd.into())
+                .read("x")
+                .unwrap_err()
+                .to_string();
+            assert!(text.contains("exit status 3"), "{text}");
+            assert!(!text.contains("leaked-secret"), "{cmd}: {text}");
+        }
+    }
+
+    #[test]
+    fn a_hanging_command_is_stopped_at_the_connect_timeout() {
+        let hang = SecretSource::PasswordCommand("sleep 600".into());
+        let text = hang
+            .read_within("x", Duration::from_millis(300))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            text.contains("did not finish within the connect timeout"),
+            "{text}"
+        );
     }
 }

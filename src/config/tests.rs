@@ -230,7 +230,8 @@ auth_key = "inline-key"
     assert!(err.contains("RDBSH_TEST_UNSET_VAR_5512"), "{err}");
     assert!(err.contains("`password_env` of profile `env`"), "{err}");
 
-    let failing = config("[profiles.f]\npassword_command = \"echo oops >&2; exit 7\"\n");
+    let failing =
+        config("[profiles.f]\npassword_command = \"echo vault: no entry oops >&2; exit 7\"\n");
     let err = failing.resolve(Some("f"), &none()).unwrap_err().to_string();
     assert!(
         err.contains("password_command") && err.contains("exit status 7"),

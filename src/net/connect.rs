@@ -57,8 +57,7 @@ async fn connect_inner(
             };
             Error::io(message, e)
         })?;
-    // Small query frames must not wait for Nagle.
-    let _ = tcp.set_nodelay(true);
+    tune(&tcp);
     let peer_addr = tcp.peer_addr().ok();
     let mut info = ConnectionInfo {
         host: profile.host.clone(),
@@ -96,6 +95,16 @@ async fn connect_inner(
             handshake_and_start(Box::new(stream), profile, info, target).await
         }
     }
+}
+
+/// Small query frames must not wait for Nagle; keepalive notices a dead peer under a quiet
+/// changefeed (within about two minutes), where nothing else is sent.
+fn tune(tcp: &TcpStream) {
+    let _ = tcp.set_nodelay(true);
+    let keepalive = socket2::TcpKeepalive::new()
+        .with_time(Duration::from_secs(60))
+        .with_interval(Duration::from_secs(10));
+    let _ = socket2::SockRef::from(tcp).set_tcp_keepalive(&keepalive);
 }
 
 async fn start_tls(
@@ -171,7 +180,7 @@ async fn handshake_and_start(
     target: &str,
 ) -> Result<(Client, Connection), Error> {
     let secret = profile.secret.as_ref().map(|s| s.expose()).unwrap_or("");
-    let mut hs = match profile.handshake {
+    let hs = match profile.handshake {
         HandshakeVersion::V1_0 => {
             let nonce = scram::random_nonce()
                 .map_err(|_| Error::handshake("could not make a random nonce for SCRAM"))?;
@@ -182,14 +191,8 @@ async fn handshake_and_start(
             ClientHandshake::v0_4(secret)
         }
     };
-    let (hs_info, leftover) = drive_handshake(
-        &mut stream,
-        &mut hs,
-        &info.user,
-        profile.tls.is_some(),
-        target,
-    )
-    .await?;
+    let (hs_info, leftover) =
+        drive_handshake(&mut stream, hs, &info.user, profile.tls.is_some(), target).await?;
     info.server_version = hs_info.server_version;
     let (tx, rx) = mpsc::unbounded_channel();
     Ok((Client::new(tx, info), Connection::new(stream, leftover, rx)))
@@ -197,7 +200,7 @@ async fn handshake_and_start(
 
 async fn drive_handshake(
     stream: &mut Box<dyn AsyncStream>,
-    hs: &mut ClientHandshake,
+    mut hs: ClientHandshake,
     user: &str,
     tls: bool,
     target: &str,
@@ -233,9 +236,9 @@ async fn drive_handshake(
             Err(e) if e.kind() == io::ErrorKind::ConnectionReset => return Err(closed()),
             Err(e) => return Err(lost(e)),
         };
-        let progress = hs
-            .receive(&buf[..n])
-            .map_err(|e| handshake_error(e, user, target))?;
+        let (back, received) = receive_off_the_runtime(hs, buf[..n].to_vec()).await?;
+        hs = back;
+        let progress = received.map_err(|e| handshake_error(e, user, target))?;
         if !progress.send.is_empty() {
             stream.write_all(&progress.send).await.map_err(lost)?;
             stream.flush().await.map_err(lost)?;
@@ -245,6 +248,31 @@ async fn drive_handshake(
         }
     }
 }
+
+/// `hs.receive(bytes)` on a thread of its own. The server's first SCRAM message sets the
+/// PBKDF2 iterations (up to 10,000,000): derived off the async workers, the connect timeout
+/// still ends the wait. Not the blocking pool: the runtime's shutdown would wait for it,
+/// holding the exit after the timeout.
+async fn receive_off_the_runtime(
+    mut hs: ClientHandshake,
+    bytes: Vec<u8>,
+) -> Result<Received, Error> {
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    std::thread::Builder::new()
+        .name("rdbsh-scram".into())
+        .spawn(move || {
+            let received = hs.receive(&bytes);
+            let _ = tx.send((hs, received));
+        })
+        .map_err(|e| Error::handshake(format!("cannot start the handshake's thread: {e}")))?;
+    rx.await
+        .map_err(|_| Error::handshake("the handshake's key derivation stopped unexpectedly"))
+}
+
+type Received = (
+    ClientHandshake,
+    Result<crate::protocol::Progress<HandshakeInfo>, HandshakeError>,
+);
 
 fn handshake_error(e: HandshakeError, user: &str, target: &str) -> Error {
     if e.is_auth() {
@@ -266,5 +294,23 @@ fn handshake_error(e: HandshakeError, user: &str, target: &str) -> Error {
             None,
         ),
         other => Error::handshake(format!("handshake with {target} failed: {other}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn connections_keep_alive_and_skip_nagle() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let tcp = TcpStream::connect(listener.local_addr().unwrap())
+            .await
+            .unwrap();
+        tune(&tcp);
+        let sock = socket2::SockRef::from(&tcp);
+        assert!(sock.keepalive().unwrap());
+        assert_eq!(sock.tcp_keepalive_time().unwrap(), Duration::from_secs(60));
+        assert!(tcp.nodelay().unwrap());
     }
 }

@@ -111,7 +111,8 @@ impl Error {
         Error::new(Kind::Tls, message, source.map(Source::from))
     }
 
-    pub(crate) fn timeout(message: impl Into<String>) -> Error {
+    /// A wait that ran past its bound (exit 3).
+    pub fn timeout(message: impl Into<String>) -> Error {
         Error::new(Kind::Timeout, message, None)
     }
 

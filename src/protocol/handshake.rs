@@ -56,6 +56,15 @@ pub enum HandshakeError {
         /// The server's message (`Wrong password`, `Unknown user`, ...).
         message: String,
     },
+    /// The server does not speak the V1_0 handshake (`error_code` 10).
+    #[error(
+        "the server does not speak this protocol version ({message}); it may be older than \
+         RethinkDB 2.3: set `protocol = \"v0_4\"` in the profile"
+    )]
+    Protocol {
+        /// The server's message.
+        message: String,
+    },
     /// The peer reported another failure.
     #[error("the server refused the handshake: {message}")]
     Refused {
@@ -92,7 +101,10 @@ impl HandshakeError {
     }
 }
 
-/// Classifies a `{"success":false,...}` answer: codes 10–20 are authentication errors.
+/// RethinkDB's `error_code` for an unsupported protocol version.
+const UNSUPPORTED_PROTOCOL: i64 = 10;
+
+/// Classifies a `{"success":false,...}` answer: codes 11–20 are authentication errors.
 fn failure(v: &Value) -> HandshakeError {
     let message = v
         .get("error")
@@ -101,6 +113,9 @@ fn failure(v: &Value) -> HandshakeError {
         .to_owned();
     let code = v.get("error_code").and_then(Value::as_i64);
     match code {
+        // RethinkDB's code for a protocol version it does not speak, though it is in the
+        // authentication range: the password is not the fix.
+        Some(UNSUPPORTED_PROTOCOL) => HandshakeError::Protocol { message },
         Some(10..=20) => HandshakeError::Auth { code, message },
         _ => HandshakeError::Refused { code, message },
     }
@@ -892,6 +907,17 @@ mod tests {
             .unwrap_err();
         assert!(!e.is_auth());
         assert!(matches!(e, HandshakeError::Refused { code: Some(2), .. }));
+        // Code 10 is in the authentication range but says the version is unsupported.
+        let mut c = ClientHandshake::v1_0("admin", "", "n");
+        let e = c
+            .receive(b"{\"success\":false,\"error\":\"Unsupported protocol version.\",\"error_code\":10}\0")
+            .unwrap_err();
+        assert!(!e.is_auth());
+        let text = e.to_string();
+        assert!(
+            text.contains("protocol = \"v0_4\"") && !text.contains("password"),
+            "{text}"
+        );
     }
 
     proptest! {

@@ -346,6 +346,14 @@ impl RawResponse {
             return Err(ResponseError::Json("missing field `t`".into()));
         };
         let response_type = ResponseType::from_i64(t).ok_or(ResponseError::UnknownType(t))?;
+        // An atom is its one value: without it there is no result to show, and printing
+        // nothing would pass for success.
+        if response_type == ResponseType::SuccessAtom && rows.len() != 1 {
+            return Err(ResponseError::Json(format!(
+                "SUCCESS_ATOM with {} values in `r` (it must hold exactly one)",
+                rows.len()
+            )));
+        }
         Ok(RawResponse {
             response_type,
             error_type: error_type.and_then(ErrorType::from_i64),
@@ -938,7 +946,7 @@ mod tests {
             RawResponse::parse(b"{\"t\":1,\"r\":[{\"a\":\r\n [1,\n2]}]}".to_vec()).unwrap();
         assert!(spread.has_line_breaks());
         let tabs =
-            RawResponse::parse(b"{\"t\":1,\"r\":[{\"a\":\t[\"]\"],\"bb\":\"\\\\\"},2]}".to_vec())
+            RawResponse::parse(b"{\"t\":2,\"r\":[{\"a\":\t[\"]\"],\"bb\":\"\\\\\"},2]}".to_vec())
                 .unwrap();
         assert_eq!(
             tabs.rows().collect::<Vec<_>>(),
@@ -947,7 +955,7 @@ mod tests {
         assert!(!tabs.has_line_breaks());
         // Bytes that share the bracket test (`y`, `Y`, `_`, DEL) change nothing.
         let lookalikes = RawResponse::parse(
-            b"{\"t\":1,\"r\":[{\"y_Y\x7f\":[\"yY_\"]},{\"a\\\\y_\":1}]}".to_vec(),
+            b"{\"t\":2,\"r\":[{\"y_Y\x7f\":[\"yY_\"]},{\"a\\\\y_\":1}]}".to_vec(),
         )
         .unwrap();
         assert_eq!(lookalikes.len(), 2);
@@ -966,6 +974,10 @@ mod tests {
             br#"{"t":3,"r":[1}"#,
             br#"{"t":3,"r":{}}"#,
             br#"{"r":[]}"#,
+            // An atom without its value.
+            br#"{"t":1}"#,
+            br#"{"t":1,"r":[]}"#,
+            br#"{"t":1,"r":[1,2]}"#,
             br#"{"t":3,"r":[]} x"#,
             br#"{"t":3,"r":[,]}"#,
             br#"{"t":3,"r":["a\"#,

@@ -21,6 +21,9 @@ use crate::protocol::RUN_OPTARGS;
 use super::term::{BuildError, Kind, MAX_TERM_DEPTH, TT_VAR, TermId, TermStore};
 /// Evaluation steps allowed per statement (loops in pasted JavaScript must end).
 const MAX_STEPS: u64 = 2_000_000;
+/// Bytes of strings, arrays and objects the JavaScript of one statement may build: the compile
+/// budget (doubling a string in a loop must fail, not take the machine's memory).
+pub const COMPILE_BUDGET: usize = 64 << 20;
 /// Nested JavaScript calls allowed (recursion in pasted JavaScript must end).
 const MAX_CALLS: u32 = 200;
 /// The driver's default `r.expr` nesting depth.
@@ -355,6 +358,8 @@ pub(crate) struct Eval<'a> {
     reuse: &'a mut Reuse,
     pub(crate) diags: Vec<Diagnostic>,
     steps: u64,
+    /// Bytes built so far against [`COMPILE_BUDGET`].
+    built: usize,
     calls: u32,
     halted: bool,
     /// Span of `.name(...)` for the method call about to run (for argument errors).
@@ -653,6 +658,7 @@ impl<'a> Eval<'a> {
             reuse,
             diags: Vec::new(),
             steps: 0,
+            built: 0,
             calls: 0,
             halted: false,
             site: None,
@@ -663,6 +669,7 @@ impl<'a> Eval<'a> {
     /// Prepares for the next top-level statement: its own step and call budgets.
     pub(crate) fn start(&mut self) {
         self.steps = 0;
+        self.built = 0;
         self.calls = 0;
         self.halted = false;
         self.site = None;
@@ -710,6 +717,40 @@ impl<'a> Eval<'a> {
             );
         }
         false
+    }
+
+    /// Counts `bytes` about to be built against the compile budget; false (reported once)
+    /// past it.
+    fn build(&mut self, bytes: usize, span: Span) -> bool {
+        self.built = self.built.saturating_add(bytes);
+        if self.built <= COMPILE_BUDGET {
+            return true;
+        }
+        if !self.halted {
+            self.halted = true;
+            self.error_help(
+                span,
+                format!(
+                    "the JavaScript in this statement builds more than {} MiB of values \
+                     (the compile budget)",
+                    COMPILE_BUDGET >> 20
+                ),
+                "build large values on the server (r.range(), .map(), r.expr(...).add()) \
+                 or load them from a file",
+            );
+        }
+        false
+    }
+
+    /// Counts a value just built (its own size, not what it shares with other values).
+    fn built_value(&mut self, x: &Val, span: Span) -> bool {
+        let bytes = match x {
+            Val::Str(Str::Own(text)) => text.len(),
+            Val::Arr(items) => lock(items).len() * size_of::<V>(),
+            Val::Obj(fields) => lock(fields).len() * size_of::<(Str, V)>(),
+            _ => 0,
+        };
+        self.build(bytes, span)
     }
 
     fn new_var(&mut self) -> u64 {
@@ -1561,6 +1602,9 @@ impl<'a> Eval<'a> {
             ),
             ExprKind::Ident(name) => self.ident(*name, span, scope),
             ExprKind::Array(items) => {
+                if !self.build(items.len() * size_of::<V>(), span) {
+                    return v(Val::Poison, span);
+                }
                 let mut vals: Vec<V> = Vec::with_capacity(items.len());
                 for i in items {
                     if let ExprKind::Spread(inner) = &i.kind {
@@ -1573,6 +1617,9 @@ impl<'a> Eval<'a> {
                 v(Val::Arr(Arc::new(Mutex::new(vals))), span)
             }
             ExprKind::Object(props) => {
+                if !self.build(props.len() * size_of::<(Str, V)>(), span) {
+                    return v(Val::Poison, span);
+                }
                 let mut fields: Fields = Vec::with_capacity(props.len());
                 // A repeated key keeps its first place and takes the last value; large
                 // literals find repeats through an index instead of scanning. All keys are
@@ -2209,6 +2256,16 @@ impl<'a> Eval<'a> {
     fn spread_into(&mut self, inner: &Expr, scope: &Arc<Scope>, out: &mut Vec<V>) {
         let x = self.eval(inner, scope);
         let span = x.span;
+        let len = match &x.v {
+            Val::Arr(items) => lock(items).len(),
+            Val::Str(s) => s.text(self.names).len(),
+            Val::Buffer(b) => b.len(),
+            _ => 0,
+        };
+        if !self.build(len * size_of::<V>(), span) || !self.step(span) {
+            out.push(v(Val::Poison, span));
+            return;
+        }
         match &x.v {
             Val::Arr(items) => {
                 let items = lock(items).clone();
@@ -2322,6 +2379,9 @@ impl<'a> Eval<'a> {
                 self.call_bound(recv, name, args, span)
             }
             Native::Push(items) => {
+                if !self.build(args.len() * size_of::<V>(), span) {
+                    return v(Val::Poison, span);
+                }
                 for a in &args {
                     self.stored(&a.v);
                 }
@@ -2626,7 +2686,12 @@ impl<'a> Eval<'a> {
                     to_js_string(self.names, &l.v),
                     to_js_string(self.names, &r.v),
                 ) {
-                    (Some(a), Some(b)) => Val::Str(Str::own(&format!("{a}{b}"))),
+                    (Some(a), Some(b)) => {
+                        if !self.build(a.len() + b.len(), span) {
+                            return v(Val::Poison, span);
+                        }
+                        Val::Str(Str::own(&format!("{a}{b}")))
+                    }
                     // An array or object joins as its text ("k=" + [1, 2] is "k=1,2").
                     _ if matches!(l.v, Val::Arr(_) | Val::Obj(_) | Val::Str(_))
                         && matches!(r.v, Val::Arr(_) | Val::Obj(_) | Val::Str(_)) =>
@@ -2637,6 +2702,9 @@ impl<'a> Eval<'a> {
                         let Some(b) = self.js_string(&r, "+") else {
                             return v(Val::Poison, span);
                         };
+                        if !self.build(a.len() + b.len(), span) {
+                            return v(Val::Poison, span);
+                        }
                         Val::Str(Str::own(&format!("{a}{b}")))
                     }
                     _ => {

@@ -1363,6 +1363,12 @@ impl<'a> Lexer<'a> {
     #[cold]
     fn mismatch(&mut self, b: u8, span: Span) {
         let p = char::from(b);
+        if self.bracket_errors.len() >= MAX_BRACKET_ERRORS {
+            // A few are enough to fix the first; one per bracket grows with the text, and
+            // each report reads its line.
+            self.open.pop();
+            return;
+        }
         match self.open.pop() {
             Some((open, open_span)) => {
                 let close = closer(char::from(open));
@@ -1384,15 +1390,33 @@ impl<'a> Lexer<'a> {
 
     fn finish_brackets(&mut self) {
         self.out.errors.append(&mut self.bracket_errors);
-        for (open, span) in std::mem::take(&mut self.open) {
-            self.out.unclosed.push(span);
+        let open = std::mem::take(&mut self.open);
+        // The outermost and the innermost are reported: a report per bracket grows with the
+        // text (a paste of 100,000 `[`), and those between are no news.
+        if let Some(&(first, span)) = open.first() {
+            let inside = match open.len() - 1 {
+                0 | 1 => String::new(),
+                n => format!(" ({} more are open inside it)", n - 1),
+            };
             self.out.errors.push(
-                Diagnostic::new(span, format!("unclosed `{}`", opener(open)))
-                    .with_help(format!("add the matching `{}`", closer(char::from(open)))),
+                Diagnostic::new(span, format!("unclosed `{}`", opener(first))).with_help(format!(
+                    "add the matching `{}`{inside}",
+                    closer(char::from(first))
+                )),
             );
         }
+        if let [_, .., (last, span)] = open.as_slice() {
+            self.out.errors.push(
+                Diagnostic::new(*span, format!("unclosed `{}`", opener(*last)))
+                    .with_help(format!("add the matching `{}`", closer(char::from(*last)))),
+            );
+        }
+        self.out.unclosed = open.into_iter().map(|(_, span)| span).collect();
     }
 }
+
+/// Stray or mismatched brackets reported per text.
+const MAX_BRACKET_ERRORS: usize = 3;
 
 /// An index into a side vector of [`Lexed`] as a [`Token::aux`]. Each entry comes from a
 /// token of the text, and `lex` refuses texts with more than `u32::MAX` bytes, so every index
@@ -1530,6 +1554,10 @@ mod tests {
         assert_eq!(l.unclosed.len(), 2);
         assert_eq!(l.errors[0].span, Span::new(19, 20));
         assert_eq!(l.errors[1].span, Span::new(33, 34));
+        // The outermost and the innermost, however many are open.
+        let many = "[".repeat(1000);
+        let l = lex(&many);
+        assert_eq!((l.errors.len(), l.unclosed.len()), (2, 1000));
     }
 
     #[test]

@@ -22,6 +22,7 @@ use std::sync::Arc;
 
 use serde_json::{Map, Value};
 
+pub use compile::COMPILE_BUDGET;
 pub use diagnostic::Diagnostic;
 pub use program::{is_complete, split_statements};
 pub use span::{Span, SpanMap};

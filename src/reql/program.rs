@@ -74,8 +74,22 @@ pub fn split_statements(src: &str) -> Vec<Span> {
         }
         prev = Some(t);
     }
-    if let (Some(s), Some(p)) = (start, prev) {
-        out.push(Span::new(s, p.span().end));
+    let end = match (start, prev) {
+        (Some(s), Some(p)) => {
+            out.push(Span::new(s, p.span().end));
+            p.span().end
+        }
+        (_, p) => p.map_or(0, |p| p.span().end),
+    };
+    // A comment or string left open at the end is no token: the text from the last
+    // statement on is one more, so that compiling it reports the mistake.
+    if lx.unterminated {
+        let rest = &src[end..];
+        let lead = rest.len() - rest.trim_start().len();
+        match out.last_mut() {
+            Some(last) if last.end == end && start.is_some() => last.end = src.len(),
+            _ => out.push(Span::new(end + lead, src.len())),
+        }
     }
     out
 }

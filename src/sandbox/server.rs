@@ -210,6 +210,7 @@ pub async fn start_in_process() -> Result<(Profile, ServerHandle), ServerError> 
         handshake: HandshakeVersion::V1_0,
         tls: None,
         timeout: crate::config::DEFAULT_TIMEOUT,
+        query_timeout: None,
         read_only: false,
     };
     Ok((profile, handle))

@@ -31,7 +31,17 @@ pub async fn ping(session: &net::Session) -> Result<Ping, net::Error> {
     let client = session.client().await?;
     let connect_time = (!connected).then(|| started.elapsed());
     let sent = Instant::now();
-    let server = client.server_info().await?;
+    // A server that accepted the connection may still never answer: `--timeout` bounds
+    // the round trip as it bounds the connect.
+    let timeout = session.profile().timeout;
+    let server = tokio::time::timeout(timeout, client.server_info())
+        .await
+        .map_err(|_| {
+            net::Error::timeout(format!(
+                "the server did not answer the ping within {}s: raise --timeout, or check the server",
+                timeout.as_secs_f64()
+            ))
+        })??;
     let round_trip = sent.elapsed();
     let connection = client.info().clone();
     let peer = connection.tls.as_ref().and_then(|tls| tls.peer.clone());

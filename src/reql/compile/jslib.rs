@@ -620,9 +620,25 @@ impl Eval<'_> {
         true
     }
 
+    /// A library call's result, counted against the compile budget (JSON.parse's nested
+    /// values were counted by their text).
+    fn built_result(&mut self, r: Option<Val>, span: Span) -> V {
+        match r {
+            Some(x) if self.built_value(&x, span) => v(x, span),
+            _ => v(Val::Poison, span),
+        }
+    }
+
     fn checked_len(&mut self, len: usize, span: Span) -> bool {
         if len > MAX_STRING {
-            self.error(span, "the string would be too long");
+            self.error(
+                span,
+                format!(
+                    "the string would be longer than {} MiB (the compile budget's limit \
+                     for one string)",
+                    MAX_STRING >> 20
+                ),
+            );
             return false;
         }
         true
@@ -780,12 +796,12 @@ impl Eval<'_> {
                 None
             }
         };
-        v(r.unwrap_or(Val::Poison), span)
+        self.built_result(r, span)
     }
 
     fn json_parse(&mut self, args: &[V], span: Span) -> Option<Val> {
         let text = self.str_arg(args, 0, "JSON.parse")?;
-        if !self.charge(text.len() / 8, span) {
+        if !self.charge(text.len() / 8, span) || !self.build(text.len() * 4, span) {
             return None;
         }
         match serde_json::from_str::<serde_json::Value>(&text) {
@@ -852,11 +868,17 @@ impl Eval<'_> {
         out: &mut String,
         depth: u32,
     ) -> Option<bool> {
-        if depth > 512 || out.len() > MAX_STRING {
-            self.error(x.span, "JSON.stringify: the value is cyclic or too large");
+        if depth > 512 {
+            self.error(x.span, "JSON.stringify: the value is cyclic or too deep");
             return None;
         }
-        if !self.charge(1, x.span) {
+        // Copying text costs what a loop copying it would.
+        let text_len = match &x.v {
+            Val::Str(s) => s.text(self.names).len(),
+            _ => 0,
+        };
+        if !self.checked_len(out.len() + text_len, x.span) || !self.charge(1 + text_len / 8, x.span)
+        {
             return None;
         }
         let names = self.names;
@@ -1155,7 +1177,7 @@ impl Eval<'_> {
             Val::Date(ms) => self.date_method(*ms, name, span),
             _ => None,
         };
-        v(r.unwrap_or(Val::Poison), span)
+        self.built_result(r, span)
     }
 
     fn string_method(&mut self, s: &str, name: &str, args: &[V], span: Span) -> Option<Val> {

@@ -1,0 +1,147 @@
+//! Hostile input to the compiler: every statement costs bounded work and memory, and what is
+//! refused says which limit it met.
+
+use proptest::prelude::*;
+use rdbsh::reql::{COMPILE_BUDGET, Diagnostic, Env, compile, split_statements};
+
+fn diagnostics(src: &str) -> Vec<Diagnostic> {
+    match compile(src, &mut Env::new()) {
+        Ok(_) => Vec::new(),
+        Err(d) => d,
+    }
+}
+
+#[track_caller]
+fn refused_by_budget(src: &str) {
+    let d = diagnostics(src);
+    let mib = format!("{} MiB", COMPILE_BUDGET >> 20);
+    // One string meets its own limit (16 MiB) first, and library calls on huge values the
+    // step limit (they cost what the loop doing them would); each message names its limit.
+    assert!(
+        d.iter().any(|d| (d.message.contains("compile budget")
+            && (d.message.contains(&mib) || d.message.contains("16 MiB")))
+            || d.message.contains("runs too long")),
+        "{src}: not refused by the compile budget: {d:?}"
+    );
+}
+
+/// Doubling a value 40 times would build terabytes; each way of building is counted.
+const DOUBLINGS: &[&str] = &[
+    "s = s + s",
+    "s += s",
+    "s = `${s}${s}`",
+    "s = [s, s].join('')",
+    "s = s.concat(s)",
+    "a = [...a, ...a]",
+    "a = a.concat(a)",
+    "a.push(...a)",
+    "o = {...o, [String(Object.keys(o).length)]: JSON.stringify(o) + JSON.stringify(o)}",
+    "a = a.map(x => x).concat(a.slice())",
+];
+
+#[test]
+fn every_way_of_doubling_meets_the_compile_budget() {
+    for body in DOUBLINGS {
+        let src = format!(
+            "var s = 'ab', a = [1, 2], o = {{k: 'v'}}; \
+             for (const i of Array.from({{length: 40}})) {{ {body} }}; r.expr(1)"
+        );
+        refused_by_budget(&src);
+    }
+}
+
+#[test]
+fn values_under_the_budget_still_compile() {
+    let src =
+        "var s = 'ab'; for (const i of Array.from({length: 20})) { s = s + s }; r.expr(s.length)";
+    assert!(diagnostics(src).is_empty());
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+
+    /// Any mix of the doubling steps ends under the budget or is refused by it: nothing else.
+    #[test]
+    fn mixed_doublings_are_bounded(steps in prop::collection::vec(0..DOUBLINGS.len(), 30..40)) {
+        let body: Vec<&str> = steps.iter().map(|&i| DOUBLINGS[i]).collect();
+        let src = format!(
+            "var s = 'ab', a = [1, 2], o = {{k: 'v'}}; {}; r.expr(1)",
+            body.join("; ")
+        );
+        let d = diagnostics(&src);
+        prop_assert!(d.iter().all(|d| d.message.contains("compile budget")
+            || d.message.contains("too long")), "{src}: {d:?}");
+    }
+}
+
+// ---- brackets and comments ----
+
+/// Diagnostics of a whole text as `rdbsh compile` reports them (statement by statement).
+fn file_diagnostics(src: &str) -> Vec<Diagnostic> {
+    let mut env = Env::new();
+    split_statements(src)
+        .into_iter()
+        .flat_map(|s| match compile(s.text(src), &mut env) {
+            Ok(_) => Vec::new(),
+            Err(d) => d,
+        })
+        .collect()
+}
+
+#[test]
+fn unclosed_brackets_give_a_few_diagnostics_however_many() {
+    for src in [
+        "[".repeat(100_000),
+        "[".repeat(1_000_000),
+        "r.expr(".repeat(30_000),
+        "{a: ".repeat(50_000),
+        ")".repeat(50_000),
+        "(]".repeat(50_000),
+        "[\n".repeat(50_000),
+    ] {
+        let d = file_diagnostics(&src);
+        assert!(
+            !d.is_empty() && d.len() <= 5,
+            "{}…: {} diagnostics",
+            &src[..8],
+            d.len()
+        );
+    }
+}
+
+#[test]
+fn the_first_unclosed_bracket_is_the_one_reported() {
+    let d = diagnostics("r.table('a').filter(function (x) { return x");
+    assert_eq!(d[0].message, "unclosed `(`");
+    assert_eq!(d[0].span.start, 19);
+}
+
+#[test]
+fn a_comment_or_string_open_at_the_end_is_an_error() {
+    for src in [
+        "r.expr(1) /* never closed",
+        "r.expr(1)\n/* x",
+        "r.expr(1); /*",
+    ] {
+        let d = file_diagnostics(src);
+        assert!(
+            d.iter().any(|d| d.message == "unterminated comment"),
+            "{src:?}: {d:?}"
+        );
+    }
+    assert!(file_diagnostics("r.expr(1) // a line comment").is_empty());
+    assert!(file_diagnostics("r.expr(1) /* closed */").is_empty());
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    /// Any soup of brackets is reported in a few diagnostics: three stray or mismatched
+    /// brackets, and the outermost and innermost left open.
+    #[test]
+    fn bracket_soup_gives_few_diagnostics(src in "[\\[\\](){}a,\n]{0,4000}") {
+        let d = file_diagnostics(&src);
+        let statements = split_statements(&src).len().max(1);
+        prop_assert!(d.len() <= 5 * statements, "{} diagnostics for {} statements", d.len(), statements);
+    }
+}
