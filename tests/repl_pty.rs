@@ -435,3 +435,62 @@ fn a_mistyped_meta_command_is_named_as_such(kind: PeerKind) {
     quit(p, "127.0.0.1:test> ");
 }
 peer_tests!(a_mistyped_meta_command_is_named_as_such);
+
+/// The counter the endless write below moves, read by another client.
+fn counter(peer: &Peer) -> Option<i64> {
+    let out = Command::new(common::rdbsh_bin())
+        .env_remove("RDBSH_CONFIG")
+        .env("XDG_CONFIG_HOME", "/nonexistent-rdbsh-test")
+        .envs(peer.envs())
+        .args(peer.conn_args())
+        .args(["-e", "r.db('test').table('w').get(0)('n')"])
+        .output()
+        .expect("run rdbsh");
+    String::from_utf8_lossy(&out.stdout).trim().parse().ok()
+}
+
+/// A write running when the server goes away fails and is not replayed once the server is
+/// back: the next statement reconnects and runs, and the written counter stays where the
+/// server left it (the real server keeps its data across the restart).
+fn an_in_flight_write_fails_with_the_server_and_is_not_replayed(kind: PeerKind) {
+    let mut sb = Peer::start(kind);
+    let setup = Command::new(common::rdbsh_bin())
+        .env_remove("RDBSH_CONFIG")
+        .envs(sb.envs())
+        .args(sb.conn_args())
+        .args(["-e", "r.db('test').tableCreate('w')"])
+        .args(["-e", "r.db('test').table('w').insert({id: 0, n: -1})"])
+        .output()
+        .expect("run rdbsh");
+    assert!(setup.status.success(), "{setup:?}");
+    let home = tempfile::tempdir().unwrap();
+    let mut p = repl(&sb, home.path(), true);
+    p.send_line(
+        "r.range(1000000000).forEach(function (i) { \
+         return r.db('test').table('w').get(0).update({n: i}) })",
+    )
+    .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while counter(&sb).is_none_or(|n| n < 0) {
+        assert!(std::time::Instant::now() < deadline, "the write never started");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    sb.stop();
+    p.exp_string("it was not retried because it may have been a write")
+        .expect("the in-flight write is reported failed");
+    p.exp_string("127.0.0.1:test> ").expect("the prompt");
+    sb.restart();
+    if kind == PeerKind::Real {
+        let left = counter(&sb).expect("the counter survives the restart");
+        std::thread::sleep(std::time::Duration::from_millis(500));
+        p.send_line("r.db('test').table('w').get(0)('n')").unwrap();
+        p.exp_string(&format!("\r\n{left}\r\n"))
+            .expect("the session reconnects and the write was not replayed");
+    } else {
+        // The sandbox starts empty: the next statement reconnects and runs.
+        p.send_line("r.db('test').tableList().count()").unwrap();
+        p.exp_string("\r\n0\r\n").expect("the session reconnects");
+    }
+    quit(p, "127.0.0.1:test> ");
+}
+peer_tests!(an_in_flight_write_fails_with_the_server_and_is_not_replayed);
