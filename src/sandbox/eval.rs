@@ -187,6 +187,8 @@ pub struct Ctx {
     pub profiler: Option<Arc<Profiler>>,
     /// Set when the query's answer is no longer wanted: evaluation stops.
     pub interrupt: super::job::Interrupt,
+    /// The query's `changefeed_queue_size` (run option), for feeds without their own.
+    pub feed_queue_size: usize,
 }
 
 /// The profile of one query: each term's evaluation is a task (`Evaluating filter.`) with
@@ -487,8 +489,9 @@ impl Ctx {
 
     /// Evaluates a positional argument as a sequence.
     pub fn sarg(&self, args: &[Value], i: usize, env: &Env) -> RResult<Seq> {
+        // The server blames the term that needed a sequence, not the operand.
         let v = self.arg(args, i, env)?;
-        self.to_seq(v).map_err(|e| e.at(json!(i)))
+        self.to_seq(v)
     }
 
     /// Expands `r.args` among positional arguments.
@@ -522,15 +525,7 @@ impl Ctx {
         if let Some(spliced) = self.splice_args(args, env)? {
             return self.eval_term(tt, &spliced, opts, env);
         }
-        if let (Some(allowed), Some(o)) = (super::term::optargs(tt), opts)
-            && let Some(k) = o
-                .keys()
-                .find(|k| !allowed.contains(&k.as_str()) && k.as_str() != "return_vals")
-        {
-            return Err(ReqlError::compile(format!(
-                "Unrecognized optional argument `{k}`."
-            )));
-        }
+        check_optargs(tt, opts)?;
         if let Some((min, max)) = super::term::arity(tt) {
             let n = args.len();
             if n < min || max.is_some_and(|m| n > m) {
@@ -713,6 +708,21 @@ impl Ctx {
     }
 }
 
+/// Fails on an optarg the term does not take, blaming that optarg as the server does.
+pub fn check_optargs(tt: u64, opts: Option<&Map<String, Value>>) -> RResult<()> {
+    if let (Some(allowed), Some(o)) = (super::term::optargs(tt), opts)
+        && let Some(k) = o
+            .keys()
+            .find(|k| !allowed.contains(&k.as_str()) && k.as_str() != "return_vals")
+    {
+        return Err(
+            ReqlError::compile(format!("Unrecognized optional argument `{k}`."))
+                .at(Value::String(k.clone())),
+        );
+    }
+    Ok(())
+}
+
 /// Whether a term refers to the implicit variable (`r.row`).
 fn uses_implicit(t: &Value) -> bool {
     match t {
@@ -797,10 +807,18 @@ pub fn get_field_as(v: &Value, key: &str, op: &str) -> RResult<Value> {
                 ))
             })
         }
-        _ => Err(ReqlError::logic(format!(
-            "Cannot perform {op} on a non-object non-sequence `{}`.",
-            datum::trunc_print(v)
-        ))),
+        _ => {
+            let message = format!(
+                "Cannot perform {op} on a non-object non-sequence `{}`.",
+                datum::trunc_print(v)
+            );
+            // A field of nothing does not exist: `default` catches it, as on the server.
+            Err(if v.is_null() {
+                ReqlError::non_existence(message)
+            } else {
+                ReqlError::logic(message)
+            })
+        }
     }
 }
 

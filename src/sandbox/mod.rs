@@ -48,6 +48,17 @@ pub use store::Store;
 
 use eval::{Ctx, Val, parts};
 
+/// A `changefeed_queue_size` value, checked as the server checks it.
+fn feed_queue_size(v: &Value) -> Result<usize, ReqlError> {
+    let n = datum::as_int(v)?;
+    if n < 1 {
+        return Err(ReqlError::logic(format!(
+            "Illegal changefeed queue size `{n}`.  (Must be >= 1.)"
+        )));
+    }
+    Ok(n as usize)
+}
+
 /// A stream of result rows, pulled in batches by the server.
 pub struct RowStream {
     iter: eval::RowIter,
@@ -174,7 +185,11 @@ impl Sandbox {
             job,
             profiler: None,
             interrupt,
+            feed_queue_size: store::DEFAULT_FEED_QUEUE,
         };
+        if let Some(q) = global_optargs.get("changefeed_queue_size") {
+            ctx.feed_queue_size = feed_queue_size(&ctx.datum(q, &None)?)?;
+        }
         if let Some(l) = global_optargs.get("array_limit") {
             let l = datum::as_num(&ctx.datum(l, &None)?)?;
             if l < 1.0 {
@@ -220,7 +235,13 @@ impl Sandbox {
 
     fn run(&self, ctx: &Ctx, term: &Value) -> Result<Outcome, ReqlError> {
         if let Some((152, args, opts)) = parts(term) {
+            eval::check_optargs(152, opts)?;
+            let queue_size = match ctx.opt(opts, "changefeed_queue_size", &None)? {
+                Some(v) => feed_queue_size(&v)?,
+                None => ctx.feed_queue_size,
+            };
             let o = feed::FeedOptions {
+                queue_size,
                 include_initial: ctx.opt_bool(opts, "include_initial", &None, false)?,
                 include_states: ctx.opt_bool(opts, "include_states", &None, false)?,
                 include_types: ctx.opt_bool(opts, "include_types", &None, false)?,
