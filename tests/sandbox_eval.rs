@@ -62,7 +62,8 @@ fn math_logic_and_comparison() {
     let e = fail(&sb, json!([24, [1, "a"]]));
     assert_eq!(e.kind, ErrorKind::Runtime(ErrorType::QueryLogic));
     assert_eq!(e.message, "Expected type NUMBER but found STRING.");
-    assert_eq!(e.backtrace, vec![json!(1)]);
+    // The real server blames the ADD term itself, not its operand.
+    assert!(e.backtrace.is_empty(), "{:?}", e.backtrace);
 }
 
 #[test]

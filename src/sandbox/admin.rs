@@ -127,10 +127,14 @@ impl Ctx {
                         self.default_db.clone(),
                         self.targ(args, 0, env, |v| as_str(v).map(str::to_string))?,
                     ),
-                    2 => (
-                        self.db_arg(args, 0, env)?,
-                        self.targ(args, 1, env, |v| as_str(v).map(str::to_string))?,
-                    ),
+                    2 => {
+                        let db = self.db_arg(args, 0, env)?;
+                        self.check_db(&db).map_err(|e| e.at(json!(0)))?;
+                        (
+                            db,
+                            self.targ(args, 1, env, |v| as_str(v).map(str::to_string))?,
+                        )
+                    }
                     _ => {
                         return Err(ReqlError::compile(format!(
                             "Expected between 1 and 2 arguments but found {n}."
@@ -300,7 +304,8 @@ impl Ctx {
                 if !valid_name(&name) {
                     return Err(ReqlError::logic(format!(
                         "Database name `{name}` invalid (Use A-Z, a-z, 0-9, _ and - only)."
-                    )));
+                    ))
+                    .at(json!(0)));
                 }
                 if name == SYSTEM_DB || !self.store.db_create(&name) {
                     return Err(ReqlError::op_failed(format!(
@@ -338,7 +343,9 @@ impl Ctx {
                     Some((14, ..)) => (self.db_arg(args, 0, env)?, 1),
                     _ => (self.default_db.clone(), 0),
                 };
-                self.check_db(&db)?;
+                // A database given as an argument is blamed for not existing.
+                self.check_db(&db)
+                    .map_err(|e| if rest == 1 { e.at(json!(0)) } else { e })?;
                 if tt == 62 {
                     if db == SYSTEM_DB {
                         return d(json!(ALL_SYSTEM_TABLES));
@@ -355,15 +362,18 @@ impl Ctx {
                 check_args(n, rest + 1)?;
                 let name = self.targ(args, rest, env, |v| as_str(v).map(str::to_string))?;
                 if db == SYSTEM_DB {
-                    return Err(ReqlError::op_failed(
-                        "Database `rethinkdb` is special; you can't create or drop tables in it.",
-                    ));
+                    return Err(ReqlError::op_failed(if tt == 60 {
+                        "Database `rethinkdb` is special; you can't create new tables in it."
+                    } else {
+                        "Database `rethinkdb` is special; you can't create or drop tables in it."
+                    }));
                 }
                 if tt == 60 {
                     if !valid_name(&name) {
                         return Err(ReqlError::logic(format!(
                             "Table name `{name}` invalid (Use A-Z, a-z, 0-9, _ and - only)."
-                        )));
+                        ))
+                        .at(json!(rest)));
                     }
                     let pk = match self.opt(opts, "primary_key", env)? {
                         Some(v) => as_str(&v)?.to_string(),

@@ -42,8 +42,11 @@ pub fn num(v: &Value) -> Option<f64> {
 /// Makes a JSON number from a double, integral values within 2^53 as integers.
 pub fn from_f64(f: f64) -> Value {
     if f.is_finite() && f.fract() == 0.0 && f.abs() <= 9_007_199_254_740_992.0 {
-        if f == 0.0 {
-            return Value::from(0);
+        if f == 0.0 && f.is_sign_negative() {
+            // The server keeps the sign of zero (`-0.0` on the wire).
+            return serde_json::Number::from_f64(f)
+                .map(Value::Number)
+                .unwrap_or(Value::Null);
         }
         return Value::from(f as i64);
     }
@@ -227,7 +230,10 @@ pub fn check_depth(v: &Value) -> RResult<()> {
 pub fn canonical(v: Value) -> Value {
     match v {
         Value::Number(n) => match n.as_f64() {
-            Some(f) if !n.is_i64() && !n.is_u64() => from_f64(f),
+            // Every number is a double on the server: integers past 2^53 lose precision.
+            Some(f) if (!n.is_i64() && !n.is_u64()) || f.abs() > 9_007_199_254_740_992.0 => {
+                from_f64(f)
+            }
             _ => Value::Number(n),
         },
         Value::Array(a) => Value::Array(a.into_iter().map(canonical).collect()),
@@ -314,6 +320,27 @@ pub fn format_num(f: f64) -> String {
     }
 }
 
+/// Formats a number as C's `%.20g`, which the server's integer checks print.
+pub fn format_g20(f: f64) -> String {
+    let sci = format!("{f:.19e}");
+    let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
+    let exp: i32 = exp.parse().unwrap_or(0);
+    let trim = |s: &str| -> String {
+        if s.contains('.') {
+            s.trim_end_matches('0').trim_end_matches('.').to_string()
+        } else {
+            s.to_string()
+        }
+    };
+    if (-4..20).contains(&exp) {
+        let decimals = (19 - exp).max(0) as usize;
+        trim(&format!("{f:.decimals$}"))
+    } else {
+        let sign = if exp < 0 { '-' } else { '+' };
+        format!("{}e{sign}{:02}", trim(mantissa), exp.abs())
+    }
+}
+
 /// The error for a value of the wrong type.
 pub fn expected(ty: &str, v: &Value) -> ReqlError {
     let msg = format!("Expected type {ty} but found {}.", type_name(v));
@@ -362,19 +389,19 @@ pub fn as_int(v: &Value) -> RResult<i64> {
     if f > 9_007_199_254_740_992.0 {
         return Err(ReqlError::logic(format!(
             "Number not an integer (>2^53): {}",
-            format_num(f)
+            format_g20(f)
         )));
     }
     if f < -9_007_199_254_740_992.0 {
         return Err(ReqlError::logic(format!(
             "Number not an integer (<-2^53): {}",
-            format_num(f)
+            format_g20(f)
         )));
     }
     if f.fract() != 0.0 {
         return Err(ReqlError::logic(format!(
             "Number not an integer: {}",
-            format_num(f)
+            format_g20(f)
         )));
     }
     Ok(f as i64)

@@ -90,6 +90,8 @@ impl Ctx {
                 Value::Bool(!datum::truthy(&self.darg(args, 0, env)?))
             }
             24 => self.add(args, env)?,
+            // Arithmetic checks its operands' values, so the server blames the operation
+            // itself, not the operand (mod's integer checks excepted).
             25..=27 => {
                 check_min(n, 1)?;
                 let first = self.darg(args, 0, env)?;
@@ -109,7 +111,7 @@ impl Ctx {
                             if i == pos {
                                 continue;
                             }
-                            let k = as_int(v).map_err(|e| e.at(json!(i)))?;
+                            let k = as_int(v)?;
                             self.check_array(out.len().saturating_mul(k.max(0) as usize))?;
                             let base = out.clone();
                             out = Vec::new();
@@ -120,20 +122,20 @@ impl Ctx {
                         return Ok(Some(Val::Datum(Value::Array(out))));
                     }
                     let mut acc = 1.0;
-                    for (i, v) in vals.iter().enumerate() {
-                        acc *= as_num(v).map_err(|e| e.at(json!(i)))?;
+                    for v in &vals {
+                        acc *= as_num(v)?;
                     }
                     return Ok(Some(Val::Datum(num_result(acc)?)));
                 }
-                let mut acc = as_num(&first).map_err(|e| e.at(json!(0)))?;
+                let mut acc = as_num(&first)?;
                 for i in 1..n {
-                    let x = self.targ(args, i, env, as_num)?;
+                    let x = as_num(&self.darg(args, i, env)?)?;
                     acc = match tt {
                         25 => acc - x,
                         26 => acc * x,
                         _ => {
                             if x == 0.0 {
-                                return Err(ReqlError::logic("Cannot divide by zero.").at(json!(i)));
+                                return Err(ReqlError::logic("Cannot divide by zero."));
                             }
                             acc / x
                         }
@@ -146,7 +148,7 @@ impl Ctx {
                 let a = self.targ(args, 0, env, as_int)?;
                 let b = self.targ(args, 1, env, as_int)?;
                 if b == 0 {
-                    return Err(ReqlError::logic("Cannot take a number modulo 0.").at(json!(1)));
+                    return Err(ReqlError::logic("Cannot take a number modulo 0."));
                 }
                 json!(a % b)
             }
@@ -428,13 +430,13 @@ impl Ctx {
         match first {
             Value::String(mut s) => {
                 for i in 1..args.len() {
-                    s.push_str(&self.targ(args, i, env, |v| as_str(v).map(str::to_string))?);
+                    s.push_str(as_str(&self.darg(args, i, env)?)?);
                 }
                 Ok(Value::String(s))
             }
             Value::Array(mut a) => {
                 for i in 1..args.len() {
-                    a.extend(self.targ(args, i, env, |v| as_arr(v).cloned())?);
+                    a.extend(as_arr(&self.darg(args, i, env)?)?.iter().cloned());
                     self.check_array(a.len())?;
                 }
                 Ok(Value::Array(a))
@@ -442,18 +444,18 @@ impl Ctx {
             ref t if datum::pseudo_type(t) == Some("TIME") => {
                 let mut secs = 0.0;
                 for i in 1..args.len() {
-                    secs += self.targ(args, i, env, as_num)?;
+                    secs += as_num(&self.darg(args, i, env)?)?;
                 }
                 Ok(super::time::shift(t, secs))
             }
             Value::Number(_) => {
                 let mut acc = first.as_f64().unwrap_or(0.0);
                 for i in 1..args.len() {
-                    acc += self.targ(args, i, env, as_num)?;
+                    acc += as_num(&self.darg(args, i, env)?)?;
                 }
                 num_result(acc)
             }
-            other => Err(datum::expected("NUMBER", &other).at(json!(0))),
+            other => Err(datum::expected("NUMBER", &other)),
         }
     }
 
@@ -539,7 +541,7 @@ impl Ctx {
         match (&key, tt) {
             (Value::Number(_), 170) => {
                 let i = as_int(key).map_err(|e| e.at(json!(1)))?;
-                let seq = self.to_seq(a0).map_err(|e| e.at(json!(0)))?;
+                let seq = self.to_seq(a0)?;
                 Ok(Val::Datum(nth(seq, i)?))
             }
             (Value::String(k), _) => {
@@ -550,14 +552,20 @@ impl Ctx {
                     Err(e) if e.is_non_existence() => Ok(None),
                     Err(e) => Err(e),
                 });
+                let field = |d: &Value| {
+                    // A value that is not an object is the operand's fault (frame 0); a
+                    // missing field is the lookup's.
+                    let at = if d.is_object() { None } else { Some(json!(0)) };
+                    get_field_as(d, key.as_str().unwrap_or_default(), op)
+                        .map(Val::Datum)
+                        .map_err(|e| match at {
+                            Some(f) => e.at(f),
+                            None => e,
+                        })
+                };
                 match a0 {
-                    Val::Datum(Value::Object(_)) | Val::Single(..) => {
-                        let d = self.to_datum(a0)?;
-                        get_field_as(&d, key.as_str().unwrap_or_default(), op).map(Val::Datum)
-                    }
-                    Val::Datum(ref d) if !d.is_array() => {
-                        get_field_as(d, key.as_str().unwrap_or_default(), op).map(Val::Datum)
-                    }
+                    Val::Datum(Value::Object(_)) | Val::Single(..) => field(&self.to_datum(a0)?),
+                    Val::Datum(ref d) if !d.is_array() => field(d),
                     other => self.rowwise(other, f, false, on_single),
                 }
             }
@@ -657,7 +665,15 @@ impl Ctx {
             other => val_type(other),
         };
         let v = self.to_datum(a0)?;
-        let fail = || ReqlError::logic(format!("Cannot coerce {from_name} to {to}."));
+        const TYPES: [&str; 10] = [
+            "ARRAY", "OBJECT", "STRING", "NUMBER", "BOOL", "NULL", "BINARY", "DATUM", "FUNCTION",
+            "SEQUENCE",
+        ];
+        if !TYPES.contains(&to.as_str()) {
+            return Err(ReqlError::logic(format!("Unknown Type: {to}")));
+        }
+        // The server blames the value that cannot be converted.
+        let fail = || ReqlError::logic(format!("Cannot coerce {from_name} to {to}.")).at(json!(0));
         let out = match (to.as_str(), &v) {
             ("ARRAY", Value::Array(_)) => v,
             ("ARRAY", Value::Object(m)) if datum::pseudo_type(&v).is_none() => {
@@ -667,10 +683,12 @@ impl Ctx {
             ("OBJECT", Value::Array(a)) => {
                 let mut m = Map::new();
                 for pair in a {
-                    match pair.as_array().map(Vec::as_slice) {
-                        Some([Value::String(k), x]) => {
+                    let items = as_arr(pair)?;
+                    match items.as_slice() {
+                        [Value::String(k), x] => {
                             m.insert(k.clone(), x.clone());
                         }
+                        [k, _] => return Err(datum::expected("STRING", k)),
                         _ => {
                             return Err(ReqlError::logic(format!(
                                 "Expected array of size 2, but got size {}.",
@@ -699,7 +717,8 @@ impl Ctx {
             }
             ("NUMBER", Value::Number(_)) => v,
             ("NUMBER", Value::String(s)) => {
-                let t = s.trim();
+                // No whitespace around the number: the server refuses ` 12 `.
+                let t = s.as_str();
                 let parsed = match t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")) {
                     Some(h) => i64::from_str_radix(h, 16).ok().map(|i| i as f64),
                     None => t.parse::<f64>().ok(),

@@ -169,7 +169,7 @@ impl Ctx {
                         if n - 1 == 1 { " was" } else { "s were" }
                     )));
                 }
-                let mut iters = vec![self.to_seq(a0).map_err(|e| e.at(json!(0)))?];
+                let mut iters = vec![self.to_seq(a0)?];
                 for i in 1..n - 1 {
                     iters.push(self.sarg(args, i, env)?);
                 }
@@ -199,7 +199,7 @@ impl Ctx {
                         "The function passed to `map` expects {k} arguments, but 1 sequence was found."
                     )));
                 }
-                let seq = self.to_seq(a0).map_err(|e| e.at(json!(0)))?;
+                let seq = self.to_seq(a0)?;
                 let ctx = self.clone();
                 if tt == 38 {
                     let it = seq_map(seq.iter, move |r| {
@@ -213,10 +213,12 @@ impl Ctx {
                         match r.and_then(|row| ctx.call(&f, vec![row]).map_err(|e| e.at(json!(1))))
                         {
                             Ok(Value::Array(a)) => Box::new(a.into_iter().map(Ok)),
+                            // The function's result is not a sequence: its fault (frame 1).
                             Ok(other) => Box::new(std::iter::once(Err(ReqlError::logic(format!(
                                 "Cannot convert {} to SEQUENCE",
                                 datum::type_name(&other)
-                            ))))),
+                            ))
+                            .at(json!(1))))),
                             Err(e) => Box::new(std::iter::once(Err(e))),
                         }
                     },
@@ -225,7 +227,7 @@ impl Ctx {
             }
             39 => {
                 check_args(n, 2)?;
-                let seq = self.to_seq(a0).map_err(|e| e.at(json!(0)))?;
+                let seq = self.to_seq(a0)?;
                 let dflt = opts.and_then(|o| o.get("default")).cloned();
                 let pred: Pred = if is_func_term(&args[1]) {
                     let f = self.farg(args, 1, env)?;
@@ -325,7 +327,7 @@ impl Ctx {
                             d.as_object().map(|m| m.len()).unwrap_or(0)
                         )));
                     }
-                    other => self.to_seq(other).map_err(|e| e.at(json!(0)))?,
+                    other => self.to_seq(other)?,
                 };
                 let pred = if n > 1 {
                     Some(self.pred_arg(args, 1, env)?)
@@ -352,7 +354,7 @@ impl Ctx {
                     Val::Table(t) => Some(t.clone()),
                     _ => None,
                 };
-                let seq = self.to_seq(a0).map_err(|e| e.at(json!(0)))?;
+                let seq = self.to_seq(a0)?;
                 let v = nth(seq, i)?;
                 if let Some(t) = table {
                     let key = v.get(&t.primary_key).cloned().unwrap_or(Value::Null);
@@ -397,7 +399,7 @@ impl Ctx {
                     Val::Datum(Value::String(s)) if tt == 30 => {
                         return self.slice_str(&s, args, opts, env);
                     }
-                    other => self.to_seq(other).map_err(|e| e.at(json!(0)))?,
+                    other => self.to_seq(other)?,
                 };
                 let mut closed_minus_one = false;
                 let (start, end, stream) = match tt {
@@ -516,7 +518,7 @@ impl Ctx {
             37 => {
                 check_args(n, 2)?;
                 let f = self.farg(args, 1, env)?;
-                let seq = self.to_seq(a0).map_err(|e| e.at(json!(0)))?;
+                let seq = self.to_seq(a0)?;
                 let mut acc: Option<Value> = None;
                 for r in seq.iter {
                     let row = r?;
@@ -535,7 +537,7 @@ impl Ctx {
                 }
                 let mut acc = self.darg(args, 1, env)?;
                 let f = self.farg(args, 2, env)?;
-                let seq = self.to_seq(a0).map_err(|e| e.at(json!(0)))?;
+                let seq = self.to_seq(a0)?;
                 for r in seq.iter {
                     acc = self.call(&f, vec![acc, r?]).map_err(|e| e.at(json!(2)))?;
                 }
@@ -556,7 +558,7 @@ impl Ctx {
             }
             145..=148 => self.aggregate(tt, a0, args, opts, env),
             93 => {
-                let seq = self.to_seq(a0).map_err(|e| e.at(json!(0)))?;
+                let seq = self.to_seq(a0)?;
                 let rows = seq.collect()?;
                 for i in 1..n {
                     let p = self.pred_arg(args, i, env)?;
@@ -574,7 +576,7 @@ impl Ctx {
                 Ok(Val::Datum(Value::Bool(true)))
             }
             86 => {
-                let mut seq = self.to_seq(a0).map_err(|e| e.at(json!(0)))?;
+                let mut seq = self.to_seq(a0)?;
                 Ok(Val::Datum(Value::Bool(
                     seq.iter.next().transpose()?.is_none(),
                 )))
@@ -582,7 +584,7 @@ impl Ctx {
             87 => {
                 check_args(n, 2)?;
                 let p = self.pred_arg(args, 1, env)?;
-                let seq = self.to_seq(a0).map_err(|e| e.at(json!(0)))?;
+                let seq = self.to_seq(a0)?;
                 let mut out = Vec::new();
                 for (i, r) in seq.iter.enumerate() {
                     if p(self, &r?)? {
@@ -592,7 +594,7 @@ impl Ctx {
                 Ok(Val::Datum(Value::Array(out)))
             }
             72 => {
-                let seq = self.to_seq(a0).map_err(|e| e.at(json!(0)))?;
+                let seq = self.to_seq(a0)?;
                 let stream = seq.stream;
                 let it = seq_map(seq.iter, |row| {
                     let l = get_field(&row, "left").map_err(|_| {
@@ -613,7 +615,7 @@ impl Ctx {
                         "Number of items to sample must be non-negative, got `{k}`."
                     )));
                 }
-                let seq = self.to_seq(a0).map_err(|e| e.at(json!(0)))?;
+                let seq = self.to_seq(a0)?;
                 // Reservoir sampling keeps memory at k rows.
                 let k = k as usize;
                 let mut res: Vec<Value> = Vec::with_capacity(k.min(1024));
@@ -642,7 +644,7 @@ impl Ctx {
                         env: env.clone(),
                     }
                 };
-                let seq = self.to_seq(a0).map_err(|e| e.at(json!(0)))?;
+                let seq = self.to_seq(a0)?;
                 let mut acc = Map::new();
                 const NOT_WRITE: &str = "FOR_EACH expects one or more basic write queries.";
                 for r in seq.iter {
@@ -673,7 +675,7 @@ impl Ctx {
             }
             48 | 49 => {
                 check_args(n, 3)?;
-                let left = self.to_seq(a0).map_err(|e| e.at(json!(0)))?;
+                let left = self.to_seq(a0)?;
                 let stream = left.stream;
                 let right = self.sarg(args, 1, env)?.collect()?;
                 let f = self.farg(args, 2, env)?;
@@ -702,7 +704,7 @@ impl Ctx {
             }
             50 => {
                 check_args(n, 3)?;
-                let left = self.to_seq(a0).map_err(|e| e.at(json!(0)))?;
+                let left = self.to_seq(a0)?;
                 let stream = left.stream;
                 let key_f: Result<Func, String> = if is_func_term(&args[1]) {
                     Ok(self.farg(args, 1, env)?)
@@ -834,7 +836,7 @@ impl Ctx {
                 .map(|(_, d)| Val::Datum((*d).clone()))
                 .ok_or_else(|| empty_agg(name));
         }
-        let seq = self.to_seq(a0).map_err(|e| e.at(json!(0)))?;
+        let seq = self.to_seq(a0)?;
         let ex = if args.len() > 1 {
             Some(self.extractor(args, 1, env)?)
         } else {
@@ -854,6 +856,8 @@ impl Ctx {
                 None => row.clone(),
             };
             match tt {
+                // The server leaves nulls out of sums and averages.
+                145 | 146 if v.is_null() => {}
                 145 | 146 => {
                     sum += as_num(&v)?;
                     count += 1;
@@ -932,7 +936,7 @@ impl Ctx {
                     .collect()
             }
             _ => {
-                let seq = self.to_seq(a0).map_err(|e| e.at(json!(0)))?;
+                let seq = self.to_seq(a0)?;
                 seq.collect()?.into_iter().map(|r| (None, r)).collect()
             }
         };
@@ -977,17 +981,14 @@ impl Ctx {
                 }
                 combos = next;
             }
-            let mut seen: Vec<Value> = Vec::new();
+            // A value repeated in the array puts the row in its group once per repeat.
             for mut c in combos {
                 let key = if c.len() == 1 {
                     c.pop().unwrap_or(Value::Null)
                 } else {
                     Value::Array(c)
                 };
-                if !seen.iter().any(|x| datum::eq(x, &key)) {
-                    seen.push(key.clone());
-                    push(key, row.clone());
-                }
+                push(key, row.clone());
             }
         }
         Ok(Val::Grouped(
@@ -1121,7 +1122,7 @@ impl Ctx {
                 "Expected 2 or more arguments but found 1.",
             ));
         }
-        let seq = self.to_seq(a0).map_err(|e| e.at(json!(0)))?;
+        let seq = self.to_seq(a0)?;
         let table = seq.table.clone();
         let rows = match self.to_datum(Val::Seq(seq))? {
             Value::Array(a) => a,
@@ -1238,6 +1239,7 @@ impl Ctx {
                     "Index `{index}` was not found on table `{}`.",
                     t.display()
                 ))
+                .unframed()
             })?;
         let f = match self.eval(&def.function, &None)? {
             Val::Func(f) => f,
@@ -1247,11 +1249,12 @@ impl Ctx {
             Ok(v) => v,
             Err(_) => return Ok(Vec::new()),
         };
-        Ok(match v {
-            Value::Null => Vec::new(),
+        let keys = match v {
             Value::Array(a) if def.multi => a,
             v => vec![v],
-        })
+        };
+        // The server indexes no key that holds a null, also inside a compound key.
+        Ok(keys.into_iter().filter(|k| !holds_null(k)).collect())
     }
 
     /// Every (index key, document) pair of a table for an index.
@@ -1261,7 +1264,8 @@ impl Ctx {
             return Err(ReqlError::op_failed(format!(
                 "Index `{index}` was not found on table `{}`.",
                 t.display()
-            )));
+            ))
+            .unframed());
         }
         for d in t.snapshot() {
             for k in self.index_keys(t, index, &d)? {
@@ -1331,6 +1335,14 @@ fn sort_keyed<T>(mut keyed: Vec<(Vec<Value>, T)>, desc: &[bool]) -> Vec<T> {
         Ordering::Equal
     });
     keyed.into_iter().map(|(_, r)| r).collect()
+}
+
+fn holds_null(v: &Value) -> bool {
+    match v {
+        Value::Null => true,
+        Value::Array(a) => a.iter().any(holds_null),
+        _ => false,
+    }
 }
 
 fn empty_agg(name: &str) -> ReqlError {

@@ -16,6 +16,19 @@ fn round_ms(secs: f64) -> f64 {
     (secs * 1000.0).round() / 1000.0
 }
 
+/// A calendar date checked as the server checks `r.time`'s fields, in its words.
+fn civil_date(y: i64, mo: i64, d: i64) -> RResult<NaiveDate> {
+    let logic = |m: &str| ReqlError::logic(format!("Error in time logic: {m}"));
+    if !(1400..=9999).contains(&y) {
+        return Err(logic("Year is out of valid range: 1400..9999."));
+    }
+    if !(1..=12).contains(&mo) {
+        return Err(logic("Month number is out of range 1..12."));
+    }
+    NaiveDate::from_ymd_opt(y as i32, mo as u32, d as u32)
+        .ok_or_else(|| logic("Day of month is not valid for year."))
+}
+
 fn make_time(secs: f64, tz: &str) -> Value {
     json!({"$reql_type$": "TIME", "epoch_time": from_f64(round_ms(secs)), "timezone": tz})
 }
@@ -190,6 +203,11 @@ impl Ctx {
             }
             136 => {
                 let n = args.len();
+                if !(4..=7).contains(&n) {
+                    return Err(ReqlError::compile(format!(
+                        "Expected between 4 and 7 arguments but found {n}."
+                    )));
+                }
                 if n != 4 && n != 7 {
                     return Err(ReqlError::logic(format!(
                         "Got {n} arguments to TIME (expected 4 or 7)."
@@ -209,14 +227,11 @@ impl Ctx {
                 };
                 let tzs = self.targ(args, n - 1, env, |v| as_str(v).map(str::to_string))?;
                 let (off, tz) = parse_tz(&tzs)?;
-                let date =
-                    NaiveDate::from_ymd_opt(y as i32, mo as u32, dd as u32).ok_or_else(|| {
-                        ReqlError::logic("Error in time logic: Day is out of range for month.")
-                    })?;
-                let base = date
-                    .and_hms_opt(h as u32, mi as u32, 0)
-                    .ok_or_else(|| ReqlError::logic("Error in time logic: invalid time of day."))?;
-                let e = base.and_utc().timestamp() as f64 + s - off as f64;
+                let date = civil_date(y, mo, dd)?;
+                // Hours and minutes are a duration added to midnight (24:00 is the next day).
+                let midnight = date.and_hms_opt(0, 0, 0).unwrap_or_default();
+                let e = midnight.and_utc().timestamp() as f64 + (h * 3600 + mi * 60) as f64 + s
+                    - off as f64;
                 make_time(e, &tz)
             }
             100 | 102 | 104..=106 | 126..=135 => {

@@ -98,7 +98,8 @@ impl Ctx {
                 return Err(ReqlError::logic(format!(
                     "Durability option `{}` unrecognized (options are \"hard\" and \"soft\").",
                     datum::as_str(&d).unwrap_or_default()
-                )));
+                ))
+                .at(json!("durability")));
             }
         }
         let a0 = self.arg(args, 0, env)?;
@@ -146,7 +147,8 @@ impl Ctx {
             {
                 return Err(ReqlError::logic(format!(
                     "Conflict option `{c}` unrecognized (options are \"error\", \"replace\" and \"update\")."
-                )));
+                ))
+                .at(json!("conflict")));
             }
             let mut s = Summary::default();
             for d in docs {
@@ -295,6 +297,15 @@ impl Ctx {
         };
         if let Err(e) = check_key(&key) {
             s.error(e.message, rc, None);
+            return Ok(());
+        }
+        // The server's key limit; counted here for string keys, the common case.
+        if key.as_str().is_some_and(|k| k.len() > 127) {
+            let message = format!(
+                "Primary key too long (max 127 characters): {}",
+                datum::print(&key)
+            );
+            s.error(message, rc, None);
             return Ok(());
         }
         let new = Value::Object(obj);
