@@ -152,6 +152,12 @@ impl Ctx {
                 check_args(n, 2)?;
                 let t = self.table_arg(args, 0, env)?;
                 let key = self.darg(args, 1, env)?;
+                if key.is_null() {
+                    // `get(null)` finds nothing rather than failing on the key's type.
+                    return Err(ReqlError::non_existence(
+                        "Primary keys must be either a number, string, bool, pseudotype or array (got type NULL):\nnull",
+                    ));
+                }
                 super::write::check_key(&key).map_err(|e| e.at(json!(1)))?;
                 let doc = t.get(&key);
                 Ok(Some(Val::Single(t, key, doc)))
@@ -441,14 +447,10 @@ impl Ctx {
             79 => {
                 check_args(n, 1)?;
                 match self.arg(args, 0, env)? {
-                    Val::Table(t) => {
-                        let idx: Vec<String> = read(&t.data).indexes.keys().cloned().collect();
-                        d(json!({
-                            "db": {"id": t.db_id, "name": t.db, "type": "DB"},
-                            "doc_count_estimates": [t.len()],
-                            "id": t.id, "indexes": idx, "name": t.name,
-                            "primary_key": t.primary_key, "type": "TABLE"
-                        }))
+                    Val::Table(t) => d(table_info(&t)),
+                    // A single document is described by its table, as the server does.
+                    Val::Single(t, ..) => {
+                        d(json!({"table": table_info(&t), "type": "SELECTION<OBJECT>"}))
                     }
                     Val::Db(db) => {
                         d(json!({"id": self.store.db_id(&db), "name": db, "type": "DB"}))
@@ -478,10 +480,13 @@ impl Ctx {
                 let function = if n > 2 {
                     match &args[2] {
                         f if super::ops::is_func_term(f) => {
-                            if !deterministic(f) {
+                            if !deterministic(f) || calls_now(f) {
+                                // Blamed on the function's body (argument 2, frame 1).
                                 return Err(ReqlError::logic(
                                     "Could not prove function deterministic.  Index functions must be deterministic.",
-                                ));
+                                )
+                                .at(json!(1))
+                                .at(json!(2)));
                             }
                             f.clone()
                         }
@@ -500,9 +505,7 @@ impl Ctx {
                 };
                 let multi = self.opt_bool(opts, "multi", env, false)?;
                 let geo = self.opt_bool(opts, "geo", env, false)?;
-                if geo {
-                    return Err(ReqlError::unsupported("geo indexes"));
-                }
+                // A geo index is only declared: the terms that would read it are unsupported.
                 let mut data = write(&t.data);
                 if data.indexes.contains_key(&name) {
                     return Err(ReqlError::op_failed(format!(
@@ -677,6 +680,27 @@ impl Ctx {
 }
 
 /// Whether a term has no source of nondeterminism (random, uuid, js, http, reads).
+fn table_info(t: &Table) -> Value {
+    let idx: Vec<String> = read(&t.data).indexes.keys().cloned().collect();
+    json!({
+        "db": {"id": t.db_id, "name": t.db, "type": "DB"},
+        "doc_count_estimates": [t.len()],
+        "id": t.id, "indexes": idx, "name": t.name,
+        "primary_key": t.primary_key, "type": "TABLE"
+    })
+}
+
+/// Whether a term calls `r.now()` (allowed in writes, not in index functions).
+fn calls_now(t: &Value) -> bool {
+    match super::eval::parts(t) {
+        Some((103, ..)) => true,
+        Some((_, args, opts)) => {
+            args.iter().any(calls_now) || opts.is_some_and(|o| o.values().any(calls_now))
+        }
+        None => t.as_object().is_some_and(|m| m.values().any(calls_now)),
+    }
+}
+
 pub fn deterministic(t: &Value) -> bool {
     match t {
         Value::Array(_) => match super::eval::parts(t) {

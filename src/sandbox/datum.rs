@@ -231,9 +231,7 @@ pub fn canonical(v: Value) -> Value {
     match v {
         Value::Number(n) => match n.as_f64() {
             // Every number is a double on the server: integers past 2^53 lose precision.
-            Some(f) if (!n.is_i64() && !n.is_u64()) || f.abs() > 9_007_199_254_740_992.0 => {
-                from_f64(f)
-            }
+            Some(f) if (!n.is_i64() && !n.is_u64()) || beyond_2_53(&n) => from_f64(f),
             _ => Value::Number(n),
         },
         Value::Array(a) => Value::Array(a.into_iter().map(canonical).collect()),
@@ -248,6 +246,16 @@ pub fn canonical(v: Value) -> Value {
             )
         }
         other => other,
+    }
+}
+
+/// Whether an integer is past 2^53, where doubles (the server's numbers) lose precision.
+fn beyond_2_53(n: &serde_json::Number) -> bool {
+    const LIMIT: u64 = 1 << 53;
+    match (n.as_i64(), n.as_u64()) {
+        (Some(i), _) => i.unsigned_abs() > LIMIT,
+        (None, Some(u)) => u > LIMIT,
+        _ => false,
     }
 }
 

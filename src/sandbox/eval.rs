@@ -503,9 +503,9 @@ impl Ctx {
         for (i, a) in args.iter().enumerate() {
             match parts(a) {
                 Some((154, inner, _)) => {
-                    let arr = self
-                        .targ(inner, 0, env, |d| as_arr(d).cloned())
-                        .map_err(|e| e.at(json!(i)))?;
+                    // A non-array is blamed on the `r.args` term itself.
+                    let d = self.darg(inner, 0, env).map_err(|e| e.at(json!(i)))?;
+                    let arr = as_arr(&d).map_err(|e| e.at(json!(i)))?.clone();
                     out.extend(arr.into_iter().map(|d| json!([1, [d]])));
                 }
                 _ => out.push(a.clone()),

@@ -354,10 +354,11 @@ impl Ctx {
             141 | 142 => {
                 check_args(n, 1)?;
                 let s = self.targ(args, 0, env, |v| as_str(v).map(str::to_string))?;
+                // The server changes the case of ASCII letters only.
                 Value::String(if tt == 141 {
-                    s.to_uppercase()
+                    s.to_ascii_uppercase()
                 } else {
-                    s.to_lowercase()
+                    s.to_ascii_lowercase()
                 })
             }
             149 => {
@@ -628,12 +629,20 @@ impl Ctx {
         }
         let others = Arc::new(others);
         let f: RowFn = Arc::new(move |ctx, row| {
-            plain_obj(&row, "merge")?;
+            if !row.is_object() {
+                return Err(ReqlError::logic(format!(
+                    "Cannot perform merge on a non-object non-sequence `{}`.",
+                    datum::trunc_print(&row)
+                )));
+            }
+            plain_obj(&row, "merge").map_err(|e| e.at(json!(0)))?;
             let mut acc = row.clone();
-            for o in others.iter() {
+            for (i, o) in others.iter().enumerate() {
                 let patch = match o {
                     Ok(d) => d.clone(),
-                    Err(f) => ctx.call(f, vec![row.clone()])?,
+                    Err(f) => ctx
+                        .call(f, vec![row.clone()])
+                        .map_err(|e| e.at(json!(i + 1)))?,
                 };
                 if patch.is_object() && datum::pseudo_type(&patch).is_some_and(|p| p != "LITERAL") {
                     return Err(ReqlError::logic(format!(
@@ -843,13 +852,12 @@ fn regex_match(s: &str, p: &str) -> RResult<Value> {
     };
     let groups: Vec<Value> = (1..caps.len())
         .map(|i| match caps.get(i) {
-            Some(g) => json!({"str": g.as_str(), "start": s[..g.start()].chars().count(), "end": s[..g.end()].chars().count()}),
+            Some(g) => json!({"str": g.as_str(), "start": g.start(), "end": g.end()}),
             None => Value::Null,
         })
         .collect();
-    Ok(
-        json!({"str": m.as_str(), "start": s[..m.start()].chars().count(), "end": s[..m.end()].chars().count(), "groups": groups}),
-    )
+    // Offsets count bytes of the UTF-8 string, as the server's (RE2's) do.
+    Ok(json!({"str": m.as_str(), "start": m.start(), "end": m.end(), "groups": groups}))
 }
 
 fn split(s: &str, sep: Option<&str>, max: Option<i64>) -> Value {

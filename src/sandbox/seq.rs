@@ -134,11 +134,14 @@ impl Ctx {
             return Ok(Some(Val::Grouped(out)));
         }
         if tt == 150 {
-            return Err(ReqlError::logic(format!(
-                "Expected type GROUPED_DATA but found {}.",
-                super::eval::val_type(&a0)
-            ))
-            .at(json!(0)));
+            let found = match a0 {
+                Val::Datum(d) => format!("DATUM:\n{}", datum::print(&d)),
+                other => format!("{}.", super::eval::val_type(&other)),
+            };
+            return Err(
+                ReqlError::logic(format!("Expected type GROUPED_DATA but found {found}"))
+                    .at(json!(0)),
+            );
         }
         self.seq_op(tt, a0, args, opts, env).map(Some)
     }
@@ -430,12 +433,12 @@ impl Ctx {
                     }
                 };
                 if tt == 71 && end.is_some_and(|e| e < 0) {
-                    return Err(
-                        ReqlError::logic("LIMIT takes a non-negative argument (got -1)")
-                            .at(json!(1)),
-                    );
+                    return Err(ReqlError::logic(
+                        "LIMIT takes a non-negative argument (got -1)",
+                    ));
                 }
-                if tt == 70 && start < 0 {
+                // An array skips from its end; a stream cannot.
+                if tt == 70 && start < 0 && stream {
                     return Err(ReqlError::logic(
                         "Cannot use a negative left index on a stream.".to_string(),
                     )
@@ -527,8 +530,12 @@ impl Ctx {
                         Some(a) => self.call(&f, vec![a, row]).map_err(|e| e.at(json!(1)))?,
                     });
                 }
-                acc.map(Val::Datum)
-                    .ok_or_else(|| ReqlError::non_existence("Cannot reduce over an empty stream."))
+                // The server reports this from inside the reduction function's body.
+                acc.map(Val::Datum).ok_or_else(|| {
+                    ReqlError::non_existence("Cannot reduce over an empty stream.")
+                        .at(json!(1))
+                        .at(json!(1))
+                })
             }
             187 => {
                 check_args(n, 3)?;
@@ -597,6 +604,9 @@ impl Ctx {
                 let seq = self.to_seq(a0)?;
                 let stream = seq.stream;
                 let it = seq_map(seq.iter, |row| {
+                    if !row.is_object() {
+                        return Err(datum::expected("OBJECT", &row));
+                    }
                     let l = get_field(&row, "left").map_err(|_| {
                         ReqlError::logic("ZIP can only be called on the result of a join.")
                     })?;
@@ -666,7 +676,12 @@ impl Ctx {
                     };
                     for p in parts {
                         let Value::Object(m) = p else {
-                            return Err(ReqlError::logic(NOT_WRITE).at(json!(1)).at(json!(1)));
+                            return Err(ReqlError::logic(format!(
+                                "{NOT_WRITE}  Expected type OBJECT but found {}.",
+                                datum::type_name(&p)
+                            ))
+                            .at(json!(1))
+                            .at(json!(1)));
                         };
                         merge_write_results(&mut acc, m);
                     }
@@ -1060,10 +1075,10 @@ impl Ctx {
                     }
                     match &s.table {
                         Some(t) => t.clone(),
-                        None => return Err(ReqlError::logic(NOT_SLICE).at(json!(0))),
+                        None => return Err(ReqlError::logic(NOT_SLICE)),
                     }
                 }
-                _ => return Err(ReqlError::logic(NOT_SLICE).at(json!(0))),
+                _ => return Err(ReqlError::logic(NOT_SLICE)),
             };
             if let (Val::Table(_), true, true) = (&a0, ix == table.primary_key, keys.is_empty()) {
                 let mut s = table_scan(table.clone());
