@@ -507,7 +507,12 @@ impl Ctx {
                 if args.len() > 2 {
                     let e = self.targ(args, 2, env, as_int)?;
                     let e = if e < 0 { canon(e)? } else { e };
-                    if p > len || e > len || e < p {
+                    if e < p {
+                        return Err(ReqlError::logic(format!(
+                            "Start index `{p}` is greater than end index `{e}`."
+                        )));
+                    }
+                    if p > len || e > len {
                         return Err(oob(if p > len { p } else { e }));
                     }
                     a.drain(p as usize..e as usize);
@@ -663,6 +668,13 @@ impl Ctx {
         let to = self.targ(args, 1, env, |v| as_str(v).map(str::to_uppercase))?;
         if let Val::Grouped(g) = a0 {
             if to == "ARRAY" {
+                // Each group's value must itself be an array (a reduction is not).
+                if let Some((_, v)) = g.iter().find(|(_, v)| !v.is_array()) {
+                    return Err(ReqlError::logic(format!(
+                        "Cannot coerce {} to ARRAY.",
+                        type_name(v)
+                    )));
+                }
                 return Ok(Val::Grouped(g));
             }
             return Err(ReqlError::logic(format!(

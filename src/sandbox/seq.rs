@@ -113,6 +113,12 @@ impl Ctx {
                     .collect();
                 return Ok(Some(Val::Datum(Value::Array(rows))));
             }
+            if tt == 187 {
+                return Err(ReqlError::logic(
+                    "Cannot treat the output of `group` as a stream (did you mean to `ungroup`?).",
+                )
+                .at(json!(0)));
+            }
             if !GROUPABLE.contains(&tt) {
                 return Err(ReqlError::logic(
                     "Cannot call this term on grouped data.  Call `ungroup` first.",
@@ -249,16 +255,8 @@ impl Ctx {
                         }
                     }
                 };
-                let dflt_val = match dflt {
-                    Some(t) => Some(self.eval(&t, env).map_err(|e| e.at(json!("default")))?),
-                    None => None,
-                };
-                let dflt_val = match dflt_val {
-                    Some(Val::Func(f)) => Some(Err(f)),
-                    Some(v) => Some(Ok(self.to_datum(v)?)),
-                    None => None,
-                };
                 let ctx = self.clone();
+                let env = env.clone();
                 let Seq {
                     iter: src,
                     stream,
@@ -272,14 +270,11 @@ impl Ctx {
                     };
                     let keep = match pred(&ctx, &row) {
                         Ok(k) => k,
-                        Err(e) if e.is_non_existence() => match &dflt_val {
-                            Some(Ok(d)) => datum::truthy(d),
-                            Some(Err(f)) => {
-                                match ctx.call(f, vec![Value::String(e.message.clone())]) {
-                                    Ok(d) => datum::truthy(&d),
-                                    Err(e) => return Some(Err(e)),
-                                }
-                            }
+                        Err(e) if e.is_non_existence() => match &dflt {
+                            Some(t) => match ctx.filter_default(t, &env, e) {
+                                Ok(keep) => keep,
+                                Err(e) => return Some(Err(e)),
+                            },
                             None => false,
                         },
                         Err(e) => return Some(Err(e.at(json!(1)))),
@@ -415,14 +410,12 @@ impl Ctx {
                         } else {
                             None
                         };
-                        let lb = self.opt(opts, "left_bound", env)?;
-                        let rb = self.opt(opts, "right_bound", env)?;
-                        let s = if lb.as_ref().and_then(Value::as_str) == Some("open") {
-                            s + 1
-                        } else {
+                        let s = if self.bound_closed(opts, "left_bound", env, true)? {
                             s
+                        } else {
+                            s + 1
                         };
-                        let closed = rb.as_ref().and_then(Value::as_str) == Some("closed");
+                        let closed = self.bound_closed(opts, "right_bound", env, false)?;
                         closed_minus_one = closed && e == Some(-1);
                         let e = match e {
                             Some(-1) if closed => None,
@@ -765,6 +758,42 @@ impl Ctx {
         }
     }
 
+    /// Whether a row whose predicate found nothing is kept: the `default` optarg, evaluated
+    /// only when needed (as the server does); `r.error()` in it re-raises what was missing.
+    fn filter_default(&self, t: &Value, env: &Env, missing: ReqlError) -> RResult<bool> {
+        let v = match self.eval(t, env) {
+            Ok(Val::Func(f)) => self.call(&f, vec![Value::String(missing.message.clone())]),
+            Ok(v) => self.to_datum(v),
+            Err(e) => Err(e),
+        };
+        match v {
+            Ok(d) => Ok(datum::truthy(&d)),
+            Err(e) if e.message == super::eval::EMPTY_ERROR => Err(missing.at(json!(1))),
+            Err(e) => Err(e.at(json!("default"))),
+        }
+    }
+
+    /// A `left_bound`/`right_bound` optarg: true for "closed", false for "open".
+    fn bound_closed(
+        &self,
+        opts: Option<&Map<String, Value>>,
+        key: &str,
+        env: &Env,
+        dflt: bool,
+    ) -> RResult<bool> {
+        match self.opt(opts, key, env)? {
+            None => Ok(dflt),
+            Some(v) => match v.as_str() {
+                Some("closed") => Ok(true),
+                Some("open") => Ok(false),
+                _ => Err(ReqlError::logic(format!(
+                    "Expected `open` or `closed` for optarg `{key}` (got `{}`).",
+                    datum::print(&v)
+                ))),
+            },
+        }
+    }
+
     fn slice_str(
         &self,
         s: &str,
@@ -780,17 +809,12 @@ impl Ctx {
         } else {
             len
         };
-        let _ = opts;
-        let st = if st < 0 {
-            (len + st).max(0)
-        } else {
-            st.min(len)
-        } as usize;
-        let en = if en < 0 {
-            (len + en).max(0)
-        } else {
-            en.min(len)
-        } as usize;
+        let left_open = !self.bound_closed(opts, "left_bound", env, true)?;
+        let right_closed = self.bound_closed(opts, "right_bound", env, false)?;
+        let st = if st < 0 { len + st } else { st } + i64::from(left_open);
+        let en = if en < 0 { len + en } else { en } + i64::from(right_closed);
+        let st = st.clamp(0, len) as usize;
+        let en = en.clamp(0, len) as usize;
         Ok(Val::Datum(Value::String(if st < en {
             chars[st..en].iter().collect()
         } else {
@@ -802,10 +826,12 @@ impl Ctx {
     fn pred_arg(&self, args: &[Value], i: usize, env: &Env) -> RResult<Pred> {
         if is_func_term(&args[i]) {
             let f = self.farg(args, i, env)?;
+            // Errors of the function are framed by its argument position, as everywhere.
             Ok(Arc::new(move |c, row| {
                 let pattern = body_is_object(&f);
                 c.call(&f, vec![row.clone()])
                     .map(|v| predicate_result(row, &v, pattern))
+                    .map_err(|e| e.at(json!(i)))
             }))
         } else {
             let v = self.darg(args, i, env)?;
@@ -817,7 +843,9 @@ impl Ctx {
     fn extractor(&self, args: &[Value], i: usize, env: &Env) -> RResult<Extractor> {
         if is_func_term(&args[i]) {
             let f = self.farg(args, i, env)?;
-            Ok(Arc::new(move |c, row| c.call(&f, vec![row.clone()])))
+            Ok(Arc::new(move |c, row| {
+                c.call(&f, vec![row.clone()]).map_err(|e| e.at(json!(i)))
+            }))
         } else {
             let k = self.targ(args, i, env, |v| as_str(v).map(str::to_string))?;
             Ok(Arc::new(move |_, row| get_field(row, &k)))
@@ -866,7 +894,7 @@ impl Ctx {
                 Some(f) => match f(self, &row) {
                     Ok(v) => v,
                     Err(e) if e.is_non_existence() => continue,
-                    Err(e) => return Err(e.at(json!(1))),
+                    Err(e) => return Err(e),
                 },
                 None => row.clone(),
             };
@@ -1173,7 +1201,8 @@ impl Ctx {
 
     fn sort_rows(&self, rows: Vec<Value>, keys: &[SortKey]) -> RResult<Vec<Value>> {
         self.check_array(rows.len())?;
-        if keys.is_empty() {
+        // The server computes keys while comparing: fewer than two rows compute none.
+        if keys.is_empty() || rows.len() < 2 {
             return Ok(rows);
         }
         let mut keyed = Vec::with_capacity(rows.len());

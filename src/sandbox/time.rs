@@ -57,7 +57,7 @@ fn as_time(v: &Value) -> RResult<(f64, String)> {
 }
 
 /// Parses a timezone ("Z", "+HH", "+HHMM", "+HH:MM") into seconds east and canonical text.
-fn parse_tz(s: &str) -> RResult<(i32, String)> {
+pub fn parse_tz(s: &str) -> RResult<(i32, String)> {
     let bad = || ReqlError::logic(format!("Timezone `{s}` does not start with `-` or `+`."));
     if s == "Z" {
         return Ok((0, "+00:00".into()));
