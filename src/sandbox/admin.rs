@@ -184,26 +184,23 @@ impl Ctx {
             }
             182 | 36 => {
                 let a0 = self.arg(args, 0, env)?;
-                let (t, ordered) = match a0 {
+                let (t, ordered): (Arc<Table>, Option<Seq>) = match a0 {
                     Val::Table(t) => (t, None),
                     Val::Seq(sq)
                         if sq.type_name == "TABLE_SLICE"
                             && matches!(sq.feed, Some(FeedSpec::Ordered { .. })) =>
                     {
-                        match sq.table.clone() {
-                            Some(t) => (t, Some(sq)),
-                            None => {
-                                return Err(ReqlError::logic(
-                                    "Expected type TABLE_SLICE but found SEQUENCE:",
-                                )
-                                .at(json!(0)));
-                            }
-                        }
+                        // RethinkDB 2.4.4 answers this otherwise than this store would (none
+                        // where the sandbox found rows): refuse rather than answer wrongly.
+                        let _ = sq;
+                        return Err(ReqlError::unsupported("BETWEEN after ORDER_BY"));
                     }
+                    // The server blames the table under the first between.
                     Val::Seq(sq) if sq.type_name == "TABLE_SLICE" => {
                         return Err(ReqlError::logic(
                             "Cannot perform multiple BETWEENs on the same table.",
                         )
+                        .at(json!(0))
                         .at(json!(0)));
                     }
                     other => {
@@ -224,7 +221,8 @@ impl Ctx {
                 if lo.is_null() || hi.is_null() {
                     return Err(ReqlError::logic(
                         "Cannot use `null` in BETWEEN, use `r.minval` or `r.maxval` to denote unboundedness.",
-                    ));
+                    )
+                    .at(json!(if lo.is_null() { 1 } else { 2 })));
                 }
                 let index = match self.opt(opts, "index", env)? {
                     Some(v) => as_str(&v)?.to_string(),

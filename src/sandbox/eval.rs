@@ -363,13 +363,15 @@ impl Ctx {
     /// Fails when an array grows past the query's `array_limit`.
     pub fn check_array(&self, len: usize) -> RResult<()> {
         if len > self.array_limit {
+            // The server reports the limit without a backtrace.
             return Err(ReqlError::runtime(
                 ErrorType::ResourceLimit,
                 format!(
                     "Array over size limit `{}`.  To raise the number of allowed elements, modify the `array_limit` option to `.run` (not available in the Data Explorer), or use an index.",
                     self.array_limit
                 ),
-            ));
+            )
+            .unframed());
         }
         Ok(())
     }
@@ -453,13 +455,15 @@ impl Ctx {
     /// Calls a function, returning any value.
     pub fn call_val(&self, f: &Func, args: Vec<Value>) -> RResult<Val> {
         if !f.params.is_empty() && f.params.len() != args.len() {
+            // Blamed on the function's body (frame 1), as the server does.
             return Err(ReqlError::logic(format!(
                 "Expected function with {} argument{} but found function with {} argument{}.",
                 args.len(),
                 if args.len() == 1 { "" } else { "s" },
                 f.params.len(),
                 if f.params.len() == 1 { "" } else { "s" }
-            )));
+            ))
+            .at(json!(1)));
         }
         let mut env = f.env.clone();
         if args.len() == 1 {

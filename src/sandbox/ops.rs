@@ -95,6 +95,7 @@ impl Ctx {
             25..=27 => {
                 check_min(n, 1)?;
                 let first = self.darg(args, 0, env)?;
+                grouped_arith(&first)?;
                 if tt == 25 && datum::pseudo_type(&first) == Some("TIME") {
                     return Ok(Some(Val::Datum(self.time_sub(first, args, env)?)));
                 }
@@ -339,6 +340,10 @@ impl Ctx {
             52 => {
                 check_args(n, 1)?;
                 let v = self.arg(args, 0, env)?;
+                if let Val::Grouped(_) = v {
+                    // GROUPED_STREAM or GROUPED_DATA depends on how the groups were read.
+                    return Err(ReqlError::unsupported("TYPE_OF on grouped data"));
+                }
                 Value::String(match &v {
                     Val::Seq(s) => s.type_name.to_string(),
                     other => val_type(other),
@@ -349,7 +354,7 @@ impl Ctx {
                 check_args(n, 2)?;
                 let s = self.targ(args, 0, env, |v| as_str(v).map(str::to_string))?;
                 let p = self.targ(args, 1, env, |v| as_str(v).map(str::to_string))?;
-                regex_match(&s, &p).map_err(|e| e.at(json!(1)))?
+                regex_match(&s, &p)?
             }
             141 | 142 => {
                 check_args(n, 1)?;
@@ -382,9 +387,7 @@ impl Ctx {
             }
             98 => {
                 let s = self.targ(args, 0, env, |v| as_str(v).map(str::to_string))?;
-                serde_json::from_str::<Value>(&s).map_err(|e| {
-                    ReqlError::logic(format!("Failed to parse \"{s}\" as JSON: {e}"))
-                })?
+                parse_json(&s)?
             }
             172 => {
                 let v = self.darg(args, 0, env)?;
@@ -428,6 +431,7 @@ impl Ctx {
     fn add(&self, args: &[Value], env: &Env) -> RResult<Value> {
         check_min(args.len(), 1)?;
         let first = self.darg(args, 0, env)?;
+        grouped_arith(&first)?;
         match first {
             Value::String(mut s) => {
                 for i in 1..args.len() {
@@ -683,6 +687,8 @@ impl Ctx {
         }
         let from_name = match &a0 {
             Val::Seq(s) => s.type_name.to_string(),
+            // A time is an object to coerceTo, as the server names it.
+            Val::Datum(d) if datum::pseudo_type(d) == Some("TIME") => "OBJECT".to_string(),
             other => val_type(other),
         };
         let v = self.to_datum(a0)?;
@@ -730,7 +736,10 @@ impl Ctx {
                 let bytes = base64::engine::general_purpose::STANDARD
                     .decode(b)
                     .unwrap_or_default();
-                Value::String(String::from_utf8_lossy(&bytes).into_owned())
+                match String::from_utf8(bytes) {
+                    Ok(s) => Value::String(s),
+                    Err(e) => return Err(not_utf8(e.as_bytes())),
+                }
             }
             ("STRING", _) => {
                 no_bounds(&v)?;
@@ -853,9 +862,104 @@ pub fn num_result(f: f64) -> RResult<Value> {
     Ok(from_f64(f))
 }
 
+/// `r.json`: the server refuses duplicate keys; its parse errors are worded by rapidjson,
+/// which this parser cannot imitate, so those are refused as unsupported.
+fn parse_json(s: &str) -> RResult<Value> {
+    let v: Value = serde_json::from_str(s).map_err(|_| {
+        ReqlError::unsupported("JSON with a syntax error (the server words it as rapidjson)")
+    })?;
+    let unique: Result<UniqueKeys, _> = serde_json::from_str(s);
+    if let Err(e) = unique {
+        return Err(ReqlError::logic(
+            e.to_string()
+                .split(" at line")
+                .next()
+                .unwrap_or_default()
+                .to_string(),
+        ));
+    }
+    Ok(v)
+}
+
+/// Parses JSON only to fail on an object with a key twice (the error is the message).
+struct UniqueKeys;
+
+impl<'de> serde::Deserialize<'de> for UniqueKeys {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(UniqueVisitor)
+    }
+}
+
+struct UniqueVisitor;
+
+impl<'de> serde::de::Visitor<'de> for UniqueVisitor {
+    type Value = UniqueKeys;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("JSON")
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<UniqueKeys, E> {
+        Ok(UniqueKeys)
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<UniqueKeys, E> {
+        Ok(UniqueKeys)
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<UniqueKeys, E> {
+        Ok(UniqueKeys)
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<UniqueKeys, E> {
+        Ok(UniqueKeys)
+    }
+    fn visit_str<E>(self, _: &str) -> Result<UniqueKeys, E> {
+        Ok(UniqueKeys)
+    }
+    fn visit_unit<E>(self) -> Result<UniqueKeys, E> {
+        Ok(UniqueKeys)
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut a: A) -> Result<UniqueKeys, A::Error> {
+        while a.next_element::<UniqueKeys>()?.is_some() {}
+        Ok(UniqueKeys)
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut m: A) -> Result<UniqueKeys, A::Error> {
+        let mut seen = std::collections::HashSet::new();
+        while let Some(k) = m.next_key::<String>()? {
+            if !seen.insert(k.clone()) {
+                return Err(serde::de::Error::custom(format!(
+                    "Duplicate key {} in JSON.",
+                    Value::String(k)
+                )));
+            }
+            m.next_value::<UniqueKeys>()?;
+        }
+        Ok(UniqueKeys)
+    }
+}
+
+/// The server applies arithmetic to each group's value; the sandbox refuses it.
+fn grouped_arith(first: &Value) -> RResult<()> {
+    if datum::pseudo_type(first) == Some("GROUPED_DATA") {
+        return Err(ReqlError::unsupported("arithmetic on grouped data"));
+    }
+    Ok(())
+}
+
+/// The error for binary data that is not UTF-8: the server's words for a bad first byte;
+/// its other UTF-8 messages are not imitated.
+fn not_utf8(bytes: &[u8]) -> ReqlError {
+    let bad_initial = |b: u8| (0x80..0xc2).contains(&b) || b >= 0xf5;
+    match bytes.first() {
+        Some(&b) if bad_initial(b) => ReqlError::logic(
+            "String `` (truncated) is not a UTF-8 string; Invalid initial byte seen at position 0.",
+        ),
+        _ => ReqlError::unsupported("BINARY that is not UTF-8 to STRING"),
+    }
+}
+
 fn regex_match(s: &str, p: &str) -> RResult<Value> {
-    let re = regex::Regex::new(p)
-        .map_err(|e| ReqlError::logic(format!("Error in regexp `{p}` (portion ``): {e}")))?;
+    // The server words a bad pattern as RE2 does; this regex engine words it otherwise.
+    let re = regex::Regex::new(p).map_err(|_| {
+        ReqlError::unsupported("MATCH with an invalid regular expression (RE2 reports it)")
+    })?;
     let Some(caps) = re.captures(s) else {
         return Ok(Value::Null);
     };

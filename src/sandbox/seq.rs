@@ -397,8 +397,17 @@ impl Ctx {
                     Val::Datum(Value::String(s)) if tt == 30 => {
                         return self.slice_str(&s, args, opts, env);
                     }
+                    Val::Datum(d) if tt == 30 && !d.is_array() => {
+                        return Err(ReqlError::logic(format!(
+                            "Expected ARRAY, BINARY, or STRING, but found {}.",
+                            datum::type_name(&d)
+                        ))
+                        .at(json!(0)));
+                    }
                     other => self.to_seq(other)?,
                 };
+                // A selection is paged like a stream, also when it is an array.
+                let paged = seq.stream || seq.table.is_some();
                 let mut closed_minus_one = false;
                 let (start, end, stream) = match tt {
                     70 => (self.targ(args, 1, env, as_int)?, None, seq.stream),
@@ -431,13 +440,12 @@ impl Ctx {
                     ));
                 }
                 // An array skips from its end; a stream cannot.
-                if tt == 70 && start < 0 && stream {
+                if tt == 70 && start < 0 && paged {
                     return Err(ReqlError::logic(
-                        "Cannot use a negative left index on a stream.".to_string(),
-                    )
-                    .at(json!(1)));
+                        "Cannot use a negative left index on a stream.",
+                    ));
                 }
-                if stream && tt == 30 {
+                if paged && tt == 30 {
                     if start < 0 {
                         return Err(ReqlError::logic(
                             "Cannot use a negative left index on a stream.",
