@@ -48,6 +48,54 @@ pub use store::Store;
 
 use eval::{Ctx, Val, parts};
 
+/// Refuses `r.row` inside more than one single-parameter function, as the server does when
+/// it compiles the query, naming the path to it.
+fn check_implicit(term: &Value, depth: usize, path: &mut Vec<Value>) -> Result<(), ReqlError> {
+    let mut visit = |child: &Value, frame: Value, depth: usize| {
+        path.push(frame);
+        let r = check_implicit(child, depth, path);
+        path.pop();
+        r
+    };
+    match term {
+        Value::Object(m) => {
+            for (k, v) in m {
+                visit(v, json!(k), depth)?;
+            }
+        }
+        Value::Array(_) => match parts(term) {
+            Some((1, ..)) | None => {}
+            Some((13, ..)) if depth > 1 => {
+                let mut e = ReqlError::compile(
+                    "Cannot use r.row in nested queries.  Use functions instead.",
+                );
+                e.backtrace = path.clone();
+                return Err(e);
+            }
+            Some((tt, args, opts)) => {
+                let one_param = tt == 69
+                    && args
+                        .first()
+                        .and_then(parts)
+                        .is_some_and(|(_, ids, _)| ids.len() == 1);
+                for (i, a) in args.iter().enumerate() {
+                    let d = if one_param && i == 1 {
+                        depth + 1
+                    } else {
+                        depth
+                    };
+                    visit(a, json!(i), d)?;
+                }
+                for (k, v) in opts.into_iter().flatten() {
+                    visit(v, json!(k), depth)?;
+                }
+            }
+        },
+        _ => {}
+    }
+    Ok(())
+}
+
 /// A `changefeed_queue_size` value, checked as the server checks it.
 fn feed_queue_size(v: &Value) -> Result<usize, ReqlError> {
     let n = datum::as_int(v)?;
@@ -234,6 +282,7 @@ impl Sandbox {
     }
 
     fn run(&self, ctx: &Ctx, term: &Value) -> Result<Outcome, ReqlError> {
+        check_implicit(term, 0, &mut Vec::new())?;
         if let Some((152, args, opts)) = parts(term) {
             eval::check_optargs(152, opts)?;
             let queue_size = match ctx.opt(opts, "changefeed_queue_size", &None)? {
@@ -281,6 +330,11 @@ impl Sandbox {
             }
             other => {
                 let v = ctx.to_datum(other)?;
+                if let Some(frames) = ops::literal_path(&v) {
+                    let mut e = ReqlError::logic(ops::STRAY_LITERAL);
+                    e.backtrace = frames;
+                    return Err(e);
+                }
                 if datum::contains_bound(&v) {
                     let which = if datum::print(&v).contains("MINVAL") {
                         "minval"

@@ -330,7 +330,11 @@ impl Ctx {
                 let mut m = Map::new();
                 m.insert("$reql_type$".into(), json!("LITERAL"));
                 if n > 0 {
-                    m.insert("value".into(), self.darg(args, 0, env)?);
+                    let inner = self.darg(args, 0, env)?;
+                    if literal_path(&inner).is_some() {
+                        return Err(ReqlError::logic(STRAY_LITERAL).at(json!(0)));
+                    }
+                    m.insert("value".into(), inner);
                 }
                 Value::Object(m)
             }
@@ -392,7 +396,7 @@ impl Ctx {
             172 => {
                 let v = self.darg(args, 0, env)?;
                 no_bounds(&v)?;
-                Value::String(datum::canonical(v).to_string())
+                Value::String(datum::server_json(&datum::canonical(v))?)
             }
             169 => match n {
                 0 => Value::String(uuid::Uuid::new_v4().to_string()),
@@ -727,9 +731,7 @@ impl Ctx {
                 Value::Object(m)
             }
             ("STRING", Value::String(_)) => v,
-            ("STRING", Value::Number(n)) => {
-                Value::String(datum::format_num(n.as_f64().unwrap_or(0.0)))
-            }
+            ("STRING", Value::Number(_)) => Value::String(datum::server_json(&v)?),
             ("STRING", _) if datum::pseudo_type(&v) == Some("BINARY") => {
                 let b = v.get("data").and_then(Value::as_str).unwrap_or_default();
                 use base64::Engine;
@@ -743,7 +745,7 @@ impl Ctx {
             }
             ("STRING", _) => {
                 no_bounds(&v)?;
-                Value::String(datum::canonical(v).to_string())
+                Value::String(datum::server_json(&datum::canonical(v))?)
             }
             ("NUMBER", Value::Number(_)) => v,
             ("NUMBER", Value::String(s)) => {
@@ -932,6 +934,28 @@ impl<'de> serde::de::Visitor<'de> for UniqueVisitor {
             m.next_value::<UniqueKeys>()?;
         }
         Ok(UniqueKeys)
+    }
+}
+
+/// The error for an `r.literal` outside the object given to merge or update.
+pub const STRAY_LITERAL: &str = "Stray literal keyword found: literal is only legal inside of the object passed to merge or update and cannot nest inside other literals.";
+
+/// Where a value holds an `r.literal` (object keys and array positions), if it does: the
+/// frames the server names for a stray one built by MAKE_OBJ / MAKE_ARRAY.
+pub fn literal_path(v: &Value) -> Option<Vec<Value>> {
+    match v {
+        Value::Object(_) if datum::pseudo_type(v) == Some("LITERAL") => Some(Vec::new()),
+        Value::Object(m) => m.iter().find_map(|(k, x)| {
+            let mut p = literal_path(x)?;
+            p.insert(0, Value::String(k.clone()));
+            Some(p)
+        }),
+        Value::Array(a) => a.iter().enumerate().find_map(|(i, x)| {
+            let mut p = literal_path(x)?;
+            p.insert(0, json!(i));
+            Some(p)
+        }),
+        _ => None,
     }
 }
 

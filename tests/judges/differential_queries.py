@@ -197,6 +197,19 @@ for src in [
 ]:
     q(src)
 
+for v in ["1e20", "123.456", "0.001", "1e-7", "1.5e300", "-2.5", "1e-6", "0.000001234", "1e16", "2**64",
+          "1.7976931348623157e308", "5e-324", "-1e21", "0.5", "100.25", "1/3"]:
+    q("r.expr(%s).coerce_to('string')" % v)
+q("r.expr([1.5, -0.0, 1e21, {'a': 0.001}]).to_json()")
+q("r.iso8601('x2020')")
+q("r.iso8601('2020-05-06T07:08:09+25:00')")
+q("r.iso8601('2020-05-06T24:00:00Z')")
+q("r.iso8601('2020-05-06T23:60:00Z')")
+q("r.iso8601('2020-366T00:00:00Z')")
+q("r.iso8601('2021-366T00:00:00Z')")
+q("r.now().in_timezone('+25:00').type_of()")
+q("r.expr([1]).filter(lambda a, b: a)")
+
 # ---------------------------------------------------------------------------------------------
 section("objects and arrays")
 OBJ = "r.expr({'a': 1, 'b': {'c': 2, 'd': [3, 4]}, 'e': None})"
@@ -290,6 +303,9 @@ for src in [
     "r.expr([1, 2, 3]).map(lambda x: r.expr({'k': x}).merge({'v': x.mul(10)}))",
     "r.expr([1, 2]).map(lambda x: r.expr([3, 4]).map(lambda y: x.add(y)))",
     "r.expr([1, 2]).map(lambda x: r.expr([3]).map(lambda y: r.row))",
+    "r.expr([1, 2]).map(lambda x: r.expr([3]).filter(r.row.eq(x)))", "r.expr([1]).map(r.row.add(1))",
+    "r.expr([[1]]).map(r.row.map(lambda y: y.add(1)))", "r.do(lambda: r.expr([1]).map(r.row))",
+    "r.expr([[1, 2]]).map(lambda x: x.filter(lambda y: y.gt(1)))", "r.expr(r.row)",
 ]:
     q(src, keep_uuids="uuid(" in src)
 
