@@ -66,6 +66,8 @@ pub fn split_chain(term: &Value) -> Option<(Value, Vec<ChainOp>)> {
 pub struct FeedOptions {
     /// `changefeed_queue_size`: changes held for a slow reader before they are skipped.
     pub queue_size: usize,
+    /// `squash`: changes to one document waiting together are sent as one.
+    pub squash: bool,
     /// `include_initial`.
     pub include_initial: bool,
     /// `include_states`.
@@ -306,6 +308,9 @@ impl Feed {
 
     /// Moves what the queue holds next into `pending`; false when it held nothing.
     fn take_one(&mut self) -> RResult<bool> {
+        if self.opts.squash {
+            return self.take_squashed();
+        }
         match self.queue.take() {
             Queue::Change(c) => self.apply(c)?,
             Queue::Skipped(n) => self.pending.push_back(json!({
@@ -314,6 +319,45 @@ impl Feed {
             Queue::Empty => return Ok(false),
         }
         Ok(true)
+    }
+
+    /// Everything waiting, with the changes to each document merged into one (from its
+    /// first old value to its last new value), in the order the documents first changed.
+    fn take_squashed(&mut self) -> RResult<bool> {
+        let mut merged: Vec<(Value, Change)> = Vec::new();
+        let pk = self.table.primary_key.clone();
+        let key = |c: &Change| {
+            let doc = c.new.as_deref().or(c.old.as_deref());
+            doc.and_then(|d| d.get(&pk)).cloned().unwrap_or(Value::Null)
+        };
+        let mut any = false;
+        loop {
+            match self.queue.take() {
+                Queue::Change(c) => {
+                    any = true;
+                    let k = key(&c);
+                    match merged.iter_mut().find(|(m, _)| datum::eq(m, &k)) {
+                        Some((_, m)) => m.new = c.new,
+                        None => merged.push((k, c)),
+                    }
+                }
+                Queue::Skipped(n) => {
+                    any = true;
+                    merged.clear();
+                    self.pending.push_back(json!({
+                        "error": format!("Changefeed cache over array size limit, skipped {n} elements.")
+                    }));
+                }
+                Queue::Empty => break,
+            }
+        }
+        for (_, c) in merged {
+            // A document made and removed while waiting did not change at all.
+            if c.old.is_some() || c.new.is_some() {
+                self.apply(c)?;
+            }
+        }
+        Ok(any)
     }
 
     fn apply(&mut self, c: Change) -> RResult<()> {

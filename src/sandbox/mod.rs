@@ -96,6 +96,23 @@ fn check_implicit(term: &Value, depth: usize, path: &mut Vec<Value>) -> Result<(
     Ok(())
 }
 
+/// A `squash` value, checked as the server checks it: true or a number of seconds squashes.
+fn squash_option(v: &Value) -> Result<bool, ReqlError> {
+    match v {
+        Value::Bool(b) => Ok(*b),
+        Value::Number(n) if n.as_f64().is_some_and(|f| f < 0.0) => Err(ReqlError::logic(
+            "Expected BOOL or a positive NUMBER but found a negative NUMBER.",
+        )),
+        // Changes already wait in the feed's queue until the reader asks; the seconds
+        // the server would wait on top are not waited.
+        Value::Number(n) => Ok(n.as_f64().is_some_and(|f| f > 0.0)),
+        other => Err(ReqlError::logic(format!(
+            "Expected BOOL or NUMBER but found {}.",
+            datum::type_name(other)
+        ))),
+    }
+}
+
 /// A `changefeed_queue_size` value, checked as the server checks it.
 fn feed_queue_size(v: &Value) -> Result<usize, ReqlError> {
     let n = datum::as_int(v)?;
@@ -289,19 +306,19 @@ impl Sandbox {
                 Some(v) => feed_queue_size(&v)?,
                 None => ctx.feed_queue_size,
             };
+            let squash = match ctx.opt(opts, "squash", &None)? {
+                Some(v) => squash_option(&v).map_err(|e| e.at(json!("squash")))?,
+                None => false,
+            };
             let o = feed::FeedOptions {
                 queue_size,
+                squash,
                 include_initial: ctx.opt_bool(opts, "include_initial", &None, false)?,
                 include_states: ctx.opt_bool(opts, "include_states", &None, false)?,
                 include_types: ctx.opt_bool(opts, "include_types", &None, false)?,
             };
             if ctx.opt_bool(opts, "include_offsets", &None, false)? {
                 return Err(ReqlError::unsupported("CHANGES with include_offsets"));
-            }
-            if let Some(sq) = ctx.opt(opts, "squash", &None)?
-                && sq != Value::Bool(false)
-            {
-                return Err(ReqlError::unsupported("CHANGES with squash"));
             }
             if let Some((table, chain)) = args.first().and_then(feed::split_chain)
                 && !chain.is_empty()

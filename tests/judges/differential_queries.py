@@ -384,7 +384,7 @@ for src in [
     "D.table('people').status().pluck('name', 'db', 'status')",
     "D.table('people').status()['status']['all_replicas_ready']",
     "D.table('people').wait().pluck('ready')", "D.wait().pluck('ready')",
-    "r.db('rethinkdb').table_list()", "r.db('rethinkdb').table('db_config').filter(lambda d: d['name'].ne('made')).pluck('name').order_by('name')",
+    "r.db('rethinkdb').table_list()", "r.db('rethinkdb').table('db_config').filter(lambda d: r.expr(['diff', 'test']).contains(d['name'])).pluck('name').order_by('name')",
     "r.db('rethinkdb').table('table_config').filter({'db': 'diff'}).pluck('name', 'primary_key').order_by('name')",
     "r.db('rethinkdb').table('table_status').filter({'db': 'diff'}).pluck('name').order_by('name')",
     "r.db('rethinkdb').table('users').pluck('id')", "r.db('rethinkdb').table('server_config').count()",
@@ -678,6 +678,10 @@ q("F.between(1, 3).changes()", feed=True, writes=["F.get(2).update({'v': 11})", 
 q("F.get_all(1, 2).changes()", feed=True, writes=["F.get(1).update({'v': 12})"], take=2)
 q("F.changes(squash=True)", feed=True, writes=["F.get(1).update({'v': 13})"], take=2)
 q("F.changes(squash=0.1)", feed=True, writes=["F.get(1).update({'v': 14})"], take=2)
+q("F.changes(squash=True)", feed=True, take=4, writes=[
+    "F.get(2).update({'sq': 1})", "F.insert({'id': 777})", "F.get(777).delete()",
+    "F.get(1).update({'sq': 1})", "F.get(1).update({'sq': 2})"])
+q("F.changes(squash=0)", feed=True, writes=["F.get(1).update({'sq': 3})"], take=2)
 q("F.changes(squash=-1)", feed=True, take=1)
 q("F.changes(squash='x')", feed=True, take=1)
 q("F.changes(changefeed_queue_size=10)", feed=True, writes=["F.get(1).update({'v': 15})"], take=2)
