@@ -3,8 +3,9 @@
 Usage: python3 tests/judges/differential.py REAL_PORT SANDBOX_PORT PASSWORD [--only WORD]
 
 Both peers listen on 127.0.0.1 with the admin password PASSWORD. Every query (a Python-driver
-expression, in queries.py beside this file) runs on the real server first, then on the sandbox,
-and the two outcomes are compared: the value (after sorting where the order is unspecified and
+expression, in differential_queries.py beside this file) runs on the real server first, then on
+the sandbox, and the two outcomes are compared (`--only WORD` runs the queries holding WORD or
+of the section WORD; the database is made by the first ones, so run them all by default): the value (after sorting where the order is unspecified and
 after normalising what legitimately differs: generated uuids, server names, timings), or the
 error's class, message and backtrace (the response's `b`). An answer is
 
