@@ -107,7 +107,10 @@ fn deep_documents_are_stored_and_read_back(kind: PeerKind) {
     if kind == PeerKind::Sandbox {
         // The sandbox evaluates documents recursively and keeps them at most 100 levels deep:
         // it says so (a write error: exit 1) rather than storing what it could not compare.
-        let out = rdbsh(&peer).write_stdin(insert).output().expect("run rdbsh");
+        let out = rdbsh(&peer)
+            .write_stdin(insert)
+            .output()
+            .expect("run rdbsh");
         let err = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(1), "{err}");
         assert!(err.contains("Nesting depth limit exceeded"), "{err}");

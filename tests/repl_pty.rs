@@ -472,7 +472,10 @@ fn an_in_flight_write_fails_with_the_server_and_is_not_replayed(kind: PeerKind) 
     .unwrap();
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
     while counter(&sb).is_none_or(|n| n < 0) {
-        assert!(std::time::Instant::now() < deadline, "the write never started");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the write never started"
+        );
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
     sb.stop();

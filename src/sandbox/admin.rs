@@ -127,10 +127,14 @@ impl Ctx {
                         self.default_db.clone(),
                         self.targ(args, 0, env, |v| as_str(v).map(str::to_string))?,
                     ),
-                    2 => (
-                        self.db_arg(args, 0, env)?,
-                        self.targ(args, 1, env, |v| as_str(v).map(str::to_string))?,
-                    ),
+                    2 => {
+                        let db = self.db_arg(args, 0, env)?;
+                        self.check_db(&db).map_err(|e| e.at(json!(0)))?;
+                        (
+                            db,
+                            self.targ(args, 1, env, |v| as_str(v).map(str::to_string))?,
+                        )
+                    }
                     _ => {
                         return Err(ReqlError::compile(format!(
                             "Expected between 1 and 2 arguments but found {n}."
@@ -148,6 +152,12 @@ impl Ctx {
                 check_args(n, 2)?;
                 let t = self.table_arg(args, 0, env)?;
                 let key = self.darg(args, 1, env)?;
+                if key.is_null() {
+                    // `get(null)` finds nothing rather than failing on the key's type.
+                    return Err(ReqlError::non_existence(
+                        "Primary keys must be either a number, string, bool, pseudotype or array (got type NULL):\nnull",
+                    ));
+                }
                 super::write::check_key(&key).map_err(|e| e.at(json!(1)))?;
                 let doc = t.get(&key);
                 Ok(Some(Val::Single(t, key, doc)))
@@ -174,26 +184,23 @@ impl Ctx {
             }
             182 | 36 => {
                 let a0 = self.arg(args, 0, env)?;
-                let (t, ordered) = match a0 {
+                let (t, ordered): (Arc<Table>, Option<Seq>) = match a0 {
                     Val::Table(t) => (t, None),
                     Val::Seq(sq)
                         if sq.type_name == "TABLE_SLICE"
                             && matches!(sq.feed, Some(FeedSpec::Ordered { .. })) =>
                     {
-                        match sq.table.clone() {
-                            Some(t) => (t, Some(sq)),
-                            None => {
-                                return Err(ReqlError::logic(
-                                    "Expected type TABLE_SLICE but found SEQUENCE:",
-                                )
-                                .at(json!(0)));
-                            }
-                        }
+                        // RethinkDB 2.4.4 answers this otherwise than this store would (none
+                        // where the sandbox found rows): refuse rather than answer wrongly.
+                        let _ = sq;
+                        return Err(ReqlError::unsupported("BETWEEN after ORDER_BY"));
                     }
+                    // The server blames the table under the first between.
                     Val::Seq(sq) if sq.type_name == "TABLE_SLICE" => {
                         return Err(ReqlError::logic(
                             "Cannot perform multiple BETWEENs on the same table.",
                         )
+                        .at(json!(0))
                         .at(json!(0)));
                     }
                     other => {
@@ -214,7 +221,8 @@ impl Ctx {
                 if lo.is_null() || hi.is_null() {
                     return Err(ReqlError::logic(
                         "Cannot use `null` in BETWEEN, use `r.minval` or `r.maxval` to denote unboundedness.",
-                    ));
+                    )
+                    .at(json!(if lo.is_null() { 1 } else { 2 })));
                 }
                 let index = match self.opt(opts, "index", env)? {
                     Some(v) => as_str(&v)?.to_string(),
@@ -300,7 +308,8 @@ impl Ctx {
                 if !valid_name(&name) {
                     return Err(ReqlError::logic(format!(
                         "Database name `{name}` invalid (Use A-Z, a-z, 0-9, _ and - only)."
-                    )));
+                    ))
+                    .at(json!(0)));
                 }
                 if name == SYSTEM_DB || !self.store.db_create(&name) {
                     return Err(ReqlError::op_failed(format!(
@@ -338,7 +347,9 @@ impl Ctx {
                     Some((14, ..)) => (self.db_arg(args, 0, env)?, 1),
                     _ => (self.default_db.clone(), 0),
                 };
-                self.check_db(&db)?;
+                // A database given as an argument is blamed for not existing.
+                self.check_db(&db)
+                    .map_err(|e| if rest == 1 { e.at(json!(0)) } else { e })?;
                 if tt == 62 {
                     if db == SYSTEM_DB {
                         return d(json!(ALL_SYSTEM_TABLES));
@@ -355,15 +366,18 @@ impl Ctx {
                 check_args(n, rest + 1)?;
                 let name = self.targ(args, rest, env, |v| as_str(v).map(str::to_string))?;
                 if db == SYSTEM_DB {
-                    return Err(ReqlError::op_failed(
-                        "Database `rethinkdb` is special; you can't create or drop tables in it.",
-                    ));
+                    return Err(ReqlError::op_failed(if tt == 60 {
+                        "Database `rethinkdb` is special; you can't create new tables in it."
+                    } else {
+                        "Database `rethinkdb` is special; you can't create or drop tables in it."
+                    }));
                 }
                 if tt == 60 {
                     if !valid_name(&name) {
                         return Err(ReqlError::logic(format!(
                             "Table name `{name}` invalid (Use A-Z, a-z, 0-9, _ and - only)."
-                        )));
+                        ))
+                        .at(json!(rest)));
                     }
                     let pk = match self.opt(opts, "primary_key", env)? {
                         Some(v) => as_str(&v)?.to_string(),
@@ -431,14 +445,10 @@ impl Ctx {
             79 => {
                 check_args(n, 1)?;
                 match self.arg(args, 0, env)? {
-                    Val::Table(t) => {
-                        let idx: Vec<String> = read(&t.data).indexes.keys().cloned().collect();
-                        d(json!({
-                            "db": {"id": t.db_id, "name": t.db, "type": "DB"},
-                            "doc_count_estimates": [t.len()],
-                            "id": t.id, "indexes": idx, "name": t.name,
-                            "primary_key": t.primary_key, "type": "TABLE"
-                        }))
+                    Val::Table(t) => d(table_info(&t)),
+                    // A single document is described by its table, as the server does.
+                    Val::Single(t, ..) => {
+                        d(json!({"table": table_info(&t), "type": "SELECTION<OBJECT>"}))
                     }
                     Val::Db(db) => {
                         d(json!({"id": self.store.db_id(&db), "name": db, "type": "DB"}))
@@ -468,10 +478,13 @@ impl Ctx {
                 let function = if n > 2 {
                     match &args[2] {
                         f if super::ops::is_func_term(f) => {
-                            if !deterministic(f) {
+                            if !deterministic(f) || calls_now(f) {
+                                // Blamed on the function's body (argument 2, frame 1).
                                 return Err(ReqlError::logic(
                                     "Could not prove function deterministic.  Index functions must be deterministic.",
-                                ));
+                                )
+                                .at(json!(1))
+                                .at(json!(2)));
                             }
                             f.clone()
                         }
@@ -490,9 +503,7 @@ impl Ctx {
                 };
                 let multi = self.opt_bool(opts, "multi", env, false)?;
                 let geo = self.opt_bool(opts, "geo", env, false)?;
-                if geo {
-                    return Err(ReqlError::unsupported("geo indexes"));
-                }
+                // A geo index is only declared: the terms that would read it are unsupported.
                 let mut data = write(&t.data);
                 if data.indexes.contains_key(&name) {
                     return Err(ReqlError::op_failed(format!(
@@ -667,6 +678,27 @@ impl Ctx {
 }
 
 /// Whether a term has no source of nondeterminism (random, uuid, js, http, reads).
+fn table_info(t: &Table) -> Value {
+    let idx: Vec<String> = read(&t.data).indexes.keys().cloned().collect();
+    json!({
+        "db": {"id": t.db_id, "name": t.db, "type": "DB"},
+        "doc_count_estimates": [t.len()],
+        "id": t.id, "indexes": idx, "name": t.name,
+        "primary_key": t.primary_key, "type": "TABLE"
+    })
+}
+
+/// Whether a term calls `r.now()` (allowed in writes, not in index functions).
+fn calls_now(t: &Value) -> bool {
+    match super::eval::parts(t) {
+        Some((103, ..)) => true,
+        Some((_, args, opts)) => {
+            args.iter().any(calls_now) || opts.is_some_and(|o| o.values().any(calls_now))
+        }
+        None => t.as_object().is_some_and(|m| m.values().any(calls_now)),
+    }
+}
+
 pub fn deterministic(t: &Value) -> bool {
     match t {
         Value::Array(_) => match super::eval::parts(t) {

@@ -42,8 +42,11 @@ pub fn num(v: &Value) -> Option<f64> {
 /// Makes a JSON number from a double, integral values within 2^53 as integers.
 pub fn from_f64(f: f64) -> Value {
     if f.is_finite() && f.fract() == 0.0 && f.abs() <= 9_007_199_254_740_992.0 {
-        if f == 0.0 {
-            return Value::from(0);
+        if f == 0.0 && f.is_sign_negative() {
+            // The server keeps the sign of zero (`-0.0` on the wire).
+            return serde_json::Number::from_f64(f)
+                .map(Value::Number)
+                .unwrap_or(Value::Null);
         }
         return Value::from(f as i64);
     }
@@ -239,7 +242,8 @@ pub fn canonical(v: Value) -> Value {
 fn canonical_level(v: Value) -> Value {
     match v {
         Value::Number(n) => match n.as_f64() {
-            Some(f) if !n.is_i64() && !n.is_u64() => from_f64(f),
+            // Every number is a double on the server: integers past 2^53 lose precision.
+            Some(f) if (!n.is_i64() && !n.is_u64()) || beyond_2_53(&n) => from_f64(f),
             _ => Value::Number(n),
         },
         Value::Array(a) => Value::Array(a.into_iter().map(canonical).collect()),
@@ -254,6 +258,16 @@ fn canonical_level(v: Value) -> Value {
             )
         }
         other => other,
+    }
+}
+
+/// Whether an integer is past 2^53, where doubles (the server's numbers) lose precision.
+fn beyond_2_53(n: &serde_json::Number) -> bool {
+    const LIMIT: u64 = 1 << 53;
+    match (n.as_i64(), n.as_u64()) {
+        (Some(i), _) => i.unsigned_abs() > LIMIT,
+        (None, Some(u)) => u > LIMIT,
+        _ => false,
     }
 }
 
@@ -330,6 +344,102 @@ pub fn format_num(f: f64) -> String {
     }
 }
 
+/// JSON text of a datum as the server writes it for `toJsonString` and `coerceTo('string')`:
+/// compact, numbers in rapidjson's style (`1e21`, `-0.0`, `9007199254740994.0`).
+pub fn server_json(v: &Value) -> RResult<String> {
+    let mut out = String::new();
+    write_server_json(v, &mut out)?;
+    Ok(out)
+}
+
+fn write_server_json(v: &Value, out: &mut String) -> RResult<()> {
+    match v {
+        Value::Number(n) => out.push_str(&server_num(n.as_f64().unwrap_or(0.0))?),
+        Value::Array(a) => {
+            out.push('[');
+            for (i, x) in a.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_server_json(x, out)?;
+            }
+            out.push(']');
+        }
+        Value::Object(m) => {
+            out.push('{');
+            for (i, (k, x)) in m.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push_str(&Value::String(k.clone()).to_string());
+                out.push(':');
+                write_server_json(x, out)?;
+            }
+            out.push('}');
+        }
+        other => out.push_str(&other.to_string()),
+    }
+    Ok(())
+}
+
+/// A number as the server's JSON writer prints it: integers within 2^53 plainly, other
+/// values with rapidjson's layout of the shortest digits.
+fn server_num(f: f64) -> RResult<String> {
+    if f.fract() == 0.0 && f.abs() <= 9_007_199_254_740_992.0 && !(f == 0.0 && f.is_sign_negative())
+    {
+        return Ok(format!("{}", f as i64));
+    }
+    let sci = format!("{:e}", f.abs());
+    let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
+    let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
+    let n = digits.len() as i32;
+    if n >= 17 {
+        // rapidjson's Grisu2 may pick other 17 digits than the shortest ones.
+        return Err(ReqlError::unsupported(
+            "printing a number that needs 17 digits (the server's digits may differ)",
+        ));
+    }
+    let kk = exp.parse::<i32>().unwrap_or(0) + 1;
+    let k = kk - n;
+    let body = if (0..=21).contains(&kk) && k >= 0 {
+        format!("{digits}{}.0", "0".repeat(k as usize))
+    } else if 0 < kk && kk <= 21 {
+        format!("{}.{}", &digits[..kk as usize], &digits[kk as usize..])
+    } else if -6 < kk && kk <= 0 {
+        format!("0.{}{digits}", "0".repeat((-kk) as usize))
+    } else if n == 1 {
+        format!("{digits}e{}", kk - 1)
+    } else {
+        format!("{}.{}e{}", &digits[..1], &digits[1..], kk - 1)
+    };
+    Ok(if f.is_sign_negative() {
+        format!("-{body}")
+    } else {
+        body
+    })
+}
+
+/// Formats a number as C's `%.20g`, which the server's integer checks print.
+pub fn format_g20(f: f64) -> String {
+    let sci = format!("{f:.19e}");
+    let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
+    let exp: i32 = exp.parse().unwrap_or(0);
+    let trim = |s: &str| -> String {
+        if s.contains('.') {
+            s.trim_end_matches('0').trim_end_matches('.').to_string()
+        } else {
+            s.to_string()
+        }
+    };
+    if (-4..20).contains(&exp) {
+        let decimals = (19 - exp).max(0) as usize;
+        trim(&format!("{f:.decimals$}"))
+    } else {
+        let sign = if exp < 0 { '-' } else { '+' };
+        format!("{}e{sign}{:02}", trim(mantissa), exp.abs())
+    }
+}
+
 /// The error for a value of the wrong type.
 pub fn expected(ty: &str, v: &Value) -> ReqlError {
     let msg = format!("Expected type {ty} but found {}.", type_name(v));
@@ -378,19 +488,19 @@ pub fn as_int(v: &Value) -> RResult<i64> {
     if f > 9_007_199_254_740_992.0 {
         return Err(ReqlError::logic(format!(
             "Number not an integer (>2^53): {}",
-            format_num(f)
+            format_g20(f)
         )));
     }
     if f < -9_007_199_254_740_992.0 {
         return Err(ReqlError::logic(format!(
             "Number not an integer (<-2^53): {}",
-            format_num(f)
+            format_g20(f)
         )));
     }
     if f.fract() != 0.0 {
         return Err(ReqlError::logic(format!(
             "Number not an integer: {}",
-            format_num(f)
+            format_g20(f)
         )));
     }
     Ok(f as i64)

@@ -72,6 +72,8 @@ pub struct ReqlError {
     /// Path from the root term to the failing sub-term: numbers are positional
     /// argument indexes, strings are optarg keys.
     pub backtrace: Vec<Value>,
+    /// Raised where the server reads a stream lazily, at the top of the query: no frames.
+    pub unframed: bool,
 }
 
 impl ReqlError {
@@ -81,6 +83,7 @@ impl ReqlError {
             kind: ErrorKind::Runtime(t),
             message: message.into(),
             backtrace: Vec::new(),
+            unframed: false,
         }
     }
     /// A QUERY_LOGIC runtime error.
@@ -101,6 +104,7 @@ impl ReqlError {
             kind: ErrorKind::Compile,
             message: message.into(),
             backtrace: Vec::new(),
+            unframed: false,
         }
     }
     /// The runtime error for a term the sandbox does not implement.
@@ -114,7 +118,14 @@ impl ReqlError {
     }
     /// Prepends a frame to the backtrace (called while unwinding from the failing term).
     pub fn at(mut self, frame: Value) -> Self {
-        self.backtrace.insert(0, frame);
+        if !self.unframed {
+            self.backtrace.insert(0, frame);
+        }
+        self
+    }
+    /// Marks an error the server reports without a backtrace (see `unframed`).
+    pub fn unframed(mut self) -> Self {
+        self.unframed = true;
         self
     }
     /// True for NON_EXISTENCE errors, the ones `default` catches.

@@ -187,6 +187,8 @@ pub struct Ctx {
     pub profiler: Option<Arc<Profiler>>,
     /// Set when the query's answer is no longer wanted: evaluation stops.
     pub interrupt: super::job::Interrupt,
+    /// The query's `changefeed_queue_size` (run option), for feeds without their own.
+    pub feed_queue_size: usize,
 }
 
 /// The profile of one query: each term's evaluation is a task (`Evaluating filter.`) with
@@ -319,6 +321,7 @@ impl Ctx {
                         .map_err(|e| e.at(Value::String(k.clone())))?;
                     out.insert(k.clone(), d);
                 }
+                check_pseudo(&mut out)?;
                 let v = Value::Object(out);
                 datum::check_depth(&v)?;
                 Ok(Val::Datum(v))
@@ -360,13 +363,15 @@ impl Ctx {
     /// Fails when an array grows past the query's `array_limit`.
     pub fn check_array(&self, len: usize) -> RResult<()> {
         if len > self.array_limit {
+            // The server reports the limit without a backtrace.
             return Err(ReqlError::runtime(
                 ErrorType::ResourceLimit,
                 format!(
                     "Array over size limit `{}`.  To raise the number of allowed elements, modify the `array_limit` option to `.run` (not available in the Data Explorer), or use an index.",
                     self.array_limit
                 ),
-            ));
+            )
+            .unframed());
         }
         Ok(())
     }
@@ -374,7 +379,10 @@ impl Ctx {
     /// Evaluates a positional argument, marking errors with its index.
     pub fn arg(&self, args: &[Value], i: usize, env: &Env) -> RResult<Val> {
         match args.get(i) {
-            Some(t) => self.eval(t, env).map_err(|e| e.at(json!(i))),
+            Some(t) => self
+                .eval(t, env)
+                .map(|v| framed(v, json!(i)))
+                .map_err(|e| e.at(json!(i))),
             None => Err(ReqlError::compile("missing argument")),
         }
     }
@@ -382,7 +390,10 @@ impl Ctx {
     /// Evaluates a positional argument to a datum.
     pub fn darg(&self, args: &[Value], i: usize, env: &Env) -> RResult<Value> {
         let v = self.arg(args, i, env)?;
-        self.to_datum(v).map_err(|e| e.at(json!(i)))
+        // A lazy sequence's rows carry their frames already (see `framed`).
+        let lazy = matches!(v, Val::Seq(_));
+        self.to_datum(v)
+            .map_err(|e| if lazy { e } else { e.at(json!(i)) })
     }
 
     /// Evaluates a positional argument and checks its type with `f`.
@@ -444,13 +455,15 @@ impl Ctx {
     /// Calls a function, returning any value.
     pub fn call_val(&self, f: &Func, args: Vec<Value>) -> RResult<Val> {
         if !f.params.is_empty() && f.params.len() != args.len() {
+            // Blamed on the function's body (frame 1), as the server does.
             return Err(ReqlError::logic(format!(
                 "Expected function with {} argument{} but found function with {} argument{}.",
                 args.len(),
                 if args.len() == 1 { "" } else { "s" },
                 f.params.len(),
                 if f.params.len() == 1 { "" } else { "s" }
-            )));
+            ))
+            .at(json!(1)));
         }
         let mut env = f.env.clone();
         if args.len() == 1 {
@@ -465,7 +478,9 @@ impl Ctx {
             env = bind(&env, *p, a);
         }
         // The body is argument 1 of the FUNC term, as the server's backtraces show.
-        self.eval(&f.body, &env).map_err(|e| e.at(json!(1)))
+        self.eval(&f.body, &env)
+            .map(|v| framed(v, json!(1)))
+            .map_err(|e| e.at(json!(1)))
     }
 
     /// Evaluates a term that must be a sequence (arrays and tables included).
@@ -487,8 +502,9 @@ impl Ctx {
 
     /// Evaluates a positional argument as a sequence.
     pub fn sarg(&self, args: &[Value], i: usize, env: &Env) -> RResult<Seq> {
+        // The server blames the term that needed a sequence, not the operand.
         let v = self.arg(args, i, env)?;
-        self.to_seq(v).map_err(|e| e.at(json!(i)))
+        self.to_seq(v)
     }
 
     /// Expands `r.args` among positional arguments.
@@ -500,9 +516,9 @@ impl Ctx {
         for (i, a) in args.iter().enumerate() {
             match parts(a) {
                 Some((154, inner, _)) => {
-                    let arr = self
-                        .targ(inner, 0, env, |d| as_arr(d).cloned())
-                        .map_err(|e| e.at(json!(i)))?;
+                    // A non-array is blamed on the `r.args` term itself.
+                    let d = self.darg(inner, 0, env).map_err(|e| e.at(json!(i)))?;
+                    let arr = as_arr(&d).map_err(|e| e.at(json!(i)))?.clone();
                     out.extend(arr.into_iter().map(|d| json!([1, [d]])));
                 }
                 _ => out.push(a.clone()),
@@ -522,15 +538,7 @@ impl Ctx {
         if let Some(spliced) = self.splice_args(args, env)? {
             return self.eval_term(tt, &spliced, opts, env);
         }
-        if let (Some(allowed), Some(o)) = (super::term::optargs(tt), opts)
-            && let Some(k) = o
-                .keys()
-                .find(|k| !allowed.contains(&k.as_str()) && k.as_str() != "return_vals")
-        {
-            return Err(ReqlError::compile(format!(
-                "Unrecognized optional argument `{k}`."
-            )));
-        }
+        check_optargs(tt, opts)?;
         if let Some((min, max)) = super::term::arity(tt) {
             let n = args.len();
             if n < min || max.is_some_and(|m| n > m) {
@@ -593,15 +601,24 @@ impl Ctx {
                         }
                         return Ok(Val::Grouped(out));
                     }
-                    let d = self.to_datum(a).map_err(|e| e.at(json!(1)))?;
-                    return self.call_val(func, vec![d]).map_err(|e| e.at(json!(0)));
+                    let lazy = matches!(a, Val::Seq(_));
+                    let d = self
+                        .to_datum(a)
+                        .map_err(|e| if lazy { e } else { e.at(json!(1)) })?;
+                    return self
+                        .call_val(func, vec![d])
+                        .map(|v| framed(v, json!(0)))
+                        .map_err(|e| e.at(json!(0)));
                 }
                 let mut vals = Vec::new();
                 for i in 1..args.len() {
                     vals.push(self.darg(args, i, env)?);
                 }
                 match f {
-                    Val::Func(f) => self.call_val(&f, vals).map_err(|e| e.at(json!(0))),
+                    Val::Func(f) => self
+                        .call_val(&f, vals)
+                        .map(|v| framed(v, json!(0)))
+                        .map_err(|e| e.at(json!(0))),
                     other => Ok(other),
                 }
             }
@@ -713,6 +730,124 @@ impl Ctx {
     }
 }
 
+/// Fails on an optarg the term does not take, blaming that optarg as the server does.
+pub fn check_optargs(tt: u64, opts: Option<&Map<String, Value>>) -> RResult<()> {
+    if let (Some(allowed), Some(o)) = (super::term::optargs(tt), opts)
+        && let Some(k) = o
+            .keys()
+            .find(|k| !allowed.contains(&k.as_str()) && k.as_str() != "return_vals")
+    {
+        return Err(
+            ReqlError::compile(format!("Unrecognized optional argument `{k}`."))
+                .at(Value::String(k.clone())),
+        );
+    }
+    Ok(())
+}
+
+/// Checks an object that names a `$reql_type$` as the server does when it makes the datum,
+/// and puts it in the server's canonical form (time zone `Z` is `+00:00`, base64 re-padded).
+fn check_pseudo(m: &mut Map<String, Value>) -> RResult<()> {
+    let Some(ty) = m
+        .get("$reql_type$")
+        .and_then(Value::as_str)
+        .map(str::to_string)
+    else {
+        return Ok(());
+    };
+    match ty.as_str() {
+        "TIME" => check_time_object(m),
+        "BINARY" => {
+            if let Some(k) = m
+                .keys()
+                .find(|k| !matches!(k.as_str(), "$reql_type$" | "data"))
+            {
+                return Err(ReqlError::logic(format!(
+                    "Invalid binary pseudotype: illegal `{k}` key."
+                )));
+            }
+            let data = m.get("data").ok_or_else(|| {
+                ReqlError::logic("Invalid binary pseudotype: lacking `data` key.")
+            })?;
+            let bytes = decode_base64(as_str(data)?)?;
+            use base64::Engine;
+            let data = base64::engine::general_purpose::STANDARD.encode(bytes);
+            m.insert("data".into(), Value::String(data));
+            Ok(())
+        }
+        "GEOMETRY" => Err(ReqlError::unsupported("GEOMETRY objects")),
+        "LITERAL" | "GROUPED_DATA" | "MINVAL" | "MAXVAL" => Ok(()),
+        other => Err(ReqlError::logic(format!(
+            "Unknown $reql_type$ `PTYPE<{other}>`."
+        ))),
+    }
+}
+
+fn check_time_object(m: &mut Map<String, Value>) -> RResult<()> {
+    let invalid = |why: String, m: &Map<String, Value>| {
+        ReqlError::logic(format!(
+            "Invalid time object constructed ({why}):\n{}",
+            datum::print(&Value::Object(m.clone()))
+        ))
+    };
+    for field in ["epoch_time", "timezone"] {
+        if !m.contains_key(field) {
+            return Err(invalid(format!("no field `{field}`"), m));
+        }
+    }
+    if let Some(e) = m.get("epoch_time").filter(|e| !e.is_number()) {
+        let why = format!(
+            "field `epoch_time` must be a number (got `{}` of type {})",
+            datum::print(e),
+            datum::type_name(e)
+        );
+        return Err(invalid(why, m));
+    }
+    let tz = as_str(m.get("timezone").unwrap_or(&Value::Null))?.to_string();
+    let (_, tz) = super::time::parse_tz(&tz)?;
+    m.insert("timezone".into(), Value::String(tz));
+    Ok(())
+}
+
+/// Decodes base64 as the server does: whitespace skipped, padding optional.
+fn decode_base64(data: &str) -> RResult<Vec<u8>> {
+    let mut clean = String::with_capacity(data.len());
+    for c in data.chars().filter(|c| !c.is_ascii_whitespace()) {
+        if clean.ends_with('=') && c != '=' {
+            return Err(ReqlError::logic(
+                "Invalid base64 format, data found after padding character '='.",
+            ));
+        }
+        if !(c.is_ascii_alphanumeric() || matches!(c, '+' | '/' | '=')) {
+            return Err(ReqlError::logic(format!(
+                "Invalid base64 character found: '{c}'."
+            )));
+        }
+        clean.push(c);
+    }
+    use base64::Engine;
+    use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
+    let config = GeneralPurposeConfig::new()
+        .with_decode_padding_mode(DecodePaddingMode::Indifferent)
+        .with_decode_allow_trailing_bits(true);
+    GeneralPurpose::new(&base64::alphabet::STANDARD, config)
+        .decode(clean.trim_end_matches('='))
+        .map_err(|e| ReqlError::logic(format!("Invalid base64 format: {e}.")))
+}
+
+/// A lazy sequence fails while it is read, after the term that made it has returned: its
+/// rows' errors get the frame of where it was made here, so backtraces stay whole.
+fn framed(v: Val, frame: Value) -> Val {
+    match v {
+        Val::Seq(mut s) => {
+            let iter = std::mem::replace(&mut s.iter, Box::new(std::iter::empty()));
+            s.iter = Box::new(iter.map(move |r| r.map_err(|e| e.at(frame.clone()))));
+            Val::Seq(s)
+        }
+        other => other,
+    }
+}
+
 /// Whether a term refers to the implicit variable (`r.row`).
 fn uses_implicit(t: &Value) -> bool {
     match t {
@@ -731,7 +866,7 @@ fn uses_implicit(t: &Value) -> bool {
 }
 
 /// Message of `r.error()` without a message outside `default`.
-const EMPTY_ERROR: &str = "Empty ERROR term outside a default block.";
+pub const EMPTY_ERROR: &str = "Empty ERROR term outside a default block.";
 
 /// The error for a term type the sandbox does not implement.
 pub fn unsupported(tt: u64) -> ReqlError {
@@ -797,10 +932,18 @@ pub fn get_field_as(v: &Value, key: &str, op: &str) -> RResult<Value> {
                 ))
             })
         }
-        _ => Err(ReqlError::logic(format!(
-            "Cannot perform {op} on a non-object non-sequence `{}`.",
-            datum::trunc_print(v)
-        ))),
+        _ => {
+            let message = format!(
+                "Cannot perform {op} on a non-object non-sequence `{}`.",
+                datum::trunc_print(v)
+            );
+            // A field of nothing does not exist: `default` catches it, as on the server.
+            Err(if v.is_null() {
+                ReqlError::non_existence(message)
+            } else {
+                ReqlError::logic(message)
+            })
+        }
     }
 }
 

@@ -3,13 +3,11 @@
 use std::collections::VecDeque;
 use std::sync::Arc;
 
-use serde_json::{Value, json};
-use tokio::sync::broadcast;
-
 use super::datum;
 use super::error::{RResult, ReqlError};
 use super::eval::{Ctx, FeedSpec, Val};
-use super::store::{Change, Table};
+use super::store::{Change, Queue, Subscription, Table};
+use serde_json::{Value, json};
 
 /// Response note: `table.changes()`.
 pub const SEQUENCE_FEED: u64 = 1;
@@ -64,8 +62,12 @@ pub fn split_chain(term: &Value) -> Option<(Value, Vec<ChainOp>)> {
 }
 
 /// Options of `changes()`.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy)]
 pub struct FeedOptions {
+    /// `changefeed_queue_size`: changes held for a slow reader before they are skipped.
+    pub queue_size: usize,
+    /// `squash`: changes to one document waiting together are sent as one.
+    pub squash: bool,
     /// `include_initial`.
     pub include_initial: bool,
     /// `include_states`.
@@ -78,7 +80,7 @@ pub struct FeedOptions {
 pub struct Feed {
     /// Response notes for this feed (send them with every batch).
     pub notes: Vec<u64>,
-    rx: broadcast::Receiver<Change>,
+    queue: Arc<Subscription>,
     table: Arc<Table>,
     kind: Kind,
     ctx: Ctx,
@@ -168,14 +170,14 @@ impl Feed {
             return Err(ReqlError::unsupported("CHANGES on system tables"));
         }
         // Subscribe before reading the initial state so no write falls in between.
-        let rx = table.changes.subscribe();
+        let queue = table.subscribe(opts.queue_size);
         let mut notes = vec![note];
         if opts.include_states {
             notes.push(INCLUDES_STATES);
         }
         let mut feed = Feed {
             notes,
-            rx,
+            queue,
             table,
             kind,
             ctx: ctx.clone(),
@@ -185,7 +187,8 @@ impl Feed {
         };
         // The server announces `initializing` only when there are initial rows to send.
         if opts.include_states && opts.include_initial {
-            feed.pending.push_back(json!({"state": "initializing"}));
+            let row = feed.state_row("initializing");
+            feed.pending.push_back(row);
         }
         let initial: Vec<Value> = match &mut feed.kind {
             Kind::Table => {
@@ -228,7 +231,8 @@ impl Feed {
             feed.pending.push_back(row);
         }
         if opts.include_states {
-            feed.pending.push_back(json!({"state": "ready"}));
+            let row = feed.state_row("ready");
+            feed.pending.push_back(row);
         }
         Ok(feed)
     }
@@ -258,6 +262,14 @@ impl Feed {
             .collect())
     }
 
+    fn state_row(&self, state: &str) -> Value {
+        if self.opts.include_types {
+            json!({"state": state, "type": "state"})
+        } else {
+            json!({"state": state})
+        }
+    }
+
     fn row(&self, old: Option<Value>, new: Option<Value>, ty: &str) -> Value {
         let mut m = serde_json::Map::new();
         if ty != "initial" {
@@ -278,17 +290,7 @@ impl Feed {
     /// Every row available without waiting: queued rows and changes already received
     /// (lets a server fill a batch after `next` returned one row).
     pub fn drain_ready(&mut self) -> RResult<Vec<Value>> {
-        loop {
-            match self.rx.try_recv() {
-                Ok(c) => self.apply(c)?,
-                Err(broadcast::error::TryRecvError::Lagged(n)) => {
-                    self.pending.push_back(json!({
-                        "error": format!("Changefeed cache over array size limit, skipped {n} elements.")
-                    }));
-                }
-                Err(_) => break,
-            }
-        }
+        while self.take_one()? {}
         Ok(self.ready_rows())
     }
 
@@ -298,22 +300,64 @@ impl Feed {
             if let Some(v) = self.pending.pop_front() {
                 return Ok(datum::canonical(v));
             }
-            let change = match self.rx.recv().await {
-                Ok(c) => c,
-                Err(broadcast::error::RecvError::Lagged(n)) => {
-                    return Ok(
-                        json!({"error": format!("Changefeed cache over array size limit, skipped {n} elements.")}),
-                    );
-                }
-                Err(broadcast::error::RecvError::Closed) => {
-                    return Err(ReqlError::op_failed(format!(
-                        "Changefeed aborted (table `{}` unavailable).",
-                        self.table.display()
-                    )));
-                }
-            };
-            self.apply(change)?;
+            if !self.take_one()? {
+                self.queue.wait().await;
+            }
         }
+    }
+
+    /// Moves what the queue holds next into `pending`; false when it held nothing.
+    fn take_one(&mut self) -> RResult<bool> {
+        if self.opts.squash {
+            return self.take_squashed();
+        }
+        match self.queue.take() {
+            Queue::Change(c) => self.apply(c)?,
+            Queue::Skipped(n) => self.pending.push_back(json!({
+                "error": format!("Changefeed cache over array size limit, skipped {n} elements.")
+            })),
+            Queue::Empty => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    /// Everything waiting, with the changes to each document merged into one (from its
+    /// first old value to its last new value), in the order the documents first changed.
+    fn take_squashed(&mut self) -> RResult<bool> {
+        let mut merged: Vec<(Value, Change)> = Vec::new();
+        let pk = self.table.primary_key.clone();
+        let key = |c: &Change| {
+            let doc = c.new.as_deref().or(c.old.as_deref());
+            doc.and_then(|d| d.get(&pk)).cloned().unwrap_or(Value::Null)
+        };
+        let mut any = false;
+        loop {
+            match self.queue.take() {
+                Queue::Change(c) => {
+                    any = true;
+                    let k = key(&c);
+                    match merged.iter_mut().find(|(m, _)| datum::eq(m, &k)) {
+                        Some((_, m)) => m.new = c.new,
+                        None => merged.push((k, c)),
+                    }
+                }
+                Queue::Skipped(n) => {
+                    any = true;
+                    merged.clear();
+                    self.pending.push_back(json!({
+                        "error": format!("Changefeed cache over array size limit, skipped {n} elements.")
+                    }));
+                }
+                Queue::Empty => break,
+            }
+        }
+        for (_, c) in merged {
+            // A document made and removed while waiting did not change at all.
+            if c.old.is_some() || c.new.is_some() {
+                self.apply(c)?;
+            }
+        }
+        Ok(any)
     }
 
     fn apply(&mut self, c: Change) -> RResult<()> {

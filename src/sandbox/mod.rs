@@ -48,6 +48,82 @@ pub use store::Store;
 
 use eval::{Ctx, Val, parts};
 
+/// Refuses `r.row` inside more than one single-parameter function, as the server does when
+/// it compiles the query, naming the path to it.
+fn check_implicit(term: &Value, depth: usize, path: &mut Vec<Value>) -> Result<(), ReqlError> {
+    let mut visit = |child: &Value, frame: Value, depth: usize| {
+        path.push(frame);
+        let r = check_implicit(child, depth, path);
+        path.pop();
+        r
+    };
+    match term {
+        Value::Object(m) => {
+            for (k, v) in m {
+                visit(v, json!(k), depth)?;
+            }
+        }
+        Value::Array(_) => match parts(term) {
+            Some((1, ..)) | None => {}
+            Some((13, ..)) if depth > 1 => {
+                let mut e = ReqlError::compile(
+                    "Cannot use r.row in nested queries.  Use functions instead.",
+                );
+                e.backtrace = path.clone();
+                return Err(e);
+            }
+            Some((tt, args, opts)) => {
+                let one_param = tt == 69
+                    && args
+                        .first()
+                        .and_then(parts)
+                        .is_some_and(|(_, ids, _)| ids.len() == 1);
+                for (i, a) in args.iter().enumerate() {
+                    let d = if one_param && i == 1 {
+                        depth + 1
+                    } else {
+                        depth
+                    };
+                    visit(a, json!(i), d)?;
+                }
+                for (k, v) in opts.into_iter().flatten() {
+                    visit(v, json!(k), depth)?;
+                }
+            }
+        },
+        _ => {}
+    }
+    Ok(())
+}
+
+/// A `squash` value, checked as the server checks it: true or a number of seconds squashes.
+fn squash_option(v: &Value) -> Result<bool, ReqlError> {
+    match v {
+        Value::Bool(b) => Ok(*b),
+        Value::Number(n) if n.as_f64().is_some_and(|f| f < 0.0) => Err(ReqlError::logic(
+            "Expected BOOL or a positive NUMBER but found a negative NUMBER.",
+        )),
+        // Changes already wait in the feed's queue until the reader asks; the seconds
+        // the server would wait on top are not waited.
+        Value::Number(n) => Ok(n.as_f64().is_some_and(|f| f > 0.0)),
+        other => Err(ReqlError::logic(format!(
+            "Expected BOOL or NUMBER but found {}.",
+            datum::type_name(other)
+        ))),
+    }
+}
+
+/// A `changefeed_queue_size` value, checked as the server checks it.
+fn feed_queue_size(v: &Value) -> Result<usize, ReqlError> {
+    let n = datum::as_int(v)?;
+    if n < 1 {
+        return Err(ReqlError::logic(format!(
+            "Illegal changefeed queue size `{n}`.  (Must be >= 1.)"
+        )));
+    }
+    Ok(n as usize)
+}
+
 /// A stream of result rows, pulled in batches by the server.
 pub struct RowStream {
     iter: eval::RowIter,
@@ -174,7 +250,11 @@ impl Sandbox {
             job,
             profiler: None,
             interrupt,
+            feed_queue_size: store::DEFAULT_FEED_QUEUE,
         };
+        if let Some(q) = global_optargs.get("changefeed_queue_size") {
+            ctx.feed_queue_size = feed_queue_size(&ctx.datum(q, &None)?)?;
+        }
         if let Some(l) = global_optargs.get("array_limit") {
             let l = datum::as_num(&ctx.datum(l, &None)?)?;
             if l < 1.0 {
@@ -219,19 +299,26 @@ impl Sandbox {
     }
 
     fn run(&self, ctx: &Ctx, term: &Value) -> Result<Outcome, ReqlError> {
+        check_implicit(term, 0, &mut Vec::new())?;
         if let Some((152, args, opts)) = parts(term) {
+            eval::check_optargs(152, opts)?;
+            let queue_size = match ctx.opt(opts, "changefeed_queue_size", &None)? {
+                Some(v) => feed_queue_size(&v)?,
+                None => ctx.feed_queue_size,
+            };
+            let squash = match ctx.opt(opts, "squash", &None)? {
+                Some(v) => squash_option(&v).map_err(|e| e.at(json!("squash")))?,
+                None => false,
+            };
             let o = feed::FeedOptions {
+                queue_size,
+                squash,
                 include_initial: ctx.opt_bool(opts, "include_initial", &None, false)?,
                 include_states: ctx.opt_bool(opts, "include_states", &None, false)?,
                 include_types: ctx.opt_bool(opts, "include_types", &None, false)?,
             };
             if ctx.opt_bool(opts, "include_offsets", &None, false)? {
                 return Err(ReqlError::unsupported("CHANGES with include_offsets"));
-            }
-            if let Some(sq) = ctx.opt(opts, "squash", &None)?
-                && sq != Value::Bool(false)
-            {
-                return Err(ReqlError::unsupported("CHANGES with squash"));
             }
             if let Some((table, chain)) = args.first().and_then(feed::split_chain)
                 && !chain.is_empty()
@@ -260,6 +347,11 @@ impl Sandbox {
             }
             other => {
                 let v = ctx.to_datum(other)?;
+                if let Some(frames) = ops::literal_path(&v) {
+                    let mut e = ReqlError::logic(ops::STRAY_LITERAL);
+                    e.backtrace = frames;
+                    return Err(e);
+                }
                 if datum::contains_bound(&v) {
                     let which = if datum::print(&v).contains("MINVAL") {
                         "minval"

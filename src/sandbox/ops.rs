@@ -90,9 +90,12 @@ impl Ctx {
                 Value::Bool(!datum::truthy(&self.darg(args, 0, env)?))
             }
             24 => self.add(args, env)?,
+            // Arithmetic checks its operands' values, so the server blames the operation
+            // itself, not the operand (mod's integer checks excepted).
             25..=27 => {
                 check_min(n, 1)?;
                 let first = self.darg(args, 0, env)?;
+                grouped_arith(&first)?;
                 if tt == 25 && datum::pseudo_type(&first) == Some("TIME") {
                     return Ok(Some(Val::Datum(self.time_sub(first, args, env)?)));
                 }
@@ -109,7 +112,7 @@ impl Ctx {
                             if i == pos {
                                 continue;
                             }
-                            let k = as_int(v).map_err(|e| e.at(json!(i)))?;
+                            let k = as_int(v)?;
                             self.check_array(out.len().saturating_mul(k.max(0) as usize))?;
                             let base = out.clone();
                             out = Vec::new();
@@ -120,20 +123,20 @@ impl Ctx {
                         return Ok(Some(Val::Datum(Value::Array(out))));
                     }
                     let mut acc = 1.0;
-                    for (i, v) in vals.iter().enumerate() {
-                        acc *= as_num(v).map_err(|e| e.at(json!(i)))?;
+                    for v in &vals {
+                        acc *= as_num(v)?;
                     }
                     return Ok(Some(Val::Datum(num_result(acc)?)));
                 }
-                let mut acc = as_num(&first).map_err(|e| e.at(json!(0)))?;
+                let mut acc = as_num(&first)?;
                 for i in 1..n {
-                    let x = self.targ(args, i, env, as_num)?;
+                    let x = as_num(&self.darg(args, i, env)?)?;
                     acc = match tt {
                         25 => acc - x,
                         26 => acc * x,
                         _ => {
                             if x == 0.0 {
-                                return Err(ReqlError::logic("Cannot divide by zero.").at(json!(i)));
+                                return Err(ReqlError::logic("Cannot divide by zero."));
                             }
                             acc / x
                         }
@@ -146,7 +149,7 @@ impl Ctx {
                 let a = self.targ(args, 0, env, as_int)?;
                 let b = self.targ(args, 1, env, as_int)?;
                 if b == 0 {
-                    return Err(ReqlError::logic("Cannot take a number modulo 0.").at(json!(1)));
+                    return Err(ReqlError::logic("Cannot take a number modulo 0."));
                 }
                 json!(a % b)
             }
@@ -327,7 +330,11 @@ impl Ctx {
                 let mut m = Map::new();
                 m.insert("$reql_type$".into(), json!("LITERAL"));
                 if n > 0 {
-                    m.insert("value".into(), self.darg(args, 0, env)?);
+                    let inner = self.darg(args, 0, env)?;
+                    if literal_path(&inner).is_some() {
+                        return Err(ReqlError::logic(STRAY_LITERAL).at(json!(0)));
+                    }
+                    m.insert("value".into(), inner);
                 }
                 Value::Object(m)
             }
@@ -337,6 +344,10 @@ impl Ctx {
             52 => {
                 check_args(n, 1)?;
                 let v = self.arg(args, 0, env)?;
+                if let Val::Grouped(_) = v {
+                    // GROUPED_STREAM or GROUPED_DATA depends on how the groups were read.
+                    return Err(ReqlError::unsupported("TYPE_OF on grouped data"));
+                }
                 Value::String(match &v {
                     Val::Seq(s) => s.type_name.to_string(),
                     other => val_type(other),
@@ -347,15 +358,16 @@ impl Ctx {
                 check_args(n, 2)?;
                 let s = self.targ(args, 0, env, |v| as_str(v).map(str::to_string))?;
                 let p = self.targ(args, 1, env, |v| as_str(v).map(str::to_string))?;
-                regex_match(&s, &p).map_err(|e| e.at(json!(1)))?
+                regex_match(&s, &p)?
             }
             141 | 142 => {
                 check_args(n, 1)?;
                 let s = self.targ(args, 0, env, |v| as_str(v).map(str::to_string))?;
+                // The server changes the case of ASCII letters only.
                 Value::String(if tt == 141 {
-                    s.to_uppercase()
+                    s.to_ascii_uppercase()
                 } else {
-                    s.to_lowercase()
+                    s.to_ascii_lowercase()
                 })
             }
             149 => {
@@ -379,14 +391,12 @@ impl Ctx {
             }
             98 => {
                 let s = self.targ(args, 0, env, |v| as_str(v).map(str::to_string))?;
-                crate::nesting::parse(&s).map_err(|e| {
-                    ReqlError::logic(format!("Failed to parse \"{s}\" as JSON: {e}"))
-                })?
+                parse_json(&s)?
             }
             172 => {
                 let v = self.darg(args, 0, env)?;
                 no_bounds(&v)?;
-                Value::String(datum::canonical(v).to_string())
+                Value::String(datum::server_json(&datum::canonical(v))?)
             }
             169 => match n {
                 0 => Value::String(uuid::Uuid::new_v4().to_string()),
@@ -425,16 +435,17 @@ impl Ctx {
     fn add(&self, args: &[Value], env: &Env) -> RResult<Value> {
         check_min(args.len(), 1)?;
         let first = self.darg(args, 0, env)?;
+        grouped_arith(&first)?;
         match first {
             Value::String(mut s) => {
                 for i in 1..args.len() {
-                    s.push_str(&self.targ(args, i, env, |v| as_str(v).map(str::to_string))?);
+                    s.push_str(as_str(&self.darg(args, i, env)?)?);
                 }
                 Ok(Value::String(s))
             }
             Value::Array(mut a) => {
                 for i in 1..args.len() {
-                    a.extend(self.targ(args, i, env, |v| as_arr(v).cloned())?);
+                    a.extend(as_arr(&self.darg(args, i, env)?)?.iter().cloned());
                     self.check_array(a.len())?;
                 }
                 Ok(Value::Array(a))
@@ -442,18 +453,18 @@ impl Ctx {
             ref t if datum::pseudo_type(t) == Some("TIME") => {
                 let mut secs = 0.0;
                 for i in 1..args.len() {
-                    secs += self.targ(args, i, env, as_num)?;
+                    secs += as_num(&self.darg(args, i, env)?)?;
                 }
                 Ok(super::time::shift(t, secs))
             }
             Value::Number(_) => {
                 let mut acc = first.as_f64().unwrap_or(0.0);
                 for i in 1..args.len() {
-                    acc += self.targ(args, i, env, as_num)?;
+                    acc += as_num(&self.darg(args, i, env)?)?;
                 }
                 num_result(acc)
             }
-            other => Err(datum::expected("NUMBER", &other).at(json!(0))),
+            other => Err(datum::expected("NUMBER", &other)),
         }
     }
 
@@ -504,7 +515,12 @@ impl Ctx {
                 if args.len() > 2 {
                     let e = self.targ(args, 2, env, as_int)?;
                     let e = if e < 0 { canon(e)? } else { e };
-                    if p > len || e > len || e < p {
+                    if e < p {
+                        return Err(ReqlError::logic(format!(
+                            "Start index `{p}` is greater than end index `{e}`."
+                        )));
+                    }
+                    if p > len || e > len {
                         return Err(oob(if p > len { p } else { e }));
                     }
                     a.drain(p as usize..e as usize);
@@ -539,7 +555,7 @@ impl Ctx {
         match (&key, tt) {
             (Value::Number(_), 170) => {
                 let i = as_int(key).map_err(|e| e.at(json!(1)))?;
-                let seq = self.to_seq(a0).map_err(|e| e.at(json!(0)))?;
+                let seq = self.to_seq(a0)?;
                 Ok(Val::Datum(nth(seq, i)?))
             }
             (Value::String(k), _) => {
@@ -550,14 +566,20 @@ impl Ctx {
                     Err(e) if e.is_non_existence() => Ok(None),
                     Err(e) => Err(e),
                 });
+                let field = |d: &Value| {
+                    // A value that is not an object is the operand's fault (frame 0); a
+                    // missing field is the lookup's.
+                    let at = if d.is_object() { None } else { Some(json!(0)) };
+                    get_field_as(d, key.as_str().unwrap_or_default(), op)
+                        .map(Val::Datum)
+                        .map_err(|e| match at {
+                            Some(f) => e.at(f),
+                            None => e,
+                        })
+                };
                 match a0 {
-                    Val::Datum(Value::Object(_)) | Val::Single(..) => {
-                        let d = self.to_datum(a0)?;
-                        get_field_as(&d, key.as_str().unwrap_or_default(), op).map(Val::Datum)
-                    }
-                    Val::Datum(ref d) if !d.is_array() => {
-                        get_field_as(d, key.as_str().unwrap_or_default(), op).map(Val::Datum)
-                    }
+                    Val::Datum(Value::Object(_)) | Val::Single(..) => field(&self.to_datum(a0)?),
+                    Val::Datum(ref d) if !d.is_array() => field(d),
                     other => self.rowwise(other, f, false, on_single),
                 }
             }
@@ -620,12 +642,20 @@ impl Ctx {
         }
         let others = Arc::new(others);
         let f: RowFn = Arc::new(move |ctx, row| {
-            plain_obj(&row, "merge")?;
+            if !row.is_object() {
+                return Err(ReqlError::logic(format!(
+                    "Cannot perform merge on a non-object non-sequence `{}`.",
+                    datum::trunc_print(&row)
+                )));
+            }
+            plain_obj(&row, "merge").map_err(|e| e.at(json!(0)))?;
             let mut acc = row.clone();
-            for o in others.iter() {
+            for (i, o) in others.iter().enumerate() {
                 let patch = match o {
                     Ok(d) => d.clone(),
-                    Err(f) => ctx.call(f, vec![row.clone()])?,
+                    Err(f) => ctx
+                        .call(f, vec![row.clone()])
+                        .map_err(|e| e.at(json!(i + 1)))?,
                 };
                 if patch.is_object() && datum::pseudo_type(&patch).is_some_and(|p| p != "LITERAL") {
                     return Err(ReqlError::logic(format!(
@@ -646,6 +676,13 @@ impl Ctx {
         let to = self.targ(args, 1, env, |v| as_str(v).map(str::to_uppercase))?;
         if let Val::Grouped(g) = a0 {
             if to == "ARRAY" {
+                // Each group's value must itself be an array (a reduction is not).
+                if let Some((_, v)) = g.iter().find(|(_, v)| !v.is_array()) {
+                    return Err(ReqlError::logic(format!(
+                        "Cannot coerce {} to ARRAY.",
+                        type_name(v)
+                    )));
+                }
                 return Ok(Val::Grouped(g));
             }
             return Err(ReqlError::logic(format!(
@@ -654,10 +691,20 @@ impl Ctx {
         }
         let from_name = match &a0 {
             Val::Seq(s) => s.type_name.to_string(),
+            // A time is an object to coerceTo, as the server names it.
+            Val::Datum(d) if datum::pseudo_type(d) == Some("TIME") => "OBJECT".to_string(),
             other => val_type(other),
         };
         let v = self.to_datum(a0)?;
-        let fail = || ReqlError::logic(format!("Cannot coerce {from_name} to {to}."));
+        const TYPES: [&str; 10] = [
+            "ARRAY", "OBJECT", "STRING", "NUMBER", "BOOL", "NULL", "BINARY", "DATUM", "FUNCTION",
+            "SEQUENCE",
+        ];
+        if !TYPES.contains(&to.as_str()) {
+            return Err(ReqlError::logic(format!("Unknown Type: {to}")));
+        }
+        // The server blames the value that cannot be converted.
+        let fail = || ReqlError::logic(format!("Cannot coerce {from_name} to {to}.")).at(json!(0));
         let out = match (to.as_str(), &v) {
             ("ARRAY", Value::Array(_)) => v,
             ("ARRAY", Value::Object(m)) if datum::pseudo_type(&v).is_none() => {
@@ -667,10 +714,12 @@ impl Ctx {
             ("OBJECT", Value::Array(a)) => {
                 let mut m = Map::new();
                 for pair in a {
-                    match pair.as_array().map(Vec::as_slice) {
-                        Some([Value::String(k), x]) => {
+                    let items = as_arr(pair)?;
+                    match items.as_slice() {
+                        [Value::String(k), x] => {
                             m.insert(k.clone(), x.clone());
                         }
+                        [k, _] => return Err(datum::expected("STRING", k)),
                         _ => {
                             return Err(ReqlError::logic(format!(
                                 "Expected array of size 2, but got size {}.",
@@ -682,24 +731,26 @@ impl Ctx {
                 Value::Object(m)
             }
             ("STRING", Value::String(_)) => v,
-            ("STRING", Value::Number(n)) => {
-                Value::String(datum::format_num(n.as_f64().unwrap_or(0.0)))
-            }
+            ("STRING", Value::Number(_)) => Value::String(datum::server_json(&v)?),
             ("STRING", _) if datum::pseudo_type(&v) == Some("BINARY") => {
                 let b = v.get("data").and_then(Value::as_str).unwrap_or_default();
                 use base64::Engine;
                 let bytes = base64::engine::general_purpose::STANDARD
                     .decode(b)
                     .unwrap_or_default();
-                Value::String(String::from_utf8_lossy(&bytes).into_owned())
+                match String::from_utf8(bytes) {
+                    Ok(s) => Value::String(s),
+                    Err(e) => return Err(not_utf8(e.as_bytes())),
+                }
             }
             ("STRING", _) => {
                 no_bounds(&v)?;
-                Value::String(datum::canonical(v).to_string())
+                Value::String(datum::server_json(&datum::canonical(v))?)
             }
             ("NUMBER", Value::Number(_)) => v,
             ("NUMBER", Value::String(s)) => {
-                let t = s.trim();
+                // No whitespace around the number: the server refuses ` 12 `.
+                let t = s.as_str();
                 let parsed = match t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")) {
                     Some(h) => i64::from_str_radix(h, 16).ok().map(|i| i as f64),
                     None => t.parse::<f64>().ok(),
@@ -813,9 +864,132 @@ pub fn num_result(f: f64) -> RResult<Value> {
     Ok(from_f64(f))
 }
 
+/// `r.json`: the server refuses duplicate keys; its parse errors are worded by rapidjson,
+/// which this parser cannot imitate, so those are refused as unsupported.
+fn parse_json(s: &str) -> RResult<Value> {
+    // Any depth, as the server reads it.
+    let v = crate::nesting::parse(s).map_err(|_| {
+        ReqlError::unsupported("JSON with a syntax error (the server words it as rapidjson)")
+    })?;
+    // The duplicate-key check rides on serde_json, which stops at 128 levels: deeper text
+    // goes unchecked rather than refused.
+    if crate::nesting::depth(&v) >= 120 {
+        return Ok(v);
+    }
+    let unique: Result<UniqueKeys, _> = serde_json::from_str(s);
+    if let Err(e) = unique {
+        return Err(ReqlError::logic(
+            e.to_string()
+                .split(" at line")
+                .next()
+                .unwrap_or_default()
+                .to_string(),
+        ));
+    }
+    Ok(v)
+}
+
+/// Parses JSON only to fail on an object with a key twice (the error is the message).
+struct UniqueKeys;
+
+impl<'de> serde::Deserialize<'de> for UniqueKeys {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(UniqueVisitor)
+    }
+}
+
+struct UniqueVisitor;
+
+impl<'de> serde::de::Visitor<'de> for UniqueVisitor {
+    type Value = UniqueKeys;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("JSON")
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<UniqueKeys, E> {
+        Ok(UniqueKeys)
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<UniqueKeys, E> {
+        Ok(UniqueKeys)
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<UniqueKeys, E> {
+        Ok(UniqueKeys)
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<UniqueKeys, E> {
+        Ok(UniqueKeys)
+    }
+    fn visit_str<E>(self, _: &str) -> Result<UniqueKeys, E> {
+        Ok(UniqueKeys)
+    }
+    fn visit_unit<E>(self) -> Result<UniqueKeys, E> {
+        Ok(UniqueKeys)
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut a: A) -> Result<UniqueKeys, A::Error> {
+        while a.next_element::<UniqueKeys>()?.is_some() {}
+        Ok(UniqueKeys)
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut m: A) -> Result<UniqueKeys, A::Error> {
+        let mut seen = std::collections::HashSet::new();
+        while let Some(k) = m.next_key::<String>()? {
+            if !seen.insert(k.clone()) {
+                return Err(serde::de::Error::custom(format!(
+                    "Duplicate key {} in JSON.",
+                    Value::String(k)
+                )));
+            }
+            m.next_value::<UniqueKeys>()?;
+        }
+        Ok(UniqueKeys)
+    }
+}
+
+/// The error for an `r.literal` outside the object given to merge or update.
+pub const STRAY_LITERAL: &str = "Stray literal keyword found: literal is only legal inside of the object passed to merge or update and cannot nest inside other literals.";
+
+/// Where a value holds an `r.literal` (object keys and array positions), if it does: the
+/// frames the server names for a stray one built by MAKE_OBJ / MAKE_ARRAY.
+pub fn literal_path(v: &Value) -> Option<Vec<Value>> {
+    match v {
+        Value::Object(_) if datum::pseudo_type(v) == Some("LITERAL") => Some(Vec::new()),
+        Value::Object(m) => m.iter().find_map(|(k, x)| {
+            let mut p = literal_path(x)?;
+            p.insert(0, Value::String(k.clone()));
+            Some(p)
+        }),
+        Value::Array(a) => a.iter().enumerate().find_map(|(i, x)| {
+            let mut p = literal_path(x)?;
+            p.insert(0, json!(i));
+            Some(p)
+        }),
+        _ => None,
+    }
+}
+
+/// The server applies arithmetic to each group's value; the sandbox refuses it.
+fn grouped_arith(first: &Value) -> RResult<()> {
+    if datum::pseudo_type(first) == Some("GROUPED_DATA") {
+        return Err(ReqlError::unsupported("arithmetic on grouped data"));
+    }
+    Ok(())
+}
+
+/// The error for binary data that is not UTF-8: the server's words for a bad first byte;
+/// its other UTF-8 messages are not imitated.
+fn not_utf8(bytes: &[u8]) -> ReqlError {
+    let bad_initial = |b: u8| (0x80..0xc2).contains(&b) || b >= 0xf5;
+    match bytes.first() {
+        Some(&b) if bad_initial(b) => ReqlError::logic(
+            "String `` (truncated) is not a UTF-8 string; Invalid initial byte seen at position 0.",
+        ),
+        _ => ReqlError::unsupported("BINARY that is not UTF-8 to STRING"),
+    }
+}
+
 fn regex_match(s: &str, p: &str) -> RResult<Value> {
-    let re = regex::Regex::new(p)
-        .map_err(|e| ReqlError::logic(format!("Error in regexp `{p}` (portion ``): {e}")))?;
+    // The server words a bad pattern as RE2 does; this regex engine words it otherwise.
+    let re = regex::Regex::new(p).map_err(|_| {
+        ReqlError::unsupported("MATCH with an invalid regular expression (RE2 reports it)")
+    })?;
     let Some(caps) = re.captures(s) else {
         return Ok(Value::Null);
     };
@@ -824,13 +998,12 @@ fn regex_match(s: &str, p: &str) -> RResult<Value> {
     };
     let groups: Vec<Value> = (1..caps.len())
         .map(|i| match caps.get(i) {
-            Some(g) => json!({"str": g.as_str(), "start": s[..g.start()].chars().count(), "end": s[..g.end()].chars().count()}),
+            Some(g) => json!({"str": g.as_str(), "start": g.start(), "end": g.end()}),
             None => Value::Null,
         })
         .collect();
-    Ok(
-        json!({"str": m.as_str(), "start": s[..m.start()].chars().count(), "end": s[..m.end()].chars().count(), "groups": groups}),
-    )
+    // Offsets count bytes of the UTF-8 string, as the server's (RE2's) do.
+    Ok(json!({"str": m.as_str(), "start": m.start(), "end": m.end(), "groups": groups}))
 }
 
 fn split(s: &str, sep: Option<&str>, max: Option<i64>) -> Value {

@@ -113,6 +113,12 @@ impl Ctx {
                     .collect();
                 return Ok(Some(Val::Datum(Value::Array(rows))));
             }
+            if tt == 187 {
+                return Err(ReqlError::logic(
+                    "Cannot treat the output of `group` as a stream (did you mean to `ungroup`?).",
+                )
+                .at(json!(0)));
+            }
             if !GROUPABLE.contains(&tt) {
                 return Err(ReqlError::logic(
                     "Cannot call this term on grouped data.  Call `ungroup` first.",
@@ -134,11 +140,14 @@ impl Ctx {
             return Ok(Some(Val::Grouped(out)));
         }
         if tt == 150 {
-            return Err(ReqlError::logic(format!(
-                "Expected type GROUPED_DATA but found {}.",
-                super::eval::val_type(&a0)
-            ))
-            .at(json!(0)));
+            let found = match a0 {
+                Val::Datum(d) => format!("DATUM:\n{}", datum::print(&d)),
+                other => format!("{}.", super::eval::val_type(&other)),
+            };
+            return Err(
+                ReqlError::logic(format!("Expected type GROUPED_DATA but found {found}"))
+                    .at(json!(0)),
+            );
         }
         self.seq_op(tt, a0, args, opts, env).map(Some)
     }
@@ -169,7 +178,7 @@ impl Ctx {
                         if n - 1 == 1 { " was" } else { "s were" }
                     )));
                 }
-                let mut iters = vec![self.to_seq(a0).map_err(|e| e.at(json!(0)))?];
+                let mut iters = vec![self.to_seq(a0)?];
                 for i in 1..n - 1 {
                     iters.push(self.sarg(args, i, env)?);
                 }
@@ -199,7 +208,7 @@ impl Ctx {
                         "The function passed to `map` expects {k} arguments, but 1 sequence was found."
                     )));
                 }
-                let seq = self.to_seq(a0).map_err(|e| e.at(json!(0)))?;
+                let seq = self.to_seq(a0)?;
                 let ctx = self.clone();
                 if tt == 38 {
                     let it = seq_map(seq.iter, move |r| {
@@ -213,10 +222,12 @@ impl Ctx {
                         match r.and_then(|row| ctx.call(&f, vec![row]).map_err(|e| e.at(json!(1))))
                         {
                             Ok(Value::Array(a)) => Box::new(a.into_iter().map(Ok)),
+                            // The function's result is not a sequence: its fault (frame 1).
                             Ok(other) => Box::new(std::iter::once(Err(ReqlError::logic(format!(
                                 "Cannot convert {} to SEQUENCE",
                                 datum::type_name(&other)
-                            ))))),
+                            ))
+                            .at(json!(1))))),
                             Err(e) => Box::new(std::iter::once(Err(e))),
                         }
                     },
@@ -225,7 +236,7 @@ impl Ctx {
             }
             39 => {
                 check_args(n, 2)?;
-                let seq = self.to_seq(a0).map_err(|e| e.at(json!(0)))?;
+                let seq = self.to_seq(a0)?;
                 let dflt = opts.and_then(|o| o.get("default")).cloned();
                 let pred: Pred = if is_func_term(&args[1]) {
                     let f = self.farg(args, 1, env)?;
@@ -244,16 +255,8 @@ impl Ctx {
                         }
                     }
                 };
-                let dflt_val = match dflt {
-                    Some(t) => Some(self.eval(&t, env).map_err(|e| e.at(json!("default")))?),
-                    None => None,
-                };
-                let dflt_val = match dflt_val {
-                    Some(Val::Func(f)) => Some(Err(f)),
-                    Some(v) => Some(Ok(self.to_datum(v)?)),
-                    None => None,
-                };
                 let ctx = self.clone();
+                let env = env.clone();
                 let Seq {
                     iter: src,
                     stream,
@@ -267,14 +270,11 @@ impl Ctx {
                     };
                     let keep = match pred(&ctx, &row) {
                         Ok(k) => k,
-                        Err(e) if e.is_non_existence() => match &dflt_val {
-                            Some(Ok(d)) => datum::truthy(d),
-                            Some(Err(f)) => {
-                                match ctx.call(f, vec![Value::String(e.message.clone())]) {
-                                    Ok(d) => datum::truthy(&d),
-                                    Err(e) => return Some(Err(e)),
-                                }
-                            }
+                        Err(e) if e.is_non_existence() => match &dflt {
+                            Some(t) => match ctx.filter_default(t, &env, e) {
+                                Ok(keep) => keep,
+                                Err(e) => return Some(Err(e)),
+                            },
                             None => false,
                         },
                         Err(e) => return Some(Err(e.at(json!(1)))),
@@ -325,7 +325,7 @@ impl Ctx {
                             d.as_object().map(|m| m.len()).unwrap_or(0)
                         )));
                     }
-                    other => self.to_seq(other).map_err(|e| e.at(json!(0)))?,
+                    other => self.to_seq(other)?,
                 };
                 let pred = if n > 1 {
                     Some(self.pred_arg(args, 1, env)?)
@@ -352,7 +352,7 @@ impl Ctx {
                     Val::Table(t) => Some(t.clone()),
                     _ => None,
                 };
-                let seq = self.to_seq(a0).map_err(|e| e.at(json!(0)))?;
+                let seq = self.to_seq(a0)?;
                 let v = nth(seq, i)?;
                 if let Some(t) = table {
                     let key = v.get(&t.primary_key).cloned().unwrap_or(Value::Null);
@@ -397,8 +397,17 @@ impl Ctx {
                     Val::Datum(Value::String(s)) if tt == 30 => {
                         return self.slice_str(&s, args, opts, env);
                     }
-                    other => self.to_seq(other).map_err(|e| e.at(json!(0)))?,
+                    Val::Datum(d) if tt == 30 && !d.is_array() => {
+                        return Err(ReqlError::logic(format!(
+                            "Expected ARRAY, BINARY, or STRING, but found {}.",
+                            datum::type_name(&d)
+                        ))
+                        .at(json!(0)));
+                    }
+                    other => self.to_seq(other)?,
                 };
+                // A selection is paged like a stream, also when it is an array.
+                let paged = seq.stream || seq.table.is_some();
                 let mut closed_minus_one = false;
                 let (start, end, stream) = match tt {
                     70 => (self.targ(args, 1, env, as_int)?, None, seq.stream),
@@ -410,14 +419,12 @@ impl Ctx {
                         } else {
                             None
                         };
-                        let lb = self.opt(opts, "left_bound", env)?;
-                        let rb = self.opt(opts, "right_bound", env)?;
-                        let s = if lb.as_ref().and_then(Value::as_str) == Some("open") {
-                            s + 1
-                        } else {
+                        let s = if self.bound_closed(opts, "left_bound", env, true)? {
                             s
+                        } else {
+                            s + 1
                         };
-                        let closed = rb.as_ref().and_then(Value::as_str) == Some("closed");
+                        let closed = self.bound_closed(opts, "right_bound", env, false)?;
                         closed_minus_one = closed && e == Some(-1);
                         let e = match e {
                             Some(-1) if closed => None,
@@ -428,18 +435,17 @@ impl Ctx {
                     }
                 };
                 if tt == 71 && end.is_some_and(|e| e < 0) {
-                    return Err(
-                        ReqlError::logic("LIMIT takes a non-negative argument (got -1)")
-                            .at(json!(1)),
-                    );
-                }
-                if tt == 70 && start < 0 {
                     return Err(ReqlError::logic(
-                        "Cannot use a negative left index on a stream.".to_string(),
-                    )
-                    .at(json!(1)));
+                        "LIMIT takes a non-negative argument (got -1)",
+                    ));
                 }
-                if stream && tt == 30 {
+                // An array skips from its end; a stream cannot.
+                if tt == 70 && start < 0 && paged {
+                    return Err(ReqlError::logic(
+                        "Cannot use a negative left index on a stream.",
+                    ));
+                }
+                if paged && tt == 30 {
                     if start < 0 {
                         return Err(ReqlError::logic(
                             "Cannot use a negative left index on a stream.",
@@ -516,7 +522,7 @@ impl Ctx {
             37 => {
                 check_args(n, 2)?;
                 let f = self.farg(args, 1, env)?;
-                let seq = self.to_seq(a0).map_err(|e| e.at(json!(0)))?;
+                let seq = self.to_seq(a0)?;
                 let mut acc: Option<Value> = None;
                 for r in seq.iter {
                     let row = r?;
@@ -525,8 +531,12 @@ impl Ctx {
                         Some(a) => self.call(&f, vec![a, row]).map_err(|e| e.at(json!(1)))?,
                     });
                 }
-                acc.map(Val::Datum)
-                    .ok_or_else(|| ReqlError::non_existence("Cannot reduce over an empty stream."))
+                // The server reports this from inside the reduction function's body.
+                acc.map(Val::Datum).ok_or_else(|| {
+                    ReqlError::non_existence("Cannot reduce over an empty stream.")
+                        .at(json!(1))
+                        .at(json!(1))
+                })
             }
             187 => {
                 check_args(n, 3)?;
@@ -535,7 +545,7 @@ impl Ctx {
                 }
                 let mut acc = self.darg(args, 1, env)?;
                 let f = self.farg(args, 2, env)?;
-                let seq = self.to_seq(a0).map_err(|e| e.at(json!(0)))?;
+                let seq = self.to_seq(a0)?;
                 for r in seq.iter {
                     acc = self.call(&f, vec![acc, r?]).map_err(|e| e.at(json!(2)))?;
                 }
@@ -556,7 +566,7 @@ impl Ctx {
             }
             145..=148 => self.aggregate(tt, a0, args, opts, env),
             93 => {
-                let seq = self.to_seq(a0).map_err(|e| e.at(json!(0)))?;
+                let seq = self.to_seq(a0)?;
                 let rows = seq.collect()?;
                 for i in 1..n {
                     let p = self.pred_arg(args, i, env)?;
@@ -574,7 +584,7 @@ impl Ctx {
                 Ok(Val::Datum(Value::Bool(true)))
             }
             86 => {
-                let mut seq = self.to_seq(a0).map_err(|e| e.at(json!(0)))?;
+                let mut seq = self.to_seq(a0)?;
                 Ok(Val::Datum(Value::Bool(
                     seq.iter.next().transpose()?.is_none(),
                 )))
@@ -582,7 +592,7 @@ impl Ctx {
             87 => {
                 check_args(n, 2)?;
                 let p = self.pred_arg(args, 1, env)?;
-                let seq = self.to_seq(a0).map_err(|e| e.at(json!(0)))?;
+                let seq = self.to_seq(a0)?;
                 let mut out = Vec::new();
                 for (i, r) in seq.iter.enumerate() {
                     if p(self, &r?)? {
@@ -592,9 +602,12 @@ impl Ctx {
                 Ok(Val::Datum(Value::Array(out)))
             }
             72 => {
-                let seq = self.to_seq(a0).map_err(|e| e.at(json!(0)))?;
+                let seq = self.to_seq(a0)?;
                 let stream = seq.stream;
                 let it = seq_map(seq.iter, |row| {
+                    if !row.is_object() {
+                        return Err(datum::expected("OBJECT", &row));
+                    }
                     let l = get_field(&row, "left").map_err(|_| {
                         ReqlError::logic("ZIP can only be called on the result of a join.")
                     })?;
@@ -613,7 +626,7 @@ impl Ctx {
                         "Number of items to sample must be non-negative, got `{k}`."
                     )));
                 }
-                let seq = self.to_seq(a0).map_err(|e| e.at(json!(0)))?;
+                let seq = self.to_seq(a0)?;
                 // Reservoir sampling keeps memory at k rows.
                 let k = k as usize;
                 let mut res: Vec<Value> = Vec::with_capacity(k.min(1024));
@@ -642,7 +655,7 @@ impl Ctx {
                         env: env.clone(),
                     }
                 };
-                let seq = self.to_seq(a0).map_err(|e| e.at(json!(0)))?;
+                let seq = self.to_seq(a0)?;
                 let mut acc = Map::new();
                 const NOT_WRITE: &str = "FOR_EACH expects one or more basic write queries.";
                 for r in seq.iter {
@@ -664,7 +677,12 @@ impl Ctx {
                     };
                     for p in parts {
                         let Value::Object(m) = p else {
-                            return Err(ReqlError::logic(NOT_WRITE).at(json!(1)).at(json!(1)));
+                            return Err(ReqlError::logic(format!(
+                                "{NOT_WRITE}  Expected type OBJECT but found {}.",
+                                datum::type_name(&p)
+                            ))
+                            .at(json!(1))
+                            .at(json!(1)));
                         };
                         merge_write_results(&mut acc, m);
                     }
@@ -673,7 +691,7 @@ impl Ctx {
             }
             48 | 49 => {
                 check_args(n, 3)?;
-                let left = self.to_seq(a0).map_err(|e| e.at(json!(0)))?;
+                let left = self.to_seq(a0)?;
                 let stream = left.stream;
                 let right = self.sarg(args, 1, env)?.collect()?;
                 let f = self.farg(args, 2, env)?;
@@ -702,7 +720,7 @@ impl Ctx {
             }
             50 => {
                 check_args(n, 3)?;
-                let left = self.to_seq(a0).map_err(|e| e.at(json!(0)))?;
+                let left = self.to_seq(a0)?;
                 let stream = left.stream;
                 let key_f: Result<Func, String> = if is_func_term(&args[1]) {
                     Ok(self.farg(args, 1, env)?)
@@ -748,6 +766,42 @@ impl Ctx {
         }
     }
 
+    /// Whether a row whose predicate found nothing is kept: the `default` optarg, evaluated
+    /// only when needed (as the server does); `r.error()` in it re-raises what was missing.
+    fn filter_default(&self, t: &Value, env: &Env, missing: ReqlError) -> RResult<bool> {
+        let v = match self.eval(t, env) {
+            Ok(Val::Func(f)) => self.call(&f, vec![Value::String(missing.message.clone())]),
+            Ok(v) => self.to_datum(v),
+            Err(e) => Err(e),
+        };
+        match v {
+            Ok(d) => Ok(datum::truthy(&d)),
+            Err(e) if e.message == super::eval::EMPTY_ERROR => Err(missing.at(json!(1))),
+            Err(e) => Err(e.at(json!("default"))),
+        }
+    }
+
+    /// A `left_bound`/`right_bound` optarg: true for "closed", false for "open".
+    fn bound_closed(
+        &self,
+        opts: Option<&Map<String, Value>>,
+        key: &str,
+        env: &Env,
+        dflt: bool,
+    ) -> RResult<bool> {
+        match self.opt(opts, key, env)? {
+            None => Ok(dflt),
+            Some(v) => match v.as_str() {
+                Some("closed") => Ok(true),
+                Some("open") => Ok(false),
+                _ => Err(ReqlError::logic(format!(
+                    "Expected `open` or `closed` for optarg `{key}` (got `{}`).",
+                    datum::print(&v)
+                ))),
+            },
+        }
+    }
+
     fn slice_str(
         &self,
         s: &str,
@@ -763,17 +817,12 @@ impl Ctx {
         } else {
             len
         };
-        let _ = opts;
-        let st = if st < 0 {
-            (len + st).max(0)
-        } else {
-            st.min(len)
-        } as usize;
-        let en = if en < 0 {
-            (len + en).max(0)
-        } else {
-            en.min(len)
-        } as usize;
+        let left_open = !self.bound_closed(opts, "left_bound", env, true)?;
+        let right_closed = self.bound_closed(opts, "right_bound", env, false)?;
+        let st = if st < 0 { len + st } else { st } + i64::from(left_open);
+        let en = if en < 0 { len + en } else { en } + i64::from(right_closed);
+        let st = st.clamp(0, len) as usize;
+        let en = en.clamp(0, len) as usize;
         Ok(Val::Datum(Value::String(if st < en {
             chars[st..en].iter().collect()
         } else {
@@ -785,10 +834,12 @@ impl Ctx {
     fn pred_arg(&self, args: &[Value], i: usize, env: &Env) -> RResult<Pred> {
         if is_func_term(&args[i]) {
             let f = self.farg(args, i, env)?;
+            // Errors of the function are framed by its argument position, as everywhere.
             Ok(Arc::new(move |c, row| {
                 let pattern = body_is_object(&f);
                 c.call(&f, vec![row.clone()])
                     .map(|v| predicate_result(row, &v, pattern))
+                    .map_err(|e| e.at(json!(i)))
             }))
         } else {
             let v = self.darg(args, i, env)?;
@@ -800,7 +851,9 @@ impl Ctx {
     fn extractor(&self, args: &[Value], i: usize, env: &Env) -> RResult<Extractor> {
         if is_func_term(&args[i]) {
             let f = self.farg(args, i, env)?;
-            Ok(Arc::new(move |c, row| c.call(&f, vec![row.clone()])))
+            Ok(Arc::new(move |c, row| {
+                c.call(&f, vec![row.clone()]).map_err(|e| e.at(json!(i)))
+            }))
         } else {
             let k = self.targ(args, i, env, |v| as_str(v).map(str::to_string))?;
             Ok(Arc::new(move |_, row| get_field(row, &k)))
@@ -834,7 +887,7 @@ impl Ctx {
                 .map(|(_, d)| Val::Datum((*d).clone()))
                 .ok_or_else(|| empty_agg(name));
         }
-        let seq = self.to_seq(a0).map_err(|e| e.at(json!(0)))?;
+        let seq = self.to_seq(a0)?;
         let ex = if args.len() > 1 {
             Some(self.extractor(args, 1, env)?)
         } else {
@@ -849,11 +902,13 @@ impl Ctx {
                 Some(f) => match f(self, &row) {
                     Ok(v) => v,
                     Err(e) if e.is_non_existence() => continue,
-                    Err(e) => return Err(e.at(json!(1))),
+                    Err(e) => return Err(e),
                 },
                 None => row.clone(),
             };
             match tt {
+                // The server leaves nulls out of sums and averages.
+                145 | 146 if v.is_null() => {}
                 145 | 146 => {
                     sum += as_num(&v)?;
                     count += 1;
@@ -932,7 +987,7 @@ impl Ctx {
                     .collect()
             }
             _ => {
-                let seq = self.to_seq(a0).map_err(|e| e.at(json!(0)))?;
+                let seq = self.to_seq(a0)?;
                 seq.collect()?.into_iter().map(|r| (None, r)).collect()
             }
         };
@@ -977,17 +1032,14 @@ impl Ctx {
                 }
                 combos = next;
             }
-            let mut seen: Vec<Value> = Vec::new();
+            // A value repeated in the array puts the row in its group once per repeat.
             for mut c in combos {
                 let key = if c.len() == 1 {
                     c.pop().unwrap_or(Value::Null)
                 } else {
                     Value::Array(c)
                 };
-                if !seen.iter().any(|x| datum::eq(x, &key)) {
-                    seen.push(key.clone());
-                    push(key, row.clone());
-                }
+                push(key, row.clone());
             }
         }
         Ok(Val::Grouped(
@@ -1059,10 +1111,10 @@ impl Ctx {
                     }
                     match &s.table {
                         Some(t) => t.clone(),
-                        None => return Err(ReqlError::logic(NOT_SLICE).at(json!(0))),
+                        None => return Err(ReqlError::logic(NOT_SLICE)),
                     }
                 }
-                _ => return Err(ReqlError::logic(NOT_SLICE).at(json!(0))),
+                _ => return Err(ReqlError::logic(NOT_SLICE)),
             };
             if let (Val::Table(_), true, true) = (&a0, ix == table.primary_key, keys.is_empty()) {
                 let mut s = table_scan(table.clone());
@@ -1121,7 +1173,7 @@ impl Ctx {
                 "Expected 2 or more arguments but found 1.",
             ));
         }
-        let seq = self.to_seq(a0).map_err(|e| e.at(json!(0)))?;
+        let seq = self.to_seq(a0)?;
         let table = seq.table.clone();
         let rows = match self.to_datum(Val::Seq(seq))? {
             Value::Array(a) => a,
@@ -1157,7 +1209,8 @@ impl Ctx {
 
     fn sort_rows(&self, rows: Vec<Value>, keys: &[SortKey]) -> RResult<Vec<Value>> {
         self.check_array(rows.len())?;
-        if keys.is_empty() {
+        // The server computes keys while comparing: fewer than two rows compute none.
+        if keys.is_empty() || rows.len() < 2 {
             return Ok(rows);
         }
         let mut keyed = Vec::with_capacity(rows.len());
@@ -1238,6 +1291,7 @@ impl Ctx {
                     "Index `{index}` was not found on table `{}`.",
                     t.display()
                 ))
+                .unframed()
             })?;
         let f = match self.eval(&def.function, &None)? {
             Val::Func(f) => f,
@@ -1247,11 +1301,12 @@ impl Ctx {
             Ok(v) => v,
             Err(_) => return Ok(Vec::new()),
         };
-        Ok(match v {
-            Value::Null => Vec::new(),
+        let keys = match v {
             Value::Array(a) if def.multi => a,
             v => vec![v],
-        })
+        };
+        // The server indexes no key that holds a null, also inside a compound key.
+        Ok(keys.into_iter().filter(|k| !holds_null(k)).collect())
     }
 
     /// Every (index key, document) pair of a table for an index.
@@ -1261,7 +1316,8 @@ impl Ctx {
             return Err(ReqlError::op_failed(format!(
                 "Index `{index}` was not found on table `{}`.",
                 t.display()
-            )));
+            ))
+            .unframed());
         }
         for d in t.snapshot() {
             for k in self.index_keys(t, index, &d)? {
@@ -1331,6 +1387,14 @@ fn sort_keyed<T>(mut keyed: Vec<(Vec<Value>, T)>, desc: &[bool]) -> Vec<T> {
         Ordering::Equal
     });
     keyed.into_iter().map(|(_, r)| r).collect()
+}
+
+fn holds_null(v: &Value) -> bool {
+    match v {
+        Value::Null => true,
+        Value::Array(a) => a.iter().any(holds_null),
+        _ => false,
+    }
 }
 
 fn empty_agg(name: &str) -> ReqlError {

@@ -1,17 +1,17 @@
 //! The in-memory store: databases, tables ordered by primary key, index definitions,
 //! and the change channel of each table.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::ops::Bound;
-use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard, Weak};
 
 use serde_json::Value;
-use tokio::sync::broadcast;
+use tokio::sync::Notify;
 
 use super::datum::Key;
 
-/// Capacity of a table's change channel; slow feeds lose older changes beyond it.
-const CHANGE_CAPACITY: usize = 4096;
+/// The server's default `changefeed_queue_size`: changes a feed holds for a slow reader.
+pub const DEFAULT_FEED_QUEUE: usize = 100_000;
 
 /// Reads a lock, recovering the data if a writer panicked.
 pub fn read<T>(l: &RwLock<T>) -> RwLockReadGuard<'_, T> {
@@ -30,6 +30,69 @@ pub struct Change {
     pub old: Option<Arc<Value>>,
     /// The document after the write (None when deleted).
     pub new: Option<Arc<Value>>,
+}
+
+/// The changes waiting for one feed's reader, bounded by its `changefeed_queue_size`.
+#[derive(Debug)]
+pub struct Subscription {
+    limit: usize,
+    state: Mutex<Queued>,
+    ready: Notify,
+}
+
+#[derive(Debug, Default)]
+struct Queued {
+    changes: VecDeque<Change>,
+    /// Changes thrown away since the reader last looked (the queue overflowed).
+    skipped: usize,
+}
+
+/// What a feed finds in its queue.
+#[derive(Debug)]
+pub enum Queue {
+    /// The next change.
+    Change(Change),
+    /// The queue overflowed and this many changes were dropped.
+    Skipped(usize),
+    /// Nothing yet.
+    Empty,
+}
+
+impl Subscription {
+    fn push(&self, change: Change) {
+        let mut q = lock(&self.state);
+        // As the server does: a queue that would outgrow its limit is emptied and counted,
+        // and the reader is told how many changes it missed.
+        if q.changes.len() >= self.limit {
+            q.skipped += q.changes.len() + 1;
+            q.changes.clear();
+        } else {
+            q.changes.push_back(change);
+        }
+        drop(q);
+        self.ready.notify_one();
+    }
+
+    /// Takes the next change, or the number skipped first, without waiting.
+    pub fn take(&self) -> Queue {
+        let mut q = lock(&self.state);
+        if q.skipped > 0 {
+            return Queue::Skipped(std::mem::take(&mut q.skipped));
+        }
+        match q.changes.pop_front() {
+            Some(c) => Queue::Change(c),
+            None => Queue::Empty,
+        }
+    }
+
+    /// Waits until a change may have arrived (cancel-safe: the queue keeps it).
+    pub async fn wait(&self) {
+        self.ready.notified().await;
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 /// A secondary index definition: the function is kept as a wire term and evaluated.
@@ -67,13 +130,12 @@ pub struct Table {
     pub primary_key: String,
     /// Documents and indexes.
     pub data: RwLock<TableData>,
-    /// Sender of this table's changes.
-    pub changes: broadcast::Sender<Change>,
+    /// The open feeds' queues (a dropped feed's entry is pruned on the next write).
+    feeds: Mutex<Vec<Weak<Subscription>>>,
 }
 
 impl Table {
     fn new(db: &str, db_id: &str, name: &str, primary_key: &str) -> Self {
-        let (changes, _) = broadcast::channel(CHANGE_CAPACITY);
         Table {
             id: uuid::Uuid::new_v4().to_string(),
             db: db.to_string(),
@@ -81,7 +143,7 @@ impl Table {
             name: name.to_string(),
             primary_key: primary_key.to_string(),
             data: RwLock::new(TableData::default()),
-            changes,
+            feeds: Mutex::default(),
         }
     }
 
@@ -131,8 +193,25 @@ impl Table {
 
     /// Publishes a change to the table's feeds.
     pub fn notify(&self, old: Option<Arc<Value>>, new: Option<Arc<Value>>) {
-        // No receivers is normal: nobody listens.
-        let _ = self.changes.send(Change { old, new });
+        let mut feeds = lock(&self.feeds);
+        feeds.retain(|f| f.strong_count() > 0);
+        for f in feeds.iter().filter_map(Weak::upgrade) {
+            f.push(Change {
+                old: old.clone(),
+                new: new.clone(),
+            });
+        }
+    }
+
+    /// Opens a queue of this table's changes holding at most `limit` for a slow reader.
+    pub fn subscribe(&self, limit: usize) -> Arc<Subscription> {
+        let sub = Arc::new(Subscription {
+            limit,
+            state: Mutex::default(),
+            ready: Notify::new(),
+        });
+        lock(&self.feeds).push(Arc::downgrade(&sub));
+        sub
     }
 }
 

@@ -1,6 +1,6 @@
 //! Time terms on the TIME pseudo-type (`epoch_time` + `timezone` "+HH:MM").
 
-use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, NaiveDateTime, TimeZone, Timelike, Utc};
+use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, TimeZone, Timelike, Utc};
 use serde_json::{Map, Value, json};
 
 use super::datum::{self, as_int, as_num, as_str, from_f64};
@@ -14,6 +14,19 @@ pub fn epoch_to_time(secs: f64) -> Value {
 
 fn round_ms(secs: f64) -> f64 {
     (secs * 1000.0).round() / 1000.0
+}
+
+/// A calendar date checked as the server checks `r.time`'s fields, in its words.
+fn civil_date(y: i64, mo: i64, d: i64) -> RResult<NaiveDate> {
+    let logic = |m: &str| ReqlError::logic(format!("Error in time logic: {m}"));
+    if !(1400..=9999).contains(&y) {
+        return Err(logic("Year is out of valid range: 1400..9999."));
+    }
+    if !(1..=12).contains(&mo) {
+        return Err(logic("Month number is out of range 1..12."));
+    }
+    NaiveDate::from_ymd_opt(y as i32, mo as u32, d as u32)
+        .ok_or_else(|| logic("Day of month is not valid for year."))
 }
 
 fn make_time(secs: f64, tz: &str) -> Value {
@@ -44,7 +57,7 @@ fn as_time(v: &Value) -> RResult<(f64, String)> {
 }
 
 /// Parses a timezone ("Z", "+HH", "+HHMM", "+HH:MM") into seconds east and canonical text.
-fn parse_tz(s: &str) -> RResult<(i32, String)> {
+pub fn parse_tz(s: &str) -> RResult<(i32, String)> {
     let bad = || ReqlError::logic(format!("Timezone `{s}` does not start with `-` or `+`."));
     if s == "Z" {
         return Ok((0, "+00:00".into()));
@@ -65,7 +78,13 @@ fn parse_tz(s: &str) -> RResult<(i32, String)> {
     } else {
         0
     };
-    if h > 23 {
+    if h == 24 {
+        // The server takes offsets up to +24:59; this time library stops below 24 hours.
+        return Err(ReqlError::unsupported(
+            "time zone offsets of 24 hours or more",
+        ));
+    }
+    if h > 24 {
         return Err(ReqlError::logic(format!("Hours out of range in `{s}`.")));
     }
     if m > 59 {
@@ -86,6 +105,13 @@ fn parse_tz(s: &str) -> RResult<(i32, String)> {
 
 fn local(e: f64, tz: &str) -> RResult<DateTime<FixedOffset>> {
     let (off, _) = parse_tz(tz)?;
+    // The server's calendar (boost) covers the years 1400 to 9999 only.
+    let year = DateTime::<Utc>::from_timestamp(e.floor() as i64, 0).map(|d| d.year());
+    if !year.is_some_and(|y| (1400..=9999).contains(&y)) {
+        return Err(ReqlError::logic(
+            "Error in time logic: Year is out of valid range: 1400..9999.",
+        ));
+    }
     let fo = FixedOffset::east_opt(off).ok_or_else(|| ReqlError::logic("invalid offset"))?;
     let secs = e.floor();
     let nanos = ((e - secs) * 1e9).round().clamp(0.0, 999_999_999.0) as u32;
@@ -111,53 +137,126 @@ pub fn to_iso(e: f64, tz: &str) -> RResult<String> {
     ))
 }
 
+/// Reads an ISO 8601 string as the server (boost) does: calendar (`2020-05-06`, `20200506`)
+/// or ordinal (`2020-127`) dates, an optional `T` time whose fields may overflow into the
+/// next unit (`24:00`, `25:00`), then `Z` or an offset.
 fn parse_iso(s: &str, default_tz: Option<&str>) -> RResult<Value> {
-    let fail = || ReqlError::logic(format!("Invalid date string `{s}`."));
-    if let Ok(dt) = DateTime::parse_from_rfc3339(s) {
-        let tz = parse_tz(&dt.format("%:z").to_string())?.1;
-        return Ok(make_time(
-            dt.timestamp() as f64 + dt.timestamp_subsec_nanos() as f64 / 1e9,
-            &tz,
-        ));
+    let mut r = IsoReader { s, pos: 0 };
+    let day = r.date()?;
+    let mut secs = 0.0;
+    if r.eat('T') {
+        secs = r.time()?;
     }
-    // Split a trailing zone off.
-    let (body, zone) = if let Some(b) = s.strip_suffix('Z') {
-        (b, Some("Z".to_string()))
-    } else if let Some(i) = s
-        .rfind(['+', '-'])
-        .filter(|i| *i > 10 || (*i > 7 && !s[..*i].contains('-')))
-    {
-        (&s[..i], Some(s[i..].to_string()))
-    } else {
-        (s, None)
-    };
-    let zone = match (zone, default_tz) {
-        (Some(z), _) => z,
-        (None, Some(d)) => d.to_string(),
-        (None, None) => {
-            return Err(ReqlError::logic(
-                "ISO 8601 string has no time zone, and no default time zone was provided."
-                    .to_string(),
-            ));
-        }
+    let zone = match r.rest() {
+        "" => match default_tz {
+            Some(d) => d.to_string(),
+            None => {
+                return Err(ReqlError::logic(
+                    "ISO 8601 string has no time zone, and no default time zone was provided.",
+                ));
+            }
+        },
+        z => z.to_string(),
     };
     let (off, tz) = parse_tz(&zone)?;
-    let naive = NaiveDateTime::parse_from_str(body, "%Y-%m-%dT%H:%M:%S%.f")
-        .or_else(|_| NaiveDateTime::parse_from_str(body, "%Y-%m-%dT%H:%M"))
-        .or_else(|_| NaiveDateTime::parse_from_str(body, "%Y%m%dT%H%M%S%.f"))
-        .or_else(|_| {
-            NaiveDate::parse_from_str(body, "%Y-%m-%d")
-                .map(|d| d.and_hms_opt(0, 0, 0).unwrap_or_default())
-        })
-        .or_else(|_| {
-            NaiveDate::parse_from_str(body, "%Y%m%d")
-                .map(|d| d.and_hms_opt(0, 0, 0).unwrap_or_default())
-        })
-        .map_err(|_| fail())?;
-    let utc = naive.and_utc().timestamp() as f64
-        + naive.and_utc().timestamp_subsec_nanos() as f64 / 1e9
-        - off as f64;
-    Ok(make_time(utc, &tz))
+    let midnight = day.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc();
+    Ok(make_time(
+        midnight.timestamp() as f64 + secs - off as f64,
+        &tz,
+    ))
+}
+
+struct IsoReader<'a> {
+    s: &'a str,
+    pos: usize,
+}
+
+impl IsoReader<'_> {
+    fn invalid(&self) -> ReqlError {
+        ReqlError::logic(format!("Invalid date string `{}`.", self.s))
+    }
+
+    fn rest(&self) -> &str {
+        &self.s[self.pos..]
+    }
+
+    fn eat(&mut self, c: char) -> bool {
+        let hit = self.rest().starts_with(c);
+        if hit {
+            self.pos += c.len_utf8();
+        }
+        hit
+    }
+
+    /// Exactly `n` digits.
+    fn digits(&mut self, n: usize) -> RResult<i64> {
+        let mut v = 0;
+        for _ in 0..n {
+            match self.rest().chars().next() {
+                Some(c) if c.is_ascii_digit() => {
+                    v = v * 10 + i64::from(c as u8 - b'0');
+                    self.pos += 1;
+                }
+                Some(c) => {
+                    return Err(ReqlError::logic(format!(
+                        "Invalid date string `{}` (got `{c}` but expected a digit).",
+                        self.s
+                    )));
+                }
+                None => return Err(self.invalid()),
+            }
+        }
+        Ok(v)
+    }
+
+    fn run_of_digits(&self) -> usize {
+        self.rest().chars().take_while(char::is_ascii_digit).count()
+    }
+
+    fn date(&mut self) -> RResult<NaiveDate> {
+        let year = self.digits(4)?;
+        let dashed = self.eat('-');
+        if self.rest().starts_with('W') {
+            return Err(ReqlError::logic(
+                "Due to limitations in the boost time library we use for parsing, we cannot support ISO week dates right now.  Sorry about that!  Please use years, calendar dates, or ordinal dates instead.",
+            ));
+        }
+        // Three digits after the year make an ordinal date (day of the year).
+        if self.run_of_digits() == 3 {
+            let day = self.digits(3)?;
+            let jan1 = NaiveDate::from_ymd_opt(year as i32, 1, 1).ok_or_else(|| self.invalid())?;
+            // Days past the year's end run into the next year, as boost counts them.
+            return jan1
+                .checked_add_days(chrono::Days::new((day.max(1) - 1) as u64))
+                .ok_or_else(|| self.invalid());
+        }
+        let month = self.digits(2)?;
+        if dashed && !self.eat('-') {
+            return Err(self.invalid());
+        }
+        let day = self.digits(2)?;
+        NaiveDate::from_ymd_opt(year as i32, month as u32, day as u32).ok_or_else(|| self.invalid())
+    }
+
+    /// Seconds since midnight of `HH[:MM[:SS[.fff]]]` or `HH[MM[SS[.fff]]]`.
+    fn time(&mut self) -> RResult<f64> {
+        let h = self.digits(2)?;
+        let colons = self.eat(':');
+        let mut secs = (h * 3600) as f64;
+        if colons || self.run_of_digits() >= 2 {
+            secs += (self.digits(2)? * 60) as f64;
+            if (colons && self.eat(':')) || (!colons && self.run_of_digits() >= 2) {
+                secs += self.digits(2)? as f64;
+                if self.eat('.') || self.eat(',') {
+                    let n = self.run_of_digits();
+                    let frac = self.rest()[..n].to_string();
+                    self.pos += n;
+                    secs += format!("0.{frac}").parse::<f64>().unwrap_or(0.0);
+                }
+            }
+        }
+        Ok(secs)
+    }
 }
 
 impl Ctx {
@@ -186,10 +285,16 @@ impl Ctx {
             99 => {
                 let s = self.targ(args, 0, env, |v| as_str(v).map(str::to_string))?;
                 let dtz = self.opt(opts, "default_timezone", env)?;
-                parse_iso(&s, dtz.as_ref().and_then(Value::as_str))?
+                // The server blames the string for anything wrong in it.
+                parse_iso(&s, dtz.as_ref().and_then(Value::as_str)).map_err(|e| e.at(json!(0)))?
             }
             136 => {
                 let n = args.len();
+                if !(4..=7).contains(&n) {
+                    return Err(ReqlError::compile(format!(
+                        "Expected between 4 and 7 arguments but found {n}."
+                    )));
+                }
                 if n != 4 && n != 7 {
                     return Err(ReqlError::logic(format!(
                         "Got {n} arguments to TIME (expected 4 or 7)."
@@ -209,14 +314,11 @@ impl Ctx {
                 };
                 let tzs = self.targ(args, n - 1, env, |v| as_str(v).map(str::to_string))?;
                 let (off, tz) = parse_tz(&tzs)?;
-                let date =
-                    NaiveDate::from_ymd_opt(y as i32, mo as u32, dd as u32).ok_or_else(|| {
-                        ReqlError::logic("Error in time logic: Day is out of range for month.")
-                    })?;
-                let base = date
-                    .and_hms_opt(h as u32, mi as u32, 0)
-                    .ok_or_else(|| ReqlError::logic("Error in time logic: invalid time of day."))?;
-                let e = base.and_utc().timestamp() as f64 + s - off as f64;
+                let date = civil_date(y, mo, dd)?;
+                // Hours and minutes are a duration added to midnight (24:00 is the next day).
+                let midnight = date.and_hms_opt(0, 0, 0).unwrap_or_default();
+                let e = midnight.and_utc().timestamp() as f64 + (h * 3600 + mi * 60) as f64 + s
+                    - off as f64;
                 make_time(e, &tz)
             }
             100 | 102 | 104..=106 | 126..=135 => {
@@ -230,10 +332,20 @@ impl Ctx {
                         make_time(e, &parse_tz(&z)?.1)
                     }
                     105 => {
-                        let (s, _) =
-                            as_time(&self.darg(args, 1, env)?).map_err(|x| x.at(json!(1)))?;
-                        let (en, _) =
-                            as_time(&self.darg(args, 2, env)?).map_err(|x| x.at(json!(2)))?;
+                        let bound = |i: usize| -> RResult<f64> {
+                            let b = self.darg(args, i, env)?;
+                            if datum::contains_bound(&b) {
+                                let which = if datum::pseudo_type(&b) == Some("MINVAL") {
+                                    "minval"
+                                } else {
+                                    "maxval"
+                                };
+                                let m = format!("Cannot convert `r.{which}` to JSON.");
+                                return Err(ReqlError::logic(m).at(json!(i)));
+                            }
+                            as_time(&b).map(|t| t.0).map_err(|x| x.at(json!(i)))
+                        };
+                        let (s, en) = (bound(1)?, bound(2)?);
                         let lo = self
                             .opt(opts, "left_bound", env)?
                             .as_ref()

@@ -98,7 +98,8 @@ impl Ctx {
                 return Err(ReqlError::logic(format!(
                     "Durability option `{}` unrecognized (options are \"hard\" and \"soft\").",
                     datum::as_str(&d).unwrap_or_default()
-                )));
+                ))
+                .at(json!("durability")));
             }
         }
         let a0 = self.arg(args, 0, env)?;
@@ -113,7 +114,13 @@ impl Ctx {
             };
             let docs = match self.darg(args, 1, env)? {
                 Value::Array(a) => a,
-                d => vec![d],
+                d if d.is_object() => vec![d],
+                d => {
+                    return Err(ReqlError::logic(format!(
+                        "Cannot convert {} to SEQUENCE",
+                        datum::type_name(&d)
+                    )));
+                }
             };
             if is_jobs_target(&Val::Table(t.clone())) {
                 let mut s = Summary::default();
@@ -146,7 +153,8 @@ impl Ctx {
             {
                 return Err(ReqlError::logic(format!(
                     "Conflict option `{c}` unrecognized (options are \"error\", \"replace\" and \"update\")."
-                )));
+                ))
+                .at(json!("conflict")));
             }
             let mut s = Summary::default();
             for d in docs {
@@ -164,8 +172,7 @@ impl Ctx {
                 if !non_atomic && !super::admin::deterministic(&args[1]) {
                     return Err(ReqlError::logic(
                         "Could not prove argument deterministic.  Maybe you want to use the non_atomic flag?",
-                    )
-                    .at(json!(1)));
+                    ));
                 }
                 let f = if super::ops::is_func_term(&args[1]) {
                     self.farg(args, 1, env)?
@@ -222,15 +229,16 @@ impl Ctx {
                     "replace"
                 };
                 let _ = name;
-                return Err(ReqlError::logic(format!(
-                    "Expected type SELECTION but found {}:",
-                    match &other {
-                        Val::Seq(s) => s.type_name.to_string(),
-                        Val::Datum(_) => "DATUM".to_string(),
-                        o => val_type(o),
-                    }
-                ))
-                .at(json!(0)));
+                // A datum is printed after the colon, as the server prints it.
+                let found = match other {
+                    Val::Seq(s) => format!("{}:", s.type_name),
+                    Val::Datum(d) => format!("DATUM:\n{}", datum::print(&d)),
+                    o => format!("{}:", val_type(&o)),
+                };
+                return Err(
+                    ReqlError::logic(format!("Expected type SELECTION but found {found}"))
+                        .at(json!(0)),
+                );
             }
         }
         Ok(Some(Val::Datum(s.into_value(rc > 0))))
@@ -295,6 +303,15 @@ impl Ctx {
         };
         if let Err(e) = check_key(&key) {
             s.error(e.message, rc, None);
+            return Ok(());
+        }
+        // The server's key limit; counted here for string keys, the common case.
+        if key.as_str().is_some_and(|k| k.len() > 127) {
+            let message = format!(
+                "Primary key too long (max 127 characters): {}",
+                datum::print(&key)
+            );
+            s.error(message, rc, None);
             return Ok(());
         }
         let new = Value::Object(obj);
@@ -421,8 +438,9 @@ impl Ctx {
                     Ok(Some(old_v.clone()))
                 } else if !p.is_object() {
                     Err(ReqlError::logic(format!(
-                        "Expected type OBJECT but found {}.",
-                        datum::type_name(&p)
+                        "Inserted value must be an OBJECT (got {}):\n{}",
+                        datum::type_name(&p),
+                        datum::print(&p)
                     )))
                 } else {
                     Ok(Some(merge_values(old_v.clone(), p)))
@@ -433,8 +451,9 @@ impl Ctx {
                     Ok(None)
                 } else if !p.is_object() {
                     Err(ReqlError::logic(format!(
-                        "Expected type OBJECT but found {}.",
-                        datum::type_name(&p)
+                        "Inserted value must be an OBJECT (got {}):\n{}",
+                        datum::type_name(&p),
+                        datum::print(&p)
                     )))
                 } else if p.get(&pk).is_none() {
                     Err(ReqlError::logic(format!(
