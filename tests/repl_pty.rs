@@ -497,3 +497,36 @@ fn an_in_flight_write_fails_with_the_server_and_is_not_replayed(kind: PeerKind) 
     quit(p, "127.0.0.1:test> ");
 }
 peer_tests!(an_in_flight_write_fails_with_the_server_and_is_not_replayed);
+
+/// A 100,000-deep document stored in the real server read back in the REPL, as NDJSON (the
+/// row byte for byte) and as pretty JSON (indentation capped, every level there).
+#[test]
+fn a_document_nested_100000_deep_reads_back_in_the_repl() {
+    if !common::peer::real_server_available() {
+        return;
+    }
+    let sb = Peer::start(PeerKind::Real);
+    let deep = format!(
+        r#"{{"a":{},"id":1}}"#,
+        rdbsh::nesting::deep_array_text(100_000)
+    );
+    sb.run_terms(&[
+        serde_json::json!([60, [[14, ["test"]], "deep"]]),
+        serde_json::json!([56, [[15, [[14, ["test"]], "deep"]], [98, [deep.clone()]]]]),
+    ]);
+    let home = tempfile::tempdir().unwrap();
+    let mut p = repl(&sb, home.path(), true);
+    p.send_line(".format ndjson").unwrap();
+    p.exp_string("127.0.0.1:test> ").unwrap();
+    p.send_line("r.db('test').table('deep')").unwrap();
+    let tail = &deep[deep.len() - 40..];
+    p.exp_string(tail)
+        .expect("the whole row, to its last bracket");
+    p.exp_string("1 row").expect("the count");
+    p.send_line(".format pretty").unwrap();
+    p.exp_string("127.0.0.1:test> ").unwrap();
+    p.send_line("r.db('test').table('deep')('id')").unwrap();
+    p.exp_string("\r\n1\r\n")
+        .expect("a query on the same table");
+    quit(p, "127.0.0.1:test> ");
+}

@@ -404,3 +404,35 @@ fn wait_exit(tui: &mut Tui) -> portable_pty::ExitStatus {
         std::thread::sleep(Duration::from_millis(50));
     }
 }
+
+/// A 100,000-deep document stored in the real server (which keeps any depth) and read back in
+/// the TUI: the row shows, the deep part collapsed, and the session goes on.
+#[test]
+fn a_document_nested_100000_deep_reads_back_in_the_tui() {
+    if !common::peer::real_server_available() {
+        return;
+    }
+    let peer = Peer::start(PeerKind::Real);
+    let deep = format!(
+        r#"{{"id":1,"a":{}}}"#,
+        rdbsh::nesting::deep_array_text(100_000)
+    );
+    peer.run_terms(&[
+        serde_json::json!([60, [[14, ["test"]], "deep"]]),
+        serde_json::json!([56, [[15, [[14, ["test"]], "deep"]], [98, [deep]]]]),
+    ]);
+    let mut tui = Tui::on(&peer);
+    tui.wait_for("the connection", |s| s.contains(" connected │"));
+    tui.type_text("r.db('test').table('deep')");
+    tui.send(F5);
+    tui.wait_for("the deep row", |s| {
+        s.contains("1 row") && s.contains("[[[[")
+    });
+    tui.send("\r\r");
+    tui.type_text("r.expr(6).mul(7)");
+    tui.send(F5);
+    tui.wait_for("a query after it", |s| s.contains("42"));
+    tui.send(CTRL_Q);
+    let status = wait_exit(&mut tui);
+    assert!(status.success(), "exit status {status:?}");
+}

@@ -947,8 +947,13 @@ impl<'de> serde::de::Visitor<'de> for UniqueVisitor {
 pub const STRAY_LITERAL: &str = "Stray literal keyword found: literal is only legal inside of the object passed to merge or update and cannot nest inside other literals.";
 
 /// Where a value holds an `r.literal` (object keys and array positions), if it does: the
-/// frames the server names for a stray one built by MAKE_OBJ / MAKE_ARRAY.
+/// frames the server names for a stray one built by MAKE_OBJ / MAKE_ARRAY. Values of any
+/// depth reach it (`r.json`), so the recursion grows its stack.
 pub fn literal_path(v: &Value) -> Option<Vec<Value>> {
+    crate::nesting::grow(|| literal_path_level(v))
+}
+
+fn literal_path_level(v: &Value) -> Option<Vec<Value>> {
     match v {
         Value::Object(_) if datum::pseudo_type(v) == Some("LITERAL") => Some(Vec::new()),
         Value::Object(m) => m.iter().find_map(|(k, x)| {
