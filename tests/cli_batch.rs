@@ -7,18 +7,8 @@ use std::process::{Command as StdCommand, Stdio};
 
 use assert_cmd::Command;
 use common::peer::{PASSWORD_VAR, Peer, PeerKind};
-use common::rdbsh_bin;
+use common::{rdbsh_bin, rdbsh_on, stdout_of};
 use serde_json::Value;
-
-fn rdbsh(peer: &Peer) -> Command {
-    let mut cmd = Command::new(rdbsh_bin());
-    cmd.env_remove("RDBSH_CONFIG")
-        .env_remove("RDBSH_PROFILE")
-        .env("XDG_CONFIG_HOME", "/nonexistent-rdbsh-test")
-        .envs(peer.envs())
-        .args(peer.conn_args());
-    cmd
-}
 
 /// A config file with one profile `name` for this peer, plus `extra` lines.
 fn profile_file(dir: &std::path::Path, peer: &Peer, name: &str, extra: &str) -> std::path::PathBuf {
@@ -34,20 +24,9 @@ fn profile_file(dir: &std::path::Path, peer: &Peer, name: &str, extra: &str) -> 
     config
 }
 
-fn stdout_of(cmd: &mut Command) -> String {
-    let out = cmd.output().expect("run rdbsh");
-    assert!(
-        out.status.success(),
-        "rdbsh failed: {}\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).expect("utf-8 output")
-}
-
 fn seeded(kind: PeerKind) -> Peer {
     let sb = Peer::start(kind);
-    stdout_of(rdbsh(&sb).args([
+    stdout_of(rdbsh_on(&sb).args([
         "-e",
         "r.db('test').tableCreate('people')",
         "-e",
@@ -60,7 +39,7 @@ const ORDERED: &str = "r.db('test').table('people').orderBy('id')";
 
 fn ndjson_is_the_default_for_pipes_one_row_per_line(kind: PeerKind) {
     let sb = seeded(kind);
-    let out = stdout_of(rdbsh(&sb).args(["-e", ORDERED]));
+    let out = stdout_of(rdbsh_on(&sb).args(["-e", ORDERED]));
     let rows: Vec<Value> = out
         .lines()
         .map(|l| serde_json::from_str(l).expect("each line is json"))
@@ -76,7 +55,7 @@ peer_tests!(ndjson_is_the_default_for_pipes_one_row_per_line);
 
 fn json_is_one_document_per_statement(kind: PeerKind) {
     let sb = seeded(kind);
-    let out = stdout_of(rdbsh(&sb).args([
+    let out = stdout_of(rdbsh_on(&sb).args([
         "--format",
         "json",
         "-e",
@@ -96,7 +75,7 @@ peer_tests!(json_is_one_document_per_statement);
 
 fn pretty_table_and_raw(kind: PeerKind) {
     let sb = seeded(kind);
-    let pretty = stdout_of(rdbsh(&sb).args([
+    let pretty = stdout_of(rdbsh_on(&sb).args([
         "--format",
         "pretty",
         "-e",
@@ -105,7 +84,7 @@ fn pretty_table_and_raw(kind: PeerKind) {
     assert!(pretty.contains("  \"name\": \"Ada\""), "{pretty}");
     assert!(!pretty.contains('\x1b'), "no colour on a pipe: {pretty:?}");
 
-    let table = stdout_of(rdbsh(&sb).args(["--format", "table", "-e", ORDERED]));
+    let table = stdout_of(rdbsh_on(&sb).args(["--format", "table", "-e", ORDERED]));
     let header = table.lines().next().unwrap_or_default();
     for col in ["id", "name", "langs", "age"] {
         assert!(header.contains(col), "column {col} in {table}");
@@ -115,7 +94,7 @@ fn pretty_table_and_raw(kind: PeerKind) {
         "nested values compact: {table}"
     );
 
-    let raw = stdout_of(rdbsh(&sb).args([
+    let raw = stdout_of(rdbsh_on(&sb).args([
         "--format",
         "raw",
         "-e",
@@ -128,7 +107,7 @@ peer_tests!(pretty_table_and_raw);
 fn statements_split_on_lines_chains_and_semicolons_with_bindings(kind: PeerKind) {
     let sb = seeded(kind);
     let script = "// a report\nvar people = r.db('test').table('people')\n\npeople\n  .filter(r.row('id').gt(1))\n  .count()\npeople.get(1)('name'); people.get(3)('name')\n";
-    let out = stdout_of(rdbsh(&sb).write_stdin(script));
+    let out = stdout_of(rdbsh_on(&sb).write_stdin(script));
     assert_eq!(out, "2\n\"Ada\"\n\"Cy\"\n");
 }
 peer_tests!(statements_split_on_lines_chains_and_semicolons_with_bindings);
@@ -137,7 +116,7 @@ fn meta_commands_in_a_file(kind: PeerKind) {
     let sb = seeded(kind);
     let script =
         ".use test\nr.table('people').count()\n.format raw\nr.table('people').get(2)('name')\n";
-    let out = stdout_of(rdbsh(&sb).args(["-f", "-"]).write_stdin(script));
+    let out = stdout_of(rdbsh_on(&sb).args(["-f", "-"]).write_stdin(script));
     assert_eq!(out, "3\nBo\n");
 }
 peer_tests!(meta_commands_in_a_file);
@@ -145,11 +124,11 @@ peer_tests!(meta_commands_in_a_file);
 fn on_error_stop_and_continue(kind: PeerKind) {
     let sb = seeded(kind);
     let script = "r.expr(1)\nr.db('test').table('nope').count()\nr.expr(2)\n";
-    let stop = rdbsh(&sb).write_stdin(script).output().expect("run");
+    let stop = rdbsh_on(&sb).write_stdin(script).output().expect("run");
     assert_eq!(stop.status.code(), Some(1));
     assert_eq!(String::from_utf8_lossy(&stop.stdout), "1\n");
 
-    let go_on = rdbsh(&sb)
+    let go_on = rdbsh_on(&sb)
         .args(["--on-error", "continue"])
         .write_stdin(script)
         .output()
@@ -164,7 +143,7 @@ fn runtime_error_has_type_location_and_carets(kind: PeerKind) {
     let dir = tempfile::tempdir().expect("tempdir");
     let file = dir.path().join("report.reql");
     std::fs::write(&file, "r.expr(1)\nr.db('test').table('nope').count()\n").expect("write");
-    let out = rdbsh(&sb).arg("-f").arg(&file).output().expect("run");
+    let out = rdbsh_on(&sb).arg("-f").arg(&file).output().expect("run");
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("ReqlOpFailedError"), "{err}");
@@ -181,7 +160,7 @@ peer_tests!(runtime_error_has_type_location_and_carets);
 
 fn compile_error_has_carets_and_runs_nothing(kind: PeerKind) {
     let sb = seeded(kind);
-    let out = rdbsh(&sb)
+    let out = rdbsh_on(&sb)
         .write_stdin("r.db('test').table('people').fitler({id: 1})\n")
         .output()
         .expect("run");
@@ -196,8 +175,9 @@ peer_tests!(compile_error_has_carets_and_runs_nothing);
 
 fn a_hundred_thousand_rows_stream(kind: PeerKind) {
     let sb = Peer::start(kind);
-    let out =
-        stdout_of(rdbsh(&sb).args(["-e", "r.range(100000).map(function (i) { return {i: i}; })"]));
+    let out = stdout_of(
+        rdbsh_on(&sb).args(["-e", "r.range(100000).map(function (i) { return {i: i}; })"]),
+    );
     let mut n = 0u64;
     for (k, line) in out.lines().enumerate() {
         assert_eq!(line, format!("{{\"i\":{k}}}"));
@@ -237,7 +217,7 @@ peer_tests!(a_closed_pipe_ends_quietly);
 
 fn limit_stops_a_changefeed(kind: PeerKind) {
     let sb = seeded(kind);
-    let out = stdout_of(rdbsh(&sb).args([
+    let out = stdout_of(rdbsh_on(&sb).args([
         "--limit",
         "2",
         "-e",
@@ -254,26 +234,26 @@ peer_tests!(limit_stops_a_changefeed);
 fn limit_cuts_an_array_result_like_a_sequence(kind: PeerKind) {
     let sb = seeded(kind);
     // orderBy without an index answers with one array (an atom), not a stream.
-    let out = stdout_of(rdbsh(&sb).args(["--limit", "2", "-e", ORDERED]));
+    let out = stdout_of(rdbsh_on(&sb).args(["--limit", "2", "-e", ORDERED]));
     let ids: Vec<Value> = out
         .lines()
         .map(|l| serde_json::from_str::<Value>(l).expect("json")["id"].clone())
         .collect();
     assert_eq!(ids, [1, 2], "{out}");
-    let out = stdout_of(rdbsh(&sb).args(["--format", "json", "--limit", "2", "-e", ORDERED]));
+    let out = stdout_of(rdbsh_on(&sb).args(["--format", "json", "--limit", "2", "-e", ORDERED]));
     let rows: Value = serde_json::from_str(&out).expect("one json document");
     assert_eq!(rows.as_array().map(Vec::len), Some(2), "{out}");
     // A limit above the length changes nothing, and non-array atoms are untouched.
-    let out = stdout_of(rdbsh(&sb).args(["--limit", "9", "-e", ORDERED]));
+    let out = stdout_of(rdbsh_on(&sb).args(["--limit", "9", "-e", ORDERED]));
     assert_eq!(out.lines().count(), 3, "{out}");
-    let out = stdout_of(rdbsh(&sb).args(["--limit", "1", "-e", "r.expr({a: [1, 2, 3]})"]));
+    let out = stdout_of(rdbsh_on(&sb).args(["--limit", "1", "-e", "r.expr({a: [1, 2, 3]})"]));
     assert_eq!(out.trim(), r#"{"a":[1,2,3]}"#);
 }
 peer_tests!(limit_cuts_an_array_result_like_a_sequence);
 
 fn meta_command_reports_go_to_stderr_and_leave_stdout_to_results(kind: PeerKind) {
     let sb = seeded(kind);
-    let out = rdbsh(&sb)
+    let out = rdbsh_on(&sb)
         .args(["-f", "-"])
         .write_stdin(format!(".ping\n.help\n{ORDERED}\n"))
         .output()
@@ -295,7 +275,7 @@ peer_tests!(meta_command_reports_go_to_stderr_and_leave_stdout_to_results);
 
 fn timing_goes_to_stderr(kind: PeerKind) {
     let sb = seeded(kind);
-    let out = rdbsh(&sb)
+    let out = rdbsh_on(&sb)
         .args(["--timing", "-e", ORDERED])
         .output()
         .expect("run");
@@ -324,7 +304,7 @@ fn read_only_profile_refuses_writes_before_sending(kind: PeerKind) {
         err.contains("`delete`") && err.contains("read-only"),
         "{err}"
     );
-    let count = stdout_of(rdbsh(&sb).args(["-e", "r.db('test').table('people').count()"]));
+    let count = stdout_of(rdbsh_on(&sb).args(["-e", "r.db('test').table('people').count()"]));
     assert_eq!(count, "3\n", "nothing was deleted");
 }
 peer_tests!(read_only_profile_refuses_writes_before_sending);
@@ -341,7 +321,7 @@ fn a_missing_query_file_is_a_usage_error() {
 
 fn exit_codes_for_connection_and_auth(kind: PeerKind) {
     let sb = Peer::start(kind);
-    let wrong = rdbsh(&sb)
+    let wrong = rdbsh_on(&sb)
         .env(PASSWORD_VAR, "not-the-password")
         .args(["-e", "r.expr(1)"])
         .output()
@@ -354,7 +334,7 @@ fn exit_codes_for_connection_and_auth(kind: PeerKind) {
         "{err}"
     );
 
-    let right = stdout_of(rdbsh(&sb).args(["-e", "r.expr(1)"]));
+    let right = stdout_of(rdbsh_on(&sb).args(["-e", "r.expr(1)"]));
     assert_eq!(right, "1\n");
 
     let port = sb.port;
@@ -376,7 +356,7 @@ peer_tests!(exit_codes_for_connection_and_auth);
 
 fn output_has_no_escapes_with_no_color(kind: PeerKind) {
     let sb = seeded(kind);
-    let out = rdbsh(&sb)
+    let out = rdbsh_on(&sb)
         .env("NO_COLOR", "1")
         .args([
             "--format",
@@ -448,7 +428,7 @@ fn read_only_refuses_every_write_family(kind: PeerKind) {
         );
         assert!(err.contains("read-only"), "{err}");
     }
-    let state = stdout_of(rdbsh(&sb).args([
+    let state = stdout_of(rdbsh_on(&sb).args([
         "--format",
         "json",
         "-e",
@@ -474,7 +454,7 @@ peer_tests!(read_only_refuses_every_write_family);
 
 fn an_unknown_user_is_told_to_check_the_user_name_and_exits_4(kind: PeerKind) {
     let sb = Peer::start(kind);
-    let out = rdbsh(&sb)
+    let out = rdbsh_on(&sb)
         .args(["--user", "nobody", "-e", "r.expr(1)"])
         .output()
         .expect("run rdbsh");
@@ -557,7 +537,7 @@ fn sandbox_flag_takes_db_and_warns_about_connection_flags_it_ignores() {
 
 fn a_repl_fed_from_a_pipe_exits_with_its_first_failure(kind: PeerKind) {
     let sb = seeded(kind);
-    let out = rdbsh(&sb)
+    let out = rdbsh_on(&sb)
         .arg("repl")
         .env("HOME", "/nonexistent-rdbsh-test")
         .env("XDG_DATA_HOME", "/nonexistent-rdbsh-test")
@@ -572,7 +552,7 @@ fn a_repl_fed_from_a_pipe_exits_with_its_first_failure(kind: PeerKind) {
     );
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains('2'), "later statements still run: {stdout}");
-    let out = rdbsh(&sb)
+    let out = rdbsh_on(&sb)
         .arg("repl")
         .env("HOME", "/nonexistent-rdbsh-test")
         .env("XDG_DATA_HOME", "/nonexistent-rdbsh-test")
@@ -633,7 +613,7 @@ peer_tests!(v0_4_auth_key_handshake);
 
 fn a_table_into_a_pipe_cuts_no_value_and_prints_one_header(kind: PeerKind) {
     let sb = Peer::start(kind);
-    let out = stdout_of(rdbsh(&sb).args([
+    let out = stdout_of(rdbsh_on(&sb).args([
         "--format",
         "table",
         "-e",
@@ -646,7 +626,7 @@ fn a_table_into_a_pipe_cuts_no_value_and_prints_one_header(kind: PeerKind) {
     assert_eq!(lines[1002], "1000");
     assert_eq!(lines[2001], "1999");
     // A key first seen late is a column from the start, not a header mid-stream.
-    let out = stdout_of(rdbsh(&sb).args([
+    let out = stdout_of(rdbsh_on(&sb).args([
         "--format",
         "table",
         "-e",
@@ -659,7 +639,7 @@ peer_tests!(a_table_into_a_pipe_cuts_no_value_and_prints_one_header);
 
 fn max_width_is_the_only_thing_that_cuts_table_values(kind: PeerKind) {
     let sb = Peer::start(kind);
-    let out = stdout_of(rdbsh(&sb).args([
+    let out = stdout_of(rdbsh_on(&sb).args([
         "--format",
         "table",
         "--max-width",
@@ -677,7 +657,7 @@ peer_tests!(max_width_is_the_only_thing_that_cuts_table_values);
 fn a_limit_or_max_width_of_zero_is_a_usage_error(kind: PeerKind) {
     let sb = Peer::start(kind);
     for flag in ["--limit", "--max-width"] {
-        let out = rdbsh(&sb)
+        let out = rdbsh_on(&sb)
             .args([flag, "0", "-e", "r.range(3)"])
             .output()
             .expect("run rdbsh");
@@ -691,7 +671,7 @@ peer_tests!(a_limit_or_max_width_of_zero_is_a_usage_error);
 fn a_write_that_reports_errors_fails_the_run_even_when_going_on(kind: PeerKind) {
     let sb = seeded(kind);
     let dup = "r.db('test').table('people').insert({id: 1, name: 'again'})";
-    let out = rdbsh(&sb)
+    let out = rdbsh_on(&sb)
         .args(["-e", dup, "-e", "r.expr('after')"])
         .output()
         .expect("run rdbsh");
@@ -711,7 +691,7 @@ fn a_write_that_reports_errors_fails_the_run_even_when_going_on(kind: PeerKind) 
         "{stderr}"
     );
 
-    let out = rdbsh(&sb)
+    let out = rdbsh_on(&sb)
         .args(["--on-error", "continue", "-e", dup, "-e", "r.expr('after')"])
         .output()
         .expect("run rdbsh");
@@ -719,15 +699,21 @@ fn a_write_that_reports_errors_fails_the_run_even_when_going_on(kind: PeerKind) 
     assert!(String::from_utf8_lossy(&out.stdout).contains("after"));
 
     // A read that returns such a document is not a write error.
-    let read = stdout_of(rdbsh(&sb).args(["-e", "r.expr({errors: 1, first_error: 'x'})"]));
+    let read = stdout_of(rdbsh_on(&sb).args(["-e", "r.expr({errors: 1, first_error: 'x'})"]));
     assert!(read.contains("first_error"), "{read}");
 }
 peer_tests!(a_write_that_reports_errors_fails_the_run_even_when_going_on);
 
 fn r_expr_null_runs_and_prints_null_while_a_bare_null_is_refused(kind: PeerKind) {
     let sb = Peer::start(kind);
-    assert_eq!(stdout_of(rdbsh(&sb).args(["-e", "r.expr(null)"])), "null\n");
-    let out = rdbsh(&sb).args(["-e", "null"]).output().expect("run rdbsh");
+    assert_eq!(
+        stdout_of(rdbsh_on(&sb).args(["-e", "r.expr(null)"])),
+        "null\n"
+    );
+    let out = rdbsh_on(&sb)
+        .args(["-e", "null"])
+        .output()
+        .expect("run rdbsh");
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("r.expr(null)"));
 }

@@ -3,35 +3,12 @@
 
 mod common;
 
-use assert_cmd::Command;
 use common::peer::{Peer, PeerKind};
-use common::rdbsh_bin;
+use common::{rdbsh_on, stdout_of};
 use rdbsh::nesting::{self, deep_array_text};
 
 const DEPTH: usize = 100_000;
 const FORMATS: [&str; 5] = ["pretty", "json", "ndjson", "table", "raw"];
-
-fn rdbsh(peer: &Peer) -> Command {
-    let mut cmd = Command::new(rdbsh_bin());
-    cmd.env_remove("RDBSH_CONFIG")
-        .env_remove("RDBSH_PROFILE")
-        .env("XDG_CONFIG_HOME", "/nonexistent-rdbsh-test")
-        .envs(peer.envs())
-        .args(peer.conn_args());
-    cmd
-}
-
-/// Runs rdbsh; its stdout, after checking it succeeded.
-fn stdout_of(cmd: &mut Command) -> String {
-    let out = cmd.output().expect("run rdbsh");
-    assert!(
-        out.status.success(),
-        "rdbsh failed: {}\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).expect("utf-8 output")
-}
 
 /// Checks the three rows `{id: 0}`, the deep one, `{id: 2}` as `format` prints them.
 fn check_rows(format: &str, out: &str, deep_line: &str) {
@@ -73,7 +50,7 @@ fn deep_rows_print_in_every_format(kind: PeerKind) {
     );
     for format in FORMATS {
         let out = stdout_of(
-            rdbsh(&peer)
+            rdbsh_on(&peer)
                 .args(["--format", format])
                 .write_stdin(query.clone()),
         );
@@ -83,7 +60,7 @@ fn deep_rows_print_in_every_format(kind: PeerKind) {
     let atom = format!("r.json('{deep}')\n");
     for format in FORMATS {
         let out = stdout_of(
-            rdbsh(&peer)
+            rdbsh_on(&peer)
                 .args(["--format", format])
                 .write_stdin(atom.clone()),
         );
@@ -97,7 +74,7 @@ fn deep_documents_are_stored_and_read_back(kind: PeerKind) {
     let peer = Peer::start(kind);
     // Keys in the order the server sorts them, so the row reads back byte for byte.
     let deep = format!(r#"{{"a":{},"id":1}}"#, deep_array_text(DEPTH));
-    stdout_of(rdbsh(&peer).args([
+    stdout_of(rdbsh_on(&peer).args([
         "-e",
         "r.db('test').tableCreate('deep')",
         "-e",
@@ -107,7 +84,7 @@ fn deep_documents_are_stored_and_read_back(kind: PeerKind) {
     if kind == PeerKind::Sandbox {
         // The sandbox evaluates documents recursively and keeps them at most 100 levels deep:
         // it says so (a write error: exit 1) rather than storing what it could not compare.
-        let out = rdbsh(&peer)
+        let out = rdbsh_on(&peer)
             .write_stdin(insert)
             .output()
             .expect("run rdbsh");
@@ -116,10 +93,10 @@ fn deep_documents_are_stored_and_read_back(kind: PeerKind) {
         assert!(err.contains("Nesting depth limit exceeded"), "{err}");
         return;
     }
-    let result = stdout_of(rdbsh(&peer).write_stdin(insert));
+    let result = stdout_of(rdbsh_on(&peer).write_stdin(insert));
     assert!(result.contains("\"inserted\":1"), "{result}");
     for format in FORMATS {
-        let out = stdout_of(rdbsh(&peer).args([
+        let out = stdout_of(rdbsh_on(&peer).args([
             "--format",
             format,
             "-e",

@@ -484,7 +484,18 @@ fn an_in_flight_write_fails_with_the_server_and_is_not_replayed(kind: PeerKind) 
     p.exp_string("127.0.0.1:test> ").expect("the prompt");
     sb.restart();
     if kind == PeerKind::Real {
-        let left = counter(&sb).expect("the counter survives the restart");
+        // The table is readable again a moment after the server is back.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        let left = loop {
+            if let Some(n) = counter(&sb) {
+                break n;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the table never came back"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        };
         std::thread::sleep(std::time::Duration::from_millis(500));
         p.send_line("r.db('test').table('w').get(0)('n')").unwrap();
         p.exp_string(&format!("\r\n{left}\r\n"))
@@ -523,7 +534,9 @@ fn a_document_nested_100000_deep_reads_back_in_the_repl() {
     p.exp_string(tail)
         .expect("the whole row, to its last bracket");
     p.exp_string("1 row").expect("the count");
+    p.exp_string("127.0.0.1:test> ").unwrap();
     p.send_line(".format pretty").unwrap();
+    p.exp_string(".format pretty").unwrap();
     p.exp_string("127.0.0.1:test> ").unwrap();
     p.send_line("r.db('test').table('deep')('id')").unwrap();
     p.exp_string("\r\n1\r\n")

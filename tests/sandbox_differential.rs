@@ -9,15 +9,6 @@ use std::process::{Command, Stdio};
 
 use common::peer::{PASSWORD, Peer, PeerKind, judges_required, real_server_available};
 
-fn python_driver_installed() -> bool {
-    Command::new("python3")
-        .args(["-c", "import rethinkdb"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success())
-}
-
 /// The counts of the script's summary line.
 #[derive(Debug)]
 struct Summary {
@@ -50,7 +41,7 @@ fn summary(output: &str) -> Option<Summary> {
 
 #[test]
 fn the_sandbox_answers_as_the_real_server_does() {
-    if !python_driver_installed() {
+    if !common::python_driver_installed() {
         assert!(
             !judges_required(),
             "the Python driver is not installed and RDBSH_REQUIRE_JUDGES=1: \

@@ -1,7 +1,7 @@
 //! Opening a connection: TCP, optional TLS, then the V1_0 or V0_4 handshake.
 
 use std::io;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicU8, Ordering};
 use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -21,21 +21,33 @@ use crate::protocol::{ClientHandshake, HandshakeError, HandshakeInfo, scram};
 pub async fn connect(profile: &Profile) -> Result<(Client, Connection), Error> {
     let target = format!("{}:{}", profile.host, profile.port);
     // How far it got when time ran out decides what to say: a listener that accepts and then
-    // stays silent is not a RethinkDB driver port, whatever the timeout.
-    let handshaking = AtomicBool::new(false);
-    let attempt = connect_inner(profile, &target, &handshaking);
+    // stays silent is not a RethinkDB driver port, whatever the timeout; a server that
+    // answered but did not finish (10,000,000 SCRAM iterations) is slow, not wrong.
+    let stage = AtomicU8::new(STAGE_CONNECTING);
+    let attempt = connect_inner(profile, &target, &stage);
     match tokio::time::timeout(profile.timeout, attempt).await {
         Ok(result) => result,
-        Err(_) if handshaking.load(Ordering::Relaxed) => Err(Error::timeout(format!(
-            "{target} accepted the connection but did not answer with the RethinkDB handshake within {} (is this the driver port, 28015 by default?)",
+        Err(_) if stage.load(Ordering::Relaxed) == STAGE_ANSWERED => Err(Error::timeout(format!(
+            "timed out after {} in the handshake with {target}: the server answered but the login did not finish (a very high SCRAM iteration count?); raise --timeout",
             seconds(profile.timeout)
         ))),
+        Err(_) if stage.load(Ordering::Relaxed) == STAGE_HANDSHAKING => {
+            Err(Error::timeout(format!(
+                "{target} accepted the connection but did not answer with the RethinkDB handshake within {} (is this the driver port, 28015 by default?)",
+                seconds(profile.timeout)
+            )))
+        }
         Err(_) => Err(Error::timeout(format!(
             "timed out after {} connecting to {target}: check the host and port, or raise --timeout",
             seconds(profile.timeout)
         ))),
     }
 }
+
+/// How far a connect got: TCP (and TLS) under way, handshake sent, server answered.
+const STAGE_CONNECTING: u8 = 0;
+const STAGE_HANDSHAKING: u8 = 1;
+const STAGE_ANSWERED: u8 = 2;
 
 fn seconds(d: Duration) -> String {
     format!("{}s", d.as_secs_f64())
@@ -44,7 +56,7 @@ fn seconds(d: Duration) -> String {
 async fn connect_inner(
     profile: &Profile,
     target: &str,
-    handshaking: &AtomicBool,
+    stage: &AtomicU8,
 ) -> Result<(Client, Connection), Error> {
     let tcp = TcpStream::connect((profile.host.as_str(), profile.port))
         .await
@@ -70,8 +82,8 @@ async fn connect_inner(
     };
     match &profile.tls {
         None => {
-            handshaking.store(true, Ordering::Relaxed);
-            handshake_and_start(Box::new(tcp), profile, info, target).await
+            stage.store(STAGE_HANDSHAKING, Ordering::Relaxed);
+            handshake_and_start(Box::new(tcp), profile, info, target, stage).await
         }
         Some(settings) => {
             let stream = start_tls(tcp, settings, &profile.host, target).await?;
@@ -91,8 +103,8 @@ async fn connect_inner(
                     .unwrap_or_default(),
                 peer: tls::PeerInfo::from_connection(conn),
             });
-            handshaking.store(true, Ordering::Relaxed);
-            handshake_and_start(Box::new(stream), profile, info, target).await
+            stage.store(STAGE_HANDSHAKING, Ordering::Relaxed);
+            handshake_and_start(Box::new(stream), profile, info, target, stage).await
         }
     }
 }
@@ -170,7 +182,8 @@ pub async fn connect_stream<S: AsyncStream + 'static>(
         tls: None,
     };
     let target = format!("{}:{}", profile.host, profile.port);
-    handshake_and_start(Box::new(stream), profile, info, &target).await
+    let stage = AtomicU8::new(STAGE_HANDSHAKING);
+    handshake_and_start(Box::new(stream), profile, info, &target, &stage).await
 }
 
 async fn handshake_and_start(
@@ -178,6 +191,7 @@ async fn handshake_and_start(
     profile: &Profile,
     mut info: ConnectionInfo,
     target: &str,
+    stage: &AtomicU8,
 ) -> Result<(Client, Connection), Error> {
     let secret = profile.secret.as_ref().map(|s| s.expose()).unwrap_or("");
     let hs = match profile.handshake {
@@ -191,8 +205,15 @@ async fn handshake_and_start(
             ClientHandshake::v0_4(secret)
         }
     };
-    let (hs_info, leftover) =
-        drive_handshake(&mut stream, hs, &info.user, profile.tls.is_some(), target).await?;
+    let (hs_info, leftover) = drive_handshake(
+        &mut stream,
+        hs,
+        &info.user,
+        profile.tls.is_some(),
+        target,
+        stage,
+    )
+    .await?;
     info.server_version = hs_info.server_version;
     let (tx, rx) = mpsc::unbounded_channel();
     Ok((Client::new(tx, info), Connection::new(stream, leftover, rx)))
@@ -204,6 +225,7 @@ async fn drive_handshake(
     user: &str,
     tls: bool,
     target: &str,
+    stage: &AtomicU8,
 ) -> Result<(HandshakeInfo, Vec<u8>), Error> {
     let lost = |e: io::Error| {
         Error::io(
@@ -236,6 +258,7 @@ async fn drive_handshake(
             Err(e) if e.kind() == io::ErrorKind::ConnectionReset => return Err(closed()),
             Err(e) => return Err(lost(e)),
         };
+        stage.store(STAGE_ANSWERED, Ordering::Relaxed);
         let (back, received) = receive_off_the_runtime(hs, buf[..n].to_vec()).await?;
         hs = back;
         let progress = received.map_err(|e| handshake_error(e, user, target))?;

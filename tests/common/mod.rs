@@ -86,3 +86,36 @@ impl Drop for SandboxProcess {
         let _ = self.child.wait();
     }
 }
+
+/// rdbsh connected to `peer`, with no config file or profile taken from the environment.
+pub fn rdbsh_on(peer: &peer::Peer) -> assert_cmd::Command {
+    let mut cmd = assert_cmd::Command::new(rdbsh_bin());
+    cmd.env_remove("RDBSH_CONFIG")
+        .env_remove("RDBSH_PROFILE")
+        .env("XDG_CONFIG_HOME", "/nonexistent-rdbsh-test")
+        .envs(peer.envs())
+        .args(peer.conn_args());
+    cmd
+}
+
+/// Runs rdbsh; its stdout, after checking that it succeeded.
+pub fn stdout_of(cmd: &mut assert_cmd::Command) -> String {
+    let out = cmd.output().expect("run rdbsh");
+    assert!(
+        out.status.success(),
+        "rdbsh failed: {}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("utf-8 output")
+}
+
+/// Whether python3 with the official driver (`rethinkdb`) is installed.
+pub fn python_driver_installed() -> bool {
+    Command::new("python3")
+        .args(["-c", "import rethinkdb"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
