@@ -327,6 +327,14 @@ fn run_ping(target: Target) -> Result<Exit, Failure> {
     })
 }
 
+/// `[history] redact` from the config file (the defaults without one).
+fn history_redactor(
+    config_path: Option<&Path>,
+) -> Result<rdbsh::shell::history::Redactor, Failure> {
+    // Quietly: its warnings were printed when the profile was resolved.
+    Ok(Config::load(config_path)?.redactor)
+}
+
 /// `rdbsh repl`: the line REPL; `.connect NAME` re-reads the profiles file.
 fn run_repl(config_path: Option<&Path>, conn: &ConnArgs, out: OutArgs) -> Result<Exit, Failure> {
     let target = line_target(config_path, conn)?;
@@ -339,6 +347,7 @@ fn run_repl(config_path: Option<&Path>, conn: &ConnArgs, out: OutArgs) -> Result
         timing: true,
         page_rows: rdbsh::repl::DEFAULT_PAGE_ROWS,
         history_path: rdbsh::shell::history::default_path(),
+        redactor: history_redactor(config_path)?,
     };
     let config_path = config_path.map(Path::to_path_buf);
     // A profile named in `.connect` is used as written, only the timeout flag carries over.
@@ -458,8 +467,10 @@ fn run_tui(target: Target, config_path: Option<&Path>) -> Result<Exit, Failure> 
         .and_then(|n| u64::try_from(n).ok())
         .filter(|n| *n > 0)
         .map(|n| std::time::Duration::from_millis(n.max(100)));
-    let (history, history_path, unreadable) =
-        rdbsh::shell::history::open_for_session(rdbsh::shell::history::default_path());
+    let (history, history_path, unreadable) = rdbsh::shell::history::open_for_session(
+        rdbsh::shell::history::default_path(),
+        config.redactor.clone(),
+    );
     if let Some(e) = unreadable {
         eprintln!("rdbsh: warning: {e}");
     }

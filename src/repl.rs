@@ -53,6 +53,8 @@ pub struct Options {
     pub page_rows: usize,
     /// The history file; `None` keeps history in memory only.
     pub history_path: Option<PathBuf>,
+    /// What history never keeps (`[history] redact`).
+    pub redactor: history::Redactor,
 }
 
 /// Why the REPL could not start.
@@ -122,7 +124,7 @@ pub fn run(
         std::thread::spawn(crate::render::preload_syntaxes);
     }
     let (history, history_path, unreadable) =
-        history::open_for_session(options.history_path.take());
+        history::open_for_session(options.history_path.take(), options.redactor.clone());
     options.history_path = history_path;
     if let Some(e) = unreadable {
         eprint!("{}", report::plain(&e.to_string(), options.color));

@@ -435,3 +435,31 @@ fn a_mistyped_meta_command_is_named_as_such(kind: PeerKind) {
     quit(p, "127.0.0.1:test> ");
 }
 peer_tests!(a_mistyped_meta_command_is_named_as_such);
+
+/// `[history] redact` replaces the default patterns: its keys' values never reach the history
+/// file, whatever their type, while the session still runs the statement as typed.
+fn history_redact_patterns_come_from_the_config_file(kind: PeerKind) {
+    let sb = demo(kind);
+    let home = tempfile::tempdir().unwrap();
+    let config = home.path().join("config/rdbsh");
+    std::fs::create_dir_all(&config).unwrap();
+    std::fs::write(
+        config.join("config.toml"),
+        "[history]\nredact = [\"ssn\", \"*card_number*\"]\n",
+    )
+    .unwrap();
+    let mut p = repl(&sb, home.path(), true);
+    p.send_line("r.expr({SSN: 'S3cr3tValue', creditCardNumber: 4111111111111111})('SSN')")
+        .unwrap();
+    p.exp_string("\"S3cr3tValue\"").expect("ran as typed");
+    p.send_line("r.expr({['pass' + 'word']: 'kept'})").unwrap();
+    p.exp_string("\"kept\"").expect("ran");
+    quit(p, "127.0.0.1:test> ");
+    let file = std::fs::read_to_string(home.path().join("data/rdbsh/history")).unwrap();
+    assert!(!file.contains("S3cr3t"), "{file}");
+    assert!(!file.contains("4111111111111111"), "{file}");
+    assert!(file.contains("<redacted>"), "{file}");
+    // Not in the configured list, so kept.
+    assert!(file.contains("'kept'"), "{file}");
+}
+peer_tests!(history_redact_patterns_come_from_the_config_file);

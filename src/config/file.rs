@@ -8,6 +8,8 @@ use std::time::Duration;
 use serde::Deserialize;
 use toml::Spanned;
 
+use crate::shell::redact::Redactor;
+
 use super::{ConfigError, HandshakeVersion, Secret, SecretSource, TlsSettings, Verify};
 
 #[derive(Deserialize)]
@@ -18,6 +20,15 @@ struct RawFile {
     profiles: BTreeMap<String, RawProfile>,
     keys: Option<toml::Table>,
     ui: Option<RawUi>,
+    history: Option<RawHistory>,
+}
+
+/// `[history]`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawHistory {
+    /// Key patterns whose values history never keeps (they replace the defaults).
+    redact: Option<Spanned<Vec<String>>>,
 }
 
 /// `[ui]`: typed so that a misspelt key or a wrong value is an error with its line, like the
@@ -115,6 +126,8 @@ pub(crate) struct Parsed {
     pub profiles: BTreeMap<String, ProfileSpec>,
     pub keys: toml::Table,
     pub ui: toml::Table,
+    /// `[history] redact`, checked.
+    pub redactor: Redactor,
     /// True when some profile holds an inline `password` or `auth_key`.
     pub inline_secrets: bool,
 }
@@ -173,7 +186,18 @@ pub(crate) fn parse(path: &Path, src: &str) -> Result<Parsed, ConfigError> {
         }
         other => other.map(Spanned::into_inner),
     };
+    let redactor = match raw.history.and_then(|h| h.redact) {
+        Some(patterns) => Redactor::new(patterns.get_ref()).map_err(|e| {
+            ctx.error(
+                patterns.span(),
+                Some("history.redact".into()),
+                e.to_string(),
+            )
+        })?,
+        None => Redactor::default(),
+    };
     Ok(Parsed {
+        redactor,
         default_profile,
         profiles,
         keys: raw.keys.unwrap_or_default(),

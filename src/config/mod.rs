@@ -189,6 +189,8 @@ pub struct Config {
     pub keys: toml::Table,
     /// The `[ui]` table: `theme`, `max_rows` (checked when the file is read) and `colors`.
     pub ui: toml::Table,
+    /// `[history] redact`: which keys' values history never keeps.
+    pub redactor: crate::shell::redact::Redactor,
     /// Warnings to show once (e.g. inline secrets in a file others can read).
     pub warnings: Vec<String>,
     profiles: BTreeMap<String, ProfileSpec>,
@@ -250,6 +252,7 @@ impl Config {
             default_profile: parsed.default_profile,
             keys: parsed.keys,
             ui: parsed.ui,
+            redactor: parsed.redactor,
             warnings: Vec::new(),
             profiles: parsed.profiles,
             has_inline_secrets: parsed.inline_secrets,

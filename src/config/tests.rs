@@ -611,3 +611,17 @@ fn verify_names_round_trip() {
     assert!("strict".parse::<Verify>().is_err());
     assert_eq!(HandshakeVersion::V0_4.as_str(), "v0_4");
 }
+
+#[test]
+fn history_redact_patterns_are_checked_where_written() {
+    let c = config("[history]\nredact = [\"ssn\", \"*Card-Number*\"]\n");
+    assert!(c.redactor.is_secret_key("ssn"));
+    assert!(c.redactor.is_secret_key("credit_card_number"));
+    assert!(!c.redactor.is_secret_key("password"));
+    assert!(config("").redactor.is_secret_key("password"));
+    let err = config_err("\n[history]\nredact = [\"password\", \"*\"]\n");
+    assert_at(&err, 3, "history.redact");
+    assert!(err.to_string().contains("names nothing"), "{err}");
+    let err = config_err("[history]\nredakt = []\n");
+    assert!(err.to_string().contains("unknown field"), "{err}");
+}

@@ -381,6 +381,9 @@ pub(crate) struct Reuse {
     term_methods: MethodCache,
     /// `r` functions likewise.
     r_functions: MethodCache,
+    /// Unknown names stand for an opaque term instead of being errors: history redaction
+    /// compiles one entry without the session that bound its names.
+    pub(crate) opaque_names: bool,
 }
 
 /// What looking a name up in a method table gave.
@@ -1843,6 +1846,12 @@ impl<'a> Eval<'a> {
                 );
             }
             _ if let Some(lib) = jslib::global(name) => lib,
+            _ if self.reuse.opaque_names => {
+                return match self.datum(Value::Null, span) {
+                    Some(id) => v(Val::Term(id), span),
+                    None => v(Val::Poison, span),
+                };
+            }
             _ => {
                 let mut bound = scope.names(names);
                 let mut s = scope.parent.clone();

@@ -55,6 +55,14 @@ impl Env {
         Env::default()
     }
 
+    /// A session in which unknown names stand for opaque terms, so that a statement referring
+    /// to names bound elsewhere still compiles (to read its meaning, as history redaction does).
+    pub fn with_opaque_names() -> Self {
+        let mut env = Env::default();
+        env.reuse.opaque_names = true;
+        env
+    }
+
     /// Names bound so far (for completion).
     pub fn names(&self) -> Vec<String> {
         self.root.names(&self.names)

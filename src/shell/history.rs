@@ -12,8 +12,7 @@ use std::path::{Path, PathBuf};
 /// How many entries are kept when the caller does not say.
 pub const DEFAULT_CAP: usize = 1000;
 
-/// What replaces a secret value in a history entry.
-pub const REDACTED: &str = "<redacted>";
+pub use super::redact::{REDACTED, Redactor};
 
 /// Failure to read or write the history file.
 #[derive(Debug, thiserror::Error)]
@@ -29,13 +28,17 @@ pub enum HistoryError {
 
 /// The history a front end starts with, and where it saves: when the file exists but cannot
 /// be read, the session starts empty and saves nowhere, so the file is never overwritten.
-pub fn open_for_session(path: Option<PathBuf>) -> (History, Option<PathBuf>, Option<HistoryError>) {
+pub fn open_for_session(
+    path: Option<PathBuf>,
+    redactor: Redactor,
+) -> (History, Option<PathBuf>, Option<HistoryError>) {
+    let empty = History::new(DEFAULT_CAP).with_redactor(redactor);
     match path {
-        Some(path) => match History::load(&path, DEFAULT_CAP) {
+        Some(path) => match empty.clone().read(&path) {
             Ok(history) => (history, Some(path), None),
-            Err(e) => (History::default(), None, Some(e)),
+            Err(e) => (empty, None, Some(e)),
         },
-        None => (History::default(), None, None),
+        None => (empty, None, None),
     }
 }
 
@@ -44,6 +47,7 @@ pub fn open_for_session(path: Option<PathBuf>) -> (History, Option<PathBuf>, Opt
 pub struct History {
     entries: VecDeque<String>,
     cap: usize,
+    redactor: Redactor,
 }
 
 impl Default for History {
@@ -58,12 +62,24 @@ impl History {
         History {
             entries: VecDeque::new(),
             cap: cap.max(1),
+            redactor: Redactor::default(),
         }
+    }
+
+    /// The same history, deciding what is secret with `redactor`.
+    pub fn with_redactor(mut self, redactor: Redactor) -> Self {
+        self.redactor = redactor;
+        self
     }
 
     /// Reads the history file; a missing file is an empty history, unreadable lines are skipped.
     pub fn load(path: &Path, cap: usize) -> Result<Self, HistoryError> {
-        let mut history = History::new(cap);
+        History::new(cap).read(path)
+    }
+
+    /// Adds the entries of the history file to this history (see [`History::load`]).
+    pub fn read(self, path: &Path) -> Result<Self, HistoryError> {
+        let mut history = self;
         // Bytes, not a string: one line that is not UTF-8 (a crash mid-write, another tool)
         // costs that entry, not the whole history (which the next save would overwrite).
         let bytes = match fs::read(path) {
@@ -113,7 +129,10 @@ impl History {
 
     /// Adds one run; returns false when nothing was added (blank, or same as the newest entry).
     pub fn push(&mut self, entry: &str) -> bool {
-        let entry = redact(entry.trim_end());
+        // A statement that does not compile and may hold a secret is not kept at all.
+        let Some(entry) = self.redactor.entry(entry.trim_end()) else {
+            return false;
+        };
         let entry = entry.trim_start_matches(['\n', '\r']);
         if entry.trim().is_empty() {
             return false;
@@ -176,27 +195,23 @@ fn write_private(path: &Path, bytes: &[u8]) -> io::Result<()> {
     file.sync_all()
 }
 
-/// Object keys whose string values are secrets.
-// `pass` is the password of `r.http`'s `auth: {type, user, pass}`.
-const SECRET_KEYS: &[&str] = &[
-    "password", "passwd", "pass", "auth_key", "authkey", "auth-key", "secret", "token",
-];
-
 /// Command-line style flags whose next word is a secret (`.connect --auth-key KEY`).
 const SECRET_FLAGS: &[&str] = &["--password", "--auth-key", "--authkey", "--auth_key"];
 
 /// Replaces secrets in a query or command with [`REDACTED`]: string values of secret-named
 /// object keys (`password: '…'`, `"authKey": "…"`), the value after `--password` /
 /// `--auth-key`, and the password of a `scheme://user:password@host` URL.
+/// By the text alone, with the default key patterns: [`Redactor::entry`] also reads what
+/// the entry means.
 pub fn redact(entry: &str) -> String {
-    let entry = redact_object_values(entry);
-    let entry = redact_flags(&entry);
-    redact_url_passwords(&entry)
+    redact_text(entry, &Redactor::default())
 }
 
-fn is_secret_key(key: &str) -> bool {
-    let key = key.to_ascii_lowercase();
-    SECRET_KEYS.contains(&key.as_str())
+/// [`redact`] with the key patterns of `redactor`.
+pub(crate) fn redact_text(entry: &str, redactor: &Redactor) -> String {
+    let entry = redact_object_values(entry, redactor);
+    let entry = redact_flags(&entry);
+    redact_url_passwords(&entry)
 }
 
 /// Byte index just past the string literal opening at `start` (a quote char), or the end.
@@ -222,7 +237,7 @@ fn skip_spaces(s: &str, mut i: usize) -> usize {
     i
 }
 
-fn redact_object_values(s: &str) -> String {
+fn redact_object_values(s: &str, redactor: &Redactor) -> String {
     let bytes = s.as_bytes();
     let mut out = String::with_capacity(s.len());
     let mut copied = 0;
@@ -266,7 +281,7 @@ fn redact_object_values(s: &str) -> String {
         let assigned = !quoted
             && bytes.get(colon) == Some(&b'=')
             && !matches!(bytes.get(colon + 1), Some(b'=' | b'>'));
-        if is_secret_key(key) && (bytes.get(colon) == Some(&separator) || assigned) {
+        if redactor.is_secret_key(key) && (bytes.get(colon) == Some(&separator) || assigned) {
             let value = skip_spaces(s, colon + 1);
             // Every string in the value, so that a computed one (`r.expr('…')`, `'a' + 'b'`)
             // is caught as well as a literal.
@@ -416,14 +431,15 @@ mod tests {
         // A directory where the file should be cannot be read, even by root.
         let blocked = dir.path().join("history");
         fs::create_dir(&blocked).unwrap();
-        let (history, save_to, error) = open_for_session(Some(blocked));
+        let (history, save_to, error) = open_for_session(Some(blocked), Redactor::default());
         assert!(history.is_empty());
         assert_eq!(save_to, None);
         assert!(error.is_some_and(|e| e.to_string().contains("will not be saved")));
 
         let readable = dir.path().join("h");
         fs::write(&readable, "\"r.now()\"\n").unwrap();
-        let (history, save_to, error) = open_for_session(Some(readable.clone()));
+        let (history, save_to, error) =
+            open_for_session(Some(readable.clone()), Redactor::default());
         assert_eq!(history.len(), 1);
         assert_eq!(save_to, Some(readable));
         assert!(error.is_none());

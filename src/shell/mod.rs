@@ -6,6 +6,7 @@ pub mod completion;
 pub mod history;
 pub mod meta;
 pub mod ping;
+pub mod redact;
 pub mod report;
 pub mod session;
 pub mod statement;
