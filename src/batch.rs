@@ -14,7 +14,7 @@ use crate::render::{Format, Kind, RenderError, RenderOptions, Renderer, Styles};
 use crate::reql::{Query, Statement};
 use crate::shell::report::{self, Source};
 use crate::shell::session::Confirmation;
-use crate::shell::{Item, Meta, Session, StartError, items, meta};
+use crate::shell::{Item, Meta, QueryDeadline, Session, StartError, items, meta};
 
 /// One source text to run.
 #[derive(Debug, Clone)]
@@ -186,21 +186,9 @@ async fn run_statement(
     Outcome::Done
 }
 
-/// Waits until `deadline`, or forever without one.
-async fn sleep_until(deadline: Option<tokio::time::Instant>) {
-    match deadline {
-        Some(at) => tokio::time::sleep_until(at).await,
-        None => std::future::pending().await,
-    }
-}
-
 /// The statement ran past `--query-timeout`: it was stopped and fails (exit 1).
-fn query_timed_out(limit: Option<std::time::Duration>, options: &Options) -> Outcome {
-    let secs = limit.map_or(0.0, |d| d.as_secs_f64());
-    let message = format!(
-        "the query ran longer than the query timeout ({secs}s) and was stopped; raise --query-timeout or `query_timeout` in the profile"
-    );
-    eprint!("{}", report::plain(&message, options.color));
+fn query_timed_out(deadline: &QueryDeadline, options: &Options) -> Outcome {
+    eprint!("{}", report::plain(&deadline.message(), options.color));
     Outcome::Failed(Exit::QueryFailed)
 }
 
@@ -220,16 +208,12 @@ async fn run_query(
         return Outcome::Failed(Exit::QueryFailed);
     }
     let started = Instant::now();
-    let limit = session.profile().query_timeout;
-    let deadline = limit.map(|d| tokio::time::Instant::now() + d);
-    let start = match limit {
-        Some(d) => tokio::time::timeout(d, session.start(query)).await,
-        None => Ok(session.start(query).await),
-    };
-    let Ok(start) = start else {
+    let deadline = QueryDeadline::start(session.profile().query_timeout);
+    let start = tokio::select! {
+        start = session.start(query) => start,
         // The query may have reached the server; the connection's own STOP for it goes
         // out when its cursor is dropped, which never came to be here.
-        return query_timed_out(limit, options);
+        () = deadline.passed() => return query_timed_out(&deadline, options),
     };
     let mut running = match start {
         Ok(r) => r,
@@ -255,13 +239,13 @@ async fn run_query(
     loop {
         let batch = tokio::select! {
             batch = running.cursor.next_raw_batch() => batch,
-            _ = sleep_until(deadline) => {
+            () = deadline.passed() => {
                 let _ = running.cursor.stop_handle().stop();
                 if begun {
                     let _ = renderer.end(out);
                 }
                 let _ = out.flush();
-                return query_timed_out(limit, options);
+                return query_timed_out(&deadline, options);
             }
             _ = &mut interrupt => {
                 let _ = running.cursor.stop_handle().stop();

@@ -28,7 +28,7 @@ use crate::shell::catalog::{self, DbEntry};
 use crate::shell::history::{self, History};
 use crate::shell::report::{self, Source};
 use crate::shell::session::Confirmation;
-use crate::shell::{Item, Meta, Running, Session, StartError, items, meta};
+use crate::shell::{Item, Meta, QueryDeadline, Running, Session, StartError, items, meta};
 
 use helper::ReplHelper;
 
@@ -80,6 +80,8 @@ struct Paged {
     text: String,
     at: usize,
     query: Query,
+    /// `--query-timeout` for the waits of this page.
+    deadline: QueryDeadline,
 }
 
 /// How a page ended.
@@ -88,8 +90,16 @@ enum PageEnd {
     More,
     Done,
     Interrupted,
+    /// The server kept the page waiting past `--query-timeout`; STOP was sent.
+    TimedOut,
     Failed(net::Error),
     Output(RenderError),
+}
+
+/// Why the first batch did not come.
+enum NoBatch {
+    Interrupted,
+    TimedOut,
 }
 
 /// The REPL state.
@@ -456,26 +466,32 @@ impl Repl<'_> {
         self.paged = None;
         let started = Instant::now();
         let source = Source { text, file: None };
+        let deadline = QueryDeadline::start(self.session.profile().query_timeout);
         let first = self.runtime.block_on(async {
             let mut interrupt = Interrupt::new();
             // Connecting may wait for the whole timeout on a silent server: Ctrl-C ends it too.
             let mut running = tokio::select! {
                 running = self.session.start(&query) => running?,
-                () = interrupt.recv() => return Ok(None),
+                () = interrupt.recv() => return Ok(Err(NoBatch::Interrupted)),
+                () = deadline.passed() => return Ok(Err(NoBatch::TimedOut)),
             };
-            tokio::select! {
-                batch = running.cursor.next_batch() => Ok(Some((running, batch))),
-                () = interrupt.recv() => {
-                    let _ = running.cursor.stop_handle().stop();
-                    Ok(None)
-                }
-            }
+            let end = tokio::select! {
+                batch = running.cursor.next_batch() => return Ok(Ok((running, batch))),
+                () = interrupt.recv() => NoBatch::Interrupted,
+                () = deadline.passed() => NoBatch::TimedOut,
+            };
+            let _ = running.cursor.stop_handle().stop();
+            Ok(Err(end))
         });
         let (running, batch) = match first {
-            Ok(Some(pair)) => pair,
-            Ok(None) => {
+            Ok(Ok(pair)) => pair,
+            Ok(Err(NoBatch::Interrupted)) => {
                 eprintln!("interrupted; the query was stopped");
                 return false;
+            }
+            Ok(Err(NoBatch::TimedOut)) => {
+                self.error(&deadline.message());
+                return true;
             }
             Err(StartError::Refused(refusal)) => {
                 self.error(&refusal.to_string());
@@ -510,12 +526,15 @@ impl Repl<'_> {
             text: text.to_owned(),
             at,
             query,
+            deadline,
         };
         self.show_page(paged, started)
     }
 
     /// `it`: the next page of the paged cursor.
-    fn next_page(&mut self, paged: Paged) {
+    fn next_page(&mut self, mut paged: Paged) {
+        // The wait for the user was not the server's: the timeout counts from `it`.
+        paged.deadline.restart();
         self.show_page(paged, Instant::now());
     }
 
@@ -555,6 +574,10 @@ impl Repl<'_> {
             PageEnd::Interrupted => {
                 eprintln!("interrupted; the query was stopped");
                 false
+            }
+            PageEnd::TimedOut => {
+                self.error(&paged.deadline.message());
+                true
             }
             PageEnd::Failed(e) => {
                 let source = Source {
@@ -656,6 +679,10 @@ async fn print_page(
             () = interrupt.recv() => {
                 let _ = paged.running.cursor.stop_handle().stop();
                 break PageEnd::Interrupted;
+            }
+            () = paged.deadline.passed() => {
+                let _ = paged.running.cursor.stop_handle().stop();
+                break PageEnd::TimedOut;
             }
         };
         match batch {

@@ -463,3 +463,24 @@ fn history_redact_patterns_come_from_the_config_file(kind: PeerKind) {
     assert!(file.contains("'kept'"), "{file}");
 }
 peer_tests!(history_redact_patterns_come_from_the_config_file);
+
+/// `--query-timeout` in the REPL: a changefeed is sent STOP when the time is up, the statement
+/// fails naming the timeout, and the REPL goes on (the server lists no query left running).
+fn query_timeout_stops_a_statement_and_the_repl_goes_on(kind: PeerKind) {
+    let sb = demo(kind);
+    let home = tempfile::tempdir().unwrap();
+    let args = format!("{} --query-timeout 1", sb.conn_args().join(" "));
+    let mut p = spawn_repl(home.path(), true, &args, &sb.envs());
+    p.exp_string("127.0.0.1:test> ").expect("first prompt");
+    p.send_line("r.db('demo').table('users').changes()")
+        .unwrap();
+    p.exp_string("query timeout (1s) and was stopped")
+        .expect("the feed is stopped at the timeout");
+    p.exp_string("127.0.0.1:test> ").expect("the prompt again");
+    p.send_line("r.db('rethinkdb').table('jobs').filter({type: 'query'}).count()")
+        .unwrap();
+    p.exp_string("\n1\r\n")
+        .expect("only this query runs: the feed was stopped");
+    quit(p, "127.0.0.1:test> ");
+}
+peer_tests!(query_timeout_stops_a_statement_and_the_repl_goes_on);

@@ -12,5 +12,5 @@ pub mod session;
 pub mod statement;
 
 pub use meta::Meta;
-pub use session::{Refusal, Running, Session, StartError};
+pub use session::{QueryDeadline, Refusal, Running, Session, StartError};
 pub use statement::{Item, items, line_of};
