@@ -10,7 +10,7 @@ mod helper;
 
 use std::collections::VecDeque;
 use std::io::{self, IsTerminal, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
@@ -278,7 +278,8 @@ impl Repl<'_> {
             let _ = editor.add_history_entry(entry);
         }
         if let Some(path) = &self.options.history_path
-            && let Err(e) = self.history.save(path)
+            && let Some(entry) = self.history.last()
+            && let Err(e) = history::append(path, entry)
         {
             // A warning, not a failed statement.
             eprint!("{}", report::plain(&e.to_string(), self.options.color));
@@ -386,7 +387,7 @@ impl Repl<'_> {
         } else {
             buffer.to_owned()
         };
-        match edit_text(&initial) {
+        match crate::shell::editor::edit(&initial).map_err(|e| e.to_string()) {
             Ok(text) if text.trim() == initial.trim() && !initial.trim().is_empty() => {
                 // Quitting the editor without saving must not run the old text again.
                 eprintln!("unchanged; nothing run (Up brings it back from the history)");
@@ -765,49 +766,6 @@ fn is_broken(text: &str) -> bool {
     // still close them.
     let unclosed = lexed.unclosed.len().min(2);
     !lexed.unterminated && lexed.errors.len() > unclosed
-}
-
-/// Opens `$VISUAL` / `$EDITOR` (else `vi`) on `initial`; the saved text.
-fn edit_text(initial: &str) -> Result<String, String> {
-    let path = std::env::temp_dir().join(format!("rdbsh-edit-{}.reql", std::process::id()));
-    std::fs::write(&path, initial).map_err(|e| {
-        format!(
-            "cannot write {}: {e}; check the temp directory",
-            path.display()
-        )
-    })?;
-    let result = run_editor(&path);
-    let text = result.and_then(|()| {
-        std::fs::read_to_string(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))
-    });
-    let _ = std::fs::remove_file(&path);
-    text
-}
-
-fn run_editor(path: &Path) -> Result<(), String> {
-    let command = std::env::var("VISUAL")
-        .ok()
-        .filter(|v| !v.trim().is_empty())
-        .or_else(|| {
-            std::env::var("EDITOR")
-                .ok()
-                .filter(|v| !v.trim().is_empty())
-        })
-        .unwrap_or_else(|| "vi".to_owned());
-    let mut words = command.split_whitespace();
-    let program = words.next().unwrap_or("vi");
-    let status = std::process::Command::new(program)
-        .args(words)
-        .arg(path)
-        .status()
-        .map_err(|e| format!("cannot start the editor `{program}`: {e}; set $EDITOR"))?;
-    if status.success() {
-        Ok(())
-    } else {
-        Err(format!(
-            "the editor `{program}` failed ({status}); nothing was run"
-        ))
-    }
 }
 
 #[cfg(test)]

@@ -34,12 +34,48 @@ pub fn open_for_session(
 ) -> (History, Option<PathBuf>, Option<HistoryError>) {
     let empty = History::new(DEFAULT_CAP).with_redactor(redactor);
     match path {
-        Some(path) => match empty.clone().read(&path) {
-            Ok(history) => (history, Some(path), None),
+        Some(path) => match empty.clone().read_counting(&path) {
+            Ok((history, lines)) => {
+                // Appends grow the file past the cap; cut it back now and then (a session
+                // appending during these few milliseconds may lose that one entry).
+                if lines > 2 * history.cap
+                    && let Err(e) = history.save(&path)
+                {
+                    return (history, None, Some(e));
+                }
+                (history, Some(path), None)
+            }
             Err(e) => (empty, None, Some(e)),
         },
         None => (empty, None, None),
     }
+}
+
+/// Adds one entry at the end of the history file (creating it and its directory, mode 0600).
+/// Appending, never rewriting, is what lets two sessions write at once without losing each
+/// other's entries: each line goes out in one `write` on a file opened with `O_APPEND`.
+pub fn append(path: &Path, entry: &str) -> Result<(), HistoryError> {
+    let write_err = |source| HistoryError::Write {
+        path: path.to_owned(),
+        source,
+    };
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        fs::create_dir_all(dir).map_err(write_err)?;
+    }
+    // Serialising a `str` cannot fail.
+    let mut line = serde_json::to_string(entry).unwrap_or_default();
+    line.push('\n');
+    let mut options = fs::OpenOptions::new();
+    options.append(true).create(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    options
+        .open(path)
+        .and_then(|mut file| file.write_all(line.as_bytes()))
+        .map_err(write_err)
 }
 
 /// The in-memory history, oldest entry first.
@@ -79,12 +115,18 @@ impl History {
 
     /// Adds the entries of the history file to this history (see [`History::load`]).
     pub fn read(self, path: &Path) -> Result<Self, HistoryError> {
+        self.read_counting(path).map(|(history, _)| history)
+    }
+
+    /// [`History::read`], and how many lines the file had.
+    fn read_counting(self, path: &Path) -> Result<(Self, usize), HistoryError> {
         let mut history = self;
+        let mut lines = 0;
         // Bytes, not a string: one line that is not UTF-8 (a crash mid-write, another tool)
         // costs that entry, not the whole history (which the next save would overwrite).
         let bytes = match fs::read(path) {
             Ok(bytes) => bytes,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(history),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok((history, 0)),
             Err(source) => {
                 return Err(HistoryError::Read {
                     path: path.to_owned(),
@@ -93,13 +135,14 @@ impl History {
             }
         };
         for line in bytes.split(|&b| b == b'\n') {
+            lines += 1;
             if let Ok(entry) = serde_json::from_slice::<String>(line) {
                 // Entries from an older file go through `push` again, so a file written before
                 // a redaction rule existed is cleaned on the next save.
                 history.push(&entry);
             }
         }
-        Ok(history)
+        Ok((history, lines))
     }
 
     /// Writes the whole history to `path` (creating its directory), replacing the file atomically.
@@ -145,6 +188,11 @@ impl History {
             self.entries.pop_front();
         }
         true
+    }
+
+    /// The newest entry.
+    pub fn last(&self) -> Option<&str> {
+        self.entries.back().map(String::as_str)
     }
 
     /// Number of entries.
@@ -443,6 +491,53 @@ mod tests {
         assert_eq!(history.len(), 1);
         assert_eq!(save_to, Some(readable));
         assert!(error.is_none());
+    }
+
+    /// Two sessions at once: each appends its own entries, and neither loses the other's.
+    #[test]
+    fn two_sessions_appending_at_once_lose_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("data/history");
+        let (mut one, at_one, _) = open_for_session(Some(path.clone()), Redactor::default());
+        let (mut two, at_two, _) = open_for_session(Some(path.clone()), Redactor::default());
+        assert_eq!(
+            (at_one.as_deref(), at_two.as_deref()),
+            (Some(&*path), Some(&*path))
+        );
+        for (first, entry) in [
+            (true, "r.expr('one 1')"),
+            (false, "r.expr('two 1')"),
+            (true, "r.expr('one 2')"),
+            (false, "r.expr('two\n2')"),
+        ] {
+            let history = if first { &mut one } else { &mut two };
+            assert!(history.push(entry));
+            append(&path, history.last().unwrap()).unwrap();
+        }
+        let both = History::load(&path, 10).unwrap();
+        assert_eq!(
+            both.iter().collect::<Vec<_>>(),
+            [
+                "r.expr('one 1')",
+                "r.expr('two 1')",
+                "r.expr('one 2')",
+                "r.expr('two\n2')"
+            ]
+        );
+    }
+
+    #[test]
+    fn an_appended_file_is_cut_back_to_the_cap_when_a_session_opens_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("history");
+        for i in 0..(2 * DEFAULT_CAP + 5) {
+            append(&path, &format!("r.expr({i})")).unwrap();
+        }
+        let (history, _, error) = open_for_session(Some(path.clone()), Redactor::default());
+        assert!(error.is_none());
+        assert_eq!(history.len(), DEFAULT_CAP);
+        let lines = fs::read_to_string(&path).unwrap().lines().count();
+        assert_eq!(lines, DEFAULT_CAP);
     }
 
     #[test]

@@ -698,8 +698,10 @@ impl App {
     fn start_query(&mut self, text: String, offset: usize, fx: &mut Vec<Effect>) {
         let id = QueryId(self.next_id);
         self.next_id += 1;
-        if self.history.push(&text) {
-            fx.push(Effect::SaveHistory);
+        if self.history.push(&text)
+            && let Some(entry) = self.history.last()
+        {
+            fx.push(Effect::AppendHistory(entry.to_owned()));
         }
         self.results.open(id, text.clone(), offset, self.now);
         self.editor.set_error(None);

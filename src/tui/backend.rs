@@ -360,7 +360,7 @@ impl Backend for SessionBackend {
             // Terminal effects are the event loop's; nothing to do here.
             Effect::CopyToClipboard(_)
             | Effect::OpenExternalEditor(_)
-            | Effect::SaveHistory
+            | Effect::AppendHistory(_)
             | Effect::Suspend
             | Effect::Quit => {}
         }
