@@ -446,27 +446,12 @@ fn run_tui(target: Target, config_path: Option<&Path>) -> Result<Exit, Failure> 
     let config = Config::load(config_path)?;
     let keymap = Keymap::with_overrides(&config.keys)
         .map_err(|e| Failure::usage(format!("[keys] in the config file: {e}")))?;
-    let theme_name = config
-        .ui
-        .get("theme")
-        .and_then(toml::Value::as_str)
-        .unwrap_or("rdbsh-dark");
-    let theme = Theme::load(theme_name)
+    // The connection facts are known once connected; the `[ui]` settings are checked first.
+    let placeholder = tui::panes::status::ConnectionInfo::from_profile(&Default::default());
+    let mut app_config = AppConfig::new(keymap, placeholder);
+    app_config
+        .apply_ui(&config.ui)
         .map_err(|e| Failure::usage(format!("[ui] theme in the config file: {e}")))?;
-    let row_cap = config
-        .ui
-        .get("max_rows")
-        .and_then(toml::Value::as_integer)
-        .and_then(|n| usize::try_from(n).ok())
-        .filter(|n| *n > 0);
-    // Below 100 ms the views would only load the server; a bad value keeps the default.
-    let system_refresh = config
-        .ui
-        .get("system_refresh_ms")
-        .and_then(toml::Value::as_integer)
-        .and_then(|n| u64::try_from(n).ok())
-        .filter(|n| *n > 0)
-        .map(|n| std::time::Duration::from_millis(n.max(100)));
     let (history, history_path, unreadable) = rdbsh::shell::history::open_for_session(
         rdbsh::shell::history::default_path(),
         config.redactor.clone(),
@@ -480,16 +465,8 @@ fn run_tui(target: Target, config_path: Option<&Path>) -> Result<Exit, Failure> 
     }
     runtime()?.block_on(async move {
         let (profile, _sandbox) = open_target(target).await?;
-        let info = tui::panes::status::ConnectionInfo::from_profile(&profile);
-        let mut app_config = AppConfig::new(keymap, info);
-        app_config.theme = theme;
+        app_config.info = tui::panes::status::ConnectionInfo::from_profile(&profile);
         app_config.history = history;
-        if let Some(cap) = row_cap {
-            app_config.row_cap = cap;
-        }
-        if let Some(every) = system_refresh {
-            app_config.system_refresh = every;
-        }
         let app = App::new(app_config, std::time::Instant::now());
         let mut backend = SessionBackend::new(Session::new(profile));
         let options = RunOptions {

@@ -404,3 +404,28 @@ fn wait_exit(tui: &mut Tui) -> portable_pty::ExitStatus {
         std::thread::sleep(Duration::from_millis(50));
     }
 }
+
+/// Every documented `[ui]` key in the config file: the TUI starts with them (it refused
+/// `system_refresh_ms` as an unknown field, exit 2) and quits cleanly.
+#[test]
+fn the_tui_starts_with_every_documented_ui_key() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let config = dir.path().join("config.toml");
+    std::fs::write(
+        &config,
+        "[ui]\ntheme = \"rdbsh-light\"\nmax_rows = 500\nsystem_refresh_ms = 1000\n",
+    )
+    .expect("config file");
+    let args = [
+        "--sandbox".to_owned(),
+        "--config".to_owned(),
+        config.display().to_string(),
+    ];
+    let mut tui = Tui::start(&args, &[]);
+    tui.wait_for("the browser to list the demo tables", |s| {
+        s.contains("users") && s.contains("orders")
+    });
+    tui.send(CTRL_Q);
+    let status = wait_exit(&mut tui);
+    assert!(status.success(), "{status:?}\n{}", tui.screen());
+}

@@ -94,6 +94,18 @@ impl AppConfig {
             system_refresh: DEFAULT_REFRESH,
         }
     }
+
+    /// Takes the `[ui]` settings of the config file; an unusable theme is the error.
+    pub fn apply_ui(&mut self, ui: &crate::config::Ui) -> Result<(), crate::render::ThemeError> {
+        self.theme = Theme::load(ui.theme_name())?;
+        if let Some(cap) = ui.row_cap() {
+            self.row_cap = cap;
+        }
+        if let Some(every) = ui.system_refresh() {
+            self.system_refresh = every;
+        }
+        Ok(())
+    }
 }
 
 /// The whole TUI state.
