@@ -444,6 +444,16 @@ fn called_term_method(name: &str) -> Option<&'static Method> {
     }
 }
 
+/// `Math.random()`: uniform in [0, 1) from the system's random source, 53 random bits as V8
+/// gives (the clock's nanoseconds were neither uniform nor unpredictable).
+fn js_random() -> Option<f64> {
+    use ring::rand::SecureRandom as _;
+    let mut bytes = [0u8; 8];
+    ring::rand::SystemRandom::new().fill(&mut bytes).ok()?;
+    let bits = u64::from_le_bytes(bytes) >> 11;
+    Some(bits as f64 / (1u64 << 53) as f64)
+}
+
 fn v(v: Val, span: Span) -> V {
     V { v, span }
 }
@@ -2470,10 +2480,15 @@ impl<'a> Eval<'a> {
                         .iter()
                         .copied()
                         .fold(f64::NEG_INFINITY, |m, x| js_min_max(m, x, false)),
-                    _ => {
-                        let nanos = chrono::Utc::now().timestamp_subsec_nanos();
-                        f64::from(nanos % 1_000_000) / 1_000_000.0
-                    }
+                    _ => match js_random() {
+                        Some(r) => r,
+                        None => {
+                            return self.error(
+                                span,
+                                "Math.random() cannot read the system's random source; write the number",
+                            );
+                        }
+                    },
                 };
                 v(Val::Num(r), span)
             }
