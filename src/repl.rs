@@ -411,7 +411,7 @@ impl Repl<'_> {
         statement: &str,
         editor: &mut Editor<ReplHelper, DefaultHistory>,
     ) -> bool {
-        let source = Source { text, file: None };
+        let source = Source::new(text, None);
         let statements = match self.session.compile(statement) {
             Ok(s) => s,
             Err(diagnostics) => {
@@ -466,7 +466,7 @@ impl Repl<'_> {
     fn run_query(&mut self, text: &str, at: usize, query: Query) -> bool {
         self.paged = None;
         let started = Instant::now();
-        let source = Source { text, file: None };
+        let source = Source::new(text, None);
         let deadline = QueryDeadline::start(self.session.profile().query_timeout);
         let first = self.runtime.block_on(async {
             let mut interrupt = Interrupt::new();
@@ -581,10 +581,7 @@ impl Repl<'_> {
                 true
             }
             PageEnd::Failed(e) => {
-                let source = Source {
-                    text: &paged.text,
-                    file: None,
-                };
+                let source = Source::new(&paged.text, None);
                 self.net_error(source, paged.at, &paged.query, &e);
                 true
             }

@@ -14,4 +14,4 @@ pub mod statement;
 
 pub use meta::Meta;
 pub use session::{QueryDeadline, Refusal, Running, Session, StartError};
-pub use statement::{Item, items, line_of};
+pub use statement::{Chunk, Chunks, Item, items, line_of};
