@@ -145,3 +145,30 @@ proptest! {
         prop_assert!(d.len() <= 5 * statements, "{} diagnostics for {} statements", d.len(), statements);
     }
 }
+
+/// A literal of a million elements took 310 MB to compile; past `MAX_ELEMENTS` a statement is
+/// refused before it is lexed, with its count and what to do, while one just under compiles.
+#[test]
+fn huge_literals_are_refused_before_lexing() {
+    use rdbsh::reql::MAX_ELEMENTS;
+    let many = format!("r.expr([{}])", vec!["1"; MAX_ELEMENTS + 2].join(","));
+    let err = rdbsh::reql::compile_query(&many).unwrap_err();
+    assert_eq!(err.len(), 1);
+    assert!(
+        err[0].message.contains(&format!("{}", MAX_ELEMENTS + 1)),
+        "{}",
+        err[0]
+    );
+    assert!(
+        err[0].help.as_deref().is_some_and(|h| h.contains("split")),
+        "{}",
+        err[0]
+    );
+    // The statement splitter does not lex it either: one item, refused as a whole.
+    assert_eq!(rdbsh::shell::items(&many).len(), 1);
+    // Commas inside strings are not elements.
+    let text = format!("r.expr('{}')", ",".repeat(MAX_ELEMENTS * 2));
+    assert!(rdbsh::reql::compile_query(&text).is_ok());
+    let under = format!("r.expr([{}])", vec!["1"; 1000].join(","));
+    assert!(rdbsh::reql::compile_query(&under).is_ok());
+}

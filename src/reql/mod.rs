@@ -24,7 +24,7 @@ use serde_json::{Map, Value};
 
 pub use compile::COMPILE_BUDGET;
 pub use diagnostic::Diagnostic;
-pub use program::{is_complete, split_statements};
+pub use program::{MAX_ELEMENTS, is_complete, split_statements};
 pub use span::{Span, SpanMap};
 pub use wire::to_wire_json;
 pub use write::{WriteInfo, destructive, is_bounded, selection_count, table_of, writes};
@@ -201,6 +201,9 @@ fn datum_term(v: &Value) -> Value {
 /// byte offsets into `src`. On error, every error of every statement is returned; bindings
 /// made by the statements that compiled are kept in `env`.
 pub fn compile(src: &str, env: &mut Env) -> Result<Vec<Statement>, Vec<Diagnostic>> {
+    if let Some(refusal) = program::too_many_elements(src) {
+        return Err(vec![refusal]);
+    }
     let lexed = lexer::lex(src);
     if !lexed.errors.is_empty() {
         return Err(lexed.errors);

@@ -52,6 +52,12 @@ pub fn items(src: &str) -> Vec<Item> {
 }
 
 fn push_code(out: &mut Vec<Item>, region: &str, base: usize) {
+    // Splitting lexes the region; one too large to compile is not lexed at all, but handed
+    // whole to the compiler, which refuses it with its size.
+    if crate::reql::program::too_many_elements(region).is_some() {
+        out.push(Item::Code(Span::new(base, base + region.len())));
+        return;
+    }
     out.extend(
         split_statements(region)
             .into_iter()
@@ -100,23 +106,25 @@ impl<R: std::io::BufRead> Chunks<R> {
         // doubled, so reading stays linear.
         let (mut complete, mut retry_at) = (0, 0);
         loop {
-            let mut line = String::new();
-            if self.reader.read_line(&mut line)? == 0 {
+            // Lines are read straight into the chunk: a statement of one huge line is held once.
+            let start = text.len();
+            if self.reader.read_line(&mut text)? == 0 {
                 return Ok((!text.is_empty()).then(|| self.chunk(text)));
             }
-            if text.len() >= retry_at && text.ends_with('\n') && begins_statement(&line) {
-                let open = text.len() - complete;
-                if is_complete(&text[complete..]) {
-                    if text.len() >= CHUNK {
-                        self.carry = line;
+            let cut_here = start >= retry_at
+                && text[..start].ends_with('\n')
+                && begins_statement(&text[start..]);
+            if cut_here {
+                if is_complete(&text[complete..start]) {
+                    if start >= CHUNK {
+                        self.carry = text.split_off(start);
                         return Ok(Some(self.chunk(text)));
                     }
-                    (complete, retry_at) = (text.len(), 0);
+                    (complete, retry_at) = (start, 0);
                 } else {
-                    retry_at = complete + 2 * open;
+                    retry_at = complete + 2 * (start - complete);
                 }
             }
-            text.push_str(&line);
         }
     }
 
