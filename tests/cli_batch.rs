@@ -1,4 +1,6 @@
 //! Batch mode end to end: the real binary against a real sandbox server process.
+// Tests state expectations with unwrap, expect and panic (denied outside tests, Cargo.toml).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 

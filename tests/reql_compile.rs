@@ -1,4 +1,6 @@
 //! One-line tests of the compiler's tricky rules and of every diagnostic.
+// Tests state expectations with unwrap, expect and panic (denied outside tests, Cargo.toml).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 

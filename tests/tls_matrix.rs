@@ -1,5 +1,7 @@
 //! The TLS matrix on real sockets: rcgen certificates, a tokio-rustls listener per case, and
 //! rdbsh's client configuration, with the outcomes the official Python driver has.
+// Tests state expectations with unwrap, expect and panic (denied outside tests, Cargo.toml).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 mod tls;

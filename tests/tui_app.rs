@@ -1,4 +1,6 @@
 //! State tests: drive `App` with actions and keys, assert state and the effects returned.
+// Tests state expectations with unwrap, expect and panic (denied outside tests, Cargo.toml).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use rdbsh::nesting::Doc;
 use std::time::{Duration, Instant};

@@ -1,5 +1,7 @@
 //! State tests with the real backend: `App` driven by the actions `SessionBackend` sends back
 //! from an in-process sandbox server (a real socket). Every wait is bounded.
+// Tests state expectations with unwrap, expect and panic (denied outside tests, Cargo.toml).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 
