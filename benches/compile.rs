@@ -1,4 +1,6 @@
 //! Compile speed: 1 MB of realistic ReQL source (target ≤ 20 ms), and deep nesting stays linear.
+// Tests state expectations with unwrap, expect and panic (denied outside tests, Cargo.toml).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use criterion::{Criterion, criterion_group};
 use rdbsh::reql::{Env, compile};

@@ -1,6 +1,8 @@
 //! Connect + V1_0 SCRAM-SHA-256 (4096 iterations) + one SERVER_INFO round trip on loopback,
 //! against the in-process test server built on `protocol`'s server side: plain TCP, TLS (rcgen
 //! CA, verify = full) and, for comparison, the V0_4 auth key and a round trip alone.
+// Tests state expectations with unwrap, expect and panic (denied outside tests, Cargo.toml).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 #[path = "../tests/net_server.rs"]
 mod net_server;

@@ -1,4 +1,6 @@
 //! Rendering speed: ndjson passthrough, coloured pretty output, one screen of a huge result.
+// Tests state expectations with unwrap, expect and panic (denied outside tests, Cargo.toml).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::hint::black_box;
 use std::io;

@@ -14,15 +14,24 @@ use crate::render::{Format, Kind, RenderError, RenderOptions, Renderer, Styles};
 use crate::reql::{Query, Statement};
 use crate::shell::report::{self, Source};
 use crate::shell::session::Confirmation;
-use crate::shell::{Item, Meta, Session, StartError, items, meta};
+use crate::shell::{Chunks, Item, Meta, QueryDeadline, Session, StartError, items, meta};
 
 /// One source text to run.
-#[derive(Debug, Clone)]
 pub struct Input {
     /// A file name for error locations (`None` for `-e`).
     pub name: Option<String>,
-    /// The statements.
-    pub text: String,
+    /// The statements, read as a stream of chunks (see [`Chunks`]).
+    pub reader: Box<dyn io::BufRead>,
+}
+
+impl Input {
+    /// A text given whole (`-e`).
+    pub fn text(name: Option<String>, text: String) -> Input {
+        Input {
+            name,
+            reader: Box::new(io::Cursor::new(text.into_bytes())),
+        }
+    }
 }
 
 /// How batch mode prints.
@@ -58,37 +67,74 @@ enum Outcome {
 }
 
 /// Runs every input in order; the exit code of the first failure, or of the interruption.
-pub async fn run(session: &mut Session, inputs: &[Input], options: &Options) -> Exit {
+/// Inputs are read a chunk of statements at a time, so memory does not grow with their size.
+pub async fn run(session: &mut Session, inputs: Vec<Input>, options: &Options) -> Exit {
     let stdout = io::stdout();
     let mut out = io::BufWriter::with_capacity(64 * 1024, stdout.lock());
     let mut options = options.clone();
     let mut exit = Exit::Ok;
     for input in inputs {
-        for item in items(&input.text) {
+        let mut chunks = Chunks::new(input.reader);
+        loop {
+            let chunk = match chunks.next_chunk() {
+                Ok(Some(chunk)) => chunk,
+                Ok(None) => break,
+                Err(e) => {
+                    let name = input.name.as_deref().unwrap_or("the query");
+                    let message = format!("cannot read {name}: {e}; queries must be UTF-8 text");
+                    eprint!("{}", report::plain(&message, options.color));
+                    return finish(&mut out, Exit::Usage);
+                }
+            };
+            let mut source = Source::new(&chunk.text, input.name.as_deref());
+            source.line_offset = chunk.line_offset;
+            let run = Run {
+                session: &mut *session,
+                options: &mut options,
+                out: &mut out,
+                exit: &mut exit,
+            };
+            if let Some(code) = run.text(source).await {
+                return code;
+            }
+        }
+    }
+    finish(&mut out, exit)
+}
+
+/// What running a chunk of statements changes.
+struct Run<'a, W: Write> {
+    session: &'a mut Session,
+    options: &'a mut Options,
+    out: &'a mut W,
+    exit: &'a mut Exit,
+}
+
+impl<W: Write> Run<'_, W> {
+    /// Runs the items of one chunk; `Some(code)` when the run must end now.
+    async fn text(self, source: Source<'_>) -> Option<Exit> {
+        for item in items(source.text) {
             let outcome = match item {
                 Item::Meta(_, Err(message)) => {
-                    eprint!("{}", report::plain(&message, options.color));
+                    eprint!("{}", report::plain(&message, self.options.color));
                     Outcome::Failed(Exit::Usage)
                 }
                 Item::Meta(_, Ok(command)) => {
-                    match apply_meta(session, &mut options, command).await {
+                    match apply_meta(self.session, self.options, command).await {
                         Ok(true) => Outcome::Done,
-                        Ok(false) => return finish(&mut out, exit),
+                        Ok(false) => return Some(finish(self.out, *self.exit)),
                         Err(outcome) => outcome,
                     }
                 }
                 Item::Code(span) => {
-                    let source = Source {
-                        text: &input.text,
-                        file: input.name.as_deref(),
-                    };
+                    let text = span.text(source.text);
                     run_statement(
-                        session,
+                        self.session,
                         source,
                         span.start,
-                        span.text(&input.text),
-                        &options,
-                        &mut out,
+                        text,
+                        self.options,
+                        self.out,
                     )
                     .await
                 }
@@ -96,21 +142,21 @@ pub async fn run(session: &mut Session, inputs: &[Input], options: &Options) -> 
             match outcome {
                 Outcome::Done => {}
                 Outcome::End(code) => {
-                    let _ = out.flush();
-                    return code;
+                    let _ = self.out.flush();
+                    return Some(code);
                 }
                 Outcome::Failed(code) => {
-                    if exit == Exit::Ok {
-                        exit = code;
+                    if *self.exit == Exit::Ok {
+                        *self.exit = code;
                     }
-                    if options.on_error == OnError::Stop {
-                        return finish(&mut out, exit);
+                    if self.options.on_error == OnError::Stop {
+                        return Some(finish(self.out, *self.exit));
                     }
                 }
             }
         }
+        None
     }
-    finish(&mut out, exit)
 }
 
 fn finish(out: &mut impl Write, exit: Exit) -> Exit {
@@ -186,21 +232,9 @@ async fn run_statement(
     Outcome::Done
 }
 
-/// Waits until `deadline`, or forever without one.
-async fn sleep_until(deadline: Option<tokio::time::Instant>) {
-    match deadline {
-        Some(at) => tokio::time::sleep_until(at).await,
-        None => std::future::pending().await,
-    }
-}
-
 /// The statement ran past `--query-timeout`: it was stopped and fails (exit 1).
-fn query_timed_out(limit: Option<std::time::Duration>, options: &Options) -> Outcome {
-    let secs = limit.map_or(0.0, |d| d.as_secs_f64());
-    let message = format!(
-        "the query ran longer than the query timeout ({secs}s) and was stopped; raise --query-timeout or `query_timeout` in the profile"
-    );
-    eprint!("{}", report::plain(&message, options.color));
+fn query_timed_out(deadline: &QueryDeadline, options: &Options) -> Outcome {
+    eprint!("{}", report::plain(&deadline.message(), options.color));
     Outcome::Failed(Exit::QueryFailed)
 }
 
@@ -220,16 +254,12 @@ async fn run_query(
         return Outcome::Failed(Exit::QueryFailed);
     }
     let started = Instant::now();
-    let limit = session.profile().query_timeout;
-    let deadline = limit.map(|d| tokio::time::Instant::now() + d);
-    let start = match limit {
-        Some(d) => tokio::time::timeout(d, session.start(query)).await,
-        None => Ok(session.start(query).await),
-    };
-    let Ok(start) = start else {
+    let deadline = QueryDeadline::start(session.profile().query_timeout);
+    let start = tokio::select! {
+        start = session.start(query) => start,
         // The query may have reached the server; the connection's own STOP for it goes
         // out when its cursor is dropped, which never came to be here.
-        return query_timed_out(limit, options);
+        () = deadline.passed() => return query_timed_out(&deadline, options),
     };
     let mut running = match start {
         Ok(r) => r,
@@ -255,13 +285,13 @@ async fn run_query(
     loop {
         let batch = tokio::select! {
             batch = running.cursor.next_raw_batch() => batch,
-            _ = sleep_until(deadline) => {
+            () = deadline.passed() => {
                 let _ = running.cursor.stop_handle().stop();
                 if begun {
                     let _ = renderer.end(out);
                 }
                 let _ = out.flush();
-                return query_timed_out(limit, options);
+                return query_timed_out(&deadline, options);
             }
             _ = &mut interrupt => {
                 let _ = running.cursor.stop_handle().stop();

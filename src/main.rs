@@ -1,6 +1,6 @@
 //! rdbsh entry point: command line → config → mode → exit code. Only wiring lives here.
 
-use std::io::{IsTerminal, Read, Write};
+use std::io::{IsTerminal, Write};
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -186,41 +186,70 @@ fn run_compile(args: CompileArgs) -> Result<Exit, Failure> {
     let mut env = rdbsh::reql::Env::new();
     let mut stdout = std::io::stdout().lock();
     let mut exit = Exit::Ok;
-    for input in &inputs {
-        for item in rdbsh::shell::items(&input.text) {
-            let rdbsh::shell::Item::Code(span) = item else {
-                continue;
-            };
-            let statements = match rdbsh::reql::compile(span.text(&input.text), &mut env) {
-                Ok(s) => s,
-                Err(diagnostics) => {
-                    let source = Source {
-                        text: &input.text,
-                        file: input.name.as_deref(),
-                    };
-                    eprint!(
-                        "{}",
-                        report::compile_errors(source, span.start, &diagnostics, styled)
-                    );
-                    exit = Exit::QueryFailed;
-                    continue;
+    for input in inputs {
+        let mut chunks = rdbsh::shell::Chunks::new(input.reader);
+        loop {
+            let chunk = match chunks.next_chunk() {
+                Ok(Some(chunk)) => chunk,
+                Ok(None) => break,
+                Err(e) => {
+                    let name = input.name.as_deref().unwrap_or("the query");
+                    return Err(Failure::usage(format!(
+                        "cannot read {name}: {e}; queries must be UTF-8 text"
+                    )));
                 }
             };
-            for statement in statements {
-                if let rdbsh::reql::Statement::Query(q) = statement {
-                    let value = if args.query {
-                        q.start_message(&serde_json::Map::new())
-                    } else {
-                        q.term()
-                    };
-                    if writeln!(stdout, "{value}").is_err() {
-                        return Ok(exit);
-                    }
-                }
+            let mut source = Source::new(&chunk.text, input.name.as_deref());
+            source.line_offset = chunk.line_offset;
+            let printed = compile_chunk(source, &mut env, args.query, styled, &mut stdout);
+            match printed {
+                Some(true) => {}
+                Some(false) => exit = Exit::QueryFailed,
+                // stdout closed: nothing more to do.
+                None => return Ok(exit),
             }
         }
     }
     Ok(exit)
+}
+
+/// Compiles and prints the statements of one chunk: `Some(false)` when one did not compile,
+/// `None` when stdout is closed.
+fn compile_chunk(
+    source: Source<'_>,
+    env: &mut rdbsh::reql::Env,
+    query: bool,
+    styled: bool,
+    stdout: &mut impl Write,
+) -> Option<bool> {
+    let mut ok = true;
+    for item in rdbsh::shell::items(source.text) {
+        let rdbsh::shell::Item::Code(span) = item else {
+            continue;
+        };
+        let statements = match rdbsh::reql::compile(span.text(source.text), env) {
+            Ok(s) => s,
+            Err(diagnostics) => {
+                eprint!(
+                    "{}",
+                    report::compile_errors(source, span.start, &diagnostics, styled)
+                );
+                ok = false;
+                continue;
+            }
+        };
+        for statement in statements {
+            if let rdbsh::reql::Statement::Query(q) = statement {
+                let value = if query {
+                    q.start_message(&serde_json::Map::new())
+                } else {
+                    q.term()
+                };
+                writeln!(stdout, "{value}").ok()?;
+            }
+        }
+    }
+    Some(ok)
 }
 
 fn run_sandbox(args: SandboxArgs) -> Result<Exit, Failure> {
@@ -327,6 +356,14 @@ fn run_ping(target: Target) -> Result<Exit, Failure> {
     })
 }
 
+/// `[history] redact` from the config file (the defaults without one).
+fn history_redactor(
+    config_path: Option<&Path>,
+) -> Result<rdbsh::shell::history::Redactor, Failure> {
+    // Quietly: its warnings were printed when the profile was resolved.
+    Ok(Config::load(config_path)?.redactor)
+}
+
 /// `rdbsh repl`: the line REPL; `.connect NAME` re-reads the profiles file.
 fn run_repl(config_path: Option<&Path>, conn: &ConnArgs, out: OutArgs) -> Result<Exit, Failure> {
     let target = line_target(config_path, conn)?;
@@ -339,6 +376,7 @@ fn run_repl(config_path: Option<&Path>, conn: &ConnArgs, out: OutArgs) -> Result
         timing: true,
         page_rows: rdbsh::repl::DEFAULT_PAGE_ROWS,
         history_path: rdbsh::shell::history::default_path(),
+        redactor: history_redactor(config_path)?,
     };
     let config_path = config_path.map(Path::to_path_buf);
     // A profile named in `.connect` is used as written, only the timeout flag carries over.
@@ -388,7 +426,7 @@ fn run_batch(target: Target, out: OutArgs, input: BatchInput) -> Result<Exit, Fa
     runtime()?.block_on(async {
         let (profile, _sandbox) = open_target(target).await?;
         let mut session = Session::new(profile);
-        Ok(batch::run(&mut session, &inputs, &options).await)
+        Ok(batch::run(&mut session, inputs, &options).await)
     })
 }
 
@@ -404,27 +442,23 @@ fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
 fn eval_inputs(queries: Vec<String>) -> Vec<batch::Input> {
     queries
         .into_iter()
-        .map(|text| batch::Input { name: None, text })
+        .map(|text| batch::Input::text(None, text))
         .collect()
 }
 
-/// A query file, or stdin for `-`.
+/// A query file, or stdin for `-`, to be read as a stream.
 fn read_input(path: &Path) -> Result<batch::Input, Failure> {
     if path == Path::new("-") {
-        let mut text = String::new();
-        std::io::stdin()
-            .read_to_string(&mut text)
-            .map_err(|e| Failure::usage(format!("cannot read standard input: {e}")))?;
         return Ok(batch::Input {
             name: Some("<stdin>".into()),
-            text,
+            reader: Box::new(std::io::BufReader::new(std::io::stdin())),
         });
     }
-    let text = std::fs::read_to_string(path)
+    let file = std::fs::File::open(path)
         .map_err(|e| Failure::usage(format!("cannot read query file {}: {e}", path.display())))?;
     Ok(batch::Input {
         name: Some(path.display().to_string()),
-        text,
+        reader: Box::new(std::io::BufReader::with_capacity(64 * 1024, file)),
     })
 }
 
@@ -437,29 +471,16 @@ fn run_tui(target: Target, config_path: Option<&Path>) -> Result<Exit, Failure> 
     let config = Config::load(config_path)?;
     let keymap = Keymap::with_overrides(&config.keys)
         .map_err(|e| Failure::usage(format!("[keys] in the config file: {e}")))?;
-    let theme_name = config
-        .ui
-        .get("theme")
-        .and_then(toml::Value::as_str)
-        .unwrap_or("rdbsh-dark");
-    let theme = Theme::load(theme_name)
+    // The connection facts are known once connected; the `[ui]` settings are checked first.
+    let placeholder = tui::panes::status::ConnectionInfo::from_profile(&Default::default());
+    let mut app_config = AppConfig::new(keymap, placeholder);
+    app_config
+        .apply_ui(&config.ui)
         .map_err(|e| Failure::usage(format!("[ui] theme in the config file: {e}")))?;
-    let row_cap = config
-        .ui
-        .get("max_rows")
-        .and_then(toml::Value::as_integer)
-        .and_then(|n| usize::try_from(n).ok())
-        .filter(|n| *n > 0);
-    // Below 100 ms the views would only load the server; a bad value keeps the default.
-    let system_refresh = config
-        .ui
-        .get("system_refresh_ms")
-        .and_then(toml::Value::as_integer)
-        .and_then(|n| u64::try_from(n).ok())
-        .filter(|n| *n > 0)
-        .map(|n| std::time::Duration::from_millis(n.max(100)));
-    let (history, history_path, unreadable) =
-        rdbsh::shell::history::open_for_session(rdbsh::shell::history::default_path());
+    let (history, history_path, unreadable) = rdbsh::shell::history::open_for_session(
+        rdbsh::shell::history::default_path(),
+        config.redactor.clone(),
+    );
     if let Some(e) = unreadable {
         eprintln!("rdbsh: warning: {e}");
     }
@@ -469,16 +490,8 @@ fn run_tui(target: Target, config_path: Option<&Path>) -> Result<Exit, Failure> 
     }
     runtime()?.block_on(async move {
         let (profile, _sandbox) = open_target(target).await?;
-        let info = tui::panes::status::ConnectionInfo::from_profile(&profile);
-        let mut app_config = AppConfig::new(keymap, info);
-        app_config.theme = theme;
+        app_config.info = tui::panes::status::ConnectionInfo::from_profile(&profile);
         app_config.history = history;
-        if let Some(cap) = row_cap {
-            app_config.row_cap = cap;
-        }
-        if let Some(every) = system_refresh {
-            app_config.system_refresh = every;
-        }
         let app = App::new(app_config, std::time::Instant::now());
         let mut backend = SessionBackend::new(Session::new(profile));
         let options = RunOptions {

@@ -10,7 +10,7 @@ mod helper;
 
 use std::collections::VecDeque;
 use std::io::{self, IsTerminal, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
@@ -28,7 +28,7 @@ use crate::shell::catalog::{self, DbEntry};
 use crate::shell::history::{self, History};
 use crate::shell::report::{self, Source};
 use crate::shell::session::Confirmation;
-use crate::shell::{Item, Meta, Running, Session, StartError, items, meta};
+use crate::shell::{Item, Meta, QueryDeadline, Running, Session, StartError, items, meta};
 
 use helper::ReplHelper;
 
@@ -53,6 +53,8 @@ pub struct Options {
     pub page_rows: usize,
     /// The history file; `None` keeps history in memory only.
     pub history_path: Option<PathBuf>,
+    /// What history never keeps (`[history] redact`).
+    pub redactor: history::Redactor,
 }
 
 /// Why the REPL could not start.
@@ -78,6 +80,8 @@ struct Paged {
     text: String,
     at: usize,
     query: Query,
+    /// `--query-timeout` for the waits of this page.
+    deadline: QueryDeadline,
 }
 
 /// How a page ended.
@@ -86,8 +90,16 @@ enum PageEnd {
     More,
     Done,
     Interrupted,
+    /// The server kept the page waiting past `--query-timeout`; STOP was sent.
+    TimedOut,
     Failed(net::Error),
     Output(RenderError),
+}
+
+/// Why the first batch did not come.
+enum NoBatch {
+    Interrupted,
+    TimedOut,
 }
 
 /// The REPL state.
@@ -122,7 +134,7 @@ pub fn run(
         std::thread::spawn(crate::render::preload_syntaxes);
     }
     let (history, history_path, unreadable) =
-        history::open_for_session(options.history_path.take());
+        history::open_for_session(options.history_path.take(), options.redactor.clone());
     options.history_path = history_path;
     if let Some(e) = unreadable {
         eprint!("{}", report::plain(&e.to_string(), options.color));
@@ -266,7 +278,8 @@ impl Repl<'_> {
             let _ = editor.add_history_entry(entry);
         }
         if let Some(path) = &self.options.history_path
-            && let Err(e) = self.history.save(path)
+            && let Some(entry) = self.history.last()
+            && let Err(e) = history::append(path, entry)
         {
             // A warning, not a failed statement.
             eprint!("{}", report::plain(&e.to_string(), self.options.color));
@@ -374,7 +387,7 @@ impl Repl<'_> {
         } else {
             buffer.to_owned()
         };
-        match edit_text(&initial) {
+        match crate::shell::editor::edit(&initial).map_err(|e| e.to_string()) {
             Ok(text) if text.trim() == initial.trim() && !initial.trim().is_empty() => {
                 // Quitting the editor without saving must not run the old text again.
                 eprintln!("unchanged; nothing run (Up brings it back from the history)");
@@ -398,7 +411,7 @@ impl Repl<'_> {
         statement: &str,
         editor: &mut Editor<ReplHelper, DefaultHistory>,
     ) -> bool {
-        let source = Source { text, file: None };
+        let source = Source::new(text, None);
         let statements = match self.session.compile(statement) {
             Ok(s) => s,
             Err(diagnostics) => {
@@ -453,27 +466,33 @@ impl Repl<'_> {
     fn run_query(&mut self, text: &str, at: usize, query: Query) -> bool {
         self.paged = None;
         let started = Instant::now();
-        let source = Source { text, file: None };
+        let source = Source::new(text, None);
+        let deadline = QueryDeadline::start(self.session.profile().query_timeout);
         let first = self.runtime.block_on(async {
             let mut interrupt = Interrupt::new();
             // Connecting may wait for the whole timeout on a silent server: Ctrl-C ends it too.
             let mut running = tokio::select! {
                 running = self.session.start(&query) => running?,
-                () = interrupt.recv() => return Ok(None),
+                () = interrupt.recv() => return Ok(Err(NoBatch::Interrupted)),
+                () = deadline.passed() => return Ok(Err(NoBatch::TimedOut)),
             };
-            tokio::select! {
-                batch = running.cursor.next_batch() => Ok(Some((running, batch))),
-                () = interrupt.recv() => {
-                    let _ = running.cursor.stop_handle().stop();
-                    Ok(None)
-                }
-            }
+            let end = tokio::select! {
+                batch = running.cursor.next_batch() => return Ok(Ok((running, batch))),
+                () = interrupt.recv() => NoBatch::Interrupted,
+                () = deadline.passed() => NoBatch::TimedOut,
+            };
+            let _ = running.cursor.stop_handle().stop();
+            Ok(Err(end))
         });
         let (running, batch) = match first {
-            Ok(Some(pair)) => pair,
-            Ok(None) => {
+            Ok(Ok(pair)) => pair,
+            Ok(Err(NoBatch::Interrupted)) => {
                 eprintln!("interrupted; the query was stopped");
                 return false;
+            }
+            Ok(Err(NoBatch::TimedOut)) => {
+                self.error(&deadline.message());
+                return true;
             }
             Err(StartError::Refused(refusal)) => {
                 self.error(&refusal.to_string());
@@ -508,12 +527,15 @@ impl Repl<'_> {
             text: text.to_owned(),
             at,
             query,
+            deadline,
         };
         self.show_page(paged, started)
     }
 
     /// `it`: the next page of the paged cursor.
-    fn next_page(&mut self, paged: Paged) {
+    fn next_page(&mut self, mut paged: Paged) {
+        // The wait for the user was not the server's: the timeout counts from `it`.
+        paged.deadline.restart();
         self.show_page(paged, Instant::now());
     }
 
@@ -554,11 +576,12 @@ impl Repl<'_> {
                 eprintln!("interrupted; the query was stopped");
                 false
             }
+            PageEnd::TimedOut => {
+                self.error(&paged.deadline.message());
+                true
+            }
             PageEnd::Failed(e) => {
-                let source = Source {
-                    text: &paged.text,
-                    file: None,
-                };
+                let source = Source::new(&paged.text, None);
                 self.net_error(source, paged.at, &paged.query, &e);
                 true
             }
@@ -655,6 +678,10 @@ async fn print_page(
                 let _ = paged.running.cursor.stop_handle().stop();
                 break PageEnd::Interrupted;
             }
+            () = paged.deadline.passed() => {
+                let _ = paged.running.cursor.stop_handle().stop();
+                break PageEnd::TimedOut;
+            }
         };
         match batch {
             Ok(Some(batch)) => {
@@ -736,49 +763,6 @@ fn is_broken(text: &str) -> bool {
     // still close them.
     let unclosed = lexed.unclosed.len().min(2);
     !lexed.unterminated && lexed.errors.len() > unclosed
-}
-
-/// Opens `$VISUAL` / `$EDITOR` (else `vi`) on `initial`; the saved text.
-fn edit_text(initial: &str) -> Result<String, String> {
-    let path = std::env::temp_dir().join(format!("rdbsh-edit-{}.reql", std::process::id()));
-    std::fs::write(&path, initial).map_err(|e| {
-        format!(
-            "cannot write {}: {e}; check the temp directory",
-            path.display()
-        )
-    })?;
-    let result = run_editor(&path);
-    let text = result.and_then(|()| {
-        std::fs::read_to_string(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))
-    });
-    let _ = std::fs::remove_file(&path);
-    text
-}
-
-fn run_editor(path: &Path) -> Result<(), String> {
-    let command = std::env::var("VISUAL")
-        .ok()
-        .filter(|v| !v.trim().is_empty())
-        .or_else(|| {
-            std::env::var("EDITOR")
-                .ok()
-                .filter(|v| !v.trim().is_empty())
-        })
-        .unwrap_or_else(|| "vi".to_owned());
-    let mut words = command.split_whitespace();
-    let program = words.next().unwrap_or("vi");
-    let status = std::process::Command::new(program)
-        .args(words)
-        .arg(path)
-        .status()
-        .map_err(|e| format!("cannot start the editor `{program}`: {e}; set $EDITOR"))?;
-    if status.success() {
-        Ok(())
-    } else {
-        Err(format!(
-            "the editor `{program}` failed ({status}); nothing was run"
-        ))
-    }
 }
 
 #[cfg(test)]

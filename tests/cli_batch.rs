@@ -1,4 +1,6 @@
 //! Batch mode end to end: the real binary against a real sandbox server process.
+// Tests state expectations with unwrap, expect and panic (denied outside tests, Cargo.toml).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 
@@ -756,4 +758,48 @@ fn a_missing_ca_cert_file_is_a_configuration_error() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(err.contains("/nonexistent-rdbsh-test/ca.pem"), "{err}");
+}
+
+/// Statements are read from stdin as a stream: the first results are printed while the pipe
+/// is still open (the whole input used to be read first, so memory grew with its size).
+#[test]
+fn stdin_is_run_as_a_stream_of_statements() {
+    use std::io::{BufRead, Write};
+    let mut child = StdCommand::new(rdbsh_bin())
+        .args(["--sandbox", "-f", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn rdbsh");
+    let mut stdin = child.stdin.take().expect("stdin");
+    // More than one chunk of statements, then one more, with the pipe left open.
+    let mut text = String::from("r.expr('first')\n");
+    while text.len() < 100 * 1024 {
+        text.push_str("var a = 1\n");
+    }
+    text.push_str("r.expr('second')\n");
+    stdin.write_all(text.as_bytes()).expect("write statements");
+    stdin.flush().expect("flush");
+    let stdout = child.stdout.take().expect("stdout");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    // A hang guard, not a timing assertion: a passing run answers at once.
+    let first = rx.recv_timeout(std::time::Duration::from_secs(60));
+    assert_eq!(
+        first.as_deref(),
+        Ok("\"first\""),
+        "the first result before the end of input"
+    );
+    drop(stdin);
+    let rest: Vec<String> = rx.iter().collect();
+    assert_eq!(rest, ["\"second\""]);
+    assert!(child.wait().expect("exit").success());
 }

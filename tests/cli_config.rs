@@ -1,4 +1,6 @@
 //! `rdbsh profiles`, config errors and exit codes, through the real binary.
+// Tests state expectations with unwrap, expect and panic (denied outside tests, Cargo.toml).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::path::{Path, PathBuf};
 

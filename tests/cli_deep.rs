@@ -1,5 +1,7 @@
 //! Documents nested 100,000 levels deep, which RethinkDB 2.4.4 stores and returns, read back
 //! through batch mode in every format, against the sandbox and the real server.
+// Tests state expectations with unwrap, expect and panic (denied outside tests, Cargo.toml).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 

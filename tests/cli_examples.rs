@@ -1,4 +1,6 @@
 //! The example scripts in examples/queries run, in order, against a sandbox server process.
+// Tests state expectations with unwrap, expect and panic (denied outside tests, Cargo.toml).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 

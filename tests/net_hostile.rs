@@ -1,5 +1,7 @@
 //! Stuck and hostile servers on real sockets: every wait is bounded, and what went wrong is
 //! said. Each server here is a tiny listener in the test that misbehaves one way.
+// Tests state expectations with unwrap, expect and panic (denied outside tests, Cargo.toml).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 

@@ -13,6 +13,8 @@
 //! - `{"kill": true}`: drops the connection without answering;
 //! - `{"garbage": true}`: writes bytes that are not a frame.
 #![allow(dead_code)]
+// Tests state expectations with unwrap, expect and panic (denied outside tests, Cargo.toml).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::collections::HashMap;
 use std::net::SocketAddr;

@@ -1,4 +1,6 @@
 //! The session over real sockets, against a scripted server built on `protocol`'s server side.
+// Tests state expectations with unwrap, expect and panic (denied outside tests, Cargo.toml).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 #[path = "net_server.rs"]
 mod net_server;

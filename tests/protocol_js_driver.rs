@@ -1,6 +1,8 @@
 //! The server side of `protocol` against the official JavaScript driver (rethinkdb@2.4.2):
 //! SCRAM, frames, CONTINUE paging, errors and SERVER_INFO as a real client speaks them.
 //! Skipped, with a note, when node or the driver is not installed.
+// Tests state expectations with unwrap, expect and panic (denied outside tests, Cargo.toml).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 #[path = "net_server.rs"]
 mod net_server;

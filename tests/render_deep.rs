@@ -1,5 +1,7 @@
 //! Rows nested 1,000 to 100,000 levels deep (a real server stores and returns them) render in
 //! every format and view, on a thread with a tokio worker's 2 MiB stack.
+// Tests state expectations with unwrap, expect and panic (denied outside tests, Cargo.toml).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use rdbsh::nesting::{self, Doc, deep_array_text, deep_object_text};
 use rdbsh::render::{

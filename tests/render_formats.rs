@@ -1,4 +1,6 @@
 //! Every output format on one fixed set of rows, through the streaming renderer.
+// Tests state expectations with unwrap, expect and panic (denied outside tests, Cargo.toml).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::io::Write;
 

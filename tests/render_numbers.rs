@@ -1,5 +1,7 @@
 //! Number formatting checked against Node's `String(x)` (values recorded from node v20.20.2 as bit
 //! patterns, so the comparison is exact).
+// Tests state expectations with unwrap, expect and panic (denied outside tests, Cargo.toml).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use rdbsh::render::js_number;
 

@@ -1,4 +1,6 @@
 //! Properties over generated values: numbers round-trip, layouts agree, tables fit.
+// Tests state expectations with unwrap, expect and panic (denied outside tests, Cargo.toml).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use proptest::prelude::*;
 use rdbsh::render::json::minify_into;

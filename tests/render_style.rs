@@ -1,4 +1,6 @@
 //! Colours come from the theme's scopes; no colour means no escapes; styled lines for the TUI.
+// Tests state expectations with unwrap, expect and panic (denied outside tests, Cargo.toml).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use rdbsh::render::{
     Format, Kind, LineIndex, RenderOptions, Renderer, Scope, Style, Styles, Theme, TreeKey,

@@ -1,4 +1,6 @@
 //! `rdbsh repl` in a pseudo-terminal against a sandbox server process.
+// Tests state expectations with unwrap, expect and panic (denied outside tests, Cargo.toml).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 
@@ -543,3 +545,52 @@ fn a_document_nested_100000_deep_reads_back_in_the_repl() {
         .expect("a query on the same table");
     quit(p, "127.0.0.1:test> ");
 }
+
+/// `[history] redact` replaces the default patterns: its keys' values never reach the history
+/// file, whatever their type, while the session still runs the statement as typed.
+fn history_redact_patterns_come_from_the_config_file(kind: PeerKind) {
+    let sb = demo(kind);
+    let home = tempfile::tempdir().unwrap();
+    let config = home.path().join("config/rdbsh");
+    std::fs::create_dir_all(&config).unwrap();
+    std::fs::write(
+        config.join("config.toml"),
+        "[history]\nredact = [\"ssn\", \"*card_number*\"]\n",
+    )
+    .unwrap();
+    let mut p = repl(&sb, home.path(), true);
+    p.send_line("r.expr({SSN: 'S3cr3tValue', creditCardNumber: 4111111111111111})('SSN')")
+        .unwrap();
+    p.exp_string("\"S3cr3tValue\"").expect("ran as typed");
+    p.send_line("r.expr({['pass' + 'word']: 'kept'})").unwrap();
+    p.exp_string("\"kept\"").expect("ran");
+    quit(p, "127.0.0.1:test> ");
+    let file = std::fs::read_to_string(home.path().join("data/rdbsh/history")).unwrap();
+    assert!(!file.contains("S3cr3t"), "{file}");
+    assert!(!file.contains("4111111111111111"), "{file}");
+    assert!(file.contains("<redacted>"), "{file}");
+    // Not in the configured list, so kept.
+    assert!(file.contains("'kept'"), "{file}");
+}
+peer_tests!(history_redact_patterns_come_from_the_config_file);
+
+/// `--query-timeout` in the REPL: a changefeed is sent STOP when the time is up, the statement
+/// fails naming the timeout, and the REPL goes on (the server lists no query left running).
+fn query_timeout_stops_a_statement_and_the_repl_goes_on(kind: PeerKind) {
+    let sb = demo(kind);
+    let home = tempfile::tempdir().unwrap();
+    let args = format!("{} --query-timeout 1", sb.conn_args().join(" "));
+    let mut p = spawn_repl(home.path(), true, &args, &sb.envs());
+    p.exp_string("127.0.0.1:test> ").expect("first prompt");
+    p.send_line("r.db('demo').table('users').changes()")
+        .unwrap();
+    p.exp_string("query timeout (1s) and was stopped")
+        .expect("the feed is stopped at the timeout");
+    p.exp_string("127.0.0.1:test> ").expect("the prompt again");
+    p.send_line("r.db('rethinkdb').table('jobs').filter({type: 'query'}).count()")
+        .unwrap();
+    p.exp_string("\n1\r\n")
+        .expect("only this query runs: the feed was stopped");
+    quit(p, "127.0.0.1:test> ");
+}
+peer_tests!(query_timeout_stops_a_statement_and_the_repl_goes_on);

@@ -1,4 +1,6 @@
 //! One-line tests of the compiler's tricky rules and of every diagnostic.
+// Tests state expectations with unwrap, expect and panic (denied outside tests, Cargo.toml).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 
@@ -780,4 +782,26 @@ fn one_variable_counter_per_session() {
         first, second,
         "ids keep counting across statements of a session"
     );
+}
+
+/// `Math.random()` is uniform in [0, 1) with 53 random bits, as V8's: the clock's nanoseconds
+/// modulo a million gave only multiples of 1e-6.
+#[test]
+fn math_random_is_real_randomness() {
+    let q = compile_query("r.expr(Array.from({length: 64}, () => Math.random()))").unwrap();
+    let term = q.term();
+    let values: Vec<f64> = term[1]
+        .as_array()
+        .expect("MAKE_ARRAY arguments")
+        .iter()
+        .map(|v| v.as_f64().expect("a number"))
+        .collect();
+    assert_eq!(values.len(), 64);
+    assert!(values.iter().all(|x| (0.0..1.0).contains(x)), "{values:?}");
+    let on_the_clock_grid = values.iter().filter(|x| (*x * 1e6).fract() == 0.0).count();
+    assert!(on_the_clock_grid < 4, "{values:?}");
+    let mut distinct = values.clone();
+    distinct.sort_by(f64::total_cmp);
+    distinct.dedup();
+    assert_eq!(distinct.len(), 64, "{values:?}");
 }

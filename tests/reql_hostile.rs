@@ -1,5 +1,7 @@
 //! Hostile input to the compiler: every statement costs bounded work and memory, and what is
 //! refused says which limit it met.
+// Tests state expectations with unwrap, expect and panic (denied outside tests, Cargo.toml).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use proptest::prelude::*;
 use rdbsh::reql::{COMPILE_BUDGET, Diagnostic, Env, compile, split_statements};
@@ -144,4 +146,31 @@ proptest! {
         let statements = split_statements(&src).len().max(1);
         prop_assert!(d.len() <= 5 * statements, "{} diagnostics for {} statements", d.len(), statements);
     }
+}
+
+/// A literal of a million elements took 310 MB to compile; past `MAX_ELEMENTS` a statement is
+/// refused before it is lexed, with its count and what to do, while one just under compiles.
+#[test]
+fn huge_literals_are_refused_before_lexing() {
+    use rdbsh::reql::MAX_ELEMENTS;
+    let many = format!("r.expr([{}])", vec!["1"; MAX_ELEMENTS + 2].join(","));
+    let err = rdbsh::reql::compile_query(&many).unwrap_err();
+    assert_eq!(err.len(), 1);
+    assert!(
+        err[0].message.contains(&format!("{}", MAX_ELEMENTS + 1)),
+        "{}",
+        err[0]
+    );
+    assert!(
+        err[0].help.as_deref().is_some_and(|h| h.contains("split")),
+        "{}",
+        err[0]
+    );
+    // The statement splitter does not lex it either: one item, refused as a whole.
+    assert_eq!(rdbsh::shell::items(&many).len(), 1);
+    // Commas inside strings are not elements.
+    let text = format!("r.expr('{}')", ",".repeat(MAX_ELEMENTS * 2));
+    assert!(rdbsh::reql::compile_query(&text).is_ok());
+    let under = format!("r.expr([{}])", vec!["1"; 1000].join(","));
+    assert!(rdbsh::reql::compile_query(&under).is_ok());
 }

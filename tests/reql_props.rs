@@ -1,5 +1,7 @@
 //! Property tests: lexing, parsing, compiling, splitting and rendering never panic, on
 //! arbitrary text and on mutations of real queries.
+// Tests state expectations with unwrap, expect and panic (denied outside tests, Cargo.toml).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use proptest::prelude::*;
 use rdbsh::reql::{Env, compile, is_complete, split_statements};

@@ -2,6 +2,8 @@
 //! are listed, and deleting a job's row interrupts that query with the server's error. A query
 //! nobody waits for any more (killed, stopped before its answer, its connection closed) stops
 //! evaluating.
+// Tests state expectations with unwrap, expect and panic (denied outside tests, Cargo.toml).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 

@@ -1,5 +1,7 @@
 //! The sandbox server over real sockets (TCP and TLS), driven by rdbsh's own client and, for
 //! the protocol corners a well-behaved client never produces, by hand-written frames.
+// Tests state expectations with unwrap, expect and panic (denied outside tests, Cargo.toml).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 #[path = "tls/mod.rs"]

@@ -1,5 +1,7 @@
 //! The TLS matrix on real sockets: rcgen certificates, a tokio-rustls listener per case, and
 //! rdbsh's client configuration, with the outcomes the official Python driver has.
+// Tests state expectations with unwrap, expect and panic (denied outside tests, Cargo.toml).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 mod tls;
@@ -58,7 +60,7 @@ async fn an_untrusted_self_signed_certificate_is_named_as_such() {
 async fn the_openssl_made_self_signed_certificate_connects_as_its_own_ca() {
     let pki = Pki::new();
     let Some(pair) = tls::openssl_self_signed(pki.dir()) else {
-        eprintln!("openssl CLI not installed: skipping the openssl-made certificate");
+        tls::without_openssl("the openssl-made certificate");
         return;
     };
     let addr = serve_pair(&pair, None).await;
@@ -117,8 +119,9 @@ async fn tls_1_2_works_including_the_self_signed_and_version_1_certificates() {
         (pki.san_leaf.clone(), pki.ca.clone()),
         (pki.self_signed.clone(), pki.self_signed.cert.clone()),
     ];
-    if let Some((ca, pair)) = tls::openssl_v1_leaf(pki.dir()) {
-        setups.push((pair, ca));
+    match tls::openssl_v1_leaf(pki.dir()) {
+        Some((ca, pair)) => setups.push((pair, ca)),
+        None => tls::without_openssl("the version 1 certificate over TLS 1.2"),
     }
     for (pair, ca) in setups {
         let addr = tls::serve_tls12(&pair).await;
@@ -382,7 +385,7 @@ async fn a_bundle_with_the_leaf_and_its_ca_connects() {
 async fn openssl_version_1_server_certificate_connects_like_openssl() {
     let pki = Pki::new();
     let Some((ca, pair)) = tls::openssl_v1_leaf(pki.dir()) else {
-        eprintln!("openssl CLI not installed: skipping the version 1 certificate");
+        tls::without_openssl("the version 1 certificate");
         return;
     };
     let addr = serve_pair(&pair, None).await;

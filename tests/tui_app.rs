@@ -1,4 +1,6 @@
 //! State tests: drive `App` with actions and keys, assert state and the effects returned.
+// Tests state expectations with unwrap, expect and panic (denied outside tests, Cargo.toml).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use rdbsh::nesting::Doc;
 use std::time::{Duration, Instant};
@@ -81,7 +83,7 @@ fn run_key_runs_the_statement_under_the_cursor_and_records_history() {
             .collect::<Vec<_>>(),
         ["r.table('users')"]
     );
-    assert!(fx.contains(&Effect::SaveHistory));
+    assert!(fx.contains(&Effect::AppendHistory("r.table('users')".into())));
     assert_eq!(app.history.iter().last(), Some("r.table('users')"));
     // Up to the first line, Alt-Enter runs that one.
     press(&mut app, KeyCode::Up, KeyModifiers::NONE);
@@ -523,7 +525,7 @@ fn profile_toggle_applies_to_the_next_run() {
         offset: 0,
     });
     assert!(
-        matches!(&fx[..], [Effect::SaveHistory, Effect::StartQuery { options, .. }] if options.profile)
+        matches!(&fx[..], [Effect::AppendHistory(_), Effect::StartQuery { options, .. }] if options.profile)
     );
 }
 
@@ -930,4 +932,41 @@ fn a_write_nothing_bounds_asks_and_the_count_joins_the_question() {
         );
         app.update(Action::Confirm(false));
     }
+}
+
+/// While `$EDITOR` is open the backend's actions are still applied as they arrive (a busy
+/// feed lands in its capped tab), not left to pile up in the channel until the editor closes.
+#[tokio::test]
+async fn the_backend_is_drained_while_the_editor_is_open() {
+    let (mut app, _) = app();
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let (closed, editor) = tokio::sync::oneshot::channel::<&str>();
+    // On this test's single thread the feeder runs only when the loop waits, as a feed
+    // arrives while the user types in the editor.
+    let feeder = tokio::spawn(async move {
+        for i in 0..5000 {
+            tx.send(Action::Failed(format!("change {i}"))).unwrap();
+            if i % 100 == 99 {
+                tokio::task::yield_now().await;
+            }
+        }
+        closed.send("edited").unwrap();
+        tx
+    });
+    let (edited, _effects) = rdbsh::tui::while_editing(&mut app, &mut rx, editor).await;
+    assert_eq!(edited, Ok("edited"));
+    assert!(
+        rx.len() <= 100,
+        "{} actions waited for the editor",
+        rx.len()
+    );
+    assert!(
+        app.status
+            .message
+            .as_ref()
+            .is_some_and(|m| format!("{m:?}").contains("change 4")),
+        "{:?}",
+        app.status.message
+    );
+    drop(feeder.await.unwrap());
 }

@@ -1,5 +1,7 @@
 //! State tests with the real backend: `App` driven by the actions `SessionBackend` sends back
 //! from an in-process sandbox server (a real socket). Every wait is bounded.
+// Tests state expectations with unwrap, expect and panic (denied outside tests, Cargo.toml).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 
@@ -752,4 +754,34 @@ async fn the_status_bar_follows_a_lost_connection_until_the_server_is_back() {
     })
     .await;
     assert_eq!(h.tab(id).row(0), Some(&json!(24)));
+}
+
+#[tokio::test]
+async fn query_timeout_stops_a_feed_and_fails_the_statement() {
+    let (mut profile, server) = server::start_in_process().await.expect("sandbox");
+    profile.query_timeout = Some(Duration::from_millis(300));
+    let mut h = Harness::on(profile, Some(server), (80, 24), |_| {});
+    let id = h.run("r.db('demo').table('users').changes()");
+    h.until("the query timeout", |a| {
+        a.results.current().is_some_and(|t| finished(&t.state))
+    })
+    .await;
+    match &h.tab(id).state {
+        TabState::Failed { message } => {
+            assert!(message.contains("query timeout (0.3s)"), "{message}");
+            assert!(message.contains("--query-timeout"), "{message}");
+        }
+        other => panic!("expected the timeout, got {other:?}"),
+    }
+    // The session stays for the next statement.
+    let id = h.run("r.expr(1)");
+    h.until("the next query", |a| {
+        a.results.current().is_some_and(|t| finished(&t.state))
+    })
+    .await;
+    assert!(
+        matches!(h.tab(id).state, TabState::Done { .. }),
+        "{:?}",
+        h.tab(id).state
+    );
 }

@@ -1,4 +1,6 @@
 //! Keymap: defaults, the config file's `[keys]` merged command by command, help and hints.
+// Tests state expectations with unwrap, expect and panic (denied outside tests, Cargo.toml).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use rdbsh::tui::Pane;

@@ -1,6 +1,8 @@
 //! End to end: the real binary in a pseudo-terminal, on an in-process sandbox (`--sandbox`) or
 //! on a `rdbsh sandbox` server process, its screen read through a terminal emulator. Every wait
 //! is bounded.
+// Tests state expectations with unwrap, expect and panic (denied outside tests, Cargo.toml).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 
@@ -426,4 +428,29 @@ fn a_document_nested_100000_deep_reads_back_in_the_tui() {
     tui.send(CTRL_Q);
     let status = wait_exit(&mut tui);
     assert!(status.success(), "exit status {status:?}");
+}
+
+/// Every documented `[ui]` key in the config file: the TUI starts with them (it refused
+/// `system_refresh_ms` as an unknown field, exit 2) and quits cleanly.
+#[test]
+fn the_tui_starts_with_every_documented_ui_key() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let config = dir.path().join("config.toml");
+    std::fs::write(
+        &config,
+        "[ui]\ntheme = \"rdbsh-light\"\nmax_rows = 500\nsystem_refresh_ms = 1000\n",
+    )
+    .expect("config file");
+    let args = [
+        "--sandbox".to_owned(),
+        "--config".to_owned(),
+        config.display().to_string(),
+    ];
+    let mut tui = Tui::start(&args, &[]);
+    tui.wait_for("the browser to list the demo tables", |s| {
+        s.contains("users") && s.contains("orders")
+    });
+    tui.send(CTRL_Q);
+    let status = wait_exit(&mut tui);
+    assert!(status.success(), "{status:?}\n{}", tui.screen());
 }

@@ -1,4 +1,6 @@
 //! Render tests: the main screens drawn on a fixed-size `TestBackend`, snapshotted as text.
+// Tests state expectations with unwrap, expect and panic (denied outside tests, Cargo.toml).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use rdbsh::nesting::Doc;
 use std::time::{Duration, Instant};

@@ -1,5 +1,7 @@
 //! The TUI's system views (`jobs`, `current_issues`, `server_status`): state driven by an
 //! injected clock, render snapshots, and the real backend against an in-process sandbox.
+// Tests state expectations with unwrap, expect and panic (denied outside tests, Cargo.toml).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::time::{Duration, Instant};
 

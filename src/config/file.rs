@@ -8,6 +8,8 @@ use std::time::Duration;
 use serde::Deserialize;
 use toml::Spanned;
 
+use crate::shell::redact::Redactor;
+
 use super::{ConfigError, HandshakeVersion, Secret, SecretSource, TlsSettings, Verify};
 
 #[derive(Deserialize)]
@@ -17,37 +19,48 @@ struct RawFile {
     #[serde(default)]
     profiles: BTreeMap<String, RawProfile>,
     keys: Option<toml::Table>,
-    ui: Option<RawUi>,
+    ui: Option<Ui>,
+    history: Option<RawHistory>,
+}
+
+/// `[history]`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawHistory {
+    /// Key patterns whose values history never keeps (they replace the defaults).
+    redact: Option<Spanned<Vec<String>>>,
 }
 
 /// `[ui]`: typed so that a misspelt key or a wrong value is an error with its line, like the
 /// profiles' keys, instead of being ignored.
-#[derive(Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RawUi {
-    theme: Option<String>,
-    max_rows: Option<std::num::NonZeroU32>,
+pub struct Ui {
+    /// `theme`: a built-in theme's name or a `.tmTheme` file.
+    pub theme: Option<String>,
+    /// `max_rows`: rows (or changes) a result tab keeps.
+    pub max_rows: Option<std::num::NonZeroU32>,
+    /// `system_refresh_ms`: how often a shown system view is read again.
+    pub system_refresh_ms: Option<std::num::NonZeroU64>,
     /// Reserved for palette overrides.
-    colors: Option<toml::Table>,
+    pub colors: Option<toml::Table>,
 }
 
-impl RawUi {
-    /// Back to the table the front ends read.
-    fn into_table(self) -> toml::Table {
-        let mut table = toml::Table::new();
-        if let Some(theme) = self.theme {
-            table.insert("theme".into(), toml::Value::String(theme));
-        }
-        if let Some(max_rows) = self.max_rows {
-            table.insert(
-                "max_rows".into(),
-                toml::Value::Integer(i64::from(max_rows.get())),
-            );
-        }
-        if let Some(colors) = self.colors {
-            table.insert("colors".into(), toml::Value::Table(colors));
-        }
-        table
+impl Ui {
+    /// The theme to load (`rdbsh-dark` unless set).
+    pub fn theme_name(&self) -> &str {
+        self.theme.as_deref().unwrap_or("rdbsh-dark")
+    }
+
+    /// `max_rows`, when set.
+    pub fn row_cap(&self) -> Option<usize> {
+        self.max_rows.and_then(|n| usize::try_from(n.get()).ok())
+    }
+
+    /// `system_refresh_ms`, when set; below 100 ms the views would only load the server.
+    pub fn system_refresh(&self) -> Option<Duration> {
+        self.system_refresh_ms
+            .map(|ms| Duration::from_millis(ms.get().max(100)))
     }
 }
 
@@ -114,7 +127,9 @@ pub(crate) struct Parsed {
     pub default_profile: Option<String>,
     pub profiles: BTreeMap<String, ProfileSpec>,
     pub keys: toml::Table,
-    pub ui: toml::Table,
+    pub ui: Ui,
+    /// `[history] redact`, checked.
+    pub redactor: Redactor,
     /// True when some profile holds an inline `password` or `auth_key`.
     pub inline_secrets: bool,
 }
@@ -173,11 +188,22 @@ pub(crate) fn parse(path: &Path, src: &str) -> Result<Parsed, ConfigError> {
         }
         other => other.map(Spanned::into_inner),
     };
+    let redactor = match raw.history.and_then(|h| h.redact) {
+        Some(patterns) => Redactor::new(patterns.get_ref()).map_err(|e| {
+            ctx.error(
+                patterns.span(),
+                Some("history.redact".into()),
+                e.to_string(),
+            )
+        })?,
+        None => Redactor::default(),
+    };
     Ok(Parsed {
+        redactor,
         default_profile,
         profiles,
         keys: raw.keys.unwrap_or_default(),
-        ui: raw.ui.map(RawUi::into_table).unwrap_or_default(),
+        ui: raw.ui.unwrap_or_default(),
         inline_secrets,
     })
 }

@@ -9,6 +9,7 @@ mod url;
 #[cfg(test)]
 mod tests;
 
+pub use file::Ui;
 pub use resolve::ConnOverrides;
 pub use secret::{Secret, SecretSource};
 pub use summary::ProfileSummary;
@@ -187,8 +188,10 @@ pub struct Config {
     pub default_profile: Option<String>,
     /// The `[keys]` table, for the TUI keymap (opaque here).
     pub keys: toml::Table,
-    /// The `[ui]` table: `theme`, `max_rows` (checked when the file is read) and `colors`.
-    pub ui: toml::Table,
+    /// The `[ui]` table, checked when the file is read.
+    pub ui: Ui,
+    /// `[history] redact`: which keys' values history never keeps.
+    pub redactor: crate::shell::redact::Redactor,
     /// Warnings to show once (e.g. inline secrets in a file others can read).
     pub warnings: Vec<String>,
     profiles: BTreeMap<String, ProfileSpec>,
@@ -250,6 +253,7 @@ impl Config {
             default_profile: parsed.default_profile,
             keys: parsed.keys,
             ui: parsed.ui,
+            redactor: parsed.redactor,
             warnings: Vec::new(),
             profiles: parsed.profiles,
             has_inline_secrets: parsed.inline_secrets,

@@ -480,11 +480,8 @@ accent = "cyan"
         c.keys.get("run").and_then(|v| v.as_str()),
         Some("ctrl-enter")
     );
-    assert_eq!(
-        c.ui.get("theme").and_then(|v| v.as_str()),
-        Some("base16-ocean.dark")
-    );
-    assert!(c.ui.get("colors").is_some_and(|v| v.is_table()));
+    assert_eq!(c.ui.theme.as_deref(), Some("base16-ocean.dark"));
+    assert!(c.ui.colors.is_some());
     assert!(config("").keys.is_empty());
 }
 
@@ -500,6 +497,12 @@ fn ui_typos_and_bad_values_are_errors_with_their_line() {
         ),
         ("[ui]\nmax_rows = 0\n", "ui.max_rows", 2),
         ("[ui]\ntheme = 5\n", "ui.theme", 2),
+        ("[ui]\nsystem_refresh_ms = 0\n", "ui.system_refresh_ms", 2),
+        (
+            "[ui]\nsystem_refresh_ms = \"2s\"\n",
+            "ui.system_refresh_ms",
+            2,
+        ),
     ] {
         let path = dir.path().join("config.toml");
         std::fs::write(&path, text).unwrap();
@@ -514,10 +517,7 @@ fn ui_typos_and_bad_values_are_errors_with_their_line() {
         }
     }
     let c = config("[ui]\nmax_rows = 500\n");
-    assert_eq!(
-        c.ui.get("max_rows").and_then(toml::Value::as_integer),
-        Some(500)
-    );
+    assert_eq!(c.ui.row_cap(), Some(500));
 }
 
 #[test]
@@ -610,4 +610,40 @@ fn verify_names_round_trip() {
     }
     assert!("strict".parse::<Verify>().is_err());
     assert_eq!(HandshakeVersion::V0_4.as_str(), "v0_4");
+}
+
+#[test]
+fn history_redact_patterns_are_checked_where_written() {
+    let c = config("[history]\nredact = [\"ssn\", \"*Card-Number*\"]\n");
+    assert!(c.redactor.is_secret_key("ssn"));
+    assert!(c.redactor.is_secret_key("credit_card_number"));
+    assert!(!c.redactor.is_secret_key("password"));
+    assert!(config("").redactor.is_secret_key("password"));
+    let err = config_err("\n[history]\nredact = [\"password\", \"*\"]\n");
+    assert_at(&err, 3, "history.redact");
+    assert!(err.to_string().contains("names nothing"), "{err}");
+    let err = config_err("[history]\nredakt = []\n");
+    assert!(err.to_string().contains("unknown field"), "{err}");
+}
+
+/// Every documented `[ui]` key, from the file's text to what the TUI is started with.
+#[test]
+fn every_documented_ui_key_reaches_the_tui() {
+    use crate::tui::{AppConfig, Keymap};
+    let c = config("[ui]\ntheme = \"rdbsh-light\"\nmax_rows = 250\nsystem_refresh_ms = 5000\n");
+    let info = crate::tui::panes::status::ConnectionInfo::from_profile(&Default::default());
+    let mut app = AppConfig::new(Keymap::defaults().unwrap(), info);
+    app.apply_ui(&c.ui).unwrap();
+    assert_eq!(app.theme.name(), "rdbsh-light");
+    assert_eq!(app.row_cap, 250);
+    assert_eq!(app.system_refresh, Duration::from_millis(5000));
+    // Below 100 ms is raised to 100.
+    app.apply_ui(&config("[ui]\nsystem_refresh_ms = 5\n").ui)
+        .unwrap();
+    assert_eq!(app.system_refresh, Duration::from_millis(100));
+    assert_eq!(app.theme.name(), "rdbsh-dark");
+    assert!(
+        app.apply_ui(&config("[ui]\ntheme = \"no-such\"\n").ui)
+            .is_err()
+    );
 }

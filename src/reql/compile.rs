@@ -381,6 +381,9 @@ pub(crate) struct Reuse {
     term_methods: MethodCache,
     /// `r` functions likewise.
     r_functions: MethodCache,
+    /// Unknown names stand for an opaque term instead of being errors: history redaction
+    /// compiles one entry without the session that bound its names.
+    pub(crate) opaque_names: bool,
 }
 
 /// What looking a name up in a method table gave.
@@ -439,6 +442,16 @@ fn called_term_method(name: &str) -> Option<&'static Method> {
     } else {
         methods::term_method(name)
     }
+}
+
+/// `Math.random()`: uniform in [0, 1) from the system's random source, 53 random bits as V8
+/// gives (the clock's nanoseconds were neither uniform nor unpredictable).
+fn js_random() -> Option<f64> {
+    use ring::rand::SecureRandom as _;
+    let mut bytes = [0u8; 8];
+    ring::rand::SystemRandom::new().fill(&mut bytes).ok()?;
+    let bits = u64::from_le_bytes(bytes) >> 11;
+    Some(bits as f64 / (1u64 << 53) as f64)
 }
 
 fn v(v: Val, span: Span) -> V {
@@ -1843,6 +1856,12 @@ impl<'a> Eval<'a> {
                 );
             }
             _ if let Some(lib) = jslib::global(name) => lib,
+            _ if self.reuse.opaque_names => {
+                return match self.datum(Value::Null, span) {
+                    Some(id) => v(Val::Term(id), span),
+                    None => v(Val::Poison, span),
+                };
+            }
             _ => {
                 let mut bound = scope.names(names);
                 let mut s = scope.parent.clone();
@@ -2461,10 +2480,15 @@ impl<'a> Eval<'a> {
                         .iter()
                         .copied()
                         .fold(f64::NEG_INFINITY, |m, x| js_min_max(m, x, false)),
-                    _ => {
-                        let nanos = chrono::Utc::now().timestamp_subsec_nanos();
-                        f64::from(nanos % 1_000_000) / 1_000_000.0
-                    }
+                    _ => match js_random() {
+                        Some(r) => r,
+                        None => {
+                            return self.error(
+                                span,
+                                "Math.random() cannot read the system's random source; write the number",
+                            );
+                        }
+                    },
                 };
                 v(Val::Num(r), span)
             }

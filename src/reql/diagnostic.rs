@@ -114,14 +114,14 @@ impl Excerpt {
     /// `before`: the line up to the span; `span`: the span (within the line); `rest`: the
     /// line from the span's start to its end.
     fn new(before: &str, span: &str, rest: &str) -> Excerpt {
-        let before: Vec<char> = before.chars().collect();
-        let rest: Vec<char> = rest.chars().collect();
+        // Counted, not collected: the line may be a 100 MB literal.
+        let (before_len, rest_len) = (before.chars().count(), rest.chars().count());
         let span_chars = span.chars().count();
-        let total = before.len() + rest.len();
+        let total = before_len + rest_len;
         let from = if total <= MAX_SHOWN {
             0
         } else {
-            before.len().saturating_sub(CONTEXT)
+            before_len.saturating_sub(CONTEXT)
         };
         let to = total.min(from + MAX_SHOWN);
         let mut text = String::new();
@@ -130,10 +130,10 @@ impl Excerpt {
             text.push('…');
             pad += 1;
         }
-        let shown_before = &before[from..];
-        let after_len = to.saturating_sub(before.len()).min(rest.len());
-        let shown_rest = &rest[..after_len];
-        for &c in shown_before.iter().chain(shown_rest) {
+        let shown_before: Vec<char> = before.chars().skip(from).collect();
+        let after_len = to.saturating_sub(before_len).min(rest_len);
+        let shown_rest: Vec<char> = rest.chars().take(after_len).collect();
+        for &c in shown_before.iter().chain(&shown_rest) {
             if c == '\t' {
                 text.push_str("    ");
             } else {

@@ -24,7 +24,7 @@ use serde_json::{Map, Value};
 
 pub use compile::COMPILE_BUDGET;
 pub use diagnostic::Diagnostic;
-pub use program::{is_complete, split_statements};
+pub use program::{MAX_ELEMENTS, is_complete, split_statements};
 pub use span::{Span, SpanMap};
 pub use wire::to_wire_json;
 pub use write::{WriteInfo, destructive, is_bounded, selection_count, table_of, writes};
@@ -53,6 +53,14 @@ impl Env {
     /// An empty session.
     pub fn new() -> Self {
         Env::default()
+    }
+
+    /// A session in which unknown names stand for opaque terms, so that a statement referring
+    /// to names bound elsewhere still compiles (to read its meaning, as history redaction does).
+    pub fn with_opaque_names() -> Self {
+        let mut env = Env::default();
+        env.reuse.opaque_names = true;
+        env
     }
 
     /// Names bound so far (for completion).
@@ -193,6 +201,9 @@ fn datum_term(v: &Value) -> Value {
 /// byte offsets into `src`. On error, every error of every statement is returned; bindings
 /// made by the statements that compiled are kept in `env`.
 pub fn compile(src: &str, env: &mut Env) -> Result<Vec<Statement>, Vec<Diagnostic>> {
+    if let Some(refusal) = program::too_many_elements(src) {
+        return Err(vec![refusal]);
+    }
     let lexed = lexer::lex(src);
     if !lexed.errors.is_empty() {
         return Err(lexed.errors);

@@ -12,8 +12,7 @@ use std::path::{Path, PathBuf};
 /// How many entries are kept when the caller does not say.
 pub const DEFAULT_CAP: usize = 1000;
 
-/// What replaces a secret value in a history entry.
-pub const REDACTED: &str = "<redacted>";
+pub use super::redact::{REDACTED, Redactor};
 
 /// Failure to read or write the history file.
 #[derive(Debug, thiserror::Error)]
@@ -29,14 +28,54 @@ pub enum HistoryError {
 
 /// The history a front end starts with, and where it saves: when the file exists but cannot
 /// be read, the session starts empty and saves nowhere, so the file is never overwritten.
-pub fn open_for_session(path: Option<PathBuf>) -> (History, Option<PathBuf>, Option<HistoryError>) {
+pub fn open_for_session(
+    path: Option<PathBuf>,
+    redactor: Redactor,
+) -> (History, Option<PathBuf>, Option<HistoryError>) {
+    let empty = History::new(DEFAULT_CAP).with_redactor(redactor);
     match path {
-        Some(path) => match History::load(&path, DEFAULT_CAP) {
-            Ok(history) => (history, Some(path), None),
-            Err(e) => (History::default(), None, Some(e)),
+        Some(path) => match empty.clone().read_counting(&path) {
+            Ok((history, lines)) => {
+                // Appends grow the file past the cap; cut it back now and then (a session
+                // appending during these few milliseconds may lose that one entry).
+                if lines > 2 * history.cap
+                    && let Err(e) = history.save(&path)
+                {
+                    return (history, None, Some(e));
+                }
+                (history, Some(path), None)
+            }
+            Err(e) => (empty, None, Some(e)),
         },
-        None => (History::default(), None, None),
+        None => (empty, None, None),
     }
+}
+
+/// Adds one entry at the end of the history file (creating it and its directory, mode 0600).
+/// Appending, never rewriting, is what lets two sessions write at once without losing each
+/// other's entries: each line goes out in one `write` on a file opened with `O_APPEND`.
+pub fn append(path: &Path, entry: &str) -> Result<(), HistoryError> {
+    let write_err = |source| HistoryError::Write {
+        path: path.to_owned(),
+        source,
+    };
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        fs::create_dir_all(dir).map_err(write_err)?;
+    }
+    // Serialising a `str` cannot fail.
+    let mut line = serde_json::to_string(entry).unwrap_or_default();
+    line.push('\n');
+    let mut options = fs::OpenOptions::new();
+    options.append(true).create(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    options
+        .open(path)
+        .and_then(|mut file| file.write_all(line.as_bytes()))
+        .map_err(write_err)
 }
 
 /// The in-memory history, oldest entry first.
@@ -44,6 +83,7 @@ pub fn open_for_session(path: Option<PathBuf>) -> (History, Option<PathBuf>, Opt
 pub struct History {
     entries: VecDeque<String>,
     cap: usize,
+    redactor: Redactor,
 }
 
 impl Default for History {
@@ -58,17 +98,35 @@ impl History {
         History {
             entries: VecDeque::new(),
             cap: cap.max(1),
+            redactor: Redactor::default(),
         }
+    }
+
+    /// The same history, deciding what is secret with `redactor`.
+    pub fn with_redactor(mut self, redactor: Redactor) -> Self {
+        self.redactor = redactor;
+        self
     }
 
     /// Reads the history file; a missing file is an empty history, unreadable lines are skipped.
     pub fn load(path: &Path, cap: usize) -> Result<Self, HistoryError> {
-        let mut history = History::new(cap);
+        History::new(cap).read(path)
+    }
+
+    /// Adds the entries of the history file to this history (see [`History::load`]).
+    pub fn read(self, path: &Path) -> Result<Self, HistoryError> {
+        self.read_counting(path).map(|(history, _)| history)
+    }
+
+    /// [`History::read`], and how many lines the file had.
+    fn read_counting(self, path: &Path) -> Result<(Self, usize), HistoryError> {
+        let mut history = self;
+        let mut lines = 0;
         // Bytes, not a string: one line that is not UTF-8 (a crash mid-write, another tool)
         // costs that entry, not the whole history (which the next save would overwrite).
         let bytes = match fs::read(path) {
             Ok(bytes) => bytes,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(history),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok((history, 0)),
             Err(source) => {
                 return Err(HistoryError::Read {
                     path: path.to_owned(),
@@ -77,13 +135,14 @@ impl History {
             }
         };
         for line in bytes.split(|&b| b == b'\n') {
+            lines += 1;
             if let Ok(entry) = serde_json::from_slice::<String>(line) {
                 // Entries from an older file go through `push` again, so a file written before
                 // a redaction rule existed is cleaned on the next save.
                 history.push(&entry);
             }
         }
-        Ok(history)
+        Ok((history, lines))
     }
 
     /// Writes the whole history to `path` (creating its directory), replacing the file atomically.
@@ -113,7 +172,10 @@ impl History {
 
     /// Adds one run; returns false when nothing was added (blank, or same as the newest entry).
     pub fn push(&mut self, entry: &str) -> bool {
-        let entry = redact(entry.trim_end());
+        // A statement that does not compile and may hold a secret is not kept at all.
+        let Some(entry) = self.redactor.entry(entry.trim_end()) else {
+            return false;
+        };
         let entry = entry.trim_start_matches(['\n', '\r']);
         if entry.trim().is_empty() {
             return false;
@@ -126,6 +188,11 @@ impl History {
             self.entries.pop_front();
         }
         true
+    }
+
+    /// The newest entry.
+    pub fn last(&self) -> Option<&str> {
+        self.entries.back().map(String::as_str)
     }
 
     /// Number of entries.
@@ -176,27 +243,23 @@ fn write_private(path: &Path, bytes: &[u8]) -> io::Result<()> {
     file.sync_all()
 }
 
-/// Object keys whose string values are secrets.
-// `pass` is the password of `r.http`'s `auth: {type, user, pass}`.
-const SECRET_KEYS: &[&str] = &[
-    "password", "passwd", "pass", "auth_key", "authkey", "auth-key", "secret", "token",
-];
-
 /// Command-line style flags whose next word is a secret (`.connect --auth-key KEY`).
 const SECRET_FLAGS: &[&str] = &["--password", "--auth-key", "--authkey", "--auth_key"];
 
 /// Replaces secrets in a query or command with [`REDACTED`]: string values of secret-named
 /// object keys (`password: '…'`, `"authKey": "…"`), the value after `--password` /
 /// `--auth-key`, and the password of a `scheme://user:password@host` URL.
+/// By the text alone, with the default key patterns: [`Redactor::entry`] also reads what
+/// the entry means.
 pub fn redact(entry: &str) -> String {
-    let entry = redact_object_values(entry);
-    let entry = redact_flags(&entry);
-    redact_url_passwords(&entry)
+    redact_text(entry, &Redactor::default())
 }
 
-fn is_secret_key(key: &str) -> bool {
-    let key = key.to_ascii_lowercase();
-    SECRET_KEYS.contains(&key.as_str())
+/// [`redact`] with the key patterns of `redactor`.
+pub(crate) fn redact_text(entry: &str, redactor: &Redactor) -> String {
+    let entry = redact_object_values(entry, redactor);
+    let entry = redact_flags(&entry);
+    redact_url_passwords(&entry)
 }
 
 /// Byte index just past the string literal opening at `start` (a quote char), or the end.
@@ -222,7 +285,7 @@ fn skip_spaces(s: &str, mut i: usize) -> usize {
     i
 }
 
-fn redact_object_values(s: &str) -> String {
+fn redact_object_values(s: &str, redactor: &Redactor) -> String {
     let bytes = s.as_bytes();
     let mut out = String::with_capacity(s.len());
     let mut copied = 0;
@@ -266,7 +329,7 @@ fn redact_object_values(s: &str) -> String {
         let assigned = !quoted
             && bytes.get(colon) == Some(&b'=')
             && !matches!(bytes.get(colon + 1), Some(b'=' | b'>'));
-        if is_secret_key(key) && (bytes.get(colon) == Some(&separator) || assigned) {
+        if redactor.is_secret_key(key) && (bytes.get(colon) == Some(&separator) || assigned) {
             let value = skip_spaces(s, colon + 1);
             // Every string in the value, so that a computed one (`r.expr('…')`, `'a' + 'b'`)
             // is caught as well as a literal.
@@ -416,17 +479,65 @@ mod tests {
         // A directory where the file should be cannot be read, even by root.
         let blocked = dir.path().join("history");
         fs::create_dir(&blocked).unwrap();
-        let (history, save_to, error) = open_for_session(Some(blocked));
+        let (history, save_to, error) = open_for_session(Some(blocked), Redactor::default());
         assert!(history.is_empty());
         assert_eq!(save_to, None);
         assert!(error.is_some_and(|e| e.to_string().contains("will not be saved")));
 
         let readable = dir.path().join("h");
         fs::write(&readable, "\"r.now()\"\n").unwrap();
-        let (history, save_to, error) = open_for_session(Some(readable.clone()));
+        let (history, save_to, error) =
+            open_for_session(Some(readable.clone()), Redactor::default());
         assert_eq!(history.len(), 1);
         assert_eq!(save_to, Some(readable));
         assert!(error.is_none());
+    }
+
+    /// Two sessions at once: each appends its own entries, and neither loses the other's.
+    #[test]
+    fn two_sessions_appending_at_once_lose_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("data/history");
+        let (mut one, at_one, _) = open_for_session(Some(path.clone()), Redactor::default());
+        let (mut two, at_two, _) = open_for_session(Some(path.clone()), Redactor::default());
+        assert_eq!(
+            (at_one.as_deref(), at_two.as_deref()),
+            (Some(&*path), Some(&*path))
+        );
+        for (first, entry) in [
+            (true, "r.expr('one 1')"),
+            (false, "r.expr('two 1')"),
+            (true, "r.expr('one 2')"),
+            (false, "r.expr('two\n2')"),
+        ] {
+            let history = if first { &mut one } else { &mut two };
+            assert!(history.push(entry));
+            append(&path, history.last().unwrap()).unwrap();
+        }
+        let both = History::load(&path, 10).unwrap();
+        assert_eq!(
+            both.iter().collect::<Vec<_>>(),
+            [
+                "r.expr('one 1')",
+                "r.expr('two 1')",
+                "r.expr('one 2')",
+                "r.expr('two\n2')"
+            ]
+        );
+    }
+
+    #[test]
+    fn an_appended_file_is_cut_back_to_the_cap_when_a_session_opens_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("history");
+        for i in 0..(2 * DEFAULT_CAP + 5) {
+            append(&path, &format!("r.expr({i})")).unwrap();
+        }
+        let (history, _, error) = open_for_session(Some(path.clone()), Redactor::default());
+        assert!(error.is_none());
+        assert_eq!(history.len(), DEFAULT_CAP);
+        let lines = fs::read_to_string(&path).unwrap().lines().count();
+        assert_eq!(lines, DEFAULT_CAP);
     }
 
     #[test]

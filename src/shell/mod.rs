@@ -3,13 +3,15 @@
 
 pub mod catalog;
 pub mod completion;
+pub mod editor;
 pub mod history;
 pub mod meta;
 pub mod ping;
+pub mod redact;
 pub mod report;
 pub mod session;
 pub mod statement;
 
 pub use meta::Meta;
-pub use session::{Refusal, Running, Session, StartError};
-pub use statement::{Item, items, line_of};
+pub use session::{QueryDeadline, Refusal, Running, Session, StartError};
+pub use statement::{Chunk, Chunks, Item, items, line_of};

@@ -11,11 +11,22 @@ pub struct Source<'a> {
     pub text: &'a str,
     /// A file name, when there is one.
     pub file: Option<&'a str>,
+    /// Lines of the file before `text` (a file is read in chunks).
+    pub line_offset: usize,
 }
 
-impl Source<'_> {
+impl<'a> Source<'a> {
+    /// A whole text, maybe from a file.
+    pub fn new(text: &'a str, file: Option<&'a str>) -> Self {
+        Source {
+            text,
+            file,
+            line_offset: 0,
+        }
+    }
+
     fn render(&self, diagnostic: &Diagnostic, styled: bool) -> String {
-        diagnostic.render(self.text, self.file.map(|f| (f, 0)), styled)
+        diagnostic.render(self.text, self.file.map(|f| (f, self.line_offset)), styled)
     }
 }
 
@@ -85,10 +96,7 @@ mod tests {
             backtrace: vec![Frame::Pos(0)],
         };
         let out = server_error(
-            Source {
-                text,
-                file: Some("fix.reql"),
-            },
+            Source::new(text, Some("fix.reql")),
             at,
             &query,
             &error,

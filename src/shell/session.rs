@@ -208,6 +208,46 @@ pub enum StartError {
     Net(#[from] net::Error),
 }
 
+/// `--query-timeout` / `query_timeout`: when a statement waiting on the server is given up.
+/// Counted from the statement's start, and again from each time the user asks for more rows
+/// (a result paged at the user's pace is not the server's delay).
+#[derive(Debug, Clone, Copy)]
+pub struct QueryDeadline {
+    limit: Option<Duration>,
+    at: Option<tokio::time::Instant>,
+}
+
+impl QueryDeadline {
+    /// A deadline `limit` from now (none without a limit).
+    pub fn start(limit: Option<Duration>) -> QueryDeadline {
+        QueryDeadline {
+            limit,
+            at: limit.map(|d| tokio::time::Instant::now() + d),
+        }
+    }
+
+    /// The same limit, counted again from now.
+    pub fn restart(&mut self) {
+        *self = QueryDeadline::start(self.limit);
+    }
+
+    /// Resolves when the deadline passes; never without one.
+    pub async fn passed(&self) {
+        match self.at {
+            Some(at) => tokio::time::sleep_until(at).await,
+            None => std::future::pending().await,
+        }
+    }
+
+    /// What the statement's failure says.
+    pub fn message(&self) -> String {
+        let secs = self.limit.map_or(0.0, |d| d.as_secs_f64());
+        format!(
+            "the query ran longer than the query timeout ({secs}s) and was stopped; raise --query-timeout or `query_timeout` in the profile"
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -52,11 +52,94 @@ pub fn items(src: &str) -> Vec<Item> {
 }
 
 fn push_code(out: &mut Vec<Item>, region: &str, base: usize) {
+    // Splitting lexes the region; one too large to compile is not lexed at all, but handed
+    // whole to the compiler, which refuses it with its size.
+    if crate::reql::program::too_many_elements(region).is_some() {
+        out.push(Item::Code(Span::new(base, base + region.len())));
+        return;
+    }
     out.extend(
         split_statements(region)
             .into_iter()
             .map(|s| Item::Code(Span::new(base + s.start, base + s.end))),
     );
+}
+
+/// Below this many bytes a source is read whole: one chunk, cut exactly as before.
+const CHUNK: usize = 64 * 1024;
+
+/// Part of a source text holding whole statements and meta-command lines.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Chunk {
+    /// The text, whole lines.
+    pub text: String,
+    /// Lines of the source before it (for `file:line:col`).
+    pub line_offset: usize,
+}
+
+/// A file or stdin read as a stream of [`Chunk`]s of about [`CHUNK`] bytes, so memory follows
+/// the longest statement rather than the file. A chunk ends only where [`items`] would cut the
+/// whole text too: after a complete text, before a line that begins a statement (a name at
+/// the start of the line) or is a meta-command.
+pub struct Chunks<R> {
+    reader: R,
+    /// A line read but not yet part of a chunk.
+    carry: String,
+    lines: usize,
+}
+
+impl<R: std::io::BufRead> Chunks<R> {
+    /// Chunks of `reader`'s text (which must be UTF-8).
+    pub fn new(reader: R) -> Self {
+        Chunks {
+            reader,
+            carry: String::new(),
+            lines: 0,
+        }
+    }
+
+    /// The next chunk, `None` at the end.
+    pub fn next_chunk(&mut self) -> std::io::Result<Option<Chunk>> {
+        let mut text = std::mem::take(&mut self.carry);
+        // `text[..complete]` ends where the whole text would be cut; only what follows is
+        // checked again, and after a failed check (a long statement) not before it has
+        // doubled, so reading stays linear.
+        let (mut complete, mut retry_at) = (0, 0);
+        loop {
+            // Lines are read straight into the chunk: a statement of one huge line is held once.
+            let start = text.len();
+            if self.reader.read_line(&mut text)? == 0 {
+                return Ok((!text.is_empty()).then(|| self.chunk(text)));
+            }
+            let cut_here = start >= retry_at
+                && text[..start].ends_with('\n')
+                && begins_statement(&text[start..]);
+            if cut_here {
+                if is_complete(&text[complete..start]) {
+                    if start >= CHUNK {
+                        self.carry = text.split_off(start);
+                        return Ok(Some(self.chunk(text)));
+                    }
+                    (complete, retry_at) = (start, 0);
+                } else {
+                    retry_at = complete + 2 * (start - complete);
+                }
+            }
+        }
+    }
+
+    fn chunk(&mut self, text: String) -> Chunk {
+        let line_offset = self.lines;
+        self.lines += text.bytes().filter(|&b| b == b'\n').count();
+        Chunk { text, line_offset }
+    }
+}
+
+/// A line that cannot continue the statement above it: a name at its very start (a line
+/// starting with `.`, an operator, a bracket or a space may continue one), or a meta-command.
+fn begins_statement(line: &str) -> bool {
+    line.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_' || c == '$')
+        || (line.starts_with('.') && meta::parse(line).is_some())
 }
 
 /// 1-based line number of byte offset `at` in `src`.
@@ -114,6 +197,61 @@ mod tests {
     fn a_meta_looking_line_inside_an_open_statement_is_code() {
         let src = "r.expr([\n.use\n])\n";
         assert_eq!(texts(src).len(), 1);
+    }
+
+    /// Cut into chunks, a long text gives the items the whole text gives, line numbers kept.
+    #[test]
+    fn chunks_cut_where_the_whole_text_is_cut() {
+        let mut src = String::new();
+        let mut n = 0;
+        while src.len() < 5 * CHUNK {
+            n += 1;
+            src.push_str(&format!("r.expr({n})\n"));
+            if n % 97 == 0 {
+                src.push_str(".use demo\nr.table('t')\n  .filter({a: 1})\n.count()\n");
+            }
+            if n % 501 == 0 {
+                // A statement longer than a chunk, its lines beginning with names.
+                src.push_str("r.expr({\n");
+                for i in 0..(CHUNK / 8) {
+                    src.push_str(&format!("k{i}: {i},\n"));
+                }
+                src.push_str("})\n");
+            }
+        }
+        let whole = texts(&src);
+        let mut chunks = Chunks::new(src.as_bytes());
+        let (mut cut, mut count, mut lines) = (Vec::new(), 0, 0);
+        while let Some(chunk) = chunks.next_chunk().unwrap() {
+            assert_eq!(chunk.line_offset, lines);
+            lines += chunk.text.matches('\n').count();
+            cut.extend(texts(&chunk.text));
+            count += 1;
+            // At most twice a chunk and the longest statement (checks wait for doubling).
+            let longest = CHUNK / 8 * 14;
+            assert!(
+                chunk.text.len() < 2 * (CHUNK + longest),
+                "{}",
+                chunk.text.len()
+            );
+        }
+        assert!(count >= 3, "{count} chunks");
+        assert_eq!(cut, whole);
+        assert_eq!(lines, src.matches('\n').count());
+    }
+
+    #[test]
+    fn a_short_text_is_one_chunk() {
+        let src = "r.expr(1)\nr.expr(2)";
+        let mut chunks = Chunks::new(src.as_bytes());
+        assert_eq!(
+            chunks.next_chunk().unwrap(),
+            Some(Chunk {
+                text: src.to_owned(),
+                line_offset: 0
+            })
+        );
+        assert_eq!(chunks.next_chunk().unwrap(), None);
     }
 
     #[test]

@@ -216,8 +216,8 @@ pub enum Effect {
     CopyToClipboard(String),
     /// Edit `text` in `$EDITOR`; answer with `ExternalEditorClosed`.
     OpenExternalEditor(String),
-    /// The history changed: persist it.
-    SaveHistory,
+    /// An entry was added to the history: append it to the file (off the event loop).
+    AppendHistory(String),
     /// Stop the process until `fg` (Ctrl-Z).
     Suspend,
     /// Leave the TUI.

@@ -94,6 +94,18 @@ impl AppConfig {
             system_refresh: DEFAULT_REFRESH,
         }
     }
+
+    /// Takes the `[ui]` settings of the config file; an unusable theme is the error.
+    pub fn apply_ui(&mut self, ui: &crate::config::Ui) -> Result<(), crate::render::ThemeError> {
+        self.theme = Theme::load(ui.theme_name())?;
+        if let Some(cap) = ui.row_cap() {
+            self.row_cap = cap;
+        }
+        if let Some(every) = ui.system_refresh() {
+            self.system_refresh = every;
+        }
+        Ok(())
+    }
 }
 
 /// The whole TUI state.
@@ -698,8 +710,10 @@ impl App {
     fn start_query(&mut self, text: String, offset: usize, fx: &mut Vec<Effect>) {
         let id = QueryId(self.next_id);
         self.next_id += 1;
-        if self.history.push(&text) {
-            fx.push(Effect::SaveHistory);
+        if self.history.push(&text)
+            && let Some(entry) = self.history.last()
+        {
+            fx.push(Effect::AppendHistory(entry.to_owned()));
         }
         self.results.open(id, text.clone(), offset, self.now);
         self.editor.set_error(None);

@@ -24,10 +24,10 @@ use crate::nesting::Doc;
 use crate::net::{self, Cursor, Kind};
 use crate::protocol::Row;
 use crate::reql::{self, Env, Query, Statement};
-use crate::shell::Session;
 use crate::shell::catalog::{self, DbEntry};
 use crate::shell::completion;
 use crate::shell::session::{count_documents, needs_confirmation};
+use crate::shell::{QueryDeadline, Session};
 
 /// How long a background count may take before the browser shows it as failed.
 pub const COUNT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -159,7 +159,8 @@ impl SessionBackend {
         self.queries.insert(id, control);
         let net = self.session.net().clone();
         let tx = tx.clone();
-        tokio::spawn(run_queries(id, net, messages, rx, tx));
+        let limit = self.session.profile().query_timeout;
+        tokio::spawn(run_queries(id, net, messages, limit, rx, tx));
     }
 
     fn check_syntax(revision: u64, text: &str, bindings: &[String]) -> Action {
@@ -359,7 +360,7 @@ impl Backend for SessionBackend {
             // Terminal effects are the event loop's; nothing to do here.
             Effect::CopyToClipboard(_)
             | Effect::OpenExternalEditor(_)
-            | Effect::SaveHistory
+            | Effect::AppendHistory(_)
             | Effect::Suspend
             | Effect::Quit => {}
         }
@@ -488,6 +489,7 @@ async fn run_queries(
     id: QueryId,
     net: net::Session,
     queries: Vec<(Query, Value, Map<String, Value>)>,
+    limit: Option<Duration>,
     mut control: UnboundedReceiver<Control>,
     tx: UnboundedSender<Action>,
 ) {
@@ -495,7 +497,13 @@ async fn run_queries(
     let mut profile = None;
     let mut announced = false;
     for (query, term, optargs) in queries {
-        let cursor = match net.run_value(&term, &optargs).await {
+        let mut deadline = QueryDeadline::start(limit);
+        let opened = tokio::select! {
+            opened = net.run_value(&term, &optargs) => opened,
+            // Dropping the start ends the wait; a cursor never made sends no STOP of its own.
+            () = deadline.passed() => return timed_out(id, &query, &deadline, &tx),
+        };
+        let cursor = match opened {
             Ok(c) => c,
             Err(e) => {
                 report_failure(id, &query, &e, &tx);
@@ -505,7 +513,15 @@ async fn run_queries(
         if let Some(client) = net.current().await {
             let _ = tx.send(Action::ConnectionStateChanged(connected(&net, &client)));
         }
-        let (end, p) = stream(id, &query, cursor, &mut control, &tx, &mut announced).await;
+        let mut run = Run {
+            id,
+            query: &query,
+            deadline: &mut deadline,
+            control: &mut control,
+            tx: &tx,
+            announced: &mut announced,
+        };
+        let (end, p) = stream(&mut run, cursor).await;
         profile = p.or(profile);
         match end {
             End::Done => {}
@@ -520,36 +536,56 @@ async fn run_queries(
     });
 }
 
-/// Streams one cursor: the first batch at once, then one per `More` (feeds read on).
-async fn stream(
+/// One query of a run, as [`stream`] reads it.
+struct Run<'a> {
     id: QueryId,
-    query: &Query,
-    mut cursor: Cursor,
-    control: &mut UnboundedReceiver<Control>,
-    tx: &UnboundedSender<Action>,
-    announced: &mut bool,
-) -> (End, Option<Doc>) {
+    query: &'a Query,
+    deadline: &'a mut QueryDeadline,
+    control: &'a mut UnboundedReceiver<Control>,
+    tx: &'a UnboundedSender<Action>,
+    announced: &'a mut bool,
+}
+
+/// The statement waited on the server past `--query-timeout`: it fails with a message saying so.
+fn timed_out(id: QueryId, query: &Query, deadline: &QueryDeadline, tx: &UnboundedSender<Action>) {
+    let span = Some((query.span.start, query.span.end));
+    let message = deadline.message();
+    let _ = tx.send(Action::QueryFailed { id, message, span });
+}
+
+/// Streams one cursor: the first batch at once, then one per `More` (feeds read on).
+async fn stream(run: &mut Run<'_>, mut cursor: Cursor) -> (End, Option<Doc>) {
+    let (id, query, tx) = (run.id, run.query, run.tx);
     // Batches the UI asked for beyond the first.
     let mut credit: u32 = 1;
     loop {
         if credit == 0 && !cursor.is_feed() {
-            match control.recv().await {
-                Some(Control::More) => credit += 1,
+            match run.control.recv().await {
+                Some(Control::More) => {
+                    credit += 1;
+                    // Rows fetched at the user's pace: the timeout counts from the asking.
+                    run.deadline.restart();
+                }
                 Some(Control::Stop) | None => return (stop(cursor).await, None),
             }
             continue;
         }
         let batch = tokio::select! {
             batch = cursor.next_batch() => batch,
-            c = control.recv() => match c {
+            c = run.control.recv() => match c {
                 Some(Control::More) => { credit += 1; continue; }
                 Some(Control::Stop) | None => return (stop(cursor).await, None),
             },
+            () = run.deadline.passed() => {
+                stop(cursor).await;
+                timed_out(id, query, run.deadline, tx);
+                return (End::Failed, None);
+            }
         };
         match batch {
             Ok(Some(batch)) => {
-                if !*announced {
-                    *announced = true;
+                if !*run.announced {
+                    *run.announced = true;
                     let _ = tx.send(Action::QueryStarted {
                         id,
                         feed: cursor.is_feed(),

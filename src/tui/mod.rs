@@ -67,6 +67,7 @@ pub use app::{App, AppConfig, Pane};
 pub use backend::SessionBackend;
 pub use keymap::Keymap;
 
+use crate::shell::{editor, history};
 use event::{Event, Events};
 
 /// Performs the effects that need the database (or anything slow) without blocking.
@@ -142,15 +143,28 @@ pub async fn run<B: Backend>(
     let mut pending: VecDeque<Effect> = app.update(Action::Resize(size.width, size.height)).into();
     pending.extend(app.init());
     let mut events = Events::start(options.tick, options.frame);
+    let history = options
+        .history_path
+        .clone()
+        .map(|path| HistoryWriter::start(path, tx.clone()));
     loop {
         while let Some(effect) = pending.pop_front() {
             match effect {
                 Effect::Quit => {
                     // Let STOPs queued with the quit reach the backend first.
                     for e in pending.drain(..) {
-                        if !matches!(e, Effect::Quit) {
-                            backend.handle(e, &tx);
+                        match e {
+                            Effect::Quit => {}
+                            Effect::AppendHistory(entry) => {
+                                if let Some(writer) = &history {
+                                    writer.append(entry);
+                                }
+                            }
+                            e => backend.handle(e, &tx),
                         }
+                    }
+                    if let Some(writer) = history {
+                        writer.finish().await;
                     }
                     return Ok(app);
                 }
@@ -170,18 +184,22 @@ pub async fn run<B: Backend>(
                 Effect::OpenExternalEditor(text) => {
                     drop(events);
                     terminal::leave()?;
-                    let edited = terminal::edit_externally(&text).await;
+                    let editing = tokio::task::spawn_blocking(move || editor::edit(&text));
+                    let (edited, effects) = while_editing(&mut app, &mut rx, editing).await;
+                    let edited = match edited {
+                        Ok(edited) => edited.map_err(|e| e.to_string()),
+                        Err(e) => Err(format!("the editor could not be waited for: {e}")),
+                    };
+                    pending.extend(effects);
                     term = terminal::enter()?;
                     events = Events::start(options.tick, options.frame);
                     let size = term.size()?;
                     pending.extend(app.update(Action::Resize(size.width, size.height)));
                     pending.extend(app.update(Action::ExternalEditorClosed(edited)));
                 }
-                Effect::SaveHistory => {
-                    if let Some(path) = &options.history_path
-                        && let Err(e) = app.history.save(path)
-                    {
-                        pending.extend(app.update(Action::Failed(e.to_string())));
+                Effect::AppendHistory(entry) => {
+                    if let Some(writer) = &history {
+                        writer.append(entry);
                     }
                 }
                 other => backend.handle(other, &tx),
@@ -224,5 +242,58 @@ pub async fn run<B: Backend>(
                 pending.extend(apply_backend_actions(&mut app, &mut rx, ACTIONS_PER_TURN - 1));
             }
         }
+    }
+}
+
+/// Waits for `$EDITOR` while applying the backend's actions as they come: a busy feed is
+/// drained into its tab, whose cap drops and counts the oldest changes, instead of piling up
+/// in the channel for as long as the editor is open. The effects wait for the editor.
+pub async fn while_editing<T>(
+    app: &mut App,
+    rx: &mut UnboundedReceiver<Action>,
+    editing: impl std::future::Future<Output = T>,
+) -> (T, Vec<Effect>) {
+    tokio::pin!(editing);
+    let mut effects = Vec::new();
+    loop {
+        tokio::select! {
+            biased;
+            out = &mut editing => return (out, effects),
+            Some(action) = rx.recv() => effects.extend(app.update(action)),
+        }
+    }
+}
+
+/// Appends history entries in order on a blocking thread, so the event loop never waits on
+/// the disk; a failure comes back as [`Action::Failed`].
+struct HistoryWriter {
+    entries: UnboundedSender<String>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl HistoryWriter {
+    fn start(path: PathBuf, tx: UnboundedSender<Action>) -> HistoryWriter {
+        let (entries, mut rx) = unbounded_channel::<String>();
+        let task = tokio::spawn(async move {
+            while let Some(entry) = rx.recv().await {
+                let path = path.clone();
+                let written =
+                    tokio::task::spawn_blocking(move || history::append(&path, &entry)).await;
+                if let Ok(Err(e)) = written {
+                    let _ = tx.send(Action::Failed(e.to_string()));
+                }
+            }
+        });
+        HistoryWriter { entries, task }
+    }
+
+    fn append(&self, entry: String) {
+        let _ = self.entries.send(entry);
+    }
+
+    /// Writes what is queued, then ends.
+    async fn finish(self) {
+        drop(self.entries);
+        let _ = self.task.await;
     }
 }

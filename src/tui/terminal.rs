@@ -2,9 +2,9 @@
 //! handing it to `$EDITOR`, and OSC 52 clipboard writes.
 
 use std::io::{self, Stdout, Write};
-use std::path::PathBuf;
-use std::sync::Once;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, Once};
+use std::thread::ThreadId;
 
 use base64::Engine as _;
 use ratatui::Terminal;
@@ -24,11 +24,16 @@ pub type Term = Terminal<CrosstermBackend<Stdout>>;
 
 static ENHANCED_KEYS: AtomicBool = AtomicBool::new(false);
 static ACTIVE: AtomicBool = AtomicBool::new(false);
+/// The thread that entered the TUI: only its panic takes the TUI down.
+static OWNER: Mutex<Option<ThreadId>> = Mutex::new(None);
 
 /// Raw mode, alternate screen, bracketed paste and (where the terminal has it) unambiguous
 /// key codes so that Ctrl-Enter is told apart from Enter.
 pub fn enter() -> io::Result<Term> {
     install_panic_hook();
+    if let Ok(mut owner) = OWNER.lock() {
+        *owner = Some(std::thread::current().id());
+    }
     enable_raw_mode()?;
     ACTIVE.store(true, Ordering::SeqCst);
     let mut out = io::stdout();
@@ -69,16 +74,26 @@ pub fn leave() -> io::Result<()> {
     screen.and(raw)
 }
 
-/// Restores the terminal before the previous panic hook prints, so the message is readable.
+/// Restores the terminal before the previous panic hook prints, so the message is readable:
+/// only for a panic of the TUI's own thread. Other threads' panics are caught and survived
+/// (the sandbox's evaluators, tokio tasks), and the TUI must stay on screen for them.
 fn install_panic_hook() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
         let previous = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
-            let _ = leave();
+            if is_owner(std::thread::current().id()) {
+                let _ = leave();
+            }
             previous(info);
         }));
     });
+}
+
+/// Whether `thread` is the one that entered the TUI.
+fn is_owner(thread: ThreadId) -> bool {
+    // A poisoned lock means a panic while holding it: restore rather than leave raw mode on.
+    OWNER.lock().map_or(true, |owner| *owner == Some(thread))
 }
 
 /// Restores the terminal when dropped (early returns and errors included).
@@ -107,52 +122,20 @@ pub fn copy_osc52(text: &str) -> io::Result<()> {
     out.flush()
 }
 
-/// Runs `$VISUAL` / `$EDITOR` (else `vi`) on `text` with the terminal handed over; returns
-/// the edited text.
-pub async fn edit_externally(text: &str) -> Result<String, String> {
-    let editor = std::env::var("VISUAL")
-        .ok()
-        .or_else(|| std::env::var("EDITOR").ok())
-        .filter(|e| !e.trim().is_empty())
-        .unwrap_or_else(|| "vi".to_owned());
-    let mut words = editor.split_whitespace();
-    let program = words.next().unwrap_or("vi").to_owned();
-    let args: Vec<String> = words.map(str::to_owned).collect();
-    let path = temp_path();
-    write_new(&path, text).map_err(|e| format!("cannot create {}: {e}", path.display()))?;
-    let status = tokio::process::Command::new(&program)
-        .args(&args)
-        .arg(&path)
-        .status()
-        .await;
-    let result = match status {
-        Ok(s) if s.success() => std::fs::read_to_string(&path)
-            .map_err(|e| format!("cannot read back {}: {e}", path.display())),
-        Ok(s) => Err(format!(
-            "{program} exited with {s}; the query was left unchanged"
-        )),
-        Err(e) => Err(format!(
-            "cannot start {program}: {e}; set EDITOR to an editor that is installed"
-        )),
-    };
-    let _ = std::fs::remove_file(&path);
-    result
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-fn temp_path() -> PathBuf {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.subsec_nanos());
-    std::env::temp_dir().join(format!("rdbsh-{}-{nanos}.js", std::process::id()))
-}
-
-fn write_new(path: &PathBuf, text: &str) -> io::Result<()> {
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
+    #[test]
+    fn only_the_tuis_own_thread_restores_the_terminal_on_panic() {
+        *OWNER.lock().unwrap() = Some(std::thread::current().id());
+        assert!(is_owner(std::thread::current().id()));
+        let other = std::thread::spawn(|| is_owner(std::thread::current().id()))
+            .join()
+            .unwrap();
+        assert!(
+            !other,
+            "a panic elsewhere (an evaluator thread) must leave the TUI on screen"
+        );
     }
-    options.open(path)?.write_all(text.as_bytes())
 }

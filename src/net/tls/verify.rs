@@ -28,6 +28,7 @@ use rustls::{SignatureScheme, client::verify_server_cert_signed_by_trust_anchor}
 use x509_parser::certificate::X509Certificate;
 use x509_parser::extensions::GeneralName;
 use x509_parser::prelude::FromDer;
+use x509_parser::x509::X509Version;
 
 use super::peer;
 
@@ -104,7 +105,7 @@ impl ServerCertVerifier for OpenSslCompatVerifier {
             });
             let refusal = match chain {
                 Ok(()) => None,
-                Err(err) if refused_by_webpki_only(&err) => {
+                Err(_) if outside_webpki(end_entity) => {
                     directly_issued(end_entity, &self.roots, now, &self.provider).err()
                 }
                 Err(err) => Some(err),
@@ -318,7 +319,7 @@ fn handshake_signature(
         verify_tls12_signature(message, cert, dss, supported)
     };
     match checked {
-        Err(err) if refused_by_webpki_only(&err) => {
+        Err(_) if outside_webpki(cert) => {
             // TLS 1.3 forbids PKCS#1 v1.5 and SHA-1 handshake signatures.
             let legacy = matches!(
                 dss.scheme,
@@ -371,16 +372,15 @@ fn unix(secs: i64) -> UnixTime {
     UnixTime::since_unix_epoch(Duration::from_secs(u64::try_from(secs).unwrap_or(0)))
 }
 
-/// True for webpki refusals OpenSSL does not make: a version 1 certificate (what
-/// `openssl x509 -req` writes without an extension file) and a CA:TRUE server certificate.
-fn refused_by_webpki_only(err: &Error) -> bool {
-    match err {
-        Error::InvalidCertificate(CertificateError::Other(other)) => {
-            let text = other.to_string();
-            text.contains("UnsupportedCertVersion") || text.contains("CaUsedAsEndEntity")
-        }
-        _ => false,
-    }
+/// Server certificates webpki refuses whatever their issuer and OpenSSL accepts from a trust
+/// anchor: version 1 (what `openssl x509 -req` writes without an extension file) and CA:TRUE.
+/// Decided from the certificate itself, so no wording of webpki's refusal matters.
+fn outside_webpki(der: &[u8]) -> bool {
+    let Ok(cert) = parse(der) else {
+        return false;
+    };
+    let ca = matches!(cert.basic_constraints(), Ok(Some(bc)) if bc.value.ca);
+    cert.version() != X509Version::V3 || ca
 }
 
 /// OpenSSL's check of a server certificate issued directly by a trust anchor: issuer name,
@@ -629,6 +629,31 @@ mod tests {
         assert!(!dns_name_matches("d*.example.com", "db.example.com"));
         assert!(!dns_name_matches("", "localhost"));
         assert!(!dns_name_matches("localhost", "otherhost"));
+    }
+
+    #[test]
+    fn version_1_and_ca_certificates_are_told_by_their_contents() {
+        let key = rcgen::KeyPair::generate().unwrap();
+        let leaf = rcgen::CertificateParams::new(vec!["localhost".into()])
+            .unwrap()
+            .self_signed(&key)
+            .unwrap();
+        assert!(!outside_webpki(leaf.der()));
+        let mut params = rcgen::CertificateParams::new(vec!["localhost".into()]).unwrap();
+        params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        let ca = params.self_signed(&key).unwrap();
+        assert!(outside_webpki(ca.der()));
+        // The version field is `[0] EXPLICIT INTEGER` in the TBS; without it a certificate
+        // is version 1. Rewriting the leaf's `v3` to `v1` is enough for the parser.
+        let v1 = leaf.der().to_vec();
+        let at = v1
+            .windows(5)
+            .position(|w| w == [0xa0, 0x03, 0x02, 0x01, 0x02])
+            .unwrap();
+        let mut v1 = v1;
+        v1[at + 4] = 0x00;
+        assert!(outside_webpki(&v1));
+        assert!(!outside_webpki(b"not a certificate"));
     }
 
     #[test]
