@@ -105,7 +105,7 @@ async fn write_dump(
             return Err(TransferError::Interrupted);
         }
         let info = table_info(session, t).await?;
-        let info_text = format!("{}\n", Value::Object(info.clone()));
+        let info_text = super::export::info_text(&info);
         let name = format!("{top}/{}/{}", t.db, t.table);
         let h = header(&format!("{name}.info"), info_text.len() as u64).map_err(io)?;
         builder.append(&h, info_text.as_bytes()).map_err(io)?;

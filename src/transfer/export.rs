@@ -140,6 +140,14 @@ fn flatten(mut rows: Vec<Value>) -> Vec<Value> {
     rows
 }
 
+/// The `.info` file's text: one line of JSON as RethinkDB's export writes it.
+pub fn info_text(info: &Map<String, Value>) -> String {
+    let mut text = String::new();
+    super::format::python_style(&Value::Object(info.clone()).to_string(), &mut text);
+    text.push('\n');
+    text
+}
+
 /// The primary key named in an `.info` document.
 pub fn primary_key(info: &Map<String, Value>) -> &str {
     info.get("primary_key")
@@ -259,7 +267,7 @@ pub async fn export_table(
     std::fs::create_dir_all(&db_dir).map_err(|e| TransferError::io(&db_dir, e))?;
     let info = table_info(session, t).await?;
     let info_path = db_dir.join(format!("{}.info", t.table));
-    let info_text = format!("{}\n", Value::Object(info.clone()));
+    let info_text = info_text(&info);
     std::fs::write(&info_path, info_text).map_err(|e| TransferError::io(&info_path, e))?;
     let path = db_dir.join(format!("{}.{}", t.table, options.format.extension()));
     let file = std::fs::File::create(&path).map_err(|e| TransferError::io(&path, e))?;

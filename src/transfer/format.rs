@@ -87,6 +87,105 @@ pub fn wire_document(json: &[u8], out: &mut String) {
     out.push_str(&String::from_utf8_lossy(&json[start..]));
 }
 
+/// Rewrites compact JSON (as the server sends it) the way Python's `json.dumps` writes it,
+/// which is what RethinkDB's export puts in its files: `", "` and `": "` between items and
+/// every non-ASCII character as a lower-case `\uXXXX` escape. Files then match byte for byte.
+pub fn python_style(json: &str, out: &mut String) {
+    let mut in_string = false;
+    let mut number = String::new();
+    let mut chars = json.chars();
+    while let Some(c) = chars.next() {
+        if !in_string && !number.is_empty() && matches!(c, '.' | 'e' | 'E' | '+') {
+            number.push(c);
+            continue;
+        }
+        if !in_string {
+            if c == '-' || c.is_ascii_digit() {
+                number.push(c);
+                continue;
+            }
+            flush_number(&mut number, out);
+            out.push(c);
+            match c {
+                '"' => in_string = true,
+                ',' | ':' => out.push(' '),
+                _ => {}
+            }
+            continue;
+        }
+        match c {
+            '"' => {
+                in_string = false;
+                out.push(c);
+            }
+            '\\' => {
+                out.push(c);
+                let Some(next) = chars.next() else { break };
+                out.push(next);
+                if next == 'u' {
+                    // The server may write hex digits in upper case; Python writes lower.
+                    for _ in 0..4 {
+                        if let Some(h) = chars.next() {
+                            out.push(h.to_ascii_lowercase());
+                        }
+                    }
+                }
+            }
+            c if c.is_ascii() => out.push(c),
+            c => {
+                let mut units = [0u16; 2];
+                for unit in c.encode_utf16(&mut units) {
+                    out.push_str(&format!("\\u{unit:04x}"));
+                }
+            }
+        }
+    }
+    flush_number(&mut number, out);
+}
+
+/// A number as Python prints it after reading it: integers as they are, floats by `repr`
+/// (the shortest digits that read back, exponent outside 1e-4..1e16).
+fn flush_number(number: &mut String, out: &mut String) {
+    if number.is_empty() {
+        return;
+    }
+    let is_float = number.contains(['.', 'e', 'E']);
+    match number.parse::<f64>() {
+        Ok(f) if is_float && f.is_finite() => out.push_str(&python_float(f)),
+        _ => out.push_str(number),
+    }
+    number.clear();
+}
+
+fn python_float(f: f64) -> String {
+    // Rust's `{:e}` gives the shortest round-trip digits: `1.4285714285714285e-1`.
+    let sci = format!("{:e}", f.abs());
+    let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
+    let exp: i32 = exp.parse().unwrap_or(0);
+    let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
+    let sign = if f.is_sign_negative() { "-" } else { "" };
+    if !(-4..16).contains(&exp) {
+        let (head, tail) = digits.split_at(1);
+        let tail = if tail.is_empty() {
+            String::new()
+        } else {
+            format!(".{tail}")
+        };
+        let esign = if exp < 0 { '-' } else { '+' };
+        return format!("{sign}{head}{tail}e{esign}{:02}", exp.abs());
+    }
+    if exp < 0 {
+        let zeros = "0".repeat((-exp - 1) as usize);
+        return format!("{sign}0.{zeros}{digits}");
+    }
+    let point = exp as usize + 1;
+    if digits.len() <= point {
+        format!("{sign}{digits}{}.0", "0".repeat(point - digits.len()))
+    } else {
+        format!("{sign}{}.{}", &digits[..point], &digits[point..])
+    }
+}
+
 /// Reads documents from JSON text that is one array of objects or objects one after another
 /// (whitespace or newlines between them), without holding more than one document.
 pub struct JsonReader<R> {
@@ -388,6 +487,8 @@ pub struct JsonWriter<W: Write> {
     out: W,
     ndjson: bool,
     first: bool,
+    /// Reused for each row.
+    line: String,
 }
 
 impl<W: Write> JsonWriter<W> {
@@ -400,28 +501,30 @@ impl<W: Write> JsonWriter<W> {
             out,
             ndjson,
             first: true,
+            line: String::new(),
         })
     }
 
-    /// One row, given as the server's JSON text (one line).
+    /// One row, given as the server's compact JSON text (one line).
     pub fn row(&mut self, json: &str) -> std::io::Result<()> {
-        let sep: &[u8] = match (self.ndjson, self.first) {
-            (true, true) => b"",
-            (true, false) => b"\n",
-            (false, true) => b"\n",
-            (false, false) => b",\n",
+        let sep = match (self.ndjson, self.first) {
+            (true, true) => "",
+            (true, false) => "\n",
+            (false, true) => "\n",
+            (false, false) => ",\n",
         };
         self.first = false;
-        self.out.write_all(sep)?;
-        self.out.write_all(json.as_bytes())
+        self.line.clear();
+        self.line.push_str(sep);
+        python_style(json, &mut self.line);
+        self.out.write_all(self.line.as_bytes())
     }
 
     /// Ends the array (and the last line) and flushes; the writer is handed back.
     pub fn finish(mut self) -> std::io::Result<W> {
+        // RethinkDB's export ends NDJSON without a final newline; byte-equal files are kept.
         if !self.ndjson {
             self.out.write_all(b"\n]\n")?;
-        } else if !self.first {
-            self.out.write_all(b"\n")?;
         }
         self.out.flush()?;
         Ok(self.out)
@@ -438,8 +541,10 @@ pub struct CsvWriter<W: Write> {
 impl<W: Write> CsvWriter<W> {
     /// A writer; the header line goes out at once.
     pub fn new(out: W, fields: Vec<String>, delimiter: u8) -> csv::Result<CsvWriter<W>> {
+        // Python's csv module, which RethinkDB's export uses, ends lines with CRLF.
         let mut out = csv::WriterBuilder::new()
             .delimiter(delimiter)
+            .terminator(csv::Terminator::CRLF)
             .from_writer(out);
         out.write_record(&fields)?;
         Ok(CsvWriter { out, fields })
@@ -452,7 +557,16 @@ impl<W: Write> CsvWriter<W> {
         let cells = self.fields.iter().map(|f| match doc.get(f) {
             None => String::new(),
             Some(Value::String(s)) => s.clone(),
-            Some(other) => other.to_string(),
+            Some(Value::Number(n)) => {
+                let mut text = String::new();
+                python_style(&n.to_string(), &mut text);
+                text
+            }
+            Some(other) => {
+                let mut text = String::new();
+                python_style(&other.to_string(), &mut text);
+                text
+            }
         });
         let cells: Vec<String> = cells.collect();
         self.out.write_record(&cells)
@@ -552,14 +666,31 @@ mod tests {
     fn writers_use_the_official_layout() {
         let mut w = JsonWriter::new(Vec::new(), false).unwrap();
         w.row("{\"a\":1}").unwrap();
-        w.row("{\"a\":2}").unwrap();
-        assert_eq!(w.finish().unwrap(), b"[\n{\"a\":1},\n{\"a\":2}\n]\n");
+        w.row("{\"a\":[2,\"\\u001F,:\"]}").unwrap();
+        let want = "[\n{\"a\": 1},\n{\"a\": [2, \"\\u001f,:\"]}\n]\n";
+        assert_eq!(String::from_utf8(w.finish().unwrap()).unwrap(), want);
         let w = JsonWriter::new(Vec::new(), false).unwrap();
         assert_eq!(w.finish().unwrap(), b"[\n]\n");
         let mut w = CsvWriter::new(Vec::new(), vec!["a".into(), "b".into()], b',').unwrap();
         w.row(r#"{"a":"x,y","b":{"c":[1]}}"#).unwrap();
         w.row(r#"{"b":2.5}"#).unwrap();
         let text = String::from_utf8(w.finish().unwrap()).unwrap();
-        assert_eq!(text, "a,b\n\"x,y\",\"{\"\"c\"\":[1]}\"\n,2.5\n");
+        assert_eq!(text, "a,b\r\n\"x,y\",\"{\"\"c\"\": [1]}\"\r\n,2.5\r\n");
+    }
+
+    #[test]
+    fn python_style_escapes_like_json_dumps() {
+        let mut out = String::new();
+        python_style(r#"{"é":"名😀","k":{"a":[1,2]}}"#, &mut out);
+        assert_eq!(
+            out,
+            r#"{"\u00e9": "\u540d\ud83d\ude00", "k": {"a": [1, 2]}}"#
+        );
+        let floats =
+            "[0.14285714285714286,1e+16,1.5e-05,0.0001,-2.5,100.0,12,1e-7,123456789012345.6]";
+        let mut out = String::new();
+        python_style(floats, &mut out);
+        let want = "[0.14285714285714285, 1e+16, 1.5e-05, 0.0001, -2.5, 100.0, 12, 1e-07, 123456789012345.6]";
+        assert_eq!(out, want);
     }
 }
