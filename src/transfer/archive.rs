@@ -219,9 +219,8 @@ impl Restore<'_> {
         let shown = archive.display().to_string();
         let mut infos: HashMap<TableName, Map<String, Value>> = HashMap::new();
         let mut waiting: HashMap<TableName, Waiting> = HashMap::new();
-        let cut = |e: std::io::Error, after: &str| TransferError::Format {
+        let cut = |e: std::io::Error, after: &str| TransferError::Missing {
             file: shown.clone(),
-            line: 0,
             message: format!("cannot read the archive{after}: {e} (is it cut short?)"),
         };
         let entries = tar.entries().map_err(|e| cut(e, ""))?;
@@ -298,9 +297,8 @@ impl Restore<'_> {
         }
         for (_, w) in waiting {
             let _ = std::fs::remove_file(&w.spool);
-            outcome.errors.push(TransferError::Format {
+            outcome.errors.push(TransferError::Missing {
             file: w.label,
-            line: 0,
             message: "no .info for this table in the archive; its primary key and indexes are unknown, so it was not restored".into(),
         });
         }

@@ -446,10 +446,12 @@ async fn insert(session: &Session, text: String, chunk: Chunk, ctx: &Inserting) 
             summary.skipped = n("skipped");
             summary.failed = n("errors");
             if summary.failed > 0 {
-                let first = answer
-                    .get("first_error")
-                    .and_then(Value::as_str)
-                    .unwrap_or("");
+                let first = one_line(
+                    answer
+                        .get("first_error")
+                        .and_then(Value::as_str)
+                        .unwrap_or(""),
+                );
                 ctx.progress.note(&format!(
                     "{lines}: {} of {} documents failed: {first}",
                     summary.failed, chunk.count
@@ -465,6 +467,17 @@ async fn insert(session: &Session, text: String, chunk: Chunk, ctx: &Inserting) 
     let done = ctx.done.fetch_add(chunk.count, Ordering::Relaxed) + chunk.count;
     ctx.progress.advance(&ctx.table, done);
     summary
+}
+
+/// A server message on one line, cut at 300 characters: a duplicate key error quotes both
+/// documents pretty-printed.
+fn one_line(message: &str) -> String {
+    let words: Vec<&str> = message.split_whitespace().collect();
+    let line = words.join(" ");
+    match line.char_indices().nth(300) {
+        Some((i, _)) => format!("{}…", &line[..i]),
+        None => line,
+    }
 }
 
 /// Recreates the secondary indexes (dropping same-named ones) and the write hook of `.info`
@@ -590,9 +603,8 @@ pub fn directory_sources(
             let info = match std::fs::read_to_string(&info_path) {
                 Ok(text) => Some(parse_info(&text, &info_path.display().to_string())?),
                 Err(_) => {
-                    missing.push(TransferError::Format {
+                    missing.push(TransferError::Missing {
                         file: info_path.display().to_string(),
-                        line: 0,
                         message: format!("missing: {} is not imported (its primary key and indexes are unknown); restore the .info or import the file with -f and --pkey", file.display()),
                     });
                     continue;

@@ -40,6 +40,9 @@ pub enum TransferError {
         line: u64,
         message: String,
     },
+    /// A file the transfer needs is not there.
+    #[error("{file}: {message}")]
+    Missing { file: String, message: String },
     /// The command line or the data asks for something impossible.
     #[error("{0}")]
     Usage(String),
