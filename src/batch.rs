@@ -47,6 +47,8 @@ pub struct Options {
     pub limit: Option<u64>,
     /// Stdin is a terminal: a destructive query asks y/N there before it runs.
     pub confirm: bool,
+    /// `.export FILE`: where the next statement's result goes instead of stdout.
+    pub export: Option<crate::shell::export::Export>,
 }
 
 /// What happened to one statement.
@@ -76,6 +78,11 @@ pub async fn run(session: &mut Session, inputs: &[Input], options: &Options) -> 
                         Ok(false) => return finish(&mut out, exit),
                         Err(outcome) => outcome,
                     }
+                }
+                Item::Code(span) if options.export.is_some() => {
+                    let export = options.export.take();
+                    let text = span.text(&input.text);
+                    exported(session, text, export, options.color).await
                 }
                 Item::Code(span) => {
                     let source = Source {
@@ -123,6 +130,28 @@ fn finish(out: &mut impl Write, exit: Exit) -> Exit {
     }
 }
 
+/// `.export`: runs the statement into the file; says on stderr how many rows went there.
+async fn exported(
+    session: &mut Session,
+    text: &str,
+    export: Option<crate::shell::export::Export>,
+    color: bool,
+) -> Outcome {
+    let Some(export) = export else {
+        return Outcome::Done;
+    };
+    match crate::shell::export::run(session, text, &export).await {
+        Ok(rows) => {
+            eprintln!("{rows} rows exported to {}", export.path.display());
+            Outcome::Done
+        }
+        Err(message) => {
+            eprint!("{}", report::plain(&message, color));
+            Outcome::Failed(Exit::QueryFailed)
+        }
+    }
+}
+
 /// Applies a meta-command; `Ok(false)` means quit.
 async fn apply_meta(
     session: &mut Session,
@@ -143,6 +172,7 @@ async fn apply_meta(
                 return Err(Outcome::Failed(Exit::from(&e)));
             }
         },
+        Meta::Export(export) => options.export = Some(export),
         Meta::Connect(_) | Meta::Edit | Meta::History => {
             eprint!(
                 "{}",

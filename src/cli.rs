@@ -184,8 +184,9 @@ pub struct InsertArgs {
     #[arg(long)]
     pub force: bool,
     /// A document whose primary key is taken: error (count it failed), replace or update
-    #[arg(long, value_name = "WHAT", default_value = "error")]
-    pub conflict: crate::transfer::import::Conflict,
+    /// [default: error, replace with --force, as RethinkDB's import does]
+    #[arg(long, value_name = "WHAT")]
+    pub conflict: Option<crate::transfer::import::Conflict>,
     /// After a bad row: continue (report it, go on) or stop
     #[arg(long, value_name = "WHAT", default_value = "continue")]
     pub on_error: OnError,

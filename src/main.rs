@@ -433,6 +433,7 @@ fn run_batch(target: Target, out: OutArgs, input: BatchInput) -> Result<Exit, Fa
         limit: out.limit,
         // Only a terminal can answer y/N; a script on stdin is never asked.
         confirm: std::io::stdin().is_terminal(),
+        export: None,
     };
     runtime()?.block_on(async {
         let (profile, _sandbox) = open_target(target).await?;

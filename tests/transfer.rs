@@ -279,11 +279,44 @@ fn dump_then_restore(kind: PeerKind) {
     assert!(err.contains("already exists; add --force"), "{err}");
 }
 
+/// `.export FILE [format]` in a batch file: the next statement's result goes to the file, the
+/// one after it to stdout again.
+fn dot_export(kind: PeerKind) {
+    let peer = Peer::start(kind);
+    let tmp = tempfile::tempdir().expect("a temp dir");
+    let file = |name: &str| tmp.path().join(name).to_str().expect("utf-8").to_owned();
+    let script = format!(
+        ".export {}\nr.expr([{{a: 1, b: \"x,y\"}}, {{a: 2, b: \"é\"}}])\n\
+         .export {} ndjson\nr.range(3).map(function(i) {{ return {{i: i}} }})\n\
+         .export {}\nr.expr({{k: [1, 2]}})\nr.expr(7)\n",
+        file("out.csv"),
+        file("out.txt"),
+        file("one.json"),
+    );
+    let script_path = file("script.reql");
+    std::fs::write(&script_path, script).expect("write the script");
+    let mut cmd = Command::new(rdbsh_bin());
+    cmd.env("XDG_CONFIG_HOME", "/nonexistent-rdbsh-test")
+        .envs(peer.envs())
+        .args(peer.conn_args())
+        .args(["-f", &script_path]);
+    let out = cmd.output().expect("run rdbsh");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "7");
+    assert!(stderr.contains("2 rows exported to"), "{stderr}");
+    let read = |name: &str| std::fs::read_to_string(file(name)).expect("an exported file");
+    assert_eq!(read("out.csv"), "a,b\r\n1,\"x,y\"\r\n2,é\r\n");
+    assert_eq!(read("out.txt"), "{\"i\": 0}\n{\"i\": 1}\n{\"i\": 2}");
+    assert_eq!(read("one.json"), "[\n{\"k\": [1, 2]}\n]\n");
+}
+
 peer_tests!(
     export_then_import,
     csv_round_trip,
     bad_input,
-    dump_then_restore
+    dump_then_restore,
+    dot_export
 );
 
 #[test]

@@ -3,6 +3,7 @@
 
 pub mod catalog;
 pub mod completion;
+pub mod export;
 pub mod history;
 pub mod meta;
 pub mod ping;

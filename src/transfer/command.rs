@@ -9,7 +9,7 @@ use tokio::runtime::Runtime;
 use super::archive;
 use super::export::{self, ExportOptions, ExportSummary};
 use super::format::{CsvOptions, FileFormat};
-use super::import::{self, ImportOptions, ImportSummary, Source};
+use super::import::{self, Conflict, ImportOptions, ImportSummary, Source};
 use super::{Progress, ProgressKind, TableName, TransferError, interrupted};
 use crate::cli::{
     DumpArgs, ExportArgs, ImportArgs, InsertArgs, OnError, RestoreArgs, TransferCommand,
@@ -88,9 +88,12 @@ fn export_options(args: &ExportArgs) -> Result<ExportOptions, TransferError> {
     })
 }
 
-fn ended(e: TransferError) -> Result<Outcome, TransferError> {
+fn ended(e: TransferError, out: &Path) -> Result<Outcome, TransferError> {
     match e {
-        TransferError::Interrupted => Ok(Outcome::Interrupted),
+        TransferError::Interrupted => {
+            eprintln!("rdbsh: interrupted; nothing was left at {}", out.display());
+            Ok(Outcome::Interrupted)
+        }
         other => Err(other),
     }
 }
@@ -124,7 +127,7 @@ fn run_export(
             eprintln!("{}", exported_line(&summary, &dir));
             Ok(Outcome::Ok)
         }
-        Err(e) => ended(e),
+        Err(e) => ended(e, &dir),
     }
 }
 
@@ -143,13 +146,17 @@ fn run_dump(
             eprintln!("{}", exported_line(&summary, &out));
             Ok(Outcome::Ok)
         }
-        Err(e) => ended(e),
+        Err(e) => ended(e, &out),
     }
 }
 
 fn import_options(insert: &InsertArgs, csv: CsvOptions) -> ImportOptions {
     ImportOptions {
-        conflict: insert.conflict,
+        conflict: insert.conflict.unwrap_or(if insert.force {
+            Conflict::Replace
+        } else {
+            Conflict::Error
+        }),
         clients: insert.clients,
         batch_size: insert.batch_size,
         indexes: !insert.no_secondary_indexes,

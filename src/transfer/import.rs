@@ -304,8 +304,13 @@ fn read_docs(
     };
     let mut bad = 0;
     let mut chunk = Chunk::new();
+    let mut last_line = 0;
     loop {
         if interrupted() {
+            progress.note(&format!(
+                "{}: Ctrl-C: reading stopped at line {last_line}; the summary counts what is in",
+                source.label
+            ));
             return Err((bad, TransferError::Interrupted));
         }
         if stop.load(Ordering::Relaxed) {
@@ -313,6 +318,7 @@ fn read_docs(
         }
         match docs() {
             Ok(Some(doc)) => {
+                last_line = doc.line;
                 chunk.push(doc);
                 let full = chunk.count as usize >= options.batch_size.max(1);
                 if full
