@@ -212,18 +212,14 @@ impl Restore<'_> {
         outcome: &mut RestoreOutcome,
     ) -> Result<(), TransferError> {
         let file = File::open(archive).map_err(|e| TransferError::io(archive, e))?;
-        let mut tar = tar::Archive::new(GzDecoder::new(std::io::BufReader::with_capacity(
-            1 << 18,
-            file,
-        )));
-        let shown = archive.display().to_string();
-        let mut infos: HashMap<TableName, Map<String, Value>> = HashMap::new();
-        let mut waiting: HashMap<TableName, Waiting> = HashMap::new();
-        let cut = |e: std::io::Error, after: &str| TransferError::Missing {
-            file: shown.clone(),
-            message: format!("cannot read the archive{after}: {e} (is it cut short?)"),
+        let input = std::io::BufReader::with_capacity(1 << 18, file);
+        let mut tar = tar::Archive::new(GzDecoder::new(input));
+        let mut seen = Seen {
+            archive: archive.to_path_buf(),
+            infos: HashMap::new(),
+            waiting: HashMap::new(),
         };
-        let entries = tar.entries().map_err(|e| cut(e, ""))?;
+        let entries = tar.entries().map_err(|e| seen.cut(e, ""))?;
         let mut last = String::new();
         for entry in entries {
             if interrupted() {
@@ -234,75 +230,116 @@ impl Restore<'_> {
             } else {
                 format!(" after {last}")
             };
-            let entry = entry.map_err(|e| cut(e, &after))?;
-            let path = entry.path().map_err(|e| cut(e, &after))?.into_owned();
+            let entry = entry.map_err(|e| seen.cut(e, &after))?;
+            let path = entry.path().map_err(|e| seen.cut(e, &after))?.into_owned();
             last = path.display().to_string();
-            if !entry.header().entry_type().is_file() {
-                continue;
-            }
             let Some((table, ext)) = entry_table(&path) else {
                 continue;
             };
-            if !selected(selectors, &table.db, &table.table) {
+            if !entry.header().entry_type().is_file()
+                || !selected(selectors, &table.db, &table.table)
+            {
                 continue;
             }
-            let label = format!("{shown}:{last}");
+            let label = format!("{}:{last}", archive.display());
             if ext == "info" {
-                let mut text = String::new();
-                entry
-                    .take(64 << 20)
-                    .read_to_string(&mut text)
-                    .map_err(|e| cut(e, &format!(" in {last}")))?;
-                let info = match parse_info(&text, &label) {
-                    Ok(info) => info,
-                    Err(e) => {
-                        outcome.errors.push(e);
-                        continue;
-                    }
-                };
-                if let Some(w) = waiting.remove(&table) {
-                    let input = File::open(&w.spool).map_err(|e| TransferError::io(&w.spool, e))?;
-                    let source = source(&table, w.label, w.format, Some(info.clone()));
-                    self.one(&source, input, outcome);
-                    let _ = std::fs::remove_file(&w.spool);
-                }
-                infos.insert(table, info);
-                continue;
-            }
-            let Some(format) = FileFormat::from_extension(&ext) else {
-                continue;
-            };
-            match infos.get(&table) {
-                Some(info) => {
-                    let source = source(&table, label, format, Some(info.clone()));
-                    self.one(&source, entry, outcome);
-                }
-                None => {
-                    let spool =
-                        with_suffix(archive, &format!(".{}.{}.spool", table.db, table.table));
-                    let mut out = File::create(&spool).map_err(|e| TransferError::io(&spool, e))?;
-                    let mut entry = entry;
-                    std::io::copy(&mut entry, &mut out)
-                        .map_err(|e| cut(e, &format!(" in {last}")))?;
-                    waiting.insert(
-                        table,
-                        Waiting {
-                            spool,
-                            label,
-                            format,
-                        },
-                    );
-                }
+                self.info_entry(&mut seen, table, &label, entry, outcome)?;
+            } else if let Some(format) = FileFormat::from_extension(&ext) {
+                self.data_entry(&mut seen, table, label, format, entry, outcome)?;
             }
         }
-        for (_, w) in waiting {
+        seen.finish(outcome);
+        Ok(())
+    }
+
+    /// A `.info`: kept for its data file, which is imported now if it came first.
+    fn info_entry(
+        &self,
+        seen: &mut Seen,
+        table: TableName,
+        label: &str,
+        entry: impl Read,
+        outcome: &mut RestoreOutcome,
+    ) -> Result<(), TransferError> {
+        let mut text = String::new();
+        entry
+            .take(64 << 20)
+            .read_to_string(&mut text)
+            .map_err(|e| seen.cut(e, &format!(" in {label}")))?;
+        let info = match parse_info(&text, label) {
+            Ok(info) => info,
+            Err(e) => {
+                outcome.errors.push(e);
+                return Ok(());
+            }
+        };
+        if let Some(w) = seen.waiting.remove(&table) {
+            let input = File::open(&w.spool).map_err(|e| TransferError::io(&w.spool, e))?;
+            let source = source(&table, w.label, w.format, Some(info.clone()));
+            self.one(&source, input, outcome);
+            let _ = std::fs::remove_file(&w.spool);
+        }
+        seen.infos.insert(table, info);
+        Ok(())
+    }
+
+    /// A data file: imported as it is decompressed when its `.info` is known, else spooled.
+    fn data_entry(
+        &self,
+        seen: &mut Seen,
+        table: TableName,
+        label: String,
+        format: FileFormat,
+        mut entry: impl Read,
+        outcome: &mut RestoreOutcome,
+    ) -> Result<(), TransferError> {
+        if let Some(info) = seen.infos.get(&table) {
+            let source = source(&table, label, format, Some(info.clone()));
+            self.one(&source, entry, outcome);
+            return Ok(());
+        }
+        let name = format!(".{}.{}.spool", table.db, table.table);
+        let spool = with_suffix(&seen.archive, &name);
+        let mut out = File::create(&spool).map_err(|e| TransferError::io(&spool, e))?;
+        std::io::copy(&mut entry, &mut out).map_err(|e| seen.cut(e, &format!(" in {label}")))?;
+        let waiting = Waiting {
+            spool,
+            label,
+            format,
+        };
+        seen.waiting.insert(table, waiting);
+        Ok(())
+    }
+}
+
+/// What a restore has read of its archive so far.
+struct Seen {
+    archive: PathBuf,
+    infos: HashMap<TableName, Map<String, Value>>,
+    /// Data files spooled until their `.info` shows up.
+    waiting: HashMap<TableName, Waiting>,
+}
+
+impl Seen {
+    /// The archive cannot be read on (cut short, corrupt).
+    fn cut(&self, e: std::io::Error, after: &str) -> TransferError {
+        TransferError::Missing {
+            file: self.archive.display().to_string(),
+            message: format!("cannot read the archive{after}: {e} (is it cut short?)"),
+        }
+    }
+
+    /// Data files whose `.info` never came are errors; their spools go.
+    fn finish(self, outcome: &mut RestoreOutcome) {
+        for (_, w) in self.waiting {
             let _ = std::fs::remove_file(&w.spool);
             outcome.errors.push(TransferError::Missing {
-            file: w.label,
-            message: "no .info for this table in the archive; its primary key and indexes are unknown, so it was not restored".into(),
-        });
+                file: w.label,
+                message: "no .info for this table in the archive; its primary key and indexes \
+                          are unknown, so it was not restored"
+                    .into(),
+            });
         }
-        Ok(())
     }
 }
 
