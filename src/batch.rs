@@ -56,6 +56,8 @@ pub struct Options {
     pub limit: Option<u64>,
     /// Stdin is a terminal: a destructive query asks y/N there before it runs.
     pub confirm: bool,
+    /// `.export FILE`: where the next statement's result goes instead of stdout.
+    pub export: Option<crate::shell::export::Export>,
 }
 
 /// What happened to one statement.
@@ -126,6 +128,11 @@ impl<W: Write> Run<'_, W> {
                         Err(outcome) => outcome,
                     }
                 }
+                Item::Code(span) if self.options.export.is_some() => {
+                    let export = self.options.export.take();
+                    let text = span.text(source.text);
+                    exported(self.session, text, export, self.options.color).await
+                }
                 Item::Code(span) => {
                     let text = span.text(source.text);
                     run_statement(
@@ -169,6 +176,28 @@ fn finish(out: &mut impl Write, exit: Exit) -> Exit {
     }
 }
 
+/// `.export`: runs the statement into the file; says on stderr how many rows went there.
+async fn exported(
+    session: &mut Session,
+    text: &str,
+    export: Option<crate::shell::export::Export>,
+    color: bool,
+) -> Outcome {
+    let Some(export) = export else {
+        return Outcome::Done;
+    };
+    match crate::shell::export::run(session, text, &export).await {
+        Ok(rows) => {
+            eprintln!("{rows} rows exported to {}", export.path.display());
+            Outcome::Done
+        }
+        Err(message) => {
+            eprint!("{}", report::plain(&message, color));
+            Outcome::Failed(Exit::QueryFailed)
+        }
+    }
+}
+
 /// Applies a meta-command; `Ok(false)` means quit.
 async fn apply_meta(
     session: &mut Session,
@@ -189,6 +218,7 @@ async fn apply_meta(
                 return Err(Outcome::Failed(Exit::from(&e)));
             }
         },
+        Meta::Export(export) => options.export = Some(export),
         Meta::Connect(_) | Meta::Edit | Meta::History => {
             eprint!(
                 "{}",

@@ -148,6 +148,183 @@ pub enum Command {
     Profiles,
     /// Run the in-memory sandbox server in the foreground
     Sandbox(SandboxArgs),
+    /// Export tables to DIR/DB/TABLE.json|ndjson|csv and .info (RethinkDB export's layout)
+    Export(ExportArgs),
+    /// Import an export directory or one file into tables
+    Import(ImportArgs),
+    /// Dump tables into a tar.gz archive (RethinkDB dump's format)
+    Dump(DumpArgs),
+    /// Restore tables from a dump archive
+    Restore(RestoreArgs),
+}
+
+fn parse_selector(text: &str) -> Result<crate::transfer::Selector, String> {
+    crate::transfer::Selector::parse(text)
+}
+
+/// Flags import and restore share.
+#[derive(Args, Debug, Clone)]
+pub struct InsertArgs {
+    /// Insert queries in flight at once on the connection
+    #[arg(long, value_name = "N", default_value_t = 8, value_parser = parse_positive::<usize>)]
+    pub clients: usize,
+    /// Documents per insert query
+    #[arg(long, value_name = "N", default_value_t = 200, value_parser = parse_positive::<usize>)]
+    pub batch_size: usize,
+    /// Do not create the secondary indexes and write hooks of the .info files
+    #[arg(long)]
+    pub no_secondary_indexes: bool,
+    /// Shards of the tables created
+    #[arg(long, value_name = "N", value_parser = parse_positive::<u64>)]
+    pub shards: Option<u64>,
+    /// Replicas of the tables created
+    #[arg(long, value_name = "N", value_parser = parse_positive::<u64>)]
+    pub replicas: Option<u64>,
+    /// Import into tables that exist already
+    #[arg(long)]
+    pub force: bool,
+    /// A document whose primary key is taken: error (count it failed), replace or update
+    /// [default: error, replace with --force, as RethinkDB's import does]
+    #[arg(long, value_name = "WHAT")]
+    pub conflict: Option<crate::transfer::import::Conflict>,
+    /// After a bad row: continue (report it, go on) or stop
+    #[arg(long, value_name = "WHAT", default_value = "continue")]
+    pub on_error: OnError,
+    /// No progress output, only errors and the summary
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
+}
+
+/// `rdbsh export` arguments.
+#[derive(Args, Clone)]
+pub struct ExportArgs {
+    #[command(flatten)]
+    pub conn: ConnArgs,
+    /// Only this database or table (repeatable)
+    #[arg(short = 'e', long = "export", value_name = "DB[.TABLE]", value_parser = parse_selector)]
+    pub export: Vec<crate::transfer::Selector>,
+    /// Directory to write [default: rethinkdb_export_DATE_TIME]
+    #[arg(short = 'd', long, value_name = "DIR")]
+    pub directory: Option<PathBuf>,
+    /// File format
+    #[arg(long, value_name = "FORMAT", default_value = "json")]
+    pub format: crate::transfer::format::FileFormat,
+    /// Only these fields, comma-separated (required for csv)
+    #[arg(long, value_name = "a,b")]
+    pub fields: Option<String>,
+    /// CSV field delimiter, one character ('\\t' for tab)
+    #[arg(long, value_name = "C")]
+    pub delimiter: Option<String>,
+    /// Tables exported at once
+    #[arg(long, value_name = "N", default_value_t = 3, value_parser = parse_positive::<usize>)]
+    pub clients: usize,
+    /// No progress output
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
+}
+
+/// `rdbsh import` arguments.
+#[derive(Args, Clone)]
+pub struct ImportArgs {
+    #[command(flatten)]
+    pub conn: ConnArgs,
+    /// An export directory (DIR/DB/TABLE.json|ndjson|csv with .info)
+    #[arg(
+        short = 'd',
+        long,
+        value_name = "DIR",
+        conflicts_with = "file",
+        required_unless_present = "file"
+    )]
+    pub directory: Option<PathBuf>,
+    /// Only this database or table of the directory (repeatable)
+    #[arg(short = 'i', long = "import", value_name = "DB[.TABLE]", value_parser = parse_selector, requires = "directory")]
+    pub import: Vec<crate::transfer::Selector>,
+    /// One file to import (needs --table)
+    #[arg(short = 'f', long, value_name = "FILE", requires = "table")]
+    pub file: Option<PathBuf>,
+    /// The table the file goes into
+    #[arg(long, value_name = "DB.TABLE", value_parser = parse_selector, requires = "file")]
+    pub table: Option<crate::transfer::Selector>,
+    /// File format [default: from the file name, else json]
+    #[arg(long, value_name = "FORMAT")]
+    pub format: Option<crate::transfer::format::FileFormat>,
+    /// Primary key of the table created for --file
+    #[arg(long, value_name = "FIELD")]
+    pub pkey: Option<String>,
+    /// CSV field delimiter, one character ('\\t' for tab)
+    #[arg(long, value_name = "C")]
+    pub delimiter: Option<String>,
+    /// CSV column names, comma-separated, instead of the header line
+    #[arg(long, value_name = "a,b")]
+    pub custom_header: Option<String>,
+    /// The CSV file has no header line (needs --custom-header)
+    #[arg(long, requires = "custom_header")]
+    pub no_header: bool,
+    /// CSV cells that read as JSON numbers, booleans, null, objects or arrays take that type
+    #[arg(long)]
+    pub csv_types: bool,
+    #[command(flatten)]
+    pub insert: InsertArgs,
+}
+
+/// `rdbsh dump` arguments.
+#[derive(Args, Clone)]
+pub struct DumpArgs {
+    #[command(flatten)]
+    pub conn: ConnArgs,
+    /// Only this database or table (repeatable)
+    #[arg(short = 'e', long = "export", value_name = "DB[.TABLE]", value_parser = parse_selector)]
+    pub export: Vec<crate::transfer::Selector>,
+    /// Archive to write [default: rethinkdb_dump_DATE_TIME.tar.gz]
+    #[arg(short = 'f', long, value_name = "FILE")]
+    pub file: Option<PathBuf>,
+    /// No progress output
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
+}
+
+/// `rdbsh restore` arguments.
+#[derive(Args, Clone)]
+pub struct RestoreArgs {
+    #[command(flatten)]
+    pub conn: ConnArgs,
+    /// The dump archive (.tar.gz)
+    #[arg(value_name = "FILE")]
+    pub archive: PathBuf,
+    /// Only this database or table of the archive (repeatable)
+    #[arg(short = 'i', long = "import", value_name = "DB[.TABLE]", value_parser = parse_selector)]
+    pub import: Vec<crate::transfer::Selector>,
+    #[command(flatten)]
+    pub insert: InsertArgs,
+}
+
+/// The data-movement subcommands.
+pub enum TransferCommand {
+    Export(ExportArgs),
+    Import(ImportArgs),
+    Dump(DumpArgs),
+    Restore(RestoreArgs),
+}
+
+impl TransferCommand {
+    /// True for the commands that write to the server (refused by a `read_only` profile).
+    pub fn writes(&self) -> bool {
+        matches!(
+            self,
+            TransferCommand::Import(_) | TransferCommand::Restore(_)
+        )
+    }
+
+    /// The subcommand's name.
+    pub fn name(&self) -> &'static str {
+        match self {
+            TransferCommand::Export(_) => "export",
+            TransferCommand::Import(_) => "import",
+            TransferCommand::Dump(_) => "dump",
+            TransferCommand::Restore(_) => "restore",
+        }
+    }
 }
 
 /// `rdbsh compile` arguments.
@@ -475,6 +652,11 @@ pub enum Mode {
     Profiles,
     /// `rdbsh sandbox`.
     Sandbox(SandboxArgs),
+    /// `rdbsh export|import|dump|restore`.
+    Transfer {
+        conn: ConnArgs,
+        command: Box<TransferCommand>,
+    },
 }
 
 impl Cli {
@@ -515,6 +697,22 @@ impl Cli {
             }),
             Some(Command::Profiles) => Ok(Mode::Profiles),
             Some(Command::Sandbox(args)) => Ok(Mode::Sandbox(args)),
+            Some(Command::Export(mut args)) => Ok(Mode::Transfer {
+                conn: conn.merged(std::mem::take(&mut args.conn)),
+                command: Box::new(TransferCommand::Export(args)),
+            }),
+            Some(Command::Import(mut args)) => Ok(Mode::Transfer {
+                conn: conn.merged(std::mem::take(&mut args.conn)),
+                command: Box::new(TransferCommand::Import(args)),
+            }),
+            Some(Command::Dump(mut args)) => Ok(Mode::Transfer {
+                conn: conn.merged(std::mem::take(&mut args.conn)),
+                command: Box::new(TransferCommand::Dump(args)),
+            }),
+            Some(Command::Restore(mut args)) => Ok(Mode::Transfer {
+                conn: conn.merged(std::mem::take(&mut args.conn)),
+                command: Box::new(TransferCommand::Restore(args)),
+            }),
             None => Ok(match (eval, file) {
                 (queries, _) if !queries.is_empty() => Mode::Eval { conn, out, queries },
                 (_, Some(path)) => Mode::File { conn, out, path },

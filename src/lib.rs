@@ -16,4 +16,5 @@ pub mod repl;
 pub mod reql;
 pub mod sandbox;
 pub mod shell;
+pub mod transfer;
 pub mod tui;

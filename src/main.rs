@@ -8,7 +8,9 @@ use std::sync::Arc;
 
 use clap::Parser;
 use rdbsh::batch;
-use rdbsh::cli::{Cli, CompileArgs, ConnArgs, Exit, Failure, Mode, OutArgs, SandboxArgs};
+use rdbsh::cli::{
+    Cli, CompileArgs, ConnArgs, Exit, Failure, Mode, OutArgs, SandboxArgs, TransferCommand,
+};
 use rdbsh::config::{Config, Profile, Secret};
 use rdbsh::render::{Styles, Theme};
 use rdbsh::sandbox::server::{self, ServerOptions};
@@ -50,6 +52,9 @@ fn run(cli: Cli) -> Result<Exit, Failure> {
         Mode::Compile(args) => run_compile(args),
         Mode::Sandbox(args) => run_sandbox(args),
         Mode::Ping { conn } => run_ping(line_target(config_path, &conn)?),
+        Mode::Transfer { conn, command } => {
+            run_transfer(line_target(config_path, &conn)?, *command)
+        }
         Mode::Repl { conn, out } => run_repl(config_path, &conn, out),
         Mode::Eval { conn, out, queries } => run_batch(
             line_target(config_path, &conn)?,
@@ -364,6 +369,50 @@ fn history_redactor(
     Ok(Config::load(config_path)?.redactor)
 }
 
+/// `rdbsh export|import|dump|restore`: a `read_only` profile refuses the writing ones before
+/// connecting; Ctrl-C stops at the next batch.
+fn run_transfer(target: Target, command: TransferCommand) -> Result<Exit, Failure> {
+    use rdbsh::transfer::{self, ProgressKind, command::Outcome};
+    if let Target::Server(profile) = &target
+        && profile.read_only
+        && command.writes()
+    {
+        return Err(Failure::usage(format!(
+            "{} writes to the server and this profile is read_only; use a profile without read_only",
+            command.name()
+        )));
+    }
+    let kind = if transfer::command::quiet(&command) {
+        ProgressKind::Quiet
+    } else if std::io::stderr().is_terminal() {
+        ProgressKind::Bar
+    } else {
+        ProgressKind::Lines
+    };
+    let runtime = runtime()?;
+    let (profile, _sandbox) = runtime.block_on(open_target(target))?;
+    let session = rdbsh::net::Session::new(profile);
+    runtime
+        .block_on(session.client())
+        .map_err(|e| Failure::new(Exit::from(&e), e.to_string()))?;
+    runtime.spawn(async {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            transfer::interrupt();
+        }
+    });
+    match transfer::command::run(&runtime, &session, command, kind) {
+        Ok(Outcome::Ok) => Ok(Exit::Ok),
+        Ok(Outcome::Failed) => Ok(Exit::QueryFailed),
+        Ok(Outcome::Interrupted) => Ok(Exit::Interrupted),
+        Err(e @ transfer::TransferError::Usage(_)) => Err(Failure::usage(e)),
+        Err(transfer::TransferError::Net { what, source }) => Err(Failure::new(
+            Exit::from(&source),
+            format!("{what}: {source}"),
+        )),
+        Err(e) => Err(Failure::new(Exit::QueryFailed, e)),
+    }
+}
+
 /// `rdbsh repl`: the line REPL; `.connect NAME` re-reads the profiles file.
 fn run_repl(config_path: Option<&Path>, conn: &ConnArgs, out: OutArgs) -> Result<Exit, Failure> {
     let target = line_target(config_path, conn)?;
@@ -422,6 +471,7 @@ fn run_batch(target: Target, out: OutArgs, input: BatchInput) -> Result<Exit, Fa
         limit: out.limit,
         // Only a terminal can answer y/N; a script on stdin is never asked.
         confirm: std::io::stdin().is_terminal(),
+        export: None,
     };
     runtime()?.block_on(async {
         let (profile, _sandbox) = open_target(target).await?;

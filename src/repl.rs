@@ -115,6 +115,8 @@ struct Repl<'r> {
     last: String,
     /// The first failure's exit code: a REPL fed from a pipe exits with it, as a script would.
     failure: std::cell::Cell<Option<Exit>>,
+    /// `.export FILE`: where the next statement's result goes.
+    export: Option<crate::shell::export::Export>,
 }
 
 /// Runs the REPL until Ctrl-D or `.quit`.
@@ -162,6 +164,7 @@ pub fn run(
         paged: None,
         last: String::new(),
         failure: std::cell::Cell::new(None),
+        export: None,
     };
     repl.refresh_catalog();
     repl.run_loop(&mut editor)
@@ -291,6 +294,16 @@ impl Repl<'_> {
         eprint!("{}", report::plain(message, self.options.color));
     }
 
+    /// `.export`: the statement's whole result into the file, streamed.
+    fn export_statement(&mut self, text: &str, export: Option<crate::shell::export::Export>) {
+        let Some(export) = export else { return };
+        let run = crate::shell::export::run(&mut self.session, text, &export);
+        match self.runtime.block_on(run) {
+            Ok(rows) => println!("{rows} rows exported to {}", export.path.display()),
+            Err(message) => self.error(&message),
+        }
+    }
+
     /// Runs statements and meta-command lines; false means quit.
     fn run_text(&mut self, text: &str, editor: &mut Editor<ReplHelper, DefaultHistory>) -> bool {
         self.last = text.trim_end().to_owned();
@@ -301,6 +314,10 @@ impl Repl<'_> {
                     if !self.apply_meta(command, editor, "") {
                         return false;
                     }
+                }
+                Item::Code(span) if self.export.is_some() => {
+                    let export = self.export.take();
+                    self.export_statement(span.text(text), export);
                 }
                 Item::Code(span) => {
                     if !self.run_statement(text, span.start, span.text(text), editor) {
@@ -375,6 +392,13 @@ impl Repl<'_> {
                 }
             }
             Meta::Edit => self.edit(editor, buffer),
+            Meta::Export(export) => {
+                println!(
+                    "the next statement's result goes to {}",
+                    export.path.display()
+                );
+                self.export = Some(export);
+            }
         }
         let _ = io::stdout().flush();
         true

@@ -475,7 +475,16 @@ impl Ctx {
                         "Index name conflict: `{name}` is the name of the primary key."
                     )));
                 }
-                let function = if n > 2 {
+                let blob = if n > 2 { index_blob(&args[2])? } else { None };
+                let blob_flags = blob.as_ref().map(|(_, multi, geo)| (*multi, *geo));
+                let function = if let Some((function, _, _)) = blob {
+                    if !super::ops::is_func_term(&function) || !deterministic(&function) {
+                        return Err(ReqlError::logic(
+                            "this index function blob does not hold a deterministic function",
+                        ));
+                    }
+                    function
+                } else if n > 2 {
                     match &args[2] {
                         f if super::ops::is_func_term(f) => {
                             if !deterministic(f) || calls_now(f) {
@@ -501,8 +510,9 @@ impl Ctx {
                 } else {
                     json!([69, [[2, [0]], [170, [[10, [0]], name]]]])
                 };
-                let multi = self.opt_bool(opts, "multi", env, false)?;
-                let geo = self.opt_bool(opts, "geo", env, false)?;
+                let (blob_multi, blob_geo) = blob_flags.unwrap_or((false, false));
+                let multi = self.opt_bool(opts, "multi", env, blob_multi)?;
+                let geo = self.opt_bool(opts, "geo", env, blob_geo)?;
                 // A geo index is only declared: the terms that would read it are unsupported.
                 let mut data = write(&t.data);
                 if data.indexes.contains_key(&name) {
@@ -590,6 +600,11 @@ impl Ctx {
                     data.indexes.insert(new, def);
                 }
                 d(json!({"renamed": 1}))
+            }
+            // The sandbox has no write hooks: every table's is null (setting one stays unsupported).
+            190 => {
+                self.table_arg(args, 0, env)?;
+                d(Value::Null)
             }
             152 => Err(ReqlError::unsupported(
                 "CHANGES inside another term (call `changes()` last)",
@@ -719,10 +734,38 @@ pub fn deterministic(t: &Value) -> bool {
     }
 }
 
+/// An index function given as the BINARY `indexStatus()` returned: the function and its multi
+/// and geo flags, when the blob is one the sandbox wrote; a real server's blob is refused.
+fn index_blob(arg: &Value) -> RResult<Option<(Value, bool, bool)>> {
+    use base64::Engine;
+    let Some(obj) = arg.as_object() else {
+        return Ok(None);
+    };
+    if obj.get("$reql_type$").and_then(Value::as_str) != Some("BINARY") {
+        return Ok(None);
+    }
+    let refuse = || {
+        ReqlError::unsupported(
+            "index functions saved by a real RethinkDB server (their binary format); the sandbox reads the ones it wrote",
+        )
+    };
+    let data = obj.get("data").and_then(Value::as_str).unwrap_or("");
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(data.replace(['\r', '\n'], ""))
+        .map_err(|_| refuse())?;
+    let spec: Value = serde_json::from_slice(&bytes).map_err(|_| refuse())?;
+    let Some(function) = spec.get("function").cloned() else {
+        return Err(refuse());
+    };
+    let flag = |k: &str| spec.get(k).and_then(Value::as_bool).unwrap_or(false);
+    Ok(Some((function, flag("multi"), flag("geo"))))
+}
+
 fn index_status(name: &str, def: &IndexDef) -> Value {
     use base64::Engine;
-    let blob =
-        base64::engine::general_purpose::STANDARD.encode(def.function.to_string().as_bytes());
+    // The blob is the sandbox's own: what `indexCreate(name, blob)` reads back (export/import).
+    let spec = json!({"function": def.function, "multi": def.multi, "geo": def.geo});
+    let blob = base64::engine::general_purpose::STANDARD.encode(spec.to_string().as_bytes());
     json!({
         "function": {"$reql_type$": "BINARY", "data": blob},
         "geo": def.geo, "index": name, "multi": def.multi, "outdated": false,

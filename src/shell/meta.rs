@@ -25,6 +25,8 @@ pub enum Meta {
     Edit,
     /// `.history`: the history of this shell.
     History,
+    /// `.export FILE [json|ndjson|csv]`: the next statement's whole result into FILE.
+    Export(super::export::Export),
     /// `.quit` (or `.exit`).
     Quit,
 }
@@ -45,11 +47,16 @@ pub const COMMANDS: &[(&str, &str)] = &[
     (".ping", "server, protocol, TLS and round-trip time"),
     (".edit", "edit the current query in $EDITOR"),
     (".history", "show the history"),
+    (
+        ".export FILE [json|ndjson|csv]",
+        "write the next statement's whole result to FILE",
+    ),
     (".quit", "leave (also .exit and Ctrl-D)"),
 ];
 
 const NAMES: &[&str] = &[
-    "help", "use", "format", "timing", "connect", "ping", "edit", "history", "quit", "exit",
+    "help", "use", "format", "timing", "connect", "ping", "edit", "history", "export", "quit",
+    "exit",
 ];
 
 /// The help text of `.help`.
@@ -107,6 +114,7 @@ fn command(name: &str, args: &[&str]) -> Result<Meta, String> {
         "ping" => none(Meta::Ping),
         "edit" => none(Meta::Edit),
         "history" => none(Meta::History),
+        "export" => super::export::Export::parse(args).map(Meta::Export),
         _ => none(Meta::Quit),
     }
 }
@@ -125,6 +133,24 @@ mod tests {
         assert_eq!(parse(".timing on"), Some(Ok(Meta::Timing(true))));
         assert_eq!(parse(".exit"), Some(Ok(Meta::Quit)));
         assert_eq!(parse(".quit"), Some(Ok(Meta::Quit)));
+        let export = |path: &str, format| {
+            Some(Ok(Meta::Export(super::super::export::Export {
+                path: path.into(),
+                format,
+            })))
+        };
+        use crate::transfer::format::FileFormat;
+        assert_eq!(parse(".export out.csv"), export("out.csv", FileFormat::Csv));
+        assert_eq!(
+            parse(".export out ndjson"),
+            export("out", FileFormat::Ndjson)
+        );
+        assert_eq!(
+            parse(".export out.txt"),
+            export("out.txt", FileFormat::Json)
+        );
+        assert!(parse(".export").is_some_and(|r| r.is_err()));
+        assert!(parse(".export a xml").is_some_and(|r| r.is_err()));
     }
 
     #[test]

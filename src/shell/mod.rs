@@ -4,6 +4,7 @@
 pub mod catalog;
 pub mod completion;
 pub mod editor;
+pub mod export;
 pub mod history;
 pub mod meta;
 pub mod ping;

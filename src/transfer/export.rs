@@ -1,0 +1,369 @@
+//! Export: every selected table to `DIR/DB/TABLE.{json,ndjson,csv}` and `DIR/DB/TABLE.info`.
+
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use serde_json::{Map, Value, json};
+
+use super::format::{CsvWriter, FileFormat, JsonWriter};
+use super::term;
+use super::{Progress, Selector, TableName, TransferError, interrupted, selected};
+use crate::net::{BatchKind, Session};
+use crate::protocol::GlobalOptargs;
+
+/// What to export and how.
+#[derive(Debug, Clone)]
+pub struct ExportOptions {
+    pub selectors: Vec<Selector>,
+    pub format: FileFormat,
+    /// Only these fields (required for CSV, as with RethinkDB's export).
+    pub fields: Option<Vec<String>>,
+    pub delimiter: u8,
+    /// Tables exported at once.
+    pub clients: usize,
+}
+
+/// What an export did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct ExportSummary {
+    pub tables: u64,
+    pub rows: u64,
+    pub indexes: u64,
+    pub hooks: u64,
+}
+
+/// Times and binary values as their `$reql_type$` objects, which import sends back as they are.
+pub fn raw_optargs() -> GlobalOptargs {
+    let mut optargs = GlobalOptargs::new();
+    optargs.insert("time_format".into(), json!("raw"));
+    optargs.insert("binary_format".into(), json!("raw"));
+    optargs
+}
+
+/// Runs a term and returns its values: the rows of a stream, the elements of an array.
+pub async fn values(session: &Session, t: &Value, what: &str) -> Result<Vec<Value>, TransferError> {
+    let run = async {
+        let mut cursor = session.run_value(t, &raw_optargs()).await?;
+        let rows = cursor.collect_rows().await?;
+        Ok::<_, crate::net::Error>(rows)
+    };
+    let rows = run.await.map_err(|e| TransferError::net(what, e))?;
+    let mut out = Vec::with_capacity(rows.len());
+    for row in rows {
+        let value: Value = serde_json::from_str(row.get())
+            .map_err(|e| TransferError::Usage(format!("{what}: malformed answer: {e}")))?;
+        out.push(value);
+    }
+    Ok(out)
+}
+
+/// Runs a term that answers with one value.
+pub async fn atom(session: &Session, t: &Value, what: &str) -> Result<Value, TransferError> {
+    let mut rows = values(session, t, what).await?;
+    Ok(if rows.len() == 1 {
+        rows.remove(0)
+    } else {
+        Value::Array(rows)
+    })
+}
+
+/// The tables the selectors name (every user table when there are none), sorted.
+pub async fn list_tables(
+    session: &Session,
+    selectors: &[Selector],
+) -> Result<Vec<TableName>, TransferError> {
+    let rows = values(session, &term::table_list(), "listing the tables").await?;
+    let mut tables: Vec<TableName> = rows
+        .iter()
+        .filter_map(|r| {
+            Some(TableName {
+                db: r.get("db")?.as_str()?.to_owned(),
+                table: r.get("name")?.as_str()?.to_owned(),
+            })
+        })
+        .collect();
+    tables.sort();
+    for s in selectors {
+        if s.db == "rethinkdb" {
+            return Err(TransferError::Usage(
+                "the system database `rethinkdb` cannot be exported; name user databases".into(),
+            ));
+        }
+        if !tables.iter().any(|t| s.matches(&t.db, &t.table)) {
+            let name = s
+                .table
+                .as_ref()
+                .map_or(s.db.clone(), |t| format!("{}.{t}", s.db));
+            return Err(TransferError::Usage(format!(
+                "no table `{name}` on the server; check the name with `rdbsh -e \"r.tableList()\"`"
+            )));
+        }
+    }
+    tables.retain(|t| selected(selectors, &t.db, &t.table));
+    Ok(tables)
+}
+
+/// The `.info` document of a table: its `info()`, with `indexes` replaced by `indexStatus()`
+/// (functions as BINARY) and its `write_hook`, as RethinkDB's export writes it.
+pub async fn table_info(
+    session: &Session,
+    t: &TableName,
+) -> Result<Map<String, Value>, TransferError> {
+    let table = term::table(&t.db, &t.table);
+    let info = atom(session, &term::info(table.clone()), &format!("info of {t}")).await?;
+    let Value::Object(mut info) = info else {
+        return Err(TransferError::Usage(format!("info of {t}: not an object")));
+    };
+    let indexes = values(
+        session,
+        &term::index_status(table.clone()),
+        &format!("indexes of {t}"),
+    )
+    .await?;
+    info.insert("indexes".into(), Value::Array(flatten(indexes)));
+    let hook = atom(
+        session,
+        &term::get_write_hook(table),
+        &format!("write hook of {t}"),
+    )
+    .await?;
+    info.insert("write_hook".into(), hook);
+    Ok(info)
+}
+
+/// An array answer may come as one atom holding the array.
+fn flatten(mut rows: Vec<Value>) -> Vec<Value> {
+    if let [Value::Array(inner)] = rows.as_mut_slice() {
+        return std::mem::take(inner);
+    }
+    rows
+}
+
+/// The `.info` file's text: one line of JSON as RethinkDB's export writes it.
+pub fn info_text(info: &Map<String, Value>) -> String {
+    let mut text = String::new();
+    super::format::python_style(&Value::Object(info.clone()).to_string(), &mut text);
+    text.push('\n');
+    text
+}
+
+/// The primary key named in an `.info` document.
+pub fn primary_key(info: &Map<String, Value>) -> &str {
+    info.get("primary_key")
+        .and_then(Value::as_str)
+        .unwrap_or("id")
+}
+
+/// A file format writer over any sink.
+enum RowWriter<W: Write> {
+    Json(JsonWriter<W>, Option<Vec<String>>),
+    Csv(Box<CsvWriter<W>>),
+}
+
+impl<W: Write> RowWriter<W> {
+    fn new(out: W, options: &ExportOptions) -> std::io::Result<RowWriter<W>> {
+        let fields = options.fields.clone();
+        Ok(match options.format {
+            FileFormat::Csv => RowWriter::Csv(Box::new(
+                CsvWriter::new(out, fields.unwrap_or_default(), options.delimiter)
+                    .map_err(std::io::Error::other)?,
+            )),
+            f => RowWriter::Json(JsonWriter::new(out, f == FileFormat::Ndjson)?, fields),
+        })
+    }
+
+    fn row(&mut self, row: &str) -> std::io::Result<()> {
+        match self {
+            RowWriter::Json(w, None) => w.row(row),
+            RowWriter::Json(w, Some(fields)) => {
+                let Ok(Value::Object(mut doc)) = serde_json::from_str(row) else {
+                    return w.row(row);
+                };
+                doc.retain(|k, _| fields.contains(k));
+                w.row(&Value::Object(doc).to_string())
+            }
+            RowWriter::Csv(w) => w.row(row).map_err(std::io::Error::other),
+        }
+    }
+
+    fn finish(self) -> std::io::Result<W> {
+        match self {
+            RowWriter::Json(w, _) => w.finish(),
+            RowWriter::Csv(w) => w.finish(),
+        }
+    }
+}
+
+/// Streams a table's rows in primary key order into `out` in the chosen format.
+pub async fn write_rows<W: Write>(
+    session: &Session,
+    t: &TableName,
+    primary_key: &str,
+    options: &ExportOptions,
+    out: W,
+    progress: &dyn Progress,
+    path: &Path,
+) -> Result<(W, u64), TransferError> {
+    let io = |e| TransferError::io(path, e);
+    let what = || format!("reading {t}");
+    let mut writer = RowWriter::new(out, options).map_err(io)?;
+    let ordered = term::ordered(term::table(&t.db, &t.table), primary_key);
+    let mut cursor = session
+        .run_value(&ordered, &raw_optargs())
+        .await
+        .map_err(|e| TransferError::net(what(), e))?;
+    let label = t.to_string();
+    let mut rows = 0u64;
+    while let Some(batch) = cursor
+        .next_raw_batch()
+        .await
+        .map_err(|e| TransferError::net(what(), e))?
+    {
+        if interrupted() {
+            return Err(TransferError::Interrupted);
+        }
+        if batch.kind == BatchKind::Atom {
+            // An empty table may answer with an empty array as one atom.
+            for r in batch.rows() {
+                if let Ok(Value::Array(items)) = serde_json::from_str::<Value>(r) {
+                    for item in items {
+                        writer.row(&item.to_string()).map_err(io)?;
+                        rows += 1;
+                    }
+                }
+            }
+            continue;
+        }
+        for r in batch.rows() {
+            writer.row(r).map_err(io)?;
+        }
+        rows += batch.len() as u64;
+        progress.advance(&label, rows);
+    }
+    let out = writer.finish().map_err(io)?;
+    Ok((out, rows))
+}
+
+/// The table's estimated row count, for the progress bar.
+pub async fn estimate(session: &Session, t: &TableName) -> Option<u64> {
+    let count = term::count_estimate(term::table(&t.db, &t.table));
+    atom(session, &count, "count")
+        .await
+        .ok()?
+        .as_f64()
+        .map(|n| n as u64)
+}
+
+/// Exports one table into `dir` (its `.info`, then its data file); how many rows, indexes, hooks.
+pub async fn export_table(
+    session: &Session,
+    t: &TableName,
+    options: &ExportOptions,
+    dir: &Path,
+    progress: &dyn Progress,
+) -> Result<ExportSummary, TransferError> {
+    let db_dir = dir.join(&t.db);
+    std::fs::create_dir_all(&db_dir).map_err(|e| TransferError::io(&db_dir, e))?;
+    let info = table_info(session, t).await?;
+    let info_path = db_dir.join(format!("{}.info", t.table));
+    let info_text = info_text(&info);
+    std::fs::write(&info_path, info_text).map_err(|e| TransferError::io(&info_path, e))?;
+    let path = db_dir.join(format!("{}.{}", t.table, options.format.extension()));
+    let file = std::fs::File::create(&path).map_err(|e| TransferError::io(&path, e))?;
+    progress.start(&t.to_string(), estimate(session, t).await);
+    let out = BufWriter::with_capacity(1 << 18, file);
+    let (_, rows) = write_rows(
+        session,
+        t,
+        primary_key(&info),
+        options,
+        out,
+        progress,
+        &path,
+    )
+    .await?;
+    progress.finish(&t.to_string(), rows);
+    Ok(ExportSummary {
+        tables: 1,
+        rows,
+        indexes: info
+            .get("indexes")
+            .and_then(Value::as_array)
+            .map_or(0, |a| a.len() as u64),
+        hooks: u64::from(info.get("write_hook").is_some_and(|h| !h.is_null())),
+    })
+}
+
+/// Where an export writes until it is complete: `DIR.partial`, renamed to `DIR` at the end.
+pub fn partial_dir(dir: &Path) -> PathBuf {
+    let mut name = dir.as_os_str().to_owned();
+    name.push(".partial");
+    PathBuf::from(name)
+}
+
+/// Exports the selected tables into `dir`, `clients` tables at a time. Until everything is
+/// written the files live in `DIR.partial`; on failure or Ctrl-C that is removed.
+pub async fn export(
+    session: &Session,
+    options: &ExportOptions,
+    dir: &Path,
+    progress: Arc<dyn Progress>,
+) -> Result<ExportSummary, TransferError> {
+    if dir.exists() && std::fs::read_dir(dir).map_or(true, |mut d| d.next().is_some()) {
+        return Err(TransferError::Usage(format!(
+            "{} already exists; choose another directory with -d or remove it",
+            dir.display()
+        )));
+    }
+    let tables = list_tables(session, &options.selectors).await?;
+    let work = partial_dir(dir);
+    std::fs::create_dir_all(&work).map_err(|e| TransferError::io(&work, e))?;
+    let result = export_all(session, options, &tables, &work, progress).await;
+    let finished = result.and_then(|summary| {
+        if dir.exists() {
+            std::fs::remove_dir(dir).map_err(|e| TransferError::io(dir, e))?;
+        }
+        std::fs::rename(&work, dir).map_err(|e| TransferError::io(dir, e))?;
+        Ok(summary)
+    });
+    if finished.is_err() {
+        // A half-written export must not pass for a whole one.
+        let _ = std::fs::remove_dir_all(&work);
+    }
+    finished
+}
+
+async fn export_all(
+    session: &Session,
+    options: &ExportOptions,
+    tables: &[TableName],
+    work: &Path,
+    progress: Arc<dyn Progress>,
+) -> Result<ExportSummary, TransferError> {
+    let mut summary = ExportSummary::default();
+    let mut running = tokio::task::JoinSet::new();
+    let mut pending = tables.iter().cloned();
+    loop {
+        while running.len() < options.clients.max(1) {
+            let Some(t) = pending.next() else { break };
+            let (session, options, work, progress) = (
+                session.clone(),
+                options.clone(),
+                work.to_path_buf(),
+                progress.clone(),
+            );
+            running.spawn(async move {
+                export_table(&session, &t, &options, &work, progress.as_ref()).await
+            });
+        }
+        let Some(done) = running.join_next().await else {
+            return Ok(summary);
+        };
+        let one = done.map_err(|e| TransferError::Usage(format!("export task failed: {e}")))??;
+        summary.tables += one.tables;
+        summary.rows += one.rows;
+        summary.indexes += one.indexes;
+        summary.hooks += one.hooks;
+    }
+}

@@ -1,0 +1,649 @@
+//! Import: documents from JSON, NDJSON or CSV files into tables, in batches with several
+//! insert queries in flight on the one connection; then secondary indexes and the write hook.
+//!
+//! Files are read on a blocking thread (parsing is CPU work) that hands batches to the
+//! inserting task through a bounded channel: memory stays flat whatever the file size.
+
+use std::io::{BufRead, BufReader, Read};
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+
+use serde_json::value::RawValue;
+use serde_json::{Map, Value};
+use tokio::runtime::Handle;
+use tokio::sync::mpsc;
+
+use super::export::{atom, primary_key, values};
+use super::format::{BadInput, CsvOptions, CsvReader, Doc, FileFormat, JsonReader};
+use super::term;
+use super::{Progress, TableName, TransferError, interrupted};
+use crate::net::Session;
+
+/// What `--conflict` does with a document whose primary key is taken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Conflict {
+    /// Count it as failed (the default).
+    #[default]
+    Error,
+    /// Replace the stored document.
+    Replace,
+    /// Merge into the stored document.
+    Update,
+}
+
+impl Conflict {
+    fn name(self) -> &'static str {
+        match self {
+            Conflict::Error => "error",
+            Conflict::Replace => "replace",
+            Conflict::Update => "update",
+        }
+    }
+}
+
+/// How to import.
+#[derive(Debug, Clone)]
+pub struct ImportOptions {
+    pub conflict: Conflict,
+    /// Insert queries in flight at once.
+    pub clients: usize,
+    /// Documents per insert.
+    pub batch_size: usize,
+    /// Create the secondary indexes and the write hook named in `.info`.
+    pub indexes: bool,
+    pub shards: Option<u64>,
+    pub replicas: Option<u64>,
+    /// Import into tables that exist already.
+    pub force: bool,
+    /// Stop at the first bad row (`--on-error stop`).
+    pub stop_on_error: bool,
+    pub csv: CsvOptions,
+}
+
+/// One file to import and where to.
+#[derive(Debug, Clone)]
+pub struct Source {
+    pub table: TableName,
+    /// The file's name in messages (`DIR/db/t.json`, or a path inside an archive).
+    pub label: String,
+    pub format: FileFormat,
+    /// The `.info` document, when there is one.
+    pub info: Option<Map<String, Value>>,
+    /// `--pkey`, which wins over `.info`.
+    pub pkey: Option<String>,
+}
+
+/// What an import did; every field counts documents except `tables` and `index_errors`.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct ImportSummary {
+    pub tables: u64,
+    pub inserted: u64,
+    pub replaced: u64,
+    pub unchanged: u64,
+    pub skipped: u64,
+    pub failed: u64,
+    /// Secondary indexes or write hooks that could not be created.
+    pub index_errors: u64,
+}
+
+impl ImportSummary {
+    /// Adds another summary's counts.
+    pub fn add(&mut self, other: &ImportSummary) {
+        self.tables += other.tables;
+        self.inserted += other.inserted;
+        self.replaced += other.replaced;
+        self.unchanged += other.unchanged;
+        self.skipped += other.skipped;
+        self.failed += other.failed;
+        self.index_errors += other.index_errors;
+    }
+
+    /// True when nothing failed.
+    pub fn ok(&self) -> bool {
+        self.failed == 0 && self.index_errors == 0
+    }
+
+    /// The closing line.
+    pub fn line(&self) -> String {
+        format!(
+            "{} inserted, {} replaced, {} unchanged, {} skipped, {} failed ({} tables{})",
+            self.inserted,
+            self.replaced,
+            self.unchanged,
+            self.skipped,
+            self.failed,
+            self.tables,
+            if self.index_errors > 0 {
+                format!(", {} index or hook errors", self.index_errors)
+            } else {
+                String::new()
+            }
+        )
+    }
+}
+
+/// A table's import: its counts, and the error that cut it short if one did (the rows
+/// before it stay imported and counted).
+#[derive(Debug)]
+pub struct TableOutcome {
+    pub summary: ImportSummary,
+    pub error: Option<TransferError>,
+}
+
+/// Documents of one insert.
+struct Chunk {
+    text: String,
+    count: u64,
+    first_line: u64,
+    last_line: u64,
+}
+
+/// Imports one source read from `input`. Call from a blocking thread (not inside the runtime).
+pub fn import_table(
+    handle: &Handle,
+    session: &Session,
+    source: &Source,
+    input: impl Read,
+    options: &ImportOptions,
+    progress: &Arc<dyn Progress>,
+) -> TableOutcome {
+    let mut summary = ImportSummary::default();
+    if let Err(error) = handle.block_on(setup_table(session, source, options)) {
+        return TableOutcome {
+            summary,
+            error: Some(error),
+        };
+    }
+    let label = source.table.to_string();
+    progress.start(&label, None);
+    let (tx, rx) = mpsc::channel::<Chunk>(options.clients.max(1) * 2);
+    let stop = Arc::new(AtomicBool::new(false));
+    let done = Arc::new(AtomicU64::new(0));
+    let t = term::table(&source.table.db, &source.table.table);
+    let writer = handle.spawn(insert_all(
+        session.clone(),
+        t,
+        rx,
+        options.clone(),
+        Inserting {
+            label: source.label.clone(),
+            table: label.clone(),
+            stop: stop.clone(),
+            done,
+            progress: progress.clone(),
+        },
+    ));
+    let read = read_docs(source, input, options, &tx, &stop, progress.as_ref());
+    drop(tx);
+    match handle.block_on(writer) {
+        Ok(s) => summary.add(&s),
+        Err(e) => progress.note(&format!("{}: the inserting task failed: {e}", source.label)),
+    }
+    let error = match read {
+        Ok(bad) => {
+            summary.failed += bad;
+            None
+        }
+        Err((bad, e)) => {
+            summary.failed += bad;
+            Some(e)
+        }
+    };
+    let rows = summary.inserted + summary.replaced + summary.unchanged;
+    progress.finish(&label, rows);
+    summary.tables = 1;
+    if error.is_none()
+        && options.indexes
+        && !interrupted()
+        && let Some(info) = &source.info
+    {
+        let restored = restore_indexes(session, &source.table, info, progress.as_ref());
+        summary.index_errors += handle.block_on(restored);
+    }
+    TableOutcome { summary, error }
+}
+
+/// Creates the database and the table when missing, checks the primary key, waits for it.
+async fn setup_table(
+    session: &Session,
+    source: &Source,
+    options: &ImportOptions,
+) -> Result<(), TransferError> {
+    let t = &source.table;
+    let dbs = atom(session, &term::db_list(), "listing the databases").await?;
+    if !dbs
+        .as_array()
+        .is_some_and(|a| a.iter().any(|d| d == t.db.as_str()))
+    {
+        atom(
+            session,
+            &term::db_create(&t.db),
+            &format!("creating database {}", t.db),
+        )
+        .await?;
+    }
+    let table_list = serde_json::json!([62, [term::db(&t.db)]]);
+    let tables = atom(
+        session,
+        &table_list,
+        &format!("listing the tables of {}", t.db),
+    )
+    .await?;
+    let exists = tables
+        .as_array()
+        .is_some_and(|a| a.iter().any(|n| n == t.table.as_str()));
+    let wanted_pk = source
+        .pkey
+        .clone()
+        .or_else(|| source.info.as_ref().map(|i| primary_key(i).to_owned()));
+    if exists && !options.force {
+        return Err(TransferError::Usage(format!(
+            "table {t} already exists; add --force to import into it"
+        )));
+    }
+    if !exists {
+        let mut create = Map::new();
+        if let Some(pk) = &wanted_pk {
+            create.insert("primary_key".into(), Value::from(pk.as_str()));
+        }
+        if let Some(n) = options.shards {
+            create.insert("shards".into(), Value::from(n));
+        }
+        if let Some(n) = options.replicas {
+            create.insert("replicas".into(), Value::from(n));
+        }
+        let what = format!("creating table {t}");
+        atom(
+            session,
+            &term::table_create(&t.db, &t.table, &create),
+            &what,
+        )
+        .await?;
+    }
+    let table = term::table(&t.db, &t.table);
+    atom(
+        session,
+        &term::wait(table.clone()),
+        &format!("waiting for {t}"),
+    )
+    .await?;
+    let info = atom(session, &term::info(table), &format!("info of {t}")).await?;
+    let actual = info
+        .get("primary_key")
+        .and_then(Value::as_str)
+        .unwrap_or("id");
+    if let Some(pk) = wanted_pk.filter(|pk| pk != actual) {
+        return Err(TransferError::Usage(format!(
+            "table {t} has the primary key `{actual}`, the import expects `{pk}`; import into another table"
+        )));
+    }
+    Ok(())
+}
+
+/// Reads documents, groups them into inserts and sends them; the count of bad rows, and the
+/// error that stopped the reading if one did.
+fn read_docs(
+    source: &Source,
+    input: impl Read,
+    options: &ImportOptions,
+    tx: &mpsc::Sender<Chunk>,
+    stop: &AtomicBool,
+    progress: &dyn Progress,
+) -> Result<u64, (u64, TransferError)> {
+    let input = BufReader::with_capacity(1 << 18, input);
+    let mut docs: Box<dyn FnMut() -> Result<Option<Doc>, BadInput>> = match source.format {
+        FileFormat::Csv => match CsvReader::new(input, &options.csv) {
+            Ok(mut r) => Box::new(move || r.next_doc()),
+            Err(bad) => return Err((0, format_error(source, bad))),
+        },
+        _ => {
+            let mut r = JsonReader::new(Box::new(input) as Box<dyn BufRead>);
+            Box::new(move || r.next_doc())
+        }
+    };
+    let mut bad = 0;
+    let mut chunk = Chunk::new();
+    let mut last_line = 0;
+    loop {
+        if interrupted() {
+            progress.note(&format!(
+                "{}: Ctrl-C: reading stopped at line {last_line}; the summary counts what is in",
+                source.label
+            ));
+            return Err((bad, TransferError::Interrupted));
+        }
+        if stop.load(Ordering::Relaxed) {
+            return Ok(bad);
+        }
+        match docs() {
+            Ok(Some(doc)) => {
+                last_line = doc.line;
+                chunk.push(doc);
+                let full = chunk.count as usize >= options.batch_size.max(1);
+                if full
+                    && tx
+                        .blocking_send(std::mem::replace(&mut chunk, Chunk::new()))
+                        .is_err()
+                {
+                    return Ok(bad);
+                }
+            }
+            Ok(None) => break,
+            Err(e) if e.fatal => {
+                let _ = tx.blocking_send(chunk);
+                return Err((bad, format_error(source, e)));
+            }
+            Err(e) => {
+                bad += 1;
+                progress.note(&format!("{}:{}: {}", source.label, e.line, e.message));
+                if options.stop_on_error {
+                    let _ = tx.blocking_send(chunk);
+                    return Err((bad, format_error(source, e)));
+                }
+            }
+        }
+    }
+    if chunk.count > 0 {
+        let _ = tx.blocking_send(chunk);
+    }
+    Ok(bad)
+}
+
+fn format_error(source: &Source, bad: BadInput) -> TransferError {
+    TransferError::Format {
+        file: source.label.clone(),
+        line: bad.line,
+        message: bad.message,
+    }
+}
+
+impl Chunk {
+    fn new() -> Chunk {
+        Chunk {
+            text: String::new(),
+            count: 0,
+            first_line: 0,
+            last_line: 0,
+        }
+    }
+
+    fn push(&mut self, doc: Doc) {
+        if self.count == 0 {
+            self.first_line = doc.line;
+        } else {
+            self.text.push(',');
+        }
+        self.text.push_str(&doc.wire);
+        self.last_line = doc.line;
+        self.count += 1;
+    }
+}
+
+/// What the inserting task shares with the rest.
+struct Inserting {
+    label: String,
+    table: String,
+    stop: Arc<AtomicBool>,
+    done: Arc<AtomicU64>,
+    progress: Arc<dyn Progress>,
+}
+
+/// Runs the inserts, at most `clients` at once, and adds up their answers.
+async fn insert_all(
+    session: Session,
+    table: Value,
+    mut rx: mpsc::Receiver<Chunk>,
+    options: ImportOptions,
+    ctx: Inserting,
+) -> ImportSummary {
+    let ctx = Arc::new(ctx);
+    let mut summary = ImportSummary::default();
+    let mut running = tokio::task::JoinSet::new();
+    let mut closed = false;
+    loop {
+        // Keep `clients` inserts in flight while the reader has batches.
+        while !closed && running.len() < options.clients.max(1) {
+            let Some(chunk) = rx.recv().await else {
+                closed = true;
+                break;
+            };
+            let conflict = options.conflict.name();
+            let text = term::insert_text(&table, &chunk.text, conflict, "soft");
+            let (session, ctx) = (session.clone(), ctx.clone());
+            running.spawn(async move { insert(&session, text, chunk, &ctx).await });
+        }
+        let Some(done) = running.join_next().await else {
+            return summary;
+        };
+        if let Ok(one) = done {
+            summary.add(&one);
+            if !one.ok() && options.stop_on_error {
+                ctx.stop.store(true, Ordering::Relaxed);
+            }
+        }
+    }
+}
+
+/// One insert; its counts, with failures reported by the lines they came from.
+async fn insert(session: &Session, text: String, chunk: Chunk, ctx: &Inserting) -> ImportSummary {
+    let mut summary = ImportSummary::default();
+    let lines = if chunk.first_line == chunk.last_line {
+        format!("{}:{}", ctx.label, chunk.first_line)
+    } else {
+        format!("{}:{}-{}", ctx.label, chunk.first_line, chunk.last_line)
+    };
+    let result = async {
+        let raw = RawValue::from_string(text).map_err(|e| e.to_string())?;
+        let client = session.client().await.map_err(|e| e.to_string())?;
+        let mut cursor = client
+            .run(&raw, &crate::protocol::GlobalOptargs::new())
+            .map_err(|e| e.to_string())?;
+        let rows = cursor.collect_rows().await.map_err(|e| e.to_string())?;
+        let first = rows.first().ok_or("no answer to the insert")?;
+        serde_json::from_str::<Value>(first.get()).map_err(|e| e.to_string())
+    };
+    match result.await {
+        Ok(answer) => {
+            let n = |k: &str| answer.get(k).and_then(Value::as_u64).unwrap_or(0);
+            summary.inserted = n("inserted");
+            summary.replaced = n("replaced");
+            summary.unchanged = n("unchanged");
+            summary.skipped = n("skipped");
+            summary.failed = n("errors");
+            if summary.failed > 0 {
+                let first = one_line(
+                    answer
+                        .get("first_error")
+                        .and_then(Value::as_str)
+                        .unwrap_or(""),
+                );
+                ctx.progress.note(&format!(
+                    "{lines}: {} of {} documents failed: {first}",
+                    summary.failed, chunk.count
+                ));
+            }
+        }
+        Err(message) => {
+            summary.failed = chunk.count;
+            ctx.progress
+                .note(&format!("{lines}: the insert failed: {message}"));
+        }
+    }
+    let done = ctx.done.fetch_add(chunk.count, Ordering::Relaxed) + chunk.count;
+    ctx.progress.advance(&ctx.table, done);
+    summary
+}
+
+/// A server message on one line, cut at 300 characters: a duplicate key error quotes both
+/// documents pretty-printed.
+fn one_line(message: &str) -> String {
+    let words: Vec<&str> = message.split_whitespace().collect();
+    let line = words.join(" ");
+    match line.char_indices().nth(300) {
+        Some((i, _)) => format!("{}…", &line[..i]),
+        None => line,
+    }
+}
+
+/// Recreates the secondary indexes (dropping same-named ones) and the write hook of `.info`
+/// and waits for the indexes; the number that failed, each reported.
+async fn restore_indexes(
+    session: &Session,
+    t: &TableName,
+    info: &Map<String, Value>,
+    progress: &dyn Progress,
+) -> u64 {
+    let table = term::table(&t.db, &t.table);
+    let mut failed = 0;
+    let mut report = |what: String, e: TransferError| {
+        progress.note(&format!("{t}: {what}: {e}"));
+        failed += 1;
+    };
+    let indexes = info
+        .get("indexes")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    let existing = values(session, &term::index_list(table.clone()), "index list").await;
+    let existing: Vec<Value> = match existing {
+        Ok(v) => v
+            .into_iter()
+            .flat_map(|x| x.as_array().cloned().unwrap_or(vec![x]))
+            .collect(),
+        Err(e) => {
+            report("listing indexes".into(), e);
+            return failed;
+        }
+    };
+    let mut created = Vec::new();
+    for index in &indexes {
+        let (Some(name), Some(function)) = (
+            index.get("index").and_then(Value::as_str),
+            index.get("function"),
+        ) else {
+            continue;
+        };
+        let drop = term::index_drop(table.clone(), name);
+        if existing.iter().any(|e| e == name)
+            && let Err(e) = atom(session, &drop, "index drop").await
+        {
+            report(format!("dropping index `{name}`"), e);
+            continue;
+        }
+        match atom(
+            session,
+            &term::index_create(table.clone(), name, function),
+            "index create",
+        )
+        .await
+        {
+            Ok(_) => created.push(name.to_owned()),
+            Err(e) => report(format!("creating index `{name}`"), e),
+        }
+    }
+    if !created.is_empty()
+        && let Err(e) = atom(
+            session,
+            &term::index_wait(table.clone(), &created),
+            "index wait",
+        )
+        .await
+    {
+        report("waiting for the indexes".into(), e);
+    }
+    if let Some(hook) = info.get("write_hook").filter(|h| !h.is_null()) {
+        let function = hook.get("function").unwrap_or(hook);
+        if let Err(e) = atom(
+            session,
+            &term::set_write_hook(table, function),
+            "write hook",
+        )
+        .await
+        {
+            report("setting the write hook".into(), e);
+        }
+    }
+    failed
+}
+
+/// The sources of an export directory: `DIR/DB/TABLE.{json,ndjson,csv}` with their `.info`.
+/// A data file without its `.info` is returned as an error to report (its primary key and
+/// indexes are unknown), the others are imported.
+pub fn directory_sources(
+    dir: &Path,
+    selectors: &[super::Selector],
+) -> Result<(Vec<Source>, Vec<TransferError>), TransferError> {
+    let mut sources = Vec::new();
+    let mut missing = Vec::new();
+    let read = |p: &Path| std::fs::read_dir(p).map_err(|e| TransferError::io(p, e));
+    let mut dbs: Vec<_> = read(dir)?
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.is_dir())
+        .collect();
+    dbs.sort();
+    for db_dir in dbs {
+        let db = db_dir
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let mut files: Vec<_> = read(&db_dir)?
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .collect();
+        files.sort();
+        for file in files {
+            let ext = file.extension().and_then(|e| e.to_str()).unwrap_or("");
+            let Some(format) = FileFormat::from_extension(ext) else {
+                continue;
+            };
+            let table = file
+                .file_stem()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            if !super::selected(selectors, &db, &table) {
+                continue;
+            }
+            let info_path = file.with_extension("info");
+            let info = match std::fs::read_to_string(&info_path) {
+                Ok(text) => Some(parse_info(&text, &info_path.display().to_string())?),
+                Err(_) => {
+                    missing.push(TransferError::Missing {
+                        file: info_path.display().to_string(),
+                        message: format!("missing: {} is not imported (its primary key and indexes are unknown); restore the .info or import the file with -f and --pkey", file.display()),
+                    });
+                    continue;
+                }
+            };
+            sources.push(Source {
+                table: TableName {
+                    db: db.clone(),
+                    table,
+                },
+                label: file.display().to_string(),
+                format,
+                info,
+                pkey: None,
+            });
+        }
+    }
+    Ok((sources, missing))
+}
+
+/// Parses a `.info` document.
+pub fn parse_info(text: &str, label: &str) -> Result<Map<String, Value>, TransferError> {
+    match serde_json::from_str::<Value>(text) {
+        Ok(Value::Object(map)) => Ok(map),
+        Ok(_) => Err(TransferError::Format {
+            file: label.to_owned(),
+            line: 1,
+            message: "not a table description (a JSON object)".into(),
+        }),
+        Err(e) => Err(TransferError::Format {
+            file: label.to_owned(),
+            line: e.line() as u64,
+            message: format!("invalid JSON: {e}"),
+        }),
+    }
+}
