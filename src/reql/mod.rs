@@ -13,6 +13,7 @@ pub mod methods;
 pub mod parser;
 pub mod prec;
 pub mod program;
+pub mod python;
 pub mod span;
 mod term;
 pub mod wire;
@@ -47,9 +48,60 @@ pub struct Env {
     /// Terms built by statements that may have left them reachable from `root`; each other
     /// statement gives back what it built.
     store: TermStore,
+    /// The syntax statements are read in.
+    lang: Lang,
+    /// Names bound by Python statements (JavaScript ones live in `root`).
+    py_globals: python::Globals,
+}
+
+/// The syntax of the queries a session reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Lang {
+    /// JavaScript, as the official JavaScript driver reads it.
+    #[default]
+    Js,
+    /// Python, as the official Python driver reads it.
+    Python,
+}
+
+impl Lang {
+    /// The language named `js`, `javascript`, `py` or `python`.
+    pub fn parse(name: &str) -> Option<Lang> {
+        match name.trim().to_ascii_lowercase().as_str() {
+            "js" | "javascript" => Some(Lang::Js),
+            "py" | "python" => Some(Lang::Python),
+            _ => None,
+        }
+    }
+
+    /// Its short name, as `--lang` takes it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Lang::Js => "js",
+            Lang::Python => "python",
+        }
+    }
 }
 
 impl Env {
+    /// An empty session reading `lang`.
+    pub fn with_lang(lang: Lang) -> Self {
+        Env {
+            lang,
+            ..Env::default()
+        }
+    }
+
+    /// The syntax statements are read in.
+    pub fn lang(&self) -> Lang {
+        self.lang
+    }
+
+    /// Reads the next statements in `lang`; names bound so far stay bound.
+    pub fn set_lang(&mut self, lang: Lang) {
+        self.lang = lang;
+    }
+
     /// An empty session.
     pub fn new() -> Self {
         Env::default()
@@ -57,6 +109,11 @@ impl Env {
 
     /// Names bound so far (for completion).
     pub fn names(&self) -> Vec<String> {
+        if self.lang == Lang::Python {
+            let mut names: Vec<String> = self.py_globals.keys().cloned().collect();
+            names.sort_unstable();
+            return names;
+        }
         self.root.names(&self.names)
     }
 }
@@ -193,6 +250,9 @@ fn datum_term(v: &Value) -> Value {
 /// byte offsets into `src`. On error, every error of every statement is returned; bindings
 /// made by the statements that compiled are kept in `env`.
 pub fn compile(src: &str, env: &mut Env) -> Result<Vec<Statement>, Vec<Diagnostic>> {
+    if env.lang == Lang::Python {
+        return python::compile(src, env);
+    }
     let lexed = lexer::lex(src);
     if !lexed.errors.is_empty() {
         return Err(lexed.errors);

@@ -1,0 +1,150 @@
+//! ReQL in Python syntax → the wire term the official Python driver (2.4.10) builds.
+//!
+//! A second front end to the compiler: its own [`lexer`] and [`parser`] for the Python that
+//! queries use, and an evaluator that builds into the same term store, so queries carry the
+//! same spans, diagnostics, write analysis and read-only guard as JavaScript ones.
+
+mod eval;
+pub mod lexer;
+pub mod parser;
+mod plain;
+mod table;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use super::diagnostic::Diagnostic;
+use super::span::Span;
+use super::term::{FlatChunk, FlatTerm};
+use super::{Binding, Env, Query, Statement};
+
+pub use lexer::is_complete;
+pub use plain::float_repr;
+pub use table::completion_names;
+
+pub(crate) use eval::V;
+
+/// Names bound by earlier Python statements of a session.
+pub(crate) type Globals = HashMap<String, V>;
+
+/// Compiles Python source (one or many statements) in the session `env`.
+pub fn compile(src: &str, env: &mut Env) -> Result<Vec<Statement>, Vec<Diagnostic>> {
+    let tokens = lexer::lex(src)?;
+    let stmts = parser::parse(&tokens, src.len())?;
+    let mut out = Vec::new();
+    let mut diags = Vec::new();
+    let (mut chunk, mut refs) = (FlatChunk::for_source(src.len()), Vec::new());
+    for (stmt, span) in &stmts {
+        let mark = env.store.mark();
+        let mut bound = Vec::new();
+        let result = {
+            let globals = &env.py_globals;
+            let mut ev = eval::Eval::new(&mut env.store, globals, &mut env.next_var);
+            run_statement(&mut ev, stmt, &mut bound)
+        };
+        match result {
+            Err(d) => diags.push(*d),
+            Ok(Some((id, global_optargs))) if diags.is_empty() => {
+                refs.push(env.store.flatten(id, mark, &mut chunk));
+                out.push(Statement::Query(Query {
+                    term: FlatTerm::default(),
+                    global_optargs,
+                    span: *span,
+                }));
+            }
+            Ok(Some(_)) => {}
+            Ok(None) => {
+                let names = bound.iter().map(|(n, _)| n.clone()).collect();
+                for (n, val) in bound.drain(..) {
+                    env.py_globals.insert(n, val);
+                }
+                out.push(Statement::Binding(Binding { names, span: *span }));
+                // The bound values may hold terms built by this statement: keep them.
+                continue;
+            }
+        }
+        env.store.truncate(mark);
+    }
+    if !diags.is_empty() {
+        return Err(diags);
+    }
+    chunk.shrink_to_fit();
+    let chunk = Arc::new(chunk);
+    let mut refs = refs.into_iter();
+    for s in &mut out {
+        if let Statement::Query(q) = s
+            && let Some(at) = refs.next()
+        {
+            q.term = FlatTerm::new(&chunk, at);
+        }
+    }
+    Ok(out)
+}
+
+type Compiled = Option<(
+    super::term::TermId,
+    serde_json::Map<String, serde_json::Value>,
+)>;
+
+/// Evaluates one statement: a query (its term and pasted run options), or `None` after a
+/// binding, whose names and values are left in `bound`.
+fn run_statement(
+    ev: &mut eval::Eval<'_>,
+    stmt: &parser::Stmt,
+    bound: &mut Vec<(String, V)>,
+) -> Result<Compiled, Box<Diagnostic>> {
+    match stmt {
+        parser::Stmt::Import => Ok(None),
+        parser::Stmt::Assign(targets, value) => {
+            let x = ev.eval(value)?;
+            for (name, _) in targets {
+                bound.push((name.clone(), x.clone()));
+            }
+            Ok(None)
+        }
+        parser::Stmt::Expr(e) => {
+            let (query, opts) = strip_run(e);
+            let global_optargs = match opts {
+                Some(kw) => ev.run_optargs(kw)?,
+                None => serde_json::Map::new(),
+            };
+            let x = ev.eval(query)?;
+            // A plain value is sent as `r.expr(value)`, as the driver's run would.
+            let id = ev.expr(&x, 20)?;
+            Ok(Some((id, global_optargs)))
+        }
+    }
+}
+
+/// A pasted `query.run(conn, key=value)`: the query and the run's keyword arguments (the
+/// connection is the shell's own, so positional arguments are not evaluated).
+fn strip_run(e: &parser::PyExpr) -> (&parser::PyExpr, Option<&[parser::Keyword]>) {
+    if let parser::Kind::Call(callee, _, kwargs) = &e.kind
+        && let parser::Kind::Attr(inner, name, _) = &callee.kind
+        && name == "run"
+    {
+        return (inner, Some(kwargs));
+    }
+    (e, None)
+}
+
+/// Compiles a text that must hold exactly one Python query, in a fresh session.
+pub fn compile_query(src: &str) -> Result<Query, Vec<Diagnostic>> {
+    let mut env = Env::new();
+    let stmts = compile(src, &mut env)?;
+    let mut queries = stmts.into_iter().filter_map(|s| match s {
+        Statement::Query(q) => Some(q),
+        Statement::Binding(_) => None,
+    });
+    match (queries.next(), queries.next()) {
+        (Some(q), None) => Ok(q),
+        (None, _) => Err(vec![
+            Diagnostic::new(Span::new(0, src.len()), "no query in the text")
+                .with_help("write a query such as r.table('t')"),
+        ]),
+        (Some(_), Some(q)) => Err(vec![
+            Diagnostic::new(q.span, "expected one query, found several")
+                .with_help("compile them one at a time"),
+        ]),
+    }
+}
