@@ -75,6 +75,8 @@ pub(crate) enum Val {
     Lambda(Arc<Lambda>),
     /// A Python builtin function (`range`, `float`...).
     Builtin(&'static str),
+    /// A function of `r` not called (`default(r.error)`): the driver makes it a FUNC.
+    RFunc(&'static str),
 }
 
 /// A value and where it was written.
@@ -248,6 +250,7 @@ impl<'a> Eval<'a> {
                 self.built(r, span)
             }
             Val::Lambda(l) => self.func_term(&l.clone(), span),
+            Val::RFunc(name) => self.r_func_term(name, span),
             Val::R => Err(fail(
                 span,
                 "`r` itself is not a value",
@@ -332,6 +335,24 @@ impl<'a> Eval<'a> {
             args.push(v(Val::Term(t, Cls::Plain), span));
         }
         let result = self.call_lambda(l, args, span)?;
+        let body = self.expr(&result, EXPR_DEPTH)?;
+        self.func_of(&ids, body, span)
+    }
+
+    /// `Func(r.name)`: as many parameters as the Python function has positional ones.
+    fn r_func_term(&mut self, name: &str, span: Span) -> Res<TermId> {
+        let count = match name {
+            "expr" => 2,
+            "binary" | "http" => 1,
+            _ => 0,
+        };
+        let ids: Vec<u64> = (0..count).map(|_| self.new_var()).collect();
+        let mut args = Vec::with_capacity(count);
+        for id in &ids {
+            let t = self.var_term(*id, span)?;
+            args.push(v(Val::Term(t, Cls::Plain), span));
+        }
+        let result = self.r_call(name, span, args, Vec::new(), span)?;
         let body = self.expr(&result, EXPR_DEPTH)?;
         self.func_of(&ids, body, span)
     }
@@ -778,12 +799,11 @@ impl<'a> Eval<'a> {
                     let t = self.build(tt, &[], &[], span)?;
                     Ok(v(Val::Term(t, Cls::Plain), span))
                 }
-                None if table::r_function(name).is_some() || name == "expr" => Err(fail(
-                    name_span,
-                    format!("`r.{name}` is a function"),
-                    format!("call it: r.{name}(...)"),
-                )),
-                None => Err(self.missing_r(name, name_span)),
+                None => match table::r_function(name) {
+                    Some(m) => Ok(v(Val::RFunc(m.name), span)),
+                    None if name == "expr" => Ok(v(Val::RFunc("expr"), span)),
+                    None => Err(self.missing_r(name, name_span)),
+                },
             },
             Val::Term(..) => Err(fail(
                 name_span,
@@ -921,6 +941,17 @@ impl<'a> Eval<'a> {
                 }
                 let l = l.clone();
                 self.call_lambda(&l, args, span)
+            }
+            Val::RFunc(name) => self.r_call(name, f.span, args, kw, span),
+            Val::Builtin("str") if args.len() == 1 && is_term(&args[0]) => {
+                // The driver's `str(query)` is the query printed as Python.
+                let t = self.expr(&args[0], EXPR_DEPTH)?;
+                let text = super::super::source::to_source(
+                    &self.store.to_json(t),
+                    super::super::Lang::Python,
+                )
+                .map_err(|m| fail(span, m, ""))?;
+                Ok(v(Val::Str(text.into()), span))
             }
             Val::Builtin(b) => plain::builtin(b, &args, &kw)
                 .map(|val| v(val, span))

@@ -24,6 +24,51 @@ pub use table::completion_names;
 
 pub(crate) use eval::V;
 
+/// The Python method building term type `tt` on a receiver of term type `receiver`.
+pub(crate) fn method_name(tt: u32, receiver: Option<u64>) -> Option<&'static str> {
+    table::method_name(tt, receiver)
+}
+
+/// The `r` function or constant building term type `tt`.
+pub(crate) fn r_name(tt: u32) -> Option<&'static str> {
+    table::r_name(tt)
+}
+
+/// True for `r.minval`, `r.monday`...: written without a call.
+pub(crate) fn is_r_constant(name: &str) -> bool {
+    table::r_constant(name).is_some()
+}
+
+/// Which of `n` positional arguments of the method (or `r` function) `name` the driver
+/// passes through `func_wrap`.
+pub(crate) fn wrapped_args(
+    name: &str,
+    r_function: bool,
+    n: usize,
+) -> impl Fn(usize, &serde_json::Value) -> bool {
+    use table::PyWrap;
+    let wrap = table::wrap_of(name, r_function);
+    move |i, arg| match wrap {
+        PyWrap::All => true,
+        PyWrap::Last | PyWrap::LastAndKeywords => i + 1 == n,
+        PyWrap::AllExceptOrdering => !matches!(
+            arg.get(0).and_then(serde_json::Value::as_u64),
+            Some(73 | 74)
+        ),
+        PyWrap::AfterFirst => i > 0 && n > 1,
+        PyWrap::None | PyWrap::Keywords | PyWrap::Do => false,
+    }
+}
+
+/// True when the driver wraps the keyword arguments of `name` too (`fold`, `union`).
+pub(crate) fn keywords_wrapped(name: &str, r_function: bool) -> bool {
+    use table::PyWrap;
+    matches!(
+        table::wrap_of(name, r_function),
+        PyWrap::Keywords | PyWrap::LastAndKeywords
+    )
+}
+
 /// Names bound by earlier Python statements of a session.
 pub(crate) type Globals = HashMap<String, V>;
 

@@ -475,6 +475,11 @@ impl Parser<'_> {
             } else if self.is_op("[") {
                 self.at += 1;
                 let index = self.subscript()?;
+                let index = if self.is_op(",") {
+                    self.index_tuple(index)?
+                } else {
+                    index
+                };
                 self.expect_op("]", "`]`")?;
                 let span = Span::new(e.span.start, self.prev_end());
                 e = PyExpr {
@@ -553,6 +558,22 @@ impl Parser<'_> {
         let span = Span::new(start, self.prev_end());
         Ok(PyExpr {
             kind: Kind::Slice(lower, upper, step),
+            span,
+        })
+    }
+
+    /// `x[a, b]`: the index is the tuple `(a, b)`.
+    fn index_tuple(&mut self, first: PyExpr) -> PResult<PyExpr> {
+        let mut items = vec![first];
+        while self.eat_op(",") {
+            if self.is_op("]") {
+                break;
+            }
+            items.push(self.subscript()?);
+        }
+        let span = spans(&items);
+        Ok(PyExpr {
+            kind: Kind::Tuple(items),
             span,
         })
     }

@@ -159,7 +159,7 @@ fn type_name(x: &Val) -> &'static str {
         Val::Term(..) => "query",
         Val::R => "module",
         Val::Lambda(_) => "function",
-        Val::Builtin(_) => "builtin function",
+        Val::Builtin(_) | Val::RFunc(_) => "builtin function",
     }
 }
 
@@ -352,7 +352,17 @@ pub(crate) fn slice(x: &Val, lo: Option<Val>, hi: Option<Val>, step: Option<Val>
 /// A method of a plain value (`'text'.encode()`).
 pub(crate) fn method(x: &Val, name: &str, args: &[V]) -> Folded<Val> {
     match (x, name, args) {
-        (Val::Str(s), "encode", _) => Ok(Val::Bytes(s.as_bytes().into())),
+        (Val::Str(s), "encode", []) => Ok(Val::Bytes(s.as_bytes().into())),
+        (
+            Val::Str(s),
+            "encode",
+            [
+                V {
+                    v: Val::Str(enc), ..
+                },
+                ..,
+            ],
+        ) => encode(s, enc).map(|b| Val::Bytes(b.into())),
         (Val::Str(s), "upper", []) => Ok(Val::Str(s.to_uppercase().into())),
         (Val::Str(s), "lower", []) => Ok(Val::Str(s.to_lowercase().into())),
         (Val::Bytes(b), "decode", _) => std::str::from_utf8(b)
@@ -363,6 +373,38 @@ pub(crate) fn method(x: &Val, name: &str, args: &[V]) -> Folded<Val> {
         _ => Err(format!(
             "rdbsh does not evaluate the Python method {}.{name}()",
             type_name(x)
+        )),
+    }
+}
+
+/// `str.encode(encoding)` for the encodings queries use.
+fn encode(s: &str, encoding: &str) -> Folded<Vec<u8>> {
+    let units = || s.encode_utf16();
+    match encoding.to_ascii_lowercase().replace('_', "-").as_str() {
+        "utf-8" | "utf8" => Ok(s.as_bytes().to_vec()),
+        // Python's utf-16 writes a byte order mark, then little-endian units.
+        "utf-16" | "utf16" => Ok([0xff, 0xfe]
+            .into_iter()
+            .chain(units().flat_map(u16::to_le_bytes))
+            .collect()),
+        "utf-16-le" => Ok(units().flat_map(u16::to_le_bytes).collect()),
+        "utf-16-be" => Ok(units().flat_map(u16::to_be_bytes).collect()),
+        "latin-1" | "latin1" | "iso-8859-1" | "ascii" => s
+            .chars()
+            .map(|c| {
+                let limit = if encoding.eq_ignore_ascii_case("ascii") {
+                    0x80
+                } else {
+                    0x100
+                };
+                u8::try_from(u32::from(c))
+                    .ok()
+                    .filter(|b| u32::from(*b) < limit)
+                    .ok_or_else(|| format!("{c:?} cannot be encoded in {encoding}"))
+            })
+            .collect(),
+        _ => Err(format!(
+            "rdbsh does not know the encoding {encoding:?}; use 'utf-8'"
         )),
     }
 }

@@ -370,3 +370,50 @@ pub(super) static R_FUNCTIONS: &[PyMethod] = &[
     PyMethod::new("intersects", 163, false, On::R),
     PyMethod::new("circle", 165, true, On::R),
 ];
+
+/// The Python method that builds term type `tt` on a receiver of term type `receiver`.
+pub(super) fn method_name(tt: u32, receiver: Option<u64>) -> Option<&'static str> {
+    TERM_METHODS
+        .iter()
+        .find(|m| {
+            m.tt == tt
+                && match m.on {
+                    On::Any => true,
+                    On::Table => receiver == Some(15),
+                    On::Db => receiver == Some(14),
+                    On::R => false,
+                }
+        })
+        .map(|m| m.name)
+}
+
+/// The `r` function or constant that builds term type `tt`.
+pub(super) fn r_name(tt: u32) -> Option<&'static str> {
+    if let Some(m) = R_FUNCTIONS.iter().find(|m| m.tt == tt) {
+        return Some(m.name);
+    }
+    const CONSTANTS: [&str; 21] = [
+        "minval",
+        "maxval",
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+    ];
+    CONSTANTS.into_iter().find(|c| r_constant(c) == Some(tt))
+}
