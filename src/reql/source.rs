@@ -19,6 +19,7 @@ const TT_FUNC: u64 = 69;
 const TT_ASC: u64 = 73;
 const TT_DESC: u64 = 74;
 const TT_BRACKET: u64 = 170;
+const TT_BINARY: u64 = 155;
 
 /// The term as source code in `lang`, or why it cannot be written so that the driver builds
 /// the same term.
@@ -182,6 +183,10 @@ impl Writer {
             (TT_IMPLICIT_VAR, []) => return Ok("r.row".into()),
             (TT_FUNC, [params, body]) => return self.func(params, body),
             (TT_FUNCALL, [f, rest @ ..]) => return self.funcall(f, rest),
+            (TT_BINARY, [x]) if opts.is_none() => {
+                // Both drivers take a query there; a bare string or list would be refused.
+                return Ok(format!("r.binary({})", self.value(x, Pos::Receiver)?));
+            }
             (TT_BRACKET, [x, key]) if opts.is_none() => {
                 let (x, key) = (self.value(x, Pos::Receiver)?, self.value(key, Pos::Arg)?);
                 return Ok(if self.py() {
@@ -375,6 +380,19 @@ impl Writer {
             return Ok(format!("r.{}", m.name));
         }
         let n = rest.len();
+        let allowed = match m.arity {
+            methods::Arity::Exactly(k) | methods::Arity::Positional(k) => n == usize::from(k),
+            methods::Arity::Between(lo, hi) => (usize::from(lo)..=usize::from(hi)).contains(&n),
+            methods::Arity::AtLeast(lo) => n >= usize::from(lo),
+            _ => true,
+        };
+        if !allowed {
+            return Err(format!(
+                "the JavaScript driver refuses `{}` with {n} arguments ({})",
+                m.name,
+                m.signature()
+            ));
+        }
         let mut out = Vec::with_capacity(n + 1);
         for (i, a) in rest.iter().enumerate() {
             let wrapped = match m.wrap {
