@@ -14,7 +14,7 @@ use crate::render::{Format, Kind, RenderError, RenderOptions, Renderer, Styles};
 use crate::reql::{Query, Statement};
 use crate::shell::report::{self, Source};
 use crate::shell::session::Confirmation;
-use crate::shell::{Item, Meta, Session, StartError, items, meta};
+use crate::shell::{Item, Meta, Session, StartError, items_in, meta};
 
 /// One source text to run.
 #[derive(Debug, Clone)]
@@ -64,7 +64,7 @@ pub async fn run(session: &mut Session, inputs: &[Input], options: &Options) -> 
     let mut options = options.clone();
     let mut exit = Exit::Ok;
     for input in inputs {
-        for item in items(&input.text) {
+        for item in items_in(&input.text, session.lang()) {
             let outcome = match item {
                 Item::Meta(_, Err(message)) => {
                     eprint!("{}", report::plain(&message, options.color));
@@ -133,6 +133,7 @@ async fn apply_meta(
         Meta::Use(db) => session.db = db,
         Meta::Format(format) => options.format = format,
         Meta::Timing(on) => options.timing = on,
+        Meta::Lang(lang) => session.set_lang(lang),
         // Reports go to stderr: stdout holds only results, so a pipe gets clean data.
         Meta::Help => eprint!("{}", meta::help_text()),
         Meta::Quit => return Ok(false),
@@ -143,7 +144,7 @@ async fn apply_meta(
                 return Err(Outcome::Failed(Exit::from(&e)));
             }
         },
-        Meta::Connect(_) | Meta::Edit | Meta::History => {
+        Meta::Connect(_) | Meta::Edit | Meta::History | Meta::Show(_) => {
             eprint!(
                 "{}",
                 report::plain(

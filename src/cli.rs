@@ -162,8 +162,14 @@ pub struct CompileArgs {
     )]
     pub eval: Vec<String>,
     /// Print the whole START query ([1, term, options]) instead of the term alone
-    #[arg(long)]
+    #[arg(long, conflicts_with = "to")]
     pub query: bool,
+    /// Syntax of the queries read: js or python (py)
+    #[arg(long, value_name = "LANG", default_value = "js")]
+    pub lang: LangArg,
+    /// Print each statement as source code in this syntax instead of its term
+    #[arg(long, value_name = "LANG")]
+    pub to: Option<LangArg>,
     /// Query file ('-' = stdin; stdin when neither FILE nor -e is given)
     #[arg(value_name = "FILE")]
     pub file: Option<PathBuf>,
@@ -247,6 +253,28 @@ pub struct ConnArgs {
     /// Use an in-process sandbox instead of a server
     #[arg(long)]
     pub sandbox: bool,
+    /// Query syntax: js or python (py) [default: the profile's lang, else js]
+    #[arg(long, value_name = "LANG")]
+    pub lang: Option<LangArg>,
+}
+
+/// `--lang` and `--to` values: the syntax of ReQL source.
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LangArg {
+    /// JavaScript, as the official JavaScript driver reads it
+    Js,
+    /// Python, as the official Python driver reads it
+    #[value(alias = "py")]
+    Python,
+}
+
+impl From<LangArg> for crate::reql::Lang {
+    fn from(l: LangArg) -> Self {
+        match l {
+            LangArg::Js => crate::reql::Lang::Js,
+            LangArg::Python => crate::reql::Lang::Python,
+        }
+    }
 }
 
 impl ConnArgs {
@@ -340,6 +368,7 @@ impl ConnArgs {
             timeout: later.timeout.or(self.timeout),
             query_timeout: later.query_timeout.or(self.query_timeout),
             sandbox: later.sandbox || self.sandbox,
+            lang: later.lang.or(self.lang),
         }
     }
 
@@ -362,6 +391,7 @@ impl ConnArgs {
             client_key: self.client_key.clone(),
             timeout: self.timeout,
             query_timeout: self.query_timeout,
+            lang: self.lang.map(Into::into),
         })
     }
 }

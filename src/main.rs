@@ -82,7 +82,11 @@ fn run(cli: Cli) -> Result<Exit, Failure> {
 enum Target {
     /// `--sandbox`: an in-process sandbox server, with the `--db` and `--query-timeout` to
     /// use if given.
-    Sandbox(Option<String>, Option<std::time::Duration>),
+    Sandbox(
+        Option<String>,
+        Option<std::time::Duration>,
+        Option<rdbsh::reql::Lang>,
+    ),
     /// A server, from the resolved profile.
     Server(Box<Profile>),
 }
@@ -98,7 +102,7 @@ enum BatchInput {
 /// first and stays up as long as the returned handle lives. Call inside the tokio runtime.
 async fn open_target(target: Target) -> Result<(Profile, Option<server::ServerHandle>), Failure> {
     match target {
-        Target::Sandbox(db, query_timeout) => {
+        Target::Sandbox(db, query_timeout, lang) => {
             let (mut profile, handle) = server::start_in_process()
                 .await
                 .map_err(|e| Failure::new(Exit::Connection, format!("--sandbox: {e}")))?;
@@ -106,6 +110,9 @@ async fn open_target(target: Target) -> Result<(Profile, Option<server::ServerHa
                 profile.db = db;
             }
             profile.query_timeout = query_timeout;
+            if let Some(lang) = lang {
+                profile.lang = lang;
+            }
             Ok((profile, Some(handle)))
         }
         Target::Server(profile) => {
@@ -163,7 +170,11 @@ fn target(config_path: Option<&Path>, conn: &ConnArgs) -> Result<Target, Failure
                 ignored.join(", ")
             );
         }
-        return Ok(Target::Sandbox(conn.db.clone(), conn.query_timeout));
+        return Ok(Target::Sandbox(
+            conn.db.clone(),
+            conn.query_timeout,
+            conn.lang.map(Into::into),
+        ));
     }
     let overrides = conn.overrides()?;
     let config = load_config(config_path)?;
@@ -183,13 +194,18 @@ fn run_compile(args: CompileArgs) -> Result<Exit, Failure> {
     };
     let styled = std::io::stderr().is_terminal()
         && rdbsh::render::color_allowed(false, std::env::var_os("NO_COLOR").as_deref());
-    let mut env = rdbsh::reql::Env::new();
+    let mut env = rdbsh::reql::Env::with_lang(args.lang.into());
     let mut stdout = std::io::stdout().lock();
     let mut exit = Exit::Ok;
     for input in &inputs {
-        for item in rdbsh::shell::items(&input.text) {
-            let rdbsh::shell::Item::Code(span) = item else {
-                continue;
+        for item in rdbsh::shell::items_in(&input.text, env.lang()) {
+            let span = match item {
+                rdbsh::shell::Item::Code(span) => span,
+                rdbsh::shell::Item::Meta(_, Ok(rdbsh::shell::Meta::Lang(lang))) => {
+                    env.set_lang(lang);
+                    continue;
+                }
+                rdbsh::shell::Item::Meta(..) => continue,
             };
             let statements = match rdbsh::reql::compile(span.text(&input.text), &mut env) {
                 Ok(s) => s,
@@ -208,10 +224,20 @@ fn run_compile(args: CompileArgs) -> Result<Exit, Failure> {
             };
             for statement in statements {
                 if let rdbsh::reql::Statement::Query(q) = statement {
-                    let value = if args.query {
-                        q.start_message(&serde_json::Map::new())
-                    } else {
-                        q.term()
+                    let value = match args.to {
+                        Some(to) => match rdbsh::reql::to_source(&q.term(), to.into()) {
+                            Ok(source) => source,
+                            Err(why) => {
+                                eprintln!(
+                                    "rdbsh: cannot write the query as {}: {why}",
+                                    rdbsh::reql::Lang::from(to).name()
+                                );
+                                exit = Exit::QueryFailed;
+                                continue;
+                            }
+                        },
+                        None if args.query => q.start_message(&serde_json::Map::new()).to_string(),
+                        None => q.term().to_string(),
                     };
                     if writeln!(stdout, "{value}").is_err() {
                         return Ok(exit);

@@ -28,7 +28,7 @@ use crate::shell::catalog::{self, DbEntry};
 use crate::shell::history::{self, History};
 use crate::shell::report::{self, Source};
 use crate::shell::session::Confirmation;
-use crate::shell::{Item, Meta, Running, Session, StartError, items, meta};
+use crate::shell::{Item, Meta, Running, Session, StartError, items_in, meta};
 
 use helper::ReplHelper;
 
@@ -101,8 +101,18 @@ struct Repl<'r> {
     paged: Option<Paged>,
     /// The last statement run, for `.edit` on an empty buffer.
     last: String,
+    /// The term of the last query compiled, for `.show js|python`.
+    last_term: Option<serde_json::Value>,
     /// The first failure's exit code: a REPL fed from a pipe exits with it, as a script would.
     failure: std::cell::Cell<Option<Exit>>,
+}
+
+/// How `.lang` names a language to the user.
+fn lang_label(lang: crate::reql::Lang) -> &'static str {
+    match lang {
+        crate::reql::Lang::Js => "JavaScript",
+        crate::reql::Lang::Python => "Python",
+    }
 }
 
 /// Runs the REPL until Ctrl-D or `.quit`.
@@ -149,6 +159,7 @@ pub fn run(
         catalog,
         paged: None,
         last: String::new(),
+        last_term: None,
         failure: std::cell::Cell::new(None),
     };
     repl.refresh_catalog();
@@ -281,7 +292,7 @@ impl Repl<'_> {
     /// Runs statements and meta-command lines; false means quit.
     fn run_text(&mut self, text: &str, editor: &mut Editor<ReplHelper, DefaultHistory>) -> bool {
         self.last = text.trim_end().to_owned();
-        for item in items(text) {
+        for item in items_in(text, self.session.lang()) {
             match item {
                 Item::Meta(_, Err(message)) => self.error(&message),
                 Item::Meta(_, Ok(command)) => {
@@ -362,6 +373,20 @@ impl Repl<'_> {
                 }
             }
             Meta::Edit => self.edit(editor, buffer),
+            Meta::Lang(lang) => {
+                self.session.set_lang(lang);
+                println!("reading {}", lang_label(lang));
+            }
+            Meta::Show(lang) => match &self.last_term {
+                None => self.error("no query yet: run one, then .show js or .show python"),
+                Some(term) => match crate::reql::to_source(term, lang) {
+                    Ok(source) => println!("{source}"),
+                    Err(why) => self.error(&format!(
+                        "cannot write the query as {}: {why}",
+                        lang_label(lang)
+                    )),
+                },
+            },
         }
         let _ = io::stdout().flush();
         true
@@ -414,6 +439,7 @@ impl Repl<'_> {
             let Statement::Query(query) = statement else {
                 continue;
             };
+            self.last_term = Some(query.term());
             if !self.confirmed(&query, editor) {
                 eprintln!("not run");
                 continue;

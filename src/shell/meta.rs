@@ -5,6 +5,7 @@
 //! new line (`.filter(...)`): no ReQL method has these names without a `(`.
 
 use crate::render::Format;
+use crate::reql::Lang;
 
 /// One meta-command.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,6 +26,10 @@ pub enum Meta {
     Edit,
     /// `.history`: the history of this shell.
     History,
+    /// `.lang js|python`: the syntax of later statements.
+    Lang(Lang),
+    /// `.show js|python`: the last statement written in that syntax.
+    Show(Lang),
     /// `.quit` (or `.exit`).
     Quit,
 }
@@ -45,11 +50,20 @@ pub const COMMANDS: &[(&str, &str)] = &[
     (".ping", "server, protocol, TLS and round-trip time"),
     (".edit", "edit the current query in $EDITOR"),
     (".history", "show the history"),
+    (
+        ".lang js|python",
+        "read later statements as JavaScript or Python",
+    ),
+    (
+        ".show js|python",
+        "print the last query as JavaScript or Python",
+    ),
     (".quit", "leave (also .exit and Ctrl-D)"),
 ];
 
 const NAMES: &[&str] = &[
-    "help", "use", "format", "timing", "connect", "ping", "edit", "history", "quit", "exit",
+    "help", "use", "format", "timing", "connect", "ping", "edit", "history", "lang", "show",
+    "quit", "exit",
 ];
 
 /// The help text of `.help`.
@@ -107,6 +121,15 @@ fn command(name: &str, args: &[&str]) -> Result<Meta, String> {
         "ping" => none(Meta::Ping),
         "edit" => none(Meta::Edit),
         "history" => none(Meta::History),
+        "lang" | "show" => one("a language: js or python").and_then(|l| {
+            let lang =
+                Lang::parse(&l).ok_or_else(|| format!(".{name} takes js or python, not {l}"))?;
+            Ok(if name == "lang" {
+                Meta::Lang(lang)
+            } else {
+                Meta::Show(lang)
+            })
+        }),
         _ => none(Meta::Quit),
     }
 }

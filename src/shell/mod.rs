@@ -12,4 +12,4 @@ pub mod statement;
 
 pub use meta::Meta;
 pub use session::{Refusal, Running, Session, StartError};
-pub use statement::{Item, items, line_of};
+pub use statement::{Item, items, items_in, line_of};

@@ -173,6 +173,30 @@ fn strip_run(e: &parser::PyExpr) -> (&parser::PyExpr, Option<&[parser::Keyword]>
     (e, None)
 }
 
+/// The statements of `src` (logical lines and `;`), as byte ranges; a text that does not
+/// lex is one statement, so that its errors are reported when it is compiled.
+pub fn split_statements(src: &str) -> Vec<Span> {
+    let Ok(tokens) = lexer::lex(src) else {
+        let trimmed = src.trim();
+        if trimmed.is_empty() {
+            return Vec::new();
+        }
+        let start = src.len() - src.trim_start().len();
+        return vec![Span::new(start, start + trimmed.len())];
+    };
+    let mut out = Vec::new();
+    let mut current: Option<Span> = None;
+    for (tok, span) in tokens {
+        if tok == lexer::Tok::End {
+            out.extend(current.take());
+        } else {
+            current = Some(current.map_or(span, |c| c.to(span)));
+        }
+    }
+    out.extend(current);
+    out
+}
+
 /// Compiles a text that must hold exactly one Python query, in a fresh session.
 pub fn compile_query(src: &str) -> Result<Query, Vec<Diagnostic>> {
     let mut env = Env::new();
