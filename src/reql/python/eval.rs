@@ -704,6 +704,8 @@ impl<'a> Eval<'a> {
     fn compare(&mut self, operands: &[PyExpr], ops: &[(&'static str, Span)], span: Span) -> Res<V> {
         let vals = self.eval_all(operands)?;
         if ops.len() > 1 {
+            // `x == 1 | y == 2` chains through `1 | y`: the precedence mistake is the news.
+            self.check_infix(&vals.iter().collect::<Vec<_>>(), span)?;
             if vals.iter().any(is_term) {
                 let (_, at) = ops[1];
                 return Err(fail(

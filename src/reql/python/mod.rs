@@ -217,3 +217,137 @@ pub fn compile_query(src: &str) -> Result<Query, Vec<Diagnostic>> {
         ]),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The first error's message and hint, or the term.
+    fn run(src: &str) -> String {
+        match compile_query(src) {
+            Ok(q) => q.term().to_string(),
+            Err(d) => format!(
+                "error: {} / {}",
+                d[0].message,
+                d[0].help.clone().unwrap_or_default()
+            ),
+        }
+    }
+
+    #[test]
+    fn the_drivers_traps_are_refused_with_the_reql_way() {
+        // The driver sends only `b < c` (a query is truthy).
+        let chained = run("r.table('t').filter(lambda d: 1 < d['a'] < 5)");
+        assert!(
+            chained.contains("chained comparison") && chained.contains("(a < b) & (b < c)"),
+            "{chained}"
+        );
+        // `and` / `or` / `not`: Python's truthiness, one side sent.
+        let and = run("r.table('t').filter(lambda d: d['a'] and d['b'])");
+        assert!(
+            and.contains("`and` on a query") && and.contains(".and_"),
+            "{and}"
+        );
+        let or = run("r.table('t').filter(lambda d: d['a'] == 1 or d['b'] == 2)");
+        assert!(or.contains("`or` on a query") && or.contains("|"), "{or}");
+        let not = run("r.table('t').filter(lambda d: not d['a'])");
+        assert!(
+            not.contains("`not` on a query") && not.contains("~x"),
+            "{not}"
+        );
+        // `in`: the driver raises; `x in [..]` would test Python equality.
+        let into = run("r.table('t').filter(lambda d: 'x' in d['tags'])");
+        assert!(into.contains("`in`") && into.contains("contains"), "{into}");
+        let in_list = run("r.table('t').filter(lambda d: d['k'] in ['a', 'b'])");
+        assert!(in_list.contains("`in`"), "{in_list}");
+        let cond = run("r.table('t').map(lambda d: 1 if d['a'] else 2)");
+        assert!(cond.contains("r.branch"), "{cond}");
+        let is = run("r.table('t').filter(lambda d: d['a'] is None)");
+        assert!(is.contains("`is`") && is.contains(".eq(None)"), "{is}");
+    }
+
+    #[test]
+    fn operators_the_driver_raises_on_are_refused() {
+        for (src, hint) in [
+            ("-r.expr(1)", "r.expr(0) - x"),
+            ("+r.expr(1)", "drop the"),
+            ("r.expr(7) // 2", ".floor()"),
+            ("r.expr(2) ** 3", "no power operator"),
+            ("r.expr(6) ^ 3", "bit_xor"),
+            ("r.expr(1) << 2", "bit_sal"),
+            ("r.expr(8) >> 2", "bit_sar"),
+        ] {
+            let got = run(src);
+            assert!(
+                got.starts_with("error:") && got.contains(hint),
+                "{src}: {got}"
+            );
+        }
+        // On plain numbers they are Python's own.
+        assert_eq!(run("r.expr(-(7 // 2) + 2 ** 3 + (6 ^ 3) + (1 << 2))"), "14");
+    }
+
+    #[test]
+    fn comparisons_reflect_and_arithmetic_keeps_its_order() {
+        assert_eq!(run("'zzz' > r.expr('a')"), r#"[19,["a","zzz"]]"#);
+        assert_eq!(run("1 == r.expr(1)"), "[17,[1,1]]");
+        assert_eq!(run("1 - r.expr(2)"), "[25,[1,2]]");
+        assert_eq!(run("True & r.expr(False)"), "[67,[true,false]]");
+        let precedence = run("r.expr(1) == 1 | r.expr(2) == 2");
+        assert!(precedence.contains("(x == 1) | (y == 2)"), "{precedence}");
+    }
+
+    #[test]
+    fn brackets_slices_and_literals() {
+        assert_eq!(run("r.expr([1, 2])[0]"), "[170,[[2,[1,2]],0]]");
+        assert_eq!(run("r.expr([1, 2])[1:3]"), "[30,[[2,[1,2]],1,3]]");
+        assert_eq!(
+            run("r.expr([1, 2])[1:]"),
+            r#"[30,[[2,[1,2]],1,-1],{"right_bound":"closed"}]"#
+        );
+        assert_eq!(run("r.expr((1, None, True, 1.0))"), "[2,[1,null,true,1.0]]");
+        assert_eq!(
+            run("r.expr(b'ab')"),
+            r#"{"$reql_type$":"BINARY","data":"YWI="}"#
+        );
+        assert_eq!(run("r.expr('''a\nb''' r'\\n')"), r#""a\nb\\n""#);
+    }
+
+    #[test]
+    fn sessions_bind_names_and_read_pasted_runs() {
+        let mut env = Env::with_lang(super::super::Lang::Python);
+        let stmts = compile("import rethinkdb as r\nt = r.table('t')\n", &mut env);
+        assert!(stmts.is_ok());
+        assert_eq!(env.names(), ["t"]);
+        let stmts = compile(
+            "t.filter(lambda d: \\\n  d['a'] > 1).count().run(conn, time_format='raw', db='x')",
+            &mut env,
+        );
+        let Ok(stmts) = stmts else {
+            panic!("{stmts:?}");
+        };
+        let Some(Statement::Query(q)) = stmts.first() else {
+            panic!("no query");
+        };
+        assert_eq!(q.global_optargs["time_format"], "raw");
+        assert_eq!(q.global_optargs["db"].to_string(), r#"[14,["x"]]"#);
+        assert_eq!(q.term()[0], 43);
+        // An open bracket and a trailing backslash continue the statement.
+        assert!(!is_complete("r.table('t').filter(\n"));
+        assert!(!is_complete("r.table('t') \\\n"));
+        assert!(is_complete("r.table('t')\n"));
+        assert_eq!(split_statements("a = 1\nr.expr(a); r.expr(2)\n").len(), 3);
+    }
+
+    #[test]
+    fn names_suggest_the_python_spelling() {
+        let got = run("r.table('t').orderBy('a')");
+        assert!(got.contains("order_by"), "{got}");
+        let got = run("r.table('t').between(1, 2).get_all(1)");
+        assert!(got.contains("only on a table"), "{got}");
+        let got = run("r.expr(true)");
+        assert!(got.contains("True, False and None"), "{got}");
+        let got = run("r.row('a')");
+        assert!(got.contains("r.row['field']"), "{got}");
+    }
+}
