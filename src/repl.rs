@@ -188,6 +188,7 @@ impl Repl<'_> {
                 h.pending.clone_from(&pending);
                 h.db.clone_from(&self.session.db);
                 h.bindings = self.session.bindings();
+                h.lang = self.session.lang();
             }
             let line = match editor.readline(&prompt) {
                 Ok(line) => line,
@@ -243,7 +244,7 @@ impl Repl<'_> {
                 continue;
             }
             pending.push_str(&line);
-            if !is_complete(&pending) && !is_broken(&pending) {
+            if !self.complete(&pending) {
                 pending.push('\n');
                 continue;
             }
@@ -755,6 +756,17 @@ impl Interrupt {
 
 /// True when more lines cannot complete the text (a string left open at a line end, a stray
 /// bracket): it is run at once so that the compiler reports the mistake.
+impl Repl<'_> {
+    /// True when `pending` is ready to run: complete in the session's syntax, or broken
+    /// beyond what more lines could mend.
+    fn complete(&self, pending: &str) -> bool {
+        match self.session.lang() {
+            reql::Lang::Js => is_complete(pending) || is_broken(pending),
+            reql::Lang::Python => reql::python::is_complete(pending),
+        }
+    }
+}
+
 fn is_broken(text: &str) -> bool {
     let source = format!("{text}\n");
     let lexed = reql::lexer::lex(&source);

@@ -426,9 +426,10 @@ impl Writer {
     }
 }
 
-/// A value the driver would not take as a query receiver without `r.expr`.
+/// A number, string, boolean or null: written as an argument of an `r` function where one
+/// exists (`r.add(1, x)`); arrays and objects read better as `r.expr([...]).map(...)`.
 fn is_plain_datum(v: &Value) -> bool {
-    !v.is_array() || is_datum_array(v)
+    !v.is_array() && !v.is_object()
 }
 
 fn is_datum_array(v: &Value) -> bool {
