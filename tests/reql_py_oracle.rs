@@ -297,7 +297,12 @@ const QUERIES: &[&str] = &[
     "r.expr('abc').count()",
     "r.expr([1, None]).filter(lambda x: x.default(False))",
     "r.expr([1, 2]).reduce(lambda a, b: r.branch(a > b, a, b))",
+    "r.table('t').insert({'at': datetime.datetime(2024, 5, 17, 10, 30, tzinfo=datetime.timezone.utc)})",
+    "r.expr(datetime.datetime(2024, 1, 2, 3, 4, 5, 678, datetime.timezone(datetime.timedelta(hours=-7))))",
+    "r.table('t').filter(lambda d: d['at'] > datetime.datetime(2020, 2, 29, tzinfo=datetime.timezone(datetime.timedelta(hours=5, minutes=30))))",
     // Refused by the driver, so by rdbsh too:
+    "r.expr(datetime.datetime(2024, 5, 17))",
+    "r.expr(datetime.date(2024, 5, 17))",
     "r.table('users').filter({'a': 1}).insert({'b': 2})",
     "r.table('users').between(1, 2).get_nearest(r.point(0, 0), index='loc')",
     "r.expr(float('nan'))",

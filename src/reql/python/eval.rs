@@ -77,6 +77,14 @@ pub(crate) enum Val {
     Builtin(&'static str),
     /// A function of `r` not called (`default(r.error)`): the driver makes it a FUNC.
     RFunc(&'static str),
+    /// The `datetime` module.
+    DatetimeModule,
+    /// A `datetime.datetime` or `datetime.date`.
+    Time(Box<super::time::PyTime>),
+    /// A `datetime.timezone`: its UTC offset in seconds.
+    Tz(i64),
+    /// A `datetime.timedelta`, in seconds.
+    Delta(f64),
 }
 
 /// A value and where it was written.
@@ -250,6 +258,21 @@ impl<'a> Eval<'a> {
                 self.built(r, span)
             }
             Val::Lambda(l) => self.func_term(&l.clone(), span),
+            Val::Time(t) if t.offset.is_some() => {
+                let iso = self.store.string(&t.iso, span);
+                let iso = self.built(iso, span)?;
+                self.build(99, &[iso], &[], span)
+            }
+            Val::Time(_) => Err(fail(
+                span,
+                "a datetime without a timezone cannot be sent (the driver raises)",
+                "add tzinfo=datetime.timezone.utc, or build it in ReQL: r.time(...), r.iso8601(...)",
+            )),
+            Val::DatetimeModule | Val::Tz(_) | Val::Delta(_) => Err(fail(
+                span,
+                "this Python value cannot be sent to RethinkDB",
+                "send a datetime with its tzinfo, or a number",
+            )),
             Val::RFunc(name) => self.r_func_term(name, span),
             Val::R => Err(fail(
                 span,
@@ -463,6 +486,9 @@ impl<'a> Eval<'a> {
         }
         if n == "r" {
             return Ok(v(Val::R, span));
+        }
+        if n == "datetime" {
+            return Ok(v(Val::DatetimeModule, span));
         }
         if let Some(b) = BUILTINS.iter().find(|b| **b == n) {
             return Ok(v(Val::Builtin(b), span));
@@ -807,6 +833,20 @@ impl<'a> Eval<'a> {
                     None => Err(self.missing_r(name, name_span)),
                 },
             },
+            Val::DatetimeModule => super::time::module_attr(name)
+                .map(|m| v(m, span))
+                .ok_or_else(|| {
+                    fail(
+                        name_span,
+                        format!("rdbsh does not evaluate datetime.{name}"),
+                        "",
+                    )
+                }),
+            Val::Builtin(class) if class.starts_with("datetime.") => {
+                super::time::class_attr(class, name)
+                    .map(|m| v(m, span))
+                    .map_err(|m| fail(name_span, m, ""))
+            }
             Val::Term(..) => Err(fail(
                 name_span,
                 format!("`.{name}` without a call is a Python method object, not a query"),
@@ -920,6 +960,20 @@ impl<'a> Eval<'a> {
         match recv {
             Some(V { v: Val::R, .. }) => self.r_call(name, name_span, args, kw, span),
             Some(o) if is_term(&o) => self.method(o, name, name_span, args, kw, span),
+            Some(
+                o @ V {
+                    v: Val::DatetimeModule | Val::Builtin(_),
+                    ..
+                },
+            ) => {
+                let f = match &o.v {
+                    Val::Builtin(class) => super::time::class_attr(class, name),
+                    _ => super::time::module_attr(name)
+                        .ok_or_else(|| format!("rdbsh does not evaluate datetime.{name}")),
+                };
+                let f = f.map_err(|m| fail(name_span, m, ""))?;
+                self.call_value(v(f, callee.span), args, kw, span)
+            }
             Some(o) => plain::method(&o.v, name, &args)
                 .map(|val| v(val, span))
                 .map_err(|m| fail(name_span, m, "")),
@@ -955,6 +1009,9 @@ impl<'a> Eval<'a> {
                 .map_err(|m| fail(span, m, ""))?;
                 Ok(v(Val::Str(text.into()), span))
             }
+            Val::Builtin(b) if b.starts_with("datetime.") => super::time::construct(b, &args, &kw)
+                .map(|val| v(val, span))
+                .map_err(|m| fail(span, m, "")),
             Val::Builtin(b) => plain::builtin(b, &args, &kw)
                 .map(|val| v(val, span))
                 .map_err(|m| fail(span, m, "")),

@@ -9,6 +9,7 @@ pub mod lexer;
 pub mod parser;
 mod plain;
 mod table;
+mod time;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -337,6 +338,21 @@ mod tests {
         assert!(!is_complete("r.table('t') \\\n"));
         assert!(is_complete("r.table('t')\n"));
         assert_eq!(split_statements("a = 1\nr.expr(a); r.expr(2)\n").len(), 3);
+    }
+
+    #[test]
+    fn datetimes_need_a_timezone() {
+        assert_eq!(
+            run("r.expr(datetime.datetime(2024, 5, 17, 10, 30, tzinfo=datetime.timezone.utc))"),
+            r#"[99,["2024-05-17T10:30:00+00:00"]]"#
+        );
+        let naive = run("r.expr(datetime.datetime(2024, 5, 17))");
+        assert!(
+            naive.contains("without a timezone") && naive.contains("tzinfo="),
+            "{naive}"
+        );
+        let now = run("r.expr(datetime.datetime.now())");
+        assert!(now.contains("r.now()"), "{now}");
     }
 
     #[test]

@@ -160,6 +160,10 @@ fn type_name(x: &Val) -> &'static str {
         Val::R => "module",
         Val::Lambda(_) => "function",
         Val::Builtin(_) | Val::RFunc(_) => "builtin function",
+        Val::DatetimeModule => "module",
+        Val::Time(_) => "datetime",
+        Val::Tz(_) => "timezone",
+        Val::Delta(_) => "timedelta",
     }
 }
 
