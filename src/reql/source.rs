@@ -107,6 +107,11 @@ impl Writer {
     }
 
     fn value(&self, term: &Value, pos: Pos) -> Result<String, String> {
+        // Terms nest up to a thousand levels: grow the stack rather than overflow it.
+        stacker::maybe_grow(64 * 1024, 1024 * 1024, || self.value_inner(term, pos))
+    }
+
+    fn value_inner(&self, term: &Value, pos: Pos) -> Result<String, String> {
         if pos == Pos::Wrapped
             && let Some(body) = row_wrapper(term)
         {

@@ -341,6 +341,27 @@ mod tests {
     }
 
     #[test]
+    fn hostile_nesting_is_a_clean_error() {
+        for src in [
+            format!("r.expr({}1{})", "(".repeat(100_000), ")".repeat(100_000)),
+            format!("r.expr({}1{})", "[".repeat(100_000), "]".repeat(100_000)),
+            format!("r.expr({}1)", "-".repeat(100_000)),
+            format!("r.expr({}1)", "~".repeat(100_000)),
+            format!("r.expr(2{})", " ** 2".repeat(100_000)),
+            format!("r.expr({}1)", "lambda: ".repeat(10_000)),
+            format!("r.expr(1){}", ".add(1)".repeat(5_000)),
+            format!("r.expr(1){}", " + 1".repeat(50_000)),
+        ] {
+            let got = run(&src);
+            assert!(
+                got.starts_with("error:") || got.starts_with('['),
+                "{}",
+                &got[..80.min(got.len())]
+            );
+        }
+    }
+
+    #[test]
     fn datetimes_need_a_timezone() {
         assert_eq!(
             run("r.expr(datetime.datetime(2024, 5, 17, 10, 30, tzinfo=datetime.timezone.utc))"),

@@ -78,6 +78,8 @@ pub fn parse(tokens: &[(Tok, Span)], len: usize) -> Result<Vec<(Stmt, Span)>, Ve
         toks: tokens,
         at: 0,
         len,
+        depth: 0,
+        links: 0,
     };
     let mut out = Vec::new();
     let mut errors = Vec::new();
@@ -115,7 +117,18 @@ struct Parser<'a> {
     toks: &'a [(Tok, Span)],
     at: usize,
     len: usize,
+    /// Expressions open around the one being parsed.
+    depth: u32,
+    /// Operator and call links built in the statement: each makes the tree one deeper.
+    links: u32,
 }
+
+/// Links (`a + b`, `.f()`, `[i]`) allowed in one statement, so that the tree, and dropping
+/// it, stays shallow enough for the stack.
+const MAX_LINKS: u32 = 4000;
+
+/// Expressions nested deeper than this are refused instead of exhausting the stack.
+const MAX_DEPTH: u32 = 500;
 
 /// Binary operators by precedence level (low to high), as Python groups them.
 const LEVELS: &[&[&str]] = &[
@@ -255,6 +268,36 @@ impl Parser<'_> {
     }
 
     fn expr(&mut self) -> PResult<PyExpr> {
+        self.nested(Self::expr_inner)
+    }
+
+    /// Parses with `f` one level deeper, refusing past [`MAX_DEPTH`].
+    fn nested(&mut self, f: fn(&mut Self) -> PResult<PyExpr>) -> PResult<PyExpr> {
+        if self.depth >= MAX_DEPTH {
+            return Err(Box::new(
+                Diagnostic::new(self.here(), "expression nested too deeply")
+                    .with_help("bind parts to names first: part = ..."),
+            ));
+        }
+        self.depth += 1;
+        let e = stacker::maybe_grow(64 * 1024, 1024 * 1024, || f(self));
+        self.depth -= 1;
+        e
+    }
+
+    /// Counts one more link of the statement, refusing past [`MAX_LINKS`].
+    fn link(&mut self) -> PResult<()> {
+        self.links += 1;
+        if self.links > MAX_LINKS {
+            return Err(Box::new(
+                Diagnostic::new(self.here(), "expression too long")
+                    .with_help("bind parts to names first: part = ..."),
+            ));
+        }
+        Ok(())
+    }
+
+    fn expr_inner(&mut self) -> PResult<PyExpr> {
         if self.is_word("lambda") {
             return self.lambda();
         }
@@ -327,6 +370,7 @@ impl Parser<'_> {
         while self.is_word(op) {
             let op_span = self.here();
             self.at += 1;
+            self.link()?;
             let rhs = next(self)?;
             let span = lhs.span.to(rhs.span);
             lhs = PyExpr {
@@ -407,6 +451,7 @@ impl Parser<'_> {
             };
             let op_span = self.here();
             self.at += 1;
+            self.link()?;
             let rhs = self.binary(level + 1)?;
             let span = lhs.span.to(rhs.span);
             lhs = PyExpr {
@@ -422,7 +467,7 @@ impl Parser<'_> {
             if self.is_op(op) {
                 let start = self.here().start;
                 self.at += 1;
-                let e = self.unary()?;
+                let e = self.nested(Self::unary)?;
                 let span = Span::new(start, e.span.end);
                 return Ok(PyExpr {
                     kind: Kind::Unary(op, Box::new(e)),
@@ -439,7 +484,7 @@ impl Parser<'_> {
             let op_span = self.here();
             self.at += 1;
             // Right-associative, and binds tighter than a unary minus on its left only.
-            let exp = self.unary()?;
+            let exp = self.nested(Self::unary)?;
             let span = base.span.to(exp.span);
             return Ok(PyExpr {
                 kind: Kind::Binary("**", op_span, Box::new(base), Box::new(exp)),
@@ -452,6 +497,9 @@ impl Parser<'_> {
     fn postfix(&mut self) -> PResult<PyExpr> {
         let mut e = self.atom()?;
         loop {
+            if self.is_op(".") || self.is_op("(") || self.is_op("[") {
+                self.link()?;
+            }
             if self.eat_op(".") {
                 let span = self.here();
                 let Some(Tok::Name(n)) = self.peek() else {
