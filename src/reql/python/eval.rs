@@ -15,6 +15,7 @@ use super::super::term::{BuildError, Kind as TKind, MAX_TERM_DEPTH, TermId, Term
 use super::parser::{Kind, PyExpr};
 use super::plain;
 use super::table::{self, On, PyMethod, PyWrap};
+use crate::reql::COMPILE_BUDGET;
 
 /// `r.expr`'s default nesting depth.
 const EXPR_DEPTH: i128 = 20;
@@ -147,6 +148,8 @@ pub(crate) struct Eval<'a> {
     locals: Vec<(String, V)>,
     steps: u64,
     calls: u32,
+    /// Bytes of plain strings and lists built so far, against [`COMPILE_BUDGET`].
+    bytes: usize,
 }
 
 impl<'a> Eval<'a> {
@@ -162,6 +165,7 @@ impl<'a> Eval<'a> {
             locals: Vec::new(),
             steps: 0,
             calls: 0,
+            bytes: 0,
         }
     }
 
@@ -201,6 +205,24 @@ impl<'a> Eval<'a> {
     fn leaf(&mut self, kind: TKind, span: Span) -> Res<TermId> {
         let r = self.store.leaf(kind, span);
         self.built(r, span)
+    }
+
+    /// Counts what a plain string or list costs; the shell's memory is not the server's.
+    fn spend(&mut self, val: &Val, span: Span) -> Res<()> {
+        self.bytes += match val {
+            Val::Str(s) => s.len(),
+            Val::Bytes(b) => b.len(),
+            Val::List(items) | Val::Tuple(items) => items.len() * std::mem::size_of::<V>(),
+            _ => 0,
+        };
+        if self.bytes > COMPILE_BUDGET {
+            return Err(fail(
+                span,
+                "the statement builds too much data in the shell",
+                "build large values on the server: r.range(...), .map(...)",
+            ));
+        }
+        Ok(())
     }
 
     fn tick(&mut self, span: Span) -> Res<()> {
@@ -447,7 +469,9 @@ impl<'a> Eval<'a> {
                 };
             }
             Kind::ListComp(elt, name, iter, cond) => {
-                Val::List(self.list_comp(elt, name, iter, cond.as_deref())?)
+                let items = Val::List(self.list_comp(elt, name, iter, cond.as_deref())?);
+                self.spend(&items, span)?;
+                items
             }
         };
         Ok(v(val, span))
@@ -695,9 +719,9 @@ impl<'a> Eval<'a> {
     /// right operand is a term (arithmetic keeps the order, as `__radd__` does).
     pub(crate) fn binary(&mut self, op: &str, op_span: Span, l: V, r: V, span: Span) -> Res<V> {
         if !is_term(&l) && !is_term(&r) {
-            return plain::binary(op, &l.v, &r.v)
-                .map(|val| v(val, span))
-                .map_err(|m| fail(op_span, m, ""));
+            let val = plain::binary(op, &l.v, &r.v).map_err(|m| fail(op_span, m, ""))?;
+            self.spend(&val, span)?;
+            return Ok(v(val, span));
         }
         let tt = match op {
             "+" => 24,
@@ -1012,9 +1036,11 @@ impl<'a> Eval<'a> {
             Val::Builtin(b) if b.starts_with("datetime.") => super::time::construct(b, &args, &kw)
                 .map(|val| v(val, span))
                 .map_err(|m| fail(span, m, "")),
-            Val::Builtin(b) => plain::builtin(b, &args, &kw)
-                .map(|val| v(val, span))
-                .map_err(|m| fail(span, m, "")),
+            Val::Builtin(b) => {
+                let val = plain::builtin(b, &args, &kw).map_err(|m| fail(span, m, ""))?;
+                self.spend(&val, span)?;
+                Ok(v(val, span))
+            }
             Val::Term(_, Cls::Row) => Err(fail(
                 f.span,
                 "`r.row` is not callable (the driver raises TypeError)",

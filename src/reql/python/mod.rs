@@ -362,6 +362,18 @@ mod tests {
     }
 
     #[test]
+    fn plain_data_is_bounded_by_the_compile_budget() {
+        let got = run("r.expr(['x' * 1000000 for i in range(1000)])");
+        assert!(
+            got.contains("too much data"),
+            "{}",
+            &got[..80.min(got.len())]
+        );
+        let got = run("r.expr(len([i for i in range(100000)]))");
+        assert_eq!(got, "100000");
+    }
+
+    #[test]
     fn datetimes_need_a_timezone() {
         assert_eq!(
             run("r.expr(datetime.datetime(2024, 5, 17, 10, 30, tzinfo=datetime.timezone.utc))"),
