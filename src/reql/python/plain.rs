@@ -427,22 +427,7 @@ pub(crate) fn builtin(name: &str, args: &[V], kw: &[(String, Span, V)]) -> Folde
         ));
     }
     if name == "dict" {
-        let mut pairs: Vec<(V, V)> = match args.first().map(|a| &a.v) {
-            Some(Val::Dict(p)) => p.clone(),
-            None => Vec::new(),
-            Some(_) => return Err("dict() takes a dict or keyword arguments here".to_string()),
-        };
-        for (k, ks, val) in kw {
-            pairs.retain(|(key, _)| !matches!(&key.v, Val::Str(s) if **s == **k));
-            pairs.push((
-                V {
-                    v: Val::Str(k.as_str().into()),
-                    span: *ks,
-                },
-                val.clone(),
-            ));
-        }
-        return Ok(Val::Dict(pairs));
+        return dict(args, kw);
     }
     if !kw.is_empty() {
         return Err(format!("`{name}` takes no keyword arguments here"));
@@ -453,30 +438,7 @@ pub(crate) fn builtin(name: &str, args: &[V], kw: &[(String, Span, V)]) -> Folde
         ("list" | "sorted" | "reversed" | "set" | "frozenset", None) => Ok(Val::List(Vec::new())),
         ("tuple", None) => Ok(Val::Tuple(Vec::new())),
         ("list" | "tuple" | "set" | "frozenset" | "sorted" | "reversed", Some(x)) => {
-            let span = args[0].span;
-            let mut items = items_of(x, span)?;
-            match name {
-                "set" | "frozenset" => items = dedup(items),
-                "sorted" => {
-                    let mut failed = None;
-                    items.sort_by(|a, b| {
-                        order(&a.v, &b.v).unwrap_or_else(|e| {
-                            failed = Some(e);
-                            Ordering::Equal
-                        })
-                    });
-                    if let Some(e) = failed {
-                        return Err(e);
-                    }
-                }
-                "reversed" => items.reverse(),
-                _ => {}
-            }
-            Ok(if name == "tuple" {
-                Val::Tuple(items)
-            } else {
-                Val::List(items)
-            })
+            collection(name, x, args[0].span)
         }
         ("str", None) => Ok(Val::Str("".into())),
         ("str", Some(x)) => Ok(Val::Str(py_str(x).into())),
@@ -519,6 +481,51 @@ pub(crate) fn builtin(name: &str, args: &[V], kw: &[(String, Span, V)]) -> Folde
             "rdbsh does not evaluate {name}() with these arguments"
         )),
     }
+}
+
+/// `dict(d, key=value)`.
+fn dict(args: &[V], kw: &[(String, Span, V)]) -> Folded<Val> {
+    let mut pairs: Vec<(V, V)> = match args.first().map(|a| &a.v) {
+        Some(Val::Dict(p)) => p.clone(),
+        None => Vec::new(),
+        Some(_) => return Err("dict() takes a dict or keyword arguments here".to_string()),
+    };
+    for (k, ks, val) in kw {
+        pairs.retain(|(key, _)| !matches!(&key.v, Val::Str(s) if **s == **k));
+        let key = V {
+            v: Val::Str(k.as_str().into()),
+            span: *ks,
+        };
+        pairs.push((key, val.clone()));
+    }
+    Ok(Val::Dict(pairs))
+}
+
+/// `list(x)`, `tuple(x)`, `set(x)`, `sorted(x)`, `reversed(x)` of a plain iterable.
+fn collection(name: &str, x: &Val, span: Span) -> Folded<Val> {
+    let mut items = items_of(x, span)?;
+    match name {
+        "set" | "frozenset" => items = dedup(items),
+        "sorted" => {
+            let mut failed = None;
+            items.sort_by(|a, b| {
+                order(&a.v, &b.v).unwrap_or_else(|e| {
+                    failed = Some(e);
+                    Ordering::Equal
+                })
+            });
+            if let Some(e) = failed {
+                return Err(e);
+            }
+        }
+        "reversed" => items.reverse(),
+        _ => {}
+    }
+    Ok(if name == "tuple" {
+        Val::Tuple(items)
+    } else {
+        Val::List(items)
+    })
 }
 
 fn items_of(x: &Val, span: Span) -> Folded<Vec<V>> {
