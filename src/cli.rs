@@ -164,9 +164,9 @@ pub struct CompileArgs {
     /// Print the whole START query ([1, term, options]) instead of the term alone
     #[arg(long, conflicts_with = "to")]
     pub query: bool,
-    /// Syntax of the queries read: js or python (py)
-    #[arg(long, value_name = "LANG", default_value = "js")]
-    pub lang: LangArg,
+    /// Syntax of the queries read: js or python (py) [default: js]
+    #[arg(long, value_name = "LANG")]
+    pub lang: Option<LangArg>,
     /// Print each statement as source code in this syntax instead of its term
     #[arg(long, value_name = "LANG")]
     pub to: Option<LangArg>,
@@ -539,7 +539,11 @@ impl Cli {
                 conn: conn.merged(later),
                 out: out.merged(later_out),
             }),
-            Some(Command::Compile(args)) => Ok(Mode::Compile(args)),
+            Some(Command::Compile(mut args)) => {
+                // `rdbsh --lang py compile` reads Python too.
+                args.lang = args.lang.or(conn.lang);
+                Ok(Mode::Compile(args))
+            }
             Some(Command::Ping { conn: later }) => Ok(Mode::Ping {
                 conn: conn.merged(later),
             }),

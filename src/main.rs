@@ -194,7 +194,8 @@ fn run_compile(args: CompileArgs) -> Result<Exit, Failure> {
     };
     let styled = std::io::stderr().is_terminal()
         && rdbsh::render::color_allowed(false, std::env::var_os("NO_COLOR").as_deref());
-    let mut env = rdbsh::reql::Env::with_lang(args.lang.into());
+    let lang = args.lang.map_or(rdbsh::reql::Lang::Js, Into::into);
+    let mut env = rdbsh::reql::Env::with_lang(lang);
     let mut stdout = std::io::stdout().lock();
     let mut exit = Exit::Ok;
     for input in &inputs {
