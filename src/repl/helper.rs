@@ -121,7 +121,14 @@ fn python_names(line: &str, pos: usize, bindings: &[String]) -> Completions {
             .map(str::to_owned)
             .collect()
     } else {
-        bindings.iter().cloned().chain(["r".to_owned()]).collect()
+        let keywords = open_call(&before[..start])
+            .map(crate::reql::python::keyword_names)
+            .unwrap_or_default();
+        keywords
+            .into_iter()
+            .chain(bindings.iter().cloned())
+            .chain(["r".to_owned()])
+            .collect()
     };
     let items = names
         .into_iter()
@@ -136,6 +143,27 @@ fn python_names(line: &str, pos: usize, bindings: &[String]) -> Completions {
         replace: (start, pos),
         items,
     }
+}
+
+/// The name of the method whose call is open at the end of `text` (`x.get_all(1, ` → `get_all`).
+fn open_call(text: &str) -> Option<&str> {
+    let mut depth = 0i32;
+    for (i, c) in text.char_indices().rev() {
+        match c {
+            ')' | ']' | '}' => depth += 1,
+            '(' | '[' | '{' if depth > 0 => depth -= 1,
+            '[' | '{' => return None,
+            '(' => {
+                let head = &text[..i];
+                let start = head
+                    .rfind(|c: char| !(c.is_alphanumeric() || c == '_'))
+                    .map_or(0, |j| j + 1);
+                return Some(&head[start..]).filter(|n| !n.is_empty());
+            }
+            _ => {}
+        }
+    }
+    None
 }
 
 /// A candidate as rustyline lists it: the signature for methods, the name otherwise.

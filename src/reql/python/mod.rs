@@ -61,6 +61,31 @@ pub(crate) fn wrapped_args(
     }
 }
 
+/// The keyword arguments (`index=`, `return_changes=`...) the method `name` is known to take,
+/// for completion: the optargs of the JavaScript table, in their wire (snake_case) spelling.
+pub fn keyword_names(name: &str) -> Vec<String> {
+    let camel: String = name
+        .split('_')
+        .enumerate()
+        .map(|(i, part)| {
+            let mut chars = part.chars();
+            match chars.next() {
+                Some(c) if i > 0 => c.to_uppercase().chain(chars).collect(),
+                _ => part.to_string(),
+            }
+        })
+        .collect();
+    let method = super::methods::term_method(&camel).or_else(|| super::methods::r_function(&camel));
+    method
+        .map(|m| {
+            m.optarg_names
+                .iter()
+                .map(|o| format!("{}=", eval::camel_to_snake(o)))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// True when the driver wraps the keyword arguments of `name` too (`fold`, `union`).
 pub(crate) fn keywords_wrapped(name: &str, r_function: bool) -> bool {
     use table::PyWrap;
@@ -371,6 +396,13 @@ mod tests {
         );
         let got = run("r.expr(len([i for i in range(100000)]))");
         assert_eq!(got, "100000");
+    }
+
+    #[test]
+    fn keyword_names_come_from_the_method_table() {
+        assert!(keyword_names("get_all").contains(&"index=".to_string()));
+        assert!(keyword_names("insert").contains(&"return_changes=".to_string()));
+        assert!(keyword_names("nope").is_empty());
     }
 
     #[test]
