@@ -14,7 +14,7 @@ use crate::render::{Format, Kind, RenderError, RenderOptions, Renderer, Styles};
 use crate::reql::{Query, Statement};
 use crate::shell::report::{self, Source};
 use crate::shell::session::Confirmation;
-use crate::shell::{Chunks, Item, Meta, QueryDeadline, Session, StartError, items, meta};
+use crate::shell::{Chunks, Item, Meta, QueryDeadline, Session, StartError, items_in, meta};
 
 /// One source text to run.
 pub struct Input {
@@ -78,6 +78,7 @@ pub async fn run(session: &mut Session, inputs: Vec<Input>, options: &Options) -
     for input in inputs {
         let mut chunks = Chunks::new(input.reader);
         loop {
+            chunks.set_lang(session.lang());
             let chunk = match chunks.next_chunk() {
                 Ok(Some(chunk)) => chunk,
                 Ok(None) => break,
@@ -115,7 +116,7 @@ struct Run<'a, W: Write> {
 impl<W: Write> Run<'_, W> {
     /// Runs the items of one chunk; `Some(code)` when the run must end now.
     async fn text(self, source: Source<'_>) -> Option<Exit> {
-        for item in items(source.text) {
+        for item in items_in(source.text, self.session.lang()) {
             let outcome = match item {
                 Item::Meta(_, Err(message)) => {
                     eprint!("{}", report::plain(&message, self.options.color));
@@ -208,6 +209,7 @@ async fn apply_meta(
         Meta::Use(db) => session.db = db,
         Meta::Format(format) => options.format = format,
         Meta::Timing(on) => options.timing = on,
+        Meta::Lang(lang) => session.set_lang(lang),
         // Reports go to stderr: stdout holds only results, so a pipe gets clean data.
         Meta::Help => eprint!("{}", meta::help_text()),
         Meta::Quit => return Ok(false),
@@ -219,7 +221,7 @@ async fn apply_meta(
             }
         },
         Meta::Export(export) => options.export = Some(export),
-        Meta::Connect(_) | Meta::Edit | Meta::History => {
+        Meta::Connect(_) | Meta::Edit | Meta::History | Meta::Show(_) => {
             eprint!(
                 "{}",
                 report::plain(

@@ -339,8 +339,14 @@ pub struct CompileArgs {
     )]
     pub eval: Vec<String>,
     /// Print the whole START query ([1, term, options]) instead of the term alone
-    #[arg(long)]
+    #[arg(long, conflicts_with = "to")]
     pub query: bool,
+    /// Syntax of the queries read: js or python (py) [default: js]
+    #[arg(long, value_name = "LANG")]
+    pub lang: Option<LangArg>,
+    /// Print each statement as source code in this syntax instead of its term
+    #[arg(long, value_name = "LANG")]
+    pub to: Option<LangArg>,
     /// Query file ('-' = stdin; stdin when neither FILE nor -e is given)
     #[arg(value_name = "FILE")]
     pub file: Option<PathBuf>,
@@ -424,6 +430,28 @@ pub struct ConnArgs {
     /// Use an in-process sandbox instead of a server
     #[arg(long)]
     pub sandbox: bool,
+    /// Query syntax: js or python (py) [default: the profile's lang, else js]
+    #[arg(long, value_name = "LANG")]
+    pub lang: Option<LangArg>,
+}
+
+/// `--lang` and `--to` values: the syntax of ReQL source.
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LangArg {
+    /// JavaScript, as the official JavaScript driver reads it
+    Js,
+    /// Python, as the official Python driver reads it
+    #[value(alias = "py")]
+    Python,
+}
+
+impl From<LangArg> for crate::reql::Lang {
+    fn from(l: LangArg) -> Self {
+        match l {
+            LangArg::Js => crate::reql::Lang::Js,
+            LangArg::Python => crate::reql::Lang::Python,
+        }
+    }
 }
 
 impl ConnArgs {
@@ -517,6 +545,7 @@ impl ConnArgs {
             timeout: later.timeout.or(self.timeout),
             query_timeout: later.query_timeout.or(self.query_timeout),
             sandbox: later.sandbox || self.sandbox,
+            lang: later.lang.or(self.lang),
         }
     }
 
@@ -539,6 +568,7 @@ impl ConnArgs {
             client_key: self.client_key.clone(),
             timeout: self.timeout,
             query_timeout: self.query_timeout,
+            lang: self.lang.map(Into::into),
         })
     }
 }
@@ -691,7 +721,11 @@ impl Cli {
                 conn: conn.merged(later),
                 out: out.merged(later_out),
             }),
-            Some(Command::Compile(args)) => Ok(Mode::Compile(args)),
+            Some(Command::Compile(mut args)) => {
+                // `rdbsh --lang py compile` reads Python too.
+                args.lang = args.lang.or(conn.lang);
+                Ok(Mode::Compile(args))
+            }
             Some(Command::Ping { conn: later }) => Ok(Mode::Ping {
                 conn: conn.merged(later),
             }),

@@ -87,7 +87,11 @@ fn run(cli: Cli) -> Result<Exit, Failure> {
 enum Target {
     /// `--sandbox`: an in-process sandbox server, with the `--db` and `--query-timeout` to
     /// use if given.
-    Sandbox(Option<String>, Option<std::time::Duration>),
+    Sandbox(
+        Option<String>,
+        Option<std::time::Duration>,
+        Option<rdbsh::reql::Lang>,
+    ),
     /// A server, from the resolved profile.
     Server(Box<Profile>),
 }
@@ -103,7 +107,7 @@ enum BatchInput {
 /// first and stays up as long as the returned handle lives. Call inside the tokio runtime.
 async fn open_target(target: Target) -> Result<(Profile, Option<server::ServerHandle>), Failure> {
     match target {
-        Target::Sandbox(db, query_timeout) => {
+        Target::Sandbox(db, query_timeout, lang) => {
             let (mut profile, handle) = server::start_in_process()
                 .await
                 .map_err(|e| Failure::new(Exit::Connection, format!("--sandbox: {e}")))?;
@@ -111,6 +115,9 @@ async fn open_target(target: Target) -> Result<(Profile, Option<server::ServerHa
                 profile.db = db;
             }
             profile.query_timeout = query_timeout;
+            if let Some(lang) = lang {
+                profile.lang = lang;
+            }
             Ok((profile, Some(handle)))
         }
         Target::Server(profile) => {
@@ -168,7 +175,11 @@ fn target(config_path: Option<&Path>, conn: &ConnArgs) -> Result<Target, Failure
                 ignored.join(", ")
             );
         }
-        return Ok(Target::Sandbox(conn.db.clone(), conn.query_timeout));
+        return Ok(Target::Sandbox(
+            conn.db.clone(),
+            conn.query_timeout,
+            conn.lang.map(Into::into),
+        ));
     }
     let overrides = conn.overrides()?;
     let config = load_config(config_path)?;
@@ -180,20 +191,22 @@ fn target(config_path: Option<&Path>, conn: &ConnArgs) -> Result<Target, Failure
 }
 
 /// `rdbsh compile`: each statement's wire term (or START message) as one line of JSON.
-fn run_compile(args: CompileArgs) -> Result<Exit, Failure> {
+fn run_compile(mut args: CompileArgs) -> Result<Exit, Failure> {
     let inputs = if args.eval.is_empty() {
         vec![read_input(args.file.as_deref().unwrap_or(Path::new("-")))?]
     } else {
-        eval_inputs(args.eval)
+        eval_inputs(std::mem::take(&mut args.eval))
     };
     let styled = std::io::stderr().is_terminal()
         && rdbsh::render::color_allowed(false, std::env::var_os("NO_COLOR").as_deref());
-    let mut env = rdbsh::reql::Env::new();
+    let lang = args.lang.map_or(rdbsh::reql::Lang::Js, Into::into);
+    let mut env = rdbsh::reql::Env::with_lang(lang);
     let mut stdout = std::io::stdout().lock();
     let mut exit = Exit::Ok;
     for input in inputs {
         let mut chunks = rdbsh::shell::Chunks::new(input.reader);
         loop {
+            chunks.set_lang(env.lang());
             let chunk = match chunks.next_chunk() {
                 Ok(Some(chunk)) => chunk,
                 Ok(None) => break,
@@ -206,7 +219,7 @@ fn run_compile(args: CompileArgs) -> Result<Exit, Failure> {
             };
             let mut source = Source::new(&chunk.text, input.name.as_deref());
             source.line_offset = chunk.line_offset;
-            let printed = compile_chunk(source, &mut env, args.query, styled, &mut stdout);
+            let printed = compile_chunk(source, &mut env, &args, styled, &mut stdout);
             match printed {
                 Some(true) => {}
                 Some(false) => exit = Exit::QueryFailed,
@@ -218,19 +231,24 @@ fn run_compile(args: CompileArgs) -> Result<Exit, Failure> {
     Ok(exit)
 }
 
-/// Compiles and prints the statements of one chunk: `Some(false)` when one did not compile,
-/// `None` when stdout is closed.
+/// Compiles and prints the statements of one chunk (a `.lang` line switches the syntax):
+/// `Some(false)` when one did not compile or could not be written, `None` when stdout is closed.
 fn compile_chunk(
     source: Source<'_>,
     env: &mut rdbsh::reql::Env,
-    query: bool,
+    args: &CompileArgs,
     styled: bool,
     stdout: &mut impl Write,
 ) -> Option<bool> {
     let mut ok = true;
-    for item in rdbsh::shell::items(source.text) {
-        let rdbsh::shell::Item::Code(span) = item else {
-            continue;
+    for item in rdbsh::shell::items_in(source.text, env.lang()) {
+        let span = match item {
+            rdbsh::shell::Item::Code(span) => span,
+            rdbsh::shell::Item::Meta(_, Ok(rdbsh::shell::Meta::Lang(lang))) => {
+                env.set_lang(lang);
+                continue;
+            }
+            rdbsh::shell::Item::Meta(..) => continue,
         };
         let statements = match rdbsh::reql::compile(span.text(source.text), env) {
             Ok(s) => s,
@@ -245,16 +263,32 @@ fn compile_chunk(
         };
         for statement in statements {
             if let rdbsh::reql::Statement::Query(q) = statement {
-                let value = if query {
-                    q.start_message(&serde_json::Map::new())
-                } else {
-                    q.term()
-                };
-                writeln!(stdout, "{value}").ok()?;
+                match compiled_text(&q, args) {
+                    Ok(value) => writeln!(stdout, "{value}").ok()?,
+                    Err(message) => {
+                        eprintln!("rdbsh: {message}");
+                        ok = false;
+                    }
+                }
             }
         }
     }
     Some(ok)
+}
+
+/// What `rdbsh compile` prints for a query: its term, its START message, or its source in the
+/// language of `--to`.
+fn compiled_text(q: &rdbsh::reql::Query, args: &CompileArgs) -> Result<String, String> {
+    match args.to {
+        Some(to) => rdbsh::reql::to_source(&q.term(), to.into()).map_err(|why| {
+            format!(
+                "cannot write the query as {}: {why}",
+                rdbsh::reql::Lang::from(to).name()
+            )
+        }),
+        None if args.query => Ok(q.start_message(&serde_json::Map::new()).to_string()),
+        None => Ok(q.term().to_string()),
+    }
 }
 
 fn run_sandbox(args: SandboxArgs) -> Result<Exit, Failure> {

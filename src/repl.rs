@@ -28,7 +28,7 @@ use crate::shell::catalog::{self, DbEntry};
 use crate::shell::history::{self, History};
 use crate::shell::report::{self, Source};
 use crate::shell::session::Confirmation;
-use crate::shell::{Item, Meta, QueryDeadline, Running, Session, StartError, items, meta};
+use crate::shell::{Item, Meta, QueryDeadline, Running, Session, StartError, items_in, meta};
 
 use helper::ReplHelper;
 
@@ -113,10 +113,20 @@ struct Repl<'r> {
     paged: Option<Paged>,
     /// The last statement run, for `.edit` on an empty buffer.
     last: String,
+    /// The term of the last query compiled, for `.show js|python`.
+    last_term: Option<serde_json::Value>,
     /// The first failure's exit code: a REPL fed from a pipe exits with it, as a script would.
     failure: std::cell::Cell<Option<Exit>>,
     /// `.export FILE`: where the next statement's result goes.
     export: Option<crate::shell::export::Export>,
+}
+
+/// How `.lang` names a language to the user.
+fn lang_label(lang: crate::reql::Lang) -> &'static str {
+    match lang {
+        crate::reql::Lang::Js => "JavaScript",
+        crate::reql::Lang::Python => "Python",
+    }
 }
 
 /// Runs the REPL until Ctrl-D or `.quit`.
@@ -163,6 +173,7 @@ pub fn run(
         catalog,
         paged: None,
         last: String::new(),
+        last_term: None,
         failure: std::cell::Cell::new(None),
         export: None,
     };
@@ -192,6 +203,7 @@ impl Repl<'_> {
                 h.pending.clone_from(&pending);
                 h.db.clone_from(&self.session.db);
                 h.bindings = self.session.bindings();
+                h.lang = self.session.lang();
             }
             let line = match editor.readline(&prompt) {
                 Ok(line) => line,
@@ -247,7 +259,7 @@ impl Repl<'_> {
                 continue;
             }
             pending.push_str(&line);
-            if !is_complete(&pending) && !is_broken(&pending) {
+            if !self.complete(&pending) {
                 pending.push('\n');
                 continue;
             }
@@ -307,7 +319,7 @@ impl Repl<'_> {
     /// Runs statements and meta-command lines; false means quit.
     fn run_text(&mut self, text: &str, editor: &mut Editor<ReplHelper, DefaultHistory>) -> bool {
         self.last = text.trim_end().to_owned();
-        for item in items(text) {
+        for item in items_in(text, self.session.lang()) {
             match item {
                 Item::Meta(_, Err(message)) => self.error(&message),
                 Item::Meta(_, Ok(command)) => {
@@ -399,6 +411,20 @@ impl Repl<'_> {
                 );
                 self.export = Some(export);
             }
+            Meta::Lang(lang) => {
+                self.session.set_lang(lang);
+                println!("reading {}", lang_label(lang));
+            }
+            Meta::Show(lang) => match &self.last_term {
+                None => self.error("no query yet: run one, then .show js or .show python"),
+                Some(term) => match crate::reql::to_source(term, lang) {
+                    Ok(source) => println!("{source}"),
+                    Err(why) => self.error(&format!(
+                        "cannot write the query as {}: {why}",
+                        lang_label(lang)
+                    )),
+                },
+            },
         }
         let _ = io::stdout().flush();
         true
@@ -451,6 +477,7 @@ impl Repl<'_> {
             let Statement::Query(query) = statement else {
                 continue;
             };
+            self.last_term = Some(query.term());
             if !self.confirmed(&query, editor) {
                 eprintln!("not run");
                 continue;
@@ -780,6 +807,17 @@ impl Interrupt {
 
 /// True when more lines cannot complete the text (a string left open at a line end, a stray
 /// bracket): it is run at once so that the compiler reports the mistake.
+impl Repl<'_> {
+    /// True when `pending` is ready to run: complete in the session's syntax, or broken
+    /// beyond what more lines could mend.
+    fn complete(&self, pending: &str) -> bool {
+        match self.session.lang() {
+            reql::Lang::Js => is_complete(pending) || is_broken(pending),
+            reql::Lang::Python => reql::python::is_complete(pending),
+        }
+    }
+}
+
 fn is_broken(text: &str) -> bool {
     let source = format!("{text}\n");
     let lexed = reql::lexer::lex(&source);

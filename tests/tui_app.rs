@@ -970,3 +970,38 @@ async fn the_backend_is_drained_while_the_editor_is_open() {
     );
     drop(feeder.await.unwrap());
 }
+
+#[test]
+fn the_lang_key_switches_to_python_and_copy_as_writes_either_syntax() {
+    let (mut app, _) = app();
+    type_text(&mut app, "r.table('t').orderBy('a')");
+    let fx = press(&mut app, KeyCode::Char('j'), KeyModifiers::ALT);
+    assert_eq!(
+        fx,
+        [Effect::CopyToClipboard(
+            "r.table(\"t\").orderBy(\"a\")".into()
+        )]
+    );
+    let fx = press(&mut app, KeyCode::Char('p'), KeyModifiers::ALT);
+    assert_eq!(
+        fx,
+        [Effect::CopyToClipboard("r.table('t').order_by('a')".into())]
+    );
+    let fx = press(&mut app, KeyCode::F(4), KeyModifiers::NONE);
+    assert_eq!(fx, [Effect::SetLang(rdbsh::reql::Lang::Python)]);
+    assert!(
+        app.status
+            .segments(false, false)
+            .contains(&"PY".to_string())
+    );
+    // The JavaScript in the editor does not compile as Python: copy-as says so.
+    let fx = press(&mut app, KeyCode::Char('j'), KeyModifiers::ALT);
+    assert!(fx.is_empty());
+    let fx = press(&mut app, KeyCode::F(4), KeyModifiers::NONE);
+    assert_eq!(fx, [Effect::SetLang(rdbsh::reql::Lang::Js)]);
+    assert!(
+        !app.status
+            .segments(false, false)
+            .contains(&"PY".to_string())
+    );
+}

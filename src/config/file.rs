@@ -73,6 +73,7 @@ struct RawProfile {
     user: Option<Spanned<String>>,
     timeout: Option<Spanned<f64>>,
     query_timeout: Option<Spanned<f64>>,
+    lang: Option<Spanned<String>>,
     protocol: Option<Spanned<RawProtocol>>,
     read_only: Option<bool>,
     tls: Option<Spanned<bool>>,
@@ -116,6 +117,8 @@ pub(crate) struct ProfileSpec {
     pub user: Option<String>,
     pub timeout: Option<Duration>,
     pub query_timeout: Option<Duration>,
+    /// `lang`: the syntax queries are read in.
+    pub lang: Option<crate::reql::Lang>,
     pub protocol: Option<HandshakeVersion>,
     pub read_only: bool,
     pub tls: Option<TlsSettings>,
@@ -262,6 +265,18 @@ fn validate(ctx: &Ctx<'_>, name: &str, raw: RawProfile) -> Result<ProfileSpec, C
             return Err(ctx.error(port.span(), key("port"), "port 0 is not valid".into()));
         }
         spec.port = Some(port.into_inner());
+    }
+    if let Some(lang) = raw.lang {
+        match crate::reql::Lang::parse(lang.get_ref()) {
+            Some(l) => spec.lang = Some(l),
+            None => {
+                return Err(ctx.error(
+                    lang.span(),
+                    key("lang"),
+                    "lang must be \"js\" or \"python\"".into(),
+                ));
+            }
+        }
     }
     if let Some(limit) = raw.query_timeout {
         match positive_secs(*limit.get_ref()) {

@@ -86,6 +86,8 @@ pub struct Profile {
     pub query_timeout: Option<Duration>,
     /// Refuse writes before sending them.
     pub read_only: bool,
+    /// The syntax queries are read in (`lang`, `--lang`).
+    pub lang: crate::reql::Lang,
 }
 
 impl Default for Profile {
@@ -102,6 +104,7 @@ impl Default for Profile {
             timeout: DEFAULT_TIMEOUT,
             query_timeout: None,
             read_only: false,
+            lang: crate::reql::Lang::Js,
         }
     }
 }

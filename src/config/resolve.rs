@@ -31,6 +31,8 @@ pub struct ConnOverrides {
     pub timeout: Option<Duration>,
     /// `--query-timeout`.
     pub query_timeout: Option<Duration>,
+    /// `--lang`.
+    pub lang: Option<crate::reql::Lang>,
 }
 
 impl ConnOverrides {
@@ -139,6 +141,7 @@ impl Config {
             if spec.query_timeout.is_some() {
                 out.query_timeout = spec.query_timeout;
             }
+            set(&mut out.lang, spec.lang);
             set(&mut out.handshake, spec.protocol);
             out.read_only = spec.read_only;
             out.tls = spec.tls.clone();
@@ -165,6 +168,7 @@ impl Config {
             out.user = user.clone();
             user_origin = Some(Origin::Flag);
         }
+        set(&mut out.lang, overrides.lang);
         set(&mut out.timeout, overrides.timeout);
         if overrides.query_timeout.is_some() {
             out.query_timeout = overrides.query_timeout;

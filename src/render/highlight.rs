@@ -8,6 +8,7 @@ use syntect::parsing::{SyntaxReference, SyntaxSet};
 use syntect::util::LinesWithEndings;
 
 use super::style::{Style, Theme};
+use crate::reql::Lang;
 
 /// Loaded once: building the syntax set takes tens of milliseconds.
 fn syntax_set() -> &'static SyntaxSet {
@@ -15,9 +16,13 @@ fn syntax_set() -> &'static SyntaxSet {
     SET.get_or_init(SyntaxSet::load_defaults_newlines)
 }
 
-fn javascript(set: &SyntaxSet) -> &SyntaxReference {
-    set.find_syntax_by_name("JavaScript")
-        .or_else(|| set.find_syntax_by_extension("js"))
+fn syntax(set: &SyntaxSet, lang: Lang) -> &SyntaxReference {
+    let (name, ext) = match lang {
+        Lang::Js => ("JavaScript", "js"),
+        Lang::Python => ("Python", "py"),
+    };
+    set.find_syntax_by_name(name)
+        .or_else(|| set.find_syntax_by_extension(ext))
         .unwrap_or_else(|| set.find_syntax_plain_text())
 }
 
@@ -31,10 +36,15 @@ pub fn preload() {
 /// Lines are highlighted in order so that state (an open template string or comment) carries
 /// across them. Should syntect fail on a line, that line and the rest come back unstyled.
 pub fn highlight_js<'a>(src: &'a str, theme: &Theme) -> Vec<Vec<(Style, &'a str)>> {
+    highlight(src, theme, Lang::Js)
+}
+
+/// [`highlight_js`] for query text in `lang`.
+pub fn highlight<'a>(src: &'a str, theme: &Theme, lang: Lang) -> Vec<Vec<(Style, &'a str)>> {
     let set = syntax_set();
     let syn_theme = theme.syntect();
     let default_fg = syn_theme.settings.foreground.unwrap_or(Color::WHITE);
-    let mut hl = HighlightLines::new(javascript(set), syn_theme);
+    let mut hl = HighlightLines::new(syntax(set, lang), syn_theme);
     let mut failed = false;
     let mut lines = Vec::new();
     for line in LinesWithEndings::from(src) {
@@ -74,8 +84,13 @@ pub fn highlight_js<'a>(src: &'a str, theme: &Theme) -> Vec<Vec<(Style, &'a str)
 /// `src` highlighted with ANSI escapes (for a line editor or echoing a statement); line
 /// breaks kept.
 pub fn highlight_js_ansi(src: &str, theme: &Theme) -> String {
+    highlight_ansi(src, theme, Lang::Js)
+}
+
+/// [`highlight_js_ansi`] for query text in `lang`.
+pub fn highlight_ansi(src: &str, theme: &Theme, lang: Lang) -> String {
     let mut out = String::with_capacity(src.len() * 2);
-    for (i, line) in highlight_js(src, theme).iter().enumerate() {
+    for (i, line) in highlight(src, theme, lang).iter().enumerate() {
         if i > 0 {
             out.push('\n');
         }

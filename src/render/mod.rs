@@ -19,7 +19,9 @@ pub mod tree;
 use std::fmt;
 use std::str::FromStr;
 
-pub use highlight::{highlight_js, highlight_js_ansi, preload as preload_syntaxes};
+pub use highlight::{
+    highlight, highlight_ansi, highlight_js, highlight_js_ansi, preload as preload_syntaxes,
+};
 pub use json::{
     Line, LineIndex, Span, compact, pretty_line_count, pretty_line_count_raw, pretty_lines,
     pretty_window, write_compact, write_pretty, write_pretty_painted,

@@ -11,7 +11,8 @@ use rustyline::validate::Validator;
 use rustyline::{Context, Helper};
 
 use crate::net;
-use crate::render::{Theme, highlight_js_ansi};
+use crate::render::{Theme, highlight_ansi};
+use crate::reql::Lang;
 use crate::shell::catalog::DbEntry;
 use crate::shell::completion::{self, Completions};
 
@@ -29,6 +30,8 @@ pub(super) struct ReplHelper {
     pub db: String,
     /// Names bound earlier in the session.
     pub bindings: Vec<String>,
+    /// The syntax being typed: highlighting and completion follow it.
+    pub lang: Lang,
 }
 
 impl ReplHelper {
@@ -43,6 +46,7 @@ impl ReplHelper {
             pending: String::new(),
             db: String::new(),
             bindings: Vec::new(),
+            lang: Lang::Js,
         }
     }
 
@@ -82,6 +86,9 @@ impl ReplHelper {
     /// Completions for `line` at `pos`, with the open statement's earlier lines as context;
     /// the range is relative to `line`.
     pub(super) fn complete_line(&self, line: &str, pos: usize, wait: bool) -> Completions {
+        if self.lang == Lang::Python {
+            return python_names(line, pos, &self.bindings);
+        }
         let full = format!("{}{line}", self.pending);
         let catalog = self.catalog(wait);
         let mut got = completion::complete_in(
@@ -98,6 +105,65 @@ impl ReplHelper {
         got.replace = (got.replace.0 - base, got.replace.1 - base);
         got
     }
+}
+
+/// Python completion: snake_case method and `r` names after a dot, else the names bound in
+/// the session and `r`.
+fn python_names(line: &str, pos: usize, bindings: &[String]) -> Completions {
+    let before = line.get(..pos).unwrap_or(line);
+    let start = before
+        .rfind(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .map_or(0, |i| i + 1);
+    let word = &before[start..];
+    let names: Vec<String> = if before[..start].ends_with('.') {
+        crate::reql::python::completion_names()
+            .into_iter()
+            .map(str::to_owned)
+            .collect()
+    } else {
+        let keywords = open_call(&before[..start])
+            .map(crate::reql::python::keyword_names)
+            .unwrap_or_default();
+        keywords
+            .into_iter()
+            .chain(bindings.iter().cloned())
+            .chain(["r".to_owned()])
+            .collect()
+    };
+    let items = names
+        .into_iter()
+        .filter(|n| n.starts_with(word))
+        .map(|n| completion::Candidate {
+            signature: n.clone(),
+            help: String::new(),
+            label: n,
+        })
+        .collect();
+    Completions {
+        replace: (start, pos),
+        items,
+    }
+}
+
+/// The name of the method whose call is open at the end of `text` (`x.get_all(1, ` → `get_all`).
+fn open_call(text: &str) -> Option<&str> {
+    let mut depth = 0i32;
+    for (i, c) in text.char_indices().rev() {
+        match c {
+            ')' | ']' | '}' => depth += 1,
+            '(' | '[' | '{' if depth > 0 => depth -= 1,
+            '[' | '{' => return None,
+            '(' => {
+                let head = &text[..i];
+                let start = head
+                    .rfind(|c: char| !(c.is_alphanumeric() || c == '_'))
+                    .map_or(0, |j| j + 1);
+                return Some(&head[start..]).filter(|n| !n.is_empty());
+            }
+            _ => {}
+        }
+    }
+    None
 }
 
 /// A candidate as rustyline lists it: the signature for methods, the name otherwise.
@@ -193,7 +259,7 @@ impl Hinter for ReplHelper {
 impl Highlighter for ReplHelper {
     fn highlight<'l>(&self, line: &'l str, _pos: usize) -> Cow<'l, str> {
         match &self.theme {
-            Some(theme) => Cow::Owned(highlight_js_ansi(line, theme)),
+            Some(theme) => Cow::Owned(highlight_ansi(line, theme, self.lang)),
             None => Cow::Borrowed(line),
         }
     }

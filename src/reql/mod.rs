@@ -13,6 +13,8 @@ pub mod methods;
 pub mod parser;
 pub mod prec;
 pub mod program;
+pub mod python;
+pub mod source;
 pub mod span;
 mod term;
 pub mod wire;
@@ -25,6 +27,7 @@ use serde_json::{Map, Value};
 pub use compile::COMPILE_BUDGET;
 pub use diagnostic::Diagnostic;
 pub use program::{MAX_ELEMENTS, is_complete, split_statements};
+pub use source::to_source;
 pub use span::{Span, SpanMap};
 pub use wire::to_wire_json;
 pub use write::{WriteInfo, destructive, is_bounded, selection_count, table_of, writes};
@@ -47,9 +50,60 @@ pub struct Env {
     /// Terms built by statements that may have left them reachable from `root`; each other
     /// statement gives back what it built.
     store: TermStore,
+    /// The syntax statements are read in.
+    lang: Lang,
+    /// Names bound by Python statements (JavaScript ones live in `root`).
+    py_globals: python::Globals,
+}
+
+/// The syntax of the queries a session reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Lang {
+    /// JavaScript, as the official JavaScript driver reads it.
+    #[default]
+    Js,
+    /// Python, as the official Python driver reads it.
+    Python,
+}
+
+impl Lang {
+    /// The language named `js`, `javascript`, `py` or `python`.
+    pub fn parse(name: &str) -> Option<Lang> {
+        match name.trim().to_ascii_lowercase().as_str() {
+            "js" | "javascript" => Some(Lang::Js),
+            "py" | "python" => Some(Lang::Python),
+            _ => None,
+        }
+    }
+
+    /// Its short name, as `--lang` takes it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Lang::Js => "js",
+            Lang::Python => "python",
+        }
+    }
 }
 
 impl Env {
+    /// An empty session reading `lang`.
+    pub fn with_lang(lang: Lang) -> Self {
+        Env {
+            lang,
+            ..Env::default()
+        }
+    }
+
+    /// The syntax statements are read in.
+    pub fn lang(&self) -> Lang {
+        self.lang
+    }
+
+    /// Reads the next statements in `lang`; names bound so far stay bound.
+    pub fn set_lang(&mut self, lang: Lang) {
+        self.lang = lang;
+    }
+
     /// An empty session.
     pub fn new() -> Self {
         Env::default()
@@ -65,6 +119,11 @@ impl Env {
 
     /// Names bound so far (for completion).
     pub fn names(&self) -> Vec<String> {
+        if self.lang == Lang::Python {
+            let mut names: Vec<String> = self.py_globals.keys().cloned().collect();
+            names.sort_unstable();
+            return names;
+        }
         self.root.names(&self.names)
     }
 }
@@ -203,6 +262,9 @@ fn datum_term(v: &Value) -> Value {
 pub fn compile(src: &str, env: &mut Env) -> Result<Vec<Statement>, Vec<Diagnostic>> {
     if let Some(refusal) = program::too_many_elements(src) {
         return Err(vec![refusal]);
+    }
+    if env.lang == Lang::Python {
+        return python::compile(src, env);
     }
     let lexed = lexer::lex(src);
     if !lexed.errors.is_empty() {

@@ -212,6 +212,7 @@ pub async fn start_in_process() -> Result<(Profile, ServerHandle), ServerError> 
         timeout: crate::config::DEFAULT_TIMEOUT,
         query_timeout: None,
         read_only: false,
+        lang: crate::reql::Lang::Js,
     };
     Ok((profile, handle))
 }

@@ -5,6 +5,7 @@
 //! new line (`.filter(...)`): no ReQL method has these names without a `(`.
 
 use crate::render::Format;
+use crate::reql::Lang;
 
 /// One meta-command.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,6 +28,10 @@ pub enum Meta {
     History,
     /// `.export FILE [json|ndjson|csv]`: the next statement's whole result into FILE.
     Export(super::export::Export),
+    /// `.lang js|python`: the syntax of later statements.
+    Lang(Lang),
+    /// `.show js|python`: the last statement written in that syntax.
+    Show(Lang),
     /// `.quit` (or `.exit`).
     Quit,
 }
@@ -51,12 +56,20 @@ pub const COMMANDS: &[(&str, &str)] = &[
         ".export FILE [json|ndjson|csv]",
         "write the next statement's whole result to FILE",
     ),
+    (
+        ".lang js|python",
+        "read later statements as JavaScript or Python",
+    ),
+    (
+        ".show js|python",
+        "print the last query as JavaScript or Python",
+    ),
     (".quit", "leave (also .exit and Ctrl-D)"),
 ];
 
 const NAMES: &[&str] = &[
-    "help", "use", "format", "timing", "connect", "ping", "edit", "history", "export", "quit",
-    "exit",
+    "help", "use", "format", "timing", "connect", "ping", "edit", "history", "export", "lang",
+    "show", "quit", "exit",
 ];
 
 /// The help text of `.help`.
@@ -115,6 +128,15 @@ fn command(name: &str, args: &[&str]) -> Result<Meta, String> {
         "edit" => none(Meta::Edit),
         "history" => none(Meta::History),
         "export" => super::export::Export::parse(args).map(Meta::Export),
+        "lang" | "show" => one("a language: js or python").and_then(|l| {
+            let lang =
+                Lang::parse(&l).ok_or_else(|| format!(".{name} takes js or python, not {l}"))?;
+            Ok(if name == "lang" {
+                Meta::Lang(lang)
+            } else {
+                Meta::Show(lang)
+            })
+        }),
         _ => none(Meta::Quit),
     }
 }

@@ -15,4 +15,4 @@ pub mod statement;
 
 pub use meta::Meta;
 pub use session::{QueryDeadline, Refusal, Running, Session, StartError};
-pub use statement::{Chunk, Chunks, Item, items, line_of};
+pub use statement::{Chunk, Chunks, Item, items, items_in, line_of};

@@ -124,9 +124,10 @@ impl Session {
     pub fn new(profile: Profile) -> Session {
         let db = profile.db.clone();
         let read_only = profile.read_only;
+        let lang = profile.lang;
         Session {
             conn: net::Session::new(profile),
-            env: Env::new(),
+            env: Env::with_lang(lang),
             db,
             read_only,
             run_options: Map::new(),
@@ -141,6 +142,16 @@ impl Session {
     /// The profile in use.
     pub fn profile(&self) -> &Profile {
         self.conn.profile()
+    }
+
+    /// The syntax statements are read in.
+    pub fn lang(&self) -> reql::Lang {
+        self.env.lang()
+    }
+
+    /// Reads later statements in `lang` (`.lang`).
+    pub fn set_lang(&mut self, lang: reql::Lang) {
+        self.env.set_lang(lang);
     }
 
     /// Names bound by earlier statements (for completion).

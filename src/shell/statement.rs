@@ -1,7 +1,7 @@
 //! A source text (a file, stdin, `-e`, the editor) cut into statements and meta-command lines.
 
 use super::meta::{self, Meta};
-use crate::reql::{Span, is_complete, split_statements};
+use crate::reql::{Lang, Span, is_complete, split_statements};
 
 /// One piece of a source text, in order.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,6 +25,12 @@ impl Item {
 /// complete expression unless the next line starts with `.`) and meta-command lines. A line
 /// such as `.use app` is a meta-command only where no statement is left open above it.
 pub fn items(src: &str) -> Vec<Item> {
+    items_in(src, Lang::Js)
+}
+
+/// [`items`] for statements in `lang`; a `.lang` line switches the rules for the lines after
+/// it, as it switches the compiler.
+pub fn items_in(src: &str, mut lang: Lang) -> Vec<Item> {
     let mut out = Vec::new();
     let mut region_start = 0;
     let mut offset = 0;
@@ -35,10 +41,13 @@ pub fn items(src: &str) -> Vec<Item> {
             continue;
         };
         let region = &src[region_start..line_start];
-        if !is_complete(region) {
+        if !complete_in(region, lang) {
             continue;
         }
-        push_code(&mut out, region, region_start);
+        push_code(&mut out, region, region_start, lang);
+        if let Ok(Meta::Lang(next)) = &parsed {
+            lang = *next;
+        }
         let text = line.trim_end();
         let lead = text.len() - text.trim_start().len();
         out.push(Item::Meta(
@@ -47,19 +56,30 @@ pub fn items(src: &str) -> Vec<Item> {
         ));
         region_start = offset;
     }
-    push_code(&mut out, &src[region_start..], region_start);
+    push_code(&mut out, &src[region_start..], region_start, lang);
     out
 }
 
-fn push_code(out: &mut Vec<Item>, region: &str, base: usize) {
+fn complete_in(src: &str, lang: Lang) -> bool {
+    match lang {
+        Lang::Js => is_complete(src),
+        Lang::Python => crate::reql::python::is_complete(src),
+    }
+}
+
+fn push_code(out: &mut Vec<Item>, region: &str, base: usize, lang: Lang) {
     // Splitting lexes the region; one too large to compile is not lexed at all, but handed
     // whole to the compiler, which refuses it with its size.
     if crate::reql::program::too_many_elements(region).is_some() {
         out.push(Item::Code(Span::new(base, base + region.len())));
         return;
     }
+    let spans = match lang {
+        Lang::Js => split_statements(region),
+        Lang::Python => crate::reql::python::split_statements(region),
+    };
     out.extend(
-        split_statements(region)
+        spans
             .into_iter()
             .map(|s| Item::Code(Span::new(base + s.start, base + s.end))),
     );
@@ -86,6 +106,8 @@ pub struct Chunks<R> {
     /// A line read but not yet part of a chunk.
     carry: String,
     lines: usize,
+    /// The syntax whose statements the cuts respect (`.lang` changes it between chunks).
+    lang: Lang,
 }
 
 impl<R: std::io::BufRead> Chunks<R> {
@@ -95,7 +117,13 @@ impl<R: std::io::BufRead> Chunks<R> {
             reader,
             carry: String::new(),
             lines: 0,
+            lang: Lang::Js,
         }
+    }
+
+    /// Cuts later chunks where statements of `lang` end.
+    pub fn set_lang(&mut self, lang: Lang) {
+        self.lang = lang;
     }
 
     /// The next chunk, `None` at the end.
@@ -115,7 +143,7 @@ impl<R: std::io::BufRead> Chunks<R> {
                 && text[..start].ends_with('\n')
                 && begins_statement(&text[start..]);
             if cut_here {
-                if is_complete(&text[complete..start]) {
+                if complete_in(&text[complete..start], self.lang) {
                     if start >= CHUNK {
                         self.carry = text.split_off(start);
                         return Ok(Some(self.chunk(text)));

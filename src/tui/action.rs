@@ -190,6 +190,8 @@ pub enum Effect {
     },
     /// Send STOP for `id`; the runtime answers with `QueryFinished`.
     Stop(QueryId),
+    /// Compile later queries and syntax checks in this syntax.
+    SetLang(crate::reql::Lang),
     /// Send CONTINUE for `id` (not needed for feeds: the runtime keeps reading them).
     FetchMore(QueryId),
     /// Compile `text` without running it; answer with `SyntaxChecked { revision, .. }`.

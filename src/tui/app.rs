@@ -4,6 +4,8 @@ use std::time::{Duration, Instant};
 
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
+use crate::reql::Lang;
+
 use super::action::{Action, ConnectionState, Effect, QueryId, QueryOptions, SyntaxError};
 use super::keymap::{Command, Keymap};
 use super::panes::browser::{BrowserPane, CatalogState, Count, NodeId};
@@ -139,6 +141,7 @@ impl App {
     pub fn new(config: AppConfig, now: Instant) -> Self {
         let palette = Palette::from_render(&config.theme);
         let mut editor = EditorPane::new(config.theme.syntect().clone());
+        editor.set_lang(config.info.lang);
         if let Some(run) = config.keymap.keys(Command::Run).first() {
             editor.set_placeholder(format!("type ReQL, e.g. r.dbList(); {run} runs it"));
         }
@@ -148,6 +151,7 @@ impl App {
             editor,
             results: ResultsPane::new(config.row_cap),
             status: StatusBar {
+                lang: config.info.lang,
                 info: config.info,
                 ..StatusBar::default()
             },
@@ -706,6 +710,30 @@ impl App {
         self.start_query(text, offset, fx);
     }
 
+    /// Reads the editor in `lang` from now on (highlighting and the status-bar mark).
+    pub fn set_lang(&mut self, lang: Lang) {
+        self.status.lang = lang;
+        self.editor.set_lang(lang);
+    }
+
+    /// The statement at the cursor (or the selection) written in `to`.
+    fn query_as(&self, to: Lang) -> Result<String, String> {
+        let text = self
+            .editor
+            .selection()
+            .or_else(|| self.editor.statement_to_run().map(|(t, _)| t))
+            .ok_or("nothing to copy: write a query first")?;
+        let compiled = match self.status.lang {
+            Lang::Js => crate::reql::compile_query(&text),
+            Lang::Python => crate::reql::python::compile_query(&text),
+        };
+        let query = compiled.map_err(|d| {
+            let first = d.first().map(|d| d.message.clone()).unwrap_or_default();
+            format!("the query does not compile: {first}")
+        })?;
+        crate::reql::to_source(&query.term(), to)
+    }
+
     /// Runs a query (after any confirmation).
     fn start_query(&mut self, text: String, offset: usize, fx: &mut Vec<Effect>) {
         let id = QueryId(self.next_id);
@@ -880,6 +908,32 @@ impl App {
                 }
             }
             Command::ToggleLive => self.toggle_live(fx),
+            Command::ToggleLang => {
+                let lang = match self.status.lang {
+                    Lang::Js => Lang::Python,
+                    Lang::Python => Lang::Js,
+                };
+                self.set_lang(lang);
+                fx.push(Effect::SetLang(lang));
+                self.status.info(match lang {
+                    Lang::Js => "reading JavaScript",
+                    Lang::Python => "reading Python",
+                });
+            }
+            Command::CopyAsJs | Command::CopyAsPython => {
+                let to = if c == Command::CopyAsJs {
+                    Lang::Js
+                } else {
+                    Lang::Python
+                };
+                match self.query_as(to) {
+                    Ok(text) => {
+                        self.status.info(format!("copied as {}", to.name()));
+                        fx.push(Effect::CopyToClipboard(text));
+                    }
+                    Err(why) => self.status.error(why),
+                }
+            }
             Command::ToggleProfile => {
                 self.profile = !self.profile;
                 self.status.info(if self.profile {

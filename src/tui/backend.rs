@@ -163,11 +163,17 @@ impl SessionBackend {
         tokio::spawn(run_queries(id, net, messages, limit, rx, tx));
     }
 
-    fn check_syntax(revision: u64, text: &str, bindings: &[String]) -> Action {
-        let mut env = Env::new();
+    fn check_syntax(revision: u64, text: &str, bindings: &[String], lang: reql::Lang) -> Action {
+        let mut env = Env::with_lang(lang);
         // Names bound by earlier runs are known to the session; declare them so a query using
         // them is not flagged.
-        let prelude: String = bindings.iter().map(|n| format!("var {n} = 0;\n")).collect();
+        let prelude: String = bindings
+            .iter()
+            .map(|n| match lang {
+                reql::Lang::Js => format!("var {n} = 0;\n"),
+                reql::Lang::Python => format!("{n} = 0\n"),
+            })
+            .collect();
         let source = format!("{prelude}{text}");
         let error = reql::compile(&source, &mut env).err().and_then(|ds| {
             ds.into_iter().next().map(|d| SyntaxError {
@@ -329,6 +335,7 @@ impl Backend for SessionBackend {
                     revision,
                     &text,
                     &self.session.bindings(),
+                    self.session.lang(),
                 ));
             }
             Effect::Complete {
@@ -354,6 +361,7 @@ impl Backend for SessionBackend {
                 });
             }
             Effect::LoadCatalog => self.load_catalog(tx),
+            Effect::SetLang(lang) => self.session.set_lang(lang),
             Effect::CountTable { db, table } => self.count(db, table, tx),
             Effect::LoadSystem(view) => self.load_system(view, tx),
             Effect::CountDocuments { text } => self.count_documents(text, tx),

@@ -31,6 +31,9 @@ pub enum Command {
     ToggleView,
     ToggleLive,
     ToggleProfile,
+    ToggleLang,
+    CopyAsJs,
+    CopyAsPython,
     Close,
     Open,
     Filter,
@@ -103,7 +106,7 @@ impl Scope {
 
 impl Command {
     /// Every command, in help order.
-    pub const ALL: [Command; 40] = [
+    pub const ALL: [Command; 43] = [
         Command::Run,
         Command::RunAll,
         Command::Cancel,
@@ -121,6 +124,9 @@ impl Command {
         Command::ToggleView,
         Command::ToggleLive,
         Command::ToggleProfile,
+        Command::ToggleLang,
+        Command::CopyAsJs,
+        Command::CopyAsPython,
         Command::Close,
         Command::Open,
         Command::Filter,
@@ -219,6 +225,24 @@ impl Command {
                 "complete",
             ),
             Copy => ("copy", Global, "copy the selected row (OSC 52)", "copy"),
+            ToggleLang => (
+                "toggle_lang",
+                Global,
+                "read queries as JavaScript or as Python",
+                "lang",
+            ),
+            CopyAsJs => (
+                "copy_as_js",
+                Global,
+                "copy the query as JavaScript (OSC 52)",
+                "as js",
+            ),
+            CopyAsPython => (
+                "copy_as_python",
+                Global,
+                "copy the query as Python (OSC 52)",
+                "as py",
+            ),
             ToggleView => (
                 "toggle_view",
                 Global,

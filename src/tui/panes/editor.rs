@@ -15,6 +15,8 @@ use ratatui::widgets::Paragraph;
 use ratatui_textarea::{CursorMove, TextArea};
 use syntect::easy::HighlightLines;
 use syntect::highlighting::{FontStyle, HighlightState, Theme};
+
+use crate::reql::Lang;
 use syntect::parsing::{ParseState, SyntaxSet};
 
 use crate::tui::action::{Completion, SyntaxError};
@@ -326,6 +328,17 @@ impl EditorPane {
         self.validate_completion();
     }
 
+    /// Highlights the text as `lang` from now on.
+    pub fn set_lang(&mut self, lang: Lang) {
+        if self.highlighted.lang != lang {
+            self.highlighted = Highlight {
+                lang,
+                ..Highlight::default()
+            };
+            self.rehighlight();
+        }
+    }
+
     fn rehighlight(&mut self) {
         self.highlighted.update(self.textarea.lines(), &self.theme);
     }
@@ -617,6 +630,8 @@ type LineState = (HighlightState, ParseState);
 /// from the changed line until the state and the text agree with before again.
 #[derive(Default)]
 struct Highlight {
+    /// The syntax highlighted.
+    lang: Lang,
     lines: Vec<String>,
     /// `states[i]` is the state before line `i`; one more entry than `lines`.
     states: Vec<LineState>,
@@ -624,10 +639,14 @@ struct Highlight {
 }
 
 impl Highlight {
-    fn initial(theme: &Theme) -> LineState {
+    fn initial(theme: &Theme, lang: Lang) -> LineState {
         let set = syntax_set();
+        let ext = match lang {
+            Lang::Js => "js",
+            Lang::Python => "py",
+        };
         let syntax = set
-            .find_syntax_by_extension("js")
+            .find_syntax_by_extension(ext)
             .unwrap_or_else(|| set.find_syntax_plain_text());
         HighlightLines::new(syntax, theme).state()
     }
@@ -654,7 +673,7 @@ impl Highlight {
         }
         let mut state = match self.states.get(first) {
             Some(s) => s.clone(),
-            None => Highlight::initial(theme),
+            None => Highlight::initial(theme, self.lang),
         };
         let mut states = self.states[..first.min(self.states.len())].to_vec();
         let mut styled = self.styled[..first.min(self.styled.len())].to_vec();

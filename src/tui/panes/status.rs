@@ -28,6 +28,8 @@ pub struct ConnectionInfo {
     pub tls: bool,
     /// The profile refuses writes (`read_only = true`).
     pub read_only: bool,
+    /// The syntax queries are read in at start (the profile's `lang`).
+    pub lang: crate::reql::Lang,
 }
 
 impl ConnectionInfo {
@@ -45,6 +47,7 @@ impl ConnectionInfo {
             },
             tls: p.tls.is_some(),
             read_only: p.read_only,
+            lang: p.lang,
         }
     }
 }
@@ -63,6 +66,8 @@ pub struct StatusBar {
     pub connection: ConnectionState,
     pub last_timing: Option<Duration>,
     pub message: Option<(MessageKind, String)>,
+    /// The syntax the editor is read in (marked `PY` when Python).
+    pub lang: crate::reql::Lang,
 }
 
 impl StatusBar {
@@ -111,6 +116,9 @@ impl StatusBar {
         }
         if profile {
             parts.push("PROFILE".to_owned());
+        }
+        if self.lang == crate::reql::Lang::Python {
+            parts.push("PY".to_owned());
         }
         parts
     }
