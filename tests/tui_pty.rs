@@ -404,3 +404,37 @@ fn wait_exit(tui: &mut Tui) -> portable_pty::ExitStatus {
         std::thread::sleep(Duration::from_millis(50));
     }
 }
+
+fn ctrl_c_stops_only_the_query_of_the_tab_in_front(kind: PeerKind) {
+    let peer = Peer::start_demo(kind);
+    let mut tui = Tui::on(&peer);
+    tui.wait_for("the browser to list the demo tables", |s| {
+        s.contains("events")
+    });
+    tui.type_text("r.db('demo').table('events').changes()");
+    tui.send(F5);
+    tui.wait_for("the feed to run", |s| {
+        s.contains("0 changes") && s.contains("running")
+    });
+    // A second query, finished, in front of the feed.
+    tui.send("\r\r");
+    tui.type_text("r.expr(41).add(1)");
+    tui.send(F5);
+    tui.wait_for("the second query's result", |s| s.contains("1 row"));
+    tui.send(CTRL_C);
+    tui.wait_for("the message that nothing runs in this tab", |s| {
+        s.contains("no query is running in this tab")
+    });
+    // The feed behind it still runs; Ctrl-C there stops it. (Tab: the results, `[`: the
+    // previous tab.)
+    tui.send("\t[");
+    tui.wait_for("the feed tab, still running", |s| {
+        s.contains("0 changes") && s.contains("running")
+    });
+    tui.send(CTRL_C);
+    tui.wait_for("the feed to stop", |s| s.contains("stopped"));
+    tui.send(CTRL_Q);
+    let status = wait_exit(&mut tui);
+    assert!(status.success(), "exit status {status:?}");
+}
+peer_tests!(ctrl_c_stops_only_the_query_of_the_tab_in_front);

@@ -804,18 +804,7 @@ impl App {
                     self.run_query(text, offset, fx);
                 }
             }
-            Command::Cancel => {
-                let target = self
-                    .results
-                    .current()
-                    .filter(|t| t.is_running())
-                    .or_else(|| self.results.tabs.iter().rev().find(|t| t.is_running()))
-                    .map(|t| t.id);
-                match target {
-                    Some(id) => fx.extend(self.update(Action::CancelQuery(id))),
-                    None => self.status.info("no query is running"),
-                }
-            }
+            Command::Cancel => self.cancel_shown(fx),
             Command::Quit => {
                 self.overlay = None;
                 fx.extend(self.update(Action::Quit));
@@ -997,6 +986,32 @@ impl App {
                 }
                 Pane::Editor => {}
             },
+        }
+    }
+
+    /// Ctrl-C: stops the query of the tab in front, never one out of sight; says so when
+    /// there is nothing to stop there.
+    fn cancel_shown(&mut self, fx: &mut Vec<Effect>) {
+        match self.results.current() {
+            Some(tab) if tab.is_running() => {
+                let id = tab.id;
+                fx.extend(self.update(Action::CancelQuery(id)));
+            }
+            shown => {
+                let elsewhere = self
+                    .results
+                    .tabs
+                    .iter()
+                    .filter(|t| t.is_running() && Some(t.id) != shown.map(|s| s.id))
+                    .count();
+                self.status.info(match elsewhere {
+                    0 => "no query is running".to_owned(),
+                    n => format!(
+                        "no query is running in this tab ({n} running in others: \
+                         [ and ] switch tabs)"
+                    ),
+                });
+            }
         }
     }
 
