@@ -435,3 +435,16 @@ fn a_mistyped_meta_command_is_named_as_such(kind: PeerKind) {
     quit(p, "127.0.0.1:test> ");
 }
 peer_tests!(a_mistyped_meta_command_is_named_as_such);
+
+fn lines_typed_ahead_in_one_burst_all_run_in_order(kind: PeerKind) {
+    let sb = demo(kind);
+    let home = tempfile::tempdir().unwrap();
+    let mut p = repl(&sb, home.path(), true);
+    // One write: the three lines reach the terminal together, as pasted or typed ahead.
+    type_keys(&mut p, "r.expr(101)\rr.expr(102)\rr.expr(103)\r");
+    p.exp_string("\r\n101\r\n").expect("the first line ran");
+    p.exp_string("\r\n102\r\n").expect("the second line ran");
+    p.exp_string("\r\n103\r\n").expect("the third line ran");
+    quit(p, "127.0.0.1:test> ");
+}
+peer_tests!(lines_typed_ahead_in_one_burst_all_run_in_order);
