@@ -361,6 +361,36 @@ fn run_repl(config_path: Option<&Path>, conn: &ConnArgs, out: OutArgs) -> Result
         .map_err(|e| Failure::new(Exit::Usage, e))
 }
 
+/// Before the TUI takes the screen: a profile without a secret that the server refuses gets a
+/// password prompt on the terminal, as the REPL gives. Any other outcome is left to the TUI,
+/// which shows the connection state; a slow server is not waited for.
+async fn ask_password_if_refused(session: Session) -> Session {
+    let profile = session.profile();
+    if profile.secret.is_some() {
+        return session;
+    }
+    let wait = std::time::Duration::from_secs(2);
+    let refused = match tokio::time::timeout(wait, session.net().client()).await {
+        Ok(Err(e)) if Exit::from(&e) == Exit::Auth => e,
+        _ => return session,
+    };
+    eprintln!("rdbsh: {refused}");
+    let label = profile
+        .name
+        .clone()
+        .unwrap_or_else(|| format!("{}:{}", profile.host, profile.port));
+    let prompt = format!("password for {}@{label}: ", profile.user);
+    // Blocking is fine here: nothing else runs before the TUI starts.
+    match rdbsh::repl::read_password(&prompt) {
+        Ok(Some(secret)) => {
+            let mut profile = profile.clone();
+            profile.secret = Some(Secret::new(secret));
+            Session::new(profile)
+        }
+        _ => session,
+    }
+}
+
 /// Batch mode: `-e`, `-f FILE` or stdin, printed for pipes.
 fn run_batch(target: Target, out: OutArgs, input: BatchInput) -> Result<Exit, Failure> {
     let inputs = match input {
@@ -469,6 +499,9 @@ fn run_tui(target: Target, config_path: Option<&Path>) -> Result<Exit, Failure> 
     }
     runtime()?.block_on(async move {
         let (profile, _sandbox) = open_target(target).await?;
+        let session = Session::new(profile);
+        let session = ask_password_if_refused(session).await;
+        let profile = session.profile().clone();
         let info = tui::panes::status::ConnectionInfo::from_profile(&profile);
         let mut app_config = AppConfig::new(keymap, info);
         app_config.theme = theme;
@@ -480,7 +513,7 @@ fn run_tui(target: Target, config_path: Option<&Path>) -> Result<Exit, Failure> 
             app_config.system_refresh = every;
         }
         let app = App::new(app_config, std::time::Instant::now());
-        let mut backend = SessionBackend::new(Session::new(profile));
+        let mut backend = SessionBackend::new(session);
         let options = RunOptions {
             history_path,
             ..RunOptions::default()

@@ -328,6 +328,12 @@ fn ctrl_c_while_connecting_to_a_silent_server_gives_the_prompt_back() {
     let home = tempfile::tempdir().unwrap();
     let args = format!("--host 127.0.0.1 --port {port} --timeout 600");
     let mut p = spawn_repl(home.path(), true, &args, &[]);
+    // The first connect, before the first prompt, says it waits; Ctrl-C ends the wait.
+    p.exp_string("connecting to 127.0.0.1:test... (Ctrl-C stops waiting)")
+        .expect("the first connect says it waits");
+    p.send_control('c').unwrap();
+    p.exp_string("interrupted; not connected yet")
+        .expect("Ctrl-C ends the first connect");
     for line in ["r.expr(1)", ".ping"] {
         p.exp_string("127.0.0.1:test> ").expect("the prompt");
         p.send_line(line).unwrap();
@@ -448,3 +454,62 @@ fn lines_typed_ahead_in_one_burst_all_run_in_order(kind: PeerKind) {
     quit(p, "127.0.0.1:test> ");
 }
 peer_tests!(lines_typed_ahead_in_one_burst_all_run_in_order);
+
+fn a_failed_connect_keeps_the_working_session(kind: PeerKind) {
+    let sb = demo(kind);
+    let home = tempfile::tempdir().unwrap();
+    // A port nothing listens on: bound, then let go.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let down_port = closed.local_addr().unwrap().port();
+    drop(closed);
+    let dir = home.path().join("config/rdbsh");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("config.toml"),
+        format!("[profiles.down]\nhost = \"127.0.0.1\"\nport = {down_port}\ntimeout = 5\n"),
+    )
+    .unwrap();
+    let mut p = repl(&sb, home.path(), true);
+    p.send_line(".connect down").unwrap();
+    p.exp_string("cannot connect to `down`")
+        .expect("the failed connect is reported");
+    p.exp_string("still on 127.0.0.1:test")
+        .expect("and says which session is kept");
+    p.exp_string("127.0.0.1:test> ")
+        .expect("the prompt of the working session");
+    p.send_line("r.db('demo').table('users').count()").unwrap();
+    p.exp_string("24\r\n")
+        .expect("the working session still runs queries");
+    quit(p, "127.0.0.1:test> ");
+}
+peer_tests!(a_failed_connect_keeps_the_working_session);
+
+#[test]
+fn a_server_that_is_down_is_reported_before_the_first_prompt() {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = closed.local_addr().unwrap().port();
+    drop(closed);
+    let home = tempfile::tempdir().unwrap();
+    let args = format!("--host 127.0.0.1 --port {port}");
+    let mut p = spawn_repl(home.path(), true, &args, &[]);
+    p.exp_string("cannot connect to 127.0.0.1:test: ")
+        .expect("the failed connect is said before the prompt");
+    p.exp_string(".connect NAME switches profile").unwrap();
+    quit(p, "127.0.0.1:test> ");
+}
+
+fn a_profile_without_a_secret_asks_for_the_password(kind: PeerKind) {
+    let sb = demo(kind);
+    let home = tempfile::tempdir().unwrap();
+    let args = format!("--host 127.0.0.1 --port {}", sb.port);
+    let mut p = spawn_repl(home.path(), true, &args, &[]);
+    p.exp_string("password for admin@127.0.0.1:test: ")
+        .expect("a password prompt before the first prompt");
+    p.send_line(common::peer::PASSWORD).unwrap();
+    p.exp_string("127.0.0.1:test> ").expect("then the prompt");
+    p.send_line("r.db('demo').table('users').count()").unwrap();
+    p.exp_string("24\r\n")
+        .expect("the session logged in with it");
+    quit(p, "127.0.0.1:test> ");
+}
+peer_tests!(a_profile_without_a_secret_asks_for_the_password);

@@ -438,3 +438,24 @@ fn ctrl_c_stops_only_the_query_of_the_tab_in_front(kind: PeerKind) {
     assert!(status.success(), "exit status {status:?}");
 }
 peer_tests!(ctrl_c_stops_only_the_query_of_the_tab_in_front);
+
+fn a_profile_without_a_secret_asks_for_the_password_first(kind: PeerKind) {
+    let peer = Peer::start_demo(kind);
+    let args = [
+        "--host".to_owned(),
+        "127.0.0.1".to_owned(),
+        "--port".to_owned(),
+        peer.port.to_string(),
+    ];
+    let mut tui = Tui::start(&args, &[]);
+    let prompt = format!("password for admin@127.0.0.1:{}:", peer.port);
+    tui.wait_for("the password prompt", |s| s.contains(&prompt));
+    tui.send(&format!("{}\r", common::peer::PASSWORD));
+    tui.wait_for("the browser, logged in", |s| {
+        s.contains("events") && s.contains("orders")
+    });
+    tui.send(CTRL_Q);
+    let status = wait_exit(&mut tui);
+    assert!(status.success(), "exit status {status:?}");
+}
+peer_tests!(a_profile_without_a_secret_asks_for_the_password_first);
