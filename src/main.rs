@@ -347,14 +347,7 @@ fn run_repl(config_path: Option<&Path>, conn: &ConnArgs, out: OutArgs) -> Result
         query_timeout: conn.query_timeout,
         ..Default::default()
     };
-    let connect: rdbsh::repl::Connector = Box::new(move |name| {
-        let config = Config::load(config_path.as_deref()).map_err(|e| e.to_string())?;
-        let profile = config
-            .resolve(Some(name), &overrides)
-            .map_err(|e| e.to_string())?;
-        warn_if_profile_unverified(&profile);
-        Ok(profile)
-    });
+    let connect: rdbsh::repl::Connector = Box::new(connector(config_path, overrides, true));
     let runtime = runtime()?;
     let (profile, _sandbox) = runtime.block_on(open_target(target))?;
     rdbsh::repl::run(&runtime, Session::new(profile), options, connect)
@@ -388,6 +381,24 @@ async fn ask_password_if_refused(session: Session) -> Session {
             Session::new(profile)
         }
         _ => session,
+    }
+}
+
+/// Resolves the profile of `.connect NAME`, reading the profiles file again.
+fn connector(
+    config_path: Option<PathBuf>,
+    overrides: rdbsh::config::ConnOverrides,
+    warn: bool,
+) -> impl Fn(&str) -> Result<Profile, String> + Send + 'static {
+    move |name| {
+        let config = Config::load(config_path.as_deref()).map_err(|e| e.to_string())?;
+        let profile = config
+            .resolve(Some(name), &overrides)
+            .map_err(|e| e.to_string())?;
+        if warn {
+            warn_if_profile_unverified(&profile);
+        }
+        Ok(profile)
     }
 }
 
@@ -513,7 +524,12 @@ fn run_tui(target: Target, config_path: Option<&Path>) -> Result<Exit, Failure> 
             app_config.system_refresh = every;
         }
         let app = App::new(app_config, std::time::Instant::now());
-        let mut backend = SessionBackend::new(session);
+        // The status bar shows an unverified connection; nothing may print over the screen.
+        let mut backend = SessionBackend::new(session).with_connector(Box::new(connector(
+            config_path.map(Path::to_path_buf),
+            rdbsh::config::ConnOverrides::default(),
+            false,
+        )));
         let options = RunOptions {
             history_path,
             ..RunOptions::default()

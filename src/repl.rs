@@ -320,6 +320,20 @@ impl Repl<'_> {
                 );
             }
             Meta::Use(db) => {
+                let known = self.database_exists(&db);
+                if known == Some(false) {
+                    // A warning, not a failure: the database may be created next.
+                    eprint!(
+                        "{}",
+                        report::plain(
+                            &format!(
+                                "database `{db}` does not exist; queries will fail until \
+                                 r.dbCreate('{db}') creates it"
+                            ),
+                            self.options.color
+                        )
+                    );
+                }
                 self.session.db = db;
             }
             Meta::Format(format) => self.options.format = format,
@@ -681,6 +695,28 @@ impl Repl<'_> {
             ),
             None => self.error(&e.to_string()),
         }
+    }
+
+    /// Whether the server has database `db`, from the catalog (read now when it has not
+    /// arrived yet); `None` when that cannot be told.
+    fn database_exists(&self, db: &str) -> Option<bool> {
+        let loaded = self.catalog.lock().ok().and_then(|c| c.clone());
+        let dbs = match loaded {
+            Some(dbs) => dbs,
+            None => {
+                let net = self.session.net().clone();
+                let wait = std::time::Duration::from_secs(2);
+                let read = self
+                    .runtime
+                    .block_on(tokio::time::timeout(wait, catalog::load(&net)));
+                let dbs = read.ok()?.ok()?;
+                if let Ok(mut slot) = self.catalog.lock() {
+                    *slot = Some(dbs.clone());
+                }
+                dbs
+            }
+        };
+        Some(dbs.iter().any(|d| d.name == db))
     }
 
     /// Loads the catalog for completion in the background.

@@ -142,7 +142,11 @@ fn use_changes_the_default_database_and_the_prompt(kind: PeerKind) {
         .expect("prompt names the db");
     p.send_line("r.table('users').count()").unwrap();
     p.exp_string("24\r\n").expect("table of the new default db");
-    quit(p, "127.0.0.1:demo> ");
+    p.send_line(".use nosuchdb").unwrap();
+    p.exp_string("database `nosuchdb` does not exist")
+        .expect("a database the server lacks is warned about");
+    // ... and used all the same.
+    quit(p, "127.0.0.1:nosuchdb> ");
 }
 peer_tests!(use_changes_the_default_database_and_the_prompt);
 

@@ -459,3 +459,76 @@ fn a_profile_without_a_secret_asks_for_the_password_first(kind: PeerKind) {
     assert!(status.success(), "exit status {status:?}");
 }
 peer_tests!(a_profile_without_a_secret_asks_for_the_password_first);
+
+fn meta_commands_run_in_the_editor_and_the_browser_sets_the_database(kind: PeerKind) {
+    let peer = Peer::start_demo(kind);
+    let mut tui = Tui::on(&peer);
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("a port");
+    let down_port = closed.local_addr().expect("its address").port();
+    drop(closed);
+    let dir = tui.data.path().join("rdbsh");
+    std::fs::create_dir_all(&dir).expect("config dir");
+    std::fs::write(
+        dir.join("config.toml"),
+        format!(
+            "[profiles.down]\nhost = \"127.0.0.1\"\nport = {down_port}\ntimeout = 5\n\n\
+             [profiles.rw]\nhost = \"127.0.0.1\"\nport = {}\n{}",
+            peer.port,
+            if peer.password().is_some() {
+                format!("password_env = \"{}\"\n", common::peer::PASSWORD_VAR)
+            } else {
+                String::new()
+            }
+        ),
+    )
+    .expect("write the config");
+    tui.wait_for("the browser to list the demo tables", |s| {
+        s.contains("events")
+    });
+    tui.type_text(".use demo");
+    tui.send(F5);
+    tui.wait_for("the status bar on demo", |s| s.contains("│ db demo │"));
+    tui.send("\r");
+    tui.type_text("r.table('users').count()");
+    tui.send(F5);
+    tui.wait_for("the query run against demo", |s| s.contains("24"));
+    tui.send("\r");
+    tui.type_text(".use nosuchdb");
+    tui.send(F5);
+    tui.wait_for("the warning", |s| {
+        s.contains("database `nosuchdb` does not exist") && s.contains("│ db nosuchdb │")
+    });
+    tui.send("\r");
+    tui.type_text(".timing off");
+    tui.send(F5);
+    tui.wait_for("the timing hidden", |s| {
+        s.contains("timing hidden") && !s.contains("│ last ")
+    });
+    tui.send("\r");
+    tui.type_text(".connect down");
+    tui.send(F5);
+    tui.wait_for("the failed connect", |s| {
+        s.contains("cannot connect to `down`, still on the previous connection")
+    });
+    // The browser's key: the selected database (demo, the first line) becomes the default.
+    tui.send(SHIFT_TAB);
+    tui.send("u");
+    tui.wait_for("the status bar on demo again", |s| {
+        s.contains("│ db demo │") && s.contains("default database: demo")
+    });
+    // A profile that connects replaces the session; the status bar shows its database.
+    tui.send("\t\r");
+    tui.type_text(".connect rw");
+    tui.send(F5);
+    tui.wait_for("the other profile", |s| {
+        s.contains("connected to rw") && s.contains("│ db test │")
+    });
+    tui.send("\r");
+    tui.type_text("r.db('demo').table('orders').count()");
+    tui.send(F5);
+    tui.wait_for("a query on the new session", |s| s.contains("60"));
+    tui.send(CTRL_Q);
+    let status = wait_exit(&mut tui);
+    assert!(status.success(), "exit status {status:?}");
+}
+peer_tests!(meta_commands_run_in_the_editor_and_the_browser_sets_the_database);

@@ -156,6 +156,8 @@ pub enum Action {
     },
     /// `$EDITOR` closed; `Ok(text)` is the new editor content.
     ExternalEditorClosed(Result<String, String>),
+    /// Answer to [`Effect::Connect`]: queries now go to this profile.
+    Connected(Box<super::panes::status::ConnectionInfo>),
     /// An error of the runtime itself (clipboard, history file...), shown on the message line.
     Failed(String),
 }
@@ -216,6 +218,11 @@ pub enum Effect {
     CopyToClipboard(String),
     /// Edit `text` in `$EDITOR`; answer with `ExternalEditorClosed`.
     OpenExternalEditor(String),
+    /// `.use DB`: later queries run against database `db`.
+    UseDatabase(String),
+    /// `.connect PROFILE`: connect with another profile and, once connected, switch to it;
+    /// answer with `Connected` or `Failed` (the working session is kept then).
+    Connect(String),
     /// The history changed: persist it.
     SaveHistory,
     /// Stop the process until `fg` (Ctrl-Z).

@@ -8,12 +8,14 @@ use super::action::{Action, ConnectionState, Effect, QueryId, QueryOptions, Synt
 use super::keymap::{Command, Keymap};
 use super::panes::browser::{BrowserPane, CatalogState, Count, NodeId};
 use super::panes::editor::EditorPane;
+use super::panes::results::ViewMode;
 use super::panes::results::{DEFAULT_ROW_CAP, Feed, ResultsPane, TabState};
 use super::panes::status::{ConnectionInfo, StatusBar};
 use super::panes::system::{DEFAULT_REFRESH, SystemPane, SystemView};
 use super::screen::Areas;
 use super::theme::Palette;
-use crate::render::Theme;
+use crate::render::{Format, Theme};
+use crate::shell::Meta;
 use crate::shell::catalog::DbEntry;
 use crate::shell::history::History;
 
@@ -538,6 +540,16 @@ impl App {
                 Err(message) => self.status.error(message),
             },
             Action::SystemLoaded { view, result } => self.system.loaded(view, result),
+            Action::Connected(info) => {
+                let label = info
+                    .profile
+                    .clone()
+                    .unwrap_or_else(|| format!("{}:{}", info.host, info.port));
+                self.status.info = *info;
+                self.status.info(format!("connected to {label}"));
+                self.browser.state = CatalogState::Loading;
+                fx.push(Effect::LoadCatalog);
+            }
             Action::Failed(message) => self.status.error(message),
         }
         // A query of ours ended (a kill among them): the jobs changed, show it now.
@@ -678,6 +690,9 @@ impl App {
         if text.trim().is_empty() {
             return;
         }
+        if let Some(meta) = crate::shell::meta::parse(&text) {
+            return self.apply_meta(meta, fx);
+        }
         if matches!(self.overlay, Some(Overlay::ConfirmWrite { .. })) {
             // Run-all stops at the first query that needs an answer.
             return;
@@ -692,6 +707,62 @@ impl App {
             return;
         }
         self.start_query(text, offset, fx);
+    }
+
+    /// A meta-command line run from the editor, as the REPL runs it.
+    fn apply_meta(&mut self, meta: Result<Meta, String>, fx: &mut Vec<Effect>) {
+        match meta {
+            Err(message) => self.status.error(message),
+            Ok(Meta::Use(db)) => self.use_database(db, fx),
+            Ok(Meta::Format(format)) => {
+                let view = match format {
+                    Format::Table => ViewMode::Table,
+                    Format::Pretty => ViewMode::Tree,
+                    Format::Json | Format::Ndjson | Format::Raw => ViewMode::Raw,
+                };
+                self.results.default_view = view;
+                if let Some(tab) = self.results.current_mut() {
+                    tab.view = view;
+                }
+                self.status
+                    .info(format!("results show as {} (F2 cycles)", view.label()));
+            }
+            Ok(Meta::Timing(on)) => {
+                self.status.hide_timing = !on;
+                self.status
+                    .info(if on { "timing shown" } else { "timing hidden" });
+            }
+            Ok(Meta::Connect(name)) => {
+                self.status.info(format!("connecting to {name}..."));
+                fx.push(Effect::Connect(name));
+            }
+            Ok(Meta::Help) => self.overlay = Some(Overlay::Help { scroll: 0 }),
+            Ok(Meta::Edit) => fx.push(Effect::OpenExternalEditor(self.editor.text())),
+            Ok(Meta::History) => {
+                self.overlay = Some(Overlay::HistorySearch {
+                    query: String::new(),
+                    selected: 0,
+                });
+            }
+            Ok(Meta::Quit) => fx.extend(self.update(Action::Quit)),
+            Ok(Meta::Ping) => self
+                .status
+                .info("the status bar shows the connection; `rdbsh ping` prints the details"),
+        }
+    }
+
+    /// `.use DB` or the browser's key: the default database of later queries; warns when the
+    /// loaded catalog has no such database.
+    fn use_database(&mut self, db: String, fx: &mut Vec<Effect>) {
+        if self.browser.lacks_db(&db) {
+            self.status.error(format!(
+                "database `{db}` does not exist; queries will fail until r.dbCreate('{db}') creates it"
+            ));
+        } else {
+            self.status.info(format!("default database: {db}"));
+        }
+        self.status.info.db.clone_from(&db);
+        fx.push(Effect::UseDatabase(db));
     }
 
     /// Runs a query (after any confirmation).
@@ -900,6 +971,10 @@ impl App {
                     });
                 }
             }
+            Command::UseDatabase => match self.browser.selected_db() {
+                Some(db) => self.use_database(db, fx),
+                None => self.status.info("select a database or a table first"),
+            },
             Command::RefreshBrowser => {
                 self.browser.state = CatalogState::Loading;
                 fx.push(Effect::LoadCatalog);

@@ -36,6 +36,7 @@ pub enum Command {
     Filter,
     Count,
     InsertSkeleton,
+    UseDatabase,
     RefreshBrowser,
     DropTable,
     Expand,
@@ -103,7 +104,7 @@ impl Scope {
 
 impl Command {
     /// Every command, in help order.
-    pub const ALL: [Command; 40] = [
+    pub const ALL: [Command; 41] = [
         Command::Run,
         Command::RunAll,
         Command::Cancel,
@@ -126,6 +127,7 @@ impl Command {
         Command::Filter,
         Command::Count,
         Command::InsertSkeleton,
+        Command::UseDatabase,
         Command::RefreshBrowser,
         Command::DropTable,
         Command::Expand,
@@ -256,6 +258,12 @@ impl Command {
                 Browser,
                 "insert a query on the table into the editor",
                 "insert",
+            ),
+            UseDatabase => (
+                "use_database",
+                Browser,
+                "make the selected database the default (as .use DB)",
+                "use db",
             ),
             RefreshBrowser => (
                 "refresh_browser",

@@ -243,6 +243,19 @@ impl BrowserPane {
         }
     }
 
+    /// The database of the selection: the database itself or the one its table is in.
+    pub fn selected_db(&self) -> Option<String> {
+        match self.selected_node()?.id {
+            NodeId::Db(db) => Some(db),
+            _ => self.selected_table().map(|(db, _)| db),
+        }
+    }
+
+    /// True when the catalog is loaded and has no database `name`.
+    pub fn lacks_db(&self, name: &str) -> bool {
+        matches!(self.state, CatalogState::Loaded) && !self.catalog.iter().any(|d| d.name == name)
+    }
+
     /// Selected line index.
     pub fn selected(&self) -> usize {
         self.selected

@@ -760,8 +760,10 @@ fn code_mask(text: &str) -> Vec<bool> {
 /// Splits text into statements with the compiler's splitter (top-level `;`, and line breaks
 /// that end a complete expression unless the next line continues the chain).
 pub fn split_statements(text: &str) -> Vec<Range<usize>> {
-    crate::reql::split_statements(text)
+    // A meta-command line (`.use demo`) is a statement of its own, as in the REPL.
+    crate::shell::items(text)
         .into_iter()
+        .map(|item| item.span())
         .map(|s| s.start..s.end)
         .filter(|r| !r.is_empty())
         .collect()

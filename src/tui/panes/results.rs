@@ -51,7 +51,8 @@ impl ViewMode {
         }
     }
 
-    fn label(self) -> &'static str {
+    /// Its name in the header (`tree`, `table`, `raw`).
+    pub fn label(self) -> &'static str {
         match self {
             ViewMode::Tree => "tree",
             ViewMode::Table => "table",
@@ -928,6 +929,8 @@ pub struct ResultsPane {
     pub active: usize,
     /// Rows kept per tab.
     pub cap: usize,
+    /// The view new tabs open in (`.format`).
+    pub default_view: ViewMode,
 }
 
 impl ResultsPane {
@@ -937,6 +940,7 @@ impl ResultsPane {
             tabs: Vec::new(),
             active: 0,
             cap,
+            default_view: ViewMode::default(),
         }
     }
 
@@ -957,8 +961,9 @@ impl ResultsPane {
 
     /// Opens a tab for a new query and shows it.
     pub fn open(&mut self, id: QueryId, query: String, offset: usize, now: Instant) {
-        self.tabs
-            .push(ResultTab::new(id, query, offset, now, self.cap));
+        let mut tab = ResultTab::new(id, query, offset, now, self.cap);
+        tab.view = self.default_view;
+        self.tabs.push(tab);
         self.active = self.tabs.len() - 1;
     }
 

@@ -62,6 +62,8 @@ pub struct StatusBar {
     pub info: ConnectionInfo,
     pub connection: ConnectionState,
     pub last_timing: Option<Duration>,
+    /// Hide `last_timing` (`.timing off`).
+    pub hide_timing: bool,
     pub message: Option<(MessageKind, String)>,
 }
 
@@ -103,7 +105,7 @@ impl StatusBar {
             _ => None,
         };
         parts.push(tls.unwrap_or_else(|| "plain".to_owned()));
-        if let Some(t) = self.last_timing {
+        if let Some(t) = self.last_timing.filter(|_| !self.hide_timing) {
             parts.push(format!("last {}", format_duration(t)));
         }
         if live {
