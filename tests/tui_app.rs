@@ -407,7 +407,11 @@ fn browser_opens_counts_and_inserts_tables() {
     app.update(Action::FocusNext); // results → browser
     press(&mut app, KeyCode::Char('i'), KeyModifiers::NONE);
     assert_eq!(app.focus, Pane::Editor);
-    assert_eq!(app.editor.text(), "r.db('test').table('users')");
+    // The opened table's query went into the editor; the skeleton goes on a line of its own.
+    assert_eq!(
+        app.editor.text(),
+        "r.db('test').table('users')\n\nr.db('test').table('users').insert({id: ''})"
+    );
 }
 
 #[test]

@@ -532,3 +532,30 @@ fn meta_commands_run_in_the_editor_and_the_browser_sets_the_database(kind: PeerK
     assert!(status.success(), "exit status {status:?}");
 }
 peer_tests!(meta_commands_run_in_the_editor_and_the_browser_sets_the_database);
+
+fn the_browser_puts_an_insert_skeleton_and_an_opened_table_on_new_editor_lines(kind: PeerKind) {
+    let peer = Peer::start_demo(kind);
+    let mut tui = Tui::on(&peer);
+    tui.wait_for("the browser to list the demo tables", |s| {
+        s.contains("events")
+    });
+    tui.type_text("r.expr(1)");
+    // `i` on the events table: not pasted at the cursor, but a statement of its own.
+    tui.send(SHIFT_TAB);
+    tui.send(DOWN);
+    tui.send("i");
+    let screen = tui.wait_for("the skeleton on its own line", |s| {
+        s.contains("3 r.db('demo').table('events').insert({id: ''})")
+    });
+    assert!(screen.contains("1 r.expr(1) "), "{screen}");
+    // Enter opens the table and puts its query in the editor, below.
+    tui.send(SHIFT_TAB);
+    tui.send("\r");
+    tui.wait_for("the opened table in the editor and the results", |s| {
+        s.contains("5 r.db('demo').table('events') ") && s.contains("evt-00001")
+    });
+    tui.send(CTRL_Q);
+    let status = wait_exit(&mut tui);
+    assert!(status.success(), "exit status {status:?}");
+}
+peer_tests!(the_browser_puts_an_insert_skeleton_and_an_opened_table_on_new_editor_lines);

@@ -956,8 +956,9 @@ impl App {
             }
             Command::InsertSkeleton => {
                 if let Some((db, table)) = self.browser.selected_table() {
-                    let text = table_query(&db, &table);
-                    self.editor.insert(&text, self.now);
+                    let key = self.browser.primary_key(&db, &table);
+                    let text = insert_skeleton(&db, &table, &key);
+                    self.editor.append_statement(&text, self.now);
                     self.focus = Pane::Editor;
                     self.scroll_editor();
                 }
@@ -1105,8 +1106,10 @@ impl App {
                 }
             }
             NodeId::Table { db, table } => {
+                // As the Data Explorer does: the query goes into the editor too.
                 let text = table_query(&db, &table);
-                self.run_query(text, usize::MAX, fx);
+                let offset = self.editor.append_statement(&text, self.now);
+                self.run_query(text, offset, fx);
                 self.focus = Pane::Results;
             }
             _ => self.browser.toggle(h),
@@ -1199,6 +1202,23 @@ pub fn table_query(db: &str, table: &str) -> String {
     format!("r.db({}).table({})", js_string(db), js_string(table))
 }
 
+/// `r.db('d').table('t').insert({id: ''})`: an insert to fill in, naming the primary key.
+pub fn insert_skeleton(db: &str, table: &str, primary_key: &str) -> String {
+    let plain = primary_key
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_' || c == '$')
+        && primary_key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '$');
+    let key = if plain {
+        primary_key.to_owned()
+    } else {
+        js_string(primary_key)
+    };
+    format!("{}.insert({{{key}: ''}})", table_query(db, table))
+}
+
 /// True when a query creates, drops or renames databases, tables or indexes (or writes to the
 /// system tables that hold them), so the browser reloads after it; from the compiled term.
 pub fn changes_catalog(query: &str) -> bool {
@@ -1286,6 +1306,18 @@ mod tests {
         assert_eq!(table_query("test", "users"), "r.db('test').table('users')");
         assert_eq!(table_query("a'b", "c\\d"), r"r.db('a\'b').table('c\\d')");
         assert_eq!(count_query("t", "u"), "r.db('t').table('u').count()");
+    }
+
+    #[test]
+    fn the_insert_skeleton_names_the_primary_key() {
+        assert_eq!(
+            insert_skeleton("demo", "orders", "id"),
+            "r.db('demo').table('orders').insert({id: ''})"
+        );
+        assert_eq!(
+            insert_skeleton("d", "t", "e-mail"),
+            "r.db('d').table('t').insert({'e-mail': ''})"
+        );
     }
 
     #[test]

@@ -256,7 +256,7 @@ impl Command {
             InsertSkeleton => (
                 "insert_skeleton",
                 Browser,
-                "insert a query on the table into the editor",
+                "put an insert on the table (its primary key named) on a new editor line",
                 "insert",
             ),
             UseDatabase => (

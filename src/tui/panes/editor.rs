@@ -195,6 +195,37 @@ impl EditorPane {
         self.changed(now);
     }
 
+    /// Puts `statement` on a new line after the text (not at the cursor, so it never runs
+    /// into the statement there), the cursor at its end; returns its byte offset. When the
+    /// last statement already is `statement`, only the cursor moves there.
+    pub fn append_statement(&mut self, statement: &str, now: Instant) -> usize {
+        let text = self.text();
+        self.textarea.move_cursor(CursorMove::Bottom);
+        self.textarea.move_cursor(CursorMove::End);
+        if let Some(last) = split_statements(&text).last()
+            && text.get(last.clone()).map(str::trim) == Some(statement)
+            && text
+                .get(last.end..)
+                .is_some_and(|rest| rest.trim().is_empty())
+        {
+            return last.start;
+        }
+        if text.trim().is_empty() {
+            self.set_text(statement, now);
+            return 0;
+        }
+        // One blank line apart from the text above.
+        let lead = if text.ends_with("\n\n") {
+            ""
+        } else if text.ends_with('\n') {
+            "\n"
+        } else {
+            "\n\n"
+        };
+        self.insert(&format!("{lead}{statement}"), now);
+        text.len() + lead.len()
+    }
+
     /// Inserts `text` at the cursor.
     pub fn insert(&mut self, text: &str, now: Instant) {
         if self.textarea.insert_str(text) {
