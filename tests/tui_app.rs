@@ -935,3 +935,68 @@ fn a_write_nothing_bounds_asks_and_the_count_joins_the_question() {
         app.update(Action::Confirm(false));
     }
 }
+
+fn finish(app: &mut App, id: QueryId, rows: usize) {
+    app.update(Action::BatchArrived {
+        id,
+        rows: (0..rows).map(|i| Doc(json!(i))).collect(),
+        more: false,
+    });
+    app.update(Action::QueryFinished {
+        id,
+        elapsed: Duration::from_millis(1),
+        profile: None,
+    });
+}
+
+#[test]
+fn re_running_a_statement_reuses_its_finished_tab() {
+    let (mut app, _) = app();
+    let a = run_one(&mut app, "r.expr(1)");
+    finish(&mut app, a, 1);
+    let b = run_one(&mut app, "r.expr(2)");
+    finish(&mut app, b, 1);
+    let again = run_one(&mut app, "r.expr(1)");
+    assert_eq!(app.results.tabs.len(), 2, "the first tab was reused");
+    assert_eq!(app.results.active, 0);
+    assert_eq!(app.results.current().map(|t| t.id), Some(again));
+    // A running statement is not replaced: its second run gets a tab of its own.
+    let feed = run_one(&mut app, "r.table('t').changes()");
+    app.update(Action::QueryStarted {
+        id: feed,
+        feed: true,
+    });
+    run_one(&mut app, "r.table('t').changes()");
+    assert_eq!(app.results.tabs.len(), 4);
+}
+
+#[test]
+fn tabs_and_their_rows_are_capped_oldest_finished_first() {
+    let mut config = config();
+    config.row_cap = 100;
+    let (mut app, _) = app_with(config);
+    let running = run_one(&mut app, "r.table('t').changes()");
+    app.update(Action::QueryStarted {
+        id: running,
+        feed: true,
+    });
+    for i in 0..20 {
+        let id = run_one(&mut app, &format!("r.expr({i})"));
+        finish(&mut app, id, 1);
+    }
+    let tabs = &app.results.tabs;
+    assert_eq!(tabs.len(), rdbsh::tui::panes::results::MAX_TABS);
+    assert_eq!(tabs[0].id, running, "a running query's tab stays");
+    assert_eq!(tabs.last().map(|t| t.query.as_str()), Some("r.expr(19)"));
+    // Rows: three tabs' worth in all; the shown tab keeps its rows, older ones give way.
+    for i in 0..4 {
+        let id = run_one(&mut app, &format!("r.range({i})"));
+        finish(&mut app, id, 100);
+    }
+    assert!(
+        app.results.total_rows() <= 300,
+        "{}",
+        app.results.total_rows()
+    );
+    assert_eq!(app.results.current().map(|t| t.len()), Some(100));
+}

@@ -559,3 +559,28 @@ fn the_browser_puts_an_insert_skeleton_and_an_opened_table_on_new_editor_lines(k
     assert!(status.success(), "exit status {status:?}");
 }
 peer_tests!(the_browser_puts_an_insert_skeleton_and_an_opened_table_on_new_editor_lines);
+
+fn running_a_statement_again_reuses_its_tab(kind: PeerKind) {
+    let peer = Peer::start_demo(kind);
+    let mut tui = Tui::on(&peer);
+    tui.wait_for("the browser to list the demo tables", |s| {
+        s.contains("events")
+    });
+    tui.type_text("r.expr(5).mul(5)");
+    tui.send(F5);
+    // Finished (the status bar's timing comes with the end of the query), so its tab is free.
+    tui.wait_for("the first run", |s| {
+        s.contains("25") && s.contains("│ last ")
+    });
+    tui.send(F5);
+    tui.send("\r\r");
+    tui.type_text("r.expr(6).mul(6)");
+    tui.send(F5);
+    // Three runs, two tabs: the second run took over the first one's tab.
+    let screen = tui.wait_for("two tabs", |s| s.contains("36") && s.contains("│ 2   3 "));
+    assert!(!screen.contains("│ 1 "), "{screen}");
+    tui.send(CTRL_Q);
+    let status = wait_exit(&mut tui);
+    assert!(status.success(), "exit status {status:?}");
+}
+peer_tests!(running_a_statement_again_reuses_its_tab);

@@ -562,3 +562,26 @@ fn a_window_feed_shows_a_move_as_a_removal_and_an_addition_and_no_change_as_raw_
     assert!(text.contains("~ id 2 n: 1 → 4"), "{text}");
     assert!(!text.contains("id: 15 → 2"), "{text}");
 }
+
+#[test]
+fn the_tab_bar_scrolls_to_keep_the_shown_tab_visible() {
+    let (mut app, _) = app((80, 24));
+    // Running queries are never closed, so all of them stay as tabs.
+    for i in 0..40 {
+        app.update(Action::RunQuery {
+            text: format!("r.table('t{i}').changes()"),
+            offset: 0,
+        });
+    }
+    let shown = app.results.current().map(|t| t.id.0);
+    assert_eq!(shown, Some(40));
+    let text = screen(&app, (80, 24));
+    assert!(
+        text.contains(" 40● "),
+        "the shown tab is on the bar:\n{text}"
+    );
+    assert!(
+        text.contains("‹ "),
+        "tabs cut on the left are marked:\n{text}"
+    );
+}

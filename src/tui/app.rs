@@ -444,6 +444,8 @@ impl App {
                     }
                     tab.push_rows(rows, more, now);
                 }
+                // Finished tabs out of sight give way when all tabs hold too many rows.
+                self.results.trim();
                 self.follow_views(&mut fx);
             }
             Action::QueryFinished {

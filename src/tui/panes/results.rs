@@ -20,6 +20,12 @@ use crate::tui::theme::Palette;
 /// Rows kept per tab when the caller does not say.
 pub const DEFAULT_ROW_CAP: usize = 100_000;
 
+/// Result tabs kept; past it the oldest finished tab is closed.
+pub const MAX_TABS: usize = 12;
+
+/// All tabs together keep at most this many times a tab's row cap (`[ui] max_rows`).
+pub const TOTAL_ROW_CAPS: usize = 3;
+
 /// Width of a tab's body (inside the pane) from which the profile goes beside the rows rather
 /// than under them.
 pub const SIDE_BY_SIDE_WIDTH: u16 = 80;
@@ -963,8 +969,48 @@ impl ResultsPane {
     pub fn open(&mut self, id: QueryId, query: String, offset: usize, now: Instant) {
         let mut tab = ResultTab::new(id, query, offset, now, self.cap);
         tab.view = self.default_view;
-        self.tabs.push(tab);
-        self.active = self.tabs.len() - 1;
+        // Re-running a statement whose tab is done reuses that tab (its rows are let go).
+        let done = self
+            .tabs
+            .iter()
+            .position(|t| t.query == tab.query && !t.is_running());
+        match done.and_then(|i| self.tabs.get_mut(i).map(|t| (i, t))) {
+            Some((i, old)) => {
+                tab.view = old.view;
+                *old = tab;
+                self.active = i;
+            }
+            None => {
+                self.tabs.push(tab);
+                self.active = self.tabs.len() - 1;
+            }
+        }
+        self.trim();
+    }
+
+    /// Rows held by all tabs together.
+    pub fn total_rows(&self) -> usize {
+        self.tabs.iter().map(ResultTab::len).sum()
+    }
+
+    /// Closes the oldest finished tabs while there are more than [`MAX_TABS`] or they hold more
+    /// than [`TOTAL_ROW_CAPS`] tabs' worth of rows; never the shown tab nor a running one.
+    pub fn trim(&mut self) {
+        let total_cap = self.cap.saturating_mul(TOTAL_ROW_CAPS);
+        while self.tabs.len() > MAX_TABS || self.total_rows() > total_cap {
+            let shown = self.current().map(|t| t.id);
+            let Some(i) = self
+                .tabs
+                .iter()
+                .position(|t| !t.is_running() && Some(t.id) != shown)
+            else {
+                return;
+            };
+            self.tabs.remove(i);
+            if self.active > i {
+                self.active -= 1;
+            }
+        }
     }
 
     /// The area of the shown tab's body (rows and profile) inside the pane's `area`: the pane
@@ -983,6 +1029,47 @@ impl ResultsPane {
             height: inner.bottom().saturating_sub(y),
             ..inner
         }
+    }
+
+    /// The tab bar in `width` cells, scrolled so that the shown tab is on it (`‹` marks tabs
+    /// cut on the left).
+    fn tab_bar(&self, width: usize, palette: &Palette) -> Vec<Span<'static>> {
+        let labels: Vec<String> = self
+            .tabs
+            .iter()
+            .map(|t| {
+                let mark = if t.is_running() { "●" } else { "" };
+                format!(" {}{mark} ", t.id.0)
+            })
+            .collect();
+        // Each label and its one-cell gap; `‹ ` takes two cells.
+        let cells = |l: &String| unicode_width::UnicodeWidthStr::width(l.as_str()) + 1;
+        let mut first = 0;
+        while first < self.active
+            && labels
+                .get(first..=self.active)
+                .map_or(0, |shown| shown.iter().map(cells).sum::<usize>())
+                + if first > 0 { 2 } else { 0 }
+                > width
+        {
+            first += 1;
+        }
+        let mut spans = Vec::new();
+        if first > 0 {
+            spans.push(Span::styled("‹ ", Style::default().fg(palette.dim)));
+        }
+        for (i, label) in labels.into_iter().enumerate().skip(first) {
+            let style = if i == self.active {
+                Style::default()
+                    .fg(palette.accent)
+                    .add_modifier(Modifier::BOLD | Modifier::REVERSED)
+            } else {
+                Style::default().fg(palette.dim)
+            };
+            spans.push(Span::styled(label, style));
+            spans.push(Span::raw(" "));
+        }
+        spans
     }
 
     /// Draws the tab bar, header and rows into `area` (frame included).
@@ -1007,25 +1094,7 @@ impl ResultsPane {
         };
         let mut y = inner.y;
         if self.tabs.len() > 1 && inner.height > 2 {
-            let spans: Vec<Span> = self
-                .tabs
-                .iter()
-                .enumerate()
-                .flat_map(|(i, t)| {
-                    let style = if i == self.active {
-                        Style::default()
-                            .fg(palette.accent)
-                            .add_modifier(Modifier::BOLD | Modifier::REVERSED)
-                    } else {
-                        Style::default().fg(palette.dim)
-                    };
-                    let mark = if t.is_running() { "●" } else { "" };
-                    [
-                        Span::styled(format!(" {}{mark} ", t.id.0), style),
-                        Span::raw(" "),
-                    ]
-                })
-                .collect();
+            let spans = self.tab_bar(usize::from(inner.width), palette);
             frame.render_widget(
                 Paragraph::new(Line::from(spans)),
                 Rect {
