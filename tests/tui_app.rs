@@ -350,7 +350,7 @@ fn a_server_error_span_underlines_the_statement_in_the_editor() {
         message: "Table `test.nope` does not exist.".into(),
         span: Some((0, 15)),
     });
-    let err = app.editor.error().unwrap();
+    let err = app.editor.server_error().unwrap();
     assert_eq!(
         &app.editor.text()[err.span.0..err.span.1],
         "r.table('nope')"
@@ -359,6 +359,17 @@ fn a_server_error_span_underlines_the_statement_in_the_editor() {
         app.results.current().unwrap().state,
         TabState::Failed { .. }
     ));
+    // The syntax check that follows the typing finds nothing: the underline and the message stay.
+    let revision = app.editor.revision();
+    app.update(Action::SyntaxChecked {
+        revision,
+        error: None,
+    });
+    assert!(app.editor.server_error().is_some());
+    assert!(app.status.message.is_some());
+    // An edit ends it.
+    type_text(&mut app, " ");
+    assert_eq!(app.editor.server_error(), None);
 }
 
 fn catalog() -> Vec<DbEntry> {

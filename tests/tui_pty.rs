@@ -584,3 +584,45 @@ fn running_a_statement_again_reuses_its_tab(kind: PeerKind) {
     assert!(status.success(), "exit status {status:?}");
 }
 peer_tests!(running_a_statement_again_reuses_its_tab);
+
+/// The text of row `row` whose cells are underlined.
+fn underlined(tui: &Tui, row: u16) -> String {
+    let parser = tui.parser.lock().expect("parser");
+    let screen = parser.screen();
+    (0..COLS)
+        .filter_map(|col| screen.cell(row, col))
+        .filter(|cell| cell.underline())
+        .map(|cell| cell.contents())
+        .collect()
+}
+
+fn a_server_error_underlines_the_failing_sub_term_in_the_editor(kind: PeerKind) {
+    let peer = Peer::start_demo(kind);
+    let mut tui = Tui::on(&peer);
+    tui.wait_for("the browser to list the demo tables", |s| {
+        s.contains("events")
+    });
+    tui.type_text("r.expr(1)");
+    tui.send("\r\r");
+    tui.type_text("r.db('demo').table('nope').count()");
+    tui.send(F5);
+    tui.wait_for("the server error", |s| s.contains("does not exist"));
+    // Line 3 of the editor is screen row 3 (the frame, then lines 1 and 2).
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let marked = underlined(&tui, 3);
+        if marked == "r.db('demo').table('nope')" {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "underlined on row 3: {marked:?}; the screen:\n{}",
+            tui.screen()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    tui.send(CTRL_Q);
+    let status = wait_exit(&mut tui);
+    assert!(status.success(), "exit status {status:?}");
+}
+peer_tests!(a_server_error_underlines_the_failing_sub_term_in_the_editor);

@@ -51,6 +51,9 @@ pub struct EditorPane {
     top: usize,
     left: usize,
     error: Option<SyntaxError>,
+    /// The failing sub-term of the last server error, with the revision of the text it was
+    /// found in: shown until the text changes (the syntax check does not clear it).
+    server_error: Option<(u64, SyntaxError)>,
     /// When the text last changed without a syntax check since.
     dirty_since: Option<Instant>,
     /// Position while walking the history (index into it) and the text being written before.
@@ -72,6 +75,7 @@ impl EditorPane {
             top: 0,
             left: 0,
             error: None,
+            server_error: None,
             dirty_since: None,
             history_pos: None,
             draft: String::new(),
@@ -266,6 +270,26 @@ impl EditorPane {
     /// Sets or clears the compile error (span is a byte range in the whole text).
     pub fn set_error(&mut self, error: Option<SyntaxError>) {
         self.error = error;
+    }
+
+    /// Underlines `error`'s span (the sub-term a server error's backtrace names) until the
+    /// text changes or the next run.
+    pub fn set_server_error(&mut self, error: Option<SyntaxError>) {
+        self.server_error = error.map(|e| (self.revision, e));
+    }
+
+    /// The server error underlined while the text is as it was run.
+    pub fn server_error(&self) -> Option<&SyntaxError> {
+        self.server_error
+            .as_ref()
+            .filter(|(revision, _)| *revision == self.revision)
+            .map(|(_, e)| e)
+    }
+
+    /// The underlined error: a compile error first, else the server's while the text is as
+    /// it was run.
+    fn shown_error(&self) -> Option<&SyntaxError> {
+        self.error.as_ref().or_else(|| self.server_error())
     }
 
     /// Types one key; returns true when the text changed.
@@ -502,7 +526,7 @@ impl EditorPane {
         let (cur_row, cur_col) = self.cursor();
         let brackets = matching_bracket(lines, (cur_row, cur_col));
         let selection = self.textarea.selection_range();
-        let error_range = self.error.as_ref().map(|e| {
+        let error_range = self.shown_error().map(|e| {
             (
                 offset_to_position(lines, e.span.0),
                 offset_to_position(lines, e.span.1.max(e.span.0 + 1)),
