@@ -720,7 +720,7 @@ fn help_scrolling_stops_at_the_end() {
     let Some(Overlay::Help { scroll: bottom }) = app.overlay.clone() else {
         panic!("help closed")
     };
-    let lines = rdbsh::tui::screen::help_lines(&app).len();
+    let lines = rdbsh::tui::screen::help_lines(&app, rdbsh::tui::screen::help_width(80)).len();
     assert_eq!(bottom, lines - 20);
     press(&mut app, KeyCode::Up, KeyModifiers::NONE);
     assert_eq!(app.overlay, Some(Overlay::Help { scroll: bottom - 1 }));
@@ -1010,4 +1010,18 @@ fn tabs_and_their_rows_are_capped_oldest_finished_first() {
         app.results.total_rows()
     );
     assert_eq!(app.results.current().map(|t| t.len()), Some(100));
+}
+
+#[test]
+fn the_first_alt_up_shows_the_query_before_the_one_in_the_editor() {
+    let (mut app, _) = app();
+    type_text(&mut app, "r.expr(1)");
+    press(&mut app, KeyCode::F(5), KeyModifiers::NONE);
+    app.editor.set_text("r.expr(2)", Instant::now());
+    press(&mut app, KeyCode::F(5), KeyModifiers::NONE);
+    // The editor holds r.expr(2), the newest entry: Alt-Up goes one further back.
+    press(&mut app, KeyCode::Up, KeyModifiers::ALT);
+    assert_eq!(app.editor.text(), "r.expr(1)");
+    press(&mut app, KeyCode::Down, KeyModifiers::ALT);
+    assert_eq!(app.editor.text(), "r.expr(2)");
 }

@@ -585,3 +585,46 @@ fn the_tab_bar_scrolls_to_keep_the_shown_tab_visible() {
         "tabs cut on the left are marked:\n{text}"
     );
 }
+
+#[test]
+fn help_fits_the_screen_and_lists_the_editing_keys() {
+    for columns in [60u16, 100, 200] {
+        let (app, _) = app((columns, 30));
+        let width = screen::help_width(columns);
+        let lines = screen::help_lines(&app, width);
+        let text: Vec<String> = lines
+            .iter()
+            .map(|l| l.spans.iter().map(|s| s.content.as_ref()).collect())
+            .collect();
+        for line in &text {
+            assert!(
+                unicode_width::UnicodeWidthStr::width(line.as_str()) <= width,
+                "{line:?} is wider than {width}"
+            );
+        }
+        let all = text.join("\n");
+        for wanted in ["select text", "move by word", "undo"] {
+            assert!(
+                all.contains(wanted),
+                "{wanted} missing at {columns}:\n{all}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_single_value_has_no_expand_arrow() {
+    let (mut app, _) = app((80, 24));
+    connected(&mut app);
+    type_text(&mut app, "r.expr(42)");
+    let id = run_typed(&mut app);
+    app.update(Action::BatchArrived {
+        id,
+        rows: vec![Doc(json!(42))],
+        more: false,
+    });
+    let text = screen(&app, (80, 24));
+    assert!(!text.contains("▾ 42"), "{text}");
+    assert!(!text.contains("▸ 42"), "{text}");
+    assert!(text.contains("  42"), "{text}");
+}

@@ -820,9 +820,11 @@ impl App {
     fn command(&mut self, c: Command, fx: &mut Vec<Effect>) {
         // The popup is the screen less a line above and below, less its frame.
         let help_max = match self.overlay {
-            Some(Overlay::Help { .. }) => super::screen::help_lines(self)
-                .len()
-                .saturating_sub(usize::from(self.size.1).saturating_sub(4)),
+            Some(Overlay::Help { .. }) => {
+                super::screen::help_lines(self, super::screen::help_width(self.size.0))
+                    .len()
+                    .saturating_sub(usize::from(self.size.1).saturating_sub(4))
+            }
             _ => 0,
         };
         // Popups first: they own navigation and closing.

@@ -455,7 +455,14 @@ impl EditorPane {
         let next = match (self.history_pos, older) {
             (None, true) => {
                 self.draft = self.text();
-                Some(entries.len() - 1)
+                // The query just run is the newest entry: showing it again would look like
+                // nothing happened, so the first step skips what the editor already holds.
+                let shown = self.draft.trim();
+                let older = entries.iter().rposition(|e| e.trim() != shown);
+                if older.is_none() {
+                    return;
+                }
+                older
             }
             (None, false) => return,
             (Some(0), true) => Some(0),

@@ -670,16 +670,23 @@ impl ResultTab {
         while out.len() < height {
             let Some(value) = self.row(i) else { break };
             let style = self.selected_style(i, palette);
+            // A number, string, null or empty container has nothing to open: no arrow.
+            let opens = match value {
+                Value::Object(o) => !o.is_empty(),
+                Value::Array(a) => !a.is_empty(),
+                _ => false,
+            };
             if self.expanded.contains(&self.absolute(i)) {
                 let room = height - out.len();
                 for (k, line) in row_lines(value, 0, room, palette).into_iter().enumerate() {
-                    let marker = if k == 0 { "▾ " } else { "  " };
+                    let marker = if k == 0 && opens { "▾ " } else { "  " };
                     let mut spans = vec![Span::styled(marker, style.fg(palette.dim))];
                     spans.extend(line.spans.into_iter().map(|s| s.patch_style(style)));
                     out.push(Line::from(spans));
                 }
             } else {
-                let mut spans = vec![Span::styled("▸ ", style.fg(palette.dim))];
+                let marker = if opens { "▸ " } else { "  " };
+                let mut spans = vec![Span::styled(marker, style.fg(palette.dim))];
                 match self
                     .feed
                     .as_ref()
