@@ -517,3 +517,18 @@ fn a_profile_without_a_secret_asks_for_the_password(kind: PeerKind) {
     quit(p, "127.0.0.1:test> ");
 }
 peer_tests!(a_profile_without_a_secret_asks_for_the_password);
+
+fn tab_offers_only_the_methods_of_the_receiver_type(kind: PeerKind) {
+    let sb = demo(kind);
+    let home = tempfile::tempdir().unwrap();
+    let mut p = repl(&sb, home.path(), true);
+    // On a string, `up` can only be `upcase` (`update` writes tables).
+    type_keys(&mut p, "r.expr('abc').up");
+    type_keys(&mut p, "\t");
+    p.exp_string("upcase")
+        .expect("completed to the string method");
+    type_keys(&mut p, "()\r");
+    p.exp_string("\"ABC\"").expect("the completed query ran");
+    quit(p, "127.0.0.1:test> ");
+}
+peer_tests!(tab_offers_only_the_methods_of_the_receiver_type);
