@@ -339,6 +339,10 @@ fn run_repl(config_path: Option<&Path>, conn: &ConnArgs, out: OutArgs) -> Result
         timing: true,
         page_rows: rdbsh::repl::DEFAULT_PAGE_ROWS,
         history_path: rdbsh::shell::history::default_path(),
+        // The file was read (and any error in it reported) when the target was resolved.
+        edit_mode: Config::load(config_path)
+            .map(|c| c.edit_mode)
+            .unwrap_or_default(),
     };
     let config_path = config_path.map(Path::to_path_buf);
     // A profile named in `.connect` is used as written, only the timeout flag carries over.

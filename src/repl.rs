@@ -56,6 +56,8 @@ pub struct Options {
     pub page_rows: usize,
     /// The history file; `None` keeps history in memory only.
     pub history_path: Option<PathBuf>,
+    /// `[repl] edit_mode`.
+    pub edit_mode: crate::config::EditMode,
 }
 
 /// Why the REPL could not start.
@@ -133,6 +135,10 @@ pub fn run(
     let config = Config::builder()
         .auto_add_history(false)
         .completion_type(rustyline::CompletionType::List)
+        .edit_mode(match options.edit_mode {
+            crate::config::EditMode::Emacs => rustyline::EditMode::Emacs,
+            crate::config::EditMode::Vi => rustyline::EditMode::Vi,
+        })
         .max_history_size(history::DEFAULT_CAP)?
         .build();
     let catalog = Arc::new(Mutex::new(None));

@@ -532,3 +532,24 @@ fn tab_offers_only_the_methods_of_the_receiver_type(kind: PeerKind) {
     quit(p, "127.0.0.1:test> ");
 }
 peer_tests!(tab_offers_only_the_methods_of_the_receiver_type);
+
+fn vi_edit_mode_from_the_config_file(kind: PeerKind) {
+    let sb = demo(kind);
+    let home = tempfile::tempdir().unwrap();
+    let dir = home.path().join("config/rdbsh");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("config.toml"), "[repl]\nedit_mode = \"vi\"\n").unwrap();
+    let mut p = repl(&sb, home.path(), true);
+    type_keys(&mut p, "r.expr(9)");
+    type_keys(&mut p, "\x1b");
+    // Past the line editor's wait for an escape sequence, so Esc is a key of its own. (In
+    // emacs mode the keys below would type `dd` and `i`, and the line would not compile.)
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    // Normal mode: `dd` deletes the line, `i` inserts again.
+    type_keys(&mut p, "ddi");
+    type_keys(&mut p, "r.expr(4)\r");
+    p.exp_string("\r\n4\r\n")
+        .expect("only the line typed after dd ran");
+    quit(p, "127.0.0.1:test> ");
+}
+peer_tests!(vi_edit_mode_from_the_config_file);

@@ -18,6 +18,14 @@ struct RawFile {
     profiles: BTreeMap<String, RawProfile>,
     keys: Option<toml::Table>,
     ui: Option<RawUi>,
+    repl: Option<RawRepl>,
+}
+
+/// `[repl]`: the line editor's settings.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRepl {
+    edit_mode: Option<super::EditMode>,
 }
 
 /// `[ui]`: typed so that a misspelt key or a wrong value is an error with its line, like the
@@ -115,6 +123,7 @@ pub(crate) struct Parsed {
     pub profiles: BTreeMap<String, ProfileSpec>,
     pub keys: toml::Table,
     pub ui: toml::Table,
+    pub edit_mode: super::EditMode,
     /// True when some profile holds an inline `password` or `auth_key`.
     pub inline_secrets: bool,
 }
@@ -178,6 +187,7 @@ pub(crate) fn parse(path: &Path, src: &str) -> Result<Parsed, ConfigError> {
         profiles,
         keys: raw.keys.unwrap_or_default(),
         ui: raw.ui.map(RawUi::into_table).unwrap_or_default(),
+        edit_mode: raw.repl.and_then(|r| r.edit_mode).unwrap_or_default(),
         inline_secrets,
     })
 }
