@@ -626,3 +626,47 @@ fn a_server_error_underlines_the_failing_sub_term_in_the_editor(kind: PeerKind) 
     assert!(status.success(), "exit status {status:?}");
 }
 peer_tests!(a_server_error_underlines_the_failing_sub_term_in_the_editor);
+
+const RIGHT: &str = "\x1b[C";
+const ESC: &str = "\x1b";
+
+fn long_values_scroll_sideways_and_open_whole_in_the_viewer(kind: PeerKind) {
+    let peer = Peer::start_demo(kind);
+    let mut tui = Tui::on(&peer);
+    tui.wait_for("the browser to list the demo tables", |s| {
+        s.contains("events")
+    });
+    let long = format!("{}END-MARK", "a".repeat(140));
+    tui.type_text(&format!("r.expr([{{id: 1, text: '{long}'}}])"));
+    tui.send(F5);
+    tui.wait_for("the row", |s| s.contains("1 row"));
+    // The results: F2 twice gives the raw view, one line per row, cut at the pane's edge.
+    tui.send("\t");
+    tui.send(F2);
+    tui.send(F2);
+    // (The editor shows the query, with `END-MARK'`; the row has `END-MARK"`.)
+    tui.wait_for("the raw view", |s| {
+        s.contains("· raw") && !s.contains("END-MARK\"}")
+    });
+    for _ in 0..12 {
+        tui.send(RIGHT);
+    }
+    tui.wait_for("the end of the row, scrolled into view", |s| {
+        s.contains("END-MARK\"}")
+    });
+    // Enter opens the viewer: the value whole, pretty-printed, scrolled with the arrows.
+    tui.send("\r");
+    tui.wait_for("the viewer", |s| s.contains("Value · 4 lines"));
+    for _ in 0..12 {
+        tui.send(RIGHT);
+    }
+    tui.wait_for("the end of the long string in the viewer", |s| {
+        s.contains("Value · 4 lines") && s.contains("END-MARK\"")
+    });
+    tui.send(ESC);
+    tui.wait_for("the viewer closed", |s| !s.contains("Value · 4 lines"));
+    tui.send(CTRL_Q);
+    let status = wait_exit(&mut tui);
+    assert!(status.success(), "exit status {status:?}");
+}
+peer_tests!(long_values_scroll_sideways_and_open_whole_in_the_viewer);

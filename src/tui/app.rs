@@ -60,6 +60,13 @@ pub enum Overlay {
         offset: usize,
         what: String,
     },
+    /// A value whole, pretty-printed: its lines, scrolled down `scroll` lines and right
+    /// `hscroll` cells.
+    Value {
+        lines: Vec<String>,
+        scroll: usize,
+        hscroll: usize,
+    },
     /// Dropping a table: its name must be typed to confirm.
     ConfirmDrop {
         db: String,
@@ -268,6 +275,23 @@ impl App {
                         Action::Command(Command::Down)
                     }
                     _ => Action::Input(key),
+                });
+            }
+            Some(Overlay::Value { .. }) => {
+                return Some(match self.keymap.command(&key, Pane::Results, false) {
+                    Some(
+                        c @ (Command::Up
+                        | Command::Down
+                        | Command::PageUp
+                        | Command::PageDown
+                        | Command::Left
+                        | Command::Right
+                        | Command::Top
+                        | Command::Bottom
+                        | Command::Copy
+                        | Command::Quit),
+                    ) => Action::Command(c),
+                    _ => Action::Command(Command::Close),
                 });
             }
             Some(Overlay::Help { .. }) => {
@@ -846,6 +870,10 @@ impl App {
                 *scroll = scroll.saturating_add_signed(delta).min(help_max);
                 return;
             }
+            (Some(Overlay::Value { .. }), _) if c != Command::Quit => {
+                self.scroll_value(c, fx);
+                return;
+            }
             (Some(Overlay::HistorySearch { query, selected }), Command::Up | Command::Down) => {
                 let hits = self.history.search(query).len();
                 *selected = if c == Command::Up {
@@ -985,11 +1013,18 @@ impl App {
                 self.browser.state = CatalogState::Loading;
                 fx.push(Effect::LoadCatalog);
             }
-            Command::Expand => {
-                if let Some(tab) = self.results.current_mut() {
-                    tab.toggle_expanded(rh);
+            Command::Expand => match self.results.current_mut() {
+                // Nothing to expand (table and raw views, a single value): the viewer opens.
+                Some(tab)
+                    if tab.profile_focus
+                        || (tab.view == ViewMode::Tree && tab.selected_opens()) =>
+                {
+                    tab.toggle_expanded(rh)
                 }
-            }
+                Some(_) => self.open_value_viewer(),
+                None => {}
+            },
+            Command::ViewValue => self.open_value_viewer(),
             Command::NextTab | Command::PrevTab => {
                 let n = self.results.tabs.len();
                 if n > 0 {
@@ -1067,6 +1102,47 @@ impl App {
                 }
                 Pane::Editor => {}
             },
+        }
+    }
+
+    /// The selected row whole, pretty-printed, in the value viewer.
+    fn open_value_viewer(&mut self) {
+        match self.results.current().and_then(|t| t.selected_pretty()) {
+            Some(text) => {
+                self.overlay = Some(Overlay::Value {
+                    lines: text.lines().map(str::to_owned).collect(),
+                    scroll: 0,
+                    hscroll: 0,
+                });
+            }
+            None => self.status.info("no value selected: run a query first"),
+        }
+    }
+
+    /// A key in the value viewer: scroll, copy the value, or anything else closes it.
+    fn scroll_value(&mut self, c: Command, fx: &mut Vec<Effect>) {
+        let page = usize::from(self.size.1.saturating_sub(4)).max(1);
+        let Some(Overlay::Value {
+            lines,
+            scroll,
+            hscroll,
+        }) = &mut self.overlay
+        else {
+            return;
+        };
+        let bottom = lines.len().saturating_sub(page);
+        let widest = lines.iter().map(|l| l.chars().count()).max().unwrap_or(0);
+        match c {
+            Command::Up => *scroll = scroll.saturating_sub(1),
+            Command::Down => *scroll = (*scroll + 1).min(bottom),
+            Command::PageUp => *scroll = scroll.saturating_sub(page),
+            Command::PageDown => *scroll = (*scroll + page).min(bottom),
+            Command::Top => *scroll = 0,
+            Command::Bottom => *scroll = bottom,
+            Command::Left => *hscroll = hscroll.saturating_sub(8),
+            Command::Right => *hscroll = (*hscroll + 8).min(widest.saturating_sub(8)),
+            Command::Copy => fx.push(Effect::CopyToClipboard(lines.join("\n"))),
+            _ => self.overlay = None,
         }
     }
 

@@ -40,6 +40,7 @@ pub enum Command {
     RefreshBrowser,
     DropTable,
     Expand,
+    ViewValue,
     NextTab,
     PrevTab,
     CloseTab,
@@ -104,7 +105,7 @@ impl Scope {
 
 impl Command {
     /// Every command, in help order.
-    pub const ALL: [Command; 41] = [
+    pub const ALL: [Command; 42] = [
         Command::Run,
         Command::RunAll,
         Command::Cancel,
@@ -131,6 +132,7 @@ impl Command {
         Command::RefreshBrowser,
         Command::DropTable,
         Command::Expand,
+        Command::ViewValue,
         Command::NextTab,
         Command::PrevTab,
         Command::CloseTab,
@@ -282,6 +284,12 @@ impl Command {
                 Results,
                 "expand or collapse the selected row",
                 "expand",
+            ),
+            ViewValue => (
+                "view_value",
+                Results,
+                "the selected value whole, pretty-printed, in a scrollable viewer",
+                "view",
             ),
             NextTab => ("next_tab", Results, "next result tab", "tab"),
             PrevTab => ("prev_tab", Results, "previous result tab", "tab"),

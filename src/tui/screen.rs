@@ -71,6 +71,11 @@ pub fn draw(app: &App, frame: &mut Frame) {
     }
     match &app.overlay {
         Some(Overlay::Help { scroll }) => draw_help(app, frame, *scroll),
+        Some(Overlay::Value {
+            lines,
+            scroll,
+            hscroll,
+        }) => draw_value(app, frame, lines, (*scroll, *hscroll)),
         Some(Overlay::ConfirmQuit) => draw_confirm(app, frame),
         Some(Overlay::ConfirmWrite { text, what, .. }) => {
             draw_confirm_write(app, frame, text, what)
@@ -246,6 +251,30 @@ fn draw_help(app: &App, frame: &mut Frame, scroll: usize) {
     let block = popup_block(app, " Keys (Esc closes, ↑↓ scroll) ".to_owned());
     let body: Vec<Line> = lines.into_iter().skip(scroll).collect();
     frame.render_widget(Paragraph::new(body).block(block), rect);
+}
+
+fn draw_value(app: &App, frame: &mut Frame, lines: &[String], (scroll, hscroll): (usize, usize)) {
+    let area = frame.area();
+    let rect = popup(
+        frame,
+        area.width.saturating_sub(4),
+        area.height.saturating_sub(2),
+    );
+    let title = format!(
+        " Value · {} lines (↑↓ ←→ scroll, y copies, Esc closes) ",
+        lines.len()
+    );
+    let body: Vec<Line> = lines.iter().map(|l| Line::raw(l.clone())).collect();
+    let offset = (
+        u16::try_from(scroll).unwrap_or(u16::MAX),
+        u16::try_from(hscroll).unwrap_or(u16::MAX),
+    );
+    frame.render_widget(
+        Paragraph::new(body)
+            .block(popup_block(app, title))
+            .scroll(offset),
+        rect,
+    );
 }
 
 fn draw_confirm_drop(app: &App, frame: &mut Frame, db: &str, table: &str, typed: &str) {

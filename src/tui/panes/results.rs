@@ -168,6 +168,8 @@ pub struct ResultTab {
     top: usize,
     /// Table view: first visible column.
     column: usize,
+    /// Tree and raw views: cells scrolled off on the left.
+    hscroll: usize,
     /// Expanded rows in tree view, by absolute row number (survives drops).
     expanded: HashSet<u64>,
     pub feed: Option<Feed>,
@@ -199,6 +201,7 @@ impl ResultTab {
             selected: 0,
             top: 0,
             column: 0,
+            hscroll: 0,
             expanded: HashSet::new(),
             feed: None,
             profile: None,
@@ -396,6 +399,17 @@ impl ResultTab {
             // Left and right close and open the selected task.
             return tree.set_selected_open(delta > 0, usize::MAX);
         }
+        if self.view != ViewMode::Table {
+            // Eight cells a step, bounded by the selected row's one-line form.
+            let widest = self
+                .row(self.selected)
+                .map_or(0, |v| compact(v).chars().count());
+            self.hscroll = self
+                .hscroll
+                .saturating_add_signed(delta.saturating_mul(8))
+                .min(widest.saturating_sub(8));
+            return;
+        }
         // The selected row's keys bound the scroll, so Left answers at once after many Rights.
         let columns = match self.row(self.selected) {
             Some(Value::Object(map)) => map.len(),
@@ -405,6 +419,23 @@ impl ResultTab {
             .column
             .saturating_add_signed(delta)
             .min(columns.saturating_sub(1));
+    }
+
+    /// The selected row, pretty-printed whole, for the value viewer.
+    pub fn selected_pretty(&self) -> Option<String> {
+        let value = self.row(self.selected)?;
+        let mut out = String::new();
+        render::write_pretty(value, &render::Styles::plain(), &mut out);
+        Some(out)
+    }
+
+    /// True when the selected row opens in the tree (a non-empty object or array).
+    pub fn selected_opens(&self) -> bool {
+        match self.row(self.selected) {
+            Some(Value::Object(o)) => !o.is_empty(),
+            Some(Value::Array(a)) => !a.is_empty(),
+            _ => false,
+        }
     }
 
     /// Toggles the selected row open or closed in the tree view.
@@ -651,7 +682,11 @@ impl ResultTab {
                 ViewMode::Table => self.table_lines(height, usize::from(area.width), palette),
             },
         };
-        frame.render_widget(Paragraph::new(lines), area);
+        let shift = match self.view {
+            ViewMode::Table => 0,
+            _ => u16::try_from(self.hscroll).unwrap_or(u16::MAX),
+        };
+        frame.render_widget(Paragraph::new(lines).scroll((0, shift)), area);
     }
 
     fn selected_style(&self, i: usize, palette: &Palette) -> Style {
