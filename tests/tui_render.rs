@@ -628,3 +628,23 @@ fn a_single_value_has_no_expand_arrow() {
     assert!(!text.contains("▸ 42"), "{text}");
     assert!(text.contains("  42"), "{text}");
 }
+
+#[test]
+fn w_wraps_long_rows_in_the_raw_view() {
+    let (mut app, _) = app((80, 24));
+    connected(&mut app);
+    type_text(&mut app, "r.expr(1)");
+    let id = run_typed(&mut app);
+    let long = format!("{}END-MARK", "a".repeat(150));
+    app.update(Action::BatchArrived {
+        id,
+        rows: vec![Doc(json!({"text": long}))],
+        more: false,
+    });
+    app.update(Action::FocusNext);
+    assert!(!screen(&app, (80, 24)).contains("END-MARK"));
+    press(&mut app, KeyCode::Char('w'), KeyModifiers::NONE);
+    let text = screen(&app, (80, 24));
+    assert!(text.contains("· raw"), "{text}");
+    assert!(text.contains("END-MARK"), "{text}");
+}

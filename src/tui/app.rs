@@ -1025,6 +1025,21 @@ impl App {
                 None => {}
             },
             Command::ViewValue => self.open_value_viewer(),
+            Command::ToggleWrap => match self.results.current_mut() {
+                Some(tab) => {
+                    tab.wrap = !tab.wrap;
+                    if tab.view != ViewMode::Raw {
+                        tab.view = ViewMode::Raw;
+                    }
+                    let on = tab.wrap;
+                    self.status.info(if on {
+                        "raw view: long rows wrap"
+                    } else {
+                        "raw view: long rows scroll sideways (Left / Right)"
+                    });
+                }
+                None => self.status.info("run a query first"),
+            },
             Command::NextTab | Command::PrevTab => {
                 let n = self.results.tabs.len();
                 if n > 0 {

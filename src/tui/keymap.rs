@@ -41,6 +41,7 @@ pub enum Command {
     DropTable,
     Expand,
     ViewValue,
+    ToggleWrap,
     NextTab,
     PrevTab,
     CloseTab,
@@ -105,7 +106,7 @@ impl Scope {
 
 impl Command {
     /// Every command, in help order.
-    pub const ALL: [Command; 42] = [
+    pub const ALL: [Command; 43] = [
         Command::Run,
         Command::RunAll,
         Command::Cancel,
@@ -133,6 +134,7 @@ impl Command {
         Command::DropTable,
         Command::Expand,
         Command::ViewValue,
+        Command::ToggleWrap,
         Command::NextTab,
         Command::PrevTab,
         Command::CloseTab,
@@ -290,6 +292,12 @@ impl Command {
                 Results,
                 "the selected value whole, pretty-printed, in a scrollable viewer",
                 "view",
+            ),
+            ToggleWrap => (
+                "toggle_wrap",
+                Results,
+                "raw view: wrap long rows, or scroll them sideways",
+                "wrap",
             ),
             NextTab => ("next_tab", Results, "next result tab", "tab"),
             PrevTab => ("prev_tab", Results, "previous result tab", "tab"),

@@ -170,6 +170,8 @@ pub struct ResultTab {
     column: usize,
     /// Tree and raw views: cells scrolled off on the left.
     hscroll: usize,
+    /// Raw view: long rows wrap instead of scrolling sideways.
+    pub wrap: bool,
     /// Expanded rows in tree view, by absolute row number (survives drops).
     expanded: HashSet<u64>,
     pub feed: Option<Feed>,
@@ -202,6 +204,7 @@ impl ResultTab {
             top: 0,
             column: 0,
             hscroll: 0,
+            wrap: false,
             expanded: HashSet::new(),
             feed: None,
             profile: None,
@@ -682,6 +685,11 @@ impl ResultTab {
                 ViewMode::Table => self.table_lines(height, usize::from(area.width), palette),
             },
         };
+        if self.wrap && self.view == ViewMode::Raw {
+            let wrapped = Paragraph::new(lines).wrap(Wrap { trim: false });
+            frame.render_widget(wrapped, area);
+            return;
+        }
         let shift = match self.view {
             ViewMode::Table => 0,
             _ => u16::try_from(self.hscroll).unwrap_or(u16::MAX),
