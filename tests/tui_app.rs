@@ -1025,3 +1025,16 @@ fn the_first_alt_up_shows_the_query_before_the_one_in_the_editor() {
     press(&mut app, KeyCode::Down, KeyModifiers::ALT);
     assert_eq!(app.editor.text(), "r.expr(2)");
 }
+
+#[test]
+fn the_editing_keys_the_help_lists_work_in_the_editor() {
+    let (mut app, _) = app();
+    type_text(&mut app, "r.expr(1) word");
+    press(&mut app, KeyCode::Char('w'), KeyModifiers::CONTROL);
+    assert_eq!(app.editor.text(), "r.expr(1) ");
+    press(&mut app, KeyCode::Char('u'), KeyModifiers::CONTROL);
+    assert_eq!(app.editor.text(), "r.expr(1) word", "ctrl-u undoes");
+    press(&mut app, KeyCode::Char('a'), KeyModifiers::CONTROL);
+    press(&mut app, KeyCode::Char('k'), KeyModifiers::CONTROL);
+    assert_eq!(app.editor.text(), "", "ctrl-k deletes to the line end");
+}
