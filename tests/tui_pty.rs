@@ -656,15 +656,31 @@ fn long_values_scroll_sideways_and_open_whole_in_the_viewer(kind: PeerKind) {
     });
     // Enter opens the viewer: the value whole, pretty-printed, scrolled with the arrows.
     tui.send("\r");
-    tui.wait_for("the viewer", |s| s.contains("Value · 4 lines"));
+    tui.wait_for("the viewer", |s| s.contains("row 1 · 4 lines"));
     for _ in 0..12 {
         tui.send(RIGHT);
     }
     tui.wait_for("the end of the long string in the viewer", |s| {
-        s.contains("Value · 4 lines") && s.contains("END-MARK\"")
+        s.contains("row 1 · 4 lines") && s.contains("END-MARK\"")
     });
     tui.send(ESC);
-    tui.wait_for("the viewer closed", |s| !s.contains("Value · 4 lines"));
+    tui.wait_for("the viewer closed", |s| !s.contains("row 1 · 4 lines"));
+    // The table view cuts the cell; Enter on it (the first column shown, `text` after one
+    // Right) opens that cell whole.
+    tui.send(F2);
+    tui.send(F2);
+    tui.wait_for("the table view", |s| s.contains("· table"));
+    tui.send(RIGHT);
+    tui.send("\r");
+    tui.wait_for("the cell in the viewer", |s| {
+        s.contains("`text` of row 1 · 1 lines")
+    });
+    for _ in 0..12 {
+        tui.send(RIGHT);
+    }
+    tui.wait_for("the end of the cell", |s| s.contains("END-MARK\""));
+    tui.send(ESC);
+    tui.wait_for("the cell viewer closed", |s| !s.contains("`text` of row 1"));
     tui.send(CTRL_Q);
     let status = wait_exit(&mut tui);
     assert!(status.success(), "exit status {status:?}");

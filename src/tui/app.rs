@@ -63,6 +63,8 @@ pub enum Overlay {
     /// A value whole, pretty-printed: its lines, scrolled down `scroll` lines and right
     /// `hscroll` cells.
     Value {
+        /// `row 3`, or `` `items` of row 3 `` for a table cell.
+        what: String,
         lines: Vec<String>,
         scroll: usize,
         hscroll: usize,
@@ -1120,11 +1122,17 @@ impl App {
         }
     }
 
-    /// The selected row whole, pretty-printed, in the value viewer.
+    /// The selected cell (table view) or row whole, pretty-printed, in the value viewer.
     fn open_value_viewer(&mut self) {
-        match self.results.current().and_then(|t| t.selected_pretty()) {
-            Some(text) => {
+        let height = self.rows_height();
+        match self
+            .results
+            .current()
+            .and_then(|t| t.selected_pretty(height))
+        {
+            Some((what, text)) => {
                 self.overlay = Some(Overlay::Value {
+                    what,
                     lines: text.lines().map(str::to_owned).collect(),
                     scroll: 0,
                     hscroll: 0,
@@ -1141,6 +1149,7 @@ impl App {
             lines,
             scroll,
             hscroll,
+            ..
         }) = &mut self.overlay
         else {
             return;

@@ -72,10 +72,11 @@ pub fn draw(app: &App, frame: &mut Frame) {
     match &app.overlay {
         Some(Overlay::Help { scroll }) => draw_help(app, frame, *scroll),
         Some(Overlay::Value {
+            what,
             lines,
             scroll,
             hscroll,
-        }) => draw_value(app, frame, lines, (*scroll, *hscroll)),
+        }) => draw_value(app, frame, what, lines, (*scroll, *hscroll)),
         Some(Overlay::ConfirmQuit) => draw_confirm(app, frame),
         Some(Overlay::ConfirmWrite { text, what, .. }) => {
             draw_confirm_write(app, frame, text, what)
@@ -253,7 +254,13 @@ fn draw_help(app: &App, frame: &mut Frame, scroll: usize) {
     frame.render_widget(Paragraph::new(body).block(block), rect);
 }
 
-fn draw_value(app: &App, frame: &mut Frame, lines: &[String], (scroll, hscroll): (usize, usize)) {
+fn draw_value(
+    app: &App,
+    frame: &mut Frame,
+    what: &str,
+    lines: &[String],
+    (scroll, hscroll): (usize, usize),
+) {
     let area = frame.area();
     let rect = popup(
         frame,
@@ -261,7 +268,7 @@ fn draw_value(app: &App, frame: &mut Frame, lines: &[String], (scroll, hscroll):
         area.height.saturating_sub(2),
     );
     let title = format!(
-        " Value · {} lines (↑↓ ←→ scroll, y copies, Esc closes) ",
+        " {what} · {} lines (↑↓ ←→ scroll, y copies, Esc closes) ",
         lines.len()
     );
     let body: Vec<Line> = lines.iter().map(|l| Line::raw(l.clone())).collect();

@@ -424,12 +424,36 @@ impl ResultTab {
             .min(columns.saturating_sub(1));
     }
 
-    /// The selected row, pretty-printed whole, for the value viewer.
-    pub fn selected_pretty(&self) -> Option<String> {
-        let value = self.row(self.selected)?;
+    /// For the value viewer: what is selected, named, and pretty-printed whole. In the table
+    /// view (rows area `height` lines) that is the cell of the first column shown, else the
+    /// row.
+    pub fn selected_pretty(&self, height: usize) -> Option<(String, String)> {
+        let row = self.row(self.selected)?;
+        let (what, value) = match self.shown_column(height) {
+            Some(key) if self.view == ViewMode::Table => match row.get(&key) {
+                Some(cell) => (format!("`{key}` of row {}", self.selected + 1), cell),
+                None => (format!("row {}", self.selected + 1), row),
+            },
+            _ => (format!("row {}", self.selected + 1), row),
+        };
         let mut out = String::new();
         render::write_pretty(value, &render::Styles::plain(), &mut out);
-        Some(out)
+        Some((what, out))
+    }
+
+    /// The key of the table view's first column shown, from the rows on screen as drawn.
+    fn shown_column(&self, height: usize) -> Option<String> {
+        let mut columns = render::table::ColumnSet::new();
+        (self.top..self.top + height.saturating_sub(1).max(1))
+            .map_while(|i| self.row(i))
+            .for_each(|v| {
+                columns.observe(v);
+            });
+        let all = columns.columns();
+        match all.get(self.column.min(all.len().saturating_sub(1)))? {
+            render::table::ColumnKey::Key(k) => Some(k.clone()),
+            render::table::ColumnKey::Value => None,
+        }
     }
 
     /// True when the selected row opens in the tree (a non-empty object or array).
