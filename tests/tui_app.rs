@@ -350,7 +350,7 @@ fn a_server_error_span_underlines_the_statement_in_the_editor() {
         message: "Table `test.nope` does not exist.".into(),
         span: Some((0, 15)),
     });
-    let err = app.editor.server_error().unwrap();
+    let err = app.editor.run_error().unwrap();
     assert_eq!(
         &app.editor.text()[err.span.0..err.span.1],
         "r.table('nope')"
@@ -365,11 +365,11 @@ fn a_server_error_span_underlines_the_statement_in_the_editor() {
         revision,
         error: None,
     });
-    assert!(app.editor.server_error().is_some());
+    assert!(app.editor.run_error().is_some());
     assert!(app.status.message.is_some());
     // An edit ends it.
     type_text(&mut app, " ");
-    assert_eq!(app.editor.server_error(), None);
+    assert_eq!(app.editor.run_error(), None);
 }
 
 fn catalog() -> Vec<DbEntry> {

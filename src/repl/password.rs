@@ -56,7 +56,7 @@ mod tests {
     fn backspace_enter_and_giving_up() {
         let read = |bytes: &[u8]| read_line(&mut &bytes[..]).unwrap();
         assert_eq!(read(b"secret\r"), Some("secret".to_owned()));
-        assert_eq!(read(b"sea\x7fcr\x08cret\n"), Some("secret".to_owned()));
+        assert_eq!(read(b"sea\x7fcr\x08ret\n"), Some("secret".to_owned()));
         assert_eq!(read("pä\x7f\r".as_bytes()), Some("p".to_owned()));
         assert_eq!(read(b"abc\x03"), None);
         assert_eq!(read(b"\x04"), None);

@@ -507,7 +507,7 @@ impl App {
                             .as_deref()
                             == Some(tab.query.as_str())
                     {
-                        self.editor.set_server_error(Some(SyntaxError {
+                        self.editor.set_run_error(Some(SyntaxError {
                             span: (offset + a, offset + b),
                             message: message.clone(),
                         }));
@@ -802,7 +802,7 @@ impl App {
         }
         self.results.open(id, text.clone(), offset, self.now);
         self.editor.set_error(None);
-        self.editor.set_server_error(None);
+        self.editor.set_run_error(None);
         self.status.message = None;
         fx.push(Effect::StartQuery {
             id,

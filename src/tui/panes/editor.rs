@@ -51,9 +51,9 @@ pub struct EditorPane {
     top: usize,
     left: usize,
     error: Option<SyntaxError>,
-    /// The failing sub-term of the last server error, with the revision of the text it was
+    /// Where the last run failed (a server error's sub-term), with the revision of the text it was
     /// found in: shown until the text changes (the syntax check does not clear it).
-    server_error: Option<(u64, SyntaxError)>,
+    run_error: Option<(u64, SyntaxError)>,
     /// When the text last changed without a syntax check since.
     dirty_since: Option<Instant>,
     /// Position while walking the history (index into it) and the text being written before.
@@ -75,7 +75,7 @@ impl EditorPane {
             top: 0,
             left: 0,
             error: None,
-            server_error: None,
+            run_error: None,
             dirty_since: None,
             history_pos: None,
             draft: String::new(),
@@ -272,24 +272,24 @@ impl EditorPane {
         self.error = error;
     }
 
-    /// Underlines `error`'s span (the sub-term a server error's backtrace names) until the
-    /// text changes or the next run.
-    pub fn set_server_error(&mut self, error: Option<SyntaxError>) {
-        self.server_error = error.map(|e| (self.revision, e));
+    /// Underlines `error`'s span (where a run failed: the sub-term a server error's backtrace
+    /// names, or the compile error) until the text changes or the next run.
+    pub fn set_run_error(&mut self, error: Option<SyntaxError>) {
+        self.run_error = error.map(|e| (self.revision, e));
     }
 
-    /// The server error underlined while the text is as it was run.
-    pub fn server_error(&self) -> Option<&SyntaxError> {
-        self.server_error
+    /// The run's error underlined while the text is as it was run.
+    pub fn run_error(&self) -> Option<&SyntaxError> {
+        self.run_error
             .as_ref()
             .filter(|(revision, _)| *revision == self.revision)
             .map(|(_, e)| e)
     }
 
-    /// The underlined error: a compile error first, else the server's while the text is as
+    /// The underlined error: the syntax check's first, else the run's while the text is as
     /// it was run.
     fn shown_error(&self) -> Option<&SyntaxError> {
-        self.error.as_ref().or_else(|| self.server_error())
+        self.error.as_ref().or_else(|| self.run_error())
     }
 
     /// Types one key; returns true when the text changed.
