@@ -460,6 +460,10 @@ fn run_repl(config_path: Option<&Path>, conn: &ConnArgs, out: OutArgs) -> Result
         page_rows: rdbsh::repl::DEFAULT_PAGE_ROWS,
         history_path: rdbsh::shell::history::default_path(),
         redactor: history_redactor(config_path)?,
+        // The file was read (and any error in it reported) when the target was resolved.
+        edit_mode: Config::load(config_path)
+            .map(|c| c.edit_mode)
+            .unwrap_or_default(),
     };
     let config_path = config_path.map(Path::to_path_buf);
     // A profile named in `.connect` is used as written, only the timeout flag carries over.
@@ -468,18 +472,59 @@ fn run_repl(config_path: Option<&Path>, conn: &ConnArgs, out: OutArgs) -> Result
         query_timeout: conn.query_timeout,
         ..Default::default()
     };
-    let connect: rdbsh::repl::Connector = Box::new(move |name| {
-        let config = Config::load(config_path.as_deref()).map_err(|e| e.to_string())?;
-        let profile = config
-            .resolve(Some(name), &overrides)
-            .map_err(|e| e.to_string())?;
-        warn_if_profile_unverified(&profile);
-        Ok(profile)
-    });
+    let connect: rdbsh::repl::Connector = Box::new(connector(config_path, overrides, true));
     let runtime = runtime()?;
     let (profile, _sandbox) = runtime.block_on(open_target(target))?;
     rdbsh::repl::run(&runtime, Session::new(profile), options, connect)
         .map_err(|e| Failure::new(Exit::Usage, e))
+}
+
+/// Before the TUI takes the screen: a profile without a secret that the server refuses gets a
+/// password prompt on the terminal, as the REPL gives. Any other outcome is left to the TUI,
+/// which shows the connection state; a slow server is not waited for.
+async fn ask_password_if_refused(session: Session) -> Session {
+    let profile = session.profile();
+    if profile.secret.is_some() {
+        return session;
+    }
+    let wait = std::time::Duration::from_secs(2);
+    let refused = match tokio::time::timeout(wait, session.net().client()).await {
+        Ok(Err(e)) if Exit::from(&e) == Exit::Auth => e,
+        _ => return session,
+    };
+    eprintln!("rdbsh: {refused}");
+    let label = profile
+        .name
+        .clone()
+        .unwrap_or_else(|| format!("{}:{}", profile.host, profile.port));
+    let prompt = format!("password for {}@{label}: ", profile.user);
+    // Blocking is fine here: nothing else runs before the TUI starts.
+    match rdbsh::repl::read_password(&prompt) {
+        Ok(Some(secret)) => {
+            let mut profile = profile.clone();
+            profile.secret = Some(Secret::new(secret));
+            Session::new(profile)
+        }
+        _ => session,
+    }
+}
+
+/// Resolves the profile of `.connect NAME`, reading the profiles file again.
+fn connector(
+    config_path: Option<PathBuf>,
+    overrides: rdbsh::config::ConnOverrides,
+    warn: bool,
+) -> impl Fn(&str) -> Result<Profile, String> + Send + 'static {
+    move |name| {
+        let config = Config::load(config_path.as_deref()).map_err(|e| e.to_string())?;
+        let profile = config
+            .resolve(Some(name), &overrides)
+            .map_err(|e| e.to_string())?;
+        if warn {
+            warn_if_profile_unverified(&profile);
+        }
+        Ok(profile)
+    }
 }
 
 /// Batch mode: `-e`, `-f FILE` or stdin, printed for pipes.
@@ -574,10 +619,18 @@ fn run_tui(target: Target, config_path: Option<&Path>) -> Result<Exit, Failure> 
     }
     runtime()?.block_on(async move {
         let (profile, _sandbox) = open_target(target).await?;
+        let session = Session::new(profile);
+        let session = ask_password_if_refused(session).await;
+        let profile = session.profile().clone();
         app_config.info = tui::panes::status::ConnectionInfo::from_profile(&profile);
         app_config.history = history;
         let app = App::new(app_config, std::time::Instant::now());
-        let mut backend = SessionBackend::new(Session::new(profile));
+        // The status bar shows an unverified connection; nothing may print over the screen.
+        let mut backend = SessionBackend::new(session).with_connector(Box::new(connector(
+            config_path.map(Path::to_path_buf),
+            rdbsh::config::ConnOverrides::default(),
+            false,
+        )));
         let options = RunOptions {
             history_path,
             ..RunOptions::default()

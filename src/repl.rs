@@ -7,6 +7,9 @@
 //! with Ctrl-C (a SIGINT then, the terminal being in cooked mode) sending STOP.
 
 mod helper;
+mod password;
+
+pub use password::read_password;
 
 use std::collections::VecDeque;
 use std::io::{self, IsTerminal, Write};
@@ -55,6 +58,8 @@ pub struct Options {
     pub history_path: Option<PathBuf>,
     /// What history never keeps (`[history] redact`).
     pub redactor: history::Redactor,
+    /// `[repl] edit_mode`.
+    pub edit_mode: crate::config::EditMode,
 }
 
 /// Why the REPL could not start.
@@ -154,6 +159,10 @@ pub fn run(
     let config = Config::builder()
         .auto_add_history(false)
         .completion_type(rustyline::CompletionType::List)
+        .edit_mode(match options.edit_mode {
+            crate::config::EditMode::Emacs => rustyline::EditMode::Emacs,
+            crate::config::EditMode::Vi => rustyline::EditMode::Vi,
+        })
         .max_history_size(history::DEFAULT_CAP)?
         .build();
     let catalog = Arc::new(Mutex::new(None));
@@ -177,6 +186,7 @@ pub fn run(
         failure: std::cell::Cell::new(None),
         export: None,
     };
+    repl.connect_first(&mut editor);
     repl.refresh_catalog();
     repl.run_loop(&mut editor)
 }
@@ -358,6 +368,20 @@ impl Repl<'_> {
                 );
             }
             Meta::Use(db) => {
+                let known = self.database_exists(&db);
+                if known == Some(false) {
+                    // A warning, not a failure: the database may be created next.
+                    eprint!(
+                        "{}",
+                        report::plain(
+                            &format!(
+                                "database `{db}` does not exist; queries will fail until \
+                                 r.dbCreate('{db}') creates it"
+                            ),
+                            self.options.color
+                        )
+                    );
+                }
                 self.session.db = db;
             }
             Meta::Format(format) => self.options.format = format,
@@ -375,25 +399,7 @@ impl Repl<'_> {
                 }
             }
             Meta::Connect(name) => match (self.connect)(&name) {
-                Ok(profile) => {
-                    self.paged = None;
-                    self.session = Session::new(profile);
-                    if let Ok(mut slot) = self.catalog.lock() {
-                        *slot = None;
-                    }
-                    if let Some(h) = editor.helper_mut() {
-                        h.set_loader(self.runtime.handle().clone(), self.session.net().clone());
-                    }
-                    let net = self.session.net().clone();
-                    match self.runtime.block_on(interruptible(net.client())) {
-                        Some(Ok(_)) => {
-                            println!("connected to {}", self.prompt().trim_end_matches("> "))
-                        }
-                        Some(Err(e)) => self.error(&e.to_string()),
-                        None => eprintln!("interrupted; not connected yet"),
-                    }
-                    self.refresh_catalog();
-                }
+                Ok(profile) => self.switch_session(Session::new(profile), &name, editor),
                 Err(message) => self.error(&message),
             },
             Meta::History => {
@@ -428,6 +434,108 @@ impl Repl<'_> {
         }
         let _ = io::stdout().flush();
         true
+    }
+
+    /// Connects before the first prompt and says what failed, as psql does; on a terminal,
+    /// a profile without a secret that the server refuses gets a password prompt.
+    fn connect_first(&mut self, editor: &mut Editor<ReplHelper, DefaultHistory>) {
+        loop {
+            let net = self.session.net().clone();
+            let label = self.prompt().trim_end_matches("> ").to_owned();
+            let connecting = async {
+                let client = net.client();
+                tokio::pin!(client);
+                match tokio::time::timeout(std::time::Duration::from_secs(1), &mut client).await {
+                    Ok(done) => done,
+                    Err(_) => {
+                        // A silent server would hold a blank screen for the whole timeout.
+                        eprintln!("connecting to {label}... (Ctrl-C stops waiting)");
+                        client.await
+                    }
+                }
+            };
+            let error = match self.runtime.block_on(interruptible(connecting)) {
+                Some(Ok(_)) => return,
+                Some(Err(e)) => e,
+                None => {
+                    eprintln!("interrupted; not connected yet (the first query connects)");
+                    return;
+                }
+            };
+            let profile = self.session.profile().clone();
+            if Exit::from(&error) == Exit::Auth
+                && profile.secret.is_none()
+                && io::stdin().is_terminal()
+            {
+                eprint!("{}", report::plain(&error.to_string(), self.options.color));
+                match read_password(&format!("password for {}@{label}: ", profile.user)) {
+                    Ok(Some(secret)) => {
+                        let mut profile = profile;
+                        profile.secret = Some(crate::config::Secret::new(secret));
+                        self.session = Session::new(profile);
+                        if let Some(h) = editor.helper_mut() {
+                            let net = self.session.net().clone();
+                            h.set_loader(self.runtime.handle().clone(), net);
+                        }
+                        continue;
+                    }
+                    Ok(None) => return,
+                    Err(e) => {
+                        self.error(&format!("cannot read a password: {e}"));
+                        return;
+                    }
+                }
+            }
+            self.failed(Exit::from(&error));
+            eprint!(
+                "{}",
+                report::plain(
+                    &format!(
+                        "cannot connect to {label}: {error}; queries try again, \
+                         .connect NAME switches profile"
+                    ),
+                    self.options.color
+                )
+            );
+            return;
+        }
+    }
+
+    /// `.connect NAME`: connects `next` first and only then drops the working session, as
+    /// psql's `\c` does; a failed connect leaves everything as it was.
+    fn switch_session(
+        &mut self,
+        next: Session,
+        name: &str,
+        editor: &mut Editor<ReplHelper, DefaultHistory>,
+    ) {
+        let net = next.net().clone();
+        match self.runtime.block_on(interruptible(net.client())) {
+            Some(Ok(_)) => {}
+            Some(Err(e)) => {
+                let kept = self.prompt();
+                self.failed(Exit::from(&e));
+                self.error(&format!(
+                    "cannot connect to `{name}`: {e}; still on {}",
+                    kept.trim_end_matches("> ")
+                ));
+                return;
+            }
+            None => {
+                eprintln!("interrupted; still on the previous connection");
+                return;
+            }
+        }
+        self.paged = None;
+        self.session = next;
+        if let Ok(mut slot) = self.catalog.lock() {
+            *slot = None;
+        }
+        if let Some(h) = editor.helper_mut() {
+            h.set_loader(self.runtime.handle().clone(), self.session.net().clone());
+        }
+        println!("connected to {}", self.prompt().trim_end_matches("> "));
+        self.refresh_catalog();
     }
 
     /// `.edit`: the buffer (or the last statement) in `$EDITOR`; what is saved runs.
@@ -667,6 +775,28 @@ impl Repl<'_> {
             ),
             None => self.error(&e.to_string()),
         }
+    }
+
+    /// Whether the server has database `db`, from the catalog (read now when it has not
+    /// arrived yet); `None` when that cannot be told.
+    fn database_exists(&self, db: &str) -> Option<bool> {
+        let loaded = self.catalog.lock().ok().and_then(|c| c.clone());
+        let dbs = match loaded {
+            Some(dbs) => dbs,
+            None => {
+                let net = self.session.net().clone();
+                let wait = std::time::Duration::from_secs(2);
+                let read = self
+                    .runtime
+                    .block_on(tokio::time::timeout(wait, catalog::load(&net)));
+                let dbs = read.ok()?.ok()?;
+                if let Ok(mut slot) = self.catalog.lock() {
+                    *slot = Some(dbs.clone());
+                }
+                dbs
+            }
+        };
+        Some(dbs.iter().any(|d| d.name == db))
     }
 
     /// Loads the catalog for completion in the background.

@@ -144,7 +144,11 @@ fn use_changes_the_default_database_and_the_prompt(kind: PeerKind) {
         .expect("prompt names the db");
     p.send_line("r.table('users').count()").unwrap();
     p.exp_string("24\r\n").expect("table of the new default db");
-    quit(p, "127.0.0.1:demo> ");
+    p.send_line(".use nosuchdb").unwrap();
+    p.exp_string("database `nosuchdb` does not exist")
+        .expect("a database the server lacks is warned about");
+    // ... and used all the same.
+    quit(p, "127.0.0.1:nosuchdb> ");
 }
 peer_tests!(use_changes_the_default_database_and_the_prompt);
 
@@ -330,6 +334,12 @@ fn ctrl_c_while_connecting_to_a_silent_server_gives_the_prompt_back() {
     let home = tempfile::tempdir().unwrap();
     let args = format!("--host 127.0.0.1 --port {port} --timeout 600");
     let mut p = spawn_repl(home.path(), true, &args, &[]);
+    // The first connect, before the first prompt, says it waits; Ctrl-C ends the wait.
+    p.exp_string("connecting to 127.0.0.1:test... (Ctrl-C stops waiting)")
+        .expect("the first connect says it waits");
+    p.send_control('c').unwrap();
+    p.exp_string("interrupted; not connected yet")
+        .expect("Ctrl-C ends the first connect");
     for line in ["r.expr(1)", ".ping"] {
         p.exp_string("127.0.0.1:test> ").expect("the prompt");
         p.send_line(line).unwrap();
@@ -594,3 +604,111 @@ fn query_timeout_stops_a_statement_and_the_repl_goes_on(kind: PeerKind) {
     quit(p, "127.0.0.1:test> ");
 }
 peer_tests!(query_timeout_stops_a_statement_and_the_repl_goes_on);
+
+fn lines_typed_ahead_in_one_burst_all_run_in_order(kind: PeerKind) {
+    let sb = demo(kind);
+    let home = tempfile::tempdir().unwrap();
+    let mut p = repl(&sb, home.path(), true);
+    // One write: the three lines reach the terminal together, as pasted or typed ahead.
+    type_keys(&mut p, "r.expr(101)\rr.expr(102)\rr.expr(103)\r");
+    p.exp_string("\r\n101\r\n").expect("the first line ran");
+    p.exp_string("\r\n102\r\n").expect("the second line ran");
+    p.exp_string("\r\n103\r\n").expect("the third line ran");
+    quit(p, "127.0.0.1:test> ");
+}
+peer_tests!(lines_typed_ahead_in_one_burst_all_run_in_order);
+
+fn a_failed_connect_keeps_the_working_session(kind: PeerKind) {
+    let sb = demo(kind);
+    let home = tempfile::tempdir().unwrap();
+    // A port nothing listens on: bound, then let go.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let down_port = closed.local_addr().unwrap().port();
+    drop(closed);
+    let dir = home.path().join("config/rdbsh");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("config.toml"),
+        format!("[profiles.down]\nhost = \"127.0.0.1\"\nport = {down_port}\ntimeout = 5\n"),
+    )
+    .unwrap();
+    let mut p = repl(&sb, home.path(), true);
+    p.send_line(".connect down").unwrap();
+    p.exp_string("cannot connect to `down`")
+        .expect("the failed connect is reported");
+    p.exp_string("still on 127.0.0.1:test")
+        .expect("and says which session is kept");
+    p.exp_string("127.0.0.1:test> ")
+        .expect("the prompt of the working session");
+    p.send_line("r.db('demo').table('users').count()").unwrap();
+    p.exp_string("24\r\n")
+        .expect("the working session still runs queries");
+    quit(p, "127.0.0.1:test> ");
+}
+peer_tests!(a_failed_connect_keeps_the_working_session);
+
+#[test]
+fn a_server_that_is_down_is_reported_before_the_first_prompt() {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = closed.local_addr().unwrap().port();
+    drop(closed);
+    let home = tempfile::tempdir().unwrap();
+    let args = format!("--host 127.0.0.1 --port {port}");
+    let mut p = spawn_repl(home.path(), true, &args, &[]);
+    p.exp_string("cannot connect to 127.0.0.1:test: ")
+        .expect("the failed connect is said before the prompt");
+    p.exp_string(".connect NAME switches profile").unwrap();
+    quit(p, "127.0.0.1:test> ");
+}
+
+fn a_profile_without_a_secret_asks_for_the_password(kind: PeerKind) {
+    let sb = demo(kind);
+    let home = tempfile::tempdir().unwrap();
+    let args = format!("--host 127.0.0.1 --port {}", sb.port);
+    let mut p = spawn_repl(home.path(), true, &args, &[]);
+    p.exp_string("password for admin@127.0.0.1:test: ")
+        .expect("a password prompt before the first prompt");
+    p.send_line(common::peer::PASSWORD).unwrap();
+    p.exp_string("127.0.0.1:test> ").expect("then the prompt");
+    p.send_line("r.db('demo').table('users').count()").unwrap();
+    p.exp_string("24\r\n")
+        .expect("the session logged in with it");
+    quit(p, "127.0.0.1:test> ");
+}
+peer_tests!(a_profile_without_a_secret_asks_for_the_password);
+
+fn tab_offers_only_the_methods_of_the_receiver_type(kind: PeerKind) {
+    let sb = demo(kind);
+    let home = tempfile::tempdir().unwrap();
+    let mut p = repl(&sb, home.path(), true);
+    // On a string, `up` can only be `upcase` (`update` writes tables).
+    type_keys(&mut p, "r.expr('abc').up");
+    type_keys(&mut p, "\t");
+    p.exp_string("upcase")
+        .expect("completed to the string method");
+    type_keys(&mut p, "()\r");
+    p.exp_string("\"ABC\"").expect("the completed query ran");
+    quit(p, "127.0.0.1:test> ");
+}
+peer_tests!(tab_offers_only_the_methods_of_the_receiver_type);
+
+fn vi_edit_mode_from_the_config_file(kind: PeerKind) {
+    let sb = demo(kind);
+    let home = tempfile::tempdir().unwrap();
+    let dir = home.path().join("config/rdbsh");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("config.toml"), "[repl]\nedit_mode = \"vi\"\n").unwrap();
+    let mut p = repl(&sb, home.path(), true);
+    type_keys(&mut p, "r.expr(9)");
+    type_keys(&mut p, "\x1b");
+    // Past the line editor's wait for an escape sequence, so Esc is a key of its own. (In
+    // emacs mode the keys below would type `dd` and `i`, and the line would not compile.)
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    // Normal mode: `dd` deletes the line, `i` inserts again.
+    type_keys(&mut p, "ddi");
+    type_keys(&mut p, "r.expr(4)\r");
+    p.exp_string("\r\n4\r\n")
+        .expect("only the line typed after dd ran");
+    quit(p, "127.0.0.1:test> ");
+}
+peer_tests!(vi_edit_mode_from_the_config_file);

@@ -352,7 +352,7 @@ fn a_server_error_span_underlines_the_statement_in_the_editor() {
         message: "Table `test.nope` does not exist.".into(),
         span: Some((0, 15)),
     });
-    let err = app.editor.error().unwrap();
+    let err = app.editor.run_error().unwrap();
     assert_eq!(
         &app.editor.text()[err.span.0..err.span.1],
         "r.table('nope')"
@@ -361,6 +361,17 @@ fn a_server_error_span_underlines_the_statement_in_the_editor() {
         app.results.current().unwrap().state,
         TabState::Failed { .. }
     ));
+    // The syntax check that follows the typing finds nothing: the underline and the message stay.
+    let revision = app.editor.revision();
+    app.update(Action::SyntaxChecked {
+        revision,
+        error: None,
+    });
+    assert!(app.editor.run_error().is_some());
+    assert!(app.status.message.is_some());
+    // An edit ends it.
+    type_text(&mut app, " ");
+    assert_eq!(app.editor.run_error(), None);
 }
 
 fn catalog() -> Vec<DbEntry> {
@@ -409,7 +420,11 @@ fn browser_opens_counts_and_inserts_tables() {
     app.update(Action::FocusNext); // results → browser
     press(&mut app, KeyCode::Char('i'), KeyModifiers::NONE);
     assert_eq!(app.focus, Pane::Editor);
-    assert_eq!(app.editor.text(), "r.db('test').table('users')");
+    // The opened table's query went into the editor; the skeleton goes on a line of its own.
+    assert_eq!(
+        app.editor.text(),
+        "r.db('test').table('users')\n\nr.db('test').table('users').insert({id: ''})"
+    );
 }
 
 #[test]
@@ -707,7 +722,7 @@ fn help_scrolling_stops_at_the_end() {
     let Some(Overlay::Help { scroll: bottom }) = app.overlay.clone() else {
         panic!("help closed")
     };
-    let lines = rdbsh::tui::screen::help_lines(&app).len();
+    let lines = rdbsh::tui::screen::help_lines(&app, rdbsh::tui::screen::help_width(80)).len();
     assert_eq!(bottom, lines - 20);
     press(&mut app, KeyCode::Up, KeyModifiers::NONE);
     assert_eq!(app.overlay, Some(Overlay::Help { scroll: bottom - 1 }));
@@ -1004,4 +1019,96 @@ fn the_lang_key_switches_to_python_and_copy_as_writes_either_syntax() {
             .segments(false, false)
             .contains(&"PY".to_string())
     );
+}
+
+fn finish(app: &mut App, id: QueryId, rows: usize) {
+    app.update(Action::BatchArrived {
+        id,
+        rows: (0..rows).map(|i| Doc(json!(i))).collect(),
+        more: false,
+    });
+    app.update(Action::QueryFinished {
+        id,
+        elapsed: Duration::from_millis(1),
+        profile: None,
+    });
+}
+
+#[test]
+fn re_running_a_statement_reuses_its_finished_tab() {
+    let (mut app, _) = app();
+    let a = run_one(&mut app, "r.expr(1)");
+    finish(&mut app, a, 1);
+    let b = run_one(&mut app, "r.expr(2)");
+    finish(&mut app, b, 1);
+    let again = run_one(&mut app, "r.expr(1)");
+    assert_eq!(app.results.tabs.len(), 2, "the first tab was reused");
+    assert_eq!(app.results.active, 0);
+    assert_eq!(app.results.current().map(|t| t.id), Some(again));
+    // A running statement is not replaced: its second run gets a tab of its own.
+    let feed = run_one(&mut app, "r.table('t').changes()");
+    app.update(Action::QueryStarted {
+        id: feed,
+        feed: true,
+    });
+    run_one(&mut app, "r.table('t').changes()");
+    assert_eq!(app.results.tabs.len(), 4);
+}
+
+#[test]
+fn tabs_and_their_rows_are_capped_oldest_finished_first() {
+    let mut config = config();
+    config.row_cap = 100;
+    let (mut app, _) = app_with(config);
+    let running = run_one(&mut app, "r.table('t').changes()");
+    app.update(Action::QueryStarted {
+        id: running,
+        feed: true,
+    });
+    for i in 0..20 {
+        let id = run_one(&mut app, &format!("r.expr({i})"));
+        finish(&mut app, id, 1);
+    }
+    let tabs = &app.results.tabs;
+    assert_eq!(tabs.len(), rdbsh::tui::panes::results::MAX_TABS);
+    assert_eq!(tabs[0].id, running, "a running query's tab stays");
+    assert_eq!(tabs.last().map(|t| t.query.as_str()), Some("r.expr(19)"));
+    // Rows: three tabs' worth in all; the shown tab keeps its rows, older ones give way.
+    for i in 0..4 {
+        let id = run_one(&mut app, &format!("r.range({i})"));
+        finish(&mut app, id, 100);
+    }
+    assert!(
+        app.results.total_rows() <= 300,
+        "{}",
+        app.results.total_rows()
+    );
+    assert_eq!(app.results.current().map(|t| t.len()), Some(100));
+}
+
+#[test]
+fn the_first_alt_up_shows_the_query_before_the_one_in_the_editor() {
+    let (mut app, _) = app();
+    type_text(&mut app, "r.expr(1)");
+    press(&mut app, KeyCode::F(5), KeyModifiers::NONE);
+    app.editor.set_text("r.expr(2)", Instant::now());
+    press(&mut app, KeyCode::F(5), KeyModifiers::NONE);
+    // The editor holds r.expr(2), the newest entry: Alt-Up goes one further back.
+    press(&mut app, KeyCode::Up, KeyModifiers::ALT);
+    assert_eq!(app.editor.text(), "r.expr(1)");
+    press(&mut app, KeyCode::Down, KeyModifiers::ALT);
+    assert_eq!(app.editor.text(), "r.expr(2)");
+}
+
+#[test]
+fn the_editing_keys_the_help_lists_work_in_the_editor() {
+    let (mut app, _) = app();
+    type_text(&mut app, "r.expr(1) word");
+    press(&mut app, KeyCode::Char('w'), KeyModifiers::CONTROL);
+    assert_eq!(app.editor.text(), "r.expr(1) ");
+    press(&mut app, KeyCode::Char('u'), KeyModifiers::CONTROL);
+    assert_eq!(app.editor.text(), "r.expr(1) word", "ctrl-u undoes");
+    press(&mut app, KeyCode::Char('a'), KeyModifiers::CONTROL);
+    press(&mut app, KeyCode::Char('k'), KeyModifiers::CONTROL);
+    assert_eq!(app.editor.text(), "", "ctrl-k deletes to the line end");
 }

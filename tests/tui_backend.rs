@@ -275,7 +275,12 @@ async fn errors_carry_spans_and_read_only_refuses_writes() {
     })
     .await;
     assert!(matches!(h.tab(id).state, TabState::Failed { .. }));
-    let err = h.app.editor.error().expect("an underlined span").clone();
+    let err = h
+        .app
+        .editor
+        .run_error()
+        .expect("an underlined span")
+        .clone();
     assert_eq!(err.span, (17, 23), "{}", err.message);
 
     // A runtime error from the server, its backtrace mapped back to the failing sub-term
@@ -294,7 +299,7 @@ async fn errors_carry_spans_and_read_only_refuses_writes() {
         other => panic!("expected a failure, got {other:?}"),
     }
     // The span is inside the text and not the whole of it.
-    let span = h.app.editor.error().expect("an underlined span").span;
+    let span = h.app.editor.run_error().expect("an underlined span").span;
     assert!(span.1 <= text.len() && span.0 > 0, "{span:?}");
 
     // Read-only: refused before sending, naming the write.

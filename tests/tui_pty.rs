@@ -430,6 +430,39 @@ fn a_document_nested_100000_deep_reads_back_in_the_tui() {
     assert!(status.success(), "exit status {status:?}");
 }
 
+fn ctrl_c_stops_only_the_query_of_the_tab_in_front(kind: PeerKind) {
+    let peer = Peer::start_demo(kind);
+    let mut tui = Tui::on(&peer);
+    tui.wait_for("the browser to list the demo tables", |s| {
+        s.contains("events")
+    });
+    tui.type_text("r.db('demo').table('events').changes()");
+    tui.send(F5);
+    tui.wait_for("the feed to run", |s| {
+        s.contains("0 changes") && s.contains("running")
+    });
+    // A second query, finished, in front of the feed.
+    tui.send("\r\r");
+    tui.type_text("r.expr(41).add(1)");
+    tui.send(F5);
+    tui.wait_for("the second query's result", |s| s.contains("1 row"));
+    tui.send(CTRL_C);
+    tui.wait_for("the message that nothing runs in this tab", |s| {
+        s.contains("no query is running in this tab")
+    });
+    // The feed behind it still runs; Ctrl-C there stops it. (Tab: the results, `[`: the
+    // previous tab.)
+    tui.send("\t[");
+    tui.wait_for("the feed tab, still running", |s| {
+        s.contains("0 changes") && s.contains("running")
+    });
+    tui.send(CTRL_C);
+    tui.wait_for("the feed to stop", |s| s.contains("stopped"));
+    tui.send(CTRL_Q);
+    let status = wait_exit(&mut tui);
+    assert!(status.success(), "exit status {status:?}");
+}
+
 /// Every documented `[ui]` key in the config file: the TUI starts with them (it refused
 /// `system_refresh_ms` as an unknown field, exit 2) and quits cleanly.
 #[test]
@@ -454,3 +487,253 @@ fn the_tui_starts_with_every_documented_ui_key() {
     let status = wait_exit(&mut tui);
     assert!(status.success(), "{status:?}\n{}", tui.screen());
 }
+
+peer_tests!(ctrl_c_stops_only_the_query_of_the_tab_in_front);
+
+fn a_profile_without_a_secret_asks_for_the_password_first(kind: PeerKind) {
+    let peer = Peer::start_demo(kind);
+    let args = [
+        "--host".to_owned(),
+        "127.0.0.1".to_owned(),
+        "--port".to_owned(),
+        peer.port.to_string(),
+    ];
+    let mut tui = Tui::start(&args, &[]);
+    let prompt = format!("password for admin@127.0.0.1:{}:", peer.port);
+    tui.wait_for("the password prompt", |s| s.contains(&prompt));
+    tui.send(&format!("{}\r", common::peer::PASSWORD));
+    tui.wait_for("the browser, logged in", |s| {
+        s.contains("events") && s.contains("orders")
+    });
+    tui.send(CTRL_Q);
+    let status = wait_exit(&mut tui);
+    assert!(status.success(), "exit status {status:?}");
+}
+peer_tests!(a_profile_without_a_secret_asks_for_the_password_first);
+
+fn meta_commands_run_in_the_editor_and_the_browser_sets_the_database(kind: PeerKind) {
+    let peer = Peer::start_demo(kind);
+    let mut tui = Tui::on(&peer);
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("a port");
+    let down_port = closed.local_addr().expect("its address").port();
+    drop(closed);
+    let dir = tui.data.path().join("rdbsh");
+    std::fs::create_dir_all(&dir).expect("config dir");
+    std::fs::write(
+        dir.join("config.toml"),
+        format!(
+            "[profiles.down]\nhost = \"127.0.0.1\"\nport = {down_port}\ntimeout = 5\n\n\
+             [profiles.rw]\nhost = \"127.0.0.1\"\nport = {}\n{}",
+            peer.port,
+            if peer.password().is_some() {
+                format!("password_env = \"{}\"\n", common::peer::PASSWORD_VAR)
+            } else {
+                String::new()
+            }
+        ),
+    )
+    .expect("write the config");
+    tui.wait_for("the browser to list the demo tables", |s| {
+        s.contains("events")
+    });
+    tui.type_text(".use demo");
+    tui.send(F5);
+    tui.wait_for("the status bar on demo", |s| s.contains("│ db demo │"));
+    tui.send("\r");
+    tui.type_text("r.table('users').count()");
+    tui.send(F5);
+    tui.wait_for("the query run against demo", |s| s.contains("24"));
+    tui.send("\r");
+    tui.type_text(".use nosuchdb");
+    tui.send(F5);
+    tui.wait_for("the warning", |s| {
+        s.contains("database `nosuchdb` does not exist") && s.contains("│ db nosuchdb │")
+    });
+    tui.send("\r");
+    tui.type_text(".timing off");
+    tui.send(F5);
+    tui.wait_for("the timing hidden", |s| {
+        s.contains("timing hidden") && !s.contains("│ last ")
+    });
+    tui.send("\r");
+    tui.type_text(".connect down");
+    tui.send(F5);
+    tui.wait_for("the failed connect", |s| {
+        s.contains("cannot connect to `down`, still on the previous connection")
+    });
+    // The browser's key: the selected database (demo, the first line) becomes the default.
+    tui.send(SHIFT_TAB);
+    tui.send("u");
+    tui.wait_for("the status bar on demo again", |s| {
+        s.contains("│ db demo │") && s.contains("default database: demo")
+    });
+    // A profile that connects replaces the session; the status bar shows its database.
+    tui.send("\t\r");
+    tui.type_text(".connect rw");
+    tui.send(F5);
+    tui.wait_for("the other profile", |s| {
+        s.contains("connected to rw") && s.contains("│ db test │")
+    });
+    tui.send("\r");
+    tui.type_text("r.db('demo').table('orders').count()");
+    tui.send(F5);
+    tui.wait_for("a query on the new session", |s| s.contains("60"));
+    tui.send(CTRL_Q);
+    let status = wait_exit(&mut tui);
+    assert!(status.success(), "exit status {status:?}");
+}
+peer_tests!(meta_commands_run_in_the_editor_and_the_browser_sets_the_database);
+
+fn the_browser_puts_an_insert_skeleton_and_an_opened_table_on_new_editor_lines(kind: PeerKind) {
+    let peer = Peer::start_demo(kind);
+    let mut tui = Tui::on(&peer);
+    tui.wait_for("the browser to list the demo tables", |s| {
+        s.contains("events")
+    });
+    tui.type_text("r.expr(1)");
+    // `i` on the events table: not pasted at the cursor, but a statement of its own.
+    tui.send(SHIFT_TAB);
+    tui.send(DOWN);
+    tui.send("i");
+    let screen = tui.wait_for("the skeleton on its own line", |s| {
+        s.contains("3 r.db('demo').table('events').insert({id: ''})")
+    });
+    assert!(screen.contains("1 r.expr(1) "), "{screen}");
+    // Enter opens the table and puts its query in the editor, below.
+    tui.send(SHIFT_TAB);
+    tui.send("\r");
+    tui.wait_for("the opened table in the editor and the results", |s| {
+        s.contains("5 r.db('demo').table('events') ") && s.contains("evt-00001")
+    });
+    tui.send(CTRL_Q);
+    let status = wait_exit(&mut tui);
+    assert!(status.success(), "exit status {status:?}");
+}
+peer_tests!(the_browser_puts_an_insert_skeleton_and_an_opened_table_on_new_editor_lines);
+
+fn running_a_statement_again_reuses_its_tab(kind: PeerKind) {
+    let peer = Peer::start_demo(kind);
+    let mut tui = Tui::on(&peer);
+    tui.wait_for("the browser to list the demo tables", |s| {
+        s.contains("events")
+    });
+    tui.type_text("r.expr(5).mul(5)");
+    tui.send(F5);
+    // Finished (the status bar's timing comes with the end of the query), so its tab is free.
+    tui.wait_for("the first run", |s| {
+        s.contains("25") && s.contains("│ last ")
+    });
+    tui.send(F5);
+    tui.send("\r\r");
+    tui.type_text("r.expr(6).mul(6)");
+    tui.send(F5);
+    // Three runs, two tabs: the second run took over the first one's tab.
+    let screen = tui.wait_for("two tabs", |s| s.contains("36") && s.contains("│ 2   3 "));
+    assert!(!screen.contains("│ 1 "), "{screen}");
+    tui.send(CTRL_Q);
+    let status = wait_exit(&mut tui);
+    assert!(status.success(), "exit status {status:?}");
+}
+peer_tests!(running_a_statement_again_reuses_its_tab);
+
+/// The text of row `row` whose cells are underlined.
+fn underlined(tui: &Tui, row: u16) -> String {
+    let parser = tui.parser.lock().expect("parser");
+    let screen = parser.screen();
+    (0..COLS)
+        .filter_map(|col| screen.cell(row, col))
+        .filter(|cell| cell.underline())
+        .map(|cell| cell.contents())
+        .collect()
+}
+
+fn a_server_error_underlines_the_failing_sub_term_in_the_editor(kind: PeerKind) {
+    let peer = Peer::start_demo(kind);
+    let mut tui = Tui::on(&peer);
+    tui.wait_for("the browser to list the demo tables", |s| {
+        s.contains("events")
+    });
+    tui.type_text("r.expr(1)");
+    tui.send("\r\r");
+    tui.type_text("r.db('demo').table('nope').count()");
+    tui.send(F5);
+    tui.wait_for("the server error", |s| s.contains("does not exist"));
+    // Line 3 of the editor is screen row 3 (the frame, then lines 1 and 2).
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let marked = underlined(&tui, 3);
+        if marked == "r.db('demo').table('nope')" {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "underlined on row 3: {marked:?}; the screen:\n{}",
+            tui.screen()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    tui.send(CTRL_Q);
+    let status = wait_exit(&mut tui);
+    assert!(status.success(), "exit status {status:?}");
+}
+peer_tests!(a_server_error_underlines_the_failing_sub_term_in_the_editor);
+
+const RIGHT: &str = "\x1b[C";
+const ESC: &str = "\x1b";
+
+fn long_values_scroll_sideways_and_open_whole_in_the_viewer(kind: PeerKind) {
+    let peer = Peer::start_demo(kind);
+    let mut tui = Tui::on(&peer);
+    tui.wait_for("the browser to list the demo tables", |s| {
+        s.contains("events")
+    });
+    let long = format!("{}END-MARK", "a".repeat(140));
+    tui.type_text(&format!("r.expr([{{id: 1, text: '{long}'}}])"));
+    tui.send(F5);
+    tui.wait_for("the row", |s| s.contains("1 row"));
+    // The results: F2 twice gives the raw view, one line per row, cut at the pane's edge.
+    tui.send("\t");
+    tui.send(F2);
+    tui.send(F2);
+    // (The editor shows the query, with `END-MARK'`; the row has `END-MARK"`.)
+    tui.wait_for("the raw view", |s| {
+        s.contains("· raw") && !s.contains("END-MARK\"}")
+    });
+    for _ in 0..12 {
+        tui.send(RIGHT);
+    }
+    tui.wait_for("the end of the row, scrolled into view", |s| {
+        s.contains("END-MARK\"}")
+    });
+    // Enter opens the viewer: the value whole, pretty-printed, scrolled with the arrows.
+    tui.send("\r");
+    tui.wait_for("the viewer", |s| s.contains("row 1 · 4 lines"));
+    for _ in 0..12 {
+        tui.send(RIGHT);
+    }
+    tui.wait_for("the end of the long string in the viewer", |s| {
+        s.contains("row 1 · 4 lines") && s.contains("END-MARK\"")
+    });
+    tui.send(ESC);
+    tui.wait_for("the viewer closed", |s| !s.contains("row 1 · 4 lines"));
+    // The table view cuts the cell; Enter on it (the first column shown, `text` after one
+    // Right) opens that cell whole.
+    tui.send(F2);
+    tui.send(F2);
+    tui.wait_for("the table view", |s| s.contains("· table"));
+    tui.send(RIGHT);
+    tui.send("\r");
+    tui.wait_for("the cell in the viewer", |s| {
+        s.contains("`text` of row 1 · 1 lines")
+    });
+    for _ in 0..12 {
+        tui.send(RIGHT);
+    }
+    tui.wait_for("the end of the cell", |s| s.contains("END-MARK\""));
+    tui.send(ESC);
+    tui.wait_for("the cell viewer closed", |s| !s.contains("`text` of row 1"));
+    tui.send(CTRL_Q);
+    let status = wait_exit(&mut tui);
+    assert!(status.success(), "exit status {status:?}");
+}
+peer_tests!(long_values_scroll_sideways_and_open_whole_in_the_viewer);

@@ -564,3 +564,89 @@ fn a_window_feed_shows_a_move_as_a_removal_and_an_addition_and_no_change_as_raw_
     assert!(text.contains("~ id 2 n: 1 → 4"), "{text}");
     assert!(!text.contains("id: 15 → 2"), "{text}");
 }
+
+#[test]
+fn the_tab_bar_scrolls_to_keep_the_shown_tab_visible() {
+    let (mut app, _) = app((80, 24));
+    // Running queries are never closed, so all of them stay as tabs.
+    for i in 0..40 {
+        app.update(Action::RunQuery {
+            text: format!("r.table('t{i}').changes()"),
+            offset: 0,
+        });
+    }
+    let shown = app.results.current().map(|t| t.id.0);
+    assert_eq!(shown, Some(40));
+    let text = screen(&app, (80, 24));
+    assert!(
+        text.contains(" 40● "),
+        "the shown tab is on the bar:\n{text}"
+    );
+    assert!(
+        text.contains("‹ "),
+        "tabs cut on the left are marked:\n{text}"
+    );
+}
+
+#[test]
+fn help_fits_the_screen_and_lists_the_editing_keys() {
+    for columns in [60u16, 100, 200] {
+        let (app, _) = app((columns, 30));
+        let width = screen::help_width(columns);
+        let lines = screen::help_lines(&app, width);
+        let text: Vec<String> = lines
+            .iter()
+            .map(|l| l.spans.iter().map(|s| s.content.as_ref()).collect())
+            .collect();
+        for line in &text {
+            assert!(
+                unicode_width::UnicodeWidthStr::width(line.as_str()) <= width,
+                "{line:?} is wider than {width}"
+            );
+        }
+        let all = text.join("\n");
+        for wanted in ["select text", "move by word", "undo"] {
+            assert!(
+                all.contains(wanted),
+                "{wanted} missing at {columns}:\n{all}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_single_value_has_no_expand_arrow() {
+    let (mut app, _) = app((80, 24));
+    connected(&mut app);
+    type_text(&mut app, "r.expr(42)");
+    let id = run_typed(&mut app);
+    app.update(Action::BatchArrived {
+        id,
+        rows: vec![Doc(json!(42))],
+        more: false,
+    });
+    let text = screen(&app, (80, 24));
+    assert!(!text.contains("▾ 42"), "{text}");
+    assert!(!text.contains("▸ 42"), "{text}");
+    assert!(text.contains("  42"), "{text}");
+}
+
+#[test]
+fn w_wraps_long_rows_in_the_raw_view() {
+    let (mut app, _) = app((80, 24));
+    connected(&mut app);
+    type_text(&mut app, "r.expr(1)");
+    let id = run_typed(&mut app);
+    let long = format!("{}END-MARK", "a".repeat(150));
+    app.update(Action::BatchArrived {
+        id,
+        rows: vec![Doc(json!({"text": long}))],
+        more: false,
+    });
+    app.update(Action::FocusNext);
+    assert!(!screen(&app, (80, 24)).contains("END-MARK"));
+    press(&mut app, KeyCode::Char('w'), KeyModifiers::NONE);
+    let text = screen(&app, (80, 24));
+    assert!(text.contains("· raw"), "{text}");
+    assert!(text.contains("END-MARK"), "{text}");
+}

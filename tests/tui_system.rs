@@ -489,7 +489,7 @@ async fn the_jobs_view_lists_another_connections_feed_and_kill_ends_it() {
 #[test]
 fn the_help_lists_the_system_view_keys() {
     let (app, _) = app_with(config(false), (100, 30));
-    let text: Vec<String> = rdbsh::tui::screen::help_lines(&app)
+    let text: Vec<String> = rdbsh::tui::screen::help_lines(&app, 200)
         .iter()
         .map(|l| l.to_string())
         .collect();

@@ -21,6 +21,7 @@ struct RawFile {
     keys: Option<toml::Table>,
     ui: Option<Ui>,
     history: Option<RawHistory>,
+    repl: Option<RawRepl>,
 }
 
 /// `[history]`.
@@ -29,6 +30,13 @@ struct RawFile {
 struct RawHistory {
     /// Key patterns whose values history never keeps (they replace the defaults).
     redact: Option<Spanned<Vec<String>>>,
+}
+
+/// `[repl]`: the line editor's settings.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRepl {
+    edit_mode: Option<super::EditMode>,
 }
 
 /// `[ui]`: typed so that a misspelt key or a wrong value is an error with its line, like the
@@ -133,6 +141,7 @@ pub(crate) struct Parsed {
     pub ui: Ui,
     /// `[history] redact`, checked.
     pub redactor: Redactor,
+    pub edit_mode: super::EditMode,
     /// True when some profile holds an inline `password` or `auth_key`.
     pub inline_secrets: bool,
 }
@@ -207,6 +216,7 @@ pub(crate) fn parse(path: &Path, src: &str) -> Result<Parsed, ConfigError> {
         profiles,
         keys: raw.keys.unwrap_or_default(),
         ui: raw.ui.unwrap_or_default(),
+        edit_mode: raw.repl.and_then(|r| r.edit_mode).unwrap_or_default(),
         inline_secrets,
     })
 }

@@ -181,6 +181,15 @@ pub enum ConfigError {
 }
 
 /// The profiles file, loaded and validated.
+/// The REPL's key bindings (`[repl] edit_mode`), as rustyline offers them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EditMode {
+    #[default]
+    Emacs,
+    Vi,
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct Config {
     /// The file that was read; `None` when there is none at the default location.
@@ -195,6 +204,8 @@ pub struct Config {
     pub ui: Ui,
     /// `[history] redact`: which keys' values history never keeps.
     pub redactor: crate::shell::redact::Redactor,
+    /// `[repl] edit_mode`: the REPL's key bindings.
+    pub edit_mode: EditMode,
     /// Warnings to show once (e.g. inline secrets in a file others can read).
     pub warnings: Vec<String>,
     profiles: BTreeMap<String, ProfileSpec>,
@@ -257,6 +268,7 @@ impl Config {
             keys: parsed.keys,
             ui: parsed.ui,
             redactor: parsed.redactor,
+            edit_mode: parsed.edit_mode,
             warnings: Vec::new(),
             profiles: parsed.profiles,
             has_inline_secrets: parsed.inline_secrets,

@@ -10,11 +10,13 @@
 //! walk over the call chain before a `.`; no full parse, so half-written input works.
 
 mod help;
+mod types;
 
 use std::collections::HashMap;
 
 use super::catalog::{DbEntry, SYSTEM_DB};
 use crate::reql::methods::{self, Method};
+use types::Ty;
 
 pub use help::method_help;
 
@@ -335,83 +337,18 @@ fn lookup(src: &str, name_start: usize, name: &str) -> Option<&'static Method> {
     chain_before(src, &scan, dot).method(name)
 }
 
-/// What a receiver is, as far as a cheap look can tell.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Receiver {
-    /// `r`: the r.* functions.
-    R,
-    /// `r.db('x')`: database methods only.
-    Db,
-    /// A table: everything but the database methods.
-    Table,
-    /// A query that is neither: no table-only or database methods.
-    Query,
-    /// A binding or an expression we cannot type: every term method.
-    Unknown,
-}
-
-const DB_METHODS: &[&str] = &[
-    "config",
-    "grant",
-    "info",
-    "rebalance",
-    "reconfigure",
-    "status",
-    "tableCreate",
-    "tableDrop",
-    "tableList",
-    "wait",
-    "do",
-    "typeOf",
-    "coerceTo",
-    "default",
-    "eq",
-    "ne",
-];
-
-const TABLE_ONLY: &[&str] = &[
-    "get",
-    "getAll",
-    "insert",
-    "indexCreate",
-    "indexDrop",
-    "indexList",
-    "indexRename",
-    "indexStatus",
-    "indexWait",
-    "getIntersecting",
-    "getNearest",
-    "setWriteHook",
-    "getWriteHook",
-    "sync",
-    "rebalance",
-    "reconfigure",
-    "status",
-    "wait",
-];
-
-const DB_ONLY: &[&str] = &["tableCreate", "tableDrop", "tableList"];
-
-impl Receiver {
-    fn of(chain: &Chain<'_>) -> Receiver {
-        match (chain.calls.first(), &chain.root) {
-            (None, Root::R) => Receiver::R,
-            (None, Root::Ident(_)) => Receiver::Unknown,
-            (Some(c), Root::R) if c.name == "db" && chain.calls.len() == 1 => Receiver::Db,
-            (Some(c), _) if c.name == "table" => Receiver::Table,
-            (Some(_), Root::R) => Receiver::Query,
-            _ => Receiver::Unknown,
-        }
+/// The ReQL type of the chain's value: followed from `r.FUNCTION(...)` through each call;
+/// `Any` from a binding or an expression the scan does not follow.
+fn chain_type(chain: &Chain<'_>) -> Ty {
+    let mut calls = chain.calls.iter().rev();
+    let mut ty = match (&chain.root, calls.next()) {
+        (Root::R, Some(first)) => types::of_r_function(first.name, first.args),
+        _ => return Ty::Any,
+    };
+    for call in calls {
+        ty = types::of_method(ty, call.name);
     }
-
-    fn allows(self, name: &str) -> bool {
-        match self {
-            Receiver::R | Receiver::Unknown => true,
-            Receiver::Db => DB_METHODS.contains(&name),
-            Receiver::Table => !DB_ONLY.contains(&name),
-            Receiver::Query => !DB_ONLY.contains(&name) && !TABLE_ONLY.contains(&name),
-        }
-    }
+    ty
 }
 
 fn method_candidate(m: &Method) -> Candidate {
@@ -424,11 +361,22 @@ fn method_candidate(m: &Method) -> Candidate {
 
 /// Keeps the labels that start with `word` (exact case first, then any case), alphabetical
 /// within each group.
-fn rank(word: &str, mut items: Vec<Candidate>) -> Vec<Candidate> {
+fn rank(word: &str, items: Vec<Candidate>) -> Vec<Candidate> {
+    rank_by(word, items, |_| 0)
+}
+
+/// As [`rank`], with `order` (lower first) before the alphabet within each group.
+fn rank_by(word: &str, mut items: Vec<Candidate>, order: fn(&str) -> usize) -> Vec<Candidate> {
     let lower = word.to_lowercase();
     items.retain(|c| c.label.to_lowercase().starts_with(&lower));
     items.sort_by(|a, b| {
-        let key = |c: &Candidate| (!c.label.starts_with(word), c.label.to_lowercase());
+        let key = |c: &Candidate| {
+            (
+                !c.label.starts_with(word),
+                order(&c.label),
+                c.label.to_lowercase(),
+            )
+        };
         key(a).cmp(&key(b))
     });
     items.dedup_by(|a, b| a.label == b.label);
@@ -615,18 +563,24 @@ impl Ctx<'_> {
                 return self.done(start, word, Vec::new());
             }
             let chain = chain_before(self.src, self.scan, dot);
-            let receiver = Receiver::of(&chain);
-            let table = if receiver == Receiver::R {
-                methods::r_functions()
-            } else {
-                methods::term_methods()
-            };
-            let items = table
+            if chain.calls.is_empty() && chain.root == Root::R {
+                let items = methods::r_functions()
+                    .iter()
+                    .map(method_candidate)
+                    .collect();
+                return self.done(start, word, items);
+            }
+            // Methods valid on the receiver's type, the most used first.
+            let ty = chain_type(&chain);
+            let items = methods::term_methods()
                 .iter()
-                .filter(|m| receiver.allows(m.name))
+                .filter(|m| types::applies(m.name, ty))
                 .map(method_candidate)
                 .collect();
-            return self.done(start, word, items);
+            return Completions {
+                replace: (start, self.src.len()),
+                items: rank_by(word, items, types::frequency_rank),
+            };
         }
         if let Some(items) = before.and_then(|p| self.optargs(p)) {
             return self.done(start, word, items);
@@ -819,6 +773,29 @@ mod tests {
         assert!(after.contains(&"pluck".to_string()));
         assert!(!after.contains(&"getAll".to_string()));
         assert!(at_end("users.g").contains(&"getAll".to_string()));
+    }
+
+    #[test]
+    fn methods_are_filtered_by_the_receiver_type_and_ranked_by_use() {
+        let after_table = at_end("r.table('users').");
+        for absent in ["hours", "uuid", "table", "append", "tableCreate"] {
+            assert!(!after_table.contains(&absent.to_string()), "{absent}");
+        }
+        assert_eq!(after_table.first().map(String::as_str), Some("filter"));
+        let after_now = at_end("r.now().");
+        assert!(after_now.contains(&"hours".to_string()));
+        assert!(!after_now.contains(&"filter".to_string()));
+        assert!(after_now.len() < 60, "{}", after_now.len());
+        let after_get = at_end("r.table('users').get(1).");
+        assert!(after_get.contains(&"update".to_string()));
+        assert!(!after_get.contains(&"getAll".to_string()));
+        let after_string = at_end("r.expr('a').");
+        assert!(after_string.contains(&"upcase".to_string()));
+        assert!(!after_string.contains(&"hours".to_string()));
+        let after_count = at_end("r.table('users').count().");
+        assert!(after_count.contains(&"add".to_string()));
+        assert!(!after_count.contains(&"pluck".to_string()));
+        assert_eq!(at_end("r.table('users').filter({a: 1}).up"), ["update"]);
     }
 
     #[test]

@@ -156,6 +156,8 @@ pub enum Action {
     },
     /// `$EDITOR` closed; `Ok(text)` is the new editor content.
     ExternalEditorClosed(Result<String, String>),
+    /// Answer to [`Effect::Connect`]: queries now go to this profile.
+    Connected(Box<super::panes::status::ConnectionInfo>),
     /// An error of the runtime itself (clipboard, history file...), shown on the message line.
     Failed(String),
 }
@@ -220,6 +222,11 @@ pub enum Effect {
     OpenExternalEditor(String),
     /// An entry was added to the history: append it to the file (off the event loop).
     AppendHistory(String),
+    /// `.use DB`: later queries run against database `db`.
+    UseDatabase(String),
+    /// `.connect PROFILE`: connect with another profile and, once connected, switch to it;
+    /// answer with `Connected` or `Failed` (the working session is kept then).
+    Connect(String),
     /// Stop the process until `fg` (Ctrl-Z).
     Suspend,
     /// Leave the TUI.

@@ -10,12 +10,14 @@ use super::action::{Action, ConnectionState, Effect, QueryId, QueryOptions, Synt
 use super::keymap::{Command, Keymap};
 use super::panes::browser::{BrowserPane, CatalogState, Count, NodeId};
 use super::panes::editor::EditorPane;
+use super::panes::results::ViewMode;
 use super::panes::results::{DEFAULT_ROW_CAP, Feed, ResultsPane, TabState};
 use super::panes::status::{ConnectionInfo, StatusBar};
 use super::panes::system::{DEFAULT_REFRESH, SystemPane, SystemView};
 use super::screen::Areas;
 use super::theme::Palette;
-use crate::render::Theme;
+use crate::render::{Format, Theme};
+use crate::shell::Meta;
 use crate::shell::catalog::DbEntry;
 use crate::shell::history::History;
 
@@ -59,6 +61,15 @@ pub enum Overlay {
         text: String,
         offset: usize,
         what: String,
+    },
+    /// A value whole, pretty-printed: its lines, scrolled down `scroll` lines and right
+    /// `hscroll` cells.
+    Value {
+        /// `row 3`, or `` `items` of row 3 `` for a table cell.
+        what: String,
+        lines: Vec<String>,
+        scroll: usize,
+        hscroll: usize,
     },
     /// Dropping a table: its name must be typed to confirm.
     ConfirmDrop {
@@ -284,6 +295,23 @@ impl App {
                     _ => Action::Input(key),
                 });
             }
+            Some(Overlay::Value { .. }) => {
+                return Some(match self.keymap.command(&key, Pane::Results, false) {
+                    Some(
+                        c @ (Command::Up
+                        | Command::Down
+                        | Command::PageUp
+                        | Command::PageDown
+                        | Command::Left
+                        | Command::Right
+                        | Command::Top
+                        | Command::Bottom
+                        | Command::Copy
+                        | Command::Quit),
+                    ) => Action::Command(c),
+                    _ => Action::Command(Command::Close),
+                });
+            }
             Some(Overlay::Help { .. }) => {
                 return Some(match self.keymap.command(&key, Pane::Results, false) {
                     Some(
@@ -458,6 +486,8 @@ impl App {
                     }
                     tab.push_rows(rows, more, now);
                 }
+                // Finished tabs out of sight give way when all tabs hold too many rows.
+                self.results.trim();
                 self.follow_views(&mut fx);
             }
             Action::QueryFinished {
@@ -493,7 +523,7 @@ impl App {
                             .as_deref()
                             == Some(tab.query.as_str())
                     {
-                        self.editor.set_error(Some(SyntaxError {
+                        self.editor.set_run_error(Some(SyntaxError {
                             span: (offset + a, offset + b),
                             message: message.clone(),
                         }));
@@ -554,6 +584,16 @@ impl App {
                 Err(message) => self.status.error(message),
             },
             Action::SystemLoaded { view, result } => self.system.loaded(view, result),
+            Action::Connected(info) => {
+                let label = info
+                    .profile
+                    .clone()
+                    .unwrap_or_else(|| format!("{}:{}", info.host, info.port));
+                self.status.info = *info;
+                self.status.info(format!("connected to {label}"));
+                self.browser.state = CatalogState::Loading;
+                fx.push(Effect::LoadCatalog);
+            }
             Action::Failed(message) => self.status.error(message),
         }
         // A query of ours ended (a kill among them): the jobs changed, show it now.
@@ -694,6 +734,9 @@ impl App {
         if text.trim().is_empty() {
             return;
         }
+        if let Some(meta) = crate::shell::meta::parse(&text) {
+            return self.apply_meta(meta, fx);
+        }
         if matches!(self.overlay, Some(Overlay::ConfirmWrite { .. })) {
             // Run-all stops at the first query that needs an answer.
             return;
@@ -734,6 +777,73 @@ impl App {
         crate::reql::to_source(&query.term(), to)
     }
 
+    /// A meta-command line run from the editor, as the REPL runs it.
+    fn apply_meta(&mut self, meta: Result<Meta, String>, fx: &mut Vec<Effect>) {
+        match meta {
+            Err(message) => self.status.error(message),
+            Ok(Meta::Use(db)) => self.use_database(db, fx),
+            Ok(Meta::Format(format)) => {
+                let view = match format {
+                    Format::Table => ViewMode::Table,
+                    Format::Pretty => ViewMode::Tree,
+                    Format::Json | Format::Ndjson | Format::Raw => ViewMode::Raw,
+                };
+                self.results.default_view = view;
+                if let Some(tab) = self.results.current_mut() {
+                    tab.view = view;
+                }
+                self.status
+                    .info(format!("results show as {} (F2 cycles)", view.label()));
+            }
+            Ok(Meta::Timing(on)) => {
+                self.status.hide_timing = !on;
+                self.status
+                    .info(if on { "timing shown" } else { "timing hidden" });
+            }
+            Ok(Meta::Connect(name)) => {
+                self.status.info(format!("connecting to {name}..."));
+                fx.push(Effect::Connect(name));
+            }
+            Ok(Meta::Help) => self.overlay = Some(Overlay::Help { scroll: 0 }),
+            Ok(Meta::Edit) => fx.push(Effect::OpenExternalEditor(self.editor.text())),
+            Ok(Meta::History) => {
+                self.overlay = Some(Overlay::HistorySearch {
+                    query: String::new(),
+                    selected: 0,
+                });
+            }
+            Ok(Meta::Quit) => fx.extend(self.update(Action::Quit)),
+            Ok(Meta::Ping) => self
+                .status
+                .info("the status bar shows the connection; `rdbsh ping` prints the details"),
+            Ok(Meta::Lang(lang)) => {
+                self.set_lang(lang);
+                fx.push(Effect::SetLang(lang));
+                self.status.info(format!("reading {}", lang.name()));
+            }
+            Ok(Meta::Show(_)) => self
+                .status
+                .info("in the editor, Alt-J and Alt-P copy the statement as JavaScript or Python"),
+            Ok(Meta::Export(_)) => self
+                .status
+                .error(".export works in the REPL and in batch files; here, y copies a row"),
+        }
+    }
+
+    /// `.use DB` or the browser's key: the default database of later queries; warns when the
+    /// loaded catalog has no such database.
+    fn use_database(&mut self, db: String, fx: &mut Vec<Effect>) {
+        if self.browser.lacks_db(&db) {
+            self.status.error(format!(
+                "database `{db}` does not exist; queries will fail until r.dbCreate('{db}') creates it"
+            ));
+        } else {
+            self.status.info(format!("default database: {db}"));
+        }
+        self.status.info.db.clone_from(&db);
+        fx.push(Effect::UseDatabase(db));
+    }
+
     /// Runs a query (after any confirmation).
     fn start_query(&mut self, text: String, offset: usize, fx: &mut Vec<Effect>) {
         let id = QueryId(self.next_id);
@@ -745,6 +855,7 @@ impl App {
         }
         self.results.open(id, text.clone(), offset, self.now);
         self.editor.set_error(None);
+        self.editor.set_run_error(None);
         self.status.message = None;
         fx.push(Effect::StartQuery {
             id,
@@ -788,9 +899,11 @@ impl App {
     fn command(&mut self, c: Command, fx: &mut Vec<Effect>) {
         // The popup is the screen less a line above and below, less its frame.
         let help_max = match self.overlay {
-            Some(Overlay::Help { .. }) => super::screen::help_lines(self)
-                .len()
-                .saturating_sub(usize::from(self.size.1).saturating_sub(4)),
+            Some(Overlay::Help { .. }) => {
+                super::screen::help_lines(self, super::screen::help_width(self.size.0))
+                    .len()
+                    .saturating_sub(usize::from(self.size.1).saturating_sub(4))
+            }
             _ => 0,
         };
         // Popups first: they own navigation and closing.
@@ -810,6 +923,10 @@ impl App {
                     _ => 10,
                 };
                 *scroll = scroll.saturating_add_signed(delta).min(help_max);
+                return;
+            }
+            (Some(Overlay::Value { .. }), _) if c != Command::Quit => {
+                self.scroll_value(c, fx);
                 return;
             }
             (Some(Overlay::HistorySearch { query, selected }), Command::Up | Command::Down) => {
@@ -846,18 +963,7 @@ impl App {
                     self.run_query(text, offset, fx);
                 }
             }
-            Command::Cancel => {
-                let target = self
-                    .results
-                    .current()
-                    .filter(|t| t.is_running())
-                    .or_else(|| self.results.tabs.iter().rev().find(|t| t.is_running()))
-                    .map(|t| t.id);
-                match target {
-                    Some(id) => fx.extend(self.update(Action::CancelQuery(id))),
-                    None => self.status.info("no query is running"),
-                }
-            }
+            Command::Cancel => self.cancel_shown(fx),
             Command::Quit => {
                 self.overlay = None;
                 fx.extend(self.update(Action::Quit));
@@ -964,8 +1070,9 @@ impl App {
             }
             Command::InsertSkeleton => {
                 if let Some((db, table)) = self.browser.selected_table() {
-                    let text = table_query(&db, &table);
-                    self.editor.insert(&text, self.now);
+                    let key = self.browser.primary_key(&db, &table);
+                    let text = insert_skeleton(&db, &table, &key);
+                    self.editor.append_statement(&text, self.now);
                     self.focus = Pane::Editor;
                     self.scroll_editor();
                 }
@@ -979,15 +1086,41 @@ impl App {
                     });
                 }
             }
+            Command::UseDatabase => match self.browser.selected_db() {
+                Some(db) => self.use_database(db, fx),
+                None => self.status.info("select a database or a table first"),
+            },
             Command::RefreshBrowser => {
                 self.browser.state = CatalogState::Loading;
                 fx.push(Effect::LoadCatalog);
             }
-            Command::Expand => {
-                if let Some(tab) = self.results.current_mut() {
-                    tab.toggle_expanded(rh);
+            Command::Expand => match self.results.current_mut() {
+                // Nothing to expand (table and raw views, a single value): the viewer opens.
+                Some(tab)
+                    if tab.profile_focus
+                        || (tab.view == ViewMode::Tree && tab.selected_opens()) =>
+                {
+                    tab.toggle_expanded(rh)
                 }
-            }
+                Some(_) => self.open_value_viewer(),
+                None => {}
+            },
+            Command::ViewValue => self.open_value_viewer(),
+            Command::ToggleWrap => match self.results.current_mut() {
+                Some(tab) => {
+                    tab.wrap = !tab.wrap;
+                    if tab.view != ViewMode::Raw {
+                        tab.view = ViewMode::Raw;
+                    }
+                    let on = tab.wrap;
+                    self.status.info(if on {
+                        "raw view: long rows wrap"
+                    } else {
+                        "raw view: long rows scroll sideways (Left / Right)"
+                    });
+                }
+                None => self.status.info("run a query first"),
+            },
             Command::NextTab | Command::PrevTab => {
                 let n = self.results.tabs.len();
                 if n > 0 {
@@ -1068,6 +1201,80 @@ impl App {
         }
     }
 
+    /// The selected cell (table view) or row whole, pretty-printed, in the value viewer.
+    fn open_value_viewer(&mut self) {
+        let height = self.rows_height();
+        match self
+            .results
+            .current()
+            .and_then(|t| t.selected_pretty(height))
+        {
+            Some((what, text)) => {
+                self.overlay = Some(Overlay::Value {
+                    what,
+                    lines: text.lines().map(str::to_owned).collect(),
+                    scroll: 0,
+                    hscroll: 0,
+                });
+            }
+            None => self.status.info("no value selected: run a query first"),
+        }
+    }
+
+    /// A key in the value viewer: scroll, copy the value, or anything else closes it.
+    fn scroll_value(&mut self, c: Command, fx: &mut Vec<Effect>) {
+        let page = usize::from(self.size.1.saturating_sub(4)).max(1);
+        let Some(Overlay::Value {
+            lines,
+            scroll,
+            hscroll,
+            ..
+        }) = &mut self.overlay
+        else {
+            return;
+        };
+        let bottom = lines.len().saturating_sub(page);
+        let widest = lines.iter().map(|l| l.chars().count()).max().unwrap_or(0);
+        match c {
+            Command::Up => *scroll = scroll.saturating_sub(1),
+            Command::Down => *scroll = (*scroll + 1).min(bottom),
+            Command::PageUp => *scroll = scroll.saturating_sub(page),
+            Command::PageDown => *scroll = (*scroll + page).min(bottom),
+            Command::Top => *scroll = 0,
+            Command::Bottom => *scroll = bottom,
+            Command::Left => *hscroll = hscroll.saturating_sub(8),
+            Command::Right => *hscroll = (*hscroll + 8).min(widest.saturating_sub(8)),
+            Command::Copy => fx.push(Effect::CopyToClipboard(lines.join("\n"))),
+            _ => self.overlay = None,
+        }
+    }
+
+    /// Ctrl-C: stops the query of the tab in front, never one out of sight; says so when
+    /// there is nothing to stop there.
+    fn cancel_shown(&mut self, fx: &mut Vec<Effect>) {
+        match self.results.current() {
+            Some(tab) if tab.is_running() => {
+                let id = tab.id;
+                fx.extend(self.update(Action::CancelQuery(id)));
+            }
+            shown => {
+                let elsewhere = self
+                    .results
+                    .tabs
+                    .iter()
+                    .filter(|t| t.is_running() && Some(t.id) != shown.map(|s| s.id))
+                    .count();
+                self.status.info(match elsewhere {
+                    0 => "no query is running".to_owned(),
+                    n => format!(
+                        "no query is running in this tab ({n} running in others: \
+                         [ and ] switch tabs)"
+                    ),
+                });
+            }
+        }
+    }
+
     fn browser_open(&mut self, fx: &mut Vec<Effect>) {
         let h = self.browser_height();
         let Some(node) = self.browser.selected_node() else {
@@ -1083,8 +1290,10 @@ impl App {
                 }
             }
             NodeId::Table { db, table } => {
+                // As the Data Explorer does: the query goes into the editor too.
                 let text = table_query(&db, &table);
-                self.run_query(text, usize::MAX, fx);
+                let offset = self.editor.append_statement(&text, self.now);
+                self.run_query(text, offset, fx);
                 self.focus = Pane::Results;
             }
             _ => self.browser.toggle(h),
@@ -1177,6 +1386,23 @@ pub fn table_query(db: &str, table: &str) -> String {
     format!("r.db({}).table({})", js_string(db), js_string(table))
 }
 
+/// `r.db('d').table('t').insert({id: ''})`: an insert to fill in, naming the primary key.
+pub fn insert_skeleton(db: &str, table: &str, primary_key: &str) -> String {
+    let plain = primary_key
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_' || c == '$')
+        && primary_key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '$');
+    let key = if plain {
+        primary_key.to_owned()
+    } else {
+        js_string(primary_key)
+    };
+    format!("{}.insert({{{key}: ''}})", table_query(db, table))
+}
+
 /// True when a query creates, drops or renames databases, tables or indexes (or writes to the
 /// system tables that hold them), so the browser reloads after it; from the compiled term.
 pub fn changes_catalog(query: &str) -> bool {
@@ -1264,6 +1490,18 @@ mod tests {
         assert_eq!(table_query("test", "users"), "r.db('test').table('users')");
         assert_eq!(table_query("a'b", "c\\d"), r"r.db('a\'b').table('c\\d')");
         assert_eq!(count_query("t", "u"), "r.db('t').table('u').count()");
+    }
+
+    #[test]
+    fn the_insert_skeleton_names_the_primary_key() {
+        assert_eq!(
+            insert_skeleton("demo", "orders", "id"),
+            "r.db('demo').table('orders').insert({id: ''})"
+        );
+        assert_eq!(
+            insert_skeleton("d", "t", "e-mail"),
+            "r.db('d').table('t').insert({'e-mail': ''})"
+        );
     }
 
     #[test]

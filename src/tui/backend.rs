@@ -19,6 +19,7 @@ use super::action::{
     TlsInfo,
 };
 use super::app::count_query;
+use super::panes::status::ConnectionInfo;
 use crate::config::Verify;
 use crate::nesting::Doc;
 use crate::net::{self, Cursor, Kind};
@@ -61,7 +62,15 @@ pub struct SessionBackend {
     pub count_timeout: Duration,
     /// The connection watcher runs (started with the first effect).
     watching: bool,
+    watcher: Option<tokio::task::JoinHandle<()>>,
+    /// Resolves the profile of `.connect NAME`; without one `.connect` says it is unavailable.
+    connector: Option<Connector>,
+    /// A session `.connect` made and connected, taken over at the next effect.
+    switched: Arc<Mutex<Option<Session>>>,
 }
+
+/// Resolves the profile of `.connect NAME` (the config file is read again).
+pub type Connector = Box<dyn Fn(&str) -> Result<crate::config::Profile, String> + Send>;
 
 impl std::fmt::Debug for SessionBackend {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -81,7 +90,16 @@ impl SessionBackend {
             catalog: Arc::new(Mutex::new(Vec::new())),
             count_timeout: COUNT_TIMEOUT,
             watching: false,
+            watcher: None,
+            connector: None,
+            switched: Arc::new(Mutex::new(None)),
         }
+    }
+
+    /// `.connect NAME` resolves profiles with `connector`.
+    pub fn with_connector(mut self, connector: Connector) -> Self {
+        self.connector = Some(connector);
+        self
     }
 
     /// The session queries run on.
@@ -98,7 +116,57 @@ impl SessionBackend {
             return;
         }
         self.watching = true;
-        tokio::spawn(watch_connection(self.session.net().clone(), tx.clone()));
+        let watch = watch_connection(self.session.net().clone(), tx.clone());
+        self.watcher = Some(tokio::spawn(watch));
+    }
+
+    /// `.connect NAME`: the new session connects in the background and is taken over only
+    /// once connected, so a failed connect leaves the working session as it was.
+    fn connect_profile(&mut self, name: String, tx: &UnboundedSender<Action>) {
+        let Some(connector) = &self.connector else {
+            let _ = tx.send(Action::Failed(
+                ".connect is not available here; restart with -p PROFILE".into(),
+            ));
+            return;
+        };
+        let profile = match connector(&name) {
+            Ok(profile) => profile,
+            Err(message) => {
+                let _ = tx.send(Action::Failed(message));
+                return;
+            }
+        };
+        let next = Session::new(profile);
+        let slot = Arc::clone(&self.switched);
+        let tx = tx.clone();
+        tokio::spawn(async move {
+            let action = match next.net().client().await {
+                Ok(_) => {
+                    let info = ConnectionInfo::from_profile(next.profile());
+                    if let Ok(mut slot) = slot.lock() {
+                        *slot = Some(next);
+                    }
+                    Action::Connected(Box::new(info))
+                }
+                // The kept connection first: the message line cuts long errors.
+                Err(e) => Action::Failed(format!(
+                    "cannot connect to `{name}`, still on the previous connection: {e}"
+                )),
+            };
+            let _ = tx.send(action);
+        });
+    }
+
+    /// Takes over the session `.connect` connected, if there is one waiting.
+    fn take_switched(&mut self) {
+        let next = self.switched.lock().ok().and_then(|mut slot| slot.take());
+        if let Some(next) = next {
+            self.session = next;
+            if let Some(watcher) = self.watcher.take() {
+                watcher.abort();
+            }
+            self.watching = false;
+        }
     }
 
     fn start_query(
@@ -174,7 +242,7 @@ impl SessionBackend {
                 reql::Lang::Python => format!("{n} = 0\n"),
             })
             .collect();
-        let source = format!("{prelude}{text}");
+        let source = format!("{prelude}{}", blank_meta_lines(text));
         let error = reql::compile(&source, &mut env).err().and_then(|ds| {
             ds.into_iter().next().map(|d| SyntaxError {
                 span: (
@@ -315,6 +383,7 @@ impl SessionBackend {
 
 impl Backend for SessionBackend {
     fn handle(&mut self, effect: Effect, tx: &UnboundedSender<Action>) {
+        self.take_switched();
         self.connect(tx);
         match effect {
             Effect::StartQuery { id, text, options } => self.start_query(id, &text, options, tx),
@@ -365,6 +434,8 @@ impl Backend for SessionBackend {
             Effect::CountTable { db, table } => self.count(db, table, tx),
             Effect::LoadSystem(view) => self.load_system(view, tx),
             Effect::CountDocuments { text } => self.count_documents(text, tx),
+            Effect::UseDatabase(db) => self.session.db = db,
+            Effect::Connect(name) => self.connect_profile(name, tx),
             // Terminal effects are the event loop's; nothing to do here.
             Effect::CopyToClipboard(_)
             | Effect::OpenExternalEditor(_)
@@ -373,6 +444,20 @@ impl Backend for SessionBackend {
             | Effect::Quit => {}
         }
     }
+}
+
+/// `text` with its meta-command lines (`.use demo`) blanked, offsets kept: they are no ReQL
+/// for the syntax check.
+fn blank_meta_lines(text: &str) -> String {
+    let mut out = text.to_owned();
+    for item in crate::shell::items(text) {
+        if let crate::shell::Item::Meta(span, _) = item
+            && let Some(line) = text.get(span.start..span.end)
+        {
+            out.replace_range(span.start..span.end, &" ".repeat(line.len()));
+        }
+    }
+    out
 }
 
 /// The term and global optargs of a START message `[1, term, optargs]`.
@@ -658,4 +743,22 @@ fn report_failure(id: QueryId, query: &Query, e: &net::Error, tx: &UnboundedSend
         }));
     }
     let _ = tx.send(Action::QueryFailed { id, message, span });
+}
+
+#[cfg(test)]
+mod meta_line_tests {
+    use super::*;
+
+    #[test]
+    fn meta_command_lines_are_no_syntax_error() {
+        let text = ".use demo\nr.table('users').count()";
+        assert_eq!(
+            SessionBackend::check_syntax(1, text, &[], reql::Lang::Js),
+            Action::SyntaxChecked {
+                revision: 1,
+                error: None
+            }
+        );
+        assert_eq!(blank_meta_lines(text).len(), text.len());
+    }
 }

@@ -39,9 +39,12 @@ pub enum Command {
     Filter,
     Count,
     InsertSkeleton,
+    UseDatabase,
     RefreshBrowser,
     DropTable,
     Expand,
+    ViewValue,
+    ToggleWrap,
     NextTab,
     PrevTab,
     CloseTab,
@@ -106,7 +109,7 @@ impl Scope {
 
 impl Command {
     /// Every command, in help order.
-    pub const ALL: [Command; 43] = [
+    pub const ALL: [Command; 46] = [
         Command::Run,
         Command::RunAll,
         Command::Cancel,
@@ -132,9 +135,12 @@ impl Command {
         Command::Filter,
         Command::Count,
         Command::InsertSkeleton,
+        Command::UseDatabase,
         Command::RefreshBrowser,
         Command::DropTable,
         Command::Expand,
+        Command::ViewValue,
+        Command::ToggleWrap,
         Command::NextTab,
         Command::PrevTab,
         Command::CloseTab,
@@ -278,8 +284,14 @@ impl Command {
             InsertSkeleton => (
                 "insert_skeleton",
                 Browser,
-                "insert a query on the table into the editor",
+                "put an insert on the table (its primary key named) on a new editor line",
                 "insert",
+            ),
+            UseDatabase => (
+                "use_database",
+                Browser,
+                "make the selected database the default (as .use DB)",
+                "use db",
             ),
             RefreshBrowser => (
                 "refresh_browser",
@@ -298,6 +310,18 @@ impl Command {
                 Results,
                 "expand or collapse the selected row",
                 "expand",
+            ),
+            ViewValue => (
+                "view_value",
+                Results,
+                "the selected value whole, pretty-printed, in a scrollable viewer",
+                "view",
+            ),
+            ToggleWrap => (
+                "toggle_wrap",
+                Results,
+                "raw view: wrap long rows, or scroll them sideways",
+                "wrap",
             ),
             NextTab => ("next_tab", Results, "next result tab", "tab"),
             PrevTab => ("prev_tab", Results, "previous result tab", "tab"),

@@ -71,6 +71,12 @@ pub fn draw(app: &App, frame: &mut Frame) {
     }
     match &app.overlay {
         Some(Overlay::Help { scroll }) => draw_help(app, frame, *scroll),
+        Some(Overlay::Value {
+            what,
+            lines,
+            scroll,
+            hscroll,
+        }) => draw_value(app, frame, what, lines, (*scroll, *hscroll)),
         Some(Overlay::ConfirmQuit) => draw_confirm(app, frame),
         Some(Overlay::ConfirmWrite { text, what, .. }) => {
             draw_confirm_write(app, frame, text, what)
@@ -123,56 +129,159 @@ fn popup_block(app: &App, title: String) -> Block<'static> {
         .border_style(Style::default().fg(app.palette.accent))
 }
 
-/// The help text generated from the keymap.
-pub fn help_lines(app: &App) -> Vec<Line<'static>> {
+/// Keys the editor takes from its text area (not in the keymap; listed in the help).
+const EDITING_KEYS: &[(&str, &str)] = &[
+    ("Shift-arrows, Shift-Home/End", "select text"),
+    ("Ctrl-Left / Ctrl-Right, Alt-b / Alt-f", "move by word"),
+    ("Home / End, Ctrl-a", "start / end of the line"),
+    ("Ctrl-Up / Ctrl-Down", "move by paragraph"),
+    ("Alt-< / Alt->", "start / end of the text"),
+    (
+        "Ctrl-w, Alt-Backspace / Alt-d",
+        "delete the word before / after the cursor",
+    ),
+    ("Ctrl-k / Ctrl-j", "delete to the end / start of the line"),
+    (
+        "Ctrl-x",
+        "cut the selection (Ctrl-y copies: the keymap's copy)",
+    ),
+    ("Ctrl-u", "undo"),
+    (
+        ". (a dot), Ctrl-Space",
+        "completion: Up/Down pick, Enter or Tab takes it",
+    ),
+];
+
+/// Width of the help popup's text on a screen `columns` wide.
+pub fn help_width(columns: u16) -> usize {
+    usize::from(columns.saturating_sub(4).saturating_sub(2))
+}
+
+/// The help text generated from the keymap, with the editing keys, wrapped to `width`.
+pub fn help_lines(app: &App, width: usize) -> Vec<Line<'static>> {
+    let mut sections = app.keymap.help();
+    let editing: Vec<(String, String)> = EDITING_KEYS
+        .iter()
+        .map(|(k, w)| ((*k).to_owned(), (*w).to_owned()))
+        .collect();
     let mut lines = Vec::new();
-    let help = app.keymap.help();
-    let width = help
+    let keys_width = sections
         .iter()
         .flat_map(|(_, rows)| rows.iter().map(|(keys, _)| keys.chars().count()))
         .max()
         .unwrap_or(0)
-        .min(20);
-    for (scope, rows) in help {
+        .min(20)
+        .min(width / 3);
+    let bold = Style::default().add_modifier(Modifier::BOLD);
+    let heading = Style::default()
+        .fg(app.palette.accent)
+        .add_modifier(Modifier::BOLD);
+    let mut titled: Vec<(String, Vec<(String, String)>)> = sections
+        .drain(..)
+        .map(|(scope, rows)| {
+            let rows = rows.into_iter().map(|(k, w)| (k, w.to_owned())).collect();
+            (scope.title().to_owned(), rows)
+        })
+        .collect();
+    titled.insert(
+        1.min(titled.len()),
+        ("Editor (editing)".to_owned(), editing),
+    );
+    for (title, rows) in titled {
         if !lines.is_empty() {
             lines.push(Line::raw(""));
         }
-        lines.push(Line::styled(
-            scope.title().to_owned(),
-            Style::default()
-                .fg(app.palette.accent)
-                .add_modifier(Modifier::BOLD),
-        ));
-        let bold = Style::default().add_modifier(Modifier::BOLD);
+        lines.push(Line::styled(title, heading));
         for (keys, what) in rows {
-            if keys.chars().count() > width {
+            let indent = keys_width + 4;
+            let mut wrapped = wrap_words(&what, width.saturating_sub(indent).max(10));
+            if keys.chars().count() > keys_width {
                 // A long key list gets a line of its own so the descriptions stay aligned.
                 lines.push(Line::styled(format!("  {keys}"), bold));
-                lines.push(Line::raw(format!("  {:width$}  {what}", "")));
-            } else {
-                lines.push(Line::from(vec![
-                    Span::styled(format!("  {keys:<width$}  "), bold),
-                    Span::raw(what),
-                ]));
+                wrapped.iter().for_each(|w| {
+                    lines.push(Line::raw(format!("{:indent$}{w}", "")));
+                });
+                continue;
             }
+            let first = if wrapped.is_empty() {
+                String::new()
+            } else {
+                wrapped.remove(0)
+            };
+            lines.push(Line::from(vec![
+                Span::styled(format!("  {keys:<keys_width$}  "), bold),
+                Span::raw(first),
+            ]));
+            wrapped.iter().for_each(|w| {
+                lines.push(Line::raw(format!("{:indent$}{w}", "")));
+            });
         }
     }
     lines
+}
+
+/// `text` cut into lines of at most `width` characters at spaces (a longer word stands alone).
+fn wrap_words(text: &str, width: usize) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
+            out.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() {
+        out.push(line);
+    }
+    out
 }
 
 fn draw_help(app: &App, frame: &mut Frame, scroll: usize) {
     let area = frame.area();
     let rect = popup(
         frame,
-        area.width.saturating_sub(4).min(90),
+        area.width.saturating_sub(4),
         area.height.saturating_sub(2),
     );
-    let lines = help_lines(app);
+    let lines = help_lines(app, help_width(area.width));
     let inner_height = usize::from(rect.height.saturating_sub(2));
     let scroll = scroll.min(lines.len().saturating_sub(inner_height));
     let block = popup_block(app, " Keys (Esc closes, ↑↓ scroll) ".to_owned());
     let body: Vec<Line> = lines.into_iter().skip(scroll).collect();
     frame.render_widget(Paragraph::new(body).block(block), rect);
+}
+
+fn draw_value(
+    app: &App,
+    frame: &mut Frame,
+    what: &str,
+    lines: &[String],
+    (scroll, hscroll): (usize, usize),
+) {
+    let area = frame.area();
+    let rect = popup(
+        frame,
+        area.width.saturating_sub(4),
+        area.height.saturating_sub(2),
+    );
+    let title = format!(
+        " {what} · {} lines (↑↓ ←→ scroll, y copies, Esc closes) ",
+        lines.len()
+    );
+    let body: Vec<Line> = lines.iter().map(|l| Line::raw(l.clone())).collect();
+    let offset = (
+        u16::try_from(scroll).unwrap_or(u16::MAX),
+        u16::try_from(hscroll).unwrap_or(u16::MAX),
+    );
+    frame.render_widget(
+        Paragraph::new(body)
+            .block(popup_block(app, title))
+            .scroll(offset),
+        rect,
+    );
 }
 
 fn draw_confirm_drop(app: &App, frame: &mut Frame, db: &str, table: &str, typed: &str) {

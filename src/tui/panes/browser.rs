@@ -243,6 +243,30 @@ impl BrowserPane {
         }
     }
 
+    /// The database of the selection: the database itself or the one its table is in.
+    pub fn selected_db(&self) -> Option<String> {
+        match self.selected_node()?.id {
+            NodeId::Db(db) => Some(db),
+            _ => self.selected_table().map(|(db, _)| db),
+        }
+    }
+
+    /// The primary key of table `db.table` from the catalog; `id` when unknown.
+    pub fn primary_key(&self, db: &str, table: &str) -> String {
+        self.catalog
+            .iter()
+            .find(|d| d.name == db)
+            .and_then(|d| d.tables.iter().find(|t| t.name == table))
+            .map(|t| t.primary_key.clone())
+            .filter(|key| !key.is_empty())
+            .unwrap_or_else(|| "id".to_owned())
+    }
+
+    /// True when the catalog is loaded and has no database `name`.
+    pub fn lacks_db(&self, name: &str) -> bool {
+        matches!(self.state, CatalogState::Loaded) && !self.catalog.iter().any(|d| d.name == name)
+    }
+
     /// Selected line index.
     pub fn selected(&self) -> usize {
         self.selected

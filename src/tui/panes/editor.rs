@@ -53,6 +53,9 @@ pub struct EditorPane {
     top: usize,
     left: usize,
     error: Option<SyntaxError>,
+    /// Where the last run failed (a server error's sub-term), with the revision of the text it was
+    /// found in: shown until the text changes (the syntax check does not clear it).
+    run_error: Option<(u64, SyntaxError)>,
     /// When the text last changed without a syntax check since.
     dirty_since: Option<Instant>,
     /// Position while walking the history (index into it) and the text being written before.
@@ -74,6 +77,7 @@ impl EditorPane {
             top: 0,
             left: 0,
             error: None,
+            run_error: None,
             dirty_since: None,
             history_pos: None,
             draft: String::new(),
@@ -197,6 +201,37 @@ impl EditorPane {
         self.changed(now);
     }
 
+    /// Puts `statement` on a new line after the text (not at the cursor, so it never runs
+    /// into the statement there), the cursor at its end; returns its byte offset. When the
+    /// last statement already is `statement`, only the cursor moves there.
+    pub fn append_statement(&mut self, statement: &str, now: Instant) -> usize {
+        let text = self.text();
+        self.textarea.move_cursor(CursorMove::Bottom);
+        self.textarea.move_cursor(CursorMove::End);
+        if let Some(last) = split_statements(&text).last()
+            && text.get(last.clone()).map(str::trim) == Some(statement)
+            && text
+                .get(last.end..)
+                .is_some_and(|rest| rest.trim().is_empty())
+        {
+            return last.start;
+        }
+        if text.trim().is_empty() {
+            self.set_text(statement, now);
+            return 0;
+        }
+        // One blank line apart from the text above.
+        let lead = if text.ends_with("\n\n") {
+            ""
+        } else if text.ends_with('\n') {
+            "\n"
+        } else {
+            "\n\n"
+        };
+        self.insert(&format!("{lead}{statement}"), now);
+        text.len() + lead.len()
+    }
+
     /// Inserts `text` at the cursor.
     pub fn insert(&mut self, text: &str, now: Instant) {
         if self.textarea.insert_str(text) {
@@ -237,6 +272,26 @@ impl EditorPane {
     /// Sets or clears the compile error (span is a byte range in the whole text).
     pub fn set_error(&mut self, error: Option<SyntaxError>) {
         self.error = error;
+    }
+
+    /// Underlines `error`'s span (where a run failed: the sub-term a server error's backtrace
+    /// names, or the compile error) until the text changes or the next run.
+    pub fn set_run_error(&mut self, error: Option<SyntaxError>) {
+        self.run_error = error.map(|e| (self.revision, e));
+    }
+
+    /// The run's error underlined while the text is as it was run.
+    pub fn run_error(&self) -> Option<&SyntaxError> {
+        self.run_error
+            .as_ref()
+            .filter(|(revision, _)| *revision == self.revision)
+            .map(|(_, e)| e)
+    }
+
+    /// The underlined error: the syntax check's first, else the run's while the text is as
+    /// it was run.
+    fn shown_error(&self) -> Option<&SyntaxError> {
+        self.error.as_ref().or_else(|| self.run_error())
     }
 
     /// Types one key; returns true when the text changed.
@@ -413,7 +468,14 @@ impl EditorPane {
         let next = match (self.history_pos, older) {
             (None, true) => {
                 self.draft = self.text();
-                Some(entries.len() - 1)
+                // The query just run is the newest entry: showing it again would look like
+                // nothing happened, so the first step skips what the editor already holds.
+                let shown = self.draft.trim();
+                let older = entries.iter().rposition(|e| e.trim() != shown);
+                if older.is_none() {
+                    return;
+                }
+                older
             }
             (None, false) => return,
             (Some(0), true) => Some(0),
@@ -484,7 +546,7 @@ impl EditorPane {
         let (cur_row, cur_col) = self.cursor();
         let brackets = matching_bracket(lines, (cur_row, cur_col));
         let selection = self.textarea.selection_range();
-        let error_range = self.error.as_ref().map(|e| {
+        let error_range = self.shown_error().map(|e| {
             (
                 offset_to_position(lines, e.span.0),
                 offset_to_position(lines, e.span.1.max(e.span.0 + 1)),
@@ -779,8 +841,10 @@ fn code_mask(text: &str) -> Vec<bool> {
 /// Splits text into statements with the compiler's splitter (top-level `;`, and line breaks
 /// that end a complete expression unless the next line continues the chain).
 pub fn split_statements(text: &str) -> Vec<Range<usize>> {
-    crate::reql::split_statements(text)
+    // A meta-command line (`.use demo`) is a statement of its own, as in the REPL.
+    crate::shell::items(text)
         .into_iter()
+        .map(|item| item.span())
         .map(|s| s.start..s.end)
         .filter(|r| !r.is_empty())
         .collect()

@@ -20,6 +20,12 @@ use crate::tui::theme::Palette;
 /// Rows kept per tab when the caller does not say.
 pub const DEFAULT_ROW_CAP: usize = 100_000;
 
+/// Result tabs kept; past it the oldest finished tab is closed.
+pub const MAX_TABS: usize = 12;
+
+/// All tabs together keep at most this many times a tab's row cap (`[ui] max_rows`).
+pub const TOTAL_ROW_CAPS: usize = 3;
+
 /// Width of a tab's body (inside the pane) from which the profile goes beside the rows rather
 /// than under them.
 pub const SIDE_BY_SIDE_WIDTH: u16 = 80;
@@ -51,7 +57,8 @@ impl ViewMode {
         }
     }
 
-    fn label(self) -> &'static str {
+    /// Its name in the header (`tree`, `table`, `raw`).
+    pub fn label(self) -> &'static str {
         match self {
             ViewMode::Tree => "tree",
             ViewMode::Table => "table",
@@ -161,6 +168,10 @@ pub struct ResultTab {
     top: usize,
     /// Table view: first visible column.
     column: usize,
+    /// Tree and raw views: cells scrolled off on the left.
+    hscroll: usize,
+    /// Raw view: long rows wrap instead of scrolling sideways.
+    pub wrap: bool,
     /// Expanded rows in tree view, by absolute row number (survives drops).
     expanded: HashSet<u64>,
     pub feed: Option<Feed>,
@@ -192,6 +203,8 @@ impl ResultTab {
             selected: 0,
             top: 0,
             column: 0,
+            hscroll: 0,
+            wrap: false,
             expanded: HashSet::new(),
             feed: None,
             profile: None,
@@ -389,6 +402,17 @@ impl ResultTab {
             // Left and right close and open the selected task.
             return tree.set_selected_open(delta > 0, usize::MAX);
         }
+        if self.view != ViewMode::Table {
+            // Eight cells a step, bounded by the selected row's one-line form.
+            let widest = self
+                .row(self.selected)
+                .map_or(0, |v| compact(v).chars().count());
+            self.hscroll = self
+                .hscroll
+                .saturating_add_signed(delta.saturating_mul(8))
+                .min(widest.saturating_sub(8));
+            return;
+        }
         // The selected row's keys bound the scroll, so Left answers at once after many Rights.
         let columns = match self.row(self.selected) {
             Some(Value::Object(map)) => map.len(),
@@ -398,6 +422,47 @@ impl ResultTab {
             .column
             .saturating_add_signed(delta)
             .min(columns.saturating_sub(1));
+    }
+
+    /// For the value viewer: what is selected, named, and pretty-printed whole. In the table
+    /// view (rows area `height` lines) that is the cell of the first column shown, else the
+    /// row.
+    pub fn selected_pretty(&self, height: usize) -> Option<(String, String)> {
+        let row = self.row(self.selected)?;
+        let (what, value) = match self.shown_column(height) {
+            Some(key) if self.view == ViewMode::Table => match row.get(&key) {
+                Some(cell) => (format!("`{key}` of row {}", self.selected + 1), cell),
+                None => (format!("row {}", self.selected + 1), row),
+            },
+            _ => (format!("row {}", self.selected + 1), row),
+        };
+        let mut out = String::new();
+        render::write_pretty(value, &render::Styles::plain(), &mut out);
+        Some((what, out))
+    }
+
+    /// The key of the table view's first column shown, from the rows on screen as drawn.
+    fn shown_column(&self, height: usize) -> Option<String> {
+        let mut columns = render::table::ColumnSet::new();
+        (self.top..self.top + height.saturating_sub(1).max(1))
+            .map_while(|i| self.row(i))
+            .for_each(|v| {
+                columns.observe(v);
+            });
+        let all = columns.columns();
+        match all.get(self.column.min(all.len().saturating_sub(1)))? {
+            render::table::ColumnKey::Key(k) => Some(k.clone()),
+            render::table::ColumnKey::Value => None,
+        }
+    }
+
+    /// True when the selected row opens in the tree (a non-empty object or array).
+    pub fn selected_opens(&self) -> bool {
+        match self.row(self.selected) {
+            Some(Value::Object(o)) => !o.is_empty(),
+            Some(Value::Array(a)) => !a.is_empty(),
+            _ => false,
+        }
     }
 
     /// Toggles the selected row open or closed in the tree view.
@@ -644,7 +709,16 @@ impl ResultTab {
                 ViewMode::Table => self.table_lines(height, usize::from(area.width), palette),
             },
         };
-        frame.render_widget(Paragraph::new(lines), area);
+        if self.wrap && self.view == ViewMode::Raw {
+            let wrapped = Paragraph::new(lines).wrap(Wrap { trim: false });
+            frame.render_widget(wrapped, area);
+            return;
+        }
+        let shift = match self.view {
+            ViewMode::Table => 0,
+            _ => u16::try_from(self.hscroll).unwrap_or(u16::MAX),
+        };
+        frame.render_widget(Paragraph::new(lines).scroll((0, shift)), area);
     }
 
     fn selected_style(&self, i: usize, palette: &Palette) -> Style {
@@ -663,16 +737,23 @@ impl ResultTab {
         while out.len() < height {
             let Some(value) = self.row(i) else { break };
             let style = self.selected_style(i, palette);
+            // A number, string, null or empty container has nothing to open: no arrow.
+            let opens = match value {
+                Value::Object(o) => !o.is_empty(),
+                Value::Array(a) => !a.is_empty(),
+                _ => false,
+            };
             if self.expanded.contains(&self.absolute(i)) {
                 let room = height - out.len();
                 for (k, line) in row_lines(value, 0, room, palette).into_iter().enumerate() {
-                    let marker = if k == 0 { "▾ " } else { "  " };
+                    let marker = if k == 0 && opens { "▾ " } else { "  " };
                     let mut spans = vec![Span::styled(marker, style.fg(palette.dim))];
                     spans.extend(line.spans.into_iter().map(|s| s.patch_style(style)));
                     out.push(Line::from(spans));
                 }
             } else {
-                let mut spans = vec![Span::styled("▸ ", style.fg(palette.dim))];
+                let marker = if opens { "▸ " } else { "  " };
+                let mut spans = vec![Span::styled(marker, style.fg(palette.dim))];
                 match self
                     .feed
                     .as_ref()
@@ -928,6 +1009,8 @@ pub struct ResultsPane {
     pub active: usize,
     /// Rows kept per tab.
     pub cap: usize,
+    /// The view new tabs open in (`.format`).
+    pub default_view: ViewMode,
 }
 
 impl ResultsPane {
@@ -937,6 +1020,7 @@ impl ResultsPane {
             tabs: Vec::new(),
             active: 0,
             cap,
+            default_view: ViewMode::default(),
         }
     }
 
@@ -957,9 +1041,50 @@ impl ResultsPane {
 
     /// Opens a tab for a new query and shows it.
     pub fn open(&mut self, id: QueryId, query: String, offset: usize, now: Instant) {
-        self.tabs
-            .push(ResultTab::new(id, query, offset, now, self.cap));
-        self.active = self.tabs.len() - 1;
+        let mut tab = ResultTab::new(id, query, offset, now, self.cap);
+        tab.view = self.default_view;
+        // Re-running a statement whose tab is done reuses that tab (its rows are let go).
+        let done = self
+            .tabs
+            .iter()
+            .position(|t| t.query == tab.query && !t.is_running());
+        match done.and_then(|i| self.tabs.get_mut(i).map(|t| (i, t))) {
+            Some((i, old)) => {
+                tab.view = old.view;
+                *old = tab;
+                self.active = i;
+            }
+            None => {
+                self.tabs.push(tab);
+                self.active = self.tabs.len() - 1;
+            }
+        }
+        self.trim();
+    }
+
+    /// Rows held by all tabs together.
+    pub fn total_rows(&self) -> usize {
+        self.tabs.iter().map(ResultTab::len).sum()
+    }
+
+    /// Closes the oldest finished tabs while there are more than [`MAX_TABS`] or they hold more
+    /// than [`TOTAL_ROW_CAPS`] tabs' worth of rows; never the shown tab nor a running one.
+    pub fn trim(&mut self) {
+        let total_cap = self.cap.saturating_mul(TOTAL_ROW_CAPS);
+        while self.tabs.len() > MAX_TABS || self.total_rows() > total_cap {
+            let shown = self.current().map(|t| t.id);
+            let Some(i) = self
+                .tabs
+                .iter()
+                .position(|t| !t.is_running() && Some(t.id) != shown)
+            else {
+                return;
+            };
+            self.tabs.remove(i);
+            if self.active > i {
+                self.active -= 1;
+            }
+        }
     }
 
     /// The area of the shown tab's body (rows and profile) inside the pane's `area`: the pane
@@ -978,6 +1103,47 @@ impl ResultsPane {
             height: inner.bottom().saturating_sub(y),
             ..inner
         }
+    }
+
+    /// The tab bar in `width` cells, scrolled so that the shown tab is on it (`‹` marks tabs
+    /// cut on the left).
+    fn tab_bar(&self, width: usize, palette: &Palette) -> Vec<Span<'static>> {
+        let labels: Vec<String> = self
+            .tabs
+            .iter()
+            .map(|t| {
+                let mark = if t.is_running() { "●" } else { "" };
+                format!(" {}{mark} ", t.id.0)
+            })
+            .collect();
+        // Each label and its one-cell gap; `‹ ` takes two cells.
+        let cells = |l: &String| unicode_width::UnicodeWidthStr::width(l.as_str()) + 1;
+        let mut first = 0;
+        while first < self.active
+            && labels
+                .get(first..=self.active)
+                .map_or(0, |shown| shown.iter().map(cells).sum::<usize>())
+                + if first > 0 { 2 } else { 0 }
+                > width
+        {
+            first += 1;
+        }
+        let mut spans = Vec::new();
+        if first > 0 {
+            spans.push(Span::styled("‹ ", Style::default().fg(palette.dim)));
+        }
+        for (i, label) in labels.into_iter().enumerate().skip(first) {
+            let style = if i == self.active {
+                Style::default()
+                    .fg(palette.accent)
+                    .add_modifier(Modifier::BOLD | Modifier::REVERSED)
+            } else {
+                Style::default().fg(palette.dim)
+            };
+            spans.push(Span::styled(label, style));
+            spans.push(Span::raw(" "));
+        }
+        spans
     }
 
     /// Draws the tab bar, header and rows into `area` (frame included).
@@ -1002,25 +1168,7 @@ impl ResultsPane {
         };
         let mut y = inner.y;
         if self.tabs.len() > 1 && inner.height > 2 {
-            let spans: Vec<Span> = self
-                .tabs
-                .iter()
-                .enumerate()
-                .flat_map(|(i, t)| {
-                    let style = if i == self.active {
-                        Style::default()
-                            .fg(palette.accent)
-                            .add_modifier(Modifier::BOLD | Modifier::REVERSED)
-                    } else {
-                        Style::default().fg(palette.dim)
-                    };
-                    let mark = if t.is_running() { "●" } else { "" };
-                    [
-                        Span::styled(format!(" {}{mark} ", t.id.0), style),
-                        Span::raw(" "),
-                    ]
-                })
-                .collect();
+            let spans = self.tab_bar(usize::from(inner.width), palette);
             frame.render_widget(
                 Paragraph::new(Line::from(spans)),
                 Rect {

@@ -65,6 +65,8 @@ pub struct StatusBar {
     pub info: ConnectionInfo,
     pub connection: ConnectionState,
     pub last_timing: Option<Duration>,
+    /// Hide `last_timing` (`.timing off`).
+    pub hide_timing: bool,
     pub message: Option<(MessageKind, String)>,
     /// The syntax the editor is read in (marked `PY` when Python).
     pub lang: crate::reql::Lang,
@@ -108,7 +110,7 @@ impl StatusBar {
             _ => None,
         };
         parts.push(tls.unwrap_or_else(|| "plain".to_owned()));
-        if let Some(t) = self.last_timing {
+        if let Some(t) = self.last_timing.filter(|_| !self.hide_timing) {
             parts.push(format!("last {}", format_duration(t)));
         }
         if live {
