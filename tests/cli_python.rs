@@ -1,5 +1,7 @@
 //! Python syntax end to end: `--lang python`, the `lang` profile key and `.lang` in a file,
 //! against a real sandbox server process; `rdbsh compile --lang/--to` without one.
+// Tests state expectations with unwrap, expect and panic (denied outside tests, Cargo.toml).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 #[macro_use]
 mod common;

@@ -1,5 +1,7 @@
 //! export, import, dump and restore end to end: rdbsh against both peers, and against
 //! RethinkDB's own tools (`python3 -m rethinkdb ...`) on the real server.
+// Tests state expectations with unwrap, expect and panic (denied outside tests, Cargo.toml).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 
