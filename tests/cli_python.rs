@@ -8,28 +8,7 @@ mod common;
 
 use assert_cmd::Command;
 use common::peer::{PASSWORD_VAR, Peer, PeerKind};
-use common::rdbsh_bin;
-
-fn rdbsh(peer: &Peer) -> Command {
-    let mut cmd = Command::new(rdbsh_bin());
-    cmd.env_remove("RDBSH_CONFIG")
-        .env_remove("RDBSH_PROFILE")
-        .env("XDG_CONFIG_HOME", "/nonexistent-rdbsh-test")
-        .envs(peer.envs())
-        .args(peer.conn_args());
-    cmd
-}
-
-fn stdout_of(cmd: &mut Command) -> String {
-    let out = cmd.output().expect("run rdbsh");
-    assert!(
-        out.status.success(),
-        "rdbsh failed: {}\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).expect("utf-8 output")
-}
+use common::{rdbsh_bin, rdbsh_on, stdout_of};
 
 fn python_statements_run_as_the_driver_would(kind: PeerKind) {
     let sb = Peer::start(kind);
@@ -42,7 +21,7 @@ fn python_statements_run_as_the_driver_would(kind: PeerKind) {
         .lang js\n\
         r.db('test').table('people').get(1)('age')\n";
     let out = stdout_of(
-        rdbsh(&sb)
+        rdbsh_on(&sb)
             .args(["--lang", "py", "--format", "raw"])
             .write_stdin(script),
     );

@@ -347,7 +347,12 @@ pub fn compile(src: &str, env: &mut Env) -> Result<Vec<Statement>, Vec<Diagnosti
 
 /// Compiles a text that must hold exactly one query, in a fresh session.
 pub fn compile_query(src: &str) -> Result<Query, Vec<Diagnostic>> {
-    let mut env = Env::new();
+    compile_query_in(src, Lang::Js)
+}
+
+/// [`compile_query`] for a text in `lang`.
+pub fn compile_query_in(src: &str, lang: Lang) -> Result<Query, Vec<Diagnostic>> {
+    let mut env = Env::with_lang(lang);
     let stmts = compile(src, &mut env)?;
     let mut queries = stmts.into_iter().filter_map(|s| match s {
         Statement::Query(q) => Some(q),

@@ -225,23 +225,7 @@ pub fn split_statements(src: &str) -> Vec<Span> {
 
 /// Compiles a text that must hold exactly one Python query, in a fresh session.
 pub fn compile_query(src: &str) -> Result<Query, Vec<Diagnostic>> {
-    let mut env = Env::new();
-    let stmts = compile(src, &mut env)?;
-    let mut queries = stmts.into_iter().filter_map(|s| match s {
-        Statement::Query(q) => Some(q),
-        Statement::Binding(_) => None,
-    });
-    match (queries.next(), queries.next()) {
-        (Some(q), None) => Ok(q),
-        (None, _) => Err(vec![
-            Diagnostic::new(Span::new(0, src.len()), "no query in the text")
-                .with_help("write a query such as r.table('t')"),
-        ]),
-        (Some(_), Some(q)) => Err(vec![
-            Diagnostic::new(q.span, "expected one query, found several")
-                .with_help("compile them one at a time"),
-        ]),
-    }
+    super::compile_query_in(src, super::Lang::Python)
 }
 
 #[cfg(test)]
