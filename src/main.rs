@@ -527,6 +527,14 @@ fn connector(
     }
 }
 
+/// The named queries' file: the profile's `queries`, else the data directory's.
+fn queries_path(profile: &rdbsh::config::Profile) -> Option<PathBuf> {
+    profile
+        .queries
+        .clone()
+        .or_else(rdbsh::shell::queries::default_path)
+}
+
 /// Batch mode: `-e`, `-f FILE` or stdin, printed for pipes.
 fn run_batch(target: Target, out: OutArgs, input: BatchInput) -> Result<Exit, Failure> {
     let inputs = match input {
@@ -551,9 +559,13 @@ fn run_batch(target: Target, out: OutArgs, input: BatchInput) -> Result<Exit, Fa
         // Only a terminal can answer y/N; a script on stdin is never asked.
         confirm: std::io::stdin().is_terminal(),
         export: None,
+        queries_path: None,
+        last_statement: String::new(),
     };
     runtime()?.block_on(async {
         let (profile, _sandbox) = open_target(target).await?;
+        let mut options = options;
+        options.queries_path = queries_path(&profile);
         let mut session = Session::new(profile);
         Ok(batch::run(&mut session, inputs, &options).await)
     })

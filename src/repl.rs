@@ -124,6 +124,8 @@ struct Repl<'r> {
     failure: std::cell::Cell<Option<Exit>>,
     /// `.export FILE`: where the next statement's result goes.
     export: Option<crate::shell::export::Export>,
+    /// The last statement run (not a meta-command), for `.save`.
+    last_statement: String,
 }
 
 /// How `.lang` names a language to the user.
@@ -185,6 +187,7 @@ pub fn run(
         last_term: None,
         failure: std::cell::Cell::new(None),
         export: None,
+        last_statement: String::new(),
     };
     repl.connect_first(&mut editor);
     repl.refresh_catalog();
@@ -213,7 +216,10 @@ impl Repl<'_> {
                 h.pending.clone_from(&pending);
                 h.db.clone_from(&self.session.db);
                 h.bindings = self.session.bindings();
+                h.bindings
+                    .retain(|b| !crate::shell::queries::is_generated(b));
                 h.lang = self.session.lang();
+                h.queries_path = self.queries_path();
             }
             let line = match editor.readline(&prompt) {
                 Ok(line) => line,
@@ -332,6 +338,11 @@ impl Repl<'_> {
         for item in items_in(text, self.session.lang()) {
             match item {
                 Item::Meta(_, Err(message)) => self.error(&message),
+                Item::Meta(_, Ok(Meta::Run(name, args))) => {
+                    if !self.run_named(&name, &args, editor) {
+                        break;
+                    }
+                }
                 Item::Meta(_, Ok(command)) => {
                     if !self.apply_meta(command, editor, "") {
                         return false;
@@ -342,6 +353,7 @@ impl Repl<'_> {
                     self.export_statement(span.text(text), export);
                 }
                 Item::Code(span) => {
+                    self.last_statement = span.text(text).trim().to_owned();
                     if !self.run_statement(text, span.start, span.text(text), editor) {
                         break;
                     }
@@ -349,6 +361,48 @@ impl Repl<'_> {
             }
         }
         true
+    }
+
+    /// The named queries' file: the profile's `queries`, else the data directory's.
+    fn queries_path(&self) -> Option<PathBuf> {
+        self.session
+            .profile()
+            .queries
+            .clone()
+            .or_else(crate::shell::queries::default_path)
+    }
+
+    /// `.run NAME k=v ...`; false stops the rest of the text (Ctrl-C).
+    fn run_named(
+        &mut self,
+        name: &str,
+        args: &[(String, String)],
+        editor: &mut Editor<ReplHelper, DefaultHistory>,
+    ) -> bool {
+        let path = self.queries_path();
+        match crate::shell::queries::resolve(path.as_deref(), name, args) {
+            Ok(bound) => self.run_statement(&bound, 0, &bound, editor),
+            Err(message) => {
+                self.error(&message);
+                true
+            }
+        }
+    }
+
+    /// `.save NAME` and `.queries` (`.run` runs in [`Repl::run_text`]).
+    fn queries_meta(&mut self, command: Meta) {
+        let path = self.queries_path();
+        let result = match command {
+            Meta::Save(name) => {
+                crate::shell::queries::save(path.as_deref(), &name, &self.last_statement)
+                    .map(|m| format!("{m}\n"))
+            }
+            _ => crate::shell::queries::listing(path.as_deref()),
+        };
+        match result {
+            Ok(text) => print!("{text}"),
+            Err(message) => self.error(&message),
+        }
     }
 
     /// Applies a meta-command; false means quit.
@@ -421,6 +475,7 @@ impl Repl<'_> {
                 self.session.set_lang(lang);
                 println!("reading {}", lang_label(lang));
             }
+            Meta::Save(_) | Meta::Queries | Meta::Run(..) => self.queries_meta(command),
             Meta::Show(lang) => match &self.last_term {
                 None => self.error("no query yet: run one, then .show js or .show python"),
                 Some(term) => match crate::reql::to_source(term, lang) {

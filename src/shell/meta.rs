@@ -32,6 +32,12 @@ pub enum Meta {
     Lang(Lang),
     /// `.show js|python`: the last statement written in that syntax.
     Show(Lang),
+    /// `.save NAME`: the last statement as a named query.
+    Save(String),
+    /// `.run NAME [k=v ...]`: a named query with its parameters.
+    Run(String, Vec<(String, String)>),
+    /// `.queries`: the named queries.
+    Queries,
     /// `.quit` (or `.exit`).
     Quit,
 }
@@ -64,12 +70,21 @@ pub const COMMANDS: &[(&str, &str)] = &[
         ".show js|python",
         "print the last query as JavaScript or Python",
     ),
+    (
+        ".save NAME",
+        "save the last statement as the named query NAME",
+    ),
+    (
+        ".run NAME [k=v ...]",
+        "run a named query; k=v binds ${k} in it as a value",
+    ),
+    (".queries", "list the named queries"),
     (".quit", "leave (also .exit and Ctrl-D)"),
 ];
 
 const NAMES: &[&str] = &[
     "help", "use", "format", "timing", "connect", "ping", "edit", "history", "export", "lang",
-    "show", "quit", "exit",
+    "show", "save", "run", "queries", "quit", "exit",
 ];
 
 /// The help text of `.help`.
@@ -128,6 +143,18 @@ fn command(name: &str, args: &[&str]) -> Result<Meta, String> {
         "edit" => none(Meta::Edit),
         "history" => none(Meta::History),
         "export" => super::export::Export::parse(args).map(Meta::Export),
+        "save" => one("a name: .save NAME").and_then(|n| {
+            super::queries::check_name(&n)?;
+            Ok(Meta::Save(n))
+        }),
+        "run" => match args {
+            [] => Err(".run needs a name: .run NAME [k=v ...]".into()),
+            [n, params @ ..] => Ok(Meta::Run(
+                n.to_string(),
+                super::queries::parse_args(params)?,
+            )),
+        },
+        "queries" => none(Meta::Queries),
         "lang" | "show" => one("a language: js or python").and_then(|l| {
             let lang =
                 Lang::parse(&l).ok_or_else(|| format!(".{name} takes js or python, not {l}"))?;
@@ -173,6 +200,18 @@ mod tests {
         );
         assert!(parse(".export").is_some_and(|r| r.is_err()));
         assert!(parse(".export a xml").is_some_and(|r| r.is_err()));
+    }
+
+    #[test]
+    fn parses_named_query_commands() {
+        assert_eq!(parse(".save top"), Some(Ok(Meta::Save("top".into()))));
+        assert_eq!(parse(".queries"), Some(Ok(Meta::Queries)));
+        let run = Meta::Run("top".into(), vec![("n".into(), "')).delete(".into())]);
+        assert_eq!(parse(".run top n=')).delete("), Some(Ok(run)));
+        assert!(parse(".run").is_some_and(|r| r.is_err()));
+        assert!(parse(".run top n").is_some_and(|r| r.is_err()));
+        assert!(parse(".save a/b").is_some_and(|r| r.is_err()));
+        assert_eq!(parse(".run(conn)"), None);
     }
 
     #[test]

@@ -827,6 +827,9 @@ impl App {
             Ok(Meta::Export(_)) => self
                 .status
                 .error(".export works in the REPL and in batch files; here, y copies a row"),
+            Ok(Meta::Save(_) | Meta::Run(..) | Meta::Queries) => self
+                .status
+                .error("named queries work in the REPL and in batch files for now"),
         }
     }
 
