@@ -240,7 +240,7 @@ async fn apply_meta(
             }
         },
         Meta::Export(export) => options.export = Some(export),
-        Meta::Save(_) | Meta::Queries | Meta::Run(..) => return queries_meta(options, command),
+        Meta::Save(..) | Meta::Queries | Meta::Run(..) => return queries_meta(options, command),
         Meta::Connect(_) | Meta::Edit | Meta::History | Meta::Show(_) => {
             eprint!(
                 "{}",
@@ -259,8 +259,10 @@ async fn apply_meta(
 fn queries_meta(options: &Options, command: Meta) -> Result<bool, Outcome> {
     let path = options.queries_path.as_deref();
     let result = match command {
-        Meta::Save(name) => crate::shell::queries::save(path, &name, &options.last_statement)
-            .map(|m| format!("{m}\n")),
+        Meta::Save(name, text) => {
+            let text = text.as_deref().unwrap_or(&options.last_statement);
+            crate::shell::queries::save(path, &name, text).map(|m| format!("{m}\n"))
+        }
         _ => crate::shell::queries::listing(path),
     };
     match result {

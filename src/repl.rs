@@ -393,9 +393,9 @@ impl Repl<'_> {
     fn queries_meta(&mut self, command: Meta) {
         let path = self.queries_path();
         let result = match command {
-            Meta::Save(name) => {
-                crate::shell::queries::save(path.as_deref(), &name, &self.last_statement)
-                    .map(|m| format!("{m}\n"))
+            Meta::Save(name, text) => {
+                let text = text.as_deref().unwrap_or(&self.last_statement);
+                crate::shell::queries::save(path.as_deref(), &name, text).map(|m| format!("{m}\n"))
             }
             _ => crate::shell::queries::listing(path.as_deref()),
         };
@@ -475,7 +475,7 @@ impl Repl<'_> {
                 self.session.set_lang(lang);
                 println!("reading {}", lang_label(lang));
             }
-            Meta::Save(_) | Meta::Queries | Meta::Run(..) => self.queries_meta(command),
+            Meta::Save(..) | Meta::Queries | Meta::Run(..) => self.queries_meta(command),
             Meta::Show(lang) => match &self.last_term {
                 None => self.error("no query yet: run one, then .show js or .show python"),
                 Some(term) => match crate::reql::to_source(term, lang) {

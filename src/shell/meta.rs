@@ -32,8 +32,8 @@ pub enum Meta {
     Lang(Lang),
     /// `.show js|python`: the last statement written in that syntax.
     Show(Lang),
-    /// `.save NAME`: the last statement as a named query.
-    Save(String),
+    /// `.save NAME [QUERY]`: QUERY, or else the last statement, as a named query.
+    Save(String, Option<String>),
     /// `.run NAME [k=v ...]`: a named query with its parameters.
     Run(String, Vec<(String, String)>),
     /// `.queries`: the named queries.
@@ -71,8 +71,8 @@ pub const COMMANDS: &[(&str, &str)] = &[
         "print the last query as JavaScript or Python",
     ),
     (
-        ".save NAME",
-        "save the last statement as the named query NAME",
+        ".save NAME [QUERY]",
+        "save QUERY (else the last statement) as the named query NAME",
     ),
     (
         ".run NAME [k=v ...]",
@@ -108,8 +108,27 @@ pub fn parse(line: &str) -> Option<Result<Meta, String>> {
     if !NAMES.contains(&name) || !(args.is_empty() || args.starts_with(char::is_whitespace)) {
         return None;
     }
+    if name == "save" {
+        return Some(save(args));
+    }
     let args: Vec<&str> = args.split_whitespace().collect();
     Some(command(name, &args))
+}
+
+/// `.save NAME [QUERY]`: the query is the rest of the line, kept as written.
+fn save(args: &str) -> Result<Meta, String> {
+    let args = args.trim();
+    let (name, text) = args
+        .split_once(char::is_whitespace)
+        .map_or((args, ""), |(n, t)| (n, t.trim()));
+    if name.is_empty() {
+        return Err(".save needs a name: .save NAME [QUERY]".into());
+    }
+    super::queries::check_name(name)?;
+    Ok(Meta::Save(
+        name.to_owned(),
+        Some(text.to_owned()).filter(|t| !t.is_empty()),
+    ))
 }
 
 fn command(name: &str, args: &[&str]) -> Result<Meta, String> {
@@ -143,10 +162,6 @@ fn command(name: &str, args: &[&str]) -> Result<Meta, String> {
         "edit" => none(Meta::Edit),
         "history" => none(Meta::History),
         "export" => super::export::Export::parse(args).map(Meta::Export),
-        "save" => one("a name: .save NAME").and_then(|n| {
-            super::queries::check_name(&n)?;
-            Ok(Meta::Save(n))
-        }),
         "run" => match args {
             [] => Err(".run needs a name: .run NAME [k=v ...]".into()),
             [n, params @ ..] => Ok(Meta::Run(
@@ -204,7 +219,13 @@ mod tests {
 
     #[test]
     fn parses_named_query_commands() {
-        assert_eq!(parse(".save top"), Some(Ok(Meta::Save("top".into()))));
+        assert_eq!(parse(".save top"), Some(Ok(Meta::Save("top".into(), None))));
+        let text = "r.table('t').get(${id})  .pluck('a', 'b')";
+        assert_eq!(
+            parse(&format!(".save byid  {text} ")),
+            Some(Ok(Meta::Save("byid".into(), Some(text.into()))))
+        );
+        assert!(parse(".save").is_some_and(|r| r.is_err()));
         assert_eq!(parse(".queries"), Some(Ok(Meta::Queries)));
         let run = Meta::Run("top".into(), vec![("n".into(), "')).delete(".into())]);
         assert_eq!(parse(".run top n=')).delete("), Some(Ok(run)));

@@ -827,7 +827,7 @@ impl App {
             Ok(Meta::Export(_)) => self
                 .status
                 .error(".export works in the REPL and in batch files; here, y copies a row"),
-            Ok(Meta::Save(_) | Meta::Run(..) | Meta::Queries) => self
+            Ok(Meta::Save(..) | Meta::Run(..) | Meta::Queries) => self
                 .status
                 .error("named queries work in the REPL and in batch files for now"),
         }
