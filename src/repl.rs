@@ -338,11 +338,6 @@ impl Repl<'_> {
         for item in items_in(text, self.session.lang()) {
             match item {
                 Item::Meta(_, Err(message)) => self.error(&message),
-                Item::Meta(_, Ok(Meta::Run(name, args))) => {
-                    if !self.run_named(&name, &args, editor) {
-                        break;
-                    }
-                }
                 Item::Meta(_, Ok(command)) => {
                     if !self.apply_meta(command, editor, "") {
                         return false;
@@ -372,7 +367,7 @@ impl Repl<'_> {
             .or_else(crate::shell::queries::default_path)
     }
 
-    /// `.run NAME k=v ...`; false stops the rest of the text (Ctrl-C).
+    /// `.run NAME k=v ...`; false when Ctrl-C stopped it.
     fn run_named(
         &mut self,
         name: &str,
@@ -389,7 +384,7 @@ impl Repl<'_> {
         }
     }
 
-    /// `.save NAME` and `.queries` (`.run` runs in [`Repl::run_text`]).
+    /// `.save NAME` and `.queries`.
     fn queries_meta(&mut self, command: Meta) {
         let path = self.queries_path();
         let result = match command {
@@ -475,7 +470,11 @@ impl Repl<'_> {
                 self.session.set_lang(lang);
                 println!("reading {}", lang_label(lang));
             }
-            Meta::Save(..) | Meta::Queries | Meta::Run(..) => self.queries_meta(command),
+            Meta::Run(name, args) => {
+                // Ctrl-C during the query stops only it: there is nothing after it to skip.
+                let _ = self.run_named(&name, &args, editor);
+            }
+            Meta::Save(..) | Meta::Queries => self.queries_meta(command),
             Meta::Show(lang) => match &self.last_term {
                 None => self.error("no query yet: run one, then .show js or .show python"),
                 Some(term) => match crate::reql::to_source(term, lang) {
