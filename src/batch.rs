@@ -128,7 +128,7 @@ impl<W: Write> Run<'_, W> {
                 }
                 Item::Meta(_, Ok(Meta::Run(name, args))) => {
                     let path = self.options.queries_path.as_deref();
-                    match crate::shell::queries::resolve(path, &name, &args) {
+                    match crate::shell::queries::resolve(path, &name, &args, self.session.lang()) {
                         Ok(text) => {
                             let source = Source::new(&text, None);
                             run_statement(self.session, source, 0, &text, self.options, self.out)

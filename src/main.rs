@@ -588,7 +588,8 @@ fn run_batch(target: Target, out: OutArgs, input: BatchInput) -> Result<Exit, Fa
         options.queries_path = queries_path(&profile);
         if let Some((name, args)) = &named {
             let path = options.queries_path.as_deref();
-            let text = rdbsh::shell::queries::resolve(path, name, args).map_err(Failure::usage)?;
+            let text = rdbsh::shell::queries::resolve(path, name, args, profile.lang)
+                .map_err(Failure::usage)?;
             inputs.push(batch::Input::text(Some(format!("query {name}")), text));
         }
         let mut session = Session::new(profile);

@@ -375,7 +375,7 @@ impl Repl<'_> {
         editor: &mut Editor<ReplHelper, DefaultHistory>,
     ) -> bool {
         let path = self.queries_path();
-        match crate::shell::queries::resolve(path.as_deref(), name, args) {
+        match crate::shell::queries::resolve(path.as_deref(), name, args, self.session.lang()) {
             Ok(bound) => self.run_statement(&bound, 0, &bound, editor),
             Err(message) => {
                 self.error(&message);

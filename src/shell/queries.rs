@@ -11,6 +11,8 @@ use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use crate::reql::Lang;
+
 /// The default store, next to the history file.
 pub fn default_path() -> Option<PathBuf> {
     directories::ProjectDirs::from("", "", "rdbsh").map(|d| d.data_dir().join("queries.toml"))
@@ -112,6 +114,7 @@ pub fn resolve(
     path: Option<&Path>,
     name: &str,
     args: &[(String, String)],
+    lang: Lang,
 ) -> Result<String, String> {
     let path = need(path)?;
     let store = Store::load(path)?;
@@ -123,7 +126,7 @@ pub fn resolve(
             list(&known)
         ));
     };
-    bind(name, text, args)
+    bind(name, text, args, lang)
 }
 
 /// `.queries`: the listing, or why the file cannot be read.
@@ -218,10 +221,15 @@ pub fn is_generated(name: &str) -> bool {
     name.starts_with(VAR_PREFIX)
 }
 
-/// The JavaScript text to run for `name`'s saved `text` with `args`: the values bound first
-/// by `var`, each `${k}` replaced by its variable. A missing or unknown parameter is an error
-/// naming it.
-pub fn bind(name: &str, text: &str, args: &[(String, String)]) -> Result<String, String> {
+/// The text to run for `name`'s saved `text` with `args`, in `lang`: the values bound first
+/// (`var` in JavaScript, an assignment in Python), each `${k}` replaced by its variable. A
+/// missing or unknown parameter is an error naming it.
+pub fn bind(
+    name: &str,
+    text: &str,
+    args: &[(String, String)],
+    lang: Lang,
+) -> Result<String, String> {
     let wanted = params(text);
     if let Some((k, _)) = args.iter().find(|(k, _)| !wanted.contains(k)) {
         return Err(format!(
@@ -237,12 +245,42 @@ pub fn bind(name: &str, text: &str, args: &[(String, String)]) -> Result<String,
                 "query `{name}` needs parameter `{k}`: add {k}=VALUE"
             ));
         };
-        let literal = serde_json::to_string(&value_of(v))
-            .map_err(|e| format!("cannot bind parameter `{k}`: {e}"))?;
-        bound.push_str(&format!("var {VAR_PREFIX}{k} = {literal};\n"));
+        let literal =
+            literal(&value_of(v), lang).map_err(|e| format!("cannot bind parameter `{k}`: {e}"))?;
+        bound.push_str(&match lang {
+            Lang::Js => format!("var {VAR_PREFIX}{k} = {literal};\n"),
+            Lang::Python => format!("{VAR_PREFIX}{k} = {literal}\n"),
+        });
         body = body.replace(&format!("${{{k}}}"), &format!("{VAR_PREFIX}{k}"));
     }
     Ok(bound + &body)
+}
+
+/// `value` as a literal of `lang`: JSON is one for JavaScript; Python spells the constants
+/// `True`, `False` and `None` (a JSON string is a valid Python string literal).
+fn literal(value: &serde_json::Value, lang: Lang) -> Result<String, serde_json::Error> {
+    use serde_json::Value;
+    if lang == Lang::Js {
+        return serde_json::to_string(value);
+    }
+    Ok(match value {
+        Value::Null => "None".into(),
+        Value::Bool(true) => "True".into(),
+        Value::Bool(false) => "False".into(),
+        Value::Number(_) | Value::String(_) => serde_json::to_string(value)?,
+        Value::Array(items) => {
+            let items: Result<Vec<_>, _> = items.iter().map(|v| literal(v, lang)).collect();
+            format!("[{}]", items?.join(", "))
+        }
+        Value::Object(map) => {
+            let mut fields = Vec::new();
+            for (k, v) in map {
+                let key = serde_json::to_string(k)?;
+                fields.push(format!("{key}: {}", literal(v, lang)?));
+            }
+            format!("{{{}}}", fields.join(", "))
+        }
+    })
 }
 
 fn list(names: &[String]) -> String {
@@ -284,7 +322,7 @@ mod tests {
     fn parameters_are_bound_as_values() {
         let text = "r.table('users').filter({age: ${age}, name: ${name}})";
         let args = parse_args(&["age=30", "name=alice"]).unwrap();
-        let bound = term_of(&bind("q", text, &args).unwrap());
+        let bound = term_of(&bind("q", text, &args, Lang::Js).unwrap());
         let plain = compile_query("r.table('users').filter({age: 30, name: 'alice'})")
             .unwrap()
             .term();
@@ -301,7 +339,7 @@ mod tests {
             "x\"; r.db('a').delete",
         ] {
             let args = vec![("id".to_owned(), evil.to_owned())];
-            let bound = term_of(&bind("q", text, &args).unwrap());
+            let bound = term_of(&bind("q", text, &args, Lang::Js).unwrap());
             let want = compile_query("r.table('users').get('PLACEHOLDER')")
                 .unwrap()
                 .term();
@@ -314,11 +352,33 @@ mod tests {
     }
 
     #[test]
+    fn python_binds_python_literals() {
+        let text = "r.expr(${v})";
+        let value = r#"{"a": [true, null, 1.5, "q\"')).delete("]}"#;
+        let args = vec![("v".to_owned(), value.to_owned())];
+        let bound = bind("q", text, &args, Lang::Python).unwrap();
+        let mut env = crate::reql::Env::with_lang(Lang::Python);
+        let stmts = compile(&bound, &mut env).map_err(|e| e[0].message.clone());
+        let term = stmts.unwrap().into_iter().find_map(|s| match s {
+            Statement::Query(q) => Some(q.term()),
+            Statement::Binding(_) => None,
+        });
+        let want = compile_query(&format!("r.expr({value})")).unwrap().term();
+        assert_eq!(term, Some(want));
+    }
+
+    #[test]
     fn missing_and_unknown_parameters_are_named() {
         let text = "r.expr(${a}).add(${b})";
-        let err = bind("sum", text, &parse_args(&["a=1"]).unwrap()).unwrap_err();
+        let err = bind("sum", text, &parse_args(&["a=1"]).unwrap(), Lang::Js).unwrap_err();
         assert!(err.contains("`b`") && err.contains("b=VALUE"), "{err}");
-        let err = bind("sum", text, &parse_args(&["a=1", "b=2", "c=3"]).unwrap()).unwrap_err();
+        let err = bind(
+            "sum",
+            text,
+            &parse_args(&["a=1", "b=2", "c=3"]).unwrap(),
+            Lang::Js,
+        )
+        .unwrap_err();
         assert!(err.contains("`c`"), "{err}");
         assert!(parse_args(&["novalue"]).unwrap_err().contains("NAME=VALUE"));
     }

@@ -395,9 +395,8 @@ impl SessionBackend {
         let answer = match command {
             Meta::Save(name, text) => queries::save(path, &name, text.as_deref().unwrap_or(last))
                 .map(Action::NamedQueryInfo),
-            Meta::Run(name, args) => {
-                queries::resolve(path, &name, &args).map(Action::NamedQueryBound)
-            }
+            Meta::Run(name, args) => queries::resolve(path, &name, &args, self.session.lang())
+                .map(Action::NamedQueryBound),
             _ => {
                 let names = queries::names(path);
                 Ok(Action::NamedQueryInfo(if names.is_empty() {
