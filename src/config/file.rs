@@ -267,7 +267,7 @@ fn validate(ctx: &Ctx<'_>, name: &str, raw: RawProfile) -> Result<ProfileSpec, C
         host: raw.host.map(Spanned::into_inner),
         db: raw.db.map(Spanned::into_inner),
         read_only: raw.read_only.unwrap_or(false),
-        queries: raw.queries.map(std::path::PathBuf::from),
+        queries: raw.queries.as_deref().map(|q| resolve_path(q, ctx.base)),
         protocol: raw.protocol.map(|p| match p.into_inner() {
             RawProtocol::V1_0 => HandshakeVersion::V1_0,
             RawProtocol::V0_4 => HandshakeVersion::V0_4,
