@@ -111,8 +111,42 @@ pub fn parse(line: &str) -> Option<Result<Meta, String>> {
     if name == "save" {
         return Some(save(args));
     }
-    let args: Vec<&str> = args.split_whitespace().collect();
+    let args: Vec<&str> = if name == "run" {
+        quoted_words(args)
+    } else {
+        args.split_whitespace().collect()
+    };
     Some(command(name, &args))
+}
+
+/// Words split on whitespace outside quotes (`n="a b"` and `n='a b'` are one word, quotes kept
+/// for the value to be read as a string); an unclosed quote runs to the end of the line.
+fn quoted_words(text: &str) -> Vec<&str> {
+    let mut words = Vec::new();
+    let mut start = None;
+    let mut quote = None;
+    for (i, c) in text.char_indices() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '"' | '\'') => {
+                quote = Some(c);
+                start.get_or_insert(i);
+            }
+            (None, c) if c.is_whitespace() => {
+                if let Some(s) = start.take() {
+                    words.push(&text[s..i]);
+                }
+            }
+            (None, _) => {
+                start.get_or_insert(i);
+            }
+        }
+    }
+    if let Some(s) = start {
+        words.push(&text[s..]);
+    }
+    words
 }
 
 /// `.save NAME [QUERY]`: the query is the rest of the line, kept as written.
@@ -233,6 +267,15 @@ mod tests {
         assert!(parse(".run top n").is_some_and(|r| r.is_err()));
         assert!(parse(".save a/b").is_some_and(|r| r.is_err()));
         assert_eq!(parse(".run(conn)"), None);
+        let run = Meta::Run(
+            "q".into(),
+            vec![
+                ("a".into(), "\"x  y\"".into()),
+                ("b".into(), "'it s'".into()),
+                ("c".into(), "2".into()),
+            ],
+        );
+        assert_eq!(parse(".run q a=\"x  y\"  b='it s' c=2"), Some(Ok(run)));
     }
 
     #[test]
