@@ -1141,6 +1141,15 @@ fn named_queries_run_from_the_editor_through_the_runtime() {
     let fx = app.update(Action::NamedQueryBound(bound.into()));
     assert_eq!(started(&fx).len(), 1, "{fx:?}");
     assert_eq!(started(&fx)[0].1, bound);
+    let help: Vec<String> = rdbsh::tui::screen::help_lines(&app, 200)
+        .iter()
+        .map(|l| l.to_string())
+        .collect();
+    let help = help.join("\n");
+    assert!(
+        help.contains(".run NAME [k=v ...]") && help.contains(".queries"),
+        "{help}"
+    );
     app.update(Action::NamedQueryInfo(
         "saved queries: answer, twice".into(),
     ));
