@@ -58,6 +58,10 @@ pub struct Options {
     pub confirm: bool,
     /// `.export FILE`: where the next statement's result goes instead of stdout.
     pub export: Option<crate::shell::export::Export>,
+    /// The named queries' file (`.save`, `.run`, `.queries`).
+    pub queries_path: Option<std::path::PathBuf>,
+    /// The last statement run, for `.save`.
+    pub last_statement: String,
 }
 
 /// What happened to one statement.
@@ -122,6 +126,20 @@ impl<W: Write> Run<'_, W> {
                     eprint!("{}", report::plain(&message, self.options.color));
                     Outcome::Failed(Exit::Usage)
                 }
+                Item::Meta(_, Ok(Meta::Run(name, args))) => {
+                    let path = self.options.queries_path.as_deref();
+                    match crate::shell::queries::resolve(path, &name, &args, self.session.lang()) {
+                        Ok(text) => {
+                            let source = Source::new(&text, None);
+                            run_statement(self.session, source, 0, &text, self.options, self.out)
+                                .await
+                        }
+                        Err(message) => {
+                            eprint!("{}", report::plain(&message, self.options.color));
+                            Outcome::Failed(Exit::Usage)
+                        }
+                    }
+                }
                 Item::Meta(_, Ok(command)) => {
                     match apply_meta(self.session, self.options, command).await {
                         Ok(true) => Outcome::Done,
@@ -136,6 +154,7 @@ impl<W: Write> Run<'_, W> {
                 }
                 Item::Code(span) => {
                     let text = span.text(source.text);
+                    self.options.last_statement = text.to_owned();
                     run_statement(
                         self.session,
                         source,
@@ -221,6 +240,7 @@ async fn apply_meta(
             }
         },
         Meta::Export(export) => options.export = Some(export),
+        Meta::Save(..) | Meta::Queries | Meta::Run(..) => return queries_meta(options, command),
         Meta::Connect(_) | Meta::Edit | Meta::History | Meta::Show(_) => {
             eprint!(
                 "{}",
@@ -233,6 +253,28 @@ async fn apply_meta(
         }
     }
     Ok(true)
+}
+
+/// `.save` and `.queries` (`.run` runs in [`Run::text`]); messages go to stderr.
+fn queries_meta(options: &Options, command: Meta) -> Result<bool, Outcome> {
+    let path = options.queries_path.as_deref();
+    let result = match command {
+        Meta::Save(name, text) => {
+            let text = text.as_deref().unwrap_or(&options.last_statement);
+            crate::shell::queries::save(path, &name, text).map(|m| format!("{m}\n"))
+        }
+        _ => crate::shell::queries::listing(path),
+    };
+    match result {
+        Ok(message) => {
+            eprint!("{message}");
+            Ok(true)
+        }
+        Err(message) => {
+            eprint!("{}", report::plain(&message, options.color));
+            Err(Outcome::Failed(Exit::Usage))
+        }
+    }
 }
 
 async fn run_statement(

@@ -144,6 +144,19 @@ pub enum Command {
         #[command(flatten)]
         conn: ConnArgs,
     },
+    /// Run a named query saved with .save (parameters bound as values)
+    Run {
+        /// The saved query's name (.queries lists them)
+        #[arg(value_name = "NAME")]
+        name: String,
+        /// Binds ${K} in the query to VALUE (a JSON literal, else a string); repeatable
+        #[arg(long = "arg", value_name = "K=VALUE")]
+        args: Vec<String>,
+        #[command(flatten)]
+        conn: ConnArgs,
+        #[command(flatten)]
+        out: OutArgs,
+    },
     /// List the profiles and the config file in use
     Profiles,
     /// Run the in-memory sandbox server in the foreground
@@ -678,6 +691,13 @@ pub enum Mode {
     Compile(CompileArgs),
     /// `rdbsh ping`.
     Ping { conn: ConnArgs },
+    /// `rdbsh run NAME --arg k=v`.
+    Run {
+        conn: ConnArgs,
+        out: OutArgs,
+        name: String,
+        args: Vec<String>,
+    },
     /// `rdbsh profiles`.
     Profiles,
     /// `rdbsh sandbox`.
@@ -728,6 +748,17 @@ impl Cli {
             }
             Some(Command::Ping { conn: later }) => Ok(Mode::Ping {
                 conn: conn.merged(later),
+            }),
+            Some(Command::Run {
+                name,
+                args,
+                conn: later,
+                out: later_out,
+            }) => Ok(Mode::Run {
+                conn: conn.merged(later),
+                out: out.merged(later_out),
+                name,
+                args,
             }),
             Some(Command::Profiles) => Ok(Mode::Profiles),
             Some(Command::Sandbox(args)) => Ok(Mode::Sandbox(args)),

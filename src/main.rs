@@ -61,6 +61,16 @@ fn run(cli: Cli) -> Result<Exit, Failure> {
             out,
             BatchInput::Queries(queries),
         ),
+        Mode::Run {
+            conn,
+            out,
+            name,
+            args,
+        } => run_batch(
+            line_target(config_path, &conn)?,
+            out,
+            BatchInput::Named(name, args),
+        ),
         Mode::File { conn, out, path } => run_batch(
             line_target(config_path, &conn)?,
             out,
@@ -101,6 +111,8 @@ enum BatchInput {
     Queries(Vec<String>),
     /// A query file; `-` is stdin.
     File(PathBuf),
+    /// `rdbsh run NAME --arg k=v`: resolved once the profile (its `queries` file) is known.
+    Named(String, Vec<String>),
 }
 
 /// The profile a front end connects with; for `--sandbox`, an in-process sandbox is started
@@ -527,11 +539,27 @@ fn connector(
     }
 }
 
+/// The named queries' file: the profile's `queries`, else the data directory's.
+fn queries_path(profile: &rdbsh::config::Profile) -> Option<PathBuf> {
+    profile
+        .queries
+        .clone()
+        .or_else(rdbsh::shell::queries::default_path)
+}
+
 /// Batch mode: `-e`, `-f FILE` or stdin, printed for pipes.
 fn run_batch(target: Target, out: OutArgs, input: BatchInput) -> Result<Exit, Failure> {
-    let inputs = match input {
+    let mut named = None;
+    let mut inputs = match input {
         BatchInput::Queries(queries) => eval_inputs(queries),
         BatchInput::File(path) => vec![read_input(&path)?],
+        BatchInput::Named(name, args) => {
+            named = Some((
+                name,
+                rdbsh::shell::queries::parse_args(&args).map_err(Failure::usage)?,
+            ));
+            Vec::new()
+        }
     };
     let tty = std::io::stdout().is_terminal();
     let color = out.color_for(tty);
@@ -551,9 +579,19 @@ fn run_batch(target: Target, out: OutArgs, input: BatchInput) -> Result<Exit, Fa
         // Only a terminal can answer y/N; a script on stdin is never asked.
         confirm: std::io::stdin().is_terminal(),
         export: None,
+        queries_path: None,
+        last_statement: String::new(),
     };
     runtime()?.block_on(async {
         let (profile, _sandbox) = open_target(target).await?;
+        let mut options = options;
+        options.queries_path = queries_path(&profile);
+        if let Some((name, args)) = &named {
+            let path = options.queries_path.as_deref();
+            let text = rdbsh::shell::queries::resolve(path, name, args, profile.lang)
+                .map_err(Failure::usage)?;
+            inputs.push(batch::Input::text(Some(format!("query {name}")), text));
+        }
         let mut session = Session::new(profile);
         Ok(batch::run(&mut session, inputs, &options).await)
     })

@@ -124,6 +124,8 @@ struct Repl<'r> {
     failure: std::cell::Cell<Option<Exit>>,
     /// `.export FILE`: where the next statement's result goes.
     export: Option<crate::shell::export::Export>,
+    /// The last statement run (not a meta-command), for `.save`.
+    last_statement: String,
 }
 
 /// How `.lang` names a language to the user.
@@ -185,6 +187,7 @@ pub fn run(
         last_term: None,
         failure: std::cell::Cell::new(None),
         export: None,
+        last_statement: String::new(),
     };
     repl.connect_first(&mut editor);
     repl.refresh_catalog();
@@ -213,7 +216,10 @@ impl Repl<'_> {
                 h.pending.clone_from(&pending);
                 h.db.clone_from(&self.session.db);
                 h.bindings = self.session.bindings();
+                h.bindings
+                    .retain(|b| !crate::shell::queries::is_generated(b));
                 h.lang = self.session.lang();
+                h.queries_path = self.queries_path();
             }
             let line = match editor.readline(&prompt) {
                 Ok(line) => line,
@@ -342,6 +348,7 @@ impl Repl<'_> {
                     self.export_statement(span.text(text), export);
                 }
                 Item::Code(span) => {
+                    self.last_statement = span.text(text).trim().to_owned();
                     if !self.run_statement(text, span.start, span.text(text), editor) {
                         break;
                     }
@@ -349,6 +356,48 @@ impl Repl<'_> {
             }
         }
         true
+    }
+
+    /// The named queries' file: the profile's `queries`, else the data directory's.
+    fn queries_path(&self) -> Option<PathBuf> {
+        self.session
+            .profile()
+            .queries
+            .clone()
+            .or_else(crate::shell::queries::default_path)
+    }
+
+    /// `.run NAME k=v ...`; false when Ctrl-C stopped it.
+    fn run_named(
+        &mut self,
+        name: &str,
+        args: &[(String, String)],
+        editor: &mut Editor<ReplHelper, DefaultHistory>,
+    ) -> bool {
+        let path = self.queries_path();
+        match crate::shell::queries::resolve(path.as_deref(), name, args, self.session.lang()) {
+            Ok(bound) => self.run_statement(&bound, 0, &bound, editor),
+            Err(message) => {
+                self.error(&message);
+                true
+            }
+        }
+    }
+
+    /// `.save NAME` and `.queries`.
+    fn queries_meta(&mut self, command: Meta) {
+        let path = self.queries_path();
+        let result = match command {
+            Meta::Save(name, text) => {
+                let text = text.as_deref().unwrap_or(&self.last_statement);
+                crate::shell::queries::save(path.as_deref(), &name, text).map(|m| format!("{m}\n"))
+            }
+            _ => crate::shell::queries::listing(path.as_deref()),
+        };
+        match result {
+            Ok(text) => print!("{text}"),
+            Err(message) => self.error(&message),
+        }
     }
 
     /// Applies a meta-command; false means quit.
@@ -421,6 +470,11 @@ impl Repl<'_> {
                 self.session.set_lang(lang);
                 println!("reading {}", lang_label(lang));
             }
+            Meta::Run(name, args) => {
+                // Ctrl-C during the query stops only it: there is nothing after it to skip.
+                let _ = self.run_named(&name, &args, editor);
+            }
+            Meta::Save(..) | Meta::Queries => self.queries_meta(command),
             Meta::Show(lang) => match &self.last_term {
                 None => self.error("no query yet: run one, then .show js or .show python"),
                 Some(term) => match crate::reql::to_source(term, lang) {

@@ -712,3 +712,32 @@ fn vi_edit_mode_from_the_config_file(kind: PeerKind) {
     quit(p, "127.0.0.1:test> ");
 }
 peer_tests!(vi_edit_mode_from_the_config_file);
+
+fn named_queries_save_run_and_complete(kind: PeerKind) {
+    let sb = demo(kind);
+    let home = tempfile::tempdir().unwrap();
+    let mut p = repl(&sb, home.path(), true);
+    p.send_line("r.expr(41).add(1)").unwrap();
+    p.exp_string("42\r\n").expect("the statement ran");
+    p.send_line(".save answer").unwrap();
+    p.exp_string("saved query `answer`").expect("saved");
+    p.send_line(".save twice r.expr(${n}).mul(2)").unwrap();
+    p.exp_string("saved query `twice`")
+        .expect("saved with a parameter");
+    p.send_line(".queries").unwrap();
+    p.exp_string("twice   r.expr(${n}).mul(2)").expect("listed");
+    p.send_line(".run twice n=21").unwrap();
+    p.exp_string("42\r\n")
+        .expect("ran with the parameter bound");
+    p.send_line(".run twice").unwrap();
+    p.exp_string("needs parameter `n`")
+        .expect("the missing parameter named");
+    // Completion knows the saved names after `.run `.
+    type_keys(&mut p, ".run ans");
+    type_keys(&mut p, "\t");
+    p.exp_string("wer").expect("completed the saved name");
+    type_keys(&mut p, "\r");
+    p.exp_string("42\r\n").expect("the completed name ran");
+    quit(p, "127.0.0.1:test> ");
+}
+peer_tests!(named_queries_save_run_and_complete);

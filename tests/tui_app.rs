@@ -1112,3 +1112,47 @@ fn the_editing_keys_the_help_lists_work_in_the_editor() {
     press(&mut app, KeyCode::Char('k'), KeyModifiers::CONTROL);
     assert_eq!(app.editor.text(), "", "ctrl-k deletes to the line end");
 }
+
+#[test]
+fn named_queries_run_from_the_editor_through_the_runtime() {
+    use rdbsh::shell::Meta;
+    let (mut app, _) = app();
+    run_one(&mut app, "r.expr(41).add(1)");
+    let fx = app.update(Action::RunQuery {
+        text: ".save answer".into(),
+        offset: 0,
+    });
+    assert!(started(&fx).is_empty());
+    assert!(fx.contains(&Effect::NamedQuery {
+        command: Meta::Save("answer".into(), None),
+        last: "r.expr(41).add(1)".into(),
+    }));
+    let fx = app.update(Action::RunQuery {
+        text: ".run twice n=21".into(),
+        offset: 0,
+    });
+    let run = Meta::Run("twice".into(), vec![("n".into(), "21".into())]);
+    assert!(
+        fx.iter()
+            .any(|e| matches!(e, Effect::NamedQuery { command, .. } if *command == run))
+    );
+    // The runtime answers with the bound text, which runs as any statement does.
+    let bound = "var __rdbsh_param_n = 21;\nr.expr(__rdbsh_param_n).mul(2)";
+    let fx = app.update(Action::NamedQueryBound(bound.into()));
+    assert_eq!(started(&fx).len(), 1, "{fx:?}");
+    assert_eq!(started(&fx)[0].1, bound);
+    let help: Vec<String> = rdbsh::tui::screen::help_lines(&app, 200)
+        .iter()
+        .map(|l| l.to_string())
+        .collect();
+    let help = help.join("\n");
+    assert!(
+        help.contains(".run NAME [k=v ...]") && help.contains(".queries"),
+        "{help}"
+    );
+    app.update(Action::NamedQueryInfo(
+        "saved queries: answer, twice".into(),
+    ));
+    let shown = app.status.message.as_ref().map(|m| format!("{m:?}"));
+    assert!(shown.unwrap_or_default().contains("answer, twice"));
+}

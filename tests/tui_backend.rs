@@ -790,3 +790,39 @@ async fn query_timeout_stops_a_feed_and_fails_the_statement() {
         h.tab(id).state
     );
 }
+
+#[tokio::test]
+async fn named_queries_save_and_run_from_the_editor() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("team.toml");
+    let (mut profile, server) = server::start_in_process().await.expect("sandbox");
+    profile.queries = Some(file.clone());
+    let mut h = Harness::on(profile, Some(server), (100, 30), |_| {});
+    h.apply(Action::RunQuery {
+        text: ".save twice r.expr(${n}).mul(2)".into(),
+        offset: 0,
+    });
+    h.until("saved", |a| {
+        format!("{:?}", a.status.message).contains("saved query `twice`")
+    })
+    .await;
+    assert!(std::fs::read_to_string(&file).unwrap().contains("twice"));
+    h.apply(Action::RunQuery {
+        text: ".run twice n=21".into(),
+        offset: 0,
+    });
+    h.until("the bound query's result", |a| {
+        a.results
+            .current()
+            .is_some_and(|t| finished(&t.state) && t.row(0) == Some(&json!(42)))
+    })
+    .await;
+    h.apply(Action::RunQuery {
+        text: ".run twice".into(),
+        offset: 0,
+    });
+    h.until("the missing parameter", |a| {
+        format!("{:?}", a.status.message).contains("needs parameter `n`")
+    })
+    .await;
+}

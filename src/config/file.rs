@@ -84,6 +84,7 @@ struct RawProfile {
     lang: Option<Spanned<String>>,
     protocol: Option<Spanned<RawProtocol>>,
     read_only: Option<bool>,
+    queries: Option<String>,
     tls: Option<Spanned<bool>>,
     ca_cert: Option<Spanned<String>>,
     server_name: Option<Spanned<String>>,
@@ -129,6 +130,8 @@ pub(crate) struct ProfileSpec {
     pub lang: Option<crate::reql::Lang>,
     pub protocol: Option<HandshakeVersion>,
     pub read_only: bool,
+    /// `queries`: the named queries' file.
+    pub queries: Option<std::path::PathBuf>,
     pub tls: Option<TlsSettings>,
     pub secret: Option<SecretSource>,
 }
@@ -264,6 +267,7 @@ fn validate(ctx: &Ctx<'_>, name: &str, raw: RawProfile) -> Result<ProfileSpec, C
         host: raw.host.map(Spanned::into_inner),
         db: raw.db.map(Spanned::into_inner),
         read_only: raw.read_only.unwrap_or(false),
+        queries: raw.queries.as_deref().map(|q| resolve_path(q, ctx.base)),
         protocol: raw.protocol.map(|p| match p.into_inner() {
             RawProtocol::V1_0 => HandshakeVersion::V1_0,
             RawProtocol::V0_4 => HandshakeVersion::V0_4,

@@ -88,6 +88,8 @@ pub struct Profile {
     pub read_only: bool,
     /// The syntax queries are read in (`lang`, `--lang`).
     pub lang: crate::reql::Lang,
+    /// `queries`: the named queries' file, instead of the one in the data directory.
+    pub queries: Option<std::path::PathBuf>,
 }
 
 impl Default for Profile {
@@ -105,6 +107,7 @@ impl Default for Profile {
             query_timeout: None,
             read_only: false,
             lang: crate::reql::Lang::Js,
+            queries: None,
         }
     }
 }

@@ -144,6 +144,7 @@ impl Config {
             set(&mut out.lang, spec.lang);
             set(&mut out.handshake, spec.protocol);
             out.read_only = spec.read_only;
+            out.queries = spec.queries.clone();
             out.tls = spec.tls.clone();
             secret = spec.secret.clone().map(|s| (s, origin));
         }

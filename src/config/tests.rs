@@ -647,3 +647,14 @@ fn every_documented_ui_key_reaches_the_tui() {
             .is_err()
     );
 }
+
+#[test]
+fn a_profile_queries_file_is_relative_to_the_config_file() {
+    let c = config("[profiles.team]\nqueries = \"shared/queries.toml\"\n[profiles.solo]\n");
+    let p = c.resolve(Some("team"), &none()).unwrap();
+    assert_eq!(
+        p.queries,
+        Some(PathBuf::from("/cfg/dir/shared/queries.toml"))
+    );
+    assert_eq!(c.resolve(Some("solo"), &none()).unwrap().queries, None);
+}

@@ -32,6 +32,8 @@ pub(super) struct ReplHelper {
     pub bindings: Vec<String>,
     /// The syntax being typed: highlighting and completion follow it.
     pub lang: Lang,
+    /// The named queries' file, for the names after `.run `.
+    pub queries_path: Option<std::path::PathBuf>,
 }
 
 impl ReplHelper {
@@ -47,6 +49,7 @@ impl ReplHelper {
             db: String::new(),
             bindings: Vec::new(),
             lang: Lang::Js,
+            queries_path: None,
         }
     }
 
@@ -86,6 +89,11 @@ impl ReplHelper {
     /// Completions for `line` at `pos`, with the open statement's earlier lines as context;
     /// the range is relative to `line`.
     pub(super) fn complete_line(&self, line: &str, pos: usize, wait: bool) -> Completions {
+        if self.pending.is_empty()
+            && let Some(got) = query_names(line, pos, self.queries_path.as_deref())
+        {
+            return got;
+        }
         if self.lang == Lang::Python {
             return python_names(line, pos, &self.bindings);
         }
@@ -105,6 +113,28 @@ impl ReplHelper {
         got.replace = (got.replace.0 - base, got.replace.1 - base);
         got
     }
+}
+
+/// After `.run `, the names of the saved queries.
+fn query_names(line: &str, pos: usize, path: Option<&std::path::Path>) -> Option<Completions> {
+    let before = line.get(..pos)?;
+    let word = before.trim_start().strip_prefix(".run ")?.trim_start();
+    if word.contains(char::is_whitespace) {
+        return None;
+    }
+    let items = crate::shell::queries::names(path)
+        .into_iter()
+        .filter(|n| n.starts_with(word))
+        .map(|n| completion::Candidate {
+            signature: n.clone(),
+            help: String::new(),
+            label: n,
+        })
+        .collect();
+    Some(Completions {
+        replace: (pos - word.len(), pos),
+        items,
+    })
 }
 
 /// Python completion: snake_case method and `r` names after a dot, else the names bound in

@@ -213,6 +213,7 @@ pub async fn start_in_process() -> Result<(Profile, ServerHandle), ServerError> 
         query_timeout: None,
         read_only: false,
         lang: crate::reql::Lang::Js,
+        queries: None,
     };
     Ok((profile, handle))
 }

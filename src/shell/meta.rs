@@ -32,6 +32,12 @@ pub enum Meta {
     Lang(Lang),
     /// `.show js|python`: the last statement written in that syntax.
     Show(Lang),
+    /// `.save NAME [QUERY]`: QUERY, or else the last statement, as a named query.
+    Save(String, Option<String>),
+    /// `.run NAME [k=v ...]`: a named query with its parameters.
+    Run(String, Vec<(String, String)>),
+    /// `.queries`: the named queries.
+    Queries,
     /// `.quit` (or `.exit`).
     Quit,
 }
@@ -64,12 +70,21 @@ pub const COMMANDS: &[(&str, &str)] = &[
         ".show js|python",
         "print the last query as JavaScript or Python",
     ),
+    (
+        ".save NAME [QUERY]",
+        "save QUERY (else the last statement) as the named query NAME",
+    ),
+    (
+        ".run NAME [k=v ...]",
+        "run a named query; k=v binds ${k} in it as a value",
+    ),
+    (".queries", "list the named queries"),
     (".quit", "leave (also .exit and Ctrl-D)"),
 ];
 
 const NAMES: &[&str] = &[
     "help", "use", "format", "timing", "connect", "ping", "edit", "history", "export", "lang",
-    "show", "quit", "exit",
+    "show", "save", "run", "queries", "quit", "exit",
 ];
 
 /// The help text of `.help`.
@@ -93,8 +108,61 @@ pub fn parse(line: &str) -> Option<Result<Meta, String>> {
     if !NAMES.contains(&name) || !(args.is_empty() || args.starts_with(char::is_whitespace)) {
         return None;
     }
-    let args: Vec<&str> = args.split_whitespace().collect();
+    if name == "save" {
+        return Some(save(args));
+    }
+    let args: Vec<&str> = if name == "run" {
+        quoted_words(args)
+    } else {
+        args.split_whitespace().collect()
+    };
     Some(command(name, &args))
+}
+
+/// Words split on whitespace outside quotes (`n="a b"` and `n='a b'` are one word, quotes kept
+/// for the value to be read as a string); an unclosed quote runs to the end of the line.
+fn quoted_words(text: &str) -> Vec<&str> {
+    let mut words = Vec::new();
+    let mut start = None;
+    let mut quote = None;
+    for (i, c) in text.char_indices() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '"' | '\'') => {
+                quote = Some(c);
+                start.get_or_insert(i);
+            }
+            (None, c) if c.is_whitespace() => {
+                if let Some(s) = start.take() {
+                    words.push(&text[s..i]);
+                }
+            }
+            (None, _) => {
+                start.get_or_insert(i);
+            }
+        }
+    }
+    if let Some(s) = start {
+        words.push(&text[s..]);
+    }
+    words
+}
+
+/// `.save NAME [QUERY]`: the query is the rest of the line, kept as written.
+fn save(args: &str) -> Result<Meta, String> {
+    let args = args.trim();
+    let (name, text) = args
+        .split_once(char::is_whitespace)
+        .map_or((args, ""), |(n, t)| (n, t.trim()));
+    if name.is_empty() {
+        return Err(".save needs a name: .save NAME [QUERY]".into());
+    }
+    super::queries::check_name(name)?;
+    Ok(Meta::Save(
+        name.to_owned(),
+        Some(text.to_owned()).filter(|t| !t.is_empty()),
+    ))
 }
 
 fn command(name: &str, args: &[&str]) -> Result<Meta, String> {
@@ -128,6 +196,14 @@ fn command(name: &str, args: &[&str]) -> Result<Meta, String> {
         "edit" => none(Meta::Edit),
         "history" => none(Meta::History),
         "export" => super::export::Export::parse(args).map(Meta::Export),
+        "run" => match args {
+            [] => Err(".run needs a name: .run NAME [k=v ...]".into()),
+            [n, params @ ..] => Ok(Meta::Run(
+                n.to_string(),
+                super::queries::parse_args(params)?,
+            )),
+        },
+        "queries" => none(Meta::Queries),
         "lang" | "show" => one("a language: js or python").and_then(|l| {
             let lang =
                 Lang::parse(&l).ok_or_else(|| format!(".{name} takes js or python, not {l}"))?;
@@ -173,6 +249,33 @@ mod tests {
         );
         assert!(parse(".export").is_some_and(|r| r.is_err()));
         assert!(parse(".export a xml").is_some_and(|r| r.is_err()));
+    }
+
+    #[test]
+    fn parses_named_query_commands() {
+        assert_eq!(parse(".save top"), Some(Ok(Meta::Save("top".into(), None))));
+        let text = "r.table('t').get(${id})  .pluck('a', 'b')";
+        assert_eq!(
+            parse(&format!(".save byid  {text} ")),
+            Some(Ok(Meta::Save("byid".into(), Some(text.into()))))
+        );
+        assert!(parse(".save").is_some_and(|r| r.is_err()));
+        assert_eq!(parse(".queries"), Some(Ok(Meta::Queries)));
+        let run = Meta::Run("top".into(), vec![("n".into(), "')).delete(".into())]);
+        assert_eq!(parse(".run top n=')).delete("), Some(Ok(run)));
+        assert!(parse(".run").is_some_and(|r| r.is_err()));
+        assert!(parse(".run top n").is_some_and(|r| r.is_err()));
+        assert!(parse(".save a/b").is_some_and(|r| r.is_err()));
+        assert_eq!(parse(".run(conn)"), None);
+        let run = Meta::Run(
+            "q".into(),
+            vec![
+                ("a".into(), "\"x  y\"".into()),
+                ("b".into(), "'it s'".into()),
+                ("c".into(), "2".into()),
+            ],
+        );
+        assert_eq!(parse(".run q a=\"x  y\"  b='it s' c=2"), Some(Ok(run)));
     }
 
     #[test]

@@ -8,6 +8,7 @@ pub mod export;
 pub mod history;
 pub mod meta;
 pub mod ping;
+pub mod queries;
 pub mod redact;
 pub mod report;
 pub mod session;

@@ -160,6 +160,10 @@ pub enum Action {
     Connected(Box<super::panes::status::ConnectionInfo>),
     /// An error of the runtime itself (clipboard, history file...), shown on the message line.
     Failed(String),
+    /// Answer to [`Effect::NamedQuery`] for `.run`: the text to run, parameters bound.
+    NamedQueryBound(String),
+    /// Answer to [`Effect::NamedQuery`] for `.save` and `.queries`: one line to show.
+    NamedQueryInfo(String),
 }
 
 /// One completion candidate (from the shell's completer).
@@ -227,6 +231,12 @@ pub enum Effect {
     /// `.connect PROFILE`: connect with another profile and, once connected, switch to it;
     /// answer with `Connected` or `Failed` (the working session is kept then).
     Connect(String),
+    /// `.save`, `.run` or `.queries` on the named queries' file; `last` is the last statement
+    /// run, what `.save NAME` saves. Answer with `NamedQueryBound`, `NamedQueryInfo` or `Failed`.
+    NamedQuery {
+        command: crate::shell::Meta,
+        last: String,
+    },
     /// Stop the process until `fg` (Ctrl-Z).
     Suspend,
     /// Leave the TUI.

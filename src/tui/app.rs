@@ -595,6 +595,8 @@ impl App {
                 fx.push(Effect::LoadCatalog);
             }
             Action::Failed(message) => self.status.error(message),
+            Action::NamedQueryBound(text) => self.run_query(text, 0, &mut fx),
+            Action::NamedQueryInfo(text) => self.status.info(text),
         }
         // A query of ours ended (a kill among them): the jobs changed, show it now.
         if ends_query {
@@ -827,6 +829,10 @@ impl App {
             Ok(Meta::Export(_)) => self
                 .status
                 .error(".export works in the REPL and in batch files; here, y copies a row"),
+            Ok(command @ (Meta::Save(..) | Meta::Run(..) | Meta::Queries)) => {
+                let last = self.history.last().unwrap_or_default().to_owned();
+                fx.push(Effect::NamedQuery { command, last });
+            }
         }
     }
 

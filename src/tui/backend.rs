@@ -381,6 +381,38 @@ impl SessionBackend {
     }
 }
 
+impl SessionBackend {
+    /// `.save`, `.run` and `.queries` on the profile's named queries' file.
+    fn named_query(&self, command: crate::shell::Meta, last: &str) -> Action {
+        use crate::shell::{Meta, queries};
+        let path = self
+            .session
+            .profile()
+            .queries
+            .clone()
+            .or_else(queries::default_path);
+        let path = path.as_deref();
+        let answer = match command {
+            Meta::Save(name, text) => queries::save(path, &name, text.as_deref().unwrap_or(last))
+                .map(Action::NamedQueryInfo),
+            Meta::Run(name, args) => queries::resolve(path, &name, &args, self.session.lang())
+                .map(Action::NamedQueryBound),
+            _ => {
+                let names = queries::names(path);
+                Ok(Action::NamedQueryInfo(if names.is_empty() {
+                    "no saved queries: run one, then .save NAME".into()
+                } else {
+                    format!(
+                        "saved queries: {} (.run NAME k=v runs one)",
+                        names.join(", ")
+                    )
+                }))
+            }
+        };
+        answer.unwrap_or_else(Action::Failed)
+    }
+}
+
 impl Backend for SessionBackend {
     fn handle(&mut self, effect: Effect, tx: &UnboundedSender<Action>) {
         self.take_switched();
@@ -436,6 +468,9 @@ impl Backend for SessionBackend {
             Effect::CountDocuments { text } => self.count_documents(text, tx),
             Effect::UseDatabase(db) => self.session.db = db,
             Effect::Connect(name) => self.connect_profile(name, tx),
+            Effect::NamedQuery { command, last } => {
+                let _ = tx.send(self.named_query(command, &last));
+            }
             // Terminal effects are the event loop's; nothing to do here.
             Effect::CopyToClipboard(_)
             | Effect::OpenExternalEditor(_)

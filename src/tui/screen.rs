@@ -187,6 +187,11 @@ pub fn help_lines(app: &App, width: usize) -> Vec<Line<'static>> {
         1.min(titled.len()),
         ("Editor (editing)".to_owned(), editing),
     );
+    let meta = crate::shell::meta::COMMANDS
+        .iter()
+        .map(|(c, w)| ((*c).to_owned(), (*w).to_owned()))
+        .collect();
+    titled.push(("Meta-commands (F5 on the line)".to_owned(), meta));
     for (title, rows) in titled {
         if !lines.is_empty() {
             lines.push(Line::raw(""));
