@@ -451,44 +451,8 @@ fn is_identifier(k: &str) -> bool {
     let mut chars = k.chars();
     chars.next().is_some_and(|c| c.is_alphabetic() || c == '_')
         && chars.all(|c| c.is_alphanumeric() || c == '_')
-        && !matches!(
-            k,
-            "lambda"
-                | "None"
-                | "True"
-                | "False"
-                | "and"
-                | "or"
-                | "not"
-                | "in"
-                | "is"
-                | "if"
-                | "else"
-                | "for"
-                | "def"
-                | "class"
-                | "return"
-                | "import"
-                | "from"
-                | "as"
-                | "with"
-                | "while"
-                | "yield"
-                | "del"
-                | "pass"
-                | "raise"
-                | "try"
-                | "except"
-                | "finally"
-                | "global"
-                | "nonlocal"
-                | "assert"
-                | "break"
-                | "continue"
-                | "elif"
-                | "async"
-                | "await"
-        )
+        && !python::parser::is_keyword(k)
+        && !matches!(k, "lambda" | "None" | "True" | "False")
 }
 
 /// `return_changes` → `returnChanges` (the JavaScript driver turns it back).

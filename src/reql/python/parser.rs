@@ -824,7 +824,8 @@ fn spans(items: &[PyExpr]) -> Span {
     }
 }
 
-fn is_keyword(w: &str) -> bool {
+/// A Python keyword other than the literals and `lambda` (which the parser reads on their own).
+pub(crate) fn is_keyword(w: &str) -> bool {
     matches!(
         w,
         "and"
