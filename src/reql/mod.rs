@@ -331,18 +331,24 @@ pub fn compile(src: &str, env: &mut Env) -> Result<Vec<Statement>, Vec<Diagnosti
     if !diags.is_empty() {
         return Err(diags);
     }
+    attach_terms(&mut out, chunk, refs);
+    Ok(out)
+}
+
+/// Gives each compiled query its term in the one flat chunk of the compilation (`refs` in the
+/// queries' order).
+fn attach_terms(out: &mut [Statement], mut chunk: FlatChunk, refs: Vec<term::FlatRef>) {
     // The queries may be kept long after: give back the room reserved for a denser text.
     chunk.shrink_to_fit();
     let chunk = Arc::new(chunk);
     let mut refs = refs.into_iter();
-    for s in &mut out {
+    for s in out {
         if let Statement::Query(q) = s
             && let Some(at) = refs.next()
         {
             q.term = FlatTerm::new(&chunk, at);
         }
     }
-    Ok(out)
 }
 
 /// Compiles a text that must hold exactly one query, in a fresh session.

@@ -12,7 +12,6 @@ mod table;
 mod time;
 
 use std::collections::HashMap;
-use std::sync::Arc;
 
 use super::diagnostic::Diagnostic;
 use super::span::Span;
@@ -139,16 +138,7 @@ pub fn compile(src: &str, env: &mut Env) -> Result<Vec<Statement>, Vec<Diagnosti
     if !diags.is_empty() {
         return Err(diags);
     }
-    chunk.shrink_to_fit();
-    let chunk = Arc::new(chunk);
-    let mut refs = refs.into_iter();
-    for s in &mut out {
-        if let Statement::Query(q) = s
-            && let Some(at) = refs.next()
-        {
-            q.term = FlatTerm::new(&chunk, at);
-        }
-    }
+    super::attach_terms(&mut out, chunk, refs);
     Ok(out)
 }
 
