@@ -122,7 +122,16 @@ fn query_names(line: &str, pos: usize, path: Option<&std::path::Path>) -> Option
     if word.contains(char::is_whitespace) {
         return None;
     }
-    let items = crate::shell::queries::names(path)
+    let items = plain_candidates(crate::shell::queries::names(path), word);
+    Some(Completions {
+        replace: (pos - word.len(), pos),
+        items,
+    })
+}
+
+/// The names starting with `word`, as candidates without signatures or help.
+fn plain_candidates(names: Vec<String>, word: &str) -> Vec<completion::Candidate> {
+    names
         .into_iter()
         .filter(|n| n.starts_with(word))
         .map(|n| completion::Candidate {
@@ -130,11 +139,7 @@ fn query_names(line: &str, pos: usize, path: Option<&std::path::Path>) -> Option
             help: String::new(),
             label: n,
         })
-        .collect();
-    Some(Completions {
-        replace: (pos - word.len(), pos),
-        items,
-    })
+        .collect()
 }
 
 /// Python completion: snake_case method and `r` names after a dot, else the names bound in
@@ -160,15 +165,7 @@ fn python_names(line: &str, pos: usize, bindings: &[String]) -> Completions {
             .chain(["r".to_owned()])
             .collect()
     };
-    let items = names
-        .into_iter()
-        .filter(|n| n.starts_with(word))
-        .map(|n| completion::Candidate {
-            signature: n.clone(),
-            help: String::new(),
-            label: n,
-        })
-        .collect();
+    let items = plain_candidates(names, word);
     Completions {
         replace: (start, pos),
         items,
