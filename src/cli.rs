@@ -10,46 +10,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use crate::config::{ConfigError, ConnOverrides, ConnUrl, Verify};
 pub use crate::render::Format;
 
-/// Process exit codes; the only place they are numbered.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Exit {
-    /// Everything succeeded.
-    Ok,
-    /// A query failed (compile error or server error).
-    QueryFailed,
-    /// Usage or config error.
-    Usage,
-    /// Connection or TLS failure.
-    Connection,
-    /// Authentication failure.
-    Auth,
-    /// Interrupted by the user (Ctrl-C).
-    Interrupted,
-}
-
-impl Exit {
-    /// The numeric code of DESIGN.md.
-    pub fn code(self) -> u8 {
-        match self {
-            Exit::Ok => 0,
-            Exit::QueryFailed => 1,
-            Exit::Usage => 2,
-            Exit::Connection => 3,
-            Exit::Auth => 4,
-            Exit::Interrupted => 130,
-        }
-    }
-}
-
-impl From<&crate::net::Error> for Exit {
-    fn from(e: &crate::net::Error) -> Exit {
-        match e.exit_class() {
-            crate::net::ExitClass::Query => Exit::QueryFailed,
-            crate::net::ExitClass::Connection => Exit::Connection,
-            crate::net::ExitClass::Auth => Exit::Auth,
-        }
-    }
-}
+pub use crate::exit::Exit;
 
 impl From<Exit> for ExitCode {
     fn from(exit: Exit) -> Self {

@@ -8,6 +8,7 @@
 pub mod batch;
 pub mod cli;
 pub mod config;
+pub mod exit;
 pub mod nesting;
 pub mod net;
 pub mod protocol;

@@ -396,7 +396,7 @@ async fn shutdown_signal() {
 fn run_ping(target: Target) -> Result<Exit, Failure> {
     runtime()?.block_on(async {
         let (profile, _sandbox) = open_target(target).await?;
-        let session = rdbsh::net::Session::new(profile);
+        let session = rdbsh::net::Link::new(profile);
         match rdbsh::shell::ping::ping(&session).await {
             Ok(ping) => {
                 print!("{}", ping.report());
@@ -437,7 +437,7 @@ fn run_transfer(target: Target, command: TransferCommand) -> Result<Exit, Failur
     };
     let runtime = runtime()?;
     let (profile, _sandbox) = runtime.block_on(open_target(target))?;
-    let session = rdbsh::net::Session::new(profile);
+    let session = rdbsh::net::Link::new(profile);
     runtime
         .block_on(session.client())
         .map_err(|e| Failure::new(Exit::from(&e), e.to_string()))?;

@@ -482,7 +482,7 @@ fn ns(tab: &ResultTab) -> Vec<u64> {
 }
 
 /// Runs `text` on its own connection (a second client) and returns its result.
-async fn write(net: &rdbsh::net::Session, text: &str) -> Value {
+async fn write(net: &rdbsh::net::Link, text: &str) -> Value {
     let term = rdbsh::reql::compile_query(text).expect("compiles").term();
     let mut cursor = net
         .run_value(&term, &serde_json::Map::new())
@@ -508,7 +508,7 @@ async fn ten_thousand_changes_keep_the_cap_and_keys_get_their_turn() {
     .await;
     h.apply(Action::FocusNext);
     assert_eq!(h.app.focus, Pane::Results);
-    let writer = rdbsh::net::Session::new(h.profile.clone());
+    let writer = rdbsh::net::Link::new(h.profile.clone());
     let insert = |k: u64| {
         format!(
             "r.db('demo').table('events').insert(r.range({}, {}).map(function(x) {{ return {{n: x}}; }}))",

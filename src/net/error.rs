@@ -3,6 +3,7 @@
 use std::fmt;
 use std::sync::Arc;
 
+use crate::exit::Exit;
 use crate::protocol::ServerError;
 
 /// What went wrong, broadly.
@@ -28,28 +29,6 @@ pub enum Kind {
     Protocol,
     /// One response could not be read (a malformed row, say); the connection is fine.
     Response,
-}
-
-/// Which exit code a failure maps to (see DESIGN.md).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ExitClass {
-    /// A query failed: exit 1.
-    Query,
-    /// Connection or TLS failure: exit 3.
-    Connection,
-    /// Authentication failure: exit 4.
-    Auth,
-}
-
-impl ExitClass {
-    /// The process exit code.
-    pub fn code(self) -> i32 {
-        match self {
-            ExitClass::Query => 1,
-            ExitClass::Connection => 3,
-            ExitClass::Auth => 4,
-        }
-    }
 }
 
 type Source = Arc<dyn std::error::Error + Send + Sync>;
@@ -85,19 +64,20 @@ impl Error {
         self.0.server.as_ref()
     }
 
-    /// The exit-code class: query (1), connection/TLS (3) or authentication (4).
-    pub fn exit_class(&self) -> ExitClass {
+    /// How the process exits on this error: query (1), connection/TLS (3) or
+    /// authentication (4).
+    pub fn exit(&self) -> Exit {
         match self.0.kind {
             // The query failed, not the connection: batch mode may go on.
-            Kind::Server | Kind::Response => ExitClass::Query,
-            Kind::Auth => ExitClass::Auth,
-            _ => ExitClass::Connection,
+            Kind::Server | Kind::Response => Exit::QueryFailed,
+            Kind::Auth => Exit::Auth,
+            _ => Exit::Connection,
         }
     }
 
-    /// Shorthand for `exit_class().code()`.
-    pub fn exit_code(&self) -> i32 {
-        self.exit_class().code()
+    /// The numeric exit code of [`Error::exit`].
+    pub fn exit_code(&self) -> u8 {
+        self.exit().code()
     }
 
     pub(crate) fn io(message: impl Into<String>, source: std::io::Error) -> Error {

@@ -21,7 +21,7 @@ pub(super) struct ReplHelper {
     /// `None` until the first load answers.
     catalog: Arc<Mutex<Option<Vec<DbEntry>>>>,
     /// To load the catalog at the first completion when the background load is not done.
-    loader: Option<(tokio::runtime::Handle, net::Session)>,
+    loader: Option<(tokio::runtime::Handle, net::Link)>,
     /// Highlighting and hints are on when there is a theme (colour allowed).
     theme: Option<Theme>,
     /// The earlier lines of a statement still open (`... ` prompt), for context.
@@ -54,7 +54,7 @@ impl ReplHelper {
     }
 
     /// Where to load the catalog from when a completion needs it first.
-    pub(super) fn set_loader(&mut self, handle: tokio::runtime::Handle, session: net::Session) {
+    pub(super) fn set_loader(&mut self, handle: tokio::runtime::Handle, session: net::Link) {
         self.loader = Some((handle, session));
     }
 

@@ -136,7 +136,7 @@ impl LoadError {
 }
 
 /// Runs [`CATALOG_QUERY`] on the session and builds the tree from its answer.
-pub async fn load(net: &net::Session) -> Result<Vec<DbEntry>, LoadError> {
+pub async fn load(net: &net::Link) -> Result<Vec<DbEntry>, LoadError> {
     let query = reql::compile_query(CATALOG_QUERY)
         .map_err(|_| CatalogError("the catalog query does not compile (a bug in rdbsh)".into()))?;
     let mut cursor = net.run_value(&query.term(), &Map::new()).await?;

@@ -25,7 +25,7 @@ pub struct Ping {
 }
 
 /// Connects if needed, then measures one SERVER_INFO round trip.
-pub async fn ping(session: &net::Session) -> Result<Ping, net::Error> {
+pub async fn ping(session: &net::Link) -> Result<Ping, net::Error> {
     let connected = session.current().await.is_some();
     let started = Instant::now();
     let client = session.client().await?;

@@ -75,7 +75,7 @@ pub const CONFIRM_COUNT_TIMEOUT: Duration = Duration::from_secs(3);
 
 /// Runs a confirmation's `count` term in database `db`; `None` when it fails or does not
 /// answer within [`CONFIRM_COUNT_TIMEOUT`] (the question is then asked without a number).
-pub async fn count_documents(net: &net::Session, db: &str, count: &Value) -> Option<u64> {
+pub async fn count_documents(net: &net::Link, db: &str, count: &Value) -> Option<u64> {
     let mut optargs = Map::new();
     optargs.insert("db".into(), serde_json::json!([14, [db]]));
     let counted = async {
@@ -109,12 +109,10 @@ pub struct Running {
 /// One shell session on one profile.
 #[derive(Debug)]
 pub struct Session {
-    conn: net::Session,
+    conn: net::Link,
     env: Env,
     /// Default database of the queries (`.use DB`), sent as the `db` global optarg.
     pub db: String,
-    /// Refuse writes before sending them.
-    pub read_only: bool,
     /// Run options added to every query (`profile: true`, ...), snake_case keys.
     pub run_options: Map<String, Value>,
 }
@@ -123,19 +121,17 @@ impl Session {
     /// A session that connects on first use (and reconnects after a drop).
     pub fn new(profile: Profile) -> Session {
         let db = profile.db.clone();
-        let read_only = profile.read_only;
         let lang = profile.lang;
         Session {
-            conn: net::Session::new(profile),
+            conn: net::Link::new(profile),
             env: Env::with_lang(lang),
             db,
-            read_only,
             run_options: Map::new(),
         }
     }
 
     /// The connection.
-    pub fn net(&self) -> &net::Session {
+    pub fn net(&self) -> &net::Link {
         &self.conn
     }
 
@@ -166,7 +162,7 @@ impl Session {
 
     /// Refuses a write on a read-only profile.
     pub fn check(&self, query: &Query) -> Result<(), Refusal> {
-        if !self.read_only {
+        if !self.profile().read_only {
             return Ok(());
         }
         match read_only_refusal(&query.term(), self.profile().name.as_deref()) {
@@ -188,11 +184,12 @@ impl Session {
         count_documents(&self.conn, &self.db, confirmation.count.as_ref()?).await
     }
 
-    /// Checks and sends a query; its batches come from the cursor.
-    pub async fn start(&self, query: &Query) -> Result<Running, StartError> {
+    /// Checks a query and splits its START message into the term and the global optargs
+    /// (the current database and run options added, options pasted with `.run(conn, {...})`
+    /// winning).
+    pub fn prepare(&self, query: &Query) -> Result<(Value, Map<String, Value>), Refusal> {
         self.check(query)?;
-        let message = self.start_message(query);
-        let (term, optargs) = match message {
+        Ok(match self.start_message(query) {
             Value::Array(mut parts) if parts.len() >= 2 => {
                 let optargs = match parts.get_mut(2).map(Value::take) {
                     Some(Value::Object(o)) => o,
@@ -201,7 +198,12 @@ impl Session {
                 (parts.swap_remove(1), optargs)
             }
             _ => (query.term(), Map::new()),
-        };
+        })
+    }
+
+    /// Checks and sends a query; its batches come from the cursor.
+    pub async fn start(&self, query: &Query) -> Result<Running, StartError> {
+        let (term, optargs) = self.prepare(query)?;
         let started = Instant::now();
         let cursor = self.conn.run_value(&term, &optargs).await?;
         Ok(Running { cursor, started })

@@ -24,7 +24,7 @@ use super::export::{
 use super::format::FileFormat;
 use super::import::{ImportOptions, ImportSummary, Source, import_table, parse_info};
 use super::{Progress, Selector, TableName, TransferError, interrupted, selected};
-use crate::net::Session;
+use crate::net::Link;
 
 /// The top directory of a dump made now, as RethinkDB's dump names it.
 pub fn dump_name() -> String {
@@ -55,7 +55,7 @@ fn header(path: &str, size: u64) -> Result<tar::Header, std::io::Error> {
 /// Dumps the selected tables into `out` (a tar.gz), written as `OUT.partial` and renamed when
 /// complete; on failure or Ctrl-C nothing is left behind.
 pub async fn dump(
-    session: &Session,
+    link: &Link,
     selectors: &[Selector],
     out: &Path,
     progress: Arc<dyn Progress>,
@@ -66,9 +66,9 @@ pub async fn dump(
             out.display()
         )));
     }
-    let tables = list_tables(session, selectors).await?;
+    let tables = list_tables(link, selectors).await?;
     let partial = with_suffix(out, ".partial");
-    let result = write_dump(session, &tables, &partial, progress).await;
+    let result = write_dump(link, &tables, &partial, progress).await;
     let result = result.and_then(|s| {
         std::fs::rename(&partial, out).map_err(|e| TransferError::io(out, e))?;
         Ok(s)
@@ -81,7 +81,7 @@ pub async fn dump(
 }
 
 async fn write_dump(
-    session: &Session,
+    link: &Link,
     tables: &[TableName],
     partial: &Path,
     progress: Arc<dyn Progress>,
@@ -104,16 +104,16 @@ async fn write_dump(
         if interrupted() {
             return Err(TransferError::Interrupted);
         }
-        let info = table_info(session, t).await?;
+        let info = table_info(link, t).await?;
         let info_text = super::export::info_text(&info);
         let name = format!("{top}/{}/{}", t.db, t.table);
         let h = header(&format!("{name}.info"), info_text.len() as u64).map_err(io)?;
         builder.append(&h, info_text.as_bytes()).map_err(io)?;
-        progress.start(&t.to_string(), estimate(session, t).await);
+        progress.start(&t.to_string(), estimate(link, t).await);
         let spool_file = File::create(&spool).map_err(|e| TransferError::io(&spool, e))?;
         let out = BufWriter::with_capacity(1 << 18, spool_file);
         let (out, rows) = write_rows(
-            session,
+            link,
             t,
             primary_key(&info),
             &options,
@@ -164,7 +164,7 @@ struct Waiting {
 /// short stops the restore with an error; the tables before the cut stay restored and counted.
 pub fn restore(
     handle: &Handle,
-    session: &Session,
+    link: &Link,
     archive: &Path,
     selectors: &[Selector],
     options: &ImportOptions,
@@ -173,7 +173,7 @@ pub fn restore(
     let mut outcome = RestoreOutcome::default();
     let run = Restore {
         handle,
-        session,
+        link,
         options,
         progress,
     };
@@ -186,7 +186,7 @@ pub fn restore(
 /// What every table of a restore shares.
 struct Restore<'a> {
     handle: &'a Handle,
-    session: &'a Session,
+    link: &'a Link,
     options: &'a ImportOptions,
     progress: &'a Arc<dyn Progress>,
 }
@@ -195,7 +195,7 @@ impl Restore<'_> {
     fn one(&self, source: &Source, input: impl Read, outcome: &mut RestoreOutcome) {
         let one = import_table(
             self.handle,
-            self.session,
+            self.link,
             source,
             input,
             self.options,

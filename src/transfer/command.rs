@@ -14,7 +14,7 @@ use super::{Progress, ProgressKind, TableName, TransferError, interrupted};
 use crate::cli::{
     DumpArgs, ExportArgs, ImportArgs, InsertArgs, OnError, RestoreArgs, TransferCommand,
 };
-use crate::net::Session;
+use crate::net::Link;
 
 /// How a transfer ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,19 +27,19 @@ pub enum Outcome {
     Interrupted,
 }
 
-/// Runs a transfer subcommand on a connected session.
+/// Runs a transfer subcommand on a connected link.
 pub fn run(
     runtime: &Runtime,
-    session: &Session,
+    link: &Link,
     command: TransferCommand,
     kind: ProgressKind,
 ) -> Result<Outcome, TransferError> {
     let progress: Arc<dyn Progress> = Arc::from(kind.reporter());
     match command {
-        TransferCommand::Export(args) => run_export(runtime, session, &args, progress),
-        TransferCommand::Dump(args) => run_dump(runtime, session, &args, progress),
-        TransferCommand::Import(args) => run_import(runtime, session, &args, &progress),
-        TransferCommand::Restore(args) => run_restore(runtime, session, &args, &progress),
+        TransferCommand::Export(args) => run_export(runtime, link, &args, progress),
+        TransferCommand::Dump(args) => run_dump(runtime, link, &args, progress),
+        TransferCommand::Import(args) => run_import(runtime, link, &args, &progress),
+        TransferCommand::Restore(args) => run_restore(runtime, link, &args, &progress),
     }
 }
 
@@ -111,7 +111,7 @@ fn exported_line(s: &ExportSummary, to: &Path) -> String {
 
 fn run_export(
     runtime: &Runtime,
-    session: &Session,
+    link: &Link,
     args: &ExportArgs,
     progress: Arc<dyn Progress>,
 ) -> Result<Outcome, TransferError> {
@@ -122,7 +122,7 @@ fn run_export(
             chrono::Local::now().format("%Y-%m-%dT%H:%M:%S")
         ))
     });
-    match runtime.block_on(export::export(session, &options, &dir, progress)) {
+    match runtime.block_on(export::export(link, &options, &dir, progress)) {
         Ok(summary) => {
             eprintln!("{}", exported_line(&summary, &dir));
             Ok(Outcome::Ok)
@@ -133,7 +133,7 @@ fn run_export(
 
 fn run_dump(
     runtime: &Runtime,
-    session: &Session,
+    link: &Link,
     args: &DumpArgs,
     progress: Arc<dyn Progress>,
 ) -> Result<Outcome, TransferError> {
@@ -141,7 +141,7 @@ fn run_dump(
         .file
         .clone()
         .unwrap_or_else(|| PathBuf::from(format!("{}.tar.gz", archive::dump_name())));
-    match runtime.block_on(archive::dump(session, &args.export, &out, progress)) {
+    match runtime.block_on(archive::dump(link, &args.export, &out, progress)) {
         Ok(summary) => {
             eprintln!("{}", exported_line(&summary, &out));
             Ok(Outcome::Ok)
@@ -192,7 +192,7 @@ fn finish(summary: &ImportSummary, errors: &[TransferError], progress: &dyn Prog
 
 fn run_import(
     runtime: &Runtime,
-    session: &Session,
+    link: &Link,
     args: &ImportArgs,
     progress: &Arc<dyn Progress>,
 ) -> Result<Outcome, TransferError> {
@@ -222,8 +222,7 @@ fn run_import(
         }
         let path = Path::new(&source.label);
         let input = std::fs::File::open(path).map_err(|e| TransferError::io(path, e))?;
-        let one =
-            import::import_table(runtime.handle(), session, source, input, &options, progress);
+        let one = import::import_table(runtime.handle(), link, source, input, &options, progress);
         summary.add(&one.summary);
         errors.extend(one.error);
     }
@@ -258,7 +257,7 @@ fn file_source(
 
 fn run_restore(
     runtime: &Runtime,
-    session: &Session,
+    link: &Link,
     args: &RestoreArgs,
     progress: &Arc<dyn Progress>,
 ) -> Result<Outcome, TransferError> {
@@ -269,7 +268,7 @@ fn run_restore(
     let options = import_options(&args.insert, csv);
     let o = archive::restore(
         runtime.handle(),
-        session,
+        link,
         &args.archive,
         &args.import,
         &options,

@@ -9,7 +9,7 @@ use serde_json::{Map, Value, json};
 use super::format::{CsvWriter, FileFormat, JsonWriter};
 use super::term;
 use super::{Progress, Selector, TableName, TransferError, interrupted, selected};
-use crate::net::{BatchKind, Session};
+use crate::net::{BatchKind, Link};
 use crate::protocol::GlobalOptargs;
 
 /// What to export and how.
@@ -42,9 +42,9 @@ pub fn raw_optargs() -> GlobalOptargs {
 }
 
 /// Runs a term and returns its values: the rows of a stream, the elements of an array.
-pub async fn values(session: &Session, t: &Value, what: &str) -> Result<Vec<Value>, TransferError> {
+pub async fn values(link: &Link, t: &Value, what: &str) -> Result<Vec<Value>, TransferError> {
     let run = async {
-        let mut cursor = session.run_value(t, &raw_optargs()).await?;
+        let mut cursor = link.run_value(t, &raw_optargs()).await?;
         let rows = cursor.collect_rows().await?;
         Ok::<_, crate::net::Error>(rows)
     };
@@ -59,8 +59,8 @@ pub async fn values(session: &Session, t: &Value, what: &str) -> Result<Vec<Valu
 }
 
 /// Runs a term that answers with one value.
-pub async fn atom(session: &Session, t: &Value, what: &str) -> Result<Value, TransferError> {
-    let mut rows = values(session, t, what).await?;
+pub async fn atom(link: &Link, t: &Value, what: &str) -> Result<Value, TransferError> {
+    let mut rows = values(link, t, what).await?;
     Ok(if rows.len() == 1 {
         rows.remove(0)
     } else {
@@ -70,10 +70,10 @@ pub async fn atom(session: &Session, t: &Value, what: &str) -> Result<Value, Tra
 
 /// The tables the selectors name (every user table when there are none), sorted.
 pub async fn list_tables(
-    session: &Session,
+    link: &Link,
     selectors: &[Selector],
 ) -> Result<Vec<TableName>, TransferError> {
-    let rows = values(session, &term::table_list(), "listing the tables").await?;
+    let rows = values(link, &term::table_list(), "listing the tables").await?;
     let mut tables: Vec<TableName> = rows
         .iter()
         .filter_map(|r| {
@@ -106,24 +106,21 @@ pub async fn list_tables(
 
 /// The `.info` document of a table: its `info()`, with `indexes` replaced by `indexStatus()`
 /// (functions as BINARY) and its `write_hook`, as RethinkDB's export writes it.
-pub async fn table_info(
-    session: &Session,
-    t: &TableName,
-) -> Result<Map<String, Value>, TransferError> {
+pub async fn table_info(link: &Link, t: &TableName) -> Result<Map<String, Value>, TransferError> {
     let table = term::table(&t.db, &t.table);
-    let info = atom(session, &term::info(table.clone()), &format!("info of {t}")).await?;
+    let info = atom(link, &term::info(table.clone()), &format!("info of {t}")).await?;
     let Value::Object(mut info) = info else {
         return Err(TransferError::Usage(format!("info of {t}: not an object")));
     };
     let indexes = values(
-        session,
+        link,
         &term::index_status(table.clone()),
         &format!("indexes of {t}"),
     )
     .await?;
     info.insert("indexes".into(), Value::Array(flatten(indexes)));
     let hook = atom(
-        session,
+        link,
         &term::get_write_hook(table),
         &format!("write hook of {t}"),
     )
@@ -197,7 +194,7 @@ impl<W: Write> RowWriter<W> {
 
 /// Streams a table's rows in primary key order into `out` in the chosen format.
 pub async fn write_rows<W: Write>(
-    session: &Session,
+    link: &Link,
     t: &TableName,
     primary_key: &str,
     options: &ExportOptions,
@@ -209,7 +206,7 @@ pub async fn write_rows<W: Write>(
     let what = || format!("reading {t}");
     let mut writer = RowWriter::new(out, options).map_err(io)?;
     let ordered = term::ordered(term::table(&t.db, &t.table), primary_key);
-    let mut cursor = session
+    let mut cursor = link
         .run_value(&ordered, &raw_optargs())
         .await
         .map_err(|e| TransferError::net(what(), e))?;
@@ -246,9 +243,9 @@ pub async fn write_rows<W: Write>(
 }
 
 /// The table's estimated row count, for the progress bar.
-pub async fn estimate(session: &Session, t: &TableName) -> Option<u64> {
+pub async fn estimate(link: &Link, t: &TableName) -> Option<u64> {
     let count = term::count_estimate(term::table(&t.db, &t.table));
-    atom(session, &count, "count")
+    atom(link, &count, "count")
         .await
         .ok()?
         .as_f64()
@@ -257,7 +254,7 @@ pub async fn estimate(session: &Session, t: &TableName) -> Option<u64> {
 
 /// Exports one table into `dir` (its `.info`, then its data file); how many rows, indexes, hooks.
 pub async fn export_table(
-    session: &Session,
+    link: &Link,
     t: &TableName,
     options: &ExportOptions,
     dir: &Path,
@@ -265,24 +262,15 @@ pub async fn export_table(
 ) -> Result<ExportSummary, TransferError> {
     let db_dir = dir.join(&t.db);
     std::fs::create_dir_all(&db_dir).map_err(|e| TransferError::io(&db_dir, e))?;
-    let info = table_info(session, t).await?;
+    let info = table_info(link, t).await?;
     let info_path = db_dir.join(format!("{}.info", t.table));
     let info_text = info_text(&info);
     std::fs::write(&info_path, info_text).map_err(|e| TransferError::io(&info_path, e))?;
     let path = db_dir.join(format!("{}.{}", t.table, options.format.extension()));
     let file = std::fs::File::create(&path).map_err(|e| TransferError::io(&path, e))?;
-    progress.start(&t.to_string(), estimate(session, t).await);
+    progress.start(&t.to_string(), estimate(link, t).await);
     let out = BufWriter::with_capacity(1 << 18, file);
-    let (_, rows) = write_rows(
-        session,
-        t,
-        primary_key(&info),
-        options,
-        out,
-        progress,
-        &path,
-    )
-    .await?;
+    let (_, rows) = write_rows(link, t, primary_key(&info), options, out, progress, &path).await?;
     progress.finish(&t.to_string(), rows);
     Ok(ExportSummary {
         tables: 1,
@@ -305,7 +293,7 @@ pub fn partial_dir(dir: &Path) -> PathBuf {
 /// Exports the selected tables into `dir`, `clients` tables at a time. Until everything is
 /// written the files live in `DIR.partial`; on failure or Ctrl-C that is removed.
 pub async fn export(
-    session: &Session,
+    link: &Link,
     options: &ExportOptions,
     dir: &Path,
     progress: Arc<dyn Progress>,
@@ -316,10 +304,10 @@ pub async fn export(
             dir.display()
         )));
     }
-    let tables = list_tables(session, &options.selectors).await?;
+    let tables = list_tables(link, &options.selectors).await?;
     let work = partial_dir(dir);
     std::fs::create_dir_all(&work).map_err(|e| TransferError::io(&work, e))?;
-    let result = export_all(session, options, &tables, &work, progress).await;
+    let result = export_all(link, options, &tables, &work, progress).await;
     let finished = result.and_then(|summary| {
         if dir.exists() {
             std::fs::remove_dir(dir).map_err(|e| TransferError::io(dir, e))?;
@@ -335,7 +323,7 @@ pub async fn export(
 }
 
 async fn export_all(
-    session: &Session,
+    link: &Link,
     options: &ExportOptions,
     tables: &[TableName],
     work: &Path,
@@ -347,14 +335,14 @@ async fn export_all(
     loop {
         while running.len() < options.clients.max(1) {
             let Some(t) = pending.next() else { break };
-            let (session, options, work, progress) = (
-                session.clone(),
+            let (link, options, work, progress) = (
+                link.clone(),
                 options.clone(),
                 work.to_path_buf(),
                 progress.clone(),
             );
             running.spawn(async move {
-                export_table(&session, &t, &options, &work, progress.as_ref()).await
+                export_table(&link, &t, &options, &work, progress.as_ref()).await
             });
         }
         let Some(done) = running.join_next().await else {

@@ -18,7 +18,7 @@ use super::export::{atom, primary_key, values};
 use super::format::{BadInput, CsvOptions, CsvReader, Doc, FileFormat, JsonReader};
 use super::term;
 use super::{Progress, TableName, TransferError, interrupted};
-use crate::net::Session;
+use crate::net::Link;
 
 /// What `--conflict` does with a document whose primary key is taken.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
@@ -142,14 +142,14 @@ struct Chunk {
 /// Imports one source read from `input`. Call from a blocking thread (not inside the runtime).
 pub fn import_table(
     handle: &Handle,
-    session: &Session,
+    link: &Link,
     source: &Source,
     input: impl Read,
     options: &ImportOptions,
     progress: &Arc<dyn Progress>,
 ) -> TableOutcome {
     let mut summary = ImportSummary::default();
-    if let Err(error) = handle.block_on(setup_table(session, source, options)) {
+    if let Err(error) = handle.block_on(setup_table(link, source, options)) {
         return TableOutcome {
             summary,
             error: Some(error),
@@ -162,7 +162,7 @@ pub fn import_table(
     let done = Arc::new(AtomicU64::new(0));
     let t = term::table(&source.table.db, &source.table.table);
     let writer = handle.spawn(insert_all(
-        session.clone(),
+        link.clone(),
         t,
         rx,
         options.clone(),
@@ -198,7 +198,7 @@ pub fn import_table(
         && !interrupted()
         && let Some(info) = &source.info
     {
-        let restored = restore_indexes(session, &source.table, info, progress.as_ref());
+        let restored = restore_indexes(link, &source.table, info, progress.as_ref());
         summary.index_errors += handle.block_on(restored);
     }
     TableOutcome { summary, error }
@@ -206,18 +206,18 @@ pub fn import_table(
 
 /// Creates the database and the table when missing, checks the primary key, waits for it.
 async fn setup_table(
-    session: &Session,
+    link: &Link,
     source: &Source,
     options: &ImportOptions,
 ) -> Result<(), TransferError> {
     let t = &source.table;
-    let dbs = atom(session, &term::db_list(), "listing the databases").await?;
+    let dbs = atom(link, &term::db_list(), "listing the databases").await?;
     if !dbs
         .as_array()
         .is_some_and(|a| a.iter().any(|d| d == t.db.as_str()))
     {
         atom(
-            session,
+            link,
             &term::db_create(&t.db),
             &format!("creating database {}", t.db),
         )
@@ -225,7 +225,7 @@ async fn setup_table(
     }
     let table_list = serde_json::json!([62, [term::db(&t.db)]]);
     let tables = atom(
-        session,
+        link,
         &table_list,
         &format!("listing the tables of {}", t.db),
     )
@@ -254,21 +254,16 @@ async fn setup_table(
             create.insert("replicas".into(), Value::from(n));
         }
         let what = format!("creating table {t}");
-        atom(
-            session,
-            &term::table_create(&t.db, &t.table, &create),
-            &what,
-        )
-        .await?;
+        atom(link, &term::table_create(&t.db, &t.table, &create), &what).await?;
     }
     let table = term::table(&t.db, &t.table);
     atom(
-        session,
+        link,
         &term::wait(table.clone()),
         &format!("waiting for {t}"),
     )
     .await?;
-    let info = atom(session, &term::info(table), &format!("info of {t}")).await?;
+    let info = atom(link, &term::info(table), &format!("info of {t}")).await?;
     let actual = info
         .get("primary_key")
         .and_then(Value::as_str)
@@ -391,7 +386,7 @@ struct Inserting {
 
 /// Runs the inserts, at most `clients` at once, and adds up their answers.
 async fn insert_all(
-    session: Session,
+    link: Link,
     table: Value,
     mut rx: mpsc::Receiver<Chunk>,
     options: ImportOptions,
@@ -410,8 +405,8 @@ async fn insert_all(
             };
             let conflict = options.conflict.name();
             let text = term::insert_text(&table, &chunk.text, conflict, "soft");
-            let (session, ctx) = (session.clone(), ctx.clone());
-            running.spawn(async move { insert(&session, text, chunk, &ctx).await });
+            let (link, ctx) = (link.clone(), ctx.clone());
+            running.spawn(async move { insert(&link, text, chunk, &ctx).await });
         }
         let Some(done) = running.join_next().await else {
             return summary;
@@ -426,7 +421,7 @@ async fn insert_all(
 }
 
 /// One insert; its counts, with failures reported by the lines they came from.
-async fn insert(session: &Session, text: String, chunk: Chunk, ctx: &Inserting) -> ImportSummary {
+async fn insert(link: &Link, text: String, chunk: Chunk, ctx: &Inserting) -> ImportSummary {
     let mut summary = ImportSummary::default();
     let lines = if chunk.first_line == chunk.last_line {
         format!("{}:{}", ctx.label, chunk.first_line)
@@ -435,7 +430,7 @@ async fn insert(session: &Session, text: String, chunk: Chunk, ctx: &Inserting) 
     };
     let result = async {
         let raw = RawValue::from_string(text).map_err(|e| e.to_string())?;
-        let client = session.client().await.map_err(|e| e.to_string())?;
+        let client = link.client().await.map_err(|e| e.to_string())?;
         let mut cursor = client
             .run(&raw, &crate::protocol::GlobalOptargs::new())
             .map_err(|e| e.to_string())?;
@@ -489,7 +484,7 @@ fn one_line(message: &str) -> String {
 /// Recreates the secondary indexes (dropping same-named ones) and the write hook of `.info`
 /// and waits for the indexes; the number that failed, each reported.
 async fn restore_indexes(
-    session: &Session,
+    link: &Link,
     t: &TableName,
     info: &Map<String, Value>,
     progress: &dyn Progress,
@@ -505,7 +500,7 @@ async fn restore_indexes(
         .and_then(Value::as_array)
         .cloned()
         .unwrap_or_default();
-    let existing = values(session, &term::index_list(table.clone()), "index list").await;
+    let existing = values(link, &term::index_list(table.clone()), "index list").await;
     let existing: Vec<Value> = match existing {
         Ok(v) => v
             .into_iter()
@@ -526,13 +521,13 @@ async fn restore_indexes(
         };
         let drop = term::index_drop(table.clone(), name);
         if existing.iter().any(|e| e == name)
-            && let Err(e) = atom(session, &drop, "index drop").await
+            && let Err(e) = atom(link, &drop, "index drop").await
         {
             report(format!("dropping index `{name}`"), e);
             continue;
         }
         match atom(
-            session,
+            link,
             &term::index_create(table.clone(), name, function),
             "index create",
         )
@@ -544,7 +539,7 @@ async fn restore_indexes(
     }
     if !created.is_empty()
         && let Err(e) = atom(
-            session,
+            link,
             &term::index_wait(table.clone(), &created),
             "index wait",
         )
@@ -554,13 +549,7 @@ async fn restore_indexes(
     }
     if let Some(hook) = info.get("write_hook").filter(|h| !h.is_null()) {
         let function = hook.get("function").unwrap_or(hook);
-        if let Err(e) = atom(
-            session,
-            &term::set_write_hook(table, function),
-            "write hook",
-        )
-        .await
-        {
+        if let Err(e) = atom(link, &term::set_write_hook(table, function), "write hook").await {
             report("setting the write hook".into(), e);
         }
     }

@@ -211,12 +211,13 @@ impl SessionBackend {
         }
         let mut messages = Vec::with_capacity(queries.len());
         for query in queries {
-            if let Err(refusal) = self.session.check(&query) {
-                let span = Some((query.span.start, query.span.end));
-                return fail(refusal.to_string(), span);
-            }
-            let (term, optargs) = split_start(self.session.start_message(&query), &query);
-            let mut optargs = optargs;
+            let (term, mut optargs) = match self.session.prepare(&query) {
+                Ok(prepared) => prepared,
+                Err(refusal) => {
+                    let span = Some((query.span.start, query.span.end));
+                    return fail(refusal.to_string(), span);
+                }
+            };
             if options.profile {
                 optargs.insert("profile".into(), Value::Bool(true));
             }
@@ -495,24 +496,10 @@ fn blank_meta_lines(text: &str) -> String {
     out
 }
 
-/// The term and global optargs of a START message `[1, term, optargs]`.
-fn split_start(message: Value, query: &Query) -> (Value, Map<String, Value>) {
-    match message {
-        Value::Array(mut parts) if parts.len() >= 2 => {
-            let optargs = match parts.get_mut(2).map(Value::take) {
-                Some(Value::Object(o)) => o,
-                _ => Map::new(),
-            };
-            (parts.swap_remove(1), optargs)
-        }
-        _ => (query.term(), Map::new()),
-    }
-}
-
 /// The connection watcher: reports each state change of the session's connection and, once it
 /// drops, reconnects with a growing pause between attempts. A refused login is not retried
 /// (the password will not change by itself); the next query tries again.
-async fn watch_connection(net: net::Session, tx: UnboundedSender<Action>) {
+async fn watch_connection(net: net::Link, tx: UnboundedSender<Action>) {
     let report = |state: ConnectionState| tx.send(Action::ConnectionStateChanged(state)).is_ok();
     let mut attempt: u32 = 0;
     loop {
@@ -563,7 +550,7 @@ async fn watch_connection(net: net::Session, tx: UnboundedSender<Action>) {
 }
 
 /// The connection state of a live client.
-fn connected(net: &net::Session, client: &net::Client) -> ConnectionState {
+fn connected(net: &net::Link, client: &net::Client) -> ConnectionState {
     let verified = net
         .profile()
         .tls
@@ -578,7 +565,7 @@ fn connected(net: &net::Session, client: &net::Client) -> ConnectionState {
 }
 
 /// Runs a term and collects its whole result as one value (atoms as is, sequences as arrays).
-async fn run_to_value(net: &net::Session, term: &Value) -> Result<Value, net::Error> {
+async fn run_to_value(net: &net::Link, term: &Value) -> Result<Value, net::Error> {
     let mut cursor = net.run_value(term, &Map::new()).await?;
     let mut rows = Vec::new();
     let mut atom = None;
@@ -615,7 +602,7 @@ enum End {
 /// The task of one run: each query in turn, batches streamed to the UI.
 async fn run_queries(
     id: QueryId,
-    net: net::Session,
+    net: net::Link,
     queries: Vec<(Query, Value, Map<String, Value>)>,
     limit: Option<Duration>,
     mut control: UnboundedReceiver<Control>,

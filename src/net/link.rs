@@ -1,4 +1,4 @@
-//! A persistent session: one connection reused by every query, reopened on next use after a drop.
+//! A persistent link: one connection reused by every query, reopened on next use after a drop.
 
 use std::sync::Arc;
 
@@ -23,22 +23,22 @@ struct Inner {
 /// A query that was in flight when the connection dropped fails with `Interrupted` and is never
 /// replayed; the next query opens a new connection.
 #[derive(Clone)]
-pub struct Session {
+pub struct Link {
     inner: Arc<Inner>,
 }
 
-impl std::fmt::Debug for Session {
+impl std::fmt::Debug for Link {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Session")
+        f.debug_struct("Link")
             .field("profile", &self.inner.profile)
             .finish_non_exhaustive()
     }
 }
 
-impl Session {
-    /// A session that connects on first use.
-    pub fn new(profile: Profile) -> Session {
-        Session {
+impl Link {
+    /// A link that connects on first use.
+    pub fn new(profile: Profile) -> Link {
+        Link {
             inner: Arc::new(Inner {
                 profile,
                 client: Mutex::new(None),
@@ -46,14 +46,14 @@ impl Session {
         }
     }
 
-    /// A session connected now, so that connection and auth errors show up at once.
-    pub async fn connect(profile: Profile) -> Result<Session, Error> {
-        let session = Session::new(profile);
-        session.client().await?;
-        Ok(session)
+    /// A link connected now, so that connection and auth errors show up at once.
+    pub async fn connect(profile: Profile) -> Result<Link, Error> {
+        let link = Link::new(profile);
+        link.client().await?;
+        Ok(link)
     }
 
-    /// The profile this session connects with.
+    /// The profile this link connects with.
     pub fn profile(&self) -> &Profile {
         &self.inner.profile
     }
@@ -99,7 +99,7 @@ impl Session {
         client.run(term, &optargs)
     }
 
-    /// [`Session::run`] for a term held as a `serde_json::Value`.
+    /// [`Link::run`] for a term held as a `serde_json::Value`.
     pub async fn run_value(
         &self,
         term: &Value,
@@ -110,12 +110,12 @@ impl Session {
         self.run(&raw, global_optargs).await
     }
 
-    /// SERVER_INFO on the session's connection.
+    /// SERVER_INFO on the link's connection.
     pub async fn server_info(&self) -> Result<ServerInfo, Error> {
         self.client().await?.server_info().await
     }
 
-    /// NOREPLY_WAIT on the session's connection.
+    /// NOREPLY_WAIT on the link's connection.
     pub async fn noreply_wait(&self) -> Result<(), Error> {
         self.client().await?.noreply_wait().await
     }

@@ -1,4 +1,4 @@
-//! The session over real sockets, against a scripted server built on `protocol`'s server side.
+//! The link over real sockets, against a scripted server built on `protocol`'s server side.
 // Tests state expectations with unwrap, expect and panic (denied outside tests, Cargo.toml).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use net_server::{ADMIN_PASSWORD, ALICE_PASSWORD, Event, Mode, TestServer};
 use rdbsh::config::{HandshakeVersion, Profile, Secret};
-use rdbsh::net::{self, BatchKind, CursorKind, Kind, Session};
+use rdbsh::net::{self, BatchKind, CursorKind, Kind, Link};
 use rdbsh::protocol::{ErrorType, Frame, GlobalOptargs, ResponseNote, ResponseType};
 use serde_json::{Value, json};
 
@@ -313,13 +313,13 @@ async fn server_errors_are_data() {
 }
 
 #[tokio::test]
-async fn session_adds_the_profile_db_and_keeps_one_connection() {
+async fn link_adds_the_profile_db_and_keeps_one_connection() {
     let mut server = net_server::start(Mode::Normal).await;
     let mut p = profile(&server, "admin", Some(ADMIN_PASSWORD));
     p.db = "blog".into();
-    let session = Session::connect(p).await.unwrap();
+    let link = Link::connect(p).await.unwrap();
     for _ in 0..3 {
-        let mut c = session
+        let mut c = link
             .run_value(&json!({"optargs": true}), &no_optargs())
             .await
             .unwrap();
@@ -328,7 +328,7 @@ async fn session_adds_the_profile_db_and_keeps_one_connection() {
     }
     let mut own = GlobalOptargs::new();
     own.insert("db".into(), json!([14, ["other"]]));
-    let mut c = session
+    let mut c = link
         .run_value(&json!({"optargs": true}), &own)
         .await
         .unwrap();
@@ -341,23 +341,23 @@ async fn session_adds_the_profile_db_and_keeps_one_connection() {
         Event::Authenticated("admin".into())
     );
     // Only one connection was made: the next event is not a second authentication.
-    session.server_info().await.unwrap();
+    link.server_info().await.unwrap();
     assert!(server.events.try_recv().is_err());
 }
 
 #[tokio::test]
 async fn dropped_connection_interrupts_in_flight_queries_and_reconnects() {
     let mut server = net_server::start(Mode::Normal).await;
-    let session = Session::connect(profile(&server, "admin", Some(ADMIN_PASSWORD)))
+    let link = Link::connect(profile(&server, "admin", Some(ADMIN_PASSWORD)))
         .await
         .unwrap();
     next_event(&mut server, |e| matches!(e, Event::Authenticated(_))).await;
 
-    let mut waiting = session
+    let mut waiting = link
         .run_value(&json!({"wait": "never", "echo": 1}), &no_optargs())
         .await
         .unwrap();
-    let mut killer = session
+    let mut killer = link
         .run_value(&json!({"kill": true}), &no_optargs())
         .await
         .unwrap();
@@ -370,11 +370,11 @@ async fn dropped_connection_interrupts_in_flight_queries_and_reconnects() {
         assert!(err.to_string().contains("not retried"), "{err}");
         assert_eq!(err.exit_code(), 3);
     }
-    let first = session.current().await;
+    let first = link.current().await;
     assert!(first.is_none(), "the dead connection is not handed out");
 
     // The next query opens a new connection; nothing was replayed on it.
-    let mut c = session
+    let mut c = link
         .run_value(&json!("again"), &no_optargs())
         .await
         .unwrap();
@@ -514,7 +514,7 @@ async fn timeout_is_reported() {
 }
 
 #[tokio::test]
-async fn session_over_tls_records_what_was_negotiated() {
+async fn link_over_tls_records_what_was_negotiated() {
     let pki = net_server::pki();
     let mut server = net_server::start_tls(pki.server_config).await;
     let dir = tempfile::tempdir().unwrap();
