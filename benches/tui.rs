@@ -47,12 +47,18 @@ fn app(cap: usize) -> App {
     app
 }
 
+fn focus(app: &mut App, pane: Pane) {
+    while app.focus() != pane {
+        app.update(Action::FocusNext);
+    }
+}
+
 fn started(app: &mut App, text: &str, feed: bool) -> QueryId {
     app.update(Action::RunQuery {
         text: text.to_owned(),
         offset: 0,
     });
-    let id = app.results.current().map_or(QueryId(1), |t| t.id);
+    let id = app.results().current().map_or(QueryId(1), |t| t.id);
     app.update(Action::QueryStarted { id, feed });
     id
 }
@@ -68,19 +74,17 @@ fn huge_result(c: &mut Criterion) {
             more: true,
         });
     }
-    assert_eq!(app.results.current().map(|t| t.len()), Some(RETAINED));
-    app.focus = Pane::Results;
+    assert_eq!(app.results().current().map(|t| t.len()), Some(RETAINED));
+    focus(&mut app, Pane::Results);
     // Half-way down, one row opened in the tree view.
-    for _ in 0..(RETAINED / 2 / 1000) {
+    while app
+        .results()
+        .current()
+        .is_some_and(|t| t.selected() < RETAINED / 2)
+    {
         app.update(Action::Command(Command::PageDown));
     }
-    if let Some(tab) = app.results.current_mut() {
-        tab.jump(false, 30);
-        for _ in 0..5 {
-            tab.move_selection(100_000, 30);
-        }
-        tab.toggle_expanded(30);
-    }
+    app.update(Action::Command(Command::Expand));
     let mut term = Terminal::new(TestBackend::new(120, 40)).unwrap_or_else(|e| panic!("{e}"));
     let mut group = c.benchmark_group("tui_frame");
     group.measurement_time(Duration::from_secs(4));
@@ -112,7 +116,7 @@ fn busy_feed(c: &mut Criterion) {
             more: true,
         });
     }
-    app.focus = Pane::Editor;
+    focus(&mut app, Pane::Editor);
     let mut term = Terminal::new(TestBackend::new(120, 40)).unwrap_or_else(|e| panic!("{e}"));
     let mut n = 100_000;
     let mut frames: u64 = 0;
@@ -135,7 +139,7 @@ fn busy_feed(c: &mut Criterion) {
             // Typing a query of everyday length: a key, and every 60 keys back to the start.
             frames += 1;
             let code = if frames.is_multiple_of(60) {
-                app.editor.set_text("", Instant::now());
+                app.update(Action::ExternalEditorClosed(Ok(String::new())));
                 KeyCode::Char('r')
             } else {
                 KeyCode::Char('a')
@@ -150,8 +154,7 @@ fn busy_feed(c: &mut Criterion) {
     let long: String = (0..1000)
         .map(|i| if i % 2 == 0 { "a" } else { " " })
         .collect();
-    app.editor
-        .set_text(&format!("{long}{long}"), Instant::now());
+    app.update(Action::ExternalEditorClosed(Ok(format!("{long}{long}"))));
     group.bench_function("key typed at the end of a 2,000-character line", |b| {
         b.iter(|| {
             app.update(Action::Input(KeyEvent::new(

@@ -84,12 +84,12 @@ fn run_key_runs_the_statement_under_the_cursor_and_records_history() {
         ["r.table('users')"]
     );
     assert!(fx.contains(&Effect::AppendHistory("r.table('users')".into())));
-    assert_eq!(app.history.iter().last(), Some("r.table('users')"));
+    assert_eq!(app.history().iter().last(), Some("r.table('users')"));
     // Up to the first line, Alt-Enter runs that one.
     press(&mut app, KeyCode::Up, KeyModifiers::NONE);
     let fx = press(&mut app, KeyCode::Enter, KeyModifiers::ALT);
     assert_eq!(started(&fx)[0].1, "r.expr(1)");
-    assert_eq!(app.results.tabs.len(), 2);
+    assert_eq!(app.results().tabs.len(), 2);
 }
 
 #[test]
@@ -105,13 +105,13 @@ fn run_all_runs_each_statement() {
 fn enter_keeps_indentation_and_indents_after_an_opening_bracket() {
     let (mut app, _) = app();
     type_text(&mut app, "r.table('t').filter({\nname: 'a'\n}");
-    assert_eq!(app.editor.text(), "r.table('t').filter({\n  name: 'a'\n}");
+    assert_eq!(app.editor().text(), "r.table('t').filter({\n  name: 'a'\n}");
     let (mut app, _) = self::app();
     type_text(&mut app, "r.expr([])");
     press(&mut app, KeyCode::Left, KeyModifiers::NONE);
     press(&mut app, KeyCode::Left, KeyModifiers::NONE);
     type_text(&mut app, "\n1");
-    assert_eq!(app.editor.text(), "r.expr([\n  1\n])");
+    assert_eq!(app.editor().text(), "r.expr([\n  1\n])");
 }
 
 #[test]
@@ -127,12 +127,12 @@ fn batches_fill_the_tab_and_fetch_more_only_near_the_end() {
     });
     // 100 rows is far more than two screens: nothing fetched yet.
     assert!(!fx.contains(&Effect::FetchMore(id)));
-    let tab = app.results.current().unwrap();
+    let tab = app.results().current().unwrap();
     assert_eq!(tab.len(), 100);
     assert!(tab.header(t0).starts_with("100 rows · more available"));
 
     app.update(Action::FocusNext); // editor → results
-    assert_eq!(app.focus, Pane::Results);
+    assert_eq!(app.focus(), Pane::Results);
     let mut fetches = 0;
     for _ in 0..99 {
         let fx = press(&mut app, KeyCode::Down, KeyModifiers::NONE);
@@ -159,10 +159,10 @@ fn batches_fill_the_tab_and_fetch_more_only_near_the_end() {
     });
     assert!(fx.is_empty());
     assert_eq!(
-        app.results.current().unwrap().header(t0),
+        app.results().current().unwrap().header(t0),
         "101 rows · 12 ms · tree"
     );
-    assert_eq!(app.status.last_timing, Some(Duration::from_millis(12)));
+    assert_eq!(app.status().last_timing, Some(Duration::from_millis(12)));
 }
 
 #[test]
@@ -188,7 +188,7 @@ fn retained_rows_are_capped_with_a_note() {
         rows: (0..8).map(|i| Doc(json!(i))).collect(),
         more: false,
     });
-    let tab = app.results.current().unwrap();
+    let tab = app.results().current().unwrap();
     assert_eq!(tab.len(), 5);
     assert_eq!(tab.dropped(), 3);
     assert_eq!(tab.row(0), Some(&json!(3)));
@@ -210,7 +210,7 @@ fn ctrl_c_stops_the_running_query_and_the_tab_says_stopped() {
         profile: None,
     });
     assert!(matches!(
-        app.results.current().unwrap().state,
+        app.results().current().unwrap().state,
         TabState::Stopped { .. }
     ));
     assert!(press(&mut app, KeyCode::Char('c'), KeyModifiers::CONTROL).is_empty());
@@ -223,7 +223,7 @@ fn several_queries_run_and_each_stops_on_its_own() {
     let b = run_one(&mut app, "r.table('b').changes()");
     assert_ne!(a, b);
     assert_eq!(app.update(Action::CancelQuery(a)), [Effect::Stop(a)]);
-    assert!(app.results.tabs[1].is_running() && !app.results.tabs[1].stopping);
+    assert!(app.results().tabs[1].is_running() && !app.results().tabs[1].stopping);
 }
 
 #[test]
@@ -237,10 +237,10 @@ fn quit_asks_while_a_query_runs() {
     let (mut app, _) = self::app();
     let id = run_one(&mut app, "r.table('t').changes()");
     assert!(press(&mut app, KeyCode::Char('q'), KeyModifiers::CONTROL).is_empty());
-    assert_eq!(app.overlay, Some(Overlay::ConfirmQuit));
+    assert_eq!(app.overlay(), Some(&Overlay::ConfirmQuit));
     // Any other key says no.
     assert!(press(&mut app, KeyCode::Char('n'), KeyModifiers::NONE).is_empty());
-    assert_eq!(app.overlay, None);
+    assert_eq!(app.overlay(), None);
     press(&mut app, KeyCode::Char('q'), KeyModifiers::CONTROL);
     let fx = press(&mut app, KeyCode::Char('y'), KeyModifiers::NONE);
     assert_eq!(fx, [Effect::Stop(id), Effect::Quit]);
@@ -277,18 +277,18 @@ fn feeds_pause_hold_and_resume_in_order() {
         // The backend continues feeds on its own.
         assert!(fx.is_empty());
     }
-    let tab = app.results.current().unwrap();
+    let tab = app.results().current().unwrap();
     assert_eq!(tab.len(), 1);
     assert!(tab.header(t0).contains("paused, 3 held"));
     press(&mut app, KeyCode::Char('p'), KeyModifiers::NONE);
-    let tab = app.results.current().unwrap();
+    let tab = app.results().current().unwrap();
     let rows: Vec<_> = (0..tab.len())
         .map(|i| tab.row(i).cloned().unwrap())
         .collect();
     assert_eq!(rows, [json!(1), json!(2), json!(3), json!(4)]);
     // Newest first shows the same rows reversed.
     press(&mut app, KeyCode::Char('o'), KeyModifiers::NONE);
-    let tab = app.results.current().unwrap();
+    let tab = app.results().current().unwrap();
     assert_eq!(tab.row(0), Some(&json!(4)));
 }
 
@@ -301,7 +301,7 @@ fn syntax_check_is_debounced_and_stale_answers_are_ignored() {
             .is_empty()
     );
     let fx = app.update(Action::Tick(t0 + Duration::from_millis(400)));
-    let revision = app.editor.revision();
+    let revision = app.editor().revision();
     assert_eq!(
         fx,
         [Effect::CheckSyntax {
@@ -322,23 +322,30 @@ fn syntax_check_is_debounced_and_stale_answers_are_ignored() {
         revision: revision - 1,
         error: Some(error.clone()),
     });
-    assert_eq!(app.editor.error(), None);
+    assert_eq!(app.editor().error(), None);
     app.update(Action::SyntaxChecked {
         revision,
         error: Some(error.clone()),
     });
-    assert_eq!(app.editor.error(), Some(&error));
-    assert!(app.status.message.as_ref().unwrap().1.contains("unclosed"));
+    assert_eq!(app.editor().error(), Some(&error));
+    assert!(
+        app.status()
+            .message
+            .as_ref()
+            .unwrap()
+            .1
+            .contains("unclosed")
+    );
     type_text(&mut app, "1)");
     let fx = app.update(Action::Tick(t0 + Duration::from_secs(5)));
-    let revision = app.editor.revision();
+    let revision = app.editor().revision();
     assert!(matches!(&fx[..], [Effect::CheckSyntax { text, .. }] if text == "r.expr(1)"));
     app.update(Action::SyntaxChecked {
         revision,
         error: None,
     });
-    assert_eq!(app.editor.error(), None);
-    assert_eq!(app.status.message, None);
+    assert_eq!(app.editor().error(), None);
+    assert_eq!(app.status().message, None);
 }
 
 #[test]
@@ -352,26 +359,26 @@ fn a_server_error_span_underlines_the_statement_in_the_editor() {
         message: "Table `test.nope` does not exist.".into(),
         span: Some((0, 15)),
     });
-    let err = app.editor.run_error().unwrap();
+    let err = app.editor().run_error().unwrap();
     assert_eq!(
-        &app.editor.text()[err.span.0..err.span.1],
+        &app.editor().text()[err.span.0..err.span.1],
         "r.table('nope')"
     );
     assert!(matches!(
-        app.results.current().unwrap().state,
+        app.results().current().unwrap().state,
         TabState::Failed { .. }
     ));
     // The syntax check that follows the typing finds nothing: the underline and the message stay.
-    let revision = app.editor.revision();
+    let revision = app.editor().revision();
     app.update(Action::SyntaxChecked {
         revision,
         error: None,
     });
-    assert!(app.editor.run_error().is_some());
-    assert!(app.status.message.is_some());
+    assert!(app.editor().run_error().is_some());
+    assert!(app.status().message.is_some());
     // An edit ends it.
     type_text(&mut app, " ");
-    assert_eq!(app.editor.run_error(), None);
+    assert_eq!(app.editor().run_error(), None);
 }
 
 fn catalog() -> Vec<DbEntry> {
@@ -392,7 +399,7 @@ fn browser_opens_counts_and_inserts_tables() {
     assert_eq!(app.init(), [Effect::LoadCatalog]);
     app.update(Action::CatalogLoaded(catalog()));
     app.update(Action::FocusPrev); // editor → browser
-    assert_eq!(app.focus, Pane::Browser);
+    assert_eq!(app.focus(), Pane::Browser);
     press(&mut app, KeyCode::Down, KeyModifiers::NONE); // orders
     press(&mut app, KeyCode::Down, KeyModifiers::NONE); // users
     let fx = press(&mut app, KeyCode::Char('c'), KeyModifiers::NONE);
@@ -409,20 +416,20 @@ fn browser_opens_counts_and_inserts_tables() {
         count: 42,
     });
     assert!(
-        app.browser
+        app.browser()
             .visible()
             .iter()
             .any(|n| n.label == "users (42)")
     );
     let fx = press(&mut app, KeyCode::Enter, KeyModifiers::NONE);
     assert_eq!(started(&fx)[0].1, "r.db('test').table('users')");
-    assert_eq!(app.focus, Pane::Results);
+    assert_eq!(app.focus(), Pane::Results);
     app.update(Action::FocusNext); // results → browser
     press(&mut app, KeyCode::Char('i'), KeyModifiers::NONE);
-    assert_eq!(app.focus, Pane::Editor);
+    assert_eq!(app.focus(), Pane::Editor);
     // The opened table's query went into the editor; the skeleton goes on a line of its own.
     assert_eq!(
-        app.editor.text(),
+        app.editor().text(),
         "r.db('test').table('users')\n\nr.db('test').table('users').insert({id: ''})"
     );
 }
@@ -435,14 +442,14 @@ fn browser_filter_types_and_escape_clears() {
     press(&mut app, KeyCode::Char('/'), KeyModifiers::NONE);
     // While filtering, letters that are commands elsewhere type into the filter.
     type_text(&mut app, "ord");
-    assert_eq!(app.browser.filter, "ord");
+    assert_eq!(app.browser().filter, "ord");
     assert_eq!(
-        app.browser.selected_table(),
+        app.browser().selected_table(),
         Some(("test".into(), "orders".into()))
     );
     press(&mut app, KeyCode::Esc, KeyModifiers::NONE);
-    assert_eq!(app.browser.filter, "");
-    assert!(!app.browser.filtering);
+    assert_eq!(app.browser().filter, "");
+    assert!(!app.browser().filtering);
 }
 
 #[test]
@@ -455,34 +462,34 @@ fn history_walk_and_search() {
     let (mut app, _) = app_with(cfg);
     type_text(&mut app, "draft");
     press(&mut app, KeyCode::Up, KeyModifiers::ALT);
-    assert_eq!(app.editor.text(), "r.table('users')\n  .count()");
+    assert_eq!(app.editor().text(), "r.table('users')\n  .count()");
     press(&mut app, KeyCode::Up, KeyModifiers::ALT);
-    assert_eq!(app.editor.text(), "r.expr(1)");
+    assert_eq!(app.editor().text(), "r.expr(1)");
     press(&mut app, KeyCode::Down, KeyModifiers::ALT);
     press(&mut app, KeyCode::Down, KeyModifiers::ALT);
-    assert_eq!(app.editor.text(), "draft");
+    assert_eq!(app.editor().text(), "draft");
 
     press(&mut app, KeyCode::Char('r'), KeyModifiers::CONTROL);
-    assert!(matches!(app.overlay, Some(Overlay::HistorySearch { .. })));
+    assert!(matches!(app.overlay(), Some(Overlay::HistorySearch { .. })));
     type_text(&mut app, "EXPR");
     press(&mut app, KeyCode::Enter, KeyModifiers::NONE);
-    assert_eq!(app.overlay, None);
-    assert_eq!(app.editor.text(), "r.expr(1)");
+    assert_eq!(app.overlay(), None);
+    assert_eq!(app.editor().text(), "r.expr(1)");
 }
 
 #[test]
 fn help_opens_from_f1_and_question_mark_outside_the_editor() {
     let (mut app, _) = app();
     type_text(&mut app, "?");
-    assert_eq!(app.editor.text(), "?");
-    assert_eq!(app.overlay, None);
+    assert_eq!(app.editor().text(), "?");
+    assert_eq!(app.overlay(), None);
     press(&mut app, KeyCode::F(1), KeyModifiers::NONE);
-    assert!(matches!(app.overlay, Some(Overlay::Help { .. })));
+    assert!(matches!(app.overlay(), Some(Overlay::Help { .. })));
     press(&mut app, KeyCode::Esc, KeyModifiers::NONE);
-    assert_eq!(app.overlay, None);
+    assert_eq!(app.overlay(), None);
     app.update(Action::FocusNext);
     press(&mut app, KeyCode::Char('?'), KeyModifiers::NONE);
-    assert!(matches!(app.overlay, Some(Overlay::Help { .. })));
+    assert!(matches!(app.overlay(), Some(Overlay::Help { .. })));
 }
 
 #[test]
@@ -507,7 +514,7 @@ fn view_toggle_cycles_tree_table_raw() {
     let views: Vec<_> = (0..3)
         .map(|_| {
             press(&mut app, KeyCode::F(2), KeyModifiers::NONE);
-            app.results.current().unwrap().view
+            app.results().current().unwrap().view
         })
         .collect();
     assert_eq!(views, [ViewMode::Table, ViewMode::Raw, ViewMode::Tree]);
@@ -553,12 +560,12 @@ fn key_releases_are_dropped_and_tab_cycles_focus() {
     let order: Vec<_> = (0..3)
         .map(|_| {
             press(&mut app, KeyCode::Tab, KeyModifiers::NONE);
-            app.focus
+            app.focus()
         })
         .collect();
     assert_eq!(order, [Pane::Results, Pane::Browser, Pane::Editor]);
     press(&mut app, KeyCode::BackTab, KeyModifiers::SHIFT);
-    assert_eq!(app.focus, Pane::Browser);
+    assert_eq!(app.focus(), Pane::Browser);
 }
 
 #[test]
@@ -574,10 +581,10 @@ fn ctrl_z_and_ctrl_e_are_effects_for_the_runtime() {
         [Effect::OpenExternalEditor("r.now()".into())]
     );
     app.update(Action::ExternalEditorClosed(Ok("r.expr(2)\n".into())));
-    assert_eq!(app.editor.text(), "r.expr(2)");
+    assert_eq!(app.editor().text(), "r.expr(2)");
     app.update(Action::ExternalEditorClosed(Err("cannot start vi".into())));
-    assert_eq!(app.editor.text(), "r.expr(2)");
-    assert!(app.status.message.as_ref().unwrap().1.contains("vi"));
+    assert_eq!(app.editor().text(), "r.expr(2)");
+    assert!(app.status().message.as_ref().unwrap().1.contains("vi"));
 }
 
 #[test]
@@ -587,12 +594,12 @@ fn connection_state_reaches_the_status_bar() {
         reason: "reset by peer".into(),
     }));
     assert!(
-        app.status
+        app.status()
             .segments(false, false)
             .contains(&"lost".to_owned())
     );
     assert!(
-        app.status
+        app.status()
             .message
             .as_ref()
             .unwrap()
@@ -604,17 +611,17 @@ fn connection_state_reaches_the_status_bar() {
     app.update(Action::ConnectionStateChanged(
         ConnectionState::Reconnecting { attempt: 2 },
     ));
-    assert_eq!(app.status.segments(false, false)[0], "reconnecting (2)");
+    assert_eq!(app.status().segments(false, false)[0], "reconnecting (2)");
     app.update(Action::ConnectionStateChanged(ConnectionState::Connected {
         tls: None,
     }));
-    assert_eq!(app.status.segments(false, false)[0], "connected");
-    assert_eq!(app.status.message.as_ref().unwrap().1, "reconnected");
-    app.status.message = None;
+    assert_eq!(app.status().segments(false, false)[0], "connected");
+    assert_eq!(app.status().message.as_ref().unwrap().1, "reconnected");
+    app.update(Action::Command(rdbsh::tui::keymap::Command::Close));
     app.update(Action::ConnectionStateChanged(ConnectionState::Connected {
         tls: None,
     }));
-    assert_eq!(app.status.message, None);
+    assert_eq!(app.status().message, None);
 }
 
 #[test]
@@ -663,7 +670,14 @@ fn the_profile_sits_beside_the_rows_and_tab_reaches_its_collapsible_tree() {
         profile: Some(Doc(nested_profile())),
     });
     assert!(app.profile_shown());
-    let tree = |app: &App| app.results.current().unwrap().profile_tree.clone().unwrap();
+    let tree = |app: &App| {
+        app.results()
+            .current()
+            .unwrap()
+            .profile_tree
+            .clone()
+            .unwrap()
+    };
     assert_eq!(tree(&app).nodes().len(), 9);
     assert_eq!(tree(&app).shard_reads(), 2);
     assert_eq!(tree(&app).total_ms(), Some(0.9));
@@ -672,13 +686,13 @@ fn the_profile_sits_beside_the_rows_and_tab_reaches_its_collapsible_tree() {
     let views: Vec<_> = (0..3)
         .map(|_| {
             press(&mut app, KeyCode::F(2), KeyModifiers::NONE);
-            app.results.current().unwrap().view
+            app.results().current().unwrap().view
         })
         .collect();
     assert_eq!(views, [ViewMode::Table, ViewMode::Raw, ViewMode::Tree]);
 
     // Tab: editor → rows → profile → browser; Shift-Tab comes back to the profile.
-    let focus = |app: &App| (app.focus, app.results.current().unwrap().profile_focus);
+    let focus = |app: &App| (app.focus(), app.results().current().unwrap().profile_focus);
     press(&mut app, KeyCode::Tab, KeyModifiers::NONE);
     assert_eq!(focus(&app), (Pane::Results, false));
     press(&mut app, KeyCode::Tab, KeyModifiers::NONE);
@@ -704,12 +718,12 @@ fn the_profile_sits_beside_the_rows_and_tab_reaches_its_collapsible_tree() {
     assert_eq!(tree(&app).visible().len(), 9);
     press(&mut app, KeyCode::End, KeyModifiers::NONE);
     assert_eq!(tree(&app).selected(), 8);
-    assert_eq!(app.results.current().unwrap().selected(), 0);
+    assert_eq!(app.results().current().unwrap().selected(), 0);
 
     // Too small a screen for both: the profile is not shown and the keys go to the rows.
     app.update(Action::Resize(40, 10));
     assert!(!app.profile_shown());
-    assert!(!app.results.current().unwrap().profile_focus);
+    assert!(!app.results().current().unwrap().profile_focus);
 }
 
 #[test]
@@ -719,13 +733,13 @@ fn help_scrolling_stops_at_the_end() {
     for _ in 0..50 {
         press(&mut app, KeyCode::PageDown, KeyModifiers::NONE);
     }
-    let Some(Overlay::Help { scroll: bottom }) = app.overlay.clone() else {
+    let Some(Overlay::Help { scroll: bottom }) = app.overlay().cloned() else {
         panic!("help closed")
     };
     let lines = rdbsh::tui::screen::help_lines(&app, rdbsh::tui::screen::help_width(80)).len();
     assert_eq!(bottom, lines - 20);
     press(&mut app, KeyCode::Up, KeyModifiers::NONE);
-    assert_eq!(app.overlay, Some(Overlay::Help { scroll: bottom - 1 }));
+    assert_eq!(app.overlay(), Some(&Overlay::Help { scroll: bottom - 1 }));
 }
 
 #[test]
@@ -743,19 +757,19 @@ fn the_browser_reloads_after_ddl_from_the_editor() {
 #[test]
 fn a_tick_never_cancels_a_pending_redraw() {
     let (mut app, t0) = app();
-    app.dirty = false;
+    app.take_dirty();
     app.update(Action::Resize(100, 30));
     app.update(Action::Tick(t0 + Duration::from_millis(100)));
-    assert!(app.dirty);
+    assert!(app.is_dirty());
     // Nothing moving: a tick alone asks for no frame.
-    app.dirty = false;
+    app.take_dirty();
     app.update(Action::Tick(t0 + Duration::from_millis(200)));
-    assert!(!app.dirty);
+    assert!(!app.is_dirty());
     // A spinner moves on every tick.
     run_one(&mut app, "r.table('t')");
-    app.dirty = false;
+    app.take_dirty();
     app.update(Action::Tick(t0 + Duration::from_millis(300)));
-    assert!(app.dirty);
+    assert!(app.is_dirty());
 }
 
 fn candidates() -> Vec<rdbsh::tui::action::Completion> {
@@ -772,7 +786,7 @@ fn candidates() -> Vec<rdbsh::tui::action::Completion> {
 fn a_dot_asks_for_completions_and_the_popup_filters_and_inserts() {
     let (mut app, _) = app();
     let fx = type_text(&mut app, "r.");
-    let revision = app.editor.revision();
+    let revision = app.editor().revision();
     assert_eq!(
         fx,
         [Effect::Complete {
@@ -788,7 +802,7 @@ fn a_dot_asks_for_completions_and_the_popup_filters_and_inserts() {
     });
     type_text(&mut app, "TA");
     let labels: Vec<_> = app
-        .editor
+        .editor()
         .visible_completions()
         .iter()
         .map(|c| c.label.clone())
@@ -797,15 +811,15 @@ fn a_dot_asks_for_completions_and_the_popup_filters_and_inserts() {
     press(&mut app, KeyCode::Down, KeyModifiers::NONE);
     // Enter takes the candidate instead of breaking the line.
     press(&mut app, KeyCode::Enter, KeyModifiers::NONE);
-    assert_eq!(app.editor.text(), "r.tableCreate");
-    assert!(app.editor.completion().is_none());
+    assert_eq!(app.editor().text(), "r.tableCreate");
+    assert!(app.editor().completion().is_none());
 }
 
 #[test]
 fn the_popup_closes_when_the_word_ends_or_on_escape_and_stale_answers_are_dropped() {
     let (mut app, _) = app();
     type_text(&mut app, "r.");
-    let revision = app.editor.revision();
+    let revision = app.editor().revision();
     let open = |app: &mut App| {
         app.update(Action::CompletionsArrived {
             revision,
@@ -815,19 +829,19 @@ fn the_popup_closes_when_the_word_ends_or_on_escape_and_stale_answers_are_droppe
     };
     open(&mut app);
     press(&mut app, KeyCode::Esc, KeyModifiers::NONE);
-    assert!(app.editor.completion().is_none());
+    assert!(app.editor().completion().is_none());
     // Esc went to the popup, not to the keymap's close.
     open(&mut app);
     type_text(&mut app, "now(");
-    assert!(app.editor.completion().is_none());
+    assert!(app.editor().completion().is_none());
     // The cursor has left the word: an answer for it is ignored.
     open(&mut app);
-    assert!(app.editor.completion().is_none());
+    assert!(app.editor().completion().is_none());
     // Ctrl-Space asks too, from anywhere.
     app.update(Action::FocusNext);
     let fx = press(&mut app, KeyCode::Char(' '), KeyModifiers::CONTROL);
     assert!(matches!(&fx[..], [Effect::Complete { cursor: 6, .. }]));
-    assert_eq!(app.focus, Pane::Editor);
+    assert_eq!(app.focus(), Pane::Editor);
 }
 
 #[test]
@@ -838,7 +852,7 @@ fn dropping_a_table_needs_its_name_typed() {
     press(&mut app, KeyCode::Down, KeyModifiers::NONE);
     press(&mut app, KeyCode::Down, KeyModifiers::NONE); // users
     press(&mut app, KeyCode::Char('D'), KeyModifiers::SHIFT);
-    assert!(matches!(app.overlay, Some(Overlay::ConfirmDrop { .. })));
+    assert!(matches!(app.overlay(), Some(Overlay::ConfirmDrop { .. })));
     type_text(&mut app, "user");
     // Not the full name: Enter does nothing.
     assert!(press(&mut app, KeyCode::Enter, KeyModifiers::NONE).is_empty());
@@ -846,7 +860,7 @@ fn dropping_a_table_needs_its_name_typed() {
     let fx = press(&mut app, KeyCode::Enter, KeyModifiers::NONE);
     let (id, text) = started(&fx)[0].clone();
     assert_eq!(text, "r.db('test').tableDrop('users')");
-    assert_eq!(app.overlay, None);
+    assert_eq!(app.overlay(), None);
     let fx = app.update(Action::QueryFinished {
         id,
         elapsed: Duration::from_millis(30),
@@ -857,7 +871,7 @@ fn dropping_a_table_needs_its_name_typed() {
     press(&mut app, KeyCode::BackTab, KeyModifiers::SHIFT);
     press(&mut app, KeyCode::Char('D'), KeyModifiers::SHIFT);
     assert!(press(&mut app, KeyCode::Esc, KeyModifiers::NONE).is_empty());
-    assert_eq!(app.overlay, None);
+    assert_eq!(app.overlay(), None);
 }
 
 #[test]
@@ -868,12 +882,12 @@ fn a_destructive_query_waits_for_a_yes() {
         offset: 0,
     });
     assert!(fx.iter().all(|e| !matches!(e, Effect::StartQuery { .. })));
-    assert!(matches!(app.overlay, Some(Overlay::ConfirmWrite { .. })));
+    assert!(matches!(app.overlay(), Some(Overlay::ConfirmWrite { .. })));
     // Any key but y declines.
     let no = app.key_action(key(KeyCode::Char('n'), KeyModifiers::NONE));
     assert_eq!(no, Some(Action::Confirm(false)));
     let fx = app.update(Action::Confirm(false));
-    assert!(fx.is_empty() && app.overlay.is_none());
+    assert!(fx.is_empty() && app.overlay().is_none());
 
     app.update(Action::RunQuery {
         text: "r.db('demo').table('users').delete()".into(),
@@ -900,16 +914,16 @@ fn quitting_goes_ahead_when_the_last_running_query_ends_under_the_question() {
         text: "r.table('users').count()".into(),
         offset: 0,
     });
-    let id = app.results.current().unwrap().id;
+    let id = app.results().current().unwrap().id;
     app.update(Action::Quit);
-    assert_eq!(app.overlay, Some(Overlay::ConfirmQuit));
+    assert_eq!(app.overlay(), Some(&Overlay::ConfirmQuit));
     let fx = app.update(Action::QueryFinished {
         id,
         elapsed: Duration::from_millis(3),
         profile: None,
     });
     assert!(fx.contains(&Effect::Quit), "{fx:?}");
-    assert!(app.overlay.is_none() && app.quitting);
+    assert!(app.overlay().is_none() && app.is_quitting());
 }
 
 #[test]
@@ -925,8 +939,8 @@ fn a_write_nothing_bounds_asks_and_the_count_joins_the_question() {
         text: text.into(),
         documents: Some(5),
     });
-    let Some(Overlay::ConfirmWrite { what, .. }) = &app.overlay else {
-        panic!("asks: {:?}", app.overlay);
+    let Some(Overlay::ConfirmWrite { what, .. }) = app.overlay() else {
+        panic!("asks: {:?}", app.overlay());
     };
     assert_eq!(
         what,
@@ -942,7 +956,7 @@ fn a_write_nothing_bounds_asks_and_the_count_joins_the_question() {
             offset: 0,
         });
         assert!(
-            matches!(app.overlay, Some(Overlay::ConfirmWrite { .. })),
+            matches!(app.overlay(), Some(Overlay::ConfirmWrite { .. })),
             "{text}"
         );
         app.update(Action::Confirm(false));
@@ -976,12 +990,12 @@ async fn the_backend_is_drained_while_the_editor_is_open() {
         rx.len()
     );
     assert!(
-        app.status
+        app.status()
             .message
             .as_ref()
             .is_some_and(|m| format!("{m:?}").contains("change 4")),
         "{:?}",
-        app.status.message
+        app.status().message
     );
     drop(feeder.await.unwrap());
 }
@@ -1005,7 +1019,7 @@ fn the_lang_key_switches_to_python_and_copy_as_writes_either_syntax() {
     let fx = press(&mut app, KeyCode::F(4), KeyModifiers::NONE);
     assert_eq!(fx, [Effect::SetLang(rdbsh::reql::Lang::Python)]);
     assert!(
-        app.status
+        app.status()
             .segments(false, false)
             .contains(&"PY".to_string())
     );
@@ -1015,7 +1029,7 @@ fn the_lang_key_switches_to_python_and_copy_as_writes_either_syntax() {
     let fx = press(&mut app, KeyCode::F(4), KeyModifiers::NONE);
     assert_eq!(fx, [Effect::SetLang(rdbsh::reql::Lang::Js)]);
     assert!(
-        !app.status
+        !app.status()
             .segments(false, false)
             .contains(&"PY".to_string())
     );
@@ -1042,9 +1056,9 @@ fn re_running_a_statement_reuses_its_finished_tab() {
     let b = run_one(&mut app, "r.expr(2)");
     finish(&mut app, b, 1);
     let again = run_one(&mut app, "r.expr(1)");
-    assert_eq!(app.results.tabs.len(), 2, "the first tab was reused");
-    assert_eq!(app.results.active, 0);
-    assert_eq!(app.results.current().map(|t| t.id), Some(again));
+    assert_eq!(app.results().tabs.len(), 2, "the first tab was reused");
+    assert_eq!(app.results().active, 0);
+    assert_eq!(app.results().current().map(|t| t.id), Some(again));
     // A running statement is not replaced: its second run gets a tab of its own.
     let feed = run_one(&mut app, "r.table('t').changes()");
     app.update(Action::QueryStarted {
@@ -1052,7 +1066,7 @@ fn re_running_a_statement_reuses_its_finished_tab() {
         feed: true,
     });
     run_one(&mut app, "r.table('t').changes()");
-    assert_eq!(app.results.tabs.len(), 4);
+    assert_eq!(app.results().tabs.len(), 4);
 }
 
 #[test]
@@ -1069,7 +1083,7 @@ fn tabs_and_their_rows_are_capped_oldest_finished_first() {
         let id = run_one(&mut app, &format!("r.expr({i})"));
         finish(&mut app, id, 1);
     }
-    let tabs = &app.results.tabs;
+    let tabs = &app.results().tabs;
     assert_eq!(tabs.len(), rdbsh::tui::panes::results::MAX_TABS);
     assert_eq!(tabs[0].id, running, "a running query's tab stays");
     assert_eq!(tabs.last().map(|t| t.query.as_str()), Some("r.expr(19)"));
@@ -1079,11 +1093,11 @@ fn tabs_and_their_rows_are_capped_oldest_finished_first() {
         finish(&mut app, id, 100);
     }
     assert!(
-        app.results.total_rows() <= 300,
+        app.results().total_rows() <= 300,
         "{}",
-        app.results.total_rows()
+        app.results().total_rows()
     );
-    assert_eq!(app.results.current().map(|t| t.len()), Some(100));
+    assert_eq!(app.results().current().map(|t| t.len()), Some(100));
 }
 
 #[test]
@@ -1091,13 +1105,13 @@ fn the_first_alt_up_shows_the_query_before_the_one_in_the_editor() {
     let (mut app, _) = app();
     type_text(&mut app, "r.expr(1)");
     press(&mut app, KeyCode::F(5), KeyModifiers::NONE);
-    app.editor.set_text("r.expr(2)", Instant::now());
+    app.update(Action::ExternalEditorClosed(Ok("r.expr(2)".to_owned())));
     press(&mut app, KeyCode::F(5), KeyModifiers::NONE);
     // The editor holds r.expr(2), the newest entry: Alt-Up goes one further back.
     press(&mut app, KeyCode::Up, KeyModifiers::ALT);
-    assert_eq!(app.editor.text(), "r.expr(1)");
+    assert_eq!(app.editor().text(), "r.expr(1)");
     press(&mut app, KeyCode::Down, KeyModifiers::ALT);
-    assert_eq!(app.editor.text(), "r.expr(2)");
+    assert_eq!(app.editor().text(), "r.expr(2)");
 }
 
 #[test]
@@ -1105,12 +1119,12 @@ fn the_editing_keys_the_help_lists_work_in_the_editor() {
     let (mut app, _) = app();
     type_text(&mut app, "r.expr(1) word");
     press(&mut app, KeyCode::Char('w'), KeyModifiers::CONTROL);
-    assert_eq!(app.editor.text(), "r.expr(1) ");
+    assert_eq!(app.editor().text(), "r.expr(1) ");
     press(&mut app, KeyCode::Char('u'), KeyModifiers::CONTROL);
-    assert_eq!(app.editor.text(), "r.expr(1) word", "ctrl-u undoes");
+    assert_eq!(app.editor().text(), "r.expr(1) word", "ctrl-u undoes");
     press(&mut app, KeyCode::Char('a'), KeyModifiers::CONTROL);
     press(&mut app, KeyCode::Char('k'), KeyModifiers::CONTROL);
-    assert_eq!(app.editor.text(), "", "ctrl-k deletes to the line end");
+    assert_eq!(app.editor().text(), "", "ctrl-k deletes to the line end");
 }
 
 #[test]
@@ -1153,6 +1167,6 @@ fn named_queries_run_from_the_editor_through_the_runtime() {
     app.update(Action::NamedQueryInfo(
         "saved queries: answer, twice".into(),
     ));
-    let shown = app.status.message.as_ref().map(|m| format!("{m:?}"));
+    let shown = app.status().message.as_ref().map(|m| format!("{m:?}"));
     assert!(shown.unwrap_or_default().contains("answer, twice"));
 }

@@ -104,9 +104,9 @@ impl Harness {
                 Ok(None) => panic!("the backend channel closed while waiting for {what}"),
                 Err(_) => panic!(
                     "timed out waiting for {what}; status: {:?}; tabs: {:?}",
-                    self.app.status.message,
+                    self.app.status().message,
                     self.app
-                        .results
+                        .results()
                         .current()
                         .map(|t| (&t.query, &t.state, t.len()))
                 ),
@@ -119,12 +119,12 @@ impl Harness {
             text: text.to_owned(),
             offset: 0,
         });
-        self.app.results.current().expect("a result tab").id
+        self.app.results().current().expect("a result tab").id
     }
 
     fn tab(&self, id: QueryId) -> &rdbsh::tui::panes::results::ResultTab {
         self.app
-            .results
+            .results()
             .tabs
             .iter()
             .find(|t| t.id == id)
@@ -139,11 +139,11 @@ fn finished(state: &TabState) -> bool {
 #[tokio::test]
 async fn catalog_and_connection_state_come_from_the_server() {
     let mut h = Harness::start(false, (80, 24)).await;
-    h.until("the catalog", |a| a.browser.state == CatalogState::Loaded)
+    h.until("the catalog", |a| a.browser().state == CatalogState::Loaded)
         .await;
     let demo = h
         .app
-        .browser
+        .browser()
         .catalog()
         .iter()
         .find(|d| d.name == "demo")
@@ -167,7 +167,7 @@ async fn catalog_and_connection_state_come_from_the_server() {
     );
     h.until("the connected state", |a| {
         matches!(
-            a.status.connection,
+            a.status().connection,
             ConnectionState::Connected { tls: None }
         )
     })
@@ -214,7 +214,7 @@ async fn catalog_and_connection_state_come_from_the_server() {
         &h.tx.clone(),
     );
     h.until("the count", |a| {
-        a.browser.count("demo", "users") == Some(Count::Done(24))
+        a.browser().count("demo", "users") == Some(Count::Done(24))
     })
     .await;
 }
@@ -226,7 +226,7 @@ async fn rows_come_one_batch_per_request_and_stop_ends_the_query() {
     let id =
         h.run("r.db('demo').table('events').orderBy({index: 'id'}).run(conn, {maxBatchRows: 5})");
     h.until("the first batches", |a| {
-        a.results
+        a.results()
             .current()
             .is_some_and(|t| t.len() >= 5 && t.more && !t.waiting)
     })
@@ -241,14 +241,14 @@ async fn rows_come_one_batch_per_request_and_stop_ends_the_query() {
 
     h.apply(Action::FetchMore(id));
     h.until("one more batch", |a| {
-        a.results.current().is_some_and(|t| !t.waiting)
+        a.results().current().is_some_and(|t| !t.waiting)
     })
     .await;
     assert_eq!(h.tab(id).len(), shown + 5);
 
     h.apply(Action::CancelQuery(id));
     h.until("the stop", |a| {
-        a.results.current().is_some_and(|t| finished(&t.state))
+        a.results().current().is_some_and(|t| finished(&t.state))
     })
     .await;
     assert!(matches!(h.tab(id).state, TabState::Stopped { .. }));
@@ -256,7 +256,7 @@ async fn rows_come_one_batch_per_request_and_stop_ends_the_query() {
     // The session stays: the next query runs on it.
     let next = h.run("r.db('demo').table('users').count()");
     h.until("the next query", |a| {
-        a.results.current().is_some_and(|t| finished(&t.state))
+        a.results().current().is_some_and(|t| finished(&t.state))
     })
     .await;
     assert_eq!(h.tab(next).row(0), Some(&serde_json::json!(24)));
@@ -266,18 +266,18 @@ async fn rows_come_one_batch_per_request_and_stop_ends_the_query() {
 async fn errors_carry_spans_and_read_only_refuses_writes() {
     let mut h = Harness::start(true, (80, 24)).await;
     // A compile error, located in the text.
-    h.app
-        .editor
-        .set_text("r.table('users').fliter({a: 1})", Instant::now());
+    h.app.update(Action::ExternalEditorClosed(Ok(
+        "r.table('users').fliter({a: 1})".to_owned(),
+    )));
     let id = h.run("r.table('users').fliter({a: 1})");
     h.until("the compile error", |a| {
-        a.results.current().is_some_and(|t| finished(&t.state))
+        a.results().current().is_some_and(|t| finished(&t.state))
     })
     .await;
     assert!(matches!(h.tab(id).state, TabState::Failed { .. }));
     let err = h
         .app
-        .editor
+        .editor()
         .run_error()
         .expect("an underlined span")
         .clone();
@@ -286,10 +286,11 @@ async fn errors_carry_spans_and_read_only_refuses_writes() {
     // A runtime error from the server, its backtrace mapped back to the failing sub-term
     // (the body of map's function: RethinkDB blames `r.expr(1).add('a')` as a whole).
     let text = "r.expr([1]).map(x => x.add('a'))";
-    h.app.editor.set_text(text, Instant::now());
+    h.app
+        .update(Action::ExternalEditorClosed(Ok(text.to_owned())));
     let id = h.run(text);
     h.until("the runtime error", |a| {
-        a.results.current().is_some_and(|t| finished(&t.state))
+        a.results().current().is_some_and(|t| finished(&t.state))
     })
     .await;
     match &h.tab(id).state {
@@ -299,13 +300,13 @@ async fn errors_carry_spans_and_read_only_refuses_writes() {
         other => panic!("expected a failure, got {other:?}"),
     }
     // The span is inside the text and not the whole of it.
-    let span = h.app.editor.run_error().expect("an underlined span").span;
+    let span = h.app.editor().run_error().expect("an underlined span").span;
     assert!(span.1 <= text.len() && span.0 > 0, "{span:?}");
 
     // Read-only: refused before sending, naming the write.
     let id = h.run("r.db('demo').table('users').insert({name: 'x'})");
     h.until("the refusal", |a| {
-        a.results.current().is_some_and(|t| finished(&t.state))
+        a.results().current().is_some_and(|t| finished(&t.state))
     })
     .await;
     match &h.tab(id).state {
@@ -320,7 +321,7 @@ async fn errors_carry_spans_and_read_only_refuses_writes() {
     // Nothing was written.
     let id = h.run("r.db('demo').table('users').count()");
     h.until("the count", |a| {
-        a.results.current().is_some_and(|t| finished(&t.state))
+        a.results().current().is_some_and(|t| finished(&t.state))
     })
     .await;
     assert_eq!(h.tab(id).row(0), Some(&serde_json::json!(24)));
@@ -331,7 +332,7 @@ async fn a_feed_delivers_changes_made_by_another_client_until_stopped() {
     let mut h = Harness::start(false, (80, 24)).await;
     let id = h.run("r.db('demo').table('events').changes()");
     h.until("the feed to start", |a| {
-        a.results.current().is_some_and(|t| t.feed.is_some())
+        a.results().current().is_some_and(|t| t.feed.is_some())
     })
     .await;
     // A second client writes.
@@ -362,7 +363,7 @@ async fn a_feed_delivers_changes_made_by_another_client_until_stopped() {
     );
 
     h.until("the change", |a| {
-        a.results.current().is_some_and(|t| t.len() == 1)
+        a.results().current().is_some_and(|t| t.len() == 1)
     })
     .await;
     let change = h.tab(id).row(0).expect("a change").clone();
@@ -371,7 +372,7 @@ async fn a_feed_delivers_changes_made_by_another_client_until_stopped() {
 
     h.apply(Action::CancelQuery(id));
     h.until("the feed to stop", |a| {
-        a.results.current().is_some_and(|t| finished(&t.state))
+        a.results().current().is_some_and(|t| finished(&t.state))
     })
     .await;
     assert!(matches!(h.tab(id).state, TabState::Stopped { .. }));
@@ -394,10 +395,10 @@ async fn a_feed_delivers_changes_made_by_another_client_until_stopped() {
 async fn profiling_brings_the_servers_profile() {
     let mut h = Harness::start(false, (80, 24)).await;
     h.apply(Action::Command(rdbsh::tui::keymap::Command::ToggleProfile));
-    assert!(h.app.profile);
+    assert!(h.app.profiling());
     let id = h.run("r.db('demo').table('users').filter({active: true}).count()");
     h.until("the query", |a| {
-        a.results.current().is_some_and(|t| finished(&t.state))
+        a.results().current().is_some_and(|t| finished(&t.state))
     })
     .await;
     let profile = h.tab(id).profile.clone().expect("a profile");
@@ -424,12 +425,12 @@ async fn two_feeds_on_the_one_connection_stop_independently() {
     let users = h.run("r.db('demo').table('users').changes()");
     let orders = h.run("r.db('demo').table('orders').changes()");
     h.until("both feeds to start", |a| {
-        a.results.tabs.iter().filter(|t| t.feed.is_some()).count() == 2
+        a.results().tabs.iter().filter(|t| t.feed.is_some()).count() == 2
     })
     .await;
     h.apply(Action::CancelQuery(users));
     h.until("the users feed to stop", |a| {
-        a.results
+        a.results()
             .tabs
             .iter()
             .any(|t| t.id == users && matches!(t.state, TabState::Stopped { .. }))
@@ -441,12 +442,12 @@ async fn two_feeds_on_the_one_connection_stop_independently() {
     let write = h.run("r.db('demo').table('orders').get('ord-0001').update({status: 'lost'})");
     h.until("the write and its change", |a| {
         let done = a
-            .results
+            .results()
             .tabs
             .iter()
             .any(|t| t.id == write && finished(&t.state));
         let changed = a
-            .results
+            .results()
             .tabs
             .iter()
             .any(|t| t.id == orders && t.len() == 1);
@@ -460,7 +461,7 @@ async fn two_feeds_on_the_one_connection_stop_independently() {
 
     h.apply(Action::CancelQuery(orders));
     h.until("the orders feed to stop", |a| {
-        a.results.tabs.iter().all(|t| finished(&t.state))
+        a.results().tabs.iter().all(|t| finished(&t.state))
     })
     .await;
 }
@@ -503,11 +504,11 @@ async fn ten_thousand_changes_keep_the_cap_and_keys_get_their_turn() {
     // Small batches, as a busy server sends them: many backend actions per burst of writes.
     let id = h.run("r.db('demo').table('events').changes().run(conn, {maxBatchRows: 10})");
     h.until("the feed to start", |a| {
-        a.results.current().is_some_and(|t| t.feed.is_some())
+        a.results().current().is_some_and(|t| t.feed.is_some())
     })
     .await;
     h.apply(Action::FocusNext);
-    assert_eq!(h.app.focus, Pane::Results);
+    assert_eq!(h.app.focus(), Pane::Results);
     let writer = rdbsh::net::Link::new(h.profile.clone());
     let insert = |k: u64| {
         format!(
@@ -527,7 +528,7 @@ async fn ten_thousand_changes_keep_the_cap_and_keys_get_their_turn() {
     for k in 0..4 {
         assert_eq!(write(&writer, &insert(k)).await["inserted"], json!(CHUNK));
         h.until("the chunk's changes", |a| {
-            a.results
+            a.results()
                 .current()
                 .is_some_and(|t| received(t) == (k + 1) * CHUNK)
         })
@@ -565,7 +566,7 @@ async fn ten_thousand_changes_keep_the_cap_and_keys_get_their_turn() {
 
     // Paused: the rest is held (and counted), the retained changes do not move.
     h.until("the rest of the chunk, held", |a| {
-        a.results
+        a.results()
             .current()
             .is_some_and(|t| received(t) == 5 * CHUNK)
     })
@@ -591,7 +592,7 @@ async fn ten_thousand_changes_keep_the_cap_and_keys_get_their_turn() {
     for k in 5..10 {
         assert_eq!(write(&writer, &insert(k)).await["inserted"], json!(CHUNK));
         h.until("the chunk's changes", |a| {
-            a.results
+            a.results()
                 .current()
                 .is_some_and(|t| received(t) == (k + 1) * CHUNK)
         })
@@ -620,7 +621,7 @@ async fn ten_thousand_changes_keep_the_cap_and_keys_get_their_turn() {
 
     h.apply(Action::CancelQuery(id));
     h.until("the feed to stop", |a| {
-        a.results.current().is_some_and(|t| finished(&t.state))
+        a.results().current().is_some_and(|t| finished(&t.state))
     })
     .await;
 }
@@ -645,10 +646,9 @@ fn fix_durations(v: &mut Value, ms: f64) {
 /// A profiled query run on the sandbox and drawn; the clock-dependent figures (durations, the
 /// elapsed time, the server's port) fixed.
 async fn profiled_screen(size: (u16, u16)) -> String {
-    let mut h = Harness::start(false, size).await;
-    h.until("the catalog", |a| a.browser.state == CatalogState::Loaded)
+    let mut h = Harness::start_with(false, size, |c| c.info.port = 28015).await;
+    h.until("the catalog", |a| a.browser().state == CatalogState::Loaded)
         .await;
-    h.app.status.info.port = 28015;
     h.apply(Action::Command(Command::ToggleProfile));
     let id = h.run("r.db('demo').table('users').orderBy('id').limit(4).pluck('id', 'name')");
     let deadline = tokio::time::Instant::now() + WAIT;
@@ -707,8 +707,8 @@ async fn the_status_bar_follows_a_lost_connection_until_the_server_is_back() {
     let mut h = Harness::on(profile, None, (100, 30), |_| {});
     // Nothing in flight when the server goes: the catalog has loaded.
     h.until("the connection and the catalog", |a| {
-        matches!(a.status.connection, ConnectionState::Connected { .. })
-            && a.browser.state == CatalogState::Loaded
+        matches!(a.status().connection, ConnectionState::Connected { .. })
+            && a.browser().state == CatalogState::Loaded
     })
     .await;
     let seen = h.states.len();
@@ -716,7 +716,7 @@ async fn the_status_bar_follows_a_lost_connection_until_the_server_is_back() {
     // The server goes away: lost, then reconnecting with attempts counted.
     drop(server);
     h.until("reconnecting", |a| {
-        matches!(a.status.connection, ConnectionState::Reconnecting { .. })
+        matches!(a.status().connection, ConnectionState::Reconnecting { .. })
     })
     .await;
     let draw = |app: &App| {
@@ -732,7 +732,7 @@ async fn the_status_bar_follows_a_lost_connection_until_the_server_is_back() {
     // Back on the same port: connected again, and queries run on the new connection.
     let _server = common::SandboxProcess::start_on(&format!("127.0.0.1:{port}"), &[], &[]);
     h.until("the connection to come back", |a| {
-        matches!(a.status.connection, ConnectionState::Connected { .. })
+        matches!(a.status().connection, ConnectionState::Connected { .. })
     })
     .await;
     let kinds: Vec<&str> = h.states[seen..]
@@ -752,7 +752,7 @@ async fn the_status_bar_follows_a_lost_connection_until_the_server_is_back() {
 
     let id = h.run("r.db('demo').table('users').count()");
     h.until("a query after the reconnection", |a| {
-        a.results
+        a.results()
             .tabs
             .iter()
             .any(|t| t.id == id && finished(&t.state))
@@ -768,7 +768,7 @@ async fn query_timeout_stops_a_feed_and_fails_the_statement() {
     let mut h = Harness::on(profile, Some(server), (80, 24), |_| {});
     let id = h.run("r.db('demo').table('users').changes()");
     h.until("the query timeout", |a| {
-        a.results.current().is_some_and(|t| finished(&t.state))
+        a.results().current().is_some_and(|t| finished(&t.state))
     })
     .await;
     match &h.tab(id).state {
@@ -781,7 +781,7 @@ async fn query_timeout_stops_a_feed_and_fails_the_statement() {
     // The session stays for the next statement.
     let id = h.run("r.expr(1)");
     h.until("the next query", |a| {
-        a.results.current().is_some_and(|t| finished(&t.state))
+        a.results().current().is_some_and(|t| finished(&t.state))
     })
     .await;
     assert!(
@@ -803,7 +803,7 @@ async fn named_queries_save_and_run_from_the_editor() {
         offset: 0,
     });
     h.until("saved", |a| {
-        format!("{:?}", a.status.message).contains("saved query `twice`")
+        format!("{:?}", a.status().message).contains("saved query `twice`")
     })
     .await;
     assert!(std::fs::read_to_string(&file).unwrap().contains("twice"));
@@ -812,7 +812,7 @@ async fn named_queries_save_and_run_from_the_editor() {
         offset: 0,
     });
     h.until("the bound query's result", |a| {
-        a.results
+        a.results()
             .current()
             .is_some_and(|t| finished(&t.state) && t.row(0) == Some(&json!(42)))
     })
@@ -822,7 +822,7 @@ async fn named_queries_save_and_run_from_the_editor() {
         offset: 0,
     });
     h.until("the missing parameter", |a| {
-        format!("{:?}", a.status.message).contains("needs parameter `n`")
+        format!("{:?}", a.status().message).contains("needs parameter `n`")
     })
     .await;
 }

@@ -363,7 +363,7 @@ fn completion_popup_80x24() {
     let (mut app, _) = app((80, 24));
     connected(&mut app);
     type_text(&mut app, "r.db('shop').");
-    let revision = app.editor.revision();
+    let revision = app.editor().revision();
     app.update(Action::CompletionsArrived {
         revision,
         replace: (13, 13),
@@ -392,7 +392,7 @@ fn the_completion_popup_sits_under_the_word_after_wide_characters() {
     connected(&mut app);
     let prefix = "r.db('日本語').";
     type_text(&mut app, prefix);
-    let revision = app.editor.revision();
+    let revision = app.editor().revision();
     app.update(Action::CompletionsArrived {
         revision,
         replace: (prefix.len(), prefix.len()),
@@ -488,9 +488,9 @@ fn feed_changes_as_coloured_diffs_100x30() {
         .expect("the changed field on screen");
     let line: String = (0..100).map(|x| buffer[(x, row)].symbol()).collect();
     let at = |needle: &str| line[..line.find(needle).unwrap()].chars().count() as u16;
-    assert_eq!(buffer[(at("10 →"), row)].fg, app.palette.error);
-    assert_eq!(buffer[(at("15,"), row)].fg, app.palette.ok);
-    assert_eq!(buffer[(at("+note"), row)].fg, app.palette.ok);
+    assert_eq!(buffer[(at("10 →"), row)].fg, app.palette().error);
+    assert_eq!(buffer[(at("15,"), row)].fg, app.palette().ok);
+    assert_eq!(buffer[(at("+note"), row)].fg, app.palette().ok);
 }
 
 #[test]
@@ -575,7 +575,7 @@ fn the_tab_bar_scrolls_to_keep_the_shown_tab_visible() {
             offset: 0,
         });
     }
-    let shown = app.results.current().map(|t| t.id.0);
+    let shown = app.results().current().map(|t| t.id.0);
     assert_eq!(shown, Some(40));
     let text = screen(&app, (80, 24));
     assert!(

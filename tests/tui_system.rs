@@ -132,7 +132,7 @@ fn a_view_refreshes_on_the_interval_only_while_shown() {
     let t1 = t0 + Duration::from_secs(10);
     app.update(Action::Tick(t1));
     assert_eq!(loads(&press(&mut app, KeyCode::F(3))), [SystemView::Jobs]);
-    assert_eq!(app.system.shown(), Some(SystemView::Jobs));
+    assert_eq!(app.system().shown(), Some(SystemView::Jobs));
     // Not due yet; then due but the answer is still outstanding: no second load piles up.
     assert_eq!(
         loads(&app.update(Action::Tick(t1 + Duration::from_secs(1)))),
@@ -172,7 +172,7 @@ fn a_view_refreshes_on_the_interval_only_while_shown() {
         view: SystemView::Jobs,
         result: Ok(two_jobs()),
     });
-    assert_eq!(app.system.loaded, Loaded::Nothing);
+    assert_eq!(app.system().loaded, Loaded::Nothing);
     app.update(Action::SystemLoaded {
         view: SystemView::CurrentIssues,
         result: Ok(vec![]),
@@ -188,7 +188,7 @@ fn a_view_refreshes_on_the_interval_only_while_shown() {
 
     // Esc hides it: no more loads, however long the clock runs.
     press(&mut app, KeyCode::Esc);
-    assert_eq!(app.system.shown(), None);
+    assert_eq!(app.system().shown(), None);
     for s in [20, 60, 600] {
         assert_eq!(
             loads(&app.update(Action::Tick(t1 + Duration::from_secs(s)))),
@@ -201,16 +201,16 @@ fn a_view_refreshes_on_the_interval_only_while_shown() {
 fn keys_go_to_the_view_while_it_is_shown() {
     let (mut app, _) = app_with(config(false), (100, 30));
     press(&mut app, KeyCode::F(3));
-    assert_eq!(app.focus, Pane::Editor);
+    assert_eq!(app.focus(), Pane::Editor);
     // Typing does not reach the editor underneath, and F5 runs nothing.
     press(&mut app, KeyCode::Char('x'));
-    assert_eq!(app.editor.text(), "");
+    assert_eq!(app.editor().text(), "");
     assert_eq!(started(&press(&mut app, KeyCode::F(5))), []);
     app.update(Action::Paste("pasted".into()));
-    assert_eq!(app.editor.text(), "");
+    assert_eq!(app.editor().text(), "");
     press(&mut app, KeyCode::Esc);
     press(&mut app, KeyCode::Char('x'));
-    assert_eq!(app.editor.text(), "x");
+    assert_eq!(app.editor().text(), "x");
 }
 
 #[test]
@@ -222,19 +222,19 @@ fn kill_asks_then_sends_the_delete_and_reloads_when_it_is_done() {
         result: Ok(two_jobs()),
     });
     // Longest-running first: the feed is selected.
-    let selected = app.system.selected_job().expect("a selected job").clone();
+    let selected = app.system().selected_job().expect("a selected job").clone();
     assert_eq!(selected.what, r#"r.db("demo").table("orders").changes()"#);
 
     // K asks; n leaves the job alone.
     assert_eq!(started(&press(&mut app, KeyCode::Char('K'))), []);
-    let Some(Overlay::ConfirmWrite { text, what, .. }) = app.overlay.clone() else {
-        panic!("no confirmation: {:?}", app.overlay);
+    let Some(Overlay::ConfirmWrite { text, what, .. }) = app.overlay().cloned() else {
+        panic!("no confirmation: {:?}", app.overlay());
     };
     let kill = r#"r.db('rethinkdb').table('jobs').get(["query","22222222-2222-4222-8222-222222222222"]).delete()"#;
     assert_eq!(text, kill);
     assert!(what.contains("127.0.0.1:50002"), "{what}");
     assert_eq!(started(&press(&mut app, KeyCode::Char('n'))), []);
-    assert_eq!(app.overlay, None);
+    assert_eq!(app.overlay(), None);
 
     // Down then Delete (the other key) on the jobs query, y sends its delete.
     press(&mut app, KeyCode::Down);
@@ -247,7 +247,7 @@ fn kill_asks_then_sends_the_delete_and_reloads_when_it_is_done() {
         r#"r.db('rethinkdb').table('jobs').get(["query","11111111-1111-4111-8111-111111111111"]).delete()"#
     );
     // The view stays; when the delete is done the jobs are read again at once.
-    assert_eq!(app.system.shown(), Some(SystemView::Jobs));
+    assert_eq!(app.system().shown(), Some(SystemView::Jobs));
     let fx = app.update(Action::QueryFinished {
         id: sent[0].0,
         elapsed: Duration::from_millis(1),
@@ -266,8 +266,8 @@ fn a_read_only_profile_refuses_the_kill_without_asking() {
     });
     let fx = press(&mut app, KeyCode::Char('K'));
     assert_eq!(started(&fx), []);
-    assert_eq!(app.overlay, None);
-    let (_, message) = app.status.message.clone().expect("a refusal");
+    assert_eq!(app.overlay(), None);
+    let (_, message) = app.status().message.clone().expect("a refusal");
     assert!(
         message.starts_with(
             "refused: `delete` writes to the system table `rethinkdb.jobs`, and profile `prod` is read-only"
@@ -280,11 +280,12 @@ fn a_read_only_profile_refuses_the_kill_without_asking() {
 fn the_browser_opens_the_views_from_the_rethinkdb_database() {
     let (mut app, _) = app_with(config(false), (100, 30));
     app.update(Action::CatalogLoaded(catalog()));
-    app.focus = Pane::Browser;
+    app.update(Action::FocusPrev);
+    assert_eq!(app.focus(), Pane::Browser);
     // demo (open), users, test?, rethinkdb: walk down to the system database and open it.
     let mut guard = 0;
     while app
-        .browser
+        .browser()
         .selected_node()
         .is_none_or(|n| n.label != "rethinkdb")
     {
@@ -294,7 +295,7 @@ fn the_browser_opens_the_views_from_the_rethinkdb_database() {
     }
     press(&mut app, KeyCode::Enter);
     while app
-        .browser
+        .browser()
         .selected_node()
         .is_none_or(|n| n.label != "jobs")
     {
@@ -323,7 +324,7 @@ fn shown(view: SystemView, rows: Vec<Value>) -> App {
     app.update(Action::CatalogLoaded(catalog()));
     let fx = press(&mut app, KeyCode::F(3));
     assert_eq!(loads(&fx), [SystemView::Jobs]);
-    while app.system.shown() != Some(view) {
+    while app.system().shown() != Some(view) {
         press(&mut app, KeyCode::F(3));
     }
     app.update(Action::SystemLoaded {
@@ -412,7 +413,8 @@ impl Harness {
                 Ok(None) => panic!("the backend channel closed while waiting for {what}"),
                 Err(_) => panic!(
                     "timed out waiting for {what}; status: {:?}; view: {:?}",
-                    self.app.status.message, self.app.system.loaded
+                    self.app.status().message,
+                    self.app.system().loaded
                 ),
             }
         }
@@ -422,7 +424,7 @@ impl Harness {
 const FEED: &str = r#"r.db("demo").table("users").changes()"#;
 
 fn lists_feed(app: &App) -> bool {
-    app.system.jobs().iter().any(|j| j.what == FEED)
+    app.system().jobs().iter().any(|j| j.what == FEED)
 }
 
 #[tokio::test]
@@ -441,29 +443,34 @@ async fn the_jobs_view_lists_another_connections_feed_and_kill_ends_it() {
     h.until("the jobs view with the feed", lists_feed).await;
     let index = h
         .app
-        .system
+        .system()
         .jobs()
         .iter()
         .position(|j| j.what == FEED)
         .expect("the feed's job");
-    h.app.system.jump(false);
-    h.app.system.move_selection(index as isize);
-    let job = h.app.system.selected_job().expect("selected").clone();
+    h.apply(Action::Command(rdbsh::tui::keymap::Command::Top));
+    for _ in 0..index {
+        h.apply(Action::Command(rdbsh::tui::keymap::Command::Down));
+    }
+    let job = h.app.system().selected_job().expect("selected").clone();
     assert_eq!(job.what, FEED);
     assert!(job.client.starts_with("127.0.0.1:"), "{}", job.client);
 
     h.apply(Action::Command(rdbsh::tui::keymap::Command::KillJob));
-    assert!(matches!(h.app.overlay, Some(Overlay::ConfirmWrite { .. })));
+    assert!(matches!(
+        h.app.overlay(),
+        Some(Overlay::ConfirmWrite { .. })
+    ));
     h.apply(Action::Confirm(true));
-    let kill = h.app.results.current().expect("the kill's tab").id;
+    let kill = h.app.results().current().expect("the kill's tab").id;
     h.until("the kill to finish", |a| {
-        a.results
+        a.results()
             .tabs
             .iter()
             .any(|t| t.id == kill && matches!(t.state, TabState::Done { .. }))
     })
     .await;
-    let tab = h.app.results.tabs.iter().find(|t| t.id == kill).unwrap();
+    let tab = h.app.results().tabs.iter().find(|t| t.id == kill).unwrap();
     assert_eq!(tab.row(0).map(|r| r["deleted"].clone()), Some(json!(1)));
 
     // The other client's feed ends with the server's error.
@@ -481,7 +488,7 @@ async fn the_jobs_view_lists_another_connections_feed_and_kill_ends_it() {
 
     // The view was read again when the kill finished: the feed is gone from it.
     h.until("the jobs view without the feed", |a| {
-        matches!(a.system.loaded, Loaded::Rows(_)) && !a.system.loading() && !lists_feed(a)
+        matches!(a.system().loaded, Loaded::Rows(_)) && !a.system().loading() && !lists_feed(a)
     })
     .await;
 }

@@ -11,7 +11,7 @@ use super::keymap::{Command, Keymap};
 use super::panes::browser::{BrowserPane, CatalogState, Count, NodeId};
 use super::panes::editor::EditorPane;
 use super::panes::results::ViewMode;
-use super::panes::results::{DEFAULT_ROW_CAP, Feed, ResultsPane, TabState};
+use super::panes::results::{DEFAULT_ROW_CAP, Feed, ResultTab, ResultsPane, TabState};
 use super::panes::status::{ConnectionInfo, StatusBar};
 use super::panes::system::{DEFAULT_REFRESH, SystemPane, SystemView};
 use super::screen::Areas;
@@ -121,33 +121,107 @@ impl AppConfig {
     }
 }
 
-/// The whole TUI state.
+/// The whole TUI state. Its parts are read through the accessors below and changed only by
+/// [`App::update`].
 pub struct App {
-    pub focus: Pane,
-    pub browser: BrowserPane,
-    pub editor: EditorPane,
-    pub results: ResultsPane,
-    pub status: StatusBar,
+    focus: Pane,
+    browser: BrowserPane,
+    editor: EditorPane,
+    results: ResultsPane,
+    status: StatusBar,
     /// The system views (jobs, current issues, server status), over the editor and results.
-    pub system: SystemPane,
-    pub keymap: Keymap,
-    pub history: History,
-    pub palette: Palette,
-    pub overlay: Option<Overlay>,
+    system: SystemPane,
+    keymap: Keymap,
+    history: History,
+    palette: Palette,
+    overlay: Option<Overlay>,
     /// Terminal size (columns, rows).
-    pub size: (u16, u16),
+    size: (u16, u16),
     /// The clock as of the last tick.
-    pub now: Instant,
+    now: Instant,
     /// Run queries with `profile: true`.
-    pub profile: bool,
+    profile: bool,
     /// Something changed since the last draw.
-    pub dirty: bool,
-    pub quitting: bool,
+    dirty: bool,
+    quitting: bool,
     check_delay: Duration,
     next_id: u64,
 }
 
 impl App {
+    /// The pane with the keys.
+    pub fn focus(&self) -> Pane {
+        self.focus
+    }
+
+    pub fn browser(&self) -> &BrowserPane {
+        &self.browser
+    }
+
+    pub fn editor(&self) -> &EditorPane {
+        &self.editor
+    }
+
+    pub fn results(&self) -> &ResultsPane {
+        &self.results
+    }
+
+    pub fn status(&self) -> &StatusBar {
+        &self.status
+    }
+
+    pub fn system(&self) -> &SystemPane {
+        &self.system
+    }
+
+    pub fn keymap(&self) -> &Keymap {
+        &self.keymap
+    }
+
+    pub fn history(&self) -> &History {
+        &self.history
+    }
+
+    pub fn palette(&self) -> &Palette {
+        &self.palette
+    }
+
+    /// The popup over the panes, if any.
+    pub fn overlay(&self) -> Option<&Overlay> {
+        self.overlay.as_ref()
+    }
+
+    /// Terminal size (columns, rows).
+    pub fn size(&self) -> (u16, u16) {
+        self.size
+    }
+
+    /// The clock as of the last tick.
+    pub fn now(&self) -> Instant {
+        self.now
+    }
+
+    /// True when queries run with `profile: true`.
+    pub fn profiling(&self) -> bool {
+        self.profile
+    }
+
+    /// True when something changed since the last draw.
+    pub fn is_dirty(&self) -> bool {
+        self.dirty
+    }
+
+    /// True when something changed since the last call (a frame is due); the next call says
+    /// false until something changes again.
+    pub fn take_dirty(&mut self) -> bool {
+        std::mem::replace(&mut self.dirty, false)
+    }
+
+    /// True once the app has asked to quit.
+    pub fn is_quitting(&self) -> bool {
+        self.quitting
+    }
+
     /// A fresh app at time `now` on an 80×24 screen until told otherwise.
     pub fn new(config: AppConfig, now: Instant) -> Self {
         let palette = Palette::from_render(&config.theme);
@@ -361,24 +435,7 @@ impl App {
             Action::Input(key) => self.input(key, &mut fx),
             // The system views take no text; the editor underneath is out of sight.
             Action::Paste(_) if self.overlay.is_none() && self.system.shown().is_some() => {}
-            Action::Paste(text) => match (&mut self.overlay, self.focus) {
-                (Some(Overlay::HistorySearch { query, selected }), _) => {
-                    query.push_str(&text);
-                    *selected = 0;
-                }
-                (Some(_), _) => {}
-                (None, Pane::Browser) if self.browser.filtering => {
-                    let h = self.browser_height();
-                    text.chars()
-                        .filter(|c| !c.is_control())
-                        .for_each(|c| self.browser.filter_push(c, h));
-                }
-                (None, _) => {
-                    self.focus = Pane::Editor;
-                    self.editor
-                        .insert(&text.replace("\r\n", "\n").replace('\r', "\n"), self.now);
-                }
-            },
+            Action::Paste(text) => self.paste(&text),
             Action::Resize(w, h) => {
                 self.size = (w, h);
                 self.scroll_editor();
@@ -387,21 +444,7 @@ impl App {
                 }
                 self.follow_views(&mut fx);
             }
-            Action::Tick(now) => {
-                self.now = now;
-                if let Some((revision, text)) = self.editor.due_for_check(now, self.check_delay) {
-                    fx.push(Effect::CheckSyntax { revision, text });
-                }
-                fx.extend(self.system.tick(now));
-                // Only spinners move on a tick: it adds a redraw just when one is shown, and
-                // never cancels one that is pending.
-                self.dirty = was_dirty
-                    || self
-                        .results
-                        .tabs
-                        .iter()
-                        .any(|t| t.waiting || t.feed.is_some());
-            }
+            Action::Tick(now) => self.tick(now, was_dirty, &mut fx),
             Action::Command(c) => self.command(c, &mut fx),
             Action::Terminate => {
                 self.stop_all(&mut fx);
@@ -410,20 +453,20 @@ impl App {
             }
             Action::RunQuery { text, offset } => self.run_query(text, offset, &mut fx),
             Action::CancelQuery(id) => {
-                if let Some(tab) = self.results.tab_mut(id)
-                    && tab.is_running()
-                    && !tab.stopping
+                if self
+                    .results
+                    .tab_mut(id)
+                    .is_some_and(ResultTab::request_stop)
                 {
-                    tab.stopping = true;
                     fx.push(Effect::Stop(id));
                 }
             }
             Action::FetchMore(id) => {
-                if let Some(tab) = self.results.tab_mut(id)
-                    && tab.more
-                    && !tab.waiting
+                if self
+                    .results
+                    .tab_mut(id)
+                    .is_some_and(ResultTab::request_more)
                 {
-                    tab.mark_waiting();
                     fx.push(Effect::FetchMore(id));
                 }
             }
@@ -435,115 +478,22 @@ impl App {
                     fx.push(Effect::Quit);
                 }
             }
-            Action::Confirm(yes) if matches!(self.overlay, Some(Overlay::ConfirmWrite { .. })) => {
-                if let Some(Overlay::ConfirmWrite { text, offset, .. }) = self.overlay.take() {
-                    if yes {
-                        self.start_query(text, offset, &mut fx);
-                    } else {
-                        self.status.info("not run");
-                    }
-                }
-            }
-            Action::Confirm(yes) => {
-                if self.overlay == Some(Overlay::ConfirmQuit) {
-                    self.overlay = None;
-                    if yes {
-                        self.stop_all(&mut fx);
-                        self.quitting = true;
-                        fx.push(Effect::Quit);
-                    }
-                }
-            }
-            Action::DocumentsCounted { text, documents } => {
-                if let Some(Overlay::ConfirmWrite {
-                    text: asked, what, ..
-                }) = &mut self.overlay
-                    && *asked == text
-                {
-                    *what = crate::shell::session::with_documents(what, documents);
-                }
-            }
+            Action::Confirm(yes) => self.confirm(yes, &mut fx),
+            Action::DocumentsCounted { text, documents } => self.counted(&text, documents),
             Action::FocusNext => self.cycle_focus(true),
             Action::FocusPrev => self.cycle_focus(false),
-            Action::QueryStarted { id, feed } => {
-                if let Some(tab) = self.results.tab_mut(id) {
-                    tab.state = TabState::Open;
-                    if feed && tab.feed.is_none() {
-                        let key =
-                            feed_key(&tab.query, &self.status.info.db, self.browser.catalog());
-                        tab.feed = Some(Feed {
-                            key,
-                            ..Default::default()
-                        });
-                    }
-                }
-            }
+            Action::QueryStarted { id, feed } => self.query_started(id, feed),
             Action::BatchArrived { id, rows, more } => {
-                let now = self.now;
-                if let Some(tab) = self.results.tab_mut(id) {
-                    if tab.state == TabState::Pending {
-                        tab.state = TabState::Open;
-                    }
-                    tab.push_rows(rows, more, now);
-                }
-                // Finished tabs out of sight give way when all tabs hold too many rows.
-                self.results.trim();
+                self.results.arrived(id, rows, more, self.now);
                 self.follow_views(&mut fx);
             }
             Action::QueryFinished {
                 id,
                 elapsed,
                 profile,
-            } => {
-                if let Some(tab) = self.results.tab_mut(id) {
-                    tab.finish(elapsed, profile);
-                    self.status.last_timing = Some(elapsed);
-                    if changes_catalog(&tab.query) {
-                        self.browser.state = CatalogState::Loading;
-                        fx.push(Effect::LoadCatalog);
-                    }
-                }
-            }
-            Action::QueryFailed { id, message, span } => {
-                if let Some(tab) = self.results.tab_mut(id) {
-                    tab.state = TabState::Failed {
-                        message: message.clone(),
-                    };
-                    tab.more = false;
-                    tab.waiting = false;
-                    let offset = tab.offset;
-                    let query_len = tab.query.len();
-                    // A span inside the query text as run maps onto the editor when the text
-                    // there is still the same.
-                    if let Some((a, b)) = span
-                        && b <= query_len
-                        && offset
-                            .checked_add(query_len)
-                            .and_then(|end| self.editor.text().get(offset..end).map(str::to_owned))
-                            .as_deref()
-                            == Some(tab.query.as_str())
-                    {
-                        self.editor.set_run_error(Some(SyntaxError {
-                            span: (offset + a, offset + b),
-                            message: message.clone(),
-                        }));
-                    }
-                }
-                self.status.error(message);
-            }
-            Action::SyntaxChecked { revision, error } => {
-                if revision == self.editor.revision() {
-                    match &error {
-                        Some(e) => self.status.error(e.message.clone()),
-                        None => {
-                            if self.editor.error().is_some() {
-                                self.status.message = None;
-                            }
-                        }
-                    }
-                    self.editor.set_error(error);
-                }
-            }
+            } => self.query_finished(id, elapsed, profile, &mut fx),
+            Action::QueryFailed { id, message, span } => self.query_failed(id, message, span),
+            Action::SyntaxChecked { revision, error } => self.syntax_checked(revision, error),
             Action::CompletionsArrived {
                 revision,
                 replace,
@@ -562,19 +512,7 @@ impl App {
                 self.status
                     .error(format!("cannot count {db}.{table}: {message}"));
             }
-            Action::ConnectionStateChanged(state) => {
-                match (&self.status.connection, &state) {
-                    (_, ConnectionState::Lost { reason }) => {
-                        self.status.error(format!("connection lost: {reason}"));
-                    }
-                    (
-                        ConnectionState::Lost { .. } | ConnectionState::Reconnecting { .. },
-                        ConnectionState::Connected { .. },
-                    ) => self.status.info("reconnected"),
-                    _ => {}
-                }
-                self.status.connection = state;
-            }
+            Action::ConnectionStateChanged(state) => self.connection_changed(state, &mut fx),
             Action::ExternalEditorClosed(result) => match result {
                 Ok(text) => {
                     let text = text.strip_suffix('\n').unwrap_or(&text).to_owned();
@@ -584,34 +522,188 @@ impl App {
                 Err(message) => self.status.error(message),
             },
             Action::SystemLoaded { view, result } => self.system.loaded(view, result),
-            Action::Connected(info) => {
-                let label = info
-                    .profile
-                    .clone()
-                    .unwrap_or_else(|| format!("{}:{}", info.host, info.port));
-                self.status.info = *info;
-                self.status.info(format!("connected to {label}"));
-                self.browser.state = CatalogState::Loading;
-                fx.push(Effect::LoadCatalog);
-            }
+            Action::Connected(info) => self.connected(*info, &mut fx),
             Action::Failed(message) => self.status.error(message),
             Action::NamedQueryBound(text) => self.run_query(text, 0, &mut fx),
             Action::NamedQueryInfo(text) => self.status.info(text),
         }
-        // A query of ours ended (a kill among them): the jobs changed, show it now.
         if ends_query {
-            fx.extend(self.system.reload(self.now));
-        }
-        // The user asked to quit and the last running query just ended: nothing is left to
-        // ask about.
-        if ends_query && self.overlay == Some(Overlay::ConfirmQuit) && !self.running() {
-            self.overlay = None;
-            self.quitting = true;
-            fx.push(Effect::Quit);
+            self.query_ended(&mut fx);
         }
         // Any action may have moved the cursor or replaced the text.
         self.scroll_editor();
         fx
+    }
+
+    /// A query of ours ended (a kill among them): the jobs changed, show it now; and when the
+    /// user asked to quit and that was the last running query, nothing is left to ask about.
+    fn query_ended(&mut self, fx: &mut Vec<Effect>) {
+        fx.extend(self.system.reload(self.now));
+        if self.overlay == Some(Overlay::ConfirmQuit) && !self.running() {
+            self.overlay = None;
+            self.quitting = true;
+            fx.push(Effect::Quit);
+        }
+    }
+
+    /// Pasted text goes to what takes typing: the history search, the browser's filter or the
+    /// editor.
+    fn paste(&mut self, text: &str) {
+        match (&mut self.overlay, self.focus) {
+            (Some(Overlay::HistorySearch { query, selected }), _) => {
+                query.push_str(text);
+                *selected = 0;
+            }
+            (Some(_), _) => {}
+            (None, Pane::Browser) if self.browser.filtering => {
+                let h = self.browser_height();
+                text.chars()
+                    .filter(|c| !c.is_control())
+                    .for_each(|c| self.browser.filter_push(c, h));
+            }
+            (None, _) => {
+                self.focus = Pane::Editor;
+                self.editor
+                    .insert(&text.replace("\r\n", "\n").replace('\r', "\n"), self.now);
+            }
+        }
+    }
+
+    fn tick(&mut self, now: Instant, was_dirty: bool, fx: &mut Vec<Effect>) {
+        self.now = now;
+        if let Some((revision, text)) = self.editor.due_for_check(now, self.check_delay) {
+            fx.push(Effect::CheckSyntax { revision, text });
+        }
+        fx.extend(self.system.tick(now));
+        // Only spinners move on a tick: it adds a redraw just when one is shown, and never
+        // cancels one that is pending.
+        self.dirty = was_dirty || self.results.spinning();
+    }
+
+    /// The answer to a y / n question: a destructive query waiting, or quitting.
+    fn confirm(&mut self, yes: bool, fx: &mut Vec<Effect>) {
+        match self.overlay.take() {
+            Some(Overlay::ConfirmWrite { text, offset, .. }) => {
+                if yes {
+                    self.start_query(text, offset, fx);
+                } else {
+                    self.status.info("not run");
+                }
+            }
+            Some(Overlay::ConfirmQuit) => {
+                if yes {
+                    self.stop_all(fx);
+                    self.quitting = true;
+                    fx.push(Effect::Quit);
+                }
+            }
+            other => self.overlay = other,
+        }
+    }
+
+    fn query_started(&mut self, id: QueryId, feed: bool) {
+        let db = &self.status.info.db;
+        let catalog = self.browser.catalog();
+        if let Some(tab) = self.results.tab_mut(id) {
+            tab.state = TabState::Open;
+            if feed && tab.feed.is_none() {
+                tab.feed = Some(Feed {
+                    key: feed_key(&tab.query, db, catalog),
+                    ..Default::default()
+                });
+            }
+        }
+    }
+
+    fn query_finished(
+        &mut self,
+        id: QueryId,
+        elapsed: Duration,
+        profile: Option<crate::nesting::Doc>,
+        fx: &mut Vec<Effect>,
+    ) {
+        if let Some(tab) = self.results.tab_mut(id) {
+            tab.finish(elapsed, profile);
+            self.status.last_timing = Some(elapsed);
+            if changes_catalog(&tab.query) {
+                self.browser.state = CatalogState::Loading;
+                fx.push(Effect::LoadCatalog);
+            }
+        }
+    }
+
+    /// The number of documents a destructive query would touch joins its question.
+    fn counted(&mut self, text: &str, documents: Option<u64>) {
+        if let Some(Overlay::ConfirmWrite {
+            text: asked, what, ..
+        }) = &mut self.overlay
+            && asked == text
+        {
+            *what = crate::shell::session::with_documents(what, documents);
+        }
+    }
+
+    fn query_failed(&mut self, id: QueryId, message: String, span: Option<(usize, usize)>) {
+        if let Some(tab) = self.results.tab_mut(id) {
+            tab.fail(message.clone());
+            let (offset, query) = (tab.offset, tab.query.as_str());
+            // A span inside the query text as run maps onto the editor when the text there is
+            // still the same.
+            if let Some((a, b)) = span
+                && b <= query.len()
+                && offset
+                    .checked_add(query.len())
+                    .and_then(|end| self.editor.text().get(offset..end).map(str::to_owned))
+                    .as_deref()
+                    == Some(query)
+            {
+                self.editor.set_run_error(Some(SyntaxError {
+                    span: (offset + a, offset + b),
+                    message: message.clone(),
+                }));
+            }
+        }
+        self.status.error(message);
+    }
+
+    fn syntax_checked(&mut self, revision: u64, error: Option<SyntaxError>) {
+        if revision != self.editor.revision() {
+            return;
+        }
+        match &error {
+            Some(e) => self.status.error(e.message.clone()),
+            None => {
+                if self.editor.error().is_some() {
+                    self.status.message = None;
+                }
+            }
+        }
+        self.editor.set_error(error);
+    }
+
+    fn connection_changed(&mut self, state: ConnectionState, _fx: &mut Vec<Effect>) {
+        match (&self.status.connection, &state) {
+            (_, ConnectionState::Lost { reason }) => {
+                self.status.error(format!("connection lost: {reason}"));
+            }
+            (
+                ConnectionState::Lost { .. } | ConnectionState::Reconnecting { .. },
+                ConnectionState::Connected { .. },
+            ) => self.status.info("reconnected"),
+            _ => {}
+        }
+        self.status.connection = state;
+    }
+
+    fn connected(&mut self, info: ConnectionInfo, fx: &mut Vec<Effect>) {
+        let label = info
+            .profile
+            .clone()
+            .unwrap_or_else(|| format!("{}:{}", info.host, info.port));
+        self.status.info = info;
+        self.status.info(format!("connected to {label}"));
+        self.browser.state = CatalogState::Loading;
+        fx.push(Effect::LoadCatalog);
     }
 
     /// A key the keymap left to the focused input.
@@ -874,8 +966,7 @@ impl App {
 
     fn stop_all(&mut self, fx: &mut Vec<Effect>) {
         for tab in &mut self.results.tabs {
-            if tab.is_running() && !tab.stopping {
-                tab.stopping = true;
+            if tab.request_stop() {
                 fx.push(Effect::Stop(tab.id));
             }
         }
@@ -903,6 +994,64 @@ impl App {
     }
 
     fn command(&mut self, c: Command, fx: &mut Vec<Effect>) {
+        if self.overlay.is_some() && self.overlay_command(c, fx) {
+            return;
+        }
+        if self.system.shown().is_some() && self.system_command(c, fx) {
+            return;
+        }
+        match c {
+            Command::Run
+            | Command::RunAll
+            | Command::Cancel
+            | Command::Quit
+            | Command::FocusNext
+            | Command::FocusPrev
+            | Command::Help
+            | Command::Suspend
+            | Command::ExternalEditor
+            | Command::HistoryPrev
+            | Command::HistoryNext
+            | Command::HistorySearch
+            | Command::Complete
+            | Command::Copy
+            | Command::ToggleLang
+            | Command::CopyAsJs
+            | Command::CopyAsPython
+            | Command::ToggleProfile
+            | Command::SystemViews
+            | Command::KillJob => self.general_command(c, fx),
+            Command::Close
+            | Command::Open
+            | Command::Filter
+            | Command::Count
+            | Command::InsertSkeleton
+            | Command::DropTable
+            | Command::UseDatabase
+            | Command::RefreshBrowser => self.browser_command(c, fx),
+            Command::ToggleView
+            | Command::ToggleLive
+            | Command::Expand
+            | Command::ViewValue
+            | Command::ToggleWrap
+            | Command::NextTab
+            | Command::PrevTab
+            | Command::CloseTab
+            | Command::PauseFeed
+            | Command::FeedOrder => self.results_command(c, fx),
+            Command::Up
+            | Command::Down
+            | Command::PageUp
+            | Command::PageDown
+            | Command::Top
+            | Command::Bottom
+            | Command::Left
+            | Command::Right => self.navigate(c, fx),
+        }
+    }
+
+    /// A command while a popup is open; false when it goes on to the usual handling (quit).
+    fn overlay_command(&mut self, c: Command, fx: &mut Vec<Effect>) -> bool {
         // The popup is the screen less a line above and below, less its frame.
         let help_max = match self.overlay {
             Some(Overlay::Help { .. }) => {
@@ -914,10 +1063,7 @@ impl App {
         };
         // Popups first: they own navigation and closing.
         match (&mut self.overlay, c) {
-            (Some(_), Command::Close | Command::Help) => {
-                self.overlay = None;
-                return;
-            }
+            (Some(_), Command::Close | Command::Help) => self.overlay = None,
             (
                 Some(Overlay::Help { scroll }),
                 Command::Up | Command::Down | Command::PageUp | Command::PageDown,
@@ -929,12 +1075,8 @@ impl App {
                     _ => 10,
                 };
                 *scroll = scroll.saturating_add_signed(delta).min(help_max);
-                return;
             }
-            (Some(Overlay::Value { .. }), _) if c != Command::Quit => {
-                self.scroll_value(c, fx);
-                return;
-            }
+            (Some(Overlay::Value { .. }), _) if c != Command::Quit => self.scroll_value(c, fx),
             (Some(Overlay::HistorySearch { query, selected }), Command::Up | Command::Down) => {
                 let hits = self.history.search(query).len();
                 *selected = if c == Command::Up {
@@ -942,17 +1084,15 @@ impl App {
                 } else {
                     (*selected + 1).min(hits.saturating_sub(1))
                 };
-                return;
             }
-            (Some(_), Command::Quit) => {}
-            (Some(_), _) => return,
-            (None, _) => {}
+            (Some(_), Command::Quit) | (None, _) => return false,
+            (Some(_), _) => {}
         }
-        if self.system.shown().is_some() && self.system_command(c, fx) {
-            return;
-        }
-        let rh = self.results_height();
-        let bh = self.browser_height();
+        true
+    }
+
+    /// Commands that work from any pane: running, quitting, focus, history, copying.
+    fn general_command(&mut self, c: Command, fx: &mut Vec<Effect>) {
         match c {
             Command::SystemViews => fx.extend(self.system.cycle(true, self.now)),
             // Only meaningful in the jobs view.
@@ -1014,12 +1154,6 @@ impl App {
                     None => self.status.info("nothing to copy"),
                 }
             }
-            Command::ToggleView => {
-                if let Some(tab) = self.results.current_mut() {
-                    tab.cycle_view(rh);
-                }
-            }
-            Command::ToggleLive => self.toggle_live(fx),
             Command::ToggleLang => {
                 let lang = match self.status.lang {
                     Lang::Js => Lang::Python,
@@ -1054,6 +1188,14 @@ impl App {
                     "profiling off"
                 });
             }
+            _ => {}
+        }
+    }
+
+    /// The browser's commands (and Esc, which also clears the editor's selection).
+    fn browser_command(&mut self, c: Command, fx: &mut Vec<Effect>) {
+        let bh = self.browser_height();
+        match c {
             Command::Close => {
                 if self.focus == Pane::Browser
                     && (self.browser.filtering || !self.browser.filter.is_empty())
@@ -1100,6 +1242,20 @@ impl App {
                 self.browser.state = CatalogState::Loading;
                 fx.push(Effect::LoadCatalog);
             }
+            _ => {}
+        }
+    }
+
+    /// The results' commands: views, tabs, feeds.
+    fn results_command(&mut self, c: Command, fx: &mut Vec<Effect>) {
+        let rh = self.results_height();
+        match c {
+            Command::ToggleView => {
+                if let Some(tab) = self.results.current_mut() {
+                    tab.cycle_view(rh);
+                }
+            }
+            Command::ToggleLive => self.toggle_live(fx),
             Command::Expand => match self.results.current_mut() {
                 // Nothing to expand (table and raw views, a single value): the viewer opens.
                 Some(tab)
@@ -1127,26 +1283,10 @@ impl App {
                 }
                 None => self.status.info("run a query first"),
             },
-            Command::NextTab | Command::PrevTab => {
-                let n = self.results.tabs.len();
-                if n > 0 {
-                    self.results.active = if c == Command::NextTab {
-                        (self.results.active + 1) % n
-                    } else {
-                        (self.results.active + n - 1) % n
-                    };
-                }
-            }
+            Command::NextTab | Command::PrevTab => self.results.cycle(c == Command::NextTab),
             Command::CloseTab => {
-                if self.results.active < self.results.tabs.len() {
-                    let tab = self.results.tabs.remove(self.results.active);
-                    if tab.is_running() && !tab.stopping {
-                        fx.push(Effect::Stop(tab.id));
-                    }
-                    self.results.active = self
-                        .results
-                        .active
-                        .min(self.results.tabs.len().saturating_sub(1));
+                if let Some(id) = self.results.close_current() {
+                    fx.push(Effect::Stop(id));
                 }
             }
             Command::PauseFeed => {
@@ -1159,6 +1299,15 @@ impl App {
                     tab.toggle_order();
                 }
             }
+            _ => {}
+        }
+    }
+
+    /// Moving in the focused list: the browser or the results (rows or profile).
+    fn navigate(&mut self, c: Command, fx: &mut Vec<Effect>) {
+        let rh = self.results_height();
+        let bh = self.browser_height();
+        match c {
             Command::Up | Command::Down | Command::PageUp | Command::PageDown => {
                 let step = match c {
                     Command::Up => -1,
@@ -1204,6 +1353,7 @@ impl App {
                 }
                 Pane::Editor => {}
             },
+            _ => {}
         }
     }
 

@@ -224,13 +224,12 @@ pub async fn run<B: Backend>(
                         pending.extend(app.update(Action::Resize(w, h)));
                         term.autoresize()?;
                         term.draw(|f| screen::draw(&app, f))?;
-                        app.dirty = false;
+                        app.take_dirty();
                     }
                     Event::Tick(now) => pending.extend(app.update(Action::Tick(now))),
                     Event::Render => {
-                        if app.dirty {
+                        if app.take_dirty() {
                             term.draw(|f| screen::draw(&app, f))?;
-                            app.dirty = false;
                         }
                     }
                     Event::Terminate => pending.extend(app.update(Action::Terminate)),

@@ -46,30 +46,35 @@ impl Areas {
 /// Draws the whole screen from `app`.
 pub fn draw(app: &App, frame: &mut Frame) {
     let areas = Areas::compute((frame.area().width, frame.area().height));
-    let p = &app.palette;
+    let p = app.palette();
     if areas.browser.width > 0 {
-        app.browser
-            .draw(frame, areas.browser, app.focus == Pane::Browser, p);
+        app.browser()
+            .draw(frame, areas.browser, app.focus() == Pane::Browser, p);
     }
-    app.editor
-        .draw(frame, areas.editor, app.focus == Pane::Editor, p);
-    app.results
-        .draw(frame, areas.results, app.focus == Pane::Results, app.now, p);
-    let hints = app.keymap.hints(app.focus);
+    app.editor()
+        .draw(frame, areas.editor, app.focus() == Pane::Editor, p);
+    app.results().draw(
+        frame,
+        areas.results,
+        app.focus() == Pane::Results,
+        app.now(),
+        p,
+    );
+    let hints = app.keymap().hints(app.focus());
     let live = app
-        .results
+        .results()
         .current()
         .is_some_and(|t| t.feed.is_some() && t.is_running());
-    app.status
-        .draw(frame, areas.status, &hints, (live, app.profile), p);
-    if app.system.shown().is_some() {
+    app.status()
+        .draw(frame, areas.status, &hints, (live, app.profiling()), p);
+    if app.system().shown().is_some() {
         // Over the editor and the results; the browser stays in sight.
         let area = areas.editor.union(areas.results);
-        app.system.draw(frame, area, &system_hints(app), p);
-    } else if app.focus == Pane::Editor && app.overlay.is_none() {
+        app.system().draw(frame, area, &system_hints(app), p);
+    } else if app.focus() == Pane::Editor && app.overlay().is_none() {
         draw_completion(app, frame, areas.editor);
     }
-    match &app.overlay {
+    match app.overlay() {
         Some(Overlay::Help { scroll }) => draw_help(app, frame, *scroll),
         Some(Overlay::Value {
             what,
@@ -94,9 +99,9 @@ pub fn draw(app: &App, frame: &mut Frame) {
 /// The key line of the system views, from the keymap.
 fn system_hints(app: &App) -> String {
     use super::keymap::Command;
-    let key = |c: Command| app.keymap.keys(c).first().map(|k| k.short_label());
+    let key = |c: Command| app.keymap().keys(c).first().map(|k| k.short_label());
     let mut parts = Vec::new();
-    if app.system.shown() == Some(super::panes::system::SystemView::Jobs)
+    if app.system().shown() == Some(super::panes::system::SystemView::Jobs)
         && let Some(k) = key(Command::KillJob)
     {
         parts.push(format!("{k} kill"));
@@ -126,7 +131,7 @@ fn popup_block(app: &App, title: String) -> Block<'static> {
     Block::bordered()
         .border_type(BorderType::Rounded)
         .title(title)
-        .border_style(Style::default().fg(app.palette.accent))
+        .border_style(Style::default().fg(app.palette().accent))
 }
 
 /// Keys the editor takes from its text area (not in the keymap; listed in the help).
@@ -159,7 +164,7 @@ pub fn help_width(columns: u16) -> usize {
 
 /// The help text generated from the keymap, with the editing keys, wrapped to `width`.
 pub fn help_lines(app: &App, width: usize) -> Vec<Line<'static>> {
-    let mut sections = app.keymap.help();
+    let mut sections = app.keymap().help();
     let editing: Vec<(String, String)> = EDITING_KEYS
         .iter()
         .map(|(k, w)| ((*k).to_owned(), (*w).to_owned()))
@@ -174,7 +179,7 @@ pub fn help_lines(app: &App, width: usize) -> Vec<Line<'static>> {
         .min(width / 3);
     let bold = Style::default().add_modifier(Modifier::BOLD);
     let heading = Style::default()
-        .fg(app.palette.accent)
+        .fg(app.palette().accent)
         .add_modifier(Modifier::BOLD);
     let mut titled: Vec<(String, Vec<(String, String)>)> = sections
         .drain(..)
@@ -298,14 +303,14 @@ fn draw_confirm_drop(app: &App, frame: &mut Frame, db: &str, table: &str, typed:
         Line::from(vec![Span::styled(
             format!("{typed}▏"),
             Style::default().fg(if matches {
-                app.palette.error
+                app.palette().error
             } else {
-                app.palette.fg
+                app.palette().fg
             }),
         )]),
     ];
     let block = popup_block(app, " Drop table ".to_owned())
-        .border_style(Style::default().fg(app.palette.error));
+        .border_style(Style::default().fg(app.palette().error));
     frame.render_widget(
         Paragraph::new(text).block(block).wrap(Wrap { trim: true }),
         rect,
@@ -319,15 +324,15 @@ fn draw_confirm_write(app: &App, frame: &mut Frame, text: &str, what: &str) {
         Line::styled(
             format!("This query {what}."),
             Style::default()
-                .fg(app.palette.error)
+                .fg(app.palette().error)
                 .add_modifier(Modifier::BOLD),
         ),
-        Line::styled(one_line, Style::default().fg(app.palette.dim)),
+        Line::styled(one_line, Style::default().fg(app.palette().dim)),
         Line::raw(""),
         Line::raw("Run it? (y / n)"),
     ];
     let block = popup_block(app, " Confirm ".to_owned())
-        .border_style(Style::default().fg(app.palette.error));
+        .border_style(Style::default().fg(app.palette().error));
     frame.render_widget(
         Paragraph::new(lines).block(block).wrap(Wrap { trim: true }),
         rect,
@@ -336,7 +341,7 @@ fn draw_confirm_write(app: &App, frame: &mut Frame, text: &str, what: &str) {
 
 fn draw_confirm(app: &App, frame: &mut Frame) {
     let rect = popup(frame, 44, 5);
-    let running = app.results.tabs.iter().filter(|t| t.is_running()).count();
+    let running = app.results().tabs.iter().filter(|t| t.is_running()).count();
     let text = vec![
         Line::raw(format!(
             "{running} quer{} still running.",
@@ -358,9 +363,9 @@ fn draw_history_search(app: &App, frame: &mut Frame, query: &str, selected: usiz
         area.width.saturating_sub(8).min(80),
         area.height.saturating_sub(6).min(16),
     );
-    let hits = app.history.search(query);
+    let hits = app.history().search(query);
     let mut lines = vec![Line::from(vec![
-        Span::styled("search: ", Style::default().fg(app.palette.accent)),
+        Span::styled("search: ", Style::default().fg(app.palette().accent)),
         Span::raw(format!("{query}▏")),
     ])];
     let room = usize::from(rect.height.saturating_sub(3));
@@ -368,45 +373,45 @@ fn draw_history_search(app: &App, frame: &mut Frame, query: &str, selected: usiz
     if hits.is_empty() {
         lines.push(Line::styled(
             "no match",
-            Style::default().fg(app.palette.dim),
+            Style::default().fg(app.palette().dim),
         ));
     }
     for (k, &i) in hits.iter().enumerate().skip(first).take(room) {
-        let entry = app.history.get(i).unwrap_or("");
+        let entry = app.history().get(i).unwrap_or("");
         let mut one_line = entry.lines().map(str::trim).collect::<Vec<_>>().join(" ");
         if entry.contains('\n') {
             one_line.push_str(" ⏎");
         }
         let style = if k == selected {
             Style::default()
-                .bg(app.palette.selection)
+                .bg(app.palette().selection)
                 .add_modifier(Modifier::BOLD)
         } else {
             Style::default()
         };
         lines.push(Line::styled(one_line, style));
     }
-    let title = format!(" History ({} of {}) ", hits.len(), app.history.len());
+    let title = format!(" History ({} of {}) ", hits.len(), app.history().len());
     frame.render_widget(Paragraph::new(lines).block(popup_block(app, title)), rect);
 }
 
 /// The completion popup under the cursor (above it when there is no room below).
 fn draw_completion(app: &App, frame: &mut Frame, editor: Rect) {
-    let items = app.editor.visible_completions();
-    let Some(popup) = app.editor.completion() else {
+    let items = app.editor().visible_completions();
+    let Some(popup) = app.editor().completion() else {
         return;
     };
     if items.is_empty() {
         return;
     }
     let screen = frame.area();
-    let (row, col) = app.editor.cursor();
-    let (top, left) = app.editor.scroll();
-    let gutter = super::panes::editor::gutter_width(app.editor.lines().len());
-    let typed = app.editor.typed().map_or(0, |w| w.chars().count());
+    let (row, col) = app.editor().cursor();
+    let (top, left) = app.editor().scroll();
+    let gutter = super::panes::editor::gutter_width(app.editor().lines().len());
+    let typed = app.editor().typed().map_or(0, |w| w.chars().count());
     // The popup starts under the word being completed, counted in cells (wide chars take two).
     let word_start = col.saturating_sub(typed).max(left);
-    let x = usize::from(editor.x + 1) + gutter + app.editor.cells_between(row, left, word_start);
+    let x = usize::from(editor.x + 1) + gutter + app.editor().cells_between(row, left, word_start);
     let cursor_y = usize::from(editor.y + 1) + row.saturating_sub(top);
     let shown = items.len().min(8);
     let help = items
@@ -447,24 +452,27 @@ fn draw_completion(app: &App, frame: &mut Frame, editor: Rect) {
         .map(|(i, c)| {
             let style = if i == popup.selected {
                 Style::default()
-                    .bg(app.palette.selection)
+                    .bg(app.palette().selection)
                     .add_modifier(Modifier::BOLD)
             } else {
                 Style::default()
             };
             let mut spans = vec![Span::styled(c.label.clone(), style)];
             if let Some(sig) = &c.signature {
-                spans.push(Span::styled(format!("  {sig}"), style.fg(app.palette.dim)));
+                spans.push(Span::styled(
+                    format!("  {sig}"),
+                    style.fg(app.palette().dim),
+                ));
             }
             Line::from(spans)
         })
         .collect();
     if !help.is_empty() {
-        lines.push(Line::styled(help, Style::default().fg(app.palette.dim)));
+        lines.push(Line::styled(help, Style::default().fg(app.palette().dim)));
     }
     frame.render_widget(Clear, rect);
     let block = Block::bordered()
         .border_type(BorderType::Rounded)
-        .border_style(Style::default().fg(app.palette.dim));
+        .border_style(Style::default().fg(app.palette().dim));
     frame.render_widget(Paragraph::new(lines).block(block), rect);
 }

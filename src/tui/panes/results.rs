@@ -526,9 +526,31 @@ impl ResultTab {
             && self.top + 2 * height.max(1) >= self.rows.len()
     }
 
+    /// Asks to stop the query: true when it runs and was not asked already (then STOP goes
+    /// out).
+    pub fn request_stop(&mut self) -> bool {
+        let ask = self.is_running() && !self.stopping;
+        self.stopping |= ask;
+        ask
+    }
+
+    /// Asks for the next batch: true when the server holds more and none is on its way.
+    pub fn request_more(&mut self) -> bool {
+        let ask = self.more && !self.waiting;
+        self.waiting |= ask;
+        ask
+    }
+
     /// Notes that a batch was asked for.
     pub fn mark_waiting(&mut self) {
         self.waiting = true;
+    }
+
+    /// Marks the query failed with the server's (or the compiler's) `message`.
+    pub fn fail(&mut self, message: String) {
+        self.state = TabState::Failed { message };
+        self.more = false;
+        self.waiting = false;
     }
 
     /// Marks the end of the query.
@@ -1060,6 +1082,45 @@ impl ResultsPane {
             }
         }
         self.trim();
+    }
+
+    /// A batch for query `id`; finished tabs out of sight give way when all tabs hold too
+    /// many rows.
+    pub fn arrived(&mut self, id: QueryId, rows: Vec<Doc>, more: bool, now: Instant) {
+        if let Some(tab) = self.tab_mut(id) {
+            if tab.state == TabState::Pending {
+                tab.state = TabState::Open;
+            }
+            tab.push_rows(rows, more, now);
+        }
+        self.trim();
+    }
+
+    /// Shows the next (or previous) tab, round the end.
+    pub fn cycle(&mut self, forward: bool) {
+        let n = self.tabs.len();
+        if n > 0 {
+            self.active = if forward {
+                (self.active + 1) % n
+            } else {
+                (self.active + n - 1) % n
+            };
+        }
+    }
+
+    /// Closes the tab shown; its query's id when that query still runs and must be stopped.
+    pub fn close_current(&mut self) -> Option<QueryId> {
+        if self.active >= self.tabs.len() {
+            return None;
+        }
+        let mut tab = self.tabs.remove(self.active);
+        self.active = self.active.min(self.tabs.len().saturating_sub(1));
+        tab.request_stop().then_some(tab.id)
+    }
+
+    /// True when a tab shows a spinner (waiting for rows, or a live feed).
+    pub fn spinning(&self) -> bool {
+        self.tabs.iter().any(|t| t.waiting || t.feed.is_some())
     }
 
     /// Rows held by all tabs together.
