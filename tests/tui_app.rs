@@ -210,7 +210,7 @@ fn ctrl_c_stops_the_running_query_and_the_tab_says_stopped() {
         profile: None,
     });
     assert!(matches!(
-        app.results().current().unwrap().state,
+        app.results().current().unwrap().state(),
         TabState::Stopped { .. }
     ));
     assert!(press(&mut app, KeyCode::Char('c'), KeyModifiers::CONTROL).is_empty());
@@ -223,7 +223,7 @@ fn several_queries_run_and_each_stops_on_its_own() {
     let b = run_one(&mut app, "r.table('b').changes()");
     assert_ne!(a, b);
     assert_eq!(app.update(Action::CancelQuery(a)), [Effect::Stop(a)]);
-    assert!(app.results().tabs[1].is_running() && !app.results().tabs[1].stopping);
+    assert!(app.results().tabs[1].is_running() && !app.results().tabs[1].is_stopping());
 }
 
 #[test]
@@ -365,7 +365,7 @@ fn a_server_error_span_underlines_the_statement_in_the_editor() {
         "r.table('nope')"
     );
     assert!(matches!(
-        app.results().current().unwrap().state,
+        app.results().current().unwrap().state(),
         TabState::Failed { .. }
     ));
     // The syntax check that follows the typing finds nothing: the underline and the message stay.
@@ -514,7 +514,7 @@ fn view_toggle_cycles_tree_table_raw() {
     let views: Vec<_> = (0..3)
         .map(|_| {
             press(&mut app, KeyCode::F(2), KeyModifiers::NONE);
-            app.results().current().unwrap().view
+            app.results().current().unwrap().view()
         })
         .collect();
     assert_eq!(views, [ViewMode::Table, ViewMode::Raw, ViewMode::Tree]);
@@ -674,8 +674,8 @@ fn the_profile_sits_beside_the_rows_and_tab_reaches_its_collapsible_tree() {
         app.results()
             .current()
             .unwrap()
-            .profile_tree
-            .clone()
+            .profile_tree()
+            .cloned()
             .unwrap()
     };
     assert_eq!(tree(&app).nodes().len(), 9);
@@ -686,13 +686,18 @@ fn the_profile_sits_beside_the_rows_and_tab_reaches_its_collapsible_tree() {
     let views: Vec<_> = (0..3)
         .map(|_| {
             press(&mut app, KeyCode::F(2), KeyModifiers::NONE);
-            app.results().current().unwrap().view
+            app.results().current().unwrap().view()
         })
         .collect();
     assert_eq!(views, [ViewMode::Table, ViewMode::Raw, ViewMode::Tree]);
 
     // Tab: editor → rows → profile → browser; Shift-Tab comes back to the profile.
-    let focus = |app: &App| (app.focus(), app.results().current().unwrap().profile_focus);
+    let focus = |app: &App| {
+        (
+            app.focus(),
+            app.results().current().unwrap().profile_focused(),
+        )
+    };
     press(&mut app, KeyCode::Tab, KeyModifiers::NONE);
     assert_eq!(focus(&app), (Pane::Results, false));
     press(&mut app, KeyCode::Tab, KeyModifiers::NONE);
@@ -723,7 +728,7 @@ fn the_profile_sits_beside_the_rows_and_tab_reaches_its_collapsible_tree() {
     // Too small a screen for both: the profile is not shown and the keys go to the rows.
     app.update(Action::Resize(40, 10));
     assert!(!app.profile_shown());
-    assert!(!app.results().current().unwrap().profile_focus);
+    assert!(!app.results().current().unwrap().profile_focused());
 }
 
 #[test]

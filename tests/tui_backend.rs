@@ -108,7 +108,7 @@ impl Harness {
                     self.app
                         .results()
                         .current()
-                        .map(|t| (&t.query, &t.state, t.len()))
+                        .map(|t| (&t.query, t.state(), t.len()))
                 ),
             }
         }
@@ -228,7 +228,7 @@ async fn rows_come_one_batch_per_request_and_stop_ends_the_query() {
     h.until("the first batches", |a| {
         a.results()
             .current()
-            .is_some_and(|t| t.len() >= 5 && t.more && !t.waiting)
+            .is_some_and(|t| t.len() >= 5 && t.has_more() && !t.is_waiting())
     })
     .await;
     let shown = h.tab(id).len();
@@ -241,22 +241,22 @@ async fn rows_come_one_batch_per_request_and_stop_ends_the_query() {
 
     h.apply(Action::FetchMore(id));
     h.until("one more batch", |a| {
-        a.results().current().is_some_and(|t| !t.waiting)
+        a.results().current().is_some_and(|t| !t.is_waiting())
     })
     .await;
     assert_eq!(h.tab(id).len(), shown + 5);
 
     h.apply(Action::CancelQuery(id));
     h.until("the stop", |a| {
-        a.results().current().is_some_and(|t| finished(&t.state))
+        a.results().current().is_some_and(|t| finished(t.state()))
     })
     .await;
-    assert!(matches!(h.tab(id).state, TabState::Stopped { .. }));
+    assert!(matches!(h.tab(id).state(), TabState::Stopped { .. }));
 
     // The session stays: the next query runs on it.
     let next = h.run("r.db('demo').table('users').count()");
     h.until("the next query", |a| {
-        a.results().current().is_some_and(|t| finished(&t.state))
+        a.results().current().is_some_and(|t| finished(t.state()))
     })
     .await;
     assert_eq!(h.tab(next).row(0), Some(&serde_json::json!(24)));
@@ -271,10 +271,10 @@ async fn errors_carry_spans_and_read_only_refuses_writes() {
     )));
     let id = h.run("r.table('users').fliter({a: 1})");
     h.until("the compile error", |a| {
-        a.results().current().is_some_and(|t| finished(&t.state))
+        a.results().current().is_some_and(|t| finished(t.state()))
     })
     .await;
-    assert!(matches!(h.tab(id).state, TabState::Failed { .. }));
+    assert!(matches!(h.tab(id).state(), TabState::Failed { .. }));
     let err = h
         .app
         .editor()
@@ -290,10 +290,10 @@ async fn errors_carry_spans_and_read_only_refuses_writes() {
         .update(Action::ExternalEditorClosed(Ok(text.to_owned())));
     let id = h.run(text);
     h.until("the runtime error", |a| {
-        a.results().current().is_some_and(|t| finished(&t.state))
+        a.results().current().is_some_and(|t| finished(t.state()))
     })
     .await;
-    match &h.tab(id).state {
+    match h.tab(id).state() {
         TabState::Failed { message } => {
             assert!(message.contains("ReqlQueryLogicError"), "{message}")
         }
@@ -306,10 +306,10 @@ async fn errors_carry_spans_and_read_only_refuses_writes() {
     // Read-only: refused before sending, naming the write.
     let id = h.run("r.db('demo').table('users').insert({name: 'x'})");
     h.until("the refusal", |a| {
-        a.results().current().is_some_and(|t| finished(&t.state))
+        a.results().current().is_some_and(|t| finished(t.state()))
     })
     .await;
-    match &h.tab(id).state {
+    match h.tab(id).state() {
         TabState::Failed { message } => {
             assert!(
                 message.contains("`insert`") && message.contains("read-only"),
@@ -321,7 +321,7 @@ async fn errors_carry_spans_and_read_only_refuses_writes() {
     // Nothing was written.
     let id = h.run("r.db('demo').table('users').count()");
     h.until("the count", |a| {
-        a.results().current().is_some_and(|t| finished(&t.state))
+        a.results().current().is_some_and(|t| finished(t.state()))
     })
     .await;
     assert_eq!(h.tab(id).row(0), Some(&serde_json::json!(24)));
@@ -332,7 +332,7 @@ async fn a_feed_delivers_changes_made_by_another_client_until_stopped() {
     let mut h = Harness::start(false, (80, 24)).await;
     let id = h.run("r.db('demo').table('events').changes()");
     h.until("the feed to start", |a| {
-        a.results().current().is_some_and(|t| t.feed.is_some())
+        a.results().current().is_some_and(|t| t.feed().is_some())
     })
     .await;
     // A second client writes.
@@ -372,10 +372,10 @@ async fn a_feed_delivers_changes_made_by_another_client_until_stopped() {
 
     h.apply(Action::CancelQuery(id));
     h.until("the feed to stop", |a| {
-        a.results().current().is_some_and(|t| finished(&t.state))
+        a.results().current().is_some_and(|t| finished(t.state()))
     })
     .await;
-    assert!(matches!(h.tab(id).state, TabState::Stopped { .. }));
+    assert!(matches!(h.tab(id).state(), TabState::Stopped { .. }));
 
     // The screen draws the change (styled rows through render).
     let backend = ratatui::backend::TestBackend::new(80, 24);
@@ -398,10 +398,10 @@ async fn profiling_brings_the_servers_profile() {
     assert!(h.app.profiling());
     let id = h.run("r.db('demo').table('users').filter({active: true}).count()");
     h.until("the query", |a| {
-        a.results().current().is_some_and(|t| finished(&t.state))
+        a.results().current().is_some_and(|t| finished(t.state()))
     })
     .await;
-    let profile = h.tab(id).profile.clone().expect("a profile");
+    let profile = h.tab(id).profile().cloned().expect("a profile");
     assert!(profile.is_array(), "{profile}");
     // The rows still come as without profiling (18 of the 24 demo users are active).
     assert_eq!(h.tab(id).row(0), Some(&serde_json::json!(18)));
@@ -425,7 +425,12 @@ async fn two_feeds_on_the_one_connection_stop_independently() {
     let users = h.run("r.db('demo').table('users').changes()");
     let orders = h.run("r.db('demo').table('orders').changes()");
     h.until("both feeds to start", |a| {
-        a.results().tabs.iter().filter(|t| t.feed.is_some()).count() == 2
+        a.results()
+            .tabs
+            .iter()
+            .filter(|t| t.feed().is_some())
+            .count()
+            == 2
     })
     .await;
     h.apply(Action::CancelQuery(users));
@@ -433,7 +438,7 @@ async fn two_feeds_on_the_one_connection_stop_independently() {
         a.results()
             .tabs
             .iter()
-            .any(|t| t.id == users && matches!(t.state, TabState::Stopped { .. }))
+            .any(|t| t.id == users && matches!(t.state(), TabState::Stopped { .. }))
     })
     .await;
     assert!(h.tab(orders).is_running());
@@ -445,7 +450,7 @@ async fn two_feeds_on_the_one_connection_stop_independently() {
             .results()
             .tabs
             .iter()
-            .any(|t| t.id == write && finished(&t.state));
+            .any(|t| t.id == write && finished(t.state()));
         let changed = a
             .results()
             .tabs
@@ -461,7 +466,7 @@ async fn two_feeds_on_the_one_connection_stop_independently() {
 
     h.apply(Action::CancelQuery(orders));
     h.until("the orders feed to stop", |a| {
-        a.results().tabs.iter().all(|t| finished(&t.state))
+        a.results().tabs.iter().all(|t| finished(t.state()))
     })
     .await;
 }
@@ -504,7 +509,7 @@ async fn ten_thousand_changes_keep_the_cap_and_keys_get_their_turn() {
     // Small batches, as a busy server sends them: many backend actions per burst of writes.
     let id = h.run("r.db('demo').table('events').changes().run(conn, {maxBatchRows: 10})");
     h.until("the feed to start", |a| {
-        a.results().current().is_some_and(|t| t.feed.is_some())
+        a.results().current().is_some_and(|t| t.feed().is_some())
     })
     .await;
     h.apply(Action::FocusNext);
@@ -621,7 +626,7 @@ async fn ten_thousand_changes_keep_the_cap_and_keys_get_their_turn() {
 
     h.apply(Action::CancelQuery(id));
     h.until("the feed to stop", |a| {
-        a.results().current().is_some_and(|t| finished(&t.state))
+        a.results().current().is_some_and(|t| finished(t.state()))
     })
     .await;
 }
@@ -755,7 +760,7 @@ async fn the_status_bar_follows_a_lost_connection_until_the_server_is_back() {
         a.results()
             .tabs
             .iter()
-            .any(|t| t.id == id && finished(&t.state))
+            .any(|t| t.id == id && finished(t.state()))
     })
     .await;
     assert_eq!(h.tab(id).row(0), Some(&json!(24)));
@@ -768,10 +773,10 @@ async fn query_timeout_stops_a_feed_and_fails_the_statement() {
     let mut h = Harness::on(profile, Some(server), (80, 24), |_| {});
     let id = h.run("r.db('demo').table('users').changes()");
     h.until("the query timeout", |a| {
-        a.results().current().is_some_and(|t| finished(&t.state))
+        a.results().current().is_some_and(|t| finished(t.state()))
     })
     .await;
-    match &h.tab(id).state {
+    match h.tab(id).state() {
         TabState::Failed { message } => {
             assert!(message.contains("query timeout (0.3s)"), "{message}");
             assert!(message.contains("--query-timeout"), "{message}");
@@ -781,13 +786,13 @@ async fn query_timeout_stops_a_feed_and_fails_the_statement() {
     // The session stays for the next statement.
     let id = h.run("r.expr(1)");
     h.until("the next query", |a| {
-        a.results().current().is_some_and(|t| finished(&t.state))
+        a.results().current().is_some_and(|t| finished(t.state()))
     })
     .await;
     assert!(
-        matches!(h.tab(id).state, TabState::Done { .. }),
+        matches!(h.tab(id).state(), TabState::Done { .. }),
         "{:?}",
-        h.tab(id).state
+        h.tab(id).state()
     );
 }
 
@@ -814,7 +819,7 @@ async fn named_queries_save_and_run_from_the_editor() {
     h.until("the bound query's result", |a| {
         a.results()
             .current()
-            .is_some_and(|t| finished(&t.state) && t.row(0) == Some(&json!(42)))
+            .is_some_and(|t| finished(t.state()) && t.row(0) == Some(&json!(42)))
     })
     .await;
     h.apply(Action::RunQuery {

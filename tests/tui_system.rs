@@ -467,7 +467,7 @@ async fn the_jobs_view_lists_another_connections_feed_and_kill_ends_it() {
         a.results()
             .tabs
             .iter()
-            .any(|t| t.id == kill && matches!(t.state, TabState::Done { .. }))
+            .any(|t| t.id == kill && matches!(t.state(), TabState::Done { .. }))
     })
     .await;
     let tab = h.app.results().tabs.iter().find(|t| t.id == kill).unwrap();

@@ -11,7 +11,7 @@ use super::keymap::{Command, Keymap};
 use super::panes::browser::{BrowserPane, CatalogState, Count, NodeId};
 use super::panes::editor::EditorPane;
 use super::panes::results::ViewMode;
-use super::panes::results::{DEFAULT_ROW_CAP, Feed, ResultTab, ResultsPane, TabState};
+use super::panes::results::{DEFAULT_ROW_CAP, ResultTab, ResultsPane};
 use super::panes::status::{ConnectionInfo, StatusBar};
 use super::panes::system::{DEFAULT_REFRESH, SystemPane, SystemView};
 use super::screen::Areas;
@@ -278,9 +278,9 @@ impl App {
         if self.focus == Pane::Results
             && shown
             && let Some(tab) = self.results.current_mut()
-            && tab.profile_focus != forward
+            && tab.profile_focused() != forward
         {
-            tab.profile_focus = forward;
+            tab.set_profile_focus(forward);
             return;
         }
         let step = |p: Pane| if forward { p.next() } else { p.prev() };
@@ -290,7 +290,7 @@ impl App {
         }
         if let Some(tab) = self.results.current_mut() {
             // Coming back from the editor lands on the profile, from the browser on the rows.
-            tab.profile_focus = self.focus == Pane::Results && !forward && shown;
+            tab.set_profile_focus(self.focus == Pane::Results && !forward && shown);
         }
     }
 
@@ -314,7 +314,7 @@ impl App {
     /// Lines of the part of the results that has the keys: the rows or the profile panel.
     fn results_height(&self) -> usize {
         match self.results.current() {
-            Some(tab) if tab.profile_focus => {
+            Some(tab) if tab.profile_focused() => {
                 tab.profile_height(self.results.body_area(self.areas().results))
             }
             _ => self.rows_height(),
@@ -605,13 +605,8 @@ impl App {
         let db = &self.status.info.db;
         let catalog = self.browser.catalog();
         if let Some(tab) = self.results.tab_mut(id) {
-            tab.state = TabState::Open;
-            if feed && tab.feed.is_none() {
-                tab.feed = Some(Feed {
-                    key: feed_key(&tab.query, db, catalog),
-                    ..Default::default()
-                });
-            }
+            let key = (feed && tab.feed().is_none()).then(|| feed_key(&tab.query, db, catalog));
+            tab.opened(key);
         }
     }
 
@@ -884,7 +879,7 @@ impl App {
                 };
                 self.results.default_view = view;
                 if let Some(tab) = self.results.current_mut() {
-                    tab.view = view;
+                    tab.set_view(view);
                 }
                 self.status
                     .info(format!("results show as {} (F2 cycles)", view.label()));
@@ -978,7 +973,7 @@ impl App {
             && let Some(tab) = self.results.current_mut()
         {
             // No room for the profile panel any more: the keys go back to the rows.
-            tab.profile_focus = false;
+            tab.set_profile_focus(false);
         }
         let height = self.rows_height();
         for tab in &mut self.results.tabs {
@@ -1259,8 +1254,8 @@ impl App {
             Command::Expand => match self.results.current_mut() {
                 // Nothing to expand (table and raw views, a single value): the viewer opens.
                 Some(tab)
-                    if tab.profile_focus
-                        || (tab.view == ViewMode::Tree && tab.selected_opens()) =>
+                    if tab.profile_focused()
+                        || (tab.view() == ViewMode::Tree && tab.selected_opens()) =>
                 {
                     tab.toggle_expanded(rh)
                 }
@@ -1270,11 +1265,7 @@ impl App {
             Command::ViewValue => self.open_value_viewer(),
             Command::ToggleWrap => match self.results.current_mut() {
                 Some(tab) => {
-                    tab.wrap = !tab.wrap;
-                    if tab.view != ViewMode::Raw {
-                        tab.view = ViewMode::Raw;
-                    }
-                    let on = tab.wrap;
+                    let on = tab.toggle_wrap();
                     self.status.info(if on {
                         "raw view: long rows wrap"
                     } else {

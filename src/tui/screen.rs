@@ -64,7 +64,7 @@ pub fn draw(app: &App, frame: &mut Frame) {
     let live = app
         .results()
         .current()
-        .is_some_and(|t| t.feed.is_some() && t.is_running());
+        .is_some_and(|t| t.feed().is_some() && t.is_running());
     app.status()
         .draw(frame, areas.status, &hints, (live, app.profiling()), p);
     if app.system().shown().is_some() {

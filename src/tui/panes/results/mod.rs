@@ -1,15 +1,24 @@
 //! Result tabs: rows retained up to a cap, tree / table / raw views, lazy fetching near the end,
 //! changefeed mode. Only the visible window is ever formatted.
 
-use std::collections::{HashSet, VecDeque};
+mod feed;
+mod profile_panel;
+mod rows;
+mod viewport;
+
 use std::time::{Duration, Instant};
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+use ratatui::widgets::{Block, Paragraph, Wrap};
 use serde_json::Value;
+
+pub use feed::{Feed, split_change};
+use profile_panel::ProfilePanel;
+use rows::{Rows, Shown};
+use viewport::Viewport;
 
 use super::profile::ProfileTree;
 use crate::nesting::{self, Doc};
@@ -87,58 +96,7 @@ pub enum TabState {
     },
 }
 
-/// Changefeed display state.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Feed {
-    /// Newest change at the top (else tail: newest at the bottom).
-    pub newest_first: bool,
-    pub paused: bool,
-    /// Changes received while paused, oldest first.
-    pub held: VecDeque<Doc>,
-    /// The primary key of the table the feed watches: a change between two documents is a
-    /// removal plus an addition.
-    pub key: String,
-}
-
-impl Default for Feed {
-    fn default() -> Self {
-        Feed {
-            newest_first: false,
-            paused: false,
-            held: VecDeque::new(),
-            key: "id".to_owned(),
-        }
-    }
-}
-
-/// A feed message whose `old_val` and `new_val` are different documents (by primary `key`), as
-/// `orderBy({index}).limit(n)` feeds send when one document leaves the window and another
-/// enters it, as the removal and the addition it is; any other row as it is.
-pub fn split_change(row: Doc, key: &str) -> Vec<Doc> {
-    let moved = match (row.get("old_val"), row.get("new_val")) {
-        (Some(Value::Object(old)), Some(Value::Object(new))) => {
-            matches!((old.get(key), new.get(key)), (Some(a), Some(b)) if a != b)
-        }
-        _ => false,
-    };
-    if !moved {
-        return vec![row];
-    }
-    let Value::Object(mut map) = row.into_inner() else {
-        return Vec::new();
-    };
-    let old = map.remove("old_val").unwrap_or(Value::Null);
-    let new = map.remove("new_val").unwrap_or(Value::Null);
-    let change = |old_val: Value, new_val: Value| {
-        let mut m = map.clone();
-        m.insert("old_val".to_owned(), old_val);
-        m.insert("new_val".to_owned(), new_val);
-        Doc(Value::Object(m))
-    };
-    vec![change(old, Value::Null), change(Value::Null, new)]
-}
-
-/// One query's results.
+/// One query's results: its rows, how they are shown, its feed and profile.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ResultTab {
     pub id: QueryId,
@@ -146,41 +104,20 @@ pub struct ResultTab {
     pub query: String,
     /// Byte offset of the query in the editor (to place error spans).
     pub offset: usize,
-    pub state: TabState,
-    pub view: ViewMode,
-    rows: VecDeque<Doc>,
-    /// Rows (and held changes) discarded from the front because of the cap.
-    dropped: u64,
-    /// Approximate JSON size of the rows and held changes retained.
-    bytes: usize,
+    state: TabState,
+    rows: Rows,
+    viewport: Viewport,
     /// The server holds more rows.
-    pub more: bool,
+    more: bool,
     /// A batch was asked for and has not arrived.
-    pub waiting: bool,
+    waiting: bool,
     /// STOP sent, waiting for the end.
-    pub stopping: bool,
+    stopping: bool,
     started: Instant,
     /// Time to the first batch.
     first_batch: Option<Duration>,
-    /// Selected row, in display order.
-    selected: usize,
-    /// First visible row, in display order.
-    top: usize,
-    /// Table view: first visible column.
-    column: usize,
-    /// Tree and raw views: cells scrolled off on the left.
-    hscroll: usize,
-    /// Raw view: long rows wrap instead of scrolling sideways.
-    pub wrap: bool,
-    /// Expanded rows in tree view, by absolute row number (survives drops).
-    expanded: HashSet<u64>,
-    pub feed: Option<Feed>,
-    pub profile: Option<Doc>,
-    /// The profile as a collapsible tree, beside the rows.
-    pub profile_tree: Option<ProfileTree>,
-    /// The keys go to the profile panel rather than the rows.
-    pub profile_focus: bool,
-    cap: usize,
+    feed: Option<Feed>,
+    profile: ProfilePanel,
 }
 
 impl ResultTab {
@@ -191,27 +128,87 @@ impl ResultTab {
             query,
             offset,
             state: TabState::Pending,
-            view: ViewMode::default(),
-            rows: VecDeque::new(),
-            dropped: 0,
-            bytes: 0,
+            rows: Rows::new(cap),
+            viewport: Viewport::default(),
             more: false,
             waiting: true,
             stopping: false,
             started,
             first_batch: None,
-            selected: 0,
-            top: 0,
-            column: 0,
-            hscroll: 0,
-            wrap: false,
-            expanded: HashSet::new(),
             feed: None,
-            profile: None,
-            profile_tree: None,
-            profile_focus: false,
-            cap: cap.max(1),
+            profile: ProfilePanel::default(),
         }
+    }
+
+    /// Where the query is.
+    pub fn state(&self) -> &TabState {
+        &self.state
+    }
+
+    /// The runtime accepted the query; `feed` (the primary key of the watched table) when it
+    /// is a changefeed.
+    pub fn opened(&mut self, feed: Option<String>) {
+        self.state = TabState::Open;
+        if let Some(key) = feed
+            && self.feed.is_none()
+        {
+            self.feed = Some(Feed::keyed(key));
+        }
+    }
+
+    /// How the rows are shown.
+    pub fn view(&self) -> ViewMode {
+        self.viewport.view
+    }
+
+    pub fn set_view(&mut self, view: ViewMode) {
+        self.viewport.view = view;
+    }
+
+    /// True when the raw view wraps long rows.
+    pub fn wraps(&self) -> bool {
+        self.viewport.wrap
+    }
+
+    /// Wraps long rows (or stops), in the raw view; true when they wrap now.
+    pub fn toggle_wrap(&mut self) -> bool {
+        self.viewport.wrap = !self.viewport.wrap;
+        self.viewport.view = ViewMode::Raw;
+        self.viewport.wrap
+    }
+
+    /// The changefeed state, for a feed.
+    pub fn feed(&self) -> Option<&Feed> {
+        self.feed.as_ref()
+    }
+
+    /// True while a batch was asked for and has not arrived.
+    pub fn is_waiting(&self) -> bool {
+        self.waiting
+    }
+
+    /// True while the server holds more rows.
+    pub fn has_more(&self) -> bool {
+        self.more
+    }
+
+    /// The server's profile of the finished query.
+    pub fn profile(&self) -> Option<&Doc> {
+        self.profile.doc()
+    }
+
+    /// The profile as a tree.
+    pub fn profile_tree(&self) -> Option<&ProfileTree> {
+        self.profile.tree()
+    }
+
+    /// True when the keys go to the profile panel rather than the rows.
+    pub fn profile_focused(&self) -> bool {
+        self.profile.focused()
+    }
+
+    pub fn set_profile_focus(&mut self, focus: bool) {
+        self.profile.set_focus(focus);
     }
 
     /// Rows retained.
@@ -226,33 +223,33 @@ impl ResultTab {
 
     /// Rows (and held changes) discarded because of the cap.
     pub fn dropped(&self) -> u64 {
-        self.dropped
+        self.rows.dropped()
     }
 
     /// Most rows (or changes) this tab retains; older ones are discarded and counted.
     pub fn cap(&self) -> usize {
-        self.cap
+        self.rows.cap()
     }
 
     /// Approximate JSON size in bytes of the rows and held changes retained: what the tab's
     /// memory grows with, bounded by the cap.
     pub fn retained_bytes(&self) -> usize {
-        self.bytes
+        self.rows.bytes()
     }
 
     /// Changes held while the feed is paused.
     pub fn held(&self) -> usize {
-        self.feed.as_ref().map_or(0, |f| f.held.len())
+        self.feed.as_ref().map_or(0, Feed::held)
     }
 
     /// Selected row index in display order.
     pub fn selected(&self) -> usize {
-        self.selected
+        self.viewport.selected()
     }
 
     /// First visible row in display order.
     pub fn top(&self) -> usize {
-        self.top
+        self.viewport.top()
     }
 
     /// True while the query can still deliver rows or is being waited on.
@@ -260,30 +257,14 @@ impl ResultTab {
         matches!(self.state, TabState::Pending | TabState::Open)
     }
 
+    /// The rows in display order.
+    fn shown(&self) -> Shown<'_> {
+        shown(&self.rows, self.feed.as_ref())
+    }
+
     /// The row shown at display position `i`.
     pub fn row(&self, i: usize) -> Option<&Value> {
-        if self.newest_first() {
-            self.rows
-                .len()
-                .checked_sub(i + 1)
-                .and_then(|j| self.rows.get(j))
-                .map(|d| &**d)
-        } else {
-            self.rows.get(i).map(|d| &**d)
-        }
-    }
-
-    fn newest_first(&self) -> bool {
-        self.feed.as_ref().is_some_and(|f| f.newest_first)
-    }
-
-    fn absolute(&self, display: usize) -> u64 {
-        let index = if self.newest_first() {
-            self.rows.len().saturating_sub(display + 1)
-        } else {
-            display
-        };
-        self.dropped + index as u64
+        self.shown().get(i)
     }
 
     /// Appends a batch (or holds it while a feed is paused).
@@ -294,66 +275,36 @@ impl ResultTab {
             self.first_batch = Some(now.saturating_duration_since(self.started));
         }
         let rows = match &self.feed {
-            Some(feed) => rows
-                .into_iter()
-                .flat_map(|row| split_change(row, &feed.key))
-                .collect(),
+            Some(feed) => feed.split(rows),
             None => rows,
         };
-        if let Some(feed) = &mut self.feed
-            && feed.paused
-        {
-            self.bytes += rows.iter().map(|d| approx_size(d)).sum::<usize>();
-            feed.held.extend(rows);
-            while feed.held.len() > self.cap {
-                if let Some(v) = feed.held.pop_front() {
-                    self.bytes = self.bytes.saturating_sub(approx_size(&v));
-                }
-                self.dropped += 1;
-            }
-            return;
+        if let Some(held) = self.feed.as_mut().and_then(Feed::holding) {
+            return self.rows.hold(held, rows);
         }
         self.append(rows);
     }
 
     fn append(&mut self, rows: Vec<Doc>) {
         let n = rows.len();
-        let at_end = self.selected + 1 >= self.rows.len();
+        let at_end = self.viewport.selected() + 1 >= self.rows.len();
         let first = self.rows.is_empty();
-        self.bytes += rows.iter().map(|d| approx_size(d)).sum::<usize>();
-        self.rows.extend(rows);
-        let excess = self.rows.len().saturating_sub(self.cap);
-        let freed: usize = self.rows.drain(..excess).map(|v| approx_size(&v)).sum();
-        self.bytes = self.bytes.saturating_sub(freed);
-        self.dropped += excess as u64;
+        let excess = self.rows.extend(rows);
         // A single value opens expanded; a feed's first change is a diff line like the others.
         if first && self.rows.len() == 1 && self.feed.is_none() {
-            self.expanded.insert(self.dropped);
+            self.viewport.expand(self.rows.dropped());
         }
-        if self.newest_first() {
-            // Keep the same row selected unless following the head.
-            if self.selected > 0 {
-                self.selected = (self.selected + n).min(self.rows.len().saturating_sub(1));
-                self.top = (self.top + n).min(self.selected);
-            }
-        } else if self.feed.is_some() && at_end && !first {
-            // Tail mode follows new changes.
-            self.selected = self.rows.len().saturating_sub(1);
-        } else {
-            self.selected = self.selected.saturating_sub(excess);
-            self.top = self.top.saturating_sub(excess);
-        }
+        // Tail mode follows new changes.
+        let tail = self.feed.is_some() && at_end && !first;
+        let shown = shown(&self.rows, self.feed.as_ref());
+        self.viewport.appended(shown, n, excess, tail);
     }
 
     /// Pauses or resumes a feed; resuming delivers the held changes in order.
     pub fn toggle_pause(&mut self) {
         let Some(feed) = &mut self.feed else { return };
-        feed.paused = !feed.paused;
-        if !feed.paused {
-            let held: Vec<Doc> = feed.held.drain(..).collect();
+        if let Some(held) = feed.toggle_pause() {
             // `append` counts them again as rows.
-            let size: usize = held.iter().map(|d| approx_size(d)).sum();
-            self.bytes = self.bytes.saturating_sub(size);
+            let held = self.rows.release(held);
             self.append(held);
         }
     }
@@ -361,159 +312,70 @@ impl ResultTab {
     /// Feed order: newest first or tail.
     pub fn toggle_order(&mut self) {
         if let Some(feed) = &mut self.feed {
-            feed.newest_first = !feed.newest_first;
-            self.selected = 0;
-            self.top = 0;
+            feed.toggle_order();
+            self.viewport.home();
         }
     }
 
     /// Moves the selection by `delta` rows and keeps it in a viewport of `height` lines.
     pub fn move_selection(&mut self, delta: isize, height: usize) {
-        if let Some(tree) = self.focused_profile() {
+        if let Some(tree) = self.profile.focused_tree() {
             return tree.move_selection(delta, height);
         }
-        let last = self.rows.len().saturating_sub(1);
-        self.selected = self.selected.saturating_add_signed(delta).min(last);
-        self.scroll_into_view(height);
+        let shown = shown(&self.rows, self.feed.as_ref());
+        self.viewport.move_selection(shown, delta, height);
     }
 
     /// Selects the first (`false`) or last (`true`) row.
     pub fn jump(&mut self, to_end: bool, height: usize) {
-        if let Some(tree) = self.focused_profile() {
+        if let Some(tree) = self.profile.focused_tree() {
             return tree.jump(to_end, height);
         }
-        self.selected = if to_end {
-            self.rows.len().saturating_sub(1)
-        } else {
-            0
-        };
-        self.scroll_into_view(height);
+        let shown = shown(&self.rows, self.feed.as_ref());
+        self.viewport.jump(shown, to_end, height);
     }
 
     /// Shows the next view mode.
     pub fn cycle_view(&mut self, height: usize) {
-        self.view = self.view.next();
-        self.scroll_into_view(height);
+        let shown = shown(&self.rows, self.feed.as_ref());
+        self.viewport.cycle_view(shown, height);
     }
 
     /// Scrolls the table view by columns.
     pub fn scroll_columns(&mut self, delta: isize) {
-        if let Some(tree) = self.focused_profile() {
+        if let Some(tree) = self.profile.focused_tree() {
             // Left and right close and open the selected task.
             return tree.set_selected_open(delta > 0, usize::MAX);
         }
-        if self.view != ViewMode::Table {
-            // Eight cells a step, bounded by the selected row's one-line form.
-            let widest = self
-                .row(self.selected)
-                .map_or(0, |v| compact(v).chars().count());
-            self.hscroll = self
-                .hscroll
-                .saturating_add_signed(delta.saturating_mul(8))
-                .min(widest.saturating_sub(8));
-            return;
-        }
-        // The selected row's keys bound the scroll, so Left answers at once after many Rights.
-        let columns = match self.row(self.selected) {
-            Some(Value::Object(map)) => map.len(),
-            _ => 1,
-        };
-        self.column = self
-            .column
-            .saturating_add_signed(delta)
-            .min(columns.saturating_sub(1));
+        let shown = shown(&self.rows, self.feed.as_ref());
+        self.viewport.scroll_columns(shown, delta);
     }
 
     /// For the value viewer: what is selected, named, and pretty-printed whole. In the table
     /// view (rows area `height` lines) that is the cell of the first column shown, else the
     /// row.
     pub fn selected_pretty(&self, height: usize) -> Option<(String, String)> {
-        let row = self.row(self.selected)?;
-        let (what, value) = match self.shown_column(height) {
-            Some(key) if self.view == ViewMode::Table => match row.get(&key) {
-                Some(cell) => (format!("`{key}` of row {}", self.selected + 1), cell),
-                None => (format!("row {}", self.selected + 1), row),
-            },
-            _ => (format!("row {}", self.selected + 1), row),
-        };
-        let mut out = String::new();
-        render::write_pretty(value, &render::Styles::plain(), &mut out);
-        Some((what, out))
-    }
-
-    /// The key of the table view's first column shown, from the rows on screen as drawn.
-    fn shown_column(&self, height: usize) -> Option<String> {
-        let mut columns = render::table::ColumnSet::new();
-        (self.top..self.top + height.saturating_sub(1).max(1))
-            .map_while(|i| self.row(i))
-            .for_each(|v| {
-                columns.observe(v);
-            });
-        let all = columns.columns();
-        match all.get(self.column.min(all.len().saturating_sub(1)))? {
-            render::table::ColumnKey::Key(k) => Some(k.clone()),
-            render::table::ColumnKey::Value => None,
-        }
+        self.viewport.selected_pretty(self.shown(), height)
     }
 
     /// True when the selected row opens in the tree (a non-empty object or array).
     pub fn selected_opens(&self) -> bool {
-        match self.row(self.selected) {
-            Some(Value::Object(o)) => !o.is_empty(),
-            Some(Value::Array(a)) => !a.is_empty(),
-            _ => false,
-        }
+        self.viewport.selected_opens(self.shown())
     }
 
     /// Toggles the selected row open or closed in the tree view.
     pub fn toggle_expanded(&mut self, height: usize) {
-        if let Some(tree) = self.focused_profile() {
+        if let Some(tree) = self.profile.focused_tree() {
             return tree.toggle(height);
         }
-        let key = self.absolute(self.selected);
-        if !self.expanded.remove(&key) {
-            self.expanded.insert(key);
-        }
-        self.scroll_into_view(height);
-    }
-
-    /// The profile tree when it has the keys.
-    fn focused_profile(&mut self) -> Option<&mut ProfileTree> {
-        self.profile_tree.as_mut().filter(|_| self.profile_focus)
-    }
-
-    fn row_height(&self, display: usize) -> usize {
-        match self.view {
-            ViewMode::Tree if self.expanded.contains(&self.absolute(display)) => {
-                self.row(display).map_or(1, |v| row_line_count(v).max(1))
-            }
-            _ => 1,
-        }
+        let shown = shown(&self.rows, self.feed.as_ref());
+        self.viewport.toggle_expanded(shown, height);
     }
 
     /// Keeps the selected row inside a viewport of `height` lines.
     pub fn scroll_into_view(&mut self, height: usize) {
-        let height = height.max(1);
-        if self.selected < self.top {
-            self.top = self.selected;
-            return;
-        }
-        // Walk up from the selection to the highest first row that still shows it whole;
-        // at most `height` steps, whatever the number of rows.
-        let mut used = 0;
-        let mut first = self.selected;
-        loop {
-            used += self.row_height(first);
-            if used > height {
-                first += 1;
-                break;
-            }
-            if first == 0 || first <= self.top {
-                break;
-            }
-            first -= 1;
-        }
-        self.top = self.top.max(first.min(self.selected));
+        let shown = shown(&self.rows, self.feed.as_ref());
+        self.viewport.scroll_into_view(shown, height);
     }
 
     /// True when the viewport is within one screen of the end and more rows can be fetched.
@@ -523,7 +385,7 @@ impl ResultTab {
             && !self.stopping
             && self.feed.is_none()
             && self.is_running()
-            && self.top + 2 * height.max(1) >= self.rows.len()
+            && self.viewport.top() + 2 * height.max(1) >= self.rows.len()
     }
 
     /// Asks to stop the query: true when it runs and was not asked already (then STOP goes
@@ -532,6 +394,11 @@ impl ResultTab {
         let ask = self.is_running() && !self.stopping;
         self.stopping |= ask;
         ask
+    }
+
+    /// True once STOP was sent for the query.
+    pub fn is_stopping(&self) -> bool {
+        self.stopping
     }
 
     /// Asks for the next batch: true when the server holds more and none is on its way.
@@ -557,8 +424,7 @@ impl ResultTab {
     pub fn finish(&mut self, elapsed: Duration, profile: Option<Doc>) {
         self.more = false;
         self.waiting = false;
-        self.profile_tree = profile.as_deref().map(ProfileTree::new);
-        self.profile = profile;
+        self.profile.set(profile);
         self.state = if self.stopping {
             TabState::Stopped { elapsed }
         } else {
@@ -569,26 +435,27 @@ impl ResultTab {
     /// The header line: "N rows · more available · 12 ms" or a spinner while waiting.
     pub fn header(&self, now: Instant) -> String {
         let mut parts = Vec::new();
+        let view = self.viewport.view.label();
         if let TabState::Failed { .. } = self.state {
-            return format!("failed · {}", self.view.label());
+            return format!("failed · {view}");
         }
         let n = self.rows.len();
         let noun = if self.feed.is_some() { "change" } else { "row" };
         parts.push(format!("{n} {noun}{}", if n == 1 { "" } else { "s" }));
-        if self.dropped > 0 {
-            parts.push(format!("{} older discarded", self.dropped));
+        if self.rows.dropped() > 0 {
+            parts.push(format!("{} older discarded", self.rows.dropped()));
         }
         if let Some(feed) = &self.feed {
             parts.push(
-                if feed.newest_first {
+                if feed.newest_first() {
                     "newest first"
                 } else {
                     "tail"
                 }
                 .to_owned(),
             );
-            if feed.paused {
-                parts.push(format!("paused, {} held", feed.held.len()));
+            if feed.paused() {
+                parts.push(format!("paused, {} held", feed.held()));
             }
         }
         if self.more {
@@ -612,45 +479,20 @@ impl ResultTab {
             }
             TabState::Failed { .. } => {}
         }
-        parts.push(self.view.label().to_owned());
+        parts.push(view.to_owned());
         parts.join(" · ")
     }
 
-    /// Splits the tab's body `area` between the rows and the profile panel: side by side from
-    /// [`SIDE_BY_SIDE_WIDTH`] columns, else the profile under the rows when there are lines
-    /// enough for both.
+    /// Splits the tab's body `area` between the rows and the profile panel (none for a
+    /// failed query).
     pub fn body(&self, area: Rect) -> Body {
-        let alone = Body {
-            rows: area,
-            profile: None,
-        };
-        let Some(tree) = &self.profile_tree else {
-            return alone;
-        };
         if matches!(self.state, TabState::Failed { .. }) {
-            return alone;
+            return Body {
+                rows: area,
+                profile: None,
+            };
         }
-        if area.width >= SIDE_BY_SIDE_WIDTH {
-            let width = area.width / 2;
-            let [rows, profile] =
-                Layout::horizontal([Constraint::Min(0), Constraint::Length(width)]).areas(area);
-            Body {
-                rows,
-                profile: Some(profile),
-            }
-        } else if area.height >= 6 {
-            // The title line plus the tree, at most half the body.
-            let wanted = u16::try_from(tree.line_count().saturating_add(1)).unwrap_or(u16::MAX);
-            let height = wanted.clamp(2, area.height / 2);
-            let [rows, profile] =
-                Layout::vertical([Constraint::Min(0), Constraint::Length(height)]).areas(area);
-            Body {
-                rows,
-                profile: Some(profile),
-            }
-        } else {
-            alone
-        }
+        self.profile.body(area)
     }
 
     /// Lines of the profile panel's tree (its height less the title), 0 when it is not shown.
@@ -665,44 +507,14 @@ impl ResultTab {
     pub fn draw_body(&self, frame: &mut Frame, area: Rect, focused: bool, palette: &Palette) {
         let body = self.body(area);
         self.draw_rows(frame, body.rows, palette);
-        if let (Some(rect), Some(tree)) = (body.profile, &self.profile_tree) {
-            let active = focused && self.profile_focus;
-            let mut title = String::from(" Profile");
-            if let Some(ms) = tree.total_ms() {
-                title.push_str(&format!(" · {ms:.3} ms"));
-            }
-            match tree.shard_reads() {
-                0 => {}
-                1 => title.push_str(" · 1 shard read"),
-                n => title.push_str(&format!(" · {n} shard reads")),
-            }
-            title.push(' ');
-            let style = if active {
-                Style::default()
-                    .fg(palette.accent)
-                    .add_modifier(Modifier::BOLD)
-            } else {
-                Style::default().fg(palette.dim)
-            };
-            let borders = if rect.width < area.width {
-                Borders::LEFT | Borders::TOP
-            } else {
-                Borders::TOP
-            };
-            let block = Block::new()
-                .borders(borders)
-                .border_style(style)
-                .title(Span::styled(title, style));
-            let inner = block.inner(rect);
-            frame.render_widget(block, rect);
-            let lines = tree.lines(usize::from(inner.height), active, palette);
-            frame.render_widget(Paragraph::new(lines), inner);
+        if let Some(rect) = body.profile {
+            let active = focused && self.profile.focused();
+            self.profile.draw(frame, rect, area, active, palette);
         }
     }
 
     /// Draws the rows of this tab into `area` (no frame).
     pub fn draw_rows(&self, frame: &mut Frame, area: Rect, palette: &Palette) {
-        let height = usize::from(area.height);
         let lines = match &self.state {
             TabState::Failed { message } => {
                 let lines: Vec<Line> = message
@@ -725,151 +537,26 @@ impl ResultTab {
                 };
                 vec![Line::styled(text, Style::default().fg(palette.dim))]
             }
-            _ => match self.view {
-                ViewMode::Tree => self.tree_lines(height, palette),
-                ViewMode::Raw => self.raw_lines(height, palette),
-                ViewMode::Table => self.table_lines(height, usize::from(area.width), palette),
-            },
+            _ => self.viewport.lines(
+                self.shown(),
+                (usize::from(area.height), usize::from(area.width)),
+                self.feed.is_some(),
+                palette,
+            ),
         };
-        if self.wrap && self.view == ViewMode::Raw {
+        if self.viewport.wrap && self.viewport.view == ViewMode::Raw {
             let wrapped = Paragraph::new(lines).wrap(Wrap { trim: false });
             frame.render_widget(wrapped, area);
             return;
         }
-        let shift = match self.view {
-            ViewMode::Table => 0,
-            _ => u16::try_from(self.hscroll).unwrap_or(u16::MAX),
-        };
+        let shift = u16::try_from(self.viewport.shift()).unwrap_or(u16::MAX);
         frame.render_widget(Paragraph::new(lines).scroll((0, shift)), area);
     }
+}
 
-    fn selected_style(&self, i: usize, palette: &Palette) -> Style {
-        if i == self.selected {
-            Style::default()
-                .bg(palette.selection)
-                .add_modifier(Modifier::BOLD)
-        } else {
-            Style::default()
-        }
-    }
-
-    fn tree_lines(&self, height: usize, palette: &Palette) -> Vec<Line<'static>> {
-        let mut out = Vec::new();
-        let mut i = self.top;
-        while out.len() < height {
-            let Some(value) = self.row(i) else { break };
-            let style = self.selected_style(i, palette);
-            // A number, string, null or empty container has nothing to open: no arrow.
-            let opens = match value {
-                Value::Object(o) => !o.is_empty(),
-                Value::Array(a) => !a.is_empty(),
-                _ => false,
-            };
-            if self.expanded.contains(&self.absolute(i)) {
-                let room = height - out.len();
-                for (k, line) in row_lines(value, 0, room, palette).into_iter().enumerate() {
-                    let marker = if k == 0 && opens { "▾ " } else { "  " };
-                    let mut spans = vec![Span::styled(marker, style.fg(palette.dim))];
-                    spans.extend(line.spans.into_iter().map(|s| s.patch_style(style)));
-                    out.push(Line::from(spans));
-                }
-            } else {
-                let marker = if opens { "▸ " } else { "  " };
-                let mut spans = vec![Span::styled(marker, style.fg(palette.dim))];
-                match self
-                    .feed
-                    .as_ref()
-                    .and_then(|_| change_spans(value, palette))
-                {
-                    Some(diff) => spans.extend(diff.into_iter().map(|s| s.patch_style(style))),
-                    None => spans.push(Span::styled(compact(value), style)),
-                }
-                out.push(Line::from(spans));
-            }
-            i += 1;
-        }
-        out.truncate(height);
-        out
-    }
-
-    fn raw_lines(&self, height: usize, palette: &Palette) -> Vec<Line<'static>> {
-        (self.top..self.top + height)
-            .map_while(|i| self.row(i).map(|v| (i, v)))
-            .map(|(i, v)| Line::styled(compact(v), self.selected_style(i, palette)))
-            .collect()
-    }
-
-    fn table_lines(&self, height: usize, width: usize, palette: &Palette) -> Vec<Line<'static>> {
-        use render::table::{self, ColumnSet};
-        let body = height.saturating_sub(1);
-        let visible: Vec<(usize, &Value)> = (self.top..self.top + body)
-            .map_while(|i| self.row(i).map(|v| (i, v)))
-            .collect();
-        // Columns and widths from the rows on screen only, so a frame costs the same whatever
-        // is retained.
-        let mut columns = ColumnSet::new();
-        for (_, v) in &visible {
-            columns.observe(v);
-        }
-        let start = self.column.min(columns.columns().len().saturating_sub(1));
-        let natural: Vec<usize> = columns
-            .natural_widths()
-            .iter()
-            .skip(start)
-            .map(|w| (*w).min(40))
-            .collect();
-        // fit_widths counts two cells between columns; the gap drawn here is three.
-        let extra = natural.len().saturating_sub(1);
-        let widths = table::fit_widths(&natural, Some(width.saturating_sub(extra)));
-        let gap = " │ ";
-        let header_style = palette.token(render::Scope::Header);
-        let muted = Style::default().fg(palette.dim);
-        let cell_spans = |cells: Vec<Option<(String, Style, bool)>>, row_style: Style| {
-            let mut spans = Vec::new();
-            for (k, (cell, w)) in cells.into_iter().zip(&widths).enumerate() {
-                if *w == 0 {
-                    // Columns that do not fit: say so (scroll right with the keymap's right).
-                    spans.push(Span::styled(" …", muted.patch(row_style)));
-                    break;
-                }
-                if k > 0 {
-                    spans.push(Span::styled(gap, muted.patch(row_style)));
-                }
-                let (text, style, right) = cell.unwrap_or_default();
-                let (kept, cut, used) = table::truncate(&text, *w);
-                let mut shown = kept.to_owned();
-                if cut {
-                    shown.push('…');
-                }
-                let pad = " ".repeat(w.saturating_sub(used));
-                let shown = if right {
-                    format!("{pad}{shown}")
-                } else {
-                    format!("{shown}{pad}")
-                };
-                spans.push(Span::styled(shown, style.patch(row_style)));
-            }
-            Line::from(spans)
-        };
-        let headers = columns
-            .columns()
-            .iter()
-            .enumerate()
-            .skip(start)
-            .map(|(i, c)| Some((c.header().into_owned(), header_style, columns.is_numeric(i))))
-            .collect();
-        let mut out = vec![cell_spans(headers, Style::default())];
-        for (i, v) in visible {
-            let cells = columns
-                .cells(v)
-                .into_iter()
-                .skip(start)
-                .map(|c| c.map(|c| (c.text, palette.token(c.scope), c.right_align)))
-                .collect();
-            out.push(cell_spans(cells, self.selected_style(i, palette)));
-        }
-        out
-    }
+/// `rows` in the order a tab with `feed` shows them.
+fn shown<'a>(rows: &'a Rows, feed: Option<&Feed>) -> Shown<'a> {
+    rows.shown(feed.is_some_and(Feed::newest_first))
 }
 
 const SPINNER: [char; 10] = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
@@ -1064,7 +751,7 @@ impl ResultsPane {
     /// Opens a tab for a new query and shows it.
     pub fn open(&mut self, id: QueryId, query: String, offset: usize, now: Instant) {
         let mut tab = ResultTab::new(id, query, offset, now, self.cap);
-        tab.view = self.default_view;
+        tab.set_view(self.default_view);
         // Re-running a statement whose tab is done reuses that tab (its rows are let go).
         let done = self
             .tabs
@@ -1072,7 +759,7 @@ impl ResultsPane {
             .position(|t| t.query == tab.query && !t.is_running());
         match done.and_then(|i| self.tabs.get_mut(i).map(|t| (i, t))) {
             Some((i, old)) => {
-                tab.view = old.view;
+                tab.set_view(old.view());
                 *old = tab;
                 self.active = i;
             }
@@ -1348,7 +1035,10 @@ mod tests {
                 json!({"old_val": {"id": 2, "n": 1}, "new_val": {"id": 2, "n": 5}}),
             ]
         );
-        assert!(t.expanded.is_empty(), "the first change is a diff line");
+        assert!(
+            t.viewport.none_expanded(),
+            "the first change is a diff line"
+        );
     }
 
     #[test]
