@@ -614,12 +614,21 @@ fn connection_state_reaches_the_status_bar() {
     assert_eq!(app.status().segments(false, false)[0], "reconnecting (2)");
     app.update(Action::ConnectionStateChanged(ConnectionState::Connected {
         tls: None,
+        server: None,
     }));
     assert_eq!(app.status().segments(false, false)[0], "connected");
-    assert_eq!(app.status().message.as_ref().unwrap().1, "reconnected");
+    assert!(
+        app.status()
+            .message
+            .as_ref()
+            .unwrap()
+            .1
+            .starts_with("reconnected to ")
+    );
     app.update(Action::Command(rdbsh::tui::keymap::Command::Close));
     app.update(Action::ConnectionStateChanged(ConnectionState::Connected {
         tls: None,
+        server: None,
     }));
     assert_eq!(app.status().message, None);
 }
@@ -1174,4 +1183,94 @@ fn named_queries_run_from_the_editor_through_the_runtime() {
     ));
     let shown = app.status().message.as_ref().map(|m| format!("{m:?}"));
     assert!(shown.unwrap_or_default().contains("answer, twice"));
+}
+
+#[test]
+fn a_feed_cut_by_a_lost_connection_is_reopened_on_the_server_reached_again() {
+    let (mut app, t0) = app();
+    let feed = "r.table('events').changes()";
+    let id = run_one(&mut app, feed);
+    app.update(Action::QueryStarted { id, feed: true });
+    app.update(Action::BatchArrived {
+        id,
+        rows: vec![Doc(json!({"old_val": null, "new_val": {"id": 1}}))],
+        more: true,
+    });
+    // A query that is no feed fails the same way and is not run again.
+    let plain = run_one(&mut app, "r.table('events').count()");
+    app.update(Action::ConnectionStateChanged(ConnectionState::Lost {
+        reason: "the server closed the connection".into(),
+    }));
+    for failed in [id, plain] {
+        app.update(Action::QueryFailed {
+            id: failed,
+            message: "connection closed".into(),
+            span: None,
+        });
+    }
+    app.update(Action::ConnectionStateChanged(
+        ConnectionState::Reconnecting { attempt: 1 },
+    ));
+    assert_eq!(app.status().segments(false, false)[0], "reconnecting (1)");
+    let fx = app.update(Action::ConnectionStateChanged(ConnectionState::Connected {
+        tls: None,
+        server: Some("db2:28015".into()),
+    }));
+    let again = started(&fx);
+    assert_eq!(again.len(), 1, "{fx:?}");
+    assert_eq!(again[0].1, feed);
+    assert_ne!(again[0].0, id);
+    assert_eq!(
+        app.status().segments(false, false)[0],
+        "connected db2:28015"
+    );
+    // The same tab, its change kept, then the marker line; the new query's rows follow.
+    let tab = app
+        .results()
+        .tabs
+        .iter()
+        .find(|t| t.id == again[0].0)
+        .unwrap();
+    assert_eq!(tab.len(), 2);
+    let marker = tab.row(1).unwrap();
+    assert_eq!(
+        rdbsh::tui::panes::results::marker_text(marker),
+        Some("feed re-opened on db2:28015 — changes between may be missing")
+    );
+    assert!(tab.is_running() && tab.feed().is_some());
+    // Reconnected once more without a loss in between: nothing is re-opened twice.
+    let fx = app.update(Action::ConnectionStateChanged(ConnectionState::Connected {
+        tls: None,
+        server: Some("db2:28015".into()),
+    }));
+    assert!(started(&fx).is_empty());
+
+    // A restarted server refuses the feed while its table is not ready: the tab keeps
+    // waiting and the feed is sent again after a pause, until the server takes it.
+    app.update(Action::QueryFailed {
+        id: again[0].0,
+        message: "ReqlOpFailedError: primary replica not available".into(),
+        span: None,
+    });
+    let tab = |app: &App| app.results().tabs.iter().find(|t| t.query == feed).cloned();
+    assert!(tab(&app).unwrap().is_running());
+    assert!(started(&app.update(Action::Tick(t0 + Duration::from_millis(100)))).is_empty());
+    let retried = started(&app.update(Action::Tick(t0 + Duration::from_secs(1))));
+    assert_eq!(retried.len(), 1);
+    assert_eq!(retried[0].1, feed);
+    app.update(Action::QueryStarted {
+        id: retried[0].0,
+        feed: true,
+    });
+    // Taken: a later failure is shown as usual.
+    app.update(Action::QueryFailed {
+        id: retried[0].0,
+        message: "ReqlOpFailedError: gone".into(),
+        span: None,
+    });
+    assert!(matches!(
+        tab(&app).unwrap().state(),
+        TabState::Failed { .. }
+    ));
+    assert_eq!(tab(&app).unwrap().len(), 2);
 }

@@ -168,7 +168,7 @@ async fn catalog_and_connection_state_come_from_the_server() {
     h.until("the connected state", |a| {
         matches!(
             a.status().connection,
-            ConnectionState::Connected { tls: None }
+            ConnectionState::Connected { tls: None, .. }
         )
     })
     .await;

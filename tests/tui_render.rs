@@ -52,6 +52,7 @@ fn connected(app: &mut App) {
             version: "TLSv1.3".into(),
             verified: true,
         }),
+        server: None,
     }));
     app.update(Action::CatalogLoaded(vec![
         DbEntry {

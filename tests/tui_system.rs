@@ -320,6 +320,7 @@ fn shown(view: SystemView, rows: Vec<Value>) -> App {
     let (mut app, _) = app_with(config(false), (100, 24));
     app.update(Action::ConnectionStateChanged(ConnectionState::Connected {
         tls: None,
+        server: None,
     }));
     app.update(Action::CatalogLoaded(catalog()));
     let fx = press(&mut app, KeyCode::F(3));

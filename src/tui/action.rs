@@ -46,6 +46,8 @@ pub enum ConnectionState {
     Connecting,
     Connected {
         tls: Option<TlsInfo>,
+        /// `host:port` of the server the connection is on, when known.
+        server: Option<String>,
     },
     Reconnecting {
         attempt: u32,

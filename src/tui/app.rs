@@ -575,6 +575,7 @@ impl App {
             fx.push(Effect::CheckSyntax { revision, text });
         }
         fx.extend(self.system.tick(now));
+        self.retry_feeds(fx);
         // Only spinners move on a tick: it adds a redraw just when one is shown, and never
         // cancels one that is pending.
         self.dirty = was_dirty || self.results.spinning();
@@ -606,7 +607,9 @@ impl App {
         let catalog = self.browser.catalog();
         if let Some(tab) = self.results.tab_mut(id) {
             let key = (feed && tab.feed().is_none()).then(|| feed_key(&tab.query, db, catalog));
-            tab.opened(key);
+            if tab.opened(key) {
+                self.status.info("the feed is open again");
+            }
         }
     }
 
@@ -639,8 +642,21 @@ impl App {
     }
 
     fn query_failed(&mut self, id: QueryId, message: String, span: Option<(usize, usize)>) {
+        let lost = !matches!(self.status.connection, ConnectionState::Connected { .. });
+        let now = self.now;
         if let Some(tab) = self.results.tab_mut(id) {
+            if !lost && tab.retry_later(now) {
+                // A restarted server's tables take a moment to be ready.
+                self.status.info(format!(
+                    "the feed is not re-opened yet ({message}); trying again"
+                ));
+                return;
+            }
             tab.fail(message.clone());
+            if lost {
+                // A feed's connection went away: it is re-opened once connected again.
+                tab.interrupt();
+            }
             let (offset, query) = (tab.offset, tab.query.as_str());
             // A span inside the query text as run maps onto the editor when the text there is
             // still the same.
@@ -676,18 +692,60 @@ impl App {
         self.editor.set_error(error);
     }
 
-    fn connection_changed(&mut self, state: ConnectionState, _fx: &mut Vec<Effect>) {
+    fn connection_changed(&mut self, state: ConnectionState, fx: &mut Vec<Effect>) {
         match (&self.status.connection, &state) {
             (_, ConnectionState::Lost { reason }) => {
                 self.status.error(format!("connection lost: {reason}"));
             }
             (
                 ConnectionState::Lost { .. } | ConnectionState::Reconnecting { .. },
-                ConnectionState::Connected { .. },
-            ) => self.status.info("reconnected"),
+                ConnectionState::Connected { server, .. },
+            ) => {
+                self.status.reconnected_to.clone_from(server);
+                let server = server.clone().unwrap_or_else(|| {
+                    format!("{}:{}", self.status.info.host, self.status.info.port)
+                });
+                self.status.info(format!("reconnected to {server}"));
+                self.reopen_feeds(&server, fx);
+            }
             _ => {}
         }
         self.status.connection = state;
+    }
+
+    /// Sends again the re-opened feeds the server refused, when their pause is over.
+    fn retry_feeds(&mut self, fx: &mut Vec<Effect>) {
+        let options = QueryOptions {
+            profile: self.profile,
+        };
+        let now = self.now;
+        for tab in self.results.tabs.iter_mut().filter(|t| t.retry_due(now)) {
+            let id = QueryId(self.next_id);
+            self.next_id += 1;
+            tab.retry(id, now);
+            fx.push(Effect::StartQuery {
+                id,
+                text: tab.query.clone(),
+                options,
+            });
+        }
+    }
+
+    /// Re-opens the feeds the lost connection cut, each in its own tab, as new queries.
+    fn reopen_feeds(&mut self, server: &str, fx: &mut Vec<Effect>) {
+        let options = QueryOptions {
+            profile: self.profile,
+        };
+        for tab in self.results.tabs.iter_mut().filter(|t| t.is_interrupted()) {
+            let id = QueryId(self.next_id);
+            self.next_id += 1;
+            tab.reopen(id, server, self.now);
+            fx.push(Effect::StartQuery {
+                id,
+                text: tab.query.clone(),
+                options,
+            });
+        }
     }
 
     fn connected(&mut self, info: ConnectionInfo, fx: &mut Vec<Effect>) {

@@ -556,11 +556,13 @@ fn connected(net: &net::Link, client: &net::Client) -> ConnectionState {
         .tls
         .as_ref()
         .is_some_and(|t| t.verify != Verify::None);
+    let info = client.info();
     ConnectionState::Connected {
-        tls: client.info().tls.as_ref().map(|t| TlsInfo {
+        tls: info.tls.as_ref().map(|t| TlsInfo {
             version: t.protocol_version.replace('_', "."),
             verified,
         }),
+        server: Some(format!("{}:{}", info.host, info.port)),
     }
 }
 

@@ -70,6 +70,11 @@ pub struct StatusBar {
     pub message: Option<(MessageKind, String)>,
     /// The syntax the editor is read in (marked `PY` when Python).
     pub lang: crate::reql::Lang,
+    /// `host:port` of the server reached again after the connection dropped: shown with the
+    /// state, since it may be another server of the cluster than the one first dialled.
+    pub reconnected_to: Option<String>,
+    /// Problems `rethinkdb.current_issues` listed at the last look (shown when not zero).
+    pub issues: usize,
 }
 
 impl StatusBar {
@@ -90,7 +95,10 @@ impl StatusBar {
         // The state first: it is what matters most and must survive a narrow screen.
         parts.push(match &self.connection {
             ConnectionState::Connecting => "connecting".to_owned(),
-            ConnectionState::Connected { .. } => "connected".to_owned(),
+            ConnectionState::Connected { .. } => match &self.reconnected_to {
+                Some(server) => format!("connected {server}"),
+                None => "connected".to_owned(),
+            },
             ConnectionState::Reconnecting { attempt } => format!("reconnecting ({attempt})"),
             ConnectionState::Lost { .. } => "lost".to_owned(),
         });
@@ -101,7 +109,7 @@ impl StatusBar {
         parts.push(format!("db {}", i.db));
         parts.push(i.protocol.clone());
         let tls = match &self.connection {
-            ConnectionState::Connected { tls: Some(t) } => Some(format!(
+            ConnectionState::Connected { tls: Some(t), .. } => Some(format!(
                 "{} {}",
                 t.version,
                 if t.verified { "✓" } else { "UNVERIFIED" }
@@ -112,6 +120,11 @@ impl StatusBar {
         parts.push(tls.unwrap_or_else(|| "plain".to_owned()));
         if let Some(t) = self.last_timing.filter(|_| !self.hide_timing) {
             parts.push(format!("last {}", format_duration(t)));
+        }
+        match self.issues {
+            0 => {}
+            1 => parts.push("1 ISSUE".to_owned()),
+            n => parts.push(format!("{n} ISSUES")),
         }
         if live {
             parts.push("LIVE".to_owned());

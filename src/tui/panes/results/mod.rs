@@ -118,7 +118,19 @@ pub struct ResultTab {
     first_batch: Option<Duration>,
     feed: Option<Feed>,
     profile: ProfilePanel,
+    /// A feed cut by a lost connection, to be re-opened once connected again.
+    interrupted: bool,
+    /// A re-opened feed not yet confirmed by the server: attempts made, and when the next is
+    /// due after the server refused one (a restarted server's tables take a moment to be
+    /// ready).
+    reopening: Option<(u32, Option<Instant>)>,
 }
+
+/// Attempts at re-opening a feed (half a second apart) before its failure is shown.
+pub const REOPEN_ATTEMPTS: u32 = 40;
+
+/// Pause between attempts at re-opening a feed.
+pub const REOPEN_PAUSE: Duration = Duration::from_millis(500);
 
 impl ResultTab {
     /// A tab for a query just sent.
@@ -137,7 +149,68 @@ impl ResultTab {
             first_batch: None,
             feed: None,
             profile: ProfilePanel::default(),
+            interrupted: false,
+            reopening: None,
         }
+    }
+
+    /// True for a feed cut by a lost connection, waiting to be re-opened.
+    pub fn is_interrupted(&self) -> bool {
+        self.interrupted
+    }
+
+    /// The connection this feed ran on went away: it is re-opened when connected again.
+    pub fn interrupt(&mut self) {
+        self.interrupted = self.feed.is_some();
+    }
+
+    /// Sends the feed again as query `id` (another attempt at re-opening it).
+    pub fn retry(&mut self, id: QueryId, now: Instant) {
+        self.id = id;
+        self.state = TabState::Pending;
+        self.waiting = true;
+        self.stopping = false;
+        self.more = false;
+        self.started = now;
+        self.first_batch = None;
+        if let Some((attempts, due)) = &mut self.reopening {
+            *attempts += 1;
+            *due = None;
+        }
+    }
+
+    /// The server refused a re-opened feed: true when another attempt is due at
+    /// `now + REOPEN_PAUSE` (the tab keeps waiting), false when the attempts are used up.
+    pub fn retry_later(&mut self, now: Instant) -> bool {
+        match &mut self.reopening {
+            Some((attempts, due)) if *attempts < REOPEN_ATTEMPTS && !self.stopping => {
+                *due = Some(now + REOPEN_PAUSE);
+                true
+            }
+            _ => {
+                self.reopening = None;
+                false
+            }
+        }
+    }
+
+    /// True when a refused re-open is due to be tried again at `now`.
+    pub fn retry_due(&self, now: Instant) -> bool {
+        matches!(self.reopening, Some((_, Some(due))) if due <= now)
+    }
+
+    /// Runs the interrupted feed again as query `id` in this tab, its changes kept, after a
+    /// marker line saying that the changes meanwhile may be missing.
+    pub fn reopen(&mut self, id: QueryId, server: &str, now: Instant) {
+        self.interrupted = false;
+        self.reopening = Some((0, None));
+        self.retry(id, now);
+        let text = format!("feed re-opened on {server} — changes between may be missing");
+        let marker = Doc(serde_json::json!({ MARKER_KEY: text }));
+        if let Some(held) = self.feed.as_mut().and_then(Feed::holding) {
+            return self.rows.hold(held, vec![marker]);
+        }
+        self.append(vec![marker]);
     }
 
     /// Where the query is.
@@ -146,14 +219,16 @@ impl ResultTab {
     }
 
     /// The runtime accepted the query; `feed` (the primary key of the watched table) when it
-    /// is a changefeed.
-    pub fn opened(&mut self, feed: Option<String>) {
+    /// is a changefeed. True when that was a feed being re-opened.
+    pub fn opened(&mut self, feed: Option<String>) -> bool {
         self.state = TabState::Open;
+        let reopened = self.reopening.take().is_some();
         if let Some(key) = feed
             && self.feed.is_none()
         {
             self.feed = Some(Feed::keyed(key));
         }
+        reopened
     }
 
     /// How the rows are shown.
@@ -391,6 +466,14 @@ impl ResultTab {
     /// Asks to stop the query: true when it runs and was not asked already (then STOP goes
     /// out).
     pub fn request_stop(&mut self) -> bool {
+        if self.reopening.is_some_and(|(_, due)| due.is_some()) {
+            // Between attempts nothing runs on the server: the feed just ends.
+            self.reopening = None;
+            self.state = TabState::Stopped {
+                elapsed: Duration::ZERO,
+            };
+            return false;
+        }
         let ask = self.is_running() && !self.stopping;
         self.stopping |= ask;
         ask
@@ -552,6 +635,30 @@ impl ResultTab {
         let shift = u16::try_from(self.viewport.shift()).unwrap_or(u16::MAX);
         frame.render_widget(Paragraph::new(lines).scroll((0, shift)), area);
     }
+}
+
+/// The one key of a marker line among a tab's rows (a feed re-opened): not data from the
+/// server, drawn as a line of its own.
+pub const MARKER_KEY: &str = "$rdbsh_marker$";
+
+/// The text of a marker line, when `value` is one.
+pub fn marker_text(value: &Value) -> Option<&str> {
+    let map = value.as_object()?;
+    if map.len() != 1 {
+        return None;
+    }
+    map.get(MARKER_KEY)?.as_str()
+}
+
+/// A marker line as drawn: across the pane, in the warning colour.
+pub fn marker_line(text: &str, style: Style, palette: &Palette) -> Line<'static> {
+    Line::styled(
+        format!("── {text} ──"),
+        Style::default()
+            .fg(palette.warn)
+            .add_modifier(Modifier::BOLD)
+            .patch(style),
+    )
 }
 
 /// `rows` in the order a tab with `feed` shows them.

@@ -8,7 +8,7 @@ use ratatui::text::{Line, Span};
 use serde_json::Value;
 
 use super::rows::Shown;
-use super::{ViewMode, change_spans, compact, row_line_count, row_lines};
+use super::{ViewMode, change_spans, compact, marker_line, marker_text, row_line_count, row_lines};
 use crate::render;
 use crate::tui::theme::Palette;
 
@@ -252,6 +252,11 @@ impl Viewport {
         while out.len() < height {
             let Some(value) = shown.get(i) else { break };
             let style = self.selected_style(i, palette);
+            if let Some(text) = marker_text(value) {
+                out.push(marker_line(text, style, palette));
+                i += 1;
+                continue;
+            }
             // A number, string, null or empty container has nothing to open: no arrow.
             let opens = match value {
                 Value::Object(o) => !o.is_empty(),
@@ -284,7 +289,10 @@ impl Viewport {
     fn raw_lines(&self, shown: Shown, height: usize, palette: &Palette) -> Vec<Line<'static>> {
         (self.top..self.top + height)
             .map_while(|i| shown.get(i).map(|v| (i, v)))
-            .map(|(i, v)| Line::styled(compact(v), self.selected_style(i, palette)))
+            .map(|(i, v)| match marker_text(v) {
+                Some(text) => marker_line(text, self.selected_style(i, palette), palette),
+                None => Line::styled(compact(v), self.selected_style(i, palette)),
+            })
             .collect()
     }
 
@@ -303,7 +311,7 @@ impl Viewport {
         // Columns and widths from the rows on screen only, so a frame costs the same whatever
         // is retained.
         let mut columns = ColumnSet::new();
-        for (_, v) in &visible {
+        for (_, v) in visible.iter().filter(|(_, v)| marker_text(v).is_none()) {
             columns.observe(v);
         }
         let start = self.column.min(columns.columns().len().saturating_sub(1));
@@ -330,6 +338,10 @@ impl Viewport {
             .collect();
         let mut out = vec![cell_spans(headers, Style::default())];
         for (i, v) in visible {
+            if let Some(text) = marker_text(v) {
+                out.push(marker_line(text, self.selected_style(i, palette), palette));
+                continue;
+            }
             let cells = columns
                 .cells(v)
                 .into_iter()
