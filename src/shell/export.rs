@@ -60,17 +60,53 @@ pub async fn run(session: &mut Session, text: &str, export: &Export) -> Result<u
         StartError::Refused(r) => r.to_string(),
         StartError::Net(e) => e.to_string(),
     })?;
+    to_file(&mut running.cursor, export).await
+}
+
+/// Streams a query's whole result from `cursor` into the file of `export` (written as
+/// `FILE.partial`, renamed when complete); the number of rows written.
+pub async fn to_file(cursor: &mut Cursor, export: &Export) -> Result<u64, String> {
     let partial = partial_path(&export.path);
-    let result = write(&mut running.cursor, &partial, export.format).await;
+    let result = write(cursor, &partial, export.format).await;
+    finish_partial(result, &partial, export)
+}
+
+/// Writes `rows` (JSON texts, e.g. the rows a TUI tab shows) into the file of `export`, as
+/// [`to_file`] does with a cursor; the number of rows written.
+pub fn rows_to_file(
+    rows: impl IntoIterator<Item = String>,
+    export: &Export,
+) -> Result<u64, String> {
+    let partial = partial_path(&export.path);
+    let result = (|| {
+        let mut writer = Writer::create(&partial, export.format)?;
+        let mut n = 0u64;
+        for row in rows {
+            writer.row(&row)?;
+            n += 1;
+        }
+        writer.finish()?;
+        Ok(n)
+    })();
+    finish_partial(result, &partial, export)
+}
+
+/// Renames the complete `partial` file to the export's name, or removes it on `result`'s
+/// error.
+fn finish_partial(
+    result: Result<u64, String>,
+    partial: &Path,
+    export: &Export,
+) -> Result<u64, String> {
     match result {
         Ok(rows) => {
-            std::fs::rename(&partial, &export.path)
+            std::fs::rename(partial, &export.path)
                 .map_err(|e| format!("{}: {e}", export.path.display()))?;
             Ok(rows)
         }
         Err(e) => {
             // A half-written file must not pass for a whole result.
-            let _ = std::fs::remove_file(&partial);
+            let _ = std::fs::remove_file(partial);
             Err(e)
         }
     }
@@ -92,6 +128,16 @@ enum Writer {
 }
 
 impl Writer {
+    /// A writer of `format` into a new file at `path`.
+    fn create(path: &Path, format: FileFormat) -> Result<Writer, String> {
+        let shown = |e: std::io::Error| format!("{}: {e}", path.display());
+        let file = BufWriter::with_capacity(1 << 18, std::fs::File::create(path).map_err(shown)?);
+        Ok(match format {
+            FileFormat::Csv => Writer::Csv(None, Some(file)),
+            f => Writer::Json(JsonWriter::new(file, f == FileFormat::Ndjson).map_err(shown)?),
+        })
+    }
+
     fn row(&mut self, row: &str) -> Result<(), String> {
         match self {
             Writer::Json(w) => w.row(row).map_err(|e| e.to_string()),
@@ -128,12 +174,7 @@ impl Writer {
 }
 
 async fn write(cursor: &mut Cursor, path: &Path, format: FileFormat) -> Result<u64, String> {
-    let shown = |e: std::io::Error| format!("{}: {e}", path.display());
-    let file = BufWriter::with_capacity(1 << 18, std::fs::File::create(path).map_err(shown)?);
-    let mut writer = match format {
-        FileFormat::Csv => Writer::Csv(None, Some(file)),
-        f => Writer::Json(JsonWriter::new(file, f == FileFormat::Ndjson).map_err(shown)?),
-    };
+    let mut writer = Writer::create(path, format)?;
     let mut rows = 0u64;
     loop {
         let batch = tokio::select! {

@@ -166,6 +166,19 @@ pub enum Action {
     NamedQueryBound(String),
     /// Answer to [`Effect::NamedQuery`] for `.save` and `.queries`: one line to show.
     NamedQueryInfo(String),
+    /// Answer to [`Effect::LoadCluster`].
+    ClusterLoaded(Result<super::cluster::Cluster, String>),
+    /// Answer to [`Effect::DryRunReconfigure`]: what the reconfiguration would do, one line
+    /// per shard.
+    ReconfigurePreview {
+        db: String,
+        table: String,
+        shards: u64,
+        replicas: u64,
+        result: Result<Vec<String>, String>,
+    },
+    /// Answer to [`Effect::ExportRows`] and [`Effect::ExportQuery`]: what was written where.
+    Exported(Result<String, String>),
 }
 
 /// One completion candidate (from the shell's completer).
@@ -187,7 +200,7 @@ pub struct SyntaxError {
 }
 
 /// Work for the runtime, returned by [`App::update`](super::App::update) as data.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
     /// Compile and run `text`; report back with `QueryStarted`, `BatchArrived`,
     /// `QueryFinished` or `QueryFailed` carrying `id`.
@@ -238,6 +251,28 @@ pub enum Effect {
     NamedQuery {
         command: crate::shell::Meta,
         last: String,
+    },
+    /// Read the cluster's servers, tables' placement and health, and current issues
+    /// ([`cluster::CLUSTER_QUERY`](super::cluster::CLUSTER_QUERY), with a timeout); answer
+    /// with `ClusterLoaded`.
+    LoadCluster,
+    /// Run `reconfigure({shards, replicas, dryRun: true})` on `db.table`; answer with
+    /// `ReconfigurePreview`.
+    DryRunReconfigure {
+        db: String,
+        table: String,
+        shards: u64,
+        replicas: u64,
+    },
+    /// Write `rows` (a tab's rows as shown) into a file; answer with `Exported`.
+    ExportRows {
+        rows: Vec<crate::nesting::Doc>,
+        export: crate::shell::export::Export,
+    },
+    /// Run `text` again and stream its whole result into a file; answer with `Exported`.
+    ExportQuery {
+        text: String,
+        export: crate::shell::export::Export,
     },
     /// Stop the process until `fg` (Ctrl-Z).
     Suspend,

@@ -21,6 +21,10 @@ use crate::shell::Meta;
 use crate::shell::catalog::DbEntry;
 use crate::shell::history::History;
 
+mod admin;
+
+pub use admin::reconfigure_query;
+
 /// A pane that can have the focus.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Pane {
@@ -56,12 +60,16 @@ pub enum Overlay {
     ConfirmQuit,
     /// Ctrl-R: `query` typed, `selected` index into the matches.
     HistorySearch { query: String, selected: usize },
-    /// A destructive query (`what` says why) waits for y / n before it is run.
+    /// A destructive query (`what` says why) waits for y / n before it is run; `preview`
+    /// lines say what it would do (a reconfiguration's dry run).
     ConfirmWrite {
         text: String,
         offset: usize,
         what: String,
+        preview: Vec<String>,
     },
+    /// A line of text asked for (`typed` so far), Enter submits, Esc cancels.
+    Prompt { prompt: Prompt, typed: String },
     /// A value whole, pretty-printed: its lines, scrolled down `scroll` lines and right
     /// `hscroll` cells.
     Value {
@@ -77,6 +85,29 @@ pub enum Overlay {
         table: String,
         typed: String,
     },
+}
+
+/// What a [`Overlay::Prompt`] asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Prompt {
+    /// Shards and replicas for `reconfigure` of `db.table` (`2 3`).
+    Reconfigure { db: String, table: String },
+    /// A file name (and optionally a format) to export the result of query `id` to.
+    Export { id: QueryId },
+}
+
+impl Prompt {
+    /// The question, for the popup's title.
+    pub fn question(&self) -> String {
+        match self {
+            Prompt::Reconfigure { db, table } => {
+                format!("reconfigure {db}.{table}: shards replicas (e.g. 2 3)")
+            }
+            Prompt::Export { .. } => {
+                "export the result to FILE.json | FILE.ndjson | FILE.csv".to_owned()
+            }
+        }
+    }
 }
 
 /// What the TUI is started with.
@@ -352,7 +383,7 @@ impl App {
                     KeyCode::Char('y' | 'Y')
                 )));
             }
-            Some(Overlay::ConfirmDrop { .. }) => {
+            Some(Overlay::ConfirmDrop { .. } | Overlay::Prompt { .. }) => {
                 return Some(match key.code {
                     KeyCode::Esc => Action::Command(Command::Close),
                     _ => Action::Input(key),
@@ -499,7 +530,20 @@ impl App {
                 replace,
                 items,
             } => self.editor.show_completions(revision, replace, items),
-            Action::CatalogLoaded(dbs) => self.browser.set_catalog(dbs),
+            Action::CatalogLoaded(dbs) => {
+                self.browser.set_catalog(dbs);
+                self.read_cluster_once(&mut fx);
+            }
+            Action::ClusterLoaded(result) => self.cluster_loaded(result),
+            Action::ReconfigurePreview {
+                db,
+                table,
+                shards,
+                replicas,
+                result,
+            } => self.reconfigure_previewed((db, table), (shards, replicas), result),
+            Action::Exported(Ok(what)) => self.status.info(what),
+            Action::Exported(Err(message)) => self.status.error(message),
             Action::CatalogFailed(message) => {
                 self.browser.state = CatalogState::Failed(message.clone());
                 self.status.error(message);
@@ -576,6 +620,7 @@ impl App {
         }
         fx.extend(self.system.tick(now));
         self.retry_feeds(fx);
+        self.poll_cluster(fx);
         // Only spinners move on a tick: it adds a redraw just when one is shown, and never
         // cancels one that is pending.
         self.dirty = was_dirty || self.results.spinning();
@@ -770,19 +815,14 @@ impl App {
                     self.start_query(text, usize::MAX, fx);
                     self.focus = Pane::Results;
                 }
-                KeyCode::Backspace => {
-                    typed.pop();
+                _ => {
+                    admin::type_into(typed, key);
                 }
-                KeyCode::Char(c)
-                    if !key
-                        .modifiers
-                        .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) =>
-                {
-                    typed.push(c);
-                }
-                _ => {}
             }
             return;
+        }
+        if let Some(Overlay::Prompt { .. }) = &self.overlay {
+            return self.prompt_input(key, fx);
         }
         if let Some(Overlay::HistorySearch { query, selected }) = &mut self.overlay {
             match key.code {
@@ -798,19 +838,11 @@ impl App {
                         self.focus = Pane::Editor;
                     }
                 }
-                KeyCode::Backspace => {
-                    query.pop();
-                    *selected = 0;
+                _ => {
+                    if admin::type_into(query, key) {
+                        *selected = 0;
+                    }
                 }
-                KeyCode::Char(c)
-                    if !key
-                        .modifiers
-                        .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) =>
-                {
-                    query.push(c);
-                    *selected = 0;
-                }
-                _ => {}
             }
             return;
         }
@@ -894,7 +926,12 @@ impl App {
                 fx.push(Effect::CountDocuments { text: text.clone() });
             }
             let what = confirmation.what;
-            self.overlay = Some(Overlay::ConfirmWrite { text, offset, what });
+            self.overlay = Some(Overlay::ConfirmWrite {
+                text,
+                offset,
+                what,
+                preview: Vec::new(),
+            });
             return;
         }
         self.start_query(text, offset, fx);
@@ -1082,6 +1119,10 @@ impl App {
             | Command::DropTable
             | Command::UseDatabase
             | Command::RefreshBrowser => self.browser_command(c, fx),
+            Command::Reconfigure | Command::Rebalance | Command::WaitTable => {
+                self.admin_command(c, fx)
+            }
+            Command::Export => self.export_asked(),
             Command::ToggleView
             | Command::ToggleLive
             | Command::Expand
@@ -1394,7 +1435,10 @@ impl App {
                 Pane::Editor => {}
             },
             Command::Left | Command::Right => match self.focus {
-                Pane::Browser => self.browser.expand(c == Command::Right, bh),
+                Pane::Browser => {
+                    self.browser.expand(c == Command::Right, bh);
+                    self.poll_cluster(fx);
+                }
                 Pane::Results => {
                     if let Some(tab) = self.results.current_mut() {
                         tab.scroll_columns(if c == Command::Right { 1 } else { -1 });
@@ -1501,7 +1545,10 @@ impl App {
                 self.run_query(text, offset, fx);
                 self.focus = Pane::Results;
             }
-            _ => self.browser.toggle(h),
+            _ => {
+                self.browser.toggle(h);
+                self.poll_cluster(fx);
+            }
         }
     }
 
@@ -1541,14 +1588,7 @@ impl App {
             return;
         }
         let text = job.kill_query();
-        if self.status.info.read_only
-            && let Ok(compiled) = crate::reql::compile_query(&text)
-            && let Some(refusal) = crate::shell::session::read_only_refusal(
-                &compiled.term(),
-                self.status.info.profile.as_deref(),
-            )
-        {
-            self.status.error(refusal.to_string());
+        if self.refused(&text) {
             return;
         }
         let client = if job.client.is_empty() {
@@ -1560,6 +1600,7 @@ impl App {
             text,
             offset: usize::MAX,
             what: format!("kills the running query{client}: {}", job.what),
+            preview: Vec::new(),
         });
     }
 

@@ -18,7 +18,8 @@ use super::action::{
     Action, Completion, ConnectionState, Effect, QueryId, QueryOptions, SyntaxError, SystemView,
     TlsInfo,
 };
-use super::app::count_query;
+use super::app::{count_query, reconfigure_query};
+use super::cluster::{self, Cluster};
 use super::panes::status::ConnectionInfo;
 use crate::config::Verify;
 use crate::nesting::Doc;
@@ -27,6 +28,7 @@ use crate::protocol::Row;
 use crate::reql::{self, Env, Query, Statement};
 use crate::shell::catalog::{self, DbEntry};
 use crate::shell::completion;
+use crate::shell::export::Export;
 use crate::shell::session::{count_documents, needs_confirmation};
 use crate::shell::{QueryDeadline, Session};
 
@@ -383,6 +385,120 @@ impl SessionBackend {
 }
 
 impl SessionBackend {
+    /// Reads the cluster picture for the browser's cluster node, within the count timeout:
+    /// the one place it is gathered ([`cluster::CLUSTER_QUERY`] on the session's connection).
+    fn load_cluster(&self, tx: &UnboundedSender<Action>) {
+        let Ok(term) = reql::compile_query(cluster::CLUSTER_QUERY).map(|q| q.term()) else {
+            let message = "the cluster query does not compile; this is a bug in rdbsh";
+            let _ = tx.send(Action::ClusterLoaded(Err(message.into())));
+            return;
+        };
+        let net = self.session.net().clone();
+        let tx = tx.clone();
+        let limit = self.count_timeout;
+        tokio::spawn(async move {
+            let answer = tokio::time::timeout(limit, run_to_value(&net, &term)).await;
+            let port = match net.current().await {
+                Some(client) => client.info().port,
+                None => net.profile().port,
+            };
+            let result = match answer {
+                Ok(Ok(value)) => Cluster::from_value(&value, port),
+                Ok(Err(e)) => Err(format!("cannot read the cluster: {e}")),
+                Err(_) => Err(format!(
+                    "the cluster gave no answer in {} s",
+                    limit.as_secs()
+                )),
+            };
+            let _ = tx.send(Action::ClusterLoaded(result));
+        });
+    }
+
+    /// Runs the reconfiguration as a dry run and answers with what it would do.
+    fn dry_run_reconfigure(
+        &self,
+        (db, table): (String, String),
+        (shards, replicas): (u64, u64),
+        tx: &UnboundedSender<Action>,
+    ) {
+        let text = reconfigure_query(&db, &table, shards, replicas, true);
+        let compiled = reql::compile_query(&text).map(|q| q.term());
+        let net = self.session.net().clone();
+        let tx = tx.clone();
+        let limit = self.count_timeout;
+        tokio::spawn(async move {
+            let result = match compiled {
+                Err(_) => Err("the table name cannot be quoted".to_owned()),
+                Ok(term) => match tokio::time::timeout(limit, run_to_value(&net, &term)).await {
+                    Ok(Ok(value)) => Ok(cluster::reconfigure_preview(&value)),
+                    Ok(Err(e)) => Err(e.to_string()),
+                    Err(_) => Err(format!("no answer in {} s", limit.as_secs())),
+                },
+            };
+            let _ = tx.send(Action::ReconfigurePreview {
+                db,
+                table,
+                shards,
+                replicas,
+                result,
+            });
+        });
+    }
+
+    /// Runs `text` again (its last query) and streams the whole result into the file.
+    fn export_query(&mut self, text: &str, export: Export, tx: &UnboundedSender<Action>) {
+        let query = self.session.compile(text).ok().and_then(|statements| {
+            statements.into_iter().rev().find_map(|s| match s {
+                Statement::Query(q) => Some(q),
+                Statement::Binding(_) => None,
+            })
+        });
+        let prepared = match query.as_ref().map(|q| self.session.prepare(q)) {
+            Some(Ok(prepared)) => prepared,
+            Some(Err(refusal)) => {
+                let _ = tx.send(Action::Exported(Err(refusal.to_string())));
+                return;
+            }
+            None => {
+                let message = "not exported: the query no longer compiles; run it again first";
+                let _ = tx.send(Action::Exported(Err(message.into())));
+                return;
+            }
+        };
+        let net = self.session.net().clone();
+        let tx = tx.clone();
+        tokio::spawn(async move {
+            let (term, optargs) = prepared;
+            let result = match net.run_value(&term, &optargs).await {
+                Ok(mut cursor) => crate::shell::export::to_file(&mut cursor, &export).await,
+                Err(e) => Err(e.to_string()),
+            };
+            let _ = tx.send(Action::Exported(exported(result, &export)));
+        });
+    }
+}
+
+/// Writes a tab's rows into the file, off the event loop.
+fn export_rows(rows: Vec<Doc>, export: Export, tx: &UnboundedSender<Action>) {
+    let tx = tx.clone();
+    tokio::task::spawn_blocking(move || {
+        let texts = rows.iter().map(|d| crate::nesting::to_string(d));
+        let result = crate::shell::export::rows_to_file(texts, &export);
+        let _ = tx.send(Action::Exported(exported(result, &export)));
+    });
+}
+
+/// What an export says when done: `exported 12 rows to out.csv`.
+fn exported(result: Result<u64, String>, export: &Export) -> Result<String, String> {
+    result
+        .map(|n| {
+            let s = if n == 1 { "" } else { "s" };
+            format!("exported {n} row{s} to {}", export.path.display())
+        })
+        .map_err(|e| format!("not exported: {e}"))
+}
+
+impl SessionBackend {
     /// `.save`, `.run` and `.queries` on the profile's named queries' file.
     fn named_query(&self, command: crate::shell::Meta, last: &str) -> Action {
         use crate::shell::{Meta, queries};
@@ -469,6 +585,15 @@ impl Backend for SessionBackend {
             Effect::CountDocuments { text } => self.count_documents(text, tx),
             Effect::UseDatabase(db) => self.session.db = db,
             Effect::Connect(name) => self.connect_profile(name, tx),
+            Effect::LoadCluster => self.load_cluster(tx),
+            Effect::DryRunReconfigure {
+                db,
+                table,
+                shards,
+                replicas,
+            } => self.dry_run_reconfigure((db, table), (shards, replicas), tx),
+            Effect::ExportRows { rows, export } => export_rows(rows, export, tx),
+            Effect::ExportQuery { text, export } => self.export_query(&text, export, tx),
             Effect::NamedQuery { command, last } => {
                 let _ = tx.send(self.named_query(command, &last));
             }

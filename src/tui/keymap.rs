@@ -42,6 +42,9 @@ pub enum Command {
     UseDatabase,
     RefreshBrowser,
     DropTable,
+    Reconfigure,
+    Rebalance,
+    WaitTable,
     Expand,
     ViewValue,
     ToggleWrap,
@@ -50,6 +53,7 @@ pub enum Command {
     CloseTab,
     PauseFeed,
     FeedOrder,
+    Export,
     SystemViews,
     KillJob,
     Up,
@@ -107,56 +111,76 @@ impl Scope {
     }
 }
 
+/// Each command: its name in `keymap.toml`, where it applies, its line in the help and its
+/// word or two in the status-bar hints; in help order.
+#[rustfmt::skip]
+const COMMANDS: [(Command, &str, Scope, &str, &str); 50] = {
+    use Scope::*;
+    [
+        (Command::Run, "run", Global, "run the selection or the statement at the cursor", "run"),
+        (Command::RunAll, "run_all", Global, "run every statement in the editor", "run all"),
+        (Command::Cancel, "cancel", Global, "stop the running query (STOP)", "stop"),
+        (Command::Quit, "quit", Global, "quit (asks when a query is running)", "quit"),
+        (Command::FocusNext, "focus_next", Global, "focus the next pane", "pane"),
+        (Command::FocusPrev, "focus_prev", Global, "focus the previous pane", "pane"),
+        (Command::Help, "help", Global, "show or hide this help", "help"),
+        (Command::Suspend, "suspend", Global, "suspend to the shell (fg resumes)", "suspend"),
+        (Command::ExternalEditor, "external_editor", Global, "edit the query in $EDITOR", "$EDITOR"),
+        (Command::HistoryPrev, "history_prev", Global, "previous query from history", "older"),
+        (Command::HistoryNext, "history_next", Global, "next query from history", "newer"),
+        (Command::HistorySearch, "history_search", Global, "search the history", "history"),
+        (Command::Complete, "complete", Global, "complete the name at the cursor (also after a dot)", "complete"),
+        (Command::Copy, "copy", Global, "copy the selected row (OSC 52)", "copy"),
+        (Command::ToggleView, "toggle_view", Global, "results view: tree, table, raw", "view"),
+        (Command::ToggleLive, "toggle_live", Global, "run queries as changefeeds (live)", "live"),
+        (Command::ToggleProfile, "toggle_profile", Global, "run queries with profile: true", "profile"),
+        (Command::ToggleLang, "toggle_lang", Global, "read queries as JavaScript or as Python", "lang"),
+        (Command::CopyAsJs, "copy_as_js", Global, "copy the query as JavaScript (OSC 52)", "as js"),
+        (Command::CopyAsPython, "copy_as_python", Global, "copy the query as Python (OSC 52)", "as py"),
+        (Command::Close, "close", Global, "close the popup or clear the message", "close"),
+        (Command::Open, "open", Browser, "open the table (or expand the database)", "open"),
+        (Command::Filter, "filter", Browser, "filter by name as you type", "filter"),
+        (Command::Count, "count", Browser, "count the table's documents", "count"),
+        (Command::InsertSkeleton, "insert_skeleton", Browser, "put an insert on the table (its primary key named) on a new editor line", "insert"),
+        (Command::UseDatabase, "use_database", Browser, "make the selected database the default (as .use DB)", "use db"),
+        (Command::RefreshBrowser, "refresh_browser", Browser, "reload databases and tables", "refresh"),
+        (Command::DropTable, "drop_table", Browser, "drop the table (asks for its name to be typed)", "drop"),
+        (Command::Reconfigure, "reconfigure", Browser, "reconfigure the table: shards and replicas, its dry run shown before asking", "reconfigure"),
+        (Command::Rebalance, "rebalance", Browser, "rebalance the table's shards (asks first)", "rebalance"),
+        (Command::WaitTable, "wait_table", Browser, "wait for the table to be ready (replica states in the cluster node)", "wait"),
+        (Command::Expand, "expand", Results, "expand or collapse the selected row", "expand"),
+        (Command::ViewValue, "view_value", Results, "the selected value whole, pretty-printed, in a scrollable viewer", "view"),
+        (Command::ToggleWrap, "toggle_wrap", Results, "raw view: wrap long rows, or scroll them sideways", "wrap"),
+        (Command::NextTab, "next_tab", Results, "next result tab", "tab"),
+        (Command::PrevTab, "prev_tab", Results, "previous result tab", "tab"),
+        (Command::CloseTab, "close_tab", Results, "close the result tab (stops its query)", "close tab"),
+        (Command::PauseFeed, "pause_feed", Results, "pause or resume a changefeed", "pause"),
+        (Command::FeedOrder, "feed_order", Results, "changefeed: newest first or tail", "order"),
+        (Command::Export, "export", Results, "export the result to a file: .json, .ndjson or .csv by its name", "export"),
+        (Command::SystemViews, "system_views", Global, "system views: jobs, current issues, server status (again: next view)", "system"),
+        (Command::KillJob, "kill_job", System, "kill the selected job (asks first)", "kill"),
+        (Command::Up, "up", List, "move up", "up"),
+        (Command::Down, "down", List, "move down", "down"),
+        (Command::Left, "left", List, "collapse / scroll left", "left"),
+        (Command::Right, "right", List, "expand / scroll right", "right"),
+        (Command::PageUp, "page_up", List, "page up", "page up"),
+        (Command::PageDown, "page_down", List, "page down", "page down"),
+        (Command::Top, "top", List, "first row", "top"),
+        (Command::Bottom, "bottom", List, "last row", "bottom"),
+    ]
+};
+
 impl Command {
     /// Every command, in help order.
-    pub const ALL: [Command; 46] = [
-        Command::Run,
-        Command::RunAll,
-        Command::Cancel,
-        Command::Quit,
-        Command::FocusNext,
-        Command::FocusPrev,
-        Command::Help,
-        Command::Suspend,
-        Command::ExternalEditor,
-        Command::HistoryPrev,
-        Command::HistoryNext,
-        Command::HistorySearch,
-        Command::Complete,
-        Command::Copy,
-        Command::ToggleView,
-        Command::ToggleLive,
-        Command::ToggleProfile,
-        Command::ToggleLang,
-        Command::CopyAsJs,
-        Command::CopyAsPython,
-        Command::Close,
-        Command::Open,
-        Command::Filter,
-        Command::Count,
-        Command::InsertSkeleton,
-        Command::UseDatabase,
-        Command::RefreshBrowser,
-        Command::DropTable,
-        Command::Expand,
-        Command::ViewValue,
-        Command::ToggleWrap,
-        Command::NextTab,
-        Command::PrevTab,
-        Command::CloseTab,
-        Command::PauseFeed,
-        Command::FeedOrder,
-        Command::SystemViews,
-        Command::KillJob,
-        Command::Up,
-        Command::Down,
-        Command::Left,
-        Command::Right,
-        Command::PageUp,
-        Command::PageDown,
-        Command::Top,
-        Command::Bottom,
-    ];
+    pub const ALL: [Command; 50] = {
+        let mut all = [Command::Run; 50];
+        let mut i = 0;
+        while i < COMMANDS.len() {
+            all[i] = COMMANDS[i].0;
+            i += 1;
+        }
+        all
+    };
 
     /// The name used in `keymap.toml` and the config file.
     pub fn name(self) -> &'static str {
@@ -179,191 +203,10 @@ impl Command {
     }
 
     fn info(self) -> (&'static str, Scope, &'static str, &'static str) {
-        use Command::*;
-        use Scope::*;
-        match self {
-            Run => (
-                "run",
-                Global,
-                "run the selection or the statement at the cursor",
-                "run",
-            ),
-            RunAll => (
-                "run_all",
-                Global,
-                "run every statement in the editor",
-                "run all",
-            ),
-            Cancel => ("cancel", Global, "stop the running query (STOP)", "stop"),
-            Quit => (
-                "quit",
-                Global,
-                "quit (asks when a query is running)",
-                "quit",
-            ),
-            FocusNext => ("focus_next", Global, "focus the next pane", "pane"),
-            FocusPrev => ("focus_prev", Global, "focus the previous pane", "pane"),
-            Help => ("help", Global, "show or hide this help", "help"),
-            Suspend => (
-                "suspend",
-                Global,
-                "suspend to the shell (fg resumes)",
-                "suspend",
-            ),
-            ExternalEditor => (
-                "external_editor",
-                Global,
-                "edit the query in $EDITOR",
-                "$EDITOR",
-            ),
-            HistoryPrev => (
-                "history_prev",
-                Global,
-                "previous query from history",
-                "older",
-            ),
-            HistoryNext => ("history_next", Global, "next query from history", "newer"),
-            HistorySearch => ("history_search", Global, "search the history", "history"),
-            Complete => (
-                "complete",
-                Global,
-                "complete the name at the cursor (also after a dot)",
-                "complete",
-            ),
-            Copy => ("copy", Global, "copy the selected row (OSC 52)", "copy"),
-            ToggleLang => (
-                "toggle_lang",
-                Global,
-                "read queries as JavaScript or as Python",
-                "lang",
-            ),
-            CopyAsJs => (
-                "copy_as_js",
-                Global,
-                "copy the query as JavaScript (OSC 52)",
-                "as js",
-            ),
-            CopyAsPython => (
-                "copy_as_python",
-                Global,
-                "copy the query as Python (OSC 52)",
-                "as py",
-            ),
-            ToggleView => (
-                "toggle_view",
-                Global,
-                "results view: tree, table, raw",
-                "view",
-            ),
-            ToggleLive => (
-                "toggle_live",
-                Global,
-                "run queries as changefeeds (live)",
-                "live",
-            ),
-            ToggleProfile => (
-                "toggle_profile",
-                Global,
-                "run queries with profile: true",
-                "profile",
-            ),
-            Close => (
-                "close",
-                Global,
-                "close the popup or clear the message",
-                "close",
-            ),
-            Open => (
-                "open",
-                Browser,
-                "open the table (or expand the database)",
-                "open",
-            ),
-            Filter => ("filter", Browser, "filter by name as you type", "filter"),
-            Count => ("count", Browser, "count the table's documents", "count"),
-            InsertSkeleton => (
-                "insert_skeleton",
-                Browser,
-                "put an insert on the table (its primary key named) on a new editor line",
-                "insert",
-            ),
-            UseDatabase => (
-                "use_database",
-                Browser,
-                "make the selected database the default (as .use DB)",
-                "use db",
-            ),
-            RefreshBrowser => (
-                "refresh_browser",
-                Browser,
-                "reload databases and tables",
-                "refresh",
-            ),
-            DropTable => (
-                "drop_table",
-                Browser,
-                "drop the table (asks for its name to be typed)",
-                "drop",
-            ),
-            Expand => (
-                "expand",
-                Results,
-                "expand or collapse the selected row",
-                "expand",
-            ),
-            ViewValue => (
-                "view_value",
-                Results,
-                "the selected value whole, pretty-printed, in a scrollable viewer",
-                "view",
-            ),
-            ToggleWrap => (
-                "toggle_wrap",
-                Results,
-                "raw view: wrap long rows, or scroll them sideways",
-                "wrap",
-            ),
-            NextTab => ("next_tab", Results, "next result tab", "tab"),
-            PrevTab => ("prev_tab", Results, "previous result tab", "tab"),
-            CloseTab => (
-                "close_tab",
-                Results,
-                "close the result tab (stops its query)",
-                "close tab",
-            ),
-            PauseFeed => (
-                "pause_feed",
-                Results,
-                "pause or resume a changefeed",
-                "pause",
-            ),
-            FeedOrder => (
-                "feed_order",
-                Results,
-                "changefeed: newest first or tail",
-                "order",
-            ),
-            SystemViews => (
-                "system_views",
-                Global,
-                "system views: jobs, current issues, server status (again: next view)",
-                "system",
-            ),
-            KillJob => (
-                "kill_job",
-                System,
-                "kill the selected job (asks first)",
-                "kill",
-            ),
-            Up => ("up", List, "move up", "up"),
-            Down => ("down", List, "move down", "down"),
-            Left => ("left", List, "collapse / scroll left", "left"),
-            Right => ("right", List, "expand / scroll right", "right"),
-            PageUp => ("page_up", List, "page up", "page up"),
-            PageDown => ("page_down", List, "page down", "page down"),
-            Top => ("top", List, "first row", "top"),
-            Bottom => ("bottom", List, "last row", "bottom"),
-        }
+        COMMANDS.iter().find(|row| row.0 == self).map_or(
+            ("", Scope::Global, "", ""),
+            |&(_, name, scope, what, hint)| (name, scope, what, hint),
+        )
     }
 
     /// The command called `name` in the keymap file.

@@ -49,6 +49,7 @@
 pub mod action;
 pub mod app;
 pub mod backend;
+pub mod cluster;
 pub mod event;
 pub mod keymap;
 pub mod panes;

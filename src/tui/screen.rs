@@ -83,8 +83,14 @@ pub fn draw(app: &App, frame: &mut Frame) {
             hscroll,
         }) => draw_value(app, frame, what, lines, (*scroll, *hscroll)),
         Some(Overlay::ConfirmQuit) => draw_confirm(app, frame),
-        Some(Overlay::ConfirmWrite { text, what, .. }) => {
-            draw_confirm_write(app, frame, text, what)
+        Some(Overlay::ConfirmWrite {
+            text,
+            what,
+            preview,
+            ..
+        }) => draw_confirm_write(app, frame, text, what, preview),
+        Some(Overlay::Prompt { prompt, typed }) => {
+            draw_prompt(app, frame, &prompt.question(), typed)
         }
         Some(Overlay::ConfirmDrop { db, table, typed }) => {
             draw_confirm_drop(app, frame, db, table, typed)
@@ -317,10 +323,29 @@ fn draw_confirm_drop(app: &App, frame: &mut Frame, db: &str, table: &str, typed:
     );
 }
 
-fn draw_confirm_write(app: &App, frame: &mut Frame, text: &str, what: &str) {
-    let rect = popup(frame, 60, 8);
+fn draw_prompt(app: &App, frame: &mut Frame, question: &str, typed: &str) {
+    let rect = popup(frame, 64, 5);
+    let text = vec![
+        Line::styled(question.to_owned(), Style::default().fg(app.palette().dim)),
+        Line::raw(format!("{typed}▏")),
+        Line::styled(
+            "Enter: go · Esc: cancel",
+            Style::default().fg(app.palette().dim),
+        ),
+    ];
+    frame.render_widget(
+        Paragraph::new(text)
+            .block(popup_block(app, " Ask ".to_owned()))
+            .wrap(Wrap { trim: true }),
+        rect,
+    );
+}
+
+fn draw_confirm_write(app: &App, frame: &mut Frame, text: &str, what: &str, preview: &[String]) {
+    let extra = u16::try_from(preview.len()).unwrap_or(u16::MAX);
+    let rect = popup(frame, 60, 8u16.saturating_add(extra));
     let one_line = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    let lines = vec![
+    let mut lines = vec![
         Line::styled(
             format!("This query {what}."),
             Style::default()
@@ -328,9 +353,10 @@ fn draw_confirm_write(app: &App, frame: &mut Frame, text: &str, what: &str) {
                 .add_modifier(Modifier::BOLD),
         ),
         Line::styled(one_line, Style::default().fg(app.palette().dim)),
-        Line::raw(""),
-        Line::raw("Run it? (y / n)"),
     ];
+    lines.extend(preview.iter().map(|l| Line::raw(l.clone())));
+    lines.push(Line::raw(""));
+    lines.push(Line::raw("Run it? (y / n)"));
     let block = popup_block(app, " Confirm ".to_owned())
         .border_style(Style::default().fg(app.palette().error));
     frame.render_widget(

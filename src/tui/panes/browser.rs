@@ -1,9 +1,11 @@
-//! The database browser: databases → tables → primary key and indexes, filter as you type.
+//! The database browser: the cluster (servers, shards, replicas) above the databases →
+//! tables → primary key and indexes, filter as you type.
 //!
 //! The tree is pure state (expanded set, selection, scroll) flattened on demand, so it is
 //! tested without a terminal and drawn from state alone.
 
 use std::collections::{HashMap, HashSet};
+use std::time::{Duration, Instant};
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -12,6 +14,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
 use crate::tui::action::DbEntry;
+use crate::tui::cluster::{self, Cluster, Readiness, ReplicaState};
 use crate::tui::theme::Palette;
 
 pub use crate::shell::catalog::{
@@ -21,6 +24,28 @@ pub use crate::shell::catalog::{
 /// A node of the tree.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum NodeId {
+    /// The cluster, above the databases.
+    Cluster,
+    /// A line under the cluster that is no server nor table: loading, or why it failed.
+    ClusterNote,
+    Server(String),
+    /// A table's placement under the cluster node.
+    ClusterTable {
+        db: String,
+        table: String,
+    },
+    /// Shard `shard` (from 0) of a table, under the cluster node.
+    Shard {
+        db: String,
+        table: String,
+        shard: usize,
+    },
+    Replica {
+        db: String,
+        table: String,
+        shard: usize,
+        server: String,
+    },
     Db(String),
     Table {
         db: String,
@@ -50,6 +75,32 @@ pub struct Node {
     pub label: String,
     pub expandable: bool,
     pub expanded: bool,
+    /// How the line is coloured.
+    pub tone: Tone,
+}
+
+/// How a line of the tree is coloured: health in the cluster node, dim for the details.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Tone {
+    #[default]
+    Plain,
+    Dim,
+    Good,
+    Warn,
+    Bad,
+}
+
+/// The cluster node's picture and its refreshing.
+#[derive(Debug, Clone, PartialEq, Default)]
+struct ClusterNode {
+    picture: Option<Cluster>,
+    error: Option<String>,
+    /// A read is on its way.
+    loading: bool,
+    /// When the last read was asked for.
+    asked: Option<Instant>,
+    /// Read at once, whatever the interval (the node was just opened).
+    stale: bool,
 }
 
 /// Whether the catalog is there.
@@ -82,6 +133,7 @@ pub struct BrowserPane {
     selected: usize,
     top: usize,
     counts: HashMap<(String, String), Count>,
+    cluster: ClusterNode,
 }
 
 impl BrowserPane {
@@ -101,9 +153,205 @@ impl BrowserPane {
         }
         self.catalog = catalog;
         self.state = CatalogState::Loaded;
+        let visible = self.visible();
+        // Nothing selected yet: the first database, not the cluster above it.
         self.selected = selected
-            .and_then(|id| self.visible().iter().position(|n| n.id == id))
+            .and_then(|id| visible.iter().position(|n| n.id == id))
+            .or_else(|| visible.iter().position(|n| matches!(n.id, NodeId::Db(_))))
             .unwrap_or(0);
+    }
+
+    /// The cluster as last read.
+    pub fn cluster(&self) -> Option<&Cluster> {
+        self.cluster.picture.as_ref()
+    }
+
+    /// True when the cluster node is open (and not hidden by a filter).
+    pub fn cluster_shown(&self) -> bool {
+        self.filter.is_empty() && self.expanded.contains(&NodeId::Cluster)
+    }
+
+    /// True when the cluster is to be read now: it is shown and was last asked for `every`
+    /// ago (or just opened), no read being on its way. Notes the read as asked.
+    pub fn cluster_due(&mut self, now: Instant, every: Duration) -> bool {
+        let c = &self.cluster;
+        let due = self.cluster_shown()
+            && !c.loading
+            && (c.stale
+                || c.asked
+                    .is_none_or(|t| now.saturating_duration_since(t) >= every));
+        if due {
+            self.cluster_asked(now);
+        }
+        due
+    }
+
+    /// Notes that the cluster was asked for (a read outside the refreshing).
+    pub fn cluster_asked(&mut self, now: Instant) {
+        self.cluster.loading = true;
+        self.cluster.stale = false;
+        self.cluster.asked = Some(now);
+    }
+
+    /// Opens the cluster node and table `db.table` in it (to watch its replicas).
+    pub fn reveal_cluster_table(&mut self, db: &str, table: &str) {
+        if self.expanded.insert(NodeId::Cluster) {
+            self.cluster.stale = true;
+        }
+        self.expanded.insert(NodeId::ClusterTable {
+            db: db.to_owned(),
+            table: table.to_owned(),
+        });
+    }
+
+    /// True while a cluster read is on its way.
+    pub fn cluster_loading(&self) -> bool {
+        self.cluster.loading
+    }
+
+    /// The answer to a cluster read; a failure keeps the last picture, with the reason.
+    pub fn set_cluster(&mut self, result: Result<Cluster, String>) {
+        self.cluster.loading = false;
+        match result {
+            Ok(picture) => {
+                self.cluster.picture = Some(picture);
+                self.cluster.error = None;
+            }
+            Err(message) => self.cluster.error = Some(message),
+        }
+    }
+
+    /// The cluster node and, when open, its lines.
+    fn cluster_nodes(&self, out: &mut Vec<Node>) {
+        let open = self.expanded.contains(&NodeId::Cluster);
+        let picture = self.cluster.picture.as_ref();
+        let mut label = "cluster".to_owned();
+        if let Some(c) = picture {
+            let n = c.servers.len();
+            label.push_str(&format!(" · {n} server{}", if n == 1 { "" } else { "s" }));
+            match c.issues {
+                0 => {}
+                1 => label.push_str(" · 1 issue"),
+                k => label.push_str(&format!(" · {k} issues")),
+            }
+        }
+        let unhealthy = picture.is_some_and(|c| {
+            c.issues > 0
+                || c.servers.iter().any(|s| !s.connected)
+                || c.tables.iter().any(|t| t.readiness != Readiness::Ready)
+        });
+        out.push(Node {
+            id: NodeId::Cluster,
+            depth: 0,
+            label,
+            expandable: true,
+            expanded: open,
+            tone: if unhealthy { Tone::Warn } else { Tone::Plain },
+        });
+        if !open {
+            return;
+        }
+        let note = |label: String, tone: Tone| Node {
+            id: NodeId::ClusterNote,
+            depth: 1,
+            label,
+            expandable: false,
+            expanded: false,
+            tone,
+        };
+        if let Some(e) = &self.cluster.error {
+            out.push(note(e.clone(), Tone::Bad));
+        }
+        let Some(c) = picture else {
+            if self.cluster.error.is_none() {
+                out.push(note("loading…".to_owned(), Tone::Dim));
+            }
+            return;
+        };
+        for s in &c.servers {
+            let (label, tone) = if s.connected {
+                let mut label = format!("● {} {}", s.name, s.address);
+                if let Some(up) = s.uptime {
+                    label.push_str(&format!(" · up {}", cluster::uptime(up)));
+                }
+                if s.here {
+                    label.push_str(" ← here");
+                }
+                (label, Tone::Good)
+            } else {
+                (format!("○ {} disconnected", s.name), Tone::Bad)
+            };
+            out.push(Node {
+                id: NodeId::Server(s.name.clone()),
+                depth: 1,
+                label,
+                expandable: false,
+                expanded: false,
+                tone,
+            });
+        }
+        for t in &c.tables {
+            let id = NodeId::ClusterTable {
+                db: t.db.clone(),
+                table: t.name.clone(),
+            };
+            let open = self.expanded.contains(&id);
+            out.push(Node {
+                id,
+                depth: 1,
+                label: format!("{}.{} · {}", t.db, t.name, t.readiness.label()),
+                expandable: !t.shards.is_empty(),
+                expanded: open,
+                tone: match t.readiness {
+                    Readiness::Ready => Tone::Good,
+                    Readiness::Writes | Readiness::Reads | Readiness::OutdatedReads => Tone::Warn,
+                    Readiness::Unavailable => Tone::Bad,
+                },
+            });
+            if !open {
+                continue;
+            }
+            for (i, shard) in t.shards.iter().enumerate() {
+                out.push(Node {
+                    id: NodeId::Shard {
+                        db: t.db.clone(),
+                        table: t.name.clone(),
+                        shard: i,
+                    },
+                    depth: 2,
+                    label: match &shard.primary {
+                        Some(p) => format!("shard {} · primary {p}", i + 1),
+                        None => format!("shard {} · no primary", i + 1),
+                    },
+                    expandable: false,
+                    expanded: false,
+                    tone: if shard.primary.is_some() {
+                        Tone::Plain
+                    } else {
+                        Tone::Bad
+                    },
+                });
+                for r in &shard.replicas {
+                    out.push(Node {
+                        id: NodeId::Replica {
+                            db: t.db.clone(),
+                            table: t.name.clone(),
+                            shard: i,
+                            server: r.server.clone(),
+                        },
+                        depth: 3,
+                        label: format!("{} {}", r.server, r.state.label()),
+                        expandable: false,
+                        expanded: false,
+                        tone: match r.state {
+                            ReplicaState::Ready => Tone::Good,
+                            ReplicaState::Disconnected => Tone::Bad,
+                            _ => Tone::Warn,
+                        },
+                    });
+                }
+            }
+        }
     }
 
     /// The catalog as loaded (sorted).
@@ -134,6 +382,9 @@ impl BrowserPane {
     pub fn visible(&self) -> Vec<Node> {
         let filtering = !self.filter.is_empty();
         let mut out = Vec::new();
+        if !filtering && !self.catalog.is_empty() {
+            self.cluster_nodes(&mut out);
+        }
         for db in &self.catalog {
             let db_matches = self.matches(&db.name);
             let tables: Vec<_> = db
@@ -152,6 +403,11 @@ impl BrowserPane {
                 label: db.name.clone(),
                 expandable: !db.tables.is_empty(),
                 expanded: open,
+                tone: if db.name == SYSTEM_DB {
+                    Tone::Dim
+                } else {
+                    Tone::Plain
+                },
             });
             if !open {
                 continue;
@@ -173,6 +429,7 @@ impl BrowserPane {
                     label,
                     expandable: true,
                     expanded: open,
+                    tone: Tone::Plain,
                 });
                 if !open {
                     continue;
@@ -186,6 +443,7 @@ impl BrowserPane {
                     label: format!("pk {}", t.primary_key),
                     expandable: false,
                     expanded: false,
+                    tone: Tone::Dim,
                 });
                 let mut facts = Vec::new();
                 if let Some(n) = t.shards {
@@ -207,6 +465,7 @@ impl BrowserPane {
                         label: facts.join(" · "),
                         expandable: false,
                         expanded: false,
+                        tone: Tone::Dim,
                     });
                 }
                 for index in &t.indexes {
@@ -220,6 +479,7 @@ impl BrowserPane {
                         label: format!("idx {index}"),
                         expandable: false,
                         expanded: false,
+                        tone: Tone::Dim,
                     });
                 }
             }
@@ -238,8 +498,11 @@ impl BrowserPane {
             NodeId::Table { db, table }
             | NodeId::PrimaryKey { db, table }
             | NodeId::Info { db, table }
-            | NodeId::Index { db, table, .. } => Some((db, table)),
-            NodeId::Db(_) => None,
+            | NodeId::Index { db, table, .. }
+            | NodeId::ClusterTable { db, table }
+            | NodeId::Shard { db, table, .. }
+            | NodeId::Replica { db, table, .. } => Some((db, table)),
+            NodeId::Db(_) | NodeId::Cluster | NodeId::ClusterNote | NodeId::Server(_) => None,
         }
     }
 
@@ -305,6 +568,8 @@ impl BrowserPane {
         };
         if open {
             if node.expandable {
+                // An opened cluster node is read at once.
+                self.cluster.stale |= node.id == NodeId::Cluster;
                 self.expanded.insert(node.id);
             }
         } else if node.expanded {
@@ -401,14 +666,17 @@ impl BrowserPane {
                         (true, true) => "▾ ",
                         (true, false) => "▸ ",
                     };
-                    let mut style = match node.id {
-                        NodeId::Db(ref name) if name == SYSTEM_DB => {
-                            Style::default().fg(palette.dim)
-                        }
-                        NodeId::Db(_) => Style::default().add_modifier(Modifier::BOLD),
-                        NodeId::Table { .. } => Style::default(),
-                        _ => Style::default().fg(palette.dim),
+                    let mut style = match node.tone {
+                        Tone::Plain => Style::default(),
+                        Tone::Dim => Style::default().fg(palette.dim),
+                        Tone::Good => Style::default().fg(palette.ok),
+                        Tone::Warn => Style::default().fg(palette.warn),
+                        Tone::Bad => Style::default().fg(palette.error),
                     };
+                    if matches!(node.id, NodeId::Db(_) | NodeId::Cluster) && node.tone != Tone::Dim
+                    {
+                        style = style.add_modifier(Modifier::BOLD);
+                    }
                     if i == self.selected && focused {
                         style = style.bg(palette.selection);
                     } else if i == self.selected {
@@ -488,6 +756,7 @@ mod tests {
         assert_eq!(
             labels(&b),
             [
+                "cluster",
                 "test",
                 "-users",
                 "--pk id",
@@ -520,7 +789,12 @@ mod tests {
     fn user_databases_first_and_open_system_last_and_closed() {
         let mut b = BrowserPane::default();
         b.set_catalog(catalog());
-        assert_eq!(labels(&b), ["test", "-orders", "-users", "rethinkdb"]);
+        assert_eq!(
+            labels(&b),
+            ["cluster", "test", "-orders", "-users", "rethinkdb"]
+        );
+        // The first database is selected, not the cluster above it.
+        assert_eq!(b.selected_node().map(|n| n.label), Some("test".into()));
     }
 
     #[test]
@@ -532,6 +806,7 @@ mod tests {
         assert_eq!(
             labels(&b),
             [
+                "cluster",
                 "test",
                 "-orders",
                 "-users",
@@ -543,9 +818,12 @@ mod tests {
         b.move_selection(2, 10);
         assert_eq!(b.selected_table(), Some(("test".into(), "users".into())));
         b.expand(false, 10);
-        assert_eq!(b.selected(), 2);
+        assert_eq!(b.selected(), 3);
         b.expand(false, 10);
-        assert_eq!(labels(&b), ["test", "-orders", "-users", "rethinkdb"]);
+        assert_eq!(
+            labels(&b),
+            ["cluster", "test", "-orders", "-users", "rethinkdb"]
+        );
     }
 
     #[test]
@@ -558,6 +836,116 @@ mod tests {
         assert_eq!(labels(&b), ["rethinkdb", "-jobs"]);
         assert_eq!(b.selected_table(), Some((SYSTEM_DB.into(), "jobs".into())));
         b.clear_filter(10);
-        assert_eq!(labels(&b).len(), 4);
+        assert_eq!(labels(&b).len(), 5);
+    }
+
+    fn picture() -> Cluster {
+        use crate::tui::cluster::{Replica, Server, Shard, TableStatus};
+        let server = |name: &str, connected: bool, here: bool| Server {
+            name: name.into(),
+            address: if connected {
+                format!("{name}:28015")
+            } else {
+                String::new()
+            },
+            connected,
+            uptime: connected.then(|| Duration::from_secs(75)),
+            here,
+        };
+        let replica = |server: &str, state: ReplicaState| Replica {
+            server: server.into(),
+            state,
+        };
+        Cluster {
+            servers: vec![
+                server("db1", true, true),
+                server("db2", true, false),
+                server("db3", false, false),
+            ],
+            tables: vec![TableStatus {
+                db: "test".into(),
+                name: "users".into(),
+                readiness: Readiness::Writes,
+                shards: vec![
+                    Shard {
+                        primary: Some("db1".into()),
+                        replicas: vec![
+                            replica("db1", ReplicaState::Ready),
+                            replica("db2", ReplicaState::Backfilling(Some(0.5))),
+                        ],
+                    },
+                    Shard {
+                        primary: None,
+                        replicas: vec![replica("db3", ReplicaState::Disconnected)],
+                    },
+                ],
+            }],
+            issues: 2,
+        }
+    }
+
+    #[test]
+    fn the_cluster_node_shows_servers_shards_and_replica_states_when_open() {
+        let t0 = Instant::now();
+        let every = Duration::from_secs(5);
+        let mut b = BrowserPane::default();
+        b.set_catalog(catalog());
+        // Closed: never read.
+        assert!(!b.cluster_due(t0, every));
+        b.jump(false, 20);
+        b.expand(true, 20);
+        assert_eq!(labels(&b)[..2], ["cluster", "-loading…"]);
+        // Opened: read at once, then again after the interval, one read at a time.
+        assert!(b.cluster_due(t0, every));
+        assert!(!b.cluster_due(t0 + every, every));
+        b.set_cluster(Ok(picture()));
+        assert!(!b.cluster_due(t0 + Duration::from_secs(1), every));
+        assert!(b.cluster_due(t0 + every, every));
+        b.set_cluster(Ok(picture()));
+        b.reveal_cluster_table("test", "users");
+        let visible = b.visible();
+        let shown: Vec<String> = visible
+            .iter()
+            .take_while(|n| n.id != NodeId::Db("test".into()))
+            .map(|n| format!("{}{}", "-".repeat(n.depth), n.label))
+            .collect();
+        assert_eq!(
+            shown,
+            [
+                "cluster · 3 servers · 2 issues",
+                "-● db1 db1:28015 · up 1 m 15 s ← here",
+                "-● db2 db2:28015 · up 1 m 15 s",
+                "-○ db3 disconnected",
+                "-test.users · ready for writes, replicas not all ready",
+                "--shard 1 · primary db1",
+                "---db1 ready",
+                "---db2 backfilling 50%",
+                "--shard 2 · no primary",
+                "---db3 disconnected",
+            ]
+        );
+        let tones: Vec<Tone> = visible.iter().take(10).map(|n| n.tone).collect();
+        use Tone::*;
+        assert_eq!(
+            tones,
+            [Warn, Good, Good, Bad, Warn, Plain, Good, Warn, Bad, Bad]
+        );
+        // The admin keys act on the table of any line under it.
+        b.move_selection(-100, 20);
+        b.move_selection(7, 20);
+        assert_eq!(b.selected_table(), Some(("test".into(), "users".into())));
+        // A failed read keeps the last picture and says why.
+        b.set_cluster(Err("cannot read the cluster: closed".into()));
+        assert_eq!(
+            labels(&b)[1..3],
+            [
+                "-cannot read the cluster: closed",
+                "-● db1 db1:28015 · up 1 m 15 s ← here"
+            ]
+        );
+        // Closed again: not read any more.
+        b.jump(false, 20);
+        b.expand(false, 20);
+        assert!(!b.cluster_due(t0 + 10 * every, every));
     }
 }

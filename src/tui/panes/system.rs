@@ -185,6 +185,11 @@ impl SystemPane {
         }
     }
 
+    /// How often a shown view is re-read (the cluster node in the browser too).
+    pub fn interval(&self) -> Duration {
+        self.interval
+    }
+
     /// The view on screen, if any.
     pub fn shown(&self) -> Option<SystemView> {
         self.view
