@@ -1274,3 +1274,218 @@ fn a_feed_cut_by_a_lost_connection_is_reopened_on_the_server_reached_again() {
     ));
     assert_eq!(tab(&app).unwrap().len(), 2);
 }
+
+/// An app with the test catalog loaded (`orders` with 2 shards × 3 replicas) and the browser
+/// focused on `test.orders`.
+fn on_orders(read_only: bool) -> App {
+    let mut config = config();
+    config.info.read_only = read_only;
+    let (mut app, _) = app_with(config);
+    let mut dbs = catalog();
+    dbs[0].tables[1].shards = Some(2);
+    dbs[0].tables[1].replicas = Some(3);
+    app.update(Action::CatalogLoaded(dbs));
+    app.update(Action::FocusPrev);
+    press(&mut app, KeyCode::Down, KeyModifiers::NONE);
+    assert_eq!(
+        app.browser().selected_table(),
+        Some(("test".into(), "orders".into()))
+    );
+    app
+}
+
+#[test]
+fn reconfigure_asks_shards_and_replicas_shows_the_dry_run_then_asks_y_or_n() {
+    let mut app = on_orders(false);
+    press(&mut app, KeyCode::Char('R'), KeyModifiers::NONE);
+    let Some(Overlay::Prompt { typed, .. }) = app.overlay() else {
+        panic!("no prompt: {:?}", app.overlay());
+    };
+    // The table's current shape to start from.
+    assert_eq!(typed, "2 3");
+    for _ in 0..3 {
+        press(&mut app, KeyCode::Backspace, KeyModifiers::NONE);
+    }
+    // Not two numbers: said, nothing run.
+    type_text(&mut app, "x");
+    let fx = press(&mut app, KeyCode::Enter, KeyModifiers::NONE);
+    assert!(fx.is_empty() && app.overlay().is_none());
+    assert!(
+        app.status()
+            .message
+            .as_ref()
+            .unwrap()
+            .1
+            .contains("two numbers")
+    );
+
+    press(&mut app, KeyCode::Char('R'), KeyModifiers::NONE);
+    for _ in 0..3 {
+        press(&mut app, KeyCode::Backspace, KeyModifiers::NONE);
+    }
+    type_text(&mut app, "4 2");
+    let fx = press(&mut app, KeyCode::Enter, KeyModifiers::NONE);
+    assert_eq!(
+        fx,
+        [Effect::DryRunReconfigure {
+            db: "test".into(),
+            table: "orders".into(),
+            shards: 4,
+            replicas: 2
+        }]
+    );
+    app.update(Action::ReconfigurePreview {
+        db: "test".into(),
+        table: "orders".into(),
+        shards: 4,
+        replicas: 2,
+        result: Ok(vec!["shard 1: primary db1, replicas db1 db2".into()]),
+    });
+    let Some(Overlay::ConfirmWrite {
+        text,
+        what,
+        preview,
+        ..
+    }) = app.overlay().cloned()
+    else {
+        panic!("no confirmation: {:?}", app.overlay());
+    };
+    assert_eq!(
+        text,
+        "r.db('test').table('orders').reconfigure({shards: 4, replicas: 2})"
+    );
+    assert!(what.contains("4 shards × 2 replicas"), "{what}");
+    assert_eq!(preview, ["shard 1: primary db1, replicas db1 db2"]);
+    let fx = press(&mut app, KeyCode::Char('y'), KeyModifiers::NONE);
+    assert_eq!(started(&fx)[0].1, text);
+
+    // A failed dry run asks nothing.
+    app.update(Action::ReconfigurePreview {
+        db: "test".into(),
+        table: "orders".into(),
+        shards: 4,
+        replicas: 2,
+        result: Err("Table `test.orders` does not exist".into()),
+    });
+    assert!(app.overlay().is_none());
+    assert!(
+        app.status()
+            .message
+            .as_ref()
+            .unwrap()
+            .1
+            .contains("dry run of the reconfiguration failed")
+    );
+}
+
+#[test]
+fn rebalance_asks_first_and_wait_runs_with_the_cluster_node_open() {
+    let mut app = on_orders(false);
+    press(&mut app, KeyCode::Char('B'), KeyModifiers::NONE);
+    let Some(Overlay::ConfirmWrite { text, .. }) = app.overlay().cloned() else {
+        panic!("no confirmation: {:?}", app.overlay());
+    };
+    assert_eq!(text, "r.db('test').table('orders').rebalance()");
+    assert!(started(&press(&mut app, KeyCode::Char('n'), KeyModifiers::NONE)).is_empty());
+
+    // The one read after the catalog is still out: wait's read comes once it is answered.
+    app.update(Action::ClusterLoaded(Ok(Default::default())));
+    let fx = press(&mut app, KeyCode::Char('W'), KeyModifiers::NONE);
+    assert_eq!(started(&fx)[0].1, "r.db('test').table('orders').wait()");
+    assert!(fx.contains(&Effect::LoadCluster), "{fx:?}");
+    assert!(app.browser().cluster_shown());
+}
+
+#[test]
+fn a_read_only_profile_refuses_reconfigure_and_rebalance_before_asking() {
+    let mut app = on_orders(true);
+    for key in ['R', 'B'] {
+        let fx = press(&mut app, KeyCode::Char(key), KeyModifiers::NONE);
+        assert!(fx.is_empty() && app.overlay().is_none(), "{key}: {fx:?}");
+        let (_, message) = app.status().message.clone().unwrap();
+        assert!(
+            message.contains("read-only") || message.contains("read_only"),
+            "{message}"
+        );
+    }
+}
+
+#[test]
+fn current_issues_show_in_the_status_bar_when_there_are_some() {
+    let (mut app, _) = app();
+    let fx = app.update(Action::CatalogLoaded(catalog()));
+    // One read after the catalog, for the count; none while the node stays closed.
+    assert_eq!(fx, [Effect::LoadCluster]);
+    let issues = |n: usize| rdbsh::tui::cluster::Cluster {
+        issues: n,
+        ..Default::default()
+    };
+    app.update(Action::ClusterLoaded(Ok(issues(2))));
+    assert!(
+        app.status()
+            .segments(false, false)
+            .contains(&"2 ISSUES".to_owned())
+    );
+    app.update(Action::ClusterLoaded(Ok(issues(0))));
+    assert!(
+        !app.status()
+            .segments(false, false)
+            .iter()
+            .any(|s| s.contains("ISSUE"))
+    );
+    let fx = app.update(Action::Tick(Instant::now() + Duration::from_secs(60)));
+    assert!(!fx.contains(&Effect::LoadCluster), "{fx:?}");
+}
+
+#[test]
+fn the_export_key_writes_the_rows_shown_or_streams_the_query_again() {
+    let (mut app, _) = app();
+    let id = run_one(&mut app, "r.table('t')");
+    app.update(Action::BatchArrived {
+        id,
+        rows: vec![Doc(json!({"id": 1})), Doc(json!({"id": 2}))],
+        more: false,
+    });
+    app.update(Action::QueryFinished {
+        id,
+        elapsed: Duration::from_millis(3),
+        profile: None,
+    });
+    app.update(Action::FocusNext);
+    assert_eq!(app.focus(), Pane::Results);
+    press(&mut app, KeyCode::Char('S'), KeyModifiers::NONE);
+    assert!(matches!(app.overlay(), Some(Overlay::Prompt { .. })));
+    type_text(&mut app, "out.csv");
+    let fx = press(&mut app, KeyCode::Enter, KeyModifiers::NONE);
+    let [Effect::ExportRows { rows, export }] = &fx[..] else {
+        panic!("{fx:?}");
+    };
+    assert_eq!(rows.len(), 2);
+    assert_eq!(export.path, std::path::PathBuf::from("out.csv"));
+    assert_eq!(export.format, rdbsh::transfer::format::FileFormat::Csv);
+    app.update(Action::Exported(Ok("exported 2 rows to out.csv".into())));
+    assert_eq!(
+        app.status().message.as_ref().unwrap().1,
+        "exported 2 rows to out.csv"
+    );
+
+    // More rows on the server: the query runs again into the file, whole.
+    let id = run_one(&mut app, "r.table('big')");
+    app.update(Action::BatchArrived {
+        id,
+        rows: vec![Doc(json!({"id": 1}))],
+        more: true,
+    });
+    press(&mut app, KeyCode::Char('S'), KeyModifiers::NONE);
+    type_text(&mut app, "big.ndjson");
+    let fx = press(&mut app, KeyCode::Enter, KeyModifiers::NONE);
+    let [Effect::ExportQuery { text, export }] = &fx[..] else {
+        panic!("{fx:?}");
+    };
+    assert_eq!(text, "r.table('big')");
+    assert_eq!(export.format, rdbsh::transfer::format::FileFormat::Ndjson);
+    // Esc cancels the question.
+    press(&mut app, KeyCode::Char('S'), KeyModifiers::NONE);
+    assert!(press(&mut app, KeyCode::Esc, KeyModifiers::NONE).is_empty());
+    assert!(app.overlay().is_none());
+}

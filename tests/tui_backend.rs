@@ -831,3 +831,93 @@ async fn named_queries_save_and_run_from_the_editor() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn the_sandbox_answers_the_cluster_node_as_a_one_server_cluster() {
+    use rdbsh::tui::cluster::{Readiness, ReplicaState};
+    let mut h = Harness::start(false, (100, 30)).await;
+    h.until("the catalog", |a| a.browser().state == CatalogState::Loaded)
+        .await;
+    // The one read after the catalog loads.
+    h.until("the cluster", |a| a.browser().cluster().is_some())
+        .await;
+    let cluster = h.app.browser().cluster().expect("a picture").clone();
+    assert_eq!(cluster.servers.len(), 1, "{cluster:?}");
+    let server = &cluster.servers[0];
+    assert!(server.connected && server.here, "{server:?}");
+    assert!(server.uptime.is_some(), "{server:?}");
+    assert_eq!(cluster.issues, 0);
+    let users = cluster.table("demo", "users").expect("demo.users");
+    assert_eq!(users.readiness, Readiness::Ready);
+    assert_eq!(users.shards.len(), 1);
+    assert_eq!(
+        users.shards[0].primary.as_deref(),
+        Some(server.name.as_str())
+    );
+    assert_eq!(users.shards[0].replicas[0].state, ReplicaState::Ready);
+}
+
+#[tokio::test]
+async fn the_export_key_writes_the_rows_or_the_whole_query_into_a_file() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let mut h = Harness::start(false, (100, 30)).await;
+    let id = h.run("r.db('demo').table('users').orderBy('id').pluck('id').limit(3)");
+    h.until("the rows", |a| {
+        a.results().current().is_some_and(|t| finished(t.state()))
+    })
+    .await;
+    assert_eq!(h.tab(id).len(), 3);
+    // The rows shown, as CSV.
+    let csv = dir.path().join("users.csv");
+    h.apply(Action::Command(Command::FocusNext));
+    h.apply(Action::Command(Command::Export));
+    h.apply(Action::Paste(csv.display().to_string()));
+    let enter = ratatui::crossterm::event::KeyEvent::new(
+        ratatui::crossterm::event::KeyCode::Enter,
+        ratatui::crossterm::event::KeyModifiers::NONE,
+    );
+    h.apply(Action::Input(enter));
+    h.until("the export", |a| {
+        a.status()
+            .message
+            .as_ref()
+            .is_some_and(|m| m.1.starts_with("exported"))
+    })
+    .await;
+    let text = std::fs::read_to_string(&csv).expect("the csv file");
+    assert_eq!(text.lines().count(), 4, "{text}");
+    assert_eq!(text.lines().next(), Some("id"));
+    // The whole result of a query streamed again, as NDJSON; no partial file left.
+    let nd = dir.path().join("all.ndjson");
+    h.perform(vec![Effect::ExportQuery {
+        text: "r.db('demo').table('orders')".into(),
+        export: rdbsh::shell::export::Export::parse(&[nd.to_str().expect("utf-8")])
+            .expect("an export"),
+    }]);
+    h.until("the second export", |a| {
+        a.status()
+            .message
+            .as_ref()
+            .is_some_and(|m| m.1.contains("all.ndjson"))
+    })
+    .await;
+    let (_, message) = h.app.status().message.clone().expect("a message");
+    assert!(message.starts_with("exported 60 rows"), "{message}");
+    let text = std::fs::read_to_string(&nd).expect("the ndjson file");
+    assert_eq!(text.lines().count(), 60);
+    assert!(!dir.path().join("all.ndjson.partial").exists());
+    // A file that cannot be written: said, nothing left behind.
+    let bad = dir.path().join("missing").join("x.json");
+    h.perform(vec![Effect::ExportQuery {
+        text: "r.db('demo').table('orders')".into(),
+        export: rdbsh::shell::export::Export::parse(&[bad.to_str().expect("utf-8")])
+            .expect("an export"),
+    }]);
+    h.until("the failed export", |a| {
+        a.status()
+            .message
+            .as_ref()
+            .is_some_and(|m| m.1.starts_with("not exported"))
+    })
+    .await;
+}

@@ -25,6 +25,7 @@ const F2: &str = "\x1bOQ";
 const F8: &str = "\x1b[19~";
 const SHIFT_TAB: &str = "\x1b[Z";
 const DOWN: &str = "\x1b[B";
+const UP: &str = "\x1b[A";
 const F7: &str = "\x1b[18~";
 
 /// A running `rdbsh --sandbox` and the emulated screen it draws on.
@@ -402,6 +403,54 @@ fn the_status_bar_says_reconnecting_while_the_server_restarts(kind: PeerKind) {
     assert!(status.success(), "exit status {status:?}");
 }
 peer_tests!(the_status_bar_says_reconnecting_while_the_server_restarts);
+
+fn the_cluster_node_shows_the_server_and_reconfigures_a_table_after_its_dry_run(kind: PeerKind) {
+    let peer = Peer::start_demo(kind);
+    let mut tui = Tui::on(&peer);
+    tui.wait_for("the browser with the cluster node", |s| {
+        s.contains("events") && s.contains("▸ cluster")
+    });
+    // Up from the first database to the cluster node, Enter opens it.
+    tui.send(SHIFT_TAB);
+    tui.send(UP);
+    tui.send("\r");
+    tui.wait_for("the server rdbsh is on and the tables' readiness", |s| {
+        s.contains("◉ ") && s.contains("demo.events · ready") && s.contains("cluster · 1 server")
+    });
+    // The table's line in the cluster node: its shards and replicas open under it.
+    tui.send(DOWN);
+    tui.send(DOWN);
+    tui.send("\r");
+    tui.wait_for("the shard and its replica", |s| {
+        s.contains("shard 1 · primary") && s.contains(" ready")
+    });
+    // Reconfigure: the shape typed (the current one offered), the dry run shown, then y / n.
+    tui.send("R");
+    tui.wait_for("the question", |s| {
+        s.contains("shards replicas") && s.contains("1 1")
+    });
+    tui.send("\r");
+    match kind {
+        PeerKind::Real => {
+            tui.wait_for("the dry run", |s| {
+                s.contains("shard 1: primary") && s.contains("Run it? (y / n)")
+            });
+            tui.send("y");
+            tui.wait_for("the reconfiguration's answer", |s| {
+                s.contains("reconfigure({shards: 1,") && s.contains("config_changes")
+            });
+        }
+        PeerKind::Sandbox => {
+            tui.wait_for("the sandbox's refusal", |s| {
+                s.contains("dry run of the reconfiguration failed")
+            });
+        }
+    }
+    tui.send(CTRL_Q);
+    let status = wait_exit(&mut tui);
+    assert!(status.success(), "exit status {status:?}");
+}
+peer_tests!(the_cluster_node_shows_the_server_and_reconfigures_a_table_after_its_dry_run);
 
 fn wait_exit(tui: &mut Tui) -> portable_pty::ExitStatus {
     let deadline = Instant::now() + WAIT;

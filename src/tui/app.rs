@@ -598,6 +598,9 @@ impl App {
                 query.push_str(text);
                 *selected = 0;
             }
+            (Some(Overlay::Prompt { typed, .. } | Overlay::ConfirmDrop { typed, .. }), _) => {
+                typed.extend(text.chars().filter(|c| !c.is_control()))
+            }
             (Some(_), _) => {}
             (None, Pane::Browser) if self.browser.filtering => {
                 let h = self.browser_height();

@@ -270,12 +270,15 @@ impl BrowserPane {
         };
         for s in &c.servers {
             let (label, tone) = if s.connected {
-                let mut label = format!("● {} {}", s.name, s.address);
+                // The pane is narrow: the mark of the server rdbsh is on comes first.
+                let (dot, here) = if s.here {
+                    ("◉", " (here)")
+                } else {
+                    ("●", "")
+                };
+                let mut label = format!("{dot} {}{here} {}", s.name, s.address);
                 if let Some(up) = s.uptime {
                     label.push_str(&format!(" · up {}", cluster::uptime(up)));
-                }
-                if s.here {
-                    label.push_str(" ← here");
                 }
                 (label, Tone::Good)
             } else {
@@ -913,7 +916,7 @@ mod tests {
             shown,
             [
                 "cluster · 3 servers · 2 issues",
-                "-● db1 db1:28015 · up 1 m 15 s ← here",
+                "-◉ db1 (here) db1:28015 · up 1 m 15 s",
                 "-● db2 db2:28015 · up 1 m 15 s",
                 "-○ db3 disconnected",
                 "-test.users · ready for writes, replicas not all ready",
@@ -940,7 +943,7 @@ mod tests {
             labels(&b)[1..3],
             [
                 "-cannot read the cluster: closed",
-                "-● db1 db1:28015 · up 1 m 15 s ← here"
+                "-◉ db1 (here) db1:28015 · up 1 m 15 s"
             ]
         );
         // Closed again: not read any more.
