@@ -484,22 +484,10 @@ impl App {
             }
             Action::RunQuery { text, offset } => self.run_query(text, offset, &mut fx),
             Action::CancelQuery(id) => {
-                if self
-                    .results
-                    .tab_mut(id)
-                    .is_some_and(ResultTab::request_stop)
-                {
-                    fx.push(Effect::Stop(id));
-                }
+                self.ask_tab(id, ResultTab::request_stop, Effect::Stop, &mut fx)
             }
             Action::FetchMore(id) => {
-                if self
-                    .results
-                    .tab_mut(id)
-                    .is_some_and(ResultTab::request_more)
-                {
-                    fx.push(Effect::FetchMore(id));
-                }
+                self.ask_tab(id, ResultTab::request_more, Effect::FetchMore, &mut fx)
             }
             Action::Quit => {
                 if self.running() {
@@ -557,14 +545,12 @@ impl App {
                     .error(format!("cannot count {db}.{table}: {message}"));
             }
             Action::ConnectionStateChanged(state) => self.connection_changed(state, &mut fx),
-            Action::ExternalEditorClosed(result) => match result {
-                Ok(text) => {
-                    let text = text.strip_suffix('\n').unwrap_or(&text).to_owned();
-                    self.editor.set_text(&text, self.now);
-                    self.focus = Pane::Editor;
-                }
-                Err(message) => self.status.error(message),
-            },
+            Action::ExternalEditorClosed(Ok(text)) => {
+                let text = text.strip_suffix('\n').unwrap_or(&text);
+                self.editor.set_text(text, self.now);
+                self.focus = Pane::Editor;
+            }
+            Action::ExternalEditorClosed(Err(message)) => self.status.error(message),
             Action::SystemLoaded { view, result } => self.system.loaded(view, result),
             Action::Connected(info) => self.connected(*info, &mut fx),
             Action::Failed(message) => self.status.error(message),
@@ -577,6 +563,20 @@ impl App {
         // Any action may have moved the cursor or replaced the text.
         self.scroll_editor();
         fx
+    }
+
+    /// Asks the tab of query `id` (`ask`: stop, more rows) and passes the request on as
+    /// `effect` when the tab says so.
+    fn ask_tab(
+        &mut self,
+        id: QueryId,
+        ask: fn(&mut ResultTab) -> bool,
+        effect: fn(QueryId) -> Effect,
+        fx: &mut Vec<Effect>,
+    ) {
+        if self.results.tab_mut(id).is_some_and(ask) {
+            fx.push(effect(id));
+        }
     }
 
     /// A query of ours ended (a kill among them): the jobs changed, show it now; and when the

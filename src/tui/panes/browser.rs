@@ -268,91 +268,72 @@ impl BrowserPane {
             }
             return;
         };
-        for s in &c.servers {
-            let (label, tone) = if s.connected {
-                // The pane is narrow: the mark of the server rdbsh is on comes first.
-                let (dot, here) = if s.here {
-                    ("◉", " (here)")
-                } else {
-                    ("●", "")
-                };
-                let mut label = format!("{dot} {}{here} {}", s.name, s.address);
-                if let Some(up) = s.uptime {
-                    label.push_str(&format!(" · up {}", cluster::uptime(up)));
-                }
-                (label, Tone::Good)
-            } else {
-                (format!("○ {} disconnected", s.name), Tone::Bad)
-            };
+        out.extend(c.servers.iter().map(server_node));
+        for t in &c.tables {
+            self.cluster_table_nodes(t, out);
+        }
+    }
+
+    /// A table's line under the cluster node and, when open, its shards and replicas.
+    fn cluster_table_nodes(&self, t: &cluster::TableStatus, out: &mut Vec<Node>) {
+        let id = NodeId::ClusterTable {
+            db: t.db.clone(),
+            table: t.name.clone(),
+        };
+        let open = self.expanded.contains(&id);
+        out.push(Node {
+            id,
+            depth: 1,
+            label: format!("{}.{} · {}", t.db, t.name, t.readiness.label()),
+            expandable: !t.shards.is_empty(),
+            expanded: open,
+            tone: match t.readiness {
+                Readiness::Ready => Tone::Good,
+                Readiness::Writes | Readiness::Reads | Readiness::OutdatedReads => Tone::Warn,
+                Readiness::Unavailable => Tone::Bad,
+            },
+        });
+        if !open {
+            return;
+        }
+        for (i, shard) in t.shards.iter().enumerate() {
             out.push(Node {
-                id: NodeId::Server(s.name.clone()),
-                depth: 1,
-                label,
+                id: NodeId::Shard {
+                    db: t.db.clone(),
+                    table: t.name.clone(),
+                    shard: i,
+                },
+                depth: 2,
+                label: match &shard.primary {
+                    Some(p) => format!("shard {} · primary {p}", i + 1),
+                    None => format!("shard {} · no primary", i + 1),
+                },
                 expandable: false,
                 expanded: false,
-                tone,
-            });
-        }
-        for t in &c.tables {
-            let id = NodeId::ClusterTable {
-                db: t.db.clone(),
-                table: t.name.clone(),
-            };
-            let open = self.expanded.contains(&id);
-            out.push(Node {
-                id,
-                depth: 1,
-                label: format!("{}.{} · {}", t.db, t.name, t.readiness.label()),
-                expandable: !t.shards.is_empty(),
-                expanded: open,
-                tone: match t.readiness {
-                    Readiness::Ready => Tone::Good,
-                    Readiness::Writes | Readiness::Reads | Readiness::OutdatedReads => Tone::Warn,
-                    Readiness::Unavailable => Tone::Bad,
+                tone: if shard.primary.is_some() {
+                    Tone::Plain
+                } else {
+                    Tone::Bad
                 },
             });
-            if !open {
-                continue;
-            }
-            for (i, shard) in t.shards.iter().enumerate() {
+            for r in &shard.replicas {
                 out.push(Node {
-                    id: NodeId::Shard {
+                    id: NodeId::Replica {
                         db: t.db.clone(),
                         table: t.name.clone(),
                         shard: i,
+                        server: r.server.clone(),
                     },
-                    depth: 2,
-                    label: match &shard.primary {
-                        Some(p) => format!("shard {} · primary {p}", i + 1),
-                        None => format!("shard {} · no primary", i + 1),
-                    },
+                    depth: 3,
+                    label: format!("{} {}", r.server, r.state.label()),
                     expandable: false,
                     expanded: false,
-                    tone: if shard.primary.is_some() {
-                        Tone::Plain
-                    } else {
-                        Tone::Bad
+                    tone: match r.state {
+                        ReplicaState::Ready => Tone::Good,
+                        ReplicaState::Disconnected => Tone::Bad,
+                        _ => Tone::Warn,
                     },
                 });
-                for r in &shard.replicas {
-                    out.push(Node {
-                        id: NodeId::Replica {
-                            db: t.db.clone(),
-                            table: t.name.clone(),
-                            shard: i,
-                            server: r.server.clone(),
-                        },
-                        depth: 3,
-                        label: format!("{} {}", r.server, r.state.label()),
-                        expandable: false,
-                        expanded: false,
-                        tone: match r.state {
-                            ReplicaState::Ready => Tone::Good,
-                            ReplicaState::Disconnected => Tone::Bad,
-                            _ => Tone::Warn,
-                        },
-                    });
-                }
             }
         }
     }
@@ -556,12 +537,7 @@ impl BrowserPane {
     }
 
     fn scroll_into_view(&mut self, height: usize) {
-        let height = height.max(1);
-        if self.selected < self.top {
-            self.top = self.selected;
-        } else if self.selected >= self.top + height {
-            self.top = self.selected + 1 - height;
-        }
+        self.top = super::top_showing(self.selected, self.top, height);
     }
 
     /// Opens (`true`) or closes the selected node; closing a leaf selects its parent.
@@ -693,6 +669,33 @@ impl BrowserPane {
             }
         }
         frame.render_widget(Paragraph::new(lines), inner);
+    }
+}
+
+/// A server's line under the cluster node.
+fn server_node(s: &cluster::Server) -> Node {
+    let (label, tone) = if s.connected {
+        // The pane is narrow: the mark of the server rdbsh is on comes first.
+        let (dot, here) = if s.here {
+            ("◉", " (here)")
+        } else {
+            ("●", "")
+        };
+        let mut label = format!("{dot} {}{here} {}", s.name, s.address);
+        if let Some(up) = s.uptime {
+            label.push_str(&format!(" · up {}", cluster::uptime(up)));
+        }
+        (label, Tone::Good)
+    } else {
+        (format!("○ {} disconnected", s.name), Tone::Bad)
+    };
+    Node {
+        id: NodeId::Server(s.name.clone()),
+        depth: 1,
+        label,
+        expandable: false,
+        expanded: false,
+        tone,
     }
 }
 

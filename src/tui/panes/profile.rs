@@ -192,12 +192,7 @@ impl ProfileTree {
     }
 
     fn scroll_into_view(&mut self, height: usize) {
-        let height = height.max(1);
-        if self.selected < self.top {
-            self.top = self.selected;
-        } else if self.selected >= self.top + height {
-            self.top = self.selected + 1 - height;
-        }
+        self.top = super::top_showing(self.selected, self.top, height);
     }
 
     /// The lines of the viewport of `height` lines; the selection is marked when `focused`.

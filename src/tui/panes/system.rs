@@ -369,20 +369,11 @@ impl SystemPane {
             return vec![Line::styled("no jobs", Style::default().fg(p.dim))];
         }
         // Columns as wide as their widest value, so the query text gets the rest.
-        let kind_w = self
-            .jobs
-            .iter()
-            .map(|j| j.kind.len())
-            .max()
-            .unwrap_or(0)
-            .max(4);
-        let client_w = self
-            .jobs
-            .iter()
-            .map(|j| j.client.len())
-            .max()
-            .unwrap_or(0)
-            .max(6);
+        let widest = |cell: fn(&Job) -> usize, header: usize| {
+            self.jobs.iter().map(cell).max().unwrap_or(0).max(header)
+        };
+        let kind_w = widest(|j| j.kind.len(), 4);
+        let client_w = widest(|j| j.client.len(), 6);
         let header = format!(
             "{:<kind_w$}  {:>9}  {:<client_w$}  query",
             "type", "duration", "client"
