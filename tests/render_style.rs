@@ -142,26 +142,6 @@ fn query_text_is_highlighted_as_javascript() {
 }
 
 #[test]
-fn any_tmtheme_file_loads_from_a_path() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("mine.tmTheme");
-    std::fs::write(
-        &path,
-        include_str!("../themes/rdbsh-dark.tmTheme").replace("#6CB6FF", "#010203"),
-    )
-    .unwrap();
-    let theme = Theme::load(path.to_str().unwrap()).unwrap();
-    assert_eq!(theme.name(), "mine");
-    assert_eq!(
-        theme.style_for(Scope::Key).fg,
-        Some(rdbsh::render::Rgb(1, 2, 3))
-    );
-    let palette = theme.palette();
-    assert_eq!(palette.background, rdbsh::render::Rgb(0x1b, 0x1f, 0x27));
-    assert!(Theme::load("/no/such/theme.tmTheme").is_err());
-}
-
-#[test]
 fn tree_model_of_a_row() {
     let v: Value = serde_json::from_str(ROW).unwrap();
     let t = TreeNode::from_value(&v);

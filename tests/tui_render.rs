@@ -651,3 +651,23 @@ fn w_wraps_long_rows_in_the_raw_view() {
     assert!(text.contains("· raw"), "{text}");
     assert!(text.contains("END-MARK"), "{text}");
 }
+
+#[test]
+fn any_tmtheme_file_loads_from_a_path_through_the_front_end() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("mine.tmTheme");
+    std::fs::write(
+        &path,
+        include_str!("../themes/rdbsh-dark.tmTheme").replace("#6CB6FF", "#010203"),
+    )
+    .unwrap();
+    let theme = rdbsh::tui::theme::load_theme(path.to_str().unwrap()).unwrap();
+    assert_eq!(theme.name(), "mine");
+    assert_eq!(
+        theme.style_for(rdbsh::render::Scope::Key).fg,
+        Some(rdbsh::render::Rgb(1, 2, 3))
+    );
+    let palette = theme.palette();
+    assert_eq!(palette.background, rdbsh::render::Rgb(0x1b, 0x1f, 0x27));
+    assert!(rdbsh::tui::theme::load_theme("/no/such/theme.tmTheme").is_err());
+}

@@ -1,7 +1,6 @@
 //! Neutral styles, the token scopes the renderers emit, and themes loaded from `.tmTheme` files.
 
 use std::io::Cursor;
-use std::path::Path;
 use std::str::FromStr;
 
 use syntect::highlighting::{
@@ -346,29 +345,13 @@ impl Theme {
         Ok(Theme::from_syntect(name, theme))
     }
 
-    /// Reads a `.tmTheme` file; its stem becomes the theme's name.
-    pub fn from_path(path: &Path) -> Result<Theme, ThemeError> {
-        let bytes = std::fs::read(path).map_err(|source| ThemeError::Io {
-            path: path.display().to_string(),
-            source,
-        })?;
-        let name = path
-            .file_stem()
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_else(|| path.display().to_string());
-        Theme::from_tmtheme(&name, &bytes)
-    }
-
-    /// A name (see [`Theme::by_name`]) or, when it looks like a path, a `.tmTheme` file.
-    pub fn load(name_or_path: &str) -> Result<Theme, ThemeError> {
-        let looks_like_path = name_or_path.contains(std::path::MAIN_SEPARATOR)
+    /// True when a `[ui] theme` setting names a `.tmTheme` file rather than a theme: the
+    /// front end reads the file and hands its content to [`Theme::from_tmtheme`] (render reads
+    /// no files).
+    pub fn names_a_file(name_or_path: &str) -> bool {
+        name_or_path.contains(std::path::MAIN_SEPARATOR)
             || name_or_path.contains('/')
-            || name_or_path.ends_with(".tmTheme");
-        if looks_like_path {
-            Theme::from_path(Path::new(name_or_path))
-        } else {
-            Theme::by_name(name_or_path)
-        }
+            || name_or_path.ends_with(".tmTheme")
     }
 
     /// Wraps an already loaded syntect theme.
@@ -537,15 +520,18 @@ mod tests {
     }
 
     #[test]
-    fn themes_load_by_name_and_path() {
+    fn themes_load_by_name_and_from_tmtheme_content() {
         assert!(Theme::by_name("base16-ocean.dark").is_ok());
         assert!(matches!(
             Theme::by_name("nope"),
             Err(ThemeError::Unknown(_))
         ));
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/themes/rdbsh-light.tmTheme");
-        let theme = Theme::load(path).unwrap();
-        assert_eq!(theme.name(), "rdbsh-light");
+        let light = include_bytes!("../../themes/rdbsh-light.tmTheme");
+        let theme = Theme::from_tmtheme("mine", light).unwrap();
+        assert_eq!(theme.name(), "mine");
+        assert!(Theme::names_a_file("~/themes/mine.tmTheme"));
+        assert!(Theme::names_a_file("mine.tmTheme"));
+        assert!(!Theme::names_a_file("base16-ocean.dark"));
         assert!(matches!(
             Theme::from_tmtheme("junk", b"not a plist"),
             Err(ThemeError::Invalid { .. })

@@ -141,7 +141,7 @@ impl AppConfig {
 
     /// Takes the `[ui]` settings of the config file; an unusable theme is the error.
     pub fn apply_ui(&mut self, ui: &crate::config::Ui) -> Result<(), crate::render::ThemeError> {
-        self.theme = Theme::load(ui.theme_name())?;
+        self.theme = super::theme::load_theme(ui.theme_name())?;
         if let Some(cap) = ui.row_cap() {
             self.row_cap = cap;
         }

@@ -37,7 +37,7 @@
 //! themselves) and sends STOP on the one connection for `Stop`.
 //!
 //! Start-up, as `main`'s `run_tui` does it: `History::load`, `Keymap::with_overrides(&config.keys)`,
-//! `Theme::load([ui] theme)`, `App::new(AppConfig { .. }, Instant::now())`, then
+//! `theme::load_theme([ui] theme)`, `App::new(AppConfig { .. }, Instant::now())`, then
 //! `run(app, &mut SessionBackend::new(session), options).await`.
 //!
 //! The spine supplies what the foundation once stood in for: statements are split by

@@ -8,6 +8,25 @@ use syntect::highlighting::{Theme, ThemeSet};
 
 use crate::render::{Rgb, Scope, Styles};
 
+/// The theme a `[ui] theme` setting names: a built-in or syntect theme by name, or a
+/// `.tmTheme` file (read here, its stem the theme's name).
+pub fn load_theme(name_or_path: &str) -> Result<crate::render::Theme, crate::render::ThemeError> {
+    use crate::render::{Theme as RenderTheme, ThemeError};
+    if !RenderTheme::names_a_file(name_or_path) {
+        return RenderTheme::by_name(name_or_path);
+    }
+    let path = std::path::Path::new(name_or_path);
+    let bytes = std::fs::read(path).map_err(|source| ThemeError::Io {
+        path: path.display().to_string(),
+        source,
+    })?;
+    let name = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| path.display().to_string());
+    RenderTheme::from_tmtheme(&name, &bytes)
+}
+
 /// syntect's bundled `base16-ocean.dark` (an empty theme if that is ever missing); the app
 /// itself uses [`crate::render::Theme`] (`rdbsh-dark` unless `[ui] theme` says otherwise).
 pub fn default_syntax_theme() -> Theme {
