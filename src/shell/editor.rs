@@ -22,18 +22,26 @@ pub enum EditError {
     Failed { program: String, status: String },
     #[error("cannot read back the edited file: {0}")]
     Read(std::io::Error),
+    #[error("cannot split the editor command `{line}` into words: {reason}; fix VISUAL or EDITOR")]
+    Parse { line: String, reason: String },
 }
 
-/// The editor command: `$VISUAL`, else `$EDITOR`, else `vi`; split on spaces.
-fn command() -> (String, Vec<String>) {
+/// The editor command: `$VISUAL`, else `$EDITOR`, else `vi`; split into words as a shell
+/// would (`"/opt/My Editor/bin/ed" --wait` is a program and one argument). A line that does
+/// not split (an unclosed quote) is the error.
+fn command() -> Result<(String, Vec<String>), EditError> {
     let line = ["VISUAL", "EDITOR"]
         .iter()
         .filter_map(|v| std::env::var(v).ok())
         .find(|v| !v.trim().is_empty())
         .unwrap_or_else(|| "vi".to_owned());
-    let mut words = line.split_whitespace().map(str::to_owned);
+    let words = shell_words::split(&line).map_err(|e| EditError::Parse {
+        line: line.clone(),
+        reason: e.to_string(),
+    })?;
+    let mut words = words.into_iter();
     let program = words.next().unwrap_or_else(|| "vi".to_owned());
-    (program, words.collect())
+    Ok((program, words.collect()))
 }
 
 /// Opens the editor on `initial` and waits for it (blocking: the TUI runs it on a blocking
@@ -53,7 +61,7 @@ pub fn edit(initial: &str) -> Result<String, EditError> {
 }
 
 fn run(path: &Path) -> Result<(), EditError> {
-    let (program, args) = command();
+    let (program, args) = command()?;
     let status = std::process::Command::new(&program)
         .args(&args)
         .arg(path)
@@ -80,25 +88,34 @@ mod tests {
     /// `VISUAL` is this process's own environment: the one test here that sets it.
     #[test]
     fn the_editor_gets_a_private_new_file_and_its_text_comes_back() {
+        // A path with a space, quoted in VISUAL, and an argument: split as a shell would.
         let dir = tempfile::tempdir().unwrap();
-        let script = dir.path().join("ed.sh");
+        let bin = dir.path().join("my editor");
+        std::fs::create_dir(&bin).unwrap();
+        let script = bin.join("ed.sh");
         let seen = dir.path().join("seen");
         std::fs::write(
             &script,
             format!(
-                "#!/bin/sh\nstat -c %a \"$1\" > {seen}\ncat \"$1\" >> {seen}\nprintf 'r.expr(2)' > \"$1\"\n",
+                "#!/bin/sh\nstat -c %a \"$2\" > {seen}\necho \"$1\" >> {seen}\ncat \"$2\" >> {seen}\nprintf 'r.expr(2)' > \"$2\"\n",
                 seen = seen.display()
             ),
         )
         .unwrap();
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o700)).unwrap();
+        let visual = format!("'{}' --wait", script.display());
         // SAFETY: no other test of this binary reads VISUAL or EDITOR.
-        unsafe { std::env::set_var("VISUAL", &script) };
+        unsafe { std::env::set_var("VISUAL", &visual) };
         let edited = edit("r.expr(1)");
+        // An unclosed quote is said, not run.
+        unsafe { std::env::set_var("VISUAL", "'unclosed --wait") };
+        let unclosed = edit("r.expr(1)");
         unsafe { std::env::remove_var("VISUAL") };
         assert_eq!(edited.unwrap(), "r.expr(2)");
         let seen = std::fs::read_to_string(&seen).unwrap();
-        assert_eq!(seen, "600\nr.expr(1)");
+        assert_eq!(seen, "600\n--wait\nr.expr(1)");
+        let e = unclosed.unwrap_err();
+        assert!(matches!(e, EditError::Parse { .. }), "{e}");
     }
 }

@@ -1,12 +1,11 @@
 //! Entering and leaving the full-screen terminal, restoring it on panic, suspending (Ctrl-Z),
 //! handing it to `$EDITOR`, and OSC 52 clipboard writes.
 
-use std::io::{self, Stdout, Write};
+use std::io::{self, Stdout};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, Once};
 use std::thread::ThreadId;
 
-use base64::Engine as _;
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
 use ratatui::crossterm::event::{
@@ -114,17 +113,38 @@ pub fn suspend() -> io::Result<Term> {
     enter()
 }
 
-/// Writes `text` to the clipboard through the terminal (OSC 52; works over ssh).
+/// Writes `text` to the clipboard through the terminal (crossterm's OSC 52; works over ssh).
 pub fn copy_osc52(text: &str) -> io::Result<()> {
-    let encoded = base64::engine::general_purpose::STANDARD.encode(text);
-    let mut out = io::stdout();
-    write!(out, "\x1b]52;c;{encoded}\x07")?;
-    out.flush()
+    copy_osc52_to(&mut io::stdout(), text)
+}
+
+/// The OSC 52 sequence that puts `text` on the clipboard, written to `out`.
+pub fn copy_osc52_to(out: &mut impl io::Write, text: &str) -> io::Result<()> {
+    crossterm::execute!(
+        out,
+        crossterm::clipboard::CopyToClipboard::to_clipboard_from(text)
+    )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_copy_keys_write_the_text_as_osc_52() {
+        use base64::Engine;
+        let mut out = Vec::new();
+        copy_osc52_to(&mut out, "r.expr('é')").unwrap();
+        let out = String::from_utf8(out).unwrap();
+        let encoded = out
+            .strip_prefix("\x1b]52;c;")
+            .and_then(|rest| rest.strip_suffix("\x1b\\").or(rest.strip_suffix('\x07')))
+            .unwrap_or_else(|| panic!("not an OSC 52 sequence: {out:?}"));
+        let decoded = base64::engine::general_purpose::STANDARD
+            .decode(encoded)
+            .unwrap();
+        assert_eq!(decoded, "r.expr('é')".as_bytes());
+    }
 
     #[test]
     fn only_the_tuis_own_thread_restores_the_terminal_on_panic() {
