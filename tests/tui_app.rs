@@ -442,14 +442,14 @@ fn browser_filter_types_and_escape_clears() {
     press(&mut app, KeyCode::Char('/'), KeyModifiers::NONE);
     // While filtering, letters that are commands elsewhere type into the filter.
     type_text(&mut app, "ord");
-    assert_eq!(app.browser().filter, "ord");
+    assert_eq!(app.browser().filter(), "ord");
     assert_eq!(
         app.browser().selected_table(),
         Some(("test".into(), "orders".into()))
     );
     press(&mut app, KeyCode::Esc, KeyModifiers::NONE);
-    assert_eq!(app.browser().filter, "");
-    assert!(!app.browser().filtering);
+    assert_eq!(app.browser().filter(), "");
+    assert!(!app.browser().filtering());
 }
 
 #[test]

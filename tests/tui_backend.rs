@@ -139,8 +139,10 @@ fn finished(state: &TabState) -> bool {
 #[tokio::test]
 async fn catalog_and_connection_state_come_from_the_server() {
     let mut h = Harness::start(false, (80, 24)).await;
-    h.until("the catalog", |a| a.browser().state == CatalogState::Loaded)
-        .await;
+    h.until("the catalog", |a| {
+        *a.browser().state() == CatalogState::Loaded
+    })
+    .await;
     let demo = h
         .app
         .browser()
@@ -652,8 +654,10 @@ fn fix_durations(v: &mut Value, ms: f64) {
 /// elapsed time, the server's port) fixed.
 async fn profiled_screen(size: (u16, u16)) -> String {
     let mut h = Harness::start_with(false, size, |c| c.info.port = 28015).await;
-    h.until("the catalog", |a| a.browser().state == CatalogState::Loaded)
-        .await;
+    h.until("the catalog", |a| {
+        *a.browser().state() == CatalogState::Loaded
+    })
+    .await;
     h.apply(Action::Command(Command::ToggleProfile));
     let id = h.run("r.db('demo').table('users').orderBy('id').limit(4).pluck('id', 'name')");
     let deadline = tokio::time::Instant::now() + WAIT;
@@ -713,7 +717,7 @@ async fn the_status_bar_follows_a_lost_connection_until_the_server_is_back() {
     // Nothing in flight when the server goes: the catalog has loaded.
     h.until("the connection and the catalog", |a| {
         matches!(a.status().connection, ConnectionState::Connected { .. })
-            && a.browser().state == CatalogState::Loaded
+            && *a.browser().state() == CatalogState::Loaded
     })
     .await;
     let seen = h.states.len();
@@ -836,8 +840,10 @@ async fn named_queries_save_and_run_from_the_editor() {
 async fn the_sandbox_answers_the_cluster_node_as_a_one_server_cluster() {
     use rdbsh::tui::cluster::{Readiness, ReplicaState};
     let mut h = Harness::start(false, (100, 30)).await;
-    h.until("the catalog", |a| a.browser().state == CatalogState::Loaded)
-        .await;
+    h.until("the catalog", |a| {
+        *a.browser().state() == CatalogState::Loaded
+    })
+    .await;
     // The one read after the catalog loads.
     h.until("the cluster", |a| a.browser().cluster().is_some())
         .await;

@@ -8,7 +8,7 @@ use crate::reql::Lang;
 
 use super::action::{Action, ConnectionState, Effect, QueryId, QueryOptions, SyntaxError};
 use super::keymap::{Command, Keymap};
-use super::panes::browser::{BrowserPane, CatalogState, Count, NodeId};
+use super::panes::browser::{BrowserPane, Count, NodeId};
 use super::panes::editor::EditorPane;
 use super::panes::results::ViewMode;
 use super::panes::results::{DEFAULT_ROW_CAP, ResultTab, ResultsPane};
@@ -288,7 +288,7 @@ impl App {
 
     /// Effects to run once at start (load the catalog).
     pub fn init(&mut self) -> Vec<Effect> {
-        self.browser.state = CatalogState::Loading;
+        self.browser.loading();
         vec![Effect::LoadCatalog]
     }
 
@@ -353,7 +353,7 @@ impl App {
     }
 
     fn browser_height(&self) -> usize {
-        let filter = usize::from(self.browser.filtering || !self.browser.filter.is_empty());
+        let filter = usize::from(self.browser.filter_shown());
         usize::from(self.areas().browser.height).saturating_sub(2 + filter)
     }
 
@@ -446,7 +446,7 @@ impl App {
             return Some(Action::Input(key));
         }
         let typing =
-            self.focus == Pane::Editor || (self.focus == Pane::Browser && self.browser.filtering);
+            self.focus == Pane::Editor || (self.focus == Pane::Browser && self.browser.filtering());
         match self.keymap.command(&key, self.focus, typing) {
             Some(c) => Some(Action::Command(c)),
             None => Some(Action::Input(key)),
@@ -533,7 +533,7 @@ impl App {
             Action::Exported(Ok(what)) => self.status.info(what),
             Action::Exported(Err(message)) => self.status.error(message),
             Action::CatalogFailed(message) => {
-                self.browser.state = CatalogState::Failed(message.clone());
+                self.browser.failed(message.clone());
                 self.status.error(message);
             }
             Action::CountLoaded { db, table, count } => {
@@ -602,7 +602,7 @@ impl App {
                 typed.extend(text.chars().filter(|c| !c.is_control()))
             }
             (Some(_), _) => {}
-            (None, Pane::Browser) if self.browser.filtering => {
+            (None, Pane::Browser) if self.browser.filtering() => {
                 let h = self.browser_height();
                 text.chars()
                     .filter(|c| !c.is_control())
@@ -672,7 +672,7 @@ impl App {
             tab.finish(elapsed, profile);
             self.status.last_timing = Some(elapsed);
             if changes_catalog(&tab.query) {
-                self.browser.state = CatalogState::Loading;
+                self.browser.loading();
                 fx.push(Effect::LoadCatalog);
             }
         }
@@ -803,7 +803,7 @@ impl App {
             .unwrap_or_else(|| format!("{}:{}", info.host, info.port));
         self.status.info = info;
         self.status.info(format!("connected to {label}"));
-        self.browser.state = CatalogState::Loading;
+        self.browser.loading();
         fx.push(Effect::LoadCatalog);
     }
 
@@ -872,7 +872,7 @@ impl App {
                     fx.push(self.complete_effect());
                 }
             }
-            Pane::Browser if self.browser.filtering => {
+            Pane::Browser if self.browser.filtering() => {
                 let h = self.browser_height();
                 match key.code {
                     KeyCode::Char(c)
@@ -883,7 +883,7 @@ impl App {
                         self.browser.filter_push(c, h)
                     }
                     KeyCode::Backspace => self.browser.filter_pop(h),
-                    KeyCode::Enter => self.browser.filtering = false,
+                    KeyCode::Enter => self.browser.set_filtering(false),
                     KeyCode::Up => self.browser.move_selection(-1, h),
                     KeyCode::Down => self.browser.move_selection(1, h),
                     _ => {}
@@ -1294,9 +1294,7 @@ impl App {
         let bh = self.browser_height();
         match c {
             Command::Close => {
-                if self.focus == Pane::Browser
-                    && (self.browser.filtering || !self.browser.filter.is_empty())
-                {
+                if self.focus == Pane::Browser && self.browser.filter_shown() {
                     self.browser.clear_filter(bh);
                 } else {
                     self.editor.cancel_selection();
@@ -1305,7 +1303,7 @@ impl App {
             }
             Command::Open => self.browser_open(fx),
             Command::Filter => {
-                self.browser.filtering = true;
+                self.browser.set_filtering(true);
             }
             Command::Count => {
                 if let Some((db, table)) = self.browser.selected_table() {
@@ -1336,7 +1334,7 @@ impl App {
                 None => self.status.info("select a database or a table first"),
             },
             Command::RefreshBrowser => {
-                self.browser.state = CatalogState::Loading;
+                self.browser.loading();
                 fx.push(Effect::LoadCatalog);
             }
             _ => {}
@@ -1689,9 +1687,6 @@ pub fn feed_key(query: &str, default_db: &str, catalog: &[DbEntry]) -> String {
         .unwrap_or_else(|| "id".to_owned())
 }
 
-/// ReQL term type of `changes` (ql2.proto).
-const TT_CHANGES: u64 = 152;
-
 /// The query with `.changes()` added, or removed when it is the outermost term.
 pub fn live_toggled(query: &str) -> Result<String, String> {
     let text = query.trim_end().trim_end_matches(';').trim_end();
@@ -1701,8 +1696,12 @@ pub fn live_toggled(query: &str) -> Result<String, String> {
             .map_or("it does not compile", |d| d.message.as_str());
         format!("cannot toggle live mode: {why}; fix the query and run it first")
     })?;
-    let outer = compiled.term().get(0).and_then(serde_json::Value::as_u64);
-    if outer == Some(TT_CHANGES)
+    let outer = compiled
+        .term()
+        .get(0)
+        .and_then(serde_json::Value::as_i64)
+        .and_then(crate::protocol::TermType::from_i64);
+    if outer == Some(crate::protocol::TermType::Changes)
         && let Some(receiver) = compiled.spans().args.first()
         && let Some(base) = text.get(receiver.span.start..receiver.span.end)
     {

@@ -124,11 +124,11 @@ pub enum Count {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct BrowserPane {
     catalog: Vec<DbEntry>,
-    pub state: CatalogState,
+    state: CatalogState,
     /// Text typed to filter tables and databases by name.
-    pub filter: String,
+    filter: String,
     /// Keys type into the filter.
-    pub filtering: bool,
+    filtering: bool,
     expanded: HashSet<NodeId>,
     selected: usize,
     top: usize,
@@ -336,6 +336,41 @@ impl BrowserPane {
                 });
             }
         }
+    }
+
+    /// Whether the catalog is there.
+    pub fn state(&self) -> &CatalogState {
+        &self.state
+    }
+
+    /// A (re)load of the catalog is on its way.
+    pub fn loading(&mut self) {
+        self.state = CatalogState::Loading;
+    }
+
+    /// The catalog could not be read: `message` says why.
+    pub fn failed(&mut self, message: String) {
+        self.state = CatalogState::Failed(message);
+    }
+
+    /// The text typed to filter by name.
+    pub fn filter(&self) -> &str {
+        &self.filter
+    }
+
+    /// True while keys type into the filter.
+    pub fn filtering(&self) -> bool {
+        self.filtering
+    }
+
+    /// True when the filter takes a line (typing into it, or a filter set).
+    pub fn filter_shown(&self) -> bool {
+        self.filtering || !self.filter.is_empty()
+    }
+
+    /// Keys type into the filter (`true`) or move in the tree again.
+    pub fn set_filtering(&mut self, on: bool) {
+        self.filtering = on;
     }
 
     /// The catalog as loaded (sorted).
