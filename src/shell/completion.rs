@@ -109,6 +109,23 @@ struct Scan {
     comment: bool,
 }
 
+/// Where the string literal opening with the quote at `b[start]` ends: the index of its
+/// closing quote and true, or where it stops unclosed and false (at or past the end, or, with
+/// `line_ends`, at a line break ending a `'` or `"` string). Backslashes escape.
+pub fn string_end(b: &[u8], start: usize, line_ends: bool) -> (usize, bool) {
+    let q = b.get(start).copied().unwrap_or(b'"');
+    let mut i = start + 1;
+    while i < b.len() {
+        match b[i] {
+            b'\\' => i += 2,
+            c if c == q => return (i, true),
+            b'\n' if line_ends && q != b'`' => break,
+            _ => i += 1,
+        }
+    }
+    (i, false)
+}
+
 impl Scan {
     fn new(src: &str) -> Scan {
         let b = src.as_bytes();
@@ -119,24 +136,12 @@ impl Scan {
         let mut i = 0;
         while i < b.len() {
             match b[i] {
-                q @ (b'\'' | b'"' | b'`') => {
-                    let start = i;
-                    i += 1;
-                    let mut closed = false;
-                    while i < b.len() {
-                        match b[i] {
-                            b'\\' => i += 2,
-                            c if c == q => {
-                                closed = true;
-                                break;
-                            }
-                            b'\n' if q != b'`' => break,
-                            _ => i += 1,
-                        }
+                b'\'' | b'"' | b'`' => {
+                    let (end, closed) = string_end(b, i, true);
+                    if !closed && end >= b.len() {
+                        string = Some(i);
                     }
-                    if !closed && i >= b.len() {
-                        string = Some(start);
-                    }
+                    i = end;
                 }
                 b'/' if b.get(i + 1) == Some(&b'/') => {
                     while i < b.len() && b[i] != b'\n' {

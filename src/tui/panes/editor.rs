@@ -810,14 +810,10 @@ fn code_mask(text: &str) -> Vec<bool> {
     let mut i = 0;
     while i < bytes.len() {
         match bytes[i] {
-            q @ (b'\'' | b'"' | b'`') => {
-                let start = i;
-                i += 1;
-                while i < bytes.len() && bytes[i] != q {
-                    i += if bytes[i] == b'\\' { 2 } else { 1 };
-                }
-                let end = (i + 1).min(bytes.len());
-                mask[start..end].iter_mut().for_each(|m| *m = false);
+            b'\'' | b'"' | b'`' => {
+                let (close, _) = crate::shell::completion::string_end(bytes, i, false);
+                let end = (close + 1).min(bytes.len());
+                mask[i..end].iter_mut().for_each(|m| *m = false);
                 i = end;
             }
             b'/' if bytes.get(i + 1) == Some(&b'/') => {
