@@ -13,7 +13,7 @@ pub use file::Ui;
 pub use resolve::ConnOverrides;
 pub use secret::{Secret, SecretSource};
 pub use summary::ProfileSummary;
-pub use url::ConnUrl;
+pub use url::{ConnUrl, host_port};
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -15,6 +15,15 @@ pub struct ConnUrl {
 
 const SCHEME: &str = "rethinkdb://";
 
+/// `host:port` for messages and addresses, an IPv6 address in brackets (`[::1]:28015`).
+pub fn host_port(host: &str, port: u16) -> String {
+    if host.contains(':') {
+        format!("[{host}]:{port}")
+    } else {
+        format!("{host}:{port}")
+    }
+}
+
 impl ConnUrl {
     /// Parses a URL. Errors never repeat the URL, since it may hold a password.
     pub fn parse(url: &str) -> Result<ConnUrl, ConfigError> {
