@@ -356,9 +356,9 @@ pub struct ConnArgs {
     /// rethinkdb://user[:pass]@host:port/db (a password here shows in the process list)
     #[arg(long, value_name = "URL")]
     pub url: Option<String>,
-    /// Server host name or address
+    /// Server host, or HOST:PORT; repeat it for the servers of a cluster (tried in order)
     #[arg(long, value_name = "HOST")]
-    pub host: Option<String>,
+    pub host: Vec<String>,
     /// Server driver port [default: 28015]
     #[arg(long, value_name = "PORT", value_parser = clap::value_parser!(u16).range(1..))]
     pub port: Option<u16>,
@@ -439,7 +439,7 @@ impl ConnArgs {
                 self.profile.is_some() && self.profile != from_env,
             ),
             ("--url", self.url.is_some()),
-            ("--host", self.host.is_some()),
+            ("--host", !self.host.is_empty()),
             ("--port", self.port.is_some()),
             ("--user", self.user.is_some()),
             ("--password-env", self.password_env.is_some()),
@@ -503,7 +503,11 @@ impl ConnArgs {
         ConnArgs {
             profile: later.profile.or(self.profile),
             url: later.url.or(self.url),
-            host: later.host.or(self.host),
+            host: if later.host.is_empty() {
+                self.host
+            } else {
+                later.host
+            },
             port: later.port.or(self.port),
             db: later.db.or(self.db),
             user: later.user.or(self.user),
@@ -527,7 +531,12 @@ impl ConnArgs {
     pub fn overrides(&self) -> Result<ConnOverrides, ConfigError> {
         Ok(ConnOverrides {
             url: self.url.as_deref().map(ConnUrl::parse).transpose()?,
-            host: self.host.clone(),
+            hosts: self
+                .host
+                .iter()
+                .map(|h| crate::config::HostSpec::parse(h, &format!("--host {h}")))
+                .collect::<Result<_, _>>()
+                .map_err(ConfigError::Conflict)?,
             port: self.port,
             db: self.db.clone(),
             user: self.user.clone(),
@@ -810,7 +819,7 @@ mod tests {
         .unwrap();
         let o = cli.conn.overrides().unwrap();
         assert_eq!(o.url.unwrap().user.as_deref(), Some("bob"));
-        assert_eq!(o.host.as_deref(), Some("x"));
+        assert_eq!(o.hosts, [crate::config::HostSpec::new("x")]);
         assert_eq!(o.port, Some(29015));
         assert_eq!(o.db.as_deref(), Some("app"));
         assert_eq!(o.user.as_deref(), Some("u"));
@@ -840,6 +849,23 @@ mod tests {
                 .unwrap_or_else(|| panic!("{args:?} parsed"));
             assert_eq!(err.exit_code(), 2, "{args:?}");
         }
+    }
+
+    #[test]
+    fn host_repeats_for_a_cluster() {
+        let cli = parse(&["--host", "db1:28016", "--host", "db2", "--host", "::1"]).unwrap();
+        let hosts: Vec<String> = cli
+            .conn
+            .overrides()
+            .unwrap()
+            .hosts
+            .iter()
+            .map(|h| h.with_default(28015).to_string())
+            .collect();
+        assert_eq!(hosts, ["db1:28016", "db2:28015", "[::1]:28015"]);
+        let cli = parse(&["--host", "db1:x"]).unwrap();
+        let err = cli.conn.overrides().unwrap_err().to_string();
+        assert!(err.contains("--host db1:x"), "{err}");
     }
 
     #[test]
@@ -898,7 +924,7 @@ mod tests {
         {
             Ok(Mode::Ping { conn }) => {
                 assert_eq!(conn.profile.as_deref(), Some("a"));
-                assert_eq!(conn.host.as_deref(), Some("h2"));
+                assert_eq!(conn.host, ["h2"]);
                 assert!(conn.tls);
             }
             _ => panic!("expected ping"),

@@ -5,14 +5,16 @@ use std::time::Duration;
 
 use super::file::{check_tls, known_names};
 use super::{
-    Config, ConfigError, ConnUrl, HandshakeVersion, Profile, SecretSource, TlsSettings, Verify,
+    Config, ConfigError, ConnUrl, HandshakeVersion, HostSpec, Profile, SecretSource, TlsSettings,
+    Verify,
 };
 
 /// The CONN flags of the command line; `None`/`false` means "not given".
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ConnOverrides {
     pub url: Option<ConnUrl>,
-    pub host: Option<String>,
+    /// `--host` (repeatable): one host, or several servers of a cluster.
+    pub hosts: Vec<HostSpec>,
     pub port: Option<u16>,
     pub db: Option<String>,
     pub user: Option<String>,
@@ -126,12 +128,19 @@ impl Config {
         let mut out = Profile::default();
         let mut user_origin: Option<Origin> = None;
         let mut secret: Option<(SecretSource, Origin)> = None;
+        // Each layer that names hosts replaces the hosts of the layers below.
+        let mut hosts: Option<Vec<HostSpec>> = None;
 
         if let Some((name, spec)) = self.select(profile)? {
             let origin = Origin::Profile(name.clone());
             out.name = Some(name.clone());
-            set(&mut out.host, spec.host.clone());
+            hosts = spec
+                .hosts
+                .clone()
+                .or_else(|| spec.host.clone().map(|h| vec![HostSpec::new(h)]));
             set(&mut out.port, spec.port);
+            out.discover = spec.discover;
+            set(&mut out.host_order, spec.host_order);
             set(&mut out.db, spec.db.clone());
             if let Some(user) = &spec.user {
                 out.user = user.clone();
@@ -150,7 +159,9 @@ impl Config {
         }
 
         if let Some(url) = &overrides.url {
-            set(&mut out.host, url.host.clone());
+            if !url.hosts.is_empty() {
+                hosts = Some(url.hosts.clone());
+            }
             set(&mut out.port, url.port);
             set(&mut out.db, url.db.clone());
             if let Some(user) = &url.user {
@@ -162,7 +173,9 @@ impl Config {
             }
         }
 
-        set(&mut out.host, overrides.host.clone());
+        if !overrides.hosts.is_empty() {
+            hosts = Some(overrides.hosts.clone());
+        }
         set(&mut out.port, overrides.port);
         set(&mut out.db, overrides.db.clone());
         if let Some(user) = &overrides.user {
@@ -208,6 +221,20 @@ impl Config {
                 }
                 _ => out.user = "admin".into(),
             }
+        }
+
+        // Ports not written with a host are the profile's (after `--port`).
+        match hosts.as_deref() {
+            Some([one]) => {
+                let address = one.with_default(out.port);
+                (out.host, out.port) = (address.host, address.port);
+            }
+            Some(several @ [first, ..]) => {
+                out.hosts = several.iter().map(|h| h.with_default(out.port)).collect();
+                let address = first.with_default(out.port);
+                (out.host, out.port) = (address.host, address.port);
+            }
+            _ => {}
         }
 
         if let Some((source, origin)) = &secret {
