@@ -257,28 +257,6 @@ fn epoch(v: Option<&Value>) -> Option<f64> {
     v?.get("epoch_time")?.as_f64()
 }
 
-/// The driver addresses a `server_status` row advertises: each canonical address's host
-/// with `network.reql_port` (what drivers' discovery connects to).
-pub fn driver_addresses(row: &Value) -> Vec<(String, u16)> {
-    let port = row
-        .pointer("/network/reql_port")
-        .and_then(Value::as_u64)
-        .and_then(|p| u16::try_from(p).ok());
-    let Some(port) = port else {
-        return Vec::new();
-    };
-    let mut out: Vec<(String, u16)> = Vec::new();
-    let hosts = row
-        .pointer("/network/canonical_addresses")
-        .and_then(Value::as_array);
-    for host in hosts.into_iter().flatten().filter_map(|a| text(a, "host")) {
-        if !out.iter().any(|(h, _)| *h == host) {
-            out.push((host, port));
-        }
-    }
-    out
-}
-
 impl Cluster {
     /// Reads the answer to [`CLUSTER_QUERY`]; pure.
     pub fn from_value(value: &Value) -> Result<Cluster, ShapeError> {
@@ -502,7 +480,7 @@ fn server(row: &Value, now: Option<f64>) -> Option<Server> {
         name: text(row, "name")?,
         id: text(row, "id"),
         connected: true,
-        driver_addresses: driver_addresses(row),
+        driver_addresses: net::driver_addresses(row),
         uptime,
         version: row
             .pointer("/process/version")
