@@ -578,6 +578,9 @@ pub struct OutArgs {
     /// Cut table lines to N columns (values end in …); without it no value is ever cut
     #[arg(long, value_name = "N", value_parser = parse_positive::<usize>)]
     pub max_width: Option<usize>,
+    /// No notices on stderr (such as a query running on another server after a failover)
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
 }
 
 impl OutArgs {
@@ -590,6 +593,7 @@ impl OutArgs {
             on_error: later.on_error.or(self.on_error),
             limit: later.limit.or(self.limit),
             max_width: later.max_width.or(self.max_width),
+            quiet: later.quiet || self.quiet,
         }
     }
 

@@ -476,6 +476,7 @@ fn run_repl(config_path: Option<&Path>, conn: &ConnArgs, out: OutArgs) -> Result
         edit_mode: Config::load(config_path)
             .map(|c| c.edit_mode)
             .unwrap_or_default(),
+        quiet: out.quiet,
     };
     let config_path = config_path.map(Path::to_path_buf);
     // A profile named in `.connect` is used as written, only the timeout flag carries over.
@@ -581,6 +582,7 @@ fn run_batch(target: Target, out: OutArgs, input: BatchInput) -> Result<Exit, Fa
         export: None,
         queries_path: None,
         last_statement: String::new(),
+        quiet: out.quiet,
     };
     runtime()?.block_on(async {
         let (profile, _sandbox) = open_target(target).await?;
