@@ -618,10 +618,11 @@ fn net_failure(
         None => eprint!("{}", report::plain(&e.to_string(), options.color)),
     }
     let exit = Exit::from(e);
-    if exit == Exit::QueryFailed {
+    // A query cut off by a lost connection fails alone: the next one connects again (to the
+    // next live host of a cluster). No point going on when connecting itself failed.
+    if exit == Exit::QueryFailed || e.kind() == net::Kind::Interrupted {
         Outcome::Failed(exit)
     } else {
-        // No point going on without a connection or with the wrong credentials.
         Outcome::End(exit)
     }
 }

@@ -118,6 +118,20 @@ pub enum Command {
         #[command(flatten)]
         out: OutArgs,
     },
+    /// The cluster: servers, tables with shard and replica placement, readiness, issues
+    /// (exit 0 when every table is ready, 1 when one is not, 3 when no host answers)
+    Status {
+        /// text for people and scripts, json for machines
+        #[arg(long, value_name = "FORMAT", default_value = "text")]
+        format: StatusFormat,
+        #[command(flatten)]
+        conn: ConnArgs,
+    },
+    /// Print a completion script for SHELL (bash, zsh, fish, elvish, powershell) to stdout
+    Completions {
+        #[arg(value_name = "SHELL")]
+        shell: clap_complete::Shell,
+    },
     /// List the profiles and the config file in use
     Profiles,
     /// Run the in-memory sandbox server in the foreground
@@ -633,6 +647,16 @@ fn parse_positive<T: std::str::FromStr + PartialEq + From<u8>>(s: &str) -> Resul
     }
 }
 
+/// `rdbsh status --format` values.
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum StatusFormat {
+    /// Aligned lines
+    #[default]
+    Text,
+    /// One JSON object
+    Json,
+}
+
 /// `--on-error` values.
 #[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum OnError {
@@ -674,6 +698,13 @@ pub enum Mode {
     },
     /// `rdbsh profiles`.
     Profiles,
+    /// `rdbsh status`.
+    Status {
+        conn: ConnArgs,
+        format: StatusFormat,
+    },
+    /// `rdbsh completions SHELL`.
+    Completions(clap_complete::Shell),
     /// `rdbsh sandbox`.
     Sandbox(SandboxArgs),
     /// `rdbsh export|import|dump|restore`.
@@ -735,6 +766,14 @@ impl Cli {
                 args,
             }),
             Some(Command::Profiles) => Ok(Mode::Profiles),
+            Some(Command::Status {
+                format,
+                conn: later,
+            }) => Ok(Mode::Status {
+                conn: conn.merged(later),
+                format,
+            }),
+            Some(Command::Completions { shell }) => Ok(Mode::Completions(shell)),
             Some(Command::Sandbox(args)) => Ok(Mode::Sandbox(args)),
             Some(Command::Export(mut args)) => Ok(Mode::Transfer {
                 conn: conn.merged(std::mem::take(&mut args.conn)),
@@ -948,6 +987,33 @@ mod tests {
         // --config is global.
         let cli = parse(&["profiles", "--config", "/x.toml"]).unwrap();
         assert_eq!(cli.config, Some(PathBuf::from("/x.toml")));
+    }
+
+    #[test]
+    fn status_and_completions() {
+        match parse(&["-p", "a", "status", "--format", "json", "--host", "h"])
+            .unwrap()
+            .mode()
+        {
+            Ok(Mode::Status { conn, format }) => {
+                assert_eq!(format, StatusFormat::Json);
+                assert_eq!(conn.profile.as_deref(), Some("a"));
+                assert_eq!(conn.host, ["h"]);
+            }
+            _ => panic!("expected status"),
+        }
+        assert!(matches!(
+            parse(&["status"]).unwrap().mode(),
+            Ok(Mode::Status {
+                format: StatusFormat::Text,
+                ..
+            })
+        ));
+        assert!(matches!(
+            parse(&["completions", "zsh"]).unwrap().mode(),
+            Ok(Mode::Completions(clap_complete::Shell::Zsh))
+        ));
+        assert!(parse(&["completions", "tcsh"]).is_err());
     }
 
     #[test]

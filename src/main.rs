@@ -50,6 +50,21 @@ fn run(cli: Cli) -> Result<Exit, Failure> {
             Ok(Exit::Ok)
         }
         Mode::Compile(args) => run_compile(args),
+        Mode::Completions(shell) => {
+            use clap::CommandFactory;
+            let mut command = Cli::command();
+            // Into memory first: the generator panics on a failed write (`| head`).
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut command, "rdbsh", &mut script);
+            match std::io::stdout().write_all(&script) {
+                Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Failure::new(
+                    Exit::QueryFailed,
+                    format!("cannot write the completion script: {e}"),
+                )),
+                _ => Ok(Exit::Ok),
+            }
+        }
+        Mode::Status { conn, format } => run_status(line_target(config_path, &conn)?, format),
         Mode::Sandbox(args) => run_sandbox(args),
         Mode::Ping { conn } => run_ping(line_target(config_path, &conn)?),
         Mode::Transfer { conn, command } => {
@@ -404,6 +419,46 @@ fn run_ping(target: Target) -> Result<Exit, Failure> {
             }
             Err(e) => Err(Failure::new(Exit::from(&e), e.to_string())),
         }
+    })
+}
+
+/// `rdbsh status`: the cluster picture as text or JSON; exit 0 when every table has all its
+/// replicas ready, 1 when one has not, 3 when no host answers.
+fn run_status(target: Target, format: rdbsh::cli::StatusFormat) -> Result<Exit, Failure> {
+    use rdbsh::shell::cluster;
+    runtime()?.block_on(async {
+        let (profile, _sandbox) = open_target(target).await?;
+        let link = rdbsh::net::Link::new(profile);
+        let picture = cluster::load(&link)
+            .await
+            .map_err(|e| Failure::new(e.exit(), e))?;
+        // Which server answered: the mark in the list (its name needs one more round trip).
+        let wait = std::time::Duration::from_secs(2);
+        let here = tokio::time::timeout(wait, link.identify())
+            .await
+            .ok()
+            .and_then(Result::ok);
+        let name = here.as_ref().and_then(|e| e.server.as_deref());
+        match format {
+            rdbsh::cli::StatusFormat::Json => {
+                let mut value = picture.to_json(name);
+                if let Some(here) = &here {
+                    value["connected_to"] = serde_json::json!(here.address.to_string());
+                }
+                println!("{value}");
+            }
+            rdbsh::cli::StatusFormat::Text => {
+                if let Some(here) = &here {
+                    println!("connected to {here}");
+                }
+                print!("{}", picture.text(name));
+            }
+        }
+        Ok(if picture.all_ready() {
+            Exit::Ok
+        } else {
+            Exit::QueryFailed
+        })
     })
 }
 
