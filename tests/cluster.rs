@@ -253,3 +253,56 @@ fn completions_for_every_shell() {
         }
     }
 }
+
+#[test]
+fn discover_adds_the_other_servers_and_fails_over_to_them() {
+    let Some(mut cluster) = RealCluster::start(3) else {
+        return;
+    };
+    let mut profile = cluster.profile_of("s1");
+    profile.discover = true;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let link = runtime
+        .block_on(rdbsh::net::Link::connect(profile))
+        .unwrap();
+    let candidates: Vec<String> = link.candidates().iter().map(|a| a.to_string()).collect();
+    for addr in cluster.addrs() {
+        assert!(candidates.contains(&addr), "{addr} not in {candidates:?}");
+    }
+    assert_eq!(
+        candidates[0],
+        cluster.addrs()[0],
+        "the profile's host first"
+    );
+    let here = link.endpoint().unwrap();
+    assert_eq!(
+        here.server.as_deref(),
+        Some("s1"),
+        "discovery learns the name"
+    );
+
+    cluster.kill("s1");
+    let run = || {
+        runtime.block_on(async {
+            let mut cursor = link
+                .run_value(&json!("elsewhere"), &Default::default())
+                .await?;
+            cursor.collect_rows().await.map(|rows| rows.len())
+        })
+    };
+    // A query sent before the link saw the connection close fails and is not replayed.
+    let answered = run().or_else(|e| {
+        assert_eq!(e.kind(), rdbsh::net::Kind::Interrupted, "{e}");
+        run()
+    });
+    assert_eq!(answered.unwrap(), 1);
+    let now = runtime.block_on(link.identify()).unwrap();
+    assert_ne!(now.address.port, cluster.port("s1"));
+    let name = now.server.unwrap();
+    assert!(name == "s2" || name == "s3", "{name}");
+    assert_eq!(cluster.name_of_port(now.address.port), Some(name));
+}
