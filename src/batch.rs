@@ -85,12 +85,10 @@ pub async fn run(session: &mut Session, inputs: Vec<Input>, options: &Options) -
         let mut chunks = Chunks::new(input.reader);
         loop {
             chunks.set_lang(session.lang());
-            let chunk = match chunks.next_chunk() {
+            let chunk = match chunks.next_readable(input.name.as_deref()) {
                 Ok(Some(chunk)) => chunk,
                 Ok(None) => break,
-                Err(e) => {
-                    let name = input.name.as_deref().unwrap_or("the query");
-                    let message = format!("cannot read {name}: {e}; queries must be UTF-8 text");
+                Err(message) => {
                     eprint!("{}", report::plain(&message, options.color));
                     return finish(&mut out, Exit::Usage);
                 }

@@ -234,15 +234,10 @@ fn run_compile(mut args: CompileArgs) -> Result<Exit, Failure> {
         let mut chunks = rdbsh::shell::Chunks::new(input.reader);
         loop {
             chunks.set_lang(env.lang());
-            let chunk = match chunks.next_chunk() {
+            let chunk = match chunks.next_readable(input.name.as_deref()) {
                 Ok(Some(chunk)) => chunk,
                 Ok(None) => break,
-                Err(e) => {
-                    let name = input.name.as_deref().unwrap_or("the query");
-                    return Err(Failure::usage(format!(
-                        "cannot read {name}: {e}; queries must be UTF-8 text"
-                    )));
-                }
+                Err(message) => return Err(Failure::usage(message)),
             };
             let mut source = Source::new(&chunk.text, input.name.as_deref());
             source.line_offset = chunk.line_offset;

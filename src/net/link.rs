@@ -57,6 +57,7 @@ impl Place {
     }
 }
 
+#[derive(Debug)]
 struct Inner {
     profile: Profile,
     client: Mutex<Option<Client>>,
@@ -72,17 +73,9 @@ const DISCOVERY_TIMEOUT: Duration = Duration::from_secs(5);
 /// replayed; the next query opens a new connection, trying first the hosts after the one that
 /// went away. With `discover`, each new connection adds the cluster's other servers (their
 /// driver addresses in `rethinkdb.server_status`) to the hosts.
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct Link {
     inner: Arc<Inner>,
-}
-
-impl std::fmt::Debug for Link {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Link")
-            .field("profile", &self.inner.profile)
-            .finish_non_exhaustive()
-    }
 }
 
 impl Link {
