@@ -172,8 +172,10 @@ fn warn_if_profile_unverified(profile: &Profile) {
         .as_ref()
         .is_some_and(|t| t.verify == rdbsh::config::Verify::None)
     {
-        let address = format!("{}:{}", profile.host, profile.port);
-        eprintln!("rdbsh: {}", rdbsh::net::tls::insecure_warning(&address));
+        eprintln!(
+            "rdbsh: {}",
+            rdbsh::net::tls::insecure_warning(&profile.address_list())
+        );
     }
 }
 
