@@ -654,3 +654,34 @@ async fn a_refused_login_is_not_tried_on_the_other_hosts() {
     assert!(text.starts_with("authentication failed"), "{text}");
     assert!(text.contains(&a.addr.port().to_string()), "{text}");
 }
+
+#[tokio::test]
+async fn tls_checks_each_hosts_own_name_unless_server_name_is_set() {
+    let pki = net_server::pki();
+    let server = net_server::start_tls(pki.server_config).await;
+    let dir = tempfile::tempdir().unwrap();
+    let ca = dir.path().join("ca.pem");
+    std::fs::write(&ca, &pki.ca_pem).unwrap();
+    let port = server.addr.port();
+    // 127.0.0.2 is not in the certificate (nor listened on); localhost is.
+    let mut p = cluster_profile(&[]);
+    p.hosts = vec![
+        rdbsh::config::Address::new("127.0.0.2", port),
+        rdbsh::config::Address::new("localhost", port),
+    ];
+    p.tls = Some(rdbsh::config::TlsSettings {
+        ca_cert: Some(ca),
+        ..Default::default()
+    });
+    let link = Link::connect(p.clone()).await.unwrap();
+    assert_eq!(link.endpoint().unwrap().address.host, "localhost");
+
+    // `server_name` is the name checked on every host.
+    if let Some(tls) = p.tls.as_mut() {
+        tls.server_name = Some("db.internal".into());
+    }
+    p.hosts.remove(0);
+    let err = Link::connect(p).await.unwrap_err();
+    assert_eq!(err.kind(), Kind::Tls, "{err}");
+    assert!(err.to_string().contains("db.internal"), "{err}");
+}
