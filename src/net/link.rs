@@ -11,7 +11,7 @@ use tokio::sync::Mutex;
 use super::client::{Client, ServerInfo};
 use super::connect::{connect_any, ordered};
 use super::cursor::Cursor;
-use super::error::Error;
+use super::error::{Error, Kind};
 use crate::config::{Address, Profile};
 use crate::protocol::{GlobalOptargs, db_optarg};
 
@@ -217,19 +217,27 @@ impl Link {
             .cloned()
     }
 
-    /// Runs a term; adds the profile's `db` unless the optargs name one.
+    /// Runs a term; adds the profile's `db` unless the optargs name one. A query the
+    /// connection closed under before it was sent goes to the next connection.
     pub async fn run(
         &self,
         term: &RawValue,
         global_optargs: &GlobalOptargs,
     ) -> Result<Cursor, Error> {
-        let client = self.client().await?;
-        if global_optargs.contains_key("db") {
-            return client.run(term, global_optargs);
+        let mut with_db = None;
+        if !global_optargs.contains_key("db") {
+            let mut optargs = global_optargs.clone();
+            optargs.insert("db".into(), db_optarg(&self.inner.profile.db));
+            with_db = Some(optargs);
         }
-        let mut optargs = global_optargs.clone();
-        optargs.insert("db".into(), db_optarg(&self.inner.profile.db));
-        client.run(term, &optargs)
+        let optargs = with_db.as_ref().unwrap_or(global_optargs);
+        let client = self.client().await?;
+        match client.run(term, optargs) {
+            // The connection closed between the check and the send: the query was never
+            // sent, so it goes to the next connection (the next live host) instead.
+            Err(e) if e.kind() == Kind::Closed => self.client().await?.run(term, optargs),
+            other => other,
+        }
     }
 
     /// [`Link::run`] for a term held as a `serde_json::Value`.
