@@ -372,6 +372,27 @@ fn handshake_error(e: HandshakeError, user: &str, target: &str) -> Error {
 mod tests {
     use super::*;
 
+    #[test]
+    fn random_host_order_shuffles_and_in_order_keeps_the_order() {
+        let mut profile = Profile {
+            hosts: (0..4)
+                .map(|i| Address::new(format!("h{i}"), 28015))
+                .collect(),
+            ..Profile::default()
+        };
+        assert_eq!(ordered(&profile), profile.hosts);
+        profile.host_order = HostOrder::Random;
+        let mut firsts = std::collections::BTreeSet::new();
+        for _ in 0..64 {
+            let mut shuffled = ordered(&profile);
+            firsts.insert(shuffled[0].host.clone());
+            shuffled.sort_by(|a, b| a.host.cmp(&b.host));
+            assert_eq!(shuffled, profile.hosts, "a permutation of the hosts");
+        }
+        // The chance that 64 shuffles all start with the same host is 4^-63.
+        assert!(firsts.len() > 1, "{firsts:?}");
+    }
+
     #[tokio::test]
     async fn connections_keep_alive_and_skip_nagle() {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
