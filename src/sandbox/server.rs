@@ -214,6 +214,7 @@ pub async fn start_in_process() -> Result<(Profile, ServerHandle), ServerError> 
         read_only: false,
         lang: crate::reql::Lang::Js,
         queries: None,
+        ..Profile::default()
     };
     Ok((profile, handle))
 }
