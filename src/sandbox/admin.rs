@@ -9,6 +9,7 @@ use super::error::{RResult, ReqlError};
 use super::eval::{Ctx, Env, FeedSpec, Seq, Val, val_type};
 use super::ops::check_args;
 use super::store::{IndexDef, Table, read, write};
+use crate::protocol::TermType as T;
 
 pub use crate::protocol::SYSTEM_DB;
 /// Every table of the real system database (only `SYSTEM_TABLES` are served).
@@ -90,7 +91,7 @@ impl Ctx {
     /// Admin and selection terms; None when `tt` is not one of them.
     pub fn eval_admin(
         &self,
-        tt: u64,
+        tt: T,
         args: &[Value],
         opts: Option<&Map<String, Value>>,
         env: &Env,
@@ -98,7 +99,7 @@ impl Ctx {
         let n = args.len();
         let d = |v: Value| Ok(Some(Val::Datum(v)));
         match tt {
-            14 => {
+            T::Db => {
                 check_args(n, 1)?;
                 let name = self.targ(args, 0, env, |v| as_str(v).map(str::to_string))?;
                 if !valid_name(&name) {
@@ -109,7 +110,7 @@ impl Ctx {
                 }
                 Ok(Some(Val::Db(name)))
             }
-            15 => {
+            T::Table => {
                 if let Some(f) = self.opt(opts, "identifier_format", env)?
                     && f != json!("name")
                 {
@@ -148,7 +149,7 @@ impl Ctx {
                 }
                 Ok(Some(Val::Table(self.open_table(&db, &name)?)))
             }
-            16 => {
+            T::Get => {
                 check_args(n, 2)?;
                 let t = self.table_arg(args, 0, env)?;
                 let key = self.darg(args, 1, env)?;
@@ -162,7 +163,7 @@ impl Ctx {
                 let doc = t.get(&key);
                 Ok(Some(Val::Single(t, key, doc)))
             }
-            78 => {
+            T::GetAll => {
                 let t = self.table_arg(args, 0, env)?;
                 let index = match self.opt(opts, "index", env)? {
                     Some(v) => as_str(&v)?.to_string(),
@@ -182,7 +183,7 @@ impl Ctx {
                 s.type_name = "SELECTION<STREAM>";
                 Ok(Some(Val::Seq(s)))
             }
-            182 | 36 => {
+            T::Between | T::BetweenDeprecated => {
                 let a0 = self.arg(args, 0, env)?;
                 let (t, ordered): (Arc<Table>, Option<Seq>) = match a0 {
                     Val::Table(t) => (t, None),
@@ -302,7 +303,7 @@ impl Ctx {
                 s.type_name = "TABLE_SLICE";
                 Ok(Some(Val::Seq(s)))
             }
-            57 => {
+            T::DbCreate => {
                 check_args(n, 1)?;
                 let name = self.targ(args, 0, env, |v| as_str(v).map(str::to_string))?;
                 if !valid_name(&name) {
@@ -321,7 +322,7 @@ impl Ctx {
                     json!({"config_changes": [{"new_val": {"id": id, "name": name}, "old_val": null}], "dbs_created": 1}),
                 )
             }
-            58 => {
+            T::DbDrop => {
                 check_args(n, 1)?;
                 let name = self.targ(args, 0, env, |v| as_str(v).map(str::to_string))?;
                 if name == SYSTEM_DB {
@@ -336,21 +337,21 @@ impl Ctx {
                     json!({"config_changes": [{"new_val": null, "old_val": {"id": db.id, "name": name}}], "dbs_dropped": 1, "tables_dropped": db.tables.len()}),
                 )
             }
-            59 => {
+            T::DbList => {
                 let mut names = self.store.db_names();
                 names.push(SYSTEM_DB.to_string());
                 names.sort();
                 d(json!(names))
             }
-            60..=62 => {
+            T::TableCreate | T::TableDrop | T::TableList => {
                 let (db, rest) = match args.first().and_then(|a| super::eval::parts(a)) {
-                    Some((14, ..)) => (self.db_arg(args, 0, env)?, 1),
+                    Some((T::Db, ..)) => (self.db_arg(args, 0, env)?, 1),
                     _ => (self.default_db.clone(), 0),
                 };
                 // A database given as an argument is blamed for not existing.
                 self.check_db(&db)
                     .map_err(|e| if rest == 1 { e.at(json!(0)) } else { e })?;
-                if tt == 62 {
+                if tt == T::TableList {
                     if db == SYSTEM_DB {
                         return d(json!(ALL_SYSTEM_TABLES));
                     }
@@ -366,13 +367,13 @@ impl Ctx {
                 check_args(n, rest + 1)?;
                 let name = self.targ(args, rest, env, |v| as_str(v).map(str::to_string))?;
                 if db == SYSTEM_DB {
-                    return Err(ReqlError::op_failed(if tt == 60 {
+                    return Err(ReqlError::op_failed(if tt == T::TableCreate {
                         "Database `rethinkdb` is special; you can't create new tables in it."
                     } else {
                         "Database `rethinkdb` is special; you can't create or drop tables in it."
                     }));
                 }
-                if tt == 60 {
+                if tt == T::TableCreate {
                     if !valid_name(&name) {
                         return Err(ReqlError::logic(format!(
                             "Table name `{name}` invalid (Use A-Z, a-z, 0-9, _ and - only)."
@@ -404,30 +405,30 @@ impl Ctx {
                     json!({"config_changes": [{"new_val": null, "old_val": self.table_config(&t)}], "tables_dropped": 1}),
                 )
             }
-            174 | 175 | 177 => {
+            T::Config | T::Status | T::Wait => {
                 check_args(n, 1)?;
                 let v = self.arg(args, 0, env)?;
                 match (tt, v) {
-                    (174, Val::Table(t)) => {
+                    (T::Config, Val::Table(t)) => {
                         let sys = self.system_table("table_config");
                         let cfg = self.table_config(&t);
                         let doc = sys.get(&json!(t.id)).or(Some(Arc::new(cfg)));
                         Ok(Some(Val::Single(sys, json!(t.id), doc)))
                     }
-                    (174, Val::Db(db)) => {
+                    (T::Config, Val::Db(db)) => {
                         self.check_db(&db)?;
                         let sys = self.system_table("db_config");
                         let id = self.store.db_id(&db).unwrap_or_default();
                         let doc = sys.get(&json!(id));
                         Ok(Some(Val::Single(sys, json!(id), doc)))
                     }
-                    (175, Val::Table(t)) => {
+                    (T::Status, Val::Table(t)) => {
                         let sys = self.system_table("table_status");
                         let doc = Some(Arc::new(self.table_status(&t)));
                         Ok(Some(Val::Single(sys, json!(t.id), doc)))
                     }
-                    (177, Val::Table(_)) => d(json!({"ready": 1})),
-                    (177, Val::Db(db)) => {
+                    (T::Wait, Val::Table(_)) => d(json!({"ready": 1})),
+                    (T::Wait, Val::Db(db)) => {
                         self.check_db(&db)?;
                         d(json!({"ready": self.store.tables(&db).map(|t| t.len()).unwrap_or(0)}))
                     }
@@ -438,11 +439,11 @@ impl Ctx {
                     .at(json!(0))),
                 }
             }
-            138 => {
+            T::Sync => {
                 self.table_arg(args, 0, env)?;
                 d(json!({"synced": 1}))
             }
-            79 => {
+            T::Info => {
                 check_args(n, 1)?;
                 match self.arg(args, 0, env)? {
                     Val::Table(t) => d(table_info(&t)),
@@ -467,7 +468,7 @@ impl Ctx {
                     }
                 }
             }
-            75 => {
+            T::IndexCreate => {
                 let t = self.table_arg(args, 0, env)?;
                 let name = self.targ(args, 1, env, |v| as_str(v).map(str::to_string))?;
                 if name == t.primary_key {
@@ -498,7 +499,7 @@ impl Ctx {
                             f.clone()
                         }
                         other if other.is_array() && !super::ops::is_datum_term(other) => {
-                            json!([69, [[2, [0]], other]])
+                            json!([T::Func, [[T::MakeArray, [0]], other]])
                         }
                         _ => {
                             return Err(ReqlError::logic(
@@ -508,7 +509,10 @@ impl Ctx {
                         }
                     }
                 } else {
-                    json!([69, [[2, [0]], [170, [[10, [0]], name]]]])
+                    json!([
+                        T::Func,
+                        [[T::MakeArray, [0]], [T::Bracket, [[T::Var, [0]], name]]]
+                    ])
                 };
                 let (blob_multi, blob_geo) = blob_flags.unwrap_or((false, false));
                 let multi = self.opt_bool(opts, "multi", env, blob_multi)?;
@@ -531,7 +535,7 @@ impl Ctx {
                 );
                 d(json!({"created": 1}))
             }
-            76 => {
+            T::IndexDrop => {
                 check_args(n, 2)?;
                 let t = self.table_arg(args, 0, env)?;
                 let name = self.targ(args, 1, env, |v| as_str(v).map(str::to_string))?;
@@ -543,12 +547,12 @@ impl Ctx {
                 }
                 d(json!({"dropped": 1}))
             }
-            77 => {
+            T::IndexList => {
                 let t = self.table_arg(args, 0, env)?;
                 let names: Vec<String> = read(&t.data).indexes.keys().cloned().collect();
                 d(json!(names))
             }
-            139 | 140 => {
+            T::IndexStatus | T::IndexWait => {
                 let t = self.table_arg(args, 0, env)?;
                 let mut wanted = Vec::new();
                 for i in 1..n {
@@ -571,7 +575,7 @@ impl Ctx {
                     .collect();
                 d(Value::Array(rows))
             }
-            156 => {
+            T::IndexRename => {
                 check_args(n, 3)?;
                 let t = self.table_arg(args, 0, env)?;
                 let old = self.targ(args, 1, env, |v| as_str(v).map(str::to_string))?;
@@ -602,11 +606,11 @@ impl Ctx {
                 d(json!({"renamed": 1}))
             }
             // The sandbox has no write hooks: every table's is null (setting one stays unsupported).
-            190 => {
+            T::GetWriteHook => {
                 self.table_arg(args, 0, env)?;
                 d(Value::Null)
             }
-            152 => Err(ReqlError::unsupported(
+            T::Changes => Err(ReqlError::unsupported(
                 "CHANGES inside another term (call `changes()` last)",
             )),
             _ => Ok(None),
@@ -705,8 +709,8 @@ fn table_info(t: &Table) -> Value {
 
 /// Whether a term calls `r.now()` (allowed in writes, not in index functions).
 fn calls_now(t: &Value) -> bool {
-    match super::eval::parts(t) {
-        Some((103, ..)) => true,
+    match super::eval::any_parts(t) {
+        Some((Some(T::Now), ..)) => true,
         Some((_, args, opts)) => {
             args.iter().any(calls_now) || opts.is_some_and(|o| o.values().any(calls_now))
         }
@@ -716,14 +720,32 @@ fn calls_now(t: &Value) -> bool {
 
 pub fn deterministic(t: &Value) -> bool {
     match t {
-        Value::Array(_) => match super::eval::parts(t) {
+        Value::Array(_) => match super::eval::any_parts(t) {
             // r.uuid(string) is a name-based (v5) uuid: deterministic.
-            Some((169, args, _)) if !args.is_empty() => args.iter().all(deterministic),
+            Some((Some(T::Uuid), args, _)) if !args.is_empty() => args.iter().all(deterministic),
             Some((tt, args, opts)) => {
                 !matches!(
                     tt,
-                    11 | 14 | 15 | 16 | 59 | 62 | 77
-                        ..=79 | 139 | 140 | 151 | 152 | 153 | 169 | 174 | 175 | 182
+                    Some(
+                        T::Javascript
+                            | T::Db
+                            | T::Table
+                            | T::Get
+                            | T::DbList
+                            | T::TableList
+                            | T::IndexList
+                            | T::GetAll
+                            | T::Info
+                            | T::IndexStatus
+                            | T::IndexWait
+                            | T::Random
+                            | T::Changes
+                            | T::Http
+                            | T::Uuid
+                            | T::Config
+                            | T::Status
+                            | T::Between
+                    )
                 ) && args.iter().all(deterministic)
                     && opts.is_none_or(|o| o.values().all(deterministic))
             }

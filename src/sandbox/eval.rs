@@ -7,7 +7,7 @@ use serde_json::{Map, Value, json};
 use super::datum::{self, as_arr, as_str};
 use super::error::{ErrorType, RResult, ReqlError};
 use super::store::{Store, Table};
-use super::term::term_name;
+use crate::protocol::TermType as T;
 
 /// Variable id used for the implicit variable (`r.row`).
 const IMPLICIT: u64 = u64::MAX;
@@ -264,10 +264,31 @@ pub fn maxval() -> Value {
 }
 
 /// A term's type, positional args and optargs.
-pub type TermParts<'a> = (u64, &'a [Value], Option<&'a Map<String, Value>>);
+pub type TermParts<'a> = Parts<'a, T>;
 
-/// Splits a wire term into (type, args, optargs).
+/// A term's type (as `K`), positional args and optargs.
+pub type Parts<'a, K> = (K, &'a [Value], Option<&'a Map<String, Value>>);
+
+/// Splits a wire term into (type, args, optargs); None when it is not a term or its type
+/// number is not a known term type.
 pub fn parts(term: &Value) -> Option<TermParts<'_>> {
+    let (tt, args, opts) = any_parts(term)?;
+    Some((tt?, args, opts))
+}
+
+/// Splits a wire term whose type number may be unknown (then the type is None).
+pub fn any_parts(term: &Value) -> Option<Parts<'_, Option<T>>> {
+    let (n, args, opts) = raw_parts(term)?;
+    Some((term_type(n), args, opts))
+}
+
+/// The term type of a wire number.
+pub fn term_type(n: u64) -> Option<T> {
+    i64::try_from(n).ok().and_then(T::from_i64)
+}
+
+/// Splits a wire term into (type number, args, optargs).
+pub fn raw_parts(term: &Value) -> Option<Parts<'_, u64>> {
     let a = term.as_array()?;
     let tt = a.first()?.as_u64()?;
     static EMPTY: [Value; 0] = [];
@@ -299,19 +320,17 @@ impl Ctx {
         self.interrupt.check()?;
         match term {
             Value::Array(_) => {
-                let (tt, args, opts) = parts(term).ok_or_else(|| {
+                let (tt, args, opts) = any_parts(term).ok_or_else(|| {
                     ReqlError::compile(format!("Expected a term but found `{}`.", term))
                 })?;
-                match &self.profiler {
-                    Some(profiler) => {
-                        let name = super::term::term_name(tt).unwrap_or("term");
-                        profiler.enter(format!("Evaluating {}.", name.to_lowercase()));
-                        let result = self.eval_term(tt, args, opts, env);
-                        profiler.leave();
-                        result
-                    }
-                    None => self.eval_term(tt, args, opts, env),
-                }
+                let Some(profiler) = &self.profiler else {
+                    return self.eval_any(tt, args, opts, env);
+                };
+                let name = tt.map_or("term", T::name);
+                profiler.enter(format!("Evaluating {}.", name.to_lowercase()));
+                let result = self.eval_any(tt, args, opts, env);
+                profiler.leave();
+                result
             }
             Value::Object(m) => {
                 let mut out = Map::new();
@@ -509,17 +528,17 @@ impl Ctx {
 
     /// Expands `r.args` among positional arguments.
     fn splice_args(&self, args: &[Value], env: &Env) -> RResult<Option<Vec<Value>>> {
-        if !args.iter().any(|a| parts(a).map(|p| p.0) == Some(154)) {
+        if !args.iter().any(|a| parts(a).map(|p| p.0) == Some(T::Args)) {
             return Ok(None);
         }
         let mut out = Vec::new();
         for (i, a) in args.iter().enumerate() {
             match parts(a) {
-                Some((154, inner, _)) => {
+                Some((T::Args, inner, _)) => {
                     // A non-array is blamed on the `r.args` term itself.
                     let d = self.darg(inner, 0, env).map_err(|e| e.at(json!(i)))?;
                     let arr = as_arr(&d).map_err(|e| e.at(json!(i)))?.clone();
-                    out.extend(arr.into_iter().map(|d| json!([1, [d]])));
+                    out.extend(arr.into_iter().map(|d| json!([T::Datum, [d]])));
                 }
                 _ => out.push(a.clone()),
             }
@@ -527,10 +546,28 @@ impl Ctx {
         Ok(Some(out))
     }
 
+    /// Evaluates a term of a known type; one of an unknown type fails as unsupported once
+    /// its `r.args` are expanded, as before the type was looked at.
+    fn eval_any(
+        &self,
+        tt: Option<T>,
+        args: &[Value],
+        opts: Option<&Map<String, Value>>,
+        env: &Env,
+    ) -> RResult<Val> {
+        match tt {
+            Some(tt) => self.eval_term(tt, args, opts, env),
+            None => {
+                self.splice_args(args, env)?;
+                Err(ReqlError::unsupported("UNKNOWN_TERM"))
+            }
+        }
+    }
+
     /// Evaluates one term by type.
     pub fn eval_term(
         &self,
-        tt: u64,
+        tt: T,
         args: &[Value],
         opts: Option<&Map<String, Value>>,
         env: &Env,
@@ -539,16 +576,18 @@ impl Ctx {
             return self.eval_term(tt, &spliced, opts, env);
         }
         check_optargs(tt, opts)?;
-        if let Some((min, max)) = super::term::arity(tt) {
+        if let Some((min, max)) = super::signature::arity(tt) {
             let n = args.len();
             if n < min || max.is_some_and(|m| n > m) {
-                return Err(ReqlError::compile(super::term::arity_message(min, max, n)));
+                return Err(ReqlError::compile(super::signature::arity_message(
+                    min, max, n,
+                )));
             }
         }
         let d = |v: Value| Ok(Val::Datum(v));
         match tt {
-            1 => d(args.first().cloned().unwrap_or(Value::Null)),
-            2 => {
+            T::Datum => d(args.first().cloned().unwrap_or(Value::Null)),
+            T::MakeArray => {
                 let mut out = Vec::with_capacity(args.len());
                 for i in 0..args.len() {
                     out.push(self.darg(args, i, env)?);
@@ -558,8 +597,8 @@ impl Ctx {
                 datum::check_depth(&v)?;
                 d(v)
             }
-            3 => self.eval(&Value::Object(opts.cloned().unwrap_or_default()), env),
-            10 => {
+            T::MakeObj => self.eval(&Value::Object(opts.cloned().unwrap_or_default()), env),
+            T::Var => {
                 let id = args
                     .first()
                     .and_then(Value::as_u64)
@@ -569,11 +608,11 @@ impl Ctx {
                     .map(Val::Datum)
                     .ok_or_else(|| ReqlError::compile("Variable name not found."))
             }
-            13 => lookup(env, IMPLICIT)
+            T::ImplicitVar => lookup(env, IMPLICIT)
                 .cloned()
                 .map(Val::Datum)
                 .ok_or_else(|| ReqlError::compile("r.row is not defined in this context.")),
-            69 => {
+            T::Func => {
                 let params = args
                     .first()
                     .and_then(|p| parts(p))
@@ -588,7 +627,7 @@ impl Ctx {
                     env: env.clone(),
                 }))
             }
-            64 => {
+            T::Funcall => {
                 let f = self.arg(args, 0, env)?;
                 // A function applied to grouped data runs once per group.
                 if let (Val::Func(func), 2) = (&f, args.len()) {
@@ -622,7 +661,7 @@ impl Ctx {
                     other => Ok(other),
                 }
             }
-            65 => {
+            T::Branch => {
                 if args.len() < 3 {
                     return Err(ReqlError::compile(format!(
                         "Expected 3 or more arguments but found {}.",
@@ -643,8 +682,8 @@ impl Ctx {
                 }
                 self.arg(args, args.len() - 1, env)
             }
-            66 | 67 => {
-                let is_or = tt == 66;
+            T::Or | T::And => {
+                let is_or = tt == T::Or;
                 let mut last = Value::Bool(!is_or);
                 for i in 0..args.len() {
                     last = self.darg(args, i, env)?;
@@ -654,7 +693,7 @@ impl Ctx {
                 }
                 d(last)
             }
-            12 => {
+            T::Error => {
                 let msg = match args.len() {
                     0 => return Err(ReqlError::logic(EMPTY_ERROR)),
                     1 => self.targ(args, 0, env, |v| as_str(v).map(str::to_string))?,
@@ -666,11 +705,29 @@ impl Ctx {
                 };
                 Err(ReqlError::runtime(ErrorType::User, msg))
             }
-            92 => self.eval_default(args, env),
-            180 => d(minval()),
-            181 => d(maxval()),
-            107..=125 => d(json!(if tt <= 113 { tt - 106 } else { tt - 113 })),
-            73 | 74 => Err(ReqlError::logic(
+            T::Default => self.eval_default(args, env),
+            T::Minval => d(minval()),
+            T::Maxval => d(maxval()),
+            T::Monday
+            | T::Tuesday
+            | T::Wednesday
+            | T::Thursday
+            | T::Friday
+            | T::Saturday
+            | T::Sunday
+            | T::January
+            | T::February
+            | T::March
+            | T::April
+            | T::May
+            | T::June
+            | T::July
+            | T::August
+            | T::September
+            | T::October
+            | T::November
+            | T::December => d(json!(super::time::calendar_number(tt))),
+            T::Asc | T::Desc => Err(ReqlError::logic(
                 "ASC may only be used as an argument to ORDER_BY or UNION.",
             )),
             _ => self.eval_more(tt, args, opts, env),
@@ -679,7 +736,7 @@ impl Ctx {
 
     fn eval_more(
         &self,
-        tt: u64,
+        tt: T,
         args: &[Value],
         opts: Option<&Map<String, Value>>,
         env: &Env,
@@ -731,8 +788,8 @@ impl Ctx {
 }
 
 /// Fails on an optarg the term does not take, blaming that optarg as the server does.
-pub fn check_optargs(tt: u64, opts: Option<&Map<String, Value>>) -> RResult<()> {
-    if let (Some(allowed), Some(o)) = (super::term::optargs(tt), opts)
+pub fn check_optargs(tt: T, opts: Option<&Map<String, Value>>) -> RResult<()> {
+    if let (Some(allowed), Some(o)) = (super::signature::optargs(tt), opts)
         && let Some(k) = o
             .keys()
             .find(|k| !allowed.contains(&k.as_str()) && k.as_str() != "return_vals")
@@ -851,9 +908,9 @@ fn framed(v: Val, frame: Value) -> Val {
 /// Whether a term refers to the implicit variable (`r.row`).
 fn uses_implicit(t: &Value) -> bool {
     match t {
-        Value::Array(_) => match parts(t) {
-            Some((13, ..)) => true,
-            Some((1, ..)) => false,
+        Value::Array(_) => match any_parts(t) {
+            Some((Some(T::ImplicitVar), ..)) => true,
+            Some((Some(T::Datum), ..)) => false,
             Some((_, args, opts)) => {
                 args.iter().any(uses_implicit)
                     || opts.is_some_and(|o| o.values().any(uses_implicit))
@@ -869,8 +926,8 @@ fn uses_implicit(t: &Value) -> bool {
 pub const EMPTY_ERROR: &str = "Empty ERROR term outside a default block.";
 
 /// The error for a term type the sandbox does not implement.
-pub fn unsupported(tt: u64) -> ReqlError {
-    ReqlError::unsupported(term_name(tt).unwrap_or("UNKNOWN_TERM"))
+pub fn unsupported(tt: T) -> ReqlError {
+    ReqlError::unsupported(tt.name())
 }
 
 /// Converts grouped data into its GROUPED_DATA pseudo-type.

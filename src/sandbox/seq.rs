@@ -10,6 +10,7 @@ use super::error::{RResult, ReqlError};
 use super::eval::{Ctx, Env, FeedSpec, Func, Seq, Val, get_field, parts, table_scan};
 use super::ops::{check_args, check_min, is_func_term, nth, num_result};
 use super::store::Table;
+use crate::protocol::TermType as T;
 
 thread_local! {
     /// Set while a field reduction runs for one group of grouped data.
@@ -23,17 +24,56 @@ const SKIP_GROUP: &str = "\u{0}skip group";
 const INFINITE_CAP: i64 = 10_000_000;
 
 /// Terms that apply per group on grouped data.
-const GROUPABLE: &[u64] = &[
-    38, 39, 40, 41, 42, 43, 45, 70, 71, 30, 37, 187, 145, 146, 147, 148, 93, 86, 87, 72,
+const GROUPABLE: &[T] = &[
+    T::Map,
+    T::Filter,
+    T::ConcatMap,
+    T::OrderBy,
+    T::Distinct,
+    T::Count,
+    T::Nth,
+    T::Skip,
+    T::Limit,
+    T::Slice,
+    T::Reduce,
+    T::Fold,
+    T::Sum,
+    T::Avg,
+    T::Min,
+    T::Max,
+    T::Contains,
+    T::IsEmpty,
+    T::OffsetsOf,
+    T::Zip,
 ];
 
 /// Whether a term contains a write or meta operation.
 fn has_write(t: &Value) -> bool {
     match t {
-        Value::Array(_) => match parts(t) {
+        Value::Array(_) => match super::eval::any_parts(t) {
             Some((tt, args, opts)) => {
-                matches!(tt, 53..=61 | 75 | 76 | 156 | 174..=177 | 189)
-                    || args.iter().any(has_write)
+                matches!(
+                    tt,
+                    Some(
+                        T::Update
+                            | T::Delete
+                            | T::Replace
+                            | T::Insert
+                            | T::DbCreate
+                            | T::DbDrop
+                            | T::DbList
+                            | T::TableCreate
+                            | T::TableDrop
+                            | T::IndexCreate
+                            | T::IndexDrop
+                            | T::IndexRename
+                            | T::Config
+                            | T::Status
+                            | T::Reconfigure
+                            | T::Wait
+                            | T::SetWriteHook
+                    )
+                ) || args.iter().any(has_write)
                     || opts.is_some_and(|o| o.values().any(has_write))
             }
             None => false,
@@ -58,62 +98,63 @@ impl Ctx {
     /// Sequence terms; None when `tt` is not one of them.
     pub fn eval_seq_op(
         &self,
-        tt: u64,
+        tt: T,
         args: &[Value],
         opts: Option<&Map<String, Value>>,
         env: &Env,
     ) -> RResult<Option<Val>> {
         let known = matches!(
             tt,
-            38 | 39
-                | 68
-                | 40
-                | 41
-                | 42
-                | 43
-                | 44
-                | 45
-                | 70
-                | 71
-                | 30
-                | 37
-                | 187
-                | 145
-                | 146
-                | 147
-                | 148
-                | 93
-                | 86
-                | 87
-                | 72
-                | 144
-                | 150
-                | 48
-                | 49
-                | 50
-                | 173
-                | 81
+            T::Map
+                | T::Filter
+                | T::ForEach
+                | T::ConcatMap
+                | T::OrderBy
+                | T::Distinct
+                | T::Count
+                | T::Union
+                | T::Nth
+                | T::Skip
+                | T::Limit
+                | T::Slice
+                | T::Reduce
+                | T::Fold
+                | T::Sum
+                | T::Avg
+                | T::Min
+                | T::Max
+                | T::Contains
+                | T::IsEmpty
+                | T::OffsetsOf
+                | T::Zip
+                | T::Group
+                | T::Ungroup
+                | T::InnerJoin
+                | T::OuterJoin
+                | T::EqJoin
+                | T::Range
+                | T::Sample
         );
         if !known {
             return Ok(None);
         }
-        if tt == 173 {
+        if tt == T::Range {
             return self.range(args, env).map(Some);
         }
-        if tt == 44 {
+        if tt == T::Union {
             return self.union(args, opts, env).map(Some);
         }
         check_min(args.len(), 1)?;
         let a0 = self.arg(args, 0, env)?;
         if let Val::Grouped(g) = a0 {
-            if tt == 150 {
+            if tt == T::Ungroup {
                 let rows: Vec<Value> = g
                     .into_iter()
                     .map(|(k, v)| json!({"group": k, "reduction": v}))
                     .collect();
                 return Ok(Some(Val::Datum(Value::Array(rows))));
             }
-            if tt == 187 {
+            if tt == T::Fold {
                 return Err(ReqlError::logic(
                     "Cannot treat the output of `group` as a stream (did you mean to `ungroup`?).",
                 )
@@ -126,7 +167,7 @@ impl Ctx {
             }
             let mut out = Vec::new();
             // Field reductions drop the groups where no row had the field, as the server does.
-            let skip_empty = matches!(tt, 145..=148) && args.len() > 1;
+            let skip_empty = matches!(tt, T::Sum | T::Avg | T::Min | T::Max) && args.len() > 1;
             for (k, v) in g {
                 GROUP_SKIP_EMPTY.with(|c| c.set(skip_empty));
                 let r = self.seq_op(tt, Val::Datum(v), args, opts, env);
@@ -139,7 +180,7 @@ impl Ctx {
             }
             return Ok(Some(Val::Grouped(out)));
         }
-        if tt == 150 {
+        if tt == T::Ungroup {
             let found = match a0 {
                 Val::Datum(d) => format!("DATUM:\n{}", datum::print(&d)),
                 other => format!("{}.", super::eval::val_type(&other)),
@@ -154,20 +195,20 @@ impl Ctx {
 
     fn seq_op(
         &self,
-        tt: u64,
+        tt: T,
         a0: Val,
         args: &[Value],
         opts: Option<&Map<String, Value>>,
         env: &Env,
     ) -> RResult<Val> {
         let n = args.len();
-        if tt != 68 && args.iter().skip(1).any(has_write) {
+        if tt != T::ForEach && args.iter().skip(1).any(has_write) {
             return Err(ReqlError::compile(
                 "Cannot nest writes or meta ops in stream operations.  Use FOR_EACH instead.",
             ));
         }
         match tt {
-            38 if n > 2 => {
+            T::Map if n > 2 => {
                 let f = self.farg(args, n - 1, env)?;
                 if !f.params.is_empty() && f.params.len() != n - 1 {
                     let k = f.params.len();
@@ -199,10 +240,10 @@ impl Ctx {
                 });
                 Ok(Val::Seq(seq_like(stream, Box::new(it))))
             }
-            38 | 40 => {
+            T::Map | T::ConcatMap => {
                 check_args(n, 2)?;
                 let f = self.farg(args, 1, env)?;
-                if !f.params.is_empty() && f.params.len() != 1 && tt == 38 {
+                if !f.params.is_empty() && f.params.len() != 1 && tt == T::Map {
                     let k = f.params.len();
                     return Err(ReqlError::logic(format!(
                         "The function passed to `map` expects {k} arguments, but 1 sequence was found."
@@ -210,7 +251,7 @@ impl Ctx {
                 }
                 let seq = self.to_seq(a0)?;
                 let ctx = self.clone();
-                if tt == 38 {
+                if tt == T::Map {
                     let it = seq_map(seq.iter, move |r| {
                         ctx.call(&f, vec![r]).map_err(|e| e.at(json!(1)))
                     });
@@ -234,7 +275,7 @@ impl Ctx {
                 );
                 Ok(Val::Seq(seq_like(stream, Box::new(it))))
             }
-            39 => {
+            T::Filter => {
                 check_args(n, 2)?;
                 let seq = self.to_seq(a0)?;
                 let dflt = opts.and_then(|o| o.get("default")).cloned();
@@ -283,8 +324,8 @@ impl Ctx {
                 });
                 Ok(Val::Seq(Seq::rebuild(stream, table, Box::new(it), true)))
             }
-            41 => self.order_by(a0, args, opts, env),
-            42 => {
+            T::OrderBy => self.order_by(a0, args, opts, env),
+            T::Distinct => {
                 if let (Val::Table(t), Some(ix)) = (&a0, self.opt(opts, "index", env)?) {
                     let ix = as_str(&ix)?.to_string();
                     let keys = self.index_entries(t, &ix)?;
@@ -300,7 +341,7 @@ impl Ctx {
                     Box::new(all.into_iter().map(Ok)),
                 )))
             }
-            43 => {
+            T::Count => {
                 let seq = match a0 {
                     Val::Datum(Value::String(s)) if n == 1 => {
                         return Ok(Val::Datum(json!(s.chars().count())));
@@ -344,7 +385,7 @@ impl Ctx {
                 }
                 Ok(Val::Datum(json!(count)))
             }
-            45 => {
+            T::Nth => {
                 check_args(n, 2)?;
                 let i = self.targ(args, 1, env, as_int)?;
                 let table = match &a0 {
@@ -361,7 +402,7 @@ impl Ctx {
                 }
                 Ok(Val::Datum(v))
             }
-            30 if matches!(&a0, Val::Datum(b) if datum::pseudo_type(b) == Some("BINARY")) => {
+            T::Slice if matches!(&a0, Val::Datum(b) if datum::pseudo_type(b) == Some("BINARY")) => {
                 use base64::Engine;
                 let Val::Datum(b) = a0 else {
                     return Err(ReqlError::logic("Expected type BINARY"));
@@ -392,12 +433,12 @@ impl Ctx {
                     json!({"$reql_type$": "BINARY", "data": engine.encode(part)}),
                 ))
             }
-            70 | 71 | 30 => {
+            T::Skip | T::Limit | T::Slice => {
                 let seq = match a0 {
-                    Val::Datum(Value::String(s)) if tt == 30 => {
+                    Val::Datum(Value::String(s)) if tt == T::Slice => {
                         return self.slice_str(&s, args, opts, env);
                     }
-                    Val::Datum(d) if tt == 30 && !d.is_array() => {
+                    Val::Datum(d) if tt == T::Slice && !d.is_array() => {
                         return Err(ReqlError::logic(format!(
                             "Expected ARRAY, BINARY, or STRING, but found {}.",
                             datum::type_name(&d)
@@ -410,8 +451,8 @@ impl Ctx {
                 let paged = seq.stream || seq.table.is_some();
                 let mut closed_minus_one = false;
                 let (start, end, stream) = match tt {
-                    70 => (self.targ(args, 1, env, as_int)?, None, seq.stream),
-                    71 => (0, Some(self.targ(args, 1, env, as_int)?), seq.stream),
+                    T::Skip => (self.targ(args, 1, env, as_int)?, None, seq.stream),
+                    T::Limit => (0, Some(self.targ(args, 1, env, as_int)?), seq.stream),
                     _ => {
                         let s = self.targ(args, 1, env, as_int)?;
                         let e = if n > 2 {
@@ -434,18 +475,18 @@ impl Ctx {
                         (s, e, seq.stream)
                     }
                 };
-                if tt == 71 && end.is_some_and(|e| e < 0) {
+                if tt == T::Limit && end.is_some_and(|e| e < 0) {
                     return Err(ReqlError::logic(
                         "LIMIT takes a non-negative argument (got -1)",
                     ));
                 }
                 // An array skips from its end; a stream cannot.
-                if tt == 70 && start < 0 && paged {
+                if tt == T::Skip && start < 0 && paged {
                     return Err(ReqlError::logic(
                         "Cannot use a negative left index on a stream.",
                     ));
                 }
-                if paged && tt == 30 {
+                if paged && tt == T::Slice {
                     if start < 0 {
                         return Err(ReqlError::logic(
                             "Cannot use a negative left index on a stream.",
@@ -465,7 +506,7 @@ impl Ctx {
                         _ => {}
                     }
                 }
-                let end = if end == Some(0) && tt == 30 && closed_minus_one {
+                let end = if end == Some(0) && tt == T::Slice && closed_minus_one {
                     None
                 } else {
                     end
@@ -495,7 +536,7 @@ impl Ctx {
                 }
                 let start = start as usize;
                 let feed = match (&seq.feed, tt) {
-                    (Some(FeedSpec::Ordered { table, index, desc }), 71) => {
+                    (Some(FeedSpec::Ordered { table, index, desc }), T::Limit) => {
                         Some(FeedSpec::OrderByLimit {
                             table: table.clone(),
                             index: index.clone(),
@@ -519,7 +560,7 @@ impl Ctx {
                 s.feed = feed;
                 Ok(Val::Seq(s))
             }
-            37 => {
+            T::Reduce => {
                 check_args(n, 2)?;
                 let f = self.farg(args, 1, env)?;
                 let seq = self.to_seq(a0)?;
@@ -538,7 +579,7 @@ impl Ctx {
                         .at(json!(1))
                 })
             }
-            187 => {
+            T::Fold => {
                 check_args(n, 3)?;
                 if opts.is_some_and(|o| o.contains_key("emit")) {
                     return Err(ReqlError::unsupported("FOLD with emit"));
@@ -564,8 +605,8 @@ impl Ctx {
                 }
                 Ok(Val::Datum(acc))
             }
-            145..=148 => self.aggregate(tt, a0, args, opts, env),
-            93 => {
+            T::Sum | T::Avg | T::Min | T::Max => self.aggregate(tt, a0, args, opts, env),
+            T::Contains => {
                 let seq = self.to_seq(a0)?;
                 let rows = seq.collect()?;
                 for i in 1..n {
@@ -583,13 +624,13 @@ impl Ctx {
                 }
                 Ok(Val::Datum(Value::Bool(true)))
             }
-            86 => {
+            T::IsEmpty => {
                 let mut seq = self.to_seq(a0)?;
                 Ok(Val::Datum(Value::Bool(
                     seq.iter.next().transpose()?.is_none(),
                 )))
             }
-            87 => {
+            T::OffsetsOf => {
                 check_args(n, 2)?;
                 let p = self.pred_arg(args, 1, env)?;
                 let seq = self.to_seq(a0)?;
@@ -601,7 +642,7 @@ impl Ctx {
                 }
                 Ok(Val::Datum(Value::Array(out)))
             }
-            72 => {
+            T::Zip => {
                 let seq = self.to_seq(a0)?;
                 let stream = seq.stream;
                 let it = seq_map(seq.iter, |row| {
@@ -618,8 +659,8 @@ impl Ctx {
                 });
                 Ok(Val::Seq(seq_like(stream, Box::new(it))))
             }
-            144 => self.group(a0, args, opts, env),
-            81 => {
+            T::Group => self.group(a0, args, opts, env),
+            T::Sample => {
                 let k = self.targ(args, 1, env, as_int)?;
                 if k < 0 {
                     return Err(ReqlError::logic(format!(
@@ -643,7 +684,7 @@ impl Ctx {
                 }
                 Ok(Val::Datum(Value::Array(res)))
             }
-            68 => {
+            T::ForEach => {
                 check_args(n, 2)?;
                 // A write term that is not a function is run once per row.
                 let f = if is_func_term(&args[1]) {
@@ -689,7 +730,7 @@ impl Ctx {
                 }
                 Ok(Val::Datum(Value::Object(acc)))
             }
-            48 | 49 => {
+            T::InnerJoin | T::OuterJoin => {
                 check_args(n, 3)?;
                 let left = self.to_seq(a0)?;
                 let stream = left.stream;
@@ -709,7 +750,7 @@ impl Ctx {
                             out.push(json!({"left": l.clone(), "right": r.clone()}));
                         }
                     }
-                    if !matched && tt == 49 {
+                    if !matched && tt == T::OuterJoin {
                         out.push(json!({"left": l}));
                     }
                 }
@@ -718,7 +759,7 @@ impl Ctx {
                     Box::new(out.into_iter().map(Ok)),
                 )))
             }
-            50 => {
+            T::EqJoin => {
                 check_args(n, 3)?;
                 let left = self.to_seq(a0)?;
                 let stream = left.stream;
@@ -862,23 +903,23 @@ impl Ctx {
 
     fn aggregate(
         &self,
-        tt: u64,
+        tt: T,
         a0: Val,
         args: &[Value],
         opts: Option<&Map<String, Value>>,
         env: &Env,
     ) -> RResult<Val> {
         let name = match tt {
-            145 => "sum",
-            146 => "avg",
-            147 => "min",
+            T::Sum => "sum",
+            T::Avg => "avg",
+            T::Min => "min",
             _ => "max",
         };
         if let (Val::Table(t), Some(ix)) = (&a0, self.opt(opts, "index", env)?) {
             let ix = as_str(&ix)?.to_string();
             let mut entries = self.index_entries(t, &ix)?;
             entries.sort_by(|a, b| datum::cmp(&a.0, &b.0));
-            let pick = if tt == 147 {
+            let pick = if tt == T::Min {
                 entries.into_iter().next()
             } else {
                 entries.into_iter().last()
@@ -908,8 +949,8 @@ impl Ctx {
             };
             match tt {
                 // The server leaves nulls out of sums and averages.
-                145 | 146 if v.is_null() => {}
-                145 | 146 => {
+                T::Sum | T::Avg if v.is_null() => {}
+                T::Sum | T::Avg => {
                     sum += as_num(&v)?;
                     count += 1;
                 }
@@ -918,7 +959,7 @@ impl Ctx {
                         None => true,
                         Some((b, _)) => {
                             let c = datum::cmp(&v, b);
-                            if tt == 147 {
+                            if tt == T::Min {
                                 c == Ordering::Less
                             } else {
                                 c == Ordering::Greater
@@ -935,8 +976,8 @@ impl Ctx {
             return Err(ReqlError::non_existence(SKIP_GROUP));
         }
         match tt {
-            145 => Ok(Val::Datum(num_result(sum)?)),
-            146 => {
+            T::Sum => Ok(Val::Datum(num_result(sum)?)),
+            T::Avg => {
                 if count == 0 {
                     return Err(empty_agg(name));
                 }
@@ -1060,8 +1101,8 @@ impl Ctx {
         let mut keys = Vec::new();
         for (i, t) in args.iter().enumerate().skip(1) {
             let (inner, desc) = match parts(t) {
-                Some((73, a, _)) => (a.first().cloned().unwrap_or(Value::Null), false),
-                Some((74, a, _)) => (a.first().cloned().unwrap_or(Value::Null), true),
+                Some((T::Asc, a, _)) => (a.first().cloned().unwrap_or(Value::Null), false),
+                Some((T::Desc, a, _)) => (a.first().cloned().unwrap_or(Value::Null), true),
                 _ => (t.clone(), false),
             };
             if is_func_term(&inner) {
@@ -1086,8 +1127,8 @@ impl Ctx {
         let index = match opts.and_then(|o| o.get("index")) {
             Some(t) => {
                 let (inner, desc) = match parts(t) {
-                    Some((73, a, _)) => (a.first().cloned().unwrap_or(Value::Null), false),
-                    Some((74, a, _)) => (a.first().cloned().unwrap_or(Value::Null), true),
+                    Some((T::Asc, a, _)) => (a.first().cloned().unwrap_or(Value::Null), false),
+                    Some((T::Desc, a, _)) => (a.first().cloned().unwrap_or(Value::Null), true),
                     _ => (t.clone(), false),
                 };
                 let name = self.datum(&inner, env).map_err(|e| e.at(json!("index")))?;
@@ -1407,7 +1448,7 @@ fn empty_agg(name: &str) -> ReqlError {
 /// Whether a function's body is an object literal or a datum: then an object result is
 /// a pattern to match, as the server decides from the body's term type.
 fn body_is_object(f: &Func) -> bool {
-    !f.body.is_array() || parts(&f.body).map(|p| p.0) == Some(1)
+    super::ops::is_datum_term(&f.body)
 }
 
 /// A predicate function's result: an object is matched against the row, anything else

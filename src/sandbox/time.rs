@@ -6,6 +6,7 @@ use serde_json::{Map, Value, json};
 use super::datum::{self, as_int, as_num, as_str, from_f64};
 use super::error::{RResult, ReqlError};
 use super::eval::{Ctx, Env, Val};
+use crate::protocol::TermType as T;
 
 /// A TIME pseudo-type for epoch seconds in UTC.
 pub fn epoch_to_time(secs: f64) -> Value {
@@ -274,21 +275,21 @@ impl Ctx {
     /// Time terms; None when `tt` is not one of them.
     pub fn eval_time(
         &self,
-        tt: u64,
+        tt: T,
         args: &[Value],
         opts: Option<&Map<String, Value>>,
         env: &Env,
     ) -> RResult<Option<Val>> {
         let v = match tt {
-            103 => self.now.clone(),
-            101 => epoch_to_time(self.targ(args, 0, env, as_num)?),
-            99 => {
+            T::Now => self.now.clone(),
+            T::EpochTime => epoch_to_time(self.targ(args, 0, env, as_num)?),
+            T::Iso8601 => {
                 let s = self.targ(args, 0, env, |v| as_str(v).map(str::to_string))?;
                 let dtz = self.opt(opts, "default_timezone", env)?;
                 // The server blames the string for anything wrong in it.
                 parse_iso(&s, dtz.as_ref().and_then(Value::as_str)).map_err(|e| e.at(json!(0)))?
             }
-            136 => {
+            T::Time => {
                 let n = args.len();
                 if !(4..=7).contains(&n) {
                     return Err(ReqlError::compile(format!(
@@ -321,17 +322,31 @@ impl Ctx {
                     - off as f64;
                 make_time(e, &tz)
             }
-            100 | 102 | 104..=106 | 126..=135 => {
+            T::ToIso8601
+            | T::ToEpochTime
+            | T::InTimezone
+            | T::During
+            | T::Date
+            | T::TimeOfDay
+            | T::Timezone
+            | T::Year
+            | T::Month
+            | T::Day
+            | T::DayOfWeek
+            | T::DayOfYear
+            | T::Hours
+            | T::Minutes
+            | T::Seconds => {
                 let t = self.darg(args, 0, env)?;
                 let (e, tz) = as_time(&t).map_err(|x| x.at(json!(0)))?;
                 match tt {
-                    100 => Value::String(to_iso(e, &tz)?),
-                    102 => from_f64(e),
-                    104 => {
+                    T::ToIso8601 => Value::String(to_iso(e, &tz)?),
+                    T::ToEpochTime => from_f64(e),
+                    T::InTimezone => {
                         let z = self.targ(args, 1, env, |v| as_str(v).map(str::to_string))?;
                         make_time(e, &parse_tz(&z)?.1)
                     }
-                    105 => {
+                    T::During => {
                         let bound = |i: usize| -> RResult<f64> {
                             let b = self.darg(args, i, env)?;
                             if datum::contains_bound(&b) {
@@ -360,27 +375,27 @@ impl Ctx {
                         let ok_r = if rc { e <= en } else { e < en };
                         Value::Bool(ok_l && ok_r)
                     }
-                    127 => Value::String(parse_tz(&tz)?.1),
+                    T::Timezone => Value::String(parse_tz(&tz)?.1),
                     _ => {
                         let dt = local(e, &tz)?;
                         match tt {
-                            106 => {
+                            T::Date => {
                                 let midnight =
                                     dt.date_naive().and_hms_opt(0, 0, 0).unwrap_or_default();
                                 let off = dt.offset().local_minus_utc() as f64;
                                 make_time(midnight.and_utc().timestamp() as f64 - off, &tz)
                             }
-                            126 => from_f64(round_ms(
+                            T::TimeOfDay => from_f64(round_ms(
                                 dt.num_seconds_from_midnight() as f64
                                     + dt.nanosecond() as f64 / 1e9,
                             )),
-                            128 => json!(dt.year()),
-                            129 => json!(dt.month()),
-                            130 => json!(dt.day()),
-                            131 => json!(dt.weekday().number_from_monday()),
-                            132 => json!(dt.ordinal()),
-                            133 => json!(dt.hour()),
-                            134 => json!(dt.minute()),
+                            T::Year => json!(dt.year()),
+                            T::Month => json!(dt.month()),
+                            T::Day => json!(dt.day()),
+                            T::DayOfWeek => json!(dt.weekday().number_from_monday()),
+                            T::DayOfYear => json!(dt.ordinal()),
+                            T::Hours => json!(dt.hour()),
+                            T::Minutes => json!(dt.minute()),
                             _ => from_f64(round_ms(
                                 dt.second() as f64 + dt.nanosecond() as f64 / 1e9,
                             )),
@@ -393,6 +408,36 @@ impl Ctx {
         let _ = FixedOffset::east_opt(0).map(|o| o.timestamp_opt(0, 0));
         Ok(Some(Val::Datum(v)))
     }
+}
+
+/// The number `r.monday`...`r.sunday` (1 to 7) and `r.january`...`r.december` (1 to 12)
+/// stand for; 0 for any other term.
+pub fn calendar_number(tt: T) -> usize {
+    const DAYS: [T; 7] = [
+        T::Monday,
+        T::Tuesday,
+        T::Wednesday,
+        T::Thursday,
+        T::Friday,
+        T::Saturday,
+        T::Sunday,
+    ];
+    const MONTHS: [T; 12] = [
+        T::January,
+        T::February,
+        T::March,
+        T::April,
+        T::May,
+        T::June,
+        T::July,
+        T::August,
+        T::September,
+        T::October,
+        T::November,
+        T::December,
+    ];
+    let at = |list: &[T]| list.iter().position(|t| *t == tt).map(|i| i + 1);
+    at(&DAYS).or_else(|| at(&MONTHS)).unwrap_or(0)
 }
 
 #[cfg(test)]

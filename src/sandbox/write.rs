@@ -9,6 +9,7 @@ use super::error::{RResult, ReqlError};
 use super::eval::{Ctx, Env, Func, Val, val_type};
 use super::ops::{check_args, merge_values};
 use super::store::{Table, write};
+use crate::protocol::TermType as T;
 
 /// Counters of a write result.
 #[derive(Default)]
@@ -68,12 +69,12 @@ impl Ctx {
     /// Write terms; None when `tt` is not one of them.
     pub fn eval_write(
         &self,
-        tt: u64,
+        tt: T,
         args: &[Value],
         opts: Option<&Map<String, Value>>,
         env: &Env,
     ) -> RResult<Option<Val>> {
-        if !matches!(tt, 53..=56) {
+        if !matches!(tt, T::Update | T::Delete | T::Replace | T::Insert) {
             return Ok(None);
         }
         let rc = match self.opt(opts, "return_changes", env)? {
@@ -103,7 +104,7 @@ impl Ctx {
             }
         }
         let a0 = self.arg(args, 0, env)?;
-        if tt == 56 {
+        if tt == T::Insert {
             check_args(args.len(), 2)?;
             let Val::Table(t) = a0 else {
                 return Err(ReqlError::logic(format!(
@@ -163,7 +164,7 @@ impl Ctx {
             return Ok(Some(Val::Datum(s.into_value(rc > 0))));
         }
         let patch = match tt {
-            54 => Patch::Delete,
+            T::Delete => Patch::Delete,
             _ => {
                 check_args(args.len(), 2)?;
                 // A non-function argument is evaluated for each document, so that its
@@ -183,14 +184,14 @@ impl Ctx {
                         env: env.clone(),
                     }
                 };
-                if tt == 53 {
+                if tt == T::Update {
                     Patch::UpdateFn(f)
                 } else {
                     Patch::ReplaceFn(f)
                 }
             }
         };
-        if tt == 54 && is_jobs_target(&a0) {
+        if tt == T::Delete && is_jobs_target(&a0) {
             return self.delete_jobs(a0, rc).map(Some);
         }
         if is_jobs_target(&a0) {
@@ -221,9 +222,9 @@ impl Ctx {
                 }
             }
             other => {
-                let name = if tt == 54 {
+                let name = if tt == T::Delete {
                     "delete"
-                } else if tt == 53 {
+                } else if tt == T::Update {
                     "update"
                 } else {
                     "replace"
