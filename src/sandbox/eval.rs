@@ -263,6 +263,19 @@ pub fn maxval() -> Value {
     json!({"$reql_type$": "MAXVAL"})
 }
 
+/// One term to evaluate: its type, positional args and optargs, and its environment.
+#[derive(Clone, Copy)]
+pub struct Call<'a> {
+    /// The term type.
+    pub tt: T,
+    /// Positional arguments (wire terms).
+    pub args: &'a [Value],
+    /// Optional arguments (wire terms).
+    pub opts: Option<&'a Map<String, Value>>,
+    /// The environment the term is evaluated in.
+    pub env: &'a Env,
+}
+
 /// A term's type, positional args and optargs.
 pub type TermParts<'a> = Parts<'a, T>;
 
@@ -741,20 +754,23 @@ impl Ctx {
         opts: Option<&Map<String, Value>>,
         env: &Env,
     ) -> RResult<Val> {
-        if let Some(v) = self.eval_datum_op(tt, args, opts, env)? {
-            return Ok(v);
-        }
-        if let Some(v) = self.eval_seq_op(tt, args, opts, env)? {
-            return Ok(v);
-        }
-        if let Some(v) = self.eval_write(tt, args, opts, env)? {
-            return Ok(v);
-        }
-        if let Some(v) = self.eval_admin(tt, args, opts, env)? {
-            return Ok(v);
-        }
-        if let Some(v) = self.eval_time(tt, args, opts, env)? {
-            return Ok(v);
+        let call = Call {
+            tt,
+            args,
+            opts,
+            env,
+        };
+        let families = [
+            Ctx::eval_datum_op,
+            Ctx::eval_seq_op,
+            Ctx::eval_write,
+            Ctx::eval_admin,
+            Ctx::eval_time,
+        ];
+        for family in families {
+            if let Some(v) = family(self, call)? {
+                return Ok(v);
+            }
         }
         Err(unsupported(tt))
     }

@@ -6,7 +6,7 @@ use serde_json::{Map, Value, json};
 
 use super::datum::{self, as_arr, as_int, as_num, as_str, from_f64, type_name};
 use super::error::{RResult, ReqlError};
-use super::eval::{Ctx, Env, Seq, Val, get_field_as, parts, val_type};
+use super::eval::{Call, Ctx, Env, Seq, Val, get_field_as, parts, val_type};
 use crate::protocol::TermType as T;
 
 /// A per-row transformation: Some(row) keeps it, None drops it.
@@ -62,13 +62,13 @@ impl Ctx {
     }
 
     /// Datum-level terms; None when `tt` is not one of them.
-    pub fn eval_datum_op(
-        &self,
-        tt: T,
-        args: &[Value],
-        opts: Option<&Map<String, Value>>,
-        env: &Env,
-    ) -> RResult<Option<Val>> {
+    pub fn eval_datum_op(&self, call: Call<'_>) -> RResult<Option<Val>> {
+        let Call {
+            tt,
+            args,
+            opts,
+            env,
+        } = call;
         let n = args.len();
         let v = match tt {
             T::Eq | T::Ne | T::Lt | T::Le | T::Gt | T::Ge => {

@@ -7,7 +7,7 @@ use serde_json::{Map, Value, json};
 
 use super::datum::{self, as_int, as_num, as_str};
 use super::error::{RResult, ReqlError};
-use super::eval::{Ctx, Env, FeedSpec, Func, Seq, Val, get_field, parts, table_scan};
+use super::eval::{Call, Ctx, Env, FeedSpec, Func, Seq, Val, get_field, parts, table_scan};
 use super::ops::{check_args, check_min, is_func_term, nth, num_result};
 use super::store::Table;
 use crate::protocol::TermType as T;
@@ -96,13 +96,13 @@ enum SortKey {
 
 impl Ctx {
     /// Sequence terms; None when `tt` is not one of them.
-    pub fn eval_seq_op(
-        &self,
-        tt: T,
-        args: &[Value],
-        opts: Option<&Map<String, Value>>,
-        env: &Env,
-    ) -> RResult<Option<Val>> {
+    pub fn eval_seq_op(&self, call: Call<'_>) -> RResult<Option<Val>> {
+        let Call {
+            tt,
+            args,
+            opts,
+            env,
+        } = call;
         let known = matches!(
             tt,
             T::Map
@@ -208,603 +208,672 @@ impl Ctx {
             ));
         }
         match tt {
-            T::Map if n > 2 => {
-                let f = self.farg(args, n - 1, env)?;
-                if !f.params.is_empty() && f.params.len() != n - 1 {
-                    let k = f.params.len();
-                    return Err(ReqlError::logic(format!(
-                        "The function passed to `map` expects {k} argument{}, but {} sequence{} found.",
-                        if k == 1 { "" } else { "s" },
-                        n - 1,
-                        if n - 1 == 1 { " was" } else { "s were" }
-                    )));
-                }
-                let mut iters = vec![self.to_seq(a0)?];
-                for i in 1..n - 1 {
-                    iters.push(self.sarg(args, i, env)?);
-                }
-                let stream = iters.iter().any(|s| s.stream);
-                let mut its: Vec<super::eval::RowIter> =
-                    iters.into_iter().map(|s| s.iter).collect();
-                let ctx = self.clone();
-                let last = n - 1;
-                let it = std::iter::from_fn(move || {
-                    let mut row = Vec::with_capacity(its.len());
-                    for it in its.iter_mut() {
-                        match it.next()? {
-                            Ok(v) => row.push(v),
-                            Err(e) => return Some(Err(e)),
-                        }
-                    }
-                    Some(ctx.call(&f, row).map_err(|e| e.at(json!(last))))
-                });
-                Ok(Val::Seq(seq_like(stream, Box::new(it))))
-            }
-            T::Map | T::ConcatMap => {
-                check_args(n, 2)?;
-                let f = self.farg(args, 1, env)?;
-                if !f.params.is_empty() && f.params.len() != 1 && tt == T::Map {
-                    let k = f.params.len();
-                    return Err(ReqlError::logic(format!(
-                        "The function passed to `map` expects {k} arguments, but 1 sequence was found."
-                    )));
-                }
-                let seq = self.to_seq(a0)?;
-                let ctx = self.clone();
-                if tt == T::Map {
-                    let it = seq_map(seq.iter, move |r| {
-                        ctx.call(&f, vec![r]).map_err(|e| e.at(json!(1)))
-                    });
-                    return Ok(Val::Seq(seq_like(seq.stream, Box::new(it))));
-                }
-                let stream = seq.stream;
-                let it = seq.iter.flat_map(
-                    move |r| -> Box<dyn Iterator<Item = RResult<Value>> + Send> {
-                        match r.and_then(|row| ctx.call(&f, vec![row]).map_err(|e| e.at(json!(1))))
-                        {
-                            Ok(Value::Array(a)) => Box::new(a.into_iter().map(Ok)),
-                            // The function's result is not a sequence: its fault (frame 1).
-                            Ok(other) => Box::new(std::iter::once(Err(ReqlError::logic(format!(
-                                "Cannot convert {} to SEQUENCE",
-                                datum::type_name(&other)
-                            ))
-                            .at(json!(1))))),
-                            Err(e) => Box::new(std::iter::once(Err(e))),
-                        }
-                    },
-                );
-                Ok(Val::Seq(seq_like(stream, Box::new(it))))
-            }
-            T::Filter => {
-                check_args(n, 2)?;
-                let seq = self.to_seq(a0)?;
-                let dflt = opts.and_then(|o| o.get("default")).cloned();
-                let pred: Pred = if is_func_term(&args[1]) {
-                    let f = self.farg(args, 1, env)?;
-                    let pattern = body_is_object(&f);
-                    Arc::new(move |c, row| {
-                        c.call(&f, vec![row.clone()])
-                            .map(|v| predicate_result(row, &v, pattern))
-                    })
-                } else {
-                    let spec = self.darg(args, 1, env)?;
-                    match spec {
-                        Value::Object(_) => Arc::new(move |_, row| Ok(matches_object(row, &spec))),
-                        other => {
-                            let t = datum::truthy(&other);
-                            Arc::new(move |_, _| Ok(t))
-                        }
-                    }
-                };
-                let ctx = self.clone();
-                let env = env.clone();
-                let Seq {
-                    iter: src,
-                    stream,
-                    table,
-                    ..
-                } = seq;
-                let it = src.filter_map(move |r| {
-                    let row = match r {
-                        Ok(x) => x,
-                        Err(e) => return Some(Err(e)),
-                    };
-                    let keep = match pred(&ctx, &row) {
-                        Ok(k) => k,
-                        Err(e) if e.is_non_existence() => match &dflt {
-                            Some(t) => match ctx.filter_default(t, &env, e) {
-                                Ok(keep) => keep,
-                                Err(e) => return Some(Err(e)),
-                            },
-                            None => false,
-                        },
-                        Err(e) => return Some(Err(e.at(json!(1)))),
-                    };
-                    keep.then_some(Ok(row))
-                });
-                Ok(Val::Seq(Seq::rebuild(stream, table, Box::new(it), true)))
-            }
+            T::Map if n > 2 => self.map_many(a0, args, env),
+            T::Map | T::ConcatMap => self.map_rows(tt, a0, args, env),
+            T::Filter => self.filter_rows(a0, args, opts, env),
             T::OrderBy => self.order_by(a0, args, opts, env),
-            T::Distinct => {
-                if let (Val::Table(t), Some(ix)) = (&a0, self.opt(opts, "index", env)?) {
-                    let ix = as_str(&ix)?.to_string();
-                    let keys = self.index_entries(t, &ix)?;
-                    let uniq =
-                        super::eval::sorted_unique(keys.into_iter().map(|(k, _)| k).collect());
-                    return Ok(Val::Seq(Seq::stream(Box::new(uniq.into_iter().map(Ok)))));
-                }
-                let seq = self.to_seq(a0)?;
-                let stream = seq.stream;
-                let all = super::eval::sorted_unique(seq.collect()?);
-                Ok(Val::Seq(seq_like(
-                    stream,
-                    Box::new(all.into_iter().map(Ok)),
-                )))
-            }
-            T::Count => {
-                let seq = match a0 {
-                    Val::Datum(Value::String(s)) if n == 1 => {
-                        return Ok(Val::Datum(json!(s.chars().count())));
-                    }
-                    Val::Datum(Value::Object(m))
-                        if n == 1 && datum::pseudo_type(&Value::Object(m.clone())).is_none() =>
-                    {
-                        return Ok(Val::Datum(json!(m.len())));
-                    }
-                    Val::Datum(b) if n == 1 && datum::pseudo_type(&b) == Some("BINARY") => {
-                        use base64::Engine;
-                        let s = b.get("data").and_then(Value::as_str).unwrap_or_default();
-                        let len = base64::engine::general_purpose::STANDARD
-                            .decode(s)
-                            .map(|v| v.len())
-                            .unwrap_or(0);
-                        return Ok(Val::Datum(json!(len)));
-                    }
-                    Val::Table(t) if n == 1 => return Ok(Val::Datum(json!(t.len()))),
-                    Val::Single(_, _, Some(d)) if n == 1 => {
-                        return Ok(Val::Datum(json!(
-                            d.as_object().map(|m| m.len()).unwrap_or(0)
-                        )));
-                    }
-                    other => self.to_seq(other)?,
-                };
-                let pred = if n > 1 {
-                    Some(self.pred_arg(args, 1, env)?)
-                } else {
-                    None
-                };
-                let mut count = 0u64;
-                for r in seq.iter {
-                    let row = r?;
-                    if let Some(p) = &pred
-                        && !p(self, &row)?
-                    {
-                        continue;
-                    }
-                    count += 1;
-                }
-                Ok(Val::Datum(json!(count)))
-            }
-            T::Nth => {
-                check_args(n, 2)?;
-                let i = self.targ(args, 1, env, as_int)?;
-                let table = match &a0 {
-                    Val::Seq(s) => s.table.clone(),
-                    Val::Table(t) => Some(t.clone()),
-                    _ => None,
-                };
-                let seq = self.to_seq(a0)?;
-                let v = nth(seq, i)?;
-                if let Some(t) = table {
-                    let key = v.get(&t.primary_key).cloned().unwrap_or(Value::Null);
-                    let doc = t.get(&key);
-                    return Ok(Val::Single(t, key, doc));
-                }
-                Ok(Val::Datum(v))
-            }
+            T::Distinct => self.distinct_rows(a0, opts, env),
+            T::Count => self.count_rows(a0, args, env),
+            T::Nth => self.nth_row(a0, args, env),
             T::Slice if matches!(&a0, Val::Datum(b) if datum::pseudo_type(b) == Some("BINARY")) => {
-                use base64::Engine;
-                let Val::Datum(b) = a0 else {
-                    return Err(ReqlError::logic("Expected type BINARY"));
-                };
-                let engine = base64::engine::general_purpose::STANDARD;
-                let bytes = engine
-                    .decode(b.get("data").and_then(Value::as_str).unwrap_or_default())
-                    .unwrap_or_default();
-                let len = bytes.len() as i64;
-                let st = self.targ(args, 1, env, as_int)?;
-                let en = if n > 2 {
-                    self.targ(args, 2, env, as_int)?
-                } else {
-                    len
-                };
-                let st = if st < 0 {
-                    (len + st).max(0)
-                } else {
-                    st.min(len)
-                } as usize;
-                let en = if en < 0 {
-                    (len + en).max(0)
-                } else {
-                    en.min(len)
-                } as usize;
-                let part = if st < en { &bytes[st..en] } else { &[][..] };
-                Ok(Val::Datum(
-                    json!({"$reql_type$": "BINARY", "data": engine.encode(part)}),
-                ))
+                self.slice_binary(a0, args, env)
             }
-            T::Skip | T::Limit | T::Slice => {
-                let seq = match a0 {
-                    Val::Datum(Value::String(s)) if tt == T::Slice => {
-                        return self.slice_str(&s, args, opts, env);
-                    }
-                    Val::Datum(d) if tt == T::Slice && !d.is_array() => {
-                        return Err(ReqlError::logic(format!(
-                            "Expected ARRAY, BINARY, or STRING, but found {}.",
-                            datum::type_name(&d)
-                        ))
-                        .at(json!(0)));
-                    }
-                    other => self.to_seq(other)?,
-                };
-                // A selection is paged like a stream, also when it is an array.
-                let paged = seq.stream || seq.table.is_some();
-                let mut closed_minus_one = false;
-                let (start, end, stream) = match tt {
-                    T::Skip => (self.targ(args, 1, env, as_int)?, None, seq.stream),
-                    T::Limit => (0, Some(self.targ(args, 1, env, as_int)?), seq.stream),
-                    _ => {
-                        let s = self.targ(args, 1, env, as_int)?;
-                        let e = if n > 2 {
-                            Some(self.targ(args, 2, env, as_int)?)
-                        } else {
-                            None
-                        };
-                        let s = if self.bound_closed(opts, "left_bound", env, true)? {
-                            s
-                        } else {
-                            s + 1
-                        };
-                        let closed = self.bound_closed(opts, "right_bound", env, false)?;
-                        closed_minus_one = closed && e == Some(-1);
-                        let e = match e {
-                            Some(-1) if closed => None,
-                            Some(e) if closed => Some(e + 1),
-                            e => e,
-                        };
-                        (s, e, seq.stream)
-                    }
-                };
-                if tt == T::Limit && end.is_some_and(|e| e < 0) {
-                    return Err(ReqlError::logic(
-                        "LIMIT takes a non-negative argument (got -1)",
-                    ));
-                }
-                // An array skips from its end; a stream cannot.
-                if tt == T::Skip && start < 0 && paged {
-                    return Err(ReqlError::logic(
-                        "Cannot use a negative left index on a stream.",
-                    ));
-                }
-                if paged && tt == T::Slice {
-                    if start < 0 {
-                        return Err(ReqlError::logic(
-                            "Cannot use a negative left index on a stream.",
-                        ));
-                    }
-                    match end {
-                        Some(e) if e < -1 => {
-                            return Err(ReqlError::logic(
-                                "Cannot use a right index < -1 on a stream.",
-                            ));
-                        }
-                        Some(-1) => {
-                            return Err(ReqlError::logic(
-                                "Cannot slice to an open right index of -1 on a stream.",
-                            ));
-                        }
-                        _ => {}
-                    }
-                }
-                let end = if end == Some(0) && tt == T::Slice && closed_minus_one {
-                    None
-                } else {
-                    end
-                };
-                if start < 0 || end.is_some_and(|e| e < 0) {
-                    let all = seq.collect()?;
-                    let len = all.len() as i64;
-                    let s = if start < 0 {
-                        (len + start).max(0)
-                    } else {
-                        start.min(len)
-                    } as usize;
-                    let e = match end {
-                        Some(e) if e < 0 => (len + e).max(0),
-                        Some(e) => e.min(len),
-                        None => len,
-                    } as usize;
-                    let out = if s < e {
-                        all[s..e].to_vec()
-                    } else {
-                        Vec::new()
-                    };
-                    return Ok(Val::Seq(seq_like(
-                        stream,
-                        Box::new(out.into_iter().map(Ok)),
-                    )));
-                }
-                let start = start as usize;
-                let feed = match (&seq.feed, tt) {
-                    (Some(FeedSpec::Ordered { table, index, desc }), T::Limit) => {
-                        Some(FeedSpec::OrderByLimit {
-                            table: table.clone(),
-                            index: index.clone(),
-                            desc: *desc,
-                            limit: end.unwrap_or(0) as usize,
-                        })
-                    }
-                    _ => None,
-                };
-                let take = end
-                    .map(|e| (e as usize).saturating_sub(start))
-                    .unwrap_or(usize::MAX);
-                let Seq {
-                    iter: src,
-                    stream: st,
-                    table,
-                    ..
-                } = seq;
-                let it = src.skip(start).take(take);
-                let mut s = Seq::rebuild(st, table, Box::new(it), true);
-                s.feed = feed;
-                Ok(Val::Seq(s))
-            }
-            T::Reduce => {
-                check_args(n, 2)?;
-                let f = self.farg(args, 1, env)?;
-                let seq = self.to_seq(a0)?;
-                let mut acc: Option<Value> = None;
-                for r in seq.iter {
-                    let row = r?;
-                    acc = Some(match acc {
-                        None => row,
-                        Some(a) => self.call(&f, vec![a, row]).map_err(|e| e.at(json!(1)))?,
-                    });
-                }
-                // The server reports this from inside the reduction function's body.
-                acc.map(Val::Datum).ok_or_else(|| {
-                    ReqlError::non_existence("Cannot reduce over an empty stream.")
-                        .at(json!(1))
-                        .at(json!(1))
-                })
-            }
-            T::Fold => {
-                check_args(n, 3)?;
-                if opts.is_some_and(|o| o.contains_key("emit")) {
-                    return Err(ReqlError::unsupported("FOLD with emit"));
-                }
-                let mut acc = self.darg(args, 1, env)?;
-                let f = self.farg(args, 2, env)?;
-                let seq = self.to_seq(a0)?;
-                for r in seq.iter {
-                    acc = self.call(&f, vec![acc, r?]).map_err(|e| e.at(json!(2)))?;
-                }
-                if let Some(t) = opts.and_then(|o| o.get("final_emit")) {
-                    let fe = match self.eval(t, env).map_err(|e| e.at(json!("final_emit")))? {
-                        Val::Func(f) => f,
-                        _ => {
-                            return Err(ReqlError::logic(
-                                "Expected type FUNCTION but found DATUM:",
-                            ));
-                        }
-                    };
-                    acc = self
-                        .call(&fe, vec![acc])
-                        .map_err(|e| e.at(json!("final_emit")))?;
-                }
-                Ok(Val::Datum(acc))
-            }
+            T::Skip | T::Limit | T::Slice => self.slice_rows(tt, a0, args, opts, env),
+            T::Reduce => self.reduce_rows(a0, args, env),
+            T::Fold => self.fold_rows(a0, args, opts, env),
             T::Sum | T::Avg | T::Min | T::Max => self.aggregate(tt, a0, args, opts, env),
-            T::Contains => {
-                let seq = self.to_seq(a0)?;
-                let rows = seq.collect()?;
-                for i in 1..n {
-                    let p = self.pred_arg(args, i, env)?;
-                    let mut found = false;
-                    for r in &rows {
-                        if p(self, r)? {
-                            found = true;
-                            break;
-                        }
-                    }
-                    if !found {
-                        return Ok(Val::Datum(Value::Bool(false)));
-                    }
-                }
-                Ok(Val::Datum(Value::Bool(true)))
-            }
+            T::Contains => self.contains_rows(a0, args, env),
             T::IsEmpty => {
                 let mut seq = self.to_seq(a0)?;
                 Ok(Val::Datum(Value::Bool(
                     seq.iter.next().transpose()?.is_none(),
                 )))
             }
-            T::OffsetsOf => {
-                check_args(n, 2)?;
-                let p = self.pred_arg(args, 1, env)?;
-                let seq = self.to_seq(a0)?;
-                let mut out = Vec::new();
-                for (i, r) in seq.iter.enumerate() {
-                    if p(self, &r?)? {
-                        out.push(json!(i));
-                    }
-                }
-                Ok(Val::Datum(Value::Array(out)))
-            }
-            T::Zip => {
-                let seq = self.to_seq(a0)?;
-                let stream = seq.stream;
-                let it = seq_map(seq.iter, |row| {
-                    if !row.is_object() {
-                        return Err(datum::expected("OBJECT", &row));
-                    }
-                    let l = get_field(&row, "left").map_err(|_| {
-                        ReqlError::logic("ZIP can only be called on the result of a join.")
-                    })?;
-                    match row.get("right") {
-                        Some(r) => Ok(super::ops::merge_values(l, r.clone())),
-                        None => Ok(l),
-                    }
-                });
-                Ok(Val::Seq(seq_like(stream, Box::new(it))))
-            }
+            T::OffsetsOf => self.offsets_of(a0, args, env),
+            T::Zip => self.zip_rows(a0),
             T::Group => self.group(a0, args, opts, env),
-            T::Sample => {
-                let k = self.targ(args, 1, env, as_int)?;
-                if k < 0 {
-                    return Err(ReqlError::logic(format!(
-                        "Number of items to sample must be non-negative, got `{k}`."
-                    )));
-                }
-                let seq = self.to_seq(a0)?;
-                // Reservoir sampling keeps memory at k rows.
-                let k = k as usize;
-                let mut res: Vec<Value> = Vec::with_capacity(k.min(1024));
-                for (i, r) in seq.iter.enumerate() {
-                    let row = r?;
-                    if res.len() < k {
-                        res.push(row);
-                    } else {
-                        let j = (super::ops::random_u64() % (i as u64 + 1)) as usize;
-                        if j < k {
-                            res[j] = row;
-                        }
-                    }
-                }
-                Ok(Val::Datum(Value::Array(res)))
-            }
-            T::ForEach => {
-                check_args(n, 2)?;
-                // A write term that is not a function is run once per row.
-                let f = if is_func_term(&args[1]) {
-                    self.farg(args, 1, env)?
-                } else {
-                    Func {
-                        params: Vec::new(),
-                        body: Arc::new(args[1].clone()),
-                        env: env.clone(),
-                    }
-                };
-                let seq = self.to_seq(a0)?;
-                let mut acc = Map::new();
-                const NOT_WRITE: &str = "FOR_EACH expects one or more basic write queries.";
-                for r in seq.iter {
-                    let res = match self.call_val(&f, vec![r?]).map_err(|e| e.at(json!(1)))? {
-                        Val::Datum(d) => d,
-                        _ => return Err(ReqlError::logic(NOT_WRITE).at(json!(1)).at(json!(1))),
-                    };
-                    let parts = match res {
-                        Value::Array(a) => a,
-                        Value::Object(m) => vec![Value::Object(m)],
-                        other => {
-                            return Err(ReqlError::logic(format!(
-                                "{NOT_WRITE}  Expected type ARRAY but found {}.",
-                                datum::type_name(&other)
-                            ))
-                            .at(json!(1))
-                            .at(json!(1)));
-                        }
-                    };
-                    for p in parts {
-                        let Value::Object(m) = p else {
-                            return Err(ReqlError::logic(format!(
-                                "{NOT_WRITE}  Expected type OBJECT but found {}.",
-                                datum::type_name(&p)
-                            ))
-                            .at(json!(1))
-                            .at(json!(1)));
-                        };
-                        merge_write_results(&mut acc, m);
-                    }
-                }
-                Ok(Val::Datum(Value::Object(acc)))
-            }
-            T::InnerJoin | T::OuterJoin => {
-                check_args(n, 3)?;
-                let left = self.to_seq(a0)?;
-                let stream = left.stream;
-                let right = self.sarg(args, 1, env)?.collect()?;
-                let f = self.farg(args, 2, env)?;
-                let mut out = Vec::new();
-                for l in left.iter {
-                    let l = l?;
-                    let mut matched = false;
-                    for r in &right {
-                        if datum::truthy(
-                            &self
-                                .call(&f, vec![l.clone(), r.clone()])
-                                .map_err(|e| e.at(json!(2)))?,
-                        ) {
-                            matched = true;
-                            out.push(json!({"left": l.clone(), "right": r.clone()}));
-                        }
-                    }
-                    if !matched && tt == T::OuterJoin {
-                        out.push(json!({"left": l}));
-                    }
-                }
-                Ok(Val::Seq(seq_like(
-                    stream,
-                    Box::new(out.into_iter().map(Ok)),
-                )))
-            }
-            T::EqJoin => {
-                check_args(n, 3)?;
-                let left = self.to_seq(a0)?;
-                let stream = left.stream;
-                let key_f: Result<Func, String> = if is_func_term(&args[1]) {
-                    Ok(self.farg(args, 1, env)?)
-                } else {
-                    Err(self.targ(args, 1, env, |v| as_str(v).map(str::to_string))?)
-                };
-                let table = match self.arg(args, 2, env)? {
-                    Val::Table(t) => t,
-                    other => {
-                        return Err(ReqlError::logic(format!(
-                            "Expected type TABLE but found {}.",
-                            super::eval::val_type(&other)
-                        ))
-                        .at(json!(2)));
-                    }
-                };
-                let index = match self.opt(opts, "index", env)? {
-                    Some(v) => as_str(&v)?.to_string(),
-                    None => table.primary_key.clone(),
-                };
-                let ctx = self.clone();
-                let it = iter_flat(left.iter, move |l| {
-                    let key = match &key_f {
-                        Ok(f) => match ctx.call(f, vec![l.clone()]) {
-                            Err(e) if e.is_non_existence() => return Ok(Vec::new()),
-                            other => other,
-                        },
-                        Err(field) => match get_field(&l, field) {
-                            Ok(v) => Ok(v),
-                            Err(e) if e.is_non_existence() => return Ok(Vec::new()),
-                            Err(e) => Err(e),
-                        },
-                    }?;
-                    let rights = ctx.lookup_index(&table, &index, &[key])?;
-                    Ok(rights
-                        .into_iter()
-                        .map(|r| json!({"left": l.clone(), "right": r}))
-                        .collect())
-                });
-                Ok(Val::Seq(seq_like(stream, it)))
-            }
+            T::Sample => self.sample_rows(a0, args, env),
+            T::ForEach => self.for_each(a0, args, env),
+            T::InnerJoin | T::OuterJoin => self.join_rows(tt, a0, args, env),
+            T::EqJoin => self.eq_join(a0, args, opts, env),
             _ => Err(super::eval::unsupported(tt)),
         }
+    }
+
+    fn map_many(&self, a0: Val, args: &[Value], env: &Env) -> RResult<Val> {
+        let n = args.len();
+        let f = self.farg(args, n - 1, env)?;
+        if !f.params.is_empty() && f.params.len() != n - 1 {
+            let k = f.params.len();
+            return Err(ReqlError::logic(format!(
+                "The function passed to `map` expects {k} argument{}, but {} sequence{} found.",
+                if k == 1 { "" } else { "s" },
+                n - 1,
+                if n - 1 == 1 { " was" } else { "s were" }
+            )));
+        }
+        let mut iters = vec![self.to_seq(a0)?];
+        for i in 1..n - 1 {
+            iters.push(self.sarg(args, i, env)?);
+        }
+        let stream = iters.iter().any(|s| s.stream);
+        let mut its: Vec<super::eval::RowIter> = iters.into_iter().map(|s| s.iter).collect();
+        let ctx = self.clone();
+        let last = n - 1;
+        let it = std::iter::from_fn(move || {
+            let mut row = Vec::with_capacity(its.len());
+            for it in its.iter_mut() {
+                match it.next()? {
+                    Ok(v) => row.push(v),
+                    Err(e) => return Some(Err(e)),
+                }
+            }
+            Some(ctx.call(&f, row).map_err(|e| e.at(json!(last))))
+        });
+        Ok(Val::Seq(seq_like(stream, Box::new(it))))
+    }
+
+    fn map_rows(&self, tt: T, a0: Val, args: &[Value], env: &Env) -> RResult<Val> {
+        let n = args.len();
+        check_args(n, 2)?;
+        let f = self.farg(args, 1, env)?;
+        if !f.params.is_empty() && f.params.len() != 1 && tt == T::Map {
+            let k = f.params.len();
+            return Err(ReqlError::logic(format!(
+                "The function passed to `map` expects {k} arguments, but 1 sequence was found."
+            )));
+        }
+        let seq = self.to_seq(a0)?;
+        let ctx = self.clone();
+        if tt == T::Map {
+            let it = seq_map(seq.iter, move |r| {
+                ctx.call(&f, vec![r]).map_err(|e| e.at(json!(1)))
+            });
+            return Ok(Val::Seq(seq_like(seq.stream, Box::new(it))));
+        }
+        let stream = seq.stream;
+        let it = seq.iter.flat_map(
+            move |r| -> Box<dyn Iterator<Item = RResult<Value>> + Send> {
+                match r.and_then(|row| ctx.call(&f, vec![row]).map_err(|e| e.at(json!(1)))) {
+                    Ok(Value::Array(a)) => Box::new(a.into_iter().map(Ok)),
+                    // The function's result is not a sequence: its fault (frame 1).
+                    Ok(other) => Box::new(std::iter::once(Err(ReqlError::logic(format!(
+                        "Cannot convert {} to SEQUENCE",
+                        datum::type_name(&other)
+                    ))
+                    .at(json!(1))))),
+                    Err(e) => Box::new(std::iter::once(Err(e))),
+                }
+            },
+        );
+        Ok(Val::Seq(seq_like(stream, Box::new(it))))
+    }
+
+    fn filter_rows(
+        &self,
+        a0: Val,
+        args: &[Value],
+        opts: Option<&Map<String, Value>>,
+        env: &Env,
+    ) -> RResult<Val> {
+        let n = args.len();
+        check_args(n, 2)?;
+        let seq = self.to_seq(a0)?;
+        let dflt = opts.and_then(|o| o.get("default")).cloned();
+        let pred: Pred = if is_func_term(&args[1]) {
+            let f = self.farg(args, 1, env)?;
+            let pattern = body_is_object(&f);
+            Arc::new(move |c, row| {
+                c.call(&f, vec![row.clone()])
+                    .map(|v| predicate_result(row, &v, pattern))
+            })
+        } else {
+            let spec = self.darg(args, 1, env)?;
+            match spec {
+                Value::Object(_) => Arc::new(move |_, row| Ok(matches_object(row, &spec))),
+                other => {
+                    let t = datum::truthy(&other);
+                    Arc::new(move |_, _| Ok(t))
+                }
+            }
+        };
+        let ctx = self.clone();
+        let env = env.clone();
+        let Seq {
+            iter: src,
+            stream,
+            table,
+            ..
+        } = seq;
+        let it = src.filter_map(move |r| {
+            let row = match r {
+                Ok(x) => x,
+                Err(e) => return Some(Err(e)),
+            };
+            let keep = match pred(&ctx, &row) {
+                Ok(k) => k,
+                Err(e) if e.is_non_existence() => match &dflt {
+                    Some(t) => match ctx.filter_default(t, &env, e) {
+                        Ok(keep) => keep,
+                        Err(e) => return Some(Err(e)),
+                    },
+                    None => false,
+                },
+                Err(e) => return Some(Err(e.at(json!(1)))),
+            };
+            keep.then_some(Ok(row))
+        });
+        Ok(Val::Seq(Seq::rebuild(stream, table, Box::new(it), true)))
+    }
+
+    fn distinct_rows(&self, a0: Val, opts: Option<&Map<String, Value>>, env: &Env) -> RResult<Val> {
+        if let (Val::Table(t), Some(ix)) = (&a0, self.opt(opts, "index", env)?) {
+            let ix = as_str(&ix)?.to_string();
+            let keys = self.index_entries(t, &ix)?;
+            let uniq = super::eval::sorted_unique(keys.into_iter().map(|(k, _)| k).collect());
+            return Ok(Val::Seq(Seq::stream(Box::new(uniq.into_iter().map(Ok)))));
+        }
+        let seq = self.to_seq(a0)?;
+        let stream = seq.stream;
+        let all = super::eval::sorted_unique(seq.collect()?);
+        Ok(Val::Seq(seq_like(
+            stream,
+            Box::new(all.into_iter().map(Ok)),
+        )))
+    }
+
+    fn count_rows(&self, a0: Val, args: &[Value], env: &Env) -> RResult<Val> {
+        let n = args.len();
+        let seq = match a0 {
+            Val::Datum(Value::String(s)) if n == 1 => {
+                return Ok(Val::Datum(json!(s.chars().count())));
+            }
+            Val::Datum(Value::Object(m))
+                if n == 1 && datum::pseudo_type(&Value::Object(m.clone())).is_none() =>
+            {
+                return Ok(Val::Datum(json!(m.len())));
+            }
+            Val::Datum(b) if n == 1 && datum::pseudo_type(&b) == Some("BINARY") => {
+                use base64::Engine;
+                let s = b.get("data").and_then(Value::as_str).unwrap_or_default();
+                let len = base64::engine::general_purpose::STANDARD
+                    .decode(s)
+                    .map(|v| v.len())
+                    .unwrap_or(0);
+                return Ok(Val::Datum(json!(len)));
+            }
+            Val::Table(t) if n == 1 => return Ok(Val::Datum(json!(t.len()))),
+            Val::Single(_, _, Some(d)) if n == 1 => {
+                return Ok(Val::Datum(json!(
+                    d.as_object().map(|m| m.len()).unwrap_or(0)
+                )));
+            }
+            other => self.to_seq(other)?,
+        };
+        let pred = if n > 1 {
+            Some(self.pred_arg(args, 1, env)?)
+        } else {
+            None
+        };
+        let mut count = 0u64;
+        for r in seq.iter {
+            let row = r?;
+            if let Some(p) = &pred
+                && !p(self, &row)?
+            {
+                continue;
+            }
+            count += 1;
+        }
+        Ok(Val::Datum(json!(count)))
+    }
+
+    fn nth_row(&self, a0: Val, args: &[Value], env: &Env) -> RResult<Val> {
+        let n = args.len();
+        check_args(n, 2)?;
+        let i = self.targ(args, 1, env, as_int)?;
+        let table = match &a0 {
+            Val::Seq(s) => s.table.clone(),
+            Val::Table(t) => Some(t.clone()),
+            _ => None,
+        };
+        let seq = self.to_seq(a0)?;
+        let v = nth(seq, i)?;
+        if let Some(t) = table {
+            let key = v.get(&t.primary_key).cloned().unwrap_or(Value::Null);
+            let doc = t.get(&key);
+            return Ok(Val::Single(t, key, doc));
+        }
+        Ok(Val::Datum(v))
+    }
+
+    fn slice_binary(&self, a0: Val, args: &[Value], env: &Env) -> RResult<Val> {
+        let n = args.len();
+        use base64::Engine;
+        let Val::Datum(b) = a0 else {
+            return Err(ReqlError::logic("Expected type BINARY"));
+        };
+        let engine = base64::engine::general_purpose::STANDARD;
+        let bytes = engine
+            .decode(b.get("data").and_then(Value::as_str).unwrap_or_default())
+            .unwrap_or_default();
+        let len = bytes.len() as i64;
+        let st = self.targ(args, 1, env, as_int)?;
+        let en = if n > 2 {
+            self.targ(args, 2, env, as_int)?
+        } else {
+            len
+        };
+        let st = if st < 0 {
+            (len + st).max(0)
+        } else {
+            st.min(len)
+        } as usize;
+        let en = if en < 0 {
+            (len + en).max(0)
+        } else {
+            en.min(len)
+        } as usize;
+        let part = if st < en { &bytes[st..en] } else { &[][..] };
+        Ok(Val::Datum(
+            json!({"$reql_type$": "BINARY", "data": engine.encode(part)}),
+        ))
+    }
+
+    fn slice_rows(
+        &self,
+        tt: T,
+        a0: Val,
+        args: &[Value],
+        opts: Option<&Map<String, Value>>,
+        env: &Env,
+    ) -> RResult<Val> {
+        let n = args.len();
+        let seq = match a0 {
+            Val::Datum(Value::String(s)) if tt == T::Slice => {
+                return self.slice_str(&s, args, opts, env);
+            }
+            Val::Datum(d) if tt == T::Slice && !d.is_array() => {
+                return Err(ReqlError::logic(format!(
+                    "Expected ARRAY, BINARY, or STRING, but found {}.",
+                    datum::type_name(&d)
+                ))
+                .at(json!(0)));
+            }
+            other => self.to_seq(other)?,
+        };
+        // A selection is paged like a stream, also when it is an array.
+        let paged = seq.stream || seq.table.is_some();
+        let mut closed_minus_one = false;
+        let (start, end, stream) = match tt {
+            T::Skip => (self.targ(args, 1, env, as_int)?, None, seq.stream),
+            T::Limit => (0, Some(self.targ(args, 1, env, as_int)?), seq.stream),
+            _ => {
+                let s = self.targ(args, 1, env, as_int)?;
+                let e = if n > 2 {
+                    Some(self.targ(args, 2, env, as_int)?)
+                } else {
+                    None
+                };
+                let s = if self.bound_closed(opts, "left_bound", env, true)? {
+                    s
+                } else {
+                    s + 1
+                };
+                let closed = self.bound_closed(opts, "right_bound", env, false)?;
+                closed_minus_one = closed && e == Some(-1);
+                let e = match e {
+                    Some(-1) if closed => None,
+                    Some(e) if closed => Some(e + 1),
+                    e => e,
+                };
+                (s, e, seq.stream)
+            }
+        };
+        if tt == T::Limit && end.is_some_and(|e| e < 0) {
+            return Err(ReqlError::logic(
+                "LIMIT takes a non-negative argument (got -1)",
+            ));
+        }
+        // An array skips from its end; a stream cannot.
+        if tt == T::Skip && start < 0 && paged {
+            return Err(ReqlError::logic(
+                "Cannot use a negative left index on a stream.",
+            ));
+        }
+        if paged && tt == T::Slice {
+            if start < 0 {
+                return Err(ReqlError::logic(
+                    "Cannot use a negative left index on a stream.",
+                ));
+            }
+            match end {
+                Some(e) if e < -1 => {
+                    return Err(ReqlError::logic(
+                        "Cannot use a right index < -1 on a stream.",
+                    ));
+                }
+                Some(-1) => {
+                    return Err(ReqlError::logic(
+                        "Cannot slice to an open right index of -1 on a stream.",
+                    ));
+                }
+                _ => {}
+            }
+        }
+        let end = if end == Some(0) && tt == T::Slice && closed_minus_one {
+            None
+        } else {
+            end
+        };
+        if start < 0 || end.is_some_and(|e| e < 0) {
+            let all = seq.collect()?;
+            let len = all.len() as i64;
+            let s = if start < 0 {
+                (len + start).max(0)
+            } else {
+                start.min(len)
+            } as usize;
+            let e = match end {
+                Some(e) if e < 0 => (len + e).max(0),
+                Some(e) => e.min(len),
+                None => len,
+            } as usize;
+            let out = if s < e {
+                all[s..e].to_vec()
+            } else {
+                Vec::new()
+            };
+            return Ok(Val::Seq(seq_like(
+                stream,
+                Box::new(out.into_iter().map(Ok)),
+            )));
+        }
+        let start = start as usize;
+        let feed = match (&seq.feed, tt) {
+            (Some(FeedSpec::Ordered { table, index, desc }), T::Limit) => {
+                Some(FeedSpec::OrderByLimit {
+                    table: table.clone(),
+                    index: index.clone(),
+                    desc: *desc,
+                    limit: end.unwrap_or(0) as usize,
+                })
+            }
+            _ => None,
+        };
+        let take = end
+            .map(|e| (e as usize).saturating_sub(start))
+            .unwrap_or(usize::MAX);
+        let Seq {
+            iter: src,
+            stream: st,
+            table,
+            ..
+        } = seq;
+        let it = src.skip(start).take(take);
+        let mut s = Seq::rebuild(st, table, Box::new(it), true);
+        s.feed = feed;
+        Ok(Val::Seq(s))
+    }
+
+    fn reduce_rows(&self, a0: Val, args: &[Value], env: &Env) -> RResult<Val> {
+        let n = args.len();
+        check_args(n, 2)?;
+        let f = self.farg(args, 1, env)?;
+        let seq = self.to_seq(a0)?;
+        let mut acc: Option<Value> = None;
+        for r in seq.iter {
+            let row = r?;
+            acc = Some(match acc {
+                None => row,
+                Some(a) => self.call(&f, vec![a, row]).map_err(|e| e.at(json!(1)))?,
+            });
+        }
+        // The server reports this from inside the reduction function's body.
+        acc.map(Val::Datum).ok_or_else(|| {
+            ReqlError::non_existence("Cannot reduce over an empty stream.")
+                .at(json!(1))
+                .at(json!(1))
+        })
+    }
+
+    fn fold_rows(
+        &self,
+        a0: Val,
+        args: &[Value],
+        opts: Option<&Map<String, Value>>,
+        env: &Env,
+    ) -> RResult<Val> {
+        let n = args.len();
+        check_args(n, 3)?;
+        if opts.is_some_and(|o| o.contains_key("emit")) {
+            return Err(ReqlError::unsupported("FOLD with emit"));
+        }
+        let mut acc = self.darg(args, 1, env)?;
+        let f = self.farg(args, 2, env)?;
+        let seq = self.to_seq(a0)?;
+        for r in seq.iter {
+            acc = self.call(&f, vec![acc, r?]).map_err(|e| e.at(json!(2)))?;
+        }
+        if let Some(t) = opts.and_then(|o| o.get("final_emit")) {
+            let fe = match self.eval(t, env).map_err(|e| e.at(json!("final_emit")))? {
+                Val::Func(f) => f,
+                _ => {
+                    return Err(ReqlError::logic("Expected type FUNCTION but found DATUM:"));
+                }
+            };
+            acc = self
+                .call(&fe, vec![acc])
+                .map_err(|e| e.at(json!("final_emit")))?;
+        }
+        Ok(Val::Datum(acc))
+    }
+
+    fn contains_rows(&self, a0: Val, args: &[Value], env: &Env) -> RResult<Val> {
+        let n = args.len();
+        let seq = self.to_seq(a0)?;
+        let rows = seq.collect()?;
+        for i in 1..n {
+            let p = self.pred_arg(args, i, env)?;
+            let mut found = false;
+            for r in &rows {
+                if p(self, r)? {
+                    found = true;
+                    break;
+                }
+            }
+            if !found {
+                return Ok(Val::Datum(Value::Bool(false)));
+            }
+        }
+        Ok(Val::Datum(Value::Bool(true)))
+    }
+
+    fn offsets_of(&self, a0: Val, args: &[Value], env: &Env) -> RResult<Val> {
+        let n = args.len();
+        check_args(n, 2)?;
+        let p = self.pred_arg(args, 1, env)?;
+        let seq = self.to_seq(a0)?;
+        let mut out = Vec::new();
+        for (i, r) in seq.iter.enumerate() {
+            if p(self, &r?)? {
+                out.push(json!(i));
+            }
+        }
+        Ok(Val::Datum(Value::Array(out)))
+    }
+
+    fn zip_rows(&self, a0: Val) -> RResult<Val> {
+        let seq = self.to_seq(a0)?;
+        let stream = seq.stream;
+        let it = seq_map(seq.iter, |row| {
+            if !row.is_object() {
+                return Err(datum::expected("OBJECT", &row));
+            }
+            let l = get_field(&row, "left")
+                .map_err(|_| ReqlError::logic("ZIP can only be called on the result of a join."))?;
+            match row.get("right") {
+                Some(r) => Ok(super::ops::merge_values(l, r.clone())),
+                None => Ok(l),
+            }
+        });
+        Ok(Val::Seq(seq_like(stream, Box::new(it))))
+    }
+
+    fn sample_rows(&self, a0: Val, args: &[Value], env: &Env) -> RResult<Val> {
+        let k = self.targ(args, 1, env, as_int)?;
+        if k < 0 {
+            return Err(ReqlError::logic(format!(
+                "Number of items to sample must be non-negative, got `{k}`."
+            )));
+        }
+        let seq = self.to_seq(a0)?;
+        // Reservoir sampling keeps memory at k rows.
+        let k = k as usize;
+        let mut res: Vec<Value> = Vec::with_capacity(k.min(1024));
+        for (i, r) in seq.iter.enumerate() {
+            let row = r?;
+            if res.len() < k {
+                res.push(row);
+            } else {
+                let j = (super::ops::random_u64() % (i as u64 + 1)) as usize;
+                if j < k {
+                    res[j] = row;
+                }
+            }
+        }
+        Ok(Val::Datum(Value::Array(res)))
+    }
+
+    fn for_each(&self, a0: Val, args: &[Value], env: &Env) -> RResult<Val> {
+        let n = args.len();
+        check_args(n, 2)?;
+        // A write term that is not a function is run once per row.
+        let f = if is_func_term(&args[1]) {
+            self.farg(args, 1, env)?
+        } else {
+            Func {
+                params: Vec::new(),
+                body: Arc::new(args[1].clone()),
+                env: env.clone(),
+            }
+        };
+        let seq = self.to_seq(a0)?;
+        let mut acc = Map::new();
+        const NOT_WRITE: &str = "FOR_EACH expects one or more basic write queries.";
+        for r in seq.iter {
+            let res = match self.call_val(&f, vec![r?]).map_err(|e| e.at(json!(1)))? {
+                Val::Datum(d) => d,
+                _ => return Err(ReqlError::logic(NOT_WRITE).at(json!(1)).at(json!(1))),
+            };
+            let parts = match res {
+                Value::Array(a) => a,
+                Value::Object(m) => vec![Value::Object(m)],
+                other => {
+                    return Err(ReqlError::logic(format!(
+                        "{NOT_WRITE}  Expected type ARRAY but found {}.",
+                        datum::type_name(&other)
+                    ))
+                    .at(json!(1))
+                    .at(json!(1)));
+                }
+            };
+            for p in parts {
+                let Value::Object(m) = p else {
+                    return Err(ReqlError::logic(format!(
+                        "{NOT_WRITE}  Expected type OBJECT but found {}.",
+                        datum::type_name(&p)
+                    ))
+                    .at(json!(1))
+                    .at(json!(1)));
+                };
+                merge_write_results(&mut acc, m);
+            }
+        }
+        Ok(Val::Datum(Value::Object(acc)))
+    }
+
+    fn join_rows(&self, tt: T, a0: Val, args: &[Value], env: &Env) -> RResult<Val> {
+        let n = args.len();
+        check_args(n, 3)?;
+        let left = self.to_seq(a0)?;
+        let stream = left.stream;
+        let right = self.sarg(args, 1, env)?.collect()?;
+        let f = self.farg(args, 2, env)?;
+        let mut out = Vec::new();
+        for l in left.iter {
+            let l = l?;
+            let mut matched = false;
+            for r in &right {
+                if datum::truthy(
+                    &self
+                        .call(&f, vec![l.clone(), r.clone()])
+                        .map_err(|e| e.at(json!(2)))?,
+                ) {
+                    matched = true;
+                    out.push(json!({"left": l.clone(), "right": r.clone()}));
+                }
+            }
+            if !matched && tt == T::OuterJoin {
+                out.push(json!({"left": l}));
+            }
+        }
+        Ok(Val::Seq(seq_like(
+            stream,
+            Box::new(out.into_iter().map(Ok)),
+        )))
+    }
+
+    fn eq_join(
+        &self,
+        a0: Val,
+        args: &[Value],
+        opts: Option<&Map<String, Value>>,
+        env: &Env,
+    ) -> RResult<Val> {
+        let n = args.len();
+        check_args(n, 3)?;
+        let left = self.to_seq(a0)?;
+        let stream = left.stream;
+        let key_f: Result<Func, String> = if is_func_term(&args[1]) {
+            Ok(self.farg(args, 1, env)?)
+        } else {
+            Err(self.targ(args, 1, env, |v| as_str(v).map(str::to_string))?)
+        };
+        let table = match self.arg(args, 2, env)? {
+            Val::Table(t) => t,
+            other => {
+                return Err(ReqlError::logic(format!(
+                    "Expected type TABLE but found {}.",
+                    super::eval::val_type(&other)
+                ))
+                .at(json!(2)));
+            }
+        };
+        let index = match self.opt(opts, "index", env)? {
+            Some(v) => as_str(&v)?.to_string(),
+            None => table.primary_key.clone(),
+        };
+        let ctx = self.clone();
+        let it = iter_flat(left.iter, move |l| {
+            let key = match &key_f {
+                Ok(f) => match ctx.call(f, vec![l.clone()]) {
+                    Err(e) if e.is_non_existence() => return Ok(Vec::new()),
+                    other => other,
+                },
+                Err(field) => match get_field(&l, field) {
+                    Ok(v) => Ok(v),
+                    Err(e) if e.is_non_existence() => return Ok(Vec::new()),
+                    Err(e) => Err(e),
+                },
+            }?;
+            let rights = ctx.lookup_index(&table, &index, &[key])?;
+            Ok(rights
+                .into_iter()
+                .map(|r| json!({"left": l.clone(), "right": r}))
+                .collect())
+        });
+        Ok(Val::Seq(seq_like(stream, it)))
     }
 
     /// Whether a row whose predicate found nothing is kept: the `default` optarg, evaluated

@@ -1,11 +1,11 @@
 //! Time terms on the TIME pseudo-type (`epoch_time` + `timezone` "+HH:MM").
 
 use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, TimeZone, Timelike, Utc};
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 use super::datum::{self, as_int, as_num, as_str, from_f64};
 use super::error::{RResult, ReqlError};
-use super::eval::{Ctx, Env, Val};
+use super::eval::{Call, Ctx, Env, Val};
 use crate::protocol::TermType as T;
 
 /// A TIME pseudo-type for epoch seconds in UTC.
@@ -273,13 +273,13 @@ impl Ctx {
     }
 
     /// Time terms; None when `tt` is not one of them.
-    pub fn eval_time(
-        &self,
-        tt: T,
-        args: &[Value],
-        opts: Option<&Map<String, Value>>,
-        env: &Env,
-    ) -> RResult<Option<Val>> {
+    pub fn eval_time(&self, call: Call<'_>) -> RResult<Option<Val>> {
+        let Call {
+            tt,
+            args,
+            opts,
+            env,
+        } = call;
         let v = match tt {
             T::Now => self.now.clone(),
             T::EpochTime => epoch_to_time(self.targ(args, 0, env, as_num)?),

@@ -6,7 +6,7 @@ use serde_json::{Map, Value, json};
 
 use super::datum::{self, Key};
 use super::error::{RResult, ReqlError};
-use super::eval::{Ctx, Env, Func, Val, val_type};
+use super::eval::{Call, Ctx, Func, Val, val_type};
 use super::ops::{check_args, merge_values};
 use super::store::{Table, write};
 use crate::protocol::TermType as T;
@@ -67,13 +67,13 @@ enum Patch {
 
 impl Ctx {
     /// Write terms; None when `tt` is not one of them.
-    pub fn eval_write(
-        &self,
-        tt: T,
-        args: &[Value],
-        opts: Option<&Map<String, Value>>,
-        env: &Env,
-    ) -> RResult<Option<Val>> {
+    pub fn eval_write(&self, call: Call<'_>) -> RResult<Option<Val>> {
+        let Call {
+            tt,
+            args,
+            opts,
+            env,
+        } = call;
         if !matches!(tt, T::Update | T::Delete | T::Replace | T::Insert) {
             return Ok(None);
         }
