@@ -63,6 +63,17 @@ impl Ctx {
 
     /// Datum-level terms; None when `tt` is not one of them.
     pub fn eval_datum_op(&self, call: Call<'_>) -> RResult<Option<Val>> {
+        if let Some(v) = self.eval_math(call)? {
+            return Ok(Some(v));
+        }
+        if let Some(v) = self.eval_array_op(call)? {
+            return Ok(Some(v));
+        }
+        self.eval_object_op(call)
+    }
+
+    /// Comparison, arithmetic, bit and rounding terms; None for other terms.
+    fn eval_math(&self, call: Call<'_>) -> RResult<Option<Val>> {
         let Call {
             tt,
             args,
@@ -93,58 +104,7 @@ impl Ctx {
             T::Add => self.add(args, env)?,
             // Arithmetic checks its operands' values, so the server blames the operation
             // itself, not the operand (mod's integer checks excepted).
-            T::Sub | T::Mul | T::Div => {
-                check_min(n, 1)?;
-                let first = self.darg(args, 0, env)?;
-                grouped_arith(&first)?;
-                if tt == T::Sub && datum::pseudo_type(&first) == Some("TIME") {
-                    return Ok(Some(Val::Datum(self.time_sub(first, args, env)?)));
-                }
-                if tt == T::Mul {
-                    // Multiplying an array by integers repeats it.
-                    let mut vals = vec![first.clone()];
-                    for i in 1..n {
-                        vals.push(self.darg(args, i, env)?);
-                    }
-                    if let Some(pos) = vals.iter().position(Value::is_array) {
-                        let arr = vals[pos].as_array().cloned().unwrap_or_default();
-                        let mut out = arr;
-                        for (i, v) in vals.iter().enumerate() {
-                            if i == pos {
-                                continue;
-                            }
-                            let k = as_int(v)?;
-                            self.check_array(out.len().saturating_mul(k.max(0) as usize))?;
-                            let base = out.clone();
-                            out = Vec::new();
-                            for _ in 0..k.max(0) {
-                                out.extend(base.iter().cloned());
-                            }
-                        }
-                        return Ok(Some(Val::Datum(Value::Array(out))));
-                    }
-                    let mut acc = 1.0;
-                    for v in &vals {
-                        acc *= as_num(v)?;
-                    }
-                    return Ok(Some(Val::Datum(num_result(acc)?)));
-                }
-                let mut acc = as_num(&first)?;
-                for i in 1..n {
-                    let x = as_num(&self.darg(args, i, env)?)?;
-                    acc = match tt {
-                        T::Sub => acc - x,
-                        T::Mul => acc * x,
-                        _ => {
-                            if x == 0.0 {
-                                return Err(ReqlError::logic("Cannot divide by zero."));
-                            }
-                            acc / x
-                        }
-                    };
-                }
-                num_result(acc)?
-            }
+            T::Sub | T::Mul | T::Div => return self.arith(tt, args, env),
             T::Mod => {
                 check_args(n, 2)?;
                 let a = self.targ(args, 0, env, as_int)?;
@@ -154,52 +114,7 @@ impl Ctx {
                 }
                 json!(a % b)
             }
-            T::Random => {
-                let float = self.opt_bool(opts, "float", env, false)?;
-                let (lo, hi) = match n {
-                    0 if opts.is_some_and(|o| o.contains_key("float")) && !float => {
-                        return Err(ReqlError::logic(
-                            "Generating a random integer requires one or two bounds.",
-                        ));
-                    }
-                    0 => return Ok(Some(Val::Datum(from_f64(random_unit())))),
-                    1 => (0.0, self.targ(args, 0, env, as_num)?),
-                    _ => (
-                        self.targ(args, 0, env, as_num)?,
-                        self.targ(args, 1, env, as_num)?,
-                    ),
-                };
-                if float {
-                    if lo > hi {
-                        return Err(ReqlError::logic(format!(
-                            "Lower bound ({}) is not less than upper bound ({}).",
-                            datum::format_num(lo),
-                            datum::format_num(hi)
-                        )));
-                    }
-                    from_f64(lo + random_unit() * (hi - lo))
-                } else {
-                    let whole = |x: f64, which: &str| {
-                        if x.fract() == 0.0 && x.abs() <= 9_007_199_254_740_992.0 {
-                            Ok(x as i64)
-                        } else {
-                            Err(ReqlError::logic(format!(
-                                "{which} bound ({}) could not be safely converted to an integer.",
-                                datum::format_num(x)
-                            )))
-                        }
-                    };
-                    let lo_i = whole(lo, "Lower")?;
-                    let hi_i = whole(hi, "Upper")?;
-                    if lo_i >= hi_i {
-                        return Err(ReqlError::logic(format!(
-                            "Lower bound ({lo_i}) is not less than upper bound ({hi_i})."
-                        )));
-                    }
-                    let span = (hi_i - lo_i) as u64;
-                    json!(lo_i + (random_u64() % span) as i64)
-                }
-            }
+            T::Random => return self.random(tt, args, opts, env),
             T::BitAnd | T::BitOr | T::BitXor | T::BitNot => {
                 let mut acc = bit_int(&self.darg(args, 0, env)?).map_err(|e| e.at(json!(0)))?;
                 if tt == T::BitNot {
@@ -245,6 +160,130 @@ impl Ctx {
                     _ => x.round(),
                 })
             }
+            _ => return Ok(None),
+        };
+        self.datum_result(tt, v)
+    }
+
+    fn arith(&self, tt: T, args: &[Value], env: &Env) -> RResult<Option<Val>> {
+        let n = args.len();
+        let v = {
+            check_min(n, 1)?;
+            let first = self.darg(args, 0, env)?;
+            grouped_arith(&first)?;
+            if tt == T::Sub && datum::pseudo_type(&first) == Some("TIME") {
+                return Ok(Some(Val::Datum(self.time_sub(first, args, env)?)));
+            }
+            if tt == T::Mul {
+                // Multiplying an array by integers repeats it.
+                let mut vals = vec![first.clone()];
+                for i in 1..n {
+                    vals.push(self.darg(args, i, env)?);
+                }
+                if let Some(pos) = vals.iter().position(Value::is_array) {
+                    let arr = vals[pos].as_array().cloned().unwrap_or_default();
+                    let mut out = arr;
+                    for (i, v) in vals.iter().enumerate() {
+                        if i == pos {
+                            continue;
+                        }
+                        let k = as_int(v)?;
+                        self.check_array(out.len().saturating_mul(k.max(0) as usize))?;
+                        let base = out.clone();
+                        out = Vec::new();
+                        for _ in 0..k.max(0) {
+                            out.extend(base.iter().cloned());
+                        }
+                    }
+                    return Ok(Some(Val::Datum(Value::Array(out))));
+                }
+                let mut acc = 1.0;
+                for v in &vals {
+                    acc *= as_num(v)?;
+                }
+                return Ok(Some(Val::Datum(num_result(acc)?)));
+            }
+            let mut acc = as_num(&first)?;
+            for i in 1..n {
+                let x = as_num(&self.darg(args, i, env)?)?;
+                acc = match tt {
+                    T::Sub => acc - x,
+                    T::Mul => acc * x,
+                    _ => {
+                        if x == 0.0 {
+                            return Err(ReqlError::logic("Cannot divide by zero."));
+                        }
+                        acc / x
+                    }
+                };
+            }
+            num_result(acc)?
+        };
+        self.datum_result(tt, v)
+    }
+
+    fn random(
+        &self,
+        tt: T,
+        args: &[Value],
+        opts: Option<&Map<String, Value>>,
+        env: &Env,
+    ) -> RResult<Option<Val>> {
+        let n = args.len();
+        let v = {
+            let float = self.opt_bool(opts, "float", env, false)?;
+            let (lo, hi) = match n {
+                0 if opts.is_some_and(|o| o.contains_key("float")) && !float => {
+                    return Err(ReqlError::logic(
+                        "Generating a random integer requires one or two bounds.",
+                    ));
+                }
+                0 => return Ok(Some(Val::Datum(from_f64(random_unit())))),
+                1 => (0.0, self.targ(args, 0, env, as_num)?),
+                _ => (
+                    self.targ(args, 0, env, as_num)?,
+                    self.targ(args, 1, env, as_num)?,
+                ),
+            };
+            if float {
+                if lo > hi {
+                    return Err(ReqlError::logic(format!(
+                        "Lower bound ({}) is not less than upper bound ({}).",
+                        datum::format_num(lo),
+                        datum::format_num(hi)
+                    )));
+                }
+                from_f64(lo + random_unit() * (hi - lo))
+            } else {
+                let whole = |x: f64, which: &str| {
+                    if x.fract() == 0.0 && x.abs() <= 9_007_199_254_740_992.0 {
+                        Ok(x as i64)
+                    } else {
+                        Err(ReqlError::logic(format!(
+                            "{which} bound ({}) could not be safely converted to an integer.",
+                            datum::format_num(x)
+                        )))
+                    }
+                };
+                let lo_i = whole(lo, "Lower")?;
+                let hi_i = whole(hi, "Upper")?;
+                if lo_i >= hi_i {
+                    return Err(ReqlError::logic(format!(
+                        "Lower bound ({lo_i}) is not less than upper bound ({hi_i})."
+                    )));
+                }
+                let span = (hi_i - lo_i) as u64;
+                json!(lo_i + (random_u64() % span) as i64)
+            }
+        };
+        self.datum_result(tt, v)
+    }
+
+    /// Array terms: append, prepend, set operations, insert/delete/change/splice at; None for other terms.
+    fn eval_array_op(&self, call: Call<'_>) -> RResult<Option<Val>> {
+        let Call { tt, args, env, .. } = call;
+        let n = args.len();
+        let v = match tt {
             T::Append | T::Prepend => {
                 check_args(n, 2)?;
                 let mut a = self.targ(args, 0, env, |v| as_arr(v).cloned())?;
@@ -295,6 +334,16 @@ impl Ctx {
             T::InsertAt | T::DeleteAt | T::ChangeAt | T::SpliceAt => {
                 self.array_at(tt, args, env)?
             }
+            _ => return Ok(None),
+        };
+        self.datum_result(tt, v)
+    }
+
+    /// Object, string and conversion terms; None for other terms.
+    fn eval_object_op(&self, call: Call<'_>) -> RResult<Option<Val>> {
+        let Call { tt, args, env, .. } = call;
+        let n = args.len();
+        let v = match tt {
             T::Keys | T::Values => {
                 check_args(n, 1)?;
                 let name = if tt == T::Keys { "keys" } else { "values" };
@@ -307,28 +356,7 @@ impl Ctx {
                     keys.into_iter().map(|(_, v)| v).collect()
                 })
             }
-            T::Object => {
-                if !n.is_multiple_of(2) {
-                    return Err(ReqlError::logic(format!(
-                        "OBJECT expects an even number of arguments (but found {n})."
-                    )));
-                }
-                let mut m = Map::new();
-                for i in (0..n).step_by(2) {
-                    let k = self.targ(args, i, env, |v| as_str(v).map(str::to_string))?;
-                    let v = self.darg(args, i + 1, env)?;
-                    if let Some(old) = m.get(&k) {
-                        return Err(ReqlError::logic(format!(
-                            "Duplicate key {} in object.  (got {} and {} as values)",
-                            Value::String(k.clone()),
-                            datum::print(old),
-                            datum::print(&v)
-                        )));
-                    }
-                    m.insert(k, v);
-                }
-                Value::Object(m)
-            }
+            T::Object => return self.object_term(tt, args, env),
             T::Literal => {
                 let mut m = Map::new();
                 m.insert("$reql_type$".into(), json!("LITERAL"));
@@ -375,25 +403,7 @@ impl Ctx {
                     s.to_ascii_lowercase()
                 })
             }
-            T::Split => {
-                let s = self.targ(args, 0, env, |v| as_str(v).map(str::to_string))?;
-                let sep = if n > 1 {
-                    self.darg(args, 1, env)?
-                } else {
-                    Value::Null
-                };
-                let max = if n > 2 {
-                    Some(self.targ(args, 2, env, as_int)?)
-                } else {
-                    None
-                };
-                let sep = match sep {
-                    Value::Null => None,
-                    Value::String(s) => Some(s),
-                    other => return Err(datum::expected("STRING", &other).at(json!(1))),
-                };
-                split(&s, sep.as_deref(), max)
-            }
+            T::Split => return self.split_term(tt, args, env),
             T::Json => {
                 let s = self.targ(args, 0, env, |v| as_str(v).map(str::to_string))?;
                 parse_json(&s)?
@@ -423,11 +433,64 @@ impl Ctx {
                     _ => return Err(datum::expected("STRING", &v).at(json!(0))),
                 }
             }
-            _ => {
-                let _ = opts;
-                return Ok(None);
-            }
+            _ => return Ok(None),
         };
+        self.datum_result(tt, v)
+    }
+
+    fn object_term(&self, tt: T, args: &[Value], env: &Env) -> RResult<Option<Val>> {
+        let n = args.len();
+        let v = {
+            if !n.is_multiple_of(2) {
+                return Err(ReqlError::logic(format!(
+                    "OBJECT expects an even number of arguments (but found {n})."
+                )));
+            }
+            let mut m = Map::new();
+            for i in (0..n).step_by(2) {
+                let k = self.targ(args, i, env, |v| as_str(v).map(str::to_string))?;
+                let v = self.darg(args, i + 1, env)?;
+                if let Some(old) = m.get(&k) {
+                    return Err(ReqlError::logic(format!(
+                        "Duplicate key {} in object.  (got {} and {} as values)",
+                        Value::String(k.clone()),
+                        datum::print(old),
+                        datum::print(&v)
+                    )));
+                }
+                m.insert(k, v);
+            }
+            Value::Object(m)
+        };
+        self.datum_result(tt, v)
+    }
+
+    fn split_term(&self, tt: T, args: &[Value], env: &Env) -> RResult<Option<Val>> {
+        let n = args.len();
+        let v = {
+            let s = self.targ(args, 0, env, |v| as_str(v).map(str::to_string))?;
+            let sep = if n > 1 {
+                self.darg(args, 1, env)?
+            } else {
+                Value::Null
+            };
+            let max = if n > 2 {
+                Some(self.targ(args, 2, env, as_int)?)
+            } else {
+                None
+            };
+            let sep = match sep {
+                Value::Null => None,
+                Value::String(s) => Some(s),
+                other => return Err(datum::expected("STRING", &other).at(json!(1))),
+            };
+            split(&s, sep.as_deref(), max)
+        };
+        self.datum_result(tt, v)
+    }
+
+    /// A datum term's value, checked for depth (when it can nest) and the array limit.
+    fn datum_result(&self, tt: T, v: Value) -> RResult<Option<Val>> {
         if matches!(
             tt,
             T::Append

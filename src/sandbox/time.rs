@@ -1,7 +1,7 @@
 //! Time terms on the TIME pseudo-type (`epoch_time` + `timezone` "+HH:MM").
 
 use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, TimeZone, Timelike, Utc};
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 
 use super::datum::{self, as_int, as_num, as_str, from_f64};
 use super::error::{RResult, ReqlError};
@@ -336,77 +336,82 @@ impl Ctx {
             | T::DayOfYear
             | T::Hours
             | T::Minutes
-            | T::Seconds => {
-                let t = self.darg(args, 0, env)?;
-                let (e, tz) = as_time(&t).map_err(|x| x.at(json!(0)))?;
-                match tt {
-                    T::ToIso8601 => Value::String(to_iso(e, &tz)?),
-                    T::ToEpochTime => from_f64(e),
-                    T::InTimezone => {
-                        let z = self.targ(args, 1, env, |v| as_str(v).map(str::to_string))?;
-                        make_time(e, &parse_tz(&z)?.1)
-                    }
-                    T::During => {
-                        let bound = |i: usize| -> RResult<f64> {
-                            let b = self.darg(args, i, env)?;
-                            if datum::contains_bound(&b) {
-                                let which = if datum::pseudo_type(&b) == Some("MINVAL") {
-                                    "minval"
-                                } else {
-                                    "maxval"
-                                };
-                                let m = format!("Cannot convert `r.{which}` to JSON.");
-                                return Err(ReqlError::logic(m).at(json!(i)));
-                            }
-                            as_time(&b).map(|t| t.0).map_err(|x| x.at(json!(i)))
-                        };
-                        let (s, en) = (bound(1)?, bound(2)?);
-                        let lo = self
-                            .opt(opts, "left_bound", env)?
-                            .as_ref()
-                            .and_then(Value::as_str)
-                            == Some("open");
-                        let rc = self
-                            .opt(opts, "right_bound", env)?
-                            .as_ref()
-                            .and_then(Value::as_str)
-                            == Some("closed");
-                        let ok_l = if lo { e > s } else { e >= s };
-                        let ok_r = if rc { e <= en } else { e < en };
-                        Value::Bool(ok_l && ok_r)
-                    }
-                    T::Timezone => Value::String(parse_tz(&tz)?.1),
-                    _ => {
-                        let dt = local(e, &tz)?;
-                        match tt {
-                            T::Date => {
-                                let midnight =
-                                    dt.date_naive().and_hms_opt(0, 0, 0).unwrap_or_default();
-                                let off = dt.offset().local_minus_utc() as f64;
-                                make_time(midnight.and_utc().timestamp() as f64 - off, &tz)
-                            }
-                            T::TimeOfDay => from_f64(round_ms(
-                                dt.num_seconds_from_midnight() as f64
-                                    + dt.nanosecond() as f64 / 1e9,
-                            )),
-                            T::Year => json!(dt.year()),
-                            T::Month => json!(dt.month()),
-                            T::Day => json!(dt.day()),
-                            T::DayOfWeek => json!(dt.weekday().number_from_monday()),
-                            T::DayOfYear => json!(dt.ordinal()),
-                            T::Hours => json!(dt.hour()),
-                            T::Minutes => json!(dt.minute()),
-                            _ => from_f64(round_ms(
-                                dt.second() as f64 + dt.nanosecond() as f64 / 1e9,
-                            )),
-                        }
-                    }
-                }
-            }
+            | T::Seconds => self.time_part(tt, args, opts, env)?,
             _ => return Ok(None),
         };
         let _ = FixedOffset::east_opt(0).map(|o| o.timestamp_opt(0, 0));
         Ok(Some(Val::Datum(v)))
+    }
+
+    /// The terms that read a time: its parts, ISO 8601 text, epoch time, zone, `during`.
+    fn time_part(
+        &self,
+        tt: T,
+        args: &[Value],
+        opts: Option<&Map<String, Value>>,
+        env: &Env,
+    ) -> RResult<Value> {
+        let t = self.darg(args, 0, env)?;
+        let (e, tz) = as_time(&t).map_err(|x| x.at(json!(0)))?;
+        Ok(match tt {
+            T::ToIso8601 => Value::String(to_iso(e, &tz)?),
+            T::ToEpochTime => from_f64(e),
+            T::InTimezone => {
+                let z = self.targ(args, 1, env, |v| as_str(v).map(str::to_string))?;
+                make_time(e, &parse_tz(&z)?.1)
+            }
+            T::During => {
+                let bound = |i: usize| -> RResult<f64> {
+                    let b = self.darg(args, i, env)?;
+                    if datum::contains_bound(&b) {
+                        let which = if datum::pseudo_type(&b) == Some("MINVAL") {
+                            "minval"
+                        } else {
+                            "maxval"
+                        };
+                        let m = format!("Cannot convert `r.{which}` to JSON.");
+                        return Err(ReqlError::logic(m).at(json!(i)));
+                    }
+                    as_time(&b).map(|t| t.0).map_err(|x| x.at(json!(i)))
+                };
+                let (s, en) = (bound(1)?, bound(2)?);
+                let lo = self
+                    .opt(opts, "left_bound", env)?
+                    .as_ref()
+                    .and_then(Value::as_str)
+                    == Some("open");
+                let rc = self
+                    .opt(opts, "right_bound", env)?
+                    .as_ref()
+                    .and_then(Value::as_str)
+                    == Some("closed");
+                let ok_l = if lo { e > s } else { e >= s };
+                let ok_r = if rc { e <= en } else { e < en };
+                Value::Bool(ok_l && ok_r)
+            }
+            T::Timezone => Value::String(parse_tz(&tz)?.1),
+            _ => {
+                let dt = local(e, &tz)?;
+                match tt {
+                    T::Date => {
+                        let midnight = dt.date_naive().and_hms_opt(0, 0, 0).unwrap_or_default();
+                        let off = dt.offset().local_minus_utc() as f64;
+                        make_time(midnight.and_utc().timestamp() as f64 - off, &tz)
+                    }
+                    T::TimeOfDay => from_f64(round_ms(
+                        dt.num_seconds_from_midnight() as f64 + dt.nanosecond() as f64 / 1e9,
+                    )),
+                    T::Year => json!(dt.year()),
+                    T::Month => json!(dt.month()),
+                    T::Day => json!(dt.day()),
+                    T::DayOfWeek => json!(dt.weekday().number_from_monday()),
+                    T::DayOfYear => json!(dt.ordinal()),
+                    T::Hours => json!(dt.hour()),
+                    T::Minutes => json!(dt.minute()),
+                    _ => from_f64(round_ms(dt.second() as f64 + dt.nanosecond() as f64 / 1e9)),
+                }
+            }
+        })
     }
 }
 

@@ -6,7 +6,7 @@ use serde_json::{Map, Value, json};
 
 use super::datum::{self, Key};
 use super::error::{RResult, ReqlError};
-use super::eval::{Call, Ctx, Func, Val, val_type};
+use super::eval::{Call, Ctx, Env, Func, Val, val_type};
 use super::ops::{check_args, merge_values};
 use super::store::{Table, write};
 use crate::protocol::TermType as T;
@@ -77,6 +77,18 @@ impl Ctx {
         if !matches!(tt, T::Update | T::Delete | T::Replace | T::Insert) {
             return Ok(None);
         }
+        let rc = self.write_options(opts, env)?;
+        let a0 = self.arg(args, 0, env)?;
+        if tt == T::Insert {
+            return self.insert(a0, args, opts, env, rc).map(Some);
+        }
+        let patch = self.patch(tt, args, opts, env)?;
+        self.write_selection(tt, a0, &patch, rc)
+    }
+
+    /// The options every write takes: `return_changes` (0 no, 1 yes, 2 always, returned),
+    /// `durability`, and the obsolete `return_vals` refused.
+    fn write_options(&self, opts: Option<&Map<String, Value>>, env: &Env) -> RResult<u8> {
         let rc = match self.opt(opts, "return_changes", env)? {
             None | Some(Value::Bool(false)) => 0,
             Some(Value::Bool(true)) => 1,
@@ -103,67 +115,85 @@ impl Ctx {
                 .at(json!("durability")));
             }
         }
-        let a0 = self.arg(args, 0, env)?;
-        if tt == T::Insert {
-            check_args(args.len(), 2)?;
-            let Val::Table(t) = a0 else {
+        Ok(rc)
+    }
+
+    /// `table.insert(docs, {conflict})`.
+    fn insert(
+        &self,
+        a0: Val,
+        args: &[Value],
+        opts: Option<&Map<String, Value>>,
+        env: &Env,
+        rc: u8,
+    ) -> RResult<Val> {
+        check_args(args.len(), 2)?;
+        let Val::Table(t) = a0 else {
+            return Err(ReqlError::logic(format!(
+                "Expected type TABLE but found {}.",
+                val_type(&a0)
+            ))
+            .at(json!(0)));
+        };
+        let docs = match self.darg(args, 1, env)? {
+            Value::Array(a) => a,
+            d if d.is_object() => vec![d],
+            d => {
                 return Err(ReqlError::logic(format!(
-                    "Expected type TABLE but found {}.",
-                    val_type(&a0)
-                ))
-                .at(json!(0)));
-            };
-            let docs = match self.darg(args, 1, env)? {
-                Value::Array(a) => a,
-                d if d.is_object() => vec![d],
-                d => {
-                    return Err(ReqlError::logic(format!(
-                        "Cannot convert {} to SEQUENCE",
-                        datum::type_name(&d)
-                    )));
-                }
-            };
-            if is_jobs_target(&Val::Table(t.clone())) {
-                let mut s = Summary::default();
-                for _ in &docs {
-                    s.error(JOBS_DELETIONS_ONLY.to_owned(), rc, None);
-                }
-                return Ok(Some(Val::Datum(s.into_value(rc > 0))));
+                    "Cannot convert {} to SEQUENCE",
+                    datum::type_name(&d)
+                )));
             }
-            system_guard(&t)?;
-            let conflict = match opts.and_then(|o| o.get("conflict")) {
-                Some(t) if super::ops::is_func_term(t) && !super::admin::deterministic(t) => {
-                    // Also keeps the function from reading the table it is writing.
+        };
+        if is_jobs_target(&Val::Table(t.clone())) {
+            let mut s = Summary::default();
+            for _ in &docs {
+                s.error(JOBS_DELETIONS_ONLY.to_owned(), rc, None);
+            }
+        }
+        system_guard(&t)?;
+        let conflict = match opts.and_then(|o| o.get("conflict")) {
+            Some(t) if super::ops::is_func_term(t) && !super::admin::deterministic(t) => {
+                // Also keeps the function from reading the table it is writing.
+                return Err(ReqlError::logic(
+                    "The conflict function passed to `insert` must be deterministic.",
+                ));
+            }
+            Some(t) => match self.eval(t, env).map_err(|e| e.at(json!("conflict")))? {
+                Val::Func(f) if !f.params.is_empty() && f.params.len() != 3 => {
                     return Err(ReqlError::logic(
-                        "The conflict function passed to `insert` must be deterministic.",
+                        "The conflict function passed to `insert` should expect 3 arguments.",
                     ));
                 }
-                Some(t) => match self.eval(t, env).map_err(|e| e.at(json!("conflict")))? {
-                    Val::Func(f) if !f.params.is_empty() && f.params.len() != 3 => {
-                        return Err(ReqlError::logic(
-                            "The conflict function passed to `insert` should expect 3 arguments.",
-                        ));
-                    }
-                    Val::Func(f) => Err(f),
-                    v => Ok(self.to_datum(v)?.as_str().unwrap_or("error").to_string()),
-                },
-                None => Ok("error".to_string()),
-            };
-            if let Ok(c) = &conflict
-                && !matches!(c.as_str(), "error" | "replace" | "update")
-            {
-                return Err(ReqlError::logic(format!(
-                    "Conflict option `{c}` unrecognized (options are \"error\", \"replace\" and \"update\")."
-                ))
-                .at(json!("conflict")));
-            }
-            let mut s = Summary::default();
-            for d in docs {
-                self.insert_one(&t, d, &conflict, rc, &mut s)?;
-            }
-            return Ok(Some(Val::Datum(s.into_value(rc > 0))));
+                Val::Func(f) => Err(f),
+                v => Ok(self.to_datum(v)?.as_str().unwrap_or("error").to_string()),
+            },
+            None => Ok("error".to_string()),
+        };
+        if let Ok(c) = &conflict
+            && !matches!(c.as_str(), "error" | "replace" | "update")
+        {
+            return Err(ReqlError::logic(format!(
+                "Conflict option `{c}` unrecognized (options are \"error\", \"replace\" and \"update\")."
+            ))
+            .at(json!("conflict")));
         }
-        let patch = match tt {
+        let mut s = Summary::default();
+        for d in docs {
+            self.insert_one(&t, d, &conflict, rc, &mut s)?;
+        }
+        Ok(Val::Datum(s.into_value(rc > 0)))
+    }
+
+    /// What `update`, `replace` or `delete` does to each document.
+    fn patch(
+        &self,
+        tt: T,
+        args: &[Value],
+        opts: Option<&Map<String, Value>>,
+        env: &Env,
+    ) -> RResult<Patch> {
+        Ok(match tt {
             T::Delete => Patch::Delete,
             _ => {
                 check_args(args.len(), 2)?;
@@ -190,7 +220,11 @@ impl Ctx {
                     Patch::ReplaceFn(f)
                 }
             }
-        };
+        })
+    }
+
+    /// Applies a patch to every document of a selection (a table, a single row, a stream).
+    fn write_selection(&self, tt: T, a0: Val, patch: &Patch, rc: u8) -> RResult<Option<Val>> {
         if tt == T::Delete && is_jobs_target(&a0) {
             return self.delete_jobs(a0, rc).map(Some);
         }
@@ -201,13 +235,13 @@ impl Ctx {
         match a0 {
             Val::Single(t, key, _) => {
                 system_guard(&t)?;
-                self.write_one(&t, &key, &patch, rc, &mut s)?;
+                self.write_one(&t, &key, patch, rc, &mut s)?;
             }
             Val::Table(t) => {
                 system_guard(&t)?;
                 for d in t.snapshot() {
                     let key = d.get(&t.primary_key).cloned().unwrap_or(Value::Null);
-                    self.write_one(&t, &key, &patch, rc, &mut s)?;
+                    self.write_one(&t, &key, patch, rc, &mut s)?;
                 }
             }
             Val::Seq(seq) if seq.table.is_some() => {
@@ -218,7 +252,7 @@ impl Ctx {
                 let rows = seq.collect()?;
                 for d in rows {
                     let key = d.get(&t.primary_key).cloned().unwrap_or(Value::Null);
-                    self.write_one(&t, &key, &patch, rc, &mut s)?;
+                    self.write_one(&t, &key, patch, rc, &mut s)?;
                 }
             }
             other => {
