@@ -248,38 +248,7 @@ impl Ctx {
         env: &Env,
     ) -> RResult<Option<Val>> {
         let a0 = self.arg(args, 0, env)?;
-        let (t, ordered): (Arc<Table>, Option<Seq>) = match a0 {
-            Val::Table(t) => (t, None),
-            Val::Seq(sq)
-                if sq.type_name == "TABLE_SLICE"
-                    && matches!(sq.feed, Some(FeedSpec::Ordered { .. })) =>
-            {
-                // RethinkDB 2.4.4 answers this otherwise than this store would (none
-                // where the sandbox found rows): refuse rather than answer wrongly.
-                let _ = sq;
-                return Err(ReqlError::unsupported("BETWEEN after ORDER_BY"));
-            }
-            // The server blames the table under the first between.
-            Val::Seq(sq) if sq.type_name == "TABLE_SLICE" => {
-                return Err(ReqlError::logic(
-                    "Cannot perform multiple BETWEENs on the same table.",
-                )
-                .at(json!(0))
-                .at(json!(0)));
-            }
-            other => {
-                let ty = match &other {
-                    Val::Seq(sq) if sq.table.is_some() => "SELECTION".to_string(),
-                    Val::Seq(_) => "SEQUENCE".to_string(),
-                    Val::Datum(_) => "DATUM".to_string(),
-                    o => val_type(o),
-                };
-                return Err(
-                    ReqlError::logic(format!("Expected type TABLE_SLICE but found {ty}:"))
-                        .at(json!(0)),
-                );
-            }
-        };
+        let t = between_table(a0)?;
         let lo = self.darg(args, 1, env)?;
         let hi = self.darg(args, 2, env)?;
         if lo.is_null() || hi.is_null() {
@@ -309,21 +278,6 @@ impl Ctx {
             (if left_open { a.is_gt() } else { a.is_ge() })
                 && (if right_closed { b.is_le() } else { b.is_lt() })
         };
-        if let Some(sq) = ordered {
-            // Keep the index order of the ordered slice; filter on the between index.
-            let mut rows = Vec::new();
-            for r in sq.iter {
-                let d = r?;
-                if self.index_keys(&t, &index, &d)?.iter().any(&inside) {
-                    rows.push(d);
-                }
-            }
-            let mut out = Seq::stream(Box::new(rows.into_iter().map(Ok)));
-            out.table = Some(t);
-            out.type_name = "TABLE_SLICE";
-            out.feed = sq.feed;
-            return Ok(Some(Val::Seq(out)));
-        }
         if index == t.primary_key {
             // The primary index is the table's own order: a range, no scan.
             use std::ops::Bound;
@@ -770,6 +724,41 @@ impl Ctx {
             _ => None,
         }
     }
+}
+
+/// The table a `between` reads: a table, not a slice already ordered or bounded.
+fn between_table(a0: Val) -> RResult<Arc<Table>> {
+    Ok(match a0 {
+        Val::Table(t) => t,
+        Val::Seq(sq)
+            if sq.type_name == "TABLE_SLICE"
+                && matches!(sq.feed, Some(FeedSpec::Ordered { .. })) =>
+        {
+            // RethinkDB 2.4.4 answers this otherwise than this store would (none
+            // where the sandbox found rows): refuse rather than answer wrongly.
+            let _ = sq;
+            return Err(ReqlError::unsupported("BETWEEN after ORDER_BY"));
+        }
+        // The server blames the table under the first between.
+        Val::Seq(sq) if sq.type_name == "TABLE_SLICE" => {
+            return Err(
+                ReqlError::logic("Cannot perform multiple BETWEENs on the same table.")
+                    .at(json!(0))
+                    .at(json!(0)),
+            );
+        }
+        other => {
+            let ty = match &other {
+                Val::Seq(sq) if sq.table.is_some() => "SELECTION".to_string(),
+                Val::Seq(_) => "SEQUENCE".to_string(),
+                Val::Datum(_) => "DATUM".to_string(),
+                o => val_type(o),
+            };
+            return Err(
+                ReqlError::logic(format!("Expected type TABLE_SLICE but found {ty}:")).at(json!(0)),
+            );
+        }
+    })
 }
 
 /// Whether a term has no source of nondeterminism (random, uuid, js, http, reads).

@@ -625,76 +625,9 @@ impl Ctx {
                 .cloned()
                 .map(Val::Datum)
                 .ok_or_else(|| ReqlError::compile("r.row is not defined in this context.")),
-            T::Func => {
-                let params = args
-                    .first()
-                    .and_then(|p| parts(p))
-                    .and_then(|(_, ids, _)| {
-                        ids.iter().map(Value::as_u64).collect::<Option<Vec<u64>>>()
-                    })
-                    .ok_or_else(|| ReqlError::compile("Expected a list of parameters in FUNC."))?;
-                let body = args.get(1).cloned().unwrap_or(Value::Null);
-                Ok(Val::Func(Func {
-                    params,
-                    body: Arc::new(body),
-                    env: env.clone(),
-                }))
-            }
-            T::Funcall => {
-                let f = self.arg(args, 0, env)?;
-                // A function applied to grouped data runs once per group.
-                if let (Val::Func(func), 2) = (&f, args.len()) {
-                    let a = self.arg(args, 1, env)?;
-                    if let Val::Grouped(g) = a {
-                        let mut out = Vec::new();
-                        for (k, v) in g {
-                            let r = self.call(func, vec![v]).map_err(|e| e.at(json!(0)))?;
-                            out.push((k, r));
-                        }
-                        return Ok(Val::Grouped(out));
-                    }
-                    let lazy = matches!(a, Val::Seq(_));
-                    let d = self
-                        .to_datum(a)
-                        .map_err(|e| if lazy { e } else { e.at(json!(1)) })?;
-                    return self
-                        .call_val(func, vec![d])
-                        .map(|v| framed(v, json!(0)))
-                        .map_err(|e| e.at(json!(0)));
-                }
-                let mut vals = Vec::new();
-                for i in 1..args.len() {
-                    vals.push(self.darg(args, i, env)?);
-                }
-                match f {
-                    Val::Func(f) => self
-                        .call_val(&f, vals)
-                        .map(|v| framed(v, json!(0)))
-                        .map_err(|e| e.at(json!(0))),
-                    other => Ok(other),
-                }
-            }
-            T::Branch => {
-                if args.len() < 3 {
-                    return Err(ReqlError::compile(format!(
-                        "Expected 3 or more arguments but found {}.",
-                        args.len()
-                    )));
-                }
-                if args.len().is_multiple_of(2) {
-                    return Err(ReqlError::logic(
-                        "Cannot call `branch` term with an even number of arguments.",
-                    ));
-                }
-                let mut i = 0;
-                while i + 1 < args.len() {
-                    if datum::truthy(&self.darg(args, i, env)?) {
-                        return self.arg(args, i + 1, env);
-                    }
-                    i += 2;
-                }
-                self.arg(args, args.len() - 1, env)
-            }
+            T::Func => self.func_term(args, env),
+            T::Funcall => self.funcall(args, env),
+            T::Branch => self.branch(args, env),
             T::Or | T::And => {
                 let is_or = tt == T::Or;
                 let mut last = Value::Bool(!is_or);
@@ -706,18 +639,7 @@ impl Ctx {
                 }
                 d(last)
             }
-            T::Error => {
-                let msg = match args.len() {
-                    0 => return Err(ReqlError::logic(EMPTY_ERROR)),
-                    1 => self.targ(args, 0, env, |v| as_str(v).map(str::to_string))?,
-                    n => {
-                        return Err(ReqlError::compile(format!(
-                            "Expected between 0 and 1 arguments but found {n}."
-                        )));
-                    }
-                };
-                Err(ReqlError::runtime(ErrorType::User, msg))
-            }
+            T::Error => self.error_term(args, env),
             T::Default => self.eval_default(args, env),
             T::Minval => d(minval()),
             T::Maxval => d(maxval()),
@@ -745,6 +667,90 @@ impl Ctx {
             )),
             _ => self.eval_more(tt, args, opts, env),
         }
+    }
+
+    fn func_term(&self, args: &[Value], env: &Env) -> RResult<Val> {
+        let params = args
+            .first()
+            .and_then(|p| parts(p))
+            .and_then(|(_, ids, _)| ids.iter().map(Value::as_u64).collect::<Option<Vec<u64>>>())
+            .ok_or_else(|| ReqlError::compile("Expected a list of parameters in FUNC."))?;
+        let body = args.get(1).cloned().unwrap_or(Value::Null);
+        Ok(Val::Func(Func {
+            params,
+            body: Arc::new(body),
+            env: env.clone(),
+        }))
+    }
+
+    fn funcall(&self, args: &[Value], env: &Env) -> RResult<Val> {
+        let f = self.arg(args, 0, env)?;
+        // A function applied to grouped data runs once per group.
+        if let (Val::Func(func), 2) = (&f, args.len()) {
+            let a = self.arg(args, 1, env)?;
+            if let Val::Grouped(g) = a {
+                let mut out = Vec::new();
+                for (k, v) in g {
+                    let r = self.call(func, vec![v]).map_err(|e| e.at(json!(0)))?;
+                    out.push((k, r));
+                }
+                return Ok(Val::Grouped(out));
+            }
+            let lazy = matches!(a, Val::Seq(_));
+            let d = self
+                .to_datum(a)
+                .map_err(|e| if lazy { e } else { e.at(json!(1)) })?;
+            return self
+                .call_val(func, vec![d])
+                .map(|v| framed(v, json!(0)))
+                .map_err(|e| e.at(json!(0)));
+        }
+        let mut vals = Vec::new();
+        for i in 1..args.len() {
+            vals.push(self.darg(args, i, env)?);
+        }
+        match f {
+            Val::Func(f) => self
+                .call_val(&f, vals)
+                .map(|v| framed(v, json!(0)))
+                .map_err(|e| e.at(json!(0))),
+            other => Ok(other),
+        }
+    }
+
+    fn branch(&self, args: &[Value], env: &Env) -> RResult<Val> {
+        if args.len() < 3 {
+            return Err(ReqlError::compile(format!(
+                "Expected 3 or more arguments but found {}.",
+                args.len()
+            )));
+        }
+        if args.len().is_multiple_of(2) {
+            return Err(ReqlError::logic(
+                "Cannot call `branch` term with an even number of arguments.",
+            ));
+        }
+        let mut i = 0;
+        while i + 1 < args.len() {
+            if datum::truthy(&self.darg(args, i, env)?) {
+                return self.arg(args, i + 1, env);
+            }
+            i += 2;
+        }
+        self.arg(args, args.len() - 1, env)
+    }
+
+    fn error_term(&self, args: &[Value], env: &Env) -> RResult<Val> {
+        let msg = match args.len() {
+            0 => return Err(ReqlError::logic(EMPTY_ERROR)),
+            1 => self.targ(args, 0, env, |v| as_str(v).map(str::to_string))?,
+            n => {
+                return Err(ReqlError::compile(format!(
+                    "Expected between 0 and 1 arguments but found {n}."
+                )));
+            }
+        };
+        Err(ReqlError::runtime(ErrorType::User, msg))
     }
 
     fn eval_more(

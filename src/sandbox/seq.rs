@@ -488,7 +488,6 @@ impl Ctx {
         opts: Option<&Map<String, Value>>,
         env: &Env,
     ) -> RResult<Val> {
-        let n = args.len();
         let seq = match a0 {
             Val::Datum(Value::String(s)) if tt == T::Slice => {
                 return self.slice_str(&s, args, opts, env);
@@ -509,24 +508,8 @@ impl Ctx {
             T::Skip => (self.targ(args, 1, env, as_int)?, None, seq.stream),
             T::Limit => (0, Some(self.targ(args, 1, env, as_int)?), seq.stream),
             _ => {
-                let s = self.targ(args, 1, env, as_int)?;
-                let e = if n > 2 {
-                    Some(self.targ(args, 2, env, as_int)?)
-                } else {
-                    None
-                };
-                let s = if self.bound_closed(opts, "left_bound", env, true)? {
-                    s
-                } else {
-                    s + 1
-                };
-                let closed = self.bound_closed(opts, "right_bound", env, false)?;
-                closed_minus_one = closed && e == Some(-1);
-                let e = match e {
-                    Some(-1) if closed => None,
-                    Some(e) if closed => Some(e + 1),
-                    e => e,
-                };
+                let (s, e, minus_one) = self.slice_bounds(args, opts, env)?;
+                closed_minus_one = minus_one;
                 (s, e, seq.stream)
             }
         };
@@ -567,23 +550,7 @@ impl Ctx {
             end
         };
         if start < 0 || end.is_some_and(|e| e < 0) {
-            let all = seq.collect()?;
-            let len = all.len() as i64;
-            let s = if start < 0 {
-                (len + start).max(0)
-            } else {
-                start.min(len)
-            } as usize;
-            let e = match end {
-                Some(e) if e < 0 => (len + e).max(0),
-                Some(e) => e.min(len),
-                None => len,
-            } as usize;
-            let out = if s < e {
-                all[s..e].to_vec()
-            } else {
-                Vec::new()
-            };
+            let out = slice_from_end(seq.collect()?, start, end);
             return Ok(Val::Seq(seq_like(
                 stream,
                 Box::new(out.into_iter().map(Ok)),
@@ -614,6 +581,35 @@ impl Ctx {
         let mut s = Seq::rebuild(st, table, Box::new(it), true);
         s.feed = feed;
         Ok(Val::Seq(s))
+    }
+
+    /// `slice(start, end, {left_bound, right_bound})` as a half-open `[start, end)`, and
+    /// whether the end was a closed `-1` (to the last element).
+    fn slice_bounds(
+        &self,
+        args: &[Value],
+        opts: Option<&Map<String, Value>>,
+        env: &Env,
+    ) -> RResult<(i64, Option<i64>, bool)> {
+        let s = self.targ(args, 1, env, as_int)?;
+        let e = if args.len() > 2 {
+            Some(self.targ(args, 2, env, as_int)?)
+        } else {
+            None
+        };
+        let s = if self.bound_closed(opts, "left_bound", env, true)? {
+            s
+        } else {
+            s + 1
+        };
+        let closed = self.bound_closed(opts, "right_bound", env, false)?;
+        let closed_minus_one = closed && e == Some(-1);
+        let e = match e {
+            Some(-1) if closed => None,
+            Some(e) if closed => Some(e + 1),
+            e => e,
+        };
+        Ok((s, e, closed_minus_one))
     }
 
     fn reduce_rows(&self, a0: Val, args: &[Value], env: &Env) -> RResult<Val> {
@@ -1160,20 +1156,11 @@ impl Ctx {
         ))
     }
 
-    fn order_by(
-        &self,
-        a0: Val,
-        args: &[Value],
-        opts: Option<&Map<String, Value>>,
-        env: &Env,
-    ) -> RResult<Val> {
+    /// The sort keys of `orderBy(key, r.desc(key), ...)`: field names or functions.
+    fn sort_keys(&self, args: &[Value], env: &Env) -> RResult<Vec<SortKey>> {
         let mut keys = Vec::new();
         for (i, t) in args.iter().enumerate().skip(1) {
-            let (inner, desc) = match parts(t) {
-                Some((T::Asc, a, _)) => (a.first().cloned().unwrap_or(Value::Null), false),
-                Some((T::Desc, a, _)) => (a.first().cloned().unwrap_or(Value::Null), true),
-                _ => (t.clone(), false),
-            };
+            let (inner, desc) = asc_desc(t);
             if is_func_term(&inner) {
                 let f = self
                     .farg(std::slice::from_ref(&inner), 0, env)
@@ -1193,13 +1180,92 @@ impl Ctx {
                 }
             }
         }
+        Ok(keys)
+    }
+
+    /// `orderBy({index})`, on a table or a table slice, with more keys after the index's.
+    fn indexed_order_by(&self, a0: Val, keys: &[SortKey], ix: String, desc: bool) -> RResult<Val> {
+        const NOT_SLICE: &str = "Indexed order_by can only be performed on a TABLE or TABLE_SLICE. Make sure order_by comes before any transformations (such as map) or filters.";
+        let table = match &a0 {
+            Val::Table(t) => t.clone(),
+            Val::Seq(s) if s.type_name == "TABLE_SLICE" => {
+                if matches!(s.feed, Some(FeedSpec::Ordered { .. })) {
+                    return Err(ReqlError::logic(
+                        "Cannot perform multiple indexed ORDER_BYs on the same table.",
+                    )
+                    .at(json!(0)));
+                }
+                match &s.table {
+                    Some(t) => t.clone(),
+                    None => return Err(ReqlError::logic(NOT_SLICE)),
+                }
+            }
+            _ => return Err(ReqlError::logic(NOT_SLICE)),
+        };
+        if let (Val::Table(_), true, true) = (&a0, ix == table.primary_key, keys.is_empty()) {
+            let mut s = table_scan(table.clone());
+            if desc {
+                let snap = table.snapshot();
+                s.iter = Box::new(snap.into_iter().rev().map(|d| Ok((*d).clone())));
+            }
+            s.type_name = "TABLE_SLICE";
+            s.feed = Some(FeedSpec::Ordered {
+                table,
+                index: ix,
+                desc,
+            });
+            return Ok(Val::Seq(s));
+        }
+        // Rows stay shared with the table until they are sent.
+        let entries: Vec<(Value, Arc<Value>)> = if let Val::Seq(s) = a0 {
+            let mut entries = Vec::new();
+            for r in s.iter {
+                let d = Arc::new(r?);
+                for k in self.index_keys(&table, &ix, &d)? {
+                    entries.push((k, d.clone()));
+                }
+            }
+            entries
+        } else {
+            self.index_entries(&table, &ix)?
+        };
+        let pk = table.primary_key.clone();
+        let mut keyed = Vec::with_capacity(entries.len());
+        for (k, d) in entries {
+            let mut ks = vec![k];
+            ks.extend(self.sort_values(&d, keys)?);
+            ks.push(d.get(&pk).cloned().unwrap_or(Value::Null));
+            keyed.push((ks, d));
+        }
+        let mut dirs = vec![desc];
+        dirs.extend(
+            keys.iter()
+                .map(|k| matches!(k, SortKey::Field(_, true) | SortKey::Func(_, true))),
+        );
+        dirs.push(desc);
+        let rows = sort_keyed(keyed, &dirs);
+        let mut s = Seq::stream(Box::new(rows.into_iter().map(|d| Ok((*d).clone()))));
+        s.type_name = "TABLE_SLICE";
+        s.table = Some(table.clone());
+        s.feed = Some(FeedSpec::Ordered {
+            table,
+            index: ix,
+            desc,
+        });
+        Ok(Val::Seq(s))
+    }
+
+    fn order_by(
+        &self,
+        a0: Val,
+        args: &[Value],
+        opts: Option<&Map<String, Value>>,
+        env: &Env,
+    ) -> RResult<Val> {
+        let keys = self.sort_keys(args, env)?;
         let index = match opts.and_then(|o| o.get("index")) {
             Some(t) => {
-                let (inner, desc) = match parts(t) {
-                    Some((T::Asc, a, _)) => (a.first().cloned().unwrap_or(Value::Null), false),
-                    Some((T::Desc, a, _)) => (a.first().cloned().unwrap_or(Value::Null), true),
-                    _ => (t.clone(), false),
-                };
+                let (inner, desc) = asc_desc(t);
                 let name = self.datum(&inner, env).map_err(|e| e.at(json!("index")))?;
                 Some((
                     as_str(&name).map_err(|e| e.at(json!("index")))?.to_string(),
@@ -1209,74 +1275,7 @@ impl Ctx {
             None => None,
         };
         if let Some((ix, desc)) = index {
-            const NOT_SLICE: &str = "Indexed order_by can only be performed on a TABLE or TABLE_SLICE. Make sure order_by comes before any transformations (such as map) or filters.";
-            let table = match &a0 {
-                Val::Table(t) => t.clone(),
-                Val::Seq(s) if s.type_name == "TABLE_SLICE" => {
-                    if matches!(s.feed, Some(FeedSpec::Ordered { .. })) {
-                        return Err(ReqlError::logic(
-                            "Cannot perform multiple indexed ORDER_BYs on the same table.",
-                        )
-                        .at(json!(0)));
-                    }
-                    match &s.table {
-                        Some(t) => t.clone(),
-                        None => return Err(ReqlError::logic(NOT_SLICE)),
-                    }
-                }
-                _ => return Err(ReqlError::logic(NOT_SLICE)),
-            };
-            if let (Val::Table(_), true, true) = (&a0, ix == table.primary_key, keys.is_empty()) {
-                let mut s = table_scan(table.clone());
-                if desc {
-                    let snap = table.snapshot();
-                    s.iter = Box::new(snap.into_iter().rev().map(|d| Ok((*d).clone())));
-                }
-                s.type_name = "TABLE_SLICE";
-                s.feed = Some(FeedSpec::Ordered {
-                    table,
-                    index: ix,
-                    desc,
-                });
-                return Ok(Val::Seq(s));
-            }
-            // Rows stay shared with the table until they are sent.
-            let entries: Vec<(Value, Arc<Value>)> = if let Val::Seq(s) = a0 {
-                let mut entries = Vec::new();
-                for r in s.iter {
-                    let d = Arc::new(r?);
-                    for k in self.index_keys(&table, &ix, &d)? {
-                        entries.push((k, d.clone()));
-                    }
-                }
-                entries
-            } else {
-                self.index_entries(&table, &ix)?
-            };
-            let pk = table.primary_key.clone();
-            let mut keyed = Vec::with_capacity(entries.len());
-            for (k, d) in entries {
-                let mut ks = vec![k];
-                ks.extend(self.sort_values(&d, &keys)?);
-                ks.push(d.get(&pk).cloned().unwrap_or(Value::Null));
-                keyed.push((ks, d));
-            }
-            let mut dirs = vec![desc];
-            dirs.extend(
-                keys.iter()
-                    .map(|k| matches!(k, SortKey::Field(_, true) | SortKey::Func(_, true))),
-            );
-            dirs.push(desc);
-            let rows = sort_keyed(keyed, &dirs);
-            let mut s = Seq::stream(Box::new(rows.into_iter().map(|d| Ok((*d).clone()))));
-            s.type_name = "TABLE_SLICE";
-            s.table = Some(table.clone());
-            s.feed = Some(FeedSpec::Ordered {
-                table,
-                index: ix,
-                desc,
-            });
-            return Ok(Val::Seq(s));
+            return self.indexed_order_by(a0, &keys, ix, desc);
         }
         if keys.is_empty() {
             return Err(ReqlError::compile(
@@ -1512,6 +1511,35 @@ fn empty_agg(name: &str) -> ReqlError {
     ReqlError::non_existence(format!(
         "Cannot take the {what} of an empty stream.  (If you passed `{name}` a field name, it may be that no elements of the stream had that field.)"
     ))
+}
+
+/// Rows `[start, end)` of an array where a negative index counts from its end.
+fn slice_from_end(all: Vec<Value>, start: i64, end: Option<i64>) -> Vec<Value> {
+    let len = all.len() as i64;
+    let s = if start < 0 {
+        (len + start).max(0)
+    } else {
+        start.min(len)
+    } as usize;
+    let e = match end {
+        Some(e) if e < 0 => (len + e).max(0),
+        Some(e) => e.min(len),
+        None => len,
+    } as usize;
+    if s < e {
+        all[s..e].to_vec()
+    } else {
+        Vec::new()
+    }
+}
+
+/// The key inside `r.asc(key)` / `r.desc(key)` and whether it is descending.
+fn asc_desc(t: &Value) -> (Value, bool) {
+    match parts(t) {
+        Some((T::Asc, a, _)) => (a.first().cloned().unwrap_or(Value::Null), false),
+        Some((T::Desc, a, _)) => (a.first().cloned().unwrap_or(Value::Null), true),
+        _ => (t.clone(), false),
+    }
 }
 
 /// Whether a function's body is an object literal or a datum: then an object result is

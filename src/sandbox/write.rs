@@ -462,55 +462,7 @@ impl Ctx {
             }
         };
         let mut data = data;
-        let is_update = matches!(patch, Patch::UpdateFn(_));
-        let computed: RResult<Option<Value>> = match raw {
-            Err(e) => Err(e),
-            Ok(_) if matches!(patch, Patch::Delete) => Ok(None),
-            Ok(p) if is_update => {
-                if old.is_none() {
-                    Ok(None)
-                } else if p.is_null() {
-                    Ok(Some(old_v.clone()))
-                } else if !p.is_object() {
-                    Err(ReqlError::logic(format!(
-                        "Inserted value must be an OBJECT (got {}):\n{}",
-                        datum::type_name(&p),
-                        datum::print(&p)
-                    )))
-                } else {
-                    Ok(Some(merge_values(old_v.clone(), p)))
-                }
-            }
-            Ok(p) => {
-                if p.is_null() {
-                    Ok(None)
-                } else if !p.is_object() {
-                    Err(ReqlError::logic(format!(
-                        "Inserted value must be an OBJECT (got {}):\n{}",
-                        datum::type_name(&p),
-                        datum::print(&p)
-                    )))
-                } else if p.get(&pk).is_none() {
-                    Err(ReqlError::logic(format!(
-                        "Inserted object must have primary key `{pk}`:\n{}",
-                        datum::print(&p)
-                    )))
-                } else {
-                    Ok(Some(merge_values(Value::Null, p)))
-                }
-            }
-        };
-        let computed = computed.and_then(|n| match n {
-            Some(v) => match datum::check_depth(&v).and_then(|_| check_storable(&v)) {
-                Ok(()) => Ok(Some(v)),
-                Err(e) => {
-                    // A refused document may be nested 100,000 deep: no recursive drop.
-                    crate::nesting::dispose(v);
-                    Err(e)
-                }
-            },
-            None => Ok(n),
-        });
+        let computed = patched(patch, raw, old.is_some(), &old_v, &pk);
         let new = match computed {
             Ok(n) => n,
             Err(e) => {
@@ -569,6 +521,66 @@ impl Ctx {
         }
         Ok(())
     }
+}
+
+/// The document a patch leaves in place of `old_v` (None: no document), checked to be
+/// storable; `exists` says whether there was a document.
+fn patched(
+    patch: &Patch,
+    raw: RResult<Value>,
+    exists: bool,
+    old_v: &Value,
+    pk: &str,
+) -> RResult<Option<Value>> {
+    let is_update = matches!(patch, Patch::UpdateFn(_));
+    let computed: RResult<Option<Value>> = match raw {
+        Err(e) => Err(e),
+        Ok(_) if matches!(patch, Patch::Delete) => Ok(None),
+        Ok(p) if is_update => {
+            if !exists {
+                Ok(None)
+            } else if p.is_null() {
+                Ok(Some(old_v.clone()))
+            } else if !p.is_object() {
+                Err(ReqlError::logic(format!(
+                    "Inserted value must be an OBJECT (got {}):\n{}",
+                    datum::type_name(&p),
+                    datum::print(&p)
+                )))
+            } else {
+                Ok(Some(merge_values(old_v.clone(), p)))
+            }
+        }
+        Ok(p) => {
+            if p.is_null() {
+                Ok(None)
+            } else if !p.is_object() {
+                Err(ReqlError::logic(format!(
+                    "Inserted value must be an OBJECT (got {}):\n{}",
+                    datum::type_name(&p),
+                    datum::print(&p)
+                )))
+            } else if p.get(pk).is_none() {
+                Err(ReqlError::logic(format!(
+                    "Inserted object must have primary key `{pk}`:\n{}",
+                    datum::print(&p)
+                )))
+            } else {
+                Ok(Some(merge_values(Value::Null, p)))
+            }
+        }
+    };
+    computed.and_then(|n| match n {
+        Some(v) => match datum::check_depth(&v).and_then(|_| check_storable(&v)) {
+            Ok(()) => Ok(Some(v)),
+            Err(e) => {
+                // A refused document may be nested 100,000 deep: no recursive drop.
+                crate::nesting::dispose(v);
+                Err(e)
+            }
+        },
+        None => Ok(n),
+    })
 }
 
 /// Rejects values that cannot be stored (`r.minval` / `r.maxval` anywhere inside).
