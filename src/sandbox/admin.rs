@@ -2,11 +2,11 @@
 
 use std::sync::Arc;
 
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 use super::datum::{self, as_str};
 use super::error::{RResult, ReqlError};
-use super::eval::{Call, Ctx, Env, FeedSpec, Seq, Val, val_type};
+use super::eval::{Call, Ctx, Env, FeedSpec, Opts, Seq, Val, val_type};
 use super::ops::check_args;
 use super::store::{IndexDef, Table, read, write};
 use crate::protocol::TermType as T;
@@ -36,25 +36,35 @@ fn valid_name(s: &str) -> bool {
 
 impl Ctx {
     fn db_arg(&self, args: &[Value], i: usize, env: &Env) -> RResult<String> {
-        match self.arg(args, i, env)? {
+        self.arg_of(args, i, env, "DATABASE", |v| match v {
             Val::Db(d) => Ok(d),
-            other => Err(ReqlError::logic(format!(
-                "Expected type DATABASE but found {}.",
-                val_type(&other)
-            ))
-            .at(json!(i))),
-        }
+            other => Err(other),
+        })
     }
 
     fn table_arg(&self, args: &[Value], i: usize, env: &Env) -> RResult<Arc<Table>> {
-        match self.arg(args, i, env)? {
+        self.arg_of(args, i, env, "TABLE", |v| match v {
             Val::Table(t) => Ok(t),
-            other => Err(ReqlError::logic(format!(
-                "Expected type TABLE but found {}.",
+            other => Err(other),
+        })
+    }
+
+    /// Argument `i` as the kind `pick` takes, else the server's error naming `want`.
+    fn arg_of<X>(
+        &self,
+        args: &[Value],
+        i: usize,
+        env: &Env,
+        want: &str,
+        pick: impl FnOnce(Val) -> Result<X, Val>,
+    ) -> RResult<X> {
+        pick(self.arg(args, i, env)?).map_err(|other| {
+            ReqlError::logic(format!(
+                "Expected type {want} but found {}.",
                 val_type(&other)
             ))
-            .at(json!(i))),
-        }
+            .at(json!(i))
+        })
     }
 
     fn check_db(&self, db: &str) -> RResult<()> {
@@ -90,12 +100,7 @@ impl Ctx {
 
     /// Admin and selection terms; None when `tt` is not one of them.
     pub fn eval_admin(&self, call: Call<'_>) -> RResult<Option<Val>> {
-        let Call {
-            tt,
-            args,
-            opts,
-            env,
-        } = call;
+        let (tt, args, opts, env) = call.parts();
         let d = |v: Value| -> RResult<Option<Val>> { Ok(Some(Val::Datum(v))) };
         match tt {
             T::Db => self.db_term(args, env),
@@ -152,12 +157,7 @@ impl Ctx {
         Ok(Some(Val::Db(name)))
     }
 
-    fn table_term(
-        &self,
-        args: &[Value],
-        opts: Option<&Map<String, Value>>,
-        env: &Env,
-    ) -> RResult<Option<Val>> {
+    fn table_term(&self, args: &[Value], opts: Opts<'_>, env: &Env) -> RResult<Option<Val>> {
         let n = args.len();
         if let Some(f) = self.opt(opts, "identifier_format", env)?
             && f != json!("name")
@@ -214,12 +214,7 @@ impl Ctx {
         Ok(Some(Val::Single(t, key, doc)))
     }
 
-    fn get_all(
-        &self,
-        args: &[Value],
-        opts: Option<&Map<String, Value>>,
-        env: &Env,
-    ) -> RResult<Option<Val>> {
+    fn get_all(&self, args: &[Value], opts: Opts<'_>, env: &Env) -> RResult<Option<Val>> {
         let n = args.len();
         let t = self.table_arg(args, 0, env)?;
         let index = match self.opt(opts, "index", env)? {
@@ -241,12 +236,7 @@ impl Ctx {
         Ok(Some(Val::Seq(s)))
     }
 
-    fn between(
-        &self,
-        args: &[Value],
-        opts: Option<&Map<String, Value>>,
-        env: &Env,
-    ) -> RResult<Option<Val>> {
+    fn between(&self, args: &[Value], opts: Opts<'_>, env: &Env) -> RResult<Option<Val>> {
         let a0 = self.arg(args, 0, env)?;
         let t = between_table(a0)?;
         let lo = self.darg(args, 1, env)?;
@@ -261,16 +251,8 @@ impl Ctx {
             Some(v) => as_str(&v)?.to_string(),
             None => t.primary_key.clone(),
         };
-        let left_open = self
-            .opt(opts, "left_bound", env)?
-            .as_ref()
-            .and_then(Value::as_str)
-            == Some("open");
-        let right_closed = self
-            .opt(opts, "right_bound", env)?
-            .as_ref()
-            .and_then(Value::as_str)
-            == Some("closed");
+        let left_open = self.bound_is(opts, "left_bound", env, "open")?;
+        let right_closed = self.bound_is(opts, "right_bound", env, "closed")?;
         let (lo_key, hi_key) = (lo.clone(), hi.clone());
         let inside = move |k: &Value| {
             let a = datum::cmp(k, &lo);
@@ -361,13 +343,7 @@ impl Ctx {
         )
     }
 
-    fn table_ddl(
-        &self,
-        tt: T,
-        args: &[Value],
-        opts: Option<&Map<String, Value>>,
-        env: &Env,
-    ) -> RResult<Option<Val>> {
+    fn table_ddl(&self, tt: T, args: &[Value], opts: Opts<'_>, env: &Env) -> RResult<Option<Val>> {
         let n = args.len();
         let d = |v: Value| -> RResult<Option<Val>> { Ok(Some(Val::Datum(v))) };
         let (db, rest) = match args.first().and_then(|a| super::eval::parts(a)) {
@@ -494,12 +470,7 @@ impl Ctx {
         }
     }
 
-    fn index_create(
-        &self,
-        args: &[Value],
-        opts: Option<&Map<String, Value>>,
-        env: &Env,
-    ) -> RResult<Option<Val>> {
+    fn index_create(&self, args: &[Value], opts: Opts<'_>, env: &Env) -> RResult<Option<Val>> {
         let n = args.len();
         let d = |v: Value| -> RResult<Option<Val>> { Ok(Some(Val::Datum(v))) };
         let t = self.table_arg(args, 0, env)?;
@@ -609,12 +580,7 @@ impl Ctx {
         d(Value::Array(rows))
     }
 
-    fn index_rename(
-        &self,
-        args: &[Value],
-        opts: Option<&Map<String, Value>>,
-        env: &Env,
-    ) -> RResult<Option<Val>> {
+    fn index_rename(&self, args: &[Value], opts: Opts<'_>, env: &Env) -> RResult<Option<Val>> {
         let n = args.len();
         let d = |v: Value| -> RResult<Option<Val>> { Ok(Some(Val::Datum(v))) };
         check_args(n, 3)?;

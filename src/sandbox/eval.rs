@@ -276,6 +276,16 @@ pub struct Call<'a> {
     pub env: &'a Env,
 }
 
+impl<'a> Call<'a> {
+    /// (type, args, optargs, environment).
+    pub fn parts(self) -> (T, &'a [Value], Opts<'a>, &'a Env) {
+        (self.tt, self.args, self.opts, self.env)
+    }
+}
+
+/// A term's optional arguments (wire terms), when it has any.
+pub type Opts<'a> = Option<&'a Map<String, Value>>;
+
 /// A term's type, positional args and optargs.
 pub type TermParts<'a> = Parts<'a, T>;
 
@@ -441,12 +451,7 @@ impl Ctx {
     }
 
     /// Evaluates an optarg to a datum, if present.
-    pub fn opt(
-        &self,
-        opts: Option<&Map<String, Value>>,
-        key: &str,
-        env: &Env,
-    ) -> RResult<Option<Value>> {
+    pub fn opt(&self, opts: Opts<'_>, key: &str, env: &Env) -> RResult<Option<Value>> {
         match opts.and_then(|o| o.get(key)) {
             Some(t) => self
                 .datum(t, env)
@@ -457,17 +462,17 @@ impl Ctx {
     }
 
     /// An optarg as a bool with a default.
-    pub fn opt_bool(
-        &self,
-        opts: Option<&Map<String, Value>>,
-        key: &str,
-        env: &Env,
-        dflt: bool,
-    ) -> RResult<bool> {
+    pub fn opt_bool(&self, opts: Opts<'_>, key: &str, env: &Env, dflt: bool) -> RResult<bool> {
         match self.opt(opts, key, env)? {
             Some(v) => datum::as_bool(&v).map_err(|e| e.at(Value::String(key.to_string()))),
             None => Ok(dflt),
         }
+    }
+
+    /// Whether the bound optarg `key` (`left_bound`, `right_bound`) is `want`; any other
+    /// value counts as the default, as `between` and `during` read it.
+    pub fn bound_is(&self, opts: Opts<'_>, key: &str, env: &Env, want: &str) -> RResult<bool> {
+        Ok(self.opt(opts, key, env)?.as_ref().and_then(Value::as_str) == Some(want))
     }
 
     /// Evaluates a positional argument as a function (a datum becomes a constant function).
@@ -561,13 +566,7 @@ impl Ctx {
 
     /// Evaluates a term of a known type; one of an unknown type fails as unsupported once
     /// its `r.args` are expanded, as before the type was looked at.
-    fn eval_any(
-        &self,
-        tt: Option<T>,
-        args: &[Value],
-        opts: Option<&Map<String, Value>>,
-        env: &Env,
-    ) -> RResult<Val> {
+    fn eval_any(&self, tt: Option<T>, args: &[Value], opts: Opts<'_>, env: &Env) -> RResult<Val> {
         match tt {
             Some(tt) => self.eval_term(tt, args, opts, env),
             None => {
@@ -578,13 +577,7 @@ impl Ctx {
     }
 
     /// Evaluates one term by type.
-    pub fn eval_term(
-        &self,
-        tt: T,
-        args: &[Value],
-        opts: Option<&Map<String, Value>>,
-        env: &Env,
-    ) -> RResult<Val> {
+    pub fn eval_term(&self, tt: T, args: &[Value], opts: Opts<'_>, env: &Env) -> RResult<Val> {
         if let Some(spliced) = self.splice_args(args, env)? {
             return self.eval_term(tt, &spliced, opts, env);
         }
@@ -643,25 +636,9 @@ impl Ctx {
             T::Default => self.eval_default(args, env),
             T::Minval => d(minval()),
             T::Maxval => d(maxval()),
-            T::Monday
-            | T::Tuesday
-            | T::Wednesday
-            | T::Thursday
-            | T::Friday
-            | T::Saturday
-            | T::Sunday
-            | T::January
-            | T::February
-            | T::March
-            | T::April
-            | T::May
-            | T::June
-            | T::July
-            | T::August
-            | T::September
-            | T::October
-            | T::November
-            | T::December => d(json!(super::time::calendar_number(tt))),
+            _ if super::time::calendar_number(tt).is_some() => {
+                d(json!(super::time::calendar_number(tt)))
+            }
             T::Asc | T::Desc => Err(ReqlError::logic(
                 "ASC may only be used as an argument to ORDER_BY or UNION.",
             )),
@@ -753,13 +730,7 @@ impl Ctx {
         Err(ReqlError::runtime(ErrorType::User, msg))
     }
 
-    fn eval_more(
-        &self,
-        tt: T,
-        args: &[Value],
-        opts: Option<&Map<String, Value>>,
-        env: &Env,
-    ) -> RResult<Val> {
+    fn eval_more(&self, tt: T, args: &[Value], opts: Opts<'_>, env: &Env) -> RResult<Val> {
         let call = Call {
             tt,
             args,
@@ -810,7 +781,7 @@ impl Ctx {
 }
 
 /// Fails on an optarg the term does not take, blaming that optarg as the server does.
-pub fn check_optargs(tt: T, opts: Option<&Map<String, Value>>) -> RResult<()> {
+pub fn check_optargs(tt: T, opts: Opts<'_>) -> RResult<()> {
     if let (Some(allowed), Some(o)) = (super::signature::optargs(tt), opts)
         && let Some(k) = o
             .keys()

@@ -6,7 +6,7 @@ use serde_json::{Map, Value, json};
 
 use super::datum::{self, as_arr, as_int, as_num, as_str, from_f64, type_name};
 use super::error::{RResult, ReqlError};
-use super::eval::{Call, Ctx, Env, Seq, Val, get_field_as, parts, val_type};
+use super::eval::{Call, Ctx, Env, Opts, Seq, Val, get_field_as, parts, val_type};
 use crate::protocol::TermType as T;
 
 /// A per-row transformation: Some(row) keeps it, None drops it.
@@ -74,12 +74,7 @@ impl Ctx {
 
     /// Comparison, arithmetic, bit and rounding terms; None for other terms.
     fn eval_math(&self, call: Call<'_>) -> RResult<Option<Val>> {
-        let Call {
-            tt,
-            args,
-            opts,
-            env,
-        } = call;
+        let (tt, args, opts, env) = call.parts();
         let n = args.len();
         let v = match tt {
             T::Eq | T::Ne | T::Lt | T::Le | T::Gt | T::Ge => {
@@ -222,13 +217,7 @@ impl Ctx {
         self.datum_result(tt, v)
     }
 
-    fn random(
-        &self,
-        tt: T,
-        args: &[Value],
-        opts: Option<&Map<String, Value>>,
-        env: &Env,
-    ) -> RResult<Option<Val>> {
+    fn random(&self, tt: T, args: &[Value], opts: Opts<'_>, env: &Env) -> RResult<Option<Val>> {
         let n = args.len();
         let v = {
             let float = self.opt_bool(opts, "float", env, false)?;
@@ -281,7 +270,7 @@ impl Ctx {
 
     /// Array terms: append, prepend, set operations, insert/delete/change/splice at; None for other terms.
     fn eval_array_op(&self, call: Call<'_>) -> RResult<Option<Val>> {
-        let Call { tt, args, env, .. } = call;
+        let (tt, args, _, env) = call.parts();
         let n = args.len();
         let v = match tt {
             T::Append | T::Prepend => {
@@ -341,7 +330,7 @@ impl Ctx {
 
     /// Object, string and conversion terms; None for other terms.
     fn eval_object_op(&self, call: Call<'_>) -> RResult<Option<Val>> {
-        let Call { tt, args, env, .. } = call;
+        let (tt, args, _, env) = call.parts();
         let n = args.len();
         let v = match tt {
             T::Keys | T::Values => {

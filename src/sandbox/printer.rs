@@ -8,7 +8,7 @@
 
 use serde_json::{Map, Value};
 
-use super::eval::{parts, raw_parts, term_type};
+use super::eval::{Opts, parts, raw_parts, term_type};
 use crate::protocol::TermType as T;
 
 /// Deeper terms print as `...`, as the server cuts them.
@@ -44,104 +44,63 @@ fn js_name(upper: &str) -> String {
 
 /// Terms printed as `r.name(args)` even when they have arguments (as the server prints them).
 fn prefix_only(tt: T) -> bool {
-    matches!(
-        tt,
-        T::Javascript
-            | T::Error
-            | T::Db
-            | T::Eq
-            | T::Ne
-            | T::Lt
-            | T::Le
-            | T::Gt
-            | T::Ge
-            | T::Not
-            | T::Add
-            | T::Sub
-            | T::Mul
-            | T::Div
-            | T::Mod
-            | T::DbCreate
-            | T::DbDrop
-            | T::DbList
-            | T::Branch
-            | T::Or
-            | T::And
-            | T::Asc
-            | T::Desc
-            | T::Json
-            | T::Iso8601
-            | T::EpochTime
-            | T::Now
-            | T::Monday
-            | T::Tuesday
-            | T::Wednesday
-            | T::Thursday
-            | T::Friday
-            | T::Saturday
-            | T::Sunday
-            | T::January
-            | T::February
-            | T::March
-            | T::April
-            | T::May
-            | T::June
-            | T::July
-            | T::August
-            | T::September
-            | T::October
-            | T::November
-            | T::December
-            | T::Time
-            | T::Literal
-            | T::Object
-            | T::Random
-            | T::Http
-            | T::Args
-            | T::Geojson
-            | T::Point
-            | T::Line
-            | T::Polygon
-            | T::Circle
-            | T::Uuid
-            | T::Range
-            | T::Minval
-            | T::Maxval
-            | T::BitAnd
-            | T::BitOr
-            | T::BitXor
-            | T::BitNot
-            | T::BitSal
-            | T::BitSar
-    )
+    super::time::calendar_number(tt).is_some()
+        || matches!(
+            tt,
+            T::Javascript
+                | T::Error
+                | T::Db
+                | T::Eq
+                | T::Ne
+                | T::Lt
+                | T::Le
+                | T::Gt
+                | T::Ge
+                | T::Not
+                | T::Add
+                | T::Sub
+                | T::Mul
+                | T::Div
+                | T::Mod
+                | T::DbCreate
+                | T::DbDrop
+                | T::DbList
+                | T::Branch
+                | T::Or
+                | T::And
+                | T::Asc
+                | T::Desc
+                | T::Json
+                | T::Iso8601
+                | T::EpochTime
+                | T::Now
+                | T::Time
+                | T::Literal
+                | T::Object
+                | T::Random
+                | T::Http
+                | T::Args
+                | T::Geojson
+                | T::Point
+                | T::Line
+                | T::Polygon
+                | T::Circle
+                | T::Uuid
+                | T::Range
+                | T::Minval
+                | T::Maxval
+                | T::BitAnd
+                | T::BitOr
+                | T::BitXor
+                | T::BitNot
+                | T::BitSal
+                | T::BitSar
+        )
 }
 
 /// Terms printed without parentheses when they have no arguments (`r.minval`, `r.monday`).
 fn bare(tt: T) -> bool {
-    matches!(
-        tt,
-        T::Monday
-            | T::Tuesday
-            | T::Wednesday
-            | T::Thursday
-            | T::Friday
-            | T::Saturday
-            | T::Sunday
-            | T::January
-            | T::February
-            | T::March
-            | T::April
-            | T::May
-            | T::June
-            | T::July
-            | T::August
-            | T::September
-            | T::October
-            | T::November
-            | T::December
-            | T::Minval
-            | T::Maxval
-    )
+    super::time::calendar_number(tt).is_some() || matches!(tt, T::Minval | T::Maxval)
 }
 
 impl Printer {
@@ -197,14 +156,7 @@ impl Printer {
         }
     }
 
-    fn compound(
-        &mut self,
-        tt: T,
-        args: &[Value],
-        opts: Option<&Map<String, Value>>,
-        inside: bool,
-        out: &mut String,
-    ) {
+    fn compound(&mut self, tt: T, args: &[Value], opts: Opts<'_>, inside: bool, out: &mut String) {
         match tt {
             T::MakeArray => {
                 if !inside {
@@ -292,7 +244,7 @@ impl Printer {
         chained: bool,
         bare: bool,
         args: &[Value],
-        opts: Option<&Map<String, Value>>,
+        opts: Opts<'_>,
         out: &mut String,
     ) {
         if chained {

@@ -7,7 +7,7 @@ use serde_json::{Map, Value, json};
 
 use super::datum::{self, as_int, as_num, as_str};
 use super::error::{RResult, ReqlError};
-use super::eval::{Call, Ctx, Env, FeedSpec, Func, Seq, Val, get_field, parts, table_scan};
+use super::eval::{Call, Ctx, Env, FeedSpec, Func, Opts, Seq, Val, get_field, parts, table_scan};
 use super::ops::{check_args, check_min, is_func_term, nth, num_result};
 use super::store::Table;
 use crate::protocol::TermType as T;
@@ -97,12 +97,7 @@ enum SortKey {
 impl Ctx {
     /// Sequence terms; None when `tt` is not one of them.
     pub fn eval_seq_op(&self, call: Call<'_>) -> RResult<Option<Val>> {
-        let Call {
-            tt,
-            args,
-            opts,
-            env,
-        } = call;
+        let (tt, args, opts, env) = call.parts();
         let known = matches!(
             tt,
             T::Map
@@ -193,14 +188,7 @@ impl Ctx {
         self.seq_op(tt, a0, args, opts, env).map(Some)
     }
 
-    fn seq_op(
-        &self,
-        tt: T,
-        a0: Val,
-        args: &[Value],
-        opts: Option<&Map<String, Value>>,
-        env: &Env,
-    ) -> RResult<Val> {
+    fn seq_op(&self, tt: T, a0: Val, args: &[Value], opts: Opts<'_>, env: &Env) -> RResult<Val> {
         let n = args.len();
         if tt != T::ForEach && args.iter().skip(1).any(has_write) {
             return Err(ReqlError::compile(
@@ -309,13 +297,7 @@ impl Ctx {
         Ok(Val::Seq(seq_like(stream, Box::new(it))))
     }
 
-    fn filter_rows(
-        &self,
-        a0: Val,
-        args: &[Value],
-        opts: Option<&Map<String, Value>>,
-        env: &Env,
-    ) -> RResult<Val> {
+    fn filter_rows(&self, a0: Val, args: &[Value], opts: Opts<'_>, env: &Env) -> RResult<Val> {
         let n = args.len();
         check_args(n, 2)?;
         let seq = self.to_seq(a0)?;
@@ -366,7 +348,7 @@ impl Ctx {
         Ok(Val::Seq(Seq::rebuild(stream, table, Box::new(it), true)))
     }
 
-    fn distinct_rows(&self, a0: Val, opts: Option<&Map<String, Value>>, env: &Env) -> RResult<Val> {
+    fn distinct_rows(&self, a0: Val, opts: Opts<'_>, env: &Env) -> RResult<Val> {
         if let (Val::Table(t), Some(ix)) = (&a0, self.opt(opts, "index", env)?) {
             let ix = as_str(&ix)?.to_string();
             let keys = self.index_entries(t, &ix)?;
@@ -485,7 +467,7 @@ impl Ctx {
         tt: T,
         a0: Val,
         args: &[Value],
-        opts: Option<&Map<String, Value>>,
+        opts: Opts<'_>,
         env: &Env,
     ) -> RResult<Val> {
         let seq = match a0 {
@@ -588,7 +570,7 @@ impl Ctx {
     fn slice_bounds(
         &self,
         args: &[Value],
-        opts: Option<&Map<String, Value>>,
+        opts: Opts<'_>,
         env: &Env,
     ) -> RResult<(i64, Option<i64>, bool)> {
         let s = self.targ(args, 1, env, as_int)?;
@@ -633,13 +615,7 @@ impl Ctx {
         })
     }
 
-    fn fold_rows(
-        &self,
-        a0: Val,
-        args: &[Value],
-        opts: Option<&Map<String, Value>>,
-        env: &Env,
-    ) -> RResult<Val> {
+    fn fold_rows(&self, a0: Val, args: &[Value], opts: Opts<'_>, env: &Env) -> RResult<Val> {
         let n = args.len();
         check_args(n, 3)?;
         if opts.is_some_and(|o| o.contains_key("emit")) {
@@ -820,13 +796,7 @@ impl Ctx {
         )))
     }
 
-    fn eq_join(
-        &self,
-        a0: Val,
-        args: &[Value],
-        opts: Option<&Map<String, Value>>,
-        env: &Env,
-    ) -> RResult<Val> {
+    fn eq_join(&self, a0: Val, args: &[Value], opts: Opts<'_>, env: &Env) -> RResult<Val> {
         let n = args.len();
         check_args(n, 3)?;
         let left = self.to_seq(a0)?;
@@ -888,13 +858,7 @@ impl Ctx {
     }
 
     /// A `left_bound`/`right_bound` optarg: true for "closed", false for "open".
-    fn bound_closed(
-        &self,
-        opts: Option<&Map<String, Value>>,
-        key: &str,
-        env: &Env,
-        dflt: bool,
-    ) -> RResult<bool> {
+    fn bound_closed(&self, opts: Opts<'_>, key: &str, env: &Env, dflt: bool) -> RResult<bool> {
         match self.opt(opts, key, env)? {
             None => Ok(dflt),
             Some(v) => match v.as_str() {
@@ -908,13 +872,7 @@ impl Ctx {
         }
     }
 
-    fn slice_str(
-        &self,
-        s: &str,
-        args: &[Value],
-        opts: Option<&Map<String, Value>>,
-        env: &Env,
-    ) -> RResult<Val> {
+    fn slice_str(&self, s: &str, args: &[Value], opts: Opts<'_>, env: &Env) -> RResult<Val> {
         let chars: Vec<char> = s.chars().collect();
         let len = chars.len() as i64;
         let st = self.targ(args, 1, env, as_int)?;
@@ -966,14 +924,7 @@ impl Ctx {
         }
     }
 
-    fn aggregate(
-        &self,
-        tt: T,
-        a0: Val,
-        args: &[Value],
-        opts: Option<&Map<String, Value>>,
-        env: &Env,
-    ) -> RResult<Val> {
+    fn aggregate(&self, tt: T, a0: Val, args: &[Value], opts: Opts<'_>, env: &Env) -> RResult<Val> {
         let name = match tt {
             T::Sum => "sum",
             T::Avg => "avg",
@@ -1054,13 +1005,7 @@ impl Ctx {
         }
     }
 
-    fn group(
-        &self,
-        a0: Val,
-        args: &[Value],
-        opts: Option<&Map<String, Value>>,
-        env: &Env,
-    ) -> RResult<Val> {
+    fn group(&self, a0: Val, args: &[Value], opts: Opts<'_>, env: &Env) -> RResult<Val> {
         let multi = self.opt_bool(opts, "multi", env, false)?;
         let index = self.opt(opts, "index", env)?;
         let mut exs = Vec::new();
@@ -1255,13 +1200,7 @@ impl Ctx {
         Ok(Val::Seq(s))
     }
 
-    fn order_by(
-        &self,
-        a0: Val,
-        args: &[Value],
-        opts: Option<&Map<String, Value>>,
-        env: &Env,
-    ) -> RResult<Val> {
+    fn order_by(&self, a0: Val, args: &[Value], opts: Opts<'_>, env: &Env) -> RResult<Val> {
         let keys = self.sort_keys(args, env)?;
         let index = match opts.and_then(|o| o.get("index")) {
             Some(t) => {
@@ -1333,7 +1272,7 @@ impl Ctx {
         Ok(sort_keyed(keyed, &dirs))
     }
 
-    fn union(&self, args: &[Value], opts: Option<&Map<String, Value>>, env: &Env) -> RResult<Val> {
+    fn union(&self, args: &[Value], opts: Opts<'_>, env: &Env) -> RResult<Val> {
         if opts.is_some_and(|o| o.contains_key("interleave")) {
             return Err(ReqlError::unsupported("UNION with interleave"));
         }

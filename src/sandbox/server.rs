@@ -404,6 +404,19 @@ impl Conn {
 
     /// Ends a query: forgets its token and its job first, so the client may reuse the token
     /// and no longer sees the job once it has the answer.
+    /// Ends a query with an error response.
+    fn fail(
+        &self,
+        token: u64,
+        job: &JobHandle,
+        e: &ReqlError,
+        commands: &mut mpsc::UnboundedReceiver<Command>,
+    ) {
+        let mut b = Vec::new();
+        reply::reql_error(&mut b, token, e);
+        self.finish(token, job, b, commands);
+    }
+
     fn finish(
         &self,
         token: u64,
@@ -657,19 +670,12 @@ async fn run_query(
     let response = match evaluated {
         Ok(Ok(r)) => r,
         Ok(Err(e)) => {
-            let mut b = Vec::new();
-            reply::reql_error(&mut b, token, &e);
-            conn.finish(token, &job, b, &mut commands);
+            conn.fail(token, &job, &e, &mut commands);
             return;
         }
         Err(_) => {
-            let mut b = Vec::new();
-            let e = ReqlError::runtime(
-                crate::sandbox::ErrorType::Internal,
-                "the sandbox failed while evaluating this query; please report it with the query",
-            );
-            reply::reql_error(&mut b, token, &e);
-            conn.finish(token, &job, b, &mut commands);
+            let e = internal_error("evaluating this query");
+            conn.fail(token, &job, &e, &mut commands);
             return;
         }
     };
@@ -703,6 +709,14 @@ async fn run_query(
     }
 }
 
+/// The error for an evaluation thread that failed (a bug of the sandbox) while `doing`.
+fn internal_error(doing: &str) -> ReqlError {
+    ReqlError::runtime(
+        crate::sandbox::ErrorType::Internal,
+        format!("the sandbox failed while {doing}; please report it with the query"),
+    )
+}
+
 /// Answers a query whose job was deleted with the server's error, and ends it.
 fn interrupted(
     conn: &Conn,
@@ -710,9 +724,7 @@ fn interrupted(
     job: &JobHandle,
     commands: &mut mpsc::UnboundedReceiver<Command>,
 ) {
-    let mut b = Vec::new();
-    reply::reql_error(&mut b, token, &crate::sandbox::job::terminated());
-    conn.finish(token, job, b, commands);
+    conn.fail(token, job, &crate::sandbox::job::terminated(), commands);
 }
 
 /// Answers a deleted job's stream or feed: the error goes in answer to a CONTINUE (the
@@ -771,13 +783,8 @@ async fn serve_stream(
         let (back, buf, result) = match built {
             Ok(b) => b,
             Err(_) => {
-                let mut b = Vec::new();
-                let e = ReqlError::runtime(
-                    crate::sandbox::ErrorType::Internal,
-                    "the sandbox failed while reading this stream; please report it with the query",
-                );
-                reply::reql_error(&mut b, token, &e);
-                conn.finish(token, &job, b, &mut commands);
+                let e = internal_error("reading this stream");
+                conn.fail(token, &job, &e, &mut commands);
                 return;
             }
         };
@@ -787,9 +794,7 @@ async fn serve_stream(
         }
         match result {
             Err(e) => {
-                let mut b = Vec::new();
-                reply::reql_error(&mut b, token, &e);
-                conn.finish(token, &job, b, &mut commands);
+                conn.fail(token, &job, &e, &mut commands);
                 return;
             }
             Ok(true) => {
@@ -856,9 +861,7 @@ async fn serve_feed(conn: &Arc<Conn>, query: Served, mut feed: Feed, profile: Op
         if owed > 0
             && let Some(e) = failed.take()
         {
-            let mut b = Vec::new();
-            reply::reql_error(&mut b, token, &e);
-            conn.finish(token, &job, b, &mut commands);
+            conn.fail(token, &job, &e, &mut commands);
             return;
         }
         tokio::select! {

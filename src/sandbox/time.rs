@@ -1,11 +1,11 @@
 //! Time terms on the TIME pseudo-type (`epoch_time` + `timezone` "+HH:MM").
 
 use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, TimeZone, Timelike, Utc};
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 use super::datum::{self, as_int, as_num, as_str, from_f64};
 use super::error::{RResult, ReqlError};
-use super::eval::{Call, Ctx, Env, Val};
+use super::eval::{Call, Ctx, Env, Opts, Val};
 use crate::protocol::TermType as T;
 
 /// A TIME pseudo-type for epoch seconds in UTC.
@@ -274,12 +274,7 @@ impl Ctx {
 
     /// Time terms; None when `tt` is not one of them.
     pub fn eval_time(&self, call: Call<'_>) -> RResult<Option<Val>> {
-        let Call {
-            tt,
-            args,
-            opts,
-            env,
-        } = call;
+        let (tt, args, opts, env) = call.parts();
         let v = match tt {
             T::Now => self.now.clone(),
             T::EpochTime => epoch_to_time(self.targ(args, 0, env, as_num)?),
@@ -344,13 +339,7 @@ impl Ctx {
     }
 
     /// The terms that read a time: its parts, ISO 8601 text, epoch time, zone, `during`.
-    fn time_part(
-        &self,
-        tt: T,
-        args: &[Value],
-        opts: Option<&Map<String, Value>>,
-        env: &Env,
-    ) -> RResult<Value> {
+    fn time_part(&self, tt: T, args: &[Value], opts: Opts<'_>, env: &Env) -> RResult<Value> {
         let t = self.darg(args, 0, env)?;
         let (e, tz) = as_time(&t).map_err(|x| x.at(json!(0)))?;
         Ok(match tt {
@@ -375,16 +364,8 @@ impl Ctx {
                     as_time(&b).map(|t| t.0).map_err(|x| x.at(json!(i)))
                 };
                 let (s, en) = (bound(1)?, bound(2)?);
-                let lo = self
-                    .opt(opts, "left_bound", env)?
-                    .as_ref()
-                    .and_then(Value::as_str)
-                    == Some("open");
-                let rc = self
-                    .opt(opts, "right_bound", env)?
-                    .as_ref()
-                    .and_then(Value::as_str)
-                    == Some("closed");
+                let lo = self.bound_is(opts, "left_bound", env, "open")?;
+                let rc = self.bound_is(opts, "right_bound", env, "closed")?;
                 let ok_l = if lo { e > s } else { e >= s };
                 let ok_r = if rc { e <= en } else { e < en };
                 Value::Bool(ok_l && ok_r)
@@ -416,8 +397,12 @@ impl Ctx {
 }
 
 /// The number `r.monday`...`r.sunday` (1 to 7) and `r.january`...`r.december` (1 to 12)
-/// stand for; 0 for any other term.
-pub fn calendar_number(tt: T) -> usize {
+/// stand for; None for any other term.
+pub fn calendar_number(tt: T) -> Option<usize> {
+    // ql2.proto lists them together, Monday to December (TermType's order).
+    if !(T::Monday..=T::December).contains(&tt) {
+        return None;
+    }
     const DAYS: [T; 7] = [
         T::Monday,
         T::Tuesday,
@@ -442,7 +427,7 @@ pub fn calendar_number(tt: T) -> usize {
         T::December,
     ];
     let at = |list: &[T]| list.iter().position(|t| *t == tt).map(|i| i + 1);
-    at(&DAYS).or_else(|| at(&MONTHS)).unwrap_or(0)
+    at(&DAYS).or_else(|| at(&MONTHS))
 }
 
 #[cfg(test)]

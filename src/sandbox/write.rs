@@ -6,9 +6,9 @@ use serde_json::{Map, Value, json};
 
 use super::datum::{self, Key};
 use super::error::{RResult, ReqlError};
-use super::eval::{Call, Ctx, Env, Func, Val, val_type};
+use super::eval::{Call, Ctx, Env, Func, Opts, Val, val_type};
 use super::ops::{check_args, merge_values};
-use super::store::{Table, write};
+use super::store::{Table, TableData, write};
 use crate::protocol::TermType as T;
 
 /// Counters of a write result.
@@ -68,12 +68,7 @@ enum Patch {
 impl Ctx {
     /// Write terms; None when `tt` is not one of them.
     pub fn eval_write(&self, call: Call<'_>) -> RResult<Option<Val>> {
-        let Call {
-            tt,
-            args,
-            opts,
-            env,
-        } = call;
+        let (tt, args, opts, env) = call.parts();
         if !matches!(tt, T::Update | T::Delete | T::Replace | T::Insert) {
             return Ok(None);
         }
@@ -88,7 +83,7 @@ impl Ctx {
 
     /// The options every write takes: `return_changes` (0 no, 1 yes, 2 always, returned),
     /// `durability`, and the obsolete `return_vals` refused.
-    fn write_options(&self, opts: Option<&Map<String, Value>>, env: &Env) -> RResult<u8> {
+    fn write_options(&self, opts: Opts<'_>, env: &Env) -> RResult<u8> {
         let rc = match self.opt(opts, "return_changes", env)? {
             None | Some(Value::Bool(false)) => 0,
             Some(Value::Bool(true)) => 1,
@@ -119,14 +114,7 @@ impl Ctx {
     }
 
     /// `table.insert(docs, {conflict})`.
-    fn insert(
-        &self,
-        a0: Val,
-        args: &[Value],
-        opts: Option<&Map<String, Value>>,
-        env: &Env,
-        rc: u8,
-    ) -> RResult<Val> {
+    fn insert(&self, a0: Val, args: &[Value], opts: Opts<'_>, env: &Env, rc: u8) -> RResult<Val> {
         check_args(args.len(), 2)?;
         let Val::Table(t) = a0 else {
             return Err(ReqlError::logic(format!(
@@ -150,6 +138,7 @@ impl Ctx {
             for _ in &docs {
                 s.error(JOBS_DELETIONS_ONLY.to_owned(), rc, None);
             }
+            return Ok(Val::Datum(s.into_value(rc > 0)));
         }
         system_guard(&t)?;
         let conflict = match opts.and_then(|o| o.get("conflict")) {
@@ -186,13 +175,7 @@ impl Ctx {
     }
 
     /// What `update`, `replace` or `delete` does to each document.
-    fn patch(
-        &self,
-        tt: T,
-        args: &[Value],
-        opts: Option<&Map<String, Value>>,
-        env: &Env,
-    ) -> RResult<Patch> {
+    fn patch(&self, tt: T, args: &[Value], opts: Opts<'_>, env: &Env) -> RResult<Patch> {
         Ok(match tt {
             T::Delete => Patch::Delete,
             _ => {
@@ -356,7 +339,7 @@ impl Ctx {
             crate::nesting::dispose(new);
             return Ok(());
         }
-        let mut data = write(&t.data);
+        let data = write(&t.data);
         let old = data.docs.get(&Key(key.clone())).cloned();
         let result = match (&old, conflict) {
             (None, _) => Some(new.clone()),
@@ -400,34 +383,7 @@ impl Ctx {
             );
             return Ok(());
         }
-        let changed = match (&old, &new_arc) {
-            (Some(o), Some(n)) => !datum::eq(o, n),
-            _ => true,
-        };
-        match (&old, &new_arc) {
-            (None, Some(_)) => s.inserted += 1,
-            (Some(_), Some(_)) if changed => s.replaced += 1,
-            (Some(_), Some(_)) => s.unchanged += 1,
-            (Some(_), None) => s.deleted += 1,
-            (None, None) => s.skipped += 1,
-        }
-        match &new_arc {
-            Some(n) => {
-                data.docs.insert(Key(key), n.clone());
-            }
-            None => {
-                data.docs.remove(&Key(key));
-            }
-        }
-        drop(data);
-        if changed {
-            t.notify(old.clone(), new_arc.clone());
-        }
-        if rc == 2 || (rc == 1 && changed) {
-            s.changes.push(
-                json!({"new_val": new_arc.as_deref().cloned(), "old_val": old.as_deref().cloned()}),
-            );
-        }
+        commit_locked(t, data, &key, old, new_arc, rc, s);
         Ok(())
     }
 
@@ -461,7 +417,6 @@ impl Ctx {
                 break (data, old, old_v, raw);
             }
         };
-        let mut data = data;
         let computed = patched(patch, raw, old.is_some(), &old_v, &pk);
         let new = match computed {
             Ok(n) => n,
@@ -487,39 +442,51 @@ impl Ctx {
                 return Ok(());
             }
         }
-        let new_arc = new.map(Arc::new);
-        let changed = match (&old, &new_arc) {
-            (Some(o), Some(n)) => !datum::eq(o, n),
-            (None, None) => false,
-            _ => true,
-        };
-        match (&old, &new_arc) {
-            (None, Some(_)) => s.inserted += 1,
-            (Some(_), Some(_)) if changed => s.replaced += 1,
-            (Some(_), Some(_)) => s.unchanged += 1,
-            (Some(_), None) => s.deleted += 1,
-            (None, None) => s.skipped += 1,
-        }
-        if changed {
-            match &new_arc {
-                Some(n) => {
-                    data.docs.insert(Key(key.clone()), n.clone());
-                }
-                None => {
-                    data.docs.remove(&Key(key.clone()));
-                }
+        commit_locked(t, data, key, old, new.map(Arc::new), rc, s);
+        Ok(())
+    }
+}
+
+/// Stores a document's new version (or its deletion) while the table is still locked, counts
+/// it in the summary, then tells the feeds and records the change as `return_changes` asks.
+fn commit_locked(
+    t: &Table,
+    mut data: std::sync::RwLockWriteGuard<'_, TableData>,
+    key: &Value,
+    old: Option<Arc<Value>>,
+    new: Option<Arc<Value>>,
+    rc: u8,
+    s: &mut Summary,
+) {
+    let changed = match (&old, &new) {
+        (Some(o), Some(n)) => !datum::eq(o, n),
+        (None, None) => false,
+        _ => true,
+    };
+    match (&old, &new) {
+        (None, Some(_)) => s.inserted += 1,
+        (Some(_), Some(_)) if changed => s.replaced += 1,
+        (Some(_), Some(_)) => s.unchanged += 1,
+        (Some(_), None) => s.deleted += 1,
+        (None, None) => s.skipped += 1,
+    }
+    if changed {
+        match &new {
+            Some(n) => {
+                data.docs.insert(Key(key.clone()), n.clone());
+            }
+            None => {
+                data.docs.remove(&Key(key.clone()));
             }
         }
-        drop(data);
-        if changed {
-            t.notify(old.clone(), new_arc.clone());
-        }
-        if rc == 2 || (rc == 1 && changed) {
-            s.changes.push(
-                json!({"new_val": new_arc.as_deref().cloned(), "old_val": old.as_deref().cloned()}),
-            );
-        }
-        Ok(())
+    }
+    drop(data);
+    if changed {
+        t.notify(old.clone(), new.clone());
+    }
+    if rc == 2 || (rc == 1 && changed) {
+        s.changes
+            .push(json!({"new_val": new.as_deref().cloned(), "old_val": old.as_deref().cloned()}));
     }
 }
 
