@@ -67,7 +67,7 @@ impl Ctx {
         })
     }
 
-    fn check_db(&self, db: &str) -> RResult<()> {
+    pub(super) fn check_db(&self, db: &str) -> RResult<()> {
         if db == SYSTEM_DB || self.store.db_id(db).is_some() {
             Ok(())
         } else {
@@ -117,7 +117,8 @@ impl Ctx {
                 d(json!(names))
             }
             T::TableCreate | T::TableDrop | T::TableList => self.table_ddl(tt, args, opts, env),
-            T::Config | T::Status | T::Wait => self.config_status_wait(tt, args, env),
+            T::Config | T::Status => self.config_status(tt, args, env),
+            T::Wait | T::Reconfigure | T::Rebalance => self.eval_cluster(tt, args, opts, env),
             T::Sync => {
                 self.table_arg(args, 0, env)?;
                 d(json!({"synced": 1}))
@@ -409,9 +410,8 @@ impl Ctx {
         )
     }
 
-    fn config_status_wait(&self, tt: T, args: &[Value], env: &Env) -> RResult<Option<Val>> {
+    fn config_status(&self, tt: T, args: &[Value], env: &Env) -> RResult<Option<Val>> {
         let n = args.len();
-        let d = |v: Value| -> RResult<Option<Val>> { Ok(Some(Val::Datum(v))) };
         check_args(n, 1)?;
         let v = self.arg(args, 0, env)?;
         match (tt, v) {
@@ -432,11 +432,6 @@ impl Ctx {
                 let sys = self.system_table("table_status");
                 let doc = Some(Arc::new(self.table_status(&t)));
                 Ok(Some(Val::Single(sys, json!(t.id), doc)))
-            }
-            (T::Wait, Val::Table(_)) => d(json!({"ready": 1})),
-            (T::Wait, Val::Db(db)) => {
-                self.check_db(&db)?;
-                d(json!({"ready": self.store.tables(&db).map(|t| t.len()).unwrap_or(0)}))
             }
             (_, other) => Err(ReqlError::logic(format!(
                 "Expected type TABLE but found {}.",
@@ -611,27 +606,6 @@ impl Ctx {
             data.indexes.insert(new, def);
         }
         d(json!({"renamed": 1}))
-    }
-
-    /// The `table_config` document of a table.
-    pub fn table_config(&self, t: &Table) -> Value {
-        let idx: Vec<String> = read(&t.data).indexes.keys().cloned().collect();
-        json!({
-            "db": t.db, "durability": "hard", "id": t.id, "indexes": idx, "name": t.name,
-            "primary_key": t.primary_key,
-            "shards": [{"nonvoting_replicas": [], "primary_replica": self.store.server_name, "replicas": [self.store.server_name]}],
-            "write_acks": "majority", "write_hook": null
-        })
-    }
-
-    /// The `table_status` document of a table.
-    pub fn table_status(&self, t: &Table) -> Value {
-        let s = &self.store.server_name;
-        json!({
-            "db": t.db, "id": t.id, "name": t.name, "raft_leader": s,
-            "shards": [{"primary_replicas": [s], "replicas": [{"server": s, "state": "ready"}]}],
-            "status": {"all_replicas_ready": true, "ready_for_outdated_reads": true, "ready_for_reads": true, "ready_for_writes": true}
-        })
     }
 
     /// Builds a read-only snapshot of a system table.

@@ -21,6 +21,7 @@
 //! (QUERY_LOGIC) that says so, never an approximate answer.
 
 pub mod admin;
+pub mod cluster;
 pub mod datum;
 pub mod demo;
 pub mod error;

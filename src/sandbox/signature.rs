@@ -18,7 +18,7 @@ pub fn arity(tt: T) -> Option<(usize, Option<usize>)> {
             | T::Minutes | T::Seconds | T::IsEmpty | T::Zip | T::Ungroup | T::Floor | T::Ceil
             | T::Round | T::DbCreate | T::DbDrop | T::IndexList | T::Info | T::Config
             | T::Status | T::EpochTime | T::Iso8601 | T::Delete | T::Distinct | T::Binary
-            | T::Sync | T::Asc | T::Desc | T::Args => exact(1),
+            | T::Sync | T::Asc | T::Desc | T::Args | T::Reconfigure | T::Rebalance => exact(1),
         T::Get | T::Append | T::Prepend | T::Difference | T::SetInsert | T::SetIntersection
             | T::SetUnion | T::SetDifference | T::Skip | T::Limit | T::Nth | T::Bracket
             | T::GetField | T::OffsetsOf | T::Mod | T::CoerceTo | T::Match | T::InTimezone
@@ -88,6 +88,15 @@ pub fn optargs(tt: T) -> Option<&'static [&'static str]> {
         T::Between => &["index", "left_bound", "right_bound"],
         T::Slice | T::During => &["left_bound", "right_bound"],
         T::Iso8601 => &["default_timezone"],
+        T::Wait => &["wait_for", "timeout"],
+        T::Reconfigure => &[
+            "shards",
+            "replicas",
+            "primary_replica_tag",
+            "nonvoting_replica_tags",
+            "dry_run",
+            "emergency_repair",
+        ],
         T::Group => &["index", "multi"],
         T::EqJoin => &["index", "ordered"],
         T::Union => &["interleave"],
