@@ -145,9 +145,8 @@ impl Ctx {
         }
     }
 
-    fn db_term(&self, args: &[Value], env: &Env) -> RResult<Option<Val>> {
-        let n = args.len();
-        check_args(n, 1)?;
+    /// The first argument as a valid database name.
+    fn db_name_arg(&self, args: &[Value], env: &Env) -> RResult<String> {
         let name = self.targ(args, 0, env, |v| as_str(v).map(str::to_string))?;
         if !valid_name(&name) {
             return Err(ReqlError::logic(format!(
@@ -155,6 +154,13 @@ impl Ctx {
             ))
             .at(json!(0)));
         }
+        Ok(name)
+    }
+
+    fn db_term(&self, args: &[Value], env: &Env) -> RResult<Option<Val>> {
+        let n = args.len();
+        check_args(n, 1)?;
+        let name = self.db_name_arg(args, env)?;
         Ok(Some(Val::Db(name)))
     }
 
@@ -307,13 +313,7 @@ impl Ctx {
         let n = args.len();
         let d = |v: Value| -> RResult<Option<Val>> { Ok(Some(Val::Datum(v))) };
         check_args(n, 1)?;
-        let name = self.targ(args, 0, env, |v| as_str(v).map(str::to_string))?;
-        if !valid_name(&name) {
-            return Err(ReqlError::logic(format!(
-                "Database name `{name}` invalid (Use A-Z, a-z, 0-9, _ and - only)."
-            ))
-            .at(json!(0)));
-        }
+        let name = self.db_name_arg(args, env)?;
         if name == SYSTEM_DB || !self.store.db_create(&name) {
             return Err(ReqlError::op_failed(format!(
                 "Database `{name}` already exists."

@@ -310,10 +310,7 @@ fn rebalance(ctx: &Ctx, target: &Target) -> Value {
     if tables.is_empty() {
         return json!({});
     }
-    let rebalanced = tables
-        .iter()
-        .filter(|t| !t.is_empty())
-        .count();
+    let rebalanced = tables.iter().filter(|t| !t.is_empty()).count();
     let status_changes: Vec<Value> = tables
         .iter()
         .map(|t| {

@@ -483,6 +483,19 @@ impl Ctx {
         }
     }
 
+    /// Argument `i` as a function, or, when it is not a FUNC term, as a function of no
+    /// parameters whose body is that term (evaluated again for each row).
+    pub fn func_or_term(&self, args: &[Value], i: usize, env: &Env) -> RResult<Func> {
+        match args.get(i) {
+            Some(t) if !super::ops::is_func_term(t) => Ok(Func {
+                params: Vec::new(),
+                body: Arc::new(t.clone()),
+                env: env.clone(),
+            }),
+            _ => self.farg(args, i, env),
+        }
+    }
+
     /// Calls a function with datum arguments.
     pub fn call(&self, f: &Func, args: Vec<Value>) -> RResult<Value> {
         let v = self.call_val(f, args)?;

@@ -721,15 +721,7 @@ impl Ctx {
         let n = args.len();
         check_args(n, 2)?;
         // A write term that is not a function is run once per row.
-        let f = if is_func_term(&args[1]) {
-            self.farg(args, 1, env)?
-        } else {
-            Func {
-                params: Vec::new(),
-                body: Arc::new(args[1].clone()),
-                env: env.clone(),
-            }
-        };
+        let f = self.func_or_term(args, 1, env)?;
         let seq = self.to_seq(a0)?;
         let mut acc = Map::new();
         const NOT_WRITE: &str = "FOR_EACH expects one or more basic write queries.";

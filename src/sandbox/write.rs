@@ -188,15 +188,7 @@ impl Ctx {
                         "Could not prove argument deterministic.  Maybe you want to use the non_atomic flag?",
                     ));
                 }
-                let f = if super::ops::is_func_term(&args[1]) {
-                    self.farg(args, 1, env)?
-                } else {
-                    Func {
-                        params: Vec::new(),
-                        body: Arc::new(args[1].clone()),
-                        env: env.clone(),
-                    }
-                };
+                let f = self.func_or_term(args, 1, env)?;
                 if tt == T::Update {
                     Patch::UpdateFn(f)
                 } else {
