@@ -405,25 +405,13 @@ impl Conn {
     /// Ends a query: forgets its token and its job first, so the client may reuse the token
     /// and no longer sees the job once it has the answer.
     /// Ends a query with an error response.
-    fn fail(
-        &self,
-        token: u64,
-        job: &JobHandle,
-        e: &ReqlError,
-        commands: &mut mpsc::UnboundedReceiver<Command>,
-    ) {
+    fn fail(&self, token: u64, job: &JobHandle, e: &ReqlError, commands: &mut Commands) {
         let mut b = Vec::new();
         reply::reql_error(&mut b, token, e);
         self.finish(token, job, b, commands);
     }
 
-    fn finish(
-        &self,
-        token: u64,
-        job: &JobHandle,
-        frame: Vec<u8>,
-        commands: &mut mpsc::UnboundedReceiver<Command>,
-    ) {
+    fn finish(&self, token: u64, job: &JobHandle, frame: Vec<u8>, commands: &mut Commands) {
         job.finish();
         lock(&self.queries).remove(&token);
         self.send(frame);
@@ -598,12 +586,7 @@ struct Start {
     stop: Arc<Notify>,
 }
 
-async fn run_query(
-    conn: Arc<Conn>,
-    start: Start,
-    query: ServerQuery,
-    mut commands: mpsc::UnboundedReceiver<Command>,
-) {
+async fn run_query(conn: Arc<Conn>, start: Start, query: ServerQuery, mut commands: Commands) {
     let Start {
         token,
         id,
@@ -718,12 +701,7 @@ fn internal_error(doing: &str) -> ReqlError {
 }
 
 /// Answers a query whose job was deleted with the server's error, and ends it.
-fn interrupted(
-    conn: &Conn,
-    token: u64,
-    job: &JobHandle,
-    commands: &mut mpsc::UnboundedReceiver<Command>,
-) {
+fn interrupted(conn: &Conn, token: u64, job: &JobHandle, commands: &mut Commands) {
     conn.fail(token, job, &crate::sandbox::job::terminated(), commands);
 }
 
@@ -734,7 +712,7 @@ async fn interrupted_when_asked(
     conn: &Conn,
     token: u64,
     job: &JobHandle,
-    commands: &mut mpsc::UnboundedReceiver<Command>,
+    commands: &mut Commands,
     owed: usize,
 ) {
     if owed == 0 {
@@ -752,11 +730,21 @@ async fn interrupted_when_asked(
 }
 
 /// A query that answers batch by batch.
+/// What a running query hears from its connection (CONTINUE, STOP).
+type Commands = mpsc::UnboundedReceiver<Command>;
+
 struct Served {
     token: u64,
     job: JobHandle,
     limits: BatchLimits,
-    commands: mpsc::UnboundedReceiver<Command>,
+    commands: Commands,
+}
+
+impl Served {
+    /// (token, job, batch limits, commands from the connection).
+    fn into_parts(self) -> (u64, JobHandle, BatchLimits, Commands) {
+        (self.token, self.job, self.limits, self.commands)
+    }
 }
 
 async fn serve_stream(
@@ -765,12 +753,7 @@ async fn serve_stream(
     mut pager: Pager,
     mut profile: Option<Value>,
 ) {
-    let Served {
-        token,
-        mut job,
-        limits,
-        mut commands,
-    } = query;
+    let (token, mut job, limits, mut commands) = query.into_parts();
     loop {
         // Pulling rows runs the evaluator: keep it off the async threads.
         let p = profile.take();
@@ -835,12 +818,7 @@ async fn now_or_never<F: Future>(fut: F) -> Option<F::Output> {
 }
 
 async fn serve_feed(conn: &Arc<Conn>, query: Served, mut feed: Feed, profile: Option<Value>) {
-    let Served {
-        token,
-        mut job,
-        limits,
-        mut commands,
-    } = query;
+    let (token, mut job, limits, mut commands) = query.into_parts();
     let notes: Vec<u64> = feed.notes.clone();
     let mut rows: VecDeque<Value> = feed.ready_rows().into();
     // The first batch goes out at once, with whatever is ready (possibly nothing).
