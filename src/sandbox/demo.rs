@@ -53,11 +53,11 @@ fn field_path(path: &[&str]) -> Value {
 /// The demo database's tables (users, orders, events), the same on every run.
 pub fn tables() -> Vec<DemoTable> {
     let compound = json!([
-        69,
+        T::Func,
         [
             [T::MakeArray, [0]],
             [
-                2,
+                T::MakeArray,
                 [
                     [T::Bracket, [[T::Var, [0]], "user_id"]],
                     [T::Bracket, [[T::Var, [0]], "status"]]
