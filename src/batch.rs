@@ -62,6 +62,8 @@ pub struct Options {
     pub queries_path: Option<std::path::PathBuf>,
     /// The last statement run, for `.save`.
     pub last_statement: String,
+    /// `--quiet`: no notices on stderr (a query that ran on another server).
+    pub quiet: bool,
 }
 
 /// What happened to one statement.
@@ -83,12 +85,10 @@ pub async fn run(session: &mut Session, inputs: Vec<Input>, options: &Options) -
         let mut chunks = Chunks::new(input.reader);
         loop {
             chunks.set_lang(session.lang());
-            let chunk = match chunks.next_chunk() {
+            let chunk = match chunks.next_readable(input.name.as_deref()) {
                 Ok(Some(chunk)) => chunk,
                 Ok(None) => break,
-                Err(e) => {
-                    let name = input.name.as_deref().unwrap_or("the query");
-                    let message = format!("cannot read {name}: {e}; queries must be UTF-8 text");
+                Err(message) => {
                     eprint!("{}", report::plain(&message, options.color));
                     return finish(&mut out, Exit::Usage);
                 }
@@ -312,6 +312,46 @@ fn query_timed_out(deadline: &QueryDeadline, options: &Options) -> Outcome {
     Outcome::Failed(Exit::QueryFailed)
 }
 
+/// Confirms (when asked) and starts a query; the outcome to report when it did not start.
+async fn start_query(
+    session: &Session,
+    source: Source<'_>,
+    at: usize,
+    query: &Query,
+    options: &Options,
+    deadline: &QueryDeadline,
+) -> Result<crate::shell::Running, Outcome> {
+    if options.confirm && !confirmed(session, query).await {
+        eprint!(
+            "{}",
+            report::plain("not run: the answer was not yes", options.color)
+        );
+        return Err(Outcome::Failed(Exit::QueryFailed));
+    }
+    let start = tokio::select! {
+        start = session.start(query) => start,
+        // The query may have reached the server; the connection's own STOP for it goes
+        // out when its cursor is dropped, which never came to be here.
+        () = deadline.passed() => return Err(query_timed_out(deadline, options)),
+    };
+    match start {
+        Ok(running) => {
+            // A query on another server than the last one: the link failed over.
+            if !options.quiet
+                && let Some(notice) = session.server_change().await
+            {
+                eprintln!("rdbsh: {notice}");
+            }
+            Ok(running)
+        }
+        Err(StartError::Refused(refusal)) => {
+            eprint!("{}", report::plain(&refusal.to_string(), options.color));
+            Err(Outcome::Failed(Exit::QueryFailed))
+        }
+        Err(StartError::Net(e)) => Err(net_failure(source, at, query, &e, options)),
+    }
+}
+
 async fn run_query(
     session: &Session,
     source: Source<'_>,
@@ -320,28 +360,11 @@ async fn run_query(
     options: &Options,
     out: &mut impl Write,
 ) -> Outcome {
-    if options.confirm && !confirmed(session, query).await {
-        eprint!(
-            "{}",
-            report::plain("not run: the answer was not yes", options.color)
-        );
-        return Outcome::Failed(Exit::QueryFailed);
-    }
     let started = Instant::now();
     let deadline = QueryDeadline::start(session.profile().query_timeout);
-    let start = tokio::select! {
-        start = session.start(query) => start,
-        // The query may have reached the server; the connection's own STOP for it goes
-        // out when its cursor is dropped, which never came to be here.
-        () = deadline.passed() => return query_timed_out(&deadline, options),
-    };
-    let mut running = match start {
-        Ok(r) => r,
-        Err(StartError::Refused(refusal)) => {
-            eprint!("{}", report::plain(&refusal.to_string(), options.color));
-            return Outcome::Failed(Exit::QueryFailed);
-        }
-        Err(StartError::Net(e)) => return net_failure(source, at, query, &e, options),
+    let mut running = match start_query(session, source, at, query, options, &deadline).await {
+        Ok(running) => running,
+        Err(outcome) => return outcome,
     };
     let mut renderer = Renderer::new(RenderOptions {
         format: options.format,
@@ -361,18 +384,12 @@ async fn run_query(
             batch = running.cursor.next_raw_batch() => batch,
             () = deadline.passed() => {
                 let _ = running.cursor.stop_handle().stop();
-                if begun {
-                    let _ = renderer.end(out);
-                }
-                let _ = out.flush();
+                end_output(&mut renderer, out, begun);
                 return query_timed_out(&deadline, options);
             }
             _ = &mut interrupt => {
                 let _ = running.cursor.stop_handle().stop();
-                if begun {
-                    let _ = renderer.end(out);
-                }
-                let _ = out.flush();
+                end_output(&mut renderer, out, begun);
                 eprintln!("rdbsh: interrupted; the query was stopped");
                 return Outcome::End(Exit::Interrupted);
             }
@@ -381,10 +398,7 @@ async fn run_query(
             Ok(Some(batch)) => batch,
             Ok(None) => break,
             Err(e) => {
-                if begun {
-                    let _ = renderer.end(out);
-                    let _ = out.flush();
-                }
+                end_output(&mut renderer, out, begun);
                 return net_failure(source, at, query, &e, options);
             }
         };
@@ -402,50 +416,16 @@ async fn run_query(
         if is_write && batch.kind == BatchKind::Atom {
             batch.rows().for_each(|row| write_errors.add(row));
         }
-        let mut limited = false;
-        if let Some(limit) = options.limit {
-            let room = limit.saturating_sub(rows);
-            if (batch.len() as u64) >= room && batch.kind != BatchKind::Atom {
-                batch.truncate(room as usize);
-                limited = true;
-            }
-        }
-        let count = batch.len() as u64;
-        rows += count;
-        // An atom array prints as rows, so --limit cuts it like a sequence.
-        let cut_atom = options
-            .limit
-            .filter(|_| batch.kind == BatchKind::Atom)
-            .and_then(|limit| {
-                batch
-                    .rows()
-                    .next()
-                    .and_then(|row| first_elements(row, limit))
-            });
-        let written = if let Some(text) = cut_atom {
-            renderer.raw_rows(out, std::iter::once(text.as_str()), false)
-        } else if options.format == Format::Ndjson && batch.kind != BatchKind::Atom {
-            // Rows become lines in the response body itself: no copy on the way to stdout.
-            match batch.take_lines() {
-                Some((bytes, range)) => {
-                    renderer.ndjson_lines(out, bytes.get(range).unwrap_or_default(), count)
+        match write_batch(&mut renderer, out, &mut batch, options, &mut rows) {
+            Ok(false) => {}
+            Ok(true) => break,
+            Err(e) => {
+                if matches!(e, RenderError::Json(_)) {
+                    // The rows before the bad one are kept: a table writes its sample.
+                    end_output(&mut renderer, out, true);
                 }
-                None => renderer.raw_rows(out, batch.rows(), !batch.has_line_breaks()),
+                return write_failure(&e);
             }
-        } else {
-            renderer.raw_rows(out, batch.rows(), !batch.has_line_breaks())
-        }
-        .and_then(|()| out.flush().map_err(RenderError::Io));
-        if let Err(e) = written {
-            if matches!(e, RenderError::Json(_)) {
-                // The rows before the bad one are kept: a table writes its sample.
-                let _ = renderer.end(out);
-                let _ = out.flush();
-            }
-            return write_failure(&e);
-        }
-        if limited {
-            break;
         }
     }
     // Dropping an unfinished cursor (after --limit) sends STOP.
@@ -471,6 +451,59 @@ async fn run_query(
         }
         None => Outcome::Done,
     }
+}
+
+/// Ends a result that began printing (its closing bracket, a table's sample) and flushes.
+fn end_output(renderer: &mut Renderer, out: &mut impl Write, begun: bool) {
+    if begun {
+        let _ = renderer.end(out);
+    }
+    let _ = out.flush();
+}
+
+/// Prints one batch, cut at `--limit`; true when the limit was reached.
+fn write_batch(
+    renderer: &mut Renderer,
+    out: &mut impl Write,
+    batch: &mut net::RawBatch,
+    options: &Options,
+    rows: &mut u64,
+) -> Result<bool, RenderError> {
+    let mut limited = false;
+    if let Some(limit) = options.limit {
+        let room = limit.saturating_sub(*rows);
+        if (batch.len() as u64) >= room && batch.kind != BatchKind::Atom {
+            batch.truncate(room as usize);
+            limited = true;
+        }
+    }
+    let count = batch.len() as u64;
+    *rows += count;
+    // An atom array prints as rows, so --limit cuts it like a sequence.
+    let cut_atom = options
+        .limit
+        .filter(|_| batch.kind == BatchKind::Atom)
+        .and_then(|limit| {
+            batch
+                .rows()
+                .next()
+                .and_then(|row| first_elements(row, limit))
+        });
+    if let Some(text) = cut_atom {
+        renderer.raw_rows(out, std::iter::once(text.as_str()), false)
+    } else if options.format == Format::Ndjson && batch.kind != BatchKind::Atom {
+        // Rows become lines in the response body itself: no copy on the way to stdout.
+        match batch.take_lines() {
+            Some((bytes, range)) => {
+                renderer.ndjson_lines(out, bytes.get(range).unwrap_or_default(), count)
+            }
+            None => renderer.raw_rows(out, batch.rows(), !batch.has_line_breaks()),
+        }
+    } else {
+        renderer.raw_rows(out, batch.rows(), !batch.has_line_breaks())
+    }
+    .and_then(|()| out.flush().map_err(RenderError::Io))?;
+    Ok(limited)
 }
 
 /// Asks y/N on the terminal before a destructive query (see [`Confirmation::of`]); true when
@@ -583,10 +616,11 @@ fn net_failure(
         None => eprint!("{}", report::plain(&e.to_string(), options.color)),
     }
     let exit = Exit::from(e);
-    if exit == Exit::QueryFailed {
+    // A query cut off by a lost connection fails alone: the next one connects again (to the
+    // next live host of a cluster). No point going on when connecting itself failed.
+    if exit == Exit::QueryFailed || e.kind() == net::Kind::Interrupted {
         Outcome::Failed(exit)
     } else {
-        // No point going on without a connection or with the wrong credentials.
         Outcome::End(exit)
     }
 }

@@ -118,6 +118,20 @@ pub enum Command {
         #[command(flatten)]
         out: OutArgs,
     },
+    /// The cluster: servers, tables with shard and replica placement, readiness, issues
+    /// (exit 0 when every table is ready, 1 when one is not, 3 when no host answers)
+    Status {
+        /// text for people and scripts, json for machines
+        #[arg(long, value_name = "FORMAT", default_value = "text")]
+        format: StatusFormat,
+        #[command(flatten)]
+        conn: ConnArgs,
+    },
+    /// Print a completion script for SHELL (bash, zsh, fish, elvish, powershell) to stdout
+    Completions {
+        #[arg(value_name = "SHELL")]
+        shell: clap_complete::Shell,
+    },
     /// List the profiles and the config file in use
     Profiles,
     /// Run the in-memory sandbox server in the foreground
@@ -356,9 +370,9 @@ pub struct ConnArgs {
     /// rethinkdb://user[:pass]@host:port/db (a password here shows in the process list)
     #[arg(long, value_name = "URL")]
     pub url: Option<String>,
-    /// Server host name or address
+    /// Server host, or HOST:PORT; repeat it for the servers of a cluster (tried in order)
     #[arg(long, value_name = "HOST")]
-    pub host: Option<String>,
+    pub host: Vec<String>,
     /// Server driver port [default: 28015]
     #[arg(long, value_name = "PORT", value_parser = clap::value_parser!(u16).range(1..))]
     pub port: Option<u16>,
@@ -439,7 +453,7 @@ impl ConnArgs {
                 self.profile.is_some() && self.profile != from_env,
             ),
             ("--url", self.url.is_some()),
-            ("--host", self.host.is_some()),
+            ("--host", !self.host.is_empty()),
             ("--port", self.port.is_some()),
             ("--user", self.user.is_some()),
             ("--password-env", self.password_env.is_some()),
@@ -503,7 +517,11 @@ impl ConnArgs {
         ConnArgs {
             profile: later.profile.or(self.profile),
             url: later.url.or(self.url),
-            host: later.host.or(self.host),
+            host: if later.host.is_empty() {
+                self.host
+            } else {
+                later.host
+            },
             port: later.port.or(self.port),
             db: later.db.or(self.db),
             user: later.user.or(self.user),
@@ -527,7 +545,12 @@ impl ConnArgs {
     pub fn overrides(&self) -> Result<ConnOverrides, ConfigError> {
         Ok(ConnOverrides {
             url: self.url.as_deref().map(ConnUrl::parse).transpose()?,
-            host: self.host.clone(),
+            hosts: self
+                .host
+                .iter()
+                .map(|h| crate::config::HostSpec::parse(h, &format!("--host {h}")))
+                .collect::<Result<_, _>>()
+                .map_err(ConfigError::Conflict)?,
             port: self.port,
             db: self.db.clone(),
             user: self.user.clone(),
@@ -569,6 +592,9 @@ pub struct OutArgs {
     /// Cut table lines to N columns (values end in …); without it no value is ever cut
     #[arg(long, value_name = "N", value_parser = parse_positive::<usize>)]
     pub max_width: Option<usize>,
+    /// No notices on stderr (such as a query running on another server after a failover)
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
 }
 
 impl OutArgs {
@@ -581,6 +607,7 @@ impl OutArgs {
             on_error: later.on_error.or(self.on_error),
             limit: later.limit.or(self.limit),
             max_width: later.max_width.or(self.max_width),
+            quiet: later.quiet || self.quiet,
         }
     }
 
@@ -618,6 +645,16 @@ fn parse_positive<T: std::str::FromStr + PartialEq + From<u8>>(s: &str) -> Resul
         Ok(_) => Err("must be at least 1".into()),
         Err(_) => Err(format!("`{s}` is not a whole number")),
     }
+}
+
+/// `rdbsh status --format` values.
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum StatusFormat {
+    /// Aligned lines
+    #[default]
+    Text,
+    /// One JSON object
+    Json,
 }
 
 /// `--on-error` values.
@@ -661,6 +698,13 @@ pub enum Mode {
     },
     /// `rdbsh profiles`.
     Profiles,
+    /// `rdbsh status`.
+    Status {
+        conn: ConnArgs,
+        format: StatusFormat,
+    },
+    /// `rdbsh completions SHELL`.
+    Completions(clap_complete::Shell),
     /// `rdbsh sandbox`.
     Sandbox(SandboxArgs),
     /// `rdbsh export|import|dump|restore`.
@@ -722,6 +766,14 @@ impl Cli {
                 args,
             }),
             Some(Command::Profiles) => Ok(Mode::Profiles),
+            Some(Command::Status {
+                format,
+                conn: later,
+            }) => Ok(Mode::Status {
+                conn: conn.merged(later),
+                format,
+            }),
+            Some(Command::Completions { shell }) => Ok(Mode::Completions(shell)),
             Some(Command::Sandbox(args)) => Ok(Mode::Sandbox(args)),
             Some(Command::Export(mut args)) => Ok(Mode::Transfer {
                 conn: conn.merged(std::mem::take(&mut args.conn)),
@@ -810,7 +862,7 @@ mod tests {
         .unwrap();
         let o = cli.conn.overrides().unwrap();
         assert_eq!(o.url.unwrap().user.as_deref(), Some("bob"));
-        assert_eq!(o.host.as_deref(), Some("x"));
+        assert_eq!(o.hosts, [crate::config::HostSpec::new("x")]);
         assert_eq!(o.port, Some(29015));
         assert_eq!(o.db.as_deref(), Some("app"));
         assert_eq!(o.user.as_deref(), Some("u"));
@@ -840,6 +892,23 @@ mod tests {
                 .unwrap_or_else(|| panic!("{args:?} parsed"));
             assert_eq!(err.exit_code(), 2, "{args:?}");
         }
+    }
+
+    #[test]
+    fn host_repeats_for_a_cluster() {
+        let cli = parse(&["--host", "db1:28016", "--host", "db2", "--host", "::1"]).unwrap();
+        let hosts: Vec<String> = cli
+            .conn
+            .overrides()
+            .unwrap()
+            .hosts
+            .iter()
+            .map(|h| h.with_default(28015).to_string())
+            .collect();
+        assert_eq!(hosts, ["db1:28016", "db2:28015", "[::1]:28015"]);
+        let cli = parse(&["--host", "db1:x"]).unwrap();
+        let err = cli.conn.overrides().unwrap_err().to_string();
+        assert!(err.contains("--host db1:x"), "{err}");
     }
 
     #[test]
@@ -898,7 +967,7 @@ mod tests {
         {
             Ok(Mode::Ping { conn }) => {
                 assert_eq!(conn.profile.as_deref(), Some("a"));
-                assert_eq!(conn.host.as_deref(), Some("h2"));
+                assert_eq!(conn.host, ["h2"]);
                 assert!(conn.tls);
             }
             _ => panic!("expected ping"),
@@ -918,6 +987,33 @@ mod tests {
         // --config is global.
         let cli = parse(&["profiles", "--config", "/x.toml"]).unwrap();
         assert_eq!(cli.config, Some(PathBuf::from("/x.toml")));
+    }
+
+    #[test]
+    fn status_and_completions() {
+        match parse(&["-p", "a", "status", "--format", "json", "--host", "h"])
+            .unwrap()
+            .mode()
+        {
+            Ok(Mode::Status { conn, format }) => {
+                assert_eq!(format, StatusFormat::Json);
+                assert_eq!(conn.profile.as_deref(), Some("a"));
+                assert_eq!(conn.host, ["h"]);
+            }
+            _ => panic!("expected status"),
+        }
+        assert!(matches!(
+            parse(&["status"]).unwrap().mode(),
+            Ok(Mode::Status {
+                format: StatusFormat::Text,
+                ..
+            })
+        ));
+        assert!(matches!(
+            parse(&["completions", "zsh"]).unwrap().mode(),
+            Ok(Mode::Completions(clap_complete::Shell::Zsh))
+        ));
+        assert!(parse(&["completions", "tcsh"]).is_err());
     }
 
     #[test]

@@ -50,6 +50,21 @@ fn run(cli: Cli) -> Result<Exit, Failure> {
             Ok(Exit::Ok)
         }
         Mode::Compile(args) => run_compile(args),
+        Mode::Completions(shell) => {
+            use clap::CommandFactory;
+            let mut command = Cli::command();
+            // Into memory first: the generator panics on a failed write (`| head`).
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut command, "rdbsh", &mut script);
+            match std::io::stdout().write_all(&script) {
+                Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Failure::new(
+                    Exit::QueryFailed,
+                    format!("cannot write the completion script: {e}"),
+                )),
+                _ => Ok(Exit::Ok),
+            }
+        }
+        Mode::Status { conn, format } => run_status(line_target(config_path, &conn)?, format),
         Mode::Sandbox(args) => run_sandbox(args),
         Mode::Ping { conn } => run_ping(line_target(config_path, &conn)?),
         Mode::Transfer { conn, command } => {
@@ -157,8 +172,10 @@ fn warn_if_profile_unverified(profile: &Profile) {
         .as_ref()
         .is_some_and(|t| t.verify == rdbsh::config::Verify::None)
     {
-        let address = format!("{}:{}", profile.host, profile.port);
-        eprintln!("rdbsh: {}", rdbsh::net::tls::insecure_warning(&address));
+        eprintln!(
+            "rdbsh: {}",
+            rdbsh::net::tls::insecure_warning(&profile.address_list())
+        );
     }
 }
 
@@ -219,15 +236,10 @@ fn run_compile(mut args: CompileArgs) -> Result<Exit, Failure> {
         let mut chunks = rdbsh::shell::Chunks::new(input.reader);
         loop {
             chunks.set_lang(env.lang());
-            let chunk = match chunks.next_chunk() {
+            let chunk = match chunks.next_readable(input.name.as_deref()) {
                 Ok(Some(chunk)) => chunk,
                 Ok(None) => break,
-                Err(e) => {
-                    let name = input.name.as_deref().unwrap_or("the query");
-                    return Err(Failure::usage(format!(
-                        "cannot read {name}: {e}; queries must be UTF-8 text"
-                    )));
-                }
+                Err(message) => return Err(Failure::usage(message)),
             };
             let mut source = Source::new(&chunk.text, input.name.as_deref());
             source.line_offset = chunk.line_offset;
@@ -407,6 +419,46 @@ fn run_ping(target: Target) -> Result<Exit, Failure> {
     })
 }
 
+/// `rdbsh status`: the cluster picture as text or JSON; exit 0 when every table has all its
+/// replicas ready, 1 when one has not, 3 when no host answers.
+fn run_status(target: Target, format: rdbsh::cli::StatusFormat) -> Result<Exit, Failure> {
+    use rdbsh::shell::cluster;
+    runtime()?.block_on(async {
+        let (profile, _sandbox) = open_target(target).await?;
+        let link = rdbsh::net::Link::new(profile);
+        let picture = cluster::load(&link)
+            .await
+            .map_err(|e| Failure::new(e.exit(), e))?;
+        // Which server answered: the mark in the list (its name needs one more round trip).
+        let wait = std::time::Duration::from_secs(2);
+        let here = tokio::time::timeout(wait, link.identify())
+            .await
+            .ok()
+            .and_then(Result::ok);
+        let name = here.as_ref().and_then(|e| e.server.as_deref());
+        match format {
+            rdbsh::cli::StatusFormat::Json => {
+                let mut value = picture.to_json(name);
+                if let Some(here) = &here {
+                    value["connected_to"] = serde_json::json!(here.address.to_string());
+                }
+                println!("{value}");
+            }
+            rdbsh::cli::StatusFormat::Text => {
+                if let Some(here) = &here {
+                    println!("connected to {here}");
+                }
+                print!("{}", picture.text(name));
+            }
+        }
+        Ok(if picture.all_ready() {
+            Exit::Ok
+        } else {
+            Exit::QueryFailed
+        })
+    })
+}
+
 /// `[history] redact` from the config file (the defaults without one).
 fn history_redactor(
     config_path: Option<&Path>,
@@ -476,6 +528,7 @@ fn run_repl(config_path: Option<&Path>, conn: &ConnArgs, out: OutArgs) -> Result
         edit_mode: Config::load(config_path)
             .map(|c| c.edit_mode)
             .unwrap_or_default(),
+        quiet: out.quiet,
     };
     let config_path = config_path.map(Path::to_path_buf);
     // A profile named in `.connect` is used as written, only the timeout flag carries over.
@@ -581,6 +634,7 @@ fn run_batch(target: Target, out: OutArgs, input: BatchInput) -> Result<Exit, Fa
         export: None,
         queries_path: None,
         last_statement: String::new(),
+        quiet: out.quiet,
     };
     runtime()?.block_on(async {
         let (profile, _sandbox) = open_target(target).await?;

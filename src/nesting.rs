@@ -182,17 +182,24 @@ impl<'a> Reader<'a> {
     /// A number, `true`, `false` or `null`, checked by serde_json.
     fn scalar(&mut self) -> Result<Value, serde_json::Error> {
         let start = self.i;
-        while let Some(c) = self.peek() {
-            if !(c.is_ascii_alphanumeric() || matches!(c, b'-' | b'+' | b'.')) {
-                break;
-            }
-            self.i += 1;
-        }
+        self.i = scalar_end(self.b, start);
         if self.i == start {
             return Err(self.error("expected a value"));
         }
         serde_json::from_str(self.text.get(start..self.i).unwrap_or_default())
     }
+}
+
+/// Where a JSON number, `true`, `false` or `null` starting at `start` ends: the first byte
+/// that cannot be part of one (the token itself is checked by whoever parses it).
+pub fn scalar_end(b: &[u8], start: usize) -> usize {
+    let len = b
+        .get(start..)
+        .unwrap_or_default()
+        .iter()
+        .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'+' | b'.'))
+        .count();
+    start + len
 }
 
 /// True for arrays and objects.

@@ -60,6 +60,8 @@ pub struct Options {
     pub redactor: history::Redactor,
     /// `[repl] edit_mode`.
     pub edit_mode: crate::config::EditMode,
+    /// `--quiet`: no notices on stderr (a query that ran on another server).
+    pub quiet: bool,
 }
 
 /// Why the REPL could not start.
@@ -195,9 +197,15 @@ pub fn run(
 }
 
 impl Repl<'_> {
+    /// `name:db> `; with several hosts, `name@server:db> ` says which one it is on.
     fn prompt(&self) -> String {
         let profile = self.session.profile();
-        let label = profile.name.clone().unwrap_or_else(|| profile.host.clone());
+        let mut label = profile.name.clone().unwrap_or_else(|| profile.host.clone());
+        if (profile.hosts.len() > 1 || profile.discover)
+            && let Some(server) = self.session.whereabouts()
+        {
+            label = format!("{label}@{server}");
+        }
         format!("{label}:{}> ", self.session.db)
     }
 
@@ -509,7 +517,7 @@ impl Repl<'_> {
                 }
             };
             let error = match self.runtime.block_on(interruptible(connecting)) {
-                Some(Ok(_)) => return,
+                Some(Ok(_)) => return self.note_first_server(),
                 Some(Err(e)) => e,
                 None => {
                     eprintln!("interrupted; not connected yet (the first query connects)");
@@ -555,6 +563,20 @@ impl Repl<'_> {
         }
     }
 
+    /// Remembers the server of the first connection (a later query elsewhere is announced);
+    /// with several hosts, learns its name for the prompt.
+    fn note_first_server(&self) {
+        let profile = self.session.profile();
+        let several = profile.hosts.len() > 1 || profile.discover;
+        self.runtime.block_on(async {
+            if several {
+                let wait = std::time::Duration::from_secs(2);
+                let _ = tokio::time::timeout(wait, self.session.net().identify()).await;
+            }
+            self.session.server_change().await
+        });
+    }
+
     /// `.connect NAME`: connects `next` first and only then drops the working session, as
     /// psql's `\c` does; a failed connect leaves everything as it was.
     fn switch_session(
@@ -588,6 +610,7 @@ impl Repl<'_> {
         if let Some(h) = editor.helper_mut() {
             h.set_loader(self.runtime.handle().clone(), self.session.net().clone());
         }
+        self.note_first_server();
         println!("connected to {}", self.prompt().trim_end_matches("> "));
         self.refresh_catalog();
     }
@@ -689,6 +712,12 @@ impl Repl<'_> {
                 () = interrupt.recv() => return Ok(Err(NoBatch::Interrupted)),
                 () = deadline.passed() => return Ok(Err(NoBatch::TimedOut)),
             };
+            // A query on another server than the last one: the link failed over.
+            if !self.options.quiet
+                && let Some(notice) = self.session.server_change().await
+            {
+                eprintln!("rdbsh: {notice}");
+            }
             let end = tokio::select! {
                 batch = running.cursor.next_batch() => return Ok(Ok((running, batch))),
                 () = interrupt.recv() => NoBatch::Interrupted,

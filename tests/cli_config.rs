@@ -286,5 +286,8 @@ fn example_config_is_valid() {
         .stdout(predicate::str::contains("* local"))
         .stdout(predicate::str::contains("auth_key_env = COMPOSE_AUTH_KEY"))
         .stdout(predicate::str::contains("client cert"))
-        .stdout(predicate::str::contains("password_command"));
+        .stdout(predicate::str::contains("password_command"))
+        .stdout(predicate::str::contains(
+            "db1.example.com:28015,db2.example.com:28015,db3.example.com:28016/test",
+        ));
 }

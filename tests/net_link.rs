@@ -568,3 +568,120 @@ async fn connect_stream_runs_over_an_in_memory_pipe() {
     assert_eq!(c.collect_rows().await.unwrap().len(), 4);
     assert!(client.info().peer_addr.is_none());
 }
+
+fn free_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.local_addr().unwrap().port()
+}
+
+fn cluster_profile(ports: &[u16]) -> Profile {
+    Profile {
+        hosts: ports
+            .iter()
+            .map(|p| rdbsh::config::Address::new("127.0.0.1", *p))
+            .collect(),
+        user: "admin".into(),
+        secret: Some(Secret::new(ADMIN_PASSWORD)),
+        timeout: Duration::from_secs(10),
+        ..Profile::default()
+    }
+}
+
+#[tokio::test]
+async fn hosts_are_tried_in_order_and_a_lost_server_fails_over_to_the_next() {
+    let down = free_port();
+    let mut a = net_server::start(Mode::Normal).await;
+    let mut b = net_server::start(Mode::Normal).await;
+    let (pa, pb) = (a.addr.port(), b.addr.port());
+    let link = Link::connect(cluster_profile(&[down, pa, pb]))
+        .await
+        .unwrap();
+    next_event(&mut a, |e| matches!(e, Event::Authenticated(_))).await;
+    assert_eq!(link.endpoint().map(|e| e.address.port), Some(pa));
+    let named = link.identify().await.unwrap();
+    assert_eq!(named.server.as_deref(), Some("test_server"));
+    assert_eq!(named.to_string(), format!("test_server (127.0.0.1:{pa})"));
+
+    // The connection to `a` drops with a query in flight: it fails, and is not replayed.
+    let mut killer = link
+        .run_value(&json!({"kill": true}), &no_optargs())
+        .await
+        .unwrap();
+    let err = killer.next_batch().await.unwrap_err();
+    assert_eq!(err.kind(), Kind::Interrupted, "{err}");
+
+    // The next query runs on the host after `a`.
+    let mut c = link.run_value(&json!("on b"), &no_optargs()).await.unwrap();
+    assert_eq!(
+        rows(&c.next_batch().await.unwrap().unwrap()),
+        vec![json!("on b")]
+    );
+    next_event(&mut b, |e| matches!(e, Event::Authenticated(_))).await;
+    let endpoint = link.endpoint().unwrap();
+    assert_eq!(endpoint.address.port, pb);
+    assert_eq!(endpoint.server, None, "a new server's name is asked anew");
+}
+
+#[tokio::test]
+async fn when_no_host_answers_every_failure_is_listed() {
+    let (one, two) = (free_port(), free_port());
+    let err = Link::connect(cluster_profile(&[one, two]))
+        .await
+        .unwrap_err();
+    let text = err.to_string();
+    assert!(text.starts_with("none of the 2 hosts answered"), "{text}");
+    for port in [one, two] {
+        assert!(
+            text.contains(&format!("127.0.0.1:{port}: connection refused")),
+            "{text}"
+        );
+    }
+    assert!(text.contains("is RethinkDB running"), "{text}");
+    assert_eq!(err.exit_code(), 3);
+    assert_eq!(err.kind(), Kind::Io);
+}
+
+#[tokio::test]
+async fn a_refused_login_is_not_tried_on_the_other_hosts() {
+    let a = net_server::start(Mode::Normal).await;
+    let b = net_server::start(Mode::Normal).await;
+    let mut p = cluster_profile(&[a.addr.port(), b.addr.port()]);
+    p.secret = Some(Secret::new("wrong"));
+    let err = Link::connect(p).await.unwrap_err();
+    assert_eq!(err.exit_code(), 4, "{err}");
+    // The first host's own answer, not a list of every host's.
+    let text = err.to_string();
+    assert!(text.starts_with("authentication failed"), "{text}");
+    assert!(text.contains(&a.addr.port().to_string()), "{text}");
+}
+
+#[tokio::test]
+async fn tls_checks_each_hosts_own_name_unless_server_name_is_set() {
+    let pki = net_server::pki();
+    let server = net_server::start_tls(pki.server_config).await;
+    let dir = tempfile::tempdir().unwrap();
+    let ca = dir.path().join("ca.pem");
+    std::fs::write(&ca, &pki.ca_pem).unwrap();
+    let port = server.addr.port();
+    // 127.0.0.2 is not in the certificate (nor listened on); localhost is.
+    let mut p = cluster_profile(&[]);
+    p.hosts = vec![
+        rdbsh::config::Address::new("127.0.0.2", port),
+        rdbsh::config::Address::new("localhost", port),
+    ];
+    p.tls = Some(rdbsh::config::TlsSettings {
+        ca_cert: Some(ca),
+        ..Default::default()
+    });
+    let link = Link::connect(p.clone()).await.unwrap();
+    assert_eq!(link.endpoint().unwrap().address.host, "localhost");
+
+    // `server_name` is the name checked on every host.
+    if let Some(tls) = p.tls.as_mut() {
+        tls.server_name = Some("db.internal".into());
+    }
+    p.hosts.remove(0);
+    let err = Link::connect(p).await.unwrap_err();
+    assert_eq!(err.kind(), Kind::Tls, "{err}");
+    assert!(err.to_string().contains("db.internal"), "{err}");
+}

@@ -741,3 +741,54 @@ fn named_queries_save_run_and_complete(kind: PeerKind) {
     quit(p, "127.0.0.1:test> ");
 }
 peer_tests!(named_queries_save_run_and_complete);
+
+/// On a real three-server cluster: the prompt names the server; when it goes away the next
+/// statement runs on the next host, with a notice and a new prompt.
+#[test]
+fn the_repl_fails_over_to_the_next_server_of_the_profile() {
+    use common::peer::{PASSWORD, RealCluster};
+    let Some(mut cluster) = RealCluster::start(3) else {
+        return;
+    };
+    let home = tempfile::tempdir().unwrap();
+    let hosts: Vec<String> = cluster.addrs().iter().map(|a| format!("\"{a}\"")).collect();
+    let config = home.path().join("cluster.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[profiles.c]\nhosts = [{}]\npassword_env = \"{PASSWORD_VAR}\"\ntimeout = 5\n",
+            hosts.join(", ")
+        ),
+    )
+    .unwrap();
+    let args = format!("--config '{}' -p c", config.display());
+    let mut p = spawn_repl(home.path(), true, &args, &[(PASSWORD_VAR, PASSWORD)]);
+    p.exp_string("c@s1:test> ").expect("the prompt names s1");
+    p.send_line("r.expr('before')").unwrap();
+    p.exp_string("\"before\"\r\n").expect("a query on s1");
+    p.exp_string("c@s1:test> ").unwrap();
+
+    cluster.kill("s1");
+    p.send_line("r.expr('after')").unwrap();
+    // A query sent before rdbsh saw the connection close fails and is not replayed.
+    let (_, seen) = p
+        .exp_any(vec![
+            rexpect::ReadUntil::String("not retried".into()),
+            rexpect::ReadUntil::String("rdbsh: now on s2".into()),
+        ])
+        .expect("a failure or the notice");
+    if seen.contains("not retried") {
+        p.exp_string("c@s1:test> ").unwrap();
+        p.send_line("r.expr('after')").unwrap();
+        p.exp_string("rdbsh: now on s2").expect("the notice");
+    }
+    let notice = format!(
+        " (127.0.0.1:{}), was 127.0.0.1:{}",
+        cluster.port("s2"),
+        cluster.port("s1")
+    );
+    p.exp_string(&notice)
+        .expect("the notice names both addresses");
+    p.exp_string("\"after\"\r\n").expect("the query ran on s2");
+    quit(p, "c@s2:test> ");
+}

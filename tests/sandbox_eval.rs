@@ -143,6 +143,25 @@ fn unsupported_terms_say_so() {
 }
 
 #[test]
+fn unknown_term_numbers_are_unsupported_after_their_args_are_spliced() {
+    let sb = Sandbox::new();
+    let e = fail(&sb, json!([999, [1, 2]]));
+    assert_eq!(e.kind, ErrorKind::Runtime(ErrorType::QueryLogic));
+    assert!(
+        e.message
+            .contains("the sandbox does not support `UNKNOWN_TERM`"),
+        "{}",
+        e.message
+    );
+    // `r.args` inside is expanded first, so its own error wins.
+    let e = fail(&sb, json!([999, [[154, [5]]]]));
+    assert_eq!(e.message, "Expected type ARRAY but found NUMBER.");
+    // A number beyond i64 is no term type either.
+    let e = fail(&sb, json!([u64::MAX, []]));
+    assert!(e.message.contains("`UNKNOWN_TERM`"), "{}", e.message);
+}
+
+#[test]
 fn global_optargs_are_checked() {
     let sb = Sandbox::new();
     let e = run_opts(&sb, json!(1), json!({"foo": 1})).unwrap_err();

@@ -10,7 +10,9 @@ use toml::Spanned;
 
 use crate::shell::redact::Redactor;
 
-use super::{ConfigError, HandshakeVersion, Secret, SecretSource, TlsSettings, Verify};
+use super::{
+    ConfigError, HandshakeVersion, HostOrder, HostSpec, Secret, SecretSource, TlsSettings, Verify,
+};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -76,6 +78,9 @@ impl Ui {
 #[serde(deny_unknown_fields)]
 struct RawProfile {
     host: Option<Spanned<String>>,
+    hosts: Option<Spanned<Vec<String>>>,
+    discover: Option<bool>,
+    host_order: Option<Spanned<String>>,
     port: Option<Spanned<u16>>,
     db: Option<Spanned<String>>,
     user: Option<Spanned<String>>,
@@ -121,6 +126,10 @@ enum RawVerify {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct ProfileSpec {
     pub host: Option<String>,
+    /// `hosts`: several servers, ports not yet defaulted.
+    pub hosts: Option<Vec<HostSpec>>,
+    pub discover: bool,
+    pub host_order: Option<HostOrder>,
     pub port: Option<u16>,
     pub db: Option<String>,
     pub user: Option<String>,
@@ -261,9 +270,16 @@ pub(crate) fn known_names<'a>(names: impl Iterator<Item = &'a String>) -> String
 
 fn validate(ctx: &Ctx<'_>, name: &str, raw: RawProfile) -> Result<ProfileSpec, ConfigError> {
     let key = |k: &str| Some(format!("profiles.{name}.{k}"));
-    let tls = tls_settings(ctx, name, &raw)?;
+    let (tls, hosts, secret) = (
+        tls_settings(ctx, name, &raw)?,
+        hosts(ctx, name, &raw)?,
+        secret_source(ctx, name, &raw)?,
+    );
     let mut spec = ProfileSpec {
         tls,
+        hosts,
+        secret,
+        discover: raw.discover.unwrap_or(false),
         host: raw.host.map(Spanned::into_inner),
         db: raw.db.map(Spanned::into_inner),
         read_only: raw.read_only.unwrap_or(false),
@@ -272,6 +288,8 @@ fn validate(ctx: &Ctx<'_>, name: &str, raw: RawProfile) -> Result<ProfileSpec, C
             RawProtocol::V1_0 => HandshakeVersion::V1_0,
             RawProtocol::V0_4 => HandshakeVersion::V0_4,
         }),
+        query_timeout: seconds(ctx, name, "query_timeout", raw.query_timeout)?,
+        timeout: seconds(ctx, name, "timeout", raw.timeout)?,
         ..ProfileSpec::default()
     };
     if let Some(port) = raw.port {
@@ -279,6 +297,11 @@ fn validate(ctx: &Ctx<'_>, name: &str, raw: RawProfile) -> Result<ProfileSpec, C
             return Err(ctx.error(port.span(), key("port"), "port 0 is not valid".into()));
         }
         spec.port = Some(port.into_inner());
+    }
+    if let Some(order) = raw.host_order {
+        let parsed = order.get_ref().parse::<HostOrder>();
+        spec.host_order =
+            Some(parsed.map_err(|message| ctx.error(order.span(), key("host_order"), message))?);
     }
     if let Some(lang) = raw.lang {
         match crate::reql::Lang::parse(lang.get_ref()) {
@@ -292,84 +315,6 @@ fn validate(ctx: &Ctx<'_>, name: &str, raw: RawProfile) -> Result<ProfileSpec, C
             }
         }
     }
-    if let Some(limit) = raw.query_timeout {
-        match positive_secs(*limit.get_ref()) {
-            Some(duration) => spec.query_timeout = Some(duration),
-            None => {
-                return Err(ctx.error(
-                    limit.span(),
-                    key("query_timeout"),
-                    "query_timeout must be a positive number of seconds".into(),
-                ));
-            }
-        }
-    }
-    if let Some(timeout) = raw.timeout {
-        match positive_secs(*timeout.get_ref()) {
-            Some(duration) => spec.timeout = Some(duration),
-            None => {
-                return Err(ctx.error(
-                    timeout.span(),
-                    key("timeout"),
-                    "timeout must be a positive number of seconds".into(),
-                ));
-            }
-        }
-    }
-
-    // Secret: at most one source.
-    let sources: Vec<(&str, Range<usize>, SecretSource)> = [
-        (
-            "password_env",
-            raw.password_env
-                .map(|s| (s.span(), SecretSource::PasswordEnv(s.into_inner()))),
-        ),
-        (
-            "auth_key_env",
-            raw.auth_key_env
-                .map(|s| (s.span(), SecretSource::AuthKeyEnv(s.into_inner()))),
-        ),
-        (
-            "password_file",
-            raw.password_file.map(|s| {
-                let path = resolve_path(s.get_ref(), ctx.base);
-                (s.span(), SecretSource::PasswordFile(path))
-            }),
-        ),
-        (
-            "password_command",
-            raw.password_command
-                .map(|s| (s.span(), SecretSource::PasswordCommand(s.into_inner()))),
-        ),
-        (
-            "password",
-            raw.password.map(|s| {
-                (
-                    s.span(),
-                    SecretSource::Password(Secret::new(s.into_inner())),
-                )
-            }),
-        ),
-        (
-            "auth_key",
-            raw.auth_key
-                .map(|s| (s.span(), SecretSource::AuthKey(Secret::new(s.into_inner())))),
-        ),
-    ]
-    .into_iter()
-    .filter_map(|(k, v)| v.map(|(span, src)| (k, span, src)))
-    .collect();
-    if let [(first, _, _), (second, span, _), ..] = sources.as_slice() {
-        return Err(ctx.error(
-            span.clone(),
-            key(second),
-            format!("`{first}` and `{second}` are both set; keep one secret source per profile"),
-        ));
-    }
-    if let Some((_, _, source)) = sources.into_iter().next() {
-        spec.secret = Some(source);
-    }
-
     // The auth key logs in as admin over V1_0, so another user cannot work.
     if let Some(user) = raw.user {
         let over_v1 = spec.protocol != Some(HandshakeVersion::V0_4);
@@ -389,8 +334,103 @@ fn validate(ctx: &Ctx<'_>, name: &str, raw: RawProfile) -> Result<ProfileSpec, C
         }
         spec.user = Some(user.into_inner());
     }
-
     Ok(spec)
+}
+
+/// `timeout` and `query_timeout`: a positive number of seconds.
+fn seconds(
+    ctx: &Ctx<'_>,
+    name: &str,
+    field: &str,
+    value: Option<Spanned<f64>>,
+) -> Result<Option<Duration>, ConfigError> {
+    let Some(value) = value else {
+        return Ok(None);
+    };
+    match positive_secs(*value.get_ref()) {
+        Some(duration) => Ok(Some(duration)),
+        None => Err(ctx.error(
+            value.span(),
+            Some(format!("profiles.{name}.{field}")),
+            format!("{field} must be a positive number of seconds"),
+        )),
+    }
+}
+
+/// `hosts`: each entry `host` or `host:port`; not together with `host`, and not empty.
+fn hosts(
+    ctx: &Ctx<'_>,
+    name: &str,
+    raw: &RawProfile,
+) -> Result<Option<Vec<HostSpec>>, ConfigError> {
+    let Some(list) = &raw.hosts else {
+        return Ok(None);
+    };
+    let error =
+        |message: String| ctx.error(list.span(), Some(format!("profiles.{name}.hosts")), message);
+    if raw.host.is_some() {
+        return Err(error(
+            "`host` and `hosts` are both set; keep `hosts` for several servers or `host` for one"
+                .into(),
+        ));
+    }
+    if list.get_ref().is_empty() {
+        return Err(error(
+            "`hosts` is empty; list the servers, e.g. hosts = [\"db1:28015\", \"db2\"]".into(),
+        ));
+    }
+    list.get_ref()
+        .iter()
+        .map(|text| HostSpec::parse(text, &format!("hosts entry \"{text}\"")).map_err(&error))
+        .collect::<Result<Vec<_>, _>>()
+        .map(Some)
+}
+
+/// The secret source: at most one of the six keys.
+fn secret_source(
+    ctx: &Ctx<'_>,
+    name: &str,
+    raw: &RawProfile,
+) -> Result<Option<SecretSource>, ConfigError> {
+    let text = |s: &Option<Spanned<String>>| s.as_ref().map(|s| (s.span(), s.get_ref().clone()));
+    let sources: Vec<(&str, Range<usize>, SecretSource)> = [
+        (
+            "password_env",
+            text(&raw.password_env).map(|(sp, v)| (sp, SecretSource::PasswordEnv(v))),
+        ),
+        (
+            "auth_key_env",
+            text(&raw.auth_key_env).map(|(sp, v)| (sp, SecretSource::AuthKeyEnv(v))),
+        ),
+        (
+            "password_file",
+            text(&raw.password_file)
+                .map(|(sp, v)| (sp, SecretSource::PasswordFile(resolve_path(&v, ctx.base)))),
+        ),
+        (
+            "password_command",
+            text(&raw.password_command).map(|(sp, v)| (sp, SecretSource::PasswordCommand(v))),
+        ),
+        (
+            "password",
+            text(&raw.password).map(|(sp, v)| (sp, SecretSource::Password(Secret::new(v)))),
+        ),
+        (
+            "auth_key",
+            text(&raw.auth_key).map(|(sp, v)| (sp, SecretSource::AuthKey(Secret::new(v)))),
+        ),
+    ]
+    .into_iter()
+    .filter_map(|(k, v)| v.map(|(span, src)| (k, span, src)))
+    .collect();
+    if let [(first, _, _), (second, span, _), ..] = sources.as_slice() {
+        return Err(ctx.error(
+            span.clone(),
+            Some(format!("profiles.{name}.{second}")),
+            format!("`{first}` and `{second}` are both set; keep one secret source per profile"),
+        ));
+    }
+    Ok(sources.into_iter().next().map(|(_, _, source)| source))
 }
 
 fn tls_settings(

@@ -13,7 +13,7 @@ pub use file::Ui;
 pub use resolve::ConnOverrides;
 pub use secret::{Secret, SecretSource};
 pub use summary::ProfileSummary;
-pub use url::ConnUrl;
+pub use url::{Address, ConnUrl, HostSpec, host_port};
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -70,8 +70,16 @@ pub struct TlsSettings {
 pub struct Profile {
     /// Profile name, when it came from the config file.
     pub name: Option<String>,
+    /// The host dialled first (with `hosts`, the first of them).
     pub host: String,
     pub port: u16,
+    /// Several servers of one cluster, tried in this order (`hosts`, repeated `--host`, a
+    /// URL with several hosts); empty: `host:port` alone.
+    pub hosts: Vec<Address>,
+    /// `discover`: after connecting, add the cluster's other servers to the hosts.
+    pub discover: bool,
+    /// `host_order`: the hosts in the order written, or shuffled once per connect.
+    pub host_order: HostOrder,
     /// Default database (sent as the `db` global optarg).
     pub db: String,
     /// User name; with an auth key over V1_0 this is `admin`.
@@ -98,6 +106,9 @@ impl Default for Profile {
             name: None,
             host: "localhost".into(),
             port: DEFAULT_PORT,
+            hosts: Vec::new(),
+            discover: false,
+            host_order: HostOrder::InOrder,
             db: "test".into(),
             user: "admin".into(),
             secret: None,
@@ -108,6 +119,47 @@ impl Default for Profile {
             read_only: false,
             lang: crate::reql::Lang::Js,
             queries: None,
+        }
+    }
+}
+
+impl Profile {
+    /// The addresses to try, in the profile's order: `hosts`, else `host:port`.
+    pub fn addresses(&self) -> Vec<Address> {
+        if self.hosts.is_empty() {
+            vec![Address::new(self.host.clone(), self.port)]
+        } else {
+            self.hosts.clone()
+        }
+    }
+
+    /// `host:port`, or every host joined with `,` (for titles and messages).
+    pub fn address_list(&self) -> String {
+        let all: Vec<String> = self.addresses().iter().map(Address::to_string).collect();
+        all.join(",")
+    }
+}
+
+/// The order hosts are tried in (`host_order`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum HostOrder {
+    /// As written (the default).
+    #[default]
+    InOrder,
+    /// Shuffled, so that many clients spread over the servers.
+    Random,
+}
+
+impl std::str::FromStr for HostOrder {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "in_order" => Ok(HostOrder::InOrder),
+            "random" => Ok(HostOrder::Random),
+            other => Err(format!(
+                "unknown host_order `{other}`; use \"in_order\" or \"random\""
+            )),
         }
     }
 }

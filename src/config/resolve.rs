@@ -5,14 +5,16 @@ use std::time::Duration;
 
 use super::file::{check_tls, known_names};
 use super::{
-    Config, ConfigError, ConnUrl, HandshakeVersion, Profile, SecretSource, TlsSettings, Verify,
+    Config, ConfigError, ConnUrl, HandshakeVersion, HostSpec, Profile, SecretSource, TlsSettings,
+    Verify,
 };
 
 /// The CONN flags of the command line; `None`/`false` means "not given".
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ConnOverrides {
     pub url: Option<ConnUrl>,
-    pub host: Option<String>,
+    /// `--host` (repeatable): one host, or several servers of a cluster.
+    pub hosts: Vec<HostSpec>,
     pub port: Option<u16>,
     pub db: Option<String>,
     pub user: Option<String>,
@@ -123,57 +125,90 @@ impl Config {
         profile: Option<&str>,
         overrides: &ConnOverrides,
     ) -> Result<Profile, ConfigError> {
-        let mut out = Profile::default();
-        let mut user_origin: Option<Origin> = None;
-        let mut secret: Option<(SecretSource, Origin)> = None;
-
+        let mut layers = Layers::default();
         if let Some((name, spec)) = self.select(profile)? {
-            let origin = Origin::Profile(name.clone());
-            out.name = Some(name.clone());
-            set(&mut out.host, spec.host.clone());
-            set(&mut out.port, spec.port);
-            set(&mut out.db, spec.db.clone());
-            if let Some(user) = &spec.user {
-                out.user = user.clone();
-                user_origin = Some(origin.clone());
-            }
-            set(&mut out.timeout, spec.timeout);
-            if spec.query_timeout.is_some() {
-                out.query_timeout = spec.query_timeout;
-            }
-            set(&mut out.lang, spec.lang);
-            set(&mut out.handshake, spec.protocol);
-            out.read_only = spec.read_only;
-            out.queries = spec.queries.clone();
-            out.tls = spec.tls.clone();
-            secret = spec.secret.clone().map(|s| (s, origin));
+            layers.profile(name, spec);
         }
-
         if let Some(url) = &overrides.url {
-            set(&mut out.host, url.host.clone());
-            set(&mut out.port, url.port);
-            set(&mut out.db, url.db.clone());
-            if let Some(user) = &url.user {
-                out.user = user.clone();
-                user_origin = Some(Origin::Url);
-            }
-            if let Some(password) = &url.password {
-                secret = Some((SecretSource::UrlPassword(password.clone()), Origin::Url));
-            }
+            layers.url(url);
         }
+        layers.flags(overrides)?;
+        layers.finish()
+    }
+}
 
-        set(&mut out.host, overrides.host.clone());
+/// The profile being built, layer on layer, with where its user and secret came from.
+#[derive(Default)]
+struct Layers {
+    out: Profile,
+    user_origin: Option<Origin>,
+    secret: Option<(SecretSource, Origin)>,
+    /// Each layer that names hosts replaces the hosts of the layers below; their ports are
+    /// defaulted last (after `--port`).
+    hosts: Option<Vec<HostSpec>>,
+}
+
+impl Layers {
+    fn user(&mut self, user: Option<&String>, origin: Origin) {
+        if let Some(user) = user {
+            self.out.user = user.clone();
+            self.user_origin = Some(origin);
+        }
+    }
+
+    fn profile(&mut self, name: &str, spec: &super::ProfileSpec) {
+        let out = &mut self.out;
+        out.name = Some(name.to_owned());
+        self.hosts = spec
+            .hosts
+            .clone()
+            .or_else(|| spec.host.clone().map(|h| vec![HostSpec::new(h)]));
+        set(&mut out.port, spec.port);
+        out.discover = spec.discover;
+        set(&mut out.host_order, spec.host_order);
+        set(&mut out.db, spec.db.clone());
+        set(&mut out.timeout, spec.timeout);
+        if spec.query_timeout.is_some() {
+            out.query_timeout = spec.query_timeout;
+        }
+        set(&mut out.lang, spec.lang);
+        set(&mut out.handshake, spec.protocol);
+        out.read_only = spec.read_only;
+        out.queries = spec.queries.clone();
+        out.tls = spec.tls.clone();
+        let origin = Origin::Profile(name.to_owned());
+        self.user(spec.user.as_ref(), origin.clone());
+        self.secret = spec.secret.clone().map(|s| (s, origin));
+    }
+
+    fn url(&mut self, url: &ConnUrl) {
+        if !url.hosts.is_empty() {
+            self.hosts = Some(url.hosts.clone());
+        }
+        set(&mut self.out.port, url.port);
+        set(&mut self.out.db, url.db.clone());
+        self.user(url.user.as_ref(), Origin::Url);
+        if let Some(password) = &url.password {
+            self.secret = Some((SecretSource::UrlPassword(password.clone()), Origin::Url));
+        }
+    }
+
+    fn flags(&mut self, overrides: &ConnOverrides) -> Result<(), ConfigError> {
+        if !overrides.hosts.is_empty() {
+            self.hosts = Some(overrides.hosts.clone());
+        }
+        let out = &mut self.out;
         set(&mut out.port, overrides.port);
         set(&mut out.db, overrides.db.clone());
-        if let Some(user) = &overrides.user {
-            out.user = user.clone();
-            user_origin = Some(Origin::Flag);
-        }
         set(&mut out.lang, overrides.lang);
         set(&mut out.timeout, overrides.timeout);
         if overrides.query_timeout.is_some() {
             out.query_timeout = overrides.query_timeout;
         }
+        if overrides.touches_tls() {
+            out.tls = Some(merge_tls(out.tls.take(), overrides)?);
+        }
+        self.user(overrides.user.as_ref(), Origin::Flag);
         match (&overrides.password_env, &overrides.auth_key_env) {
             (Some(_), Some(_)) => {
                 return Err(ConfigError::Conflict(
@@ -181,17 +216,24 @@ impl Config {
                 ));
             }
             (Some(var), None) => {
-                secret = Some((SecretSource::PasswordEnv(var.clone()), Origin::Flag));
+                self.secret = Some((SecretSource::PasswordEnv(var.clone()), Origin::Flag));
             }
             (None, Some(var)) => {
-                secret = Some((SecretSource::AuthKeyEnv(var.clone()), Origin::Flag));
+                self.secret = Some((SecretSource::AuthKeyEnv(var.clone()), Origin::Flag));
             }
             (None, None) => {}
         }
-        if overrides.touches_tls() {
-            out.tls = Some(merge_tls(out.tls.take(), overrides)?);
-        }
+        Ok(())
+    }
 
+    /// Checks the user against an auth key, defaults the hosts' ports, reads the secret.
+    fn finish(self) -> Result<Profile, ConfigError> {
+        let Layers {
+            mut out,
+            user_origin,
+            secret,
+            hosts,
+        } = self;
         // Over V1_0 the auth key is the admin password (as the 2.3+ drivers send it).
         if let Some((source, origin)) = &secret
             && source.is_auth_key()
@@ -209,7 +251,18 @@ impl Config {
                 _ => out.user = "admin".into(),
             }
         }
-
+        match hosts.as_deref() {
+            Some([one]) => {
+                let address = one.with_default(out.port);
+                (out.host, out.port) = (address.host, address.port);
+            }
+            Some(several @ [first, ..]) => {
+                out.hosts = several.iter().map(|h| h.with_default(out.port)).collect();
+                let address = first.with_default(out.port);
+                (out.host, out.port) = (address.host, address.port);
+            }
+            _ => {}
+        }
         if let Some((source, origin)) = &secret {
             out.secret = Some(source.read_within(&origin.secret(source), out.timeout)?);
         }

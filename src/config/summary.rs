@@ -13,6 +13,8 @@ pub struct ProfileSummary {
     pub is_default: bool,
     pub host: String,
     pub port: u16,
+    /// `hosts`, each as `host:port`; empty for a profile with one host.
+    pub hosts: Vec<String>,
     pub db: String,
     pub user: String,
     pub protocol: HandshakeVersion,
@@ -27,10 +29,10 @@ pub struct ProfileSummary {
 impl ProfileSummary {
     /// `host:port/db`, with IPv6 hosts in brackets.
     pub fn address(&self) -> String {
-        if self.host.contains(':') {
-            format!("[{}]:{}/{}", self.host, self.port, self.db)
+        if self.hosts.is_empty() {
+            format!("{}/{}", super::host_port(&self.host, self.port), self.db)
         } else {
-            format!("{}:{}/{}", self.host, self.port, self.db)
+            format!("{}/{}", self.hosts.join(","), self.db)
         }
     }
 }
@@ -72,6 +74,15 @@ impl Config {
                     is_default: self.default_profile.as_deref() == Some(name),
                     host: spec.host.clone().unwrap_or_else(|| defaults.host.clone()),
                     port: spec.port.unwrap_or(defaults.port),
+                    hosts: spec
+                        .hosts
+                        .iter()
+                        .flatten()
+                        .map(|h| {
+                            h.with_default(spec.port.unwrap_or(defaults.port))
+                                .to_string()
+                        })
+                        .collect(),
                     db: spec.db.clone().unwrap_or_else(|| defaults.db.clone()),
                     user: match (&spec.user, over_v1 && auth_key) {
                         (_, true) => "admin".into(),

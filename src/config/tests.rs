@@ -152,7 +152,7 @@ timeout = 3
 
     // Flags override the URL and the profile.
     let mut o = url("rethinkdb://url-user@url-host:2222/url-db");
-    o.host = Some("flag-host".into());
+    o.hosts = vec![super::HostSpec::new("flag-host")];
     o.db = Some("flag-db".into());
     o.timeout = Some(Duration::from_secs(9));
     let p = c.resolve(None, &o).unwrap();
@@ -657,4 +657,81 @@ fn a_profile_queries_file_is_relative_to_the_config_file() {
         Some(PathBuf::from("/cfg/dir/shared/queries.toml"))
     );
     assert_eq!(c.resolve(Some("solo"), &none()).unwrap().queries, None);
+}
+
+fn addresses(p: &Profile) -> Vec<String> {
+    p.addresses().iter().map(Address::to_string).collect()
+}
+
+#[test]
+fn hosts_of_a_cluster_take_the_profile_port() {
+    let c = config(
+        "[profiles.c]\nhosts = [\"db1:28015\", \"db2\", \"10.0.0.3:28016\", \"[::1]\"]\nport = 29015\ndiscover = true\nhost_order = \"random\"\n",
+    );
+    let p = c.resolve(Some("c"), &none()).unwrap();
+    assert_eq!(
+        addresses(&p),
+        ["db1:28015", "db2:29015", "10.0.0.3:28016", "[::1]:29015"]
+    );
+    assert_eq!((p.host.as_str(), p.port), ("db1", 28015));
+    assert!(p.discover);
+    assert_eq!(p.host_order, HostOrder::Random);
+    // --port changes the hosts written without one.
+    let o = ConnOverrides {
+        port: Some(1),
+        ..none()
+    };
+    let p = c.resolve(Some("c"), &o).unwrap();
+    assert_eq!(addresses(&p)[1], "db2:1");
+    let listing = c.listing();
+    assert!(listing.contains("db1:28015,db2:29015"), "{listing}");
+}
+
+#[test]
+fn one_host_has_no_host_list() {
+    let p = config("[profiles.a]\nhost = \"h\"\nport = 2\n")
+        .resolve(Some("a"), &none())
+        .unwrap();
+    assert!(p.hosts.is_empty());
+    assert_eq!(addresses(&p), ["h:2"]);
+    assert!(!p.discover);
+    assert_eq!(p.host_order, HostOrder::InOrder);
+}
+
+#[test]
+fn host_and_hosts_together_name_the_line() {
+    let err = config_err("[profiles.c]\nhost = \"a\"\n\nhosts = [\"b\", \"c\"]\n");
+    assert_at(&err, 4, "profiles.c.hosts");
+    assert!(
+        err.to_string().contains("`host` and `hosts` are both set"),
+        "{err}"
+    );
+    let err = config_err("[profiles.c]\nhosts = []\n");
+    assert_at(&err, 2, "profiles.c.hosts");
+    let err = config_err("[profiles.c]\nhosts = [\"a\", \"b:0\"]\n");
+    assert_at(&err, 2, "profiles.c.hosts");
+    assert!(err.to_string().contains("\"b:0\""), "{err}");
+    let err = config_err("[profiles.c]\nhost = \"a\"\nhost_order = \"sideways\"\n");
+    assert_at(&err, 3, "profiles.c.host_order");
+}
+
+#[test]
+fn url_and_flags_replace_the_profile_hosts() {
+    let c = config("[profiles.c]\nhosts = [\"db1\", \"db2\"]\n");
+    let mut o = url("rethinkdb://bob@u1:1,u2/app");
+    let p = c.resolve(Some("c"), &o).unwrap();
+    assert_eq!(addresses(&p), ["u1:1", "u2:28015"]);
+    assert_eq!((p.user.as_str(), p.db.as_str()), ("bob", "app"));
+    o.hosts = vec![HostSpec::new("only")];
+    let p = c.resolve(Some("c"), &o).unwrap();
+    assert_eq!(addresses(&p), ["only:28015"]);
+    assert!(p.hosts.is_empty());
+    let o = ConnOverrides {
+        hosts: vec![HostSpec::new("f1"), HostSpec::new("f2")],
+        ..none()
+    };
+    let p = config("[profiles.a]\nhost = \"h\"\n")
+        .resolve(Some("a"), &o)
+        .unwrap();
+    assert_eq!(addresses(&p), ["f1:28015", "f2:28015"]);
 }

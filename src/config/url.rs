@@ -7,13 +7,24 @@ use super::{ConfigError, Secret};
 pub struct ConnUrl {
     pub user: Option<String>,
     pub password: Option<Secret>,
-    /// Host without IPv6 brackets (`::1`, not `[::1]`).
-    pub host: Option<String>,
+    /// The hosts, in order (IPv6 without brackets); several with
+    /// `rethinkdb://db1:28015,db2:28015/app`.
+    pub hosts: Vec<HostSpec>,
+    /// The port of a URL with one host (`rethinkdb://:29015` sets only the port).
     pub port: Option<u16>,
     pub db: Option<String>,
 }
 
 const SCHEME: &str = "rethinkdb://";
+
+/// `host:port` for messages and addresses, an IPv6 address in brackets (`[::1]:28015`).
+pub fn host_port(host: &str, port: u16) -> String {
+    if host.contains(':') {
+        format!("[{host}]:{port}")
+    } else {
+        format!("{host}:{port}")
+    }
+}
 
 impl ConnUrl {
     /// Parses a URL. Errors never repeat the URL, since it may hold a password.
@@ -55,9 +66,30 @@ impl ConnUrl {
                 parsed.password = Some(Secret::new(decode(pass, "password")?));
             }
         }
-        let (host, port) = split_host_port(authority)?;
-        parsed.host = host;
-        parsed.port = port;
+        let authorities: Vec<&str> = authority.split(',').collect();
+        if let [single] = authorities.as_slice() {
+            let (host, port) = split_host_port(single, "the url").map_err(err)?;
+            if let Some(host) = host {
+                parsed.hosts.push(HostSpec::new(decode(&host, "host")?));
+            }
+            if let Some(first) = parsed.hosts.first_mut() {
+                first.port = port;
+            }
+            parsed.port = port;
+        } else {
+            for one in authorities {
+                let (host, port) = split_host_port(one, "the url").map_err(err)?;
+                let Some(host) = host else {
+                    return Err(err(
+                        "each host of a url with several hosts needs a name: rethinkdb://db1:28015,db2:28015/db".into(),
+                    ));
+                };
+                parsed.hosts.push(HostSpec {
+                    host: decode(&host, "host")?,
+                    port,
+                });
+            }
+        }
         if path.contains('/') {
             return Err(err(
                 "the url path must be a single database name (rethinkdb://host/db)".into(),
@@ -70,29 +102,88 @@ impl ConnUrl {
     }
 }
 
-fn split_host_port(authority: &str) -> Result<(Option<String>, Option<u16>), ConfigError> {
+/// A host as written in `hosts`, `--host` or a URL: a name or address with an optional port
+/// (`db1`, `db1:28016`, `[::1]:28015`); the port defaults to the profile's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HostSpec {
+    pub host: String,
+    pub port: Option<u16>,
+}
+
+impl HostSpec {
+    /// A host without a port.
+    pub fn new(host: impl Into<String>) -> HostSpec {
+        HostSpec {
+            host: host.into(),
+            port: None,
+        }
+    }
+
+    /// Parses `host`, `host:port`, `[v6]` or `[v6]:port`; a bare IPv6 address (`::1`) is taken
+    /// whole. `what` names the text in errors (`--host`, `hosts entry "x"`).
+    pub fn parse(text: &str, what: &str) -> Result<HostSpec, String> {
+        if text.parse::<std::net::Ipv6Addr>().is_ok() {
+            return Ok(HostSpec::new(text));
+        }
+        let (host, port) = split_host_port(text, what)?;
+        match host {
+            Some(host) => Ok(HostSpec { host, port }),
+            None => Err(format!("{what} names no host; write host or host:port")),
+        }
+    }
+
+    /// The address to dial: this host with its port, else `default_port`.
+    pub fn with_default(&self, default_port: u16) -> Address {
+        Address {
+            host: self.host.clone(),
+            port: self.port.unwrap_or(default_port),
+        }
+    }
+}
+
+/// A host and port to dial.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Address {
+    pub host: String,
+    pub port: u16,
+}
+
+impl Address {
+    pub fn new(host: impl Into<String>, port: u16) -> Address {
+        Address {
+            host: host.into(),
+            port,
+        }
+    }
+}
+
+impl std::fmt::Display for Address {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&host_port(&self.host, self.port))
+    }
+}
+
+/// Splits `host[:port]` (IPv6 in brackets); `what` names the text in errors. The host is
+/// returned as written (a URL's is percent-decoded by its caller).
+fn split_host_port(authority: &str, what: &str) -> Result<(Option<String>, Option<u16>), String> {
     let (host, port) = if let Some(v6) = authority.strip_prefix('[') {
         let Some(close) = v6.find(']') else {
-            return Err(ConfigError::Url(
-                "the IPv6 address in the url lacks its closing `]`".into(),
-            ));
+            return Err(format!("the IPv6 address in {what} lacks its closing `]`"));
         };
         let after = &v6[close + 1..];
         let port = match after.strip_prefix(':') {
             Some(port) => Some(port),
             None if after.is_empty() => None,
             None => {
-                return Err(ConfigError::Url(
-                    "expected `:port` after the IPv6 address in the url".into(),
-                ));
+                return Err(format!("expected `:port` after the IPv6 address in {what}"));
             }
         };
         (&v6[..close], port)
     } else {
         match authority.rfind(':') {
             Some(colon) if authority[..colon].contains(':') => {
-                return Err(ConfigError::Url(
-                    "write an IPv6 address in brackets: rethinkdb://[::1]:28015".into(),
+                return Err(format!(
+                    "write an IPv6 address with a port in brackets in {what}: [::1]:28015"
                 ));
             }
             Some(colon) => (&authority[..colon], Some(&authority[colon + 1..])),
@@ -103,19 +194,14 @@ fn split_host_port(authority: &str) -> Result<(Option<String>, Option<u16>), Con
         None | Some("") => None,
         Some(text) => match text.parse::<u16>() {
             Ok(0) | Err(_) => {
-                return Err(ConfigError::Url(format!(
-                    "port `{text}` in the url is not a number from 1 to 65535"
-                )));
+                return Err(format!(
+                    "port `{text}` in {what} is not a number from 1 to 65535"
+                ));
             }
             Ok(port) => Some(port),
         },
     };
-    let host = if host.is_empty() {
-        None
-    } else {
-        Some(decode(host, "host")?)
-    };
-    Ok((host, port))
+    Ok(((!host.is_empty()).then(|| host.to_owned()), port))
 }
 
 /// Percent-decodes one URL part into UTF-8.
@@ -163,7 +249,13 @@ mod tests {
         let u = parse("rethinkdb://bob:pw@db.example.com:28016/app");
         assert_eq!(u.user.as_deref(), Some("bob"));
         assert_eq!(u.password.as_ref().map(Secret::expose), Some("pw"));
-        assert_eq!(u.host.as_deref(), Some("db.example.com"));
+        assert_eq!(
+            u.hosts,
+            [HostSpec {
+                host: "db.example.com".into(),
+                port: Some(28016)
+            }]
+        );
         assert_eq!(u.port, Some(28016));
         assert_eq!(u.db.as_deref(), Some("app"));
     }
@@ -173,7 +265,7 @@ mod tests {
         assert_eq!(
             parse("rethinkdb://host"),
             ConnUrl {
-                host: Some("host".into()),
+                hosts: vec![HostSpec::new("host")],
                 ..Default::default()
             }
         );
@@ -182,16 +274,16 @@ mod tests {
         assert!(u.password.is_none() && u.db.is_none() && u.port.is_none());
         assert_eq!(parse("rethinkdb://:29015").port, Some(29015));
         assert_eq!(parse("rethinkdb://"), ConnUrl::default());
-        assert_eq!(parse("RETHINKDB://h").host.as_deref(), Some("h"));
+        assert_eq!(parse("RETHINKDB://h").hosts, [HostSpec::new("h")]);
     }
 
     #[test]
     fn ipv6_hosts() {
         let u = parse("rethinkdb://[::1]:28015/test");
-        assert_eq!(u.host.as_deref(), Some("::1"));
+        assert_eq!(u.hosts[0].host, "::1");
         assert_eq!(u.port, Some(28015));
         let u = parse("rethinkdb://admin@[fe80::1]");
-        assert_eq!(u.host.as_deref(), Some("fe80::1"));
+        assert_eq!(u.hosts, [HostSpec::new("fe80::1")]);
         assert_eq!(u.port, None);
         assert!(ConnUrl::parse("rethinkdb://[::1").is_err());
         assert!(ConnUrl::parse("rethinkdb://::1:28015").is_err());
@@ -209,7 +301,43 @@ mod tests {
         // Unescaped `@` in a password: the last `@` ends the user part.
         let u = parse("rethinkdb://u:a@b@h");
         assert_eq!(u.password.as_ref().map(Secret::expose), Some("a@b"));
-        assert_eq!(u.host.as_deref(), Some("h"));
+        assert_eq!(u.hosts, [HostSpec::new("h")]);
+    }
+
+    #[test]
+    fn several_hosts() {
+        let u = parse("rethinkdb://user@db1:28015,db2,[::1]:28016/app");
+        assert_eq!(u.user.as_deref(), Some("user"));
+        assert_eq!(u.db.as_deref(), Some("app"));
+        assert_eq!(u.port, None);
+        let hosts: Vec<String> = u
+            .hosts
+            .iter()
+            .map(|h| h.with_default(7).to_string())
+            .collect();
+        assert_eq!(hosts, ["db1:28015", "db2:7", "[::1]:28016"]);
+        assert!(ConnUrl::parse("rethinkdb://db1,:28015/app").is_err());
+        assert!(ConnUrl::parse("rethinkdb://db1,db2:0").is_err());
+    }
+
+    #[test]
+    fn host_specs() {
+        let spec = |t: &str| HostSpec::parse(t, "--host");
+        assert_eq!(spec("db2"), Ok(HostSpec::new("db2")));
+        assert_eq!(
+            spec("10.0.0.3:28016").map(|h| h.with_default(1)),
+            Ok(Address::new("10.0.0.3", 28016))
+        );
+        assert_eq!(spec("::1"), Ok(HostSpec::new("::1")));
+        assert_eq!(spec("[::1]:5").map(|h| h.port), Ok(Some(5)));
+        let err = spec("db:x").unwrap_err();
+        assert!(
+            err.contains("--host") && err.contains("1 to 65535"),
+            "{err}"
+        );
+        assert!(spec(":28015").is_err());
+        assert!(spec("[::1").is_err());
+        assert_eq!(Address::new("::1", 9).to_string(), "[::1]:9");
     }
 
     #[test]

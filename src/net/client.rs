@@ -60,6 +60,7 @@ pub struct ServerInfo {
     pub proxy: bool,
 }
 
+#[derive(Debug)]
 struct Inner {
     requests: mpsc::UnboundedSender<Request>,
     next_token: AtomicU64,
@@ -67,17 +68,9 @@ struct Inner {
 }
 
 /// A handle on one connection; clone it freely, queries on clones share the connection.
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct Client {
     inner: Arc<Inner>,
-}
-
-impl std::fmt::Debug for Client {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Client")
-            .field("info", &self.inner.info)
-            .finish_non_exhaustive()
-    }
 }
 
 impl Client {

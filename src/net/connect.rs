@@ -10,21 +10,68 @@ use tokio::sync::mpsc;
 
 use super::client::{Client, ConnectionInfo, TlsInfo};
 use super::connection::{AsyncStream, Connection};
-use super::error::Error;
+use super::error::{Error, Kind};
 use super::tls;
-use crate::config::{HandshakeVersion, Profile, TlsSettings};
+use crate::config::{Address, HandshakeVersion, HostOrder, Profile, TlsSettings};
 use crate::protocol::{ClientHandshake, HandshakeError, HandshakeInfo, scram};
 
 /// Connects as the profile says; spawn the returned [`Connection`] (`tokio::spawn`).
 ///
-/// The whole of it (TCP, TLS and handshake) must finish within `profile.timeout`.
+/// The profile's hosts are tried in its `host_order`, each within `profile.timeout` (TCP, TLS
+/// and handshake); the first that answers wins. When none does, the error lists every host's
+/// failure.
 pub async fn connect(profile: &Profile) -> Result<(Client, Connection), Error> {
-    let target = format!("{}:{}", profile.host, profile.port);
+    let addresses = ordered(profile);
+    connect_any(profile, &addresses)
+        .await
+        .map(|(client, connection, _)| (client, connection))
+}
+
+/// The profile's addresses in its `host_order` (shuffled anew on each call for `random`).
+pub(crate) fn ordered(profile: &Profile) -> Vec<Address> {
+    let mut addresses = profile.addresses();
+    if profile.host_order == HostOrder::Random {
+        // Fisher-Yates with xorshift, seeded from the system's randomness (via a v4 UUID).
+        let mut state = (uuid::Uuid::new_v4().as_u128() as u64) | 1;
+        for i in (1..addresses.len()).rev() {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            let j = usize::try_from(state % (i as u64 + 1)).unwrap_or(0);
+            addresses.swap(i, j);
+        }
+    }
+    addresses
+}
+
+/// Tries `addresses` in order; the client, its connection task and the index of the address
+/// that answered. A refused login ends the tries: every server of a cluster shares its users.
+pub(crate) async fn connect_any(
+    profile: &Profile,
+    addresses: &[Address],
+) -> Result<(Client, Connection, usize), Error> {
+    let mut failures = Vec::new();
+    for (i, address) in addresses.iter().enumerate() {
+        match connect_to(profile, address).await {
+            Ok((client, connection)) => return Ok((client, connection, i)),
+            Err(e) if e.kind() == Kind::Auth => return Err(e),
+            Err(e) => failures.push(e),
+        }
+    }
+    Err(Error::unreachable(failures))
+}
+
+/// Connects to one address with the profile's credentials, TLS settings and timeout.
+pub async fn connect_to(
+    profile: &Profile,
+    address: &Address,
+) -> Result<(Client, Connection), Error> {
+    let target = address.to_string();
     // How far it got when time ran out decides what to say: a listener that accepts and then
     // stays silent is not a RethinkDB driver port, whatever the timeout; a server that
     // answered but did not finish (10,000,000 SCRAM iterations) is slow, not wrong.
     let stage = AtomicU8::new(STAGE_CONNECTING);
-    let attempt = connect_inner(profile, &target, &stage);
+    let attempt = connect_inner(profile, address, &target, &stage);
     match tokio::time::timeout(profile.timeout, attempt).await {
         Ok(result) => result,
         Err(_) if stage.load(Ordering::Relaxed) == STAGE_ANSWERED => Err(Error::timeout(format!(
@@ -55,10 +102,11 @@ fn seconds(d: Duration) -> String {
 
 async fn connect_inner(
     profile: &Profile,
+    address: &Address,
     target: &str,
     stage: &AtomicU8,
 ) -> Result<(Client, Connection), Error> {
-    let tcp = TcpStream::connect((profile.host.as_str(), profile.port))
+    let tcp = TcpStream::connect((address.host.as_str(), address.port))
         .await
         .map_err(|e| {
             let message = match e.kind() {
@@ -72,8 +120,8 @@ async fn connect_inner(
     tune(&tcp);
     let peer_addr = tcp.peer_addr().ok();
     let mut info = ConnectionInfo {
-        host: profile.host.clone(),
-        port: profile.port,
+        host: address.host.clone(),
+        port: address.port,
         peer_addr,
         user: profile.user.clone(),
         handshake: profile.handshake,
@@ -86,7 +134,7 @@ async fn connect_inner(
             handshake_and_start(Box::new(tcp), profile, info, target, stage).await
         }
         Some(settings) => {
-            let stream = start_tls(tcp, settings, &profile.host, target).await?;
+            let stream = start_tls(tcp, settings, &address.host, target).await?;
             let (_, conn) = stream.get_ref();
             info.tls = Some(TlsInfo {
                 protocol_version: conn
@@ -323,6 +371,27 @@ fn handshake_error(e: HandshakeError, user: &str, target: &str) -> Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn random_host_order_shuffles_and_in_order_keeps_the_order() {
+        let mut profile = Profile {
+            hosts: (0..4)
+                .map(|i| Address::new(format!("h{i}"), 28015))
+                .collect(),
+            ..Profile::default()
+        };
+        assert_eq!(ordered(&profile), profile.hosts);
+        profile.host_order = HostOrder::Random;
+        let mut firsts = std::collections::BTreeSet::new();
+        for _ in 0..64 {
+            let mut shuffled = ordered(&profile);
+            firsts.insert(shuffled[0].host.clone());
+            shuffled.sort_by(|a, b| a.host.cmp(&b.host));
+            assert_eq!(shuffled, profile.hosts, "a permutation of the hosts");
+        }
+        // The chance that 64 shuffles all start with the same host is 4^-63.
+        assert!(firsts.len() > 1, "{firsts:?}");
+    }
 
     #[tokio::test]
     async fn connections_keep_alive_and_skip_nagle() {

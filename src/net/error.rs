@@ -96,6 +96,40 @@ impl Error {
         Error::new(Kind::Timeout, message, None)
     }
 
+    /// No host answered: one host's own error, or every host's failure in one message (the
+    /// kind they share, else `Io`; exit 3 either way unless a login was refused).
+    pub(crate) fn unreachable(mut failures: Vec<Error>) -> Error {
+        if failures.len() <= 1 {
+            return failures.pop().unwrap_or_else(|| {
+                Error::new(
+                    Kind::Io,
+                    "no host to connect to; set `host` or `hosts`",
+                    None,
+                )
+            });
+        }
+        let kind = failures[0].kind();
+        let kind = if failures.iter().all(|e| e.kind() == kind) {
+            kind
+        } else {
+            Kind::Io
+        };
+        let each: Vec<String> = failures
+            .iter()
+            .enumerate()
+            .map(|(i, e)| format!("({}) {e}", i + 1))
+            .collect();
+        Error::new(
+            kind,
+            format!(
+                "none of the {} hosts answered: {}",
+                failures.len(),
+                each.join("; ")
+            ),
+            failures.pop().map(|e| Arc::new(e) as Source),
+        )
+    }
+
     pub(crate) fn handshake(message: impl Into<String>) -> Error {
         Error::new(Kind::Handshake, message, None)
     }

@@ -13,8 +13,8 @@ mod link;
 pub mod tls;
 
 pub use client::{Client, ConnectionInfo, ServerInfo, TlsInfo};
-pub use connect::{connect, connect_stream};
+pub use connect::{connect, connect_stream, connect_to};
 pub use connection::{AsyncStream, Connection};
 pub use cursor::{Batch, BatchKind, Cursor, CursorKind, RawBatch, StopHandle};
 pub use error::{Error, Kind};
-pub use link::Link;
+pub use link::{Endpoint, Link, driver_addresses};

@@ -396,16 +396,21 @@ mod tests {
         ));
     }
 
+    /// The message of `client_config`'s error for `settings`, if any.
+    fn config_error(settings: &TlsSettings) -> Option<String> {
+        client_config(settings)
+            .map(|_| ())
+            .err()
+            .map(|e| e.to_string())
+    }
+
     #[test]
     fn missing_files_are_named() {
         let settings = TlsSettings {
             ca_cert: Some("/nonexistent/ca.pem".into()),
             ..TlsSettings::default()
         };
-        let err = client_config(&settings)
-            .map(|_| ())
-            .err()
-            .map(|e| e.to_string());
+        let err = config_error(&settings);
         assert!(err.is_some_and(|e| e.contains("/nonexistent/ca.pem")));
     }
 

@@ -516,144 +516,172 @@ impl ServerHandshake {
         parse_json(&msg).map(Some)
     }
 
+    /// Runs the state machine over the buffered bytes until it needs more or is done.
     fn advance(
         &mut self,
         users: &dyn CredentialStore,
         progress: &mut Progress<Authenticated>,
     ) -> Result<(), HandshakeError> {
         loop {
-            match &self.state {
-                ServerState::Magic => {
-                    let Some(magic) = self.take_u32() else {
-                        return Ok(());
-                    };
-                    match Version::from_magic(magic) {
-                        Some(Version::V1_0) => {
-                            progress.send.extend(nul_json(&json!({
-                                "success": true,
-                                "min_protocol_version": V1_0_PROTOCOL_VERSION,
-                                "max_protocol_version": V1_0_PROTOCOL_VERSION,
-                                "server_version": self.server_version,
-                            })));
-                            self.state = ServerState::V1ClientFirst;
-                        }
-                        Some(Version::V0_4) => {
-                            self.legacy = true;
-                            self.state = ServerState::V04KeyLen;
-                        }
-                        _ => return Err(HandshakeError::UnsupportedVersion(magic)),
-                    }
-                }
-                ServerState::V04KeyLen => {
-                    let Some(len) = self.take_u32() else {
-                        return Ok(());
-                    };
-                    let len = len as usize;
-                    if len > MAX_AUTH_KEY_LEN {
-                        return Err(HandshakeError::Refused {
-                            code: None,
-                            message: "Client provided an authorization key that is too long."
-                                .into(),
-                        });
-                    }
-                    self.state = ServerState::V04Key(len);
-                }
-                ServerState::V04Key(len) => {
-                    let len = *len;
-                    if self.buf.len() < len {
-                        return Ok(());
-                    }
-                    let key: Vec<u8> = self.buf.drain(..len).collect();
-                    self.state =
-                        ServerState::V04Protocol(String::from_utf8_lossy(&key).into_owned());
-                }
+            let moved = match &self.state {
+                ServerState::Magic => self.on_magic(progress)?,
+                ServerState::V04KeyLen => self.on_v04_key_len()?,
+                ServerState::V04Key(len) => self.on_v04_key(*len),
                 ServerState::V04Protocol(key) => {
                     let key = key.clone();
-                    let Some(protocol) = self.take_u32() else {
-                        return Ok(());
-                    };
-                    if protocol != PROTOCOL_JSON {
-                        return Err(HandshakeError::Refused {
-                            code: None,
-                            message: "The PROTOBUF client protocol is no longer supported".into(),
-                        });
-                    }
-                    let ok = users
-                        .credential("admin")
-                        .is_some_and(|c| c.verify_password(&key));
-                    if !ok {
-                        return Err(HandshakeError::Auth {
-                            code: None,
-                            message: "Incorrect authorization key".into(),
-                        });
-                    }
-                    progress.send.extend_from_slice(V0_4_SUCCESS);
-                    self.state = ServerState::Done;
-                    progress.done = Some(Authenticated {
-                        user: "admin".into(),
-                        version: HandshakeVersion::V0_4,
-                    });
-                    return Ok(());
+                    self.on_v04_protocol(&key, users, progress)?
                 }
-                ServerState::V1ClientFirst => {
-                    let Some(v) = self.take_message()? else {
-                        return Ok(());
-                    };
-                    if v.get("protocol_version").and_then(Value::as_i64)
-                        != Some(V1_0_PROTOCOL_VERSION)
-                    {
-                        return Err(HandshakeError::Refused {
-                            code: Some(2),
-                            message: "Unsupported `protocol_version`.".into(),
-                        });
-                    }
-                    if v.get("authentication_method").and_then(Value::as_str) != Some(SCRAM_SHA_256)
-                    {
-                        return Err(HandshakeError::Refused {
-                            code: Some(4),
-                            message: "Unsupported `authentication_method`.".into(),
-                        });
-                    }
-                    let auth =
-                        v.get("authentication")
-                            .and_then(Value::as_str)
-                            .ok_or_else(|| {
-                                HandshakeError::Malformed("missing `authentication`".into())
-                            })?;
-                    let first = self
-                        .scram
-                        .handle_client_first(auth, |u| users.credential(u))?;
-                    progress
-                        .send
-                        .extend(nul_json(&json!({"success": true, "authentication": first})));
-                    self.state = ServerState::V1ClientFinal;
-                }
-                ServerState::V1ClientFinal => {
-                    let Some(v) = self.take_message()? else {
-                        return Ok(());
-                    };
-                    let auth =
-                        v.get("authentication")
-                            .and_then(Value::as_str)
-                            .ok_or_else(|| {
-                                HandshakeError::Malformed("missing `authentication`".into())
-                            })?;
-                    let fin = self.scram.handle_client_final(auth)?;
-                    progress
-                        .send
-                        .extend(nul_json(&json!({"success": true, "authentication": fin})));
-                    let user = self.scram.user().unwrap_or_default().to_owned();
-                    self.state = ServerState::Done;
-                    progress.done = Some(Authenticated {
-                        user,
-                        version: HandshakeVersion::V1_0,
-                    });
-                    return Ok(());
-                }
+                ServerState::V1ClientFirst => self.on_client_first(users, progress)?,
+                ServerState::V1ClientFinal => self.on_client_final(progress)?,
                 ServerState::Done | ServerState::Failed => return Err(HandshakeError::Finished),
+            };
+            if !moved || progress.done.is_some() {
+                return Ok(());
             }
         }
     }
+
+    /// The client's magic number picks V1_0 (answered at once) or V0_4. Each `on_` step
+    /// returns false when it needs more bytes.
+    fn on_magic(&mut self, progress: &mut Progress<Authenticated>) -> Result<bool, HandshakeError> {
+        let Some(magic) = self.take_u32() else {
+            return Ok(false);
+        };
+        match Version::from_magic(magic) {
+            Some(Version::V1_0) => {
+                progress.send.extend(nul_json(&json!({
+                    "success": true,
+                    "min_protocol_version": V1_0_PROTOCOL_VERSION,
+                    "max_protocol_version": V1_0_PROTOCOL_VERSION,
+                    "server_version": self.server_version,
+                })));
+                self.state = ServerState::V1ClientFirst;
+            }
+            Some(Version::V0_4) => {
+                self.legacy = true;
+                self.state = ServerState::V04KeyLen;
+            }
+            _ => return Err(HandshakeError::UnsupportedVersion(magic)),
+        }
+        Ok(true)
+    }
+
+    fn on_v04_key_len(&mut self) -> Result<bool, HandshakeError> {
+        let Some(len) = self.take_u32() else {
+            return Ok(false);
+        };
+        let len = len as usize;
+        if len > MAX_AUTH_KEY_LEN {
+            return Err(HandshakeError::Refused {
+                code: None,
+                message: "Client provided an authorization key that is too long.".into(),
+            });
+        }
+        self.state = ServerState::V04Key(len);
+        Ok(true)
+    }
+
+    fn on_v04_key(&mut self, len: usize) -> bool {
+        if self.buf.len() < len {
+            return false;
+        }
+        let key: Vec<u8> = self.buf.drain(..len).collect();
+        self.state = ServerState::V04Protocol(String::from_utf8_lossy(&key).into_owned());
+        true
+    }
+
+    /// V0_4's protocol number, then the auth key checked as the admin's password.
+    fn on_v04_protocol(
+        &mut self,
+        key: &str,
+        users: &dyn CredentialStore,
+        progress: &mut Progress<Authenticated>,
+    ) -> Result<bool, HandshakeError> {
+        let Some(protocol) = self.take_u32() else {
+            return Ok(false);
+        };
+        if protocol != PROTOCOL_JSON {
+            return Err(HandshakeError::Refused {
+                code: None,
+                message: "The PROTOBUF client protocol is no longer supported".into(),
+            });
+        }
+        let ok = users
+            .credential("admin")
+            .is_some_and(|c| c.verify_password(key));
+        if !ok {
+            return Err(HandshakeError::Auth {
+                code: None,
+                message: "Incorrect authorization key".into(),
+            });
+        }
+        progress.send.extend_from_slice(V0_4_SUCCESS);
+        self.state = ServerState::Done;
+        progress.done = Some(Authenticated {
+            user: "admin".into(),
+            version: HandshakeVersion::V0_4,
+        });
+        Ok(true)
+    }
+
+    /// V1_0's first message: protocol version, method, and the SCRAM client-first.
+    fn on_client_first(
+        &mut self,
+        users: &dyn CredentialStore,
+        progress: &mut Progress<Authenticated>,
+    ) -> Result<bool, HandshakeError> {
+        let Some(v) = self.take_message()? else {
+            return Ok(false);
+        };
+        if v.get("protocol_version").and_then(Value::as_i64) != Some(V1_0_PROTOCOL_VERSION) {
+            return Err(HandshakeError::Refused {
+                code: Some(2),
+                message: "Unsupported `protocol_version`.".into(),
+            });
+        }
+        if v.get("authentication_method").and_then(Value::as_str) != Some(SCRAM_SHA_256) {
+            return Err(HandshakeError::Refused {
+                code: Some(4),
+                message: "Unsupported `authentication_method`.".into(),
+            });
+        }
+        let first = self
+            .scram
+            .handle_client_first(authentication(&v)?, |u| users.credential(u))?;
+        progress
+            .send
+            .extend(nul_json(&json!({"success": true, "authentication": first})));
+        self.state = ServerState::V1ClientFinal;
+        Ok(true)
+    }
+
+    /// V1_0's final message: the SCRAM proof, answered with the server signature.
+    fn on_client_final(
+        &mut self,
+        progress: &mut Progress<Authenticated>,
+    ) -> Result<bool, HandshakeError> {
+        let Some(v) = self.take_message()? else {
+            return Ok(false);
+        };
+        let fin = self.scram.handle_client_final(authentication(&v)?)?;
+        progress
+            .send
+            .extend(nul_json(&json!({"success": true, "authentication": fin})));
+        let user = self.scram.user().unwrap_or_default().to_owned();
+        self.state = ServerState::Done;
+        progress.done = Some(Authenticated {
+            user,
+            version: HandshakeVersion::V1_0,
+        });
+        Ok(true)
+    }
+}
+
+/// The `authentication` field of a V1_0 client message.
+fn authentication(v: &Value) -> Result<&str, HandshakeError> {
+    v.get("authentication")
+        .and_then(Value::as_str)
+        .ok_or_else(|| HandshakeError::Malformed("missing `authentication`".into()))
 }
 
 /// The answer a server writes for `err` before closing: V0_4 `ERROR: ...\n\0` or V1_0 JSON.

@@ -92,7 +92,7 @@ impl Query<'_> {
     }
 }
 
-/// The `db` global optarg as the drivers send it: `[14, ["name"]]`.
+/// The `db` global optarg as the drivers send it: `[DB, ["name"]]` (DB being `TermType::Db`).
 pub fn db_optarg(name: &str) -> Value {
     Value::Array(vec![
         Value::from(TermType::Db.as_i64()),
@@ -174,13 +174,15 @@ mod tests {
 
     #[test]
     fn start_omits_empty_optargs_like_the_js_driver() {
-        let term = raw(&json!([59, []]));
+        let term = raw(&json!([TermType::DbList, []]));
         let empty = Map::new();
         let q = Query::Start {
             term: &term,
             global_optargs: &empty,
         };
-        assert_eq!(q.body(), b"[1,[59,[]]]");
+        let start = QueryType::Start.as_i64();
+        let db_list = TermType::DbList.as_i64();
+        assert_eq!(q.body(), format!("[{start},[{db_list},[]]]").into_bytes());
         let mut opts = Map::new();
         opts.insert("db".into(), db_optarg("blog"));
         let q = Query::Start {
@@ -189,7 +191,10 @@ mod tests {
         };
         assert_eq!(
             String::from_utf8(q.body()).unwrap(),
-            r#"[1,[59,[]],{"db":[14,["blog"]]}]"#
+            format!(
+                r#"[{start},[{db_list},[]],{{"db":[{},["blog"]]}}]"#,
+                TermType::Db.as_i64()
+            )
         );
     }
 
@@ -206,7 +211,7 @@ mod tests {
 
     #[test]
     fn server_parses_what_the_client_builds() {
-        let term = raw(&json!([24, [1, 2]]));
+        let term = raw(&json!([TermType::Add, [1, 2]]));
         let mut opts = Map::new();
         opts.insert("profile".into(), json!(true));
         let body = Query::Start {
@@ -216,7 +221,7 @@ mod tests {
         .body();
         let q = ServerQuery::parse(&body).unwrap();
         assert_eq!(q.query_type, QueryType::Start);
-        assert_eq!(q.term, Some(json!([24, [1, 2]])));
+        assert_eq!(q.term, Some(json!([TermType::Add, [1, 2]])));
         assert_eq!(q.global_optargs, opts);
         let q = ServerQuery::parse(b"[2]").unwrap();
         assert_eq!((q.query_type, q.term), (QueryType::Continue, None));

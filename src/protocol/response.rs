@@ -672,12 +672,7 @@ impl Scanner<'_> {
     /// A number, `true`, `false` or `null`: everything up to the next delimiter.
     fn scalar(&mut self) -> Result<(), ResponseError> {
         let start = self.i;
-        while let Some(c) = self.peek() {
-            if !(c.is_ascii_alphanumeric() || matches!(c, b'-' | b'+' | b'.')) {
-                break;
-            }
-            self.i += 1;
-        }
+        self.i = crate::nesting::scalar_end(self.b, start);
         if self.i == start {
             return Err(self.error("expected a JSON value"));
         }

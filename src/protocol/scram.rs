@@ -128,8 +128,14 @@ fn salted_password(password: &[u8], salt: &[u8], iterations: NonZeroU32) -> [u8;
     out
 }
 
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+/// Whether two secrets are equal, compared in constant time by ring: both are signed with a
+/// fresh random HMAC key and `hmac::verify` compares the tags. Fails closed when the system
+/// has no randomness.
+fn same_secret(a: &[u8], b: &[u8]) -> bool {
+    let Ok(key) = hmac::Key::generate(hmac::HMAC_SHA256, &rand::SystemRandom::new()) else {
+        return false;
+    };
+    hmac::verify(&key, a, hmac::sign(&key, b).as_ref()).is_ok()
 }
 
 fn xor(a: &[u8; 32], b: &[u8; 32]) -> [u8; 32] {
@@ -183,7 +189,7 @@ impl Credential {
     /// Checks a plain password against the credential (the V0_4 auth key check).
     pub fn verify_password(&self, password: &str) -> bool {
         let salted = salted_password(password.as_bytes(), &self.salt, self.iterations);
-        constant_time_eq(
+        same_secret(
             &sha256(&hmac_sha256(&salted, b"Client Key")),
             &self.stored_key,
         )
@@ -220,7 +226,11 @@ fn decode_b64(s: &str, what: &'static str) -> Result<Vec<u8>, ScramError> {
 enum ClientState {
     Initial,
     SentFirst,
-    SentFinal { server_signature: [u8; 32] },
+    /// What the server must sign to prove it knows the password.
+    SentFinal {
+        server_key: hmac::Key,
+        auth_message: String,
+    },
     Done,
     Failed,
 }
@@ -302,23 +312,32 @@ impl ScramClient {
         let client_signature = hmac_sha256(&stored_key, auth_message.as_bytes());
         let proof = xor(&client_key, &client_signature);
         let server_key = hmac_sha256(&salted, b"Server Key");
-        let server_signature = hmac_sha256(&server_key, auth_message.as_bytes());
-        self.state = ClientState::SentFinal { server_signature };
+        let server_key = hmac::Key::new(hmac::HMAC_SHA256, &server_key);
+        self.state = ClientState::SentFinal {
+            server_key,
+            auth_message,
+        };
         Ok(format!("{without_proof},p={}", B64.encode(proof)))
     }
 
     /// Checks the server-final message `v=<signature>`.
     pub fn handle_server_final(&mut self, server_final: &str) -> Result<(), ScramError> {
-        let ClientState::SentFinal { server_signature } = self.state else {
+        if !matches!(self.state, ClientState::SentFinal { .. }) {
+            return Err(ScramError::State);
+        }
+        let ClientState::SentFinal {
+            server_key,
+            auth_message,
+        } = std::mem::replace(&mut self.state, ClientState::Failed)
+        else {
             return Err(ScramError::State);
         };
-        self.state = ClientState::Failed;
         let attrs = attributes(server_final)?;
         match attrs.first() {
             Some(('e', e)) => Err(ScramError::Server((*e).to_owned())),
             Some(('v', v)) => {
                 let got = decode_b64(v, "server signature is not base64")?;
-                if !constant_time_eq(&got, &server_signature) {
+                if hmac::verify(&server_key, auth_message.as_bytes(), &got).is_err() {
                     return Err(ScramError::InvalidServerSignature);
                 }
                 self.state = ClientState::Done;
@@ -462,7 +481,7 @@ impl ScramServer {
             return Err(ScramError::WrongPassword);
         };
         let client_key = xor(&proof, &client_signature);
-        if !constant_time_eq(&sha256(&client_key), &credential.stored_key) {
+        if !same_secret(&sha256(&client_key), &credential.stored_key) {
             return Err(ScramError::WrongPassword);
         }
         let server_signature = hmac_sha256(&credential.server_key, auth_message.as_bytes());

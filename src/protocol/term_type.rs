@@ -2,986 +2,20 @@
 //!
 //! Names and values mirror `ql2.proto` (see `shared/reference/ql2-terms.txt`).
 
-/// Every `Term.TermType` of ql2.proto.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum TermType {
-    /// `DATUM`
-    Datum = 1,
-    /// `MAKE_ARRAY`
-    MakeArray = 2,
-    /// `MAKE_OBJ`
-    MakeObj = 3,
-    /// `VAR`
-    Var = 10,
-    /// `JAVASCRIPT`
-    Javascript = 11,
-    /// `UUID`
-    Uuid = 169,
-    /// `HTTP`
-    Http = 153,
-    /// `ERROR`
-    Error = 12,
-    /// `IMPLICIT_VAR`
-    ImplicitVar = 13,
-    /// `DB`
-    Db = 14,
-    /// `TABLE`
-    Table = 15,
-    /// `GET`
-    Get = 16,
-    /// `GET_ALL`
-    GetAll = 78,
-    /// `EQ`
-    Eq = 17,
-    /// `NE`
-    Ne = 18,
-    /// `LT`
-    Lt = 19,
-    /// `LE`
-    Le = 20,
-    /// `GT`
-    Gt = 21,
-    /// `GE`
-    Ge = 22,
-    /// `NOT`
-    Not = 23,
-    /// `ADD`
-    Add = 24,
-    /// `SUB`
-    Sub = 25,
-    /// `MUL`
-    Mul = 26,
-    /// `DIV`
-    Div = 27,
-    /// `MOD`
-    Mod = 28,
-    /// `FLOOR`
-    Floor = 183,
-    /// `CEIL`
-    Ceil = 184,
-    /// `ROUND`
-    Round = 185,
-    /// `APPEND`
-    Append = 29,
-    /// `PREPEND`
-    Prepend = 80,
-    /// `DIFFERENCE`
-    Difference = 95,
-    /// `SET_INSERT`
-    SetInsert = 88,
-    /// `SET_INTERSECTION`
-    SetIntersection = 89,
-    /// `SET_UNION`
-    SetUnion = 90,
-    /// `SET_DIFFERENCE`
-    SetDifference = 91,
-    /// `SLICE`
-    Slice = 30,
-    /// `SKIP`
-    Skip = 70,
-    /// `LIMIT`
-    Limit = 71,
-    /// `OFFSETS_OF`
-    OffsetsOf = 87,
-    /// `CONTAINS`
-    Contains = 93,
-    /// `GET_FIELD`
-    GetField = 31,
-    /// `KEYS`
-    Keys = 94,
-    /// `VALUES`
-    Values = 186,
-    /// `OBJECT`
-    Object = 143,
-    /// `HAS_FIELDS`
-    HasFields = 32,
-    /// `WITH_FIELDS`
-    WithFields = 96,
-    /// `PLUCK`
-    Pluck = 33,
-    /// `WITHOUT`
-    Without = 34,
-    /// `MERGE`
-    Merge = 35,
-    /// `BETWEEN_DEPRECATED`
-    BetweenDeprecated = 36,
-    /// `BETWEEN`
-    Between = 182,
-    /// `REDUCE`
-    Reduce = 37,
-    /// `MAP`
-    Map = 38,
-    /// `FOLD`
-    Fold = 187,
-    /// `FILTER`
-    Filter = 39,
-    /// `CONCAT_MAP`
-    ConcatMap = 40,
-    /// `ORDER_BY`
-    OrderBy = 41,
-    /// `DISTINCT`
-    Distinct = 42,
-    /// `COUNT`
-    Count = 43,
-    /// `IS_EMPTY`
-    IsEmpty = 86,
-    /// `UNION`
-    Union = 44,
-    /// `NTH`
-    Nth = 45,
-    /// `BRACKET`
-    Bracket = 170,
-    /// `INNER_JOIN`
-    InnerJoin = 48,
-    /// `OUTER_JOIN`
-    OuterJoin = 49,
-    /// `EQ_JOIN`
-    EqJoin = 50,
-    /// `ZIP`
-    Zip = 72,
-    /// `RANGE`
-    Range = 173,
-    /// `INSERT_AT`
-    InsertAt = 82,
-    /// `DELETE_AT`
-    DeleteAt = 83,
-    /// `CHANGE_AT`
-    ChangeAt = 84,
-    /// `SPLICE_AT`
-    SpliceAt = 85,
-    /// `COERCE_TO`
-    CoerceTo = 51,
-    /// `TYPE_OF`
-    TypeOf = 52,
-    /// `UPDATE`
-    Update = 53,
-    /// `DELETE`
-    Delete = 54,
-    /// `REPLACE`
-    Replace = 55,
-    /// `INSERT`
-    Insert = 56,
-    /// `DB_CREATE`
-    DbCreate = 57,
-    /// `DB_DROP`
-    DbDrop = 58,
-    /// `DB_LIST`
-    DbList = 59,
-    /// `TABLE_CREATE`
-    TableCreate = 60,
-    /// `TABLE_DROP`
-    TableDrop = 61,
-    /// `TABLE_LIST`
-    TableList = 62,
-    /// `CONFIG`
-    Config = 174,
-    /// `STATUS`
-    Status = 175,
-    /// `WAIT`
-    Wait = 177,
-    /// `RECONFIGURE`
-    Reconfigure = 176,
-    /// `REBALANCE`
-    Rebalance = 179,
-    /// `SYNC`
-    Sync = 138,
-    /// `GRANT`
-    Grant = 188,
-    /// `INDEX_CREATE`
-    IndexCreate = 75,
-    /// `INDEX_DROP`
-    IndexDrop = 76,
-    /// `INDEX_LIST`
-    IndexList = 77,
-    /// `INDEX_STATUS`
-    IndexStatus = 139,
-    /// `INDEX_WAIT`
-    IndexWait = 140,
-    /// `INDEX_RENAME`
-    IndexRename = 156,
-    /// `SET_WRITE_HOOK`
-    SetWriteHook = 189,
-    /// `GET_WRITE_HOOK`
-    GetWriteHook = 190,
-    /// `FUNCALL`
-    Funcall = 64,
-    /// `BRANCH`
-    Branch = 65,
-    /// `OR`
-    Or = 66,
-    /// `AND`
-    And = 67,
-    /// `FOR_EACH`
-    ForEach = 68,
-    /// `FUNC`
-    Func = 69,
-    /// `ASC`
-    Asc = 73,
-    /// `DESC`
-    Desc = 74,
-    /// `INFO`
-    Info = 79,
-    /// `MATCH`
-    Match = 97,
-    /// `UPCASE`
-    Upcase = 141,
-    /// `DOWNCASE`
-    Downcase = 142,
-    /// `SAMPLE`
-    Sample = 81,
-    /// `DEFAULT`
-    Default = 92,
-    /// `JSON`
-    Json = 98,
-    /// `ISO8601`
-    Iso8601 = 99,
-    /// `TO_ISO8601`
-    ToIso8601 = 100,
-    /// `EPOCH_TIME`
-    EpochTime = 101,
-    /// `TO_EPOCH_TIME`
-    ToEpochTime = 102,
-    /// `NOW`
-    Now = 103,
-    /// `IN_TIMEZONE`
-    InTimezone = 104,
-    /// `DURING`
-    During = 105,
-    /// `DATE`
-    Date = 106,
-    /// `TIME_OF_DAY`
-    TimeOfDay = 126,
-    /// `TIMEZONE`
-    Timezone = 127,
-    /// `YEAR`
-    Year = 128,
-    /// `MONTH`
-    Month = 129,
-    /// `DAY`
-    Day = 130,
-    /// `DAY_OF_WEEK`
-    DayOfWeek = 131,
-    /// `DAY_OF_YEAR`
-    DayOfYear = 132,
-    /// `HOURS`
-    Hours = 133,
-    /// `MINUTES`
-    Minutes = 134,
-    /// `SECONDS`
-    Seconds = 135,
-    /// `TIME`
-    Time = 136,
-    /// `MONDAY`
-    Monday = 107,
-    /// `TUESDAY`
-    Tuesday = 108,
-    /// `WEDNESDAY`
-    Wednesday = 109,
-    /// `THURSDAY`
-    Thursday = 110,
-    /// `FRIDAY`
-    Friday = 111,
-    /// `SATURDAY`
-    Saturday = 112,
-    /// `SUNDAY`
-    Sunday = 113,
-    /// `JANUARY`
-    January = 114,
-    /// `FEBRUARY`
-    February = 115,
-    /// `MARCH`
-    March = 116,
-    /// `APRIL`
-    April = 117,
-    /// `MAY`
-    May = 118,
-    /// `JUNE`
-    June = 119,
-    /// `JULY`
-    July = 120,
-    /// `AUGUST`
-    August = 121,
-    /// `SEPTEMBER`
-    September = 122,
-    /// `OCTOBER`
-    October = 123,
-    /// `NOVEMBER`
-    November = 124,
-    /// `DECEMBER`
-    December = 125,
-    /// `LITERAL`
-    Literal = 137,
-    /// `GROUP`
-    Group = 144,
-    /// `SUM`
-    Sum = 145,
-    /// `AVG`
-    Avg = 146,
-    /// `MIN`
-    Min = 147,
-    /// `MAX`
-    Max = 148,
-    /// `SPLIT`
-    Split = 149,
-    /// `UNGROUP`
-    Ungroup = 150,
-    /// `RANDOM`
-    Random = 151,
-    /// `CHANGES`
-    Changes = 152,
-    /// `ARGS`
-    Args = 154,
-    /// `BINARY`
-    Binary = 155,
-    /// `GEOJSON`
-    Geojson = 157,
-    /// `TO_GEOJSON`
-    ToGeojson = 158,
-    /// `POINT`
-    Point = 159,
-    /// `LINE`
-    Line = 160,
-    /// `POLYGON`
-    Polygon = 161,
-    /// `DISTANCE`
-    Distance = 162,
-    /// `INTERSECTS`
-    Intersects = 163,
-    /// `INCLUDES`
-    Includes = 164,
-    /// `CIRCLE`
-    Circle = 165,
-    /// `GET_INTERSECTING`
-    GetIntersecting = 166,
-    /// `FILL`
-    Fill = 167,
-    /// `GET_NEAREST`
-    GetNearest = 168,
-    /// `POLYGON_SUB`
-    PolygonSub = 171,
-    /// `TO_JSON_STRING`
-    ToJsonString = 172,
-    /// `MINVAL`
-    Minval = 180,
-    /// `MAXVAL`
-    Maxval = 181,
-    /// `BIT_AND`
-    BitAnd = 191,
-    /// `BIT_OR`
-    BitOr = 192,
-    /// `BIT_XOR`
-    BitXor = 193,
-    /// `BIT_NOT`
-    BitNot = 194,
-    /// `BIT_SAL`
-    BitSal = 195,
-    /// `BIT_SAR`
-    BitSar = 196,
-    /// `FORMAT`
-    Format = 197,
-}
-
-impl TermType {
-    /// Every term type, in the order of ql2.proto.
-    pub const ALL: &'static [TermType] = &[
-        TermType::Datum,
-        TermType::MakeArray,
-        TermType::MakeObj,
-        TermType::Var,
-        TermType::Javascript,
-        TermType::Uuid,
-        TermType::Http,
-        TermType::Error,
-        TermType::ImplicitVar,
-        TermType::Db,
-        TermType::Table,
-        TermType::Get,
-        TermType::GetAll,
-        TermType::Eq,
-        TermType::Ne,
-        TermType::Lt,
-        TermType::Le,
-        TermType::Gt,
-        TermType::Ge,
-        TermType::Not,
-        TermType::Add,
-        TermType::Sub,
-        TermType::Mul,
-        TermType::Div,
-        TermType::Mod,
-        TermType::Floor,
-        TermType::Ceil,
-        TermType::Round,
-        TermType::Append,
-        TermType::Prepend,
-        TermType::Difference,
-        TermType::SetInsert,
-        TermType::SetIntersection,
-        TermType::SetUnion,
-        TermType::SetDifference,
-        TermType::Slice,
-        TermType::Skip,
-        TermType::Limit,
-        TermType::OffsetsOf,
-        TermType::Contains,
-        TermType::GetField,
-        TermType::Keys,
-        TermType::Values,
-        TermType::Object,
-        TermType::HasFields,
-        TermType::WithFields,
-        TermType::Pluck,
-        TermType::Without,
-        TermType::Merge,
-        TermType::BetweenDeprecated,
-        TermType::Between,
-        TermType::Reduce,
-        TermType::Map,
-        TermType::Fold,
-        TermType::Filter,
-        TermType::ConcatMap,
-        TermType::OrderBy,
-        TermType::Distinct,
-        TermType::Count,
-        TermType::IsEmpty,
-        TermType::Union,
-        TermType::Nth,
-        TermType::Bracket,
-        TermType::InnerJoin,
-        TermType::OuterJoin,
-        TermType::EqJoin,
-        TermType::Zip,
-        TermType::Range,
-        TermType::InsertAt,
-        TermType::DeleteAt,
-        TermType::ChangeAt,
-        TermType::SpliceAt,
-        TermType::CoerceTo,
-        TermType::TypeOf,
-        TermType::Update,
-        TermType::Delete,
-        TermType::Replace,
-        TermType::Insert,
-        TermType::DbCreate,
-        TermType::DbDrop,
-        TermType::DbList,
-        TermType::TableCreate,
-        TermType::TableDrop,
-        TermType::TableList,
-        TermType::Config,
-        TermType::Status,
-        TermType::Wait,
-        TermType::Reconfigure,
-        TermType::Rebalance,
-        TermType::Sync,
-        TermType::Grant,
-        TermType::IndexCreate,
-        TermType::IndexDrop,
-        TermType::IndexList,
-        TermType::IndexStatus,
-        TermType::IndexWait,
-        TermType::IndexRename,
-        TermType::SetWriteHook,
-        TermType::GetWriteHook,
-        TermType::Funcall,
-        TermType::Branch,
-        TermType::Or,
-        TermType::And,
-        TermType::ForEach,
-        TermType::Func,
-        TermType::Asc,
-        TermType::Desc,
-        TermType::Info,
-        TermType::Match,
-        TermType::Upcase,
-        TermType::Downcase,
-        TermType::Sample,
-        TermType::Default,
-        TermType::Json,
-        TermType::Iso8601,
-        TermType::ToIso8601,
-        TermType::EpochTime,
-        TermType::ToEpochTime,
-        TermType::Now,
-        TermType::InTimezone,
-        TermType::During,
-        TermType::Date,
-        TermType::TimeOfDay,
-        TermType::Timezone,
-        TermType::Year,
-        TermType::Month,
-        TermType::Day,
-        TermType::DayOfWeek,
-        TermType::DayOfYear,
-        TermType::Hours,
-        TermType::Minutes,
-        TermType::Seconds,
-        TermType::Time,
-        TermType::Monday,
-        TermType::Tuesday,
-        TermType::Wednesday,
-        TermType::Thursday,
-        TermType::Friday,
-        TermType::Saturday,
-        TermType::Sunday,
-        TermType::January,
-        TermType::February,
-        TermType::March,
-        TermType::April,
-        TermType::May,
-        TermType::June,
-        TermType::July,
-        TermType::August,
-        TermType::September,
-        TermType::October,
-        TermType::November,
-        TermType::December,
-        TermType::Literal,
-        TermType::Group,
-        TermType::Sum,
-        TermType::Avg,
-        TermType::Min,
-        TermType::Max,
-        TermType::Split,
-        TermType::Ungroup,
-        TermType::Random,
-        TermType::Changes,
-        TermType::Args,
-        TermType::Binary,
-        TermType::Geojson,
-        TermType::ToGeojson,
-        TermType::Point,
-        TermType::Line,
-        TermType::Polygon,
-        TermType::Distance,
-        TermType::Intersects,
-        TermType::Includes,
-        TermType::Circle,
-        TermType::GetIntersecting,
-        TermType::Fill,
-        TermType::GetNearest,
-        TermType::PolygonSub,
-        TermType::ToJsonString,
-        TermType::Minval,
-        TermType::Maxval,
-        TermType::BitAnd,
-        TermType::BitOr,
-        TermType::BitXor,
-        TermType::BitNot,
-        TermType::BitSal,
-        TermType::BitSar,
-        TermType::Format,
-    ];
-
-    /// The term type with this wire number, if there is one.
-    pub fn from_i64(n: i64) -> Option<TermType> {
-        Some(match n {
-            1 => TermType::Datum,
-            2 => TermType::MakeArray,
-            3 => TermType::MakeObj,
-            10 => TermType::Var,
-            11 => TermType::Javascript,
-            169 => TermType::Uuid,
-            153 => TermType::Http,
-            12 => TermType::Error,
-            13 => TermType::ImplicitVar,
-            14 => TermType::Db,
-            15 => TermType::Table,
-            16 => TermType::Get,
-            78 => TermType::GetAll,
-            17 => TermType::Eq,
-            18 => TermType::Ne,
-            19 => TermType::Lt,
-            20 => TermType::Le,
-            21 => TermType::Gt,
-            22 => TermType::Ge,
-            23 => TermType::Not,
-            24 => TermType::Add,
-            25 => TermType::Sub,
-            26 => TermType::Mul,
-            27 => TermType::Div,
-            28 => TermType::Mod,
-            183 => TermType::Floor,
-            184 => TermType::Ceil,
-            185 => TermType::Round,
-            29 => TermType::Append,
-            80 => TermType::Prepend,
-            95 => TermType::Difference,
-            88 => TermType::SetInsert,
-            89 => TermType::SetIntersection,
-            90 => TermType::SetUnion,
-            91 => TermType::SetDifference,
-            30 => TermType::Slice,
-            70 => TermType::Skip,
-            71 => TermType::Limit,
-            87 => TermType::OffsetsOf,
-            93 => TermType::Contains,
-            31 => TermType::GetField,
-            94 => TermType::Keys,
-            186 => TermType::Values,
-            143 => TermType::Object,
-            32 => TermType::HasFields,
-            96 => TermType::WithFields,
-            33 => TermType::Pluck,
-            34 => TermType::Without,
-            35 => TermType::Merge,
-            36 => TermType::BetweenDeprecated,
-            182 => TermType::Between,
-            37 => TermType::Reduce,
-            38 => TermType::Map,
-            187 => TermType::Fold,
-            39 => TermType::Filter,
-            40 => TermType::ConcatMap,
-            41 => TermType::OrderBy,
-            42 => TermType::Distinct,
-            43 => TermType::Count,
-            86 => TermType::IsEmpty,
-            44 => TermType::Union,
-            45 => TermType::Nth,
-            170 => TermType::Bracket,
-            48 => TermType::InnerJoin,
-            49 => TermType::OuterJoin,
-            50 => TermType::EqJoin,
-            72 => TermType::Zip,
-            173 => TermType::Range,
-            82 => TermType::InsertAt,
-            83 => TermType::DeleteAt,
-            84 => TermType::ChangeAt,
-            85 => TermType::SpliceAt,
-            51 => TermType::CoerceTo,
-            52 => TermType::TypeOf,
-            53 => TermType::Update,
-            54 => TermType::Delete,
-            55 => TermType::Replace,
-            56 => TermType::Insert,
-            57 => TermType::DbCreate,
-            58 => TermType::DbDrop,
-            59 => TermType::DbList,
-            60 => TermType::TableCreate,
-            61 => TermType::TableDrop,
-            62 => TermType::TableList,
-            174 => TermType::Config,
-            175 => TermType::Status,
-            177 => TermType::Wait,
-            176 => TermType::Reconfigure,
-            179 => TermType::Rebalance,
-            138 => TermType::Sync,
-            188 => TermType::Grant,
-            75 => TermType::IndexCreate,
-            76 => TermType::IndexDrop,
-            77 => TermType::IndexList,
-            139 => TermType::IndexStatus,
-            140 => TermType::IndexWait,
-            156 => TermType::IndexRename,
-            189 => TermType::SetWriteHook,
-            190 => TermType::GetWriteHook,
-            64 => TermType::Funcall,
-            65 => TermType::Branch,
-            66 => TermType::Or,
-            67 => TermType::And,
-            68 => TermType::ForEach,
-            69 => TermType::Func,
-            73 => TermType::Asc,
-            74 => TermType::Desc,
-            79 => TermType::Info,
-            97 => TermType::Match,
-            141 => TermType::Upcase,
-            142 => TermType::Downcase,
-            81 => TermType::Sample,
-            92 => TermType::Default,
-            98 => TermType::Json,
-            99 => TermType::Iso8601,
-            100 => TermType::ToIso8601,
-            101 => TermType::EpochTime,
-            102 => TermType::ToEpochTime,
-            103 => TermType::Now,
-            104 => TermType::InTimezone,
-            105 => TermType::During,
-            106 => TermType::Date,
-            126 => TermType::TimeOfDay,
-            127 => TermType::Timezone,
-            128 => TermType::Year,
-            129 => TermType::Month,
-            130 => TermType::Day,
-            131 => TermType::DayOfWeek,
-            132 => TermType::DayOfYear,
-            133 => TermType::Hours,
-            134 => TermType::Minutes,
-            135 => TermType::Seconds,
-            136 => TermType::Time,
-            107 => TermType::Monday,
-            108 => TermType::Tuesday,
-            109 => TermType::Wednesday,
-            110 => TermType::Thursday,
-            111 => TermType::Friday,
-            112 => TermType::Saturday,
-            113 => TermType::Sunday,
-            114 => TermType::January,
-            115 => TermType::February,
-            116 => TermType::March,
-            117 => TermType::April,
-            118 => TermType::May,
-            119 => TermType::June,
-            120 => TermType::July,
-            121 => TermType::August,
-            122 => TermType::September,
-            123 => TermType::October,
-            124 => TermType::November,
-            125 => TermType::December,
-            137 => TermType::Literal,
-            144 => TermType::Group,
-            145 => TermType::Sum,
-            146 => TermType::Avg,
-            147 => TermType::Min,
-            148 => TermType::Max,
-            149 => TermType::Split,
-            150 => TermType::Ungroup,
-            151 => TermType::Random,
-            152 => TermType::Changes,
-            154 => TermType::Args,
-            155 => TermType::Binary,
-            157 => TermType::Geojson,
-            158 => TermType::ToGeojson,
-            159 => TermType::Point,
-            160 => TermType::Line,
-            161 => TermType::Polygon,
-            162 => TermType::Distance,
-            163 => TermType::Intersects,
-            164 => TermType::Includes,
-            165 => TermType::Circle,
-            166 => TermType::GetIntersecting,
-            167 => TermType::Fill,
-            168 => TermType::GetNearest,
-            171 => TermType::PolygonSub,
-            172 => TermType::ToJsonString,
-            180 => TermType::Minval,
-            181 => TermType::Maxval,
-            191 => TermType::BitAnd,
-            192 => TermType::BitOr,
-            193 => TermType::BitXor,
-            194 => TermType::BitNot,
-            195 => TermType::BitSal,
-            196 => TermType::BitSar,
-            197 => TermType::Format,
-            _ => return None,
-        })
-    }
-
-    /// The wire number.
-    pub fn as_i64(self) -> i64 {
-        self as i64
-    }
-
-    /// The ql2.proto name, e.g. `MAKE_ARRAY`.
-    pub fn name(self) -> &'static str {
-        match self {
-            TermType::Datum => "DATUM",
-            TermType::MakeArray => "MAKE_ARRAY",
-            TermType::MakeObj => "MAKE_OBJ",
-            TermType::Var => "VAR",
-            TermType::Javascript => "JAVASCRIPT",
-            TermType::Uuid => "UUID",
-            TermType::Http => "HTTP",
-            TermType::Error => "ERROR",
-            TermType::ImplicitVar => "IMPLICIT_VAR",
-            TermType::Db => "DB",
-            TermType::Table => "TABLE",
-            TermType::Get => "GET",
-            TermType::GetAll => "GET_ALL",
-            TermType::Eq => "EQ",
-            TermType::Ne => "NE",
-            TermType::Lt => "LT",
-            TermType::Le => "LE",
-            TermType::Gt => "GT",
-            TermType::Ge => "GE",
-            TermType::Not => "NOT",
-            TermType::Add => "ADD",
-            TermType::Sub => "SUB",
-            TermType::Mul => "MUL",
-            TermType::Div => "DIV",
-            TermType::Mod => "MOD",
-            TermType::Floor => "FLOOR",
-            TermType::Ceil => "CEIL",
-            TermType::Round => "ROUND",
-            TermType::Append => "APPEND",
-            TermType::Prepend => "PREPEND",
-            TermType::Difference => "DIFFERENCE",
-            TermType::SetInsert => "SET_INSERT",
-            TermType::SetIntersection => "SET_INTERSECTION",
-            TermType::SetUnion => "SET_UNION",
-            TermType::SetDifference => "SET_DIFFERENCE",
-            TermType::Slice => "SLICE",
-            TermType::Skip => "SKIP",
-            TermType::Limit => "LIMIT",
-            TermType::OffsetsOf => "OFFSETS_OF",
-            TermType::Contains => "CONTAINS",
-            TermType::GetField => "GET_FIELD",
-            TermType::Keys => "KEYS",
-            TermType::Values => "VALUES",
-            TermType::Object => "OBJECT",
-            TermType::HasFields => "HAS_FIELDS",
-            TermType::WithFields => "WITH_FIELDS",
-            TermType::Pluck => "PLUCK",
-            TermType::Without => "WITHOUT",
-            TermType::Merge => "MERGE",
-            TermType::BetweenDeprecated => "BETWEEN_DEPRECATED",
-            TermType::Between => "BETWEEN",
-            TermType::Reduce => "REDUCE",
-            TermType::Map => "MAP",
-            TermType::Fold => "FOLD",
-            TermType::Filter => "FILTER",
-            TermType::ConcatMap => "CONCAT_MAP",
-            TermType::OrderBy => "ORDER_BY",
-            TermType::Distinct => "DISTINCT",
-            TermType::Count => "COUNT",
-            TermType::IsEmpty => "IS_EMPTY",
-            TermType::Union => "UNION",
-            TermType::Nth => "NTH",
-            TermType::Bracket => "BRACKET",
-            TermType::InnerJoin => "INNER_JOIN",
-            TermType::OuterJoin => "OUTER_JOIN",
-            TermType::EqJoin => "EQ_JOIN",
-            TermType::Zip => "ZIP",
-            TermType::Range => "RANGE",
-            TermType::InsertAt => "INSERT_AT",
-            TermType::DeleteAt => "DELETE_AT",
-            TermType::ChangeAt => "CHANGE_AT",
-            TermType::SpliceAt => "SPLICE_AT",
-            TermType::CoerceTo => "COERCE_TO",
-            TermType::TypeOf => "TYPE_OF",
-            TermType::Update => "UPDATE",
-            TermType::Delete => "DELETE",
-            TermType::Replace => "REPLACE",
-            TermType::Insert => "INSERT",
-            TermType::DbCreate => "DB_CREATE",
-            TermType::DbDrop => "DB_DROP",
-            TermType::DbList => "DB_LIST",
-            TermType::TableCreate => "TABLE_CREATE",
-            TermType::TableDrop => "TABLE_DROP",
-            TermType::TableList => "TABLE_LIST",
-            TermType::Config => "CONFIG",
-            TermType::Status => "STATUS",
-            TermType::Wait => "WAIT",
-            TermType::Reconfigure => "RECONFIGURE",
-            TermType::Rebalance => "REBALANCE",
-            TermType::Sync => "SYNC",
-            TermType::Grant => "GRANT",
-            TermType::IndexCreate => "INDEX_CREATE",
-            TermType::IndexDrop => "INDEX_DROP",
-            TermType::IndexList => "INDEX_LIST",
-            TermType::IndexStatus => "INDEX_STATUS",
-            TermType::IndexWait => "INDEX_WAIT",
-            TermType::IndexRename => "INDEX_RENAME",
-            TermType::SetWriteHook => "SET_WRITE_HOOK",
-            TermType::GetWriteHook => "GET_WRITE_HOOK",
-            TermType::Funcall => "FUNCALL",
-            TermType::Branch => "BRANCH",
-            TermType::Or => "OR",
-            TermType::And => "AND",
-            TermType::ForEach => "FOR_EACH",
-            TermType::Func => "FUNC",
-            TermType::Asc => "ASC",
-            TermType::Desc => "DESC",
-            TermType::Info => "INFO",
-            TermType::Match => "MATCH",
-            TermType::Upcase => "UPCASE",
-            TermType::Downcase => "DOWNCASE",
-            TermType::Sample => "SAMPLE",
-            TermType::Default => "DEFAULT",
-            TermType::Json => "JSON",
-            TermType::Iso8601 => "ISO8601",
-            TermType::ToIso8601 => "TO_ISO8601",
-            TermType::EpochTime => "EPOCH_TIME",
-            TermType::ToEpochTime => "TO_EPOCH_TIME",
-            TermType::Now => "NOW",
-            TermType::InTimezone => "IN_TIMEZONE",
-            TermType::During => "DURING",
-            TermType::Date => "DATE",
-            TermType::TimeOfDay => "TIME_OF_DAY",
-            TermType::Timezone => "TIMEZONE",
-            TermType::Year => "YEAR",
-            TermType::Month => "MONTH",
-            TermType::Day => "DAY",
-            TermType::DayOfWeek => "DAY_OF_WEEK",
-            TermType::DayOfYear => "DAY_OF_YEAR",
-            TermType::Hours => "HOURS",
-            TermType::Minutes => "MINUTES",
-            TermType::Seconds => "SECONDS",
-            TermType::Time => "TIME",
-            TermType::Monday => "MONDAY",
-            TermType::Tuesday => "TUESDAY",
-            TermType::Wednesday => "WEDNESDAY",
-            TermType::Thursday => "THURSDAY",
-            TermType::Friday => "FRIDAY",
-            TermType::Saturday => "SATURDAY",
-            TermType::Sunday => "SUNDAY",
-            TermType::January => "JANUARY",
-            TermType::February => "FEBRUARY",
-            TermType::March => "MARCH",
-            TermType::April => "APRIL",
-            TermType::May => "MAY",
-            TermType::June => "JUNE",
-            TermType::July => "JULY",
-            TermType::August => "AUGUST",
-            TermType::September => "SEPTEMBER",
-            TermType::October => "OCTOBER",
-            TermType::November => "NOVEMBER",
-            TermType::December => "DECEMBER",
-            TermType::Literal => "LITERAL",
-            TermType::Group => "GROUP",
-            TermType::Sum => "SUM",
-            TermType::Avg => "AVG",
-            TermType::Min => "MIN",
-            TermType::Max => "MAX",
-            TermType::Split => "SPLIT",
-            TermType::Ungroup => "UNGROUP",
-            TermType::Random => "RANDOM",
-            TermType::Changes => "CHANGES",
-            TermType::Args => "ARGS",
-            TermType::Binary => "BINARY",
-            TermType::Geojson => "GEOJSON",
-            TermType::ToGeojson => "TO_GEOJSON",
-            TermType::Point => "POINT",
-            TermType::Line => "LINE",
-            TermType::Polygon => "POLYGON",
-            TermType::Distance => "DISTANCE",
-            TermType::Intersects => "INTERSECTS",
-            TermType::Includes => "INCLUDES",
-            TermType::Circle => "CIRCLE",
-            TermType::GetIntersecting => "GET_INTERSECTING",
-            TermType::Fill => "FILL",
-            TermType::GetNearest => "GET_NEAREST",
-            TermType::PolygonSub => "POLYGON_SUB",
-            TermType::ToJsonString => "TO_JSON_STRING",
-            TermType::Minval => "MINVAL",
-            TermType::Maxval => "MAXVAL",
-            TermType::BitAnd => "BIT_AND",
-            TermType::BitOr => "BIT_OR",
-            TermType::BitXor => "BIT_XOR",
-            TermType::BitNot => "BIT_NOT",
-            TermType::BitSal => "BIT_SAL",
-            TermType::BitSar => "BIT_SAR",
-            TermType::Format => "FORMAT",
-        }
-    }
-
-    /// The term type with this ql2.proto name (e.g. `GET_FIELD`).
-    pub fn from_name(name: &str) -> Option<TermType> {
-        TermType::ALL.iter().copied().find(|t| t.name() == name)
-    }
-}
-
-/// Declares a small wire enum with `from_i64`, `as_i64` and `name`.
+/// Declares a wire enum with `ALL`, `from_i64`, `as_i64` and `name` from one list of
+/// `Variant = number => "QL2_NAME"` lines.
 macro_rules! wire_enum {
     ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $value:expr => $wire:literal,)* }) => {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
         pub enum $name {
-            $($(#[$vmeta])* $variant = $value,)*
+            $($(#[$vmeta])* #[doc = concat!("`", $wire, "`")] $variant = $value,)*
         }
 
         impl $name {
+            /// Every variant, in the order of ql2.proto.
+            pub const ALL: &'static [$name] = &[$($name::$variant,)*];
+
             /// The variant with this wire number, if there is one.
             pub fn from_i64(n: i64) -> Option<$name> {
                 match n {
@@ -995,14 +29,222 @@ macro_rules! wire_enum {
                 self as i64
             }
 
-            /// The ql2.proto name.
+            /// The ql2.proto name, e.g. `MAKE_ARRAY`.
             pub fn name(self) -> &'static str {
                 match self {
                     $($name::$variant => $wire,)*
                 }
             }
+
+            /// The variant with this ql2.proto name.
+            pub fn from_name(name: &str) -> Option<$name> {
+                $name::ALL.iter().copied().find(|t| t.name() == name)
+            }
+        }
+
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_i64(self.as_i64())
+            }
         }
     };
+}
+
+wire_enum! {
+    /// Every `Term.TermType` of ql2.proto, in its order: the one list of term numbers.
+    /// Serializes as its wire number, so `json!([TermType::Datum, [x]])` is a wire term.
+    #[derive(PartialOrd, Ord)]
+    #[repr(u16)]
+    #[non_exhaustive]
+    TermType {
+        Datum = 1 => "DATUM",
+        MakeArray = 2 => "MAKE_ARRAY",
+        MakeObj = 3 => "MAKE_OBJ",
+        Var = 10 => "VAR",
+        Javascript = 11 => "JAVASCRIPT",
+        Uuid = 169 => "UUID",
+        Http = 153 => "HTTP",
+        Error = 12 => "ERROR",
+        ImplicitVar = 13 => "IMPLICIT_VAR",
+        Db = 14 => "DB",
+        Table = 15 => "TABLE",
+        Get = 16 => "GET",
+        GetAll = 78 => "GET_ALL",
+        Eq = 17 => "EQ",
+        Ne = 18 => "NE",
+        Lt = 19 => "LT",
+        Le = 20 => "LE",
+        Gt = 21 => "GT",
+        Ge = 22 => "GE",
+        Not = 23 => "NOT",
+        Add = 24 => "ADD",
+        Sub = 25 => "SUB",
+        Mul = 26 => "MUL",
+        Div = 27 => "DIV",
+        Mod = 28 => "MOD",
+        Floor = 183 => "FLOOR",
+        Ceil = 184 => "CEIL",
+        Round = 185 => "ROUND",
+        Append = 29 => "APPEND",
+        Prepend = 80 => "PREPEND",
+        Difference = 95 => "DIFFERENCE",
+        SetInsert = 88 => "SET_INSERT",
+        SetIntersection = 89 => "SET_INTERSECTION",
+        SetUnion = 90 => "SET_UNION",
+        SetDifference = 91 => "SET_DIFFERENCE",
+        Slice = 30 => "SLICE",
+        Skip = 70 => "SKIP",
+        Limit = 71 => "LIMIT",
+        OffsetsOf = 87 => "OFFSETS_OF",
+        Contains = 93 => "CONTAINS",
+        GetField = 31 => "GET_FIELD",
+        Keys = 94 => "KEYS",
+        Values = 186 => "VALUES",
+        Object = 143 => "OBJECT",
+        HasFields = 32 => "HAS_FIELDS",
+        WithFields = 96 => "WITH_FIELDS",
+        Pluck = 33 => "PLUCK",
+        Without = 34 => "WITHOUT",
+        Merge = 35 => "MERGE",
+        BetweenDeprecated = 36 => "BETWEEN_DEPRECATED",
+        Between = 182 => "BETWEEN",
+        Reduce = 37 => "REDUCE",
+        Map = 38 => "MAP",
+        Fold = 187 => "FOLD",
+        Filter = 39 => "FILTER",
+        ConcatMap = 40 => "CONCAT_MAP",
+        OrderBy = 41 => "ORDER_BY",
+        Distinct = 42 => "DISTINCT",
+        Count = 43 => "COUNT",
+        IsEmpty = 86 => "IS_EMPTY",
+        Union = 44 => "UNION",
+        Nth = 45 => "NTH",
+        Bracket = 170 => "BRACKET",
+        InnerJoin = 48 => "INNER_JOIN",
+        OuterJoin = 49 => "OUTER_JOIN",
+        EqJoin = 50 => "EQ_JOIN",
+        Zip = 72 => "ZIP",
+        Range = 173 => "RANGE",
+        InsertAt = 82 => "INSERT_AT",
+        DeleteAt = 83 => "DELETE_AT",
+        ChangeAt = 84 => "CHANGE_AT",
+        SpliceAt = 85 => "SPLICE_AT",
+        CoerceTo = 51 => "COERCE_TO",
+        TypeOf = 52 => "TYPE_OF",
+        Update = 53 => "UPDATE",
+        Delete = 54 => "DELETE",
+        Replace = 55 => "REPLACE",
+        Insert = 56 => "INSERT",
+        DbCreate = 57 => "DB_CREATE",
+        DbDrop = 58 => "DB_DROP",
+        DbList = 59 => "DB_LIST",
+        TableCreate = 60 => "TABLE_CREATE",
+        TableDrop = 61 => "TABLE_DROP",
+        TableList = 62 => "TABLE_LIST",
+        Config = 174 => "CONFIG",
+        Status = 175 => "STATUS",
+        Wait = 177 => "WAIT",
+        Reconfigure = 176 => "RECONFIGURE",
+        Rebalance = 179 => "REBALANCE",
+        Sync = 138 => "SYNC",
+        Grant = 188 => "GRANT",
+        IndexCreate = 75 => "INDEX_CREATE",
+        IndexDrop = 76 => "INDEX_DROP",
+        IndexList = 77 => "INDEX_LIST",
+        IndexStatus = 139 => "INDEX_STATUS",
+        IndexWait = 140 => "INDEX_WAIT",
+        IndexRename = 156 => "INDEX_RENAME",
+        SetWriteHook = 189 => "SET_WRITE_HOOK",
+        GetWriteHook = 190 => "GET_WRITE_HOOK",
+        Funcall = 64 => "FUNCALL",
+        Branch = 65 => "BRANCH",
+        Or = 66 => "OR",
+        And = 67 => "AND",
+        ForEach = 68 => "FOR_EACH",
+        Func = 69 => "FUNC",
+        Asc = 73 => "ASC",
+        Desc = 74 => "DESC",
+        Info = 79 => "INFO",
+        Match = 97 => "MATCH",
+        Upcase = 141 => "UPCASE",
+        Downcase = 142 => "DOWNCASE",
+        Sample = 81 => "SAMPLE",
+        Default = 92 => "DEFAULT",
+        Json = 98 => "JSON",
+        Iso8601 = 99 => "ISO8601",
+        ToIso8601 = 100 => "TO_ISO8601",
+        EpochTime = 101 => "EPOCH_TIME",
+        ToEpochTime = 102 => "TO_EPOCH_TIME",
+        Now = 103 => "NOW",
+        InTimezone = 104 => "IN_TIMEZONE",
+        During = 105 => "DURING",
+        Date = 106 => "DATE",
+        TimeOfDay = 126 => "TIME_OF_DAY",
+        Timezone = 127 => "TIMEZONE",
+        Year = 128 => "YEAR",
+        Month = 129 => "MONTH",
+        Day = 130 => "DAY",
+        DayOfWeek = 131 => "DAY_OF_WEEK",
+        DayOfYear = 132 => "DAY_OF_YEAR",
+        Hours = 133 => "HOURS",
+        Minutes = 134 => "MINUTES",
+        Seconds = 135 => "SECONDS",
+        Time = 136 => "TIME",
+        Monday = 107 => "MONDAY",
+        Tuesday = 108 => "TUESDAY",
+        Wednesday = 109 => "WEDNESDAY",
+        Thursday = 110 => "THURSDAY",
+        Friday = 111 => "FRIDAY",
+        Saturday = 112 => "SATURDAY",
+        Sunday = 113 => "SUNDAY",
+        January = 114 => "JANUARY",
+        February = 115 => "FEBRUARY",
+        March = 116 => "MARCH",
+        April = 117 => "APRIL",
+        May = 118 => "MAY",
+        June = 119 => "JUNE",
+        July = 120 => "JULY",
+        August = 121 => "AUGUST",
+        September = 122 => "SEPTEMBER",
+        October = 123 => "OCTOBER",
+        November = 124 => "NOVEMBER",
+        December = 125 => "DECEMBER",
+        Literal = 137 => "LITERAL",
+        Group = 144 => "GROUP",
+        Sum = 145 => "SUM",
+        Avg = 146 => "AVG",
+        Min = 147 => "MIN",
+        Max = 148 => "MAX",
+        Split = 149 => "SPLIT",
+        Ungroup = 150 => "UNGROUP",
+        Random = 151 => "RANDOM",
+        Changes = 152 => "CHANGES",
+        Args = 154 => "ARGS",
+        Binary = 155 => "BINARY",
+        Geojson = 157 => "GEOJSON",
+        ToGeojson = 158 => "TO_GEOJSON",
+        Point = 159 => "POINT",
+        Line = 160 => "LINE",
+        Polygon = 161 => "POLYGON",
+        Distance = 162 => "DISTANCE",
+        Intersects = 163 => "INTERSECTS",
+        Includes = 164 => "INCLUDES",
+        Circle = 165 => "CIRCLE",
+        GetIntersecting = 166 => "GET_INTERSECTING",
+        Fill = 167 => "FILL",
+        GetNearest = 168 => "GET_NEAREST",
+        PolygonSub = 171 => "POLYGON_SUB",
+        ToJsonString = 172 => "TO_JSON_STRING",
+        Minval = 180 => "MINVAL",
+        Maxval = 181 => "MAXVAL",
+        BitAnd = 191 => "BIT_AND",
+        BitOr = 192 => "BIT_OR",
+        BitXor = 193 => "BIT_XOR",
+        BitNot = 194 => "BIT_NOT",
+        BitSal = 195 => "BIT_SAL",
+        BitSar = 196 => "BIT_SAR",
+        Format = 197 => "FORMAT",
+    }
 }
 
 wire_enum! {

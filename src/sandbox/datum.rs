@@ -295,43 +295,47 @@ fn write_pretty(v: &Value, depth: usize, out: &mut String) {
 }
 
 fn write_pretty_level(v: &Value, depth: usize, out: &mut String) {
+    match v {
+        Value::Array(a) if !a.is_empty() => {
+            write_block(('[', ']'), a.iter().map(|x| (None, x)), depth, out);
+        }
+        Value::Object(m) if !m.is_empty() => {
+            write_block(('{', '}'), m.iter().map(|(k, x)| (Some(k), x)), depth, out);
+        }
+        Value::Number(n) => out.push_str(&format_num(n.as_f64().unwrap_or(0.0))),
+        other => out.push_str(&other.to_string()),
+    }
+}
+
+/// An array's or object's items, one a line, indented by tabs as the server prints them.
+fn write_block<'a>(
+    (open, close): (char, char),
+    items: impl ExactSizeIterator<Item = (Option<&'a String>, &'a Value)>,
+    depth: usize,
+    out: &mut String,
+) {
     let indent = |d: usize, out: &mut String| {
         for _ in 0..d {
             out.push('\t');
         }
     };
-    match v {
-        Value::Array(a) if !a.is_empty() => {
-            out.push_str("[\n");
-            for (i, x) in a.iter().enumerate() {
-                indent(depth + 1, out);
-                write_pretty(x, depth + 1, out);
-                if i + 1 < a.len() {
-                    out.push(',');
-                }
-                out.push('\n');
-            }
-            indent(depth, out);
-            out.push(']');
+    out.push(open);
+    out.push('\n');
+    let n = items.len();
+    for (i, (key, x)) in items.enumerate() {
+        indent(depth + 1, out);
+        if let Some(k) = key {
+            out.push_str(&Value::String(k.clone()).to_string());
+            out.push_str(":\t");
         }
-        Value::Object(m) if !m.is_empty() => {
-            out.push_str("{\n");
-            for (i, (k, x)) in m.iter().enumerate() {
-                indent(depth + 1, out);
-                out.push_str(&Value::String(k.clone()).to_string());
-                out.push_str(":\t");
-                write_pretty(x, depth + 1, out);
-                if i + 1 < m.len() {
-                    out.push(',');
-                }
-                out.push('\n');
-            }
-            indent(depth, out);
-            out.push('}');
+        write_pretty(x, depth + 1, out);
+        if i + 1 < n {
+            out.push(',');
         }
-        Value::Number(n) => out.push_str(&format_num(n.as_f64().unwrap_or(0.0))),
-        other => out.push_str(&other.to_string()),
+        out.push('\n');
     }
+    indent(depth, out);
+    out.push(close);
 }
 
 /// Formats a number as the server prints it (integers without a fraction).

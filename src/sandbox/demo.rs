@@ -8,6 +8,7 @@ use super::Sandbox;
 use super::datum::Key;
 use super::store::{IndexDef, Table, write};
 use super::time::epoch_to_time;
+use crate::protocol::TermType as T;
 
 const FIRST: &[&str] = &[
     "Ada", "Grace", "Alan", "Edsger", "Barbara", "Donald", "Margaret", "Ken", "Frances", "Niklaus",
@@ -42,22 +43,25 @@ pub struct DemoTable {
 
 /// An index function `row => row(path[0])(path[1])...` as a wire term.
 fn field_path(path: &[&str]) -> Value {
-    let mut body = json!([10, [0]]);
+    let mut body = json!([T::Var, [0]]);
     for field in path {
-        body = json!([170, [body, field]]);
+        body = json!([T::Bracket, [body, field]]);
     }
-    json!([69, [[2, [0]], body]])
+    json!([T::Func, [[T::MakeArray, [0]], body]])
 }
 
 /// The demo database's tables (users, orders, events), the same on every run.
 pub fn tables() -> Vec<DemoTable> {
     let compound = json!([
-        69,
+        T::Func,
         [
-            [2, [0]],
+            [T::MakeArray, [0]],
             [
-                2,
-                [[170, [[10, [0]], "user_id"]], [170, [[10, [0]], "status"]]]
+                T::MakeArray,
+                [
+                    [T::Bracket, [[T::Var, [0]], "user_id"]],
+                    [T::Bracket, [[T::Var, [0]], "status"]]
+                ]
             ]
         ]
     ]);

@@ -7,7 +7,7 @@ use serde_json::{Map, Value, json};
 use super::datum::{self, as_arr, as_str};
 use super::error::{ErrorType, RResult, ReqlError};
 use super::store::{Store, Table};
-use super::term::term_name;
+use crate::protocol::TermType as T;
 
 /// Variable id used for the implicit variable (`r.row`).
 const IMPLICIT: u64 = u64::MAX;
@@ -263,11 +263,55 @@ pub fn maxval() -> Value {
     json!({"$reql_type$": "MAXVAL"})
 }
 
-/// A term's type, positional args and optargs.
-pub type TermParts<'a> = (u64, &'a [Value], Option<&'a Map<String, Value>>);
+/// One term to evaluate: its type, positional args and optargs, and its environment.
+#[derive(Clone, Copy)]
+pub struct Call<'a> {
+    /// The term type.
+    pub tt: T,
+    /// Positional arguments (wire terms).
+    pub args: &'a [Value],
+    /// Optional arguments (wire terms).
+    pub opts: Option<&'a Map<String, Value>>,
+    /// The environment the term is evaluated in.
+    pub env: &'a Env,
+}
 
-/// Splits a wire term into (type, args, optargs).
+impl<'a> Call<'a> {
+    /// (type, args, optargs, environment).
+    pub fn parts(self) -> (T, &'a [Value], Opts<'a>, &'a Env) {
+        (self.tt, self.args, self.opts, self.env)
+    }
+}
+
+/// A term's optional arguments (wire terms), when it has any.
+pub type Opts<'a> = Option<&'a Map<String, Value>>;
+
+/// A term's type, positional args and optargs.
+pub type TermParts<'a> = Parts<'a, T>;
+
+/// A term's type (as `K`), positional args and optargs.
+pub type Parts<'a, K> = (K, &'a [Value], Option<&'a Map<String, Value>>);
+
+/// Splits a wire term into (type, args, optargs); None when it is not a term or its type
+/// number is not a known term type.
 pub fn parts(term: &Value) -> Option<TermParts<'_>> {
+    let (tt, args, opts) = any_parts(term)?;
+    Some((tt?, args, opts))
+}
+
+/// Splits a wire term whose type number may be unknown (then the type is None).
+pub fn any_parts(term: &Value) -> Option<Parts<'_, Option<T>>> {
+    let (n, args, opts) = raw_parts(term)?;
+    Some((term_type(n), args, opts))
+}
+
+/// The term type of a wire number.
+pub fn term_type(n: u64) -> Option<T> {
+    i64::try_from(n).ok().and_then(T::from_i64)
+}
+
+/// Splits a wire term into (type number, args, optargs).
+pub fn raw_parts(term: &Value) -> Option<Parts<'_, u64>> {
     let a = term.as_array()?;
     let tt = a.first()?.as_u64()?;
     static EMPTY: [Value; 0] = [];
@@ -299,19 +343,17 @@ impl Ctx {
         self.interrupt.check()?;
         match term {
             Value::Array(_) => {
-                let (tt, args, opts) = parts(term).ok_or_else(|| {
+                let (tt, args, opts) = any_parts(term).ok_or_else(|| {
                     ReqlError::compile(format!("Expected a term but found `{}`.", term))
                 })?;
-                match &self.profiler {
-                    Some(profiler) => {
-                        let name = super::term::term_name(tt).unwrap_or("term");
-                        profiler.enter(format!("Evaluating {}.", name.to_lowercase()));
-                        let result = self.eval_term(tt, args, opts, env);
-                        profiler.leave();
-                        result
-                    }
-                    None => self.eval_term(tt, args, opts, env),
-                }
+                let Some(profiler) = &self.profiler else {
+                    return self.eval_any(tt, args, opts, env);
+                };
+                let name = tt.map_or("term", T::name);
+                profiler.enter(format!("Evaluating {}.", name.to_lowercase()));
+                let result = self.eval_any(tt, args, opts, env);
+                profiler.leave();
+                result
             }
             Value::Object(m) => {
                 let mut out = Map::new();
@@ -409,12 +451,7 @@ impl Ctx {
     }
 
     /// Evaluates an optarg to a datum, if present.
-    pub fn opt(
-        &self,
-        opts: Option<&Map<String, Value>>,
-        key: &str,
-        env: &Env,
-    ) -> RResult<Option<Value>> {
+    pub fn opt(&self, opts: Opts<'_>, key: &str, env: &Env) -> RResult<Option<Value>> {
         match opts.and_then(|o| o.get(key)) {
             Some(t) => self
                 .datum(t, env)
@@ -425,17 +462,17 @@ impl Ctx {
     }
 
     /// An optarg as a bool with a default.
-    pub fn opt_bool(
-        &self,
-        opts: Option<&Map<String, Value>>,
-        key: &str,
-        env: &Env,
-        dflt: bool,
-    ) -> RResult<bool> {
+    pub fn opt_bool(&self, opts: Opts<'_>, key: &str, env: &Env, dflt: bool) -> RResult<bool> {
         match self.opt(opts, key, env)? {
             Some(v) => datum::as_bool(&v).map_err(|e| e.at(Value::String(key.to_string()))),
             None => Ok(dflt),
         }
+    }
+
+    /// Whether the bound optarg `key` (`left_bound`, `right_bound`) is `want`; any other
+    /// value counts as the default, as `between` and `during` read it.
+    pub fn bound_is(&self, opts: Opts<'_>, key: &str, env: &Env, want: &str) -> RResult<bool> {
+        Ok(self.opt(opts, key, env)?.as_ref().and_then(Value::as_str) == Some(want))
     }
 
     /// Evaluates a positional argument as a function (a datum becomes a constant function).
@@ -443,6 +480,19 @@ impl Ctx {
         match self.arg(args, i, env)? {
             Val::Func(f) => Ok(f),
             _ => Err(ReqlError::logic("Expected type FUNCTION but found DATUM:").at(json!(i))),
+        }
+    }
+
+    /// Argument `i` as a function, or, when it is not a FUNC term, as a function of no
+    /// parameters whose body is that term (evaluated again for each row).
+    pub fn func_or_term(&self, args: &[Value], i: usize, env: &Env) -> RResult<Func> {
+        match args.get(i) {
+            Some(t) if !super::ops::is_func_term(t) => Ok(Func {
+                params: Vec::new(),
+                body: Arc::new(t.clone()),
+                env: env.clone(),
+            }),
+            _ => self.farg(args, i, env),
         }
     }
 
@@ -509,17 +559,17 @@ impl Ctx {
 
     /// Expands `r.args` among positional arguments.
     fn splice_args(&self, args: &[Value], env: &Env) -> RResult<Option<Vec<Value>>> {
-        if !args.iter().any(|a| parts(a).map(|p| p.0) == Some(154)) {
+        if !args.iter().any(|a| parts(a).map(|p| p.0) == Some(T::Args)) {
             return Ok(None);
         }
         let mut out = Vec::new();
         for (i, a) in args.iter().enumerate() {
             match parts(a) {
-                Some((154, inner, _)) => {
+                Some((T::Args, inner, _)) => {
                     // A non-array is blamed on the `r.args` term itself.
                     let d = self.darg(inner, 0, env).map_err(|e| e.at(json!(i)))?;
                     let arr = as_arr(&d).map_err(|e| e.at(json!(i)))?.clone();
-                    out.extend(arr.into_iter().map(|d| json!([1, [d]])));
+                    out.extend(arr.into_iter().map(|d| json!([T::Datum, [d]])));
                 }
                 _ => out.push(a.clone()),
             }
@@ -527,28 +577,36 @@ impl Ctx {
         Ok(Some(out))
     }
 
+    /// Evaluates a term of a known type; one of an unknown type fails as unsupported once
+    /// its `r.args` are expanded, as before the type was looked at.
+    fn eval_any(&self, tt: Option<T>, args: &[Value], opts: Opts<'_>, env: &Env) -> RResult<Val> {
+        match tt {
+            Some(tt) => self.eval_term(tt, args, opts, env),
+            None => {
+                self.splice_args(args, env)?;
+                Err(ReqlError::unsupported("UNKNOWN_TERM"))
+            }
+        }
+    }
+
     /// Evaluates one term by type.
-    pub fn eval_term(
-        &self,
-        tt: u64,
-        args: &[Value],
-        opts: Option<&Map<String, Value>>,
-        env: &Env,
-    ) -> RResult<Val> {
+    pub fn eval_term(&self, tt: T, args: &[Value], opts: Opts<'_>, env: &Env) -> RResult<Val> {
         if let Some(spliced) = self.splice_args(args, env)? {
             return self.eval_term(tt, &spliced, opts, env);
         }
         check_optargs(tt, opts)?;
-        if let Some((min, max)) = super::term::arity(tt) {
+        if let Some((min, max)) = super::signature::arity(tt) {
             let n = args.len();
             if n < min || max.is_some_and(|m| n > m) {
-                return Err(ReqlError::compile(super::term::arity_message(min, max, n)));
+                return Err(ReqlError::compile(super::signature::arity_message(
+                    min, max, n,
+                )));
             }
         }
         let d = |v: Value| Ok(Val::Datum(v));
         match tt {
-            1 => d(args.first().cloned().unwrap_or(Value::Null)),
-            2 => {
+            T::Datum => d(args.first().cloned().unwrap_or(Value::Null)),
+            T::MakeArray => {
                 let mut out = Vec::with_capacity(args.len());
                 for i in 0..args.len() {
                     out.push(self.darg(args, i, env)?);
@@ -558,8 +616,8 @@ impl Ctx {
                 datum::check_depth(&v)?;
                 d(v)
             }
-            3 => self.eval(&Value::Object(opts.cloned().unwrap_or_default()), env),
-            10 => {
+            T::MakeObj => self.eval(&Value::Object(opts.cloned().unwrap_or_default()), env),
+            T::Var => {
                 let id = args
                     .first()
                     .and_then(Value::as_u64)
@@ -569,82 +627,15 @@ impl Ctx {
                     .map(Val::Datum)
                     .ok_or_else(|| ReqlError::compile("Variable name not found."))
             }
-            13 => lookup(env, IMPLICIT)
+            T::ImplicitVar => lookup(env, IMPLICIT)
                 .cloned()
                 .map(Val::Datum)
                 .ok_or_else(|| ReqlError::compile("r.row is not defined in this context.")),
-            69 => {
-                let params = args
-                    .first()
-                    .and_then(|p| parts(p))
-                    .and_then(|(_, ids, _)| {
-                        ids.iter().map(Value::as_u64).collect::<Option<Vec<u64>>>()
-                    })
-                    .ok_or_else(|| ReqlError::compile("Expected a list of parameters in FUNC."))?;
-                let body = args.get(1).cloned().unwrap_or(Value::Null);
-                Ok(Val::Func(Func {
-                    params,
-                    body: Arc::new(body),
-                    env: env.clone(),
-                }))
-            }
-            64 => {
-                let f = self.arg(args, 0, env)?;
-                // A function applied to grouped data runs once per group.
-                if let (Val::Func(func), 2) = (&f, args.len()) {
-                    let a = self.arg(args, 1, env)?;
-                    if let Val::Grouped(g) = a {
-                        let mut out = Vec::new();
-                        for (k, v) in g {
-                            let r = self.call(func, vec![v]).map_err(|e| e.at(json!(0)))?;
-                            out.push((k, r));
-                        }
-                        return Ok(Val::Grouped(out));
-                    }
-                    let lazy = matches!(a, Val::Seq(_));
-                    let d = self
-                        .to_datum(a)
-                        .map_err(|e| if lazy { e } else { e.at(json!(1)) })?;
-                    return self
-                        .call_val(func, vec![d])
-                        .map(|v| framed(v, json!(0)))
-                        .map_err(|e| e.at(json!(0)));
-                }
-                let mut vals = Vec::new();
-                for i in 1..args.len() {
-                    vals.push(self.darg(args, i, env)?);
-                }
-                match f {
-                    Val::Func(f) => self
-                        .call_val(&f, vals)
-                        .map(|v| framed(v, json!(0)))
-                        .map_err(|e| e.at(json!(0))),
-                    other => Ok(other),
-                }
-            }
-            65 => {
-                if args.len() < 3 {
-                    return Err(ReqlError::compile(format!(
-                        "Expected 3 or more arguments but found {}.",
-                        args.len()
-                    )));
-                }
-                if args.len().is_multiple_of(2) {
-                    return Err(ReqlError::logic(
-                        "Cannot call `branch` term with an even number of arguments.",
-                    ));
-                }
-                let mut i = 0;
-                while i + 1 < args.len() {
-                    if datum::truthy(&self.darg(args, i, env)?) {
-                        return self.arg(args, i + 1, env);
-                    }
-                    i += 2;
-                }
-                self.arg(args, args.len() - 1, env)
-            }
-            66 | 67 => {
-                let is_or = tt == 66;
+            T::Func => self.func_term(args, env),
+            T::Funcall => self.funcall(args, env),
+            T::Branch => self.branch(args, env),
+            T::Or | T::And => {
+                let is_or = tt == T::Or;
                 let mut last = Value::Bool(!is_or);
                 for i in 0..args.len() {
                     last = self.darg(args, i, env)?;
@@ -654,50 +645,122 @@ impl Ctx {
                 }
                 d(last)
             }
-            12 => {
-                let msg = match args.len() {
-                    0 => return Err(ReqlError::logic(EMPTY_ERROR)),
-                    1 => self.targ(args, 0, env, |v| as_str(v).map(str::to_string))?,
-                    n => {
-                        return Err(ReqlError::compile(format!(
-                            "Expected between 0 and 1 arguments but found {n}."
-                        )));
-                    }
-                };
-                Err(ReqlError::runtime(ErrorType::User, msg))
+            T::Error => self.error_term(args, env),
+            T::Default => self.eval_default(args, env),
+            T::Minval => d(minval()),
+            T::Maxval => d(maxval()),
+            _ if super::time::calendar_number(tt).is_some() => {
+                d(json!(super::time::calendar_number(tt)))
             }
-            92 => self.eval_default(args, env),
-            180 => d(minval()),
-            181 => d(maxval()),
-            107..=125 => d(json!(if tt <= 113 { tt - 106 } else { tt - 113 })),
-            73 | 74 => Err(ReqlError::logic(
+            T::Asc | T::Desc => Err(ReqlError::logic(
                 "ASC may only be used as an argument to ORDER_BY or UNION.",
             )),
             _ => self.eval_more(tt, args, opts, env),
         }
     }
 
-    fn eval_more(
-        &self,
-        tt: u64,
-        args: &[Value],
-        opts: Option<&Map<String, Value>>,
-        env: &Env,
-    ) -> RResult<Val> {
-        if let Some(v) = self.eval_datum_op(tt, args, opts, env)? {
-            return Ok(v);
+    fn func_term(&self, args: &[Value], env: &Env) -> RResult<Val> {
+        let params = args
+            .first()
+            .and_then(|p| parts(p))
+            .and_then(|(_, ids, _)| ids.iter().map(Value::as_u64).collect::<Option<Vec<u64>>>())
+            .ok_or_else(|| ReqlError::compile("Expected a list of parameters in FUNC."))?;
+        let body = args.get(1).cloned().unwrap_or(Value::Null);
+        Ok(Val::Func(Func {
+            params,
+            body: Arc::new(body),
+            env: env.clone(),
+        }))
+    }
+
+    fn funcall(&self, args: &[Value], env: &Env) -> RResult<Val> {
+        let f = self.arg(args, 0, env)?;
+        // A function applied to grouped data runs once per group.
+        if let (Val::Func(func), 2) = (&f, args.len()) {
+            let a = self.arg(args, 1, env)?;
+            if let Val::Grouped(g) = a {
+                let mut out = Vec::new();
+                for (k, v) in g {
+                    let r = self.call(func, vec![v]).map_err(|e| e.at(json!(0)))?;
+                    out.push((k, r));
+                }
+                return Ok(Val::Grouped(out));
+            }
+            let lazy = matches!(a, Val::Seq(_));
+            let d = self
+                .to_datum(a)
+                .map_err(|e| if lazy { e } else { e.at(json!(1)) })?;
+            return self
+                .call_val(func, vec![d])
+                .map(|v| framed(v, json!(0)))
+                .map_err(|e| e.at(json!(0)));
         }
-        if let Some(v) = self.eval_seq_op(tt, args, opts, env)? {
-            return Ok(v);
+        let mut vals = Vec::new();
+        for i in 1..args.len() {
+            vals.push(self.darg(args, i, env)?);
         }
-        if let Some(v) = self.eval_write(tt, args, opts, env)? {
-            return Ok(v);
+        match f {
+            Val::Func(f) => self
+                .call_val(&f, vals)
+                .map(|v| framed(v, json!(0)))
+                .map_err(|e| e.at(json!(0))),
+            other => Ok(other),
         }
-        if let Some(v) = self.eval_admin(tt, args, opts, env)? {
-            return Ok(v);
+    }
+
+    fn branch(&self, args: &[Value], env: &Env) -> RResult<Val> {
+        if args.len() < 3 {
+            return Err(ReqlError::compile(format!(
+                "Expected 3 or more arguments but found {}.",
+                args.len()
+            )));
         }
-        if let Some(v) = self.eval_time(tt, args, opts, env)? {
-            return Ok(v);
+        if args.len().is_multiple_of(2) {
+            return Err(ReqlError::logic(
+                "Cannot call `branch` term with an even number of arguments.",
+            ));
+        }
+        let mut i = 0;
+        while i + 1 < args.len() {
+            if datum::truthy(&self.darg(args, i, env)?) {
+                return self.arg(args, i + 1, env);
+            }
+            i += 2;
+        }
+        self.arg(args, args.len() - 1, env)
+    }
+
+    fn error_term(&self, args: &[Value], env: &Env) -> RResult<Val> {
+        let msg = match args.len() {
+            0 => return Err(ReqlError::logic(EMPTY_ERROR)),
+            1 => self.targ(args, 0, env, |v| as_str(v).map(str::to_string))?,
+            n => {
+                return Err(ReqlError::compile(format!(
+                    "Expected between 0 and 1 arguments but found {n}."
+                )));
+            }
+        };
+        Err(ReqlError::runtime(ErrorType::User, msg))
+    }
+
+    fn eval_more(&self, tt: T, args: &[Value], opts: Opts<'_>, env: &Env) -> RResult<Val> {
+        let call = Call {
+            tt,
+            args,
+            opts,
+            env,
+        };
+        let families = [
+            Ctx::eval_datum_op,
+            Ctx::eval_seq_op,
+            Ctx::eval_write,
+            Ctx::eval_admin,
+            Ctx::eval_time,
+        ];
+        for family in families {
+            if let Some(v) = family(self, call)? {
+                return Ok(v);
+            }
         }
         Err(unsupported(tt))
     }
@@ -731,8 +794,8 @@ impl Ctx {
 }
 
 /// Fails on an optarg the term does not take, blaming that optarg as the server does.
-pub fn check_optargs(tt: u64, opts: Option<&Map<String, Value>>) -> RResult<()> {
-    if let (Some(allowed), Some(o)) = (super::term::optargs(tt), opts)
+pub fn check_optargs(tt: T, opts: Opts<'_>) -> RResult<()> {
+    if let (Some(allowed), Some(o)) = (super::signature::optargs(tt), opts)
         && let Some(k) = o
             .keys()
             .find(|k| !allowed.contains(&k.as_str()) && k.as_str() != "return_vals")
@@ -851,9 +914,9 @@ fn framed(v: Val, frame: Value) -> Val {
 /// Whether a term refers to the implicit variable (`r.row`).
 fn uses_implicit(t: &Value) -> bool {
     match t {
-        Value::Array(_) => match parts(t) {
-            Some((13, ..)) => true,
-            Some((1, ..)) => false,
+        Value::Array(_) => match any_parts(t) {
+            Some((Some(T::ImplicitVar), ..)) => true,
+            Some((Some(T::Datum), ..)) => false,
             Some((_, args, opts)) => {
                 args.iter().any(uses_implicit)
                     || opts.is_some_and(|o| o.values().any(uses_implicit))
@@ -869,8 +932,8 @@ fn uses_implicit(t: &Value) -> bool {
 pub const EMPTY_ERROR: &str = "Empty ERROR term outside a default block.";
 
 /// The error for a term type the sandbox does not implement.
-pub fn unsupported(tt: u64) -> ReqlError {
-    ReqlError::unsupported(term_name(tt).unwrap_or("UNKNOWN_TERM"))
+pub fn unsupported(tt: T) -> ReqlError {
+    ReqlError::unsupported(tt.name())
 }
 
 /// Converts grouped data into its GROUPED_DATA pseudo-type.

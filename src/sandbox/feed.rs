@@ -7,6 +7,7 @@ use super::datum;
 use super::error::{RResult, ReqlError};
 use super::eval::{Ctx, FeedSpec, Val};
 use super::store::{Change, Queue, Subscription, Table};
+use crate::protocol::TermType as T;
 use serde_json::{Value, json};
 
 /// Response note: `table.changes()`.
@@ -32,7 +33,7 @@ enum Kind {
 /// One row-wise step between a table and `changes()` (filter, map, pluck...).
 #[derive(Debug, Clone)]
 pub struct ChainOp {
-    tt: u64,
+    tt: T,
     rest: Vec<Value>,
     opts: Option<serde_json::Map<String, Value>>,
 }
@@ -45,9 +46,10 @@ pub fn split_chain(term: &Value) -> Option<(Value, Vec<ChainOp>)> {
     loop {
         let (tt, args, opts) = super::eval::parts(cur)?;
         match tt {
-            15 => break,
-            38 if args.len() == 2 => {}
-            39 | 33 | 34 | 35 | 96 | 32 if !args.is_empty() => {}
+            T::Table => break,
+            T::Map if args.len() == 2 => {}
+            T::Filter | T::Pluck | T::Without | T::Merge | T::WithFields | T::HasFields
+                if !args.is_empty() => {}
             _ => return None,
         }
         ops.push(ChainOp {
@@ -123,7 +125,7 @@ impl Feed {
         if self.chain.is_empty() {
             return Ok(Some(doc));
         }
-        let mut term = json!([1, [[doc]]]);
+        let mut term = json!([T::Datum, [[doc]]]);
         for op in &self.chain {
             let mut args = vec![term];
             args.extend(op.rest.iter().cloned());

@@ -224,6 +224,7 @@ impl Drop for JobHandle {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::protocol::TermType as T;
 
     fn addr() -> SocketAddr {
         "127.0.0.1:40000".parse().unwrap()
@@ -232,7 +233,7 @@ mod tests {
     #[test]
     fn a_job_is_listed_until_its_handle_goes() {
         let jobs = Arc::new(Jobs::default());
-        let term = json!([152, [[15, [[14, ["demo"]], "users"]]]]);
+        let term = json!([T::Changes, [[T::Table, [[T::Db, ["demo"]], "users"]]]]);
         let job = jobs.register(addr(), &term, "admin");
         let rows = jobs.rows("sandbox");
         assert_eq!(rows.len(), 1);
@@ -251,7 +252,7 @@ mod tests {
     #[tokio::test]
     async fn deleting_a_row_interrupts_its_query_and_unknown_keys_do_nothing() {
         let jobs = Arc::new(Jobs::default());
-        let mut job = jobs.register(addr(), &json!([1, []]), "admin");
+        let mut job = jobs.register(addr(), &json!([T::Datum, []]), "admin");
         assert!(!jobs.interrupt(&json!(["query", Uuid::new_v4().to_string()])));
         assert!(!jobs.interrupt(&json!("nonsense")));
         assert!(!job.is_interrupted());

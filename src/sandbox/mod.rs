@@ -21,6 +21,7 @@
 //! (QUERY_LOGIC) that says so, never an approximate answer.
 
 pub mod admin;
+pub mod cluster;
 pub mod datum;
 pub mod demo;
 pub mod error;
@@ -31,8 +32,8 @@ pub mod ops;
 pub mod printer;
 pub mod seq;
 pub mod server;
+pub mod signature;
 pub mod store;
-pub mod term;
 pub mod time;
 pub mod write;
 
@@ -41,6 +42,7 @@ use std::sync::Arc;
 use serde_json::{Map, Value, json};
 
 use crate::protocol::RUN_OPTARGS;
+use crate::protocol::TermType as T;
 
 pub use error::{ErrorKind, ErrorType, ReqlError};
 pub use feed::Feed;
@@ -63,9 +65,9 @@ fn check_implicit(term: &Value, depth: usize, path: &mut Vec<Value>) -> Result<(
                 visit(v, json!(k), depth)?;
             }
         }
-        Value::Array(_) => match parts(term) {
-            Some((1, ..)) | None => {}
-            Some((13, ..)) if depth > 1 => {
+        Value::Array(_) => match eval::any_parts(term) {
+            Some((Some(T::Datum), ..)) | None => {}
+            Some((Some(T::ImplicitVar), ..)) if depth > 1 => {
                 let mut e = ReqlError::compile(
                     "Cannot use r.row in nested queries.  Use functions instead.",
                 );
@@ -73,7 +75,7 @@ fn check_implicit(term: &Value, depth: usize, path: &mut Vec<Value>) -> Result<(
                 return Err(e);
             }
             Some((tt, args, opts)) => {
-                let one_param = tt == 69
+                let one_param = tt == Some(T::Func)
                     && args
                         .first()
                         .and_then(parts)
@@ -300,8 +302,8 @@ impl Sandbox {
 
     fn run(&self, ctx: &Ctx, term: &Value) -> Result<Outcome, ReqlError> {
         check_implicit(term, 0, &mut Vec::new())?;
-        if let Some((152, args, opts)) = parts(term) {
-            eval::check_optargs(152, opts)?;
+        if let Some((T::Changes, args, opts)) = parts(term) {
+            eval::check_optargs(T::Changes, opts)?;
             let queue_size = match ctx.opt(opts, "changefeed_queue_size", &None)? {
                 Some(v) => feed_queue_size(&v)?,
                 None => ctx.feed_queue_size,

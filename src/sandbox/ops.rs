@@ -6,7 +6,8 @@ use serde_json::{Map, Value, json};
 
 use super::datum::{self, as_arr, as_int, as_num, as_str, from_f64, type_name};
 use super::error::{RResult, ReqlError};
-use super::eval::{Ctx, Env, Seq, Val, get_field_as, parts, val_type};
+use super::eval::{Call, Ctx, Env, Opts, Seq, Val, get_field_as, parts, val_type};
+use crate::protocol::TermType as T;
 
 /// A per-row transformation: Some(row) keeps it, None drops it.
 pub type RowFn = Arc<dyn Fn(&Ctx, Value) -> RResult<Option<Value>> + Send + Sync>;
@@ -61,90 +62,45 @@ impl Ctx {
     }
 
     /// Datum-level terms; None when `tt` is not one of them.
-    pub fn eval_datum_op(
-        &self,
-        tt: u64,
-        args: &[Value],
-        opts: Option<&Map<String, Value>>,
-        env: &Env,
-    ) -> RResult<Option<Val>> {
+    pub fn eval_datum_op(&self, call: Call<'_>) -> RResult<Option<Val>> {
+        if let Some(v) = self.eval_math(call)? {
+            return Ok(Some(v));
+        }
+        if let Some(v) = self.eval_array_op(call)? {
+            return Ok(Some(v));
+        }
+        self.eval_object_op(call)
+    }
+
+    /// Comparison, arithmetic, bit and rounding terms; None for other terms.
+    fn eval_math(&self, call: Call<'_>) -> RResult<Option<Val>> {
+        let (tt, args, opts, env) = call.parts();
         let n = args.len();
         let v = match tt {
-            17..=22 => {
+            T::Eq | T::Ne | T::Lt | T::Le | T::Gt | T::Ge => {
                 let mut vals = Vec::with_capacity(n);
                 for i in 0..n {
                     vals.push(self.darg(args, i, env)?);
                 }
                 let ok = match tt {
-                    17 => vals.windows(2).all(|w| datum::eq(&w[0], &w[1])),
-                    18 => !vals.windows(2).all(|w| datum::eq(&w[0], &w[1])),
-                    19 => vals.windows(2).all(|w| datum::cmp(&w[0], &w[1]).is_lt()),
-                    20 => vals.windows(2).all(|w| datum::cmp(&w[0], &w[1]).is_le()),
-                    21 => vals.windows(2).all(|w| datum::cmp(&w[0], &w[1]).is_gt()),
+                    T::Eq => vals.windows(2).all(|w| datum::eq(&w[0], &w[1])),
+                    T::Ne => !vals.windows(2).all(|w| datum::eq(&w[0], &w[1])),
+                    T::Lt => vals.windows(2).all(|w| datum::cmp(&w[0], &w[1]).is_lt()),
+                    T::Le => vals.windows(2).all(|w| datum::cmp(&w[0], &w[1]).is_le()),
+                    T::Gt => vals.windows(2).all(|w| datum::cmp(&w[0], &w[1]).is_gt()),
                     _ => vals.windows(2).all(|w| datum::cmp(&w[0], &w[1]).is_ge()),
                 };
                 Value::Bool(ok)
             }
-            23 => {
+            T::Not => {
                 check_args(n, 1)?;
                 Value::Bool(!datum::truthy(&self.darg(args, 0, env)?))
             }
-            24 => self.add(args, env)?,
+            T::Add => self.add(args, env)?,
             // Arithmetic checks its operands' values, so the server blames the operation
             // itself, not the operand (mod's integer checks excepted).
-            25..=27 => {
-                check_min(n, 1)?;
-                let first = self.darg(args, 0, env)?;
-                grouped_arith(&first)?;
-                if tt == 25 && datum::pseudo_type(&first) == Some("TIME") {
-                    return Ok(Some(Val::Datum(self.time_sub(first, args, env)?)));
-                }
-                if tt == 26 {
-                    // Multiplying an array by integers repeats it.
-                    let mut vals = vec![first.clone()];
-                    for i in 1..n {
-                        vals.push(self.darg(args, i, env)?);
-                    }
-                    if let Some(pos) = vals.iter().position(Value::is_array) {
-                        let arr = vals[pos].as_array().cloned().unwrap_or_default();
-                        let mut out = arr;
-                        for (i, v) in vals.iter().enumerate() {
-                            if i == pos {
-                                continue;
-                            }
-                            let k = as_int(v)?;
-                            self.check_array(out.len().saturating_mul(k.max(0) as usize))?;
-                            let base = out.clone();
-                            out = Vec::new();
-                            for _ in 0..k.max(0) {
-                                out.extend(base.iter().cloned());
-                            }
-                        }
-                        return Ok(Some(Val::Datum(Value::Array(out))));
-                    }
-                    let mut acc = 1.0;
-                    for v in &vals {
-                        acc *= as_num(v)?;
-                    }
-                    return Ok(Some(Val::Datum(num_result(acc)?)));
-                }
-                let mut acc = as_num(&first)?;
-                for i in 1..n {
-                    let x = as_num(&self.darg(args, i, env)?)?;
-                    acc = match tt {
-                        25 => acc - x,
-                        26 => acc * x,
-                        _ => {
-                            if x == 0.0 {
-                                return Err(ReqlError::logic("Cannot divide by zero."));
-                            }
-                            acc / x
-                        }
-                    };
-                }
-                num_result(acc)?
-            }
-            28 => {
+            T::Sub | T::Mul | T::Div => return self.arith(tt, args, env),
+            T::Mod => {
                 check_args(n, 2)?;
                 let a = self.targ(args, 0, env, as_int)?;
                 let b = self.targ(args, 1, env, as_int)?;
@@ -153,74 +109,29 @@ impl Ctx {
                 }
                 json!(a % b)
             }
-            151 => {
-                let float = self.opt_bool(opts, "float", env, false)?;
-                let (lo, hi) = match n {
-                    0 if opts.is_some_and(|o| o.contains_key("float")) && !float => {
-                        return Err(ReqlError::logic(
-                            "Generating a random integer requires one or two bounds.",
-                        ));
-                    }
-                    0 => return Ok(Some(Val::Datum(from_f64(random_unit())))),
-                    1 => (0.0, self.targ(args, 0, env, as_num)?),
-                    _ => (
-                        self.targ(args, 0, env, as_num)?,
-                        self.targ(args, 1, env, as_num)?,
-                    ),
-                };
-                if float {
-                    if lo > hi {
-                        return Err(ReqlError::logic(format!(
-                            "Lower bound ({}) is not less than upper bound ({}).",
-                            datum::format_num(lo),
-                            datum::format_num(hi)
-                        )));
-                    }
-                    from_f64(lo + random_unit() * (hi - lo))
-                } else {
-                    let whole = |x: f64, which: &str| {
-                        if x.fract() == 0.0 && x.abs() <= 9_007_199_254_740_992.0 {
-                            Ok(x as i64)
-                        } else {
-                            Err(ReqlError::logic(format!(
-                                "{which} bound ({}) could not be safely converted to an integer.",
-                                datum::format_num(x)
-                            )))
-                        }
-                    };
-                    let lo_i = whole(lo, "Lower")?;
-                    let hi_i = whole(hi, "Upper")?;
-                    if lo_i >= hi_i {
-                        return Err(ReqlError::logic(format!(
-                            "Lower bound ({lo_i}) is not less than upper bound ({hi_i})."
-                        )));
-                    }
-                    let span = (hi_i - lo_i) as u64;
-                    json!(lo_i + (random_u64() % span) as i64)
-                }
-            }
-            191..=194 => {
+            T::Random => return self.random(tt, args, opts, env),
+            T::BitAnd | T::BitOr | T::BitXor | T::BitNot => {
                 let mut acc = bit_int(&self.darg(args, 0, env)?).map_err(|e| e.at(json!(0)))?;
-                if tt == 194 {
+                if tt == T::BitNot {
                     return Ok(Some(Val::Datum(json!(!acc))));
                 }
                 for i in 1..n {
                     let rhs = bit_int(&self.darg(args, i, env)?).map_err(|e| e.at(json!(i)))?;
                     acc = match tt {
-                        191 => acc & rhs,
-                        192 => acc | rhs,
+                        T::BitAnd => acc & rhs,
+                        T::BitOr => acc | rhs,
                         _ => acc ^ rhs,
                     };
                 }
                 json!(acc)
             }
-            195 | 196 => {
+            T::BitSal | T::BitSar => {
                 let lhs = bit_int(&self.darg(args, 0, env)?).map_err(|e| e.at(json!(0)))?;
                 let rhs = self.targ(args, 1, env, as_int)?;
                 if rhs < 0 {
                     return Err(ReqlError::logic("Cannot bit-shift by a negative value"));
                 }
-                if tt == 195 {
+                if tt == T::BitSal {
                     let r = if lhs == 0 {
                         0.0
                     } else if rhs < 4096 {
@@ -235,30 +146,148 @@ impl Ctx {
                     json!(lhs >> rhs)
                 }
             }
-            183..=185 => {
+            T::Floor | T::Ceil | T::Round => {
                 check_args(n, 1)?;
                 let x = self.targ(args, 0, env, as_num)?;
                 from_f64(match tt {
-                    183 => x.floor(),
-                    184 => x.ceil(),
+                    T::Floor => x.floor(),
+                    T::Ceil => x.ceil(),
                     _ => x.round(),
                 })
             }
-            29 | 80 => {
+            _ => return Ok(None),
+        };
+        self.datum_result(tt, v)
+    }
+
+    fn arith(&self, tt: T, args: &[Value], env: &Env) -> RResult<Option<Val>> {
+        let n = args.len();
+        let v = {
+            check_min(n, 1)?;
+            let first = self.darg(args, 0, env)?;
+            grouped_arith(&first)?;
+            if tt == T::Sub && datum::pseudo_type(&first) == Some("TIME") {
+                return Ok(Some(Val::Datum(self.time_sub(first, args, env)?)));
+            }
+            if tt == T::Mul {
+                // Multiplying an array by integers repeats it.
+                let mut vals = vec![first.clone()];
+                for i in 1..n {
+                    vals.push(self.darg(args, i, env)?);
+                }
+                if let Some(pos) = vals.iter().position(Value::is_array) {
+                    let arr = vals[pos].as_array().cloned().unwrap_or_default();
+                    let mut out = arr;
+                    for (i, v) in vals.iter().enumerate() {
+                        if i == pos {
+                            continue;
+                        }
+                        let k = as_int(v)?;
+                        self.check_array(out.len().saturating_mul(k.max(0) as usize))?;
+                        let base = out.clone();
+                        out = Vec::new();
+                        for _ in 0..k.max(0) {
+                            out.extend(base.iter().cloned());
+                        }
+                    }
+                    return Ok(Some(Val::Datum(Value::Array(out))));
+                }
+                let mut acc = 1.0;
+                for v in &vals {
+                    acc *= as_num(v)?;
+                }
+                return Ok(Some(Val::Datum(num_result(acc)?)));
+            }
+            let mut acc = as_num(&first)?;
+            for i in 1..n {
+                let x = as_num(&self.darg(args, i, env)?)?;
+                acc = match tt {
+                    T::Sub => acc - x,
+                    T::Mul => acc * x,
+                    _ => {
+                        if x == 0.0 {
+                            return Err(ReqlError::logic("Cannot divide by zero."));
+                        }
+                        acc / x
+                    }
+                };
+            }
+            num_result(acc)?
+        };
+        self.datum_result(tt, v)
+    }
+
+    fn random(&self, tt: T, args: &[Value], opts: Opts<'_>, env: &Env) -> RResult<Option<Val>> {
+        let n = args.len();
+        let v = {
+            let float = self.opt_bool(opts, "float", env, false)?;
+            let (lo, hi) = match n {
+                0 if opts.is_some_and(|o| o.contains_key("float")) && !float => {
+                    return Err(ReqlError::logic(
+                        "Generating a random integer requires one or two bounds.",
+                    ));
+                }
+                0 => return Ok(Some(Val::Datum(from_f64(random_unit())))),
+                1 => (0.0, self.targ(args, 0, env, as_num)?),
+                _ => (
+                    self.targ(args, 0, env, as_num)?,
+                    self.targ(args, 1, env, as_num)?,
+                ),
+            };
+            if float {
+                if lo > hi {
+                    return Err(ReqlError::logic(format!(
+                        "Lower bound ({}) is not less than upper bound ({}).",
+                        datum::format_num(lo),
+                        datum::format_num(hi)
+                    )));
+                }
+                from_f64(lo + random_unit() * (hi - lo))
+            } else {
+                let whole = |x: f64, which: &str| {
+                    if x.fract() == 0.0 && x.abs() <= 9_007_199_254_740_992.0 {
+                        Ok(x as i64)
+                    } else {
+                        Err(ReqlError::logic(format!(
+                            "{which} bound ({}) could not be safely converted to an integer.",
+                            datum::format_num(x)
+                        )))
+                    }
+                };
+                let lo_i = whole(lo, "Lower")?;
+                let hi_i = whole(hi, "Upper")?;
+                if lo_i >= hi_i {
+                    return Err(ReqlError::logic(format!(
+                        "Lower bound ({lo_i}) is not less than upper bound ({hi_i})."
+                    )));
+                }
+                let span = (hi_i - lo_i) as u64;
+                json!(lo_i + (random_u64() % span) as i64)
+            }
+        };
+        self.datum_result(tt, v)
+    }
+
+    /// Array terms: append, prepend, set operations, insert/delete/change/splice at; None for other terms.
+    fn eval_array_op(&self, call: Call<'_>) -> RResult<Option<Val>> {
+        let (tt, args, _, env) = call.parts();
+        let n = args.len();
+        let v = match tt {
+            T::Append | T::Prepend => {
                 check_args(n, 2)?;
                 let mut a = self.targ(args, 0, env, |v| as_arr(v).cloned())?;
                 let x = self.darg(args, 1, env)?;
-                if tt == 29 {
+                if tt == T::Append {
                     a.push(x)
                 } else {
                     a.insert(0, x)
                 }
                 Value::Array(a)
             }
-            95 | 88..=91 => {
+            T::Difference | T::SetInsert | T::SetIntersection | T::SetUnion | T::SetDifference => {
                 check_args(n, 2)?;
                 let a = self.targ(args, 0, env, |v| as_arr(v).cloned())?;
-                let b = if tt == 88 {
+                let b = if tt == T::SetInsert {
                     vec![self.darg(args, 1, env)?]
                 } else {
                     self.targ(args, 1, env, |v| as_arr(v).cloned())?
@@ -266,15 +295,15 @@ impl Ctx {
                 let has = |set: &[Value], x: &Value| set.iter().any(|y| datum::eq(x, y));
                 let mut out: Vec<Value> = Vec::new();
                 match tt {
-                    95 => out = a.into_iter().filter(|x| !has(&b, x)).collect(),
-                    88 | 90 => {
+                    T::Difference => out = a.into_iter().filter(|x| !has(&b, x)).collect(),
+                    T::SetInsert | T::SetUnion => {
                         for x in a.into_iter().chain(b) {
                             if !has(&out, &x) {
                                 out.push(x);
                             }
                         }
                     }
-                    89 => {
+                    T::SetIntersection => {
                         for x in a {
                             if has(&b, &x) && !has(&out, &x) {
                                 out.push(x);
@@ -291,42 +320,33 @@ impl Ctx {
                 }
                 Value::Array(out)
             }
-            82..=85 => self.array_at(tt, args, env)?,
-            94 | 186 => {
+            T::InsertAt | T::DeleteAt | T::ChangeAt | T::SpliceAt => {
+                self.array_at(tt, args, env)?
+            }
+            _ => return Ok(None),
+        };
+        self.datum_result(tt, v)
+    }
+
+    /// Object, string and conversion terms; None for other terms.
+    fn eval_object_op(&self, call: Call<'_>) -> RResult<Option<Val>> {
+        let (tt, args, _, env) = call.parts();
+        let n = args.len();
+        let v = match tt {
+            T::Keys | T::Values => {
                 check_args(n, 1)?;
-                let name = if tt == 94 { "keys" } else { "values" };
+                let name = if tt == T::Keys { "keys" } else { "values" };
                 let o = self.targ(args, 0, env, |v| plain_obj(v, name).cloned())?;
                 let mut keys: Vec<(String, Value)> = o.into_iter().collect();
                 keys.sort_by(|a, b| a.0.cmp(&b.0));
-                Value::Array(if tt == 94 {
+                Value::Array(if tt == T::Keys {
                     keys.into_iter().map(|(k, _)| Value::String(k)).collect()
                 } else {
                     keys.into_iter().map(|(_, v)| v).collect()
                 })
             }
-            143 => {
-                if !n.is_multiple_of(2) {
-                    return Err(ReqlError::logic(format!(
-                        "OBJECT expects an even number of arguments (but found {n})."
-                    )));
-                }
-                let mut m = Map::new();
-                for i in (0..n).step_by(2) {
-                    let k = self.targ(args, i, env, |v| as_str(v).map(str::to_string))?;
-                    let v = self.darg(args, i + 1, env)?;
-                    if let Some(old) = m.get(&k) {
-                        return Err(ReqlError::logic(format!(
-                            "Duplicate key {} in object.  (got {} and {} as values)",
-                            Value::String(k.clone()),
-                            datum::print(old),
-                            datum::print(&v)
-                        )));
-                    }
-                    m.insert(k, v);
-                }
-                Value::Object(m)
-            }
-            137 => {
+            T::Object => return self.object_term(tt, args, env),
+            T::Literal => {
                 let mut m = Map::new();
                 m.insert("$reql_type$".into(), json!("LITERAL"));
                 if n > 0 {
@@ -338,10 +358,12 @@ impl Ctx {
                 }
                 Value::Object(m)
             }
-            31 | 170 => return self.bracket(tt, args, env).map(Some),
-            32 | 96 | 33 | 34 => return self.paths_op(tt, args, env).map(Some),
-            35 => return self.merge(args, env).map(Some),
-            52 => {
+            T::GetField | T::Bracket => return self.bracket(tt, args, env).map(Some),
+            T::HasFields | T::WithFields | T::Pluck | T::Without => {
+                return self.paths_op(tt, args, env).map(Some);
+            }
+            T::Merge => return self.merge(args, env).map(Some),
+            T::TypeOf => {
                 check_args(n, 1)?;
                 let v = self.arg(args, 0, env)?;
                 if let Val::Grouped(_) = v {
@@ -353,52 +375,34 @@ impl Ctx {
                     other => val_type(other),
                 })
             }
-            51 => return self.coerce(args, env).map(Some),
-            97 => {
+            T::CoerceTo => return self.coerce(args, env).map(Some),
+            T::Match => {
                 check_args(n, 2)?;
                 let s = self.targ(args, 0, env, |v| as_str(v).map(str::to_string))?;
                 let p = self.targ(args, 1, env, |v| as_str(v).map(str::to_string))?;
                 regex_match(&s, &p)?
             }
-            141 | 142 => {
+            T::Upcase | T::Downcase => {
                 check_args(n, 1)?;
                 let s = self.targ(args, 0, env, |v| as_str(v).map(str::to_string))?;
                 // The server changes the case of ASCII letters only.
-                Value::String(if tt == 141 {
+                Value::String(if tt == T::Upcase {
                     s.to_ascii_uppercase()
                 } else {
                     s.to_ascii_lowercase()
                 })
             }
-            149 => {
-                let s = self.targ(args, 0, env, |v| as_str(v).map(str::to_string))?;
-                let sep = if n > 1 {
-                    self.darg(args, 1, env)?
-                } else {
-                    Value::Null
-                };
-                let max = if n > 2 {
-                    Some(self.targ(args, 2, env, as_int)?)
-                } else {
-                    None
-                };
-                let sep = match sep {
-                    Value::Null => None,
-                    Value::String(s) => Some(s),
-                    other => return Err(datum::expected("STRING", &other).at(json!(1))),
-                };
-                split(&s, sep.as_deref(), max)
-            }
-            98 => {
+            T::Split => return self.split_term(tt, args, env),
+            T::Json => {
                 let s = self.targ(args, 0, env, |v| as_str(v).map(str::to_string))?;
                 parse_json(&s)?
             }
-            172 => {
+            T::ToJsonString => {
                 let v = self.darg(args, 0, env)?;
                 no_bounds(&v)?;
                 Value::String(datum::server_json(&datum::canonical(v))?)
             }
-            169 => match n {
+            T::Uuid => match n {
                 0 => Value::String(uuid::Uuid::new_v4().to_string()),
                 _ => {
                     let s = self.targ(args, 0, env, |v| as_str(v).map(str::to_string))?;
@@ -407,7 +411,7 @@ impl Ctx {
                     Value::String(uuid::Uuid::new_v5(&ns, s.as_bytes()).to_string())
                 }
             },
-            155 => {
+            T::Binary => {
                 let v = self.darg(args, 0, env)?;
                 match &v {
                     Value::String(s) => {
@@ -418,12 +422,74 @@ impl Ctx {
                     _ => return Err(datum::expected("STRING", &v).at(json!(0))),
                 }
             }
-            _ => {
-                let _ = opts;
-                return Ok(None);
-            }
+            _ => return Ok(None),
         };
-        if matches!(tt, 29 | 80 | 82..=85 | 143) {
+        self.datum_result(tt, v)
+    }
+
+    fn object_term(&self, tt: T, args: &[Value], env: &Env) -> RResult<Option<Val>> {
+        let n = args.len();
+        let v = {
+            if !n.is_multiple_of(2) {
+                return Err(ReqlError::logic(format!(
+                    "OBJECT expects an even number of arguments (but found {n})."
+                )));
+            }
+            let mut m = Map::new();
+            for i in (0..n).step_by(2) {
+                let k = self.targ(args, i, env, |v| as_str(v).map(str::to_string))?;
+                let v = self.darg(args, i + 1, env)?;
+                if let Some(old) = m.get(&k) {
+                    return Err(ReqlError::logic(format!(
+                        "Duplicate key {} in object.  (got {} and {} as values)",
+                        Value::String(k.clone()),
+                        datum::print(old),
+                        datum::print(&v)
+                    )));
+                }
+                m.insert(k, v);
+            }
+            Value::Object(m)
+        };
+        self.datum_result(tt, v)
+    }
+
+    fn split_term(&self, tt: T, args: &[Value], env: &Env) -> RResult<Option<Val>> {
+        let n = args.len();
+        let v = {
+            let s = self.targ(args, 0, env, |v| as_str(v).map(str::to_string))?;
+            let sep = if n > 1 {
+                self.darg(args, 1, env)?
+            } else {
+                Value::Null
+            };
+            let max = if n > 2 {
+                Some(self.targ(args, 2, env, as_int)?)
+            } else {
+                None
+            };
+            let sep = match sep {
+                Value::Null => None,
+                Value::String(s) => Some(s),
+                other => return Err(datum::expected("STRING", &other).at(json!(1))),
+            };
+            split(&s, sep.as_deref(), max)
+        };
+        self.datum_result(tt, v)
+    }
+
+    /// A datum term's value, checked for depth (when it can nest) and the array limit.
+    fn datum_result(&self, tt: T, v: Value) -> RResult<Option<Val>> {
+        if matches!(
+            tt,
+            T::Append
+                | T::Prepend
+                | T::InsertAt
+                | T::DeleteAt
+                | T::ChangeAt
+                | T::SpliceAt
+                | T::Object
+        ) {
             datum::check_depth(&v)?;
         }
         if let Value::Array(a) = &v {
@@ -468,12 +534,12 @@ impl Ctx {
         }
     }
 
-    fn array_at(&self, tt: u64, args: &[Value], env: &Env) -> RResult<Value> {
+    fn array_at(&self, tt: T, args: &[Value], env: &Env) -> RResult<Value> {
         let mut a = self.targ(args, 0, env, |v| as_arr(v).cloned())?;
         let len = a.len() as i64;
         let idx = self.targ(args, 1, env, as_int)?;
         // insert_at/splice_at index the spaces between elements, the others the elements.
-        let spaces = tt == 82 || tt == 85;
+        let spaces = tt == T::InsertAt || tt == T::SpliceAt;
         let size = if spaces { len + 1 } else { len };
         let canon = |i: i64| -> RResult<i64> {
             if i >= 0 {
@@ -493,19 +559,19 @@ impl Ctx {
             ))
         };
         match tt {
-            82 | 85 => {
+            T::InsertAt | T::SpliceAt => {
                 if p > len {
                     return Err(oob(p));
                 }
                 let p = p as usize;
-                if tt == 82 {
+                if tt == T::InsertAt {
                     a.insert(p, self.darg(args, 2, env)?);
                 } else {
                     let ins = self.targ(args, 2, env, |v| as_arr(v).cloned())?;
                     a.splice(p..p, ins);
                 }
             }
-            84 => {
+            T::ChangeAt => {
                 if p >= len {
                     return Err(oob(p));
                 }
@@ -535,11 +601,15 @@ impl Ctx {
         Ok(Value::Array(a))
     }
 
-    fn bracket(&self, tt: u64, args: &[Value], env: &Env) -> RResult<Val> {
+    fn bracket(&self, tt: T, args: &[Value], env: &Env) -> RResult<Val> {
         check_args(args.len(), 2)?;
         let a0 = self.arg(args, 0, env)?;
         let key = self.darg(args, 1, env)?;
-        let op = if tt == 170 { "bracket" } else { "get_field" };
+        let op = if tt == T::Bracket {
+            "bracket"
+        } else {
+            "get_field"
+        };
         if let Val::Grouped(g) = a0 {
             let mut out = Vec::new();
             for (k, v) in g {
@@ -551,9 +621,9 @@ impl Ctx {
         self.bracket_on(tt, a0, &key, op)
     }
 
-    fn bracket_on(&self, tt: u64, a0: Val, key: &Value, op: &'static str) -> RResult<Val> {
+    fn bracket_on(&self, tt: T, a0: Val, key: &Value, op: &'static str) -> RResult<Val> {
         match (&key, tt) {
-            (Value::Number(_), 170) => {
+            (Value::Number(_), T::Bracket) => {
                 let i = as_int(key).map_err(|e| e.at(json!(1)))?;
                 let seq = self.to_seq(a0)?;
                 Ok(Val::Datum(nth(seq, i)?))
@@ -591,7 +661,7 @@ impl Ctx {
         }
     }
 
-    fn paths_op(&self, tt: u64, args: &[Value], env: &Env) -> RResult<Val> {
+    fn paths_op(&self, tt: T, args: &[Value], env: &Env) -> RResult<Val> {
         check_min(args.len(), 1)?;
         let a0 = self.arg(args, 0, env)?;
         let mut specs = Vec::new();
@@ -601,7 +671,7 @@ impl Ctx {
         let specs = Arc::new(specs);
         let is_obj = matches!(&a0, Val::Datum(Value::Object(_)) | Val::Single(..));
         match tt {
-            32 => {
+            T::HasFields => {
                 if is_obj {
                     let d = self.to_datum(a0)?;
                     return Ok(Val::Datum(Value::Bool(has_fields(&d, &specs)?)));
@@ -609,7 +679,7 @@ impl Ctx {
                 let f: RowFn = Arc::new(move |_, row| Ok(has_fields(&row, &specs)?.then_some(row)));
                 self.rowwise(a0, f, true, false)
             }
-            96 => {
+            T::WithFields => {
                 let f: RowFn = Arc::new(move |_, row| {
                     Ok(if has_fields(&row, &specs)? {
                         Some(pluck(&row, &specs)?)
@@ -619,7 +689,7 @@ impl Ctx {
                 });
                 self.rowwise(a0, f, false, false)
             }
-            33 => {
+            T::Pluck => {
                 let f: RowFn = Arc::new(move |_, row| pluck(&row, &specs).map(Some));
                 self.rowwise(a0, f, false, true)
             }
@@ -1247,10 +1317,10 @@ fn strip_literals_level(v: Value) -> Value {
 
 /// Whether a term is a plain datum (not an operation).
 pub fn is_datum_term(t: &Value) -> bool {
-    !t.is_array() || parts(t).map(|p| p.0) == Some(1)
+    !t.is_array() || parts(t).map(|p| p.0) == Some(T::Datum)
 }
 
 /// Whether a term is a FUNC term.
 pub fn is_func_term(t: &Value) -> bool {
-    parts(t).map(|p| p.0) == Some(69)
+    parts(t).map(|p| p.0) == Some(T::Func)
 }

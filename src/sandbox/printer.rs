@@ -8,8 +8,8 @@
 
 use serde_json::{Map, Value};
 
-use super::eval::parts;
-use super::term::term_name;
+use super::eval::{Opts, parts, raw_parts, term_type};
+use crate::protocol::TermType as T;
 
 /// Deeper terms print as `...`, as the server cuts them.
 const MAX_DEPTH: usize = 15;
@@ -43,41 +43,64 @@ fn js_name(upper: &str) -> String {
 }
 
 /// Terms printed as `r.name(args)` even when they have arguments (as the server prints them).
-fn prefix_only(tt: u64) -> bool {
-    matches!(
-        tt,
-        11 | 12
-            | 14
-            | 17..=28
-            | 57..=59
-            | 65..=67
-            | 73
-            | 74
-            | 98
-            | 99
-            | 101
-            | 103
-            | 107..=125
-            | 136
-            | 137
-            | 143
-            | 151
-            | 153
-            | 154
-            | 157
-            | 159..=161
-            | 165
-            | 169
-            | 173
-            | 180
-            | 181
-            | 191..=196
-    )
+fn prefix_only(tt: T) -> bool {
+    super::time::calendar_number(tt).is_some()
+        || matches!(
+            tt,
+            T::Javascript
+                | T::Error
+                | T::Db
+                | T::Eq
+                | T::Ne
+                | T::Lt
+                | T::Le
+                | T::Gt
+                | T::Ge
+                | T::Not
+                | T::Add
+                | T::Sub
+                | T::Mul
+                | T::Div
+                | T::Mod
+                | T::DbCreate
+                | T::DbDrop
+                | T::DbList
+                | T::Branch
+                | T::Or
+                | T::And
+                | T::Asc
+                | T::Desc
+                | T::Json
+                | T::Iso8601
+                | T::EpochTime
+                | T::Now
+                | T::Time
+                | T::Literal
+                | T::Object
+                | T::Random
+                | T::Http
+                | T::Args
+                | T::Geojson
+                | T::Point
+                | T::Line
+                | T::Polygon
+                | T::Circle
+                | T::Uuid
+                | T::Range
+                | T::Minval
+                | T::Maxval
+                | T::BitAnd
+                | T::BitOr
+                | T::BitXor
+                | T::BitNot
+                | T::BitSal
+                | T::BitSar
+        )
 }
 
 /// Terms printed without parentheses when they have no arguments (`r.minval`, `r.monday`).
-fn bare(tt: u64) -> bool {
-    matches!(tt, 107..=125 | 180 | 181)
+fn bare(tt: T) -> bool {
+    super::time::calendar_number(tt).is_some() || matches!(tt, T::Minval | T::Maxval)
 }
 
 impl Printer {
@@ -106,8 +129,19 @@ impl Printer {
                 }
                 out.push('}');
             }
-            Value::Array(_) => match parts(t) {
-                Some((tt, args, opts)) => self.compound(tt, args, opts, inside, out),
+            Value::Array(_) => match raw_parts(t) {
+                Some((n, args, opts)) => match term_type(n) {
+                    Some(tt) => self.compound(tt, args, opts, inside, out),
+                    // A type number ql2.proto does not know: printed as a method `termN`.
+                    None => self.call(
+                        &format!("term{n}"),
+                        !args.is_empty(),
+                        false,
+                        args,
+                        opts,
+                        out,
+                    ),
+                },
                 None => out.push_str("..."),
             },
             datum => {
@@ -122,17 +156,9 @@ impl Printer {
         }
     }
 
-    fn compound(
-        &mut self,
-        tt: u64,
-        args: &[Value],
-        opts: Option<&Map<String, Value>>,
-        inside: bool,
-        out: &mut String,
-    ) {
+    fn compound(&mut self, tt: T, args: &[Value], opts: Opts<'_>, inside: bool, out: &mut String) {
         match tt {
-            // MAKE_ARRAY
-            2 => {
+            T::MakeArray => {
                 if !inside {
                     out.push_str("r.expr(");
                 }
@@ -143,20 +169,17 @@ impl Printer {
                     out.push(')');
                 }
             }
-            // IMPLICIT_VAR
-            13 => out.push_str("r.row"),
-            // VAR
-            10 => match args.first().and_then(Value::as_i64) {
+            T::ImplicitVar => out.push_str("r.row"),
+            T::Var => match args.first().and_then(Value::as_i64) {
                 Some(n) if n < 0 => out.push_str(&format!("_var{}", -n)),
                 Some(n) => out.push_str(&format!("var{n}")),
                 None => out.push_str("..."),
             },
-            // FUNC
-            69 => {
+            T::Func => {
                 out.push_str("function(");
                 let params: Vec<String> = match args.first() {
                     Some(p) => match parts(p) {
-                        Some((2, ids, _)) => ids.iter().map(Value::to_string).collect(),
+                        Some((T::MakeArray, ids, _)) => ids.iter().map(Value::to_string).collect(),
                         _ => p
                             .as_array()
                             .map(|a| a.iter().map(Value::to_string).collect())
@@ -173,20 +196,20 @@ impl Printer {
                 out.push_str("; }");
             }
             // BRACKET: `x("field")`
-            170 if args.len() == 2 => {
+            T::Bracket if args.len() == 2 => {
                 self.term(&args[0], false, out);
                 out.push('(');
                 self.term(&args[1], true, out);
                 out.push(')');
             }
             // FUNCALL: `x.do(f)` with one argument, `r.do(args..., f)` otherwise
-            64 if args.len() == 2 => {
+            T::Funcall if args.len() == 2 => {
                 self.term(&args[1], false, out);
                 out.push_str(".do(");
                 self.term(&args[0], true, out);
                 out.push(')');
             }
-            64 => {
+            T::Funcall => {
                 out.push_str("r.do(");
                 let (f, rest) = args
                     .split_first()
@@ -202,36 +225,50 @@ impl Printer {
             }
             _ => {
                 let name = match tt {
-                    11 => "js".to_owned(),
-                    _ => term_name(tt).map_or_else(|| format!("term{tt}"), js_name),
+                    T::Javascript => "js".to_owned(),
+                    _ => js_name(tt.name()),
                 };
                 // `r.table("t")` with no database is a function, `db.table("t")` a method.
                 let chained =
-                    !(prefix_only(tt) || args.is_empty() || (tt == 15 && args.len() == 1));
-                if chained {
-                    self.term(&args[0], false, out);
-                    out.push('.');
-                    out.push_str(&name);
-                    out.push('(');
-                    self.list(&args[1..], out);
-                } else {
-                    out.push_str("r.");
-                    out.push_str(&name);
-                    if args.is_empty() && opts.is_none() && bare(tt) {
-                        return;
-                    }
-                    out.push('(');
-                    self.list(args, out);
-                }
-                if let Some(opts) = opts.filter(|o| !o.is_empty()) {
-                    if !out.ends_with('(') {
-                        out.push_str(", ");
-                    }
-                    self.optargs(opts, out);
-                }
-                out.push(')');
+                    !(prefix_only(tt) || args.is_empty() || (tt == T::Table && args.len() == 1));
+                self.call(&name, chained, bare(tt), args, opts, out);
             }
         }
+    }
+
+    /// `receiver.name(rest..., {opts})` when chained, else `r.name(args..., {opts})`, or
+    /// `r.name` alone for a bare term without arguments.
+    fn call(
+        &mut self,
+        name: &str,
+        chained: bool,
+        bare: bool,
+        args: &[Value],
+        opts: Opts<'_>,
+        out: &mut String,
+    ) {
+        if chained {
+            self.term(&args[0], false, out);
+            out.push('.');
+            out.push_str(name);
+            out.push('(');
+            self.list(&args[1..], out);
+        } else {
+            out.push_str("r.");
+            out.push_str(name);
+            if args.is_empty() && opts.is_none() && bare {
+                return;
+            }
+            out.push('(');
+            self.list(args, out);
+        }
+        if let Some(opts) = opts.filter(|o| !o.is_empty()) {
+            if !out.ends_with('(') {
+                out.push_str(", ");
+            }
+            self.optargs(opts, out);
+        }
+        out.push(')');
     }
 
     fn list(&mut self, items: &[Value], out: &mut String) {
@@ -264,30 +301,39 @@ mod tests {
 
     #[test]
     fn chains_functions_and_optargs_print_as_javascript() {
-        let feed = json!([152, [[15, [[14, ["demo"]], "users"]]], {"include_initial": true}]);
+        let feed = json!([T::Changes, [[T::Table, [[T::Db, ["demo"]], "users"]]], {"include_initial": true}]);
         assert_eq!(
             javascript(&feed),
             r#"r.db("demo").table("users").changes({"includeInitial": true})"#
         );
-        assert_eq!(javascript(&json!([15, ["t"]])), r#"r.table("t")"#);
+        assert_eq!(javascript(&json!([T::Table, ["t"]])), r#"r.table("t")"#);
         let filter = json!([
-            39,
+            T::Filter,
             [
-                [15, ["t"]],
-                [69, [[2, [1]], [21, [[170, [[10, [1]], "a"]], 1]]]]
+                [T::Table, ["t"]],
+                [
+                    T::Func,
+                    [
+                        [T::MakeArray, [1]],
+                        [T::Gt, [[T::Bracket, [[T::Var, [1]], "a"]], 1]]
+                    ]
+                ]
             ]
         ]);
         assert_eq!(
             javascript(&filter),
             r#"r.table("t").filter(function(var1) { return r.gt(var1("a"), 1); })"#
         );
-        assert_eq!(javascript(&json!([2, [1, "a"]])), r#"r.expr([1, "a"])"#);
-        assert_eq!(javascript(&json!("x")), r#"r.expr("x")"#);
-        assert_eq!(javascript(&json!([180, []])), "r.minval");
-        assert_eq!(javascript(&json!([103, []])), "r.now()");
-        assert_eq!(javascript(&json!([59, []])), "r.dbList()");
         assert_eq!(
-            javascript(&json!([56, [[15, ["t"]], {"a": [2, [1, 2]]}]])),
+            javascript(&json!([T::MakeArray, [1, "a"]])),
+            r#"r.expr([1, "a"])"#
+        );
+        assert_eq!(javascript(&json!("x")), r#"r.expr("x")"#);
+        assert_eq!(javascript(&json!([T::Minval, []])), "r.minval");
+        assert_eq!(javascript(&json!([T::Now, []])), "r.now()");
+        assert_eq!(javascript(&json!([T::DbList, []])), "r.dbList()");
+        assert_eq!(
+            javascript(&json!([T::Insert, [[T::Table, ["t"]], {"a": [T::MakeArray, [1, 2]]}]])),
             r#"r.table("t").insert({"a": [1, 2]})"#
         );
     }
@@ -296,8 +342,14 @@ mod tests {
     fn deep_terms_are_cut() {
         let mut t = json!(1);
         for _ in 0..40 {
-            t = json!([24, [t, 1]]);
+            t = json!([T::Add, [t, 1]]);
         }
         assert!(javascript(&t).contains("..."));
+    }
+
+    #[test]
+    fn unknown_term_numbers_print_as_methods() {
+        let unknown = json!([999, [[T::Table, ["t"]], 1]]);
+        assert_eq!(javascript(&unknown), r#"r.table("t").term999(1)"#);
     }
 }

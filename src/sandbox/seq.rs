@@ -7,9 +7,10 @@ use serde_json::{Map, Value, json};
 
 use super::datum::{self, as_int, as_num, as_str};
 use super::error::{RResult, ReqlError};
-use super::eval::{Ctx, Env, FeedSpec, Func, Seq, Val, get_field, parts, table_scan};
+use super::eval::{Call, Ctx, Env, FeedSpec, Func, Opts, Seq, Val, get_field, parts, table_scan};
 use super::ops::{check_args, check_min, is_func_term, nth, num_result};
 use super::store::Table;
+use crate::protocol::TermType as T;
 
 thread_local! {
     /// Set while a field reduction runs for one group of grouped data.
@@ -23,17 +24,56 @@ const SKIP_GROUP: &str = "\u{0}skip group";
 const INFINITE_CAP: i64 = 10_000_000;
 
 /// Terms that apply per group on grouped data.
-const GROUPABLE: &[u64] = &[
-    38, 39, 40, 41, 42, 43, 45, 70, 71, 30, 37, 187, 145, 146, 147, 148, 93, 86, 87, 72,
+const GROUPABLE: &[T] = &[
+    T::Map,
+    T::Filter,
+    T::ConcatMap,
+    T::OrderBy,
+    T::Distinct,
+    T::Count,
+    T::Nth,
+    T::Skip,
+    T::Limit,
+    T::Slice,
+    T::Reduce,
+    T::Fold,
+    T::Sum,
+    T::Avg,
+    T::Min,
+    T::Max,
+    T::Contains,
+    T::IsEmpty,
+    T::OffsetsOf,
+    T::Zip,
 ];
 
 /// Whether a term contains a write or meta operation.
 fn has_write(t: &Value) -> bool {
     match t {
-        Value::Array(_) => match parts(t) {
+        Value::Array(_) => match super::eval::any_parts(t) {
             Some((tt, args, opts)) => {
-                matches!(tt, 53..=61 | 75 | 76 | 156 | 174..=177 | 189)
-                    || args.iter().any(has_write)
+                matches!(
+                    tt,
+                    Some(
+                        T::Update
+                            | T::Delete
+                            | T::Replace
+                            | T::Insert
+                            | T::DbCreate
+                            | T::DbDrop
+                            | T::DbList
+                            | T::TableCreate
+                            | T::TableDrop
+                            | T::IndexCreate
+                            | T::IndexDrop
+                            | T::IndexRename
+                            | T::Config
+                            | T::Status
+                            | T::Reconfigure
+                            | T::Wait
+                            | T::SetWriteHook
+                    )
+                ) || args.iter().any(has_write)
                     || opts.is_some_and(|o| o.values().any(has_write))
             }
             None => false,
@@ -56,64 +96,60 @@ enum SortKey {
 
 impl Ctx {
     /// Sequence terms; None when `tt` is not one of them.
-    pub fn eval_seq_op(
-        &self,
-        tt: u64,
-        args: &[Value],
-        opts: Option<&Map<String, Value>>,
-        env: &Env,
-    ) -> RResult<Option<Val>> {
+    pub fn eval_seq_op(&self, call: Call<'_>) -> RResult<Option<Val>> {
+        let (tt, args, opts, env) = call.parts();
         let known = matches!(
             tt,
-            38 | 39
-                | 68
-                | 40
-                | 41
-                | 42
-                | 43
-                | 44
-                | 45
-                | 70
-                | 71
-                | 30
-                | 37
-                | 187
-                | 145
-                | 146
-                | 147
-                | 148
-                | 93
-                | 86
-                | 87
-                | 72
-                | 144
-                | 150
-                | 48
-                | 49
-                | 50
-                | 173
-                | 81
+            T::Map
+                | T::Filter
+                | T::ForEach
+                | T::ConcatMap
+                | T::OrderBy
+                | T::Distinct
+                | T::Count
+                | T::Union
+                | T::Nth
+                | T::Skip
+                | T::Limit
+                | T::Slice
+                | T::Reduce
+                | T::Fold
+                | T::Sum
+                | T::Avg
+                | T::Min
+                | T::Max
+                | T::Contains
+                | T::IsEmpty
+                | T::OffsetsOf
+                | T::Zip
+                | T::Group
+                | T::Ungroup
+                | T::InnerJoin
+                | T::OuterJoin
+                | T::EqJoin
+                | T::Range
+                | T::Sample
         );
         if !known {
             return Ok(None);
         }
-        if tt == 173 {
+        if tt == T::Range {
             return self.range(args, env).map(Some);
         }
-        if tt == 44 {
+        if tt == T::Union {
             return self.union(args, opts, env).map(Some);
         }
         check_min(args.len(), 1)?;
         let a0 = self.arg(args, 0, env)?;
         if let Val::Grouped(g) = a0 {
-            if tt == 150 {
+            if tt == T::Ungroup {
                 let rows: Vec<Value> = g
                     .into_iter()
                     .map(|(k, v)| json!({"group": k, "reduction": v}))
                     .collect();
                 return Ok(Some(Val::Datum(Value::Array(rows))));
             }
-            if tt == 187 {
+            if tt == T::Fold {
                 return Err(ReqlError::logic(
                     "Cannot treat the output of `group` as a stream (did you mean to `ungroup`?).",
                 )
@@ -126,7 +162,7 @@ impl Ctx {
             }
             let mut out = Vec::new();
             // Field reductions drop the groups where no row had the field, as the server does.
-            let skip_empty = matches!(tt, 145..=148) && args.len() > 1;
+            let skip_empty = matches!(tt, T::Sum | T::Avg | T::Min | T::Max) && args.len() > 1;
             for (k, v) in g {
                 GROUP_SKIP_EMPTY.with(|c| c.set(skip_empty));
                 let r = self.seq_op(tt, Val::Datum(v), args, opts, env);
@@ -139,7 +175,7 @@ impl Ctx {
             }
             return Ok(Some(Val::Grouped(out)));
         }
-        if tt == 150 {
+        if tt == T::Ungroup {
             let found = match a0 {
                 Val::Datum(d) => format!("DATUM:\n{}", datum::print(&d)),
                 other => format!("{}.", super::eval::val_type(&other)),
@@ -152,618 +188,650 @@ impl Ctx {
         self.seq_op(tt, a0, args, opts, env).map(Some)
     }
 
-    fn seq_op(
-        &self,
-        tt: u64,
-        a0: Val,
-        args: &[Value],
-        opts: Option<&Map<String, Value>>,
-        env: &Env,
-    ) -> RResult<Val> {
+    fn seq_op(&self, tt: T, a0: Val, args: &[Value], opts: Opts<'_>, env: &Env) -> RResult<Val> {
         let n = args.len();
-        if tt != 68 && args.iter().skip(1).any(has_write) {
+        if tt != T::ForEach && args.iter().skip(1).any(has_write) {
             return Err(ReqlError::compile(
                 "Cannot nest writes or meta ops in stream operations.  Use FOR_EACH instead.",
             ));
         }
         match tt {
-            38 if n > 2 => {
-                let f = self.farg(args, n - 1, env)?;
-                if !f.params.is_empty() && f.params.len() != n - 1 {
-                    let k = f.params.len();
-                    return Err(ReqlError::logic(format!(
-                        "The function passed to `map` expects {k} argument{}, but {} sequence{} found.",
-                        if k == 1 { "" } else { "s" },
-                        n - 1,
-                        if n - 1 == 1 { " was" } else { "s were" }
-                    )));
-                }
-                let mut iters = vec![self.to_seq(a0)?];
-                for i in 1..n - 1 {
-                    iters.push(self.sarg(args, i, env)?);
-                }
-                let stream = iters.iter().any(|s| s.stream);
-                let mut its: Vec<super::eval::RowIter> =
-                    iters.into_iter().map(|s| s.iter).collect();
-                let ctx = self.clone();
-                let last = n - 1;
-                let it = std::iter::from_fn(move || {
-                    let mut row = Vec::with_capacity(its.len());
-                    for it in its.iter_mut() {
-                        match it.next()? {
-                            Ok(v) => row.push(v),
-                            Err(e) => return Some(Err(e)),
-                        }
-                    }
-                    Some(ctx.call(&f, row).map_err(|e| e.at(json!(last))))
-                });
-                Ok(Val::Seq(seq_like(stream, Box::new(it))))
+            T::Map if n > 2 => self.map_many(a0, args, env),
+            T::Map | T::ConcatMap => self.map_rows(tt, a0, args, env),
+            T::Filter => self.filter_rows(a0, args, opts, env),
+            T::OrderBy => self.order_by(a0, args, opts, env),
+            T::Distinct => self.distinct_rows(a0, opts, env),
+            T::Count => self.count_rows(a0, args, env),
+            T::Nth => self.nth_row(a0, args, env),
+            T::Slice if matches!(&a0, Val::Datum(b) if datum::pseudo_type(b) == Some("BINARY")) => {
+                self.slice_binary(a0, args, env)
             }
-            38 | 40 => {
-                check_args(n, 2)?;
-                let f = self.farg(args, 1, env)?;
-                if !f.params.is_empty() && f.params.len() != 1 && tt == 38 {
-                    let k = f.params.len();
-                    return Err(ReqlError::logic(format!(
-                        "The function passed to `map` expects {k} arguments, but 1 sequence was found."
-                    )));
-                }
-                let seq = self.to_seq(a0)?;
-                let ctx = self.clone();
-                if tt == 38 {
-                    let it = seq_map(seq.iter, move |r| {
-                        ctx.call(&f, vec![r]).map_err(|e| e.at(json!(1)))
-                    });
-                    return Ok(Val::Seq(seq_like(seq.stream, Box::new(it))));
-                }
-                let stream = seq.stream;
-                let it = seq.iter.flat_map(
-                    move |r| -> Box<dyn Iterator<Item = RResult<Value>> + Send> {
-                        match r.and_then(|row| ctx.call(&f, vec![row]).map_err(|e| e.at(json!(1))))
-                        {
-                            Ok(Value::Array(a)) => Box::new(a.into_iter().map(Ok)),
-                            // The function's result is not a sequence: its fault (frame 1).
-                            Ok(other) => Box::new(std::iter::once(Err(ReqlError::logic(format!(
-                                "Cannot convert {} to SEQUENCE",
-                                datum::type_name(&other)
-                            ))
-                            .at(json!(1))))),
-                            Err(e) => Box::new(std::iter::once(Err(e))),
-                        }
-                    },
-                );
-                Ok(Val::Seq(seq_like(stream, Box::new(it))))
-            }
-            39 => {
-                check_args(n, 2)?;
-                let seq = self.to_seq(a0)?;
-                let dflt = opts.and_then(|o| o.get("default")).cloned();
-                let pred: Pred = if is_func_term(&args[1]) {
-                    let f = self.farg(args, 1, env)?;
-                    let pattern = body_is_object(&f);
-                    Arc::new(move |c, row| {
-                        c.call(&f, vec![row.clone()])
-                            .map(|v| predicate_result(row, &v, pattern))
-                    })
-                } else {
-                    let spec = self.darg(args, 1, env)?;
-                    match spec {
-                        Value::Object(_) => Arc::new(move |_, row| Ok(matches_object(row, &spec))),
-                        other => {
-                            let t = datum::truthy(&other);
-                            Arc::new(move |_, _| Ok(t))
-                        }
-                    }
-                };
-                let ctx = self.clone();
-                let env = env.clone();
-                let Seq {
-                    iter: src,
-                    stream,
-                    table,
-                    ..
-                } = seq;
-                let it = src.filter_map(move |r| {
-                    let row = match r {
-                        Ok(x) => x,
-                        Err(e) => return Some(Err(e)),
-                    };
-                    let keep = match pred(&ctx, &row) {
-                        Ok(k) => k,
-                        Err(e) if e.is_non_existence() => match &dflt {
-                            Some(t) => match ctx.filter_default(t, &env, e) {
-                                Ok(keep) => keep,
-                                Err(e) => return Some(Err(e)),
-                            },
-                            None => false,
-                        },
-                        Err(e) => return Some(Err(e.at(json!(1)))),
-                    };
-                    keep.then_some(Ok(row))
-                });
-                Ok(Val::Seq(Seq::rebuild(stream, table, Box::new(it), true)))
-            }
-            41 => self.order_by(a0, args, opts, env),
-            42 => {
-                if let (Val::Table(t), Some(ix)) = (&a0, self.opt(opts, "index", env)?) {
-                    let ix = as_str(&ix)?.to_string();
-                    let keys = self.index_entries(t, &ix)?;
-                    let uniq =
-                        super::eval::sorted_unique(keys.into_iter().map(|(k, _)| k).collect());
-                    return Ok(Val::Seq(Seq::stream(Box::new(uniq.into_iter().map(Ok)))));
-                }
-                let seq = self.to_seq(a0)?;
-                let stream = seq.stream;
-                let all = super::eval::sorted_unique(seq.collect()?);
-                Ok(Val::Seq(seq_like(
-                    stream,
-                    Box::new(all.into_iter().map(Ok)),
-                )))
-            }
-            43 => {
-                let seq = match a0 {
-                    Val::Datum(Value::String(s)) if n == 1 => {
-                        return Ok(Val::Datum(json!(s.chars().count())));
-                    }
-                    Val::Datum(Value::Object(m))
-                        if n == 1 && datum::pseudo_type(&Value::Object(m.clone())).is_none() =>
-                    {
-                        return Ok(Val::Datum(json!(m.len())));
-                    }
-                    Val::Datum(b) if n == 1 && datum::pseudo_type(&b) == Some("BINARY") => {
-                        use base64::Engine;
-                        let s = b.get("data").and_then(Value::as_str).unwrap_or_default();
-                        let len = base64::engine::general_purpose::STANDARD
-                            .decode(s)
-                            .map(|v| v.len())
-                            .unwrap_or(0);
-                        return Ok(Val::Datum(json!(len)));
-                    }
-                    Val::Table(t) if n == 1 => return Ok(Val::Datum(json!(t.len()))),
-                    Val::Single(_, _, Some(d)) if n == 1 => {
-                        return Ok(Val::Datum(json!(
-                            d.as_object().map(|m| m.len()).unwrap_or(0)
-                        )));
-                    }
-                    other => self.to_seq(other)?,
-                };
-                let pred = if n > 1 {
-                    Some(self.pred_arg(args, 1, env)?)
-                } else {
-                    None
-                };
-                let mut count = 0u64;
-                for r in seq.iter {
-                    let row = r?;
-                    if let Some(p) = &pred
-                        && !p(self, &row)?
-                    {
-                        continue;
-                    }
-                    count += 1;
-                }
-                Ok(Val::Datum(json!(count)))
-            }
-            45 => {
-                check_args(n, 2)?;
-                let i = self.targ(args, 1, env, as_int)?;
-                let table = match &a0 {
-                    Val::Seq(s) => s.table.clone(),
-                    Val::Table(t) => Some(t.clone()),
-                    _ => None,
-                };
-                let seq = self.to_seq(a0)?;
-                let v = nth(seq, i)?;
-                if let Some(t) = table {
-                    let key = v.get(&t.primary_key).cloned().unwrap_or(Value::Null);
-                    let doc = t.get(&key);
-                    return Ok(Val::Single(t, key, doc));
-                }
-                Ok(Val::Datum(v))
-            }
-            30 if matches!(&a0, Val::Datum(b) if datum::pseudo_type(b) == Some("BINARY")) => {
-                use base64::Engine;
-                let Val::Datum(b) = a0 else {
-                    return Err(ReqlError::logic("Expected type BINARY"));
-                };
-                let engine = base64::engine::general_purpose::STANDARD;
-                let bytes = engine
-                    .decode(b.get("data").and_then(Value::as_str).unwrap_or_default())
-                    .unwrap_or_default();
-                let len = bytes.len() as i64;
-                let st = self.targ(args, 1, env, as_int)?;
-                let en = if n > 2 {
-                    self.targ(args, 2, env, as_int)?
-                } else {
-                    len
-                };
-                let st = if st < 0 {
-                    (len + st).max(0)
-                } else {
-                    st.min(len)
-                } as usize;
-                let en = if en < 0 {
-                    (len + en).max(0)
-                } else {
-                    en.min(len)
-                } as usize;
-                let part = if st < en { &bytes[st..en] } else { &[][..] };
-                Ok(Val::Datum(
-                    json!({"$reql_type$": "BINARY", "data": engine.encode(part)}),
-                ))
-            }
-            70 | 71 | 30 => {
-                let seq = match a0 {
-                    Val::Datum(Value::String(s)) if tt == 30 => {
-                        return self.slice_str(&s, args, opts, env);
-                    }
-                    Val::Datum(d) if tt == 30 && !d.is_array() => {
-                        return Err(ReqlError::logic(format!(
-                            "Expected ARRAY, BINARY, or STRING, but found {}.",
-                            datum::type_name(&d)
-                        ))
-                        .at(json!(0)));
-                    }
-                    other => self.to_seq(other)?,
-                };
-                // A selection is paged like a stream, also when it is an array.
-                let paged = seq.stream || seq.table.is_some();
-                let mut closed_minus_one = false;
-                let (start, end, stream) = match tt {
-                    70 => (self.targ(args, 1, env, as_int)?, None, seq.stream),
-                    71 => (0, Some(self.targ(args, 1, env, as_int)?), seq.stream),
-                    _ => {
-                        let s = self.targ(args, 1, env, as_int)?;
-                        let e = if n > 2 {
-                            Some(self.targ(args, 2, env, as_int)?)
-                        } else {
-                            None
-                        };
-                        let s = if self.bound_closed(opts, "left_bound", env, true)? {
-                            s
-                        } else {
-                            s + 1
-                        };
-                        let closed = self.bound_closed(opts, "right_bound", env, false)?;
-                        closed_minus_one = closed && e == Some(-1);
-                        let e = match e {
-                            Some(-1) if closed => None,
-                            Some(e) if closed => Some(e + 1),
-                            e => e,
-                        };
-                        (s, e, seq.stream)
-                    }
-                };
-                if tt == 71 && end.is_some_and(|e| e < 0) {
-                    return Err(ReqlError::logic(
-                        "LIMIT takes a non-negative argument (got -1)",
-                    ));
-                }
-                // An array skips from its end; a stream cannot.
-                if tt == 70 && start < 0 && paged {
-                    return Err(ReqlError::logic(
-                        "Cannot use a negative left index on a stream.",
-                    ));
-                }
-                if paged && tt == 30 {
-                    if start < 0 {
-                        return Err(ReqlError::logic(
-                            "Cannot use a negative left index on a stream.",
-                        ));
-                    }
-                    match end {
-                        Some(e) if e < -1 => {
-                            return Err(ReqlError::logic(
-                                "Cannot use a right index < -1 on a stream.",
-                            ));
-                        }
-                        Some(-1) => {
-                            return Err(ReqlError::logic(
-                                "Cannot slice to an open right index of -1 on a stream.",
-                            ));
-                        }
-                        _ => {}
-                    }
-                }
-                let end = if end == Some(0) && tt == 30 && closed_minus_one {
-                    None
-                } else {
-                    end
-                };
-                if start < 0 || end.is_some_and(|e| e < 0) {
-                    let all = seq.collect()?;
-                    let len = all.len() as i64;
-                    let s = if start < 0 {
-                        (len + start).max(0)
-                    } else {
-                        start.min(len)
-                    } as usize;
-                    let e = match end {
-                        Some(e) if e < 0 => (len + e).max(0),
-                        Some(e) => e.min(len),
-                        None => len,
-                    } as usize;
-                    let out = if s < e {
-                        all[s..e].to_vec()
-                    } else {
-                        Vec::new()
-                    };
-                    return Ok(Val::Seq(seq_like(
-                        stream,
-                        Box::new(out.into_iter().map(Ok)),
-                    )));
-                }
-                let start = start as usize;
-                let feed = match (&seq.feed, tt) {
-                    (Some(FeedSpec::Ordered { table, index, desc }), 71) => {
-                        Some(FeedSpec::OrderByLimit {
-                            table: table.clone(),
-                            index: index.clone(),
-                            desc: *desc,
-                            limit: end.unwrap_or(0) as usize,
-                        })
-                    }
-                    _ => None,
-                };
-                let take = end
-                    .map(|e| (e as usize).saturating_sub(start))
-                    .unwrap_or(usize::MAX);
-                let Seq {
-                    iter: src,
-                    stream: st,
-                    table,
-                    ..
-                } = seq;
-                let it = src.skip(start).take(take);
-                let mut s = Seq::rebuild(st, table, Box::new(it), true);
-                s.feed = feed;
-                Ok(Val::Seq(s))
-            }
-            37 => {
-                check_args(n, 2)?;
-                let f = self.farg(args, 1, env)?;
-                let seq = self.to_seq(a0)?;
-                let mut acc: Option<Value> = None;
-                for r in seq.iter {
-                    let row = r?;
-                    acc = Some(match acc {
-                        None => row,
-                        Some(a) => self.call(&f, vec![a, row]).map_err(|e| e.at(json!(1)))?,
-                    });
-                }
-                // The server reports this from inside the reduction function's body.
-                acc.map(Val::Datum).ok_or_else(|| {
-                    ReqlError::non_existence("Cannot reduce over an empty stream.")
-                        .at(json!(1))
-                        .at(json!(1))
-                })
-            }
-            187 => {
-                check_args(n, 3)?;
-                if opts.is_some_and(|o| o.contains_key("emit")) {
-                    return Err(ReqlError::unsupported("FOLD with emit"));
-                }
-                let mut acc = self.darg(args, 1, env)?;
-                let f = self.farg(args, 2, env)?;
-                let seq = self.to_seq(a0)?;
-                for r in seq.iter {
-                    acc = self.call(&f, vec![acc, r?]).map_err(|e| e.at(json!(2)))?;
-                }
-                if let Some(t) = opts.and_then(|o| o.get("final_emit")) {
-                    let fe = match self.eval(t, env).map_err(|e| e.at(json!("final_emit")))? {
-                        Val::Func(f) => f,
-                        _ => {
-                            return Err(ReqlError::logic(
-                                "Expected type FUNCTION but found DATUM:",
-                            ));
-                        }
-                    };
-                    acc = self
-                        .call(&fe, vec![acc])
-                        .map_err(|e| e.at(json!("final_emit")))?;
-                }
-                Ok(Val::Datum(acc))
-            }
-            145..=148 => self.aggregate(tt, a0, args, opts, env),
-            93 => {
-                let seq = self.to_seq(a0)?;
-                let rows = seq.collect()?;
-                for i in 1..n {
-                    let p = self.pred_arg(args, i, env)?;
-                    let mut found = false;
-                    for r in &rows {
-                        if p(self, r)? {
-                            found = true;
-                            break;
-                        }
-                    }
-                    if !found {
-                        return Ok(Val::Datum(Value::Bool(false)));
-                    }
-                }
-                Ok(Val::Datum(Value::Bool(true)))
-            }
-            86 => {
+            T::Skip | T::Limit | T::Slice => self.slice_rows(tt, a0, args, opts, env),
+            T::Reduce => self.reduce_rows(a0, args, env),
+            T::Fold => self.fold_rows(a0, args, opts, env),
+            T::Sum | T::Avg | T::Min | T::Max => self.aggregate(tt, a0, args, opts, env),
+            T::Contains => self.contains_rows(a0, args, env),
+            T::IsEmpty => {
                 let mut seq = self.to_seq(a0)?;
                 Ok(Val::Datum(Value::Bool(
                     seq.iter.next().transpose()?.is_none(),
                 )))
             }
-            87 => {
-                check_args(n, 2)?;
-                let p = self.pred_arg(args, 1, env)?;
-                let seq = self.to_seq(a0)?;
-                let mut out = Vec::new();
-                for (i, r) in seq.iter.enumerate() {
-                    if p(self, &r?)? {
-                        out.push(json!(i));
-                    }
-                }
-                Ok(Val::Datum(Value::Array(out)))
-            }
-            72 => {
-                let seq = self.to_seq(a0)?;
-                let stream = seq.stream;
-                let it = seq_map(seq.iter, |row| {
-                    if !row.is_object() {
-                        return Err(datum::expected("OBJECT", &row));
-                    }
-                    let l = get_field(&row, "left").map_err(|_| {
-                        ReqlError::logic("ZIP can only be called on the result of a join.")
-                    })?;
-                    match row.get("right") {
-                        Some(r) => Ok(super::ops::merge_values(l, r.clone())),
-                        None => Ok(l),
-                    }
-                });
-                Ok(Val::Seq(seq_like(stream, Box::new(it))))
-            }
-            144 => self.group(a0, args, opts, env),
-            81 => {
-                let k = self.targ(args, 1, env, as_int)?;
-                if k < 0 {
-                    return Err(ReqlError::logic(format!(
-                        "Number of items to sample must be non-negative, got `{k}`."
-                    )));
-                }
-                let seq = self.to_seq(a0)?;
-                // Reservoir sampling keeps memory at k rows.
-                let k = k as usize;
-                let mut res: Vec<Value> = Vec::with_capacity(k.min(1024));
-                for (i, r) in seq.iter.enumerate() {
-                    let row = r?;
-                    if res.len() < k {
-                        res.push(row);
-                    } else {
-                        let j = (super::ops::random_u64() % (i as u64 + 1)) as usize;
-                        if j < k {
-                            res[j] = row;
-                        }
-                    }
-                }
-                Ok(Val::Datum(Value::Array(res)))
-            }
-            68 => {
-                check_args(n, 2)?;
-                // A write term that is not a function is run once per row.
-                let f = if is_func_term(&args[1]) {
-                    self.farg(args, 1, env)?
-                } else {
-                    Func {
-                        params: Vec::new(),
-                        body: Arc::new(args[1].clone()),
-                        env: env.clone(),
-                    }
-                };
-                let seq = self.to_seq(a0)?;
-                let mut acc = Map::new();
-                const NOT_WRITE: &str = "FOR_EACH expects one or more basic write queries.";
-                for r in seq.iter {
-                    let res = match self.call_val(&f, vec![r?]).map_err(|e| e.at(json!(1)))? {
-                        Val::Datum(d) => d,
-                        _ => return Err(ReqlError::logic(NOT_WRITE).at(json!(1)).at(json!(1))),
-                    };
-                    let parts = match res {
-                        Value::Array(a) => a,
-                        Value::Object(m) => vec![Value::Object(m)],
-                        other => {
-                            return Err(ReqlError::logic(format!(
-                                "{NOT_WRITE}  Expected type ARRAY but found {}.",
-                                datum::type_name(&other)
-                            ))
-                            .at(json!(1))
-                            .at(json!(1)));
-                        }
-                    };
-                    for p in parts {
-                        let Value::Object(m) = p else {
-                            return Err(ReqlError::logic(format!(
-                                "{NOT_WRITE}  Expected type OBJECT but found {}.",
-                                datum::type_name(&p)
-                            ))
-                            .at(json!(1))
-                            .at(json!(1)));
-                        };
-                        merge_write_results(&mut acc, m);
-                    }
-                }
-                Ok(Val::Datum(Value::Object(acc)))
-            }
-            48 | 49 => {
-                check_args(n, 3)?;
-                let left = self.to_seq(a0)?;
-                let stream = left.stream;
-                let right = self.sarg(args, 1, env)?.collect()?;
-                let f = self.farg(args, 2, env)?;
-                let mut out = Vec::new();
-                for l in left.iter {
-                    let l = l?;
-                    let mut matched = false;
-                    for r in &right {
-                        if datum::truthy(
-                            &self
-                                .call(&f, vec![l.clone(), r.clone()])
-                                .map_err(|e| e.at(json!(2)))?,
-                        ) {
-                            matched = true;
-                            out.push(json!({"left": l.clone(), "right": r.clone()}));
-                        }
-                    }
-                    if !matched && tt == 49 {
-                        out.push(json!({"left": l}));
-                    }
-                }
-                Ok(Val::Seq(seq_like(
-                    stream,
-                    Box::new(out.into_iter().map(Ok)),
-                )))
-            }
-            50 => {
-                check_args(n, 3)?;
-                let left = self.to_seq(a0)?;
-                let stream = left.stream;
-                let key_f: Result<Func, String> = if is_func_term(&args[1]) {
-                    Ok(self.farg(args, 1, env)?)
-                } else {
-                    Err(self.targ(args, 1, env, |v| as_str(v).map(str::to_string))?)
-                };
-                let table = match self.arg(args, 2, env)? {
-                    Val::Table(t) => t,
-                    other => {
-                        return Err(ReqlError::logic(format!(
-                            "Expected type TABLE but found {}.",
-                            super::eval::val_type(&other)
-                        ))
-                        .at(json!(2)));
-                    }
-                };
-                let index = match self.opt(opts, "index", env)? {
-                    Some(v) => as_str(&v)?.to_string(),
-                    None => table.primary_key.clone(),
-                };
-                let ctx = self.clone();
-                let it = iter_flat(left.iter, move |l| {
-                    let key = match &key_f {
-                        Ok(f) => match ctx.call(f, vec![l.clone()]) {
-                            Err(e) if e.is_non_existence() => return Ok(Vec::new()),
-                            other => other,
-                        },
-                        Err(field) => match get_field(&l, field) {
-                            Ok(v) => Ok(v),
-                            Err(e) if e.is_non_existence() => return Ok(Vec::new()),
-                            Err(e) => Err(e),
-                        },
-                    }?;
-                    let rights = ctx.lookup_index(&table, &index, &[key])?;
-                    Ok(rights
-                        .into_iter()
-                        .map(|r| json!({"left": l.clone(), "right": r}))
-                        .collect())
-                });
-                Ok(Val::Seq(seq_like(stream, it)))
-            }
+            T::OffsetsOf => self.offsets_of(a0, args, env),
+            T::Zip => self.zip_rows(a0),
+            T::Group => self.group(a0, args, opts, env),
+            T::Sample => self.sample_rows(a0, args, env),
+            T::ForEach => self.for_each(a0, args, env),
+            T::InnerJoin | T::OuterJoin => self.join_rows(tt, a0, args, env),
+            T::EqJoin => self.eq_join(a0, args, opts, env),
             _ => Err(super::eval::unsupported(tt)),
         }
+    }
+
+    fn map_many(&self, a0: Val, args: &[Value], env: &Env) -> RResult<Val> {
+        let n = args.len();
+        let f = self.farg(args, n - 1, env)?;
+        if !f.params.is_empty() && f.params.len() != n - 1 {
+            let k = f.params.len();
+            return Err(ReqlError::logic(format!(
+                "The function passed to `map` expects {k} argument{}, but {} sequence{} found.",
+                if k == 1 { "" } else { "s" },
+                n - 1,
+                if n - 1 == 1 { " was" } else { "s were" }
+            )));
+        }
+        let mut iters = vec![self.to_seq(a0)?];
+        for i in 1..n - 1 {
+            iters.push(self.sarg(args, i, env)?);
+        }
+        let stream = iters.iter().any(|s| s.stream);
+        let mut its: Vec<super::eval::RowIter> = iters.into_iter().map(|s| s.iter).collect();
+        let ctx = self.clone();
+        let last = n - 1;
+        let it = std::iter::from_fn(move || {
+            let mut row = Vec::with_capacity(its.len());
+            for it in its.iter_mut() {
+                match it.next()? {
+                    Ok(v) => row.push(v),
+                    Err(e) => return Some(Err(e)),
+                }
+            }
+            Some(ctx.call(&f, row).map_err(|e| e.at(json!(last))))
+        });
+        Ok(Val::Seq(seq_like(stream, Box::new(it))))
+    }
+
+    fn map_rows(&self, tt: T, a0: Val, args: &[Value], env: &Env) -> RResult<Val> {
+        let n = args.len();
+        check_args(n, 2)?;
+        let f = self.farg(args, 1, env)?;
+        if !f.params.is_empty() && f.params.len() != 1 && tt == T::Map {
+            let k = f.params.len();
+            return Err(ReqlError::logic(format!(
+                "The function passed to `map` expects {k} arguments, but 1 sequence was found."
+            )));
+        }
+        let seq = self.to_seq(a0)?;
+        let ctx = self.clone();
+        if tt == T::Map {
+            let it = seq_map(seq.iter, move |r| {
+                ctx.call(&f, vec![r]).map_err(|e| e.at(json!(1)))
+            });
+            return Ok(Val::Seq(seq_like(seq.stream, Box::new(it))));
+        }
+        let stream = seq.stream;
+        let it = seq.iter.flat_map(
+            move |r| -> Box<dyn Iterator<Item = RResult<Value>> + Send> {
+                match r.and_then(|row| ctx.call(&f, vec![row]).map_err(|e| e.at(json!(1)))) {
+                    Ok(Value::Array(a)) => Box::new(a.into_iter().map(Ok)),
+                    // The function's result is not a sequence: its fault (frame 1).
+                    Ok(other) => Box::new(std::iter::once(Err(ReqlError::logic(format!(
+                        "Cannot convert {} to SEQUENCE",
+                        datum::type_name(&other)
+                    ))
+                    .at(json!(1))))),
+                    Err(e) => Box::new(std::iter::once(Err(e))),
+                }
+            },
+        );
+        Ok(Val::Seq(seq_like(stream, Box::new(it))))
+    }
+
+    fn filter_rows(&self, a0: Val, args: &[Value], opts: Opts<'_>, env: &Env) -> RResult<Val> {
+        let n = args.len();
+        check_args(n, 2)?;
+        let seq = self.to_seq(a0)?;
+        let dflt = opts.and_then(|o| o.get("default")).cloned();
+        let pred: Pred = if is_func_term(&args[1]) {
+            let f = self.farg(args, 1, env)?;
+            let pattern = body_is_object(&f);
+            Arc::new(move |c, row| {
+                c.call(&f, vec![row.clone()])
+                    .map(|v| predicate_result(row, &v, pattern))
+            })
+        } else {
+            let spec = self.darg(args, 1, env)?;
+            match spec {
+                Value::Object(_) => Arc::new(move |_, row| Ok(matches_object(row, &spec))),
+                other => {
+                    let t = datum::truthy(&other);
+                    Arc::new(move |_, _| Ok(t))
+                }
+            }
+        };
+        let ctx = self.clone();
+        let env = env.clone();
+        let Seq {
+            iter: src,
+            stream,
+            table,
+            ..
+        } = seq;
+        let it = src.filter_map(move |r| {
+            let row = match r {
+                Ok(x) => x,
+                Err(e) => return Some(Err(e)),
+            };
+            let keep = match pred(&ctx, &row) {
+                Ok(k) => k,
+                Err(e) if e.is_non_existence() => match &dflt {
+                    Some(t) => match ctx.filter_default(t, &env, e) {
+                        Ok(keep) => keep,
+                        Err(e) => return Some(Err(e)),
+                    },
+                    None => false,
+                },
+                Err(e) => return Some(Err(e.at(json!(1)))),
+            };
+            keep.then_some(Ok(row))
+        });
+        Ok(Val::Seq(Seq::rebuild(stream, table, Box::new(it), true)))
+    }
+
+    fn distinct_rows(&self, a0: Val, opts: Opts<'_>, env: &Env) -> RResult<Val> {
+        if let (Val::Table(t), Some(ix)) = (&a0, self.opt(opts, "index", env)?) {
+            let ix = as_str(&ix)?.to_string();
+            let keys = self.index_entries(t, &ix)?;
+            let uniq = super::eval::sorted_unique(keys.into_iter().map(|(k, _)| k).collect());
+            return Ok(Val::Seq(Seq::stream(Box::new(uniq.into_iter().map(Ok)))));
+        }
+        let seq = self.to_seq(a0)?;
+        let stream = seq.stream;
+        let all = super::eval::sorted_unique(seq.collect()?);
+        Ok(Val::Seq(seq_like(
+            stream,
+            Box::new(all.into_iter().map(Ok)),
+        )))
+    }
+
+    fn count_rows(&self, a0: Val, args: &[Value], env: &Env) -> RResult<Val> {
+        let n = args.len();
+        let seq = match a0 {
+            Val::Datum(Value::String(s)) if n == 1 => {
+                return Ok(Val::Datum(json!(s.chars().count())));
+            }
+            Val::Datum(Value::Object(m))
+                if n == 1 && datum::pseudo_type(&Value::Object(m.clone())).is_none() =>
+            {
+                return Ok(Val::Datum(json!(m.len())));
+            }
+            Val::Datum(b) if n == 1 && datum::pseudo_type(&b) == Some("BINARY") => {
+                use base64::Engine;
+                let s = b.get("data").and_then(Value::as_str).unwrap_or_default();
+                let len = base64::engine::general_purpose::STANDARD
+                    .decode(s)
+                    .map(|v| v.len())
+                    .unwrap_or(0);
+                return Ok(Val::Datum(json!(len)));
+            }
+            Val::Table(t) if n == 1 => return Ok(Val::Datum(json!(t.len()))),
+            Val::Single(_, _, Some(d)) if n == 1 => {
+                return Ok(Val::Datum(json!(
+                    d.as_object().map(|m| m.len()).unwrap_or(0)
+                )));
+            }
+            other => self.to_seq(other)?,
+        };
+        let pred = if n > 1 {
+            Some(self.pred_arg(args, 1, env)?)
+        } else {
+            None
+        };
+        let mut count = 0u64;
+        for r in seq.iter {
+            let row = r?;
+            if let Some(p) = &pred
+                && !p(self, &row)?
+            {
+                continue;
+            }
+            count += 1;
+        }
+        Ok(Val::Datum(json!(count)))
+    }
+
+    fn nth_row(&self, a0: Val, args: &[Value], env: &Env) -> RResult<Val> {
+        let n = args.len();
+        check_args(n, 2)?;
+        let i = self.targ(args, 1, env, as_int)?;
+        let table = match &a0 {
+            Val::Seq(s) => s.table.clone(),
+            Val::Table(t) => Some(t.clone()),
+            _ => None,
+        };
+        let seq = self.to_seq(a0)?;
+        let v = nth(seq, i)?;
+        if let Some(t) = table {
+            let key = v.get(&t.primary_key).cloned().unwrap_or(Value::Null);
+            let doc = t.get(&key);
+            return Ok(Val::Single(t, key, doc));
+        }
+        Ok(Val::Datum(v))
+    }
+
+    fn slice_binary(&self, a0: Val, args: &[Value], env: &Env) -> RResult<Val> {
+        let n = args.len();
+        use base64::Engine;
+        let Val::Datum(b) = a0 else {
+            return Err(ReqlError::logic("Expected type BINARY"));
+        };
+        let engine = base64::engine::general_purpose::STANDARD;
+        let bytes = engine
+            .decode(b.get("data").and_then(Value::as_str).unwrap_or_default())
+            .unwrap_or_default();
+        let len = bytes.len() as i64;
+        let st = self.targ(args, 1, env, as_int)?;
+        let en = if n > 2 {
+            self.targ(args, 2, env, as_int)?
+        } else {
+            len
+        };
+        let st = if st < 0 {
+            (len + st).max(0)
+        } else {
+            st.min(len)
+        } as usize;
+        let en = if en < 0 {
+            (len + en).max(0)
+        } else {
+            en.min(len)
+        } as usize;
+        let part = if st < en { &bytes[st..en] } else { &[][..] };
+        Ok(Val::Datum(
+            json!({"$reql_type$": "BINARY", "data": engine.encode(part)}),
+        ))
+    }
+
+    fn slice_rows(
+        &self,
+        tt: T,
+        a0: Val,
+        args: &[Value],
+        opts: Opts<'_>,
+        env: &Env,
+    ) -> RResult<Val> {
+        let seq = match a0 {
+            Val::Datum(Value::String(s)) if tt == T::Slice => {
+                return self.slice_str(&s, args, opts, env);
+            }
+            Val::Datum(d) if tt == T::Slice && !d.is_array() => {
+                return Err(ReqlError::logic(format!(
+                    "Expected ARRAY, BINARY, or STRING, but found {}.",
+                    datum::type_name(&d)
+                ))
+                .at(json!(0)));
+            }
+            other => self.to_seq(other)?,
+        };
+        // A selection is paged like a stream, also when it is an array.
+        let paged = seq.stream || seq.table.is_some();
+        let mut closed_minus_one = false;
+        let (start, end, stream) = match tt {
+            T::Skip => (self.targ(args, 1, env, as_int)?, None, seq.stream),
+            T::Limit => (0, Some(self.targ(args, 1, env, as_int)?), seq.stream),
+            _ => {
+                let (s, e, minus_one) = self.slice_bounds(args, opts, env)?;
+                closed_minus_one = minus_one;
+                (s, e, seq.stream)
+            }
+        };
+        if tt == T::Limit && end.is_some_and(|e| e < 0) {
+            return Err(ReqlError::logic(
+                "LIMIT takes a non-negative argument (got -1)",
+            ));
+        }
+        // An array skips from its end; a stream cannot.
+        if tt == T::Skip && start < 0 && paged {
+            return Err(ReqlError::logic(
+                "Cannot use a negative left index on a stream.",
+            ));
+        }
+        if paged && tt == T::Slice {
+            if start < 0 {
+                return Err(ReqlError::logic(
+                    "Cannot use a negative left index on a stream.",
+                ));
+            }
+            match end {
+                Some(e) if e < -1 => {
+                    return Err(ReqlError::logic(
+                        "Cannot use a right index < -1 on a stream.",
+                    ));
+                }
+                Some(-1) => {
+                    return Err(ReqlError::logic(
+                        "Cannot slice to an open right index of -1 on a stream.",
+                    ));
+                }
+                _ => {}
+            }
+        }
+        let end = if end == Some(0) && tt == T::Slice && closed_minus_one {
+            None
+        } else {
+            end
+        };
+        if start < 0 || end.is_some_and(|e| e < 0) {
+            let out = slice_from_end(seq.collect()?, start, end);
+            return Ok(Val::Seq(seq_like(
+                stream,
+                Box::new(out.into_iter().map(Ok)),
+            )));
+        }
+        let start = start as usize;
+        let feed = match (&seq.feed, tt) {
+            (Some(FeedSpec::Ordered { table, index, desc }), T::Limit) => {
+                Some(FeedSpec::OrderByLimit {
+                    table: table.clone(),
+                    index: index.clone(),
+                    desc: *desc,
+                    limit: end.unwrap_or(0) as usize,
+                })
+            }
+            _ => None,
+        };
+        let take = end
+            .map(|e| (e as usize).saturating_sub(start))
+            .unwrap_or(usize::MAX);
+        let Seq {
+            iter: src,
+            stream: st,
+            table,
+            ..
+        } = seq;
+        let it = src.skip(start).take(take);
+        let mut s = Seq::rebuild(st, table, Box::new(it), true);
+        s.feed = feed;
+        Ok(Val::Seq(s))
+    }
+
+    /// `slice(start, end, {left_bound, right_bound})` as a half-open `[start, end)`, and
+    /// whether the end was a closed `-1` (to the last element).
+    fn slice_bounds(
+        &self,
+        args: &[Value],
+        opts: Opts<'_>,
+        env: &Env,
+    ) -> RResult<(i64, Option<i64>, bool)> {
+        let s = self.targ(args, 1, env, as_int)?;
+        let e = if args.len() > 2 {
+            Some(self.targ(args, 2, env, as_int)?)
+        } else {
+            None
+        };
+        let s = if self.bound_closed(opts, "left_bound", env, true)? {
+            s
+        } else {
+            s + 1
+        };
+        let closed = self.bound_closed(opts, "right_bound", env, false)?;
+        let closed_minus_one = closed && e == Some(-1);
+        let e = match e {
+            Some(-1) if closed => None,
+            Some(e) if closed => Some(e + 1),
+            e => e,
+        };
+        Ok((s, e, closed_minus_one))
+    }
+
+    fn reduce_rows(&self, a0: Val, args: &[Value], env: &Env) -> RResult<Val> {
+        let n = args.len();
+        check_args(n, 2)?;
+        let f = self.farg(args, 1, env)?;
+        let seq = self.to_seq(a0)?;
+        let mut acc: Option<Value> = None;
+        for r in seq.iter {
+            let row = r?;
+            acc = Some(match acc {
+                None => row,
+                Some(a) => self.call(&f, vec![a, row]).map_err(|e| e.at(json!(1)))?,
+            });
+        }
+        // The server reports this from inside the reduction function's body.
+        acc.map(Val::Datum).ok_or_else(|| {
+            ReqlError::non_existence("Cannot reduce over an empty stream.")
+                .at(json!(1))
+                .at(json!(1))
+        })
+    }
+
+    fn fold_rows(&self, a0: Val, args: &[Value], opts: Opts<'_>, env: &Env) -> RResult<Val> {
+        let n = args.len();
+        check_args(n, 3)?;
+        if opts.is_some_and(|o| o.contains_key("emit")) {
+            return Err(ReqlError::unsupported("FOLD with emit"));
+        }
+        let mut acc = self.darg(args, 1, env)?;
+        let f = self.farg(args, 2, env)?;
+        let seq = self.to_seq(a0)?;
+        for r in seq.iter {
+            acc = self.call(&f, vec![acc, r?]).map_err(|e| e.at(json!(2)))?;
+        }
+        if let Some(t) = opts.and_then(|o| o.get("final_emit")) {
+            let fe = match self.eval(t, env).map_err(|e| e.at(json!("final_emit")))? {
+                Val::Func(f) => f,
+                _ => {
+                    return Err(ReqlError::logic("Expected type FUNCTION but found DATUM:"));
+                }
+            };
+            acc = self
+                .call(&fe, vec![acc])
+                .map_err(|e| e.at(json!("final_emit")))?;
+        }
+        Ok(Val::Datum(acc))
+    }
+
+    fn contains_rows(&self, a0: Val, args: &[Value], env: &Env) -> RResult<Val> {
+        let n = args.len();
+        let seq = self.to_seq(a0)?;
+        let rows = seq.collect()?;
+        for i in 1..n {
+            let p = self.pred_arg(args, i, env)?;
+            let mut found = false;
+            for r in &rows {
+                if p(self, r)? {
+                    found = true;
+                    break;
+                }
+            }
+            if !found {
+                return Ok(Val::Datum(Value::Bool(false)));
+            }
+        }
+        Ok(Val::Datum(Value::Bool(true)))
+    }
+
+    fn offsets_of(&self, a0: Val, args: &[Value], env: &Env) -> RResult<Val> {
+        let n = args.len();
+        check_args(n, 2)?;
+        let p = self.pred_arg(args, 1, env)?;
+        let seq = self.to_seq(a0)?;
+        let mut out = Vec::new();
+        for (i, r) in seq.iter.enumerate() {
+            if p(self, &r?)? {
+                out.push(json!(i));
+            }
+        }
+        Ok(Val::Datum(Value::Array(out)))
+    }
+
+    fn zip_rows(&self, a0: Val) -> RResult<Val> {
+        let seq = self.to_seq(a0)?;
+        let stream = seq.stream;
+        let it = seq_map(seq.iter, |row| {
+            if !row.is_object() {
+                return Err(datum::expected("OBJECT", &row));
+            }
+            let l = get_field(&row, "left")
+                .map_err(|_| ReqlError::logic("ZIP can only be called on the result of a join."))?;
+            match row.get("right") {
+                Some(r) => Ok(super::ops::merge_values(l, r.clone())),
+                None => Ok(l),
+            }
+        });
+        Ok(Val::Seq(seq_like(stream, Box::new(it))))
+    }
+
+    fn sample_rows(&self, a0: Val, args: &[Value], env: &Env) -> RResult<Val> {
+        let k = self.targ(args, 1, env, as_int)?;
+        if k < 0 {
+            return Err(ReqlError::logic(format!(
+                "Number of items to sample must be non-negative, got `{k}`."
+            )));
+        }
+        let seq = self.to_seq(a0)?;
+        // Reservoir sampling keeps memory at k rows.
+        let k = k as usize;
+        let mut res: Vec<Value> = Vec::with_capacity(k.min(1024));
+        for (i, r) in seq.iter.enumerate() {
+            let row = r?;
+            if res.len() < k {
+                res.push(row);
+            } else {
+                let j = (super::ops::random_u64() % (i as u64 + 1)) as usize;
+                if j < k {
+                    res[j] = row;
+                }
+            }
+        }
+        Ok(Val::Datum(Value::Array(res)))
+    }
+
+    fn for_each(&self, a0: Val, args: &[Value], env: &Env) -> RResult<Val> {
+        let n = args.len();
+        check_args(n, 2)?;
+        // A write term that is not a function is run once per row.
+        let f = self.func_or_term(args, 1, env)?;
+        let seq = self.to_seq(a0)?;
+        let mut acc = Map::new();
+        const NOT_WRITE: &str = "FOR_EACH expects one or more basic write queries.";
+        for r in seq.iter {
+            let res = match self.call_val(&f, vec![r?]).map_err(|e| e.at(json!(1)))? {
+                Val::Datum(d) => d,
+                _ => return Err(ReqlError::logic(NOT_WRITE).at(json!(1)).at(json!(1))),
+            };
+            let parts = match res {
+                Value::Array(a) => a,
+                Value::Object(m) => vec![Value::Object(m)],
+                other => {
+                    return Err(ReqlError::logic(format!(
+                        "{NOT_WRITE}  Expected type ARRAY but found {}.",
+                        datum::type_name(&other)
+                    ))
+                    .at(json!(1))
+                    .at(json!(1)));
+                }
+            };
+            for p in parts {
+                let Value::Object(m) = p else {
+                    return Err(ReqlError::logic(format!(
+                        "{NOT_WRITE}  Expected type OBJECT but found {}.",
+                        datum::type_name(&p)
+                    ))
+                    .at(json!(1))
+                    .at(json!(1)));
+                };
+                merge_write_results(&mut acc, m);
+            }
+        }
+        Ok(Val::Datum(Value::Object(acc)))
+    }
+
+    fn join_rows(&self, tt: T, a0: Val, args: &[Value], env: &Env) -> RResult<Val> {
+        let n = args.len();
+        check_args(n, 3)?;
+        let left = self.to_seq(a0)?;
+        let stream = left.stream;
+        let right = self.sarg(args, 1, env)?.collect()?;
+        let f = self.farg(args, 2, env)?;
+        let mut out = Vec::new();
+        for l in left.iter {
+            let l = l?;
+            let mut matched = false;
+            for r in &right {
+                if datum::truthy(
+                    &self
+                        .call(&f, vec![l.clone(), r.clone()])
+                        .map_err(|e| e.at(json!(2)))?,
+                ) {
+                    matched = true;
+                    out.push(json!({"left": l.clone(), "right": r.clone()}));
+                }
+            }
+            if !matched && tt == T::OuterJoin {
+                out.push(json!({"left": l}));
+            }
+        }
+        Ok(Val::Seq(seq_like(
+            stream,
+            Box::new(out.into_iter().map(Ok)),
+        )))
+    }
+
+    fn eq_join(&self, a0: Val, args: &[Value], opts: Opts<'_>, env: &Env) -> RResult<Val> {
+        let n = args.len();
+        check_args(n, 3)?;
+        let left = self.to_seq(a0)?;
+        let stream = left.stream;
+        let key_f: Result<Func, String> = if is_func_term(&args[1]) {
+            Ok(self.farg(args, 1, env)?)
+        } else {
+            Err(self.targ(args, 1, env, |v| as_str(v).map(str::to_string))?)
+        };
+        let table = match self.arg(args, 2, env)? {
+            Val::Table(t) => t,
+            other => {
+                return Err(ReqlError::logic(format!(
+                    "Expected type TABLE but found {}.",
+                    super::eval::val_type(&other)
+                ))
+                .at(json!(2)));
+            }
+        };
+        let index = match self.opt(opts, "index", env)? {
+            Some(v) => as_str(&v)?.to_string(),
+            None => table.primary_key.clone(),
+        };
+        let ctx = self.clone();
+        let it = iter_flat(left.iter, move |l| {
+            let key = match &key_f {
+                Ok(f) => match ctx.call(f, vec![l.clone()]) {
+                    Err(e) if e.is_non_existence() => return Ok(Vec::new()),
+                    other => other,
+                },
+                Err(field) => match get_field(&l, field) {
+                    Ok(v) => Ok(v),
+                    Err(e) if e.is_non_existence() => return Ok(Vec::new()),
+                    Err(e) => Err(e),
+                },
+            }?;
+            let rights = ctx.lookup_index(&table, &index, &[key])?;
+            Ok(rights
+                .into_iter()
+                .map(|r| json!({"left": l.clone(), "right": r}))
+                .collect())
+        });
+        Ok(Val::Seq(seq_like(stream, it)))
     }
 
     /// Whether a row whose predicate found nothing is kept: the `default` optarg, evaluated
@@ -782,13 +850,7 @@ impl Ctx {
     }
 
     /// A `left_bound`/`right_bound` optarg: true for "closed", false for "open".
-    fn bound_closed(
-        &self,
-        opts: Option<&Map<String, Value>>,
-        key: &str,
-        env: &Env,
-        dflt: bool,
-    ) -> RResult<bool> {
+    fn bound_closed(&self, opts: Opts<'_>, key: &str, env: &Env, dflt: bool) -> RResult<bool> {
         match self.opt(opts, key, env)? {
             None => Ok(dflt),
             Some(v) => match v.as_str() {
@@ -802,13 +864,7 @@ impl Ctx {
         }
     }
 
-    fn slice_str(
-        &self,
-        s: &str,
-        args: &[Value],
-        opts: Option<&Map<String, Value>>,
-        env: &Env,
-    ) -> RResult<Val> {
+    fn slice_str(&self, s: &str, args: &[Value], opts: Opts<'_>, env: &Env) -> RResult<Val> {
         let chars: Vec<char> = s.chars().collect();
         let len = chars.len() as i64;
         let st = self.targ(args, 1, env, as_int)?;
@@ -860,25 +916,18 @@ impl Ctx {
         }
     }
 
-    fn aggregate(
-        &self,
-        tt: u64,
-        a0: Val,
-        args: &[Value],
-        opts: Option<&Map<String, Value>>,
-        env: &Env,
-    ) -> RResult<Val> {
+    fn aggregate(&self, tt: T, a0: Val, args: &[Value], opts: Opts<'_>, env: &Env) -> RResult<Val> {
         let name = match tt {
-            145 => "sum",
-            146 => "avg",
-            147 => "min",
+            T::Sum => "sum",
+            T::Avg => "avg",
+            T::Min => "min",
             _ => "max",
         };
         if let (Val::Table(t), Some(ix)) = (&a0, self.opt(opts, "index", env)?) {
             let ix = as_str(&ix)?.to_string();
             let mut entries = self.index_entries(t, &ix)?;
             entries.sort_by(|a, b| datum::cmp(&a.0, &b.0));
-            let pick = if tt == 147 {
+            let pick = if tt == T::Min {
                 entries.into_iter().next()
             } else {
                 entries.into_iter().last()
@@ -908,8 +957,8 @@ impl Ctx {
             };
             match tt {
                 // The server leaves nulls out of sums and averages.
-                145 | 146 if v.is_null() => {}
-                145 | 146 => {
+                T::Sum | T::Avg if v.is_null() => {}
+                T::Sum | T::Avg => {
                     sum += as_num(&v)?;
                     count += 1;
                 }
@@ -918,7 +967,7 @@ impl Ctx {
                         None => true,
                         Some((b, _)) => {
                             let c = datum::cmp(&v, b);
-                            if tt == 147 {
+                            if tt == T::Min {
                                 c == Ordering::Less
                             } else {
                                 c == Ordering::Greater
@@ -935,8 +984,8 @@ impl Ctx {
             return Err(ReqlError::non_existence(SKIP_GROUP));
         }
         match tt {
-            145 => Ok(Val::Datum(num_result(sum)?)),
-            146 => {
+            T::Sum => Ok(Val::Datum(num_result(sum)?)),
+            T::Avg => {
                 if count == 0 {
                     return Err(empty_agg(name));
                 }
@@ -948,13 +997,7 @@ impl Ctx {
         }
     }
 
-    fn group(
-        &self,
-        a0: Val,
-        args: &[Value],
-        opts: Option<&Map<String, Value>>,
-        env: &Env,
-    ) -> RResult<Val> {
+    fn group(&self, a0: Val, args: &[Value], opts: Opts<'_>, env: &Env) -> RResult<Val> {
         let multi = self.opt_bool(opts, "multi", env, false)?;
         let index = self.opt(opts, "index", env)?;
         let mut exs = Vec::new();
@@ -1050,20 +1093,11 @@ impl Ctx {
         ))
     }
 
-    fn order_by(
-        &self,
-        a0: Val,
-        args: &[Value],
-        opts: Option<&Map<String, Value>>,
-        env: &Env,
-    ) -> RResult<Val> {
+    /// The sort keys of `orderBy(key, r.desc(key), ...)`: field names or functions.
+    fn sort_keys(&self, args: &[Value], env: &Env) -> RResult<Vec<SortKey>> {
         let mut keys = Vec::new();
         for (i, t) in args.iter().enumerate().skip(1) {
-            let (inner, desc) = match parts(t) {
-                Some((73, a, _)) => (a.first().cloned().unwrap_or(Value::Null), false),
-                Some((74, a, _)) => (a.first().cloned().unwrap_or(Value::Null), true),
-                _ => (t.clone(), false),
-            };
+            let (inner, desc) = asc_desc(t);
             if is_func_term(&inner) {
                 let f = self
                     .farg(std::slice::from_ref(&inner), 0, env)
@@ -1083,13 +1117,86 @@ impl Ctx {
                 }
             }
         }
+        Ok(keys)
+    }
+
+    /// `orderBy({index})`, on a table or a table slice, with more keys after the index's.
+    fn indexed_order_by(&self, a0: Val, keys: &[SortKey], ix: String, desc: bool) -> RResult<Val> {
+        const NOT_SLICE: &str = "Indexed order_by can only be performed on a TABLE or TABLE_SLICE. Make sure order_by comes before any transformations (such as map) or filters.";
+        let table = match &a0 {
+            Val::Table(t) => t.clone(),
+            Val::Seq(s) if s.type_name == "TABLE_SLICE" => {
+                if matches!(s.feed, Some(FeedSpec::Ordered { .. })) {
+                    return Err(ReqlError::logic(
+                        "Cannot perform multiple indexed ORDER_BYs on the same table.",
+                    )
+                    .at(json!(0)));
+                }
+                match &s.table {
+                    Some(t) => t.clone(),
+                    None => return Err(ReqlError::logic(NOT_SLICE)),
+                }
+            }
+            _ => return Err(ReqlError::logic(NOT_SLICE)),
+        };
+        if let (Val::Table(_), true, true) = (&a0, ix == table.primary_key, keys.is_empty()) {
+            let mut s = table_scan(table.clone());
+            if desc {
+                let snap = table.snapshot();
+                s.iter = Box::new(snap.into_iter().rev().map(|d| Ok((*d).clone())));
+            }
+            s.type_name = "TABLE_SLICE";
+            s.feed = Some(FeedSpec::Ordered {
+                table,
+                index: ix,
+                desc,
+            });
+            return Ok(Val::Seq(s));
+        }
+        // Rows stay shared with the table until they are sent.
+        let entries: Vec<(Value, Arc<Value>)> = if let Val::Seq(s) = a0 {
+            let mut entries = Vec::new();
+            for r in s.iter {
+                let d = Arc::new(r?);
+                for k in self.index_keys(&table, &ix, &d)? {
+                    entries.push((k, d.clone()));
+                }
+            }
+            entries
+        } else {
+            self.index_entries(&table, &ix)?
+        };
+        let pk = table.primary_key.clone();
+        let mut keyed = Vec::with_capacity(entries.len());
+        for (k, d) in entries {
+            let mut ks = vec![k];
+            ks.extend(self.sort_values(&d, keys)?);
+            ks.push(d.get(&pk).cloned().unwrap_or(Value::Null));
+            keyed.push((ks, d));
+        }
+        let mut dirs = vec![desc];
+        dirs.extend(
+            keys.iter()
+                .map(|k| matches!(k, SortKey::Field(_, true) | SortKey::Func(_, true))),
+        );
+        dirs.push(desc);
+        let rows = sort_keyed(keyed, &dirs);
+        let mut s = Seq::stream(Box::new(rows.into_iter().map(|d| Ok((*d).clone()))));
+        s.type_name = "TABLE_SLICE";
+        s.table = Some(table.clone());
+        s.feed = Some(FeedSpec::Ordered {
+            table,
+            index: ix,
+            desc,
+        });
+        Ok(Val::Seq(s))
+    }
+
+    fn order_by(&self, a0: Val, args: &[Value], opts: Opts<'_>, env: &Env) -> RResult<Val> {
+        let keys = self.sort_keys(args, env)?;
         let index = match opts.and_then(|o| o.get("index")) {
             Some(t) => {
-                let (inner, desc) = match parts(t) {
-                    Some((73, a, _)) => (a.first().cloned().unwrap_or(Value::Null), false),
-                    Some((74, a, _)) => (a.first().cloned().unwrap_or(Value::Null), true),
-                    _ => (t.clone(), false),
-                };
+                let (inner, desc) = asc_desc(t);
                 let name = self.datum(&inner, env).map_err(|e| e.at(json!("index")))?;
                 Some((
                     as_str(&name).map_err(|e| e.at(json!("index")))?.to_string(),
@@ -1099,74 +1206,7 @@ impl Ctx {
             None => None,
         };
         if let Some((ix, desc)) = index {
-            const NOT_SLICE: &str = "Indexed order_by can only be performed on a TABLE or TABLE_SLICE. Make sure order_by comes before any transformations (such as map) or filters.";
-            let table = match &a0 {
-                Val::Table(t) => t.clone(),
-                Val::Seq(s) if s.type_name == "TABLE_SLICE" => {
-                    if matches!(s.feed, Some(FeedSpec::Ordered { .. })) {
-                        return Err(ReqlError::logic(
-                            "Cannot perform multiple indexed ORDER_BYs on the same table.",
-                        )
-                        .at(json!(0)));
-                    }
-                    match &s.table {
-                        Some(t) => t.clone(),
-                        None => return Err(ReqlError::logic(NOT_SLICE)),
-                    }
-                }
-                _ => return Err(ReqlError::logic(NOT_SLICE)),
-            };
-            if let (Val::Table(_), true, true) = (&a0, ix == table.primary_key, keys.is_empty()) {
-                let mut s = table_scan(table.clone());
-                if desc {
-                    let snap = table.snapshot();
-                    s.iter = Box::new(snap.into_iter().rev().map(|d| Ok((*d).clone())));
-                }
-                s.type_name = "TABLE_SLICE";
-                s.feed = Some(FeedSpec::Ordered {
-                    table,
-                    index: ix,
-                    desc,
-                });
-                return Ok(Val::Seq(s));
-            }
-            // Rows stay shared with the table until they are sent.
-            let entries: Vec<(Value, Arc<Value>)> = if let Val::Seq(s) = a0 {
-                let mut entries = Vec::new();
-                for r in s.iter {
-                    let d = Arc::new(r?);
-                    for k in self.index_keys(&table, &ix, &d)? {
-                        entries.push((k, d.clone()));
-                    }
-                }
-                entries
-            } else {
-                self.index_entries(&table, &ix)?
-            };
-            let pk = table.primary_key.clone();
-            let mut keyed = Vec::with_capacity(entries.len());
-            for (k, d) in entries {
-                let mut ks = vec![k];
-                ks.extend(self.sort_values(&d, &keys)?);
-                ks.push(d.get(&pk).cloned().unwrap_or(Value::Null));
-                keyed.push((ks, d));
-            }
-            let mut dirs = vec![desc];
-            dirs.extend(
-                keys.iter()
-                    .map(|k| matches!(k, SortKey::Field(_, true) | SortKey::Func(_, true))),
-            );
-            dirs.push(desc);
-            let rows = sort_keyed(keyed, &dirs);
-            let mut s = Seq::stream(Box::new(rows.into_iter().map(|d| Ok((*d).clone()))));
-            s.type_name = "TABLE_SLICE";
-            s.table = Some(table.clone());
-            s.feed = Some(FeedSpec::Ordered {
-                table,
-                index: ix,
-                desc,
-            });
-            return Ok(Val::Seq(s));
+            return self.indexed_order_by(a0, &keys, ix, desc);
         }
         if keys.is_empty() {
             return Err(ReqlError::compile(
@@ -1224,7 +1264,7 @@ impl Ctx {
         Ok(sort_keyed(keyed, &dirs))
     }
 
-    fn union(&self, args: &[Value], opts: Option<&Map<String, Value>>, env: &Env) -> RResult<Val> {
+    fn union(&self, args: &[Value], opts: Opts<'_>, env: &Env) -> RResult<Val> {
         if opts.is_some_and(|o| o.contains_key("interleave")) {
             return Err(ReqlError::unsupported("UNION with interleave"));
         }
@@ -1404,10 +1444,39 @@ fn empty_agg(name: &str) -> ReqlError {
     ))
 }
 
+/// Rows `[start, end)` of an array where a negative index counts from its end.
+fn slice_from_end(all: Vec<Value>, start: i64, end: Option<i64>) -> Vec<Value> {
+    let len = all.len() as i64;
+    let s = if start < 0 {
+        (len + start).max(0)
+    } else {
+        start.min(len)
+    } as usize;
+    let e = match end {
+        Some(e) if e < 0 => (len + e).max(0),
+        Some(e) => e.min(len),
+        None => len,
+    } as usize;
+    if s < e {
+        all[s..e].to_vec()
+    } else {
+        Vec::new()
+    }
+}
+
+/// The key inside `r.asc(key)` / `r.desc(key)` and whether it is descending.
+fn asc_desc(t: &Value) -> (Value, bool) {
+    match parts(t) {
+        Some((T::Asc, a, _)) => (a.first().cloned().unwrap_or(Value::Null), false),
+        Some((T::Desc, a, _)) => (a.first().cloned().unwrap_or(Value::Null), true),
+        _ => (t.clone(), false),
+    }
+}
+
 /// Whether a function's body is an object literal or a datum: then an object result is
 /// a pattern to match, as the server decides from the body's term type.
 fn body_is_object(f: &Func) -> bool {
-    !f.body.is_array() || parts(&f.body).map(|p| p.0) == Some(1)
+    super::ops::is_datum_term(&f.body)
 }
 
 /// A predicate function's result: an object is matched against the row, anything else

@@ -214,6 +214,7 @@ pub async fn start_in_process() -> Result<(Profile, ServerHandle), ServerError> 
         read_only: false,
         lang: crate::reql::Lang::Js,
         queries: None,
+        ..Profile::default()
     };
     Ok((profile, handle))
 }
@@ -404,13 +405,14 @@ impl Conn {
 
     /// Ends a query: forgets its token and its job first, so the client may reuse the token
     /// and no longer sees the job once it has the answer.
-    fn finish(
-        &self,
-        token: u64,
-        job: &JobHandle,
-        frame: Vec<u8>,
-        commands: &mut mpsc::UnboundedReceiver<Command>,
-    ) {
+    /// Ends a query with an error response.
+    fn fail(&self, token: u64, job: &JobHandle, e: &ReqlError, commands: &mut Commands) {
+        let mut b = Vec::new();
+        reply::reql_error(&mut b, token, e);
+        self.finish(token, job, b, commands);
+    }
+
+    fn finish(&self, token: u64, job: &JobHandle, frame: Vec<u8>, commands: &mut Commands) {
         job.finish();
         lock(&self.queries).remove(&token);
         self.send(frame);
@@ -585,12 +587,7 @@ struct Start {
     stop: Arc<Notify>,
 }
 
-async fn run_query(
-    conn: Arc<Conn>,
-    start: Start,
-    query: ServerQuery,
-    mut commands: mpsc::UnboundedReceiver<Command>,
-) {
+async fn run_query(conn: Arc<Conn>, start: Start, query: ServerQuery, mut commands: Commands) {
     let Start {
         token,
         id,
@@ -657,19 +654,12 @@ async fn run_query(
     let response = match evaluated {
         Ok(Ok(r)) => r,
         Ok(Err(e)) => {
-            let mut b = Vec::new();
-            reply::reql_error(&mut b, token, &e);
-            conn.finish(token, &job, b, &mut commands);
+            conn.fail(token, &job, &e, &mut commands);
             return;
         }
         Err(_) => {
-            let mut b = Vec::new();
-            let e = ReqlError::runtime(
-                crate::sandbox::ErrorType::Internal,
-                "the sandbox failed while evaluating this query; please report it with the query",
-            );
-            reply::reql_error(&mut b, token, &e);
-            conn.finish(token, &job, b, &mut commands);
+            let e = internal_error("evaluating this query");
+            conn.fail(token, &job, &e, &mut commands);
             return;
         }
     };
@@ -703,16 +693,17 @@ async fn run_query(
     }
 }
 
+/// The error for an evaluation thread that failed (a bug of the sandbox) while `doing`.
+fn internal_error(doing: &str) -> ReqlError {
+    ReqlError::runtime(
+        crate::sandbox::ErrorType::Internal,
+        format!("the sandbox failed while {doing}; please report it with the query"),
+    )
+}
+
 /// Answers a query whose job was deleted with the server's error, and ends it.
-fn interrupted(
-    conn: &Conn,
-    token: u64,
-    job: &JobHandle,
-    commands: &mut mpsc::UnboundedReceiver<Command>,
-) {
-    let mut b = Vec::new();
-    reply::reql_error(&mut b, token, &crate::sandbox::job::terminated());
-    conn.finish(token, job, b, commands);
+fn interrupted(conn: &Conn, token: u64, job: &JobHandle, commands: &mut Commands) {
+    conn.fail(token, job, &crate::sandbox::job::terminated(), commands);
 }
 
 /// Answers a deleted job's stream or feed: the error goes in answer to a CONTINUE (the
@@ -722,7 +713,7 @@ async fn interrupted_when_asked(
     conn: &Conn,
     token: u64,
     job: &JobHandle,
-    commands: &mut mpsc::UnboundedReceiver<Command>,
+    commands: &mut Commands,
     owed: usize,
 ) {
     if owed == 0 {
@@ -740,11 +731,21 @@ async fn interrupted_when_asked(
 }
 
 /// A query that answers batch by batch.
+/// What a running query hears from its connection (CONTINUE, STOP).
+type Commands = mpsc::UnboundedReceiver<Command>;
+
 struct Served {
     token: u64,
     job: JobHandle,
     limits: BatchLimits,
-    commands: mpsc::UnboundedReceiver<Command>,
+    commands: Commands,
+}
+
+impl Served {
+    /// (token, job, batch limits, commands from the connection).
+    fn into_parts(self) -> (u64, JobHandle, BatchLimits, Commands) {
+        (self.token, self.job, self.limits, self.commands)
+    }
 }
 
 async fn serve_stream(
@@ -753,12 +754,7 @@ async fn serve_stream(
     mut pager: Pager,
     mut profile: Option<Value>,
 ) {
-    let Served {
-        token,
-        mut job,
-        limits,
-        mut commands,
-    } = query;
+    let (token, mut job, limits, mut commands) = query.into_parts();
     loop {
         // Pulling rows runs the evaluator: keep it off the async threads.
         let p = profile.take();
@@ -771,13 +767,8 @@ async fn serve_stream(
         let (back, buf, result) = match built {
             Ok(b) => b,
             Err(_) => {
-                let mut b = Vec::new();
-                let e = ReqlError::runtime(
-                    crate::sandbox::ErrorType::Internal,
-                    "the sandbox failed while reading this stream; please report it with the query",
-                );
-                reply::reql_error(&mut b, token, &e);
-                conn.finish(token, &job, b, &mut commands);
+                let e = internal_error("reading this stream");
+                conn.fail(token, &job, &e, &mut commands);
                 return;
             }
         };
@@ -787,9 +778,7 @@ async fn serve_stream(
         }
         match result {
             Err(e) => {
-                let mut b = Vec::new();
-                reply::reql_error(&mut b, token, &e);
-                conn.finish(token, &job, b, &mut commands);
+                conn.fail(token, &job, &e, &mut commands);
                 return;
             }
             Ok(true) => {
@@ -830,12 +819,7 @@ async fn now_or_never<F: Future>(fut: F) -> Option<F::Output> {
 }
 
 async fn serve_feed(conn: &Arc<Conn>, query: Served, mut feed: Feed, profile: Option<Value>) {
-    let Served {
-        token,
-        mut job,
-        limits,
-        mut commands,
-    } = query;
+    let (token, mut job, limits, mut commands) = query.into_parts();
     let notes: Vec<u64> = feed.notes.clone();
     let mut rows: VecDeque<Value> = feed.ready_rows().into();
     // The first batch goes out at once, with whatever is ready (possibly nothing).
@@ -856,9 +840,7 @@ async fn serve_feed(conn: &Arc<Conn>, query: Served, mut feed: Feed, profile: Op
         if owed > 0
             && let Some(e) = failed.take()
         {
-            let mut b = Vec::new();
-            reply::reql_error(&mut b, token, &e);
-            conn.finish(token, &job, b, &mut commands);
+            conn.fail(token, &job, &e, &mut commands);
             return;
         }
         tokio::select! {

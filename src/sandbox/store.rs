@@ -130,6 +130,8 @@ pub struct Table {
     pub primary_key: String,
     /// Documents and indexes.
     pub data: RwLock<TableData>,
+    /// How many shards `reconfigure` last asked for (all on this one server).
+    pub shards: std::sync::atomic::AtomicUsize,
     /// The open feeds' queues (a dropped feed's entry is pruned on the next write).
     feeds: Mutex<Vec<Weak<Subscription>>>,
 }
@@ -143,6 +145,7 @@ impl Table {
             name: name.to_string(),
             primary_key: primary_key.to_string(),
             data: RwLock::new(TableData::default()),
+            shards: std::sync::atomic::AtomicUsize::new(1),
             feeds: Mutex::default(),
         }
     }

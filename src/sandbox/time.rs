@@ -1,11 +1,12 @@
 //! Time terms on the TIME pseudo-type (`epoch_time` + `timezone` "+HH:MM").
 
 use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, TimeZone, Timelike, Utc};
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 use super::datum::{self, as_int, as_num, as_str, from_f64};
 use super::error::{RResult, ReqlError};
-use super::eval::{Ctx, Env, Val};
+use super::eval::{Call, Ctx, Env, Opts, Val};
+use crate::protocol::TermType as T;
 
 /// A TIME pseudo-type for epoch seconds in UTC.
 pub fn epoch_to_time(secs: f64) -> Value {
@@ -272,23 +273,18 @@ impl Ctx {
     }
 
     /// Time terms; None when `tt` is not one of them.
-    pub fn eval_time(
-        &self,
-        tt: u64,
-        args: &[Value],
-        opts: Option<&Map<String, Value>>,
-        env: &Env,
-    ) -> RResult<Option<Val>> {
+    pub fn eval_time(&self, call: Call<'_>) -> RResult<Option<Val>> {
+        let (tt, args, opts, env) = call.parts();
         let v = match tt {
-            103 => self.now.clone(),
-            101 => epoch_to_time(self.targ(args, 0, env, as_num)?),
-            99 => {
+            T::Now => self.now.clone(),
+            T::EpochTime => epoch_to_time(self.targ(args, 0, env, as_num)?),
+            T::Iso8601 => {
                 let s = self.targ(args, 0, env, |v| as_str(v).map(str::to_string))?;
                 let dtz = self.opt(opts, "default_timezone", env)?;
                 // The server blames the string for anything wrong in it.
                 parse_iso(&s, dtz.as_ref().and_then(Value::as_str)).map_err(|e| e.at(json!(0)))?
             }
-            136 => {
+            T::Time => {
                 let n = args.len();
                 if !(4..=7).contains(&n) {
                     return Err(ReqlError::compile(format!(
@@ -321,78 +317,117 @@ impl Ctx {
                     - off as f64;
                 make_time(e, &tz)
             }
-            100 | 102 | 104..=106 | 126..=135 => {
-                let t = self.darg(args, 0, env)?;
-                let (e, tz) = as_time(&t).map_err(|x| x.at(json!(0)))?;
-                match tt {
-                    100 => Value::String(to_iso(e, &tz)?),
-                    102 => from_f64(e),
-                    104 => {
-                        let z = self.targ(args, 1, env, |v| as_str(v).map(str::to_string))?;
-                        make_time(e, &parse_tz(&z)?.1)
-                    }
-                    105 => {
-                        let bound = |i: usize| -> RResult<f64> {
-                            let b = self.darg(args, i, env)?;
-                            if datum::contains_bound(&b) {
-                                let which = if datum::pseudo_type(&b) == Some("MINVAL") {
-                                    "minval"
-                                } else {
-                                    "maxval"
-                                };
-                                let m = format!("Cannot convert `r.{which}` to JSON.");
-                                return Err(ReqlError::logic(m).at(json!(i)));
-                            }
-                            as_time(&b).map(|t| t.0).map_err(|x| x.at(json!(i)))
-                        };
-                        let (s, en) = (bound(1)?, bound(2)?);
-                        let lo = self
-                            .opt(opts, "left_bound", env)?
-                            .as_ref()
-                            .and_then(Value::as_str)
-                            == Some("open");
-                        let rc = self
-                            .opt(opts, "right_bound", env)?
-                            .as_ref()
-                            .and_then(Value::as_str)
-                            == Some("closed");
-                        let ok_l = if lo { e > s } else { e >= s };
-                        let ok_r = if rc { e <= en } else { e < en };
-                        Value::Bool(ok_l && ok_r)
-                    }
-                    127 => Value::String(parse_tz(&tz)?.1),
-                    _ => {
-                        let dt = local(e, &tz)?;
-                        match tt {
-                            106 => {
-                                let midnight =
-                                    dt.date_naive().and_hms_opt(0, 0, 0).unwrap_or_default();
-                                let off = dt.offset().local_minus_utc() as f64;
-                                make_time(midnight.and_utc().timestamp() as f64 - off, &tz)
-                            }
-                            126 => from_f64(round_ms(
-                                dt.num_seconds_from_midnight() as f64
-                                    + dt.nanosecond() as f64 / 1e9,
-                            )),
-                            128 => json!(dt.year()),
-                            129 => json!(dt.month()),
-                            130 => json!(dt.day()),
-                            131 => json!(dt.weekday().number_from_monday()),
-                            132 => json!(dt.ordinal()),
-                            133 => json!(dt.hour()),
-                            134 => json!(dt.minute()),
-                            _ => from_f64(round_ms(
-                                dt.second() as f64 + dt.nanosecond() as f64 / 1e9,
-                            )),
-                        }
-                    }
-                }
-            }
+            T::ToIso8601
+            | T::ToEpochTime
+            | T::InTimezone
+            | T::During
+            | T::Date
+            | T::TimeOfDay
+            | T::Timezone
+            | T::Year
+            | T::Month
+            | T::Day
+            | T::DayOfWeek
+            | T::DayOfYear
+            | T::Hours
+            | T::Minutes
+            | T::Seconds => self.time_part(tt, args, opts, env)?,
             _ => return Ok(None),
         };
         let _ = FixedOffset::east_opt(0).map(|o| o.timestamp_opt(0, 0));
         Ok(Some(Val::Datum(v)))
     }
+
+    /// The terms that read a time: its parts, ISO 8601 text, epoch time, zone, `during`.
+    fn time_part(&self, tt: T, args: &[Value], opts: Opts<'_>, env: &Env) -> RResult<Value> {
+        let t = self.darg(args, 0, env)?;
+        let (e, tz) = as_time(&t).map_err(|x| x.at(json!(0)))?;
+        Ok(match tt {
+            T::ToIso8601 => Value::String(to_iso(e, &tz)?),
+            T::ToEpochTime => from_f64(e),
+            T::InTimezone => {
+                let z = self.targ(args, 1, env, |v| as_str(v).map(str::to_string))?;
+                make_time(e, &parse_tz(&z)?.1)
+            }
+            T::During => {
+                let bound = |i: usize| -> RResult<f64> {
+                    let b = self.darg(args, i, env)?;
+                    if datum::contains_bound(&b) {
+                        let which = if datum::pseudo_type(&b) == Some("MINVAL") {
+                            "minval"
+                        } else {
+                            "maxval"
+                        };
+                        let m = format!("Cannot convert `r.{which}` to JSON.");
+                        return Err(ReqlError::logic(m).at(json!(i)));
+                    }
+                    as_time(&b).map(|t| t.0).map_err(|x| x.at(json!(i)))
+                };
+                let (s, en) = (bound(1)?, bound(2)?);
+                let lo = self.bound_is(opts, "left_bound", env, "open")?;
+                let rc = self.bound_is(opts, "right_bound", env, "closed")?;
+                let ok_l = if lo { e > s } else { e >= s };
+                let ok_r = if rc { e <= en } else { e < en };
+                Value::Bool(ok_l && ok_r)
+            }
+            T::Timezone => Value::String(parse_tz(&tz)?.1),
+            _ => {
+                let dt = local(e, &tz)?;
+                match tt {
+                    T::Date => {
+                        let midnight = dt.date_naive().and_hms_opt(0, 0, 0).unwrap_or_default();
+                        let off = dt.offset().local_minus_utc() as f64;
+                        make_time(midnight.and_utc().timestamp() as f64 - off, &tz)
+                    }
+                    T::TimeOfDay => from_f64(round_ms(
+                        dt.num_seconds_from_midnight() as f64 + dt.nanosecond() as f64 / 1e9,
+                    )),
+                    T::Year => json!(dt.year()),
+                    T::Month => json!(dt.month()),
+                    T::Day => json!(dt.day()),
+                    T::DayOfWeek => json!(dt.weekday().number_from_monday()),
+                    T::DayOfYear => json!(dt.ordinal()),
+                    T::Hours => json!(dt.hour()),
+                    T::Minutes => json!(dt.minute()),
+                    _ => from_f64(round_ms(dt.second() as f64 + dt.nanosecond() as f64 / 1e9)),
+                }
+            }
+        })
+    }
+}
+
+/// The number `r.monday`...`r.sunday` (1 to 7) and `r.january`...`r.december` (1 to 12)
+/// stand for; None for any other term.
+pub fn calendar_number(tt: T) -> Option<usize> {
+    // ql2.proto lists them together, Monday to December (TermType's order).
+    if !(T::Monday..=T::December).contains(&tt) {
+        return None;
+    }
+    const DAYS: [T; 7] = [
+        T::Monday,
+        T::Tuesday,
+        T::Wednesday,
+        T::Thursday,
+        T::Friday,
+        T::Saturday,
+        T::Sunday,
+    ];
+    const MONTHS: [T; 12] = [
+        T::January,
+        T::February,
+        T::March,
+        T::April,
+        T::May,
+        T::June,
+        T::July,
+        T::August,
+        T::September,
+        T::October,
+        T::November,
+        T::December,
+    ];
+    let at = |list: &[T]| list.iter().position(|t| *t == tt).map(|i| i + 1);
+    at(&DAYS).or_else(|| at(&MONTHS))
 }
 
 #[cfg(test)]

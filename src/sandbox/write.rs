@@ -6,9 +6,10 @@ use serde_json::{Map, Value, json};
 
 use super::datum::{self, Key};
 use super::error::{RResult, ReqlError};
-use super::eval::{Ctx, Env, Func, Val, val_type};
+use super::eval::{Call, Ctx, Env, Func, Opts, Val, val_type};
 use super::ops::{check_args, merge_values};
-use super::store::{Table, write};
+use super::store::{Table, TableData, write};
+use crate::protocol::TermType as T;
 
 /// Counters of a write result.
 #[derive(Default)]
@@ -66,16 +67,23 @@ enum Patch {
 
 impl Ctx {
     /// Write terms; None when `tt` is not one of them.
-    pub fn eval_write(
-        &self,
-        tt: u64,
-        args: &[Value],
-        opts: Option<&Map<String, Value>>,
-        env: &Env,
-    ) -> RResult<Option<Val>> {
-        if !matches!(tt, 53..=56) {
+    pub fn eval_write(&self, call: Call<'_>) -> RResult<Option<Val>> {
+        let (tt, args, opts, env) = call.parts();
+        if !matches!(tt, T::Update | T::Delete | T::Replace | T::Insert) {
             return Ok(None);
         }
+        let rc = self.write_options(opts, env)?;
+        let a0 = self.arg(args, 0, env)?;
+        if tt == T::Insert {
+            return self.insert(a0, args, opts, env, rc).map(Some);
+        }
+        let patch = self.patch(tt, args, opts, env)?;
+        self.write_selection(tt, a0, &patch, rc)
+    }
+
+    /// The options every write takes: `return_changes` (0 no, 1 yes, 2 always, returned),
+    /// `durability`, and the obsolete `return_vals` refused.
+    fn write_options(&self, opts: Opts<'_>, env: &Env) -> RResult<u8> {
         let rc = match self.opt(opts, "return_changes", env)? {
             None | Some(Value::Bool(false)) => 0,
             Some(Value::Bool(true)) => 1,
@@ -102,68 +110,74 @@ impl Ctx {
                 .at(json!("durability")));
             }
         }
-        let a0 = self.arg(args, 0, env)?;
-        if tt == 56 {
-            check_args(args.len(), 2)?;
-            let Val::Table(t) = a0 else {
+        Ok(rc)
+    }
+
+    /// `table.insert(docs, {conflict})`.
+    fn insert(&self, a0: Val, args: &[Value], opts: Opts<'_>, env: &Env, rc: u8) -> RResult<Val> {
+        check_args(args.len(), 2)?;
+        let Val::Table(t) = a0 else {
+            return Err(ReqlError::logic(format!(
+                "Expected type TABLE but found {}.",
+                val_type(&a0)
+            ))
+            .at(json!(0)));
+        };
+        let docs = match self.darg(args, 1, env)? {
+            Value::Array(a) => a,
+            d if d.is_object() => vec![d],
+            d => {
                 return Err(ReqlError::logic(format!(
-                    "Expected type TABLE but found {}.",
-                    val_type(&a0)
-                ))
-                .at(json!(0)));
-            };
-            let docs = match self.darg(args, 1, env)? {
-                Value::Array(a) => a,
-                d if d.is_object() => vec![d],
-                d => {
-                    return Err(ReqlError::logic(format!(
-                        "Cannot convert {} to SEQUENCE",
-                        datum::type_name(&d)
-                    )));
-                }
-            };
-            if is_jobs_target(&Val::Table(t.clone())) {
-                let mut s = Summary::default();
-                for _ in &docs {
-                    s.error(JOBS_DELETIONS_ONLY.to_owned(), rc, None);
-                }
-                return Ok(Some(Val::Datum(s.into_value(rc > 0))));
+                    "Cannot convert {} to SEQUENCE",
+                    datum::type_name(&d)
+                )));
             }
-            system_guard(&t)?;
-            let conflict = match opts.and_then(|o| o.get("conflict")) {
-                Some(t) if super::ops::is_func_term(t) && !super::admin::deterministic(t) => {
-                    // Also keeps the function from reading the table it is writing.
+        };
+        if is_jobs_target(&Val::Table(t.clone())) {
+            let mut s = Summary::default();
+            for _ in &docs {
+                s.error(JOBS_DELETIONS_ONLY.to_owned(), rc, None);
+            }
+            return Ok(Val::Datum(s.into_value(rc > 0)));
+        }
+        system_guard(&t)?;
+        let conflict = match opts.and_then(|o| o.get("conflict")) {
+            Some(t) if super::ops::is_func_term(t) && !super::admin::deterministic(t) => {
+                // Also keeps the function from reading the table it is writing.
+                return Err(ReqlError::logic(
+                    "The conflict function passed to `insert` must be deterministic.",
+                ));
+            }
+            Some(t) => match self.eval(t, env).map_err(|e| e.at(json!("conflict")))? {
+                Val::Func(f) if !f.params.is_empty() && f.params.len() != 3 => {
                     return Err(ReqlError::logic(
-                        "The conflict function passed to `insert` must be deterministic.",
+                        "The conflict function passed to `insert` should expect 3 arguments.",
                     ));
                 }
-                Some(t) => match self.eval(t, env).map_err(|e| e.at(json!("conflict")))? {
-                    Val::Func(f) if !f.params.is_empty() && f.params.len() != 3 => {
-                        return Err(ReqlError::logic(
-                            "The conflict function passed to `insert` should expect 3 arguments.",
-                        ));
-                    }
-                    Val::Func(f) => Err(f),
-                    v => Ok(self.to_datum(v)?.as_str().unwrap_or("error").to_string()),
-                },
-                None => Ok("error".to_string()),
-            };
-            if let Ok(c) = &conflict
-                && !matches!(c.as_str(), "error" | "replace" | "update")
-            {
-                return Err(ReqlError::logic(format!(
-                    "Conflict option `{c}` unrecognized (options are \"error\", \"replace\" and \"update\")."
-                ))
-                .at(json!("conflict")));
-            }
-            let mut s = Summary::default();
-            for d in docs {
-                self.insert_one(&t, d, &conflict, rc, &mut s)?;
-            }
-            return Ok(Some(Val::Datum(s.into_value(rc > 0))));
+                Val::Func(f) => Err(f),
+                v => Ok(self.to_datum(v)?.as_str().unwrap_or("error").to_string()),
+            },
+            None => Ok("error".to_string()),
+        };
+        if let Ok(c) = &conflict
+            && !matches!(c.as_str(), "error" | "replace" | "update")
+        {
+            return Err(ReqlError::logic(format!(
+                "Conflict option `{c}` unrecognized (options are \"error\", \"replace\" and \"update\")."
+            ))
+            .at(json!("conflict")));
         }
-        let patch = match tt {
-            54 => Patch::Delete,
+        let mut s = Summary::default();
+        for d in docs {
+            self.insert_one(&t, d, &conflict, rc, &mut s)?;
+        }
+        Ok(Val::Datum(s.into_value(rc > 0)))
+    }
+
+    /// What `update`, `replace` or `delete` does to each document.
+    fn patch(&self, tt: T, args: &[Value], opts: Opts<'_>, env: &Env) -> RResult<Patch> {
+        Ok(match tt {
+            T::Delete => Patch::Delete,
             _ => {
                 check_args(args.len(), 2)?;
                 // A non-function argument is evaluated for each document, so that its
@@ -174,23 +188,19 @@ impl Ctx {
                         "Could not prove argument deterministic.  Maybe you want to use the non_atomic flag?",
                     ));
                 }
-                let f = if super::ops::is_func_term(&args[1]) {
-                    self.farg(args, 1, env)?
-                } else {
-                    Func {
-                        params: Vec::new(),
-                        body: Arc::new(args[1].clone()),
-                        env: env.clone(),
-                    }
-                };
-                if tt == 53 {
+                let f = self.func_or_term(args, 1, env)?;
+                if tt == T::Update {
                     Patch::UpdateFn(f)
                 } else {
                     Patch::ReplaceFn(f)
                 }
             }
-        };
-        if tt == 54 && is_jobs_target(&a0) {
+        })
+    }
+
+    /// Applies a patch to every document of a selection (a table, a single row, a stream).
+    fn write_selection(&self, tt: T, a0: Val, patch: &Patch, rc: u8) -> RResult<Option<Val>> {
+        if tt == T::Delete && is_jobs_target(&a0) {
             return self.delete_jobs(a0, rc).map(Some);
         }
         if is_jobs_target(&a0) {
@@ -200,13 +210,13 @@ impl Ctx {
         match a0 {
             Val::Single(t, key, _) => {
                 system_guard(&t)?;
-                self.write_one(&t, &key, &patch, rc, &mut s)?;
+                self.write_one(&t, &key, patch, rc, &mut s)?;
             }
             Val::Table(t) => {
                 system_guard(&t)?;
                 for d in t.snapshot() {
                     let key = d.get(&t.primary_key).cloned().unwrap_or(Value::Null);
-                    self.write_one(&t, &key, &patch, rc, &mut s)?;
+                    self.write_one(&t, &key, patch, rc, &mut s)?;
                 }
             }
             Val::Seq(seq) if seq.table.is_some() => {
@@ -217,13 +227,13 @@ impl Ctx {
                 let rows = seq.collect()?;
                 for d in rows {
                     let key = d.get(&t.primary_key).cloned().unwrap_or(Value::Null);
-                    self.write_one(&t, &key, &patch, rc, &mut s)?;
+                    self.write_one(&t, &key, patch, rc, &mut s)?;
                 }
             }
             other => {
-                let name = if tt == 54 {
+                let name = if tt == T::Delete {
                     "delete"
-                } else if tt == 53 {
+                } else if tt == T::Update {
                     "update"
                 } else {
                     "replace"
@@ -321,7 +331,7 @@ impl Ctx {
             crate::nesting::dispose(new);
             return Ok(());
         }
-        let mut data = write(&t.data);
+        let data = write(&t.data);
         let old = data.docs.get(&Key(key.clone())).cloned();
         let result = match (&old, conflict) {
             (None, _) => Some(new.clone()),
@@ -365,34 +375,7 @@ impl Ctx {
             );
             return Ok(());
         }
-        let changed = match (&old, &new_arc) {
-            (Some(o), Some(n)) => !datum::eq(o, n),
-            _ => true,
-        };
-        match (&old, &new_arc) {
-            (None, Some(_)) => s.inserted += 1,
-            (Some(_), Some(_)) if changed => s.replaced += 1,
-            (Some(_), Some(_)) => s.unchanged += 1,
-            (Some(_), None) => s.deleted += 1,
-            (None, None) => s.skipped += 1,
-        }
-        match &new_arc {
-            Some(n) => {
-                data.docs.insert(Key(key), n.clone());
-            }
-            None => {
-                data.docs.remove(&Key(key));
-            }
-        }
-        drop(data);
-        if changed {
-            t.notify(old.clone(), new_arc.clone());
-        }
-        if rc == 2 || (rc == 1 && changed) {
-            s.changes.push(
-                json!({"new_val": new_arc.as_deref().cloned(), "old_val": old.as_deref().cloned()}),
-            );
-        }
+        commit_locked(t, data, &key, old, new_arc, rc, s);
         Ok(())
     }
 
@@ -426,56 +409,7 @@ impl Ctx {
                 break (data, old, old_v, raw);
             }
         };
-        let mut data = data;
-        let is_update = matches!(patch, Patch::UpdateFn(_));
-        let computed: RResult<Option<Value>> = match raw {
-            Err(e) => Err(e),
-            Ok(_) if matches!(patch, Patch::Delete) => Ok(None),
-            Ok(p) if is_update => {
-                if old.is_none() {
-                    Ok(None)
-                } else if p.is_null() {
-                    Ok(Some(old_v.clone()))
-                } else if !p.is_object() {
-                    Err(ReqlError::logic(format!(
-                        "Inserted value must be an OBJECT (got {}):\n{}",
-                        datum::type_name(&p),
-                        datum::print(&p)
-                    )))
-                } else {
-                    Ok(Some(merge_values(old_v.clone(), p)))
-                }
-            }
-            Ok(p) => {
-                if p.is_null() {
-                    Ok(None)
-                } else if !p.is_object() {
-                    Err(ReqlError::logic(format!(
-                        "Inserted value must be an OBJECT (got {}):\n{}",
-                        datum::type_name(&p),
-                        datum::print(&p)
-                    )))
-                } else if p.get(&pk).is_none() {
-                    Err(ReqlError::logic(format!(
-                        "Inserted object must have primary key `{pk}`:\n{}",
-                        datum::print(&p)
-                    )))
-                } else {
-                    Ok(Some(merge_values(Value::Null, p)))
-                }
-            }
-        };
-        let computed = computed.and_then(|n| match n {
-            Some(v) => match datum::check_depth(&v).and_then(|_| check_storable(&v)) {
-                Ok(()) => Ok(Some(v)),
-                Err(e) => {
-                    // A refused document may be nested 100,000 deep: no recursive drop.
-                    crate::nesting::dispose(v);
-                    Err(e)
-                }
-            },
-            None => Ok(n),
-        });
+        let computed = patched(patch, raw, old.is_some(), &old_v, &pk);
         let new = match computed {
             Ok(n) => n,
             Err(e) => {
@@ -500,40 +434,112 @@ impl Ctx {
                 return Ok(());
             }
         }
-        let new_arc = new.map(Arc::new);
-        let changed = match (&old, &new_arc) {
-            (Some(o), Some(n)) => !datum::eq(o, n),
-            (None, None) => false,
-            _ => true,
-        };
-        match (&old, &new_arc) {
-            (None, Some(_)) => s.inserted += 1,
-            (Some(_), Some(_)) if changed => s.replaced += 1,
-            (Some(_), Some(_)) => s.unchanged += 1,
-            (Some(_), None) => s.deleted += 1,
-            (None, None) => s.skipped += 1,
-        }
-        if changed {
-            match &new_arc {
-                Some(n) => {
-                    data.docs.insert(Key(key.clone()), n.clone());
-                }
-                None => {
-                    data.docs.remove(&Key(key.clone()));
-                }
-            }
-        }
-        drop(data);
-        if changed {
-            t.notify(old.clone(), new_arc.clone());
-        }
-        if rc == 2 || (rc == 1 && changed) {
-            s.changes.push(
-                json!({"new_val": new_arc.as_deref().cloned(), "old_val": old.as_deref().cloned()}),
-            );
-        }
+        commit_locked(t, data, key, old, new.map(Arc::new), rc, s);
         Ok(())
     }
+}
+
+/// Stores a document's new version (or its deletion) while the table is still locked, counts
+/// it in the summary, then tells the feeds and records the change as `return_changes` asks.
+fn commit_locked(
+    t: &Table,
+    mut data: std::sync::RwLockWriteGuard<'_, TableData>,
+    key: &Value,
+    old: Option<Arc<Value>>,
+    new: Option<Arc<Value>>,
+    rc: u8,
+    s: &mut Summary,
+) {
+    let changed = match (&old, &new) {
+        (Some(o), Some(n)) => !datum::eq(o, n),
+        (None, None) => false,
+        _ => true,
+    };
+    match (&old, &new) {
+        (None, Some(_)) => s.inserted += 1,
+        (Some(_), Some(_)) if changed => s.replaced += 1,
+        (Some(_), Some(_)) => s.unchanged += 1,
+        (Some(_), None) => s.deleted += 1,
+        (None, None) => s.skipped += 1,
+    }
+    if changed {
+        match &new {
+            Some(n) => {
+                data.docs.insert(Key(key.clone()), n.clone());
+            }
+            None => {
+                data.docs.remove(&Key(key.clone()));
+            }
+        }
+    }
+    drop(data);
+    if changed {
+        t.notify(old.clone(), new.clone());
+    }
+    if rc == 2 || (rc == 1 && changed) {
+        s.changes
+            .push(json!({"new_val": new.as_deref().cloned(), "old_val": old.as_deref().cloned()}));
+    }
+}
+
+/// The document a patch leaves in place of `old_v` (None: no document), checked to be
+/// storable; `exists` says whether there was a document.
+fn patched(
+    patch: &Patch,
+    raw: RResult<Value>,
+    exists: bool,
+    old_v: &Value,
+    pk: &str,
+) -> RResult<Option<Value>> {
+    let is_update = matches!(patch, Patch::UpdateFn(_));
+    let computed: RResult<Option<Value>> = match raw {
+        Err(e) => Err(e),
+        Ok(_) if matches!(patch, Patch::Delete) => Ok(None),
+        Ok(p) if is_update => {
+            if !exists {
+                Ok(None)
+            } else if p.is_null() {
+                Ok(Some(old_v.clone()))
+            } else if !p.is_object() {
+                Err(ReqlError::logic(format!(
+                    "Inserted value must be an OBJECT (got {}):\n{}",
+                    datum::type_name(&p),
+                    datum::print(&p)
+                )))
+            } else {
+                Ok(Some(merge_values(old_v.clone(), p)))
+            }
+        }
+        Ok(p) => {
+            if p.is_null() {
+                Ok(None)
+            } else if !p.is_object() {
+                Err(ReqlError::logic(format!(
+                    "Inserted value must be an OBJECT (got {}):\n{}",
+                    datum::type_name(&p),
+                    datum::print(&p)
+                )))
+            } else if p.get(pk).is_none() {
+                Err(ReqlError::logic(format!(
+                    "Inserted object must have primary key `{pk}`:\n{}",
+                    datum::print(&p)
+                )))
+            } else {
+                Ok(Some(merge_values(Value::Null, p)))
+            }
+        }
+    };
+    computed.and_then(|n| match n {
+        Some(v) => match datum::check_depth(&v).and_then(|_| check_storable(&v)) {
+            Ok(()) => Ok(Some(v)),
+            Err(e) => {
+                // A refused document may be nested 100,000 deep: no recursive drop.
+                crate::nesting::dispose(v);
+                Err(e)
+            }
+        },
+        None => Ok(n),
+    })
 }
 
 /// Rejects values that cannot be stored (`r.minval` / `r.maxval` anywhere inside).

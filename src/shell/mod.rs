@@ -2,6 +2,7 @@
 //! and starts queries, history, ping, and error reports with carets.
 
 pub mod catalog;
+pub mod cluster;
 pub mod completion;
 pub mod editor;
 pub mod export;

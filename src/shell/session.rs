@@ -115,7 +115,12 @@ pub struct Session {
     pub db: String,
     /// Run options added to every query (`profile: true`, ...), snake_case keys.
     pub run_options: Map<String, Value>,
+    /// The address the last query ran on, for [`Session::server_change`].
+    seen: std::sync::Mutex<Option<crate::config::Address>>,
 }
+
+/// How long a notice of a server change waits for the new server's name.
+const NAME_TIMEOUT: Duration = Duration::from_secs(2);
 
 impl Session {
     /// A session that connects on first use (and reconnects after a drop).
@@ -127,7 +132,44 @@ impl Session {
             env: Env::with_lang(lang),
             db,
             run_options: Map::new(),
+            seen: std::sync::Mutex::new(None),
         }
+    }
+
+    /// Call after a query started: the notice to print when it runs on another server than
+    /// the query before (the link failed over), e.g. `now on s2 (127.0.0.1:28016), was
+    /// 127.0.0.1:28015`; `None` for the first query and while the server stays the same.
+    pub async fn server_change(&self) -> Option<String> {
+        let now = self.conn.endpoint()?;
+        let before = {
+            let mut seen = match self.seen.lock() {
+                Ok(guard) => guard,
+                Err(poisoned) => poisoned.into_inner(),
+            };
+            if seen.as_ref() == Some(&now.address) {
+                return None;
+            }
+            seen.replace(now.address.clone())?
+        };
+        // The name makes the notice plain; a server slow to say it only costs the name.
+        let named = tokio::time::timeout(NAME_TIMEOUT, self.conn.identify())
+            .await
+            .ok()
+            .and_then(Result::ok)
+            .filter(|e| e.address == now.address)
+            .unwrap_or(now);
+        Some(format!("now on {named}, was {before}"))
+    }
+
+    /// Where the session is connected, for prompts: the server's name when known, else its
+    /// `host:port`; `None` before the first connection.
+    pub fn whereabouts(&self) -> Option<String> {
+        let endpoint = self.conn.endpoint()?;
+        Some(
+            endpoint
+                .server
+                .unwrap_or_else(|| endpoint.address.to_string()),
+        )
     }
 
     /// The connection.

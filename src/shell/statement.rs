@@ -156,6 +156,14 @@ impl<R: std::io::BufRead> Chunks<R> {
         }
     }
 
+    /// [`Chunks::next_chunk`] with its error as the message to show; `name` is the input's.
+    pub fn next_readable(&mut self, name: Option<&str>) -> Result<Option<Chunk>, String> {
+        self.next_chunk().map_err(|e| {
+            let name = name.unwrap_or("the query");
+            format!("cannot read {name}: {e}; queries must be UTF-8 text")
+        })
+    }
+
     fn chunk(&mut self, text: String) -> Chunk {
         let line_offset = self.lines;
         self.lines += text.bytes().filter(|&b| b == b'\n').count();

@@ -8,13 +8,11 @@
 
 use std::collections::HashMap;
 use std::fs::File;
-use std::io::{BufWriter, Read, Write};
+use std::io::{BufWriter, Read};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use flate2::Compression;
-use flate2::read::GzDecoder;
-use flate2::write::GzEncoder;
+use flate2::read::MultiGzDecoder;
 use serde_json::{Map, Value};
 use tokio::runtime::Handle;
 
@@ -22,6 +20,7 @@ use super::export::{
     ExportOptions, ExportSummary, estimate, list_tables, primary_key, table_info, write_rows,
 };
 use super::format::FileFormat;
+use super::gzip::{Member, Piece, PieceWriter};
 use super::import::{ImportOptions, ImportSummary, Source, import_table, parse_info};
 use super::{Progress, Selector, TableName, TransferError, interrupted, selected};
 use crate::net::Link;
@@ -80,6 +79,59 @@ pub async fn dump(
     result
 }
 
+/// The archive as it is written: one gzip member (see [`super::gzip`]) of tar entries; plain
+/// tar bytes (headers, padding) wait in `pending` until the next piece.
+struct ArchiveWriter {
+    member: Member<BufWriter<File>>,
+    pending: Vec<u8>,
+}
+
+impl ArchiveWriter {
+    fn new(file: File) -> std::io::Result<ArchiveWriter> {
+        Ok(ArchiveWriter {
+            member: Member::new(BufWriter::with_capacity(1 << 18, file))?,
+            pending: Vec::new(),
+        })
+    }
+
+    /// A whole entry: header, contents, padding.
+    fn entry(&mut self, path: &str, contents: &[u8]) -> std::io::Result<()> {
+        self.header(path, contents.len() as u64)?;
+        self.pending.extend_from_slice(contents);
+        self.pad(contents.len() as u64);
+        Ok(())
+    }
+
+    fn header(&mut self, path: &str, size: u64) -> std::io::Result<()> {
+        self.pending
+            .extend_from_slice(header(path, size)?.as_bytes());
+        Ok(())
+    }
+
+    /// Zeros up to the end of the 512-byte block where contents of `size` bytes end.
+    fn pad(&mut self, size: u64) {
+        let rest = (512 - size % 512) % 512;
+        self.pending.resize(self.pending.len() + rest as usize, 0);
+    }
+
+    /// A data entry whose contents are the deflated piece in `spool`.
+    fn spooled_entry(&mut self, path: &str, piece: &Piece, spool: &Path) -> std::io::Result<()> {
+        self.header(path, piece.size())?;
+        self.member.plain(&std::mem::take(&mut self.pending))?;
+        self.member.piece(&mut File::open(spool)?, piece)?;
+        self.pad(piece.size());
+        Ok(())
+    }
+
+    /// The end-of-archive blocks, and the gzip trailer.
+    fn finish(mut self) -> std::io::Result<()> {
+        self.pending.resize(self.pending.len() + 1024, 0);
+        self.member.plain(&self.pending)?;
+        self.member.finish()?;
+        Ok(())
+    }
+}
+
 async fn write_dump(
     link: &Link,
     tables: &[TableName],
@@ -87,8 +139,8 @@ async fn write_dump(
     progress: Arc<dyn Progress>,
 ) -> Result<ExportSummary, TransferError> {
     let file = File::create(partial).map_err(|e| TransferError::io(partial, e))?;
-    let gz = GzEncoder::new(BufWriter::with_capacity(1 << 18, file), Compression::fast());
-    let mut builder = tar::Builder::new(gz);
+    let io = |e| TransferError::io(partial, e);
+    let mut archive = ArchiveWriter::new(file).map_err(io)?;
     let top = dump_name();
     let spool = with_suffix(&partial.with_extension(""), ".spool");
     let options = ExportOptions {
@@ -98,20 +150,21 @@ async fn write_dump(
         delimiter: b',',
         clients: 1,
     };
-    let io = |e| TransferError::io(partial, e);
     let mut summary = ExportSummary::default();
     for t in tables {
         if interrupted() {
             return Err(TransferError::Interrupted);
         }
         let info = table_info(link, t).await?;
-        let info_text = super::export::info_text(&info);
         let name = format!("{top}/{}/{}", t.db, t.table);
-        let h = header(&format!("{name}.info"), info_text.len() as u64).map_err(io)?;
-        builder.append(&h, info_text.as_bytes()).map_err(io)?;
+        let info_text = super::export::info_text(&info);
+        archive
+            .entry(&format!("{name}.info"), info_text.as_bytes())
+            .map_err(io)?;
         progress.start(&t.to_string(), estimate(link, t).await);
         let spool_file = File::create(&spool).map_err(|e| TransferError::io(&spool, e))?;
-        let out = BufWriter::with_capacity(1 << 18, spool_file);
+        // Deflated while it streams in; copied into the archive once its size is known.
+        let out = PieceWriter::new(BufWriter::with_capacity(1 << 18, spool_file));
         let (out, rows) = write_rows(
             link,
             t,
@@ -122,13 +175,9 @@ async fn write_dump(
             &spool,
         )
         .await?;
-        drop(out);
-        let size = std::fs::metadata(&spool)
-            .map_err(|e| TransferError::io(&spool, e))?
-            .len();
-        let data = File::open(&spool).map_err(|e| TransferError::io(&spool, e))?;
-        builder
-            .append(&header(&format!("{name}.json"), size).map_err(io)?, data)
+        let (_, piece) = out.finish().map_err(|e| TransferError::io(&spool, e))?;
+        archive
+            .spooled_entry(&format!("{name}.json"), &piece, &spool)
             .map_err(io)?;
         let _ = std::fs::remove_file(&spool);
         progress.finish(&t.to_string(), rows);
@@ -140,9 +189,7 @@ async fn write_dump(
             .map_or(0, |a| a.len() as u64);
         summary.hooks += u64::from(info.get("write_hook").is_some_and(|h| !h.is_null()));
     }
-    let gz = builder.into_inner().map_err(io)?;
-    let mut out = gz.finish().map_err(io)?;
-    out.flush().map_err(io)?;
+    archive.finish().map_err(io)?;
     Ok(summary)
 }
 
@@ -213,7 +260,7 @@ impl Restore<'_> {
     ) -> Result<(), TransferError> {
         let file = File::open(archive).map_err(|e| TransferError::io(archive, e))?;
         let input = std::io::BufReader::with_capacity(1 << 18, file);
-        let mut tar = tar::Archive::new(GzDecoder::new(input));
+        let mut tar = tar::Archive::new(MultiGzDecoder::new(input));
         let mut seen = Seen {
             archive: archive.to_path_buf(),
             infos: HashMap::new(),

@@ -9,7 +9,7 @@ use serde_json::{Map, Value, json};
 use super::format::{CsvWriter, FileFormat, JsonWriter};
 use super::term;
 use super::{Progress, Selector, TableName, TransferError, interrupted, selected};
-use crate::net::{BatchKind, Link};
+use crate::net::{BatchKind, Link, RawBatch};
 use crate::protocol::GlobalOptargs;
 
 /// What to export and how.
@@ -192,8 +192,13 @@ impl<W: Write> RowWriter<W> {
     }
 }
 
-/// Streams a table's rows in primary key order into `out` in the chosen format.
-pub async fn write_rows<W: Write>(
+/// Batches handed from the network side to the writing thread, at most this many waiting.
+const BATCHES_AHEAD: usize = 4;
+
+/// Streams a table's rows in primary key order into `out` in the chosen format. The rows
+/// are formatted, compressed and written on a thread of their own while the next batches
+/// arrive, so the server never waits for the disk.
+pub async fn write_rows<W: Write + Send + 'static>(
     link: &Link,
     t: &TableName,
     primary_key: &str,
@@ -202,30 +207,58 @@ pub async fn write_rows<W: Write>(
     progress: &dyn Progress,
     path: &Path,
 ) -> Result<(W, u64), TransferError> {
-    let io = |e| TransferError::io(path, e);
     let what = || format!("reading {t}");
-    let mut writer = RowWriter::new(out, options).map_err(io)?;
+    let (tx, rx) = tokio::sync::mpsc::channel::<RawBatch>(BATCHES_AHEAD);
+    let writing = {
+        let options = options.clone();
+        tokio::task::spawn_blocking(move || write_batches(out, &options, rx))
+    };
     let ordered = term::ordered(term::table(&t.db, &t.table), primary_key);
-    let mut cursor = link
-        .run_value(&ordered, &raw_optargs())
-        .await
-        .map_err(|e| TransferError::net(what(), e))?;
-    let label = t.to_string();
-    let mut rows = 0u64;
-    while let Some(batch) = cursor
-        .next_raw_batch()
-        .await
-        .map_err(|e| TransferError::net(what(), e))?
-    {
-        if interrupted() {
-            return Err(TransferError::Interrupted);
+    let reading = async {
+        let mut cursor = link.run_value(&ordered, &raw_optargs()).await?;
+        let label = t.to_string();
+        let mut rows = 0u64;
+        while let Some(batch) = cursor.next_raw_batch().await? {
+            if interrupted() {
+                return Ok(false);
+            }
+            rows += batch.len() as u64;
+            if tx.send(batch).await.is_err() {
+                // The writer stopped on an error, which it reports.
+                break;
+            }
+            progress.advance(&label, rows);
         }
+        Ok::<_, crate::net::Error>(true)
+    };
+    let read = reading.await;
+    drop(tx);
+    let written = writing
+        .await
+        .map_err(|e| TransferError::io(path, std::io::Error::other(e)))?
+        .map_err(|e| TransferError::io(path, e))?;
+    match read {
+        Ok(true) => Ok(written),
+        Ok(false) => Err(TransferError::Interrupted),
+        Err(e) => Err(TransferError::net(what(), e)),
+    }
+}
+
+/// The writing side of [`write_rows`]: every batch received, then the end of the file.
+fn write_batches<W: Write>(
+    out: W,
+    options: &ExportOptions,
+    mut rx: tokio::sync::mpsc::Receiver<RawBatch>,
+) -> std::io::Result<(W, u64)> {
+    let mut writer = RowWriter::new(out, options)?;
+    let mut rows = 0u64;
+    while let Some(batch) = rx.blocking_recv() {
         if batch.kind == BatchKind::Atom {
             // An empty table may answer with an empty array as one atom.
             for r in batch.rows() {
                 if let Ok(Value::Array(items)) = serde_json::from_str::<Value>(r) {
                     for item in items {
-                        writer.row(&item.to_string()).map_err(io)?;
+                        writer.row(&item.to_string())?;
                         rows += 1;
                     }
                 }
@@ -233,13 +266,11 @@ pub async fn write_rows<W: Write>(
             continue;
         }
         for r in batch.rows() {
-            writer.row(r).map_err(io)?;
+            writer.row(r)?;
         }
         rows += batch.len() as u64;
-        progress.advance(&label, rows);
     }
-    let out = writer.finish().map_err(io)?;
-    Ok((out, rows))
+    Ok((writer.finish()?, rows))
 }
 
 /// The table's estimated row count, for the progress bar.

@@ -9,6 +9,7 @@ pub mod archive;
 pub mod command;
 pub mod export;
 pub mod format;
+pub mod gzip;
 pub mod import;
 pub mod progress;
 pub mod term;

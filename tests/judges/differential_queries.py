@@ -702,3 +702,78 @@ BULK = "B.insert(r.range(%d, %d).map(lambda i: {'id': i}))['inserted']"
 q("B.changes()", feed=True, writes=[BULK % (0, 6000)], take=6001, norm=len)
 q("B.changes(changefeed_queue_size=100000)", feed=True, writes=[BULK % (6000, 11000)], take=5001, norm=len)
 q("B.changes()", feed=True, writes=[BULK % (11000, 16000)], take=5001, norm=len, run={"changefeed_queue_size": 20000})
+
+# ---------------------------------------------------------------------------------------------
+section("cluster")
+
+
+def shape(v):
+    """Field names, list lengths (sorted: tables come in no set order) and numbers; strings
+    (server names, ids) as `s`, booleans (readiness, which a real server takes a moment to
+    reach after a change) as `b`."""
+    if isinstance(v, dict):
+        return {k: shape(x) for k, x in v.items()}
+    if isinstance(v, list):
+        return sorted((shape(x) for x in v), key=repr)
+    if isinstance(v, bool):
+        return "b"
+    if isinstance(v, str):
+        return "s"
+    return v
+
+
+def key_tree(v):
+    """Only the field names, for documents whose values differ by nature (addresses, argv)."""
+    if isinstance(v, dict):
+        return {k: key_tree(x) for k, x in v.items()}
+    return type(v).__name__
+
+
+C = "D.table('cluster')"
+q("D.table_create('cluster')['tables_created']")
+q("r.db('rethinkdb').table('server_status').nth(0)", norm=key_tree)
+q("r.db('rethinkdb').table('table_status').filter({'name': 'cluster'}).nth(0)", norm=shape)
+q("r.db('rethinkdb').table('table_config').filter({'name': 'cluster'}).nth(0)", norm=shape)
+q("r.db('rethinkdb').table('current_issues').coerce_to('array')")
+for src in [
+    C + ".status()", C + ".config()",
+    C + ".reconfigure(shards=2, replicas=1, dry_run=True)",
+    C + ".reconfigure(shards=1, replicas=1, dry_run=True)",
+    C + ".reconfigure(shards=1, replicas={'default': 1}, primary_replica_tag='default', dry_run=True)",
+    C + ".reconfigure(shards=3, replicas=1, dry_run='yes')",
+    "D.reconfigure(shards=1, replicas=1, dry_run=True)",
+    C + ".reconfigure(shards=2, replicas=1)",
+    C + ".wait(wait_for='all_replicas_ready', timeout=30)",
+    C + ".config()['shards'].count()", C + ".status()['shards'].count()",
+    C + ".rebalance()", C + ".wait()",
+    C + ".reconfigure(shards=1, replicas=1)", C + ".wait(wait_for='ready_for_writes')",
+    C + ".rebalance()", "D.wait()", "D.wait(timeout=30)", "D.rebalance()['rebalanced']",
+]:
+    q(src, norm=shape)
+for src in [
+    C + ".reconfigure(shards=1, replicas=2)", C + ".reconfigure(shards=1, replicas=2, dry_run=True)",
+    C + ".reconfigure(shards=1, replicas=0)", C + ".reconfigure(shards=0, replicas=1)",
+    C + ".reconfigure(shards=65, replicas=1)", C + ".reconfigure(shards=65, replicas=0)",
+    C + ".reconfigure(shards=1.5, replicas=1)", C + ".reconfigure(shards='x', replicas=1)",
+    C + ".reconfigure(replicas=1)", C + ".reconfigure(shards=1)", C + ".reconfigure(shards=1, replicas='x')",
+    C + ".reconfigure(shards=1, replicas={'default': 1})",
+    C + ".reconfigure(shards=1, replicas={'default': 2}, primary_replica_tag='default')",
+    C + ".reconfigure(shards=1, replicas={'foo': 1}, primary_replica_tag='foo')",
+    C + ".reconfigure(shards=1, replicas={'default': 1}, primary_replica_tag='foo')",
+    C + ".reconfigure(shards=1, replicas=1, nonvoting_replica_tags=['default'])",
+    C + ".reconfigure(shards=1, replicas=1, nope=1)",
+    C + ".reconfigure(emergency_repair='unsafe_rollback')", C + ".reconfigure(emergency_repair='nope')",
+    C + ".wait(wait_for='nope')", C + ".wait(wait_for=1)", C + ".wait(timeout=0)", C + ".wait(timeout=0.5)",
+    C + ".wait(timeout='x')", C + ".wait(nope=1)", "D.wait(timeout=0)",
+    "r.db('rethinkdb').table('jobs').wait()", "r.db('rethinkdb').wait()",
+    "r.db('rethinkdb').table('jobs').rebalance()", "r.db('rethinkdb').rebalance()",
+    "r.db('rethinkdb').reconfigure(shards=1, replicas=1)",
+    "r.db('nope').reconfigure(shards=1, replicas=1)", "D.table('nope').rebalance()",
+]:
+    q(src)
+q("r.db_create('diff_empty')['dbs_created']")
+for src in [
+    "r.db('diff_empty').reconfigure(shards=1, replicas=1)", "r.db('diff_empty').rebalance()",
+    "r.db('diff_empty').wait(timeout=0)", "r.db_drop('diff_empty')['dbs_dropped']",
+]:
+    q(src)

@@ -284,24 +284,21 @@ mod tests {
         }
     }
 
+    /// What `explain` says about `e` with [`settings`] for host `db1`.
+    fn explained(e: Error) -> String {
+        explain(&e, &settings(), "db1")
+    }
+
     #[test]
     fn tls_to_a_plain_port_says_so() {
-        let text = explain(
-            &Error::InvalidMessage(InvalidMessage::InvalidContentType),
-            &settings(),
-            "db1",
-        );
+        let text = explained(Error::InvalidMessage(InvalidMessage::InvalidContentType));
         assert!(text.contains("did not answer in TLS"), "{text}");
         assert!(text.contains("remove tls and ca_cert"), "{text}");
     }
 
     #[test]
     fn unknown_issuer_names_the_ca_file_and_the_fix() {
-        let text = explain(
-            &Error::InvalidCertificate(CertificateError::UnknownIssuer),
-            &settings(),
-            "db1",
-        );
+        let text = explained(Error::InvalidCertificate(CertificateError::UnknownIssuer));
         assert!(text.starts_with("unknown issuer"), "{text}");
         assert!(text.contains("/etc/rdb/ca.pem"), "{text}");
         assert!(text.contains("--ca-cert"), "{text}");
@@ -315,11 +312,7 @@ mod tests {
 
     #[test]
     fn missing_client_certificate_is_named() {
-        let text = explain(
-            &Error::AlertReceived(AlertDescription::CertificateRequired),
-            &settings(),
-            "db1",
-        );
+        let text = explained(Error::AlertReceived(AlertDescription::CertificateRequired));
         assert!(text.contains("requires a client certificate"), "{text}");
         assert!(text.contains("--client-cert"), "{text}");
     }

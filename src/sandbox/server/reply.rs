@@ -325,7 +325,7 @@ impl Pager {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::protocol::{FrameDecoder, Response, ResponseType};
+    use crate::protocol::{FrameDecoder, Response, ResponseType, TermType as T};
     use crate::sandbox::Sandbox;
     use serde_json::json;
 
@@ -342,7 +342,7 @@ mod tests {
     fn stream(n: u64) -> RowStream {
         let sandbox = Sandbox::new();
         match sandbox
-            .start(&json!([173, [n]]), &Map::new())
+            .start(&json!([T::Range, [n]]), &Map::new())
             .unwrap()
             .outcome
         {
