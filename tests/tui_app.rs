@@ -1416,9 +1416,19 @@ fn current_issues_show_in_the_status_bar_when_there_are_some() {
     let fx = app.update(Action::CatalogLoaded(catalog()));
     // One read after the catalog, for the count; none while the node stays closed.
     assert_eq!(fx, [Effect::LoadCluster]);
-    let issues = |n: usize| rdbsh::tui::cluster::Cluster {
-        issues: n,
-        ..Default::default()
+    let issues = |n: usize| rdbsh::tui::cluster::Picture {
+        cluster: rdbsh::tui::cluster::Cluster {
+            issues: vec![
+                rdbsh::tui::cluster::Issue {
+                    kind: "table_availability".into(),
+                    critical: true,
+                    description: "a table is not ready".into(),
+                };
+                n
+            ],
+            ..Default::default()
+        },
+        here: None,
     };
     app.update(Action::ClusterLoaded(Ok(issues(2))));
     assert!(

@@ -838,7 +838,7 @@ async fn named_queries_save_and_run_from_the_editor() {
 
 #[tokio::test]
 async fn the_sandbox_answers_the_cluster_node_as_a_one_server_cluster() {
-    use rdbsh::tui::cluster::{Readiness, ReplicaState};
+    use rdbsh::tui::cluster::ReplicaState;
     let mut h = Harness::start(false, (100, 30)).await;
     h.until("the catalog", |a| {
         *a.browser().state() == CatalogState::Loaded
@@ -847,14 +847,20 @@ async fn the_sandbox_answers_the_cluster_node_as_a_one_server_cluster() {
     // The one read after the catalog loads.
     h.until("the cluster", |a| a.browser().cluster().is_some())
         .await;
-    let cluster = h.app.browser().cluster().expect("a picture").clone();
+    let picture = h.app.browser().cluster().expect("a picture").clone();
+    let cluster = &picture.cluster;
     assert_eq!(cluster.servers.len(), 1, "{cluster:?}");
     let server = &cluster.servers[0];
-    assert!(server.connected && server.here, "{server:?}");
+    assert!(server.connected, "{server:?}");
+    assert_eq!(picture.here.as_deref(), Some(server.name.as_str()));
     assert!(server.uptime.is_some(), "{server:?}");
-    assert_eq!(cluster.issues, 0);
-    let users = cluster.table("demo", "users").expect("demo.users");
-    assert_eq!(users.readiness, Readiness::Ready);
+    assert!(cluster.issues.is_empty());
+    let users = cluster
+        .tables
+        .iter()
+        .find(|t| t.db == "demo" && t.name == "users")
+        .expect("demo.users");
+    assert!(users.readiness.all_replicas_ready);
     assert_eq!(users.shards.len(), 1);
     assert_eq!(
         users.shards[0].primary.as_deref(),

@@ -430,22 +430,13 @@ fn the_cluster_node_shows_the_server_and_reconfigures_a_table_after_its_dry_run(
         s.contains("shards replicas") && s.contains("1 1")
     });
     tui.send("\r");
-    match kind {
-        PeerKind::Real => {
-            tui.wait_for("the dry run", |s| {
-                s.contains("shard 1: primary") && s.contains("Run it? (y / n)")
-            });
-            tui.send("y");
-            tui.wait_for("the reconfiguration's answer", |s| {
-                s.contains("reconfigure({shards: 1,") && s.contains("config_changes")
-            });
-        }
-        PeerKind::Sandbox => {
-            tui.wait_for("the sandbox's refusal", |s| {
-                s.contains("dry run of the reconfiguration failed")
-            });
-        }
-    }
+    tui.wait_for("the dry run", |s| {
+        s.contains("shard 1: primary") && s.contains("Run it? (y / n)")
+    });
+    tui.send("y");
+    tui.wait_for("the reconfiguration's answer", |s| {
+        s.contains("reconfigure({shards: 1,") && s.contains("config_changes")
+    });
     tui.send(CTRL_Q);
     let status = wait_exit(&mut tui);
     assert!(status.success(), "exit status {status:?}");

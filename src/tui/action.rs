@@ -167,7 +167,7 @@ pub enum Action {
     /// Answer to [`Effect::NamedQuery`] for `.save` and `.queries`: one line to show.
     NamedQueryInfo(String),
     /// Answer to [`Effect::LoadCluster`].
-    ClusterLoaded(Result<super::cluster::Cluster, String>),
+    ClusterLoaded(Result<super::cluster::Picture, String>),
     /// Answer to [`Effect::DryRunReconfigure`]: what the reconfiguration would do, one line
     /// per shard.
     ReconfigurePreview {

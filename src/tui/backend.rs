@@ -19,7 +19,7 @@ use super::action::{
     TlsInfo,
 };
 use super::app::{count_query, reconfigure_query};
-use super::cluster::{self, Cluster};
+use super::cluster::{self, Picture};
 use super::panes::status::ConnectionInfo;
 use crate::config::Verify;
 use crate::nesting::Doc;
@@ -385,25 +385,21 @@ impl SessionBackend {
 }
 
 impl SessionBackend {
-    /// Reads the cluster picture for the browser's cluster node, within the count timeout:
-    /// the one place it is gathered ([`cluster::CLUSTER_QUERY`] on the session's connection).
+    /// Reads the cluster picture for the browser's cluster node, within the count timeout
+    /// ([`shell::cluster::load`](crate::shell::cluster::load) on the session's connection),
+    /// with the name of the server the connection is on.
     fn load_cluster(&self, tx: &UnboundedSender<Action>) {
-        let Ok(term) = reql::compile_query(cluster::CLUSTER_QUERY).map(|q| q.term()) else {
-            let message = "the cluster query does not compile; this is a bug in rdbsh";
-            let _ = tx.send(Action::ClusterLoaded(Err(message.into())));
-            return;
-        };
         let net = self.session.net().clone();
         let tx = tx.clone();
         let limit = self.count_timeout;
         tokio::spawn(async move {
-            let answer = tokio::time::timeout(limit, run_to_value(&net, &term)).await;
-            let port = match net.current().await {
-                Some(client) => client.info().port,
-                None => net.profile().port,
+            let read = async {
+                let cluster = crate::shell::cluster::load(&net).await?;
+                let here = net.identify().await.ok().and_then(|e| e.server);
+                Ok::<_, crate::shell::cluster::LoadError>(Picture { cluster, here })
             };
-            let result = match answer {
-                Ok(Ok(value)) => Cluster::from_value(&value, port),
+            let result = match tokio::time::timeout(limit, read).await {
+                Ok(Ok(picture)) => Ok(picture),
                 Ok(Err(e)) => Err(format!("cannot read the cluster: {e}")),
                 Err(_) => Err(format!(
                     "the cluster gave no answer in {} s",

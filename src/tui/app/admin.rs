@@ -7,7 +7,7 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use super::{App, Overlay, Pane, Prompt, table_query};
 use crate::shell::export::Export;
 use crate::tui::action::{Effect, QueryId};
-use crate::tui::cluster::Cluster;
+use crate::tui::cluster::Picture;
 use crate::tui::panes::results::marker_text;
 
 /// Most shards RethinkDB allows a table.
@@ -31,9 +31,9 @@ impl App {
         }
     }
 
-    pub(super) fn cluster_loaded(&mut self, result: Result<Cluster, String>) {
-        if let Ok(cluster) = &result {
-            self.status.issues = cluster.issues;
+    pub(super) fn cluster_loaded(&mut self, result: Result<Picture, String>) {
+        if let Ok(picture) = &result {
+            self.status.issues = picture.cluster.issues.len();
         }
         self.browser.set_cluster(result);
     }
@@ -153,7 +153,8 @@ impl App {
             }
         };
         self.status.info(format!(
-            "dry run: {db}.{table} with {shards} shards × {replicas} replicas…"
+            "dry run: {db}.{table} with {}…",
+            shape(shards, replicas)
         ));
         fx.push(Effect::DryRunReconfigure {
             db,
@@ -175,11 +176,7 @@ impl App {
                 self.overlay = Some(Overlay::ConfirmWrite {
                     text: reconfigure_query(&db, &table, shards, replicas, false),
                     offset: usize::MAX,
-                    what: format!(
-                        "reconfigures `{db}.{table}` to {shards} shard{} × {replicas} replica{}",
-                        if shards == 1 { "" } else { "s" },
-                        if replicas == 1 { "" } else { "s" },
-                    ),
+                    what: format!("reconfigures `{db}.{table}` to {}", shape(shards, replicas)),
                     preview,
                 });
             }
@@ -227,6 +224,16 @@ impl App {
         }
         self.focus = Pane::Results;
     }
+}
+
+/// `2 shards × 1 replica`.
+fn shape(shards: u64, replicas: u64) -> String {
+    let s = |n: u64| if n == 1 { "" } else { "s" };
+    format!(
+        "{shards} shard{} × {replicas} replica{}",
+        s(shards),
+        s(replicas)
+    )
 }
 
 /// `r.db('d').table('t').reconfigure({shards: S, replicas: R})`, a dry run when `dry`.

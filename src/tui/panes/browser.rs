@@ -14,7 +14,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
 use crate::tui::action::DbEntry;
-use crate::tui::cluster::{self, Cluster, Readiness, ReplicaState};
+use crate::tui::cluster::{self, Picture, Readiness, ReplicaState};
 use crate::tui::theme::Palette;
 
 pub use crate::shell::catalog::{
@@ -93,7 +93,7 @@ pub enum Tone {
 /// The cluster node's picture and its refreshing.
 #[derive(Debug, Clone, PartialEq, Default)]
 struct ClusterNode {
-    picture: Option<Cluster>,
+    picture: Option<Picture>,
     error: Option<String>,
     /// A read is on its way.
     loading: bool,
@@ -162,7 +162,7 @@ impl BrowserPane {
     }
 
     /// The cluster as last read.
-    pub fn cluster(&self) -> Option<&Cluster> {
+    pub fn cluster(&self) -> Option<&Picture> {
         self.cluster.picture.as_ref()
     }
 
@@ -210,7 +210,7 @@ impl BrowserPane {
     }
 
     /// The answer to a cluster read; a failure keeps the last picture, with the reason.
-    pub fn set_cluster(&mut self, result: Result<Cluster, String>) {
+    pub fn set_cluster(&mut self, result: Result<Picture, String>) {
         self.cluster.loading = false;
         match result {
             Ok(picture) => {
@@ -226,19 +226,20 @@ impl BrowserPane {
         let open = self.expanded.contains(&NodeId::Cluster);
         let picture = self.cluster.picture.as_ref();
         let mut label = "cluster".to_owned();
-        if let Some(c) = picture {
+        if let Some(Picture { cluster: c, .. }) = picture {
             let n = c.servers.len();
             label.push_str(&format!(" · {n} server{}", if n == 1 { "" } else { "s" }));
-            match c.issues {
+            match c.issues.len() {
                 0 => {}
                 1 => label.push_str(" · 1 issue"),
                 k => label.push_str(&format!(" · {k} issues")),
             }
         }
-        let unhealthy = picture.is_some_and(|c| {
-            c.issues > 0
+        let unhealthy = picture.is_some_and(|p| {
+            let c = &p.cluster;
+            !c.issues.is_empty()
                 || c.servers.iter().any(|s| !s.connected)
-                || c.tables.iter().any(|t| t.readiness != Readiness::Ready)
+                || c.tables.iter().any(|t| !t.readiness.all_replicas_ready)
         });
         out.push(Node {
             id: NodeId::Cluster,
@@ -262,20 +263,24 @@ impl BrowserPane {
         if let Some(e) = &self.cluster.error {
             out.push(note(e.clone(), Tone::Bad));
         }
-        let Some(c) = picture else {
+        let Some(Picture { cluster: c, here }) = picture else {
             if self.cluster.error.is_none() {
                 out.push(note("loading…".to_owned(), Tone::Dim));
             }
             return;
         };
-        out.extend(c.servers.iter().map(server_node));
+        out.extend(
+            c.servers
+                .iter()
+                .map(|s| server_node(s, here.as_deref() == Some(s.name.as_str()))),
+        );
         for t in &c.tables {
             self.cluster_table_nodes(t, out);
         }
     }
 
     /// A table's line under the cluster node and, when open, its shards and replicas.
-    fn cluster_table_nodes(&self, t: &cluster::TableStatus, out: &mut Vec<Node>) {
+    fn cluster_table_nodes(&self, t: &cluster::Table, out: &mut Vec<Node>) {
         let id = NodeId::ClusterTable {
             db: t.db.clone(),
             table: t.name.clone(),
@@ -287,11 +292,7 @@ impl BrowserPane {
             label: format!("{}.{} · {}", t.db, t.name, t.readiness.label()),
             expandable: !t.shards.is_empty(),
             expanded: open,
-            tone: match t.readiness {
-                Readiness::Ready => Tone::Good,
-                Readiness::Writes | Readiness::Reads | Readiness::OutdatedReads => Tone::Warn,
-                Readiness::Unavailable => Tone::Bad,
-            },
+            tone: readiness_tone(t.readiness),
         });
         if !open {
             return;
@@ -707,16 +708,28 @@ impl BrowserPane {
     }
 }
 
+/// A table's readiness as a colour: all replicas ready, readable or writable, or not at all.
+fn readiness_tone(r: Readiness) -> Tone {
+    if r.all_replicas_ready {
+        Tone::Good
+    } else if r.ready_for_writes || r.ready_for_reads || r.ready_for_outdated_reads {
+        Tone::Warn
+    } else {
+        Tone::Bad
+    }
+}
+
 /// A server's line under the cluster node.
-fn server_node(s: &cluster::Server) -> Node {
+fn server_node(s: &cluster::Server, here: bool) -> Node {
     let (label, tone) = if s.connected {
         // The pane is narrow: the mark of the server rdbsh is on comes first.
-        let (dot, here) = if s.here {
+        let (dot, here) = if here {
             ("◉", " (here)")
         } else {
             ("●", "")
         };
-        let mut label = format!("{dot} {}{here} {}", s.name, s.address);
+        let address = s.address().unwrap_or_default();
+        let mut label = format!("{dot} {}{here} {address}", s.name);
         if let Some(up) = s.uptime {
             label.push_str(&format!(" · up {}", cluster::uptime(up)));
         }
@@ -880,48 +893,70 @@ mod tests {
         assert_eq!(labels(&b).len(), 5);
     }
 
-    fn picture() -> Cluster {
-        use crate::tui::cluster::{Replica, Server, Shard, TableStatus};
-        let server = |name: &str, connected: bool, here: bool| Server {
+    fn picture() -> Picture {
+        use crate::tui::cluster::{Cluster, Issue, Replica, Server, Shard, Table};
+        let server = |name: &str, connected: bool| Server {
             name: name.into(),
-            address: if connected {
-                format!("{name}:28015")
-            } else {
-                String::new()
-            },
             connected,
+            driver_addresses: if connected {
+                vec![(name.to_owned(), 28015)]
+            } else {
+                Vec::new()
+            },
             uptime: connected.then(|| Duration::from_secs(75)),
-            here,
+            ..Server::default()
         };
         let replica = |server: &str, state: ReplicaState| Replica {
             server: server.into(),
             state,
+            nonvoting: false,
         };
-        Cluster {
-            servers: vec![
-                server("db1", true, true),
-                server("db2", true, false),
-                server("db3", false, false),
-            ],
-            tables: vec![TableStatus {
-                db: "test".into(),
-                name: "users".into(),
-                readiness: Readiness::Writes,
-                shards: vec![
-                    Shard {
-                        primary: Some("db1".into()),
-                        replicas: vec![
-                            replica("db1", ReplicaState::Ready),
-                            replica("db2", ReplicaState::Backfilling(Some(0.5))),
-                        ],
-                    },
-                    Shard {
-                        primary: None,
-                        replicas: vec![replica("db3", ReplicaState::Disconnected)],
-                    },
+        let issue = || Issue {
+            kind: "server_disconnected".into(),
+            critical: true,
+            description: "db3 gone".into(),
+        };
+        Picture {
+            cluster: Cluster {
+                servers: vec![
+                    server("db1", true),
+                    server("db2", true),
+                    server("db3", false),
                 ],
-            }],
-            issues: 2,
+                tables: vec![Table {
+                    db: "test".into(),
+                    name: "users".into(),
+                    readiness: Readiness {
+                        ready_for_writes: true,
+                        ready_for_reads: true,
+                        ready_for_outdated_reads: true,
+                        ..Readiness::default()
+                    },
+                    shards: vec![
+                        Shard {
+                            primary: Some("db1".into()),
+                            replicas: vec![
+                                replica("db1", ReplicaState::Ready),
+                                replica(
+                                    "db2",
+                                    ReplicaState::Backfilling {
+                                        progress: Some(0.5),
+                                    },
+                                ),
+                            ],
+                            ..Shard::default()
+                        },
+                        Shard {
+                            primary: None,
+                            replicas: vec![replica("db3", ReplicaState::Disconnected)],
+                            ..Shard::default()
+                        },
+                    ],
+                    ..Table::default()
+                }],
+                issues: vec![issue(), issue()],
+            },
+            here: Some("db1".into()),
         }
     }
 
@@ -957,7 +992,7 @@ mod tests {
                 "-◉ db1 (here) db1:28015 · up 1 m 15 s",
                 "-● db2 db2:28015 · up 1 m 15 s",
                 "-○ db3 disconnected",
-                "-test.users · ready for writes, replicas not all ready",
+                "-test.users · ready for writes",
                 "--shard 1 · primary db1",
                 "---db1 ready",
                 "---db2 backfilling 50%",
