@@ -89,7 +89,7 @@ fn run_key_runs_the_statement_under_the_cursor_and_records_history() {
     press(&mut app, KeyCode::Up, KeyModifiers::NONE);
     let fx = press(&mut app, KeyCode::Enter, KeyModifiers::ALT);
     assert_eq!(started(&fx)[0].1, "r.expr(1)");
-    assert_eq!(app.results().tabs.len(), 2);
+    assert_eq!(app.results().tabs().len(), 2);
 }
 
 #[test]
@@ -223,7 +223,7 @@ fn several_queries_run_and_each_stops_on_its_own() {
     let b = run_one(&mut app, "r.table('b').changes()");
     assert_ne!(a, b);
     assert_eq!(app.update(Action::CancelQuery(a)), [Effect::Stop(a)]);
-    assert!(app.results().tabs[1].is_running() && !app.results().tabs[1].is_stopping());
+    assert!(app.results().tabs()[1].is_running() && !app.results().tabs()[1].is_stopping());
 }
 
 #[test]
@@ -1070,8 +1070,8 @@ fn re_running_a_statement_reuses_its_finished_tab() {
     let b = run_one(&mut app, "r.expr(2)");
     finish(&mut app, b, 1);
     let again = run_one(&mut app, "r.expr(1)");
-    assert_eq!(app.results().tabs.len(), 2, "the first tab was reused");
-    assert_eq!(app.results().active, 0);
+    assert_eq!(app.results().tabs().len(), 2, "the first tab was reused");
+    assert_eq!(app.results().active(), 0);
     assert_eq!(app.results().current().map(|t| t.id), Some(again));
     // A running statement is not replaced: its second run gets a tab of its own.
     let feed = run_one(&mut app, "r.table('t').changes()");
@@ -1080,7 +1080,7 @@ fn re_running_a_statement_reuses_its_finished_tab() {
         feed: true,
     });
     run_one(&mut app, "r.table('t').changes()");
-    assert_eq!(app.results().tabs.len(), 4);
+    assert_eq!(app.results().tabs().len(), 4);
 }
 
 #[test]
@@ -1097,7 +1097,7 @@ fn tabs_and_their_rows_are_capped_oldest_finished_first() {
         let id = run_one(&mut app, &format!("r.expr({i})"));
         finish(&mut app, id, 1);
     }
-    let tabs = &app.results().tabs;
+    let tabs = app.results().tabs();
     assert_eq!(tabs.len(), rdbsh::tui::panes::results::MAX_TABS);
     assert_eq!(tabs[0].id, running, "a running query's tab stays");
     assert_eq!(tabs.last().map(|t| t.query.as_str()), Some("r.expr(19)"));
@@ -1227,7 +1227,7 @@ fn a_feed_cut_by_a_lost_connection_is_reopened_on_the_server_reached_again() {
     // The same tab, its change kept, then the marker line; the new query's rows follow.
     let tab = app
         .results()
-        .tabs
+        .tabs()
         .iter()
         .find(|t| t.id == again[0].0)
         .unwrap();
@@ -1252,7 +1252,13 @@ fn a_feed_cut_by_a_lost_connection_is_reopened_on_the_server_reached_again() {
         message: "ReqlOpFailedError: primary replica not available".into(),
         span: None,
     });
-    let tab = |app: &App| app.results().tabs.iter().find(|t| t.query == feed).cloned();
+    let tab = |app: &App| {
+        app.results()
+            .tabs()
+            .iter()
+            .find(|t| t.query == feed)
+            .cloned()
+    };
     assert!(tab(&app).unwrap().is_running());
     assert!(started(&app.update(Action::Tick(t0 + Duration::from_millis(100)))).is_empty());
     let retried = started(&app.update(Action::Tick(t0 + Duration::from_secs(1))));
@@ -1394,6 +1400,11 @@ fn rebalance_asks_first_and_wait_runs_with_the_cluster_node_open() {
     assert_eq!(started(&fx)[0].1, "r.db('test').table('orders').wait()");
     assert!(fx.contains(&Effect::LoadCluster), "{fx:?}");
     assert!(app.browser().cluster_shown());
+    // The lines the cluster node opened above leave the selection on the table.
+    assert_eq!(
+        app.browser().selected_node().map(|n| n.label),
+        Some("orders".into())
+    );
 }
 
 #[test]

@@ -125,7 +125,7 @@ impl Harness {
     fn tab(&self, id: QueryId) -> &rdbsh::tui::panes::results::ResultTab {
         self.app
             .results()
-            .tabs
+            .tabs()
             .iter()
             .find(|t| t.id == id)
             .expect("the query's tab")
@@ -428,7 +428,7 @@ async fn two_feeds_on_the_one_connection_stop_independently() {
     let orders = h.run("r.db('demo').table('orders').changes()");
     h.until("both feeds to start", |a| {
         a.results()
-            .tabs
+            .tabs()
             .iter()
             .filter(|t| t.feed().is_some())
             .count()
@@ -438,7 +438,7 @@ async fn two_feeds_on_the_one_connection_stop_independently() {
     h.apply(Action::CancelQuery(users));
     h.until("the users feed to stop", |a| {
         a.results()
-            .tabs
+            .tabs()
             .iter()
             .any(|t| t.id == users && matches!(t.state(), TabState::Stopped { .. }))
     })
@@ -450,12 +450,12 @@ async fn two_feeds_on_the_one_connection_stop_independently() {
     h.until("the write and its change", |a| {
         let done = a
             .results()
-            .tabs
+            .tabs()
             .iter()
             .any(|t| t.id == write && finished(t.state()));
         let changed = a
             .results()
-            .tabs
+            .tabs()
             .iter()
             .any(|t| t.id == orders && t.len() == 1);
         done && changed
@@ -468,7 +468,7 @@ async fn two_feeds_on_the_one_connection_stop_independently() {
 
     h.apply(Action::CancelQuery(orders));
     h.until("the orders feed to stop", |a| {
-        a.results().tabs.iter().all(|t| finished(t.state()))
+        a.results().tabs().iter().all(|t| finished(t.state()))
     })
     .await;
 }
@@ -658,6 +658,9 @@ async fn profiled_screen(size: (u16, u16)) -> String {
         *a.browser().state() == CatalogState::Loaded
     })
     .await;
+    // The cluster's one read after the catalog, so the browser's first line is settled.
+    h.until("the cluster", |a| a.browser().cluster().is_some())
+        .await;
     h.apply(Action::Command(Command::ToggleProfile));
     let id = h.run("r.db('demo').table('users').orderBy('id').limit(4).pluck('id', 'name')");
     let deadline = tokio::time::Instant::now() + WAIT;
@@ -762,7 +765,7 @@ async fn the_status_bar_follows_a_lost_connection_until_the_server_is_back() {
     let id = h.run("r.db('demo').table('users').count()");
     h.until("a query after the reconnection", |a| {
         a.results()
-            .tabs
+            .tabs()
             .iter()
             .any(|t| t.id == id && finished(t.state()))
     })

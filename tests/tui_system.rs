@@ -466,12 +466,18 @@ async fn the_jobs_view_lists_another_connections_feed_and_kill_ends_it() {
     let kill = h.app.results().current().expect("the kill's tab").id;
     h.until("the kill to finish", |a| {
         a.results()
-            .tabs
+            .tabs()
             .iter()
             .any(|t| t.id == kill && matches!(t.state(), TabState::Done { .. }))
     })
     .await;
-    let tab = h.app.results().tabs.iter().find(|t| t.id == kill).unwrap();
+    let tab = h
+        .app
+        .results()
+        .tabs()
+        .iter()
+        .find(|t| t.id == kill)
+        .unwrap();
     assert_eq!(tab.row(0).map(|r| r["deleted"].clone()), Some(json!(1)));
 
     // The other client's feed ends with the server's error.

@@ -359,7 +359,7 @@ impl App {
 
     /// True while any query can still deliver rows.
     pub fn running(&self) -> bool {
-        self.results.tabs.iter().any(|t| t.is_running())
+        self.results.tabs().iter().any(|t| t.is_running())
     }
 
     /// Maps a terminal key to an action (None for key releases).
@@ -767,7 +767,7 @@ impl App {
             profile: self.profile,
         };
         let now = self.now;
-        for tab in self.results.tabs.iter_mut().filter(|t| t.retry_due(now)) {
+        for tab in self.results.tabs_mut().filter(|t| t.retry_due(now)) {
             let id = QueryId(self.next_id);
             self.next_id += 1;
             tab.retry(id, now);
@@ -784,7 +784,7 @@ impl App {
         let options = QueryOptions {
             profile: self.profile,
         };
-        for tab in self.results.tabs.iter_mut().filter(|t| t.is_interrupted()) {
+        for tab in self.results.tabs_mut().filter(|t| t.is_interrupted()) {
             let id = QueryId(self.next_id);
             self.next_id += 1;
             tab.reopen(id, server, self.now);
@@ -975,10 +975,7 @@ impl App {
                     Format::Pretty => ViewMode::Tree,
                     Format::Json | Format::Ndjson | Format::Raw => ViewMode::Raw,
                 };
-                self.results.default_view = view;
-                if let Some(tab) = self.results.current_mut() {
-                    tab.set_view(view);
-                }
+                self.results.set_default_view(view);
                 self.status
                     .info(format!("results show as {} (F2 cycles)", view.label()));
             }
@@ -1058,7 +1055,7 @@ impl App {
     }
 
     fn stop_all(&mut self, fx: &mut Vec<Effect>) {
-        for tab in &mut self.results.tabs {
+        for tab in self.results.tabs_mut() {
             if tab.request_stop() {
                 fx.push(Effect::Stop(tab.id));
             }
@@ -1074,7 +1071,7 @@ impl App {
             tab.set_profile_focus(false);
         }
         let height = self.rows_height();
-        for tab in &mut self.results.tabs {
+        for tab in self.results.tabs_mut() {
             if tab.wants_more(height) {
                 tab.mark_waiting();
                 fx.push(Effect::FetchMore(tab.id));
@@ -1510,7 +1507,7 @@ impl App {
             shown => {
                 let elsewhere = self
                     .results
-                    .tabs
+                    .tabs()
                     .iter()
                     .filter(|t| t.is_running() && Some(t.id) != shown.map(|s| s.id))
                     .count();

@@ -367,7 +367,12 @@ fn draw_confirm_write(app: &App, frame: &mut Frame, text: &str, what: &str, prev
 
 fn draw_confirm(app: &App, frame: &mut Frame) {
     let rect = popup(frame, 44, 5);
-    let running = app.results().tabs.iter().filter(|t| t.is_running()).count();
+    let running = app
+        .results()
+        .tabs()
+        .iter()
+        .filter(|t| t.is_running())
+        .count();
     let text = vec![
         Line::raw(format!(
             "{running} quer{} still running.",

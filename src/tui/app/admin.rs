@@ -195,7 +195,7 @@ impl App {
             }
             Err(message) => return self.status.error(message),
         };
-        let Some(tab) = self.results.tabs.iter().find(|t| t.id == id) else {
+        let Some(tab) = self.results.tabs().iter().find(|t| t.id == id) else {
             return self.status.error("not exported: the tab was closed");
         };
         // Everything retained, or a feed (it never ends): the rows shown; else the query runs

@@ -195,12 +195,15 @@ impl BrowserPane {
 
     /// Opens the cluster node and table `db.table` in it (to watch its replicas).
     pub fn reveal_cluster_table(&mut self, db: &str, table: &str) {
-        if self.expanded.insert(NodeId::Cluster) {
-            self.cluster.stale = true;
-        }
-        self.expanded.insert(NodeId::ClusterTable {
-            db: db.to_owned(),
-            table: table.to_owned(),
+        let selected = self.selected_node().map(|n| n.id);
+        self.reselect_after(selected, |b| {
+            if b.expanded.insert(NodeId::Cluster) {
+                b.cluster.stale = true;
+            }
+            b.expanded.insert(NodeId::ClusterTable {
+                db: db.to_owned(),
+                table: table.to_owned(),
+            });
         });
     }
 
@@ -211,6 +214,20 @@ impl BrowserPane {
 
     /// The answer to a cluster read; a failure keeps the last picture, with the reason.
     pub fn set_cluster(&mut self, result: Result<Picture, String>) {
+        // The selection stays on its node when lines come and go above it.
+        let selected = self.selected_node().map(|n| n.id);
+        self.reselect_after(selected, |b| b.take_cluster(result));
+    }
+
+    /// Runs `change`, then selects the node `selected` again wherever it now is.
+    fn reselect_after(&mut self, selected: Option<NodeId>, change: impl FnOnce(&mut Self)) {
+        change(self);
+        if let Some(i) = selected.and_then(|id| self.visible().iter().position(|n| n.id == id)) {
+            self.selected = i;
+        }
+    }
+
+    fn take_cluster(&mut self, result: Result<Picture, String>) {
         self.cluster.loading = false;
         match result {
             Ok(picture) => {
@@ -1006,6 +1023,14 @@ mod tests {
             tones,
             [Warn, Good, Good, Bad, Warn, Plain, Good, Warn, Bad, Bad]
         );
+        // A read that changes the lines above keeps the selection on its node.
+        b.move_selection(100, 20);
+        let last = b.selected_node().map(|n| n.id);
+        let mut fewer = picture();
+        fewer.cluster.servers.pop();
+        b.set_cluster(Ok(fewer));
+        assert_eq!(b.selected_node().map(|n| n.id), last);
+        b.set_cluster(Ok(picture()));
         // The admin keys act on the table of any line under it.
         b.move_selection(-100, 20);
         b.move_selection(7, 20);

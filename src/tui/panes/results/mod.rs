@@ -821,12 +821,12 @@ pub fn compact(value: &Value) -> String {
 /// The result tabs.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ResultsPane {
-    pub tabs: Vec<ResultTab>,
-    pub active: usize,
+    tabs: Vec<ResultTab>,
+    active: usize,
     /// Rows kept per tab.
-    pub cap: usize,
+    cap: usize,
     /// The view new tabs open in (`.format`).
-    pub default_view: ViewMode,
+    default_view: ViewMode,
 }
 
 impl ResultsPane {
@@ -837,6 +837,29 @@ impl ResultsPane {
             active: 0,
             cap,
             default_view: ViewMode::default(),
+        }
+    }
+
+    /// The tabs, oldest first.
+    pub fn tabs(&self) -> &[ResultTab] {
+        &self.tabs
+    }
+
+    /// The tabs, to act on each.
+    pub fn tabs_mut(&mut self) -> impl Iterator<Item = &mut ResultTab> {
+        self.tabs.iter_mut()
+    }
+
+    /// The index of the tab shown.
+    pub fn active(&self) -> usize {
+        self.active
+    }
+
+    /// New tabs (and the shown one) show their rows as `view` (`.format`).
+    pub fn set_default_view(&mut self, view: ViewMode) {
+        self.default_view = view;
+        if let Some(tab) = self.current_mut() {
+            tab.set_view(view);
         }
     }
 
