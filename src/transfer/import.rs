@@ -135,8 +135,8 @@ pub struct TableOutcome {
 struct Chunk {
     text: String,
     count: u64,
-    first_line: u64,
-    last_line: u64,
+    /// The line each document starts on, in order.
+    lines: Vec<u64>,
 }
 
 /// Imports one source read from `input`. Call from a blocking thread (not inside the runtime).
@@ -358,20 +358,26 @@ impl Chunk {
         Chunk {
             text: String::new(),
             count: 0,
-            first_line: 0,
-            last_line: 0,
+            lines: Vec::new(),
         }
     }
 
     fn push(&mut self, doc: Doc) {
-        if self.count == 0 {
-            self.first_line = doc.line;
-        } else {
+        if self.count > 0 {
             self.text.push(',');
         }
         self.text.push_str(&doc.wire);
-        self.last_line = doc.line;
+        self.lines.push(doc.line);
         self.count += 1;
+    }
+
+    /// `FILE:LINE` or `FILE:FIRST-LAST`.
+    fn lines(&self, label: &str) -> String {
+        match (self.lines.first(), self.lines.last()) {
+            (Some(first), Some(last)) if first != last => format!("{label}:{first}-{last}"),
+            (Some(first), _) => format!("{label}:{first}"),
+            _ => label.to_owned(),
+        }
     }
 }
 
@@ -397,7 +403,9 @@ async fn insert_all(
     let mut running = tokio::task::JoinSet::new();
     let mut closed = false;
     loop {
-        // Keep `clients` inserts in flight while the reader has batches.
+        // Keep `clients` inserts in flight while the reader has batches; after a failure
+        // with `--on-error stop`, start no more (the batches already read are dropped).
+        closed |= ctx.stop.load(Ordering::Relaxed);
         while !closed && running.len() < options.clients.max(1) {
             let Some(chunk) = rx.recv().await else {
                 closed = true;
@@ -420,14 +428,10 @@ async fn insert_all(
     }
 }
 
-/// One insert; its counts, with failures reported by the lines they came from.
+/// One insert; its counts, each failed document reported by its line with the server's
+/// message.
 async fn insert(link: &Link, text: String, chunk: Chunk, ctx: &Inserting) -> ImportSummary {
     let mut summary = ImportSummary::default();
-    let lines = if chunk.first_line == chunk.last_line {
-        format!("{}:{}", ctx.label, chunk.first_line)
-    } else {
-        format!("{}:{}-{}", ctx.label, chunk.first_line, chunk.last_line)
-    };
     let result = async {
         let raw = RawValue::from_string(text).map_err(|e| e.to_string())?;
         let client = link.client().await.map_err(|e| e.to_string())?;
@@ -447,20 +451,12 @@ async fn insert(link: &Link, text: String, chunk: Chunk, ctx: &Inserting) -> Imp
             summary.skipped = n("skipped");
             summary.failed = n("errors");
             if summary.failed > 0 {
-                let first = one_line(
-                    answer
-                        .get("first_error")
-                        .and_then(Value::as_str)
-                        .unwrap_or(""),
-                );
-                ctx.progress.note(&format!(
-                    "{lines}: {} of {} documents failed: {first}",
-                    summary.failed, chunk.count
-                ));
+                report_failures(&answer, &chunk, summary.failed, ctx);
             }
         }
         Err(message) => {
             summary.failed = chunk.count;
+            let lines = chunk.lines(&ctx.label);
             ctx.progress
                 .note(&format!("{lines}: the insert failed: {message}"));
         }
@@ -468,6 +464,36 @@ async fn insert(link: &Link, text: String, chunk: Chunk, ctx: &Inserting) -> Imp
     let done = ctx.done.fetch_add(chunk.count, Ordering::Relaxed) + chunk.count;
     ctx.progress.advance(&ctx.table, done);
     summary
+}
+
+/// Reports each failed document of an insert as `FILE:LINE: message`, from the answer's
+/// `changes` (a message or null per document, in order); by the batch's lines and the first
+/// error when the answer does not line up with the batch.
+fn report_failures(answer: &Value, chunk: &Chunk, failed: u64, ctx: &Inserting) {
+    let changes = answer
+        .get("changes")
+        .and_then(Value::as_array)
+        .filter(|c| c.len() == chunk.lines.len());
+    if let Some(changes) = changes {
+        for (line, change) in chunk.lines.iter().zip(changes) {
+            if let Some(message) = change.as_str() {
+                ctx.progress
+                    .note(&format!("{}:{line}: {}", ctx.label, one_line(message)));
+            }
+        }
+        return;
+    }
+    let first = one_line(
+        answer
+            .get("first_error")
+            .and_then(Value::as_str)
+            .unwrap_or(""),
+    );
+    ctx.progress.note(&format!(
+        "{}: {failed} of {} documents failed: {first}",
+        chunk.lines(&ctx.label),
+        chunk.count
+    ));
 }
 
 /// A server message on one line, cut at 300 characters: a duplicate key error quotes both
