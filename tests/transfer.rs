@@ -215,6 +215,11 @@ fn bad_input(kind: PeerKind) {
         "{err}"
     );
     assert!(err.contains("3 inserted"), "{err}");
+    assert_eq!(
+        count(&peer, "bad", "cut"),
+        3,
+        "the documents before the cut stay"
+    );
     // A CSV line with one field too many: reported, the others imported.
     std::fs::write(path("rag.csv"), "id,a\n1,x\n2,y,z\n3,w\n").expect("write");
     let out = rdbsh(
@@ -227,6 +232,7 @@ fn bad_input(kind: PeerKind) {
         err.contains("rag.csv:3:") && err.contains("2 inserted") && err.contains("1 failed"),
         "{err}"
     );
+    assert_eq!(count(&peer, "bad", "rag"), 2);
     // A directory where one table has lost its .info: named, the other table imported.
     let dir = tmp.path().join("ex");
     ok(rdbsh(
@@ -245,14 +251,8 @@ fn bad_input(kind: PeerKind) {
     ok(rdbsh(&peer, &["dump", "-e", "src.people", "-f", &dump]));
     let bytes = std::fs::read(&dump).expect("read the dump");
     std::fs::write(path("cut.tar.gz"), &bytes[..bytes.len() * 2 / 3]).expect("write");
-    let args = [
-        "restore",
-        &path("cut.tar.gz"),
-        "--force",
-        "--conflict",
-        "replace",
-    ];
-    let out = rdbsh(&peer, &args);
+    ok(rdbsh(&peer, &["-e", r#"r.dbDrop("src")"#]));
+    let out = rdbsh(&peer, &["restore", &path("cut.tar.gz")]);
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{err}");
     assert!(
@@ -260,6 +260,16 @@ fn bad_input(kind: PeerKind) {
         "{err}"
     );
     assert!(err.contains("is it cut short?"), "{err}");
+    let restored = inserted(&err);
+    assert!(restored > 0 && restored < 120, "{err}");
+    assert_eq!(count(&peer, "src", "people"), restored, "{err}");
+}
+
+/// The number before ` inserted` in a summary line.
+fn inserted(stderr: &str) -> u64 {
+    let head = &stderr[..stderr.find(" inserted,").expect("a summary line")];
+    let digits = head.rsplit(|c: char| !c.is_ascii_digit()).next();
+    digits.and_then(|d| d.parse().ok()).expect("a count")
 }
 
 fn dump_then_restore(kind: PeerKind) {
@@ -527,6 +537,7 @@ fn interrupted_export(kind: PeerKind) {
 }
 
 peer_tests!(
+    official_tools_read_what_rdbsh_writes_and_back,
     per_document_errors,
     interrupted_import,
     interrupted_export,
@@ -614,13 +625,12 @@ fn official(peer: &Peer, tool: &str, args: &[&str]) -> String {
     text
 }
 
-/// One real server for every exchange with the official tools (each start costs seconds).
-#[test]
-fn official_tools_read_what_rdbsh_writes_and_back() {
-    if !common::peer::real_server_available() || !official_tools() {
+/// Every exchange with the official tools on one peer (each start costs seconds).
+fn official_tools_read_what_rdbsh_writes_and_back(kind: PeerKind) {
+    if !official_tools() {
         return;
     }
-    let peer = Peer::start(PeerKind::Real);
+    let peer = Peer::start(kind);
     seed(&peer);
     let tmp = tempfile::tempdir().expect("a temp dir");
     let p = |name: &str| tmp.path().join(name);
