@@ -411,8 +411,26 @@ fn per_document_errors(kind: PeerKind) {
         err.contains("1 inserted, 0 replaced, 0 unchanged, 0 skipped, 1 failed"),
         "{err}"
     );
-    let count = peer.run_terms(&[json!([43, [t]])]);
-    assert_eq!(count[0], vec![json!(8)]);
+    assert_eq!(count(&peer, "pd", "t"), 8);
+    // A document the server cannot even read fails its whole insert: it is reported and the
+    // others of its batch go in.
+    std::fs::write(
+        &file,
+        "{\"id\": 30}\n{\"id\": 31, \"t\": {\"$reql_type$\": \"TIME\"}}\n{\"id\": 32}\n",
+    )
+    .expect("write");
+    let out = rdbsh(&peer, &args[..8]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("rows.ndjson:2: ReqlQueryLogicError: Invalid time object"),
+        "{err}"
+    );
+    assert!(
+        err.contains("2 inserted, 0 replaced, 0 unchanged, 0 skipped, 1 failed"),
+        "{err}"
+    );
+    assert_eq!(count(&peer, "pd", "t"), 10);
 }
 
 fn interrupt(child: &std::process::Child) {

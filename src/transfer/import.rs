@@ -19,6 +19,7 @@ use super::format::{BadInput, CsvOptions, CsvReader, Doc, FileFormat, JsonReader
 use super::term;
 use super::{Progress, TableName, TransferError, interrupted};
 use crate::net::Link;
+use crate::protocol::Frame;
 
 /// What `--conflict` does with a document whose primary key is taken.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
@@ -137,6 +138,8 @@ struct Chunk {
     count: u64,
     /// The line each document starts on, in order.
     lines: Vec<u64>,
+    /// Where each document starts in `text`.
+    starts: Vec<usize>,
 }
 
 /// Imports one source read from `input`. Call from a blocking thread (not inside the runtime).
@@ -359,6 +362,7 @@ impl Chunk {
             text: String::new(),
             count: 0,
             lines: Vec::new(),
+            starts: Vec::new(),
         }
     }
 
@@ -366,9 +370,29 @@ impl Chunk {
         if self.count > 0 {
             self.text.push(',');
         }
+        self.starts.push(self.text.len());
         self.text.push_str(&doc.wire);
         self.lines.push(doc.line);
         self.count += 1;
+    }
+
+    /// Takes out document `i` (with the comma before or after it).
+    fn remove(&mut self, i: usize) {
+        let Some(&start) = self.starts.get(i) else {
+            return;
+        };
+        let (from, to) = match self.starts.get(i + 1) {
+            Some(&next) => (start, next),
+            None => (start.saturating_sub(1), self.text.len()),
+        };
+        self.text.replace_range(from..to, "");
+        let cut = to - from;
+        self.starts.remove(i);
+        for s in &mut self.starts[i..] {
+            *s -= cut;
+        }
+        self.lines.remove(i);
+        self.count -= 1;
     }
 
     /// `FILE:LINE` or `FILE:FIRST-LAST`.
@@ -412,9 +436,8 @@ async fn insert_all(
                 break;
             };
             let conflict = options.conflict.name();
-            let text = term::insert_text(&table, &chunk.text, conflict, "soft");
-            let (link, ctx) = (link.clone(), ctx.clone());
-            running.spawn(async move { insert(&link, text, chunk, &ctx).await });
+            let (link, ctx, table) = (link.clone(), ctx.clone(), table.clone());
+            running.spawn(async move { insert(&link, &table, conflict, chunk, &ctx).await });
         }
         let Some(done) = running.join_next().await else {
             return summary;
@@ -429,41 +452,93 @@ async fn insert_all(
 }
 
 /// One insert; its counts, each failed document reported by its line with the server's
-/// message.
-async fn insert(link: &Link, text: String, chunk: Chunk, ctx: &Inserting) -> ImportSummary {
+/// message. A document that fails the whole query (an invalid pseudo-type, say: the server
+/// stops before writing anything) is reported and the batch sent again without it.
+async fn insert(
+    link: &Link,
+    table: &Value,
+    conflict: &str,
+    mut chunk: Chunk,
+    ctx: &Inserting,
+) -> ImportSummary {
     let mut summary = ImportSummary::default();
-    let result = async {
-        let raw = RawValue::from_string(text).map_err(|e| e.to_string())?;
-        let client = link.client().await.map_err(|e| e.to_string())?;
-        let mut cursor = client
-            .run(&raw, &crate::protocol::GlobalOptargs::new())
-            .map_err(|e| e.to_string())?;
-        let rows = cursor.collect_rows().await.map_err(|e| e.to_string())?;
-        let first = rows.first().ok_or("no answer to the insert")?;
-        serde_json::from_str::<Value>(first.get()).map_err(|e| e.to_string())
-    };
-    match result.await {
-        Ok(answer) => {
-            let n = |k: &str| answer.get(k).and_then(Value::as_u64).unwrap_or(0);
-            summary.inserted = n("inserted");
-            summary.replaced = n("replaced");
-            summary.unchanged = n("unchanged");
-            summary.skipped = n("skipped");
-            summary.failed = n("errors");
-            if summary.failed > 0 {
-                report_failures(&answer, &chunk, summary.failed, ctx);
+    let total = chunk.count;
+    while chunk.count > 0 {
+        let text = term::insert_text(table, &chunk.text, conflict, "soft");
+        match run_insert(link, text).await {
+            Ok(answer) => {
+                let n = |k: &str| answer.get(k).and_then(Value::as_u64).unwrap_or(0);
+                summary.inserted += n("inserted");
+                summary.replaced += n("replaced");
+                summary.unchanged += n("unchanged");
+                summary.skipped += n("skipped");
+                summary.failed += n("errors");
+                if n("errors") > 0 {
+                    report_failures(&answer, &chunk, n("errors"), ctx);
+                }
+                break;
+            }
+            Err(InsertFailure::Document(i, message)) if i < chunk.lines.len() => {
+                summary.failed += 1;
+                let line = chunk.lines[i];
+                ctx.progress
+                    .note(&format!("{}:{line}: {}", ctx.label, one_line(&message)));
+                chunk.remove(i);
+            }
+            Err(e) => {
+                summary.failed += chunk.count;
+                let lines = chunk.lines(&ctx.label);
+                ctx.progress
+                    .note(&format!("{lines}: the insert failed: {}", e.message()));
+                break;
             }
         }
-        Err(message) => {
-            summary.failed = chunk.count;
-            let lines = chunk.lines(&ctx.label);
-            ctx.progress
-                .note(&format!("{lines}: the insert failed: {message}"));
-        }
     }
-    let done = ctx.done.fetch_add(chunk.count, Ordering::Relaxed) + chunk.count;
+    let done = ctx.done.fetch_add(total, Ordering::Relaxed) + total;
     ctx.progress.advance(&ctx.table, done);
     summary
+}
+
+/// Why an insert query failed.
+enum InsertFailure {
+    /// The server refused the query while reading its document at this index in the batch.
+    Document(usize, String),
+    Other(String),
+}
+
+impl InsertFailure {
+    fn message(&self) -> &str {
+        match self {
+            InsertFailure::Document(_, m) | InsertFailure::Other(m) => m,
+        }
+    }
+}
+
+/// Runs an insert built by [`term::insert_text`]; the server's answer.
+async fn run_insert(link: &Link, text: String) -> Result<Value, InsertFailure> {
+    let other = |e: &dyn std::fmt::Display| InsertFailure::Other(e.to_string());
+    let raw = RawValue::from_string(text).map_err(|e| other(&e))?;
+    let client = link.client().await.map_err(|e| other(&e))?;
+    let mut cursor = client
+        .run(&raw, &crate::protocol::GlobalOptargs::new())
+        .map_err(|e| other(&e))?;
+    let rows = cursor.collect_rows().await.map_err(|e| {
+        // The backtrace of `r.do(insert(table, [docs...]), f)` into document i is
+        // [1, 1, i, ...]: the error came from reading that document, before any write.
+        let document =
+            e.server_error()
+                .and_then(|server| match server.backtrace.as_slice() {
+                    [Frame::Pos(1), Frame::Pos(1), Frame::Pos(i), ..] => Some(
+                        InsertFailure::Document(usize::try_from(*i).ok()?, e.to_string()),
+                    ),
+                    _ => None,
+                });
+        document.unwrap_or_else(|| other(&e))
+    })?;
+    let first = rows
+        .first()
+        .ok_or_else(|| other(&"no answer to the insert"))?;
+    serde_json::from_str::<Value>(first.get()).map_err(|e| other(&e))
 }
 
 /// Reports each failed document of an insert as `FILE:LINE: message`, from the answer's
