@@ -737,3 +737,48 @@ pub fn parse_info(text: &str, label: &str) -> Result<Map<String, Value>, Transfe
         }),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn chunk(docs: &[&str]) -> Chunk {
+        let mut c = Chunk::new();
+        for (i, wire) in docs.iter().enumerate() {
+            c.push(Doc {
+                line: 10 + i as u64,
+                wire: (*wire).to_owned(),
+            });
+        }
+        c
+    }
+
+    #[test]
+    fn removing_a_document_keeps_the_others_and_their_lines() {
+        let docs = [r#"{"id":1}"#, r#"{"id":[2,[2,3]]}"#, r#"{"id":3}"#];
+        for (i, (text, lines)) in [
+            (r#"{"id":[2,[2,3]]},{"id":3}"#, vec![11, 12]),
+            (r#"{"id":1},{"id":3}"#, vec![10, 12]),
+            (r#"{"id":1},{"id":[2,[2,3]]}"#, vec![10, 11]),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let mut c = chunk(&docs);
+            c.remove(i);
+            assert_eq!((c.text.as_str(), &c.lines, c.count), (text, &lines, 2));
+            // The offsets still point at the documents left.
+            c.remove(1);
+            assert_eq!(
+                c.text,
+                text.split_once("},")
+                    .map(|(a, _)| format!("{a}}}"))
+                    .unwrap()
+            );
+            c.remove(0);
+            assert_eq!((c.text.as_str(), c.count), ("", 0));
+        }
+        assert_eq!(chunk(&docs).lines("f.json"), "f.json:10-12");
+        assert_eq!(chunk(&docs[..1]).lines("f.json"), "f.json:10");
+    }
+}
