@@ -215,6 +215,11 @@ fn bad_input(kind: PeerKind) {
         "{err}"
     );
     assert!(err.contains("3 inserted"), "{err}");
+    assert_eq!(
+        count(&peer, "bad", "cut"),
+        3,
+        "the documents before the cut stay"
+    );
     // A CSV line with one field too many: reported, the others imported.
     std::fs::write(path("rag.csv"), "id,a\n1,x\n2,y,z\n3,w\n").expect("write");
     let out = rdbsh(
@@ -227,6 +232,7 @@ fn bad_input(kind: PeerKind) {
         err.contains("rag.csv:3:") && err.contains("2 inserted") && err.contains("1 failed"),
         "{err}"
     );
+    assert_eq!(count(&peer, "bad", "rag"), 2);
     // A directory where one table has lost its .info: named, the other table imported.
     let dir = tmp.path().join("ex");
     ok(rdbsh(
@@ -245,14 +251,8 @@ fn bad_input(kind: PeerKind) {
     ok(rdbsh(&peer, &["dump", "-e", "src.people", "-f", &dump]));
     let bytes = std::fs::read(&dump).expect("read the dump");
     std::fs::write(path("cut.tar.gz"), &bytes[..bytes.len() * 2 / 3]).expect("write");
-    let args = [
-        "restore",
-        &path("cut.tar.gz"),
-        "--force",
-        "--conflict",
-        "replace",
-    ];
-    let out = rdbsh(&peer, &args);
+    ok(rdbsh(&peer, &["-e", r#"r.dbDrop("src")"#]));
+    let out = rdbsh(&peer, &["restore", &path("cut.tar.gz")]);
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{err}");
     assert!(
@@ -260,6 +260,16 @@ fn bad_input(kind: PeerKind) {
         "{err}"
     );
     assert!(err.contains("is it cut short?"), "{err}");
+    let restored = inserted(&err);
+    assert!(restored > 0 && restored < 120, "{err}");
+    assert_eq!(count(&peer, "src", "people"), restored, "{err}");
+}
+
+/// The number before ` inserted` in a summary line.
+fn inserted(stderr: &str) -> u64 {
+    let head = &stderr[..stderr.find(" inserted,").expect("a summary line")];
+    let digits = head.rsplit(|c: char| !c.is_ascii_digit()).next();
+    digits.and_then(|d| d.parse().ok()).expect("a count")
 }
 
 fn dump_then_restore(kind: PeerKind) {
@@ -313,7 +323,242 @@ fn dot_export(kind: PeerKind) {
     assert_eq!(read("one.json"), "[\n{\"k\": [1, 2]}\n]\n");
 }
 
+/// A batch the server partly refuses: each refused document is reported by its line with the
+/// server's message, the others are inserted, the summary counts both and the exit code is 1.
+fn per_document_errors(kind: PeerKind) {
+    let peer = Peer::start(kind);
+    ok(rdbsh(
+        &peer,
+        &[
+            "-e",
+            r#"r.dbCreate("pd")"#,
+            "-e",
+            r#"r.db("pd").tableCreate("t")"#,
+            "-e",
+            r#"r.db("pd").table("t").insert([{id: 1}, {id: 2}, {id: 3}])"#,
+        ],
+    ));
+    let tmp = tempfile::tempdir().expect("a temp dir");
+    let file = tmp.path().join("rows.ndjson");
+    let f = file.to_str().expect("utf-8");
+    let lines = [
+        r#"{"id": 1, "v": "taken"}"#,
+        r#"{"id": 10}"#,
+        r#"{"id": 2}"#,
+        r#"{"id": 11}"#,
+        r#"{"id": 10, "again": true}"#,
+        r#"{"id": 12}"#,
+        r#"{"v": "a generated key"}"#,
+    ];
+    std::fs::write(&file, lines.join("\n")).expect("write");
+    let args = [
+        "import",
+        "-f",
+        f,
+        "--table",
+        "pd.t",
+        "--force",
+        "--conflict",
+        "error",
+        "--batch-size",
+        "4",
+        // One insert at a time: which of two documents with one key comes first is then the
+        // file's order.
+        "--clients",
+        "1",
+    ];
+    let out = rdbsh(&peer, &args);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    for line in [1, 3, 5] {
+        assert!(
+            err.contains(&format!("rows.ndjson:{line}: Duplicate primary key `id`")),
+            "line {line}: {err}"
+        );
+    }
+    for line in [2, 4, 6, 7] {
+        assert!(!err.contains(&format!("rows.ndjson:{line}:")), "{err}");
+    }
+    assert!(
+        err.contains("4 inserted, 0 replaced, 0 unchanged, 0 skipped, 3 failed"),
+        "{err}"
+    );
+    let t = json!([15, [[14, ["pd"]], "t"]]);
+    let rows = peer.run_terms(&[json!([41, [t], {"index": "id"}])]);
+    let rows = flat(&rows[0]);
+    assert_eq!(rows.len(), 7, "{rows:?}");
+    assert_eq!(
+        rows[0],
+        json!({"id": 1}),
+        "a refused document changes nothing"
+    );
+    // --on-error stop: nothing after the first refused document is sent.
+    std::fs::write(
+        &file,
+        "{\"id\": 20}\n{\"id\": 1}\n{\"id\": 21}\n{\"id\": 22}\n",
+    )
+    .expect("write");
+    let stop = ["--on-error", "stop", "--clients", "1", "--batch-size", "1"];
+    // args[..8]: the command without its --batch-size and --clients.
+    let out = rdbsh(&peer, &[&args[..8], &stop].concat());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("rows.ndjson:2: Duplicate primary key"),
+        "{err}"
+    );
+    assert!(
+        err.contains("1 inserted, 0 replaced, 0 unchanged, 0 skipped, 1 failed"),
+        "{err}"
+    );
+    assert_eq!(count(&peer, "pd", "t"), 8);
+    // A document the server cannot even read fails its whole insert: it is reported and the
+    // others of its batch go in.
+    std::fs::write(
+        &file,
+        "{\"id\": 30}\n{\"id\": 31, \"t\": {\"$reql_type$\": \"TIME\"}}\n{\"id\": 32}\n",
+    )
+    .expect("write");
+    let out = rdbsh(&peer, &args[..8]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("rows.ndjson:2: ReqlQueryLogicError: Invalid time object"),
+        "{err}"
+    );
+    assert!(
+        err.contains("2 inserted, 0 replaced, 0 unchanged, 0 skipped, 1 failed"),
+        "{err}"
+    );
+    assert_eq!(count(&peer, "pd", "t"), 10);
+}
+
+fn interrupt(child: &std::process::Child) {
+    let pid = libc::pid_t::try_from(child.id()).expect("a pid");
+    // SAFETY: kill has no memory effects; the pid is our own child, not yet waited for.
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGINT) }, 0, "SIGINT");
+}
+
+fn spawn_rdbsh(peer: &Peer, args: &[&str]) -> std::process::Child {
+    std::process::Command::new(rdbsh_bin())
+        .env_remove("RDBSH_CONFIG")
+        .env_remove("RDBSH_PROFILE")
+        .env("XDG_CONFIG_HOME", "/nonexistent-rdbsh-test")
+        .envs(peer.envs())
+        .args(peer.conn_args())
+        .args(args)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start rdbsh")
+}
+
+fn count(peer: &Peer, db: &str, table: &str) -> u64 {
+    let answer = peer.run_terms(&[json!([43, [[15, [[14, [db]], table]]]])]);
+    answer[0][0].as_u64().expect("a count")
+}
+
+/// Ctrl-C during an import: the batches sent stay, the summary says how far it got, exit 130.
+/// The documents come through a pipe, so the import is still reading when the signal comes.
+fn interrupted_import(kind: PeerKind) {
+    use std::io::Write;
+    let peer = Peer::start(kind);
+    ok(rdbsh(
+        &peer,
+        &[
+            "-e",
+            r#"r.dbCreate("ci")"#,
+            "-e",
+            r#"r.db("ci").tableCreate("t")"#,
+        ],
+    ));
+    let tmp = tempfile::tempdir().expect("a temp dir");
+    let fifo = tmp.path().join("pipe.ndjson");
+    let path = std::ffi::CString::new(fifo.to_str().expect("utf-8")).expect("a path");
+    // SAFETY: a valid NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(path.as_ptr(), 0o600) }, 0, "mkfifo");
+    let args = [
+        "import",
+        "-f",
+        fifo.to_str().expect("utf-8"),
+        "--table",
+        "ci.t",
+    ];
+    let flags = ["--force", "--batch-size", "100", "--clients", "1"];
+    let mut child = spawn_rdbsh(&peer, &[&args[..], &flags].concat());
+    let mut pipe = std::fs::OpenOptions::new()
+        .write(true)
+        .open(&fifo)
+        .expect("open the pipe");
+    for i in 0..500 {
+        writeln!(pipe, "{{\"id\": {i}, \"s\": \"row {i}\"}}").expect("write");
+    }
+    pipe.flush().expect("flush");
+    common::peer::RealCluster::wait_until("500 rows are in", || count(&peer, "ci", "t") == 500);
+    interrupt(&child);
+    // The reader checks for Ctrl-C between documents: feed it until it stops.
+    let mut i = 1000;
+    while child.try_wait().expect("wait").is_none() {
+        if writeln!(pipe, "{{\"id\": {i}}}").is_err() {
+            break;
+        }
+        i += 1;
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    drop(pipe);
+    let out = child.wait_with_output().expect("rdbsh ends");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{err}");
+    assert!(err.contains("Ctrl-C: reading stopped at line"), "{err}");
+    assert!(
+        err.contains("interrupted: 500 inserted, 0 replaced, 0 unchanged, 0 skipped, 0 failed"),
+        "{err}"
+    );
+    assert_eq!(
+        count(&peer, "ci", "t"),
+        500,
+        "a partly read batch is not sent"
+    );
+}
+
+/// Ctrl-C during an export: neither the directory nor its `.partial` is left behind.
+fn interrupted_export(kind: PeerKind) {
+    let peer = Peer::start(kind);
+    ok(rdbsh(
+        &peer,
+        &[
+            "-e",
+            r#"r.dbCreate("ce")"#,
+            "-e",
+            r#"r.db("ce").tableCreate("t")"#,
+            "-e",
+            r#"r.db("ce").table("t").insert(r.range(100000).map(function(i) { return {id: i, pad: "some text to make the rows longer"} }))"#,
+        ],
+    ));
+    let tmp = tempfile::tempdir().expect("a temp dir");
+    let dir = tmp.path().join("out");
+    let partial = tmp.path().join("out.partial");
+    let args = ["export", "-e", "ce", "-d", dir.to_str().expect("utf-8")];
+    let mut child = spawn_rdbsh(&peer, &[&args[..], &["--format", "ndjson"]].concat());
+    while !partial.join("ce").exists() {
+        assert!(
+            child.try_wait().expect("wait").is_none(),
+            "the export ended before Ctrl-C"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+    interrupt(&child);
+    let out = child.wait_with_output().expect("rdbsh ends");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{err}");
+    assert!(err.contains("interrupted; nothing was left at"), "{err}");
+    assert!(!dir.exists() && !partial.exists(), "{err}");
+}
+
 peer_tests!(
+    official_tools_read_what_rdbsh_writes_and_back,
+    per_document_errors,
+    interrupted_import,
+    interrupted_export,
     export_then_import,
     csv_round_trip,
     bad_input,
@@ -398,13 +643,12 @@ fn official(peer: &Peer, tool: &str, args: &[&str]) -> String {
     text
 }
 
-/// One real server for every exchange with the official tools (each start costs seconds).
-#[test]
-fn official_tools_read_what_rdbsh_writes_and_back() {
-    if !common::peer::real_server_available() || !official_tools() {
+/// Every exchange with the official tools on one peer (each start costs seconds).
+fn official_tools_read_what_rdbsh_writes_and_back(kind: PeerKind) {
+    if !official_tools() {
         return;
     }
-    let peer = Peer::start(PeerKind::Real);
+    let peer = Peer::start(kind);
     seed(&peer);
     let tmp = tempfile::tempdir().expect("a temp dir");
     let p = |name: &str| tmp.path().join(name);

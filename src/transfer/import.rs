@@ -19,6 +19,7 @@ use super::format::{BadInput, CsvOptions, CsvReader, Doc, FileFormat, JsonReader
 use super::term;
 use super::{Progress, TableName, TransferError, interrupted};
 use crate::net::Link;
+use crate::protocol::Frame;
 
 /// What `--conflict` does with a document whose primary key is taken.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
@@ -135,8 +136,10 @@ pub struct TableOutcome {
 struct Chunk {
     text: String,
     count: u64,
-    first_line: u64,
-    last_line: u64,
+    /// The line each document starts on, in order.
+    lines: Vec<u64>,
+    /// Where each document starts in `text`.
+    starts: Vec<usize>,
 }
 
 /// Imports one source read from `input`. Call from a blocking thread (not inside the runtime).
@@ -358,20 +361,47 @@ impl Chunk {
         Chunk {
             text: String::new(),
             count: 0,
-            first_line: 0,
-            last_line: 0,
+            lines: Vec::new(),
+            starts: Vec::new(),
         }
     }
 
     fn push(&mut self, doc: Doc) {
-        if self.count == 0 {
-            self.first_line = doc.line;
-        } else {
+        if self.count > 0 {
             self.text.push(',');
         }
+        self.starts.push(self.text.len());
         self.text.push_str(&doc.wire);
-        self.last_line = doc.line;
+        self.lines.push(doc.line);
         self.count += 1;
+    }
+
+    /// Takes out document `i` (with the comma before or after it).
+    fn remove(&mut self, i: usize) {
+        let Some(&start) = self.starts.get(i) else {
+            return;
+        };
+        let (from, to) = match self.starts.get(i + 1) {
+            Some(&next) => (start, next),
+            None => (start.saturating_sub(1), self.text.len()),
+        };
+        self.text.replace_range(from..to, "");
+        let cut = to - from;
+        self.starts.remove(i);
+        for s in &mut self.starts[i..] {
+            *s -= cut;
+        }
+        self.lines.remove(i);
+        self.count -= 1;
+    }
+
+    /// `FILE:LINE` or `FILE:FIRST-LAST`.
+    fn lines(&self, label: &str) -> String {
+        match (self.lines.first(), self.lines.last()) {
+            (Some(first), Some(last)) if first != last => format!("{label}:{first}-{last}"),
+            (Some(first), _) => format!("{label}:{first}"),
+            _ => label.to_owned(),
+        }
     }
 }
 
@@ -397,16 +427,17 @@ async fn insert_all(
     let mut running = tokio::task::JoinSet::new();
     let mut closed = false;
     loop {
-        // Keep `clients` inserts in flight while the reader has batches.
+        // Keep `clients` inserts in flight while the reader has batches; after a failure
+        // with `--on-error stop`, start no more (the batches already read are dropped).
+        closed |= ctx.stop.load(Ordering::Relaxed);
         while !closed && running.len() < options.clients.max(1) {
             let Some(chunk) = rx.recv().await else {
                 closed = true;
                 break;
             };
             let conflict = options.conflict.name();
-            let text = term::insert_text(&table, &chunk.text, conflict, "soft");
-            let (link, ctx) = (link.clone(), ctx.clone());
-            running.spawn(async move { insert(&link, text, chunk, &ctx).await });
+            let (link, ctx, table) = (link.clone(), ctx.clone(), table.clone());
+            running.spawn(async move { insert(&link, &table, conflict, chunk, &ctx).await });
         }
         let Some(done) = running.join_next().await else {
             return summary;
@@ -420,54 +451,124 @@ async fn insert_all(
     }
 }
 
-/// One insert; its counts, with failures reported by the lines they came from.
-async fn insert(link: &Link, text: String, chunk: Chunk, ctx: &Inserting) -> ImportSummary {
+/// One insert; its counts, each failed document reported by its line with the server's
+/// message. A document that fails the whole query (an invalid pseudo-type, say: the server
+/// stops before writing anything) is reported and the batch sent again without it.
+async fn insert(
+    link: &Link,
+    table: &Value,
+    conflict: &str,
+    mut chunk: Chunk,
+    ctx: &Inserting,
+) -> ImportSummary {
     let mut summary = ImportSummary::default();
-    let lines = if chunk.first_line == chunk.last_line {
-        format!("{}:{}", ctx.label, chunk.first_line)
-    } else {
-        format!("{}:{}-{}", ctx.label, chunk.first_line, chunk.last_line)
-    };
-    let result = async {
-        let raw = RawValue::from_string(text).map_err(|e| e.to_string())?;
-        let client = link.client().await.map_err(|e| e.to_string())?;
-        let mut cursor = client
-            .run(&raw, &crate::protocol::GlobalOptargs::new())
-            .map_err(|e| e.to_string())?;
-        let rows = cursor.collect_rows().await.map_err(|e| e.to_string())?;
-        let first = rows.first().ok_or("no answer to the insert")?;
-        serde_json::from_str::<Value>(first.get()).map_err(|e| e.to_string())
-    };
-    match result.await {
-        Ok(answer) => {
-            let n = |k: &str| answer.get(k).and_then(Value::as_u64).unwrap_or(0);
-            summary.inserted = n("inserted");
-            summary.replaced = n("replaced");
-            summary.unchanged = n("unchanged");
-            summary.skipped = n("skipped");
-            summary.failed = n("errors");
-            if summary.failed > 0 {
-                let first = one_line(
-                    answer
-                        .get("first_error")
-                        .and_then(Value::as_str)
-                        .unwrap_or(""),
-                );
-                ctx.progress.note(&format!(
-                    "{lines}: {} of {} documents failed: {first}",
-                    summary.failed, chunk.count
-                ));
+    let total = chunk.count;
+    while chunk.count > 0 {
+        let text = term::insert_text(table, &chunk.text, conflict, "soft");
+        match run_insert(link, text).await {
+            Ok(answer) => {
+                let n = |k: &str| answer.get(k).and_then(Value::as_u64).unwrap_or(0);
+                summary.inserted += n("inserted");
+                summary.replaced += n("replaced");
+                summary.unchanged += n("unchanged");
+                summary.skipped += n("skipped");
+                summary.failed += n("errors");
+                if n("errors") > 0 {
+                    report_failures(&answer, &chunk, n("errors"), ctx);
+                }
+                break;
+            }
+            Err(InsertFailure::Document(i, message)) if i < chunk.lines.len() => {
+                summary.failed += 1;
+                let line = chunk.lines[i];
+                ctx.progress
+                    .note(&format!("{}:{line}: {}", ctx.label, one_line(&message)));
+                chunk.remove(i);
+            }
+            Err(e) => {
+                summary.failed += chunk.count;
+                let lines = chunk.lines(&ctx.label);
+                ctx.progress
+                    .note(&format!("{lines}: the insert failed: {}", e.message()));
+                break;
             }
         }
-        Err(message) => {
-            summary.failed = chunk.count;
-            ctx.progress
-                .note(&format!("{lines}: the insert failed: {message}"));
-        }
     }
-    let done = ctx.done.fetch_add(chunk.count, Ordering::Relaxed) + chunk.count;
+    let done = ctx.done.fetch_add(total, Ordering::Relaxed) + total;
     ctx.progress.advance(&ctx.table, done);
     summary
+}
+
+/// Why an insert query failed.
+enum InsertFailure {
+    /// The server refused the query while reading its document at this index in the batch.
+    Document(usize, String),
+    Other(String),
+}
+
+impl InsertFailure {
+    fn message(&self) -> &str {
+        match self {
+            InsertFailure::Document(_, m) | InsertFailure::Other(m) => m,
+        }
+    }
+}
+
+/// Runs an insert built by [`term::insert_text`]; the server's answer.
+async fn run_insert(link: &Link, text: String) -> Result<Value, InsertFailure> {
+    let other = |e: &dyn std::fmt::Display| InsertFailure::Other(e.to_string());
+    let raw = RawValue::from_string(text).map_err(|e| other(&e))?;
+    let client = link.client().await.map_err(|e| other(&e))?;
+    let mut cursor = client
+        .run(&raw, &crate::protocol::GlobalOptargs::new())
+        .map_err(|e| other(&e))?;
+    let rows = cursor.collect_rows().await.map_err(|e| {
+        // The backtrace of `r.do(insert(table, [docs...]), f)` into document i is
+        // [1, 1, i, ...]: the error came from reading that document, before any write.
+        let document =
+            e.server_error()
+                .and_then(|server| match server.backtrace.as_slice() {
+                    [Frame::Pos(1), Frame::Pos(1), Frame::Pos(i), ..] => Some(
+                        InsertFailure::Document(usize::try_from(*i).ok()?, e.to_string()),
+                    ),
+                    _ => None,
+                });
+        document.unwrap_or_else(|| other(&e))
+    })?;
+    let first = rows
+        .first()
+        .ok_or_else(|| other(&"no answer to the insert"))?;
+    serde_json::from_str::<Value>(first.get()).map_err(|e| other(&e))
+}
+
+/// Reports each failed document of an insert as `FILE:LINE: message`, from the answer's
+/// `changes` (a message or null per document, in order); by the batch's lines and the first
+/// error when the answer does not line up with the batch.
+fn report_failures(answer: &Value, chunk: &Chunk, failed: u64, ctx: &Inserting) {
+    let changes = answer
+        .get("changes")
+        .and_then(Value::as_array)
+        .filter(|c| c.len() == chunk.lines.len());
+    if let Some(changes) = changes {
+        for (line, change) in chunk.lines.iter().zip(changes) {
+            if let Some(message) = change.as_str() {
+                ctx.progress
+                    .note(&format!("{}:{line}: {}", ctx.label, one_line(message)));
+            }
+        }
+        return;
+    }
+    let first = one_line(
+        answer
+            .get("first_error")
+            .and_then(Value::as_str)
+            .unwrap_or(""),
+    );
+    ctx.progress.note(&format!(
+        "{}: {failed} of {} documents failed: {first}",
+        chunk.lines(&ctx.label),
+        chunk.count
+    ));
 }
 
 /// A server message on one line, cut at 300 characters: a duplicate key error quotes both
@@ -634,5 +735,50 @@ pub fn parse_info(text: &str, label: &str) -> Result<Map<String, Value>, Transfe
             line: e.line() as u64,
             message: format!("invalid JSON: {e}"),
         }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn chunk(docs: &[&str]) -> Chunk {
+        let mut c = Chunk::new();
+        for (i, wire) in docs.iter().enumerate() {
+            c.push(Doc {
+                line: 10 + i as u64,
+                wire: (*wire).to_owned(),
+            });
+        }
+        c
+    }
+
+    #[test]
+    fn removing_a_document_keeps_the_others_and_their_lines() {
+        let docs = [r#"{"id":1}"#, r#"{"id":[2,[2,3]]}"#, r#"{"id":3}"#];
+        for (i, (text, lines)) in [
+            (r#"{"id":[2,[2,3]]},{"id":3}"#, vec![11, 12]),
+            (r#"{"id":1},{"id":3}"#, vec![10, 12]),
+            (r#"{"id":1},{"id":[2,[2,3]]}"#, vec![10, 11]),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let mut c = chunk(&docs);
+            c.remove(i);
+            assert_eq!((c.text.as_str(), &c.lines, c.count), (text, &lines, 2));
+            // The offsets still point at the documents left.
+            c.remove(1);
+            assert_eq!(
+                c.text,
+                text.split_once("},")
+                    .map(|(a, _)| format!("{a}}}"))
+                    .unwrap()
+            );
+            c.remove(0);
+            assert_eq!((c.text.as_str(), c.count), ("", 0));
+        }
+        assert_eq!(chunk(&docs).lines("f.json"), "f.json:10-12");
+        assert_eq!(chunk(&docs[..1]).lines("f.json"), "f.json:10");
     }
 }

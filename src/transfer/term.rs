@@ -102,13 +102,43 @@ pub fn ordered(t: Value, primary_key: &str) -> Value {
 }
 
 /// The text of `TABLE.insert([docs...], {conflict, durability})`, the documents given as wire
-/// text already (see [`crate::transfer::format::wire_document`]).
+/// text already (see [`crate::transfer::format::wire_document`]); when documents fail, the
+/// answer's `changes` holds, for each document in order, the server's message or null.
 pub fn insert_text(t: &Value, docs: &str, conflict: &str, durability: &str) -> String {
-    format!(
-        "[{},[{t},[{},[{docs}]]],{{\"conflict\":{},\"durability\":{}}}]",
+    let insert = format!(
+        "[{},[{t},[{},[{docs}]]],{{\"conflict\":{},\"durability\":{},\"return_changes\":\"always\"}}]",
         tt(T::Insert),
         tt(T::MakeArray),
         Value::from(conflict),
         Value::from(durability)
-    )
+    );
+    // `.do(res => r.branch(res("errors").eq(0), res.without("changes"),
+    //   res.merge({changes: res("changes").map(c => c("error").default(null))})))`:
+    // the server keeps the changes to itself unless a document failed, and then sends one
+    // message or null per document, in the order of the documents.
+    let res = || json!([tt(T::Var), [1]]);
+    let change = json!([tt(T::Var), [2]]);
+    let errors = json!([
+        tt(T::Map),
+        [
+            [tt(T::Bracket), [res(), "changes"]],
+            [
+                tt(T::Func),
+                [
+                    [tt(T::MakeArray), [2]],
+                    [tt(T::Default), [[tt(T::Bracket), [change, "error"]], null]]
+                ]
+            ]
+        ]
+    ]);
+    let body = json!([
+        tt(T::Branch),
+        [
+            [tt(T::Eq), [[tt(T::Bracket), [res(), "errors"]], 0]],
+            [tt(T::Without), [res(), "changes"]],
+            [tt(T::Merge), [res(), {"changes": errors}]]
+        ]
+    ]);
+    let func = json!([tt(T::Func), [[tt(T::MakeArray), [1]], body]]);
+    format!("[{},[{func},{insert}]]", tt(T::Funcall))
 }
