@@ -18,7 +18,8 @@ use super::parser::{NameHasher, is_after_run, is_hidden, is_program_tail, js_num
 use super::span::Span;
 use crate::protocol::RUN_OPTARGS;
 
-use super::term::{BuildError, Kind, MAX_TERM_DEPTH, TT_VAR, TermId, TermStore};
+use super::term::{BuildError, Kind, MAX_TERM_DEPTH, TermId, TermStore};
+use crate::protocol::TermType;
 /// Evaluation steps allowed per statement (loops in pasted JavaScript must end).
 const MAX_STEPS: u64 = 2_000_000;
 /// Bytes of strings, arrays and objects the JavaScript of one statement may build: the compile
@@ -33,16 +34,6 @@ mod dates;
 mod jslib;
 
 use dates::{date_from_parts, iso_from_ms, parse_date};
-
-const TT_MAKE_ARRAY: u32 = 2;
-const TT_DB: u32 = 14;
-const TT_ASC: u32 = 73;
-const TT_DESC: u32 = 74;
-const TT_FUNC: u32 = 69;
-const TT_FUNCALL: u32 = 64;
-const TT_BRACKET: u32 = 170;
-const TT_ISO8601: u32 = 99;
-const TT_BINARY: u32 = 155;
 
 /// A JavaScript value during evaluation, with the span of the expression that produced it.
 #[derive(Debug, Clone)]
@@ -864,7 +855,7 @@ impl<'a> Eval<'a> {
         }
     }
 
-    fn op(&mut self, tt: u32, args: &[TermId], span: Span) -> Option<TermId> {
+    fn op(&mut self, tt: TermType, args: &[TermId], span: Span) -> Option<TermId> {
         let r = self.store.op(tt, args, span);
         self.built(r, span)
     }
@@ -999,7 +990,7 @@ impl<'a> Eval<'a> {
                     return None;
                 }
                 let n = self.store.collected(open);
-                self.close(open, Kind::Op(TT_MAKE_ARRAY), n, x.span)
+                self.close(open, Kind::Op(TermType::MakeArray), n, x.span)
             }
             Val::Obj(fields) => {
                 let names = self.names;
@@ -1099,8 +1090,8 @@ impl<'a> Eval<'a> {
                 // A method value is a JavaScript function of length 0 (the driver's are variadic).
                 let body = self.call_method(*recv, m, Vec::new(), x.span, x.span);
                 let body = self.expr(&body, EXPR_DEPTH)?;
-                let params = self.op(TT_MAKE_ARRAY, &[], x.span)?;
-                self.op(TT_FUNC, &[params, body], x.span)
+                let params = self.op(TermType::MakeArray, &[], x.span)?;
+                self.op(TermType::Func, &[params, body], x.span)
             }
             Val::Buffer(b) => {
                 let mut o = Map::new();
@@ -1114,7 +1105,7 @@ impl<'a> Eval<'a> {
             Val::Date(ms) => match iso_from_ms(*ms) {
                 Some(iso) => {
                     let s = self.string(&iso, x.span)?;
-                    self.op(TT_ISO8601, &[s], x.span)
+                    self.op(TermType::Iso8601, &[s], x.span)
                 }
                 None => {
                     self.error(x.span, "invalid date");
@@ -1166,7 +1157,7 @@ impl<'a> Eval<'a> {
                 let id = self.new_var();
                 let var = self
                     .leaf(Kind::UInt(id), *pspan)
-                    .and_then(|idt| self.op(TT_VAR, &[idt], *pspan).map(|var| (idt, var)));
+                    .and_then(|idt| self.op(TermType::Var, &[idt], *pspan).map(|var| (idt, var)));
                 if let Some((idt, var)) = var {
                     self.store.arg(idt);
                     scope.declare(*name, v(Val::Term(var), *pspan));
@@ -1198,8 +1189,8 @@ impl<'a> Eval<'a> {
         };
         let params_span = c.def.params.first().map_or(c.def.span, |(_, s)| *s);
         let n = self.store.collected(open);
-        let params = self.close(open, Kind::Op(TT_MAKE_ARRAY), n, params_span)?;
-        self.op(TT_FUNC, &[params, body], c.def.span)
+        let params = self.close(open, Kind::Op(TermType::MakeArray), n, params_span)?;
+        self.op(TermType::Func, &[params, body], c.def.span)
     }
 
     fn run_body(&mut self, def: &FuncDef, scope: &Arc<Scope>) -> V {
@@ -1226,8 +1217,8 @@ impl<'a> Eval<'a> {
         let id = self.new_var();
         let wrapped = self
             .leaf(Kind::UInt(id), x.span)
-            .and_then(|idt| self.op(TT_MAKE_ARRAY, &[idt], x.span))
-            .and_then(|params| self.op(TT_FUNC, &[params, t], x.span));
+            .and_then(|idt| self.op(TermType::MakeArray, &[idt], x.span))
+            .and_then(|params| self.op(TermType::Func, &[params, t], x.span));
         match wrapped {
             Some(f) => v(Val::Term(f), x.span),
             None => v(Val::Poison, x.span),
@@ -1381,7 +1372,7 @@ impl<'a> Eval<'a> {
             Wrap::AllExceptOrdering => {
                 for a in args.iter_mut() {
                     let ordering = matches!(&a.v, Val::Term(t)
-                        if matches!(self.store.tt(*t), Some(TT_ASC | TT_DESC)));
+                        if matches!(self.store.tt(*t), Some(TermType::Asc | TermType::Desc)));
                     if !ordering {
                         let x = std::mem::replace(a, v(Val::Undef, span));
                         *a = self.func_wrap(x);
@@ -1438,7 +1429,11 @@ impl<'a> Eval<'a> {
             self.store.discard(open);
             return v(Val::Poison, span);
         }
-        let tt = if m.name == "do" { TT_FUNCALL } else { m.tt };
+        let tt = if m.name == "do" {
+            TermType::Funcall
+        } else {
+            m.tt
+        };
         match self.close(open, Kind::Op(tt), nargs, span) {
             Some(t) => v(Val::Term(t), span),
             None => v(Val::Poison, span),
@@ -1551,7 +1546,7 @@ impl<'a> Eval<'a> {
 
     fn r_binary(&mut self, arg: &V, span: Span) -> V {
         match &arg.v {
-            Val::Term(t) => match self.op(TT_BINARY, &[*t], span) {
+            Val::Term(t) => match self.op(TermType::Binary, &[*t], span) {
                 Some(t) => v(Val::Term(t), span),
                 None => v(Val::Poison, span),
             },
@@ -1588,7 +1583,7 @@ impl<'a> Eval<'a> {
         let Some(recv) = self.expr(&recv, EXPR_DEPTH) else {
             return v(Val::Poison, span);
         };
-        match self.op(TT_BRACKET, &[recv, key], span) {
+        match self.op(TermType::Bracket, &[recv, key], span) {
             Some(t) => v(Val::Term(t), span),
             None => v(Val::Poison, span),
         }
@@ -3142,7 +3137,7 @@ impl<'a> Eval<'a> {
                     let t = match (key.as_str(), &fv.v) {
                         ("db", Val::Str(name)) => {
                             let n = self.string(name.text(names), fv.span);
-                            n.and_then(|n| self.op(TT_DB, &[n], fv.span))
+                            n.and_then(|n| self.op(TermType::Db, &[n], fv.span))
                         }
                         ("noreply" | "profile", other) => {
                             self.leaf(Kind::Bool(truthy(self.names, other)), fv.span)

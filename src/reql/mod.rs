@@ -24,10 +24,12 @@ use std::sync::Arc;
 
 use serde_json::{Map, Value};
 
+use crate::protocol::{QueryType, TermType};
+
 pub use compile::COMPILE_BUDGET;
 pub use diagnostic::Diagnostic;
 pub use program::{MAX_ELEMENTS, is_complete, split_statements};
-pub use source::to_source;
+pub use source::{changes_toggled, quoted, to_source};
 pub use span::{Span, SpanMap};
 pub use wire::to_wire_json;
 pub use write::{WriteInfo, destructive, is_bounded, selection_count, table_of, writes};
@@ -213,7 +215,7 @@ impl Query {
             let key = snake(k);
             let value = match (key.as_str(), v) {
                 ("db", Value::String(name)) => Value::Array(vec![
-                    Value::from(14),
+                    Value::from(TermType::Db.as_i64()),
                     Value::Array(vec![Value::from(name.clone())]),
                 ]),
                 ("noreply" | "profile", v) => Value::Bool(json_truthy(v)),
@@ -224,7 +226,7 @@ impl Query {
         for (k, v) in &self.global_optargs {
             opts.insert(k.clone(), v.clone());
         }
-        let mut msg = vec![Value::from(1), self.term()];
+        let mut msg = vec![Value::from(QueryType::Start.as_i64()), self.term()];
         if !opts.is_empty() {
             msg.push(Value::Object(opts));
         }
@@ -246,7 +248,7 @@ fn json_truthy(v: &Value) -> bool {
 fn datum_term(v: &Value) -> Value {
     match v {
         Value::Array(items) => Value::Array(vec![
-            Value::from(2),
+            Value::from(TermType::MakeArray.as_i64()),
             Value::Array(items.iter().map(datum_term).collect()),
         ]),
         Value::Object(o) => {
