@@ -4,6 +4,7 @@ use std::hash::Hasher;
 use std::sync::Arc;
 
 use super::parser::NameHasher;
+use super::prec::BinOp;
 use super::span::Span;
 
 /// An identifier, property or method name, object key or string literal: an index into the
@@ -212,8 +213,8 @@ pub enum ExprKind {
     },
     /// `a + b`, `a && b`...
     Binary {
-        /// Operator text.
-        op: &'static str,
+        /// The operator.
+        op: BinOp,
         /// Span of the operator.
         op_span: Span,
         /// Left operand.
@@ -232,8 +233,8 @@ pub enum ExprKind {
     },
     /// `x = v`, `x += v`.
     Assign {
-        /// `=`, `+=`...
-        op: &'static str,
+        /// `None` for `=`, the operator of `+=`, `**=`...
+        op: Option<BinOp>,
         /// Target (name, member or index).
         target: Box<Expr>,
         /// Value.

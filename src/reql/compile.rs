@@ -15,6 +15,7 @@ use super::ast::{Expr, ExprKind, FuncBody, FuncDef, Name, Names, Stmt, StmtKind}
 use super::diagnostic::Diagnostic;
 use super::methods::{self, Arity, Method, Optargs, Wrap};
 use super::parser::{NameHasher, is_after_run, is_hidden, is_program_tail, js_number_string};
+use super::prec::BinOp;
 use super::span::Span;
 use crate::protocol::RUN_OPTARGS;
 
@@ -32,8 +33,10 @@ const EXPR_DEPTH: i64 = 20;
 
 mod dates;
 mod jslib;
+mod math;
 
 use dates::{date_from_parts, iso_from_ms, parse_date};
+use math::{MathFn, js_pow};
 
 /// A JavaScript value during evaluation, with the span of the expression that produced it.
 #[derive(Debug, Clone)]
@@ -105,7 +108,7 @@ enum Native {
     DateNow,
     DateUtc,
     Math,
-    MathFn(&'static str),
+    MathFn(MathFn),
     Push(Arc<Mutex<Vec<V>>>),
     /// A function or namespace of the standard library (`parseInt`, `JSON`, `JSON.parse`).
     Lib(&'static str),
@@ -265,46 +268,6 @@ impl Scope {
     }
 }
 
-/// The functions of `Math` rdbsh evaluates.
-const MATH_FUNCTIONS: &[&str] = &[
-    "floor", "ceil", "round", "abs", "min", "max", "pow", "sqrt", "cbrt", "trunc", "sign", "log",
-    "log10", "log2", "log1p", "exp", "expm1", "sin", "cos", "tan", "asin", "acos", "atan", "atan2",
-    "hypot", "random",
-];
-
-/// `Math.round`: halves go up, and a negative number that rounds to zero stays -0.
-fn js_round(x: f64) -> f64 {
-    if !x.is_finite() {
-        return x;
-    }
-    let f = x.floor();
-    let r = if x - f >= 0.5 { f + 1.0 } else { f };
-    if r == 0.0 && x < 0.0 { -0.0 } else { r }
-}
-
-/// `**` and `Math.pow`: unlike `powf`, 1 to a NaN or an infinite power is NaN.
-fn js_pow(a: f64, b: f64) -> f64 {
-    if b.is_nan() || (a.abs() == 1.0 && b.is_infinite()) {
-        f64::NAN
-    } else {
-        a.powf(b)
-    }
-}
-
-/// One step of `Math.min` (`min`) or `Math.max`: NaN wins, and -0 is below 0.
-fn js_min_max(m: f64, x: f64, min: bool) -> f64 {
-    if m.is_nan() || x.is_nan() {
-        return f64::NAN;
-    }
-    if m == 0.0 && x == 0.0 {
-        let either_negative = m.is_sign_negative() || x.is_sign_negative();
-        let both_negative = m.is_sign_negative() && x.is_sign_negative();
-        let negative = if min { either_negative } else { both_negative };
-        return if negative { -0.0 } else { 0.0 };
-    }
-    if min { m.min(x) } else { m.max(x) }
-}
-
 /// Whether `obj` is the receiver of `?.` and its value `o` is null or undefined: then the
 /// access or call gives undefined.
 #[inline(always)]
@@ -435,16 +398,6 @@ fn called_term_method(name: &str) -> Option<&'static Method> {
     }
 }
 
-/// `Math.random()`: uniform in [0, 1) from the system's random source, 53 random bits as V8
-/// gives (the clock's nanoseconds were neither uniform nor unpredictable).
-fn js_random() -> Option<f64> {
-    use ring::rand::SecureRandom as _;
-    let mut bytes = [0u8; 8];
-    ring::rand::SystemRandom::new().fill(&mut bytes).ok()?;
-    let bits = u64::from_le_bytes(bytes) >> 11;
-    Some(bits as f64 / (1u64 << 53) as f64)
-}
-
 fn v(v: Val, span: Span) -> V {
     V { v, span }
 }
@@ -517,28 +470,28 @@ fn type_name(v: &Val) -> &'static str {
 }
 
 /// The ReQL method to use instead of a JavaScript operator on a term.
-fn method_for_op(op: &str) -> Option<&'static str> {
+fn method_for_op(op: BinOp) -> Option<&'static str> {
     Some(match op {
-        "+" => "add",
-        "-" => "sub",
-        "*" => "mul",
-        "/" => "div",
-        "%" => "mod",
-        "==" | "===" => "eq",
-        "!=" | "!==" => "ne",
-        "<" => "lt",
-        "<=" => "le",
-        ">" => "gt",
-        ">=" => "ge",
-        "&&" => "and",
-        "||" => "or",
-        "&" => "bitAnd",
-        "|" => "bitOr",
-        "^" => "bitXor",
-        "<<" => "bitSal",
-        ">>" => "bitSar",
-        "??" => "default",
-        _ => return None,
+        BinOp::Add => "add",
+        BinOp::Sub => "sub",
+        BinOp::Mul => "mul",
+        BinOp::Div => "div",
+        BinOp::Rem => "mod",
+        BinOp::Eq | BinOp::StrictEq => "eq",
+        BinOp::Ne | BinOp::StrictNe => "ne",
+        BinOp::Lt => "lt",
+        BinOp::Le => "le",
+        BinOp::Gt => "gt",
+        BinOp::Ge => "ge",
+        BinOp::And => "and",
+        BinOp::Or => "or",
+        BinOp::BitAnd => "bitAnd",
+        BinOp::BitOr => "bitOr",
+        BinOp::BitXor => "bitXor",
+        BinOp::Shl => "bitSal",
+        BinOp::Shr => "bitSar",
+        BinOp::Nullish => "default",
+        BinOp::UShr | BinOp::Pow | BinOp::In | BinOp::Instanceof => return None,
     })
 }
 
@@ -1722,10 +1675,12 @@ impl<'a> Eval<'a> {
                 rhs,
             } => {
                 let l = self.eval(lhs, scope);
-                if matches!(*op, "&&" | "||" | "??") && !matches!(l.v, Val::Term(_) | Val::Poison) {
+                if matches!(*op, BinOp::And | BinOp::Or | BinOp::Nullish)
+                    && !matches!(l.v, Val::Term(_) | Val::Poison)
+                {
                     let take_left = match *op {
-                        "&&" => !truthy(self.names, &l.v),
-                        "||" => truthy(self.names, &l.v),
+                        BinOp::And => !truthy(self.names, &l.v),
+                        BinOp::Or => truthy(self.names, &l.v),
                         _ => !matches!(l.v, Val::Undef | Val::Null),
                     };
                     if take_left {
@@ -1733,12 +1688,12 @@ impl<'a> Eval<'a> {
                     }
                     let r = self.eval(rhs, scope);
                     if let Val::Term(_) = r.v {
-                        return self.op_on_term(op, *op_span);
+                        return self.op_on_term(*op, *op_span);
                     }
                     return v(r.v, span);
                 }
                 let r = self.eval(rhs, scope);
-                self.binary(op, *op_span, l, r, span)
+                self.binary(*op, *op_span, l, r, span)
             }
             ExprKind::New { .. }
             | ExprKind::Cond { .. }
@@ -1785,15 +1740,8 @@ impl<'a> Eval<'a> {
             }
             ExprKind::Assign { op, target, value } => {
                 let mut val = self.eval(value, scope);
-                if *op != "=" {
+                if let Some(bop) = *op {
                     let cur = self.eval(target, scope);
-                    let bop = &op[..op.len() - 1];
-                    let bop: &'static str = [
-                        "+", "-", "*", "/", "%", "**", "<<", ">>", ">>>", "&", "|", "^",
-                    ]
-                    .into_iter()
-                    .find(|o| *o == bop)
-                    .unwrap_or("+");
                     val = self.binary(bop, span, cur, val, span);
                 }
                 self.assign(target, val.clone(), scope);
@@ -1803,7 +1751,8 @@ impl<'a> Eval<'a> {
                 let cur = self.eval(target, scope);
                 let n = match &cur.v {
                     Val::Term(_) => {
-                        return self.op_on_term(if *op == "++" { "+" } else { "-" }, span);
+                        return self
+                            .op_on_term(if *op == "++" { BinOp::Add } else { BinOp::Sub }, span);
                     }
                     Val::Poison => return cur,
                     other => to_number(self.names, other).unwrap_or(f64::NAN),
@@ -2012,9 +1961,7 @@ impl<'a> Eval<'a> {
             Val::Native(Native::Math) => match name {
                 "PI" => v(Val::Num(std::f64::consts::PI), span),
                 "E" => v(Val::Num(std::f64::consts::E), span),
-                _ if let Some(n) = MATH_FUNCTIONS.iter().copied().find(|f| *f == name) => {
-                    v(Val::Native(Native::MathFn(n)), span)
-                }
+                _ if let Some(f) = MathFn::named(name) => v(Val::Native(Native::MathFn(f)), span),
                 _ => self.error(name_span, format!("`Math.{name}` is not supported")),
             },
             other => self.not_on_value(other, name, name_span),
@@ -2410,7 +2357,7 @@ impl<'a> Eval<'a> {
                 }
                 v(Val::Num(len as f64), span)
             }
-            Native::MathFn(name) => {
+            Native::MathFn(f) => {
                 let mut nums = Vec::new();
                 for a in &args {
                     match &a.v {
@@ -2418,7 +2365,8 @@ impl<'a> Eval<'a> {
                             return self.error_help(
                                 a.span,
                                 format!(
-                                    "Math.{name} works on JavaScript numbers, not on ReQL terms"
+                                    "Math.{} works on JavaScript numbers, not on ReQL terms",
+                                    f.name()
                                 ),
                                 "use the ReQL methods: .floor(), .ceil(), .round(), r.random()...",
                             );
@@ -2430,62 +2378,13 @@ impl<'a> Eval<'a> {
                         },
                     }
                 }
-                let a = nums.first().copied().unwrap_or(f64::NAN);
-                let r = match name {
-                    "floor" => a.floor(),
-                    "ceil" => a.ceil(),
-                    "round" => js_round(a),
-                    "abs" => a.abs(),
-                    "trunc" => a.trunc(),
-                    "sign" => {
-                        if a == 0.0 || a.is_nan() {
-                            a
-                        } else {
-                            a.signum()
-                        }
-                    }
-                    "sqrt" => a.sqrt(),
-                    "cbrt" => a.cbrt(),
-                    "log" => a.ln(),
-                    "log10" => a.log10(),
-                    "log2" => a.log2(),
-                    "log1p" => a.ln_1p(),
-                    "exp" => a.exp(),
-                    "expm1" => a.exp_m1(),
-                    "sin" => a.sin(),
-                    "cos" => a.cos(),
-                    "tan" => a.tan(),
-                    "asin" => a.asin(),
-                    "acos" => a.acos(),
-                    "atan" => a.atan(),
-                    "atan2" => a.atan2(nums.get(1).copied().unwrap_or(f64::NAN)),
-                    "hypot" => {
-                        if nums.iter().any(|x| x.is_infinite()) {
-                            f64::INFINITY
-                        } else {
-                            nums.iter().map(|x| x * x).sum::<f64>().sqrt()
-                        }
-                    }
-                    "pow" => js_pow(a, nums.get(1).copied().unwrap_or(f64::NAN)),
-                    "min" => nums
-                        .iter()
-                        .copied()
-                        .fold(f64::INFINITY, |m, x| js_min_max(m, x, true)),
-                    "max" => nums
-                        .iter()
-                        .copied()
-                        .fold(f64::NEG_INFINITY, |m, x| js_min_max(m, x, false)),
-                    _ => match js_random() {
-                        Some(r) => r,
-                        None => {
-                            return self.error(
-                                span,
-                                "Math.random() cannot read the system's random source; write the number",
-                            );
-                        }
-                    },
-                };
-                v(Val::Num(r), span)
+                match f.apply(&nums) {
+                    Some(r) => v(Val::Num(r), span),
+                    None => self.error(
+                        span,
+                        "Math.random() cannot read the system's random source; write the number",
+                    ),
+                }
             }
         }
     }
@@ -2597,10 +2496,10 @@ impl<'a> Eval<'a> {
         v(Val::Num(ms), span)
     }
 
-    fn op_on_term(&mut self, op: &str, op_span: Span) -> V {
+    fn op_on_term(&mut self, op: BinOp, op_span: Span) -> V {
         // The lexer reads a template's `${` as `+ (` spanning those two characters; a `+`
         // the user wrote is one character.
-        if op == "+" && op_span.end - op_span.start == 2 {
+        if op == BinOp::Add && op_span.end - op_span.start == 2 {
             return self.error_help(
                 op_span,
                 "a ReQL term cannot be put into a template string",
@@ -2677,7 +2576,7 @@ impl<'a> Eval<'a> {
         v(val, span)
     }
 
-    fn binary(&mut self, op: &'static str, op_span: Span, l: V, r: V, span: Span) -> V {
+    fn binary(&mut self, op: BinOp, op_span: Span, l: V, r: V, span: Span) -> V {
         if matches!(l.v, Val::Poison) || matches!(r.v, Val::Poison) {
             return v(Val::Poison, span);
         }
@@ -2687,20 +2586,22 @@ impl<'a> Eval<'a> {
             return self.op_on_term(op, op_span);
         }
         let val = match op {
-            "===" => Val::Bool(strict_eq(self.names, &l.v, &r.v)),
-            "!==" => Val::Bool(!strict_eq(self.names, &l.v, &r.v)),
-            "==" => Val::Bool(loose_eq(self.names, &l.v, &r.v)),
-            "!=" => Val::Bool(!loose_eq(self.names, &l.v, &r.v)),
-            "&&" | "||" | "??" => {
+            BinOp::StrictEq => Val::Bool(strict_eq(self.names, &l.v, &r.v)),
+            BinOp::StrictNe => Val::Bool(!strict_eq(self.names, &l.v, &r.v)),
+            BinOp::Eq => Val::Bool(loose_eq(self.names, &l.v, &r.v)),
+            BinOp::Ne => Val::Bool(!loose_eq(self.names, &l.v, &r.v)),
+            BinOp::And | BinOp::Or | BinOp::Nullish => {
                 let take_left = match op {
-                    "&&" => !truthy(self.names, &l.v),
-                    "||" => truthy(self.names, &l.v),
+                    BinOp::And => !truthy(self.names, &l.v),
+                    BinOp::Or => truthy(self.names, &l.v),
                     _ => !matches!(l.v, Val::Undef | Val::Null),
                 };
                 return v(if take_left { l.v } else { r.v }, span);
             }
-            "in" | "instanceof" => return self.error(op_span, format!("`{op}` is not supported")),
-            "+" if matches!(l.v, Val::Str(_)) || matches!(r.v, Val::Str(_)) => {
+            BinOp::In | BinOp::Instanceof => {
+                return self.error(op_span, format!("`{op}` is not supported"));
+            }
+            BinOp::Add if matches!(l.v, Val::Str(_)) || matches!(r.v, Val::Str(_)) => {
                 match (
                     to_js_string(self.names, &l.v),
                     to_js_string(self.names, &r.v),
@@ -2738,7 +2639,9 @@ impl<'a> Eval<'a> {
                     }
                 }
             }
-            "<" | ">" | "<=" | ">=" if matches!((&l.v, &r.v), (Val::Str(_), Val::Str(_))) => {
+            BinOp::Lt | BinOp::Gt | BinOp::Le | BinOp::Ge
+                if matches!((&l.v, &r.v), (Val::Str(_), Val::Str(_))) =>
+            {
                 let (Val::Str(a), Val::Str(b)) = (&l.v, &r.v) else {
                     return v(Val::Poison, span);
                 };
@@ -2746,9 +2649,9 @@ impl<'a> Eval<'a> {
                 let (a, b): (Vec<u16>, Vec<u16>) =
                     (a.encode_utf16().collect(), b.encode_utf16().collect());
                 Val::Bool(match op {
-                    "<" => a < b,
-                    ">" => a > b,
-                    "<=" => a <= b,
+                    BinOp::Lt => a < b,
+                    BinOp::Gt => a > b,
+                    BinOp::Le => a <= b,
                     _ => a >= b,
                 })
             }
@@ -2765,22 +2668,26 @@ impl<'a> Eval<'a> {
                     );
                 };
                 match op {
-                    "+" => Val::Num(a + b),
-                    "-" => Val::Num(a - b),
-                    "*" => Val::Num(a * b),
-                    "/" => Val::Num(a / b),
-                    "%" => Val::Num(a % b),
-                    "**" => Val::Num(js_pow(a, b)),
-                    "<" => Val::Bool(a < b),
-                    ">" => Val::Bool(a > b),
-                    "<=" => Val::Bool(a <= b),
-                    ">=" => Val::Bool(a >= b),
-                    "&" => Val::Num(f64::from(to_int32(a) & to_int32(b))),
-                    "|" => Val::Num(f64::from(to_int32(a) | to_int32(b))),
-                    "^" => Val::Num(f64::from(to_int32(a) ^ to_int32(b))),
-                    "<<" => Val::Num(f64::from(to_int32(a).wrapping_shl(to_int32(b) as u32 & 31))),
-                    ">>" => Val::Num(f64::from(to_int32(a).wrapping_shr(to_int32(b) as u32 & 31))),
-                    ">>>" => Val::Num(f64::from(
+                    BinOp::Add => Val::Num(a + b),
+                    BinOp::Sub => Val::Num(a - b),
+                    BinOp::Mul => Val::Num(a * b),
+                    BinOp::Div => Val::Num(a / b),
+                    BinOp::Rem => Val::Num(a % b),
+                    BinOp::Pow => Val::Num(js_pow(a, b)),
+                    BinOp::Lt => Val::Bool(a < b),
+                    BinOp::Gt => Val::Bool(a > b),
+                    BinOp::Le => Val::Bool(a <= b),
+                    BinOp::Ge => Val::Bool(a >= b),
+                    BinOp::BitAnd => Val::Num(f64::from(to_int32(a) & to_int32(b))),
+                    BinOp::BitOr => Val::Num(f64::from(to_int32(a) | to_int32(b))),
+                    BinOp::BitXor => Val::Num(f64::from(to_int32(a) ^ to_int32(b))),
+                    BinOp::Shl => {
+                        Val::Num(f64::from(to_int32(a).wrapping_shl(to_int32(b) as u32 & 31)))
+                    }
+                    BinOp::Shr => {
+                        Val::Num(f64::from(to_int32(a).wrapping_shr(to_int32(b) as u32 & 31)))
+                    }
+                    BinOp::UShr => Val::Num(f64::from(
                         (to_int32(a) as u32).wrapping_shr(to_int32(b) as u32 & 31),
                     )),
                     _ => return self.error(op_span, format!("`{op}` is not supported")),

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use super::ast::{Expr, ExprKind, FuncBody, FuncDef, Name, Names, Prop, Stmt, StmtKind};
 use super::diagnostic::Diagnostic;
 use super::lexer::{Kind, Lexed, StrLit, Tok, Token, p};
-use super::prec;
+use super::prec::{self, BinOp};
 use super::span::Span;
 
 mod destructure;
@@ -960,7 +960,9 @@ impl<'t> Parser<'t, '_> {
             && t.kind.is_assign()
             && self.continues()
         {
-            let op = t.kind.text();
+            // `None` for `=`; `+=` is `+` then `=`.
+            let text = t.kind.text();
+            let op = text.strip_suffix('=').and_then(BinOp::from_text);
             self.pos += 1;
             if !matches!(
                 lhs.kind,
@@ -1155,17 +1157,18 @@ impl<'t> Parser<'t, '_> {
         let saved = self.depth;
         while self.continues() && !self.fatal {
             let Some(t) = self.peek() else { break };
-            let op: &'static str = match t.kind {
-                kind if kind.is_binary() => kind.text(),
+            let op = match t.kind {
+                kind if kind.is_binary() => BinOp::from_text(kind.text()),
                 Kind::Ident => match self.name(t) {
-                    "instanceof" => "instanceof",
-                    "in" => "in",
+                    "instanceof" => Some(BinOp::Instanceof),
+                    "in" => Some(BinOp::In),
                     _ => break,
                 },
                 _ => break,
             };
+            let Some(op) = op else { break };
             let op_span = t.span();
-            if op == "**" {
+            if op == BinOp::Pow {
                 // JavaScript refuses `-1 ** 2`: a unary operator right before `**` needs
                 // parentheses to say which comes first.
                 let lhs = rest.last().map_or(&first, |(_, _, rhs): &(_, _, Expr)| rhs);
