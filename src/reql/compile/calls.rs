@@ -84,106 +84,13 @@ impl Eval<'_> {
                 _ => {}
             }
         }
-        let is_plain = |a: Option<&V>| a.is_some_and(|a| matches!(a.v, Val::Obj(_)));
-        let is_nullish = |a: Option<&V>| a.is_none_or(|a| matches!(a.v, Val::Undef | Val::Null));
-        let mut opts: Option<V> = None;
-        match m.optargs {
-            Optargs::None => {}
-            Optargs::Aropt(p) => {
-                if is_plain(args.get(usize::from(p))) {
-                    opts = args.pop();
-                }
-            }
-            Optargs::Trailing => {
-                if is_plain(args.last()) {
-                    opts = args.pop();
-                }
-            }
-            Optargs::GetAll => {
-                if args.len() > 1 && is_plain(args.last()) {
-                    opts = args.pop();
-                }
-            }
-            Optargs::MinMax => {
-                if args.len() == 1 && is_plain(args.first()) {
-                    opts = args.pop();
-                }
-            }
-            Optargs::Slice => {
-                if !is_nullish(args.get(2)) {
-                    opts = args.pop();
-                } else {
-                    args.truncate(2);
-                    if matches!(args.get(1).map(|a| &a.v), Some(Val::Undef)) {
-                        args.truncate(1);
-                    } else if is_plain(args.get(1)) {
-                        opts = args.pop();
-                    }
-                }
-            }
-            Optargs::IndexCreate => {
-                if !is_nullish(args.get(2)) {
-                    opts = args.pop();
-                } else {
-                    args.truncate(2);
-                    if is_nullish(args.get(1)) {
-                        args.truncate(1);
-                    } else if is_plain(args.get(1)) {
-                        opts = args.pop();
-                    }
-                }
-            }
-            Optargs::Reconfigure => {
-                opts = if args.is_empty() {
-                    None
-                } else {
-                    Some(args.remove(0))
-                };
-                args.clear();
-            }
-        }
+        let mut opts = take_optargs(m, args);
         if m.arity == Arity::Ignored {
             args.clear();
             opts = None;
         }
         // funcWrap runs before the term's constructor converts the other arguments.
-        let mut fc_first: Option<V> = None;
-        match m.wrap {
-            Wrap::None => {}
-            Wrap::All => {
-                for a in args.iter_mut() {
-                    let x = std::mem::replace(a, v(Val::Undef, span));
-                    *a = self.func_wrap(x);
-                }
-            }
-            Wrap::AllExceptOrdering => {
-                for a in args.iter_mut() {
-                    let ordering = matches!(&a.v, Val::Term(t)
-                        if matches!(self.store.tt(*t), Some(TermType::Asc | TermType::Desc)));
-                    if !ordering {
-                        let x = std::mem::replace(a, v(Val::Undef, span));
-                        *a = self.func_wrap(x);
-                    }
-                }
-            }
-            Wrap::Last => {
-                if let Some(last) = args.pop() {
-                    let w = self.func_wrap(last);
-                    args.push(w);
-                }
-            }
-            Wrap::Arg(i) => {
-                let i = usize::from(i);
-                if i < args.len() {
-                    let a = std::mem::replace(&mut args[i], v(Val::Undef, span));
-                    args[i] = self.func_wrap(a);
-                }
-            }
-            Wrap::Do => {
-                let last = args.pop().unwrap_or(v(Val::Undef, span));
-                fc_first = Some(self.func_wrap(last));
-            }
-        }
+        let fc_first = self.wrap_args(m, args, span);
         let open = self.store.open();
         let mut ok = true;
         let mut i = 0;
@@ -225,6 +132,48 @@ impl Eval<'_> {
             Some(t) => v(Val::Term(t), span),
             None => v(Val::Poison, span),
         }
+    }
+
+    /// Passes the arguments `m` wraps through `funcWrap` (an `r.row` inside becomes a
+    /// function); for `do`, takes out the function, which goes first in FUNCALL.
+    fn wrap_args(&mut self, m: &Method, args: &mut Vec<V>, span: Span) -> Option<V> {
+        match m.wrap {
+            Wrap::None => {}
+            Wrap::All => {
+                for a in args.iter_mut() {
+                    let x = std::mem::replace(a, v(Val::Undef, span));
+                    *a = self.func_wrap(x);
+                }
+            }
+            Wrap::AllExceptOrdering => {
+                for a in args.iter_mut() {
+                    let ordering = matches!(&a.v, Val::Term(t)
+                        if matches!(self.store.tt(*t), Some(TermType::Asc | TermType::Desc)));
+                    if !ordering {
+                        let x = std::mem::replace(a, v(Val::Undef, span));
+                        *a = self.func_wrap(x);
+                    }
+                }
+            }
+            Wrap::Last => {
+                if let Some(last) = args.pop() {
+                    let w = self.func_wrap(last);
+                    args.push(w);
+                }
+            }
+            Wrap::Arg(i) => {
+                let i = usize::from(i);
+                if i < args.len() {
+                    let a = std::mem::replace(&mut args[i], v(Val::Undef, span));
+                    args[i] = self.func_wrap(a);
+                }
+            }
+            Wrap::Do => {
+                let last = args.pop().unwrap_or(v(Val::Undef, span));
+                return Some(self.func_wrap(last));
+            }
+        }
+        None
     }
 
     /// Converts argument `i` of method `m` and collects it; false if it failed.
@@ -629,4 +578,63 @@ impl Eval<'_> {
         };
         v(Val::Num(ms), span)
     }
+}
+
+/// Takes the optargs object out of `args` where the driver's rule for `m` finds one.
+fn take_optargs(m: &Method, args: &mut Vec<V>) -> Option<V> {
+    let is_plain = |a: Option<&V>| a.is_some_and(|a| matches!(a.v, Val::Obj(_)));
+    let is_nullish = |a: Option<&V>| a.is_none_or(|a| matches!(a.v, Val::Undef | Val::Null));
+    match m.optargs {
+        Optargs::None => {}
+        Optargs::Aropt(p) => {
+            if is_plain(args.get(usize::from(p))) {
+                return args.pop();
+            }
+        }
+        Optargs::Trailing => {
+            if is_plain(args.last()) {
+                return args.pop();
+            }
+        }
+        Optargs::GetAll => {
+            if args.len() > 1 && is_plain(args.last()) {
+                return args.pop();
+            }
+        }
+        Optargs::MinMax => {
+            if args.len() == 1 && is_plain(args.first()) {
+                return args.pop();
+            }
+        }
+        Optargs::Slice => {
+            if !is_nullish(args.get(2)) {
+                return args.pop();
+            } else {
+                args.truncate(2);
+                if matches!(args.get(1).map(|a| &a.v), Some(Val::Undef)) {
+                    args.truncate(1);
+                } else if is_plain(args.get(1)) {
+                    return args.pop();
+                }
+            }
+        }
+        Optargs::IndexCreate => {
+            if !is_nullish(args.get(2)) {
+                return args.pop();
+            } else {
+                args.truncate(2);
+                if is_nullish(args.get(1)) {
+                    args.truncate(1);
+                } else if is_plain(args.get(1)) {
+                    return args.pop();
+                }
+            }
+        }
+        Optargs::Reconfigure => {
+            let opts = (!args.is_empty()).then(|| args.remove(0));
+            args.clear();
+            return opts;
+        }
+    }
+    None
 }
