@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use base64::Engine as _;
 use serde_json::{Map, Value};
 
-use super::ast::{Expr, ExprKind, FuncBody, FuncDef, Name, Names, Stmt, StmtKind};
+use super::ast::{Expr, ExprKind, FuncBody, FuncDef, Name, Names, Prop, Stmt, StmtKind};
 use super::diagnostic::Diagnostic;
 use super::methods::{self, Arity, Method, Optargs, Wrap};
 use super::parser::{NameHasher, is_after_run, is_hidden, is_program_tail, js_number_string};
@@ -437,68 +437,8 @@ impl<'a> Eval<'a> {
                 "it is skipped only as a callback of `.run(...)` or of a promise method after it",
             ),
             ExprKind::Ident(name) => self.ident(*name, span, scope),
-            ExprKind::Array(items) => {
-                if !self.build(items.len() * size_of::<V>(), span) {
-                    return v(Val::Poison, span);
-                }
-                let mut vals: Vec<V> = Vec::with_capacity(items.len());
-                for i in items {
-                    if let ExprKind::Spread(inner) = &i.kind {
-                        self.spread_into(inner, scope, &mut vals);
-                    } else {
-                        let x = self.eval(i, scope);
-                        vals.push(x);
-                    }
-                }
-                v(Val::Arr(Arc::new(Mutex::new(vals))), span)
-            }
-            ExprKind::Object(props) => {
-                if !self.build(props.len() * size_of::<(Str, V)>(), span) {
-                    return v(Val::Poison, span);
-                }
-                let mut fields: Fields = Vec::with_capacity(props.len());
-                // A repeated key keeps its first place and takes the last value; large
-                // literals find repeats through an index instead of scanning. All keys are
-                // names here: the same key is the same name.
-                let mut index: Option<HashMap<Name, usize, BuildHasherDefault<NameHasher>>> =
-                    (props.len() > 16).then(HashMap::default);
-                // After a spread, keys may be texts of other objects: compared as texts.
-                let mut spread = false;
-                for p in props {
-                    if matches!(
-                        p.value.kind,
-                        ExprKind::Spread(_) | ExprKind::Computed { .. }
-                    ) {
-                        if !self.special_prop(&p.value, scope, &mut fields) {
-                            return v(Val::Poison, span);
-                        }
-                        spread = true;
-                        index = None;
-                        continue;
-                    }
-                    let val = self.eval(&p.value, scope);
-                    let slot = match &index {
-                        Some(index) => index.get(&p.key).copied(),
-                        None if spread => {
-                            let key = Str::Lit(p.key);
-                            fields.iter().position(|(k, _)| k.same(&key, self.names))
-                        }
-                        None => fields
-                            .iter()
-                            .position(|(k, _)| matches!(k, Str::Lit(k) if *k == p.key)),
-                    };
-                    match slot {
-                        Some(i) => fields[i].1 = val,
-                        None => {
-                            if let Some(index) = &mut index {
-                                index.insert(p.key, fields.len());
-                            }
-                            fields.push((Str::Lit(p.key), val));
-                        }
-                    }
-                }
-                v(Val::Obj(Arc::new(Mutex::new(fields))), span)
-            }
+            ExprKind::Array(items) => self.eval_array(items, scope, span),
+            ExprKind::Object(props) => self.eval_object(props, scope, span),
             ExprKind::Member {
                 obj,
                 name,
@@ -548,28 +488,7 @@ impl<'a> Eval<'a> {
                 op_span,
                 lhs,
                 rhs,
-            } => {
-                let l = self.eval(lhs, scope);
-                if matches!(*op, BinOp::And | BinOp::Or | BinOp::Nullish)
-                    && !matches!(l.v, Val::Term(_) | Val::Poison)
-                {
-                    let take_left = match *op {
-                        BinOp::And => !truthy(self.names, &l.v),
-                        BinOp::Or => truthy(self.names, &l.v),
-                        _ => !matches!(l.v, Val::Undef | Val::Null),
-                    };
-                    if take_left {
-                        return v(l.v, span);
-                    }
-                    let r = self.eval(rhs, scope);
-                    if let Val::Term(_) = r.v {
-                        return self.op_on_term(*op, *op_span);
-                    }
-                    return v(r.v, span);
-                }
-                let r = self.eval(rhs, scope);
-                self.binary(*op, *op_span, l, r, span)
-            }
+            } => self.eval_binary(*op, *op_span, lhs, rhs, scope, span),
             ExprKind::New { .. }
             | ExprKind::Cond { .. }
             | ExprKind::Assign { .. }
@@ -577,6 +496,104 @@ impl<'a> Eval<'a> {
             | ExprKind::Spread(_)
             | ExprKind::Computed { .. } => self.eval_rare(e, scope),
         }
+    }
+
+    /// An array literal.
+    fn eval_array(&mut self, items: &[Expr], scope: &Arc<Scope>, span: Span) -> V {
+        if !self.build(items.len() * size_of::<V>(), span) {
+            return v(Val::Poison, span);
+        }
+        let mut vals: Vec<V> = Vec::with_capacity(items.len());
+        for i in items {
+            if let ExprKind::Spread(inner) = &i.kind {
+                self.spread_into(inner, scope, &mut vals);
+            } else {
+                let x = self.eval(i, scope);
+                vals.push(x);
+            }
+        }
+        v(Val::Arr(Arc::new(Mutex::new(vals))), span)
+    }
+
+    /// An object literal.
+    fn eval_object(&mut self, props: &[Prop], scope: &Arc<Scope>, span: Span) -> V {
+        if !self.build(props.len() * size_of::<(Str, V)>(), span) {
+            return v(Val::Poison, span);
+        }
+        let mut fields: Fields = Vec::with_capacity(props.len());
+        // A repeated key keeps its first place and takes the last value; large
+        // literals find repeats through an index instead of scanning. All keys are
+        // names here: the same key is the same name.
+        let mut index: Option<HashMap<Name, usize, BuildHasherDefault<NameHasher>>> =
+            (props.len() > 16).then(HashMap::default);
+        // After a spread, keys may be texts of other objects: compared as texts.
+        let mut spread = false;
+        for p in props {
+            if matches!(
+                p.value.kind,
+                ExprKind::Spread(_) | ExprKind::Computed { .. }
+            ) {
+                if !self.special_prop(&p.value, scope, &mut fields) {
+                    return v(Val::Poison, span);
+                }
+                spread = true;
+                index = None;
+                continue;
+            }
+            let val = self.eval(&p.value, scope);
+            let slot = match &index {
+                Some(index) => index.get(&p.key).copied(),
+                None if spread => {
+                    let key = Str::Lit(p.key);
+                    fields.iter().position(|(k, _)| k.same(&key, self.names))
+                }
+                None => fields
+                    .iter()
+                    .position(|(k, _)| matches!(k, Str::Lit(k) if *k == p.key)),
+            };
+            match slot {
+                Some(i) => fields[i].1 = val,
+                None => {
+                    if let Some(index) = &mut index {
+                        index.insert(p.key, fields.len());
+                    }
+                    fields.push((Str::Lit(p.key), val));
+                }
+            }
+        }
+        v(Val::Obj(Arc::new(Mutex::new(fields))), span)
+    }
+
+    /// `lhs op rhs`; `&&`, `||` and `??` evaluate `rhs` only when JavaScript does.
+    fn eval_binary(
+        &mut self,
+        op: BinOp,
+        op_span: Span,
+        lhs: &Expr,
+        rhs: &Expr,
+        scope: &Arc<Scope>,
+        span: Span,
+    ) -> V {
+        let l = self.eval(lhs, scope);
+        if matches!(op, BinOp::And | BinOp::Or | BinOp::Nullish)
+            && !matches!(l.v, Val::Term(_) | Val::Poison)
+        {
+            let take_left = match op {
+                BinOp::And => !truthy(self.names, &l.v),
+                BinOp::Or => truthy(self.names, &l.v),
+                _ => !matches!(l.v, Val::Undef | Val::Null),
+            };
+            if take_left {
+                return v(l.v, span);
+            }
+            let r = self.eval(rhs, scope);
+            if let Val::Term(_) = r.v {
+                return self.op_on_term(op, op_span);
+            }
+            return v(r.v, span);
+        }
+        let r = self.eval(rhs, scope);
+        self.binary(op, op_span, l, r, span)
     }
 
     /// [`Eval::eval`] of the expressions that ReQL rarely has (out of line: the hot one keeps a

@@ -155,53 +155,13 @@ impl Eval<'_> {
                 Some(e) => self.eval(e, scope),
                 None => v(Val::Undef, s.span),
             }),
-            StmtKind::If(test, then, other) => {
-                let t = self.eval(test, scope);
-                if let Val::Term(_) = t.v {
-                    self.error_help(
-                        test.span,
-                        "a ReQL term cannot choose between JavaScript statements",
-                        "use r.branch(condition, a, b)",
-                    );
-                    return Flow::Normal;
-                }
-                if truthy(self.names, &t.v) {
-                    self.exec(then, scope)
-                } else if let Some(o) = other {
-                    self.exec(o, scope)
-                } else {
-                    Flow::Normal
-                }
-            }
+            StmtKind::If(test, then, other) => self.exec_if(test, then, other.as_deref(), scope),
             StmtKind::For {
                 init,
                 test,
                 update,
                 body,
-            } => {
-                if let Some(i) = init {
-                    self.exec(i, scope);
-                }
-                loop {
-                    if self.halted {
-                        break;
-                    }
-                    if let Some(t) = test
-                        && !self.loop_goes_on(t, scope)
-                    {
-                        break;
-                    }
-                    match self.exec(body, scope) {
-                        Flow::Return(r) => return Flow::Return(r),
-                        Flow::Break => break,
-                        Flow::Normal | Flow::Continue => {}
-                    }
-                    if let Some(u) = update {
-                        self.eval(u, scope);
-                    }
-                }
-                Flow::Normal
-            }
+            } => self.exec_for(init.as_deref(), test.as_ref(), update.as_ref(), body, scope),
             StmtKind::ForEach {
                 name,
                 name_span,
@@ -256,6 +216,65 @@ impl Eval<'_> {
         }
     }
 
+    /// `if (test) then else other`.
+    fn exec_if(
+        &mut self,
+        test: &Expr,
+        then: &Stmt,
+        other: Option<&Stmt>,
+        scope: &Arc<Scope>,
+    ) -> Flow {
+        let t = self.eval(test, scope);
+        if let Val::Term(_) = t.v {
+            self.error_help(
+                test.span,
+                "a ReQL term cannot choose between JavaScript statements",
+                "use r.branch(condition, a, b)",
+            );
+            return Flow::Normal;
+        }
+        if truthy(self.names, &t.v) {
+            self.exec(then, scope)
+        } else if let Some(o) = other {
+            self.exec(o, scope)
+        } else {
+            Flow::Normal
+        }
+    }
+
+    /// `for (init; test; update) body`.
+    fn exec_for(
+        &mut self,
+        init: Option<&Stmt>,
+        test: Option<&Expr>,
+        update: Option<&Expr>,
+        body: &Stmt,
+        scope: &Arc<Scope>,
+    ) -> Flow {
+        if let Some(i) = init {
+            self.exec(i, scope);
+        }
+        loop {
+            if self.halted {
+                break;
+            }
+            if let Some(t) = test
+                && !self.loop_goes_on(t, scope)
+            {
+                break;
+            }
+            match self.exec(body, scope) {
+                Flow::Return(r) => return Flow::Return(r),
+                Flow::Break => break,
+                Flow::Normal | Flow::Continue => {}
+            }
+            if let Some(u) = update {
+                self.eval(u, scope);
+            }
+        }
+        Flow::Normal
+    }
+
     /// Runs a top-level statement. Returns the query term (if the statement is a query) and
     /// the global optargs of a pasted `.run(conn, {...})`.
     pub(crate) fn top(
@@ -264,73 +283,51 @@ impl Eval<'_> {
         root: &Arc<Scope>,
     ) -> Option<(TermId, Map<String, Value>)> {
         let StmtKind::Expr(e) = &s.kind else {
-            match &s.kind {
-                StmtKind::Return(_) => {
-                    self.error_help(
-                        s.span,
-                        "`return` outside a function",
-                        "paste only the query after `return`: rdbsh runs it",
-                    );
-                }
-                StmtKind::Function(name, def) => {
-                    let f = v(
-                        Val::Func(Arc::new(Closure {
-                            def: def.clone(),
-                            scope: root.clone(),
-                        })),
-                        s.span,
-                    );
-                    self.declare(root, *name, f);
-                }
-                _ => {
-                    self.exec(s, root);
-                }
-            }
+            self.top_other(s, root);
             return None;
         };
         if matches!(e.kind, ExprKind::Assign { .. } | ExprKind::Update { .. }) {
             self.eval(e, root);
             return None;
         }
-        // Peel what follows a pasted `.run(...)`: `.then(...)`, `.catch(...)`, `await`.
         let names = self.names;
-        let mut e = e;
-        loop {
-            match &e.kind {
-                ExprKind::Unary { op: "await", expr } => e = expr,
-                ExprKind::MethodCall { operands, name, .. } if is_after_run(names.get(*name)) => {
-                    match Expr::receiver_args(operands) {
-                        Some((obj, _)) if ends_with_run(obj, names) => e = obj,
-                        _ => break,
-                    }
-                }
-                ExprKind::Call { callee, .. } => match &callee.kind {
-                    ExprKind::Member { obj, name, .. }
-                        if is_after_run(names.get(*name)) && ends_with_run(obj, names) =>
-                    {
-                        e = obj
-                    }
-                    _ => break,
-                },
-                _ => break,
+        let (base, run_args) = split_run(peel_after_run(e, names), names);
+        let val = self.eval(base, root);
+        let global = self.run_optargs(run_args, root);
+        let term = self.statement_term(&val, base)?;
+        Some((term, global))
+    }
+
+    /// A top-level statement that is no expression: a function declaration, a declaration
+    /// or a loop, or a stray `return`.
+    fn top_other(&mut self, s: &Stmt, root: &Arc<Scope>) {
+        match &s.kind {
+            StmtKind::Return(_) => {
+                self.error_help(
+                    s.span,
+                    "`return` outside a function",
+                    "paste only the query after `return`: rdbsh runs it",
+                );
+            }
+            StmtKind::Function(name, def) => {
+                let f = v(
+                    Val::Func(Arc::new(Closure {
+                        def: def.clone(),
+                        scope: root.clone(),
+                    })),
+                    s.span,
+                );
+                self.declare(root, *name, f);
+            }
+            _ => {
+                self.exec(s, root);
             }
         }
-        let (base, run_args): (&Expr, Option<&[Expr]>) = match &e.kind {
-            ExprKind::MethodCall { operands, name, .. } if names.get(*name) == "run" => {
-                match Expr::receiver_args(operands) {
-                    Some((obj, args)) => (obj, Some(args)),
-                    None => (e, None),
-                }
-            }
-            ExprKind::Call { callee, args } => match &callee.kind {
-                ExprKind::Member { obj, name, .. } if names.get(*name) == "run" => {
-                    (obj, Some(args))
-                }
-                _ => (e, None),
-            },
-            _ => (e, None),
-        };
-        let val = self.eval(base, root);
+    }
+
+    /// The global optargs of a pasted `.run(...)` whose arguments are `run_args`.
+    fn run_optargs(&mut self, run_args: Option<&[Expr]>, root: &Arc<Scope>) -> Map<String, Value> {
+        let names = self.names;
         let mut global = Map::new();
         // `.run(conn, callback)` and `.run(conn, opts, function (err, res) {...})` as pasted
         // from the docs: a function or a name defined nowhere is the callback, not options.
@@ -377,8 +374,13 @@ impl Eval<'_> {
                 }
             }
         }
-        let term = match &val.v {
-            Val::Poison => return None,
+        global
+    }
+
+    /// The term a statement's value `val` sends, or why it sends none.
+    fn statement_term(&mut self, val: &V, base: &Expr) -> Option<TermId> {
+        match &val.v {
+            Val::Poison => None,
             Val::Term(t) => Some(*t),
             Val::Undef => {
                 self.error_help(
@@ -406,8 +408,50 @@ impl Eval<'_> {
                 );
                 None
             }
-            _ => self.expr(&val, EXPR_DEPTH),
-        }?;
-        Some((term, global))
+            _ => self.expr(val, EXPR_DEPTH),
+        }
+    }
+}
+
+/// `e` without what follows a pasted `.run(...)`: `.then(...)`, `.catch(...)`, `await`.
+fn peel_after_run<'e>(e: &'e Expr, names: &Names) -> &'e Expr {
+    let mut e = e;
+    loop {
+        match &e.kind {
+            ExprKind::Unary { op: "await", expr } => e = expr,
+            ExprKind::MethodCall { operands, name, .. } if is_after_run(names.get(*name)) => {
+                match Expr::receiver_args(operands) {
+                    Some((obj, _)) if ends_with_run(obj, names) => e = obj,
+                    _ => break,
+                }
+            }
+            ExprKind::Call { callee, .. } => match &callee.kind {
+                ExprKind::Member { obj, name, .. }
+                    if is_after_run(names.get(*name)) && ends_with_run(obj, names) =>
+                {
+                    e = obj
+                }
+                _ => break,
+            },
+            _ => break,
+        }
+    }
+    e
+}
+
+/// The query of `e` and the arguments of its `.run(...)`, if it ends with one.
+fn split_run<'e>(e: &'e Expr, names: &Names) -> (&'e Expr, Option<&'e [Expr]>) {
+    match &e.kind {
+        ExprKind::MethodCall { operands, name, .. } if names.get(*name) == "run" => {
+            match Expr::receiver_args(operands) {
+                Some((obj, args)) => (obj, Some(args)),
+                None => (e, None),
+            }
+        }
+        ExprKind::Call { callee, args } => match &callee.kind {
+            ExprKind::Member { obj, name, .. } if names.get(*name) == "run" => (obj, Some(args)),
+            _ => (e, None),
+        },
+        _ => (e, None),
     }
 }
