@@ -1368,24 +1368,7 @@ impl<'t> Parser<'t, '_> {
 
     fn postfix(&mut self) -> Expr {
         let mut e = if self.at_ident("new") {
-            let start = self.here();
-            self.pos += 1;
-            let callee = self.primary();
-            let callee = self.members_only(callee);
-            let args = if self.at(p!("(")) {
-                self.pos += 1;
-                self.args("`)` to close the argument list")
-            } else {
-                Vec::new()
-            };
-            let span = start.to(Span::new(self.prev_end(), self.prev_end()));
-            Expr {
-                kind: ExprKind::New {
-                    callee: Box::new(callee),
-                    args,
-                },
-                span,
-            }
+            self.new_expr()
         } else {
             self.primary()
         };
@@ -1451,61 +1434,8 @@ impl<'t> Parser<'t, '_> {
                         e = member(e, name, span, span_all);
                     }
                 }
-                p!("[") => {
-                    self.pos += 1;
-                    let index = self.with_nl(false, |p| p.expression());
-                    self.expect(p!("]"), "`]` to close the index");
-                    let span = e.span.to(Span::new(self.prev_end(), self.prev_end()));
-                    e = Expr {
-                        kind: ExprKind::Index {
-                            obj: Box::new(e),
-                            index: Box::new(index),
-                        },
-                        span,
-                    };
-                }
-                p!("(") => {
-                    self.pos += 1;
-                    let tail = match &e.kind {
-                        ExprKind::Member { name, .. } => {
-                            let name = self.names.get(*name);
-                            if name == "run" {
-                                ran = true;
-                            }
-                            ran && is_program_tail(name)
-                        }
-                        _ => false,
-                    };
-                    let args = if tail {
-                        let base = self.exprs.len();
-                        self.lenient_args_onto_stack();
-                        self.take_exprs(base)
-                    } else {
-                        self.args("`)` to close the argument list")
-                    };
-                    let span = e.span.to(Span::new(self.prev_end(), self.prev_end()));
-                    let kind = match e.kind {
-                        ExprKind::Member {
-                            obj,
-                            name,
-                            name_span,
-                        } => {
-                            let mut operands = Vec::with_capacity(1 + args.len());
-                            operands.push(*obj);
-                            operands.extend(args);
-                            ExprKind::MethodCall {
-                                operands,
-                                name,
-                                name_span,
-                            }
-                        }
-                        kind => ExprKind::Call {
-                            callee: Box::new(Expr { kind, span: e.span }),
-                            args,
-                        },
-                    };
-                    e = Expr { kind, span };
-                }
+                p!("[") => e = self.index_link(e),
+                p!("(") => e = self.call_link(e, &mut ran),
                 p!("++") | p!("--") if !t.nl_before => {
                     let op = t.kind.text();
                     self.pos += 1;
@@ -1527,6 +1457,88 @@ impl<'t> Parser<'t, '_> {
         }
         self.links = saved;
         e
+    }
+
+    /// `new Callee(args)`, at `new`.
+    fn new_expr(&mut self) -> Expr {
+        let start = self.here();
+        self.pos += 1;
+        let callee = self.primary();
+        let callee = self.members_only(callee);
+        let args = if self.at(p!("(")) {
+            self.pos += 1;
+            self.args("`)` to close the argument list")
+        } else {
+            Vec::new()
+        };
+        let span = start.to(Span::new(self.prev_end(), self.prev_end()));
+        Expr {
+            kind: ExprKind::New {
+                callee: Box::new(callee),
+                args,
+            },
+            span,
+        }
+    }
+
+    /// `e[index]`, at `[`.
+    fn index_link(&mut self, e: Expr) -> Expr {
+        self.pos += 1;
+        let index = self.with_nl(false, |p| p.expression());
+        self.expect(p!("]"), "`]` to close the index");
+        let span = e.span.to(Span::new(self.prev_end(), self.prev_end()));
+        Expr {
+            kind: ExprKind::Index {
+                obj: Box::new(e),
+                index: Box::new(index),
+            },
+            span,
+        }
+    }
+
+    /// `e(args)`, at `(`: a method call when `e` is a member access. `ran` tells whether the
+    /// chain has called `.run(...)` (what follows is then program code, read leniently).
+    fn call_link(&mut self, e: Expr, ran: &mut bool) -> Expr {
+        self.pos += 1;
+        let tail = match &e.kind {
+            ExprKind::Member { name, .. } => {
+                let name = self.names.get(*name);
+                if name == "run" {
+                    *ran = true;
+                }
+                *ran && is_program_tail(name)
+            }
+            _ => false,
+        };
+        let args = if tail {
+            let base = self.exprs.len();
+            self.lenient_args_onto_stack();
+            self.take_exprs(base)
+        } else {
+            self.args("`)` to close the argument list")
+        };
+        let span = e.span.to(Span::new(self.prev_end(), self.prev_end()));
+        let kind = match e.kind {
+            ExprKind::Member {
+                obj,
+                name,
+                name_span,
+            } => {
+                let mut operands = Vec::with_capacity(1 + args.len());
+                operands.push(*obj);
+                operands.extend(args);
+                ExprKind::MethodCall {
+                    operands,
+                    name,
+                    name_span,
+                }
+            }
+            kind => ExprKind::Call {
+                callee: Box::new(Expr { kind, span: e.span }),
+                args,
+            },
+        };
+        Expr { kind, span }
     }
 
     /// `new Foo.Bar(...)`: member accesses bind before the call.
@@ -1608,73 +1620,7 @@ impl<'t> Parser<'t, '_> {
                     span,
                 }
             }
-            Kind::Ident => {
-                let name = self.name(t);
-                match name {
-                    "true" | "false" => {
-                        self.pos += 1;
-                        Expr {
-                            kind: ExprKind::Bool(name == "true"),
-                            span,
-                        }
-                    }
-                    "null" => {
-                        self.pos += 1;
-                        Expr {
-                            kind: ExprKind::Null,
-                            span,
-                        }
-                    }
-                    "this" => {
-                        self.pos += 1;
-                        Expr {
-                            kind: ExprKind::This,
-                            span,
-                        }
-                    }
-                    "function" => self.function(),
-                    "lambda" => {
-                        self.error(span, "`lambda` is Python syntax").help =
-                        Some("write a JavaScript function: `function (x) { return ... }` or `x => ...`".into());
-                        self.pos += 1;
-                        // Skip the Python lambda's parameters and body up to the end of the argument.
-                        let mut depth = 0usize;
-                        while let Some(t) = self.peek() {
-                            match t.kind {
-                                p!("(") | p!("[") | p!("{") => depth += 1,
-                                p!(")") | p!("]") | p!("}") if depth == 0 => break,
-                                p!(")") | p!("]") | p!("}") => depth -= 1,
-                                p!(",") if depth == 0 => break,
-                                _ => {}
-                            }
-                            self.pos += 1;
-                        }
-                        err_expr(span)
-                    }
-                    "var" | "let" | "const" | "return" | "if" | "else" | "for" | "while"
-                    | "break" | "continue" | "class" | "import" | "export" | "await" | "async"
-                    | "yield" | "switch" | "case" | "try" | "catch" | "throw" => {
-                        let d = self.error(
-                            span,
-                            format!("expected an expression, found the keyword `{name}`"),
-                        );
-                        if matches!(name, "yield" | "async") {
-                            d.help = Some(format!(
-                                "`{name}` belongs to the program around the query: paste only \
-                                 the query, rdbsh runs it"
-                            ));
-                        }
-                        err_expr(span)
-                    }
-                    _ => {
-                        self.pos += 1;
-                        Expr {
-                            kind: ExprKind::Ident(self.intern(name)),
-                            span,
-                        }
-                    }
-                }
-            }
+            Kind::Ident => self.word(t, span),
             p!("(") => {
                 self.pos += 1;
                 let e = self.with_nl(false, |p| p.expression());
@@ -1690,37 +1636,7 @@ impl<'t> Parser<'t, '_> {
                     span: whole,
                 }
             }
-            p!("[") => {
-                self.pos += 1;
-                let base = self.exprs.len();
-                self.with_nl(false, |p| {
-                    while !p.at(p!("]")) && p.peek().is_some() && !p.fatal {
-                        if p.at(p!(",")) {
-                            let span = p.here();
-                            p.error(span, "array holes are not supported").help =
-                                Some("write null where a value is missing".into());
-                            p.pos += 1;
-                            continue;
-                        }
-                        let item = if p.at(p!("...")) {
-                            p.spread()
-                        } else {
-                            p.assign()
-                        };
-                        p.exprs.push(item);
-                        if !p.eat(p!(",")) {
-                            break;
-                        }
-                    }
-                });
-                let items = self.take_exprs(base);
-                self.expect(p!("]"), "`,` or `]` in the array");
-                let whole = span.to(Span::new(self.prev_end(), self.prev_end()));
-                Expr {
-                    kind: ExprKind::Array(items),
-                    span: whole,
-                }
-            }
+            p!("[") => self.array_literal(span),
             p!("{") => {
                 self.pos += 1;
                 let props = self.with_nl(false, |p| p.object_props());
@@ -1735,6 +1651,111 @@ impl<'t> Parser<'t, '_> {
                 self.expected("an expression");
                 err_expr(span)
             }
+        }
+    }
+
+    /// A word where an expression starts: a literal, `function`, a name, or a keyword that
+    /// cannot start one.
+    fn word(&mut self, t: &Token, span: Span) -> Expr {
+        let name = self.name(t);
+        match name {
+            "true" | "false" => {
+                self.pos += 1;
+                Expr {
+                    kind: ExprKind::Bool(name == "true"),
+                    span,
+                }
+            }
+            "null" => {
+                self.pos += 1;
+                Expr {
+                    kind: ExprKind::Null,
+                    span,
+                }
+            }
+            "this" => {
+                self.pos += 1;
+                Expr {
+                    kind: ExprKind::This,
+                    span,
+                }
+            }
+            "function" => self.function(),
+            "lambda" => {
+                self.error(span, "`lambda` is Python syntax").help = Some(
+                    "write a JavaScript function: `function (x) { return ... }` or `x => ...`"
+                        .into(),
+                );
+                self.pos += 1;
+                // Skip the Python lambda's parameters and body up to the end of the argument.
+                let mut depth = 0usize;
+                while let Some(t) = self.peek() {
+                    match t.kind {
+                        p!("(") | p!("[") | p!("{") => depth += 1,
+                        p!(")") | p!("]") | p!("}") if depth == 0 => break,
+                        p!(")") | p!("]") | p!("}") => depth -= 1,
+                        p!(",") if depth == 0 => break,
+                        _ => {}
+                    }
+                    self.pos += 1;
+                }
+                err_expr(span)
+            }
+            "var" | "let" | "const" | "return" | "if" | "else" | "for" | "while" | "break"
+            | "continue" | "class" | "import" | "export" | "await" | "async" | "yield"
+            | "switch" | "case" | "try" | "catch" | "throw" => {
+                let d = self.error(
+                    span,
+                    format!("expected an expression, found the keyword `{name}`"),
+                );
+                if matches!(name, "yield" | "async") {
+                    d.help = Some(format!(
+                        "`{name}` belongs to the program around the query: paste only \
+                         the query, rdbsh runs it"
+                    ));
+                }
+                err_expr(span)
+            }
+            _ => {
+                self.pos += 1;
+                Expr {
+                    kind: ExprKind::Ident(self.intern(name)),
+                    span,
+                }
+            }
+        }
+    }
+
+    /// An array literal, at `[`.
+    fn array_literal(&mut self, span: Span) -> Expr {
+        self.pos += 1;
+        let base = self.exprs.len();
+        self.with_nl(false, |p| {
+            while !p.at(p!("]")) && p.peek().is_some() && !p.fatal {
+                if p.at(p!(",")) {
+                    let span = p.here();
+                    p.error(span, "array holes are not supported").help =
+                        Some("write null where a value is missing".into());
+                    p.pos += 1;
+                    continue;
+                }
+                let item = if p.at(p!("...")) {
+                    p.spread()
+                } else {
+                    p.assign()
+                };
+                p.exprs.push(item);
+                if !p.eat(p!(",")) {
+                    break;
+                }
+            }
+        });
+        let items = self.take_exprs(base);
+        self.expect(p!("]"), "`,` or `]` in the array");
+        let whole = span.to(Span::new(self.prev_end(), self.prev_end()));
+        Expr {
+            kind: ExprKind::Array(items),
+            span: whole,
         }
     }
 
