@@ -12,6 +12,7 @@ use base64::Engine as _;
 use serde_json::{Map, Value};
 
 use super::ast::{Expr, ExprKind, FuncBody, FuncDef, Name, Names, Prop, Stmt, StmtKind};
+use super::clock::Clock;
 use super::diagnostic::Diagnostic;
 use super::methods::{self, Arity, Method, Optargs, Wrap};
 use super::parser::{NameHasher, is_after_run, is_hidden, is_program_tail, js_number_string};
@@ -154,6 +155,8 @@ pub(crate) struct Eval<'a> {
     names: &'a Names,
     /// What statements reuse.
     reuse: &'a mut Reuse,
+    /// The clock and time zone `Date` reads.
+    clock: &'a Clock,
     pub(crate) diags: Vec<Diagnostic>,
     steps: u64,
     /// Bytes built so far against [`COMPILE_BUDGET`].
@@ -256,12 +259,14 @@ impl<'a> Eval<'a> {
         store: &'a mut TermStore,
         names: &'a Names,
         reuse: &'a mut Reuse,
+        clock: &'a Clock,
     ) -> Self {
         Eval {
             next_var,
             store,
             names,
             reuse,
+            clock,
             diags: Vec::new(),
             steps: 0,
             built: 0,

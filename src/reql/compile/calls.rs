@@ -414,7 +414,7 @@ impl Eval<'_> {
                 "`Date(...)` without `new` gives a string",
                 "write new Date(...)",
             ),
-            Native::DateNow => v(Val::Num(chrono::Utc::now().timestamp_millis() as f64), span),
+            Native::DateNow => v(Val::Num(self.clock.now_ms()), span),
             Native::DateUtc => self.date_utc(&args, span),
             Native::Math => self.error(span, "Math is not a function"),
             Native::Lib(name) => self.call_lib(name, args, span),
@@ -531,12 +531,12 @@ impl Eval<'_> {
 
     pub(super) fn date(&mut self, args: &[V], span: Span) -> V {
         let ms = match args.iter().map(|a| &a.v).collect::<Vec<_>>().as_slice() {
-            [] => chrono::Utc::now().timestamp_millis() as f64,
+            [] => self.clock.now_ms(),
             [Val::Num(n)] => dates::time_clip(*n).unwrap_or(f64::NAN),
             [Val::Null | Val::Bool(_)] => to_number(self.names, &args[0].v)
                 .and_then(dates::time_clip)
                 .unwrap_or(f64::NAN),
-            [Val::Str(s)] => match parse_date(s.text(self.names)) {
+            [Val::Str(s)] => match parse_date(s.text(self.names), self.clock) {
                 Some(ms) => ms,
                 None => {
                     return self.error_help(
@@ -552,7 +552,7 @@ impl Eval<'_> {
                     .iter()
                     .filter_map(|p| to_number(self.names, p))
                     .collect();
-                match date_from_parts(&n, false) {
+                match date_from_parts(&n, Some(self.clock)) {
                     Some(ms) => ms,
                     None => return self.error(span, "invalid date"),
                 }
@@ -574,7 +574,7 @@ impl Eval<'_> {
         let ms = if n.is_empty() {
             f64::NAN
         } else {
-            date_from_parts(&n, true).unwrap_or(f64::NAN)
+            date_from_parts(&n, None).unwrap_or(f64::NAN)
         };
         v(Val::Num(ms), span)
     }

@@ -760,7 +760,7 @@ impl Eval<'_> {
             }
             "Date.parse" => self
                 .str_arg(&args, 0, name)
-                .map(|s| Val::Num(parse_date(&s).unwrap_or(f64::NAN))),
+                .map(|s| Val::Num(parse_date(&s, self.clock).unwrap_or(f64::NAN))),
             "JSON.parse" => self.json_parse(&args, span),
             "JSON.stringify" => self.json_stringify(&args, span),
             "Object.keys" | "Object.values" | "Object.entries" => {
@@ -1555,7 +1555,7 @@ impl Eval<'_> {
     }
 
     fn date_method(&mut self, ms: f64, name: &str, span: Span) -> Option<Val> {
-        use chrono::{DateTime, Datelike, Local, Timelike, Utc};
+        use chrono::{DateTime, Datelike, Timelike, Utc};
         match name {
             "getTime" | "valueOf" => return Some(Val::Num(ms)),
             "toISOString" | "toJSON" => {
@@ -1576,7 +1576,9 @@ impl Eval<'_> {
         else {
             return Some(Val::Num(f64::NAN));
         };
-        let local = utc.with_timezone(&Local);
+        let Some(local) = self.clock.local(utc) else {
+            return Some(Val::Num(f64::NAN));
+        };
         let n = match name {
             // Whole minutes, as V8 gives them (local mean times of old dates have seconds).
             "getTimezoneOffset" => (-f64::from(local.offset().local_minus_utc()) / 60.0).trunc(),
