@@ -50,8 +50,8 @@ impl std::fmt::Display for Diagnostic {
     }
 }
 
-/// The char boundary at or before `i`.
-fn floor_char(s: &str, i: usize) -> usize {
+/// The char boundary at or before `i` (or the end of `s`).
+pub fn floor_char(s: &str, i: usize) -> usize {
     let mut i = i.min(s.len());
     while !s.is_char_boundary(i) {
         i -= 1;

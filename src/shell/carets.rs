@@ -5,6 +5,7 @@
 use annotate_snippets::{AnnotationKind, Level, Renderer, Snippet};
 
 use crate::reql::Diagnostic;
+use crate::reql::diagnostic::floor_char;
 
 /// Characters of a line before the span past which the line is cut, so that an error in a
 /// 100 MB literal costs no more than one in a short line (the renderer lays out what it is
@@ -67,15 +68,6 @@ pub fn render(d: &Diagnostic, source: &str, origin: Option<(&str, usize)>, style
     }
     out.push('\n');
     out
-}
-
-/// The char boundary at or before `i`.
-fn floor_char(s: &str, i: usize) -> usize {
-    let mut i = i.min(s.len());
-    while !s.is_char_boundary(i) {
-        i -= 1;
-    }
-    i
 }
 
 #[cfg(test)]

@@ -94,14 +94,7 @@ impl Eval<'_> {
         // Function declarations are hoisted, as in JavaScript.
         for s in stmts {
             if let StmtKind::Function(name, def) = &s.kind {
-                let f = v(
-                    Val::Func(Arc::new(Closure {
-                        def: def.clone(),
-                        scope: scope.clone(),
-                    })),
-                    s.span,
-                );
-                self.declare(scope, *name, f);
+                self.declare_function(scope, *name, def, s.span);
             }
         }
         for s in stmts {
@@ -216,6 +209,18 @@ impl Eval<'_> {
         }
     }
 
+    /// `function name(...) {...}`: binds `name` in `scope` to a closure over it.
+    fn declare_function(&mut self, scope: &Arc<Scope>, name: Name, def: &Arc<FuncDef>, span: Span) {
+        let f = v(
+            Val::Func(Arc::new(Closure {
+                def: def.clone(),
+                scope: scope.clone(),
+            })),
+            span,
+        );
+        self.declare(scope, name, f);
+    }
+
     /// `if (test) then else other`.
     fn exec_if(
         &mut self,
@@ -309,16 +314,7 @@ impl Eval<'_> {
                     "paste only the query after `return`: rdbsh runs it",
                 );
             }
-            StmtKind::Function(name, def) => {
-                let f = v(
-                    Val::Func(Arc::new(Closure {
-                        def: def.clone(),
-                        scope: root.clone(),
-                    })),
-                    s.span,
-                );
-                self.declare(root, *name, f);
-            }
+            StmtKind::Function(name, def) => self.declare_function(root, *name, def, s.span),
             _ => {
                 self.exec(s, root);
             }
