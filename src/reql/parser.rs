@@ -1482,6 +1482,7 @@ impl<'t> Parser<'t, '_> {
     }
 
     /// `e[index]`, at `[`.
+    #[inline]
     fn index_link(&mut self, e: Expr) -> Expr {
         self.pos += 1;
         let index = self.with_nl(false, |p| p.expression());
@@ -1498,6 +1499,7 @@ impl<'t> Parser<'t, '_> {
 
     /// `e(args)`, at `(`: a method call when `e` is a member access. `ran` tells whether the
     /// chain has called `.run(...)` (what follows is then program code, read leniently).
+    #[inline]
     fn call_link(&mut self, e: Expr, ran: &mut bool) -> Expr {
         self.pos += 1;
         let tail = match &e.kind {

@@ -136,6 +136,7 @@ impl Eval<'_> {
 
     /// Passes the arguments `m` wraps through `funcWrap` (an `r.row` inside becomes a
     /// function); for `do`, takes out the function, which goes first in FUNCALL.
+    #[inline]
     fn wrap_args(&mut self, m: &Method, args: &mut Vec<V>, span: Span) -> Option<V> {
         match m.wrap {
             Wrap::None => {}
@@ -581,6 +582,7 @@ impl Eval<'_> {
 }
 
 /// Takes the optargs object out of `args` where the driver's rule for `m` finds one.
+#[inline]
 fn take_optargs(m: &Method, args: &mut Vec<V>) -> Option<V> {
     let is_plain = |a: Option<&V>| a.is_some_and(|a| matches!(a.v, Val::Obj(_)));
     let is_nullish = |a: Option<&V>| a.is_none_or(|a| matches!(a.v, Val::Undef | Val::Null));
