@@ -4,7 +4,7 @@ use std::hash::Hasher;
 use std::sync::Arc;
 
 use super::parser::NameHasher;
-use super::prec::BinOp;
+use super::prec::{BinOp, UnaryOp};
 use super::span::Span;
 
 /// An identifier, property or method name, object key or string literal: an index into the
@@ -206,8 +206,8 @@ pub enum ExprKind {
     Func(Arc<FuncDef>),
     /// `-x`, `!x`, `typeof x`...
     Unary {
-        /// Operator text.
-        op: &'static str,
+        /// The operator.
+        op: UnaryOp,
         /// Operand.
         expr: Box<Expr>,
     },
@@ -242,8 +242,8 @@ pub enum ExprKind {
     },
     /// `x++`, `--x`.
     Update {
-        /// `++` or `--`.
-        op: &'static str,
+        /// `++` (else `--`).
+        increment: bool,
         /// Prefix form.
         prefix: bool,
         /// Target.

@@ -16,7 +16,7 @@ use super::clock::Clock;
 use super::diagnostic::Diagnostic;
 use super::methods::{self, Arity, Method, Optargs, Wrap};
 use super::parser::{NameHasher, is_after_run, is_hidden, is_program_tail, js_number_string};
-use super::prec::BinOp;
+use super::prec::{BinOp, UnaryOp};
 use super::span::Span;
 use crate::protocol::RUN_OPTARGS;
 
@@ -486,7 +486,7 @@ impl<'a> Eval<'a> {
             ),
             ExprKind::Unary { op, expr } => {
                 let x = self.eval(expr, scope);
-                self.unary(op, x, span)
+                self.unary(*op, x, span)
             }
             ExprKind::Binary {
                 op,
@@ -644,17 +644,21 @@ impl<'a> Eval<'a> {
                 self.assign(target, val.clone(), scope);
                 val
             }
-            ExprKind::Update { op, prefix, target } => {
+            ExprKind::Update {
+                increment,
+                prefix,
+                target,
+            } => {
                 let cur = self.eval(target, scope);
                 let n = match &cur.v {
                     Val::Term(_) => {
                         return self
-                            .op_on_term(if *op == "++" { BinOp::Add } else { BinOp::Sub }, span);
+                            .op_on_term(if *increment { BinOp::Add } else { BinOp::Sub }, span);
                     }
                     Val::Poison => return cur,
                     other => to_number(self.names, other).unwrap_or(f64::NAN),
                 };
-                let new = if *op == "++" { n + 1.0 } else { n - 1.0 };
+                let new = if *increment { n + 1.0 } else { n - 1.0 };
                 self.assign(target, v(Val::Num(new), span), scope);
                 v(Val::Num(if *prefix { new } else { n }), span)
             }

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use super::ast::{Expr, ExprKind, FuncBody, FuncDef, Name, Names, Prop, Stmt, StmtKind};
 use super::diagnostic::Diagnostic;
 use super::lexer::{Kind, Lexed, StrLit, Tok, Token, p};
-use super::prec::{self, BinOp};
+use super::prec::{self, BinOp, UnaryOp};
 use super::span::Span;
 
 mod destructure;
@@ -1218,16 +1218,21 @@ impl<'t> Parser<'t, '_> {
             self.expected("an expression");
             return err_expr(self.here());
         };
-        let op: Option<&'static str> = match self.tok(t) {
-            Tok::Punct(p @ ("-" | "+" | "!" | "~" | "++" | "--")) => Some(p),
-            Tok::Ident("typeof") => Some("typeof"),
+        // `None` for `++` and `--`: an update, `increment` telling which.
+        let (op, increment): (Option<UnaryOp>, bool) = match self.tok(t) {
+            Tok::Punct("-") => (Some(UnaryOp::Neg), false),
+            Tok::Punct("+") => (Some(UnaryOp::Plus), false),
+            Tok::Punct("!") => (Some(UnaryOp::Not), false),
+            Tok::Punct("~") => (Some(UnaryOp::BitNot), false),
+            Tok::Punct("++") => (None, true),
+            Tok::Punct("--") => (None, false),
+            Tok::Ident("typeof") => (Some(UnaryOp::Typeof), false),
             // `await r.table('t').run(conn)` pasted from async code: the value is the query.
-            Tok::Ident("await") => Some("await"),
-            Tok::Ident("void") => Some("void"),
-            Tok::Ident("delete") => Some("delete"),
-            _ => None,
+            Tok::Ident("await") => (Some(UnaryOp::Await), false),
+            Tok::Ident("void") => (Some(UnaryOp::Void), false),
+            Tok::Ident("delete") => (Some(UnaryOp::Delete), false),
+            _ => return self.postfix(),
         };
-        let Some(op) = op else { return self.postfix() };
         let start = t.span();
         self.pos += 1;
         if !self.deeper() {
@@ -1236,17 +1241,17 @@ impl<'t> Parser<'t, '_> {
         let expr = self.unary();
         self.depth -= 1;
         let span = start.to(expr.span);
-        if op == "++" || op == "--" {
+        let Some(op) = op else {
             return Expr {
                 kind: ExprKind::Update {
-                    op,
+                    increment,
                     prefix: true,
                     target: Box::new(expr),
                 },
                 span,
             };
-        }
-        if op == "-"
+        };
+        if op == UnaryOp::Neg
             && let ExprKind::Num(n) = expr.kind
         {
             return Expr {
@@ -1437,12 +1442,12 @@ impl<'t> Parser<'t, '_> {
                 p!("[") => e = self.index_link(e),
                 p!("(") => e = self.call_link(e, &mut ran),
                 p!("++") | p!("--") if !t.nl_before => {
-                    let op = t.kind.text();
+                    let increment = t.is(p!("++"));
                     self.pos += 1;
                     let span = e.span.to(t.span());
                     e = Expr {
                         kind: ExprKind::Update {
-                            op,
+                            increment,
                             prefix: false,
                             target: Box::new(e),
                         },

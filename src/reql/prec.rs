@@ -85,6 +85,42 @@ impl std::fmt::Display for BinOp {
     }
 }
 
+/// A prefix operator of JavaScript (`++` and `--` are updates, [`ExprKind::Update`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UnaryOp {
+    Neg,
+    Plus,
+    Not,
+    BitNot,
+    Typeof,
+    /// `await`, as in a query pasted from async code: the value is the operand.
+    Await,
+    Void,
+    Delete,
+}
+
+impl UnaryOp {
+    /// Its text, e.g. `typeof`.
+    pub fn text(self) -> &'static str {
+        match self {
+            UnaryOp::Neg => "-",
+            UnaryOp::Plus => "+",
+            UnaryOp::Not => "!",
+            UnaryOp::BitNot => "~",
+            UnaryOp::Typeof => "typeof",
+            UnaryOp::Await => "await",
+            UnaryOp::Void => "void",
+            UnaryOp::Delete => "delete",
+        }
+    }
+}
+
+impl std::fmt::Display for UnaryOp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.text())
+    }
+}
+
 /// Binding power of a binary operator (higher binds tighter), or `None` if `op` is not one.
 pub fn binary_prec(op: &str) -> Option<u8> {
     BinOp::from_text(op).map(BinOp::prec)

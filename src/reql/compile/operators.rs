@@ -53,21 +53,20 @@ impl Eval<'_> {
         }
     }
 
-    pub(super) fn unary(&mut self, op: &str, x: V, span: Span) -> V {
-        if op == "await" {
+    pub(super) fn unary(&mut self, op: UnaryOp, x: V, span: Span) -> V {
+        if op == UnaryOp::Await {
             return x;
         }
         match &x.v {
             Val::Poison => return x,
             Val::Term(_) => {
-                let (m, help) = match op {
-                    "!" => ("not", "use .not(): x.not() or r.not(x)"),
-                    "-" => ("mul", "use .mul(-1), or r.expr(0).sub(x)"),
-                    "~" => ("bitNot", "use .bitNot()"),
-                    _ => ("", "use the ReQL methods (.add, .not...)"),
+                let help = match op {
+                    UnaryOp::Not => "use .not(): x.not() or r.not(x)",
+                    UnaryOp::Neg => "use .mul(-1), or r.expr(0).sub(x)",
+                    UnaryOp::BitNot => "use .bitNot()",
+                    _ => "use the ReQL methods (.add, .not...)",
                 };
-                let _ = m;
-                if op == "typeof" {
+                if op == UnaryOp::Typeof {
                     return v(Val::Str(Str::own("function")), span);
                 }
                 return self.error_help(
@@ -79,9 +78,9 @@ impl Eval<'_> {
             _ => {}
         }
         let val = match op {
-            "!" => Val::Bool(!truthy(self.names, &x.v)),
-            "void" => Val::Undef,
-            "typeof" => Val::Str(Str::own(match &x.v {
+            UnaryOp::Not => Val::Bool(!truthy(self.names, &x.v)),
+            UnaryOp::Void => Val::Undef,
+            UnaryOp::Typeof => Val::Str(Str::own(match &x.v {
                 Val::Undef => "undefined",
                 Val::Bool(_) => "boolean",
                 Val::Num(_) => "number",
@@ -91,11 +90,12 @@ impl Eval<'_> {
                 }
                 _ => "object",
             })),
-            "delete" => return self.error(span, "`delete` is not supported"),
-            _ => match to_number(self.names, &x.v) {
+            UnaryOp::Delete => return self.error(span, "`delete` is not supported"),
+            UnaryOp::Await => x.v,
+            UnaryOp::Neg | UnaryOp::Plus | UnaryOp::BitNot => match to_number(self.names, &x.v) {
                 Some(n) => match op {
-                    "-" => Val::Num(-n),
-                    "+" => Val::Num(n),
+                    UnaryOp::Neg => Val::Num(-n),
+                    UnaryOp::Plus => Val::Num(n),
                     _ => Val::Num(f64::from(!to_int32(n))),
                 },
                 None => {

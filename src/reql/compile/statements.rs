@@ -414,7 +414,10 @@ fn peel_after_run<'e>(e: &'e Expr, names: &Names) -> &'e Expr {
     let mut e = e;
     loop {
         match &e.kind {
-            ExprKind::Unary { op: "await", expr } => e = expr,
+            ExprKind::Unary {
+                op: UnaryOp::Await,
+                expr,
+            } => e = expr,
             ExprKind::MethodCall { operands, name, .. } if is_after_run(names.get(*name)) => {
                 match Expr::receiver_args(operands) {
                     Some((obj, _)) if ends_with_run(obj, names) => e = obj,
