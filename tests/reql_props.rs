@@ -39,7 +39,7 @@ fn exercise(src: &str) {
                     d.span.start <= d.span.end && d.span.end <= src.len(),
                     "span out of range: {d:?} in {src:?}"
                 );
-                let _ = d.render(src, Some(("f", 3)), true);
+                let _ = rdbsh::shell::carets::render(&d, src, Some(("f", 3)), true);
             }
         }
     }

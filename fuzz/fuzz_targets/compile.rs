@@ -17,7 +17,7 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
         }
     } else if let Err(diags) = compile(src, &mut Env::new()) {
         for d in diags {
-            let _ = d.render(src, Some(("fuzz", 0)), true);
+            let _ = rdbsh::shell::carets::render(&d, src, Some(("fuzz", 0)), true);
         }
     }
     for span in split_statements(src) {

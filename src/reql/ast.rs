@@ -4,6 +4,7 @@ use std::hash::Hasher;
 use std::sync::Arc;
 
 use super::parser::NameHasher;
+use super::prec::{BinOp, UnaryOp};
 use super::span::Span;
 
 /// An identifier, property or method name, object key or string literal: an index into the
@@ -205,15 +206,15 @@ pub enum ExprKind {
     Func(Arc<FuncDef>),
     /// `-x`, `!x`, `typeof x`...
     Unary {
-        /// Operator text.
-        op: &'static str,
+        /// The operator.
+        op: UnaryOp,
         /// Operand.
         expr: Box<Expr>,
     },
     /// `a + b`, `a && b`...
     Binary {
-        /// Operator text.
-        op: &'static str,
+        /// The operator.
+        op: BinOp,
         /// Span of the operator.
         op_span: Span,
         /// Left operand.
@@ -232,8 +233,8 @@ pub enum ExprKind {
     },
     /// `x = v`, `x += v`.
     Assign {
-        /// `=`, `+=`...
-        op: &'static str,
+        /// `None` for `=`, the operator of `+=`, `**=`...
+        op: Option<BinOp>,
         /// Target (name, member or index).
         target: Box<Expr>,
         /// Value.
@@ -241,8 +242,8 @@ pub enum ExprKind {
     },
     /// `x++`, `--x`.
     Update {
-        /// `++` or `--`.
-        op: &'static str,
+        /// `++` (else `--`).
+        increment: bool,
         /// Prefix form.
         prefix: bool,
         /// Target.

@@ -1229,11 +1229,7 @@ impl<'a> Lexer<'a> {
             if c != '\\'
                 && let Some((_, at)) = pending_high.take()
             {
-                self.err(
-                    at,
-                    at + 6,
-                    "lone surrogate in a string escape is not supported",
-                );
+                self.lone_surrogate(at, at + 6);
             }
             if c == quote {
                 self.bump();
@@ -1256,107 +1252,123 @@ impl<'a> Lexer<'a> {
             }
             let esc_start = self.pos - 1;
             let Some(e) = self.bump() else { continue };
-            let code: Option<u32> = match e {
-                'n' => Some(10),
-                't' => Some(9),
-                'r' => Some(13),
-                'b' => Some(8),
-                'f' => Some(12),
-                'v' => Some(11),
-                '0' if !self.peek().is_some_and(|d| d.is_ascii_digit()) => Some(0),
-                '0'..='7' => {
-                    // Legacy octal escape (sloppy mode): up to three digits, value < 256.
-                    let mut v = e.to_digit(8).unwrap_or(0);
-                    for _ in 0..2 {
-                        match self.peek().and_then(|d| d.to_digit(8)) {
-                            Some(d) if v * 8 + d < 256 => {
-                                v = v * 8 + d;
-                                self.bump();
-                            }
-                            _ => break,
-                        }
-                    }
-                    Some(v)
-                }
-                'x' => self.hex_escape(2, esc_start),
-                'u' => {
-                    if self.peek() == Some('{') {
-                        let close = self.src[self.pos..].find('}');
-                        match close.map(|i| &self.src[self.pos + 1..self.pos + i]) {
-                            Some(h)
-                                if !h.is_empty()
-                                    && h.len() <= 6
-                                    && h.chars().all(|c| c.is_ascii_hexdigit()) =>
-                            {
-                                let v = u32::from_str_radix(h, 16).ok();
-                                self.pos += h.len() + 2;
-                                v
-                            }
-                            _ => {
-                                self.err(esc_start, self.pos, "invalid unicode escape").help =
-                                    Some("write \\u{1F600} or \\uXXXX".into());
-                                None
-                            }
-                        }
-                    } else {
-                        self.hex_escape(4, esc_start)
-                    }
-                }
-                '\r' => {
-                    if self.peek() == Some('\n') {
-                        self.bump();
-                    }
-                    None
-                }
-                '\n' | '\u{2028}' | '\u{2029}' => None,
-                other => {
-                    s.push(other);
-                    None
-                }
-            };
+            let code = self.escape(e, esc_start, &mut s);
             let Some(code) = code else { continue };
-            if (0xD800..0xDC00).contains(&code) {
-                if let Some((_, at)) = pending_high.replace((code, esc_start)) {
-                    self.err(
-                        at,
-                        at + 6,
-                        "lone surrogate in a string escape is not supported",
-                    );
-                }
-                continue;
-            }
-            if (0xDC00..0xE000).contains(&code) {
-                match pending_high.take() {
-                    Some((hi, _)) => {
-                        let c = 0x10000 + ((hi - 0xD800) << 10) + (code - 0xDC00);
-                        s.extend(char::from_u32(c));
-                    }
-                    None => {
-                        self.err(
-                            esc_start,
-                            self.pos,
-                            "lone surrogate in a string escape is not supported",
-                        );
-                    }
-                }
-                continue;
-            }
-            if let Some((_, at)) = pending_high.take() {
-                self.err(
-                    at,
-                    at + 6,
-                    "lone surrogate in a string escape is not supported",
-                );
-            }
-            match char::from_u32(code) {
-                Some(ch) => s.push(ch),
-                None => {
-                    self.err(esc_start, self.pos, "escape is not a valid character");
-                }
-            }
+            self.push_code(code, esc_start, &mut pending_high, &mut s);
         }
         self.out.escaped.push(s);
         (Kind::EscapedStr, index(self.out.escaped.len() - 1))
+    }
+
+    /// The character code of the escape `\\e` (read up to `e`, which started at
+    /// `esc_start`), reading what follows it; `None` for a line continuation, or when the
+    /// escape stands for `e` itself (pushed onto `s`) or is invalid (reported).
+    fn escape(&mut self, e: char, esc_start: usize, s: &mut String) -> Option<u32> {
+        match e {
+            'n' => Some(10),
+            't' => Some(9),
+            'r' => Some(13),
+            'b' => Some(8),
+            'f' => Some(12),
+            'v' => Some(11),
+            '0' if !self.peek().is_some_and(|d| d.is_ascii_digit()) => Some(0),
+            '0'..='7' => {
+                // Legacy octal escape (sloppy mode): up to three digits, value < 256.
+                let mut v = e.to_digit(8).unwrap_or(0);
+                for _ in 0..2 {
+                    match self.peek().and_then(|d| d.to_digit(8)) {
+                        Some(d) if v * 8 + d < 256 => {
+                            v = v * 8 + d;
+                            self.bump();
+                        }
+                        _ => break,
+                    }
+                }
+                Some(v)
+            }
+            'x' => self.hex_escape(2, esc_start),
+            'u' => {
+                if self.peek() == Some('{') {
+                    let close = self.src[self.pos..].find('}');
+                    match close.map(|i| &self.src[self.pos + 1..self.pos + i]) {
+                        Some(h)
+                            if !h.is_empty()
+                                && h.len() <= 6
+                                && h.chars().all(|c| c.is_ascii_hexdigit()) =>
+                        {
+                            let v = u32::from_str_radix(h, 16).ok();
+                            self.pos += h.len() + 2;
+                            v
+                        }
+                        _ => {
+                            self.err(esc_start, self.pos, "invalid unicode escape").help =
+                                Some("write \\u{1F600} or \\uXXXX".into());
+                            None
+                        }
+                    }
+                } else {
+                    self.hex_escape(4, esc_start)
+                }
+            }
+            '\r' => {
+                if self.peek() == Some('\n') {
+                    self.bump();
+                }
+                None
+            }
+            '\n' | '\u{2028}' | '\u{2029}' => None,
+            other => {
+                s.push(other);
+                None
+            }
+        }
+    }
+
+    /// Pushes the escaped code `code` onto `s`: a high surrogate waits in `pending_high`
+    /// for the low one that follows it; a lone one is reported.
+    fn push_code(
+        &mut self,
+        code: u32,
+        esc_start: usize,
+        pending_high: &mut Option<(u32, usize)>,
+        s: &mut String,
+    ) {
+        if (0xD800..0xDC00).contains(&code) {
+            if let Some((_, at)) = pending_high.replace((code, esc_start)) {
+                self.lone_surrogate(at, at + 6);
+            }
+            return;
+        }
+        if (0xDC00..0xE000).contains(&code) {
+            match pending_high.take() {
+                Some((hi, _)) => {
+                    let c = 0x10000 + ((hi - 0xD800) << 10) + (code - 0xDC00);
+                    s.extend(char::from_u32(c));
+                }
+                None => {
+                    self.lone_surrogate(esc_start, self.pos);
+                }
+            }
+            return;
+        }
+        if let Some((_, at)) = pending_high.take() {
+            self.lone_surrogate(at, at + 6);
+        }
+        match char::from_u32(code) {
+            Some(ch) => s.push(ch),
+            None => {
+                self.err(esc_start, self.pos, "escape is not a valid character");
+            }
+        }
+    }
+
+    /// Reports the escape at `start..end` as half of a UTF-16 pair without the other half.
+    fn lone_surrogate(&mut self, start: usize, end: usize) {
+        self.err(
+            start,
+            end,
+            "lone surrogate in a string escape is not supported",
+        );
     }
 
     /// Reports the closing bracket `b` that does not match the innermost open one.

@@ -1,11 +1,13 @@
-//! The method table of the JavaScript driver 2.4.2: term number, arity check, optargs rule and
-//! `r.row` wrapping per method. Written from `js-methods.json`; never read at run time.
+//! The method table of the JavaScript driver 2.4.2: term type, arity check, optargs rule and
+//! `r.row` wrapping per method, one line each. Written from `js-methods.json`; never read at
+//! run time.
 
 use std::collections::HashMap;
 use std::hash::BuildHasherDefault;
 use std::sync::OnceLock;
 
 use super::parser::NameHasher;
+use crate::protocol::TermType;
 
 /// The arity check the driver performs before building a term.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,8 +71,8 @@ pub enum Wrap {
 pub struct Method {
     /// JavaScript name, e.g. `orderBy`.
     pub name: &'static str,
-    /// Term type number (ql2.proto); 0 for `r.expr`, which builds no term of its own.
-    pub tt: u32,
+    /// The term it builds; `Datum` for `r.expr`, which builds no term of its own.
+    pub tt: TermType,
     /// Driver arity check.
     pub arity: Arity,
     /// Optargs detection rule.
@@ -94,2145 +96,261 @@ impl Method {
     }
 }
 
-const fn m(
-    name: &'static str,
-    tt: u32,
-    arity: Arity,
-    optargs: Optargs,
-    wrap: Wrap,
-    params: &'static str,
-    optarg_names: &'static [&'static str],
-) -> Method {
-    Method {
-        name,
-        tt,
-        arity,
-        optargs,
-        wrap,
-        params,
-        optarg_names,
-    }
+/// One row per method: name, term type, arity, optargs rule, `r.row` wrapping, signature,
+/// optarg names (each a variant of [`TermType`], [`Arity`], [`Optargs`], [`Wrap`]).
+macro_rules! methods {
+    ($($name:literal $tt:ident $ar:ident $(($($an:literal),+))? $opt:ident $(($on:literal))?
+        $wrap:ident $(($wn:literal))? $params:literal [$($o:literal),*];)*) => {
+        &[$(Method {
+            name: $name,
+            tt: TermType::$tt,
+            arity: Arity::$ar $(($($an),+))?,
+            optargs: Optargs::$opt $(($on))?,
+            wrap: Wrap::$wrap $(($wn))?,
+            params: $params,
+            optarg_names: &[$($o),*],
+        },)*]
+    };
 }
 
 /// Methods called on a term: `r.table('t').filter(...)`.
-static TERM_METHODS: &[Method] = &[
-    m(
-        "eq",
-        17,
-        Arity::Any,
-        Optargs::None,
-        Wrap::None,
-        "...args",
-        &[],
-    ),
-    m(
-        "ne",
-        18,
-        Arity::Any,
-        Optargs::None,
-        Wrap::None,
-        "...args",
-        &[],
-    ),
-    m(
-        "lt",
-        19,
-        Arity::Any,
-        Optargs::None,
-        Wrap::None,
-        "...args",
-        &[],
-    ),
-    m(
-        "le",
-        20,
-        Arity::Any,
-        Optargs::None,
-        Wrap::None,
-        "...args",
-        &[],
-    ),
-    m(
-        "gt",
-        21,
-        Arity::Any,
-        Optargs::None,
-        Wrap::None,
-        "...args",
-        &[],
-    ),
-    m(
-        "ge",
-        22,
-        Arity::Any,
-        Optargs::None,
-        Wrap::None,
-        "...args",
-        &[],
-    ),
-    m(
-        "not",
-        23,
-        Arity::Any,
-        Optargs::None,
-        Wrap::None,
-        "...args",
-        &[],
-    ),
-    m(
-        "add",
-        24,
-        Arity::Any,
-        Optargs::None,
-        Wrap::None,
-        "...args",
-        &[],
-    ),
-    m(
-        "sub",
-        25,
-        Arity::Any,
-        Optargs::None,
-        Wrap::None,
-        "...args",
-        &[],
-    ),
-    m(
-        "mul",
-        26,
-        Arity::Any,
-        Optargs::None,
-        Wrap::None,
-        "...args",
-        &[],
-    ),
-    m(
-        "div",
-        27,
-        Arity::Any,
-        Optargs::None,
-        Wrap::None,
-        "...args",
-        &[],
-    ),
-    m(
-        "mod",
-        28,
-        Arity::Any,
-        Optargs::None,
-        Wrap::None,
-        "...args",
-        &[],
-    ),
-    m(
-        "bitAnd",
-        191,
-        Arity::Any,
-        Optargs::None,
-        Wrap::None,
-        "...args",
-        &[],
-    ),
-    m(
-        "bitOr",
-        192,
-        Arity::Any,
-        Optargs::None,
-        Wrap::None,
-        "...args",
-        &[],
-    ),
-    m(
-        "bitXor",
-        193,
-        Arity::Any,
-        Optargs::None,
-        Wrap::None,
-        "...args",
-        &[],
-    ),
-    m(
-        "bitNot",
-        194,
-        Arity::Any,
-        Optargs::None,
-        Wrap::None,
-        "...args",
-        &[],
-    ),
-    m(
-        "bitSal",
-        195,
-        Arity::Any,
-        Optargs::None,
-        Wrap::None,
-        "...args",
-        &[],
-    ),
-    m(
-        "bitSar",
-        196,
-        Arity::Any,
-        Optargs::None,
-        Wrap::None,
-        "...args",
-        &[],
-    ),
-    m(
-        "floor",
-        183,
-        Arity::Any,
-        Optargs::None,
-        Wrap::None,
-        "...args",
-        &[],
-    ),
-    m(
-        "ceil",
-        184,
-        Arity::Any,
-        Optargs::None,
-        Wrap::None,
-        "...args",
-        &[],
-    ),
-    m(
-        "round",
-        185,
-        Arity::Any,
-        Optargs::None,
-        Wrap::None,
-        "...args",
-        &[],
-    ),
-    m(
-        "append",
-        29,
-        Arity::Any,
-        Optargs::None,
-        Wrap::None,
-        "...args",
-        &[],
-    ),
-    m(
-        "prepend",
-        80,
-        Arity::Any,
-        Optargs::None,
-        Wrap::None,
-        "...args",
-        &[],
-    ),
-    m(
-        "difference",
-        95,
-        Arity::Any,
-        Optargs::None,
-        Wrap::None,
-        "...args",
-        &[],
-    ),
-    m(
-        "setInsert",
-        88,
-        Arity::Any,
-        Optargs::None,
-        Wrap::None,
-        "...args",
-        &[],
-    ),
-    m(
-        "setUnion",
-        90,
-        Arity::Any,
-        Optargs::None,
-        Wrap::None,
-        "...args",
-        &[],
-    ),
-    m(
-        "setIntersection",
-        89,
-        Arity::Any,
-        Optargs::None,
-        Wrap::None,
-        "...args",
-        &[],
-    ),
-    m(
-        "setDifference",
-        91,
-        Arity::Any,
-        Optargs::None,
-        Wrap::None,
-        "...args",
-        &[],
-    ),
-    m(
-        "slice",
-        30,
-        Arity::Between(1, 3),
-        Optargs::Slice,
-        Wrap::None,
-        "start, end?, {opts}?",
-        &["leftBound", "rightBound"],
-    ),
-    m(
-        "skip",
-        70,
-        Arity::Any,
-        Optargs::None,
-        Wrap::None,
-        "...args",
-        &[],
-    ),
-    m(
-        "limit",
-        71,
-        Arity::Any,
-        Optargs::None,
-        Wrap::None,
-        "...args",
-        &[],
-    ),
-    m(
-        "getField",
-        31,
-        Arity::Any,
-        Optargs::None,
-        Wrap::None,
-        "...args",
-        &[],
-    ),
-    m(
-        "contains",
-        93,
-        Arity::Any,
-        Optargs::None,
-        Wrap::All,
-        "...args",
-        &[],
-    ),
-    m(
-        "insertAt",
-        82,
-        Arity::Any,
-        Optargs::None,
-        Wrap::None,
-        "...args",
-        &[],
-    ),
-    m(
-        "spliceAt",
-        85,
-        Arity::Any,
-        Optargs::None,
-        Wrap::None,
-        "...args",
-        &[],
-    ),
-    m(
-        "deleteAt",
-        83,
-        Arity::Any,
-        Optargs::None,
-        Wrap::None,
-        "...args",
-        &[],
-    ),
-    m(
-        "changeAt",
-        84,
-        Arity::Any,
-        Optargs::None,
-        Wrap::None,
-        "...args",
-        &[],
-    ),
-    m(
-        "offsetsOf",
-        87,
-        Arity::Any,
-        Optargs::None,
-        Wrap::All,
-        "...args",
-        &[],
-    ),
-    m(
-        "hasFields",
-        32,
-        Arity::Any,
-        Optargs::None,
-        Wrap::None,
-        "...args",
-        &[],
-    ),
-    m(
-        "withFields",
-        96,
-        Arity::Any,
-        Optargs::None,
-        Wrap::None,
-        "...args",
-        &[],
-    ),
-    m(
-        "keys",
-        94,
-        Arity::Any,
-        Optargs::None,
-        Wrap::None,
-        "...args",
-        &[],
-    ),
-    m(
-        "values",
-        186,
-        Arity::Any,
-        Optargs::None,
-        Wrap::None,
-        "...args",
-        &[],
-    ),
-    m(
-        "changes",
-        152,
-        Arity::Positional(0),
-        Optargs::Aropt(0),
-        Wrap::None,
-        "{opts}?",
-        &[
-            "squash",
-            "changefeedQueueSize",
-            "includeInitial",
-            "includeStates",
-            "includeOffsets",
-            "includeTypes",
-        ],
-    ),
-    m(
-        "pluck",
-        33,
-        Arity::Any,
-        Optargs::None,
-        Wrap::None,
-        "...args",
-        &[],
-    ),
-    m(
-        "without",
-        34,
-        Arity::Any,
-        Optargs::None,
-        Wrap::None,
-        "...args",
-        &[],
-    ),
-    m(
-        "merge",
-        35,
-        Arity::Any,
-        Optargs::None,
-        Wrap::All,
-        "...args",
-        &[],
-    ),
-    m(
-        "between",
-        182,
-        Arity::Positional(2),
-        Optargs::Aropt(2),
-        Wrap::None,
-        "lower, upper, {opts}?",
-        &["index", "leftBound", "rightBound"],
-    ),
-    m(
-        "reduce",
-        37,
-        Arity::Any,
-        Optargs::None,
-        Wrap::All,
-        "...args",
-        &[],
-    ),
-    m(
-        "map",
-        38,
-        Arity::AtLeast(1),
-        Optargs::None,
-        Wrap::Last,
-        "...seqs?, func",
-        &[],
-    ),
-    m(
-        "fold",
-        187,
-        Arity::Positional(2),
-        Optargs::Aropt(2),
-        Wrap::Arg(1),
-        "base, func, {opts}?",
-        &["emit", "finalEmit"],
-    ),
-    m(
-        "filter",
-        39,
-        Arity::Positional(1),
-        Optargs::Aropt(1),
-        Wrap::Arg(0),
-        "predicate, {opts}?",
-        &["default"],
-    ),
-    m(
-        "concatMap",
-        40,
-        Arity::Any,
-        Optargs::None,
-        Wrap::All,
-        "...args",
-        &[],
-    ),
-    m(
-        "distinct",
-        42,
-        Arity::Positional(0),
-        Optargs::Aropt(0),
-        Wrap::None,
-        "{opts}?",
-        &["index"],
-    ),
-    m(
-        "count",
-        43,
-        Arity::Any,
-        Optargs::None,
-        Wrap::All,
-        "...args",
-        &[],
-    ),
-    m(
-        "union",
-        44,
-        Arity::Any,
-        Optargs::Trailing,
-        Wrap::AllExceptOrdering,
-        "...seqs, {opts}?",
-        &["interleave"],
-    ),
-    m(
-        "nth",
-        45,
-        Arity::Any,
-        Optargs::None,
-        Wrap::None,
-        "...args",
-        &[],
-    ),
-    m(
-        "bracket",
-        170,
-        Arity::Any,
-        Optargs::None,
-        Wrap::None,
-        "...args",
-        &[],
-    ),
-    m(
-        "toJSON",
-        172,
-        Arity::Any,
-        Optargs::None,
-        Wrap::None,
-        "...args",
-        &[],
-    ),
-    m(
-        "toJsonString",
-        172,
-        Arity::Any,
-        Optargs::None,
-        Wrap::None,
-        "...args",
-        &[],
-    ),
-    m(
-        "match",
-        97,
-        Arity::Any,
-        Optargs::None,
-        Wrap::None,
-        "...args",
-        &[],
-    ),
-    m(
-        "split",
-        149,
-        Arity::Any,
-        Optargs::None,
-        Wrap::All,
-        "...args",
-        &[],
-    ),
-    m(
-        "upcase",
-        141,
-        Arity::Any,
-        Optargs::None,
-        Wrap::None,
-        "...args",
-        &[],
-    ),
-    m(
-        "downcase",
-        142,
-        Arity::Any,
-        Optargs::None,
-        Wrap::None,
-        "...args",
-        &[],
-    ),
-    m(
-        "isEmpty",
-        86,
-        Arity::Any,
-        Optargs::None,
-        Wrap::None,
-        "...args",
-        &[],
-    ),
-    m(
-        "innerJoin",
-        48,
-        Arity::Any,
-        Optargs::None,
-        Wrap::None,
-        "...args",
-        &[],
-    ),
-    m(
-        "outerJoin",
-        49,
-        Arity::Any,
-        Optargs::None,
-        Wrap::None,
-        "...args",
-        &[],
-    ),
-    m(
-        "eqJoin",
-        50,
-        Arity::Positional(2),
-        Optargs::Aropt(2),
-        Wrap::Arg(0),
-        "leftField, rightTable, {opts}?",
-        &["index", "ordered"],
-    ),
-    m(
-        "zip",
-        72,
-        Arity::Any,
-        Optargs::None,
-        Wrap::None,
-        "...args",
-        &[],
-    ),
-    m(
-        "coerceTo",
-        51,
-        Arity::Any,
-        Optargs::None,
-        Wrap::None,
-        "...args",
-        &[],
-    ),
-    m(
-        "ungroup",
-        150,
-        Arity::Any,
-        Optargs::None,
-        Wrap::None,
-        "...args",
-        &[],
-    ),
-    m(
-        "typeOf",
-        52,
-        Arity::Any,
-        Optargs::None,
-        Wrap::None,
-        "...args",
-        &[],
-    ),
-    m(
-        "update",
-        53,
-        Arity::Positional(1),
-        Optargs::Aropt(1),
-        Wrap::Arg(0),
-        "doc | func, {opts}?",
-        &[
-            "durability",
-            "returnChanges",
-            "nonAtomic",
-            "ignoreWriteHook",
-        ],
-    ),
-    m(
-        "delete",
-        54,
-        Arity::Positional(0),
-        Optargs::Aropt(0),
-        Wrap::None,
-        "{opts}?",
-        &["durability", "returnChanges", "ignoreWriteHook"],
-    ),
-    m(
-        "replace",
-        55,
-        Arity::Positional(1),
-        Optargs::Aropt(1),
-        Wrap::Arg(0),
-        "doc | func, {opts}?",
-        &[
-            "durability",
-            "returnChanges",
-            "nonAtomic",
-            "ignoreWriteHook",
-        ],
-    ),
-    m(
-        "do",
-        64,
-        Arity::Any,
-        Optargs::None,
-        Wrap::Do,
-        "...args, func",
-        &[],
-    ),
-    m(
-        "default",
-        92,
-        Arity::Any,
-        Optargs::None,
-        Wrap::None,
-        "...args",
-        &[],
-    ),
-    m(
-        "or",
-        66,
-        Arity::Any,
-        Optargs::None,
-        Wrap::None,
-        "...args",
-        &[],
-    ),
-    m(
-        "and",
-        67,
-        Arity::Any,
-        Optargs::None,
-        Wrap::None,
-        "...args",
-        &[],
-    ),
-    m(
-        "branch",
-        65,
-        Arity::Any,
-        Optargs::None,
-        Wrap::None,
-        "...args",
-        &[],
-    ),
-    m(
-        "forEach",
-        68,
-        Arity::Any,
-        Optargs::None,
-        Wrap::All,
-        "...args",
-        &[],
-    ),
-    m(
-        "sum",
-        145,
-        Arity::Any,
-        Optargs::None,
-        Wrap::All,
-        "...args",
-        &[],
-    ),
-    m(
-        "avg",
-        146,
-        Arity::Any,
-        Optargs::None,
-        Wrap::All,
-        "...args",
-        &[],
-    ),
-    m(
-        "info",
-        79,
-        Arity::Any,
-        Optargs::None,
-        Wrap::None,
-        "...args",
-        &[],
-    ),
-    m(
-        "sample",
-        81,
-        Arity::Any,
-        Optargs::None,
-        Wrap::None,
-        "...args",
-        &[],
-    ),
-    m(
-        "group",
-        144,
-        Arity::Any,
-        Optargs::Trailing,
-        Wrap::All,
-        "...fields, {opts}?",
-        &["index", "multi"],
-    ),
-    m(
-        "orderBy",
-        41,
-        Arity::Any,
-        Optargs::Trailing,
-        Wrap::AllExceptOrdering,
-        "...keys, {opts}?",
-        &["index"],
-    ),
-    m(
-        "toGeojson",
-        158,
-        Arity::Any,
-        Optargs::None,
-        Wrap::None,
-        "...args",
-        &[],
-    ),
-    m(
-        "distance",
-        162,
-        Arity::Positional(1),
-        Optargs::Aropt(1),
-        Wrap::None,
-        "geometry, {opts}?",
-        &["geoSystem", "unit"],
-    ),
-    m(
-        "intersects",
-        163,
-        Arity::Any,
-        Optargs::None,
-        Wrap::None,
-        "...args",
-        &[],
-    ),
-    m(
-        "includes",
-        164,
-        Arity::Any,
-        Optargs::None,
-        Wrap::None,
-        "...args",
-        &[],
-    ),
-    m(
-        "fill",
-        167,
-        Arity::Any,
-        Optargs::None,
-        Wrap::None,
-        "...args",
-        &[],
-    ),
-    m(
-        "polygonSub",
-        171,
-        Arity::Any,
-        Optargs::None,
-        Wrap::None,
-        "...args",
-        &[],
-    ),
-    m(
-        "tableCreate",
-        60,
-        Arity::Positional(1),
-        Optargs::Aropt(1),
-        Wrap::None,
-        "name, {opts}?",
-        &[
-            "primaryKey",
-            "durability",
-            "shards",
-            "replicas",
-            "primaryReplicaTag",
-            "nonvotingReplicaTags",
-        ],
-    ),
-    m(
-        "tableDrop",
-        61,
-        Arity::Any,
-        Optargs::None,
-        Wrap::None,
-        "...args",
-        &[],
-    ),
-    m(
-        "tableList",
-        62,
-        Arity::Any,
-        Optargs::None,
-        Wrap::None,
-        "...args",
-        &[],
-    ),
-    m(
-        "config",
-        174,
-        Arity::Ignored,
-        Optargs::None,
-        Wrap::None,
-        "",
-        &[],
-    ),
-    m(
-        "status",
-        175,
-        Arity::Ignored,
-        Optargs::None,
-        Wrap::None,
-        "",
-        &[],
-    ),
-    m(
-        "wait",
-        177,
-        Arity::Positional(0),
-        Optargs::Aropt(0),
-        Wrap::None,
-        "{opts}?",
-        &["waitFor", "timeout"],
-    ),
-    m(
-        "table",
-        15,
-        Arity::Positional(1),
-        Optargs::Aropt(1),
-        Wrap::None,
-        "name, {opts}?",
-        &["readMode", "identifierFormat"],
-    ),
-    m(
-        "get",
-        16,
-        Arity::Any,
-        Optargs::None,
-        Wrap::None,
-        "...args",
-        &[],
-    ),
-    m(
-        "getAll",
-        78,
-        Arity::Any,
-        Optargs::GetAll,
-        Wrap::None,
-        "...keys, {opts}?",
-        &["index"],
-    ),
-    m(
-        "min",
-        147,
-        Arity::Any,
-        Optargs::MinMax,
-        Wrap::All,
-        "field | func | {opts}?",
-        &["index"],
-    ),
-    m(
-        "max",
-        148,
-        Arity::Any,
-        Optargs::MinMax,
-        Wrap::All,
-        "field | func | {opts}?",
-        &["index"],
-    ),
-    m(
-        "insert",
-        56,
-        Arity::Positional(1),
-        Optargs::Aropt(1),
-        Wrap::None,
-        "doc, {opts}?",
-        &["durability", "returnChanges", "conflict", "ignoreWriteHook"],
-    ),
-    m(
-        "setWriteHook",
-        189,
-        Arity::Any,
-        Optargs::None,
-        Wrap::None,
-        "...args",
-        &[],
-    ),
-    m(
-        "getWriteHook",
-        190,
-        Arity::Ignored,
-        Optargs::None,
-        Wrap::None,
-        "",
-        &[],
-    ),
-    m(
-        "indexCreate",
-        75,
-        Arity::Between(1, 3),
-        Optargs::IndexCreate,
-        Wrap::Arg(1),
-        "name, func?, {opts}?",
-        &["multi", "geo"],
-    ),
-    m(
-        "indexDrop",
-        76,
-        Arity::Any,
-        Optargs::None,
-        Wrap::None,
-        "...args",
-        &[],
-    ),
-    m(
-        "indexList",
-        77,
-        Arity::Any,
-        Optargs::None,
-        Wrap::None,
-        "...args",
-        &[],
-    ),
-    m(
-        "indexStatus",
-        139,
-        Arity::Any,
-        Optargs::None,
-        Wrap::None,
-        "...args",
-        &[],
-    ),
-    m(
-        "indexWait",
-        140,
-        Arity::Any,
-        Optargs::None,
-        Wrap::None,
-        "...args",
-        &[],
-    ),
-    m(
-        "indexRename",
-        156,
-        Arity::Positional(2),
-        Optargs::Aropt(2),
-        Wrap::None,
-        "oldName, newName, {opts}?",
-        &["overwrite"],
-    ),
-    m(
-        "reconfigure",
-        176,
-        Arity::Any,
-        Optargs::Reconfigure,
-        Wrap::None,
-        "{opts}",
-        &[
-            "shards",
-            "replicas",
-            "primaryReplicaTag",
-            "dryRun",
-            "nonvotingReplicaTags",
-            "emergencyRepair",
-        ],
-    ),
-    m(
-        "rebalance",
-        179,
-        Arity::Ignored,
-        Optargs::None,
-        Wrap::None,
-        "",
-        &[],
-    ),
-    m(
-        "sync",
-        138,
-        Arity::Any,
-        Optargs::None,
-        Wrap::None,
-        "...args",
-        &[],
-    ),
-    m(
-        "grant",
-        188,
-        Arity::Any,
-        Optargs::None,
-        Wrap::None,
-        "...args",
-        &[],
-    ),
-    m(
-        "toISO8601",
-        100,
-        Arity::Any,
-        Optargs::None,
-        Wrap::None,
-        "...args",
-        &[],
-    ),
-    m(
-        "toEpochTime",
-        102,
-        Arity::Any,
-        Optargs::None,
-        Wrap::None,
-        "...args",
-        &[],
-    ),
-    m(
-        "inTimezone",
-        104,
-        Arity::Any,
-        Optargs::None,
-        Wrap::None,
-        "...args",
-        &[],
-    ),
-    m(
-        "during",
-        105,
-        Arity::Positional(2),
-        Optargs::Aropt(2),
-        Wrap::None,
-        "start, end, {opts}?",
-        &["leftBound", "rightBound"],
-    ),
-    m(
-        "date",
-        106,
-        Arity::Any,
-        Optargs::None,
-        Wrap::None,
-        "...args",
-        &[],
-    ),
-    m(
-        "timeOfDay",
-        126,
-        Arity::Any,
-        Optargs::None,
-        Wrap::None,
-        "...args",
-        &[],
-    ),
-    m(
-        "timezone",
-        127,
-        Arity::Any,
-        Optargs::None,
-        Wrap::None,
-        "...args",
-        &[],
-    ),
-    m(
-        "year",
-        128,
-        Arity::Any,
-        Optargs::None,
-        Wrap::None,
-        "...args",
-        &[],
-    ),
-    m(
-        "month",
-        129,
-        Arity::Any,
-        Optargs::None,
-        Wrap::None,
-        "...args",
-        &[],
-    ),
-    m(
-        "day",
-        130,
-        Arity::Any,
-        Optargs::None,
-        Wrap::None,
-        "...args",
-        &[],
-    ),
-    m(
-        "dayOfWeek",
-        131,
-        Arity::Any,
-        Optargs::None,
-        Wrap::None,
-        "...args",
-        &[],
-    ),
-    m(
-        "dayOfYear",
-        132,
-        Arity::Any,
-        Optargs::None,
-        Wrap::None,
-        "...args",
-        &[],
-    ),
-    m(
-        "hours",
-        133,
-        Arity::Any,
-        Optargs::None,
-        Wrap::None,
-        "...args",
-        &[],
-    ),
-    m(
-        "minutes",
-        134,
-        Arity::Any,
-        Optargs::None,
-        Wrap::None,
-        "...args",
-        &[],
-    ),
-    m(
-        "seconds",
-        135,
-        Arity::Any,
-        Optargs::None,
-        Wrap::None,
-        "...args",
-        &[],
-    ),
-    m(
-        "uuid",
-        169,
-        Arity::Any,
-        Optargs::None,
-        Wrap::None,
-        "...args",
-        &[],
-    ),
-    m(
-        "getIntersecting",
-        166,
-        Arity::Positional(1),
-        Optargs::Aropt(1),
-        Wrap::None,
-        "geometry, {opts}?",
-        &["index"],
-    ),
-    m(
-        "getNearest",
-        168,
-        Arity::Positional(1),
-        Optargs::Aropt(1),
-        Wrap::None,
-        "point, {opts}?",
-        &["index", "maxResults", "maxDist", "unit", "geoSystem"],
-    ),
-];
+#[rustfmt::skip]
+static TERM_METHODS: &[Method] = methods! {
+    "eq"               Eq               Any            None         None               "...args"                         [];
+    "ne"               Ne               Any            None         None               "...args"                         [];
+    "lt"               Lt               Any            None         None               "...args"                         [];
+    "le"               Le               Any            None         None               "...args"                         [];
+    "gt"               Gt               Any            None         None               "...args"                         [];
+    "ge"               Ge               Any            None         None               "...args"                         [];
+    "not"              Not              Any            None         None               "...args"                         [];
+    "add"              Add              Any            None         None               "...args"                         [];
+    "sub"              Sub              Any            None         None               "...args"                         [];
+    "mul"              Mul              Any            None         None               "...args"                         [];
+    "div"              Div              Any            None         None               "...args"                         [];
+    "mod"              Mod              Any            None         None               "...args"                         [];
+    "bitAnd"           BitAnd           Any            None         None               "...args"                         [];
+    "bitOr"            BitOr            Any            None         None               "...args"                         [];
+    "bitXor"           BitXor           Any            None         None               "...args"                         [];
+    "bitNot"           BitNot           Any            None         None               "...args"                         [];
+    "bitSal"           BitSal           Any            None         None               "...args"                         [];
+    "bitSar"           BitSar           Any            None         None               "...args"                         [];
+    "floor"            Floor            Any            None         None               "...args"                         [];
+    "ceil"             Ceil             Any            None         None               "...args"                         [];
+    "round"            Round            Any            None         None               "...args"                         [];
+    "append"           Append           Any            None         None               "...args"                         [];
+    "prepend"          Prepend          Any            None         None               "...args"                         [];
+    "difference"       Difference       Any            None         None               "...args"                         [];
+    "setInsert"        SetInsert        Any            None         None               "...args"                         [];
+    "setUnion"         SetUnion         Any            None         None               "...args"                         [];
+    "setIntersection"  SetIntersection  Any            None         None               "...args"                         [];
+    "setDifference"    SetDifference    Any            None         None               "...args"                         [];
+    "slice"            Slice            Between(1,3)   Slice        None               "start, end?, {opts}?"            ["leftBound", "rightBound"];
+    "skip"             Skip             Any            None         None               "...args"                         [];
+    "limit"            Limit            Any            None         None               "...args"                         [];
+    "getField"         GetField         Any            None         None               "...args"                         [];
+    "contains"         Contains         Any            None         All                "...args"                         [];
+    "insertAt"         InsertAt         Any            None         None               "...args"                         [];
+    "spliceAt"         SpliceAt         Any            None         None               "...args"                         [];
+    "deleteAt"         DeleteAt         Any            None         None               "...args"                         [];
+    "changeAt"         ChangeAt         Any            None         None               "...args"                         [];
+    "offsetsOf"        OffsetsOf        Any            None         All                "...args"                         [];
+    "hasFields"        HasFields        Any            None         None               "...args"                         [];
+    "withFields"       WithFields       Any            None         None               "...args"                         [];
+    "keys"             Keys             Any            None         None               "...args"                         [];
+    "values"           Values           Any            None         None               "...args"                         [];
+    "changes"          Changes          Positional(0)  Aropt(0)     None               "{opts}?"                         ["squash", "changefeedQueueSize", "includeInitial", "includeStates", "includeOffsets", "includeTypes"];
+    "pluck"            Pluck            Any            None         None               "...args"                         [];
+    "without"          Without          Any            None         None               "...args"                         [];
+    "merge"            Merge            Any            None         All                "...args"                         [];
+    "between"          Between          Positional(2)  Aropt(2)     None               "lower, upper, {opts}?"           ["index", "leftBound", "rightBound"];
+    "reduce"           Reduce           Any            None         All                "...args"                         [];
+    "map"              Map              AtLeast(1)     None         Last               "...seqs?, func"                  [];
+    "fold"             Fold             Positional(2)  Aropt(2)     Arg(1)             "base, func, {opts}?"             ["emit", "finalEmit"];
+    "filter"           Filter           Positional(1)  Aropt(1)     Arg(0)             "predicate, {opts}?"              ["default"];
+    "concatMap"        ConcatMap        Any            None         All                "...args"                         [];
+    "distinct"         Distinct         Positional(0)  Aropt(0)     None               "{opts}?"                         ["index"];
+    "count"            Count            Any            None         All                "...args"                         [];
+    "union"            Union            Any            Trailing     AllExceptOrdering  "...seqs, {opts}?"                ["interleave"];
+    "nth"              Nth              Any            None         None               "...args"                         [];
+    "bracket"          Bracket          Any            None         None               "...args"                         [];
+    "toJSON"           ToJsonString     Any            None         None               "...args"                         [];
+    "toJsonString"     ToJsonString     Any            None         None               "...args"                         [];
+    "match"            Match            Any            None         None               "...args"                         [];
+    "split"            Split            Any            None         All                "...args"                         [];
+    "upcase"           Upcase           Any            None         None               "...args"                         [];
+    "downcase"         Downcase         Any            None         None               "...args"                         [];
+    "isEmpty"          IsEmpty          Any            None         None               "...args"                         [];
+    "innerJoin"        InnerJoin        Any            None         None               "...args"                         [];
+    "outerJoin"        OuterJoin        Any            None         None               "...args"                         [];
+    "eqJoin"           EqJoin           Positional(2)  Aropt(2)     Arg(0)             "leftField, rightTable, {opts}?"  ["index", "ordered"];
+    "zip"              Zip              Any            None         None               "...args"                         [];
+    "coerceTo"         CoerceTo         Any            None         None               "...args"                         [];
+    "ungroup"          Ungroup          Any            None         None               "...args"                         [];
+    "typeOf"           TypeOf           Any            None         None               "...args"                         [];
+    "update"           Update           Positional(1)  Aropt(1)     Arg(0)             "doc | func, {opts}?"             ["durability", "returnChanges", "nonAtomic", "ignoreWriteHook"];
+    "delete"           Delete           Positional(0)  Aropt(0)     None               "{opts}?"                         ["durability", "returnChanges", "ignoreWriteHook"];
+    "replace"          Replace          Positional(1)  Aropt(1)     Arg(0)             "doc | func, {opts}?"             ["durability", "returnChanges", "nonAtomic", "ignoreWriteHook"];
+    "do"               Funcall          Any            None         Do                 "...args, func"                   [];
+    "default"          Default          Any            None         None               "...args"                         [];
+    "or"               Or               Any            None         None               "...args"                         [];
+    "and"              And              Any            None         None               "...args"                         [];
+    "branch"           Branch           Any            None         None               "...args"                         [];
+    "forEach"          ForEach          Any            None         All                "...args"                         [];
+    "sum"              Sum              Any            None         All                "...args"                         [];
+    "avg"              Avg              Any            None         All                "...args"                         [];
+    "info"             Info             Any            None         None               "...args"                         [];
+    "sample"           Sample           Any            None         None               "...args"                         [];
+    "group"            Group            Any            Trailing     All                "...fields, {opts}?"              ["index", "multi"];
+    "orderBy"          OrderBy          Any            Trailing     AllExceptOrdering  "...keys, {opts}?"                ["index"];
+    "toGeojson"        ToGeojson        Any            None         None               "...args"                         [];
+    "distance"         Distance         Positional(1)  Aropt(1)     None               "geometry, {opts}?"               ["geoSystem", "unit"];
+    "intersects"       Intersects       Any            None         None               "...args"                         [];
+    "includes"         Includes         Any            None         None               "...args"                         [];
+    "fill"             Fill             Any            None         None               "...args"                         [];
+    "polygonSub"       PolygonSub       Any            None         None               "...args"                         [];
+    "tableCreate"      TableCreate      Positional(1)  Aropt(1)     None               "name, {opts}?"                   ["primaryKey", "durability", "shards", "replicas", "primaryReplicaTag", "nonvotingReplicaTags"];
+    "tableDrop"        TableDrop        Any            None         None               "...args"                         [];
+    "tableList"        TableList        Any            None         None               "...args"                         [];
+    "config"           Config           Ignored        None         None               ""                                [];
+    "status"           Status           Ignored        None         None               ""                                [];
+    "wait"             Wait             Positional(0)  Aropt(0)     None               "{opts}?"                         ["waitFor", "timeout"];
+    "table"            Table            Positional(1)  Aropt(1)     None               "name, {opts}?"                   ["readMode", "identifierFormat"];
+    "get"              Get              Any            None         None               "...args"                         [];
+    "getAll"           GetAll           Any            GetAll       None               "...keys, {opts}?"                ["index"];
+    "min"              Min              Any            MinMax       All                "field | func | {opts}?"          ["index"];
+    "max"              Max              Any            MinMax       All                "field | func | {opts}?"          ["index"];
+    "insert"           Insert           Positional(1)  Aropt(1)     None               "doc, {opts}?"                    ["durability", "returnChanges", "conflict", "ignoreWriteHook"];
+    "setWriteHook"     SetWriteHook     Any            None         None               "...args"                         [];
+    "getWriteHook"     GetWriteHook     Ignored        None         None               ""                                [];
+    "indexCreate"      IndexCreate      Between(1,3)   IndexCreate  Arg(1)             "name, func?, {opts}?"            ["multi", "geo"];
+    "indexDrop"        IndexDrop        Any            None         None               "...args"                         [];
+    "indexList"        IndexList        Any            None         None               "...args"                         [];
+    "indexStatus"      IndexStatus      Any            None         None               "...args"                         [];
+    "indexWait"        IndexWait        Any            None         None               "...args"                         [];
+    "indexRename"      IndexRename      Positional(2)  Aropt(2)     None               "oldName, newName, {opts}?"       ["overwrite"];
+    "reconfigure"      Reconfigure      Any            Reconfigure  None               "{opts}"                          ["shards", "replicas", "primaryReplicaTag", "dryRun", "nonvotingReplicaTags", "emergencyRepair"];
+    "rebalance"        Rebalance        Ignored        None         None               ""                                [];
+    "sync"             Sync             Any            None         None               "...args"                         [];
+    "grant"            Grant            Any            None         None               "...args"                         [];
+    "toISO8601"        ToIso8601        Any            None         None               "...args"                         [];
+    "toEpochTime"      ToEpochTime      Any            None         None               "...args"                         [];
+    "inTimezone"       InTimezone       Any            None         None               "...args"                         [];
+    "during"           During           Positional(2)  Aropt(2)     None               "start, end, {opts}?"             ["leftBound", "rightBound"];
+    "date"             Date             Any            None         None               "...args"                         [];
+    "timeOfDay"        TimeOfDay        Any            None         None               "...args"                         [];
+    "timezone"         Timezone         Any            None         None               "...args"                         [];
+    "year"             Year             Any            None         None               "...args"                         [];
+    "month"            Month            Any            None         None               "...args"                         [];
+    "day"              Day              Any            None         None               "...args"                         [];
+    "dayOfWeek"        DayOfWeek        Any            None         None               "...args"                         [];
+    "dayOfYear"        DayOfYear        Any            None         None               "...args"                         [];
+    "hours"            Hours            Any            None         None               "...args"                         [];
+    "minutes"          Minutes          Any            None         None               "...args"                         [];
+    "seconds"          Seconds          Any            None         None               "...args"                         [];
+    "uuid"             Uuid             Any            None         None               "...args"                         [];
+    "getIntersecting"  GetIntersecting  Positional(1)  Aropt(1)     None               "geometry, {opts}?"               ["index"];
+    "getNearest"       GetNearest       Positional(1)  Aropt(1)     None               "point, {opts}?"                  ["index", "maxResults", "maxDist", "unit", "geoSystem"];
+};
 
 /// Functions and constants of the `r` namespace: `r.table(...)`, `r.minval`; plus `r.format`.
-static R_FUNCTIONS: &[Method] = &[
-    m(
-        "expr",
-        0,
-        Arity::Between(1, 2),
-        Optargs::None,
-        Wrap::None,
-        "value, depth?",
-        &[],
-    ),
-    m(
-        "js",
-        11,
-        Arity::Positional(1),
-        Optargs::Aropt(1),
-        Wrap::None,
-        "source, {opts}?",
-        &["timeout"],
-    ),
-    m(
-        "http",
-        153,
-        Arity::Positional(1),
-        Optargs::Aropt(1),
-        Wrap::None,
-        "url, {opts}?",
-        &[
-            "timeout",
-            "attempts",
-            "redirects",
-            "verify",
-            "resultFormat",
-            "method",
-            "auth",
-            "params",
-            "header",
-            "data",
-            "page",
-            "pageLimit",
-        ],
-    ),
-    m(
-        "json",
-        98,
-        Arity::Any,
-        Optargs::None,
-        Wrap::None,
-        "...args",
-        &[],
-    ),
-    m(
-        "error",
-        12,
-        Arity::Any,
-        Optargs::None,
-        Wrap::None,
-        "...args",
-        &[],
-    ),
-    m(
-        "random",
-        151,
-        Arity::Any,
-        Optargs::Trailing,
-        Wrap::None,
-        "...limits, {opts}?",
-        &["float"],
-    ),
-    m(
-        "binary",
-        155,
-        Arity::Exactly(1),
-        Optargs::None,
-        Wrap::None,
-        "data",
-        &[],
-    ),
-    m(
-        "row",
-        13,
-        Arity::Constant,
-        Optargs::None,
-        Wrap::None,
-        "",
-        &[],
-    ),
-    m(
-        "table",
-        15,
-        Arity::Positional(1),
-        Optargs::Aropt(1),
-        Wrap::None,
-        "name, {opts}?",
-        &["readMode", "identifierFormat"],
-    ),
-    m(
-        "db",
-        14,
-        Arity::Any,
-        Optargs::None,
-        Wrap::None,
-        "...args",
-        &[],
-    ),
-    m(
-        "dbCreate",
-        57,
-        Arity::Any,
-        Optargs::None,
-        Wrap::None,
-        "...args",
-        &[],
-    ),
-    m(
-        "dbDrop",
-        58,
-        Arity::Any,
-        Optargs::None,
-        Wrap::None,
-        "...args",
-        &[],
-    ),
-    m(
-        "dbList",
-        59,
-        Arity::Any,
-        Optargs::None,
-        Wrap::None,
-        "...args",
-        &[],
-    ),
-    m(
-        "tableCreate",
-        60,
-        Arity::Positional(1),
-        Optargs::Aropt(1),
-        Wrap::None,
-        "name, {opts}?",
-        &[
-            "primaryKey",
-            "durability",
-            "shards",
-            "replicas",
-            "primaryReplicaTag",
-            "nonvotingReplicaTags",
-        ],
-    ),
-    m(
-        "tableDrop",
-        61,
-        Arity::Any,
-        Optargs::None,
-        Wrap::None,
-        "...args",
-        &[],
-    ),
-    m(
-        "tableList",
-        62,
-        Arity::Any,
-        Optargs::None,
-        Wrap::None,
-        "...args",
-        &[],
-    ),
-    m(
-        "grant",
-        188,
-        Arity::Any,
-        Optargs::None,
-        Wrap::None,
-        "...args",
-        &[],
-    ),
-    m(
-        "do",
-        64,
-        Arity::AtLeast(1),
-        Optargs::None,
-        Wrap::Do,
-        "...args, func",
-        &[],
-    ),
-    m(
-        "branch",
-        65,
-        Arity::Any,
-        Optargs::None,
-        Wrap::None,
-        "...args",
-        &[],
-    ),
-    m(
-        "map",
-        38,
-        Arity::AtLeast(1),
-        Optargs::None,
-        Wrap::Last,
-        "...seqs?, func",
-        &[],
-    ),
-    m(
-        "group",
-        144,
-        Arity::Any,
-        Optargs::None,
-        Wrap::All,
-        "...fields, {opts}?",
-        &["index", "multi"],
-    ),
-    m(
-        "reduce",
-        37,
-        Arity::Any,
-        Optargs::None,
-        Wrap::All,
-        "...args",
-        &[],
-    ),
-    m(
-        "count",
-        43,
-        Arity::Any,
-        Optargs::None,
-        Wrap::All,
-        "...args",
-        &[],
-    ),
-    m(
-        "sum",
-        145,
-        Arity::Any,
-        Optargs::None,
-        Wrap::All,
-        "...args",
-        &[],
-    ),
-    m(
-        "avg",
-        146,
-        Arity::Any,
-        Optargs::None,
-        Wrap::All,
-        "...args",
-        &[],
-    ),
-    m(
-        "min",
-        147,
-        Arity::Any,
-        Optargs::None,
-        Wrap::All,
-        "field | func | {opts}?",
-        &["index"],
-    ),
-    m(
-        "max",
-        148,
-        Arity::Any,
-        Optargs::None,
-        Wrap::All,
-        "field | func | {opts}?",
-        &["index"],
-    ),
-    m(
-        "distinct",
-        42,
-        Arity::Any,
-        Optargs::None,
-        Wrap::None,
-        "{opts}?",
-        &["index"],
-    ),
-    m(
-        "contains",
-        93,
-        Arity::Any,
-        Optargs::None,
-        Wrap::All,
-        "...args",
-        &[],
-    ),
-    m(
-        "asc",
-        73,
-        Arity::Any,
-        Optargs::None,
-        Wrap::All,
-        "...args",
-        &[],
-    ),
-    m(
-        "desc",
-        74,
-        Arity::Any,
-        Optargs::None,
-        Wrap::All,
-        "...args",
-        &[],
-    ),
-    m(
-        "eq",
-        17,
-        Arity::Any,
-        Optargs::None,
-        Wrap::None,
-        "...args",
-        &[],
-    ),
-    m(
-        "ne",
-        18,
-        Arity::Any,
-        Optargs::None,
-        Wrap::None,
-        "...args",
-        &[],
-    ),
-    m(
-        "lt",
-        19,
-        Arity::Any,
-        Optargs::None,
-        Wrap::None,
-        "...args",
-        &[],
-    ),
-    m(
-        "le",
-        20,
-        Arity::Any,
-        Optargs::None,
-        Wrap::None,
-        "...args",
-        &[],
-    ),
-    m(
-        "gt",
-        21,
-        Arity::Any,
-        Optargs::None,
-        Wrap::None,
-        "...args",
-        &[],
-    ),
-    m(
-        "ge",
-        22,
-        Arity::Any,
-        Optargs::None,
-        Wrap::None,
-        "...args",
-        &[],
-    ),
-    m(
-        "or",
-        66,
-        Arity::Any,
-        Optargs::None,
-        Wrap::None,
-        "...args",
-        &[],
-    ),
-    m(
-        "and",
-        67,
-        Arity::Any,
-        Optargs::None,
-        Wrap::None,
-        "...args",
-        &[],
-    ),
-    m(
-        "not",
-        23,
-        Arity::Any,
-        Optargs::None,
-        Wrap::None,
-        "...args",
-        &[],
-    ),
-    m(
-        "add",
-        24,
-        Arity::Any,
-        Optargs::None,
-        Wrap::None,
-        "...args",
-        &[],
-    ),
-    m(
-        "sub",
-        25,
-        Arity::Any,
-        Optargs::None,
-        Wrap::None,
-        "...args",
-        &[],
-    ),
-    m(
-        "div",
-        27,
-        Arity::Any,
-        Optargs::None,
-        Wrap::None,
-        "...args",
-        &[],
-    ),
-    m(
-        "mul",
-        26,
-        Arity::Any,
-        Optargs::None,
-        Wrap::None,
-        "...args",
-        &[],
-    ),
-    m(
-        "mod",
-        28,
-        Arity::Any,
-        Optargs::None,
-        Wrap::None,
-        "...args",
-        &[],
-    ),
-    m(
-        "bitAnd",
-        191,
-        Arity::Any,
-        Optargs::None,
-        Wrap::None,
-        "...args",
-        &[],
-    ),
-    m(
-        "bitOr",
-        192,
-        Arity::Any,
-        Optargs::None,
-        Wrap::None,
-        "...args",
-        &[],
-    ),
-    m(
-        "bitXor",
-        193,
-        Arity::Any,
-        Optargs::None,
-        Wrap::None,
-        "...args",
-        &[],
-    ),
-    m(
-        "bitNot",
-        194,
-        Arity::Any,
-        Optargs::None,
-        Wrap::None,
-        "...args",
-        &[],
-    ),
-    m(
-        "bitSal",
-        195,
-        Arity::Any,
-        Optargs::None,
-        Wrap::None,
-        "...args",
-        &[],
-    ),
-    m(
-        "bitSar",
-        196,
-        Arity::Any,
-        Optargs::None,
-        Wrap::None,
-        "...args",
-        &[],
-    ),
-    m(
-        "floor",
-        183,
-        Arity::Any,
-        Optargs::None,
-        Wrap::None,
-        "...args",
-        &[],
-    ),
-    m(
-        "ceil",
-        184,
-        Arity::Any,
-        Optargs::None,
-        Wrap::None,
-        "...args",
-        &[],
-    ),
-    m(
-        "round",
-        185,
-        Arity::Any,
-        Optargs::None,
-        Wrap::None,
-        "...args",
-        &[],
-    ),
-    m(
-        "typeOf",
-        52,
-        Arity::Any,
-        Optargs::None,
-        Wrap::None,
-        "...args",
-        &[],
-    ),
-    m(
-        "info",
-        79,
-        Arity::Any,
-        Optargs::None,
-        Wrap::None,
-        "...args",
-        &[],
-    ),
-    m(
-        "literal",
-        137,
-        Arity::Any,
-        Optargs::None,
-        Wrap::None,
-        "...args",
-        &[],
-    ),
-    m(
-        "ISO8601",
-        99,
-        Arity::Positional(1),
-        Optargs::Aropt(1),
-        Wrap::None,
-        "string, {opts}?",
-        &["defaultTimezone"],
-    ),
-    m(
-        "epochTime",
-        101,
-        Arity::Any,
-        Optargs::None,
-        Wrap::None,
-        "...args",
-        &[],
-    ),
-    m(
-        "now",
-        103,
-        Arity::Any,
-        Optargs::None,
-        Wrap::None,
-        "...args",
-        &[],
-    ),
-    m(
-        "time",
-        136,
-        Arity::Any,
-        Optargs::None,
-        Wrap::None,
-        "...args",
-        &[],
-    ),
-    m(
-        "monday",
-        107,
-        Arity::Constant,
-        Optargs::None,
-        Wrap::None,
-        "",
-        &[],
-    ),
-    m(
-        "tuesday",
-        108,
-        Arity::Constant,
-        Optargs::None,
-        Wrap::None,
-        "",
-        &[],
-    ),
-    m(
-        "wednesday",
-        109,
-        Arity::Constant,
-        Optargs::None,
-        Wrap::None,
-        "",
-        &[],
-    ),
-    m(
-        "thursday",
-        110,
-        Arity::Constant,
-        Optargs::None,
-        Wrap::None,
-        "",
-        &[],
-    ),
-    m(
-        "friday",
-        111,
-        Arity::Constant,
-        Optargs::None,
-        Wrap::None,
-        "",
-        &[],
-    ),
-    m(
-        "saturday",
-        112,
-        Arity::Constant,
-        Optargs::None,
-        Wrap::None,
-        "",
-        &[],
-    ),
-    m(
-        "sunday",
-        113,
-        Arity::Constant,
-        Optargs::None,
-        Wrap::None,
-        "",
-        &[],
-    ),
-    m(
-        "january",
-        114,
-        Arity::Constant,
-        Optargs::None,
-        Wrap::None,
-        "",
-        &[],
-    ),
-    m(
-        "february",
-        115,
-        Arity::Constant,
-        Optargs::None,
-        Wrap::None,
-        "",
-        &[],
-    ),
-    m(
-        "march",
-        116,
-        Arity::Constant,
-        Optargs::None,
-        Wrap::None,
-        "",
-        &[],
-    ),
-    m(
-        "april",
-        117,
-        Arity::Constant,
-        Optargs::None,
-        Wrap::None,
-        "",
-        &[],
-    ),
-    m(
-        "may",
-        118,
-        Arity::Constant,
-        Optargs::None,
-        Wrap::None,
-        "",
-        &[],
-    ),
-    m(
-        "june",
-        119,
-        Arity::Constant,
-        Optargs::None,
-        Wrap::None,
-        "",
-        &[],
-    ),
-    m(
-        "july",
-        120,
-        Arity::Constant,
-        Optargs::None,
-        Wrap::None,
-        "",
-        &[],
-    ),
-    m(
-        "august",
-        121,
-        Arity::Constant,
-        Optargs::None,
-        Wrap::None,
-        "",
-        &[],
-    ),
-    m(
-        "september",
-        122,
-        Arity::Constant,
-        Optargs::None,
-        Wrap::None,
-        "",
-        &[],
-    ),
-    m(
-        "october",
-        123,
-        Arity::Constant,
-        Optargs::None,
-        Wrap::None,
-        "",
-        &[],
-    ),
-    m(
-        "november",
-        124,
-        Arity::Constant,
-        Optargs::None,
-        Wrap::None,
-        "",
-        &[],
-    ),
-    m(
-        "december",
-        125,
-        Arity::Constant,
-        Optargs::None,
-        Wrap::None,
-        "",
-        &[],
-    ),
-    m(
-        "minval",
-        180,
-        Arity::Constant,
-        Optargs::None,
-        Wrap::None,
-        "",
-        &[],
-    ),
-    m(
-        "maxval",
-        181,
-        Arity::Constant,
-        Optargs::None,
-        Wrap::None,
-        "",
-        &[],
-    ),
-    m(
-        "object",
-        143,
-        Arity::Any,
-        Optargs::None,
-        Wrap::None,
-        "...args",
-        &[],
-    ),
-    m(
-        "args",
-        154,
-        Arity::Any,
-        Optargs::None,
-        Wrap::None,
-        "...args",
-        &[],
-    ),
-    m(
-        "geojson",
-        157,
-        Arity::Any,
-        Optargs::None,
-        Wrap::None,
-        "...args",
-        &[],
-    ),
-    m(
-        "point",
-        159,
-        Arity::Any,
-        Optargs::None,
-        Wrap::None,
-        "...args",
-        &[],
-    ),
-    m(
-        "line",
-        160,
-        Arity::Any,
-        Optargs::None,
-        Wrap::None,
-        "...args",
-        &[],
-    ),
-    m(
-        "polygon",
-        161,
-        Arity::Any,
-        Optargs::None,
-        Wrap::None,
-        "...args",
-        &[],
-    ),
-    m(
-        "intersects",
-        163,
-        Arity::Any,
-        Optargs::None,
-        Wrap::None,
-        "...args",
-        &[],
-    ),
-    m(
-        "distance",
-        162,
-        Arity::Positional(2),
-        Optargs::Aropt(2),
-        Wrap::None,
-        "geometry, {opts}?",
-        &["geoSystem", "unit"],
-    ),
-    m(
-        "circle",
-        165,
-        Arity::Positional(2),
-        Optargs::Aropt(2),
-        Wrap::None,
-        "center, radius, {opts}?",
-        &["numVertices", "geoSystem", "unit", "fill"],
-    ),
-    m(
-        "uuid",
-        169,
-        Arity::Any,
-        Optargs::None,
-        Wrap::None,
-        "...args",
-        &[],
-    ),
-    m(
-        "range",
-        173,
-        Arity::Any,
-        Optargs::None,
-        Wrap::None,
-        "...args",
-        &[],
-    ),
-    m(
-        "union",
-        44,
-        Arity::Any,
-        Optargs::None,
-        Wrap::None,
-        "...seqs, {opts}?",
-        &["interleave"],
-    ),
-    m(
-        "format",
-        197,
-        Arity::Any,
-        Optargs::None,
-        Wrap::None,
-        "template, object",
-        &[],
-    ),
-];
+#[rustfmt::skip]
+static R_FUNCTIONS: &[Method] = methods! {
+    "expr"         Datum        Between(1,2)   None      None  "value, depth?"            [];
+    "js"           Javascript   Positional(1)  Aropt(1)  None  "source, {opts}?"          ["timeout"];
+    "http"         Http         Positional(1)  Aropt(1)  None  "url, {opts}?"             ["timeout", "attempts", "redirects", "verify", "resultFormat", "method", "auth", "params", "header", "data", "page", "pageLimit"];
+    "json"         Json         Any            None      None  "...args"                  [];
+    "error"        Error        Any            None      None  "...args"                  [];
+    "random"       Random       Any            Trailing  None  "...limits, {opts}?"       ["float"];
+    "binary"       Binary       Exactly(1)     None      None  "data"                     [];
+    "row"          ImplicitVar  Constant       None      None  ""                         [];
+    "table"        Table        Positional(1)  Aropt(1)  None  "name, {opts}?"            ["readMode", "identifierFormat"];
+    "db"           Db           Any            None      None  "...args"                  [];
+    "dbCreate"     DbCreate     Any            None      None  "...args"                  [];
+    "dbDrop"       DbDrop       Any            None      None  "...args"                  [];
+    "dbList"       DbList       Any            None      None  "...args"                  [];
+    "tableCreate"  TableCreate  Positional(1)  Aropt(1)  None  "name, {opts}?"            ["primaryKey", "durability", "shards", "replicas", "primaryReplicaTag", "nonvotingReplicaTags"];
+    "tableDrop"    TableDrop    Any            None      None  "...args"                  [];
+    "tableList"    TableList    Any            None      None  "...args"                  [];
+    "grant"        Grant        Any            None      None  "...args"                  [];
+    "do"           Funcall      AtLeast(1)     None      Do    "...args, func"            [];
+    "branch"       Branch       Any            None      None  "...args"                  [];
+    "map"          Map          AtLeast(1)     None      Last  "...seqs?, func"           [];
+    "group"        Group        Any            None      All   "...fields, {opts}?"       ["index", "multi"];
+    "reduce"       Reduce       Any            None      All   "...args"                  [];
+    "count"        Count        Any            None      All   "...args"                  [];
+    "sum"          Sum          Any            None      All   "...args"                  [];
+    "avg"          Avg          Any            None      All   "...args"                  [];
+    "min"          Min          Any            None      All   "field | func | {opts}?"   ["index"];
+    "max"          Max          Any            None      All   "field | func | {opts}?"   ["index"];
+    "distinct"     Distinct     Any            None      None  "{opts}?"                  ["index"];
+    "contains"     Contains     Any            None      All   "...args"                  [];
+    "asc"          Asc          Any            None      All   "...args"                  [];
+    "desc"         Desc         Any            None      All   "...args"                  [];
+    "eq"           Eq           Any            None      None  "...args"                  [];
+    "ne"           Ne           Any            None      None  "...args"                  [];
+    "lt"           Lt           Any            None      None  "...args"                  [];
+    "le"           Le           Any            None      None  "...args"                  [];
+    "gt"           Gt           Any            None      None  "...args"                  [];
+    "ge"           Ge           Any            None      None  "...args"                  [];
+    "or"           Or           Any            None      None  "...args"                  [];
+    "and"          And          Any            None      None  "...args"                  [];
+    "not"          Not          Any            None      None  "...args"                  [];
+    "add"          Add          Any            None      None  "...args"                  [];
+    "sub"          Sub          Any            None      None  "...args"                  [];
+    "div"          Div          Any            None      None  "...args"                  [];
+    "mul"          Mul          Any            None      None  "...args"                  [];
+    "mod"          Mod          Any            None      None  "...args"                  [];
+    "bitAnd"       BitAnd       Any            None      None  "...args"                  [];
+    "bitOr"        BitOr        Any            None      None  "...args"                  [];
+    "bitXor"       BitXor       Any            None      None  "...args"                  [];
+    "bitNot"       BitNot       Any            None      None  "...args"                  [];
+    "bitSal"       BitSal       Any            None      None  "...args"                  [];
+    "bitSar"       BitSar       Any            None      None  "...args"                  [];
+    "floor"        Floor        Any            None      None  "...args"                  [];
+    "ceil"         Ceil         Any            None      None  "...args"                  [];
+    "round"        Round        Any            None      None  "...args"                  [];
+    "typeOf"       TypeOf       Any            None      None  "...args"                  [];
+    "info"         Info         Any            None      None  "...args"                  [];
+    "literal"      Literal      Any            None      None  "...args"                  [];
+    "ISO8601"      Iso8601      Positional(1)  Aropt(1)  None  "string, {opts}?"          ["defaultTimezone"];
+    "epochTime"    EpochTime    Any            None      None  "...args"                  [];
+    "now"          Now          Any            None      None  "...args"                  [];
+    "time"         Time         Any            None      None  "...args"                  [];
+    "monday"       Monday       Constant       None      None  ""                         [];
+    "tuesday"      Tuesday      Constant       None      None  ""                         [];
+    "wednesday"    Wednesday    Constant       None      None  ""                         [];
+    "thursday"     Thursday     Constant       None      None  ""                         [];
+    "friday"       Friday       Constant       None      None  ""                         [];
+    "saturday"     Saturday     Constant       None      None  ""                         [];
+    "sunday"       Sunday       Constant       None      None  ""                         [];
+    "january"      January      Constant       None      None  ""                         [];
+    "february"     February     Constant       None      None  ""                         [];
+    "march"        March        Constant       None      None  ""                         [];
+    "april"        April        Constant       None      None  ""                         [];
+    "may"          May          Constant       None      None  ""                         [];
+    "june"         June         Constant       None      None  ""                         [];
+    "july"         July         Constant       None      None  ""                         [];
+    "august"       August       Constant       None      None  ""                         [];
+    "september"    September    Constant       None      None  ""                         [];
+    "october"      October      Constant       None      None  ""                         [];
+    "november"     November     Constant       None      None  ""                         [];
+    "december"     December     Constant       None      None  ""                         [];
+    "minval"       Minval       Constant       None      None  ""                         [];
+    "maxval"       Maxval       Constant       None      None  ""                         [];
+    "object"       Object       Any            None      None  "...args"                  [];
+    "args"         Args         Any            None      None  "...args"                  [];
+    "geojson"      Geojson      Any            None      None  "...args"                  [];
+    "point"        Point        Any            None      None  "...args"                  [];
+    "line"         Line         Any            None      None  "...args"                  [];
+    "polygon"      Polygon      Any            None      None  "...args"                  [];
+    "intersects"   Intersects   Any            None      None  "...args"                  [];
+    "distance"     Distance     Positional(2)  Aropt(2)  None  "geometry, {opts}?"        ["geoSystem", "unit"];
+    "circle"       Circle       Positional(2)  Aropt(2)  None  "center, radius, {opts}?"  ["numVertices", "geoSystem", "unit", "fill"];
+    "uuid"         Uuid         Any            None      None  "...args"                  [];
+    "range"        Range        Any            None      None  "...args"                  [];
+    "union"        Union        Any            None      None  "...seqs, {opts}?"         ["interleave"];
+    "format"       Format       Any            None      None  "template, object"         [];
+};
 
 /// All methods callable on a term, for completion and suggestions.
 pub fn term_methods() -> &'static [Method] {

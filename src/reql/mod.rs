@@ -6,6 +6,7 @@
 //! Errors are [`Diagnostic`]s; [`write::writes`] tells reads from writes.
 
 pub mod ast;
+mod clock;
 mod compile;
 pub mod diagnostic;
 pub mod lexer;
@@ -24,10 +25,13 @@ use std::sync::Arc;
 
 use serde_json::{Map, Value};
 
+use crate::protocol::{QueryType, TermType};
+
+pub use clock::Clock;
 pub use compile::COMPILE_BUDGET;
 pub use diagnostic::Diagnostic;
 pub use program::{MAX_ELEMENTS, is_complete, split_statements};
-pub use source::to_source;
+pub use source::{changes_toggled, quoted, to_source};
 pub use span::{Span, SpanMap};
 pub use wire::to_wire_json;
 pub use write::{WriteInfo, destructive, is_bounded, selection_count, table_of, writes};
@@ -54,6 +58,8 @@ pub struct Env {
     lang: Lang,
     /// Names bound by Python statements (JavaScript ones live in `root`).
     py_globals: python::Globals,
+    /// The clock and time zone statements read (`Date.now()`, local times).
+    clock: Clock,
 }
 
 /// The syntax of the queries a session reads.
@@ -107,6 +113,24 @@ impl Env {
     /// An empty session.
     pub fn new() -> Self {
         Env::default()
+    }
+
+    /// A session reading the clock `now` (milliseconds since the epoch) in the time zone
+    /// whose offset from UTC at an instant is `offset` (seconds east), instead of the
+    /// machine's: a compile is then a pure function of the text and the session.
+    pub fn with_clock(
+        now: impl Fn() -> i64 + Send + Sync + 'static,
+        offset: impl Fn(i64) -> i32 + Send + Sync + 'static,
+    ) -> Self {
+        Env {
+            clock: Clock::new(now, offset),
+            ..Env::default()
+        }
+    }
+
+    /// Reads `clock` from now on instead of the one it had.
+    pub fn set_clock(&mut self, clock: Clock) {
+        self.clock = clock;
     }
 
     /// A session in which unknown names stand for opaque terms, so that a statement referring
@@ -213,7 +237,7 @@ impl Query {
             let key = snake(k);
             let value = match (key.as_str(), v) {
                 ("db", Value::String(name)) => Value::Array(vec![
-                    Value::from(14),
+                    Value::from(TermType::Db.as_i64()),
                     Value::Array(vec![Value::from(name.clone())]),
                 ]),
                 ("noreply" | "profile", v) => Value::Bool(json_truthy(v)),
@@ -224,7 +248,7 @@ impl Query {
         for (k, v) in &self.global_optargs {
             opts.insert(k.clone(), v.clone());
         }
-        let mut msg = vec![Value::from(1), self.term()];
+        let mut msg = vec![Value::from(QueryType::Start.as_i64()), self.term()];
         if !opts.is_empty() {
             msg.push(Value::Object(opts));
         }
@@ -246,7 +270,7 @@ fn json_truthy(v: &Value) -> bool {
 fn datum_term(v: &Value) -> Value {
     match v {
         Value::Array(items) => Value::Array(vec![
-            Value::from(2),
+            Value::from(TermType::MakeArray.as_i64()),
             Value::Array(items.iter().map(datum_term).collect()),
         ]),
         Value::Object(o) => {
@@ -284,7 +308,13 @@ pub fn compile(src: &str, env: &mut Env) -> Result<Vec<Statement>, Vec<Diagnosti
             continue;
         }
         let names = parsed.names();
-        let mut ev = Eval::new(&mut env.next_var, &mut env.store, names, &mut env.reuse);
+        let mut ev = Eval::new(
+            &mut env.next_var,
+            &mut env.store,
+            names,
+            &mut env.reuse,
+            &env.clock,
+        );
         let mark = ev.store.mark();
         ev.start();
         let result = ev.top(&s, &root);
@@ -626,6 +656,31 @@ mod tests {
             Ok(q) => q.term().to_string(),
             Err(e) => format!("error: {}", e[0].message),
         }
+    }
+
+    #[test]
+    fn dates_read_the_sessions_clock_and_zone() {
+        // 2023-11-14T22:13:20Z, in a zone five and a half hours east of UTC.
+        let mut env = Env::with_clock(|| 1_700_000_000_000, |_| 19_800);
+        let term = |src: &str, env: &mut Env| match compile(src, env) {
+            Ok(stmts) => match stmts.into_iter().next() {
+                Some(Statement::Query(q)) => q.term().to_string(),
+                _ => "no query".to_owned(),
+            },
+            Err(e) => format!("error: {}", e[0].message),
+        };
+        assert_eq!(term("r.expr(Date.now())", &mut env), "1700000000000");
+        assert_eq!(
+            term("r.expr(new Date().getHours())", &mut env),
+            "3",
+            "22:13 UTC is 03:43 the next day at +05:30"
+        );
+        assert_eq!(
+            term("r.expr(new Date(2024, 0, 1).toISOString())", &mut env),
+            "\"2023-12-31T18:30:00.000Z\""
+        );
+        env.set_clock(Clock::fixed(0, 0));
+        assert_eq!(term("r.expr(Date.now())", &mut env), "0");
     }
 
     #[test]

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use super::ast::{Expr, ExprKind, FuncBody, FuncDef, Name, Names, Prop, Stmt, StmtKind};
 use super::diagnostic::Diagnostic;
 use super::lexer::{Kind, Lexed, StrLit, Tok, Token, p};
-use super::prec;
+use super::prec::{self, BinOp, UnaryOp};
 use super::span::Span;
 
 mod destructure;
@@ -960,7 +960,9 @@ impl<'t> Parser<'t, '_> {
             && t.kind.is_assign()
             && self.continues()
         {
-            let op = t.kind.text();
+            // `None` for `=`; `+=` is `+` then `=`.
+            let text = t.kind.text();
+            let op = text.strip_suffix('=').and_then(BinOp::from_text);
             self.pos += 1;
             if !matches!(
                 lhs.kind,
@@ -1155,17 +1157,18 @@ impl<'t> Parser<'t, '_> {
         let saved = self.depth;
         while self.continues() && !self.fatal {
             let Some(t) = self.peek() else { break };
-            let op: &'static str = match t.kind {
-                kind if kind.is_binary() => kind.text(),
+            let op = match t.kind {
+                kind if kind.is_binary() => BinOp::from_text(kind.text()),
                 Kind::Ident => match self.name(t) {
-                    "instanceof" => "instanceof",
-                    "in" => "in",
+                    "instanceof" => Some(BinOp::Instanceof),
+                    "in" => Some(BinOp::In),
                     _ => break,
                 },
                 _ => break,
             };
+            let Some(op) = op else { break };
             let op_span = t.span();
-            if op == "**" {
+            if op == BinOp::Pow {
                 // JavaScript refuses `-1 ** 2`: a unary operator right before `**` needs
                 // parentheses to say which comes first.
                 let lhs = rest.last().map_or(&first, |(_, _, rhs): &(_, _, Expr)| rhs);
@@ -1215,16 +1218,21 @@ impl<'t> Parser<'t, '_> {
             self.expected("an expression");
             return err_expr(self.here());
         };
-        let op: Option<&'static str> = match self.tok(t) {
-            Tok::Punct(p @ ("-" | "+" | "!" | "~" | "++" | "--")) => Some(p),
-            Tok::Ident("typeof") => Some("typeof"),
+        // `None` for `++` and `--`: an update, `increment` telling which.
+        let (op, increment): (Option<UnaryOp>, bool) = match self.tok(t) {
+            Tok::Punct("-") => (Some(UnaryOp::Neg), false),
+            Tok::Punct("+") => (Some(UnaryOp::Plus), false),
+            Tok::Punct("!") => (Some(UnaryOp::Not), false),
+            Tok::Punct("~") => (Some(UnaryOp::BitNot), false),
+            Tok::Punct("++") => (None, true),
+            Tok::Punct("--") => (None, false),
+            Tok::Ident("typeof") => (Some(UnaryOp::Typeof), false),
             // `await r.table('t').run(conn)` pasted from async code: the value is the query.
-            Tok::Ident("await") => Some("await"),
-            Tok::Ident("void") => Some("void"),
-            Tok::Ident("delete") => Some("delete"),
-            _ => None,
+            Tok::Ident("await") => (Some(UnaryOp::Await), false),
+            Tok::Ident("void") => (Some(UnaryOp::Void), false),
+            Tok::Ident("delete") => (Some(UnaryOp::Delete), false),
+            _ => return self.postfix(),
         };
-        let Some(op) = op else { return self.postfix() };
         let start = t.span();
         self.pos += 1;
         if !self.deeper() {
@@ -1233,17 +1241,17 @@ impl<'t> Parser<'t, '_> {
         let expr = self.unary();
         self.depth -= 1;
         let span = start.to(expr.span);
-        if op == "++" || op == "--" {
+        let Some(op) = op else {
             return Expr {
                 kind: ExprKind::Update {
-                    op,
+                    increment,
                     prefix: true,
                     target: Box::new(expr),
                 },
                 span,
             };
-        }
-        if op == "-"
+        };
+        if op == UnaryOp::Neg
             && let ExprKind::Num(n) = expr.kind
         {
             return Expr {
@@ -1365,24 +1373,7 @@ impl<'t> Parser<'t, '_> {
 
     fn postfix(&mut self) -> Expr {
         let mut e = if self.at_ident("new") {
-            let start = self.here();
-            self.pos += 1;
-            let callee = self.primary();
-            let callee = self.members_only(callee);
-            let args = if self.at(p!("(")) {
-                self.pos += 1;
-                self.args("`)` to close the argument list")
-            } else {
-                Vec::new()
-            };
-            let span = start.to(Span::new(self.prev_end(), self.prev_end()));
-            Expr {
-                kind: ExprKind::New {
-                    callee: Box::new(callee),
-                    args,
-                },
-                span,
-            }
+            self.new_expr()
         } else {
             self.primary()
         };
@@ -1448,68 +1439,15 @@ impl<'t> Parser<'t, '_> {
                         e = member(e, name, span, span_all);
                     }
                 }
-                p!("[") => {
-                    self.pos += 1;
-                    let index = self.with_nl(false, |p| p.expression());
-                    self.expect(p!("]"), "`]` to close the index");
-                    let span = e.span.to(Span::new(self.prev_end(), self.prev_end()));
-                    e = Expr {
-                        kind: ExprKind::Index {
-                            obj: Box::new(e),
-                            index: Box::new(index),
-                        },
-                        span,
-                    };
-                }
-                p!("(") => {
-                    self.pos += 1;
-                    let tail = match &e.kind {
-                        ExprKind::Member { name, .. } => {
-                            let name = self.names.get(*name);
-                            if name == "run" {
-                                ran = true;
-                            }
-                            ran && is_program_tail(name)
-                        }
-                        _ => false,
-                    };
-                    let args = if tail {
-                        let base = self.exprs.len();
-                        self.lenient_args_onto_stack();
-                        self.take_exprs(base)
-                    } else {
-                        self.args("`)` to close the argument list")
-                    };
-                    let span = e.span.to(Span::new(self.prev_end(), self.prev_end()));
-                    let kind = match e.kind {
-                        ExprKind::Member {
-                            obj,
-                            name,
-                            name_span,
-                        } => {
-                            let mut operands = Vec::with_capacity(1 + args.len());
-                            operands.push(*obj);
-                            operands.extend(args);
-                            ExprKind::MethodCall {
-                                operands,
-                                name,
-                                name_span,
-                            }
-                        }
-                        kind => ExprKind::Call {
-                            callee: Box::new(Expr { kind, span: e.span }),
-                            args,
-                        },
-                    };
-                    e = Expr { kind, span };
-                }
+                p!("[") => e = self.index_link(e),
+                p!("(") => e = self.call_link(e, &mut ran),
                 p!("++") | p!("--") if !t.nl_before => {
-                    let op = t.kind.text();
+                    let increment = t.is(p!("++"));
                     self.pos += 1;
                     let span = e.span.to(t.span());
                     e = Expr {
                         kind: ExprKind::Update {
-                            op,
+                            increment,
                             prefix: false,
                             target: Box::new(e),
                         },
@@ -1524,6 +1462,90 @@ impl<'t> Parser<'t, '_> {
         }
         self.links = saved;
         e
+    }
+
+    /// `new Callee(args)`, at `new`.
+    fn new_expr(&mut self) -> Expr {
+        let start = self.here();
+        self.pos += 1;
+        let callee = self.primary();
+        let callee = self.members_only(callee);
+        let args = if self.at(p!("(")) {
+            self.pos += 1;
+            self.args("`)` to close the argument list")
+        } else {
+            Vec::new()
+        };
+        let span = start.to(Span::new(self.prev_end(), self.prev_end()));
+        Expr {
+            kind: ExprKind::New {
+                callee: Box::new(callee),
+                args,
+            },
+            span,
+        }
+    }
+
+    /// `e[index]`, at `[`.
+    #[inline]
+    fn index_link(&mut self, e: Expr) -> Expr {
+        self.pos += 1;
+        let index = self.with_nl(false, |p| p.expression());
+        self.expect(p!("]"), "`]` to close the index");
+        let span = e.span.to(Span::new(self.prev_end(), self.prev_end()));
+        Expr {
+            kind: ExprKind::Index {
+                obj: Box::new(e),
+                index: Box::new(index),
+            },
+            span,
+        }
+    }
+
+    /// `e(args)`, at `(`: a method call when `e` is a member access. `ran` tells whether the
+    /// chain has called `.run(...)` (what follows is then program code, read leniently).
+    #[inline]
+    fn call_link(&mut self, e: Expr, ran: &mut bool) -> Expr {
+        self.pos += 1;
+        let tail = match &e.kind {
+            ExprKind::Member { name, .. } => {
+                let name = self.names.get(*name);
+                if name == "run" {
+                    *ran = true;
+                }
+                *ran && is_program_tail(name)
+            }
+            _ => false,
+        };
+        let args = if tail {
+            let base = self.exprs.len();
+            self.lenient_args_onto_stack();
+            self.take_exprs(base)
+        } else {
+            self.args("`)` to close the argument list")
+        };
+        let span = e.span.to(Span::new(self.prev_end(), self.prev_end()));
+        let kind = match e.kind {
+            ExprKind::Member {
+                obj,
+                name,
+                name_span,
+            } => {
+                let mut operands = Vec::with_capacity(1 + args.len());
+                operands.push(*obj);
+                operands.extend(args);
+                ExprKind::MethodCall {
+                    operands,
+                    name,
+                    name_span,
+                }
+            }
+            kind => ExprKind::Call {
+                callee: Box::new(Expr { kind, span: e.span }),
+                args,
+            },
+        };
+        Expr { kind, span }
     }
 
     /// `new Foo.Bar(...)`: member accesses bind before the call.
@@ -1605,73 +1627,7 @@ impl<'t> Parser<'t, '_> {
                     span,
                 }
             }
-            Kind::Ident => {
-                let name = self.name(t);
-                match name {
-                    "true" | "false" => {
-                        self.pos += 1;
-                        Expr {
-                            kind: ExprKind::Bool(name == "true"),
-                            span,
-                        }
-                    }
-                    "null" => {
-                        self.pos += 1;
-                        Expr {
-                            kind: ExprKind::Null,
-                            span,
-                        }
-                    }
-                    "this" => {
-                        self.pos += 1;
-                        Expr {
-                            kind: ExprKind::This,
-                            span,
-                        }
-                    }
-                    "function" => self.function(),
-                    "lambda" => {
-                        self.error(span, "`lambda` is Python syntax").help =
-                        Some("write a JavaScript function: `function (x) { return ... }` or `x => ...`".into());
-                        self.pos += 1;
-                        // Skip the Python lambda's parameters and body up to the end of the argument.
-                        let mut depth = 0usize;
-                        while let Some(t) = self.peek() {
-                            match t.kind {
-                                p!("(") | p!("[") | p!("{") => depth += 1,
-                                p!(")") | p!("]") | p!("}") if depth == 0 => break,
-                                p!(")") | p!("]") | p!("}") => depth -= 1,
-                                p!(",") if depth == 0 => break,
-                                _ => {}
-                            }
-                            self.pos += 1;
-                        }
-                        err_expr(span)
-                    }
-                    "var" | "let" | "const" | "return" | "if" | "else" | "for" | "while"
-                    | "break" | "continue" | "class" | "import" | "export" | "await" | "async"
-                    | "yield" | "switch" | "case" | "try" | "catch" | "throw" => {
-                        let d = self.error(
-                            span,
-                            format!("expected an expression, found the keyword `{name}`"),
-                        );
-                        if matches!(name, "yield" | "async") {
-                            d.help = Some(format!(
-                                "`{name}` belongs to the program around the query: paste only \
-                                 the query, rdbsh runs it"
-                            ));
-                        }
-                        err_expr(span)
-                    }
-                    _ => {
-                        self.pos += 1;
-                        Expr {
-                            kind: ExprKind::Ident(self.intern(name)),
-                            span,
-                        }
-                    }
-                }
-            }
+            Kind::Ident => self.word(t, span),
             p!("(") => {
                 self.pos += 1;
                 let e = self.with_nl(false, |p| p.expression());
@@ -1687,37 +1643,7 @@ impl<'t> Parser<'t, '_> {
                     span: whole,
                 }
             }
-            p!("[") => {
-                self.pos += 1;
-                let base = self.exprs.len();
-                self.with_nl(false, |p| {
-                    while !p.at(p!("]")) && p.peek().is_some() && !p.fatal {
-                        if p.at(p!(",")) {
-                            let span = p.here();
-                            p.error(span, "array holes are not supported").help =
-                                Some("write null where a value is missing".into());
-                            p.pos += 1;
-                            continue;
-                        }
-                        let item = if p.at(p!("...")) {
-                            p.spread()
-                        } else {
-                            p.assign()
-                        };
-                        p.exprs.push(item);
-                        if !p.eat(p!(",")) {
-                            break;
-                        }
-                    }
-                });
-                let items = self.take_exprs(base);
-                self.expect(p!("]"), "`,` or `]` in the array");
-                let whole = span.to(Span::new(self.prev_end(), self.prev_end()));
-                Expr {
-                    kind: ExprKind::Array(items),
-                    span: whole,
-                }
-            }
+            p!("[") => self.array_literal(span),
             p!("{") => {
                 self.pos += 1;
                 let props = self.with_nl(false, |p| p.object_props());
@@ -1732,6 +1658,111 @@ impl<'t> Parser<'t, '_> {
                 self.expected("an expression");
                 err_expr(span)
             }
+        }
+    }
+
+    /// A word where an expression starts: a literal, `function`, a name, or a keyword that
+    /// cannot start one.
+    fn word(&mut self, t: &Token, span: Span) -> Expr {
+        let name = self.name(t);
+        match name {
+            "true" | "false" => {
+                self.pos += 1;
+                Expr {
+                    kind: ExprKind::Bool(name == "true"),
+                    span,
+                }
+            }
+            "null" => {
+                self.pos += 1;
+                Expr {
+                    kind: ExprKind::Null,
+                    span,
+                }
+            }
+            "this" => {
+                self.pos += 1;
+                Expr {
+                    kind: ExprKind::This,
+                    span,
+                }
+            }
+            "function" => self.function(),
+            "lambda" => {
+                self.error(span, "`lambda` is Python syntax").help = Some(
+                    "write a JavaScript function: `function (x) { return ... }` or `x => ...`"
+                        .into(),
+                );
+                self.pos += 1;
+                // Skip the Python lambda's parameters and body up to the end of the argument.
+                let mut depth = 0usize;
+                while let Some(t) = self.peek() {
+                    match t.kind {
+                        p!("(") | p!("[") | p!("{") => depth += 1,
+                        p!(")") | p!("]") | p!("}") if depth == 0 => break,
+                        p!(")") | p!("]") | p!("}") => depth -= 1,
+                        p!(",") if depth == 0 => break,
+                        _ => {}
+                    }
+                    self.pos += 1;
+                }
+                err_expr(span)
+            }
+            "var" | "let" | "const" | "return" | "if" | "else" | "for" | "while" | "break"
+            | "continue" | "class" | "import" | "export" | "await" | "async" | "yield"
+            | "switch" | "case" | "try" | "catch" | "throw" => {
+                let d = self.error(
+                    span,
+                    format!("expected an expression, found the keyword `{name}`"),
+                );
+                if matches!(name, "yield" | "async") {
+                    d.help = Some(format!(
+                        "`{name}` belongs to the program around the query: paste only \
+                         the query, rdbsh runs it"
+                    ));
+                }
+                err_expr(span)
+            }
+            _ => {
+                self.pos += 1;
+                Expr {
+                    kind: ExprKind::Ident(self.intern(name)),
+                    span,
+                }
+            }
+        }
+    }
+
+    /// An array literal, at `[`.
+    fn array_literal(&mut self, span: Span) -> Expr {
+        self.pos += 1;
+        let base = self.exprs.len();
+        self.with_nl(false, |p| {
+            while !p.at(p!("]")) && p.peek().is_some() && !p.fatal {
+                if p.at(p!(",")) {
+                    let span = p.here();
+                    p.error(span, "array holes are not supported").help =
+                        Some("write null where a value is missing".into());
+                    p.pos += 1;
+                    continue;
+                }
+                let item = if p.at(p!("...")) {
+                    p.spread()
+                } else {
+                    p.assign()
+                };
+                p.exprs.push(item);
+                if !p.eat(p!(",")) {
+                    break;
+                }
+            }
+        });
+        let items = self.take_exprs(base);
+        self.expect(p!("]"), "`,` or `]` in the array");
+        let whole = span.to(Span::new(self.prev_end(), self.prev_end()));
+        Expr {
+            kind: ExprKind::Array(items),
+            span: whole,
         }
     }
 

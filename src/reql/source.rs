@@ -7,19 +7,8 @@ use serde_json::{Map, Value};
 use super::Lang;
 use super::methods::{self, Optargs, Wrap};
 use super::python;
-
-const TT_MAKE_ARRAY: u64 = 2;
-const TT_VAR: u64 = 10;
-const TT_IMPLICIT_VAR: u64 = 13;
-const TT_NOT: u64 = 23;
-const TT_FUNCALL: u64 = 64;
-const TT_OR: u64 = 66;
-const TT_AND: u64 = 67;
-const TT_FUNC: u64 = 69;
-const TT_ASC: u64 = 73;
-const TT_DESC: u64 = 74;
-const TT_BRACKET: u64 = 170;
-const TT_BINARY: u64 = 155;
+use super::term::is_comparison;
+use crate::protocol::TermType;
 
 /// The term as source code in `lang`, or why it cannot be written so that the driver builds
 /// the same term.
@@ -48,12 +37,12 @@ struct Writer {
 }
 
 /// A term's type, positional arguments and optargs.
-type Parts<'a> = (u64, &'a [Value], Option<&'a Map<String, Value>>);
+type Parts<'a> = (TermType, &'a [Value], Option<&'a Map<String, Value>>);
 
 /// A term's parts: type, positional arguments, optargs.
 fn parts(term: &Value) -> Option<Parts<'_>> {
     let arr = term.as_array()?;
-    let tt = arr.first()?.as_u64()?;
+    let tt = TermType::from_i64(arr.first()?.as_i64()?)?;
     let args = arr.get(1)?.as_array()?;
     let opts = arr.get(2).and_then(Value::as_object);
     Some((tt, args.as_slice(), opts))
@@ -63,7 +52,7 @@ fn parts(term: &Value) -> Option<Parts<'_>> {
 fn has_ivar(term: &Value) -> bool {
     match term {
         Value::Array(_) => match parts(term) {
-            Some((TT_IMPLICIT_VAR, _, _)) => true,
+            Some((TermType::ImplicitVar, _, _)) => true,
             Some((_, args, opts)) => {
                 args.iter().any(has_ivar) || opts.is_some_and(|o| o.values().any(has_ivar))
             }
@@ -77,10 +66,10 @@ fn has_ivar(term: &Value) -> bool {
 /// The body of a FUNC the driver made from a bare `r.row` value: one parameter, unused, and
 /// an `r.row` in the body.
 fn row_wrapper(term: &Value) -> Option<&Value> {
-    let (TT_FUNC, [params, body], _) = parts(term)? else {
+    let (TermType::Func, [params, body], _) = parts(term)? else {
         return None;
     };
-    let (TT_MAKE_ARRAY, [id], _) = parts(params)? else {
+    let (TermType::MakeArray, [id], _) = parts(params)? else {
         return None;
     };
     (has_ivar(body) && !uses_var(body, id)).then_some(body)
@@ -89,7 +78,7 @@ fn row_wrapper(term: &Value) -> Option<&Value> {
 fn uses_var(term: &Value, id: &Value) -> bool {
     match term {
         Value::Array(_) => match parts(term) {
-            Some((TT_VAR, [v], _)) => v == id,
+            Some((TermType::Var, [v], _)) => v == id,
             Some((_, args, opts)) => {
                 args.iter().any(|a| uses_var(a, id))
                     || opts.is_some_and(|o| o.values().any(|a| uses_var(a, id)))
@@ -149,7 +138,7 @@ impl Writer {
                 (_, _, Some(f)) => python::float_repr(f),
                 _ => return Err("a number the driver cannot send".into()),
             },
-            Value::String(s) if self.py() => py_string(s),
+            Value::String(s) if self.py() => quoted(s),
             other => other.to_string(),
         })
     }
@@ -158,7 +147,7 @@ impl Writer {
         let mut fields = Vec::with_capacity(o.len());
         for (k, v) in o {
             let key = if self.py() {
-                py_string(k)
+                quoted(k)
             } else {
                 Value::String(k.clone()).to_string()
             };
@@ -172,7 +161,7 @@ impl Writer {
             return Err(format!("not a term: {term}"));
         };
         match (tt, args) {
-            (TT_MAKE_ARRAY, items) => {
+            (TermType::MakeArray, items) => {
                 let items = items
                     .iter()
                     .map(|i| self.value(i, Pos::Arg))
@@ -184,15 +173,15 @@ impl Writer {
                     lit
                 });
             }
-            (TT_VAR, [id]) => return Ok(format!("var_{id}")),
-            (TT_IMPLICIT_VAR, []) => return Ok("r.row".into()),
-            (TT_FUNC, [params, body]) => return self.func(params, body),
-            (TT_FUNCALL, [f, rest @ ..]) => return self.funcall(f, rest),
-            (TT_BINARY, [x]) if opts.is_none() => {
+            (TermType::Var, [id]) => return Ok(format!("var_{id}")),
+            (TermType::ImplicitVar, []) => return Ok("r.row".into()),
+            (TermType::Func, [params, body]) => return self.func(params, body),
+            (TermType::Funcall, [f, rest @ ..]) => return self.funcall(f, rest),
+            (TermType::Binary, [x]) if opts.is_none() => {
                 // Both drivers take a query there; a bare string or list would be refused.
                 return Ok(format!("r.binary({})", self.value(x, Pos::Receiver)?));
             }
-            (TT_BRACKET, [x, key]) if opts.is_none() => {
+            (TermType::Bracket, [x, key]) if opts.is_none() => {
                 let (x, key) = (self.value(x, Pos::Receiver)?, self.value(key, Pos::Arg)?);
                 return Ok(if self.py() {
                     format!("{x}[{key}]")
@@ -212,7 +201,7 @@ impl Writer {
     }
 
     fn func(&self, params: &Value, body: &Value) -> Result<String, String> {
-        let Some((TT_MAKE_ARRAY, ids, _)) = parts(params) else {
+        let Some((TermType::MakeArray, ids, _)) = parts(params) else {
             return Err("a function whose parameters are not a list".into());
         };
         let names: Vec<String> = ids.iter().map(|i| format!("var_{i}")).collect();
@@ -243,7 +232,7 @@ impl Writer {
     /// left operand is a query (a plain value there would be reflected or folded).
     fn py_operator(
         &self,
-        tt: u64,
+        tt: TermType,
         args: &[Value],
         opts: Option<&Map<String, Value>>,
         pos: Pos,
@@ -252,29 +241,29 @@ impl Writer {
         {
             return Ok(None);
         }
-        if tt == TT_NOT && args.len() == 1 {
+        if tt == TermType::Not && args.len() == 1 {
             return Ok(Some(format!("~{}", self.value(&args[0], Pos::Receiver)?)));
         }
         let sym = match tt {
-            17 => "==",
-            18 => "!=",
-            19 => "<",
-            20 => "<=",
-            21 => ">",
-            22 => ">=",
-            24 => "+",
-            25 => "-",
-            26 => "*",
-            27 => "/",
-            28 => "%",
-            TT_AND if pos != Pos::Compared => "&",
-            TT_OR if pos != Pos::Compared => "|",
+            TermType::Eq => "==",
+            TermType::Ne => "!=",
+            TermType::Lt => "<",
+            TermType::Le => "<=",
+            TermType::Gt => ">",
+            TermType::Ge => ">=",
+            TermType::Add => "+",
+            TermType::Sub => "-",
+            TermType::Mul => "*",
+            TermType::Div => "/",
+            TermType::Mod => "%",
+            TermType::And if pos != Pos::Compared => "&",
+            TermType::Or if pos != Pos::Compared => "|",
             _ => return Ok(None),
         };
         let [a, b] = args else {
             return Ok(None);
         };
-        let inner = if (17..=22).contains(&tt) {
+        let inner = if is_comparison(tt) {
             Pos::Compared
         } else {
             Pos::Arg
@@ -292,17 +281,16 @@ impl Writer {
 
     fn py_call(
         &self,
-        tt: u64,
+        tt: TermType,
         args: &[Value],
         opts: Option<&Map<String, Value>>,
     ) -> Result<String, String> {
-        let tt32 = u32::try_from(tt).unwrap_or(0);
         let receiver_tt = args.first().and_then(parts).map(|p| p.0);
-        let r_fn = python::r_name(tt32);
+        let r_fn = python::r_name(tt);
         let method = args
             .first()
             .filter(|a| !is_plain_datum(a) || r_fn.is_none())
-            .and_then(|_| python::method_name(tt32, receiver_tt));
+            .and_then(|_| python::method_name(tt, receiver_tt));
         let (prefix, name, rest) = match method {
             Some(name) => (
                 format!("{}.", self.value(&args[0], Pos::Receiver)?),
@@ -313,7 +301,8 @@ impl Writer {
                 Some(name) => ("r.".to_string(), name, args),
                 None => {
                     return Err(format!(
-                        "no Python method or r function builds term type {tt}"
+                        "no Python method or r function builds term type {}",
+                        tt.as_i64()
                     ));
                 }
             },
@@ -326,7 +315,7 @@ impl Writer {
         for (i, a) in rest.iter().enumerate() {
             let pos = if wrap(i, a) {
                 Pos::Wrapped
-            } else if (17..=22).contains(&tt) {
+            } else if is_comparison(tt) {
                 Pos::Compared
             } else {
                 Pos::Arg
@@ -349,12 +338,12 @@ impl Writer {
 
     fn js_call(
         &self,
-        tt: u64,
+        tt: TermType,
         args: &[Value],
         opts: Option<&Map<String, Value>>,
     ) -> Result<String, String> {
         let find = |list: &'static [methods::Method]| {
-            list.iter().find(|m| u64::from(m.tt) == tt && m.tt != 0)
+            list.iter().find(|m| m.tt == tt && m.tt != TermType::Datum)
         };
         let as_method = if args.is_empty() {
             None
@@ -377,7 +366,8 @@ impl Writer {
             ),
             (None, None) => {
                 return Err(format!(
-                    "no JavaScript method or r function builds term type {tt}"
+                    "no JavaScript method or r function builds term type {}",
+                    tt.as_i64()
                 ));
             }
         };
@@ -391,7 +381,9 @@ impl Writer {
             let wrapped = match m.wrap {
                 Wrap::All | Wrap::Do => true,
                 Wrap::Last => i + 1 == n,
-                Wrap::AllExceptOrdering => !matches!(parts(a), Some((TT_ASC | TT_DESC, _, _))),
+                Wrap::AllExceptOrdering => {
+                    !matches!(parts(a), Some((TermType::Asc | TermType::Desc, _, _)))
+                }
                 Wrap::Arg(k) => usize::from(k) == i,
                 Wrap::None => false,
             };
@@ -444,7 +436,7 @@ fn is_plain_datum(v: &Value) -> bool {
 }
 
 fn is_datum_array(v: &Value) -> bool {
-    matches!(parts(v), Some((TT_MAKE_ARRAY, _, _)))
+    matches!(parts(v), Some((TermType::MakeArray, _, _)))
 }
 
 fn is_identifier(k: &str) -> bool {
@@ -475,8 +467,8 @@ fn camel(k: &str) -> String {
     out
 }
 
-/// A Python string literal for `s`.
-fn py_string(s: &str) -> String {
+/// A single-quoted string literal for `s`, read alike by Python and JavaScript.
+pub fn quoted(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
     out.push('\'');
     for c in s.chars() {
@@ -499,10 +491,38 @@ fn py_string(s: &str) -> String {
     out
 }
 
+/// The JavaScript query `text` with `.changes()` added, or removed when it is the outermost
+/// term (the text of its receiver is kept).
+pub fn changes_toggled(text: &str) -> Result<String, Vec<super::Diagnostic>> {
+    let compiled = super::compile_query(text)?;
+    let outer = compiled.term().get(0).and_then(Value::as_i64);
+    if outer == Some(TermType::Changes.as_i64())
+        && let Some(receiver) = compiled.spans().args.first()
+        && let Some(base) = text.get(receiver.span.start..receiver.span.end)
+    {
+        return Ok(base.to_owned());
+    }
+    Ok(format!("{text}.changes()"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn changes_are_added_then_removed() {
+        let on = changes_toggled("r.table('t').filter({a: 1})");
+        assert_eq!(on.as_deref(), Ok("r.table('t').filter({a: 1}).changes()"));
+        let off = changes_toggled("r.table('t').filter({a: 1}).changes()");
+        assert_eq!(off.as_deref(), Ok("r.table('t').filter({a: 1})"));
+        assert!(changes_toggled("r.table(").is_err());
+    }
+
+    #[test]
+    fn quoted_strings_read_alike_in_both_languages() {
+        assert_eq!(quoted("it's\\n\t"), r"'it\'s\\n\t'");
+    }
 
     #[test]
     fn python_and_javascript_of_a_filter() {

@@ -11,13 +11,16 @@ use std::sync::Arc;
 use serde_json::{Map, Number, Value};
 
 use super::span::{Frame, Span, SpanMap};
+use crate::protocol::TermType;
 
 /// Deepest compiled term accepted; deeper terms could not be serialized safely.
 pub(crate) const MAX_TERM_DEPTH: u32 = 1000;
-/// `VAR`: a function parameter.
-pub(crate) const TT_VAR: u32 = 10;
-/// `IMPLICIT_VAR` (`r.row`): a term containing it is wrapped in a function by `funcWrap`.
-pub(crate) const TT_IMPLICIT_VAR: u32 = 13;
+
+/// `EQ`, `NE`, `LT`, `LE`, `GT` or `GE`: the comparisons, which both drivers print as operators.
+pub(crate) fn is_comparison(tt: TermType) -> bool {
+    use TermType::{Eq, Ge, Gt, Le, Lt, Ne};
+    matches!(tt, Eq | Ne | Lt | Le | Gt | Ge)
+}
 
 /// A term in a [`TermStore`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,7 +37,7 @@ pub(crate) struct Text {
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) enum Kind {
     /// A term with this term type; its children are positional arguments, then optargs.
-    Op(u32),
+    Op(TermType),
     /// An object literal; its children are the fields.
     Obj,
     Null,
@@ -180,7 +183,7 @@ impl TermStore {
     }
 
     /// Its term type, if it is an operation.
-    pub(crate) fn tt(&self, id: TermId) -> Option<u32> {
+    pub(crate) fn tt(&self, id: TermId) -> Option<TermType> {
         match self.kind(id) {
             Kind::Op(tt) => Some(tt),
             _ => None,
@@ -291,7 +294,7 @@ impl TermStore {
             return Ok(id);
         };
         let copy = match n.kind {
-            Kind::Op(TT_VAR | TT_IMPLICIT_VAR) => n.nargs == n.len,
+            Kind::Op(TermType::Var | TermType::ImplicitVar) => n.nargs == n.len,
             Kind::Op(_) | Kind::Obj => false,
             _ => true,
         };
@@ -381,7 +384,7 @@ impl TermStore {
             pending.truncate(open);
             return Err(BuildError::Full);
         }
-        let (mut depth, mut ivar) = (0u16, kind == Kind::Op(TT_IMPLICIT_VAR));
+        let (mut depth, mut ivar) = (0u16, kind == Kind::Op(TermType::ImplicitVar));
         // The children are copied while their depth and `r.row` are looked up: one pass.
         kids.extend(collected.iter().map(|k| {
             if let Some(n) = nodes.get(k.id.0 as usize) {
@@ -414,7 +417,7 @@ impl TermStore {
     /// The operation `tt` over positional `args`.
     pub(crate) fn op(
         &mut self,
-        tt: u32,
+        tt: TermType,
         args: &[TermId],
         span: Span,
     ) -> Result<TermId, BuildError> {
@@ -954,9 +957,9 @@ impl FlatTerm {
 }
 
 /// The wire array `[tt, args]` or `[tt, args, opts]` (optargs left out when empty).
-fn op_value(tt: u32, args: Vec<Value>, opts: Map<String, Value>) -> Value {
+fn op_value(tt: TermType, args: Vec<Value>, opts: Map<String, Value>) -> Value {
     let mut out = Vec::with_capacity(3);
-    out.push(Value::from(tt));
+    out.push(Value::from(tt.as_i64()));
     out.push(Value::Array(args));
     if !opts.is_empty() {
         out.push(Value::Object(opts));

@@ -2,39 +2,43 @@
 
 use serde_json::Value;
 
+use crate::protocol::TermType;
+
 /// The first write or admin term found in a query.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WriteInfo {
-    /// Term type number (ql2.proto).
-    pub term_type: u32,
+    /// Its term type.
+    pub term_type: TermType,
     /// The JavaScript method name, e.g. `insert`, `tableCreate`.
     pub name: &'static str,
     /// The write targets a table of the `rethinkdb` system database.
     pub system_table: Option<String>,
 }
 
-const WRITES: &[(u32, &str)] = &[
-    (53, "update"),
-    (54, "delete"),
-    (55, "replace"),
-    (56, "insert"),
-    (57, "dbCreate"),
-    (58, "dbDrop"),
-    (60, "tableCreate"),
-    (61, "tableDrop"),
-    (68, "forEach"),
-    (75, "indexCreate"),
-    (76, "indexDrop"),
-    (138, "sync"),
-    (156, "indexRename"),
-    (176, "reconfigure"),
-    (179, "rebalance"),
-    (188, "grant"),
-    (189, "setWriteHook"),
+const WRITES: &[(TermType, &str)] = &[
+    (TermType::Update, "update"),
+    (TermType::Delete, "delete"),
+    (TermType::Replace, "replace"),
+    (TermType::Insert, "insert"),
+    (TermType::DbCreate, "dbCreate"),
+    (TermType::DbDrop, "dbDrop"),
+    (TermType::TableCreate, "tableCreate"),
+    (TermType::TableDrop, "tableDrop"),
+    (TermType::ForEach, "forEach"),
+    (TermType::IndexCreate, "indexCreate"),
+    (TermType::IndexDrop, "indexDrop"),
+    (TermType::Sync, "sync"),
+    (TermType::IndexRename, "indexRename"),
+    (TermType::Reconfigure, "reconfigure"),
+    (TermType::Rebalance, "rebalance"),
+    (TermType::Grant, "grant"),
+    (TermType::SetWriteHook, "setWriteHook"),
 ];
 
-const TT_DB: u64 = 14;
-const TT_TABLE: u64 = 15;
+/// The type of the wire term `[type, [args...], {optargs}]`, when `v` is one.
+fn type_of(v: &Value) -> Option<TermType> {
+    TermType::from_i64(v.get(0)?.as_i64()?)
+}
 
 /// The first write or admin term of `term` in document pre-order, or `None` for a read.
 pub fn writes(term: &Value) -> Option<WriteInfo> {
@@ -42,11 +46,13 @@ pub fn writes(term: &Value) -> Option<WriteInfo> {
     while let Some(t) = stack.pop() {
         match t {
             Value::Array(items) => {
-                let tt = items.first().and_then(Value::as_u64);
-                if let Some(tt) = tt
-                    && let Some((_, name)) = WRITES.iter().find(|(w, _)| u64::from(*w) == tt)
+                if let Some(tt) = type_of(t)
+                    && let Some(&(_, name)) = WRITES.iter().find(|(w, _)| *w == tt)
                 {
-                    let system_table = if matches!(tt, 53..=56) {
+                    let system_table = if matches!(
+                        tt,
+                        TermType::Update | TermType::Delete | TermType::Replace | TermType::Insert
+                    ) {
                         items
                             .get(1)
                             .and_then(|a| a.as_array())
@@ -56,13 +62,13 @@ pub fn writes(term: &Value) -> Option<WriteInfo> {
                         None
                     };
                     return Some(WriteInfo {
-                        term_type: u32::try_from(tt).unwrap_or(0),
+                        term_type: tt,
                         name,
                         system_table,
                     });
                 }
                 // Push in reverse so that the first argument is visited first.
-                if tt.is_some() {
+                if items.first().is_some_and(Value::is_u64) {
                     if let Some(Value::Object(o)) = items.get(2) {
                         stack.extend(o.values().rev());
                     }
@@ -86,11 +92,10 @@ fn system_table(t: &Value) -> Option<String> {
     let mut cur = t;
     for _ in 0..64 {
         let items = cur.as_array()?;
-        let tt = items.first()?.as_u64()?;
         let args = items.get(1)?.as_array()?;
-        if tt == TT_TABLE {
-            let db = args.first()?.as_array()?;
-            let is_sys = db.first()?.as_u64()? == TT_DB
+        if type_of(cur)? == TermType::Table {
+            let db = args.first()?;
+            let is_sys = type_of(db)? == TermType::Db
                 && db.get(1)?.as_array()?.first()?.as_str()? == "rethinkdb";
             return if is_sys {
                 args.get(1)?.as_str().map(str::to_string)
@@ -110,12 +115,12 @@ pub fn table_of(term: &Value) -> Option<(Option<String>, String)> {
     for _ in 0..64 {
         let items = cur.as_array()?;
         let args = items.get(1)?.as_array()?;
-        if items.first()?.as_u64()? == TT_TABLE {
+        if type_of(cur)? == TermType::Table {
             let name = args.last()?.as_str()?.to_owned();
             let db = (args.len() == 2)
                 .then(|| args.first())
                 .flatten()
-                .filter(|db| db.get(0).and_then(Value::as_u64) == Some(TT_DB))
+                .filter(|db| type_of(db) == Some(TermType::Db))
                 .and_then(|db| db.get(1)?.get(0)?.as_str())
                 .map(str::to_owned);
             return Some((db, name));
@@ -147,23 +152,25 @@ pub fn destructive(term: &Value) -> Option<String> {
             continue;
         };
         let args = items.get(1).and_then(Value::as_array);
-        match items.first().and_then(Value::as_u64) {
-            Some(tt @ (TT_UPDATE | TT_DELETE | TT_REPLACE)) => {
+        match type_of(t) {
+            Some(tt @ (TermType::Update | TermType::Delete | TermType::Replace)) => {
                 if let Some(what) = args.and_then(|a| a.first()).and_then(|s| unbounded(tt, s)) {
                     return Some(what);
                 }
             }
-            Some(TT_DB_DROP) => return Some(format!("drops database {}", name(t))),
-            Some(TT_TABLE_DROP) => {
+            Some(TermType::DbDrop) => return Some(format!("drops database {}", name(t))),
+            Some(TermType::TableDrop) => {
                 let table = args.and_then(|a| a.last()).and_then(Value::as_str);
                 return Some(match table {
                     Some(n) => format!("drops table `{n}`"),
                     None => "drops a table".to_owned(),
                 });
             }
-            Some(TT_INDEX_DROP) => return Some("drops an index".to_owned()),
-            Some(TT_RECONFIGURE) => return Some("reconfigures shards and replicas".to_owned()),
-            Some(TT_REBALANCE) => return Some("rebalances shards".to_owned()),
+            Some(TermType::IndexDrop) => return Some("drops an index".to_owned()),
+            Some(TermType::Reconfigure) => {
+                return Some("reconfigures shards and replicas".to_owned());
+            }
+            Some(TermType::Rebalance) => return Some("rebalances shards".to_owned()),
             _ => {}
         }
         if let Some(args) = args {
@@ -177,21 +184,21 @@ pub fn destructive(term: &Value) -> Option<String> {
 }
 
 /// What a write of type `tt` to `selection` does when nothing bounds the selection.
-fn unbounded(tt: u64, selection: &Value) -> Option<String> {
+fn unbounded(tt: TermType, selection: &Value) -> Option<String> {
     if is_bounded(selection) {
         return None;
     }
     let verb = match tt {
-        TT_UPDATE => "updates",
-        TT_REPLACE => "replaces",
+        TermType::Update => "updates",
+        TermType::Replace => "replaces",
         _ => "deletes",
     };
     let (_, table) = table_of(selection)?;
-    let whole = selection.get(0).and_then(Value::as_u64) == Some(TT_TABLE);
+    let whole = type_of(selection) == Some(TermType::Table);
     Some(if whole {
         format!("{verb} every document of table `{table}`")
     } else {
-        let prep = if tt == TT_DELETE { "from" } else { "in" };
+        let prep = if tt == TermType::Delete { "from" } else { "in" };
         format!(
             "{verb} documents {prep} table `{table}` with no get, getAll or filter to bound them"
         )
@@ -209,13 +216,13 @@ pub fn is_bounded(selection: &Value) -> bool {
             return true;
         };
         let args = items.get(1).and_then(Value::as_array);
-        match items.first().and_then(Value::as_u64) {
+        match type_of(cur) {
             // `nth` picks one document (and counting it would count its fields).
-            Some(TT_GET | TT_GET_ALL | TT_NTH) => return true,
-            Some(TT_FILTER) if args.and_then(|a| a.get(1)).is_some_and(picks_documents) => {
+            Some(TermType::Get | TermType::GetAll | TermType::Nth) => return true,
+            Some(TermType::Filter) if args.and_then(|a| a.get(1)).is_some_and(picks_documents) => {
                 return true;
             }
-            Some(TT_TABLE) => return false,
+            Some(TermType::Table) => return false,
             Some(_) => {}
             None => return true,
         }
@@ -232,19 +239,22 @@ pub fn is_bounded(selection: &Value) -> bool {
 fn picks_documents(predicate: &Value) -> bool {
     match predicate {
         Value::Object(fields) => !fields.is_empty(),
-        Value::Array(_) => any_term(predicate, &[TT_VAR, TT_IMPLICIT_VAR, TT_JAVASCRIPT]),
+        Value::Array(_) => any_term(
+            predicate,
+            &[TermType::Var, TermType::ImplicitVar, TermType::Javascript],
+        ),
         _ => false,
     }
 }
 
 /// True when `term` holds a term of one of these types anywhere (optargs included).
-fn any_term(term: &Value, types: &[u64]) -> bool {
+fn any_term(term: &Value, types: &[TermType]) -> bool {
     match term {
         Value::Array(items) => match items.first().and_then(Value::as_u64) {
             // A term `[type, [args...], {optargs}]`: the argument list is walked as one, so
             // a number leading it is never taken for a term type.
-            Some(tt) => {
-                types.contains(&tt)
+            Some(_) => {
+                type_of(term).is_some_and(|tt| types.contains(&tt))
                     || items
                         .get(1)
                         .and_then(Value::as_array)
@@ -266,36 +276,20 @@ pub fn selection_count(term: &Value) -> Option<Value> {
         let items = t.as_array()?;
         let args = items.get(1).and_then(Value::as_array);
         let selection = args.and_then(|a| a.first());
-        if let (Some(TT_UPDATE | TT_DELETE | TT_REPLACE), Some(selection)) =
-            (items.first().and_then(Value::as_u64), selection)
+        if let (Some(TermType::Update | TermType::Delete | TermType::Replace), Some(selection)) =
+            (type_of(t), selection)
             && !is_bounded(selection)
         {
-            return (!any_term(selection, &[TT_FUNC, TT_JAVASCRIPT, TT_HTTP]))
-                .then(|| serde_json::json!([TT_COUNT, [selection]]));
+            return (!any_term(
+                selection,
+                &[TermType::Func, TermType::Javascript, TermType::Http],
+            ))
+            .then(|| serde_json::json!([TermType::Count.as_i64(), [selection]]));
         }
         stack.extend(args.into_iter().flatten().filter(|a| a.is_array()));
     }
     None
 }
-
-const TT_VAR: u64 = 10;
-const TT_JAVASCRIPT: u64 = 11;
-const TT_IMPLICIT_VAR: u64 = 13;
-const TT_GET: u64 = 16;
-const TT_FILTER: u64 = 39;
-const TT_COUNT: u64 = 43;
-const TT_FUNC: u64 = 69;
-const TT_NTH: u64 = 45;
-const TT_GET_ALL: u64 = 78;
-const TT_HTTP: u64 = 153;
-const TT_UPDATE: u64 = 53;
-const TT_REPLACE: u64 = 55;
-const TT_DELETE: u64 = 54;
-const TT_DB_DROP: u64 = 58;
-const TT_TABLE_DROP: u64 = 61;
-const TT_INDEX_DROP: u64 = 76;
-const TT_RECONFIGURE: u64 = 176;
-const TT_REBALANCE: u64 = 179;
 
 #[cfg(test)]
 mod tests {
@@ -315,7 +309,7 @@ mod tests {
     fn finds_the_first_write() {
         let w = writes(&json!([68, [[173, [3]], [69, [[2, [0]], [56, [[15, ["t"]], {"a": 1}]]]]]]))
             .unwrap();
-        assert_eq!((w.term_type, w.name), (68, "forEach"));
+        assert_eq!((w.term_type, w.name), (TermType::ForEach, "forEach"));
         let w = writes(
             &json!([170, [[56, [[15, ["t"]], {"a": 1}], {"return_changes": true}], "changes"]]),
         )

@@ -127,6 +127,15 @@ pub fn string_end(b: &[u8], start: usize, line_ends: bool) -> (usize, bool) {
 }
 
 impl Scan {
+    /// The offset of the innermost bracket `c` still open at the end that opens before `at`.
+    fn open_before(&self, c: u8, at: usize) -> Option<usize> {
+        self.open
+            .iter()
+            .rev()
+            .find(|&&(o, start)| o == c && start < at)
+            .map(|&(_, start)| start)
+    }
+
     fn new(src: &str) -> Scan {
         let b = src.as_bytes();
         let mut open: Vec<(u8, usize)> = Vec::new();
@@ -456,20 +465,8 @@ impl Ctx<'_> {
     /// The table a `{index: ...}` object's call works on: for `x.getAll(..., {index: `, the
     /// table of `x`; for `eqJoin(f, r.table('t'), {index:` the table in the arguments.
     fn call_table_around(&self, key_start: usize) -> Option<(Option<&str>, &str)> {
-        let brace = self
-            .scan
-            .open
-            .iter()
-            .rev()
-            .find(|&&(c, at)| c == b'{' && at < key_start)?
-            .1;
-        let paren = self
-            .scan
-            .open
-            .iter()
-            .rev()
-            .find(|&&(c, at)| c == b'(' && at < brace)?
-            .1;
+        let brace = self.scan.open_before(b'{', key_start)?;
+        let paren = self.scan.open_before(b'(', brace)?;
         let (name, name_start) = ident_before(self.src, paren)?;
         let dot =
             last_significant(self.src, name_start).filter(|&d| self.src.as_bytes()[d] == b'.')?;

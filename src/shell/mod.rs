@@ -1,6 +1,7 @@
 //! What the three front ends share: statements and meta-commands, the session that compiles
 //! and starts queries, history, ping, and error reports with carets.
 
+pub mod carets;
 pub mod catalog;
 pub mod cluster;
 pub mod completion;

@@ -26,7 +26,12 @@ impl<'a> Source<'a> {
     }
 
     fn render(&self, diagnostic: &Diagnostic, styled: bool) -> String {
-        diagnostic.render(self.text, self.file.map(|f| (f, self.line_offset)), styled)
+        super::carets::render(
+            diagnostic,
+            self.text,
+            self.file.map(|f| (f, self.line_offset)),
+            styled,
+        )
     }
 }
 

@@ -5,6 +5,7 @@ use std::time::{Duration, Instant};
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 use crate::reql::Lang;
+use crate::reql::quoted as js_string;
 
 use super::action::{Action, ConnectionState, Effect, QueryId, QueryOptions, SyntaxError};
 use super::keymap::{Command, Keymap};
@@ -1687,43 +1688,17 @@ pub fn feed_key(query: &str, default_db: &str, catalog: &[DbEntry]) -> String {
 /// The query with `.changes()` added, or removed when it is the outermost term.
 pub fn live_toggled(query: &str) -> Result<String, String> {
     let text = query.trim_end().trim_end_matches(';').trim_end();
-    let compiled = crate::reql::compile_query(text).map_err(|ds| {
+    crate::reql::changes_toggled(text).map_err(|ds| {
         let why = ds
             .first()
             .map_or("it does not compile", |d| d.message.as_str());
         format!("cannot toggle live mode: {why}; fix the query and run it first")
-    })?;
-    let outer = compiled
-        .term()
-        .get(0)
-        .and_then(serde_json::Value::as_i64)
-        .and_then(crate::protocol::TermType::from_i64);
-    if outer == Some(crate::protocol::TermType::Changes)
-        && let Some(receiver) = compiled.spans().args.first()
-        && let Some(base) = text.get(receiver.span.start..receiver.span.end)
-    {
-        return Ok(base.to_owned());
-    }
-    Ok(format!("{text}.changes()"))
+    })
 }
 
 /// `r.db('d').table('t').count()`: what the runtime runs for [`Effect::CountTable`].
 pub fn count_query(db: &str, table: &str) -> String {
     format!("{}.count()", table_query(db, table))
-}
-
-fn js_string(s: &str) -> String {
-    let mut out = String::from("'");
-    for c in s.chars() {
-        match c {
-            '\'' => out.push_str("\\'"),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            c => out.push(c),
-        }
-    }
-    out.push('\'');
-    out
 }
 
 #[cfg(test)]

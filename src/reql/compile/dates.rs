@@ -1,13 +1,16 @@
 //! JavaScript's dates: building them from parts, reading them from text as V8 does, and
-//! printing them as `toISOString` does. Local time is the user's time zone, as for the
-//! driver running on the user's machine.
+//! printing them as `toISOString` does. Local time is the session's time zone ([`Clock`]),
+//! the user's for the front ends, as for the driver running on the user's machine.
 
 use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, NaiveTime, Utc};
 
-/// `new Date(y, m, d, h, min, s, ms)` (local time) or `Date.UTC(...)`: fields past the
+use crate::reql::Clock;
+
+/// `new Date(y, m, d, h, min, s, ms)` (local time: `local` given) or `Date.UTC(...)`
+/// (`local` none): fields past the
 /// given ones take their defaults, years 0..=99 mean 1900..=1999, months and the rest may
 /// overflow into the next unit, as in JavaScript.
-pub(super) fn date_from_parts(n: &[f64], utc: bool) -> Option<f64> {
+pub(super) fn date_from_parts(n: &[f64], local: Option<&Clock>) -> Option<f64> {
     use chrono::NaiveDate;
     if n.iter().any(|x| !x.is_finite()) {
         return None;
@@ -37,32 +40,11 @@ pub(super) fn date_from_parts(n: &[f64], utc: bool) -> Option<f64> {
         return None;
     }
     let wall = base.checked_add_signed(chrono::TimeDelta::try_milliseconds(offset_ms as i64)?)?;
-    let ms = if utc {
-        wall.and_utc().timestamp_millis() as f64
-    } else {
-        local_ms(wall)?
+    let ms = match local {
+        None => wall.and_utc().timestamp_millis() as f64,
+        Some(clock) => clock.local_ms(wall)?,
     };
     time_clip(ms)
-}
-
-/// The instant of a local wall-clock time, as JavaScript reads it: of two (when clocks went
-/// back) the earlier; in a gap (when clocks went forward) the time read with the offset
-/// before the gap.
-fn local_ms(wall: chrono::NaiveDateTime) -> Option<f64> {
-    use chrono::{LocalResult, Offset, TimeZone};
-    let local = chrono::Local;
-    match local.from_local_datetime(&wall) {
-        LocalResult::Single(t) => Some(t.timestamp_millis() as f64),
-        LocalResult::Ambiguous(a, b) => Some(a.timestamp_millis().min(b.timestamp_millis()) as f64),
-        LocalResult::None => {
-            let before = wall.checked_sub_signed(chrono::TimeDelta::try_hours(24)?)?;
-            let offset = local.offset_from_utc_datetime(&before).fix();
-            let utc = wall.checked_sub_signed(chrono::TimeDelta::try_seconds(i64::from(
-                offset.local_minus_utc(),
-            ))?)?;
-            Some(utc.and_utc().timestamp_millis() as f64)
-        }
-    }
 }
 
 /// JavaScript's TimeClip: a time value is whole milliseconds within ±8.64e15.
@@ -89,10 +71,10 @@ pub(super) fn iso_from_ms(ms: f64) -> Option<String> {
 
 /// `Date.parse(text)` / `new Date(text)`: the ECMAScript date-time format, then the other
 /// forms V8 reads (RFC 2822, what `Date.prototype.toString` prints, month names, slashes).
-pub(super) fn parse_date(s: &str) -> Option<f64> {
-    match parse_iso(s) {
+pub(super) fn parse_date(s: &str, clock: &Clock) -> Option<f64> {
+    match parse_iso(s, clock) {
         Some(ms) => time_clip(ms?),
-        None => legacy(s.trim()).and_then(time_clip),
+        None => legacy(s.trim(), clock).and_then(time_clip),
     }
 }
 
@@ -109,7 +91,7 @@ fn digits(b: &[u8], i: &mut usize, n: usize) -> Option<i64> {
 /// The ECMAScript date-time string format: `YYYY[-MM[-DD]][THH:mm[:ss[.sss]][Z|±HH:mm]]`,
 /// years also as `±YYYYYY`. `None`: not this format; `Some(None)`: this format but no date.
 /// A date alone is UTC, a date and time without an offset local time.
-fn parse_iso(s: &str) -> Option<Option<f64>> {
+fn parse_iso(s: &str, clock: &Clock) -> Option<Option<f64>> {
     let b = s.as_bytes();
     let mut i = 0;
     let year = match b.first()? {
@@ -214,7 +196,7 @@ fn parse_iso(s: &str) -> Option<Option<f64>> {
     };
     let ms = match offset_min {
         Some(o) => wall.and_utc().timestamp_millis() as f64 - (o * 60_000) as f64,
-        None => match local_ms(wall) {
+        None => match clock.local_ms(wall) {
             Some(ms) => ms,
             None => return Some(None),
         },
@@ -224,7 +206,7 @@ fn parse_iso(s: &str) -> Option<Option<f64>> {
 
 /// The forms beyond ISO 8601 that V8 reads. A weekday name in front is ignored (V8 does not
 /// check it); years below 100 mean 2000..=2049 and 1950..=1999.
-fn legacy(s: &str) -> Option<f64> {
+fn legacy(s: &str, clock: &Clock) -> Option<f64> {
     const WEEKDAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
     let mut text = s;
     if let Some(word) = text.get(..3)
@@ -280,7 +262,7 @@ fn legacy(s: &str) -> Option<f64> {
             };
             if let Some(wall) = wall {
                 let d = two_digit(wall.date())?;
-                return local_ms(d.and_time(wall.time()));
+                return clock.local_ms(d.and_time(wall.time()));
             }
         }
     }
@@ -292,7 +274,31 @@ mod tests {
     use super::*;
 
     fn utc(s: &str) -> Option<String> {
-        parse_date(s).and_then(iso_from_ms)
+        parse_date(s, &Clock::fixed(0, 0)).and_then(iso_from_ms)
+    }
+
+    #[test]
+    fn local_times_are_read_in_the_sessions_zone() {
+        let paris_winter = Clock::fixed(0, 3600);
+        let read = |s: &str| parse_date(s, &paris_winter).and_then(iso_from_ms);
+        assert_eq!(
+            read("2015-03-07T10:00").as_deref(),
+            Some("2015-03-07T09:00:00.000Z")
+        );
+        assert_eq!(
+            read("March 7, 2015 10:30:00").as_deref(),
+            Some("2015-03-07T09:30:00.000Z")
+        );
+        // A date alone is UTC whatever the zone.
+        assert_eq!(
+            read("2015-03-07").as_deref(),
+            Some("2015-03-07T00:00:00.000Z")
+        );
+        let parts = date_from_parts(&[2024.0, 0.0, 1.0], Some(&paris_winter));
+        assert_eq!(
+            parts.and_then(iso_from_ms).as_deref(),
+            Some("2023-12-31T23:00:00.000Z")
+        );
     }
 
     #[test]

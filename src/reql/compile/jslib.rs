@@ -760,7 +760,7 @@ impl Eval<'_> {
             }
             "Date.parse" => self
                 .str_arg(&args, 0, name)
-                .map(|s| Val::Num(parse_date(&s).unwrap_or(f64::NAN))),
+                .map(|s| Val::Num(parse_date(&s, self.clock).unwrap_or(f64::NAN))),
             "JSON.parse" => self.json_parse(&args, span),
             "JSON.stringify" => self.json_stringify(&args, span),
             "Object.keys" | "Object.values" | "Object.entries" => {
@@ -1228,87 +1228,11 @@ impl Eval<'_> {
                     Val::Num(f64::from(c))
                 }
             }
-            "charAt" | "charCodeAt" | "at" => {
-                let i = self.num_arg(args, 0, 0.0, &what)?;
-                let i = if i.is_nan() { 0.0 } else { i.trunc() };
-                let i = if name == "at" && i < 0.0 {
-                    i + len as f64
-                } else {
-                    i
-                };
-                let unit = (i >= 0.0 && i < len as f64).then(|| u[i as usize]);
-                match (name, unit) {
-                    ("charCodeAt", Some(c)) => Val::Num(f64::from(c)),
-                    ("charCodeAt", None) => Val::Num(f64::NAN),
-                    ("at", None) => Val::Undef,
-                    (_, c) => str_val(
-                        c.map(|c| String::from_utf16_lossy(&[c]))
-                            .unwrap_or_default(),
-                    ),
-                }
-            }
+            "charAt" | "charCodeAt" | "at" => self.string_char(&u, name, args)?,
             "indexOf" | "lastIndexOf" | "includes" | "startsWith" | "endsWith" => {
-                let needle: Vec<u16> = self.str_arg(args, 0, &what)?.encode_utf16().collect();
-                match name {
-                    "indexOf" => {
-                        let from = relative(self.num_arg(args, 1, 0.0, &what)?.max(0.0), len);
-                        Val::Num(index_of(&u, &needle, from).map_or(-1.0, |i| i as f64))
-                    }
-                    "lastIndexOf" => {
-                        let from = self.num_arg(args, 1, f64::INFINITY, &what)?;
-                        let from = if from.is_nan() {
-                            len
-                        } else {
-                            from.clamp(0.0, len as f64) as usize
-                        };
-                        Val::Num(last_index_of(&u, &needle, from).map_or(-1.0, |i| i as f64))
-                    }
-                    "includes" => {
-                        let from = relative(self.num_arg(args, 1, 0.0, &what)?.max(0.0), len);
-                        Val::Bool(index_of(&u, &needle, from).is_some())
-                    }
-                    "startsWith" => {
-                        let at = relative(self.num_arg(args, 1, 0.0, &what)?.max(0.0), len);
-                        Val::Bool(u[at..].starts_with(&needle))
-                    }
-                    _ => {
-                        let end = relative(self.num_arg(args, 1, len as f64, &what)?.max(0.0), len);
-                        Val::Bool(u[..end].ends_with(&needle))
-                    }
-                }
+                self.string_search(&u, name, args)?
             }
-            "split" => {
-                let limit = match args.get(1).map(|a| &a.v) {
-                    None | Some(Val::Undef) => u32::MAX as usize,
-                    _ => to_uint32(self.num_arg(args, 1, 0.0, &what)?) as usize,
-                };
-                let parts: Vec<String> = match args.first().map(|a| &a.v) {
-                    None | Some(Val::Undef) => vec![s.to_string()],
-                    Some(_) => {
-                        let sep: Vec<u16> = self.str_arg(args, 0, &what)?.encode_utf16().collect();
-                        if sep.is_empty() {
-                            u.iter().map(|c| String::from_utf16_lossy(&[*c])).collect()
-                        } else {
-                            let mut parts = Vec::new();
-                            let mut at = 0;
-                            while let Some(i) = index_of(&u, &sep, at) {
-                                parts.push(units(&u, at, i));
-                                at = i + sep.len();
-                            }
-                            parts.push(units(&u, at, len));
-                            parts
-                        }
-                    }
-                };
-                if !self.charge(parts.len(), span) {
-                    return None;
-                }
-                arr(parts
-                    .into_iter()
-                    .take(limit)
-                    .map(|p| v(str_val(p), span))
-                    .collect())
-            }
+            "split" => self.string_split(s, &u, name, args, span)?,
             "replace" | "replaceAll" => return self.string_replace(s, &u, name, args, span),
             "repeat" => {
                 let n = to_integer(self.num_arg(args, 0, 0.0, &what)?);
@@ -1323,32 +1247,7 @@ impl Eval<'_> {
                 }
                 str_val(s.repeat(n))
             }
-            "padStart" | "padEnd" => {
-                let target = self.num_arg(args, 0, 0.0, &what)?;
-                let target = if target.is_nan() {
-                    0
-                } else {
-                    target.max(0.0) as usize
-                };
-                let fill: Vec<u16> = match args.get(1).map(|a| &a.v) {
-                    None | Some(Val::Undef) => vec![u16::from(b' ')],
-                    _ => self.str_arg(args, 1, &what)?.encode_utf16().collect(),
-                };
-                if target <= len || fill.is_empty() {
-                    str_val(s.to_string())
-                } else {
-                    if !self.checked_len(target, span) {
-                        return None;
-                    }
-                    let pad: Vec<u16> = fill.iter().copied().cycle().take(target - len).collect();
-                    let pad = String::from_utf16_lossy(&pad);
-                    if name == "padStart" {
-                        str_val(pad + s)
-                    } else {
-                        str_val(s.to_string() + &pad)
-                    }
-                }
-            }
+            "padStart" | "padEnd" => self.string_pad(s, &u, name, args, span)?,
             "concat" => {
                 let mut out = s.to_string();
                 for i in 0..args.len() {
@@ -1360,6 +1259,151 @@ impl Eval<'_> {
                 str_val(out)
             }
             _ => return None,
+        })
+    }
+
+    /// `String.prototype.indexOf`, `lastIndexOf`, `includes`, `startsWith` and `endsWith`.
+    fn string_search(&mut self, u: &[u16], name: &str, args: &[V]) -> Option<Val> {
+        let what = format!("String.prototype.{name}");
+        let len = u.len();
+        Some({
+            let needle: Vec<u16> = self.str_arg(args, 0, &what)?.encode_utf16().collect();
+            match name {
+                "indexOf" => {
+                    let from = relative(self.num_arg(args, 1, 0.0, &what)?.max(0.0), len);
+                    Val::Num(index_of(u, &needle, from).map_or(-1.0, |i| i as f64))
+                }
+                "lastIndexOf" => {
+                    let from = self.num_arg(args, 1, f64::INFINITY, &what)?;
+                    let from = if from.is_nan() {
+                        len
+                    } else {
+                        from.clamp(0.0, len as f64) as usize
+                    };
+                    Val::Num(last_index_of(u, &needle, from).map_or(-1.0, |i| i as f64))
+                }
+                "includes" => {
+                    let from = relative(self.num_arg(args, 1, 0.0, &what)?.max(0.0), len);
+                    Val::Bool(index_of(u, &needle, from).is_some())
+                }
+                "startsWith" => {
+                    let at = relative(self.num_arg(args, 1, 0.0, &what)?.max(0.0), len);
+                    Val::Bool(u[at..].starts_with(&needle))
+                }
+                _ => {
+                    let end = relative(self.num_arg(args, 1, len as f64, &what)?.max(0.0), len);
+                    Val::Bool(u[..end].ends_with(&needle))
+                }
+            }
+        })
+    }
+
+    /// `String.prototype.split`.
+    fn string_split(
+        &mut self,
+        s: &str,
+        u: &[u16],
+        name: &str,
+        args: &[V],
+        span: Span,
+    ) -> Option<Val> {
+        let what = format!("String.prototype.{name}");
+        let len = u.len();
+        Some({
+            let limit = match args.get(1).map(|a| &a.v) {
+                None | Some(Val::Undef) => u32::MAX as usize,
+                _ => to_uint32(self.num_arg(args, 1, 0.0, &what)?) as usize,
+            };
+            let parts: Vec<String> = match args.first().map(|a| &a.v) {
+                None | Some(Val::Undef) => vec![s.to_string()],
+                Some(_) => {
+                    let sep: Vec<u16> = self.str_arg(args, 0, &what)?.encode_utf16().collect();
+                    if sep.is_empty() {
+                        u.iter().map(|c| String::from_utf16_lossy(&[*c])).collect()
+                    } else {
+                        let mut parts = Vec::new();
+                        let mut at = 0;
+                        while let Some(i) = index_of(u, &sep, at) {
+                            parts.push(units(u, at, i));
+                            at = i + sep.len();
+                        }
+                        parts.push(units(u, at, len));
+                        parts
+                    }
+                }
+            };
+            if !self.charge(parts.len(), span) {
+                return None;
+            }
+            arr(parts
+                .into_iter()
+                .take(limit)
+                .map(|p| v(str_val(p), span))
+                .collect())
+        })
+    }
+
+    /// `String.prototype.padStart` and `padEnd`.
+    fn string_pad(
+        &mut self,
+        s: &str,
+        u: &[u16],
+        name: &str,
+        args: &[V],
+        span: Span,
+    ) -> Option<Val> {
+        let what = format!("String.prototype.{name}");
+        let len = u.len();
+        Some({
+            let target = self.num_arg(args, 0, 0.0, &what)?;
+            let target = if target.is_nan() {
+                0
+            } else {
+                target.max(0.0) as usize
+            };
+            let fill: Vec<u16> = match args.get(1).map(|a| &a.v) {
+                None | Some(Val::Undef) => vec![u16::from(b' ')],
+                _ => self.str_arg(args, 1, &what)?.encode_utf16().collect(),
+            };
+            if target <= len || fill.is_empty() {
+                str_val(s.to_string())
+            } else {
+                if !self.checked_len(target, span) {
+                    return None;
+                }
+                let pad: Vec<u16> = fill.iter().copied().cycle().take(target - len).collect();
+                let pad = String::from_utf16_lossy(&pad);
+                if name == "padStart" {
+                    str_val(pad + s)
+                } else {
+                    str_val(s.to_string() + &pad)
+                }
+            }
+        })
+    }
+
+    /// `String.prototype.charAt`, `charCodeAt` and `at`.
+    fn string_char(&mut self, u: &[u16], name: &str, args: &[V]) -> Option<Val> {
+        let what = format!("String.prototype.{name}");
+        let len = u.len();
+        Some({
+            let i = self.num_arg(args, 0, 0.0, &what)?;
+            let i = if i.is_nan() { 0.0 } else { i.trunc() };
+            let i = if name == "at" && i < 0.0 {
+                i + len as f64
+            } else {
+                i
+            };
+            let unit = (i >= 0.0 && i < len as f64).then(|| u[i as usize]);
+            match (name, unit) {
+                ("charCodeAt", Some(c)) => Val::Num(f64::from(c)),
+                ("charCodeAt", None) => Val::Num(f64::NAN),
+                ("at", None) => Val::Undef,
+                (_, c) => str_val(
+                    c.map(|c| String::from_utf16_lossy(&[c]))
+                        .unwrap_or_default(),
+                ),
+            }
         })
     }
 
@@ -1511,7 +1555,7 @@ impl Eval<'_> {
     }
 
     fn date_method(&mut self, ms: f64, name: &str, span: Span) -> Option<Val> {
-        use chrono::{DateTime, Datelike, Local, Timelike, Utc};
+        use chrono::{DateTime, Datelike, Timelike, Utc};
         match name {
             "getTime" | "valueOf" => return Some(Val::Num(ms)),
             "toISOString" | "toJSON" => {
@@ -1532,7 +1576,9 @@ impl Eval<'_> {
         else {
             return Some(Val::Num(f64::NAN));
         };
-        let local = utc.with_timezone(&Local);
+        let Some(local) = self.clock.local(utc) else {
+            return Some(Val::Num(f64::NAN));
+        };
         let n = match name {
             // Whole minutes, as V8 gives them (local mean times of old dates have seconds).
             "getTimezoneOffset" => (-f64::from(local.offset().local_minus_utc()) / 60.0).trunc(),
@@ -1564,7 +1610,6 @@ impl Eval<'_> {
         span: Span,
     ) -> Option<Val> {
         let what = format!("Array.prototype.{name}");
-        let names = self.names;
         let snapshot = || lock(items).clone();
         Some(match name {
             "concat" => {
@@ -1577,62 +1622,8 @@ impl Eval<'_> {
                 }
                 arr(out)
             }
-            "join" | "toString" => {
-                let sep = match args.first().map(|a| &a.v) {
-                    Some(Val::Undef) | None => ",".to_string(),
-                    _ if name == "toString" => ",".to_string(),
-                    _ => self.str_arg(args, 0, &what)?,
-                };
-                let mut out = String::new();
-                for (i, item) in snapshot().iter().enumerate() {
-                    if i > 0 {
-                        out.push_str(&sep);
-                    }
-                    if !matches!(item.v, Val::Undef | Val::Null) {
-                        out.push_str(&self.js_string(item, &what)?);
-                    }
-                    if !self.checked_len(out.len(), span) {
-                        return None;
-                    }
-                }
-                str_val(out)
-            }
-            "indexOf" | "lastIndexOf" | "includes" => {
-                let all = snapshot();
-                let x = args.first().map_or(Val::Undef, |a| a.v.clone());
-                let same = |y: &Val| match (&x, y) {
-                    (Val::Num(a), Val::Num(b)) if name == "includes" => {
-                        a == b || (a.is_nan() && b.is_nan())
-                    }
-                    _ => strict_eq(names, &x, y),
-                };
-                let len = all.len() as f64;
-                // fromIndex: from the end when negative; lastIndexOf searches backwards from it.
-                let from = match args.get(1).map(|a| &a.v) {
-                    None | Some(Val::Undef) if name == "lastIndexOf" => len - 1.0,
-                    None | Some(Val::Undef) => 0.0,
-                    _ => to_integer(self.num_arg(args, 1, 0.0, &what)?),
-                };
-                let from = if from < 0.0 { len + from } else { from };
-                let found = if name == "lastIndexOf" {
-                    if from < 0.0 {
-                        None
-                    } else {
-                        let end = (from.min(len - 1.0) + 1.0) as usize;
-                        all[..end].iter().rposition(|y| same(&y.v))
-                    }
-                } else {
-                    let start = from.clamp(0.0, len) as usize;
-                    all[start..]
-                        .iter()
-                        .position(|y| same(&y.v))
-                        .map(|i| i + start)
-                };
-                match name {
-                    "includes" => Val::Bool(found.is_some()),
-                    _ => Val::Num(found.map_or(-1.0, |i| i as f64)),
-                }
-            }
+            "join" | "toString" => self.array_join(items, name, args, span)?,
+            "indexOf" | "lastIndexOf" | "includes" => self.array_search(items, name, args)?,
             "slice" => {
                 let all = snapshot();
                 let a = relative(self.num_arg(args, 0, 0.0, &what)?, all.len());
@@ -1669,121 +1660,14 @@ impl Eval<'_> {
                 Val::Arr(items.clone())
             }
             "map" | "filter" | "forEach" | "some" | "every" | "find" | "findIndex" => {
-                let Some(f) = args.first().cloned() else {
-                    self.error(span, format!("`{name}` needs a function"));
-                    return None;
-                };
-                let this = v(Val::Arr(items.clone()), span);
-                let mut out = Vec::new();
-                for (i, item) in snapshot().into_iter().enumerate() {
-                    let call_args = vec![item.clone(), v(Val::Num(i as f64), span), this.clone()];
-                    let r = self.call_value(f.clone(), call_args, span);
-                    if matches!(r.v, Val::Poison) {
-                        return None;
-                    }
-                    let yes = truthy(names, &r.v);
-                    match name {
-                        "map" => out.push(r),
-                        "filter" if yes => out.push(item),
-                        "some" if yes => return Some(Val::Bool(true)),
-                        "every" if !yes => return Some(Val::Bool(false)),
-                        "find" if yes => return Some(item.v),
-                        "findIndex" if yes => return Some(Val::Num(i as f64)),
-                        _ => {}
-                    }
-                }
-                match name {
-                    "map" | "filter" => arr(out),
-                    "some" => Val::Bool(false),
-                    "every" => Val::Bool(true),
-                    "findIndex" => Val::Num(-1.0),
-                    _ => Val::Undef,
-                }
+                self.array_iterate(items, name, args, span)?
             }
-            "reduce" => {
-                let Some(f) = args.first().cloned() else {
-                    self.error(span, "`reduce` needs a function");
-                    return None;
-                };
-                let all = snapshot();
-                let mut rest = all.iter().enumerate();
-                let mut acc = match args.get(1) {
-                    Some(init) => init.clone(),
-                    None => match rest.next() {
-                        Some((_, first)) => first.clone(),
-                        None => {
-                            self.error(
-                                span,
-                                "TypeError: reduce of an empty array with no initial value",
-                            );
-                            return None;
-                        }
-                    },
-                };
-                let this = v(Val::Arr(items.clone()), span);
-                for (i, item) in rest {
-                    let call_args =
-                        vec![acc, item.clone(), v(Val::Num(i as f64), span), this.clone()];
-                    acc = self.call_value(f.clone(), call_args, span);
-                    if matches!(acc.v, Val::Poison) {
-                        return None;
-                    }
-                }
-                acc.v
-            }
+            "reduce" => self.array_reduce(items, args, span)?,
             "reverse" => {
                 lock(items).reverse();
                 Val::Arr(items.clone())
             }
-            "sort" => {
-                let mut all = snapshot();
-                let cmp = args.first().filter(|a| !matches!(a.v, Val::Undef)).cloned();
-                // Undefined sorts last, without calling the comparator (as JavaScript does).
-                let undefs = all.iter().filter(|x| matches!(x.v, Val::Undef)).count();
-                all.retain(|x| !matches!(x.v, Val::Undef));
-                let mut failed = false;
-                let mut keys = Vec::new();
-                if cmp.is_none() {
-                    for x in &all {
-                        match self.js_string(x, &what) {
-                            Some(s) => keys.push(s.encode_utf16().collect::<Vec<u16>>()),
-                            None => return None,
-                        }
-                    }
-                }
-                let mut order: Vec<usize> = (0..all.len()).collect();
-                order.sort_by(|&a, &b| {
-                    if failed {
-                        return std::cmp::Ordering::Equal;
-                    }
-                    match &cmp {
-                        None => keys[a].cmp(&keys[b]),
-                        Some(f) => {
-                            let r = self.call_value(
-                                f.clone(),
-                                vec![all[a].clone(), all[b].clone()],
-                                span,
-                            );
-                            match to_number(names, &r.v) {
-                                _ if matches!(r.v, Val::Poison) => {
-                                    failed = true;
-                                    std::cmp::Ordering::Equal
-                                }
-                                Some(n) if n < 0.0 => std::cmp::Ordering::Less,
-                                Some(n) if n > 0.0 => std::cmp::Ordering::Greater,
-                                _ => std::cmp::Ordering::Equal,
-                            }
-                        }
-                    }
-                });
-                if failed {
-                    return None;
-                }
-                let mut sorted: Vec<V> = order.into_iter().map(|i| all[i].clone()).collect();
-                sorted.extend(std::iter::repeat_n(v(Val::Undef, span), undefs));
-                *lock(items) = sorted;
-                Val::Arr(items.clone())
-            }
+            "sort" => self.array_sort(items, name, args, span)?,
             "pop" | "shift" => {
                 let mut guard = lock(items);
                 let x = if name == "pop" {
@@ -1806,6 +1690,219 @@ impl Eval<'_> {
                 Val::Num(guard.len() as f64)
             }
             _ => return None,
+        })
+    }
+
+    /// `Array.prototype.join` and `toString`.
+    fn array_join(
+        &mut self,
+        items: &Arc<Mutex<Vec<V>>>,
+        name: &str,
+        args: &[V],
+        span: Span,
+    ) -> Option<Val> {
+        let what = format!("Array.prototype.{name}");
+        let snapshot = || lock(items).clone();
+        Some({
+            let sep = match args.first().map(|a| &a.v) {
+                Some(Val::Undef) | None => ",".to_string(),
+                _ if name == "toString" => ",".to_string(),
+                _ => self.str_arg(args, 0, &what)?,
+            };
+            let mut out = String::new();
+            for (i, item) in snapshot().iter().enumerate() {
+                if i > 0 {
+                    out.push_str(&sep);
+                }
+                if !matches!(item.v, Val::Undef | Val::Null) {
+                    out.push_str(&self.js_string(item, &what)?);
+                }
+                if !self.checked_len(out.len(), span) {
+                    return None;
+                }
+            }
+            str_val(out)
+        })
+    }
+
+    /// `Array.prototype.indexOf`, `lastIndexOf` and `includes`.
+    fn array_search(&mut self, items: &Arc<Mutex<Vec<V>>>, name: &str, args: &[V]) -> Option<Val> {
+        let what = format!("Array.prototype.{name}");
+        let names = self.names;
+        let snapshot = || lock(items).clone();
+        Some({
+            let all = snapshot();
+            let x = args.first().map_or(Val::Undef, |a| a.v.clone());
+            let same = |y: &Val| match (&x, y) {
+                (Val::Num(a), Val::Num(b)) if name == "includes" => {
+                    a == b || (a.is_nan() && b.is_nan())
+                }
+                _ => strict_eq(names, &x, y),
+            };
+            let len = all.len() as f64;
+            // fromIndex: from the end when negative; lastIndexOf searches backwards from it.
+            let from = match args.get(1).map(|a| &a.v) {
+                None | Some(Val::Undef) if name == "lastIndexOf" => len - 1.0,
+                None | Some(Val::Undef) => 0.0,
+                _ => to_integer(self.num_arg(args, 1, 0.0, &what)?),
+            };
+            let from = if from < 0.0 { len + from } else { from };
+            let found = if name == "lastIndexOf" {
+                if from < 0.0 {
+                    None
+                } else {
+                    let end = (from.min(len - 1.0) + 1.0) as usize;
+                    all[..end].iter().rposition(|y| same(&y.v))
+                }
+            } else {
+                let start = from.clamp(0.0, len) as usize;
+                all[start..]
+                    .iter()
+                    .position(|y| same(&y.v))
+                    .map(|i| i + start)
+            };
+            match name {
+                "includes" => Val::Bool(found.is_some()),
+                _ => Val::Num(found.map_or(-1.0, |i| i as f64)),
+            }
+        })
+    }
+
+    /// `Array.prototype.map`, `filter`, `forEach`, `some`, `every`, `find` and `findIndex`.
+    fn array_iterate(
+        &mut self,
+        items: &Arc<Mutex<Vec<V>>>,
+        name: &str,
+        args: &[V],
+        span: Span,
+    ) -> Option<Val> {
+        let names = self.names;
+        let snapshot = || lock(items).clone();
+        Some({
+            let Some(f) = args.first().cloned() else {
+                self.error(span, format!("`{name}` needs a function"));
+                return None;
+            };
+            let this = v(Val::Arr(items.clone()), span);
+            let mut out = Vec::new();
+            for (i, item) in snapshot().into_iter().enumerate() {
+                let call_args = vec![item.clone(), v(Val::Num(i as f64), span), this.clone()];
+                let r = self.call_value(f.clone(), call_args, span);
+                if matches!(r.v, Val::Poison) {
+                    return None;
+                }
+                let yes = truthy(names, &r.v);
+                match name {
+                    "map" => out.push(r),
+                    "filter" if yes => out.push(item),
+                    "some" if yes => return Some(Val::Bool(true)),
+                    "every" if !yes => return Some(Val::Bool(false)),
+                    "find" if yes => return Some(item.v),
+                    "findIndex" if yes => return Some(Val::Num(i as f64)),
+                    _ => {}
+                }
+            }
+            match name {
+                "map" | "filter" => arr(out),
+                "some" => Val::Bool(false),
+                "every" => Val::Bool(true),
+                "findIndex" => Val::Num(-1.0),
+                _ => Val::Undef,
+            }
+        })
+    }
+
+    /// `Array.prototype.reduce`.
+    fn array_reduce(&mut self, items: &Arc<Mutex<Vec<V>>>, args: &[V], span: Span) -> Option<Val> {
+        let snapshot = || lock(items).clone();
+        Some({
+            let Some(f) = args.first().cloned() else {
+                self.error(span, "`reduce` needs a function");
+                return None;
+            };
+            let all = snapshot();
+            let mut rest = all.iter().enumerate();
+            let mut acc = match args.get(1) {
+                Some(init) => init.clone(),
+                None => match rest.next() {
+                    Some((_, first)) => first.clone(),
+                    None => {
+                        self.error(
+                            span,
+                            "TypeError: reduce of an empty array with no initial value",
+                        );
+                        return None;
+                    }
+                },
+            };
+            let this = v(Val::Arr(items.clone()), span);
+            for (i, item) in rest {
+                let call_args = vec![acc, item.clone(), v(Val::Num(i as f64), span), this.clone()];
+                acc = self.call_value(f.clone(), call_args, span);
+                if matches!(acc.v, Val::Poison) {
+                    return None;
+                }
+            }
+            acc.v
+        })
+    }
+
+    /// `Array.prototype.sort`.
+    fn array_sort(
+        &mut self,
+        items: &Arc<Mutex<Vec<V>>>,
+        name: &str,
+        args: &[V],
+        span: Span,
+    ) -> Option<Val> {
+        let what = format!("Array.prototype.{name}");
+        let names = self.names;
+        let snapshot = || lock(items).clone();
+        Some({
+            let mut all = snapshot();
+            let cmp = args.first().filter(|a| !matches!(a.v, Val::Undef)).cloned();
+            // Undefined sorts last, without calling the comparator (as JavaScript does).
+            let undefs = all.iter().filter(|x| matches!(x.v, Val::Undef)).count();
+            all.retain(|x| !matches!(x.v, Val::Undef));
+            let mut failed = false;
+            let mut keys = Vec::new();
+            if cmp.is_none() {
+                for x in &all {
+                    match self.js_string(x, &what) {
+                        Some(s) => keys.push(s.encode_utf16().collect::<Vec<u16>>()),
+                        None => return None,
+                    }
+                }
+            }
+            let mut order: Vec<usize> = (0..all.len()).collect();
+            order.sort_by(|&a, &b| {
+                if failed {
+                    return std::cmp::Ordering::Equal;
+                }
+                match &cmp {
+                    None => keys[a].cmp(&keys[b]),
+                    Some(f) => {
+                        let r =
+                            self.call_value(f.clone(), vec![all[a].clone(), all[b].clone()], span);
+                        match to_number(names, &r.v) {
+                            _ if matches!(r.v, Val::Poison) => {
+                                failed = true;
+                                std::cmp::Ordering::Equal
+                            }
+                            Some(n) if n < 0.0 => std::cmp::Ordering::Less,
+                            Some(n) if n > 0.0 => std::cmp::Ordering::Greater,
+                            _ => std::cmp::Ordering::Equal,
+                        }
+                    }
+                }
+            });
+            if failed {
+                return None;
+            }
+            let mut sorted: Vec<V> = order.into_iter().map(|i| all[i].clone()).collect();
+            sorted.extend(std::iter::repeat_n(v(Val::Undef, span), undefs));
+            *lock(items) = sorted;
+            Val::Arr(items.clone())
         })
     }
 }

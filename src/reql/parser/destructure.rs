@@ -5,6 +5,7 @@
 
 use super::{Kind, Parser, js_number_string, member, p};
 use crate::reql::ast::{Expr, ExprKind, Name, Stmt, StmtKind};
+use crate::reql::prec::BinOp;
 use crate::reql::span::Span;
 
 /// A binding target.
@@ -209,7 +210,7 @@ impl Parser<'_, '_> {
             kind: ExprKind::Cond {
                 test: Box::new(Expr {
                     kind: ExprKind::Binary {
-                        op: "===",
+                        op: BinOp::StrictEq,
                         op_span: span,
                         lhs: Box::new(value.clone()),
                         rhs: Box::new(Expr {

@@ -11,10 +11,13 @@ use serde_json::{Map, Value};
 
 use super::super::diagnostic::Diagnostic;
 use super::super::span::Span;
-use super::super::term::{BuildError, Kind as TKind, MAX_TERM_DEPTH, TermId, TermStore};
+use super::super::term::{
+    BuildError, Kind as TKind, MAX_TERM_DEPTH, TermId, TermStore, is_comparison,
+};
 use super::parser::{Kind, PyExpr};
 use super::plain;
 use super::table::{self, On, PyMethod, PyWrap};
+use crate::protocol::TermType;
 use crate::reql::COMPILE_BUDGET;
 
 /// `r.expr`'s default nesting depth.
@@ -23,22 +26,6 @@ const EXPR_DEPTH: i128 = 20;
 const MAX_STEPS: u64 = 2_000_000;
 /// Lambda calls nested in Python code (not in the query) before refusing.
 const MAX_CALLS: u32 = 200;
-
-const TT_MAKE_ARRAY: u32 = 2;
-const TT_VAR: u32 = 10;
-const TT_IMPLICIT_VAR: u32 = 13;
-const TT_DB: u32 = 14;
-const TT_TABLE: u32 = 15;
-const TT_NOT: u32 = 23;
-const TT_SLICE: u32 = 30;
-const TT_FUNCALL: u32 = 64;
-const TT_OR: u32 = 66;
-const TT_AND: u32 = 67;
-const TT_FUNC: u32 = 69;
-const TT_ASC: u32 = 73;
-const TT_DESC: u32 = 74;
-const TT_BINARY: u32 = 155;
-const TT_BRACKET: u32 = 170;
 
 /// The driver class of a query object, where it changes what the driver does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -183,7 +170,7 @@ impl<'a> Eval<'a> {
     /// The term `tt` over `args` and keyword `opts`.
     fn build(
         &mut self,
-        tt: u32,
+        tt: TermType,
         args: &[TermId],
         opts: &[(String, TermId)],
         span: Span,
@@ -272,7 +259,7 @@ impl<'a> Eval<'a> {
                     .iter()
                     .map(|i| self.expr(i, depth - 1))
                     .collect::<Res<Vec<_>>>()?;
-                self.build(TT_MAKE_ARRAY, &ids, &[], span)
+                self.build(TermType::MakeArray, &ids, &[], span)
             }
             Val::Dict(pairs) => self.object(pairs, depth, span),
             Val::Term(id, _) => {
@@ -283,7 +270,7 @@ impl<'a> Eval<'a> {
             Val::Time(t) if t.offset.is_some() => {
                 let iso = self.store.string(&t.iso, span);
                 let iso = self.built(iso, span)?;
-                self.build(99, &[iso], &[], span)
+                self.build(TermType::Iso8601, &[iso], &[], span)
             }
             Val::Time(_) => Err(fail(
                 span,
@@ -359,7 +346,7 @@ impl<'a> Eval<'a> {
 
     fn var_term(&mut self, id: u64, span: Span) -> Res<TermId> {
         let leaf = self.leaf(TKind::UInt(id), span)?;
-        self.build(TT_VAR, &[leaf], &[], span)
+        self.build(TermType::Var, &[leaf], &[], span)
     }
 
     fn func_of(&mut self, ids: &[u64], body: TermId, span: Span) -> Res<TermId> {
@@ -367,8 +354,8 @@ impl<'a> Eval<'a> {
             .iter()
             .map(|id| self.leaf(TKind::UInt(*id), span))
             .collect::<Res<Vec<_>>>()?;
-        let params = self.build(TT_MAKE_ARRAY, &leaves, &[], span)?;
-        self.build(TT_FUNC, &[params, body], &[], span)
+        let params = self.build(TermType::MakeArray, &leaves, &[], span)?;
+        self.build(TermType::Func, &[params, body], &[], span)
     }
 
     /// `Func(lambda)`: the body evaluated once with a VAR per parameter (defaults count).
@@ -655,7 +642,7 @@ impl<'a> Eval<'a> {
             return match op {
                 "~" => {
                     let t = self.expr(&x, EXPR_DEPTH)?;
-                    let n = self.build(TT_NOT, &[t], &[], span)?;
+                    let n = self.build(TermType::Not, &[t], &[], span)?;
                     Ok(v(Val::Term(n, Cls::Plain), span))
                 }
                 "-" => Err(fail(
@@ -724,10 +711,10 @@ impl<'a> Eval<'a> {
             return Ok(v(val, span));
         }
         let tt = match op {
-            "+" => 24,
-            "-" => 25,
-            "*" => 26,
-            "/" => 27,
+            "+" => TermType::Add,
+            "-" => TermType::Sub,
+            "*" => TermType::Mul,
+            "/" => TermType::Div,
             "%" if matches!(l.v, Val::Str(_)) => {
                 return Err(fail(
                     op_span,
@@ -735,15 +722,15 @@ impl<'a> Eval<'a> {
                     "build strings with r.expr('...').add(...)",
                 ));
             }
-            "%" => 28,
-            "&" => TT_AND,
-            "|" => TT_OR,
+            "%" => TermType::Mod,
+            "&" => TermType::And,
+            "|" => TermType::Or,
             _ => return Err(refuse_operator(op, op_span)),
         };
         let lt = self.expr(&l, EXPR_DEPTH)?;
         let rt = self.expr(&r, EXPR_DEPTH)?;
         let t = self.build(tt, &[lt, rt], &[], span)?;
-        let cls = if tt == TT_AND || tt == TT_OR {
+        let cls = if tt == TermType::And || tt == TermType::Or {
             Cls::Infix
         } else {
             Cls::Plain
@@ -785,12 +772,12 @@ impl<'a> Eval<'a> {
                 .map_err(|m| fail(op_span, m, ""));
         }
         let tt = |o: &str| match o {
-            "==" => Some(17),
-            "!=" => Some(18),
-            "<" => Some(19),
-            "<=" => Some(20),
-            ">" => Some(21),
-            ">=" => Some(22),
+            "==" => Some(TermType::Eq),
+            "!=" => Some(TermType::Ne),
+            "<" => Some(TermType::Lt),
+            "<=" => Some(TermType::Le),
+            ">" => Some(TermType::Gt),
+            ">=" => Some(TermType::Ge),
             _ => None,
         };
         let Some(_) = tt(op) else {
@@ -812,7 +799,7 @@ impl<'a> Eval<'a> {
         } else {
             (mirror(op), r, l)
         };
-        let tt = tt(op).unwrap_or(17);
+        let tt = tt(op).unwrap_or(TermType::Eq);
         let (a, b) = (
             self.expr(&first, EXPR_DEPTH)?,
             self.expr(&second, EXPR_DEPTH)?,
@@ -843,7 +830,7 @@ impl<'a> Eval<'a> {
         let o = self.eval(obj)?;
         match &o.v {
             Val::R if name == "row" => {
-                let t = self.build(TT_IMPLICIT_VAR, &[], &[], span)?;
+                let t = self.build(TermType::ImplicitVar, &[], &[], span)?;
                 Ok(v(Val::Term(t, Cls::Row), span))
             }
             Val::R => match table::r_constant(name) {
@@ -925,7 +912,7 @@ impl<'a> Eval<'a> {
         let Kind::Slice(lo, hi, _) = &index.kind else {
             let i = self.eval(index)?;
             let it = self.expr(&i, EXPR_DEPTH)?;
-            let t = self.build(TT_BRACKET, &[ot, it], &[], span)?;
+            let t = self.build(TermType::Bracket, &[ot, it], &[], span)?;
             return Ok(v(Val::Term(t, Cls::Plain), span));
         };
         // `index.start or 0`, and a falsy stop means "to the end, closed".
@@ -948,14 +935,14 @@ impl<'a> Eval<'a> {
         let t = match stop.filter(|s| is_term(s) || plain::truthy(&s.v)) {
             Some(stop) => {
                 let et = self.expr(&stop, EXPR_DEPTH)?;
-                self.build(TT_SLICE, &[ot, st, et], &[], span)?
+                self.build(TermType::Slice, &[ot, st, et], &[], span)?
             }
             None => {
                 let end = self.leaf(TKind::Int(-1), index.span)?;
                 let closed = self.store.string("closed", index.span);
                 let closed = self.built(closed, index.span)?;
                 self.build(
-                    TT_SLICE,
+                    TermType::Slice,
                     &[ot, st, end],
                     &[("right_bound".to_string(), closed)],
                     span,
@@ -1198,7 +1185,7 @@ impl<'a> Eval<'a> {
             Val::Bytes(b) => self.binary_datum(b, x.span)?,
             Val::Term(..) => {
                 let a = self.expr(x, EXPR_DEPTH)?;
-                self.build(TT_BINARY, &[a], &[], span)?
+                self.build(TermType::Binary, &[a], &[], span)?
             }
             Val::Str(_) => {
                 return Err(fail(
@@ -1260,7 +1247,7 @@ impl<'a> Eval<'a> {
             let f = self.func_wrap(&f)?;
             all.insert(0, f);
         }
-        if (17..=22).contains(&m.tt) {
+        if is_comparison(m.tt) {
             self.check_infix(&all.iter().collect::<Vec<_>>(), span)?;
         }
         let ids = all
@@ -1276,7 +1263,11 @@ impl<'a> Eval<'a> {
             };
             opts.push((k.clone(), self.expr(&x, EXPR_DEPTH)?));
         }
-        let tt = if m.tt == TT_FUNCALL { TT_FUNCALL } else { m.tt };
+        let tt = if m.tt == TermType::Funcall {
+            TermType::Funcall
+        } else {
+            m.tt
+        };
         let t = self.build(tt, &ids, &opts, span)?;
         Ok(v(Val::Term(t, cls_of(Some(tt))), span))
     }
@@ -1289,7 +1280,7 @@ impl<'a> Eval<'a> {
             let t = match (&x.v, k.as_str()) {
                 (Val::Str(_), "db") => {
                     let name = self.expr(&x, EXPR_DEPTH)?;
-                    self.build(TT_DB, &[name], &[], x.span)?
+                    self.build(TermType::Db, &[name], &[], x.span)?
                 }
                 _ => self.expr(&x, EXPR_DEPTH)?,
             };
@@ -1299,12 +1290,12 @@ impl<'a> Eval<'a> {
     }
 }
 
-fn cls_of(tt: Option<u32>) -> Cls {
+fn cls_of(tt: Option<TermType>) -> Cls {
     match tt {
-        Some(TT_TABLE) => Cls::Table,
-        Some(TT_DB) => Cls::Db,
-        Some(TT_ASC | TT_DESC) => Cls::Ordering,
-        Some(TT_IMPLICIT_VAR) => Cls::Row,
+        Some(TermType::Table) => Cls::Table,
+        Some(TermType::Db) => Cls::Db,
+        Some(TermType::Asc | TermType::Desc) => Cls::Ordering,
+        Some(TermType::ImplicitVar) => Cls::Row,
         _ => Cls::Plain,
     }
 }

@@ -24,13 +24,15 @@ pub use table::completion_names;
 
 pub(crate) use eval::V;
 
+use crate::protocol::TermType;
+
 /// The Python method building term type `tt` on a receiver of term type `receiver`.
-pub(crate) fn method_name(tt: u32, receiver: Option<u64>) -> Option<&'static str> {
+pub(crate) fn method_name(tt: TermType, receiver: Option<TermType>) -> Option<&'static str> {
     table::method_name(tt, receiver)
 }
 
 /// The `r` function or constant building term type `tt`.
-pub(crate) fn r_name(tt: u32) -> Option<&'static str> {
+pub(crate) fn r_name(tt: TermType) -> Option<&'static str> {
     table::r_name(tt)
 }
 
@@ -52,8 +54,10 @@ pub(crate) fn wrapped_args(
         PyWrap::All => true,
         PyWrap::Last | PyWrap::LastAndKeywords => i + 1 == n,
         PyWrap::AllExceptOrdering => !matches!(
-            arg.get(0).and_then(serde_json::Value::as_u64),
-            Some(73 | 74)
+            arg.get(0)
+                .and_then(serde_json::Value::as_i64)
+                .and_then(TermType::from_i64),
+            Some(TermType::Asc | TermType::Desc)
         ),
         PyWrap::AfterFirst => i > 0 && n > 1,
         PyWrap::None | PyWrap::Keywords | PyWrap::Do => false,

@@ -1,7 +1,9 @@
 //! The Python driver 2.4.10's names: which methods exist on which class (`insert` only on a
-//! table, `table_create` only on a database), their term numbers, whether they take keyword
+//! table, `table_create` only on a database), their term types, whether they take keyword
 //! arguments, and which arguments its `func_wrap` turns into functions. Written from the
 //! driver's `ast.py` and `query.py`; never read at run time.
+
+use crate::protocol::TermType;
 
 /// The class a method is defined on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -21,23 +23,12 @@ pub(super) enum On {
 pub(super) struct PyMethod {
     /// snake_case name.
     pub name: &'static str,
-    /// Term type number.
-    pub tt: u32,
+    /// The term it builds.
+    pub tt: TermType,
     /// It accepts keyword arguments (`**kwargs`); else Python raises `TypeError`.
     pub kwargs: bool,
     /// Where it is defined.
     pub on: On,
-}
-
-impl PyMethod {
-    const fn new(name: &'static str, tt: u32, kwargs: bool, on: On) -> Self {
-        PyMethod {
-            name,
-            tt,
-            kwargs,
-            on,
-        }
-    }
 }
 
 /// Which arguments `func_wrap` passes through (an `r.row` inside becomes a function).
@@ -102,44 +93,36 @@ pub(super) fn r_function(name: &str) -> Option<&'static PyMethod> {
 }
 
 /// Constants of the `r` namespace: `r.minval`, `r.monday`, `r.january`...
-pub(super) fn r_constant(name: &str) -> Option<u32> {
-    const DAYS: [&str; 7] = [
-        "monday",
-        "tuesday",
-        "wednesday",
-        "thursday",
-        "friday",
-        "saturday",
-        "sunday",
-    ];
-    const MONTHS: [&str; 12] = [
-        "january",
-        "february",
-        "march",
-        "april",
-        "may",
-        "june",
-        "july",
-        "august",
-        "september",
-        "october",
-        "november",
-        "december",
-    ];
-    match name {
-        "minval" => Some(180),
-        "maxval" => Some(181),
-        _ => DAYS
-            .iter()
-            .position(|d| *d == name)
-            .map(|i| 107 + i as u32)
-            .or_else(|| {
-                MONTHS
-                    .iter()
-                    .position(|m| *m == name)
-                    .map(|i| 114 + i as u32)
-            }),
-    }
+const CONSTANTS: [(&str, TermType); 21] = [
+    ("minval", TermType::Minval),
+    ("maxval", TermType::Maxval),
+    ("monday", TermType::Monday),
+    ("tuesday", TermType::Tuesday),
+    ("wednesday", TermType::Wednesday),
+    ("thursday", TermType::Thursday),
+    ("friday", TermType::Friday),
+    ("saturday", TermType::Saturday),
+    ("sunday", TermType::Sunday),
+    ("january", TermType::January),
+    ("february", TermType::February),
+    ("march", TermType::March),
+    ("april", TermType::April),
+    ("may", TermType::May),
+    ("june", TermType::June),
+    ("july", TermType::July),
+    ("august", TermType::August),
+    ("september", TermType::September),
+    ("october", TermType::October),
+    ("november", TermType::November),
+    ("december", TermType::December),
+];
+
+/// The constant `r.name`.
+pub(super) fn r_constant(name: &str) -> Option<TermType> {
+    CONSTANTS
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|&(_, tt)| tt)
 }
 
 /// Every name the Python front end completes after a dot.
@@ -155,232 +138,245 @@ pub fn completion_names() -> Vec<&'static str> {
     names
 }
 
-pub(super) static TERM_METHODS: &[PyMethod] = &[
-    PyMethod::new("eq", 17, false, On::Any),
-    PyMethod::new("ne", 18, false, On::Any),
-    PyMethod::new("lt", 19, false, On::Any),
-    PyMethod::new("le", 20, false, On::Any),
-    PyMethod::new("gt", 21, false, On::Any),
-    PyMethod::new("ge", 22, false, On::Any),
-    PyMethod::new("add", 24, false, On::Any),
-    PyMethod::new("sub", 25, false, On::Any),
-    PyMethod::new("mul", 26, false, On::Any),
-    PyMethod::new("div", 27, false, On::Any),
-    PyMethod::new("mod", 28, false, On::Any),
-    PyMethod::new("bit_and", 191, false, On::Any),
-    PyMethod::new("bit_or", 192, false, On::Any),
-    PyMethod::new("bit_xor", 193, false, On::Any),
-    PyMethod::new("bit_not", 194, false, On::Any),
-    PyMethod::new("bit_sal", 195, false, On::Any),
-    PyMethod::new("bit_sar", 196, false, On::Any),
-    PyMethod::new("floor", 183, false, On::Any),
-    PyMethod::new("ceil", 184, false, On::Any),
-    PyMethod::new("round", 185, false, On::Any),
-    PyMethod::new("and_", 67, false, On::Any),
-    PyMethod::new("or_", 66, false, On::Any),
-    PyMethod::new("not_", 23, false, On::Any),
-    PyMethod::new("contains", 93, false, On::Any),
-    PyMethod::new("has_fields", 32, false, On::Any),
-    PyMethod::new("with_fields", 96, false, On::Any),
-    PyMethod::new("keys", 94, false, On::Any),
-    PyMethod::new("values", 186, false, On::Any),
-    PyMethod::new("changes", 152, true, On::Any),
-    PyMethod::new("pluck", 33, false, On::Any),
-    PyMethod::new("without", 34, false, On::Any),
-    PyMethod::new("do", 64, false, On::Any),
-    PyMethod::new("default", 92, false, On::Any),
-    PyMethod::new("update", 53, true, On::Any),
-    PyMethod::new("replace", 55, true, On::Any),
-    PyMethod::new("delete", 54, true, On::Any),
-    PyMethod::new("coerce_to", 51, false, On::Any),
-    PyMethod::new("ungroup", 150, false, On::Any),
-    PyMethod::new("type_of", 52, false, On::Any),
-    PyMethod::new("merge", 35, false, On::Any),
-    PyMethod::new("append", 29, false, On::Any),
-    PyMethod::new("prepend", 80, false, On::Any),
-    PyMethod::new("difference", 95, false, On::Any),
-    PyMethod::new("set_insert", 88, false, On::Any),
-    PyMethod::new("set_union", 90, false, On::Any),
-    PyMethod::new("set_intersection", 89, false, On::Any),
-    PyMethod::new("set_difference", 91, false, On::Any),
-    PyMethod::new("get_field", 31, false, On::Any),
-    PyMethod::new("nth", 45, false, On::Any),
-    PyMethod::new("to_json", 172, false, On::Any),
-    PyMethod::new("to_json_string", 172, false, On::Any),
-    PyMethod::new("match", 97, false, On::Any),
-    PyMethod::new("split", 149, false, On::Any),
-    PyMethod::new("upcase", 141, false, On::Any),
-    PyMethod::new("downcase", 142, false, On::Any),
-    PyMethod::new("is_empty", 86, false, On::Any),
-    PyMethod::new("offsets_of", 87, false, On::Any),
-    PyMethod::new("slice", 30, true, On::Any),
-    PyMethod::new("skip", 70, false, On::Any),
-    PyMethod::new("limit", 71, false, On::Any),
-    PyMethod::new("reduce", 37, false, On::Any),
-    PyMethod::new("sum", 145, false, On::Any),
-    PyMethod::new("avg", 146, false, On::Any),
-    PyMethod::new("min", 147, true, On::Any),
-    PyMethod::new("max", 148, true, On::Any),
-    PyMethod::new("map", 38, false, On::Any),
-    PyMethod::new("fold", 187, true, On::Any),
-    PyMethod::new("filter", 39, true, On::Any),
-    PyMethod::new("concat_map", 40, false, On::Any),
-    PyMethod::new("order_by", 41, true, On::Any),
-    PyMethod::new("between", 182, true, On::Any),
-    PyMethod::new("distinct", 42, true, On::Any),
-    PyMethod::new("count", 43, false, On::Any),
-    PyMethod::new("union", 44, true, On::Any),
-    PyMethod::new("inner_join", 48, false, On::Any),
-    PyMethod::new("outer_join", 49, false, On::Any),
-    PyMethod::new("eq_join", 50, true, On::Any),
-    PyMethod::new("zip", 72, false, On::Any),
-    PyMethod::new("group", 144, true, On::Any),
-    PyMethod::new("branch", 65, false, On::Any),
-    PyMethod::new("for_each", 68, false, On::Any),
-    PyMethod::new("info", 79, false, On::Any),
-    PyMethod::new("insert_at", 82, false, On::Any),
-    PyMethod::new("splice_at", 85, false, On::Any),
-    PyMethod::new("delete_at", 83, false, On::Any),
-    PyMethod::new("change_at", 84, false, On::Any),
-    PyMethod::new("sample", 81, false, On::Any),
-    PyMethod::new("to_iso8601", 100, false, On::Any),
-    PyMethod::new("to_epoch_time", 102, false, On::Any),
-    PyMethod::new("during", 105, true, On::Any),
-    PyMethod::new("date", 106, false, On::Any),
-    PyMethod::new("time_of_day", 126, false, On::Any),
-    PyMethod::new("timezone", 127, false, On::Any),
-    PyMethod::new("year", 128, false, On::Any),
-    PyMethod::new("month", 129, false, On::Any),
-    PyMethod::new("day", 130, false, On::Any),
-    PyMethod::new("day_of_week", 131, false, On::Any),
-    PyMethod::new("day_of_year", 132, false, On::Any),
-    PyMethod::new("hours", 133, false, On::Any),
-    PyMethod::new("minutes", 134, false, On::Any),
-    PyMethod::new("seconds", 135, false, On::Any),
-    PyMethod::new("in_timezone", 104, false, On::Any),
-    PyMethod::new("to_geojson", 158, false, On::Any),
-    PyMethod::new("distance", 162, true, On::Any),
-    PyMethod::new("intersects", 163, false, On::Any),
-    PyMethod::new("includes", 164, false, On::Any),
-    PyMethod::new("fill", 167, false, On::Any),
-    PyMethod::new("polygon_sub", 171, false, On::Any),
-    PyMethod::new("table_list", 62, false, On::Db),
-    PyMethod::new("config", 174, false, On::Db),
-    PyMethod::new("wait", 177, true, On::Db),
-    PyMethod::new("reconfigure", 176, true, On::Db),
-    PyMethod::new("rebalance", 179, true, On::Db),
-    PyMethod::new("grant", 188, true, On::Db),
-    PyMethod::new("table_create", 60, true, On::Db),
-    PyMethod::new("table_drop", 61, false, On::Db),
-    PyMethod::new("table", 15, true, On::Db),
-    PyMethod::new("insert", 56, true, On::Table),
-    PyMethod::new("get", 16, false, On::Table),
-    PyMethod::new("get_all", 78, true, On::Table),
-    PyMethod::new("set_write_hook", 189, true, On::Table),
-    PyMethod::new("get_write_hook", 190, true, On::Table),
-    PyMethod::new("index_create", 75, true, On::Table),
-    PyMethod::new("index_drop", 76, false, On::Table),
-    PyMethod::new("index_rename", 156, true, On::Table),
-    PyMethod::new("index_list", 77, false, On::Table),
-    PyMethod::new("index_status", 139, false, On::Table),
-    PyMethod::new("index_wait", 140, false, On::Table),
-    PyMethod::new("status", 175, false, On::Table),
-    PyMethod::new("config", 174, false, On::Table),
-    PyMethod::new("wait", 177, true, On::Table),
-    PyMethod::new("reconfigure", 176, true, On::Table),
-    PyMethod::new("rebalance", 179, true, On::Table),
-    PyMethod::new("sync", 138, false, On::Table),
-    PyMethod::new("grant", 188, true, On::Table),
-    PyMethod::new("get_intersecting", 166, true, On::Table),
-    PyMethod::new("get_nearest", 168, true, On::Table),
-    PyMethod::new("uuid", 169, true, On::Table),
-];
-pub(super) static R_FUNCTIONS: &[PyMethod] = &[
-    PyMethod::new("json", 98, false, On::R),
-    PyMethod::new("js", 11, true, On::R),
-    PyMethod::new("args", 154, false, On::R),
-    PyMethod::new("http", 153, true, On::R),
-    PyMethod::new("error", 12, false, On::R),
-    PyMethod::new("random", 151, true, On::R),
-    PyMethod::new("do", 64, false, On::R),
-    PyMethod::new("table", 15, true, On::R),
-    PyMethod::new("db", 14, false, On::R),
-    PyMethod::new("db_create", 57, false, On::R),
-    PyMethod::new("db_drop", 58, false, On::R),
-    PyMethod::new("db_list", 59, false, On::R),
-    //skip r db_config set()
-    PyMethod::new("table_create", 60, true, On::R),
-    PyMethod::new("table_drop", 61, false, On::R),
-    PyMethod::new("table_list", 62, false, On::R),
-    PyMethod::new("grant", 188, true, On::R),
-    PyMethod::new("branch", 65, false, On::R),
-    PyMethod::new("union", 44, false, On::R),
-    PyMethod::new("map", 38, false, On::R),
-    PyMethod::new("group", 144, false, On::R),
-    PyMethod::new("reduce", 37, false, On::R),
-    PyMethod::new("count", 43, false, On::R),
-    PyMethod::new("sum", 145, false, On::R),
-    PyMethod::new("avg", 146, false, On::R),
-    PyMethod::new("min", 147, false, On::R),
-    PyMethod::new("max", 148, false, On::R),
-    PyMethod::new("distinct", 42, false, On::R),
-    PyMethod::new("contains", 93, false, On::R),
-    PyMethod::new("asc", 73, false, On::R),
-    PyMethod::new("desc", 74, false, On::R),
-    PyMethod::new("eq", 17, false, On::R),
-    PyMethod::new("ne", 18, false, On::R),
-    PyMethod::new("lt", 19, false, On::R),
-    PyMethod::new("le", 20, false, On::R),
-    PyMethod::new("gt", 21, false, On::R),
-    PyMethod::new("ge", 22, false, On::R),
-    PyMethod::new("add", 24, false, On::R),
-    PyMethod::new("sub", 25, false, On::R),
-    PyMethod::new("mul", 26, false, On::R),
-    PyMethod::new("div", 27, false, On::R),
-    PyMethod::new("mod", 28, false, On::R),
-    PyMethod::new("bit_and", 191, false, On::R),
-    PyMethod::new("bit_or", 192, false, On::R),
-    PyMethod::new("bit_xor", 193, false, On::R),
-    PyMethod::new("bit_not", 194, false, On::R),
-    PyMethod::new("bit_sal", 195, false, On::R),
-    PyMethod::new("bit_sar", 196, false, On::R),
-    PyMethod::new("floor", 183, false, On::R),
-    PyMethod::new("ceil", 184, false, On::R),
-    PyMethod::new("round", 185, false, On::R),
-    PyMethod::new("not_", 23, false, On::R),
-    PyMethod::new("and_", 67, false, On::R),
-    PyMethod::new("or_", 66, false, On::R),
-    PyMethod::new("type_of", 52, false, On::R),
-    PyMethod::new("info", 79, false, On::R),
-    PyMethod::new("binary", 155, false, On::R),
-    PyMethod::new("range", 173, false, On::R),
-    PyMethod::new("time", 136, false, On::R),
-    PyMethod::new("iso8601", 99, true, On::R),
-    PyMethod::new("epoch_time", 101, false, On::R),
-    PyMethod::new("now", 103, false, On::R),
-    //skip r make_timezone set()
-    PyMethod::new("literal", 137, false, On::R),
-    PyMethod::new("object", 143, false, On::R),
-    PyMethod::new("uuid", 169, false, On::R),
-    PyMethod::new("geojson", 157, false, On::R),
-    PyMethod::new("point", 159, false, On::R),
-    PyMethod::new("line", 160, false, On::R),
-    PyMethod::new("polygon", 161, false, On::R),
-    PyMethod::new("distance", 162, true, On::R),
-    PyMethod::new("intersects", 163, false, On::R),
-    PyMethod::new("circle", 165, true, On::R),
-];
+/// One row per method: Python name, term type, `kwargs` when it takes keyword arguments (`-`
+/// when not), and the class it is defined on.
+macro_rules! py_methods {
+    (@kwargs kwargs) => { true };
+    (@kwargs -) => { false };
+    ($($name:literal $tt:ident $kw:tt $on:ident;)*) => {
+        &[$(PyMethod { name: $name, tt: TermType::$tt, kwargs: py_methods!(@kwargs $kw), on: On::$on },)*]
+    };
+}
+
+#[rustfmt::skip]
+pub(super) static TERM_METHODS: &[PyMethod] = py_methods! {
+    "eq"                Eq               -       Any;
+    "ne"                Ne               -       Any;
+    "lt"                Lt               -       Any;
+    "le"                Le               -       Any;
+    "gt"                Gt               -       Any;
+    "ge"                Ge               -       Any;
+    "add"               Add              -       Any;
+    "sub"               Sub              -       Any;
+    "mul"               Mul              -       Any;
+    "div"               Div              -       Any;
+    "mod"               Mod              -       Any;
+    "bit_and"           BitAnd           -       Any;
+    "bit_or"            BitOr            -       Any;
+    "bit_xor"           BitXor           -       Any;
+    "bit_not"           BitNot           -       Any;
+    "bit_sal"           BitSal           -       Any;
+    "bit_sar"           BitSar           -       Any;
+    "floor"             Floor            -       Any;
+    "ceil"              Ceil             -       Any;
+    "round"             Round            -       Any;
+    "and_"              And              -       Any;
+    "or_"               Or               -       Any;
+    "not_"              Not              -       Any;
+    "contains"          Contains         -       Any;
+    "has_fields"        HasFields        -       Any;
+    "with_fields"       WithFields       -       Any;
+    "keys"              Keys             -       Any;
+    "values"            Values           -       Any;
+    "changes"           Changes          kwargs  Any;
+    "pluck"             Pluck            -       Any;
+    "without"           Without          -       Any;
+    "do"                Funcall          -       Any;
+    "default"           Default          -       Any;
+    "update"            Update           kwargs  Any;
+    "replace"           Replace          kwargs  Any;
+    "delete"            Delete           kwargs  Any;
+    "coerce_to"         CoerceTo         -       Any;
+    "ungroup"           Ungroup          -       Any;
+    "type_of"           TypeOf           -       Any;
+    "merge"             Merge            -       Any;
+    "append"            Append           -       Any;
+    "prepend"           Prepend          -       Any;
+    "difference"        Difference       -       Any;
+    "set_insert"        SetInsert        -       Any;
+    "set_union"         SetUnion         -       Any;
+    "set_intersection"  SetIntersection  -       Any;
+    "set_difference"    SetDifference    -       Any;
+    "get_field"         GetField         -       Any;
+    "nth"               Nth              -       Any;
+    "to_json"           ToJsonString     -       Any;
+    "to_json_string"    ToJsonString     -       Any;
+    "match"             Match            -       Any;
+    "split"             Split            -       Any;
+    "upcase"            Upcase           -       Any;
+    "downcase"          Downcase         -       Any;
+    "is_empty"          IsEmpty          -       Any;
+    "offsets_of"        OffsetsOf        -       Any;
+    "slice"             Slice            kwargs  Any;
+    "skip"              Skip             -       Any;
+    "limit"             Limit            -       Any;
+    "reduce"            Reduce           -       Any;
+    "sum"               Sum              -       Any;
+    "avg"               Avg              -       Any;
+    "min"               Min              kwargs  Any;
+    "max"               Max              kwargs  Any;
+    "map"               Map              -       Any;
+    "fold"              Fold             kwargs  Any;
+    "filter"            Filter           kwargs  Any;
+    "concat_map"        ConcatMap        -       Any;
+    "order_by"          OrderBy          kwargs  Any;
+    "between"           Between          kwargs  Any;
+    "distinct"          Distinct         kwargs  Any;
+    "count"             Count            -       Any;
+    "union"             Union            kwargs  Any;
+    "inner_join"        InnerJoin        -       Any;
+    "outer_join"        OuterJoin        -       Any;
+    "eq_join"           EqJoin           kwargs  Any;
+    "zip"               Zip              -       Any;
+    "group"             Group            kwargs  Any;
+    "branch"            Branch           -       Any;
+    "for_each"          ForEach          -       Any;
+    "info"              Info             -       Any;
+    "insert_at"         InsertAt         -       Any;
+    "splice_at"         SpliceAt         -       Any;
+    "delete_at"         DeleteAt         -       Any;
+    "change_at"         ChangeAt         -       Any;
+    "sample"            Sample           -       Any;
+    "to_iso8601"        ToIso8601        -       Any;
+    "to_epoch_time"     ToEpochTime      -       Any;
+    "during"            During           kwargs  Any;
+    "date"              Date             -       Any;
+    "time_of_day"       TimeOfDay        -       Any;
+    "timezone"          Timezone         -       Any;
+    "year"              Year             -       Any;
+    "month"             Month            -       Any;
+    "day"               Day              -       Any;
+    "day_of_week"       DayOfWeek        -       Any;
+    "day_of_year"       DayOfYear        -       Any;
+    "hours"             Hours            -       Any;
+    "minutes"           Minutes          -       Any;
+    "seconds"           Seconds          -       Any;
+    "in_timezone"       InTimezone       -       Any;
+    "to_geojson"        ToGeojson        -       Any;
+    "distance"          Distance         kwargs  Any;
+    "intersects"        Intersects       -       Any;
+    "includes"          Includes         -       Any;
+    "fill"              Fill             -       Any;
+    "polygon_sub"       PolygonSub       -       Any;
+    "table_list"        TableList        -       Db;
+    "config"            Config           -       Db;
+    "wait"              Wait             kwargs  Db;
+    "reconfigure"       Reconfigure      kwargs  Db;
+    "rebalance"         Rebalance        kwargs  Db;
+    "grant"             Grant            kwargs  Db;
+    "table_create"      TableCreate      kwargs  Db;
+    "table_drop"        TableDrop        -       Db;
+    "table"             Table            kwargs  Db;
+    "insert"            Insert           kwargs  Table;
+    "get"               Get              -       Table;
+    "get_all"           GetAll           kwargs  Table;
+    "set_write_hook"    SetWriteHook     kwargs  Table;
+    "get_write_hook"    GetWriteHook     kwargs  Table;
+    "index_create"      IndexCreate      kwargs  Table;
+    "index_drop"        IndexDrop        -       Table;
+    "index_rename"      IndexRename      kwargs  Table;
+    "index_list"        IndexList        -       Table;
+    "index_status"      IndexStatus      -       Table;
+    "index_wait"        IndexWait        -       Table;
+    "status"            Status           -       Table;
+    "config"            Config           -       Table;
+    "wait"              Wait             kwargs  Table;
+    "reconfigure"       Reconfigure      kwargs  Table;
+    "rebalance"         Rebalance        kwargs  Table;
+    "sync"              Sync             -       Table;
+    "grant"             Grant            kwargs  Table;
+    "get_intersecting"  GetIntersecting  kwargs  Table;
+    "get_nearest"       GetNearest       kwargs  Table;
+    "uuid"              Uuid             kwargs  Table;
+};
+
+#[rustfmt::skip]
+pub(super) static R_FUNCTIONS: &[PyMethod] = py_methods! {
+    "json"          Json         -       R;
+    "js"            Javascript   kwargs  R;
+    "args"          Args         -       R;
+    "http"          Http         kwargs  R;
+    "error"         Error        -       R;
+    "random"        Random       kwargs  R;
+    "do"            Funcall      -       R;
+    "table"         Table        kwargs  R;
+    "db"            Db           -       R;
+    "db_create"     DbCreate     -       R;
+    "db_drop"       DbDrop       -       R;
+    "db_list"       DbList       -       R;
+    // skip r db_config set()
+    "table_create"  TableCreate  kwargs  R;
+    "table_drop"    TableDrop    -       R;
+    "table_list"    TableList    -       R;
+    "grant"         Grant        kwargs  R;
+    "branch"        Branch       -       R;
+    "union"         Union        -       R;
+    "map"           Map          -       R;
+    "group"         Group        -       R;
+    "reduce"        Reduce       -       R;
+    "count"         Count        -       R;
+    "sum"           Sum          -       R;
+    "avg"           Avg          -       R;
+    "min"           Min          -       R;
+    "max"           Max          -       R;
+    "distinct"      Distinct     -       R;
+    "contains"      Contains     -       R;
+    "asc"           Asc          -       R;
+    "desc"          Desc         -       R;
+    "eq"            Eq           -       R;
+    "ne"            Ne           -       R;
+    "lt"            Lt           -       R;
+    "le"            Le           -       R;
+    "gt"            Gt           -       R;
+    "ge"            Ge           -       R;
+    "add"           Add          -       R;
+    "sub"           Sub          -       R;
+    "mul"           Mul          -       R;
+    "div"           Div          -       R;
+    "mod"           Mod          -       R;
+    "bit_and"       BitAnd       -       R;
+    "bit_or"        BitOr        -       R;
+    "bit_xor"       BitXor       -       R;
+    "bit_not"       BitNot       -       R;
+    "bit_sal"       BitSal       -       R;
+    "bit_sar"       BitSar       -       R;
+    "floor"         Floor        -       R;
+    "ceil"          Ceil         -       R;
+    "round"         Round        -       R;
+    "not_"          Not          -       R;
+    "and_"          And          -       R;
+    "or_"           Or           -       R;
+    "type_of"       TypeOf       -       R;
+    "info"          Info         -       R;
+    "binary"        Binary       -       R;
+    "range"         Range        -       R;
+    "time"          Time         -       R;
+    "iso8601"       Iso8601      kwargs  R;
+    "epoch_time"    EpochTime    -       R;
+    "now"           Now          -       R;
+    // skip r make_timezone set()
+    "literal"       Literal      -       R;
+    "object"        Object       -       R;
+    "uuid"          Uuid         -       R;
+    "geojson"       Geojson      -       R;
+    "point"         Point        -       R;
+    "line"          Line         -       R;
+    "polygon"       Polygon      -       R;
+    "distance"      Distance     kwargs  R;
+    "intersects"    Intersects   -       R;
+    "circle"        Circle       kwargs  R;
+};
 
 /// The Python method that builds term type `tt` on a receiver of term type `receiver`.
-pub(super) fn method_name(tt: u32, receiver: Option<u64>) -> Option<&'static str> {
+pub(super) fn method_name(tt: TermType, receiver: Option<TermType>) -> Option<&'static str> {
     TERM_METHODS
         .iter()
         .find(|m| {
             m.tt == tt
                 && match m.on {
                     On::Any => true,
-                    On::Table => receiver == Some(15),
-                    On::Db => receiver == Some(14),
+                    On::Table => receiver == Some(TermType::Table),
+                    On::Db => receiver == Some(TermType::Db),
                     On::R => false,
                 }
         })
@@ -388,32 +384,10 @@ pub(super) fn method_name(tt: u32, receiver: Option<u64>) -> Option<&'static str
 }
 
 /// The `r` function or constant that builds term type `tt`.
-pub(super) fn r_name(tt: u32) -> Option<&'static str> {
-    if let Some(m) = R_FUNCTIONS.iter().find(|m| m.tt == tt) {
-        return Some(m.name);
-    }
-    const CONSTANTS: [&str; 21] = [
-        "minval",
-        "maxval",
-        "monday",
-        "tuesday",
-        "wednesday",
-        "thursday",
-        "friday",
-        "saturday",
-        "sunday",
-        "january",
-        "february",
-        "march",
-        "april",
-        "may",
-        "june",
-        "july",
-        "august",
-        "september",
-        "october",
-        "november",
-        "december",
-    ];
-    CONSTANTS.into_iter().find(|c| r_constant(c) == Some(tt))
+pub(super) fn r_name(tt: TermType) -> Option<&'static str> {
+    R_FUNCTIONS
+        .iter()
+        .find(|m| m.tt == tt)
+        .map(|m| m.name)
+        .or_else(|| CONSTANTS.iter().find(|&&(_, c)| c == tt).map(|&(n, _)| n))
 }
