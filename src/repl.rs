@@ -869,9 +869,10 @@ impl Repl<'_> {
             None => {
                 let net = self.session.net().clone();
                 let wait = std::time::Duration::from_secs(2);
+                // The timer is made inside the runtime: made outside it panics.
                 let read = self
                     .runtime
-                    .block_on(tokio::time::timeout(wait, catalog::load(&net)));
+                    .block_on(async { tokio::time::timeout(wait, catalog::load(&net)).await });
                 let dbs = read.ok()?.ok()?;
                 if let Ok(mut slot) = self.catalog.lock() {
                     *slot = Some(dbs.clone());
