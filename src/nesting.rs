@@ -202,6 +202,27 @@ pub fn scalar_end(b: &[u8], start: usize) -> usize {
     start + len
 }
 
+/// The bytes of JSON text that lie outside strings, with their offsets; a string shows up
+/// as its opening quote only (its contents, escapes and closing quote are skipped).
+pub fn structural(json: &[u8]) -> impl Iterator<Item = (usize, u8)> + '_ {
+    let mut in_string = false;
+    let mut escaped = false;
+    json.iter().enumerate().filter_map(move |(i, &b)| {
+        if in_string {
+            if escaped {
+                escaped = false;
+            } else if b == b'\\' {
+                escaped = true;
+            } else if b == b'"' {
+                in_string = false;
+            }
+            return None;
+        }
+        in_string = b == b'"';
+        Some((i, b))
+    })
+}
+
 /// True for arrays and objects.
 fn is_container(v: &Value) -> bool {
     matches!(v, Value::Array(_) | Value::Object(_))
@@ -393,6 +414,15 @@ pub fn deep_object_text(depth: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn structural_bytes_skip_strings_and_their_escapes() {
+        let text = br#"{"a\"[": [1, "]\\"], "b": "x"}"#;
+        let outside: String = structural(text).map(|(_, b)| b as char).collect();
+        assert_eq!(outside, r#"{": [1, "], ": "}"#);
+        let offsets: Vec<usize> = structural(text).map(|(i, _)| i).take(3).collect();
+        assert_eq!(offsets, vec![0, 1, 7]);
+    }
     use serde_json::json;
 
     /// Runs `f` on a thread with a tokio worker's 2 MiB stack.

@@ -238,20 +238,8 @@ pub fn pretty_line_count_raw(raw: &str) -> Option<usize> {
     }
     // Each comma starts a new line; each non-empty container adds its first and closing lines.
     let mut lines = 1;
-    let mut in_string = false;
-    let mut escaped = false;
     let mut just_opened = false;
-    for b in raw.bytes() {
-        if in_string {
-            if escaped {
-                escaped = false;
-            } else if b == b'\\' {
-                escaped = true;
-            } else if b == b'"' {
-                in_string = false;
-            }
-            continue;
-        }
+    for (_, b) in crate::nesting::structural(raw.as_bytes()) {
         match b {
             b' ' | b'\n' | b'\r' | b'\t' => continue,
             b'}' | b']' if just_opened => {}
@@ -260,7 +248,6 @@ pub fn pretty_line_count_raw(raw: &str) -> Option<usize> {
         }
         just_opened = false;
         match b {
-            b'"' => in_string = true,
             b',' => lines += 1,
             b'{' | b'[' => just_opened = true,
             _ => {}

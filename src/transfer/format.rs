@@ -56,26 +56,10 @@ pub struct BadInput {
 /// The wire form of a document's JSON text: arrays become `[2, [...]]` (MAKE_ARRAY); objects,
 /// including `$reql_type$` pseudo-types (times, binary), stay literal as drivers send them.
 pub fn wire_document(json: &[u8], out: &mut String) {
-    let mut in_string = false;
-    let mut escaped = false;
     // Bytes are copied through; only `[` and `]` outside strings change.
     let mut start = 0;
-    for (i, &b) in json.iter().enumerate() {
-        if in_string {
-            if escaped {
-                escaped = false;
-            } else if b == b'\\' {
-                escaped = true;
-            } else if b == b'"' {
-                in_string = false;
-            }
-            continue;
-        }
+    for (i, b) in crate::nesting::structural(json) {
         let replacement = match b {
-            b'"' => {
-                in_string = true;
-                continue;
-            }
             b'[' => "[2,[",
             b']' => "]]",
             _ => continue,
