@@ -11,7 +11,7 @@ a fresh table, soft durability as both tools use) and the time `rdbsh -e "r.tabl
 --format ndjson > /dev/null` takes to stream the table.
 
     cargo build --release
-    python3 benches/transfer_vs_python.py [--docs 1000000]
+    python3 benches/transfer_vs_python.py [--docs 1000000] [--csv-mb 200]
 
 Needs: python3 with the official driver (`pip install rethinkdb`), openssl.
 """
@@ -63,27 +63,46 @@ def timed(cmd, env):
     return wall, cpu, rss
 
 
-def write_inputs(tmp, n):
-    """docs.json (one array, RethinkDB export layout) and docs.csv with the same rows."""
+def doc_of(i):
+    return {"id": i, "name": f"user-{i:07d}", "email": f"user{i}@example.com",
+            "city": ["Paris", "Lima", "Oslo", "Pune"][i % 4], "age": 18 + i % 60,
+            "score": round(i * 0.37 % 100, 2), "active": i % 3 == 0,
+            "bio": "lorem ipsum dolor sit amet consectetur adipiscing elit sed do"}
+
+
+def csv_line(i, doc):
+    return (f"{i},user-{i:07d},user{i}@example.com,{doc['city']},{doc['age']},"
+            f"{doc['score']},{doc['active']},{doc['bio']}\n")
+
+
+def write_inputs(tmp, n, csv_mb):
+    """docs.json (one array, RethinkDB export layout) and docs.csv with the same rows, the
+    CSV continued past n rows until it holds csv_mb megabytes (when given); returns the paths
+    and the CSV's row count."""
     path_json, path_csv = os.path.join(tmp, "docs.json"), os.path.join(tmp, "docs.csv")
     with open(path_json, "w") as j, open(path_csv, "w") as c:
         j.write("[")
         c.write("id,name,email,city,age,score,active,bio\n")
+        csv_rows, csv_bytes = 0, 0
         for i in range(n):
-            doc = {"id": i, "name": f"user-{i:07d}", "email": f"user{i}@example.com",
-                   "city": ["Paris", "Lima", "Oslo", "Pune"][i % 4], "age": 18 + i % 60,
-                   "score": round(i * 0.37 % 100, 2), "active": i % 3 == 0,
-                   "bio": "lorem ipsum dolor sit amet consectetur adipiscing elit sed do"}
+            doc = doc_of(i)
             j.write(("\n" if i == 0 else ",\n") + json.dumps(doc))
-            c.write(f"{i},user-{i:07d},user{i}@example.com,{doc['city']},{doc['age']},"
-                    f"{doc['score']},{doc['active']},{doc['bio']}\n")
+            line = csv_line(i, doc)
+            c.write(line)
+            csv_rows, csv_bytes = csv_rows + 1, csv_bytes + len(line)
+        while csv_mb and csv_bytes < csv_mb * 1e6:
+            line = csv_line(csv_rows, doc_of(csv_rows))
+            c.write(line)
+            csv_rows, csv_bytes = csv_rows + 1, csv_bytes + len(line)
         j.write("\n]\n")
-    return path_json, path_csv
+    return path_json, path_csv, csv_rows
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--docs", type=int, default=1_000_000)
+    ap.add_argument("--csv-mb", type=float, default=200,
+                    help="the CSV goes on past --docs rows until it is this large (0: same rows)")
     ap.add_argument("--rdbsh", default=os.path.join(ROOT, "target", "release", "rdbsh"))
     ap.add_argument("--server", default=os.path.join(ROOT, "..", "shared", "rethinkdb", "rethinkdb"))
     args = ap.parse_args()
@@ -120,7 +139,7 @@ def run(args, tmp, cert, pwfile, port, env):
     conn = r.connect(host="127.0.0.1", port=port, password=PASSWORD, ssl={"ca_certs": cert})
     n = args.docs
     print(f"writing {n:,} documents as JSON and CSV ...", file=sys.stderr)
-    path_json, path_csv = write_inputs(tmp, n)
+    path_json, path_csv, csv_rows = write_inputs(tmp, n, args.csv_mb)
     size = os.path.getsize(path_json) / n
     mb_csv = os.path.getsize(path_csv) / 1e6
 
@@ -170,9 +189,10 @@ def run(args, tmp, cert, pwfile, port, env):
     table("theirs", "csv")
     step("rdbsh import json", ours + ["import", "-f", path_json, "--table", "ours.json", "--pkey", "id", "--force", "-q"])
     step("official import json", py + ["import"] + theirs + ["-f", path_json, "--table", "theirs.json", "--pkey", "id", "--force", "-q"])
-    step(f"rdbsh import csv ({mb_csv:.0f} MB)", ours + ["import", "-f", path_csv, "--table", "ours.csv", "--pkey", "id", "--force", "-q"])
-    step(f"official import csv ({mb_csv:.0f} MB)", py + ["import"] + theirs + ["-f", path_csv, "--table", "theirs.csv", "--pkey", "id", "--force", "-q"])
+    step(f"rdbsh import csv ({mb_csv:.0f} MB)", ours + ["import", "-f", path_csv, "--table", "ours.csv", "--pkey", "id", "--force", "-q"], csv_rows)
+    step(f"official import csv ({mb_csv:.0f} MB)", py + ["import"] + theirs + ["-f", path_csv, "--table", "theirs.csv", "--pkey", "id", "--force", "-q"], csv_rows)
     step("rdbsh stream ndjson > /dev/null (reference)", ours + ["--format", "ndjson", "-e", "r.db('ours').table('json')"])
+    step("rdbsh stream in primary key order (reference)", ours + ["--format", "ndjson", "-e", "r.db('ours').table('json').orderBy({index: 'id'})"])
     step("rdbsh export json", ours + ["export", "-e", "ours.json", "-d", os.path.join(tmp, "ex-ours"), "-q"])
     step("official export json", py + ["export"] + theirs + ["-e", "ours.json", "-d", os.path.join(tmp, "ex-theirs"), "-q"])
     step("rdbsh dump", ours + ["dump", "-e", "ours.json", "-f", os.path.join(tmp, "ours.tar.gz"), "-q"])
