@@ -455,6 +455,17 @@ impl Repl<'_> {
                     None => eprintln!("interrupted"),
                 }
             }
+            Meta::Status => {
+                let net = self.session.net().clone();
+                match self
+                    .runtime
+                    .block_on(interruptible(crate::shell::cluster::status(&net)))
+                {
+                    Some(Ok(status)) => print!("{}", status.text()),
+                    Some(Err(e)) => self.error(&e.to_string()),
+                    None => eprintln!("interrupted"),
+                }
+            }
             Meta::Connect(name) => match (self.connect)(&name) {
                 Ok(profile) => self.switch_session(Session::new(profile), &name, editor),
                 Err(message) => self.error(&message),

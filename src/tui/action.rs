@@ -166,6 +166,8 @@ pub enum Action {
     NamedQueryBound(String),
     /// Answer to [`Effect::NamedQuery`] for `.save` and `.queries`: one line to show.
     NamedQueryInfo(String),
+    /// Answer to [`Effect::ClusterStatus`]: the text of `rdbsh status`, or why there is none.
+    ClusterStatus(Result<String, String>),
     /// Answer to [`Effect::LoadCluster`].
     ClusterLoaded(Result<super::cluster::Picture, String>),
     /// Answer to [`Effect::DryRunReconfigure`]: what the reconfiguration would do, one line
@@ -256,6 +258,10 @@ pub enum Effect {
     /// ([`cluster::CLUSTER_QUERY`](super::cluster::CLUSTER_QUERY), with a timeout); answer
     /// with `ClusterLoaded`.
     LoadCluster,
+    /// `.status`: the cluster picture as `rdbsh status` prints it
+    /// ([`shell::cluster::status`](crate::shell::cluster::status), with a timeout); answer
+    /// with `ClusterStatus`.
+    ClusterStatus,
     /// Run `reconfigure({shards, replicas, dryRun: true})` on `db.table`; answer with
     /// `ReconfigurePreview`.
     DryRunReconfigure {

@@ -523,6 +523,15 @@ impl App {
                 self.read_cluster_once(&mut fx);
             }
             Action::ClusterLoaded(result) => self.cluster_loaded(result),
+            Action::ClusterStatus(Ok(text)) => {
+                self.overlay = Some(Overlay::Value {
+                    what: "cluster status".to_owned(),
+                    lines: text.lines().map(str::to_owned).collect(),
+                    scroll: 0,
+                    hscroll: 0,
+                });
+            }
+            Action::ClusterStatus(Err(message)) => self.status.error(message),
             Action::ReconfigurePreview {
                 db,
                 table,
@@ -1000,6 +1009,10 @@ impl App {
             Ok(Meta::Ping) => self
                 .status
                 .info("the status bar shows the connection; `rdbsh ping` prints the details"),
+            Ok(Meta::Status) => {
+                self.status.info("reading the cluster...");
+                fx.push(Effect::ClusterStatus);
+            }
             Ok(Meta::Lang(lang)) => {
                 self.set_lang(lang);
                 fx.push(Effect::SetLang(lang));
