@@ -1198,24 +1198,28 @@ impl App {
         true
     }
 
+    /// F5 (`all`: every statement): the statement at the cursor is run; a completion popup
+    /// open on it closes, so Enter afterwards starts a new line.
+    fn run_editor(&mut self, all: bool, fx: &mut Vec<Effect>) {
+        self.editor.close_completion();
+        if all {
+            for (text, offset) in self.editor.all_statements() {
+                self.run_query(text, offset, fx);
+            }
+        } else if let Some((text, offset)) = self.editor.statement_to_run() {
+            self.run_query(text, offset, fx);
+        } else {
+            self.status.info("nothing to run: type a query first");
+        }
+    }
+
     /// Commands that work from any pane: running, quitting, focus, history, copying.
     fn general_command(&mut self, c: Command, fx: &mut Vec<Effect>) {
         match c {
             Command::SystemViews => fx.extend(self.system.cycle(true, self.now)),
             // Only meaningful in the jobs view.
             Command::KillJob => {}
-            Command::Run => {
-                if let Some((text, offset)) = self.editor.statement_to_run() {
-                    self.run_query(text, offset, fx);
-                } else {
-                    self.status.info("nothing to run: type a query first");
-                }
-            }
-            Command::RunAll => {
-                for (text, offset) in self.editor.all_statements() {
-                    self.run_query(text, offset, fx);
-                }
-            }
+            Command::Run | Command::RunAll => self.run_editor(c == Command::RunAll, fx),
             Command::Cancel => self.cancel_shown(fx),
             Command::Quit => {
                 self.overlay = None;
