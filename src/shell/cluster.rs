@@ -3,7 +3,8 @@
 //!
 //! [`CLUSTER_QUERY`] is the text to run (the TUI runs it like the catalog query),
 //! [`Cluster::from_value`] reads its answer without any I/O, and [`load`] does both on a
-//! link. `rdbsh status` prints [`Cluster::text`] or [`Cluster::to_json`].
+//! link; [`status`] adds the server that answered. `rdbsh status` and `.status` print
+//! [`Status::text`] (`rdbsh status --format json`: [`Status::to_json`]).
 
 use std::collections::BTreeSet;
 use std::fmt::Write as _;

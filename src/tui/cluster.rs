@@ -1,6 +1,6 @@
 //! The cluster as the browser's `cluster` node shows it: [`shell::cluster`]'s picture (read
-//! by the backend with [`shell::cluster::load`]) and the name of the server rdbsh is on; the
-//! node's uptimes, and the reconfiguration's dry run as lines for its confirmation.
+//! by the backend with [`shell::cluster::status`]) and the name of the server rdbsh is on, and
+//! the reconfiguration's dry run as lines for its confirmation.
 
 use serde_json::Value;
 
