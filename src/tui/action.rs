@@ -255,7 +255,7 @@ pub enum Effect {
         last: String,
     },
     /// Read the cluster's servers, tables' placement and health, and current issues
-    /// ([`cluster::CLUSTER_QUERY`](super::cluster::CLUSTER_QUERY), with a timeout); answer
+    /// ([`cluster::CLUSTER_QUERY`](crate::shell::cluster::CLUSTER_QUERY), with a timeout); answer
     /// with `ClusterLoaded`.
     LoadCluster,
     /// `.status`: the cluster picture as `rdbsh status` prints it

@@ -1,5 +1,5 @@
-//! The cluster as the browser's `cluster` node shows it: [`shell::cluster`]'s picture (read
-//! by the backend with [`shell::cluster::status`]) and the name of the server rdbsh is on, and
+//! The cluster as the browser's `cluster` node shows it: [`shell::cluster`](crate::shell::cluster)'s picture (read
+//! by the backend with [`shell::cluster::status`](crate::shell::cluster::status)) and the name of the server rdbsh is on, and
 //! the reconfiguration's dry run as lines for its confirmation.
 
 use serde_json::Value;
