@@ -1,6 +1,7 @@
-//! The cluster as the browser's `cluster` node shows it: [`shell::cluster`](crate::shell::cluster)'s picture (read
-//! by the backend with [`shell::cluster::status`](crate::shell::cluster::status)) and the name of the server rdbsh is on, and
-//! the reconfiguration's dry run as lines for its confirmation.
+//! The cluster as the browser's `cluster` node shows it: the picture of
+//! [`shell::cluster`](crate::shell::cluster) (read by the backend with
+//! [`shell::cluster::status`](crate::shell::cluster::status)) and the name of the server rdbsh
+//! is on, and the reconfiguration's dry run as lines for its confirmation.
 
 use serde_json::Value;
 
