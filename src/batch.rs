@@ -239,6 +239,13 @@ async fn apply_meta(
                 return Err(Outcome::Failed(Exit::from(&e)));
             }
         },
+        Meta::Status => match crate::shell::cluster::status(session.net()).await {
+            Ok(status) => eprint!("{}", status.text()),
+            Err(e) => {
+                eprint!("{}", report::plain(&e.to_string(), options.color));
+                return Err(Outcome::Failed(e.exit()));
+            }
+        },
         Meta::Export(export) => options.export = Some(export),
         Meta::Save(..) | Meta::Queries | Meta::Run(..) => return queries_meta(options, command),
         Meta::Connect(_) | Meta::Edit | Meta::History | Meta::Show(_) => {

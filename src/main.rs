@@ -426,32 +426,14 @@ fn run_status(target: Target, format: rdbsh::cli::StatusFormat) -> Result<Exit, 
     runtime()?.block_on(async {
         let (profile, _sandbox) = open_target(target).await?;
         let link = rdbsh::net::Link::new(profile);
-        let picture = cluster::load(&link)
+        let status = cluster::status(&link)
             .await
             .map_err(|e| Failure::new(e.exit(), e))?;
-        // Which server answered: the mark in the list (its name needs one more round trip).
-        let wait = std::time::Duration::from_secs(2);
-        let here = tokio::time::timeout(wait, link.identify())
-            .await
-            .ok()
-            .and_then(Result::ok);
-        let name = here.as_ref().and_then(|e| e.server.as_deref());
         match format {
-            rdbsh::cli::StatusFormat::Json => {
-                let mut value = picture.to_json(name);
-                if let Some(here) = &here {
-                    value["connected_to"] = serde_json::json!(here.address.to_string());
-                }
-                println!("{value}");
-            }
-            rdbsh::cli::StatusFormat::Text => {
-                if let Some(here) = &here {
-                    println!("connected to {here}");
-                }
-                print!("{}", picture.text(name));
-            }
+            rdbsh::cli::StatusFormat::Json => println!("{}", status.to_json()),
+            rdbsh::cli::StatusFormat::Text => print!("{}", status.text()),
         }
-        Ok(if picture.all_ready() {
+        Ok(if status.cluster.all_ready() {
             Exit::Ok
         } else {
             Exit::QueryFailed

@@ -325,6 +325,19 @@ impl Repl<'_> {
         }
     }
 
+    /// Runs `report` until it answers or Ctrl-C; prints its text on stdout, or its error.
+    fn print_report<T, E: std::fmt::Display>(
+        &self,
+        report: impl std::future::Future<Output = Result<T, E>>,
+        text: impl FnOnce(&T) -> String,
+    ) {
+        match self.runtime.block_on(interruptible(report)) {
+            Some(Ok(answer)) => print!("{}", text(&answer)),
+            Some(Err(e)) => self.error(&e.to_string()),
+            None => eprintln!("interrupted"),
+        }
+    }
+
     fn error(&self, message: &str) {
         self.failed(Exit::QueryFailed);
         eprint!("{}", report::plain(message, self.options.color));
@@ -446,14 +459,13 @@ impl Repl<'_> {
             Meta::Quit => return false,
             Meta::Ping => {
                 let net = self.session.net().clone();
-                match self
-                    .runtime
-                    .block_on(interruptible(crate::shell::ping::ping(&net)))
-                {
-                    Some(Ok(ping)) => print!("{}", ping.report()),
-                    Some(Err(e)) => self.error(&e.to_string()),
-                    None => eprintln!("interrupted"),
-                }
+                let ping = crate::shell::ping::ping(&net);
+                self.print_report(ping, |p| p.report());
+            }
+            Meta::Status => {
+                let net = self.session.net().clone();
+                let status = crate::shell::cluster::status(&net);
+                self.print_report(status, |s| s.text());
             }
             Meta::Connect(name) => match (self.connect)(&name) {
                 Ok(profile) => self.switch_session(Session::new(profile), &name, editor),

@@ -275,6 +275,34 @@ fn meta_command_reports_go_to_stderr_and_leave_stdout_to_results(kind: PeerKind)
 }
 peer_tests!(meta_command_reports_go_to_stderr_and_leave_stdout_to_results);
 
+fn status_meta_command_prints_what_rdbsh_status_prints(kind: PeerKind) {
+    let sb = seeded(kind);
+    let out = rdbsh_on(&sb)
+        .args(["-f", "-"])
+        .write_stdin(format!(".status\n{ORDERED}\n"))
+        .output()
+        .expect("run");
+    assert!(out.status.success());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        stdout.lines().count(),
+        3,
+        "only the rows on stdout: {stdout}"
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let status = stdout_of(rdbsh_on(&sb).arg("status"));
+    // The same picture; the servers' lines may differ by the uptime, read a moment apart.
+    let tables = |text: &str| text.split_once("tables (").map(|(_, t)| t.to_owned());
+    assert!(tables(&status).is_some(), "{status}");
+    assert_eq!(tables(&stderr), tables(&status), "{stderr}");
+    assert!(stderr.contains("test.people"), "{stderr}");
+    assert!(
+        stderr.starts_with("connected to ") && stderr.contains("servers (1):\n *"),
+        "the server marked as the one connected to: {stderr}"
+    );
+}
+peer_tests!(status_meta_command_prints_what_rdbsh_status_prints);
+
 fn timing_goes_to_stderr(kind: PeerKind) {
     let sb = seeded(kind);
     let out = rdbsh_on(&sb)

@@ -713,6 +713,23 @@ fn vi_edit_mode_from_the_config_file(kind: PeerKind) {
 }
 peer_tests!(vi_edit_mode_from_the_config_file);
 
+#[test]
+fn status_prints_the_cluster_and_completes() {
+    let sb = demo(PeerKind::Sandbox);
+    let home = tempfile::tempdir().unwrap();
+    let mut p = repl(&sb, home.path(), true);
+    type_keys(&mut p, ".stat");
+    type_keys(&mut p, "\t");
+    p.exp_string("us")
+        .expect("completed the meta-command's name");
+    type_keys(&mut p, "\r");
+    p.exp_string("servers (1):").expect("the servers");
+    p.exp_string("demo.users  ready")
+        .expect("a table's readiness");
+    p.exp_string("issues (0):").expect("the issues");
+    quit(p, "127.0.0.1:test> ");
+}
+
 fn named_queries_save_run_and_complete(kind: PeerKind) {
     let sb = demo(kind);
     let home = tempfile::tempdir().unwrap();

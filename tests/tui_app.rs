@@ -844,9 +844,18 @@ fn the_popup_closes_when_the_word_ends_or_on_escape_and_stale_answers_are_droppe
     open(&mut app);
     press(&mut app, KeyCode::Esc, KeyModifiers::NONE);
     assert!(app.editor().completion().is_none());
-    // Esc went to the popup, not to the keymap's close.
+    // A late answer does not bring back a popup closed with Esc.
     open(&mut app);
-    type_text(&mut app, "now(");
+    assert!(app.editor().completion().is_none());
+    // Esc went to the popup, not to the keymap's close: typing asks again.
+    type_text(&mut app, "n");
+    app.update(Action::CompletionsArrived {
+        revision: app.editor().revision(),
+        replace: (2, 2),
+        items: candidates(),
+    });
+    assert!(app.editor().completion().is_some());
+    type_text(&mut app, "ow(");
     assert!(app.editor().completion().is_none());
     // The cursor has left the word: an answer for it is ignored.
     open(&mut app);
@@ -856,6 +865,30 @@ fn the_popup_closes_when_the_word_ends_or_on_escape_and_stale_answers_are_droppe
     let fx = press(&mut app, KeyCode::Char(' '), KeyModifiers::CONTROL);
     assert!(matches!(&fx[..], [Effect::Complete { cursor: 6, .. }]));
     assert_eq!(app.focus(), Pane::Editor);
+}
+
+#[test]
+fn running_closes_the_popup_so_enter_then_breaks_the_line() {
+    let (mut app, _) = app();
+    type_text(&mut app, "r.");
+    let revision = app.editor().revision();
+    app.update(Action::CompletionsArrived {
+        revision,
+        replace: (2, 2),
+        items: candidates(),
+    });
+    assert!(app.editor().completion().is_some());
+    press(&mut app, KeyCode::F(5), KeyModifiers::NONE);
+    assert!(app.editor().completion().is_none());
+    // An answer asked for before the run comes too late.
+    app.update(Action::CompletionsArrived {
+        revision,
+        replace: (2, 2),
+        items: candidates(),
+    });
+    assert!(app.editor().completion().is_none());
+    press(&mut app, KeyCode::Enter, KeyModifiers::NONE);
+    assert_eq!(app.editor().text(), "r.\n");
 }
 
 #[test]

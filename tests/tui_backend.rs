@@ -18,7 +18,7 @@ use rdbsh::tui::panes::results::{ResultTab, TabState, approx_size};
 use rdbsh::tui::panes::status::ConnectionInfo;
 use rdbsh::tui::{
     ACTIONS_PER_TURN, Action, App, AppConfig, Backend, Effect, Keymap, Pane, QueryId,
-    SessionBackend, apply_backend_actions, screen,
+    SessionBackend, app::Overlay, apply_backend_actions, screen,
 };
 use serde_json::{Value, json};
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
@@ -837,6 +837,27 @@ async fn named_queries_save_and_run_from_the_editor() {
         format!("{:?}", a.status().message).contains("needs parameter `n`")
     })
     .await;
+}
+
+#[tokio::test]
+async fn status_meta_command_shows_the_cluster_text() {
+    let mut h = Harness::start(false, (100, 30)).await;
+    h.apply(Action::RunQuery {
+        text: ".status".into(),
+        offset: 0,
+    });
+    h.until(
+        "the status text",
+        |a| matches!(a.overlay(), Some(Overlay::Value { what, .. }) if what == "cluster status"),
+    )
+    .await;
+    let Some(Overlay::Value { lines, .. }) = h.app.overlay() else {
+        unreachable!("waited for it")
+    };
+    assert!(lines[0].starts_with("connected to "), "{lines:?}");
+    assert!(lines.iter().any(|l| l == "servers (1):"), "{lines:?}");
+    assert!(lines.iter().any(|l| l.starts_with(" *")), "{lines:?}");
+    assert!(lines.iter().any(|l| l.starts_with("issues (")), "{lines:?}");
 }
 
 #[tokio::test]

@@ -10,7 +10,7 @@ use std::io::{Read, Write};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use common::peer::{Peer, PeerKind};
+use common::peer::{PASSWORD, PASSWORD_VAR, Peer, PeerKind, RealCluster};
 use portable_pty::{CommandBuilder, PtySize, native_pty_system};
 
 const ROWS: u16 = 30;
@@ -34,6 +34,21 @@ struct Tui {
     writer: Box<dyn Write + Send>,
     child: Box<dyn portable_pty::Child + Send + Sync>,
     data: tempfile::TempDir,
+    /// Each connection state the status bar showed, in order (consecutive repeats once): a
+    /// state shown for one frame only is in here even when no poll of the screen saw it.
+    states: Arc<Mutex<Vec<String>>>,
+}
+
+/// The connection state at the start of the status bar (`connected 127.0.0.1:28016`,
+/// `reconnecting (1)`, `lost`), if the screen shows one.
+fn status_state(screen: &vt100::Screen) -> Option<String> {
+    screen.rows(0, COLS).find_map(|row| {
+        let row = row.trim_start();
+        ["connecting", "connected", "reconnecting", "lost"]
+            .iter()
+            .any(|w| row.starts_with(w) && row.contains(" │"))
+            .then(|| row.split(" │").next().unwrap_or_default().trim().to_owned())
+    })
 }
 
 impl Tui {
@@ -69,6 +84,8 @@ impl Tui {
         let writer = Arc::new(Mutex::new(pty.master.take_writer().expect("pty writer")));
         let sink = Arc::clone(&parser);
         let answer = Arc::clone(&writer);
+        let states = Arc::new(Mutex::new(Vec::<String>::new()));
+        let seen = Arc::clone(&states);
         std::thread::spawn(move || {
             let _master = pty.master;
             let mut buf = [0u8; 8192];
@@ -82,6 +99,12 @@ impl Tui {
                         // not wait for its timeout.
                         let Ok(mut p) = sink.lock() else { break };
                         p.process(bytes);
+                        if let Some(state) = status_state(p.screen())
+                            && let Ok(mut seen) = seen.lock()
+                            && seen.last() != Some(&state)
+                        {
+                            seen.push(state);
+                        }
                         let mut reply = Vec::new();
                         if contains(bytes, b"\x1b[6n") {
                             let (row, col) = p.screen().cursor_position();
@@ -106,6 +129,7 @@ impl Tui {
             writer: Box::new(SharedWriter(writer)),
             child,
             data,
+            states,
         }
     }
 
@@ -296,10 +320,19 @@ assert res['inserted'] == 1, res
 
 /// Inserts one event from a client independent of the TUI (its own process and connection).
 fn write_from_second_client(sandbox: &Peer) {
+    write_event(sandbox.port, sandbox.password());
+}
+
+/// [`write_from_second_client`] on the server at driver port `port`.
+fn write_event(port: u16, password: Option<&str>) {
     let output = if common::python_driver_installed() {
-        let password = sandbox.password().unwrap_or_default();
         std::process::Command::new("python3")
-            .args(["-c", PYTHON_WRITE, &sandbox.port.to_string(), password])
+            .args([
+                "-c",
+                PYTHON_WRITE,
+                &port.to_string(),
+                password.unwrap_or_default(),
+            ])
             .output()
     } else {
         assert!(
@@ -308,15 +341,18 @@ fn write_from_second_client(sandbox: &Peer) {
              run `python3 -m pip install rethinkdb==2.4.10.post1`"
         );
         eprintln!("notice: the Python driver is not installed; `rdbsh -e` writes instead");
-        std::process::Command::new(common::rdbsh_bin())
-            .args(sandbox.conn_args())
-            .envs(sandbox.envs())
-            .args([
-                "-e",
-                "r.db('demo').table('events').insert({id: 'evt-pty', kind: 'second client'})",
-            ])
-            .env_remove("RDBSH_CONFIG")
-            .output()
+        let mut cmd = std::process::Command::new(common::rdbsh_bin());
+        cmd.args(["--host", "127.0.0.1", "--port", &port.to_string()]);
+        if let Some(password) = password {
+            cmd.args(["--password-env", PASSWORD_VAR])
+                .env(PASSWORD_VAR, password);
+        }
+        cmd.args([
+            "-e",
+            "r.db('demo').table('events').insert({id: 'evt-pty', kind: 'second client'})",
+        ])
+        .env_remove("RDBSH_CONFIG")
+        .output()
     }
     .expect("run the second client");
     assert!(
@@ -403,6 +439,138 @@ fn the_status_bar_says_reconnecting_while_the_server_restarts(kind: PeerKind) {
     assert!(status.success(), "exit status {status:?}");
 }
 peer_tests!(the_status_bar_says_reconnecting_while_the_server_restarts);
+
+/// `.status` run from the editor: the server the TUI is on, read from the popup's
+/// `connected to s1 (127.0.0.1:28016)` (Esc closes it). Its name and driver port.
+fn server_shown_by_status(tui: &mut Tui) -> (String, u16) {
+    tui.send("\r");
+    tui.type_text(".status");
+    tui.send(F5);
+    let screen = tui.wait_for("the cluster status", |s| {
+        s.contains("cluster status") && s.contains("connected to s") && s.contains("issues (")
+    });
+    let line = screen
+        .split("connected to ")
+        .nth(1)
+        .and_then(|rest| rest.split(')').next())
+        .unwrap_or_else(|| panic!("no server in the status:\n{screen}"));
+    let (name, addr) = line
+        .split_once(" (127.0.0.1:")
+        .unwrap_or_else(|| panic!("`{line}` names no server"));
+    let port = addr
+        .parse()
+        .unwrap_or_else(|_| panic!("`{addr}` is no port"));
+    tui.send("\x1b");
+    tui.wait_for("the status closed", |s| !s.contains("cluster status"));
+    (name.to_owned(), port)
+}
+
+#[test]
+fn on_a_cluster_the_tui_fails_over_and_reopens_its_feed_on_another_server() {
+    let Some(mut cluster) = RealCluster::start(3) else {
+        return;
+    };
+    // demo.events with a replica on every server: writable with any one of them gone.
+    let db = serde_json::json!([14, ["demo"]]);
+    let events = serde_json::json!([15, [db, "events"]]);
+    cluster.run_terms_on(
+        "s1",
+        &[
+            serde_json::json!([57, ["demo"]]),
+            serde_json::json!([60, [db, "events"], {"replicas": 3}]),
+            serde_json::json!([177, [events]]),
+        ],
+    );
+    let dir = tempfile::tempdir().expect("a temp directory");
+    let config = dir.path().join("config.toml");
+    let hosts: Vec<String> = cluster.addrs().iter().map(|a| format!("\"{a}\"")).collect();
+    std::fs::write(
+        &config,
+        format!(
+            "[profiles.c]\nhosts = [{}]\npassword_env = \"{PASSWORD_VAR}\"\ntimeout = 5\n",
+            hosts.join(", ")
+        ),
+    )
+    .expect("write the config");
+    let args = ["--config".to_owned(), config.display().to_string()];
+    let args = [&args[..], &["-p".to_owned(), "c".to_owned()]].concat();
+    let mut tui = Tui::start(&args, &[(PASSWORD_VAR, PASSWORD)]);
+    tui.wait_for("the connection and the catalog", |s| {
+        s.contains("connected │") && s.contains("events")
+    });
+    let (first, first_port) = server_shown_by_status(&mut tui);
+    assert_eq!(
+        cluster.name_of_port(first_port).as_deref(),
+        Some(first.as_str())
+    );
+
+    tui.send("\r");
+    tui.type_text("r.db('demo').table('events').changes()");
+    tui.send(F5);
+    tui.wait_for("the feed", |s| s.contains("0 changes · tail"));
+    cluster.kill(&first);
+
+    // The state goes from connected to lost / reconnecting to connected on another server.
+    let connected_to = |s: &str| {
+        s.split("connected 127.0.0.1:")
+            .nth(1)
+            .and_then(|rest| rest.split(' ').next())
+            .and_then(|port| port.parse::<u16>().ok())
+    };
+    let screen = tui.wait_for("the connection on another server", |s| {
+        connected_to(s).is_some_and(|p| p != first_port)
+    });
+    let port = connected_to(&screen).unwrap_or_default();
+    let states = tui.states.lock().expect("states").clone();
+    assert_eq!(
+        states.last().map(String::as_str),
+        Some(format!("connected 127.0.0.1:{port}").as_str()),
+        "{states:?}"
+    );
+    let second = cluster
+        .name_of_port(port)
+        .unwrap_or_else(|| panic!("port {port} is no server of the cluster"));
+    assert_ne!(second, first);
+    let between = states
+        .iter()
+        .rposition(|s| s == "connected")
+        .map(|i| &states[i + 1..states.len() - 1])
+        .unwrap_or_else(|| panic!("never connected before the failover: {states:?}"));
+    // `lost` (its message says `reconnecting`) for the pause before the first attempt, then
+    // `reconnecting (1)` while it connects: so short on loopback that a frame may not show it.
+    assert!(
+        !between.is_empty()
+            && between
+                .iter()
+                .all(|s| s == "lost" || s.starts_with("reconnecting (")),
+        "the status bar said the connection was down on the way: {states:?}"
+    );
+
+    // The feed is re-opened there with its marker line, and shows a write made afterwards
+    // by another client on a live server.
+    let server = format!("127.0.0.1:{port}");
+    let screen = tui.wait_for("the feed re-opened", |s| {
+        s.contains(&format!("feed re-opened on {server}"))
+    });
+    assert!(
+        screen.contains("changes between may be missing"),
+        "{screen}"
+    );
+    tui.wait_for("the feed to run again", |s| {
+        s.contains("the feed is open again")
+    });
+    write_event(port, Some(PASSWORD));
+    tui.wait_for("a change on the re-opened feed", |s| s.contains("evt-pty"));
+    tui.send(CTRL_C);
+    tui.wait_for("the feed to stop", |s| s.contains("stopped"));
+
+    // The next query runs on the new server, and says so.
+    let (now_on, now_port) = server_shown_by_status(&mut tui);
+    assert_eq!((now_on.as_str(), now_port), (second.as_str(), port));
+    tui.send(CTRL_Q);
+    let status = wait_exit(&mut tui);
+    assert!(status.success(), "exit status {status:?}");
+}
 
 fn the_cluster_node_shows_the_server_and_reconfigures_a_table_after_its_dry_run(kind: PeerKind) {
     let peer = Peer::start_demo(kind);

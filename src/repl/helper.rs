@@ -94,7 +94,13 @@ impl ReplHelper {
         {
             return got;
         }
-        if self.lang == Lang::Python {
+        // A meta-command's name is completed alike in both languages (by `complete_in`).
+        let meta = self.pending.is_empty()
+            && line
+                .get(..pos)
+                .and_then(crate::shell::meta::complete_name)
+                .is_some();
+        if self.lang == Lang::Python && !meta {
             return python_names(line, pos, &self.bindings);
         }
         let full = format!("{}{line}", self.pending);

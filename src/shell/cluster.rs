@@ -3,7 +3,8 @@
 //!
 //! [`CLUSTER_QUERY`] is the text to run (the TUI runs it like the catalog query),
 //! [`Cluster::from_value`] reads its answer without any I/O, and [`load`] does both on a
-//! link. `rdbsh status` prints [`Cluster::text`] or [`Cluster::to_json`].
+//! link; [`status`] adds the server that answered. `rdbsh status` and `.status` print
+//! [`Status::text`] (`rdbsh status --format json`: [`Status::to_json`]).
 
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
@@ -234,6 +235,53 @@ pub async fn load(link: &net::Link) -> Result<Cluster, LoadError> {
     Ok(Cluster::from_value(&value)?)
 }
 
+/// The picture with the place the link is on: what `rdbsh status` and `.status` print.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Status {
+    pub cluster: Cluster,
+    /// The server that answered, when it said its name within [`IDENTIFY_WAIT`].
+    pub here: Option<net::Endpoint>,
+}
+
+/// How long [`status`] waits for the server's name after the picture.
+pub const IDENTIFY_WAIT: Duration = Duration::from_secs(2);
+
+/// [`load`], then which server answered (its name needs one more round trip, given up after
+/// [`IDENTIFY_WAIT`]: the picture is shown without its mark then).
+pub async fn status(link: &net::Link) -> Result<Status, LoadError> {
+    let cluster = load(link).await?;
+    let here = tokio::time::timeout(IDENTIFY_WAIT, link.identify())
+        .await
+        .ok()
+        .and_then(Result::ok);
+    Ok(Status { cluster, here })
+}
+
+impl Status {
+    fn name(&self) -> Option<&str> {
+        self.here.as_ref().and_then(|e| e.server.as_deref())
+    }
+
+    /// `connected to s2 (127.0.0.1:28016)`, then [`Cluster::text`] with that server marked.
+    pub fn text(&self) -> String {
+        let mut out = String::new();
+        if let Some(here) = &self.here {
+            let _ = writeln!(out, "connected to {here}");
+        }
+        out.push_str(&self.cluster.text(self.name()));
+        out
+    }
+
+    /// [`Cluster::to_json`] with `connected_to`, the address that answered.
+    pub fn to_json(&self) -> Value {
+        let mut value = self.cluster.to_json(self.name());
+        if let Some(here) = &self.here {
+            value["connected_to"] = json!(here.address.to_string());
+        }
+        value
+    }
+}
+
 fn text(v: &Value, key: &str) -> Option<String> {
     v.get(key).and_then(Value::as_str).map(str::to_owned)
 }
@@ -349,7 +397,7 @@ impl Cluster {
                 "disconnected"
             };
             let address = s.address().unwrap_or_else(|| "-".into());
-            let uptime = s.uptime.map(|u| format!("  up {}", human(u)));
+            let uptime = s.uptime.map(|u| format!("  up {}", uptime(u)));
             let _ = writeln!(
                 out,
                 " {mark}{:<12} {:<22} {state}{}",
@@ -453,18 +501,14 @@ fn replica_text(r: &Replica) -> String {
     format!("{} {}{nonvoting}", r.server, r.state.label())
 }
 
-/// `3d 4h`, `5h 2m`, `7m 3s`, `12s`.
-fn human(d: Duration) -> String {
+/// An uptime at a glance: `3 d 4 h`, `2 h 05 m`, `4 m 10 s`, `12 s`.
+pub fn uptime(d: Duration) -> String {
     let s = d.as_secs();
-    let (days, hours, minutes, secs) = (s / 86_400, s / 3600 % 24, s / 60 % 60, s % 60);
-    if days > 0 {
-        format!("{days}d {hours}h")
-    } else if hours > 0 {
-        format!("{hours}h {minutes}m")
-    } else if minutes > 0 {
-        format!("{minutes}m {secs}s")
-    } else {
-        format!("{secs}s")
+    match s {
+        0..60 => format!("{s} s"),
+        60..3600 => format!("{} m {:02} s", s / 60, s % 60),
+        3600..86_400 => format!("{} h {:02} m", s / 3600, (s / 60) % 60),
+        _ => format!("{} d {} h", s / 86_400, (s / 3600) % 24),
     }
 }
 
@@ -670,6 +714,15 @@ mod tests {
         assert_eq!(j["servers"][0]["here"], true);
         assert_eq!(j["tables"][0]["shards"][0]["replicas"][1]["progress"], 0.25);
         assert_eq!(j["tables"][0]["status"], "outdated reads only");
+    }
+
+    #[test]
+    fn uptimes_read_at_a_glance() {
+        let up = |s| uptime(Duration::from_secs(s));
+        assert_eq!(up(12), "12 s");
+        assert_eq!(up(250), "4 m 10 s");
+        assert_eq!(up(7500), "2 h 05 m");
+        assert_eq!(up(3 * 86_400 + 4 * 3600 + 59), "3 d 4 h");
     }
 
     #[test]

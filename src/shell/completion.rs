@@ -64,6 +64,20 @@ pub fn complete_in(
         cursor -= 1;
     }
     let prefix = &text[..cursor];
+    if let Some((start, names)) = super::meta::complete_name(prefix) {
+        let items = names
+            .into_iter()
+            .map(|(name, help)| Candidate {
+                label: name.to_owned(),
+                signature: format!(".{name}"),
+                help: help.to_owned(),
+            })
+            .collect();
+        return Completions {
+            replace: (start, cursor),
+            items,
+        };
+    }
     let scan = Scan::new(prefix);
     let ctx = Ctx {
         src: prefix,
@@ -701,6 +715,18 @@ fn has_key(object: &str, key: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn meta_command_names_complete_at_a_statement_start() {
+        let got = super::complete(".sta", 4, &[], &[]);
+        assert_eq!(got.replace, (1, 4));
+        let labels: Vec<&str> = got.items.iter().map(|c| c.label.as_str()).collect();
+        assert_eq!(labels, ["status"]);
+        assert_eq!(got.items[0].signature, ".status");
+        // After a chain's dot it is a method again.
+        let got = super::complete("r.table('t')\n.co", 17, &[], &[]);
+        assert!(got.items.iter().any(|c| c.label == "count"), "{got:?}");
+    }
+
     use super::*;
     use crate::shell::catalog::TableEntry;
 

@@ -38,6 +38,8 @@ pub enum Meta {
     Run(String, Vec<(String, String)>),
     /// `.queries`: the named queries.
     Queries,
+    /// `.status`: the cluster as the connected server sees it (what `rdbsh status` prints).
+    Status,
     /// `.quit` (or `.exit`).
     Quit,
 }
@@ -79,12 +81,16 @@ pub const COMMANDS: &[(&str, &str)] = &[
         "run a named query; k=v binds ${k} in it as a value",
     ),
     (".queries", "list the named queries"),
+    (
+        ".status",
+        "the cluster: servers, tables' replicas and issues (as rdbsh status)",
+    ),
     (".quit", "leave (also .exit and Ctrl-D)"),
 ];
 
 const NAMES: &[&str] = &[
     "help", "use", "format", "timing", "connect", "ping", "edit", "history", "export", "lang",
-    "show", "save", "run", "queries", "quit", "exit",
+    "show", "save", "run", "queries", "status", "quit", "exit",
 ];
 
 /// The help text of `.help`.
@@ -95,6 +101,41 @@ pub fn help_text() -> String {
         out.push_str(&format!("  {cmd:<width$}  {help}\n"));
     }
     out
+}
+
+/// The meta-commands whose names start with the word being typed, when the cursor is at the
+/// end of `prefix` in a meta-command's name: the word starts its line, and that line starts a
+/// statement (the text before it is blank, ends with `;`, or ends with a blank line).
+/// Returns where the name starts (after the `.`) and each name with its `.help` line.
+pub fn complete_name(prefix: &str) -> Option<(usize, Vec<(&'static str, &'static str)>)> {
+    let line_start = prefix.rfind('\n').map_or(0, |i| i + 1);
+    let line = &prefix[line_start..];
+    let word = line.trim_start().strip_prefix('.')?;
+    if !word.chars().all(|c| c.is_ascii_alphabetic()) {
+        return None;
+    }
+    let before = &prefix[..line_start];
+    let previous_line = before
+        .strip_suffix('\n')
+        .map(|b| &b[b.rfind('\n').map_or(0, |i| i + 1)..]);
+    let starts_statement = before.trim().is_empty()
+        || before.trim_end().ends_with(';')
+        || previous_line.is_some_and(|l| l.trim().is_empty());
+    if !starts_statement {
+        return None;
+    }
+    let names: Vec<(&str, &str)> = NAMES
+        .iter()
+        .filter(|n| n.starts_with(word))
+        .map(|n| {
+            let help = COMMANDS
+                .iter()
+                .find(|(c, _)| c[1..].split(' ').next() == Some(n))
+                .map_or("leave (as .quit)", |(_, h)| h);
+            (*n, help)
+        })
+        .collect();
+    Some((prefix.len() - word.len(), names)).filter(|(_, n)| !n.is_empty())
 }
 
 /// `Some` when `line` is a meta-command line (then `Err` says what is wrong with it).
@@ -204,6 +245,7 @@ fn command(name: &str, args: &[&str]) -> Result<Meta, String> {
             )),
         },
         "queries" => none(Meta::Queries),
+        "status" => none(Meta::Status),
         "lang" | "show" => one("a language: js or python").and_then(|l| {
             let lang =
                 Lang::parse(&l).ok_or_else(|| format!(".{name} takes js or python, not {l}"))?;
@@ -299,6 +341,37 @@ mod tests {
         assert!(err.contains("pretty, json, ndjson, table or raw"), "{err}");
         assert!(parse(".timing maybe").is_some_and(|r| r.is_err()));
         assert!(parse(".ping now").is_some_and(|r| r.is_err()));
+    }
+
+    #[test]
+    fn status_takes_no_arguments() {
+        assert_eq!(parse(".status"), Some(Ok(Meta::Status)));
+        assert!(parse(".status now").is_some_and(|r| r.is_err()));
+        assert_eq!(parse(".status()"), None);
+    }
+
+    #[test]
+    fn names_complete_where_a_statement_starts() {
+        let names = |prefix: &str| {
+            complete_name(prefix).map(|(at, n)| (at, n.iter().map(|(n, _)| *n).collect()))
+        };
+        assert_eq!(names(".st"), Some((1, vec!["status"])));
+        assert_eq!(names("  .s"), Some((3, vec!["show", "save", "status"])));
+        assert_eq!(
+            names("r.expr(1);\n.qu"),
+            Some((12, vec!["queries", "quit"]))
+        );
+        assert_eq!(
+            names("r.expr(1)\n\n.ex"),
+            Some((12, vec!["export", "exit"]))
+        );
+        // A chain continued on the next line, a method name, an unknown name: not here.
+        assert_eq!(names("r.table('t')\n.st"), None);
+        assert_eq!(names("r.table('t').st"), None);
+        assert_eq!(names(".filt"), None);
+        assert_eq!(names(".status "), None);
+        let (_, helps) = complete_name(".stat").unwrap_or_default();
+        assert!(helps[0].1.contains("rdbsh status"), "{helps:?}");
     }
 
     #[test]

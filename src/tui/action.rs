@@ -166,6 +166,8 @@ pub enum Action {
     NamedQueryBound(String),
     /// Answer to [`Effect::NamedQuery`] for `.save` and `.queries`: one line to show.
     NamedQueryInfo(String),
+    /// Answer to [`Effect::ClusterStatus`]: the text of `rdbsh status`, or why there is none.
+    ClusterStatus(Result<String, String>),
     /// Answer to [`Effect::LoadCluster`].
     ClusterLoaded(Result<super::cluster::Picture, String>),
     /// Answer to [`Effect::DryRunReconfigure`]: what the reconfiguration would do, one line
@@ -253,9 +255,13 @@ pub enum Effect {
         last: String,
     },
     /// Read the cluster's servers, tables' placement and health, and current issues
-    /// ([`cluster::CLUSTER_QUERY`](super::cluster::CLUSTER_QUERY), with a timeout); answer
+    /// ([`cluster::CLUSTER_QUERY`](crate::shell::cluster::CLUSTER_QUERY), with a timeout); answer
     /// with `ClusterLoaded`.
     LoadCluster,
+    /// `.status`: the cluster picture as `rdbsh status` prints it
+    /// ([`shell::cluster::status`](crate::shell::cluster::status), with a timeout); answer
+    /// with `ClusterStatus`.
+    ClusterStatus,
     /// Run `reconfigure({shards, replicas, dryRun: true})` on `db.table`; answer with
     /// `ReconfigurePreview`.
     DryRunReconfigure {

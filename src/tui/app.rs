@@ -524,6 +524,15 @@ impl App {
                 self.read_cluster_once(&mut fx);
             }
             Action::ClusterLoaded(result) => self.cluster_loaded(result),
+            Action::ClusterStatus(Ok(text)) => {
+                self.overlay = Some(Overlay::Value {
+                    what: "cluster status".to_owned(),
+                    lines: text.lines().map(str::to_owned).collect(),
+                    scroll: 0,
+                    hscroll: 0,
+                });
+            }
+            Action::ClusterStatus(Err(message)) => self.status.error(message),
             Action::ReconfigurePreview {
                 db,
                 table,
@@ -1001,6 +1010,10 @@ impl App {
             Ok(Meta::Ping) => self
                 .status
                 .info("the status bar shows the connection; `rdbsh ping` prints the details"),
+            Ok(Meta::Status) => {
+                self.status.info("reading the cluster...");
+                fx.push(Effect::ClusterStatus);
+            }
             Ok(Meta::Lang(lang)) => {
                 self.set_lang(lang);
                 fx.push(Effect::SetLang(lang));
@@ -1186,24 +1199,28 @@ impl App {
         true
     }
 
+    /// F5 (`all`: every statement): the statement at the cursor is run; a completion popup
+    /// open on it closes, so Enter afterwards starts a new line.
+    fn run_editor(&mut self, all: bool, fx: &mut Vec<Effect>) {
+        self.editor.close_completion();
+        if all {
+            for (text, offset) in self.editor.all_statements() {
+                self.run_query(text, offset, fx);
+            }
+        } else if let Some((text, offset)) = self.editor.statement_to_run() {
+            self.run_query(text, offset, fx);
+        } else {
+            self.status.info("nothing to run: type a query first");
+        }
+    }
+
     /// Commands that work from any pane: running, quitting, focus, history, copying.
     fn general_command(&mut self, c: Command, fx: &mut Vec<Effect>) {
         match c {
             Command::SystemViews => fx.extend(self.system.cycle(true, self.now)),
             // Only meaningful in the jobs view.
             Command::KillJob => {}
-            Command::Run => {
-                if let Some((text, offset)) = self.editor.statement_to_run() {
-                    self.run_query(text, offset, fx);
-                } else {
-                    self.status.info("nothing to run: type a query first");
-                }
-            }
-            Command::RunAll => {
-                for (text, offset) in self.editor.all_statements() {
-                    self.run_query(text, offset, fx);
-                }
-            }
+            Command::Run | Command::RunAll => self.run_editor(c == Command::RunAll, fx),
             Command::Cancel => self.cancel_shown(fx),
             Command::Quit => {
                 self.overlay = None;

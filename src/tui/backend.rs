@@ -385,28 +385,43 @@ impl SessionBackend {
 }
 
 impl SessionBackend {
-    /// Reads the cluster picture for the browser's cluster node, within the count timeout
-    /// ([`shell::cluster::load`](crate::shell::cluster::load) on the session's connection),
-    /// with the name of the server the connection is on.
+    /// Reads the cluster picture for the browser's cluster node, with the name of the server
+    /// the connection is on.
     fn load_cluster(&self, tx: &UnboundedSender<Action>) {
+        self.read_cluster(tx, |status| {
+            Action::ClusterLoaded(status.map(|s| Picture {
+                cluster: s.cluster,
+                here: s.here.and_then(|e| e.server),
+            }))
+        });
+    }
+
+    /// `.status`: the text of `rdbsh status`.
+    fn cluster_status(&self, tx: &UnboundedSender<Action>) {
+        self.read_cluster(tx, |status| Action::ClusterStatus(status.map(|s| s.text())));
+    }
+
+    /// [`shell::cluster::status`](crate::shell::cluster::status) on the session's connection
+    /// within the count timeout, answered with `answer`.
+    fn read_cluster(
+        &self,
+        tx: &UnboundedSender<Action>,
+        answer: impl FnOnce(Result<crate::shell::cluster::Status, String>) -> Action + Send + 'static,
+    ) {
         let net = self.session.net().clone();
         let tx = tx.clone();
         let limit = self.count_timeout;
         tokio::spawn(async move {
-            let read = async {
-                let cluster = crate::shell::cluster::load(&net).await?;
-                let here = net.identify().await.ok().and_then(|e| e.server);
-                Ok::<_, crate::shell::cluster::LoadError>(Picture { cluster, here })
-            };
+            let read = crate::shell::cluster::status(&net);
             let result = match tokio::time::timeout(limit, read).await {
-                Ok(Ok(picture)) => Ok(picture),
+                Ok(Ok(status)) => Ok(status),
                 Ok(Err(e)) => Err(format!("cannot read the cluster: {e}")),
                 Err(_) => Err(format!(
                     "the cluster gave no answer in {} s",
                     limit.as_secs()
                 )),
             };
-            let _ = tx.send(Action::ClusterLoaded(result));
+            let _ = tx.send(answer(result));
         });
     }
 
@@ -582,6 +597,7 @@ impl Backend for SessionBackend {
             Effect::UseDatabase(db) => self.session.db = db,
             Effect::Connect(name) => self.connect_profile(name, tx),
             Effect::LoadCluster => self.load_cluster(tx),
+            Effect::ClusterStatus => self.cluster_status(tx),
             Effect::DryRunReconfigure {
                 db,
                 table,

@@ -1,13 +1,12 @@
-//! The cluster as the browser's `cluster` node shows it: [`shell::cluster`]'s picture (read
-//! by the backend with [`shell::cluster::load`]) and the name of the server rdbsh is on; the
-//! node's uptimes, and the reconfiguration's dry run as lines for its confirmation.
-
-use std::time::Duration;
+//! The cluster as the browser's `cluster` node shows it: the picture of
+//! [`shell::cluster`](crate::shell::cluster) (read by the backend with
+//! [`shell::cluster::status`](crate::shell::cluster::status)) and the name of the server rdbsh
+//! is on, and the reconfiguration's dry run as lines for its confirmation.
 
 use serde_json::Value;
 
 pub use crate::shell::cluster::{
-    Cluster, Issue, Readiness, Replica, ReplicaState, Server, Shard, Table,
+    Cluster, Issue, Readiness, Replica, ReplicaState, Server, Shard, Table, uptime,
 };
 
 /// The cluster at one moment, and where rdbsh is in it.
@@ -16,17 +15,6 @@ pub struct Picture {
     pub cluster: Cluster,
     /// The name of the server rdbsh's connection is on, when known.
     pub here: Option<String>,
-}
-
-/// `3 d 4 h`, `2 h 05 m`, `4 m 10 s`, `12 s`.
-pub fn uptime(d: Duration) -> String {
-    let s = d.as_secs();
-    match s {
-        0..60 => format!("{s} s"),
-        60..3600 => format!("{} m {:02} s", s / 60, s % 60),
-        3600..86_400 => format!("{} h {:02} m", s / 3600, (s / 60) % 60),
-        _ => format!("{} d {} h", s / 86_400, (s / 3600) % 24),
-    }
 }
 
 /// What a `reconfigure({dryRun: true})` answer would do, one line per shard:

@@ -64,6 +64,9 @@ pub struct EditorPane {
     /// Shown while the editor is empty.
     placeholder: String,
     completion: Option<CompletionPopup>,
+    /// The revision at which the popup was last closed on purpose (Esc, a run): answers asked
+    /// for at or before it come too late and are dropped.
+    completion_closed: Option<u64>,
 }
 
 impl EditorPane {
@@ -78,6 +81,7 @@ impl EditorPane {
             left: 0,
             error: None,
             run_error: None,
+            completion_closed: None,
             dirty_since: None,
             history_pos: None,
             draft: String::new(),
@@ -108,7 +112,11 @@ impl EditorPane {
     ) {
         let text = self.text();
         let cursor = self.cursor_offset();
-        let same_word = revision <= self.revision
+        let dismissed = self
+            .completion_closed
+            .is_some_and(|closed| revision <= closed);
+        let same_word = !dismissed
+            && revision <= self.revision
             && replace.0 <= cursor
             && text
                 .get(replace.0..cursor)
@@ -170,6 +178,7 @@ impl EditorPane {
     /// Closes the popup.
     pub fn close_completion(&mut self) {
         self.completion = None;
+        self.completion_closed = Some(self.revision);
     }
 
     /// First visible line and column.
