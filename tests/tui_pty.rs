@@ -536,14 +536,14 @@ fn on_a_cluster_the_tui_fails_over_and_reopens_its_feed_on_another_server() {
         .rposition(|s| s == "connected")
         .map(|i| &states[i + 1..states.len() - 1])
         .unwrap_or_else(|| panic!("never connected before the failover: {states:?}"));
-    // `lost` (its message says `reconnecting`) for the pause before the first attempt, then
-    // `reconnecting (1)` while it connects: so short on loopback that a frame may not show it.
+    // `reconnecting (1)` from the drop (through the pause before the first attempt) until
+    // it is on the next server; `lost` may flash first.
     assert!(
-        !between.is_empty()
+        between.iter().any(|s| s.starts_with("reconnecting ("))
             && between
                 .iter()
                 .all(|s| s == "lost" || s.starts_with("reconnecting (")),
-        "the status bar said the connection was down on the way: {states:?}"
+        "the status bar said `reconnecting` on the way: {states:?}"
     );
 
     // The feed is re-opened there with its marker line, and shows a write made afterwards

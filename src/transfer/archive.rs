@@ -164,7 +164,11 @@ async fn write_dump(
         progress.start(&t.to_string(), estimate(link, t).await);
         let spool_file = File::create(&spool).map_err(|e| TransferError::io(&spool, e))?;
         // Deflated while it streams in; copied into the archive once its size is known.
-        let out = PieceWriter::new(BufWriter::with_capacity(1 << 18, spool_file));
+        // Rows are gathered before they reach the compressor: one call per row costs double.
+        let out = BufWriter::with_capacity(
+            1 << 18,
+            PieceWriter::new(BufWriter::with_capacity(1 << 18, spool_file)),
+        );
         let (out, rows) = write_rows(
             link,
             t,
@@ -175,7 +179,11 @@ async fn write_dump(
             &spool,
         )
         .await?;
-        let (_, piece) = out.finish().map_err(|e| TransferError::io(&spool, e))?;
+        let (_, piece) = out
+            .into_inner()
+            .map_err(|e| e.into_error())
+            .and_then(PieceWriter::finish)
+            .map_err(|e| TransferError::io(&spool, e))?;
         archive
             .spooled_entry(&format!("{name}.json"), &piece, &spool)
             .map_err(io)?;

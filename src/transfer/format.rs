@@ -75,33 +75,75 @@ pub fn wire_document(json: &[u8], out: &mut String) {
 /// which is what RethinkDB's export puts in its files: `", "` and `": "` between items and
 /// every non-ASCII character as a lower-case `\uXXXX` escape. Files then match byte for byte.
 pub fn python_style(json: &str, out: &mut String) {
-    let mut in_string = false;
-    let mut number = String::new();
-    let mut chars = json.chars();
-    while let Some(c) = chars.next() {
-        if !in_string && !number.is_empty() && matches!(c, '.' | 'e' | 'E' | '+') {
-            number.push(c);
-            continue;
-        }
-        if !in_string {
-            if c == '-' || c.is_ascii_digit() {
-                number.push(c);
-                continue;
-            }
-            flush_number(&mut number, out);
-            out.push(c);
-            match c {
-                '"' => in_string = true,
-                ',' | ':' => out.push(' '),
-                _ => {}
-            }
-            continue;
-        }
+    let b = json.as_bytes();
+    // Text is copied in runs: `json[copied..i]` is not in `out` yet.
+    let mut copied = 0;
+    let mut i = 0;
+    while let Some(&c) = b.get(i) {
         match c {
-            '"' => {
-                in_string = false;
-                out.push(c);
+            b'"' => {
+                let (end, plain) = scan_string(b, i);
+                if !plain {
+                    out.push_str(&json[copied..i]);
+                    python_string(&json[i..end], out);
+                    copied = end;
+                }
+                i = end;
             }
+            b',' | b':' => {
+                out.push_str(&json[copied..=i]);
+                out.push(' ');
+                i += 1;
+                copied = i;
+            }
+            b'-' | b'0'..=b'9' => {
+                let end = crate::nesting::scalar_end(b, i);
+                let number = &json[i..end];
+                if number.contains(['.', 'e', 'E']) {
+                    out.push_str(&json[copied..i]);
+                    push_number(number, out);
+                    copied = end;
+                }
+                i = end;
+            }
+            _ => i += 1,
+        }
+    }
+    out.push_str(&json[copied..]);
+}
+
+/// Where the string opening at `start` ends (after its closing quote), and whether Python
+/// writes it as it is (only ASCII, `\u` escapes in lower case).
+fn scan_string(b: &[u8], start: usize) -> (usize, bool) {
+    let mut plain = true;
+    let mut i = start + 1;
+    while let Some(&c) = b.get(i) {
+        match c {
+            b'"' => return (i + 1, plain),
+            b'\\' => {
+                if b.get(i + 1) == Some(&b'u') {
+                    let hex = b.get(i + 2..i + 6).unwrap_or_default();
+                    plain &= !hex.iter().any(u8::is_ascii_uppercase);
+                    i += 6;
+                } else {
+                    i += 2;
+                }
+            }
+            c => {
+                plain &= c.is_ascii();
+                i += 1;
+            }
+        }
+    }
+    (b.len(), plain)
+}
+
+/// A JSON string (quotes included) as Python's `json.dumps` writes it: non-ASCII characters
+/// as lower-case `\uXXXX` escapes (surrogate pairs beyond the BMP), escapes in lower case.
+fn python_string(text: &str, out: &mut String) {
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        match c {
             '\\' => {
                 out.push(c);
                 let Some(next) = chars.next() else { break };
@@ -124,21 +166,15 @@ pub fn python_style(json: &str, out: &mut String) {
             }
         }
     }
-    flush_number(&mut number, out);
 }
 
-/// A number as Python prints it after reading it: integers as they are, floats by `repr`
-/// (the shortest digits that read back, exponent outside 1e-4..1e16).
-fn flush_number(number: &mut String, out: &mut String) {
-    if number.is_empty() {
-        return;
-    }
-    let is_float = number.contains(['.', 'e', 'E']);
+/// A float as Python prints it after reading it: by `repr` (the shortest digits that read
+/// back, exponent outside 1e-4..1e16); what does not read as a finite number stays as it is.
+fn push_number(number: &str, out: &mut String) {
     match number.parse::<f64>() {
-        Ok(f) if is_float && f.is_finite() => out.push_str(&python_float(f)),
+        Ok(f) if f.is_finite() => out.push_str(&python_float(f)),
         _ => out.push_str(number),
     }
-    number.clear();
 }
 
 fn python_float(f: f64) -> String {
@@ -676,5 +712,16 @@ mod tests {
         python_style(floats, &mut out);
         let want = "[0.14285714285714285, 1e+16, 1.5e-05, 0.0001, -2.5, 100.0, 12, 1e-07, 123456789012345.6]";
         assert_eq!(out, want);
+        // Inside strings nothing is spaced or reformatted; escapes keep their text, `\u` in
+        // lower case.
+        let mut out = String::new();
+        python_style(
+            r#"{"a,b:c":"1.50, \"x\": \u00E9\n","n":[-0.5e1,true,null]}"#,
+            &mut out,
+        );
+        assert_eq!(
+            out,
+            r#"{"a,b:c": "1.50, \"x\": \u00e9\n", "n": [-5.0, true, null]}"#
+        );
     }
 }

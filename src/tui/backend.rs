@@ -675,13 +675,14 @@ async fn watch_connection(net: net::Link, tx: UnboundedSender<Action>) {
         let pause = RECONNECT_FIRST
             .saturating_mul(2u32.saturating_pow(attempt))
             .min(RECONNECT_MAX);
+        attempt = attempt.saturating_add(1);
+        // Said before the pause, so the status bar shows `reconnecting` for as long as it is.
+        if !report(ConnectionState::Reconnecting { attempt }) {
+            return;
+        }
         tokio::select! {
             () = tokio::time::sleep(pause) => {}
             () = tx.closed() => return,
-        }
-        attempt = attempt.saturating_add(1);
-        if !report(ConnectionState::Reconnecting { attempt }) {
-            return;
         }
     }
 }
