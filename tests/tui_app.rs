@@ -588,6 +588,35 @@ fn ctrl_z_and_ctrl_e_are_effects_for_the_runtime() {
 }
 
 #[test]
+fn a_query_that_saw_the_drop_does_not_hide_a_reconnection_under_way() {
+    let (mut app, _) = app();
+    app.update(Action::ConnectionStateChanged(ConnectionState::Connected {
+        tls: None,
+        server: None,
+    }));
+    // The watcher is already reconnecting when the feed's failure arrives: still reconnecting,
+    // and the reason is on the message line.
+    app.update(Action::ConnectionStateChanged(
+        ConnectionState::Reconnecting { attempt: 1 },
+    ));
+    app.update(Action::ConnectionDropped {
+        reason: "the connection closed; reconnecting".into(),
+    });
+    assert_eq!(app.status().segments(false, false)[0], "reconnecting (1)");
+    let message = &app.status().message.as_ref().unwrap().1;
+    assert!(message.contains("the connection closed"), "{message}");
+    // Seen first by a query, the drop shows as `lost` until the watcher speaks.
+    app.update(Action::ConnectionStateChanged(ConnectionState::Connected {
+        tls: None,
+        server: None,
+    }));
+    app.update(Action::ConnectionDropped {
+        reason: "reset by peer".into(),
+    });
+    assert_eq!(app.status().segments(false, false)[0], "lost");
+}
+
+#[test]
 fn connection_state_reaches_the_status_bar() {
     let (mut app, _) = app();
     app.update(Action::ConnectionStateChanged(ConnectionState::Lost {

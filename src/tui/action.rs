@@ -151,6 +151,12 @@ pub enum Action {
         documents: Option<u64>,
     },
     ConnectionStateChanged(ConnectionState),
+    /// A query or a load failed because the connection went away. The connection watcher
+    /// says what happens next; until it does the state is `lost`, but a reconnection under
+    /// way stays shown.
+    ConnectionDropped {
+        reason: String,
+    },
     /// Answer to [`Effect::LoadSystem`]: the system table's rows, or why they could not be read.
     SystemLoaded {
         view: SystemView,

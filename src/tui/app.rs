@@ -555,6 +555,7 @@ impl App {
                     .error(format!("cannot count {db}.{table}: {message}"));
             }
             Action::ConnectionStateChanged(state) => self.connection_changed(state, &mut fx),
+            Action::ConnectionDropped { reason } => self.connection_dropped(reason, &mut fx),
             Action::ExternalEditorClosed(Ok(text)) => {
                 let text = text.strip_suffix('\n').unwrap_or(&text);
                 self.editor.set_text(text, self.now);
@@ -748,6 +749,14 @@ impl App {
             }
         }
         self.editor.set_error(error);
+    }
+
+    fn connection_dropped(&mut self, reason: String, fx: &mut Vec<Effect>) {
+        if matches!(self.status.connection, ConnectionState::Reconnecting { .. }) {
+            self.status.error(format!("connection lost: {reason}"));
+            return;
+        }
+        self.connection_changed(ConnectionState::Lost { reason }, fx);
     }
 
     fn connection_changed(&mut self, state: ConnectionState, fx: &mut Vec<Effect>) {

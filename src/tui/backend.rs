@@ -268,9 +268,9 @@ impl SessionBackend {
         tokio::spawn(async move {
             let result = catalog::load(&net).await.map_err(|e| {
                 if e.connection_failed() {
-                    let _ = tx.send(Action::ConnectionStateChanged(ConnectionState::Lost {
+                    let _ = tx.send(Action::ConnectionDropped {
                         reason: e.to_string(),
-                    }));
+                    });
                 }
                 e.to_string()
             });
@@ -900,9 +900,9 @@ fn report_failure(id: QueryId, query: &Query, e: &net::Error, tx: &UnboundedSend
         e.kind(),
         Kind::Closed | Kind::Interrupted | Kind::Io | Kind::Timeout
     ) {
-        let _ = tx.send(Action::ConnectionStateChanged(ConnectionState::Lost {
+        let _ = tx.send(Action::ConnectionDropped {
             reason: format!("{message}; reconnecting"),
-        }));
+        });
     }
     let _ = tx.send(Action::QueryFailed { id, message, span });
 }
