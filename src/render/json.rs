@@ -403,21 +403,9 @@ pub fn compact(value: &Value, readable: bool) -> String {
 
 /// Appends `raw` JSON text with whitespace outside strings removed (lossless otherwise).
 pub fn minify_into(raw: &str, out: &mut String) {
-    let mut in_string = false;
-    let mut escaped = false;
     let mut plain_from = 0;
-    for (i, b) in raw.bytes().enumerate() {
-        if in_string {
-            if escaped {
-                escaped = false;
-            } else if b == b'\\' {
-                escaped = true;
-            } else if b == b'"' {
-                in_string = false;
-            }
-        } else if b == b'"' {
-            in_string = true;
-        } else if matches!(b, b' ' | b'\n' | b'\r' | b'\t') {
+    for (i, b) in crate::nesting::structural(raw.as_bytes()) {
+        if matches!(b, b' ' | b'\n' | b'\r' | b'\t') {
             out.push_str(&raw[plain_from..i]);
             plain_from = i + 1;
         }
