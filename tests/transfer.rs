@@ -367,22 +367,15 @@ fn per_document_errors(kind: PeerKind) {
         "--clients",
         "1",
     ];
-    let out = rdbsh(&peer, &args);
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{err}");
-    for line in [1, 3, 5] {
-        assert!(
-            err.contains(&format!("rows.ndjson:{line}: Duplicate primary key `id`")),
-            "line {line}: {err}"
-        );
-    }
+    let duplicates: Vec<String> = [1, 3, 5]
+        .iter()
+        .map(|line| format!("rows.ndjson:{line}: Duplicate primary key `id`"))
+        .collect();
+    let summary = "4 inserted, 0 replaced, 0 unchanged, 0 skipped, 3 failed";
+    let err = failed_import(&peer, &args, &duplicates, summary);
     for line in [2, 4, 6, 7] {
         assert!(!err.contains(&format!("rows.ndjson:{line}:")), "{err}");
     }
-    assert!(
-        err.contains("4 inserted, 0 replaced, 0 unchanged, 0 skipped, 3 failed"),
-        "{err}"
-    );
     let t = json!([15, [[14, ["pd"]], "t"]]);
     let rows = peer.run_terms(&[json!([41, [t], {"index": "id"}])]);
     let rows = flat(&rows[0]);
@@ -400,16 +393,11 @@ fn per_document_errors(kind: PeerKind) {
     .expect("write");
     let stop = ["--on-error", "stop", "--clients", "1", "--batch-size", "1"];
     // args[..8]: the command without its --batch-size and --clients.
-    let out = rdbsh(&peer, &[&args[..8], &stop].concat());
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{err}");
-    assert!(
-        err.contains("rows.ndjson:2: Duplicate primary key"),
-        "{err}"
-    );
-    assert!(
-        err.contains("1 inserted, 0 replaced, 0 unchanged, 0 skipped, 1 failed"),
-        "{err}"
+    failed_import(
+        &peer,
+        &[&args[..8], &stop].concat(),
+        &["rows.ndjson:2: Duplicate primary key".into()],
+        "1 inserted, 0 replaced, 0 unchanged, 0 skipped, 1 failed",
     );
     assert_eq!(count(&peer, "pd", "t"), 8);
     // A document the server cannot even read fails its whole insert: it is reported and the
@@ -419,18 +407,26 @@ fn per_document_errors(kind: PeerKind) {
         "{\"id\": 30}\n{\"id\": 31, \"t\": {\"$reql_type$\": \"TIME\"}}\n{\"id\": 32}\n",
     )
     .expect("write");
-    let out = rdbsh(&peer, &args[..8]);
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{err}");
-    assert!(
-        err.contains("rows.ndjson:2: ReqlQueryLogicError: Invalid time object"),
-        "{err}"
-    );
-    assert!(
-        err.contains("2 inserted, 0 replaced, 0 unchanged, 0 skipped, 1 failed"),
-        "{err}"
+    failed_import(
+        &peer,
+        &args[..8],
+        &["rows.ndjson:2: ReqlQueryLogicError: Invalid time object".into()],
+        "2 inserted, 0 replaced, 0 unchanged, 0 skipped, 1 failed",
     );
     assert_eq!(count(&peer, "pd", "t"), 10);
+}
+
+/// Runs an import that must fail (exit 1): its stderr, after checking that it names each of
+/// `reported` and ends with the `summary` counts.
+fn failed_import(peer: &Peer, args: &[&str], reported: &[String], summary: &str) -> String {
+    let out = rdbsh(peer, args);
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    for line in reported {
+        assert!(err.contains(line.as_str()), "{line}: {err}");
+    }
+    assert!(err.contains(summary), "{summary}: {err}");
+    err
 }
 
 fn interrupt(child: &std::process::Child) {
