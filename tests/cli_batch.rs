@@ -27,14 +27,10 @@ fn profile_file(dir: &std::path::Path, peer: &Peer, name: &str, extra: &str) -> 
 }
 
 fn seeded(kind: PeerKind) -> Peer {
-    let sb = Peer::start(kind);
-    stdout_of(rdbsh_on(&sb).args([
-        "-e",
-        "r.db('test').tableCreate('people')",
-        "-e",
-        "r.db('test').table('people').insert([{id: 1, name: 'Ada', langs: ['en', 'fr']}, {id: 2, name: 'Bo', age: 30}, {id: 3, name: 'Cy'}])",
-    ]));
-    sb
+    common::with_people(
+        kind,
+        "[{id: 1, name: 'Ada', langs: ['en', 'fr']}, {id: 2, name: 'Bo', age: 30}, {id: 3, name: 'Cy'}]",
+    )
 }
 
 const ORDERED: &str = "r.db('test').table('people').orderBy('id')";

@@ -9,14 +9,7 @@ use common::peer::{PASSWORD_VAR, Peer, PeerKind};
 use common::{rdbsh_bin, rdbsh_on, stdout_of};
 
 fn seeded(kind: PeerKind) -> Peer {
-    let sb = Peer::start(kind);
-    stdout_of(rdbsh_on(&sb).args([
-        "-e",
-        "r.db('test').tableCreate('people')",
-        "-e",
-        "r.db('test').table('people').insert([{id: 1, name: 'Ada'}, {id: 2, name: 'Bo'}])",
-    ]));
-    sb
+    common::with_people(kind, "[{id: 1, name: 'Ada'}, {id: 2, name: 'Bo'}]")
 }
 
 /// rdbsh on `peer` with its named queries kept under `data`.

@@ -119,3 +119,15 @@ pub fn python_driver_installed() -> bool {
         .status()
         .is_ok_and(|s| s.success())
 }
+
+/// A peer of `kind` whose `test.people` table holds `documents` (a JavaScript array literal).
+pub fn with_people(kind: peer::PeerKind, documents: &str) -> peer::Peer {
+    let peer = peer::Peer::start(kind);
+    stdout_of(rdbsh_on(&peer).args([
+        "-e",
+        "r.db('test').tableCreate('people')",
+        "-e",
+        &format!("r.db('test').table('people').insert({documents})"),
+    ]));
+    peer
+}
