@@ -113,29 +113,29 @@ pub fn python_style(json: &str, out: &mut String) {
 }
 
 /// Where the string opening at `start` ends (after its closing quote), and whether Python
-/// writes it as it is (only ASCII, `\u` escapes in lower case).
+/// writes it as it is (only ASCII, `\u` escapes in lower case). Runs between escapes are
+/// found with `memchr` and checked for ASCII a word at a time: strings are most of a row.
 fn scan_string(b: &[u8], start: usize) -> (usize, bool) {
     let mut plain = true;
     let mut i = start + 1;
-    while let Some(&c) = b.get(i) {
-        match c {
-            b'"' => return (i + 1, plain),
-            b'\\' => {
-                if b.get(i + 1) == Some(&b'u') {
-                    let hex = b.get(i + 2..i + 6).unwrap_or_default();
-                    plain &= !hex.iter().any(u8::is_ascii_uppercase);
-                    i += 6;
-                } else {
-                    i += 2;
-                }
-            }
-            c => {
-                plain &= c.is_ascii();
-                i += 1;
-            }
+    loop {
+        let rest = b.get(i..).unwrap_or_default();
+        let Some(k) = memchr::memchr2(b'"', b'\\', rest) else {
+            return (b.len(), plain && rest.is_ascii());
+        };
+        plain &= rest[..k].is_ascii();
+        let at = i + k;
+        if b[at] == b'"' {
+            return (at + 1, plain);
+        }
+        if b.get(at + 1) == Some(&b'u') {
+            let hex = b.get(at + 2..at + 6).unwrap_or_default();
+            plain &= !hex.iter().any(u8::is_ascii_uppercase);
+            i = at + 6;
+        } else {
+            i = at + 2;
         }
     }
-    (b.len(), plain)
 }
 
 /// A JSON string (quotes included) as Python's `json.dumps` writes it: non-ASCII characters
@@ -171,10 +171,48 @@ fn python_string(text: &str, out: &mut String) {
 /// A float as Python prints it after reading it: by `repr` (the shortest digits that read
 /// back, exponent outside 1e-4..1e16); what does not read as a finite number stays as it is.
 fn push_number(number: &str, out: &mut String) {
+    if repr_as_is(number) {
+        out.push_str(number);
+        return;
+    }
     match number.parse::<f64>() {
         Ok(f) if f.is_finite() => out.push_str(&python_float(f)),
         _ => out.push_str(number),
     }
+}
+
+/// Whether Python's `repr` of the number `number` reads as is `number` itself, without
+/// parsing it: fixed notation in Python's fixed range (1e-4 ≤ |x| < 1e16), no superfluous
+/// zeros, and at most 15 significant digits. Two decimals of 15 digits or fewer never read as
+/// the same double, so no shorter text reads back as it: these are `repr`'s digits. Most
+/// numbers the server writes pass, and skip the parse and the shortest-digits search.
+fn repr_as_is(number: &str) -> bool {
+    let unsigned = number.strip_prefix('-').unwrap_or(number);
+    let Some((int, frac)) = unsigned.split_once('.') else {
+        return false;
+    };
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|c| c.is_ascii_digit());
+    if !digits(int) || !digits(frac) || (int.len() > 1 && int.starts_with('0')) {
+        return false;
+    }
+    if frac == "0" {
+        // An integral value: `18.0`, `0.0`, `-0.0`.
+        return int.len() <= 16 && int.trim_end_matches('0').len() <= 15;
+    }
+    if frac.ends_with('0') {
+        return false;
+    }
+    let significant = if int == "0" {
+        let leading = frac.len() - frac.trim_start_matches('0').len();
+        if leading > 3 {
+            // Below 1e-4 Python writes an exponent.
+            return false;
+        }
+        frac.len() - leading
+    } else {
+        int.len() + frac.len()
+    };
+    int.len() <= 16 && significant <= 15
 }
 
 fn python_float(f: f64) -> String {
@@ -723,5 +761,67 @@ mod tests {
             out,
             r#"{"a,b:c": "1.50, \"x\": \u00e9\n", "n": [-5.0, true, null]}"#
         );
+    }
+
+    /// Every number the shortcut keeps as it is must be what the full path writes.
+    fn check_as_is(text: &str) {
+        if repr_as_is(text) {
+            let full = python_float(text.parse::<f64>().unwrap());
+            assert_eq!(full, text, "{text} is not repr's text");
+        }
+    }
+
+    #[test]
+    fn numbers_kept_as_is_are_what_repr_writes() {
+        for text in [
+            "18.0",
+            "0.0",
+            "-0.0",
+            "0.37",
+            "1.85",
+            "0.0001",
+            "123456789012345.6",
+            "1000000000000000.0",
+            "9999999999999998.0",
+            "-2.5",
+            "100.5",
+            "0.123456789012345",
+        ] {
+            check_as_is(text);
+        }
+        // Passed on to the full path: superfluous zeros, exponents, out of the fixed range,
+        // 16 or more digits.
+        for text in [
+            "1.50",
+            "00.5",
+            "0.00001",
+            "1e5",
+            "1.5e-05",
+            "10000000000000000.0",
+            "0.14285714285714286",
+            "1234567890123456.7",
+            ".5",
+            "5.",
+        ] {
+            assert!(!repr_as_is(text), "{text}");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_shortcut_agrees_with_repr(digits in "[0-9]{1,17}", point in 0usize..18, neg: bool) {
+            let point = point.min(digits.len());
+            let (int, frac) = digits.split_at(point);
+            let int = if int.is_empty() { "0" } else { int };
+            let frac = if frac.is_empty() { "0" } else { frac };
+            let sign = if neg { "-" } else { "" };
+            check_as_is(&format!("{sign}{int}.{frac}"));
+        }
+
+        #[test]
+        fn floats_the_server_writes_agree(f in proptest::num::f64::NORMAL) {
+            // The server writes the shortest digits, as Rust's `Display` does.
+            check_as_is(&format!("{f:?}"));
+        }
     }
 }
