@@ -60,6 +60,32 @@ pub struct ServerError {
 }
 
 impl ServerError {
+    /// The error a response of this type carries, its message read from the first row (a
+    /// JSON string, or kept as written when it is not one).
+    fn of(
+        response_type: ResponseType,
+        error_type: Option<ErrorType>,
+        backtrace: &[Frame],
+        first_row: Option<&str>,
+    ) -> Option<ServerError> {
+        if !response_type.is_error() {
+            return None;
+        }
+        let message = match first_row {
+            Some(r) => match serde_json::from_str::<Value>(r) {
+                Ok(Value::String(s)) => s,
+                _ => r.to_owned(),
+            },
+            None => String::from("the server reported an error without a message"),
+        };
+        Some(ServerError {
+            response_type,
+            error_type,
+            message,
+            backtrace: backtrace.to_vec(),
+        })
+    }
+
     /// The driver class name, as the JS driver reports it (`ReqlQueryLogicError`, ...).
     pub fn class_name(&self) -> &'static str {
         match (self.response_type, self.error_type) {
@@ -134,22 +160,8 @@ impl Response {
 
     /// The error carried by this response, if it is one.
     pub fn server_error(&self) -> Option<ServerError> {
-        if !self.response_type.is_error() {
-            return None;
-        }
-        let message = match self.rows.first() {
-            Some(r) => match serde_json::from_str::<Value>(r.get()) {
-                Ok(Value::String(s)) => s,
-                _ => r.get().to_owned(),
-            },
-            None => String::from("the server reported an error without a message"),
-        };
-        Some(ServerError {
-            response_type: self.response_type,
-            error_type: self.error_type,
-            message,
-            backtrace: self.backtrace.clone(),
-        })
+        let first = self.rows.first().map(|r| r.get());
+        ServerError::of(self.response_type, self.error_type, &self.backtrace, first)
     }
 
     /// True when no more responses follow for this token (everything but SUCCESS_PARTIAL).
@@ -448,22 +460,12 @@ impl RawResponse {
 
     /// The error carried by this response, if it is one.
     pub fn server_error(&self) -> Option<ServerError> {
-        if !self.response_type.is_error() {
-            return None;
-        }
-        let message = match self.row(0) {
-            Some(r) => match serde_json::from_str::<Value>(r) {
-                Ok(Value::String(s)) => s,
-                _ => r.to_owned(),
-            },
-            None => String::from("the server reported an error without a message"),
-        };
-        Some(ServerError {
-            response_type: self.response_type,
-            error_type: self.error_type,
-            message,
-            backtrace: self.backtrace.clone(),
-        })
+        ServerError::of(
+            self.response_type,
+            self.error_type,
+            &self.backtrace,
+            self.row(0),
+        )
     }
 
     /// Validates every row as JSON and turns this into a [`Response`].
