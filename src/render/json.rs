@@ -82,6 +82,12 @@ fn emit_level(v: &Value, depth: usize, sink: &mut impl TokenSink, scratch: &mut 
     }
 }
 
+/// The brackets of a container: opening, closing, and both together for an empty one.
+struct Brackets(&'static str, &'static str, &'static str);
+
+const ARRAY: Brackets = Brackets("[", "]", "[]");
+const OBJECT: Brackets = Brackets("{", "}", "{}");
+
 fn emit_array<'a>(
     items: impl Iterator<Item = &'a Value>,
     len: usize,
@@ -89,22 +95,17 @@ fn emit_array<'a>(
     sink: &mut impl TokenSink,
     scratch: &mut String,
 ) {
-    if len == 0 {
-        sink.token(Scope::Punctuation, "[]");
-        return;
-    }
-    sink.token(Scope::Punctuation, "[");
-    for (i, item) in items.enumerate() {
-        sink.newline();
-        indent(sink, depth + 1);
-        emit(item, depth + 1, sink, scratch);
-        if i + 1 < len {
-            sink.token(Scope::Punctuation, ",");
-        }
-    }
-    sink.newline();
-    indent(sink, depth);
-    sink.token(Scope::Punctuation, "]");
+    emit_members(
+        ARRAY,
+        items,
+        len,
+        depth,
+        sink,
+        scratch,
+        |item, sink, scratch| {
+            emit(item, depth + 1, sink, scratch);
+        },
+    );
 }
 
 fn emit_object(
@@ -113,28 +114,51 @@ fn emit_object(
     sink: &mut impl TokenSink,
     scratch: &mut String,
 ) {
-    if map.is_empty() {
-        sink.token(Scope::Punctuation, "{}");
+    emit_members(
+        OBJECT,
+        map.iter(),
+        map.len(),
+        depth,
+        sink,
+        scratch,
+        |(k, item), sink, scratch| {
+            scratch.clear();
+            write_json_string(k, scratch);
+            sink.token(Scope::Key, scratch);
+            sink.token(Scope::Punctuation, ":");
+            sink.token(Scope::Plain, " ");
+            emit(item, depth + 1, sink, scratch);
+        },
+    );
+}
+
+/// A container's `len` members, one a line indented one level under `depth`, separated by
+/// commas: `member` writes each after its indentation.
+fn emit_members<T, S: TokenSink>(
+    Brackets(open, close, empty): Brackets,
+    members: impl Iterator<Item = T>,
+    len: usize,
+    depth: usize,
+    sink: &mut S,
+    scratch: &mut String,
+    mut member: impl FnMut(T, &mut S, &mut String),
+) {
+    if len == 0 {
+        sink.token(Scope::Punctuation, empty);
         return;
     }
-    sink.token(Scope::Punctuation, "{");
-    let len = map.len();
-    for (i, (k, item)) in map.iter().enumerate() {
+    sink.token(Scope::Punctuation, open);
+    for (i, m) in members.enumerate() {
         sink.newline();
         indent(sink, depth + 1);
-        scratch.clear();
-        write_json_string(k, scratch);
-        sink.token(Scope::Key, scratch);
-        sink.token(Scope::Punctuation, ":");
-        sink.token(Scope::Plain, " ");
-        emit(item, depth + 1, sink, scratch);
+        member(m, sink, scratch);
         if i + 1 < len {
             sink.token(Scope::Punctuation, ",");
         }
     }
     sink.newline();
     indent(sink, depth);
-    sink.token(Scope::Punctuation, "}");
+    sink.token(Scope::Punctuation, close);
 }
 
 struct AnsiSink<'a> {
