@@ -18,7 +18,7 @@ pub use explain::{
     explain, explain_io, explain_plain_on_tls_port, explain_timeout, insecure_warning,
 };
 pub use peer::{PeerInfo, sha256_fingerprint};
-pub use verify::{LeafGivenAsCa, PinMismatch, UntrustedSelfSigned};
+pub use verify::Refusal;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

@@ -6,7 +6,7 @@ use chrono::DateTime;
 use rustls::pki_types::{ServerName, UnixTime};
 use rustls::{AlertDescription, CertificateError, Error};
 
-use super::verify::{LeafGivenAsCa, PinMismatch, UntrustedSelfSigned};
+use super::verify::Refusal;
 use crate::config::TlsSettings;
 
 const FIX_CA: &str = "set ca_cert (--ca-cert FILE) to the CA certificate that signed it \
@@ -164,34 +164,8 @@ fn explain_certificate(err: &CertificateError, settings: &TlsSettings) -> String
             "the server's certificate is malformed and cannot be read: reissue it".to_owned()
         }
         CertificateError::Other(other) => {
-            if let Some(pin) = other.0.downcast_ref::<PinMismatch>() {
-                return format!(
-                    "pin mismatch: {pin}; if the server's certificate changed on purpose, set pin to sha256:{}",
-                    pin.presented
-                );
-            }
-            if other.0.downcast_ref::<LeafGivenAsCa>().is_some() {
-                let file = settings
-                    .ca_cert
-                    .as_ref()
-                    .map_or_else(String::new, |p| format!(" ({})", p.display()));
-                return format!(
-                    "unknown issuer: ca_cert{file} holds the server's own certificate, which is signed by a CA; \
-                     set ca_cert (--ca-cert FILE) to that CA's certificate instead, or pin the server's certificate \
-                     with verify = \"pin\" (--tls-verify pin)"
-                );
-            }
-            if other.0.downcast_ref::<UntrustedSelfSigned>().is_some() {
-                return match &settings.ca_cert {
-                    Some(path) => format!(
-                        "unknown issuer: the server's certificate is self-signed and is not the certificate in ca_cert ({}); \
-                         set ca_cert (--ca-cert FILE) to the server's own certificate file, or pin it with verify = \"pin\" (--tls-verify pin)",
-                        path.display()
-                    ),
-                    None => "unknown issuer: the server's certificate is self-signed, so no system CA vouches for it; \
-                             set ca_cert (--ca-cert FILE) to the server's own certificate file, or pin it with verify = \"pin\" (--tls-verify pin)"
-                        .to_owned(),
-                };
+            if let Some(refusal) = other.0.downcast_ref::<Refusal>() {
+                return explain_refusal(refusal, settings);
             }
             let text = other.to_string();
             if text.contains("UnsupportedCertVersion") {
@@ -209,6 +183,36 @@ fn explain_certificate(err: &CertificateError, settings: &TlsSettings) -> String
             format!("the server's certificate was refused ({text}); {FIX_CA}")
         }
         other => format!("the server's certificate was refused ({other}); {FIX_CA}"),
+    }
+}
+
+/// What to do about a refusal of rdbsh's own verifiers.
+fn explain_refusal(refusal: &Refusal, settings: &TlsSettings) -> String {
+    match refusal {
+        Refusal::PinMismatch { presented, .. } => format!(
+            "pin mismatch: {refusal}; if the server's certificate changed on purpose, set pin to sha256:{presented}"
+        ),
+        Refusal::LeafGivenAsCa => {
+            let file = settings
+                .ca_cert
+                .as_ref()
+                .map_or_else(String::new, |p| format!(" ({})", p.display()));
+            format!(
+                "unknown issuer: ca_cert{file} holds the server's own certificate, which is signed by a CA; \
+                 set ca_cert (--ca-cert FILE) to that CA's certificate instead, or pin the server's certificate \
+                 with verify = \"pin\" (--tls-verify pin)"
+            )
+        }
+        Refusal::UntrustedSelfSigned => match &settings.ca_cert {
+            Some(path) => format!(
+                "unknown issuer: the server's certificate is self-signed and is not the certificate in ca_cert ({}); \
+                 set ca_cert (--ca-cert FILE) to the server's own certificate file, or pin it with verify = \"pin\" (--tls-verify pin)",
+                path.display()
+            ),
+            None => "unknown issuer: the server's certificate is self-signed, so no system CA vouches for it; \
+                     set ca_cert (--ca-cert FILE) to the server's own certificate file, or pin it with verify = \"pin\" (--tls-verify pin)"
+                .to_owned(),
+        },
     }
 }
 

@@ -97,11 +97,11 @@ impl OpenSslCompatVerifier {
         );
         if listed && unknown_issuer {
             // The CA file holds the server's own (CA-signed) certificate, not its CA.
-            other_error(LeafGivenAsCa)
+            other_error(Refusal::LeafGivenAsCa)
         } else if !listed && is_self_signed(end_entity, &self.provider) {
             // webpki calls an untrusted self-signed CA certificate `CaUsedAsEndEntity`;
             // the real problem is that the CA file does not hold it.
-            other_error(UntrustedSelfSigned)
+            other_error(Refusal::UntrustedSelfSigned)
         } else {
             err
         }
@@ -157,29 +157,44 @@ fn other_error(err: impl std::error::Error + Send + Sync + 'static) -> Error {
     Error::InvalidCertificate(CertificateError::Other(OtherError(Arc::new(err))))
 }
 
-/// The CA file holds the server's own CA-signed certificate instead of the CA that signed it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct LeafGivenAsCa;
+/// Why rdbsh refused the server's certificate where rustls's own reason would mislead, carried
+/// inside a rustls error (`CertificateError::Other`) for `explain` to name the fix.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    /// The CA file holds the server's own CA-signed certificate instead of the CA that signed it.
+    LeafGivenAsCa,
+    /// The server presented a self-signed certificate that is not in the trusted set.
+    UntrustedSelfSigned,
+    /// The server's certificate is not the pinned one.
+    PinMismatch {
+        /// The pinned SHA-256 fingerprint, colon-separated hex.
+        expected: String,
+        /// The presented certificate's SHA-256 fingerprint.
+        presented: String,
+    },
+}
 
-impl fmt::Display for LeafGivenAsCa {
+impl fmt::Display for Refusal {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("the CA file holds the server's own certificate, not the CA that signed it")
+        match self {
+            Refusal::LeafGivenAsCa => f.write_str(
+                "the CA file holds the server's own certificate, not the CA that signed it",
+            ),
+            Refusal::UntrustedSelfSigned => {
+                f.write_str("the server's certificate is self-signed and not trusted")
+            }
+            Refusal::PinMismatch {
+                expected,
+                presented,
+            } => write!(
+                f,
+                "the server's certificate (sha256 {presented}) is not the pinned one (sha256 {expected})"
+            ),
+        }
     }
 }
 
-impl std::error::Error for LeafGivenAsCa {}
-
-/// The server presented a self-signed certificate that is not in the trusted set.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct UntrustedSelfSigned;
-
-impl fmt::Display for UntrustedSelfSigned {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("the server's certificate is self-signed and not trusted")
-    }
-}
-
-impl std::error::Error for UntrustedSelfSigned {}
+impl std::error::Error for Refusal {}
 
 /// The server's certificate must have a given SHA-256 digest; handshake signatures still checked.
 ///
@@ -196,27 +211,6 @@ impl PinVerifier {
     }
 }
 
-/// The pinned fingerprint and the one the server presented (carried inside a rustls error).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PinMismatch {
-    /// The pinned SHA-256 fingerprint, colon-separated hex.
-    pub expected: String,
-    /// The presented certificate's SHA-256 fingerprint.
-    pub presented: String,
-}
-
-impl fmt::Display for PinMismatch {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "the server's certificate (sha256 {}) is not the pinned one (sha256 {})",
-            self.presented, self.expected
-        )
-    }
-}
-
-impl std::error::Error for PinMismatch {}
-
 impl ServerCertVerifier for PinVerifier {
     fn verify_server_cert(
         &self,
@@ -230,7 +224,7 @@ impl ServerCertVerifier for PinVerifier {
         if presented == self.digest {
             Ok(ServerCertVerified::assertion())
         } else {
-            Err(other_error(PinMismatch {
+            Err(other_error(Refusal::PinMismatch {
                 expected: peer::hex_colons(&self.digest),
                 presented: peer::hex_colons(&presented),
             }))
