@@ -152,12 +152,15 @@ pub fn import_table(
     progress: &Arc<dyn Progress>,
 ) -> TableOutcome {
     let mut summary = ImportSummary::default();
-    if let Err(error) = handle.block_on(setup_table(link, source, options)) {
-        return TableOutcome {
-            summary,
-            error: Some(error),
-        };
-    }
+    let target = match handle.block_on(setup_table(link, source, options)) {
+        Ok(target) => target,
+        Err(error) => {
+            return TableOutcome {
+                summary,
+                error: Some(error),
+            };
+        }
+    };
     let label = source.table.to_string();
     progress.start(&label, None);
     let (tx, rx) = mpsc::channel::<Chunk>(options.clients.max(1) * 2);
@@ -172,6 +175,7 @@ pub fn import_table(
         Inserting {
             label: source.label.clone(),
             table: label.clone(),
+            target,
             stop: stop.clone(),
             done,
             progress: progress.clone(),
@@ -207,12 +211,19 @@ pub fn import_table(
     TableOutcome { summary, error }
 }
 
+/// What an import must know of its table.
+struct Target {
+    primary_key: String,
+    /// The table has a write hook, so a stored document may differ from the one inserted.
+    hooked: bool,
+}
+
 /// Creates the database and the table when missing, checks the primary key, waits for it.
 async fn setup_table(
     link: &Link,
     source: &Source,
     options: &ImportOptions,
-) -> Result<(), TransferError> {
+) -> Result<Target, TransferError> {
     let t = &source.table;
     let dbs = atom(link, &term::db_list(), "listing the databases").await?;
     if !dbs
@@ -226,10 +237,9 @@ async fn setup_table(
         )
         .await?;
     }
-    let table_list = serde_json::json!([62, [term::db(&t.db)]]);
     let tables = atom(
         link,
-        &table_list,
+        &term::db_table_list(&t.db),
         &format!("listing the tables of {}", t.db),
     )
     .await?;
@@ -266,7 +276,7 @@ async fn setup_table(
         &format!("waiting for {t}"),
     )
     .await?;
-    let info = atom(link, &term::info(table), &format!("info of {t}")).await?;
+    let info = atom(link, &term::info(table.clone()), &format!("info of {t}")).await?;
     let actual = info
         .get("primary_key")
         .and_then(Value::as_str)
@@ -276,7 +286,16 @@ async fn setup_table(
             "table {t} has the primary key `{actual}`, the import expects `{pk}`; import into another table"
         )));
     }
-    Ok(())
+    let hook = atom(
+        link,
+        &term::get_write_hook(table),
+        &format!("write hook of {t}"),
+    )
+    .await?;
+    Ok(Target {
+        primary_key: actual.to_owned(),
+        hooked: !hook.is_null(),
+    })
 }
 
 /// Reads documents, groups them into inserts and sends them; the count of bad rows, and the
@@ -395,6 +414,16 @@ impl Chunk {
         self.count -= 1;
     }
 
+    /// The wire text of document `i`.
+    fn doc(&self, i: usize) -> &str {
+        let start = self.starts.get(i).copied().unwrap_or(self.text.len());
+        let end = self
+            .starts
+            .get(i + 1)
+            .map_or(self.text.len(), |next| next - 1);
+        self.text.get(start..end).unwrap_or_default()
+    }
+
     /// `FILE:LINE` or `FILE:FIRST-LAST`.
     fn lines(&self, label: &str) -> String {
         match (self.lines.first(), self.lines.last()) {
@@ -409,6 +438,7 @@ impl Chunk {
 struct Inserting {
     label: String,
     table: String,
+    target: Target,
     stop: Arc<AtomicBool>,
     done: Arc<AtomicU64>,
     progress: Arc<dyn Progress>,
@@ -435,7 +465,7 @@ async fn insert_all(
                 closed = true;
                 break;
             };
-            let conflict = options.conflict.name();
+            let conflict = options.conflict;
             let (link, ctx, table) = (link.clone(), ctx.clone(), table.clone());
             running.spawn(async move { insert(&link, &table, conflict, chunk, &ctx).await });
         }
@@ -454,27 +484,49 @@ async fn insert_all(
 /// One insert; its counts, each failed document reported by its line with the server's
 /// message. A document that fails the whole query (an invalid pseudo-type, say: the server
 /// stops before writing anything) is reported and the batch sent again without it.
+///
+/// With `--conflict error` or `replace` the insert asks for counts only and, when some
+/// documents failed, finds them afterwards ([`find_failures`]): the server does about a fifth
+/// less work than when it returns each document's outcome. `update` asks for each outcome,
+/// since a document it merged cannot be told from one it refused after; except into a table
+/// with a write hook, where RethinkDB 2.4 fails the whole query that asks for outcomes when
+/// the hook refuses a document (after writing the others): there a failure is reported by its
+/// batch.
 async fn insert(
     link: &Link,
     table: &Value,
-    conflict: &str,
+    conflict: Conflict,
     mut chunk: Chunk,
     ctx: &Inserting,
 ) -> ImportSummary {
     let mut summary = ImportSummary::default();
     let total = chunk.count;
+    let finds_failures = matches!(conflict, Conflict::Error | Conflict::Replace);
+    let with_changes = !finds_failures && !ctx.target.hooked;
     while chunk.count > 0 {
-        let text = term::insert_text(table, &chunk.text, conflict, "soft");
-        match run_insert(link, text).await {
+        let (text, shape) = if with_changes {
+            let text = term::insert_changes_text(table, &chunk.text, conflict.name(), "soft");
+            (text, InsertShape::WithChanges)
+        } else {
+            let text = term::insert_text(table, &chunk.text, conflict.name(), "soft");
+            (text, InsertShape::Plain)
+        };
+        match run_insert(link, text, shape).await {
             Ok(answer) => {
-                let n = |k: &str| answer.get(k).and_then(Value::as_u64).unwrap_or(0);
-                summary.inserted += n("inserted");
-                summary.replaced += n("replaced");
-                summary.unchanged += n("unchanged");
-                summary.skipped += n("skipped");
-                summary.failed += n("errors");
-                if n("errors") > 0 {
-                    report_failures(&answer, &chunk, n("errors"), ctx);
+                let answered = counts(&answer);
+                summary.add(&answered);
+                let failed = answered.failed;
+                if failed > 0 && finds_failures {
+                    let batch = Batch {
+                        table,
+                        chunk: &chunk,
+                        conflict,
+                    };
+                    let retried = find_failures(link, &batch, &answer, failed, ctx).await;
+                    summary.add(&retried);
+                    summary.failed -= retried.inserted;
+                } else if failed > 0 {
+                    report_failures(&answer, &chunk, failed, ctx);
                 }
                 break;
             }
@@ -499,6 +551,138 @@ async fn insert(
     summary
 }
 
+/// The counts of an insert's answer.
+fn counts(answer: &Value) -> ImportSummary {
+    let n = |k: &str| answer.get(k).and_then(Value::as_u64).unwrap_or(0);
+    ImportSummary {
+        inserted: n("inserted"),
+        replaced: n("replaced"),
+        unchanged: n("unchanged"),
+        skipped: n("skipped"),
+        failed: n("errors"),
+        ..ImportSummary::default()
+    }
+}
+
+/// An insert's documents, where they went and how.
+struct Batch<'a> {
+    table: &'a Value,
+    chunk: &'a Chunk,
+    conflict: Conflict,
+}
+
+/// After a plain insert (`conflict` error or replace) in which `failed` documents failed:
+/// finds them. A document the table holds otherwise under its key failed (an insert that went
+/// in stores the document as it is; with a write hook, one the table holds nothing under).
+/// The others (stored exactly as written, or without a key of their own) all failed when as
+/// many failed as remain; else which of them did cannot be told, and the rest is reported
+/// together by the batch's lines. Returns the counts of the documents that went in on the
+/// second try ([`insert_alone`]).
+async fn find_failures(
+    link: &Link,
+    batch: &Batch<'_>,
+    answer: &Value,
+    failed: u64,
+    ctx: &Inserting,
+) -> ImportSummary {
+    let chunk = batch.chunk;
+    let flags = stored_differs(link, batch, ctx).await;
+    let (differ, others): (Vec<usize>, Vec<usize>) =
+        (0..flags.len()).partition(|&i| flags[i] == Some(true));
+    if flags.is_empty() || differ.len() as u64 > failed {
+        // The check failed, or the table changed under the import: by the batch.
+        report_failures(answer, chunk, failed, ctx);
+        return ImportSummary::default();
+    }
+    let mut retried = insert_alone(link, batch, &differ, ctx).await;
+    let left = failed.saturating_sub(differ.len() as u64);
+    if left > 0 && left == others.len() as u64 {
+        retried.add(&insert_alone(link, batch, &others, ctx).await);
+    } else if left > 0 {
+        let which = match left {
+            1 => "1 of these documents failed without a line of its own".to_owned(),
+            n => format!("{n} of these documents failed without a line of their own"),
+        };
+        ctx.progress.note(&format!(
+            "{}: {which} (stored already exactly as written, or without a primary key): {}",
+            chunk.lines(&ctx.label),
+            first_error(answer)
+        ));
+    }
+    retried
+}
+
+/// For each document of a batch, whether the table holds something else under its key (see
+/// [`term::stored_differs_text`]); none when it has no key of its own; an empty list when the
+/// server could not answer. A key the server refuses (too long, an object) fails the whole
+/// check, so a failed check is split in halves until the documents with such keys stand
+/// alone: their inserts failed too.
+async fn stored_differs(link: &Link, batch: &Batch<'_>, ctx: &Inserting) -> Vec<Option<bool>> {
+    let chunk = batch.chunk;
+    let n = chunk.lines.len();
+    let mut flags = vec![None; n];
+    // The ranges still to check, the whole batch first.
+    let mut ranges = Vec::new();
+    ranges.push(0..n);
+    while let Some(range) = ranges.pop() {
+        let docs = if range.len() == n {
+            chunk.text.clone()
+        } else {
+            range
+                .clone()
+                .map(|i| chunk.doc(i))
+                .collect::<Vec<_>>()
+                .join(",")
+        };
+        let (pk, hooked) = (&ctx.target.primary_key, ctx.target.hooked);
+        let check = term::stored_differs_text(batch.table, &docs, pk, hooked);
+        match run_insert(link, check, InsertShape::Check).await {
+            Ok(Value::Array(answer)) if answer.len() == range.len() => {
+                for (i, flag) in range.zip(answer) {
+                    flags[i] = flag.as_bool();
+                }
+            }
+            Ok(_) => return Vec::new(),
+            Err(InsertFailure::Other(_)) if range.len() > 1 => {
+                let mid = range.start + range.len() / 2;
+                ranges.extend([range.start..mid, mid..range.end]);
+            }
+            Err(InsertFailure::Other(_)) => flags[range.start] = Some(true),
+            Err(InsertFailure::Document(..)) => return Vec::new(),
+        }
+    }
+    flags
+}
+
+/// Inserts again, one at a time and as before, documents `which` of a batch that are known to
+/// have failed (so they fail again, with their own message), and reports each failure by its
+/// line with the server's message. Returns the counts of the documents that went in this time
+/// (a failure that passed, such as a replica that was unavailable).
+async fn insert_alone(
+    link: &Link,
+    batch: &Batch<'_>,
+    which: &[usize],
+    ctx: &Inserting,
+) -> ImportSummary {
+    let mut retried = ImportSummary::default();
+    for &i in which {
+        let doc = batch.chunk.doc(i);
+        let text = term::insert_text(batch.table, doc, batch.conflict.name(), "soft");
+        let message = match run_insert(link, text, InsertShape::Plain).await {
+            Ok(again) if counts(&again).failed == 0 => {
+                retried.add(&counts(&again));
+                continue;
+            }
+            Ok(again) => first_error(&again),
+            Err(e) => e.message().to_owned(),
+        };
+        let line = batch.chunk.lines[i];
+        ctx.progress
+            .note(&format!("{}:{line}: {}", ctx.label, one_line(&message)));
+    }
+    retried
+}
+
 /// Why an insert query failed.
 enum InsertFailure {
     /// The server refused the query while reading its document at this index in the batch.
@@ -514,8 +698,19 @@ impl InsertFailure {
     }
 }
 
-/// Runs an insert built by [`term::insert_text`]; the server's answer.
-async fn run_insert(link: &Link, text: String) -> Result<Value, InsertFailure> {
+/// Which of the texts of [`term`] a query is: where its documents sit in a backtrace.
+#[derive(Clone, Copy)]
+enum InsertShape {
+    /// [`term::insert_text`]: document i of `insert(table, [docs...])` is at `[1, i]`.
+    Plain,
+    /// [`term::insert_changes_text`]: `r.do(insert(...), f)` puts it at `[1, 1, i]`.
+    WithChanges,
+    /// Not an insert ([`term::stored_differs_text`]): every error is the query's.
+    Check,
+}
+
+/// Runs a query given as wire text; the server's answer (the first row).
+async fn run_insert(link: &Link, text: String, shape: InsertShape) -> Result<Value, InsertFailure> {
     let other = |e: &dyn std::fmt::Display| InsertFailure::Other(e.to_string());
     let raw = RawValue::from_string(text).map_err(|e| other(&e))?;
     let client = link.client().await.map_err(|e| other(&e))?;
@@ -523,16 +718,19 @@ async fn run_insert(link: &Link, text: String) -> Result<Value, InsertFailure> {
         .run(&raw, &crate::protocol::GlobalOptargs::new())
         .map_err(|e| other(&e))?;
     let rows = cursor.collect_rows().await.map_err(|e| {
-        // The backtrace of `r.do(insert(table, [docs...]), f)` into document i is
-        // [1, 1, i, ...]: the error came from reading that document, before any write.
-        let document =
-            e.server_error()
-                .and_then(|server| match server.backtrace.as_slice() {
-                    [Frame::Pos(1), Frame::Pos(1), Frame::Pos(i), ..] => Some(
-                        InsertFailure::Document(usize::try_from(*i).ok()?, e.to_string()),
-                    ),
-                    _ => None,
-                });
+        // An error whose backtrace leads into document i came from reading that document,
+        // before any write.
+        let document = e.server_error().and_then(|server| {
+            let i = match (shape, server.backtrace.as_slice()) {
+                (InsertShape::Plain, [Frame::Pos(1), Frame::Pos(i), ..]) => *i,
+                (InsertShape::WithChanges, [Frame::Pos(1), Frame::Pos(1), Frame::Pos(i), ..]) => *i,
+                _ => return None,
+            };
+            Some(InsertFailure::Document(
+                usize::try_from(i).ok()?,
+                e.to_string(),
+            ))
+        });
         document.unwrap_or_else(|| other(&e))
     })?;
     let first = rows
@@ -545,30 +743,39 @@ async fn run_insert(link: &Link, text: String) -> Result<Value, InsertFailure> {
 /// `changes` (a message or null per document, in order); by the batch's lines and the first
 /// error when the answer does not line up with the batch.
 fn report_failures(answer: &Value, chunk: &Chunk, failed: u64, ctx: &Inserting) {
-    let changes = answer
-        .get("changes")
-        .and_then(Value::as_array)
-        .filter(|c| c.len() == chunk.lines.len());
-    if let Some(changes) = changes {
-        for (line, change) in chunk.lines.iter().zip(changes) {
-            if let Some(message) = change.as_str() {
+    let messages = change_messages(answer).filter(|m| m.len() == chunk.lines.len());
+    if let Some(messages) = messages {
+        for (line, message) in chunk.lines.iter().zip(messages) {
+            if let Some(message) = message {
                 ctx.progress
                     .note(&format!("{}:{line}: {}", ctx.label, one_line(message)));
             }
         }
         return;
     }
-    let first = one_line(
+    ctx.progress.note(&format!(
+        "{}: {failed} of {} documents failed: {}",
+        chunk.lines(&ctx.label),
+        chunk.count,
+        first_error(answer)
+    ));
+}
+
+/// The `changes` of an answer from [`term::insert_changes_text`]: per document, the server's
+/// message or none.
+fn change_messages(answer: &Value) -> Option<Vec<Option<&str>>> {
+    let changes = answer.get("changes").and_then(Value::as_array)?;
+    Some(changes.iter().map(Value::as_str).collect())
+}
+
+/// The answer's `first_error`, on one line.
+fn first_error(answer: &Value) -> String {
+    one_line(
         answer
             .get("first_error")
             .and_then(Value::as_str)
             .unwrap_or(""),
-    );
-    ctx.progress.note(&format!(
-        "{}: {failed} of {} documents failed: {first}",
-        chunk.lines(&ctx.label),
-        chunk.count
-    ));
+    )
 }
 
 /// A server message on one line, cut at 300 characters: a duplicate key error quotes both

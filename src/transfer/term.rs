@@ -26,6 +26,11 @@ pub fn table_list() -> Value {
     ])
 }
 
+/// `r.db(db).tableList()`.
+pub fn db_table_list(db_name: &str) -> Value {
+    json!([tt(T::TableList), [db(db_name)]])
+}
+
 /// `r.dbList()`.
 pub fn db_list() -> Value {
     json!([tt(T::DbList), []])
@@ -102,9 +107,43 @@ pub fn ordered(t: Value, primary_key: &str) -> Value {
 }
 
 /// The text of `TABLE.insert([docs...], {conflict, durability})`, the documents given as wire
-/// text already (see [`crate::transfer::format::wire_document`]); when documents fail, the
-/// answer's `changes` holds, for each document in order, the server's message or null.
+/// text already (see [`crate::transfer::format::wire_document`]); the answer holds the counts
+/// and the first error only. The server does about a fifth less work than with
+/// `return_changes` (see [`insert_changes_text`]).
 pub fn insert_text(t: &Value, docs: &str, conflict: &str, durability: &str) -> String {
+    format!(
+        "[{},[{t},[{},[{docs}]]],{{\"conflict\":{},\"durability\":{}}}]",
+        tt(T::Insert),
+        tt(T::MakeArray),
+        Value::from(conflict),
+        Value::from(durability)
+    )
+}
+
+/// The text of `[docs...].map(d => d.hasFields(pk) ? TABLE.get(d(pk)).ne(d) : null)`: for
+/// each document, whether the table holds something else under its key (so that, with
+/// `conflict: "error"`, its insert failed), or null when it has no key of its own. With
+/// `only_missing`, whether the table holds nothing under its key (`.eq(null)`): for a table
+/// whose write hook changes what it stores.
+pub fn stored_differs_text(t: &Value, docs: &str, primary_key: &str, only_missing: bool) -> String {
+    let doc = || json!([tt(T::Var), [1]]);
+    let key = json!([tt(T::Bracket), [doc(), primary_key]]);
+    let stored = json!([tt(T::Get), [t, key]]);
+    let differs = if only_missing {
+        json!([tt(T::Eq), [stored, null]])
+    } else {
+        json!([tt(T::Ne), [stored, doc()]])
+    };
+    let has_key = json!([tt(T::HasFields), [doc(), primary_key]]);
+    let body = json!([tt(T::Branch), [has_key, differs, null]]);
+    let func = json!([tt(T::Func), [[tt(T::MakeArray), [1]], body]]);
+    format!("[{},[[{},[{docs}]],{func}]]", tt(T::Map), tt(T::MakeArray))
+}
+
+/// The text of `TABLE.insert([docs...], {conflict, durability, return_changes: "always"})`;
+/// when documents fail, the answer's `changes` holds, for each document in order, the
+/// server's message or null.
+pub fn insert_changes_text(t: &Value, docs: &str, conflict: &str, durability: &str) -> String {
     let insert = format!(
         "[{},[{t},[{},[{docs}]]],{{\"conflict\":{},\"durability\":{},\"return_changes\":\"always\"}}]",
         tt(T::Insert),
