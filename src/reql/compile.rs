@@ -3,10 +3,11 @@
 //! body once with VAR terms, and every method call follows the driver's rules (arity checks,
 //! optargs detection, `r.row` wrapping, FUNCALL order, nesting depth).
 
+use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::hash::BuildHasherDefault;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::rc::Rc;
+use std::sync::Arc;
 
 use base64::Engine as _;
 use serde_json::{Map, Value};
@@ -45,7 +46,6 @@ mod values;
 use calls::called_term_method;
 use dates::{date_from_parts, iso_from_ms, parse_date};
 use math::{MathFn, js_pow};
-use scope::lock;
 pub(crate) use scope::{Closure, Scope};
 use values::{
     is_array_index, is_plain_leaf, loose_eq, plural, set_field, strict_eq, to_int32, to_js_string,
@@ -67,12 +67,12 @@ type Fields = Vec<(Str, V)>;
 #[derive(Debug, Clone)]
 enum Str {
     Lit(Name),
-    Own(Arc<str>),
+    Own(Rc<str>),
 }
 
 impl Str {
     fn own(text: &str) -> Self {
-        Str::Own(Arc::from(text))
+        Str::Own(Rc::from(text))
     }
 
     fn text<'s>(&'s self, names: &'s Names) -> &'s str {
@@ -98,16 +98,16 @@ enum Val {
     Bool(bool),
     Num(f64),
     Str(Str),
-    Arr(Arc<Mutex<Vec<V>>>),
-    Obj(Arc<Mutex<Fields>>),
+    Arr(Rc<RefCell<Vec<V>>>),
+    Obj(Rc<RefCell<Fields>>),
     Term(TermId),
-    Func(Arc<Closure>),
+    Func(Rc<Closure>),
     /// The `r` namespace.
     R,
     /// A method not yet called: on a term, or of `r` (receiver `None`).
     Method(Option<TermId>, &'static Method),
     Native(Native),
-    Buffer(Arc<Vec<u8>>),
+    Buffer(Rc<Vec<u8>>),
     /// Milliseconds since the epoch.
     Date(f64),
     /// Stands for a value whose evaluation failed (already reported).
@@ -123,7 +123,7 @@ enum Native {
     DateUtc,
     Math,
     MathFn(MathFn),
-    Push(Arc<Mutex<Vec<V>>>),
+    Push(Rc<RefCell<Vec<V>>>),
     /// A function or namespace of the standard library (`parseInt`, `JSON`, `JSON.parse`).
     Lib(&'static str),
     /// A standard-library method bound to a plain value (`'a'.toUpperCase`), boxed so a
@@ -177,7 +177,7 @@ pub(crate) struct Reuse {
     /// Argument vectors to reuse (see [`Eval::eval_args`]).
     spare_args: Vec<Vec<V>>,
     /// Function activations to reuse (see [`Eval::scope_for`]).
-    spare_scopes: Vec<Arc<Scope>>,
+    spare_scopes: Vec<Rc<Scope>>,
     /// Term methods by the names they are called by (see [`MethodCache`]).
     term_methods: MethodCache,
     /// `r` functions likewise.
@@ -357,8 +357,8 @@ impl<'a> Eval<'a> {
     fn built_value(&mut self, x: &Val, span: Span) -> bool {
         let bytes = match x {
             Val::Str(Str::Own(text)) => text.len(),
-            Val::Arr(items) => lock(items).len() * size_of::<V>(),
-            Val::Obj(fields) => lock(fields).len() * size_of::<(Str, V)>(),
+            Val::Arr(items) => items.borrow().len() * size_of::<V>(),
+            Val::Obj(fields) => fields.borrow().len() * size_of::<(Str, V)>(),
             _ => 0,
         };
         self.build(bytes, span)
@@ -373,22 +373,22 @@ impl<'a> Eval<'a> {
     // ---- scopes -------------------------------------------------------------------------
 
     /// A fresh activation under `parent`, reusing one that ended uncaptured if there is one.
-    fn scope_for(&mut self, parent: &Arc<Scope>) -> Arc<Scope> {
+    fn scope_for(&mut self, parent: &Rc<Scope>) -> Rc<Scope> {
         if let Some(mut s) = self.reuse.spare_scopes.pop()
-            && let Some(inner) = Arc::get_mut(&mut s)
+            && let Some(inner) = Rc::get_mut(&mut s)
         {
             inner.parent = Some(parent.clone());
             return s;
         }
-        Arc::new(Scope::under(parent.clone()))
+        Rc::new(Scope::under(parent.clone()))
     }
 
     /// Keeps an ended activation for reuse unless a closure captured it.
-    fn end_scope(&mut self, mut scope: Arc<Scope>) {
+    fn end_scope(&mut self, mut scope: Rc<Scope>) {
         if self.reuse.spare_scopes.len() >= 64 {
             return;
         }
-        if let Some(inner) = Arc::get_mut(&mut scope) {
+        if let Some(inner) = Rc::get_mut(&mut scope) {
             inner.reset();
             self.reuse.spare_scopes.push(scope);
         }
@@ -424,7 +424,7 @@ impl<'a> Eval<'a> {
 
     // ---- evaluation -----------------------------------------------------------------------
 
-    pub(crate) fn eval(&mut self, e: &Expr, scope: &Arc<Scope>) -> V {
+    pub(crate) fn eval(&mut self, e: &Expr, scope: &Rc<Scope>) -> V {
         if !self.step(e.span) {
             return v(Val::Poison, e.span);
         }
@@ -478,7 +478,7 @@ impl<'a> Eval<'a> {
                 None => v(Val::Poison, span),
             },
             ExprKind::Func(def) => v(
-                Val::Func(Arc::new(Closure {
+                Val::Func(Rc::new(Closure {
                     def: def.clone(),
                     scope: scope.clone(),
                 })),
@@ -504,7 +504,7 @@ impl<'a> Eval<'a> {
     }
 
     /// An array literal.
-    fn eval_array(&mut self, items: &[Expr], scope: &Arc<Scope>, span: Span) -> V {
+    fn eval_array(&mut self, items: &[Expr], scope: &Rc<Scope>, span: Span) -> V {
         if !self.build(items.len() * size_of::<V>(), span) {
             return v(Val::Poison, span);
         }
@@ -517,11 +517,11 @@ impl<'a> Eval<'a> {
                 vals.push(x);
             }
         }
-        v(Val::Arr(Arc::new(Mutex::new(vals))), span)
+        v(Val::Arr(Rc::new(RefCell::new(vals))), span)
     }
 
     /// An object literal.
-    fn eval_object(&mut self, props: &[Prop], scope: &Arc<Scope>, span: Span) -> V {
+    fn eval_object(&mut self, props: &[Prop], scope: &Rc<Scope>, span: Span) -> V {
         if !self.build(props.len() * size_of::<(Str, V)>(), span) {
             return v(Val::Poison, span);
         }
@@ -566,7 +566,7 @@ impl<'a> Eval<'a> {
                 }
             }
         }
-        v(Val::Obj(Arc::new(Mutex::new(fields))), span)
+        v(Val::Obj(Rc::new(RefCell::new(fields))), span)
     }
 
     /// `lhs op rhs`; `&&`, `||` and `??` evaluate `rhs` only when JavaScript does.
@@ -576,7 +576,7 @@ impl<'a> Eval<'a> {
         op_span: Span,
         lhs: &Expr,
         rhs: &Expr,
-        scope: &Arc<Scope>,
+        scope: &Rc<Scope>,
         span: Span,
     ) -> V {
         let l = self.eval(lhs, scope);
@@ -604,7 +604,7 @@ impl<'a> Eval<'a> {
     /// [`Eval::eval`] of the expressions that ReQL rarely has (out of line: the hot one keeps a
     /// small frame).
     #[inline(never)]
-    fn eval_rare(&mut self, e: &Expr, scope: &Arc<Scope>) -> V {
+    fn eval_rare(&mut self, e: &Expr, scope: &Rc<Scope>) -> V {
         let span = e.span;
         match &e.kind {
             ExprKind::New { callee, args } => {
@@ -674,7 +674,7 @@ impl<'a> Eval<'a> {
         }
     }
 
-    fn ident(&mut self, id: Name, span: Span, scope: &Arc<Scope>) -> V {
+    fn ident(&mut self, id: Name, span: Span, scope: &Rc<Scope>) -> V {
         if let Some(x) = scope.get(id) {
             return v(x.v, span);
         }
@@ -837,7 +837,7 @@ impl<'a> Eval<'a> {
                 }
             }
             Val::Arr(items) => match name {
-                "length" => v(Val::Num(lock(items).len() as f64), span),
+                "length" => v(Val::Num(items.borrow().len() as f64), span),
                 "push" => v(Val::Native(Native::Push(items.clone())), span),
                 _ => self.value_method(&o.v, name, name_span, span),
             },
@@ -846,7 +846,7 @@ impl<'a> Eval<'a> {
                 _ => self.value_method(&o.v, name, name_span, span),
             },
             Val::Num(_) | Val::Bool(_) | Val::Date(_) => self.value_method(&o.v, name, name_span, span),
-            Val::Obj(fields) => match lock(fields).iter().find(|(k, _)| k.text(names) == name) {
+            Val::Obj(fields) => match fields.borrow().iter().find(|(k, _)| k.text(names) == name) {
                 Some((_, x)) => v(x.v.clone(), span),
                 None if methods::term_method(name).is_some() => self.not_on_value(&o.v, name, name_span),
                 None => v(Val::Undef, span),
@@ -927,7 +927,7 @@ impl<'a> Eval<'a> {
                 "call the term instead: x(key)",
             ),
             (Val::Arr(items), Val::Num(n)) => {
-                let items = lock(items);
+                let items = items.borrow();
                 let x = if *n >= 0.0 && n.fract() == 0.0 {
                     items.get(*n as usize).cloned()
                 } else {
@@ -961,7 +961,7 @@ impl<'a> Eval<'a> {
     /// `...x` or `[key]: value` in an object literal; false if it failed.
     #[cold]
     #[inline(never)]
-    fn special_prop(&mut self, e: &Expr, scope: &Arc<Scope>, fields: &mut Fields) -> bool {
+    fn special_prop(&mut self, e: &Expr, scope: &Rc<Scope>, fields: &mut Fields) -> bool {
         match &e.kind {
             ExprKind::Spread(inner) => self.spread_props(inner, scope, fields),
             ExprKind::Computed { key, value } => {
@@ -1001,11 +1001,11 @@ impl<'a> Eval<'a> {
     /// functions have none. False if it failed (a term would copy the driver's fields).
     #[cold]
     #[inline(never)]
-    fn spread_props(&mut self, inner: &Expr, scope: &Arc<Scope>, fields: &mut Fields) -> bool {
+    fn spread_props(&mut self, inner: &Expr, scope: &Rc<Scope>, fields: &mut Fields) -> bool {
         let x = self.eval(inner, scope);
         let span = x.span;
         let copied: Fields = match &x.v {
-            Val::Obj(o) => lock(o).clone(),
+            Val::Obj(o) => o.borrow().clone(),
             Val::Arr(_) | Val::Str(_) | Val::Buffer(_) => self
                 .indexed_values(&x)
                 .into_iter()
@@ -1033,11 +1033,11 @@ impl<'a> Eval<'a> {
     /// string's characters, a Buffer's bytes); anything else is not iterable.
     #[cold]
     #[inline(never)]
-    fn spread_into(&mut self, inner: &Expr, scope: &Arc<Scope>, out: &mut Vec<V>) {
+    fn spread_into(&mut self, inner: &Expr, scope: &Rc<Scope>, out: &mut Vec<V>) {
         let x = self.eval(inner, scope);
         let span = x.span;
         let len = match &x.v {
-            Val::Arr(items) => lock(items).len(),
+            Val::Arr(items) => items.borrow().len(),
             Val::Str(s) => s.text(self.names).len(),
             Val::Buffer(b) => b.len(),
             _ => 0,
@@ -1048,7 +1048,7 @@ impl<'a> Eval<'a> {
         }
         match &x.v {
             Val::Arr(items) => {
-                let items = lock(items).clone();
+                let items = items.borrow().clone();
                 out.extend(items);
             }
             Val::Str(s) => {

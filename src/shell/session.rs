@@ -125,10 +125,16 @@ const NAME_TIMEOUT: Duration = Duration::from_secs(2);
 impl Session {
     /// A session that connects on first use (and reconnects after a drop).
     pub fn new(profile: Profile) -> Session {
-        let db = profile.db.clone();
-        let lang = profile.lang;
+        Session::over(net::Link::new(profile))
+    }
+
+    /// A session on `conn` (connected or not), with the profile's database and language and
+    /// no bindings yet.
+    pub fn over(conn: net::Link) -> Session {
+        let db = conn.profile().db.clone();
+        let lang = conn.profile().lang;
         Session {
-            conn: net::Link::new(profile),
+            conn,
             env: Env::with_lang(lang),
             db,
             run_options: Map::new(),

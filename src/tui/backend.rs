@@ -67,8 +67,9 @@ pub struct SessionBackend {
     watcher: Option<tokio::task::JoinHandle<()>>,
     /// Resolves the profile of `.connect NAME`; without one `.connect` says it is unavailable.
     connector: Option<Connector>,
-    /// A session `.connect` made and connected, taken over at the next effect.
-    switched: Arc<Mutex<Option<Session>>>,
+    /// The connection `.connect` made and connected, taken over (as a new session) at the
+    /// next effect.
+    switched: Arc<Mutex<Option<net::Link>>>,
 }
 
 /// Resolves the profile of `.connect NAME` (the config file is read again).
@@ -122,8 +123,14 @@ impl SessionBackend {
         self.watcher = Some(tokio::spawn(watch));
     }
 
-    /// `.connect NAME`: the new session connects in the background and is taken over only
+    /// `.connect NAME`: the new connection is made in the background and taken over only
     /// once connected, so a failed connect leaves the working session as it was.
+    ///
+    /// Only the [`net::Link`] goes to the task, not a [`Session`]: a session holds the
+    /// compile state (its [`reql::Env`]), which is single-threaded (`Rc`, `RefCell`) and so
+    /// stays on the UI's side; [`SessionBackend::take_switched`] builds the session there.
+    /// Compiling likewise happens in [`SessionBackend::handle`] before any task is spawned,
+    /// so the tasks carry only wire terms and the UI loop keeps its shape.
     fn connect_profile(&mut self, name: String, tx: &UnboundedSender<Action>) {
         let Some(connector) = &self.connector else {
             let _ = tx.send(Action::Failed(
@@ -138,11 +145,11 @@ impl SessionBackend {
                 return;
             }
         };
-        let next = Session::new(profile);
+        let next = net::Link::new(profile);
         let slot = Arc::clone(&self.switched);
         let tx = tx.clone();
         tokio::spawn(async move {
-            let action = match next.net().client().await {
+            let action = match next.client().await {
                 Ok(_) => {
                     let info = ConnectionInfo::from_profile(next.profile());
                     if let Ok(mut slot) = slot.lock() {
@@ -159,11 +166,11 @@ impl SessionBackend {
         });
     }
 
-    /// Takes over the session `.connect` connected, if there is one waiting.
+    /// Takes over the connection `.connect` made, if there is one waiting, as a new session.
     fn take_switched(&mut self) {
         let next = self.switched.lock().ok().and_then(|mut slot| slot.take());
         if let Some(next) = next {
-            self.session = next;
+            self.session = Session::over(next);
             if let Some(watcher) = self.watcher.take() {
                 watcher.abort();
             }

@@ -212,11 +212,11 @@ impl Eval<'_> {
             return self.indexed_optargs(o);
         };
         let names = self.names;
-        let n = lock(fields).len();
+        let n = fields.borrow().len();
         let mut ok = true;
         for i in 0..n {
             let added = {
-                let guard = lock(fields);
+                let guard = fields.borrow();
                 let Some((k, fv)) = guard.get(i) else {
                     break;
                 };
@@ -227,7 +227,8 @@ impl Eval<'_> {
                     let t = self.expr(fv, EXPR_DEPTH);
                     t.map(|t| self.optarg(k.text(names), t, fv.span))
                 } else {
-                    // No lock is held while converting: a value may be the object itself.
+                    // No borrow is held while converting: the JavaScript it runs may change the
+                    // object.
                     let (k, fv) = (k.clone(), fv.clone());
                     drop(guard);
                     let t = self.expr(&fv, EXPR_DEPTH);
@@ -258,7 +259,7 @@ impl Eval<'_> {
         callee_span: Span,
         args: &[Expr],
         span: Span,
-        scope: &Arc<Scope>,
+        scope: &Rc<Scope>,
     ) -> V {
         let recv = self.eval(obj, scope);
         if skips_nullish(obj, &recv) {
@@ -302,7 +303,7 @@ impl Eval<'_> {
         callee: &Expr,
         args: &[Expr],
         span: Span,
-        scope: &Arc<Scope>,
+        scope: &Rc<Scope>,
     ) -> V {
         if let ExprKind::Member {
             obj,
@@ -324,7 +325,7 @@ impl Eval<'_> {
     /// back with [`Eval::recycle`]: one per call would otherwise be allocated and freed).
     // Kept inline in the method call paths, as it was before spreads (1% of the compile).
     #[inline(always)]
-    pub(super) fn eval_args(&mut self, args: &[Expr], scope: &Arc<Scope>) -> Vec<V> {
+    pub(super) fn eval_args(&mut self, args: &[Expr], scope: &Rc<Scope>) -> Vec<V> {
         let mut argv = self.reuse.spare_args.pop().unwrap_or_default();
         for a in args {
             if let ExprKind::Spread(inner) = &a.kind {
@@ -361,7 +362,7 @@ impl Eval<'_> {
         }
     }
 
-    pub(super) fn call_closure(&mut self, c: &Arc<Closure>, args: Vec<V>, span: Span) -> V {
+    pub(super) fn call_closure(&mut self, c: &Rc<Closure>, args: Vec<V>, span: Span) -> V {
         if self.calls >= MAX_CALLS {
             return self.error(span, "too much recursion");
         }
@@ -392,14 +393,14 @@ impl Eval<'_> {
     /// undefined.
     pub(super) fn missing_param(
         &mut self,
-        c: &Arc<Closure>,
+        c: &Rc<Closure>,
         i: usize,
         span: Span,
-        scope: &Arc<Scope>,
+        scope: &Rc<Scope>,
         rest: Vec<V>,
     ) -> V {
         if c.def.rest == Some(i) {
-            return v(Val::Arr(Arc::new(Mutex::new(rest))), span);
+            return v(Val::Arr(Rc::new(RefCell::new(rest))), span);
         }
         match c.def.defaults.iter().find(|(j, _)| *j == i) {
             Some((_, e)) => self.eval(e, scope),
@@ -431,7 +432,7 @@ impl Eval<'_> {
                     self.stored(&a.v);
                 }
                 let mut len = 0;
-                let mut guard = lock(&items);
+                let mut guard = items.borrow_mut();
                 for a in args {
                     guard.push(a);
                     len = guard.len();
@@ -510,7 +511,7 @@ impl Eval<'_> {
                 }
             }
             Some(Val::Arr(items)) => {
-                let items = lock(items).clone();
+                let items = items.borrow().clone();
                 items
                     .iter()
                     .map(|i| (to_int32(to_number(self.names, &i.v).unwrap_or(0.0)) & 0xff) as u8)
@@ -527,7 +528,7 @@ impl Eval<'_> {
                 );
             }
         };
-        v(Val::Buffer(Arc::new(bytes)), span)
+        v(Val::Buffer(Rc::new(bytes)), span)
     }
 
     pub(super) fn date(&mut self, args: &[V], span: Span) -> V {

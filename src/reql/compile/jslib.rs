@@ -4,12 +4,13 @@
 //! them as JavaScript before it builds the term, so rdbsh evaluates them the same way.
 //! On a ReQL term they are errors that name the ReQL method to use instead.
 
-use std::sync::{Arc, Mutex};
+use std::cell::RefCell;
+use std::rc::Rc;
 
 use crate::reql::wire::write_string;
 
 use super::{
-    Eval, Fields, Native, Span, Str, V, Val, is_array_index, iso_from_ms, js_number_string, lock,
+    Eval, Fields, Native, Span, Str, V, Val, is_array_index, iso_from_ms, js_number_string,
     parse_date, set_field, strict_eq, to_number, truthy, type_name, v,
 };
 
@@ -496,11 +497,11 @@ fn ordered_keys(fields: &Fields, names: &super::Names) -> Vec<usize> {
 }
 
 fn arr(items: Vec<V>) -> Val {
-    Val::Arr(Arc::new(Mutex::new(items)))
+    Val::Arr(Rc::new(RefCell::new(items)))
 }
 
 fn str_val(s: String) -> Val {
-    Val::Str(Str::Own(Arc::from(s)))
+    Val::Str(Str::Own(Rc::from(s)))
 }
 
 impl Eval<'_> {
@@ -523,7 +524,7 @@ impl Eval<'_> {
             Val::Num(n) => js_number_string(*n),
             Val::Str(s) => s.text(names).to_string(),
             Val::Arr(items) => {
-                let items: Vec<V> = lock(items).clone();
+                let items: Vec<V> = items.borrow().clone();
                 if !self.charge(items.len(), x.span) {
                     return None;
                 }
@@ -658,7 +659,7 @@ impl Eval<'_> {
                 );
                 None
             }
-            (Val::Arr(items), false) => Some(lock(items).clone()),
+            (Val::Arr(items), false) => Some(items.borrow().clone()),
             (Val::Str(s), false) => Some(
                 s.text(names)
                     .chars()
@@ -668,7 +669,7 @@ impl Eval<'_> {
             (Val::Undef | Val::Null, true) => Some(Vec::new()),
             (Val::Obj(_) | Val::Arr(_) | Val::Str(_), true) => {
                 match self.object_parts("Object.keys", std::slice::from_ref(&it), span)? {
-                    Val::Arr(keys) => Some(lock(&keys).clone()),
+                    Val::Arr(keys) => Some(keys.borrow().clone()),
                     _ => None,
                 }
             }
@@ -829,7 +830,7 @@ impl Eval<'_> {
                     .iter()
                     .map(|(k, x)| (Str::own(k), v(self.json_value(x, span), span)))
                     .collect();
-                Val::Obj(Arc::new(Mutex::new(fields)))
+                Val::Obj(Rc::new(RefCell::new(fields)))
             }
         }
     }
@@ -912,7 +913,7 @@ impl Eval<'_> {
                 out.push_str("]}");
             }
             Val::Arr(items) => {
-                let items: Vec<V> = lock(items).clone();
+                let items: Vec<V> = items.borrow().clone();
                 if items.is_empty() {
                     out.push_str("[]");
                     return Some(true);
@@ -931,7 +932,7 @@ impl Eval<'_> {
                 out.push(']');
             }
             Val::Obj(fields) => {
-                let fields: Fields = lock(fields).clone();
+                let fields: Fields = fields.borrow().clone();
                 out.push('{');
                 let mut any = false;
                 for i in ordered_keys(&fields, names) {
@@ -975,13 +976,14 @@ impl Eval<'_> {
         };
         let pairs: Vec<(String, V)> = match &x.v {
             Val::Obj(fields) => {
-                let fields = lock(fields);
+                let fields = fields.borrow();
                 ordered_keys(&fields, names)
                     .into_iter()
                     .map(|i| (fields[i].0.text(names).to_string(), fields[i].1.clone()))
                     .collect()
             }
-            Val::Arr(items) => lock(items)
+            Val::Arr(items) => items
+                .borrow()
                 .iter()
                 .enumerate()
                 .map(|(i, item)| (i.to_string(), item.clone()))
@@ -1032,10 +1034,10 @@ impl Eval<'_> {
         for src in &args[1..] {
             match &src.v {
                 Val::Obj(fields) => {
-                    let fields: Fields = lock(fields).clone();
+                    let fields: Fields = fields.borrow().clone();
                     for (k, fv) in fields {
                         self.stored(&fv.v);
-                        set_field(&mut lock(target), k, fv, names);
+                        set_field(&mut target.borrow_mut(), k, fv, names);
                     }
                 }
                 Val::Undef | Val::Null | Val::Num(_) | Val::Bool(_) => {}
@@ -1046,15 +1048,15 @@ impl Eval<'_> {
                     else {
                         return None;
                     };
-                    let entries: Vec<V> = lock(&entries).clone();
+                    let entries: Vec<V> = entries.borrow().clone();
                     for pair in entries {
                         let Val::Arr(pair) = &pair.v else { continue };
-                        let pair: Vec<V> = lock(pair).clone();
+                        let pair: Vec<V> = pair.borrow().clone();
                         if let [k, fv] = pair.as_slice()
                             && let Val::Str(k) = &k.v
                         {
                             self.stored(&fv.v);
-                            set_field(&mut lock(target), k.clone(), fv.clone(), names);
+                            set_field(&mut target.borrow_mut(), k.clone(), fv.clone(), names);
                         }
                     }
                 }
@@ -1079,14 +1081,14 @@ impl Eval<'_> {
             );
             return None;
         };
-        let items: Vec<V> = lock(items).clone();
+        let items: Vec<V> = items.borrow().clone();
         let mut fields = Fields::new();
         for item in items {
             let Val::Arr(pair) = &item.v else {
                 self.error(item.span, "Object.fromEntries needs [key, value] pairs");
                 return None;
             };
-            let pair: Vec<V> = lock(pair).clone();
+            let pair: Vec<V> = pair.borrow().clone();
             let key = match pair.first() {
                 Some(k) => self.js_string(k, "Object.fromEntries")?,
                 None => "undefined".into(),
@@ -1094,16 +1096,17 @@ impl Eval<'_> {
             let val = pair.get(1).cloned().unwrap_or(v(Val::Undef, item.span));
             set_field(&mut fields, Str::own(&key), val, names);
         }
-        Some(Val::Obj(Arc::new(Mutex::new(fields))))
+        Some(Val::Obj(Rc::new(RefCell::new(fields))))
     }
 
     fn array_from(&mut self, args: &[V], span: Span) -> Option<Val> {
         let names = self.names;
         let items: Vec<V> = match args.first().map(|a| &a.v) {
-            Some(Val::Arr(items)) => lock(items).clone(),
+            Some(Val::Arr(items)) => items.borrow().clone(),
             // `Array.from({length: n}, (_, i) => ...)`: n times undefined.
             Some(Val::Obj(fields)) => {
-                let length = lock(fields)
+                let length = fields
+                    .borrow()
                     .iter()
                     .find(|(k, _)| k.text(names) == "length")
                     .map(|(_, x)| x.clone());
@@ -1157,7 +1160,7 @@ impl Eval<'_> {
         }
         let size = match &recv {
             Val::Str(s) => s.text(self.names).len() / 8,
-            Val::Arr(items) => lock(items).len(),
+            Val::Arr(items) => items.borrow().len(),
             _ => 0,
         };
         if !self.charge(size + 1, span) {
@@ -1545,7 +1548,7 @@ impl Eval<'_> {
         for item in items {
             match &item.v {
                 Val::Arr(inner) if depth >= 1.0 => {
-                    let inner: Vec<V> = lock(inner).clone();
+                    let inner: Vec<V> = inner.borrow().clone();
                     self.flatten_into(inner, depth - 1.0, out, span, level + 1)?;
                 }
                 _ => out.push(item),
@@ -1604,19 +1607,19 @@ impl Eval<'_> {
 
     fn array_method(
         &mut self,
-        items: &Arc<Mutex<Vec<V>>>,
+        items: &Rc<RefCell<Vec<V>>>,
         name: &str,
         args: &[V],
         span: Span,
     ) -> Option<Val> {
         let what = format!("Array.prototype.{name}");
-        let snapshot = || lock(items).clone();
+        let snapshot = || items.borrow().clone();
         Some(match name {
             "concat" => {
                 let mut out = snapshot();
                 for a in args {
                     match &a.v {
-                        Val::Arr(more) => out.extend(lock(more).iter().cloned()),
+                        Val::Arr(more) => out.extend(more.borrow().iter().cloned()),
                         _ => out.push(a.clone()),
                     }
                 }
@@ -1649,10 +1652,10 @@ impl Eval<'_> {
             "fill" => {
                 let x = args.first().cloned().unwrap_or(v(Val::Undef, span));
                 self.stored(&x.v);
-                let len = lock(items).len();
+                let len = items.borrow().len();
                 let a = relative(self.num_arg(args, 1, 0.0, &what)?, len);
                 let b = relative(self.num_arg(args, 2, len as f64, &what)?, len);
-                let mut guard = lock(items);
+                let mut guard = items.borrow_mut();
                 for slot in guard.iter_mut().take(b).skip(a) {
                     *slot = x.clone();
                 }
@@ -1664,12 +1667,12 @@ impl Eval<'_> {
             }
             "reduce" => self.array_reduce(items, args, span)?,
             "reverse" => {
-                lock(items).reverse();
+                items.borrow_mut().reverse();
                 Val::Arr(items.clone())
             }
             "sort" => self.array_sort(items, name, args, span)?,
             "pop" | "shift" => {
-                let mut guard = lock(items);
+                let mut guard = items.borrow_mut();
                 let x = if name == "pop" {
                     guard.pop()
                 } else if guard.is_empty() {
@@ -1683,7 +1686,7 @@ impl Eval<'_> {
                 for a in args {
                     self.stored(&a.v);
                 }
-                let mut guard = lock(items);
+                let mut guard = items.borrow_mut();
                 for (i, a) in args.iter().enumerate() {
                     guard.insert(i, a.clone());
                 }
@@ -1696,13 +1699,13 @@ impl Eval<'_> {
     /// `Array.prototype.join` and `toString`.
     fn array_join(
         &mut self,
-        items: &Arc<Mutex<Vec<V>>>,
+        items: &Rc<RefCell<Vec<V>>>,
         name: &str,
         args: &[V],
         span: Span,
     ) -> Option<Val> {
         let what = format!("Array.prototype.{name}");
-        let snapshot = || lock(items).clone();
+        let snapshot = || items.borrow().clone();
         Some({
             let sep = match args.first().map(|a| &a.v) {
                 Some(Val::Undef) | None => ",".to_string(),
@@ -1726,10 +1729,10 @@ impl Eval<'_> {
     }
 
     /// `Array.prototype.indexOf`, `lastIndexOf` and `includes`.
-    fn array_search(&mut self, items: &Arc<Mutex<Vec<V>>>, name: &str, args: &[V]) -> Option<Val> {
+    fn array_search(&mut self, items: &Rc<RefCell<Vec<V>>>, name: &str, args: &[V]) -> Option<Val> {
         let what = format!("Array.prototype.{name}");
         let names = self.names;
-        let snapshot = || lock(items).clone();
+        let snapshot = || items.borrow().clone();
         Some({
             let all = snapshot();
             let x = args.first().map_or(Val::Undef, |a| a.v.clone());
@@ -1771,13 +1774,13 @@ impl Eval<'_> {
     /// `Array.prototype.map`, `filter`, `forEach`, `some`, `every`, `find` and `findIndex`.
     fn array_iterate(
         &mut self,
-        items: &Arc<Mutex<Vec<V>>>,
+        items: &Rc<RefCell<Vec<V>>>,
         name: &str,
         args: &[V],
         span: Span,
     ) -> Option<Val> {
         let names = self.names;
-        let snapshot = || lock(items).clone();
+        let snapshot = || items.borrow().clone();
         Some({
             let Some(f) = args.first().cloned() else {
                 self.error(span, format!("`{name}` needs a function"));
@@ -1813,8 +1816,8 @@ impl Eval<'_> {
     }
 
     /// `Array.prototype.reduce`.
-    fn array_reduce(&mut self, items: &Arc<Mutex<Vec<V>>>, args: &[V], span: Span) -> Option<Val> {
-        let snapshot = || lock(items).clone();
+    fn array_reduce(&mut self, items: &Rc<RefCell<Vec<V>>>, args: &[V], span: Span) -> Option<Val> {
+        let snapshot = || items.borrow().clone();
         Some({
             let Some(f) = args.first().cloned() else {
                 self.error(span, "`reduce` needs a function");
@@ -1850,14 +1853,14 @@ impl Eval<'_> {
     /// `Array.prototype.sort`.
     fn array_sort(
         &mut self,
-        items: &Arc<Mutex<Vec<V>>>,
+        items: &Rc<RefCell<Vec<V>>>,
         name: &str,
         args: &[V],
         span: Span,
     ) -> Option<Val> {
         let what = format!("Array.prototype.{name}");
         let names = self.names;
-        let snapshot = || lock(items).clone();
+        let snapshot = || items.borrow().clone();
         Some({
             let mut all = snapshot();
             let cmp = args.first().filter(|a| !matches!(a.v, Val::Undef)).cloned();
@@ -1901,7 +1904,7 @@ impl Eval<'_> {
             }
             let mut sorted: Vec<V> = order.into_iter().map(|i| all[i].clone()).collect();
             sorted.extend(std::iter::repeat_n(v(Val::Undef, span), undefs));
-            *lock(items) = sorted;
+            *items.borrow_mut() = sorted;
             Val::Arr(items.clone())
         })
     }

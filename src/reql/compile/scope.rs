@@ -6,18 +6,22 @@ use super::*;
 #[derive(Debug)]
 pub(crate) struct Closure {
     pub(super) def: Arc<FuncDef>,
-    pub(super) scope: Arc<Scope>,
+    pub(super) scope: Rc<Scope>,
 }
 
 /// Variables of one function activation (or the session, at the root).
+///
+/// Evaluation is single-threaded and a scope is shared by the closures that capture it, so
+/// its variables sit in a `RefCell`: a borrow lasts one lookup or one store, never across
+/// evaluation.
 #[derive(Debug, Default)]
 pub(crate) struct Scope {
-    vars: Mutex<Vars>,
+    vars: RefCell<Vars>,
     /// A summary of the names bound here: bit `id % 64` of each. A lookup passes a scope
-    /// whose summary lacks its bit without locking it, so `r` (rarely bound) and names of
-    /// outer scopes are found with no lock on the way. Written only with `vars` locked.
-    bound: AtomicU64,
-    pub(super) parent: Option<Arc<Scope>>,
+    /// whose summary lacks its bit without searching it, so `r` (rarely bound) and names of
+    /// outer scopes are found with no search on the way.
+    bound: Cell<u64>,
+    pub(super) parent: Option<Rc<Scope>>,
 }
 
 /// The bit of `name` in [`Scope::bound`].
@@ -91,16 +95,12 @@ impl Vars {
     }
 }
 
-pub(super) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
-}
-
 impl Scope {
     /// An empty activation under `parent`.
-    pub(super) fn under(parent: Arc<Scope>) -> Scope {
+    pub(super) fn under(parent: Rc<Scope>) -> Scope {
         Scope {
-            vars: Mutex::default(),
-            bound: AtomicU64::new(0),
+            vars: RefCell::default(),
+            bound: Cell::new(0),
             parent: Some(parent),
         }
     }
@@ -109,7 +109,7 @@ impl Scope {
     pub(super) fn reset(&mut self) {
         self.parent = None;
         *self.bound.get_mut() = 0;
-        match self.vars.get_mut().unwrap_or_else(|e| e.into_inner()) {
+        match self.vars.get_mut() {
             Vars::Few(list) => list.clear(),
             many => *many = Vars::default(),
         }
@@ -122,14 +122,14 @@ impl Scope {
 
     /// Whether `name` may be bound here (false: surely not).
     pub(super) fn may_bind(&self, name: Name) -> bool {
-        self.bound.load(Ordering::Relaxed) & name_bit(name) != 0
+        self.bound.get() & name_bit(name) != 0
     }
 
     pub(super) fn get(&self, name: Name) -> Option<V> {
         let mut s = self;
         loop {
             if s.may_bind(name)
-                && let Some(v) = lock(&s.vars).get(name)
+                && let Some(v) = s.vars.borrow().get(name)
             {
                 return Some(v.clone());
             }
@@ -138,23 +138,19 @@ impl Scope {
     }
 
     pub(super) fn declare(&self, name: Name, v: V) {
-        let mut vars = lock(&self.vars);
-        vars.insert(name, v);
-        // Under the lock, so a plain load and store suffice.
-        let bound = self.bound.load(Ordering::Relaxed) | name_bit(name);
-        self.bound.store(bound, Ordering::Relaxed);
+        self.vars.borrow_mut().insert(name, v);
+        self.bound.set(self.bound.get() | name_bit(name));
     }
 
     /// Assigns to the nearest scope that has the name; sloppy JavaScript creates a global.
     pub(super) fn set(&self, name: Name, v: V) {
         let mut s = self;
         loop {
-            if s.may_bind(name) {
-                let mut vars = lock(&s.vars);
-                if let Some(slot) = vars.get_mut(name) {
-                    *slot = v;
-                    return;
-                }
+            if s.may_bind(name)
+                && let Some(slot) = s.vars.borrow_mut().get_mut(name)
+            {
+                *slot = v;
+                return;
             }
             match &s.parent {
                 Some(p) => s = p,
@@ -168,6 +164,6 @@ impl Scope {
 
     /// The names bound in this scope, as text.
     pub(crate) fn names(&self, names: &Names) -> Vec<String> {
-        lock(&self.vars).names(names)
+        self.vars.borrow().names(names)
     }
 }

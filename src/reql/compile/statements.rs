@@ -21,7 +21,7 @@ pub(super) fn ends_with_run(e: &Expr, names: &Names) -> bool {
 }
 
 impl Eval<'_> {
-    pub(super) fn assign(&mut self, target: &Expr, val: V, scope: &Arc<Scope>) {
+    pub(super) fn assign(&mut self, target: &Expr, val: V, scope: &Rc<Scope>) {
         match &target.kind {
             ExprKind::Ident(name) => {
                 if self.names.get(*name) == "r" {
@@ -42,7 +42,7 @@ impl Eval<'_> {
                 let i = self.eval(index, scope);
                 match (&o.v, &i.v) {
                     (Val::Arr(items), Val::Num(n)) if *n >= 0.0 && n.fract() == 0.0 && *n < 1e7 => {
-                        let mut items = lock(items);
+                        let mut items = items.borrow_mut();
                         let idx = *n as usize;
                         while items.len() <= idx {
                             items.push(v(Val::Undef, target.span));
@@ -68,10 +68,10 @@ impl Eval<'_> {
                 // The object may outlive the statement.
                 self.stored(&val.v);
                 let names = self.names;
-                let mut f = lock(fields);
+                let mut f = fields.borrow_mut();
                 match f.iter_mut().find(|(k, _)| k.text(names) == key) {
                     Some(slot) => slot.1 = val,
-                    None => f.push((Str::Own(Arc::from(key)), val)),
+                    None => f.push((Str::Own(Rc::from(key)), val)),
                 }
             }
             Val::Poison => {}
@@ -90,7 +90,7 @@ impl Eval<'_> {
         }
     }
 
-    pub(super) fn exec_block(&mut self, stmts: &[Stmt], scope: &Arc<Scope>) -> Flow {
+    pub(super) fn exec_block(&mut self, stmts: &[Stmt], scope: &Rc<Scope>) -> Flow {
         // Function declarations are hoisted, as in JavaScript.
         for s in stmts {
             if let StmtKind::Function(name, def) = &s.kind {
@@ -111,7 +111,7 @@ impl Eval<'_> {
 
     /// Evaluates a `for`/`while` condition: false ends the loop, as does a ReQL term there
     /// (reported: a term is decided on the server, not while building the query).
-    pub(super) fn loop_goes_on(&mut self, test: &Expr, scope: &Arc<Scope>) -> bool {
+    pub(super) fn loop_goes_on(&mut self, test: &Expr, scope: &Rc<Scope>) -> bool {
         let c = self.eval(test, scope);
         if let Val::Term(_) = c.v {
             self.error_help(
@@ -124,7 +124,7 @@ impl Eval<'_> {
         truthy(self.names, &c.v)
     }
 
-    pub(super) fn exec(&mut self, s: &Stmt, scope: &Arc<Scope>) -> Flow {
+    pub(super) fn exec(&mut self, s: &Stmt, scope: &Rc<Scope>) -> Flow {
         if !self.step(s.span) {
             return Flow::Break;
         }
@@ -210,9 +210,9 @@ impl Eval<'_> {
     }
 
     /// `function name(...) {...}`: binds `name` in `scope` to a closure over it.
-    fn declare_function(&mut self, scope: &Arc<Scope>, name: Name, def: &Arc<FuncDef>, span: Span) {
+    fn declare_function(&mut self, scope: &Rc<Scope>, name: Name, def: &Arc<FuncDef>, span: Span) {
         let f = v(
-            Val::Func(Arc::new(Closure {
+            Val::Func(Rc::new(Closure {
                 def: def.clone(),
                 scope: scope.clone(),
             })),
@@ -227,7 +227,7 @@ impl Eval<'_> {
         test: &Expr,
         then: &Stmt,
         other: Option<&Stmt>,
-        scope: &Arc<Scope>,
+        scope: &Rc<Scope>,
     ) -> Flow {
         let t = self.eval(test, scope);
         if let Val::Term(_) = t.v {
@@ -254,7 +254,7 @@ impl Eval<'_> {
         test: Option<&Expr>,
         update: Option<&Expr>,
         body: &Stmt,
-        scope: &Arc<Scope>,
+        scope: &Rc<Scope>,
     ) -> Flow {
         if let Some(i) = init {
             self.exec(i, scope);
@@ -285,7 +285,7 @@ impl Eval<'_> {
     pub(crate) fn top(
         &mut self,
         s: &Stmt,
-        root: &Arc<Scope>,
+        root: &Rc<Scope>,
     ) -> Option<(TermId, Map<String, Value>)> {
         let StmtKind::Expr(e) = &s.kind else {
             self.top_other(s, root);
@@ -305,7 +305,7 @@ impl Eval<'_> {
 
     /// A top-level statement that is no expression: a function declaration, a declaration
     /// or a loop, or a stray `return`.
-    fn top_other(&mut self, s: &Stmt, root: &Arc<Scope>) {
+    fn top_other(&mut self, s: &Stmt, root: &Rc<Scope>) {
         match &s.kind {
             StmtKind::Return(_) => {
                 self.error_help(
@@ -322,7 +322,7 @@ impl Eval<'_> {
     }
 
     /// The global optargs of a pasted `.run(...)` whose arguments are `run_args`.
-    fn run_optargs(&mut self, run_args: Option<&[Expr]>, root: &Arc<Scope>) -> Map<String, Value> {
+    fn run_optargs(&mut self, run_args: Option<&[Expr]>, root: &Rc<Scope>) -> Map<String, Value> {
         let names = self.names;
         let mut global = Map::new();
         // `.run(conn, callback)` and `.run(conn, opts, function (err, res) {...})` as pasted
@@ -345,7 +345,7 @@ impl Eval<'_> {
         if let Some(opts) = opts {
             let o = self.eval(opts, root);
             if let Val::Obj(fields) = &o.v {
-                let fields: Fields = lock(fields).clone();
+                let fields: Fields = fields.borrow().clone();
                 for (k, fv) in fields {
                     if matches!(fv.v, Val::Undef) {
                         continue;

@@ -110,7 +110,7 @@ impl Eval<'_> {
     /// an array, a string (one per UTF-16 unit) or a Buffer; none for other values.
     pub(super) fn indexed_values(&self, x: &V) -> Vec<V> {
         match &x.v {
-            Val::Arr(items) => lock(items).clone(),
+            Val::Arr(items) => items.borrow().clone(),
             Val::Str(s) => s
                 .text(self.names)
                 .encode_utf16()
@@ -149,20 +149,20 @@ impl Eval<'_> {
             }
             Val::Arr(items) => {
                 // Elements added while converting (by a function in it) are not converted.
-                let n = lock(items).len();
+                let n = items.borrow().len();
                 let open = self.store.open();
                 let mut ok = true;
                 for i in 0..n {
                     let t = {
-                        let guard = lock(items);
+                        let guard = items.borrow();
                         let Some(it) = guard.get(i) else {
                             break;
                         };
                         if is_plain_leaf(&it.v) {
                             self.expr(it, depth - 1)
                         } else {
-                            // No lock is held while converting the rest: an element may be
-                            // the array itself.
+                            // No borrow is held while converting the rest: the JavaScript
+                            // it runs may change the array.
                             let it = it.clone();
                             drop(guard);
                             self.expr(&it, depth - 1)
@@ -182,12 +182,12 @@ impl Eval<'_> {
             }
             Val::Obj(fields) => {
                 let names = self.names;
-                let n = lock(fields).len();
+                let n = fields.borrow().len();
                 let open = self.store.open();
                 let mut ok = true;
                 for i in 0..n {
                     let done = {
-                        let guard = lock(fields);
+                        let guard = fields.borrow();
                         let Some((k, fv)) = guard.get(i) else {
                             break;
                         };
@@ -210,8 +210,8 @@ impl Eval<'_> {
                             t.map(|t| self.keyed(k.text(names), t, fv.span))
                         } else {
                             // Keys and values are names or shared pointers: the copy is cheap,
-                            // and no lock is held while converting (a value may be the object
-                            // itself).
+                            // and no borrow is held while converting (the JavaScript it runs
+                            // may change the object).
                             let (k, fv) = (k.clone(), fv.clone());
                             drop(guard);
                             let t = self.expr(&fv, depth - 1);
@@ -328,7 +328,7 @@ impl Eval<'_> {
     }
 
     /// A JavaScript function → FUNC: parameters become VAR terms, the body runs once.
-    pub(super) fn func_term(&mut self, c: &Arc<Closure>, span: Span) -> Option<TermId> {
+    pub(super) fn func_term(&mut self, c: &Rc<Closure>, span: Span) -> Option<TermId> {
         if self.calls >= MAX_CALLS {
             self.error(span, "functions nested too deeply");
             return None;
@@ -381,7 +381,7 @@ impl Eval<'_> {
         self.op(TermType::Func, &[params, body], c.def.span)
     }
 
-    pub(super) fn run_body(&mut self, def: &FuncDef, scope: &Arc<Scope>) -> V {
+    pub(super) fn run_body(&mut self, def: &FuncDef, scope: &Rc<Scope>) -> V {
         match &def.body {
             FuncBody::Expr(e) => self.eval(e, scope),
             FuncBody::Block(stmts) => match self.exec_block(stmts, scope) {

@@ -11,7 +11,7 @@ pub(super) fn set_field(fields: &mut Fields, k: Str, val: V, names: &Names) {
 }
 
 /// A value whose conversion to a term runs no JavaScript (so it may be converted while the
-/// array or object holding it stays locked).
+/// array or object holding it stays borrowed).
 pub(super) fn is_plain_leaf(v: &Val) -> bool {
     matches!(
         v,
@@ -141,8 +141,8 @@ pub(super) fn strict_eq(names: &Names, a: &Val, b: &Val) -> bool {
         (Val::Bool(x), Val::Bool(y)) => x == y,
         (Val::Num(x), Val::Num(y)) => x == y,
         (Val::Str(x), Val::Str(y)) => x.same(y, names),
-        (Val::Arr(x), Val::Arr(y)) => Arc::ptr_eq(x, y),
-        (Val::Obj(x), Val::Obj(y)) => Arc::ptr_eq(x, y),
+        (Val::Arr(x), Val::Arr(y)) => Rc::ptr_eq(x, y),
+        (Val::Obj(x), Val::Obj(y)) => Rc::ptr_eq(x, y),
         _ => false,
     }
 }
