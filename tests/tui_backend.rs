@@ -957,3 +957,48 @@ async fn the_export_key_writes_the_rows_or_the_whole_query_into_a_file() {
     })
     .await;
 }
+
+/// `.connect NAME`: the connection is made in the background, then the queries that follow
+/// go to the other server, on a session of their own.
+#[tokio::test]
+async fn dot_connect_moves_the_queries_to_another_server() {
+    let (other, _other_server) = server::start_in_process().await.expect("a second sandbox");
+    let other_link = rdbsh::net::Link::new(other.clone());
+    write(&other_link, "r.db('demo').tableCreate('only_on_the_other')").await;
+    let mut h = Harness::start(false, (100, 30)).await;
+    let backend = std::mem::replace(
+        &mut h.backend,
+        SessionBackend::new(Session::new(h.profile.clone())),
+    );
+    h.backend = backend.with_connector(Box::new(move |name| match name {
+        "other" => Ok(other.clone()),
+        _ => Err(format!("no profile {name}")),
+    }));
+    let tables = "r.db('demo').tableList().contains('only_on_the_other')";
+    let before = h.run(tables);
+    h.until("the query on the first server", |a| {
+        a.results().current().is_some_and(|t| finished(t.state()))
+    })
+    .await;
+    assert_eq!(h.tab(before).row(0), Some(&json!(false)));
+
+    h.apply(Action::RunQuery {
+        text: ".connect other".into(),
+        offset: 0,
+    });
+    h.until("the new connection", |a| {
+        a.status()
+            .message
+            .as_ref()
+            .is_some_and(|(_, m)| m.starts_with("connected to"))
+    })
+    .await;
+    let after = h.run(tables);
+    h.until("the query on the other server", |a| {
+        a.results()
+            .current()
+            .is_some_and(|t| t.id == after && finished(t.state()))
+    })
+    .await;
+    assert_eq!(h.tab(after).row(0), Some(&json!(true)));
+}
