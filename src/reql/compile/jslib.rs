@@ -251,6 +251,26 @@ fn reql_for_function(name: &str) -> &'static str {
 }
 
 /// ToUint32: a number modulo 2^32 (NaN and infinities are 0).
+/// A standard-library method called on a plain value: its name, arguments and span, and the
+/// name errors give it (`String.prototype.split`).
+struct LibCall<'a> {
+    name: &'a str,
+    args: &'a [V],
+    span: Span,
+    what: String,
+}
+
+impl<'a> LibCall<'a> {
+    fn new(class: &str, name: &'a str, args: &'a [V], span: Span) -> LibCall<'a> {
+        LibCall {
+            name,
+            args,
+            span,
+            what: format!("{class}.prototype.{name}"),
+        }
+    }
+}
+
 fn to_uint32(n: f64) -> u32 {
     super::to_int32(n) as u32
 }
@@ -1184,7 +1204,8 @@ impl Eval<'_> {
     }
 
     fn string_method(&mut self, s: &str, name: &str, args: &[V], span: Span) -> Option<Val> {
-        let what = format!("String.prototype.{name}");
+        let call = LibCall::new("String", name, args, span);
+        let what = &call.what;
         let u: Vec<u16> = s.encode_utf16().collect();
         let len = u.len();
         Some(match name {
@@ -1195,8 +1216,8 @@ impl Eval<'_> {
             "trimEnd" | "trimRight" => str_val(s.trim_end_matches(is_js_space).to_string()),
             "toString" | "valueOf" => str_val(s.to_string()),
             "slice" => {
-                let a = relative(self.num_arg(args, 0, 0.0, &what)?, len);
-                let b = relative(self.num_arg(args, 1, len as f64, &what)?, len);
+                let a = relative(self.num_arg(args, 0, 0.0, what)?, len);
+                let b = relative(self.num_arg(args, 1, len as f64, what)?, len);
                 str_val(units(&u, a, b))
             }
             "substring" => {
@@ -1207,19 +1228,19 @@ impl Eval<'_> {
                         n.clamp(0.0, len as f64) as usize
                     }
                 };
-                let a = clamp(self.num_arg(args, 0, 0.0, &what)?);
-                let b = clamp(self.num_arg(args, 1, len as f64, &what)?);
+                let a = clamp(self.num_arg(args, 0, 0.0, what)?);
+                let b = clamp(self.num_arg(args, 1, len as f64, what)?);
                 str_val(units(&u, a.min(b), a.max(b)))
             }
             "substr" => {
-                let a = relative(self.num_arg(args, 0, 0.0, &what)?, len);
-                let n = self.num_arg(args, 1, f64::INFINITY, &what)?;
+                let a = relative(self.num_arg(args, 0, 0.0, what)?, len);
+                let n = self.num_arg(args, 1, f64::INFINITY, what)?;
                 let n = if n.is_nan() { 0.0 } else { n.max(0.0) };
                 let b = (a as f64 + n).min(len as f64) as usize;
                 str_val(units(&u, a, b))
             }
             "codePointAt" => {
-                let i = to_integer(self.num_arg(args, 0, 0.0, &what)?);
+                let i = to_integer(self.num_arg(args, 0, 0.0, what)?);
                 if i < 0.0 || i >= len as f64 {
                     Val::Undef
                 } else {
@@ -1231,14 +1252,14 @@ impl Eval<'_> {
                     Val::Num(f64::from(c))
                 }
             }
-            "charAt" | "charCodeAt" | "at" => self.string_char(&u, name, args)?,
+            "charAt" | "charCodeAt" | "at" => self.string_char(&u, &call)?,
             "indexOf" | "lastIndexOf" | "includes" | "startsWith" | "endsWith" => {
-                self.string_search(&u, name, args)?
+                self.string_search(&u, &call)?
             }
-            "split" => self.string_split(s, &u, name, args, span)?,
-            "replace" | "replaceAll" => return self.string_replace(s, &u, name, args, span),
+            "split" => self.string_split(s, &u, &call)?,
+            "replace" | "replaceAll" => return self.string_replace(s, &u, &call),
             "repeat" => {
-                let n = to_integer(self.num_arg(args, 0, 0.0, &what)?);
+                let n = to_integer(self.num_arg(args, 0, 0.0, what)?);
                 if n < 0.0 || n.is_infinite() {
                     self.error(span, "RangeError: invalid count for repeat");
                     return None;
@@ -1250,11 +1271,11 @@ impl Eval<'_> {
                 }
                 str_val(s.repeat(n))
             }
-            "padStart" | "padEnd" => self.string_pad(s, &u, name, args, span)?,
+            "padStart" | "padEnd" => self.string_pad(s, &u, &call)?,
             "concat" => {
                 let mut out = s.to_string();
                 for i in 0..args.len() {
-                    out.push_str(&self.str_arg(args, i, &what)?);
+                    out.push_str(&self.str_arg(args, i, what)?);
                     if !self.checked_len(out.len(), span) {
                         return None;
                     }
@@ -1266,18 +1287,18 @@ impl Eval<'_> {
     }
 
     /// `String.prototype.indexOf`, `lastIndexOf`, `includes`, `startsWith` and `endsWith`.
-    fn string_search(&mut self, u: &[u16], name: &str, args: &[V]) -> Option<Val> {
-        let what = format!("String.prototype.{name}");
+    fn string_search(&mut self, u: &[u16], call: &LibCall<'_>) -> Option<Val> {
+        let (name, args, what) = (call.name, call.args, &call.what);
         let len = u.len();
         Some({
-            let needle: Vec<u16> = self.str_arg(args, 0, &what)?.encode_utf16().collect();
+            let needle: Vec<u16> = self.str_arg(args, 0, what)?.encode_utf16().collect();
             match name {
                 "indexOf" => {
-                    let from = relative(self.num_arg(args, 1, 0.0, &what)?.max(0.0), len);
+                    let from = relative(self.num_arg(args, 1, 0.0, what)?.max(0.0), len);
                     Val::Num(index_of(u, &needle, from).map_or(-1.0, |i| i as f64))
                 }
                 "lastIndexOf" => {
-                    let from = self.num_arg(args, 1, f64::INFINITY, &what)?;
+                    let from = self.num_arg(args, 1, f64::INFINITY, what)?;
                     let from = if from.is_nan() {
                         len
                     } else {
@@ -1286,15 +1307,15 @@ impl Eval<'_> {
                     Val::Num(last_index_of(u, &needle, from).map_or(-1.0, |i| i as f64))
                 }
                 "includes" => {
-                    let from = relative(self.num_arg(args, 1, 0.0, &what)?.max(0.0), len);
+                    let from = relative(self.num_arg(args, 1, 0.0, what)?.max(0.0), len);
                     Val::Bool(index_of(u, &needle, from).is_some())
                 }
                 "startsWith" => {
-                    let at = relative(self.num_arg(args, 1, 0.0, &what)?.max(0.0), len);
+                    let at = relative(self.num_arg(args, 1, 0.0, what)?.max(0.0), len);
                     Val::Bool(u[at..].starts_with(&needle))
                 }
                 _ => {
-                    let end = relative(self.num_arg(args, 1, len as f64, &what)?.max(0.0), len);
+                    let end = relative(self.num_arg(args, 1, len as f64, what)?.max(0.0), len);
                     Val::Bool(u[..end].ends_with(&needle))
                 }
             }
@@ -1302,25 +1323,18 @@ impl Eval<'_> {
     }
 
     /// `String.prototype.split`.
-    fn string_split(
-        &mut self,
-        s: &str,
-        u: &[u16],
-        name: &str,
-        args: &[V],
-        span: Span,
-    ) -> Option<Val> {
-        let what = format!("String.prototype.{name}");
+    fn string_split(&mut self, s: &str, u: &[u16], call: &LibCall<'_>) -> Option<Val> {
+        let (args, span, what) = (call.args, call.span, &call.what);
         let len = u.len();
         Some({
             let limit = match args.get(1).map(|a| &a.v) {
                 None | Some(Val::Undef) => u32::MAX as usize,
-                _ => to_uint32(self.num_arg(args, 1, 0.0, &what)?) as usize,
+                _ => to_uint32(self.num_arg(args, 1, 0.0, what)?) as usize,
             };
             let parts: Vec<String> = match args.first().map(|a| &a.v) {
                 None | Some(Val::Undef) => vec![s.to_string()],
                 Some(_) => {
-                    let sep: Vec<u16> = self.str_arg(args, 0, &what)?.encode_utf16().collect();
+                    let sep: Vec<u16> = self.str_arg(args, 0, what)?.encode_utf16().collect();
                     if sep.is_empty() {
                         u.iter().map(|c| String::from_utf16_lossy(&[*c])).collect()
                     } else {
@@ -1347,18 +1361,11 @@ impl Eval<'_> {
     }
 
     /// `String.prototype.padStart` and `padEnd`.
-    fn string_pad(
-        &mut self,
-        s: &str,
-        u: &[u16],
-        name: &str,
-        args: &[V],
-        span: Span,
-    ) -> Option<Val> {
-        let what = format!("String.prototype.{name}");
+    fn string_pad(&mut self, s: &str, u: &[u16], call: &LibCall<'_>) -> Option<Val> {
+        let (name, args, span, what) = (call.name, call.args, call.span, &call.what);
         let len = u.len();
         Some({
-            let target = self.num_arg(args, 0, 0.0, &what)?;
+            let target = self.num_arg(args, 0, 0.0, what)?;
             let target = if target.is_nan() {
                 0
             } else {
@@ -1366,7 +1373,7 @@ impl Eval<'_> {
             };
             let fill: Vec<u16> = match args.get(1).map(|a| &a.v) {
                 None | Some(Val::Undef) => vec![u16::from(b' ')],
-                _ => self.str_arg(args, 1, &what)?.encode_utf16().collect(),
+                _ => self.str_arg(args, 1, what)?.encode_utf16().collect(),
             };
             if target <= len || fill.is_empty() {
                 str_val(s.to_string())
@@ -1386,11 +1393,11 @@ impl Eval<'_> {
     }
 
     /// `String.prototype.charAt`, `charCodeAt` and `at`.
-    fn string_char(&mut self, u: &[u16], name: &str, args: &[V]) -> Option<Val> {
-        let what = format!("String.prototype.{name}");
+    fn string_char(&mut self, u: &[u16], call: &LibCall<'_>) -> Option<Val> {
+        let (name, args, what) = (call.name, call.args, &call.what);
         let len = u.len();
         Some({
-            let i = self.num_arg(args, 0, 0.0, &what)?;
+            let i = self.num_arg(args, 0, 0.0, what)?;
             let i = if i.is_nan() { 0.0 } else { i.trunc() };
             let i = if name == "at" && i < 0.0 {
                 i + len as f64
@@ -1412,16 +1419,9 @@ impl Eval<'_> {
 
     /// `replace` / `replaceAll` with a string pattern; the replacement is a string (with `$&`,
     /// `$$`, `` $` ``, `$'`) or a function of the match.
-    fn string_replace(
-        &mut self,
-        s: &str,
-        u: &[u16],
-        name: &str,
-        args: &[V],
-        span: Span,
-    ) -> Option<Val> {
-        let what = format!("String.prototype.{name}");
-        let pattern: Vec<u16> = self.str_arg(args, 0, &what)?.encode_utf16().collect();
+    fn string_replace(&mut self, s: &str, u: &[u16], call: &LibCall<'_>) -> Option<Val> {
+        let (name, args, span, what) = (call.name, call.args, call.span, &call.what);
+        let pattern: Vec<u16> = self.str_arg(args, 0, what)?.encode_utf16().collect();
         let replacement = args.get(1).cloned().unwrap_or(v(Val::Undef, span));
         let mut hits = Vec::new();
         let mut at = 0;
@@ -1448,13 +1448,10 @@ impl Eval<'_> {
                         v(str_val(s.to_string()), span),
                     ];
                     let r = self.call_value(replacement.clone(), call_args, span);
-                    self.js_string(&r, &what)?.encode_utf16().collect()
+                    self.js_string(&r, what)?.encode_utf16().collect()
                 }
                 _ => {
-                    let t: Vec<u16> = self
-                        .js_string(&replacement, &what)?
-                        .encode_utf16()
-                        .collect();
+                    let t: Vec<u16> = self.js_string(&replacement, what)?.encode_utf16().collect();
                     let mut w = Vec::with_capacity(t.len());
                     let mut k = 0;
                     while k < t.len() {
@@ -1612,7 +1609,8 @@ impl Eval<'_> {
         args: &[V],
         span: Span,
     ) -> Option<Val> {
-        let what = format!("Array.prototype.{name}");
+        let call = LibCall::new("Array", name, args, span);
+        let what = &call.what;
         let snapshot = || items.borrow().clone();
         Some(match name {
             "concat" => {
@@ -1625,17 +1623,17 @@ impl Eval<'_> {
                 }
                 arr(out)
             }
-            "join" | "toString" => self.array_join(items, name, args, span)?,
-            "indexOf" | "lastIndexOf" | "includes" => self.array_search(items, name, args)?,
+            "join" | "toString" => self.array_join(items, &call)?,
+            "indexOf" | "lastIndexOf" | "includes" => self.array_search(items, &call)?,
             "slice" => {
                 let all = snapshot();
-                let a = relative(self.num_arg(args, 0, 0.0, &what)?, all.len());
-                let b = relative(self.num_arg(args, 1, all.len() as f64, &what)?, all.len());
+                let a = relative(self.num_arg(args, 0, 0.0, what)?, all.len());
+                let b = relative(self.num_arg(args, 1, all.len() as f64, what)?, all.len());
                 arr(all.get(a..b.max(a)).map(<[V]>::to_vec).unwrap_or_default())
             }
             "at" => {
                 let all = snapshot();
-                let i = to_integer(self.num_arg(args, 0, 0.0, &what)?);
+                let i = to_integer(self.num_arg(args, 0, 0.0, what)?);
                 let i = if i < 0.0 { i + all.len() as f64 } else { i };
                 if i >= 0.0 && (i as usize) < all.len() {
                     all[i as usize].v.clone()
@@ -1644,7 +1642,7 @@ impl Eval<'_> {
                 }
             }
             "flat" => {
-                let depth = to_integer(self.num_arg(args, 0, 1.0, &what)?);
+                let depth = to_integer(self.num_arg(args, 0, 1.0, what)?);
                 let mut out = Vec::new();
                 self.flatten_into(snapshot(), depth, &mut out, span, 0)?;
                 arr(out)
@@ -1653,8 +1651,8 @@ impl Eval<'_> {
                 let x = args.first().cloned().unwrap_or(v(Val::Undef, span));
                 self.stored(&x.v);
                 let len = items.borrow().len();
-                let a = relative(self.num_arg(args, 1, 0.0, &what)?, len);
-                let b = relative(self.num_arg(args, 2, len as f64, &what)?, len);
+                let a = relative(self.num_arg(args, 1, 0.0, what)?, len);
+                let b = relative(self.num_arg(args, 2, len as f64, what)?, len);
                 let mut guard = items.borrow_mut();
                 for slot in guard.iter_mut().take(b).skip(a) {
                     *slot = x.clone();
@@ -1663,14 +1661,14 @@ impl Eval<'_> {
                 Val::Arr(items.clone())
             }
             "map" | "filter" | "forEach" | "some" | "every" | "find" | "findIndex" => {
-                self.array_iterate(items, name, args, span)?
+                self.array_iterate(items, &call)?
             }
-            "reduce" => self.array_reduce(items, args, span)?,
+            "reduce" => self.array_reduce(items, &call)?,
             "reverse" => {
                 items.borrow_mut().reverse();
                 Val::Arr(items.clone())
             }
-            "sort" => self.array_sort(items, name, args, span)?,
+            "sort" => self.array_sort(items, &call)?,
             "pop" | "shift" => {
                 let mut guard = items.borrow_mut();
                 let x = if name == "pop" {
@@ -1697,20 +1695,14 @@ impl Eval<'_> {
     }
 
     /// `Array.prototype.join` and `toString`.
-    fn array_join(
-        &mut self,
-        items: &Rc<RefCell<Vec<V>>>,
-        name: &str,
-        args: &[V],
-        span: Span,
-    ) -> Option<Val> {
-        let what = format!("Array.prototype.{name}");
+    fn array_join(&mut self, items: &Rc<RefCell<Vec<V>>>, call: &LibCall<'_>) -> Option<Val> {
+        let (name, args, span, what) = (call.name, call.args, call.span, &call.what);
         let snapshot = || items.borrow().clone();
         Some({
             let sep = match args.first().map(|a| &a.v) {
                 Some(Val::Undef) | None => ",".to_string(),
                 _ if name == "toString" => ",".to_string(),
-                _ => self.str_arg(args, 0, &what)?,
+                _ => self.str_arg(args, 0, what)?,
             };
             let mut out = String::new();
             for (i, item) in snapshot().iter().enumerate() {
@@ -1718,7 +1710,7 @@ impl Eval<'_> {
                     out.push_str(&sep);
                 }
                 if !matches!(item.v, Val::Undef | Val::Null) {
-                    out.push_str(&self.js_string(item, &what)?);
+                    out.push_str(&self.js_string(item, what)?);
                 }
                 if !self.checked_len(out.len(), span) {
                     return None;
@@ -1729,8 +1721,8 @@ impl Eval<'_> {
     }
 
     /// `Array.prototype.indexOf`, `lastIndexOf` and `includes`.
-    fn array_search(&mut self, items: &Rc<RefCell<Vec<V>>>, name: &str, args: &[V]) -> Option<Val> {
-        let what = format!("Array.prototype.{name}");
+    fn array_search(&mut self, items: &Rc<RefCell<Vec<V>>>, call: &LibCall<'_>) -> Option<Val> {
+        let (name, args, what) = (call.name, call.args, &call.what);
         let names = self.names;
         let snapshot = || items.borrow().clone();
         Some({
@@ -1747,7 +1739,7 @@ impl Eval<'_> {
             let from = match args.get(1).map(|a| &a.v) {
                 None | Some(Val::Undef) if name == "lastIndexOf" => len - 1.0,
                 None | Some(Val::Undef) => 0.0,
-                _ => to_integer(self.num_arg(args, 1, 0.0, &what)?),
+                _ => to_integer(self.num_arg(args, 1, 0.0, what)?),
             };
             let from = if from < 0.0 { len + from } else { from };
             let found = if name == "lastIndexOf" {
@@ -1772,13 +1764,8 @@ impl Eval<'_> {
     }
 
     /// `Array.prototype.map`, `filter`, `forEach`, `some`, `every`, `find` and `findIndex`.
-    fn array_iterate(
-        &mut self,
-        items: &Rc<RefCell<Vec<V>>>,
-        name: &str,
-        args: &[V],
-        span: Span,
-    ) -> Option<Val> {
+    fn array_iterate(&mut self, items: &Rc<RefCell<Vec<V>>>, call: &LibCall<'_>) -> Option<Val> {
+        let (name, args, span) = (call.name, call.args, call.span);
         let names = self.names;
         let snapshot = || items.borrow().clone();
         Some({
@@ -1816,7 +1803,8 @@ impl Eval<'_> {
     }
 
     /// `Array.prototype.reduce`.
-    fn array_reduce(&mut self, items: &Rc<RefCell<Vec<V>>>, args: &[V], span: Span) -> Option<Val> {
+    fn array_reduce(&mut self, items: &Rc<RefCell<Vec<V>>>, call: &LibCall<'_>) -> Option<Val> {
+        let (args, span) = (call.args, call.span);
         let snapshot = || items.borrow().clone();
         Some({
             let Some(f) = args.first().cloned() else {
@@ -1851,14 +1839,8 @@ impl Eval<'_> {
     }
 
     /// `Array.prototype.sort`.
-    fn array_sort(
-        &mut self,
-        items: &Rc<RefCell<Vec<V>>>,
-        name: &str,
-        args: &[V],
-        span: Span,
-    ) -> Option<Val> {
-        let what = format!("Array.prototype.{name}");
+    fn array_sort(&mut self, items: &Rc<RefCell<Vec<V>>>, call: &LibCall<'_>) -> Option<Val> {
+        let (args, span, what) = (call.args, call.span, &call.what);
         let names = self.names;
         let snapshot = || items.borrow().clone();
         Some({
@@ -1871,7 +1853,7 @@ impl Eval<'_> {
             let mut keys = Vec::new();
             if cmp.is_none() {
                 for x in &all {
-                    match self.js_string(x, &what) {
+                    match self.js_string(x, what) {
                         Some(s) => keys.push(s.encode_utf16().collect::<Vec<u16>>()),
                         None => return None,
                     }
