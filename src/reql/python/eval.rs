@@ -5,7 +5,7 @@
 //! of a query, chained comparisons), the evaluator refuses and names the ReQL way.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::rc::Rc;
 
 use serde_json::{Map, Value};
 
@@ -51,8 +51,8 @@ pub(crate) enum Val {
     Bool(bool),
     Int(i128),
     Float(f64),
-    Str(Arc<str>),
-    Bytes(Arc<[u8]>),
+    Str(Rc<str>),
+    Bytes(Rc<[u8]>),
     List(Vec<V>),
     Tuple(Vec<V>),
     Dict(Vec<(V, V)>),
@@ -60,7 +60,7 @@ pub(crate) enum Val {
     Term(TermId, Cls),
     /// The `r` namespace.
     R,
-    Lambda(Arc<Lambda>),
+    Lambda(Rc<Lambda>),
     /// A Python builtin function (`range`, `float`...).
     Builtin(&'static str),
     /// A function of `r` not called (`default(r.error)`): the driver makes it a FUNC.
@@ -359,7 +359,7 @@ impl<'a> Eval<'a> {
     }
 
     /// `Func(lambda)`: the body evaluated once with a VAR per parameter (defaults count).
-    fn func_term(&mut self, l: &Arc<Lambda>, span: Span) -> Res<TermId> {
+    fn func_term(&mut self, l: &Rc<Lambda>, span: Span) -> Res<TermId> {
         let ids: Vec<u64> = l.params.iter().map(|_| self.new_var()).collect();
         let mut args = Vec::with_capacity(ids.len());
         for id in &ids {
@@ -516,7 +516,7 @@ impl<'a> Eval<'a> {
         Err(fail(span, format!("name `{n}` is not defined"), help))
     }
 
-    fn lambda(&mut self, params: &[(String, Option<PyExpr>)], body: &PyExpr) -> Res<Arc<Lambda>> {
+    fn lambda(&mut self, params: &[(String, Option<PyExpr>)], body: &PyExpr) -> Res<Rc<Lambda>> {
         let mut defaults = Vec::new();
         for (_, d) in params {
             if let Some(d) = d {
@@ -529,7 +529,7 @@ impl<'a> Eval<'a> {
                 ));
             }
         }
-        Ok(Arc::new(Lambda {
+        Ok(Rc::new(Lambda {
             params: params.iter().map(|(n, _)| n.clone()).collect(),
             defaults,
             body: body.clone(),
@@ -537,7 +537,7 @@ impl<'a> Eval<'a> {
         }))
     }
 
-    fn call_lambda(&mut self, l: &Arc<Lambda>, args: Vec<V>, span: Span) -> Res<V> {
+    fn call_lambda(&mut self, l: &Rc<Lambda>, args: Vec<V>, span: Span) -> Res<V> {
         let n = l.params.len();
         let required = n - l.defaults.len();
         if args.len() < required || args.len() > n {
