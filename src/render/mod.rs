@@ -7,6 +7,7 @@
 //!   [`highlight_js`] colours query text.
 //! - Numbers print as JavaScript prints them ([`js_number`]); pseudo-types readably ([`pseudo`]).
 
+pub mod duration;
 pub mod highlight;
 pub mod json;
 pub mod number;
@@ -19,6 +20,7 @@ pub mod tree;
 use std::fmt;
 use std::str::FromStr;
 
+pub use duration::{duration_text, secs_text};
 pub use highlight::{
     highlight, highlight_ansi, highlight_js, highlight_js_ansi, preload as preload_syntaxes,
 };

@@ -397,7 +397,9 @@ impl Cluster {
                 "disconnected"
             };
             let address = s.address().unwrap_or_else(|| "-".into());
-            let uptime = s.uptime.map(|u| format!("  up {}", uptime(u)));
+            let uptime = s
+                .uptime
+                .map(|u| format!("  up {}", crate::render::duration_text(u)));
             let _ = writeln!(
                 out,
                 " {mark}{:<12} {:<22} {state}{}",
@@ -499,17 +501,6 @@ fn table_json(t: &Table) -> Value {
 fn replica_text(r: &Replica) -> String {
     let nonvoting = if r.nonvoting { " nonvoting" } else { "" };
     format!("{} {}{nonvoting}", r.server, r.state.label())
-}
-
-/// An uptime at a glance: `3 d 4 h`, `2 h 05 m`, `4 m 10 s`, `12 s`.
-pub fn uptime(d: Duration) -> String {
-    let s = d.as_secs();
-    match s {
-        0..60 => format!("{s} s"),
-        60..3600 => format!("{} m {:02} s", s / 60, s % 60),
-        3600..86_400 => format!("{} h {:02} m", s / 3600, (s / 60) % 60),
-        _ => format!("{} d {} h", s / 86_400, (s / 3600) % 24),
-    }
 }
 
 fn server(row: &Value, now: Option<f64>) -> Option<Server> {
@@ -714,15 +705,6 @@ mod tests {
         assert_eq!(j["servers"][0]["here"], true);
         assert_eq!(j["tables"][0]["shards"][0]["replicas"][1]["progress"], 0.25);
         assert_eq!(j["tables"][0]["status"], "outdated reads only");
-    }
-
-    #[test]
-    fn uptimes_read_at_a_glance() {
-        let up = |s| uptime(Duration::from_secs(s));
-        assert_eq!(up(12), "12 s");
-        assert_eq!(up(250), "4 m 10 s");
-        assert_eq!(up(7500), "2 h 05 m");
-        assert_eq!(up(3 * 86_400 + 4 * 3600 + 59), "3 d 4 h");
     }
 
     #[test]

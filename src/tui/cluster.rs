@@ -6,7 +6,7 @@
 use serde_json::Value;
 
 pub use crate::shell::cluster::{
-    Cluster, Issue, Readiness, Replica, ReplicaState, Server, Shard, Table, uptime,
+    Cluster, Issue, Readiness, Replica, ReplicaState, Server, Shard, Table,
 };
 
 /// The cluster at one moment, and where rdbsh is in it.

@@ -748,7 +748,7 @@ fn server_node(s: &cluster::Server, here: bool) -> Node {
         let address = s.address().unwrap_or_default();
         let mut label = format!("{dot} {}{here} {address}", s.name);
         if let Some(up) = s.uptime {
-            label.push_str(&format!(" · up {}", cluster::uptime(up)));
+            label.push_str(&format!(" · up {}", crate::render::duration_text(up)));
         }
         (label, Tone::Good)
     } else {

@@ -10,8 +10,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use crate::config::{HandshakeVersion, Profile};
+use crate::render::duration_text;
 use crate::tui::action::ConnectionState;
-use crate::tui::panes::results::format_duration;
 use crate::tui::theme::Palette;
 
 /// What the status bar says about the connection target.
@@ -119,7 +119,7 @@ impl StatusBar {
         };
         parts.push(tls.unwrap_or_else(|| "plain".to_owned()));
         if let Some(t) = self.last_timing.filter(|_| !self.hide_timing) {
-            parts.push(format!("last {}", format_duration(t)));
+            parts.push(format!("last {}", duration_text(t)));
         }
         match self.issues {
             0 => {}

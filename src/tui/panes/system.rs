@@ -15,6 +15,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Clear, Paragraph};
 use serde_json::Value;
 
+use crate::render::secs_text;
 use crate::tui::action::Effect;
 use crate::tui::theme::Palette;
 
@@ -385,7 +386,7 @@ impl SystemPane {
         let room = height.saturating_sub(1).max(1);
         let first = self.selected.saturating_sub(room - 1);
         for (i, job) in self.jobs.iter().enumerate().skip(first).take(room) {
-            let duration = job.duration_sec.map_or_else(|| "-".to_owned(), format_secs);
+            let duration = job.duration_sec.map_or_else(|| "-".to_owned(), secs_text);
             let text = format!(
                 "{:<kind_w$}  {:>9}  {:<client_w$}  {}",
                 job.kind, duration, job.client, job.what
@@ -401,26 +402,6 @@ impl SystemPane {
             lines.push(Line::styled(text, style));
         }
         lines
-    }
-}
-
-/// `0.4 s`, `12.3 s`, `4 m 05 s`, `2 h 03 m`.
-pub fn format_secs(secs: f64) -> String {
-    let s = secs.max(0.0);
-    if s < 60.0 {
-        format!("{s:.1} s")
-    } else if s < 3600.0 {
-        let whole = s as u64;
-        format!("{} m {:02} s", whole / 60, whole % 60)
-    } else {
-        let whole = s as u64;
-        let days = whole / 86_400;
-        let (h, m) = ((whole % 86_400) / 3600, (whole % 3600) / 60);
-        if days > 0 {
-            format!("{days} d {h:02} h {m:02} m")
-        } else {
-            format!("{h} h {m:02} m")
-        }
     }
 }
 
@@ -472,7 +453,7 @@ fn server_lines(rows: &[Value], p: &Palette) -> Vec<Line<'static>> {
         let network = &server["network"];
         let uptime = server["uptime_sec"]
             .as_f64()
-            .map_or_else(|| "-".to_owned(), format_secs);
+            .map_or_else(|| "-".to_owned(), secs_text);
         let mut addresses: Vec<String> = network["canonical_addresses"]
             .as_array()
             .map(|a| {
@@ -527,14 +508,5 @@ mod tests {
             job.kill_query(),
             r#"r.db('rethinkdb').table('jobs').get(["query","4a4f..."]).delete()"#
         );
-    }
-
-    #[test]
-    fn durations_read_at_a_glance() {
-        assert_eq!(format_secs(0.04), "0.0 s");
-        assert_eq!(format_secs(12.34), "12.3 s");
-        assert_eq!(format_secs(245.0), "4 m 05 s");
-        assert_eq!(format_secs(7380.0), "2 h 03 m");
-        assert_eq!(format_secs(90_000.0), "1 d 01 h 00 m");
     }
 }

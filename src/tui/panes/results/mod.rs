@@ -22,7 +22,7 @@ use viewport::Viewport;
 
 use super::profile::ProfileTree;
 use crate::nesting::{self, Doc};
-use crate::render;
+use crate::render::{self, duration_text};
 use crate::tui::action::QueryId;
 use crate::tui::theme::Palette;
 
@@ -549,16 +549,16 @@ impl ResultTab {
             TabState::Pending | TabState::Open if self.waiting || self.feed.is_some() => {
                 let frame = SPINNER[(since.as_millis() / 100) as usize % SPINNER.len()];
                 let what = if self.stopping { "stopping" } else { "running" };
-                parts.push(format!("{frame} {what} {}", format_duration(since)));
+                parts.push(format!("{frame} {what} {}", duration_text(since)));
             }
             TabState::Pending | TabState::Open => {
                 if let Some(t) = self.first_batch {
-                    parts.push(format_duration(t));
+                    parts.push(duration_text(t));
                 }
             }
-            TabState::Done { elapsed } => parts.push(format_duration(*elapsed)),
+            TabState::Done { elapsed } => parts.push(duration_text(*elapsed)),
             TabState::Stopped { elapsed } => {
-                parts.push(format!("stopped · {}", format_duration(*elapsed)))
+                parts.push(format!("stopped · {}", duration_text(*elapsed)))
             }
             TabState::Failed { .. } => {}
         }
@@ -667,18 +667,6 @@ fn shown<'a>(rows: &'a Rows, feed: Option<&Feed>) -> Shown<'a> {
 }
 
 const SPINNER: [char; 10] = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
-
-/// "12 ms", "1.2 s", "2 m 03 s".
-pub fn format_duration(d: Duration) -> String {
-    let ms = d.as_millis();
-    if ms < 1000 {
-        format!("{ms} ms")
-    } else if ms < 60_000 {
-        format!("{:.1} s", d.as_secs_f64())
-    } else {
-        format!("{} m {:02} s", ms / 60_000, (ms / 1000) % 60)
-    }
-}
 
 /// Lines `start..start + len` of a row's pretty form, styled with the theme's token styles;
 /// only those lines are built.
@@ -1179,12 +1167,5 @@ mod tests {
             vec![Doc(row.clone())]
         );
         assert_eq!(split_change(Doc(row), "id").len(), 2);
-    }
-
-    #[test]
-    fn durations_read_well() {
-        assert_eq!(format_duration(Duration::from_millis(12)), "12 ms");
-        assert_eq!(format_duration(Duration::from_millis(1250)), "1.2 s");
-        assert_eq!(format_duration(Duration::from_secs(123)), "2 m 03 s");
     }
 }
