@@ -628,21 +628,22 @@ static NUMBER_TAIL: [u8; 256] = {
     t
 };
 
-/// The state of the main loop ([`Lexer::run`]): the tokens so far, the position, and where
-/// line breaks fall. Kept apart from [`Lexer`] so that, with the readers inlined into the
-/// loop, it lives in registers; the slower readers work on `Lexer::pos` instead (see
-/// [`Lexer::slow`]).
-struct Scan<'a> {
+/// The state of the main loop ([`Lexer::run`]): the text, the position, the tokens so far
+/// and where line breaks fall. Kept apart from [`Lexer`] so that, with the readers inlined
+/// into the loop, it lives in registers; the slower readers work on `Lexer::pos` instead (see
+/// [`Lexer::slow`]). The vectors are borrowed: a push that grows one takes its address, and
+/// the address of a field would keep the whole state in memory.
+struct Scan<'a, 'v> {
     /// The text.
     bytes: &'a [u8],
-    tokens: Vec<Token>,
     pos: usize,
+    tokens: &'v mut Vec<Token>,
     /// Where a line break precedes a token: the index that token will have. Kept aside so
     /// the loop carries no flag; set on the tokens at the end.
-    breaks: Vec<usize>,
+    breaks: &'v mut Vec<usize>,
 }
 
-impl Scan<'_> {
+impl Scan<'_, '_> {
     /// A token from `start` to the position.
     #[inline(always)]
     fn push(&mut self, start: usize, kind: Kind, aux: u32) {
@@ -757,12 +758,13 @@ impl<'a> Lexer<'a> {
     /// The main loop: one token a turn, dispatched on the class of its first byte.
     fn run(&mut self) {
         let src = self.src;
-        let bytes = src.as_bytes();
+        let mut tokens = std::mem::take(&mut self.out.tokens);
+        let mut breaks = Vec::new();
         let mut sc = Scan {
-            bytes,
-            tokens: std::mem::take(&mut self.out.tokens),
+            bytes: src.as_bytes(),
             pos: 0,
-            breaks: Vec::new(),
+            tokens: &mut tokens,
+            breaks: &mut breaks,
         };
         // A query file may start with `#!/usr/bin/env ...`.
         if src.starts_with("#!") {
@@ -771,7 +773,7 @@ impl<'a> Lexer<'a> {
         // The class table covers every byte, so the match is one jump without range checks.
         // Each reader pushes its own token: a shared push after the match would build every
         // token in memory first.
-        while let Some(&b) = bytes.get(sc.pos) {
+        while let Some(&b) = sc.bytes.get(sc.pos) {
             let start = sc.pos;
             match CLASS[usize::from(b)] {
                 Class::Space => sc.pos += 1,
@@ -796,13 +798,13 @@ impl<'a> Lexer<'a> {
                 Class::Other => self.lex_other(&mut sc, start),
             }
         }
-        for i in sc.breaks {
-            if let Some(t) = sc.tokens.get_mut(i) {
+        self.pos = sc.pos;
+        for i in breaks {
+            if let Some(t) = tokens.get_mut(i) {
                 t.nl_before = true;
             }
         }
-        self.pos = sc.pos;
-        self.out.tokens = sc.tokens;
+        self.out.tokens = tokens;
     }
 
     // The readers of the main loop, `lex_*`, one per token family. Each takes the token at
@@ -812,7 +814,12 @@ impl<'a> Lexer<'a> {
     /// Runs `read`, a reader of the general path (which works on `self.pos`), from `start`;
     /// the scan goes on where it stopped.
     #[inline(always)]
-    fn slow<T>(&mut self, sc: &mut Scan<'a>, start: usize, read: impl FnOnce(&mut Self) -> T) -> T {
+    fn slow<T>(
+        &mut self,
+        sc: &mut Scan<'a, '_>,
+        start: usize,
+        read: impl FnOnce(&mut Self) -> T,
+    ) -> T {
         self.pos = start;
         let value = read(self);
         sc.pos = self.pos;
@@ -821,7 +828,7 @@ impl<'a> Lexer<'a> {
 
     /// An opening bracket `b`, awaiting its match.
     #[inline(always)]
-    fn lex_open(&mut self, sc: &mut Scan<'a>, start: usize, b: u8, kind: Kind) {
+    fn lex_open(&mut self, sc: &mut Scan<'a, '_>, start: usize, b: u8, kind: Kind) {
         sc.pos = start + 1;
         self.open.push((b, Span::new(start, sc.pos)));
         sc.push(start, kind, 0);
@@ -829,7 +836,7 @@ impl<'a> Lexer<'a> {
 
     /// A closing bracket `b`, matched with the innermost open one (`want` if it matches).
     #[inline(always)]
-    fn lex_close(&mut self, sc: &mut Scan<'a>, start: usize, b: u8, want: u8, kind: Kind) {
+    fn lex_close(&mut self, sc: &mut Scan<'a, '_>, start: usize, b: u8, want: u8, kind: Kind) {
         sc.pos = start + 1;
         match self.open.last() {
             Some(&(open, _)) if open == want => {
@@ -842,7 +849,7 @@ impl<'a> Lexer<'a> {
 
     /// A `}`: a closing bracket, or the end of a template substitution.
     #[inline(always)]
-    fn lex_close_brace(&mut self, sc: &mut Scan<'a>, start: usize) {
+    fn lex_close_brace(&mut self, sc: &mut Scan<'a, '_>, start: usize) {
         if let Some(&(b'$', _)) = self.open.last() {
             self.lex_template_piece(sc, start);
         } else {
@@ -853,7 +860,7 @@ impl<'a> Lexer<'a> {
     /// The `}` that ends a template substitution: `) +`, the next piece of the template,
     /// then either the next `+ (` or the `)` that closes the template.
     #[inline(always)]
-    fn lex_template_piece(&mut self, sc: &mut Scan<'a>, start: usize) {
+    fn lex_template_piece(&mut self, sc: &mut Scan<'a, '_>, start: usize) {
         self.open.pop();
         sc.pos = start + 1;
         sc.push(start, p!(")"), 0);
@@ -870,7 +877,7 @@ impl<'a> Lexer<'a> {
 
     /// At the `${` of a template: `+ (`, and the `}` that ends it is awaited.
     #[inline(always)]
-    fn lex_substitution(&mut self, sc: &mut Scan<'a>) {
+    fn lex_substitution(&mut self, sc: &mut Scan<'a, '_>) {
         let at = sc.pos;
         for kind in [p!("+"), p!("(")] {
             sc.push_span(at, at + 2, kind, 0);
@@ -881,7 +888,7 @@ impl<'a> Lexer<'a> {
 
     /// A separator; a space usually follows, and skipping it here saves a turn of the loop.
     #[inline(always)]
-    fn lex_separator(&mut self, sc: &mut Scan<'a>, start: usize, kind: Kind) {
+    fn lex_separator(&mut self, sc: &mut Scan<'a, '_>, start: usize, kind: Kind) {
         sc.pos = start + 1;
         sc.push(start, kind, 0);
         if sc.bytes.get(sc.pos) == Some(&b' ') {
@@ -892,7 +899,7 @@ impl<'a> Lexer<'a> {
     /// An identifier starting with an ASCII letter, `_` or `$`, and the `(` of a call
     /// after it.
     #[inline(always)]
-    fn lex_ident(&mut self, sc: &mut Scan<'a>, start: usize) {
+    fn lex_ident(&mut self, sc: &mut Scan<'a, '_>, start: usize) {
         let bytes = sc.bytes;
         sc.pos = ident_end(bytes, start + 1);
         // Only a non-ASCII letter or a backslash can continue an identifier from here;
@@ -915,7 +922,7 @@ impl<'a> Lexer<'a> {
     /// A number starting with a digit: short integers, the most common, and simple decimals
     /// are read here, the other forms by [`Lexer::number`].
     #[inline(always)]
-    fn lex_number(&mut self, sc: &mut Scan<'a>, start: usize) {
+    fn lex_number(&mut self, sc: &mut Scan<'a, '_>, start: usize) {
         let bytes = sc.bytes;
         let (kind, aux) = if let Some((n, end)) = short_int(bytes, start) {
             sc.pos = end;
@@ -934,7 +941,7 @@ impl<'a> Lexer<'a> {
 
     /// A string literal delimited by `quote`; a template with a substitution opens it.
     #[inline(always)]
-    fn lex_quote(&mut self, sc: &mut Scan<'a>, start: usize, quote: u8) {
+    fn lex_quote(&mut self, sc: &mut Scan<'a, '_>, start: usize, quote: u8) {
         let bytes = sc.bytes;
         let end = plain_run_end(bytes, start + 1, quote);
         if bytes.get(end) == Some(&quote) {
@@ -958,7 +965,7 @@ impl<'a> Lexer<'a> {
 
     /// A dot: a number, a spread, or (most often) a member access.
     #[inline(always)]
-    fn lex_dot(&mut self, sc: &mut Scan<'a>, start: usize) {
+    fn lex_dot(&mut self, sc: &mut Scan<'a, '_>, start: usize) {
         let bytes = sc.bytes;
         match (bytes.get(start + 1), bytes.get(start + 2)) {
             (Some(d), _) if d.is_ascii_digit() => {
@@ -985,7 +992,7 @@ impl<'a> Lexer<'a> {
 
     /// An operator or punctuation other than brackets and separators.
     #[inline(always)]
-    fn lex_punct(&mut self, sc: &mut Scan<'a>, start: usize) {
+    fn lex_punct(&mut self, sc: &mut Scan<'a, '_>, start: usize) {
         match punct_at(&sc.bytes[start..]) {
             Some(kind) => {
                 sc.pos = start + kind.text().len();
@@ -997,7 +1004,7 @@ impl<'a> Lexer<'a> {
 
     /// Everything unusual (non-ASCII text, slashes, control characters): the general path.
     #[inline(always)]
-    fn lex_other(&mut self, sc: &mut Scan<'a>, start: usize) {
+    fn lex_other(&mut self, sc: &mut Scan<'a, '_>, start: usize) {
         match self.slow(sc, start, Self::general) {
             Step::Token(kind, aux) => sc.push(start, kind, aux),
             Step::Newline => sc.line_break(),
