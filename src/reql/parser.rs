@@ -1781,9 +1781,7 @@ impl<'t> Parser<'t, '_> {
     fn object_props(&mut self) -> Vec<Prop> {
         let base = self.props.len();
         while !self.at(p!("}")) && self.peek().is_some() && !self.fatal {
-            if let Some(prop) = self.object_prop() {
-                self.props.push(prop);
-            }
+            self.object_prop();
             if !self.eat(p!(",")) {
                 break;
             }
@@ -1795,10 +1793,10 @@ impl<'t> Parser<'t, '_> {
         self.props.split_off(base)
     }
 
-    /// One property of an object literal; `None` after an error, and for `__proto__: value`
-    /// (see below).
-    fn object_prop(&mut self) -> Option<Prop> {
-        let t = self.peek()?;
+    /// One property of an object literal, pushed on `self.props` (not after an error, nor for
+    /// `__proto__: value`, see below).
+    fn object_prop(&mut self) {
+        let Some(t) = self.peek() else { return };
         let key_span = t.span();
         let key: Name = match t.kind {
             Kind::Ident => self.intern(self.name(t)),
@@ -1808,17 +1806,18 @@ impl<'t> Parser<'t, '_> {
                 // `...x` copies x's own properties; its key is never read.
                 let value = self.spread();
                 let key = self.names.intern("...");
-                return Some(Prop {
+                self.props.push(Prop {
                     key,
                     key_span,
                     value,
                 });
+                return;
             }
-            p!("[") => return Some(self.computed_prop(key_span)),
+            p!("[") => return self.computed_prop(key_span),
             _ => {
                 self.expected("a property name");
                 self.recover_to_comma();
-                return None;
+                return;
             }
         };
         self.pos += 1;
@@ -1846,15 +1845,18 @@ impl<'t> Parser<'t, '_> {
             self.recover_to_comma();
             err_expr(key_span)
         };
-        (!proto).then_some(Prop {
-            key,
-            key_span,
-            value,
-        })
+        if !proto {
+            self.props.push(Prop {
+                key,
+                key_span,
+                value,
+            });
+        }
     }
 
-    /// `[key]: value`, at its `[`: the key is computed when the literal is evaluated.
-    fn computed_prop(&mut self, key_span: Span) -> Prop {
+    /// `[key]: value`, at its `[`, pushed on `self.props`: the key is computed when the
+    /// literal is evaluated.
+    fn computed_prop(&mut self, key_span: Span) {
         self.pos += 1;
         let key = self.with_nl(false, |p| p.assign());
         self.expect(p!("]"), "`]` to close the computed key");
@@ -1867,7 +1869,7 @@ impl<'t> Parser<'t, '_> {
         };
         let span = key_span.to(value.span);
         let name = self.names.intern("[]");
-        Prop {
+        self.props.push(Prop {
             key: name,
             key_span,
             value: Expr {
@@ -1877,7 +1879,7 @@ impl<'t> Parser<'t, '_> {
                 },
                 span,
             },
-        }
+        });
     }
 
     fn recover_to_comma(&mut self) {
