@@ -808,8 +808,8 @@ impl<'a> Lexer<'a> {
     }
 
     // The readers of the main loop, `lex_*`, one per token family. Each takes the token at
-    // `start`, pushes it and leaves `sc.pos` after it. They take the scan state by
-    // reference, so they are inlined into the loop: a call would keep that state in memory.
+    // `start`, pushes it and leaves `sc.pos` after it. They take the scan state by reference
+    // and are always inlined into the loop: a call would keep that state in memory.
 
     /// Runs `read`, a reader of the general path (which works on `self.pos`), from `start`;
     /// the scan goes on where it stopped.
