@@ -307,28 +307,12 @@ fn punct_at(rest: &[u8]) -> Option<Kind> {
             (b'=', _, _) => p!(">="),
             _ => p!(">"),
         },
-        b'&' => match c1 {
-            b'&' => p!("&&"),
-            b'=' => p!("&="),
-            _ => p!("&"),
-        },
-        b'|' => match c1 {
-            b'|' => p!("||"),
-            b'=' => p!("|="),
-            _ => p!("|"),
-        },
+        b'&' => doubled_or_assign(b'&', c1, [p!("&"), p!("&&"), p!("&=")]),
+        b'|' => doubled_or_assign(b'|', c1, [p!("|"), p!("||"), p!("|=")]),
         b'^' if c1 == b'=' => p!("^="),
         b'^' => p!("^"),
-        b'+' => match c1 {
-            b'+' => p!("++"),
-            b'=' => p!("+="),
-            _ => p!("+"),
-        },
-        b'-' => match c1 {
-            b'-' => p!("--"),
-            b'=' => p!("-="),
-            _ => p!("-"),
-        },
+        b'+' => doubled_or_assign(b'+', c1, [p!("+"), p!("++"), p!("+=")]),
+        b'-' => doubled_or_assign(b'-', c1, [p!("-"), p!("--"), p!("-=")]),
         b'*' => match (c1, c2) {
             (b'*', b'=') => p!("**="),
             (b'*', _) => p!("**"),
@@ -341,6 +325,19 @@ fn punct_at(rest: &[u8]) -> Option<Kind> {
         b'%' => p!("%"),
         _ => return None,
     })
+}
+
+/// One of the operators `x`, `xx` and `x=` of a character `x` that has all three (`&`, `|`,
+/// `+`, `-`), by the byte `next` after it.
+#[inline(always)]
+fn doubled_or_assign(x: u8, next: u8, [single, doubled, assign]: [Kind; 3]) -> Kind {
+    if next == x {
+        doubled
+    } else if next == b'=' {
+        assign
+    } else {
+        single
+    }
 }
 
 fn is_id_start(c: char) -> bool {
@@ -462,7 +459,8 @@ static IDENT: [u8; 256] = {
 /// The end of the ASCII identifier characters from `i` on.
 #[inline(always)]
 fn ident_end(bytes: &[u8], mut i: usize) -> usize {
-    // A fixed window lets the scan go without a bounds check per byte.
+    // A fixed window lets the scan go without a bounds check per byte. Names are short: one
+    // window, then byte by byte (a loop of windows, as for strings, measured slower here).
     if let Some(w) = bytes.get(i..).and_then(<[u8]>::first_chunk::<16>) {
         match w
             .iter()
@@ -541,12 +539,11 @@ enum Step {
     Nothing,
 }
 
-/// The value and end of the decimal literal at `start` when it is simple: no separators,
-/// radix prefix or leading zero, a complete exponent, and nothing identifier-like or a
-/// second dot after it. `None` leaves the literal to [`Lexer::number`], which reads every
-/// form and reports errors; for simple literals both give the same value.
-fn simple_decimal(bytes: &[u8], start: usize) -> Option<(f64, usize)> {
-    // Short integers first, the most common numbers: value built while scanning.
+/// The value and end of the whole number at `start` when it is short and plain: 1 to 15
+/// digits (exact in a double), no leading zero, and nothing after it that continues it.
+/// The value is built while scanning: these are the most common numbers.
+#[inline(always)]
+fn short_int(bytes: &[u8], start: usize) -> Option<(u64, usize)> {
     let mut i = start;
     let mut n: u64 = 0;
     while let Some(&d) = bytes.get(i) {
@@ -557,18 +554,23 @@ fn simple_decimal(bytes: &[u8], start: usize) -> Option<(f64, usize)> {
         n = n.wrapping_mul(10).wrapping_add(u64::from(v));
         i += 1;
     }
-    let int_len = i - start;
-    if (1..=15).contains(&int_len)
-        && (int_len == 1 || bytes[start] != b'0')
+    let len = i - start;
+    let plain = (1..=15).contains(&len)
+        && (len == 1 || bytes[start] != b'0')
         && bytes
             .get(i)
-            .is_none_or(|&b| NUMBER_TAIL[usize::from(b)] == 0)
-    {
-        // Up to 15 digits are exact in a double.
-        return Some((n as f64, i));
-    }
-    if int_len > 1 && bytes[start] == b'0' {
-        return None;
+            .is_none_or(|&b| NUMBER_TAIL[usize::from(b)] == 0);
+    plain.then_some((n, i))
+}
+
+/// The value and end of the decimal literal at `start` when it is simple: no separators,
+/// radix prefix or leading zero, a complete exponent, and nothing identifier-like or a
+/// second dot after it. `None` leaves the literal to [`Lexer::number`], which reads every
+/// form and reports errors; for simple literals both give the same value.
+fn simple_decimal(bytes: &[u8], start: usize) -> Option<(f64, usize)> {
+    // Short integers first, the most common numbers.
+    if let Some((n, end)) = short_int(bytes, start) {
+        return Some((n as f64, end));
     }
     let digits = |mut i: usize| {
         while bytes.get(i).is_some_and(u8::is_ascii_digit) {
@@ -576,6 +578,11 @@ fn simple_decimal(bytes: &[u8], start: usize) -> Option<(f64, usize)> {
         }
         i
     };
+    let i = digits(start);
+    let int_len = i - start;
+    if int_len > 1 && bytes[start] == b'0' {
+        return None;
+    }
     let mut end = i;
     if bytes.get(end) == Some(&b'.') {
         end = digits(end + 1);
@@ -620,6 +627,50 @@ static NUMBER_TAIL: [u8; 256] = {
     }
     t
 };
+
+/// The state of the main loop ([`Lexer::run`]): the text, the position, the tokens so far
+/// and where line breaks fall. Kept apart from [`Lexer`] so that, with the readers inlined
+/// into the loop, it lives in registers; the slower readers work on `Lexer::pos` instead (see
+/// [`Lexer::slow`]). The vectors are borrowed: a push that grows one takes its address, and
+/// the address of a field would keep the whole state in memory.
+struct Scan<'a, 'v> {
+    /// The text.
+    bytes: &'a [u8],
+    pos: usize,
+    tokens: &'v mut Vec<Token>,
+    /// Where a line break precedes a token: the index that token will have. Kept aside so
+    /// the loop carries no flag; set on the tokens at the end.
+    breaks: &'v mut Vec<usize>,
+}
+
+impl Scan<'_, '_> {
+    /// A token from `start` to the position.
+    #[inline(always)]
+    fn push(&mut self, start: usize, kind: Kind, aux: u32) {
+        self.push_span(start, self.pos, kind, aux);
+    }
+
+    /// A token from `start` to `end`. `lex` refuses texts whose offsets do not fit in `u32`,
+    /// so the casts keep every offset.
+    #[inline(always)]
+    fn push_span(&mut self, start: usize, end: usize, kind: Kind, aux: u32) {
+        self.tokens.push(Token {
+            start: start as u32,
+            end: end as u32,
+            kind,
+            nl_before: false,
+            aux,
+        });
+    }
+
+    /// A line break before the next token.
+    #[inline(always)]
+    fn line_break(&mut self) {
+        if self.breaks.last() != Some(&self.tokens.len()) {
+            self.breaks.push(self.tokens.len());
+        }
+    }
+}
 
 struct Lexer<'a> {
     src: &'a str,
@@ -704,291 +755,261 @@ impl<'a> Lexer<'a> {
         &mut self.out.errors[n]
     }
 
+    /// The main loop: one token a turn, dispatched on the class of its first byte.
     fn run(&mut self) {
         let src = self.src;
-        let bytes = src.as_bytes();
-        // The tokens and the position live in locals so the hot loop keeps them in registers;
-        // the slower paths below read and write `self.pos`.
         let mut tokens = std::mem::take(&mut self.out.tokens);
-        let mut pos = 0;
-        // Where a line break precedes a token: the index that token will have. Kept aside
-        // so the hot loop carries no flag; set on the tokens at the end.
-        let mut breaks: Vec<usize> = Vec::new();
+        let mut breaks = Vec::new();
+        let mut sc = Scan {
+            bytes: src.as_bytes(),
+            pos: 0,
+            tokens: &mut tokens,
+            breaks: &mut breaks,
+        };
         // A query file may start with `#!/usr/bin/env ...`.
         if src.starts_with("#!") {
-            pos = src.find('\n').unwrap_or(src.len());
-        }
-        // A token from `$start` to `pos`. `lex` refuses texts whose offsets do not fit in
-        // `u32`, so the casts keep every offset.
-        macro_rules! push {
-            ($start:expr, $kind:expr, $aux:expr) => {
-                tokens.push(Token {
-                    start: $start as u32,
-                    end: pos as u32,
-                    kind: $kind,
-                    nl_before: false,
-                    aux: $aux,
-                })
-            };
-        }
-        // Each arm pushes its own token: a shared push after the match would build every
-        // token in memory first.
-        macro_rules! emit {
-            ($start:expr, $kind:expr, $aux:expr) => {{
-                push!($start, $kind, $aux);
-                continue;
-            }};
-        }
-        macro_rules! line_break {
-            () => {
-                if breaks.last() != Some(&tokens.len()) {
-                    breaks.push(tokens.len());
-                }
-            };
-        }
-        // A string literal at `$start`, delimited by `$q`.
-        macro_rules! quote {
-            ($start:expr, $q:expr) => {{
-                let body = $start + 1;
-                let end = plain_run_end(bytes, body, $q);
-                if bytes.get(end) == Some(&$q) {
-                    // A string of plain ASCII without escapes is read from the source.
-                    pos = end + 1;
-                    emit!($start, Kind::Str, 0)
-                }
-                self.pos = $start;
-                let (kind, aux) = self.string(char::from($q));
-                pos = self.pos;
-                if self.template_sub {
-                    // `a${x}b` is lexed as ("a" + (x) + "b"): an opening parenthesis
-                    // before the first piece, then `+ (` for the substitution.
-                    self.template_sub = false;
-                    tokens.push(Token {
-                        start: $start as u32,
-                        end: $start as u32,
-                        kind: p!("("),
-                        nl_before: false,
-                        aux: 0,
-                    });
-                    push!($start, kind, aux);
-                    substitution!();
-                    continue;
-                }
-                emit!($start, kind, aux)
-            }};
-        }
-        // At the `${` of a template at `pos`: `+ (`, and the `}` that ends it is awaited.
-        macro_rules! substitution {
-            () => {{
-                for kind in [p!("+"), p!("(")] {
-                    tokens.push(Token {
-                        start: pos as u32,
-                        end: pos as u32 + 2,
-                        kind,
-                        nl_before: false,
-                        aux: 0,
-                    });
-                }
-                self.open.push((b'$', Span::new(pos, pos + 2)));
-                pos += 2;
-            }};
-        }
-        // An opening bracket at `$start`.
-        macro_rules! open {
-            ($start:expr, $b:expr, $kind:expr) => {{
-                pos = $start + 1;
-                self.open.push(($b, Span::new($start, pos)));
-                emit!($start, $kind, 0)
-            }};
-        }
-        // A separator at `$start`; a space usually follows, and skipping it here saves a
-        // turn of the loop.
-        macro_rules! separator {
-            ($start:expr, $kind:expr) => {{
-                pos = $start + 1;
-                push!($start, $kind, 0);
-                if bytes.get(pos) == Some(&b' ') {
-                    pos += 1;
-                }
-                continue;
-            }};
-        }
-        // An identifier starting at `$start` (an ASCII letter, `_` or `$`).
-        macro_rules! ident {
-            ($start:expr) => {{
-                pos = ident_end(bytes, $start + 1);
-                // Only a non-ASCII letter or a backslash can continue an identifier from
-                // here; `ident` takes the rest of such an identifier.
-                if let Some(&c) = bytes.get(pos)
-                    && IDENT[usize::from(c)] & SLOW != 0
-                {
-                    self.pos = $start;
-                    self.ident();
-                    pos = self.pos;
-                    emit!($start, Kind::Ident, 0)
-                }
-                push!($start, Kind::Ident, 0);
-                // A call usually follows: take its bracket without a turn of the loop.
-                if bytes.get(pos) == Some(&b'(') {
-                    let start = pos;
-                    open!(start, b'(', p!("("))
-                }
-                continue;
-            }};
-        }
-        // A dot at `$start`: a number, a spread, or (most often) a member access.
-        macro_rules! dot {
-            ($start:expr) => {{
-                match (bytes.get($start + 1), bytes.get($start + 2)) {
-                    (Some(d), _) if d.is_ascii_digit() => {
-                        self.pos = $start;
-                        let (kind, aux) = self.number();
-                        pos = self.pos;
-                        emit!($start, kind, aux)
-                    }
-                    (Some(b'.'), Some(b'.')) => {
-                        pos = $start + 3;
-                        emit!($start, p!("..."), 0)
-                    }
-                    _ => {
-                        pos = $start + 1;
-                        push!($start, p!("."), 0);
-                        // A method name usually follows: read it without a turn of the loop.
-                        if let Some(&c) = bytes.get(pos)
-                            && IDENT[usize::from(c)] & START != 0
-                        {
-                            let start = pos;
-                            ident!(start)
-                        }
-                        continue;
-                    }
-                }
-            }};
-        }
-        // A closing bracket at `$start`, matched with the innermost open one.
-        macro_rules! close {
-            ($start:expr, $b:expr, $want:expr, $kind:expr) => {{
-                pos = $start + 1;
-                match self.open.last() {
-                    Some(&(open, _)) if open == $want => {
-                        self.open.pop();
-                    }
-                    _ => self.mismatch($b, Span::new($start, pos)),
-                }
-                emit!($start, $kind, 0)
-            }};
-        }
-        // Everything unusual (non-ASCII text, slashes, control characters) takes the
-        // general path, the one that reads `self.pos`.
-        macro_rules! general {
-            ($start:expr) => {{
-                self.pos = $start;
-                let step = self.general();
-                pos = self.pos;
-                match step {
-                    Step::Token(kind, aux) => emit!($start, kind, aux),
-                    Step::Newline => line_break!(),
-                    Step::Nothing => {}
-                }
-            }};
+            sc.pos = src.find('\n').unwrap_or(src.len());
         }
         // The class table covers every byte, so the match is one jump without range checks.
-        while let Some(&b) = bytes.get(pos) {
-            let start = pos;
+        // Each reader pushes its own token: a shared push after the match would build every
+        // token in memory first.
+        while let Some(&b) = sc.bytes.get(sc.pos) {
+            let start = sc.pos;
             match CLASS[usize::from(b)] {
-                Class::Space => pos += 1,
+                Class::Space => sc.pos += 1,
                 Class::Newline => {
-                    line_break!();
-                    pos += 1;
+                    sc.line_break();
+                    sc.pos += 1;
                 }
-                Class::OpenParen => open!(start, b'(', p!("(")),
-                Class::OpenBracket => open!(start, b'[', p!("[")),
-                Class::OpenBrace => open!(start, b'{', p!("{")),
-                Class::CloseParen => close!(start, b')', b'(', p!(")")),
-                Class::CloseBracket => close!(start, b']', b'[', p!("]")),
-                Class::CloseBrace => {
-                    if let Some(&(b'$', _)) = self.open.last() {
-                        // The end of a template substitution: `) +`, the next piece, then
-                        // either the next `+ (` or the `)` that closes the template.
-                        self.open.pop();
-                        pos = start + 1;
-                        push!(start, p!(")"), 0);
-                        push!(start, p!("+"), 0);
-                        self.pos = start;
-                        let (kind, aux) = self.string('`');
-                        pos = self.pos;
-                        push!(start, kind, aux);
-                        if self.template_sub {
-                            self.template_sub = false;
-                            substitution!();
-                        } else {
-                            push!(pos, p!(")"), 0);
-                        }
-                        continue;
-                    }
-                    close!(start, b'}', b'{', p!("}"))
-                }
-                Class::Comma => separator!(start, p!(",")),
-                Class::Semicolon => separator!(start, p!(";")),
-                Class::Colon => separator!(start, p!(":")),
-                Class::Ident => ident!(start),
-                Class::Digit => {
-                    // Short integers, the most common numbers, with the value built while
-                    // scanning; up to 15 digits are exact in a double.
-                    let mut n: u64 = 0;
-                    pos = start;
-                    while let Some(&d) = bytes.get(pos) {
-                        let v = d.wrapping_sub(b'0');
-                        if v > 9 {
-                            break;
-                        }
-                        n = n.wrapping_mul(10).wrapping_add(u64::from(v));
-                        pos += 1;
-                    }
-                    let len = pos - start;
-                    if len <= 15
-                        && (len == 1 || b != b'0')
-                        && bytes
-                            .get(pos)
-                            .is_none_or(|&c| NUMBER_TAIL[usize::from(c)] == 0)
-                    {
-                        match u32::try_from(n) {
-                            Ok(small) => emit!(start, Kind::Int, small),
-                            Err(_) => {
-                                let (kind, aux) = self.num_token(n as f64);
-                                emit!(start, kind, aux)
-                            }
-                        }
-                    }
-                    if let Some((n, end)) = simple_decimal(bytes, start) {
-                        pos = end;
-                        let (kind, aux) = self.num_token(n);
-                        emit!(start, kind, aux)
-                    }
-                    self.pos = start;
-                    let (kind, aux) = self.number();
-                    pos = self.pos;
-                    emit!(start, kind, aux)
-                }
-                Class::Quote => quote!(start, b),
-                Class::Dot => dot!(start),
-                Class::Punct => {
-                    if let Some(kind) = punct_at(&bytes[pos..]) {
-                        pos += kind.text().len();
-                        emit!(start, kind, 0)
-                    }
-                    general!(start)
-                }
-                Class::Other => general!(start),
+                Class::OpenParen => self.lex_open(&mut sc, start, b'(', p!("(")),
+                Class::OpenBracket => self.lex_open(&mut sc, start, b'[', p!("[")),
+                Class::OpenBrace => self.lex_open(&mut sc, start, b'{', p!("{")),
+                Class::CloseParen => self.lex_close(&mut sc, start, b')', b'(', p!(")")),
+                Class::CloseBracket => self.lex_close(&mut sc, start, b']', b'[', p!("]")),
+                Class::CloseBrace => self.lex_close_brace(&mut sc, start),
+                Class::Comma => self.lex_separator(&mut sc, start, p!(",")),
+                Class::Semicolon => self.lex_separator(&mut sc, start, p!(";")),
+                Class::Colon => self.lex_separator(&mut sc, start, p!(":")),
+                Class::Ident => self.lex_ident(&mut sc, start),
+                Class::Digit => self.lex_number(&mut sc, start),
+                Class::Quote => self.lex_quote(&mut sc, start, b),
+                Class::Dot => self.lex_dot(&mut sc, start),
+                Class::Punct => self.lex_punct(&mut sc, start),
+                Class::Other => self.lex_other(&mut sc, start),
             }
         }
+        self.pos = sc.pos;
         for i in breaks {
             if let Some(t) = tokens.get_mut(i) {
                 t.nl_before = true;
             }
         }
-        self.pos = pos;
         self.out.tokens = tokens;
+    }
+
+    // The readers of the main loop, `lex_*`, one per token family. Each takes the token at
+    // `start`, pushes it and leaves `sc.pos` after it. They take the scan state by reference
+    // and are always inlined into the loop: a call would keep that state in memory.
+
+    /// Runs `read`, a reader of the general path (which works on `self.pos`), from `start`;
+    /// the scan goes on where it stopped.
+    #[inline(always)]
+    fn slow<T>(
+        &mut self,
+        sc: &mut Scan<'a, '_>,
+        start: usize,
+        read: impl FnOnce(&mut Self) -> T,
+    ) -> T {
+        self.pos = start;
+        let value = read(self);
+        sc.pos = self.pos;
+        value
+    }
+
+    /// An opening bracket `b`, awaiting its match.
+    #[inline(always)]
+    fn lex_open(&mut self, sc: &mut Scan<'a, '_>, start: usize, b: u8, kind: Kind) {
+        sc.pos = start + 1;
+        self.open.push((b, Span::new(start, sc.pos)));
+        sc.push(start, kind, 0);
+    }
+
+    /// A closing bracket `b`, matched with the innermost open one (`want` if it matches).
+    #[inline(always)]
+    fn lex_close(&mut self, sc: &mut Scan<'a, '_>, start: usize, b: u8, want: u8, kind: Kind) {
+        sc.pos = start + 1;
+        match self.open.last() {
+            Some(&(open, _)) if open == want => {
+                self.open.pop();
+            }
+            _ => self.mismatch(b, Span::new(start, sc.pos)),
+        }
+        sc.push(start, kind, 0);
+    }
+
+    /// A `}`: a closing bracket, or the end of a template substitution.
+    #[inline(always)]
+    fn lex_close_brace(&mut self, sc: &mut Scan<'a, '_>, start: usize) {
+        if let Some(&(b'$', _)) = self.open.last() {
+            self.lex_template_piece(sc, start);
+        } else {
+            self.lex_close(sc, start, b'}', b'{', p!("}"));
+        }
+    }
+
+    /// The `}` that ends a template substitution: `) +`, the next piece of the template,
+    /// then either the next `+ (` or the `)` that closes the template.
+    #[inline(always)]
+    fn lex_template_piece(&mut self, sc: &mut Scan<'a, '_>, start: usize) {
+        self.open.pop();
+        sc.pos = start + 1;
+        sc.push(start, p!(")"), 0);
+        sc.push(start, p!("+"), 0);
+        let (kind, aux) = self.slow(sc, start, |lx| lx.string('`'));
+        sc.push(start, kind, aux);
+        if self.template_sub {
+            self.template_sub = false;
+            self.lex_substitution(sc);
+        } else {
+            sc.push(sc.pos, p!(")"), 0);
+        }
+    }
+
+    /// At the `${` of a template: `+ (`, and the `}` that ends it is awaited.
+    #[inline(always)]
+    fn lex_substitution(&mut self, sc: &mut Scan<'a, '_>) {
+        let at = sc.pos;
+        for kind in [p!("+"), p!("(")] {
+            sc.push_span(at, at + 2, kind, 0);
+        }
+        self.open.push((b'$', Span::new(at, at + 2)));
+        sc.pos += 2;
+    }
+
+    /// A separator; a space usually follows, and skipping it here saves a turn of the loop.
+    #[inline(always)]
+    fn lex_separator(&mut self, sc: &mut Scan<'a, '_>, start: usize, kind: Kind) {
+        sc.pos = start + 1;
+        sc.push(start, kind, 0);
+        if sc.bytes.get(sc.pos) == Some(&b' ') {
+            sc.pos += 1;
+        }
+    }
+
+    /// An identifier starting with an ASCII letter, `_` or `$`, and the `(` of a call
+    /// after it.
+    #[inline(always)]
+    fn lex_ident(&mut self, sc: &mut Scan<'a, '_>, start: usize) {
+        let bytes = sc.bytes;
+        sc.pos = ident_end(bytes, start + 1);
+        // Only a non-ASCII letter or a backslash can continue an identifier from here;
+        // `ident` takes the rest of such an identifier.
+        if let Some(&c) = bytes.get(sc.pos)
+            && IDENT[usize::from(c)] & SLOW != 0
+        {
+            self.slow(sc, start, Self::ident);
+            sc.push(start, Kind::Ident, 0);
+            return;
+        }
+        sc.push(start, Kind::Ident, 0);
+        // A call usually follows: take its bracket without a turn of the loop.
+        if bytes.get(sc.pos) == Some(&b'(') {
+            let at = sc.pos;
+            self.lex_open(sc, at, b'(', p!("("));
+        }
+    }
+
+    /// A number starting with a digit: short integers, the most common, and simple decimals
+    /// are read here, the other forms by [`Lexer::number`].
+    #[inline(always)]
+    fn lex_number(&mut self, sc: &mut Scan<'a, '_>, start: usize) {
+        let bytes = sc.bytes;
+        let (kind, aux) = if let Some((n, end)) = short_int(bytes, start) {
+            sc.pos = end;
+            match u32::try_from(n) {
+                Ok(small) => (Kind::Int, small),
+                Err(_) => self.num_token(n as f64),
+            }
+        } else if let Some((v, end)) = simple_decimal(bytes, start) {
+            sc.pos = end;
+            self.num_token(v)
+        } else {
+            self.slow(sc, start, Self::number)
+        };
+        sc.push(start, kind, aux);
+    }
+
+    /// A string literal delimited by `quote`; a template with a substitution opens it.
+    #[inline(always)]
+    fn lex_quote(&mut self, sc: &mut Scan<'a, '_>, start: usize, quote: u8) {
+        let bytes = sc.bytes;
+        let end = plain_run_end(bytes, start + 1, quote);
+        if bytes.get(end) == Some(&quote) {
+            // A string of plain ASCII without escapes is read from the source.
+            sc.pos = end + 1;
+            sc.push(start, Kind::Str, 0);
+            return;
+        }
+        let (kind, aux) = self.slow(sc, start, |lx| lx.string(char::from(quote)));
+        if self.template_sub {
+            // `a${x}b` is lexed as ("a" + (x) + "b"): an opening parenthesis before the
+            // first piece, then `+ (` for the substitution.
+            self.template_sub = false;
+            sc.push_span(start, start, p!("("), 0);
+            sc.push(start, kind, aux);
+            self.lex_substitution(sc);
+        } else {
+            sc.push(start, kind, aux);
+        }
+    }
+
+    /// A dot: a number, a spread, or (most often) a member access.
+    #[inline(always)]
+    fn lex_dot(&mut self, sc: &mut Scan<'a, '_>, start: usize) {
+        let bytes = sc.bytes;
+        match (bytes.get(start + 1), bytes.get(start + 2)) {
+            (Some(d), _) if d.is_ascii_digit() => {
+                let (kind, aux) = self.slow(sc, start, Self::number);
+                sc.push(start, kind, aux);
+            }
+            (Some(b'.'), Some(b'.')) => {
+                sc.pos = start + 3;
+                sc.push(start, p!("..."), 0);
+            }
+            _ => {
+                sc.pos = start + 1;
+                sc.push(start, p!("."), 0);
+                // A method name usually follows: read it without a turn of the loop.
+                if let Some(&c) = bytes.get(sc.pos)
+                    && IDENT[usize::from(c)] & START != 0
+                {
+                    let at = sc.pos;
+                    self.lex_ident(sc, at);
+                }
+            }
+        }
+    }
+
+    /// An operator or punctuation other than brackets and separators.
+    #[inline(always)]
+    fn lex_punct(&mut self, sc: &mut Scan<'a, '_>, start: usize) {
+        match punct_at(&sc.bytes[start..]) {
+            Some(kind) => {
+                sc.pos = start + kind.text().len();
+                sc.push(start, kind, 0);
+            }
+            None => self.lex_other(sc, start),
+        }
+    }
+
+    /// Everything unusual (non-ASCII text, slashes, control characters): the general path.
+    #[inline(always)]
+    fn lex_other(&mut self, sc: &mut Scan<'a, '_>, start: usize) {
+        match self.slow(sc, start, Self::general) {
+            Step::Token(kind, aux) => sc.push(start, kind, aux),
+            Step::Newline => sc.line_break(),
+            Step::Nothing => {}
+        }
     }
 
     /// The kind and [`Token::aux`] of a number token of value `v`: a whole number below 2^32

@@ -92,18 +92,25 @@ impl Iterator for Statements<'_, '_> {
         if p.pos >= p.toks.len() || p.fatal {
             return None;
         }
-        let before = p.pos;
-        let errs = p.errors.len();
-        let s = p.statement();
-        if p.errors.len() > errs {
-            p.recover();
-        } else {
-            p.end_statement();
+        Some(p.statement_in_list())
+    }
+}
+
+/// The nesting limits the parser keeps to (its stack is bounded).
+#[derive(Clone, Copy)]
+enum Limit {
+    /// Nested expressions and blocks: [`MAX_DEPTH`].
+    Depth,
+    /// Links of a method chain: [`MAX_CHAIN`].
+    Chain,
+}
+
+impl Limit {
+    fn max(self) -> usize {
+        match self {
+            Limit::Depth => MAX_DEPTH,
+            Limit::Chain => MAX_CHAIN,
         }
-        if p.pos == before {
-            p.pos += 1;
-        }
-        Some(s)
     }
 }
 
@@ -481,26 +488,25 @@ impl<'t> Parser<'t, '_> {
         }
     }
 
+    /// One more level of nesting: false, and parsing stops, past [`MAX_DEPTH`].
     #[inline]
     fn deeper(&mut self) -> bool {
         self.depth += 1;
-        if self.depth > MAX_DEPTH {
-            self.stop(
-                || format!("expression nested too deeply (more than {MAX_DEPTH} levels)"),
-                "split the query into variables: var a = ...; then use a",
-            );
-        }
-        !self.fatal
+        self.within(self.depth, Limit::Depth)
     }
 
+    /// One more link of a method chain: false, and parsing stops, past [`MAX_CHAIN`].
     #[inline]
     fn longer_chain(&mut self) -> bool {
         self.links += 1;
-        if self.links > MAX_CHAIN {
-            self.stop(
-                || format!("method chain nested too deeply (more than {MAX_CHAIN} links)"),
-                "split the chain with variables: var a = ...; a.next(...)",
-            );
+        self.within(self.links, Limit::Chain)
+    }
+
+    /// True while `level` is within `limit` and parsing goes on.
+    #[inline]
+    fn within(&mut self, level: usize, limit: Limit) -> bool {
+        if level > limit.max() {
+            self.stop(limit);
         }
         !self.fatal
     }
@@ -508,10 +514,20 @@ impl<'t> Parser<'t, '_> {
     /// Stops parsing (once, with one error) when a nesting limit is over.
     #[cold]
     #[inline(never)]
-    fn stop(&mut self, message: impl FnOnce() -> String, help: &str) {
+    fn stop(&mut self, limit: Limit) {
         if !self.fatal {
+            let (message, help) = match limit {
+                Limit::Depth => (
+                    format!("expression nested too deeply (more than {MAX_DEPTH} levels)"),
+                    "split the query into variables: var a = ...; then use a",
+                ),
+                Limit::Chain => (
+                    format!("method chain nested too deeply (more than {MAX_CHAIN} links)"),
+                    "split the chain with variables: var a = ...; a.next(...)",
+                ),
+            };
             let span = self.here();
-            self.error(span, message()).help = Some(help.into());
+            self.error(span, message).help = Some(help.into());
         }
         self.fatal = true;
     }
@@ -521,6 +537,24 @@ impl<'t> Parser<'t, '_> {
         let r = f(self);
         self.nl_sensitive = saved;
         r
+    }
+
+    /// A statement of a program or block and what ends it, or after an error the rest of the
+    /// broken statement. It always moves on (past one token at least), so lists of statements
+    /// end.
+    fn statement_in_list(&mut self) -> Stmt {
+        let before = self.pos;
+        let errs = self.errors.len();
+        let s = self.statement();
+        if self.errors.len() > errs {
+            self.recover();
+        } else {
+            self.end_statement();
+        }
+        if self.pos == before {
+            self.pos += 1;
+        }
+        s
     }
 
     /// After a statement: `;`, a line break, `}` or the end must follow.
@@ -815,18 +849,7 @@ impl<'t> Parser<'t, '_> {
         self.blocks += 1;
         self.with_nl(true, |p| {
             while !p.at(p!("}")) && p.peek().is_some() && !p.fatal {
-                let before = p.pos;
-                let errs = p.errors.len();
-                let s = p.statement();
-                if p.errors.len() > errs {
-                    p.recover();
-                } else {
-                    p.end_statement();
-                }
-                stmts.push(s);
-                if p.pos == before {
-                    p.pos += 1;
-                }
+                stmts.push(p.statement_in_list());
             }
         });
         self.depth -= 1;
@@ -1001,17 +1024,29 @@ impl<'t> Parser<'t, '_> {
         None
     }
 
-    fn arrow_body(&mut self, mut list: ParamList, start: Span) -> Expr {
+    fn arrow_body(&mut self, list: ParamList, start: Span) -> Expr {
         let body = if self.at(p!("{")) {
             FuncBody::Block(self.block())
         } else {
             FuncBody::Expr(self.assign())
         };
+        self.func_expr(None, list, body, start)
+    }
+
+    /// The function of `name`, `list` and `body` (parsed from `start` to here); destructured
+    /// parameters are bound at the start of its body.
+    fn func_expr(
+        &mut self,
+        name: Option<Name>,
+        mut list: ParamList,
+        body: FuncBody,
+        start: Span,
+    ) -> Expr {
         let body = self.unpack_params(&mut list, body);
         let span = start.to(Span::new(self.prev_end(), self.prev_end()));
         Expr {
             kind: ExprKind::Func(Arc::new(FuncDef {
-                name: None,
+                name,
                 params: list.params,
                 arity: list.arity,
                 defaults: list.defaults,
@@ -1112,22 +1147,9 @@ impl<'t> Parser<'t, '_> {
         if !self.expect(p!("("), "`(` to start the parameter list") {
             return err_expr(start);
         }
-        let mut list = self.params();
+        let list = self.params();
         let body = FuncBody::Block(self.block());
-        let body = self.unpack_params(&mut list, body);
-        let span = start.to(Span::new(self.prev_end(), self.prev_end()));
-        Expr {
-            kind: ExprKind::Func(Arc::new(FuncDef {
-                name,
-                params: list.params,
-                arity: list.arity,
-                defaults: list.defaults,
-                rest: list.rest,
-                body,
-                span,
-            })),
-            span,
-        }
+        self.func_expr(name, list, body, start)
     }
 
     /// The conditional expression whose first operand, `first`, is parsed.
@@ -1695,17 +1717,7 @@ impl<'t> Parser<'t, '_> {
                 );
                 self.pos += 1;
                 // Skip the Python lambda's parameters and body up to the end of the argument.
-                let mut depth = 0usize;
-                while let Some(t) = self.peek() {
-                    match t.kind {
-                        p!("(") | p!("[") | p!("{") => depth += 1,
-                        p!(")") | p!("]") | p!("}") if depth == 0 => break,
-                        p!(")") | p!("]") | p!("}") => depth -= 1,
-                        p!(",") if depth == 0 => break,
-                        _ => {}
-                    }
-                    self.pos += 1;
-                }
+                self.recover_to_comma();
                 err_expr(span)
             }
             "var" | "let" | "const" | "return" | "if" | "else" | "for" | "while" | "break"
@@ -1769,97 +1781,7 @@ impl<'t> Parser<'t, '_> {
     fn object_props(&mut self) -> Vec<Prop> {
         let base = self.props.len();
         while !self.at(p!("}")) && self.peek().is_some() && !self.fatal {
-            let Some(t) = self.peek() else { break };
-            let key_span = t.span();
-            let key: Name = match t.kind {
-                Kind::Ident => self.intern(self.name(t)),
-                Kind::Str | Kind::EscapedStr => self.string_value(self.lexed.str_lit(t)),
-                Kind::Num | Kind::Int => self.names.intern(&js_number_string(self.lexed.num(t))),
-                p!("...") => {
-                    // `...x` copies x's own properties; its key is never read.
-                    let value = self.spread();
-                    let key = self.names.intern("...");
-                    self.props.push(Prop {
-                        key,
-                        key_span,
-                        value,
-                    });
-                    if !self.eat(p!(",")) {
-                        break;
-                    }
-                    continue;
-                }
-                p!("[") => {
-                    // `[key]: value`: the key is computed when the literal is evaluated.
-                    self.pos += 1;
-                    let key = self.with_nl(false, |p| p.assign());
-                    self.expect(p!("]"), "`]` to close the computed key");
-                    let value = if self.eat(p!(":")) {
-                        self.assign()
-                    } else {
-                        self.expected("`:` after the computed key");
-                        self.recover_to_comma();
-                        err_expr(key_span)
-                    };
-                    let span = key_span.to(value.span);
-                    let name = self.names.intern("[]");
-                    self.props.push(Prop {
-                        key: name,
-                        key_span,
-                        value: Expr {
-                            kind: ExprKind::Computed {
-                                key: Box::new(key),
-                                value: Box::new(value),
-                            },
-                            span,
-                        },
-                    });
-                    if !self.eat(p!(",")) {
-                        break;
-                    }
-                    continue;
-                }
-                _ => {
-                    self.expected("a property name");
-                    self.recover_to_comma();
-                    if !self.eat(p!(",")) {
-                        break;
-                    }
-                    continue;
-                }
-            };
-            self.pos += 1;
-            // `__proto__: value` (not shorthand) sets the literal's prototype: no own
-            // property, so the driver sends nothing for it.
-            let proto = self.names.get(key) == "__proto__" && self.at(p!(":"));
-            let value = if self.eat(p!(":")) {
-                self.assign()
-            } else if self.at(p!(",")) || self.at(p!("}")) {
-                // Shorthand `{a}` means `{a: a}`.
-                Expr {
-                    kind: ExprKind::Ident(key),
-                    span: key_span,
-                }
-            } else if self.at(p!("(")) {
-                self.error(
-                    key_span,
-                    "method definitions in object literals are not supported",
-                )
-                .help = Some("write `key: function (...) { ... }`".into());
-                self.recover_to_comma();
-                err_expr(key_span)
-            } else {
-                self.expected("`:` after the property name");
-                self.recover_to_comma();
-                err_expr(key_span)
-            };
-            if !proto {
-                self.props.push(Prop {
-                    key,
-                    key_span,
-                    value,
-                });
-            }
+            self.object_prop();
             if !self.eat(p!(",")) {
                 break;
             }
@@ -1869,6 +1791,95 @@ impl<'t> Parser<'t, '_> {
             return Vec::new();
         }
         self.props.split_off(base)
+    }
+
+    /// One property of an object literal, pushed on `self.props` (not after an error, nor for
+    /// `__proto__: value`, see below).
+    fn object_prop(&mut self) {
+        let Some(t) = self.peek() else { return };
+        let key_span = t.span();
+        let key: Name = match t.kind {
+            Kind::Ident => self.intern(self.name(t)),
+            Kind::Str | Kind::EscapedStr => self.string_value(self.lexed.str_lit(t)),
+            Kind::Num | Kind::Int => self.names.intern(&js_number_string(self.lexed.num(t))),
+            p!("...") => {
+                // `...x` copies x's own properties; its key is never read.
+                let value = self.spread();
+                let key = self.names.intern("...");
+                self.props.push(Prop {
+                    key,
+                    key_span,
+                    value,
+                });
+                return;
+            }
+            p!("[") => return self.computed_prop(key_span),
+            _ => {
+                self.expected("a property name");
+                self.recover_to_comma();
+                return;
+            }
+        };
+        self.pos += 1;
+        // `__proto__: value` (not shorthand) sets the literal's prototype: no own
+        // property, so the driver sends nothing for it.
+        let proto = self.names.get(key) == "__proto__" && self.at(p!(":"));
+        let value = if self.eat(p!(":")) {
+            self.assign()
+        } else if self.at(p!(",")) || self.at(p!("}")) {
+            // Shorthand `{a}` means `{a: a}`.
+            Expr {
+                kind: ExprKind::Ident(key),
+                span: key_span,
+            }
+        } else if self.at(p!("(")) {
+            self.error(
+                key_span,
+                "method definitions in object literals are not supported",
+            )
+            .help = Some("write `key: function (...) { ... }`".into());
+            self.recover_to_comma();
+            err_expr(key_span)
+        } else {
+            self.expected("`:` after the property name");
+            self.recover_to_comma();
+            err_expr(key_span)
+        };
+        if !proto {
+            self.props.push(Prop {
+                key,
+                key_span,
+                value,
+            });
+        }
+    }
+
+    /// `[key]: value`, at its `[`, pushed on `self.props`: the key is computed when the
+    /// literal is evaluated.
+    fn computed_prop(&mut self, key_span: Span) {
+        self.pos += 1;
+        let key = self.with_nl(false, |p| p.assign());
+        self.expect(p!("]"), "`]` to close the computed key");
+        let value = if self.eat(p!(":")) {
+            self.assign()
+        } else {
+            self.expected("`:` after the computed key");
+            self.recover_to_comma();
+            err_expr(key_span)
+        };
+        let span = key_span.to(value.span);
+        let name = self.names.intern("[]");
+        self.props.push(Prop {
+            key: name,
+            key_span,
+            value: Expr {
+                kind: ExprKind::Computed {
+                    key: Box::new(key),
+                    value: Box::new(value),
+                },
+                span,
+            },
+        });
     }
 
     fn recover_to_comma(&mut self) {

@@ -524,6 +524,13 @@ mod tests {
         assert_eq!(quoted("it's\\n\t"), r"'it\'s\\n\t'");
     }
 
+    /// The Python and JavaScript texts of the term `t` are `python` and `js`.
+    #[track_caller]
+    fn assert_sources(t: &Value, python: &str, js: &str) {
+        assert_eq!(to_source(t, Lang::Python).as_deref(), Ok(python));
+        assert_eq!(to_source(t, Lang::Js).as_deref(), Ok(js));
+    }
+
     #[test]
     fn python_and_javascript_of_a_filter() {
         let t = json!([
@@ -533,13 +540,10 @@ mod tests {
                 [69, [[2, [1]], [21, [[170, [[10, [1]], "age"]], 30]]]]
             ]
         ]);
-        assert_eq!(
-            to_source(&t, Lang::Python).as_deref(),
-            Ok("r.table('users').filter((lambda var_1: (var_1['age'] > 30)))")
-        );
-        assert_eq!(
-            to_source(&t, Lang::Js).as_deref(),
-            Ok("r.table(\"users\").filter(((var_1) => (var_1(\"age\").gt(30))))")
+        assert_sources(
+            &t,
+            "r.table('users').filter((lambda var_1: (var_1['age'] > 30)))",
+            "r.table(\"users\").filter(((var_1) => (var_1(\"age\").gt(30))))",
         );
     }
 
@@ -552,13 +556,10 @@ mod tests {
                 [69, [[2, [0]], [17, [[170, [[13, []], "a"]], 1]]]]
             ]
         ]);
-        assert_eq!(
-            to_source(&t, Lang::Python).as_deref(),
-            Ok("r.table('t').filter((r.row['a'] == 1))")
-        );
-        assert_eq!(
-            to_source(&t, Lang::Js).as_deref(),
-            Ok("r.table(\"t\").filter(r.row(\"a\").eq(1))")
+        assert_sources(
+            &t,
+            "r.table('t').filter((r.row['a'] == 1))",
+            "r.table(\"t\").filter(r.row(\"a\").eq(1))",
         );
     }
 }

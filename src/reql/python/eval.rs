@@ -109,6 +109,15 @@ pub(crate) fn fail(span: Span, msg: impl Into<String>, help: impl Into<String>) 
     })
 }
 
+/// Ok while `count` is at most `max`; past it, the error `msg` (with `help`) at `span`: the
+/// shell's limits on evaluating a statement.
+fn within<N: PartialOrd>(count: N, max: N, span: Span, msg: &str, help: &str) -> Res<()> {
+    if count > max {
+        return Err(fail(span, msg, help));
+    }
+    Ok(())
+}
+
 const BUILTINS: &[&str] = &[
     "range",
     "list",
@@ -202,26 +211,24 @@ impl<'a> Eval<'a> {
             Val::List(items) | Val::Tuple(items) => items.len() * std::mem::size_of::<V>(),
             _ => 0,
         };
-        if self.bytes > COMPILE_BUDGET {
-            return Err(fail(
-                span,
-                "the statement builds too much data in the shell",
-                "build large values on the server: r.range(...), .map(...)",
-            ));
-        }
-        Ok(())
+        within(
+            self.bytes,
+            COMPILE_BUDGET,
+            span,
+            "the statement builds too much data in the shell",
+            "build large values on the server: r.range(...), .map(...)",
+        )
     }
 
     fn tick(&mut self, span: Span) -> Res<()> {
         self.steps += 1;
-        if self.steps > MAX_STEPS {
-            return Err(fail(
-                span,
-                "the statement takes too long to evaluate",
-                "make it smaller",
-            ));
-        }
-        Ok(())
+        within(
+            self.steps,
+            MAX_STEPS,
+            span,
+            "the statement takes too long to evaluate",
+            "make it smaller",
+        )
     }
 
     // ---- conversion to terms ------------------------------------------------------------
@@ -548,13 +555,13 @@ impl<'a> Eval<'a> {
             ));
         }
         self.calls += 1;
-        if self.calls > MAX_CALLS {
-            return Err(fail(
-                span,
-                "lambdas call each other too deeply",
-                "simplify the query",
-            ));
-        }
+        within(
+            self.calls,
+            MAX_CALLS,
+            span,
+            "lambdas call each other too deeply",
+            "simplify the query",
+        )?;
         let mut scope = l.captured.clone();
         let given = args.len();
         for (i, p) in l.params.iter().enumerate() {

@@ -250,21 +250,43 @@ impl Parser<'_> {
         if !self.is_op(",") {
             return Ok(first);
         }
+        let items = self.comma_items(
+            first,
+            |p| {
+                matches!(
+                    p.peek(),
+                    None | Some(Tok::End) | Some(Tok::Op("=" | ")" | "]"))
+                )
+            },
+            Self::expr,
+        )?;
+        Ok(tuple(items))
+    }
+
+    /// `first` and the items after it, one after each comma, up to what `ends` a list (a
+    /// trailing comma is allowed); `item` reads one.
+    fn comma_items(
+        &mut self,
+        first: PyExpr,
+        ends: fn(&Self) -> bool,
+        item: fn(&mut Self) -> PResult<PyExpr>,
+    ) -> PResult<Vec<PyExpr>> {
         let mut items = vec![first];
         while self.eat_op(",") {
-            if matches!(
-                self.peek(),
-                None | Some(Tok::End) | Some(Tok::Op("=" | ")" | "]"))
-            ) {
+            if ends(self) {
                 break;
             }
-            items.push(self.expr()?);
+            items.push(item(self)?);
         }
-        let span = spans(&items);
-        Ok(PyExpr {
-            kind: Kind::Tuple(items),
-            span,
-        })
+        Ok(items)
+    }
+
+    /// A node spanning from `start` to the last token read.
+    fn node(&self, start: usize, kind: Kind) -> PyExpr {
+        PyExpr {
+            kind,
+            span: Span::new(start, self.prev_end()),
+        }
     }
 
     fn expr(&mut self) -> PResult<PyExpr> {
@@ -368,17 +390,29 @@ impl Parser<'_> {
     ) -> PResult<PyExpr> {
         let mut lhs = next(self)?;
         while self.is_word(op) {
-            let op_span = self.here();
-            self.at += 1;
-            self.link()?;
-            let rhs = next(self)?;
-            let span = lhs.span.to(rhs.span);
-            lhs = PyExpr {
-                kind: Kind::BoolOp(op, op_span, Box::new(lhs), Box::new(rhs)),
-                span,
-            };
+            lhs = self.infix(lhs, op, next, Kind::BoolOp)?;
         }
         Ok(lhs)
+    }
+
+    /// `lhs`, the operator `op` at the cursor and the operand after it, read by `rhs`: the
+    /// node `kind` makes of them.
+    fn infix(
+        &mut self,
+        lhs: PyExpr,
+        op: &'static str,
+        rhs: impl FnOnce(&mut Self) -> PResult<PyExpr>,
+        kind: fn(&'static str, Span, Box<PyExpr>, Box<PyExpr>) -> Kind,
+    ) -> PResult<PyExpr> {
+        let op_span = self.here();
+        self.at += 1;
+        self.link()?;
+        let rhs = rhs(self)?;
+        let span = lhs.span.to(rhs.span);
+        Ok(PyExpr {
+            kind: kind(op, op_span, Box::new(lhs), Box::new(rhs)),
+            span,
+        })
     }
 
     fn not_test(&mut self) -> PResult<PyExpr> {
@@ -449,15 +483,7 @@ impl Parser<'_> {
             let Some(op) = ops.iter().find(|x| **x == *o) else {
                 break;
             };
-            let op_span = self.here();
-            self.at += 1;
-            self.link()?;
-            let rhs = self.binary(level + 1)?;
-            let span = lhs.span.to(rhs.span);
-            lhs = PyExpr {
-                kind: Kind::Binary(op, op_span, Box::new(lhs), Box::new(rhs)),
-                span,
-            };
+            lhs = self.infix(lhs, op, |p| p.binary(level + 1), Kind::Binary)?;
         }
         Ok(lhs)
     }
@@ -603,27 +629,13 @@ impl Parser<'_> {
         } else {
             None
         };
-        let span = Span::new(start, self.prev_end());
-        Ok(PyExpr {
-            kind: Kind::Slice(lower, upper, step),
-            span,
-        })
+        Ok(self.node(start, Kind::Slice(lower, upper, step)))
     }
 
     /// `x[a, b]`: the index is the tuple `(a, b)`.
     fn index_tuple(&mut self, first: PyExpr) -> PResult<PyExpr> {
-        let mut items = vec![first];
-        while self.eat_op(",") {
-            if self.is_op("]") {
-                break;
-            }
-            items.push(self.subscript()?);
-        }
-        let span = spans(&items);
-        Ok(PyExpr {
-            kind: Kind::Tuple(items),
-            span,
-        })
+        let items = self.comma_items(first, |p| p.is_op("]"), Self::subscript)?;
+        Ok(tuple(items))
     }
 
     fn comprehension(&mut self, elt: PyExpr, start: usize) -> PResult<PyExpr> {
@@ -642,11 +654,10 @@ impl Parser<'_> {
         } else {
             None
         };
-        let span = Span::new(start, self.prev_end());
-        Ok(PyExpr {
-            kind: Kind::ListComp(Box::new(elt), name, Box::new(iter), cond),
-            span,
-        })
+        Ok(self.node(
+            start,
+            Kind::ListComp(Box::new(elt), name, Box::new(iter), cond),
+        ))
     }
 
     fn atom(&mut self) -> PResult<PyExpr> {
@@ -717,28 +728,16 @@ impl Parser<'_> {
         let start = self.here().start;
         self.at += 1;
         if self.eat_op(")") {
-            return Ok(PyExpr {
-                kind: Kind::Tuple(Vec::new()),
-                span: Span::new(start, self.prev_end()),
-            });
+            return Ok(self.node(start, Kind::Tuple(Vec::new())));
         }
         let first = self.expr()?;
         if self.eat_op(")") {
             // Parentheses only group: the inner span keeps pointing at the expression.
             return Ok(first);
         }
-        let mut items = vec![first];
-        while self.eat_op(",") {
-            if self.is_op(")") {
-                break;
-            }
-            items.push(self.expr()?);
-        }
+        let items = self.comma_items(first, |p| p.is_op(")"), Self::expr)?;
         self.expect_op(")", "`,` or `)`")?;
-        Ok(PyExpr {
-            kind: Kind::Tuple(items),
-            span: Span::new(start, self.prev_end()),
-        })
+        Ok(self.node(start, Kind::Tuple(items)))
     }
 
     fn list(&mut self) -> PResult<PyExpr> {
@@ -761,10 +760,7 @@ impl Parser<'_> {
                 break;
             }
         }
-        Ok(PyExpr {
-            kind: Kind::List(items),
-            span: Span::new(start, self.prev_end()),
-        })
+        Ok(self.node(start, Kind::List(items)))
     }
 
     fn dict(&mut self) -> PResult<PyExpr> {
@@ -821,6 +817,15 @@ fn spans(items: &[PyExpr]) -> Span {
     match (items.first(), items.last()) {
         (Some(a), Some(b)) => a.span.to(b.span),
         _ => Span::default(),
+    }
+}
+
+/// The tuple of `items` (written without brackets), spanning them.
+fn tuple(items: Vec<PyExpr>) -> PyExpr {
+    let span = spans(&items);
+    PyExpr {
+        kind: Kind::Tuple(items),
+        span,
     }
 }
 
