@@ -98,6 +98,8 @@ pub(crate) struct Lambda {
 
 pub(crate) type Fail = Box<Diagnostic>;
 type Res<T> = Result<T, Fail>;
+/// Keyword arguments: each name, its span and its value.
+type Kwargs = Vec<(String, Span, V)>;
 
 pub(crate) fn fail(span: Span, msg: impl Into<String>, help: impl Into<String>) -> Fail {
     let help: String = help.into();
@@ -146,6 +148,22 @@ pub(crate) struct Eval<'a> {
     calls: u32,
     /// Bytes of plain strings and lists built so far, against [`COMPILE_BUDGET`].
     bytes: usize,
+}
+
+/// A call by name, `r.name(...)` or `query.name(...)`: the name and where it stands, the
+/// positional and keyword arguments, and the whole call's span.
+struct PyCall<'a> {
+    name: &'a str,
+    name_span: Span,
+    args: Vec<V>,
+    kw: Kwargs,
+    span: Span,
+}
+
+impl<'a> PyCall<'a> {
+    fn into_parts(self) -> (&'a str, Span, Vec<V>, Kwargs, Span) {
+        (self.name, self.name_span, self.args, self.kw, self.span)
+    }
 }
 
 impl<'a> Eval<'a> {
@@ -391,7 +409,14 @@ impl<'a> Eval<'a> {
             let t = self.var_term(*id, span)?;
             args.push(v(Val::Term(t, Cls::Plain), span));
         }
-        let result = self.r_call(name, span, args, Vec::new(), span)?;
+        let call = PyCall {
+            name,
+            name_span: span,
+            args,
+            kw: Vec::new(),
+            span,
+        };
+        let result = self.r_call(call)?;
         let body = self.expr(&result, EXPR_DEPTH)?;
         self.func_of(&ids, body, span)
     }
@@ -976,8 +1001,23 @@ impl<'a> Eval<'a> {
             kw.push((k.clone(), *ks, self.eval(e)?));
         }
         match recv {
-            Some(V { v: Val::R, .. }) => self.r_call(name, name_span, args, kw, span),
-            Some(o) if is_term(&o) => self.method(o, name, name_span, args, kw, span),
+            Some(V { v: Val::R, .. }) => self.r_call(PyCall {
+                name,
+                name_span,
+                args,
+                kw,
+                span,
+            }),
+            Some(o) if is_term(&o) => self.method(
+                o,
+                PyCall {
+                    name,
+                    name_span,
+                    args,
+                    kw,
+                    span,
+                },
+            ),
             Some(
                 o @ V {
                     v: Val::DatetimeModule | Val::Builtin(_),
@@ -1002,7 +1042,7 @@ impl<'a> Eval<'a> {
         }
     }
 
-    fn call_value(&mut self, f: V, args: Vec<V>, kw: Vec<(String, Span, V)>, span: Span) -> Res<V> {
+    fn call_value(&mut self, f: V, args: Vec<V>, kw: Kwargs, span: Span) -> Res<V> {
         match &f.v {
             Val::Lambda(l) => {
                 if let Some((k, ks, _)) = kw.first() {
@@ -1016,7 +1056,13 @@ impl<'a> Eval<'a> {
                 let l = l.clone();
                 self.call_lambda(&l, args, span)
             }
-            Val::RFunc(name) => self.r_call(name, f.span, args, kw, span),
+            Val::RFunc(name) => self.r_call(PyCall {
+                name,
+                name_span: f.span,
+                args,
+                kw,
+                span,
+            }),
             Val::Builtin("str") if args.len() == 1 && is_term(&args[0]) => {
                 // The driver's `str(query)` is the query printed as Python.
                 let t = self.expr(&args[0], EXPR_DEPTH)?;
@@ -1050,15 +1096,8 @@ impl<'a> Eval<'a> {
     }
 
     /// A method of a query object.
-    fn method(
-        &mut self,
-        recv: V,
-        name: &str,
-        name_span: Span,
-        args: Vec<V>,
-        kw: Vec<(String, Span, V)>,
-        span: Span,
-    ) -> Res<V> {
+    fn method(&mut self, recv: V, call: PyCall<'_>) -> Res<V> {
+        let (name, name_span, args, kw, span) = call.into_parts();
         let on = match recv.v {
             Val::Term(_, Cls::Table) => On::Table,
             Val::Term(_, Cls::Db) => On::Db,
@@ -1102,14 +1141,8 @@ impl<'a> Eval<'a> {
     }
 
     /// `r.name(...)`.
-    fn r_call(
-        &mut self,
-        name: &str,
-        name_span: Span,
-        args: Vec<V>,
-        kw: Vec<(String, Span, V)>,
-        span: Span,
-    ) -> Res<V> {
+    fn r_call(&mut self, call: PyCall<'_>) -> Res<V> {
+        let (name, name_span, args, kw, span) = call.into_parts();
         match name {
             "expr" => return self.r_expr(args, kw, span),
             "binary" => return self.r_binary(args, kw, span),
@@ -1142,7 +1175,7 @@ impl<'a> Eval<'a> {
         self.apply(m, None, args, kw, span, name_span)
     }
 
-    fn r_expr(&mut self, args: Vec<V>, kw: Vec<(String, Span, V)>, span: Span) -> Res<V> {
+    fn r_expr(&mut self, args: Vec<V>, kw: Kwargs, span: Span) -> Res<V> {
         let mut depth = None;
         for (k, ks, x) in &kw {
             if k != "nesting_depth" {
@@ -1179,7 +1212,7 @@ impl<'a> Eval<'a> {
         Ok(v(Val::Term(t, cls_of(self.store.tt(t))), span))
     }
 
-    fn r_binary(&mut self, args: Vec<V>, kw: Vec<(String, Span, V)>, span: Span) -> Res<V> {
+    fn r_binary(&mut self, args: Vec<V>, kw: Kwargs, span: Span) -> Res<V> {
         if args.len() != 1 || !kw.is_empty() {
             return Err(fail(
                 span,
@@ -1218,7 +1251,7 @@ impl<'a> Eval<'a> {
         m: &PyMethod,
         recv: Option<V>,
         args: Vec<V>,
-        kw: Vec<(String, Span, V)>,
+        kw: Kwargs,
         span: Span,
         name_span: Span,
     ) -> Res<V> {
