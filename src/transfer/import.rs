@@ -100,6 +100,11 @@ impl ImportSummary {
         self.index_errors += other.index_errors;
     }
 
+    /// The documents that went in (inserted, replaced, unchanged or skipped).
+    pub fn written(&self) -> u64 {
+        self.inserted + self.replaced + self.unchanged + self.skipped
+    }
+
     /// True when nothing failed.
     pub fn ok(&self) -> bool {
         self.failed == 0 && self.index_errors == 0
@@ -524,7 +529,7 @@ async fn insert(
                     };
                     let retried = find_failures(link, &batch, &answer, failed, ctx).await;
                     summary.add(&retried);
-                    summary.failed -= retried.inserted;
+                    summary.failed = summary.failed.saturating_sub(retried.written());
                 } else if failed > 0 {
                     report_failures(&answer, &chunk, failed, ctx);
                 }
