@@ -647,13 +647,13 @@ async fn stored_differs(link: &Link, batch: &Batch<'_>, ctx: &Inserting) -> Vec<
                     flags[i] = flag.as_bool();
                 }
             }
-            Ok(_) => return Vec::new(),
-            Err(InsertFailure::Other(_)) if range.len() > 1 => {
+            Err(InsertFailure::Refused(_)) if range.len() > 1 => {
                 let mid = range.start + range.len() / 2;
                 ranges.extend([range.start..mid, mid..range.end]);
             }
-            Err(InsertFailure::Other(_)) => flags[range.start] = Some(true),
-            Err(InsertFailure::Document(..)) => return Vec::new(),
+            Err(InsertFailure::Refused(_)) => flags[range.start] = Some(true),
+            // No answer (the connection, say): nothing to split.
+            _ => return Vec::new(),
         }
     }
     flags
@@ -692,13 +692,18 @@ async fn insert_alone(
 enum InsertFailure {
     /// The server refused the query while reading its document at this index in the batch.
     Document(usize, String),
+    /// The server refused the query otherwise.
+    Refused(String),
+    /// No answer from the server (the connection, a malformed response).
     Other(String),
 }
 
 impl InsertFailure {
     fn message(&self) -> &str {
         match self {
-            InsertFailure::Document(_, m) | InsertFailure::Other(m) => m,
+            InsertFailure::Document(_, m) | InsertFailure::Refused(m) | InsertFailure::Other(m) => {
+                m
+            }
         }
     }
 }
@@ -723,20 +728,22 @@ async fn run_insert(link: &Link, text: String, shape: InsertShape) -> Result<Val
         .run(&raw, &crate::protocol::GlobalOptargs::new())
         .map_err(|e| other(&e))?;
     let rows = cursor.collect_rows().await.map_err(|e| {
+        let Some(server) = e.server_error() else {
+            return other(&e);
+        };
         // An error whose backtrace leads into document i came from reading that document,
         // before any write.
-        let document = e.server_error().and_then(|server| {
-            let i = match (shape, server.backtrace.as_slice()) {
-                (InsertShape::Plain, [Frame::Pos(1), Frame::Pos(i), ..]) => *i,
-                (InsertShape::WithChanges, [Frame::Pos(1), Frame::Pos(1), Frame::Pos(i), ..]) => *i,
-                _ => return None,
-            };
-            Some(InsertFailure::Document(
-                usize::try_from(i).ok()?,
-                e.to_string(),
-            ))
-        });
-        document.unwrap_or_else(|| other(&e))
+        let i = match (shape, server.backtrace.as_slice()) {
+            (InsertShape::Plain, [Frame::Pos(1), Frame::Pos(i), ..]) => Some(*i),
+            (InsertShape::WithChanges, [Frame::Pos(1), Frame::Pos(1), Frame::Pos(i), ..]) => {
+                Some(*i)
+            }
+            _ => None,
+        };
+        match i.and_then(|i| usize::try_from(i).ok()) {
+            Some(i) => InsertFailure::Document(i, e.to_string()),
+            None => InsertFailure::Refused(e.to_string()),
+        }
     })?;
     let first = rows
         .first()
