@@ -432,6 +432,18 @@ fn per_document_errors(kind: PeerKind) {
         "1 inserted, 0 replaced, 1 unchanged, 0 skipped, 1 failed",
     );
     assert_eq!(count(&peer, "pd", "t"), 11);
+    // The same file again: every document is a duplicate, each reported by its line.
+    std::fs::write(&file, "{\"id\": 50}\n{\"id\": 1}\n").expect("write");
+    failed_import(
+        &peer,
+        &args[..8],
+        &[
+            "rows.ndjson:1: Duplicate primary key `id`".into(),
+            "rows.ndjson:2: Duplicate primary key `id`".into(),
+        ],
+        "0 inserted, 0 replaced, 0 unchanged, 0 skipped, 2 failed",
+    );
+    assert_eq!(count(&peer, "pd", "t"), 11);
 }
 
 /// Into a table whose write hook changes what it stores (so a stored document is not the one

@@ -577,7 +577,7 @@ struct Batch<'a> {
 }
 
 /// After a plain insert (`conflict` error or replace) in which `failed` documents failed:
-/// finds them. A document the table holds otherwise under its key failed (an insert that went
+/// finds them. When all failed, the batch is sent again asking for each outcome. A document the table holds otherwise under its key failed (an insert that went
 /// in stores the document as it is; with a write hook, one the table holds nothing under).
 /// The others (stored exactly as written, or without a key of their own) all failed when as
 /// many failed as remain; else which of them did cannot be told, and the rest is reported
@@ -591,6 +591,20 @@ async fn find_failures(
     ctx: &Inserting,
 ) -> ImportSummary {
     let chunk = batch.chunk;
+    if failed == chunk.count && !ctx.target.hooked {
+        // Every document failed (a file imported twice): sent again in one insert that asks
+        // for each outcome, each fails again and the server says why.
+        let text =
+            term::insert_changes_text(batch.table, &chunk.text, batch.conflict.name(), "soft");
+        if let Ok(again) = run_insert(link, text, InsertShape::WithChanges).await {
+            let retried = counts(&again);
+            report_failures(&again, chunk, retried.failed, ctx);
+            return ImportSummary {
+                failed: 0,
+                ..retried
+            };
+        }
+    }
     let flags = stored_differs(link, batch, ctx).await;
     let (differ, others): (Vec<usize>, Vec<usize>) =
         (0..flags.len()).partition(|&i| flags[i] == Some(true));
