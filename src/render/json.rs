@@ -70,7 +70,7 @@ fn emit_level(v: &Value, depth: usize, sink: &mut impl TokenSink, scratch: &mut 
             write_json_string(s, scratch);
             sink.token(Scope::String, scratch);
         }
-        Value::Array(items) => emit_array(items.iter(), items.len(), depth, sink, scratch),
+        Value::Array(items) => emit_array(items, depth, sink, scratch),
         Value::Object(map) => match pseudo::classify(map) {
             Some(Pseudo::Text(t)) => sink.token(Scope::Pseudo, &t),
             Some(Pseudo::Grouped(pairs)) => {
@@ -88,17 +88,10 @@ struct Brackets(&'static str, &'static str, &'static str);
 const ARRAY: Brackets = Brackets("[", "]", "[]");
 const OBJECT: Brackets = Brackets("{", "}", "{}");
 
-fn emit_array<'a>(
-    items: impl Iterator<Item = &'a Value>,
-    len: usize,
-    depth: usize,
-    sink: &mut impl TokenSink,
-    scratch: &mut String,
-) {
+fn emit_array(items: &[Value], depth: usize, sink: &mut impl TokenSink, scratch: &mut String) {
     emit_members(
         ARRAY,
-        items,
-        len,
+        items.iter(),
         depth,
         sink,
         scratch,
@@ -117,7 +110,6 @@ fn emit_object(
     emit_members(
         OBJECT,
         map.iter(),
-        map.len(),
         depth,
         sink,
         scratch,
@@ -132,17 +124,17 @@ fn emit_object(
     );
 }
 
-/// A container's `len` members, one a line indented one level under `depth`, separated by
-/// commas: `member` writes each after its indentation.
+/// A container's members, one a line indented one level under `depth`, separated by commas:
+/// `member` writes each after its indentation.
 fn emit_members<T, S: TokenSink>(
     Brackets(open, close, empty): Brackets,
-    members: impl Iterator<Item = T>,
-    len: usize,
+    members: impl ExactSizeIterator<Item = T>,
     depth: usize,
     sink: &mut S,
     scratch: &mut String,
     mut member: impl FnMut(T, &mut S, &mut String),
 ) {
+    let len = members.len();
     if len == 0 {
         sink.token(Scope::Punctuation, empty);
         return;
