@@ -9,7 +9,8 @@ pub fn duration_text(d: Duration) -> String {
     let s = d.as_secs();
     match s {
         0 => format!("{ms} ms"),
-        1..60 => format!("{:.1} s", d.as_secs_f64()),
+        // Tenths cut, not rounded: 59.96 s is `59.9 s`, never `60.0 s`.
+        1..60 => format!("{s}.{} s", d.subsec_millis() / 100),
         60..3600 => format!("{} m {:02} s", s / 60, s % 60),
         3600..86_400 => format!("{} h {:02} m", s / 3600, (s / 60) % 60),
         _ => format!("{} d {:02} h", s / 86_400, (s / 3600) % 24),
@@ -33,7 +34,7 @@ mod tests {
         assert_eq!(ms(12), "12 ms");
         assert_eq!(ms(999), "999 ms");
         assert_eq!(ms(1250), "1.2 s");
-        assert_eq!(ms(59_960), "60.0 s");
+        assert_eq!(ms(59_960), "59.9 s");
         let s = |n| duration_text(Duration::from_secs(n));
         assert_eq!(s(123), "2 m 03 s");
         assert_eq!(s(7380), "2 h 03 m");
