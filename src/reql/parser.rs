@@ -1793,8 +1793,9 @@ impl<'t> Parser<'t, '_> {
         self.props.split_off(base)
     }
 
-    /// One property of an object literal, pushed on `self.props` (not after an error, nor for
-    /// `__proto__: value`, see below).
+    /// One property of an object literal, pushed on `self.props`; nothing is pushed for a token
+    /// that cannot be a key, nor for `__proto__: value` (see below). A property whose value
+    /// failed (a missing `:`) is pushed with the error in its place.
     fn object_prop(&mut self) {
         let Some(t) = self.peek() else { return };
         let key_span = t.span();
