@@ -174,3 +174,25 @@ fn huge_literals_are_refused_before_lexing() {
     let under = format!("r.expr([{}])", vec!["1"; 1000].join(","));
     assert!(rdbsh::reql::compile_query(&under).is_ok());
 }
+
+/// A function that returns the object holding it nests FUNCs without end: it meets the call
+/// limit with one error, not the end of the stack (which aborted the process).
+#[test]
+fn a_function_returning_its_own_object_meets_the_limit() {
+    for src in [
+        "var o = {x: 1}; o.y = function () { return o }; r.expr(o)",
+        "var o = {x: 1}; Object.assign(o, {y: () => o}); Object.keys(o)",
+    ] {
+        let d = diagnostics(src);
+        assert_eq!(d.len(), 1, "{src}: {d:?}");
+        assert!(d[0].message.contains("nested too deeply"), "{src}: {d:?}");
+    }
+}
+
+/// An array that holds itself twice has 2^20 paths to the depth limit: reported once, at once.
+#[test]
+fn a_value_holding_itself_is_one_depth_error() {
+    let d = diagnostics("r.expr((function () { var a = [1, 2]; a.fill(a); return a })())");
+    assert_eq!(d.len(), 1, "{d:?}");
+    assert!(d[0].message.contains("nesting depth"), "{d:?}");
+}

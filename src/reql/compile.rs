@@ -162,6 +162,9 @@ pub(crate) struct Eval<'a> {
     /// Bytes built so far against [`COMPILE_BUDGET`].
     built: usize,
     calls: u32,
+    /// Depth errors reported so far: a conversion stops at the first one below it, so a
+    /// cyclic value (`a.fill(a)`) is reported once, not once for each of its 2^20 branches.
+    too_deep: u32,
     halted: bool,
     /// Span of `.name(...)` for the method call about to run (for argument errors).
     site: Option<Span>,
@@ -271,6 +274,7 @@ impl<'a> Eval<'a> {
             steps: 0,
             built: 0,
             calls: 0,
+            too_deep: 0,
             halted: false,
             site: None,
             escaped: false,

@@ -152,7 +152,11 @@ impl Eval<'_> {
                 let n = items.borrow().len();
                 let open = self.store.open();
                 let mut ok = true;
+                let too_deep = self.too_deep;
                 for i in 0..n {
+                    if self.too_deep > too_deep {
+                        break;
+                    }
                     let t = {
                         let guard = items.borrow();
                         let Some(it) = guard.get(i) else {
@@ -185,7 +189,11 @@ impl Eval<'_> {
                 let n = fields.borrow().len();
                 let open = self.store.open();
                 let mut ok = true;
+                let too_deep = self.too_deep;
                 for i in 0..n {
+                    if self.too_deep > too_deep {
+                        break;
+                    }
                     let done = {
                         let guard = fields.borrow();
                         let Some((k, fv)) = guard.get(i) else {
@@ -244,6 +252,7 @@ impl Eval<'_> {
     #[cold]
     #[inline(never)]
     pub(super) fn too_deep(&mut self, span: Span) {
+        self.too_deep += 1;
         self.error_help(
             span,
             "nesting depth limit exceeded",
@@ -358,7 +367,9 @@ impl Eval<'_> {
         }
         let result = self.run_body(&c.def, &scope);
         self.end_scope(scope);
-        self.calls -= 1;
+        // The body's value is converted before the call counts as ended: a function that
+        // returns an object holding itself (`o.f = () => o`) nests FUNCs without end, and
+        // must meet the limit rather than the stack's end.
         let body = match result.v {
             Val::Poison => None,
             Val::Undef => {
@@ -371,6 +382,7 @@ impl Eval<'_> {
             }
             _ => self.expr(&result, EXPR_DEPTH),
         };
+        self.calls -= 1;
         let Some(body) = body else {
             self.store.discard(open);
             return None;
