@@ -129,8 +129,8 @@ impl SessionBackend {
     /// Only the [`net::Link`] goes to the task, not a [`Session`]: a session holds the
     /// compile state (its [`reql::Env`]), which is single-threaded (`Rc`, `RefCell`) and so
     /// stays on the UI's side; [`SessionBackend::take_switched`] builds the session there.
-    /// Compiling likewise happens in [`SessionBackend::handle`] before any task is spawned,
-    /// so the tasks carry only wire terms and the UI loop keeps its shape.
+    /// Queries are compiled on the UI side too (`start_query`): only their statements go to
+    /// tasks.
     fn connect_profile(&mut self, name: String, tx: &UnboundedSender<Action>) {
         let Some(connector) = &self.connector else {
             let _ = tx.send(Action::Failed(

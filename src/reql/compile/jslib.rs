@@ -250,7 +250,6 @@ fn reql_for_function(name: &str) -> &'static str {
     }
 }
 
-/// ToUint32: a number modulo 2^32 (NaN and infinities are 0).
 /// A standard-library method called on a plain value: its name, arguments and span, and the
 /// name errors give it (`String.prototype.split`).
 struct LibCall<'a> {
@@ -271,6 +270,7 @@ impl<'a> LibCall<'a> {
     }
 }
 
+/// ToUint32: a number modulo 2^32 (NaN and infinities are 0).
 fn to_uint32(n: f64) -> u32 {
     super::to_int32(n) as u32
 }
