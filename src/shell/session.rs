@@ -116,7 +116,7 @@ pub struct Session {
     /// Run options added to every query (`profile: true`, ...), snake_case keys.
     pub run_options: Map<String, Value>,
     /// The address the last query ran on, for [`Session::server_change`].
-    seen: std::sync::Mutex<Option<crate::config::Address>>,
+    seen: std::cell::RefCell<Option<crate::config::Address>>,
 }
 
 /// How long a notice of a server change waits for the new server's name.
@@ -138,7 +138,7 @@ impl Session {
             env: Env::with_lang(lang),
             db,
             run_options: Map::new(),
-            seen: std::sync::Mutex::new(None),
+            seen: std::cell::RefCell::new(None),
         }
     }
 
@@ -148,10 +148,8 @@ impl Session {
     pub async fn server_change(&self) -> Option<String> {
         let now = self.conn.endpoint()?;
         let before = {
-            let mut seen = match self.seen.lock() {
-                Ok(guard) => guard,
-                Err(poisoned) => poisoned.into_inner(),
-            };
+            // Borrowed only in this block, never across the await below.
+            let mut seen = self.seen.borrow_mut();
             if seen.as_ref() == Some(&now.address) {
                 return None;
             }
